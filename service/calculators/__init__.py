@@ -1,0 +1,33 @@
+"""The Mirels and Rades calculators: pure code over the tables in ``seeds/``.
+
+Nothing here imports FHIR, Flask or marshmallow; inputs are plain values,
+outputs are ``Score`` objects that the render layer turns into cards and
+FHIR resources.
+
+    >>> from service.calculators import MirelsInputs, score_mirels
+    >>> score = score_mirels(MirelsInputs("peritrochanteric", 0.7, "lytic", "functional"))
+    >>> score.total, score.category.value
+    (12, 'prophylactic_fixation')
+"""
+
+from .mirels import MirelsInputs, score_mirels
+from .rades import RadesInputs, score_rades
+from .scoring import Between, Caveat, InvalidInput, ItemScore, OneOf, Score
+from .tables import DEFAULT_LOCALE, LOCALES, Table, load_table
+
+__all__ = [
+    "Between",
+    "Caveat",
+    "DEFAULT_LOCALE",
+    "InvalidInput",
+    "ItemScore",
+    "LOCALES",
+    "MirelsInputs",
+    "OneOf",
+    "RadesInputs",
+    "Score",
+    "Table",
+    "load_table",
+    "score_mirels",
+    "score_rades",
+]

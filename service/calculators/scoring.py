@@ -1,0 +1,245 @@
+"""Table-driven scoring with partial and uncertain inputs.
+
+An item's input is one of:
+
+* a value: a choice of the table (``"lytic"``), a number for a banded item
+  (``0.5``), or a band's name (``"over_two_thirds"``) when the source already
+  gives the band;
+* ``None``: missing. It never gets a default: every row stays possible;
+* ``OneOf(...)``: one of several values, not known which (a lung cancer with
+  no histology is NSCLC or SCLC);
+* ``Between(low, high)``: a number known only to lie in ``[low, high]``
+  (months computed from partial dates).
+
+The total is then a range; a category is given only when every completion of
+the inputs falls in it. Categories are intervals of the total, so checking the
+smallest and largest possible totals is enough.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from numbers import Real
+from typing import Any, Iterable, Literal
+
+from .tables import DEFAULT_LOCALE, LOCALES, Band, Category, Choice, Item, Table
+
+# 1/3 has no exact binary form; the nearest fraction with a small denominator
+# makes 0.3333333333333333 exactly 1/3 while 0.33 stays 33/100.
+_MAX_DENOMINATOR = 1_000_000
+
+
+@dataclass(frozen=True, init=False)
+class OneOf:
+    """The item is one of ``values``; which one is not known."""
+
+    values: tuple[Any, ...]
+
+    def __init__(self, *values: Any) -> None:
+        if len(values) < 2:
+            raise ValueError("OneOf needs at least two values")
+        object.__setattr__(self, "values", tuple(values))
+
+
+@dataclass(frozen=True)
+class Between:
+    """A number known only to lie between ``low`` and ``high``, both included."""
+
+    low: Real
+    high: Real
+
+
+class InvalidInput(ValueError):
+    """An input outside what the table defines. Names the item and what is allowed."""
+
+    def __init__(self, calculator: str, item: str, value: Any, allowed: str) -> None:
+        self.calculator = calculator
+        self.item = item
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{calculator}: invalid {item} {value!r}; allowed: {allowed}")
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    """How one item of the table was scored."""
+
+    name: str
+    label: str
+    value: Any
+    status: Literal["known", "uncertain", "missing"]
+    possible_rows: tuple[str, ...]
+    possible_points: tuple[int, ...]
+    row_label: str | None = None
+    source: str = ""
+
+    @property
+    def points(self) -> int | None:
+        return self.possible_points[0] if self.status == "known" else None
+
+    @property
+    def row(self) -> str | None:
+        return self.possible_rows[0] if self.status == "known" else None
+
+
+@dataclass(frozen=True)
+class Caveat:
+    value: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Score:
+    """The result of one calculator on one set of inputs, in one locale."""
+
+    calculator: str
+    title: str
+    locale: str
+    items: tuple[ItemScore, ...]
+    total_min: int
+    total_max: int
+    possible_categories: tuple[str, ...]
+    category: Category | None
+    source: str
+    caveats: tuple[Caveat, ...] = field(default=())
+
+    @property
+    def total(self) -> int | None:
+        return self.total_min if self.total_min == self.total_max else None
+
+    @property
+    def is_complete(self) -> bool:
+        return all(item.status == "known" for item in self.items)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(item.name for item in self.items if item.status == "missing")
+
+    @property
+    def uncertain(self) -> tuple[str, ...]:
+        return tuple(item.name for item in self.items if item.status == "uncertain")
+
+    @property
+    def category_label(self) -> str | None:
+        return self.category.label(self.locale) if self.category else None
+
+    @property
+    def recommendation(self) -> str | None:
+        return self.category.recommendation(self.locale) if self.category else None
+
+    @property
+    def risk(self) -> str | None:
+        return self.category.risk if self.category else None
+
+    def item(self, name: str) -> ItemScore:
+        return next(item for item in self.items if item.name == name)
+
+
+def check_locale(locale: str) -> str:
+    if locale not in LOCALES:
+        raise InvalidInput("locale", "locale", locale, ", ".join(LOCALES))
+    return locale
+
+
+def _number(table: Table, item: Item, value: Any) -> Fraction:
+    allowed = _allowed(item)
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise InvalidInput(table.calculator, item.name, value, allowed)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidInput(table.calculator, item.name, value, allowed)
+    number = Fraction(value).limit_denominator(_MAX_DENOMINATOR)
+    if (item.allowed_min is not None and number < item.allowed_min) or (
+        item.allowed_max is not None and number > item.allowed_max
+    ):
+        raise InvalidInput(table.calculator, item.name, value, allowed)
+    return number
+
+
+def _allowed(item: Item) -> str:
+    names = ", ".join(row.value for row in item.rows)
+    if not item.is_numeric:
+        return names
+    low = "" if item.allowed_min is None else f"{item.allowed_min} <= "
+    high = "" if item.allowed_max is None else f" <= {item.allowed_max}"
+    return f"a number {low}{item.name}{high} ({item.unit}), or one of the rows {names}"
+
+
+def _band_of(item: Item, number: Fraction) -> Band:
+    return next(band for band in item.bands if band.contains(number))
+
+
+def _rows_of(table: Table, item: Item, value: Any) -> list[Choice | Band]:
+    """The rows of ``item`` that ``value`` could fall in; raises on invalid values."""
+    if value is None:
+        return list(item.rows)
+    if isinstance(value, OneOf):
+        rows: list[Choice | Band] = []
+        for option in value.values:
+            rows.extend(row for row in _rows_of(table, item, option) if row not in rows)
+        return sorted(rows, key=item.rows.index)
+    if isinstance(value, Between):
+        if not item.is_numeric:
+            raise InvalidInput(table.calculator, item.name, value, _allowed(item))
+        low, high = _number(table, item, value.low), _number(table, item, value.high)
+        if low > high:
+            raise InvalidInput(table.calculator, item.name, value, "Between(low, high) with low <= high")
+        first, last = item.bands.index(_band_of(item, low)), item.bands.index(_band_of(item, high))
+        return list(item.bands[first : last + 1])
+    if isinstance(value, str):
+        row = item.row(value)
+        if row is None:
+            raise InvalidInput(table.calculator, item.name, value, _allowed(item))
+        return [row]
+    if item.is_numeric:
+        return [_band_of(item, _number(table, item, value))]
+    raise InvalidInput(table.calculator, item.name, value, _allowed(item))
+
+
+def score_item(table: Table, item: Item, value: Any, locale: str) -> ItemScore:
+    rows = _rows_of(table, item, value)
+    status = "missing" if value is None else ("known" if len(rows) == 1 else "uncertain")
+    return ItemScore(
+        name=item.name,
+        label=item.label(locale),
+        value=value,
+        status=status,
+        possible_rows=tuple(row.value for row in rows),
+        possible_points=tuple(sorted({row.points for row in rows})),
+        row_label=rows[0].label(locale) if status == "known" else None,
+        source=item.source,
+    )
+
+
+def score_table(
+    table: Table,
+    inputs: dict[str, Any],
+    locale: str = DEFAULT_LOCALE,
+    caveats: Iterable[Caveat] = (),
+) -> Score:
+    """Score ``inputs`` (item name -> value) against ``table``."""
+    check_locale(locale)
+    unknown = set(inputs) - {item.name for item in table.items}
+    if unknown:
+        raise InvalidInput(
+            table.calculator, ", ".join(sorted(unknown)), None, ", ".join(i.name for i in table.items)
+        )
+    items = tuple(score_item(table, item, inputs.get(item.name), locale) for item in table.items)
+    total_min = sum(item.possible_points[0] for item in items)
+    total_max = sum(item.possible_points[-1] for item in items)
+    low, high = table.category_of(total_min), table.category_of(total_max)
+    possible = table.categories[table.categories.index(low) : table.categories.index(high) + 1]
+    return Score(
+        calculator=table.calculator,
+        title=table.title(locale),
+        locale=locale,
+        items=items,
+        total_min=total_min,
+        total_max=total_max,
+        possible_categories=tuple(c.value for c in possible),
+        category=low if low == high else None,
+        source=f"{table.source_document}, {table.source_table}",
+        caveats=tuple(caveats),
+    )

@@ -1,0 +1,209 @@
+"""Read the scoring tables in ``seeds/`` into typed, immutable objects.
+
+The tables are the single source of every point value, threshold, category,
+recommendation and caveat; this module only checks their shape, so that a
+malformed table fails at import rather than in front of a clinician.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+from typing import Any
+
+from ..data import data_dir
+
+LOCALES = ("en", "fr")
+DEFAULT_LOCALE = "en"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in every supported locale."""
+
+    by_locale: dict[str, str]
+
+    def __call__(self, locale: str = DEFAULT_LOCALE) -> str:
+        return self.by_locale[locale]
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    points: int
+    label: Text
+
+
+@dataclass(frozen=True)
+class Band:
+    """One row of a numeric item: the values in (above, up_to], ends as stated."""
+
+    value: str
+    points: int
+    label: Text
+    above: Fraction | None
+    above_inclusive: bool
+    up_to: Fraction | None
+    up_to_inclusive: bool
+
+    def contains(self, number: Fraction) -> bool:
+        if self.above is not None:
+            if number < self.above or (number == self.above and not self.above_inclusive):
+                return False
+        if self.up_to is not None:
+            if number > self.up_to or (number == self.up_to and not self.up_to_inclusive):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    label: Text
+    source: str
+    choices: tuple[Choice, ...] = ()
+    bands: tuple[Band, ...] = ()
+    unit: str | None = None
+    allowed_min: Fraction | None = None
+    allowed_max: Fraction | None = None
+
+    @property
+    def is_numeric(self) -> bool:
+        return bool(self.bands)
+
+    @property
+    def rows(self) -> tuple[Choice | Band, ...]:
+        return self.bands or self.choices
+
+    def row(self, value: str) -> Choice | Band | None:
+        return next((row for row in self.rows if row.value == value), None)
+
+
+@dataclass(frozen=True)
+class Category:
+    value: str
+    min: int
+    max: int
+    label: Text
+    risk: str
+    recommendation: Text
+    source: str
+    outcome: Text | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    calculator: str
+    version: str
+    title: Text
+    source_document: str
+    source_table: str
+    items: tuple[Item, ...]
+    categories: tuple[Category, ...]
+    caveats: dict[str, dict[str, Any]]
+
+    def item(self, name: str) -> Item:
+        return next(item for item in self.items if item.name == name)
+
+    def category_of(self, total: int) -> Category:
+        return next(c for c in self.categories if c.min <= total <= c.max)
+
+    @property
+    def total_range(self) -> tuple[int, int]:
+        return (
+            sum(min(row.points for row in item.rows) for item in self.items),
+            sum(max(row.points for row in item.rows) for item in self.items),
+        )
+
+    def caveat_text(self, caveat: str, key: str = "text") -> Text:
+        return _text(self.caveats[caveat][key])
+
+
+def _text(raw: dict[str, str]) -> Text:
+    missing = [locale for locale in LOCALES if not raw.get(locale)]
+    if missing:
+        raise ValueError(f"text {raw!r} lacks locale(s) {missing}")
+    return Text(dict(raw))
+
+
+def _fraction(raw: str | None) -> Fraction | None:
+    return None if raw is None else Fraction(raw)
+
+
+def _item(raw: dict[str, Any]) -> Item:
+    return Item(
+        name=raw["name"],
+        label=_text(raw["label"]),
+        source=raw["source"],
+        choices=tuple(
+            Choice(c["value"], int(c["points"]), _text(c["label"])) for c in raw.get("choices", ())
+        ),
+        bands=tuple(
+            Band(
+                value=b["value"],
+                points=int(b["points"]),
+                label=_text(b["label"]),
+                above=_fraction(b["above"]),
+                above_inclusive=bool(b.get("above_inclusive", False)),
+                up_to=_fraction(b["up_to"]),
+                up_to_inclusive=bool(b.get("up_to_inclusive", False)),
+            )
+            for b in raw.get("bands", ())
+        ),
+        unit=raw.get("unit"),
+        allowed_min=_fraction(raw.get("allowed_min")),
+        allowed_max=_fraction(raw.get("allowed_max")),
+    )
+
+
+def _check(table: Table) -> None:
+    """Refuse a table whose rows overlap or leave gaps: every value scores once."""
+    for item in table.items:
+        if bool(item.choices) == bool(item.bands):
+            raise ValueError(f"{table.calculator}.{item.name}: give either choices or bands")
+        for earlier, later in zip(item.bands, item.bands[1:]):
+            if earlier.up_to != later.above or earlier.up_to_inclusive == later.above_inclusive:
+                raise ValueError(
+                    f"{table.calculator}.{item.name}: rows {earlier.value} and {later.value} "
+                    "must meet at one value that belongs to exactly one of them"
+                )
+    low, high = table.total_range
+    expected = low
+    for category in table.categories:
+        if category.min != expected:
+            raise ValueError(f"{table.calculator}: categories must cover {low}..{high} without gaps")
+        expected = category.max + 1
+    if expected != high + 1:
+        raise ValueError(f"{table.calculator}: categories must end at {high}")
+
+
+@cache
+def load_table(calculator: str) -> Table:
+    """The table of ``calculator`` ("mirels" or "rades"), read once."""
+    raw = json.loads((data_dir("seeds") / f"{calculator}.json").read_text("utf-8"))
+    table = Table(
+        calculator=raw["calculator"],
+        version=raw["version"],
+        title=_text(raw["title"]),
+        source_document=raw["source"]["document"],
+        source_table=raw["source"]["table"],
+        items=tuple(_item(item) for item in raw["items"]),
+        categories=tuple(
+            Category(
+                value=c["value"],
+                min=int(c["min"]),
+                max=int(c["max"]),
+                label=_text(c["label"]),
+                risk=c["risk"],
+                recommendation=_text(c["recommendation"]),
+                source=c["source"],
+                outcome=_text(c["outcome"]) if "outcome" in c else None,
+            )
+            for c in raw["categories"]
+        ),
+        caveats={c["value"]: c for c in raw["caveats"]},
+    )
+    _check(table)
+    return table

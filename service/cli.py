@@ -1,0 +1,60 @@
+"""The ``bonemet`` command: ``bonemet serve`` runs the HTTP service under gunicorn."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from . import __version__
+from .config import Settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from .web import create_app
+
+    settings = Settings.load(host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+
+    class _Gunicorn(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{settings.host}:{settings.port}")
+            self.cfg.set("workers", settings.workers)
+            self.cfg.set("loglevel", settings.log_level.lower())
+            self.cfg.set("accesslog", "-")
+
+        def load(self):
+            return app
+
+    _Gunicorn().run()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bonemet", description="Bone metastasis decision support (Mirels, Rades).")
+    parser.add_argument("--version", action="version", version=f"bonemet-cds {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP service (CDS Hooks, FHIR operation)")
+    for name, help_text in Settings.help.items():
+        if name in ("host", "port", "workers", "log_level"):
+            kind = int if name in ("port", "workers") else str
+            serve.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=help_text)
+    serve.set_defaults(run=_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except ValueError as error:  # bad configuration: say what, no traceback
+        print(f"bonemet: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

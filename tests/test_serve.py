@@ -1,0 +1,37 @@
+import pytest
+import requests
+
+from service.cli import main
+from service.config import Settings
+from service.web import create_app
+
+
+def test_health_in_process():
+    client = create_app(Settings()).test_client()
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "ok"
+
+
+def test_unknown_route_is_a_json_404():
+    response = create_app(Settings()).test_client().get("/nowhere")
+    assert response.status_code == 404 and response.get_json()["status"] == 404
+
+
+def test_settings_precedence():
+    environ = {"BONEMET_PORT": "9000", "BONEMET_HOST": "127.0.0.2"}
+    assert Settings.load(environ).port == 9000
+    assert Settings.load(environ, port=9100, host=None) == Settings(host="127.0.0.2", port=9100)
+    assert Settings.load({}) == Settings()
+
+
+def test_bad_environment_value_is_a_clear_error(monkeypatch, capsys):
+    monkeypatch.setenv("BONEMET_PORT", "eighty")
+    assert main(["serve"]) == 2
+    assert "BONEMET_PORT must be a whole number" in capsys.readouterr().err
+
+
+def test_serve_answers_health_over_real_http(run_server):
+    base = run_server()
+    response = requests.get(base + "/health", timeout=5)
+    assert response.status_code == 200 and response.json()["service"] == "bonemet-cds"

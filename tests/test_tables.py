@@ -1,0 +1,50 @@
+"""The tables in seeds/ are complete, cited, bilingual, and checked on load."""
+
+import json
+from dataclasses import replace
+from fractions import Fraction
+
+import pytest
+
+from service.calculators import LOCALES, load_table
+from service.calculators.tables import _check
+from service.data import data_dir
+
+
+@pytest.mark.parametrize("calculator", ["mirels", "rades"])
+def test_every_entry_cites_its_source(calculator):
+    raw = json.loads((data_dir("seeds") / f"{calculator}.json").read_text("utf-8"))
+    assert "004_3813bf3b4c8b20e9" in raw["source"]["document"] and raw["source"]["table"]
+    for entry in raw["items"] + raw["categories"] + raw["caveats"]:
+        assert entry["source"], entry
+    assert raw["boundaries"], "boundary decisions are written in the table"
+
+
+@pytest.mark.parametrize("calculator", ["mirels", "rades"])
+def test_every_text_exists_in_every_locale(calculator):
+    table = load_table(calculator)
+    texts = [table.title] + [c.recommendation for c in table.categories]
+    texts += [row.label for item in table.items for row in item.rows]
+    for text in texts:
+        assert all(text(locale) for locale in LOCALES)
+
+
+def test_totals():
+    assert load_table("mirels").total_range == (4, 12)
+    assert load_table("rades").total_range == (21, 44)
+
+
+def test_overlapping_bands_are_refused():
+    table = load_table("mirels")
+    size = table.item("lesion_size")
+    bad_band = replace(size.bands[1], above=Fraction(1, 4))
+    bad_item = replace(size, bands=(size.bands[0], bad_band, size.bands[2]))
+    with pytest.raises(ValueError, match="must meet"):
+        _check(replace(table, items=tuple(bad_item if i is size else i for i in table.items)))
+
+
+def test_category_gap_is_refused():
+    table = load_table("rades")
+    gap = replace(table.categories[1], min=30)
+    with pytest.raises(ValueError, match="without gaps"):
+        _check(replace(table, categories=(table.categories[0], gap, table.categories[2])))
