@@ -1,0 +1,78 @@
+"""FHIR dates with their precision, and the intervals the calculators need.
+
+A FHIR date may be a year (``2024``), a month (``2024-03``), a day or a
+dateTime. A partial date is the whole span it names; an interval between two
+such dates is then a range, and the calculators show when the range straddles
+a table boundary (15 months, 7 or 14 days).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """The first and last day a FHIR date can mean."""
+
+    earliest: date
+    latest: date
+    text: str
+
+    @property
+    def exact(self) -> bool:
+        return self.earliest == self.latest
+
+
+def parse_date(text: str | None) -> DateSpan | None:
+    """``None`` for a missing or unreadable date. Times are dropped: the
+    calculators count whole days and months."""
+    if not isinstance(text, str):
+        return None
+    match = _PATTERN.match(text)
+    if not match:
+        return None
+    year, month, day = match.groups()
+    try:
+        if day:
+            exact = date(int(year), int(month), int(day))
+            return DateSpan(exact, exact, text)
+        if month:
+            last = calendar.monthrange(int(year), int(month))[1]
+            return DateSpan(date(int(year), int(month), 1), date(int(year), int(month), last), text)
+        return DateSpan(date(int(year), 1, 1), date(int(year), 12, 31), text)
+    except ValueError:
+        return None
+
+
+def _add_months(start: date, months: int) -> date:
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def months_between(start: date, end: date) -> Fraction:
+    """Calendar months from ``start`` to ``end``: whole months, then the share of
+    the next month. 2023-01-10 to 2024-04-10 is exactly 15."""
+    if end < start:
+        return -months_between(end, start)
+    whole = (end.year - start.year) * 12 + end.month - start.month
+    if _add_months(start, whole) > end:
+        whole -= 1
+    anchor, following = _add_months(start, whole), _add_months(start, whole + 1)
+    return whole + Fraction((end - anchor).days, (following - anchor).days)
+
+
+def month_range(start: DateSpan, end: DateSpan) -> tuple[Fraction, Fraction]:
+    """Smallest and largest number of months between two possibly partial dates."""
+    return months_between(start.latest, end.earliest), months_between(start.earliest, end.latest)
+
+
+def day_range(start: DateSpan, end: DateSpan) -> tuple[int, int]:
+    return (end.earliest - start.latest).days, (end.latest - start.earliest).days

@@ -1,0 +1,118 @@
+"""Accepted codes, read from the ValueSets and the CodeSystem in ``fhir_profiles/``.
+
+The mapper recognises a code only through a ValueSet published there: one source of
+truth for EHR integrators and for the code. Codes are matched by system and code,
+never by display text. ICD-10 and ICD-10-CM ``is-a`` filters match the code and
+its descendants (``C50`` matches ``C50.9`` and ``C50.911``), as ICD-10's hierarchy
+is its code prefixes; SNOMED CT codes are listed one by one, as their hierarchy
+needs a terminology server we do not call.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Iterable
+
+from ..data import data_dir
+
+BASE_URL = "http://bonemet-cds.org/fhir"
+OWN_SYSTEM = f"{BASE_URL}/CodeSystem/bonemet"
+SNOMED = "http://snomed.info/sct"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
+ICD_O_3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+
+_PREFIX_SYSTEMS = {ICD10, ICD10_CM}
+
+
+def _normal(system: str, code: str) -> str:
+    code = code.strip()
+    if system in _PREFIX_SYSTEMS:
+        return code.replace(".", "").upper()
+    if system == ICD_O_3:
+        return code.split("/")[0]  # 8041/3 and 8041 name the same morphology
+    return code
+
+
+@dataclass(frozen=True)
+class ValueSet:
+    id: str
+    url: str
+    exact: frozenset[tuple[str, str]]
+    prefixes: tuple[tuple[str, str], ...]
+
+    def matches(self, system: str | None, code: str | None) -> bool:
+        if not system or not code:
+            return False
+        normal = _normal(system, code)
+        return (system, normal) in self.exact or any(
+            system == s and normal.startswith(p) for s, p in self.prefixes
+        )
+
+
+class Terminology:
+    """The ValueSets and own CodeSystem of ``fhir_profiles/``, by id."""
+
+    def __init__(self, value_sets: dict[str, ValueSet], own_codes: frozenset[str]) -> None:
+        self.value_sets = value_sets
+        self.own_codes = own_codes
+
+    def value_set(self, vs_id: str) -> ValueSet:
+        return self.value_sets[vs_id]
+
+    def coding_in(self, concept: dict[str, Any] | None, vs_id: str) -> dict[str, Any] | None:
+        """The first coding of a CodeableConcept that is in the ValueSet, if any."""
+        value_set = self.value_sets[vs_id]
+        for coding in codings(concept):
+            if value_set.matches(coding.get("system"), coding.get("code")):
+                return coding
+        return None
+
+    def first_match(self, concept: dict[str, Any] | None, vs_ids: Iterable[str]) -> tuple[str, dict] | None:
+        for vs_id in vs_ids:
+            coding = self.coding_in(concept, vs_id)
+            if coding is not None:
+                return vs_id, coding
+        return None
+
+    def own_code(self, concept: dict[str, Any] | None) -> str | None:
+        """The code of the first coding from the project's CodeSystem."""
+        for coding in codings(concept):
+            if coding.get("system") == OWN_SYSTEM and coding.get("code") in self.own_codes:
+                return coding["code"]
+        return None
+
+
+def codings(concept: Any) -> list[dict[str, Any]]:
+    if not isinstance(concept, dict):
+        return []
+    return [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+
+
+def _value_set(raw: dict[str, Any]) -> ValueSet:
+    exact: set[tuple[str, str]] = set()
+    prefixes: list[tuple[str, str]] = []
+    for include in raw["compose"]["include"]:
+        system = include["system"]
+        for concept in include.get("concept", ()):
+            exact.add((system, _normal(system, concept["code"])))
+        for rule in include.get("filter", ()):
+            if system not in _PREFIX_SYSTEMS or rule["op"] != "is-a" or rule["property"] != "concept":
+                raise ValueError(f"ValueSet {raw['id']}: only ICD-10 is-a filters are supported")
+            prefixes.append((system, _normal(system, rule["value"])))
+    return ValueSet(raw["id"], raw["url"], frozenset(exact), tuple(prefixes))
+
+
+@cache
+def load_terminology() -> Terminology:
+    folder = data_dir("fhir_profiles")
+    value_sets = {}
+    for path in sorted(folder.glob("ValueSet-*.json")):
+        value_set = _value_set(json.loads(path.read_text("utf-8")))
+        value_sets[value_set.id] = value_set
+    code_system = json.loads((folder / "CodeSystem-bonemet.json").read_text("utf-8"))
+    return Terminology(value_sets, frozenset(c["code"] for c in code_system["concept"]))

@@ -1,0 +1,95 @@
+"""Small builders of FHIR R4 JSON for tests: each returns a plain dict."""
+
+OWN = "http://bonemet-cds.org/fhir/CodeSystem/bonemet"
+SCT = "http://snomed.info/sct"
+ICD10 = "http://hl7.org/fhir/sid/icd-10"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+ICDO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+HISTOLOGY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
+FEMUR, HUMERUS, VERTEBRA = "71341001", "85050009", "51282000"
+LEFT, RIGHT = "7771000", "24028007"
+
+
+def cc(system, code, display=None):
+    coding = {"system": system, "code": code}
+    if display:
+        coding["display"] = display
+    return {"coding": [coding]}
+
+
+def patient(pid="p1"):
+    return {"resourceType": "Patient", "id": pid}
+
+
+def condition(cid, system, code, *, clinical="active", verification="confirmed", onset=None, recorded=None,
+              body_site=None, extension=None, pid="p1"):
+    resource = {"resourceType": "Condition", "id": cid, "subject": {"reference": f"Patient/{pid}"},
+                "code": cc(system, code)}
+    if clinical:
+        resource["clinicalStatus"] = cc("http://terminology.hl7.org/CodeSystem/condition-clinical", clinical)
+    if verification:
+        resource["verificationStatus"] = cc("http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                            verification)
+    if onset:
+        resource["onsetDateTime"] = onset
+    if recorded:
+        resource["recordedDate"] = recorded
+    if body_site:
+        resource["bodySite"] = body_site
+    if extension:
+        resource["extension"] = extension
+    return resource
+
+
+def site(bone, side=None, peritrochanteric=False):
+    concept = {"coding": [{"system": SCT, "code": bone}]}
+    if side:
+        concept["coding"].append({"system": SCT, "code": side})
+    if peritrochanteric:
+        concept["coding"].append({"system": OWN, "code": "peritrochanteric-region"})
+    return concept
+
+
+def lesion(cid="lesion-1", bone=FEMUR, side=LEFT, **kwargs):
+    return condition(cid, SCT, "94222008", body_site=[site(bone, side)] if bone else None, **kwargs)
+
+
+def observation(oid, code, *, status="final", focus=None, effective="2026-11-01", body_site=None, pid="p1",
+                system=OWN, **value):
+    resource = {"resourceType": "Observation", "id": oid, "status": status, "code": cc(system, code),
+                "subject": {"reference": f"Patient/{pid}"}}
+    if effective:
+        resource["effectiveDateTime"] = effective
+    if focus:
+        resource["focus"] = [{"reference": focus}]
+    if body_site:
+        resource["bodySite"] = body_site
+    resource.update(value)
+    return resource
+
+
+def quantity(value, code, system=UCUM):
+    return {"valueQuantity": {"value": value, "system": system, "code": code, "unit": code}}
+
+
+def coded(code, system=OWN):
+    return {"valueCodeableConcept": cc(system, code)}
+
+
+def lesion_observations(focus="Condition/lesion-1", size=(50, "%"), kind="lytic", pain="moderate", prefix="o"):
+    return [
+        observation(f"{prefix}-size", "lesion-size", focus=focus, **quantity(*size)),
+        observation(f"{prefix}-type", "lesion-type", focus=focus, **coded(kind)),
+        observation(f"{prefix}-pain", "mirels-pain", focus=focus, **coded(pain)),
+    ]
+
+
+def histology(code):
+    return [{"url": HISTOLOGY, "valueCodeableConcept": cc(ICDO3, code)}]
+
+
+def bundle(*resources, kind="collection"):
+    return {"resourceType": "Bundle", "type": kind,
+            "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources]}

@@ -1,0 +1,452 @@
+"""FHIR -> calculator inputs: exact inputs and their provenance for small bundles."""
+
+from datetime import date
+from fractions import Fraction
+
+import pytest
+
+from fhir_builders import (FEMUR, HUMERUS, ICD10, ICD10CM, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
+                           condition, histology, lesion, lesion_observations, observation, patient, quantity, site)
+from service.calculators import Between, OneOf
+from service.facts import MappingOptions, extract_facts
+
+AS_OF = date(2026, 11, 5)
+
+
+def facts_of(*resources, **options):
+    return extract_facts([patient(), *resources], MappingOptions(as_of=AS_OF, **options))
+
+
+def only_lesion(*resources, **options):
+    found = facts_of(*resources, **options)
+    assert len(found.lesions) == 1
+    return found.lesions[0], found
+
+
+def only_compression(*resources):
+    found = facts_of(*resources)
+    assert len(found.cord_compressions) == 1
+    return found.cord_compressions[0], found
+
+
+# ---------------------------------------------------------------- Mirels: lesions and sites
+
+
+def test_complete_lesion_in_snomed_with_focus_links():
+    lesion_facts, found = only_lesion(lesion(), *lesion_observations())
+    inputs = lesion_facts.inputs()
+    assert (inputs.lesion_site, inputs.lesion_size, inputs.lesion_type, inputs.pain) == (
+        "lower_limb", 0.5, "lytic", "moderate")
+    assert lesion_facts.condition == "Condition/lesion-1"
+    facts = lesion_facts.facts
+    assert facts["lesion_site"].sources == ("Condition/lesion-1",)
+    assert facts["lesion_size"].sources == ("Observation/o-size",)
+    assert facts["lesion_type"].sources == ("Observation/o-type",)
+    assert facts["pain"].sources == ("Observation/o-pain",)
+    assert facts["lesion_size"].rule.startswith("focus -> Condition/lesion-1")
+    assert found.entry("Observation/o-size").outcome == "used"
+
+
+def test_peritrochanteric_region_scores_as_such():
+    resource = condition("lesion-1", SCT, "94222008", body_site=[site(FEMUR, LEFT, peritrochanteric=True)])
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.facts["lesion_site"].value == "peritrochanteric"
+
+
+def test_humerus_is_upper_limb():
+    lesion_facts, _ = only_lesion(lesion(bone=HUMERUS))
+    assert lesion_facts.facts["lesion_site"].value == "upper_limb"
+
+
+@pytest.mark.parametrize("system,code", [(ICD10, "C79.5"), (ICD10CM, "C79.51"), (SCT, "94222008")])
+def test_bone_metastasis_codes_of_each_system(system, code):
+    resource = condition("lesion-1", system, code, body_site=[site(FEMUR, RIGHT)])
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.facts["lesion_site"].value == "lower_limb"
+
+
+def test_vertebral_lesion_gets_no_mirels():
+    found = facts_of(lesion(bone=VERTEBRA))
+    assert found.lesions == []
+    assert "not a long bone" in found.entry("Condition/lesion-1").reason
+
+
+def test_lesion_without_body_site_has_site_missing_and_says_what_supplies_it():
+    lesion_facts, _ = only_lesion(lesion(bone=None))
+    fact = lesion_facts.facts["lesion_site"]
+    assert fact.missing and "bodySite" in fact.supplied_by and fact.notes == ("the bone metastasis has no bodySite",)
+
+
+@pytest.mark.parametrize("clinical,verification,reason", [
+    ("resolved", "confirmed", "not active"),
+    ("inactive", "confirmed", "not active"),
+    ("active", "refuted", "refuted"),
+    ("active", "entered-in-error", "entered-in-error"),
+])
+def test_inactive_refuted_or_erroneous_lesions_never_count(clinical, verification, reason):
+    found = facts_of(lesion(clinical=clinical, verification=verification), *lesion_observations())
+    assert found.lesions == []
+    assert reason in found.entry("Condition/lesion-1").reason
+
+
+def test_display_text_alone_is_not_enough():
+    resource = lesion()
+    resource["code"] = {"coding": [{"display": "Secondary malignant neoplasm of bone"}], "text": "bone metastasis"}
+    found = facts_of(resource)
+    assert found.lesions == [] and found.entry("Condition/lesion-1").outcome == "ignored"
+
+
+def test_two_lesions_two_inputs():
+    found = facts_of(lesion("lesion-1", FEMUR, LEFT), lesion("lesion-2", HUMERUS, RIGHT),
+                     *lesion_observations("Condition/lesion-1", prefix="a"),
+                     *lesion_observations("Condition/lesion-2", size=(20, "%"), kind="blastic", pain="mild",
+                                          prefix="b"))
+    by_condition = {l.condition: l.inputs() for l in found.lesions}
+    assert by_condition["Condition/lesion-1"].lesion_type == "lytic"
+    assert by_condition["Condition/lesion-2"].lesion_type == "blastic"
+    assert by_condition["Condition/lesion-2"].lesion_size == 0.2
+    assert by_condition["Condition/lesion-2"].lesion_site == "upper_limb"
+
+
+# ---------------------------------------------------------------- Mirels: observation status and values
+
+
+@pytest.mark.parametrize("status", ["entered-in-error", "cancelled", "registered"])
+def test_observations_that_never_count(status):
+    observations = lesion_observations()
+    observations[1]["status"] = status
+    lesion_facts, found = only_lesion(lesion(), *observations)
+    assert lesion_facts.facts["lesion_type"].missing
+    assert lesion_facts.facts["lesion_type"].supplied_by.startswith("an Observation coded")
+    assert status in found.entry("Observation/o-type").reason
+
+
+def test_preliminary_counts_and_is_flagged():
+    observations = lesion_observations()
+    observations[2]["status"] = "preliminary"
+    lesion_facts, _ = only_lesion(lesion(), *observations)
+    assert lesion_facts.facts["pain"].value == "moderate" and "preliminary" in lesion_facts.facts["pain"].flags
+
+
+@pytest.mark.parametrize("value,unit,expected", [(80, "%", 0.8), (0.8, "1", 0.8), (0, "%", 0.0)])
+def test_size_units(value, unit, expected):
+    lesion_facts, _ = only_lesion(lesion(), *lesion_observations(size=(value, unit)))
+    assert lesion_facts.facts["lesion_size"].value == expected
+
+
+@pytest.mark.parametrize("value,unit,reason", [(12, "mm", "not UCUM % or 1"), (150, "%", "outside 0-100 %"),
+                                               (50, None, "not UCUM")])
+def test_wrong_size_unit_or_value_leaves_the_item_missing_with_reason(value, unit, reason):
+    observations = lesion_observations(size=(value, unit))
+    lesion_facts, found = only_lesion(lesion(), *observations)
+    fact = lesion_facts.facts["lesion_size"]
+    assert fact.missing and reason in fact.notes[0]
+    assert reason in found.entry("Observation/o-size").reason
+
+
+def test_size_given_as_a_coded_row():
+    observations = lesion_observations()
+    observations[0] = observation("o-size", "lesion-size", focus="Condition/lesion-1", **coded("over-two-thirds"))
+    lesion_facts, _ = only_lesion(lesion(), *observations)
+    assert lesion_facts.facts["lesion_size"].value == "over_two_thirds"
+
+
+def test_conflicting_observations_latest_wins_and_conflict_is_reported():
+    older = observation("type-old", "lesion-type", focus="Condition/lesion-1", effective="2026-09-01",
+                        **coded("blastic"))
+    newer = observation("type-new", "lesion-type", focus="Condition/lesion-1", effective="2026-10-15",
+                        **coded("lytic"))
+    lesion_facts, _ = only_lesion(lesion(), older, newer)
+    fact = lesion_facts.facts["lesion_type"]
+    assert fact.value == "lytic" and fact.sources == ("Observation/type-new",) and "conflict" in fact.flags
+    assert "Observation/type-old (2026-09-01) gives blastic" in fact.notes[0]
+
+
+def test_conflict_on_the_same_date_is_uncertain():
+    first = observation("t1", "lesion-type", focus="Condition/lesion-1", **coded("mixed"))
+    second = observation("t2", "lesion-type", focus="Condition/lesion-1", **coded("lytic"))
+    lesion_facts, _ = only_lesion(lesion(), first, second)
+    fact = lesion_facts.facts["lesion_type"]
+    assert fact.value == OneOf("mixed", "lytic") and set(fact.sources) == {"Observation/t1", "Observation/t2"}
+
+
+# ---------------------------------------------------------------- Mirels: linking
+
+
+def test_linked_through_a_panel_has_member():
+    panel = observation("panel", "cortical-osteolysis", focus="Condition/lesion-1")
+    panel["code"] = {"coding": [{"system": LOINC, "code": "18748-4"}]}
+    panel["hasMember"] = [{"reference": "Observation/o-type"}]
+    member = observation("o-type", "lesion-type", **coded("mixed"))
+    lesion_facts, found = only_lesion(lesion(), panel, member)
+    assert lesion_facts.facts["lesion_type"].value == "mixed"
+    assert "hasMember of Observation/panel" in lesion_facts.facts["lesion_type"].rule
+    assert found.entry("Observation/panel").outcome == "used"
+
+
+def test_linked_through_derived_from():
+    imaging = observation("imaging", "lesion-size", focus="Condition/lesion-1", **quantity(40, "%"))
+    derived = observation("o-type", "lesion-type", **coded("lytic"))
+    derived["derivedFrom"] = [{"reference": "Observation/imaging"}]
+    lesion_facts, _ = only_lesion(lesion(), imaging, derived)
+    assert lesion_facts.facts["lesion_type"].value == "lytic"
+    assert lesion_facts.facts["lesion_type"].rule.startswith("derivedFrom Observation/imaging")
+
+
+def test_linked_by_same_body_site_and_laterality():
+    left = observation("left-type", "lesion-type", body_site=site(FEMUR, LEFT), **coded("lytic"))
+    right = observation("right-type", "lesion-type", body_site=site(FEMUR, RIGHT), **coded("blastic"))
+    found = facts_of(lesion("lesion-l", FEMUR, LEFT), lesion("lesion-r", FEMUR, RIGHT), left, right)
+    by_condition = {l.condition: l.facts["lesion_type"] for l in found.lesions}
+    assert by_condition["Condition/lesion-l"].value == "lytic"
+    assert by_condition["Condition/lesion-r"].value == "blastic"
+    assert "same bodySite and laterality" in by_condition["Condition/lesion-r"].rule
+
+
+def test_ambiguous_body_site_is_not_linked_and_is_reported():
+    obs = observation("o-type", "lesion-type", body_site=site(FEMUR), **coded("lytic"))
+    found = facts_of(lesion("a", FEMUR, None), lesion("b", FEMUR, None), obs)
+    assert all(l.facts["lesion_type"].missing for l in found.lesions)
+    assert "several lesions" in found.entry("Observation/o-type").reason
+
+
+def test_unlinked_observation_is_reported():
+    obs = observation("o-type", "lesion-type", **coded("lytic"))
+    lesion_facts, found = only_lesion(lesion(), obs)
+    assert lesion_facts.facts["lesion_type"].missing
+    assert found.entry("Observation/o-type").reason.startswith("not linked to any lesion")
+
+
+def test_full_url_references_resolve_through_aliases():
+    obs = observation("o-type", "lesion-type", focus="urn:uuid:abc", **coded("lytic"))
+    found = extract_facts([patient(), lesion(), obs], MappingOptions(as_of=AS_OF),
+                          aliases={"urn:uuid:abc": "Condition/lesion-1"})
+    assert found.lesions[0].facts["lesion_type"].value == "lytic"
+
+
+# ---------------------------------------------------------------- Mirels: pain score and osteolysis
+
+
+def pain_score(value):
+    return observation("score", "72514-3", system=LOINC, focus="Condition/lesion-1", valueInteger=value)
+
+
+def test_pain_score_is_not_mapped_unless_configured():
+    lesion_facts, found = only_lesion(lesion(), pain_score(8))
+    assert lesion_facts.facts["pain"].missing
+    assert "guideline does not map it" in found.entry("Observation/score").reason
+
+
+def test_configured_pain_score_bands_give_a_derived_flagged_category():
+    bands = (("mild", 0, 3), ("moderate", 4, 6), ("functional", 7, 10))
+    lesion_facts, _ = only_lesion(lesion(), pain_score(8), pain_score_bands=bands)
+    fact = lesion_facts.facts["pain"]
+    assert fact.value == "functional" and fact.sources == ("Observation/score",)
+    assert any("derived" in flag for flag in fact.flags)
+
+
+def test_cortical_osteolysis_components():
+    panel = observation("osteo", "cortical-osteolysis", focus="Condition/lesion-1", component=[
+        {"code": {"coding": [{"system": OWN, "code": "cortical-osteolysis-axial"}]},
+         "valueQuantity": {"value": 35, "system": "http://unitsofmeasure.org", "code": "%"}},
+        {"code": {"coding": [{"system": OWN, "code": "cortical-osteolysis-circumference"}]},
+         "valueQuantity": {"value": 60, "system": "http://unitsofmeasure.org", "code": "%"}},
+    ])
+    lesion_facts, _ = only_lesion(lesion(), panel)
+    inputs = lesion_facts.inputs()
+    assert (inputs.cortical_osteolysis_axial_percent, inputs.cortical_osteolysis_circumference_percent) == (35, 60)
+    assert lesion_facts.facts["cortical_osteolysis_axial_percent"].sources == ("Observation/osteo",)
+
+
+# ---------------------------------------------------------------- Rades
+
+
+def compression(onset="2026-11-01", system=ICD10, code="G95.2", **kwargs):
+    return condition("mscc", system, code, onset=onset, **kwargs)
+
+
+def rades_observations(motor="ambulatory-with-aid", visceral="2667000", duration=(10, "d")):
+    return [
+        observation("motor", "motor-function", **coded(motor)),
+        observation("visceral", "visceral-metastases", **coded(visceral, SCT)),
+        observation("deficit", "days-developing-motor-deficits", **quantity(*duration)),
+    ]
+
+
+def test_complete_rades_in_snomed():
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    mscc, found = only_compression(primary, compression(), *rades_observations())
+    inputs = mscc.inputs()
+    assert inputs.primary_tumour == "breast"
+    assert inputs.months_to_cord_compression == Fraction(33) + Fraction(22, 31)
+    assert (inputs.visceral_metastases, inputs.motor_function, inputs.days_developing_motor_deficits) == (
+        "no", "ambulatory_with_aid", 10)
+    assert mscc.facts["primary_tumour"].sources == ("Condition/breast",)
+    assert mscc.facts["months_to_cord_compression"].sources == ("Condition/breast", "Condition/mscc")
+    assert mscc.facts["visceral_metastases"].sources == ("Observation/visceral",)
+    assert mscc.facts["days_developing_motor_deficits"].sources == ("Observation/deficit",)
+
+
+def test_icd10_only_record():
+    resources = [
+        condition("prostate", ICD10, "C61", onset="2026-01-15"),
+        compression(onset="2026-10-20"),
+        condition("liver", ICD10, "C78.7", recorded="2026-10-01"),
+        condition("para", ICD10, "G82.2", onset="2026-10-30"),
+    ]
+    mscc, found = only_compression(*resources)
+    inputs = mscc.inputs()
+    assert inputs.primary_tumour == "prostate"
+    assert inputs.visceral_metastases == "yes" and mscc.facts["visceral_metastases"].sources == ("Condition/liver",)
+    assert inputs.motor_function == "paraplegic" and mscc.facts["motor_function"].sources == ("Condition/para",)
+    assert inputs.days_developing_motor_deficits == 6  # 2026-10-30 -> 2026-11-05
+    assert inputs.months_to_cord_compression == 9 + Fraction(5, 31)
+
+
+@pytest.mark.parametrize("system,code,row", [
+    (ICD10, "C50.9", "breast"), (ICD10CM, "C50.911", "breast"), (SCT, "399068003", "prostate"),
+    (ICD10CM, "C90.00", "myeloma_lymphoma"), (ICD10, "C83.3", "myeloma_lymphoma"), (SCT, "109989006", "myeloma_lymphoma"),
+    (SCT, "254637007", "nsclc"), (SCT, "254632001", "sclc"), (ICD10, "C80.1", "unknown_primary"),
+    (ICD10, "C64", "kidney"), (SCT, "363518003", "kidney"), (ICD10, "C18.7", "colorectal"), (ICD10, "C20", "colorectal"),
+    (SCT, "363406005", "colorectal"), (ICD10, "C43.9", "other"), (ICD10, "C25.0", "other"),
+])
+def test_primary_tumour_rows_by_code(system, code, row):
+    mscc, found = only_compression(condition("primary", system, code, onset="2025-01-01"), compression())
+    assert mscc.facts["primary_tumour"].value == row
+    assert found.entry("Condition/primary").outcome == "used"
+
+
+def test_lung_cancer_without_histology_is_nsclc_or_sclc():
+    mscc, _ = only_compression(condition("lung", ICD10, "C34.1", onset="2025-01-01"), compression())
+    fact = mscc.facts["primary_tumour"]
+    assert fact.value == OneOf("nsclc", "sclc") and "without histology" in fact.notes[0]
+
+
+@pytest.mark.parametrize("morphology,row", [("8041/3", "sclc"), ("8045", "sclc"), ("8140/3", "nsclc"),
+                                            ("8046/3", "nsclc")])
+def test_lung_cancer_histology_decides(morphology, row):
+    lung = condition("lung", ICD10, "C34.9", onset="2025-01-01", extension=histology(morphology))
+    mscc, _ = only_compression(lung, compression())
+    assert mscc.facts["primary_tumour"].value == row
+
+
+def test_unrecognised_lung_histology_leaves_the_primary_missing():
+    lung = condition("lung", SCT, "363358000", onset="2025-01-01", extension=histology("8240/3"))
+    mscc, found = only_compression(lung, compression())
+    assert mscc.facts["primary_tumour"].missing
+    assert "neither small-cell nor non-small-cell" in found.entry("Condition/lung").reason
+
+
+def test_several_primaries_of_different_rows_stay_uncertain():
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2020-01-01"),
+                               condition("prostate", ICD10, "C61", onset="2026-01-01"), compression())
+    fact = mscc.facts["primary_tumour"]
+    assert fact.value == OneOf("breast", "prostate") and "conflict" in fact.flags
+    months = mscc.facts["months_to_cord_compression"].value
+    assert isinstance(months, Between) and months.low < 15 < months.high
+
+
+def test_exactly_15_calendar_months():
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2025-08-01"), compression())
+    assert mscc.facts["months_to_cord_compression"].value == 15
+
+
+def test_partial_dates_give_a_range_of_months():
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2025"), compression(onset="2026-03"))
+    value = mscc.facts["months_to_cord_compression"].value
+    assert isinstance(value, Between)
+    # from 2025-12-31 to 2026-03-01 (Feb 28 + 1 day of March), and from 2025-01-01 to 2026-03-31
+    assert (value.low, value.high) == (2 + Fraction(1, 31), 14 + Fraction(30, 31))
+
+
+def test_partial_dates_across_15_months():
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2025-01"), compression(onset="2026-04"))
+    value = mscc.facts["months_to_cord_compression"].value
+    assert value.low < 15 < value.high
+
+
+@pytest.mark.parametrize("kwargs,rule", [
+    (dict(recorded="2025-08-01"), "recordedDate"),
+    (dict(extension=[{"url": "http://hl7.org/fhir/StructureDefinition/condition-assertedDate",
+                      "valueDateTime": "2025-08-01"}]), "assertedDate"),
+])
+def test_diagnosis_date_falls_back_to_recorded_then_asserted(kwargs, rule):
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", **kwargs), compression())
+    fact = mscc.facts["months_to_cord_compression"]
+    assert fact.value == 15 and rule in fact.rule
+
+
+def test_missing_compression_onset():
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2025-08-01"), compression(onset=None))
+    fact = mscc.facts["months_to_cord_compression"]
+    assert fact.missing and "no onset" in fact.notes[0] and "onset" in fact.supplied_by
+
+
+def test_inactive_visceral_metastasis_does_not_count():
+    mscc, found = only_compression(condition("liver", SCT, "94381002", clinical="resolved"), compression())
+    fact = mscc.facts["visceral_metastases"]
+    assert fact.missing and "absence of a Condition is not taken as absence" in fact.notes[0]
+    assert "does not count as present" in found.entry("Condition/liver").reason
+
+
+def test_brain_metastasis_leaves_visceral_status_open():
+    mscc, _ = only_compression(condition("brain", ICD10, "C79.3"), compression())
+    fact = mscc.facts["visceral_metastases"]
+    assert fact.value == OneOf("yes", "no") and fact.sources == ("Condition/brain",)
+
+
+def test_explicit_absence_observation_later_than_a_visceral_condition_wins_with_conflict():
+    liver = condition("liver", SCT, "94381002", recorded="2026-01-01")
+    absent = observation("visceral", "visceral-metastases", effective="2026-11-01", **coded("2667000", SCT))
+    mscc, _ = only_compression(liver, absent, compression())
+    fact = mscc.facts["visceral_metastases"]
+    assert fact.value == "no" and "conflict" in fact.flags
+
+
+@pytest.mark.parametrize("duration,days", [((2, "wk"), 14), ((1, "mo"), Fraction(487, 16)), ((5, "d"), 5)])
+def test_duration_units(duration, days):
+    mscc, _ = only_compression(compression(), *rades_observations(duration=duration))
+    assert mscc.facts["days_developing_motor_deficits"].value == days
+
+
+def test_duration_in_hours_is_refused():
+    mscc, found = only_compression(compression(), *rades_observations(duration=(36, "h")))
+    assert mscc.facts["days_developing_motor_deficits"].missing
+    assert "not UCUM d, wk or mo" in found.entry("Observation/deficit").reason
+
+
+def test_deficit_onset_partial_date_gives_a_day_range():
+    mscc, _ = only_compression(condition("para", SCT, "60389000", onset="2026-10"), compression())
+    value = mscc.facts["days_developing_motor_deficits"].value
+    assert value == Between(5, 35)
+
+
+def test_inactive_compression_gets_no_rades_and_primaries_are_reported():
+    found = facts_of(condition("breast", SCT, "254837009"), compression(clinical="resolved"))
+    assert found.cord_compressions == []
+    assert "not active" in found.entry("Condition/mscc").reason
+
+
+def test_no_compression_means_no_rades():
+    found = facts_of(condition("breast", SCT, "254837009"))
+    assert found.cord_compressions == []
+    assert "no active spinal cord compression" in found.entry("Condition/breast").reason
+
+
+def test_observation_focused_on_another_compression_is_not_used():
+    obs = observation("motor", "motor-function", focus="Condition/other-mscc", **coded("paraplegic"))
+    mscc, _ = only_compression(compression(), obs)
+    assert mscc.facts["motor_function"].missing
+
+
+def test_resources_to_ignore_are_reported_with_reasons():
+    resources = [
+        {"resourceType": "MedicationRequest", "id": "med"},
+        condition("htn", SCT, "38341003"),
+        observation("bp", "85354-9", system=LOINC, valueQuantity={"value": 120}),
+    ]
+    found = facts_of(*resources)
+    assert found.entry("MedicationRequest/med").reason == "MedicationRequest is not read by the calculators"
+    assert "none of the ValueSets" in found.entry("Condition/htn").reason
+    assert found.entry("Observation/bp").outcome == "ignored"
+    assert found.entry("Patient/p1").outcome == "used"
