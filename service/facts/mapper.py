@@ -82,6 +82,15 @@ VALUE_SETS_USED = frozenset(PRIMARY_GROUPS) | frozenset(MORPHOLOGIES) | frozense
     CONDITION_VALUE_SETS
 ) | frozenset(OTHER_VALUE_SETS)
 
+# Observation codes of the project's CodeSystem: lesion-level ones (-> Mirels item), and Rades ones.
+LESION_OBSERVATIONS = {"lesion-size": "lesion_size", "lesion-type": "lesion_type", "mirels-pain": "pain",
+                       "cortical-osteolysis": None}
+OSTEOLYSIS_COMPONENTS = {"cortical-osteolysis-axial": "cortical_osteolysis_axial_percent",
+                         "cortical-osteolysis-circumference": "cortical_osteolysis_circumference_percent"}
+RADES_OBSERVATIONS = ("visceral-metastases", "motor-function", "days-developing-motor-deficits")
+# Every code of the CodeSystem the mapper names; a test checks each is published.
+OWN_CODES_USED = frozenset(LESION_OBSERVATIONS) | frozenset(OSTEOLYSIS_COMPONENTS) | frozenset(RADES_OBSERVATIONS)
+
 LESION_ITEMS = ("lesion_site", "lesion_size", "lesion_type", "pain")
 RADES_ITEMS = (
     "primary_tumour",
@@ -373,12 +382,11 @@ class _Mapper:
                             "description": _describe(body_sites) or "bone metastasis, site not recorded",
                             "candidates": defaultdict(list), "osteolysis": []}
 
-        lesion_codes = {"lesion-size", "lesion-type", "mirels-pain", "cortical-osteolysis"}
         for observation in observations:
             ref = self.ref(observation)
             own = self.terms.own_code(observation.get("code"))
             is_pain_score = self.terms.coding_in(observation.get("code"), "pain-score-0-10") is not None
-            if own not in lesion_codes and not is_pain_score:
+            if own not in LESION_OBSERVATIONS and not is_pain_score:
                 continue
             linked, how = self._link(observation, lesions)
             if linked is None:
@@ -390,7 +398,7 @@ class _Mapper:
             if own == "cortical-osteolysis":
                 self._osteolysis(observation, lesion, when, flags, how)
                 continue
-            item = {"lesion-size": "lesion_size", "lesion-type": "lesion_type", "mirels-pain": "pain"}.get(own, "pain")
+            item = LESION_OBSERVATIONS.get(own) or "pain"
             value, problem, extra = self._lesion_value(own or "pain-score", observation)
             if problem:
                 self.report.ignore(ref, problem)
@@ -408,7 +416,7 @@ class _Mapper:
                 if problems and fact.missing:
                     fact = Fact(item, notes=problems, supplied_by=SUPPLIED_BY[item])
                 facts[item] = fact
-            for name in ("cortical_osteolysis_axial_percent", "cortical_osteolysis_circumference_percent"):
+            for name in OSTEOLYSIS_COMPONENTS.values():
                 facts[name] = self._choose_osteolysis(name, lesion["osteolysis"])
             result.append(LesionFacts(ref, lesion["description"], facts))
         return result
@@ -481,16 +489,14 @@ class _Mapper:
         ref = self.ref(observation)
         found = False
         for component in observation.get("component") or []:
-            own = self.terms.own_code(component.get("code"))
-            if own not in ("cortical-osteolysis-axial", "cortical-osteolysis-circumference"):
+            name = OSTEOLYSIS_COMPONENTS.get(self.terms.own_code(component.get("code")))
+            if name is None:
                 continue
             quantity = component.get("valueQuantity") or {}
             if quantity.get("code") != "%" or quantity.get("system", UCUM) != UCUM:
                 continue
             value = quantity.get("value")
             if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 100:
-                name = "cortical_osteolysis_axial_percent" if own.endswith("axial") else \
-                    "cortical_osteolysis_circumference_percent"
                 lesion["osteolysis"].append((name, _Candidate(value, ref, when, flags, how)))
                 found = True
         if found:
@@ -508,8 +514,7 @@ class _Mapper:
             for condition in [p for p, _ in primaries] + visceral + undetermined + paraplegias:
                 self.report.ignore(self.ref(condition), "no active spinal cord compression: no Rades score")
             return []
-        rades_codes = {"visceral-metastases", "motor-function", "days-developing-motor-deficits"}
-        rades_observations = [o for o in observations if self.terms.own_code(o.get("code")) in rades_codes]
+        rades_observations = [o for o in observations if self.terms.own_code(o.get("code")) in RADES_OBSERVATIONS]
         result = []
         for compression in compressions:
             ref = self.ref(compression)
