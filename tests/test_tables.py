@@ -23,7 +23,9 @@ def test_every_entry_cites_its_source(calculator):
 @pytest.mark.parametrize("calculator", ["mirels", "rades"])
 def test_every_text_exists_in_every_locale(calculator):
     table = load_table(calculator)
-    texts = [table.title] + [c.recommendation for c in table.categories]
+    texts = [table.title, table.predicted_outcome] + [c.recommendation for c in table.categories]
+    texts += [activity for c in table.categories for activity in c.activities]
+    assert all(c.activities for c in table.categories)
     texts += [row.label for item in table.items for row in item.rows]
     for text in texts:
         assert all(text(locale) for locale in LOCALES)

@@ -97,6 +97,7 @@ class Score:
 
     calculator: str
     title: str
+    predicted_outcome: str
     locale: str
     items: tuple[ItemScore, ...]
     total_min: int
@@ -129,6 +130,11 @@ class Score:
     @property
     def recommendation(self) -> str | None:
         return self.category.recommendation(self.locale) if self.category else None
+
+    @property
+    def activities(self) -> tuple[str, ...]:
+        """The care plan's activities for the category, in the score's locale."""
+        return tuple(a(self.locale) for a in self.category.activities) if self.category else ()
 
     @property
     def risk(self) -> str | None:
@@ -234,6 +240,7 @@ def score_table(
     return Score(
         calculator=table.calculator,
         title=table.title(locale),
+        predicted_outcome=table.predicted_outcome(locale),
         locale=locale,
         items=items,
         total_min=total_min,

@@ -90,6 +90,7 @@ class Category:
     risk: str
     recommendation: Text
     source: str
+    activities: tuple[Text, ...] = ()
     outcome: Text | None = None
 
 
@@ -98,6 +99,7 @@ class Table:
     calculator: str
     version: str
     title: Text
+    predicted_outcome: Text
     source_document: str
     source_table: str
     items: tuple[Item, ...]
@@ -187,6 +189,7 @@ def load_table(calculator: str) -> Table:
         calculator=raw["calculator"],
         version=raw["version"],
         title=_text(raw["title"]),
+        predicted_outcome=_text(raw["predicted_outcome"]),
         source_document=raw["source"]["document"],
         source_table=raw["source"]["table"],
         items=tuple(_item(item) for item in raw["items"]),
@@ -199,6 +202,7 @@ def load_table(calculator: str) -> Table:
                 risk=c["risk"],
                 recommendation=_text(c["recommendation"]),
                 source=c["source"],
+                activities=tuple(_text(a) for a in c["activities"]),
                 outcome=_text(c["outcome"]) if "outcome" in c else None,
             )
             for c in raw["categories"]

@@ -1,0 +1,134 @@
+"""Rendered FHIR resources: valid R4 (models and official schema), traceable, and the
+output examples in fhir_profiles/examples/ are exactly what the renderer writes."""
+
+import itertools
+import json
+import os
+from datetime import date, datetime, timezone
+
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+
+from fhir_builders import (FEMUR, ICD10, LEFT, SCT, coded, condition, lesion, lesion_observations, observation,
+                           patient, quantity)
+from fhir_schema_check import schema_errors
+from service.data import data_dir
+from service.pipeline import assess_patient
+
+WHEN = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+EXAMPLES = data_dir("fhir_profiles") / "examples"
+
+
+def assess(*resources, locale="en", ids=None):
+    result = assess_patient([patient(), *resources], "Patient/p1", when=WHEN, locale=locale)
+    return result
+
+
+def check_valid(resource):
+    get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    assert schema_errors(resource) == []
+
+
+def test_complete_mirels_renders_three_valid_linked_resources():
+    (assessment,) = assess(lesion(), *lesion_observations()).assessments
+    observation_, risk, plan = assessment.resources
+    for resource in assessment.resources:
+        check_valid(resource)
+    assert observation_["valueInteger"] == 9 and observation_["status"] == "final"
+    assert [c["valueInteger"] for c in observation_["component"]] == [2, 2, 3, 2]
+    assert {d["reference"] for d in observation_["derivedFrom"]} == {
+        "Observation/o-size", "Observation/o-type", "Observation/o-pain"}
+    assert risk["basis"][0]["reference"] == f"Observation/{observation_['id']}"
+    assert {b["reference"] for b in risk["basis"][1:]} == {
+        "Condition/lesion-1", "Observation/o-size", "Observation/o-type", "Observation/o-pain"}
+    assert risk["prediction"][0]["qualitativeRisk"]["coding"][0]["code"] == "high"
+    assert "probabilityDecimal" not in risk["prediction"][0]
+    assert risk["condition"]["reference"] == "Condition/lesion-1"
+    assert (plan["status"], plan["intent"]) == ("draft", "proposal")
+    assert plan["supportingInfo"] == [{"reference": f"RiskAssessment/{risk['id']}"}]
+    assert len(plan["activity"]) == 2 and "15 days to 3 weeks" in plan["activity"][1]["detail"]["description"]
+    assert any("Damron" in note["text"] for note in risk["note"])
+
+
+def test_partial_score_is_preliminary_with_a_range_and_no_care_plan():
+    observations = lesion_observations()[:2]  # no pain
+    (assessment,) = assess(lesion(), *observations).assessments
+    observation_, risk = assessment.resources
+    for resource in assessment.resources:
+        check_valid(resource)
+    assert assessment.care_plan is None
+    assert observation_["status"] == risk["status"] == "preliminary"
+    assert observation_["valueRange"] == {"low": {"value": 8}, "high": {"value": 10}}
+    assert observation_["component"][3]["dataAbsentReason"]["coding"][0]["code"] == "unknown"
+    assert "qualitativeRisk" not in risk["prediction"][0]
+    assert observation_["note"][0]["text"].startswith("Missing: Pain: an Observation coded")
+
+
+def test_uncertain_item_is_a_range_of_points():
+    resources = [condition("lung", ICD10, "C34.1", onset="2024-01-01"),
+                 condition("mscc", ICD10, "G95.2", onset="2026-11-01"),
+                 observation("motor", "motor-function", **coded("ambulatory-without-aid")),
+                 observation("visceral", "visceral-metastases", **coded("2667000", SCT)),
+                 observation("deficit", "days-developing-motor-deficits", **quantity(20, "d"))]
+    (assessment,) = assess(*resources).assessments
+    observation_ = assessment.observation
+    check_valid(observation_)
+    assert observation_["component"][0]["valueRange"] == {"low": {"value": 5}, "high": {"value": 6}}
+    assert assessment.score.category.value == "group_iii"  # 40 or 41
+    assert any("non-small-cell" in note["text"] for note in assessment.risk_assessment["note"])
+    check_valid(assessment.care_plan)
+
+
+def test_french_resources():
+    (assessment,) = assess(lesion(), *lesion_observations(), locale="fr").assessments
+    assert assessment.care_plan["description"].startswith("Chirurgie prophylactique première")
+    assert assessment.risk_assessment["prediction"][0]["outcome"]["text"] == "Fracture pathologique de l'os long"
+
+
+@pytest.mark.parametrize("size,kind,pain", list(itertools.product((10, 50, 80), ("blastic", "lytic"), ("mild", "functional"))))
+def test_every_rendered_resource_is_valid_r4(size, kind, pain):
+    for assessment in assess(lesion(), *lesion_observations(size=(size, "%"), kind=kind, pain=pain)).assessments:
+        for resource in assessment.resources:
+            assert schema_errors(resource) == []
+
+
+# -- the output examples are the renderer's own output on the example patient ------------------------
+
+OUTPUT_EXAMPLES = {
+    ("mirels", "Observation"): "example-mirels-score",
+    ("mirels", "RiskAssessment"): "example-mirels-risk-assessment",
+    ("mirels", "CarePlan"): "example-mirels-care-plan",
+    ("rades", "Observation"): "example-rades-score",
+    ("rades", "RiskAssessment"): "example-rades-risk-assessment",
+    ("rades", "CarePlan"): "example-rades-care-plan",
+}
+
+
+def render_example_patient():
+    from service.facts import MappingOptions, extract_facts
+    from service.calculators import score_mirels, score_rades
+    from service.render import render
+
+    examples = [json.loads(p.read_text("utf-8")) for p in sorted(EXAMPLES.glob("*.json"))]
+    inputs = [resource for resource in examples if resource["id"] not in OUTPUT_EXAMPLES.values()]
+    facts = extract_facts(inputs, MappingOptions(as_of=WHEN.date()))
+    rendered = {}
+    for found, calculator, name in [(facts.lesions[0], score_mirels, "mirels"),
+                                    (facts.cord_compressions[0], score_rades, "rades")]:
+        ids = iter([OUTPUT_EXAMPLES[(name, "Observation")], OUTPUT_EXAMPLES[(name, "RiskAssessment")],
+                    OUTPUT_EXAMPLES[(name, "CarePlan")]])
+        assessment = render(calculator(found.inputs()), found, "Patient/example", WHEN, new_id=lambda: next(ids))
+        for resource in assessment.resources:
+            rendered[resource["id"]] = resource
+    return rendered
+
+
+def test_output_examples_are_the_renderers_output():
+    rendered = render_example_patient()
+    if os.environ.get("BONEMET_WRITE_EXAMPLES"):  # after a deliberate change of the renderer
+        for rid, resource in rendered.items():
+            (EXAMPLES / f"{resource['resourceType']}-{rid}.json").write_text(
+                json.dumps(resource, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    for rid, resource in rendered.items():
+        stored = json.loads((EXAMPLES / f"{resource['resourceType']}-{rid}.json").read_text("utf-8"))
+        assert stored == resource
