@@ -18,13 +18,50 @@ class Settings:
     port: int = 8080
     workers: int = 1
     log_level: str = "INFO"
+    max_body_bytes: int = 5_000_000
+    feedback_db: str = "bonemet-feedback.sqlite3"
+    fhir_allowed_hosts: str = ""
+    fhir_connect_timeout: float = 3.0
+    fhir_read_timeout: float = 10.0
+    fhir_page_cap: int = 10
+    pain_score_bands: str = ""
 
     help = {
         "host": "address to listen on (BONEMET_HOST)",
         "port": "TCP port to listen on (BONEMET_PORT)",
         "workers": "gunicorn worker processes (BONEMET_WORKERS)",
         "log_level": "DEBUG, INFO, WARNING or ERROR (BONEMET_LOG_LEVEL)",
+        "max_body_bytes": "largest request body accepted; larger gets 413 (BONEMET_MAX_BODY_BYTES)",
+        "feedback_db": "SQLite file of CDS Hooks feedback (BONEMET_FEEDBACK_DB)",
+        "fhir_allowed_hosts": "comma-separated host[:port] of EHR FHIR servers we may call; empty: none "
+        "(BONEMET_FHIR_ALLOWED_HOSTS)",
+        "fhir_connect_timeout": "seconds to connect to an EHR FHIR server (BONEMET_FHIR_CONNECT_TIMEOUT)",
+        "fhir_read_timeout": "seconds to wait for its answer (BONEMET_FHIR_READ_TIMEOUT)",
+        "fhir_page_cap": "most Bundle pages followed per search (BONEMET_FHIR_PAGE_CAP)",
+        "pain_score_bands": "map 0-10 pain scores to Mirels pain, e.g. 'mild=0-3,moderate=4-6,functional=7-10'; "
+        "empty (default): not mapped, the guideline gives no mapping (BONEMET_PAIN_SCORE_BANDS)",
     }
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        return frozenset(h.strip().lower() for h in self.fhir_allowed_hosts.split(",") if h.strip())
+
+    @property
+    def pain_bands(self) -> tuple[tuple[str, float, float], ...]:
+        """Parsed ``pain_score_bands``; raises ValueError naming the setting when malformed."""
+        bands = []
+        for part in filter(None, (p.strip() for p in self.pain_score_bands.split(","))):
+            try:
+                category, span = part.split("=")
+                low, high = (float(x) for x in span.split("-"))
+            except ValueError:
+                raise ValueError(f"BONEMET_PAIN_SCORE_BANDS: cannot read {part!r}; "
+                                 "write category=low-high, e.g. mild=0-3") from None
+            if category not in ("mild", "moderate", "functional") or not 0 <= low <= high <= 10:
+                raise ValueError(f"BONEMET_PAIN_SCORE_BANDS: {part!r} needs mild, moderate or functional "
+                                 "and 0 <= low <= high <= 10")
+            bands.append((category, low, high))
+        return tuple(bands)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
@@ -40,9 +77,10 @@ class Settings:
 
 
 def _convert(name: str, kind: Any, raw: str) -> Any:
-    if kind in ("int", int):
-        try:
-            return int(raw)
-        except ValueError:
-            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be a whole number, got {raw!r}") from None
+    for type_name, convert, words in (("int", int, "a whole number"), ("float", float, "a number")):
+        if kind in (type_name, convert):
+            try:
+                return convert(raw)
+            except ValueError:
+                raise ValueError(f"{ENV_PREFIX}{name.upper()} must be {words}, got {raw!r}") from None
     return raw

@@ -1,0 +1,1 @@
+"""Parse layer: incoming FHIR JSON (Bundles, prefetch, remote searches) -> resources."""

@@ -1,0 +1,149 @@
+"""Assessments -> CDS Hooks 2.0 cards.
+
+One card per determined score (indicator by risk: low info, moderate warning,
+high critical), whose suggestion creates the score Observation, the
+RiskAssessment and the CarePlan. Missing data gets its own card: what is
+missing, which resource would supply it, and the range of totals.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ..facts.terminology import OWN_SYSTEM
+from .fhir_resources import Assessment
+from .text import describe_value
+
+SUMMARY_LIMIT = 140
+INDICATOR = {"low": "info", "moderate": "warning", "high": "critical"}
+
+# Interface words (not clinical content, which comes from seeds/).
+WORDS = {
+    "en": {
+        "item": "Item", "value": "Value", "points": "Points", "from": "From", "total": "Total",
+        "missing": "missing", "missing_title": "data missing", "supplied_by": "Would be supplied by",
+        "range": "Possible totals", "undetermined": "category undetermined until the missing items are known",
+        "determined": "every completion gives", "caveats": "Caveats", "source": "Source",
+        "record": "Record the assessment and the proposed care plan", "flags": "Flags",
+        "conflict": "Conflicts", "uncertain": "uncertain",
+    },
+    "fr": {
+        "item": "Item", "value": "Valeur", "points": "Points", "from": "Source FHIR", "total": "Total",
+        "missing": "manquant", "missing_title": "données manquantes", "supplied_by": "Ressource attendue",
+        "range": "Totaux possibles", "undetermined": "catégorie indéterminée tant que les items manquants ne sont pas connus",
+        "determined": "toutes les complétions donnent", "caveats": "Mises en garde", "source": "Source",
+        "record": "Enregistrer l'évaluation et le plan de soins proposé", "flags": "Signalements",
+        "conflict": "Conflits", "uncertain": "incertain",
+    },
+}
+
+OVERRIDE_REASONS = [
+    ("override-clinical-judgement", {"en": "Clinical judgement differs", "fr": "Jugement clinique différent"}),
+    ("override-data-incorrect", {"en": "Data in the record are incorrect", "fr": "Données du dossier erronées"}),
+    ("override-already-addressed", {"en": "Already addressed", "fr": "Déjà pris en charge"}),
+]
+
+
+def _summary(text: str) -> str:
+    return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _detail(assessment: Assessment, words: dict[str, str]) -> str:
+    score, facts = assessment.score, assessment.facts
+    lines = [f"**{score.title}** — {facts.description}", "",
+             f"| {words['item']} | {words['value']} | {words['points']} | {words['from']} |", "|---|---|---|---|"]
+    for item in score.items:
+        fact = facts.facts[item.name]
+        value = item.row_label or describe_value(fact.value)
+        if item.status == "missing":
+            value, points = f"_{words['missing']}_", "–"
+        elif item.status == "uncertain":
+            value = f"{describe_value(fact.value)} ({words['uncertain']})"
+            points = f"{item.possible_points[0]}–{item.possible_points[-1]}"
+        else:
+            points = str(item.points)
+        sources = ", ".join(fact.sources) or "–"
+        lines.append(f"| {_cell(item.label)} | {_cell(value)} | {points} | {_cell(sources)} |")
+    total = str(score.total) if score.total is not None else f"{score.total_min}–{score.total_max}"
+    lines += ["", f"**{words['total']}: {total}**" + (f" — {score.category_label}" if score.category else ""), ""]
+    if score.recommendation:
+        lines += [score.recommendation, ""]
+    notes = [note for fact in facts.facts.values() for note in fact.notes]
+    flags = sorted({f"{fact.item}: {flag}" for fact in facts.facts.values() for flag in fact.flags})
+    if flags:
+        lines += [f"{words['flags']}: " + "; ".join(flags), ""]
+    if notes:
+        lines += [f"- {note}" for note in notes] + [""]
+    if score.caveats:
+        lines += [f"**{words['caveats']}**"] + [f"- {caveat.text}" for caveat in score.caveats] + [""]
+    lines.append(f"{words['source']}: {score.source}")
+    return "\n".join(lines)
+
+
+def _source(assessment: Assessment) -> dict[str, Any]:
+    score = assessment.score
+    return {"label": f"bonemet-cds — {score.title}",
+            "topic": {"system": OWN_SYSTEM, "code": score.calculator, "display": score.title}}
+
+
+def _suggestion(assessment: Assessment, words: dict[str, str]) -> dict[str, Any]:
+    actions = [{"type": "create", "description": f"{r['resourceType']} ({assessment.score.title})", "resource": r}
+               for r in assessment.resources]
+    return {"label": words["record"], "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": actions}
+
+
+def score_card(assessment: Assessment) -> dict[str, Any]:
+    score = assessment.score
+    words = WORDS[score.locale]
+    total = str(score.total) if score.total is not None else f"{score.total_min}–{score.total_max}"
+    summary = f"{score.title.split(':')[0].strip()} {total} ({assessment.facts.description}): {score.category_label}"
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": _summary(summary),
+        "detail": _detail(assessment, words),
+        "indicator": INDICATOR[score.risk],
+        "source": _source(assessment),
+        "suggestions": [_suggestion(assessment, words)],
+        "selectionBehavior": "at-most-one",
+        "overrideReasons": [{"system": OWN_SYSTEM, "code": code, "display": display[score.locale]}
+                            for code, display in OVERRIDE_REASONS],
+    }
+
+
+def missing_data_card(assessment: Assessment) -> dict[str, Any]:
+    """Items missing or uncertain, what would supply them, and the range of totals."""
+    score, facts = assessment.score, assessment.facts
+    words = WORDS[score.locale]
+    missing = [item for item in score.items if item.status != "known"]
+    names = ", ".join(item.label for item in missing)
+    lines = [f"**{score.title}** — {facts.description}", ""]
+    for item in missing:
+        fact = facts.facts[item.name]
+        reason = "; ".join(fact.notes)
+        status = words["missing"] if item.status == "missing" else words["uncertain"]
+        lines.append(f"- **{item.label}** ({status}): {words['supplied_by']}: {fact.supplied_by or '–'}"
+                     + (f" ({reason})" if reason else ""))
+    lines += ["", f"{words['range']}: {score.total_min}–{score.total_max}; "
+              + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"]), "",
+              _detail(assessment, words)]
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": _summary(f"{score.title.split(':')[0].strip()} ({facts.description}): {words['missing_title']}: {names}"),
+        "detail": "\n".join(lines),
+        "indicator": "warning" if score.category is None else "info",
+        "source": _source(assessment),
+    }
+
+
+def cards_for(assessment: Assessment) -> list[dict[str, Any]]:
+    cards = []
+    if assessment.score.category is not None:
+        cards.append(score_card(assessment))
+    if assessment.score.missing or assessment.score.category is None:
+        cards.append(missing_data_card(assessment))
+    return cards

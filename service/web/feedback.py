@@ -1,0 +1,51 @@
+"""CDS Hooks feedback, kept in an embedded SQLite database across restarts."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    service_id TEXT NOT NULL,
+    card TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    accepted_suggestions TEXT,
+    override_reason TEXT,
+    outcome_timestamp TEXT NOT NULL,
+    received_at TEXT NOT NULL
+)
+"""
+
+
+class FeedbackStore:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as connection:
+            connection.execute(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        # One short connection per call: safe across gunicorn workers and threads.
+        return sqlite3.connect(self.path, timeout=10)
+
+    def add(self, service_id: str, items: list[dict]) -> int:
+        received = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        rows = [(service_id, item["card"], item["outcome"],
+                 json.dumps(item.get("acceptedSuggestions")) if item.get("acceptedSuggestions") else None,
+                 json.dumps(item.get("overrideReason")) if item.get("overrideReason") else None,
+                 item["outcomeTimestamp"].isoformat(), received) for item in items]
+        with self._connect() as connection:
+            connection.executemany(
+                "INSERT INTO feedback (service_id, card, outcome, accepted_suggestions, override_reason, "
+                "outcome_timestamp, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        return len(rows)
+
+    def all(self) -> list[dict]:
+        with self._connect() as connection:
+            connection.row_factory = sqlite3.Row
+            return [dict(row) for row in connection.execute("SELECT * FROM feedback ORDER BY id")]

@@ -1,0 +1,120 @@
+"""CDS Hooks 2.0 request bodies, validated with marshmallow.
+
+A violation becomes HTTP 400 with a JSON body naming each field; unknown
+top-level fields are allowed, as the specification lets clients extend requests.
+"""
+
+from __future__ import annotations
+
+from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+__all__ = ["HookRequest", "FeedbackRequest", "ValidationError", "CONTEXT_SCHEMAS"]
+
+
+class FhirAuthorization(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    access_token = fields.String(required=True, validate=validate.Length(min=1))
+    token_type = fields.String(required=True, validate=validate.OneOf(["Bearer"]))
+    expires_in = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    scope = fields.String(required=True)
+    subject = fields.String(required=True)
+    patient = fields.String()
+
+
+class PatientViewContext(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    userId = fields.String(required=True)
+    patientId = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9\-.]{1,64}$",
+                                                                        error="must be a FHIR id"))
+    encounterId = fields.String()
+
+
+class Bundle(fields.Dict):
+    """A FHIR Bundle as JSON: resourceType Bundle and a list of entries."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if value.get("resourceType") != "Bundle" or not isinstance(value.get("entry", []), list):
+            raise ValidationError("must be a FHIR Bundle (resourceType 'Bundle', entry a list)")
+        return value
+
+
+class OrderSignContext(PatientViewContext):
+    draftOrders = Bundle(required=True)
+
+
+CONTEXT_SCHEMAS = {"patient-view": PatientViewContext, "order-sign": OrderSignContext}
+
+
+class HookRequest(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    hook = fields.String(required=True)
+    hookInstance = fields.UUID(required=True)
+    fhirServer = fields.Url(require_tld=False, schemes={"https", "http"})
+    fhirAuthorization = fields.Nested(FhirAuthorization, allow_none=True)
+    context = fields.Dict(required=True)
+    prefetch = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+
+    def __init__(self, expected_hook: str, **kwargs):
+        super().__init__(**kwargs)
+        self.expected_hook = expected_hook
+
+    @validates_schema
+    def check(self, data, **kwargs):
+        if data.get("hook") != self.expected_hook:
+            raise ValidationError(f"this service answers '{self.expected_hook}'", "hook")
+        if data.get("fhirAuthorization") and not data.get("fhirServer"):
+            raise ValidationError("fhirAuthorization needs fhirServer", "fhirServer")
+        try:
+            data["context"] = CONTEXT_SCHEMAS[self.expected_hook]().load(data.get("context") or {})
+        except ValidationError as error:
+            raise ValidationError({"context": error.messages}) from None
+        for key, value in (data.get("prefetch") or {}).items():
+            if value is not None and not (isinstance(value, dict) and "resourceType" in value):
+                raise ValidationError({"prefetch": {key: ["must be a FHIR resource or null"]}})
+
+
+class AcceptedSuggestion(Schema):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(required=True)
+
+
+class OverrideReason(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    reason = fields.Dict()
+    userComment = fields.String()
+
+
+class FeedbackItem(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    card = fields.String(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(["accepted", "overridden"]))
+    acceptedSuggestions = fields.List(fields.Nested(AcceptedSuggestion))
+    overrideReason = fields.Nested(OverrideReason)
+    outcomeTimestamp = fields.DateTime(required=True)
+
+    @validates_schema
+    def check(self, data, **kwargs):
+        if data["outcome"] == "accepted" and data.get("overrideReason"):
+            raise ValidationError("only an overridden card has an overrideReason", "overrideReason")
+        if data["outcome"] == "overridden" and data.get("acceptedSuggestions"):
+            raise ValidationError("an overridden card has no acceptedSuggestions", "acceptedSuggestions")
+
+
+class FeedbackRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    feedback = fields.List(fields.Nested(FeedbackItem), required=True, validate=validate.Length(min=1))

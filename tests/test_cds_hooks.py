@@ -1,0 +1,259 @@
+"""CDS Hooks 2.0: discovery, patient-view with prefetch or fetch, cards, errors, feedback."""
+
+import uuid
+
+import pytest
+import requests
+import responses
+
+from fhir_builders import (ICD10, SCT, coded, condition, lesion, lesion_observations, observation, patient,
+                           quantity)
+from fhir_schema_check import schema_errors
+from service.config import Settings
+from service.web import create_app
+
+SERVICE = "/cds-services/bonemet-patient-view"
+EHR = "https://ehr.example.org/fhir"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(feedback_db=str(tmp_path / "feedback.sqlite3"), fhir_allowed_hosts="ehr.example.org",
+                    max_body_bytes=200_000)
+
+
+@pytest.fixture
+def client(settings):
+    return create_app(settings).test_client()
+
+
+def searchset(*resources, next_url=None):
+    bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+    if next_url:
+        bundle["link"] = [{"relation": "next", "url": next_url}]
+    return bundle
+
+
+def hook_request(conditions=(), observations=(), **overrides):
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": patient(), "conditions": searchset(*conditions),
+                         "observations": searchset(*observations)}}
+    body.update(overrides)
+    return body
+
+
+def test_discovery_lists_the_service_with_prefetch_templates(client):
+    services = client.get("/cds-services").get_json()["services"]
+    (service,) = services
+    assert service["id"] == "bonemet-patient-view" and service["hook"] == "patient-view"
+    assert service["description"] and service["title"] and service["usageRequirements"]
+    assert service["prefetch"]["conditions"] == "Condition?patient={{context.patientId}}"
+
+
+def test_patient_view_gives_a_score_card_with_sources_and_valid_create_actions(client):
+    response = client.post(SERVICE, json=hook_request([lesion()], lesion_observations()))
+    assert response.status_code == 200
+    (card,) = response.get_json()["cards"]
+    assert card["indicator"] == "critical" and len(card["summary"]) <= 140
+    assert card["summary"].startswith("Mirels score 9")
+    assert "| Type of lesion | Lytic | 3 | Observation/o-type |" in card["detail"]
+    assert card["source"]["label"].startswith("bonemet-cds")
+    assert card["selectionBehavior"] == "at-most-one" and card["overrideReasons"]
+    uuid.UUID(card["uuid"])
+    actions = card["suggestions"][0]["actions"]
+    assert [a["resource"]["resourceType"] for a in actions] == ["Observation", "RiskAssessment", "CarePlan"]
+    assert all(a["type"] == "create" and schema_errors(a["resource"]) == [] for a in actions)
+
+
+def test_missing_data_gets_its_own_card(client):
+    response = client.post(SERVICE, json=hook_request([lesion()], lesion_observations()[:2]))
+    cards = response.get_json()["cards"]
+    assert [c["indicator"] for c in cards] == ["warning"]  # 8 to 10: undetermined
+    (card,) = cards
+    assert "data missing: Pain" in card["summary"]
+    assert "mirels-pain" in card["detail"] and "Possible totals: 8–10" in card["detail"]
+
+
+def test_rades_card_and_french(client):
+    resources = [condition("breast", SCT, "254837009", onset="2024-01-10"),
+                 condition("mscc", ICD10, "G95.2", onset="2026-11-01")]
+    observations = [observation("motor", "motor-function", **coded("paraplegic")),
+                    observation("visceral", "visceral-metastases", **coded("52101004", SCT)),
+                    observation("deficit", "days-developing-motor-deficits", **quantity(3, "d"))]
+    response = client.post(SERVICE, json=hook_request(resources, observations), headers={"Accept-Language": "fr"})
+    (card,) = response.get_json()["cards"]
+    assert card["indicator"] == "critical"  # 8 + 8 + 5 + 1 + 4 = 26, group I
+    assert "Groupe I" in card["summary"] and "hypofractionnement" in card["detail"]
+
+
+def test_no_applicable_score_gives_no_card(client):
+    assert client.post(SERVICE, json=hook_request()).get_json() == {"cards": []}
+
+
+# ------------------------------------------------------------------ errors
+
+
+@pytest.mark.parametrize("change,field", [
+    (lambda b: b.pop("hookInstance"), "hookInstance"),
+    (lambda b: b.update(hookInstance="not-a-uuid"), "hookInstance"),
+    (lambda b: b.update(hook="order-select"), "hook"),
+    (lambda b: b["context"].pop("patientId"), "context"),
+    (lambda b: b.update(fhirAuthorization={"access_token": "t", "token_type": "Bearer", "expires_in": 300,
+                                           "scope": "patient/*.read", "subject": "app"}), "fhirServer"),
+    (lambda b: b.update(fhirServer=EHR, fhirAuthorization={"access_token": "t"}), "fhirAuthorization"),
+    (lambda b: b["prefetch"].update(conditions=[1, 2]), "prefetch"),
+])
+def test_invalid_requests_are_400_naming_the_field(client, change, field):
+    body = hook_request()
+    change(body)
+    response = client.post(SERVICE, json=body)
+    assert response.status_code == 400
+    assert field in response.get_json()["fields"]
+
+
+def test_malformed_prefetched_resource_is_400_naming_the_element(client):
+    bad = lesion()
+    bad["bodySite"] = "femur"
+    response = client.post(SERVICE, json=hook_request([bad]))
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "prefetch.conditions.entry[0].resource.bodySite"
+
+
+@pytest.mark.parametrize("data", [b"{not json", b"[]", b"\xff\xfe"])
+def test_non_json_or_non_object_body_is_400(client, data):
+    response = client.post(SERVICE, data=data, content_type="application/json")
+    assert response.status_code == 400 and response.get_json()["status"] == 400
+
+
+def test_unknown_service_is_404(client):
+    response = client.post("/cds-services/nope", json=hook_request())
+    assert response.status_code == 404 and "nope" in response.get_json()["detail"]
+
+
+def test_too_large_body_is_413(client):
+    body = hook_request(observations=[observation(f"o{i}", "lesion-type", **coded("lytic")) for i in range(2000)])
+    response = client.post(SERVICE, json=body)
+    assert response.status_code == 413 and response.get_json()["status"] == 413
+
+
+def test_missing_prefetch_without_fhir_server_is_412(client):
+    body = hook_request()
+    body["prefetch"].pop("observations")
+    response = client.post(SERVICE, json=body)
+    assert response.status_code == 412 and "prefetch.observations" in response.get_json()["detail"]
+
+
+def test_fhir_server_not_on_the_allow_list_is_never_called(client):
+    body = hook_request(fhirServer="https://attacker.example.com/fhir")
+    body["prefetch"]["conditions"] = None
+    with responses.RequestsMock() as mock:  # any call would fail this test
+        response = client.post(SERVICE, json=body)
+        assert len(mock.calls) == 0
+    assert response.status_code == 412 and "allow-list" in response.get_json()["detail"]
+
+
+# ------------------------------------------------------------------ fetching from the EHR
+
+
+def fetch_request():
+    body = hook_request(fhirServer=EHR, fhirAuthorization={
+        "access_token": "secret-token", "token_type": "Bearer", "expires_in": 300,
+        "scope": "patient/Condition.read patient/Observation.read", "subject": "bonemet"})
+    body["prefetch"] = {"patient": patient()}  # conditions and observations are fetched
+    return body
+
+
+@responses.activate
+def test_missing_prefetch_is_fetched_with_the_token_following_pages(client):
+    responses.get(f"{EHR}/Condition", json=searchset(lesion(), next_url=f"{EHR}/Condition?page=2"))
+    responses.get(f"{EHR}/Condition?page=2", json=searchset())
+    responses.get(f"{EHR}/Observation", json=searchset(*lesion_observations()))
+    response = client.post(SERVICE, json=fetch_request())
+    assert response.status_code == 200 and len(response.get_json()["cards"]) == 1
+    assert all(call.request.headers["Authorization"] == "Bearer secret-token" for call in responses.calls)
+    assert len(responses.calls) == 3
+    assert "patient=p1" in responses.calls[0].request.url
+
+
+@pytest.mark.parametrize("reply,reason", [
+    (dict(body=requests.exceptions.ReadTimeout()), "did not answer in time"),
+    (dict(body=requests.exceptions.ConnectionError()), "could not be reached"),
+    (dict(status=401, json={}), "refused the access token"),
+    (dict(status=500, json={}), "HTTP 500"),
+    (dict(body="<html>"), "other than JSON"),
+    (dict(json={"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Condition", "code": "x"}}]}),
+     "malformed answer"),
+])
+@responses.activate
+def test_fetch_failures_are_412_with_the_reason(client, reply, reason):
+    responses.get(f"{EHR}/Condition", **reply)
+    response = client.post(SERVICE, json=fetch_request())
+    assert response.status_code == 412 and reason in response.get_json()["detail"]
+    assert "secret-token" not in response.get_data(as_text=True)
+
+
+@responses.activate
+def test_next_link_to_another_host_is_not_followed(client):
+    responses.get(f"{EHR}/Condition", json=searchset(next_url="https://elsewhere.example.net/steal"))
+    responses.get(f"{EHR}/Observation", json=searchset())
+    response = client.post(SERVICE, json=fetch_request())
+    assert response.status_code == 412 and "off the EHR's FHIR server" in response.get_json()["detail"]
+
+
+# ------------------------------------------------------------------ feedback
+
+
+def feedback_item(**overrides):
+    item = {"card": str(uuid.uuid4()), "outcome": "accepted", "acceptedSuggestions": [{"id": str(uuid.uuid4())}],
+            "outcomeTimestamp": "2026-11-22T10:00:00Z"}
+    item.update(overrides)
+    return item
+
+
+def test_feedback_is_stored_and_survives_a_restart(settings):
+    client = create_app(settings).test_client()
+    overridden = feedback_item(outcome="overridden", acceptedSuggestions=None,
+                               overrideReason={"reason": {"code": "override-clinical-judgement"},
+                                               "userComment": "already fixed"})
+    overridden.pop("acceptedSuggestions")
+    response = client.post(f"{SERVICE}/feedback", json={"feedback": [feedback_item(), overridden]})
+    assert response.status_code == 200 and response.get_json() == {"stored": 2}
+    restarted = create_app(settings)
+    rows = restarted.extensions["bonemet_feedback"].all()
+    assert [r["outcome"] for r in rows] == ["accepted", "overridden"]
+    assert "already fixed" in rows[1]["override_reason"]
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"feedback": []}, {"feedback": [feedback_item(outcome="maybe")]},
+    {"feedback": [feedback_item(outcomeTimestamp="yesterday")]},
+    {"feedback": [feedback_item(overrideReason={"userComment": "x"})]},
+    {"feedback": [{"outcome": "accepted", "outcomeTimestamp": "2026-11-22T10:00:00Z"}]},
+])
+def test_malformed_feedback_is_400(client, body):
+    response = client.post(f"{SERVICE}/feedback", json=body)
+    assert response.status_code == 400 and response.get_json()["fields"]
+
+
+def test_cors_headers_for_browser_sandboxes(client):
+    response = client.get("/cds-services", headers={"Origin": "https://sandbox.example.org"})
+    assert response.headers["Access-Control-Allow-Origin"] in ("*", "https://sandbox.example.org")
+
+
+# ------------------------------------------------------------------ end to end over real HTTP
+
+
+def test_a_cds_client_over_real_http(run_server, tmp_path):
+    import os
+    env = dict(os.environ, BONEMET_FEEDBACK_DB=str(tmp_path / "fb.sqlite3"))
+    base = run_server(env=env)
+    services = requests.get(f"{base}/cds-services", timeout=5).json()["services"]
+    response = requests.post(f"{base}/cds-services/{services[0]['id']}",
+                             json=hook_request([lesion()], lesion_observations()), timeout=10)
+    assert response.status_code == 200
+    card = response.json()["cards"][0]
+    feedback = {"feedback": [feedback_item(card=card["uuid"],
+                                           acceptedSuggestions=[{"id": card["suggestions"][0]["uuid"]}])]}
+    assert requests.post(f"{base}/cds-services/{services[0]['id']}/feedback", json=feedback, timeout=5).status_code == 200
+    assert requests.post(f"{base}/cds-services/{services[0]['id']}", data="{", timeout=5).status_code == 400
