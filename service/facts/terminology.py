@@ -60,15 +60,43 @@ class Terminology:
     def __init__(self, value_sets: dict[str, ValueSet], own_codes: frozenset[str]) -> None:
         self.value_sets = value_sets
         self.own_codes = own_codes
+        # Index (system, code or ICD-10 prefix) -> ValueSet ids: a lookup per coding instead of a
+        # scan of every ValueSet (the mapper asks thousands of times per request).
+        self._exact: dict[tuple[str, str], set[str]] = {}
+        self._prefix: dict[tuple[str, str], set[str]] = {}
+        for value_set in value_sets.values():
+            for key in value_set.exact:
+                self._exact.setdefault(key, set()).add(value_set.id)
+            for key in value_set.prefixes:
+                self._prefix.setdefault(key, set()).add(value_set.id)
+        self._cache: dict[tuple[str, str], frozenset[str]] = {}
+
+    def memberships(self, system: str | None, code: str | None) -> frozenset[str]:
+        """The ids of every ValueSet that contains this code."""
+        if not isinstance(system, str) or not isinstance(code, str):
+            return frozenset()
+        key = (system, code)
+        found = self._cache.get(key)
+        if found is None:
+            normal = _normal(system, code)
+            ids = set(self._exact.get((system, normal), ()))
+            if system in _PREFIX_SYSTEMS:
+                for end in range(1, len(normal) + 1):
+                    ids |= self._prefix.get((system, normal[:end]), set())
+            found = frozenset(ids)
+            if len(self._cache) < 100_000:  # bounded: codes come from outside
+                self._cache[key] = found
+        return found
 
     def value_set(self, vs_id: str) -> ValueSet:
         return self.value_sets[vs_id]
 
     def coding_in(self, concept: dict[str, Any] | None, vs_id: str) -> dict[str, Any] | None:
         """The first coding of a CodeableConcept that is in the ValueSet, if any."""
-        value_set = self.value_sets[vs_id]
+        if vs_id not in self.value_sets:
+            raise KeyError(vs_id)
         for coding in codings(concept):
-            if value_set.matches(coding.get("system"), coding.get("code")):
+            if vs_id in self.memberships(coding.get("system"), coding.get("code")):
                 return coding
         return None
 

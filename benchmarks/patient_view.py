@@ -1,0 +1,138 @@
+"""Measure CDS Hooks patient-view with a 100-resource prefetch, beside a bare Flask echo.
+
+    .venv/bin/python benchmarks/patient_view.py [--requests 2000]
+
+Prints p50/p95/p99 latency and requests/s, in process (Flask test client) and over
+HTTP under gunicorn with 2 workers (one sequential client on loopback), and the
+ratio to the bare endpoint measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))
+
+from fhir_builders import (FEMUR, HUMERUS, ICD10, LEFT, RIGHT, SCT, coded, condition, lesion,  # noqa: E402
+                           lesion_observations, observation, patient, quantity)
+
+
+def hook_body() -> dict:
+    """100 resources: 2 lesions, a compression, its inputs, and unrelated Conditions/Observations."""
+    conditions = [lesion("l1", FEMUR, LEFT), lesion("l2", HUMERUS, RIGHT),
+                  condition("breast", SCT, "254837009", onset="2024-02-01"),
+                  condition("mscc", ICD10, "G95.2", onset="2026-11-01")]
+    conditions += [condition(f"other-{i}", SCT, "38341003") for i in range(40)]
+    observations = lesion_observations("Condition/l1", prefix="a") + lesion_observations("Condition/l2", prefix="b")
+    observations += [observation("motor", "motor-function", **coded("ambulatory-with-aid")),
+                     observation("visceral", "visceral-metastases", **coded("2667000", SCT)),
+                     observation("deficit", "days-developing-motor-deficits", **quantity(10, "d"))]
+    observations += [observation(f"lab-{i}", "2345-7", system="http://loinc.org",
+                                 valueQuantity={"value": 5.1, "unit": "mmol/L"}) for i in range(100 - 4 - 40 - 9 - 1)]
+    bundle = lambda rs: {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in rs]}
+    return {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/1", "patientId": "p1"},
+            "prefetch": {"patient": patient(), "conditions": bundle(conditions), "observations": bundle(observations)}}
+
+
+def summary(name: str, seconds: list[float]) -> dict:
+    ms = sorted(s * 1000 for s in seconds)
+    pick = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]
+    row = {"name": name, "p50": pick(0.50), "p95": pick(0.95), "p99": pick(0.99), "rps": len(ms) / (sum(ms) / 1000)}
+    print(f"{name:38s} p50 {row['p50']:6.2f} ms  p95 {row['p95']:6.2f} ms  p99 {row['p99']:6.2f} ms  "
+          f"{row['rps']:8.0f} req/s")
+    return row
+
+
+def timed(call, count: int) -> list[float]:
+    for _ in range(min(50, count)):  # warm up
+        call()
+    times = []
+    for _ in range(count):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait(url: str) -> None:
+    for _ in range(200):
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=2000)
+    args = parser.parse_args()
+    body = hook_body()
+    raw = json.dumps(body).encode()
+    print(f"request body: {len(raw) / 1024:.0f} KB, {sum(len(v.get('entry', [1])) for v in body['prefetch'].values())} resources")
+
+    from service.config import Settings
+    from service.web import create_app
+    sys.path.insert(0, str(HERE))
+    from bare_echo import app as bare_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        ours = create_app(Settings(feedback_db=os.path.join(tmp, "fb.sqlite3"))).test_client()
+        bare = bare_app.test_client()
+        headers = {"Content-Type": "application/json"}
+        assert len(ours.post("/cds-services/bonemet-patient-view", data=raw, headers=headers).get_json()["cards"]) == 3
+        service = summary("in-process patient-view", timed(
+            lambda: ours.post("/cds-services/bonemet-patient-view", data=raw, headers=headers), args.requests))
+        baseline = summary("in-process bare Flask echo", timed(lambda: bare.post("/echo", data=raw, headers=headers),
+                                                                 args.requests))
+        print(f"in-process ratio (p95): {service['p95'] / baseline['p95']:.1f}x")
+
+        port_ours, port_bare = free_port(), free_port()
+        env = dict(os.environ, BONEMET_FEEDBACK_DB=os.path.join(tmp, "fb2.sqlite3"), BONEMET_LOG_LEVEL="WARNING")
+        processes = [
+            subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port_ours), "--workers", "2"],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+            subprocess.Popen([sys.executable, "-m", "gunicorn", "--chdir", str(HERE), "-w", "2", "-b",
+                              f"127.0.0.1:{port_bare}", "bare_echo:app"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL),
+        ]
+        try:
+            wait(f"http://127.0.0.1:{port_ours}/health")
+            wait(f"http://127.0.0.1:{port_bare}/")
+            session = requests.Session()
+            url = f"http://127.0.0.1:{port_ours}/cds-services/bonemet-patient-view"
+            service = summary("gunicorn x2 patient-view (HTTP)", timed(
+                lambda: session.post(url, data=raw, headers=headers, timeout=10), args.requests))
+            baseline = summary("gunicorn x2 bare Flask echo (HTTP)", timed(
+                lambda: session.post(f"http://127.0.0.1:{port_bare}/echo", data=raw, headers=headers, timeout=10),
+                args.requests))
+            print(f"HTTP ratio (p95): {service['p95'] / baseline['p95']:.1f}x")
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
