@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import sys
 
 from . import __version__
 from .config import Settings
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -16,6 +24,9 @@ def _serve(args: argparse.Namespace) -> int:
     from .web import create_app
 
     settings = Settings.load(host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
+    if not settings.issuers and not _loopback(settings.host):
+        raise ValueError(f"refusing to listen on {settings.host} with no trusted JWT issuer: set "
+                         "BONEMET_TRUSTED_ISSUERS, or listen on loopback (127.0.0.1)")
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
 

@@ -3,6 +3,7 @@ variables, overridden by command-line flags. One place lists them all."""
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, fields
 from typing import Any, Mapping
@@ -25,6 +26,8 @@ class Settings:
     fhir_read_timeout: float = 10.0
     fhir_page_cap: int = 10
     pain_score_bands: str = ""
+    trusted_issuers: str = ""
+    public_url: str = ""
 
     help = {
         "host": "address to listen on (BONEMET_HOST)",
@@ -38,6 +41,10 @@ class Settings:
         "fhir_connect_timeout": "seconds to connect to an EHR FHIR server (BONEMET_FHIR_CONNECT_TIMEOUT)",
         "fhir_read_timeout": "seconds to wait for its answer (BONEMET_FHIR_READ_TIMEOUT)",
         "fhir_page_cap": "most Bundle pages followed per search (BONEMET_FHIR_PAGE_CAP)",
+        "trusted_issuers": "JSON object: EHR issuer (JWT iss) -> its JWKS URL or local JWKS file; empty: no "
+        "authentication, loopback only (BONEMET_TRUSTED_ISSUERS)",
+        "public_url": "this service's public base URL, which the EHR's JWT must name in aud, e.g. "
+        "https://cds.hospital.example (BONEMET_PUBLIC_URL; default http://HOST:PORT)",
         "pain_score_bands": "map 0-10 pain scores to Mirels pain, e.g. 'mild=0-3,moderate=4-6,functional=7-10'; "
         "empty (default): not mapped, the guideline gives no mapping (BONEMET_PAIN_SCORE_BANDS)",
     }
@@ -45,6 +52,24 @@ class Settings:
     @property
     def allowed_hosts(self) -> frozenset[str]:
         return frozenset(h.strip().lower() for h in self.fhir_allowed_hosts.split(",") if h.strip())
+
+    @property
+    def issuers(self) -> dict[str, str]:
+        """Parsed ``trusted_issuers``; raises ValueError naming the setting when malformed."""
+        if not self.trusted_issuers.strip():
+            return {}
+        try:
+            issuers = json.loads(self.trusted_issuers)
+        except ValueError:
+            issuers = None
+        if not isinstance(issuers, dict) or not all(isinstance(k, str) and isinstance(v, str) and v
+                                                    for k, v in issuers.items()):
+            raise ValueError('BONEMET_TRUSTED_ISSUERS must be a JSON object {"issuer": "JWKS URL or file"}')
+        return issuers
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def pain_bands(self) -> tuple[tuple[str, float, float], ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
@@ -13,6 +13,7 @@ from ..config import Settings
 from . import cds_hooks
 from .errors import JsonError
 from .feedback import FeedbackStore
+from .security import JwtVerifier, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +21,28 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.load()
     settings.pain_bands  # a malformed setting stops the start, with its name
+    issuers = settings.issuers
     app = Flask(__name__)
     app.config["BONEMET"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes  # larger bodies: 413
     app.extensions["bonemet_feedback"] = FeedbackStore(settings.feedback_db)
     app.register_blueprint(cds_hooks.blueprint)
     CORS(app)  # browser-based EHR sandboxes call CDS services from another origin
+    verifier = JwtVerifier(issuers, settings.feedback_db) if issuers else None
+
+    @app.before_request
+    def authenticate():
+        if request.method != "POST":
+            return None  # discovery and health are public; services and feedback are not
+        if verifier is None:
+            log.warning("no trusted JWT issuer configured: %s %s is not authenticated (loopback use only)",
+                        request.method, request.path)
+            return None
+        try:
+            verifier.verify(request.headers.get("Authorization"), settings.base_url + request.path)
+        except Unauthorized as error:
+            return jsonify(error="Unauthorized", status=401, detail=str(error)), 401
+        return None
 
     @app.get("/health")
     def health():

@@ -1,0 +1,89 @@
+"""CDS Hooks 2.0 security: the EHR's JWT in ``Authorization: Bearer``.
+
+Checked with PyJWT against the JWKS of the configured trusted issuers: the
+signature (ES384 or RS384, key chosen by ``kid``), ``iss``, ``aud`` = the URL of
+the endpoint called, ``exp``, ``iat``, and ``jti`` never seen before (replay),
+remembered in SQLite so that every gunicorn worker sees it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+import jwt
+
+log = logging.getLogger(__name__)
+ALGORITHMS = ["ES384", "RS384"]
+
+
+class Unauthorized(Exception):
+    """The reason is safe to return to the caller."""
+
+
+class JwtVerifier:
+    def __init__(self, issuers: dict[str, str], replay_db: str) -> None:
+        self.issuers = issuers
+        self.replay_db = replay_db
+        self._url_clients: dict[str, jwt.PyJWKClient] = {}
+        with sqlite3.connect(replay_db, timeout=10) as connection:
+            connection.execute("CREATE TABLE IF NOT EXISTS seen_jti (iss TEXT, jti TEXT, exp INTEGER, "
+                               "PRIMARY KEY (iss, jti))")
+
+    def _key(self, issuer: str, kid: str | None):
+        source = self.issuers[issuer]
+        try:
+            if source.startswith(("https://", "http://")):
+                client = self._url_clients.setdefault(source, jwt.PyJWKClient(source, cache_keys=True, timeout=5))
+                return client.get_signing_key(kid).key if kid else client.get_signing_keys()[0].key
+            keys = jwt.PyJWKSet.from_dict(json.loads(Path(source).read_text("utf-8"))).keys
+        except (OSError, ValueError, jwt.PyJWKClientError, jwt.PyJWKSetError) as error:
+            log.error("cannot read the JWKS of issuer %s: %s", issuer, error)
+            raise Unauthorized("the issuer's keys could not be read") from None
+        for key in keys:
+            if kid is None or key.key_id == kid:
+                return key.key
+        raise Unauthorized("no key of the issuer matches the token's kid")
+
+    def verify(self, authorization: str | None, audience: str) -> dict:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise Unauthorized("missing 'Authorization: Bearer <JWT>'")
+        token = authorization[len("Bearer "):].strip()
+        try:
+            header = jwt.get_unverified_header(token)
+            issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+        except jwt.PyJWTError:
+            raise Unauthorized("the bearer token is not a JWT") from None
+        if header.get("alg") not in ALGORITHMS:
+            raise Unauthorized(f"alg must be one of {', '.join(ALGORITHMS)}")
+        if issuer not in self.issuers:
+            raise Unauthorized("iss is not a trusted issuer")
+        try:
+            claims = jwt.decode(token, self._key(issuer, header.get("kid")), algorithms=ALGORITHMS,
+                                audience=audience, issuer=issuer,
+                                options={"require": ["iss", "aud", "exp", "iat", "jti"]})
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the token has expired (exp)") from None
+        except jwt.InvalidAudienceError:
+            raise Unauthorized(f"aud must be {audience}") from None
+        except jwt.MissingRequiredClaimError as error:
+            raise Unauthorized(f"the token lacks the {error.claim} claim") from None
+        except jwt.ImmatureSignatureError:
+            raise Unauthorized("the token is not valid yet (iat)") from None
+        except jwt.InvalidSignatureError:
+            raise Unauthorized("the signature does not verify") from None
+        except jwt.PyJWTError as error:
+            raise Unauthorized(f"invalid token: {type(error).__name__}") from None
+        self._remember(issuer, str(claims["jti"]), int(claims["exp"]))
+        return claims
+
+    def _remember(self, issuer: str, jti: str, exp: int) -> None:
+        with sqlite3.connect(self.replay_db, timeout=10) as connection:
+            connection.execute("DELETE FROM seen_jti WHERE exp < ?", (int(time.time()) - 60,))
+            try:
+                connection.execute("INSERT INTO seen_jti VALUES (?, ?, ?)", (issuer, jti, exp))
+            except sqlite3.IntegrityError:
+                raise Unauthorized("this jti was already used (replay)") from None
