@@ -4,12 +4,12 @@ output examples in fhir_profiles/examples/ are exactly what the renderer writes.
 import itertools
 import json
 import os
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from fhir_builders import (FEMUR, ICD10, LEFT, SCT, coded, condition, lesion, lesion_observations, observation,
+from fhir_builders import (ICD10, SCT, coded, condition, lesion, lesion_observations, observation,
                            patient, quantity)
 from fhir_schema_check import schema_errors
 from service.data import data_dir

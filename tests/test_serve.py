@@ -1,4 +1,3 @@
-import pytest
 import requests
 
 from service.cli import main

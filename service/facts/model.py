@@ -4,7 +4,7 @@ of every resource it saw."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from ..calculators import MirelsInputs, RadesInputs
 
@@ -40,27 +40,28 @@ class ReportEntry:
 
 
 @dataclass
-class LesionFacts:
-    """A long-bone metastasis (one Mirels score) and the facts found for it."""
+class ScoredCondition:
+    """A Condition that gets one score, and the facts found for its inputs."""
 
     condition: str
     description: str
     facts: dict[str, Fact]
+    inputs_type: ClassVar[type]
 
-    def inputs(self) -> MirelsInputs:
-        return MirelsInputs(**{name: fact.value for name, fact in self.facts.items()})
+    def inputs(self):
+        return self.inputs_type(**{name: fact.value for name, fact in self.facts.items()})
 
 
-@dataclass
-class CordCompressionFacts:
-    """A metastatic spinal cord compression (one Rades score) and its facts."""
+class LesionFacts(ScoredCondition):
+    """A long-bone metastasis: one Mirels score."""
 
-    condition: str
-    description: str
-    facts: dict[str, Fact]
+    inputs_type = MirelsInputs
 
-    def inputs(self) -> RadesInputs:
-        return RadesInputs(**{name: fact.value for name, fact in self.facts.items()})
+
+class CordCompressionFacts(ScoredCondition):
+    """A metastatic spinal cord compression: one Rades score."""
+
+    inputs_type = RadesInputs
 
 
 @dataclass

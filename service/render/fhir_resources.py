@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..calculators import Score
-from ..facts import CordCompressionFacts, LesionFacts
+from ..facts.model import ScoredCondition
 from ..facts.terminology import OWN_SYSTEM
 from .text import describe_value
 
@@ -40,7 +40,7 @@ class Assessment:
     """One score with the facts it came from, and the resources rendered for it."""
 
     score: Score
-    facts: LesionFacts | CordCompressionFacts
+    facts: ScoredCondition
     observation: dict[str, Any]
     risk_assessment: dict[str, Any]
     care_plan: dict[str, Any] | None
@@ -57,7 +57,7 @@ def _own(code: str, display: str | None = None) -> dict[str, Any]:
     return {"coding": [coding]}
 
 
-def input_references(facts: LesionFacts | CordCompressionFacts) -> list[str]:
+def input_references(facts: ScoredCondition) -> list[str]:
     """Every resource an input came from, in item order, each once."""
     seen = dict.fromkeys([facts.condition])
     for fact in facts.facts.values():
@@ -74,7 +74,7 @@ def _range_text(score: Score) -> str:
 def _component(item, fact) -> dict[str, Any]:
     component: dict[str, Any] = {
         "code": {**_own(ITEM_CODES[item.name], item.label),
-                 "text": f"{item.label}: {item.row_label or describe_value(fact.value, item)}"},
+                 "text": f"{item.label}: {item.row_label or describe_value(fact.value)}"},
     }
     if item.points is not None:
         component["valueInteger"] = item.points
@@ -86,7 +86,7 @@ def _component(item, fact) -> dict[str, Any]:
     return component
 
 
-def render(score: Score, facts: LesionFacts | CordCompressionFacts, subject: str, when: datetime,
+def render(score: Score, facts: ScoredCondition, subject: str, when: datetime,
            new_id=lambda: str(uuid.uuid4())) -> Assessment:
     """The three resources of one assessment. ``subject`` is "Patient/<id>"."""
     complete = score.total is not None

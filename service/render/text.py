@@ -6,7 +6,7 @@ from fractions import Fraction
 from numbers import Real
 from typing import Any
 
-from ..calculators import Between, ItemScore, OneOf
+from ..calculators import Between, OneOf
 
 
 def number(value: Real) -> str:
@@ -17,7 +17,7 @@ def number(value: Real) -> str:
     return str(int(rounded)) if rounded == int(rounded) else str(rounded)
 
 
-def describe_value(value: Any, item: ItemScore | None = None) -> str:
+def describe_value(value: Any) -> str:
     """``0.5``, ``"14-16"``, ``"nsclc or sclc"``, ``"missing"``..."""
     if value is None:
         return "missing"

@@ -54,7 +54,6 @@ def _language() -> str:
 
 def _patient_resources(hook_request: dict, patient_id: str) -> list[dict]:
     """The prefetched resources, fetching from fhirServer what prefetch lacks."""
-    settings = current_app.config["BONEMET"]
     prefetch = hook_request.get("prefetch") or {}
     client = None
     resources: list[dict] = []
