@@ -191,6 +191,14 @@ class _Mapper:
             ref = reference_of(resource, position)
             self.by_ref[ref] = resource
         self.refs = {id(resource): ref for ref, resource in self.by_ref.items()}
+        # member -> the panels listing it in hasMember, built once (linking asks per observation).
+        self.panels_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for panel in self.by_ref.values():
+            if panel.get("resourceType") == "Observation":
+                for member in panel.get("hasMember") or []:
+                    target = self.resolve(member)
+                    if target:
+                        self.panels_of[target].append(panel)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -430,14 +438,11 @@ class _Mapper:
             if target in lesions:
                 return target, f"focus -> {target}"
         me = self.ref(observation)
-        for panel in self.by_ref.values():
-            if panel.get("resourceType") == "Observation" and any(
-                self.resolve(member) == me for member in panel.get("hasMember") or []
-            ):
-                linked, how = self._link(panel, lesions, depth + 1)
-                if linked:
-                    self.report.use(self.ref(panel), f"panel linking its members to {linked}")
-                    return linked, f"hasMember of {self.ref(panel)} ({how})"
+        for panel in self.panels_of.get(me, ()):
+            linked, how = self._link(panel, lesions, depth + 1)
+            if linked:
+                self.report.use(self.ref(panel), f"panel linking its members to {linked}")
+                return linked, f"hasMember of {self.ref(panel)} ({how})"
         for reference in observation.get("derivedFrom") or []:
             target = self.resolve(reference)
             if target and self.by_ref[target].get("resourceType") == "Observation":
