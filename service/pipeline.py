@@ -11,7 +11,9 @@ from datetime import date, datetime
 from typing import Any, Iterable
 
 from .calculators import InvalidInput, score_mirels, score_rades
+from .calculators.order_checks import Finding, check_orders
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
+from .facts.orders import orders_for, read_draft_orders
 from .render import Assessment, render
 
 
@@ -42,3 +44,19 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
             continue
         result.assessments.append(render(score, found, subject, when))
     return result
+
+
+@dataclass
+class OrderReview:
+    """What the guideline says of the draft orders, per scored Condition."""
+
+    findings: list[tuple[Assessment, Finding]]
+    report: list[ReportEntry]
+
+
+def review_orders(result: PatientAssessment, draft_orders: dict[str, Any]) -> OrderReview:
+    """Cross-check the draft orders of an order-sign request with the patient's scores."""
+    drafts, report = read_draft_orders(draft_orders)
+    findings = [(assessment, finding) for assessment in result.assessments
+                for finding in check_orders(assessment.score, orders_for(assessment.facts, drafts))]
+    return OrderReview(findings, report)

@@ -44,11 +44,12 @@ def hook_request(conditions=(), observations=(), **overrides):
 
 
 def test_discovery_lists_the_service_with_prefetch_templates(client):
-    services = client.get("/cds-services").get_json()["services"]
-    (service,) = services
-    assert service["id"] == "bonemet-patient-view" and service["hook"] == "patient-view"
-    assert service["description"] and service["title"] and service["usageRequirements"]
-    assert service["prefetch"]["conditions"] == "Condition?patient={{context.patientId}}"
+    services = {s["id"]: s for s in client.get("/cds-services").get_json()["services"]}
+    assert {sid: s["hook"] for sid, s in services.items()} == {"bonemet-patient-view": "patient-view",
+                                                               "bonemet-order-sign": "order-sign"}
+    for service in services.values():
+        assert service["description"] and service["title"] and service["usageRequirements"]
+        assert service["prefetch"]["conditions"] == "Condition?patient={{context.patientId}}"
 
 
 def test_patient_view_gives_a_score_card_with_sources_and_valid_create_actions(client):

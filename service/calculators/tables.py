@@ -120,10 +120,10 @@ class Table:
         )
 
     def caveat_text(self, caveat: str, key: str = "text") -> Text:
-        return _text(self.caveats[caveat][key])
+        return parse_text(self.caveats[caveat][key])
 
 
-def _text(raw: dict[str, str]) -> Text:
+def parse_text(raw: dict[str, str]) -> Text:
     missing = [locale for locale in LOCALES if not raw.get(locale)]
     if missing:
         raise ValueError(f"text {raw!r} lacks locale(s) {missing}")
@@ -137,16 +137,16 @@ def _fraction(raw: str | None) -> Fraction | None:
 def _item(raw: dict[str, Any]) -> Item:
     return Item(
         name=raw["name"],
-        label=_text(raw["label"]),
+        label=parse_text(raw["label"]),
         source=raw["source"],
         choices=tuple(
-            Choice(c["value"], int(c["points"]), _text(c["label"])) for c in raw.get("choices", ())
+            Choice(c["value"], int(c["points"]), parse_text(c["label"])) for c in raw.get("choices", ())
         ),
         bands=tuple(
             Band(
                 value=b["value"],
                 points=int(b["points"]),
-                label=_text(b["label"]),
+                label=parse_text(b["label"]),
                 above=_fraction(b["above"]),
                 above_inclusive=bool(b.get("above_inclusive", False)),
                 up_to=_fraction(b["up_to"]),
@@ -188,8 +188,8 @@ def load_table(calculator: str) -> Table:
     table = Table(
         calculator=raw["calculator"],
         version=raw["version"],
-        title=_text(raw["title"]),
-        predicted_outcome=_text(raw["predicted_outcome"]),
+        title=parse_text(raw["title"]),
+        predicted_outcome=parse_text(raw["predicted_outcome"]),
         source_document=raw["source"]["document"],
         source_table=raw["source"]["table"],
         items=tuple(_item(item) for item in raw["items"]),
@@ -198,12 +198,12 @@ def load_table(calculator: str) -> Table:
                 value=c["value"],
                 min=int(c["min"]),
                 max=int(c["max"]),
-                label=_text(c["label"]),
+                label=parse_text(c["label"]),
                 risk=c["risk"],
-                recommendation=_text(c["recommendation"]),
+                recommendation=parse_text(c["recommendation"]),
                 source=c["source"],
-                activities=tuple(_text(a) for a in c["activities"]),
-                outcome=_text(c["outcome"]) if "outcome" in c else None,
+                activities=tuple(parse_text(a) for a in c["activities"]),
+                outcome=parse_text(c["outcome"]) if "outcome" in c else None,
             )
             for c in raw["categories"]
         ),

@@ -169,7 +169,7 @@ def _code(concept: Any) -> str | None:
     return found[0].get("code") if found else None
 
 
-def _describe(concepts: Iterable[Any]) -> str:
+def describe_concepts(concepts: Iterable[Any]) -> str:
     words = []
     for concept in concepts:
         if isinstance(concept, dict):
@@ -346,28 +346,6 @@ class _Mapper:
 
     # -- Mirels ------------------------------------------------------------------------------
 
-    def _bone(self, concepts: list[Any]) -> tuple[str | None, str | None, str | None, bool]:
-        """(site row, bone code, laterality code, any bodySite given) from bodySite concepts."""
-        site = bone = side = None
-        for concept in concepts:
-            if self.terms.coding_in(concept, "peritrochanteric-region"):
-                site = "peritrochanteric"
-            for vs_id, row in LONG_BONES.items():
-                coding = self.terms.coding_in(concept, vs_id)
-                if coding:
-                    bone = coding["code"]
-                    site = site or row
-            # Laterality as a coding of the bodySite, or as a qualifier extension (mCODE's style).
-            laterality = self.terms.coding_in(concept, "laterality")
-            for extension in concept.get("extension") or []:
-                if isinstance(extension, dict):
-                    laterality = laterality or self.terms.coding_in(extension.get("valueCodeableConcept"), "laterality")
-            if laterality:
-                side = laterality["code"]
-        if site == "peritrochanteric" and bone is None:
-            bone = "peritrochanteric"
-        return site, bone, side, bool(concepts)
-
     def _lesions(self, conditions: list[dict], observations: list[dict]) -> list[LesionFacts]:
         lesions: dict[str, dict[str, Any]] = {}
         for condition in conditions:
@@ -377,9 +355,9 @@ class _Mapper:
                 self.report.ignore(ref, "bone metastasis is not active: no Mirels score")
                 continue
             body_sites = [c for c in condition.get("bodySite") or [] if isinstance(c, dict)]
-            site, bone, side, has_site = self._bone(body_sites)
+            site, bone, side, has_site = bone_of(self.terms, body_sites)
             if has_site and site is None:
-                self.report.ignore(ref, f"bodySite '{_describe(body_sites)}' is not a long bone of fhir_profiles' "
+                self.report.ignore(ref, f"bodySite '{describe_concepts(body_sites)}' is not a long bone of fhir_profiles' "
                                         "long-bone ValueSets: Mirels applies to long bones only")
                 continue
             self.report.use(ref, "lesion of a Mirels score")
@@ -387,7 +365,7 @@ class _Mapper:
                          if site else Fact("lesion_site", notes=("the bone metastasis has no bodySite",),
                                            supplied_by=SUPPLIED_BY["lesion_site"]))
             lesions[ref] = {"condition": condition, "bone": bone, "side": side, "site": site_fact,
-                            "description": _describe(body_sites) or "bone metastasis, site not recorded",
+                            "description": describe_concepts(body_sites) or "bone metastasis, site not recorded",
                             "candidates": defaultdict(list), "osteolysis": []}
 
         for observation in observations:
@@ -426,7 +404,7 @@ class _Mapper:
                 facts[item] = fact
             for name in OSTEOLYSIS_COMPONENTS.values():
                 facts[name] = self._choose_osteolysis(name, lesion["osteolysis"])
-            result.append(LesionFacts(ref, lesion["description"], facts))
+            result.append(LesionFacts(ref, lesion["description"], facts, (lesion["bone"], lesion["side"])))
         return result
 
     def _link(self, observation: dict, lesions: dict[str, dict], depth: int = 0) -> tuple[str | None, str]:
@@ -451,7 +429,7 @@ class _Mapper:
                     return linked, f"derivedFrom {target} ({how})"
         body_site = observation.get("bodySite")
         if isinstance(body_site, dict):
-            _, bone, side, _ = self._bone([body_site])
+            _, bone, side, _ = bone_of(self.terms, [body_site])
             if bone:
                 same = [ref for ref, lesion in lesions.items() if lesion["bone"] == bone and lesion["side"] == side]
                 if len(same) == 1:
@@ -538,7 +516,7 @@ class _Mapper:
                 "motor_function": self._motor(paraplegias, mine),
                 "days_developing_motor_deficits": self._days(paraplegias, mine),
             }
-            result.append(CordCompressionFacts(ref, _describe([compression.get("code")]) or "spinal cord compression",
+            result.append(CordCompressionFacts(ref, describe_concepts([compression.get("code")]) or "spinal cord compression",
                                                facts))
         return result
 
@@ -556,7 +534,7 @@ class _Mapper:
         match = self.terms.first_match(morphology, MORPHOLOGIES)
         if match:
             return MORPHOLOGIES[match[0]], f"lung cancer code with ICD-O-3 morphology in ValueSet {match[0]}", ()
-        return None, "", (f"lung cancer morphology '{_describe([morphology])}' is neither small-cell nor "
+        return None, "", (f"lung cancer morphology '{describe_concepts([morphology])}' is neither small-cell nor "
                           "non-small-cell in fhir_profiles' morphology ValueSets",)
 
     def _primary(self, primaries: list[tuple[dict, str]]) -> Fact:
@@ -720,6 +698,29 @@ class _Mapper:
                 return Fact(item, value, (self.ref(condition),),
                             f"days from the paraplegia's onset {onset.text} to the assessment date {as_of.text}")
         return Fact(item, supplied_by=SUPPLIED_BY[item])
+
+
+def bone_of(terms: Terminology, concepts: list[Any]) -> tuple[str | None, str | None, str | None, bool]:
+    """(site row, bone code, laterality code, any bodySite given) from bodySite concepts."""
+    site = bone = side = None
+    for concept in concepts:
+        if terms.coding_in(concept, "peritrochanteric-region"):
+            site = "peritrochanteric"
+        for vs_id, row in LONG_BONES.items():
+            coding = terms.coding_in(concept, vs_id)
+            if coding:
+                bone = coding["code"]
+                site = site or row
+        # Laterality as a coding of the bodySite, or as a qualifier extension (mCODE's style).
+        laterality = terms.coding_in(concept, "laterality")
+        for extension in concept.get("extension") or []:
+            if isinstance(extension, dict):
+                laterality = laterality or terms.coding_in(extension.get("valueCodeableConcept"), "laterality")
+        if laterality:
+            side = laterality["code"]
+    if site == "peritrochanteric" and bone is None:
+        bone = "peritrochanteric"
+    return site, bone, side, bool(concepts)
 
 
 def _share(quantity: Any) -> tuple[Any, str | None]:

@@ -46,6 +46,8 @@ class ScoredCondition:
     condition: str
     description: str
     facts: dict[str, Fact]
+    # (bone code, laterality code) of a lesion's bodySite, to match orders that name a site.
+    body_site: tuple[str | None, str | None] = (None, None)
     inputs_type: ClassVar[type]
 
     def inputs(self):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-OBJECT, OBJECTS, TEXT, NUMBER = "an object", "a list of objects", "a string", "a number"
+OBJECT, OBJECTS, TEXT, NUMBER, BOOLEAN = "an object", "a list of objects", "a string", "a number", "a boolean"
 
 _COMMON = {"id": TEXT, "meta": OBJECT, "extension": OBJECTS, "subject": OBJECT, "code": OBJECT}
 SHAPES: dict[str, dict[str, str]] = {
@@ -21,6 +21,10 @@ SHAPES: dict[str, dict[str, str]] = {
                     "effectiveInstant": TEXT, "effectivePeriod": OBJECT, "issued": TEXT},
     "Patient": {"id": TEXT},
 }
+_ORDER = {"id": TEXT, "status": TEXT, "code": OBJECT, "bodySite": OBJECTS, "reasonReference": OBJECTS,
+          "reasonCode": OBJECTS, "subject": OBJECT}
+SHAPES["ServiceRequest"] = {**_ORDER, "doNotPerform": BOOLEAN}
+SHAPES["Procedure"] = _ORDER
 _NESTED = {"component": {"code": OBJECT, "valueQuantity": OBJECT}, "valueQuantity": {"code": TEXT, "system": TEXT},
            "code": {"coding": OBJECTS}, "clinicalStatus": {"coding": OBJECTS}, "verificationStatus": {"coding": OBJECTS}}
 
@@ -38,6 +42,8 @@ def _is(value: Any, kind: str) -> bool:
         return isinstance(value, list) and all(isinstance(v, dict) for v in value)
     if kind == TEXT:
         return isinstance(value, str)
+    if kind == BOOLEAN:
+        return isinstance(value, bool)
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

@@ -45,7 +45,7 @@ OVERRIDE_REASONS = [
 ]
 
 
-def _summary(text: str) -> str:
+def fit_summary(text: str) -> str:
     return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
 
 
@@ -53,7 +53,7 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _detail(assessment: Assessment, words: dict[str, str]) -> str:
+def detail_markdown(assessment: Assessment, words: dict[str, str]) -> str:
     score, facts = assessment.score, assessment.facts
     lines = [f"**{score.title}** — {facts.description}", "",
              f"| {words['item']} | {words['value']} | {words['points']} | {words['from']} |", "|---|---|---|---|"]
@@ -85,7 +85,7 @@ def _detail(assessment: Assessment, words: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
-def _source(assessment: Assessment) -> dict[str, Any]:
+def card_source(assessment: Assessment) -> dict[str, Any]:
     score = assessment.score
     return {"label": f"bonemet-cds — {score.title}",
             "topic": {"system": OWN_SYSTEM, "code": score.calculator, "display": score.title}}
@@ -104,10 +104,10 @@ def score_card(assessment: Assessment) -> dict[str, Any]:
     summary = f"{score.title.split(':')[0].strip()} {total} ({assessment.facts.description}): {score.category_label}"
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": _summary(summary),
-        "detail": _detail(assessment, words),
+        "summary": fit_summary(summary),
+        "detail": detail_markdown(assessment, words),
         "indicator": INDICATOR[score.risk],
-        "source": _source(assessment),
+        "source": card_source(assessment),
         "suggestions": [_suggestion(assessment, words)],
         "selectionBehavior": "at-most-one",
         "overrideReasons": [{"system": OWN_SYSTEM, "code": code, "display": display[score.locale]}
@@ -130,13 +130,13 @@ def missing_data_card(assessment: Assessment) -> dict[str, Any]:
                      + (f" ({reason})" if reason else ""))
     lines += ["", f"{words['range']}: {score.total_min}–{score.total_max}; "
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"]), "",
-              _detail(assessment, words)]
+              detail_markdown(assessment, words)]
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": _summary(f"{score.title.split(':')[0].strip()} ({facts.description}): {words['missing_title']}: {names}"),
+        "summary": fit_summary(f"{score.title.split(':')[0].strip()} ({facts.description}): {words['missing_title']}: {names}"),
         "detail": "\n".join(lines),
         "indicator": "warning" if score.category is None else "info",
-        "source": _source(assessment),
+        "source": card_source(assessment),
     }
 
 

@@ -15,8 +15,9 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from ..facts.terminology import LOINC, OWN_SYSTEM
 from ..fhir.client import FetchError, FhirClient
 from ..fhir.shape import InvalidResource, bundle_resources, check_shape
-from ..pipeline import assess_patient
+from ..pipeline import assess_patient, review_orders
 from ..render.cards import cards_for
+from ..render.order_cards import order_card
 from .errors import bad_request, precondition_failed
 from .schemas import FeedbackRequest, HookRequest, ValidationError
 
@@ -39,6 +40,17 @@ SERVICES = {
         "usageRequirements": "Needs Condition and Observation read access for the patient (prefetch or "
                              "fhirServer with patient/Condition.read and patient/Observation.read). Codes and "
                              "profiles: the FHIR profiles published with bonemet-cds.",
+    },
+    "bonemet-order-sign": {
+        "hook": "order-sign",
+        "title": "Bone metastases: orders checked against Mirels and Rades",
+        "description": "Cross-checks draft radiotherapy, prophylactic fixation and decompressive surgery orders "
+                       "with the Mirels score of the lesion and the Rades group of the spinal cord compression "
+                       "they target, in the words of the guideline.",
+        "prefetch": PREFETCH,
+        "usageRequirements": "Same data access as bonemet-patient-view. Orders are recognised by the codes of the "
+                             "order-* ValueSets published with bonemet-cds (SNOMED CT, or the site's local codes "
+                             "added there); an order names its target by reasonReference, reasonCode or bodySite.",
     },
 }
 
@@ -102,11 +114,21 @@ def call_service(service_id: str):
         hook_request = HookRequest(service["hook"]).load(body)
     except ValidationError as error:
         raise bad_request("invalid CDS Hooks request", fields=error.messages)
+    draft_orders = hook_request["context"].get("draftOrders")
+    if draft_orders is not None:
+        try:
+            bundle_resources(draft_orders, "context.draftOrders")
+        except InvalidResource as error:
+            raise bad_request(str(error), field=error.where)
     patient_id = hook_request["context"]["patientId"]
     resources = _patient_resources(hook_request, patient_id)
     settings = current_app.config["BONEMET"]
     result = assess_patient(resources, f"Patient/{patient_id}", when=datetime.now(timezone.utc),
                             locale=_language(), pain_score_bands=settings.pain_bands)
+    if service["hook"] == "order-sign":
+        # Only advice on what is being ordered: the scores themselves belong to patient-view.
+        review = review_orders(result, draft_orders)
+        return jsonify(cards=[order_card(assessment, finding) for assessment, finding in review.findings])
     cards = [card for assessment in result.assessments for card in cards_for(assessment)]
     return jsonify(cards=cards)
 

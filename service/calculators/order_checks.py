@@ -1,0 +1,138 @@
+"""Draft orders cross-checked with a score: the guideline's advice on what is ordered.
+
+The checks and their words live in ``seeds/order_checks.json``; this module
+holds only the order patterns they name. Pure code: an order arrives here as
+an ``Order`` (what kind of act, and for radiotherapy what course), never as FHIR.
+
+    >>> from service.calculators import MirelsInputs, score_mirels
+    >>> score = score_mirels(MirelsInputs("lower_limb", 0.7, "lytic", "moderate"))
+    >>> [f.check.id for f in check_orders(score, [Order("ServiceRequest/rt", frozenset({"radiotherapy"}))])]
+    ['mirels-fixation-first']
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Callable, Literal
+
+from ..data import data_dir
+from .scoring import Score
+from .tables import Text, load_table, parse_text
+
+OrderKind = Literal["radiotherapy", "prophylactic_fixation", "decompressive_surgery"]
+Course = Literal["long", "hypofractionated"]
+
+
+@dataclass(frozen=True)
+class Order:
+    """One draft order, as the checks see it.
+
+    ``kinds`` is a set: a local order code may belong to more than one ValueSet.
+    ``course`` is set only when the order's code says it (radiotherapy).
+    ``link`` says how the order was tied to the scored Condition.
+    """
+
+    reference: str
+    kinds: frozenset[str]
+    course: Course | None = None
+    description: str = ""
+    link: str = ""
+
+
+@dataclass(frozen=True)
+class OrderCheck:
+    id: str
+    calculator: str
+    categories: tuple[str, ...]
+    when: str
+    indicator: Literal["info", "warning", "critical"]
+    source: str
+    summary: Text
+    advice: Text
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A check that fires for one score and the orders that triggered it.
+
+    ``certain`` is False when the score's category is undetermined and only one
+    of its possible categories is the check's.
+    """
+
+    check: OrderCheck
+    orders: tuple[Order, ...]
+    certain: bool
+
+
+def _radiotherapy(orders: list[Order]) -> list[Order]:
+    return [o for o in orders if "radiotherapy" in o.kinds]
+
+
+def _of_kind(kind: str) -> Callable[[list[Order]], list[Order]]:
+    return lambda orders: [o for o in orders if kind in o.kinds]
+
+
+def _radiotherapy_without_fixation(orders: list[Order]) -> list[Order]:
+    return [] if _of_kind("prophylactic_fixation")(orders) else _radiotherapy(orders)
+
+
+def _radiotherapy_with_fixation(orders: list[Order]) -> list[Order]:
+    fixations = _of_kind("prophylactic_fixation")(orders)
+    radiotherapy = _radiotherapy(orders)
+    return fixations + [o for o in radiotherapy if o not in fixations] if fixations and radiotherapy else []
+
+
+# Order patterns the seeds name in "when": orders of one scored Condition -> those that trigger.
+PATTERNS: dict[str, Callable[[list[Order]], list[Order]]] = {
+    "any_order": lambda orders: list(orders),
+    "fixation": _of_kind("prophylactic_fixation"),
+    "decompressive_surgery": _of_kind("decompressive_surgery"),
+    "radiotherapy_without_fixation": _radiotherapy_without_fixation,
+    "radiotherapy_with_fixation": _radiotherapy_with_fixation,
+    "long_course_radiotherapy": lambda orders: [o for o in _radiotherapy(orders) if o.course == "long"],
+    "course_not_stated": lambda orders: [o for o in _radiotherapy(orders) if o.course is None],
+}
+
+
+@cache
+def load_order_checks() -> tuple[OrderCheck, ...]:
+    raw = json.loads((data_dir("seeds") / "order_checks.json").read_text("utf-8"))
+    checks = []
+    for entry in raw["checks"]:
+        if entry["when"] not in PATTERNS:
+            raise ValueError(f"order check {entry['id']}: unknown pattern {entry['when']!r}")
+        known = {category.value for category in load_table(entry["calculator"]).categories}
+        if not set(entry["categories"]) <= known:
+            raise ValueError(f"order check {entry['id']}: categories {entry['categories']} not all in {sorted(known)}")
+        if entry["indicator"] not in ("info", "warning", "critical"):
+            raise ValueError(f"order check {entry['id']}: bad indicator {entry['indicator']!r}")
+        checks.append(OrderCheck(entry["id"], entry["calculator"], tuple(entry["categories"]), entry["when"],
+                                 entry["indicator"], entry["source"], parse_text(entry["summary"]), parse_text(entry["advice"])))
+    return tuple(checks)
+
+
+def check_orders(score: Score, orders: list[Order]) -> list[Finding]:
+    """The checks that fire for this score and the draft orders that target its Condition."""
+    if not orders:
+        return []
+    findings = []
+    for check in load_order_checks():
+        if check.calculator != score.calculator:
+            continue
+        if score.category is not None:
+            certain = True
+            if score.category.value not in check.categories:
+                continue
+        elif set(check.categories) & set(score.possible_categories):
+            certain = False
+        else:
+            continue
+        triggering = PATTERNS[check.when](orders)
+        if triggering:
+            findings.append(Finding(check, tuple(triggering), certain))
+    return findings
+
+
+__all__ = ["Finding", "Order", "OrderCheck", "check_orders", "load_order_checks"]

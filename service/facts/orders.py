@@ -1,0 +1,139 @@
+"""Draft orders (CDS Hooks ``order-sign`` context) -> ``Order`` facts, and which
+scored Condition each order targets.
+
+Recognition
+    By code, through the ValueSets ``order-radiotherapy``,
+    ``order-prophylactic-fixation`` and ``order-decompressive-surgery`` in
+    ``fhir_profiles/``; a radiotherapy course is long or hypofractionated only when its
+    code is in ``order-radiotherapy-long-course`` or ``order-radiotherapy-hypofractionated``
+    (the guideline gives no fraction count to decide it from). ServiceRequest and
+    Procedure are read; other resources are reported and skipped.
+Status
+    An order counts while it is to be done: ServiceRequest draft, active or on-hold;
+    Procedure preparation, in-progress or on-hold. ``doNotPerform`` orders never count.
+Target
+    ``reasonReference`` naming the Condition wins. Otherwise a lesion is targeted by a
+    ``bodySite`` naming its bone (and its side, when the order gives one); a cord
+    compression by a ``reasonCode`` of the spinal-cord-compression ValueSet or a
+    ``bodySite`` that is not a long bone. An order with no reasonReference, reasonCode
+    nor bodySite names no target: it is checked against every Condition its kind
+    applies to, and the card says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..calculators.order_checks import Order
+from .mapper import bone_of, describe_concepts
+from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
+from .terminology import Terminology, load_terminology
+
+KIND_VALUE_SETS = {
+    "order-radiotherapy": "radiotherapy",
+    "order-prophylactic-fixation": "prophylactic_fixation",
+    "order-decompressive-surgery": "decompressive_surgery",
+}
+COURSE_VALUE_SETS = {"order-radiotherapy-long-course": "long", "order-radiotherapy-hypofractionated": "hypofractionated"}
+VALUE_SETS_USED = frozenset(KIND_VALUE_SETS) | frozenset(COURSE_VALUE_SETS)
+# Kinds of order that each score's advice is about.
+APPLIES_TO = {LesionFacts: {"radiotherapy", "prophylactic_fixation"},
+              CordCompressionFacts: {"radiotherapy", "decompressive_surgery"}}
+_TO_BE_DONE = {"ServiceRequest": {"draft", "active", "on-hold"},
+               "Procedure": {"preparation", "in-progress", "on-hold"}}
+
+
+@dataclass(frozen=True)
+class DraftOrder:
+    order: Order
+    reasons: frozenset[str]  # "Condition/id" named by reasonReference
+    compression_reason_code: bool
+    bone: str | None  # long bone named by bodySite
+    side: str | None
+    has_body_site: bool
+
+    @property
+    def names_a_target(self) -> bool:
+        return bool(self.reasons) or self.compression_reason_code or self.has_body_site
+
+
+def _local(reference: Any, aliases: dict[str, str]) -> str | None:
+    """A Reference -> "Type/id" (base URL and _history dropped), or None."""
+    if not isinstance(reference, dict) or not isinstance(reference.get("reference"), str):
+        return None
+    text = aliases.get(reference["reference"], reference["reference"])
+    parts = text.split("/_history/")[0].rstrip("/").split("/")
+    return "/".join(parts[-2:]) if len(parts) >= 2 else None
+
+
+def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | None = None,
+                      aliases: dict[str, str] | None = None) -> tuple[list[DraftOrder], list[ReportEntry]]:
+    """The recognised orders of a draftOrders Bundle, and a report line for every entry."""
+    terms = terminology or load_terminology()
+    aliases = dict(aliases or {})
+    entries = [e for e in draft_orders.get("entry") or [] if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+    for entry in entries:
+        resource = entry["resource"]
+        if isinstance(entry.get("fullUrl"), str) and resource.get("id"):
+            aliases.setdefault(entry["fullUrl"], f"{resource.get('resourceType')}/{resource['id']}")
+    orders, report = [], []
+    for position, entry in enumerate(entries):
+        resource = entry["resource"]
+        kind_of_resource = resource.get("resourceType")
+        ref = f"{kind_of_resource}/{resource['id']}" if resource.get("id") else f"draftOrders.entry[{position}]"
+        if kind_of_resource not in _TO_BE_DONE:
+            report.append(ReportEntry(ref, "ignored", "not a ServiceRequest or Procedure"))
+            continue
+        if resource.get("status") not in _TO_BE_DONE[kind_of_resource]:
+            report.append(ReportEntry(ref, "ignored", f"status {resource.get('status')!r}: not an order to be done"))
+            continue
+        if resource.get("doNotPerform") is True:
+            report.append(ReportEntry(ref, "ignored", "doNotPerform: an order not to do it"))
+            continue
+        code = resource.get("code")
+        kinds = frozenset(kind for vs_id, kind in KIND_VALUE_SETS.items() if terms.coding_in(code, vs_id))
+        if not kinds:
+            report.append(ReportEntry(ref, "ignored", f"code '{describe_concepts([code])}' is in none of the order ValueSets"))
+            continue
+        courses = {course for vs_id, course in COURSE_VALUE_SETS.items() if terms.coding_in(code, vs_id)}
+        course = courses.pop() if len(courses) == 1 else None  # both at once says nothing
+        body_sites = [c for c in resource.get("bodySite") or [] if isinstance(c, dict)]
+        _, bone, side, has_site = bone_of(terms, body_sites)
+        reasons = frozenset(r for r in (_local(x, aliases) for x in resource.get("reasonReference") or [])
+                            if r and r.startswith("Condition/"))
+        compression_code = any(terms.coding_in(c, "spinal-cord-compression")
+                               for c in resource.get("reasonCode") or [] if isinstance(c, dict))
+        description = describe_concepts([code]) or ref
+        orders.append(DraftOrder(Order(ref, kinds, course, description), reasons, compression_code, bone, side,
+                                 has_site))
+        report.append(ReportEntry(ref, "used", f"draft order: {', '.join(sorted(kinds))}"
+                                  + (f", {course} course" if course else "")))
+    return orders, report
+
+
+def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]:
+    """The draft orders that target this Condition, each with how it was linked."""
+    applies = APPLIES_TO[type(scored)]
+    lesion = isinstance(scored, LesionFacts)
+    found = []
+    for draft in drafts:
+        if not draft.order.kinds & applies:
+            continue
+        if draft.reasons:
+            link = "its reasonReference names this Condition" if scored.condition in draft.reasons else None
+        elif lesion and draft.bone:
+            bone, side = scored.body_site
+            same = draft.bone == bone and (draft.side is None or draft.side == side)
+            link = "its bodySite names the same bone" + (" and side" if draft.side else "") if same else None
+        elif not lesion and (draft.compression_reason_code or (draft.has_body_site and not draft.bone)):
+            link = ("its reasonCode is a spinal cord compression" if draft.compression_reason_code
+                    else "its bodySite is not a long bone")
+        elif not draft.names_a_target:
+            link = "it names no target (no reasonReference, reasonCode or bodySite), so it is checked against each one"
+        else:
+            link = None
+        if link:
+            found.append(Order(draft.order.reference, draft.order.kinds & applies, draft.order.course,
+                               draft.order.description, link))
+    return found

@@ -1,0 +1,55 @@
+"""Order cross-check findings -> CDS Hooks cards for ``order-sign``.
+
+One card per finding: the guideline's advice on what is being ordered, the
+orders concerned and how each was tied to the lesion or compression, the score
+with its sources, and, when the category is not determined, what is missing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ..calculators import load_table
+from ..calculators.order_checks import Finding
+from ..facts.terminology import OWN_SYSTEM
+from .cards import OVERRIDE_REASONS, WORDS, card_source, detail_markdown, fit_summary
+from .fhir_resources import Assessment
+
+ORDER_WORDS = {
+    "en": {"orders": "Draft orders concerned", "possible": "Possible",
+           "possible_detail": "The category is not determined: this advice applies if the missing items give",
+           "guideline": "Guideline"},
+    "fr": {"orders": "Prescriptions concernées", "possible": "Possible",
+           "possible_detail": "La catégorie n'est pas déterminée : ce conseil s'applique si les items manquants donnent",
+           "guideline": "Recommandation"},
+}
+
+
+def order_card(assessment: Assessment, finding: Finding) -> dict[str, Any]:
+    score, facts, check = assessment.score, assessment.facts, finding.check
+    locale = score.locale
+    words, order_words = WORDS[locale], ORDER_WORDS[locale]
+    summary = check.summary(locale)
+    if not finding.certain:
+        summary = f"{order_words['possible']}: {summary}"
+    lines = [f"**{check.advice(locale)}**", "", f"**{order_words['orders']}**"]
+    lines += [f"- {order.reference} ({order.description}): {order.link}"
+              for order in finding.orders]
+    lines.append("")
+    if not finding.certain:
+        missing = ", ".join(item.label for item in score.items if item.status != "known")
+        labels = [c.label(locale) for c in load_table(score.calculator).categories if c.value in check.categories]
+        lines += [f"{order_words['possible_detail']} {' / '.join(labels)}. "
+                  f"{words['range']}: {score.total_min}–{score.total_max}; {words['missing']}: {missing}.", ""]
+    lines += [detail_markdown(assessment, words), "", f"{order_words['guideline']}: {check.source}"]
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": fit_summary(f"{summary} — {facts.description}"),
+        "detail": "\n".join(lines),
+        "indicator": check.indicator,
+        "source": {**card_source(assessment), "topic": {"system": OWN_SYSTEM, "code": score.calculator,
+                                                      "display": f"{score.title}: {check.id}"}},
+        "overrideReasons": [{"system": OWN_SYSTEM, "code": code, "display": display[locale]}
+                            for code, display in OVERRIDE_REASONS],
+    }

@@ -1,0 +1,239 @@
+"""CDS Hooks order-sign: draft orders cross-checked with Mirels and Rades."""
+
+import uuid
+
+import pytest
+
+from fhir_builders import (FEMUR, ICD10, LEFT, OWN, RIGHT, SCT, VERTEBRA, cc, coded, condition, lesion,
+                           lesion_observations, observation, patient, quantity, site)
+from service.config import Settings
+from service.web import create_app
+
+SERVICE = "/cds-services/bonemet-order-sign"
+RADIOTHERAPY = (SCT, "33195004")
+FIXATION = (SCT, "1653007")
+LAMINECTOMY = (SCT, "387731002")
+LONG_COURSE = (OWN, "radiotherapy-long-course")
+HYPOFRACTIONATED = (OWN, "radiotherapy-hypofractionated")
+
+
+@pytest.fixture
+def client(tmp_path):
+    return create_app(Settings(feedback_db=str(tmp_path / "feedback.sqlite3"))).test_client()
+
+
+def order(oid, code, *, reason=None, body_site=None, reason_code=None, status="draft", kind="ServiceRequest",
+          **extra):
+    resource = {"resourceType": kind, "id": oid, "status": status, "subject": {"reference": "Patient/p1"},
+                "code": cc(*code)}
+    if kind == "ServiceRequest":
+        resource["intent"] = "order"
+    if reason:
+        resource["reasonReference"] = [{"reference": reason}]
+    if body_site:
+        resource["bodySite"] = [body_site]
+    if reason_code:
+        resource["reasonCode"] = [reason_code]
+    resource.update(extra)
+    return resource
+
+
+def searchset(*resources):
+    return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+
+
+def order_sign(conditions, observations, *orders, language=None):
+    body = {"hook": "order-sign", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1",
+                        "draftOrders": {"resourceType": "Bundle", "type": "collection",
+                                        "entry": [{"resource": o} for o in orders]}},
+            "prefetch": {"patient": patient(), "conditions": searchset(*conditions),
+                         "observations": searchset(*observations)}}
+    return body
+
+
+def cards(client, *args, language="en"):
+    response = client.post(SERVICE, json=order_sign(*args), headers={"Accept-Language": language})
+    assert response.status_code == 200, response.get_json()
+    found = response.get_json()["cards"]
+    for card in found:  # CDS Hooks 2.0 card requirements
+        uuid.UUID(card["uuid"])
+        assert len(card["summary"]) <= 140 and card["indicator"] in {"info", "warning", "critical"}
+        assert card["source"]["label"] and card["detail"]
+    return found
+
+
+MIRELS_9 = ([lesion()], lesion_observations())  # lower limb 2, 50 % 2, lytic 3, moderate 2
+MIRELS_8 = ([lesion()], lesion_observations(pain="mild"))
+MIRELS_7 = ([lesion()], lesion_observations(pain="mild", kind="mixed"))
+MIRELS_8_TO_10 = ([lesion()], lesion_observations()[:2])  # pain missing
+
+
+def rades(motor, days, visceral, onset_primary="2024-01-10"):
+    conditions = [condition("breast", SCT, "254837009", onset=onset_primary),
+                  condition("mscc", ICD10, "G95.2", onset="2026-11-01")]
+    observations = [observation("motor", "motor-function", **coded(motor)),
+                    observation("visceral", "visceral-metastases", **coded(visceral, SCT)),
+                    observation("deficit", "days-developing-motor-deficits", **quantity(days, "d"))]
+    return conditions, observations
+
+
+RADES_GROUP_I = rades("paraplegic", 3, "52101004")  # 8 + 8 + 5 + 1 + 4 = 26
+RADES_GROUP_III = rades("ambulatory-without-aid", 20, "2667000")  # 8 + 8 + 8 + 10 + 9 = 43
+
+
+# ------------------------------------------------------------------ Mirels
+
+
+def test_radiotherapy_alone_with_mirels_9_warns_fixation_first(client):
+    (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"))
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith("Radiotherapy alone ordered, Mirels ≥ 9: surgical fixation opinion first")
+    assert "15 days to 3 weeks after surgery" in card["detail"]
+    assert "ServiceRequest/rt" in card["detail"] and "its reasonReference names this Condition" in card["detail"]
+    assert "| Type of lesion | Lytic | 3 | Observation/o-type |" in card["detail"]  # the score, traceable
+    assert card["overrideReasons"]
+
+
+def test_fixation_with_radiotherapy_gives_the_post_operative_timing_instead(client):
+    (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"),
+                    order("fix", FIXATION, reason="Condition/lesion-1"))
+    assert card["indicator"] == "info" and "15 days to 3 weeks" in card["summary"]
+    assert "ServiceRequest/fix" in card["detail"] and "ServiceRequest/rt" in card["detail"]
+
+
+def test_mirels_8_suggests_the_tumour_board_for_any_order(client):
+    for ordered in (RADIOTHERAPY, FIXATION):
+        (card,) = cards(client, *MIRELS_8, order("o1", ordered, reason="Condition/lesion-1"))
+        assert card["indicator"] == "info" and "tumour board" in card["summary"]
+
+
+def test_mirels_7_radiotherapy_is_in_line_and_gives_no_card_but_fixation_is_questioned(client):
+    assert cards(client, *MIRELS_7, order("rt", RADIOTHERAPY, reason="Condition/lesion-1")) == []
+    (card,) = cards(client, *MIRELS_7, order("fix", FIXATION, reason="Condition/lesion-1"))
+    assert card["indicator"] == "info" and "observation and radiotherapy" in card["summary"]
+
+
+def test_undetermined_category_gives_possible_findings_with_what_is_missing(client):
+    found = cards(client, *MIRELS_8_TO_10, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"))
+    assert [(c["indicator"], c["summary"].split(":")[0]) for c in found] == [("warning", "Possible"),
+                                                                             ("info", "Possible")]
+    assert "Possible totals: 8–10" in found[0]["detail"] and "missing: Pain" in found[0]["detail"]
+    assert "Mirels ≥ 9" in found[0]["detail"]
+
+
+def test_order_on_the_other_femur_does_not_target_the_lesion(client):
+    other = order("rt", RADIOTHERAPY, body_site=site(FEMUR, RIGHT))
+    assert cards(client, *MIRELS_9, other) == []
+    same = order("rt", RADIOTHERAPY, body_site=site(FEMUR, LEFT))
+    (card,) = cards(client, *MIRELS_9, same)
+    assert "its bodySite names the same bone and side" in card["detail"]
+
+
+def test_reason_reference_to_another_condition_does_not_target_the_lesion(client):
+    assert cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/something-else")) == []
+
+
+def test_order_naming_no_target_is_checked_and_says_so(client):
+    (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY))
+    assert "names no target" in card["detail"]
+
+
+def test_orders_not_to_be_done_or_not_recognised_count_for_nothing(client):
+    ignored = [order("a", RADIOTHERAPY, reason="Condition/lesion-1", status="entered-in-error"),
+               order("b", RADIOTHERAPY, reason="Condition/lesion-1", status="revoked"),
+               order("c", RADIOTHERAPY, reason="Condition/lesion-1", status="completed"),
+               order("d", RADIOTHERAPY, reason="Condition/lesion-1", doNotPerform=True),
+               order("e", (SCT, "71388002"), reason="Condition/lesion-1"),  # a procedure of no order ValueSet
+               {"resourceType": "MedicationRequest", "id": "m", "status": "draft"}]
+    assert cards(client, *MIRELS_9, *ignored) == []
+
+
+def test_procedure_in_preparation_is_read_like_a_service_request(client):
+    (card,) = cards(client, *MIRELS_9, order("p", RADIOTHERAPY, reason="Condition/lesion-1", kind="Procedure",
+                                            status="preparation"))
+    assert card["indicator"] == "warning" and "Procedure/p" in card["detail"]
+
+
+def test_a_cancelled_fixation_does_not_silence_the_warning(client):
+    (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"),
+                    order("fix", FIXATION, reason="Condition/lesion-1", status="revoked"))
+    assert card["indicator"] == "warning"
+
+
+# ------------------------------------------------------------------ Rades
+
+
+def test_group_i_with_a_long_course_suggests_hypofractionation(client):
+    (card,) = cards(client, *RADES_GROUP_I, order("rt", LONG_COURSE, reason="Condition/mscc"))
+    assert card["indicator"] == "warning" and "prefer hypofractionation" in card["summary"]
+    assert "no benefit" in card["detail"]
+
+
+def test_group_i_with_a_hypofractionated_course_gives_no_card(client):
+    assert cards(client, *RADES_GROUP_I, order("rt", HYPOFRACTIONATED, reason="Condition/mscc")) == []
+
+
+def test_group_i_with_a_course_not_stated_reminds_of_hypofractionation(client):
+    (card,) = cards(client, *RADES_GROUP_I, order("rt", RADIOTHERAPY, reason_code=cc(ICD10, "G95.2")))
+    assert card["indicator"] == "info" and "does not state its course" in card["summary"]
+    assert "its reasonCode is a spinal cord compression" in card["detail"]
+
+
+def test_group_i_with_decompressive_surgery_says_no_benefit(client):
+    (card,) = cards(client, *RADES_GROUP_I, order("lam", LAMINECTOMY, body_site=site(VERTEBRA)))
+    assert card["indicator"] == "warning" and "no benefit from surgery" in card["summary"]
+
+
+def test_group_iii_with_decompressive_surgery_informs_excellent_result_without(client):
+    (card,) = cards(client, *RADES_GROUP_III, order("lam", LAMINECTOMY, reason="Condition/mscc"))
+    assert card["indicator"] == "info" and "excellent result without surgery" in card["summary"]
+
+
+def test_group_iii_long_course_gives_no_card(client):
+    assert cards(client, *RADES_GROUP_III, order("rt", LONG_COURSE, reason="Condition/mscc")) == []
+
+
+def test_fixation_order_is_not_about_a_cord_compression(client):
+    assert cards(client, *RADES_GROUP_I, order("fix", FIXATION, reason="Condition/mscc")) == []
+
+
+def test_french(client):
+    (card,) = cards(client, *RADES_GROUP_III, order("lam", LAMINECTOMY, reason="Condition/mscc"), language="fr")
+    assert "excellent résultat sans chirurgie" in card["summary"]
+
+
+def test_order_sign_without_draft_orders_or_a_malformed_order_is_400(client):
+    body = order_sign(*MIRELS_9)
+    del body["context"]["draftOrders"]
+    response = client.post(SERVICE, json=body)
+    assert response.status_code == 400 and "draftOrders" in response.get_json()["fields"]["context"]
+    body = order_sign(*MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"))
+    body["context"]["draftOrders"]["entry"][0]["resource"]["reasonReference"] = "Condition/lesion-1"
+    response = client.post(SERVICE, json=body)
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "context.draftOrders.entry[0].resource.reasonReference"
+
+
+def test_patient_view_request_sent_to_order_sign_is_400(client):
+    body = order_sign(*MIRELS_9)
+    body["hook"] = "patient-view"
+    response = client.post(SERVICE, json=body)
+    assert response.status_code == 400 and "hook" in response.get_json()["fields"]
+
+
+def test_order_sign_over_real_http_with_feedback(run_server, tmp_path):
+    import os
+
+    import requests
+    base = run_server(env=dict(os.environ, BONEMET_FEEDBACK_DB=str(tmp_path / "fb.sqlite3")))
+    services = {s["id"]: s for s in requests.get(f"{base}/cds-services", timeout=5).json()["services"]}
+    assert services["bonemet-order-sign"]["hook"] == "order-sign"
+    response = requests.post(f"{base}{SERVICE}", timeout=10,
+                             json=order_sign(*MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1")))
+    (card,) = response.json()["cards"]
+    assert card["indicator"] == "warning"
+    feedback = {"feedback": [{"card": card["uuid"], "outcome": "overridden",
+                              "overrideReason": {"reason": card["overrideReasons"][2]},
+                              "outcomeTimestamp": "2026-11-22T10:00:00Z"}]}
+    assert requests.post(f"{base}{SERVICE}/feedback", json=feedback, timeout=5).json() == {"stored": 1}
