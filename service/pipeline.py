@@ -14,7 +14,9 @@ from .calculators import InvalidInput, score_mirels, score_rades
 from .calculators.order_checks import Finding, check_orders
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .facts.orders import orders_for, read_draft_orders
+from .fhir.patients import group_by_patient
 from .render import Assessment, render
+from .render.bundle import collection, operation_outcome, outcome_issues, provenance, service_device
 
 
 @dataclass
@@ -60,3 +62,51 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any]) -> Or
     findings = [(assessment, finding) for assessment in result.assessments
                 for finding in check_orders(assessment.score, orders_for(assessment.facts, drafts))]
     return OrderReview(findings, report)
+
+
+@dataclass
+class BundleAssessment:
+    """The answer to a Bundle: the collection Bundle, and each patient's result."""
+
+    bundle: dict[str, Any]
+    patients: list[PatientAssessment]
+
+
+def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score_bands: tuple = (),
+                  where: str = "Bundle") -> BundleAssessment:
+    """Validate a Bundle, assess each of its patients on their own, answer with a collection Bundle.
+
+    Raises ``InvalidFhir`` (every problem, each with where it is) before assessing anything.
+    """
+    from .fhir.validate import bundle_entries  # loads the FHIR models: only the Bundle doors pay for them
+
+    return assess_entries(bundle_entries(bundle, where), when=when, locale=locale,
+                          pain_score_bands=pain_score_bands)
+
+
+def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, when: datetime, locale: str = "en",
+                   pain_score_bands: tuple = ()) -> BundleAssessment:
+    """``assess_bundle`` over validated (fullUrl, resource, where) entries of one or more Bundles."""
+    grouped = group_by_patient(entries)
+    device = service_device()
+    resources: list[dict[str, Any]] = [device]
+    results = []
+    for subject, patient_resources in grouped.patients.items():
+        result = assess_patient(patient_resources, subject, when=when, locale=locale,
+                                pain_score_bands=pain_score_bands, aliases=grouped.aliases)
+        results.append(result)
+        produced = result.resources
+        resources += produced
+        resources.append(operation_outcome(outcome_issues(subject, result.facts, result.assessments)))
+        if produced:
+            used = [entry.resource for entry in result.facts.report if entry.outcome == "used"]
+            resources.append(provenance(produced, used, device, when))
+    if grouped.without_patient or not grouped.patients:
+        issues = [{"severity": "information", "code": "informational",
+                   "diagnostics": f"{location}: ignored, it names no Patient (subject or patient)"}
+                  for location in grouped.without_patient]
+        if not grouped.patients:
+            issues.insert(0, {"severity": "warning", "code": "not-found",
+                              "diagnostics": "no patient in the input: nothing to assess"})
+        resources.append(operation_outcome(issues))
+    return BundleAssessment(collection(resources, when), results)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..calculators.order_checks import Order
+from ..fhir.patients import local_reference
 from .mapper import bone_of, describe_concepts
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
 from .terminology import Terminology, load_terminology
@@ -56,15 +57,6 @@ class DraftOrder:
     @property
     def names_a_target(self) -> bool:
         return bool(self.reasons) or self.compression_reason_code or self.has_body_site
-
-
-def _local(reference: Any, aliases: dict[str, str]) -> str | None:
-    """A Reference -> "Type/id" (base URL and _history dropped), or None."""
-    if not isinstance(reference, dict) or not isinstance(reference.get("reference"), str):
-        return None
-    text = aliases.get(reference["reference"], reference["reference"])
-    parts = text.split("/_history/")[0].rstrip("/").split("/")
-    return "/".join(parts[-2:]) if len(parts) >= 2 else None
 
 
 def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | None = None,
@@ -100,7 +92,7 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         course = courses.pop() if len(courses) == 1 else None  # both at once says nothing
         body_sites = [c for c in resource.get("bodySite") or [] if isinstance(c, dict)]
         _, bone, side, has_site = bone_of(terms, body_sites)
-        reasons = frozenset(r for r in (_local(x, aliases) for x in resource.get("reasonReference") or [])
+        reasons = frozenset(r for r in (local_reference(x, aliases) for x in resource.get("reasonReference") or [])
                             if r and r.startswith("Condition/"))
         compression_code = any(terms.coding_in(c, "spinal-cord-compression")
                                for c in resource.get("reasonCode") or [] if isinstance(c, dict))

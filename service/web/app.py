@@ -10,8 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from .. import __version__
 from ..config import Settings
-from . import cds_hooks
-from .errors import JsonError
+from . import cds_hooks, fhir_api
+from .errors import JsonError, error_response
 from .feedback import FeedbackStore
 from .security import JwtVerifier, Unauthorized
 
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes  # larger bodies: 413
     app.extensions["bonemet_feedback"] = FeedbackStore(settings.feedback_db)
     app.register_blueprint(cds_hooks.blueprint)
+    app.register_blueprint(fhir_api.blueprint)
     CORS(app)  # browser-based EHR sandboxes call CDS services from another origin
     verifier = JwtVerifier(issuers, settings.feedback_db) if issuers else None
 
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         try:
             verifier.verify(request.headers.get("Authorization"), settings.base_url + request.path)
         except Unauthorized as error:
-            return jsonify(error="Unauthorized", status=401, detail=str(error)), 401
+            return error_response(401, "Unauthorized", str(error))
         return None
 
     @app.get("/health")
@@ -53,13 +54,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         if isinstance(error, JsonError):
             return error.get_response()
         # Every error is JSON: EHRs and pipelines parse it, never an HTML page.
-        response = jsonify(error=error.name, status=error.code, detail=error.description)
-        response.status_code = error.code or 500
-        return response
+        return error_response(error.code or 500, error.name, error.description)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         log.exception("unexpected error")
-        return jsonify(error="Internal Server Error", status=500, detail="unexpected error; see the service log"), 500
+        return error_response(500, "Internal Server Error", "unexpected error; see the service log")
 
     return app

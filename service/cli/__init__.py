@@ -1,4 +1,9 @@
-"""The ``bonemet`` command: ``bonemet serve`` runs the HTTP service under gunicorn."""
+"""The ``bonemet`` command.
+
+* ``bonemet serve``: the HTTP service (CDS Hooks, FHIR $assess) under gunicorn;
+* ``bonemet assess FILE...``: Bundles in, the $assess answer out (``assess.py``);
+* ``bonemet bulk IN OUT``: FHIR Bulk Data NDJSON in and out (``bulk.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,9 @@ import ipaddress
 import logging
 import sys
 
-from . import __version__
-from .config import Settings
+from .. import __version__
+from ..config import Settings
+from . import assess, bulk
 
 
 def _loopback(host: str) -> bool:
@@ -21,7 +27,7 @@ def _loopback(host: str) -> bool:
 def _serve(args: argparse.Namespace) -> int:
     from gunicorn.app.base import BaseApplication
 
-    from .web import create_app
+    from ..web import create_app
 
     settings = Settings.load(host=args.host, port=args.port, workers=args.workers, log_level=args.log_level)
     if not settings.issuers and not _loopback(settings.host):
@@ -55,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
             kind = int if name in ("port", "workers") else str
             serve.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=help_text)
     serve.set_defaults(run=_serve)
+    assess.add_parser(commands)
+    bulk.add_parser(commands)
     return parser
 
 

@@ -1,0 +1,245 @@
+"""``bonemet bulk INPUT_DIR OUTPUT_DIR``: FHIR Bulk Data NDJSON in, NDJSON out.
+
+An EHR's ``$export`` writes one file per resource type (``Patient.ndjson``,
+``Condition.ndjson``, ``Observation.001.ndjson``...) with patients in any order.
+Memory stays bounded whatever the input size, in two passes:
+
+1. *Partition*: each input file is streamed line by line (one worker per file);
+   every line goes to one of N bucket files on disk, chosen by a hash of its
+   patient, so that all of a patient's resources land in the same bucket. N grows
+   with the input (about ``BUCKET_BYTES`` of input per bucket).
+2. *Assess*: the workers take one bucket at a time, group its lines by patient,
+   assess each patient and append the outputs to their own part files, which are
+   joined at the end into ``RiskAssessment.ndjson``, ``Observation.ndjson``,
+   ``CarePlan.ndjson`` and ``OperationOutcome.ndjson``.
+
+A bad line (not JSON, not a resource, no patient, malformed elements) is reported
+with its file and line number, in ``OperationOutcome.ndjson`` and in the
+summary, and does not stop the rest. Resources are shape-checked only (the
+full model validation of the Bundle doors would cost more than the assessment).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import zlib
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..config import Settings
+from ..fhir.patients import patient_of
+from ..fhir.shape import InvalidResource, check_shape
+from ..pipeline import assess_patient
+from ..render.bundle import operation_outcome, outcome_issues
+
+BUCKET_BYTES = 4 * 1024 * 1024
+OUTPUT_TYPES = ("RiskAssessment", "Observation", "CarePlan", "OperationOutcome")
+_BAD_LINES_SHOWN = 20
+
+
+@dataclass
+class Summary:
+    patients: int = 0
+    scores: Counter = field(default_factory=Counter)  # (calculator, category or "undetermined") -> count
+    resources_read: int = 0
+    resources_ignored: int = 0
+    bad_lines: list[str] = field(default_factory=list)
+    bad_line_count: int = 0
+
+    def add(self, other: "Summary") -> None:
+        self.patients += other.patients
+        self.scores.update(other.scores)
+        self.resources_read += other.resources_read
+        self.resources_ignored += other.resources_ignored
+        self.bad_line_count += other.bad_line_count
+        self.bad_lines += other.bad_lines[: max(0, _BAD_LINES_SHOWN - len(self.bad_lines))]
+
+    def bad(self, where: str, why: str) -> str:
+        self.bad_line_count += 1
+        message = f"{where}: {why}"
+        if len(self.bad_lines) < _BAD_LINES_SHOWN:
+            self.bad_lines.append(message)
+        return message
+
+    def text(self) -> str:
+        lines = [f"patients: {self.patients}", f"resources read: {self.resources_read}",
+                 f"resources ignored by the mapping: {self.resources_ignored}",
+                 f"bad lines: {self.bad_line_count}"]
+        for (calculator, category), count in sorted(self.scores.items()):
+            lines.append(f"{calculator} {category}: {count}")
+        lines += [f"  {line}" for line in self.bad_lines]
+        if self.bad_line_count > len(self.bad_lines):
+            lines.append(f"  ... and {self.bad_line_count - len(self.bad_lines)} more (see OperationOutcome.ndjson)")
+        return "\n".join(lines)
+
+
+def _bad_line_outcome(message: str) -> str:
+    return json.dumps(operation_outcome([{"severity": "error", "code": "structure", "diagnostics": message}]))
+
+
+# -- pass 1 -------------------------------------------------------------------------------
+
+
+def _partition(path: str, work: str, buckets: int, label: str) -> Summary:
+    """Stream one input file into the bucket files of this worker (named after the file)."""
+    summary = Summary()
+    tag = zlib.crc32(path.encode())
+    outs = [open(os.path.join(work, f"b{bucket:05d}.{tag:08x}.part"), "w", encoding="utf-8")
+            for bucket in range(buckets)]
+    errors = open(os.path.join(work, f"errors.{tag:08x}.ndjson"), "w", encoding="utf-8")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as lines:
+            for number, line in enumerate(lines, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                where = f"{label}:{number}"
+                try:
+                    resource = json.loads(line)
+                except json.JSONDecodeError as error:
+                    errors.write(_bad_line_outcome(summary.bad(where, f"not JSON ({error.msg})")) + "\n")
+                    continue
+                if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+                    errors.write(_bad_line_outcome(summary.bad(where, "not a FHIR resource")) + "\n")
+                    continue
+                patient = patient_of(resource)
+                if patient is None:
+                    errors.write(_bad_line_outcome(summary.bad(
+                        where, f"{resource['resourceType']} names no Patient (subject or patient)")) + "\n")
+                    continue
+                bucket = zlib.crc32(patient.encode()) % buckets
+                outs[bucket].write(f"{where}\t{line}\n")  # JSON text holds no raw tab: split on the first
+    finally:
+        for out in outs:
+            out.close()
+        errors.close()
+    return summary
+
+
+# -- pass 2 -------------------------------------------------------------------------------
+
+
+def _bucket_lines(work: str, bucket: int) -> Iterator[tuple[str, str]]:
+    for part in sorted(Path(work).glob(f"b{bucket:05d}.*.part")):
+        with open(part, encoding="utf-8") as lines:
+            for line in lines:
+                where, _, text = line.rstrip("\n").partition("\t")
+                yield where, text
+
+
+def _assess_bucket(work: str, bucket: int, when: datetime, locale: str, pain_bands: tuple) -> Summary:
+    summary = Summary()
+    patients: dict[str, list[dict[str, Any]]] = {}
+    for where, text in _bucket_lines(work, bucket):
+        resource = json.loads(text)  # checked in pass 1
+        try:
+            check_shape(resource, resource["resourceType"])
+        except InvalidResource as error:
+            message = summary.bad(where, str(error))
+            with open(os.path.join(work, f"errors.bucket{bucket:05d}.ndjson"), "a", encoding="utf-8") as errors:
+                errors.write(_bad_line_outcome(message) + "\n")
+            continue
+        summary.resources_read += 1
+        patients.setdefault(patient_of(resource), []).append(resource)
+    outputs = {kind: open(os.path.join(work, f"out.{kind}.{bucket:05d}.ndjson"), "w", encoding="utf-8")
+               for kind in OUTPUT_TYPES}
+    try:
+        for subject, resources in patients.items():
+            result = assess_patient(resources, subject, when=when, locale=locale, pain_score_bands=pain_bands)
+            summary.patients += 1
+            summary.resources_ignored += sum(1 for e in result.facts.report if e.outcome == "ignored")
+            for assessment in result.assessments:
+                score = assessment.score
+                summary.scores[(score.calculator, score.category.value if score.category else "undetermined")] += 1
+                for resource in assessment.resources:
+                    outputs[resource["resourceType"]].write(json.dumps(resource, ensure_ascii=False) + "\n")
+            issues = outcome_issues(subject, result.facts, result.assessments)
+            if len(issues) > 1:  # more than the one-line summary: something to report
+                outputs["OperationOutcome"].write(json.dumps(operation_outcome(issues), ensure_ascii=False) + "\n")
+    finally:
+        for out in outputs.values():
+            out.close()
+    return summary
+
+
+# -- the command --------------------------------------------------------------------------
+
+
+def _progress(total: int, description: str):
+    """A progress bar on a terminal; nothing when the output is piped or logged."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=description, unit="file" if "read" in description else "bucket",
+                disable=not sys.stderr.isatty(), file=sys.stderr)
+
+
+def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pain_bands: tuple = (),
+         when: datetime | None = None) -> Summary:
+    inputs = sorted(p for p in input_dir.iterdir() if p.is_file() and p.name.endswith(".ndjson"))
+    if not inputs:
+        raise ValueError(f"{input_dir}: no .ndjson files")
+    size = sum(p.stat().st_size for p in inputs)
+    buckets = max(1, -(-size // BUCKET_BYTES))
+    when = when or datetime.now(timezone.utc)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    summary = Summary()
+    with tempfile.TemporaryDirectory(prefix="bonemet-bulk-", dir=output_dir) as work, \
+            ProcessPoolExecutor(max_workers=workers) as pool:
+        with _progress(len(inputs), "reading") as bar:
+            for done in [pool.submit(_partition, str(p), work, buckets, p.name) for p in inputs]:
+                summary.add(done.result())
+                bar.update()
+        with _progress(buckets, "assessing") as bar:
+            futures = [pool.submit(_assess_bucket, work, b, when, locale, pain_bands) for b in range(buckets)]
+            for done in futures:
+                summary.add(done.result())
+                bar.update()
+        for kind in OUTPUT_TYPES:
+            with open(output_dir / f"{kind}.ndjson", "wb") as joined:
+                parts = sorted(Path(work).glob(f"out.{kind}.*.ndjson"))
+                if kind == "OperationOutcome":
+                    parts = sorted(Path(work).glob("errors.*.ndjson")) + parts
+                for part in parts:
+                    with open(part, "rb") as source:
+                        shutil.copyfileobj(source, joined)
+    return summary
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.load()
+    input_dir, output_dir = Path(args.input_dir), Path(args.output_dir)
+    if not input_dir.is_dir():
+        print(f"bonemet bulk: {input_dir}: not a directory", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print("bonemet bulk: --workers must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        summary = bulk(input_dir, output_dir, args.workers, args.lang, settings.pain_bands)
+    except (ValueError, OSError) as error:
+        print(f"bonemet bulk: {error}", file=sys.stderr)
+        return 2
+    print(summary.text(), file=sys.stderr)
+    return 0
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("bulk", help="assess FHIR Bulk Data NDJSON files (one per resource type)",
+                                 description="Read the .ndjson files of INPUT_DIR (a FHIR $export), assess each "
+                                             "patient, write RiskAssessment, Observation, CarePlan and "
+                                             "OperationOutcome .ndjson files to OUTPUT_DIR, and print a summary.")
+    parser.add_argument("input_dir", metavar="INPUT_DIR")
+    parser.add_argument("output_dir", metavar="OUTPUT_DIR")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="worker processes (default: the number of cores)")
+    parser.add_argument("--lang", choices=("en", "fr"), default="en")
+    parser.set_defaults(run=run)

@@ -1,0 +1,95 @@
+"""Full validation of the resources we read, with the fhir.resources models.
+
+Used by the Bundle doors ($assess, ``bonemet assess``), where a tester wants to
+know exactly what is wrong with a resource and where. The CDS Hooks and bulk
+paths use the faster shape check (``shape.py``) instead.
+
+Only the types the mapper reads are validated in full; any other resource is
+reported as ignored by the mapper, and is not ours to judge (the models are R4B,
+whose other resources differ from R4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fhir.resources.R4B import get_fhir_model_class
+from pydantic import ValidationError
+
+VALIDATED_TYPES = ("Patient", "Condition", "Observation", "ServiceRequest", "Procedure")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the input: where (a FHIRPath-like expression) and what."""
+
+    expression: str
+    message: str
+
+
+class InvalidFhir(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.expression}: {p.message}" for p in problems))
+
+
+def _path(where: str, location: tuple[Any, ...]) -> str:
+    path = where
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def resource_problems(resource: Any, where: str) -> list[Problem]:
+    """What is wrong with one resource, each problem with its location."""
+    if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        return [Problem(where, "must be a FHIR resource (a JSON object with a resourceType)")]
+    if resource["resourceType"] not in VALIDATED_TYPES:
+        return []
+    try:
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    except ValidationError as error:
+        return [Problem(_path(where, tuple(e["loc"])), e["msg"]) for e in error.errors()[:20]]
+    return []
+
+
+def bundle_entries(bundle: Any, where: str = "Bundle") -> list[tuple[str | None, dict[str, Any], str]]:
+    """(fullUrl, resource, where it is) of every entry of a Bundle, all validated; raises ``InvalidFhir``."""
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise InvalidFhir([Problem(where, "must be a FHIR Bundle")])
+    entries = bundle.get("entry", [])
+    if not isinstance(entries, list):
+        raise InvalidFhir([Problem(f"{where}.entry", "must be a list")])
+    problems: list[Problem] = []
+    found = []
+    for index, entry in enumerate(entries):
+        at = f"{where}.entry[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
+            problems.append(Problem(at, "must be an object with a resource"))
+            continue
+        full_url = entry.get("fullUrl")
+        if full_url is not None and not isinstance(full_url, str):
+            problems.append(Problem(f"{at}.fullUrl", "must be a string"))
+        problems += resource_problems(entry["resource"], f"{at}.resource")
+        found.append((full_url if isinstance(full_url, str) else None, entry["resource"], f"{at}.resource"))
+    if problems:
+        raise InvalidFhir(problems)
+    return found
+
+
+def unwrap(body: Any) -> tuple[Any, str, str | None]:
+    """(the Bundle, where it sits, the language asked for) from a Bundle or a Parameters body
+    of the $assess operation; raises ``InvalidFhir``."""
+    if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
+        return body, "Bundle", None
+    parameters = body.get("parameter")
+    if not isinstance(parameters, list) or not all(isinstance(p, dict) for p in parameters):
+        raise InvalidFhir([Problem("Parameters.parameter", "must be a list of objects")])
+    named = {p.get("name"): (index, p) for index, p in reversed(list(enumerate(parameters)))}
+    if "bundle" not in named:
+        raise InvalidFhir([Problem("Parameters.parameter", "has no parameter named 'bundle' "
+                                   "(see OperationDefinition/assess)")])
+    index, parameter = named["bundle"]
+    language = named["language"][1].get("valueCode") if "language" in named else None
+    return parameter.get("resource"), f"Parameters.parameter[{index}].resource", language

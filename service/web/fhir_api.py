@@ -1,0 +1,78 @@
+"""The FHIR door: ``POST /fhir/$assess`` (a Bundle in, a Bundle out) and
+``GET /fhir/metadata`` (the CapabilityStatement).
+
+The OperationDefinition and the CapabilityStatement are published in
+``fhir_profiles/``; this module only serves them, filling in the running version
+and address.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from functools import cache
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .. import __version__
+from ..data import data_dir
+from ..fhir.validate import InvalidFhir, unwrap
+from ..pipeline import assess_bundle
+from .errors import FHIR_JSON, JsonError
+
+blueprint = Blueprint("fhir_api", __name__, url_prefix="/fhir")
+LANGUAGES = ("en", "fr")
+
+
+@cache
+def _published(name: str) -> dict[str, Any]:
+    return json.loads((data_dir("fhir_profiles") / name).read_text("utf-8"))
+
+
+def _fhir(body: dict[str, Any], status: int = 200):
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = FHIR_JSON
+    return response
+
+
+def _invalid(detail: str, problems=()) -> JsonError:
+    issues = [{"severity": "error", "code": "invalid", "diagnostics": p.message, "expression": [p.expression]}
+              for p in problems] or None
+    return JsonError(400, "Bad Request", detail, issues=issues)
+
+
+@blueprint.post("/$assess")
+def assess():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise _invalid("the body must be a FHIR Bundle or Parameters resource in JSON")
+    try:
+        bundle, where, language = unwrap(body)
+    except InvalidFhir as error:
+        raise _invalid(str(error), error.problems)
+    language = language or request.args.get("language") or request.accept_languages.best_match(LANGUAGES, "en")
+    if language not in LANGUAGES:
+        raise _invalid(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    settings = current_app.config["BONEMET"]
+    try:
+        result = assess_bundle(bundle, when=datetime.now(timezone.utc), locale=language,
+                               pain_score_bands=settings.pain_bands, where=where)
+    except InvalidFhir as error:
+        raise _invalid(str(error), error.problems)
+    return _fhir(result.bundle)
+
+
+@blueprint.get("/metadata")
+def metadata():
+    statement = dict(_published("CapabilityStatement-bonemet.json"))
+    statement["software"] = {**statement["software"], "version": __version__}
+    statement["implementation"] = {**statement["implementation"], "url": current_app.config["BONEMET"].base_url
+                                   + "/fhir"}
+    return _fhir(statement)
+
+
+@blueprint.get("/OperationDefinition/assess")
+def operation_definition():
+    return _fhir(_published("OperationDefinition-assess.json"))
