@@ -73,7 +73,3 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:  # bad configuration: say what, no traceback
         print(f"bonemet: {error}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
