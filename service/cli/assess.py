@@ -33,7 +33,7 @@ def _read(name: str, stdin: TextIO) -> Any:
         raise BadInput(f"{name}: not JSON: {error}") from None
 
 
-def read_entries(names: list[str], stdin: TextIO = sys.stdin) -> list[tuple[str | None, dict[str, Any], str]]:
+def read_entries(names: list[str], stdin: TextIO) -> list[tuple[str | None, dict[str, Any], str]]:
     entries = []
     for name in names:
         label = "stdin" if name == "-" else name
@@ -65,8 +65,9 @@ def table(result: BundleAssessment) -> str:
                      for row in rows)
 
 
-def run(args: argparse.Namespace, stdout: TextIO = sys.stdout, stdin: TextIO = sys.stdin) -> int:
+def run(args: argparse.Namespace) -> int:
     settings = Settings.load()
+    stdout, stdin = sys.stdout, sys.stdin
     try:
         entries = read_entries(args.files, stdin)
     except BadInput as error:

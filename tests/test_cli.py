@@ -1,0 +1,114 @@
+"""`bonemet assess` errors and `bonemet bulk` over NDJSON, run as real commands."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fhir_schema_check import schema_errors
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "examples"))
+from generate_bulk import generate, patient_resources  # noqa: E402
+
+
+def bonemet(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "service.cli", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+
+
+# ------------------------------------------------------------------ assess
+
+
+def test_assess_exit_0_and_a_bundle_on_stdout():
+    result = bonemet("assess", "examples/bundles/02-mirels-8-tumour-board.json")
+    assert result.returncode == 0 and result.stderr == ""
+    assert json.loads(result.stdout)["type"] == "collection"
+
+
+@pytest.mark.parametrize("content,message", [
+    ("{not json", "not JSON"),
+    ('{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Condition", "bodySite": "femur"}}]}',
+     "entry[0].resource.bodySite"),
+    ('{"resourceType": "Patient", "id": "p"}', "must be a FHIR Bundle"),
+])
+def test_assess_bad_input_exits_2_naming_file_and_place(tmp_path, content, message):
+    path = tmp_path / "input.json"
+    path.write_text(content)
+    result = bonemet("assess", str(path))
+    assert result.returncode == 2 and result.stdout == ""
+    assert message in result.stderr and "input.json" in result.stderr
+
+
+def test_assess_missing_file_and_stdin():
+    result = bonemet("assess", "no-such-file.json")
+    assert result.returncode == 2 and "no-such-file.json: cannot read" in result.stderr
+    example = (ROOT / "examples/bundles/07-rades-group-iii.json").read_text()
+    result = bonemet("assess", "-", "--format", "table", stdin=example)
+    assert result.returncode == 0 and "rades" in result.stdout and " 44 " in result.stdout
+
+
+# ------------------------------------------------------------------ bulk
+
+
+def read_ndjson(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_bulk_assesses_every_patient_with_bad_lines_reported(tmp_path):
+    source, out = tmp_path / "in", tmp_path / "out"
+    counts = generate(source, 300, seed=3)
+    with open(source / "Observation.ndjson", "a") as file:  # three bad lines at the end
+        file.write("{broken\n")
+        file.write('{"resourceType": "Observation", "id": "orphan", "status": "final"}\n')
+        file.write('{"resourceType": "Condition", "id": "bad", "subject": {"reference": "Patient/syn-1"}, '
+                   '"bodySite": "femur"}\n')
+    bad_start = counts["Observation"] + 1
+    result = bonemet("bulk", str(source), str(out), "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    assert "patients: 300" in result.stderr and "bad lines: 3" in result.stderr
+    assert f"Observation.ndjson:{bad_start}: not JSON" in result.stderr
+    assert f"Observation.ndjson:{bad_start + 1}: Observation names no Patient" in result.stderr
+    assert f"Observation.ndjson:{bad_start + 2}: Condition.bodySite" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["CarePlan.ndjson", "Observation.ndjson",
+                                                      "OperationOutcome.ndjson", "RiskAssessment.ndjson"]
+    risks = read_ndjson(out / "RiskAssessment.ndjson")
+    scores = read_ndjson(out / "Observation.ndjson")
+    # Every lesion and compression of the generated patients gets exactly one score.
+    import random
+    scored = {r["id"] for i in range(300) for r in patient_resources(i, random.Random(3 * 1_000_003 + i))["Condition"]
+              if not r["id"].endswith("-primary")}
+    assert sorted(r["condition"]["reference"].removeprefix("Condition/") for r in risks) == sorted(scored)
+    assert len(scores) == len(risks)
+    for resource in risks[:20] + scores[:20] + read_ndjson(out / "CarePlan.ndjson")[:20]:
+        assert schema_errors(resource) == []
+    outcomes = read_ndjson(out / "OperationOutcome.ndjson")
+    assert any("not JSON" in i["diagnostics"] for o in outcomes for i in o["issue"])
+    assert all(schema_errors(o) == [] for o in outcomes[:20])
+
+
+def test_bulk_gives_the_same_result_as_assess_for_a_patient(tmp_path):
+    source, out = tmp_path / "in", tmp_path / "out"
+    generate(source, 50, seed=5)
+    assert bonemet("bulk", str(source), str(out), "--workers", "1").returncode == 0
+    bulk_totals = {r["focus"][0]["reference"]: r.get("valueInteger", r.get("valueRange"))
+                   for r in read_ndjson(out / "Observation.ndjson")}
+    import random
+    resources = [r for rs in patient_resources(7, random.Random(5 * 1_000_003 + 7)).values() for r in rs]
+    answer = json.loads(bonemet("assess", "-", stdin=json.dumps(
+        {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]})).stdout)
+    compared = 0
+    for entry in answer["entry"]:
+        r = entry["resource"]
+        if r["resourceType"] == "Observation":
+            assert bulk_totals[r["focus"][0]["reference"]] == r.get("valueInteger", r.get("valueRange"))
+            compared += 1
+    assert compared >= 1
+
+
+def test_bulk_errors_exit_2(tmp_path):
+    assert bonemet("bulk", str(tmp_path / "absent"), str(tmp_path / "out")).returncode == 2
+    result = bonemet("bulk", str(tmp_path), str(tmp_path / "out"))
+    assert result.returncode == 2 and "no .ndjson files" in result.stderr

@@ -1,0 +1,147 @@
+"""Every sample bundle in examples/bundles gives its documented result through all
+three doors: POST /fhir/$assess, `bonemet assess`, and the CDS Hooks patient-view."""
+
+import io
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from fhir_schema_check import schema_errors
+from service.calculators import load_table
+from service.cli import main
+from service.config import Settings
+from service.web import create_app
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "bundles"
+NAMES = sorted(p.name.removesuffix(".json") for p in EXAMPLES.glob("*.json") if not p.name.endswith(".expected.json"))
+
+
+def load(name):
+    return json.loads((EXAMPLES / f"{name}.json").read_text("utf-8"))
+
+
+def expected(name):
+    """(patient, calculator, condition, (min total, max total), risk or None) of each documented score."""
+    found = []
+    for score in json.loads((EXAMPLES / f"{name}.expected.json").read_text("utf-8"))["scores"]:
+        categories = {c.value: c for c in load_table(score["calculator"]).categories}
+        risk = categories[score["category"]].risk if score["category"] else None
+        found.append((score["patient"], score["calculator"], score["condition"], tuple(score["total_range"]), risk))
+    return sorted(found)
+
+
+def scores_in(bundle):
+    """The same tuple, read back from an answer Bundle's score Observations and RiskAssessments."""
+    resources = [entry["resource"] for entry in bundle["entry"]]
+    risks = {}
+    for r in resources:
+        if r["resourceType"] == "RiskAssessment":
+            coding = r["prediction"][0].get("qualitativeRisk", {}).get("coding", [{}])
+            risks[r["condition"]["reference"]] = coding[0].get("code")
+    found = []
+    for r in resources:
+        if r["resourceType"] == "Observation" and r["code"]["coding"][0]["code"].endswith("-score"):
+            total = ((r["valueInteger"], r["valueInteger"]) if "valueInteger" in r
+                     else (r["valueRange"]["low"]["value"], r["valueRange"]["high"]["value"]))
+            condition = r["focus"][0]["reference"]
+            found.append((r["subject"]["reference"], r["code"]["coding"][0]["code"].removesuffix("-score"),
+                          condition, total, risks[condition]))
+    return sorted(found)
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    settings = Settings(feedback_db=str(tmp_path_factory.mktemp("db") / "feedback.sqlite3"))
+    return create_app(settings).test_client()
+
+
+def test_there_are_at_least_twelve_examples_each_with_its_expected_result():
+    assert len(NAMES) >= 12
+    for name in NAMES:
+        assert (EXAMPLES / f"{name}.expected.json").exists(), name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fhir_assess_operation(client, name):
+    response = client.post("/fhir/$assess", json=load(name))
+    assert response.status_code == 200 and response.mimetype == "application/fhir+json"
+    bundle = response.get_json()
+    assert scores_in(bundle) == expected(name)
+    assert schema_errors(bundle) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bonemet_assess_command(name, capsys):
+    assert main(["assess", str(EXAMPLES / f"{name}.json")]) == 0
+    assert scores_in(json.loads(capsys.readouterr().out)) == expected(name)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cds_hooks_patient_view(client, name):
+    by_patient = {}
+    for entry in load(name)["entry"]:
+        resource = entry["resource"]
+        patient = (f"Patient/{resource['id']}" if resource["resourceType"] == "Patient"
+                   else resource["subject"]["reference"])
+        by_patient.setdefault(patient, []).append(resource)
+    found, details = [], []
+    for patient, resources in by_patient.items():
+        def searchset(kind):
+            return {"resourceType": "Bundle", "type": "searchset",
+                    "entry": [{"resource": r} for r in resources if r["resourceType"] == kind]}
+        request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+                   "context": {"userId": "Practitioner/1", "patientId": patient.removeprefix("Patient/")},
+                   "prefetch": {"patient": next(r for r in resources if r["resourceType"] == "Patient"),
+                                "conditions": searchset("Condition"), "observations": searchset("Observation")}}
+        response = client.post("/cds-services/bonemet-patient-view", json=request)
+        assert response.status_code == 200
+        for card in response.get_json()["cards"]:
+            details.append(card["detail"])
+            for action in (card.get("suggestions") or [{}])[0].get("actions", []):
+                found.append(action["resource"])
+    # The score cards' suggestions carry the same resources as the $assess answer.
+    scores = scores_in({"entry": [{"resource": r} for r in found]})
+    determined = [score for score in expected(name) if score[4] is not None]
+    assert scores == determined
+    for _, _, condition, (low, high), risk in expected(name):
+        if risk is None:  # undetermined: a missing-data card with the range, no record suggestion
+            assert any(f"Possible totals: {low}–{high}" in detail for detail in details)
+
+
+def test_missing_data_is_reported_in_the_answer(client):
+    bundle = client.post("/fhir/$assess", json=load("09-missing-data")).get_json()
+    (outcome,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "OperationOutcome"]
+    text = " ".join(issue["diagnostics"] for issue in outcome["issue"])
+    assert "Pain missing; would be supplied by" in text and "possible totals 8-10" in text
+
+
+def test_conflict_and_entered_in_error_are_reported(client):
+    bundle = client.post("/fhir/$assess", json=load("10-conflicting-data")).get_json()
+    (outcome,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "OperationOutcome"]
+    text = " ".join(issue["diagnostics"] for issue in outcome["issue"])
+    assert "Observation/femur-metastasis-type-ct" in text and "conflict" in text.lower()
+    assert "Observation/femur-metastasis-pain-error ignored" in text
+
+
+def test_no_score_says_why(client):
+    bundle = client.post("/fhir/$assess", json=load("13-no-score")).get_json()
+    (outcome,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "OperationOutcome"]
+    text = " ".join(issue["diagnostics"] for issue in outcome["issue"])
+    assert "no score" in text and "Condition/femur-metastasis-refuted ignored" in text
+    assert "Condition/humerus-metastasis-resolved ignored" in text
+
+
+def test_table_format_and_french(capsys):
+    assert main(["assess", "--format", "table", "--lang", "fr", str(EXAMPLES / "14-two-patients.json")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["patient", "calculator", "condition", "items", "total", "category"]
+    assert "Patient/patient-a" in lines[1] and " 9 " in lines[1] and "Mirels ≥ 9" in lines[1]
+    assert "Patient/patient-b" in lines[2] and " 25 " in lines[2] and "Groupe I" in lines[2]
+
+
+def test_assess_reads_stdin(capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(load("05-rades-group-i"))))
+    assert main(["assess", "-", "--format", "table"]) == 0
+    assert " 25 " in capsys.readouterr().out

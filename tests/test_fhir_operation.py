@@ -1,0 +1,126 @@
+"""POST /fhir/$assess and GET /fhir/metadata: inputs, errors as OperationOutcomes, conformance."""
+
+import json
+
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+
+from fhir_builders import bundle, lesion, lesion_observations, patient
+from fhir_schema_check import schema_errors
+from service.config import Settings
+from service.web import create_app
+
+
+@pytest.fixture
+def client(tmp_path):
+    return create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"), max_body_bytes=100_000)).test_client()
+
+
+def resources_of(answer, kind=None):
+    return [e["resource"] for e in answer["entry"] if kind is None or e["resource"]["resourceType"] == kind]
+
+
+def test_answer_bundle_is_valid_r4_and_links_by_urn_uuid(client):
+    answer = client.post("/fhir/$assess", json=bundle(patient(), lesion(), *lesion_observations())).get_json()
+    assert answer["type"] == "collection" and schema_errors(answer) == []
+    kinds = [r["resourceType"] for r in resources_of(answer)]
+    assert kinds == ["Device", "Observation", "RiskAssessment", "CarePlan", "OperationOutcome", "Provenance"]
+    for resource in resources_of(answer):
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    full_urls = {e["fullUrl"] for e in answer["entry"]}
+    (risk,) = resources_of(answer, "RiskAssessment")
+    assert risk["basis"][0]["reference"] in full_urls  # the score Observation, inside the Bundle
+    assert {"Condition/lesion-1", "Observation/o-size"} <= {b["reference"] for b in risk["basis"]}
+    (provenance,) = resources_of(answer, "Provenance")
+    assert {t["reference"] for t in provenance["target"]} <= full_urls and len(provenance["target"]) == 3
+    assert {"Condition/lesion-1", "Observation/o-pain"} <= {e["what"]["reference"] for e in provenance["entity"]}
+    assert provenance["agent"][0]["who"]["reference"] in full_urls
+    (device,) = resources_of(answer, "Device")
+    assert [v["type"]["text"].split()[0] for v in device["version"]] == ["bonemet-cds", "mirels", "rades"]
+
+
+def test_parameters_body_and_language(client):
+    body = {"resourceType": "Parameters", "parameter": [
+        {"name": "language", "valueCode": "fr"},
+        {"name": "bundle", "resource": bundle(patient(), lesion(), *lesion_observations())}]}
+    answer = client.post("/fhir/$assess", json=body).get_json()
+    (care_plan,) = resources_of(answer, "CarePlan")
+    assert "Chirurgie prophylactique" in care_plan["description"]
+
+
+def test_bundle_of_another_type_and_references_by_urn_uuid(client):
+    source = bundle(patient(), lesion(), *lesion_observations(focus="urn:uuid:lesion-1"), kind="transaction")
+    for entry in source["entry"]:
+        entry["request"] = {"method": "POST", "url": entry["resource"]["resourceType"]}
+        entry["resource"]["subject"] = {"reference": "urn:uuid:p1"} if entry["resource"]["resourceType"] != "Patient" \
+            else None
+        if entry["resource"]["subject"] is None:
+            del entry["resource"]["subject"]
+    answer = client.post("/fhir/$assess", json=source).get_json()
+    (score,) = [r for r in resources_of(answer, "Observation")]
+    assert score["valueInteger"] == 9 and score["subject"]["reference"] == "Patient/p1"
+
+
+def test_invalid_fhir_is_400_with_an_operation_outcome_saying_where(client):
+    bad = lesion()
+    bad["onsetDateTime"] = "yesterday"
+    response = client.post("/fhir/$assess", json=bundle(patient(), bad))
+    assert response.status_code == 400 and response.mimetype == "application/fhir+json"
+    outcome = response.get_json()
+    assert outcome["resourceType"] == "OperationOutcome" and schema_errors(outcome) == []
+    (issue,) = outcome["issue"]
+    assert issue["severity"] == "error" and issue["expression"] == ["Bundle.entry[1].resource.onsetDateTime"]
+
+
+@pytest.mark.parametrize("body,where", [
+    ({"resourceType": "Patient", "id": "x"}, "must be a FHIR Bundle"),
+    ({"resourceType": "Bundle", "entry": {}}, "Bundle.entry"),
+    ({"resourceType": "Bundle", "entry": [{"fullUrl": "x"}]}, "Bundle.entry[0]"),
+    ({"resourceType": "Parameters", "parameter": [{"name": "other"}]}, "no parameter named 'bundle'"),
+    ({"resourceType": "Parameters", "parameter": [{"name": "bundle", "resource": {"resourceType": "Patient"}}]},
+     "Parameters.parameter[0].resource"),
+])
+def test_malformed_inputs_are_400_operation_outcomes(client, body, where):
+    response = client.post("/fhir/$assess", json=body)
+    assert response.status_code == 400
+    outcome = response.get_json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert where in json.dumps(outcome)
+
+
+def test_non_json_language_and_size_errors(client):
+    response = client.post("/fhir/$assess", data=b"{nope", content_type="application/fhir+json")
+    assert response.status_code == 400 and response.get_json()["resourceType"] == "OperationOutcome"
+    response = client.post("/fhir/$assess?language=de", json=bundle(patient()))
+    assert response.status_code == 400 and "language" in response.get_json()["issue"][0]["diagnostics"]
+    response = client.post("/fhir/$assess", data=b" " * 200_000, content_type="application/fhir+json")
+    assert response.status_code == 413 and response.get_json()["issue"][0]["code"] == "too-long"
+
+
+def test_several_patients_are_assessed_each_on_their_own(client):
+    a = [patient("a"), lesion(pid="a"), *[dict(o, subject={"reference": "Patient/a"}) for o in lesion_observations()]]
+    b = [patient("b"), lesion(pid="b", cid="lesion-b")]
+    answer = client.post("/fhir/$assess", json=bundle(*a, *b)).get_json()
+    scores = {r["subject"]["reference"]: r for r in resources_of(answer, "Observation")}
+    assert scores["Patient/a"]["valueInteger"] == 9
+    assert scores["Patient/b"]["valueRange"] == {"low": {"value": 5}, "high": {"value": 11}}  # only the site known: 2 + 3 to 9
+    outcomes = resources_of(answer, "OperationOutcome")
+    assert len(outcomes) == 2 and len(resources_of(answer, "Provenance")) == 2
+
+
+def test_empty_bundle_says_there_is_nothing_to_assess(client):
+    answer = client.post("/fhir/$assess", json={"resourceType": "Bundle", "type": "collection"}).get_json()
+    (outcome,) = resources_of(answer, "OperationOutcome")
+    assert outcome["issue"][0]["code"] == "not-found"
+
+
+def test_metadata_is_a_valid_capability_statement_naming_the_operation(client):
+    response = client.get("/fhir/metadata")
+    statement = response.get_json()
+    assert response.mimetype == "application/fhir+json" and schema_errors(statement) == []
+    assert statement["fhirVersion"] == "4.0.1" and statement["software"]["version"]
+    operation = statement["rest"][0]["operation"][0]
+    assert operation["name"] == "assess"
+    definition = client.get("/fhir/OperationDefinition/assess").get_json()
+    assert definition["url"] == operation["definition"] and definition["code"] == "assess"
+    assert schema_errors(definition) == []
