@@ -112,3 +112,15 @@ def test_bulk_errors_exit_2(tmp_path):
     assert bonemet("bulk", str(tmp_path / "absent"), str(tmp_path / "out")).returncode == 2
     result = bonemet("bulk", str(tmp_path), str(tmp_path / "out"))
     assert result.returncode == 2 and "no .ndjson files" in result.stderr
+
+
+def test_several_files_are_assessed_each_on_their_own():
+    # Both files hold Patient/example: merged, they would mix two patients' data.
+    result = bonemet("assess", "examples/bundles/05-rades-group-i.json", "examples/bundles/06-rades-group-ii.json")
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    totals = [[e["resource"]["valueInteger"] for e in a["entry"] if e["resource"]["resourceType"] == "Observation"]
+              for a in answers]
+    assert result.returncode == 0 and totals == [[25], [31]]
+    table = bonemet("assess", "--format", "table", "examples/bundles/05-rades-group-i.json",
+                    "examples/bundles/06-rades-group-ii.json").stdout.splitlines()
+    assert table[0].startswith("file") and "05-rades-group-i.json" in table[1] and " 31 " in table[2]

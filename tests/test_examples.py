@@ -15,7 +15,8 @@ from service.config import Settings
 from service.web import create_app
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "bundles"
-NAMES = sorted(p.name.removesuffix(".json") for p in EXAMPLES.glob("*.json") if not p.name.endswith(".expected.json"))
+EXPECTED = EXAMPLES.parent / "expected"
+NAMES = sorted(p.name.removesuffix(".json") for p in EXAMPLES.glob("*.json"))
 
 
 def load(name):
@@ -25,7 +26,7 @@ def load(name):
 def expected(name):
     """(patient, calculator, condition, (min total, max total), risk or None) of each documented score."""
     found = []
-    for score in json.loads((EXAMPLES / f"{name}.expected.json").read_text("utf-8"))["scores"]:
+    for score in json.loads((EXPECTED / f"{name}.json").read_text("utf-8"))["scores"]:
         categories = {c.value: c for c in load_table(score["calculator"]).categories}
         risk = categories[score["category"]].risk if score["category"] else None
         found.append((score["patient"], score["calculator"], score["condition"], tuple(score["total_range"]), risk))
@@ -60,7 +61,7 @@ def client(tmp_path_factory):
 def test_there_are_at_least_twelve_examples_each_with_its_expected_result():
     assert len(NAMES) >= 12
     for name in NAMES:
-        assert (EXAMPLES / f"{name}.expected.json").exists(), name
+        assert (EXPECTED / f"{name}.json").exists(), name
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -145,3 +146,21 @@ def test_assess_reads_stdin(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(load("05-rades-group-i"))))
     assert main(["assess", "-", "--format", "table"]) == 0
     assert " 25 " in capsys.readouterr().out
+
+
+def test_ready_to_send_cds_hooks_requests_and_parameters(client):
+    folder = EXAMPLES.parent
+    patient_view = json.loads((folder / "cds-hooks/patient-view.json").read_text("utf-8"))
+    (card,) = client.post("/cds-services/bonemet-patient-view", json=patient_view).get_json()["cards"]
+    assert card["indicator"] == "critical" and card["summary"].startswith("Mirels score 11")
+    order_sign = json.loads((folder / "cds-hooks/order-sign.json").read_text("utf-8"))
+    (card,) = client.post("/cds-services/bonemet-order-sign", json=order_sign).get_json()["cards"]
+    assert card["indicator"] == "warning" and "surgical fixation opinion first" in card["summary"]
+    feedback = json.loads((folder / "cds-hooks/feedback.json").read_text("utf-8"))
+    feedback["feedback"][0]["card"] = card["uuid"]
+    assert client.post("/cds-services/bonemet-order-sign/feedback", json=feedback).get_json() == {"stored": 1}
+    parameters = json.loads((folder / "assess-parameters.json").read_text("utf-8"))
+    answer = client.post("/fhir/$assess", json=parameters).get_json()
+    assert scores_in(answer) == expected("05-rades-group-i")
+    (care_plan,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "CarePlan"]
+    assert "hypofractionnement" in care_plan["description"]

@@ -124,3 +124,15 @@ def test_metadata_is_a_valid_capability_statement_naming_the_operation(client):
     definition = client.get("/fhir/OperationDefinition/assess").get_json()
     assert definition["url"] == operation["definition"] and definition["code"] == "assess"
     assert schema_errors(definition) == []
+
+
+def test_one_id_for_two_different_resources_is_400_and_an_exact_duplicate_counts_once(client):
+    observations = lesion_observations()
+    changed = dict(observations[2], valueCodeableConcept={"coding": [
+        {"system": "http://bonemet-cds.org/fhir/CodeSystem/bonemet", "code": "mild"}]})
+    response = client.post("/fhir/$assess", json=bundle(patient(), lesion(), *observations, changed))
+    assert response.status_code == 400
+    assert response.get_json()["issue"][0]["expression"] == ["Bundle.entry[5].resource.id"]
+    answer = client.post("/fhir/$assess", json=bundle(patient(), lesion(), *observations, observations[2])).get_json()
+    (score,) = resources_of(answer, "Observation")
+    assert score["valueInteger"] == 9 and "conflict" not in json.dumps(answer)

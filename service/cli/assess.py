@@ -1,7 +1,10 @@
 """``bonemet assess FILE... | -``: Bundles (or $assess Parameters) in, the $assess answer out.
 
-Every file is read and validated before anything is assessed: one bad file
-stops the command with exit code 2 and a message naming the file and where in it.
+Each file is one $assess call, assessed on its own (two files may both hold a
+``Patient/example``: they are not merged). One file prints its answer Bundle;
+several print one answer Bundle per line (NDJSON). Every file is read and
+validated before anything is assessed: one bad file stops the command with
+exit code 2 and a message naming the file and where in it.
 """
 
 from __future__ import annotations
@@ -33,22 +36,33 @@ def _read(name: str, stdin: TextIO) -> Any:
         raise BadInput(f"{name}: not JSON: {error}") from None
 
 
-def read_entries(names: list[str], stdin: TextIO) -> list[tuple[str | None, dict[str, Any], str]]:
-    entries = []
+def read_files(names: list[str], stdin: TextIO) -> list[tuple[str, list[tuple[str | None, dict[str, Any], str]]]]:
+    """(file label, its validated entries) for every file."""
+    files = []
     for name in names:
         label = "stdin" if name == "-" else name
         try:
             bundle, where, _ = unwrap(_read(name, stdin))
-            entries += bundle_entries(bundle, f"{label}: {where}")
+            files.append((label, bundle_entries(bundle, f"{label}: {where}")))
         except InvalidFhir as error:
             raise BadInput("invalid FHIR:\n" + "\n".join(f"  {p.expression}: {p.message}"
                                                          for p in error.problems)) from None
-    return entries
+    return files
 
 
-def table(result: BundleAssessment) -> str:
-    """A short human summary: one line per score."""
-    rows = [("patient", "calculator", "condition", "items", "total", "category")]
+def table(results: list[tuple[str, BundleAssessment]]) -> str:
+    """A short human summary: one line per score (with the file when there are several)."""
+    several = len(results) > 1
+    rows = [("file",) * several + ("patient", "calculator", "condition", "items", "total", "category")]
+    for label, result in results:
+        rows += [(label,) * several + row for row in _rows(result)]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1]
+                     for row in rows)
+
+
+def _rows(result: BundleAssessment) -> list[tuple[str, ...]]:
+    rows = []
     for patient in result.patients:
         if not patient.assessments:
             rows.append((patient.subject, "-", "-", "no long-bone lesion or cord compression", "-", "-"))
@@ -60,33 +74,36 @@ def table(result: BundleAssessment) -> str:
             rows.append((patient.subject, score.calculator, assessment.facts.condition, items, total,
                          score.category_label or "undetermined (missing: " + ", ".join(
                              score.missing + score.uncertain) + ")"))
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1]
-                     for row in rows)
+    return rows
 
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.load()
     stdout, stdin = sys.stdout, sys.stdin
     try:
-        entries = read_entries(args.files, stdin)
+        files = read_files(args.files, stdin)
     except BadInput as error:
         print(f"bonemet assess: {error}", file=sys.stderr)
         return 2
-    result = assess_entries(entries, when=datetime.now(timezone.utc), locale=args.lang,
-                            pain_score_bands=settings.pain_bands)
+    when = datetime.now(timezone.utc)
+    results = [(label, assess_entries(entries, when=when, locale=args.lang, pain_score_bands=settings.pain_bands))
+               for label, entries in files]
     if args.format == "table":
-        print(table(result), file=stdout)
-    else:
-        json.dump(result.bundle, stdout, ensure_ascii=False, indent=2)
+        print(table(results), file=stdout)
+    elif len(results) == 1:
+        json.dump(results[0][1].bundle, stdout, ensure_ascii=False, indent=2)
         stdout.write("\n")
+    else:
+        for _, result in results:
+            stdout.write(json.dumps(result.bundle, ensure_ascii=False) + "\n")
     return 0
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("assess", help="assess the patients of FHIR Bundles (files, or - for stdin)",
                                  description="Read FHIR Bundles (or $assess Parameters), assess each patient, "
-                                             "and print the $assess answer Bundle (or a table). Exit 0 when "
+                                             "and print the $assess answer Bundle (one per line for several "
+                                             "files, each assessed on its own) or a table. Exit 0 when "
                                              "assessed, 2 on bad input.")
     parser.add_argument("files", nargs="+", metavar="FILE", help="a JSON Bundle or Parameters file, or - for stdin")
     parser.add_argument("--format", choices=("bundle", "table"), default="bundle")

@@ -63,6 +63,7 @@ def bundle_entries(bundle: Any, where: str = "Bundle") -> list[tuple[str | None,
         raise InvalidFhir([Problem(f"{where}.entry", "must be a list")])
     problems: list[Problem] = []
     found = []
+    seen: dict[str, tuple[int, dict]] = {}  # "Type/id" -> first entry: one id must mean one resource
     for index, entry in enumerate(entries):
         at = f"{where}.entry[{index}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
@@ -72,6 +73,15 @@ def bundle_entries(bundle: Any, where: str = "Bundle") -> list[tuple[str | None,
         if full_url is not None and not isinstance(full_url, str):
             problems.append(Problem(f"{at}.fullUrl", "must be a string"))
         problems += resource_problems(entry["resource"], f"{at}.resource")
+        resource = entry["resource"]
+        if isinstance(resource.get("id"), str) and isinstance(resource.get("resourceType"), str):
+            key = f"{resource['resourceType']}/{resource['id']}"
+            if key in seen:
+                first, earlier = seen[key]
+                if earlier != resource:
+                    problems.append(Problem(f"{at}.resource.id", f"{key} is also entry[{first}], with other content"))
+                continue  # the same resource twice counts once
+            seen[key] = (index, resource)
         found.append((full_url if isinstance(full_url, str) else None, entry["resource"], f"{at}.resource"))
     if problems:
         raise InvalidFhir(problems)

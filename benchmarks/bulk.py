@@ -1,0 +1,87 @@
+"""Measure `bonemet bulk` on generated Bulk Data NDJSON: patients per second and peak memory.
+
+    .venv/bin/python benchmarks/bulk.py [--sizes 10000 100000] [--workers 2]
+
+For each size, generates the input (examples/generate_bulk.py), runs the real
+command in a subprocess, and samples the resident memory of the command and all
+its worker processes every 20 ms. Peak memory is the largest sum over the
+process tree (workers share pages with their parent, so the sum overstates).
+Comparing sizes shows whether memory grows with the input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "examples"))
+from generate_bulk import generate  # noqa: E402
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _tree_rss_kb(pid: int) -> int:
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+        pending += _children(current)
+    return total
+
+
+def run(patients: int, workers: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="bonemet-bench-") as work:
+        source, output = Path(work) / "in", Path(work) / "out"
+        counts = generate(source, patients)
+        size_mb = sum(p.stat().st_size for p in source.iterdir()) / 1e6
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "service.cli", "bulk", str(source), str(output),
+                                    "--workers", str(workers)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _tree_rss_kb(process.pid))
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - started
+        summary = process.stderr.read()
+        if process.returncode != 0:
+            raise SystemExit(f"bonemet bulk failed:\n{summary}")
+        return {"patients": patients, "resources": sum(counts.values()), "input_mb": size_mb, "seconds": elapsed,
+                "per_second": patients / elapsed, "peak_mb": peak / 1024}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    print(f"cores: {os.cpu_count()}, workers: {args.workers}")
+    for size in args.sizes:
+        r = run(size, args.workers)
+        print(f"{r['patients']:>8} patients  {r['resources']:>8} resources  {r['input_mb']:7.1f} MB in  "
+              f"{r['seconds']:7.1f} s  {r['per_second']:7.0f} patients/s  peak memory {r['peak_mb']:6.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
