@@ -19,4 +19,6 @@ USER bonemet
 # Feedback and seen JWT ids are kept in BONEMET_FEEDBACK_DB: mount a volume there to keep them.
 ENV BONEMET_HOST=0.0.0.0 BONEMET_PORT=8080 BONEMET_WORKERS=2 BONEMET_FEEDBACK_DB=/app/data/bonemet.sqlite3
 EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/health' % os.environ['BONEMET_PORT'], timeout=3)"
 CMD ["bonemet", "serve"]
