@@ -103,7 +103,8 @@ def test_several_patients_are_assessed_each_on_their_own(client):
     answer = client.post("/fhir/$assess", json=bundle(*a, *b)).get_json()
     scores = {r["subject"]["reference"]: r for r in resources_of(answer, "Observation")}
     assert scores["Patient/a"]["valueInteger"] == 9
-    assert scores["Patient/b"]["valueRange"] == {"low": {"value": 5}, "high": {"value": 11}}  # only the site known: 2 + 3 to 9
+    # Only the site is known: 2, plus 3 to 9.
+    assert scores["Patient/b"]["valueRange"] == {"low": {"value": 5}, "high": {"value": 11}}
     outcomes = resources_of(answer, "OperationOutcome")
     assert len(outcomes) == 2 and len(resources_of(answer, "Provenance")) == 2
 

@@ -357,8 +357,8 @@ class _Mapper:
             body_sites = [c for c in condition.get("bodySite") or [] if isinstance(c, dict)]
             site, bone, side, has_site = bone_of(self.terms, body_sites)
             if has_site and site is None:
-                self.report.ignore(ref, f"bodySite '{describe_concepts(body_sites)}' is not a long bone of fhir_profiles' "
-                                        "long-bone ValueSets: Mirels applies to long bones only")
+                self.report.ignore(ref, f"bodySite '{describe_concepts(body_sites)}' is not a long bone of "
+                                        "fhir_profiles' long-bone ValueSets: Mirels applies to long bones only")
                 continue
             self.report.use(ref, "lesion of a Mirels score")
             site_fact = (Fact("lesion_site", site, (ref,), "bodySite of the bone metastasis Condition", flags)

@@ -36,7 +36,8 @@ KIND_VALUE_SETS = {
     "order-prophylactic-fixation": "prophylactic_fixation",
     "order-decompressive-surgery": "decompressive_surgery",
 }
-COURSE_VALUE_SETS = {"order-radiotherapy-long-course": "long", "order-radiotherapy-hypofractionated": "hypofractionated"}
+COURSE_VALUE_SETS = {"order-radiotherapy-long-course": "long",
+                     "order-radiotherapy-hypofractionated": "hypofractionated"}
 VALUE_SETS_USED = frozenset(KIND_VALUE_SETS) | frozenset(COURSE_VALUE_SETS)
 # Kinds of order that each score's advice is about.
 APPLIES_TO = {LesionFacts: {"radiotherapy", "prophylactic_fixation"},
@@ -64,7 +65,8 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
     """The recognised orders of a draftOrders Bundle, and a report line for every entry."""
     terms = terminology or load_terminology()
     aliases = dict(aliases or {})
-    entries = [e for e in draft_orders.get("entry") or [] if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
+    entries = [e for e in draft_orders.get("entry") or []
+               if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
     for entry in entries:
         resource = entry["resource"]
         if isinstance(entry.get("fullUrl"), str) and resource.get("id"):
@@ -86,7 +88,8 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         code = resource.get("code")
         kinds = frozenset(kind for vs_id, kind in KIND_VALUE_SETS.items() if terms.coding_in(code, vs_id))
         if not kinds:
-            report.append(ReportEntry(ref, "ignored", f"code '{describe_concepts([code])}' is in none of the order ValueSets"))
+            report.append(ReportEntry(ref, "ignored",
+                                      f"code '{describe_concepts([code])}' is in none of the order ValueSets"))
             continue
         courses = {course for vs_id, course in COURSE_VALUE_SETS.items() if terms.coding_in(code, vs_id)}
         course = courses.pop() if len(courses) == 1 else None  # both at once says nothing

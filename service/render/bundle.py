@@ -54,7 +54,8 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
                                  f"{score.total_max}; category undetermined until the missing items are known"))
     for entry in facts.report:
         if entry.outcome == "ignored":
-            issues.append(_issue("information", "informational", f"{subject}: {entry.resource} ignored: {entry.reason}"))
+            issues.append(_issue("information", "informational",
+                                 f"{subject}: {entry.resource} ignored: {entry.reason}"))
     summary = (f"{subject}: {len(assessments)} score(s)" if assessments else
                f"{subject}: no active long-bone metastasis or spinal cord compression found, so no score")
     return [_issue("information", "informational", summary)] + issues

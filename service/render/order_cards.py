@@ -21,7 +21,8 @@ ORDER_WORDS = {
            "possible_detail": "The category is not determined: this advice applies if the missing items give",
            "guideline": "Guideline"},
     "fr": {"orders": "Prescriptions concernées", "possible": "Possible",
-           "possible_detail": "La catégorie n'est pas déterminée : ce conseil s'applique si les items manquants donnent",
+           "possible_detail": "La catégorie n'est pas déterminée : ce conseil s'applique si les items "
+                              "manquants donnent",
            "guideline": "Recommandation"},
 }
 
