@@ -102,9 +102,9 @@ def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, whe
             used = [entry.resource for entry in result.facts.report if entry.outcome == "used"]
             resources.append(provenance(produced, used, device, when))
     if grouped.without_patient or not grouped.patients:
-        issues = [{"severity": "information", "code": "informational",
-                   "diagnostics": f"{location}: ignored, it names no Patient (subject or patient)"}
-                  for location in grouped.without_patient]
+        issues = [{"severity": "warning", "code": "not-found",
+                   "diagnostics": f"{location}: not read: {why}"}
+                  for location, why in grouped.without_patient]
         if not grouped.patients:
             issues.insert(0, {"severity": "warning", "code": "not-found",
                               "diagnostics": "no patient in the input: nothing to assess"})

@@ -8,7 +8,12 @@ ICDO3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 HISTOLOGY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-histology-morphology-behavior"
+MCODE_LATERALITY = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-laterality-qualifier"
+MCODE_LOCATION = "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-body-location-qualifier"
+CIM10 = "https://smt.esante.gouv.fr/terminologie-cim-10"
 FEMUR, HUMERUS, VERTEBRA = "71341001", "85050009", "51282000"
+FEMUR_SHAFT, FEMUR_NECK, TROCHANTER = "41111004", "29627003", "182047004"
+PROXIMAL, DISTAL = "40415009", "46053002"
 LEFT, RIGHT = "7771000", "24028007"
 
 
@@ -43,16 +48,18 @@ def condition(cid, system, code, *, clinical="active", verification="confirmed",
     return resource
 
 
-def site(bone, side=None, peritrochanteric=False):
+def site(bone, side=None, peritrochanteric=False, location=None):
+    """A bodySite as mCODE writes it: the bone, laterality and location as qualifier extensions."""
     concept = {"coding": [{"system": SCT, "code": bone}]}
-    if side:
-        concept["coding"].append({"system": SCT, "code": side})
     if peritrochanteric:
         concept["coding"].append({"system": OWN, "code": "peritrochanteric-region"})
+    extensions = [(MCODE_LATERALITY, side), (MCODE_LOCATION, location)]
+    if side or location:
+        concept["extension"] = [{"url": url, "valueCodeableConcept": cc(SCT, code)} for url, code in extensions if code]
     return concept
 
 
-def lesion(cid="lesion-1", bone=FEMUR, side=LEFT, **kwargs):
+def lesion(cid="lesion-1", bone=FEMUR_SHAFT, side=LEFT, **kwargs):
     return condition(cid, SCT, "94222008", body_site=[site(bone, side)] if bone else None, **kwargs)
 
 

@@ -5,9 +5,9 @@ from fractions import Fraction
 
 import pytest
 
-from fhir_builders import (FEMUR, HUMERUS, ICD10, ICD10CM, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
+from fhir_builders import (FEMUR, FEMUR_SHAFT, HUMERUS, ICD10, ICD10CM, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
                            condition, histology, lesion, lesion_observations, observation, patient, quantity, site)
-from service.calculators import Between, OneOf
+from service.calculators import AtLeast, Between, OneOf
 from service.facts import MappingOptions, extract_facts
 
 AS_OF = date(2026, 11, 5)
@@ -60,7 +60,7 @@ def test_humerus_is_upper_limb():
 
 @pytest.mark.parametrize("system,code", [(ICD10, "C79.5"), (ICD10CM, "C79.51"), (SCT, "94222008")])
 def test_bone_metastasis_codes_of_each_system(system, code):
-    resource = condition("lesion-1", system, code, body_site=[site(FEMUR, RIGHT)])
+    resource = condition("lesion-1", system, code, body_site=[site(FEMUR_SHAFT, RIGHT)])
     lesion_facts, _ = only_lesion(resource)
     assert lesion_facts.facts["lesion_site"].value == "lower_limb"
 
@@ -97,7 +97,7 @@ def test_display_text_alone_is_not_enough():
 
 
 def test_two_lesions_two_inputs():
-    found = facts_of(lesion("lesion-1", FEMUR, LEFT), lesion("lesion-2", HUMERUS, RIGHT),
+    found = facts_of(lesion("lesion-1", FEMUR_SHAFT, LEFT), lesion("lesion-2", HUMERUS, RIGHT),
                      *lesion_observations("Condition/lesion-1", prefix="a"),
                      *lesion_observations("Condition/lesion-2", size=(20, "%"), kind="blastic", pain="mild",
                                           prefix="b"))
@@ -134,7 +134,7 @@ def test_size_units(value, unit, expected):
     assert lesion_facts.facts["lesion_size"].value == expected
 
 
-@pytest.mark.parametrize("value,unit,reason", [(12, "mm", "not UCUM % or 1"), (150, "%", "outside 0-100 %"),
+@pytest.mark.parametrize("value,unit,reason", [(12, "mm", "not UCUM %, 1"), (150, "%", "over 100 %"),
                                                (50, None, "not UCUM")])
 def test_wrong_size_unit_or_value_leaves_the_item_missing_with_reason(value, unit, reason):
     observations = lesion_observations(size=(value, unit))
@@ -234,7 +234,9 @@ def pain_score(value):
 def test_pain_score_is_not_mapped_unless_configured():
     lesion_facts, found = only_lesion(lesion(), pain_score(8))
     assert lesion_facts.facts["pain"].missing
-    assert "guideline does not map it" in found.entry("Observation/score").reason
+    entry = found.entry("Observation/score")
+    assert entry.outcome == "context" and "gives no mapping" in entry.reason
+    assert any("pain score 8" in note for note in lesion_facts.facts["pain"].notes)
 
 
 def test_configured_pain_score_bands_give_a_derived_flagged_category():
@@ -299,7 +301,9 @@ def test_icd10_only_record():
     assert inputs.primary_tumour == "prostate"
     assert inputs.visceral_metastases == "yes" and mscc.facts["visceral_metastases"].sources == ("Condition/liver",)
     assert inputs.motor_function == "paraplegic" and mscc.facts["motor_function"].sources == ("Condition/para",)
-    assert inputs.days_developing_motor_deficits == 6  # 2026-10-30 -> 2026-11-05
+    # The paraplegia began 2026-10-30: the deficit began on or before it, so at least 6 days to 2026-11-05.
+    assert inputs.days_developing_motor_deficits == AtLeast(6)
+    assert "start of the deficit not recorded" in mscc.facts["days_developing_motor_deficits"].flags
     assert inputs.months_to_cord_compression == 9 + Fraction(5, 31)
 
 
@@ -330,11 +334,13 @@ def test_lung_cancer_histology_decides(morphology, row):
     assert mscc.facts["primary_tumour"].value == row
 
 
-def test_unrecognised_lung_histology_leaves_the_primary_missing():
+def test_unrecognised_lung_histology_leaves_nsclc_or_sclc_and_keeps_the_interval():
     lung = condition("lung", SCT, "363358000", onset="2025-01-01", extension=histology("8240/3"))
     mscc, found = only_compression(lung, compression())
-    assert mscc.facts["primary_tumour"].missing
-    assert "neither small-cell nor non-small-cell" in found.entry("Condition/lung").reason
+    fact = mscc.facts["primary_tumour"]
+    assert fact.value == OneOf("nsclc", "sclc") and "in neither morphology ValueSet" in fact.notes[0]
+    assert not mscc.facts["months_to_cord_compression"].missing
+    assert found.entry("Condition/lung").outcome == "used"
 
 
 def test_several_primaries_of_different_rows_stay_uncertain():
@@ -395,12 +401,14 @@ def test_brain_metastasis_leaves_visceral_status_open():
     assert fact.value == OneOf("yes", "no") and fact.sources == ("Condition/brain",)
 
 
-def test_explicit_absence_observation_later_than_a_visceral_condition_wins_with_conflict():
+def test_an_active_visceral_condition_and_an_absent_observation_leave_both_possible():
     liver = condition("liver", SCT, "94381002", recorded="2026-01-01")
     absent = observation("visceral", "visceral-metastases", effective="2026-11-01", **coded("2667000", SCT))
     mscc, _ = only_compression(liver, absent, compression())
     fact = mscc.facts["visceral_metastases"]
-    assert fact.value == "no" and "conflict" in fact.flags
+    assert set(fact.value.values) == {"yes", "no"} and "conflict" in fact.flags
+    assert set(fact.sources) == {"Observation/visceral", "Condition/liver"}
+    assert "disagree" in fact.notes[-1]
 
 
 @pytest.mark.parametrize("duration,days", [((2, "wk"), 14), ((1, "mo"), Fraction(487, 16)), ((5, "d"), 5)])
@@ -409,16 +417,19 @@ def test_duration_units(duration, days):
     assert mscc.facts["days_developing_motor_deficits"].value == days
 
 
-def test_duration_in_hours_is_refused():
-    mscc, found = only_compression(compression(), *rades_observations(duration=(36, "h")))
+def test_duration_in_hours_is_read_and_other_units_are_refused():
+    mscc, _ = only_compression(compression(), *rades_observations(duration=(36, "h")))
+    assert mscc.facts["days_developing_motor_deficits"].value == Fraction(3, 2)
+    mscc, found = only_compression(compression(), *rades_observations(duration=(3, "days")))
     assert mscc.facts["days_developing_motor_deficits"].missing
-    assert "not UCUM d, wk or mo" in found.entry("Observation/deficit").reason
+    assert "is not UCUM h, d, wk, mo" in found.entry("Observation/deficit").reason
 
 
-def test_deficit_onset_partial_date_gives_a_day_range():
+def test_paraplegia_onset_only_bounds_the_deficit_from_below():
+    # Onset "2026-10" is 2026-10-01..31: at least 5 days before 2026-11-05, maybe far more.
     mscc, _ = only_compression(condition("para", SCT, "60389000", onset="2026-10"), compression())
-    value = mscc.facts["days_developing_motor_deficits"].value
-    assert value == Between(5, 35)
+    fact = mscc.facts["days_developing_motor_deficits"]
+    assert fact.value == AtLeast(5) and "began is not recorded" in fact.notes[0]
 
 
 def test_inactive_compression_gets_no_rades_and_primaries_are_reported():

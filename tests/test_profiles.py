@@ -10,7 +10,7 @@ from fhir_schema_check import schema_errors
 from service.data import data_dir
 from service.facts import MappingOptions, extract_facts
 from service.facts import orders
-from service.facts.mapper import OWN_CODES_USED, VALUE_SETS_USED
+from service.facts.vocabulary import OWN_CODES_USED, VALUE_SETS_USED
 from service.facts.terminology import OWN_SYSTEM, load_terminology
 
 FOLDER = data_dir("fhir_profiles")
@@ -78,5 +78,7 @@ def test_input_examples_run_through_the_mapper():
     assert (inputs.primary_tumour, inputs.visceral_metastases, inputs.motor_function,
             inputs.days_developing_motor_deficits) == ("breast", "yes", "ambulatory_with_aid", 5)
     assert 29 < inputs.months_to_cord_compression < 30
-    assert compression.facts["visceral_metastases"].sources == ("Observation/example-visceral-metastases",)
+    # The Observation (present) and the liver Condition agree: both are cited.
+    assert compression.facts["visceral_metastases"].sources == (
+        "Observation/example-visceral-metastases", "Condition/example-liver-metastasis")
     assert all(entry.outcome == "used" for entry in facts.report), facts.report

@@ -12,10 +12,11 @@ FHIR resources.
 
 from .mirels import MirelsInputs, score_mirels
 from .rades import RadesInputs, score_rades
-from .scoring import Between, Caveat, InvalidInput, ItemScore, OneOf, Score
+from .scoring import AtLeast, Between, Caveat, InvalidInput, ItemScore, OneOf, Score
 from .tables import DEFAULT_LOCALE, LOCALES, Table, load_table
 
 __all__ = [
+    "AtLeast",
     "Between",
     "Caveat",
     "DEFAULT_LOCALE",

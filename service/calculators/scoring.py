@@ -9,7 +9,9 @@ An item's input is one of:
 * ``OneOf(...)``: one of several values, not known which (a lung cancer with
   no histology is NSCLC or SCLC);
 * ``Between(low, high)``: a number known only to lie in ``[low, high]``
-  (months computed from partial dates).
+  (months computed from partial dates);
+* ``AtLeast(low)``: a number known only to be ``low`` or more (days since a
+  deficit that began on or before a known date).
 
 The total is then a range; a category is given only when every completion of
 the inputs falls in it. Categories are intervals of the total, so checking the
@@ -49,6 +51,13 @@ class Between:
 
     low: Real
     high: Real
+
+
+@dataclass(frozen=True)
+class AtLeast:
+    """A number known only to be ``low`` or more."""
+
+    low: Real
 
 
 class InvalidInput(ValueError):
@@ -194,6 +203,11 @@ def _rows_of(table: Table, item: Item, value: Any) -> list[Choice | Band]:
             raise InvalidInput(table.calculator, item.name, value, "Between(low, high) with low <= high")
         first, last = item.bands.index(_band_of(item, low)), item.bands.index(_band_of(item, high))
         return list(item.bands[first : last + 1])
+    if isinstance(value, AtLeast):
+        if not item.is_numeric:
+            raise InvalidInput(table.calculator, item.name, value, _allowed(item))
+        first = item.bands.index(_band_of(item, _number(table, item, value.low)))
+        return list(item.bands[first:])
     if isinstance(value, str):
         row = item.row(value)
         if row is None:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..config import Settings
-from ..fhir.patients import patient_of
+from ..fhir.patients import bulk_patient_key
 from ..fhir.shape import InvalidResource, check_shape
 from ..pipeline import assess_patient
 from ..render.bundle import operation_outcome, outcome_issues
@@ -111,10 +111,11 @@ def _partition(path: str, work: str, buckets: int, label: str) -> Summary:
                 if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
                     errors.write(_bad_line_outcome(summary.bad(where, "not a FHIR resource")) + "\n")
                     continue
-                patient = patient_of(resource)
+                patient = bulk_patient_key(resource)
                 if patient is None:
                     errors.write(_bad_line_outcome(summary.bad(
-                        where, f"{resource['resourceType']} names no Patient (subject or patient)")) + "\n")
+                        where, f"{resource['resourceType']} names no Patient by reference (subject or patient)"
+                    )) + "\n")
                     continue
                 bucket = zlib.crc32(patient.encode()) % buckets
                 outs[bucket].write(f"{where}\t{line}\n")  # JSON text holds no raw tab: split on the first
@@ -149,7 +150,7 @@ def _assess_bucket(work: str, bucket: int, when: datetime, locale: str, pain_ban
                 errors.write(_bad_line_outcome(message) + "\n")
             continue
         summary.resources_read += 1
-        patients.setdefault(patient_of(resource), []).append(resource)
+        patients.setdefault(bulk_patient_key(resource), []).append(resource)
     outputs = {kind: open(os.path.join(work, f"out.{kind}.{bucket:05d}.ndjson"), "w", encoding="utf-8")
                for kind in OUTPUT_TYPES}
     try:

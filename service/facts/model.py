@@ -4,6 +4,7 @@ of every resource it saw."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, ClassVar, Literal
 
 from ..calculators import MirelsInputs, RadesInputs
@@ -34,9 +35,21 @@ class Fact:
 
 @dataclass(frozen=True)
 class ReportEntry:
+    """What became of one resource.
+
+    ``relevant``: it looked relevant (a code the mapper reads) yet was not used, so the
+    clinician is told. ``attention``: not using it may hide or change a score (an
+    unlinked observation, a wrong unit, another patient's data), as opposed to "nothing to
+    score with it" (a primary cancer without a cord compression). ``outcome`` "context":
+    shown beside the scores, never mapped to an item (ECOG, Karnofsky).
+    """
+
     resource: str
-    outcome: Literal["used", "ignored"]
+    outcome: Literal["used", "ignored", "context"]
     reason: str
+    relevant: bool = False
+    attention: bool = False
+    description: str = ""
 
 
 @dataclass
@@ -48,6 +61,8 @@ class ScoredCondition:
     facts: dict[str, Fact]
     # (bone code, laterality code) of a lesion's bodySite, to match orders that name a site.
     body_site: tuple[str | None, str | None] = (None, None)
+    # What the Condition itself says of its reliability ("no clinicalStatus", "unconfirmed").
+    condition_flags: tuple[str, ...] = ()
     inputs_type: ClassVar[type]
 
     def inputs(self):
@@ -72,6 +87,16 @@ class PatientFacts:
     lesions: list[LesionFacts] = field(default_factory=list)
     cord_compressions: list[CordCompressionFacts] = field(default_factory=list)
     report: list[ReportEntry] = field(default_factory=list)
+    as_of: date | None = None
+
+    @property
+    def not_used(self) -> list[ReportEntry]:
+        """Relevant resources that no score used, each with why (the clinician's review list)."""
+        return [entry for entry in self.report if entry.outcome == "ignored" and entry.relevant]
+
+    @property
+    def context(self) -> list[ReportEntry]:
+        return [entry for entry in self.report if entry.outcome == "context"]
 
     def entry(self, resource: str) -> ReportEntry:
         return next(entry for entry in self.report if entry.resource == resource)

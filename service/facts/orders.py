@@ -27,7 +27,8 @@ from typing import Any
 
 from ..calculators.order_checks import Order
 from ..fhir.patients import local_reference
-from .mapper import bone_of, describe_concepts
+from .items.site import read_site
+from .record import describe_concepts
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
 from .terminology import Terminology, load_terminology
 
@@ -94,7 +95,8 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         courses = {course for vs_id, course in COURSE_VALUE_SETS.items() if terms.coding_in(code, vs_id)}
         course = courses.pop() if len(courses) == 1 else None  # both at once says nothing
         body_sites = [c for c in resource.get("bodySite") or [] if isinstance(c, dict)]
-        _, bone, side, has_site = bone_of(terms, body_sites)
+        site = read_site(terms, body_sites)
+        bone, side, has_site = site.bone, site.side, site.given
         reasons = frozenset(r for r in (local_reference(x, aliases) for x in resource.get("reasonReference") or [])
                             if r and r.startswith("Condition/"))
         compression_code = any(terms.coding_in(c, "spinal-cord-compression")

@@ -2,10 +2,15 @@
 
 The mapper recognises a code only through a ValueSet published there: one source of
 truth for EHR integrators and for the code. Codes are matched by system and code,
-never by display text. ICD-10 and ICD-10-CM ``is-a`` filters match the code and
-its descendants (``C50`` matches ``C50.9`` and ``C50.911``), as ICD-10's hierarchy
-is its code prefixes; SNOMED CT codes are listed one by one, as their hierarchy
-needs a terminology server we do not call.
+never by display text. ICD-10, the French CIM-10 and ICD-10-CM ``is-a`` filters
+match the code and its descendants (``C50`` matches ``C50.9`` and ``C50.911``), as
+ICD-10's hierarchy is its code prefixes; their codes are compared without the dot and
+without a national extension (``C79.5``, ``C795`` and ``C79.5+0`` are one code).
+SNOMED CT codes are listed one by one, as their hierarchy needs a terminology server
+we do not call.
+
+Hospitals name the same code system in more than one way: ``SYSTEM_ALIASES`` maps
+each other name (an OID, a trailing slash) to the URI the ValueSets use.
 """
 
 from __future__ import annotations
@@ -22,17 +27,36 @@ OWN_SYSTEM = f"{BASE_URL}/CodeSystem/bonemet"
 SNOMED = "http://snomed.info/sct"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
+# The French national modification of ICD-10, under the URI of the ANS terminology server (SMT).
+CIM10 = "https://smt.esante.gouv.fr/terminologie-cim-10"
 ICD_O_3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 
-_PREFIX_SYSTEMS = {ICD10, ICD10_CM}
+_PREFIX_SYSTEMS = {ICD10, ICD10_CM, CIM10}
+# Other names of the same code systems, as EHRs send them -> the URI used in fhir_profiles/.
+SYSTEM_ALIASES = {
+    "urn:oid:2.16.840.1.113883.6.3": ICD10,  # HL7 OID of WHO ICD-10
+    "urn:oid:2.16.840.1.113883.6.90": ICD10_CM,  # HL7 OID of ICD-10-CM
+    "urn:oid:2.16.840.1.113883.6.96": SNOMED,  # HL7 OID of SNOMED CT
+    "urn:oid:2.16.840.1.113883.6.1": LOINC,  # HL7 OID of LOINC
+    CIM10 + "/": CIM10,
+    "http://snomed.info/sct/": SNOMED,
+    "https://loinc.org": LOINC,
+    "http://loinc.org/": LOINC,
+}
+
+
+def canonical_system(system: str) -> str:
+    return SYSTEM_ALIASES.get(system.strip(), system.strip())
 
 
 def _normal(system: str, code: str) -> str:
     code = code.strip()
     if system in _PREFIX_SYSTEMS:
-        return code.replace(".", "").upper()
+        code = code.replace(".", "").upper()
+        end = next((i for i, char in enumerate(code) if not char.isalnum()), len(code))
+        return code[:end]
     if system == ICD_O_3:
         return code.split("/")[0]  # 8041/3 and 8041 name the same morphology
     return code
@@ -78,6 +102,7 @@ class Terminology:
         key = (system, code)
         found = self._cache.get(key)
         if found is None:
+            system = canonical_system(system)
             normal = _normal(system, code)
             ids = set(self._exact.get((system, normal), ()))
             if system in _PREFIX_SYSTEMS:

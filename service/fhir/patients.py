@@ -1,46 +1,188 @@
-"""Split the resources of a Bundle (or of NDJSON files) by patient.
+"""Whose data is this? One rule for every door.
 
-Each patient is assessed on their own: a resource belongs to the Patient its
-``subject`` (or ``patient``) references, a Patient to itself. References by
-``urn:uuid`` fullUrl are resolved to ``Type/id``; a resource with no id but a
-``urn:uuid`` fullUrl takes the uuid as its id, so that provenance can name it.
+A resource belongs to a patient when its ``subject`` (or ``patient``) reference
+names that patient:
+
+* ``Patient/x`` (relative) and ``Patient/x/_history/3`` (versioned) name patient
+  ``x`` of the server or Bundle at hand;
+* ``https://ehr.example/fhir/Patient/x`` (absolute) names ``x`` only when
+  ``https://ehr.example/fhir`` is known to be that patient's server (the CDS Hooks
+  ``fhirServer``, or the base of the Patient entry's ``fullUrl``). An absolute
+  reference to another server that happens to end in the same id is another
+  patient;
+* ``urn:uuid:...`` names the Bundle entry with that ``fullUrl``;
+* a reference by ``identifier`` only, or by ``display`` only, names nobody we
+  can check: such a resource is never read, and the reason is reported.
+
+CDS Hooks (``patient-view``, ``order-sign``), ``$assess``, ``bonemet assess`` and
+``bonemet bulk`` all use these functions, so the rule cannot drift between them.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+_ID = r"[A-Za-z0-9\-.]{1,64}"
+_RELATIVE = re.compile(rf"^(?P<type>[A-Z][A-Za-z]+)/(?P<id>{_ID})$")
+_ABSOLUTE = re.compile(rf"^(?P<base>https?://.+?)/(?P<type>[A-Z][A-Za-z]+)/(?P<id>{_ID})$")
 
-def local_reference(reference: Any, aliases: dict[str, str] | None = None) -> str | None:
-    """A Reference -> "Type/id" (base URL and _history dropped, fullUrl aliases resolved), or None."""
+
+def _without_history(text: str) -> str:
+    return text.split("/_history/")[0].rstrip("/")
+
+
+def normal_base(base: str | None) -> str | None:
+    """A server base compared loosely: scheme and host in lower case, no trailing slash."""
+    if not base:
+        return None
+    match = re.match(r"^(https?)://([^/]+)(.*)$", base.strip())
+    if not match:
+        return None
+    scheme, host, path = match.groups()
+    return f"{scheme.lower()}://{host.lower()}{path.rstrip('/')}"
+
+
+@dataclass(frozen=True)
+class ParsedReference:
+    """``Type/id`` and, for an absolute reference, the server base it names."""
+
+    type: str
+    id: str
+    base: str | None = None
+
+    @property
+    def local(self) -> str:
+        return f"{self.type}/{self.id}"
+
+
+def parse_reference(reference: Any, aliases: dict[str, str] | None = None) -> ParsedReference | None:
+    """A Reference (the JSON object) -> its type, id and base; None when it is not a literal reference
+    we can read (identifier-only, display-only, an unresolved ``urn:uuid``, a fragment)."""
     if not isinstance(reference, dict) or not isinstance(reference.get("reference"), str):
         return None
-    text = (aliases or {}).get(reference["reference"], reference["reference"])
-    parts = text.split("/_history/")[0].rstrip("/").split("/")
-    return "/".join(parts[-2:]) if len(parts) >= 2 and parts[-2] and parts[-1] else None
+    text = reference["reference"].strip()
+    text = (aliases or {}).get(text, text)
+    text = _without_history(text)
+    match = _RELATIVE.match(text)
+    if match:
+        return ParsedReference(match["type"], match["id"])
+    match = _ABSOLUTE.match(text)
+    if match:
+        return ParsedReference(match["type"], match["id"], normal_base(match["base"]))
+    return None
 
 
-def patient_of(resource: dict[str, Any], aliases: dict[str, str] | None = None) -> str | None:
-    """The "Patient/id" a resource is about, or None."""
+def local_reference(reference: Any, aliases: dict[str, str] | None = None) -> str | None:
+    """A Reference -> "Type/id" (base and _history dropped, fullUrl aliases resolved), or None.
+
+    For references between one patient's own resources (focus, hasMember, reasonReference):
+    the patient rule below has already decided whose resources these are."""
+    parsed = parse_reference(reference, aliases)
+    return parsed.local if parsed else None
+
+
+def subject_reference(resource: dict[str, Any]) -> Any:
+    """The element that names the patient a resource is about (``subject``, else ``patient``)."""
+    for element in ("subject", "patient"):
+        if element in resource:
+            return resource[element]
+    return None
+
+
+@dataclass(frozen=True)
+class PatientIdentity:
+    """The patient being assessed: their id and, when known, the FHIR server base they live on."""
+
+    id: str
+    base: str | None = None
+
+    @property
+    def reference(self) -> str:
+        return f"Patient/{self.id}"
+
+    def names(self, parsed: ParsedReference | None) -> bool:
+        if parsed is None or parsed.type != "Patient" or parsed.id != self.id:
+            return False
+        return parsed.base is None or (self.base is not None and parsed.base == normal_base(self.base))
+
+
+def why_not_patient(resource: dict[str, Any], patient: PatientIdentity,
+                    aliases: dict[str, str] | None = None) -> str | None:
+    """None when ``resource`` belongs to ``patient``; otherwise why it is not read as theirs."""
+    if resource.get("resourceType") == "Patient":
+        return None if resource.get("id") == patient.id else f"another patient (Patient/{resource.get('id')})"
+    reference = subject_reference(resource)
+    parsed = parse_reference(reference, aliases)
+    if patient.names(parsed):
+        return None
+    unreadable = _unreadable_subject(reference, parsed)
+    if unreadable:
+        return unreadable
+    if parsed.id != patient.id:
+        return f"belongs to another patient ({_show(reference)})"
+    return (f"its subject {_show(reference)} is on a server not known to be this patient's"
+            + (f" ({patient.base})" if patient.base else ""))
+
+
+def _unreadable_subject(reference: Any, parsed: ParsedReference | None) -> str | None:
+    """Why a subject cannot name any patient, or None when it is a reference to a Patient."""
+    if reference is None:
+        return "names no patient (no subject or patient element)"
+    if parsed is None:
+        if isinstance(reference, dict) and "identifier" in reference and "reference" not in reference:
+            return "names its patient by identifier only, which cannot be matched to this patient"
+        return f"its subject {_show(reference)} cannot be read as a reference to a Patient"
+    if parsed.type != "Patient":
+        return f"its subject is a {parsed.type}, not a Patient"
+    return None
+
+
+def _show(reference: Any) -> str:
+    if isinstance(reference, dict) and isinstance(reference.get("reference"), str):
+        return repr(reference["reference"][:200])
+    return "(no literal reference)"
+
+
+def bulk_patient_key(resource: dict[str, Any]) -> str | None:
+    """The patient an NDJSON line belongs to, for grouping: "Patient/x" for a relative reference,
+    the absolute URL for an absolute one (two servers' patient x are never merged), None otherwise."""
     if resource.get("resourceType") == "Patient":
         return f"Patient/{resource['id']}" if isinstance(resource.get("id"), str) else None
-    for element in ("subject", "patient"):
-        ref = local_reference(resource.get(element), aliases)
-        if ref and ref.startswith("Patient/"):
-            return ref
-    return None
+    parsed = parse_reference(subject_reference(resource))
+    if parsed is None or parsed.type != "Patient":
+        return None
+    return f"{parsed.base}/{parsed.local}" if parsed.base else parsed.local
+
+
+# -- Bundles with several patients ----------------------------------------------------------
 
 
 @dataclass
 class Grouped:
+    """A Bundle's resources split by patient (input order kept), and what belongs to none."""
+
     patients: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    identities: dict[str, PatientIdentity] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
-    without_patient: list[str] = field(default_factory=list)  # where in the input
+    without_patient: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+
+
+def _base_of(full_url: str | None, resource: dict[str, Any]) -> str | None:
+    match = _ABSOLUTE.match(_without_history(full_url or ""))
+    if match and match["type"] == resource.get("resourceType") and match["id"] == resource.get("id"):
+        return normal_base(match["base"])
+    return None
 
 
 def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) -> Grouped:
-    """(fullUrl, resource, where) triples -> resources per patient, in input order."""
+    """(fullUrl, resource, where) triples -> resources per patient.
+
+    The patients are the Bundle's Patient resources, and the patients that relative
+    references name when the Bundle holds no Patient resource for them. Every other
+    resource goes to the one patient its subject names under ``why_not_patient``'s rule,
+    or is listed in ``without_patient`` with the reason."""
     grouped = Grouped()
     named = []
     for full_url, resource, where in entries:
@@ -48,11 +190,27 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
             resource = {**resource, "id": full_url.removeprefix("urn:uuid:")}
         if full_url and isinstance(resource.get("id"), str):
             grouped.aliases[full_url] = f"{resource['resourceType']}/{resource['id']}"
-        named.append((resource, where))
-    for resource, where in named:
-        patient = patient_of(resource, grouped.aliases)
-        if patient is None:
-            grouped.without_patient.append(f"{where} ({resource.get('resourceType')})")
+        named.append((full_url, resource, where))
+    for full_url, resource, _ in named:
+        if resource.get("resourceType") == "Patient" and isinstance(resource.get("id"), str):
+            identity = PatientIdentity(resource["id"], _base_of(full_url, resource))
+            grouped.identities.setdefault(identity.reference, identity)
+    for _, resource, _ in named:
+        parsed = parse_reference(subject_reference(resource), grouped.aliases)
+        if parsed and parsed.type == "Patient" and parsed.base is None:
+            grouped.identities.setdefault(f"Patient/{parsed.id}", PatientIdentity(parsed.id))
+    for _, resource, where in named:
+        parsed = parse_reference(subject_reference(resource), grouped.aliases)
+        key = (f"Patient/{resource.get('id')}" if resource.get("resourceType") == "Patient"
+               else parsed.local if parsed else None)
+        identity = grouped.identities.get(key) if key else None
+        if identity is not None:
+            why = why_not_patient(resource, identity, grouped.aliases)
+        else:
+            why = (_unreadable_subject(subject_reference(resource), parsed) if resource.get("resourceType") != "Patient"
+                   else None) or "names no Patient of this Bundle"
+        if why is not None:
+            grouped.without_patient.append((f"{where} ({resource.get('resourceType')})", why))
             continue
-        grouped.patients.setdefault(patient, []).append(resource)
+        grouped.patients.setdefault(key, []).append(resource)
     return grouped

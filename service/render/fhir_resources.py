@@ -14,6 +14,7 @@ from typing import Any
 from ..calculators import Score
 from ..facts.model import ScoredCondition
 from ..facts.terminology import OWN_SYSTEM
+from ..facts.vocabulary import ITEM_CODES
 from .text import describe_value
 
 PROFILE = "http://bonemet-cds.org/fhir/StructureDefinition/"
@@ -21,18 +22,6 @@ RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability"
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
-# Score items -> their code in the project's CodeSystem (score Observation components).
-ITEM_CODES = {
-    "lesion_site": "lesion-site",
-    "lesion_size": "lesion-size",
-    "lesion_type": "lesion-type",
-    "pain": "mirels-pain",
-    "primary_tumour": "primary-tumour",
-    "months_to_cord_compression": "months-to-cord-compression",
-    "visceral_metastases": "visceral-metastases",
-    "motor_function": "motor-function",
-    "days_developing_motor_deficits": "days-developing-motor-deficits",
-}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from fractions import Fraction
 from numbers import Real
 from typing import Any
 
-from ..calculators import Between, OneOf
+from ..calculators import AtLeast, Between, OneOf
 
 
 def number(value: Real) -> str:
@@ -25,6 +25,8 @@ def describe_value(value: Any) -> str:
         return " or ".join(describe_value(v) for v in value.values)
     if isinstance(value, Between):
         return f"{number(value.low)} to {number(value.high)}"
+    if isinstance(value, AtLeast):
+        return f"at least {number(value.low)}"
     if isinstance(value, Real) and not isinstance(value, bool):
         return number(value)
     return str(value).replace("_", " ")

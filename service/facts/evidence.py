@@ -1,0 +1,101 @@
+"""Several resources give one item: which value counts.
+
+* Observations of the same item: the one with the latest effective date wins and the
+  conflict is reported; different values on the same date leave the item uncertain.
+* An active Condition and an Observation that disagree (a visceral metastasis
+  Condition and an Observation "absent"; a paraplegia Condition and an Observation
+  "ambulatory"): neither settles the other, so every value they give stays possible,
+  the item is uncertain and flagged ``conflict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from ..calculators import AtLeast, Between, OneOf
+from .dates import DateSpan
+from .model import Fact
+from .vocabulary import SUPPLIED_BY
+
+
+@dataclass
+class Candidate:
+    """One resource's say on one item."""
+
+    value: Any
+    source: str
+    when: DateSpan | None
+    flags: tuple[str, ...] = ()
+    rule: str = ""
+    kind: Literal["observation", "condition"] = "observation"
+    also: tuple[str, ...] = ()  # further resources the value was derived from
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return (self.source,) + self.also
+
+
+def options(value: Any) -> tuple[Any, ...]:
+    return value.values if isinstance(value, OneOf) else (value,)
+
+
+def show(value: Any) -> str:
+    if isinstance(value, OneOf):
+        return " or ".join(map(show, value.values))
+    if isinstance(value, Between):
+        return f"{value.low}-{value.high}"
+    if isinstance(value, AtLeast):
+        return f"at least {value.low}"
+    return str(value).replace("_", " ")
+
+
+def one_of(values: list[Any]) -> Any:
+    distinct = list(dict.fromkeys(v for value in values for v in options(value)))
+    return distinct[0] if len(distinct) == 1 else OneOf(*distinct)
+
+
+def _when(candidate: Candidate) -> date:
+    return candidate.when.latest if candidate.when else date.min
+
+
+def _said(candidates: list[Candidate]) -> str:
+    return "; ".join(f"{c.source} ({c.when.text if c.when else 'no date'}) gives {show(c.value)}" for c in candidates)
+
+
+def choose(item: str, candidates: list[Candidate], notes: tuple[str, ...] = ()) -> Fact:
+    """The item's value from every resource that gives it (rules in the module docstring)."""
+    if not candidates:
+        return Fact(item, notes=notes, supplied_by=SUPPLIED_BY.get(item, ""))
+    observations = [c for c in candidates if c.kind == "observation"]
+    conditions = [c for c in candidates if c.kind == "condition"]
+    fact = _latest(item, observations or conditions, notes)
+    if not (observations and conditions):
+        return fact
+    condition_value = one_of([c.value for c in conditions])
+    if set(options(condition_value)) == set(options(fact.value)):
+        return Fact(item, fact.value, fact.sources + tuple(s for c in conditions for s in c.sources), fact.rule,
+                    fact.flags, fact.notes)
+    both = one_of([fact.value, condition_value])
+    flags = tuple(dict.fromkeys(fact.flags + ("conflict",) + tuple(f for c in conditions for f in c.flags)))
+    said = _said(sorted(observations + conditions, key=_when))
+    return Fact(item, both, fact.sources + tuple(s for c in conditions for s in c.sources),
+                "a Condition and an Observation disagree", flags,
+                fact.notes + (f"a Condition and an Observation disagree, so both stay possible: {said}",),
+                SUPPLIED_BY.get(item, ""))
+
+
+def _latest(item: str, candidates: list[Candidate], notes: tuple[str, ...]) -> Fact:
+    ordered = sorted(candidates, key=_when)
+    latest = ordered[-1]
+    tied = [c for c in ordered if _when(c) == _when(latest)]
+    flags = latest.flags
+    if len({repr(c.value) for c in candidates}) > 1:
+        flags = tuple(dict.fromkeys(flags + ("conflict",)))
+        if len({repr(c.value) for c in tied}) > 1:
+            return Fact(item, one_of([c.value for c in tied]), tuple(s for c in tied for s in c.sources),
+                        "conflict, same date",
+                        flags, notes + (f"conflicting values on the same date: {_said(ordered)}",))
+        notes = notes + (f"conflicting values, the latest wins: {_said(ordered)}",)
+    return Fact(item, latest.value, latest.sources, latest.rule, flags, notes)

@@ -1,0 +1,55 @@
+"""Rades time developing motor deficits: 1-7 days (4), 8-14 days (7), > 14 days (9).
+
+From an Observation ``days-developing-motor-deficits`` (UCUM h, d, wk, mo), which says
+when the deficit began. A paraplegia Condition's onset is *not* the start of the
+deficit (weakness usually comes first): it only says the deficit began on or before
+that date, so the item is "at least" the days since then, to the assessment date, and
+the card says the start is not recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...calculators import AtLeast
+from ..dates import DateSpan, day_range
+from ..evidence import Candidate, choose
+from ..model import Fact
+from ..record import PatientRecord
+from ..vocabulary import SUPPLIED_BY
+from .quantities import DURATION_DAYS, ucum
+
+ITEM = "days_developing_motor_deficits"
+
+
+def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
+    candidates = []
+    for observation in observations:
+        ref = record.ref(observation)
+        days, problem = ucum(observation.get("valueQuantity"), DURATION_DAYS, "duration of motor deficit")
+        if problem:
+            record.report.ignore(ref, problem, attention=True)
+            continue
+        record.report.use(ref, ITEM)
+        candidates.append(Candidate(int(days) if days.denominator == 1 else days, ref, record.effective(observation),
+                                    record.observation_flags(observation), "Observation days-developing-motor-deficits"))
+    if candidates:
+        return choose(ITEM, candidates)
+    return record.once("deficit-from-paraplegia", lambda: _from_paraplegia(record))
+
+
+def _from_paraplegia(record: PatientRecord) -> Fact:
+    as_of = DateSpan(record.as_of, record.as_of, record.as_of.isoformat())
+    for condition in record.conditions["paraplegia"]:
+        onset = record.onset(condition)
+        if onset is None or not record.active(condition)[0]:
+            continue
+        low, _ = day_range(onset, as_of)
+        ref = record.ref(condition)
+        record.report.use(ref, ITEM)
+        return Fact(ITEM, AtLeast(max(low, 0)), (ref,),
+                    f"the paraplegia began {onset.text}; motor deficits began on or before it: at least the days "
+                    f"from then to the assessment date {as_of.text}", ("start of the deficit not recorded",),
+                    ("when the motor deficit began is not recorded: the paraplegia's onset only bounds it",),
+                    SUPPLIED_BY[ITEM])
+    return Fact(ITEM, notes=("when the motor deficit began is not recorded",), supplied_by=SUPPLIED_BY[ITEM])

@@ -1,0 +1,63 @@
+"""Rades interval from the tumour diagnosis to the cord compression: <= 15 months (6), > 15 (8).
+
+Calendar months from the primary cancer's date of diagnosis (onset, else
+recordedDate, else assertedDate) to the compression Condition's onset; partial dates
+give a range. A compression dated before the diagnosis has no row in the table: the
+item is left missing and the card says why.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from ...calculators import Between
+from ..dates import DateSpan, month_range
+from ..model import Fact
+from ..record import PatientRecord
+from ..vocabulary import SUPPLIED_BY
+
+ITEM = "months_to_cord_compression"
+
+
+def months_fact(record: PatientRecord, compression: dict[str, Any]) -> Fact:
+    onset = record.onset(compression)
+    if onset is None:
+        return Fact(ITEM, notes=("the spinal cord compression Condition has no onset",), supplied_by=SUPPLIED_BY[ITEM])
+    diagnoses = record.once("diagnoses", lambda: _diagnoses(record))
+    if isinstance(diagnoses, str):
+        return Fact(ITEM, notes=(diagnoses,), supplied_by=SUPPLIED_BY[ITEM])
+    sources, rules, latest_diagnosis, earliest_diagnosis = diagnoses
+    compression_ref = record.ref(compression)
+    # The shortest interval runs from the latest possible diagnosis, the longest from the earliest.
+    low, high = month_range(latest_diagnosis, onset)[0], month_range(earliest_diagnosis, onset)[1]
+    if high < 0:
+        return Fact(ITEM, sources=tuple(sources) + (compression_ref,),
+                    notes=(f"the compression's onset {onset.text} precedes the primary diagnosis "
+                           f"({rules}): the table defines no negative interval",),
+                    supplied_by=SUPPLIED_BY[ITEM])
+    notes: tuple[str, ...] = ()
+    if low < 0:
+        low = Fraction(0)
+        notes = ("partial dates allow the compression to precede the diagnosis; counted from 0 months",)
+    value = low if low == high else Between(low, high)
+    rule = f"calendar months from {rules} to the compression's onset {onset.text}"
+    return Fact(ITEM, value, tuple(sources) + (compression_ref,), rule, (), notes)
+
+
+def _diagnoses(record: PatientRecord) -> tuple[tuple[str, ...], str, DateSpan, DateSpan] | str:
+    """(sources, their dates in words, the diagnosis that can be latest, the one that can be earliest),
+    or why there is no date of diagnosis."""
+    primaries = record.conditions["primary"]
+    if not primaries:
+        return "no primary cancer Condition, so no date of diagnosis"
+    dated = []
+    for condition in primaries:
+        span, how = record.diagnosis_date(condition)
+        if span:
+            dated.append((record.ref(condition), how, span))
+    if not dated:
+        return "the primary cancer Condition has no date of diagnosis (onset, recordedDate or assertedDate)"
+    return (tuple(ref for ref, _, _ in dated), "; ".join(f"{ref} {how} {span.text}" for ref, how, span in dated),
+            max((span for _, _, span in dated), key=lambda span: span.latest),
+            min((span for _, _, span in dated), key=lambda span: span.earliest))

@@ -1,0 +1,36 @@
+"""Mirels lesion type: blastic (1), mixed (2), lytic (3), from an Observation ``lesion-type``
+whose value is a code of ValueSet ``lesion-type``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..evidence import Candidate, choose
+from ..model import Fact
+from ..record import PatientRecord, describe_concepts
+
+Linked = tuple[dict[str, Any], str]
+
+
+def coded_candidates(record: PatientRecord, item: str, linked: list[Linked], value_set: str,
+                     lesion: str) -> tuple[list[Candidate], list[str]]:
+    """Candidates from Observations whose value is a code of ``value_set`` (the code is the row)."""
+    candidates, notes = [], []
+    for observation, how in linked:
+        ref = record.ref(observation)
+        coding = record.terms.coding_in(observation.get("valueCodeableConcept"), value_set)
+        if coding is None:
+            why = (f"value '{describe_concepts([observation.get('valueCodeableConcept')]) or 'none'}' is not a code "
+                   f"of ValueSet {value_set}")
+            record.report.ignore(ref, why, attention=True)
+            notes.append(f"{ref}: {why}")
+            continue
+        record.report.use(ref, f"{item} of {lesion}")
+        candidates.append(Candidate(coding["code"], ref, record.effective(observation),
+                                    record.observation_flags(observation), f"{how}; {value_set}"))
+    return candidates, notes
+
+
+def lesion_type_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]]) -> Fact:
+    candidates, notes = coded_candidates(record, "lesion_type", linked.get("lesion-type", []), "lesion-type", lesion)
+    return choose("lesion_type", candidates, tuple(notes))

@@ -1,0 +1,70 @@
+"""Rades motor function before radiotherapy: ambulatory without aid (10), with aid (9),
+not ambulatory (3), paraplegic (1).
+
+From an Observation ``motor-function`` whose value is a row's code, a paraplegia code
+(paraplegic), or SNOMED CT "unable to walk" (not ambulatory *or* paraplegic: the
+finding does not say which); from an Observation coded "unable to walk" itself; and
+from an active paraplegia Condition. A Condition and an Observation that disagree
+leave both values possible (``evidence``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...calculators import OneOf
+from ..evidence import Candidate, choose
+from ..model import Fact
+from ..record import PatientRecord, describe_concepts
+from ..vocabulary import MOTOR_FUNCTION_VS, NOT_WALKING_VS
+
+ITEM = "motor_function"
+_NOT_WALKING = OneOf("not_ambulatory", "paraplegic")
+
+
+def _motor(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, str | None]:
+    terms = record.terms
+    concept = observation.get("valueCodeableConcept")
+    if concept is None and terms.coding_in(observation.get("code"), NOT_WALKING_VS):
+        if observation.get("valueBoolean") is False:
+            return None, "'unable to walk' recorded as false: says nothing of how the patient walks"
+        return _NOT_WALKING, None  # the finding is the code itself
+    coding = terms.coding_in(concept, MOTOR_FUNCTION_VS)
+    if coding:
+        return coding["code"].replace("-", "_"), None
+    if terms.coding_in(concept, NOT_WALKING_VS):
+        return _NOT_WALKING, None
+    if terms.coding_in(concept, "paraplegia"):
+        return "paraplegic", None
+    return None, (f"motor function value '{describe_concepts([concept]) or 'none'}' is not a code of ValueSet "
+                  "motor-function, motor-function-not-walking or paraplegia")
+
+
+def motor_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
+    candidates = []
+    for observation in observations:
+        ref = record.ref(observation)
+        value, problem = _motor(record, observation)
+        if problem:
+            record.report.ignore(ref, problem, attention=True)
+            continue
+        record.report.use(ref, ITEM)
+        rule = "Observation motor-function" + (": unable to walk, paraplegia not stated"
+                                               if value == _NOT_WALKING else "")
+        candidates.append(Candidate(value, ref, record.effective(observation), record.observation_flags(observation),
+                                    rule))
+    return choose(ITEM, candidates + record.once("paraplegia-conditions", lambda: _conditions(record)))
+
+
+def _conditions(record: PatientRecord) -> list[Candidate]:
+    candidates = []
+    for condition in record.conditions["paraplegia"]:
+        ref = record.ref(condition)
+        active, flags = record.active(condition)
+        if not active:
+            record.report.ignore(ref, "paraplegia is not active")
+            continue
+        record.report.use(ref, ITEM)
+        candidates.append(Candidate("paraplegic", ref, record.onset(condition), flags, "active paraplegia Condition",
+                                    "condition"))
+    return candidates

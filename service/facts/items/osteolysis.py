@@ -1,0 +1,36 @@
+"""Cortical osteolysis, axial and circumferential %, for the consolidation-surgery caveat
+(> 30 % axial and > 50 % of the circumference with Mirels >= 9). Components of an
+Observation ``cortical-osteolysis``, in UCUM ``%``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..evidence import Candidate, choose
+from ..model import Fact
+from ..record import PatientRecord
+from ..terminology import UCUM
+from ..vocabulary import OSTEOLYSIS_COMPONENTS
+from .lesion_type import Linked
+from .quantities import number
+
+
+def osteolysis_facts(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]]) -> dict[str, Fact]:
+    found: dict[str, list[Candidate]] = {name: [] for name in OSTEOLYSIS_COMPONENTS.values()}
+    for observation, how in linked.get("cortical-osteolysis", ()):
+        ref = record.ref(observation)
+        read = False
+        for component in observation.get("component") or []:
+            name = OSTEOLYSIS_COMPONENTS.get(record.terms.own_code(component.get("code")))
+            quantity: Any = component.get("valueQuantity") or {}
+            if name is None or quantity.get("code") != "%" or quantity.get("system", UCUM) != UCUM:
+                continue
+            if number(quantity.get("value")) and 0 <= quantity["value"] <= 100:
+                found[name].append(Candidate(quantity["value"], ref, record.effective(observation),
+                                             record.observation_flags(observation), how))
+                read = True
+        if read:
+            record.report.use(ref, f"cortical osteolysis of {lesion}")
+        else:
+            record.report.ignore(ref, "cortical osteolysis without a component in % (UCUM)", attention=True)
+    return {name: choose(name, candidates) for name, candidates in found.items()}

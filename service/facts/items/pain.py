@@ -1,0 +1,51 @@
+"""Mirels pain: mild (1), moderate (2), functional (3).
+
+From an Observation ``mirels-pain``. A 0-10 pain score (LOINC 72514-3) maps to a
+category only through the deployment's configured bands (the guideline gives no such
+mapping), and is then flagged as derived; without bands it is shown beside the score
+as context, never mapped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..evidence import Candidate, choose
+from ..model import Fact
+from ..record import PatientRecord
+from .lesion_type import Linked, coded_candidates
+from .quantities import number
+
+
+def _score(observation: dict[str, Any]) -> Any:
+    score = observation.get("valueInteger")
+    if score is None:
+        score = (observation.get("valueQuantity") or {}).get("value")
+    return score if number(score) and 0 <= score <= 10 else None
+
+
+def pain_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]],
+              bands: tuple[tuple[str, float, float], ...]) -> Fact:
+    candidates, notes = coded_candidates(record, "pain", linked.get("mirels-pain", []), "mirels-pain", lesion)
+    for observation, how in linked.get("pain-score", ()):
+        ref = record.ref(observation)
+        score = _score(observation)
+        if score is None:
+            record.report.ignore(ref, "0-10 pain score has no value from 0 to 10", attention=True)
+            continue
+        if not bands:
+            why = (f"0-10 pain score {score:g} ({ref}) is not mapped: the guideline gives no mapping to a Mirels "
+                   "pain category (a deployment may configure BONEMET_PAIN_SCORE_BANDS)")
+            record.report.show(ref, why)
+            notes.append(why)
+            continue
+        category = next((name for name, low, high in bands if low <= score <= high), None)
+        if category is None:
+            record.report.ignore(ref, f"0-10 pain score {score:g} falls in no configured band", attention=True)
+            continue
+        record.report.use(ref, f"pain of {lesion}")
+        candidates.append(Candidate(category, ref, record.effective(observation),
+                                    record.observation_flags(observation) + (
+                                        "derived from a 0-10 pain score by configured bands",),
+                                    f"{how}; LOINC 72514-3"))
+    return choose("pain", candidates, tuple(notes))

@@ -1,0 +1,30 @@
+"""UCUM quantities: the only units read. A wrong or missing unit leaves the item missing, with the reason."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from ..terminology import UCUM
+
+LENGTH_MM = {"mm": Fraction(1), "cm": Fraction(10)}
+DURATION_DAYS = {"h": Fraction(1, 24), "d": Fraction(1), "wk": Fraction(7), "mo": Fraction(304375, 10000)}  # UCUM mo
+SHARE = {"%": Fraction(1, 100), "1": Fraction(1)}
+
+
+def number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def ucum(quantity: Any, units: dict[str, Fraction], what: str) -> tuple[Fraction | None, str | None]:
+    """(value in the base unit of ``units``, None) or (None, why it cannot be read)."""
+    if not isinstance(quantity, dict) or not number(quantity.get("value")):
+        return None, f"{what} has no numeric valueQuantity"
+    unit, system = quantity.get("code"), quantity.get("system")
+    if system != UCUM or unit not in units:
+        shown = unit or quantity.get("unit") or "missing"
+        return None, f"{what} unit {shown!r} is not UCUM {', '.join(units)}: not used"
+    value = Fraction(quantity["value"]).limit_denominator(1_000_000) * units[unit]
+    if value < 0:
+        return None, f"{what} is negative: not used"
+    return value, None

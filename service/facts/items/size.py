@@ -1,0 +1,111 @@
+"""Mirels size: the share of the cortical width the lesion takes (< 1/3, 1/3 to 2/3, > 2/3).
+
+From an Observation ``lesion-size`` (a share in ``%`` or ``1``, or a coded row), else
+derived from a measured tumour size (LOINC 21889-1 or 33728-7, or mCODE's 33728-7
+component, in mm or cm) divided by the cortical width of the same bone at the lesion
+(``cortical-width``). The derived share is flagged: the guideline defines the share of
+the cortical width, so the size must have been measured across the bone. A size with
+no width, or a width with no size, is shown and never turned into a row by guess; a
+size larger than the width is not a share and is not used.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from ..evidence import Candidate, choose
+from ..model import Fact
+from ..record import PatientRecord
+from ..terminology import codings
+from .quantities import LENGTH_MM, SHARE, ucum
+
+Linked = tuple[dict[str, Any], str]
+TUMOUR_SIZE_COMPONENT = "33728-7"
+
+
+def _own_share(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, str | None]:
+    concept = observation.get("valueCodeableConcept")
+    if concept is not None:
+        coding = record.terms.coding_in(concept, "lesion-size-row")
+        if coding:
+            return coding["code"].replace("-", "_"), None
+        return None, "lesion size code is not in ValueSet lesion-size-row"
+    share, problem = ucum(observation.get("valueQuantity"), SHARE, "lesion size")
+    if problem:
+        return None, problem
+    if share > 1:
+        return None, f"lesion size {observation['valueQuantity']['value']} is over 100 %: not used"
+    return float(share), None
+
+
+def _tumour_mm(record: PatientRecord, observation: dict[str, Any]) -> tuple[Fraction | None, str | None]:
+    if "valueQuantity" in observation:
+        return ucum(observation["valueQuantity"], LENGTH_MM, "tumour size")
+    for component in observation.get("component") or []:
+        if isinstance(component, dict) and any(
+                c.get("code") == TUMOUR_SIZE_COMPONENT for c in codings(component.get("code"))):
+            return ucum(component.get("valueQuantity"), LENGTH_MM, "tumour size (longest dimension)")
+    return None, "tumour size has no valueQuantity nor longest-dimension component"
+
+
+def size_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]]) -> Fact:
+    candidates, notes = [], []
+    for observation, how in linked.get("lesion-size", ()):
+        ref = record.ref(observation)
+        value, problem = _own_share(record, observation)
+        if problem:
+            record.report.ignore(ref, problem, attention=True)
+            notes.append(f"{ref}: {problem}")
+            continue
+        record.report.use(ref, f"lesion_size of {lesion}")
+        candidates.append(Candidate(value, ref, record.effective(observation), record.observation_flags(observation),
+                                    f"{how}; lesion-size"))
+    if candidates:
+        return choose("lesion_size", candidates, tuple(notes))
+    sizes = _latest(record, linked.get("tumour-size", ()), _tumour_mm)
+    widths = _latest(record, linked.get("cortical-width", ()),
+                     lambda r, o: ucum(o.get("valueQuantity"), LENGTH_MM, "cortical width"))
+    if sizes and widths:
+        (size, size_ref, size_obs), (width, width_ref, width_obs) = sizes, widths
+        if width == 0 or size > width:
+            why = (f"tumour size {float(size):g} mm ({size_ref}) is larger than the cortical width {float(width):g} mm "
+                   f"({width_ref}): not a share of the width (measured along the bone?); not used")
+            for ref in (size_ref, width_ref):
+                record.report.ignore(ref, why, attention=True)
+            return choose("lesion_size", [], tuple(notes) + (why,))
+        for ref in (size_ref, width_ref):
+            record.report.use(ref, f"lesion_size of {lesion} (derived)")
+        share = size / width
+        candidate = Candidate(float(share), size_ref, record.effective(size_obs),
+                              record.observation_flags(size_obs) + record.observation_flags(width_obs) + (
+                                  "derived: tumour size / cortical width",),
+                              f"tumour size {float(size):g} mm / cortical width {float(width):g} mm = "
+                              f"{float(share):.2f} (assumes the size was measured across the bone)",
+                              also=(width_ref,))
+        return choose("lesion_size", [candidate], tuple(notes))
+    for found, missing in ((sizes, "the cortical width of the bone at the lesion (cortical-width)"),
+                           (widths, "a measured tumour size (LOINC 21889-1 / 33728-7)")):
+        if found:
+            value, ref, _ = found
+            why = (f"{ref} gives {float(value):g} mm, but without {missing} the share of the cortical width "
+                   "cannot be computed")
+            record.report.ignore(ref, why, attention=True)
+            notes.append(why)
+    return choose("lesion_size", [], tuple(notes))
+
+
+def _latest(record: PatientRecord, linked, read) -> tuple[Fraction, str, dict[str, Any]] | None:
+    """The latest readable measurement (value in mm, its reference, the Observation)."""
+    best = None
+    for observation, _ in linked:
+        ref = record.ref(observation)
+        value, problem = read(record, observation)
+        if problem:
+            record.report.ignore(ref, problem, attention=True)
+            continue
+        when = record.effective(observation)
+        key = when.latest.toordinal() if when else 0
+        if best is None or key >= best[0]:
+            best = (key, value, ref, observation)
+    return best[1:] if best else None

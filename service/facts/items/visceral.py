@@ -1,0 +1,70 @@
+"""Rades visceral metastases at radiotherapy: yes (5), no (8).
+
+From an Observation ``visceral-metastases`` (present / absent, or a boolean) and from
+active visceral metastasis Conditions (present). Absence is never inferred from a
+missing Condition. Brain, other nervous-system and unspecified-site metastases are not
+classed by the guideline: with nothing else said they leave "yes or no".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...calculators import OneOf
+from ..evidence import Candidate, choose
+from ..model import Fact
+from ..record import PatientRecord
+from ..vocabulary import PRESENCE_VS, PRESENT, SUPPLIED_BY
+
+ITEM = "visceral_metastases"
+
+
+def _presence(record: PatientRecord, observation: dict[str, Any]) -> tuple[str | None, str | None]:
+    if isinstance(observation.get("valueBoolean"), bool):
+        return ("yes" if observation["valueBoolean"] else "no"), None
+    coding = record.terms.coding_in(observation.get("valueCodeableConcept"), PRESENCE_VS)
+    if coding:
+        return ("yes" if coding["code"] == PRESENT else "no"), None
+    return None, "visceral metastases value is not present/absent (ValueSet presence) nor a boolean"
+
+
+def _conditions(record: PatientRecord) -> list[Candidate]:
+    candidates = []
+    for condition in record.conditions["visceral"]:
+        ref = record.ref(condition)
+        active, flags = record.active(condition)
+        if not active:
+            record.report.ignore(ref, "visceral metastasis is not active: does not count as present")
+            continue
+        record.report.use(ref, ITEM)
+        candidates.append(Candidate("yes", ref, record.onset(condition), flags, "active visceral metastasis Condition",
+                                    "condition"))
+    return candidates
+
+
+def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
+    candidates = []
+    for observation in observations:
+        ref = record.ref(observation)
+        value, problem = _presence(record, observation)
+        if problem:
+            record.report.ignore(ref, problem, attention=True)
+            continue
+        record.report.use(ref, ITEM)
+        candidates.append(Candidate(value, ref, record.effective(observation), record.observation_flags(observation),
+                                    "Observation visceral-metastases"))
+    fact = choose(ITEM, candidates + record.once("visceral-conditions", lambda: _conditions(record)))
+    undetermined = [c for c in record.conditions["undetermined_site"] if record.active(c)[0]]
+    if not fact.missing:
+        for condition in undetermined:
+            record.report.ignore(record.ref(condition), "site not classed as visceral; visceral status given elsewhere")
+        return fact
+    for condition in undetermined:
+        record.report.use(record.ref(condition), ITEM)
+    if undetermined:
+        return Fact(ITEM, OneOf("yes", "no"), tuple(record.ref(c) for c in undetermined),
+                    "metastasis of a site the guideline does not class as visceral or not", (),
+                    ("brain, nervous system or unspecified metastasis: the guideline does not say whether it counts "
+                     "as visceral",), SUPPLIED_BY[ITEM])
+    return Fact(ITEM, notes=("no resource says whether there are visceral metastases; absence of a Condition is "
+                             "not taken as absence of disease",), supplied_by=SUPPLIED_BY[ITEM])

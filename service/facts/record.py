@@ -1,0 +1,290 @@
+"""One patient's resources, indexed once, and the report of what became of each.
+
+Every lookup the extractors make (a reference, the observations of a kind, the
+panels that list an observation, the lesion at a body site) is a dictionary
+lookup built here in one pass, so mapping costs time in proportion to the number
+of resources whatever their mix.
+
+Status and date gates live here too, so that no extractor can forget them:
+
+* Conditions refuted or entered-in-error never count;
+* Observations count when final, amended, corrected or preliminary (flagged);
+  entered-in-error, cancelled, registered and unknown ones never do;
+* with an assessment date (``as_of``), a resource dated after it is not read.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable, Iterable
+
+from ..fhir.patients import local_reference
+from .dates import DateSpan, parse_date
+from .model import ReportEntry
+from .terminology import Terminology, codings
+from .vocabulary import (ASSERTED_DATE, CONDITION_KINDS, CONTEXT_VALUE_SETS, LESION_OBSERVATION_CODES,
+                         MCODE, NOT_WALKING_VS, PAIN_SCORE_VS, PRIMARY_GROUPS, RADES_OBSERVATION_CODES,
+                         TUMOUR_SIZE_VS)
+
+COUNTED_OBSERVATION = {"final", "amended", "corrected", "preliminary"}
+INACTIVE = {"inactive", "remission", "resolved"}
+_CANCER_SYSTEMS_PREFIX = ("C",)  # ICD-10 chapter II malignant neoplasms: a cancer the tables may not place
+
+
+def reference_of(resource: dict[str, Any], position: int) -> str:
+    rid = resource.get("id")
+    return f"{resource.get('resourceType')}/{rid}" if rid else f"{resource.get('resourceType')}[{position}]"
+
+
+def first_code(concept: Any) -> str | None:
+    found = codings(concept)
+    return found[0].get("code") if found else None
+
+
+def describe_concepts(concepts: Iterable[Any]) -> str:
+    """Words for a clinician: the text, else the first display, else the first code."""
+    words = []
+    for concept in concepts:
+        if isinstance(concept, dict):
+            words.append(concept.get("text") or next(
+                (c.get("display") or c.get("code") for c in codings(concept) if c.get("display") or c.get("code")), ""
+            ))
+    return ", ".join(str(w) for w in words if w)
+
+
+@dataclass
+class Report:
+    """Per resource: why it was used, or why not (first reason wins)."""
+
+    used: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    ignored: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)  # ref -> (why, relevant, attention)
+    context: dict[str, str] = field(default_factory=dict)
+
+    def use(self, ref: str, why: str) -> None:
+        self.used[ref].add(why)
+
+    def ignore(self, ref: str, why: str, *, relevant: bool = True, attention: bool = False) -> None:
+        self.ignored.setdefault(ref, (why, relevant, attention))
+
+    def show(self, ref: str, what: str) -> None:
+        self.context.setdefault(ref, what)
+
+
+class PatientRecord:
+    """The resources of one patient, by reference and by kind."""
+
+    def __init__(self, resources: Iterable[dict[str, Any]], terminology: Terminology, aliases: dict[str, str],
+                 as_of: date) -> None:
+        self.terms = terminology
+        self.aliases = aliases
+        self.as_of = as_of
+        self.report = Report()
+        self.by_ref: dict[str, dict[str, Any]] = {}
+        for position, resource in enumerate(resources):
+            self.by_ref[reference_of(resource, position)] = resource
+        self._ref_of = {id(resource): ref for ref, resource in self.by_ref.items()}
+        # Conditions by kind ("lesion", "compression", ..., "primary") and observations by kind, counted ones only.
+        self.conditions: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.primary_sets: dict[str, str] = {}  # primary cancer ref -> its ValueSet
+        self.observations: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.panels_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # member -> panels listing it
+        self._once: dict[str, Any] = {}
+        for ref, resource in self.by_ref.items():
+            kind = resource.get("resourceType")
+            if kind == "Condition":
+                self._file_condition(ref, resource)
+            elif kind == "Observation":
+                self._file_observation(ref, resource)
+            elif kind not in ("Patient", "BodyStructure"):
+                self.report.ignore(ref, f"{kind} is not read by the calculators", relevant=False)
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def ref(self, resource: dict[str, Any]) -> str:
+        return self._ref_of[id(resource)]
+
+    def resolve(self, reference: Any) -> str | None:
+        """A Reference -> the "Type/id" of a resource of this record, or None."""
+        target = local_reference(reference, self.aliases)
+        return target if target in self.by_ref else None
+
+    def get(self, ref: str) -> dict[str, Any]:
+        return self.by_ref[ref]
+
+    def once(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` the first time, then its result: what is the same for every lesion or
+        compression of the patient is worked out once, keeping mapping linear."""
+        if key not in self._once:
+            self._once[key] = compute()
+        return self._once[key]
+
+    # -- dates ------------------------------------------------------------------------------
+
+    @staticmethod
+    def effective(observation: dict[str, Any]) -> DateSpan | None:
+        period = observation.get("effectivePeriod") or {}
+        for text in (observation.get("effectiveDateTime"), observation.get("effectiveInstant"),
+                     period.get("end"), period.get("start"), observation.get("issued")):
+            span = parse_date(text)
+            if span:
+                return span
+        return None
+
+    @staticmethod
+    def onset(condition: dict[str, Any]) -> DateSpan | None:
+        return parse_date(condition.get("onsetDateTime")) or parse_date(
+            (condition.get("onsetPeriod") or {}).get("start"))
+
+    def diagnosis_date(self, condition: dict[str, Any]) -> tuple[DateSpan | None, str]:
+        """The date a cancer was diagnosed: onset, else recordedDate, else assertedDate."""
+        onset = self.onset(condition)
+        if onset:
+            return onset, "onset"
+        recorded = parse_date(condition.get("recordedDate"))
+        if recorded:
+            return recorded, "recordedDate"
+        for extension in condition.get("extension") or []:
+            if isinstance(extension, dict) and extension.get("url") == ASSERTED_DATE:
+                asserted = parse_date(extension.get("valueDateTime"))
+                if asserted:
+                    return asserted, "assertedDate"
+        return None, ""
+
+    def after_as_of(self, span: DateSpan | None) -> bool:
+        return span is not None and span.earliest > self.as_of
+
+    # -- status -----------------------------------------------------------------------------
+
+    @staticmethod
+    def active(condition: dict[str, Any]) -> tuple[bool, tuple[str, ...]]:
+        """(counts as active, flags): no clinicalStatus counts and is flagged, as does an unconfirmed one."""
+        clinical = first_code(condition.get("clinicalStatus"))
+        if clinical in INACTIVE:
+            return False, ()
+        flags = ("no clinicalStatus",) if clinical is None else ()
+        if first_code(condition.get("verificationStatus")) in ("unconfirmed", "provisional", "differential"):
+            flags += ("unconfirmed",)
+        return True, flags
+
+    @staticmethod
+    def observation_flags(observation: dict[str, Any]) -> tuple[str, ...]:
+        return ("preliminary",) if observation.get("status") == "preliminary" else ()
+
+    # -- filing -----------------------------------------------------------------------------
+
+    def condition_kind(self, condition: dict[str, Any]) -> str | None:
+        code = condition.get("code")
+        primary = self.terms.first_match(code, PRIMARY_GROUPS)
+        if primary:
+            return "primary"
+        kind = self.terms.first_match(code, CONDITION_KINDS)
+        return CONDITION_KINDS[kind[0]] if kind else None
+
+    def _file_condition(self, ref: str, condition: dict[str, Any]) -> None:
+        kind = self.condition_kind(condition)
+        if kind is None:
+            why = self._looks_like_cancer(condition)
+            if why:
+                self.report.ignore(ref, why, attention=True)
+            else:
+                self.report.ignore(ref, "code is in none of the ValueSets the calculators read", relevant=False)
+            return
+        verification = first_code(condition.get("verificationStatus"))
+        if verification in ("refuted", "entered-in-error"):
+            self.report.ignore(ref, f"verificationStatus is {verification}: never counts")
+            return
+        began = self.onset(condition) or parse_date(condition.get("recordedDate"))
+        if self.after_as_of(began):
+            self.report.ignore(ref, f"dated {began.text}, after the assessment date {self.as_of.isoformat()}")
+            return
+        if kind == "primary":
+            self.primary_sets[ref] = self.terms.first_match(condition.get("code"), PRIMARY_GROUPS)[0]
+        self.conditions[kind].append(condition)
+
+    def _looks_like_cancer(self, condition: dict[str, Any]) -> str | None:
+        """Why an unrecognised Condition still looks relevant (so it is named, not dropped), or None."""
+        profiles = (condition.get("meta") or {}).get("profile") or []
+        if any(isinstance(p, str) and p.startswith((MCODE, "http://bonemet-cds.org/")) for p in profiles):
+            return (f"declares a cancer profile but its code '{describe_concepts([condition.get('code')])}' is in none "
+                    "of the ValueSets the calculators read: not used")
+        if any(isinstance(e, dict) and e.get("url", "").endswith("histology-morphology-behavior")
+               for e in condition.get("extension") or []):
+            return (f"has a cancer histology but its code '{describe_concepts([condition.get('code')])}' is in none of "
+                    "the ValueSets the calculators read: not used")
+        for coding in codings(condition.get("code")):
+            system, code = coding.get("system"), coding.get("code")
+            if isinstance(system, str) and "icd-10" in system.lower() and isinstance(code, str) and code.strip(
+                    ).upper().startswith(_CANCER_SYSTEMS_PREFIX):
+                return (f"a cancer ({code}) that the Rades table does not classify (only myeloma and lymphoma of "
+                        "the blood cancers are mapped): not used")
+        return None
+
+    def observation_kind(self, observation: dict[str, Any]) -> str | None:
+        """What an Observation says: one of the project's codes, or a ValueSet-defined kind."""
+        code = observation.get("code")
+        own = self.terms.own_code(code)
+        if own in LESION_OBSERVATION_CODES or own in RADES_OBSERVATION_CODES:
+            return own
+        for vs_id, kind in ((TUMOUR_SIZE_VS, "tumour-size"), (PAIN_SCORE_VS, "pain-score"),
+                            (NOT_WALKING_VS, "motor-function")):
+            if self.terms.coding_in(code, vs_id):
+                return kind
+        for vs_id in CONTEXT_VALUE_SETS:
+            if self.terms.coding_in(code, vs_id):
+                return "context:" + vs_id
+        return None
+
+    def _file_observation(self, ref: str, observation: dict[str, Any]) -> None:
+        for member in observation.get("hasMember") or []:
+            target = local_reference(member, self.aliases)
+            if target:
+                self.panels_of[target].append(observation)
+        kind = self.observation_kind(observation)
+        if kind is None:
+            self.report.ignore(ref, "code is in none of the ValueSets the calculators read", relevant=False)
+            return
+        status = observation.get("status")
+        if status not in COUNTED_OBSERVATION:
+            self.report.ignore(ref, f"status is {status or 'missing'}: never counts")
+            return
+        when = self.effective(observation)
+        if self.after_as_of(when):
+            self.report.ignore(ref, f"dated {when.text}, after the assessment date {self.as_of.isoformat()}")
+            return
+        if kind.startswith("context:"):
+            self.report.show(ref, f"{CONTEXT_VALUE_SETS[kind[8:]]}: {_observation_value(observation)}, "
+                                  "shown as context: not an item of Mirels or Rades")
+            return
+        self.observations[kind].append(observation)
+
+    # -- the report -------------------------------------------------------------------------
+
+    def entries(self) -> list[ReportEntry]:
+        result = []
+        for ref, resource in self.by_ref.items():
+            description = describe_concepts([resource.get("code")])
+            if ref in self.report.used:
+                result.append(ReportEntry(ref, "used", "; ".join(sorted(self.report.used[ref])),
+                                          description=description))
+            elif ref in self.report.context:
+                result.append(ReportEntry(ref, "context", self.report.context[ref], description=description))
+            elif resource.get("resourceType") == "Patient":
+                result.append(ReportEntry(ref, "used", "subject of the assessment"))
+            elif ref in self.report.ignored:
+                why, relevant, attention = self.report.ignored[ref]
+                result.append(ReportEntry(ref, "ignored", why, relevant, attention, description))
+            else:
+                result.append(ReportEntry(ref, "ignored", "not needed by any score", False, False, description))
+        return result
+
+
+def _observation_value(observation: dict[str, Any]) -> str:
+    if isinstance(observation.get("valueInteger"), int):
+        return str(observation["valueInteger"])
+    quantity = observation.get("valueQuantity")
+    if isinstance(quantity, dict) and "value" in quantity:
+        return f"{quantity['value']} {quantity.get('unit') or quantity.get('code') or ''}".strip()
+    concept = observation.get("valueCodeableConcept")
+    return describe_concepts([concept]) or "no value"

@@ -1,0 +1,126 @@
+"""What each calculator item is called, which codes say it, and which resource supplies it.
+
+Written once here; the extractors (``items/``), the renderer (score Observation
+components), the prefetch templates and the tests read these tables. The codes
+themselves are the ValueSets of ``fhir_profiles/``: this module only says which
+ValueSet means what.
+"""
+
+from __future__ import annotations
+
+from .terminology import CIM10, ICD10, ICD10_CM, LOINC, OWN_SYSTEM, SNOMED
+
+PROFILE_BASE = "http://bonemet-cds.org/fhir/StructureDefinition"
+MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition"
+MCODE_HISTOLOGY = f"{MCODE}/mcode-histology-morphology-behavior"
+MCODE_LATERALITY = f"{MCODE}/mcode-laterality-qualifier"
+MCODE_LOCATION = f"{MCODE}/mcode-body-location-qualifier"
+MCODE_RELATED_CONDITION = f"{MCODE}/mcode-related-condition"
+ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
+
+MIRELS_ITEMS = ("lesion_site", "lesion_size", "lesion_type", "pain")
+OSTEOLYSIS_ITEMS = ("cortical_osteolysis_axial_percent", "cortical_osteolysis_circumference_percent")
+RADES_ITEMS = ("primary_tumour", "months_to_cord_compression", "visceral_metastases", "motor_function",
+               "days_developing_motor_deficits")
+
+# Item -> its code in the project's CodeSystem (an Observation that gives it, and the score
+# Observation's component). The reverse map is derived, never written again.
+ITEM_CODES = {
+    "lesion_site": "lesion-site",
+    "lesion_size": "lesion-size",
+    "lesion_type": "lesion-type",
+    "pain": "mirels-pain",
+    "primary_tumour": "primary-tumour",
+    "months_to_cord_compression": "months-to-cord-compression",
+    "visceral_metastases": "visceral-metastases",
+    "motor_function": "motor-function",
+    "days_developing_motor_deficits": "days-developing-motor-deficits",
+}
+ITEM_OF_CODE = {code: item for item, code in ITEM_CODES.items()}
+OSTEOLYSIS = "cortical-osteolysis"
+OSTEOLYSIS_COMPONENTS = {"cortical-osteolysis-axial": "cortical_osteolysis_axial_percent",
+                         "cortical-osteolysis-circumference": "cortical_osteolysis_circumference_percent"}
+CORTICAL_WIDTH = "cortical-width"
+
+# Observations by what they say. Own codes are matched by code; the others through a ValueSet.
+LESION_OBSERVATION_CODES = ("lesion-size", "lesion-type", "mirels-pain", OSTEOLYSIS, CORTICAL_WIDTH)
+RADES_OBSERVATION_CODES = ("visceral-metastases", "motor-function", "days-developing-motor-deficits")
+TUMOUR_SIZE_VS = "tumour-size"
+PAIN_SCORE_VS = "pain-score-0-10"
+CONTEXT_VALUE_SETS = {"performance-status": "performance status (ECOG / Karnofsky)"}
+
+# Conditions.
+PRIMARY_GROUPS = {  # ValueSet -> Rades primary row; the lung set without histology -> the morphology decides
+    "primary-breast": "breast",
+    "primary-prostate": "prostate",
+    "primary-myeloma-lymphoma": "myeloma_lymphoma",
+    "primary-nsclc": "nsclc",
+    "primary-sclc": "sclc",
+    "primary-lung-histology-needed": None,
+    "primary-unknown": "unknown_primary",
+    "primary-kidney": "kidney",
+    "primary-colorectal": "colorectal",
+    "primary-other": "other",
+}
+MORPHOLOGIES = {"morphology-small-cell": "sclc", "morphology-non-small-cell": "nsclc"}
+CONDITION_KINDS = {  # ValueSet -> what the Condition is
+    "bone-metastasis": "lesion",
+    "spinal-cord-compression": "compression",
+    "visceral-metastasis": "visceral",
+    "metastasis-visceral-undetermined": "undetermined_site",
+    "paraplegia": "paraplegia",
+}
+
+# Body sites.
+LONG_BONES = {"long-bone-upper-limb": "upper_limb", "long-bone-lower-limb": "lower_limb"}
+FEMUR = "71341001"
+FEMUR_REGIONS = {  # ValueSet -> the femur's Mirels site; "undetermined" keeps both rows possible
+    "peritrochanteric-region": "peritrochanteric",
+    "femur-region-not-peritrochanteric": "lower_limb",
+    "femur-region-undetermined": "undetermined",
+}
+NOT_LONG_BONE_VS = "bone-not-long-bone"
+LATERALITY_VS = "laterality"
+
+# Observation values.
+PRESENCE_VS, PRESENT = "presence", "52101004"
+MOTOR_FUNCTION_VS = "motor-function"
+NOT_WALKING_VS = "motor-function-not-walking"
+
+# Every ValueSet the mapper reads; a test checks it is exactly those in fhir_profiles/ (orders aside).
+VALUE_SETS_USED = frozenset(PRIMARY_GROUPS) | frozenset(MORPHOLOGIES) | frozenset(CONDITION_KINDS) | frozenset(
+    LONG_BONES) | frozenset(FEMUR_REGIONS) | frozenset(CONTEXT_VALUE_SETS) | {
+    NOT_LONG_BONE_VS, LATERALITY_VS, TUMOUR_SIZE_VS, PAIN_SCORE_VS, PRESENCE_VS, MOTOR_FUNCTION_VS, NOT_WALKING_VS,
+    "lesion-type", "mirels-pain", "lesion-size-row"}
+# Every code of the CodeSystem the mapper names; a test checks each is published.
+OWN_CODES_USED = frozenset(LESION_OBSERVATION_CODES) | frozenset(RADES_OBSERVATION_CODES) | frozenset(
+    OSTEOLYSIS_COMPONENTS) | frozenset(ITEM_CODES.values())
+
+# Which resource would supply each missing item (shown to the clinician).
+SUPPLIED_BY = {
+    "lesion_site": "the bone metastasis Condition's bodySite: a long bone (humerus, radius, ulna, femur, tibia, "
+    "fibula) and, for the femur, its region (peritrochanteric, or shaft, neck, head...) "
+    f"({PROFILE_BASE}/bonemet-bone-metastasis)",
+    "lesion_size": f"an Observation coded {OWN_SYSTEM}#lesion-size with focus = the lesion, value in % or ratio "
+    f"({PROFILE_BASE}/bonemet-lesion-size); or a tumour size (LOINC 21889-1 / 33728-7) together with an "
+    f"Observation {OWN_SYSTEM}#cortical-width of the same lesion",
+    "lesion_type": f"an Observation coded {OWN_SYSTEM}#lesion-type (lytic, mixed, blastic) with focus = the lesion "
+    f"({PROFILE_BASE}/bonemet-lesion-type)",
+    "pain": f"an Observation coded {OWN_SYSTEM}#mirels-pain (mild, moderate, functional) with focus = the lesion "
+    f"({PROFILE_BASE}/bonemet-mirels-pain)",
+    "primary_tumour": "the primary cancer Condition, coded in SNOMED CT, ICD-10, CIM-10 or ICD-10-CM, with its "
+    f"histology for a lung cancer ({PROFILE_BASE}/bonemet-primary-cancer-condition)",
+    "months_to_cord_compression": "the primary cancer Condition's onset (or recordedDate, or assertedDate) and the "
+    "spinal cord compression Condition's onset",
+    "visceral_metastases": f"an Observation coded {OWN_SYSTEM}#visceral-metastases (present / absent) "
+    f"({PROFILE_BASE}/bonemet-visceral-metastases-status), or an active visceral metastasis Condition "
+    f"({PROFILE_BASE}/bonemet-visceral-metastasis)",
+    "motor_function": f"an Observation coded {OWN_SYSTEM}#motor-function ({PROFILE_BASE}/bonemet-motor-function), "
+    "or an active paraplegia Condition",
+    "days_developing_motor_deficits": f"an Observation coded {OWN_SYSTEM}#days-developing-motor-deficits in d, wk "
+    f"or mo ({PROFILE_BASE}/bonemet-motor-deficit-duration): when the motor deficit began",
+}
+
+# The code systems the Condition and Observation codes may come in (for the prefetch templates and docs).
+CONDITION_SYSTEMS = (SNOMED, ICD10, CIM10, ICD10_CM)
+OBSERVATION_SYSTEMS = (OWN_SYSTEM, LOINC, SNOMED)
