@@ -6,7 +6,7 @@ Every door (CDS Hooks, the $assess operation, the command line) calls
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, Iterable
 
@@ -14,7 +14,7 @@ from .calculators import InvalidInput, score_mirels, score_rades
 from .calculators.order_checks import Finding, check_orders
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .facts.orders import orders_for, read_draft_orders
-from .fhir.patients import group_by_patient
+from .fhir.patients import PatientIdentity, group_by_patient
 from .render import Assessment, render
 from .render.bundle import collection, operation_outcome, outcome_issues, provenance, service_device
 
@@ -34,7 +34,8 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
                    pain_score_bands: tuple = (), aliases: dict[str, str] | None = None,
                    as_of: date | None = None) -> PatientAssessment:
     """Score every long-bone lesion (Mirels) and spinal cord compression (Rades) of one patient."""
-    options = MappingOptions(as_of=as_of or when.date(), pain_score_bands=pain_score_bands)
+    as_of = as_of or when.date()
+    options = MappingOptions(as_of=as_of, pain_score_bands=pain_score_bands)
     facts = extract_facts(resources, options, aliases=aliases)
     result = PatientAssessment(subject, facts)
     for found, calculator in [(l, score_mirels) for l in facts.lesions] + [
@@ -44,7 +45,8 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
         except InvalidInput as error:  # the mapper checks ranges; this guards what slips through
             facts.report.append(ReportEntry(found.condition, "ignored", f"no score: {error}"))
             continue
-        result.assessments.append(render(score, found, subject, when))
+        assessment = render(score, found, subject, when, as_of=as_of)
+        result.assessments.append(replace(assessment, context=tuple(facts.context)))
     return result
 
 
@@ -56,9 +58,11 @@ class OrderReview:
     report: list[ReportEntry]
 
 
-def review_orders(result: PatientAssessment, draft_orders: dict[str, Any]) -> OrderReview:
-    """Cross-check the draft orders of an order-sign request with the patient's scores."""
-    drafts, report = read_draft_orders(draft_orders)
+def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
+                  patient: PatientIdentity | None = None) -> OrderReview:
+    """Cross-check the draft orders of an order-sign request with the patient's scores; orders
+    that name another patient are reported, never checked."""
+    drafts, report = read_draft_orders(draft_orders, patient=patient)
     findings = [(assessment, finding) for assessment in result.assessments
                 for finding in check_orders(assessment.score, orders_for(assessment.facts, drafts))]
     return OrderReview(findings, report)
@@ -73,7 +77,7 @@ class BundleAssessment:
 
 
 def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score_bands: tuple = (),
-                  where: str = "Bundle") -> BundleAssessment:
+                  where: str = "Bundle", as_of: date | None = None) -> BundleAssessment:
     """Validate a Bundle, assess each of its patients on their own, answer with a collection Bundle.
 
     Raises ``InvalidFhir`` (every problem, each with where it is) before assessing anything.
@@ -81,11 +85,11 @@ def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score
     from .fhir.validate import bundle_entries  # loads the FHIR models: only the Bundle doors pay for them
 
     return assess_entries(bundle_entries(bundle, where), when=when, locale=locale,
-                          pain_score_bands=pain_score_bands)
+                          pain_score_bands=pain_score_bands, as_of=as_of)
 
 
 def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, when: datetime, locale: str = "en",
-                   pain_score_bands: tuple = ()) -> BundleAssessment:
+                   pain_score_bands: tuple = (), as_of: date | None = None) -> BundleAssessment:
     """``assess_bundle`` over validated (fullUrl, resource, where) entries of one or more Bundles."""
     grouped = group_by_patient(entries)
     device = service_device()
@@ -93,7 +97,7 @@ def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, whe
     results = []
     for subject, patient_resources in grouped.patients.items():
         result = assess_patient(patient_resources, subject, when=when, locale=locale,
-                                pain_score_bands=pain_score_bands, aliases=grouped.aliases)
+                                pain_score_bands=pain_score_bands, aliases=grouped.aliases, as_of=as_of)
         results.append(result)
         produced = result.resources
         resources += produced

@@ -147,7 +147,7 @@ def test_missing_prefetch_without_fhir_server_is_412(client):
 
 def test_fhir_server_not_on_the_allow_list_is_never_called(client):
     body = hook_request(fhirServer="https://attacker.example.com/fhir")
-    body["prefetch"]["conditions"] = None
+    body["prefetch"].pop("conditions")
     with responses.RequestsMock() as mock:  # any call would fail this test
         response = client.post(SERVICE, json=body)
         assert len(mock.calls) == 0

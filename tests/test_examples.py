@@ -151,8 +151,10 @@ def test_assess_reads_stdin(capsys, monkeypatch):
 def test_ready_to_send_cds_hooks_requests_and_parameters(client):
     folder = EXAMPLES.parent
     patient_view = json.loads((folder / "cds-hooks/patient-view.json").read_text("utf-8"))
-    (card,) = client.post("/cds-services/bonemet-patient-view", json=patient_view).get_json()["cards"]
+    card, review = client.post("/cds-services/bonemet-patient-view", json=patient_view).get_json()["cards"]
     assert card["indicator"] == "critical" and card["summary"].startswith("Mirels score 11")
+    # The breast cancer is named: seen, but there is no cord compression to score.
+    assert review["indicator"] == "info" and "Condition/primary" in review["detail"]
     order_sign = json.loads((folder / "cds-hooks/order-sign.json").read_text("utf-8"))
     (card,) = client.post("/cds-services/bonemet-order-sign", json=order_sign).get_json()["cards"]
     assert card["indicator"] == "warning" and "surgical fixation opinion first" in card["summary"]

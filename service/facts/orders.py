@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..calculators.order_checks import Order
-from ..fhir.patients import local_reference
+from ..fhir.patients import PatientIdentity, local_reference, why_not_patient
 from .items.site import read_site
 from .record import describe_concepts
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
@@ -62,8 +62,10 @@ class DraftOrder:
 
 
 def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | None = None,
-                      aliases: dict[str, str] | None = None) -> tuple[list[DraftOrder], list[ReportEntry]]:
-    """The recognised orders of a draftOrders Bundle, and a report line for every entry."""
+                      aliases: dict[str, str] | None = None,
+                      patient: PatientIdentity | None = None) -> tuple[list[DraftOrder], list[ReportEntry]]:
+    """The recognised orders of a draftOrders Bundle, and a report line for every entry.
+    With ``patient``, an order whose subject is not that patient is reported and never checked."""
     terms = terminology or load_terminology()
     aliases = dict(aliases or {})
     entries = [e for e in draft_orders.get("entry") or []
@@ -79,6 +81,11 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         ref = f"{kind_of_resource}/{resource['id']}" if resource.get("id") else f"draftOrders.entry[{position}]"
         if kind_of_resource not in _TO_BE_DONE:
             report.append(ReportEntry(ref, "ignored", "not a ServiceRequest or Procedure"))
+            continue
+        other = why_not_patient(resource, patient, aliases) if patient else None
+        if other:
+            report.append(ReportEntry(ref, "ignored", f"not checked: {other}", relevant=True, attention=True,
+                                      description=describe_concepts([resource.get("code")])))
             continue
         if resource.get("status") not in _TO_BE_DONE[kind_of_resource]:
             report.append(ReportEntry(ref, "ignored", f"status {resource.get('status')!r}: not an order to be done"))

@@ -124,3 +124,12 @@ SUPPLIED_BY = {
 # The code systems the Condition and Observation codes may come in (for the prefetch templates and docs).
 CONDITION_SYSTEMS = (SNOMED, ICD10, CIM10, ICD10_CM)
 OBSERVATION_SYSTEMS = (OWN_SYSTEM, LOINC, SNOMED)
+
+
+def observation_search_codes(terminology) -> list[str]:
+    """``system|code`` tokens of every Observation code the mapper reads, for a FHIR search
+    (``Observation?code=...``): the project's CodeSystem as a whole, and each other code."""
+    tokens = [f"{OWN_SYSTEM}|"]
+    for vs_id in (TUMOUR_SIZE_VS, PAIN_SCORE_VS, NOT_WALKING_VS, *CONTEXT_VALUE_SETS):
+        tokens += sorted(f"{system}|{code}" for system, code in terminology.value_set(vs_id).exact)
+    return tokens

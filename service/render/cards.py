@@ -9,8 +9,10 @@ missing, which resource would supply it, and the range of totals.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
+from ..facts import ReportEntry
 from ..facts.terminology import OWN_SYSTEM
 from .fhir_resources import Assessment
 from .text import describe_value
@@ -26,7 +28,11 @@ WORDS = {
         "range": "Possible totals", "undetermined": "category undetermined until the missing items are known",
         "determined": "every completion gives", "caveats": "Caveats", "source": "Source",
         "record": "Record the assessment and the proposed care plan", "flags": "Flags",
-        "conflict": "Conflicts", "uncertain": "uncertain",
+        "conflict": "Conflicts", "uncertain": "uncertain", "conflicting": "conflicting data",
+        "conflict_settled": "conflicting records, the latest used", "context": "Context, not scored",
+        "review_title": "Data not used by the scores", "review_attention": "check: data not used",
+        "review_intro": "These resources look relevant but no score used them:", "as_of": "Assessed as of",
+        "condition": "Condition", "more": "more",
     },
     "fr": {
         "item": "Item", "value": "Valeur", "points": "Points", "from": "Source FHIR", "total": "Total",
@@ -34,7 +40,11 @@ WORDS = {
         "range": "Totaux possibles", "undetermined": "catégorie indéterminée tant que les items manquants ne sont pas connus",
         "determined": "toutes les complétions donnent", "caveats": "Mises en garde", "source": "Source",
         "record": "Enregistrer l'évaluation et le plan de soins proposé", "flags": "Signalements",
-        "conflict": "Conflits", "uncertain": "incertain",
+        "conflict": "Conflits", "uncertain": "incertain", "conflicting": "données contradictoires",
+        "conflict_settled": "données contradictoires, la plus récente retenue", "context": "Contexte, non compté",
+        "review_title": "Données non utilisées par les scores", "review_attention": "à vérifier : données non utilisées",
+        "review_intro": "Ces ressources semblent pertinentes mais aucun score ne les a utilisées :",
+        "as_of": "Évaluation à la date du", "condition": "Condition", "more": "de plus",
     },
 }
 
@@ -74,15 +84,30 @@ def detail_markdown(assessment: Assessment, words: dict[str, str]) -> str:
     if score.recommendation:
         lines += [score.recommendation, ""]
     notes = [note for fact in facts.facts.values() for note in fact.notes]
-    flags = sorted({f"{fact.item}: {flag}" for fact in facts.facts.values() for flag in fact.flags})
+    flags = sorted({f"{fact.item}: {flag}" for fact in facts.facts.values() for flag in fact.flags}
+                   | {f"{words['condition']}: {flag}" for flag in facts.condition_flags})
     if flags:
         lines += [f"{words['flags']}: " + "; ".join(flags), ""]
     if notes:
         lines += [f"- {note}" for note in notes] + [""]
     if score.caveats:
         lines += [f"**{words['caveats']}**"] + [f"- {caveat.text}" for caveat in score.caveats] + [""]
+    if assessment.context:
+        lines += [f"**{words['context']}**"] + [f"- {e.resource}: {e.reason}" for e in assessment.context] + [""]
+    if assessment.as_of:
+        lines.append(f"{words['as_of']} {assessment.as_of.isoformat()}.")
     lines.append(f"{words['source']}: {score.source}")
     return "\n".join(lines)
+
+
+def _conflict_words(assessment: Assessment, words: dict[str, str]) -> str:
+    """What the summary must say of conflicting data, so that no one misses it."""
+    conflicted = [f for f in assessment.facts.facts.values() if "conflict" in f.flags]
+    if not conflicted:
+        return ""
+    uncertain = any(assessment.score.item(f.item).status == "uncertain" for f in conflicted
+                    if f.item in {i.name for i in assessment.score.items})
+    return f" — {words['conflicting'] if uncertain else words['conflict_settled']}"
 
 
 def card_source(assessment: Assessment) -> dict[str, Any]:
@@ -101,7 +126,8 @@ def score_card(assessment: Assessment) -> dict[str, Any]:
     score = assessment.score
     words = WORDS[score.locale]
     total = str(score.total) if score.total is not None else f"{score.total_min}–{score.total_max}"
-    summary = f"{score.title.split(':')[0].strip()} {total} ({assessment.facts.description}): {score.category_label}"
+    summary = (f"{score.title.split(':')[0].strip()} {total} ({assessment.facts.description}): "
+               f"{score.category_label}{_conflict_words(assessment, words)}")
     return {
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(summary),
@@ -133,7 +159,8 @@ def missing_data_card(assessment: Assessment) -> dict[str, Any]:
               detail_markdown(assessment, words)]
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": fit_summary(f"{score.title.split(':')[0].strip()} ({facts.description}): {words['missing_title']}: {names}"),
+        "summary": fit_summary(f"{score.title.split(':')[0].strip()} ({facts.description}): {words['missing_title']}"
+                               f"{_conflict_words(assessment, words)}: {names}"),
         "detail": "\n".join(lines),
         "indicator": "warning" if score.category is None else "info",
         "source": card_source(assessment),
@@ -147,3 +174,31 @@ def cards_for(assessment: Assessment) -> list[dict[str, Any]]:
     if assessment.score.missing or assessment.score.category is None:
         cards.append(missing_data_card(assessment))
     return cards
+
+
+REVIEW_SHOWN = 30
+
+
+def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = None) -> dict[str, Any]:
+    """Relevant resources no score used, each with why: "no card" must only mean "nothing to score".
+    A warning when not using one may hide or change a score (``attention``), else information."""
+    words = WORDS[locale]
+    attention = any(entry.attention for entry in entries)
+    lines = [words["review_intro"], ""]
+    for entry in entries[:REVIEW_SHOWN]:
+        what = f" ({_cell(entry.description)})" if entry.description else ""
+        lines.append(f"- {'**' if entry.attention else ''}{entry.resource}{'**' if entry.attention else ''}"
+                     f"{what}: {entry.reason}")
+    if len(entries) > REVIEW_SHOWN:
+        lines.append(f"- … {len(entries) - REVIEW_SHOWN} {words['more']}")
+    if as_of:
+        lines += ["", f"{words['as_of']} {as_of.isoformat()}."]
+    title = words["review_attention"] if attention else words["review_title"]
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": fit_summary(f"bonemet-cds: {title} ({len(entries)})"),
+        "detail": "\n".join(lines),
+        "indicator": "warning" if attention else "info",
+        "source": {"label": "bonemet-cds", "topic": {"system": OWN_SYSTEM, "code": "data-review",
+                                                     "display": words["review_title"]}},
+    }

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..calculators import Score
-from ..facts.model import ScoredCondition
+from ..facts.model import ReportEntry, ScoredCondition
 from ..facts.terminology import OWN_SYSTEM
 from ..facts.vocabulary import ITEM_CODES
 from .text import describe_value
@@ -33,6 +33,8 @@ class Assessment:
     observation: dict[str, Any]
     risk_assessment: dict[str, Any]
     care_plan: dict[str, Any] | None
+    as_of: date | None = None
+    context: tuple[ReportEntry, ...] = ()  # scores shown beside this one, never mapped (ECOG...)
 
     @property
     def resources(self) -> list[dict[str, Any]]:
@@ -76,10 +78,14 @@ def _component(item, fact) -> dict[str, Any]:
 
 
 def render(score: Score, facts: ScoredCondition, subject: str, when: datetime,
-           new_id=lambda: str(uuid.uuid4())) -> Assessment:
-    """The three resources of one assessment. ``subject`` is "Patient/<id>"."""
+           new_id=lambda: str(uuid.uuid4()), as_of: date | None = None) -> Assessment:
+    """The three resources of one assessment. ``subject`` is "Patient/<id>".
+
+    ``when`` is the moment of the computation; an assessment made as of another day
+    (``as_of``) is dated that day, so a re-run of a past decision says so."""
     complete = score.total is not None
-    occurrence = when.isoformat(timespec="seconds")
+    occurrence = as_of.isoformat() if as_of and as_of != when.date() else when.isoformat(timespec="seconds")
+    created = when.isoformat(timespec="seconds")
     notes = [{"text": caveat.text} for caveat in score.caveats]
     missing = [f"{item.label}: {facts.facts[item.name].supplied_by or 'missing'}"
                for item in score.items if item.status == "missing"]
@@ -145,11 +151,11 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime,
             "title": f"{score.title}: {score.category_label}",
             "description": score.recommendation,
             "subject": {"reference": subject},
-            "created": occurrence,
+            "created": created,
             "addresses": [{"reference": facts.condition}],
             "supportingInfo": [{"reference": f"RiskAssessment/{risk_id}"}],
             "activity": [{"detail": {"status": "not-started", "description": text}} for text in score.activities],
         }
         if notes:
             care_plan["note"] = notes
-    return Assessment(score, facts, observation, risk_assessment, care_plan)
+    return Assessment(score, facts, observation, risk_assessment, care_plan, as_of)

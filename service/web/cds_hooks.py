@@ -8,15 +8,20 @@ with cards. It knows nothing of the scoring tables.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from ..facts.terminology import LOINC, OWN_SYSTEM
-from ..fhir.client import FetchError, FhirClient
+from ..facts import ReportEntry
+from ..facts.record import describe_concepts, reference_of
+from ..facts.terminology import load_terminology
+from ..facts.vocabulary import observation_search_codes
+from ..fhir.client import FetchError, FhirClient, host_of
+from ..fhir.patients import PatientIdentity, why_not_patient
 from ..fhir.shape import InvalidResource, bundle_resources, check_shape
 from ..pipeline import assess_patient, review_orders
-from ..render.cards import cards_for
+from ..render.cards import cards_for, review_card
 from ..render.order_cards import order_card
 from .errors import bad_request, precondition_failed
 from .schemas import FeedbackRequest, HookRequest, ValidationError
@@ -24,10 +29,12 @@ from .schemas import FeedbackRequest, HookRequest, ValidationError
 log = logging.getLogger(__name__)
 blueprint = Blueprint("cds_hooks", __name__)
 
+# Every Observation code the mapper reads is fetched: a code the template left out would be a silent miss.
 PREFETCH = {
     "patient": "Patient/{{context.patientId}}",
     "conditions": "Condition?patient={{context.patientId}}",
-    "observations": f"Observation?patient={{{{context.patientId}}}}&code={OWN_SYSTEM}|,{LOINC}|72514-3",
+    "observations": "Observation?patient={{context.patientId}}&code="
+    + ",".join(observation_search_codes(load_terminology())),
 }
 SERVICES = {
     "bonemet-patient-view": {
@@ -64,30 +71,81 @@ def _language() -> str:
     return request.accept_languages.best_match(["en", "fr"], default="en")
 
 
-def _patient_resources(hook_request: dict, patient_id: str) -> list[dict]:
-    """The prefetched resources, fetching from fhirServer what prefetch lacks."""
+@dataclass
+class Gathered:
+    """The context patient's resources, and what could not be read (said in a card)."""
+
+    resources: list[dict] = field(default_factory=list)
+    not_read: list[ReportEntry] = field(default_factory=list)
+
+
+def _outcome_text(outcome: dict) -> str:
+    issues = outcome.get("issue") if isinstance(outcome.get("issue"), list) else []
+    texts = [str(i.get("diagnostics") or (i.get("details") or {}).get("text") or i.get("code") or "")
+             for i in issues if isinstance(i, dict)]
+    return "; ".join(t for t in texts if t)[:300] or "no detail given"
+
+
+def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
+    """The prefetched resources, as CDS Hooks 2.0 defines prefetch:
+
+    * a key left out was not prefetched: fetch it from ``fhirServer`` (412 if that cannot be done);
+    * a key sent as ``null`` means the query found nothing: no data, not an error;
+    * an OperationOutcome means the EHR's query failed: fetch it where allowed, else say so in
+      a card (412 only when no key at all could be read).
+    Only the context patient's resources are kept; the others are named with the reason."""
     prefetch = hook_request.get("prefetch") or {}
-    client = None
-    resources: list[dict] = []
+    client: FhirClient | None = None
+    found: list[dict] = []
+    gathered = Gathered()
+    read_any = False
     for key, template in PREFETCH.items():
         where = f"prefetch.{key}"
+        query = template.replace("{{context.patientId}}", patient.id)
         value = prefetch.get(key)
-        if value is None:
-            if client is None:
-                client = _client(hook_request, key)
-            try:
-                resources += client.read(template.replace("{{context.patientId}}", patient_id))
-            except FetchError as error:
-                raise precondition_failed(f"{where} was not sent and fetching it failed: {error}")
+        if key not in prefetch or (isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"):
+            failed = None if key not in prefetch else _outcome_text(value)
+            if failed is None or _can_fetch(hook_request):
+                client = client or _client(hook_request, key)
+                try:
+                    found += client.read(query)
+                    read_any = True
+                    continue
+                except FetchError as error:
+                    if failed is None:
+                        raise precondition_failed(f"{where} was not sent and fetching it failed: {error}")
+                    failed += f"; fetching it from fhirServer failed too: {error}"
+            gathered.not_read.append(ReportEntry(where, "ignored", f"the EHR could not run {query.split('&')[0]} "
+                                                 f"({failed}): the assessment is made without those resources",
+                                                 relevant=True, attention=True))
             continue
+        read_any = True
+        if value is None:
+            continue  # the EHR found no data for this query
         try:
-            resources += bundle_resources(value, where) if value.get("resourceType") == "Bundle" else [
-                check_shape(value, where)]
+            if value.get("resourceType") == "Bundle":
+                found += [r for r in bundle_resources(value, where) if r.get("resourceType") != "OperationOutcome"]
+            else:
+                found.append(check_shape(value, where))
         except InvalidResource as error:
             raise bad_request(str(error), field=error.where)
-    mine = f"Patient/{patient_id}"
-    return [r for r in resources if not isinstance(r.get("subject"), dict)
-            or str(r["subject"].get("reference", mine)).endswith(mine)]
+    if not read_any:
+        raise precondition_failed("no prefetch query could be read (each is an OperationOutcome) and there is no "
+                                  "allowed fhirServer to fetch them from")
+    for position, resource in enumerate(found):
+        why = why_not_patient(resource, patient)
+        if why is None:
+            gathered.resources.append(resource)
+        else:
+            gathered.not_read.append(ReportEntry(reference_of(resource, position), "ignored", f"not read: {why}",
+                                                 relevant=True, attention=True,
+                                                 description=describe_concepts([resource.get("code")])))
+    return gathered
+
+
+def _can_fetch(hook_request: dict) -> bool:
+    server = hook_request.get("fhirServer")
+    return bool(server) and host_of(server) in current_app.config["BONEMET"].allowed_hosts
 
 
 def _client(hook_request: dict, key: str) -> FhirClient:
@@ -120,16 +178,24 @@ def call_service(service_id: str):
             bundle_resources(draft_orders, "context.draftOrders")
         except InvalidResource as error:
             raise bad_request(str(error), field=error.where)
-    patient_id = hook_request["context"]["patientId"]
-    resources = _patient_resources(hook_request, patient_id)
+    patient = PatientIdentity(hook_request["context"]["patientId"], hook_request.get("fhirServer"))
+    gathered = _gather(hook_request, patient)
     settings = current_app.config["BONEMET"]
-    result = assess_patient(resources, f"Patient/{patient_id}", when=datetime.now(timezone.utc),
-                            locale=_language(), pain_score_bands=settings.pain_bands)
+    locale = _language()
+    result = assess_patient(gathered.resources, patient.reference, when=datetime.now(timezone.utc),
+                            locale=locale, pain_score_bands=settings.pain_bands)
+    result.facts.report.extend(gathered.not_read)
     if service["hook"] == "order-sign":
         # Only advice on what is being ordered: the scores themselves belong to patient-view.
-        review = review_orders(result, draft_orders)
-        return jsonify(cards=[order_card(assessment, finding) for assessment, finding in review.findings])
+        review = review_orders(result, draft_orders, patient)
+        cards = [order_card(assessment, finding) for assessment, finding in review.findings]
+        foreign = [entry for entry in review.report if entry.attention]
+        if foreign:
+            cards.append(review_card(foreign, locale, result.facts.as_of))
+        return jsonify(cards=cards)
     cards = [card for assessment in result.assessments for card in cards_for(assessment)]
+    if result.facts.not_used:
+        cards.append(review_card(result.facts.not_used, locale, result.facts.as_of))
     return jsonify(cards=cards)
 
 
