@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, TextIO
 
 from ..config import Settings
-from ..fhir.validate import InvalidFhir, bundle_entries, unwrap
+from ..fhir.validate import AssessRequest, InvalidFhir, bundle_entries, unwrap
 from ..pipeline import BundleAssessment, assess_entries
 
 
@@ -36,14 +36,15 @@ def _read(name: str, stdin: TextIO) -> Any:
         raise BadInput(f"{name}: not JSON: {error}") from None
 
 
-def read_files(names: list[str], stdin: TextIO) -> list[tuple[str, list[tuple[str | None, dict[str, Any], str]]]]:
-    """(file label, its validated entries) for every file."""
+def read_files(names: list[str], stdin: TextIO) -> list[tuple[str, list[tuple[str | None, dict[str, Any], str]],
+                                                               AssessRequest]]:
+    """(file label, its validated entries, what a Parameters file asks) for every file."""
     files = []
     for name in names:
         label = "stdin" if name == "-" else name
         try:
-            bundle, where, _ = unwrap(_read(name, stdin))
-            files.append((label, bundle_entries(bundle, f"{label}: {where}")))
+            asked = unwrap(_read(name, stdin))
+            files.append((label, bundle_entries(asked.bundle, f"{label}: {asked.where}"), asked))
         except InvalidFhir as error:
             raise BadInput("invalid FHIR:\n" + "\n".join(f"  {p.expression}: {p.message}"
                                                          for p in error.problems)) from None
@@ -86,8 +87,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"bonemet assess: {error}", file=sys.stderr)
         return 2
     when = datetime.now(timezone.utc)
-    results = [(label, assess_entries(entries, when=when, locale=args.lang, pain_score_bands=settings.pain_bands))
-               for label, entries in files]
+    # A flag given on the command line wins over what a Parameters file asks, which wins over the defaults.
+    results = [(label, assess_entries(entries, when=when, locale=args.lang or asked.language or "en",
+                                      pain_score_bands=settings.pain_bands, as_of=args.as_of or asked.as_of))
+               for label, entries, asked in files]
     if args.format == "table":
         print(table(results), file=stdout)
     elif len(results) == 1:
@@ -107,5 +110,17 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                                              "assessed, 2 on bad input.")
     parser.add_argument("files", nargs="+", metavar="FILE", help="a JSON Bundle or Parameters file, or - for stdin")
     parser.add_argument("--format", choices=("bundle", "table"), default="bundle")
-    parser.add_argument("--lang", choices=("en", "fr"), default="en")
+    parser.add_argument("--lang", choices=("en", "fr"), default=None,
+                        help="language of the answer (default: the file's language parameter, else en)")
+    parser.add_argument("--as-of", type=as_of_date, default=None, metavar="YYYY-MM-DD",
+                        help="assess as of this date (default: the file's asOf parameter, else today); "
+                             "resources dated after it are not read")
     parser.set_defaults(run=run)
+
+
+def as_of_date(text: str) -> date:
+    """argparse type for --as-of: a clear message, never a traceback."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None

@@ -31,11 +31,12 @@ import zlib
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 from ..config import Settings
+from .assess import as_of_date
 from ..fhir.patients import bulk_patient_key
 from ..fhir.shape import InvalidResource, check_shape
 from ..pipeline import assess_patient
@@ -137,7 +138,8 @@ def _bucket_lines(work: str, bucket: int) -> Iterator[tuple[str, str]]:
                 yield where, text
 
 
-def _assess_bucket(work: str, bucket: int, when: datetime, locale: str, pain_bands: tuple) -> Summary:
+def _assess_bucket(work: str, bucket: int, when: datetime, locale: str, pain_bands: tuple,
+                   as_of: date | None = None) -> Summary:
     summary = Summary()
     patients: dict[str, list[dict[str, Any]]] = {}
     for where, text in _bucket_lines(work, bucket):
@@ -155,7 +157,8 @@ def _assess_bucket(work: str, bucket: int, when: datetime, locale: str, pain_ban
                for kind in OUTPUT_TYPES}
     try:
         for subject, resources in patients.items():
-            result = assess_patient(resources, subject, when=when, locale=locale, pain_score_bands=pain_bands)
+            result = assess_patient(resources, subject, when=when, locale=locale, pain_score_bands=pain_bands,
+                                    as_of=as_of)
             summary.patients += 1
             summary.resources_ignored += sum(1 for e in result.facts.report if e.outcome == "ignored")
             for assessment in result.assessments:
@@ -184,7 +187,7 @@ def _progress(total: int, description: str):
 
 
 def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pain_bands: tuple = (),
-         when: datetime | None = None) -> Summary:
+         when: datetime | None = None, as_of: date | None = None) -> Summary:
     inputs = sorted(p for p in input_dir.iterdir() if p.is_file() and p.name.endswith(".ndjson"))
     if not inputs:
         raise ValueError(f"{input_dir}: no .ndjson files")
@@ -200,7 +203,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
                 summary.add(done.result())
                 bar.update()
         with _progress(buckets, "assessing") as bar:
-            futures = [pool.submit(_assess_bucket, work, b, when, locale, pain_bands) for b in range(buckets)]
+            futures = [pool.submit(_assess_bucket, work, b, when, locale, pain_bands, as_of) for b in range(buckets)]
             for done in futures:
                 summary.add(done.result())
                 bar.update()
@@ -225,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
         print("bonemet bulk: --workers must be at least 1", file=sys.stderr)
         return 2
     try:
-        summary = bulk(input_dir, output_dir, args.workers, args.lang, settings.pain_bands)
+        summary = bulk(input_dir, output_dir, args.workers, args.lang, settings.pain_bands, as_of=args.as_of)
     except (ValueError, OSError) as error:
         print(f"bonemet bulk: {error}", file=sys.stderr)
         return 2
@@ -243,4 +246,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="worker processes (default: the number of cores)")
     parser.add_argument("--lang", choices=("en", "fr"), default="en")
+    parser.add_argument("--as-of", type=as_of_date, default=None, metavar="YYYY-MM-DD",
+                        help="assess as of this date (default: today); resources dated after it are not read")
     parser.set_defaults(run=run)

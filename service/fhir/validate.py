@@ -12,6 +12,7 @@ whose other resources differ from R4).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -88,11 +89,31 @@ def bundle_entries(bundle: Any, where: str = "Bundle") -> list[tuple[str | None,
     return found
 
 
-def unwrap(body: Any) -> tuple[Any, str, str | None]:
-    """(the Bundle, where it sits, the language asked for) from a Bundle or a Parameters body
-    of the $assess operation; raises ``InvalidFhir``."""
+@dataclass(frozen=True)
+class AssessRequest:
+    """What an $assess call asks: the Bundle (and where it sits), the language, the assessment date."""
+
+    bundle: Any
+    where: str
+    language: str | None = None
+    as_of: date | None = None
+
+
+def parse_as_of(text: Any, where: str) -> date:
+    """An assessment date from ``YYYY-MM-DD`` (or a dateTime, whose day is taken); raises ``InvalidFhir``."""
+    if isinstance(text, str):
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            pass
+    raise InvalidFhir([Problem(where, f"must be a date YYYY-MM-DD, not {str(text)[:40]!r}")])
+
+
+def unwrap(body: Any) -> AssessRequest:
+    """The $assess request in a Bundle or a Parameters body (parts ``bundle``, ``language``,
+    ``asOf``); raises ``InvalidFhir``."""
     if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
-        return body, "Bundle", None
+        return AssessRequest(body, "Bundle")
     parameters = body.get("parameter")
     if not isinstance(parameters, list) or not all(isinstance(p, dict) for p in parameters):
         raise InvalidFhir([Problem("Parameters.parameter", "must be a list of objects")])
@@ -102,4 +123,9 @@ def unwrap(body: Any) -> tuple[Any, str, str | None]:
                                    "(see OperationDefinition/assess)")])
     index, parameter = named["bundle"]
     language = named["language"][1].get("valueCode") if "language" in named else None
-    return parameter.get("resource"), f"Parameters.parameter[{index}].resource", language
+    as_of = None
+    if "asOf" in named:
+        at, part = named["asOf"]
+        element = "valueDate" if "valueDate" in part else "valueDateTime"
+        as_of = parse_as_of(part.get(element), f"Parameters.parameter[{at}].{element}")
+    return AssessRequest(parameter.get("resource"), f"Parameters.parameter[{index}].resource", language, as_of)

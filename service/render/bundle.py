@@ -32,6 +32,16 @@ def _issue(severity: str, code: str, text: str) -> dict[str, Any]:
     return {"severity": severity, "code": code, "diagnostics": text}
 
 
+def _report_issue(subject: str, entry) -> dict[str, Any]:
+    """A resource not used (warning when that may hide or change a score), or shown as context."""
+    what = f" ({entry.description})" if entry.description else ""
+    if entry.outcome == "context":
+        return _issue("information", "informational", f"{subject}: {entry.resource}{what}: {entry.reason}")
+    severity = "warning" if entry.attention else "information"
+    code = "not-found" if entry.attention else "informational"
+    return _issue(severity, code, f"{subject}: {entry.resource}{what} not used: {entry.reason}")
+
+
 def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessment]) -> list[dict[str, Any]]:
     """What a reader of the answer must know: what is missing or uncertain, and what was ignored."""
     issues = []
@@ -47,17 +57,21 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
             elif item.status == "uncertain":
                 issues.append(_issue("warning", "incomplete", f"{name}: {item.label} uncertain, "
                                      f"points {item.possible_points[0]}-{item.possible_points[-1]}{notes}"))
-            elif fact.notes:
+            elif fact.notes and "conflict" not in fact.flags:  # conflicts get their own warning below
                 issues.append(_issue("information", "informational", f"{name}: {item.label}: {'; '.join(fact.notes)}"))
         if score.category is None:
             issues.append(_issue("warning", "incomplete", f"{name}: possible totals {score.total_min}-"
                                  f"{score.total_max}; category undetermined until the missing items are known"))
+        conflicts = [f for f in found.facts.values() if "conflict" in f.flags]
+        for fact in conflicts:
+            issues.append(_issue("warning", "business-rule", f"{name}: conflicting data for {fact.item}: "
+                                 + "; ".join(fact.notes)))
     for entry in facts.report:
-        if entry.outcome == "ignored":
-            issues.append(_issue("information", "informational",
-                                 f"{subject}: {entry.resource} ignored: {entry.reason}"))
-    summary = (f"{subject}: {len(assessments)} score(s)" if assessments else
-               f"{subject}: no active long-bone metastasis or spinal cord compression found, so no score")
+        if entry.outcome != "used":
+            issues.append(_report_issue(subject, entry))
+    dated = f" as of {facts.as_of.isoformat()}" if facts.as_of else ""
+    summary = (f"{subject}: {len(assessments)} score(s){dated}" if assessments else
+               f"{subject}: no active long-bone metastasis or spinal cord compression found, so no score{dated}")
     return [_issue("information", "informational", summary)] + issues
 
 

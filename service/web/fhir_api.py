@@ -17,7 +17,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .. import __version__
 from ..data import data_dir
-from ..fhir.validate import InvalidFhir, unwrap
+from ..fhir.validate import InvalidFhir, parse_as_of, unwrap
 from ..pipeline import assess_bundle
 from .errors import FHIR_JSON, JsonError
 
@@ -49,16 +49,17 @@ def assess():
     if not isinstance(body, dict):
         raise _invalid("the body must be a FHIR Bundle or Parameters resource in JSON")
     try:
-        bundle, where, language = unwrap(body)
+        asked = unwrap(body)
+        as_of = asked.as_of or (parse_as_of(request.args["asOf"], "asOf") if "asOf" in request.args else None)
     except InvalidFhir as error:
         raise _invalid(str(error), error.problems)
-    language = language or request.args.get("language") or request.accept_languages.best_match(LANGUAGES, "en")
+    language = asked.language or request.args.get("language") or request.accept_languages.best_match(LANGUAGES, "en")
     if language not in LANGUAGES:
         raise _invalid(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
     settings = current_app.config["BONEMET"]
     try:
-        result = assess_bundle(bundle, when=datetime.now(timezone.utc), locale=language,
-                               pain_score_bands=settings.pain_bands, where=where)
+        result = assess_bundle(asked.bundle, when=datetime.now(timezone.utc), locale=language,
+                               pain_score_bands=settings.pain_bands, where=asked.where, as_of=as_of)
     except InvalidFhir as error:
         raise _invalid(str(error), error.problems)
     return _fhir(result.bundle)
