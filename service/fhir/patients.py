@@ -210,7 +210,9 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
             why = (_unreadable_subject(subject_reference(resource), parsed) if resource.get("resourceType") != "Patient"
                    else None) or "names no Patient of this Bundle"
         if why is not None:
-            grouped.without_patient.append((f"{where} ({resource.get('resourceType')})", why))
+            named = f"{resource.get('resourceType')}/{resource['id']}" if isinstance(resource.get("id"), str) else (
+                resource.get("resourceType"))
+            grouped.without_patient.append((f"{where} ({named})", why))
             continue
         grouped.patients.setdefault(key, []).append(resource)
     return grouped

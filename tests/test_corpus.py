@@ -1,0 +1,185 @@
+"""Records coded as hospitals code them (tests/corpus/), each with its expected result, through all
+three doors: POST /fhir/$assess, `bonemet assess`, and the CDS Hooks patient-view.
+
+The expected totals in tests/corpus/expected.json were worked out by hand from the guideline's
+tables (each case's description shows the sum). A case lists the doors it goes through: a
+transaction Bundle with urn:uuid references cannot be a CDS Hooks prefetch, and a case whose
+result depends on the assessment date cannot go through patient-view, which assesses as of today.
+"""
+
+import json
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+
+from fhir_schema_check import schema_errors
+from service.calculators import load_table
+from service.cli import main
+from service.config import Settings
+from service.web import create_app
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+EXPECTED = json.loads((CORPUS / "expected.json").read_text("utf-8"))
+AS_OF = EXPECTED["as_of"]
+CASES = EXPECTED["cases"]
+RISK = {calculator: {c.value: c.risk for c in load_table(calculator).categories} for calculator in ("mirels", "rades")}
+INDICATOR = {"low": "info", "moderate": "warning", "high": "critical"}
+
+
+def load(name):
+    return json.loads((CORPUS / f"{name}.json").read_text("utf-8"))
+
+
+def door_cases(door):
+    return [name for name, case in CASES.items() if door in case["doors"]]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    settings = Settings(feedback_db=str(tmp_path_factory.mktemp("db") / "feedback.sqlite3"))
+    return create_app(settings).test_client()
+
+
+def expected_scores(case):
+    return sorted((s["patient"], s["calculator"], s["condition"], tuple(s["total_range"]),
+                   RISK[s["calculator"]][s["category"]] if s["category"] else None) for s in case["scores"])
+
+
+def scores_in(bundle):
+    """(patient, calculator, condition, (min, max), risk or None) of each score in an $assess answer."""
+    resources = [entry["resource"] for entry in bundle["entry"]]
+    by_id = {f"urn:uuid:{r['id']}": r for r in resources}
+    found = []
+    for risk in (r for r in resources if r["resourceType"] == "RiskAssessment"):
+        score = by_id[risk["basis"][0]["reference"]]
+        total = ((score["valueInteger"],) * 2 if "valueInteger" in score
+                 else (score["valueRange"]["low"]["value"], score["valueRange"]["high"]["value"]))
+        qualitative = risk["prediction"][0].get("qualitativeRisk", {}).get("coding", [{}])[0].get("code")
+        found.append((risk["subject"]["reference"], risk["code"]["coding"][0]["code"], risk["condition"]["reference"],
+                      total, qualitative))
+    return sorted(found)
+
+
+def outcome_text(bundle):
+    return " ".join(issue["diagnostics"] for entry in bundle["entry"]
+                    if entry["resource"]["resourceType"] == "OperationOutcome" for issue in entry["resource"]["issue"])
+
+
+def check_bundle_answer(name, bundle):
+    case = CASES[name]
+    assert scores_in(bundle) == expected_scores(case), case["description"]
+    text = outcome_text(bundle)
+    for ref in case["named"]:
+        assert re.search(re.escape(ref) + r"\b.*?not (used|read)", text), f"{ref} is not named: {text}"
+    assert f"as of {AS_OF}" in text
+    assert schema_errors(bundle) == []
+
+
+@pytest.mark.parametrize("name", door_cases("assess"))
+def test_fhir_assess(client, name):
+    response = client.post(f"/fhir/$assess?asOf={AS_OF}", json=load(name))
+    assert response.status_code == 200, response.get_json()
+    check_bundle_answer(name, response.get_json())
+
+
+@pytest.mark.parametrize("name", door_cases("cli"))
+def test_bonemet_assess(name, capsys):
+    assert main(["assess", "--as-of", AS_OF, str(CORPUS / f"{name}.json")]) == 0
+    check_bundle_answer(name, json.loads(capsys.readouterr().out))
+
+
+def hook_request(name):
+    """The corpus Bundle as a CDS Hooks patient-view request, prefetched the way the EHR would: everything
+    its searches returned, other patients' resources included when the Bundle has them."""
+    case = CASES[name]
+    resources = [entry["resource"] for entry in load(name)["entry"]]
+    patient_id = case["patient"].removeprefix("Patient/")
+    patient = next((r for r in resources if r["resourceType"] == "Patient" and r.get("id") == patient_id), None)
+
+    def searchset(kind):
+        return {"resourceType": "Bundle", "type": "searchset",
+                "entry": [{"resource": r} for r in resources if r["resourceType"] == kind]}
+
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/dr-lefevre", "patientId": patient_id},
+            "prefetch": {"patient": patient, "conditions": searchset("Condition"),
+                         "observations": searchset("Observation")}}
+    if case["server"]:
+        body["fhirServer"] = case["server"]
+    return body
+
+
+def card_total(card):
+    match = re.search(r"\*\*Total: ([0-9]+)(?:–([0-9]+))?\*\*", card["detail"])
+    low = int(match[1])
+    return low, int(match[2] or low)
+
+
+@pytest.mark.parametrize("name", door_cases("cds"))
+def test_cds_hooks_patient_view(client, name):
+    case = CASES[name]
+    response = client.post("/cds-services/bonemet-patient-view", json=hook_request(name))
+    assert response.status_code == 200, response.get_json()
+    cards = response.get_json()["cards"]
+    score_cards = [c for c in cards if c["source"]["topic"]["code"] in ("mirels", "rades")]
+    shown = {(c["source"]["topic"]["code"], card_total(c)) for c in score_cards}
+    wanted = {(s["calculator"], tuple(s["total_range"])) for s in case["scores"] if s["patient"] == case["patient"]}
+    assert shown == wanted, case["description"]
+    for score in case["scores"]:
+        with_advice = [c for c in score_cards if c.get("suggestions") and c["source"]["topic"]["code"] ==
+                       score["calculator"] and card_total(c) == tuple(score["total_range"])]
+        if score["category"]:
+            (card,) = with_advice
+            assert card["indicator"] == INDICATOR[RISK[score["calculator"]][score["category"]]]
+        else:
+            assert with_advice == []  # no advice while the category is undetermined
+    reviews = [c for c in cards if c["source"]["topic"]["code"] == "data-review"]
+    for ref in case["named"]:
+        (review,) = reviews
+        assert ref in review["detail"], f"{ref} is not named"
+    if not cards:
+        assert not case["scores"] and not case["named"]  # "no card" only ever means "nothing to score"
+
+
+def test_the_corpus_is_large_and_every_case_goes_through_at_least_one_door():
+    assert len(CASES) >= 40
+    assert all(case["doors"] for case in CASES.values())
+    assert {name for name in CASES} == {p.stem for p in CORPUS.glob("*.json")} - {"expected"}
+
+
+def test_a_null_coding_in_a_body_site_is_refused_by_the_bundle_doors_naming_the_element(client):
+    response = client.post("/fhir/$assess", json=load("m04-site-null-coding"))
+    assert response.status_code == 400
+    (issue,) = [i for i in response.get_json()["issue"] if "coding" in i["expression"][0]]
+    assert issue["expression"] == ["Bundle.entry[1].resource.bodySite[0].coding"]
+
+
+def test_the_conflict_is_in_the_summary_where_the_clinician_reads_it(client):
+    cards = client.post("/cds-services/bonemet-patient-view", json=hook_request("r08-visceral-condition-vs-absent"))
+    (card,) = [c for c in cards.get_json()["cards"] if c.get("suggestions")]
+    assert "conflicting data" in card["summary"]
+    assert "Condition/liver" in card["detail"] and "Observation/r-visceral" in card["detail"]
+
+
+def test_a_derived_share_is_flagged_and_cites_both_measurements(client):
+    bundle = client.post(f"/fhir/$assess?asOf={AS_OF}", json=load("m12-loinc-size-with-width")).get_json()
+    (score,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"]
+    derived = {ref["reference"] for ref in score["derivedFrom"]}
+    assert {"Observation/size-ct", "Observation/width-ct"} <= derived
+    cards = client.post("/cds-services/bonemet-patient-view", json=hook_request("m12-loinc-size-with-width"))
+    (card,) = cards.get_json()["cards"]
+    assert "derived: tumour size / cortical width" in card["detail"]
+
+
+def test_a_compression_without_clinical_status_is_flagged_in_the_card(client):
+    cards = client.post("/cds-services/bonemet-patient-view", json=hook_request("r11-no-clinical-status"))
+    (card,) = cards.get_json()["cards"]
+    assert "Condition: no clinicalStatus" in card["detail"]
+
+
+def test_ecog_is_shown_as_context_never_mapped(client):
+    cards = client.post("/cds-services/bonemet-patient-view", json=hook_request("r13-ecog-is-context"))
+    (card,) = cards.get_json()["cards"]
+    assert "Observation/ecog" in card["detail"] and "not an item of Mirels or Rades" in card["detail"]
