@@ -258,3 +258,72 @@ def test_a_cds_client_over_real_http(run_server, tmp_path):
                                            acceptedSuggestions=[{"id": card["suggestions"][0]["uuid"]}])]}
     assert requests.post(f"{base}/cds-services/{services[0]['id']}/feedback", json=feedback, timeout=5).status_code == 200
     assert requests.post(f"{base}/cds-services/{services[0]['id']}", data="{", timeout=5).status_code == 400
+
+
+# ------------------------------------------------------------------ prefetch as CDS Hooks 2.0 defines it
+
+FAILED_QUERY = {"resourceType": "OperationOutcome",
+                "issue": [{"severity": "error", "code": "too-costly", "diagnostics": "search timed out"}]}
+
+
+def test_a_null_prefetch_key_means_no_data_and_the_patient_is_assessed(client):
+    body = hook_request([lesion()], lesion_observations())
+    body["prefetch"]["patient"] = None  # the EHR's read found nothing: not an error
+    with responses.RequestsMock() as mock:  # nothing is fetched
+        response = client.post(SERVICE, json=body)
+        assert len(mock.calls) == 0
+    assert response.status_code == 200
+    assert response.get_json()["cards"][0]["summary"].startswith("Mirels score 9")
+
+
+def test_null_observations_assess_with_what_there_is(client):
+    body = hook_request([lesion()], [])
+    body["prefetch"]["observations"] = None
+    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    (card,) = cards
+    assert card["indicator"] == "warning" and "data missing" in card["summary"]
+
+
+def test_a_failed_prefetch_query_without_a_server_is_said_in_a_card(client):
+    body = hook_request([lesion()], [])
+    body["prefetch"]["observations"] = FAILED_QUERY
+    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    review = next(c for c in cards if c["source"]["topic"]["code"] == "data-review")
+    assert review["indicator"] == "warning"
+    assert "prefetch.observations" in review["detail"] and "search timed out" in review["detail"]
+
+
+@responses.activate
+def test_a_failed_prefetch_query_is_fetched_from_an_allowed_server(client):
+    responses.get(f"{EHR}/Observation", json=searchset(*lesion_observations()))
+    body = fetch_request()
+    body["prefetch"] = {"patient": patient(), "conditions": searchset(lesion()), "observations": FAILED_QUERY}
+    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    assert [c["summary"][:14] for c in cards] == ["Mirels score 9"]
+    assert len(responses.calls) == 1
+
+
+def test_every_query_failed_and_no_server_is_412(client):
+    body = hook_request()
+    body["prefetch"] = {key: FAILED_QUERY for key in ("patient", "conditions", "observations")}
+    response = client.post(SERVICE, json=body)
+    assert response.status_code == 412 and "no prefetch query could be read" in response.get_json()["detail"]
+
+
+def test_prefetch_of_another_patient_only_is_said_not_answered_with_an_empty_list(client):
+    body = hook_request([lesion(pid="p2")], lesion_observations())
+    body["prefetch"]["patient"] = patient("p2")
+    for entry in body["prefetch"]["observations"]["entry"]:
+        entry["resource"]["subject"] = {"reference": "Patient/p2"}
+    (review,) = client.post(SERVICE, json=body).get_json()["cards"]
+    assert review["indicator"] == "warning"
+    assert "Patient/p2" in review["detail"] and "Condition/lesion-1" in review["detail"]
+
+
+def test_the_observation_template_fetches_every_code_the_mapper_reads(client):
+    (service, _) = client.get("/cds-services").get_json()["services"]
+    template = service["prefetch"]["observations"]
+    for token in ("http://bonemet-cds.org/fhir/CodeSystem/bonemet|", "http://loinc.org|21889-1",
+                  "http://loinc.org|33728-7", "http://loinc.org|72514-3", "http://loinc.org|89247-1",
+                  "http://snomed.info/sct|282145008"):
+        assert token in template

@@ -461,3 +461,9 @@ def test_resources_to_ignore_are_reported_with_reasons():
     assert "none of the ValueSets" in found.entry("Condition/htn").reason
     assert found.entry("Observation/bp").outcome == "ignored"
     assert found.entry("Patient/p1").outcome == "used"
+
+
+def test_a_paraplegia_of_this_month_gives_at_least_zero_days_never_a_negative_count():
+    # Onset "2026-11" may be any day of November; as of 2026-11-05 the deficit may have begun today.
+    mscc, _ = only_compression(condition("para", SCT, "60389000", onset="2026-11"), compression())
+    assert mscc.facts["days_developing_motor_deficits"].value == AtLeast(0)

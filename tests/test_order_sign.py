@@ -237,3 +237,10 @@ def test_order_sign_over_real_http_with_feedback(run_server, tmp_path):
                               "overrideReason": {"reason": card["overrideReasons"][2]},
                               "outcomeTimestamp": "2026-11-22T10:00:00Z"}]}
     assert requests.post(f"{base}{SERVICE}/feedback", json=feedback, timeout=5).json() == {"stored": 1}
+
+
+def test_a_draft_order_for_another_patient_is_never_checked_and_is_said(client):
+    other = order("rt-other", RADIOTHERAPY, reason="Condition/lesion-1", subject={"reference": "Patient/p2"})
+    (card,) = cards(client, *MIRELS_9, other)
+    assert card["source"]["topic"]["code"] == "data-review" and card["indicator"] == "warning"
+    assert "ServiceRequest/rt-other" in card["detail"] and "another patient" in card["detail"]

@@ -1,0 +1,144 @@
+"""Properties that must hold for every record, checked with hypothesis over the corpus of
+hospital-coded records (tests/corpus/):
+
+* shuffling the entries changes nothing;
+* adding irrelevant resources, or other patients' resources, never changes a score;
+* every resource with a code the mapper reads is used, shown as context, or named as not used;
+* taking away the only resource that gives an item widens the range of totals, never narrows it.
+"""
+
+import copy
+import json
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from service.facts.record import PatientRecord
+from service.facts.terminology import load_terminology
+from service.pipeline import assess_entries
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+EXPECTED = json.loads((CORPUS / "expected.json").read_text("utf-8"))
+AS_OF = date.fromisoformat(EXPECTED["as_of"])
+WHEN = datetime(2026, 11, 15, 9, 0, tzinfo=timezone.utc)
+# The Bundle doors' cases (m04 is invalid FHIR there).
+NAMES = sorted(name for name, case in EXPECTED["cases"].items() if "assess" in case["doors"])
+PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def entries_of(name):
+    bundle = json.loads((CORPUS / f"{name}.json").read_text("utf-8"))
+    return [(e.get("fullUrl"), e["resource"], f"Bundle.entry[{i}].resource") for i, e in enumerate(bundle["entry"])]
+
+
+def scores(entries):
+    result = assess_entries(entries, when=WHEN, as_of=AS_OF)
+    return sorted((p.subject, a.score.calculator, a.facts.condition, a.score.total_min, a.score.total_max,
+                   a.score.category.value if a.score.category else None)
+                  for p in result.patients for a in p.assessments)
+
+
+def of_patient(found, patient):
+    return [score for score in found if score[0] == patient]
+
+
+@PROPERTY_SETTINGS
+@given(name=st.sampled_from(NAMES), randomness=st.randoms(use_true_random=False))
+def test_shuffling_entries_changes_nothing(name, randomness):
+    entries = entries_of(name)
+    shuffled = entries[:]
+    randomness.shuffle(shuffled)
+    assert scores(shuffled) == scores(entries)
+
+
+LOINC_LABS = ["718-7", "2160-0", "17861-6", "2951-2", "6690-2", "777-3", "1742-6", "8480-6"]
+OTHER_CONDITIONS = [("http://snomed.info/sct", "38341003"), ("http://snomed.info/sct", "44054006"),
+                    ("http://hl7.org/fhir/sid/icd-10", "I10"), ("http://hl7.org/fhir/sid/icd-10-cm", "E11.9")]
+
+
+@st.composite
+def noise(draw, patient):
+    """Resources that look like a hospital's everyday data: labs, vitals, unrelated diagnoses."""
+    found = []
+    for index in range(draw(st.integers(0, 12))):
+        if draw(st.booleans()):
+            found.append({"resourceType": "Observation", "id": f"noise-{index}", "status": "final",
+                          "code": {"coding": [{"system": "http://loinc.org", "code": draw(st.sampled_from(LOINC_LABS))}]},
+                          "subject": {"reference": patient},
+                          "valueQuantity": {"value": draw(st.floats(0, 500, allow_nan=False)), "unit": "1"}})
+        else:
+            system, code = draw(st.sampled_from(OTHER_CONDITIONS))
+            found.append({"resourceType": "Condition", "id": f"noise-{index}", "subject": {"reference": patient},
+                          "code": {"coding": [{"system": system, "code": code}]}})
+    return found
+
+
+@PROPERTY_SETTINGS
+@given(name=st.sampled_from(NAMES), data=st.data())
+def test_irrelevant_resources_never_change_a_score(name, data):
+    entries = entries_of(name)
+    patient = EXPECTED["cases"][name]["patient"]
+    if patient.startswith("Patient/0b1c"):  # the urn:uuid case names its patient by fullUrl
+        patient = "urn:uuid:" + patient.removeprefix("Patient/")
+    extra = data.draw(noise(patient))
+    position = data.draw(st.integers(0, len(entries)))
+    mixed = entries[:position] + [(None, r, f"noise[{i}]") for i, r in enumerate(extra)] + entries[position:]
+    assert scores(mixed) == scores(entries)
+
+
+@PROPERTY_SETTINGS
+@given(name=st.sampled_from(NAMES), data=st.data())
+def test_another_patients_resources_never_change_this_patients_scores(name, data):
+    entries = entries_of(name)
+    patient = EXPECTED["cases"][name]["patient"]
+    copied = data.draw(st.lists(st.sampled_from(entries), max_size=8))
+    others = []
+    for index, (_, resource, _) in enumerate(copied):
+        if resource["resourceType"] == "Patient" or "subject" not in resource or "id" not in resource:
+            continue
+        twin = copy.deepcopy(resource)
+        twin["id"] = f"twin-{index}-{twin['id']}"
+        twin["subject"] = data.draw(st.sampled_from([
+            {"reference": "Patient/someone-else"},
+            {"reference": f"https://elsewhere.example.org/fhir/{patient}"},
+            {"identifier": {"system": "urn:oid:1.2.250.1.213.1.4.8", "value": "1"}}]))
+        others.append((None, twin, f"twin[{index}]"))
+    assert of_patient(scores(entries + others), patient) == of_patient(scores(entries), patient)
+
+
+@PROPERTY_SETTINGS
+@given(name=st.sampled_from(NAMES))
+def test_every_resource_with_an_accepted_code_is_used_or_named(name):
+    result = assess_entries(entries_of(name), when=WHEN, as_of=AS_OF)
+    record = PatientRecord([], load_terminology(), {}, AS_OF)
+    for patient in result.patients:
+        for entry in patient.facts.report:
+            resource = next((r for _, r, _ in entries_of(name)
+                             if f"{r.get('resourceType')}/{r.get('id')}" == entry.resource), None)
+            if resource is None or resource["resourceType"] not in ("Condition", "Observation"):
+                continue
+            kind = (record.condition_kind(resource) if resource["resourceType"] == "Condition"
+                    else record.observation_kind(resource))
+            if kind is not None:
+                assert entry.outcome in ("used", "context") or entry.relevant, entry
+
+
+@PROPERTY_SETTINGS
+@given(name=st.sampled_from(NAMES), data=st.data())
+def test_taking_away_the_only_source_of_an_item_widens_the_range(name, data):
+    entries = entries_of(name)
+    result = assess_entries(entries, when=WHEN, as_of=AS_OF)
+    # Only an unconflicted item's one source is the only resource that gives it: without it the item is missing.
+    # (Taking away the newer of two conflicting CTs rightly falls back on the older one.)
+    sole = [(a, fact) for p in result.patients for a in p.assessments for fact in a.facts.facts.values()
+            if len(fact.sources) == 1 and fact.sources[0].startswith("Observation/") and "conflict" not in fact.flags]
+    if not sole:
+        return
+    assessment, fact = data.draw(st.sampled_from(sole))
+    kept = [e for e in entries if f"Observation/{e[1].get('id')}" != fact.sources[0]]
+    after = assess_entries(kept, when=WHEN, as_of=AS_OF)
+    (again,) = [a for p in after.patients for a in p.assessments if a.facts.condition == assessment.facts.condition]
+    assert again.score.total_min <= assessment.score.total_min
+    assert again.score.total_max >= assessment.score.total_max
