@@ -30,7 +30,10 @@ from .vocabulary import (ASSERTED_DATE, CONDITION_KINDS, CONTEXT_VALUE_SETS, LES
 
 COUNTED_OBSERVATION = {"final", "amended", "corrected", "preliminary"}
 INACTIVE = {"inactive", "remission", "resolved"}
-_CANCER_SYSTEMS_PREFIX = ("C",)  # ICD-10 chapter II malignant neoplasms: a cancer the tables may not place
+_CANCER_SYSTEMS_PREFIX = ("C",)
+# Observations recognised through a ValueSet rather than a code of the project's CodeSystem.
+_OBSERVATION_KINDS = {TUMOUR_SIZE_VS: "tumour-size", PAIN_SCORE_VS: "pain-score", NOT_WALKING_VS: "motor-function",
+                      **{vs_id: "context:" + vs_id for vs_id in CONTEXT_VALUE_SETS}}  # ICD-10 chapter II malignant neoplasms: a cancer the tables may not place
 
 
 def reference_of(resource: dict[str, Any], position: int) -> str:
@@ -227,14 +230,8 @@ class PatientRecord:
         own = self.terms.own_code(code)
         if own in LESION_OBSERVATION_CODES or own in RADES_OBSERVATION_CODES:
             return own
-        for vs_id, kind in ((TUMOUR_SIZE_VS, "tumour-size"), (PAIN_SCORE_VS, "pain-score"),
-                            (NOT_WALKING_VS, "motor-function")):
-            if self.terms.coding_in(code, vs_id):
-                return kind
-        for vs_id in CONTEXT_VALUE_SETS:
-            if self.terms.coding_in(code, vs_id):
-                return "context:" + vs_id
-        return None
+        match = self.terms.first_match(code, _OBSERVATION_KINDS)
+        return _OBSERVATION_KINDS[match[0]] if match else None
 
     def _file_observation(self, ref: str, observation: dict[str, Any]) -> None:
         for member in observation.get("hasMember") or []:
@@ -264,19 +261,20 @@ class PatientRecord:
     def entries(self) -> list[ReportEntry]:
         result = []
         for ref, resource in self.by_ref.items():
-            description = describe_concepts([resource.get("code")])
             if ref in self.report.used:
-                result.append(ReportEntry(ref, "used", "; ".join(sorted(self.report.used[ref])),
-                                          description=description))
-            elif ref in self.report.context:
-                result.append(ReportEntry(ref, "context", self.report.context[ref], description=description))
-            elif resource.get("resourceType") == "Patient":
+                result.append(ReportEntry(ref, "used", "; ".join(sorted(self.report.used[ref]))))
+                continue
+            if resource.get("resourceType") == "Patient":
                 result.append(ReportEntry(ref, "used", "subject of the assessment"))
-            elif ref in self.report.ignored:
-                why, relevant, attention = self.report.ignored[ref]
-                result.append(ReportEntry(ref, "ignored", why, relevant, attention, description))
+                continue
+            why, relevant, attention = self.report.ignored.get(ref, ("not needed by any score", False, False))
+            # Words for what the clinician reads (relevant, context); the rest is listed by reference only.
+            described = relevant or ref in self.report.context
+            description = describe_concepts([resource.get("code")]) if described else ""
+            if ref in self.report.context:
+                result.append(ReportEntry(ref, "context", self.report.context[ref], description=description))
             else:
-                result.append(ReportEntry(ref, "ignored", "not needed by any score", False, False, description))
+                result.append(ReportEntry(ref, "ignored", why, relevant, attention, description))
         return result
 
 

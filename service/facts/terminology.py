@@ -126,10 +126,15 @@ class Terminology:
         return None
 
     def first_match(self, concept: dict[str, Any] | None, vs_ids: Iterable[str]) -> tuple[str, dict] | None:
+        """The first of ``vs_ids`` (in their order) that holds a coding of the concept, with that coding.
+        Each coding's memberships are looked up once, whatever the number of ValueSets asked."""
+        found = [(coding, self.memberships(coding.get("system"), coding.get("code"))) for coding in codings(concept)]
+        if not any(ids for _, ids in found):
+            return None
         for vs_id in vs_ids:
-            coding = self.coding_in(concept, vs_id)
-            if coding is not None:
-                return vs_id, coding
+            for coding, ids in found:
+                if vs_id in ids:
+                    return vs_id, coding
         return None
 
     def own_code(self, concept: dict[str, Any] | None) -> str | None:

@@ -114,6 +114,8 @@ def why_not_patient(resource: dict[str, Any], patient: PatientIdentity,
     if resource.get("resourceType") == "Patient":
         return None if resource.get("id") == patient.id else f"another patient (Patient/{resource.get('id')})"
     reference = subject_reference(resource)
+    if isinstance(reference, dict) and reference.get("reference") == patient.reference:
+        return None  # the common case, "Patient/<id>", without parsing
     parsed = parse_reference(reference, aliases)
     if patient.names(parsed):
         return None
