@@ -17,6 +17,7 @@ from ..evidence import Candidate, choose
 from ..model import Fact
 from ..record import PatientRecord, describe_concepts
 from ..vocabulary import MOTOR_FUNCTION_VS, NOT_WALKING_VS
+from .conditions import condition_candidates
 
 ITEM = "motor_function"
 _NOT_WALKING = OneOf("not_ambulatory", "paraplegic")
@@ -53,18 +54,6 @@ def motor_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fac
                                                if value == _NOT_WALKING else "")
         candidates.append(Candidate(value, ref, record.effective(observation), record.observation_flags(observation),
                                     rule))
-    return choose(ITEM, candidates + record.once("paraplegia-conditions", lambda: _conditions(record)))
+    return choose(ITEM, candidates + condition_candidates(record, "paraplegia", ITEM, "paraplegic",
+                                                          "active paraplegia Condition", "paraplegia is not active"))
 
-
-def _conditions(record: PatientRecord) -> list[Candidate]:
-    candidates = []
-    for condition in record.conditions["paraplegia"]:
-        ref = record.ref(condition)
-        active, flags = record.active(condition)
-        if not active:
-            record.report.ignore(ref, "paraplegia is not active")
-            continue
-        record.report.use(ref, ITEM)
-        candidates.append(Candidate("paraplegic", ref, record.onset(condition), flags, "active paraplegia Condition",
-                                    "condition"))
-    return candidates

@@ -20,10 +20,18 @@ from typing import Any
 
 from ...calculators import OneOf
 from ..model import Fact
-from ..terminology import Terminology, codings
 from ..record import describe_concepts
-from ..vocabulary import (FEMUR, FEMUR_REGIONS, LATERALITY_VS, LONG_BONES, MCODE_LATERALITY, MCODE_LOCATION,
-                          NOT_LONG_BONE_VS, SUPPLIED_BY)
+from ..terminology import Terminology, codings
+from ..vocabulary import (
+    FEMUR,
+    FEMUR_REGIONS,
+    LATERALITY_VS,
+    LONG_BONES,
+    MCODE_LATERALITY,
+    MCODE_LOCATION,
+    NOT_LONG_BONE_VS,
+    SUPPLIED_BY,
+)
 
 _FEMUR_UNSTATED = OneOf("lower_limb", "peritrochanteric")
 

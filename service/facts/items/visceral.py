@@ -15,6 +15,7 @@ from ..evidence import Candidate, choose
 from ..model import Fact
 from ..record import PatientRecord
 from ..vocabulary import PRESENCE_VS, PRESENT, SUPPLIED_BY
+from .conditions import condition_candidates
 
 ITEM = "visceral_metastases"
 
@@ -28,20 +29,6 @@ def _presence(record: PatientRecord, observation: dict[str, Any]) -> tuple[str |
     return None, "visceral metastases value is not present/absent (ValueSet presence) nor a boolean"
 
 
-def _conditions(record: PatientRecord) -> list[Candidate]:
-    candidates = []
-    for condition in record.conditions["visceral"]:
-        ref = record.ref(condition)
-        active, flags = record.active(condition)
-        if not active:
-            record.report.ignore(ref, "visceral metastasis is not active: does not count as present")
-            continue
-        record.report.use(ref, ITEM)
-        candidates.append(Candidate("yes", ref, record.onset(condition), flags, "active visceral metastasis Condition",
-                                    "condition"))
-    return candidates
-
-
 def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
     candidates = []
     for observation in observations:
@@ -53,7 +40,9 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> 
         record.report.use(ref, ITEM)
         candidates.append(Candidate(value, ref, record.effective(observation), record.observation_flags(observation),
                                     "Observation visceral-metastases"))
-    fact = choose(ITEM, candidates + record.once("visceral-conditions", lambda: _conditions(record)))
+    fact = choose(ITEM, candidates + condition_candidates(
+        record, "visceral", ITEM, "yes", "active visceral metastasis Condition",
+        "visceral metastasis is not active: does not count as present"))
     undetermined = [c for c in record.conditions["undetermined_site"] if record.active(c)[0]]
     if not fact.missing:
         for condition in undetermined:
