@@ -124,3 +124,53 @@ def test_several_files_are_assessed_each_on_their_own():
     table = bonemet("assess", "--format", "table", "examples/bundles/05-rades-group-i.json",
                     "examples/bundles/06-rades-group-ii.json").stdout.splitlines()
     assert table[0].startswith("file") and "05-rades-group-i.json" in table[1] and " 31 " in table[2]
+
+
+# ------------------------------------------------------------------ assessment date
+
+CORPUS = ROOT / "tests" / "corpus"
+
+
+def write_ndjson(folder, bundle):
+    folder.mkdir()
+    by_type = {}
+    for entry in bundle["entry"]:
+        by_type.setdefault(entry["resource"]["resourceType"], []).append(json.dumps(entry["resource"]))
+    for kind, lines in by_type.items():
+        (folder / f"{kind}.ndjson").write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def test_bulk_as_of_bounds_the_deficit_and_dates_every_output(tmp_path):
+    # Paraplegia since 2026-11-12: as of 2026-11-15 at least 3 days (range 26-31); as of 2026-12-15, > 14 days (31).
+    write_ndjson(tmp_path / "in", json.loads((CORPUS / "r10-paraplegia-recent-onset.json").read_text("utf-8")))
+    for as_of, expected in (("2026-11-15", {"low": {"value": 26}, "high": {"value": 31}}), ("2026-12-15", 31)):
+        out = tmp_path / f"out-{as_of}"
+        result = bonemet("bulk", str(tmp_path / "in"), str(out), "--workers", "1", "--as-of", as_of)
+        assert result.returncode == 0, result.stderr
+        (score,) = [json.loads(line) for line in (out / "Observation.ndjson").read_text("utf-8").splitlines()]
+        assert score.get("valueRange", score.get("valueInteger")) == expected
+        (risk,) = [json.loads(line) for line in (out / "RiskAssessment.ndjson").read_text("utf-8").splitlines()]
+        assert risk["occurrenceDateTime"] == as_of
+
+
+def test_assess_reads_as_of_from_a_parameters_file_and_the_flag_wins(tmp_path):
+    bundle = json.loads((CORPUS / "r10-paraplegia-recent-onset.json").read_text("utf-8"))
+    parameters = {"resourceType": "Parameters", "parameter": [
+        {"name": "bundle", "resource": bundle}, {"name": "asOf", "valueDate": "2026-12-15"}]}
+    path = tmp_path / "parameters.json"
+    path.write_text(json.dumps(parameters), "utf-8")
+
+    def total(*flags):
+        result = bonemet("assess", *flags, str(path))
+        assert result.returncode == 0, result.stderr
+        answer = json.loads(result.stdout)
+        (score,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "Observation"]
+        return score.get("valueInteger", score.get("valueRange"))
+
+    assert total() == 31
+    assert total("--as-of", "2026-11-15") == {"low": {"value": 26}, "high": {"value": 31}}
+
+
+def test_a_bad_as_of_date_is_a_clear_error():
+    result = bonemet("assess", "--as-of", "15/11/2026", "examples/bundles/05-rades-group-i.json")
+    assert result.returncode == 2 and "not a date YYYY-MM-DD" in result.stderr and "Traceback" not in result.stderr

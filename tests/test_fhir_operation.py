@@ -137,3 +137,14 @@ def test_one_id_for_two_different_resources_is_400_and_an_exact_duplicate_counts
     answer = client.post("/fhir/$assess", json=bundle(patient(), lesion(), *observations, observations[2])).get_json()
     (score,) = resources_of(answer, "Observation")
     assert score["valueInteger"] == 9 and "conflict" not in json.dumps(answer)
+
+
+def test_as_of_that_is_not_a_date_is_400_naming_the_parameter(client):
+    parameters = {"resourceType": "Parameters", "parameter": [
+        {"name": "bundle", "resource": {"resourceType": "Bundle", "type": "collection", "entry": []}},
+        {"name": "asOf", "valueDate": "yesterday"}]}
+    response = client.post("/fhir/$assess", json=parameters)
+    assert response.status_code == 400
+    assert response.get_json()["issue"][0]["expression"] == ["Parameters.parameter[1].valueDate"]
+    response = client.post("/fhir/$assess?asOf=2026-13-01", json=parameters["parameter"][0]["resource"])
+    assert response.status_code == 400 and "asOf" in response.get_json()["issue"][0]["expression"][0]
