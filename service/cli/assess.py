@@ -15,6 +15,7 @@ import sys
 from datetime import date, datetime, timezone
 from typing import Any, TextIO
 
+from ..calculators import LOCALES
 from ..config import Settings
 from ..fhir.validate import AssessRequest, InvalidFhir, bundle_entries, unwrap
 from ..pipeline import BundleAssessment, assess_entries
@@ -110,7 +111,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                                              "assessed, 2 on bad input.")
     parser.add_argument("files", nargs="+", metavar="FILE", help="a JSON Bundle or Parameters file, or - for stdin")
     parser.add_argument("--format", choices=("bundle", "table"), default="bundle")
-    parser.add_argument("--lang", choices=("en", "fr"), default=None,
+    parser.add_argument("--lang", choices=LOCALES, default=None,
                         help="language of the answer (default: the file's language parameter, else en)")
     parser.add_argument("--as-of", type=as_of_date, default=None, metavar="YYYY-MM-DD",
                         help="assess as of this date (default: the file's asOf parameter, else today); "

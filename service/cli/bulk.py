@@ -35,6 +35,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..calculators import DEFAULT_LOCALE, LOCALES
 from ..config import Settings
 from .assess import as_of_date
 from ..fhir.patients import bulk_patient_key
@@ -245,7 +246,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("output_dir", metavar="OUTPUT_DIR")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="worker processes (default: the number of cores)")
-    parser.add_argument("--lang", choices=("en", "fr"), default="en")
+    parser.add_argument("--lang", choices=LOCALES, default=DEFAULT_LOCALE)
     parser.add_argument("--as-of", type=as_of_date, default=None, metavar="YYYY-MM-DD",
                         help="assess as of this date (default: today); resources dated after it are not read")
     parser.set_defaults(run=run)

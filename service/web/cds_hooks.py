@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
+from ..calculators import DEFAULT_LOCALE, LOCALES
 from ..facts import ReportEntry
 from ..facts.record import describe_concepts, reference_of
 from ..facts.terminology import load_terminology
@@ -68,7 +69,7 @@ def discovery():
 
 
 def _language() -> str:
-    return request.accept_languages.best_match(["en", "fr"], default="en")
+    return request.accept_languages.best_match(LOCALES, default=DEFAULT_LOCALE)
 
 
 @dataclass

@@ -16,13 +16,14 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from .. import __version__
+from ..calculators import LOCALES
 from ..data import data_dir
 from ..fhir.validate import InvalidFhir, parse_as_of, unwrap
 from ..pipeline import assess_bundle
 from .errors import FHIR_JSON, JsonError
 
 blueprint = Blueprint("fhir_api", __name__, url_prefix="/fhir")
-LANGUAGES = ("en", "fr")
+LANGUAGES = LOCALES  # the languages the tables are written in
 
 
 @cache
