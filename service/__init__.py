@@ -6,9 +6,21 @@ Layers, each a sub-package, data flowing one way:
 * ``web`` / ``cli``: the doors (HTTP, command line).
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from functools import cache
 
-try:
-    __version__ = version("bonemet-cds")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0"
+
+@cache
+def _installed_version() -> str:
+    # importlib.metadata costs ~25 ms: paid only by what asks for the version, not by `bonemet --help`.
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bonemet-cds")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        return "0.0.0"
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        return _installed_version()
+    raise AttributeError(name)

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .calculators import InvalidInput, score_mirels, score_rades
-from .calculators.order_checks import Finding, check_orders
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
-from .facts.orders import orders_for, read_draft_orders
 from .fhir.patients import PatientIdentity, group_by_patient
 from .render import Assessment, render
 from .render.bundle import collection, operation_outcome, outcome_issues, provenance, service_device
+
+if TYPE_CHECKING:
+    from .calculators.order_checks import Finding
 
 
 @dataclass
@@ -54,7 +55,7 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
 class OrderReview:
     """What the guideline says of the draft orders, per scored Condition."""
 
-    findings: list[tuple[Assessment, Finding]]
+    findings: list[tuple[Assessment, "Finding"]]
     report: list[ReportEntry]
 
 
@@ -62,6 +63,11 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                   patient: PatientIdentity | None = None) -> OrderReview:
     """Cross-check the draft orders of an order-sign request with the patient's scores; orders
     that name another patient are reported, never checked."""
+    from .calculators.order_checks import (
+        check_orders,  # order-sign only: the other doors do not pay for it
+    )
+    from .facts.orders import orders_for, read_draft_orders
+
     drafts, report = read_draft_orders(draft_orders, patient=patient)
     findings = [(assessment, finding) for assessment in result.assessments
                 for finding in check_orders(assessment.score, orders_for(assessment.facts, drafts))]
@@ -82,7 +88,9 @@ def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score
 
     Raises ``InvalidFhir`` (every problem, each with where it is) before assessing anything.
     """
-    from .fhir.validate import bundle_entries  # loads the FHIR models: only the Bundle doors pay for them
+    from .fhir.validate import (
+        bundle_entries,  # loads the FHIR models: only the Bundle doors pay for them
+    )
 
     return assess_entries(bundle_entries(bundle, where), when=when, locale=locale,
                           pain_score_bands=pain_score_bands, as_of=as_of)

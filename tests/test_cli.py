@@ -174,3 +174,15 @@ def test_assess_reads_as_of_from_a_parameters_file_and_the_flag_wins(tmp_path):
 def test_a_bad_as_of_date_is_a_clear_error():
     result = bonemet("assess", "--as-of", "15/11/2026", "examples/bundles/05-rades-group-i.json")
     assert result.returncode == 2 and "not a date YYYY-MM-DD" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_command_line_offers_the_languages_the_tables_are_written_in():
+    from service.calculators import LOCALES as TABLE_LOCALES
+    from service.cli.assess import LOCALES
+
+    assert LOCALES == TABLE_LOCALES
+
+
+def test_version():
+    result = bonemet("--version")
+    assert result.returncode == 0 and result.stdout.startswith("bonemet-cds ")

@@ -12,9 +12,21 @@ import ipaddress
 import logging
 import sys
 
-from .. import __version__
 from ..config import Settings
-from . import assess, bulk
+from . import assess, bulk  # light: each imports the pipeline only when its command runs
+
+
+class _Version(argparse.Action):
+    """--version: the installed version, looked up only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .. import __version__
+
+        print(f"bonemet-cds {__version__}")
+        parser.exit()
 
 
 def _loopback(host: str) -> bool:
@@ -52,7 +64,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bonemet", description="Bone metastasis decision support (Mirels, Rades).")
-    parser.add_argument("--version", action="version", version=f"bonemet-cds {__version__}")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the HTTP service (CDS Hooks, FHIR operation)")

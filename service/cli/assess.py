@@ -13,12 +13,15 @@ import argparse
 import json
 import sys
 from datetime import date, datetime, timezone
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ..calculators import LOCALES
 from ..config import Settings
-from ..fhir.validate import AssessRequest, InvalidFhir, bundle_entries, unwrap
-from ..pipeline import BundleAssessment, assess_entries
+
+if TYPE_CHECKING:  # the FHIR models and the pipeline are imported when the command runs, not for --help
+    from ..fhir.validate import AssessRequest
+    from ..pipeline import BundleAssessment
+
+LOCALES = ("en", "fr")  # checked against the tables' languages by a test
 
 
 class BadInput(ValueError):
@@ -40,6 +43,8 @@ def _read(name: str, stdin: TextIO) -> Any:
 def read_files(names: list[str], stdin: TextIO) -> list[tuple[str, list[tuple[str | None, dict[str, Any], str]],
                                                                AssessRequest]]:
     """(file label, its validated entries, what a Parameters file asks) for every file."""
+    from ..fhir.validate import InvalidFhir, bundle_entries, unwrap
+
     files = []
     for name in names:
         label = "stdin" if name == "-" else name
@@ -52,7 +57,7 @@ def read_files(names: list[str], stdin: TextIO) -> list[tuple[str, list[tuple[st
     return files
 
 
-def table(results: list[tuple[str, BundleAssessment]]) -> str:
+def table(results: list[tuple[str, "BundleAssessment"]]) -> str:
     """A short human summary: one line per score (with the file when there are several)."""
     several = len(results) > 1
     rows = [("file",) * several + ("patient", "calculator", "condition", "items", "total", "category")]
@@ -63,7 +68,7 @@ def table(results: list[tuple[str, BundleAssessment]]) -> str:
                      for row in rows)
 
 
-def _rows(result: BundleAssessment) -> list[tuple[str, ...]]:
+def _rows(result: "BundleAssessment") -> list[tuple[str, ...]]:
     rows = []
     for patient in result.patients:
         if not patient.assessments:
@@ -87,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
     except BadInput as error:
         print(f"bonemet assess: {error}", file=sys.stderr)
         return 2
+    from ..pipeline import assess_entries
+
     when = datetime.now(timezone.utc)
     # A flag given on the command line wins over what a Parameters file asks, which wins over the defaults.
     results = [(label, assess_entries(entries, when=when, locale=args.lang or asked.language or "en",

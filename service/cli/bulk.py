@@ -29,19 +29,14 @@ import sys
 import tempfile
 import zlib
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..calculators import DEFAULT_LOCALE, LOCALES
 from ..config import Settings
-from .assess import as_of_date
 from ..fhir.patients import bulk_patient_key
-from ..fhir.shape import InvalidResource, check_shape
-from ..pipeline import assess_patient
-from ..render.bundle import operation_outcome, outcome_issues
+from .assess import LOCALES, as_of_date
 
 BUCKET_BYTES = 4 * 1024 * 1024
 OUTPUT_TYPES = ("RiskAssessment", "Observation", "CarePlan", "OperationOutcome")
@@ -85,6 +80,8 @@ class Summary:
 
 
 def _bad_line_outcome(message: str) -> str:
+    from ..render.bundle import operation_outcome
+
     return json.dumps(operation_outcome([{"severity": "error", "code": "structure", "diagnostics": message}]))
 
 
@@ -141,6 +138,10 @@ def _bucket_lines(work: str, bucket: int) -> Iterator[tuple[str, str]]:
 
 def _assess_bucket(work: str, bucket: int, when: datetime, locale: str, pain_bands: tuple,
                    as_of: date | None = None) -> Summary:
+    from ..fhir.shape import InvalidResource, check_shape
+    from ..pipeline import assess_patient
+    from ..render.bundle import operation_outcome, outcome_issues
+
     summary = Summary()
     patients: dict[str, list[dict[str, Any]]] = {}
     for where, text in _bucket_lines(work, bucket):
@@ -189,6 +190,8 @@ def _progress(total: int, description: str):
 
 def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pain_bands: tuple = (),
          when: datetime | None = None, as_of: date | None = None) -> Summary:
+    from concurrent.futures import ProcessPoolExecutor  # 12 ms: paid by bulk runs only, not by `bonemet --help`
+
     inputs = sorted(p for p in input_dir.iterdir() if p.is_file() and p.name.endswith(".ndjson"))
     if not inputs:
         raise ValueError(f"{input_dir}: no .ndjson files")
@@ -246,7 +249,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("output_dir", metavar="OUTPUT_DIR")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="worker processes (default: the number of cores)")
-    parser.add_argument("--lang", choices=LOCALES, default=DEFAULT_LOCALE)
+    parser.add_argument("--lang", choices=LOCALES, default="en")
     parser.add_argument("--as-of", type=as_of_date, default=None, metavar="YYYY-MM-DD",
                         help="assess as of this date (default: today); resources dated after it are not read")
     parser.set_defaults(run=run)
