@@ -27,6 +27,10 @@ class FeedbackStore:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as connection:
+            # Write-ahead logging: readers never block the writer, and a commit is one append instead of a
+            # journal rewrite (the JWT replay check writes on every authenticated request). It is a
+            # property of the file, kept across restarts, shared by every worker and the replay table.
+            connection.execute("PRAGMA journal_mode=WAL")
             connection.execute(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:

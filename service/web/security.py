@@ -29,6 +29,7 @@ class JwtVerifier:
         self.issuers = issuers
         self.replay_db = replay_db
         self._url_clients: dict[str, jwt.PyJWKClient] = {}
+        self._file_keys: dict[str, tuple[int, list]] = {}  # JWKS file -> (its mtime, its keys)
         with sqlite3.connect(replay_db, timeout=10) as connection:
             connection.execute("CREATE TABLE IF NOT EXISTS seen_jti (iss TEXT, jti TEXT, exp INTEGER, "
                                "PRIMARY KEY (iss, jti))")
@@ -39,7 +40,7 @@ class JwtVerifier:
             if source.startswith(("https://", "http://")):
                 client = self._url_clients.setdefault(source, jwt.PyJWKClient(source, cache_keys=True, timeout=5))
                 return client.get_signing_key(kid).key if kid else client.get_signing_keys()[0].key
-            keys = jwt.PyJWKSet.from_dict(json.loads(Path(source).read_text("utf-8"))).keys
+            keys = self._keys_of_file(source)
         except (OSError, ValueError, jwt.PyJWKClientError, jwt.PyJWKSetError) as error:
             log.error("cannot read the JWKS of issuer %s: %s", issuer, error)
             raise Unauthorized("the issuer's keys could not be read") from None
@@ -47,6 +48,16 @@ class JwtVerifier:
             if kid is None or key.key_id == kid:
                 return key.key
         raise Unauthorized("no key of the issuer matches the token's kid")
+
+    def _keys_of_file(self, source: str) -> list:
+        """The keys of a local JWKS file, parsed again only when the file changes (a key rotation)."""
+        path = Path(source)
+        modified = path.stat().st_mtime_ns
+        cached = self._file_keys.get(source)
+        if cached is None or cached[0] != modified:
+            cached = (modified, jwt.PyJWKSet.from_dict(json.loads(path.read_text("utf-8"))).keys)
+            self._file_keys[source] = cached
+        return cached[1]
 
     def verify(self, authorization: str | None, audience: str) -> dict:
         if not authorization or not authorization.startswith("Bearer "):
