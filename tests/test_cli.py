@@ -186,3 +186,28 @@ def test_the_command_line_offers_the_languages_the_tables_are_written_in():
 def test_version():
     result = bonemet("--version")
     assert result.returncode == 0 and result.stdout.startswith("bonemet-cds ")
+
+
+def test_bulk_with_more_buckets_than_open_files_allowed_completes_with_the_same_result(tmp_path):
+    import resource
+
+    source = tmp_path / "in"
+    generate(source, 200, seed=11)
+    size = sum(p.stat().st_size for p in source.iterdir())
+    bucket_bytes = max(1, size // 1500)  # about 1,500 buckets, under a limit of 128 open files
+    assert size // bucket_bytes > 1024
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (128, 128))
+
+    many = subprocess.run([sys.executable, "-m", "service.cli", "bulk", str(source), str(tmp_path / "many"),
+                           "--workers", "2", "--bucket-bytes", str(bucket_bytes)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300, preexec_fn=limited)
+    assert many.returncode == 0, many.stderr
+    assert bonemet("bulk", str(source), str(tmp_path / "few"), "--workers", "1").returncode == 0
+
+    def results(folder):
+        return sorted((r["focus"][0]["reference"], json.dumps(r.get("valueInteger", r.get("valueRange"))))
+                      for r in read_ndjson(folder / "Observation.ndjson"))
+
+    assert results(tmp_path / "many") == results(tmp_path / "few") != []

@@ -7,7 +7,8 @@ Memory stays bounded whatever the input size, in two passes:
 1. *Partition*: each input file is streamed line by line (one worker per file);
    every line goes to one of N bucket files on disk, chosen by a hash of its
    patient, so that all of a patient's resources land in the same bucket. N grows
-   with the input (about ``BUCKET_BYTES`` of input per bucket).
+   with the input (about ``BUCKET_BYTES`` of input per bucket); lines are appended in
+   batches, so the number of open files stays small whatever N is.
 2. *Assess*: the workers take one bucket at a time, group its lines by patient,
    assess each patient and append the outputs to their own part files, which are
    joined at the end into ``RiskAssessment.ndjson``, ``Observation.ndjson``,
@@ -88,13 +89,46 @@ def _bad_line_outcome(message: str) -> str:
 # -- pass 1 -------------------------------------------------------------------------------
 
 
+def _tag(path: str) -> str:
+    return f"{zlib.crc32(path.encode()):08x}"
+
+
+def _part(work: str, bucket: int, tag: str) -> str:
+    return os.path.join(work, f"b{bucket:05d}.{tag}.part")
+
+
+class _BucketFiles:
+    """The bucket files of one input file, written in batches: lines wait in memory (up to
+    ``FLUSH_BYTES``) and are then appended bucket by bucket, one file open at a time. However many
+    buckets a large export needs, the command never holds more than a few files open (the common
+    limit is 1,024; one file per bucket failed at about 4 GB of input)."""
+
+    FLUSH_BYTES = 16 * 1024 * 1024
+
+    def __init__(self, work: str, tag: str) -> None:
+        self.work, self.tag = work, tag
+        self.waiting: dict[int, list[str]] = {}
+        self.size = 0
+
+    def write(self, bucket: int, text: str) -> None:
+        self.waiting.setdefault(bucket, []).append(text)
+        self.size += len(text)
+        if self.size >= self.FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        for bucket, texts in sorted(self.waiting.items()):
+            with open(_part(self.work, bucket, self.tag), "a", encoding="utf-8") as out:
+                out.write("".join(texts))
+        self.waiting, self.size = {}, 0
+
+
 def _partition(path: str, work: str, buckets: int, label: str) -> Summary:
     """Stream one input file into the bucket files of this worker (named after the file)."""
     summary = Summary()
-    tag = zlib.crc32(path.encode())
-    outs = [open(os.path.join(work, f"b{bucket:05d}.{tag:08x}.part"), "w", encoding="utf-8")
-            for bucket in range(buckets)]
-    errors = open(os.path.join(work, f"errors.{tag:08x}.ndjson"), "w", encoding="utf-8")
+    tag = _tag(path)
+    outs = _BucketFiles(work, tag)
+    errors = open(os.path.join(work, f"errors.{tag}.ndjson"), "w", encoding="utf-8")
     try:
         with open(path, encoding="utf-8", errors="replace") as lines:
             for number, line in enumerate(lines, 1):
@@ -117,10 +151,9 @@ def _partition(path: str, work: str, buckets: int, label: str) -> Summary:
                     )) + "\n")
                     continue
                 bucket = zlib.crc32(patient.encode()) % buckets
-                outs[bucket].write(f"{where}\t{line}\n")  # JSON text holds no raw tab: split on the first
+                outs.write(bucket, f"{where}\t{line}\n")  # JSON text holds no raw tab: split on the first
     finally:
-        for out in outs:
-            out.close()
+        outs.flush()
         errors.close()
     return summary
 
@@ -128,15 +161,18 @@ def _partition(path: str, work: str, buckets: int, label: str) -> Summary:
 # -- pass 2 -------------------------------------------------------------------------------
 
 
-def _bucket_lines(work: str, bucket: int) -> Iterator[tuple[str, str]]:
-    for part in sorted(Path(work).glob(f"b{bucket:05d}.*.part")):
+def _bucket_lines(work: str, bucket: int, tags: list[str]) -> Iterator[tuple[str, str]]:
+    for tag in tags:  # the part each input file wrote, if any: named, not searched for in a folder of thousands
+        part = _part(work, bucket, tag)
+        if not os.path.exists(part):
+            continue
         with open(part, encoding="utf-8") as lines:
             for line in lines:
                 where, _, text = line.rstrip("\n").partition("\t")
                 yield where, text
 
 
-def _assess_bucket(work: str, bucket: int, when: datetime, locale: str, pain_bands: tuple,
+def _assess_bucket(work: str, bucket: int, tags: list[str], when: datetime, locale: str, pain_bands: tuple,
                    as_of: date | None = None) -> Summary:
     from ..fhir.shape import InvalidResource, check_shape
     from ..pipeline import assess_patient
@@ -144,7 +180,7 @@ def _assess_bucket(work: str, bucket: int, when: datetime, locale: str, pain_ban
 
     summary = Summary()
     patients: dict[str, list[dict[str, Any]]] = {}
-    for where, text in _bucket_lines(work, bucket):
+    for where, text in _bucket_lines(work, bucket, tags):
         resource = json.loads(text)  # checked in pass 1
         try:
             check_shape(resource, resource["resourceType"])
@@ -189,14 +225,15 @@ def _progress(total: int, description: str):
 
 
 def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pain_bands: tuple = (),
-         when: datetime | None = None, as_of: date | None = None) -> Summary:
+         when: datetime | None = None, as_of: date | None = None, bucket_bytes: int = BUCKET_BYTES) -> Summary:
     from concurrent.futures import ProcessPoolExecutor  # 12 ms: paid by bulk runs only, not by `bonemet --help`
 
     inputs = sorted(p for p in input_dir.iterdir() if p.is_file() and p.name.endswith(".ndjson"))
     if not inputs:
         raise ValueError(f"{input_dir}: no .ndjson files")
     size = sum(p.stat().st_size for p in inputs)
-    buckets = max(1, -(-size // BUCKET_BYTES))
+    buckets = max(1, -(-size // bucket_bytes))
+    tags = [_tag(str(p)) for p in inputs]
     when = when or datetime.now(timezone.utc)
     output_dir.mkdir(parents=True, exist_ok=True)
     summary = Summary()
@@ -207,7 +244,8 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
                 summary.add(done.result())
                 bar.update()
         with _progress(buckets, "assessing") as bar:
-            futures = [pool.submit(_assess_bucket, work, b, when, locale, pain_bands, as_of) for b in range(buckets)]
+            futures = [pool.submit(_assess_bucket, work, b, tags, when, locale, pain_bands, as_of)
+                       for b in range(buckets)]
             for done in futures:
                 summary.add(done.result())
                 bar.update()
@@ -232,12 +270,23 @@ def run(args: argparse.Namespace) -> int:
         print("bonemet bulk: --workers must be at least 1", file=sys.stderr)
         return 2
     try:
-        summary = bulk(input_dir, output_dir, args.workers, args.lang, settings.pain_bands, as_of=args.as_of)
+        summary = bulk(input_dir, output_dir, args.workers, args.lang, settings.pain_bands, as_of=args.as_of,
+                       bucket_bytes=args.bucket_bytes)
     except (ValueError, OSError) as error:
         print(f"bonemet bulk: {error}", file=sys.stderr)
         return 2
     print(summary.text(), file=sys.stderr)
     return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -252,4 +301,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--lang", choices=LOCALES, default="en")
     parser.add_argument("--as-of", type=as_of_date, default=None, metavar="YYYY-MM-DD",
                         help="assess as of this date (default: today); resources dated after it are not read")
+    parser.add_argument("--bucket-bytes", type=_positive, default=BUCKET_BYTES, metavar="N",
+                        help=f"input bytes per bucket (default {BUCKET_BYTES}): each worker holds one bucket "
+                             "in memory at a time; smaller buckets use less memory, there are more of them")
     parser.set_defaults(run=run)
