@@ -39,6 +39,7 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
     options = MappingOptions(as_of=as_of, pain_score_bands=pain_score_bands)
     facts = extract_facts(resources, options, aliases=aliases)
     result = PatientAssessment(subject, facts)
+    context = tuple(facts.context)  # once: the same context beside every score of the patient
     for found, calculator in [(l, score_mirels) for l in facts.lesions] + [
             (c, score_rades) for c in facts.cord_compressions]:
         try:
@@ -47,7 +48,7 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
             facts.report.append(ReportEntry(found.condition, "ignored", f"no score: {error}"))
             continue
         assessment = render(score, found, subject, when, as_of=as_of)
-        result.assessments.append(replace(assessment, context=tuple(facts.context)))
+        result.assessments.append(replace(assessment, context=context))
     return result
 
 
