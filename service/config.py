@@ -25,6 +25,9 @@ class Settings:
     fhir_connect_timeout: float = 3.0
     fhir_read_timeout: float = 10.0
     fhir_page_cap: int = 10
+    fhir_fetch_deadline: float = 8.0
+    fhir_max_answer_bytes: int = 10_000_000
+    fhir_max_fetch_bytes: int = 20_000_000
     pain_score_bands: str = ""
     trusted_issuers: str = ""
     public_url: str = ""
@@ -40,7 +43,12 @@ class Settings:
         "(BONEMET_FHIR_ALLOWED_HOSTS)",
         "fhir_connect_timeout": "seconds to connect to an EHR FHIR server (BONEMET_FHIR_CONNECT_TIMEOUT)",
         "fhir_read_timeout": "seconds to wait for its answer (BONEMET_FHIR_READ_TIMEOUT)",
-        "fhir_page_cap": "most Bundle pages followed per search (BONEMET_FHIR_PAGE_CAP)",
+        "fhir_page_cap": "most Bundle pages followed per search; a search cut short is said in the card "
+        "(BONEMET_FHIR_PAGE_CAP)",
+        "fhir_fetch_deadline": "seconds for all the fetching of one request, well under the worker timeout "
+        "(BONEMET_FHIR_FETCH_DEADLINE)",
+        "fhir_max_answer_bytes": "largest answer read from the EHR's FHIR server (BONEMET_FHIR_MAX_ANSWER_BYTES)",
+        "fhir_max_fetch_bytes": "most bytes fetched for one request (BONEMET_FHIR_MAX_FETCH_BYTES)",
         "trusted_issuers": "JSON object: EHR issuer (JWT iss) -> its JWKS URL or local JWKS file; empty: no "
         "authentication, loopback only (BONEMET_TRUSTED_ISSUERS)",
         "public_url": "this service's public base URL, which the EHR's JWT must name in aud, e.g. "

@@ -1,13 +1,24 @@
 """Fetch what prefetch did not bring from the EHR's FHIR server.
 
 Only hosts on the configured allow-list are ever contacted, so an EHR cannot make
-this service call an arbitrary URL (server-side request forgery); ``next`` links
-must stay on the same host. The access token is sent, never logged.
+this service call an arbitrary URL (server-side request forgery):
+
+* a redirect is never followed (it could lead anywhere): it is a failed fetch;
+* ``next`` links must stay on the same host;
+* one deadline covers all the fetching of a request, and answers are read as a
+  stream with a byte cap per answer and per request, so a server that drips bytes or
+  sends an endless answer cannot hold a worker or fill its memory;
+* a search cut short by the page cap is reported (``truncated``), never silent.
+
+Failure messages are safe to show the EHR: they say what went wrong without
+describing what answered where. The access token is sent, never logged.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from urllib.parse import urlsplit
 
 import requests
@@ -28,33 +39,69 @@ def host_of(url: str) -> str:
 
 class FhirClient:
     def __init__(self, base_url: str, token: str | None, *, allowed_hosts: frozenset[str],
-                 timeout: tuple[float, float], page_cap: int, session: requests.Session | None = None) -> None:
+                 timeout: tuple[float, float], page_cap: int, deadline_seconds: float = 8.0,
+                 max_answer_bytes: int = 10_000_000, max_total_bytes: int = 20_000_000,
+                 session: requests.Session | None = None) -> None:
         if host_of(base_url) not in allowed_hosts:
             raise FetchError(f"fhirServer host {host_of(base_url)!r} is not on this service's allow-list")
         self.base_url = base_url.rstrip("/")
         self.host = host_of(base_url)
         self.timeout = timeout
         self.page_cap = page_cap
+        self.deadline = time.monotonic() + deadline_seconds
+        self.deadline_seconds = deadline_seconds
+        self.max_answer_bytes = max_answer_bytes
+        self.bytes_left = max_total_bytes
+        self.truncated: list[str] = []  # searches cut short by the page cap
         self.session = session or requests.Session()
         self.headers = {"Accept": "application/fhir+json"}
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
 
+    def _remaining(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise FetchError(f"the EHR's FHIR server did not answer within {self.deadline_seconds:g} s in all")
+        return left
+
+    def _read_body(self, response: requests.Response) -> bytes:
+        """The answer's bytes, read as they come, within the deadline and the byte caps."""
+        cap = min(self.max_answer_bytes, self.bytes_left)
+        body = bytearray()
+        while True:
+            # read1: whatever bytes have arrived (at most 64 KiB), so a server that drips meets the deadline
+            # instead of being waited for until a full chunk comes.
+            chunk = response.raw.read1(65536, decode_content=True)
+            if not chunk:
+                break
+            body += chunk
+            if len(body) > cap:
+                raise FetchError(f"the EHR's FHIR server answered more than {cap} bytes; not read")
+            self._remaining()
+        self.bytes_left -= len(body)
+        return bytes(body)
+
     def _get(self, url: str) -> dict:
         if host_of(url) != self.host:
             raise FetchError("a Bundle link leads off the EHR's FHIR server; not followed")
+        connect, read = self.timeout
+        left = self._remaining()
         try:
-            response = self.session.get(url, headers=self.headers, timeout=self.timeout)
-        except requests.Timeout:
-            raise FetchError(f"the EHR's FHIR server did not answer in time ({url.split('?')[0]})") from None
-        except requests.RequestException as error:
-            raise FetchError(f"the EHR's FHIR server could not be reached: {type(error).__name__}") from None
-        if response.status_code in (401, 403):
-            raise FetchError(f"the EHR's FHIR server refused the access token (HTTP {response.status_code})")
-        if response.status_code >= 400:
-            raise FetchError(f"the EHR's FHIR server answered HTTP {response.status_code}")
+            with self.session.get(url, headers=self.headers, timeout=(min(connect, left), min(read, left)),
+                                  allow_redirects=False, stream=True) as response:
+                if 300 <= response.status_code < 400:
+                    raise FetchError(f"the EHR's FHIR server answered a redirect (HTTP {response.status_code}); "
+                                     "redirects are not followed")
+                if response.status_code in (401, 403):
+                    raise FetchError(f"the EHR's FHIR server refused the access token (HTTP {response.status_code})")
+                if response.status_code >= 400:
+                    raise FetchError(f"the EHR's FHIR server answered HTTP {response.status_code}")
+                raw = self._read_body(response)
+        except requests.RequestException:
+            # One message for timeouts, refused and reset connections: it says nothing of what listens where.
+            raise FetchError("the EHR's FHIR server gave no usable answer in time") from None
         try:
-            body = response.json()
+            body = json.loads(raw)
         except ValueError:
             raise FetchError("the EHR's FHIR server answered something other than JSON") from None
         if not isinstance(body, dict):
@@ -65,7 +112,7 @@ class FhirClient:
         """GET ``relative`` (a read or a search); a search's pages are followed up to the cap."""
         url = f"{self.base_url}/{relative.lstrip('/')}"
         resources: list[dict] = []
-        for page in range(self.page_cap):
+        for _ in range(self.page_cap):
             body = self._get(url)
             try:
                 if body.get("resourceType") != "Bundle":
@@ -77,5 +124,8 @@ class FhirClient:
             url = next((l.get("url") for l in links if isinstance(l, dict) and l.get("relation") == "next"), None)
             if not isinstance(url, str):
                 return resources
-        log.warning("stopped after %d pages of %s", self.page_cap, relative.split("?")[0])
+        search = relative.split("?")[0]
+        self.truncated.append(f"{search}: only the first {self.page_cap} pages were read (BONEMET_FHIR_PAGE_CAP); "
+                              "resources on later pages are not in this assessment")
+        log.warning("stopped after %d pages of %s", self.page_cap, search)
         return resources

@@ -130,6 +130,8 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                 found.append(check_shape(value, where))
         except InvalidResource as error:
             raise bad_request(str(error), field=error.where)
+    for cut in client.truncated if client else ():
+        gathered.not_read.append(ReportEntry("fhirServer", "ignored", cut, relevant=True, attention=True))
     if not read_any:
         raise precondition_failed("no prefetch query could be read (each is an OperationOutcome) and there is no "
                                   "allowed fhirServer to fetch them from")
@@ -158,7 +160,9 @@ def _client(hook_request: dict, key: str) -> FhirClient:
     try:
         return FhirClient(server, authorization.get("access_token"), allowed_hosts=settings.allowed_hosts,
                           timeout=(settings.fhir_connect_timeout, settings.fhir_read_timeout),
-                          page_cap=settings.fhir_page_cap)
+                          page_cap=settings.fhir_page_cap, deadline_seconds=settings.fhir_fetch_deadline,
+                          max_answer_bytes=settings.fhir_max_answer_bytes,
+                          max_total_bytes=settings.fhir_max_fetch_bytes)
     except FetchError as error:
         raise precondition_failed(f"prefetch.{key} is missing and {error}")
 
