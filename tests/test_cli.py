@@ -110,8 +110,37 @@ def test_bulk_gives_the_same_result_as_assess_for_a_patient(tmp_path):
 
 def test_bulk_errors_exit_2(tmp_path):
     assert bonemet("bulk", str(tmp_path / "absent"), str(tmp_path / "out")).returncode == 2
-    result = bonemet("bulk", str(tmp_path), str(tmp_path / "out"))
+    (tmp_path / "in").mkdir()
+    result = bonemet("bulk", str(tmp_path / "in"), str(tmp_path / "out"))
     assert result.returncode == 2 and "no .ndjson files" in result.stderr
+
+
+@pytest.mark.parametrize("output", [".", "out", ".."])
+def test_bulk_refuses_an_output_folder_that_is_in_or_holds_the_input_and_leaves_the_input_alone(tmp_path, output):
+    source = tmp_path / "in"
+    generate(source, 20, seed=2)
+    before = {p.name: p.read_bytes() for p in source.iterdir()}
+    result = bonemet("bulk", str(source), str(source / output))
+    assert result.returncode == 2 and "must be outside the input folder" in result.stderr
+    assert {p.name: p.read_bytes() for p in source.iterdir()} == before
+
+
+def test_bulk_outputs_appear_whole_under_their_final_names_only(tmp_path):
+    source, out = tmp_path / "in", tmp_path / "out"
+    generate(source, 20, seed=2)
+    assert bonemet("bulk", str(source), str(out), "--workers", "1").returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{k}.ndjson" for k in (
+        "CarePlan", "Observation", "OperationOutcome", "RiskAssessment"))  # no temporary left behind
+
+
+def test_assess_goes_on_past_a_bad_file_and_exits_2(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    result = bonemet("assess", str(bad), "examples/bundles/05-rades-group-i.json", str(tmp_path / "absent.json"))
+    assert result.returncode == 2
+    assert "bad.json: not JSON" in result.stderr and "absent.json: cannot read" in result.stderr
+    (line,) = result.stdout.splitlines()  # the good file's answer, one line since several files were named
+    assert json.loads(line)["type"] == "collection"
 
 
 def test_several_files_are_assessed_each_on_their_own():

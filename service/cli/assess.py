@@ -3,8 +3,9 @@
 Each file is one $assess call, assessed on its own (two files may both hold a
 ``Patient/example``: they are not merged). One file prints its answer Bundle;
 several print one answer Bundle per line (NDJSON). Every file is read and
-validated before anything is assessed: one bad file stops the command with
-exit code 2 and a message naming the file and where in it.
+validated before it is assessed; a bad file is reported on stderr (naming the file
+and where in it) and the others are assessed all the same; the exit code is 2 if
+any file was bad, else 0.
 """
 
 from __future__ import annotations
@@ -40,21 +41,24 @@ def _read(name: str, stdin: TextIO) -> Any:
         raise BadInput(f"{name}: not JSON: {error}") from None
 
 
-def read_files(names: list[str], stdin: TextIO) -> list[tuple[str, list[tuple[str | None, dict[str, Any], str]],
-                                                               AssessRequest]]:
-    """(file label, its validated entries, what a Parameters file asks) for every file."""
+def read_files(names: list[str], stdin: TextIO) -> tuple[
+        list[tuple[str, list[tuple[str | None, dict[str, Any], str]], AssessRequest]], list[BadInput]]:
+    """(file label, its validated entries, what a Parameters file asks) for every good file, and what is
+    wrong with each bad one: one bad file never stops the others."""
     from ..fhir.validate import InvalidFhir, bundle_entries, unwrap
 
-    files = []
+    files, bad = [], []
     for name in names:
         label = "stdin" if name == "-" else name
         try:
             asked = unwrap(_read(name, stdin))
             files.append((label, bundle_entries(asked.bundle, f"{label}: {asked.where}"), asked))
         except InvalidFhir as error:
-            raise BadInput("invalid FHIR:\n" + "\n".join(f"  {p.expression}: {p.message}"
-                                                         for p in error.problems)) from None
-    return files
+            bad.append(BadInput(f"{label}: invalid FHIR:\n" + "\n".join(f"  {p.expression}: {p.message}"
+                                                                       for p in error.problems)))
+        except BadInput as error:
+            bad.append(error)
+    return files, bad
 
 
 def table(results: list[tuple[str, "BundleAssessment"]]) -> str:
@@ -87,11 +91,9 @@ def _rows(result: "BundleAssessment") -> list[tuple[str, ...]]:
 def run(args: argparse.Namespace) -> int:
     settings = Settings.load()
     stdout, stdin = sys.stdout, sys.stdin
-    try:
-        files = read_files(args.files, stdin)
-    except BadInput as error:
+    files, bad = read_files(args.files, stdin)
+    for error in bad:
         print(f"bonemet assess: {error}", file=sys.stderr)
-        return 2
     from ..pipeline import assess_entries
 
     when = datetime.now(timezone.utc)
@@ -99,23 +101,26 @@ def run(args: argparse.Namespace) -> int:
     results = [(label, assess_entries(entries, when=when, locale=args.lang or asked.language or "en",
                                       pain_score_bands=settings.pain_bands, as_of=args.as_of or asked.as_of))
                for label, entries, asked in files]
-    if args.format == "table":
+    if not results:
+        pass
+    elif args.format == "table":
         print(table(results), file=stdout)
-    elif len(results) == 1:
+    elif len(args.files) == 1:
         json.dump(results[0][1].bundle, stdout, ensure_ascii=False, indent=2)
         stdout.write("\n")
     else:
         for _, result in results:
             stdout.write(json.dumps(result.bundle, ensure_ascii=False) + "\n")
-    return 0
+    return 2 if bad else 0
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("assess", help="assess the patients of FHIR Bundles (files, or - for stdin)",
                                  description="Read FHIR Bundles (or $assess Parameters), assess each patient, "
                                              "and print the $assess answer Bundle (one per line for several "
-                                             "files, each assessed on its own) or a table. Exit 0 when "
-                                             "assessed, 2 on bad input.")
+                                             "files, each assessed on its own) or a table. A bad file is "
+                                             "reported on stderr and the others are assessed; exit 0 when "
+                                             "every file was assessed, 2 if any was bad.")
     parser.add_argument("files", nargs="+", metavar="FILE", help="a JSON Bundle or Parameters file, or - for stdin")
     parser.add_argument("--format", choices=("bundle", "table"), default="bundle")
     parser.add_argument("--lang", choices=LOCALES, default=None,

@@ -228,6 +228,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
          when: datetime | None = None, as_of: date | None = None, bucket_bytes: int = BUCKET_BYTES) -> Summary:
     from concurrent.futures import ProcessPoolExecutor  # 12 ms: paid by bulk runs only, not by `bonemet --help`
 
+    _check_folders(input_dir, output_dir)
     inputs = sorted(p for p in input_dir.iterdir() if p.is_file() and p.name.endswith(".ndjson"))
     if not inputs:
         raise ValueError(f"{input_dir}: no .ndjson files")
@@ -250,14 +251,27 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
                 summary.add(done.result())
                 bar.update()
         for kind in OUTPUT_TYPES:
-            with open(output_dir / f"{kind}.ndjson", "wb") as joined:
+            # Joined under a temporary name, then renamed: a reader never sees half a file, and an earlier
+            # complete output stays whole until the new one is.
+            joined_path = Path(work) / f"{kind}.ndjson"
+            with open(joined_path, "wb") as joined:
                 parts = sorted(Path(work).glob(f"out.{kind}.*.ndjson"))
                 if kind == "OperationOutcome":
                     parts = sorted(Path(work).glob("errors.*.ndjson")) + parts
                 for part in parts:
                     with open(part, "rb") as source:
                         shutil.copyfileobj(source, joined)
+            os.replace(joined_path, output_dir / f"{kind}.ndjson")
     return summary
+
+
+def _check_folders(input_dir: Path, output_dir: Path) -> None:
+    """The output folder must be neither the input folder, nor inside it, nor hold it: the outputs
+    (Observation.ndjson...) would overwrite inputs of the same name, or be read as input next time."""
+    source, target = input_dir.resolve(), output_dir.resolve()
+    if source == target or source in target.parents or target in source.parents:
+        raise ValueError(f"the output folder {output_dir} must be outside the input folder {input_dir} (and not "
+                         "hold it): the outputs would overwrite or mix with the input")
 
 
 def run(args: argparse.Namespace) -> int:
