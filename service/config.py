@@ -31,6 +31,7 @@ class Settings:
     pain_score_bands: str = ""
     trusted_issuers: str = ""
     public_url: str = ""
+    jwt_max_lifetime: int = 300
 
     help = {
         "host": "address to listen on (BONEMET_HOST)",
@@ -53,9 +54,18 @@ class Settings:
         "authentication, loopback only (BONEMET_TRUSTED_ISSUERS)",
         "public_url": "this service's public base URL, which the EHR's JWT must name in aud, e.g. "
         "https://cds.hospital.example (BONEMET_PUBLIC_URL; default http://HOST:PORT)",
+        "jwt_max_lifetime": "most seconds between a JWT's iat and exp that are accepted (BONEMET_JWT_MAX_LIFETIME)",
         "pain_score_bands": "map 0-10 pain scores to Mirels pain, e.g. 'mild=0-3,moderate=4-6,functional=7-10'; "
         "empty (default): not mapped, the guideline gives no mapping (BONEMET_PAIN_SCORE_BANDS)",
     }
+
+    def __post_init__(self) -> None:
+        # Log levels in any case ("debug", "DEBUG"); an unknown one stops the start with the setting's name.
+        level = str(self.log_level).upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError(f"BONEMET_LOG_LEVEL / --log-level must be DEBUG, INFO, WARNING or ERROR, "
+                             f"not {self.log_level!r}")
+        object.__setattr__(self, "log_level", level)
 
     @property
     def allowed_hosts(self) -> frozenset[str]:

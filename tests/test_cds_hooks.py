@@ -1,5 +1,6 @@
 """CDS Hooks 2.0: discovery, patient-view with prefetch or fetch, cards, errors, feedback."""
 
+import io
 import uuid
 
 import pytest
@@ -258,7 +259,11 @@ def test_a_cds_client_over_real_http(run_server, tmp_path):
     feedback = {"feedback": [feedback_item(card=card["uuid"],
                                            acceptedSuggestions=[{"id": card["suggestions"][0]["uuid"]}])]}
     assert requests.post(f"{base}/cds-services/{services[0]['id']}/feedback", json=feedback, timeout=5).status_code == 200
-    assert requests.post(f"{base}/cds-services/{services[0]['id']}", data="{", timeout=5).status_code == 400
+    broken = requests.post(f"{base}/cds-services/{services[0]['id']}", data="{", timeout=5,
+                           headers={"Content-Type": "application/json"})
+    assert broken.status_code == 400 and "not valid JSON" in broken.json()["detail"]
+    untyped = requests.post(f"{base}/cds-services/{services[0]['id']}", data="{}", timeout=5)
+    assert untyped.status_code == 415 and "Content-Type: application/json" in untyped.json()["detail"]
 
 
 # ------------------------------------------------------------------ prefetch as CDS Hooks 2.0 defines it
@@ -328,3 +333,37 @@ def test_the_observation_template_fetches_every_code_the_mapper_reads(client):
                   "http://loinc.org|33728-7", "http://loinc.org|72514-3", "http://loinc.org|89247-1",
                   "http://snomed.info/sct|282145008"):
         assert token in template
+
+
+# ------------------------------------------------------------------ bodies no client should send
+
+@pytest.mark.parametrize("raw,reason", [
+    ('{"hook": "patient-view", "x": NaN}', "NaN is not a JSON number"),
+    ('{"hook": "patient-view", "x": -Infinity}', "-Infinity is not a JSON number"),
+    ('{"hook": "patient-view", "x": 1e400}', "numbers must be finite"),
+    ("[" * 5000 + "]" * 5000, "nested more than 64 levels"),
+    ('{"a": ' * 200 + "1" + "}" * 200, "nested more than 64 levels"),
+    ("[1, 2]", "must be a JSON object"),
+    ("\xff\xfe", "not valid JSON"),
+])
+def test_hostile_bodies_are_400_saying_why(client, raw, reason):
+    for path in (SERVICE, SERVICE + "/feedback", "/fhir/$assess"):
+        response = client.post(path, data=raw.encode("latin-1"), headers={"Content-Type": "application/json"})
+        assert response.status_code == 400, (path, response.get_data(as_text=True)[:200])
+        body = response.get_json()
+        text = body.get("detail") or body["issue"][0]["diagnostics"]
+        assert reason in text
+
+
+def test_a_chunked_body_over_the_limit_is_413(client, settings):
+    body = b'{"pad": "' + b"x" * (settings.max_body_bytes + 10) + b'"}'
+    # As gunicorn passes a chunked body: no Content-Length, the input ends where the chunks end.
+    response = client.post(SERVICE, input_stream=io.BytesIO(body), environ_overrides={"wsgi.input_terminated": True},
+                           headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+    assert response.status_code == 413 and response.get_json()["status"] == 413
+
+
+def test_a_wrong_method_is_405_with_allow(client):
+    response = client.get(SERVICE)
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]
+    assert response.get_json()["status"] == 405

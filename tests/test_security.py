@@ -117,3 +117,57 @@ def test_malformed_issuer_setting_is_a_clear_error(monkeypatch, capsys):
     monkeypatch.setenv("BONEMET_TRUSTED_ISSUERS", "not json")
     assert main(["serve", "--host", "0.0.0.0"]) == 2
     assert "BONEMET_TRUSTED_ISSUERS must be a JSON object" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ header and claim anomalies
+
+
+@pytest.fixture
+def rsa_and_ec(tmp_path):
+    """A JWKS with an EC key "k1" and an RSA key "r1"; the client trusting it; both private keys."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    ec_private, ec_public = key_pair("k1")
+    rsa_private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    rsa_public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_private.public_key()))
+    rsa_public.update(kid="r1", alg="RS384", use="sig")
+    jwks = tmp_path / "jwks2.json"
+    jwks.write_text(json.dumps({"keys": [ec_public, rsa_public]}))
+    settings = Settings(feedback_db=str(tmp_path / "s.sqlite3"), public_url=BASE,
+                        trusted_issuers=json.dumps({ISSUER: str(jwks)}))
+    return create_app(settings).test_client(), ec_private, rsa_private
+
+
+def bare_token(private, alg, headers, **claims):
+    now = int(time.time())
+    payload = {"iss": ISSUER, "aud": BASE + SERVICE, "exp": now + 300, "iat": now, "jti": str(uuid.uuid4())}
+    payload.update(claims)
+    return jwt.encode(payload, private, algorithm=alg, headers=headers)
+
+
+def test_header_and_claim_anomalies_are_401_with_a_reason_never_500(rsa_and_ec, caplog):
+    client, ec_private, rsa_private = rsa_and_ec
+    now = int(time.time())
+    cases = [
+        (bare_token(ec_private, "ES384", {}), "no kid"),
+        (bare_token(rsa_private, "RS384", {}), "no kid"),
+        (bare_token(ec_private, "ES384", {"kid": "r1"}), "does not fit"),  # kid names the RSA key
+        (bare_token(rsa_private, "RS384", {"kid": "k1"}), "does not fit"),
+        (bare_token(ec_private, "ES384", {"kid": "k1"}, exp=now + 3600), "at most 300 s"),
+        (bare_token(ec_private, "ES384", {"kid": "k1"}, exp=str(now + 200)), "must be"),
+        (bare_token(ec_private, "ES384", {"kid": "k1\nERROR forged line"}), "kid"),
+    ]
+    with caplog.at_level(logging.DEBUG):
+        for bearer, reason in cases:
+            response = call(client, "Bearer " + bearer)
+            assert response.status_code == 401, (reason, response.get_json())
+            assert reason in response.get_json()["detail"]
+    assert not any("\n" in record.getMessage() for record in caplog.records)
+    assert call(client, "Bearer " + bare_token(rsa_private, "RS384", {"kid": "r1"})).status_code == 200
+
+
+def test_the_maximum_lifetime_is_a_setting(tmp_path, keys):
+    settings = Settings(feedback_db=str(tmp_path / "s.sqlite3"), public_url=BASE, jwt_max_lifetime=7200,
+                        trusted_issuers=json.dumps({ISSUER: str(keys[1])}))
+    client = create_app(settings).test_client()
+    assert call(client, "Bearer " + token(keys[0], exp=int(time.time()) + 3600)).status_code == 200

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import requests
 
 from service.cli import main
@@ -34,3 +37,12 @@ def test_serve_answers_health_over_real_http(run_server):
     base = run_server()
     response = requests.get(base + "/health", timeout=5)
     assert response.status_code == 200 and response.json()["service"] == "bonemet-cds"
+
+
+def test_log_level_in_any_case_and_an_unknown_one_is_a_clear_error():
+    from service.config import Settings
+
+    assert Settings.load({"BONEMET_LOG_LEVEL": "debug"}).log_level == "DEBUG"
+    result = subprocess.run([sys.executable, "-m", "service.cli", "serve", "--log-level", "loud"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "must be DEBUG, INFO, WARNING or ERROR" in result.stderr

@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(cds_hooks.blueprint)
     app.register_blueprint(fhir_api.blueprint)
     CORS(app)  # browser-based EHR sandboxes call CDS services from another origin
-    verifier = JwtVerifier(issuers, settings.feedback_db) if issuers else None
+    verifier = JwtVerifier(issuers, settings.feedback_db, settings.jwt_max_lifetime) if issuers else None
 
     @app.before_request
     def authenticate():
@@ -53,8 +53,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     def http_error(error: HTTPException):
         if isinstance(error, JsonError):
             return error.get_response()
-        # Every error is JSON: EHRs and pipelines parse it, never an HTML page.
-        return error_response(error.code or 500, error.name, error.description)
+        # Every error is JSON: EHRs and pipelines parse it, never an HTML page. Its headers stay (Allow on 405).
+        response = error_response(error.code or 500, error.name, error.description)
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -24,6 +24,7 @@ from ..fhir.shape import InvalidResource, bundle_resources, check_shape
 from ..pipeline import assess_patient, review_orders
 from ..render.cards import cards_for, review_card
 from ..render.order_cards import order_card
+from .body import json_body
 from .errors import bad_request, precondition_failed
 from .schemas import FeedbackRequest, HookRequest, ValidationError
 
@@ -170,9 +171,7 @@ def _client(hook_request: dict, key: str) -> FhirClient:
 @blueprint.post("/cds-services/<service_id>")
 def call_service(service_id: str):
     service = SERVICES.get(service_id) or abort(404, f"no CDS service {service_id!r}; see GET /cds-services")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise bad_request("the body must be a JSON object (a CDS Hooks request)")
+    body = json_body("a CDS Hooks request")
     try:
         hook_request = HookRequest(service["hook"]).load(body)
     except ValidationError as error:
@@ -208,9 +207,7 @@ def call_service(service_id: str):
 def feedback(service_id: str):
     if service_id not in SERVICES:
         abort(404, f"no CDS service {service_id!r}")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise bad_request("the body must be a JSON object with a feedback list")
+    body = json_body("CDS Hooks feedback")
     try:
         items = FeedbackRequest().load(body)["feedback"]
     except ValidationError as error:

@@ -20,6 +20,7 @@ from ..calculators import LOCALES
 from ..data import data_dir
 from ..fhir.validate import InvalidFhir, parse_as_of, unwrap
 from ..pipeline import assess_bundle
+from .body import json_body
 from .errors import FHIR_JSON, JsonError
 
 blueprint = Blueprint("fhir_api", __name__, url_prefix="/fhir")
@@ -46,9 +47,7 @@ def _invalid(detail: str, problems=()) -> JsonError:
 
 @blueprint.post("/$assess")
 def assess():
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise _invalid("the body must be a FHIR Bundle or Parameters resource in JSON")
+    body = json_body("a FHIR Bundle or Parameters resource")
     try:
         asked = unwrap(body)
         as_of = asked.as_of or (parse_as_of(request.args["asOf"], "asOf") if "asOf" in request.args else None)

@@ -25,8 +25,9 @@ class Unauthorized(Exception):
 
 
 class JwtVerifier:
-    def __init__(self, issuers: dict[str, str], replay_db: str) -> None:
+    def __init__(self, issuers: dict[str, str], replay_db: str, max_lifetime: int = 300) -> None:
         self.issuers = issuers
+        self.max_lifetime = max_lifetime
         self.replay_db = replay_db
         self._url_clients: dict[str, jwt.PyJWKClient] = {}
         self._file_keys: dict[str, tuple[int, list]] = {}  # JWKS file -> (its mtime, its keys)
@@ -42,7 +43,7 @@ class JwtVerifier:
                 return client.get_signing_key(kid).key if kid else client.get_signing_keys()[0].key
             keys = self._keys_of_file(source)
         except (OSError, ValueError, jwt.PyJWKClientError, jwt.PyJWKSetError) as error:
-            log.error("cannot read the JWKS of issuer %s: %s", issuer, error)
+            log.error("cannot read the JWKS of issuer %r: %r", issuer, str(error))  # %r: no forged log line
             raise Unauthorized("the issuer's keys could not be read") from None
         for key in keys:
             if kid is None or key.key_id == kid:
@@ -70,11 +71,13 @@ class JwtVerifier:
             raise Unauthorized("the bearer token is not a JWT") from None
         if header.get("alg") not in ALGORITHMS:
             raise Unauthorized(f"alg must be one of {', '.join(ALGORITHMS)}")
-        if issuer not in self.issuers:
+        if not isinstance(header.get("kid"), str) or not header["kid"]:
+            raise Unauthorized("the token header has no kid (CDS Hooks requires it)")
+        if not isinstance(issuer, str) or issuer not in self.issuers:
             raise Unauthorized("iss is not a trusted issuer")
+        key = self._key(issuer, header["kid"])
         try:
-            claims = jwt.decode(token, self._key(issuer, header.get("kid")), algorithms=ALGORITHMS,
-                                audience=audience, issuer=issuer,
+            claims = jwt.decode(token, key, algorithms=[header["alg"]], audience=audience, issuer=issuer,
                                 options={"require": ["iss", "aud", "exp", "iat", "jti"]})
         except jwt.ExpiredSignatureError:
             raise Unauthorized("the token has expired (exp)") from None
@@ -88,7 +91,15 @@ class JwtVerifier:
             raise Unauthorized("the signature does not verify") from None
         except jwt.PyJWTError as error:
             raise Unauthorized(f"invalid token: {type(error).__name__}") from None
-        self._remember(issuer, str(claims["jti"]), int(claims["exp"]))
+        except (ValueError, TypeError):  # a key of another type than alg says (an RSA key for ES384...)
+            raise Unauthorized("the key named by kid does not fit the token's alg") from None
+        exp, iat = claims["exp"], claims["iat"]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (exp, iat)):
+            raise Unauthorized("exp and iat must be numbers (seconds since 1970)")
+        if exp - iat > self.max_lifetime:
+            raise Unauthorized(f"the token lives {int(exp - iat)} s; at most {self.max_lifetime} s are accepted "
+                               "(BONEMET_JWT_MAX_LIFETIME)")
+        self._remember(issuer, str(claims["jti"]), int(exp))
         return claims
 
     def _remember(self, issuer: str, jti: str, exp: int) -> None:

@@ -1,0 +1,82 @@
+"""The JSON body of a request, read strictly: every way it can be wrong is a 4xx that says which.
+
+* not sent as JSON (Content-Type) -> 415;
+* larger than ``BONEMET_MAX_BODY_BYTES``, chunked or not -> 413;
+* not JSON, a number that is not finite (``NaN``, ``Infinity``, ``1e400``), or nested deeper
+  than ``MAX_DEPTH`` -> 400. FHIR resources nest a dozen levels at most; a thousand levels would
+  only exhaust the recursion of whatever reads them next.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .errors import JsonError, bad_request
+
+MAX_DEPTH = 64
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NotFinite(f"the number {text[:20]} is out of range: numbers must be finite")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotFinite(f"{name} is not a JSON number: numbers must be finite")
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether ``value`` nests deeper than MAX_DEPTH (iterative: the check itself cannot overflow)."""
+    pending = [(value, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(node, dict):
+            pending.extend((child, depth + 1) for child in node.values() if isinstance(child, (dict, list)))
+        elif isinstance(node, list):
+            pending.extend((child, depth + 1) for child in node if isinstance(child, (dict, list)))
+    return False
+
+
+def _read(limit: int | None) -> bytes:
+    """The body's bytes; over ``limit`` a 413, also for a chunked body (no Content-Length), which
+    werkzeug would otherwise cut silently at the limit."""
+    if request.content_length is not None or not limit:
+        return request.get_data(cache=True)  # werkzeug answers 413 for a declared length over the limit
+    raw = request.environ["wsgi.input"].read(limit + 1)
+    if len(raw) > limit:
+        raise RequestEntityTooLarge(f"the body is larger than {limit} bytes (BONEMET_MAX_BODY_BYTES)")
+    return raw
+
+
+def json_body(what: str) -> dict[str, Any]:
+    """The request's JSON object; ``what`` names it in errors ("a CDS Hooks request")."""
+    if not request.is_json:
+        raise JsonError(415, "Unsupported Media Type", f"send {what} as JSON, with Content-Type: application/json "
+                                                       f"(got {request.mimetype or 'no Content-Type'})")
+    raw = _read(current_app.config["MAX_CONTENT_LENGTH"])
+    try:
+        body = json.loads(raw, parse_float=_finite, parse_constant=_no_constant)
+    except _NotFinite as error:
+        raise bad_request(str(error)) from None
+    except RecursionError:
+        raise bad_request(f"the JSON is nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
+        raise bad_request(f"the body is not valid JSON: {error}") from None
+    if _too_deep(body):
+        raise bad_request(f"the JSON is nested more than {MAX_DEPTH} levels deep")
+    if not isinstance(body, dict):
+        raise bad_request(f"the body must be a JSON object ({what}), not a {type(body).__name__}")
+    return body
