@@ -13,7 +13,7 @@ from ..config import Settings
 from . import cds_hooks, fhir_api
 from .errors import JsonError, error_response
 from .feedback import FeedbackStore
-from .security import JwtVerifier, Unauthorized
+from .security import JwtVerifier, StoreUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +43,24 @@ def create_app(settings: Settings | None = None) -> Flask:
             verifier.verify(request.headers.get("Authorization"), settings.base_url + request.path)
         except Unauthorized as error:
             return error_response(401, "Unauthorized", str(error))
+        except StoreUnavailable as error:
+            return error_response(503, "Service Unavailable", str(error))
         return None
 
     @app.get("/health")
     def health():
+        """Liveness: the process answers."""
         return jsonify(status="ok", service="bonemet-cds", version=__version__)
+
+    @app.get("/ready")
+    def ready():
+        """Readiness: the SQLite file (feedback, JWT replay) can be written now; else 503 with why."""
+        problem = app.extensions["bonemet_feedback"].writable()
+        if problem:
+            response = jsonify(status="not ready", detail=problem)
+            response.status_code = 503
+            return response
+        return jsonify(status="ready")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -25,7 +25,8 @@ from ..pipeline import assess_patient, review_orders
 from ..render.cards import cards_for, review_card
 from ..render.order_cards import order_card
 from .body import json_body
-from .errors import bad_request, precondition_failed
+from .errors import JsonError, bad_request, precondition_failed
+from .feedback import StoreUnavailable
 from .schemas import FeedbackRequest, HookRequest, ValidationError
 
 log = logging.getLogger(__name__)
@@ -212,5 +213,8 @@ def feedback(service_id: str):
         items = FeedbackRequest().load(body)["feedback"]
     except ValidationError as error:
         raise bad_request("invalid feedback", fields=error.messages)
-    stored = current_app.extensions["bonemet_feedback"].add(service_id, items)
+    try:
+        stored = current_app.extensions["bonemet_feedback"].add(service_id, items)
+    except StoreUnavailable as error:
+        raise JsonError(503, "Service Unavailable", str(error)) from None
     return jsonify(stored=stored)

@@ -24,6 +24,10 @@ class Unauthorized(Exception):
     """The reason is safe to return to the caller."""
 
 
+class StoreUnavailable(Exception):
+    """The replay store cannot be written; the reason is safe to return to the caller."""
+
+
 class JwtVerifier:
     def __init__(self, issuers: dict[str, str], replay_db: str, max_lifetime: int = 300) -> None:
         self.issuers = issuers
@@ -31,7 +35,7 @@ class JwtVerifier:
         self.replay_db = replay_db
         self._url_clients: dict[str, jwt.PyJWKClient] = {}
         self._file_keys: dict[str, tuple[int, list]] = {}  # JWKS file -> (its mtime, its keys)
-        with sqlite3.connect(replay_db, timeout=10) as connection:
+        with sqlite3.connect(replay_db, timeout=10) as connection:  # the file was checked by FeedbackStore
             connection.execute("CREATE TABLE IF NOT EXISTS seen_jti (iss TEXT, jti TEXT, exp INTEGER, "
                                "PRIMARY KEY (iss, jti))")
 
@@ -103,9 +107,16 @@ class JwtVerifier:
         return claims
 
     def _remember(self, issuer: str, jti: str, exp: int) -> None:
-        with sqlite3.connect(self.replay_db, timeout=10) as connection:
-            connection.execute("DELETE FROM seen_jti WHERE exp < ?", (int(time.time()) - 60,))
-            try:
+        """Record the jti; a store that cannot be written fails closed (no token whose replay cannot be
+        checked is accepted)."""
+        try:
+            with sqlite3.connect(self.replay_db, timeout=10) as connection:
+                connection.execute("DELETE FROM seen_jti WHERE exp < ?", (int(time.time()) - 60,))
                 connection.execute("INSERT INTO seen_jti VALUES (?, ?, ?)", (issuer, jti, exp))
-            except sqlite3.IntegrityError:
-                raise Unauthorized("this jti was already used (replay)") from None
+        except sqlite3.IntegrityError:
+            raise Unauthorized("this jti was already used (replay)") from None
+        except sqlite3.Error as error:
+            log.error("replay store %r cannot be written: %r", self.replay_db, str(error))
+            raise StoreUnavailable("the service cannot record the token's jti (its SQLite file cannot be "
+                                   "written), so it cannot refuse a replay: no token is accepted until it can"
+                                   ) from None
