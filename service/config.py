@@ -32,6 +32,10 @@ class Settings:
     trusted_issuers: str = ""
     public_url: str = ""
     jwt_max_lifetime: int = 300
+    max_resources: int = 20_000
+    max_scored_per_patient: int = 100
+    max_patients: int = 1_000
+    request_timeout: float = 20.0
 
     help = {
         "host": "address to listen on (BONEMET_HOST)",
@@ -54,6 +58,13 @@ class Settings:
         "authentication, loopback only (BONEMET_TRUSTED_ISSUERS)",
         "public_url": "this service's public base URL, which the EHR's JWT must name in aud, e.g. "
         "https://cds.hospital.example (BONEMET_PUBLIC_URL; default http://HOST:PORT)",
+        "max_resources": "most resources in one request (prefetch, fetched, or Bundle entries); more: 413 "
+        "(BONEMET_MAX_RESOURCES)",
+        "max_scored_per_patient": "most long-bone lesions and cord compressions scored for one patient; more: 422 "
+        "(BONEMET_MAX_SCORED_PER_PATIENT)",
+        "max_patients": "most patients in one $assess Bundle; more: 422 (BONEMET_MAX_PATIENTS)",
+        "request_timeout": "seconds one request may take before it is answered 503 (JSON), under the worker "
+        "timeout (BONEMET_REQUEST_TIMEOUT)",
         "jwt_max_lifetime": "most seconds between a JWT's iat and exp that are accepted (BONEMET_JWT_MAX_LIFETIME)",
         "pain_score_bands": "map 0-10 pain scores to Mirels pain, e.g. 'mild=0-3,moderate=4-6,functional=7-10'; "
         "empty (default): not mapped, the guideline gives no mapping (BONEMET_PAIN_SCORE_BANDS)",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from .calculators import InvalidInput, score_mirels, score_rades
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .fhir.patients import PatientIdentity, group_by_patient
+from .limits import check_patients, check_resources, check_scored
 from .render import Assessment, render
 from .render.bundle import collection, operation_outcome, outcome_issues, provenance, service_device
 
@@ -33,11 +34,14 @@ class PatientAssessment:
 
 def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: datetime, locale: str = "en",
                    pain_score_bands: tuple = (), aliases: dict[str, str] | None = None,
-                   as_of: date | None = None) -> PatientAssessment:
-    """Score every long-bone lesion (Mirels) and spinal cord compression (Rades) of one patient."""
+                   as_of: date | None = None, max_scored: int | None = None) -> PatientAssessment:
+    """Score every long-bone lesion (Mirels) and spinal cord compression (Rades) of one patient.
+    Raises ``LimitExceeded`` when there are more than ``max_scored`` of them."""
     as_of = as_of or when.date()
     options = MappingOptions(as_of=as_of, pain_score_bands=pain_score_bands)
     facts = extract_facts(resources, options, aliases=aliases)
+    if max_scored is not None:
+        check_scored(subject, len(facts.lesions) + len(facts.cord_compressions), max_scored)
     result = PatientAssessment(subject, facts)
     context = tuple(facts.context)  # once: the same context beside every score of the patient
     for found, calculator in [(l, score_mirels) for l in facts.lesions] + [
@@ -84,7 +88,7 @@ class BundleAssessment:
 
 
 def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score_bands: tuple = (),
-                  where: str = "Bundle", as_of: date | None = None) -> BundleAssessment:
+                  where: str = "Bundle", as_of: date | None = None, limits: Any = None) -> BundleAssessment:
     """Validate a Bundle, assess each of its patients on their own, answer with a collection Bundle.
 
     Raises ``InvalidFhir`` (every problem, each with where it is) before assessing anything.
@@ -93,20 +97,27 @@ def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score
         bundle_entries,  # loads the FHIR models: only the Bundle doors pay for them
     )
 
+    if limits is not None and isinstance(bundle, dict) and isinstance(bundle.get("entry"), list):
+        check_resources(len(bundle["entry"]), limits.max_resources)  # before validating them all
     return assess_entries(bundle_entries(bundle, where), when=when, locale=locale,
-                          pain_score_bands=pain_score_bands, as_of=as_of)
+                          pain_score_bands=pain_score_bands, as_of=as_of, limits=limits)
 
 
 def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, when: datetime, locale: str = "en",
-                   pain_score_bands: tuple = (), as_of: date | None = None) -> BundleAssessment:
+                   pain_score_bands: tuple = (), as_of: date | None = None, limits: Any = None) -> BundleAssessment:
+    """``limits``: the ``Settings`` whose max_* apply (None: no limit, for the command line's own files)."""
     """``assess_bundle`` over validated (fullUrl, resource, where) entries of one or more Bundles."""
     grouped = group_by_patient(entries)
+    if limits is not None:
+        check_resources(len(entries), limits.max_resources)
+        check_patients(len(grouped.patients), limits.max_patients)
     device = service_device()
     resources: list[dict[str, Any]] = [device]
     results = []
     for subject, patient_resources in grouped.patients.items():
         result = assess_patient(patient_resources, subject, when=when, locale=locale,
-                                pain_score_bands=pain_score_bands, aliases=grouped.aliases, as_of=as_of)
+                                pain_score_bands=pain_score_bands, aliases=grouped.aliases, as_of=as_of,
+                                max_scored=limits.max_scored_per_patient if limits is not None else None)
         results.append(result)
         produced = result.resources
         resources += produced

@@ -60,6 +60,12 @@ def _serve(args: argparse.Namespace) -> int:
             self.cfg.set("workers", settings.workers)
             self.cfg.set("loglevel", settings.log_level.lower())
             self.cfg.set("accesslog", "-")
+            # The app answers a request over its own deadline with a JSON 503; the worker timeout is the
+            # last resort behind it. Header fields up to 1 MB reach the app, which answers a JSON 431 for
+            # any over 16 KiB (gunicorn's own refusal would be a plain-text page); few fields are allowed.
+            self.cfg.set("timeout", int(settings.request_timeout) + 10)
+            self.cfg.set("limit_request_field_size", 1_100_000)
+            self.cfg.set("limit_request_fields", 32)
 
         def load(self):
             return app

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 
 from flask import Flask, jsonify, request
 from flask_cors import CORS
@@ -16,6 +18,15 @@ from .feedback import FeedbackStore
 from .security import JwtVerifier, StoreUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)
+MAX_HEADER_BYTES = 16 * 1024  # the largest header any EHR sends (a JWT is a few KB)
+
+
+class RequestTimeout(Exception):
+    """The request ran past ``BONEMET_REQUEST_TIMEOUT``."""
+
+
+def _on_alarm(signum, frame):
+    raise RequestTimeout()
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -30,6 +41,24 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(fhir_api.blueprint)
     CORS(app)  # browser-based EHR sandboxes call CDS services from another origin
     verifier = JwtVerifier(issuers, settings.feedback_db, settings.jwt_max_lifetime) if issuers else None
+
+    @app.before_request
+    def bounded():
+        """A header over 16 KiB is a JSON 431; every request gets a deadline (in the main thread, as under
+        gunicorn's sync workers) that answers a JSON 503 before the worker timeout would kill it."""
+        for name, value in request.headers.items():
+            if len(value) > MAX_HEADER_BYTES:
+                return error_response(431, "Request Header Fields Too Large",
+                                      f"the {name[:40]} header is {len(value)} bytes; at most {MAX_HEADER_BYTES}")
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGALRM, _on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, settings.request_timeout)
+        return None
+
+    @app.teardown_request
+    def stop_clock(error=None):
+        if threading.current_thread() is threading.main_thread():
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
     @app.before_request
     def authenticate():
@@ -72,6 +101,12 @@ def create_app(settings: Settings | None = None) -> Flask:
             if name.lower() != "content-type":
                 response.headers[name] = value
         return response
+
+    @app.errorhandler(RequestTimeout)
+    def too_slow(error: RequestTimeout):
+        log.error("request stopped after %s s: %s %s", settings.request_timeout, request.method, request.path)
+        return error_response(503, "Service Unavailable", f"the request took more than {settings.request_timeout:g} s "
+                              "(BONEMET_REQUEST_TIMEOUT) and was stopped; nothing was stored")
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -21,6 +21,7 @@ from ..facts.vocabulary import observation_search_codes
 from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.patients import PatientIdentity, why_not_patient
 from ..fhir.shape import InvalidResource, bundle_resources, check_shape
+from ..limits import LimitExceeded, check_resources
 from ..pipeline import assess_patient, review_orders
 from ..render.cards import cards_for, review_card
 from ..render.order_cards import order_card
@@ -187,8 +188,13 @@ def call_service(service_id: str):
     gathered = _gather(hook_request, patient)
     settings = current_app.config["BONEMET"]
     locale = _language()
-    result = assess_patient(gathered.resources, patient.reference, when=datetime.now(timezone.utc),
-                            locale=locale, pain_score_bands=settings.pain_bands)
+    try:
+        check_resources(len(gathered.resources) + len(gathered.not_read), settings.max_resources)
+        result = assess_patient(gathered.resources, patient.reference, when=datetime.now(timezone.utc),
+                                locale=locale, pain_score_bands=settings.pain_bands,
+                                max_scored=settings.max_scored_per_patient)
+    except LimitExceeded as error:
+        raise JsonError(error.status, "Too costly", str(error)) from None
     result.facts.report.extend(gathered.not_read)
     if service["hook"] == "order-sign":
         # Only advice on what is being ordered: the scores themselves belong to patient-view.

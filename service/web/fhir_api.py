@@ -19,6 +19,7 @@ from .. import __version__
 from ..calculators import LOCALES
 from ..data import data_dir
 from ..fhir.validate import InvalidFhir, parse_as_of, unwrap
+from ..limits import LimitExceeded
 from ..pipeline import assess_bundle
 from .body import json_body
 from .errors import FHIR_JSON, JsonError
@@ -59,9 +60,12 @@ def assess():
     settings = current_app.config["BONEMET"]
     try:
         result = assess_bundle(asked.bundle, when=datetime.now(timezone.utc), locale=language,
-                               pain_score_bands=settings.pain_bands, where=asked.where, as_of=as_of)
+                               pain_score_bands=settings.pain_bands, where=asked.where, as_of=as_of, limits=settings)
     except InvalidFhir as error:
         raise _invalid(str(error), error.problems)
+    except LimitExceeded as error:
+        raise JsonError(error.status, "Too costly", str(error), issues=[
+            {"severity": "error", "code": "too-costly", "diagnostics": str(error)}]) from None
     return _fhir(result.bundle)
 
 

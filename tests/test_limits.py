@@ -1,0 +1,72 @@
+"""Bounded cost per request: limits on resources, patients and scored conditions, a deadline per
+request, and header sizes; each answered with a JSON 4xx/503 that names the limit."""
+
+import uuid
+
+import requests
+
+from fhir_builders import bundle, lesion, lesion_observations, patient
+from service.config import Settings
+from service.web import create_app
+from test_linearity import worst_mix
+
+SERVICE = "/cds-services/bonemet-patient-view"
+
+
+def client(**settings):
+    return create_app(Settings(feedback_db=":memory:", **settings)).test_client()
+
+
+def hook(conditions, observations=()):
+    def searchset(resources):
+        return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+
+    return {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/x", "patientId": "p1"},
+            "prefetch": {"patient": patient(), "conditions": searchset(conditions),
+                         "observations": searchset(observations)}}
+
+
+def test_too_many_resources_is_413_naming_the_limit():
+    resources = [patient(), *[lesion(f"l{i}") for i in range(30)]]
+    response = client(max_resources=20).post("/fhir/$assess", json=bundle(*resources))
+    assert response.status_code == 413
+    (issue,) = response.get_json()["issue"]
+    assert issue["code"] == "too-costly" and "BONEMET_MAX_RESOURCES" in issue["diagnostics"]
+    response = client(max_resources=20).post(SERVICE, json=hook([lesion(f"l{i}") for i in range(30)]))
+    assert response.status_code == 413 and "BONEMET_MAX_RESOURCES" in response.get_json()["detail"]
+
+
+def test_too_many_patients_in_a_bundle_is_422():
+    resources = [patient(f"p{i}") for i in range(5)]
+    response = client(max_patients=3).post("/fhir/$assess", json=bundle(*resources))
+    assert response.status_code == 422 and "BONEMET_MAX_PATIENTS" in response.get_json()["issue"][0]["diagnostics"]
+
+
+def test_too_many_lesions_for_one_patient_is_422_through_both_doors():
+    lesions = [lesion(f"l{i}") for i in range(6)]
+    response = client(max_scored_per_patient=5).post(SERVICE, json=hook(lesions, lesion_observations()))
+    assert response.status_code == 422 and "BONEMET_MAX_SCORED_PER_PATIENT" in response.get_json()["detail"]
+    response = client(max_scored_per_patient=5).post("/fhir/$assess", json=bundle(patient(), *lesions))
+    assert response.status_code == 422
+    assert client(max_scored_per_patient=6).post(SERVICE, json=hook(lesions)).status_code == 200
+
+
+def test_a_request_over_its_deadline_is_a_json_503():
+    resources = worst_mix(200)
+    conditions = [r for r in resources if r["resourceType"] == "Condition"]
+    observations = [r for r in resources if r["resourceType"] == "Observation"]
+    slow = client(request_timeout=0.02, max_scored_per_patient=1000)
+    response = slow.post(SERVICE, json=hook(conditions, observations))
+    assert response.status_code == 503 and "BONEMET_REQUEST_TIMEOUT" in response.get_json()["detail"]
+    patient_enough = client(request_timeout=30, max_scored_per_patient=1000)
+    response = patient_enough.post(SERVICE, json=hook(conditions, observations))
+    assert response.status_code == 200  # the same request in time
+
+
+def test_an_oversized_header_is_a_json_431_over_real_http(run_server):
+    base = run_server()
+    response = requests.post(base + SERVICE, json=hook([]), headers={"Authorization": "Bearer " + "a" * 1_000_000},
+                             timeout=30)
+    assert response.status_code == 431 and response.json()["status"] == 431
+    assert "Authorization header" in response.json()["detail"]
