@@ -36,6 +36,7 @@ class Settings:
     max_scored_per_patient: int = 100
     max_patients: int = 1_000
     request_timeout: float = 20.0
+    feedback_window_hours: float = 72.0
 
     help = {
         "host": "address to listen on (BONEMET_HOST)",
@@ -65,6 +66,8 @@ class Settings:
         "max_patients": "most patients in one $assess Bundle; more: 422 (BONEMET_MAX_PATIENTS)",
         "request_timeout": "seconds one request may take before it is answered 503 (JSON), under the worker "
         "timeout (BONEMET_REQUEST_TIMEOUT)",
+        "feedback_window_hours": "hours the issued cards are remembered; feedback on an older or unknown card is "
+        "refused (BONEMET_FEEDBACK_WINDOW_HOURS)",
         "jwt_max_lifetime": "most seconds between a JWT's iat and exp that are accepted (BONEMET_JWT_MAX_LIFETIME)",
         "pain_score_bands": "map 0-10 pain scores to Mirels pain, e.g. 'mild=0-3,moderate=4-6,functional=7-10'; "
         "empty (default): not mapped, the guideline gives no mapping (BONEMET_PAIN_SCORE_BANDS)",

@@ -214,18 +214,52 @@ def feedback_item(**overrides):
     return item
 
 
-def test_feedback_is_stored_and_survives_a_restart(settings):
+def issued_card(client):
+    """A Mirels 9 card (with its suggestion) that this service issued."""
+    response = client.post(SERVICE, json=hook_request([lesion()], lesion_observations()))
+    card = response.get_json()["cards"][0]
+    return card["uuid"], card["suggestions"][0]["uuid"]
+
+
+def test_feedback_is_stored_once_and_survives_a_restart(settings):
     client = create_app(settings).test_client()
-    overridden = feedback_item(outcome="overridden", acceptedSuggestions=None,
-                               overrideReason={"reason": {"code": "override-clinical-judgement"},
-                                               "userComment": "already fixed"})
+    card, suggestion = issued_card(client)
+    accepted = feedback_item(card=card, acceptedSuggestions=[{"id": suggestion}])
+    overridden = feedback_item(card=card, outcome="overridden", overrideReason={
+        "reason": {"code": "override-clinical-judgement"}, "userComment": "already fixed"})
     overridden.pop("acceptedSuggestions")
-    response = client.post(f"{SERVICE}/feedback", json={"feedback": [feedback_item(), overridden]})
-    assert response.status_code == 200 and response.get_json() == {"stored": 2}
+    response = client.post(f"{SERVICE}/feedback", json={"feedback": [accepted, overridden]})
+    assert response.status_code == 200 and response.get_json() == {"stored": 2, "already_stored": 0}
+    again = client.post(f"{SERVICE}/feedback", json={"feedback": [accepted, overridden]})  # a client's retry
+    assert again.get_json() == {"stored": 0, "already_stored": 2}
     restarted = create_app(settings)
     rows = restarted.extensions["bonemet_feedback"].all()
     assert [r["outcome"] for r in rows] == ["accepted", "overridden"]
     assert "already fixed" in rows[1]["override_reason"]
+
+
+def test_feedback_must_match_a_card_this_service_issued(client):
+    card, suggestion = issued_card(client)
+    cases = [
+        (feedback_item(), "is not a card this service"),
+        (feedback_item(card=card, acceptedSuggestions=[{"id": str(uuid.uuid4())}]), "is not a suggestion of card"),
+        (feedback_item(card=card, acceptedSuggestions=None), "needs acceptedSuggestions"),
+    ]
+    for item, reason in cases:
+        item = {k: v for k, v in item.items() if v is not None}
+        response = client.post(f"{SERVICE}/feedback", json={"feedback": [item]})
+        assert response.status_code == 422 and reason in response.get_json()["detail"], response.get_json()
+    other_service = client.post("/cds-services/bonemet-order-sign/feedback", json={"feedback": [
+        feedback_item(card=card, acceptedSuggestions=[{"id": suggestion}])]})
+    assert other_service.status_code == 422  # issued by patient-view, not by order-sign
+
+
+def test_a_misspelt_feedback_field_is_named_not_dropped(client):
+    card, _ = issued_card(client)
+    item = {"card": card, "outcome": "overridden", "outcomeTimestamp": "2026-11-22T10:00:00Z",
+            "overriddeReason": {"reason": {"code": "override-clinical-judgement"}}}  # as one public client spells it
+    response = client.post(f"{SERVICE}/feedback", json={"feedback": [item]})
+    assert response.status_code == 400 and "overriddeReason" in response.get_json()["fields"]["feedback"]["0"]
 
 
 @pytest.mark.parametrize("body", [

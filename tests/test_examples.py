@@ -162,7 +162,8 @@ def test_ready_to_send_cds_hooks_requests_and_parameters(client):
     assert card["indicator"] == "warning" and "surgical fixation opinion first" in card["summary"]
     feedback = json.loads((folder / "cds-hooks/feedback.json").read_text("utf-8"))
     feedback["feedback"][0]["card"] = card["uuid"]
-    assert client.post("/cds-services/bonemet-order-sign/feedback", json=feedback).get_json() == {"stored": 1}
+    assert client.post("/cds-services/bonemet-order-sign/feedback", json=feedback).get_json() == {
+        "stored": 1, "already_stored": 0}
     parameters = json.loads((folder / "assess-parameters.json").read_text("utf-8"))
     answer = client.post("/fhir/$assess", json=parameters).get_json()
     assert scores_in(answer) == expected("05-rades-group-i")

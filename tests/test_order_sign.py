@@ -236,7 +236,8 @@ def test_order_sign_over_real_http_with_feedback(run_server, tmp_path):
     feedback = {"feedback": [{"card": card["uuid"], "outcome": "overridden",
                               "overrideReason": {"reason": card["overrideReasons"][2]},
                               "outcomeTimestamp": "2026-11-22T10:00:00Z"}]}
-    assert requests.post(f"{base}{SERVICE}/feedback", json=feedback, timeout=5).json() == {"stored": 1}
+    assert requests.post(f"{base}{SERVICE}/feedback", json=feedback, timeout=5).json() == {
+        "stored": 1, "already_stored": 0}
 
 
 def test_a_draft_order_for_another_patient_is_never_checked_and_is_said(client):

@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["BONEMET"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes  # larger bodies: 413
-    app.extensions["bonemet_feedback"] = FeedbackStore(settings.feedback_db)
+    app.extensions["bonemet_feedback"] = FeedbackStore(settings.feedback_db, settings.feedback_window_hours)
     app.register_blueprint(cds_hooks.blueprint)
     app.register_blueprint(fhir_api.blueprint)
     CORS(app)  # browser-based EHR sandboxes call CDS services from another origin

@@ -27,7 +27,7 @@ from ..render.cards import cards_for, review_card
 from ..render.order_cards import order_card
 from .body import json_body
 from .errors import JsonError, bad_request, precondition_failed
-from .feedback import StoreUnavailable
+from .feedback import FeedbackRefused, StoreUnavailable
 from .schemas import FeedbackRequest, HookRequest, ValidationError
 
 log = logging.getLogger(__name__)
@@ -203,10 +203,11 @@ def call_service(service_id: str):
         foreign = [entry for entry in review.report if entry.attention]
         if foreign:
             cards.append(review_card(foreign, locale, result.facts.as_of))
-        return jsonify(cards=cards)
-    cards = [card for assessment in result.assessments for card in cards_for(assessment)]
-    if result.facts.not_used:
-        cards.append(review_card(result.facts.not_used, locale, result.facts.as_of))
+    else:
+        cards = [card for assessment in result.assessments for card in cards_for(assessment)]
+        if result.facts.not_used:
+            cards.append(review_card(result.facts.not_used, locale, result.facts.as_of))
+    current_app.extensions["bonemet_feedback"].remember_cards(service_id, cards)
     return jsonify(cards=cards)
 
 
@@ -219,8 +220,12 @@ def feedback(service_id: str):
         items = FeedbackRequest().load(body)["feedback"]
     except ValidationError as error:
         raise bad_request("invalid feedback", fields=error.messages)
+    store = current_app.extensions["bonemet_feedback"]
     try:
-        stored = current_app.extensions["bonemet_feedback"].add(service_id, items)
+        store.check(service_id, items)
+        stored, repeated = store.add(service_id, items)
+    except FeedbackRefused as error:
+        raise JsonError(422, "Unprocessable Entity", str(error)) from None
     except StoreUnavailable as error:
         raise JsonError(503, "Service Unavailable", str(error)) from None
-    return jsonify(stored=stored)
+    return jsonify(stored=stored, already_stored=repeated)

@@ -1,11 +1,21 @@
-"""CDS Hooks feedback, kept in an embedded SQLite database across restarts."""
+"""CDS Hooks feedback, kept in an embedded SQLite database across restarts.
+
+Feedback is checked against the cards the service issued (remembered for
+``BONEMET_FEEDBACK_WINDOW_HOURS``): a card it never issued, a suggestion that card did
+not carry, or an accepted outcome without the accepted suggestions is refused with the
+reason. The same feedback sent twice is stored once.
+"""
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -17,8 +27,20 @@ CREATE TABLE IF NOT EXISTS feedback (
     override_reason TEXT,
     outcome_timestamp TEXT NOT NULL,
     received_at TEXT NOT NULL
-)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS feedback_once ON feedback (service_id, card, outcome, outcome_timestamp,
+    IFNULL(accepted_suggestions, ''), IFNULL(override_reason, ''));
+CREATE TABLE IF NOT EXISTS issued_card (
+    card TEXT PRIMARY KEY,
+    service_id TEXT NOT NULL,
+    suggestions TEXT NOT NULL,
+    issued_at INTEGER NOT NULL
+);
 """
+
+
+class FeedbackRefused(ValueError):
+    """Feedback that does not match a card the service issued; the message says which and why."""
 
 
 class StoreUnavailable(Exception):
@@ -26,8 +48,9 @@ class StoreUnavailable(Exception):
 
 
 class FeedbackStore:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, window_hours: float = 72.0) -> None:
         self.path = path
+        self.window = int(window_hours * 3600)
         try:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +65,7 @@ class FeedbackStore:
         # journal rewrite (the JWT replay check writes on every authenticated request). It is a
         # property of the file, kept across restarts, shared by every worker and the replay table.
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute(_SCHEMA)
+        connection.executescript(_SCHEMA)
 
     def writable(self) -> str | None:
         """None when the file can be written now, else why not (the readiness probe asks)."""
@@ -61,20 +84,73 @@ class FeedbackStore:
         # One short connection per call: safe across gunicorn workers and threads.
         return sqlite3.connect(self.path, timeout=10)
 
-    def add(self, service_id: str, items: list[dict]) -> int:
+    def remember_cards(self, service_id: str, cards: list[dict]) -> None:
+        """Remember the cards just issued (and their suggestions) so that feedback can be checked.
+        synchronous=NORMAL: no fsync on this hot path; a crash may forget the last cards, whose
+        feedback is then refused as unknown, never wrongly stored."""
+        now = int(time.time())
+        rows = [(card["uuid"], service_id, json.dumps([s["uuid"] for s in card.get("suggestions") or []]), now)
+                for card in cards]
+        if not rows:
+            return
+        try:
+            connection = self._connect()
+            try:
+                connection.execute("PRAGMA synchronous=NORMAL")
+                with connection:
+                    connection.execute("DELETE FROM issued_card WHERE issued_at < ?", (now - self.window,))
+                    connection.executemany("INSERT OR REPLACE INTO issued_card VALUES (?, ?, ?, ?)", rows)
+            finally:
+                connection.close()
+        except sqlite3.Error as error:  # the cards are still answered; their feedback will be refused as unknown
+            log.error("cards could not be remembered for feedback: %r", str(error))
+
+    def check(self, service_id: str, items: list[dict]) -> None:
+        """Raise ``FeedbackRefused`` naming the first item that does not match an issued card."""
+        try:
+            connection = self._connect()
+            try:
+                issued = {}
+                for item in items:
+                    row = connection.execute("SELECT suggestions FROM issued_card WHERE card = ? AND service_id = ? "
+                                             "AND issued_at >= ?", (item["card"], service_id,
+                                                                    int(time.time()) - self.window)).fetchone()
+                    issued[item["card"]] = json.loads(row[0]) if row else None
+            finally:
+                connection.close()
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"the feedback could not be checked ({error}); send it again later") from None
+        for index, item in enumerate(items):
+            where = f"feedback[{index}]"
+            suggestions = issued[item["card"]]
+            if suggestions is None:
+                raise FeedbackRefused(f"{where}.card {item['card']} is not a card this service ({service_id}) issued "
+                                      f"in the last {self.window // 3600} hours")
+            accepted = [s["id"] for s in item.get("acceptedSuggestions") or []]
+            if item["outcome"] == "accepted" and not accepted:
+                raise FeedbackRefused(f"{where}: an accepted outcome needs acceptedSuggestions (CDS Hooks)")
+            unknown = [s for s in accepted if s not in suggestions]
+            if unknown:
+                raise FeedbackRefused(f"{where}.acceptedSuggestions: {', '.join(unknown)} is not a suggestion of "
+                                      f"card {item['card']}")
+
+    def add(self, service_id: str, items: list[dict]) -> tuple[int, int]:
+        """Store the feedback; (stored, already stored before)."""
         received = datetime.now(timezone.utc).isoformat(timespec="seconds")
         rows = [(service_id, item["card"], item["outcome"],
                  json.dumps(item.get("acceptedSuggestions")) if item.get("acceptedSuggestions") else None,
                  json.dumps(item.get("overrideReason")) if item.get("overrideReason") else None,
                  item["outcomeTimestamp"].isoformat(), received) for item in items]
+        stored = 0
         try:
             with self._connect() as connection:
-                connection.executemany(
-                    "INSERT INTO feedback (service_id, card, outcome, accepted_suggestions, override_reason, "
-                    "outcome_timestamp, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                for row in rows:
+                    stored += connection.execute(
+                        "INSERT OR IGNORE INTO feedback (service_id, card, outcome, accepted_suggestions, "
+                        "override_reason, outcome_timestamp, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)", row).rowcount
         except sqlite3.Error as error:
             raise StoreUnavailable(f"the feedback could not be stored ({error}); send it again later") from None
-        return len(rows)
+        return stored, len(rows) - stored
 
     def all(self) -> list[dict]:
         with self._connect() as connection:

@@ -89,7 +89,7 @@ class AcceptedSuggestion(Schema):
 
 class OverrideReason(Schema):
     class Meta:
-        unknown = INCLUDE
+        unknown = RAISE  # a misspelt field would be dropped silently: refused, named
 
     reason = fields.Dict()
     userComment = fields.String()
@@ -97,7 +97,7 @@ class OverrideReason(Schema):
 
 class FeedbackItem(Schema):
     class Meta:
-        unknown = INCLUDE
+        unknown = RAISE  # e.g. "overriddeReason": refused and named, never stored without its reason
 
     card = fields.String(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(["accepted", "overridden"]))
