@@ -158,7 +158,9 @@ def test_ready_to_send_cds_hooks_requests_and_parameters(client):
     # The breast cancer is named: seen, but there is no cord compression to score.
     assert review["indicator"] == "info" and "Condition/primary" in review["detail"]
     order_sign = json.loads((folder / "cds-hooks/order-sign.json").read_text("utf-8"))
-    (card,) = client.post("/cds-services/bonemet-order-sign", json=order_sign).get_json()["cards"]
+    answer = client.post("/cds-services/bonemet-order-sign", json=order_sign)
+    answer.close()  # the service remembers its cards once the answer is sent
+    (card,) = answer.get_json()["cards"]
     assert card["indicator"] == "warning" and "surgical fixation opinion first" in card["summary"]
     feedback = json.loads((folder / "cds-hooks/feedback.json").read_text("utf-8"))
     feedback["feedback"][0]["card"] = card["uuid"]

@@ -108,6 +108,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         return error_response(503, "Service Unavailable", f"the request took more than {settings.request_timeout:g} s "
                               "(BONEMET_REQUEST_TIMEOUT) and was stopped; nothing was stored")
 
+    @app.errorhandler(RecursionError)
+    def too_deep(error: RecursionError):
+        # Only input nested deeper than anything that reads it can follow gets here: a client's error.
+        return error_response(400, "Bad Request", "the input is nested more deeply than it can be read")
+
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         log.exception("unexpected error")

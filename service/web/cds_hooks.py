@@ -207,8 +207,11 @@ def call_service(service_id: str):
         cards = [card for assessment in result.assessments for card in cards_for(assessment)]
         if result.facts.not_used:
             cards.append(review_card(result.facts.not_used, locale, result.facts.as_of))
-    current_app.extensions["bonemet_feedback"].remember_cards(service_id, cards)
-    return jsonify(cards=cards)
+    response = jsonify(cards=cards)
+    # Remembered for the feedback check once the answer is on its way: not on the EHR's clock.
+    store = current_app.extensions["bonemet_feedback"]
+    response.call_on_close(lambda: store.remember_cards(service_id, cards))
+    return response
 
 
 @blueprint.post("/cds-services/<service_id>/feedback")

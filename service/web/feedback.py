@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import time
 from datetime import datetime, timezone
@@ -36,6 +37,7 @@ CREATE TABLE IF NOT EXISTS issued_card (
     suggestions TEXT NOT NULL,
     issued_at INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS issued_card_age ON issued_card (issued_at);
 """
 
 
@@ -51,6 +53,8 @@ class FeedbackStore:
     def __init__(self, path: str, window_hours: float = 72.0) -> None:
         self.path = path
         self.window = int(window_hours * 3600)
+        self._cards: tuple[int, sqlite3.Connection] | None = None  # (process id, its connection for issued cards)
+        self._remembered = 0
         try:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -94,21 +98,30 @@ class FeedbackStore:
         if not rows:
             return
         try:
-            connection = self._connect()
-            try:
-                connection.execute("PRAGMA synchronous=NORMAL")
-                with connection:
+            connection = self._cards_connection()
+            with connection:
+                connection.executemany("INSERT OR REPLACE INTO issued_card VALUES (?, ?, ?, ?)", rows)
+                self._remembered += 1
+                if self._remembered % 500 == 1:  # old cards go now and then, not on every request
                     connection.execute("DELETE FROM issued_card WHERE issued_at < ?", (now - self.window,))
-                    connection.executemany("INSERT OR REPLACE INTO issued_card VALUES (?, ?, ?, ?)", rows)
-            finally:
-                connection.close()
         except sqlite3.Error as error:  # the cards are still answered; their feedback will be refused as unknown
             log.error("cards could not be remembered for feedback: %r", str(error))
+
+    def _cards_connection(self) -> sqlite3.Connection:
+        """One connection per process (opened after gunicorn's fork, never shared across it): opening and
+        closing one per request cost a WAL checkpoint each time."""
+        if self._cards is None or self._cards[0] != os.getpid():
+            connection = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+            connection.execute("PRAGMA synchronous=NORMAL")
+            if self.path == ":memory:":
+                self._create(connection)
+            self._cards = (os.getpid(), connection)
+        return self._cards[1]
 
     def check(self, service_id: str, items: list[dict]) -> None:
         """Raise ``FeedbackRefused`` naming the first item that does not match an issued card."""
         try:
-            connection = self._connect()
+            connection = self._cards_connection() if self.path == ":memory:" else self._connect()
             try:
                 issued = {}
                 for item in items:
@@ -117,7 +130,8 @@ class FeedbackStore:
                                                                     int(time.time()) - self.window)).fetchone()
                     issued[item["card"]] = json.loads(row[0]) if row else None
             finally:
-                connection.close()
+                if connection is not self._cards_connection():
+                    connection.close()
         except sqlite3.Error as error:
             raise StoreUnavailable(f"the feedback could not be checked ({error}); send it again later") from None
         for index, item in enumerate(items):

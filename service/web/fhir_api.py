@@ -21,7 +21,7 @@ from ..data import data_dir
 from ..fhir.validate import InvalidFhir, parse_as_of, unwrap
 from ..limits import LimitExceeded
 from ..pipeline import assess_bundle
-from .body import json_body
+from .body import MAX_DEPTH, json_body
 from .errors import FHIR_JSON, JsonError
 
 blueprint = Blueprint("fhir_api", __name__, url_prefix="/fhir")
@@ -48,7 +48,7 @@ def _invalid(detail: str, problems=()) -> JsonError:
 
 @blueprint.post("/$assess")
 def assess():
-    body = json_body("a FHIR Bundle or Parameters resource")
+    body = json_body("a FHIR Bundle or Parameters resource", max_depth=MAX_DEPTH)
     try:
         asked = unwrap(body)
         as_of = asked.as_of or (parse_as_of(request.args["asOf"], "asOf") if "asOf" in request.args else None)
