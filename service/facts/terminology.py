@@ -146,9 +146,12 @@ class Terminology:
 
 
 def codings(concept: Any) -> list[dict[str, Any]]:
-    if not isinstance(concept, dict):
+    """The readable codings of a CodeableConcept: objects whose system and code, when present, are
+    strings. Anything else cannot be matched to a ValueSet (the resource is then named as not read)."""
+    if not isinstance(concept, dict) or not isinstance(concept.get("coding"), list):
         return []
-    return [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+    return [c for c in concept["coding"] if isinstance(c, dict)
+            and isinstance(c.get("system", ""), str) and isinstance(c.get("code", ""), str)]
 
 
 def _value_set(raw: dict[str, Any]) -> ValueSet:
