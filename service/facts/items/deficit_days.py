@@ -13,26 +13,26 @@ from typing import Any
 
 from ...calculators import AtLeast
 from ..dates import DateSpan, day_range
-from ..evidence import Candidate, choose
+from ..evidence import choose
 from ..model import Fact
 from ..record import PatientRecord
 from ..vocabulary import SUPPLIED_BY
+from .candidates import observation_candidates
 from .quantities import DURATION_DAYS, ucum
 
 ITEM = "days_developing_motor_deficits"
 
 
+def _duration(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, str | None]:
+    days, problem = ucum(observation.get("valueQuantity"), DURATION_DAYS, "duration of motor deficit")
+    if problem:
+        return None, problem
+    return (int(days) if days.denominator == 1 else days), None
+
+
 def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
-    candidates = []
-    for observation in observations:
-        ref = record.ref(observation)
-        days, problem = ucum(observation.get("valueQuantity"), DURATION_DAYS, "duration of motor deficit")
-        if problem:
-            record.report.ignore(ref, problem, attention=True)
-            continue
-        record.report.use(ref, ITEM)
-        candidates.append(Candidate(int(days) if days.denominator == 1 else days, ref, record.effective(observation),
-                                    record.observation_flags(observation), "Observation days-developing-motor-deficits"))
+    candidates = observation_candidates(record, observations, _duration, ITEM,
+                                        lambda value: "Observation days-developing-motor-deficits")
     if candidates:
         return choose(ITEM, candidates)
     return record.once("deficit-from-paraplegia", lambda: _from_paraplegia(record))

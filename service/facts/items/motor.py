@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 from ...calculators import OneOf
-from ..evidence import Candidate, choose
+from ..evidence import choose
 from ..model import Fact
 from ..record import PatientRecord, describe_concepts
 from ..vocabulary import MOTOR_FUNCTION_VS, NOT_WALKING_VS
-from .conditions import condition_candidates
+from .candidates import condition_candidates, observation_candidates
 
 ITEM = "motor_function"
 _NOT_WALKING = OneOf("not_ambulatory", "paraplegic")
@@ -42,18 +42,9 @@ def _motor(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, str
 
 
 def motor_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
-    candidates = []
-    for observation in observations:
-        ref = record.ref(observation)
-        value, problem = _motor(record, observation)
-        if problem:
-            record.report.ignore(ref, problem, attention=True)
-            continue
-        record.report.use(ref, ITEM)
-        rule = "Observation motor-function" + (": unable to walk, paraplegia not stated"
-                                               if value == _NOT_WALKING else "")
-        candidates.append(Candidate(value, ref, record.effective(observation), record.observation_flags(observation),
-                                    rule))
+    candidates = observation_candidates(
+        record, observations, _motor, ITEM, lambda value: "Observation motor-function" + (
+            ": unable to walk, paraplegia not stated" if value == _NOT_WALKING else ""))
     return choose(ITEM, candidates + condition_candidates(record, "paraplegia", ITEM, "paraplegic",
                                                           "active paraplegia Condition", "paraplegia is not active"))
 

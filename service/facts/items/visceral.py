@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from ...calculators import OneOf
-from ..evidence import Candidate, choose
+from ..evidence import choose
 from ..model import Fact
 from ..record import PatientRecord
 from ..vocabulary import PRESENCE_VS, PRESENT, SUPPLIED_BY
-from .conditions import condition_candidates
+from .candidates import condition_candidates, observation_candidates
 
 ITEM = "visceral_metastases"
 
@@ -30,16 +30,8 @@ def _presence(record: PatientRecord, observation: dict[str, Any]) -> tuple[str |
 
 
 def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
-    candidates = []
-    for observation in observations:
-        ref = record.ref(observation)
-        value, problem = _presence(record, observation)
-        if problem:
-            record.report.ignore(ref, problem, attention=True)
-            continue
-        record.report.use(ref, ITEM)
-        candidates.append(Candidate(value, ref, record.effective(observation), record.observation_flags(observation),
-                                    "Observation visceral-metastases"))
+    candidates = observation_candidates(record, observations, _presence, ITEM,
+                                        lambda value: "Observation visceral-metastases")
     fact = choose(ITEM, candidates + condition_candidates(
         record, "visceral", ITEM, "yes", "active visceral metastasis Condition",
         "visceral metastasis is not active: does not count as present"))

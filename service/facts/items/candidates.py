@@ -1,0 +1,50 @@
+"""Resources as candidates for an item, the two ways every Rades extractor gathers them.
+
+* Observations: each is read by the item's reader; one it cannot read is named with the reason
+  (it may change a score), the others are used.
+* Conditions: an active one is a fixed value (visceral metastasis -> "yes", paraplegia ->
+  "paraplegic"); an inactive one is named and does not count.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..evidence import Candidate
+from ..record import PatientRecord
+
+Reader = Callable[[PatientRecord, dict[str, Any]], tuple[Any, "str | None"]]
+
+
+def observation_candidates(record: PatientRecord, observations: list[dict[str, Any]], read: Reader, item: str,
+                           rule: Callable[[Any], str]) -> list[Candidate]:
+    """A candidate per Observation ``read`` can read (value, None); the others named (None, why)."""
+    candidates = []
+    for observation in observations:
+        ref = record.ref(observation)
+        value, problem = read(record, observation)
+        if problem:
+            record.report.ignore(ref, problem, attention=True)
+            continue
+        record.report.use(ref, item)
+        candidates.append(Candidate(value, ref, record.effective(observation), record.observation_flags(observation),
+                                    rule(value)))
+    return candidates
+
+
+def condition_candidates(record: PatientRecord, kind: str, item: str, value: Any, rule: str,
+                         inactive: str) -> list[Candidate]:
+    """Candidates from the patient's Conditions of ``kind``, worked out once per patient."""
+    def compute() -> list[Candidate]:
+        found = []
+        for condition in record.conditions[kind]:
+            ref = record.ref(condition)
+            active, flags = record.active(condition)
+            if not active:
+                record.report.ignore(ref, inactive)
+                continue
+            record.report.use(ref, item)
+            found.append(Candidate(value, ref, record.onset(condition), flags, rule, "condition"))
+        return found
+
+    return record.once(f"{kind}-conditions", compute)
