@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import pytest
 
-from fhir_builders import (FEMUR, FEMUR_SHAFT, HUMERUS, ICD10, ICD10CM, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
+from fhir_builders import (CIM10, FEMUR, FEMUR_SHAFT, HUMERUS, ICD10, ICD10CM, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
                            condition, histology, lesion, lesion_observations, observation, patient, quantity, site)
 from service.calculators import AtLeast, Between, OneOf
 from service.facts import MappingOptions, extract_facts
@@ -467,3 +467,11 @@ def test_a_paraplegia_of_this_month_gives_at_least_zero_days_never_a_negative_co
     # Onset "2026-11" may be any day of November; as of 2026-11-05 the deficit may have begun today.
     mscc, _ = only_compression(condition("para", SCT, "60389000", onset="2026-11"), compression())
     assert mscc.facts["days_developing_motor_deficits"].value == AtLeast(0)
+
+
+@pytest.mark.parametrize("system", [ICD10, ICD10CM, CIM10, "urn:oid:2.16.840.1.113883.6.3"])
+def test_a_cancer_the_table_does_not_classify_is_named_in_every_icd_system(system):
+    found = facts_of(condition("leukaemia", system, "C91.0"), compression())
+    entry = found.entry("Condition/leukaemia")
+    assert entry.outcome == "ignored" and entry.relevant and entry.attention
+    assert "does not classify" in entry.reason

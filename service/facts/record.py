@@ -23,17 +23,17 @@ from typing import Any, Callable, Iterable
 from ..fhir.patients import local_reference
 from .dates import DateSpan, parse_date
 from .model import ReportEntry
-from .terminology import Terminology, codings
+from .terminology import CIM10, ICD10, ICD10_CM, Terminology, canonical_system, codings
 from .vocabulary import (ASSERTED_DATE, CONDITION_KINDS, CONTEXT_VALUE_SETS, LESION_OBSERVATION_CODES,
                          MCODE, NOT_WALKING_VS, PAIN_SCORE_VS, PRIMARY_GROUPS, RADES_OBSERVATION_CODES,
                          TUMOUR_SIZE_VS)
 
 COUNTED_OBSERVATION = {"final", "amended", "corrected", "preliminary"}
 INACTIVE = {"inactive", "remission", "resolved"}
-_CANCER_SYSTEMS_PREFIX = ("C",)
+_CANCER_CHAPTER = "C"  # ICD-10 chapter II, malignant neoplasms: a cancer the tables may not place
 # Observations recognised through a ValueSet rather than a code of the project's CodeSystem.
 _OBSERVATION_KINDS = {TUMOUR_SIZE_VS: "tumour-size", PAIN_SCORE_VS: "pain-score", NOT_WALKING_VS: "motor-function",
-                      **{vs_id: "context:" + vs_id for vs_id in CONTEXT_VALUE_SETS}}  # ICD-10 chapter II malignant neoplasms: a cancer the tables may not place
+                      **{vs_id: "context:" + vs_id for vs_id in CONTEXT_VALUE_SETS}}
 
 
 def reference_of(resource: dict[str, Any], position: int) -> str:
@@ -217,9 +217,8 @@ class PatientRecord:
             return (f"has a cancer histology but its code '{describe_concepts([condition.get('code')])}' is in none of "
                     "the ValueSets the calculators read: not used")
         for coding in codings(condition.get("code")):
-            system, code = coding.get("system"), coding.get("code")
-            if isinstance(system, str) and "icd-10" in system.lower() and isinstance(code, str) and code.strip(
-                    ).upper().startswith(_CANCER_SYSTEMS_PREFIX):
+            system, code = canonical_system(coding.get("system") or ""), coding.get("code") or ""
+            if system in (ICD10, ICD10_CM, CIM10) and code.strip().upper().startswith(_CANCER_CHAPTER):
                 return (f"a cancer ({code}) that the Rades table does not classify (only myeloma and lymphoma of "
                         "the blood cancers are mapped): not used")
         return None

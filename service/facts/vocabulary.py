@@ -8,7 +8,7 @@ ValueSet means what.
 
 from __future__ import annotations
 
-from .terminology import CIM10, ICD10, ICD10_CM, LOINC, OWN_SYSTEM, SNOMED
+from .terminology import OWN_SYSTEM
 
 PROFILE_BASE = "http://bonemet-cds.org/fhir/StructureDefinition"
 MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition"
@@ -18,13 +18,8 @@ MCODE_LOCATION = f"{MCODE}/mcode-body-location-qualifier"
 MCODE_RELATED_CONDITION = f"{MCODE}/mcode-related-condition"
 ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
 
-MIRELS_ITEMS = ("lesion_site", "lesion_size", "lesion_type", "pain")
-OSTEOLYSIS_ITEMS = ("cortical_osteolysis_axial_percent", "cortical_osteolysis_circumference_percent")
-RADES_ITEMS = ("primary_tumour", "months_to_cord_compression", "visceral_metastases", "motor_function",
-               "days_developing_motor_deficits")
-
 # Item -> its code in the project's CodeSystem (an Observation that gives it, and the score
-# Observation's component). The reverse map is derived, never written again.
+# Observation's component).
 ITEM_CODES = {
     "lesion_site": "lesion-site",
     "lesion_size": "lesion-size",
@@ -36,14 +31,11 @@ ITEM_CODES = {
     "motor_function": "motor-function",
     "days_developing_motor_deficits": "days-developing-motor-deficits",
 }
-ITEM_OF_CODE = {code: item for item, code in ITEM_CODES.items()}
-OSTEOLYSIS = "cortical-osteolysis"
 OSTEOLYSIS_COMPONENTS = {"cortical-osteolysis-axial": "cortical_osteolysis_axial_percent",
                          "cortical-osteolysis-circumference": "cortical_osteolysis_circumference_percent"}
-CORTICAL_WIDTH = "cortical-width"
 
 # Observations by what they say. Own codes are matched by code; the others through a ValueSet.
-LESION_OBSERVATION_CODES = ("lesion-size", "lesion-type", "mirels-pain", OSTEOLYSIS, CORTICAL_WIDTH)
+LESION_OBSERVATION_CODES = ("lesion-size", "lesion-type", "mirels-pain", "cortical-osteolysis", "cortical-width")
 RADES_OBSERVATION_CODES = ("visceral-metastases", "motor-function", "days-developing-motor-deficits")
 TUMOUR_SIZE_VS = "tumour-size"
 PAIN_SCORE_VS = "pain-score-0-10"
@@ -120,10 +112,6 @@ SUPPLIED_BY = {
     "days_developing_motor_deficits": f"an Observation coded {OWN_SYSTEM}#days-developing-motor-deficits in d, wk "
     f"or mo ({PROFILE_BASE}/bonemet-motor-deficit-duration): when the motor deficit began",
 }
-
-# The code systems the Condition and Observation codes may come in (for the prefetch templates and docs).
-CONDITION_SYSTEMS = (SNOMED, ICD10, CIM10, ICD10_CM)
-OBSERVATION_SYSTEMS = (OWN_SYSTEM, LOINC, SNOMED)
 
 
 def observation_search_codes(terminology) -> list[str]:
