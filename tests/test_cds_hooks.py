@@ -425,3 +425,14 @@ def test_a_wrong_method_is_405_with_allow(client):
     response = client.get(SERVICE)
     assert response.status_code == 405 and "POST" in response.headers["Allow"]
     assert response.get_json()["status"] == 405
+
+
+def test_a_warning_in_a_prefetched_searchset_is_said_in_the_card(client):
+    body = hook_request([lesion()], lesion_observations())
+    body["prefetch"]["conditions"]["entry"].append({"resource": {
+        "resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": "incomplete",
+                                                      "diagnostics": "results limited to 1,000 Conditions"}]},
+        "search": {"mode": "outcome"}})
+    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    review = next(c for c in cards if c["source"]["topic"]["code"] == "data-review")
+    assert "results limited to 1,000 Conditions" in review["detail"] and review["indicator"] == "warning"

@@ -1,8 +1,9 @@
 """CDS Hooks 2.0 endpoints: discovery, the services, feedback.
 
-The service gathers the patient's data from prefetch, or from the EHR's FHIR
-server when a prefetch key is missing or null, runs the pipeline, and answers
-with cards. It knows nothing of the scoring tables.
+The service gathers the patient's data from prefetch (as ``_gather`` says:
+a missing key is fetched from the EHR's FHIR server, ``null`` is "no data", an
+OperationOutcome is a failed query), keeps the context patient's resources only,
+runs the pipeline, and answers with cards. It knows nothing of the scoring tables.
 """
 
 from __future__ import annotations
@@ -128,7 +129,14 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
             continue  # the EHR found no data for this query
         try:
             if value.get("resourceType") == "Bundle":
-                found += [r for r in bundle_resources(value, where) if r.get("resourceType") != "OperationOutcome"]
+                for resource in bundle_resources(value, where):
+                    if resource.get("resourceType") == "OperationOutcome":  # the server's word on its search
+                        gathered.not_read.append(ReportEntry(where, "ignored", "the EHR's answer to "
+                                                             f"{query.split('&')[0]} carries a warning: "
+                                                             f"{_outcome_text(resource)}", relevant=True,
+                                                             attention=True))
+                    else:
+                        found.append(resource)
             else:
                 found.append(check_shape(value, where))
         except InvalidResource as error:
