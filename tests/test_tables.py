@@ -14,7 +14,10 @@ from service.data import data_dir
 @pytest.mark.parametrize("calculator", ["mirels", "rades"])
 def test_every_entry_cites_its_source(calculator):
     raw = json.loads((data_dir("seeds") / f"{calculator}.json").read_text("utf-8"))
-    assert "004_3813bf3b4c8b20e9" in raw["source"]["document"] and raw["source"]["table"]
+    # Cited by title (what a clinician can look up), never by a path of a file outside the repository.
+    document = raw["source"]["document"]
+    assert "Traitement local de la métastase osseuse par radiothérapie" in document and raw["source"]["table"]
+    assert "/" not in document and ".txt" not in document
     for entry in raw["items"] + raw["categories"] + raw["caveats"]:
         assert entry["source"], entry
     assert raw["boundaries"], "boundary decisions are written in the table"
