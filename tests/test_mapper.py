@@ -475,3 +475,10 @@ def test_a_cancer_the_table_does_not_classify_is_named_in_every_icd_system(syste
     entry = found.entry("Condition/leukaemia")
     assert entry.outcome == "ignored" and entry.relevant and entry.attention
     assert "does not classify" in entry.reason
+
+
+def test_a_bone_metastasis_recorded_as_an_observation_is_named_not_dropped():
+    finding = observation("mri-bone-mets", "94222008", system=SCT, **coded("52101004", SCT))
+    found = facts_of(finding)
+    entry = found.entry("Observation/mri-bone-mets")
+    assert entry.relevant and entry.attention and "record it as a Condition" in entry.reason

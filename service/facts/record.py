@@ -239,7 +239,12 @@ class PatientRecord:
                 self.panels_of[target].append(observation)
         kind = self.observation_kind(observation)
         if kind is None:
-            self.report.ignore(ref, "code is in none of the ValueSets the calculators read", relevant=False)
+            if self.condition_kind(observation):  # a diagnosis recorded as a finding (some IGs do so)
+                self.report.ignore(ref, "records as an Observation what the calculators read from a Condition "
+                                        "(a metastasis, a cord compression, a cancer): not scored; record it as a "
+                                        "Condition to have it counted", attention=True)
+            else:
+                self.report.ignore(ref, "code is in none of the ValueSets the calculators read", relevant=False)
             return
         status = observation.get("status")
         if status not in COUNTED_OBSERVATION:
