@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(fhir_api.blueprint)
     CORS(app)  # browser-based EHR sandboxes call CDS services from another origin
     verifier = JwtVerifier(issuers, settings.feedback_db, settings.jwt_max_lifetime) if issuers else None
+    warned: list[bool] = []
 
     @app.before_request
     def bounded():
@@ -65,8 +66,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         if request.method != "POST":
             return None  # discovery and health are public; services and feedback are not
         if verifier is None:
-            log.warning("no trusted JWT issuer configured: %s %s is not authenticated (loopback use only)",
-                        request.method, request.path)
+            if not warned:  # said once per process: on every request it would drown the log
+                log.warning("no trusted JWT issuer configured: POST requests are not authenticated "
+                            "(loopback use only; set BONEMET_TRUSTED_ISSUERS)")
+                warned.append(True)
             return None
         try:
             verifier.verify(request.headers.get("Authorization"), settings.base_url + request.path)
