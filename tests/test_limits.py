@@ -70,3 +70,11 @@ def test_an_oversized_header_is_a_json_431_over_real_http(run_server):
                              timeout=30)
     assert response.status_code == 431 and response.json()["status"] == 431
     assert "Authorization header" in response.json()["detail"]
+
+
+def test_an_alarm_after_the_view_has_answered_is_harmless():
+    from service.web.app import _CLOCK, _on_alarm
+
+    client().get("/health")  # a whole request: the clock is stopped when it ends
+    assert _CLOCK["running"] is False
+    _on_alarm(None, None)  # a late alarm: nothing raised, the answer already made stays whole

@@ -25,8 +25,19 @@ class RequestTimeout(Exception):
     """The request ran past ``BONEMET_REQUEST_TIMEOUT``."""
 
 
+_CLOCK = {"running": False}  # the deadline counts only while a view runs (one request at a time per worker)
+
+
 def _on_alarm(signum, frame):
-    raise RequestTimeout()
+    # An alarm that lands after the view returned (the timer not yet cancelled) must not break the answer.
+    if _CLOCK["running"]:
+        raise RequestTimeout()
+
+
+def _stop_clock() -> None:
+    if threading.current_thread() is threading.main_thread():
+        _CLOCK["running"] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -53,13 +64,18 @@ def create_app(settings: Settings | None = None) -> Flask:
                                       f"the {name[:40]} header is {len(value)} bytes; at most {MAX_HEADER_BYTES}")
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGALRM, _on_alarm)
+            _CLOCK["running"] = True
             signal.setitimer(signal.ITIMER_REAL, settings.request_timeout)
         return None
 
+    @app.after_request
+    def stop_clock(response):
+        _stop_clock()
+        return response
+
     @app.teardown_request
-    def stop_clock(error=None):
-        if threading.current_thread() is threading.main_thread():
-            signal.setitimer(signal.ITIMER_REAL, 0)
+    def stop_clock_always(error=None):
+        _stop_clock()
 
     @app.before_request
     def authenticate():
@@ -107,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.errorhandler(RequestTimeout)
     def too_slow(error: RequestTimeout):
+        _stop_clock()
         log.error("request stopped after %s s: %s %s", settings.request_timeout, request.method, request.path)
         return error_response(503, "Service Unavailable", f"the request took more than {settings.request_timeout:g} s "
                               "(BONEMET_REQUEST_TIMEOUT) and was stopped; nothing was stored")
