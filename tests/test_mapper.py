@@ -482,3 +482,12 @@ def test_a_bone_metastasis_recorded_as_an_observation_is_named_not_dropped():
     found = facts_of(finding)
     entry = found.entry("Observation/mri-bone-mets")
     assert entry.relevant and entry.attention and "record it as a Condition" in entry.reason
+
+
+@pytest.mark.parametrize("extension", [3.5, "text", {"url": "x"}, [None, 1]])
+def test_a_malformed_body_site_extension_is_read_as_none_never_a_crash(extension):
+    # Found by the fuzz suite: the CDS Hooks shape check does not descend into bodySite[].extension.
+    resource = lesion()
+    resource["bodySite"][0]["extension"] = extension
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.facts["lesion_site"].value == "lower_limb"  # the shaft code still reads

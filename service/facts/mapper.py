@@ -46,7 +46,7 @@ from .items.size import size_fact
 from .items.visceral import visceral_fact
 from .model import CordCompressionFacts, Fact, LesionFacts, PatientFacts
 from .record import PatientRecord, describe_concepts
-from .terminology import Terminology, load_terminology
+from .terminology import Terminology, load_terminology, objects
 from .vocabulary import MCODE_RELATED_CONDITION
 
 LESION_KINDS = ("lesion-size", "tumour-size", "cortical-width", "lesion-type", "mirels-pain", "pain-score",
@@ -134,8 +134,8 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
 def _related_condition(record: PatientRecord, target: str) -> str | None:
     """The Condition an mCODE tumour BodyStructure is related to, if it is one we hold."""
     body = record.get(target)
-    for extension in body.get("extension") or []:
-        if isinstance(extension, dict) and extension.get("url") == MCODE_RELATED_CONDITION:
+    for extension in objects(body.get("extension")):  # a BodyStructure is not shape-checked
+        if extension.get("url") == MCODE_RELATED_CONDITION:
             return record.resolve(extension.get("valueReference"))
     return None
 

@@ -208,8 +208,9 @@ class PatientRecord:
 
     def _looks_like_cancer(self, condition: dict[str, Any]) -> str | None:
         """Why an unrecognised Condition still looks relevant (so it is named, not dropped), or None."""
-        profiles = (condition.get("meta") or {}).get("profile") or []
-        if any(isinstance(p, str) and p.startswith((MCODE, "http://bonemet-cds.org/")) for p in profiles):
+        profiles = (condition.get("meta") or {}).get("profile")
+        if isinstance(profiles, list) and any(isinstance(p, str) and p.startswith((MCODE, "http://bonemet-cds.org/"))
+                                              for p in profiles):
             return (f"declares a cancer profile but its code '{describe_concepts([condition.get('code')])}' is in none "
                     "of the ValueSets the calculators read: not used")
         if any(isinstance(e, dict) and e.get("url", "").endswith("histology-morphology-behavior")

@@ -145,6 +145,12 @@ class Terminology:
         return None
 
 
+def objects(value: Any) -> list[dict[str, Any]]:
+    """The JSON objects of a list element (extension, coding...); anything else is read as none. For the
+    nested elements the fast shape check does not cover: the mapper must never crash on them."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def codings(concept: Any) -> list[dict[str, Any]]:
     """The readable codings of a CodeableConcept: objects whose system and code, when present, are
     strings. Anything else cannot be matched to a ValueSet (the resource is then named as not read)."""

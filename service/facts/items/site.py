@@ -21,7 +21,7 @@ from typing import Any
 from ...calculators import OneOf
 from ..model import Fact
 from ..record import describe_concepts
-from ..terminology import Terminology, codings
+from ..terminology import Terminology, codings, objects
 from ..vocabulary import (
     FEMUR,
     FEMUR_REGIONS,
@@ -51,8 +51,7 @@ class SiteReading:
 
 
 def _qualifier_concepts(concept: dict[str, Any], url: str) -> list[Any]:
-    return [e.get("valueCodeableConcept") for e in concept.get("extension") or []
-            if isinstance(e, dict) and e.get("url") == url]
+    return [e.get("valueCodeableConcept") for e in objects(concept.get("extension")) if e.get("url") == url]
 
 
 def read_site(terms: Terminology, body_sites: list[Any]) -> SiteReading:
