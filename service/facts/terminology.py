@@ -70,8 +70,11 @@ class ValueSet:
     prefixes: tuple[tuple[str, str], ...]
 
     def matches(self, system: str | None, code: str | None) -> bool:
-        if not system or not code:
+        """Whether this ValueSet holds the code; the same rules as ``Terminology.memberships``
+        (other names of a system, ICD dots and extensions)."""
+        if not isinstance(system, str) or not isinstance(code, str) or not system or not code:
             return False
+        system = canonical_system(system)
         normal = _normal(system, code)
         return (system, normal) in self.exact or any(
             system == s and normal.startswith(p) for s, p in self.prefixes
