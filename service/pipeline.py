@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .calculators import InvalidInput, score_mirels, score_rades
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
@@ -34,8 +34,10 @@ class PatientAssessment:
 
 def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: datetime, locale: str = "en",
                    pain_score_bands: tuple = (), aliases: dict[str, str] | None = None,
-                   as_of: date | None = None, max_scored: int | None = None) -> PatientAssessment:
+                   as_of: date | None = None, max_scored: int | None = None,
+                   cite: Callable[[str], str] | None = None) -> PatientAssessment:
     """Score every long-bone lesion (Mirels) and spinal cord compression (Rades) of one patient.
+    ``cite`` turns an input's "Type/id" into the reference the outputs write (``Grouped.cite``).
     Raises ``LimitExceeded`` when there are more than ``max_scored`` of them."""
     as_of = as_of or when.date()
     options = MappingOptions(as_of=as_of, pain_score_bands=pain_score_bands)
@@ -51,7 +53,7 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
         except InvalidInput as error:  # the mapper checks ranges; this guards what slips through
             facts.report.append(ReportEntry(found.condition, "ignored", f"no score: {error}"))
             continue
-        assessment = render(score, found, subject, when, as_of=as_of)
+        assessment = render(score, found, subject, when, as_of=as_of, cite=cite or (lambda reference: reference))
         result.assessments.append(replace(assessment, context=context))
     return result
 
@@ -105,8 +107,8 @@ def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score
 
 def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, when: datetime, locale: str = "en",
                    pain_score_bands: tuple = (), as_of: date | None = None, limits: Any = None) -> BundleAssessment:
-    """``limits``: the ``Settings`` whose max_* apply (None: no limit, for the command line's own files)."""
-    """``assess_bundle`` over validated (fullUrl, resource, where) entries of one or more Bundles."""
+    """``assess_bundle`` over validated (fullUrl, resource, where) entries of one or more Bundles.
+    ``limits``: the ``Settings`` whose max_* apply (None: no limit, for the command line's own files)."""
     grouped = group_by_patient(entries)
     if limits is not None:
         check_resources(len(entries), limits.max_resources)
@@ -117,20 +119,22 @@ def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, whe
     for subject, patient_resources in grouped.patients.items():
         result = assess_patient(patient_resources, subject, when=when, locale=locale,
                                 pain_score_bands=pain_score_bands, aliases=grouped.aliases, as_of=as_of,
-                                max_scored=limits.max_scored_per_patient if limits is not None else None)
+                                max_scored=limits.max_scored_per_patient if limits is not None else None,
+                                cite=grouped.cite)
         results.append(result)
         produced = result.resources
         resources += produced
-        resources.append(operation_outcome(outcome_issues(subject, result.facts, result.assessments)))
+        issues = outcome_issues(subject, result.facts, result.assessments, grouped.locations)
+        resources.append(operation_outcome(issues, locale))
         if produced:
-            used = [entry.resource for entry in result.facts.report if entry.outcome == "used"]
+            used = [grouped.cite(entry.resource) for entry in result.facts.report if entry.outcome == "used"]
             resources.append(provenance(produced, used, device, when))
     if grouped.without_patient or not grouped.patients:
-        issues = [{"severity": "warning", "code": "not-found",
-                   "diagnostics": f"{location}: not read: {why}"}
-                  for location, why in grouped.without_patient]
+        issues = [{"severity": "warning", "code": "not-found", "diagnostics": f"{where} ({named}): not read: {why}",
+                   "expression": [where]}
+                  for where, named, why in grouped.without_patient]
         if not grouped.patients:
             issues.insert(0, {"severity": "warning", "code": "not-found",
                               "diagnostics": "no patient in the input: nothing to assess"})
-        resources.append(operation_outcome(issues))
+        resources.append(operation_outcome(issues, locale))
     return BundleAssessment(collection(resources, when), results)

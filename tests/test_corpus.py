@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from answer_checks import foreign_references, local_of
 from fhir_schema_check import schema_errors
 from service.calculators import load_table
 from service.cli import main
@@ -47,8 +48,9 @@ def expected_scores(case):
                    RISK[s["calculator"]][s["category"]] if s["category"] else None) for s in case["scores"])
 
 
-def scores_in(bundle):
-    """(patient, calculator, condition, (min, max), risk or None) of each score in an $assess answer."""
+def scores_in(bundle, inputs=None):
+    """(patient, calculator, condition, (min, max), risk or None) of each score in an $assess answer;
+    the patient and condition as the input names them ("Type/id"), given the ``inputs``."""
     resources = [entry["resource"] for entry in bundle["entry"]]
     by_id = {f"urn:uuid:{r['id']}": r for r in resources}
     found = []
@@ -57,8 +59,8 @@ def scores_in(bundle):
         total = ((score["valueInteger"],) * 2 if "valueInteger" in score
                  else (score["valueRange"]["low"]["value"], score["valueRange"]["high"]["value"]))
         qualitative = risk["prediction"][0].get("qualitativeRisk", {}).get("coding", [{}])[0].get("code")
-        found.append((risk["subject"]["reference"], risk["code"]["coding"][0]["code"], risk["condition"]["reference"],
-                      total, qualitative))
+        found.append((local_of(risk["subject"]["reference"], inputs or {}), risk["code"]["coding"][0]["code"],
+                      local_of(risk["condition"]["reference"], inputs or {}), total, qualitative))
     return sorted(found)
 
 
@@ -69,7 +71,8 @@ def outcome_text(bundle):
 
 def check_bundle_answer(name, bundle):
     case = CASES[name]
-    assert scores_in(bundle) == expected_scores(case), case["description"]
+    assert scores_in(bundle, load(name)) == expected_scores(case), case["description"]
+    assert foreign_references(bundle, load(name)) == []
     text = outcome_text(bundle)
     for ref in case["named"]:
         assert re.search(re.escape(ref) + r"\b.*?not (used|read)", text), f"{ref} is not named: {text}"
@@ -166,7 +169,7 @@ def test_the_conflict_is_in_the_summary_where_the_clinician_reads_it(client):
 def test_a_derived_share_is_flagged_and_cites_both_measurements(client):
     bundle = client.post(f"/fhir/$assess?asOf={AS_OF}", json=load("m12-loinc-size-with-width")).get_json()
     (score,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"]
-    derived = {ref["reference"] for ref in score["derivedFrom"]}
+    derived = {local_of(ref["reference"], load("m12-loinc-size-with-width")) for ref in score["derivedFrom"]}
     assert {"Observation/size-ct", "Observation/width-ct"} <= derived
     cards = client.post("/cds-services/bonemet-patient-view", json=hook_request("m12-loinc-size-with-width"))
     (card,) = cards.get_json()["cards"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from answer_checks import foreign_references, local_of
 from fhir_schema_check import schema_errors
 from service.calculators import load_table
 from service.cli import main
@@ -34,21 +35,23 @@ def expected(name):
     return sorted(found)
 
 
-def scores_in(bundle):
-    """The same tuple, read back from an answer Bundle's score Observations and RiskAssessments."""
+def scores_in(bundle, inputs=None):
+    """The same tuple, read back from an answer Bundle's score Observations and RiskAssessments
+    (references as the ``inputs`` name their resources)."""
     resources = [entry["resource"] for entry in bundle["entry"]]
     risks = {}
     for r in resources:
         if r["resourceType"] == "RiskAssessment":
             coding = r["prediction"][0].get("qualitativeRisk", {}).get("coding", [{}])
-            risks[r["condition"]["reference"]] = coding[0].get("code")
+            risks[local_of(r["condition"]["reference"], inputs or {})] = coding[0].get("code")
     found = []
     for r in resources:
         if r["resourceType"] == "Observation" and r["code"]["coding"][0]["code"].endswith("-score"):
             total = ((r["valueInteger"], r["valueInteger"]) if "valueInteger" in r
                      else (r["valueRange"]["low"]["value"], r["valueRange"]["high"]["value"]))
-            condition = r["focus"][0]["reference"]
-            found.append((r["subject"]["reference"], r["code"]["coding"][0]["code"].removesuffix("-score"),
+            condition = local_of(r["focus"][0]["reference"], inputs or {})
+            found.append((local_of(r["subject"]["reference"], inputs or {}),
+                          r["code"]["coding"][0]["code"].removesuffix("-score"),
                           condition, total, risks[condition]))
     return sorted(found)
 
@@ -70,14 +73,17 @@ def test_fhir_assess_operation(client, name):
     response = client.post("/fhir/$assess", json=load(name))
     assert response.status_code == 200 and response.mimetype == "application/fhir+json"
     bundle = response.get_json()
-    assert scores_in(bundle) == expected(name)
+    assert scores_in(bundle, load(name)) == expected(name)
     assert schema_errors(bundle) == []
+    assert foreign_references(bundle, load(name)) == []
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_bonemet_assess_command(name, capsys):
     assert main(["assess", str(EXAMPLES / f"{name}.json")]) == 0
-    assert scores_in(json.loads(capsys.readouterr().out)) == expected(name)
+    answer = json.loads(capsys.readouterr().out)
+    assert scores_in(answer, load(name)) == expected(name)
+    assert foreign_references(answer, load(name)) == []
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -168,6 +174,6 @@ def test_ready_to_send_cds_hooks_requests_and_parameters(client):
         "stored": 1, "already_stored": 0}
     parameters = json.loads((folder / "assess-parameters.json").read_text("utf-8"))
     answer = client.post("/fhir/$assess", json=parameters).get_json()
-    assert scores_in(answer) == expected("05-rades-group-i")
+    assert scores_in(answer, parameters["parameter"][-1]["resource"]) == expected("05-rades-group-i")
     (care_plan,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "CarePlan"]
     assert "hypofractionnement" in care_plan["description"]

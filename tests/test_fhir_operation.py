@@ -30,10 +30,11 @@ def test_answer_bundle_is_valid_r4_and_links_by_urn_uuid(client):
     full_urls = {e["fullUrl"] for e in answer["entry"]}
     (risk,) = resources_of(answer, "RiskAssessment")
     assert risk["basis"][0]["reference"] in full_urls  # the score Observation, inside the Bundle
-    assert {"Condition/lesion-1", "Observation/o-size"} <= {b["reference"] for b in risk["basis"]}
+    # Inputs are cited as the input Bundle names them: by their entries' fullUrls.
+    assert {"urn:uuid:lesion-1", "urn:uuid:o-size"} <= {b["reference"] for b in risk["basis"]}
     (provenance,) = resources_of(answer, "Provenance")
     assert {t["reference"] for t in provenance["target"]} <= full_urls and len(provenance["target"]) == 3
-    assert {"Condition/lesion-1", "Observation/o-pain"} <= {e["what"]["reference"] for e in provenance["entity"]}
+    assert {"urn:uuid:lesion-1", "urn:uuid:o-pain"} <= {e["what"]["reference"] for e in provenance["entity"]}
     assert provenance["agent"][0]["who"]["reference"] in full_urls
     (device,) = resources_of(answer, "Device")
     assert [v["type"]["text"].split()[0] for v in device["version"]] == ["bonemet-cds", "mirels", "rades"]
@@ -58,7 +59,9 @@ def test_bundle_of_another_type_and_references_by_urn_uuid(client):
             del entry["resource"]["subject"]
     answer = client.post("/fhir/$assess", json=source).get_json()
     (score,) = [r for r in resources_of(answer, "Observation")]
-    assert score["valueInteger"] == 9 and score["subject"]["reference"] == "Patient/p1"
+    # No id is made up: the answer cites the inputs by their urn:uuid fullUrls, as the transaction does.
+    assert score["valueInteger"] == 9 and score["subject"]["reference"] == "urn:uuid:p1"
+    assert score["focus"] == [{"reference": "urn:uuid:lesion-1"}]
 
 
 def test_invalid_fhir_is_400_with_an_operation_outcome_saying_where(client):
@@ -102,9 +105,9 @@ def test_several_patients_are_assessed_each_on_their_own(client):
     b = [patient("b"), lesion(pid="b", cid="lesion-b")]
     answer = client.post("/fhir/$assess", json=bundle(*a, *b)).get_json()
     scores = {r["subject"]["reference"]: r for r in resources_of(answer, "Observation")}
-    assert scores["Patient/a"]["valueInteger"] == 9
+    assert scores["urn:uuid:a"]["valueInteger"] == 9
     # Only the site is known: 2, plus 3 to 9.
-    assert scores["Patient/b"]["valueRange"] == {"low": {"value": 5}, "high": {"value": 11}}
+    assert scores["urn:uuid:b"]["valueRange"] == {"low": {"value": 5}, "high": {"value": 11}}
     outcomes = resources_of(answer, "OperationOutcome")
     assert len(outcomes) == 2 and len(resources_of(answer, "Provenance")) == 2
 

@@ -12,6 +12,7 @@ from service.facts import MappingOptions, extract_facts
 from service.facts import orders
 from service.facts.vocabulary import OWN_CODES_USED, VALUE_SETS_USED
 from service.facts.terminology import OWN_SYSTEM, load_terminology
+from service.render.fhir_resources import VALUE_SETS_WRITTEN
 
 FOLDER = data_dir("fhir_profiles")
 BASE = "http://bonemet-cds.org/fhir"
@@ -37,10 +38,11 @@ def test_one_canonical_base(path):
     assert resource["url"] == f"{BASE}/{resource['resourceType']}/{resource['id']}"
 
 
-def test_every_value_set_is_used_by_the_mapper_and_every_used_one_is_published():
+def test_every_value_set_is_used_by_the_mapper_or_renderer_and_every_used_one_is_published():
     published = {load(p)["id"] for p in FOLDER.glob("ValueSet-*.json")}
-    assert VALUE_SETS_USED | orders.VALUE_SETS_USED == published
+    assert VALUE_SETS_USED | orders.VALUE_SETS_USED | VALUE_SETS_WRITTEN == published
     assert not VALUE_SETS_USED & orders.VALUE_SETS_USED
+    assert not (VALUE_SETS_USED | orders.VALUE_SETS_USED) & VALUE_SETS_WRITTEN
 
 
 def test_own_codes_in_value_sets_and_mapper_are_in_the_code_system():
@@ -57,13 +59,15 @@ def test_the_present_code_the_mapper_names_is_in_value_set_presence():
 
 
 def test_every_profile_has_an_example():
-    profiles = {load(p)["url"] for p in FOLDER.glob("StructureDefinition-*.json")}
+    definitions = [load(p) for p in FOLDER.glob("StructureDefinition-*.json")]
+    parents = {d["baseDefinition"] for d in definitions}  # exemplified through their children
+    profiles = {d["url"] for d in definitions if d["type"] != "Extension" and d["url"] not in parents}
     exemplified = {url for path in EXAMPLES for url in load(path).get("meta", {}).get("profile", [])}
     assert profiles - exemplified == set()
 
 
 OUTPUT_PROFILES = {f"{BASE}/StructureDefinition/bonemet-{name}" for name in (
-    "score-observation", "mirels-risk-assessment", "rades-risk-assessment", "careplan")}
+    "mirels-score", "rades-score", "mirels-risk-assessment", "rades-risk-assessment", "careplan")}
 
 
 def test_input_examples_run_through_the_mapper():

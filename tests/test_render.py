@@ -108,6 +108,7 @@ def render_example_patient():
     from service.facts import MappingOptions, extract_facts
     from service.calculators import score_mirels, score_rades
     from service.render import render
+    from service.render.fhir_resources import relink
 
     examples = [json.loads(p.read_text("utf-8")) for p in sorted(EXAMPLES.glob("*.json"))]
     inputs = [resource for resource in examples if resource["id"] not in OUTPUT_EXAMPLES.values()]
@@ -115,11 +116,14 @@ def render_example_patient():
     rendered = {}
     for found, calculator, name in [(facts.lesions[0], score_mirels, "mirels"),
                                     (facts.cord_compressions[0], score_rades, "rades")]:
-        ids = iter([OUTPUT_EXAMPLES[(name, "Observation")], OUTPUT_EXAMPLES[(name, "RiskAssessment")],
-                    OUTPUT_EXAMPLES[(name, "CarePlan")]])
-        assessment = render(calculator(found.inputs()), found, "Patient/example", WHEN, new_id=lambda: next(ids))
+        assessment = render(calculator(found.inputs()), found, "Patient/example", WHEN)
+        # Stored under readable ids, as a server may store them; the identifiers stay the renderer's.
+        ids = {f"{r['resourceType']}/{r['id']}": OUTPUT_EXAMPLES[(name, r["resourceType"])]
+               for r in assessment.resources}
+        targets = {old: f"{old.split('/')[0]}/{new}" for old, new in ids.items()}
         for resource in assessment.resources:
-            rendered[resource["id"]] = resource
+            readable = relink({**resource, "id": ids[f"{resource['resourceType']}/{resource['id']}"]}, targets)
+            rendered[readable["id"]] = readable
     return rendered
 
 

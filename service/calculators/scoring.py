@@ -146,6 +146,11 @@ class Score:
         return tuple(a(self.locale) for a in self.category.activities) if self.category else ()
 
     @property
+    def activity_codes(self) -> tuple[dict[str, str], ...]:
+        """One coding per activity (system, code; display for codes of other systems than the project's)."""
+        return self.category.activity_codes if self.category else ()
+
+    @property
     def risk(self) -> str | None:
         return self.category.risk if self.category else None
 

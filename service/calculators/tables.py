@@ -92,6 +92,7 @@ class Category:
     source: str
     activities: tuple[Text, ...] = ()
     outcome: Text | None = None
+    activity_codes: tuple[dict[str, str], ...] = ()  # one coding per activity (CarePlan.activity.detail.code)
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,8 @@ def load_table(calculator: str) -> Table:
                 risk=c["risk"],
                 recommendation=parse_text(c["recommendation"]),
                 source=c["source"],
-                activities=tuple(parse_text(a) for a in c["activities"]),
+                activities=tuple(parse_text({k: v for k, v in a.items() if k != "code"}) for a in c["activities"]),
+                activity_codes=tuple(dict(a["code"]) for a in c["activities"]),
                 outcome=parse_text(c["outcome"]) if "outcome" in c else None,
             )
             for c in raw["categories"]

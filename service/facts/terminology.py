@@ -84,9 +84,11 @@ class ValueSet:
 class Terminology:
     """The ValueSets and own CodeSystem of ``fhir_profiles/``, by id."""
 
-    def __init__(self, value_sets: dict[str, ValueSet], own_codes: frozenset[str]) -> None:
+    def __init__(self, value_sets: dict[str, ValueSet], own_codes: frozenset[str],
+                 own_displays: dict[str, dict[str, str]] | None = None) -> None:
         self.value_sets = value_sets
         self.own_codes = own_codes
+        self.own_displays = own_displays or {}  # code -> language -> display (the CodeSystem's designations)
         # Index (system, code or ICD-10 prefix) -> ValueSet ids: a lookup per coding instead of a
         # scan of every ValueSet (the mapper asks thousands of times per request).
         self._exact: dict[tuple[str, str], set[str]] = {}
@@ -185,4 +187,14 @@ def load_terminology() -> Terminology:
         value_set = _value_set(json.loads(path.read_text("utf-8")))
         value_sets[value_set.id] = value_set
     code_system = json.loads((folder / "CodeSystem-bonemet.json").read_text("utf-8"))
-    return Terminology(value_sets, frozenset(c["code"] for c in code_system["concept"]))
+    displays = {concept["code"]: {code_system.get("language", "en"): concept["display"]}
+                | {d["language"]: d["value"] for d in concept.get("designation", ()) if "language" in d}
+                for concept in code_system["concept"]}
+    return Terminology(value_sets, frozenset(displays), displays)
+
+
+def own_coding(code: str, locale: str = "en") -> dict[str, str]:
+    """A coding of the project's CodeSystem with its display in ``locale`` as the CodeSystem gives it
+    (its designations), so that an emitted display never differs from the published one."""
+    displays = load_terminology().own_displays[code]  # KeyError: a code the CodeSystem lacks
+    return {"system": OWN_SYSTEM, "code": code, "display": displays.get(locale, displays["en"])}

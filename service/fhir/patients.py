@@ -168,7 +168,15 @@ class Grouped:
     patients: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     identities: dict[str, PatientIdentity] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
-    without_patient: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+    without_patient: list[tuple[str, str, str]] = field(default_factory=list)  # (where, "Type/id", why)
+    full_urls: dict[str, str] = field(default_factory=dict)  # "Type/id" -> the entry's own fullUrl
+    locations: dict[str, str] = field(default_factory=dict)  # "Type/id" -> where it is (FHIRPath)
+
+    def cite(self, reference: str) -> str:
+        """How an answer refers to an input: by its entry's fullUrl when it has one (absolute stays
+        absolute, urn:uuid stays urn:uuid, and an id made up from a urn:uuid never shows), else
+        as the input itself is referred to ("Type/id")."""
+        return self.full_urls.get(reference, reference)
 
 
 def _base_of(full_url: str | None, resource: dict[str, Any]) -> str | None:
@@ -190,8 +198,12 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
     for full_url, resource, where in entries:
         if not isinstance(resource.get("id"), str) and full_url and full_url.startswith("urn:uuid:"):
             resource = {**resource, "id": full_url.removeprefix("urn:uuid:")}
-        if full_url and isinstance(resource.get("id"), str):
-            grouped.aliases[full_url] = f"{resource['resourceType']}/{resource['id']}"
+        if isinstance(resource.get("id"), str):
+            local = f"{resource['resourceType']}/{resource['id']}"
+            grouped.locations.setdefault(local, where)
+            if full_url:
+                grouped.aliases[full_url] = local
+                grouped.full_urls.setdefault(local, full_url)
         named.append((full_url, resource, where))
     for full_url, resource, _ in named:
         if resource.get("resourceType") == "Patient" and isinstance(resource.get("id"), str):
@@ -214,7 +226,7 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
         if why is not None:
             named = f"{resource.get('resourceType')}/{resource['id']}" if isinstance(resource.get("id"), str) else (
                 resource.get("resourceType"))
-            grouped.without_patient.append((f"{where} ({named})", why))
+            grouped.without_patient.append((where, named, why))
             continue
         grouped.patients.setdefault(key, []).append(resource)
     return grouped

@@ -42,6 +42,52 @@ def _path(where: str, location: tuple[Any, ...]) -> str:
     return path
 
 
+# R4's required bindings on the elements the mapper reads, which the R4B models do not check.
+# Codes (element -> allowed codes), from the R4 ValueSets named beside each.
+REQUIRED_CODES: dict[str, dict[str, frozenset[str]]] = {
+    "Observation": {"status": frozenset({  # http://hl7.org/fhir/ValueSet/observation-status|4.0.1
+        "registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"})},
+    "ServiceRequest": {
+        "status": frozenset({  # http://hl7.org/fhir/ValueSet/request-status|4.0.1
+            "draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}),
+        "intent": frozenset({  # http://hl7.org/fhir/ValueSet/request-intent|4.0.1
+            "proposal", "plan", "directive", "order", "original-order", "reflex-order", "filler-order",
+            "instance-order", "option"})},
+    "Procedure": {"status": frozenset({  # http://hl7.org/fhir/ValueSet/event-status|4.0.1
+        "preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error", "unknown"})},
+    "Patient": {"gender": frozenset({"male", "female", "other", "unknown"})},  # administrative-gender
+}
+# CodeableConcepts with a required binding: a coding of the bound system must use one of its codes.
+# (A coding of another system is not ours to refuse; the mapper reports what it cannot read.)
+REQUIRED_CONCEPTS: dict[str, dict[str, tuple[str, frozenset[str]]]] = {
+    "Condition": {
+        "clinicalStatus": ("http://terminology.hl7.org/CodeSystem/condition-clinical", frozenset({
+            "active", "recurrence", "relapse", "inactive", "remission", "resolved"})),
+        "verificationStatus": ("http://terminology.hl7.org/CodeSystem/condition-ver-status", frozenset({
+            "unconfirmed", "provisional", "differential", "confirmed", "refuted", "entered-in-error"})),
+    },
+}
+
+
+def binding_problems(resource: dict[str, Any], where: str) -> list[Problem]:
+    """Codes outside R4's required bindings, on the elements the mapper reads."""
+    kind = resource["resourceType"]
+    problems = []
+    for element, allowed in REQUIRED_CODES.get(kind, {}).items():
+        value = resource.get(element)
+        if value is not None and value not in allowed:
+            problems.append(Problem(f"{where}.{element}", f"{str(value)[:40]!r} is not a code of R4's required "
+                                    f"ValueSet for {kind}.{element} ({', '.join(sorted(allowed))})"))
+    for element, (system, allowed) in REQUIRED_CONCEPTS.get(kind, {}).items():
+        concept = resource.get(element)
+        for index, coding in enumerate(concept.get("coding") or [] if isinstance(concept, dict) else []):
+            if isinstance(coding, dict) and coding.get("system") == system and coding.get("code") not in allowed:
+                problems.append(Problem(f"{where}.{element}.coding[{index}].code",
+                                        f"{str(coding.get('code'))[:40]!r} is not a code of {system} "
+                                        f"({', '.join(sorted(allowed))})"))
+    return problems
+
+
 def resource_problems(resource: Any, where: str) -> list[Problem]:
     """What is wrong with one resource, each problem with its location."""
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
@@ -52,7 +98,7 @@ def resource_problems(resource: Any, where: str) -> list[Problem]:
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
     except ValidationError as error:
         return [Problem(_path(where, tuple(e["loc"])), e["msg"]) for e in error.errors()[:20]]
-    return []
+    return binding_problems(resource, where)
 
 
 def bundle_entries(bundle: Any, where: str = "Bundle") -> list[tuple[str | None, dict[str, Any], str]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..facts import ReportEntry
 from ..facts.terminology import OWN_SYSTEM
-from .fhir_resources import Assessment
+from .fhir_resources import Assessment, by_identifier
 from .text import describe_value
 
 SUMMARY_LIMIT = 140
@@ -117,8 +117,10 @@ def card_source(assessment: Assessment) -> dict[str, Any]:
 
 
 def _suggestion(assessment: Assessment, words: dict[str, str]) -> dict[str, Any]:
+    """Create the assessment's resources. They cite one another by identifier, which survives the
+    EHR giving them ids of its own; accepting twice gives the same identifiers, never a second assessment."""
     actions = [{"type": "create", "description": f"{r['resourceType']} ({assessment.score.title})", "resource": r}
-               for r in assessment.resources]
+               for r in by_identifier(assessment.resources)]
     return {"label": words["record"], "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": actions}
 
 

@@ -1,27 +1,66 @@
 """Scores -> FHIR R4 resources: the score Observation, the RiskAssessment, the CarePlan.
 
-Built as plain JSON dicts (fast on the request path); the tests check every one
-against the fhir.resources models and the official R4 JSON schema.
+Built as plain JSON dicts (fast on the request path); the tests check every one against the
+official R4 JSON schema and, with Medplum's validator, against the profiles of ``fhir_profiles/``.
+
+**Stable identity.** The three resources of an assessment carry an identifier under
+``ASSESSMENT_SYSTEM`` whose value is derived from the patient, the scored Condition, every input
+value with the resources it came from, and the calculator and its table version; the resource id
+is that value. The same inputs give the same resources, so storing them twice (PUT, or a
+conditional create on the identifier) cannot make two assessments. Only the timestamps change
+between two runs: when the assessment was made (``effectiveDateTime``, ``occurrenceDateTime``,
+``created``), unless it is made as of a given day.
+
+**References.** Inputs are cited as the caller's ``cite`` says (the input's own ``fullUrl`` in a
+Bundle answer, the EHR's relative reference in CDS Hooks); the three outputs cite each other as
+``Type/id``, which each door turns into what survives its transport (``urn:uuid`` in a Bundle,
+identifiers in a CDS suggestion: ``by_identifier``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from html import escape
+from typing import Any, Callable
 
-from ..calculators import Score
+from .. import __version__
+from ..calculators import Score, load_table
 from ..facts.model import ReportEntry, ScoredCondition
-from ..facts.terminology import OWN_SYSTEM
+from ..facts.terminology import BASE_URL, OWN_SYSTEM, own_coding
 from ..facts.vocabulary import ITEM_CODES
 from .text import describe_value
 
-PROFILE = "http://bonemet-cds.org/fhir/StructureDefinition/"
+PROFILE = f"{BASE_URL}/StructureDefinition/"
+ASSESSMENT_SYSTEM = f"{BASE_URL}/sid/assessment"
+GENERATED_BY = f"{BASE_URL}/StructureDefinition/generated-by"
 RISK_PROBABILITY = "http://terminology.hl7.org/CodeSystem/risk-probability"
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+SNOMED = "http://snomed.info/sct"
 
+# What each RiskAssessment predicts, as the profiles fix it (SNOMED CT, checked in two public sources).
+OUTCOMES = {
+    "mirels": {"system": SNOMED, "code": "268029009", "display": "Pathological fracture (disorder)"},
+    "rades": {"system": SNOMED, "code": "282145008", "display": "Unable to walk (finding)"},
+}
+# The ValueSets of fhir_profiles/ that bind what the renderer writes (the mapper reads none of them).
+VALUE_SETS_WRITTEN = frozenset({"score-status", "score-code", "careplan-activity"})
+RISK_DISPLAY = {"low": "Low likelihood", "moderate": "Moderate likelihood", "high": "High likelihood"}
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, ASSESSMENT_SYSTEM)
+
+WORDS = {
+    "en": {"missing": "Missing", "item": "Item", "value": "Value", "points": "Points", "total": "Total",
+           "range": "possible totals", "undetermined": "category undetermined until the missing items are known",
+           "outcome": "Predicted outcome", "risk": "Risk", "activities": "Activities", "by": "Computed by"},
+    "fr": {"missing": "Manquant", "item": "Item", "value": "Valeur", "points": "Points", "total": "Total",
+           "range": "totaux possibles", "undetermined": "catégorie indéterminée tant que les items manquants ne sont "
+           "pas connus", "outcome": "Évènement prédit", "risk": "Risque", "activities": "Activités",
+           "by": "Calculé par"},
+}
 
 
 @dataclass(frozen=True)
@@ -41,13 +80,6 @@ class Assessment:
         return [r for r in (self.observation, self.risk_assessment, self.care_plan) if r is not None]
 
 
-def _own(code: str, display: str | None = None) -> dict[str, Any]:
-    coding = {"system": OWN_SYSTEM, "code": code}
-    if display:
-        coding["display"] = display
-    return {"coding": [coding]}
-
-
 def input_references(facts: ScoredCondition) -> list[str]:
     """Every resource an input came from, in item order, each once."""
     seen = dict.fromkeys([facts.condition])
@@ -56,15 +88,46 @@ def input_references(facts: ScoredCondition) -> list[str]:
     return list(seen)
 
 
+def assessment_key(score: Score, facts: ScoredCondition, subject: str, cite: Callable[[str], str]) -> str:
+    """What makes two assessments the same: patient, Condition, inputs (values and sources), table."""
+    basis = {
+        "calculator": score.calculator, "table": load_table(score.calculator).version,
+        "patient": cite(subject), "condition": cite(facts.condition),
+        "items": [[name, repr(fact.value), sorted(cite(s) for s in fact.sources)] for name, fact in facts.facts.items()],
+    }
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
+
+
+def stable_id(key: str, kind: str) -> str:
+    """A UUID (name-based, RFC 4122 version 5) for one resource of an assessment."""
+    return str(uuid.uuid5(_NAMESPACE, f"{key}/{kind}"))
+
+
+def generated_by(calculator: str | None) -> dict[str, Any]:
+    """The extension that traces a stored resource to the service and table versions."""
+    parts = [{"url": "software", "valueString": "bonemet-cds"}, {"url": "version", "valueString": __version__}]
+    if calculator:
+        parts += [{"url": "table", "valueString": calculator},
+                  {"url": "tableVersion", "valueString": load_table(calculator).version}]
+    return {"url": GENERATED_BY, "extension": parts}
+
+
+def narrative(*blocks: str) -> dict[str, str]:
+    """A generated narrative; ``blocks`` are XHTML fragments whose text is already escaped."""
+    return {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">' + "".join(blocks) + "</div>"}
+
+
+def _p(text: str) -> str:
+    return f"<p>{escape(text)}</p>"
+
+
 def _range_text(score: Score) -> str:
-    if score.total is not None:
-        return str(score.total)
-    return f"{score.total_min}-{score.total_max}"
+    return str(score.total) if score.total is not None else f"{score.total_min}-{score.total_max}"
 
 
-def _component(item, fact) -> dict[str, Any]:
+def _component(item, fact, locale: str) -> dict[str, Any]:
     component: dict[str, Any] = {
-        "code": {**_own(ITEM_CODES[item.name], item.label),
+        "code": {"coding": [own_coding(ITEM_CODES[item.name], locale)],
                  "text": f"{item.label}: {item.row_label or describe_value(fact.value)}"},
     }
     if item.points is not None:
@@ -73,68 +136,98 @@ def _component(item, fact) -> dict[str, Any]:
         component["valueRange"] = {"low": {"value": item.possible_points[0]},
                                    "high": {"value": item.possible_points[-1]}}
     else:
-        component["dataAbsentReason"] = {"coding": [{"system": DATA_ABSENT, "code": "unknown"}]}
+        component["dataAbsentReason"] = {"coding": [{"system": DATA_ABSENT, "code": "unknown", "display": "Unknown"}]}
     return component
 
 
-def render(score: Score, facts: ScoredCondition, subject: str, when: datetime,
-           new_id=lambda: str(uuid.uuid4()), as_of: date | None = None) -> Assessment:
-    """The three resources of one assessment. ``subject`` is "Patient/<id>".
+def _items_table(score: Score, facts: ScoredCondition, words: dict[str, str]) -> str:
+    rows = []
+    for item in score.items:
+        fact = facts.facts[item.name]
+        if item.status == "missing":
+            value, points = words["missing"].lower(), "–"
+        elif item.points is None:
+            value, points = describe_value(fact.value), f"{item.possible_points[0]}–{item.possible_points[-1]}"
+        else:
+            value, points = item.row_label or describe_value(fact.value), str(item.points)
+        rows.append(f"<tr><td>{escape(item.label)}</td><td>{escape(value)}</td><td>{points}</td></tr>")
+    return (f"<table><thead><tr><th>{words['item']}</th><th>{words['value']}</th><th>{words['points']}</th></tr>"
+            f"</thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, as_of: date | None = None,
+           cite: Callable[[str], str] = lambda reference: reference) -> Assessment:
+    """The three resources of one assessment. ``subject`` is "Patient/<id>"; ``cite`` turns the
+    local reference of an input ("Type/id") into the reference to write (default: unchanged).
 
     ``when`` is the moment of the computation; an assessment made as of another day
     (``as_of``) is dated that day, so a re-run of a past decision says so."""
+    locale, words = score.locale, WORDS[score.locale]
     complete = score.total is not None
     occurrence = as_of.isoformat() if as_of and as_of != when.date() else when.isoformat(timespec="seconds")
     created = when.isoformat(timespec="seconds")
+    key = assessment_key(score, facts, subject, cite)
+    patient = {"reference": cite(subject)}
+    scored = {"reference": cite(facts.condition)}
     notes = [{"text": caveat.text} for caveat in score.caveats]
-    missing = [f"{item.label}: {facts.facts[item.name].supplied_by or 'missing'}"
+    missing = [f"{item.label}: {facts.facts[item.name].supplied_by or words['missing'].lower()}"
                for item in score.items if item.status == "missing"]
     if missing:
-        notes.insert(0, {"text": "Missing: " + "; ".join(missing)})
+        notes.insert(0, {"text": f"{words['missing']}: " + "; ".join(missing)})
+    summary = (f"{score.title}: {_range_text(score)} ({score.category_label})" if score.category else
+               f"{score.title}: {words['range']} {_range_text(score)}; {words['undetermined']}")
+    by = f"{words['by']} bonemet-cds {__version__}, {score.calculator} table {load_table(score.calculator).version}."
 
-    observation_id, risk_id = new_id(), new_id()
-    derived_from = [ref for ref in input_references(facts) if ref.startswith("Observation/")]
-    observation: dict[str, Any] = {
-        "resourceType": "Observation",
-        "id": observation_id,
-        "meta": {"profile": [PROFILE + "bonemet-score-observation"]},
+    def common(kind: str, profile: str) -> dict[str, Any]:
+        resource_id = stable_id(key, kind)
+        return {"resourceType": kind, "id": resource_id, "meta": {"profile": [PROFILE + profile]},
+                "language": locale, "extension": [generated_by(score.calculator)],
+                "identifier": [{"system": ASSESSMENT_SYSTEM, "value": resource_id}]}
+
+    observation = common("Observation", f"bonemet-{score.calculator}-score")
+    observation["text"] = narrative(_p(summary), _items_table(score, facts, words), _p(by))
+    observation.update({
         "status": "final" if complete else "preliminary",
         "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}],
-        "code": {**_own(f"{score.calculator}-score"), "text": score.title},
-        "subject": {"reference": subject},
-        "focus": [{"reference": facts.condition}],
+        "code": {"coding": [own_coding(f"{score.calculator}-score", locale)], "text": score.title},
+        "subject": patient,
+        "focus": [scored],
         "effectiveDateTime": occurrence,
-        "component": [_component(item, facts.facts[item.name]) for item in score.items],
-    }
+    })
     if complete:
         observation["valueInteger"] = score.total
     else:
         observation["valueRange"] = {"low": {"value": score.total_min}, "high": {"value": score.total_max}}
+    derived_from = [ref for ref in input_references(facts) if ref.startswith("Observation/")]
     if derived_from:
-        observation["derivedFrom"] = [{"reference": ref} for ref in derived_from]
+        observation["derivedFrom"] = [{"reference": cite(ref)} for ref in derived_from]
     if notes:
         observation["note"] = notes
+    observation["component"] = [_component(item, facts.facts[item.name], locale) for item in score.items]
 
-    rationale = (f"{score.title}: {_range_text(score)} ({score.category_label}). {score.recommendation}"
-                 if score.category else
-                 f"{score.title}: {_range_text(score)}; category undetermined until the missing items are known.")
-    prediction: dict[str, Any] = {"outcome": {"text": score.predicted_outcome}, "rationale": rationale}
+    rationale = (f"{summary}. {score.recommendation}" if score.category else f"{summary}.")
+    prediction: dict[str, Any] = {"outcome": {"coding": [OUTCOMES[score.calculator]], "text": score.predicted_outcome}}
     if score.risk:
-        prediction["qualitativeRisk"] = {"coding": [{"system": RISK_PROBABILITY, "code": score.risk}]}
-    risk_assessment: dict[str, Any] = {
-        "resourceType": "RiskAssessment",
-        "id": risk_id,
-        "meta": {"profile": [f"{PROFILE}bonemet-{score.calculator}-risk-assessment"]},
+        prediction["qualitativeRisk"] = {"coding": [{"system": RISK_PROBABILITY, "code": score.risk,
+                                                     "display": RISK_DISPLAY[score.risk]}]}
+    prediction["rationale"] = rationale
+    risk_assessment = common("RiskAssessment", f"bonemet-{score.calculator}-risk-assessment")
+    outcome_words = [_p(f"{words['outcome']}: {score.predicted_outcome}")]
+    if score.risk:
+        outcome_words.append(_p(f"{words['risk']}: {score.category_label}. {score.recommendation}"))
+    risk_assessment["text"] = narrative(_p(summary), *outcome_words, _p(by))
+    risk_assessment.update({
         "status": "final" if complete else "preliminary",
-        "method": _own(score.calculator, score.title),
-        "code": {**_own(score.calculator), "text": score.title},
-        "subject": {"reference": subject},
+        "method": {"coding": [own_coding(score.calculator, locale)],
+                   "text": f"{score.title} ({score.source}); table version {load_table(score.calculator).version}"},
+        "code": {"coding": [own_coding(score.calculator, locale)], "text": score.title},
+        "subject": patient,
         "occurrenceDateTime": occurrence,
-        "condition": {"reference": facts.condition},
-        "basis": [{"reference": f"Observation/{observation_id}"}]
-        + [{"reference": ref} for ref in input_references(facts)],
+        "condition": scored,
+        "basis": [{"reference": f"Observation/{observation['id']}"}]
+        + [{"reference": cite(ref)} for ref in input_references(facts)],
         "prediction": [prediction],
-    }
+    })
     if score.recommendation:
         risk_assessment["mitigation"] = score.recommendation
     if notes:
@@ -142,20 +235,53 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime,
 
     care_plan = None
     if score.category:  # no advice while the category is undetermined
-        care_plan = {
-            "resourceType": "CarePlan",
-            "id": new_id(),
-            "meta": {"profile": [PROFILE + "bonemet-careplan"]},
+        care_plan = common("CarePlan", "bonemet-careplan")
+        activities = list(zip(score.activities, score.activity_codes))
+        care_plan["text"] = narrative(
+            _p(f"{score.title}: {score.category_label}"), _p(score.recommendation),
+            f"<p>{words['activities']}:</p><ul>" + "".join(f"<li>{escape(text)}</li>" for text, _ in activities)
+            + "</ul>", _p(by))
+        care_plan.update({
             "status": "draft",
             "intent": "proposal",
             "title": f"{score.title}: {score.category_label}",
             "description": score.recommendation,
-            "subject": {"reference": subject},
+            "subject": patient,
             "created": created,
-            "addresses": [{"reference": facts.condition}],
-            "supportingInfo": [{"reference": f"RiskAssessment/{risk_id}"}],
-            "activity": [{"detail": {"status": "not-started", "description": text}} for text in score.activities],
-        }
+            "addresses": [scored],
+            "supportingInfo": [{"reference": f"RiskAssessment/{risk_assessment['id']}"}],
+            "activity": [{"detail": {"code": {"coding": [_activity_coding(code, locale)], "text": text},
+                                     "status": "not-started", "description": text}}
+                         for text, code in activities],
+        })
         if notes:
             care_plan["note"] = notes
     return Assessment(score, facts, observation, risk_assessment, care_plan, as_of)
+
+
+def _activity_coding(code: dict[str, str], locale: str) -> dict[str, str]:
+    if code["system"] == OWN_SYSTEM:
+        return own_coding(code["code"], locale)
+    return dict(code)
+
+
+def by_identifier(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The resources with their references to one another made by identifier, for a CDS
+    suggestion: the EHR assigns its own ids when it creates them, the identifiers stay."""
+    targets = {f"{r['resourceType']}/{r['id']}": {"type": r["resourceType"], "identifier": r["identifier"][0]}
+               for r in resources}
+    return [relink(resource, targets) for resource in resources]
+
+
+def relink(node: Any, targets: dict[str, Any]) -> Any:
+    """``node`` with every Reference whose ``reference`` is a key of ``targets`` replaced: by the
+    target itself when it is a Reference object, else its ``reference`` by the target string."""
+    if isinstance(node, dict):
+        reference = node.get("reference")
+        if isinstance(reference, str) and reference in targets:
+            target = targets[reference]
+            return dict(target) if isinstance(target, dict) else {**node, "reference": target}
+        return {key: relink(value, targets) for key, value in node.items()}
+    if isinstance(node, list):
+        return [relink(value, targets) for value in node]
+    return node

@@ -1,0 +1,47 @@
+"""Reading an answer Bundle back against the input it answers.
+
+Outputs cite an input the way the input names itself: its entry's ``fullUrl`` when it has one
+(absolute or ``urn:uuid``), else ``Type/id``. These helpers map such a reference back to the
+input's ``Type/id``, and list the references of an answer that neither resolve inside it nor are
+an input's own.
+"""
+
+
+def _walk_references(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("reference"), str):
+            yield node["reference"]
+        for value in node.values():
+            yield from _walk_references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk_references(value)
+
+
+def input_names(inputs):
+    """Every way the input names its own resources -> that resource's "Type/id"."""
+    names = {}
+    for bundle in inputs if isinstance(inputs, list) else [inputs]:
+        for entry in bundle.get("entry", []):
+            resource = entry["resource"]
+            full_url = entry.get("fullUrl")
+            rid = resource.get("id") or (full_url or "").removeprefix("urn:uuid:")
+            local = f"{resource['resourceType']}/{rid}"
+            names[local] = local
+            if full_url:
+                names[full_url] = local
+        for reference in _walk_references(bundle):
+            names.setdefault(reference, reference)  # e.g. "Patient/x" with no Patient entry
+    return names
+
+
+def local_of(reference, inputs):
+    """The input's "Type/id" that ``reference`` (as written in an answer) cites."""
+    return input_names(inputs).get(reference, reference)
+
+
+def foreign_references(answer, inputs):
+    """References in ``answer`` that resolve neither to one of its entries nor to an input's own name."""
+    inside = {entry["fullUrl"] for entry in answer.get("entry", [])}
+    own = input_names(inputs)
+    return sorted({ref for ref in _walk_references(answer) if ref not in inside and ref not in own})
