@@ -16,7 +16,7 @@ from service.render.fhir_resources import VALUE_SETS_WRITTEN
 
 FOLDER = data_dir("fhir_profiles")
 BASE = "http://bonemet-cds.org/fhir"
-CONFORMANCE = sorted(FOLDER.glob("*.json"))
+CONFORMANCE = sorted(p for p in FOLDER.glob("*.json") if p.name != "package.json")  # package.json: the manifest
 EXAMPLES = sorted((FOLDER / "examples").glob("*.json"))
 
 

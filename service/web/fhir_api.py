@@ -71,10 +71,16 @@ def assess():
 
 @blueprint.get("/metadata")
 def metadata():
-    statement = dict(_published("CapabilityStatement-bonemet.json"))
-    statement["software"] = {**statement["software"], "version": __version__}
-    statement["implementation"] = {**statement["implementation"], "url": current_app.config["BONEMET"].base_url
-                                   + "/fhir"}
+    """This instance: the published statement (kind requirements) is what any bonemet-cds server
+    provides; this one says it is an instance of it, with its software version and address."""
+    published = _published("CapabilityStatement-bonemet.json")
+    statement = {key: value for key, value in published.items() if key not in ("url", "version")}
+    statement.update({
+        "kind": "instance",
+        "instantiates": [f"{published['url']}|{published['version']}"],
+        "software": {"name": "bonemet-cds", "version": __version__},
+        "implementation": {"description": "bonemet-cds", "url": current_app.config["BONEMET"].base_url + "/fhir"},
+    })
     return _fhir(statement)
 
 

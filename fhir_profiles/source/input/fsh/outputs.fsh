@@ -100,7 +100,7 @@ Description: "The Rades total of one spinal cord compression, one component per 
 
 Invariant: bonemet-risk-code
 Description: "The qualitative risk is low, moderate or high of the R4 risk-probability code system"
-Expression: "qualitativeRisk.exists() implies qualitativeRisk.coding.where(system = 'http://terminology.hl7.org/CodeSystem/risk-probability' and (code = 'low' or code = 'moderate' or code = 'high')).exists()"
+Expression: "prediction.all(qualitativeRisk.exists() implies qualitativeRisk.coding.where(system = 'http://terminology.hl7.org/CodeSystem/risk-probability' and (code = 'low' or code = 'moderate' or code = 'high')).exists())"
 Severity: #error
 
 RuleSet: RiskAssessmentOutput
@@ -117,9 +117,26 @@ RuleSet: RiskAssessmentOutput
 * prediction 1..1
 * prediction.outcome 1..1
 * prediction.qualitativeRisk from http://hl7.org/fhir/ValueSet/risk-probability (required)
-* prediction obeys bonemet-risk-code
+* obeys bonemet-risk-code
 * prediction.probability[x] ^comment = "Never given: the source gives no probability"
 * prediction.rationale 1..1
+
+// The patterns on elements inside a repeating element (prediction, activity) are also stated as
+// invariants: Medplum's validator checks patterns only outside such elements.
+Invariant: bonemet-mirels-outcome
+Description: "The predicted outcome is SNOMED CT 268029009 pathological fracture"
+Expression: "prediction.all(outcome.coding.where(system = 'http://snomed.info/sct' and code = '268029009').exists())"
+Severity: #error
+
+Invariant: bonemet-rades-outcome
+Description: "The predicted outcome is SNOMED CT 282145008 unable to walk"
+Expression: "prediction.all(outcome.coding.where(system = 'http://snomed.info/sct' and code = '282145008').exists())"
+Severity: #error
+
+Invariant: bonemet-activity-proposed
+Description: "Every activity is a proposal not started, coded"
+Expression: "activity.all(detail.status = 'not-started' and detail.code.coding.exists())"
+Severity: #error
 
 Profile: BonemetMirelsRiskAssessment
 Parent: RiskAssessment
@@ -131,6 +148,7 @@ Description: "Risk of pathological fracture of one long-bone lesion."
 * code = $bonemet#mirels
 * condition only Reference(BonemetBoneMetastasis)
 * prediction.outcome = $sct#268029009 "Pathological fracture (disorder)"
+* obeys bonemet-mirels-outcome
 
 Profile: BonemetRadesRiskAssessment
 Parent: RiskAssessment
@@ -142,6 +160,7 @@ Description: "Risk of losing ambulatory status after radiotherapy for one spinal
 * code = $bonemet#rades
 * condition only Reference(BonemetSpinalCordCompression)
 * prediction.outcome = $sct#282145008 "Unable to walk (finding)"
+* obeys bonemet-rades-outcome
 
 Profile: BonemetCarePlan
 Parent: CarePlan
@@ -163,3 +182,4 @@ Description: "Advice, not an order: status draft, intent proposal, one coded act
 * activity.detail.status = #not-started
 * activity.detail.description 1..1
 * activity.detail.description ^short = "The recommendation in the words of the seed table"
+* obeys bonemet-activity-proposed

@@ -1,0 +1,349 @@
+"""fhir_profiles/ as a FHIR package, and outputs an EHR can store.
+
+Conformance is judged by a maintained validator, not by code written here: Medplum's
+(@medplum/core, run with node by fhir_profiles/source/validate.js) checks cardinality, types,
+fixed and pattern values, slicing and FHIRPath invariants against the StructureDefinitions that
+SUSHI builds from fhir_profiles/source/. `.ci/run` installs both (`npm ci`); without node or
+without them, these tests say so and skip.
+"""
+
+import copy
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from answer_checks import foreign_references
+from fhir_builders import bundle, lesion, lesion_observations, observation, patient, quantity
+from fhir_schema_check import schema_errors
+from service import __version__
+from service.config import Settings
+from service.web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILES = ROOT / "fhir_profiles"
+SOURCE = PROFILES / "source"
+EXAMPLES = sorted((ROOT / "examples" / "bundles").glob("*.json"))
+OWN = "http://bonemet-cds.org/fhir/CodeSystem/bonemet"
+ASSESSMENT = "http://bonemet-cds.org/fhir/sid/assessment"
+TIMESTAMPS = {"effectiveDateTime", "occurrenceDateTime", "created", "recorded", "timestamp"}
+
+sys.path.insert(0, str(SOURCE))
+import build  # noqa: E402  (fhir_profiles/source/build.py)
+
+
+def _missing_tools():
+    return build.tools_missing()
+
+
+needs_tools = pytest.mark.skipif(_missing_tools() is not None,
+                                 reason=f"FHIR validator not available: {_missing_tools()}")
+
+
+def validate(named_resources):
+    """{name: resource} -> {name: (profile, [error issues])}, by Medplum's validator."""
+    requests = [{"name": name, "resource": resource} for name, resource in named_resources.items()]
+    result = subprocess.run(["node", str(SOURCE / "validate.js")], input=json.dumps(requests),
+                            capture_output=True, text=True, timeout=600, check=True)
+    return {r["name"]: (r["profile"], [i for i in r["issues"] if i.get("severity") in ("error", "fatal")])
+            for r in json.loads(result.stdout)}
+
+
+def errors_of(results):
+    return {name: issues for name, (_, issues) in results.items() if issues}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    return create_app(Settings(feedback_db=str(tmp_path_factory.mktemp("db") / "f.sqlite3"))).test_client()
+
+
+def assess(client, source, language="en", as_of=None):
+    body = {"resourceType": "Parameters", "parameter": [{"name": "language", "valueCode": language},
+                                                        {"name": "bundle", "resource": source}]}
+    if as_of:
+        body["parameter"].append({"name": "asOf", "valueDate": as_of})
+    response = client.post("/fhir/$assess", json=body)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def patient_view(client, resources, patient_id):
+    def searchset(kind):
+        return {"resourceType": "Bundle", "type": "searchset",
+                "entry": [{"resource": r} for r in resources if r["resourceType"] == kind]}
+    request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+               "context": {"userId": "Practitioner/1", "patientId": patient_id},
+               "prefetch": {"patient": next(r for r in resources if r["resourceType"] == "Patient"),
+                            "conditions": searchset("Condition"), "observations": searchset("Observation")}}
+    response = client.post("/cds-services/bonemet-patient-view", json=request)
+    assert response.status_code == 200
+    return response.get_json()["cards"]
+
+
+def suggested(cards):
+    return [action["resource"] for card in cards for suggestion in card.get("suggestions", [])
+            for action in suggestion["actions"]]
+
+
+# -- the package ------------------------------------------------------------------------------------
+
+
+def test_the_manifest_and_the_implementation_guide_agree():
+    manifest = json.loads((PROFILES / "package.json").read_text("utf-8"))
+    (guide_path,) = PROFILES.glob("ImplementationGuide-*.json")
+    guide = json.loads(guide_path.read_text("utf-8"))
+    assert manifest["name"] == guide["packageId"] and manifest["version"] == guide["version"]
+    assert manifest["fhirVersions"] == guide["fhirVersion"] == ["4.0.1"]
+    assert manifest["canonical"] + "/ImplementationGuide/" + guide["id"] == guide["url"]
+    # Dependencies pinned to one version each (no ranges, no "latest").
+    assert manifest["dependencies"] == {"hl7.fhir.r4.core": "4.0.1"}
+    assert schema_errors(guide) == []
+    # Every resource of the package is listed in the guide, examples with the profile they illustrate.
+    listed = {r["reference"]["reference"] for r in guide["definition"]["resource"]}
+    files = [json.loads(p.read_text("utf-8")) for p in [*PROFILES.glob("*-*.json"), *PROFILES.glob("examples/*.json")]]
+    assert {f"{r['resourceType']}/{r['id']}" for r in files if r["resourceType"] != "ImplementationGuide"} == listed
+
+
+def test_the_published_capability_statement_states_requirements_and_the_served_one_this_instance(client):
+    published = json.loads((PROFILES / "CapabilityStatement-bonemet.json").read_text("utf-8"))
+    assert published["kind"] == "requirements" and "software" not in published and "implementation" not in published
+    served = client.get("/fhir/metadata").get_json()
+    assert served["kind"] == "instance" and served["software"]["version"] == __version__
+    assert served["instantiates"] == [f"{published['url']}|{published['version']}"]
+    assert schema_errors(served) == [] and schema_errors(published) == []
+
+
+@needs_tools
+def test_the_committed_profiles_are_what_sushi_builds_from_the_fsh():
+    assert build.main(["--check"]) == 0, "run `python fhir_profiles/source/build.py` and commit"
+
+
+@needs_tools
+def test_every_example_of_the_package_conforms_to_its_profile():
+    examples = {p.name: json.loads(p.read_text("utf-8")) for p in sorted((PROFILES / "examples").glob("*.json"))}
+    results = validate(examples)
+    assert errors_of(results) == {}
+    # Every example that claims a profile was judged against it.
+    assert all(results[name][0] == r["meta"]["profile"][0] for name, r in examples.items() if "meta" in r)
+
+
+@needs_tools
+def test_every_input_and_output_of_every_example_conforms(client):
+    """Inputs of examples/bundles against the profile they claim (else base R4); outputs of $assess
+    in both languages and of patient-view's suggestions against theirs."""
+    named = {}
+    for path in EXAMPLES:
+        source = json.loads(path.read_text("utf-8"))
+        for index, entry in enumerate(source["entry"]):
+            named[f"{path.stem} input {index}"] = entry["resource"]
+        for language in ("en", "fr"):
+            answer = assess(client, source, language)
+            for index, entry in enumerate(answer["entry"]):
+                named[f"{path.stem} {language} output {index} {entry['resource']['resourceType']}"] = entry["resource"]
+        patients = [e["resource"] for e in source["entry"] if e["resource"]["resourceType"] == "Patient"]
+        for person in patients:
+            mine = [e["resource"] for e in source["entry"] if e["resource"]["resourceType"] == "Patient"
+                    and e["resource"]["id"] == person["id"] or e["resource"].get("subject", {}).get(
+                        "reference") == f"Patient/{person['id']}"]
+            for index, resource in enumerate(suggested(patient_view(client, mine, person["id"]))):
+                named[f"{path.stem} cds {person['id']} {index} {resource['resourceType']}"] = resource
+    results = validate(named)
+    assert errors_of(results) == {}
+    outputs = [name for name in results if " output " in name or " cds " in name]
+    profiled = [name for name in outputs if results[name][0]]
+    print(f"\nMedplum validator: {len(results)} resources, {len(outputs)} outputs "
+          f"({len(profiled)} against bonemet profiles), 0 errors")
+    assert len(profiled) > 100
+
+
+@needs_tools
+@pytest.mark.parametrize("case", ["final score with a range", "range with a final status", "missing component",
+                                  "item with neither points nor reason", "wrong outcome", "uncoded activity",
+                                  "activity already done", "lesion size in mm", "unknown risk code", "wrong code"])
+def test_the_profiles_have_teeth(client, case):
+    """Each rule the profiles add is enforced by the validator: break one, get an error."""
+    source = json.loads((ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json").read_text("utf-8"))
+    answer = assess(client, source)
+    by_type = {e["resource"]["resourceType"]: copy.deepcopy(e["resource"]) for e in answer["entry"]}
+    score, risk, plan = by_type["Observation"], by_type["RiskAssessment"], by_type["CarePlan"]
+    assert errors_of(validate({"score": score, "risk": risk, "plan": plan})) == {}  # before breaking one
+    broken = {
+        "final score with a range": lambda: score.update(valueRange={"low": {"value": 8}, "high": {"value": 9}})
+        or score.pop("valueInteger") and score,
+        "range with a final status": lambda: score.pop("valueInteger") and score,
+        "missing component": lambda: score.update(component=score["component"][:3]) or score,
+        "item with neither points nor reason": lambda: score["component"][0].pop("valueInteger") and score,
+        "wrong outcome": lambda: risk["prediction"][0]["outcome"]["coding"][0].update(code="282145008") or risk,
+        "uncoded activity": lambda: plan["activity"][0]["detail"].pop("code") and plan,
+        "activity already done": lambda: plan["activity"][0]["detail"].update(status="completed") or plan,
+        "wrong code": lambda: score["code"]["coding"][0].update(code="rades-score") or score,
+        "lesion size in mm": lambda: {**observation("s", "lesion-size", focus="Condition/lesion-1",
+                                                   effective="2026-11-01T10:00:00+01:00", **quantity(5, "mm")),
+                                      "meta": {"profile": ["http://bonemet-cds.org/fhir/StructureDefinition/"
+                                                           "bonemet-lesion-size"]}},
+        "unknown risk code": lambda: risk["prediction"][0]["qualitativeRisk"]["coding"][0].update(code="certain")
+        or risk,
+    }[case]()
+    assert errors_of(validate({case: broken})), f"{case} was accepted"
+
+
+# -- stable identity and resolvable references ------------------------------------------------------
+
+
+def _without_timestamps(node):
+    if isinstance(node, dict):
+        return {k: _without_timestamps(v) for k, v in node.items() if k not in TIMESTAMPS}
+    if isinstance(node, list):
+        return [_without_timestamps(v) for v in node]
+    return node
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_posting_the_same_bundle_twice_gives_identical_resources_apart_from_timestamps(client, path):
+    source = json.loads(path.read_text("utf-8"))
+    first, second = assess(client, source), assess(client, source)
+    assert json.dumps(_without_timestamps(first)) == json.dumps(_without_timestamps(second))
+    assert foreign_references(first, source) == []
+    for entry in first["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] in ("Observation", "RiskAssessment", "CarePlan"):
+            assert resource["identifier"] == [{"system": ASSESSMENT, "value": resource["id"]}]
+            assert entry["fullUrl"] == f"urn:uuid:{resource['id']}"
+
+
+def test_other_inputs_give_another_identity_and_the_same_inputs_the_same_one(client):
+    def identifiers(answer):
+        return sorted(e["resource"]["identifier"][0]["value"] for e in answer["entry"] if "identifier" in e["resource"])
+
+    base = identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations())))
+    assert identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations()), language="fr")) == base
+    other_pain = identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations(pain="mild"))))
+    assert not set(base) & set(other_pain)
+
+
+def test_accepting_a_suggestion_twice_cannot_make_two_assessments(client):
+    resources = [patient(), lesion(), *lesion_observations()]
+    first, second = (suggested(patient_view(client, resources, "p1")) for _ in range(2))
+    assert [r["identifier"] for r in first] == [r["identifier"] for r in second]
+    # The suggested resources cite one another by identifier, which survives the EHR's own ids.
+    score, risk, plan = first
+    assert risk["basis"][0] == {"type": "Observation", "identifier": score["identifier"][0]}
+    assert plan["supportingInfo"] == [{"type": "RiskAssessment", "identifier": risk["identifier"][0]}]
+    # The inputs are the EHR's own references.
+    assert risk["condition"] == {"reference": "Condition/lesion-1"} and risk["subject"] == {"reference": "Patient/p1"}
+
+
+def test_absolute_and_urn_uuid_inputs_are_cited_as_given_never_by_a_made_up_id(client):
+    absolute = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"fullUrl": f"https://ehr.example.fr/fhir/{r['resourceType']}/{r['id']}", "resource": r}
+        for r in (patient(), lesion(), *lesion_observations())]}
+    answer = assess(client, absolute)
+    (risk,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "RiskAssessment"]
+    assert risk["subject"]["reference"] == "https://ehr.example.fr/fhir/Patient/p1"
+    assert risk["condition"]["reference"] == "https://ehr.example.fr/fhir/Condition/lesion-1"
+    assert foreign_references(answer, absolute) == []
+    # A transaction whose entries have no id: the urn:uuid fullUrls are cited, no id is invented.
+    transaction = {"resourceType": "Bundle", "type": "transaction", "entry": []}
+    for resource in (patient(), lesion(), *lesion_observations(focus="urn:uuid:11111111-0000-4000-8000-000000000002")):
+        resource = copy.deepcopy(resource)
+        urn = {"Patient": "urn:uuid:11111111-0000-4000-8000-000000000001",
+               "Condition": "urn:uuid:11111111-0000-4000-8000-000000000002"}.get(resource["resourceType"],
+                                                                                 f"urn:uuid:{uuid.uuid4()}")
+        old = resource.pop("id")
+        if "subject" in resource:
+            resource["subject"] = {"reference": "urn:uuid:11111111-0000-4000-8000-000000000001"}
+        transaction["entry"].append({"fullUrl": urn, "resource": resource,
+                                     "request": {"method": "POST", "url": resource["resourceType"]}})
+        assert old
+    answer = assess(client, transaction)
+    assert foreign_references(answer, transaction) == []
+    (risk,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "RiskAssessment"]
+    assert risk["subject"]["reference"] == "urn:uuid:11111111-0000-4000-8000-000000000001"
+    assert all(not b["reference"].startswith(("Condition/", "Observation/", "Patient/")) for b in risk["basis"][1:])
+
+
+# -- coded, narrated, versioned ----------------------------------------------------------------------
+
+
+def _codings(node):
+    if isinstance(node, dict):
+        if "system" in node and "code" in node:
+            yield node
+        for value in node.values():
+            yield from _codings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _codings(value)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_outputs_are_coded_narrated_in_their_language_and_traceable_to_versions(client, language):
+    code_system = json.loads((PROFILES / "CodeSystem-bonemet.json").read_text("utf-8"))
+    displays = {c["code"]: {"en": c["display"], **{d["language"]: d["value"] for d in c["designation"]}}
+                for c in code_system["concept"]}
+    source = json.loads((ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json").read_text("utf-8"))
+    answer = assess(client, source, language)
+    produced = [e["resource"] for e in answer["entry"]
+                if e["resource"]["resourceType"] in ("Observation", "RiskAssessment", "CarePlan")]
+    assert [r["resourceType"] for r in produced] == ["Observation", "RiskAssessment", "CarePlan"]
+    own = 0
+    for resource in produced:
+        assert resource["language"] == language
+        assert resource["text"]["status"] == "generated"
+        assert resource["text"]["div"].startswith('<div xmlns="http://www.w3.org/1999/xhtml">')
+        (extension,) = resource["extension"]
+        parts = {part["url"]: part["valueString"] for part in extension["extension"]}
+        assert parts == {"software": "bonemet-cds", "version": __version__, "table": "mirels", "tableVersion": "1"}
+        for coding in _codings(resource):
+            if coding["system"] == OWN:
+                own += 1
+                assert coding["display"] == displays[coding["code"]][language], coding
+    assert own >= 8
+    (risk,) = [r for r in produced if r["resourceType"] == "RiskAssessment"]
+    assert risk["prediction"][0]["outcome"]["coding"] == [
+        {"system": "http://snomed.info/sct", "code": "268029009", "display": "Pathological fracture (disorder)"}]
+    assert risk["prediction"][0]["qualitativeRisk"]["coding"][0]["code"] == "high"
+    assert "table version 1" in risk["method"]["text"]
+    (outcome,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "OperationOutcome"]
+    assert outcome["language"] == language
+
+
+def test_operation_outcome_issues_point_at_the_input_element(client):
+    source = bundle(patient(), lesion(), observation("o-type", "lesion-type", status="entered-in-error",
+                                                     focus="Condition/lesion-1"))
+    answer = client.post("/fhir/$assess", json=source).get_json()  # a bare Bundle: paths start at Bundle
+    (outcome,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "OperationOutcome"]
+    by_text = {issue["diagnostics"]: issue.get("expression") for issue in outcome["issue"]}
+    ignored = [expression for text, expression in by_text.items() if "Observation/o-type" in text and "not used" in text]
+    assert ignored == [["Bundle.entry[2].resource"]]
+    missing = [expression for text, expression in by_text.items() if "missing; would be supplied" in text]
+    assert missing and all(expression == ["Bundle.entry[1].resource"] for expression in missing)
+
+
+# -- invalid required codes -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("resource,where", [
+    (observation("o-type", "lesion-type", status="not-a-status", focus="Condition/lesion-1"),
+     "Bundle.entry[2].resource.status"),
+    ({**lesion("lesion-2"), "clinicalStatus": {"coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "ongoing"}]}},
+     "Bundle.entry[2].resource.clinicalStatus.coding[0].code"),
+])
+def test_a_code_outside_a_required_binding_the_mapper_reads_is_400(client, resource, where):
+    response = client.post("/fhir/$assess", json=bundle(patient(), lesion(), resource))
+    assert response.status_code == 400 and response.mimetype == "application/fhir+json"
+    outcome = response.get_json()
+    assert schema_errors(outcome) == []
+    assert [issue["expression"] for issue in outcome["issue"]] == [[where]]
+
+
+def test_a_local_coding_beside_the_standard_one_is_not_refused(client):
+    local = {**lesion(), "clinicalStatus": {"coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"},
+        {"system": "https://chu.example.fr/statuts", "code": "EN-COURS"}]}}
+    assert client.post("/fhir/$assess", json=bundle(patient(), local)).status_code == 200
