@@ -12,6 +12,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from .. import __version__
 from ..facts import ReportEntry
 from ..facts.terminology import OWN_SYSTEM
 from .fhir_resources import Assessment, by_identifier
@@ -112,7 +113,7 @@ def _conflict_words(assessment: Assessment, words: dict[str, str]) -> str:
 
 def card_source(assessment: Assessment) -> dict[str, Any]:
     score = assessment.score
-    return {"label": f"bonemet-cds — {score.title}",
+    return {"label": f"bonemet-cds {__version__} — {score.title}",  # a stored card traces to a version
             "topic": {"system": OWN_SYSTEM, "code": score.calculator, "display": score.title}}
 
 

@@ -270,7 +270,15 @@ def by_identifier(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     suggestion: the EHR assigns its own ids when it creates them, the identifiers stay."""
     targets = {f"{r['resourceType']}/{r['id']}": {"type": r["resourceType"], "identifier": r["identifier"][0]}
                for r in resources}
-    return [relink(resource, targets) for resource in resources]
+    # The outputs cite one another only in top-level elements (basis, supportingInfo): no deep walk
+    # on the request path.
+    return [{key: _relink_top(value, targets) for key, value in resource.items()} for resource in resources]
+
+
+def _relink_top(value: Any, targets: dict[str, Any]) -> Any:
+    if isinstance(value, list) and value and isinstance(value[0], dict) and "reference" in value[0]:
+        return [targets.get(item.get("reference"), item) for item in value]
+    return value
 
 
 def relink(node: Any, targets: dict[str, Any]) -> Any:
