@@ -347,3 +347,22 @@ def test_a_local_coding_beside_the_standard_one_is_not_refused(client):
         {"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active"},
         {"system": "https://chu.example.fr/statuts", "code": "EN-COURS"}]}}
     assert client.post("/fhir/$assess", json=bundle(patient(), local)).status_code == 200
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_cards_use_the_code_systems_displays_and_name_the_version(client, language):
+    code_system = json.loads((PROFILES / "CodeSystem-bonemet.json").read_text("utf-8"))
+    displays = {c["code"]: {"en": c["display"], **{d["language"]: d["value"] for d in c["designation"]}}
+                for c in code_system["concept"]}
+    request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+               "context": {"userId": "Practitioner/1", "patientId": "p1"},
+               "prefetch": {"patient": patient(), "conditions": {"resourceType": "Bundle", "type": "searchset",
+                                                                  "entry": [{"resource": lesion()}]},
+                            "observations": {"resourceType": "Bundle", "type": "searchset", "entry": [
+                                {"resource": r} for r in lesion_observations()]}}}
+    cards = client.post("/cds-services/bonemet-patient-view", json=request,
+                        headers={"Accept-Language": language}).get_json()["cards"]
+    own = [c for card in cards for c in [card["source"].get("topic"), *card.get("overrideReasons", [])] if c]
+    assert len(own) >= 4
+    assert all(c["display"] == displays[c["code"]][language] for c in own)
+    assert all(__version__ in card["source"]["label"] for card in cards)

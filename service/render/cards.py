@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import __version__
 from ..facts import ReportEntry
-from ..facts.terminology import OWN_SYSTEM
+from ..facts.terminology import own_coding
 from .fhir_resources import Assessment, by_identifier
 from .text import describe_value
 
@@ -49,11 +49,13 @@ WORDS = {
     },
 }
 
-OVERRIDE_REASONS = [
-    ("override-clinical-judgement", {"en": "Clinical judgement differs", "fr": "Jugement clinique différent"}),
-    ("override-data-incorrect", {"en": "Data in the record are incorrect", "fr": "Données du dossier erronées"}),
-    ("override-already-addressed", {"en": "Already addressed", "fr": "Déjà pris en charge"}),
-]
+# Reasons a clinician may give for not following a card (CDS Hooks overrideReasons), in the
+# project's CodeSystem, with its displays.
+OVERRIDE_REASONS = ("override-clinical-judgement", "override-data-incorrect", "override-already-addressed")
+
+
+def override_reasons(locale: str) -> list[dict[str, str]]:
+    return [own_coding(code, locale) for code in OVERRIDE_REASONS]
 
 
 def fit_summary(text: str) -> str:
@@ -114,7 +116,7 @@ def _conflict_words(assessment: Assessment, words: dict[str, str]) -> str:
 def card_source(assessment: Assessment) -> dict[str, Any]:
     score = assessment.score
     return {"label": f"bonemet-cds {__version__} — {score.title}",  # a stored card traces to a version
-            "topic": {"system": OWN_SYSTEM, "code": score.calculator, "display": score.title}}
+            "topic": own_coding(score.calculator, score.locale)}
 
 
 def _suggestion(assessment: Assessment, words: dict[str, str]) -> dict[str, Any]:
@@ -139,8 +141,7 @@ def score_card(assessment: Assessment) -> dict[str, Any]:
         "source": card_source(assessment),
         "suggestions": [_suggestion(assessment, words)],
         "selectionBehavior": "at-most-one",
-        "overrideReasons": [{"system": OWN_SYSTEM, "code": code, "display": display[score.locale]}
-                            for code, display in OVERRIDE_REASONS],
+        "overrideReasons": override_reasons(score.locale),
     }
 
 
@@ -202,6 +203,5 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
         "summary": fit_summary(f"bonemet-cds: {title} ({len(entries)})"),
         "detail": "\n".join(lines),
         "indicator": "warning" if attention else "info",
-        "source": {"label": "bonemet-cds", "topic": {"system": OWN_SYSTEM, "code": "data-review",
-                                                     "display": words["review_title"]}},
+        "source": {"label": f"bonemet-cds {__version__}", "topic": own_coding("data-review", locale)},
     }

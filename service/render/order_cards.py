@@ -12,8 +12,7 @@ from typing import Any
 
 from ..calculators import load_table
 from ..calculators.order_checks import Finding
-from ..facts.terminology import OWN_SYSTEM
-from .cards import OVERRIDE_REASONS, WORDS, card_source, detail_markdown, fit_summary
+from .cards import WORDS, card_source, detail_markdown, fit_summary, override_reasons
 from .fhir_resources import Assessment
 
 ORDER_WORDS = {
@@ -49,8 +48,6 @@ def order_card(assessment: Assessment, finding: Finding) -> dict[str, Any]:
         "summary": fit_summary(f"{summary} — {facts.description}"),
         "detail": "\n".join(lines),
         "indicator": check.indicator,
-        "source": {**card_source(assessment), "topic": {"system": OWN_SYSTEM, "code": score.calculator,
-                                                      "display": f"{score.title}: {check.id}"}},
-        "overrideReasons": [{"system": OWN_SYSTEM, "code": code, "display": display[locale]}
-                            for code, display in OVERRIDE_REASONS],
+        "source": card_source(assessment),
+        "overrideReasons": override_reasons(locale),
     }
