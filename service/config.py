@@ -37,6 +37,8 @@ class Settings:
     max_patients: int = 1_000
     request_timeout: float = 20.0
     feedback_window_hours: float = 72.0
+    assessment_minutes: float = 15.0
+    link_secret: str = ""
 
     help = {
         "host": "address to listen on (BONEMET_HOST)",
@@ -68,6 +70,10 @@ class Settings:
         "timeout (BONEMET_REQUEST_TIMEOUT)",
         "feedback_window_hours": "hours the issued cards are remembered; feedback on an older or unknown card is "
         "refused (BONEMET_FEEDBACK_WINDOW_HOURS)",
+        "assessment_minutes": "minutes a card's link to the assessment page stays valid "
+        "(BONEMET_ASSESSMENT_MINUTES)",
+        "link_secret": "key that signs those links; empty (default): one is made and kept in the feedback "
+        "database, shared by every worker (BONEMET_LINK_SECRET)",
         "jwt_max_lifetime": "most seconds between a JWT's iat and exp that are accepted (BONEMET_JWT_MAX_LIFETIME)",
         "pain_score_bands": "map 0-10 pain scores to Mirels pain, e.g. 'mild=0-3,moderate=4-6,functional=7-10'; "
         "empty (default): not mapped, the guideline gives no mapping (BONEMET_PAIN_SCORE_BANDS)",

@@ -31,7 +31,8 @@ FUZZ = settings(max_examples=1500, deadline=None, database=None,
 ISSUER, BASE = "https://ehr.example.org", "http://127.0.0.1:8080"
 PATHS = ["/cds-services/bonemet-patient-view", "/cds-services/bonemet-order-sign",
          "/cds-services/bonemet-patient-view/feedback", "/cds-services/bonemet-order-sign/feedback",
-         "/fhir/$assess", "/cds-services/unknown", "/fhir/metadata", "/health", "/ready", "/cds-services", "/"]
+         "/fhir/$assess", "/cds-services/unknown", "/fhir/metadata", "/health", "/ready", "/cds-services", "/",
+         "/assessment/not-a-token", "/scale/mirels.svg"]
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +55,10 @@ def secured(tmp_path_factory):
 def check(response, caplog):
     SENT["requests"] += 1
     assert response.status_code < 500, (response.status_code, response.get_data(as_text=True)[:300])
-    if response.status_code not in (204, 304):
-        json.loads(response.get_data(as_text=True))  # every answer is JSON
+    if response.mimetype in ("text/html", "image/svg+xml"):  # the screens answer in HTML (or a picture)
+        assert response.get_data(as_text=True).lstrip().startswith(("<!doctype html>", "<svg"))
+    elif response.status_code not in (204, 304):
+        json.loads(response.get_data(as_text=True))  # every other answer is JSON
     assert not any(record.exc_info or "Traceback" in record.getMessage() for record in caplog.records)
     caplog.clear()
 

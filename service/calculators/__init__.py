@@ -12,7 +12,7 @@ FHIR resources.
 
 from .mirels import MirelsInputs, score_mirels
 from .rades import RadesInputs, score_rades
-from .scoring import AtLeast, Between, Caveat, InvalidInput, ItemScore, OneOf, Score
+from .scoring import AtLeast, Between, Caveat, InvalidInput, ItemScore, OneOf, Score, possible_rows
 from .tables import DEFAULT_LOCALE, LOCALES, Table, load_table
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "Score",
     "Table",
     "load_table",
+    "possible_rows",
     "score_mirels",
     "score_rades",
 ]

@@ -223,6 +223,11 @@ def _rows_of(table: Table, item: Item, value: Any) -> list[Choice | Band]:
     raise InvalidInput(table.calculator, item.name, value, _allowed(item))
 
 
+def possible_rows(table: Table, item_name: str, value: Any) -> tuple[str, ...]:
+    """The rows (their values) an input could fall in: all of them when it is missing."""
+    return tuple(row.value for row in _rows_of(table, table.item(item_name), value))
+
+
 def score_item(table: Table, item: Item, value: Any, locale: str) -> ItemScore:
     rows = _rows_of(table, item, value)
     status = "missing" if value is None else ("known" if len(rows) == 1 else "uncertain")

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterable
 
+from .answers import apply_answers, read_answers
 from .items.deficit_days import deficit_days_fact
 from .items.interval import months_fact
 from .items.lesion_type import lesion_type_fact
@@ -83,6 +84,13 @@ def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
     record = PatientRecord(resources, terminology or load_terminology(), aliases or {}, options.as_of)
     lesions = _lesions(record, options)
     compressions = _compressions(record)
+    if record.responses:  # answers a person gave complete the record, never overwrite it (answers.py)
+        scored = {**{lesion.condition: "mirels" for lesion in lesions},
+                  **{compression.condition: "rades" for compression in compressions}}
+        answers = read_answers(record, scored)
+        for found in [*lesions, *compressions]:
+            if answers.get(found.condition):
+                apply_answers(found, scored[found.condition], answers[found.condition])
     patients = [ref for ref in record.by_ref if ref.startswith("Patient/")]
     return PatientFacts(patients[0] if patients else None, lesions, compressions, record.entries(), options.as_of)
 

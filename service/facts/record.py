@@ -93,6 +93,7 @@ class PatientRecord:
         self.primary_sets: dict[str, str] = {}  # primary cancer ref -> its ValueSet
         self.observations: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.panels_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # member -> panels listing it
+        self.responses: list[dict[str, Any]] = []  # QuestionnaireResponses: answers.py reads and reports them
         self._once: dict[str, Any] = {}
         for ref, resource in self.by_ref.items():
             kind = resource.get("resourceType")
@@ -100,6 +101,8 @@ class PatientRecord:
                 self._file_condition(ref, resource)
             elif kind == "Observation":
                 self._file_observation(ref, resource)
+            elif kind == "QuestionnaireResponse":
+                self.responses.append(resource)
             elif kind not in ("Patient", "BodyStructure"):
                 self.report.ignore(ref, f"{kind} is not read by the calculators", relevant=False)
 

@@ -8,7 +8,7 @@ ValueSet means what.
 
 from __future__ import annotations
 
-from .terminology import OWN_SYSTEM
+from .terminology import BASE_URL, OWN_SYSTEM
 
 PROFILE_BASE = "http://bonemet-cds.org/fhir/StructureDefinition"
 MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition"
@@ -31,6 +31,11 @@ ITEM_CODES = {
     "motor_function": "motor-function",
     "days_developing_motor_deficits": "days-developing-motor-deficits",
 }
+# Answers given by a person (QuestionnaireResponse): the project's Questionnaires, one per
+# calculator, whose answers are coded as rows of the tables.
+QUESTIONNAIRES = {f"{BASE_URL}/Questionnaire/bonemet-{calculator}": calculator for calculator in ("mirels", "rades")}
+ROW_SYSTEM = f"{BASE_URL}/CodeSystem/table-row"
+
 OSTEOLYSIS_COMPONENTS = {"cortical-osteolysis-axial": "cortical_osteolysis_axial_percent",
                          "cortical-osteolysis-circumference": "cortical_osteolysis_circumference_percent"}
 

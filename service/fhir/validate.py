@@ -18,7 +18,7 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
-VALIDATED_TYPES = ("Patient", "Condition", "Observation", "ServiceRequest", "Procedure")
+VALIDATED_TYPES = ("Patient", "Condition", "Observation", "ServiceRequest", "Procedure", "QuestionnaireResponse")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,8 @@ REQUIRED_CODES: dict[str, dict[str, frozenset[str]]] = {
     "Procedure": {"status": frozenset({  # http://hl7.org/fhir/ValueSet/event-status|4.0.1
         "preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error", "unknown"})},
     "Patient": {"gender": frozenset({"male", "female", "other", "unknown"})},  # administrative-gender
+    "QuestionnaireResponse": {"status": frozenset({  # questionnaire-answers-status|4.0.1
+        "in-progress", "completed", "amended", "entered-in-error", "stopped"})},
 }
 # CodeableConcepts with a required binding: a coding of the bound system must use one of its codes.
 # (A coding of another system is not ours to refuse; the mapper reports what it cannot read.)

@@ -198,7 +198,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
         observation["valueInteger"] = score.total
     else:
         observation["valueRange"] = {"low": {"value": score.total_min}, "high": {"value": score.total_max}}
-    derived_from = [ref for ref in input_references(facts) if ref.startswith("Observation/")]
+    derived_from = [ref for ref in input_references(facts) if ref.startswith(("Observation/", "QuestionnaireResponse/"))]
     if derived_from:
         observation["derivedFrom"] = [{"reference": cite(ref)} for ref in derived_from]
     if notes:

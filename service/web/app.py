@@ -12,9 +12,10 @@ from werkzeug.exceptions import HTTPException
 
 from .. import __version__
 from ..config import Settings
-from . import cds_hooks, fhir_api
+from . import cds_hooks, fhir_api, pages
 from .errors import JsonError, error_response
 from .feedback import FeedbackStore
+from .sessions import AssessmentKeeper
 from .security import JwtVerifier, StoreUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["BONEMET"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes  # larger bodies: 413
     app.extensions["bonemet_feedback"] = FeedbackStore(settings.feedback_db, settings.feedback_window_hours)
+    app.extensions["bonemet_assessments"] = AssessmentKeeper(settings.feedback_db, settings.assessment_minutes,
+                                                             settings.link_secret)
     app.register_blueprint(cds_hooks.blueprint)
     app.register_blueprint(fhir_api.blueprint)
+    app.register_blueprint(pages.blueprint)
     CORS(app)  # browser-based EHR sandboxes call CDS services from another origin
     verifier = JwtVerifier(issuers, settings.feedback_db, settings.jwt_max_lifetime) if issuers else None
     warned: list[bool] = []
@@ -81,6 +85,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     def authenticate():
         if request.method != "POST":
             return None  # discovery and health are public; services and feedback are not
+        if request.blueprint == "pages":
+            return None  # the screens: a card link's signed token, or the tester's page (off with issuers)
         if verifier is None:
             if not warned:  # said once per process: on every request it would drown the log
                 log.warning("no trusted JWT issuer configured: POST requests are not authenticated "

@@ -9,6 +9,7 @@ runs the pipeline, and answers with cards. It knows nothing of the scoring table
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -29,6 +30,7 @@ from ..render.order_cards import order_card
 from .body import json_body
 from .errors import JsonError, bad_request, precondition_failed
 from .feedback import FeedbackRefused, StoreUnavailable
+from .sessions import KeptAssessment
 from .schemas import FeedbackRequest, HookRequest, ValidationError
 
 log = logging.getLogger(__name__)
@@ -212,7 +214,10 @@ def call_service(service_id: str):
         if foreign:
             cards.append(review_card(foreign, locale, result.facts.as_of))
     else:
-        cards = [card for assessment in result.assessments for card in cards_for(assessment)]
+        scored = [(assessment, card) for assessment in result.assessments for card in cards_for(assessment)]
+        if scored:
+            _link_to_assessment_page(scored, result, hook_request, gathered.resources, locale)
+        cards = [card for _, card in scored]
         if result.facts.not_used:
             cards.append(review_card(result.facts.not_used, locale, result.facts.as_of))
     response = jsonify(cards=cards)
@@ -220,6 +225,32 @@ def call_service(service_id: str):
     store = current_app.extensions["bonemet_feedback"]
     response.call_on_close(lambda: store.remember_cards(service_id, cards))
     return response
+
+
+LINK_WORDS = {"en": ("Open the assessment: complete the missing items", "Scale with this total"),
+              "fr": ("Ouvrir l'évaluation : compléter les items manquants", "Échelle avec ce total")}
+
+
+def _link_to_assessment_page(scored: list, result, hook_request: dict, resources: list[dict], locale: str) -> None:
+    """Every Mirels and Rades card links to the assessment page (type absolute: a short-lived signed
+    token names an assessment kept a few minutes; nothing about the patient is in the URL), and its
+    detail links to the picture of its scale."""
+    settings = current_app.config["BONEMET"]
+    keeper = current_app.extensions["bonemet_assessments"]
+    try:
+        token = keeper.keep(KeptAssessment(hook_request["context"]["patientId"],
+                                           hook_request["context"].get("userId"), locale,
+                                           result.facts.as_of.isoformat(), resources))
+    except sqlite3.Error as error:  # the cards matter more than the link: they go without it
+        log.warning("assessment page link not made: cannot keep the assessment (%s)", error)
+        return
+    page, picture = LINK_WORDS[locale]
+    for assessment, card in scored:
+        score = assessment.score
+        card["links"] = [{"label": page, "url": f"{settings.base_url}/assessment/{token}?lang={locale}",
+                          "type": "absolute"}]
+        card["detail"] += (f"\n\n[{picture}]({settings.base_url}/scale/{score.calculator}.svg?low={score.total_min}"
+                           f"&high={score.total_max}&lang={locale})")
 
 
 @blueprint.post("/cds-services/<service_id>/feedback")

@@ -1,0 +1,261 @@
+"""The screens: the assessment page a card links to, the tester's page at ``/``, the scales as SVG.
+
+Server-rendered HTML (Jinja, Flask's templates) with one small script that re-asks the server when an
+answer changes; no build step, no CDN, every asset served from ``static/``, a Content Security Policy
+that allows nothing else. Every text exists in English and French (``page_words``).
+
+The assessment page computes with the same pipeline as every other door: the kept resources plus a
+QuestionnaireResponse made of the answers, so what it shows is what ``$assess`` gives for the same
+resources and response.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import markdown
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from ..calculators import LOCALES, load_table
+from ..data import data_dir
+from ..limits import LimitExceeded
+from ..pipeline import PatientAssessment, assess_bundle, assess_patient
+from ..render.cards import cards_for, review_card
+from ..render.questionnaires import questionnaire_response
+from ..render.scales import scale_svg
+from .page_words import WORDS
+from .sessions import AssessmentKeeper, KeptAssessment, LinkExpired, LinkInvalid
+
+blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
+                      static_url_path="/static")
+
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors *")
+
+
+@blueprint.after_request
+def secure(response: Response) -> Response:
+    if response.mimetype in ("text/html", "image/svg+xml"):
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"  # the link's token never leaves in a Referer
+    return response
+
+
+def _locale(default: str | None = None) -> str:
+    asked = request.values.get("lang")
+    if asked in LOCALES:
+        return asked
+    return default or request.accept_languages.best_match(LOCALES) or "en"
+
+
+def _markdown(text: str) -> str:
+    """A card's markdown as HTML; the text is escaped first, so data from a record cannot inject markup."""
+    return markdown.markdown(escape(text, quote=False), extensions=["tables"])
+
+
+# -- the assessment page -------------------------------------------------------------------------
+
+
+@dataclass
+class PageScore:
+    """One score as the page shows it."""
+
+    key: str  # the Condition reference, as the form names it
+    calculator: str
+    assessment: Any
+    svg: str
+
+
+def _keeper() -> AssessmentKeeper:
+    return current_app.extensions["bonemet_assessments"]
+
+
+def _open(token: str) -> KeptAssessment:
+    try:
+        return _keeper().open(token)
+    except LinkExpired as error:
+        abort(Response(render_template("expired.html", words=WORDS[_locale()], reason=str(error),
+                                       locale=_locale()), status=410))
+    except LinkInvalid as error:
+        abort(Response(render_template("expired.html", words=WORDS[_locale()], reason=str(error),
+                                       locale=_locale()), status=403))
+
+
+def _assess(kept: KeptAssessment, answers: dict[str, dict[str, str]], locale: str,
+            when: datetime) -> tuple[PatientAssessment, list[dict[str, Any]]]:
+    """The kept resources and the answers (Condition -> item -> row) -> the assessment, and the responses."""
+    settings = current_app.config["BONEMET"]
+    as_of = date.fromisoformat(kept.as_of)
+    patient = f"Patient/{kept.patient_id}"
+    calculators = _calculators(kept, locale, when)
+    responses = [questionnaire_response(calculators[condition], condition, patient, items, kept.user,
+                                        when.isoformat(timespec="seconds"), locale)
+                 for condition, items in answers.items() if items]
+    result = assess_patient(kept.resources + responses, patient, when=when, locale=locale,
+                            pain_score_bands=settings.pain_bands, as_of=as_of,
+                            max_scored=settings.max_scored_per_patient)
+    return result, responses
+
+
+def _calculators(kept: KeptAssessment, locale: str, when: datetime) -> dict[str, str]:
+    result = assess_patient(kept.resources, f"Patient/{kept.patient_id}", when=when, locale=locale,
+                            as_of=date.fromisoformat(kept.as_of))
+    return {a.facts.condition: a.score.calculator for a in result.assessments}
+
+
+def _answers(kept: KeptAssessment, locale: str, when: datetime) -> dict[str, dict[str, str]]:
+    """The form's answers (``answer|<Condition>|<item>`` = row), each checked against the tables; a
+    field that names no scored Condition, item or row is a 400."""
+    calculators = _calculators(kept, locale, when)
+    answers: dict[str, dict[str, str]] = {}
+    for field, row in request.form.items():
+        if not field.startswith("answer|") or not row:
+            continue
+        try:
+            _, condition, item = field.split("|")
+            table = load_table(calculators[condition])
+            if table.item(item).row(row) is None:
+                raise KeyError(row)
+        except (ValueError, KeyError, StopIteration):
+            abort(400, f"the answer {field[:80]!r} = {row[:40]!r} names no item or row of this assessment")
+        answers.setdefault(condition, {})[item] = row
+    return answers
+
+
+def _page_scores(result: PatientAssessment, locale: str) -> list[PageScore]:
+    scores = []
+    for assessment in result.assessments:
+        score = assessment.score
+        low, high = score.total_min, score.total_max
+        scores.append(PageScore(assessment.facts.condition, score.calculator, assessment,
+                                scale_svg(score.calculator, low, high, locale)))
+    return scores
+
+
+@blueprint.route("/assessment/<token>", methods=["GET", "POST"])
+def assessment_page(token: str):
+    """The page a card links to: each score, its items and sources, the range, and a form for the
+    missing or uncertain items. POSTing the form (or, with the script, each change) recomputes."""
+    kept = _open(token)
+    locale = _locale(kept.locale)
+    when = datetime.now(timezone.utc)
+    answers = _answers(kept, locale, when) if request.method == "POST" else {}
+    result, _ = _assess(kept, answers, locale, when)
+    context = {"words": WORDS[locale], "locale": locale, "scores": _page_scores(result, locale), "answers": answers,
+               "token": token, "rows": _rows(locale), "as_of": kept.as_of, "not_used": result.facts.not_used}
+    if request.headers.get("X-Bonemet-Partial") == "scores":
+        return render_template("_scores.html", **context)
+    return render_template("assessment.html", **context)
+
+
+@blueprint.post("/assessment/<token>/resources")
+def assessment_resources(token: str):
+    """What the page produces, ready to store: a transaction Bundle that PUTs the QuestionnaireResponses,
+    score Observations, RiskAssessments and CarePlans (their ids are stable: storing twice changes nothing)."""
+    kept = _open(token)
+    locale = _locale(kept.locale)
+    when = datetime.now(timezone.utc)
+    result, responses = _assess(kept, _answers(kept, locale, when), locale, when)
+    entries = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r,
+                "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
+               for r in responses + result.resources]
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+    return Response(json.dumps(bundle, ensure_ascii=False, indent=2), mimetype="application/fhir+json",
+                    headers={"Content-Disposition": 'attachment; filename="bonemet-assessment.json"'})
+
+
+def _rows(locale: str) -> dict[str, list[tuple[str, str, int]]]:
+    """Item -> its rows (value, label, points), for the form's choices."""
+    return {item.name: [(row.value, row.label(locale), row.points) for row in item.rows]
+            for calculator in ("mirels", "rades") for item in load_table(calculator).items}
+
+
+@blueprint.get("/scale/<calculator>.svg")
+def scale(calculator: str):
+    """A scale with a total or range marked: no patient data, only numbers (linked from cards)."""
+    if calculator not in ("mirels", "rades"):
+        abort(404, f"no scale {calculator!r}")
+    try:
+        low = int(request.args["low"]) if "low" in request.args else None
+        high = int(request.args["high"]) if "high" in request.args else low
+    except ValueError:
+        abort(400, "low and high must be whole numbers")
+    return Response(scale_svg(calculator, low, high, _locale()), mimetype="image/svg+xml")
+
+
+# -- the tester's page ---------------------------------------------------------------------------
+
+
+def _examples() -> dict[str, Path]:
+    try:
+        folder = data_dir("examples") / "bundles"
+    except FileNotFoundError:
+        return {}
+    return {path.stem: path for path in sorted(folder.glob("*.json"))}
+
+
+@blueprint.get("/")
+def tester_page():
+    locale = _locale()
+    return render_template("tester.html", words=WORDS[locale], locale=locale, examples=list(_examples()),
+                           disabled=_tester_disabled(), result=None, error=None, source="")
+
+
+def _tester_disabled() -> bool:
+    """With trusted issuers the service serves EHRs that authenticate: the page would be an
+    unauthenticated door to the same computation, so it only shows what it is."""
+    return bool(current_app.config["BONEMET"].issuers)
+
+
+@blueprint.post("/")
+def tester_run():
+    locale = _locale()
+    words = WORDS[locale]
+    page = {"words": words, "locale": locale, "examples": list(_examples()), "disabled": _tester_disabled()}
+    if page["disabled"]:
+        return render_template("tester.html", **page, result=None, error=words["disabled"], source=""), 403
+    source = _tester_source()
+    try:
+        bundle = json.loads(source)
+        assessed = assess_bundle(bundle, when=datetime.now(timezone.utc), locale=locale,
+                                 pain_score_bands=current_app.config["BONEMET"].pain_bands,
+                                 limits=current_app.config["BONEMET"])
+    except ValueError as error:  # not JSON, InvalidFhir, InvalidResource
+        problems = getattr(error, "problems", None)
+        message = "; ".join(f"{p.expression}: {p.message}" for p in problems) if problems else str(error)[:500]
+        return render_template("tester.html", **page, result=None, error=message, source=source), 400
+    except LimitExceeded as error:
+        return render_template("tester.html", **page, result=None, error=str(error), source=source), error.status
+    if request.form.get("download"):
+        return Response(json.dumps(assessed.bundle, ensure_ascii=False, indent=2), mimetype="application/fhir+json",
+                        headers={"Content-Disposition": 'attachment; filename="bonemet-answer.json"'})
+    patients = []
+    for patient in assessed.patients:
+        cards = [card for assessment in patient.assessments for card in cards_for(assessment)]
+        if patient.facts.not_used:
+            cards.append(review_card(patient.facts.not_used, locale, patient.facts.as_of))
+        for card in cards:
+            card["detail_html"] = _markdown(card.get("detail", ""))
+        risks = [a.risk_assessment for a in patient.assessments]
+        patients.append({"subject": patient.subject, "cards": cards, "risks": risks, "report": patient.facts.report,
+                         "scores": _page_scores(patient, locale)})
+    return render_template("tester.html", **page, result=patients, error=None, source=source,
+                           answer=json.dumps(assessed.bundle, ensure_ascii=False, indent=2))
+
+
+def _tester_source() -> str:
+    upload = request.files.get("file")
+    if upload and upload.filename:
+        return upload.read().decode("utf-8", errors="replace")
+    example = request.form.get("example")
+    if example:
+        path = _examples().get(example) or abort(400, f"no example {example[:60]!r}")
+        return path.read_text("utf-8")
+    return request.form.get("bundle", "")
+

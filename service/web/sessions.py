@@ -1,0 +1,102 @@
+"""Assessments kept for a few minutes, so that a card's link can open the assessment page.
+
+The link carries a short-lived signed token (itsdangerous, Flask's own signing library) that names
+an assessment kept here; nothing about the patient is in the URL. The assessment holds what the
+page needs to recompute the scores: the patient's resources as the CDS Hooks request gave them, the
+user, the language and the assessment date. It is kept in the SQLite file the service already has,
+so every gunicorn worker can open a link another one issued, and is deleted once expired.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kept_assessment (id TEXT PRIMARY KEY, expires REAL NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS signing_key (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL);
+"""
+
+
+class LinkExpired(Exception):
+    """The token is past its time, or its assessment is gone."""
+
+
+class LinkInvalid(Exception):
+    """The token was not issued by this service (or was altered)."""
+
+
+@dataclass(frozen=True)
+class KeptAssessment:
+    patient_id: str
+    user: str | None
+    locale: str
+    as_of: str
+    resources: list[dict[str, Any]]
+
+
+class AssessmentKeeper:
+    def __init__(self, path: str, minutes: float, secret: str = "") -> None:
+        self.path = path
+        self.seconds = minutes * 60
+        # ":memory:" (tests, one process) is one database only as long as one connection holds it.
+        self._memory = sqlite3.connect(path, check_same_thread=False) if path == ":memory:" else None
+        connection = self._connect()
+        try:
+            with connection:
+                connection.executescript(_SCHEMA)
+                if not secret:  # one key for every worker of the deployment, kept beside the assessments
+                    connection.execute("INSERT OR IGNORE INTO signing_key VALUES (1, ?)",
+                                       (secrets.token_urlsafe(32),))
+                    secret = connection.execute("SELECT key FROM signing_key").fetchone()[0]
+        finally:
+            self._close(connection)
+        self._signer = URLSafeTimedSerializer(secret, salt="bonemet-assessment-link")
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._memory is not None:
+            return self._memory
+        connection = sqlite3.connect(self.path, timeout=10)
+        connection.execute("PRAGMA synchronous=NORMAL")  # minutes-long data: no fsync per page view
+        return connection
+
+    def _close(self, connection: sqlite3.Connection) -> None:
+        if connection is not self._memory:
+            connection.close()
+
+    def keep(self, kept: KeptAssessment) -> str:
+        """Keep an assessment; returns the token that names it."""
+        key = secrets.token_urlsafe(16)
+        now = time.time()
+        body = json.dumps(kept.__dict__, separators=(",", ":"))
+        connection = self._connect()
+        try:
+            with connection:
+                connection.execute("INSERT INTO kept_assessment VALUES (?, ?, ?)", (key, now + self.seconds, body))
+                connection.execute("DELETE FROM kept_assessment WHERE expires < ?", (now,))
+        finally:
+            self._close(connection)
+        return self._signer.dumps(key)
+
+    def open(self, token: str) -> KeptAssessment:
+        try:
+            key = self._signer.loads(token, max_age=self.seconds)
+        except SignatureExpired:
+            raise LinkExpired("this link has expired") from None
+        except BadSignature:
+            raise LinkInvalid("this link was not issued by this service") from None
+        connection = self._connect()
+        try:
+            row = connection.execute("SELECT body FROM kept_assessment WHERE id = ? AND expires >= ?",
+                                     (key, time.time())).fetchone()
+        finally:
+            self._close(connection)
+        if row is None:
+            raise LinkExpired("this assessment is no longer kept")
+        return KeptAssessment(**json.loads(row[0]))

@@ -1,0 +1,251 @@
+"""The screens without a browser: links and tokens, answers (QuestionnaireResponse) in the mapper,
+the tester's page, the scales, and the Questionnaires published in fhir_profiles/."""
+
+import json
+import re
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from fhir_builders import bundle, lesion, lesion_observations, patient
+from fhir_schema_check import schema_errors
+from service.config import Settings
+from service.render.questionnaires import questionnaire, row_code_system
+from service.web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILES = ROOT / "fhir_profiles"
+ROW = "http://bonemet-cds.org/fhir/CodeSystem/table-row"
+MIRELS_Q = "http://bonemet-cds.org/fhir/Questionnaire/bonemet-mirels"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(feedback_db=str(tmp_path / "feedback.sqlite3"))
+
+
+@pytest.fixture
+def client(settings):
+    return create_app(settings).test_client()
+
+
+def hook(resources, patient_id="p1", user="Practitioner/doc"):
+    def searchset(kind):
+        return {"resourceType": "Bundle", "type": "searchset",
+                "entry": [{"resource": r} for r in resources if r["resourceType"] == kind]}
+    return {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": user, "patientId": patient_id},
+            "prefetch": {"patient": next(r for r in resources if r["resourceType"] == "Patient"),
+                         "conditions": searchset("Condition"), "observations": searchset("Observation")}}
+
+
+def link_of(client, resources, **kwargs):
+    cards = client.post("/cds-services/bonemet-patient-view", json=hook(resources, **kwargs)).get_json()["cards"]
+    links = {link["url"] for card in cards for link in card.get("links", [])}
+    assert len(links) == 1
+    return links.pop().removeprefix("http://127.0.0.1:8080")
+
+
+def without_pain():
+    return [patient(), lesion(), *lesion_observations()[:2]]
+
+
+def response(answers, *, condition="Condition/lesion-1", status="completed", rid="qr-1",
+             authored="2026-11-20T10:00:00+01:00", questionnaire=MIRELS_Q):
+    return {"resourceType": "QuestionnaireResponse", "id": rid, "questionnaire": questionnaire, "status": status,
+            "subject": {"reference": "Patient/p1"}, "authored": authored,
+            "author": {"reference": "Practitioner/doc", "display": "Dr Martin"},
+            "item": [{"linkId": "condition", "answer": [{"valueReference": {"reference": condition}}]}]
+            + [{"linkId": item, "answer": [{"valueCoding": {"system": ROW, "code": row}}]}
+               for item, row in answers.items()]}
+
+
+def assess(client, *resources):
+    answer = client.post("/fhir/$assess?asOf=2026-11-23", json=bundle(*resources))
+    assert answer.status_code == 200, answer.get_json()
+    resources = [e["resource"] for e in answer.get_json()["entry"]]
+    (score,) = [r for r in resources if r["resourceType"] == "Observation"]
+    (outcome,) = [r for r in resources if r["resourceType"] == "OperationOutcome"]
+    return score, " ".join(issue["diagnostics"] for issue in outcome["issue"])
+
+
+# -- Questionnaires and their answers --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,build", [("Questionnaire-bonemet-mirels", lambda: questionnaire("mirels")),
+                                        ("Questionnaire-bonemet-rades", lambda: questionnaire("rades")),
+                                        ("CodeSystem-table-row", row_code_system)])
+def test_the_published_questionnaires_are_the_tables(name, build):
+    published = json.loads((PROFILES / f"{name}.json").read_text("utf-8"))
+    assert published == build(), "regenerate from service/render/questionnaires.py"
+    assert schema_errors(published) == []
+
+
+def test_each_questionnaire_item_is_coded_and_offers_every_row_in_both_languages():
+    form = questionnaire("rades")
+    items = {item["linkId"]: item for item in form["item"]}
+    assert items["condition"]["type"] == "reference"
+    motor = items["motor_function"]
+    assert motor["code"][0]["code"] == "motor-function"
+    assert [o["valueCoding"]["code"] for o in motor["answerOption"]] == [
+        "ambulatory_without_aid", "ambulatory_with_aid", "not_ambulatory", "paraplegic"]
+    assert [o["valueCoding"]["extension"][0]["valueDecimal"] for o in motor["answerOption"]] == [10, 9, 3, 1]
+    french = motor["_text"]["extension"][0]["extension"]
+    assert french[1]["valueString"] == "Fonction motrice avant la radiothérapie"
+
+
+def test_an_answer_completes_a_missing_item_with_who_and_when(client):
+    score, text = assess(client, *without_pain(), response({"pain": "functional"}))
+    assert score["valueInteger"] == 10 and score["status"] == "final"
+    assert {"reference": "urn:uuid:qr-1"} in score["derivedFrom"]
+
+
+def test_an_answer_that_contradicts_the_record_is_a_conflict_never_an_overwrite(client):
+    score, text = assess(client, *[patient(), lesion(), *lesion_observations()], response({"lesion_type": "blastic"}))
+    # The record says lytic (3); the answer blastic (1): both stay possible.
+    assert score["valueRange"] == {"low": {"value": 7}, "high": {"value": 9}}
+    assert "conflicting data for lesion_type" in text and "Dr Martin" in text
+
+
+def test_an_answer_that_agrees_is_cited_beside_the_record(client):
+    score, _ = assess(client, *[patient(), lesion(), *lesion_observations()], response({"lesion_type": "lytic"}))
+    assert score["valueInteger"] == 9
+
+
+@pytest.mark.parametrize("qr,why", [
+    (response({"pain": "mild"}, status="in-progress"), "only completed or amended answers count"),
+    (response({"pain": "mild"}, condition="Condition/elsewhere"), "names no mirels scored Condition"),
+    (response({"pain": "mild"}, authored="2027-01-01"), "after the assessment date"),
+    (response({"pain": "mild"}, questionnaire="http://example.org/Questionnaire/other"), None),
+])
+def test_answers_that_do_not_count_are_named_and_leave_the_item_missing(client, qr, why):
+    score, text = assess(client, *without_pain(), qr)
+    assert score["valueRange"] == {"low": {"value": 8}, "high": {"value": 10}}
+    if why:
+        assert re.search(r"QuestionnaireResponse/qr-1 .*not used: .*" + re.escape(why), text), text
+
+
+def test_an_invalid_questionnaire_response_status_is_400(client):
+    answer = client.post("/fhir/$assess", json=bundle(*without_pain(), response({}, status="done")))
+    assert answer.status_code == 400
+    assert answer.get_json()["issue"][0]["expression"] == ["Bundle.entry[4].resource.status"]
+
+
+# -- the card's link and the page ------------------------------------------------------------------
+
+
+def test_score_and_missing_data_cards_link_to_the_page_and_to_their_scale(client):
+    cards = client.post("/cds-services/bonemet-patient-view", json=hook(without_pain())).get_json()["cards"]
+    scored = [card for card in cards if card["source"]["topic"]["code"] == "mirels"]
+    assert scored and all(card["links"][0]["type"] == "absolute" for card in scored)
+    assert all("/scale/mirels.svg?low=8&high=10" in card["detail"] for card in scored)
+    assert "p1" not in scored[0]["links"][0]["url"].split("/assessment/")[1]
+
+
+def test_the_page_recomputes_with_the_answers_and_produces_resources_to_store(client):
+    url = link_of(client, without_pain())
+    page = client.get(url)
+    assert page.status_code == 200 and "Content-Security-Policy" in page.headers
+    html = page.get_data(as_text=True)
+    assert 'data-total=""' in html and "8–10" in html
+    (field,) = re.findall(r'name="(answer\|[^"]+)"', html)
+    assert field == "answer|Condition/lesion-1|pain"
+    partial = client.post(url, data={field: "moderate"}, headers={"X-Bonemet-Partial": "scores"}).get_data(as_text=True)
+    assert 'data-total="9" data-category="prophylactic_fixation"' in partial and "<html" not in partial
+    stored = client.post(url.split("?")[0] + "/resources", data={field: "moderate"}).get_json()
+    assert stored["type"] == "transaction" and schema_errors(stored) == []
+    kinds = [(e["resource"]["resourceType"], e["request"]["method"]) for e in stored["entry"]]
+    assert kinds == [("QuestionnaireResponse", "PUT"), ("Observation", "PUT"), ("RiskAssessment", "PUT"),
+                     ("CarePlan", "PUT")]
+    qr = stored["entry"][0]["resource"]
+    assert qr["author"] == {"reference": "Practitioner/doc"} and qr["status"] == "completed"
+    again = client.post(url.split("?")[0] + "/resources", data={field: "moderate"}).get_json()
+    assert [e["resource"]["id"] for e in again["entry"]] == [e["resource"]["id"] for e in stored["entry"]]
+
+
+def test_a_form_that_names_no_item_of_the_assessment_is_400(client):
+    url = link_of(client, without_pain())
+    assert client.post(url, data={"answer|Condition/lesion-1|pain": "severe"}).status_code == 400
+    assert client.post(url, data={"answer|Condition/other|pain": "mild"}).status_code == 400
+
+
+def test_a_link_cannot_be_altered_to_open_another_assessment(client):
+    url = link_of(client, without_pain())
+    token = url.split("/assessment/")[1].split("?")[0]
+    altered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    page = client.get(f"/assessment/{altered}")
+    assert page.status_code == 403 and "p1" not in page.get_data(as_text=True)
+
+
+def test_a_link_expires_cleanly(tmp_path):
+    client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"), assessment_minutes=1 / 60)).test_client()
+    url = link_of(client, without_pain())
+    assert client.get(url).status_code == 200
+    time.sleep(2.1)
+    page = client.get(url)
+    assert page.status_code == 410 and "expired" in page.get_data(as_text=True)
+
+
+def test_the_page_needs_no_ehr_token_but_the_tester_is_off_where_callers_authenticate(tmp_path):
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text('{"keys": []}')
+    settings = Settings(feedback_db=str(tmp_path / "f.sqlite3"), trusted_issuers=json.dumps({"ehr": str(jwks)}))
+    client = create_app(settings).test_client()
+    assert client.post("/cds-services/bonemet-patient-view", json=hook(without_pain())).status_code == 401
+    assert client.get("/").status_code == 200
+    refused = client.post("/", data={"bundle": json.dumps(bundle(*without_pain()))})
+    assert refused.status_code == 403 and "authenticates its callers" in refused.get_data(as_text=True)
+    assert client.post("/assessment/not-a-token", data={}).status_code == 403  # the signed token, not a JWT
+
+
+@pytest.mark.parametrize("language,words", [("en", ["Paste a FHIR R4 Bundle", "Assess"]),
+                                            ("fr", ["Coller un Bundle FHIR R4", "Évaluer"])])
+def test_the_testers_page_speaks_both_languages(client, language, words):
+    html = client.get(f"/?lang={language}").get_data(as_text=True)
+    assert f'<html lang="{language}">' in html and all(word in html for word in words)
+
+
+def test_the_testers_page_shows_cards_report_and_offers_the_answer(client):
+    source = json.dumps(bundle(*without_pain()))
+    html = client.post("/", data={"bundle": source}).get_data(as_text=True)
+    assert 'class="card warning"' in html and "Mapping report" in html and "Condition/lesion-1" in html
+    download = client.post("/", data={"bundle": source, "download": "1"})
+    assert download.mimetype == "application/fhir+json" and download.get_json()["resourceType"] == "Bundle"
+
+
+def test_the_testers_page_says_what_is_wrong_with_bad_input(client):
+    for source in ("{not json", json.dumps({"resourceType": "Patient"})):
+        page = client.post("/", data={"bundle": source})
+        assert page.status_code == 400 and 'role="alert"' in page.get_data(as_text=True)
+
+
+def test_record_text_cannot_inject_markup_into_the_testers_page(client):
+    hostile = lesion()
+    hostile["bodySite"] = [{"text": "<script>alert(1)</script>"}]
+    html = client.post("/", data={"bundle": json.dumps(bundle(patient(), hostile))}).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_the_scale_pictures(client):
+    picture = client.get("/scale/rades.svg?low=25&high=25&lang=fr")
+    assert picture.mimetype == "image/svg+xml"
+    svg = picture.get_data(as_text=True)
+    assert "Total 25" in svg and "Groupe I" in svg and "Faible taux de maintien ambulatoire" in svg
+    assert client.get("/scale/rades.svg?low=x").status_code == 400
+    assert client.get("/scale/other.svg").status_code == 404
+
+
+def test_cards_still_come_when_the_assessment_cannot_be_kept(tmp_path, caplog):
+    import sqlite3
+
+    database = tmp_path / "f.sqlite3"
+    client = create_app(Settings(feedback_db=str(database))).test_client()
+    with sqlite3.connect(database) as connection:  # the store breaks under the running service
+        connection.execute("DROP TABLE kept_assessment")
+    answer = client.post("/cds-services/bonemet-patient-view", json=hook(without_pain()))
+    assert answer.status_code == 200
+    cards = answer.get_json()["cards"]
+    assert cards and not any(card.get("links") for card in cards)
+    assert "assessment page link not made" in caplog.text

@@ -1,0 +1,213 @@
+"""The screens in a real browser: Debian's Chromium, headless, driven by Selenium through chromedriver,
+against `bonemet serve` started on a free port (gunicorn, as in production).
+
+From a patient-view card's link, a clinician completes the missing item and watches the total and
+the category appear; the resources the page produces validate, and `$assess` with the same
+QuestionnaireResponse gives the same result. The tester's page runs every example. axe-core (npm)
+checks accessibility. Screenshots go to $BONEMET_SCREENSHOTS (default: a temporary folder).
+
+`.ci/run` installs Chromium, chromedriver and axe-core; without them these tests say so and skip.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from fhir_schema_check import schema_errors
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "bundles"
+AXE = Path(__file__).resolve().parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+except ImportError:  # the test extra installs it
+    webdriver = None
+
+MISSING = [what for what, absent in [("Debian chromium", not CHROMIUM), ("chromedriver", not CHROMEDRIVER),
+                                     ("selenium", webdriver is None),
+                                     ("axe-core (npm ci --prefix tests/browser)", not AXE.exists())] if absent]
+pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"browser tests need {', '.join(MISSING)}")
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    """`bonemet serve` on a free port; its base URL."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "BONEMET_PORT": str(port), "BONEMET_PUBLIC_URL": base,
+           "BONEMET_FEEDBACK_DB": str(tmp_path_factory.mktemp("db") / "feedback.sqlite3"), "BONEMET_WORKERS": "2"}
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/health", timeout=1).ok:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"bonemet serve did not start: {process.stderr.read().decode()[-2000:]}")
+    yield base
+    process.terminate()
+    process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def downloads(tmp_path_factory):
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def browser(downloads):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,1600"):
+        options.add_argument(argument)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=CHROMEDRIVER))
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory):
+    folder = Path(os.environ.get("BONEMET_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def patient_view(base, source, patient_id, language="en"):
+    resources = [entry["resource"] for entry in source["entry"]]
+
+    def searchset(kind):
+        return {"resourceType": "Bundle", "type": "searchset",
+                "entry": [{"resource": r} for r in resources if r["resourceType"] == kind]}
+    request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+               "context": {"userId": "Practitioner/dr-martin", "patientId": patient_id},
+               "prefetch": {"patient": next(r for r in resources if r["resourceType"] == "Patient"),
+                            "conditions": searchset("Condition"), "observations": searchset("Observation")}}
+    answer = requests.post(f"{base}/cds-services/bonemet-patient-view", json=request,
+                           headers={"Accept-Language": language}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["cards"]
+
+
+def accessibility_violations(browser):
+    """axe-core's violations of impact serious or critical on the current page."""
+    browser.execute_script(AXE.read_text("utf-8"))
+    result = browser.execute_async_script("const done = arguments[arguments.length - 1];"
+                                          "axe.run(document).then(r => done(r.violations));")
+    return [(v["id"], v["impact"], v["help"], len(v["nodes"])) for v in result if v["impact"] in ("serious", "critical")]
+
+
+def _wait_for_total(browser, expected):
+    WebDriverWait(browser, 10).until(
+        lambda driver: driver.find_element(By.CSS_SELECTOR, "#scores .total").get_attribute("data-total") == expected)
+
+
+def test_a_card_link_opens_the_page_where_the_missing_item_completes_the_score(service, browser, downloads,
+                                                                               screenshots):
+    source = json.loads((EXAMPLES / "09-missing-data.json").read_text("utf-8"))
+    cards = patient_view(service, source, "example")
+    (card,) = [c for c in cards if c.get("links")]
+    (link,) = card["links"]
+    assert link["type"] == "absolute" and "example" not in link["url"]  # nothing about the patient in the URL
+    browser.get(link["url"])
+    total = browser.find_element(By.CSS_SELECTOR, "#scores .total")
+    assert total.get_attribute("data-total") == "" and "8–10" in total.text  # the range while pain is missing
+    browser.save_screenshot(str(screenshots / "assessment-missing-pain.png"))
+    assert accessibility_violations(browser) == []
+    (pain,) = browser.find_elements(By.CSS_SELECTOR, "select[name$='|pain']")
+    Select(pain).select_by_value("functional")  # the script recomputes at once, no button pressed
+    _wait_for_total(browser, "10")
+    total = browser.find_element(By.CSS_SELECTOR, "#scores .total")
+    assert total.get_attribute("data-category") == "prophylactic_fixation"
+    assert "answered" in browser.find_element(By.CSS_SELECTOR, "#scores").text
+    browser.save_screenshot(str(screenshots / "assessment-completed.png"))
+    assert accessibility_violations(browser) == []
+    browser.find_element(By.ID, "download").click()
+    target = downloads / "bonemet-assessment.json"
+    deadline = time.monotonic() + 10
+    while not target.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    produced = json.loads(target.read_text("utf-8"))
+    resources = [entry["resource"] for entry in produced["entry"]]
+    assert [r["resourceType"] for r in resources] == ["QuestionnaireResponse", "Observation", "RiskAssessment",
+                                                     "CarePlan"]
+    assert all(schema_errors(r) == [] for r in resources) and schema_errors(produced) == []
+    _validate_if_possible(resources)
+    (score,) = [r for r in resources if r["resourceType"] == "Observation"]
+    assert score["valueInteger"] == 10
+    # The same through $assess: the record plus the QuestionnaireResponse give the same resources.
+    response = resources[0]
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": e["resource"]} for e in source["entry"]] + [{"resource": response}]}
+    answer = requests.post(f"{service}/fhir/$assess", json={"resourceType": "Parameters", "parameter": [
+        {"name": "asOf", "valueDate": score["effectiveDateTime"][:10]}, {"name": "bundle", "resource": bundle}]},
+        timeout=10).json()
+    again = {r["resourceType"]: r for r in (e["resource"] for e in answer["entry"])
+             if r["resourceType"] in ("Observation", "RiskAssessment", "CarePlan")}
+    assert again["Observation"]["valueInteger"] == 10
+    for kind in ("Observation", "RiskAssessment", "CarePlan"):
+        (mine,) = [r for r in resources if r["resourceType"] == kind]
+        assert again[kind]["identifier"] == mine["identifier"]
+
+
+def _validate_if_possible(resources):
+    sys.path.insert(0, str(ROOT / "fhir_profiles" / "source"))
+    import build
+
+    if build.tools_missing():
+        return
+    result = subprocess.run(["node", str(ROOT / "fhir_profiles" / "source" / "validate.js")],
+                            input=json.dumps([{"name": str(i), "resource": r} for i, r in enumerate(resources)]),
+                            capture_output=True, text=True, check=True)
+    errors = [(r["name"], r["issues"]) for r in json.loads(result.stdout)
+              if any(i.get("severity") == "error" for i in r["issues"])]
+    assert errors == []
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.json")))
+def test_the_testers_page_shows_what_an_ehr_would_show_for_every_example(service, browser, screenshots, name):
+    language = "fr" if name.endswith(("-i", "fixation")) else "en"
+    browser.get(f"{service}/?lang={language}")
+    Select(browser.find_element(By.ID, "example")).select_by_value(name)
+    browser.find_element(By.ID, "run").click()
+    WebDriverWait(browser, 10).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "section.patient"))
+    expected = json.loads((ROOT / "examples" / "expected" / f"{name}.json").read_text("utf-8"))
+    cards = browser.find_elements(By.CSS_SELECTOR, "article.card")
+    assert cards and all(c.find_element(By.CSS_SELECTOR, ".summary").text for c in cards)
+    text = browser.find_element(By.TAG_NAME, "main").text
+    for score in expected["scores"]:
+        assert score["condition"] in text
+    assert browser.find_element(By.ID, "download-answer").is_displayed()
+    browser.save_screenshot(str(screenshots / f"tester-{name}-{language}.png"))
+    if name in ("03-mirels-11-fixation", "09-missing-data"):
+        assert accessibility_violations(browser) == []
+
+
+def test_an_altered_or_unknown_link_shows_a_clean_page(service, browser):
+    browser.get(f"{service}/assessment/not-a-token")
+    assert "can no longer be used" in browser.find_element(By.TAG_NAME, "h1").text
+    assert accessibility_violations(browser) == []
