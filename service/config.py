@@ -39,6 +39,7 @@ class Settings:
     feedback_window_hours: float = 72.0
     assessment_minutes: float = 15.0
     link_secret: str = ""
+    smart_client_id: str = ""
 
     help = {
         "host": "address to listen on (BONEMET_HOST)",
@@ -74,6 +75,9 @@ class Settings:
         "(BONEMET_ASSESSMENT_MINUTES)",
         "link_secret": "key that signs those links; empty (default): one is made and kept in the feedback "
         "database, shared by every worker (BONEMET_LINK_SECRET)",
+        "smart_client_id": "client id registered with the EHR for SMART App Launch; when set, cards link to the "
+        "assessment page as a SMART app, which reads from and writes back to the EHR's FHIR server (whose host "
+        "must be in BONEMET_FHIR_ALLOWED_HOSTS) (BONEMET_SMART_CLIENT_ID)",
         "jwt_max_lifetime": "most seconds between a JWT's iat and exp that are accepted (BONEMET_JWT_MAX_LIFETIME)",
         "pain_score_bands": "map 0-10 pain scores to Mirels pain, e.g. 'mild=0-3,moderate=4-6,functional=7-10'; "
         "empty (default): not mapped, the guideline gives no mapping (BONEMET_PAIN_SCORE_BANDS)",

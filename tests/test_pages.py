@@ -41,8 +41,15 @@ def hook(resources, patient_id="p1", user="Practitioner/doc"):
                          "conditions": searchset("Condition"), "observations": searchset("Observation")}}
 
 
+def cards_of(client, request):
+    """patient-view's cards, once the answer is sent (closed): the linked assessment is kept then."""
+    answer = client.post("/cds-services/bonemet-patient-view", json=request)
+    answer.close()
+    return answer.get_json()["cards"]
+
+
 def link_of(client, resources, **kwargs):
-    cards = client.post("/cds-services/bonemet-patient-view", json=hook(resources, **kwargs)).get_json()["cards"]
+    cards = cards_of(client, hook(resources, **kwargs))
     links = {link["url"] for card in cards for link in card.get("links", [])}
     assert len(links) == 1
     return links.pop().removeprefix("http://127.0.0.1:8080")
@@ -137,7 +144,7 @@ def test_an_invalid_questionnaire_response_status_is_400(client):
 
 
 def test_score_and_missing_data_cards_link_to_the_page_and_to_their_scale(client):
-    cards = client.post("/cds-services/bonemet-patient-view", json=hook(without_pain())).get_json()["cards"]
+    cards = cards_of(client, hook(without_pain()))
     scored = [card for card in cards if card["source"]["topic"]["code"] == "mirels"]
     assert scored and all(card["links"][0]["type"] == "absolute" for card in scored)
     assert all("/scale/mirels.svg?low=8&high=10" in card["detail"] for card in scored)
@@ -246,6 +253,10 @@ def test_cards_still_come_when_the_assessment_cannot_be_kept(tmp_path, caplog):
         connection.execute("DROP TABLE kept_assessment")
     answer = client.post("/cds-services/bonemet-patient-view", json=hook(without_pain()))
     assert answer.status_code == 200
+    answer.close()  # the assessment is kept once the answer is sent: here it cannot be
     cards = answer.get_json()["cards"]
-    assert cards and not any(card.get("links") for card in cards)
-    assert "assessment page link not made" in caplog.text
+    assert cards and "assessment page link not kept" in caplog.text
+    # Its link says cleanly that the assessment cannot be opened.
+    url = next(link["url"] for card in cards for link in card.get("links", []))
+    page = client.get(url.removeprefix("http://127.0.0.1:8080"))
+    assert page.status_code == 503 and "cannot be read now" in page.get_data(as_text=True)

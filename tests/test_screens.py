@@ -48,13 +48,13 @@ def _free_port():
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    """`bonemet serve` on a free port; its base URL."""
+def _serve(tmp_path_factory, **environment):
+    """`bonemet serve` on a free port; yields its base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "BONEMET_PORT": str(port), "BONEMET_PUBLIC_URL": base,
-           "BONEMET_FEEDBACK_DB": str(tmp_path_factory.mktemp("db") / "feedback.sqlite3"), "BONEMET_WORKERS": "2"}
+           "BONEMET_FEEDBACK_DB": str(tmp_path_factory.mktemp("db") / "feedback.sqlite3"), "BONEMET_WORKERS": "2",
+           **environment}
     process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], env=env, cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
@@ -70,6 +70,26 @@ def service(tmp_path_factory):
     yield base
     process.terminate()
     process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    yield from _serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def ehr():
+    from smart_ehr import StandInEhr
+
+    resources = [e["resource"] for e in json.loads((EXAMPLES / "09-missing-data.json").read_text("utf-8"))["entry"]]
+    with StandInEhr(resources) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def smart_service(tmp_path_factory, ehr):
+    yield from _serve(tmp_path_factory, BONEMET_SMART_CLIENT_ID="bonemet",
+                      BONEMET_FHIR_ALLOWED_HOSTS=ehr.base.removeprefix("http://"))
 
 
 @pytest.fixture(scope="module")
@@ -205,6 +225,22 @@ def test_the_testers_page_shows_what_an_ehr_would_show_for_every_example(service
     browser.save_screenshot(str(screenshots / f"tester-{name}-{language}.png"))
     if name in ("03-mirels-11-fixation", "09-missing-data"):
         assert accessibility_violations(browser) == []
+
+
+def test_a_smart_launch_in_the_browser_reads_the_ehr_and_saves_back(smart_service, ehr, browser, screenshots):
+    """The EHR launches the app; Chromium follows the authorization (PKCE) to the page, the clinician
+    answers, and the results are written back to the EHR's FHIR server in one transaction."""
+    browser.get(f"{smart_service}/smart/launch?iss={ehr.fhir}&launch=abc&lang=fr")
+    WebDriverWait(browser, 10).until(lambda driver: "/assessment/" in driver.current_url)
+    assert "8–10" in browser.find_element(By.CSS_SELECTOR, "#scores .total").text
+    Select(browser.find_element(By.CSS_SELECTOR, "select[name$='|pain']")).select_by_value("mild")
+    _wait_for_total(browser, "8")
+    browser.save_screenshot(str(screenshots / "smart-launch-fr.png"))
+    browser.find_element(By.ID, "save").click()
+    WebDriverWait(browser, 10).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "td.stored"))
+    assert [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "td.stored")] == ["201 Created"] * 4
+    (transaction,) = ehr.stored
+    assert transaction["entry"][1]["resource"]["valueInteger"] == 8
 
 
 def test_an_altered_or_unknown_link_shows_a_clean_page(service, browser):

@@ -108,6 +108,10 @@ class FhirClient:
             raise FetchError("the EHR's FHIR server answered JSON that is not a FHIR resource")
         return body
 
+    def get_json(self, relative: str) -> dict:
+        """GET ``relative`` as plain JSON (not a FHIR resource: the SMART configuration), same guards."""
+        return self._get(f"{self.base_url}/{relative.lstrip('/')}")
+
     def read(self, relative: str) -> list[dict]:
         """GET ``relative`` (a read or a search); a search's pages are followed up to the cap."""
         url = f"{self.base_url}/{relative.lstrip('/')}"
@@ -129,3 +133,23 @@ class FhirClient:
                               "resources on later pages are not in this assessment")
         log.warning("stopped after %d pages of %s", self.page_cap, search)
         return resources
+
+    def transaction(self, bundle: dict) -> dict:
+        """POST a transaction Bundle to the server's base; its answer (the transaction-response)."""
+        connect, read = self.timeout
+        left = self._remaining()
+        try:
+            with self.session.post(self.base_url, json=bundle, timeout=(min(connect, left), min(read, left)),
+                                   headers={**self.headers, "Content-Type": "application/fhir+json"},
+                                   allow_redirects=False, stream=True) as response:
+                if response.status_code in (401, 403):
+                    raise FetchError(f"the EHR's FHIR server refused the access token (HTTP {response.status_code})")
+                if response.status_code >= 300:
+                    raise FetchError(f"the EHR's FHIR server answered HTTP {response.status_code} to the transaction")
+                raw = self._read_body(response)
+        except requests.RequestException:
+            raise FetchError("the EHR's FHIR server gave no usable answer in time") from None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise FetchError("the EHR's FHIR server answered something other than JSON") from None

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import __version__
 from ..config import Settings
-from . import cds_hooks, fhir_api, pages
+from . import cds_hooks, fhir_api, pages, smart
 from .errors import JsonError, error_response
 from .feedback import FeedbackStore
 from .sessions import AssessmentKeeper
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(cds_hooks.blueprint)
     app.register_blueprint(fhir_api.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(smart.blueprint)
     CORS(app)  # browser-based EHR sandboxes call CDS services from another origin
     verifier = JwtVerifier(issuers, settings.feedback_db, settings.jwt_max_lifetime) if issuers else None
     warned: list[bool] = []
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     def authenticate():
         if request.method != "POST":
             return None  # discovery and health are public; services and feedback are not
-        if request.blueprint == "pages":
+        if request.blueprint in ("pages", "smart"):
             return None  # the screens: a card link's signed token, or the tester's page (off with issuers)
         if verifier is None:
             if not warned:  # said once per process: on every request it would drown the log

@@ -12,6 +12,7 @@ import logging
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Callable
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
@@ -31,6 +32,7 @@ from .body import json_body
 from .errors import JsonError, bad_request, precondition_failed
 from .feedback import FeedbackRefused, StoreUnavailable
 from .sessions import KeptAssessment
+from .smart import launch_url
 from .schemas import FeedbackRequest, HookRequest, ValidationError
 
 log = logging.getLogger(__name__)
@@ -189,6 +191,7 @@ def call_service(service_id: str):
     except ValidationError as error:
         raise bad_request("invalid CDS Hooks request", fields=error.messages)
     draft_orders = hook_request["context"].get("draftOrders")
+    keep: Callable[[], None] | None = None
     if draft_orders is not None:
         try:
             bundle_resources(draft_orders, "context.draftOrders")
@@ -216,7 +219,7 @@ def call_service(service_id: str):
     else:
         scored = [(assessment, card) for assessment in result.assessments for card in cards_for(assessment)]
         if scored:
-            _link_to_assessment_page(scored, result, hook_request, gathered.resources, locale)
+            keep = _link_to_assessment_page(scored, result, hook_request, gathered.resources, locale)
         cards = [card for _, card in scored]
         if result.facts.not_used:
             cards.append(review_card(result.facts.not_used, locale, result.facts.as_of))
@@ -224,33 +227,48 @@ def call_service(service_id: str):
     # Remembered for the feedback check once the answer is on its way: not on the EHR's clock.
     store = current_app.extensions["bonemet_feedback"]
     response.call_on_close(lambda: store.remember_cards(service_id, cards))
+    if keep is not None:
+        response.call_on_close(lambda: _keep_quietly(keep))
     return response
+
+
+def _keep_quietly(keep: Callable[[], None]) -> None:
+    try:
+        keep()
+    except sqlite3.Error as error:  # the cards are sent; their link will say it has expired
+        log.warning("assessment page link not kept: cannot keep the assessment (%s)", error)
 
 
 LINK_WORDS = {"en": ("Open the assessment: complete the missing items", "Scale with this total"),
               "fr": ("Ouvrir l'évaluation : compléter les items manquants", "Échelle avec ce total")}
 
 
-def _link_to_assessment_page(scored: list, result, hook_request: dict, resources: list[dict], locale: str) -> None:
+def _link_to_assessment_page(scored: list, result, hook_request: dict, resources: list[dict],
+                             locale: str) -> Callable[[], None] | None:
     """Every Mirels and Rades card links to the assessment page (type absolute: a short-lived signed
     token names an assessment kept a few minutes; nothing about the patient is in the URL), and its
     detail links to the picture of its scale."""
     settings = current_app.config["BONEMET"]
-    keeper = current_app.extensions["bonemet_assessments"]
-    try:
-        token = keeper.keep(KeptAssessment(hook_request["context"]["patientId"],
-                                           hook_request["context"].get("userId"), locale,
-                                           result.facts.as_of.isoformat(), resources))
-    except sqlite3.Error as error:  # the cards matter more than the link: they go without it
-        log.warning("assessment page link not made: cannot keep the assessment (%s)", error)
-        return
     page, picture = LINK_WORDS[locale]
+    if settings.smart_client_id:  # a SMART app: the EHR launches it, it reads and writes the EHR's own data
+        for assessment, card in scored:
+            card["links"] = [{"label": page, "url": launch_url(), "type": "smart"}]
+            _link_to_scale(card, assessment.score, settings, picture, locale)
+        return None
+    keeper = current_app.extensions["bonemet_assessments"]
+    token, store = keeper.prepare(KeptAssessment(hook_request["context"]["patientId"],
+                                                 hook_request["context"].get("userId"), locale,
+                                                 result.facts.as_of.isoformat(), resources))
     for assessment, card in scored:
-        score = assessment.score
         card["links"] = [{"label": page, "url": f"{settings.base_url}/assessment/{token}?lang={locale}",
                           "type": "absolute"}]
-        card["detail"] += (f"\n\n[{picture}]({settings.base_url}/scale/{score.calculator}.svg?low={score.total_min}"
-                           f"&high={score.total_max}&lang={locale})")
+        _link_to_scale(card, assessment.score, settings, picture, locale)
+    return store
+
+
+def _link_to_scale(card: dict, score, settings, picture: str, locale: str) -> None:
+    card["detail"] += (f"\n\n[{picture}]({settings.base_url}/scale/{score.calculator}.svg?low={score.total_min}"
+                       f"&high={score.total_max}&lang={locale})")
 
 
 @blueprint.post("/cds-services/<service_id>/feedback")

@@ -25,6 +25,8 @@ WORDS = {
         "rationale": "Rationale", "risk": "Risk", "status": "Status", "answer_bundle": "The answer Bundle",
         "skip": "Skip to the scores", "used": "used", "ignored": "not used", "context": "context",
         "info": "information", "warning": "warning", "critical": "critical",
+        "save": "Save to the patient's record", "saved_title": "Saved to the patient's record",
+        "not_saved_title": "Not saved to the patient's record", "back": "Back to the assessment",
     },
     "fr": {
         "lang_name": "Français", "other_lang": "en", "other_lang_name": "English",
@@ -52,5 +54,7 @@ WORDS = {
         "rationale": "Justification", "risk": "Risque", "status": "Statut", "answer_bundle": "Le Bundle réponse",
         "skip": "Aller aux scores", "used": "utilisée", "ignored": "non utilisée", "context": "contexte",
         "info": "information", "warning": "avertissement", "critical": "critique",
+        "save": "Enregistrer dans le dossier du patient", "saved_title": "Enregistré dans le dossier du patient",
+        "not_saved_title": "Non enregistré dans le dossier du patient", "back": "Retour à l'évaluation",
     },
 }

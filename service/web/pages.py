@@ -29,7 +29,7 @@ from ..render.cards import cards_for, review_card
 from ..render.questionnaires import questionnaire_response
 from ..render.scales import scale_svg
 from .page_words import WORDS
-from .sessions import AssessmentKeeper, KeptAssessment, LinkExpired, LinkInvalid
+from .sessions import AssessmentKeeper, KeeperUnavailable, KeptAssessment, LinkExpired, LinkInvalid
 
 blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/static")
@@ -85,6 +85,9 @@ def _open(token: str) -> KeptAssessment:
     except LinkInvalid as error:
         abort(Response(render_template("expired.html", words=WORDS[_locale()], reason=str(error),
                                        locale=_locale()), status=403))
+    except KeeperUnavailable as error:
+        abort(Response(render_template("expired.html", words=WORDS[_locale()], reason=str(error),
+                                       locale=_locale()), status=503))
 
 
 def _assess(kept: KeptAssessment, answers: dict[str, dict[str, str]], locale: str,
@@ -93,7 +96,7 @@ def _assess(kept: KeptAssessment, answers: dict[str, dict[str, str]], locale: st
     settings = current_app.config["BONEMET"]
     as_of = date.fromisoformat(kept.as_of)
     patient = f"Patient/{kept.patient_id}"
-    calculators = _calculators(kept, locale, when)
+    calculators = _calculators(kept, locale, when) if answers else {}
     responses = [questionnaire_response(calculators[condition], condition, patient, items, kept.user,
                                         when.isoformat(timespec="seconds"), locale)
                  for condition, items in answers.items() if items]
@@ -148,26 +151,52 @@ def assessment_page(token: str):
     answers = _answers(kept, locale, when) if request.method == "POST" else {}
     result, _ = _assess(kept, answers, locale, when)
     context = {"words": WORDS[locale], "locale": locale, "scores": _page_scores(result, locale), "answers": answers,
-               "token": token, "rows": _rows(locale), "as_of": kept.as_of, "not_used": result.facts.not_used}
+               "token": token, "rows": _rows(locale), "as_of": kept.as_of, "not_used": result.facts.not_used,
+               "smart": bool(kept.fhir_base)}
     if request.headers.get("X-Bonemet-Partial") == "scores":
         return render_template("_scores.html", **context)
     return render_template("assessment.html", **context)
 
 
-@blueprint.post("/assessment/<token>/resources")
-def assessment_resources(token: str):
+def _to_store(kept: KeptAssessment) -> dict[str, Any]:
     """What the page produces, ready to store: a transaction Bundle that PUTs the QuestionnaireResponses,
     score Observations, RiskAssessments and CarePlans (their ids are stable: storing twice changes nothing)."""
-    kept = _open(token)
     locale = _locale(kept.locale)
     when = datetime.now(timezone.utc)
     result, responses = _assess(kept, _answers(kept, locale, when), locale, when)
     entries = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r,
                 "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
                for r in responses + result.resources]
-    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+
+
+@blueprint.post("/assessment/<token>/resources")
+def assessment_resources(token: str):
+    bundle = _to_store(_open(token))
     return Response(json.dumps(bundle, ensure_ascii=False, indent=2), mimetype="application/fhir+json",
                     headers={"Content-Disposition": 'attachment; filename="bonemet-assessment.json"'})
+
+
+@blueprint.post("/assessment/<token>/save")
+def assessment_save(token: str):
+    """Opened by a SMART launch: write the answers and results back to the EHR, in one transaction."""
+    from ..fhir.client import FetchError
+    from .smart import write_back
+
+    kept = _open(token)
+    locale = _locale(kept.locale)
+    if not kept.fhir_base:
+        abort(400, "this assessment was not opened from the EHR by a SMART launch: download the resources instead")
+    bundle = _to_store(kept)
+    try:
+        answer = write_back(kept, bundle)
+        error = None
+    except FetchError as failure:
+        answer, error = {}, str(failure)
+    stored = [(entry["resource"]["resourceType"], (response.get("response") or {}).get("status", "?"))
+              for entry, response in zip(bundle["entry"], answer.get("entry") or [{}] * len(bundle["entry"]))]
+    return render_template("saved.html", words=WORDS[locale], locale=locale, stored=stored, error=error,
+                           token=token), (502 if error else 200)
 
 
 def _rows(locale: str) -> dict[str, list[tuple[str, str, int]]]:

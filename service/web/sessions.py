@@ -14,12 +14,13 @@ import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kept_assessment (id TEXT PRIMARY KEY, expires REAL NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS smart_launch (state TEXT PRIMARY KEY, expires REAL NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS signing_key (id INTEGER PRIMARY KEY CHECK (id = 1), key TEXT NOT NULL);
 """
 
@@ -32,6 +33,10 @@ class LinkInvalid(Exception):
     """The token was not issued by this service (or was altered)."""
 
 
+class KeeperUnavailable(Exception):
+    """The kept assessments cannot be read now (the database)."""
+
+
 @dataclass(frozen=True)
 class KeptAssessment:
     patient_id: str
@@ -39,6 +44,10 @@ class KeptAssessment:
     locale: str
     as_of: str
     resources: list[dict[str, Any]]
+    # Opened by a SMART launch: the EHR's FHIR server and the access token to write the results back
+    # (kept as long as the assessment, minutes, in the service's own database).
+    fhir_base: str | None = None
+    access_token: str | None = None
 
 
 class AssessmentKeeper:
@@ -72,17 +81,50 @@ class AssessmentKeeper:
 
     def keep(self, kept: KeptAssessment) -> str:
         """Keep an assessment; returns the token that names it."""
+        token, store = self.prepare(kept)
+        store()
+        return token
+
+    def prepare(self, kept: KeptAssessment) -> tuple[str, Callable[[], None]]:
+        """The token now, and the write to do once the answer is on its way (patient-view does not wait
+        for it: a link is followed seconds later at the earliest)."""
         key = secrets.token_urlsafe(16)
+
+        def store() -> None:
+            now = time.time()
+            body = json.dumps(kept.__dict__, separators=(",", ":"))
+            connection = self._connect()
+            try:
+                with connection:
+                    connection.execute("INSERT INTO kept_assessment VALUES (?, ?, ?)",
+                                       (key, now + self.seconds, body))
+                    connection.execute("DELETE FROM kept_assessment WHERE expires < ?", (now,))
+            finally:
+                self._close(connection)
+        return self._signer.dumps(key), store
+
+    def remember_launch(self, state: str, launch: dict[str, Any]) -> None:
+        """A SMART launch waiting for its authorization code (the PKCE verifier, the server, ...)."""
         now = time.time()
-        body = json.dumps(kept.__dict__, separators=(",", ":"))
         connection = self._connect()
         try:
             with connection:
-                connection.execute("INSERT INTO kept_assessment VALUES (?, ?, ?)", (key, now + self.seconds, body))
-                connection.execute("DELETE FROM kept_assessment WHERE expires < ?", (now,))
+                connection.execute("INSERT INTO smart_launch VALUES (?, ?, ?)", (state, now + 600, json.dumps(launch)))
+                connection.execute("DELETE FROM smart_launch WHERE expires < ?", (now,))
         finally:
             self._close(connection)
-        return self._signer.dumps(key)
+
+    def take_launch(self, state: str) -> dict[str, Any] | None:
+        """The launch of this ``state``, once (a replayed callback finds nothing)."""
+        connection = self._connect()
+        try:
+            with connection:
+                row = connection.execute("SELECT body FROM smart_launch WHERE state = ? AND expires >= ?",
+                                         (state, time.time())).fetchone()
+                connection.execute("DELETE FROM smart_launch WHERE state = ?", (state,))
+        finally:
+            self._close(connection)
+        return json.loads(row[0]) if row else None
 
     def open(self, token: str) -> KeptAssessment:
         try:
@@ -91,12 +133,15 @@ class AssessmentKeeper:
             raise LinkExpired("this link has expired") from None
         except BadSignature:
             raise LinkInvalid("this link was not issued by this service") from None
-        connection = self._connect()
         try:
-            row = connection.execute("SELECT body FROM kept_assessment WHERE id = ? AND expires >= ?",
-                                     (key, time.time())).fetchone()
-        finally:
-            self._close(connection)
+            connection = self._connect()
+            try:
+                row = connection.execute("SELECT body FROM kept_assessment WHERE id = ? AND expires >= ?",
+                                         (key, time.time())).fetchone()
+            finally:
+                self._close(connection)
+        except sqlite3.Error as error:
+            raise KeeperUnavailable(f"the kept assessments cannot be read now ({error})") from None
         if row is None:
             raise LinkExpired("this assessment is no longer kept")
         return KeptAssessment(**json.loads(row[0]))
