@@ -31,6 +31,7 @@ CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 try:
     from selenium import webdriver
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 except ImportError:  # the test extra installs it
@@ -142,7 +143,8 @@ def accessibility_violations(browser):
 
 
 def _wait_for_total(browser, expected):
-    WebDriverWait(browser, 10).until(
+    # The script swaps the scores in while we look: an element may go stale between two reads.
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda driver: driver.find_element(By.CSS_SELECTOR, "#scores .total").get_attribute("data-total") == expected)
 
 
