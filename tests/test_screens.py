@@ -139,6 +139,9 @@ def accessibility_violations(browser):
     browser.execute_script(AXE.read_text("utf-8"))
     result = browser.execute_async_script("const done = arguments[arguments.length - 1];"
                                           "axe.run(document).then(r => done(r.violations));")
+    counts = {impact: sum(1 for v in result if v["impact"] == impact) for impact in ("minor", "moderate",
+                                                                                       "serious", "critical")}
+    print(f"axe-core on {browser.current_url.split('?')[0].rsplit('/', 1)[-1] or '/'}: {counts}")
     return [(v["id"], v["impact"], v["help"], len(v["nodes"])) for v in result if v["impact"] in ("serious", "critical")]
 
 
