@@ -40,6 +40,7 @@ class Settings:
     assessment_minutes: float = 15.0
     link_secret: str = ""
     smart_client_id: str = ""
+    demo: bool = False
 
     help = {
         "host": "address to listen on (BONEMET_HOST)",
@@ -78,6 +79,8 @@ class Settings:
         "smart_client_id": "client id registered with the EHR for SMART App Launch; when set, cards link to the "
         "assessment page as a SMART app, which reads from and writes back to the EHR's FHIR server (whose host "
         "must be in BONEMET_FHIR_ALLOWED_HOSTS) (BONEMET_SMART_CLIENT_ID)",
+        "demo": "unauthenticated demo mode on a trusted network: listen beyond loopback without trusted issuers, "
+        "said loudly in the log (BONEMET_DEMO=1)",
         "jwt_max_lifetime": "most seconds between a JWT's iat and exp that are accepted (BONEMET_JWT_MAX_LIFETIME)",
         "pain_score_bands": "map 0-10 pain scores to Mirels pain, e.g. 'mild=0-3,moderate=4-6,functional=7-10'; "
         "empty (default): not mapped, the guideline gives no mapping (BONEMET_PAIN_SCORE_BANDS)",
@@ -130,6 +133,14 @@ class Settings:
             bands.append((category, low, high))
         return tuple(bands)
 
+    @staticmethod
+    def env_name(name: str) -> str:
+        return ENV_PREFIX + name.upper()
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {field.name: field.default for field in fields(cls)}
+
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
         """Defaults < ``environ`` (``BONEMET_*``) < ``overrides`` that are not None."""
@@ -144,6 +155,12 @@ class Settings:
 
 
 def _convert(name: str, kind: Any, raw: str) -> Any:
+    if kind in ("bool", bool):
+        if raw.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{ENV_PREFIX}{name.upper()} must be 1 or 0 (true or false), got {raw!r}")
     for type_name, convert, words in (("int", int, "a whole number"), ("float", float, "a number")):
         if kind in (type_name, convert):
             try:

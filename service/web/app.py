@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import __version__
 from ..config import Settings
-from . import cds_hooks, fhir_api, pages, smart
+from . import cds_hooks, fhir_api, operations, pages, smart
 from .errors import JsonError, error_response
 from .feedback import FeedbackStore
 from .sessions import AssessmentKeeper
@@ -54,10 +54,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(cds_hooks.blueprint)
     app.register_blueprint(fhir_api.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(operations.blueprint)
     app.register_blueprint(smart.blueprint)
     CORS(app)  # browser-based EHR sandboxes call CDS services from another origin
     verifier = JwtVerifier(issuers, settings.feedback_db, settings.jwt_max_lifetime) if issuers else None
     warned: list[bool] = []
+
+    app.before_request(operations.start_request)  # first: the request id and the clock of its log line
+    app.after_request(operations.finish_request)
 
     @app.before_request
     def bounded():

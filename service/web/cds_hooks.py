@@ -31,6 +31,7 @@ from ..render.order_cards import order_card
 from .body import json_body
 from .errors import JsonError, bad_request, precondition_failed
 from .feedback import FeedbackRefused, StoreUnavailable
+from .operations import FETCHES, count_cards, note
 from .sessions import KeptAssessment
 from .smart import launch_url
 from .schemas import FeedbackRequest, HookRequest, ValidationError
@@ -118,9 +119,11 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                 client = client or _client(hook_request, key)
                 try:
                     found += client.read(query)
+                    FETCHES.labels("read").inc()
                     read_any = True
                     continue
                 except FetchError as error:
+                    FETCHES.labels("failed").inc()
                     if failed is None:
                         raise precondition_failed(f"{where} was not sent and fetching it failed: {error}")
                     failed += f"; fetching it from fhirServer failed too: {error}"
@@ -198,6 +201,8 @@ def call_service(service_id: str):
         except InvalidResource as error:
             raise bad_request(str(error), field=error.where)
     patient = PatientIdentity(hook_request["context"]["patientId"], hook_request.get("fhirServer"))
+    note(service=service_id, hook=service["hook"], hookInstance=str(hook_request["hookInstance"]),
+         patient=patient.id)
     gathered = _gather(hook_request, patient)
     settings = current_app.config["BONEMET"]
     locale = _language()
@@ -223,6 +228,7 @@ def call_service(service_id: str):
         cards = [card for _, card in scored]
         if result.facts.not_used:
             cards.append(review_card(result.facts.not_used, locale, result.facts.as_of))
+    count_cards(service_id, cards)
     response = jsonify(cards=cards)
     # Remembered for the feedback check once the answer is on its way: not on the EHR's clock.
     store = current_app.extensions["bonemet_feedback"]

@@ -249,8 +249,9 @@ def tester_run():
     page = {"words": words, "locale": locale, "examples": list(_examples()), "disabled": _tester_disabled()}
     if page["disabled"]:
         return render_template("tester.html", **page, result=None, error=words["disabled"], source=""), 403
-    source = _tester_source()
+    source = ""
     try:
+        source = _tester_source()
         bundle = json.loads(source)
         assessed = assess_bundle(bundle, when=datetime.now(timezone.utc), locale=locale,
                                  pain_score_bands=current_app.config["BONEMET"].pain_bands,
@@ -284,7 +285,9 @@ def _tester_source() -> str:
         return upload.read().decode("utf-8", errors="replace")
     example = request.form.get("example")
     if example:
-        path = _examples().get(example) or abort(400, f"no example {example[:60]!r}")
+        path = _examples().get(example)
+        if path is None:
+            raise ValueError(f"no example named {example[:60]!r}")  # said on the page, as a 400
         return path.read_text("utf-8")
     return request.form.get("bundle", "")
 

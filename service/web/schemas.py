@@ -11,13 +11,22 @@ from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validat
 __all__ = ["HookRequest", "FeedbackRequest", "ValidationError", "CONTEXT_SCHEMAS"]
 
 
+class WholeNumber(fields.Integer):
+    """A JSON integer: 300 or 300.0 (JSON does not tell them apart), never "300", true or 300.5."""
+
+    def _validated(self, value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+            raise self.make_error("invalid")
+        return super()._validated(int(value))
+
+
 class FhirAuthorization(Schema):
     class Meta:
         unknown = INCLUDE
 
     access_token = fields.String(required=True, validate=validate.Length(min=1))
     token_type = fields.String(required=True, validate=validate.OneOf(["Bearer"]))
-    expires_in = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    expires_in = WholeNumber(required=True, validate=validate.Range(min=0))
     scope = fields.String(required=True)
     subject = fields.String(required=True)
     patient = fields.String()
@@ -76,7 +85,7 @@ class HookRequest(Schema):
         except ValidationError as error:
             raise ValidationError({"context": error.messages}) from None
         for key, value in (data.get("prefetch") or {}).items():
-            if value is not None and not (isinstance(value, dict) and "resourceType" in value):
+            if value is not None and not (isinstance(value, dict) and isinstance(value.get("resourceType"), str)):
                 raise ValidationError({"prefetch": {key: ["must be a FHIR resource or null"]}})
 
 

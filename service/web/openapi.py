@@ -1,0 +1,237 @@
+"""The HTTP interface as OpenAPI 3.1, built by apispec from the marshmallow schemas that validate the
+requests (``schemas.py``), so the document cannot drift from what the service accepts.
+
+Served at ``/openapi.json``; ``/docs`` renders it as plain HTML on the server (no script, no CDN).
+The test suite checks it with openapi-spec-validator and runs schemathesis against the service.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import INCLUDE, Schema, fields
+
+from .. import __version__
+from .schemas import FeedbackRequest, HookRequest, OrderSignContext, PatientViewContext
+
+
+class ErrorBody(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    error = fields.String(required=True, metadata={"description": "the HTTP status's name"})
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True, metadata={"description": "what is wrong, in words"})
+    fields_ = fields.Dict(data_key="fields", metadata={"description": "each invalid field and what is wrong"})
+    field = fields.String(metadata={"description": "where the problem is"})
+
+
+class Link(Schema):
+    label = fields.String(required=True)
+    url = fields.String(required=True)
+    type = fields.String(required=True, metadata={"enum": ["absolute", "smart"]})
+
+
+class Coding(Schema):
+    system = fields.String()
+    code = fields.String(required=True)
+    display = fields.String()
+
+
+class Source(Schema):
+    label = fields.String(required=True)
+    topic = fields.Nested(Coding)
+
+
+class Card(Schema):
+    uuid = fields.String()
+    summary = fields.String(required=True, metadata={"maxLength": 140})
+    detail = fields.String(metadata={"description": "GitHub-flavoured markdown"})
+    indicator = fields.String(required=True, metadata={"enum": ["info", "warning", "critical"]})
+    source = fields.Nested(Source, required=True)
+    suggestions = fields.List(fields.Dict())
+    selectionBehavior = fields.String()
+    overrideReasons = fields.List(fields.Nested(Coding))
+    links = fields.List(fields.Nested(Link))
+
+
+class Cards(Schema):
+    cards = fields.List(fields.Nested(Card), required=True)
+
+
+class Service(Schema):
+    id = fields.String(required=True)
+    hook = fields.String(required=True)
+    title = fields.String()
+    description = fields.String(required=True)
+    prefetch = fields.Dict(keys=fields.String(), values=fields.String())
+    usageRequirements = fields.String()
+
+
+class Discovery(Schema):
+    services = fields.List(fields.Nested(Service), required=True)
+
+
+class FeedbackStored(Schema):
+    stored = fields.Integer(required=True)
+    already_stored = fields.Integer(required=True)
+
+
+class Health(Schema):
+    status = fields.String(required=True)
+    service = fields.String()
+    version = fields.String()
+
+
+FHIR_RESOURCE = {"type": "object", "required": ["resourceType"],
+                 "properties": {"resourceType": {"type": "string"}}, "additionalProperties": True}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: Any, description: str) -> dict[str, Any]:
+    """A JSON response; ``schema`` a component's name or a schema."""
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref(schema) if isinstance(schema, str) else schema}}}
+
+
+def _fhir(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/fhir+json": {"schema": FHIR_RESOURCE}}}
+
+
+ERRORS = {
+    "400": "the body or a parameter is invalid; `detail` (and `fields`) say what and where",
+    "401": "no valid JWT from a trusted EHR issuer (when issuers are configured)",
+    "404": "no such service",
+    "412": "the prefetch is missing and the EHR's FHIR server cannot supply it",
+    "413": "the body or the number of resources is over the limit",
+    "415": "the body is not JSON",
+    "422": "well-formed but refused (too many patients or scored Conditions; feedback on a card not issued)",
+    "431": "a header over 16 KiB",
+    "503": "over the request deadline, or the store is unavailable",
+}
+
+
+def _errors(*codes: str, fhir: bool = False) -> dict[str, Any]:
+    return {code: _fhir(ERRORS[code]) if fhir else _json("ErrorBody", ERRORS[code]) for code in codes}
+
+
+@cache
+def openapi_document(base_url: str = "") -> dict[str, Any]:
+    spec = APISpec(title="bonemet-cds", version=__version__, openapi_version="3.1.0",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "Clinical decision support for bone metastases (Mirels, Rades) through "
+                                        "CDS Hooks 2.0 and a FHIR R4 operation. See the README.",
+                         "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"}},
+                   servers=[{"url": base_url}] if base_url else [])
+    for name, schema in [("ErrorBody", ErrorBody), ("Cards", Cards), ("Discovery", Discovery),
+                         ("FeedbackStored", FeedbackStored), ("Health", Health)]:
+        spec.components.schema(name, schema=schema)
+    spec.components.schema("HookRequest", schema=HookRequest("patient-view"))
+    spec.components.schema("PatientViewContext", schema=PatientViewContext)
+    spec.components.schema("OrderSignContext", schema=OrderSignContext)
+    spec.components.schema("FeedbackRequest", schema=FeedbackRequest)
+    spec.components.security_scheme("ehrJwt", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                                               "description": "CDS Hooks: a JWT signed by a trusted EHR issuer "
+                                                              "(required when BONEMET_TRUSTED_ISSUERS is set)"})
+    secured: list[dict[str, list]] = [{"ehrJwt": []}, {}]
+    service_id = {"name": "service_id", "in": "path", "required": True,
+                  "schema": {"type": "string", "enum": ["bonemet-patient-view", "bonemet-order-sign"]}}
+    spec.path("/cds-services", operations={"get": {
+        "summary": "CDS Hooks discovery", "tags": ["CDS Hooks"],
+        "responses": {"200": _json("Discovery", "the services, with their prefetch templates")}}})
+    for hook, service in (("patient-view", "bonemet-patient-view"), ("order-sign", "bonemet-order-sign")):
+        spec.path(f"/cds-services/{service}", operations={"post": {
+            "summary": f"Call the {hook} service", "tags": ["CDS Hooks"], "security": secured,
+            "parameters": [{"name": "Accept-Language", "in": "header", "schema": {"type": "string"},
+                            "description": "fr for French cards"}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(_request(hook))}}},
+            "responses": {"200": _json("Cards", "the cards"),
+                          **_errors("400", "401", "412", "413", "415", "422", "431", "503")}}})
+    spec.path("/cds-services/{service_id}/feedback", parameters=[service_id], operations={"post": {
+        "summary": "CDS Hooks feedback on issued cards", "tags": ["CDS Hooks"], "security": secured,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("FeedbackRequest")}}},
+        "responses": {"200": _json("FeedbackStored", "stored (a repeat is counted, never stored twice)"),
+                      **_errors("400", "401", "404", "413", "415", "422", "431", "503")}}})
+    spec.path("/fhir/$assess", operations={"post": {
+        "summary": "Assess every patient of a Bundle (FHIR operation, OperationDefinition/assess)",
+        "tags": ["FHIR"], "security": secured,
+        "parameters": [{"name": "asOf", "in": "query", "schema": {"type": "string", "format": "date"}}],
+        "requestBody": {"required": True, "content": {
+            "application/fhir+json": {"schema": FHIR_RESOURCE}, "application/json": {"schema": FHIR_RESOURCE}},
+            "description": "a Bundle, or a Parameters resource with parts bundle, language, asOf"},
+        "responses": {"200": _fhir("a collection Bundle: per patient the scores, an OperationOutcome, a Provenance"),
+                      **_errors("400", "401", "413", "415", "422", "431", "503", fhir=True)}}})
+    spec.path("/fhir/metadata", operations={"get": {
+        "summary": "CapabilityStatement of this instance", "tags": ["FHIR"],
+        "responses": {"200": _fhir("the CapabilityStatement")}}})
+    spec.path("/fhir/OperationDefinition/assess", operations={"get": {
+        "summary": "The OperationDefinition of $assess", "tags": ["FHIR"],
+        "responses": {"200": _fhir("the OperationDefinition")}}})
+    spec.path("/health", operations={"get": {
+        "summary": "Liveness: the process answers", "tags": ["Operations"],
+        "responses": {"200": _json("Health", "alive")}}})
+    spec.path("/ready", operations={"get": {
+        "summary": "Readiness: tables, ValueSets and the store can be used", "tags": ["Operations"],
+        "responses": {"200": _json("Health", "ready"), "503": _json("ErrorBody", "not ready, and why")}}})
+    spec.path("/metrics", operations={"get": {
+        "summary": "Prometheus metrics", "tags": ["Operations"],
+        "responses": {"200": {"description": "Prometheus text format",
+                              "content": {"text/plain": {"schema": {"type": "string"}}}}}}})
+    spec.path("/openapi.json", operations={"get": {
+        "summary": "This document", "tags": ["Operations"],
+        "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1")}}})
+    html = {"description": "an HTML page", "content": {"text/html": {"schema": {"type": "string"}}}}
+    spec.path("/docs", operations={"get": {"summary": "This document as a page", "tags": ["Screens"],
+                                           "responses": {"200": html}}})
+    form = {"type": "object", "properties": {"bundle": {"type": "string"}, "example": {"type": "string"},
+                                             "lang": {"type": "string"}, "download": {"type": "string"}}}
+    page_error = {"description": "the page, saying what is wrong", "content": {"text/html": {"schema": {"type": "string"}}}}
+    spec.path("/", operations={
+        "get": {"summary": "The tester's page", "tags": ["Screens"], "responses": {"200": html}},
+        "post": {"summary": "Assess a Bundle on the tester's page (off where callers authenticate)", "tags": ["Screens"],
+                 "requestBody": {"content": {"multipart/form-data": {"schema": form},
+                                             "application/x-www-form-urlencoded": {"schema": form}}},
+                 "responses": {"200": {"description": "the page with the cards, or the answer Bundle (download)",
+                                       "content": {"text/html": {"schema": {"type": "string"}},
+                                                   "application/fhir+json": {"schema": FHIR_RESOURCE}}},
+                               "400": page_error, "403": page_error, "413": _json("ErrorBody", ERRORS["413"]),
+                               "422": page_error}}})
+    document = spec.to_dict()
+    schemas = document["components"]["schemas"]
+    for hook, context in (("patient-view", "PatientViewContext"), ("order-sign", "OrderSignContext")):
+        schemas[_request(hook)] = _hook_request(schemas["HookRequest"], hook, context)
+    # FeedbackItem.check, in JSON schema: only an overridden card has a reason, only an accepted one suggestions.
+    schemas["FeedbackItem"]["allOf"] = [
+        {"if": {"properties": {"outcome": {"const": "accepted"}}},
+         "then": {"not": {"required": ["overrideReason"]}}},
+        {"if": {"properties": {"outcome": {"const": "overridden"}}},
+         "then": {"properties": {"acceptedSuggestions": {"maxItems": 0}}}}]
+    schemas["OrderSignContext"]["properties"]["draftOrders"] = {
+        "type": "object", "required": ["resourceType"], "additionalProperties": True,
+        "properties": {"resourceType": {"const": "Bundle"}, "entry": {"type": "array", "items": {
+            "type": "object", "required": ["resource"], "properties": {"resource": FHIR_RESOURCE}}}}}
+    return document
+
+
+def _request(hook: str) -> str:
+    return "".join(part.capitalize() for part in hook.split("-")) + "Request"
+
+
+def _hook_request(generic: dict[str, Any], hook: str, context: str) -> dict[str, Any]:
+    """The marshmallow schema's JSON schema, with what its checks in code say: this service's hook,
+    its context, prefetch values that are FHIR resources or null, and fhirAuthorization only with
+    fhirServer (``HookRequest.check``)."""
+    request = {**generic, "properties": dict(generic["properties"])}
+    request["properties"]["hook"] = {"type": "string", "const": hook}
+    request["properties"]["context"] = _ref(context)
+    request["properties"]["fhirServer"] = {"type": "string", "format": "iri", "pattern": "^https?://[^/?#]+"}
+    request["properties"]["prefetch"] = {"type": "object",
+                                         "additionalProperties": {"anyOf": [FHIR_RESOURCE, {"type": "null"}]}}
+    request["dependentRequired"] = {"fhirAuthorization": ["fhirServer"]}
+    return request

@@ -1,0 +1,133 @@
+"""What an operator and an integrator read: the OpenAPI document and its page, Prometheus metrics,
+and one JSON log line per request.
+
+Metrics use prometheus_client. Under gunicorn each worker is a process: ``bonemet serve`` points
+``PROMETHEUS_MULTIPROC_DIR`` at a private folder before the workers fork, and ``/metrics`` then
+sums every worker's figures (prometheus_client's multiprocess mode).
+
+The log line of a request carries: request id (the ``X-Request-Id`` header, else a new one, echoed
+in the answer), method, path, service, hook, hookInstance, status, duration, and for a refused
+request (401, 412, ...) the reason. Never a token, never patient data beyond ids.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, render_template, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import multiprocess
+
+from .openapi import openapi_document
+
+blueprint = Blueprint("operations", __name__, template_folder="templates")
+access_log = logging.getLogger("bonemet.access")
+
+REQUESTS = Counter("bonemet_requests_total", "HTTP requests answered", ["endpoint", "method", "status"])
+LATENCY = Histogram("bonemet_request_seconds", "Time to answer a request", ["endpoint"],
+                    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20))
+CARDS = Counter("bonemet_cards_total", "CDS Hooks cards returned", ["service", "indicator"])
+REFUSED = Counter("bonemet_refused_total", "Requests refused (4xx), by status and reason", ["status", "reason"])
+FETCHES = Counter("bonemet_fhir_fetches_total", "Reads of an EHR's FHIR server", ["outcome"])
+
+
+@blueprint.get("/openapi.json")
+def openapi():
+    return current_app.response_class(json.dumps(openapi_document(current_app.config["BONEMET"].base_url)),
+                                      mimetype="application/json")
+
+
+@blueprint.get("/docs")
+def docs():
+    from .pages import CSP, _locale
+    from .page_words import WORDS
+
+    locale = _locale()
+    response = Response(render_template("docs.html", spec=openapi_document(current_app.config["BONEMET"].base_url),
+                                        words=WORDS[locale], locale=locale), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = CSP
+    return response
+
+
+@blueprint.get("/metrics")
+def metrics():
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        from prometheus_client import REGISTRY as registry
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+# -- per request ---------------------------------------------------------------------------------
+
+
+def _endpoint() -> str:
+    return request.url_rule.rule if request.url_rule else "unmatched"
+
+
+def start_request() -> None:
+    g.started = time.perf_counter()
+    given = request.headers.get("X-Request-Id", "")
+    g.request_id = given[:64] if given and given.isprintable() else uuid.uuid4().hex
+
+
+def finish_request(response: Response) -> Response:
+    started = g.get("started")
+    if started is None:
+        return response
+    duration = time.perf_counter() - started
+    endpoint = _endpoint()
+    REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    LATENCY.labels(endpoint).observe(duration)
+    response.headers["X-Request-Id"] = g.request_id
+    line: dict[str, Any] = {"request_id": g.request_id, "method": request.method,
+                            "path": request.path[:200], "endpoint": endpoint, "status": response.status_code,
+                            "duration_ms": round(duration * 1000, 2)}
+    line.update(g.get("log_fields", {}))
+    if 400 <= response.status_code < 500:
+        reason = _reason(response)
+        line["reason"] = reason
+        REFUSED.labels(str(response.status_code), _reason_kind(response.status_code, reason)).inc()
+    access_log.info("request", extra=line)  # a JSON line under `bonemet serve` (python-json-logger)
+    return response
+
+
+def note(**fields: Any) -> None:
+    """Fields for this request's log line (service, hook, hookInstance, cards...): ids only."""
+    g.setdefault("log_fields", {}).update(fields)
+
+
+def count_cards(service: str, cards: list[dict]) -> None:
+    for card in cards:
+        CARDS.labels(service, card.get("indicator", "?")).inc()
+    note(cards=len(cards))
+
+
+def _reason(response: Response) -> str:
+    """The refusal's own words (the JSON body's detail, or the OperationOutcome's diagnostics)."""
+    if response.mimetype not in ("application/json", "application/fhir+json") or response.direct_passthrough:
+        return ""
+    try:
+        body = json.loads(response.get_data(as_text=True))
+    except ValueError:
+        return ""
+    if isinstance(body, dict) and body.get("resourceType") == "OperationOutcome":
+        return "; ".join(str(i.get("diagnostics", "")) for i in body.get("issue", [])[:3])[:300]
+    return str(body.get("detail", ""))[:300] if isinstance(body, dict) else ""
+
+
+_KINDS = [("token", "jwt"), ("jwt", "jwt"), ("authorization", "jwt"), ("prefetch", "prefetch"),
+          ("fhirserver", "prefetch"), ("too many", "limit"), ("over the limit", "limit"), ("larger", "limit"),
+          ("json", "body"), ("content-type", "body"), ("card", "feedback")]
+
+
+def _reason_kind(status: int, reason: str) -> str:
+    """A few stable words for the metric's label (the full reason is in the log)."""
+    lowered = reason.lower()
+    return next((kind for word, kind in _KINDS if word in lowered), "other" if status != 404 else "not_found")
