@@ -31,7 +31,8 @@ def test_answer_bundle_is_valid_r4_and_links_by_urn_uuid(client):
     (risk,) = resources_of(answer, "RiskAssessment")
     assert risk["basis"][0]["reference"] in full_urls  # the score Observation, inside the Bundle
     # Inputs are cited as the input Bundle names them: by their entries' fullUrls.
-    assert {"urn:uuid:lesion-1", "urn:uuid:o-size"} <= {b["reference"] for b in risk["basis"]}
+    assert {"urn:uuid:lesion-1", "urn:uuid:o-size"} <= {b.get("reference") for b in risk["basis"]}
+    assert "Mirels H. Metastatic disease in long bones" in risk["basis"][-1]["display"]  # the cited article
     (provenance,) = resources_of(answer, "Provenance")
     assert {t["reference"] for t in provenance["target"]} <= full_urls and len(provenance["target"]) == 3
     assert {"urn:uuid:lesion-1", "urn:uuid:o-pain"} <= {e["what"]["reference"] for e in provenance["entity"]}

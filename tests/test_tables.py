@@ -53,3 +53,18 @@ def test_category_gap_is_refused():
     gap = replace(table.categories[1], min=30)
     with pytest.raises(ValueError, match="without gaps"):
         _check(replace(table, categories=(table.categories[0], gap, table.categories[2])))
+
+
+@pytest.mark.parametrize("calculator,primary,url", [
+    ("mirels", "Mirels H. Metastatic disease in long bones", None),
+    ("rades", "Rades D, Rudat V, Veninga T, et al. A score predicting posttreatment ambulatory status",
+     "https://doi.org/10.1016/j.ijrobp.2008.02.018")])
+def test_cards_and_resources_cite_the_guideline_and_the_tables_primary_article(calculator, primary, url):
+    from service.calculators import MirelsInputs, RadesInputs, score_mirels, score_rades
+
+    score = (score_mirels(MirelsInputs("lower_limb", 0.5, "lytic", "mild")) if calculator == "mirels" else
+             score_rades(RadesInputs("breast", 20, "no", "ambulatory_with_aid", 10), locale="fr"))
+    assert primary in score.citation and "Tableau" in score.citation and score.citation_url == url
+    # Where the sources are silent, the citation says so rather than make up a publisher or year.
+    assert ("not stated in the source documents" if calculator == "mirels" else
+            "non indiqués dans les documents sources") in score.citation

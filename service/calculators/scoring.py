@@ -115,6 +115,8 @@ class Score:
     category: Category | None
     source: str
     caveats: tuple[Caveat, ...] = field(default=())
+    citation: str = ""  # the guideline and the table's primary article, as a reader can look them up
+    citation_url: str | None = None
 
     @property
     def total(self) -> int | None:
@@ -156,6 +158,20 @@ class Score:
 
     def item(self, name: str) -> ItemScore:
         return next(item for item in self.items if item.name == name)
+
+
+_CITATION_WORDS = {
+    "en": ("Guideline", "its publisher and year are not stated in the source documents", "Primary source of the table"),
+    "fr": ("Recommandation", "éditeur et année non indiqués dans les documents sources", "Source primaire du tableau"),
+}
+
+
+def _citation(table: Table, locale: str) -> str:
+    cited = table.citation
+    if not cited:
+        return f"{table.source_document}, {table.source_table}"
+    guideline, unknown, primary = _CITATION_WORDS[locale]
+    return f"{guideline}: {cited['guideline']} ({unknown}). {primary}: {cited['primary_source']}"
 
 
 def check_locale(locale: str) -> str:
@@ -272,5 +288,7 @@ def score_table(
         possible_categories=tuple(c.value for c in possible),
         category=low if low == high else None,
         source=f"{table.source_document}, {table.source_table}",
+        citation=_citation(table, locale),
+        citation_url=table.citation.get("primary_source_url"),
         caveats=tuple(caveats),
     )

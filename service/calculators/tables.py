@@ -8,7 +8,7 @@ malformed table fails at import rather than in front of a clinician.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
 from typing import Any
@@ -106,6 +106,7 @@ class Table:
     items: tuple[Item, ...]
     categories: tuple[Category, ...]
     caveats: dict[str, dict[str, Any]]
+    citation: dict[str, Any] = field(default_factory=dict)  # guideline and primary article (seeds' source)
 
     def item(self, name: str) -> Item:
         return next(item for item in self.items if item.name == name)
@@ -193,6 +194,7 @@ def load_table(calculator: str) -> Table:
         predicted_outcome=parse_text(raw["predicted_outcome"]),
         source_document=raw["source"]["document"],
         source_table=raw["source"]["table"],
+        citation=dict(raw["source"].get("citation") or {}),
         items=tuple(_item(item) for item in raw["items"]),
         categories=tuple(
             Category(

@@ -99,7 +99,7 @@ def detail_markdown(assessment: Assessment, words: dict[str, str]) -> str:
         lines += [f"**{words['context']}**"] + [f"- {e.resource}: {e.reason}" for e in assessment.context] + [""]
     if assessment.as_of:
         lines.append(f"{words['as_of']} {assessment.as_of.isoformat()}.")
-    lines.append(f"{words['source']}: {score.source}")
+    lines.append(f"{words['source']}: {score.citation}")
     return "\n".join(lines)
 
 
@@ -115,8 +115,11 @@ def _conflict_words(assessment: Assessment, words: dict[str, str]) -> str:
 
 def card_source(assessment: Assessment) -> dict[str, Any]:
     score = assessment.score
-    return {"label": f"bonemet-cds {__version__} — {score.title}",  # a stored card traces to a version
-            "topic": own_coding(score.calculator, score.locale)}
+    source = {"label": f"bonemet-cds {__version__} — {score.title}",  # a stored card traces to a version
+              "topic": own_coding(score.calculator, score.locale)}
+    if score.citation_url:
+        source["url"] = score.citation_url  # the table's primary article, where its DOI was checked
+    return source
 
 
 def _suggestion(assessment: Assessment, words: dict[str, str]) -> dict[str, Any]:

@@ -225,7 +225,8 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
         "occurrenceDateTime": occurrence,
         "condition": scored,
         "basis": [{"reference": f"Observation/{observation['id']}"}]
-        + [{"reference": cite(ref)} for ref in input_references(facts)],
+        + [{"reference": cite(ref)} for ref in input_references(facts)]
+        + [{"display": score.citation[:1000]}],  # the guideline and the table's primary article
         "prediction": [prediction],
     })
     if score.recommendation:
@@ -250,6 +251,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
             "created": created,
             "addresses": [scored],
             "supportingInfo": [{"reference": f"RiskAssessment/{risk_assessment['id']}"}],
+            **({"instantiatesUri": [score.citation_url]} if score.citation_url else {}),
             "activity": [{"detail": {"code": {"coding": [_activity_coding(code, locale)], "text": text},
                                      "status": "not-started", "description": text}}
                          for text, code in activities],
