@@ -1,6 +1,7 @@
 """Every sample bundle in examples/bundles gives its documented result through all
 three doors: POST /fhir/$assess, `bonemet assess`, and the CDS Hooks patient-view."""
 
+import csv
 import io
 import json
 import re
@@ -145,9 +146,26 @@ def test_no_score_says_why(client):
 def test_table_format_and_french(capsys):
     assert main(["assess", "--format", "table", "--lang", "fr", str(EXAMPLES / "14-two-patients.json")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["patient", "calculator", "condition", "items", "total", "category"]
+    assert lines[0].split() == ["patient", "score", "condition", "items", "total", "catégorie"]
     assert "Patient/patient-a" in lines[1] and " 9 " in lines[1] and "Mirels ≥ 9" in lines[1]
     assert "Patient/patient-b" in lines[2] and " 25 " in lines[2] and "Groupe I" in lines[2]
+
+
+def test_one_default_format_for_any_number_of_files_and_csv_and_bundle(capsys):
+    one, two = str(EXAMPLES / "05-rades-group-i.json"), str(EXAMPLES / "14-two-patients.json")
+    assert main(["assess", one]) == 0
+    (line,) = capsys.readouterr().out.splitlines()  # ndjson: one answer Bundle per line, also for one file
+    assert json.loads(line)["resourceType"] == "Bundle"
+    assert main(["assess", one, two]) == 0
+    assert [json.loads(line)["type"] for line in capsys.readouterr().out.splitlines()] == ["collection"] * 2
+    assert main(["assess", "--format", "bundle", one, two]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [e["resource"]["resourceType"] for e in document["entry"]] == ["Bundle", "Bundle"]
+    assert main(["assess", "--format", "csv", one, two]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["calculator"], r["total"], r["category"]) for r in rows] == [
+        ("rades", "25", "group_i"), ("mirels", "9", "prophylactic_fixation"), ("rades", "25", "group_i")]
+    assert rows[0]["file"].endswith("05-rades-group-i.json") and rows[0]["risk"] == "high"
 
 
 def test_assess_reads_stdin(capsys, monkeypatch):

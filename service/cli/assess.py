@@ -1,8 +1,11 @@
 """``bonemet assess FILE... | -``: Bundles (or $assess Parameters) in, the $assess answer out.
 
 Each file is one $assess call, assessed on its own (two files may both hold a
-``Patient/example``: they are not merged). One file prints its answer Bundle;
-several print one answer Bundle per line (NDJSON). Every file is read and
+``Patient/example``: they are not merged). ``--format`` says how the answers are
+printed, the same way for any number of files: ``ndjson`` (default) one answer Bundle
+per line; ``bundle`` one indented JSON document (the answer Bundle, or for several
+files a collection Bundle of the answer Bundles); ``table`` one line per score for a
+person; ``csv`` one row per score for a spreadsheet. Every file is read and
 validated before it is assessed; a bad file is reported on stderr (naming the file
 and where in it) and the others are assessed all the same; the exit code is 2 if
 any file was bad, else 0.
@@ -11,8 +14,11 @@ any file was bad, else 0.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import sys
+import uuid
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -61,31 +67,73 @@ def read_files(names: list[str], stdin: TextIO) -> tuple[
     return files, bad
 
 
-def table(results: list[tuple[str, "BundleAssessment"]]) -> str:
+HEADINGS = {
+    "en": ("file", "patient", "calculator", "condition", "items", "total", "category"),
+    "fr": ("fichier", "patient", "score", "condition", "items", "total", "catégorie"),
+}
+WORDS = {"en": {"none": "no long-bone lesion or cord compression", "undetermined": "undetermined (missing: {})"},
+         "fr": {"none": "ni lésion d'os long ni compression médullaire",
+                "undetermined": "indéterminée (manquants : {})"}}
+CSV_COLUMNS = ("file", "patient", "calculator", "condition", "total", "total_min", "total_max", "category",
+               "risk", "missing", "uncertain", "items")
+
+
+def table(results: list[tuple[str, "BundleAssessment"]], locale: str = "en") -> str:
     """A short human summary: one line per score (with the file when there are several)."""
     several = len(results) > 1
-    rows = [("file",) * several + ("patient", "calculator", "condition", "items", "total", "category")]
+    rows = [HEADINGS[locale][0:several] + HEADINGS[locale][1:]]
     for label, result in results:
-        rows += [(label,) * several + row for row in _rows(result)]
+        rows += [(label,) * several + row for row in _rows(result, locale)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1]
                      for row in rows)
 
 
-def _rows(result: "BundleAssessment") -> list[tuple[str, ...]]:
+def _rows(result: "BundleAssessment", locale: str = "en") -> list[tuple[str, ...]]:
+    words = WORDS[locale]
     rows = []
     for patient in result.patients:
         if not patient.assessments:
-            rows.append((patient.subject, "-", "-", "no long-bone lesion or cord compression", "-", "-"))
+            rows.append((patient.subject, "-", "-", words["none"], "-", "-"))
         for assessment in patient.assessments:
             score = assessment.score
             items = ", ".join(f"{item.name}={item.points if item.points is not None else '?'}"
                               for item in score.items)
             total = str(score.total) if score.total is not None else f"{score.total_min}-{score.total_max}"
             rows.append((patient.subject, score.calculator, assessment.facts.condition, items, total,
-                         score.category_label or "undetermined (missing: " + ", ".join(
-                             score.missing + score.uncertain) + ")"))
+                         score.category_label or words["undetermined"].format(", ".join(
+                             score.missing + score.uncertain))))
     return rows
+
+
+def csv_text(results: list[tuple[str, "BundleAssessment"]]) -> str:
+    """One row per score (a patient with none gets one row saying so), for a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for label, result in results:
+        for patient in result.patients:
+            if not patient.assessments:
+                writer.writerow([label, patient.subject] + [""] * (len(CSV_COLUMNS) - 2))
+            for assessment in patient.assessments:
+                score = assessment.score
+                writer.writerow([
+                    label, patient.subject, score.calculator, assessment.facts.condition,
+                    "" if score.total is None else score.total, score.total_min, score.total_max,
+                    score.category.value if score.category else "", score.risk or "",
+                    " ".join(score.missing), " ".join(score.uncertain),
+                    " ".join(f"{item.name}={item.points if item.points is not None else '?'}" for item in score.items)])
+    return out.getvalue()
+
+
+def bundle_of_answers(results: list[tuple[str, "BundleAssessment"]], when: datetime) -> dict[str, Any]:
+    """One answer Bundle as is; several, as the entries of one collection Bundle."""
+    if len(results) == 1:
+        return results[0][1].bundle
+    return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "collection",
+            "timestamp": when.isoformat(timespec="seconds"),
+            "entry": [{"fullUrl": f"urn:uuid:{result.bundle['id']}", "resource": result.bundle}
+                      for _, result in results]}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,9 +152,11 @@ def run(args: argparse.Namespace) -> int:
     if not results:
         pass
     elif args.format == "table":
-        print(table(results), file=stdout)
-    elif len(args.files) == 1:
-        json.dump(results[0][1].bundle, stdout, ensure_ascii=False, indent=2)
+        print(table(results, args.lang or "en"), file=stdout)
+    elif args.format == "csv":
+        stdout.write(csv_text(results))
+    elif args.format == "bundle":
+        json.dump(bundle_of_answers(results, when), stdout, ensure_ascii=False, indent=2)
         stdout.write("\n")
     else:
         for _, result in results:
@@ -116,13 +166,15 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("assess", help="assess the patients of FHIR Bundles (files, or - for stdin)",
-                                 description="Read FHIR Bundles (or $assess Parameters), assess each patient, "
-                                             "and print the $assess answer Bundle (one per line for several "
-                                             "files, each assessed on its own) or a table. A bad file is "
-                                             "reported on stderr and the others are assessed; exit 0 when "
-                                             "every file was assessed, 2 if any was bad.")
+                                 description="Read FHIR Bundles (or $assess Parameters), assess each patient "
+                                             "(each file on its own), and print the $assess answers. A bad "
+                                             "file is reported on stderr and the others are assessed; exit 0 "
+                                             "when every file was assessed, 2 if any was bad.")
     parser.add_argument("files", nargs="+", metavar="FILE", help="a JSON Bundle or Parameters file, or - for stdin")
-    parser.add_argument("--format", choices=("bundle", "table"), default="bundle")
+    parser.add_argument("--format", choices=("ndjson", "bundle", "table", "csv"), default="ndjson",
+                        help="ndjson: one answer Bundle per line (default, any number of files); bundle: one "
+                             "indented JSON document (several files: a collection Bundle of the answers); table: "
+                             "one line per score; csv: one row per score")
     parser.add_argument("--lang", choices=LOCALES, default=None,
                         help="language of the answer (default: the file's language parameter, else en)")
     parser.add_argument("--as-of", type=as_of_date, default=None, metavar="YYYY-MM-DD",
