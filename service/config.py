@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Mapping
+from typing import Any, ClassVar
 
 ENV_PREFIX = "BONEMET_"
 
@@ -42,7 +43,7 @@ class Settings:
     smart_client_id: str = ""
     demo: bool = False
 
-    help = {
+    help: ClassVar[dict[str, str]] = {
         "host": "address to listen on (BONEMET_HOST)",
         "port": "TCP port to listen on (BONEMET_PORT)",
         "workers": "gunicorn worker processes (BONEMET_WORKERS)",
@@ -142,7 +143,7 @@ class Settings:
         return {field.name: field.default for field in fields(cls)}
 
     @classmethod
-    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+    def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults < ``environ`` (``BONEMET_*``) < ``overrides`` that are not None."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}

@@ -6,16 +6,23 @@ Every door (CDS Hooks, the $assess operation, the command line) calls
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .calculators import InvalidInput, score_mirels, score_rades
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .fhir.patients import PatientIdentity, group_by_patient
 from .limits import check_patients, check_resources, check_scored
 from .render import Assessment, render
-from .render.bundle import collection, operation_outcome, outcome_issues, provenance, service_device
+from .render.bundle import (
+    collection,
+    operation_outcome,
+    outcome_issues,
+    provenance,
+    service_device,
+)
 
 if TYPE_CHECKING:
     from .calculators.order_checks import Finding
@@ -46,8 +53,8 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
         check_scored(subject, len(facts.lesions) + len(facts.cord_compressions), max_scored)
     result = PatientAssessment(subject, facts)
     context = tuple(facts.context)  # once: the same context beside every score of the patient
-    for found, calculator in [(l, score_mirels) for l in facts.lesions] + [
-            (c, score_rades) for c in facts.cord_compressions]:
+    for found, calculator in [(lesion, score_mirels) for lesion in facts.lesions] + [
+            (compression, score_rades) for compression in facts.cord_compressions]:
         try:
             score = calculator(found.inputs(), locale)
         except InvalidInput as error:  # the mapper checks ranges; this guards what slips through
@@ -62,7 +69,7 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
 class OrderReview:
     """What the guideline says of the draft orders, per scored Condition."""
 
-    findings: list[tuple[Assessment, "Finding"]]
+    findings: list[tuple[Assessment, Finding]]
     report: list[ReportEntry]
 
 

@@ -12,17 +12,26 @@ FHIR resources.
 
 from .mirels import MirelsInputs, score_mirels
 from .rades import RadesInputs, score_rades
-from .scoring import AtLeast, Between, Caveat, InvalidInput, ItemScore, OneOf, Score, possible_rows
+from .scoring import (
+    AtLeast,
+    Between,
+    Caveat,
+    InvalidInput,
+    ItemScore,
+    OneOf,
+    Score,
+    possible_rows,
+)
 from .tables import DEFAULT_LOCALE, LOCALES, Table, load_table
 
 __all__ = [
+    "DEFAULT_LOCALE",
+    "LOCALES",
     "AtLeast",
     "Between",
     "Caveat",
-    "DEFAULT_LOCALE",
     "InvalidInput",
     "ItemScore",
-    "LOCALES",
     "MirelsInputs",
     "OneOf",
     "RadesInputs",

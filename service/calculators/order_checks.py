@@ -13,9 +13,10 @@ an ``Order`` (what kind of act, and for radiotherapy what course), never as FHIR
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Callable, Literal
+from typing import Literal
 
 from ..data import data_dir
 from .scoring import Score

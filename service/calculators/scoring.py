@@ -21,10 +21,11 @@ smallest and largest possible totals is enough.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from numbers import Real
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 from .tables import DEFAULT_LOCALE, LOCALES, Band, Category, Choice, Item, Table
 

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 from ..data import data_dir
@@ -49,13 +50,9 @@ class Band:
     up_to_inclusive: bool
 
     def contains(self, number: Fraction) -> bool:
-        if self.above is not None:
-            if number < self.above or (number == self.above and not self.above_inclusive):
-                return False
-        if self.up_to is not None:
-            if number > self.up_to or (number == self.up_to and not self.up_to_inclusive):
-                return False
-        return True
+        below = self.above is not None and (number < self.above or (number == self.above and not self.above_inclusive))
+        beyond = self.up_to is not None and (number > self.up_to or (number == self.up_to and not self.up_to_inclusive))
+        return not (below or beyond)
 
 
 @dataclass(frozen=True)
@@ -167,7 +164,7 @@ def _check(table: Table) -> None:
     for item in table.items:
         if bool(item.choices) == bool(item.bands):
             raise ValueError(f"{table.calculator}.{item.name}: give either choices or bands")
-        for earlier, later in zip(item.bands, item.bands[1:]):
+        for earlier, later in pairwise(item.bands):
             if earlier.up_to != later.above or earlier.up_to_inclusive == later.above_inclusive:
                 raise ValueError(
                     f"{table.calculator}.{item.name}: rows {earlier.value} and {later.value} "

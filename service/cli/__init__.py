@@ -13,8 +13,10 @@ import ipaddress
 import sys
 
 from ..config import Settings
-from . import assess, bulk  # light: each imports the pipeline only when its command runs
-
+from . import (  # light: each imports the pipeline only when its command runs
+    assess,
+    bulk,
+)
 
 FLAGS = ("host", "port", "workers", "log_level", "demo")  # settings that also have a flag
 

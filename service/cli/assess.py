@@ -19,7 +19,7 @@ import io
 import json
 import sys
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..config import Settings
@@ -78,18 +78,18 @@ CSV_COLUMNS = ("file", "patient", "calculator", "condition", "total", "total_min
                "risk", "missing", "uncertain", "items")
 
 
-def table(results: list[tuple[str, "BundleAssessment"]], locale: str = "en") -> str:
+def table(results: list[tuple[str, BundleAssessment]], locale: str = "en") -> str:
     """A short human summary: one line per score (with the file when there are several)."""
     several = len(results) > 1
     rows = [HEADINGS[locale][0:several] + HEADINGS[locale][1:]]
     for label, result in results:
         rows += [(label,) * several + row for row in _rows(result, locale)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]
                      for row in rows)
 
 
-def _rows(result: "BundleAssessment", locale: str = "en") -> list[tuple[str, ...]]:
+def _rows(result: BundleAssessment, locale: str = "en") -> list[tuple[str, ...]]:
     words = WORDS[locale]
     rows = []
     for patient in result.patients:
@@ -106,7 +106,7 @@ def _rows(result: "BundleAssessment", locale: str = "en") -> list[tuple[str, ...
     return rows
 
 
-def csv_text(results: list[tuple[str, "BundleAssessment"]]) -> str:
+def csv_text(results: list[tuple[str, BundleAssessment]]) -> str:
     """One row per score (a patient with none gets one row saying so), for a spreadsheet."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -126,7 +126,7 @@ def csv_text(results: list[tuple[str, "BundleAssessment"]]) -> str:
     return out.getvalue()
 
 
-def bundle_of_answers(results: list[tuple[str, "BundleAssessment"]], when: datetime) -> dict[str, Any]:
+def bundle_of_answers(results: list[tuple[str, BundleAssessment]], when: datetime) -> dict[str, Any]:
     """One answer Bundle as is; several, as the entries of one collection Bundle."""
     if len(results) == 1:
         return results[0][1].bundle
@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"bonemet assess: {error}", file=sys.stderr)
     from ..pipeline import assess_entries
 
-    when = datetime.now(timezone.utc)
+    when = datetime.now(UTC)
     # A flag given on the command line wins over what a Parameters file asks, which wins over the defaults.
     results = [(label, assess_entries(entries, when=when, locale=args.lang or asked.language or "en",
                                       pain_score_bands=settings.pain_bands, as_of=args.as_of or asked.as_of))

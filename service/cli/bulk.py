@@ -30,10 +30,11 @@ import sys
 import tempfile
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..config import Settings
 from ..fhir.patients import bulk_patient_key
@@ -53,7 +54,7 @@ class Summary:
     bad_lines: list[str] = field(default_factory=list)
     bad_line_count: int = 0
 
-    def add(self, other: "Summary") -> None:
+    def add(self, other: Summary) -> None:
         self.patients += other.patients
         self.scores.update(other.scores)
         self.resources_read += other.resources_read
@@ -128,7 +129,7 @@ def _partition(path: str, work: str, buckets: int, label: str) -> Summary:
     summary = Summary()
     tag = _tag(path)
     outs = _BucketFiles(work, tag)
-    errors = open(os.path.join(work, f"errors.{tag}.ndjson"), "w", encoding="utf-8")
+    errors = open(os.path.join(work, f"errors.{tag}.ndjson"), "w", encoding="utf-8")  # noqa: SIM115 - closed below
     try:
         with open(path, encoding="utf-8", errors="replace") as lines:
             for number, line in enumerate(lines, 1):
@@ -191,8 +192,8 @@ def _assess_bucket(work: str, bucket: int, tags: list[str], when: datetime, loca
             continue
         summary.resources_read += 1
         patients.setdefault(bulk_patient_key(resource), []).append(resource)
-    outputs = {kind: open(os.path.join(work, f"out.{kind}.{bucket:05d}.ndjson"), "w", encoding="utf-8")
-               for kind in OUTPUT_TYPES}
+    outputs = {kind: open(os.path.join(work, f"out.{kind}.{bucket:05d}.ndjson"), "w", encoding="utf-8")  # noqa: SIM115
+               for kind in OUTPUT_TYPES}  # four files at once, each closed in the finally below
     try:
         for subject, resources in patients.items():
             result = assess_patient(resources, subject, when=when, locale=locale, pain_score_bands=pain_bands,
@@ -226,7 +227,9 @@ def _progress(total: int, description: str):
 
 def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pain_bands: tuple = (),
          when: datetime | None = None, as_of: date | None = None, bucket_bytes: int = BUCKET_BYTES) -> Summary:
-    from concurrent.futures import ProcessPoolExecutor  # 12 ms: paid by bulk runs only, not by `bonemet --help`
+    from concurrent.futures import (
+        ProcessPoolExecutor,  # 12 ms: paid by bulk runs only, not by `bonemet --help`
+    )
 
     _check_folders(input_dir, output_dir)
     inputs = sorted(p for p in input_dir.iterdir() if p.is_file() and p.name.endswith(".ndjson"))
@@ -235,7 +238,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
     size = sum(p.stat().st_size for p in inputs)
     buckets = max(1, -(-size // bucket_bytes))
     tags = [_tag(str(p)) for p in inputs]
-    when = when or datetime.now(timezone.utc)
+    when = when or datetime.now(UTC)
     output_dir.mkdir(parents=True, exist_ok=True)
     summary = Summary()
     with tempfile.TemporaryDirectory(prefix="bonemet-bulk-", dir=output_dir) as work, \

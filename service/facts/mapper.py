@@ -30,9 +30,10 @@ when not using them may hide or change a score).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from .answers import apply_answers, read_answers
 from .items.deficit_days import deficit_days_fact

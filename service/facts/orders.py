@@ -28,8 +28,8 @@ from typing import Any
 from ..calculators.order_checks import Order
 from ..fhir.patients import PatientIdentity, local_reference, why_not_patient
 from .items.site import read_site
-from .record import describe_concepts
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
+from .record import describe_concepts
 from .terminology import Terminology, load_terminology
 
 KIND_VALUE_SETS = {

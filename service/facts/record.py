@@ -16,17 +16,27 @@ Status and date gates live here too, so that no extractor can forget them:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ..fhir.patients import local_reference
 from .dates import DateSpan, parse_date
 from .model import ReportEntry
 from .terminology import CIM10, ICD10, ICD10_CM, Terminology, canonical_system, codings
-from .vocabulary import (ASSERTED_DATE, CONDITION_KINDS, CONTEXT_VALUE_SETS, LESION_OBSERVATION_CODES,
-                         MCODE, NOT_WALKING_VS, PAIN_SCORE_VS, PRIMARY_GROUPS, RADES_OBSERVATION_CODES,
-                         TUMOUR_SIZE_VS)
+from .vocabulary import (
+    ASSERTED_DATE,
+    CONDITION_KINDS,
+    CONTEXT_VALUE_SETS,
+    LESION_OBSERVATION_CODES,
+    MCODE,
+    NOT_WALKING_VS,
+    PAIN_SCORE_VS,
+    PRIMARY_GROUPS,
+    RADES_OBSERVATION_CODES,
+    TUMOUR_SIZE_VS,
+)
 
 COUNTED_OBSERVATION = {"final", "amended", "corrected", "preliminary"}
 INACTIVE = {"inactive", "remission", "resolved"}

@@ -16,9 +16,10 @@ each other name (an OID, a trailing slash) to the URI the ValueSets use.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Iterable
+from typing import Any
 
 from ..data import data_dir
 

@@ -125,7 +125,8 @@ class FhirClient:
             except InvalidResource as error:
                 raise FetchError(f"malformed answer from the EHR's FHIR server: {error}") from None
             links = body.get("link") if isinstance(body.get("link"), list) else []
-            url = next((l.get("url") for l in links if isinstance(l, dict) and l.get("relation") == "next"), None)
+            url = next((link.get("url") for link in links if isinstance(link, dict) and link.get("relation") == "next"),
+                       None)
             if not isinstance(url, str):
                 return resources
         search = relative.split("?")[0]

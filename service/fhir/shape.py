@@ -26,7 +26,8 @@ _ORDER = {"id": TEXT, "status": TEXT, "code": OBJECT, "bodySite": OBJECTS, "reas
 SHAPES["ServiceRequest"] = {**_ORDER, "doNotPerform": BOOLEAN}
 SHAPES["Procedure"] = _ORDER
 _NESTED = {"component": {"code": OBJECT, "valueQuantity": OBJECT}, "valueQuantity": {"code": TEXT, "system": TEXT},
-           "code": {"coding": OBJECTS}, "clinicalStatus": {"coding": OBJECTS}, "verificationStatus": {"coding": OBJECTS}}
+           "code": {"coding": OBJECTS}, "clinicalStatus": {"coding": OBJECTS},
+           "verificationStatus": {"coding": OBJECTS}}
 
 
 class InvalidResource(ValueError):

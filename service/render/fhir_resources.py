@@ -22,10 +22,11 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
-from typing import Any, Callable
+from typing import Any
 
 from .. import __version__
 from ..calculators import Score, load_table
@@ -93,7 +94,8 @@ def assessment_key(score: Score, facts: ScoredCondition, subject: str, cite: Cal
     basis = {
         "calculator": score.calculator, "table": load_table(score.calculator).version,
         "patient": cite(subject), "condition": cite(facts.condition),
-        "items": [[name, repr(fact.value), sorted(cite(s) for s in fact.sources)] for name, fact in facts.facts.items()],
+        "items": [[name, repr(fact.value), sorted(cite(source) for source in fact.sources)]
+                  for name, fact in facts.facts.items()],
     }
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
@@ -198,7 +200,8 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
         observation["valueInteger"] = score.total
     else:
         observation["valueRange"] = {"low": {"value": score.total_min}, "high": {"value": score.total_max}}
-    derived_from = [ref for ref in input_references(facts) if ref.startswith(("Observation/", "QuestionnaireResponse/"))]
+    derived_from = [ref for ref in input_references(facts)
+                    if ref.startswith(("Observation/", "QuestionnaireResponse/"))]
     if derived_from:
         observation["derivedFrom"] = [{"reference": cite(ref)} for ref in derived_from]
     if notes:
@@ -237,7 +240,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
     care_plan = None
     if score.category:  # no advice while the category is undetermined
         care_plan = common("CarePlan", "bonemet-careplan")
-        activities = list(zip(score.activities, score.activity_codes))
+        activities = list(zip(score.activities, score.activity_codes, strict=True))
         care_plan["text"] = narrative(
             _p(f"{score.title}: {score.category_label}"), _p(score.recommendation),
             f"<p>{words['activities']}:</p><ul>" + "".join(f"<li>{escape(text)}</li>" for text, _ in activities)

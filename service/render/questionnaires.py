@@ -15,6 +15,7 @@ from typing import Any
 from ..calculators import LOCALES, load_table
 from ..facts.terminology import own_coding
 from ..facts.vocabulary import ITEM_CODES, QUESTIONNAIRES, ROW_SYSTEM
+
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 REFERENCE_RESOURCE = "http://hl7.org/fhir/StructureDefinition/questionnaire-referenceResource"
@@ -113,7 +114,8 @@ def questionnaire_response(calculator: str, condition: str, patient: str, answer
     """A completed QuestionnaireResponse: ``answers`` maps item names to row values. Its id is derived
     from its content (the same answers give the same response)."""
     content = json.dumps([calculator, condition, patient, sorted(answers.items()), author], sort_keys=True)
-    response_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{ROW_SYSTEM}/response/{hashlib.sha256(content.encode()).hexdigest()}"))
+    digest = hashlib.sha256(content.encode()).hexdigest()
+    response_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{ROW_SYSTEM}/response/{digest}"))
     table = load_table(calculator)
     response: dict[str, Any] = {
         "resourceType": "QuestionnaireResponse", "id": response_id, "language": locale,
@@ -123,6 +125,7 @@ def questionnaire_response(calculator: str, condition: str, patient: str, answer
     if author:
         response["author"] = {"reference": author}
     response["item"] = [{"linkId": "condition", "answer": [{"valueReference": {"reference": condition}}]}] + [
-        {"linkId": item.name, "text": item.label(locale), "answer": [{"valueCoding": row_coding(answers[item.name], locale)}]}
+        {"linkId": item.name, "text": item.label(locale),
+         "answer": [{"valueCoding": row_coding(answers[item.name], locale)}]}
         for item in table.items if item.name in answers]
     return response

@@ -40,7 +40,8 @@ def scale_svg(calculator: str, low: int | None, high: int | None, locale: str = 
     parts.append(f'<desc id="d-{calculator}">{escape(description)}</desc>')
     for category in table.categories:
         start, end = x(category.min), x(category.max + 1)
-        parts.append(f'<rect x="{start:.1f}" y="40" width="{end - start:.1f}" height="36" fill="{FILL[category.risk]}"/>')
+        parts.append(f'<rect x="{start:.1f}" y="40" width="{end - start:.1f}" height="36" '
+                     f'fill="{FILL[category.risk]}"/>')
         parts.append(f'<text x="{(start + end) / 2:.1f}" y="63" fill="#fff" font-size="12" text-anchor="middle" '
                      f'font-family="sans-serif">{escape(_short(category.label(locale)))}</text>')
         if category.outcome:

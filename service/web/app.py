@@ -15,8 +15,8 @@ from ..config import Settings
 from . import cds_hooks, fhir_api, operations, pages, smart
 from .errors import JsonError, error_response
 from .feedback import FeedbackStore
-from .sessions import AssessmentKeeper
 from .security import JwtVerifier, StoreUnavailable, Unauthorized
+from .sessions import AssessmentKeeper
 
 log = logging.getLogger(__name__)
 MAX_HEADER_BYTES = 16 * 1024  # the largest header any EHR sends (a JWT is a few KB)
@@ -43,7 +43,7 @@ def _stop_clock() -> None:
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.load()
-    settings.pain_bands  # a malformed setting stops the start, with its name
+    _ = settings.pain_bands  # a malformed setting stops the start, with its name
     issuers = settings.issuers
     app = Flask(__name__)
     app.config["BONEMET"] = settings

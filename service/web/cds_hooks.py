@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
@@ -32,9 +32,9 @@ from .body import json_body
 from .errors import JsonError, bad_request, precondition_failed
 from .feedback import FeedbackRefused, StoreUnavailable
 from .operations import FETCHES, count_cards, note
+from .schemas import FeedbackRequest, HookRequest, ValidationError
 from .sessions import KeptAssessment
 from .smart import launch_url
-from .schemas import FeedbackRequest, HookRequest, ValidationError
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("cds_hooks", __name__)
@@ -125,7 +125,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                 except FetchError as error:
                     FETCHES.labels("failed").inc()
                     if failed is None:
-                        raise precondition_failed(f"{where} was not sent and fetching it failed: {error}")
+                        raise precondition_failed(f"{where} was not sent and fetching it failed: {error}") from None
                     failed += f"; fetching it from fhirServer failed too: {error}"
             gathered.not_read.append(ReportEntry(where, "ignored", f"the EHR could not run {query.split('&')[0]} "
                                                  f"({failed}): the assessment is made without those resources",
@@ -147,7 +147,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
             else:
                 found.append(check_shape(value, where))
         except InvalidResource as error:
-            raise bad_request(str(error), field=error.where)
+            raise bad_request(str(error), field=error.where) from None
     for cut in client.truncated if client else ():
         gathered.not_read.append(ReportEntry("fhirServer", "ignored", cut, relevant=True, attention=True))
     if not read_any:
@@ -182,7 +182,7 @@ def _client(hook_request: dict, key: str) -> FhirClient:
                           max_answer_bytes=settings.fhir_max_answer_bytes,
                           max_total_bytes=settings.fhir_max_fetch_bytes)
     except FetchError as error:
-        raise precondition_failed(f"prefetch.{key} is missing and {error}")
+        raise precondition_failed(f"prefetch.{key} is missing and {error}") from None
 
 
 @blueprint.post("/cds-services/<service_id>")
@@ -192,14 +192,14 @@ def call_service(service_id: str):
     try:
         hook_request = HookRequest(service["hook"]).load(body)
     except ValidationError as error:
-        raise bad_request("invalid CDS Hooks request", fields=error.messages)
+        raise bad_request("invalid CDS Hooks request", fields=error.messages) from None
     draft_orders = hook_request["context"].get("draftOrders")
     keep: Callable[[], None] | None = None
     if draft_orders is not None:
         try:
             bundle_resources(draft_orders, "context.draftOrders")
         except InvalidResource as error:
-            raise bad_request(str(error), field=error.where)
+            raise bad_request(str(error), field=error.where) from None
     patient = PatientIdentity(hook_request["context"]["patientId"], hook_request.get("fhirServer"))
     note(service=service_id, hook=service["hook"], hookInstance=str(hook_request["hookInstance"]),
          patient=patient.id)
@@ -208,7 +208,7 @@ def call_service(service_id: str):
     locale = _language()
     try:
         check_resources(len(gathered.resources) + len(gathered.not_read), settings.max_resources)
-        result = assess_patient(gathered.resources, patient.reference, when=datetime.now(timezone.utc),
+        result = assess_patient(gathered.resources, patient.reference, when=datetime.now(UTC),
                                 locale=locale, pain_score_bands=settings.pain_bands,
                                 max_scored=settings.max_scored_per_patient)
     except LimitExceeded as error:
@@ -285,7 +285,7 @@ def feedback(service_id: str):
     try:
         items = FeedbackRequest().load(body)["feedback"]
     except ValidationError as error:
-        raise bad_request("invalid feedback", fields=error.messages)
+        raise bad_request("invalid feedback", fields=error.messages) from None
     store = current_app.extensions["bonemet_feedback"]
     try:
         store.check(service_id, items)

@@ -13,7 +13,7 @@ import logging
 import os
 import sqlite3
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ class FeedbackStore:
 
     def add(self, service_id: str, items: list[dict]) -> tuple[int, int]:
         """Store the feedback; (stored, already stored before)."""
-        received = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        received = datetime.now(UTC).isoformat(timespec="seconds")
         rows = [(service_id, item["card"], item["outcome"],
                  json.dumps(item.get("acceptedSuggestions")) if item.get("acceptedSuggestions") else None,
                  json.dumps(item.get("overrideReason")) if item.get("overrideReason") else None,

@@ -9,7 +9,7 @@ and address.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -53,16 +53,16 @@ def assess():
         asked = unwrap(body)
         as_of = asked.as_of or (parse_as_of(request.args["asOf"], "asOf") if "asOf" in request.args else None)
     except InvalidFhir as error:
-        raise _invalid(str(error), error.problems)
+        raise _invalid(str(error), error.problems) from None
     language = asked.language or request.args.get("language") or request.accept_languages.best_match(LANGUAGES, "en")
     if language not in LANGUAGES:
         raise _invalid(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
     settings = current_app.config["BONEMET"]
     try:
-        result = assess_bundle(asked.bundle, when=datetime.now(timezone.utc), locale=language,
+        result = assess_bundle(asked.bundle, when=datetime.now(UTC), locale=language,
                                pain_score_bands=settings.pain_bands, where=asked.where, as_of=as_of, limits=settings)
     except InvalidFhir as error:
-        raise _invalid(str(error), error.problems)
+        raise _invalid(str(error), error.problems) from None
     except LimitExceeded as error:
         raise JsonError(error.status, "Too costly", str(error), issues=[
             {"severity": "error", "code": "too-costly", "diagnostics": str(error)}]) from None

@@ -191,10 +191,12 @@ def openapi_document(base_url: str = "") -> dict[str, Any]:
                                            "responses": {"200": html}}})
     form = {"type": "object", "properties": {"bundle": {"type": "string"}, "example": {"type": "string"},
                                              "lang": {"type": "string"}, "download": {"type": "string"}}}
-    page_error = {"description": "the page, saying what is wrong", "content": {"text/html": {"schema": {"type": "string"}}}}
+    page_error = {"description": "the page, saying what is wrong",
+                  "content": {"text/html": {"schema": {"type": "string"}}}}
     spec.path("/", operations={
         "get": {"summary": "The tester's page", "tags": ["Screens"], "responses": {"200": html}},
-        "post": {"summary": "Assess a Bundle on the tester's page (off where callers authenticate)", "tags": ["Screens"],
+        "post": {"summary": "Assess a Bundle on the tester's page (off where callers authenticate)",
+                 "tags": ["Screens"],
                  "requestBody": {"content": {"multipart/form-data": {"schema": form},
                                              "application/x-www-form-urlencoded": {"schema": form}}},
                  "responses": {"200": {"description": "the page with the cards, or the answer Bundle (download)",

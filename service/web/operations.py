@@ -20,8 +20,14 @@ import uuid
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, render_template, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 from .openapi import openapi_document
 
@@ -44,8 +50,8 @@ def openapi():
 
 @blueprint.get("/docs")
 def docs():
-    from .pages import CSP, _locale
     from .page_words import WORDS
+    from .pages import CSP, _locale
 
     locale = _locale()
     response = Response(render_template("docs.html", spec=openapi_document(current_app.config["BONEMET"].base_url),

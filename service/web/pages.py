@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,13 @@ from ..render.cards import cards_for, review_card
 from ..render.questionnaires import questionnaire_response
 from ..render.scales import scale_svg
 from .page_words import WORDS
-from .sessions import AssessmentKeeper, KeeperUnavailable, KeptAssessment, LinkExpired, LinkInvalid
+from .sessions import (
+    AssessmentKeeper,
+    KeeperUnavailable,
+    KeptAssessment,
+    LinkExpired,
+    LinkInvalid,
+)
 
 blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/static")
@@ -147,7 +153,7 @@ def assessment_page(token: str):
     missing or uncertain items. POSTing the form (or, with the script, each change) recomputes."""
     kept = _open(token)
     locale = _locale(kept.locale)
-    when = datetime.now(timezone.utc)
+    when = datetime.now(UTC)
     answers = _answers(kept, locale, when) if request.method == "POST" else {}
     result, _ = _assess(kept, answers, locale, when)
     context = {"words": WORDS[locale], "locale": locale, "scores": _page_scores(result, locale), "answers": answers,
@@ -162,7 +168,7 @@ def _to_store(kept: KeptAssessment) -> dict[str, Any]:
     """What the page produces, ready to store: a transaction Bundle that PUTs the QuestionnaireResponses,
     score Observations, RiskAssessments and CarePlans (their ids are stable: storing twice changes nothing)."""
     locale = _locale(kept.locale)
-    when = datetime.now(timezone.utc)
+    when = datetime.now(UTC)
     result, responses = _assess(kept, _answers(kept, locale, when), locale, when)
     entries = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r,
                 "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
@@ -193,8 +199,9 @@ def assessment_save(token: str):
         error = None
     except FetchError as failure:
         answer, error = {}, str(failure)
+    answered = answer.get("entry") or [{}] * len(bundle["entry"])
     stored = [(entry["resource"]["resourceType"], (response.get("response") or {}).get("status", "?"))
-              for entry, response in zip(bundle["entry"], answer.get("entry") or [{}] * len(bundle["entry"]))]
+              for entry, response in zip(bundle["entry"], answered, strict=False)]
     return render_template("saved.html", words=WORDS[locale], locale=locale, stored=stored, error=error,
                            token=token), (502 if error else 200)
 
@@ -253,7 +260,7 @@ def tester_run():
     try:
         source = _tester_source()
         bundle = json.loads(source)
-        assessed = assess_bundle(bundle, when=datetime.now(timezone.utc), locale=locale,
+        assessed = assess_bundle(bundle, when=datetime.now(UTC), locale=locale,
                                  pain_score_bands=current_app.config["BONEMET"].pain_bands,
                                  limits=current_app.config["BONEMET"])
     except ValueError as error:  # not JSON, InvalidFhir, InvalidResource

@@ -6,9 +6,17 @@ top-level fields are allowed, as the specification lets clients extend requests.
 
 from __future__ import annotations
 
-from marshmallow import INCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    INCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 
-__all__ = ["HookRequest", "FeedbackRequest", "ValidationError", "CONTEXT_SCHEMAS"]
+__all__ = ["CONTEXT_SCHEMAS", "FeedbackRequest", "HookRequest", "ValidationError"]
 
 
 class WholeNumber(fields.Integer):

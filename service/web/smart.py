@@ -14,7 +14,7 @@ Only servers on ``BONEMET_FHIR_ALLOWED_HOSTS`` are ever contacted, as for prefet
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import requests
@@ -107,7 +107,7 @@ def callback():
     except FetchError as error:
         abort(502, str(error))
     kept = KeptAssessment(patient, token.get("fhirUser") or None, pending["lang"],
-                          datetime.now(timezone.utc).date().isoformat(), resources,
+                          datetime.now(UTC).date().isoformat(), resources,
                           fhir_base=pending["iss"], access_token=token["access_token"])
     link = keeper.keep(kept)
     return redirect(url_for("pages.assessment_page", token=link) + "?" + urlencode({"lang": pending["lang"]}),
