@@ -1,10 +1,32 @@
+import os
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+# Folders tools keep for themselves; anything else new in the repository after a run is a test's doing.
+TOOL_CACHES = {".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".venv", "build"}
+
+
+def _top_level() -> set[str]:
+    return {path.name for path in ROOT.iterdir()} - TOOL_CACHES
+
+
+def pytest_sessionstart(session):
+    session.config._bonemet_top_level = _top_level()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Tests write only to temporary folders: a file left in the repository fails the run."""
+    left = sorted(_top_level() - session.config._bonemet_top_level)
+    if left:
+        print(f"\ntests left files in the repository: {', '.join(left)}")
+        session.exitstatus = 1
 
 
 def free_port() -> int:
@@ -14,15 +36,19 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def run_server():
-    """Start the real ``bonemet serve`` on loopback; yield its base URL."""
+def run_server(tmp_path):
+    """Start the real ``bonemet serve`` on loopback; yield its base URL. It runs in a temporary folder,
+    its database there unless ``env`` says otherwise: tests write nothing into the repository."""
     started = []
 
     def start(*args: str, env: dict | None = None) -> str:
         port = free_port()
+        env = dict(env if env is not None else os.environ)
+        env.setdefault("BONEMET_FEEDBACK_DB", str(tmp_path / "feedback.sqlite3"))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
         process = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "serve", "--port", str(port), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=tmp_path,
         )
         started.append(process)
         base = f"http://127.0.0.1:{port}"

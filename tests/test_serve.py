@@ -8,15 +8,15 @@ from service.config import Settings
 from service.web import create_app
 
 
-def test_health_in_process():
-    client = create_app(Settings()).test_client()
+def test_health_in_process(tmp_path):
+    client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"))).test_client()
     response = client.get("/health")
     assert response.status_code == 200
     assert response.get_json()["status"] == "ok"
 
 
-def test_unknown_route_is_a_json_404():
-    response = create_app(Settings()).test_client().get("/nowhere")
+def test_unknown_route_is_a_json_404(tmp_path):
+    response = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"))).test_client().get("/nowhere")
     assert response.status_code == 404 and response.get_json()["status"] == 404
 
 

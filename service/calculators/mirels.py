@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
 from numbers import Real
-from typing import Any
+from typing import Any, cast
 
 from .scoring import Caveat, InvalidInput, Score, check_locale, score_table
 from .tables import DEFAULT_LOCALE, load_table
@@ -37,7 +37,7 @@ def _percent(name: str, value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, Real) or not (
-        math.isfinite(value) and 0 <= value <= 100
+        math.isfinite(value) and 0 <= cast(float, value) <= 100
     ):
         raise InvalidInput("mirels", name, value, "a percentage from 0 to 100")
     return float(value)

@@ -22,7 +22,6 @@ from ..data import data_dir
 from .scoring import Score
 from .tables import Text, load_table, parse_text
 
-OrderKind = Literal["radiotherapy", "prophylactic_fixation", "decompressive_surgery"]
 Course = Literal["long", "hypofractionated"]
 
 

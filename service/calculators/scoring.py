@@ -25,13 +25,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from numbers import Real
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from .tables import DEFAULT_LOCALE, LOCALES, Band, Category, Choice, Item, Table
 
 # 1/3 has no exact binary form; the nearest fraction with a small denominator
 # makes 0.3333333333333333 exactly 1/3 while 0.33 stays 33/100.
 _MAX_DENOMINATOR = 1_000_000
+
+
+Number = int | float | Fraction  # for type checkers; numbers.Real at run time
 
 
 @dataclass(frozen=True, init=False)
@@ -50,15 +53,15 @@ class OneOf:
 class Between:
     """A number known only to lie between ``low`` and ``high``, both included."""
 
-    low: Real
-    high: Real
+    low: Number
+    high: Number
 
 
 @dataclass(frozen=True)
 class AtLeast:
     """A number known only to be ``low`` or more."""
 
-    low: Real
+    low: Number
 
 
 class InvalidInput(ValueError):
@@ -187,7 +190,7 @@ def _number(table: Table, item: Item, value: Any) -> Fraction:
         raise InvalidInput(table.calculator, item.name, value, allowed)
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidInput(table.calculator, item.name, value, allowed)
-    number = Fraction(value).limit_denominator(_MAX_DENOMINATOR)
+    number = Fraction(cast(float, value)).limit_denominator(_MAX_DENOMINATOR)  # a Real, checked above
     if (item.allowed_min is not None and number < item.allowed_min) or (
         item.allowed_max is not None and number > item.allowed_max
     ):
@@ -247,7 +250,8 @@ def possible_rows(table: Table, item_name: str, value: Any) -> tuple[str, ...]:
 
 def score_item(table: Table, item: Item, value: Any, locale: str) -> ItemScore:
     rows = _rows_of(table, item, value)
-    status = "missing" if value is None else ("known" if len(rows) == 1 else "uncertain")
+    status: Literal["known", "uncertain", "missing"] = (
+        "missing" if value is None else ("known" if len(rows) == 1 else "uncertain"))
     return ItemScore(
         name=item.name,
         label=item.label(locale),

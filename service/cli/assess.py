@@ -91,7 +91,7 @@ def table(results: list[tuple[str, BundleAssessment]], locale: str = "en") -> st
 
 def _rows(result: BundleAssessment, locale: str = "en") -> list[tuple[str, ...]]:
     words = WORDS[locale]
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for patient in result.patients:
         if not patient.assessments:
             rows.append((patient.subject, "-", "-", words["none"], "-", "-"))

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from ..config import Settings
 from ..fhir.patients import bulk_patient_key
@@ -191,7 +191,8 @@ def _assess_bucket(work: str, bucket: int, tags: list[str], when: datetime, loca
                 errors.write(_bad_line_outcome(message) + "\n")
             continue
         summary.resources_read += 1
-        patients.setdefault(bulk_patient_key(resource), []).append(resource)
+        # Lines without a patient were set aside when the export was partitioned: every key here is one.
+        patients.setdefault(cast(str, bulk_patient_key(resource)), []).append(resource)
     outputs = {kind: open(os.path.join(work, f"out.{kind}.{bucket:05d}.ndjson"), "w", encoding="utf-8")  # noqa: SIM115
                for kind in OUTPUT_TYPES}  # four files at once, each closed in the finally below
     try:

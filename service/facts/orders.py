@@ -23,7 +23,7 @@ Target
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, cast
 
 from ..calculators.order_checks import Order
 from ..fhir.patients import PatientIdentity, local_reference, why_not_patient
@@ -37,6 +37,7 @@ KIND_VALUE_SETS = {
     "order-prophylactic-fixation": "prophylactic_fixation",
     "order-decompressive-surgery": "decompressive_surgery",
 }
+Course = Literal["long", "hypofractionated"]
 COURSE_VALUE_SETS = {"order-radiotherapy-long-course": "long",
                      "order-radiotherapy-hypofractionated": "hypofractionated"}
 VALUE_SETS_USED = frozenset(KIND_VALUE_SETS) | frozenset(COURSE_VALUE_SETS)
@@ -100,7 +101,7 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
                                       f"code '{describe_concepts([code])}' is in none of the order ValueSets"))
             continue
         courses = {course for vs_id, course in COURSE_VALUE_SETS.items() if terms.coding_in(code, vs_id)}
-        course = courses.pop() if len(courses) == 1 else None  # both at once says nothing
+        course = cast(Course, courses.pop()) if len(courses) == 1 else None  # both at once says nothing
         body_sites = [c for c in resource.get("bodySite") or [] if isinstance(c, dict)]
         site = read_site(terms, body_sites)
         bone, side, has_site = site.bone, site.side, site.given

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..fhir.patients import local_reference
 from .dates import DateSpan, parse_date
@@ -168,7 +168,7 @@ class PatientRecord:
                     return asserted, "assertedDate"
         return None, ""
 
-    def after_as_of(self, span: DateSpan | None) -> bool:
+    def after_as_of(self, span: DateSpan | None) -> TypeGuard[DateSpan]:
         return span is not None and span.earliest > self.as_of
 
     # -- status -----------------------------------------------------------------------------
@@ -179,7 +179,7 @@ class PatientRecord:
         clinical = first_code(condition.get("clinicalStatus"))
         if clinical in INACTIVE:
             return False, ()
-        flags = ("no clinicalStatus",) if clinical is None else ()
+        flags: tuple[str, ...] = ("no clinicalStatus",) if clinical is None else ()
         if first_code(condition.get("verificationStatus")) in ("unconfirmed", "provisional", "differential"):
             flags += ("unconfirmed",)
         return True, flags
@@ -216,7 +216,9 @@ class PatientRecord:
             self.report.ignore(ref, f"dated {began.text}, after the assessment date {self.as_of.isoformat()}")
             return
         if kind == "primary":
-            self.primary_sets[ref] = self.terms.first_match(condition.get("code"), PRIMARY_GROUPS)[0]
+            matched = self.terms.first_match(condition.get("code"), PRIMARY_GROUPS)
+            if matched:  # always, for a Condition filed as "primary"
+                self.primary_sets[ref] = matched[0]
         self.conditions[kind].append(condition)
 
     def _looks_like_cancer(self, condition: dict[str, Any]) -> str | None:

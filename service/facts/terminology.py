@@ -70,17 +70,6 @@ class ValueSet:
     exact: frozenset[tuple[str, str]]
     prefixes: tuple[tuple[str, str], ...]
 
-    def matches(self, system: str | None, code: str | None) -> bool:
-        """Whether this ValueSet holds the code; the same rules as ``Terminology.memberships``
-        (other names of a system, ICD dots and extensions)."""
-        if not isinstance(system, str) or not isinstance(code, str) or not system or not code:
-            return False
-        system = canonical_system(system)
-        normal = _normal(system, code)
-        return (system, normal) in self.exact or any(
-            system == s and normal.startswith(p) for s, p in self.prefixes
-        )
-
 
 class Terminology:
     """The ValueSets and own CodeSystem of ``fhir_profiles/``, by id."""

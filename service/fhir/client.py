@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -124,11 +125,12 @@ class FhirClient:
                 resources.extend(bundle_resources(body, relative))
             except InvalidResource as error:
                 raise FetchError(f"malformed answer from the EHR's FHIR server: {error}") from None
-            links = body.get("link") if isinstance(body.get("link"), list) else []
-            url = next((link.get("url") for link in links if isinstance(link, dict) and link.get("relation") == "next"),
-                       None)
-            if not isinstance(url, str):
+            links: list[Any] = body["link"] if isinstance(body.get("link"), list) else []
+            following = next((link.get("url") for link in links
+                              if isinstance(link, dict) and link.get("relation") == "next"), None)
+            if not isinstance(following, str):
                 return resources
+            url = following
         search = relative.split("?")[0]
         self.truncated.append(f"{search}: only the first {self.page_cap} pages were read (BONEMET_FHIR_PAGE_CAP); "
                               "resources on later pages are not in this assessment")

@@ -121,8 +121,8 @@ def why_not_patient(resource: dict[str, Any], patient: PatientIdentity,
     if patient.names(parsed):
         return None
     unreadable = _unreadable_subject(reference, parsed)
-    if unreadable:
-        return unreadable
+    if unreadable or parsed is None:  # a None parse is always unreadable; said for the type checker
+        return unreadable or "its subject cannot be read"
     if parsed.id != patient.id:
         return f"belongs to another patient ({_show(reference)})"
     return (f"its subject {_show(reference)} is on a server not known to be this patient's"
@@ -218,16 +218,16 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
         parsed = parse_reference(subject_reference(resource), grouped.aliases)
         key = (f"Patient/{resource.get('id')}" if resource.get("resourceType") == "Patient"
                else parsed.local if parsed else None)
-        identity = grouped.identities.get(key) if key else None
-        if identity is not None:
-            why = why_not_patient(resource, identity, grouped.aliases)
+        found = grouped.identities.get(key) if key else None
+        if found is not None:
+            why = why_not_patient(resource, found, grouped.aliases)
         else:
             why = (_unreadable_subject(subject_reference(resource), parsed) if resource.get("resourceType") != "Patient"
                    else None) or "names no Patient of this Bundle"
-        if why is not None:
-            named = f"{resource.get('resourceType')}/{resource['id']}" if isinstance(resource.get("id"), str) else (
-                resource.get("resourceType"))
-            grouped.without_patient.append((where, named, why))
+        if why is not None or key is None:
+            what = f"{resource.get('resourceType')}/{resource['id']}" if isinstance(resource.get("id"), str) else (
+                str(resource.get("resourceType")))
+            grouped.without_patient.append((where, what, why or "names no Patient of this Bundle"))
             continue
         grouped.patients.setdefault(key, []).append(resource)
     return grouped

@@ -44,7 +44,7 @@ def service_device() -> dict[str, Any]:
 
 
 def _issue(severity: str, code: str, text: str, where: str | None = None) -> dict[str, Any]:
-    issue = {"severity": severity, "code": code, "diagnostics": text}
+    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": text}
     if where:
         issue["expression"] = [where]  # the input element the issue is about (FHIRPath)
     return issue
@@ -99,7 +99,7 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
 
 
 def operation_outcome(issues: list[dict[str, Any]], locale: str | None = None) -> dict[str, Any]:
-    outcome = {"resourceType": "OperationOutcome", "id": content_id("OperationOutcome", issues)}
+    outcome: dict[str, Any] = {"resourceType": "OperationOutcome", "id": content_id("OperationOutcome", issues)}
     if locale:
         outcome["language"] = locale
     outcome["issue"] = issues

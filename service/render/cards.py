@@ -142,7 +142,7 @@ def score_card(assessment: Assessment) -> dict[str, Any]:
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(summary),
         "detail": detail_markdown(assessment, words),
-        "indicator": INDICATOR[score.risk],
+        "indicator": INDICATOR[score.risk or "low"],  # a score card has a category, hence a risk
         "source": card_source(assessment),
         "suggestions": [_suggestion(assessment, words)],
         "selectionBehavior": "at-most-one",

@@ -242,7 +242,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
         care_plan = common("CarePlan", "bonemet-careplan")
         activities = list(zip(score.activities, score.activity_codes, strict=True))
         care_plan["text"] = narrative(
-            _p(f"{score.title}: {score.category_label}"), _p(score.recommendation),
+            _p(f"{score.title}: {score.category_label}"), _p(score.recommendation or ""),
             f"<p>{words['activities']}:</p><ul>" + "".join(f"<li>{escape(text)}</li>" for text, _ in activities)
             + "</ul>", _p(by))
         care_plan.update({

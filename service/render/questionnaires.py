@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from ..calculators import LOCALES, load_table
@@ -31,7 +32,7 @@ def questionnaire_url(calculator: str) -> str:
     return next(url for url, name in QUESTIONNAIRES.items() if name == calculator)
 
 
-def _translated(text: dict[str, str] | Any) -> dict[str, Any]:
+def _translated(text: Callable[[str], str]) -> dict[str, Any]:
     """``text`` in English, with the other languages as the R4 translation extension of ``_text``."""
     return {"text": text("en"), "_text": {"extension": [
         {"url": TRANSLATION, "extension": [{"url": "lang", "valueCode": locale},

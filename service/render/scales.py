@@ -51,7 +51,7 @@ def scale_svg(calculator: str, low: int | None, high: int | None, locale: str = 
     for total in range(lowest, highest + 1):
         parts.append(f'<text x="{x(total) + unit / 2:.1f}" y="94" fill="#222" font-size="10" text-anchor="middle" '
                      f'font-family="sans-serif">{total}</text>')
-    if marked:
+    if marked and low is not None and high is not None:
         start, end = x(low), x(high + 1)
         # A black band above the bar over the total or the range, and its words above it.
         parts.append(f'<rect x="{start:.1f}" y="30" width="{end - start:.1f}" height="7" fill="#000"/>')

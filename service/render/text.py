@@ -9,7 +9,7 @@ from typing import Any
 from ..calculators import AtLeast, Between, OneOf
 
 
-def number(value: Real) -> str:
+def number(value: Real | float | Fraction) -> str:
     """At most one decimal: 15, 15.2. Fractions of months come from calendar arithmetic."""
     if isinstance(value, Fraction) and value.denominator == 1:
         return str(value.numerator)

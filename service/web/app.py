@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         if isinstance(error, JsonError):
             return error.get_response()
         # Every error is JSON: EHRs and pipelines parse it, never an HTML page. Its headers stay (Allow on 405).
-        response = error_response(error.code or 500, error.name, error.description)
+        response = error_response(error.code or 500, error.name, error.description or error.name)
         for name, value in error.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
@@ -46,7 +47,7 @@ PREFETCH = {
     "observations": "Observation?patient={{context.patientId}}&code="
     + ",".join(observation_search_codes(load_terminology())),
 }
-SERVICES = {
+SERVICES: dict[str, dict[str, Any]] = {
     "bonemet-patient-view": {
         "hook": "patient-view",
         "title": "Bone metastases: Mirels and Rades",
@@ -90,7 +91,7 @@ class Gathered:
 
 
 def _outcome_text(outcome: dict) -> str:
-    issues = outcome.get("issue") if isinstance(outcome.get("issue"), list) else []
+    issues: list[Any] = outcome["issue"] if isinstance(outcome.get("issue"), list) else []
     texts = [str(i.get("diagnostics") or (i.get("details") or {}).get("text") or i.get("code") or "")
              for i in issues if isinstance(i, dict)]
     return "; ".join(t for t in texts if t)[:300] or "no detail given"
@@ -114,7 +115,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
         query = template.replace("{{context.patientId}}", patient.id)
         value = prefetch.get(key)
         if key not in prefetch or (isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"):
-            failed = None if key not in prefetch else _outcome_text(value)
+            failed = None if key not in prefetch else _outcome_text(value or {})
             if failed is None or _can_fetch(hook_request):
                 client = client or _client(hook_request, key)
                 try:
@@ -166,7 +167,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
 
 def _can_fetch(hook_request: dict) -> bool:
     server = hook_request.get("fhirServer")
-    return bool(server) and host_of(server) in current_app.config["BONEMET"].allowed_hosts
+    return isinstance(server, str) and bool(server) and host_of(server) in current_app.config["BONEMET"].allowed_hosts
 
 
 def _client(hook_request: dict, key: str) -> FhirClient:

@@ -13,6 +13,7 @@ import logging
 import os
 import sqlite3
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,7 +59,7 @@ class FeedbackStore:
         try:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as connection:
+            with closing(self._connect()) as connection, connection:
                 self._create(connection)
         except (OSError, sqlite3.Error) as error:
             raise ValueError(f"BONEMET_FEEDBACK_DB {path!r} cannot be created or written: {error}") from None
@@ -157,7 +158,7 @@ class FeedbackStore:
                  item["outcomeTimestamp"].isoformat(), received) for item in items]
         stored = 0
         try:
-            with self._connect() as connection:
+            with closing(self._connect()) as connection, connection:  # closed, not only committed
                 for row in rows:
                     stored += connection.execute(
                         "INSERT OR IGNORE INTO feedback (service_id, card, outcome, accepted_suggestions, "
@@ -167,6 +168,6 @@ class FeedbackStore:
         return stored, len(rows) - stored
 
     def all(self) -> list[dict]:
-        with self._connect() as connection:
+        with closing(self._connect()) as connection:
             connection.row_factory = sqlite3.Row
             return [dict(row) for row in connection.execute("SELECT * FROM feedback ORDER BY id")]

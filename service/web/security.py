@@ -12,6 +12,7 @@ import json
 import logging
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import jwt
@@ -35,7 +36,8 @@ class JwtVerifier:
         self.replay_db = replay_db
         self._url_clients: dict[str, jwt.PyJWKClient] = {}
         self._file_keys: dict[str, tuple[int, list]] = {}  # JWKS file -> (its mtime, its keys)
-        with sqlite3.connect(replay_db, timeout=10) as connection:  # the file was checked by FeedbackStore
+        # closing(): a sqlite3 connection's own "with" commits but leaves the connection open.
+        with closing(sqlite3.connect(replay_db, timeout=10)) as connection, connection:
             connection.execute("CREATE TABLE IF NOT EXISTS seen_jti (iss TEXT, jti TEXT, exp INTEGER, "
                                "PRIMARY KEY (iss, jti))")
 
@@ -110,7 +112,7 @@ class JwtVerifier:
         """Record the jti; a store that cannot be written fails closed (no token whose replay cannot be
         checked is accepted)."""
         try:
-            with sqlite3.connect(self.replay_db, timeout=10) as connection:
+            with closing(sqlite3.connect(self.replay_db, timeout=10)) as connection, connection:
                 connection.execute("DELETE FROM seen_jti WHERE exp < ?", (int(time.time()) - 60,))
                 connection.execute("INSERT INTO seen_jti VALUES (?, ?, ?)", (issuer, jti, exp))
         except sqlite3.IntegrityError:

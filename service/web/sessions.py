@@ -129,7 +129,7 @@ class AssessmentKeeper:
 
     def open(self, token: str) -> KeptAssessment:
         try:
-            key = self._signer.loads(token, max_age=self.seconds)
+            key = self._signer.loads(token, max_age=int(self.seconds))
         except SignatureExpired:
             raise LinkExpired("this link has expired") from None
         except BadSignature:

@@ -116,4 +116,4 @@ def callback():
 
 def write_back(kept: KeptAssessment, bundle: dict) -> dict:
     """POST the transaction to the EHR the assessment was launched from; its transaction-response."""
-    return _client(kept.fhir_base, kept.access_token).transaction(bundle)
+    return _client(kept.fhir_base or "", kept.access_token).transaction(bundle)

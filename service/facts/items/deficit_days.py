@@ -25,7 +25,7 @@ ITEM = "days_developing_motor_deficits"
 
 def _duration(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, str | None]:
     days, problem = ucum(observation.get("valueQuantity"), DURATION_DAYS, "duration of motor deficit")
-    if problem:
+    if problem or days is None:
         return None, problem
     return (int(days) if days.denominator == 1 else days), None
 

@@ -21,7 +21,7 @@ def osteolysis_facts(record: PatientRecord, lesion: str, linked: dict[str, list[
         ref = record.ref(observation)
         read = False
         for component in observation.get("component") or []:
-            name = OSTEOLYSIS_COMPONENTS.get(record.terms.own_code(component.get("code")))
+            name = OSTEOLYSIS_COMPONENTS.get(record.terms.own_code(component.get("code")) or "")
             quantity: Any = component.get("valueQuantity") or {}
             if name is None or quantity.get("code") != "%" or quantity.get("system", UCUM) != UCUM:
                 continue

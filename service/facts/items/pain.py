@@ -21,7 +21,7 @@ def _score(observation: dict[str, Any]) -> Any:
     score = observation.get("valueInteger")
     if score is None:
         score = (observation.get("valueQuantity") or {}).get("value")
-    return score if number(score) and 0 <= score <= 10 else None
+    return score if number(score) and 0 <= score <= 10 else None  # type: ignore[operator]  # number() checked it
 
 
 def pain_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]],

@@ -49,7 +49,10 @@ def primary_fact(record: PatientRecord) -> Fact:
     primaries = record.conditions["primary"]
     if not primaries:
         return Fact("primary_tumour", notes=("no primary cancer Condition",), supplied_by=SUPPLIED_BY["primary_tumour"])
-    rows, sources, notes, rules = [], [], [], []
+    rows: list[Any] = []
+    sources: list[str] = []
+    notes: list[str] = []
+    rules: list[str] = []
     for condition in primaries:
         ref = record.ref(condition)
         row, rule, why = primary_row(record, condition)

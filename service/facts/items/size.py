@@ -32,7 +32,7 @@ def _own_share(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any,
             return coding["code"].replace("-", "_"), None
         return None, "lesion size code is not in ValueSet lesion-size-row"
     share, problem = ucum(observation.get("valueQuantity"), SHARE, "lesion size")
-    if problem:
+    if problem or share is None:
         return None, problem
     if share > 1:
         return None, f"lesion size {observation['valueQuantity']['value']} is over 100 %: not used"
