@@ -195,3 +195,18 @@ def test_ready_to_send_cds_hooks_requests_and_parameters(client):
     assert scores_in(answer, parameters["parameter"][-1]["resource"]) == expected("05-rades-group-i")
     (care_plan,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "CarePlan"]
     assert "hypofractionnement" in care_plan["description"]
+
+
+def test_every_bundle_has_its_ready_cds_hooks_request_and_prefetch_file(client):
+    import sys
+
+    sys.path.insert(0, str(EXAMPLES.parent))
+    from make_cds_requests import requests_for
+
+    for name in NAMES:
+        for stem, request in requests_for(load(name), name).items():
+            folder = EXAMPLES.parent / "cds-hooks"
+            assert json.loads((folder / "patient-view" / f"{stem}.json").read_text("utf-8")) == request, stem
+            assert json.loads((folder / "prefetch" / f"{stem}.json").read_text("utf-8")) == request["prefetch"]
+            answer = client.post("/cds-services/bonemet-patient-view", json=request)
+            assert answer.status_code == 200 and answer.get_json()["cards"] or name == "13-no-score"

@@ -259,7 +259,7 @@ def _link_to_assessment_page(scored: list, result, hook_request: dict, resources
     page, picture = LINK_WORDS[locale]
     if settings.smart_client_id:  # a SMART app: the EHR launches it, it reads and writes the EHR's own data
         for assessment, card in scored:
-            card["links"] = [{"label": page, "url": launch_url(), "type": "smart"}]
+            card["links"] = [{"label": page, "url": launch_url(), "type": "smart", "autoLaunchable": False}]
             _link_to_scale(card, assessment.score, settings, picture, locale)
         return None
     keeper = current_app.extensions["bonemet_assessments"]
@@ -267,8 +267,9 @@ def _link_to_assessment_page(scored: list, result, hook_request: dict, resources
                                                  hook_request["context"].get("userId"), locale,
                                                  result.facts.as_of.isoformat(), resources))
     for assessment, card in scored:
+        # autoLaunchable (CDS Hooks 2.0, optional) said: strict clients (HealthChain's models) require it.
         card["links"] = [{"label": page, "url": f"{settings.base_url}/assessment/{token}?lang={locale}",
-                          "type": "absolute"}]
+                          "type": "absolute", "autoLaunchable": False}]
         _link_to_scale(card, assessment.score, settings, picture, locale)
     return store
 

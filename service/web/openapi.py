@@ -33,6 +33,7 @@ class Link(Schema):
     label = fields.String(required=True)
     url = fields.String(required=True)
     type = fields.String(required=True, metadata={"enum": ["absolute", "smart"]})
+    autoLaunchable = fields.Boolean()
 
 
 class Coding(Schema):

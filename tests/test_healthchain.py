@@ -1,0 +1,36 @@
+"""An outside CDS Hooks client: HealthChain's sandbox client (PyPI `healthchain` 0.16.1) against
+`bonemet serve`, with every example's prefetch file. Its strict response models must accept every
+answer; with HealthChain's own random patientId the card says whose data it was sent.
+
+HealthChain pins a fhir.resources older than ours, so it lives in its own environment:
+`.ci/run` makes `.venv-healthchain`; without it this test says so and skips."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv-healthchain" / "bin" / "python"
+EXPECTED = ROOT / "examples" / "expected"
+
+
+@pytest.mark.skipif(not PYTHON.exists(), reason="HealthChain's environment is absent: python3 -m venv "
+                    ".venv-healthchain && .venv-healthchain/bin/pip install healthchain==0.16.1")
+def test_healthchains_client_accepts_every_answer_for_every_example(run_server):
+    base = run_server()
+    result = subprocess.run([str(PYTHON), str(ROOT / "tests" / "healthchain_client.py"),
+                             f"{base}/cds-services/bonemet-patient-view", str(ROOT / "examples" / "cds-hooks" /
+                                                                                   "prefetch")],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    files = {answer["file"] for answer in answers}
+    assert len(files) == len(list((ROOT / "examples" / "cds-hooks" / "prefetch").glob("*.json"))) >= 14
+    for answer in answers:
+        if answer["context"] == "random":  # another patient's data: said, never "no card"
+            assert answer["summaries"] and all("data not used" in s for s in answer["summaries"]), answer
+    scored = {a["file"]: a["summaries"] for a in answers if a["context"] == "patient"}
+    assert any(s.startswith("Mirels score 11") for s in scored["03-mirels-11-fixation.json"])
+    assert any(s.startswith("Rades score 25") for s in scored["05-rades-group-i.json"])
