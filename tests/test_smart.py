@@ -24,6 +24,19 @@ def ehr():
         yield running
 
 
+def example_request():
+    """patient-view for the example patient, the prefetch as the EHR would send it."""
+    resources = [entry["resource"] for entry in json.loads(EXAMPLE.read_text("utf-8"))["entry"]]
+
+    def searchset(kind):
+        return {"resourceType": "Bundle", "type": "searchset",
+                "entry": [{"resource": r} for r in resources if r["resourceType"] == kind]}
+    return {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/1", "patientId": "example"},
+            "prefetch": {"patient": resources[0], "conditions": searchset("Condition"),
+                         "observations": searchset("Observation")}}
+
+
 def service(tmp_path, ehr, **more):
     settings = Settings(**{"feedback_db": str(tmp_path / "f.sqlite3"), "smart_client_id": "bonemet",
                            "fhir_allowed_hosts": urlparse(ehr.base).netloc, **more})
@@ -46,16 +59,7 @@ def launch(client, ehr):
 
 def test_cards_link_as_a_smart_app_when_a_client_id_is_set(tmp_path, ehr):
     client = service(tmp_path, ehr)
-    resources = [entry["resource"] for entry in json.loads(EXAMPLE.read_text("utf-8"))["entry"]]
-    request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
-               "context": {"userId": "Practitioner/1", "patientId": "example"},
-               "prefetch": {"patient": resources[0],
-                            "conditions": {"resourceType": "Bundle", "type": "searchset",
-                                           "entry": [{"resource": r} for r in resources if r["resourceType"] == "Condition"]},
-                            "observations": {"resourceType": "Bundle", "type": "searchset",
-                                             "entry": [{"resource": r} for r in resources
-                                                       if r["resourceType"] == "Observation"]}}}
-    cards = client.post("/cds-services/bonemet-patient-view", json=request).get_json()["cards"]
+    cards = client.post("/cds-services/bonemet-patient-view", json=example_request()).get_json()["cards"]
     links = [link for card in cards for link in card.get("links", [])]
     assert links and all(link["type"] == "smart" and link["url"].endswith("/smart/launch") for link in links)
 
@@ -99,14 +103,7 @@ def test_without_a_client_id_there_is_no_smart_launch(tmp_path):
 
 def test_an_assessment_not_opened_by_smart_cannot_be_saved_to_an_ehr(tmp_path, ehr):
     client = service(tmp_path, ehr, smart_client_id="")
-    resources = [entry["resource"] for entry in json.loads(EXAMPLE.read_text("utf-8"))["entry"]]
-    request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
-               "context": {"userId": "Practitioner/1", "patientId": "example"},
-               "prefetch": {"patient": resources[0],
-                            "conditions": {"resourceType": "Bundle", "type": "searchset",
-                                           "entry": [{"resource": r} for r in resources if r["resourceType"] == "Condition"]},
-                            "observations": {"resourceType": "Bundle", "type": "searchset", "entry": []}}}
-    answer = client.post("/cds-services/bonemet-patient-view", json=request)
+    answer = client.post("/cds-services/bonemet-patient-view", json=example_request())
     answer.close()  # the linked assessment is kept once the answer is sent
     cards = answer.get_json()["cards"]
     url = next(link["url"] for card in cards for link in card.get("links", []))

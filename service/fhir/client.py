@@ -85,11 +85,19 @@ class FhirClient:
     def _get(self, url: str) -> dict:
         if host_of(url) != self.host:
             raise FetchError("a Bundle link leads off the EHR's FHIR server; not followed")
+        body = self._exchange("GET", url)
+        if not isinstance(body, dict):
+            raise FetchError("the EHR's FHIR server answered JSON that is not a FHIR resource")
+        return body
+
+    def _exchange(self, method: str, url: str, bundle: dict | None = None) -> Any:
+        """One request within the deadline and byte caps: its answer as JSON, or ``FetchError`` saying why."""
         connect, read = self.timeout
         left = self._remaining()
+        headers = {**self.headers, "Content-Type": "application/fhir+json"} if bundle is not None else self.headers
         try:
-            with self.session.get(url, headers=self.headers, timeout=(min(connect, left), min(read, left)),
-                                  allow_redirects=False, stream=True) as response:
+            with self.session.request(method, url, json=bundle, headers=headers, allow_redirects=False,
+                                      timeout=(min(connect, left), min(read, left)), stream=True) as response:
                 if 300 <= response.status_code < 400:
                     raise FetchError(f"the EHR's FHIR server answered a redirect (HTTP {response.status_code}); "
                                      "redirects are not followed")
@@ -102,12 +110,9 @@ class FhirClient:
             # One message for timeouts, refused and reset connections: it says nothing of what listens where.
             raise FetchError("the EHR's FHIR server gave no usable answer in time") from None
         try:
-            body = json.loads(raw)
+            return json.loads(raw)
         except ValueError:
             raise FetchError("the EHR's FHIR server answered something other than JSON") from None
-        if not isinstance(body, dict):
-            raise FetchError("the EHR's FHIR server answered JSON that is not a FHIR resource")
-        return body
 
     def get_json(self, relative: str) -> dict:
         """GET ``relative`` as plain JSON (not a FHIR resource: the SMART configuration), same guards."""
@@ -139,20 +144,7 @@ class FhirClient:
 
     def transaction(self, bundle: dict) -> dict:
         """POST a transaction Bundle to the server's base; its answer (the transaction-response)."""
-        connect, read = self.timeout
-        left = self._remaining()
-        try:
-            with self.session.post(self.base_url, json=bundle, timeout=(min(connect, left), min(read, left)),
-                                   headers={**self.headers, "Content-Type": "application/fhir+json"},
-                                   allow_redirects=False, stream=True) as response:
-                if response.status_code in (401, 403):
-                    raise FetchError(f"the EHR's FHIR server refused the access token (HTTP {response.status_code})")
-                if response.status_code >= 300:
-                    raise FetchError(f"the EHR's FHIR server answered HTTP {response.status_code} to the transaction")
-                raw = self._read_body(response)
-        except requests.RequestException:
-            raise FetchError("the EHR's FHIR server gave no usable answer in time") from None
-        try:
-            return json.loads(raw)
-        except ValueError:
-            raise FetchError("the EHR's FHIR server answered something other than JSON") from None
+        answer = self._exchange("POST", self.base_url, bundle)
+        if not isinstance(answer, dict):
+            raise FetchError("the EHR's FHIR server answered JSON that is not a FHIR resource")
+        return answer
