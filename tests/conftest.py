@@ -9,6 +9,8 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run by HealthChain's own interpreter (tests/test_healthchain.py), not imported here.
+collect_ignore = ["healthchain_client.py"]
 # Folders tools keep for themselves; anything else new in the repository after a run is a test's doing.
 TOOL_CACHES = {".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".venv", "build"}
 
