@@ -240,3 +240,23 @@ def test_bulk_with_more_buckets_than_open_files_allowed_completes_with_the_same_
                       for r in read_ndjson(folder / "Observation.ndjson"))
 
     assert results(tmp_path / "many") == results(tmp_path / "few") != []
+
+
+def test_noise_a_real_export_holds_changes_no_score_and_is_counted_not_listed(tmp_path):
+    """Labs, medications and encounters (examples/generate_bulk.py --noise): the same RiskAssessments as
+    without them, and the OperationOutcomes count them instead of naming each."""
+    clean, noisy = tmp_path / "clean", tmp_path / "noisy"
+    generate(clean, 40, seed=7)
+    counts = generate(noisy, 40, seed=7, noise=5)
+    assert counts["MedicationRequest"] and counts["Encounter"] and counts["Observation"] > 5 * 40
+    for source in (clean, noisy):
+        result = bonemet("bulk", str(source), str(tmp_path / f"out-{source.name}"), "--as-of", "2026-11-15")
+        assert result.returncode == 0, result.stderr
+    scores = {name: sorted(json.dumps(r, sort_keys=True) for r in read_ndjson(tmp_path / f"out-{name}" /
+                                                                              "RiskAssessment.ndjson"))
+              for name in ("clean", "noisy")}
+    assert scores["clean"] == scores["noisy"] and scores["clean"]
+    outcomes = read_ndjson(tmp_path / "out-noisy" / "OperationOutcome.ndjson")
+    texts = [issue["diagnostics"] for outcome in outcomes for issue in outcome["issue"]]
+    assert not any("-noise-" in text for text in texts)
+    assert any("other resource(s) not used (Encounter" in text for text in texts)

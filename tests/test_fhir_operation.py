@@ -152,3 +152,18 @@ def test_as_of_that_is_not_a_date_is_400_naming_the_parameter(client):
     assert response.get_json()["issue"][0]["expression"] == ["Parameters.parameter[1].valueDate"]
     response = client.post("/fhir/$assess?asOf=2026-13-01", json=parameters["parameter"][0]["resource"])
     assert response.status_code == 400 and "asOf" in response.get_json()["issue"][0]["expression"][0]
+
+
+def test_resources_no_calculator_reads_are_counted_not_listed_one_by_one(client):
+    labs = [{"resourceType": "Observation", "id": f"lab-{n}", "status": "final",
+             "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7"}]},
+             "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2026-11-01",
+             "valueQuantity": {"value": 90, "unit": "mg/dL"}} for n in range(50)]
+    unlinked = {**lesion_observations()[0], "id": "o-unlinked", "focus": []}
+    answer = client.post("/fhir/$assess", json=bundle(patient(), lesion(), *lesion_observations(), *labs,
+                                                      unlinked)).get_json()
+    (outcome,) = resources_of(answer, "OperationOutcome")
+    texts = [issue["diagnostics"] for issue in outcome["issue"]]
+    assert sum("lab-" in text for text in texts) == 0  # a real export is mostly labs: not one issue each
+    assert any("50 other resource(s) not used (Observation 50)" in text for text in texts)
+    assert any("Observation/o-unlinked" in text for text in texts)  # what looks relevant is still named

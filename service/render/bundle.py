@@ -89,9 +89,22 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
         for fact in conflicts:
             issues.append(_issue("warning", "business-rule", f"{name}: conflicting data for {fact.item}: "
                                  + "; ".join(fact.notes), at))
+    # Resources that look relevant are named one by one; the others (labs, medications... the bulk of a
+    # real export) are counted by reason and type, so that the answer says of them without growing with them.
+    unread: dict[str, dict[str, int]] = {}
     for entry in facts.report:
-        if entry.outcome != "used":
-            issues.append(_report_issue(subject, entry, locations.get(entry.resource)))
+        if entry.outcome == "used":
+            continue
+        if entry.outcome == "ignored" and not entry.relevant:
+            kinds = unread.setdefault(entry.reason, {})
+            kind = entry.resource.split("/")[0]
+            kinds[kind] = kinds.get(kind, 0) + 1
+            continue
+        issues.append(_report_issue(subject, entry, locations.get(entry.resource)))
+    for reason, kinds in unread.items():
+        counted = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+        issues.append(_issue("information", "informational",
+                             f"{subject}: {sum(kinds.values())} other resource(s) not used ({counted}): {reason}"))
     dated = f" as of {facts.as_of.isoformat()}" if facts.as_of else ""
     summary = (f"{subject}: {len(assessments)} score(s){dated}" if assessments else
                f"{subject}: no active long-bone metastasis or spinal cord compression found, so no score{dated}")
