@@ -1,6 +1,6 @@
 """Measure `bonemet bulk` on generated Bulk Data NDJSON: patients per second and peak memory.
 
-    .venv/bin/python benchmarks/bulk.py [--sizes 10000 100000] [--workers 2]
+    .venv/bin/python benchmarks/bulk.py [--sizes 10000 100000] [--workers 2] [--noise 10]
 
 For each size, generates the input (examples/generate_bulk.py), runs the real
 command in a subprocess, and samples the resident memory of the command and all
@@ -12,11 +12,17 @@ Every run is made under a limit of 256 open files (``ulimit -n 256``). With ``--
 the bucket size is chosen to give N buckets (default 1,500: more than the common limit of
 1,024 open files, as a warehouse export of about 6 GB would have with the default 4 MB
 buckets), so the run shows the command does not need one open file per bucket.
+
+With ``--noise N`` the export holds N resources no calculator reads per relevant one (labs,
+medications, encounters), as a hospital's does. Beside each run the floor is printed: the time to
+parse every line of the same export with the JSON library the command uses, in one process, and the
+ratio of the command's time to it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import subprocess
@@ -64,10 +70,21 @@ def _limit_open_files() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
 
 
-def run(patients: int, workers: int, buckets: int | None) -> dict[str, float]:
+def parse_floor(source: Path) -> float:
+    """Seconds to parse every line of the export, and nothing else."""
+    started = time.perf_counter()
+    for path in source.glob("*.ndjson"):
+        with open(path, "rb") as lines:
+            for line in lines:
+                json.loads(line)
+    return time.perf_counter() - started
+
+
+def run(patients: int, workers: int, buckets: int | None, noise: int = 0) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bonemet-bench-") as work:
         source, output = Path(work) / "in", Path(work) / "out"
-        counts = generate(source, patients)
+        counts = generate(source, patients, noise=noise)
+        floor = parse_floor(source)
         size_mb = sum(p.stat().st_size for p in source.iterdir()) / 1e6
         size = sum(p.stat().st_size for p in source.iterdir())
         extra = ["--bucket-bytes", str(max(1, size // buckets))] if buckets else []
@@ -84,7 +101,7 @@ def run(patients: int, workers: int, buckets: int | None) -> dict[str, float]:
         if process.returncode != 0:
             raise SystemExit(f"bonemet bulk failed:\n{summary}")
         return {"patients": patients, "resources": sum(counts.values()), "input_mb": size_mb, "seconds": elapsed,
-                "per_second": patients / elapsed, "peak_mb": peak / 1024,
+                "per_second": patients / elapsed, "peak_mb": peak / 1024, "floor": floor,
                 "buckets": -(-size // (max(1, size // buckets) if buckets else 4 * 1024 * 1024))}
 
 
@@ -92,15 +109,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--noise", type=int, default=0, help="unread resources per relevant one (default 0)")
     parser.add_argument("--buckets", type=int, default=1500,
                         help="choose the bucket size to give this many buckets (0: the default 4 MB buckets)")
     args = parser.parse_args()
-    print(f"cores: {os.cpu_count()}, workers: {args.workers}, open files limit: {OPEN_FILES}")
+    print(f"cores: {os.cpu_count()}, workers: {args.workers}, open files limit: {OPEN_FILES}, noise: {args.noise}")
     for size in args.sizes:
-        r = run(size, args.workers, args.buckets or None)
+        r = run(size, args.workers, args.buckets or None, args.noise)
         print(f"{r['patients']:>8} patients  {r['resources']:>8} resources  {r['input_mb']:7.1f} MB in  "
-              f"{r['buckets']:>6} buckets  {r['seconds']:7.1f} s  {r['per_second']:7.0f} patients/s  "
-              f"peak memory {r['peak_mb']:6.1f} MB")
+              f"{r['buckets']:>6} buckets  {r['seconds']:7.1f} s  {r['input_mb'] / r['seconds']:5.1f} MB/s  "
+              f"{r['per_second']:7.0f} patients/s  peak memory {r['peak_mb']:6.1f} MB  |  parse-only floor "
+              f"{r['floor']:6.1f} s ({r['input_mb'] / r['floor']:5.1f} MB/s, one process): {r['seconds'] / r['floor']:.1f}x")
 
 
 if __name__ == "__main__":
