@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .calculators import InvalidInput, score_mirels, score_rades
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
+from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
 from .limits import check_patients, check_resources, check_scored
 from .render import Assessment, render
@@ -108,7 +109,7 @@ def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score
 
     if limits is not None and isinstance(bundle, dict) and isinstance(bundle.get("entry"), list):
         check_resources(len(bundle["entry"]), limits.max_resources)  # before validating them all
-    return assess_entries(bundle_entries(bundle, where), when=when, locale=locale,
+    return assess_entries(bundle_entries(bundle, where, read=may_be_read), when=when, locale=locale,
                           pain_score_bands=pain_score_bands, as_of=as_of, limits=limits)
 
 

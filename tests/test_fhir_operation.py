@@ -167,3 +167,19 @@ def test_resources_no_calculator_reads_are_counted_not_listed_one_by_one(client)
     assert sum("lab-" in text for text in texts) == 0  # a real export is mostly labs: not one issue each
     assert any("50 other resource(s) not used (Observation 50)" in text for text in texts)
     assert any("Observation/o-unlinked" in text for text in texts)  # what looks relevant is still named
+
+
+def test_resources_the_mapper_reads_are_validated_in_full_the_others_by_their_shape(client):
+    lab = {"resourceType": "Observation", "id": "lab-1", "status": "final", "subject": {"reference": "Patient/p1"},
+           "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7"}]}, "effectiveDateTime": "yesterday"}
+    # A lab no calculator reads: its bad date is not ours to judge (it is named as not read), the answer comes.
+    assert client.post("/fhir/$assess", json=bundle(patient(), lesion(), lab)).status_code == 200
+    # Its shape still is: an element of the wrong JSON type is a 400 naming it.
+    broken = {**lab, "effectiveDateTime": "2026-11-01", "code": ["not", "an", "object"]}
+    answer = client.post("/fhir/$assess", json=bundle(patient(), lesion(), broken))
+    assert answer.status_code == 400 and answer.get_json()["issue"][0]["expression"] == ["Bundle.entry[2].resource.code"]
+    # A resource the mapper reads keeps the full validation.
+    read = {**lesion_observations()[1], "effectiveDateTime": "yesterday"}
+    answer = client.post("/fhir/$assess", json=bundle(patient(), lesion(), read))
+    assert answer.status_code == 400
+    assert answer.get_json()["issue"][0]["expression"] == ["Bundle.entry[2].resource.effectiveDateTime"]

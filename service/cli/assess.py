@@ -51,6 +51,7 @@ def read_files(names: list[str], stdin: TextIO) -> tuple[
         list[tuple[str, list[tuple[str | None, dict[str, Any], str]], AssessRequest]], list[BadInput]]:
     """(file label, its validated entries, what a Parameters file asks) for every good file, and what is
     wrong with each bad one: one bad file never stops the others."""
+    from ..facts.record import may_be_read
     from ..fhir.validate import InvalidFhir, bundle_entries, unwrap
 
     files, bad = [], []
@@ -58,7 +59,7 @@ def read_files(names: list[str], stdin: TextIO) -> tuple[
         label = "stdin" if name == "-" else name
         try:
             asked = unwrap(_read(name, stdin))
-            files.append((label, bundle_entries(asked.bundle, f"{label}: {asked.where}"), asked))
+            files.append((label, bundle_entries(asked.bundle, f"{label}: {asked.where}", read=may_be_read), asked))
         except InvalidFhir as error:
             bad.append(BadInput(f"{label}: invalid FHIR:\n" + "\n".join(f"  {p.expression}: {p.message}"
                                                                        for p in error.problems)))

@@ -24,7 +24,16 @@ from typing import Any, TypeGuard
 from ..fhir.patients import local_reference
 from .dates import DateSpan, parse_date
 from .model import ReportEntry
-from .terminology import CIM10, ICD10, ICD10_CM, Terminology, canonical_system, codings
+from .terminology import (
+    CIM10,
+    ICD10,
+    ICD10_CM,
+    OWN_SYSTEM,
+    Terminology,
+    canonical_system,
+    codings,
+    load_terminology,
+)
 from .vocabulary import (
     ASSERTED_DATE,
     CONDITION_KINDS,
@@ -83,6 +92,18 @@ class Report:
 
     def show(self, ref: str, what: str) -> None:
         self.context.setdefault(ref, what)
+
+
+def may_be_read(resource: dict[str, Any]) -> bool:
+    """Whether the mapper may read this resource. Every one may, but an Observation whose code is in
+    none of the ValueSets and the CodeSystem, and which lists no members (a panel links its members):
+    the labs, vitals and the like of a real record, which it only names as not read."""
+    if resource.get("resourceType") != "Observation" or resource.get("hasMember"):
+        return True
+    terms = load_terminology()
+    return any(terms.memberships(coding.get("system"), coding.get("code")) or
+               (coding.get("system") == OWN_SYSTEM and coding.get("code") in terms.own_codes)
+               for coding in codings(resource.get("code")))
 
 
 class PatientRecord:
