@@ -124,6 +124,20 @@ class _BucketFiles:
         self.waiting, self.size = {}, 0
 
 
+def read_line(where: str, line: str) -> tuple[str | None, Any]:
+    """One NDJSON line -> (its patient key, the resource), or (None, why it is a bad line)."""
+    try:
+        resource = json.loads(line)
+    except json.JSONDecodeError as error:
+        return None, f"not JSON ({error.msg})"
+    if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        return None, "not a FHIR resource"
+    patient = bulk_patient_key(resource)
+    if patient is None:
+        return None, f"{resource['resourceType']} names no Patient by reference (subject or patient)"
+    return patient, resource
+
+
 def _partition(path: str, work: str, buckets: int, label: str) -> Summary:
     """Stream one input file into the bucket files of this worker (named after the file)."""
     summary = Summary()
@@ -137,19 +151,9 @@ def _partition(path: str, work: str, buckets: int, label: str) -> Summary:
                 if not line:
                     continue
                 where = f"{label}:{number}"
-                try:
-                    resource = json.loads(line)
-                except json.JSONDecodeError as error:
-                    errors.write(_bad_line_outcome(summary.bad(where, f"not JSON ({error.msg})")) + "\n")
-                    continue
-                if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-                    errors.write(_bad_line_outcome(summary.bad(where, "not a FHIR resource")) + "\n")
-                    continue
-                patient = bulk_patient_key(resource)
+                patient, found = read_line(where, line)
                 if patient is None:
-                    errors.write(_bad_line_outcome(summary.bad(
-                        where, f"{resource['resourceType']} names no Patient by reference (subject or patient)"
-                    )) + "\n")
+                    errors.write(_bad_line_outcome(summary.bad(where, found)) + "\n")
                     continue
                 bucket = zlib.crc32(patient.encode()) % buckets
                 outs.write(bucket, f"{where}\t{line}\n")  # JSON text holds no raw tab: split on the first
@@ -173,42 +177,61 @@ def _bucket_lines(work: str, bucket: int, tags: list[str]) -> Iterator[tuple[str
                 yield where, text
 
 
-def _assess_bucket(work: str, bucket: int, tags: list[str], when: datetime, locale: str, pain_bands: tuple,
-                   as_of: date | None = None) -> Summary:
+def assess_group(subject: str, lines: list[tuple[str, dict[str, Any]]], when: datetime, locale: str,
+                 pain_bands: tuple, as_of: date | None) -> tuple[list[tuple[str, str]], list[str], Summary]:
+    """One patient's (where, resource) lines -> (output kind, JSON line) pairs, bad-line outcomes, summary.
+    Both engines call it, with the lines in the same order (input file, then line), so that they give
+    the same outputs."""
     from ..fhir.shape import InvalidResource, check_shape
     from ..pipeline import assess_patient
     from ..render.bundle import operation_outcome, outcome_issues
 
     summary = Summary()
-    patients: dict[str, list[dict[str, Any]]] = {}
-    for where, text in _bucket_lines(work, bucket, tags):
-        resource = json.loads(text)  # checked in pass 1
+    outputs: list[tuple[str, str]] = []
+    bad: list[str] = []
+    resources = []
+    for where, resource in lines:
         try:
             check_shape(resource, resource["resourceType"])
         except InvalidResource as error:
-            message = summary.bad(where, str(error))
-            with open(os.path.join(work, f"errors.bucket{bucket:05d}.ndjson"), "a", encoding="utf-8") as errors:
-                errors.write(_bad_line_outcome(message) + "\n")
+            bad.append(_bad_line_outcome(summary.bad(where, str(error))))
             continue
         summary.resources_read += 1
+        resources.append(resource)
+    if not resources:
+        return outputs, bad, summary
+    result = assess_patient(resources, subject, when=when, locale=locale, pain_score_bands=pain_bands, as_of=as_of)
+    summary.patients += 1
+    summary.resources_ignored += sum(1 for e in result.facts.report if e.outcome == "ignored")
+    for assessment in result.assessments:
+        score = assessment.score
+        summary.scores[(score.calculator, score.category.value if score.category else "undetermined")] += 1
+        outputs += [(r["resourceType"], json.dumps(r, ensure_ascii=False)) for r in assessment.resources]
+    issues = outcome_issues(subject, result.facts, result.assessments)
+    if len(issues) > 1:  # more than the one-line summary: something to report
+        outputs.append(("OperationOutcome", json.dumps(operation_outcome(issues), ensure_ascii=False)))
+    return outputs, bad, summary
+
+
+def _assess_bucket(work: str, bucket: int, tags: list[str], when: datetime, locale: str, pain_bands: tuple,
+                   as_of: date | None = None) -> Summary:
+    summary = Summary()
+    patients: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for where, text in _bucket_lines(work, bucket, tags):
+        resource = json.loads(text)  # checked in pass 1
         # Lines without a patient were set aside when the export was partitioned: every key here is one.
-        patients.setdefault(cast(str, bulk_patient_key(resource)), []).append(resource)
+        patients.setdefault(cast(str, bulk_patient_key(resource)), []).append((where, resource))
     outputs = {kind: open(os.path.join(work, f"out.{kind}.{bucket:05d}.ndjson"), "w", encoding="utf-8")  # noqa: SIM115
                for kind in OUTPUT_TYPES}  # four files at once, each closed in the finally below
     try:
-        for subject, resources in patients.items():
-            result = assess_patient(resources, subject, when=when, locale=locale, pain_score_bands=pain_bands,
-                                    as_of=as_of)
-            summary.patients += 1
-            summary.resources_ignored += sum(1 for e in result.facts.report if e.outcome == "ignored")
-            for assessment in result.assessments:
-                score = assessment.score
-                summary.scores[(score.calculator, score.category.value if score.category else "undetermined")] += 1
-                for resource in assessment.resources:
-                    outputs[resource["resourceType"]].write(json.dumps(resource, ensure_ascii=False) + "\n")
-            issues = outcome_issues(subject, result.facts, result.assessments)
-            if len(issues) > 1:  # more than the one-line summary: something to report
-                outputs["OperationOutcome"].write(json.dumps(operation_outcome(issues), ensure_ascii=False) + "\n")
+        for subject, lines in patients.items():
+            written, bad, found = assess_group(subject, lines, when, locale, pain_bands, as_of)
+            summary.add(found)
+            for kind, line in written:
+                outputs[kind].write(line + "\n")
+            if bad:
+                with open(os.path.join(work, f"errors.bucket{bucket:05d}.ndjson"), "a", encoding="utf-8") as errors:
+                    errors.writelines(outcome + "\n" for outcome in bad)
     finally:
         for out in outputs.values():
             out.close()
@@ -288,8 +311,16 @@ def run(args: argparse.Namespace) -> int:
         print("bonemet bulk: --workers must be at least 1", file=sys.stderr)
         return 2
     try:
-        summary = bulk(input_dir, output_dir, args.workers, args.lang, settings.pain_bands, as_of=args.as_of,
-                       bucket_bytes=args.bucket_bytes)
+        if args.engine == "spark":
+            from .bulk_spark import bulk_spark
+
+            summary = bulk_spark(input_dir, output_dir, args.spark_master, args.lang, settings.pain_bands,
+                                 as_of=args.as_of, input_format=args.input_format)
+        else:
+            if args.input_format != "ndjson":
+                raise ValueError("Parquet input needs --engine spark")
+            summary = bulk(input_dir, output_dir, args.workers, args.lang, settings.pain_bands, as_of=args.as_of,
+                           bucket_bytes=args.bucket_bytes)
     except (ValueError, OSError) as error:
         print(f"bonemet bulk: {error}", file=sys.stderr)
         return 2
@@ -322,4 +353,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--bucket-bytes", type=_positive, default=BUCKET_BYTES, metavar="N",
                         help=f"input bytes per bucket (default {BUCKET_BYTES}): each worker holds one bucket "
                              "in memory at a time; smaller buckets use less memory, there are more of them")
+    parser.add_argument("--engine", choices=("local", "spark"), default="local",
+                        help="local: worker processes on this machine (default); spark: Apache Spark (PySpark, "
+                             "pip install 'bonemet-cds[spark]'), for a cluster or a data lake")
+    parser.add_argument("--spark-master", default=None, metavar="URL",
+                        help="Spark master with --engine spark (default local[*]; under spark-submit, its own)")
+    parser.add_argument("--input-format", choices=("ndjson", "parquet"), default="ndjson",
+                        help="ndjson (default), or parquet with one JSON resource per row in a string column "
+                             "named resource (--engine spark)")
     parser.set_defaults(run=run)

@@ -1,0 +1,17 @@
+"""`bonemet bulk --engine spark` as a spark-submit application.
+
+    spark-submit --master spark://spark-master:7077 examples/spark-submit/bonemet_bulk.py \
+        /shared/export /shared/bonemet-out [--as-of 2026-11-15] [--input-format parquet]
+
+The bonemet-cds package must be installed on the driver and on every executor (pip install
+'bonemet-cds[spark]'). INPUT_DIR and OUTPUT_DIR must be on a file system the driver and the
+executors share (NFS, a mounted volume): the executors write the part files there, the driver joins
+them into the four NDJSON outputs. The master is the one spark-submit names.
+"""
+
+import sys
+
+from service.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main(["bulk", *sys.argv[1:], "--engine", "spark"]))

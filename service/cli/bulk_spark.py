@@ -1,0 +1,114 @@
+"""``bonemet bulk --engine spark``: the same assessment on Apache Spark, for exports that outgrow one machine.
+
+Spark (PySpark, the optional extra ``bonemet-cds[spark]``) reads the NDJSON files, groups the lines
+by patient, and runs on each patient the very function the local engine runs (``bulk.assess_group``),
+with the patient's lines in the same order (input file, then line number): both engines give the
+same outputs. The four outputs are written by Spark as part files, then joined into
+``RiskAssessment.ndjson``, ``Observation.ndjson``, ``CarePlan.ndjson`` and
+``OperationOutcome.ndjson`` as the local engine writes them.
+
+``--spark-master`` (default ``local[*]``) names the cluster; under ``spark-submit`` the master given
+there is used. Input may also be Parquet with one JSON resource per row (``--input-format parquet``,
+a string column named ``resource``), as data lakes keep exports.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from datetime import date, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from .bulk import OUTPUT_TYPES, Summary, _bad_line_outcome, _check_folders, assess_group, read_line
+
+
+def _numbered(name: str, item_index: tuple[Any, int]) -> tuple[str, Any]:
+    """(line or row, index from 0) of file ``name`` -> ("name:number", its text)."""
+    item, index = item_index
+    return f"{name}:{index + 1}", item if isinstance(item, str) else item[0]
+
+
+def _of_kind(kind: str, result: tuple[list[tuple[str, str]], list[str], Summary]) -> list[str]:
+    return [line for output_kind, line in result[0] if output_kind == kind]
+
+
+def _order(where: str) -> tuple[str, int]:
+    name, _, number = where.rpartition(":")
+    return name, int(number) if number.isdigit() else 0
+
+
+def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, locale: str = "en",
+               pain_bands: tuple = (), when: datetime | None = None, as_of: date | None = None,
+               input_format: str = "ndjson") -> Summary:
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise ValueError("the Spark engine needs PySpark: pip install 'bonemet-cds[spark]' (and Java 17)") from None
+    from datetime import UTC
+
+    _check_folders(input_dir, output_dir)
+    suffix = ".parquet" if input_format == "parquet" else ".ndjson"
+    inputs = sorted(p for p in input_dir.iterdir() if p.name.endswith(suffix))
+    if not inputs:
+        raise ValueError(f"{input_dir}: no {suffix} files")
+    when = when or datetime.now(UTC)
+    builder = SparkSession.builder.appName("bonemet-bulk").config("spark.ui.enabled", "false")
+    if master or not os.environ.get("SPARK_ENV_LOADED"):  # spark-submit sets the master itself
+        builder = builder.master(master or "local[*]")
+    spark = builder.getOrCreate()
+    try:
+        sc = spark.sparkContext
+        if input_format == "parquet":
+            lines = sc.union([spark.read.parquet(str(p)).select("resource").rdd.zipWithIndex()
+                              .map(partial(_numbered, p.name)) for p in inputs])
+        else:
+            lines = sc.union([sc.textFile(str(p)).zipWithIndex().map(partial(_numbered, p.name)) for p in inputs])
+        read = (lines.filter(lambda where_line: bool(where_line[1] and where_line[1].strip()))
+                .map(lambda where_line: (where_line[0], read_line(where_line[0], where_line[1].strip()))))
+        read.cache()
+        bad_lines = sorted(read.filter(lambda r: r[1][0] is None).map(lambda r: (r[0], r[1][1])).collect(),
+                           key=lambda bad: _order(bad[0]))
+        settings = (when, locale, pain_bands, as_of)
+
+        def assess(group: tuple[Any, Any]) -> tuple[list[tuple[str, str]], list[str], Summary]:
+            subject, items = group
+            ordered = sorted(items, key=lambda item: _order(item[0]))
+            return assess_group(subject, ordered, *settings)
+
+        results = (read.filter(lambda r: r[1][0] is not None)
+                   .map(lambda r: (r[1][0], (r[0], r[1][1]))).groupByKey().map(assess))
+        results.cache()
+        summary = Summary()
+        for where, why in bad_lines:
+            summary.bad(where, why)
+        for found in results.map(lambda r: r[2]).collect():
+            summary.add(found)
+        output_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="bonemet-spark-", dir=output_dir) as work:
+            parts = {}
+            for kind in OUTPUT_TYPES:
+                target = Path(work) / kind
+                results.flatMap(partial(_of_kind, kind)).saveAsTextFile(str(target))
+                parts[kind] = target
+            shape_errors = Path(work) / "shape-errors"
+            results.flatMap(lambda r: r[1]).saveAsTextFile(str(shape_errors))
+            for kind in OUTPUT_TYPES:
+                joined = Path(work) / f"{kind}.ndjson"
+                with open(joined, "w", encoding="utf-8") as out:
+                    if kind == "OperationOutcome":  # bad lines first, as the local engine writes them
+                        out.writelines(_bad_line_outcome(f"{where}: {why}") + "\n" for where, why in bad_lines)
+                        _copy_parts(shape_errors, out)
+                    _copy_parts(parts[kind], out)
+                os.replace(joined, output_dir / f"{kind}.ndjson")
+        return summary
+    finally:
+        spark.stop()
+
+
+def _copy_parts(folder: Path, out: Any) -> None:
+    for part in sorted(folder.glob("part-*")):
+        with open(part, encoding="utf-8") as source:
+            shutil.copyfileobj(source, out)
