@@ -1,6 +1,7 @@
 """The screens without a browser: links and tokens, answers (QuestionnaireResponse) in the mapper,
 the tester's page, the scales, and the Questionnaires published in fhir_profiles/."""
 
+import base64
 import json
 import re
 import time
@@ -148,7 +149,10 @@ def test_score_and_missing_data_cards_link_to_the_page_and_to_their_scale(client
     scored = [card for card in cards if card["source"]["topic"]["code"] == "mirels"]
     assert scored and all(card["links"][0]["type"] == "absolute" for card in scored)
     assert all("/scale/mirels.svg?low=8&high=10" in card["detail"] for card in scored)
-    assert "p1" not in scored[0]["links"][0]["url"].split("/assessment/")[1]
+    # Nothing about the patient in the URL: the signed token carries a random key, nothing else.
+    token = scored[0]["links"][0]["url"].split("/assessment/")[1].split("?")[0]
+    payload = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert isinstance(payload, str) and len(payload) == 22 and "Patient" not in token
 
 
 def test_the_page_recomputes_with_the_answers_and_produces_resources_to_store(client):
