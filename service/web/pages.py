@@ -96,16 +96,18 @@ def _open(token: str) -> KeptAssessment:
                                        locale=_locale()), status=503))
 
 
-def _assess(kept: KeptAssessment, answers: dict[str, dict[str, str]], locale: str,
+Answers = dict[str, tuple[str, dict[str, str]]]  # Condition -> (its calculator, item -> row)
+
+
+def _assess(kept: KeptAssessment, answers: Answers, locale: str,
             when: datetime) -> tuple[PatientAssessment, list[dict[str, Any]]]:
-    """The kept resources and the answers (Condition -> item -> row) -> the assessment, and the responses."""
+    """The kept resources and the answers -> the assessment, and the responses made of the answers."""
     settings = current_app.config["BONEMET"]
     as_of = date.fromisoformat(kept.as_of)
     patient = f"Patient/{kept.patient_id}"
-    calculators = _calculators(kept, locale, when) if answers else {}
-    responses = [questionnaire_response(calculators[condition], condition, patient, items, kept.user,
+    responses = [questionnaire_response(calculator, condition, patient, items, kept.user,
                                         when.isoformat(timespec="seconds"), locale)
-                 for condition, items in answers.items() if items]
+                 for condition, (calculator, items) in answers.items() if items]
     result = assess_patient(kept.resources + responses, patient, when=when, locale=locale,
                             pain_score_bands=settings.pain_bands, as_of=as_of,
                             max_scored=settings.max_scored_per_patient)
@@ -118,14 +120,13 @@ def _calculators(kept: KeptAssessment, locale: str, when: datetime) -> dict[str,
     return {a.facts.condition: a.score.calculator for a in result.assessments}
 
 
-def _answers(kept: KeptAssessment, locale: str, when: datetime) -> dict[str, dict[str, str]]:
+def _answers(kept: KeptAssessment, locale: str, when: datetime) -> Answers:
     """The form's answers (``answer|<Condition>|<item>`` = row), each checked against the tables; a
     field that names no scored Condition, item or row is a 400."""
-    calculators = _calculators(kept, locale, when)
-    answers: dict[str, dict[str, str]] = {}
-    for field, row in request.form.items():
-        if not field.startswith("answer|") or not row:
-            continue
+    given = [(field, row) for field, row in request.form.items() if field.startswith("answer|") and row]
+    calculators = _calculators(kept, locale, when) if given else {}  # which Conditions are scored, by what
+    answers: Answers = {}
+    for field, row in given:
         try:
             _, condition, item = field.split("|")
             table = load_table(calculators[condition])
@@ -133,7 +134,7 @@ def _answers(kept: KeptAssessment, locale: str, when: datetime) -> dict[str, dic
                 raise KeyError(row)
         except (ValueError, KeyError, StopIteration):
             abort(400, f"the answer {field[:80]!r} = {row[:40]!r} names no item or row of this assessment")
-        answers.setdefault(condition, {})[item] = row
+        answers.setdefault(condition, (calculators[condition], {}))[1][item] = row
     return answers
 
 
@@ -156,7 +157,8 @@ def assessment_page(token: str):
     when = datetime.now(UTC)
     answers = _answers(kept, locale, when) if request.method == "POST" else {}
     result, _ = _assess(kept, answers, locale, when)
-    context = {"words": WORDS[locale], "locale": locale, "scores": _page_scores(result, locale), "answers": answers,
+    given = {condition: items for condition, (_, items) in answers.items()}
+    context = {"words": WORDS[locale], "locale": locale, "scores": _page_scores(result, locale), "answers": given,
                "token": token, "rows": _rows(locale), "as_of": kept.as_of, "not_used": result.facts.not_used,
                "smart": bool(kept.fhir_base)}
     if request.headers.get("X-Bonemet-Partial") == "scores":
