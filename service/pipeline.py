@@ -6,6 +6,7 @@ Every door (CDS Hooks, the $assess operation, the command line) calls
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -43,13 +44,16 @@ class PatientAssessment:
 def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: datetime, locale: str = "en",
                    pain_score_bands: tuple = (), aliases: dict[str, str] | None = None,
                    as_of: date | None = None, max_scored: int | None = None,
-                   cite: Callable[[str], str] | None = None) -> PatientAssessment:
+                   cite: Callable[[str], str] | None = None, unread: Counter[str] | None = None) -> PatientAssessment:
     """Score every long-bone lesion (Mirels) and spinal cord compression (Rades) of one patient.
-    ``cite`` turns an input's "Type/id" into the reference the outputs write (``Grouped.cite``).
+    ``cite`` turns an input's "Type/id" into the reference the outputs write (``Grouped.cite``);
+    ``unread`` counts, by type, resources of the patient set aside unparsed (``facts.prefilter``).
     Raises ``LimitExceeded`` when there are more than ``max_scored`` of them."""
     as_of = as_of or when.date()
     options = MappingOptions(as_of=as_of, pain_score_bands=pain_score_bands)
     facts = extract_facts(resources, options, aliases=aliases)
+    if unread:
+        facts.unread.update(unread)
     if max_scored is not None:
         check_scored(subject, len(facts.lesions) + len(facts.cord_compressions), max_scored)
     result = PatientAssessment(subject, facts)

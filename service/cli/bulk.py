@@ -4,11 +4,14 @@ An EHR's ``$export`` writes one file per resource type (``Patient.ndjson``,
 ``Condition.ndjson``, ``Observation.001.ndjson``...) with patients in any order.
 Memory stays bounded whatever the input size, in two passes:
 
-1. *Partition*: each input file is streamed line by line (one worker per file);
-   every line goes to one of N bucket files on disk, chosen by a hash of its
-   patient, so that all of a patient's resources land in the same bucket. N grows
-   with the input (about ``BUCKET_BYTES`` of input per bucket); lines are appended in
-   batches, so the number of open files stays small whatever N is.
+1. *Partition*: the input files are cut into chunks of whole lines (about ``CHUNK_BYTES``),
+   streamed by all workers at once; every line goes to one of N bucket files on
+   disk, chosen by a hash of its patient, so that all of a patient's resources land
+   in the same bucket. N grows with the input (about ``BUCKET_BYTES`` of input per
+   bucket); lines are appended in batches, so the number of open files stays small
+   whatever N is. Lines no calculator reads (labs, medications, encounters: most of a
+   hospital's export) are told from their text (``facts.prefilter``) and never parsed;
+   the bucket keeps only their type, patient and place in the input.
 2. *Assess*: the workers take one bucket at a time, group its lines by patient,
    assess each patient and append the outputs to their own part files, which are
    joined at the end into ``RiskAssessment.ndjson``, ``Observation.ndjson``,
@@ -17,7 +20,8 @@ Memory stays bounded whatever the input size, in two passes:
 A bad line (not JSON, not a resource, no patient, malformed elements) is reported
 with its file and line number, in ``OperationOutcome.ndjson`` and in the
 summary, and does not stop the rest. Resources are shape-checked only (the
-full model validation of the Bundle doors would cost more than the assessment).
+full model validation of the Bundle doors would cost more than the assessment);
+lines set aside unparsed are counted in each patient's OperationOutcome, not checked.
 """
 
 from __future__ import annotations
@@ -31,12 +35,15 @@ import tempfile
 import zlib
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
 
+import orjson
+
 from ..config import Settings
+from ..facts.prefilter import UnreadLine, unread_line
 from ..fhir.patients import bulk_patient_key
 from .assess import LOCALES, as_of_date
 
@@ -90,8 +97,52 @@ def _bad_line_outcome(message: str) -> str:
 # -- pass 1 -------------------------------------------------------------------------------
 
 
-def _tag(path: str) -> str:
-    return f"{zlib.crc32(path.encode()):08x}"
+@dataclass(frozen=True)
+class Chunk:
+    """Lines ``first_line``... of one input file, from byte ``start`` to ``end`` (whole lines): a large
+    file is read by every worker at once, not by one while the others wait."""
+
+    path: str
+    label: str
+    start: int
+    end: int
+    first_line: int = 1
+    source: int = 0  # the input file's index
+
+    @property
+    def tag(self) -> str:
+        return f"{zlib.crc32(self.path.encode()):08x}.{self.start:012d}"
+
+
+CHUNK_BYTES = 64 * 1024 * 1024
+
+
+def _chunks(path: Path, size: int, source: int, chunk_bytes: int = CHUNK_BYTES) -> list[Chunk]:
+    """The file cut after a newline about every ``chunk_bytes``."""
+    cuts = [0]
+    with open(path, "rb") as lines:
+        while cuts[-1] + chunk_bytes < size:
+            lines.seek(cuts[-1] + chunk_bytes)
+            lines.readline()  # to the end of the line under the cut
+            if lines.tell() >= size:
+                break
+            cuts.append(lines.tell())
+    return [Chunk(str(path), path.name, start, end, source=source)
+            for start, end in zip(cuts, [*cuts[1:], size], strict=True)]
+
+
+def _count_lines(chunk: Chunk) -> int:
+    count = 0
+    with open(chunk.path, "rb") as source:
+        source.seek(chunk.start)
+        left = chunk.end - chunk.start
+        while left > 0:
+            block = source.read(min(left, 16 * 1024 * 1024))
+            if not block:
+                break
+            count += block.count(b"\n")
+            left -= len(block)
+    return count
 
 
 def _part(work: str, bucket: int, tag: str) -> str:
@@ -99,7 +150,7 @@ def _part(work: str, bucket: int, tag: str) -> str:
 
 
 class _BucketFiles:
-    """The bucket files of one input file, written in batches: lines wait in memory (up to
+    """The bucket files of one chunk of input, written in batches: lines wait in memory (up to
     ``FLUSH_BYTES``) and are then appended bucket by bucket, one file open at a time. However many
     buckets a large export needs, the command never holds more than a few files open (the common
     limit is 1,024; one file per bucket failed at about 4 GB of input)."""
@@ -124,8 +175,13 @@ class _BucketFiles:
         self.waiting, self.size = {}, 0
 
 
-def read_line(where: str, line: str) -> tuple[str | None, Any]:
-    """One NDJSON line -> (its patient key, the resource), or (None, why it is a bad line)."""
+def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None, Any]:
+    """One NDJSON line -> (its patient key, the resource or an ``UnreadLine``), or (None, why it is a
+    bad line). A line no calculator reads (a lab, a medication...) is told from its text and not parsed:
+    it is counted, not checked."""
+    unread = unread_line(line) if prefilter else None
+    if unread is not None:
+        return unread.patient, unread
     try:
         resource = json.loads(line)
     except json.JSONDecodeError as error:
@@ -138,25 +194,35 @@ def read_line(where: str, line: str) -> tuple[str | None, Any]:
     return patient, resource
 
 
-def _partition(path: str, work: str, buckets: int, label: str) -> Summary:
-    """Stream one input file into the bucket files of this worker (named after the file)."""
+def _partition(chunk: Chunk, work: str, buckets: int) -> Summary:
+    """Stream one chunk of an input file into bucket files of its own. A line to be read goes whole; an
+    unread one goes as its type, patient and byte offset (a tenth of the bytes, and pass 2 parses none)."""
     summary = Summary()
-    tag = _tag(path)
-    outs = _BucketFiles(work, tag)
-    errors = open(os.path.join(work, f"errors.{tag}.ndjson"), "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    outs = _BucketFiles(work, chunk.tag)
+    errors = open(os.path.join(work, f"errors.{chunk.tag}.ndjson"), "w", encoding="utf-8")  # noqa: SIM115
     try:
-        with open(path, encoding="utf-8", errors="replace") as lines:
-            for number, line in enumerate(lines, 1):
-                line = line.strip()
+        with open(chunk.path, "rb") as lines:
+            lines.seek(chunk.start)
+            offset, number = chunk.start, chunk.first_line - 1
+            while offset < chunk.end:
+                raw = lines.readline()
+                if not raw:
+                    break
+                at, offset, number = offset, offset + len(raw), number + 1
+                line = raw.decode("utf-8", errors="replace").strip()
                 if not line:
                     continue
-                where = f"{label}:{number}"
+                where = f"{chunk.label}:{number}"
                 patient, found = read_line(where, line)
                 if patient is None:
                     errors.write(_bad_line_outcome(summary.bad(where, found)) + "\n")
                     continue
                 bucket = zlib.crc32(patient.encode()) % buckets
-                outs.write(bucket, f"{where}\t{line}\n")  # JSON text holds no raw tab: split on the first
+                # JSON text holds no raw tab or newline: fields split on tabs.
+                if isinstance(found, UnreadLine):
+                    outs.write(bucket, f"{where}\t{found.kind}\t{patient}\t{chunk.source}\t{at}\n")
+                else:
+                    outs.write(bucket, f"{where}\t{line}\n")
     finally:
         outs.flush()
         errors.close()
@@ -167,7 +233,7 @@ def _partition(path: str, work: str, buckets: int, label: str) -> Summary:
 
 
 def _bucket_lines(work: str, bucket: int, tags: list[str]) -> Iterator[tuple[str, str]]:
-    for tag in tags:  # the part each input file wrote, if any: named, not searched for in a folder of thousands
+    for tag in tags:  # the part each chunk wrote, if any: named, not searched for in a folder of thousands
         part = _part(work, bucket, tag)
         if not os.path.exists(part):
             continue
@@ -177,11 +243,23 @@ def _bucket_lines(work: str, bucket: int, tags: list[str]) -> Iterator[tuple[str
                 yield where, text
 
 
-def assess_group(subject: str, lines: list[tuple[str, dict[str, Any]]], when: datetime, locale: str,
+def _ndjson(resource: dict[str, Any]) -> str:
+    """One output line. orjson writes it several times faster than the standard library (parsing stays
+    with the standard library, the floor the benchmark measures)."""
+    return orjson.dumps(resource).decode()
+
+
+def reads_every_line(lines: list[tuple[str, Any]]) -> bool:
+    """An Observation derivedFrom another may be linked to its lesion through it, whatever that one's
+    code: then every line of the patient is read in full (rare; the answer is the same either way)."""
+    return any("derivedFrom" in item for _, item in lines if type(item) is dict)
+
+
+def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, locale: str,
                  pain_bands: tuple, as_of: date | None) -> tuple[list[tuple[str, str]], list[str], Summary]:
-    """One patient's (where, resource) lines -> (output kind, JSON line) pairs, bad-line outcomes, summary.
-    Both engines call it, with the lines in the same order (input file, then line), so that they give
-    the same outputs."""
+    """One patient's (where, resource or ``UnreadLine``) lines -> (output kind, JSON line) pairs, bad-line
+    outcomes, summary. Both engines call it, with the lines in the same order (input file, then line),
+    so that they give the same outputs."""
     from ..fhir.shape import InvalidResource, check_shape
     from ..pipeline import assess_patient
     from ..render.bundle import operation_outcome, outcome_issues
@@ -190,41 +268,68 @@ def assess_group(subject: str, lines: list[tuple[str, dict[str, Any]]], when: da
     outputs: list[tuple[str, str]] = []
     bad: list[str] = []
     resources = []
-    for where, resource in lines:
+    every_line = reads_every_line(lines)
+    unread: Counter = Counter()
+    for where, item in lines:
+        if isinstance(item, UnreadLine):
+            if not every_line:
+                unread[item.kind] += 1
+                summary.resources_read += 1
+                continue
+            item = read_line(where, item.text, prefilter=False)[1]
+            if not isinstance(item, dict):
+                bad.append(_bad_line_outcome(summary.bad(where, item)))
+                continue
         try:
-            check_shape(resource, resource["resourceType"])
+            check_shape(item, item["resourceType"])
         except InvalidResource as error:
             bad.append(_bad_line_outcome(summary.bad(where, str(error))))
             continue
         summary.resources_read += 1
-        resources.append(resource)
-    if not resources:
+        resources.append(item)
+    if not resources and not unread:
         return outputs, bad, summary
-    result = assess_patient(resources, subject, when=when, locale=locale, pain_score_bands=pain_bands, as_of=as_of)
+    result = assess_patient(resources, subject, when=when, locale=locale, pain_score_bands=pain_bands, as_of=as_of,
+                            unread=unread)
     summary.patients += 1
-    summary.resources_ignored += sum(1 for e in result.facts.report if e.outcome == "ignored")
+    summary.resources_ignored += sum(1 for e in result.facts.report if e.outcome == "ignored") + unread.total()
     for assessment in result.assessments:
         score = assessment.score
         summary.scores[(score.calculator, score.category.value if score.category else "undetermined")] += 1
-        outputs += [(r["resourceType"], json.dumps(r, ensure_ascii=False)) for r in assessment.resources]
+        outputs += [(r["resourceType"], _ndjson(r)) for r in assessment.resources]
     issues = outcome_issues(subject, result.facts, result.assessments)
     if len(issues) > 1:  # more than the one-line summary: something to report
-        outputs.append(("OperationOutcome", json.dumps(operation_outcome(issues), ensure_ascii=False)))
+        outputs.append(("OperationOutcome", _ndjson(operation_outcome(issues))))
     return outputs, bad, summary
 
 
-def _assess_bucket(work: str, bucket: int, tags: list[str], when: datetime, locale: str, pain_bands: tuple,
-                   as_of: date | None = None) -> Summary:
+def _read_back(item: UnreadLine, inputs: list[str]) -> UnreadLine:
+    """An unread line's text, from its input file (pass 1 kept "source<tab>offset" in its place)."""
+    source, offset = item.text.split("\t")
+    with open(inputs[int(source)], "rb") as lines:
+        lines.seek(int(offset))
+        return item._replace(text=lines.readline().decode("utf-8", errors="replace").strip())
+
+
+def _assess_bucket(work: str, bucket: int, tags: list[str], inputs: list[str], when: datetime, locale: str,
+                   pain_bands: tuple, as_of: date | None = None) -> Summary:
     summary = Summary()
-    patients: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    patients: dict[str, list[tuple[str, Any]]] = {}
     for where, text in _bucket_lines(work, bucket, tags):
-        resource = json.loads(text)  # checked in pass 1
-        # Lines without a patient were set aside when the export was partitioned: every key here is one.
-        patients.setdefault(cast(str, bulk_patient_key(resource)), []).append((where, resource))
+        if text.startswith("{"):
+            resource = json.loads(text)  # checked in pass 1
+            # Lines without a patient were set aside when the export was partitioned: every key here is one.
+            patients.setdefault(cast(str, bulk_patient_key(resource)), []).append((where, resource))
+        else:  # "kind<tab>patient<tab>source<tab>offset": told unread in pass 1
+            kind, patient, locator = text.split("\t", 2)
+            patients.setdefault(patient, []).append((where, UnreadLine(kind, patient, locator)))
     outputs = {kind: open(os.path.join(work, f"out.{kind}.{bucket:05d}.ndjson"), "w", encoding="utf-8")  # noqa: SIM115
                for kind in OUTPUT_TYPES}  # four files at once, each closed in the finally below
     try:
         for subject, lines in patients.items():
+            if reads_every_line(lines):  # the unread lines' text, from the input, for this patient only
+                lines = [(where, _read_back(item, inputs) if isinstance(item, UnreadLine) else item)
+                         for where, item in lines]
             written, bad, found = assess_group(subject, lines, when, locale, pain_bands, as_of)
             summary.add(found)
             for kind, line in written:
@@ -245,12 +350,13 @@ def _progress(total: int, description: str):
     """A progress bar on a terminal; nothing when the output is piped or logged."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=description, unit="file" if "read" in description else "bucket",
+    return tqdm(total=total, desc=description, unit="chunk" if "read" in description else "bucket",
                 disable=not sys.stderr.isatty(), file=sys.stderr)
 
 
 def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pain_bands: tuple = (),
-         when: datetime | None = None, as_of: date | None = None, bucket_bytes: int = BUCKET_BYTES) -> Summary:
+         when: datetime | None = None, as_of: date | None = None, bucket_bytes: int = BUCKET_BYTES,
+         chunk_bytes: int = CHUNK_BYTES) -> Summary:
     from concurrent.futures import (
         ProcessPoolExecutor,  # 12 ms: paid by bulk runs only, not by `bonemet --help`
     )
@@ -259,21 +365,29 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
     inputs = sorted(p for p in input_dir.iterdir() if p.is_file() and p.name.endswith(".ndjson"))
     if not inputs:
         raise ValueError(f"{input_dir}: no .ndjson files")
-    size = sum(p.stat().st_size for p in inputs)
-    buckets = max(1, -(-size // bucket_bytes))
-    tags = [_tag(str(p)) for p in inputs]
+    sizes = [p.stat().st_size for p in inputs]
+    buckets = max(1, -(-sum(sizes) // bucket_bytes))
+    chunks = [chunk for source, (path, size) in enumerate(zip(inputs, sizes, strict=True))
+              for chunk in _chunks(path, size, source, chunk_bytes)]
+    tags = [chunk.tag for chunk in chunks]
     when = when or datetime.now(UTC)
     output_dir.mkdir(parents=True, exist_ok=True)
     summary = Summary()
     with tempfile.TemporaryDirectory(prefix="bonemet-bulk-", dir=output_dir) as work, \
             ProcessPoolExecutor(max_workers=workers) as pool:
-        with _progress(len(inputs), "reading") as bar:
-            for done in [pool.submit(_partition, str(p), work, buckets, p.name) for p in inputs]:
+        with _progress(len(chunks), "reading") as bar:
+            # Each chunk's first line number, for bad lines' "file:line": the newlines of the chunks before
+            # it, counted at memory speed (a file's last chunk need not be counted).
+            followed = [n for n, chunk in enumerate(chunks[:-1]) if chunks[n + 1].path == chunk.path]
+            counts = dict(zip(followed, pool.map(_count_lines, [chunks[n] for n in followed]), strict=True))
+            for n in followed:
+                chunks[n + 1] = replace(chunks[n + 1], first_line=chunks[n].first_line + counts[n])
+            for done in [pool.submit(_partition, chunk, work, buckets) for chunk in chunks]:
                 summary.add(done.result())
                 bar.update()
         with _progress(buckets, "assessing") as bar:
-            futures = [pool.submit(_assess_bucket, work, b, tags, when, locale, pain_bands, as_of)
-                       for b in range(buckets)]
+            futures = [pool.submit(_assess_bucket, work, b, tags, [str(p) for p in inputs], when, locale, pain_bands,
+                                   as_of) for b in range(buckets)]
             for done in futures:
                 summary.add(done.result())
                 bar.update()

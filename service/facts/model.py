@@ -3,6 +3,7 @@ of every resource it saw."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, Literal
@@ -88,6 +89,8 @@ class PatientFacts:
     cord_compressions: list[CordCompressionFacts] = field(default_factory=list)
     report: list[ReportEntry] = field(default_factory=list)
     as_of: date | None = None
+    # Resources counted by type without being parsed (``prefilter``): none of them can be read.
+    unread: Counter[str] = field(default_factory=Counter)
 
     @property
     def not_used(self) -> list[ReportEntry]:

@@ -55,6 +55,15 @@ _OBSERVATION_KINDS = {TUMOUR_SIZE_VS: "tumour-size", PAIN_SCORE_VS: "pain-score"
                       **{vs_id: "context:" + vs_id for vs_id in CONTEXT_VALUE_SETS}}
 
 
+def unread_reason(kind: str) -> str:
+    """Why a resource of this type is not read, when it is not read whatever it holds (an Observation:
+    when its code is in none of the ValueSets)."""
+    return CODE_NOT_READ if kind == "Observation" else f"{kind} is not read by the calculators"
+
+
+CODE_NOT_READ = "code is in none of the ValueSets the calculators read"
+
+
 def reference_of(resource: dict[str, Any], position: int) -> str:
     rid = resource.get("id")
     return f"{resource.get('resourceType')}/{rid}" if rid else f"{resource.get('resourceType')}[{position}]"
@@ -135,7 +144,7 @@ class PatientRecord:
             elif kind == "QuestionnaireResponse":
                 self.responses.append(resource)
             elif kind not in ("Patient", "BodyStructure"):
-                self.report.ignore(ref, f"{kind} is not read by the calculators", relevant=False)
+                self.report.ignore(ref, unread_reason(str(kind)), relevant=False)
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -226,7 +235,7 @@ class PatientRecord:
             if why:
                 self.report.ignore(ref, why, attention=True)
             else:
-                self.report.ignore(ref, "code is in none of the ValueSets the calculators read", relevant=False)
+                self.report.ignore(ref, CODE_NOT_READ, relevant=False)
             return
         verification = first_code(condition.get("verificationStatus"))
         if verification in ("refuted", "entered-in-error"):
@@ -281,7 +290,7 @@ class PatientRecord:
                                         "(a metastasis, a cord compression, a cancer): not scored; record it as a "
                                         "Condition to have it counted", attention=True)
             else:
-                self.report.ignore(ref, "code is in none of the ValueSets the calculators read", relevant=False)
+                self.report.ignore(ref, CODE_NOT_READ, relevant=False)
             return
         status = observation.get("status")
         if status not in COUNTED_OBSERVATION:

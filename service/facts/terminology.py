@@ -89,6 +89,10 @@ class Terminology:
             for key in value_set.prefixes:
                 self._prefix.setdefault(key, set()).add(value_set.id)
         self._cache: dict[tuple[str, str], frozenset[str]] = {}
+        # Every code any ValueSet holds, whatever its system (normal forms), for ``may_hold``.
+        self._any_exact = {code for _, code in self._exact} | set(own_codes)
+        self._any_prefix = {code for _, code in self._prefix}
+        self._held: dict[str, bool] = {}
 
     def memberships(self, system: str | None, code: str | None) -> frozenset[str]:
         """The ids of every ValueSet that contains this code."""
@@ -107,6 +111,18 @@ class Terminology:
             if len(self._cache) < 100_000:  # bounded: codes come from outside
                 self._cache[key] = found
         return found
+
+    def may_hold(self, code: str) -> bool:
+        """Whether some ValueSet or the project's CodeSystem may hold ``code`` in some system: False
+        means certainly none does (the prefilter of bulk exports relies on it, see ``prefilter``)."""
+        held = self._held.get(code)
+        if held is None:
+            icd = _normal(ICD10, code)
+            held = (code.strip() in self._any_exact or _normal(ICD_O_3, code) in self._any_exact
+                    or icd in self._any_exact or any(icd[:end] in self._any_prefix for end in range(1, len(icd) + 1)))
+            if len(self._held) < 100_000:  # bounded: codes come from outside
+                self._held[code] = held
+        return held
 
     def value_set(self, vs_id: str) -> ValueSet:
         return self.value_sets[vs_id]

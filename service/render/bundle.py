@@ -20,6 +20,7 @@ from typing import Any
 from .. import __version__
 from ..calculators import load_table
 from ..facts import PatientFacts
+from ..facts.record import unread_reason
 from .fhir_resources import Assessment, generated_by, relink
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "http://bonemet-cds.org/fhir/sid/answer")
@@ -92,6 +93,9 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
     # Resources that look relevant are named one by one; the others (labs, medications... the bulk of a
     # real export) are counted by reason and type, so that the answer says of them without growing with them.
     unread: dict[str, dict[str, int]] = {}
+    for kind, count in facts.unread.items():
+        kinds = unread.setdefault(unread_reason(kind), {})
+        kinds[kind] = kinds.get(kind, 0) + count
     for entry in facts.report:
         if entry.outcome == "used":
             continue
@@ -101,7 +105,7 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
             kinds[kind] = kinds.get(kind, 0) + 1
             continue
         issues.append(_report_issue(subject, entry, locations.get(entry.resource)))
-    for reason, kinds in unread.items():
+    for reason, kinds in sorted(unread.items()):
         counted = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
         issues.append(_issue("information", "informational",
                              f"{subject}: {sum(kinds.values())} other resource(s) not used ({counted}): {reason}"))

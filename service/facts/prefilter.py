@@ -1,0 +1,74 @@
+"""Lines of a Bulk Data export that no calculator reads, told from their text before any parsing.
+
+A hospital's export is mostly labs, vitals, medications and encounters: parsing each of them costs
+more than the assessment itself. ``unread_line`` recognises them from the raw NDJSON line, so that
+``bonemet bulk`` counts them (by type and reason, as the mapper would) without parsing them.
+
+The test is generous to the mapper: a line is skipped only when it certainly holds nothing the
+mapper reads. Anything unusual (an escape, a contained resource, a panel, a code some ValueSet or
+the project's CodeSystem may hold in any system, a patient named other than by one plain
+``subject`` or ``patient`` reference) goes through the full parse instead. Without a backslash, no
+JSON string can hold a quote, so every ``"key":`` the patterns below find is a real key.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from ..fhir.patients import bulk_patient_key
+from .terminology import load_terminology
+
+# Resource types the mapper reads; every other type is only counted, as PatientRecord does.
+READ_KINDS = frozenset({"Patient", "Condition", "Observation", "QuestionnaireResponse", "BodyStructure"})
+
+_RESOURCE_TYPE = re.compile(r'"resourceType"\s*:\s*"([A-Za-z]+)"')
+_CODE = re.compile(r'"code"\s*:\s*"([^"]*)"')
+# Every subject or patient key, with the reference when it is the first thing in its object.
+_PATIENT = re.compile(r'"(?:subject|patient)"\s*:\s*(\{\s*"reference"\s*:\s*"([^"]*)"\s*[,}])?')
+
+
+class UnreadLine(NamedTuple):
+    """A line counted, not parsed: its resource type, the patient it belongs to, and its text (kept for
+    the rare patient whose other resources point at it, see ``bulk.assess_group``)."""
+
+    kind: str
+    patient: str
+    text: str
+
+
+def unread_line(text: str) -> UnreadLine | None:
+    """``text`` (one stripped NDJSON line) -> an ``UnreadLine`` when no calculator reads it, else None
+    (parse it in full)."""
+    if not (text.startswith("{") and text.endswith("}")) or "\\" in text or '"hasMember"' in text:
+        return None
+    first = text.find('"resourceType"')
+    if first < 0 or text.find('"resourceType"', first + 14) >= 0:  # a contained resource, a Bundle
+        return None
+    kind = _RESOURCE_TYPE.match(text, first)
+    if kind is None or (kind[1] in READ_KINDS and kind[1] != "Observation"):
+        return None
+    if kind[1] == "Observation":
+        terms = load_terminology()
+        if any(terms.may_hold(code) for code in _CODE.findall(text)):
+            return None
+    patients = _PATIENT.findall(text)
+    if len(patients) != 1 or not patients[0][0]:
+        return None
+    patient = _patient_key(patients[0][1])
+    return UnreadLine(kind[1], patient, text) if patient else None
+
+
+_PATIENT_KEYS: dict[str, str | None] = {}
+
+
+def _patient_key(reference: str) -> str | None:
+    """The grouping key of a subject reference, as ``bulk_patient_key`` gives it (each patient's
+    reference recurs on every one of their lines: worked out once)."""
+    key = _PATIENT_KEYS.get(reference, "")
+    if key == "":
+        key = bulk_patient_key({"resourceType": "Observation", "subject": {"reference": reference}})
+        if len(_PATIENT_KEYS) > 100_000:  # bounded: a worker sees patient after patient
+            _PATIENT_KEYS.clear()
+        _PATIENT_KEYS[reference] = key
+    return key

@@ -1,0 +1,198 @@
+"""The bulk prefilter: lines no calculator reads are told from their text and counted, never parsed,
+and skipping them changes no output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fhir_builders import LOINC, SCT, cc, coded, lesion, lesion_observations, observation, patient, quantity
+
+from service.cli.bulk import OUTPUT_TYPES, assess_group, bulk, read_line
+from service.facts.prefilter import UnreadLine, unread_line
+from service.fhir.patients import bulk_patient_key
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "examples"))
+from generate_bulk import generate, noise_resources, patient_resources  # noqa: E402
+
+CORPUS = ROOT / "tests" / "corpus"
+WHEN = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def lab(oid="glucose", pid="p1", **extra):
+    resource = {"resourceType": "Observation", "id": oid, "status": "final",
+                "category": [cc("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory")],
+                "code": cc(LOINC, "2345-7", "Glucose [Mass/volume] in Serum or Plasma"),
+                "subject": {"reference": f"Patient/{pid}"}, "effectiveDateTime": "2026-11-01T07:30:00Z",
+                "valueQuantity": {"value": 5.4, "unit": "mmol/L", "system": "http://unitsofmeasure.org",
+                                  "code": "mmol/L"},
+                "interpretation": [cc("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "N")]}
+    resource.update(extra)
+    return resource
+
+
+def line(resource, **dumps):
+    return json.dumps(resource, **dumps)
+
+
+UNREAD = {
+    "a laboratory result": line(lab()),
+    "the same, pretty-printed on one line": line(lab(), separators=(", ", " : ")),
+    "a medication order": line({"resourceType": "MedicationRequest", "id": "m", "status": "active",
+                                "intent": "order", "medicationCodeableConcept": cc("http://www.nlm.nih.gov/research"
+                                                                                   "/umls/rxnorm", "197361"),
+                                "subject": {"reference": "Patient/p1", "display": "Jane"}}),
+    "an encounter": line({"resourceType": "Encounter", "id": "e", "status": "finished",
+                          "class": {"code": "AMB"}, "subject": {"reference": "Patient/p1"}}),
+    "an allergy naming its patient by `patient`": line({"resourceType": "AllergyIntolerance", "id": "a",
+                                                        "patient": {"reference": "Patient/p1"}}),
+    "a lab whose focus is a lesion (its code is still in no ValueSet)": line(lab(focus=[{"reference":
+                                                                                         "Condition/lesion-1"}])),
+    "a note whose text is a key's name": line(lab(note=[{"text": "subject"}, {"text": "patient"}])),
+    "an absolute patient reference": line(lab(subject={"reference": "https://ehr.example.org/fhir/Patient/p1"})),
+}
+
+PARSED = {
+    "a pain score (LOINC 72514-3)": line(observation("pain", "72514-3", system=LOINC, valueInteger=7)),
+    "a project code": line(lesion_observations()[0]),
+    "a metastasis recorded as an Observation (SNOMED)": line(observation("f", "94222008", system=SCT)),
+    "a metastasis as an Observation (ICD-10 C79.51, under C79.5)": line(
+        observation("f", "C79.51", system="http://hl7.org/fhir/sid/icd-10-cm")),
+    "a panel": line(lab(hasMember=[{"reference": "Observation/pain"}])),
+    "a contained resource": line(lab(contained=[{"resourceType": "Patient", "id": "x"}])),
+    "an escape in a string": line(lab(note=[{"text": "h\u00e9molys\u00e9"}])),  # ensure_ascii writes \\u00e9
+    "a Condition": line(lesion()),
+    "a Patient": line(patient()),
+    "a subject that is a Group (a bad line, reported by the full parse)": line(lab(subject={"reference":
+                                                                                           "Group/g"})),
+    "a reference that is not first in its object": line(lab(subject={"display": "Jane",
+                                                                     "reference": "Patient/p1"})),
+    "a truncated line": line(lab())[:-40],
+    "a lab naming two patients (subject and patient)": line(lab(patient={"reference": "Patient/p2"})),
+}
+
+
+@pytest.mark.parametrize("text", UNREAD.values(), ids=UNREAD.keys())
+def test_lines_no_calculator_reads_are_counted_unparsed_with_their_patient(text):
+    found = unread_line(text)
+    assert isinstance(found, UnreadLine)
+    assert found.patient == bulk_patient_key(json.loads(text)) and found.kind == json.loads(text)["resourceType"]
+
+
+@pytest.mark.parametrize("text", PARSED.values(), ids=PARSED.keys())
+def test_lines_that_may_matter_or_look_unusual_are_parsed_in_full(text):
+    assert unread_line(text) is None
+
+
+def _outputs(lines, prefilter):
+    read = [(where, read_line(where, text, prefilter=prefilter)) for where, text in lines]
+    groups: dict[str, list] = {}
+    for where, (subject, item) in read:
+        if subject is not None:
+            groups.setdefault(subject, []).append((where, item))
+    results = {}
+    for subject, group in groups.items():
+        written, bad, summary = assess_group(subject, group, WHEN, "en", (), None)
+        results[subject] = (sorted(written), bad, summary.resources_read, summary.resources_ignored,
+                            sorted(summary.scores.items()))
+    return results
+
+
+def _records():
+    """The corpus (records coded as hospitals code them) and generated patients, each with labs,
+    medications and encounters mixed in."""
+    for path in sorted(CORPUS.glob("*.json")):
+        if path.name == "expected.json":
+            continue
+        resources = [entry["resource"] for entry in json.loads(path.read_text("utf-8")).get("entry", [])
+                     if isinstance(entry.get("resource"), dict)]
+        yield path.stem, resources
+    import random
+
+    for index in range(30):
+        rng = random.Random(index)
+        relevant = [r for kind in patient_resources(index, rng).values() for r in kind]
+        yield f"generated-{index}", relevant + [r for kind in noise_resources(f"syn-{index}", 20, rng).values()
+                                                for r in kind]
+
+
+def test_skipping_unread_lines_changes_no_output_of_any_record():
+    checked = 0
+    for name, resources in _records():
+        noise = [lab(f"{name}-lab-{n}", pid=pid) for n, pid in enumerate(
+            {str(bulk_patient_key(r)).split("/")[-1] for r in resources if bulk_patient_key(r)})]
+        lines = [(f"{name}:{n}", json.dumps(r)) for n, r in enumerate(resources + noise, 1)]
+        skipped = sum(1 for _, text in lines if unread_line(text))
+        assert _outputs(lines, prefilter=True) == _outputs(lines, prefilter=False), name
+        checked += skipped
+    assert checked > 500  # the comparison did skip lines
+
+
+def test_an_observation_derived_from_an_unread_one_is_still_linked_through_it():
+    """A lesion size derivedFrom an imaging result (a code no ValueSet holds) whose focus is the
+    lesion: the imaging line is read after all, and the size is linked through it."""
+    imaging = lab("ct", code=cc(LOINC, "24627-2", "CT Chest"), focus=[{"reference": "Condition/lesion-1"}])
+    size = observation("size", "lesion-size", **quantity(50, "%"), derivedFrom=[{"reference": "Observation/ct"}])
+    others = [r for r in lesion_observations() if r["id"] != "o-size"]
+    resources = [patient(), lesion(), imaging, size, *others,
+                 observation("t", "lesion-type", focus="Condition/lesion-1", **coded("lytic"))]
+    lines = [(f"x:{n}", json.dumps(r)) for n, r in enumerate(resources, 1)]
+    assert unread_line(lines[2][1]) is not None  # the imaging line alone looks unread
+    with_prefilter = _outputs(lines, prefilter=True)
+    assert with_prefilter == _outputs(lines, prefilter=False)
+    (written, _, _, _, scores), = with_prefilter.values()
+    score = next(json.loads(text) for kind, text in written if kind == "Observation")
+    assert "valueInteger" in score, "the lesion size was not linked: the total is a range"
+    sizes = [c for c in score["component"] if any(cd["code"] == "lesion-size" for cd in c["code"]["coding"])]
+    assert sizes and sizes[0].get("valueInteger") is not None
+
+
+def _bulk_outputs(folder: Path) -> dict[str, list[str]]:
+    return {kind: sorted(json.dumps({k: v for k, v in json.loads(text).items() if k != "id"}, sort_keys=True)
+                         for text in (folder / f"{kind}.ndjson").read_text("utf-8").splitlines())
+            for kind in OUTPUT_TYPES}
+
+
+def _totals(folder: Path) -> dict[str, object]:
+    return {score["subject"]["reference"] + " " + score["focus"][0]["reference"]:
+            score.get("valueInteger", score.get("valueRange"))
+            for score in map(json.loads, (folder / "Observation.ndjson").read_text("utf-8").splitlines())}
+
+
+def test_files_read_in_small_chunks_give_the_same_outputs_and_bad_line_numbers(tmp_path):
+    """Large files are cut into chunks read by every worker: the outputs, and the line numbers of bad
+    lines, are those of files read whole. A lesion size derivedFrom an unread imaging Observation
+    (whose focus is the lesion) is linked through it: the imaging line is read back from the input."""
+    pristine, source = tmp_path / "pristine", tmp_path / "in"
+    generate(pristine, 60, seed=3, noise=3)
+    generate(source, 60, seed=3, noise=3)
+    observations = source / "Observation.ndjson"
+    lines = observations.read_text("utf-8").splitlines()
+    size_at = next(n for n, text in enumerate(lines) if '-lesion-size"' in text)
+    size = json.loads(lines[size_at])
+    pid = size["subject"]["reference"].split("/")[1]
+    imaging = lab(f"{pid}-ct", pid=pid, code=cc(LOINC, "24627-2", "CT Chest"), focus=size.pop("focus"))
+    size["derivedFrom"] = [{"reference": f"Observation/{pid}-ct"}]
+    lines[size_at] = json.dumps(size)
+    lines.append(json.dumps(imaging))
+    lines[10] = "{not json"
+    lines[len(lines) // 2] = '{"resourceType": "Observation", "id": "x"}'
+    observations.write_text("\n".join(lines) + "\n", "utf-8")
+    assert unread_line(lines[-1]) is not None
+    when = datetime(2026, 11, 20, tzinfo=UTC)
+    bulk(pristine, tmp_path / "pristine-out", 2, when=when)
+    whole = bulk(source, tmp_path / "whole", 2, when=when)
+    chunked = bulk(source, tmp_path / "chunked", 2, when=when, chunk_bytes=5_000)
+    assert _bulk_outputs(tmp_path / "whole") == _bulk_outputs(tmp_path / "chunked")
+    totals = _totals(tmp_path / "chunked")
+    assert totals == _totals(tmp_path / "pristine-out"), "the size derived through the imaging line is not linked"
+    assert isinstance(totals[f"Patient/{pid} Condition/{pid}-lesion"], int)
+    expected_bad = ["Observation.ndjson:11: not JSON", f"Observation.ndjson:{len(lines) // 2 + 1}: Observation "]
+    for summary in (whole, chunked):
+        assert summary.bad_line_count == 2 and summary.patients == 60
+        assert sorted(summary.bad_lines)[0].startswith(expected_bad[0]), summary.bad_lines
+        assert sorted(summary.bad_lines)[1].startswith(expected_bad[1]), summary.bad_lines
