@@ -16,6 +16,7 @@ from .calculators import InvalidInput, score_mirels, score_rades
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
+from .i18n import said, translate
 from .limits import check_patients, check_resources, check_scored
 from .render import Assessment, render
 from .render.bundle import (
@@ -63,7 +64,7 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
         try:
             score = calculator(found.inputs(), locale)
         except InvalidInput as error:  # the mapper checks ranges; this guards what slips through
-            facts.report.append(ReportEntry(found.condition, "ignored", f"no score: {error}"))
+            facts.report.append(ReportEntry(found.condition, "ignored", said("no score: {error}", error=str(error))))
             continue
         assessment = render(score, found, subject, when, as_of=as_of, cite=cite or (lambda reference: reference))
         result.assessments.append(replace(assessment, context=context))
@@ -136,17 +137,18 @@ def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, whe
         results.append(result)
         produced = result.resources
         resources += produced
-        issues = outcome_issues(subject, result.facts, result.assessments, grouped.locations)
+        issues = outcome_issues(subject, result.facts, result.assessments, grouped.locations, locale)
         resources.append(operation_outcome(issues, locale))
         if produced:
             used = [grouped.cite(entry.resource) for entry in result.facts.report if entry.outcome == "used"]
             resources.append(provenance(produced, used, device, when))
     if grouped.without_patient or not grouped.patients:
-        issues = [{"severity": "warning", "code": "not-found", "diagnostics": f"{where} ({named}): not read: {why}",
+        issues = [{"severity": "warning", "code": "not-found", "diagnostics": translate(
+                   said("{where} ({resource}): not read: {why}", where=where, resource=named, why=why), locale),
                    "expression": [where]}
                   for where, named, why in grouped.without_patient]
         if not grouped.patients:
             issues.insert(0, {"severity": "warning", "code": "not-found",
-                              "diagnostics": "no patient in the input: nothing to assess"})
+                              "diagnostics": translate(said("no patient in the input: nothing to assess"), locale)})
         resources.append(operation_outcome(issues, locale))
     return BundleAssessment(collection(resources, when), results)

@@ -47,7 +47,7 @@ def test_assess_missing_file_and_stdin():
     assert result.returncode == 2 and "no-such-file.json: cannot read" in result.stderr
     example = (ROOT / "examples/bundles/07-rades-group-iii.json").read_text()
     result = bonemet("assess", "-", "--format", "table", stdin=example)
-    assert result.returncode == 0 and "rades" in result.stdout and " 44 " in result.stdout
+    assert result.returncode == 0 and "Rades score" in result.stdout and " 44 " in result.stdout
 
 
 # ------------------------------------------------------------------ bulk

@@ -71,7 +71,7 @@ def test_the_dockerfiles_install_commands_work_in_a_fresh_environment(tmp_path):
                                str(ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json")],
                               capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert assessed.returncode == 0, assessed.stderr[-2000:]
-    assert "lesion_site=3" in assessed.stdout and " 11 " in assessed.stdout, assessed.stdout
+    assert "Site of the lesion=3" in assessed.stdout and " 11 " in assessed.stdout, assessed.stdout
 
 
 def test_compose_runs_with_its_sample_issuer_and_its_tokens_are_accepted(tmp_path):

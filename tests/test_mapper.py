@@ -159,7 +159,7 @@ def test_conflicting_observations_latest_wins_and_conflict_is_reported():
     lesion_facts, _ = only_lesion(lesion(), older, newer)
     fact = lesion_facts.facts["lesion_type"]
     assert fact.value == "lytic" and fact.sources == ("Observation/type-new",) and "conflict" in fact.flags
-    assert "Observation/type-old (2026-09-01) gives blastic" in fact.notes[0]
+    assert "Observation/type-old (2026-09-01) gives Blastic (condensing)" in fact.notes[0]
 
 
 def test_conflict_on_the_same_date_is_uncertain():

@@ -114,7 +114,7 @@ def test_an_answer_that_contradicts_the_record_is_a_conflict_never_an_overwrite(
     score, text = assess(client, *[patient(), lesion(), *lesion_observations()], response({"lesion_type": "blastic"}))
     # The record says lytic (3); the answer blastic (1): both stay possible.
     assert score["valueRange"] == {"low": {"value": 7}, "high": {"value": 9}}
-    assert "conflicting data for lesion_type" in text and "Dr Martin" in text
+    assert "conflicting data for Type of lesion" in text and "Dr Martin" in text
 
 
 def test_an_answer_that_agrees_is_cited_beside_the_record(client):
@@ -124,7 +124,7 @@ def test_an_answer_that_agrees_is_cited_beside_the_record(client):
 
 @pytest.mark.parametrize("qr,why", [
     (response({"pain": "mild"}, status="in-progress"), "only completed or amended answers count"),
-    (response({"pain": "mild"}, condition="Condition/elsewhere"), "names no mirels scored Condition"),
+    (response({"pain": "mild"}, condition="Condition/elsewhere"), "names no Mirels scored Condition"),
     (response({"pain": "mild"}, authored="2027-01-01"), "after the assessment date"),
     (response({"pain": "mild"}, questionnaire="http://example.org/Questionnaire/other"), None),
 ])

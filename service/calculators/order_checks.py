@@ -48,7 +48,7 @@ class OrderCheck:
     categories: tuple[str, ...]
     when: str
     indicator: Literal["info", "warning", "critical"]
-    source: str
+    source: Text
     summary: Text
     advice: Text
 
@@ -109,7 +109,7 @@ def load_order_checks() -> tuple[OrderCheck, ...]:
         if entry["indicator"] not in ("info", "warning", "critical"):
             raise ValueError(f"order check {entry['id']}: bad indicator {entry['indicator']!r}")
         checks.append(OrderCheck(entry["id"], entry["calculator"], tuple(entry["categories"]), entry["when"],
-                                 entry["indicator"], entry["source"], parse_text(entry["summary"]),
+                                 entry["indicator"], parse_text(entry["source"]), parse_text(entry["summary"]),
                                  parse_text(entry["advice"])))
     return tuple(checks)
 

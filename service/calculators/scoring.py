@@ -27,6 +27,7 @@ from fractions import Fraction
 from numbers import Real
 from typing import Any, Literal, cast
 
+from ..i18n import said, translate
 from .tables import DEFAULT_LOCALE, LOCALES, Band, Category, Choice, Item, Table
 
 # 1/3 has no exact binary form; the nearest fraction with a small denominator
@@ -87,6 +88,7 @@ class ItemScore:
     possible_points: tuple[int, ...]
     row_label: str | None = None
     source: str = ""
+    possible_labels: tuple[str, ...] = ()  # the labels of possible_rows, in the score's locale
 
     @property
     def points(self) -> int | None:
@@ -164,18 +166,16 @@ class Score:
         return next(item for item in self.items if item.name == name)
 
 
-_CITATION_WORDS = {
-    "en": ("Guideline", "its publisher and year are not stated in the source documents", "Primary source of the table"),
-    "fr": ("Recommandation", "éditeur et année non indiqués dans les documents sources", "Source primaire du tableau"),
-}
+_UNKNOWN_PUBLISHER = said("its publisher and year are not stated in the source documents")
 
 
 def _citation(table: Table, locale: str) -> str:
     cited = table.citation
     if not cited:
         return f"{table.source_document}, {table.source_table}"
-    guideline, unknown, primary = _CITATION_WORDS[locale]
-    return f"{guideline}: {cited['guideline']} ({unknown}). {primary}: {cited['primary_source']}"
+    return translate(said("Guideline: {guideline} ({unknown}). Primary source of the table: {primary}",
+                          guideline=cited["guideline"], unknown=_UNKNOWN_PUBLISHER, primary=cited["primary_source"]),
+                     locale)
 
 
 def check_locale(locale: str) -> str:
@@ -261,6 +261,7 @@ def score_item(table: Table, item: Item, value: Any, locale: str) -> ItemScore:
         possible_points=tuple(sorted({row.points for row in rows})),
         row_label=rows[0].label(locale) if status == "known" else None,
         source=item.source,
+        possible_labels=tuple(row.label(locale) for row in rows),
     )
 
 

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..config import Settings
+from ..i18n import N_, Words, said, translate
 
 if TYPE_CHECKING:  # the FHIR models and the pipeline are imported when the command runs, not for --help
     from ..fhir.validate import AssessRequest
@@ -68,13 +69,9 @@ def read_files(names: list[str], stdin: TextIO) -> tuple[
     return files, bad
 
 
-HEADINGS = {
-    "en": ("file", "patient", "calculator", "condition", "items", "total", "category"),
-    "fr": ("fichier", "patient", "score", "condition", "items", "total", "catégorie"),
-}
-WORDS = {"en": {"none": "no long-bone lesion or cord compression", "undetermined": "undetermined (missing: {})"},
-         "fr": {"none": "ni lésion d'os long ni compression médullaire",
-                "undetermined": "indéterminée (manquants : {})"}}
+HEADINGS = Words({"file": N_("file"), "patient": N_("patient"), "calculator": N_("score"),
+                  "condition": N_("condition"), "items": N_("items"), "total": N_("total"), "category": N_("category")})
+WORDS = Words({"none": N_("no long-bone lesion or cord compression")})
 CSV_COLUMNS = ("file", "patient", "calculator", "condition", "total", "total_min", "total_max", "category",
                "risk", "missing", "uncertain", "items")
 
@@ -82,7 +79,8 @@ CSV_COLUMNS = ("file", "patient", "calculator", "condition", "total", "total_min
 def table(results: list[tuple[str, BundleAssessment]], locale: str = "en") -> str:
     """A short human summary: one line per score (with the file when there are several)."""
     several = len(results) > 1
-    rows = [HEADINGS[locale][0:several] + HEADINGS[locale][1:]]
+    headings = tuple(HEADINGS[locale].values())
+    rows = [headings[0:several] + headings[1:]]
     for label, result in results:
         rows += [(label,) * several + row for row in _rows(result, locale)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
@@ -98,12 +96,13 @@ def _rows(result: BundleAssessment, locale: str = "en") -> list[tuple[str, ...]]
             rows.append((patient.subject, "-", "-", words["none"], "-", "-"))
         for assessment in patient.assessments:
             score = assessment.score
-            items = ", ".join(f"{item.name}={item.points if item.points is not None else '?'}"
+            items = ", ".join(f"{item.label}={item.points if item.points is not None else '?'}"
                               for item in score.items)
             total = str(score.total) if score.total is not None else f"{score.total_min}-{score.total_max}"
-            rows.append((patient.subject, score.calculator, assessment.facts.condition, items, total,
-                         score.category_label or words["undetermined"].format(", ".join(
-                             score.missing + score.uncertain))))
+            unknown = ", ".join(item.label for item in score.items if item.status != "known")
+            rows.append((patient.subject, score.title.split(":")[0].strip(), assessment.facts.condition, items, total,
+                         score.category_label or translate(said("undetermined (missing: {items})", items=unknown),
+                                                           locale)))
     return rows
 
 
@@ -153,7 +152,10 @@ def run(args: argparse.Namespace) -> int:
     if not results:
         pass
     elif args.format == "table":
-        print(table(results, args.lang or "en"), file=stdout)
+        # The table speaks the language asked: by --lang, else by the files (when they all ask the same one).
+        asked_languages = {asked.language for _, _, asked in files if asked.language}
+        language = args.lang or (asked_languages.pop() if len(asked_languages) == 1 else "en")
+        print(table(results, language), file=stdout)
     elif args.format == "csv":
         stdout.write(csv_text(results))
     elif args.format == "bundle":

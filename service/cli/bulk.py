@@ -42,9 +42,11 @@ from typing import Any, cast
 
 import orjson
 
+from ..calculators import load_table
 from ..config import Settings
 from ..facts.prefilter import UnreadLine, unread_line
 from ..fhir.patients import bulk_patient_key
+from ..i18n import said, translate
 from .assess import LOCALES, as_of_date
 
 BUCKET_BYTES = 4 * 1024 * 1024
@@ -60,6 +62,7 @@ class Summary:
     resources_ignored: int = 0
     bad_lines: list[str] = field(default_factory=list)
     bad_line_count: int = 0
+    locale: str = "en"  # of the bad lines' messages
 
     def add(self, other: Summary) -> None:
         self.patients += other.patients
@@ -71,27 +74,36 @@ class Summary:
 
     def bad(self, where: str, why: str) -> str:
         self.bad_line_count += 1
-        message = f"{where}: {why}"
+        message = translate(said("{where}: {why}", where=where, why=why), self.locale)
         if len(self.bad_lines) < _BAD_LINES_SHOWN:
             self.bad_lines.append(message)
         return message
 
-    def text(self) -> str:
-        lines = [f"patients: {self.patients}", f"resources read: {self.resources_read}",
-                 f"resources ignored by the mapping: {self.resources_ignored}",
-                 f"bad lines: {self.bad_line_count}"]
+    def text(self, locale: str = "en") -> str:
+        def say(template: str, **params: Any) -> str:
+            return translate(said(template, **params), locale)
+
+        lines = [say("patients: {count}", count=self.patients),
+                 say("resources read: {count}", count=self.resources_read),
+                 say("resources not used by the scores: {count}", count=self.resources_ignored),
+                 say("bad lines: {count}", count=self.bad_line_count)]
         for (calculator, category), count in sorted(self.scores.items()):
-            lines.append(f"{calculator} {category}: {count}")
+            table = load_table(calculator)
+            named = next((c.label(locale) for c in table.categories if c.value == category),
+                         say("category undetermined"))
+            lines.append(f"{table.title(locale).split(':')[0].strip()}, {named}: {count}")
         lines += [f"  {line}" for line in self.bad_lines]
         if self.bad_line_count > len(self.bad_lines):
-            lines.append(f"  ... and {self.bad_line_count - len(self.bad_lines)} more (see OperationOutcome.ndjson)")
+            lines.append("  " + say("... and {count} more (see OperationOutcome.ndjson)",
+                                    count=self.bad_line_count - len(self.bad_lines)))
         return "\n".join(lines)
 
 
-def _bad_line_outcome(message: str) -> str:
+def _bad_line_outcome(message: str, locale: str) -> str:
     from ..render.bundle import operation_outcome
 
-    return json.dumps(operation_outcome([{"severity": "error", "code": "structure", "diagnostics": message}]))
+    return json.dumps(operation_outcome([{"severity": "error", "code": "structure", "diagnostics": message}], locale),
+                      ensure_ascii=False)
 
 
 # -- pass 1 -------------------------------------------------------------------------------
@@ -185,19 +197,19 @@ def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None
     try:
         resource = json.loads(line)
     except json.JSONDecodeError as error:
-        return None, f"not JSON ({error.msg})"
+        return None, said("not JSON ({error})", error=error.msg)  # the parser's words, in English
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-        return None, "not a FHIR resource"
+        return None, said("not a FHIR resource")
     patient = bulk_patient_key(resource)
     if patient is None:
-        return None, f"{resource['resourceType']} names no Patient by reference (subject or patient)"
+        return None, said("{kind} names no Patient by reference (subject or patient)", kind=resource["resourceType"])
     return patient, resource
 
 
-def _partition(chunk: Chunk, work: str, buckets: int) -> Summary:
+def _partition(chunk: Chunk, work: str, buckets: int, locale: str) -> Summary:
     """Stream one chunk of an input file into bucket files of its own. A line to be read goes whole; an
     unread one goes as its type, patient and byte offset (a tenth of the bytes, and pass 2 parses none)."""
-    summary = Summary()
+    summary = Summary(locale=locale)
     outs = _BucketFiles(work, chunk.tag)
     errors = open(os.path.join(work, f"errors.{chunk.tag}.ndjson"), "w", encoding="utf-8")  # noqa: SIM115
     try:
@@ -215,7 +227,7 @@ def _partition(chunk: Chunk, work: str, buckets: int) -> Summary:
                 where = f"{chunk.label}:{number}"
                 patient, found = read_line(where, line)
                 if patient is None:
-                    errors.write(_bad_line_outcome(summary.bad(where, found)) + "\n")
+                    errors.write(_bad_line_outcome(summary.bad(where, found), locale) + "\n")
                     continue
                 bucket = zlib.crc32(patient.encode()) % buckets
                 # JSON text holds no raw tab or newline: fields split on tabs.
@@ -264,7 +276,7 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
     from ..pipeline import assess_patient
     from ..render.bundle import operation_outcome, outcome_issues
 
-    summary = Summary()
+    summary = Summary(locale=locale)
     outputs: list[tuple[str, str]] = []
     bad: list[str] = []
     resources = []
@@ -278,12 +290,12 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
                 continue
             item = read_line(where, item.text, prefilter=False)[1]
             if not isinstance(item, dict):
-                bad.append(_bad_line_outcome(summary.bad(where, item)))
+                bad.append(_bad_line_outcome(summary.bad(where, item), locale))
                 continue
         try:
             check_shape(item, item["resourceType"])
         except InvalidResource as error:
-            bad.append(_bad_line_outcome(summary.bad(where, str(error))))
+            bad.append(_bad_line_outcome(summary.bad(where, error.problem), locale))
             continue
         summary.resources_read += 1
         resources.append(item)
@@ -297,9 +309,9 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
         score = assessment.score
         summary.scores[(score.calculator, score.category.value if score.category else "undetermined")] += 1
         outputs += [(r["resourceType"], _ndjson(r)) for r in assessment.resources]
-    issues = outcome_issues(subject, result.facts, result.assessments)
+    issues = outcome_issues(subject, result.facts, result.assessments, locale=locale)
     if len(issues) > 1:  # more than the one-line summary: something to report
-        outputs.append(("OperationOutcome", _ndjson(operation_outcome(issues))))
+        outputs.append(("OperationOutcome", _ndjson(operation_outcome(issues, locale))))
     return outputs, bad, summary
 
 
@@ -313,7 +325,7 @@ def _read_back(item: UnreadLine, inputs: list[str]) -> UnreadLine:
 
 def _assess_bucket(work: str, bucket: int, tags: list[str], inputs: list[str], when: datetime, locale: str,
                    pain_bands: tuple, as_of: date | None = None) -> Summary:
-    summary = Summary()
+    summary = Summary(locale=locale)
     patients: dict[str, list[tuple[str, Any]]] = {}
     for where, text in _bucket_lines(work, bucket, tags):
         if text.startswith("{"):
@@ -372,7 +384,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
     tags = [chunk.tag for chunk in chunks]
     when = when or datetime.now(UTC)
     output_dir.mkdir(parents=True, exist_ok=True)
-    summary = Summary()
+    summary = Summary(locale=locale)
     with tempfile.TemporaryDirectory(prefix="bonemet-bulk-", dir=output_dir) as work, \
             ProcessPoolExecutor(max_workers=workers) as pool:
         with _progress(len(chunks), "reading") as bar:
@@ -382,7 +394,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
             counts = dict(zip(followed, pool.map(_count_lines, [chunks[n] for n in followed]), strict=True))
             for n in followed:
                 chunks[n + 1] = replace(chunks[n + 1], first_line=chunks[n].first_line + counts[n])
-            for done in [pool.submit(_partition, chunk, work, buckets) for chunk in chunks]:
+            for done in [pool.submit(_partition, chunk, work, buckets, locale) for chunk in chunks]:
                 summary.add(done.result())
                 bar.update()
         with _progress(buckets, "assessing") as bar:
@@ -438,7 +450,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as error:
         print(f"bonemet bulk: {error}", file=sys.stderr)
         return 2
-    print(summary.text(), file=sys.stderr)
+    print(summary.text(args.lang), file=sys.stderr)
     return 0
 
 

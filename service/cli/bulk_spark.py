@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ..i18n import said, translate
 from .bulk import OUTPUT_TYPES, Summary, _bad_line_outcome, _check_folders, assess_group, read_line
 
 
@@ -81,7 +82,7 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
         results = (read.filter(lambda r: r[1][0] is not None)
                    .map(lambda r: (r[1][0], (r[0], r[1][1]))).groupByKey().map(assess))
         results.cache()
-        summary = Summary()
+        summary = Summary(locale=locale)
         for where, why in bad_lines:
             summary.bad(where, why)
         for found in results.map(lambda r: r[2]).collect():
@@ -99,7 +100,8 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
                 joined = Path(work) / f"{kind}.ndjson"
                 with open(joined, "w", encoding="utf-8") as out:
                     if kind == "OperationOutcome":  # bad lines first, as the local engine writes them
-                        out.writelines(_bad_line_outcome(f"{where}: {why}") + "\n" for where, why in bad_lines)
+                        out.writelines(_bad_line_outcome(translate(said("{where}: {why}", where=where, why=why),
+                                                                   locale), locale) + "\n" for where, why in bad_lines)
                         _copy_parts(shape_errors, out)
                     _copy_parts(parts[kind], out)
                 os.replace(joined, output_dir / f"{kind}.ndjson")

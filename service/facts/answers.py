@@ -21,14 +21,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..calculators import load_table, possible_rows
+from ..i18n import N_, Said, joined, said
 from .dates import DateSpan, parse_date
-from .evidence import one_of, show
+from .evidence import CONFLICT, one_of, show
 from .model import Fact, ScoredCondition
 from .record import PatientRecord
 from .terminology import objects
 from .vocabulary import QUESTIONNAIRES, ROW_SYSTEM
 
 COUNTED = ("completed", "amended")
+ANSWERED = N_("answered")  # a flag, and a word for the reader
 
 
 @dataclass(frozen=True)
@@ -40,17 +42,20 @@ class Answer:
     when: DateSpan | None
 
     @property
-    def said(self) -> str:
-        return f"answered '{self.row.replace('_', ' ')}' by {self.who}" + (f" on {self.when.text}" if self.when else "")
+    def said(self) -> Said:
+        row = show(self.row, self.item)
+        if self.when:
+            return said("answered '{row}' by {who} on {date}", row=row, who=self.who, date=self.when.text)
+        return said("answered '{row}' by {who}", row=row, who=self.who)
 
 
-def _who(response: dict[str, Any]) -> str:
+def _who(response: dict[str, Any]) -> str | Said:
     author = response.get("author")
     if isinstance(author, dict):
         for key in ("display", "reference"):
             if isinstance(author.get(key), str) and author[key]:
                 return author[key][:80]
-    return "an unnamed author"
+    return said("an unnamed author")
 
 
 def read_answers(record: PatientRecord, scored: dict[str, str]) -> dict[str, list[Answer]]:
@@ -61,20 +66,23 @@ def read_answers(record: PatientRecord, scored: dict[str, str]) -> dict[str, lis
         url = response.get("questionnaire")
         calculator = QUESTIONNAIRES.get(url.split("|")[0]) if isinstance(url, str) else None
         if calculator is None:
-            record.report.ignore(ref, "answers a Questionnaire that is not one of the calculators'", relevant=False)
+            record.report.ignore(ref, said("answers a Questionnaire that is not one of the calculators'"),
+                                 relevant=False)
             continue
         if response.get("status") not in COUNTED:
-            record.report.ignore(ref, f"status is {response.get('status')}: only completed or amended answers count")
+            record.report.ignore(ref, said("status is {status}: only completed or amended answers count",
+                                           status=response.get("status")))
             continue
         when = parse_date(response.get("authored"))
         if record.after_as_of(when):
-            record.report.ignore(ref, f"authored {when.text}, after the assessment date {record.as_of.isoformat()}")
+            record.report.ignore(ref, said("authored {date}, after the assessment date {as_of}", date=when.text,
+                                           as_of=record.as_of.isoformat()))
             continue
         items = {item.get("linkId"): item for item in objects(response.get("item"))}
         target = _answered_condition(record, items.get("condition"))
         if target is None or scored.get(target) != calculator:
-            record.report.ignore(ref, f"its 'condition' item names no {calculator} scored Condition of this patient",
-                                 attention=True)
+            record.report.ignore(ref, said("its 'condition' item names no {calculator} scored Condition of this "
+                                           "patient", calculator=calculator.capitalize()), attention=True)
             continue
         table = load_table(calculator)
         rows = {item.name: {row.value for row in item.rows} for item in table.items}
@@ -90,9 +98,10 @@ def read_answers(record: PatientRecord, scored: dict[str, str]) -> dict[str, lis
             else:
                 unread.append(str(link_id)[:40])
         if unread:
-            record.report.use(ref, f"answers for {target}; not read (not one row of the table): {', '.join(unread)}")
+            record.report.use(ref, said("answers for {condition}; not read (not one row of the table): {items}",
+                                        condition=target, items=", ".join(unread)))
         else:
-            record.report.use(ref, f"answers for {target}")
+            record.report.use(ref, said("answers for {condition}", condition=target))
     return found
 
 
@@ -113,23 +122,26 @@ def apply_answers(condition: ScoredCondition, calculator: str, answers: list[Ans
         rows = list(dict.fromkeys(a.row for a in latest))
         answered = rows[0] if len(rows) == 1 else one_of(rows)
         sources = tuple(dict.fromkeys(a.source for a in latest))
-        said = "; ".join(a.said for a in latest)
+        sayings = [a.said for a in latest]
         fact = condition.facts[item]
-        notes = (f"answers disagree: {said}",) if len(rows) > 1 else ()
+        notes = (said("answers disagree: {sayings}", sayings=sayings),) if len(rows) > 1 else ()
         if fact.value is None:
-            condition.facts[item] = Fact(item, answered, sources, rule=said, flags=("answered",), notes=notes)
+            condition.facts[item] = Fact(item, answered, sources, rule=joined(sayings), flags=(ANSWERED,), notes=notes)
             continue
         recorded = set(possible_rows(table, item, fact.value))
         if recorded == set(rows):
             condition.facts[item] = replace(fact, sources=fact.sources + sources,
-                                            notes=fact.notes + notes + (f"the record agrees: {said}",))
+                                            notes=fact.notes + notes + (said("the record agrees: {sayings}",
+                                                                             sayings=sayings),))
         elif set(rows) <= recorded:
             condition.facts[item] = replace(
-                fact, value=answered, sources=fact.sources + sources, flags=fact.flags + ("answered",),
-                notes=fact.notes + notes + (f"the record left {show(fact.value)}; {said}",))
+                fact, value=answered, sources=fact.sources + sources, flags=fact.flags + (ANSWERED,),
+                notes=fact.notes + notes + (said("the record left {value}; {sayings}", value=show(fact.value, item),
+                                                 sayings=sayings),))
         else:
             condition.facts[item] = replace(
                 fact, value=one_of([fact.value, answered]), sources=fact.sources + sources,
-                flags=fact.flags + ("conflict",),
-                notes=fact.notes + notes + (f"the record says {show(fact.value)} ({', '.join(fact.sources)}) but "
-                                            f"{said}: both kept",))
+                flags=fact.flags + (CONFLICT,),
+                notes=fact.notes + notes + (said("the record says {value} ({sources}) but {sayings}: both kept",
+                                                 value=show(fact.value, item), sources=", ".join(fact.sources),
+                                                 sayings=sayings),))

@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from ..calculators import AtLeast, Between, OneOf
+from ..calculators import OneOf
+from ..calculators.values import Shown
+from ..i18n import N_, Said, said
 from .dates import DateSpan
 from .model import Fact
 from .vocabulary import SUPPLIED_BY
+
+CONFLICT = N_("conflict")  # a flag, and a word for the reader
 
 
 @dataclass
@@ -41,14 +45,9 @@ def options(value: Any) -> tuple[Any, ...]:
     return value.values if isinstance(value, OneOf) else (value,)
 
 
-def show(value: Any) -> str:
-    if isinstance(value, OneOf):
-        return " or ".join(map(show, value.values))
-    if isinstance(value, Between):
-        return f"{value.low}-{value.high}"
-    if isinstance(value, AtLeast):
-        return f"at least {value.low}"
-    return str(value).replace("_", " ")
+def show(value: Any, item: str | None = None) -> Shown:
+    """A value as a message quotes it: in words, in the reader's language."""
+    return Shown(item, value)
 
 
 def one_of(values: list[Any]) -> Any:
@@ -60,8 +59,10 @@ def _when(candidate: Candidate) -> date:
     return candidate.when.latest if candidate.when else date.min
 
 
-def _said(candidates: list[Candidate]) -> str:
-    return "; ".join(f"{c.source} ({c.when.text if c.when else 'no date'}) gives {show(c.value)}" for c in candidates)
+def _said(item: str, candidates: list[Candidate]) -> list[Said]:
+    return [said("{source} ({date}) gives {value}", source=c.source, date=c.when.text, value=show(c.value, item))
+            if c.when else said("{source} (no date) gives {value}", source=c.source, value=show(c.value, item))
+            for c in candidates]
 
 
 def choose(item: str, candidates: list[Candidate], notes: tuple[str, ...] = ()) -> Fact:
@@ -78,11 +79,12 @@ def choose(item: str, candidates: list[Candidate], notes: tuple[str, ...] = ()) 
         return Fact(item, fact.value, fact.sources + tuple(s for c in conditions for s in c.sources), fact.rule,
                     fact.flags, fact.notes)
     both = one_of([fact.value, condition_value])
-    flags = tuple(dict.fromkeys(fact.flags + ("conflict",) + tuple(f for c in conditions for f in c.flags)))
-    said = _said(sorted(observations + conditions, key=_when))
+    flags = tuple(dict.fromkeys(fact.flags + (CONFLICT,) + tuple(f for c in conditions for f in c.flags)))
+    sayings = _said(item, sorted(observations + conditions, key=_when))
     return Fact(item, both, fact.sources + tuple(s for c in conditions for s in c.sources),
                 "a Condition and an Observation disagree", flags,
-                fact.notes + (f"a Condition and an Observation disagree, so both stay possible: {said}",),
+                fact.notes + (said("a Condition and an Observation disagree, so both stay possible: {sayings}",
+                                   sayings=sayings),),
                 SUPPLIED_BY.get(item, ""))
 
 
@@ -92,10 +94,11 @@ def _latest(item: str, candidates: list[Candidate], notes: tuple[str, ...]) -> F
     tied = [c for c in ordered if _when(c) == _when(latest)]
     flags = latest.flags
     if len({repr(c.value) for c in candidates}) > 1:
-        flags = tuple(dict.fromkeys(flags + ("conflict",)))
+        flags = tuple(dict.fromkeys(flags + (CONFLICT,)))
         if len({repr(c.value) for c in tied}) > 1:
             return Fact(item, one_of([c.value for c in tied]), tuple(s for c in tied for s in c.sources),
                         "conflict, same date",
-                        flags, notes + (f"conflicting values on the same date: {_said(ordered)}",))
-        notes = notes + (f"conflicting values, the latest wins: {_said(ordered)}",)
+                        flags, notes + (said("conflicting values on the same date: {sayings}",
+                                             sayings=_said(item, ordered)),))
+        notes = notes + (said("conflicting values, the latest wins: {sayings}", sayings=_said(item, ordered)),)
     return Fact(item, latest.value, latest.sources, latest.rule, flags, notes)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..i18n import said
 from .answers import apply_answers, read_answers
 from .items.deficit_days import deficit_days_fact
 from .items.interval import months_fact
@@ -106,14 +107,14 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
         ref = record.ref(condition)
         active, flags = record.active(condition)
         if not active:
-            record.report.ignore(ref, "bone metastasis is not active: no Mirels score")
+            record.report.ignore(ref, said("bone metastasis is not active: no Mirels score"))
             continue
         reading = read_site(record.terms, condition.get("bodySite") or [])
         if reading.not_long_bone:
-            record.report.ignore(ref, f"bodySite '{reading.description}' is not a long bone: Mirels applies to "
-                                      "long bones only")
+            record.report.ignore(ref, said("bodySite '{site}' is not a long bone: Mirels applies to long bones only",
+                                           site=reading.description))
             continue
-        record.report.use(ref, "lesion of a Mirels score")
+        record.report.use(ref, said("lesion of a Mirels score"))
         lesions[ref] = _Lesion(condition, reading, flags, defaultdict(list))
         if reading.bone:
             at_site[(reading.bone, reading.side)].append(ref)
@@ -133,8 +134,8 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
             "pain": pain_fact(record, ref, lesion.linked, options.pain_score_bands),
             **osteolysis_facts(record, ref, lesion.linked),
         }
-        description = lesion.reading.description or describe_concepts(
-            [lesion.condition.get("code")]) + ", site not recorded"
+        description = lesion.reading.description or said("{condition}, site not recorded", condition=describe_concepts(
+            [lesion.condition.get("code")]))
         result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
                                   lesion.flags))
     return result
@@ -153,41 +154,45 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str,
           at_site: dict[tuple[str | None, str | None], list[str]], depth: int) -> tuple[str | None, str]:
     """The lesion an observation belongs to, and how it was linked (or why not)."""
     if depth > _MAX_LINK_DEPTH:
-        return None, "link chain too deep"
+        return None, said("link chain too deep")
     for reference in observation.get("focus") or []:
         target = record.resolve(reference)
         if target in lesions:
-            return target, f"focus -> {target}"
+            return target, said("focus -> {target}", target=target)
         if target and target.startswith("BodyStructure/"):
             related = _related_condition(record, target)
             if related in lesions:
-                return related, f"focus -> {target}, a tumour related to {related}"
+                return related, said("focus -> {target}, a tumour related to {related}", target=target,
+                                     related=related)
     me = record.ref(observation)
     for panel in record.panels_of.get(me, ()):
         linked, how = _link(record, panel, lesions, at_site, depth + 1)
         if linked:
-            record.report.use(record.ref(panel), f"panel linking its members to {linked}")
-            return linked, f"hasMember of {record.ref(panel)} ({how})"
+            record.report.use(record.ref(panel), said("panel linking its members to {lesion}", lesion=linked))
+            return linked, said("hasMember of {panel} ({how})", panel=record.ref(panel), how=how)
     for reference in observation.get("derivedFrom") or []:
         target = record.resolve(reference)
         if target and record.get(target).get("resourceType") == "Observation":
             linked, how = _link(record, record.get(target), lesions, at_site, depth + 1)
             if linked:
-                return linked, f"derivedFrom {target} ({how})"
+                return linked, said("derivedFrom {target} ({how})", target=target, how=how)
     body_site = observation.get("bodySite")
     if isinstance(body_site, dict):
         reading = read_site(record.terms, [body_site])
         same = at_site.get((reading.bone, reading.side), []) if reading.bone else []
         if len(same) == 1:
-            return same[0], f"same bodySite and laterality as {same[0]}"
+            return same[0], said("same bodySite and laterality as {lesion}", lesion=same[0])
         if len(same) > 1:
-            return None, f"bodySite matches several lesions ({', '.join(same)}): not linked"
+            return None, said("bodySite matches several lesions ({lesions}): not linked", lesions=", ".join(same))
     if not lesions:
-        return None, "no active long-bone metastasis Condition to attach it to"
-    return None, "not linked to any lesion (no focus, hasMember, derivedFrom, or matching bodySite)"
+        return None, said("no active long-bone metastasis Condition to attach it to")
+    return None, said("not linked to any lesion (no focus, hasMember, derivedFrom, or matching bodySite)")
 
 
 # -- Rades -----------------------------------------------------------------------------------
+
+
+NO_COMPRESSION = said("no active spinal cord compression: no Rades score")
 
 
 def _compressions(record: PatientRecord) -> list[CordCompressionFacts]:
@@ -197,14 +202,14 @@ def _compressions(record: PatientRecord) -> list[CordCompressionFacts]:
         if is_active:
             active.append((compression, flags))
         else:
-            record.report.ignore(record.ref(compression), "spinal cord compression is not active: no Rades score")
+            record.report.ignore(record.ref(compression), said("spinal cord compression is not active: no Rades score"))
     if not active:
         for kind in ("primary", "visceral", "undetermined_site", "paraplegia"):
             for condition in record.conditions[kind]:
-                record.report.ignore(record.ref(condition), "no active spinal cord compression: no Rades score")
+                record.report.ignore(record.ref(condition), NO_COMPRESSION)
         for kind in RADES_KINDS:
             for observation in record.observations[kind]:
-                record.report.ignore(record.ref(observation), "no active spinal cord compression: no Rades score")
+                record.report.ignore(record.ref(observation), NO_COMPRESSION)
         return []
     refs = {record.ref(compression) for compression, _ in active}
     unfocused: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -218,8 +223,9 @@ def _compressions(record: PatientRecord) -> list[CordCompressionFacts]:
                 for target in {t for t in targets if t in refs}:
                     focused[target][kind].append(observation)
             else:
-                record.report.ignore(record.ref(observation), "its focus names no active spinal cord compression "
-                                     f"({', '.join(str(t) for t in targets)}): not used", attention=True)
+                record.report.ignore(record.ref(observation), said(
+                    "its focus names no active spinal cord compression ({targets}): not used",
+                    targets=", ".join(str(t) for t in targets)), attention=True)
     primary = primary_fact(record)
     # Facts from the observations without focus are the same for every compression: computed once.
     shared: dict[str, Fact] = {}
@@ -228,7 +234,7 @@ def _compressions(record: PatientRecord) -> list[CordCompressionFacts]:
     result = []
     for compression, flags in active:
         ref = record.ref(compression)
-        record.report.use(ref, "spinal cord compression of a Rades score")
+        record.report.use(ref, said("spinal cord compression of a Rades score"))
         own = focused.get(ref, {})
         read: dict[str, Fact] = {}
         for kind, reader in readers.items():
@@ -243,6 +249,6 @@ def _compressions(record: PatientRecord) -> list[CordCompressionFacts]:
             "motor_function": read["motor-function"],
             "days_developing_motor_deficits": read["days-developing-motor-deficits"],
         }
-        description = describe_concepts([compression.get("code")]) or "spinal cord compression"
+        description = describe_concepts([compression.get("code")]) or said("spinal cord compression")
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags))
     return result

@@ -27,6 +27,7 @@ from typing import Any, Literal, cast
 
 from ..calculators.order_checks import Order
 from ..fhir.patients import PatientIdentity, local_reference, why_not_patient
+from ..i18n import said
 from .items.site import read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
 from .record import describe_concepts
@@ -42,6 +43,9 @@ COURSE_VALUE_SETS = {"order-radiotherapy-long-course": "long",
                      "order-radiotherapy-hypofractionated": "hypofractionated"}
 VALUE_SETS_USED = frozenset(KIND_VALUE_SETS) | frozenset(COURSE_VALUE_SETS)
 # Kinds of order that each score's advice is about.
+ORDER_WORDS = {"radiotherapy": said("radiotherapy"), "prophylactic_fixation": said("prophylactic fixation"),
+               "decompressive_surgery": said("decompressive surgery"), "long": said("long course"),
+               "hypofractionated": said("hypofractionated course")}
 APPLIES_TO = {LesionFacts: {"radiotherapy", "prophylactic_fixation"},
               CordCompressionFacts: {"radiotherapy", "decompressive_surgery"}}
 _TO_BE_DONE = {"ServiceRequest": {"draft", "active", "on-hold"},
@@ -81,24 +85,25 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         kind_of_resource = resource.get("resourceType")
         ref = f"{kind_of_resource}/{resource['id']}" if resource.get("id") else f"draftOrders.entry[{position}]"
         if kind_of_resource not in _TO_BE_DONE:
-            report.append(ReportEntry(ref, "ignored", "not a ServiceRequest or Procedure"))
+            report.append(ReportEntry(ref, "ignored", said("not a ServiceRequest or Procedure")))
             continue
         other = why_not_patient(resource, patient, aliases) if patient else None
         if other:
-            report.append(ReportEntry(ref, "ignored", f"not checked: {other}", relevant=True, attention=True,
-                                      description=describe_concepts([resource.get("code")])))
+            report.append(ReportEntry(ref, "ignored", said("not checked: {why}", why=other), relevant=True,
+                                      attention=True, description=describe_concepts([resource.get("code")])))
             continue
         if resource.get("status") not in _TO_BE_DONE[kind_of_resource]:
-            report.append(ReportEntry(ref, "ignored", f"status {resource.get('status')!r}: not an order to be done"))
+            report.append(ReportEntry(ref, "ignored", said("status '{status}': not an order to be done",
+                                                                status=resource.get("status"))))
             continue
         if resource.get("doNotPerform") is True:
-            report.append(ReportEntry(ref, "ignored", "doNotPerform: an order not to do it"))
+            report.append(ReportEntry(ref, "ignored", said("doNotPerform: an order not to do it")))
             continue
         code = resource.get("code")
         kinds = frozenset(kind for vs_id, kind in KIND_VALUE_SETS.items() if terms.coding_in(code, vs_id))
         if not kinds:
-            report.append(ReportEntry(ref, "ignored",
-                                      f"code '{describe_concepts([code])}' is in none of the order ValueSets"))
+            report.append(ReportEntry(ref, "ignored", said("code '{code}' is in none of the order ValueSets",
+                                                           code=describe_concepts([code]))))
             continue
         courses = {course for vs_id, course in COURSE_VALUE_SETS.items() if terms.coding_in(code, vs_id)}
         course = cast(Course, courses.pop()) if len(courses) == 1 else None  # both at once says nothing
@@ -112,8 +117,10 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         description = describe_concepts([code]) or ref
         orders.append(DraftOrder(Order(ref, kinds, course, description), reasons, compression_code, bone, side,
                                  has_site))
-        report.append(ReportEntry(ref, "used", f"draft order: {', '.join(sorted(kinds))}"
-                                  + (f", {course} course" if course else "")))
+        kinds_said = [ORDER_WORDS[kind] for kind in sorted(kinds)]
+        report.append(ReportEntry(ref, "used", said("draft order: {kinds}, {course}", kinds=kinds_said,
+                                                    course=ORDER_WORDS[course]) if course else
+                                  said("draft order: {kinds}", kinds=kinds_said)))
     return orders, report
 
 
@@ -126,16 +133,18 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
         if not draft.order.kinds & applies:
             continue
         if draft.reasons:
-            link = "its reasonReference names this Condition" if scored.condition in draft.reasons else None
+            link = said("its reasonReference names this Condition") if scored.condition in draft.reasons else None
         elif lesion and draft.bone:
             bone, side = scored.body_site
             same = draft.bone == bone and (draft.side is None or draft.side == side)
-            link = "its bodySite names the same bone" + (" and side" if draft.side else "") if same else None
+            link = (said("its bodySite names the same bone and side") if draft.side else
+                    said("its bodySite names the same bone")) if same else None
         elif not lesion and (draft.compression_reason_code or (draft.has_body_site and not draft.bone)):
-            link = ("its reasonCode is a spinal cord compression" if draft.compression_reason_code
-                    else "its bodySite is not a long bone")
+            link = (said("its reasonCode is a spinal cord compression") if draft.compression_reason_code
+                    else said("its bodySite is not a long bone"))
         elif not draft.names_a_target:
-            link = "it names no target (no reasonReference, reasonCode or bodySite), so it is checked against each one"
+            link = said("it names no target (no reasonReference, reasonCode or bodySite), so it is checked against "
+                        "each one")
         else:
             link = None
         if link:

@@ -22,6 +22,7 @@ from datetime import date
 from typing import Any, TypeGuard
 
 from ..fhir.patients import local_reference
+from ..i18n import N_, Said, joined, said
 from .dates import DateSpan, parse_date
 from .model import ReportEntry
 from .terminology import (
@@ -55,13 +56,16 @@ _OBSERVATION_KINDS = {TUMOUR_SIZE_VS: "tumour-size", PAIN_SCORE_VS: "pain-score"
                       **{vs_id: "context:" + vs_id for vs_id in CONTEXT_VALUE_SETS}}
 
 
-def unread_reason(kind: str) -> str:
+def unread_reason(kind: str) -> Said:
     """Why a resource of this type is not read, when it is not read whatever it holds (an Observation:
     when its code is in none of the ValueSets)."""
-    return CODE_NOT_READ if kind == "Observation" else f"{kind} is not read by the calculators"
+    return CODE_NOT_READ if kind == "Observation" else said("{kind} is not read by the calculators", kind=kind)
 
 
-CODE_NOT_READ = "code is in none of the ValueSets the calculators read"
+CODE_NOT_READ = said("code is in none of the ValueSets the calculators read")
+
+
+NOT_NEEDED = said("not needed by any score")
 
 
 def reference_of(resource: dict[str, Any], position: int) -> str:
@@ -201,6 +205,9 @@ class PatientRecord:
     def after_as_of(self, span: DateSpan | None) -> TypeGuard[DateSpan]:
         return span is not None and span.earliest > self.as_of
 
+    def _after(self, span: DateSpan) -> Said:
+        return said("dated {date}, after the assessment date {as_of}", date=span.text, as_of=self.as_of.isoformat())
+
     # -- status -----------------------------------------------------------------------------
 
     @staticmethod
@@ -209,14 +216,14 @@ class PatientRecord:
         clinical = first_code(condition.get("clinicalStatus"))
         if clinical in INACTIVE:
             return False, ()
-        flags: tuple[str, ...] = ("no clinicalStatus",) if clinical is None else ()
+        flags: tuple[str, ...] = (N_("no clinicalStatus"),) if clinical is None else ()
         if first_code(condition.get("verificationStatus")) in ("unconfirmed", "provisional", "differential"):
-            flags += ("unconfirmed",)
+            flags += (N_("unconfirmed"),)
         return True, flags
 
     @staticmethod
     def observation_flags(observation: dict[str, Any]) -> tuple[str, ...]:
-        return ("preliminary",) if observation.get("status") == "preliminary" else ()
+        return (N_("preliminary"),) if observation.get("status") == "preliminary" else ()
 
     # -- filing -----------------------------------------------------------------------------
 
@@ -239,11 +246,11 @@ class PatientRecord:
             return
         verification = first_code(condition.get("verificationStatus"))
         if verification in ("refuted", "entered-in-error"):
-            self.report.ignore(ref, f"verificationStatus is {verification}: never counts")
+            self.report.ignore(ref, said("verificationStatus is {status}: never counts", status=verification))
             return
         began = self.onset(condition) or parse_date(condition.get("recordedDate"))
         if self.after_as_of(began):
-            self.report.ignore(ref, f"dated {began.text}, after the assessment date {self.as_of.isoformat()}")
+            self.report.ignore(ref, self._after(began))
             return
         if kind == "primary":
             matched = self.terms.first_match(condition.get("code"), PRIMARY_GROUPS)
@@ -256,17 +263,17 @@ class PatientRecord:
         profiles = (condition.get("meta") or {}).get("profile")
         if isinstance(profiles, list) and any(isinstance(p, str) and p.startswith((MCODE, "http://bonemet-cds.org/"))
                                               for p in profiles):
-            return (f"declares a cancer profile but its code '{describe_concepts([condition.get('code')])}' is in none "
-                    "of the ValueSets the calculators read: not used")
+            return said("declares a cancer profile but its code '{code}' is in none of the ValueSets the calculators "
+                        "read: not used", code=describe_concepts([condition.get("code")]))
         if any(isinstance(e, dict) and e.get("url", "").endswith("histology-morphology-behavior")
                for e in condition.get("extension") or []):
-            return (f"has a cancer histology but its code '{describe_concepts([condition.get('code')])}' is in none of "
-                    "the ValueSets the calculators read: not used")
+            return said("has a cancer histology but its code '{code}' is in none of the ValueSets the calculators "
+                        "read: not used", code=describe_concepts([condition.get("code")]))
         for coding in codings(condition.get("code")):
             system, code = canonical_system(coding.get("system") or ""), coding.get("code") or ""
             if system in (ICD10, ICD10_CM, CIM10) and code.strip().upper().startswith(_CANCER_CHAPTER):
-                return (f"a cancer ({code}) that the Rades table does not classify (only myeloma and lymphoma of "
-                        "the blood cancers are mapped): not used")
+                return said("a cancer ({code}) that the Rades table does not classify (only myeloma and lymphoma of "
+                            "the blood cancers are mapped): not used", code=code)
         return None
 
     def observation_kind(self, observation: dict[str, Any]) -> str | None:
@@ -286,23 +293,24 @@ class PatientRecord:
         kind = self.observation_kind(observation)
         if kind is None:
             if self.condition_kind(observation):  # a diagnosis recorded as a finding (some IGs do so)
-                self.report.ignore(ref, "records as an Observation what the calculators read from a Condition "
-                                        "(a metastasis, a cord compression, a cancer): not scored; record it as a "
-                                        "Condition to have it counted", attention=True)
+                self.report.ignore(ref, said("records as an Observation what the calculators read from a Condition "
+                                             "(a metastasis, a cord compression, a cancer): not scored; record it "
+                                             "as a Condition to have it counted"), attention=True)
             else:
                 self.report.ignore(ref, CODE_NOT_READ, relevant=False)
             return
         status = observation.get("status")
         if status not in COUNTED_OBSERVATION:
-            self.report.ignore(ref, f"status is {status or 'missing'}: never counts")
+            self.report.ignore(ref, said("status is {status}: never counts", status=status) if status else
+                               said("no status: never counts"))
             return
         when = self.effective(observation)
         if self.after_as_of(when):
-            self.report.ignore(ref, f"dated {when.text}, after the assessment date {self.as_of.isoformat()}")
+            self.report.ignore(ref, self._after(when))
             return
         if kind.startswith("context:"):
-            self.report.show(ref, f"{CONTEXT_VALUE_SETS[kind[8:]]}: {_observation_value(observation)}, "
-                                  "shown as context: not an item of Mirels or Rades")
+            self.report.show(ref, said("{what}: {value}, shown as context: not an item of Mirels or Rades",
+                                       what=CONTEXT_VALUE_SETS[kind[8:]], value=_observation_value(observation)))
             return
         self.observations[kind].append(observation)
 
@@ -312,12 +320,12 @@ class PatientRecord:
         result = []
         for ref, resource in self.by_ref.items():
             if ref in self.report.used:
-                result.append(ReportEntry(ref, "used", "; ".join(sorted(self.report.used[ref]))))
+                result.append(ReportEntry(ref, "used", joined(sorted(self.report.used[ref]))))
                 continue
             if resource.get("resourceType") == "Patient":
-                result.append(ReportEntry(ref, "used", "subject of the assessment"))
+                result.append(ReportEntry(ref, "used", said("subject of the assessment")))
                 continue
-            why, relevant, attention = self.report.ignored.get(ref, ("not needed by any score", False, False))
+            why, relevant, attention = self.report.ignored.get(ref, (NOT_NEEDED, False, False))
             # Words for what the clinician reads (relevant, context); the rest is listed by reference only.
             described = relevant or ref in self.report.context
             description = describe_concepts([resource.get("code")]) if described else ""
@@ -335,4 +343,4 @@ def _observation_value(observation: dict[str, Any]) -> str:
     if isinstance(quantity, dict) and "value" in quantity:
         return f"{quantity['value']} {quantity.get('unit') or quantity.get('code') or ''}".strip()
     concept = observation.get("valueCodeableConcept")
-    return describe_concepts([concept]) or "no value"
+    return describe_concepts([concept]) or said("no value")

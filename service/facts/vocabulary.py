@@ -8,6 +8,7 @@ ValueSet means what.
 
 from __future__ import annotations
 
+from ..i18n import said
 from .terminology import BASE_URL, OWN_SYSTEM
 
 PROFILE_BASE = "http://bonemet-cds.org/fhir/StructureDefinition"
@@ -44,7 +45,7 @@ LESION_OBSERVATION_CODES = ("lesion-size", "lesion-type", "mirels-pain", "cortic
 RADES_OBSERVATION_CODES = ("visceral-metastases", "motor-function", "days-developing-motor-deficits")
 TUMOUR_SIZE_VS = "tumour-size"
 PAIN_SCORE_VS = "pain-score-0-10"
-CONTEXT_VALUE_SETS = {"performance-status": "performance status (ECOG / Karnofsky)"}
+CONTEXT_VALUE_SETS = {"performance-status": said("performance status (ECOG / Karnofsky)")}
 
 # Conditions.
 PRIMARY_GROUPS = {  # ValueSet -> Rades primary row; the lung set without histology -> the morphology decides
@@ -95,27 +96,31 @@ OWN_CODES_USED = frozenset(LESION_OBSERVATION_CODES) | frozenset(RADES_OBSERVATI
 
 # Which resource would supply each missing item (shown to the clinician).
 SUPPLIED_BY = {
-    "lesion_site": "the bone metastasis Condition's bodySite: a long bone (humerus, radius, ulna, femur, tibia, "
-    "fibula) and, for the femur, its region (peritrochanteric, or shaft, neck, head...) "
-    f"({PROFILE_BASE}/bonemet-bone-metastasis)",
-    "lesion_size": f"an Observation coded {OWN_SYSTEM}#lesion-size with focus = the lesion, value in % or ratio "
-    f"({PROFILE_BASE}/bonemet-lesion-size); or a tumour size (LOINC 21889-1 / 33728-7) together with an "
-    f"Observation {OWN_SYSTEM}#cortical-width of the same lesion",
-    "lesion_type": f"an Observation coded {OWN_SYSTEM}#lesion-type (lytic, mixed, blastic) with focus = the lesion "
-    f"({PROFILE_BASE}/bonemet-lesion-type)",
-    "pain": f"an Observation coded {OWN_SYSTEM}#mirels-pain (mild, moderate, functional) with focus = the lesion "
-    f"({PROFILE_BASE}/bonemet-mirels-pain)",
-    "primary_tumour": "the primary cancer Condition, coded in SNOMED CT, ICD-10, CIM-10 or ICD-10-CM, with its "
-    f"histology for a lung cancer ({PROFILE_BASE}/bonemet-primary-cancer-condition)",
-    "months_to_cord_compression": "the primary cancer Condition's onset (or recordedDate, or assertedDate) and the "
-    "spinal cord compression Condition's onset",
-    "visceral_metastases": f"an Observation coded {OWN_SYSTEM}#visceral-metastases (present / absent) "
-    f"({PROFILE_BASE}/bonemet-visceral-metastases-status), or an active visceral metastasis Condition "
-    f"({PROFILE_BASE}/bonemet-visceral-metastasis)",
-    "motor_function": f"an Observation coded {OWN_SYSTEM}#motor-function ({PROFILE_BASE}/bonemet-motor-function), "
-    "or an active paraplegia Condition",
-    "days_developing_motor_deficits": f"an Observation coded {OWN_SYSTEM}#days-developing-motor-deficits in d, wk "
-    f"or mo ({PROFILE_BASE}/bonemet-motor-deficit-duration): when the motor deficit began",
+    "lesion_site": said("the bone metastasis Condition's bodySite: a long bone (humerus, radius, ulna, femur, tibia, "
+                        "fibula) and, for the femur, its region (peritrochanteric, or shaft, neck, head...) "
+                        "({profile})", profile=f"{PROFILE_BASE}/bonemet-bone-metastasis"),
+    "lesion_size": said("an Observation coded {code} with focus = the lesion, value in % or ratio ({profile}); or a "
+                        "tumour size (LOINC 21889-1 / 33728-7) together with an Observation {width} of the same "
+                        "lesion", code=f"{OWN_SYSTEM}#lesion-size", profile=f"{PROFILE_BASE}/bonemet-lesion-size",
+                        width=f"{OWN_SYSTEM}#cortical-width"),
+    "lesion_type": said("an Observation coded {code} (lytic, mixed, blastic) with focus = the lesion ({profile})",
+                        code=f"{OWN_SYSTEM}#lesion-type", profile=f"{PROFILE_BASE}/bonemet-lesion-type"),
+    "pain": said("an Observation coded {code} (mild, moderate, functional) with focus = the lesion ({profile})",
+                 code=f"{OWN_SYSTEM}#mirels-pain", profile=f"{PROFILE_BASE}/bonemet-mirels-pain"),
+    "primary_tumour": said("the primary cancer Condition, coded in SNOMED CT, ICD-10, CIM-10 or ICD-10-CM, with its "
+                           "histology for a lung cancer ({profile})",
+                           profile=f"{PROFILE_BASE}/bonemet-primary-cancer-condition"),
+    "months_to_cord_compression": said("the primary cancer Condition's onset (or recordedDate, or assertedDate) and "
+                                       "the spinal cord compression Condition's onset"),
+    "visceral_metastases": said("an Observation coded {code} (present / absent) ({profile}), or an active visceral "
+                                "metastasis Condition ({condition})", code=f"{OWN_SYSTEM}#visceral-metastases",
+                                profile=f"{PROFILE_BASE}/bonemet-visceral-metastases-status",
+                                condition=f"{PROFILE_BASE}/bonemet-visceral-metastasis"),
+    "motor_function": said("an Observation coded {code} ({profile}), or an active paraplegia Condition",
+                           code=f"{OWN_SYSTEM}#motor-function", profile=f"{PROFILE_BASE}/bonemet-motor-function"),
+    "days_developing_motor_deficits": said("an Observation coded {code} in d, wk or mo ({profile}): when the motor "
+                                           "deficit began", code=f"{OWN_SYSTEM}#days-developing-motor-deficits",
+                                           profile=f"{PROFILE_BASE}/bonemet-motor-deficit-duration"),
 }
 
 

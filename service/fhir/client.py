@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from ..i18n import Said, said
 from .shape import InvalidResource, bundle_resources, check_shape
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class FhirClient:
         self.deadline_seconds = deadline_seconds
         self.max_answer_bytes = max_answer_bytes
         self.bytes_left = max_total_bytes
-        self.truncated: list[str] = []  # searches cut short by the page cap
+        self.truncated: list[Said] = []  # searches cut short by the page cap
         self.session = session or requests.Session()
         self.headers = {"Accept": "application/fhir+json"}
         if token:
@@ -137,8 +138,9 @@ class FhirClient:
                 return resources
             url = following
         search = relative.split("?")[0]
-        self.truncated.append(f"{search}: only the first {self.page_cap} pages were read (BONEMET_FHIR_PAGE_CAP); "
-                              "resources on later pages are not in this assessment")
+        self.truncated.append(said("{search}: only the first {pages} pages were read (BONEMET_FHIR_PAGE_CAP); "
+                                   "resources on later pages are not in this assessment", search=search,
+                                   pages=self.page_cap))
         log.warning("stopped after %d pages of %s", self.page_cap, search)
         return resources
 

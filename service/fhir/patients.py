@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import Said, said
+
 _ID = r"[A-Za-z0-9\-.]{1,64}"
 _RELATIVE = re.compile(rf"^(?P<type>[A-Z][A-Za-z]+)/(?P<id>{_ID})$")
 _ABSOLUTE = re.compile(rf"^(?P<base>https?://.+?)/(?P<type>[A-Z][A-Za-z]+)/(?P<id>{_ID})$")
@@ -110,10 +112,11 @@ class PatientIdentity:
 
 
 def why_not_patient(resource: dict[str, Any], patient: PatientIdentity,
-                    aliases: dict[str, str] | None = None) -> str | None:
+                    aliases: dict[str, str] | None = None) -> Said | None:
     """None when ``resource`` belongs to ``patient``; otherwise why it is not read as theirs."""
     if resource.get("resourceType") == "Patient":
-        return None if resource.get("id") == patient.id else f"another patient (Patient/{resource.get('id')})"
+        return None if resource.get("id") == patient.id else said("another patient (Patient/{id})",
+                                                                    id=resource.get("id"))
     reference = subject_reference(resource)
     if isinstance(reference, dict) and reference.get("reference") == patient.reference:
         return None  # the common case, "Patient/<id>", without parsing
@@ -122,30 +125,32 @@ def why_not_patient(resource: dict[str, Any], patient: PatientIdentity,
         return None
     unreadable = _unreadable_subject(reference, parsed)
     if unreadable or parsed is None:  # a None parse is always unreadable; said for the type checker
-        return unreadable or "its subject cannot be read"
+        return unreadable or said("its subject cannot be read")
     if parsed.id != patient.id:
-        return f"belongs to another patient ({_show(reference)})"
-    return (f"its subject {_show(reference)} is on a server not known to be this patient's"
-            + (f" ({patient.base})" if patient.base else ""))
+        return said("belongs to another patient ({subject})", subject=_show(reference))
+    if patient.base:
+        return said("its subject {subject} is on a server not known to be this patient's ({base})",
+                    subject=_show(reference), base=patient.base)
+    return said("its subject {subject} is on a server not known to be this patient's", subject=_show(reference))
 
 
-def _unreadable_subject(reference: Any, parsed: ParsedReference | None) -> str | None:
+def _unreadable_subject(reference: Any, parsed: ParsedReference | None) -> Said | None:
     """Why a subject cannot name any patient, or None when it is a reference to a Patient."""
     if reference is None:
-        return "names no patient (no subject or patient element)"
+        return said("names no patient (no subject or patient element)")
     if parsed is None:
         if isinstance(reference, dict) and "identifier" in reference and "reference" not in reference:
-            return "names its patient by identifier only, which cannot be matched to this patient"
-        return f"its subject {_show(reference)} cannot be read as a reference to a Patient"
+            return said("names its patient by identifier only, which cannot be matched to this patient")
+        return said("its subject {subject} cannot be read as a reference to a Patient", subject=_show(reference))
     if parsed.type != "Patient":
-        return f"its subject is a {parsed.type}, not a Patient"
+        return said("its subject is a {type}, not a Patient", type=parsed.type)
     return None
 
 
-def _show(reference: Any) -> str:
+def _show(reference: Any) -> str | Said:
     if isinstance(reference, dict) and isinstance(reference.get("reference"), str):
         return repr(reference["reference"][:200])
-    return "(no literal reference)"
+    return said("(no literal reference)")
 
 
 def bulk_patient_key(resource: dict[str, Any]) -> str | None:
@@ -162,6 +167,9 @@ def bulk_patient_key(resource: dict[str, Any]) -> str | None:
 # -- Bundles with several patients ----------------------------------------------------------
 
 
+NO_PATIENT_HERE = said("names no Patient of this Bundle")
+
+
 @dataclass
 class Grouped:
     """A Bundle's resources split by patient (input order kept), and what belongs to none."""
@@ -169,7 +177,7 @@ class Grouped:
     patients: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     identities: dict[str, PatientIdentity] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
-    without_patient: list[tuple[str, str, str]] = field(default_factory=list)  # (where, "Type/id", why)
+    without_patient: list[tuple[str, str, Said]] = field(default_factory=list)  # (where, "Type/id", why)
     full_urls: dict[str, str] = field(default_factory=dict)  # "Type/id" -> the entry's own fullUrl
     locations: dict[str, str] = field(default_factory=dict)  # "Type/id" -> where it is (FHIRPath)
 
@@ -223,11 +231,11 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
             why = why_not_patient(resource, found, grouped.aliases)
         else:
             why = (_unreadable_subject(subject_reference(resource), parsed) if resource.get("resourceType") != "Patient"
-                   else None) or "names no Patient of this Bundle"
+                   else None) or NO_PATIENT_HERE
         if why is not None or key is None:
             what = f"{resource.get('resourceType')}/{resource['id']}" if isinstance(resource.get("id"), str) else (
                 str(resource.get("resourceType")))
-            grouped.without_patient.append((where, what, why or "names no Patient of this Bundle"))
+            grouped.without_patient.append((where, what, why or NO_PATIENT_HERE))
             continue
         grouped.patients.setdefault(key, []).append(resource)
     return grouped

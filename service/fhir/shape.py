@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-OBJECT, OBJECTS, TEXT, NUMBER, BOOLEAN = "an object", "a list of objects", "a string", "a number", "a boolean"
+from ..i18n import Said, said
+
+OBJECT, OBJECTS, TEXT, NUMBER, BOOLEAN = (said("an object"), said("a list of objects"), said("a string"),
+                                          said("a number"), said("a boolean"))
 
 _COMMON = {"id": TEXT, "meta": OBJECT, "extension": OBJECTS, "subject": OBJECT, "code": OBJECT}
-SHAPES: dict[str, dict[str, str]] = {
+SHAPES: dict[str, dict[str, Said]] = {
     "Condition": {**_COMMON, "clinicalStatus": OBJECT, "verificationStatus": OBJECT, "bodySite": OBJECTS,
                   "onsetDateTime": TEXT, "onsetPeriod": OBJECT, "recordedDate": TEXT, "category": OBJECTS},
     "Observation": {**_COMMON, "status": TEXT, "focus": OBJECTS, "hasMember": OBJECTS, "derivedFrom": OBJECTS,
@@ -31,12 +34,15 @@ _NESTED = {"component": {"code": OBJECT, "valueQuantity": OBJECT}, "valueQuantit
 
 
 class InvalidResource(ValueError):
-    def __init__(self, where: str, message: str) -> None:
+    """An element of the wrong JSON type; ``problem`` says so in any language (``i18n.translate``)."""
+
+    def __init__(self, where: str, message: Said) -> None:
         self.where = where
-        super().__init__(f"{where}: {message}")
+        self.problem = said("{where}: {problem}", where=where, problem=message)
+        super().__init__(str(self.problem))
 
 
-def _is(value: Any, kind: str) -> bool:
+def _is(value: Any, kind: Said) -> bool:
     if kind == OBJECT:
         return isinstance(value, dict)
     if kind == OBJECTS:
@@ -48,10 +54,10 @@ def _is(value: Any, kind: str) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _check(node: dict, shape: dict[str, str], where: str) -> None:
+def _check(node: dict, shape: dict[str, Said], where: str) -> None:
     for element, kind in shape.items():
         if element in node and not _is(node[element], kind):
-            raise InvalidResource(f"{where}.{element}", f"must be {kind}")
+            raise InvalidResource(f"{where}.{element}", said("must be {kind}", kind=kind))
         nested = _NESTED.get(element)
         if nested and element in node:
             for index, child in enumerate(node[element] if isinstance(node[element], list) else [node[element]]):
@@ -62,7 +68,7 @@ def check_shape(resource: Any, where: str) -> dict:
     """Return ``resource`` if its elements have the JSON types of FHIR R4; raise
     ``InvalidResource`` naming the first element that does not."""
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-        raise InvalidResource(where, "must be a FHIR resource (an object with a resourceType)")
+        raise InvalidResource(where, said("must be a FHIR resource (an object with a resourceType)"))
     _check(resource, SHAPES.get(resource["resourceType"], {"id": TEXT}), where)
     return resource
 
@@ -71,10 +77,10 @@ def bundle_resources(bundle: dict, where: str) -> list[dict]:
     """The resources of a Bundle's entries, each shape-checked."""
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
-        raise InvalidResource(f"{where}.entry", "must be a list")
+        raise InvalidResource(f"{where}.entry", said("must be a list"))
     resources = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or "resource" not in entry:
-            raise InvalidResource(f"{where}.entry[{index}]", "must be an object with a resource")
+            raise InvalidResource(f"{where}.entry[{index}]", said("must be an object with a resource"))
         resources.append(check_shape(entry["resource"], f"{where}.entry[{index}].resource"))
     return resources

@@ -20,8 +20,11 @@ from typing import Any
 from .. import __version__
 from ..calculators import load_table
 from ..facts import PatientFacts
+from ..facts.evidence import CONFLICT
 from ..facts.record import unread_reason
+from ..i18n import joined, said, translate
 from .fhir_resources import Assessment, generated_by, relink
+from .words import item_label
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "http://bonemet-cds.org/fhir/sid/answer")
 
@@ -51,67 +54,98 @@ def _issue(severity: str, code: str, text: str, where: str | None = None) -> dic
     return issue
 
 
-def _report_issue(subject: str, entry, where: str | None) -> dict[str, Any]:
+def _report_issue(subject: str, entry, where: str | None, locale: str) -> dict[str, Any]:
     """A resource not used (warning when that may hide or change a score), or shown as context."""
-    what = f" ({entry.description})" if entry.description else ""
     if entry.outcome == "context":
-        return _issue("information", "informational", f"{subject}: {entry.resource}{what}: {entry.reason}", where)
+        text = (said("{subject}: {resource} ({description}): {reason}", subject=subject, resource=entry.resource,
+                     description=entry.description, reason=entry.reason) if entry.description else
+                said("{subject}: {resource}: {reason}", subject=subject, resource=entry.resource, reason=entry.reason))
+        return _issue("information", "informational", translate(text, locale), where)
     severity = "warning" if entry.attention else "information"
     code = "not-found" if entry.attention else "informational"
-    return _issue(severity, code, f"{subject}: {entry.resource}{what} not used: {entry.reason}", where)
+    text = (said("{subject}: {resource} ({description}) not used: {reason}", subject=subject, resource=entry.resource,
+                 description=entry.description, reason=entry.reason) if entry.description else
+            said("{subject}: {resource} not used: {reason}", subject=subject, resource=entry.resource,
+                 reason=entry.reason))
+    return _issue(severity, code, translate(text, locale), where)
 
 
 def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessment],
-                   locations: dict[str, str] | None = None) -> list[dict[str, Any]]:
+                   locations: dict[str, str] | None = None, locale: str = "en") -> list[dict[str, Any]]:
     """What a reader of the answer must know: what is missing or uncertain, and what was ignored.
     ``locations``: where each input is ("Type/id" -> FHIRPath), for the issues' ``expression``."""
     locations = locations or {}
     issues = []
+
+    def say(template: str, **params: Any) -> str:
+        return translate(said(template, **params), locale)
+
     for assessment in assessments:
         score, found = assessment.score, assessment.facts
         at = locations.get(found.condition)
-        name = f"{subject}: {score.title.split(':')[0].strip()} of {found.condition} ({found.description})"
+        name = say("{subject}: {score} of {condition} ({description})", subject=subject,
+                   score=score.title.split(":")[0].strip(), condition=found.condition, description=found.description)
         for item in score.items:
             fact = found.facts[item.name]
-            notes = f" ({'; '.join(fact.notes)})" if fact.notes else ""
+            notes = translate(joined(fact.notes), locale)
             if item.status == "missing":
-                issues.append(_issue("warning", "incomplete", f"{name}: {item.label} missing; would be supplied "
-                                     f"by {fact.supplied_by or 'no known resource'}{notes}", at))
+                supplier = fact.supplied_by or said("no known resource")
+                text = (say("{name}: {item} missing; would be supplied by {supplier} ({notes})", name=name,
+                            item=item.label, supplier=supplier, notes=notes) if fact.notes else
+                        say("{name}: {item} missing; would be supplied by {supplier}", name=name, item=item.label,
+                            supplier=supplier))
+                issues.append(_issue("warning", "incomplete", text, at))
             elif item.status == "uncertain":
-                issues.append(_issue("warning", "incomplete", f"{name}: {item.label} uncertain, "
-                                     f"points {item.possible_points[0]}-{item.possible_points[-1]}{notes}", at))
-            elif fact.notes and "conflict" not in fact.flags:  # conflicts get their own warning below
-                issues.append(_issue("information", "informational", f"{name}: {item.label}: {'; '.join(fact.notes)}",
-                                     at))
+                low, high = item.possible_points[0], item.possible_points[-1]
+                text = (say("{name}: {item} uncertain, points {low}-{high} ({notes})", name=name, item=item.label,
+                            low=low, high=high, notes=notes) if fact.notes else
+                        say("{name}: {item} uncertain, points {low}-{high}", name=name, item=item.label, low=low,
+                            high=high))
+                issues.append(_issue("warning", "incomplete", text, at))
+            elif fact.notes and CONFLICT not in fact.flags:  # conflicts get their own warning below
+                issues.append(_issue("information", "informational", f"{name}: {item.label}: {notes}", at))
         if score.category is None:
-            issues.append(_issue("warning", "incomplete", f"{name}: possible totals {score.total_min}-"
-                                 f"{score.total_max}; category undetermined until the missing items are known", at))
-        conflicts = [f for f in found.facts.values() if "conflict" in f.flags]
-        for fact in conflicts:
-            issues.append(_issue("warning", "business-rule", f"{name}: conflicting data for {fact.item}: "
-                                 + "; ".join(fact.notes), at))
+            issues.append(_issue("warning", "incomplete", say(
+                "{name}: possible totals {low}-{high}; category undetermined until the missing items are known",
+                name=name, low=score.total_min, high=score.total_max), at))
+        for fact in (f for f in found.facts.values() if CONFLICT in f.flags):
+            issues.append(_issue("warning", "business-rule", say("{name}: conflicting data for {item}: {notes}",
+                                                                 name=name, item=item_label(score, fact.item, locale),
+                                                                 notes=translate(joined(fact.notes), locale)), at))
     # Resources that look relevant are named one by one; the others (labs, medications... the bulk of a
     # real export) are counted by reason and type, so that the answer says of them without growing with them.
     unread: dict[str, dict[str, int]] = {}
+    reasons: dict[str, str] = {}
     for kind, count in facts.unread.items():
-        kinds = unread.setdefault(unread_reason(kind), {})
+        why = unread_reason(kind)
+        reasons[why] = why
+        kinds = unread.setdefault(why, {})
         kinds[kind] = kinds.get(kind, 0) + count
     for entry in facts.report:
         if entry.outcome == "used":
             continue
         if entry.outcome == "ignored" and not entry.relevant:
+            reasons.setdefault(entry.reason, entry.reason)  # the Said, to be said in the reader's language
             kinds = unread.setdefault(entry.reason, {})
             kind = entry.resource.split("/")[0]
             kinds[kind] = kinds.get(kind, 0) + 1
             continue
-        issues.append(_report_issue(subject, entry, locations.get(entry.resource)))
+        issues.append(_report_issue(subject, entry, locations.get(entry.resource), locale))
     for reason, kinds in sorted(unread.items()):
         counted = ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
-        issues.append(_issue("information", "informational",
-                             f"{subject}: {sum(kinds.values())} other resource(s) not used ({counted}): {reason}"))
-    dated = f" as of {facts.as_of.isoformat()}" if facts.as_of else ""
-    summary = (f"{subject}: {len(assessments)} score(s){dated}" if assessments else
-               f"{subject}: no active long-bone metastasis or spinal cord compression found, so no score{dated}")
+        issues.append(_issue("information", "informational", say(
+            "{subject}: {count} other resource(s) not used ({counted}): {reason}", subject=subject,
+            count=sum(kinds.values()), counted=counted, reason=reasons[reason])))
+    as_of = facts.as_of.isoformat() if facts.as_of else None
+    if assessments:
+        summary = (say("{subject}: {count} score(s) as of {as_of}", subject=subject, count=len(assessments),
+                       as_of=as_of) if as_of else say("{subject}: {count} score(s)", subject=subject,
+                                                      count=len(assessments)))
+    else:
+        summary = (say("{subject}: no active long-bone metastasis or spinal cord compression found, so no score as "
+                       "of {as_of}", subject=subject, as_of=as_of) if as_of else
+                   say("{subject}: no active long-bone metastasis or spinal cord compression found, so no score",
+                       subject=subject))
     return [_issue("information", "informational", summary)] + issues
 
 

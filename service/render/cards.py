@@ -14,42 +14,28 @@ from typing import Any
 
 from .. import __version__
 from ..facts import ReportEntry
+from ..facts.evidence import CONFLICT
 from ..facts.terminology import own_coding
+from ..i18n import N_, Words, joined, translate
 from .fhir_resources import Assessment, by_identifier
-from .text import describe_value
+from .words import item_label, item_value
 
 SUMMARY_LIMIT = 140
 INDICATOR = {"low": "info", "moderate": "warning", "high": "critical"}
 
-# Interface words (not clinical content, which comes from seeds/).
-WORDS = {
-    "en": {
-        "item": "Item", "value": "Value", "points": "Points", "from": "From", "total": "Total",
-        "missing": "missing", "missing_title": "data missing", "supplied_by": "Would be supplied by",
-        "range": "Possible totals", "undetermined": "category undetermined until the missing items are known",
-        "determined": "every completion gives", "caveats": "Caveats", "source": "Source",
-        "record": "Record the assessment and the proposed care plan", "flags": "Flags",
-        "conflict": "Conflicts", "uncertain": "uncertain", "conflicting": "conflicting data",
-        "conflict_settled": "conflicting records, the latest used", "context": "Context, not scored",
-        "review_title": "Data not used by the scores", "review_attention": "check: data not used",
-        "review_intro": "These resources look relevant but no score used them:", "as_of": "Assessed as of",
-        "condition": "Condition", "more": "more",
-    },
-    "fr": {
-        "item": "Item", "value": "Valeur", "points": "Points", "from": "Source FHIR", "total": "Total",
-        "missing": "manquant", "missing_title": "données manquantes", "supplied_by": "Ressource attendue",
-        "range": "Totaux possibles",
-        "undetermined": "catégorie indéterminée tant que les items manquants ne sont pas connus",
-        "determined": "toutes les complétions donnent", "caveats": "Mises en garde", "source": "Source",
-        "record": "Enregistrer l'évaluation et le plan de soins proposé", "flags": "Signalements",
-        "conflict": "Conflits", "uncertain": "incertain", "conflicting": "données contradictoires",
-        "conflict_settled": "données contradictoires, la plus récente retenue", "context": "Contexte, non compté",
-        "review_title": "Données non utilisées par les scores",
-        "review_attention": "à vérifier : données non utilisées",
-        "review_intro": "Ces ressources semblent pertinentes mais aucun score ne les a utilisées :",
-        "as_of": "Évaluation à la date du", "condition": "Condition", "more": "de plus",
-    },
-}
+# Interface words (not clinical content, which comes from seeds/); French in the catalogue (i18n).
+WORDS = Words({
+    "item": N_("Item"), "value": N_("Value"), "points": N_("Points"), "from": N_("FHIR source"), "total": N_("Total"),
+    "missing": N_("missing"), "missing_title": N_("data missing"), "supplied_by": N_("Would be supplied by"),
+    "range": N_("Possible totals"), "undetermined": N_("category undetermined until the missing items are known"),
+    "determined": N_("every completion gives"), "caveats": N_("Caveats"), "source": N_("Source"),
+    "record": N_("Record the assessment and the proposed care plan"), "flags": N_("Flags"),
+    "conflict": N_("Conflicts"), "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
+    "conflict_settled": N_("conflicting records, the latest used"), "context": N_("Context, not scored"),
+    "review_title": N_("Data not used by the scores"), "review_attention": N_("check: data not used"),
+    "review_intro": N_("These resources look relevant but no score used them:"), "as_of": N_("Assessed as of"),
+    "condition": N_("Condition"), "more": N_("more")
+})
 
 # Reasons a clinician may give for not following a card (CDS Hooks overrideReasons), in the
 # project's CodeSystem, with its displays.
@@ -70,15 +56,16 @@ def _cell(text: str) -> str:
 
 def detail_markdown(assessment: Assessment, words: dict[str, str]) -> str:
     score, facts = assessment.score, assessment.facts
+    locale = score.locale
     lines = [f"**{score.title}** — {facts.description}", "",
              f"| {words['item']} | {words['value']} | {words['points']} | {words['from']} |", "|---|---|---|---|"]
     for item in score.items:
         fact = facts.facts[item.name]
-        value = item.row_label or describe_value(fact.value)
+        value = item_value(item, fact, locale)
         if item.status == "missing":
             value, points = f"_{words['missing']}_", "–"
         elif item.status == "uncertain":
-            value = f"{describe_value(fact.value)} ({words['uncertain']})"
+            value = f"{value} ({words['uncertain']})"
             points = f"{item.possible_points[0]}–{item.possible_points[-1]}"
         else:
             points = str(item.points)
@@ -88,9 +75,10 @@ def detail_markdown(assessment: Assessment, words: dict[str, str]) -> str:
     lines += ["", f"**{words['total']}: {total}**" + (f" — {score.category_label}" if score.category else ""), ""]
     if score.recommendation:
         lines += [score.recommendation, ""]
-    notes = [note for fact in facts.facts.values() for note in fact.notes]
-    flags = sorted({f"{fact.item}: {flag}" for fact in facts.facts.values() for flag in fact.flags}
-                   | {f"{words['condition']}: {flag}" for flag in facts.condition_flags})
+    notes = [translate(note, locale) for fact in facts.facts.values() for note in fact.notes]
+    flags = sorted({f"{item_label(score, fact.item, locale)}: {translate(flag, locale)}"
+                    for fact in facts.facts.values() for flag in fact.flags}
+                   | {f"{words['condition']}: {translate(flag, locale)}" for flag in facts.condition_flags})
     if flags:
         lines += [f"{words['flags']}: " + "; ".join(flags), ""]
     if notes:
@@ -98,7 +86,8 @@ def detail_markdown(assessment: Assessment, words: dict[str, str]) -> str:
     if score.caveats:
         lines += [f"**{words['caveats']}**"] + [f"- {caveat.text}" for caveat in score.caveats] + [""]
     if assessment.context:
-        lines += [f"**{words['context']}**"] + [f"- {e.resource}: {e.reason}" for e in assessment.context] + [""]
+        lines += [f"**{words['context']}**"] + [f"- {e.resource}: {translate(e.reason, locale)}"
+                                                for e in assessment.context] + [""]
     if assessment.as_of:
         lines.append(f"{words['as_of']} {assessment.as_of.isoformat()}.")
     lines.append(f"{words['source']}: {score.citation}")
@@ -107,7 +96,7 @@ def detail_markdown(assessment: Assessment, words: dict[str, str]) -> str:
 
 def _conflict_words(assessment: Assessment, words: dict[str, str]) -> str:
     """What the summary must say of conflicting data, so that no one misses it."""
-    conflicted = [f for f in assessment.facts.facts.values() if "conflict" in f.flags]
+    conflicted = [f for f in assessment.facts.facts.values() if CONFLICT in f.flags]
     if not conflicted:
         return ""
     uncertain = any(assessment.score.item(f.item).status == "uncertain" for f in conflicted
@@ -159,9 +148,10 @@ def missing_data_card(assessment: Assessment) -> dict[str, Any]:
     lines = [f"**{score.title}** — {facts.description}", ""]
     for item in missing:
         fact = facts.facts[item.name]
-        reason = "; ".join(fact.notes)
+        reason = translate(joined(fact.notes), score.locale)
         status = words["missing"] if item.status == "missing" else words["uncertain"]
-        lines.append(f"- **{item.label}** ({status}): {words['supplied_by']}: {fact.supplied_by or '–'}"
+        supplier = translate(fact.supplied_by, score.locale) if fact.supplied_by else "–"
+        lines.append(f"- **{item.label}** ({status}): {words['supplied_by']}: {supplier}"
                      + (f" ({reason})" if reason else ""))
     lines += ["", f"{words['range']}: {score.total_min}–{score.total_max}; "
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"]), "",
@@ -197,7 +187,7 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
     for entry in entries[:REVIEW_SHOWN]:
         what = f" ({_cell(entry.description)})" if entry.description else ""
         lines.append(f"- {'**' if entry.attention else ''}{entry.resource}{'**' if entry.attention else ''}"
-                     f"{what}: {entry.reason}")
+                     f"{what}: {translate(entry.reason, locale)}")
     if len(entries) > REVIEW_SHOWN:
         lines.append(f"- … {len(entries) - REVIEW_SHOWN} {words['more']}")
     if as_of:

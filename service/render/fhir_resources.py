@@ -33,7 +33,8 @@ from ..calculators import Score, load_table
 from ..facts.model import ReportEntry, ScoredCondition
 from ..facts.terminology import BASE_URL, OWN_SYSTEM, own_coding
 from ..facts.vocabulary import ITEM_CODES
-from .text import describe_value
+from ..i18n import N_, Words, translate
+from .words import item_value
 
 PROFILE = f"{BASE_URL}/StructureDefinition/"
 ASSESSMENT_SYSTEM = f"{BASE_URL}/sid/assessment"
@@ -53,15 +54,13 @@ VALUE_SETS_WRITTEN = frozenset({"score-status", "score-code", "careplan-activity
 RISK_DISPLAY = {"low": "Low likelihood", "moderate": "Moderate likelihood", "high": "High likelihood"}
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, ASSESSMENT_SYSTEM)
 
-WORDS = {
-    "en": {"missing": "Missing", "item": "Item", "value": "Value", "points": "Points", "total": "Total",
-           "range": "possible totals", "undetermined": "category undetermined until the missing items are known",
-           "outcome": "Predicted outcome", "risk": "Risk", "activities": "Activities", "by": "Computed by"},
-    "fr": {"missing": "Manquant", "item": "Item", "value": "Valeur", "points": "Points", "total": "Total",
-           "range": "totaux possibles", "undetermined": "catégorie indéterminée tant que les items manquants ne sont "
-           "pas connus", "outcome": "Évènement prédit", "risk": "Risque", "activities": "Activités",
-           "by": "Calculé par"},
-}
+WORDS = Words({
+    "missing": N_("Missing"), "item": N_("Item"), "value": N_("Value"), "points": N_("Points"),
+    "total": N_("Total"), "range": N_("possible totals"),
+    "undetermined": N_("category undetermined until the missing items are known"),
+    "outcome": N_("Predicted outcome"), "risk": N_("Risk"), "activities": N_("Activities"), "by": N_("Computed by"),
+    "table": N_("table"), "version": N_("table version"),
+})
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ def _range_text(score: Score) -> str:
 def _component(item, fact, locale: str) -> dict[str, Any]:
     component: dict[str, Any] = {
         "code": {"coding": [own_coding(ITEM_CODES[item.name], locale)],
-                 "text": f"{item.label}: {item.row_label or describe_value(fact.value)}"},
+                 "text": f"{item.label}: {item_value(item, fact, locale)}"},
     }
     if item.points is not None:
         component["valueInteger"] = item.points
@@ -149,9 +148,10 @@ def _items_table(score: Score, facts: ScoredCondition, words: dict[str, str]) ->
         if item.status == "missing":
             value, points = words["missing"].lower(), "–"
         elif item.points is None:
-            value, points = describe_value(fact.value), f"{item.possible_points[0]}–{item.possible_points[-1]}"
+            value = item_value(item, fact, score.locale)
+            points = f"{item.possible_points[0]}–{item.possible_points[-1]}"
         else:
-            value, points = item.row_label or describe_value(fact.value), str(item.points)
+            value, points = item_value(item, fact, score.locale), str(item.points)
         rows.append(f"<tr><td>{escape(item.label)}</td><td>{escape(value)}</td><td>{points}</td></tr>")
     return (f"<table><thead><tr><th>{words['item']}</th><th>{words['value']}</th><th>{words['points']}</th></tr>"
             f"</thead><tbody>{''.join(rows)}</tbody></table>")
@@ -172,13 +172,15 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
     patient = {"reference": cite(subject)}
     scored = {"reference": cite(facts.condition)}
     notes = [{"text": caveat.text} for caveat in score.caveats]
-    missing = [f"{item.label}: {facts.facts[item.name].supplied_by or words['missing'].lower()}"
+    missing = [f"{item.label}: " + (translate(facts.facts[item.name].supplied_by, locale)
+                                     if facts.facts[item.name].supplied_by else words["missing"].lower())
                for item in score.items if item.status == "missing"]
     if missing:
         notes.insert(0, {"text": f"{words['missing']}: " + "; ".join(missing)})
     summary = (f"{score.title}: {_range_text(score)} ({score.category_label})" if score.category else
                f"{score.title}: {words['range']} {_range_text(score)}; {words['undetermined']}")
-    by = f"{words['by']} bonemet-cds {__version__}, {score.calculator} table {load_table(score.calculator).version}."
+    by = (f"{words['by']} bonemet-cds {__version__}, {score.calculator.capitalize()} {words['table']} "
+          f"{load_table(score.calculator).version}.")
 
     def common(kind: str, profile: str) -> dict[str, Any]:
         resource_id = stable_id(key, kind)
@@ -222,7 +224,8 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
     risk_assessment.update({
         "status": "final" if complete else "preliminary",
         "method": {"coding": [own_coding(score.calculator, locale)],
-                   "text": f"{score.title} ({score.source}); table version {load_table(score.calculator).version}"},
+                   "text": f"{score.title} ({score.source}); {words['version']} "
+                           f"{load_table(score.calculator).version}"},
         "code": {"coding": [own_coding(score.calculator, locale)], "text": score.title},
         "subject": patient,
         "occurrenceDateTime": occurrence,

@@ -12,18 +12,15 @@ from typing import Any
 
 from ..calculators import load_table
 from ..calculators.order_checks import Finding
+from ..i18n import N_, Words, translate
 from .cards import WORDS, card_source, detail_markdown, fit_summary, override_reasons
 from .fhir_resources import Assessment
 
-ORDER_WORDS = {
-    "en": {"orders": "Draft orders concerned", "possible": "Possible",
-           "possible_detail": "The category is not determined: this advice applies if the missing items give",
-           "guideline": "Guideline"},
-    "fr": {"orders": "Prescriptions concernées", "possible": "Possible",
-           "possible_detail": "La catégorie n'est pas déterminée : ce conseil s'applique si les items "
-                              "manquants donnent",
-           "guideline": "Recommandation"},
-}
+ORDER_WORDS = Words({
+    "orders": N_("Draft orders concerned"), "possible": N_("Possible"),
+    "possible_detail": N_("The category is not determined: this advice applies if the missing items give"),
+    "guideline": N_("Guideline"),
+})
 
 
 def order_card(assessment: Assessment, finding: Finding) -> dict[str, Any]:
@@ -34,7 +31,7 @@ def order_card(assessment: Assessment, finding: Finding) -> dict[str, Any]:
     if not finding.certain:
         summary = f"{order_words['possible']}: {summary}"
     lines = [f"**{check.advice(locale)}**", "", f"**{order_words['orders']}**"]
-    lines += [f"- {order.reference} ({order.description}): {order.link}"
+    lines += [f"- {order.reference} ({order.description}): {translate(order.link, locale)}"
               for order in finding.orders]
     lines.append("")
     if not finding.certain:
@@ -42,7 +39,7 @@ def order_card(assessment: Assessment, finding: Finding) -> dict[str, Any]:
         labels = [c.label(locale) for c in load_table(score.calculator).categories if c.value in check.categories]
         lines += [f"{order_words['possible_detail']} {' / '.join(labels)}. "
                   f"{words['range']}: {score.total_min}–{score.total_max}; {words['missing']}: {missing}.", ""]
-    lines += [detail_markdown(assessment, words), "", f"{order_words['guideline']}: {check.source}"]
+    lines += [detail_markdown(assessment, words), "", f"{order_words['guideline']}: {check.source(locale)}"]
     return {
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(f"{summary} — {facts.description}"),

@@ -9,12 +9,12 @@ from __future__ import annotations
 from html import escape
 
 from ..calculators import load_table
+from ..i18n import N_, Words
 
 WIDTH, LEFT, RIGHT = 640, 20, 20
 # Colours by risk, each dark enough for white text (contrast above 4.5:1).
 FILL = {"low": "#1b6e3a", "moderate": "#8a5300", "high": "#a3161a"}
-WORDS = {"en": {"total": "Total", "range": "Possible totals", "none": "no total", "scale": "scale"},
-         "fr": {"total": "Total", "range": "Totaux possibles", "none": "pas de total", "scale": "échelle"}}
+WORDS = Words({"total": N_("Total"), "range": N_("Possible totals"), "none": N_("no total"), "scale": N_("scale")})
 
 
 def scale_svg(calculator: str, low: int | None, high: int | None, locale: str = "en") -> str:

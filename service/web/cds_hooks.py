@@ -25,6 +25,7 @@ from ..facts.vocabulary import observation_search_codes
 from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.patients import PatientIdentity, why_not_patient
 from ..fhir.shape import InvalidResource, bundle_resources, check_shape
+from ..i18n import N_, Said, Words, said
 from ..limits import LimitExceeded, check_resources
 from ..pipeline import assess_patient, review_orders
 from ..render.cards import cards_for, review_card
@@ -115,7 +116,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
         query = template.replace("{{context.patientId}}", patient.id)
         value = prefetch.get(key)
         if key not in prefetch or (isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"):
-            failed = None if key not in prefetch else _outcome_text(value or {})
+            failed: str | Said | None = None if key not in prefetch else _outcome_text(value or {})
             if failed is None or _can_fetch(hook_request):
                 client = client or _client(hook_request, key)
                 try:
@@ -127,10 +128,11 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                     FETCHES.labels("failed").inc()
                     if failed is None:
                         raise precondition_failed(f"{where} was not sent and fetching it failed: {error}") from None
-                    failed += f"; fetching it from fhirServer failed too: {error}"
-            gathered.not_read.append(ReportEntry(where, "ignored", f"the EHR could not run {query.split('&')[0]} "
-                                                 f"({failed}): the assessment is made without those resources",
-                                                 relevant=True, attention=True))
+                    failed = said("{failed}; fetching it from fhirServer failed too: {error}", failed=failed,
+                                  error=str(error))
+            gathered.not_read.append(ReportEntry(where, "ignored", said(
+                "the EHR could not run {query} ({failed}): the assessment is made without those resources",
+                query=query.split("&")[0], failed=failed), relevant=True, attention=True))
             continue
         read_any = True
         if value is None:
@@ -139,10 +141,9 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
             if value.get("resourceType") == "Bundle":
                 for resource in bundle_resources(value, where):
                     if resource.get("resourceType") == "OperationOutcome":  # the server's word on its search
-                        gathered.not_read.append(ReportEntry(where, "ignored", "the EHR's answer to "
-                                                             f"{query.split('&')[0]} carries a warning: "
-                                                             f"{_outcome_text(resource)}", relevant=True,
-                                                             attention=True))
+                        gathered.not_read.append(ReportEntry(where, "ignored", said(
+                            "the EHR's answer to {query} carries a warning: {warning}", query=query.split("&")[0],
+                            warning=_outcome_text(resource)), relevant=True, attention=True))
                     else:
                         found.append(resource)
             else:
@@ -159,7 +160,8 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
         if why is None:
             gathered.resources.append(resource)
         else:
-            gathered.not_read.append(ReportEntry(reference_of(resource, position), "ignored", f"not read: {why}",
+            gathered.not_read.append(ReportEntry(reference_of(resource, position), "ignored",
+                                                 said("not read: {why}", why=why),
                                                  relevant=True, attention=True,
                                                  description=describe_concepts([resource.get("code")])))
     return gathered
@@ -246,8 +248,8 @@ def _keep_quietly(keep: Callable[[], None]) -> None:
         log.warning("assessment page link not kept: cannot keep the assessment (%s)", error)
 
 
-LINK_WORDS = {"en": ("Open the assessment: complete the missing items", "Scale with this total"),
-              "fr": ("Ouvrir l'évaluation : compléter les items manquants", "Échelle avec ce total")}
+LINK_WORDS = Words({"page": N_("Open the assessment: complete the missing items"),
+                    "picture": N_("Scale with this total")})
 
 
 def _link_to_assessment_page(scored: list, result, hook_request: dict, resources: list[dict],
@@ -256,7 +258,7 @@ def _link_to_assessment_page(scored: list, result, hook_request: dict, resources
     token names an assessment kept a few minutes; nothing about the patient is in the URL), and its
     detail links to the picture of its scale."""
     settings = current_app.config["BONEMET"]
-    page, picture = LINK_WORDS[locale]
+    page, picture = LINK_WORDS[locale]["page"], LINK_WORDS[locale]["picture"]
     if settings.smart_client_id:  # a SMART app: the EHR launches it, it reads and writes the EHR's own data
         for assessment, card in scored:
             card["links"] = [{"label": page, "url": launch_url(), "type": "smart", "autoLaunchable": False}]

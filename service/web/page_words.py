@@ -1,60 +1,43 @@
-"""Every word of the screens, in English and French (clinical content comes from seeds/)."""
+"""Every word of the screens (clinical content comes from seeds/): English here, French in the
+catalogue (``service/locale``, see ``i18n``)."""
 
-WORDS = {
-    "en": {
-        "lang_name": "English", "other_lang": "fr", "other_lang_name": "Français",
-        "assessment_title": "bonemet-cds: assessment", "tester_title": "bonemet-cds: try a Bundle",
-        "item": "Item", "value": "Value", "points": "Points", "source": "From",
-        "missing": "missing", "uncertain": "uncertain", "answered": "answered",
-        "total": "Total", "range": "Possible totals", "category": "Category",
-        "undetermined": "Category undetermined until the missing items are known",
-        "complete": "Complete the missing or uncertain items",
-        "choose": "— not answered —", "possible": "possible from the record",
-        "recompute": "Recompute", "download": "Download the resources to store (FHIR transaction Bundle)",
-        "as_of": "Assessed as of", "expired_title": "This link can no longer be used",
-        "expired_hint": "Open the assessment again from the patient's record in the EHR.",
-        "nothing": "No long-bone lesion or spinal cord compression to score.",
-        "not_used": "Data not used by the scores", "caveats": "Caveats", "conflict": "conflicting data",
-        "paste": "Paste a FHIR R4 Bundle", "upload": "or upload a file", "example": "or pick an example",
-        "none": "(none)", "language": "Language", "run": "Assess", "answer_download": "Download the answer Bundle",
-        "cards": "Cards, as an EHR would show them", "risks": "RiskAssessments", "report": "Mapping report",
-        "resource": "Resource", "outcome": "Used or not", "why": "Why", "suggestions": "Suggestions",
-        "indicator": "Indicator", "patient": "Patient", "error": "The input cannot be assessed",
-        "disabled": "This deployment authenticates its callers (trusted issuers are set): the tester's page "
-                    "does not assess here; use $assess with a token.",
-        "rationale": "Rationale", "risk": "Risk", "status": "Status", "answer_bundle": "The answer Bundle",
-        "skip": "Skip to the scores", "used": "used", "ignored": "not used", "context": "context",
-        "info": "information", "warning": "warning", "critical": "critical",
-        "save": "Save to the patient's record", "saved_title": "Saved to the patient's record",
-        "not_saved_title": "Not saved to the patient's record", "back": "Back to the assessment",
-    },
-    "fr": {
-        "lang_name": "Français", "other_lang": "en", "other_lang_name": "English",
-        "assessment_title": "bonemet-cds : évaluation", "tester_title": "bonemet-cds : essayer un Bundle",
-        "item": "Item", "value": "Valeur", "points": "Points", "source": "Source",
-        "missing": "manquant", "uncertain": "incertain", "answered": "répondu",
-        "total": "Total", "range": "Totaux possibles", "category": "Catégorie",
-        "undetermined": "Catégorie indéterminée tant que les items manquants ne sont pas connus",
-        "complete": "Compléter les items manquants ou incertains",
-        "choose": "— sans réponse —", "possible": "possible d'après le dossier",
-        "recompute": "Recalculer", "download": "Télécharger les ressources à enregistrer (Bundle FHIR transaction)",
-        "as_of": "Évaluation à la date du", "expired_title": "Ce lien n'est plus utilisable",
-        "expired_hint": "Rouvrez l'évaluation depuis le dossier du patient dans le DPI.",
-        "nothing": "Aucune lésion d'os long ni compression médullaire à évaluer.",
-        "not_used": "Données non utilisées par les scores", "caveats": "Mises en garde",
-        "conflict": "données contradictoires",
-        "paste": "Coller un Bundle FHIR R4", "upload": "ou envoyer un fichier", "example": "ou choisir un exemple",
-        "none": "(aucun)", "language": "Langue", "run": "Évaluer", "answer_download": "Télécharger le Bundle réponse",
-        "cards": "Cartes, telles qu'un DPI les afficherait", "risks": "RiskAssessments",
-        "report": "Rapport de correspondance", "resource": "Ressource", "outcome": "Utilisée ou non",
-        "why": "Pourquoi", "suggestions": "Suggestions", "indicator": "Indicateur", "patient": "Patient",
-        "error": "L'entrée ne peut pas être évaluée",
-        "disabled": "Ce déploiement authentifie ses appelants (émetteurs de confiance configurés) : la page de "
-                    "test n'évalue pas ici ; utilisez $assess avec un jeton.",
-        "rationale": "Justification", "risk": "Risque", "status": "Statut", "answer_bundle": "Le Bundle réponse",
-        "skip": "Aller aux scores", "used": "utilisée", "ignored": "non utilisée", "context": "contexte",
-        "info": "information", "warning": "avertissement", "critical": "critique",
-        "save": "Enregistrer dans le dossier du patient", "saved_title": "Enregistré dans le dossier du patient",
-        "not_saved_title": "Non enregistré dans le dossier du patient", "back": "Retour à l'évaluation",
-    },
-}
+from ..i18n import N_, Words
+
+_WORDS = Words({
+    "assessment_title": N_("bonemet-cds: assessment"), "tester_title": N_("bonemet-cds: try a Bundle"),
+    "item": N_("Item"), "value": N_("Value"), "points": N_("Points"), "source": N_("From"), "missing": N_("missing"),
+    "uncertain": N_("uncertain"), "answered": N_("answered"), "total": N_("Total"), "range": N_("Possible totals"),
+    "category": N_("Category"), "undetermined": N_("Category undetermined until the missing items are known"),
+    "complete": N_("Complete the missing or uncertain items"), "choose": N_("— not answered —"),
+    "possible": N_("possible from the record"), "recompute": N_("Recompute"),
+    "download": N_("Download the resources to store (FHIR transaction Bundle)"), "as_of": N_("Assessed as of"),
+    "expired_title": N_("This link can no longer be used"),
+    "expired_hint": N_("Open the assessment again from the patient's record in the EHR."),
+    "nothing": N_("No long-bone lesion or spinal cord compression to score."),
+    "not_used": N_("Data not used by the scores"), "caveats": N_("Caveats"), "conflict": N_("conflicting data"),
+    "paste": N_("Paste a FHIR R4 Bundle"), "upload": N_("or upload a file"), "example": N_("or pick an example"),
+    "none": N_("(none)"), "language": N_("Language"), "run": N_("Assess"),
+    "answer_download": N_("Download the answer Bundle"), "cards": N_("Cards, as an EHR would show them"),
+    "risks": N_("RiskAssessments"), "report": N_("Mapping report"), "resource": N_("Resource"),
+    "outcome": N_("Used or not"), "why": N_("Why"), "suggestions": N_("Suggestions"), "indicator": N_("Indicator"),
+    "patient": N_("Patient"), "error": N_("The input cannot be assessed"),
+    "disabled": N_("This deployment authenticates its callers (trusted issuers are set): the tester's page does "
+                   "not assess here; use $assess with a token."),
+    "rationale": N_("Rationale"), "risk": N_("Risk"), "status": N_("Status"),
+    "answer_bundle": N_("The answer Bundle"), "skip": N_("Skip to the scores"), "used": N_("used"),
+    "ignored": N_("not used"), "context": N_("context"), "info": N_("information"), "warning": N_("warning"),
+    "critical": N_("critical"), "save": N_("Save to the patient's record"),
+    "saved_title": N_("Saved to the patient's record"), "not_saved_title": N_("Not saved to the patient's record"),
+    "back": N_("Back to the assessment"),
+})
+# Each language names itself, and the page offers the other one.
+_LANGUAGES = {"en": {"lang_name": "English", "other_lang": "fr", "other_lang_name": "Français"},
+              "fr": {"lang_name": "Français", "other_lang": "en", "other_lang_name": "English"}}
+
+
+class _PageWords:
+    def __getitem__(self, locale: str) -> dict[str, str]:
+        return _WORDS[locale] | _LANGUAGES[locale]
+
+
+WORDS = _PageWords()

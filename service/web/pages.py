@@ -23,11 +23,13 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 
 from ..calculators import LOCALES, load_table
 from ..data import data_dir
+from ..i18n import translate
 from ..limits import LimitExceeded
 from ..pipeline import PatientAssessment, assess_bundle, assess_patient
 from ..render.cards import cards_for, review_card
 from ..render.questionnaires import questionnaire_response
 from ..render.scales import scale_svg
+from ..render.words import item_value
 from .page_words import WORDS
 from .sessions import (
     AssessmentKeeper,
@@ -39,6 +41,9 @@ from .sessions import (
 
 blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/static")
+# The templates say the mapper's messages in the page's language, and values in words.
+blueprint.add_app_template_filter(translate, "said")
+blueprint.add_app_template_global(item_value, "item_value")
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors *")
@@ -82,18 +87,21 @@ def _keeper() -> AssessmentKeeper:
     return current_app.extensions["bonemet_assessments"]
 
 
+def _expired(error: Exception, status: int) -> Response:
+    locale = _locale()
+    return Response(render_template("expired.html", words=WORDS[locale], reason=translate(error.args[0], locale),
+                                    locale=locale), status=status)
+
+
 def _open(token: str) -> KeptAssessment:
     try:
         return _keeper().open(token)
     except LinkExpired as error:
-        abort(Response(render_template("expired.html", words=WORDS[_locale()], reason=str(error),
-                                       locale=_locale()), status=410))
+        abort(_expired(error, 410))
     except LinkInvalid as error:
-        abort(Response(render_template("expired.html", words=WORDS[_locale()], reason=str(error),
-                                       locale=_locale()), status=403))
+        abort(_expired(error, 403))
     except KeeperUnavailable as error:
-        abort(Response(render_template("expired.html", words=WORDS[_locale()], reason=str(error),
-                                       locale=_locale()), status=503))
+        abort(_expired(error, 503))
 
 
 Answers = dict[str, tuple[str, dict[str, str]]]  # Condition -> (its calculator, item -> row)

@@ -19,6 +19,8 @@ from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from ..i18n import said
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS kept_assessment (id TEXT PRIMARY KEY, expires REAL NOT NULL, body TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS smart_launch (state TEXT PRIMARY KEY, expires REAL NOT NULL, body TEXT NOT NULL);
@@ -131,9 +133,9 @@ class AssessmentKeeper:
         try:
             key = self._signer.loads(token, max_age=int(self.seconds))
         except SignatureExpired:
-            raise LinkExpired("this link has expired") from None
+            raise LinkExpired(said("this link has expired")) from None
         except BadSignature:
-            raise LinkInvalid("this link was not issued by this service") from None
+            raise LinkInvalid(said("this link was not issued by this service")) from None
         try:
             connection = self._connect()
             try:
@@ -142,7 +144,8 @@ class AssessmentKeeper:
             finally:
                 self._close(connection)
         except sqlite3.Error as error:
-            raise KeeperUnavailable(f"the kept assessments cannot be read now ({error})") from None
+            raise KeeperUnavailable(said("the kept assessments cannot be read now ({error})",
+                                         error=str(error))) from None
         if row is None:
-            raise LinkExpired("this assessment is no longer kept")
+            raise LinkExpired(said("this assessment is no longer kept"))
         return KeptAssessment(**json.loads(row[0]))

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...calculators.values import ItemName
+from ...i18n import Said, said
 from ..evidence import Candidate
 from ..record import PatientRecord
 
-Reader = Callable[[PatientRecord, dict[str, Any]], tuple[Any, "str | None"]]
+Reader = Callable[[PatientRecord, dict[str, Any]], tuple[Any, "Said | None"]]
 
 
 def observation_candidates(record: PatientRecord, observations: list[dict[str, Any]], read: Reader, item: str,
@@ -27,14 +29,14 @@ def observation_candidates(record: PatientRecord, observations: list[dict[str, A
         if problem:
             record.report.ignore(ref, problem, attention=True)
             continue
-        record.report.use(ref, item)
+        record.report.use(ref, said("{item}", item=ItemName(item)))
         candidates.append(Candidate(value, ref, record.effective(observation), record.observation_flags(observation),
                                     rule(value)))
     return candidates
 
 
 def condition_candidates(record: PatientRecord, kind: str, item: str, value: Any, rule: str,
-                         inactive: str) -> list[Candidate]:
+                         inactive: Said) -> list[Candidate]:
     """Candidates from the patient's Conditions of ``kind``, worked out once per patient."""
     def compute() -> list[Candidate]:
         found = []
@@ -44,7 +46,7 @@ def condition_candidates(record: PatientRecord, kind: str, item: str, value: Any
             if not active:
                 record.report.ignore(ref, inactive)
                 continue
-            record.report.use(ref, item)
+            record.report.use(ref, said("{item}", item=ItemName(item)))
             found.append(Candidate(value, ref, record.onset(condition), flags, rule, "condition"))
         return found
 

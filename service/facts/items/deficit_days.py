@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...calculators import AtLeast
+from ...i18n import N_, Said, said
 from ..dates import DateSpan, day_range
 from ..evidence import choose
 from ..model import Fact
@@ -23,8 +24,8 @@ from .quantities import DURATION_DAYS, ucum
 ITEM = "days_developing_motor_deficits"
 
 
-def _duration(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, str | None]:
-    days, problem = ucum(observation.get("valueQuantity"), DURATION_DAYS, "duration of motor deficit")
+def _duration(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, Said | None]:
+    days, problem = ucum(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
     if problem or days is None:
         return None, problem
     return (int(days) if days.denominator == 1 else days), None
@@ -49,7 +50,7 @@ def _from_paraplegia(record: PatientRecord) -> Fact:
         record.report.use(ref, ITEM)
         return Fact(ITEM, AtLeast(max(low, 0)), (ref,),
                     f"the paraplegia began {onset.text}; motor deficits began on or before it: at least the days "
-                    f"from then to the assessment date {as_of.text}", ("start of the deficit not recorded",),
-                    ("when the motor deficit began is not recorded: the paraplegia's onset only bounds it",),
+                    f"from then to the assessment date {as_of.text}", (N_("start of the deficit not recorded"),),
+                    (said("when the motor deficit began is not recorded: the paraplegia's onset only bounds it"),),
                     SUPPLIED_BY[ITEM])
-    return Fact(ITEM, notes=("when the motor deficit began is not recorded",), supplied_by=SUPPLIED_BY[ITEM])
+    return Fact(ITEM, notes=(said("when the motor deficit began is not recorded"),), supplied_by=SUPPLIED_BY[ITEM])

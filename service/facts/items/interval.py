@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from ...calculators import Between
+from ...i18n import Said, said
 from ..dates import DateSpan, month_range
 from ..model import Fact
 from ..record import PatientRecord
@@ -23,7 +24,8 @@ ITEM = "months_to_cord_compression"
 def months_fact(record: PatientRecord, compression: dict[str, Any]) -> Fact:
     onset = record.onset(compression)
     if onset is None:
-        return Fact(ITEM, notes=("the spinal cord compression Condition has no onset",), supplied_by=SUPPLIED_BY[ITEM])
+        return Fact(ITEM, notes=(said("the spinal cord compression Condition has no onset"),),
+                    supplied_by=SUPPLIED_BY[ITEM])
     diagnoses = record.once("diagnoses", lambda: _diagnoses(record))
     if isinstance(diagnoses, str):
         return Fact(ITEM, notes=(diagnoses,), supplied_by=SUPPLIED_BY[ITEM])
@@ -33,13 +35,13 @@ def months_fact(record: PatientRecord, compression: dict[str, Any]) -> Fact:
     low, high = month_range(latest_diagnosis, onset)[0], month_range(earliest_diagnosis, onset)[1]
     if high < 0:
         return Fact(ITEM, sources=tuple(sources) + (compression_ref,),
-                    notes=(f"the compression's onset {onset.text} precedes the primary diagnosis "
-                           f"({rules}): the table defines no negative interval",),
+                    notes=(said("the compression's onset {onset} precedes the primary diagnosis ({dates}): the "
+                                "table defines no negative interval", onset=onset.text, dates=rules),),
                     supplied_by=SUPPLIED_BY[ITEM])
-    notes: tuple[str, ...] = ()
+    notes: tuple[Said, ...] = ()
     if low < 0:
         low = Fraction(0)
-        notes = ("partial dates allow the compression to precede the diagnosis; counted from 0 months",)
+        notes = (said("partial dates allow the compression to precede the diagnosis; counted from 0 months"),)
     value = low if low == high else Between(low, high)
     rule = f"calendar months from {rules} to the compression's onset {onset.text}"
     return Fact(ITEM, value, tuple(sources) + (compression_ref,), rule, (), notes)
@@ -50,14 +52,14 @@ def _diagnoses(record: PatientRecord) -> tuple[tuple[str, ...], str, DateSpan, D
     or why there is no date of diagnosis."""
     primaries = record.conditions["primary"]
     if not primaries:
-        return "no primary cancer Condition, so no date of diagnosis"
+        return said("no primary cancer Condition, so no date of diagnosis")
     dated = []
     for condition in primaries:
         span, how = record.diagnosis_date(condition)
         if span:
             dated.append((record.ref(condition), how, span))
     if not dated:
-        return "the primary cancer Condition has no date of diagnosis (onset, recordedDate or assertedDate)"
+        return said("the primary cancer Condition has no date of diagnosis (onset, recordedDate or assertedDate)")
     return (tuple(ref for ref, _, _ in dated), "; ".join(f"{ref} {how} {span.text}" for ref, how, span in dated),
             max((span for _, _, span in dated), key=lambda span: span.latest),
             min((span for _, _, span in dated), key=lambda span: span.earliest))

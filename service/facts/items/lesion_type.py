@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...calculators.values import ItemName
+from ...i18n import Said, said
 from ..evidence import Candidate, choose
 from ..model import Fact
 from ..record import PatientRecord, describe_concepts
@@ -13,19 +15,20 @@ Linked = tuple[dict[str, Any], str]
 
 
 def coded_candidates(record: PatientRecord, item: str, linked: list[Linked], value_set: str,
-                     lesion: str) -> tuple[list[Candidate], list[str]]:
+                     lesion: str) -> tuple[list[Candidate], list[Said]]:
     """Candidates from Observations whose value is a code of ``value_set`` (the code is the row)."""
     candidates, notes = [], []
     for observation, how in linked:
         ref = record.ref(observation)
         coding = record.terms.coding_in(observation.get("valueCodeableConcept"), value_set)
         if coding is None:
-            why = (f"value '{describe_concepts([observation.get('valueCodeableConcept')]) or 'none'}' is not a code "
-                   f"of ValueSet {value_set}")
+            value = describe_concepts([observation.get("valueCodeableConcept")])
+            why = (said("value '{value}' is not a code of ValueSet {value_set}", value=value, value_set=value_set)
+                   if value else said("no value: not a code of ValueSet {value_set}", value_set=value_set))
             record.report.ignore(ref, why, attention=True)
-            notes.append(f"{ref}: {why}")
+            notes.append(said("{resource}: {why}", resource=ref, why=why))
             continue
-        record.report.use(ref, f"{item} of {lesion}")
+        record.report.use(ref, said("{item} of {lesion}", item=ItemName(item), lesion=lesion))
         candidates.append(Candidate(coding["code"], ref, record.effective(observation),
                                     record.observation_flags(observation), f"{how}; {value_set}"))
     return candidates, notes

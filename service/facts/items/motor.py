@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...calculators import OneOf
+from ...i18n import Said, said
 from ..evidence import choose
 from ..model import Fact
 from ..record import PatientRecord, describe_concepts
@@ -23,12 +24,12 @@ ITEM = "motor_function"
 _NOT_WALKING = OneOf("not_ambulatory", "paraplegic")
 
 
-def _motor(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, str | None]:
+def _motor(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, Said | None]:
     terms = record.terms
     concept = observation.get("valueCodeableConcept")
     if concept is None and terms.coding_in(observation.get("code"), NOT_WALKING_VS):
         if observation.get("valueBoolean") is False:
-            return None, "'unable to walk' recorded as false: says nothing of how the patient walks"
+            return None, said("'unable to walk' recorded as false: says nothing of how the patient walks")
         return _NOT_WALKING, None  # the finding is the code itself
     coding = terms.coding_in(concept, MOTOR_FUNCTION_VS)
     if coding:
@@ -37,8 +38,8 @@ def _motor(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, str
         return _NOT_WALKING, None
     if terms.coding_in(concept, "paraplegia"):
         return "paraplegic", None
-    return None, (f"motor function value '{describe_concepts([concept]) or 'none'}' is not a code of ValueSet "
-                  "motor-function, motor-function-not-walking or paraplegia")
+    return None, said("motor function value '{value}' is not a code of ValueSet motor-function, "
+                      "motor-function-not-walking or paraplegia", value=describe_concepts([concept]) or "–")
 
 
 def motor_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
@@ -46,5 +47,6 @@ def motor_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fac
         record, observations, _motor, ITEM, lambda value: "Observation motor-function" + (
             ": unable to walk, paraplegia not stated" if value == _NOT_WALKING else ""))
     return choose(ITEM, candidates + condition_candidates(record, "paraplegia", ITEM, "paraplegic",
-                                                          "active paraplegia Condition", "paraplegia is not active"))
+                                                          "active paraplegia Condition",
+                                                          said("paraplegia is not active")))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...i18n import said
 from ..evidence import Candidate, choose
 from ..model import Fact
 from ..record import PatientRecord
@@ -30,7 +31,7 @@ def osteolysis_facts(record: PatientRecord, lesion: str, linked: dict[str, list[
                                              record.observation_flags(observation), how))
                 read = True
         if read:
-            record.report.use(ref, f"cortical osteolysis of {lesion}")
+            record.report.use(ref, said("cortical osteolysis of {lesion}", lesion=lesion))
         else:
-            record.report.ignore(ref, "cortical osteolysis without a component in % (UCUM)", attention=True)
+            record.report.ignore(ref, said("cortical osteolysis without a component in % (UCUM)"), attention=True)
     return {name: choose(name, candidates) for name, candidates in found.items()}

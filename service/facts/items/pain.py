@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...calculators.values import ItemName
+from ...i18n import N_, said
 from ..evidence import Candidate, choose
 from ..model import Fact
 from ..record import PatientRecord
@@ -34,18 +36,20 @@ def pain_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]
             record.report.ignore(ref, "0-10 pain score has no value from 0 to 10", attention=True)
             continue
         if not bands:
-            why = (f"0-10 pain score {score:g} ({ref}) is not mapped: the guideline gives no mapping to a Mirels "
-                   "pain category (a deployment may configure BONEMET_PAIN_SCORE_BANDS)")
+            why = said("0-10 pain score {score} ({resource}) is not mapped: the guideline gives no mapping to a "
+                       "Mirels pain category (a deployment may configure BONEMET_PAIN_SCORE_BANDS)",
+                       score=f"{score:g}", resource=ref)
             record.report.show(ref, why)
             notes.append(why)
             continue
         category = next((name for name, low, high in bands if low <= score <= high), None)
         if category is None:
-            record.report.ignore(ref, f"0-10 pain score {score:g} falls in no configured band", attention=True)
+            record.report.ignore(ref, said("0-10 pain score {score} falls in no configured band", score=f"{score:g}"),
+                                 attention=True)
             continue
-        record.report.use(ref, f"pain of {lesion}")
+        record.report.use(ref, said("{item} of {lesion}", item=ItemName("pain"), lesion=lesion))
         candidates.append(Candidate(category, ref, record.effective(observation),
                                     record.observation_flags(observation) + (
-                                        "derived from a 0-10 pain score by configured bands",),
+                                        N_("derived from a 0-10 pain score by configured bands"),),
                                     f"{how}; LOINC 72514-3"))
     return choose("pain", candidates, tuple(notes))

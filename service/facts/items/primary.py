@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from ...calculators import OneOf
-from ..evidence import one_of
+from ...calculators.values import ItemName
+from ...i18n import Said, said
+from ..evidence import CONFLICT, one_of
 from ..model import Fact
 from ..record import PatientRecord, describe_concepts
 from ..vocabulary import MCODE_HISTOLOGY, MORPHOLOGIES, PRIMARY_GROUPS, SUPPLIED_BY
@@ -27,7 +29,7 @@ def _histology(condition: dict[str, Any]) -> Any:
     return None
 
 
-def primary_row(record: PatientRecord, condition: dict[str, Any]) -> tuple[Any, str, tuple[str, ...]]:
+def primary_row(record: PatientRecord, condition: dict[str, Any]) -> tuple[Any, str, tuple[Said, ...]]:
     """(row or OneOf, the rule, notes) for one primary cancer Condition."""
     vs_id = record.primary_sets[record.ref(condition)]
     row = PRIMARY_GROUPS[vs_id]
@@ -36,36 +38,37 @@ def primary_row(record: PatientRecord, condition: dict[str, Any]) -> tuple[Any, 
     morphology = _histology(condition)
     if morphology is None:
         return _LUNG, "lung cancer without histology: NSCLC or SCLC", (
-            "lung cancer without histology (mCODE histology-morphology-behavior extension): NSCLC 5 or SCLC 6",)
+            said("lung cancer without histology (mCODE histology-morphology-behavior extension): NSCLC 5 or SCLC 6"),)
     match = record.terms.first_match(morphology, MORPHOLOGIES)
     if match:
         return MORPHOLOGIES[match[0]], f"lung cancer with morphology in ValueSet {match[0]}", ()
     return _LUNG, "lung cancer whose morphology is not recognised: NSCLC or SCLC", (
-        f"lung cancer morphology '{describe_concepts([morphology])}' is in neither morphology ValueSet "
-        "(small-cell, non-small-cell): NSCLC 5 or SCLC 6",)
+        said("lung cancer morphology '{morphology}' is in neither morphology ValueSet (small-cell, non-small-cell): "
+             "NSCLC 5 or SCLC 6", morphology=describe_concepts([morphology])),)
 
 
 def primary_fact(record: PatientRecord) -> Fact:
     primaries = record.conditions["primary"]
     if not primaries:
-        return Fact("primary_tumour", notes=("no primary cancer Condition",), supplied_by=SUPPLIED_BY["primary_tumour"])
+        return Fact("primary_tumour", notes=(said("no primary cancer Condition"),),
+                    supplied_by=SUPPLIED_BY["primary_tumour"])
     rows: list[Any] = []
     sources: list[str] = []
-    notes: list[str] = []
+    notes: list[Said] = []
     rules: list[str] = []
     for condition in primaries:
         ref = record.ref(condition)
         row, rule, why = primary_row(record, condition)
         notes.extend(why)
-        record.report.use(ref, "primary_tumour")
+        record.report.use(ref, said("{item}", item=ItemName("primary_tumour")))
         rows.append(row)
         sources.append(ref)
         rules.append(rule)
     value = one_of(rows)
     flags: tuple[str, ...] = ()
     if len(sources) > 1 and isinstance(value, OneOf):
-        flags = ("conflict",)
-        notes.append("several primary cancers of different Rades rows: which caused the compression is not "
-                     "recorded, so every row stays possible")
+        flags = (CONFLICT,)
+        notes.append(said("several primary cancers of different Rades rows: which caused the compression is not "
+                          "recorded, so every row stays possible"))
     supplied_by = SUPPLIED_BY["primary_tumour"] if isinstance(value, OneOf) else ""
     return Fact("primary_tumour", value, tuple(sources), "; ".join(rules), flags, tuple(notes), supplied_by)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...calculators import OneOf
+from ...i18n import Said, said
 from ..model import Fact
 from ..record import describe_concepts
 from ..terminology import Terminology, codings, objects
@@ -46,7 +47,7 @@ class SiteReading:
     side: str | None
     given: bool
     not_long_bone: bool = False
-    notes: tuple[str, ...] = ()
+    notes: tuple[Said, ...] = ()
     description: str = ""
 
 
@@ -58,7 +59,7 @@ def read_site(terms: Terminology, body_sites: list[Any]) -> SiteReading:
     concepts = [c for c in body_sites if isinstance(c, dict)]
     description = describe_concepts(concepts)
     if not concepts:
-        return SiteReading(None, None, None, False, notes=("the bone metastasis has no bodySite",))
+        return SiteReading(None, None, None, False, notes=(said("the bone metastasis has no bodySite"),))
     row = bone = side = None
     regions: dict[str, set[str]] = {"code": set(), "qualifier": set()}  # femoral regions said each way
     not_long_bone = False
@@ -79,28 +80,31 @@ def read_site(terms: Terminology, body_sites: list[Any]) -> SiteReading:
             coding = terms.coding_in(laterality, LATERALITY_VS)
             if coding:
                 side = coding["code"]
-    said = regions["code"] | (regions["qualifier"] if bone == FEMUR or regions["code"] else set())
-    if said and bone in (None, FEMUR):
+    stated = regions["code"] | (regions["qualifier"] if bone == FEMUR or regions["code"] else set())
+    if stated and bone in (None, FEMUR):
         bone = FEMUR
-        region = said.pop() if len(said) == 1 else "undetermined"  # two regions at once settle nothing
+        region = stated.pop() if len(stated) == 1 else "undetermined"  # two regions at once settle nothing
         if region == "undetermined":
             return SiteReading(_FEMUR_UNSTATED, bone, side, True, notes=(
-                f"the femoral region '{description}' is not one the guideline places: lower limb (2) or "
-                "peritrochanteric (3)",), description=description)
+                said("the femoral region '{region}' is not one the guideline places: lower limb (2) or "
+                     "peritrochanteric (3)", region=description),), description=description)
         return SiteReading(region, bone, side, True, description=description)
     if bone == FEMUR:
         return SiteReading(_FEMUR_UNSTATED, bone, side, True, notes=(
-            "femur lesion whose region is not stated: lower limb (2) or peritrochanteric (3); a bodySite or "
-            "location qualifier naming the region (trochanteric, shaft, neck...) settles it",), description=description)
+            said("femur lesion whose region is not stated: lower limb (2) or peritrochanteric (3); a bodySite or "
+                 "location qualifier naming the region (trochanteric, shaft, neck...) settles it"),),
+            description=description)
     if row:
         return SiteReading(row, bone, side, True, description=description)
     if not_long_bone:
         return SiteReading(None, None, side, True, not_long_bone=True, description=description)
     readable = [c for concept in concepts for c in codings(concept) if c.get("code")]
-    why = (f"bodySite '{description}' has codes in none of the long-bone ValueSets" if readable else
-           f"bodySite {('“' + description + '”') if description else ''} has no code: text is never read")
+    why = (said("bodySite '{site}' has codes in none of the long-bone ValueSets", site=description) if readable else
+           said("bodySite “{site}” has no code: text is never read", site=description) if description else
+           said("bodySite has no code"))
     return SiteReading(None, None, side, True, notes=(
-        why + "; whether the lesion is in a long bone, and which, is not known",), description=description)
+        said("{why}; whether the lesion is in a long bone, and which, is not known", why=why),),
+        description=description)
 
 
 def site_fact(reading: SiteReading, condition_ref: str, flags: tuple[str, ...]) -> Fact:

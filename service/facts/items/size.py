@@ -14,6 +14,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from ...calculators.values import ItemName
+from ...i18n import N_, Said, said
 from ..evidence import Candidate, choose
 from ..model import Fact
 from ..record import PatientRecord
@@ -24,29 +26,29 @@ Linked = tuple[dict[str, Any], str]
 TUMOUR_SIZE_COMPONENT = "33728-7"
 
 
-def _own_share(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, str | None]:
+def _own_share(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, Said | None]:
     concept = observation.get("valueCodeableConcept")
     if concept is not None:
         coding = record.terms.coding_in(concept, "lesion-size-row")
         if coding:
             return coding["code"].replace("-", "_"), None
-        return None, "lesion size code is not in ValueSet lesion-size-row"
-    share, problem = ucum(observation.get("valueQuantity"), SHARE, "lesion size")
+        return None, said("lesion size code is not in ValueSet lesion-size-row")
+    share, problem = ucum(observation.get("valueQuantity"), SHARE, said("lesion size"))
     if problem or share is None:
         return None, problem
     if share > 1:
-        return None, f"lesion size {observation['valueQuantity']['value']} is over 100 %: not used"
+        return None, said("lesion size {value} is over 100 %: not used", value=observation["valueQuantity"]["value"])
     return float(share), None
 
 
 def _tumour_mm(record: PatientRecord, observation: dict[str, Any]) -> tuple[Fraction | None, str | None]:
     if "valueQuantity" in observation:
-        return ucum(observation["valueQuantity"], LENGTH_MM, "tumour size")
+        return ucum(observation["valueQuantity"], LENGTH_MM, said("tumour size"))
     for component in observation.get("component") or []:
         if isinstance(component, dict) and any(
                 c.get("code") == TUMOUR_SIZE_COMPONENT for c in codings(component.get("code"))):
-            return ucum(component.get("valueQuantity"), LENGTH_MM, "tumour size (longest dimension)")
-    return None, "tumour size has no valueQuantity nor longest-dimension component"
+            return ucum(component.get("valueQuantity"), LENGTH_MM, said("tumour size (longest dimension)"))
+    return None, said("tumour size has no valueQuantity nor longest-dimension component")
 
 
 def size_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]]) -> Fact:
@@ -56,40 +58,41 @@ def size_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]
         value, problem = _own_share(record, observation)
         if problem:
             record.report.ignore(ref, problem, attention=True)
-            notes.append(f"{ref}: {problem}")
+            notes.append(said("{resource}: {why}", resource=ref, why=problem))
             continue
-        record.report.use(ref, f"lesion_size of {lesion}")
+        record.report.use(ref, said("{item} of {lesion}", item=ItemName("lesion_size"), lesion=lesion))
         candidates.append(Candidate(value, ref, record.effective(observation), record.observation_flags(observation),
                                     f"{how}; lesion-size"))
     if candidates:
         return choose("lesion_size", candidates, tuple(notes))
     sizes = _latest(record, linked.get("tumour-size", ()), _tumour_mm)
     widths = _latest(record, linked.get("cortical-width", ()),
-                     lambda r, o: ucum(o.get("valueQuantity"), LENGTH_MM, "cortical width"))
+                     lambda r, o: ucum(o.get("valueQuantity"), LENGTH_MM, said("cortical width")))
     if sizes and widths:
         (size, size_ref, size_obs), (width, width_ref, width_obs) = sizes, widths
         if width == 0 or size > width:
-            why = (f"tumour size {float(size):g} mm ({size_ref}) is larger than the cortical width {float(width):g} mm "
-                   f"({width_ref}): not a share of the width (measured along the bone?); not used")
+            why = said("tumour size {size} mm ({size_ref}) is larger than the cortical width {width} mm ({width_ref}): "
+                       "not a share of the width (measured along the bone?); not used", size=f"{float(size):g}",
+                       size_ref=size_ref, width=f"{float(width):g}", width_ref=width_ref)
             for ref in (size_ref, width_ref):
                 record.report.ignore(ref, why, attention=True)
             return choose("lesion_size", [], tuple(notes) + (why,))
         for ref in (size_ref, width_ref):
-            record.report.use(ref, f"lesion_size of {lesion} (derived)")
+            record.report.use(ref, said("{item} of {lesion} (derived)", item=ItemName("lesion_size"), lesion=lesion))
         share = size / width
         candidate = Candidate(float(share), size_ref, record.effective(size_obs),
                               record.observation_flags(size_obs) + record.observation_flags(width_obs) + (
-                                  "derived: tumour size / cortical width",),
+                                  N_("derived: tumour size / cortical width"),),
                               f"tumour size {float(size):g} mm / cortical width {float(width):g} mm = "
                               f"{float(share):.2f} (assumes the size was measured across the bone)",
                               also=(width_ref,))
         return choose("lesion_size", [candidate], tuple(notes))
-    for found, missing in ((sizes, "the cortical width of the bone at the lesion (cortical-width)"),
-                           (widths, "a measured tumour size (LOINC 21889-1 / 33728-7)")):
+    for found, missing in ((sizes, said("the cortical width of the bone at the lesion (cortical-width)")),
+                           (widths, said("a measured tumour size (LOINC 21889-1 / 33728-7)"))):
         if found:
             value, ref, _ = found
-            why = (f"{ref} gives {float(value):g} mm, but without {missing} the share of the cortical width "
-                   "cannot be computed")
+            why = said("{resource} gives {value} mm, but without {missing} the share of the cortical width cannot be "
+                       "computed", resource=ref, value=f"{float(value):g}", missing=missing)
             record.report.ignore(ref, why, attention=True)
             notes.append(why)
     return choose("lesion_size", [], tuple(notes))

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...calculators import OneOf
+from ...calculators.values import ItemName
+from ...i18n import Said, said
 from ..evidence import choose
 from ..model import Fact
 from ..record import PatientRecord
@@ -20,13 +22,13 @@ from .candidates import condition_candidates, observation_candidates
 ITEM = "visceral_metastases"
 
 
-def _presence(record: PatientRecord, observation: dict[str, Any]) -> tuple[str | None, str | None]:
+def _presence(record: PatientRecord, observation: dict[str, Any]) -> tuple[str | None, Said | None]:
     if isinstance(observation.get("valueBoolean"), bool):
         return ("yes" if observation["valueBoolean"] else "no"), None
     coding = record.terms.coding_in(observation.get("valueCodeableConcept"), PRESENCE_VS)
     if coding:
         return ("yes" if coding["code"] == PRESENT else "no"), None
-    return None, "visceral metastases value is not present/absent (ValueSet presence) nor a boolean"
+    return None, said("visceral metastases value is not present/absent (ValueSet presence) nor a boolean")
 
 
 def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
@@ -34,18 +36,19 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> 
                                         lambda value: "Observation visceral-metastases")
     fact = choose(ITEM, candidates + condition_candidates(
         record, "visceral", ITEM, "yes", "active visceral metastasis Condition",
-        "visceral metastasis is not active: does not count as present"))
+        said("visceral metastasis is not active: does not count as present")))
     undetermined = [c for c in record.conditions["undetermined_site"] if record.active(c)[0]]
     if not fact.missing:
         for condition in undetermined:
-            record.report.ignore(record.ref(condition), "site not classed as visceral; visceral status given elsewhere")
+            record.report.ignore(record.ref(condition), said("site not classed as visceral; visceral status given "
+                                                             "elsewhere"))
         return fact
     for condition in undetermined:
-        record.report.use(record.ref(condition), ITEM)
+        record.report.use(record.ref(condition), said("{item}", item=ItemName(ITEM)))
     if undetermined:
         return Fact(ITEM, OneOf("yes", "no"), tuple(record.ref(c) for c in undetermined),
                     "metastasis of a site the guideline does not class as visceral or not", (),
-                    ("brain, nervous system or unspecified metastasis: the guideline does not say whether it counts "
-                     "as visceral",), SUPPLIED_BY[ITEM])
-    return Fact(ITEM, notes=("no resource says whether there are visceral metastases; absence of a Condition is "
-                             "not taken as absence of disease",), supplied_by=SUPPLIED_BY[ITEM])
+                    (said("brain, nervous system or unspecified metastasis: the guideline does not say whether it "
+                          "counts as visceral"),), SUPPLIED_BY[ITEM])
+    return Fact(ITEM, notes=(said("no resource says whether there are visceral metastases; absence of a Condition "
+                                  "is not taken as absence of disease"),), supplied_by=SUPPLIED_BY[ITEM])

@@ -1,0 +1,88 @@
+"""Calculator inputs in words: a table row by its label, a number as written, a range or the
+possibilities left, in the reader's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from numbers import Real
+from typing import Any
+
+from ..i18n import N_, said, translate
+from .scoring import AtLeast, Between, OneOf
+from .tables import load_table
+
+OR = N_("or")  # between possible values: "NSCLC or SCLC"
+
+
+def number(value: Real | float | Fraction) -> str:
+    """At most one decimal: 15, 15.2. Fractions of months come from calendar arithmetic."""
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return str(value.numerator)
+    rounded = round(float(value), 1)
+    return str(int(rounded)) if rounded == int(rounded) else str(rounded)
+
+
+def _row_label(item: str | None, value: str, locale: str) -> str | None:
+    if item is None:
+        return None
+    for calculator in ("mirels", "rades"):
+        table = load_table(calculator)
+        if any(candidate.name == item for candidate in table.items):
+            row = table.item(item).row(value)
+            return row.label(locale) if row else None
+    return None
+
+
+def describe(value: Any, locale: str = "en", item: str | None = None) -> str:
+    """``0.5``, ``"14 to 16"``, ``"NSCLC or SCLC"`` (the rows' labels, when ``item`` names the table
+    item), ``"missing"``..."""
+    if value is None:
+        return translate(N_("missing"), locale)
+    if isinstance(value, OneOf):
+        word = translate(OR, locale)
+        return f" {word} ".join(describe(v, locale, item) for v in value.values)
+    if isinstance(value, Between):
+        return translate(said("{low} to {high}", low=number(value.low), high=number(value.high)), locale)
+    if isinstance(value, AtLeast):
+        return translate(said("at least {low}", low=number(value.low)), locale)
+    if isinstance(value, Real) and not isinstance(value, bool):
+        return number(value)
+    if isinstance(value, str):
+        label = _row_label(item, value, locale)
+        if label:
+            return label
+    return str(value).replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A value quoted in a message (``said(..., value=Shown(item, value))``): said in words when the
+    message is translated."""
+
+    item: str | None
+    value: Any
+
+    def said_in(self, locale: str) -> str:
+        return describe(self.value, locale, self.item)
+
+    def __str__(self) -> str:
+        return self.said_in("en")
+
+
+@dataclass(frozen=True)
+class ItemName:
+    """A table item named in a message: its label in the reader's language (or, for an input that is
+    not a table item, its name)."""
+
+    item: str
+
+    def said_in(self, locale: str) -> str:
+        for calculator in ("mirels", "rades"):
+            table = load_table(calculator)
+            if any(candidate.name == self.item for candidate in table.items):
+                return table.item(self.item).label(locale)
+        return self.item.replace("_", " ")
+
+    def __str__(self) -> str:
+        return self.said_in("en")

@@ -1,0 +1,122 @@
+"""Every word the service writes for a person, in English and French, from one gettext catalogue.
+
+Code writes English and marks it: ``said("{item} of {lesion}", item=..., lesion=...)`` is a ``Said``,
+a ``str`` whose value is the English text, which also remembers its template and parameters; plain
+interface words are marked ``N_("Total")``. The layer that answers a person (``render/``, the web
+pages, the command line) turns them into the reader's language with ``translate(text, locale)``:
+the template is looked up in ``locale/fr/LC_MESSAGES/messages.po``, and each parameter is translated
+in turn. The facts layer thus stays free of languages, and a message composed of others (a note that
+quotes a reason) is translated whole.
+
+The catalogue is a standard PO file, read with Babel; ``pybabel extract`` finds every marked string
+(the keywords ``said``, ``N_`` and ``say``, the local helpers that call ``said``; the commands are in
+the catalogue's header), and ``tests/test_i18n.py`` fails on any string that is not translated, and
+on English left in any French output of any example through any door. Clinical
+content (the tables' items, categories, recommendations and caveats) is not here: it comes from
+``seeds/``, in both languages, from the guideline itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from .data import data_dir
+
+LOCALES = ("en", "fr")
+DOMAIN = "messages"
+
+
+class Said(str):
+    """English text that remembers how it was made, so that it can be said in another language."""
+
+    template: str
+    params: dict[str, Any]
+
+    def __new__(cls, template: str, params: dict[str, Any]) -> Said:
+        text = super().__new__(cls, template.format(**{k: _english(v) for k, v in params.items()}))
+        text.template, text.params = template, params
+        return text
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled by the bulk workers and Spark
+        return Said, (self.template, self.params)
+
+
+def said(template: str, /, **params: Any) -> Said:
+    """A message: ``template`` (English, ``str.format`` fields) with its parameters. A parameter may
+    itself be a ``Said``, or a list or tuple of them (joined with "; ")."""
+    return Said(template, params)
+
+
+def joined(parts: Iterable[Any]) -> Said:
+    """Several messages said one after the other, separated by "; " (each in the reader's language)."""
+    return Said("{parts}", {"parts": list(parts)})
+
+
+def N_(text: str) -> str:
+    """Marks an interface word for the catalogue; ``translate`` says it in the reader's language."""
+    return text
+
+
+def _english(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
+@cache
+def catalogue(locale: str) -> dict[str, str]:
+    """msgid -> translation, for ``locale`` (empty for English, the language of the code)."""
+    if locale == "en":
+        return {}
+    from babel.messages.pofile import read_po  # read once per process
+
+    path = data_dir("locale") / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with open(path, "rb") as po:
+        parsed = read_po(po, locale=locale)
+    return {message.id: message.string for message in parsed
+            if isinstance(message.id, str) and message.id and isinstance(message.string, str) and message.string
+            and not message.fuzzy}
+
+
+def translate(text: Any, locale: str) -> str:
+    """``text`` in ``locale``: a ``Said`` from its template, a marked word from the catalogue, anything
+    else (a reference, a code, a value from the record) as it is."""
+    if locale == "en" or not isinstance(text, str):
+        return str(text) if not isinstance(text, str) else str.__str__(text)
+    words = catalogue(locale)
+    if isinstance(text, Said):
+        template = words.get(text.template, text.template)
+        return template.format(**{name: _translated(value, locale) for name, value in text.params.items()})
+    return words.get(text, text)
+
+
+def _translated(value: Any, locale: str) -> Any:
+    if isinstance(value, (list, tuple)):
+        return "; ".join(translate(v, locale) for v in value)
+    if isinstance(value, Said):
+        return translate(value, locale)
+    if hasattr(value, "said_in"):  # a value quoted in words (calculators.values.Shown)
+        return value.said_in(locale)
+    return value  # a reference, a code, a number: said the same in every language
+
+
+def translate_all(texts: Iterable[Any], locale: str) -> list[str]:
+    return [translate(text, locale) for text in texts]
+
+
+class Words:
+    """A table of interface words, written in English (each marked ``N_``): ``table[locale]`` is the
+    same table in ``locale``, from the catalogue."""
+
+    def __init__(self, english: dict[str, str]) -> None:
+        self.english = english
+        self._by_locale: dict[str, dict[str, str]] = {}
+
+    def __getitem__(self, locale: str) -> dict[str, str]:
+        if locale not in LOCALES:
+            raise KeyError(locale)
+        if locale not in self._by_locale:
+            self._by_locale[locale] = {key: translate(text, locale) for key, text in self.english.items()}
+        return self._by_locale[locale]
