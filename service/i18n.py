@@ -35,7 +35,10 @@ class Said(str):
     params: dict[str, Any]
 
     def __new__(cls, template: str, params: dict[str, Any]) -> Said:
-        text = super().__new__(cls, template.format(**{k: _english(v) for k, v in params.items()}))
+        english = template.format_map(params) if all(type(v) is not list and type(v) is not tuple
+                                                      for v in params.values()) else template.format_map(
+            {k: _english(v) for k, v in params.items()})
+        text = super().__new__(cls, english)
         text.template, text.params = template, params
         return text
 

@@ -268,10 +268,11 @@ def reads_every_line(lines: list[tuple[str, Any]]) -> bool:
 
 
 def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, locale: str,
-                 pain_bands: tuple, as_of: date | None) -> tuple[list[tuple[str, str]], list[str], Summary]:
+                 pain_bands: tuple, as_of: date | None,
+                 every_line: bool | None = None) -> tuple[list[tuple[str, str]], list[str], Summary]:
     """One patient's (where, resource or ``UnreadLine``) lines -> (output kind, JSON line) pairs, bad-line
     outcomes, summary. Both engines call it, with the lines in the same order (input file, then line),
-    so that they give the same outputs."""
+    so that they give the same outputs. ``every_line``: ``reads_every_line(lines)``, when already known."""
     from ..fhir.shape import InvalidResource, check_shape
     from ..pipeline import assess_patient
     from ..render.bundle import operation_outcome, outcome_issues
@@ -280,7 +281,7 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
     outputs: list[tuple[str, str]] = []
     bad: list[str] = []
     resources = []
-    every_line = reads_every_line(lines)
+    every_line = reads_every_line(lines) if every_line is None else every_line
     unread: Counter = Counter()
     for where, item in lines:
         if isinstance(item, UnreadLine):
@@ -327,11 +328,15 @@ def _assess_bucket(work: str, bucket: int, tags: list[str], inputs: list[str], w
                    pain_bands: tuple, as_of: date | None = None) -> Summary:
     summary = Summary(locale=locale)
     patients: dict[str, list[tuple[str, Any]]] = {}
+    derived: set[str] = set()  # the patients whose every line is to be read (reads_every_line)
     for where, text in _bucket_lines(work, bucket, tags):
         if text.startswith("{"):
             resource = json.loads(text)  # checked in pass 1
             # Lines without a patient were set aside when the export was partitioned: every key here is one.
-            patients.setdefault(cast(str, bulk_patient_key(resource)), []).append((where, resource))
+            key = cast(str, bulk_patient_key(resource))
+            patients.setdefault(key, []).append((where, resource))
+            if "derivedFrom" in resource:
+                derived.add(key)
         else:  # "kind<tab>patient<tab>source<tab>offset": told unread in pass 1
             kind, patient, locator = text.split("\t", 2)
             patients.setdefault(patient, []).append((where, UnreadLine(kind, patient, locator)))
@@ -339,10 +344,10 @@ def _assess_bucket(work: str, bucket: int, tags: list[str], inputs: list[str], w
                for kind in OUTPUT_TYPES}  # four files at once, each closed in the finally below
     try:
         for subject, lines in patients.items():
-            if reads_every_line(lines):  # the unread lines' text, from the input, for this patient only
+            if subject in derived:  # the unread lines' text, from the input, for this patient only
                 lines = [(where, _read_back(item, inputs) if isinstance(item, UnreadLine) else item)
                          for where, item in lines]
-            written, bad, found = assess_group(subject, lines, when, locale, pain_bands, as_of)
+            written, bad, found = assess_group(subject, lines, when, locale, pain_bands, as_of, subject in derived)
             summary.add(found)
             for kind, line in written:
                 outputs[kind].write(line + "\n")

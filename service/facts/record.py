@@ -29,7 +29,6 @@ from .terminology import (
     CIM10,
     ICD10,
     ICD10_CM,
-    OWN_SYSTEM,
     Terminology,
     canonical_system,
     codings,
@@ -113,10 +112,7 @@ def may_be_read(resource: dict[str, Any]) -> bool:
     the labs, vitals and the like of a real record, which it only names as not read."""
     if resource.get("resourceType") != "Observation" or resource.get("hasMember"):
         return True
-    terms = load_terminology()
-    return any(terms.memberships(coding.get("system"), coding.get("code")) or
-               (coding.get("system") == OWN_SYSTEM and coding.get("code") in terms.own_codes)
-               for coding in codings(resource.get("code")))
+    return load_terminology().in_any(resource.get("code"))
 
 
 class PatientRecord:
@@ -229,6 +225,8 @@ class PatientRecord:
 
     def condition_kind(self, condition: dict[str, Any]) -> str | None:
         code = condition.get("code")
+        if not self.terms.in_any(code):
+            return None
         primary = self.terms.first_match(code, PRIMARY_GROUPS)
         if primary:
             return "primary"
@@ -290,9 +288,10 @@ class PatientRecord:
             target = local_reference(member, self.aliases)
             if target:
                 self.panels_of[target].append(observation)
-        kind = self.observation_kind(observation)
+        known = self.terms.in_any(observation.get("code"))  # a lab, a vital sign...: no lookup will find it
+        kind = self.observation_kind(observation) if known else None
         if kind is None:
-            if self.condition_kind(observation):  # a diagnosis recorded as a finding (some IGs do so)
+            if known and self.condition_kind(observation):  # a diagnosis recorded as a finding (some IGs do so)
                 self.report.ignore(ref, said("records as an Observation what the calculators read from a Condition "
                                              "(a metastasis, a cord compression, a cancer): not scored; record it "
                                              "as a Condition to have it counted"), attention=True)

@@ -136,6 +136,13 @@ class Terminology:
                 return coding
         return None
 
+    def in_any(self, concept: dict[str, Any] | None) -> bool:
+        """Whether some coding of the concept is in some ValueSet or is a code of the project's
+        CodeSystem: when not, no lookup can find it (most of a record: labs, vitals, other diagnoses)."""
+        return any(self.memberships(coding.get("system"), coding.get("code"))
+                   or (coding.get("system") == OWN_SYSTEM and coding.get("code") in self.own_codes)
+                   for coding in codings(concept))
+
     def first_match(self, concept: dict[str, Any] | None, vs_ids: Iterable[str]) -> tuple[str, dict] | None:
         """The first of ``vs_ids`` (in their order) that holds a coding of the concept, with that coding.
         Each coding's memberships are looked up once, whatever the number of ValueSets asked."""

@@ -7,6 +7,7 @@ mapper, and names the element that is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..i18n import Said, said
@@ -73,8 +74,9 @@ def check_shape(resource: Any, where: str) -> dict:
     return resource
 
 
-def bundle_resources(bundle: dict, where: str) -> list[dict]:
-    """The resources of a Bundle's entries, each shape-checked."""
+def bundle_resources(bundle: dict, where: str, read: Callable[[dict], bool] | None = None) -> list[dict]:
+    """The resources of a Bundle's entries, each shape-checked; with ``read``, only those it says the
+    mapper may read are (the others, labs and the like, need only be resources: nothing reads them)."""
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
         raise InvalidResource(f"{where}.entry", said("must be a list"))
@@ -82,5 +84,10 @@ def bundle_resources(bundle: dict, where: str) -> list[dict]:
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or "resource" not in entry:
             raise InvalidResource(f"{where}.entry[{index}]", said("must be an object with a resource"))
-        resources.append(check_shape(entry["resource"], f"{where}.entry[{index}].resource"))
+        resource = entry["resource"]
+        if read is not None and isinstance(resource, dict) and isinstance(resource.get("resourceType"), str) \
+                and not read(resource):
+            resources.append(resource)
+            continue
+        resources.append(check_shape(resource, f"{where}.entry[{index}].resource"))
     return resources

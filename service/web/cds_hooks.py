@@ -13,13 +13,14 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from ..calculators import DEFAULT_LOCALE, LOCALES
 from ..facts import ReportEntry
-from ..facts.record import describe_concepts, reference_of
+from ..facts.record import describe_concepts, may_be_read, reference_of
 from ..facts.terminology import load_terminology
 from ..facts.vocabulary import observation_search_codes
 from ..fhir.client import FetchError, FhirClient, host_of
@@ -77,6 +78,12 @@ SERVICES: dict[str, dict[str, Any]] = {
 @blueprint.get("/cds-services")
 def discovery():
     return jsonify(services=[{"id": sid, **service} for sid, service in SERVICES.items()])
+
+
+@cache
+def _request_schema(hook: str) -> HookRequest:
+    """One schema per hook, built once: marshmallow schemas hold no state between loads."""
+    return HookRequest(hook)
 
 
 def _language() -> str:
@@ -139,7 +146,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
             continue  # the EHR found no data for this query
         try:
             if value.get("resourceType") == "Bundle":
-                for resource in bundle_resources(value, where):
+                for resource in bundle_resources(value, where, read=may_be_read):
                     if resource.get("resourceType") == "OperationOutcome":  # the server's word on its search
                         gathered.not_read.append(ReportEntry(where, "ignored", said(
                             "the EHR's answer to {query} carries a warning: {warning}", query=query.split("&")[0],
@@ -193,7 +200,7 @@ def call_service(service_id: str):
     service = SERVICES.get(service_id) or abort(404, f"no CDS service {service_id!r}; see GET /cds-services")
     body = json_body("a CDS Hooks request")
     try:
-        hook_request = HookRequest(service["hook"]).load(body)
+        hook_request = _request_schema(service["hook"]).load(body)
     except ValidationError as error:
         raise bad_request("invalid CDS Hooks request", fields=error.messages) from None
     draft_orders = hook_request["context"].get("draftOrders")

@@ -6,6 +6,8 @@ top-level fields are allowed, as the specification lets clients extend requests.
 
 from __future__ import annotations
 
+from functools import cache
+
 from marshmallow import (
     INCLUDE,
     RAISE,
@@ -67,6 +69,11 @@ class OrderSignContext(PatientViewContext):
 CONTEXT_SCHEMAS = {"patient-view": PatientViewContext, "order-sign": OrderSignContext}
 
 
+@cache
+def _context_schema(hook: str) -> Schema:
+    return CONTEXT_SCHEMAS[hook]()  # built once: marshmallow schemas keep nothing between loads
+
+
 class HookRequest(Schema):
     class Meta:
         unknown = INCLUDE
@@ -89,7 +96,7 @@ class HookRequest(Schema):
         if data.get("fhirAuthorization") and not data.get("fhirServer"):
             raise ValidationError("fhirAuthorization needs fhirServer", "fhirServer")
         try:
-            data["context"] = CONTEXT_SCHEMAS[self.expected_hook]().load(data.get("context") or {})
+            data["context"] = _context_schema(self.expected_hook).load(data.get("context") or {})
         except ValidationError as error:
             raise ValidationError({"context": error.messages}) from None
         for key, value in (data.get("prefetch") or {}).items():
