@@ -124,6 +124,20 @@ def test_malformed_prefetched_resource_is_400_naming_the_element(client):
     assert response.get_json()["field"] == "prefetch.conditions.entry[0].resource.bodySite"
 
 
+def test_a_malformed_lab_is_not_read_hence_not_refused_while_a_malformed_input_is(client):
+    """What no calculator reads (a lab) is only named as not read, malformed or not; what the mapper
+    reads is shape-checked, and a malformed one is a 400 naming it."""
+    lab = observation("glucose", "2345-7", system="http://loinc.org", valueQuantity={"value": 5.1})
+    lab["status"], lab["focus"] = 5, "not a list"
+    answer = client.post("/cds-services/bonemet-patient-view",
+                         json=hook_request([lesion()], [*lesion_observations(), lab]))
+    assert answer.status_code == 200 and answer.get_json()["cards"]
+    size = lesion_observations()[0]
+    size["status"] = 5
+    refused = client.post("/cds-services/bonemet-patient-view", json=hook_request([lesion()], [size]))
+    assert refused.status_code == 400 and "status" in json.dumps(refused.get_json())
+
+
 @pytest.mark.parametrize("data", [b"{not json", b"[]", b"\xff\xfe"])
 def test_non_json_or_non_object_body_is_400(client, data):
     response = client.post(SERVICE, data=data, content_type="application/json")
