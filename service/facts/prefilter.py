@@ -68,7 +68,7 @@ def _patient_key(reference: str) -> str | None:
     key = _PATIENT_KEYS.get(reference, "")
     if key == "":
         key = bulk_patient_key({"resourceType": "Observation", "subject": {"reference": reference}})
-        if len(_PATIENT_KEYS) > 100_000:  # bounded: a worker sees patient after patient
-            _PATIENT_KEYS.clear()
+        if len(_PATIENT_KEYS) >= 4096:  # a patient's lines are near one another: a small memory is enough,
+            _PATIENT_KEYS.clear()       # and it does not grow with the export
         _PATIENT_KEYS[reference] = key
     return key
