@@ -65,7 +65,9 @@ def main() -> None:
 
     logging.getLogger("service.web.app").setLevel(logging.ERROR)  # no issuer on loopback: no warning per call
     with tempfile.TemporaryDirectory() as tmp:
-        ours = create_app(Settings(feedback_db=os.path.join(tmp, "fb.sqlite3"))).test_client()
+        # 10,000 resources are about 7 MB: above the default body limit (5 MB), raised here as a deployment would.
+        ours = create_app(Settings(feedback_db=os.path.join(tmp, "fb.sqlite3"),
+                                   max_body_bytes=50_000_000)).test_client()
         echo = bare_app.test_client()
         headers = {"Content-Type": "application/fhir+json"}
         print(f"{'resources':>9}  {'KB':>6}  {'$assess p50':>12}  {'p95':>9}  {'echo p50':>9}  {'ratio':>6}  "

@@ -142,3 +142,27 @@ def test_taking_away_the_only_source_of_an_item_widens_the_range(name, data):
     (again,) = [a for p in after.patients for a in p.assessments if a.facts.condition == assessment.facts.condition]
     assert again.score.total_min <= assessment.score.total_min
     assert again.score.total_max >= assessment.score.total_max
+
+
+def _tree_depth(value) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_tree_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_tree_depth, value), default=0)
+    return 0
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(alphabet='ab"\\[]{}é\n'),
+                     lambda children: st.lists(children, max_size=4)
+                     | st.dictionaries(st.text(alphabet='k"\\[]{}', max_size=4), children, max_size=4),
+                     max_leaves=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_JSON, st.booleans())
+def test_the_nesting_read_from_the_bytes_is_the_nesting_of_the_json(value, ascii_only):
+    """The request depth limit reads the brackets outside strings (quotes, escapes and brackets inside
+    strings included): the same depth as the parsed tree."""
+    from service.web.body import _depth
+
+    assert _depth(json.dumps(value, ensure_ascii=ascii_only).encode()) == _tree_depth(value)
