@@ -35,10 +35,9 @@ class Said(str):
     params: dict[str, Any]
 
     def __new__(cls, template: str, params: dict[str, Any]) -> Said:
-        english = template.format_map(params) if all(type(v) is not list and type(v) is not tuple
-                                                      for v in params.values()) else template.format_map(
-            {k: _english(v) for k, v in params.items()})
-        text = super().__new__(cls, english)
+        lists = any(isinstance(value, (list, tuple)) for value in params.values())
+        text = super().__new__(cls, template.format_map(
+            {name: _english(value) for name, value in params.items()} if lists else params))
         text.template, text.params = template, params
         return text
 
@@ -86,8 +85,10 @@ def catalogue(locale: str) -> dict[str, str]:
 def translate(text: Any, locale: str) -> str:
     """``text`` in ``locale``: a ``Said`` from its template, a marked word from the catalogue, anything
     else (a reference, a code, a value from the record) as it is."""
-    if locale == "en" or not isinstance(text, str):
-        return str(text) if not isinstance(text, str) else str.__str__(text)
+    if not isinstance(text, str):
+        return str(text)
+    if locale == "en":
+        return str.__str__(text)  # a plain str, whatever it was made from
     words = catalogue(locale)
     if isinstance(text, Said):
         template = words.get(text.template, text.template)
