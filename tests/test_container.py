@@ -72,6 +72,11 @@ def test_the_dockerfiles_install_commands_work_in_a_fresh_environment(tmp_path):
                               capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert assessed.returncode == 0, assessed.stderr[-2000:]
     assert "Site of the lesion=3" in assessed.stdout and " 11 " in assessed.stdout, assessed.stdout
+    # and in French: the catalogue is in the wheel too.
+    french = subprocess.run([str(tmp_path / "venv" / "bin" / "bonemet"), "assess", "--format", "table", "--lang", "fr",
+                             str(ROOT / "examples" / "bundles" / "09-missing-data.json")],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert french.returncode == 0 and "indéterminée (manquants : Douleur)" in french.stdout, french.stderr[-2000:]
 
 
 def test_compose_runs_with_its_sample_issuer_and_its_tokens_are_accepted(tmp_path):
