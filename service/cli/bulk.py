@@ -33,7 +33,7 @@ import shutil
 import sys
 import tempfile
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -253,6 +253,7 @@ def _bucket_lines(work: str, bucket: int, tags: list[str]) -> Iterator[tuple[str
             for line in lines:
                 where, _, text = line.rstrip("\n").partition("\t")
                 yield where, text
+        os.remove(part)  # read: the folder shrinks as the buckets are assessed (disk, and its final removal)
 
 
 def _ndjson(resource: dict[str, Any]) -> str:
@@ -403,22 +404,32 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
                 summary.add(done.result())
                 bar.update()
         with _progress(buckets, "assessing") as bar:
-            futures = [pool.submit(_assess_bucket, work, b, tags, [str(p) for p in inputs], when, locale, pain_bands,
-                                   as_of) for b in range(buckets)]
-            for done in futures:
-                summary.add(done.result())
+            # A few buckets in flight at a time: the parent holds as little for 1,000 buckets as for 10.
+            paths, in_flight = [str(p) for p in inputs], deque[Any]()
+            for bucket in range(buckets):
+                in_flight.append(pool.submit(_assess_bucket, work, bucket, tags, paths, when, locale, pain_bands,
+                                             as_of))
+                if len(in_flight) >= 4 * workers:
+                    summary.add(in_flight.popleft().result())
+                    bar.update()
+            while in_flight:
+                summary.add(in_flight.popleft().result())
                 bar.update()
         for kind in OUTPUT_TYPES:
             # Joined under a temporary name, then renamed: a reader never sees half a file, and an earlier
             # complete output stays whole until the new one is.
             joined_path = Path(work) / f"{kind}.ndjson"
             with open(joined_path, "wb") as joined:
-                parts = sorted(Path(work).glob(f"out.{kind}.*.ndjson"))
+                # Named, not searched for: the folder holds a part file per bucket and chunk (100,000 at 5 GB),
+                # and a search through it costs the parent as much memory as the whole export's outputs.
+                parts = [f"out.{kind}.{bucket:05d}.ndjson" for bucket in range(buckets)]
                 if kind == "OperationOutcome":
-                    parts = sorted(Path(work).glob("errors.*.ndjson")) + parts
+                    parts = ([f"errors.{tag}.ndjson" for tag in sorted(tags)]
+                             + [f"errors.bucket{bucket:05d}.ndjson" for bucket in range(buckets)] + parts)
                 for part in parts:
-                    with open(part, "rb") as source:
-                        shutil.copyfileobj(source, joined)
+                    if os.path.exists(os.path.join(work, part)):
+                        with open(os.path.join(work, part), "rb") as source:
+                            shutil.copyfileobj(source, joined)
             os.replace(joined_path, output_dir / f"{kind}.ndjson")
     return summary
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from datetime import date, datetime
 from functools import partial
@@ -57,8 +58,13 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
         raise ValueError(f"{input_dir}: no {suffix} files")
     when = when or datetime.now(UTC)
     builder = SparkSession.builder.appName("bonemet-bulk").config("spark.ui.enabled", "false")
-    if master or not os.environ.get("SPARK_ENV_LOADED"):  # spark-submit sets the master itself
-        builder = builder.master(master or "local[*]")
+    chosen = master or ("" if os.environ.get("SPARK_ENV_LOADED") else "local[*]")  # "": spark-submit's own
+    if chosen:
+        builder = builder.master(chosen)
+    if chosen.startswith("local"):
+        # The Python workers run this interpreter (its packages, its installed version), not whichever
+        # python3 comes first on the PATH; a cluster configures its executors' Python itself.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = builder.getOrCreate()
     try:
         sc = spark.sparkContext
