@@ -29,8 +29,9 @@ _PATIENT = re.compile(r'"(?:subject|patient)"\s*:\s*(\{\s*"reference"\s*:\s*"([^
 
 
 class UnreadLine(NamedTuple):
-    """A line counted, not parsed: its resource type, the patient it belongs to, and its text (kept for
-    the rare patient whose other resources point at it, see ``bulk.assess_group``)."""
+    """A line counted, not parsed: its resource type, the patient it belongs to, and its text, for the
+    rare patient whose other resources point at it (``bulk.assess_group``). In the local engine's
+    buckets ``text`` is where to read it back ("file index<tab>byte offset") until that is needed."""
 
     kind: str
     patient: str
