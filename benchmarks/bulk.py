@@ -30,7 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples"))
@@ -71,28 +73,23 @@ def _limit_open_files() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
 
 
+def parse_floor(source: Path, loads: Callable[[bytes], Any] = json.loads) -> float:
+    """Seconds to parse every line of the export with ``loads``, and nothing else."""
+    started = time.perf_counter()
+    for path in source.glob("*.ndjson"):
+        with open(path, "rb") as lines:
+            for line in lines:
+                loads(line)
+    return time.perf_counter() - started
+
+
 def orjson_floor(source: Path) -> float | None:
     """The same with orjson, which the command uses only to write (shown for comparison)."""
     try:
         import orjson
     except ImportError:
         return None
-    started = time.perf_counter()
-    for path in source.glob("*.ndjson"):
-        with open(path, "rb") as lines:
-            for line in lines:
-                orjson.loads(line)
-    return time.perf_counter() - started
-
-
-def parse_floor(source: Path) -> float:
-    """Seconds to parse every line of the export, and nothing else."""
-    started = time.perf_counter()
-    for path in source.glob("*.ndjson"):
-        with open(path, "rb") as lines:
-            for line in lines:
-                json.loads(line)
-    return time.perf_counter() - started
+    return parse_floor(source, orjson.loads)
 
 
 def run_command(source: Path, output: Path, engine: str, workers: int, extra: list[str]) -> tuple[float, float]:

@@ -106,10 +106,6 @@ def _translated(value: Any, locale: str) -> Any:
     return value  # a reference, a code, a number: said the same in every language
 
 
-def translate_all(texts: Iterable[Any], locale: str) -> list[str]:
-    return [translate(text, locale) for text in texts]
-
-
 class Words:
     """A table of interface words, written in English (each marked ``N_``): ``table[locale]`` is the
     same table in ``locale``, from the catalogue."""

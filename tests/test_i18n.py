@@ -82,7 +82,7 @@ def test_every_marked_message_is_a_literal_template():
 
 # -- every door, in French ------------------------------------------------------------------------
 
-def _strings(value, within_coding_of=None):
+def _strings(value):
     """The texts a person reads in a JSON answer: no references, codes, ids or URLs; of the codings,
     only the displays of the project's own CodeSystem (the others are their code systems' words)."""
     if isinstance(value, dict):
@@ -121,7 +121,8 @@ def _quoted(record) -> set[str]:
 
 
 # The guideline's French title and the primary article's English one, quoted as they are.
-CITATIONS = {load_table(name).citation[part] for name in ("mirels", "rades") for part in ("guideline", "primary_source")}
+CITATIONS = {load_table(name).citation[part] for name in ("mirels", "rades")
+             for part in ("guideline", "primary_source")}
 
 
 def _english_left(texts, quoted: set[str]) -> list[str]:
