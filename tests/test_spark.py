@@ -18,7 +18,7 @@ from generate_bulk import generate  # noqa: E402
 from service.cli.bulk import OUTPUT_TYPES, bulk  # noqa: E402
 
 try:
-    import pyspark  # noqa: F401
+    import pyspark
 except ImportError:
     pyspark = None
 
@@ -46,12 +46,34 @@ def test_the_spark_engine_gives_the_local_engines_outputs(tmp_path):
         '{"resourceType": "Observation", "id": "orphan", "status": "final"}\n' + "".join(lines[half:])
         + '{"resourceType": "Condition", "id": "bad", "subject": {"reference": "Patient/syn-1"}, '
           '"bodySite": "femur"}\n', "utf-8")
+    # One lesion size derivedFrom an imaging Observation that looks unread (a LOINC code no ValueSet holds)
+    # and whose focus is the lesion: both engines must read that line after all, and link the size through it.
+    text, pid = _derived_through_imaging((source / "Observation.000.ndjson").read_text("utf-8"))
+    (source / "Observation.000.ndjson").write_text(text, "utf-8")
     local = bulk(source, tmp_path / "local", workers=2, when=WHEN, as_of=AS_OF, bucket_bytes=200_000)
     spark = bulk_spark(source, tmp_path / "spark", master="local[2]", when=WHEN, as_of=AS_OF)
     assert outputs(tmp_path / "spark") == outputs(tmp_path / "local")
     assert spark.text() == local.text()
     assert local.bad_line_count == 3 and local.patients == 400
     assert all(json.loads(line) for line in outputs(tmp_path / "spark")["RiskAssessment"])
+    derived = [json.loads(line) for line in outputs(tmp_path / "spark")["Observation"]
+               if f'"Condition/{pid}-lesion"' in line]
+    sizes = [component for score in derived for component in score["component"]
+             if any(coding["code"] == "lesion-size" for coding in component["code"]["coding"])]
+    assert [size.get("valueInteger") is not None for size in sizes] == [True], "the size was not linked"
+
+
+def _derived_through_imaging(text: str) -> tuple[str, str]:
+    lines = text.splitlines()
+    at = next(n for n, line in enumerate(lines) if '-lesion-size"' in line)
+    size = json.loads(lines[at])
+    pid = size["subject"]["reference"].split("/")[1]
+    imaging = {"resourceType": "Observation", "id": f"{pid}-ct", "status": "final",
+               "code": {"coding": [{"system": "http://loinc.org", "code": "24627-2", "display": "CT Chest"}]},
+               "subject": {"reference": f"Patient/{pid}"}, "focus": size.pop("focus")}
+    size["derivedFrom"] = [{"reference": f"Observation/{pid}-ct"}]
+    lines[at] = json.dumps(size)
+    return "\n".join([json.dumps(imaging), *lines]) + "\n", pid
 
 
 def test_parquet_input_with_one_json_resource_per_row(tmp_path):

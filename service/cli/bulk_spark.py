@@ -3,8 +3,10 @@
 Spark (PySpark, the optional extra ``bonemet-cds[spark]``) reads the NDJSON files, groups the lines
 by patient, and runs on each patient the very function the local engine runs (``bulk.assess_group``),
 with the patient's lines in the same order (input file, then line number): both engines give the
-same outputs. The four outputs are written by Spark as part files, then joined into
-``RiskAssessment.ndjson``, ``Observation.ndjson``, ``CarePlan.ndjson`` and
+same outputs. As in the local engine, a line no calculator reads (``facts.prefilter``) is not parsed,
+and only its type and patient are shuffled; its text is read again only for a patient who may link
+through it (an Observation ``derivedFrom`` another). The four outputs are written by Spark as part
+files, then joined into ``RiskAssessment.ndjson``, ``Observation.ndjson``, ``CarePlan.ndjson`` and
 ``OperationOutcome.ndjson`` as the local engine writes them.
 
 ``--spark-master`` (default ``local[*]``) names the cluster; under ``spark-submit`` the master given
@@ -21,8 +23,9 @@ import tempfile
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from ..facts.prefilter import UnreadLine
 from ..i18n import said, translate
 from .bulk import OUTPUT_TYPES, Summary, _bad_line_outcome, _check_folders, assess_group, read_line
 
@@ -31,6 +34,22 @@ def _numbered(name: str, item_index: tuple[Any, int]) -> tuple[str, Any]:
     """(line or row, index from 0) of file ``name`` -> ("name:number", its text)."""
     item, index = item_index
     return f"{name}:{index + 1}", item if isinstance(item, str) else item[0]
+
+
+def _slim(read: tuple[str, tuple[str | None, Any]]) -> tuple[str, tuple[str | None, Any]]:
+    where, (patient, item) = read
+    return (where, (patient, item._replace(text=""))) if isinstance(item, UnreadLine) else read
+
+
+def _noted(read: tuple[str, tuple[str | None, Any]]) -> bool:
+    """A bad line, or a resource derivedFrom another."""
+    patient, item = read[1]
+    return patient is None or (type(item) is dict and "derivedFrom" in item)
+
+
+def _unread_of(read: tuple[str, tuple[str | None, Any]], patients: frozenset[str]) -> bool:
+    patient, item = read[1]
+    return isinstance(item, UnreadLine) and patient in patients
 
 
 def _of_kind(kind: str, result: tuple[list[tuple[str, str]], list[str], Summary]) -> list[str]:
@@ -46,6 +65,7 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
                pain_bands: tuple = (), when: datetime | None = None, as_of: date | None = None,
                input_format: str = "ndjson") -> Summary:
     try:
+        from pyspark import StorageLevel
         from pyspark.sql import SparkSession
     except ImportError:
         raise ValueError("the Spark engine needs PySpark: pip install 'bonemet-cds[spark]' (and Java 17)") from None
@@ -75,9 +95,19 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
             lines = sc.union([sc.textFile(str(p)).zipWithIndex().map(partial(_numbered, p.name)) for p in inputs])
         read = (lines.filter(lambda where_line: bool(where_line[1] and where_line[1].strip()))
                 .map(lambda where_line: (where_line[0], read_line(where_line[0], where_line[1].strip()))))
-        read.cache()
-        bad_lines = sorted(read.filter(lambda r: r[1][0] is None).map(lambda r: (r[0], r[1][1])).collect(),
+        # What is kept and shuffled: resources whole, a line no calculator reads as its type and patient only
+        # (a tenth of its bytes). Kept on disk when memory is short, not parsed twice.
+        slim = read.map(_slim).persist(StorageLevel.MEMORY_AND_DISK)
+        noted = slim.filter(_noted).map(lambda r: (r[0], r[1][0], None if r[1][0] else r[1][1])).collect()
+        bad_lines = sorted(((where, cast(str, why)) for where, patient, why in noted if patient is None),
                            key=lambda bad: _order(bad[0]))
+        # A patient with an Observation derivedFrom another has every line read (bulk.reads_every_line): the
+        # text of their unread lines is read again from the input, for them only (rare).
+        derived = frozenset(patient for _, patient, _ in noted if patient is not None)
+        if derived:
+            chosen_patients = sc.broadcast(derived)
+            slim = (slim.filter(lambda r: not _unread_of(r, chosen_patients.value))
+                    .union(read.filter(lambda r: _unread_of(r, chosen_patients.value))))
         settings = (when, locale, pain_bands, as_of)
 
         def assess(group: tuple[Any, Any]) -> tuple[list[tuple[str, str]], list[str], Summary]:
@@ -85,9 +115,9 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
             ordered = sorted(items, key=lambda item: _order(item[0]))
             return assess_group(subject, ordered, *settings)
 
-        results = (read.filter(lambda r: r[1][0] is not None)
+        results = (slim.filter(lambda r: r[1][0] is not None)
                    .map(lambda r: (r[1][0], (r[0], r[1][1]))).groupByKey().map(assess))
-        results.cache()
+        results.persist(StorageLevel.MEMORY_AND_DISK)
         summary = Summary(locale=locale)
         for where, why in bad_lines:
             summary.bad(where, why)
