@@ -5,9 +5,9 @@ by patient, and runs on each patient the very function the local engine runs (``
 with the patient's lines in the same order (input file, then line number): both engines give the
 same outputs. As in the local engine, a line no calculator reads (``facts.prefilter``) is not parsed,
 and only its type and patient are shuffled; its text is read again only for a patient who may link
-through it (an Observation ``derivedFrom`` another). The four outputs are written by Spark as part
-files, then joined into ``RiskAssessment.ndjson``, ``Observation.ndjson``, ``CarePlan.ndjson`` and
-``OperationOutcome.ndjson`` as the local engine writes them.
+through it (an Observation ``derivedFrom`` another). Spark writes the outputs in one pass, each line
+tagged with its file; they are then sorted into ``RiskAssessment.ndjson``, ``Observation.ndjson``,
+``CarePlan.ndjson`` and ``OperationOutcome.ndjson`` as the local engine writes them.
 
 ``--spark-master`` (default ``local[*]``) names the cluster; under ``spark-submit`` the master given
 there is used. Input may also be Parquet with one JSON resource per row (``--input-format parquet``,
@@ -16,10 +16,12 @@ a string column named ``resource``), as data lakes keep exports.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -30,30 +32,37 @@ from ..i18n import said, translate
 from .bulk import OUTPUT_TYPES, Summary, _bad_line_outcome, _check_folders, assess_group, read_line
 
 
-def _numbered(name: str, item_index: tuple[Any, int]) -> tuple[str, Any]:
-    """(line or row, index from 0) of file ``name`` -> ("name:number", its text)."""
-    item, index = item_index
-    return f"{name}:{index + 1}", item if isinstance(item, str) else item[0]
+def _read_partition(source: int, slim: bool, part: int, rows: Iterator[Any]) -> Iterator[tuple[Any, Any]]:
+    """The lines (or Parquet rows) of one partition of input file ``source`` -> ((source, part, position),
+    (patient or None, item, derived)), where ``item`` is a resource's text (parsed again when assessed: a
+    string is shuffled at a fraction of the cost of a parsed resource), an ``UnreadLine`` (its text dropped
+    when ``slim``), or why the line is bad; ``derived``: a resource derivedFrom another. The partition ends
+    with ((source, part, -1), (None, its number of lines, False)), from which line numbers are counted
+    without another pass over the input."""
+    position = -1
+    for position, row in enumerate(rows):
+        text = (row if isinstance(row, str) else row[0] or "").strip()
+        if not text:
+            continue
+        patient, item = read_line("", text)
+        if isinstance(item, UnreadLine):
+            yield (source, part, position), (patient, item._replace(text="") if slim else item, False)
+        elif patient is None:
+            yield (source, part, position), (None, item, False)
+        else:
+            yield (source, part, position), (patient, text, "derivedFrom" in item)
+    yield (source, part, -1), (None, position + 1, False)
 
 
-def _slim(read: tuple[str, tuple[str | None, Any]]) -> tuple[str, tuple[str | None, Any]]:
-    where, (patient, item) = read
-    return (where, (patient, item._replace(text=""))) if isinstance(item, UnreadLine) else read
+def _noted(read: tuple[Any, tuple[str | None, Any, bool]]) -> bool:
+    """A partition's line count, a bad line, or a resource derivedFrom another."""
+    patient, _, derived = read[1]
+    return patient is None or derived
 
 
-def _noted(read: tuple[str, tuple[str | None, Any]]) -> bool:
-    """A bad line, or a resource derivedFrom another."""
-    patient, item = read[1]
-    return patient is None or (type(item) is dict and "derivedFrom" in item)
-
-
-def _unread_of(read: tuple[str, tuple[str | None, Any]], patients: frozenset[str]) -> bool:
-    patient, item = read[1]
+def _unread_of(read: tuple[Any, tuple[str | None, Any, bool]], patients: frozenset[str]) -> bool:
+    patient, item, _ = read[1]
     return isinstance(item, UnreadLine) and patient in patients
-
-
-def _of_kind(kind: str, result: tuple[list[tuple[str, str]], list[str], Summary]) -> list[str]:
-    return [line for output_kind, line in result[0] if output_kind == kind]
 
 
 def _order(where: str) -> tuple[str, int]:
@@ -89,33 +98,43 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
     try:
         sc = spark.sparkContext
         if input_format == "parquet":
-            lines = sc.union([spark.read.parquet(str(p)).select("resource").rdd.zipWithIndex()
-                              .map(partial(_numbered, p.name)) for p in inputs])
+            files: list[Any] = [spark.read.parquet(str(p)).select("resource").rdd for p in inputs]
         else:
-            lines = sc.union([sc.textFile(str(p)).zipWithIndex().map(partial(_numbered, p.name)) for p in inputs])
-        read = (lines.filter(lambda where_line: bool(where_line[1] and where_line[1].strip()))
-                .map(lambda where_line: (where_line[0], read_line(where_line[0], where_line[1].strip()))))
-        # What is kept and shuffled: resources whole, a line no calculator reads as its type and patient only
-        # (a tenth of its bytes). Kept on disk when memory is short, not parsed twice.
-        slim = read.map(_slim).persist(StorageLevel.MEMORY_AND_DISK)
-        noted = slim.filter(_noted).map(lambda r: (r[0], r[1][0], None if r[1][0] else r[1][1])).collect()
-        bad_lines = sorted(((where, cast(str, why)) for where, patient, why in noted if patient is None),
-                           key=lambda bad: _order(bad[0]))
+            files = [sc.textFile(str(p)) for p in inputs]
+        names = [p.name for p in inputs]
+
+        def read_input(slim: bool) -> Any:
+            return sc.union([rows.mapPartitionsWithIndex(partial(_read_partition, source, slim))
+                             for source, rows in enumerate(files)])
+
+        # What is kept and shuffled: resources as text, a line no calculator reads as its type and patient only
+        # (a tenth of its bytes). Kept on disk when memory is short, not read twice.
+        read = read_input(slim=True).persist(StorageLevel.MEMORY_AND_DISK)
+        noted = read.filter(_noted).collect()
+        # "file:line" of each line: its position in its partition, after the lines of the partitions before it.
+        counts = {(source, part): count for (source, part, position), (_, count, _) in noted if position < 0}
+        first_line: dict[tuple[int, int], int] = {}
+        for source, part in sorted(counts):
+            first_line[(source, part)] = first_line[(source, part - 1)] + counts[(source, part - 1)] if part else 1
+        where_of = sc.broadcast((first_line, names))
+        bad_lines = sorted(((_where(key, where_of.value), cast(str, why)) for key, (patient, why, _) in noted
+                            if patient is None and key[2] >= 0), key=lambda bad: _order(bad[0]))
         # A patient with an Observation derivedFrom another has every line read (bulk.reads_every_line): the
         # text of their unread lines is read again from the input, for them only (rare).
-        derived = frozenset(patient for _, patient, _ in noted if patient is not None)
+        derived = frozenset(patient for _, (patient, _, is_derived) in noted if is_derived)
         if derived:
             chosen_patients = sc.broadcast(derived)
-            slim = (slim.filter(lambda r: not _unread_of(r, chosen_patients.value))
-                    .union(read.filter(lambda r: _unread_of(r, chosen_patients.value))))
+            read = (read.filter(lambda r: not _unread_of(r, chosen_patients.value))
+                    .union(read_input(slim=False).filter(lambda r: _unread_of(r, chosen_patients.value))))
         settings = (when, locale, pain_bands, as_of)
 
         def assess(group: tuple[Any, Any]) -> tuple[list[tuple[str, str]], list[str], Summary]:
             subject, items = group
-            ordered = sorted(items, key=lambda item: _order(item[0]))
+            ordered = [(_where(key, where_of.value), json.loads(item) if type(item) is str else item)
+                       for key, item in sorted(items)]
             return assess_group(subject, ordered, *settings)
 
-        results = (slim.filter(lambda r: r[1][0] is not None)
+        results = (read.filter(lambda r: r[1][0] is not None)
                    .map(lambda r: (r[1][0], (r[0], r[1][1]))).groupByKey().map(assess))
         results.persist(StorageLevel.MEMORY_AND_DISK)
         summary = Summary(locale=locale)
@@ -125,28 +144,42 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
             summary.add(found)
         output_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="bonemet-spark-", dir=output_dir) as work:
-            parts = {}
+            # All outputs in one pass, each line tagged with its kind, then sorted into the four files here.
+            results.flatMap(_tagged).saveAsTextFile(str(Path(work) / "tagged"))
+            targets = {kind: open(Path(work) / f"{kind}.ndjson", "w", encoding="utf-8")  # noqa: SIM115
+                       for kind in (*OUTPUT_TYPES, "errors")}  # each closed below
+            try:
+                # Bad lines first, then lines that failed the shape check, then the patients' outcomes: as the
+                # local engine writes them.
+                targets["errors"].writelines(
+                    _bad_line_outcome(translate(said("{where}: {why}", where=where, why=why), locale), locale) + "\n"
+                    for where, why in bad_lines)
+                for part in sorted((Path(work) / "tagged").glob("part-*")):
+                    with open(part, encoding="utf-8") as tagged:
+                        for line in tagged:
+                            kind, _, text = line.partition("\t")
+                            targets[kind].write(text)
+            finally:
+                for target in targets.values():
+                    target.close()
+            with open(Path(work) / "errors.ndjson", "ab") as errors, \
+                    open(Path(work) / "OperationOutcome.ndjson", "rb") as outcomes:
+                shutil.copyfileobj(outcomes, errors)
+            os.replace(Path(work) / "errors.ndjson", Path(work) / "OperationOutcome.ndjson")
             for kind in OUTPUT_TYPES:
-                target = Path(work) / kind
-                results.flatMap(partial(_of_kind, kind)).saveAsTextFile(str(target))
-                parts[kind] = target
-            shape_errors = Path(work) / "shape-errors"
-            results.flatMap(lambda r: r[1]).saveAsTextFile(str(shape_errors))
-            for kind in OUTPUT_TYPES:
-                joined = Path(work) / f"{kind}.ndjson"
-                with open(joined, "w", encoding="utf-8") as out:
-                    if kind == "OperationOutcome":  # bad lines first, as the local engine writes them
-                        out.writelines(_bad_line_outcome(translate(said("{where}: {why}", where=where, why=why),
-                                                                   locale), locale) + "\n" for where, why in bad_lines)
-                        _copy_parts(shape_errors, out)
-                    _copy_parts(parts[kind], out)
-                os.replace(joined, output_dir / f"{kind}.ndjson")
+                os.replace(Path(work) / f"{kind}.ndjson", output_dir / f"{kind}.ndjson")
         return summary
     finally:
         spark.stop()
 
 
-def _copy_parts(folder: Path, out: Any) -> None:
-    for part in sorted(folder.glob("part-*")):
-        with open(part, encoding="utf-8") as source:
-            shutil.copyfileobj(source, out)
+def _where(key: tuple[int, int, int], where_of: tuple[dict[tuple[int, int], int], list[str]]) -> str:
+    """(input file, partition, position) -> "file:line", as bad lines are reported."""
+    first_line, names = where_of
+    source, part, position = key
+    return f"{names[source]}:{first_line[(source, part)] + position}"
+
+
+def _tagged(result: tuple[list[tuple[str, str]], list[str], Summary]) -> list[str]:
+    """A patient's outputs, each line tagged with the file it goes to (JSON text holds no raw tab)."""
+    return [f"{kind}\t{line}" for kind, line in result[0]] + [f"errors\t{line}" for line in result[1]]
