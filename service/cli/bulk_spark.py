@@ -21,36 +21,54 @@ import os
 import shutil
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from ..facts.prefilter import UnreadLine
 from ..i18n import said, translate
 from .bulk import OUTPUT_TYPES, Summary, _bad_line_outcome, _check_folders, assess_group, read_line
 
 
+class UnreadCounts(NamedTuple):
+    """The lines no calculator reads of one patient in one partition, by type: all the assessment needs
+    of them (unless the patient links through derivedFrom), shuffled as one record instead of dozens."""
+
+    kinds: tuple[tuple[str, int], ...]
+
+    def lines(self, patient: str) -> list[UnreadLine]:
+        return [UnreadLine(kind, patient, "") for kind, count in self.kinds for _ in range(count)]
+
+
 def _read_partition(source: int, slim: bool, part: int, rows: Iterator[Any]) -> Iterator[tuple[Any, Any]]:
     """The lines (or Parquet rows) of one partition of input file ``source`` -> ((source, part, position),
     (patient or None, item, derived)), where ``item`` is a resource's text (parsed again when assessed: a
-    string is shuffled at a fraction of the cost of a parsed resource), an ``UnreadLine`` (its text dropped
-    when ``slim``), or why the line is bad; ``derived``: a resource derivedFrom another. The partition ends
-    with ((source, part, -1), (None, its number of lines, False)), from which line numbers are counted
-    without another pass over the input."""
+    string is shuffled at a fraction of the cost of a parsed resource), an ``UnreadLine``, or why the line
+    is bad; ``derived``: a resource derivedFrom another. When ``slim``, the unread lines are counted instead,
+    by patient, in one ``UnreadCounts`` per patient (position -2). The partition ends with
+    ((source, part, -1), (None, its number of lines, False)), from which line numbers are counted without
+    another pass over the input."""
     position = -1
+    unread: dict[str, Counter[str]] = {}
     for position, row in enumerate(rows):
         text = (row if isinstance(row, str) else row[0] or "").strip()
         if not text:
             continue
         patient, item = read_line("", text)
         if isinstance(item, UnreadLine):
-            yield (source, part, position), (patient, item._replace(text="") if slim else item, False)
+            if slim:
+                unread.setdefault(item.patient, Counter())[item.kind] += 1
+            else:
+                yield (source, part, position), (patient, item, False)
         elif patient is None:
             yield (source, part, position), (None, item, False)
         else:
             yield (source, part, position), (patient, text, "derivedFrom" in item)
+    for patient, kinds in unread.items():
+        yield (source, part, -2), (patient, UnreadCounts(tuple(sorted(kinds.items()))), False)
     yield (source, part, -1), (None, position + 1, False)
 
 
@@ -62,7 +80,7 @@ def _noted(read: tuple[Any, tuple[str | None, Any, bool]]) -> bool:
 
 def _unread_of(read: tuple[Any, tuple[str | None, Any, bool]], patients: frozenset[str]) -> bool:
     patient, item, _ = read[1]
-    return isinstance(item, UnreadLine) and patient in patients
+    return isinstance(item, (UnreadLine, UnreadCounts)) and patient in patients
 
 
 def _order(where: str) -> tuple[str, int]:
@@ -130,8 +148,12 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
 
         def assess(group: tuple[Any, Any]) -> tuple[list[tuple[str, str]], list[str], Summary]:
             subject, items = group
-            ordered = [(_where(key, where_of.value), json.loads(item) if type(item) is str else item)
-                       for key, item in sorted(items)]
+            ordered: list[tuple[str, Any]] = []
+            for key, item in sorted(items):
+                if isinstance(item, UnreadCounts):
+                    ordered += (("", line) for line in item.lines(subject))  # counted only: no "file:line" needed
+                else:
+                    ordered.append((_where(key, where_of.value), json.loads(item) if type(item) is str else item))
             return assess_group(subject, ordered, *settings)
 
         results = (read.filter(lambda r: r[1][0] is not None)
