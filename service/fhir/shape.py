@@ -44,25 +44,29 @@ class InvalidResource(ValueError):
 
 
 def _is(value: Any, kind: Said) -> bool:
-    if kind == OBJECT:
-        return isinstance(value, dict)
-    if kind == OBJECTS:
-        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
-    if kind == TEXT:
+    if kind is OBJECT:
+        return type(value) is dict or isinstance(value, dict)
+    if kind is OBJECTS:
+        return isinstance(value, list) and all(type(v) is dict or isinstance(v, dict) for v in value)
+    if kind is TEXT:
         return isinstance(value, str)
-    if kind == BOOLEAN:
+    if kind is BOOLEAN:
         return isinstance(value, bool)
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _check(node: dict, shape: dict[str, Said], where: str) -> None:
-    for element, kind in shape.items():
-        if element in node and not _is(node[element], kind):
+    # The node's own elements, looked up in the shape: a resource has a few of the elements a shape names.
+    for element, value in node.items():
+        kind = shape.get(element)
+        if kind is None:
+            continue
+        if not _is(value, kind):
             raise InvalidResource(f"{where}.{element}", said("must be {kind}", kind=kind))
-        nested = _NESTED.get(element)
-        if nested and element in node:
-            for index, child in enumerate(node[element] if isinstance(node[element], list) else [node[element]]):
-                _check(child, nested, f"{where}.{element}" + (f"[{index}]" if kind == OBJECTS else ""))
+        nested = _NESTED.get(element) if kind is OBJECT or kind is OBJECTS else None  # Quantity.code is text
+        if nested:
+            for index, child in enumerate(value if kind is OBJECTS else [value]):
+                _check(child, nested, f"{where}.{element}" + (f"[{index}]" if kind is OBJECTS else ""))
 
 
 def check_shape(resource: Any, where: str) -> dict:
