@@ -15,6 +15,7 @@ from ..config import Settings
 from . import cds_hooks, fhir_api, operations, pages, smart
 from .errors import JsonError, error_response
 from .feedback import FeedbackStore
+from .json_io import OrjsonProvider
 from .security import JwtVerifier, StoreUnavailable, Unauthorized
 from .sessions import AssessmentKeeper
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _ = settings.pain_bands  # a malformed setting stops the start, with its name
     issuers = settings.issuers
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)
     app.config["BONEMET"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes  # larger bodies: 413
     app.extensions["bonemet_feedback"] = FeedbackStore(settings.feedback_db, settings.feedback_window_hours)
