@@ -35,9 +35,13 @@ class Said(str):
     params: dict[str, Any]
 
     def __new__(cls, template: str, params: dict[str, Any]) -> Said:
-        lists = any(isinstance(value, (list, tuple)) for value in params.values())
-        text = super().__new__(cls, template.format_map(
-            {name: _english(value) for name, value in params.items()} if lists else params))
+        for value in params.values():
+            if isinstance(value, (list, tuple)):
+                params_in_english = {name: _english(value) for name, value in params.items()}
+                break
+        else:
+            params_in_english = params
+        text = super().__new__(cls, template.format_map(params_in_english))
         text.template, text.params = template, params
         return text
 

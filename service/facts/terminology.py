@@ -49,7 +49,15 @@ SYSTEM_ALIASES = {
 
 
 def canonical_system(system: str) -> str:
-    return SYSTEM_ALIASES.get(system.strip(), system.strip())
+    known = _CANONICAL.get(system)
+    if known is None:
+        known = SYSTEM_ALIASES.get(system.strip(), system.strip())
+        if len(_CANONICAL) < 10_000:  # bounded: systems come from outside
+            _CANONICAL[system] = known
+    return known
+
+
+_CANONICAL: dict[str, str] = {}
 
 
 def _normal(system: str, code: str) -> str:
@@ -139,9 +147,11 @@ class Terminology:
     def in_any(self, concept: dict[str, Any] | None) -> bool:
         """Whether some coding of the concept is in some ValueSet or is a code of the project's
         CodeSystem: when not, no lookup can find it (most of a record: labs, vitals, other diagnoses)."""
-        return any(self.memberships(coding.get("system"), coding.get("code"))
-                   or (coding.get("system") == OWN_SYSTEM and coding.get("code") in self.own_codes)
-                   for coding in codings(concept))
+        for coding in codings(concept):
+            system, code = coding.get("system"), coding.get("code")
+            if self.memberships(system, code) or (system == OWN_SYSTEM and code in self.own_codes):
+                return True
+        return False
 
     def first_match(self, concept: dict[str, Any] | None, vs_ids: Iterable[str]) -> tuple[str, dict] | None:
         """The first of ``vs_ids`` (in their order) that holds a coding of the concept, with that coding.
@@ -172,9 +182,10 @@ def objects(value: Any) -> list[dict[str, Any]]:
 def codings(concept: Any) -> list[dict[str, Any]]:
     """The readable codings of a CodeableConcept: objects whose system and code, when present, are
     strings. Anything else cannot be matched to a ValueSet (the resource is then named as not read)."""
-    if not isinstance(concept, dict) or not isinstance(concept.get("coding"), list):
+    coding = concept.get("coding") if isinstance(concept, dict) else None
+    if not isinstance(coding, list):
         return []
-    return [c for c in concept["coding"] if isinstance(c, dict)
+    return [c for c in coding if isinstance(c, dict)
             and isinstance(c.get("system", ""), str) and isinstance(c.get("code", ""), str)]
 
 
