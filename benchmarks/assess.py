@@ -7,7 +7,8 @@ Each Bundle is one patient's record as a hospital holds it: per relevant resourc
 its size, type and pain; a spinal cord compression with its items; the primary cancer), ten that no
 calculator reads (laboratory Observations with reference ranges, MedicationRequests, Encounters),
 as ``examples/generate_bulk.py --noise 10`` writes them. In process (Flask test client), the median
-and p95 of each, and the ratio of the medians.
+and p95 of each, and the ratio of the medians; the two are called in turns, one call each
+(``timing.in_turns``), so that this VM's swings of speed move both alike.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import random
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,6 +28,7 @@ sys.path.insert(0, str(HERE.parent / "examples"))
 sys.path.insert(0, str(HERE))
 
 from generate_bulk import noise_resources, patient_resources  # noqa: E402
+from timing import in_turns  # noqa: E402
 
 
 def record(size: int) -> bytes:
@@ -39,18 +40,6 @@ def record(size: int) -> bytes:
     return json.dumps({"resourceType": "Bundle", "type": "collection",
                        "entry": [{"fullUrl": f"urn:uuid:{i:08d}-0000-4000-8000-000000000000", "resource": r}
                                  for i, r in enumerate(resources)]}).encode()
-
-
-def timed(call, count: int) -> list[float]:
-    for _ in range(min(10, count)):
-        call()
-    times = []
-    for _ in range(count):
-        started = time.perf_counter()
-        answer = call()
-        times.append(time.perf_counter() - started)
-    assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
-    return times
 
 
 def main() -> None:
@@ -75,9 +64,12 @@ def main() -> None:
         for size in args.sizes:
             body = record(size)
             count = max(5, args.requests * 100 // size)
-            ours_times = timed(lambda: ours.post("/fhir/$assess", data=body, headers=headers), count)
-            echo_times = timed(lambda: echo.post("/echo", data=body, headers={"Content-Type": "application/json"}),
-                               count)
+            answer = ours.post("/fhir/$assess", data=body, headers=headers)
+            assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
+            turns = in_turns({"ours": lambda: ours.post("/fhir/$assess", data=body, headers=headers),
+                              "echo": lambda: echo.post("/echo", data=body, headers={"Content-Type": "application/json"})},
+                             count, warm_up=min(10, count))
+            ours_times, echo_times = turns["ours"], turns["echo"]
             p50, echo_p50 = statistics.median(ours_times), statistics.median(echo_times)
             p95 = sorted(ours_times)[int(0.95 * (len(ours_times) - 1))]
             print(f"{size:>9}  {len(body) / 1024:6.0f}  {p50 * 1000:9.2f} ms  {p95 * 1000:6.2f} ms  "

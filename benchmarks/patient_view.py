@@ -5,7 +5,8 @@
 Prints p50/p95/p99 latency and requests/s, in process (Flask test client, without and
 with gc.freeze() as `bonemet serve` does before forking) and over HTTP under gunicorn
 with 2 workers (one sequential client on loopback), and the ratio to the bare endpoint
-measured in the same run.
+measured in the same run. In process, the two are also measured in turns, one call each
+(``timing.in_turns``): the ratio that this VM's swings of speed do not move.
 """
 
 from __future__ import annotations
@@ -98,6 +99,7 @@ def main() -> None:
     from service.web import create_app
     sys.path.insert(0, str(HERE))
     from bare_echo import app as bare_app
+    from timing import in_turns
 
     with tempfile.TemporaryDirectory() as tmp:
         # Loopback benchmark with no JWT issuer: silence the per-request warning that says so.
@@ -119,6 +121,16 @@ def main() -> None:
         baseline = summary("in-process bare Flask echo", timed(lambda: bare.post("/echo", data=raw, headers=headers),
                                                                  args.requests))
         print(f"in-process ratio (p95): {service['p95'] / baseline['p95']:.1f}x")
+        # The same two, one call each in turn, with gc.freeze(): both under the same conditions of this machine.
+        gc.collect()
+        gc.freeze()
+        turns = in_turns({"service": lambda: ours.post("/cds-services/bonemet-patient-view", data=raw, headers=headers),
+                          "echo": lambda: bare.post("/echo", data=raw, headers=headers)}, args.requests)
+        gc.unfreeze()
+        service = summary("in turns: patient-view", turns["service"])
+        baseline = summary("in turns: bare Flask echo", turns["echo"])
+        print(f"in-process ratio in turns: p50 {service['p50'] / baseline['p50']:.1f}x, "
+              f"p95 {service['p95'] / baseline['p95']:.1f}x; patient-view p99/p95 {service['p99'] / service['p95']:.2f}")
 
         port_ours, port_bare = free_port(), free_port()
         env = dict(os.environ, BONEMET_FEEDBACK_DB=os.path.join(tmp, "fb2.sqlite3"), BONEMET_LOG_LEVEL="WARNING")
