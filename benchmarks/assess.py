@@ -58,7 +58,7 @@ def main() -> None:
         ours = create_app(Settings(feedback_db=os.path.join(tmp, "fb.sqlite3"),
                                    max_body_bytes=50_000_000)).test_client()
         echo = bare_app.test_client()
-        headers = {"Content-Type": "application/fhir+json"}
+        headers, echo_headers = {"Content-Type": "application/fhir+json"}, {"Content-Type": "application/json"}
         print(f"{'resources':>9}  {'KB':>6}  {'$assess p50':>12}  {'p95':>9}  {'echo p50':>9}  {'ratio':>6}  "
               f"{'µs per resource':>15}")
         for size in args.sizes:
@@ -66,8 +66,8 @@ def main() -> None:
             count = max(5, args.requests * 100 // size)
             answer = ours.post("/fhir/$assess", data=body, headers=headers)
             assert answer.status_code == 200, answer.get_data(as_text=True)[:500]
-            turns = in_turns({"ours": lambda: ours.post("/fhir/$assess", data=body, headers=headers),
-                              "echo": lambda: echo.post("/echo", data=body, headers={"Content-Type": "application/json"})},
+            turns = in_turns({"ours": lambda body=body: ours.post("/fhir/$assess", data=body, headers=headers),
+                              "echo": lambda body=body: echo.post("/echo", data=body, headers=echo_headers)},
                              count, warm_up=min(10, count))
             ours_times, echo_times = turns["ours"], turns["echo"]
             p50, echo_p50 = statistics.median(ours_times), statistics.median(echo_times)

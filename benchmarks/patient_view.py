@@ -130,7 +130,8 @@ def main() -> None:
         service = summary("in turns: patient-view", turns["service"])
         baseline = summary("in turns: bare Flask echo", turns["echo"])
         print(f"in-process ratio in turns: p50 {service['p50'] / baseline['p50']:.1f}x, "
-              f"p95 {service['p95'] / baseline['p95']:.1f}x; patient-view p99/p95 {service['p99'] / service['p95']:.2f}")
+              f"p95 {service['p95'] / baseline['p95']:.1f}x; "
+              f"patient-view p99/p95 {service['p99'] / service['p95']:.2f}")
 
         port_ours, port_bare = free_port(), free_port()
         env = dict(os.environ, BONEMET_FEEDBACK_DB=os.path.join(tmp, "fb2.sqlite3"), BONEMET_LOG_LEVEL="WARNING")
