@@ -162,7 +162,7 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
         summary = Summary(locale=locale)
         for where, why in bad_lines:
             summary.bad(where, why)
-        for found in results.map(lambda r: r[2]).collect():
+        for found in results.mapPartitions(_summed).collect():  # one summary per partition, not per patient
             summary.add(found)
         output_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="bonemet-spark-", dir=output_dir) as work:
@@ -200,6 +200,13 @@ def _where(key: tuple[int, int, int], where_of: tuple[dict[tuple[int, int], int]
     first_line, names = where_of
     source, part, position = key
     return f"{names[source]}:{first_line[(source, part)] + position}"
+
+
+def _summed(results: Iterator[tuple[list[tuple[str, str]], list[str], Summary]]) -> Iterator[Summary]:
+    total = Summary()
+    for _, _, found in results:
+        total.add(found)
+    yield total
 
 
 def _tagged(result: tuple[list[tuple[str, str]], list[str], Summary]) -> list[str]:
