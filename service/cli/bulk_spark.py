@@ -3,9 +3,10 @@
 Spark (PySpark, the optional extra ``bonemet-cds[spark]``) reads the NDJSON files, groups the lines
 by patient, and runs on each patient the very function the local engine runs (``bulk.assess_group``),
 with the patient's lines in the same order (input file, then line number): both engines give the
-same outputs. As in the local engine, a line no calculator reads (``facts.prefilter``) is not parsed,
-and only its type and patient are shuffled; its text is read again only for a patient who may link
-through it (an Observation ``derivedFrom`` another). Spark writes the outputs in one pass, each line
+same outputs. As in the local engine, a line no calculator reads (``facts.prefilter``) is not parsed:
+such lines are counted by type for each patient of a partition, and only the counts are shuffled;
+their text is read again only for a patient who may link through one (an Observation ``derivedFrom``
+another). Spark writes the outputs in one pass, each line
 tagged with its file; they are then sorted into ``RiskAssessment.ndjson``, ``Observation.ndjson``,
 ``CarePlan.ndjson`` and ``OperationOutcome.ndjson`` as the local engine writes them.
 
