@@ -45,9 +45,9 @@ class InvalidResource(ValueError):
 
 def _is(value: Any, kind: Said) -> bool:
     if kind is OBJECT:
-        return type(value) is dict or isinstance(value, dict)
+        return isinstance(value, dict)
     if kind is OBJECTS:
-        return isinstance(value, list) and all(type(v) is dict or isinstance(v, dict) for v in value)
+        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
     if kind is TEXT:
         return isinstance(value, str)
     if kind is BOOLEAN:

@@ -55,4 +55,4 @@ class OrjsonProvider(DefaultJSONProvider):
             body = orjson.dumps(obj, default=self.default, option=self._OPTIONS | orjson.OPT_APPEND_NEWLINE)
         except TypeError:
             return cast(Response, super().response(*args, **kwargs))
-        return Response(body, mimetype=self.mimetype)  # the app's response class (Flask's own)
+        return Response(body, mimetype=self.mimetype)  # Flask's Response: the app keeps Flask's class
