@@ -6,9 +6,9 @@ with the patient's lines in the same order (input file, then line number): both 
 same outputs. As in the local engine, a line no calculator reads (``facts.prefilter``) is not parsed:
 such lines are counted by type for each patient of a partition, and only the counts are shuffled;
 their text is read again only for a patient who may link through one (an Observation ``derivedFrom``
-another). Spark writes the outputs in one pass, each line
-tagged with its file; they are then sorted into ``RiskAssessment.ndjson``, ``Observation.ndjson``,
-``CarePlan.ndjson`` and ``OperationOutcome.ndjson`` as the local engine writes them.
+another). Spark writes the outputs in one pass, each line tagged with its file; they are then sorted
+into ``RiskAssessment.ndjson``, ``Observation.ndjson``, ``CarePlan.ndjson`` and
+``OperationOutcome.ndjson`` as the local engine writes them.
 
 ``--spark-master`` (default ``local[*]``) names the cluster; under ``spark-submit`` the master given
 there is used. Input may also be Parquet with one JSON resource per row (``--input-format parquet``,
