@@ -94,3 +94,32 @@ def test_parquet_input_with_one_json_resource_per_row(tmp_path):
     bulk(source, tmp_path / "local", workers=1, when=WHEN, as_of=AS_OF)
     for kind in ("RiskAssessment", "Observation", "CarePlan"):
         assert outputs(tmp_path / "from-parquet")[kind] == outputs(tmp_path / "local")[kind]
+
+
+def test_the_spark_submit_example_runs_the_engine_under_the_master_spark_submit_names(tmp_path):
+    """The README's worked example for a cluster, with spark-submit's own master (here local[2]): the same
+    assessments as the local engine (the same resource identities, the same totals)."""
+    import os
+    import subprocess
+
+    spark_submit = Path(sys.executable).parent / "spark-submit"
+    if not spark_submit.exists():
+        pytest.skip(f"spark-submit is not beside {sys.executable} (PySpark installs it there)")
+    source = tmp_path / "in"
+    generate(source, 120, seed=5, noise=1)
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYTHONPATH=str(ROOT))
+    run = subprocess.run([str(spark_submit), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
+                          str(ROOT / "examples" / "spark-submit" / "bonemet_bulk.py"), str(source),
+                          str(tmp_path / "submitted"), "--as-of", AS_OF.isoformat()],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, (run.stdout + run.stderr)[-2000:]
+    assert "patients: 120" in run.stdout + run.stderr  # spark-submit passes the driver's stderr to its stdout
+    bulk(source, tmp_path / "local", workers=2, when=WHEN, as_of=AS_OF)
+
+    def assessed(folder: Path) -> dict[str, list]:
+        return {kind: sorted((r["id"], r.get("valueInteger"), json.dumps(r.get("valueRange")), r.get("status"))
+                             for r in map(json.loads, (folder / f"{kind}.ndjson").read_text("utf-8").splitlines()))
+                for kind in ("RiskAssessment", "Observation", "CarePlan")}
+
+    assert assessed(tmp_path / "submitted") == assessed(tmp_path / "local")
+    assert len(assessed(tmp_path / "local")["Observation"]) > 100
