@@ -8,7 +8,8 @@ its size, type and pain; a spinal cord compression with its items; the primary c
 calculator reads (laboratory Observations with reference ranges, MedicationRequests, Encounters),
 as ``examples/generate_bulk.py --noise 10`` writes them. In process (Flask test client), the median
 and p95 of each, and the ratio of the medians; the two are called in turns, one call each
-(``timing.in_turns``), so that this VM's swings of speed move both alike.
+(``timing.in_turns``), so that this VM's swings of speed move both alike. The garbage collector is set
+as ``bonemet serve`` sets it (``settle_collector``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     from bare_echo import app as bare_app
 
+    from service.cli import settle_collector
     from service.config import Settings
     from service.web import create_app
 
@@ -58,6 +60,7 @@ def main() -> None:
         ours = create_app(Settings(feedback_db=os.path.join(tmp, "fb.sqlite3"),
                                    max_body_bytes=50_000_000)).test_client()
         echo = bare_app.test_client()
+        settle_collector()  # as `bonemet serve` sets the garbage collector, for both apps of this process
         headers, echo_headers = {"Content-Type": "application/fhir+json"}, {"Content-Type": "application/json"}
         print(f"{'resources':>9}  {'KB':>6}  {'$assess p50':>12}  {'p95':>9}  {'echo p50':>9}  {'ratio':>6}  "
               f"{'µs per resource':>15}")

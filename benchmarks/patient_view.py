@@ -2,17 +2,16 @@
 
     .venv/bin/python benchmarks/patient_view.py [--requests 2000]
 
-Prints p50/p95/p99 latency and requests/s, in process (Flask test client, without and
-with gc.freeze() as `bonemet serve` does before forking) and over HTTP under gunicorn
-with 2 workers (one sequential client on loopback), and the ratio to the bare endpoint
-measured in the same run. In process, the two are also measured in turns, one call each
+Prints p50/p95/p99 latency and requests/s, in process (Flask test client, with the default
+garbage collector, then set as `bonemet serve` sets it before forking: ``settle_collector``)
+and over HTTP under gunicorn with 2 workers (one sequential client on loopback), and the
+ratio to the bare endpoint measured in the same run. In process, the two are also measured in turns, one call each
 (``timing.in_turns``): the ratio that this VM's swings of speed do not move.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import logging
 import os
@@ -95,6 +94,7 @@ def main() -> None:
     raw = json.dumps(body).encode()
     print(f"request body: {len(raw) / 1024:.0f} KB, {sum(len(v.get('entry', [1])) for v in body['prefetch'].values())} resources")
 
+    from service.cli import settle_collector
     from service.config import Settings
     from service.web import create_app
     sys.path.insert(0, str(HERE))
@@ -108,25 +108,20 @@ def main() -> None:
         bare = bare_app.test_client()
         headers = {"Content-Type": "application/json"}
         assert len(ours.post("/cds-services/bonemet-patient-view", data=raw, headers=headers).get_json()["cards"]) == 3
-        unfrozen = summary("in-process patient-view, no gc.freeze", timed(
+        unfrozen = summary("in-process patient-view, default collector", timed(
             lambda: ours.post("/cds-services/bonemet-patient-view", data=raw, headers=headers), args.requests))
-        # What `bonemet serve` does before gunicorn forks: the long-lived objects leave the collector's reach.
-        gc.collect()
-        gc.freeze()
+        # What `bonemet serve` does before gunicorn forks (gc.freeze, thresholds), for both apps of this process.
+        settle_collector()
         service = summary("in-process patient-view", timed(
             lambda: ours.post("/cds-services/bonemet-patient-view", data=raw, headers=headers), args.requests))
-        gc.unfreeze()
-        print(f"gc.freeze: p99 {unfrozen['p99']:.2f} -> {service['p99']:.2f} ms, "
+        print(f"settle_collector: p99 {unfrozen['p99']:.2f} -> {service['p99']:.2f} ms, "
               f"p95 {unfrozen['p95']:.2f} -> {service['p95']:.2f} ms")
         baseline = summary("in-process bare Flask echo", timed(lambda: bare.post("/echo", data=raw, headers=headers),
                                                                  args.requests))
         print(f"in-process ratio (p95): {service['p95'] / baseline['p95']:.1f}x")
-        # The same two, one call each in turn, with gc.freeze(): both under the same conditions of this machine.
-        gc.collect()
-        gc.freeze()
+        # The same two, one call each in turn: both under the same conditions of this machine.
         turns = in_turns({"service": lambda: ours.post("/cds-services/bonemet-patient-view", data=raw, headers=headers),
                           "echo": lambda: bare.post("/echo", data=raw, headers=headers)}, args.requests)
-        gc.unfreeze()
         service = summary("in turns: patient-view", turns["service"])
         baseline = summary("in turns: bare Flask echo", turns["echo"])
         print(f"in-process ratio in turns: p50 {service['p50'] / baseline['p50']:.1f}x, "

@@ -34,6 +34,27 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+# The collector's first generation is collected every GC_THRESHOLDS[0] new objects (Python's default: 700).
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
+def settle_collector() -> None:
+    """Set the garbage collector for a server, once the application is built.
+
+    Everything built so far (modules, FHIR models, tables, ValueSets) lives as long as the process: it is
+    moved out of the collector's reach before gunicorn forks, so that a full collection in a worker does
+    not walk it (a 10 ms pause in the latency tail) nor touch its pages (copy-on-write stays shared).
+    A large request (a 10,000-resource Bundle: millions of objects, parsed then validated) would run
+    hundreds of collections at the default thresholds, each older generation walking more of what the
+    request built: its time grew faster than its size (75 µs a resource at 10,000 against 41 at 1,000).
+    Collected every 50,000 new objects instead, it grows linearly; the cycles left between two
+    collections are a few MB at most.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def _loopback(host: str) -> bool:
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -83,11 +104,7 @@ def _serve(args: argparse.Namespace) -> int:
     from ..web import create_app
 
     app = create_app(settings)
-    # Everything built so far (modules, FHIR models, tables, ValueSets) lives as long as the process: move it
-    # out of the garbage collector's reach before gunicorn forks, so that a full collection in a worker does
-    # not walk it (a 10 ms pause in the latency tail) nor touch its pages (copy-on-write stays shared).
-    gc.collect()
-    gc.freeze()
+    settle_collector()
 
     class _Gunicorn(BaseApplication):
         def load_config(self):
