@@ -29,6 +29,7 @@ _ORDER = {"id": TEXT, "status": TEXT, "code": OBJECT, "bodySite": OBJECTS, "reas
           "reasonCode": OBJECTS, "subject": OBJECT}
 SHAPES["ServiceRequest"] = {**_ORDER, "doNotPerform": BOOLEAN}
 SHAPES["Procedure"] = _ORDER
+_ANY = {"id": TEXT}  # the shape of a resource of any other type
 _NESTED = {"component": {"code": OBJECT, "valueQuantity": OBJECT}, "valueQuantity": {"code": TEXT, "system": TEXT},
            "code": {"coding": OBJECTS}, "clinicalStatus": {"coding": OBJECTS},
            "verificationStatus": {"coding": OBJECTS}}
@@ -55,18 +56,23 @@ def _is(value: Any, kind: Said) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _check(node: dict, shape: dict[str, Said], where: str) -> None:
+def _problem(node: dict, shape: dict[str, Said]) -> tuple[str, Said] | None:
+    """The first element of ``node`` of the wrong JSON type, as (its path below ``node``, what it must
+    be), or None. The path is written only for a problem: most resources have none."""
     # The node's own elements, looked up in the shape: a resource has a few of the elements a shape names.
     for element, value in node.items():
         kind = shape.get(element)
         if kind is None:
             continue
         if not _is(value, kind):
-            raise InvalidResource(f"{where}.{element}", said("must be {kind}", kind=kind))
+            return f".{element}", kind
         nested = _NESTED.get(element) if kind is OBJECT or kind is OBJECTS else None  # Quantity.code is text
         if nested:
             for index, child in enumerate(value if kind is OBJECTS else [value]):
-                _check(child, nested, f"{where}.{element}" + (f"[{index}]" if kind is OBJECTS else ""))
+                problem = _problem(child, nested)
+                if problem:
+                    return f".{element}" + (f"[{index}]" if kind is OBJECTS else "") + problem[0], problem[1]
+    return None
 
 
 def check_shape(resource: Any, where: str) -> dict:
@@ -74,7 +80,9 @@ def check_shape(resource: Any, where: str) -> dict:
     ``InvalidResource`` naming the first element that does not."""
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         raise InvalidResource(where, said("must be a FHIR resource (an object with a resourceType)"))
-    _check(resource, SHAPES.get(resource["resourceType"], {"id": TEXT}), where)
+    problem = _problem(resource, SHAPES.get(resource["resourceType"], _ANY))
+    if problem:
+        raise InvalidResource(where + problem[0], said("must be {kind}", kind=problem[1]))
     return resource
 
 
