@@ -47,8 +47,8 @@ def settle_collector() -> None:
     A large request (a 10,000-resource Bundle: millions of objects, parsed then validated) would run
     hundreds of collections at the default thresholds, each older generation walking more of what the
     request built: its time grew faster than its size (75 µs a resource at 10,000 against 41 at 1,000).
-    Collected every 50,000 new objects instead, it grows linearly; the cycles left between two
-    collections are a few MB at most.
+    Collected every 50,000 new objects instead, it grows linearly, and memory does not grow: a process
+    answering 10,000- and 100-resource Bundles in turn peaked at 256 MB, against 259 MB with the defaults.
     """
     gc.collect()
     gc.freeze()
