@@ -189,3 +189,16 @@ def test_a_body_read_by_orjson_is_what_the_standard_library_reads(value, ascii_o
     assert fast is None or (fast == json.loads(raw) and json.dumps(fast) == json.dumps(json.loads(raw)))
     if any(len(run) >= 20 for run in re.findall(rb"\d+", raw)):
         assert fast is None  # a number orjson cannot hold exactly
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet='{}[]":,0123456789.eE+- \t\ntruefalsn\\u\x00\ufeffé', max_size=40))
+def test_orjson_accepts_no_text_the_standard_library_refuses_or_reads_otherwise(text):
+    """Near-JSON text (brackets, numbers, escapes, a BOM, control characters): whatever orjson reads, the
+    standard library reads too, as the same value; anything else goes to the standard library's reader."""
+    from service.web.json_io import fast_loads
+
+    raw = text.encode()
+    fast = fast_loads(raw)
+    if fast is not None:
+        assert json.dumps(json.loads(raw)) == json.dumps(fast)
