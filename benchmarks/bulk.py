@@ -16,8 +16,9 @@ keeps the generated exports and reuses them on the next run.
 
 With ``--noise N`` the export holds N resources no calculator reads per relevant one (labs,
 medications, encounters), as a hospital's does. Beside each run the floor is printed: the time to
-parse every line of the same export with the JSON library the command uses, in one process, and the
-ratio of the command's time to it.
+parse every line of the same export with the JSON library the command uses, in one process, measured
+just before and just after the command (this VM's speed drifts over minutes), and the ratio of the
+command's time to the mean of the two.
 """
 
 from __future__ import annotations
@@ -121,16 +122,20 @@ def run(patients: int, workers: int, buckets: int | None, noise: int = 0,
             counts = generate(source, patients, noise=noise)
             if keep:
                 (source / "counts.json").write_text(json.dumps(counts), "utf-8")
-        floor, fast_floor = parse_floor(source), orjson_floor(source)
+        fast_floor, before = orjson_floor(source), parse_floor(source)
         size = sum(p.stat().st_size for p in source.glob("*.ndjson"))
         extra = ["--bucket-bytes", str(max(1, size // buckets))] if buckets else []
         results: list[dict[str, float | str]] = []
         for engine in engines:
             seconds, peak = run_command(source, Path(work) / f"out-{engine}", engine, workers, extra)
+            # The floor again right after: this VM's speed drifts over minutes, and the command ran between the two.
+            after = parse_floor(source)
             results.append({"engine": engine, "patients": patients, "resources": sum(counts.values()),
                             "input_mb": size / 1e6, "seconds": seconds, "per_second": patients / seconds,
-                            "peak_mb": peak, "floor": floor, "orjson_floor": fast_floor or 0.0,
+                            "peak_mb": peak, "floor": (before + after) / 2, "floor_before": before,
+                            "floor_after": after, "orjson_floor": fast_floor or 0.0,
                             "buckets": -(-size // (max(1, size // buckets) if buckets else 4 * 1024 * 1024))})
+            before = after
         return results
 
 
@@ -154,8 +159,10 @@ def main() -> None:
             print(f"{r['engine']:>6} {r['patients']:>8} patients  {r['resources']:>8} resources  "
                   f"{r['input_mb']:7.1f} MB in  {r['seconds']:7.1f} s  {r['input_mb'] / r['seconds']:5.1f} MB/s  "
                   f"{r['per_second']:7.0f} patients/s  peak memory {r['peak_mb']:6.1f} MB  |  parse-only floor "
-                  f"(json, the library it parses with) {r['floor']:6.1f} s ({r['input_mb'] / r['floor']:5.1f} MB/s, "
-                  f"one process): {r['seconds'] / r['floor']:.1f}x{orjson_note}")
+                  f"(json, the library it parses with, one process) {r['floor']:6.1f} s "
+                  f"({r['input_mb'] / r['floor']:5.1f} MB/s; {r['floor_before']:.1f} s before the command, "
+                  f"{r['floor_after']:.1f} s after): "
+                  f"{r['seconds'] / r['floor']:.1f}x{orjson_note}")
 
 
 if __name__ == "__main__":
