@@ -40,7 +40,7 @@ class OrjsonProvider(DefaultJSONProvider):
     _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        if set(kwargs) <= {"separators"} and kwargs.get("separators", (",", ":")) == (",", ":"):
+        if not kwargs:  # with arguments (indentation, separators): the standard library, as Flask does
             try:
                 return orjson.dumps(obj, default=self.default, option=self._OPTIONS).decode()
             except TypeError:  # orjson.JSONEncodeError
