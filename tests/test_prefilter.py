@@ -144,7 +144,7 @@ def test_an_observation_derived_from_an_unread_one_is_still_linked_through_it():
     assert unread_line(lines[2][1]) is not None  # the imaging line alone looks unread
     with_prefilter = _outputs(lines, prefilter=True)
     assert with_prefilter == _outputs(lines, prefilter=False)
-    (written, _, _, _, scores), = with_prefilter.values()
+    (written, _, _, _, _), = with_prefilter.values()
     score = next(json.loads(text) for kind, text in written if kind == "Observation")
     assert "valueInteger" in score, "the lesion size was not linked: the total is a range"
     sizes = [c for c in score["component"] if any(cd["code"] == "lesion-size" for cd in c["code"]["coding"])]
@@ -196,3 +196,25 @@ def test_files_read_in_small_chunks_give_the_same_outputs_and_bad_line_numbers(t
         assert summary.bad_line_count == 2 and summary.patients == 60
         assert sorted(summary.bad_lines)[0].startswith(expected_bad[0]), summary.bad_lines
         assert sorted(summary.bad_lines)[1].startswith(expected_bad[1]), summary.bad_lines
+
+
+def test_carriage_returns_and_line_separators_in_lines_change_no_output(tmp_path):
+    """JSON allows a raw carriage return between tokens, and U+2028 inside a string; an exporter on
+    Windows ends its lines with CRLF. None of them ends an NDJSON line: the outputs are those of the
+    plain export, with no bad line."""
+    plain, source = tmp_path / "plain", tmp_path / "in"
+    generate(plain, 30, seed=4, noise=2)
+    generate(source, 30, seed=4, noise=2)
+    for path in source.glob("*.ndjson"):
+        lines = path.read_text("utf-8").splitlines()
+        # A carriage return after each comma between members, a line separator in a note, CRLF endings.
+        lines = [text.replace('","', '",\r"').replace('"status":"', '"status":\r"') for text in lines]
+        lines = [text[:-1] + ',"note":[{"text":"a\u2028b"}]}' if '"Condition"' in text else text for text in lines]
+        path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    assert b'",\r"' in (source / "Condition.ndjson").read_bytes()
+    when = datetime(2026, 11, 20, tzinfo=UTC)
+    expected = bulk(plain, tmp_path / "plain-out", 2, when=when)
+    found = bulk(source, tmp_path / "out", 2, when=when)
+    assert found.bad_line_count == 0, found.bad_lines
+    assert (found.patients, found.scores) == (expected.patients, expected.scores)
+    assert _totals(tmp_path / "out") == _totals(tmp_path / "plain-out")

@@ -5,16 +5,17 @@ An EHR's ``$export`` writes one file per resource type (``Patient.ndjson``,
 Memory stays bounded whatever the input size, in two passes:
 
 1. *Partition*: the input files are cut into chunks of whole lines (about ``CHUNK_BYTES``),
-   streamed by all workers at once; every line goes to one of N bucket files on
-   disk, chosen by a hash of its patient, so that all of a patient's resources land
-   in the same bucket. N grows with the input (about ``BUCKET_BYTES`` of input per
-   bucket); lines are appended in batches, so the number of open files stays small
-   whatever N is. Lines no calculator reads (labs, medications, encounters: most of a
-   hospital's export) are told from their text (``facts.prefilter``) and never parsed;
-   the bucket keeps only their type, patient and place in the input.
-2. *Assess*: the workers take one bucket at a time, group its lines by patient,
-   assess each patient and append the outputs to their own part files, which are
-   joined at the end into ``RiskAssessment.ndjson``, ``Observation.ndjson``,
+   streamed by all workers at once; every line goes to one of N buckets, chosen by a
+   hash of its patient, so that all of a patient's resources land in the same bucket.
+   N grows with the input (about ``BUCKET_BYTES`` of input per bucket). Each chunk
+   writes one file on disk, of runs sorted by bucket with an index of where each
+   bucket begins (``_Runs``): the number of files stays small whatever N is. Lines no
+   calculator reads (labs, medications, encounters: most of a hospital's export) are
+   told from their text (``facts.prefilter``) and never parsed; the bucket keeps only
+   their type, patient and place in the input.
+2. *Assess*: the workers take one bucket at a time, read its lines from every run,
+   group them by patient and assess each patient; the parent appends the outputs,
+   bucket after bucket, to ``RiskAssessment.ndjson``, ``Observation.ndjson``,
    ``CarePlan.ndjson`` and ``OperationOutcome.ndjson``.
 
 A bad line (not JSON, not a resource, no patient, malformed elements) is reported
@@ -33,6 +34,7 @@ import shutil
 import sys
 import tempfile
 import zlib
+from array import array
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -157,22 +159,25 @@ def _count_lines(chunk: Chunk) -> int:
     return count
 
 
-def _part(work: str, bucket: int, tag: str) -> str:
-    return os.path.join(work, f"b{bucket:05d}.{tag}.part")
+class _Runs:
+    """What one chunk of input sends to pass 2, in one file of its own. Lines wait in memory (up to
+    ``FLUSH_BYTES``) and are then appended as a *run*: sorted by bucket, with its index (each
+    bucket's first byte, and the run's end), so pass 2 reads a bucket's lines with one read per run.
 
-
-class _BucketFiles:
-    """The bucket files of one chunk of input, written in batches: lines wait in memory (up to
-    ``FLUSH_BYTES``) and are then appended bucket by bucket, one file open at a time. However many
-    buckets a large export needs, the command never holds more than a few files open (the common
-    limit is 1,024; one file per bucket failed at about 4 GB of input)."""
+    One file per chunk, not one per chunk and bucket: at 5 GB of input that made 90,000 files,
+    which cost more to create and delete than a tenth of the whole run (half a millisecond to
+    delete each, on a disk mounted with ``discard``). And the command holds one file open per
+    worker, however many buckets a large export needs."""
 
     FLUSH_BYTES = 16 * 1024 * 1024
 
-    def __init__(self, work: str, tag: str) -> None:
-        self.work, self.tag = work, tag
+    def __init__(self, path: str, buckets: int) -> None:
+        self.path, self.buckets = path, buckets
         self.waiting: dict[int, list[str]] = {}
         self.size = 0
+        self.runs: list[array] = []  # per run, bucket b's lines are its bytes [run[b], run[b + 1])
+        self._out = open(path, "wb")  # noqa: SIM115 (closed by ``close``)
+        self._end = 0
 
     def write(self, bucket: int, text: str) -> None:
         self.waiting.setdefault(bucket, []).append(text)
@@ -181,10 +186,30 @@ class _BucketFiles:
             self.flush()
 
     def flush(self) -> None:
-        for bucket, texts in sorted(self.waiting.items()):
-            with open(_part(self.work, bucket, self.tag), "a", encoding="utf-8") as out:
-                out.write("".join(texts))
+        if not self.waiting:
+            return
+        starts = array("q")
+        for bucket in range(self.buckets):
+            starts.append(self._end)
+            texts = self.waiting.get(bucket)
+            if texts:
+                self._end += self._out.write("".join(texts).encode("utf-8"))
+        starts.append(self._end)
+        self.runs.append(starts)
         self.waiting, self.size = {}, 0
+
+    def close(self) -> list[tuple[str, array]]:
+        """Flush and close; the runs, as (file, index) pairs for ``_spans``."""
+        try:
+            self.flush()
+        finally:
+            self._out.close()
+        return [(self.path, run) for run in self.runs]
+
+
+def _spans(runs: list[tuple[str, array]], bucket: int) -> list[tuple[str, int, int]]:
+    """Where a bucket's lines are: (file, first byte, end) in every run that has some, in input order."""
+    return [(path, run[bucket], run[bucket + 1]) for path, run in runs if run[bucket + 1] > run[bucket]]
 
 
 def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None, Any]:
@@ -206,11 +231,11 @@ def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None
     return patient, resource
 
 
-def _partition(chunk: Chunk, work: str, buckets: int, locale: str) -> Summary:
-    """Stream one chunk of an input file into bucket files of its own. A line to be read goes whole; an
+def _partition(chunk: Chunk, work: str, buckets: int, locale: str) -> tuple[Summary, list[tuple[str, array]]]:
+    """Stream one chunk of an input file into runs of its own (``_Runs``). A line to be read goes whole; an
     unread one goes as its type, patient and byte offset (a tenth of the bytes, and pass 2 parses none)."""
     summary = Summary(locale=locale)
-    outs = _BucketFiles(work, chunk.tag)
+    outs = _Runs(os.path.join(work, f"runs.{chunk.tag}"), buckets)
     errors = open(os.path.join(work, f"errors.{chunk.tag}.ndjson"), "w", encoding="utf-8")  # noqa: SIM115
     try:
         with open(chunk.path, "rb") as lines:
@@ -236,24 +261,23 @@ def _partition(chunk: Chunk, work: str, buckets: int, locale: str) -> Summary:
                 else:
                     outs.write(bucket, f"{where}\t{line}\n")
     finally:
-        outs.flush()
+        runs = outs.close()
         errors.close()
-    return summary
+    return summary, runs
 
 
 # -- pass 2 -------------------------------------------------------------------------------
 
 
-def _bucket_lines(work: str, bucket: int, tags: list[str]) -> Iterator[tuple[str, str]]:
-    for tag in tags:  # the part each chunk wrote, if any: named, not searched for in a folder of thousands
-        part = _part(work, bucket, tag)
-        if not os.path.exists(part):
-            continue
-        with open(part, encoding="utf-8") as lines:
-            for line in lines:
-                where, _, text = line.rstrip("\n").partition("\t")
-                yield where, text
-        os.remove(part)  # read: the folder shrinks as the buckets are assessed (disk, and its final removal)
+def _bucket_lines(spans: list[tuple[str, int, int]]) -> Iterator[tuple[str, str]]:
+    for path, start, end in spans:
+        with open(path, "rb") as runs:
+            runs.seek(start)
+            block = runs.read(end - start).decode("utf-8")
+        # On "\n" only: a JSON text may hold a raw carriage return between its tokens (and U+2028 in a string).
+        for line in block.split("\n")[:-1]:
+            where, _, text = line.partition("\t")
+            yield where, text
 
 
 def _ndjson(resource: dict[str, Any]) -> str:
@@ -325,12 +349,14 @@ def _read_back(item: UnreadLine, inputs: list[str]) -> UnreadLine:
         return item._replace(text=lines.readline().decode("utf-8", errors="replace").strip())
 
 
-def _assess_bucket(work: str, bucket: int, tags: list[str], inputs: list[str], when: datetime, locale: str,
-                   pain_bands: tuple, as_of: date | None = None) -> Summary:
+def _assess_bucket(spans: list[tuple[str, int, int]], inputs: list[str], when: datetime, locale: str,
+                   pain_bands: tuple, as_of: date | None = None) -> tuple[Summary, dict[str, bytes], bytes]:
+    """One bucket's patients assessed: (summary, NDJSON outputs by type, bad-line outcomes). The parent
+    writes them to the output files, bucket after bucket: no part file per bucket to create and delete."""
     summary = Summary(locale=locale)
     patients: dict[str, list[tuple[str, Any]]] = {}
     derived: set[str] = set()  # the patients whose every line is to be read (reads_every_line)
-    for where, text in _bucket_lines(work, bucket, tags):
+    for where, text in _bucket_lines(spans):
         if text.startswith("{"):
             resource = json.loads(text)  # checked in pass 1
             # Lines without a patient were set aside when the export was partitioned: every key here is one.
@@ -341,24 +367,19 @@ def _assess_bucket(work: str, bucket: int, tags: list[str], inputs: list[str], w
         else:  # "kind<tab>patient<tab>source<tab>offset": told unread in pass 1
             kind, patient, locator = text.split("\t", 2)
             patients.setdefault(patient, []).append((where, UnreadLine(kind, patient, locator)))
-    outputs = {kind: open(os.path.join(work, f"out.{kind}.{bucket:05d}.ndjson"), "w", encoding="utf-8")  # noqa: SIM115
-               for kind in OUTPUT_TYPES}  # four files at once, each closed in the finally below
-    try:
-        for subject, lines in patients.items():
-            if subject in derived:  # the unread lines' text, from the input, for this patient only
-                lines = [(where, _read_back(item, inputs) if isinstance(item, UnreadLine) else item)
-                         for where, item in lines]
-            written, bad, found = assess_group(subject, lines, when, locale, pain_bands, as_of, subject in derived)
-            summary.add(found)
-            for kind, line in written:
-                outputs[kind].write(line + "\n")
-            if bad:
-                with open(os.path.join(work, f"errors.bucket{bucket:05d}.ndjson"), "a", encoding="utf-8") as errors:
-                    errors.writelines(outcome + "\n" for outcome in bad)
-    finally:
-        for out in outputs.values():
-            out.close()
-    return summary
+    outputs: dict[str, list[str]] = {kind: [] for kind in OUTPUT_TYPES}
+    bad_lines: list[str] = []
+    for subject, lines in patients.items():
+        if subject in derived:  # the unread lines' text, from the input, for this patient only
+            lines = [(where, _read_back(item, inputs) if isinstance(item, UnreadLine) else item)
+                     for where, item in lines]
+        written, bad, found = assess_group(subject, lines, when, locale, pain_bands, as_of, subject in derived)
+        summary.add(found)
+        for kind, line in written:
+            outputs[kind].append(line + "\n")
+        bad_lines += (outcome + "\n" for outcome in bad)
+    return summary, {kind: "".join(lines).encode("utf-8") for kind, lines in outputs.items()}, \
+        "".join(bad_lines).encode("utf-8")
 
 
 # -- the command --------------------------------------------------------------------------
@@ -393,6 +414,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
     summary = Summary(locale=locale)
     with tempfile.TemporaryDirectory(prefix="bonemet-bulk-", dir=output_dir) as work, \
             ProcessPoolExecutor(max_workers=workers) as pool:
+        runs: list[tuple[str, array]] = []  # every chunk's runs, in input order
         with _progress(len(chunks), "reading") as bar:
             # Each chunk's first line number, for bad lines' "file:line": the newlines of the chunks before
             # it, counted at memory speed (a file's last chunk need not be counted).
@@ -401,36 +423,48 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
             for n in followed:
                 chunks[n + 1] = replace(chunks[n + 1], first_line=chunks[n].first_line + counts[n])
             for done in [pool.submit(_partition, chunk, work, buckets, locale) for chunk in chunks]:
-                summary.add(done.result())
+                found, chunk_runs = done.result()
+                summary.add(found)
+                runs += chunk_runs
                 bar.update()
-        with _progress(buckets, "assessing") as bar:
-            # A few buckets in flight at a time: the parent holds as little for 1,000 buckets as for 10.
-            paths, in_flight = [str(p) for p in inputs], deque[Any]()
-            for bucket in range(buckets):
-                in_flight.append(pool.submit(_assess_bucket, work, bucket, tags, paths, when, locale, pain_bands,
-                                             as_of))
-                if len(in_flight) >= 4 * workers:
-                    summary.add(in_flight.popleft().result())
+        # Written bucket after bucket, in bucket order: the outputs are the same whatever the workers.
+        # Bad lines of pass 2 go before the patients' OperationOutcomes, after those of pass 1.
+        written = {name: open(os.path.join(work, f"{name}.ndjson"), "wb")  # noqa: SIM115
+                   for name in (*OUTPUT_TYPES, "errors.buckets")}  # each closed in the finally below
+        try:
+            with _progress(buckets, "assessing") as bar:
+                def take(done: Any) -> None:
+                    found, outputs, bad = done.result()
+                    summary.add(found)
+                    for kind, data in outputs.items():
+                        written[kind].write(data)
+                    written["errors.buckets"].write(bad)
                     bar.update()
-            while in_flight:
-                summary.add(in_flight.popleft().result())
-                bar.update()
+
+                # A few buckets in flight at a time: the parent holds as little for 1,000 buckets as for 10.
+                paths, in_flight = [str(p) for p in inputs], deque[Any]()
+                for bucket in range(buckets):
+                    in_flight.append(pool.submit(_assess_bucket, _spans(runs, bucket), paths, when, locale,
+                                                 pain_bands, as_of))
+                    if len(in_flight) >= 4 * workers:
+                        take(in_flight.popleft())
+                while in_flight:
+                    take(in_flight.popleft())
+        finally:
+            for out in written.values():
+                out.close()
+        # OperationOutcome.ndjson: the bad lines of pass 1, then of pass 2, then the patients' outcomes.
+        outcomes = Path(work) / "OperationOutcome.all.ndjson"
+        with open(outcomes, "wb") as joined:
+            for part in [f"errors.{tag}.ndjson" for tag in sorted(tags)] + ["errors.buckets.ndjson",
+                                                                            "OperationOutcome.ndjson"]:
+                with open(os.path.join(work, part), "rb") as source:
+                    shutil.copyfileobj(source, joined)
+        # Each output complete under a temporary name, then renamed: a reader never sees half a file, and
+        # an earlier complete output stays whole until the new one is.
         for kind in OUTPUT_TYPES:
-            # Joined under a temporary name, then renamed: a reader never sees half a file, and an earlier
-            # complete output stays whole until the new one is.
-            joined_path = Path(work) / f"{kind}.ndjson"
-            with open(joined_path, "wb") as joined:
-                # Named, not searched for: the folder holds a part file per bucket and chunk (100,000 at 5 GB),
-                # and a search through it costs the parent as much memory as the whole export's outputs.
-                parts = [f"out.{kind}.{bucket:05d}.ndjson" for bucket in range(buckets)]
-                if kind == "OperationOutcome":
-                    parts = ([f"errors.{tag}.ndjson" for tag in sorted(tags)]
-                             + [f"errors.bucket{bucket:05d}.ndjson" for bucket in range(buckets)] + parts)
-                for part in parts:
-                    if os.path.exists(os.path.join(work, part)):
-                        with open(os.path.join(work, part), "rb") as source:
-                            shutil.copyfileobj(source, joined)
-            os.replace(joined_path, output_dir / f"{kind}.ndjson")
+            os.replace(outcomes if kind == "OperationOutcome" else Path(work) / f"{kind}.ndjson",
+                       output_dir / f"{kind}.ndjson")
     return summary
 
 
