@@ -73,6 +73,15 @@ def _read_partition(source: int, slim: bool, part: int, rows: Iterator[Any]) -> 
     yield (source, part, -1), (None, position + 1, False)
 
 
+def _ndjson_files(sc: Any, inputs: list[Path]) -> list[Any]:
+    """The lines of each NDJSON file, ended at "\n" only. Hadoop's text reader also ends a line at a lone
+    "\r", which JSON allows between tokens: a valid resource would be cut in two bad lines. Set on the
+    context, which this command stops at its end (in local mode the tasks read the driver's setting
+    itself, when they run: it cannot be put back once the files' RDDs are made)."""
+    sc._jsc.hadoopConfiguration().set("textinputformat.record.delimiter", "\n")
+    return [sc.textFile(str(p)) for p in inputs]
+
+
 def _noted(read: tuple[Any, tuple[str | None, Any, bool]]) -> bool:
     """A partition's line count, a bad line, or a resource derivedFrom another."""
     patient, _, derived = read[1]
@@ -119,7 +128,7 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
         if input_format == "parquet":
             files: list[Any] = [spark.read.parquet(str(p)).select("resource").rdd for p in inputs]
         else:
-            files = [sc.textFile(str(p)) for p in inputs]
+            files = _ndjson_files(sc, inputs)
         names = [p.name for p in inputs]
 
         def read_input(slim: bool) -> Any:
