@@ -220,6 +220,81 @@ def test_next_link_to_another_host_is_not_followed(client):
     assert response.status_code == 412 and "off the EHR's FHIR server" in response.get_json()["detail"]
 
 
+
+def paged_prefetch(**overrides):
+    """The EHR paginates prefetch (CDS Hooks 2.0 allows it): the observations' first page holds the size
+    only; the type and the pain are on the next page, which only the EHR's server can give."""
+    size, kind, pain = lesion_observations()
+    body = hook_request([lesion()], [size], **overrides)
+    body["prefetch"]["observations"]["total"] = 3
+    body["prefetch"]["observations"]["link"] = [
+        {"relation": "self", "url": f"{EHR}/Observation?patient=p1"},
+        {"relation": "next", "url": f"{EHR}/Observation?patient=p1&page=2"}]
+    return body, [kind, pain]
+
+
+def data_review(cards):
+    return next((c for c in cards if c["source"]["topic"]["code"] == "data-review"), None)
+
+
+@pytest.mark.parametrize("next_url", [f"{EHR}/Observation?patient=p1&page=2", "Observation?patient=p1&page=2"])
+@responses.activate
+def test_the_next_pages_of_a_paginated_prefetch_are_fetched_with_the_token(client, next_url):
+    body, rest = paged_prefetch(fhirServer=EHR, fhirAuthorization=fetch_request()["fhirAuthorization"])
+    body["prefetch"]["observations"]["link"][1]["url"] = next_url
+    responses.get(f"{EHR}/Observation?patient=p1&page=2", json=searchset(rest[0], next_url=f"{EHR}/Observation?page=3"))
+    responses.get(f"{EHR}/Observation?page=3", json=searchset(rest[1]))
+    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    assert [c["summary"][:14] for c in cards] == ["Mirels score 9"]  # all three items, none missing
+    assert [call.request.url for call in responses.calls] == [f"{EHR}/Observation?patient=p1&page=2",
+                                                             f"{EHR}/Observation?page=3"]
+    assert all(call.request.headers["Authorization"] == "Bearer secret-token" for call in responses.calls)
+
+
+@pytest.mark.parametrize("overrides,reply,said", [
+    ({}, None, "there is no allowed fhirServer to fetch them from"),
+    ({"fhirServer": "https://attacker.example.com/fhir"}, None, "there is no allowed fhirServer"),
+    ({"fhirServer": EHR}, dict(status=500, json={}), "fetching them from fhirServer failed: the EHR's FHIR server "
+                                                     "answered HTTP 500"),
+])
+def test_next_pages_that_cannot_be_read_are_said_in_a_card_and_the_score_says_what_is_missing(
+        client, overrides, reply, said):
+    body, _ = paged_prefetch(**overrides)
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        if reply:
+            mock.get(f"{EHR}/Observation?patient=p1&page=2", **reply)
+        response = client.post(SERVICE, json=body)
+        assert len(mock.calls) == (1 if reply else 0)  # never the attacker's host
+    assert response.status_code == 200
+    cards = response.get_json()["cards"]
+    review = data_review(cards)
+    assert review is not None and review["indicator"] == "warning"
+    assert "prefetch.observations" in review["detail"] and "first page of Observation?patient=p1 only" in \
+        review["detail"] and said in review["detail"] and "not in this assessment" in review["detail"]
+    score = next(c for c in cards if c["summary"].startswith("Mirels"))
+    assert "missing" in score["detail"].lower()  # the type and the pain are not guessed
+
+
+@responses.activate
+def test_the_prefetched_first_page_counts_towards_the_page_cap(tmp_path):
+    capped = create_app(Settings(feedback_db=str(tmp_path / "fb.sqlite3"), fhir_allowed_hosts="ehr.example.org",
+                                 fhir_page_cap=2)).test_client()
+    body, rest = paged_prefetch(fhirServer=EHR)
+    responses.get(f"{EHR}/Observation?patient=p1&page=2", json=searchset(rest[0], next_url=f"{EHR}/Observation?page=3"))
+    cards = capped.post(SERVICE, json=body).get_json()["cards"]
+    assert len(responses.calls) == 1
+    assert "only the first 2 pages were read" in data_review(cards)["detail"]
+
+
+@responses.activate
+def test_a_next_page_link_to_another_host_is_not_followed_and_is_said(client):
+    body, _ = paged_prefetch(fhirServer=EHR)
+    body["prefetch"]["observations"]["link"][1]["url"] = "https://elsewhere.example.net/steal"
+    response = client.post(SERVICE, json=body)
+    assert response.status_code == 200 and len(responses.calls) == 0
+    assert "leads off the EHR's FHIR server" in data_review(response.get_json()["cards"])["detail"]
+
+
 # ------------------------------------------------------------------ feedback
 
 

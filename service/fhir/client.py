@@ -20,7 +20,7 @@ import json
 import logging
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -37,6 +37,14 @@ class FetchError(Exception):
 def host_of(url: str) -> str:
     parts = urlsplit(url)
     return (parts.netloc or "").lower()
+
+
+def next_link(bundle: dict) -> str | None:
+    """The URL of a search Bundle's next page, if it has one."""
+    links: list[Any] = bundle["link"] if isinstance(bundle.get("link"), list) else []
+    following = next((link.get("url") for link in links if isinstance(link, dict) and link.get("relation") == "next"),
+                     None)
+    return following if isinstance(following, str) and following else None
 
 
 class FhirClient:
@@ -121,9 +129,16 @@ class FhirClient:
 
     def read(self, relative: str) -> list[dict]:
         """GET ``relative`` (a read or a search); a search's pages are followed up to the cap."""
-        url = f"{self.base_url}/{relative.lstrip('/')}"
+        return self._pages(f"{self.base_url}/{relative.lstrip('/')}", relative, self.page_cap)
+
+    def follow(self, next_url: str, relative: str) -> list[dict]:
+        """The pages after the first of search ``relative``, from its first page's ``next`` link (the
+        first page came in the prefetch): up to the cap, that first page counted."""
+        return self._pages(urljoin(f"{self.base_url}/", next_url), relative, self.page_cap - 1)
+
+    def _pages(self, url: str, relative: str, pages: int) -> list[dict]:
         resources: list[dict] = []
-        for _ in range(self.page_cap):
+        for _ in range(pages):
             body = self._get(url)
             try:
                 if body.get("resourceType") != "Bundle":
@@ -131,10 +146,8 @@ class FhirClient:
                 resources.extend(bundle_resources(body, relative))
             except InvalidResource as error:
                 raise FetchError(f"malformed answer from the EHR's FHIR server: {error}") from None
-            links: list[Any] = body["link"] if isinstance(body.get("link"), list) else []
-            following = next((link.get("url") for link in links
-                              if isinstance(link, dict) and link.get("relation") == "next"), None)
-            if not isinstance(following, str):
+            following = next_link(body)
+            if following is None:
                 return resources
             url = following
         search = relative.split("?")[0]

@@ -23,7 +23,7 @@ from ..facts import ReportEntry
 from ..facts.record import describe_concepts, may_be_read, reference_of
 from ..facts.terminology import load_terminology
 from ..facts.vocabulary import observation_search_codes
-from ..fhir.client import FetchError, FhirClient, host_of
+from ..fhir.client import FetchError, FhirClient, host_of, next_link
 from ..fhir.patients import PatientIdentity, why_not_patient
 from ..fhir.shape import InvalidResource, bundle_resources, check_shape
 from ..i18n import N_, Said, Words, said
@@ -111,7 +111,9 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
     * a key left out was not prefetched: fetch it from ``fhirServer`` (412 if that cannot be done);
     * a key sent as ``null`` means the query found nothing: no data, not an error;
     * an OperationOutcome means the EHR's query failed: fetch it where allowed, else say so in
-      a card (412 only when no key at all could be read).
+      a card (412 only when no key at all could be read);
+    * a searchset with a ``next`` link is a first page (the EHR may paginate prefetch): the next
+      pages are fetched where allowed, else a card says they are not in the assessment.
     Only the context patient's resources are kept; the others are named with the reason."""
     prefetch = hook_request.get("prefetch") or {}
     client: FhirClient | None = None
@@ -157,6 +159,23 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                 found.append(check_shape(value, where))
         except InvalidResource as error:
             raise bad_request(str(error), field=error.where) from None
+        following = next_link(value) if value.get("resourceType") == "Bundle" else None
+        if following is not None:  # CDS Hooks 2.0: the EHR may send the first page only
+            unread: Said | None = said("there is no allowed fhirServer to fetch them from")
+            if _can_fetch(hook_request):
+                client = client or _client(hook_request, key)
+                try:
+                    found += client.follow(following, query)
+                    FETCHES.labels("read").inc()
+                    unread = None
+                except FetchError as error:
+                    FETCHES.labels("failed").inc()
+                    unread = said("fetching them from fhirServer failed: {error}", error=str(error))
+            if unread is not None:
+                gathered.not_read.append(ReportEntry(where, "ignored", said(
+                    "the EHR sent the first page of {query} only, and its next pages could not be read ({failed}): "
+                    "resources on them are not in this assessment", query=query.split("&")[0], failed=unread),
+                    relevant=True, attention=True))
     for cut in client.truncated if client else ():
         gathered.not_read.append(ReportEntry("fhirServer", "ignored", cut, relevant=True, attention=True))
     if not read_any:
