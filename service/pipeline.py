@@ -16,6 +16,7 @@ from .calculators import InvalidInput, score_mirels, score_rades
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
+from .fhir.shape import next_link
 from .i18n import said, translate
 from .limits import check_patients, check_resources, check_scored
 from .render import Assessment, render
@@ -115,13 +116,26 @@ def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score
     if limits is not None and isinstance(bundle, dict) and isinstance(bundle.get("entry"), list):
         check_resources(len(bundle["entry"]), limits.max_resources)  # before validating them all
     return assess_entries(bundle_entries(bundle, where, read=may_be_read), when=when, locale=locale,
-                          pain_score_bands=pain_score_bands, as_of=as_of, limits=limits)
+                          pain_score_bands=pain_score_bands, as_of=as_of, limits=limits,
+                          not_read=first_page_only(bundle, where))
+
+
+def first_page_only(bundle: Any, where: str) -> list[ReportEntry]:
+    """What every patient's answer must say when the Bundle is one page of a search (a ``next`` link):
+    resources on the other pages may be theirs, and are not in the assessment."""
+    if not isinstance(bundle, dict) or next_link(bundle) is None:
+        return []
+    return [ReportEntry(f"{where}.link", "ignored", said(
+        "{where} is one page of a search (it links to a next page): resources on the other pages are not in this "
+        "assessment", where=where), relevant=True, attention=True)]
 
 
 def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, when: datetime, locale: str = "en",
-                   pain_score_bands: tuple = (), as_of: date | None = None, limits: Any = None) -> BundleAssessment:
+                   pain_score_bands: tuple = (), as_of: date | None = None, limits: Any = None,
+                   not_read: list[ReportEntry] | None = None) -> BundleAssessment:
     """``assess_bundle`` over validated (fullUrl, resource, where) entries of one or more Bundles.
-    ``limits``: the ``Settings`` whose max_* apply (None: no limit, for the command line's own files)."""
+    ``limits``: the ``Settings`` whose max_* apply (None: no limit, for the command line's own files);
+    ``not_read``: what is not in the input and every patient's answer says (``first_page_only``)."""
     grouped = group_by_patient(entries)
     if limits is not None:
         check_resources(len(entries), limits.max_resources)
@@ -134,6 +148,7 @@ def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, whe
                                 pain_score_bands=pain_score_bands, aliases=grouped.aliases, as_of=as_of,
                                 max_scored=limits.max_scored_per_patient if limits is not None else None,
                                 cite=grouped.cite)
+        result.facts.report.extend(not_read or ())
         results.append(result)
         produced = result.resources
         resources += produced

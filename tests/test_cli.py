@@ -28,6 +28,18 @@ def test_assess_exit_0_and_a_bundle_on_stdout():
     assert json.loads(result.stdout)["type"] == "collection"
 
 
+def test_assess_of_one_page_of_a_search_says_the_other_pages_are_not_in_it(tmp_path):
+    page = json.loads((ROOT / "examples/bundles/02-mirels-8-tumour-board.json").read_text())
+    page["type"] = "searchset"
+    page["link"] = [{"relation": "next", "url": "https://ehr.example.org/fhir/Condition?page=2"}]
+    (tmp_path / "page.json").write_text(json.dumps(page))
+    result = bonemet("assess", str(tmp_path / "page.json"))
+    assert result.returncode == 0, result.stderr
+    issues = [issue["diagnostics"] for entry in json.loads(result.stdout)["entry"]
+              if entry["resource"]["resourceType"] == "OperationOutcome" for issue in entry["resource"]["issue"]]
+    assert any(f"{tmp_path / 'page.json'}: Bundle is one page of a search" in text for text in issues), issues
+
+
 @pytest.mark.parametrize("content,message", [
     ("{not json", "not JSON"),
     ('{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Condition", "bodySite": "femur"}}]}',

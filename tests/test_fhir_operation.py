@@ -183,3 +183,18 @@ def test_resources_the_mapper_reads_are_validated_in_full_the_others_by_their_sh
     answer = client.post("/fhir/$assess", json=bundle(patient(), lesion(), read))
     assert answer.status_code == 400
     assert answer.get_json()["issue"][0]["expression"] == ["Bundle.entry[2].resource.effectiveDateTime"]
+
+
+def test_a_bundle_that_is_one_page_of_a_search_says_so_in_every_patients_outcome(client):
+    """A tester may post what a FHIR search answered: one page, with a next link. Resources on the other
+    pages may be the patient's; the answer says they are not in the assessment, in both languages."""
+    page = bundle(patient(), lesion(), *lesion_observations(), kind="searchset")
+    page["link"] = [{"relation": "next", "url": "https://ehr.example.org/fhir/Condition?page=2"}]
+    for language, words in (("en", "is one page of a search"), ("fr", "n'est qu'une page d'une recherche")):
+        answer = client.post(f"/fhir/$assess?language={language}", json=page).get_json()
+        (outcome,) = resources_of(answer, "OperationOutcome")
+        (issue,) = [i for i in outcome["issue"] if words in i["diagnostics"]]
+        assert issue["severity"] == "warning" and schema_errors(answer) == []
+    del page["link"]
+    answer = client.post("/fhir/$assess", json=page).get_json()
+    assert not any("page" in i["diagnostics"] for o in resources_of(answer, "OperationOutcome") for i in o["issue"])

@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from ..i18n import Said, said
-from .shape import InvalidResource, bundle_resources, check_shape
+from .shape import InvalidResource, bundle_resources, check_shape, next_link
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +37,6 @@ class FetchError(Exception):
 def host_of(url: str) -> str:
     parts = urlsplit(url)
     return (parts.netloc or "").lower()
-
-
-def next_link(bundle: dict) -> str | None:
-    """The URL of a search Bundle's next page, if it has one."""
-    links: list[Any] = bundle["link"] if isinstance(bundle.get("link"), list) else []
-    following = next((link.get("url") for link in links if isinstance(link, dict) and link.get("relation") == "next"),
-                     None)
-    return following if isinstance(following, str) and following else None
 
 
 class FhirClient:

@@ -103,3 +103,11 @@ def bundle_resources(bundle: dict, where: str, read: Callable[[dict], bool] | No
             continue
         resources.append(check_shape(resource, f"{where}.entry[{index}].resource"))
     return resources
+
+
+def next_link(bundle: dict) -> str | None:
+    """The URL of a search Bundle's next page, if it has one: the Bundle is then not the whole answer."""
+    links: list[Any] = bundle["link"] if isinstance(bundle.get("link"), list) else []
+    following = next((link.get("url") for link in links if isinstance(link, dict) and link.get("relation") == "next"),
+                     None)
+    return following if isinstance(following, str) and following else None

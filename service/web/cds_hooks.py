@@ -23,9 +23,9 @@ from ..facts import ReportEntry
 from ..facts.record import describe_concepts, may_be_read, reference_of
 from ..facts.terminology import load_terminology
 from ..facts.vocabulary import observation_search_codes
-from ..fhir.client import FetchError, FhirClient, host_of, next_link
+from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.patients import PatientIdentity, why_not_patient
-from ..fhir.shape import InvalidResource, bundle_resources, check_shape
+from ..fhir.shape import InvalidResource, bundle_resources, check_shape, next_link
 from ..i18n import N_, Said, Words, said
 from ..limits import LimitExceeded, check_resources
 from ..pipeline import assess_patient, review_orders
