@@ -144,6 +144,31 @@ def test_wrong_size_unit_or_value_leaves_the_item_missing_with_reason(value, uni
     assert reason in found.entry("Observation/o-size").reason
 
 
+@pytest.mark.parametrize("comparator,value,expected", [
+    (">", 50, AtLeast(Fraction(1, 2), excluded=True)),
+    (">=", 50, AtLeast(Fraction(1, 2))),
+    ("<", 20, Between(0, Fraction(1, 5), high_excluded=True)),
+    ("<=", 150, Between(0, 1)),  # a share is at most the whole width
+])
+def test_size_given_as_a_bound_is_the_range_it_allows_never_the_bound_as_a_value(comparator, value, expected):
+    observations = lesion_observations()
+    observations[0]["valueQuantity"] = {"comparator": comparator, "value": value, "unit": "%",
+                                         "system": "http://unitsofmeasure.org", "code": "%"}
+    lesion_facts, _ = only_lesion(lesion(), *observations)
+    assert lesion_facts.facts["lesion_size"].value == expected
+
+
+def test_a_measured_size_given_as_a_bound_is_not_divided_by_the_width():
+    """A share derived from a tumour size and a cortical width takes measurements, not bounds."""
+    size = observation("ct-size", "21889-1", system=LOINC, focus="Condition/lesion-1",
+                       valueQuantity={"comparator": ">", "value": 30, "unit": "mm",
+                                      "system": "http://unitsofmeasure.org", "code": "mm"})
+    width = observation("width", "cortical-width", focus="Condition/lesion-1", **quantity(40, "mm"))
+    lesion_facts, found = only_lesion(lesion(), size, width, *lesion_observations()[1:])
+    assert lesion_facts.facts["lesion_size"].value is None
+    assert "given as a bound (> 30), not as a value: not used" in found.entry("Observation/ct-size").reason
+
+
 def test_size_given_as_a_coded_row():
     observations = lesion_observations()
     observations[0] = observation("o-size", "lesion-size", focus="Condition/lesion-1", **coded("over-two-thirds"))

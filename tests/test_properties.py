@@ -11,6 +11,7 @@ import copy
 import json
 import re
 from datetime import date, datetime, timezone
+from fractions import Fraction
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -202,3 +203,38 @@ def test_orjson_accepts_no_text_the_standard_library_refuses_or_reads_otherwise(
     fast = fast_loads(raw)
     if fast is not None:
         assert json.dumps(json.loads(raw)) == json.dumps(fast)
+
+
+def test_a_band_meets_a_range_exactly_when_a_number_of_the_range_is_in_it():
+    """``Band.meets`` (the rows a bounded value such as "> 14 days" or "< 20 %" may fall in) against the
+    bands' own ``contains``, for every band of the tables and every band on a small grid (ends included
+    or not, open or not), and every range on the same points: checked at the ends, just inside them,
+    and far beyond."""
+    from itertools import product
+
+    from service.calculators import load_table
+    from service.calculators.tables import Band
+
+    real = [band for name in ("mirels", "rades") for item in load_table(name).items for band in item.bands]
+    ends = sorted({end for band in real for end in (band.above, band.up_to) if end is not None} | {Fraction(0)})
+    grid = [Band("b", 0, {"en": "b"}, above, above_in, up_to, up_to_in)
+            for above, above_in, up_to, up_to_in in product([None, 0, 1, 2], [False, True], [None, 0, 1, 2],
+                                                              [False, True])
+            if above is None or up_to is None or above <= up_to]
+    tiny = Fraction(1, 10**9)
+    checked = 0
+    for band, points in [(band, ends) for band in real] + [(band, [Fraction(n) for n in range(3)]) for band in grid]:
+        for low, high, low_excluded, high_excluded in product(points, [*points, None], [False, True], [False, True]):
+            if high is not None and (low > high or (low == high and (low_excluded or high_excluded))):
+                continue  # an empty range: the calculators refuse it
+
+            def in_range(x, low=low, high=high, low_excluded=low_excluded, high_excluded=high_excluded):
+                return (x > low or (x == low and not low_excluded)) and (
+                    high is None or x < high or (x == high and not high_excluded))
+
+            near = {p + d for p in [*points, band.above, band.up_to] if p is not None for d in (-tiny, 0, tiny)}
+            expected = any(band.contains(x) for x in near | {Fraction(10**6)} if in_range(x))
+            assert band.meets(low, low_excluded, high, high_excluded) == expected, (band, low, high, low_excluded,
+                                                                                     high_excluded)
+            checked += 1
+    assert checked > 2000

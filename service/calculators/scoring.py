@@ -52,17 +52,21 @@ class OneOf:
 
 @dataclass(frozen=True)
 class Between:
-    """A number known only to lie between ``low`` and ``high``, both included."""
+    """A number known only to lie between ``low`` and ``high``, both included unless said excluded
+    (``high_excluded``: a measurement recorded as "< 20 %")."""
 
     low: Number
     high: Number
+    low_excluded: bool = False
+    high_excluded: bool = False
 
 
 @dataclass(frozen=True)
 class AtLeast:
-    """A number known only to be ``low`` or more."""
+    """A number known only to be ``low`` or more (more than ``low`` when ``excluded``: "> 14 days")."""
 
     low: Number
+    excluded: bool = False
 
 
 class InvalidInput(ValueError):
@@ -224,15 +228,14 @@ def _rows_of(table: Table, item: Item, value: Any) -> list[Choice | Band]:
         if not item.is_numeric:
             raise InvalidInput(table.calculator, item.name, value, _allowed(item))
         low, high = _number(table, item, value.low), _number(table, item, value.high)
-        if low > high:
+        if low > high or (low == high and (value.low_excluded or value.high_excluded)):
             raise InvalidInput(table.calculator, item.name, value, "Between(low, high) with low <= high")
-        first, last = item.bands.index(_band_of(item, low)), item.bands.index(_band_of(item, high))
-        return list(item.bands[first : last + 1])
+        return [band for band in item.bands if band.meets(low, value.low_excluded, high, value.high_excluded)]
     if isinstance(value, AtLeast):
         if not item.is_numeric:
             raise InvalidInput(table.calculator, item.name, value, _allowed(item))
-        first = item.bands.index(_band_of(item, _number(table, item, value.low)))
-        return list(item.bands[first:])
+        low = _number(table, item, value.low)
+        return [band for band in item.bands if band.meets(low, value.excluded, None, False)]
     if isinstance(value, str):
         row = item.row(value)
         if row is None:

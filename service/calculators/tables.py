@@ -54,6 +54,27 @@ class Band:
         beyond = self.up_to is not None and (number > self.up_to or (number == self.up_to and not self.up_to_inclusive))
         return not (below or beyond)
 
+    def meets(self, low: Fraction, low_excluded: bool, high: Fraction | None, high_excluded: bool) -> bool:
+        """Whether some number from ``low`` to ``high`` (None: no end; an end excluded when said) is in the band."""
+        # The two intervals overlap when the greater of their starts is before the lesser of their ends, or
+        # is that end, included by both.
+        if self.above is None or low > self.above:
+            start, start_in = low, not low_excluded
+        elif low < self.above:
+            start, start_in = self.above, self.above_inclusive
+        else:
+            start, start_in = low, self.above_inclusive and not low_excluded
+        if high is None and self.up_to is None:
+            return True
+        if self.up_to is None or (high is not None and high < self.up_to):
+            end, end_in = high, not high_excluded
+        elif high is None or high > self.up_to:
+            end, end_in = self.up_to, self.up_to_inclusive
+        else:
+            end, end_in = high, self.up_to_inclusive and not high_excluded
+        assert end is not None
+        return start < end or (start == end and start_in and end_in)
+
 
 @dataclass(frozen=True)
 class Item:

@@ -43,8 +43,12 @@ def describe(value: Any, locale: str = "en", item: str | None = None) -> str:
         word = translate(OR, locale)
         return f" {word} ".join(describe(v, locale, item) for v in value.values)
     if isinstance(value, Between):
+        if value.high_excluded and value.low == 0 and not value.low_excluded:
+            return translate(said("under {high}", high=number(value.high)), locale)
         return translate(said("{low} to {high}", low=number(value.low), high=number(value.high)), locale)
     if isinstance(value, AtLeast):
+        if value.excluded:
+            return translate(said("over {low}", low=number(value.low)), locale)
         return translate(said("at least {low}", low=number(value.low)), locale)
     if isinstance(value, Real) and not isinstance(value, bool):
         return number(value)

@@ -9,6 +9,7 @@ the card says the start is not recorded.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from ...calculators import AtLeast
@@ -19,15 +20,15 @@ from ..model import Fact
 from ..record import PatientRecord
 from ..vocabulary import SUPPLIED_BY
 from .candidates import observation_candidates
-from .quantities import DURATION_DAYS, ucum
+from .quantities import DURATION_DAYS, ucum_or_bound
 
 ITEM = "days_developing_motor_deficits"
 
 
 def _duration(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, Said | None]:
-    days, problem = ucum(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
-    if problem or days is None:
-        return None, problem
+    days, problem = ucum_or_bound(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
+    if problem or days is None or not isinstance(days, Fraction):  # a bound: the range it allows
+        return days, problem
     return (int(days) if days.denominator == 1 else days), None
 
 

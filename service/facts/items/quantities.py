@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from ...calculators import AtLeast, Between
 from ...i18n import Said, said
 from ..terminology import UCUM
 
@@ -21,6 +22,9 @@ def ucum(quantity: Any, units: dict[str, Fraction], what: Said) -> tuple[Fractio
     """(value in the base unit of ``units``, None) or (None, why it cannot be read)."""
     if not isinstance(quantity, dict) or not number(quantity.get("value")):
         return None, said("{what} has no numeric valueQuantity", what=what)
+    if quantity.get("comparator") is not None:  # "< 20 %", "> 14 d": a bound, not the value (``ucum_or_bound``)
+        return None, said("{what} is given as a bound ({comparator} {value}), not as a value: not used", what=what,
+                          comparator=str(quantity["comparator"]), value=quantity["value"])
     unit, system = quantity.get("code"), quantity.get("system")
     if system != UCUM or unit not in units:
         shown = unit or quantity.get("unit") or "–"
@@ -30,3 +34,19 @@ def ucum(quantity: Any, units: dict[str, Fraction], what: Said) -> tuple[Fractio
     if value < 0:
         return None, said("{what} is negative: not used", what=what)
     return value, None
+
+
+def ucum_or_bound(quantity: Any, units: dict[str, Fraction],
+                  what: Said) -> tuple[Fraction | AtLeast | Between | None, Said | None]:
+    """``ucum``, and a value given as a bound read as the range it allows: "> 14 d" is more than 14 days,
+    "<= 20 %" from 0 to 20 %. The calculators then keep every row of that range possible. For an item read
+    as it is; a derived value (a size divided by a width) takes exact measurements only."""
+    comparator = quantity.get("comparator") if isinstance(quantity, dict) else None
+    if comparator not in ("<", "<=", ">", ">="):
+        return ucum(quantity, units, what)
+    value, problem = ucum({key: item for key, item in quantity.items() if key != "comparator"}, units, what)
+    if value is None:
+        return None, problem
+    if comparator[0] == ">":
+        return AtLeast(value, excluded=comparator == ">"), None
+    return Between(Fraction(0), value, high_excluded=comparator == "<"), None

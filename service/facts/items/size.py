@@ -14,13 +14,14 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from ...calculators import AtLeast, Between
 from ...calculators.values import ItemName
 from ...i18n import N_, Said, said
 from ..evidence import Candidate, choose
 from ..model import Fact
 from ..record import PatientRecord
 from ..terminology import codings
-from .quantities import LENGTH_MM, SHARE, ucum
+from .quantities import LENGTH_MM, SHARE, ucum, ucum_or_bound
 
 Linked = tuple[dict[str, Any], str]
 TUMOUR_SIZE_COMPONENT = "33728-7"
@@ -33,12 +34,16 @@ def _own_share(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any,
         if coding:
             return coding["code"].replace("-", "_"), None
         return None, said("lesion size code is not in ValueSet lesion-size-row")
-    share, problem = ucum(observation.get("valueQuantity"), SHARE, said("lesion size"))
+    share, problem = ucum_or_bound(observation.get("valueQuantity"), SHARE, said("lesion size"))
     if problem or share is None:
         return None, problem
-    if share > 1:
+    if isinstance(share, Between):  # "< 150 %": a share is at most the whole width
+        if share.high > 1:
+            return Between(share.low, Fraction(1)), None
+        return share, None
+    if (share.low if isinstance(share, AtLeast) else share) > 1:
         return None, said("lesion size {value} is over 100 %: not used", value=observation["valueQuantity"]["value"])
-    return float(share), None
+    return (share if isinstance(share, AtLeast) else float(share)), None
 
 
 def _tumour_mm(record: PatientRecord, observation: dict[str, Any]) -> tuple[Fraction | None, str | None]:
