@@ -198,3 +198,18 @@ def test_a_bundle_that_is_one_page_of_a_search_says_so_in_every_patients_outcome
     del page["link"]
     answer = client.post("/fhir/$assess", json=page).get_json()
     assert not any("page" in i["diagnostics"] for o in resources_of(answer, "OperationOutcome") for i in o["issue"])
+
+
+def test_what_the_card_flags_is_said_in_the_outcome_of_the_bundle_doors(client):
+    """A lesion with no clinicalStatus is counted (as the card says, flagged); a preliminary Observation
+    is used (flagged). The Bundle doors' OperationOutcome says both, once each."""
+    size, kind, pain = lesion_observations()
+    size["status"] = "preliminary"
+    answer = client.post("/fhir/$assess", json=bundle(patient(), lesion(clinical=None), size, kind, pain)).get_json()
+    (outcome,) = resources_of(answer, "OperationOutcome")
+    texts = [(issue["severity"], issue["diagnostics"]) for issue in outcome["issue"]]
+    flagged = [text for severity, text in texts if "the Condition is counted although it is flagged" in text]
+    assert [severity for severity, text in texts if text in flagged] == ["warning"]
+    assert flagged[0].endswith("no clinicalStatus")
+    assert [text for _, text in texts if "preliminary" in text and "Size of the lesion" in text]
+    assert not any("Site of the lesion: no clinicalStatus" in text for _, text in texts)  # said once

@@ -102,8 +102,16 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
                         say("{name}: {item} uncertain, points {low}-{high}", name=name, item=item.label, low=low,
                             high=high))
                 issues.append(_issue("warning", "incomplete", text, at))
-            elif fact.notes and CONFLICT not in fact.flags:  # conflicts get their own warning below
-                issues.append(_issue("information", "informational", f"{name}: {item.label}: {notes}", at))
+            elif CONFLICT not in fact.flags and (fact.notes or set(fact.flags) - set(found.condition_flags)):
+                # What qualifies a known value (preliminary, derived, answered...), as the card says it; the
+                # Condition's own flags once, below (conflicts get their own warning, below too).
+                own = [translate(flag, locale) for flag in fact.flags if flag not in found.condition_flags]
+                said_of = "; ".join(own + ([notes] if fact.notes else []))
+                issues.append(_issue("information", "informational", f"{name}: {item.label}: {said_of}", at))
+        if found.condition_flags:  # no clinicalStatus, unconfirmed: counted, and said where the reader looks
+            issues.append(_issue("warning", "business-rule", say(
+                "{name}: the Condition is counted although it is flagged: {flags}", name=name,
+                flags="; ".join(translate(flag, locale) for flag in found.condition_flags)), at))
         if score.category is None:
             issues.append(_issue("warning", "incomplete", say(
                 "{name}: possible totals {low}-{high}; category undetermined until the missing items are known",
