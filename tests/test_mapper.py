@@ -502,6 +502,25 @@ def test_a_cancer_the_table_does_not_classify_is_named_in_every_icd_system(syste
     assert "does not classify" in entry.reason
 
 
+@pytest.mark.parametrize("code,said", [
+    ({"text": "Métastase osseuse fémur gauche"}, "only written ('Métastase osseuse fémur gauche')"),
+    ({"coding": [{"display": "bone metastasis"}], "text": "bone mets, L femur"}, "only written ('bone mets, L femur')"),
+    (None, "has no diagnosis code"),
+])
+def test_a_condition_whose_diagnosis_is_not_coded_is_named_never_lumped_or_read(code, said):
+    """A problem-list entry written as text may be the metastasis itself: the calculators cannot read it,
+    and it is named with its text for the clinician, not counted among the irrelevant resources."""
+    written = lesion("written")
+    if code is None:
+        del written["code"]
+    else:
+        written["code"] = code
+    found = facts_of(written, *lesion_observations(focus="Condition/written"))
+    entry = found.entry("Condition/written")
+    assert entry.outcome == "ignored" and entry.relevant and entry.attention and said in entry.reason
+    assert not found.lesions
+
+
 def test_a_bone_metastasis_recorded_as_an_observation_is_named_not_dropped():
     finding = observation("mri-bone-mets", "94222008", system=SCT, **coded("52101004", SCT))
     found = facts_of(finding)
