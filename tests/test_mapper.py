@@ -521,6 +521,14 @@ def test_a_condition_whose_diagnosis_is_not_coded_is_named_never_lumped_or_read(
     assert not found.lesions
 
 
+@pytest.mark.parametrize("abatement", [{"abatementDateTime": "2026-10-01"}, {"abatementString": "after fixation"}])
+def test_an_active_condition_that_records_an_abatement_is_counted_and_flagged(abatement):
+    """FHIR (con-4) allows an abatement only with an inactive status: the record contradicts itself. It is
+    counted, as its status says, and the contradiction is flagged, never settled by guess."""
+    lesion_facts, _ = only_lesion({**lesion(), **abatement}, *lesion_observations())
+    assert "an abatement is recorded although the Condition is active" in lesion_facts.condition_flags
+
+
 def test_a_bone_metastasis_recorded_as_an_observation_is_named_not_dropped():
     finding = observation("mri-bone-mets", "94222008", system=SCT, **coded("52101004", SCT))
     found = facts_of(finding)

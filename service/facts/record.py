@@ -208,13 +208,16 @@ class PatientRecord:
 
     @staticmethod
     def active(condition: dict[str, Any]) -> tuple[bool, tuple[str, ...]]:
-        """(counts as active, flags): no clinicalStatus counts and is flagged, as does an unconfirmed one."""
+        """(counts as active, flags): no clinicalStatus counts and is flagged, as does an unconfirmed one
+        and one that records an abatement while active (contradictory data: said, never resolved by guess)."""
         clinical = first_code(condition.get("clinicalStatus"))
         if clinical in INACTIVE:
             return False, ()
         flags: tuple[str, ...] = (N_("no clinicalStatus"),) if clinical is None else ()
         if first_code(condition.get("verificationStatus")) in ("unconfirmed", "provisional", "differential"):
             flags += (N_("unconfirmed"),)
+        if any(key.startswith("abatement") for key in condition):  # FHIR con-4: abated is not active; which is right?
+            flags += (N_("an abatement is recorded although the Condition is active"),)
         return True, flags
 
     @staticmethod
