@@ -169,6 +169,13 @@ def test_a_measured_size_given_as_a_bound_is_not_divided_by_the_width():
     assert "given as a bound (> 30), not as a value: not used" in found.entry("Observation/ct-size").reason
 
 
+def test_a_unit_system_written_with_a_trailing_slash_is_ucum():
+    observations = lesion_observations()
+    observations[0]["valueQuantity"]["system"] = "http://unitsofmeasure.org/"
+    lesion_facts, _ = only_lesion(lesion(), *observations)
+    assert lesion_facts.facts["lesion_size"].value == 0.5
+
+
 def test_size_given_as_a_coded_row():
     observations = lesion_observations()
     observations[0] = observation("o-size", "lesion-size", focus="Condition/lesion-1", **coded("over-two-thirds"))

@@ -20,3 +20,33 @@ def test_snomed_is_exact_and_system_matters():
 def test_icd_o_3_behaviour_suffix_is_optional():
     terms = load_terminology()
     assert terms.memberships(ICD_O_3, "8041/3") == terms.memberships(ICD_O_3, "8041") == {"morphology-small-cell"}
+
+
+import pytest  # noqa: E402
+
+from service.facts.terminology import canonical_system  # noqa: E402
+
+
+@pytest.mark.parametrize("written,system", [
+    ("http://snomed.info/sct/900000000000207008", SNOMED),  # the international edition's URI, sent as the system
+    ("http://snomed.info/sct/731000124108/version/20250301", SNOMED),  # an edition and version
+    ("https://snomed.info/sct", SNOMED),
+    ("http://snomed.info/sct/", SNOMED),
+    ("HTTP://SNOMED.INFO/sct", SNOMED),  # scheme and host are case-insensitive (RFC 3986)
+    ("urn:oid:2.16.840.1.113883.6.96", SNOMED),
+    ("https://hl7.org/fhir/sid/icd-10-cm/", ICD10_CM),
+    (" http://hl7.org/fhir/sid/icd-10 ", ICD10),
+    ("https://smt.esante.gouv.fr/terminologie-cim-10/", "https://smt.esante.gouv.fr/terminologie-cim-10"),
+    ("http://unitsofmeasure.org/", "http://unitsofmeasure.org"),
+    # Not the same system: a path is case-sensitive, an edition URI has digits only, another host is another.
+    ("http://snomed.info/SCT", "http://snomed.info/SCT"),
+    ("http://snomed.info/sct/123/extra", "http://snomed.info/sct/123/extra"),
+    ("http://snomed.example.org/sct", "http://snomed.example.org/sct"),
+])
+def test_a_code_system_written_as_ehrs_write_it_is_the_one_the_valuesets_name(written, system):
+    assert canonical_system(written) == system
+
+
+def test_a_bone_metastasis_coded_under_a_snomed_edition_uri_is_found():
+    terms = load_terminology()
+    assert terms.memberships("http://snomed.info/sct/900000000000207008", "94222008") == {"bone-metastasis"}

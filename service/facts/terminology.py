@@ -16,10 +16,12 @@ each other name (an OID, a trailing slash) to the URI the ValueSets use.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ..data import data_dir
 
@@ -48,13 +50,35 @@ SYSTEM_ALIASES = {
 }
 
 
+# Code systems whose URI is an http identifier, which EHRs also send as https.
+_HTTP_IDENTIFIERS = {"snomed.info", "loinc.org", "hl7.org", "terminology.hl7.org", "unitsofmeasure.org"}
+# A SNOMED CT edition (and version) URI, which belongs in Coding.version but is also sent as the system.
+_SNOMED_EDITION = re.compile(r"http://snomed\.info/sct/\d+(?:/version/\d+)?")
+
+
 def canonical_system(system: str) -> str:
+    """The URI fhir_profiles/ uses for a code system, however an EHR wrote it: an HL7 OID, a trailing
+    slash, upper-case scheme or host (RFC 3986: the same URI), https for an http identifier, a SNOMED CT
+    edition URI. Anything else is returned as it is (and matches no ValueSet)."""
     known = _CANONICAL.get(system)
     if known is None:
-        known = SYSTEM_ALIASES.get(system.strip(), system.strip())
+        known = _canonical(system.strip())
         if len(_CANONICAL) < 10_000:  # bounded: systems come from outside
             _CANONICAL[system] = known
     return known
+
+
+def _canonical(text: str) -> str:
+    if text in SYSTEM_ALIASES:
+        return SYSTEM_ALIASES[text]
+    parts = urlsplit(text)
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        host = parts.netloc.lower()
+        scheme = "http" if host in _HTTP_IDENTIFIERS else parts.scheme.lower()
+        text = urlunsplit((scheme, host, parts.path.rstrip("/"), parts.query, parts.fragment))
+    if _SNOMED_EDITION.fullmatch(text):
+        return SNOMED
+    return SYSTEM_ALIASES.get(text, text)
 
 
 _CANONICAL: dict[str, str] = {}

@@ -7,7 +7,7 @@ from typing import Any
 
 from ...calculators import AtLeast, Between
 from ...i18n import Said, said
-from ..terminology import UCUM
+from ..terminology import UCUM, canonical_system
 
 LENGTH_MM = {"mm": Fraction(1), "cm": Fraction(10)}
 DURATION_DAYS = {"h": Fraction(1, 24), "d": Fraction(1), "wk": Fraction(7), "mo": Fraction(304375, 10000)}  # UCUM mo
@@ -26,7 +26,7 @@ def ucum(quantity: Any, units: dict[str, Fraction], what: Said) -> tuple[Fractio
         return None, said("{what} is given as a bound ({comparator} {value}), not as a value: not used", what=what,
                           comparator=str(quantity["comparator"]), value=quantity["value"])
     unit, system = quantity.get("code"), quantity.get("system")
-    if system != UCUM or unit not in units:
+    if not isinstance(system, str) or canonical_system(system) != UCUM or unit not in units:
         shown = unit or quantity.get("unit") or "–"
         return None, said("{what} unit '{unit}' is not UCUM {units}: not used", what=what, unit=shown,
                           units=", ".join(units))
