@@ -513,6 +513,7 @@ def test_a_cancer_the_table_does_not_classify_is_named_in_every_icd_system(syste
     ({"text": "Métastase osseuse fémur gauche"}, "only written ('Métastase osseuse fémur gauche')"),
     ({"coding": [{"display": "bone metastasis"}], "text": "bone mets, L femur"}, "only written ('bone mets, L femur')"),
     (None, "has no diagnosis code"),
+    ({"coding": [{"code": "94222008"}]}, "its code '94222008' names no code system"),
 ])
 def test_a_condition_whose_diagnosis_is_not_coded_is_named_never_lumped_or_read(code, said):
     """A problem-list entry written as text may be the metastasis itself: the calculators cannot read it,

@@ -263,11 +263,16 @@ class PatientRecord:
         """Why an unrecognised Condition still looks relevant (so it is named, not dropped), or None. One
         whose diagnosis is not coded cannot be told apart: it may be a metastasis, and is named."""
         concept = condition.get("code")
-        if not any(coding.get("code") for coding in codings(concept)):  # a display alone is no code
+        if not any(coding.get("code") and coding.get("system") for coding in codings(concept)):
+            # A display alone is no code, and a code without its system may mean anything.
             text = concept.get("text") if isinstance(concept, dict) else None
             if isinstance(text, str) and text.strip():
                 return said("its diagnosis is not coded, only written ('{text}'): the calculators read coded "
                             "diagnoses only; not used", text=text.strip()[:200])
+            bare = [str(coding["code"]) for coding in codings(concept) if coding.get("code")]
+            if bare:
+                return said("its code '{code}' names no code system, so it cannot be read: not used",
+                            code=", ".join(bare)[:200])
             return said("has no diagnosis code: not used")
         profiles = (condition.get("meta") or {}).get("profile")
         if isinstance(profiles, list) and any(isinstance(p, str) and p.startswith((MCODE, "http://bonemet-cds.org/"))
