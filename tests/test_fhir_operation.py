@@ -213,3 +213,14 @@ def test_what_the_card_flags_is_said_in_the_outcome_of_the_bundle_doors(client):
     assert flagged[0].endswith("no clinicalStatus")
     assert [text for _, text in texts if "preliminary" in text and "Size of the lesion" in text]
     assert not any("Site of the lesion: no clinicalStatus" in text for _, text in texts)  # said once
+
+
+def test_the_stored_resources_carry_the_conditions_flags_in_their_notes(client):
+    """The RiskAssessment and score Observation are what the EHR keeps: a Condition counted although
+    flagged says so in their notes, not only on the card."""
+    answer = client.post("/fhir/$assess?language=fr", json=bundle(
+        patient(), lesion(clinical=None), *lesion_observations())).get_json()
+    for kind in ("Observation", "RiskAssessment", "CarePlan"):
+        (resource,) = resources_of(answer, kind)
+        assert any("La Condition est comptée bien qu'elle soit signalée" in note["text"] for note in resource["note"])
+    assert schema_errors(answer) == []

@@ -33,7 +33,7 @@ from ..calculators import Score, load_table
 from ..facts.model import ReportEntry, ScoredCondition
 from ..facts.terminology import BASE_URL, OWN_SYSTEM, own_coding
 from ..facts.vocabulary import ITEM_CODES
-from ..i18n import N_, Words, translate
+from ..i18n import N_, Words, said, translate
 from .words import item_value
 
 PROFILE = f"{BASE_URL}/StructureDefinition/"
@@ -175,6 +175,10 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
     missing = [f"{item.label}: " + (translate(facts.facts[item.name].supplied_by, locale)
                                      if facts.facts[item.name].supplied_by else words["missing"].lower())
                for item in score.items if item.status == "missing"]
+    if facts.condition_flags:  # stored with the resources, not only shown on the card
+        flags = "; ".join(translate(flag, locale) for flag in facts.condition_flags)
+        notes.insert(0, {"text": translate(said("The Condition is counted although it is flagged: {flags}",
+                                                flags=flags), locale)})
     if missing:
         notes.insert(0, {"text": f"{words['missing']}: " + "; ".join(missing)})
     summary = (f"{score.title}: {_range_text(score)} ({score.category_label})" if score.category else
