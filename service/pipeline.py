@@ -16,7 +16,7 @@ from .calculators import InvalidInput, score_mirels, score_rades
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
-from .fhir.shape import next_link
+from .fhir.shape import matches_left_out, next_link
 from .i18n import said, translate
 from .limits import check_patients, check_resources, check_scored
 from .render import Assessment, render
@@ -121,13 +121,21 @@ def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score
 
 
 def first_page_only(bundle: Any, where: str) -> list[ReportEntry]:
-    """What every patient's answer must say when the Bundle is one page of a search (a ``next`` link):
-    resources on the other pages may be theirs, and are not in the assessment."""
-    if not isinstance(bundle, dict) or next_link(bundle) is None:
+    """What every patient's answer must say when the Bundle is one page of a search (a ``next`` link), or
+    holds fewer results than its ``total``: the others may be theirs, and are not in the assessment."""
+    if not isinstance(bundle, dict):
         return []
-    return [ReportEntry(f"{where}.link", "ignored", said(
-        "{where} is one page of a search (it links to a next page): resources on the other pages are not in this "
-        "assessment", where=where), relevant=True, attention=True)]
+    if next_link(bundle) is not None:
+        return [ReportEntry(f"{where}.link", "ignored", said(
+            "{where} is one page of a search (it links to a next page): resources on the other pages are not in "
+            "this assessment", where=where), relevant=True, attention=True)]
+    left_out = matches_left_out(bundle)
+    if left_out:
+        return [ReportEntry(f"{where}.total", "ignored", said(
+            "{where} holds {held} of the {total} results of its search: the other {left} are not in this assessment",
+            where=where, held=bundle["total"] - left_out, total=bundle["total"], left=left_out),
+            relevant=True, attention=True)]
+    return []
 
 
 def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, when: datetime, locale: str = "en",

@@ -275,6 +275,25 @@ def test_next_pages_that_cannot_be_read_are_said_in_a_card_and_the_score_says_wh
     assert "missing" in score["detail"].lower()  # the type and the pain are not guessed
 
 
+@pytest.mark.parametrize("total,included,said", [
+    (120, False, "holds 1 of its 120 results, with no next page: the other 119 are not in this assessment"),
+    (1, True, None),  # an included Patient is not one of the matches
+    (1, False, None),
+])
+def test_a_prefetch_capped_below_its_total_without_a_next_page_is_said_in_a_card(client, total, included, said):
+    body = hook_request([lesion()], lesion_observations())
+    conditions = body["prefetch"]["conditions"]
+    conditions["total"] = total
+    if included:
+        conditions["entry"].append({"resource": patient(), "search": {"mode": "include"}})
+    review = data_review(client.post(SERVICE, json=body).get_json()["cards"])
+    if said is None:
+        assert review is None
+    else:
+        assert review["indicator"] == "warning" and "Condition?patient=p1" in review["detail"] and said in \
+            review["detail"]
+
+
 @responses.activate
 def test_the_prefetched_first_page_counts_towards_the_page_cap(tmp_path):
     capped = create_app(Settings(feedback_db=str(tmp_path / "fb.sqlite3"), fhir_allowed_hosts="ehr.example.org",

@@ -224,3 +224,17 @@ def test_the_stored_resources_carry_the_conditions_flags_in_their_notes(client):
         (resource,) = resources_of(answer, kind)
         assert any("La Condition est comptée bien qu'elle soit signalée" in note["text"] for note in resource["note"])
     assert schema_errors(answer) == []
+
+
+def test_a_searchset_holding_fewer_results_than_its_total_says_so(client):
+    page = bundle(patient(), lesion(), *lesion_observations(), kind="searchset")
+    page["total"] = 9
+    (outcome,) = resources_of(client.post("/fhir/$assess", json=page).get_json(), "OperationOutcome")
+    assert any("Bundle holds 5 of the 9 results of its search: the other 4 are not in this assessment"
+               in issue["diagnostics"] for issue in outcome["issue"])
+    page["entry"][0]["search"] = "not an object"  # read as a match, never a crash
+    page["total"] = 5
+    answer = client.post("/fhir/$assess", json=page)
+    assert answer.status_code == 200
+    assert not any("results of its search" in issue["diagnostics"]
+                   for issue in resources_of(answer.get_json(), "OperationOutcome")[0]["issue"])

@@ -111,3 +111,19 @@ def next_link(bundle: dict) -> str | None:
     following = next((link.get("url") for link in links if isinstance(link, dict) and link.get("relation") == "next"),
                      None)
     return following if isinstance(following, str) and following else None
+
+
+def matches_left_out(bundle: dict) -> int:
+    """How many of a searchset's matches (``total``) it does not hold, when it says so: a server that
+    caps its answer without a ``next`` link. Entries included (``_include``) or outcomes do not count."""
+    total = bundle.get("total")
+    entries: list[Any] = bundle["entry"] if isinstance(bundle.get("entry"), list) else []
+    if bundle.get("type") != "searchset" or not isinstance(total, int) or isinstance(total, bool):
+        return 0
+    matches = len([entry for entry in entries if isinstance(entry, dict) and _mode(entry) == "match"])
+    return max(0, total - matches)
+
+
+def _mode(entry: dict) -> Any:
+    search = entry.get("search")
+    return (search.get("mode") if isinstance(search, dict) else None) or "match"

@@ -25,7 +25,7 @@ from ..facts.terminology import load_terminology
 from ..facts.vocabulary import observation_search_codes
 from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.patients import PatientIdentity, why_not_patient
-from ..fhir.shape import InvalidResource, bundle_resources, check_shape, next_link
+from ..fhir.shape import InvalidResource, bundle_resources, check_shape, matches_left_out, next_link
 from ..i18n import N_, Said, Words, said
 from ..limits import LimitExceeded, check_resources
 from ..pipeline import assess_patient, review_orders
@@ -160,6 +160,12 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
         except InvalidResource as error:
             raise bad_request(str(error), field=error.where) from None
         following = next_link(value) if value.get("resourceType") == "Bundle" else None
+        left_out = matches_left_out(value) if value.get("resourceType") == "Bundle" and following is None else 0
+        if left_out:  # a server that caps its answer without a next page
+            gathered.not_read.append(ReportEntry(where, "ignored", said(
+                "the EHR's answer to {query} holds {held} of its {total} results, with no next page: the other "
+                "{left} are not in this assessment", query=query.split("&")[0], held=value["total"] - left_out,
+                total=value["total"], left=left_out), relevant=True, attention=True))
         if following is not None:  # CDS Hooks 2.0: the EHR may send the first page only
             unread: Said | None = said("there is no allowed fhirServer to fetch them from")
             if _can_fetch(hook_request):
