@@ -295,6 +295,23 @@ def test_a_prefetch_capped_below_its_total_without_a_next_page_is_said_in_a_card
 
 
 @responses.activate
+def test_a_fetched_search_the_server_caps_below_its_total_is_said_in_a_card(client):
+    responses.get(f"{EHR}/Condition", json={**searchset(lesion()), "total": 50})
+    responses.get(f"{EHR}/Observation", json=searchset(*lesion_observations()))
+    review = data_review(client.post(SERVICE, json=fetch_request()).get_json()["cards"])
+    assert "Condition: the EHR's FHIR server gave 1 of its 50 results, with no next page" in review["detail"]
+
+
+@responses.activate
+def test_next_pages_that_end_short_of_the_first_pages_total_are_said_in_a_card(client):
+    body, rest = paged_prefetch(fhirServer=EHR)
+    body["prefetch"]["observations"]["total"] = 4  # one more than the three pages hold
+    responses.get(f"{EHR}/Observation?patient=p1&page=2", json=searchset(*rest))
+    review = data_review(client.post(SERVICE, json=body).get_json()["cards"])
+    assert "gave 3 of its 4 results, with no next page" in review["detail"]
+
+
+@responses.activate
 def test_the_prefetched_first_page_counts_towards_the_page_cap(tmp_path):
     capped = create_app(Settings(feedback_db=str(tmp_path / "fb.sqlite3"), fhir_allowed_hosts="ehr.example.org",
                                  fhir_page_cap=2)).test_client()

@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from ..i18n import Said, said
-from .shape import InvalidResource, bundle_resources, check_shape, next_link
+from .shape import InvalidResource, bundle_resources, check_shape, matches, next_link, search_total
 
 log = logging.getLogger(__name__)
 
@@ -123,13 +123,15 @@ class FhirClient:
         """GET ``relative`` (a read or a search); a search's pages are followed up to the cap."""
         return self._pages(f"{self.base_url}/{relative.lstrip('/')}", relative, self.page_cap)
 
-    def follow(self, next_url: str, relative: str) -> list[dict]:
-        """The pages after the first of search ``relative``, from its first page's ``next`` link (the
-        first page came in the prefetch): up to the cap, that first page counted."""
-        return self._pages(urljoin(f"{self.base_url}/", next_url), relative, self.page_cap - 1)
+    def follow(self, first_page: dict, next_url: str, relative: str) -> list[dict]:
+        """The pages after ``first_page`` of search ``relative`` (it came in the prefetch), from its ``next``
+        link: up to the cap, that first page counted."""
+        return self._pages(urljoin(f"{self.base_url}/", next_url), relative, self.page_cap - 1,
+                           search_total(first_page), matches(first_page))
 
-    def _pages(self, url: str, relative: str, pages: int) -> list[dict]:
+    def _pages(self, url: str, relative: str, pages: int, total: int | None = None, matched: int = 0) -> list[dict]:
         resources: list[dict] = []
+        search = relative.split("?")[0]
         for _ in range(pages):
             body = self._get(url)
             try:
@@ -138,11 +140,16 @@ class FhirClient:
                 resources.extend(bundle_resources(body, relative))
             except InvalidResource as error:
                 raise FetchError(f"malformed answer from the EHR's FHIR server: {error}") from None
+            total = search_total(body) if total is None else total
+            matched += matches(body)
             following = next_link(body)
             if following is None:
+                if total is not None and total > matched:  # a server that caps its answer without a next page
+                    self.truncated.append(said("{search}: the EHR's FHIR server gave {matched} of its {total} results, "
+                                               "with no next page: the others are not in this assessment",
+                                               search=search, matched=matched, total=total))
                 return resources
             url = following
-        search = relative.split("?")[0]
         self.truncated.append(said("{search}: only the first {pages} pages were read (BONEMET_FHIR_PAGE_CAP); "
                                    "resources on later pages are not in this assessment", search=search,
                                    pages=self.page_cap))

@@ -116,12 +116,22 @@ def next_link(bundle: dict) -> str | None:
 def matches_left_out(bundle: dict) -> int:
     """How many of a searchset's matches (``total``) it does not hold, when it says so: a server that
     caps its answer without a ``next`` link. Entries included (``_include``) or outcomes do not count."""
+    total = search_total(bundle)
+    return max(0, total - matches(bundle)) if total is not None else 0
+
+
+def search_total(bundle: dict) -> int | None:
+    """A searchset's ``total``: how many resources matched the search, on all its pages."""
     total = bundle.get("total")
-    entries: list[Any] = bundle["entry"] if isinstance(bundle.get("entry"), list) else []
     if bundle.get("type") != "searchset" or not isinstance(total, int) or isinstance(total, bool):
-        return 0
-    matches = len([entry for entry in entries if isinstance(entry, dict) and _mode(entry) == "match"])
-    return max(0, total - matches)
+        return None
+    return total
+
+
+def matches(bundle: dict) -> int:
+    """How many of a search Bundle's entries are matches (not included resources, not outcomes)."""
+    entries: list[Any] = bundle["entry"] if isinstance(bundle.get("entry"), list) else []
+    return len([entry for entry in entries if isinstance(entry, dict) and _mode(entry) == "match"])
 
 
 def _mode(entry: dict) -> Any:

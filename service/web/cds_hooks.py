@@ -171,7 +171,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
             if _can_fetch(hook_request):
                 client = client or _client(hook_request, key)
                 try:
-                    found += client.follow(following, query)
+                    found += client.follow(value, following, query)
                     FETCHES.labels("read").inc()
                     unread = None
                 except FetchError as error:
