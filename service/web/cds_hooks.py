@@ -113,7 +113,8 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
     * an OperationOutcome means the EHR's query failed: fetch it where allowed, else say so in
       a card (412 only when no key at all could be read);
     * a searchset with a ``next`` link is a first page (the EHR may paginate prefetch): the next
-      pages are fetched where allowed, else a card says they are not in the assessment.
+      pages are fetched where allowed, else a card says they are not in the assessment; one that
+      holds fewer matches than its ``total``, with no next page, is said in a card too.
     Only the context patient's resources are kept; the others are named with the reason."""
     prefetch = hook_request.get("prefetch") or {}
     client: FhirClient | None = None
