@@ -225,6 +225,26 @@ def test_linked_through_derived_from():
     assert lesion_facts.facts["lesion_type"].rule.startswith("derivedFrom Observation/imaging")
 
 
+def test_an_observation_cited_as_evidence_by_two_lesions_is_named_not_guessed():
+    observations = lesion_observations(focus=None)
+    cites = [{"detail": [{"reference": "Observation/o-type"}]}]
+    found = facts_of({**lesion("lesion-l", FEMUR, LEFT), "evidence": cites},
+                     {**lesion("lesion-r", FEMUR, RIGHT), "evidence": cites}, *observations)
+    assert all(lesion_facts.facts["lesion_type"].value is None for lesion_facts in found.lesions)
+    assert "cited as evidence by several lesions (Condition/lesion-l, Condition/lesion-r)" in \
+        found.entry("Observation/o-type").reason
+
+
+def test_rades_observations_cited_as_evidence_by_one_compression_are_its_own():
+    first = {**condition("mscc-1", ICD10, "G95.2", onset="2026-11-01"),
+             "evidence": [{"detail": [{"reference": "Observation/motor-1"}]}]}
+    second = condition("mscc-2", ICD10, "G95.2", onset="2026-11-01")
+    motor = observation("motor-1", "motor-function", **coded("not-ambulatory"))
+    found = facts_of(condition("breast", SCT, "254837009", onset="2024-01-10"), first, second, motor)
+    values = {mscc.condition: mscc.facts["motor_function"].value for mscc in found.cord_compressions}
+    assert values == {"Condition/mscc-1": "not_ambulatory", "Condition/mscc-2": None}
+
+
 def test_linked_by_same_body_site_and_laterality():
     left = observation("left-type", "lesion-type", body_site=site(FEMUR, LEFT), **coded("lytic"))
     right = observation("right-type", "lesion-type", body_site=site(FEMUR, RIGHT), **coded("blastic"))

@@ -15,10 +15,11 @@ Codes (``terminology``, ``vocabulary``)
     never read. Several names of one code system (OIDs, the French CIM-10 URI) are one.
 Linking an observation to its lesion (``_link`` below)
     ``focus`` names the lesion's Condition (or an mCODE tumour BodyStructure related to
-    it); else a panel that lists it in ``hasMember`` is linked; else an Observation it
-    is ``derivedFrom`` is linked; else its ``bodySite`` names the same bone and side as
-    exactly one lesion. Rades observations apply to the compression named in ``focus``,
-    or to every compression when they have none.
+    it); else exactly one lesion cites it in ``evidence.detail``; else a panel that lists
+    it in ``hasMember`` is linked; else an Observation it is ``derivedFrom`` is linked;
+    else its ``bodySite`` names the same bone and side as exactly one lesion. Rades
+    observations apply to the compression named in ``focus`` (else those citing them in
+    ``evidence.detail``), or to every compression when they have neither.
 Items (``items/``)
     One extractor per item; conflicts (``evidence``).
 
@@ -150,6 +151,19 @@ def _related_condition(record: PatientRecord, target: str) -> str | None:
     return None
 
 
+def _cited_by(record: PatientRecord, conditions: Iterable[str]) -> dict[str, list[str]]:
+    """Observation -> the Conditions (of ``conditions``) that cite it in ``evidence.detail``: the record's
+    own link from a diagnosis to what supports it, as explicit as the Observation's ``focus``."""
+    cited: dict[str, list[str]] = defaultdict(list)
+    for ref in conditions:
+        for evidence in objects(record.get(ref).get("evidence")):
+            for detail in objects(evidence.get("detail")):
+                target = record.resolve(detail)
+                if target and target.startswith("Observation/") and ref not in cited[target]:
+                    cited[target].append(ref)
+    return cited
+
+
 def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str, _Lesion],
           at_site: dict[tuple[str | None, str | None], list[str]], depth: int) -> tuple[str | None, str]:
     """The lesion an observation belongs to, and how it was linked (or why not)."""
@@ -165,6 +179,11 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str,
                 return related, said("focus -> {target}, a tumour related to {related}", target=target,
                                      related=related)
     me = record.ref(observation)
+    citing = record.once("lesion-evidence", lambda: _cited_by(record, lesions)).get(me, [])
+    if len(citing) == 1:
+        return citing[0], said("evidence of {lesion}", lesion=citing[0])
+    if len(citing) > 1:
+        return None, said("cited as evidence by several lesions ({lesions}): not linked", lesions=", ".join(citing))
     for panel in record.panels_of.get(me, ()):
         linked, how = _link(record, panel, lesions, at_site, depth + 1)
         if linked:
@@ -186,7 +205,7 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str,
             return None, said("bodySite matches several lesions ({lesions}): not linked", lesions=", ".join(same))
     if not lesions:
         return None, said("no active long-bone metastasis Condition to attach it to")
-    return None, said("not linked to any lesion (no focus, hasMember, derivedFrom, or matching bodySite)")
+    return None, said("not linked to any lesion (no focus, evidence, hasMember, derivedFrom, or matching bodySite)")
 
 
 # -- Rades -----------------------------------------------------------------------------------
@@ -214,9 +233,12 @@ def _compressions(record: PatientRecord) -> list[CordCompressionFacts]:
     refs = {record.ref(compression) for compression, _ in active}
     unfocused: dict[str, list[dict[str, Any]]] = defaultdict(list)
     focused: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    cited = _cited_by(record, refs)
     for kind in RADES_KINDS:
         for observation in record.observations[kind]:
-            targets = [record.resolve(f) for f in observation.get("focus") or []]
+            # Its focus, else the compressions that cite it as evidence.
+            targets = ([record.resolve(f) for f in observation.get("focus") or []]
+                       or cited.get(record.ref(observation), []))
             if not targets:
                 unfocused[kind].append(observation)
             elif any(t in refs for t in targets):
