@@ -9,8 +9,9 @@ without a national extension (``C79.5``, ``C795`` and ``C79.5+0`` are one code).
 SNOMED CT codes are listed one by one, as their hierarchy needs a terminology server
 we do not call.
 
-Hospitals name the same code system in more than one way: ``SYSTEM_ALIASES`` maps
-each other name (an OID, a trailing slash) to the URI the ValueSets use.
+Hospitals name the same code system in more than one way: ``canonical_system`` reads
+each other name (an HL7 OID from ``SYSTEM_ALIASES``, a trailing slash, https, a SNOMED CT
+edition URI) as the URI the ValueSets use.
 """
 
 from __future__ import annotations
@@ -37,16 +38,13 @@ LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 
 _PREFIX_SYSTEMS = {ICD10, ICD10_CM, CIM10}
-# Other names of the same code systems, as EHRs send them -> the URI used in fhir_profiles/.
+# Other names of the same code systems, as EHRs send them -> the URI used in fhir_profiles/ (the other
+# spellings of a URI, a trailing slash, https, are read by ``canonical_system``).
 SYSTEM_ALIASES = {
     "urn:oid:2.16.840.1.113883.6.3": ICD10,  # HL7 OID of WHO ICD-10
     "urn:oid:2.16.840.1.113883.6.90": ICD10_CM,  # HL7 OID of ICD-10-CM
     "urn:oid:2.16.840.1.113883.6.96": SNOMED,  # HL7 OID of SNOMED CT
     "urn:oid:2.16.840.1.113883.6.1": LOINC,  # HL7 OID of LOINC
-    CIM10 + "/": CIM10,
-    "http://snomed.info/sct/": SNOMED,
-    "https://loinc.org": LOINC,
-    "http://loinc.org/": LOINC,
 }
 
 
@@ -76,9 +74,7 @@ def _canonical(text: str) -> str:
         host = parts.netloc.lower()
         scheme = "http" if host in _HTTP_IDENTIFIERS else parts.scheme.lower()
         text = urlunsplit((scheme, host, parts.path.rstrip("/"), parts.query, parts.fragment))
-    if _SNOMED_EDITION.fullmatch(text):
-        return SNOMED
-    return SYSTEM_ALIASES.get(text, text)
+    return SNOMED if _SNOMED_EDITION.fullmatch(text) else text
 
 
 _CANONICAL: dict[str, str] = {}
