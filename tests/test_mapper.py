@@ -77,6 +77,104 @@ def test_lesion_without_body_site_has_site_missing_and_says_what_supplies_it():
     assert fact.missing and "bodySite" in fact.supplied_by and fact.notes == ("the bone metastasis has no bodySite",)
 
 
+SEVERAL_SITES = "its bodySite names several sites, so it may record several lesions"
+
+
+@pytest.mark.parametrize("sites,value", [
+    ([site(FEMUR_SHAFT, LEFT), site(HUMERUS, RIGHT)], OneOf("lower_limb", "upper_limb")),
+    ([site(HUMERUS, RIGHT), site(FEMUR_SHAFT, LEFT)], OneOf("lower_limb", "upper_limb")),
+    ([site(HUMERUS, LEFT), site(FEMUR, LEFT)], OneOf("lower_limb", "peritrochanteric", "upper_limb")),
+    # One concept whose codings are two bones: no translation of one site, so two sites.
+    ([{"coding": [{"system": SCT, "code": FEMUR_SHAFT}, {"system": SCT, "code": HUMERUS}]}],
+     OneOf("lower_limb", "upper_limb")),
+    # Both femurs: the row is the same whichever lesion it is, so it stays known.
+    ([site(FEMUR_SHAFT, LEFT), site(FEMUR_SHAFT, RIGHT)], "lower_limb"),
+])
+def test_a_condition_naming_several_sites_is_scored_over_every_site_and_flagged(sites, value):
+    """A problem-list "bone metastases" with every involved bone in bodySite: Mirels scores one lesion,
+    so no site is picked (the last one used to win, silently)."""
+    resource = lesion()
+    resource["bodySite"] = sites
+    lesion_facts, _ = only_lesion(resource, *lesion_observations())
+    fact = lesion_facts.facts["lesion_site"]
+    assert fact.value == value
+    assert "several sites" in fact.notes[0]
+    assert SEVERAL_SITES in lesion_facts.condition_flags
+    assert None in lesion_facts.body_site  # no one bone and side links observations or orders to it
+
+
+def test_a_long_bone_beside_a_bone_that_is_not_one_keeps_its_row_and_is_flagged():
+    resource = lesion()
+    resource["bodySite"] = [site(VERTEBRA), site(FEMUR_SHAFT, LEFT)]
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.facts["lesion_site"].value == "lower_limb"
+    assert "not a long bone" in lesion_facts.facts["lesion_site"].notes[0]
+    assert SEVERAL_SITES in lesion_facts.condition_flags
+
+
+@pytest.mark.parametrize("sites,value", [
+    ([site(FEMUR), {"coding": [{"system": SCT, "code": LEFT}]}], OneOf("lower_limb", "peritrochanteric")),
+    ([site(FEMUR, LEFT), site(FEMUR_SHAFT)], "lower_limb"),  # a region refines the femur: one site
+    ([site(FEMUR_SHAFT, LEFT), site(FEMUR_SHAFT, LEFT)], "lower_limb"),
+])
+def test_concepts_that_refine_one_site_are_one_site(sites, value):
+    resource = lesion()
+    resource["bodySite"] = sites
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.facts["lesion_site"].value == value
+    assert lesion_facts.condition_flags == () and lesion_facts.body_site == (FEMUR, LEFT)
+
+
+BODY_SITE_REFERENCE = "http://hl7.org/fhir/StructureDefinition/bodySite"
+
+
+def body_structure(sid="bs-1", location=FEMUR_SHAFT, *qualifiers, extension=None):
+    resource = {"resourceType": "BodyStructure", "id": sid, "patient": {"reference": "Patient/p1"},
+                "location": {"coding": [{"system": SCT, "code": location}]},
+                "locationQualifier": [{"coding": [{"system": SCT, "code": q}]} for q in qualifiers]}
+    if extension:
+        resource["extension"] = extension
+    return resource
+
+
+@pytest.mark.parametrize("on_body_site", [False, True])
+def test_site_recorded_as_a_body_structure_is_read_with_its_qualifiers(on_body_site):
+    """FHIR's "BodyStructure Reference" extension, on the Condition or on a bodySite element."""
+    reference = [{"url": BODY_SITE_REFERENCE, "valueReference": {"reference": "BodyStructure/bs-1"}}]
+    resource = lesion(bone=None)
+    if on_body_site:
+        resource["bodySite"] = [{"extension": reference}]
+    else:
+        resource["extension"] = reference
+    observations = [observation("o-type", "lesion-type", body_site=site(FEMUR, LEFT), **coded("lytic"))]
+    lesion_facts, found = only_lesion(resource, body_structure("bs-1", FEMUR, LEFT, "182047004"), *observations)
+    fact = lesion_facts.facts["lesion_site"]
+    assert fact.value == "peritrochanteric"
+    assert fact.sources == ("Condition/lesion-1", "BodyStructure/bs-1")
+    assert found.entry("BodyStructure/bs-1").outcome == "used"
+    assert lesion_facts.facts["lesion_type"].value == "lytic"  # linked by the BodyStructure's side
+
+
+def test_a_body_structure_not_in_the_record_is_named_as_the_missing_site():
+    resource = lesion(bone=None)
+    resource["extension"] = [{"url": BODY_SITE_REFERENCE, "valueReference": {"reference": "BodyStructure/away"}}]
+    lesion_facts, _ = only_lesion(resource)
+    fact = lesion_facts.facts["lesion_site"]
+    assert fact.missing and any("BodyStructure/away, which is not among the resources read" in n for n in fact.notes)
+
+
+def test_an_mcode_tumour_related_to_the_lesion_gives_its_site():
+    tumour = body_structure("t-1", HUMERUS, RIGHT, extension=[{
+        "url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-related-condition",
+        "valueReference": {"reference": "Condition/lesion-1"}}])
+    lesion_facts, _ = only_lesion(lesion(bone=None), tumour)
+    assert lesion_facts.facts["lesion_site"].value == "upper_limb"
+    assert lesion_facts.facts["lesion_site"].sources == ("Condition/lesion-1", "BodyStructure/t-1")
+    # A tumour elsewhere than the Condition's own bodySite: two sites, none picked.
+    lesion_facts, _ = only_lesion(lesion(), tumour)
+    assert lesion_facts.facts["lesion_site"].value == OneOf("lower_limb", "upper_limb")
+
+
 @pytest.mark.parametrize("clinical,verification,reason", [
     ("resolved", "confirmed", "not active"),
     ("inactive", "confirmed", "not active"),

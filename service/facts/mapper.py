@@ -32,11 +32,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from ..i18n import said
+from ..fhir.patients import ParsedReference, parse_reference
+from ..i18n import N_, Said, said
 from .answers import apply_answers, read_answers
 from .items.deficit_days import deficit_days_fact
 from .items.interval import months_fact
@@ -51,7 +52,7 @@ from .items.visceral import visceral_fact
 from .model import CordCompressionFacts, Fact, LesionFacts, PatientFacts
 from .record import PatientRecord, describe_concepts
 from .terminology import Terminology, load_terminology, objects
-from .vocabulary import MCODE_RELATED_CONDITION
+from .vocabulary import BODY_SITE_REFERENCE, MCODE_LATERALITY, MCODE_LOCATION, MCODE_RELATED_CONDITION
 
 LESION_KINDS = ("lesion-size", "tumour-size", "cortical-width", "lesion-type", "mirels-pain", "pain-score",
                 "cortical-osteolysis")
@@ -75,6 +76,7 @@ class _Lesion:
     reading: Any
     flags: tuple[str, ...]
     linked: dict[str, list[tuple[dict[str, Any], str]]]
+    structures: tuple[str, ...] = ()  # the BodyStructures its site was read from
 
 
 def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
@@ -110,13 +112,20 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
         if not active:
             record.report.ignore(ref, said("bone metastasis is not active: no Mirels score"))
             continue
-        reading = read_site(record.terms, condition.get("bodySite") or [])
+        concepts, structures, unread = _site_concepts(record, condition, ref)
+        reading = read_site(record.terms, concepts)
+        if unread:
+            reading = replace(reading, notes=reading.notes + tuple(unread))
         if reading.not_long_bone:
             record.report.ignore(ref, said("bodySite '{site}' is not a long bone: Mirels applies to long bones only",
                                            site=reading.description))
             continue
         record.report.use(ref, said("lesion of a Mirels score"))
-        lesions[ref] = _Lesion(condition, reading, flags, defaultdict(list))
+        for structure in structures:
+            record.report.use(structure, said("site of the lesion {lesion}", lesion=ref))
+        if reading.several:
+            flags += (N_("its bodySite names several sites, so it may record several lesions"),)
+        lesions[ref] = _Lesion(condition, reading, flags, defaultdict(list), tuple(structures))
         if reading.bone:
             at_site[(reading.bone, reading.side)].append(ref)
     for kind in LESION_KINDS:
@@ -129,7 +138,7 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
     result = []
     for ref, lesion in lesions.items():
         facts = {
-            "lesion_site": site_fact(lesion.reading, ref, lesion.flags),
+            "lesion_site": site_fact(lesion.reading, (ref, *lesion.structures), lesion.flags),
             "lesion_size": size_fact(record, ref, lesion.linked),
             "lesion_type": lesion_type_fact(record, ref, lesion.linked),
             "pain": pain_fact(record, ref, lesion.linked, options.pain_score_bands),
@@ -140,6 +149,78 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
         result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
                                   lesion.flags))
     return result
+
+
+def _site_concepts(record: PatientRecord, condition: dict[str, Any],
+                   ref: str) -> tuple[list[Any], list[str], list[Said]]:
+    """The concepts that say where a lesion is, the BodyStructures among their sources, and what could
+    not be read. Besides ``bodySite``: a BodyStructure it refers to (FHIR's ``bodySite`` extension, on
+    the Condition or on a bodySite), and the mCODE tumours related to it; a BodyStructure's location
+    qualifiers (laterality, proximal...) are read as mCODE writes them on a bodySite."""
+    concepts: list[Any] = list(objects(condition.get("bodySite")))
+    structures: list[str] = []
+    unread: list[Said] = []
+    for holder in [condition, *concepts]:
+        for extension in objects(holder.get("extension")):
+            if extension.get("url") != BODY_SITE_REFERENCE:
+                continue
+            target = record.resolve(extension.get("valueReference"))
+            if target and target.startswith("BodyStructure/"):
+                structures.append(target)
+            else:
+                reference = extension.get("valueReference")
+                unread.append(said("its bodySite refers to {target}, which is not among the resources read: the site "
+                                   "recorded there is not known", target=str(
+                                       reference.get("reference") or reference.get("display") or "a BodyStructure")
+                                   if isinstance(reference, dict) else "a BodyStructure"))
+    structures += [tumour for tumour in record.once("tumours", lambda: _tumours(record)).get(ref, [])
+                   if tumour not in structures]
+    for structure in structures:
+        body = record.get(structure)
+        location = body.get("location")
+        qualifiers = objects(body.get("locationQualifier"))
+        if isinstance(location, dict) or qualifiers:
+            concept = dict(location) if isinstance(location, dict) else {}
+            concept["extension"] = objects(concept.get("extension")) + [
+                {"url": url, "valueCodeableConcept": qualifier}
+                for qualifier in qualifiers for url in (MCODE_LATERALITY, MCODE_LOCATION)]
+            concepts.append(concept)
+    return concepts, structures, unread
+
+
+def referred_body_structures(resources: Iterable[dict[str, Any]]) -> list[ParsedReference]:
+    """The BodyStructures the mapper would read that ``resources`` refer to but do not hold: a lesion's
+    site (FHIR's ``bodySite`` extension), an Observation's ``focus``. For a door that can fetch them
+    (CDS Hooks: a search by patient does not bring them)."""
+    held = {f"{r.get('resourceType')}/{r.get('id')}" for r in resources}
+    wanted: dict[str, ParsedReference] = {}
+    for resource in resources:
+        kind = resource.get("resourceType")
+        references: list[Any]
+        if kind == "Condition":
+            holders = [resource, *objects(resource.get("bodySite"))]
+            references = [e.get("valueReference") for h in holders for e in objects(h.get("extension"))
+                          if e.get("url") == BODY_SITE_REFERENCE]
+        elif kind == "Observation":
+            references = objects(resource.get("focus"))
+        else:
+            continue
+        for reference in references:
+            parsed = parse_reference(reference)
+            if parsed and parsed.type == "BodyStructure" and parsed.local not in held:
+                wanted.setdefault(parsed.local, parsed)
+    return list(wanted.values())
+
+
+def _tumours(record: PatientRecord) -> dict[str, list[str]]:
+    """Condition -> the mCODE tumour BodyStructures related to it."""
+    related: dict[str, list[str]] = defaultdict(list)
+    for ref in record.by_ref:
+        if ref.startswith("BodyStructure/"):
+            condition = _related_condition(record, ref)
+            if condition:
+                related[condition].append(ref)
+    return related
 
 
 def _related_condition(record: PatientRecord, target: str) -> str | None:

@@ -18,6 +18,8 @@ MCODE_LATERALITY = f"{MCODE}/mcode-laterality-qualifier"
 MCODE_LOCATION = f"{MCODE}/mcode-body-location-qualifier"
 MCODE_RELATED_CONDITION = f"{MCODE}/mcode-related-condition"
 ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
+# FHIR's extension "BodyStructure Reference": a body site recorded as a BodyStructure (location and its qualifiers).
+BODY_SITE_REFERENCE = "http://hl7.org/fhir/StructureDefinition/bodySite"
 
 # Item -> its code in the project's CodeSystem (an Observation that gives it, and the score
 # Observation's component).

@@ -11,6 +11,9 @@ coding or as mCODE's ``laterality-qualifier`` extension.
 * A bodySite with no readable code (text only, ``coding: []``) or a code in none of
   the ValueSets leaves the site missing; the lesion is still scored, with its range.
 * A bodySite that is a known non-long bone (vertebra, pelvis...) gets no Mirels score.
+* A bodySite naming several sites (two bones, one bone on both sides) may be several lesions:
+  no site is picked; every row they allow stays possible, and the reading says ``several``.
+* The mapper adds the sites recorded in BodyStructures (``mapper._site_concepts``).
 """
 
 from __future__ import annotations
@@ -49,10 +52,56 @@ class SiteReading:
     not_long_bone: bool = False
     notes: tuple[Said, ...] = ()
     description: str = ""
+    several: bool = False  # the bodySite names several sites: the Condition may record several lesions
 
 
 def _qualifier_concepts(concept: dict[str, Any], url: str) -> list[Any]:
     return [e.get("valueCodeableConcept") for e in objects(concept.get("extension")) if e.get("url") == url]
+
+
+@dataclass(frozen=True)
+class _ConceptSite:
+    """What one bodySite concept names: its long bones with their Mirels rows (the femur when it names
+    a femoral region), the femoral regions it states (by code, by mCODE location qualifier), its side."""
+
+    limbs: dict[str, str | None]  # bone -> its row (None: a femur known by a region code only)
+    region_codes: frozenset[str]
+    region_qualifiers: frozenset[str]
+    not_long_bone: bool
+    side: str | None
+
+    def rows(self) -> set[str]:
+        """The Mirels rows this concept allows."""
+        rows = {row for bone, row in self.limbs.items() if bone != FEMUR and row}
+        if FEMUR in self.limbs:
+            # A region code names a part of the femur; a location qualifier only refines a femur.
+            regions = set(self.region_codes | self.region_qualifiers)
+            rows |= regions if len(regions) == 1 and "undetermined" not in regions else set(_FEMUR_UNSTATED.values)
+        return rows
+
+
+def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
+    limbs: dict[str, str | None] = {}
+    region_codes: set[str] = set()
+    region_qualifiers: set[str] = set()
+    side = None
+    for vs_id, limb in LONG_BONES.items():
+        for bone_coding in codings(concept):
+            if vs_id in terms.memberships(bone_coding.get("system"), bone_coding.get("code")):
+                limbs[bone_coding["code"]] = limb
+    for vs_id, femur_site in FEMUR_REGIONS.items():
+        if terms.coding_in(concept, vs_id):
+            region_codes.add(femur_site)
+        if any(terms.coding_in(c, vs_id) for c in _qualifier_concepts(concept, MCODE_LOCATION)):
+            region_qualifiers.add(femur_site)
+    if region_codes:
+        limbs.setdefault(FEMUR, None)  # a femoral region code names the femur
+    for laterality in [concept, *_qualifier_concepts(concept, MCODE_LATERALITY)]:
+        coding = terms.coding_in(laterality, LATERALITY_VS)
+        if coding:
+            side = coding["code"]
+    return _ConceptSite(limbs, frozenset(region_codes), frozenset(region_qualifiers),
+                        terms.coding_in(concept, NOT_LONG_BONE_VS) is not None, side)
 
 
 def read_site(terms: Terminology, body_sites: list[Any]) -> SiteReading:
@@ -60,43 +109,34 @@ def read_site(terms: Terminology, body_sites: list[Any]) -> SiteReading:
     description = describe_concepts(concepts)
     if not concepts:
         return SiteReading(None, None, None, False, notes=(said("the bone metastasis has no bodySite"),))
-    row = bone = side = None
-    regions: dict[str, set[str]] = {"code": set(), "qualifier": set()}  # femoral regions said each way
-    not_long_bone = False
-    for concept in concepts:
-        for vs_id, limb in LONG_BONES.items():
-            coding = terms.coding_in(concept, vs_id)
-            if coding:
-                bone, row = coding["code"], row or limb
-        for vs_id, femur_site in FEMUR_REGIONS.items():
-            # A region code names a part of the femur; a location qualifier only refines a femur.
-            if terms.coding_in(concept, vs_id):
-                regions["code"].add(femur_site)
-            if any(terms.coding_in(c, vs_id) for c in _qualifier_concepts(concept, MCODE_LOCATION)):
-                regions["qualifier"].add(femur_site)
-        if terms.coding_in(concept, NOT_LONG_BONE_VS):
-            not_long_bone = True
-        for laterality in [concept, *_qualifier_concepts(concept, MCODE_LATERALITY)]:
-            coding = terms.coding_in(laterality, LATERALITY_VS)
-            if coding:
-                side = coding["code"]
-    stated = regions["code"] | (regions["qualifier"] if bone == FEMUR or regions["code"] else set())
-    if stated and bone in (None, FEMUR):
-        bone = FEMUR
-        region = stated.pop() if len(stated) == 1 else "undetermined"  # two regions at once settle nothing
-        if region == "undetermined":
-            return SiteReading(_FEMUR_UNSTATED, bone, side, True, notes=(
-                said("the femoral region '{region}' is not one the guideline places: lower limb (2) or "
-                     "peritrochanteric (3)", region=description),), description=description)
-        return SiteReading(region, bone, side, True, description=description)
+    parts = [_read_concept(terms, concept) for concept in concepts]
+    bones = {bone for part in parts for bone in part.limbs}
+    sides = {part.side for part in parts if part.side}
+    if bones and (len(bones) > 1 or len(sides) > 1):
+        return _several_sites(parts, bones, sides, description)
+    bone = bones.pop() if bones else None
+    side = sides.pop() if len(sides) == 1 else None
+    row = next((part.limbs[bone] for part in parts if part.limbs.get(bone)), None) if bone else None
+    notes: tuple[Said, ...] = ()
+    if bone and any(part.not_long_bone for part in parts):
+        notes = (said("bodySite '{site}' also names a bone that is not a long bone; a Mirels score is per lesion, so "
+                      "the items of this Condition may concern that lesion too", site=description),)
+    several = bool(notes)
     if bone == FEMUR:
-        return SiteReading(_FEMUR_UNSTATED, bone, side, True, notes=(
+        stated = {region for part in parts for region in part.region_codes | part.region_qualifiers}
+        if len(stated) == 1 and "undetermined" not in stated:
+            return SiteReading(stated.pop(), bone, side, True, notes=notes, description=description, several=several)
+        if stated:  # a region the guideline does not place, or two regions at once: neither settles it
+            return SiteReading(_FEMUR_UNSTATED, bone, side, True, notes=notes + (
+                said("the femoral region '{region}' is not one the guideline places: lower limb (2) or "
+                     "peritrochanteric (3)", region=description),), description=description, several=several)
+        return SiteReading(_FEMUR_UNSTATED, bone, side, True, notes=notes + (
             said("femur lesion whose region is not stated: lower limb (2) or peritrochanteric (3); a bodySite or "
                  "location qualifier naming the region (trochanteric, shaft, neck...) settles it"),),
-            description=description)
+            description=description, several=several)
     if row:
-        return SiteReading(row, bone, side, True, description=description)
-    if not_long_bone:
+        return SiteReading(row, bone, side, True, notes=notes, description=description, several=several)
+    if any(part.not_long_bone for part in parts):
         return SiteReading(None, None, side, True, not_long_bone=True, description=description)
     readable = [c for concept in concepts for c in codings(concept) if c.get("code")]
     why = (said("bodySite '{site}' has codes in none of the long-bone ValueSets", site=description) if readable else
@@ -107,9 +147,23 @@ def read_site(terms: Terminology, body_sites: list[Any]) -> SiteReading:
         description=description)
 
 
-def site_fact(reading: SiteReading, condition_ref: str, flags: tuple[str, ...]) -> Fact:
+def _several_sites(parts: list[_ConceptSite], bones: set[str], sides: set[str], description: str) -> SiteReading:
+    """A bodySite naming two bones, or a bone on two sides: a Condition for several lesions. Mirels
+    scores one lesion, so the site is each row they allow (the category stands only if every row
+    agrees); the bone and the side link observations and orders only where the sites agree on them."""
+    rows = sorted({row for part in parts for row in part.rows()})
+    value: Any = OneOf(*rows) if len(rows) > 1 else rows[0]
+    return SiteReading(value, bones.pop() if len(bones) == 1 else None, sides.pop() if len(sides) == 1 else None,
+                       True, notes=(said("bodySite names several sites ('{site}'): a Mirels score is per lesion, so "
+                                         "the site is any of them and the items of this Condition may concern any; "
+                                         "record each lesion as its own Condition", site=description),),
+                       description=description, several=True)
+
+
+def site_fact(reading: SiteReading, sources: tuple[str, ...], flags: tuple[str, ...]) -> Fact:
+    """``sources``: the lesion's Condition, then any BodyStructure its site was read from."""
     if reading.value is None:
         return Fact("lesion_site", notes=reading.notes, supplied_by=SUPPLIED_BY["lesion_site"])
     supplied_by = SUPPLIED_BY["lesion_site"] if isinstance(reading.value, OneOf) else ""
-    return Fact("lesion_site", reading.value, (condition_ref,), "bodySite of the bone metastasis Condition", flags,
+    return Fact("lesion_site", reading.value, sources, "bodySite of the bone metastasis Condition", flags,
                 reading.notes, supplied_by)
