@@ -334,6 +334,60 @@ def test_a_next_page_link_to_another_host_is_not_followed_and_is_said(client):
 # ------------------------------------------------------------------ feedback
 
 
+BODY_SITE_REFERENCE = "http://hl7.org/fhir/StructureDefinition/bodySite"
+
+
+def lesion_sited_in(reference):
+    """A lesion whose site is recorded in a BodyStructure, as FHIR's bodySite extension refers to it."""
+    resource = lesion(bone=None)
+    resource["bodySite"] = [{"extension": [{"url": BODY_SITE_REFERENCE, "valueReference": {"reference": reference}}]}]
+    return resource
+
+
+def femur_structure(pid="p1"):
+    return {"resourceType": "BodyStructure", "id": "bs-1", "patient": {"reference": f"Patient/{pid}"},
+            "location": {"coding": [{"system": SCT, "code": "41111004"}]},
+            "locationQualifier": [{"coding": [{"system": SCT, "code": "7771000"}]}]}
+
+
+@pytest.mark.parametrize("reference", ["BodyStructure/bs-1", f"{EHR}/BodyStructure/bs-1/_history/3"])
+@responses.activate
+def test_a_body_structure_holding_the_lesion_site_is_read_from_the_fhir_server(client, reference):
+    """No prefetch search by patient brings the BodyStructure a Condition refers to: it is read."""
+    responses.get(f"{EHR}/BodyStructure/bs-1", json=femur_structure())
+    body = hook_request([lesion_sited_in(reference)], lesion_observations(), fhirServer=EHR,
+                        fhirAuthorization=fetch_request()["fhirAuthorization"])
+    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    assert [c["summary"][:14] for c in cards] == ["Mirels score 9"]  # femoral shaft: lower limb, known
+    assert [call.request.headers["Authorization"] for call in responses.calls] == ["Bearer secret-token"]
+
+
+@pytest.mark.parametrize("overrides,reply,said", [
+    ({}, None, "BodyStructure/bs-1, which is not among the resources read"),
+    ({"fhirServer": "https://attacker.example.com/fhir"}, None, "BodyStructure/bs-1, which is not among"),
+    ({"fhirServer": EHR}, dict(status=404, json={}), "reading it from fhirServer failed: the EHR's FHIR server "
+                                                     "answered HTTP 404"),
+    ({"fhirServer": EHR}, dict(json=femur_structure("p2")), "not read: belongs to another patient ('Patient/p2')"),
+])
+def test_a_body_structure_that_cannot_be_read_leaves_the_site_missing_and_is_named(client, overrides, reply, said):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        if reply:
+            mock.get(f"{EHR}/BodyStructure/bs-1", **reply)
+        cards = client.post(SERVICE, json=hook_request([lesion_sited_in("BodyStructure/bs-1")],
+                                                       lesion_observations(), **overrides)).get_json()["cards"]
+        assert len(mock.calls) == (1 if reply else 0)  # never the attacker's host
+    text = " ".join(c["detail"] for c in cards)
+    assert "data missing: Site of the lesion" in cards[0]["summary"] and said in text, text
+
+
+@responses.activate
+def test_a_body_structure_on_another_server_is_not_read_from_this_one(client):
+    body = hook_request([lesion_sited_in("https://elsewhere.example.org/fhir/BodyStructure/bs-1")],
+                        lesion_observations(), fhirServer=EHR)
+    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    assert len(responses.calls) == 0 and "data missing: Site of the lesion" in cards[0]["summary"]
+
+
 def feedback_item(**overrides):
     item = {"card": str(uuid.uuid4()), "outcome": "accepted", "acceptedSuggestions": [{"id": str(uuid.uuid4())}],
             "outcomeTimestamp": "2026-11-22T10:00:00Z"}

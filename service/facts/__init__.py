@@ -9,7 +9,7 @@ The rules are in ``mapper``'s docstring; the accepted codes are the ValueSets of
 ``fhir_profiles/`` (``terminology``).
 """
 
-from .mapper import MappingOptions, extract_facts
+from .mapper import MappingOptions, extract_facts, referred_body_structures
 from .model import CordCompressionFacts, Fact, LesionFacts, PatientFacts, ReportEntry
 
 __all__ = [
@@ -20,4 +20,5 @@ __all__ = [
     "PatientFacts",
     "ReportEntry",
     "extract_facts",
+    "referred_body_structures",
 ]

@@ -19,12 +19,12 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from ..calculators import DEFAULT_LOCALE, LOCALES
-from ..facts import ReportEntry
+from ..facts import ReportEntry, referred_body_structures
 from ..facts.record import describe_concepts, may_be_read, reference_of
 from ..facts.terminology import load_terminology
 from ..facts.vocabulary import observation_search_codes
 from ..fhir.client import FetchError, FhirClient, host_of
-from ..fhir.patients import PatientIdentity, why_not_patient
+from ..fhir.patients import PatientIdentity, normal_base, why_not_patient
 from ..fhir.shape import InvalidResource, bundle_resources, check_shape, matches_left_out, next_link
 from ..i18n import N_, Said, Words, said
 from ..limits import LimitExceeded, check_resources
@@ -58,7 +58,8 @@ SERVICES: dict[str, dict[str, Any]] = {
                        "missing and the range it leaves.",
         "prefetch": PREFETCH,
         "usageRequirements": "Needs Condition and Observation read access for the patient (prefetch or "
-                             "fhirServer with patient/Condition.read and patient/Observation.read). Codes and "
+                             "fhirServer with patient/Condition.read and patient/Observation.read), and "
+                             "patient/BodyStructure.read where sites are recorded as BodyStructures. Codes and "
                              "profiles: the FHIR profiles published with bonemet-cds.",
     },
     "bonemet-order-sign": {
@@ -183,6 +184,8 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                     "the EHR sent the first page of {query} only, and its next pages could not be read ({failed}): "
                     "resources on them are not in this assessment", query=query.split("&")[0], failed=unread),
                     relevant=True, attention=True))
+    if _can_fetch(hook_request):
+        client = _fetch_body_structures(hook_request, found, gathered, client)
     for cut in client.truncated if client else ():
         gathered.not_read.append(ReportEntry("fhirServer", "ignored", cut, relevant=True, attention=True))
     if not read_any:
@@ -198,6 +201,33 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                                                  relevant=True, attention=True,
                                                  description=describe_concepts([resource.get("code")])))
     return gathered
+
+
+MAX_BODY_STRUCTURES = 20  # reads of BodyStructures per request, beside the searches
+
+
+def _fetch_body_structures(hook_request: dict, found: list[dict], gathered: Gathered,
+                           client: FhirClient | None) -> FhirClient | None:
+    """Read from ``fhirServer`` the BodyStructures that prefetched resources refer to (a lesion's site,
+    an Observation's focus): no search by patient brings them. One that cannot be read is named."""
+    server = normal_base(hook_request.get("fhirServer"))
+    wanted = [ref for ref in referred_body_structures(found) if ref.base in (None, server)]
+    for position, reference in enumerate(wanted):
+        if position == MAX_BODY_STRUCTURES:
+            gathered.not_read.append(ReportEntry(reference.local, "ignored", said(
+                "not read: more than {count} BodyStructures are referred to", count=MAX_BODY_STRUCTURES),
+                relevant=True, attention=True))
+            continue
+        client = client or _client(hook_request, "conditions")
+        try:
+            found += client.read(reference.local)
+            FETCHES.labels("read").inc()
+        except FetchError as error:
+            FETCHES.labels("failed").inc()
+            gathered.not_read.append(ReportEntry(reference.local, "ignored", said(
+                "referred to by the patient's resources; reading it from fhirServer failed: {error}",
+                error=str(error)), relevant=True, attention=True))
+    return client
 
 
 def _can_fetch(hook_request: dict) -> bool:
