@@ -163,6 +163,30 @@ def test_a_body_structure_not_in_the_record_is_named_as_the_missing_site():
     assert fact.missing and any("BodyStructure/away, which is not among the resources read" in n for n in fact.notes)
 
 
+def test_a_body_structure_contained_in_the_lesion_gives_its_site_cited_as_the_condition():
+    resource = lesion(bone=None)
+    resource["contained"] = [body_structure("site", FEMUR_SHAFT, LEFT)]
+    resource["bodySite"] = [{"extension": [{"url": BODY_SITE_REFERENCE, "valueReference": {"reference": "#site"}}]}]
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.facts["lesion_site"].value == "lower_limb"
+    assert lesion_facts.facts["lesion_site"].sources == ("Condition/lesion-1",)
+    assert lesion_facts.body_site == (FEMUR, LEFT)  # the shaft names the femur
+
+
+def test_inputs_contained_in_another_resource_are_named_never_read():
+    """A contained resource has no identity a score could cite: the clinician is told it is there."""
+    size, kind, pain = lesion_observations()
+    resource = lesion()
+    resource["contained"] = [size, {"resourceType": "Observation", "id": "lab", "status": "final",
+                                    "code": {"coding": [{"system": LOINC, "code": "2345-7"}]}}]
+    lesion_facts, found = only_lesion(resource, kind, pain)
+    assert lesion_facts.facts["lesion_size"].missing
+    entry = found.entry("Condition/lesion-1#o-size")
+    assert (entry.outcome, entry.relevant, entry.attention) == ("ignored", True, True)
+    assert entry.reason.startswith("contained in Condition/lesion-1")
+    assert not any(e.resource.endswith("#lab") for e in found.report)  # a lab is not relevant: not listed
+
+
 def test_an_mcode_tumour_related_to_the_lesion_gives_its_site():
     tumour = body_structure("t-1", HUMERUS, RIGHT, extension=[{
         "url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-related-condition",

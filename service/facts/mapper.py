@@ -160,13 +160,17 @@ def _site_concepts(record: PatientRecord, condition: dict[str, Any],
     concepts: list[Any] = list(objects(condition.get("bodySite")))
     structures: list[str] = []
     unread: list[Said] = []
+    bodies: list[dict[str, Any]] = []  # contained in the Condition: part of it, cited as the Condition
     for holder in [condition, *concepts]:
         for extension in objects(holder.get("extension")):
             if extension.get("url") != BODY_SITE_REFERENCE:
                 continue
             target = record.resolve(extension.get("valueReference"))
+            inner = _contained(condition, extension.get("valueReference"), "BodyStructure")
             if target and target.startswith("BodyStructure/"):
                 structures.append(target)
+            elif inner is not None:
+                bodies.append(inner)
             else:
                 reference = extension.get("valueReference")
                 unread.append(said("its bodySite refers to {target}, which is not among the resources read: the site "
@@ -175,8 +179,7 @@ def _site_concepts(record: PatientRecord, condition: dict[str, Any],
                                    if isinstance(reference, dict) else "a BodyStructure"))
     structures += [tumour for tumour in record.once("tumours", lambda: _tumours(record)).get(ref, [])
                    if tumour not in structures]
-    for structure in structures:
-        body = record.get(structure)
+    for body in bodies + [record.get(structure) for structure in structures]:
         location = body.get("location")
         qualifiers = objects(body.get("locationQualifier"))
         if isinstance(location, dict) or qualifiers:
@@ -210,6 +213,15 @@ def referred_body_structures(resources: Iterable[dict[str, Any]]) -> list[Parsed
             if parsed and parsed.type == "BodyStructure" and parsed.local not in held:
                 wanted.setdefault(parsed.local, parsed)
     return list(wanted.values())
+
+
+def _contained(container: dict[str, Any], reference: Any, kind: str) -> dict[str, Any] | None:
+    """The resource of type ``kind`` contained in ``container`` that ``reference`` ("#id") names."""
+    text = reference.get("reference") if isinstance(reference, dict) else None
+    if not isinstance(text, str) or not text.startswith("#"):
+        return None
+    return next((inner for inner in objects(container.get("contained"))
+                 if inner.get("resourceType") == kind and inner.get("id") == text[1:]), None)
 
 
 def _tumours(record: PatientRecord) -> dict[str, list[str]]:

@@ -33,6 +33,7 @@ from .terminology import (
     canonical_system,
     codings,
     load_terminology,
+    objects,
 )
 from .vocabulary import (
     ASSERTED_DATE,
@@ -135,7 +136,10 @@ class PatientRecord:
         self.panels_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # member -> panels listing it
         self.responses: list[dict[str, Any]] = []  # QuestionnaireResponses: answers.py reads and reports them
         self._once: dict[str, Any] = {}
+        self.contained: list[ReportEntry] = []  # relevant resources contained in another: named, never read
         for ref, resource in self.by_ref.items():
+            if "contained" in resource:
+                self._name_contained(ref, resource)
             kind = resource.get("resourceType")
             if kind == "Condition":
                 self._file_condition(ref, resource)
@@ -290,6 +294,17 @@ class PatientRecord:
                             "the blood cancers are mapped): not used", code=code)
         return None
 
+    def _name_contained(self, ref: str, container: dict[str, Any]) -> None:
+        """A Condition or Observation the calculators would read, contained in another resource, has no
+        identity of its own for a score to cite: it is named, not used. (A BodyStructure contained in a
+        lesion's Condition is read as part of it: ``mapper._site_concepts``.)"""
+        for inner in objects(container.get("contained")):
+            if inner.get("resourceType") in ("Condition", "Observation") and self.terms.in_any(inner.get("code")):
+                self.contained.append(ReportEntry(
+                    f"{ref}#{inner.get('id')}", "ignored", said(
+                        "contained in {container}: the calculators read only resources of their own, which a score "
+                        "can cite", container=ref), True, True, describe_concepts([inner.get("code")])))
+
     def observation_kind(self, observation: dict[str, Any]) -> str | None:
         """What an Observation says: one of the project's codes, or a ValueSet-defined kind."""
         code = observation.get("code")
@@ -348,7 +363,7 @@ class PatientRecord:
                 result.append(ReportEntry(ref, "context", self.report.context[ref], description=description))
             else:
                 result.append(ReportEntry(ref, "ignored", why, relevant, attention, description))
-        return result
+        return result + self.contained
 
 
 def _observation_value(observation: dict[str, Any]) -> str:
