@@ -10,6 +10,17 @@ def test_icd10_is_a_matches_descendants_with_or_without_dots():
     assert "visceral-metastasis" not in terms.memberships(ICD10, "C79.5")
 
 
+def test_icd10_cm_secondary_carcinoid_tumours_are_placed_as_the_other_secondary_cancers():
+    """ICD-10-CM's C7B.0x: bone is a lesion, liver and peritoneum visceral (as C78), other or unspecified
+    sites undetermined (as C79.8, C79.9), distant lymph nodes none (as C77)."""
+    terms = load_terminology()
+    assert terms.memberships(ICD10_CM, "C7B.03") == {"bone-metastasis"}
+    assert terms.memberships(ICD10_CM, "C7B02") == terms.memberships(ICD10_CM, "C7B.04") == {"visceral-metastasis"}
+    assert terms.memberships(ICD10_CM, "C7B.00") == terms.memberships(ICD10_CM, "C7B.09") == {
+        "metastasis-visceral-undetermined"}
+    assert terms.memberships(ICD10_CM, "C7B.01") == frozenset()
+
+
 def test_snomed_is_exact_and_system_matters():
     terms = load_terminology()
     assert terms.memberships(SNOMED, "254837009") == {"primary-breast"}
