@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import pytest
 
-from fhir_builders import (CIM10, FEMUR, FEMUR_SHAFT, HUMERUS, ICD10, ICD10CM, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
+from fhir_builders import (CIM10, FEMUR, FEMUR_SHAFT, HUMERUS, ICD10, ICD10CM, ICDO3, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
                            condition, histology, lesion, lesion_observations, observation, patient, quantity, site)
 from service.calculators import AtLeast, Between, OneOf
 from service.facts import MappingOptions, extract_facts
@@ -649,6 +649,36 @@ def test_a_cancer_the_table_does_not_classify_is_named_in_every_icd_system(syste
     entry = found.entry("Condition/leukaemia")
     assert entry.outcome == "ignored" and entry.relevant and entry.attention
     assert "does not classify" in entry.reason
+
+
+@pytest.mark.parametrize("system,code,display,said", [
+    # A secondary cancer at a site no ValueSet places is a metastasis, not an unclassified primary.
+    (ICD10CM, "C79.52", None, "a metastasis (C79.52) at a site none of the ValueSets places"),
+    (ICD10, "C77.0", None, "a metastasis (C77.0) at a site none of the ValueSets places"),
+    (ICDO3, "8000/6", None, "coded in ICD-O-3 only (8000/6)"),
+    (ICDO3, "C50.9", None, "coded in ICD-O-3 only (C50.9)"),
+    # Codes of no ValueSet (another SNOMED CT concept, a local code): their words say what they are.
+    (SCT, "94225005", "Secondary malignant neoplasm of brain", "its words ('Secondary malignant neoplasm of brain')"),
+    ("https://chu.example.fr/fhir/CodeSystem/diagnostics", "MET-OS", "Métastase osseuse fémorale",
+     "its words ('Métastase osseuse fémorale') name a cancer"),
+    ("https://chu.example.fr/fhir/CodeSystem/diagnostics", "CM-01", "Compression médullaire métastatique",
+     "its words ('Compression médullaire métastatique')"),
+])
+def test_a_cancer_coded_outside_the_value_sets_is_named_with_what_it_is(system, code, display, said):
+    resource = condition("other", system, code)
+    if display:
+        resource["code"]["coding"][0]["display"] = display
+    found = facts_of(resource, lesion(), *lesion_observations())
+    entry = found.entry("Condition/other")
+    assert entry.outcome == "ignored" and entry.relevant and entry.attention and said in entry.reason, entry.reason
+
+
+@pytest.mark.parametrize("display", ["Hypertensive disorder", "Benign neoplasm of bone", "Fracture of femur"])
+def test_a_diagnosis_whose_words_name_no_cancer_stays_among_the_irrelevant(display):
+    resource = condition("other", SCT, "38341003")
+    resource["code"]["coding"][0]["display"] = display
+    entry = facts_of(resource).entry("Condition/other")
+    assert not entry.relevant and not entry.attention
 
 
 @pytest.mark.parametrize("code,said", [

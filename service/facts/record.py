@@ -15,6 +15,7 @@ Status and date gates live here too, so that no extractor can forget them:
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from .terminology import (
     CIM10,
     ICD10,
     ICD10_CM,
+    ICD_O_3,
     Terminology,
     canonical_system,
     codings,
@@ -51,6 +53,10 @@ from .vocabulary import (
 COUNTED_OBSERVATION = {"final", "amended", "corrected", "preliminary"}
 INACTIVE = {"inactive", "remission", "resolved"}
 _CANCER_CHAPTER = "C"  # ICD-10 chapter II, malignant neoplasms: a cancer the tables may not place
+_SECONDARY = ("C77", "C78", "C79", "C7B")  # ICD-10 (and -CM) secondary malignant neoplasms
+# Words, English and French, by which a diagnosis whose code no ValueSet holds still looks relevant: named, never read.
+_CANCER_WORDS = re.compile(r"m[eé]tasta|malign|cancer|carcino|sarcom|my[eé]lom|lymphom|(tumeur|n[eé]oplas\w*) second|"
+                           r"spinal cord compression|compression m[eé]dullaire|parapl[eé]gi", re.IGNORECASE)
 # Observations recognised through a ValueSet rather than a code of the project's CodeSystem.
 _OBSERVATION_KINDS = {TUMOUR_SIZE_VS: "tumour-size", PAIN_SCORE_VS: "pain-score", NOT_WALKING_VS: "motor-function",
                       **{vs_id: "context:" + vs_id for vs_id in CONTEXT_VALUE_SETS}}
@@ -289,9 +295,20 @@ class PatientRecord:
                         "read: not used", code=describe_concepts([condition.get("code")]))
         for coding in codings(condition.get("code")):
             system, code = canonical_system(coding.get("system") or ""), coding.get("code") or ""
-            if system in (ICD10, ICD10_CM, CIM10) and code.strip().upper().startswith(_CANCER_CHAPTER):
+            normal = code.strip().upper()
+            if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_SECONDARY):
+                return said("a metastasis ({code}) at a site none of the ValueSets places (neither a long-bone lesion "
+                            "nor a visceral metastasis): not used", code=code)
+            if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_CANCER_CHAPTER):
                 return said("a cancer ({code}) that the Rades table does not classify (only myeloma and lymphoma of "
                             "the blood cancers are mapped): not used", code=code)
+            if system == ICD_O_3 and (normal.startswith(_CANCER_CHAPTER) or normal.endswith(("/3", "/6", "/9"))):
+                return said("coded in ICD-O-3 only ({code}): a tumour's topography or morphology, not a diagnosis the "
+                            "calculators read (SNOMED CT, ICD-10); not used", code=code)
+        words = describe_concepts([concept])
+        if _CANCER_WORDS.search(words):  # a code of another system or edition, a local code: its words say what it is
+            return said("its words ('{words}') name a cancer, a metastasis or a cord compression, but its code is in "
+                        "none of the ValueSets the calculators read: not used", words=words[:200])
         return None
 
     def _name_contained(self, ref: str, container: dict[str, Any]) -> None:
