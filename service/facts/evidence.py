@@ -1,7 +1,8 @@
 """Several resources give one item: which value counts.
 
 * Observations of the same item: the one with the latest effective date wins and the
-  conflict is reported; different values on the same date leave the item uncertain.
+  conflict is reported; different values on the same date, or where which is latest cannot
+  be told (an undated one, a month beside a day of that month), leave the item uncertain.
 * An active Condition and an Observation that disagree (a visceral metastasis
   Condition and an Observation "absent"; a paraplegia Condition and an Observation
   "ambulatory"): neither settles the other, so every value they give stays possible,
@@ -91,14 +92,19 @@ def choose(item: str, candidates: list[Candidate], notes: tuple[str, ...] = ()) 
 def _latest(item: str, candidates: list[Candidate], notes: tuple[str, ...]) -> Fact:
     ordered = sorted(candidates, key=_when)
     latest = ordered[-1]
-    tied = [c for c in ordered if _when(c) == _when(latest)]
+    # Those that may be the latest: each whose date may be after the start of every other's, and each with
+    # no date ("2026-10" may be later than "2026-10-15"; an undated one may be the newest of all).
+    start = max((c.when.earliest for c in candidates if c.when), default=date.min)
+    contenders = [c for c in ordered if c.when is None or c.when.latest >= start]
     flags = latest.flags
     if len({repr(c.value) for c in candidates}) > 1:
         flags = tuple(dict.fromkeys(flags + (CONFLICT,)))
-        if len({repr(c.value) for c in tied}) > 1:
-            return Fact(item, one_of([c.value for c in tied]), tuple(s for c in tied for s in c.sources),
-                        "conflict, same date",
-                        flags, notes + (said("conflicting values on the same date: {sayings}",
-                                             sayings=_said(item, ordered)),))
+        if len({repr(c.value) for c in contenders}) > 1:
+            same_day = all(c.when and c.when.exact for c in contenders) and len({_when(c) for c in contenders}) == 1
+            why = (said("conflicting values on the same date: {sayings}", sayings=_said(item, ordered)) if same_day
+                   else said("conflicting values, and which is the latest cannot be told (a date missing, or not "
+                             "precise enough): {sayings}", sayings=_said(item, ordered)))
+            return Fact(item, one_of([c.value for c in contenders]), tuple(s for c in contenders for s in c.sources),
+                        "conflict, same date" if same_day else "conflict, latest unknown", flags, notes + (why,))
         notes = notes + (said("conflicting values, the latest wins: {sayings}", sayings=_said(item, ordered)),)
     return Fact(item, latest.value, latest.sources, latest.rule, flags, notes)
