@@ -8,6 +8,7 @@ import pytest
 from fhir_builders import (CIM10, FEMUR, FEMUR_SHAFT, HUMERUS, ICD10, ICD10CM, ICDO3, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
                            condition, histology, lesion, lesion_observations, observation, patient, quantity, site)
 from service.calculators import AtLeast, Between, OneOf
+from service.facts.evidence import CONFLICT
 from service.facts import MappingOptions, extract_facts
 
 AS_OF = date(2026, 11, 5)
@@ -243,6 +244,66 @@ def test_observations_that_never_count(status):
     assert status in found.entry("Observation/o-type").reason
 
 
+def two_codings(observation_, *codes):
+    """The Observation's value with several codings (a concept's codings translate one meaning)."""
+    observation_["valueCodeableConcept"] = {"coding": [{"system": system, "code": code} for system, code in codes]}
+    return observation_
+
+
+@pytest.mark.parametrize("index,item,codes", [
+    (1, "lesion_type", [(OWN, "lytic"), (OWN, "blastic")]),
+    (2, "pain", [(OWN, "mild"), (OWN, "functional")]),
+    (0, "lesion_size", [(OWN, "under-one-third"), (OWN, "over-two-thirds")]),
+])
+def test_a_value_whose_codings_disagree_is_named_never_read_as_its_first_coding(index, item, codes):
+    observations = lesion_observations()
+    observations[index].pop("valueQuantity", None)
+    two_codings(observations[index], *codes)
+    lesion_facts, found = only_lesion(lesion(), *observations)
+    assert lesion_facts.facts[item].missing
+    entry = found.entry(observations[index]["resourceType"] + "/" + observations[index]["id"])
+    assert entry.attention and "the codings of its value say different things" in entry.reason
+
+
+def test_codings_that_agree_give_what_they_both_allow():
+    """The project's "not ambulatory" beside SNOMED CT "unable to walk" (not ambulatory or paraplegic)."""
+    motor = two_codings(observation("motor", "motor-function"), (OWN, "not-ambulatory"), (SCT, "282145008"))
+    mscc, _ = only_compression(compression(), motor)
+    assert mscc.facts["motor_function"].value == "not_ambulatory"
+    motor = two_codings(observation("motor", "motor-function"), (OWN, "ambulatory-with-aid"), (SCT, "282145008"))
+    mscc, found = only_compression(compression(), motor)
+    assert mscc.facts["motor_function"].missing and found.entry("Observation/motor").attention
+    visceral = two_codings(observation("v", "visceral-metastases"), (SCT, "52101004"), (SCT, "2667000"))
+    mscc, _ = only_compression(compression(), visceral)
+    assert mscc.facts["visceral_metastases"].missing
+
+
+def test_one_problem_coded_as_a_primary_cancer_and_a_bone_metastasis_is_read_as_each():
+    """An EHR's problem "metastatic breast cancer to the femur", billed as C50.919 and C79.51: the
+    lesion used to be dropped silently, the Condition being filed as the primary only."""
+    problem = condition("mbc", ICD10CM, "C50.919", onset="2024-02-01", body_site=[site(FEMUR_SHAFT, LEFT)])
+    problem["code"]["coding"].append({"system": ICD10CM, "code": "C79.51"})
+    found = facts_of(problem, compression(), *lesion_observations(focus="Condition/mbc"))
+    [lesion_facts], [mscc] = found.lesions, found.cord_compressions
+    assert lesion_facts.condition == "Condition/mbc" and lesion_facts.inputs().lesion_site == "lower_limb"
+    assert "its codings name several diagnoses, and it is read as each" in lesion_facts.condition_flags
+    assert mscc.facts["primary_tumour"].value == "breast" and mscc.facts["primary_tumour"].sources == ("Condition/mbc",)
+
+
+@pytest.mark.parametrize("codes,value,conflict", [
+    ([(SCT, "254837009"), (ICD10, "C61")], OneOf("breast", "prostate"), True),  # breast and prostate
+    ([(SCT, "254837009"), (ICD10, "C50.9")], "breast", False),  # one cancer in two classifications
+    ([(ICD10, "C34.1"), (SCT, "254637007")], "nsclc", False),  # a lung cancer, and its histology
+])
+def test_the_codings_of_one_primary_cancer_give_what_they_all_allow(codes, value, conflict):
+    primary = condition("primary", *codes[0], onset="2024-02-01")
+    primary["code"]["coding"] += [{"system": system, "code": code} for system, code in codes[1:]]
+    mscc, _ = only_compression(primary, compression())
+    fact = mscc.facts["primary_tumour"]
+    assert fact.value == value
+    assert (CONFLICT in fact.flags) == conflict
+
+
 def test_preliminary_counts_and_is_flagged():
     observations = lesion_observations()
     observations[2]["status"] = "preliminary"
@@ -303,6 +364,20 @@ def test_size_given_as_a_coded_row():
     observations[0] = observation("o-size", "lesion-size", focus="Condition/lesion-1", **coded("over-two-thirds"))
     lesion_facts, _ = only_lesion(lesion(), *observations)
     assert lesion_facts.facts["lesion_size"].value == "over_two_thirds"
+
+
+@pytest.mark.parametrize("first,second", [
+    (None, "2026-10-01"),  # an undated one may be the newest of all
+    ("2026-10", "2026-10-15"),  # "October" may be after the 15th
+    ("2026", "2026-10-15"),
+])
+def test_when_which_value_is_latest_cannot_be_told_both_stay_possible(first, second):
+    earlier = observation("type-a", "lesion-type", focus="Condition/lesion-1", effective=first, **coded("lytic"))
+    later = observation("type-b", "lesion-type", focus="Condition/lesion-1", effective=second, **coded("blastic"))
+    lesion_facts, _ = only_lesion(lesion(), earlier, later)
+    fact = lesion_facts.facts["lesion_type"]
+    assert set(fact.value.values) == {"lytic", "blastic"} and "conflict" in fact.flags
+    assert "which is the latest cannot be told" in fact.notes[-1]
 
 
 def test_conflicting_observations_latest_wins_and_conflict_is_reported():

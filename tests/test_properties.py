@@ -121,9 +121,9 @@ def test_every_resource_with_an_accepted_code_is_used_or_named(name):
                              if f"{r.get('resourceType')}/{r.get('id')}" == entry.resource), None)
             if resource is None or resource["resourceType"] not in ("Condition", "Observation"):
                 continue
-            kind = (record.condition_kind(resource) if resource["resourceType"] == "Condition"
+            kind = (record.condition_kinds(resource) if resource["resourceType"] == "Condition"
                     else record.observation_kind(resource))
-            if kind is not None:
+            if kind:
                 assert entry.outcome in ("used", "context") or entry.relevant, entry
 
 

@@ -137,7 +137,7 @@ class PatientRecord:
         self._ref_of = {id(resource): ref for ref, resource in self.by_ref.items()}
         # Conditions by kind ("lesion", "compression", ..., "primary") and observations by kind, counted ones only.
         self.conditions: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.primary_sets: dict[str, str] = {}  # primary cancer ref -> its ValueSet
+        self.primary_sets: dict[str, tuple[str, ...]] = {}  # primary cancer ref -> the ValueSets of its codings
         self.observations: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.panels_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # member -> panels listing it
         self.responses: list[dict[str, Any]] = []  # QuestionnaireResponses: answers.py reads and reports them
@@ -216,10 +216,10 @@ class PatientRecord:
 
     # -- status -----------------------------------------------------------------------------
 
-    @staticmethod
-    def active(condition: dict[str, Any]) -> tuple[bool, tuple[str, ...]]:
-        """(counts as active, flags): no clinicalStatus counts and is flagged, as does an unconfirmed one
-        and one that records an abatement while active (contradictory data: said, never resolved by guess)."""
+    def active(self, condition: dict[str, Any]) -> tuple[bool, tuple[str, ...]]:
+        """(counts as active, flags): no clinicalStatus counts and is flagged, as does an unconfirmed one,
+        one that records an abatement while active (contradictory data: said, never resolved by guess),
+        and one whose codings name several diagnoses (``condition_kinds``)."""
         clinical = first_code(condition.get("clinicalStatus"))
         if clinical in INACTIVE:
             return False, ()
@@ -228,6 +228,8 @@ class PatientRecord:
             flags += (N_("unconfirmed"),)
         if any(key.startswith("abatement") for key in condition):  # FHIR con-4: abated is not active; which is right?
             flags += (N_("an abatement is recorded although the Condition is active"),)
+        if len(self.condition_kinds(condition)) > 1:
+            flags += (N_("its codings name several diagnoses, and it is read as each"),)
         return True, flags
 
     @staticmethod
@@ -236,19 +238,23 @@ class PatientRecord:
 
     # -- filing -----------------------------------------------------------------------------
 
-    def condition_kind(self, condition: dict[str, Any]) -> str | None:
-        code = condition.get("code")
-        if not self.terms.in_any(code):
-            return None
-        primary = self.terms.first_match(code, PRIMARY_GROUPS)
-        if primary:
-            return "primary"
-        kind = self.terms.first_match(code, CONDITION_KINDS)
-        return CONDITION_KINDS[kind[0]] if kind else None
+    def condition_kinds(self, condition: dict[str, Any]) -> list[str]:
+        """What a Condition's codings say it is ("primary", "lesion", "compression"...), each once. An EHR
+        may code one problem with several classifications' codes (a metastatic breast cancer as C50.9
+        and C79.51): it is then each of them."""
+        kinds: list[str] = []
+        for coding in codings(condition.get("code")):
+            ids = self.terms.memberships(coding.get("system"), coding.get("code"))
+            if not ids:
+                continue
+            found = ["primary"] if any(vs_id in ids for vs_id in PRIMARY_GROUPS) else []
+            found += [kind for vs_id, kind in CONDITION_KINDS.items() if vs_id in ids]
+            kinds += [kind for kind in found if kind not in kinds]
+        return kinds
 
     def _file_condition(self, ref: str, condition: dict[str, Any]) -> None:
-        kind = self.condition_kind(condition)
-        if kind is None:
+        kinds = self.condition_kinds(condition)
+        if not kinds:
             why = self._looks_like_cancer(condition)
             if why:
                 self.report.ignore(ref, why, attention=True)
@@ -263,11 +269,11 @@ class PatientRecord:
         if self.after_as_of(began):
             self.report.ignore(ref, self._after(began))
             return
-        if kind == "primary":
-            matched = self.terms.first_match(condition.get("code"), PRIMARY_GROUPS)
-            if matched:  # always, for a Condition filed as "primary"
-                self.primary_sets[ref] = matched[0]
-        self.conditions[kind].append(condition)
+        if "primary" in kinds:  # every coding's group: codings that translate one meaning may still disagree
+            found = [self.terms.memberships(c.get("system"), c.get("code")) for c in codings(condition.get("code"))]
+            self.primary_sets[ref] = tuple(vs_id for vs_id in PRIMARY_GROUPS if any(vs_id in ids for ids in found))
+        for kind in kinds:
+            self.conditions[kind].append(condition)
 
     def _looks_like_cancer(self, condition: dict[str, Any]) -> str | None:
         """Why an unrecognised Condition still looks relevant (so it is named, not dropped), or None. One
@@ -339,7 +345,7 @@ class PatientRecord:
         known = self.terms.in_any(observation.get("code"))  # a lab, a vital sign...: no lookup will find it
         kind = self.observation_kind(observation) if known else None
         if kind is None:
-            if known and self.condition_kind(observation):  # a diagnosis recorded as a finding (some IGs do so)
+            if known and self.condition_kinds(observation):  # a diagnosis recorded as a finding (some IGs do so)
                 self.report.ignore(ref, said("records as an Observation what the calculators read from a Condition "
                                              "(a metastasis, a cord compression, a cancer): not scored; record it "
                                              "as a Condition to have it counted"), attention=True)

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...calculators import OneOf
 from ...calculators.values import ItemName
 from ...i18n import Said, said
 from ..evidence import Candidate
-from ..record import PatientRecord
+from ..record import PatientRecord, describe_concepts
+from ..terminology import codings
 
 Reader = Callable[[PatientRecord, dict[str, Any]], tuple[Any, "Said | None"]]
 
@@ -51,3 +53,25 @@ def condition_candidates(record: PatientRecord, kind: str, item: str, value: Any
         return found
 
     return record.once(f"{kind}-conditions", compute)
+
+
+def read_codings(concept: Any, read: Callable[[Any], Any]) -> tuple[Any, Said | None]:
+    """The value a coded answer gives (``read`` of a concept -> a value, a ``OneOf`` or None), or why
+    it gives none. A CodeableConcept's codings are translations of one meaning, so each is read on
+    its own: what they say together is what each allows; codings that cannot all be true ("lytic"
+    beside "blastic") give no value, never the first one's."""
+    found = codings(concept)
+    if len(found) < 2:
+        return read(concept), None
+    readings = [value for value in (read({"coding": [coding]}) for coding in found) if value is not None]
+    if not readings:
+        return None, None
+    allowed = [set(value.values) if isinstance(value, OneOf) else {value} for value in readings]
+    common = set.intersection(*allowed)
+    if not common:
+        words = ", ".join(describe_concepts([{"coding": [coding]}]) for coding in found)
+        return None, said("the codings of its value say different things ({codings}): a concept's codings "
+                          "translate one meaning; not used", codings=words)
+    if len(common) == 1:
+        return common.pop(), None
+    return OneOf(*[value for value in readings[0].values if value in common]), None  # several: the first was a OneOf

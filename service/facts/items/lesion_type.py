@@ -10,6 +10,7 @@ from ...i18n import Said, said
 from ..evidence import Candidate, choose
 from ..model import Fact
 from ..record import PatientRecord, describe_concepts
+from .candidates import read_codings
 
 Linked = tuple[dict[str, Any], str]
 
@@ -20,16 +21,18 @@ def coded_candidates(record: PatientRecord, item: str, linked: list[Linked], val
     candidates, notes = [], []
     for observation, how in linked:
         ref = record.ref(observation)
-        coding = record.terms.coding_in(observation.get("valueCodeableConcept"), value_set)
-        if coding is None:
+        code, why = read_codings(observation.get("valueCodeableConcept"),
+                                 lambda concept: (record.terms.coding_in(concept, value_set) or {}).get("code"))
+        if code is None:
             value = describe_concepts([observation.get("valueCodeableConcept")])
-            why = (said("value '{value}' is not a code of ValueSet {value_set}", value=value, value_set=value_set)
-                   if value else said("no value: not a code of ValueSet {value_set}", value_set=value_set))
+            why = why or (said("value '{value}' is not a code of ValueSet {value_set}", value=value,
+                               value_set=value_set) if value else
+                          said("no value: not a code of ValueSet {value_set}", value_set=value_set))
             record.report.ignore(ref, why, attention=True)
             notes.append(said("{resource}: {why}", resource=ref, why=why))
             continue
         record.report.use(ref, said("{item} of {lesion}", item=ItemName(item), lesion=lesion))
-        candidates.append(Candidate(coding["code"], ref, record.effective(observation),
+        candidates.append(Candidate(code, ref, record.effective(observation),
                                     record.observation_flags(observation), f"{how}; {value_set}"))
     return candidates, notes
 

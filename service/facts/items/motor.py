@@ -18,7 +18,7 @@ from ..evidence import choose
 from ..model import Fact
 from ..record import PatientRecord, describe_concepts
 from ..vocabulary import MOTOR_FUNCTION_VS, NOT_WALKING_VS
-from .candidates import condition_candidates, observation_candidates
+from .candidates import condition_candidates, observation_candidates, read_codings
 
 ITEM = "motor_function"
 _NOT_WALKING = OneOf("not_ambulatory", "paraplegic")
@@ -31,15 +31,23 @@ def _motor(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, Sai
         if observation.get("valueBoolean") is False:
             return None, said("'unable to walk' recorded as false: says nothing of how the patient walks")
         return _NOT_WALKING, None  # the finding is the code itself
-    coding = terms.coding_in(concept, MOTOR_FUNCTION_VS)
-    if coding:
-        return coding["code"].replace("-", "_"), None
-    if terms.coding_in(concept, NOT_WALKING_VS):
-        return _NOT_WALKING, None
-    if terms.coding_in(concept, "paraplegia"):
-        return "paraplegic", None
+    value, why = read_codings(concept, lambda one: _motor_code(record, one))
+    if value is not None or why is not None:
+        return value, why
     return None, said("motor function value '{value}' is not a code of ValueSet motor-function, "
                       "motor-function-not-walking or paraplegia", value=describe_concepts([concept]) or "–")
+
+
+def _motor_code(record: PatientRecord, concept: Any) -> Any:
+    terms = record.terms
+    coding = terms.coding_in(concept, MOTOR_FUNCTION_VS)
+    if coding:
+        return coding["code"].replace("-", "_")
+    if terms.coding_in(concept, NOT_WALKING_VS):
+        return _NOT_WALKING
+    if terms.coding_in(concept, "paraplegia"):
+        return "paraplegic"
+    return None
 
 
 def motor_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:

@@ -17,6 +17,7 @@ from ...i18n import Said, said
 from ..evidence import CONFLICT, one_of
 from ..model import Fact
 from ..record import PatientRecord, describe_concepts
+from ..terminology import codings
 from ..vocabulary import MCODE_HISTOLOGY, MORPHOLOGIES, PRIMARY_GROUPS, SUPPLIED_BY
 
 _LUNG = OneOf("nsclc", "sclc")
@@ -30,8 +31,34 @@ def _histology(condition: dict[str, Any]) -> Any:
 
 
 def primary_row(record: PatientRecord, condition: dict[str, Any]) -> tuple[Any, str, tuple[Said, ...]]:
-    """(row or OneOf, the rule, notes) for one primary cancer Condition."""
-    vs_id = record.primary_sets[record.ref(condition)]
+    """(row or OneOf, the rule, notes) for one primary cancer Condition. Its codings translate one
+    meaning: where their rows overlap (a lung cancer, and a non-small-cell lung cancer), the row is
+    what they both allow; where they do not (breast, and prostate), every row stays possible."""
+    readings = [_group_row(record, condition, vs_id) for vs_id in record.primary_sets[record.ref(condition)]]
+    if len(readings) == 1:
+        return readings[0]
+    allowed = [set(row.values) if isinstance(row, OneOf) else {row} for row, _, _ in readings]
+    common = set.intersection(*allowed)
+    rules = "; ".join(rule for _, rule, _ in readings)
+    notes = tuple(note for _, _, why in readings for note in why)
+    if len(common) == 1:
+        return common.pop(), rules, ()
+    if common:
+        return OneOf(*sorted(common)), rules, notes
+    return one_of([row for row, _, _ in readings]), rules, notes + (said(
+        "the codings of {condition} name cancers of different Rades rows ({codes}): a concept's codings translate "
+        "one meaning, so every row they name stays possible", condition=record.ref(condition),
+        codes=", ".join(str(c.get("code")) for c in codings(condition.get("code")))),)
+
+
+def _agree(record: PatientRecord, ref: str) -> bool:
+    """Whether the rows a Condition's codings name overlap (translations of one cancer)."""
+    rows = [PRIMARY_GROUPS[vs_id] for vs_id in record.primary_sets[ref]]
+    allowed = [set(_LUNG.values) if row is None else {row} for row in rows]
+    return bool(set.intersection(*allowed))
+
+
+def _group_row(record: PatientRecord, condition: dict[str, Any], vs_id: str) -> tuple[Any, str, tuple[Said, ...]]:
     row = PRIMARY_GROUPS[vs_id]
     if row is not None:
         return row, f"code in ValueSet {vs_id}", ()
@@ -66,6 +93,9 @@ def primary_fact(record: PatientRecord) -> Fact:
         rules.append(rule)
     value = one_of(rows)
     flags: tuple[str, ...] = ()
+    if any(isinstance(row, OneOf) and len(record.primary_sets[ref]) > 1 and not _agree(record, ref)
+           for row, ref in zip(rows, sources, strict=True)):
+        flags = (CONFLICT,)  # one Condition whose codings name different cancers
     if len(sources) > 1 and isinstance(value, OneOf):
         flags = (CONFLICT,)
         notes.append(said("several primary cancers of different Rades rows: which caused the compression is not "

@@ -21,6 +21,7 @@ from ..evidence import Candidate, choose
 from ..model import Fact
 from ..record import PatientRecord
 from ..terminology import codings
+from .candidates import read_codings
 from .quantities import LENGTH_MM, SHARE, ucum, ucum_or_bound
 
 Linked = tuple[dict[str, Any], str]
@@ -30,9 +31,11 @@ TUMOUR_SIZE_COMPONENT = "33728-7"
 def _own_share(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, Said | None]:
     concept = observation.get("valueCodeableConcept")
     if concept is not None:
-        coding = record.terms.coding_in(concept, "lesion-size-row")
-        if coding:
-            return coding["code"].replace("-", "_"), None
+        row, why = read_codings(concept, lambda one: (
+            None if (coding := record.terms.coding_in(one, "lesion-size-row")) is None else
+            coding["code"].replace("-", "_")))
+        if row is not None or why is not None:
+            return row, why
         return None, said("lesion size code is not in ValueSet lesion-size-row")
     share, problem = ucum_or_bound(observation.get("valueQuantity"), SHARE, said("lesion size"))
     if problem or share is None:

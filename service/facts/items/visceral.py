@@ -17,7 +17,7 @@ from ..evidence import choose
 from ..model import Fact
 from ..record import PatientRecord
 from ..vocabulary import PRESENCE_VS, PRESENT, SUPPLIED_BY
-from .candidates import condition_candidates, observation_candidates
+from .candidates import condition_candidates, observation_candidates, read_codings
 
 ITEM = "visceral_metastases"
 
@@ -25,9 +25,12 @@ ITEM = "visceral_metastases"
 def _presence(record: PatientRecord, observation: dict[str, Any]) -> tuple[str | None, Said | None]:
     if isinstance(observation.get("valueBoolean"), bool):
         return ("yes" if observation["valueBoolean"] else "no"), None
-    coding = record.terms.coding_in(observation.get("valueCodeableConcept"), PRESENCE_VS)
-    if coding:
-        return ("yes" if coding["code"] == PRESENT else "no"), None
+    presence = lambda concept: (  # noqa: E731
+        None if (coding := record.terms.coding_in(concept, PRESENCE_VS)) is None else
+        "yes" if coding["code"] == PRESENT else "no")
+    value, why = read_codings(observation.get("valueCodeableConcept"), presence)
+    if value is not None or why is not None:
+        return value, why
     return None, said("visceral metastases value is not present/absent (ValueSet presence) nor a boolean")
 
 
