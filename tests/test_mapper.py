@@ -712,6 +712,24 @@ def test_resources_to_ignore_are_reported_with_reasons():
     assert found.entry("Patient/p1").outcome == "used"
 
 
+@pytest.mark.parametrize("onset,said", [
+    ({"onsetAge": {"value": 60, "unit": "years", "system": "http://unitsofmeasure.org", "code": "a"}},
+     "onsetAge '60 years' is not read as one"),
+    ({"onsetString": "early 2024"}, "onsetString 'early 2024' is not read as one"),
+    ({"onsetRange": {"low": {"value": 58, "unit": "a"}, "high": {"value": 60, "unit": "a"}}},
+     "onsetRange '58 a–60 a' is not read as one"),
+])
+def test_an_onset_that_is_not_a_date_is_named_never_turned_into_one(onset, said):
+    primary = condition("breast", SCT, "254837009")
+    primary.update(onset)
+    mscc, _ = only_compression(primary, compression())
+    fact = mscc.facts["months_to_cord_compression"]
+    assert fact.missing and said in fact.notes[0]
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2024-02-01"),
+                               {**{k: v for k, v in compression().items() if k != "onsetDateTime"}, **onset})
+    assert said in mscc.facts["months_to_cord_compression"].notes[0]
+
+
 def test_a_paraplegia_of_this_month_gives_at_least_zero_days_never_a_negative_count():
     # Onset "2026-11" may be any day of November; as of 2026-11-05 the deficit may have begun today.
     mscc, _ = only_compression(condition("para", SCT, "60389000", onset="2026-11"), compression())

@@ -24,7 +24,9 @@ ITEM = "months_to_cord_compression"
 def months_fact(record: PatientRecord, compression: dict[str, Any]) -> Fact:
     onset = record.onset(compression)
     if onset is None:
-        return Fact(ITEM, notes=(said("the spinal cord compression Condition has no onset"),),
+        given = _undated_onset(compression)
+        return Fact(ITEM, notes=(said("the spinal cord compression Condition has no onset") if not given else said(
+            "the spinal cord compression Condition has no onset date ({given} is not read as one)", given=given),),
                     supplied_by=SUPPLIED_BY[ITEM])
     diagnoses = record.once("diagnoses", lambda: _diagnoses(record))
     if isinstance(diagnoses, str):
@@ -59,7 +61,32 @@ def _diagnoses(record: PatientRecord) -> tuple[tuple[str, ...], str, DateSpan, D
         if span:
             dated.append((record.ref(condition), how, span))
     if not dated:
+        given = "; ".join(filter(None, (_undated_onset(condition) for condition in primaries)))
+        if given:
+            return said("the primary cancer Condition has no date of diagnosis (onset, recordedDate or assertedDate; "
+                        "{given} is not read as one)", given=given)
         return said("the primary cancer Condition has no date of diagnosis (onset, recordedDate or assertedDate)")
     return (tuple(ref for ref, _, _ in dated), "; ".join(f"{ref} {how} {span.text}" for ref, how, span in dated),
             max((span for _, _, span in dated), key=lambda span: span.latest),
             min((span for _, _, span in dated), key=lambda span: span.earliest))
+
+
+def _undated_onset(condition: dict[str, Any]) -> str:
+    """An onset given otherwise than as a readable date (an age, a range, words), as written: it is named,
+    never turned into a date by guess."""
+    for element in ("onsetAge", "onsetRange", "onsetString", "onsetPeriod", "onsetDateTime"):
+        value = condition.get(element)
+        if isinstance(value, dict):
+            low, high = value.get("low") or value.get("start"), value.get("high") or value.get("end")
+            shown = (f"{_quantity(low)}–{_quantity(high)}" if "low" in value or "high" in value or "start" in value
+                     or "end" in value else _quantity(value))
+            return f"{element} '{shown}'"[:160]
+        if isinstance(value, str):
+            return f"{element} '{value}'"[:160]
+    return ""
+
+
+def _quantity(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"{value.get('value', '')} {value.get('unit') or value.get('code') or ''}".strip()
+    return str(value or "")
