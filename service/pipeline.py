@@ -89,7 +89,8 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     )
     from .facts.orders import orders_for, read_draft_orders
 
-    drafts, report = read_draft_orders(draft_orders, patient=patient)
+    scored = frozenset(assessment.facts.condition for assessment in result.assessments)
+    drafts, report = read_draft_orders(draft_orders, patient=patient, scored=scored)
     findings = [(assessment, finding) for assessment in result.assessments
                 for finding in check_orders(assessment.score, orders_for(assessment.facts, drafts))]
     return OrderReview(findings, report)

@@ -144,7 +144,7 @@ def test_orders_not_to_be_done_or_not_recognised_count_for_nothing(client):
                order("b", RADIOTHERAPY, reason="Condition/lesion-1", status="revoked"),
                order("c", RADIOTHERAPY, reason="Condition/lesion-1", status="completed"),
                order("d", RADIOTHERAPY, reason="Condition/lesion-1", doNotPerform=True),
-               order("e", (SCT, "71388002"), reason="Condition/lesion-1"),  # a procedure of no order ValueSet
+               order("e", (SCT, "71388002")),  # a procedure of no order ValueSet, for no scored Condition
                {"resourceType": "MedicationRequest", "id": "m", "status": "draft"}]
     assert cards(client, *MIRELS_9, *ignored) == []
 
@@ -245,3 +245,20 @@ def test_a_draft_order_for_another_patient_is_never_checked_and_is_said(client):
     (card,) = cards(client, *MIRELS_9, other)
     assert card["source"]["topic"]["code"] == "data-review" and card["indicator"] == "warning"
     assert "ServiceRequest/rt-other" in card["detail"] and "another patient" in card["detail"]
+
+
+CCAM_RADIOTHERAPY = ("https://www.ameli.fr/ccam", "ZZNL045")  # a national procedure code no ValueSet holds
+
+
+def test_an_order_of_no_known_code_whose_reason_has_a_score_is_said_not_checked(client):
+    """A radiotherapy ordered under a national code: the check did not run on it, and the clinician
+    is told so (it used to give no card at all)."""
+    (card,) = cards(client, *MIRELS_9, order("rt-ccam", CCAM_RADIOTHERAPY, reason="Condition/lesion-1"))
+    assert card["source"]["topic"]["code"] == "data-review" and card["indicator"] == "warning"
+    assert "ServiceRequest/rt-ccam" in card["detail"] and "not checked" in card["detail"]
+    assert "Condition/lesion-1, has a score" in card["detail"]
+
+
+def test_an_order_of_no_known_code_for_something_unscored_gives_no_card(client):
+    imaging = order("xray", (SCT, "168537006"), reason="Condition/other")  # an X-ray, for another problem
+    assert cards(client, *MIRELS_9, imaging) == []

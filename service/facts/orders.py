@@ -67,10 +67,13 @@ class DraftOrder:
 
 
 def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | None = None,
-                      aliases: dict[str, str] | None = None,
-                      patient: PatientIdentity | None = None) -> tuple[list[DraftOrder], list[ReportEntry]]:
+                      aliases: dict[str, str] | None = None, patient: PatientIdentity | None = None,
+                      scored: frozenset[str] = frozenset()) -> tuple[list[DraftOrder], list[ReportEntry]]:
     """The recognised orders of a draftOrders Bundle, and a report line for every entry.
-    With ``patient``, an order whose subject is not that patient is reported and never checked."""
+    With ``patient``, an order whose subject is not that patient is reported and never checked.
+    An order of no recognised code whose reason is one of the ``scored`` Conditions is named with
+    attention: it may be a radiotherapy or surgery coded otherwise (a national procedure code), and
+    the check did not run on it."""
     terms = terminology or load_terminology()
     aliases = dict(aliases or {})
     entries = [e for e in draft_orders.get("entry") or []
@@ -102,16 +105,20 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         code = resource.get("code")
         kinds = frozenset(kind for vs_id, kind in KIND_VALUE_SETS.items() if terms.coding_in(code, vs_id))
         if not kinds:
-            report.append(ReportEntry(ref, "ignored", said("code '{code}' is in none of the order ValueSets",
-                                                           code=describe_concepts([code]))))
+            targets = sorted(scored & _reasons(resource, aliases))
+            report.append(ReportEntry(ref, "ignored", said(
+                "not checked: its code '{code}' is in none of the order ValueSets (radiotherapy, prophylactic "
+                "fixation, decompressive surgery), though its reason, {targets}, has a score",
+                code=describe_concepts([code]), targets=", ".join(targets)), True, True, describe_concepts([code]))
+                if targets else ReportEntry(ref, "ignored", said("code '{code}' is in none of the order ValueSets",
+                                                                 code=describe_concepts([code]))))
             continue
         courses = {course for vs_id, course in COURSE_VALUE_SETS.items() if terms.coding_in(code, vs_id)}
         course = cast(Course, courses.pop()) if len(courses) == 1 else None  # both at once says nothing
         body_sites = [c for c in resource.get("bodySite") or [] if isinstance(c, dict)]
         site = read_site(terms, body_sites)
         bone, side, has_site = site.bone, site.side, site.given
-        reasons = frozenset(r for r in (local_reference(x, aliases) for x in resource.get("reasonReference") or [])
-                            if r and r.startswith("Condition/"))
+        reasons = _reasons(resource, aliases)
         compression_code = any(terms.coding_in(c, "spinal-cord-compression")
                                for c in resource.get("reasonCode") or [] if isinstance(c, dict))
         description = describe_concepts([code]) or ref
@@ -122,6 +129,12 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
                                                     course=ORDER_WORDS[course]) if course else
                                   said("draft order: {kinds}", kinds=kinds_said)))
     return orders, report
+
+
+def _reasons(order: dict[str, Any], aliases: dict[str, str]) -> frozenset[str]:
+    """The Conditions an order's reasonReference names, as "Condition/id"."""
+    return frozenset(r for r in (local_reference(x, aliases) for x in order.get("reasonReference") or [])
+                     if r and r.startswith("Condition/"))
 
 
 def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]:
