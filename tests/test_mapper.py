@@ -459,6 +459,19 @@ def test_ambiguous_body_site_is_not_linked_and_is_reported():
     assert "several lesions" in found.entry("Observation/o-type").reason
 
 
+def test_two_lesion_conditions_at_the_same_bone_and_side_are_each_scored_and_flagged():
+    """A hospital server returns the problem-list entry and each encounter's diagnosis: never merged by guess,
+    and never two silent cards for one femur."""
+    problem, visit = lesion("problem"), lesion("visit")
+    visit["category"] = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                                      "code": "encounter-diagnosis"}]}]
+    found = facts_of(problem, visit, lesion("humerus", HUMERUS, LEFT), *lesion_observations("Condition/problem"))
+    flags = {scored.condition: scored.condition_flags for scored in found.lesions}
+    assert "another lesion Condition names the same bone and side (Condition/visit)" in flags["Condition/problem"][0]
+    assert "(Condition/problem): they may record one lesion" in flags["Condition/visit"][0]
+    assert flags["Condition/humerus"] == ()
+
+
 def test_unlinked_observation_is_reported():
     obs = observation("o-type", "lesion-type", **coded("lytic"))
     lesion_facts, found = only_lesion(lesion(), obs)

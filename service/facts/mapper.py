@@ -128,6 +128,12 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
         lesions[ref] = _Lesion(condition, reading, flags, defaultdict(list), tuple(structures))
         if reading.bone:
             at_site[(reading.bone, reading.side)].append(ref)
+    for refs in at_site.values():  # an encounter diagnosis beside the problem-list entry, say: never merged by guess
+        if len(refs) < 2:
+            continue
+        for ref in refs:
+            lesions[ref].flags += (said("another lesion Condition names the same bone and side ({others}): they may "
+                                        "record one lesion", others=", ".join(r for r in refs if r != ref)),)
     for kind in LESION_KINDS:
         for observation in record.observations[kind]:
             target, how = _link(record, observation, lesions, at_site, 0)
