@@ -233,11 +233,10 @@ def _contained(container: dict[str, Any], reference: Any, kind: str) -> dict[str
 def _tumours(record: PatientRecord) -> dict[str, list[str]]:
     """Condition -> the mCODE tumour BodyStructures related to it."""
     related: dict[str, list[str]] = defaultdict(list)
-    for ref in record.by_ref:
-        if ref.startswith("BodyStructure/"):
-            condition = _related_condition(record, ref)
-            if condition:
-                related[condition].append(ref)
+    for ref in record.body_structures:
+        condition = _related_condition(record, ref)
+        if condition:
+            related[condition].append(ref)
     return related
 
 

@@ -141,6 +141,7 @@ class PatientRecord:
         self.observations: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.panels_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # member -> panels listing it
         self.responses: list[dict[str, Any]] = []  # QuestionnaireResponses: answers.py reads and reports them
+        self.body_structures: list[str] = []  # their references: the mapper reads sites and tumours from them
         self._once: dict[str, Any] = {}
         self.contained: list[ReportEntry] = []  # relevant resources contained in another: named, never read
         for ref, resource in self.by_ref.items():
@@ -153,7 +154,9 @@ class PatientRecord:
                 self._file_observation(ref, resource)
             elif kind == "QuestionnaireResponse":
                 self.responses.append(resource)
-            elif kind not in ("Patient", "BodyStructure"):
+            elif kind == "BodyStructure":
+                self.body_structures.append(ref)
+            elif kind != "Patient":
                 self.report.ignore(ref, unread_reason(str(kind)), relevant=False)
 
     # -- lookups ----------------------------------------------------------------------------
@@ -279,13 +282,14 @@ class PatientRecord:
         """Why an unrecognised Condition still looks relevant (so it is named, not dropped), or None. One
         whose diagnosis is not coded cannot be told apart: it may be a metastasis, and is named."""
         concept = condition.get("code")
-        if not any(coding.get("code") and coding.get("system") for coding in codings(concept)):
+        found = codings(concept)
+        if not any(coding.get("code") and coding.get("system") for coding in found):
             # A display alone is no code, and a code without its system may mean anything.
             text = concept.get("text") if isinstance(concept, dict) else None
             if isinstance(text, str) and text.strip():
                 return said("its diagnosis is not coded, only written ('{text}'): the calculators read coded "
                             "diagnoses only; not used", text=text.strip()[:200])
-            bare = [str(coding["code"]) for coding in codings(concept) if coding.get("code")]
+            bare = [str(coding["code"]) for coding in found if coding.get("code")]
             if bare:
                 return said("its code '{code}' names no code system, so it cannot be read: not used",
                             code=", ".join(bare)[:200])
@@ -294,28 +298,19 @@ class PatientRecord:
         if isinstance(profiles, list) and any(isinstance(p, str) and p.startswith((MCODE, "http://bonemet-cds.org/"))
                                               for p in profiles):
             return said("declares a cancer profile but its code '{code}' is in none of the ValueSets the calculators "
-                        "read: not used", code=describe_concepts([condition.get("code")]))
+                        "read: not used", code=describe_concepts([concept]))
         if any(isinstance(e, dict) and e.get("url", "").endswith("histology-morphology-behavior")
                for e in condition.get("extension") or []):
             return said("has a cancer histology but its code '{code}' is in none of the ValueSets the calculators "
-                        "read: not used", code=describe_concepts([condition.get("code")]))
-        for coding in codings(condition.get("code")):
-            system, code = canonical_system(coding.get("system") or ""), coding.get("code") or ""
-            normal = code.strip().upper()
-            if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_SECONDARY):
-                return said("a metastasis ({code}) at a site none of the ValueSets places (neither a long-bone lesion "
-                            "nor a visceral metastasis): not used", code=code)
-            if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_CANCER_CHAPTER):
-                return said("a cancer ({code}) that the Rades table does not classify (only myeloma and lymphoma of "
-                            "the blood cancers are mapped): not used", code=code)
-            if system == ICD_O_3 and (normal.startswith(_CANCER_CHAPTER) or normal.endswith(("/3", "/6", "/9"))):
-                return said("coded in ICD-O-3 only ({code}): a tumour's topography or morphology, not a diagnosis the "
-                            "calculators read (SNOMED CT, ICD-10); not used", code=code)
-        words = describe_concepts([concept])
-        if _CANCER_WORDS.search(words):  # a code of another system or edition, a local code: its words say what it is
-            return said("its words ('{words}') name a cancer, a metastasis or a cord compression, but its code is in "
-                        "none of the ValueSets the calculators read: not used", words=words[:200])
-        return None
+                        "read: not used", code=describe_concepts([concept]))
+        # What the code and its words say depends on them alone, and a record repeats its diagnoses.
+        key = (concept.get("text") if isinstance(concept, dict) else None,
+               tuple((c.get("system"), c.get("code"), c.get("display")) for c in found))
+        if key not in _CODE_VERDICTS:
+            if len(_CODE_VERDICTS) >= 10_000:  # bounded: codes come from outside
+                _CODE_VERDICTS.clear()
+            _CODE_VERDICTS[key] = _code_verdict(concept, found)
+        return _CODE_VERDICTS[key]
 
     def _name_contained(self, ref: str, container: dict[str, Any]) -> None:
         """A Condition or Observation the calculators would read, contained in another resource, has no
@@ -387,6 +382,30 @@ class PatientRecord:
             else:
                 result.append(ReportEntry(ref, "ignored", why, relevant, attention, description))
         return result + self.contained
+
+
+_CODE_VERDICTS: dict[tuple[Any, ...], Said | None] = {}
+
+
+def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
+    """Why a coded diagnosis of no ValueSet still looks relevant, from its codes and words alone, or None."""
+    for coding in found:
+        system, code = canonical_system(coding.get("system") or ""), coding.get("code") or ""
+        normal = code.strip().upper()
+        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_SECONDARY):
+            return said("a metastasis ({code}) at a site none of the ValueSets places (neither a long-bone lesion "
+                        "nor a visceral metastasis): not used", code=code)
+        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_CANCER_CHAPTER):
+            return said("a cancer ({code}) that the Rades table does not classify (only myeloma and lymphoma of "
+                        "the blood cancers are mapped): not used", code=code)
+        if system == ICD_O_3 and (normal.startswith(_CANCER_CHAPTER) or normal.endswith(("/3", "/6", "/9"))):
+            return said("coded in ICD-O-3 only ({code}): a tumour's topography or morphology, not a diagnosis the "
+                        "calculators read (SNOMED CT, ICD-10); not used", code=code)
+    words = describe_concepts([concept])
+    if _CANCER_WORDS.search(words):  # a code of another system or edition, a local code: its words say what it is
+        return said("its words ('{words}') name a cancer, a metastasis or a cord compression, but its code is in "
+                    "none of the ValueSets the calculators read: not used", words=words[:200])
+    return None
 
 
 def _observation_value(observation: dict[str, Any]) -> str:

@@ -60,9 +60,10 @@ def read_codings(concept: Any, read: Callable[[Any], Any]) -> tuple[Any, Said | 
     it gives none. A CodeableConcept's codings are translations of one meaning, so each is read on
     its own: what they say together is what each allows; codings that cannot all be true ("lytic"
     beside "blastic") give no value, never the first one's."""
-    found = codings(concept)
-    if len(found) < 2:
+    raw = concept.get("coding") if isinstance(concept, dict) else None
+    if not isinstance(raw, list) or len(raw) < 2:  # most answers: one coding, nothing to compare
         return read(concept), None
+    found = codings(concept)
     readings = [value for value in (read({"coding": [coding]}) for coding in found) if value is not None]
     if not readings:
         return None, None

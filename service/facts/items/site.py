@@ -85,23 +85,28 @@ def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
     region_codes: set[str] = set()
     region_qualifiers: set[str] = set()
     side = None
-    for vs_id, limb in LONG_BONES.items():
-        for bone_coding in codings(concept):
-            if vs_id in terms.memberships(bone_coding.get("system"), bone_coding.get("code")):
-                limbs[bone_coding["code"]] = limb
-    for vs_id, femur_site in FEMUR_REGIONS.items():
-        if terms.coding_in(concept, vs_id):
-            region_codes.add(femur_site)
-        if any(terms.coding_in(c, vs_id) for c in _qualifier_concepts(concept, MCODE_LOCATION)):
-            region_qualifiers.add(femur_site)
+    not_long_bone = False
+    for coding in codings(concept):  # each coding's ValueSets looked up once, every question asked of them
+        ids = terms.memberships(coding.get("system"), coding.get("code"))
+        if not ids:
+            continue
+        for vs_id, limb in LONG_BONES.items():
+            if vs_id in ids:
+                limbs[coding["code"]] = limb
+        region_codes.update(femur_site for vs_id, femur_site in FEMUR_REGIONS.items() if vs_id in ids)
+        not_long_bone = not_long_bone or NOT_LONG_BONE_VS in ids
+        if LATERALITY_VS in ids:
+            side = coding["code"]
+    for qualifier in _qualifier_concepts(concept, MCODE_LOCATION):
+        region_qualifiers.update(femur_site for vs_id, femur_site in FEMUR_REGIONS.items()
+                                 if terms.coding_in(qualifier, vs_id))
     if region_codes:
         limbs.setdefault(FEMUR, None)  # a femoral region code names the femur
-    for laterality in [concept, *_qualifier_concepts(concept, MCODE_LATERALITY)]:
-        coding = terms.coding_in(laterality, LATERALITY_VS)
-        if coding:
-            side = coding["code"]
-    return _ConceptSite(limbs, frozenset(region_codes), frozenset(region_qualifiers),
-                        terms.coding_in(concept, NOT_LONG_BONE_VS) is not None, side)
+    for laterality in _qualifier_concepts(concept, MCODE_LATERALITY):
+        qualified = terms.coding_in(laterality, LATERALITY_VS)
+        if qualified:
+            side = qualified["code"]
+    return _ConceptSite(limbs, frozenset(region_codes), frozenset(region_qualifiers), not_long_bone, side)
 
 
 def read_site(terms: Terminology, body_sites: list[Any]) -> SiteReading:
