@@ -381,6 +381,27 @@ def test_a_body_structure_that_cannot_be_read_leaves_the_site_missing_and_is_nam
 
 
 @responses.activate
+def test_body_structures_are_read_at_most_twenty_per_request_and_the_others_named(client):
+    lesions = [lesion_sited_in(f"BodyStructure/bs-{n}") | {"id": f"lesion-{n}"} for n in range(22)]
+    for n in range(22):
+        responses.get(f"{EHR}/BodyStructure/bs-{n}", json=femur_structure() | {"id": f"bs-{n}"})
+    cards = client.post(SERVICE, json=hook_request(lesions, fhirServer=EHR)).get_json()["cards"]
+    assert len(responses.calls) == 20
+    review = data_review(cards)
+    assert "BodyStructure/bs-20" in review["detail"] and "BodyStructure/bs-21" in review["detail"]
+    assert "more than 20 BodyStructures" in review["detail"]
+
+
+@responses.activate
+def test_a_body_structure_another_patients_condition_refers_to_is_never_read(client):
+    theirs = lesion_sited_in("BodyStructure/bs-1")
+    theirs["subject"] = {"reference": "Patient/p2"}
+    responses.get(f"{EHR}/BodyStructure/bs-1", json=femur_structure("p2"))
+    client.post(SERVICE, json=hook_request([theirs], fhirServer=EHR))
+    assert len(responses.calls) == 0
+
+
+@responses.activate
 def test_a_body_structure_on_another_server_is_not_read_from_this_one(client):
     body = hook_request([lesion_sited_in("https://elsewhere.example.org/fhir/BodyStructure/bs-1")],
                         lesion_observations(), fhirServer=EHR)

@@ -185,7 +185,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                     "resources on them are not in this assessment", query=query.split("&")[0], failed=unread),
                     relevant=True, attention=True))
     if _can_fetch(hook_request):
-        client = _fetch_body_structures(hook_request, found, gathered, client)
+        client = _fetch_body_structures(hook_request, found, patient, gathered, client)
     for cut in client.truncated if client else ():
         gathered.not_read.append(ReportEntry("fhirServer", "ignored", cut, relevant=True, attention=True))
     if not read_any:
@@ -206,14 +206,16 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
 MAX_BODY_STRUCTURES = 20  # reads of BodyStructures per request, beside the searches
 
 
-def _fetch_body_structures(hook_request: dict, found: list[dict], gathered: Gathered,
+def _fetch_body_structures(hook_request: dict, found: list[dict], patient: PatientIdentity, gathered: Gathered,
                            client: FhirClient | None) -> FhirClient | None:
-    """Read from ``fhirServer`` the BodyStructures that prefetched resources refer to (a lesion's site,
-    an Observation's focus): no search by patient brings them. One that cannot be read is named."""
+    """Read from ``fhirServer`` the BodyStructures that the patient's prefetched resources refer to (a
+    lesion's site, an Observation's focus): no search by patient brings them. One that cannot be read
+    is named."""
     server = normal_base(hook_request.get("fhirServer"))
-    wanted = [ref for ref in referred_body_structures(found) if ref.base in (None, server)]
+    theirs = [resource for resource in found if why_not_patient(resource, patient) is None]
+    wanted = [ref for ref in referred_body_structures(theirs) if ref.base in (None, server)]
     for position, reference in enumerate(wanted):
-        if position == MAX_BODY_STRUCTURES:
+        if position >= MAX_BODY_STRUCTURES:
             gathered.not_read.append(ReportEntry(reference.local, "ignored", said(
                 "not read: more than {count} BodyStructures are referred to", count=MAX_BODY_STRUCTURES),
                 relevant=True, attention=True))
