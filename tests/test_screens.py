@@ -145,6 +145,18 @@ def accessibility_violations(browser):
     return [(v["id"], v["impact"], v["help"], len(v["nodes"])) for v in result if v["impact"] in ("serious", "critical")]
 
 
+def _downloaded_json(target, seconds=10):
+    """The downloaded file once Chromium has written it whole: it may exist, empty or half written, first."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return json.loads(target.read_text("utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def _wait_for_total(browser, expected):
     # The script swaps the scores in while we look: an element may go stale between two reads.
     WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
@@ -173,10 +185,7 @@ def test_a_card_link_opens_the_page_where_the_missing_item_completes_the_score(s
     assert accessibility_violations(browser) == []
     browser.find_element(By.ID, "download").click()
     target = downloads / "bonemet-assessment.json"
-    deadline = time.monotonic() + 10
-    while not target.exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    produced = json.loads(target.read_text("utf-8"))
+    produced = _downloaded_json(target)
     resources = [entry["resource"] for entry in produced["entry"]]
     assert [r["resourceType"] for r in resources] == ["QuestionnaireResponse", "Observation", "RiskAssessment",
                                                      "CarePlan"]
