@@ -3,6 +3,7 @@ request, and header sizes; each answered with a JSON 4xx/503 that names the limi
 
 import uuid
 
+import pytest
 import requests
 
 from fhir_builders import bundle, lesion, lesion_observations, patient
@@ -62,6 +63,34 @@ def test_a_request_over_its_deadline_is_a_json_503():
     patient_enough = client(request_timeout=30, max_scored_per_patient=1000)
     response = patient_enough.post(SERVICE, json=hook(conditions, observations))
     assert response.status_code == 200  # the same request in time
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_deadline_that_expires_inside_a_garbage_collector_callback_is_not_lost():
+    """Python drops an exception raised while a gc callback runs (hypothesis installs one; so may a
+    library): the deadline must still stop the request."""
+    import gc
+    import time
+
+    from service.web import app as web_app
+
+    resources = worst_mix(200)
+    conditions = [r for r in resources if r["resourceType"] == "Condition"]
+    observations = [r for r in resources if r["resourceType"] == "Observation"]
+    slept = []
+
+    def slow_collection(phase, info):
+        if web_app._CLOCK["running"] and not slept:  # the first collection of the request outlasts its deadline
+            slept.append(phase)
+            time.sleep(0.05)
+
+    gc.callbacks.append(slow_collection)
+    try:
+        response = client(request_timeout=0.02, max_scored_per_patient=1000).post(
+            SERVICE, json=hook(conditions, observations))
+    finally:
+        gc.callbacks.remove(slow_collection)
+    assert slept and response.status_code == 503
 
 
 def test_an_oversized_header_is_a_json_431_over_real_http(run_server):

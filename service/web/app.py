@@ -33,6 +33,9 @@ _CLOCK = {"running": False}  # the deadline counts only while a view runs (one r
 def _on_alarm(signum, frame):
     # An alarm that lands after the view returned (the timer not yet cancelled) must not break the answer.
     if _CLOCK["running"]:
+        # An exception raised while a garbage-collector callback or a __del__ runs is dropped by Python:
+        # the alarm is set again, so that an expired deadline is never lost (``_stop_clock`` cancels it).
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
         raise RequestTimeout()
 
 
