@@ -157,6 +157,12 @@ def _downloaded_json(target, seconds=10):
             time.sleep(0.1)
 
 
+def _total(browser):
+    """The score's total once the page's script has put it in (right after loading, or a swap)."""
+    return WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda driver: driver.find_element(By.CSS_SELECTOR, "#scores .total"))
+
+
 def _wait_for_total(browser, expected):
     # The script swaps the scores in while we look: an element may go stale between two reads.
     WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
@@ -171,14 +177,14 @@ def test_a_card_link_opens_the_page_where_the_missing_item_completes_the_score(s
     (link,) = card["links"]
     assert link["type"] == "absolute" and "example" not in link["url"]  # nothing about the patient in the URL
     browser.get(link["url"])
-    total = browser.find_element(By.CSS_SELECTOR, "#scores .total")
+    total = _total(browser)
     assert total.get_attribute("data-total") == "" and "8–10" in total.text  # the range while pain is missing
     browser.save_screenshot(str(screenshots / "assessment-missing-pain.png"))
     assert accessibility_violations(browser) == []
     (pain,) = browser.find_elements(By.CSS_SELECTOR, "select[name$='|pain']")
     Select(pain).select_by_value("functional")  # the script recomputes at once, no button pressed
     _wait_for_total(browser, "10")
-    total = browser.find_element(By.CSS_SELECTOR, "#scores .total")
+    total = _total(browser)
     assert total.get_attribute("data-category") == "prophylactic_fixation"
     assert "answered" in browser.find_element(By.CSS_SELECTOR, "#scores").text
     browser.save_screenshot(str(screenshots / "assessment-completed.png"))
@@ -246,7 +252,7 @@ def test_a_smart_launch_in_the_browser_reads_the_ehr_and_saves_back(smart_servic
     answers, and the results are written back to the EHR's FHIR server in one transaction."""
     browser.get(f"{smart_service}/smart/launch?iss={ehr.fhir}&launch=abc&lang=fr")
     WebDriverWait(browser, 10).until(lambda driver: "/assessment/" in driver.current_url)
-    assert "8–10" in browser.find_element(By.CSS_SELECTOR, "#scores .total").text
+    assert "8–10" in _total(browser).text
     Select(browser.find_element(By.CSS_SELECTOR, "select[name$='|pain']")).select_by_value("mild")
     _wait_for_total(browser, "8")
     browser.save_screenshot(str(screenshots / "smart-launch-fr.png"))
