@@ -52,7 +52,15 @@ class Said(str):
 def said(template: str, /, **params: Any) -> Said:
     """A message: ``template`` (English, ``str.format`` fields) with its parameters. A parameter may
     itself be a ``Said``, or a list or tuple of them (joined with "; ")."""
-    return Said(template, params)
+    if params:
+        return Said(template, params)
+    plain = _PLAIN.get(template)  # a message without parameters is made once: templates are the code's own
+    if plain is None:
+        plain = _PLAIN[template] = Said(template, {})
+    return plain
+
+
+_PLAIN: dict[str, Said] = {}
 
 
 def joined(parts: Iterable[Any]) -> Said:

@@ -143,6 +143,7 @@ class PatientRecord:
         self.responses: list[dict[str, Any]] = []  # QuestionnaireResponses: answers.py reads and reports them
         self.body_structures: list[str] = []  # their references: the mapper reads sites and tumours from them
         self._once: dict[str, Any] = {}
+        self._kinds: dict[int, list[str]] = {}  # Condition (by identity) -> what its codings say it is
         self.contained: list[ReportEntry] = []  # relevant resources contained in another: named, never read
         for ref, resource in self.by_ref.items():
             if "contained" in resource:
@@ -231,7 +232,7 @@ class PatientRecord:
             flags += (N_("unconfirmed"),)
         if any(key.startswith("abatement") for key in condition):  # FHIR con-4: abated is not active; which is right?
             flags += (N_("an abatement is recorded although the Condition is active"),)
-        if len(self.condition_kinds(condition)) > 1:
+        if len(self._kinds.get(id(condition)) or self.condition_kinds(condition)) > 1:
             flags += (N_("its codings name several diagnoses, and it is read as each"),)
         return True, flags
 
@@ -256,7 +257,7 @@ class PatientRecord:
         return kinds
 
     def _file_condition(self, ref: str, condition: dict[str, Any]) -> None:
-        kinds = self.condition_kinds(condition)
+        kinds = self._kinds[id(condition)] = self.condition_kinds(condition)
         if not kinds:
             why = self._looks_like_cancer(condition)
             if why:
