@@ -304,6 +304,32 @@ def test_the_codings_of_one_primary_cancer_give_what_they_all_allow(codes, value
     assert (CONFLICT in fact.flags) == conflict
 
 
+def ratio(numerator, denominator, unit="mm"):
+    term = lambda value: {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}
+    return {"numerator": term(numerator), "denominator": term(denominator)}
+
+
+@pytest.mark.parametrize("value,share,said", [
+    (ratio(45, 60), 0.75, None),  # the lesion's size over the cortical width, as recorded
+    (ratio(2, 6, "cm"), 1 / 3, None),
+    (ratio(70, 60), None, "is over 100 %"),
+    ({"numerator": {"value": 45, "unit": "mm"}, "denominator": {"value": 60, "unit": "mm"}}, None,
+     "same kind of UCUM unit"),  # no UCUM system
+    ({**ratio(45, 60), "denominator": {"value": 6, "unit": "cm", "system": "http://unitsofmeasure.org",
+                                       "code": "cm", "comparator": ">"}}, None, "without a comparator"),
+])
+def test_a_lesion_size_recorded_as_a_ratio_is_the_share_it_says(value, share, said):
+    size, kind, pain = lesion_observations()
+    del size["valueQuantity"]
+    size["valueRatio"] = value
+    lesion_facts, found = only_lesion(lesion(), size, kind, pain)
+    fact = lesion_facts.facts["lesion_size"]
+    if share is None:
+        assert fact.missing and said in found.entry("Observation/o-size").reason
+    else:
+        assert fact.value == pytest.approx(share) and fact.sources == ("Observation/o-size",)
+
+
 def test_preliminary_counts_and_is_flagged():
     observations = lesion_observations()
     observations[2]["status"] = "preliminary"

@@ -37,6 +37,8 @@ def _own_share(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any,
         if row is not None or why is not None:
             return row, why
         return None, said("lesion size code is not in ValueSet lesion-size-row")
+    if "valueRatio" in observation:
+        return _ratio_share(observation["valueRatio"])
     share, problem = ucum_or_bound(observation.get("valueQuantity"), SHARE, said("lesion size"))
     if problem or share is None:
         return None, problem
@@ -47,6 +49,23 @@ def _own_share(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any,
     if (share.low if isinstance(share, AtLeast) else share) > 1:
         return None, said("lesion size {value} is over 100 %: not used", value=observation["valueQuantity"]["value"])
     return (share if isinstance(share, AtLeast) else float(share)), None
+
+
+def _ratio_share(ratio: Any) -> tuple[Any, Said | None]:
+    """A share recorded as a Ratio (the lesion's size over the cortical width, "45 mm / 60 mm"): both
+    terms exact, in UCUM lengths (or both dimensionless), the first no larger than the second."""
+    if not isinstance(ratio, dict):
+        return None, said("lesion size valueRatio is not a Ratio: not used")
+    for units in (LENGTH_MM, SHARE):
+        numerator, _ = ucum(ratio.get("numerator"), units, said("lesion size ratio"))
+        denominator, _ = ucum(ratio.get("denominator"), units, said("lesion size ratio"))
+        if numerator is not None and denominator is not None:
+            if denominator == 0 or numerator > denominator:
+                return None, said("lesion size ratio {numerator} / {denominator} is over 100 %: not used",
+                                  numerator=f"{float(numerator):g}", denominator=f"{float(denominator):g}")
+            return float(numerator / denominator), None
+    return None, said("lesion size valueRatio needs a numerator and a denominator in the same kind of UCUM unit "
+                      "(mm or cm; or % or 1), each a value without a comparator: not used")
 
 
 def _tumour_mm(record: PatientRecord, observation: dict[str, Any]) -> tuple[Fraction | None, str | None]:
