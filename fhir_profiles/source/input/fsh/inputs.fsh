@@ -79,12 +79,12 @@ Profile: BonemetLesionSize
 Parent: Observation
 Id: bonemet-lesion-size
 Title: "Lesion size: share of the cortical width (Mirels)"
-Description: "Share of the cortical width involved by the lesion, as UCUM % or 1 (ratio), or the Mirels row as a code."
+Description: "Share of the cortical width involved by the lesion, as UCUM % or 1 (ratio), as a Ratio of two UCUM lengths (the lesion over the cortical width), or the Mirels row as a code."
 * insert ReadStatus
 * insert OfLesion
 * code = $bonemet#lesion-size
 * value[x] 1..1
-* value[x] only Quantity or CodeableConcept
+* value[x] only Quantity or CodeableConcept or Ratio
 // The row ValueSet binds the coded form only: a binding on value[x] would also bind the Quantity's unit.
 * valueCodeableConcept from http://bonemet-cds.org/fhir/ValueSet/lesion-size-row (required)
 * obeys bonemet-size-unit
