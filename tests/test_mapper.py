@@ -498,6 +498,36 @@ def test_two_lesion_conditions_at_the_same_bone_and_side_are_each_scored_and_fla
     assert flags["Condition/humerus"] == ()
 
 
+PROBLEMS = "https://chu.example.fr/fhir/sid/problems"
+
+
+def by_identifier(value, kind="Condition"):
+    """A logical reference, as record converters write them: an identifier, no literal reference."""
+    return [{"identifier": {"system": PROBLEMS, "value": value}, "type": kind}]
+
+
+def test_a_focus_by_identifier_names_the_one_resource_with_that_identifier():
+    problem = lesion() | {"identifier": [{"system": PROBLEMS, "value": "P-123"}]}
+    observations = [o | {"focus": by_identifier("P-123")} for o in lesion_observations()]
+    lesion_facts, found = only_lesion(problem, *observations)
+    assert lesion_facts.inputs().lesion_type == "lytic" and lesion_facts.facts["pain"].value == "moderate"
+    assert found.entry("Observation/o-size").outcome == "used"
+
+
+@pytest.mark.parametrize("identifiers,focus", [
+    ({"lesion-1": "P-123", "lesion-2": "P-123"}, by_identifier("P-123")),  # two resources: which one is not known
+    ({"lesion-1": "P-123"}, by_identifier("P-999")),  # none
+    ({"lesion-1": "P-123"}, by_identifier("P-123", kind="Observation")),  # not of the type it says
+])
+def test_a_focus_by_identifier_that_names_no_one_resource_is_not_linked_and_says_its_focus(identifiers, focus):
+    lesions = [lesion(cid, HUMERUS if cid == "lesion-2" else FEMUR_SHAFT, LEFT)
+               | {"identifier": [{"system": PROBLEMS, "value": value}]} for cid, value in identifiers.items()]
+    found = facts_of(*lesions, observation("o-type", "lesion-type", focus=None, **coded("lytic")) | {"focus": focus})
+    entry = found.entry("Observation/o-type")
+    assert entry.outcome == "ignored" and entry.attention
+    assert f"its focus (identifier {PROBLEMS}|{focus[0]['identifier']['value']})" in entry.reason
+
+
 def test_unlinked_observation_is_reported():
     obs = observation("o-type", "lesion-type", **coded("lytic"))
     lesion_facts, found = only_lesion(lesion(), obs)

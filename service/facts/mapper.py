@@ -303,7 +303,22 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str,
             return None, said("bodySite matches several lesions ({lesions}): not linked", lesions=", ".join(same))
     if not lesions:
         return None, said("no active long-bone metastasis Condition to attach it to")
+    focus = [_reference_text(reference) for reference in objects(observation.get("focus"))]
+    if focus:
+        return None, said("not linked to any lesion: its focus ({focus}) is no active long-bone lesion Condition of "
+                          "this record, and no evidence, hasMember, derivedFrom or bodySite links it",
+                          focus=", ".join(focus))
     return None, said("not linked to any lesion (no focus, evidence, hasMember, derivedFrom, or matching bodySite)")
+
+
+def _reference_text(reference: dict[str, Any]) -> str:
+    """A Reference as written: its literal reference, else its identifier, else its display."""
+    identifier = reference.get("identifier")
+    if isinstance(reference.get("reference"), str):
+        return reference["reference"][:200]
+    if isinstance(identifier, dict):
+        return f"identifier {identifier.get('system') or ''}|{identifier.get('value') or ''}"[:200]
+    return str(reference.get("display") or "–")[:200]
 
 
 # -- Rades -----------------------------------------------------------------------------------

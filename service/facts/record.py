@@ -166,9 +166,30 @@ class PatientRecord:
         return self._ref_of[id(resource)]
 
     def resolve(self, reference: Any) -> str | None:
-        """A Reference -> the "Type/id" of a resource of this record, or None."""
+        """A Reference -> the "Type/id" of a resource of this record, or None. A logical reference (an
+        identifier and no literal reference, as record converters write them) names the one resource
+        of the record with that identifier (and type, when given); none or several: None."""
         target = local_reference(reference, self.aliases)
+        if target is None and isinstance(reference, dict) and "reference" not in reference:
+            return self._by_identifier(reference.get("identifier"), reference.get("type"))
         return target if target in self.by_ref else None
+
+    def _by_identifier(self, identifier: Any, kind: Any) -> str | None:
+        if not isinstance(identifier, dict) or not isinstance(identifier.get("value"), str):
+            return None
+        index = self.once("identifiers", self._identifiers)
+        found = [ref for ref in index.get((identifier.get("system"), identifier["value"]), ())
+                 if not isinstance(kind, str) or ref.startswith(kind + "/")]
+        return found[0] if len(found) == 1 else None
+
+    def _identifiers(self) -> dict[tuple[Any, str], list[str]]:
+        """(system, value) -> the resources of the record that carry that identifier."""
+        index: dict[tuple[Any, str], list[str]] = defaultdict(list)
+        for ref, resource in self.by_ref.items():
+            for identifier in objects(resource.get("identifier")):
+                if isinstance(identifier.get("value"), str):
+                    index[(identifier.get("system"), identifier["value"])].append(ref)
+        return index
 
     def get(self, ref: str) -> dict[str, Any]:
         return self.by_ref[ref]
