@@ -81,7 +81,7 @@ class OrderReview:
 
 
 def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
-                  patient: PatientIdentity | None = None) -> OrderReview:
+                  patient: PatientIdentity | None = None, resources: Iterable[dict[str, Any]] = ()) -> OrderReview:
     """Cross-check the draft orders of an order-sign request with the patient's scores; orders
     that name another patient are reported, never checked."""
     from .calculators.order_checks import (
@@ -90,7 +90,7 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     from .facts.orders import orders_for, read_draft_orders
 
     scored = frozenset(assessment.facts.condition for assessment in result.assessments)
-    drafts, report = read_draft_orders(draft_orders, patient=patient, scored=scored)
+    drafts, report = read_draft_orders(draft_orders, patient=patient, scored=scored, resources=resources)
     findings = [(assessment, finding) for assessment in result.assessments
                 for finding in check_orders(assessment.score, orders_for(assessment.facts, drafts))]
     return OrderReview(findings, report)

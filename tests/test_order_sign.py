@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from fhir_builders import (FEMUR, ICD10, LEFT, OWN, RIGHT, SCT, VERTEBRA, cc, coded, condition, lesion,
+from fhir_builders import (FEMUR, HUMERUS, ICD10, LEFT, OWN, RIGHT, SCT, VERTEBRA, cc, coded, condition, lesion,
                            lesion_observations, observation, patient, quantity, site)
 from service.config import Settings
 from service.web import create_app
@@ -262,3 +262,26 @@ def test_an_order_of_no_known_code_whose_reason_has_a_score_is_said_not_checked(
 def test_an_order_of_no_known_code_for_something_unscored_gives_no_card(client):
     imaging = order("xray", (SCT, "168537006"), reason="Condition/other")  # an X-ray, for another problem
     assert cards(client, *MIRELS_9, imaging) == []
+
+
+PROBLEMS = "https://chu.example.fr/fhir/sid/problems"
+
+
+def test_a_reason_by_identifier_names_the_condition_that_carries_it(client):
+    """Two lesions; the radiotherapy is for the humerus (Mirels 8), named by identifier: it is checked
+    against that lesion only, never against the femur's (11, which would warn of radiotherapy alone)."""
+    femur = lesion("femur") | {"identifier": [{"system": PROBLEMS, "value": "P-1"}]}
+    humerus = lesion("humerus", bone=HUMERUS, side=RIGHT) | {"identifier": [{"system": PROBLEMS, "value": "P-2"}]}
+    observations = [*lesion_observations("Condition/femur", size=(70, "%"), pain="functional", prefix="f"),
+                    *lesion_observations("Condition/humerus", prefix="h")]
+    rt = order("rt", RADIOTHERAPY) | {"reasonReference": [{"identifier": {"system": PROBLEMS, "value": "P-2"}}]}
+    (card,) = cards(client, [femur, humerus], observations, rt)
+    assert card["indicator"] == "info" and "Mirels 8" in card["summary"], card["summary"]
+
+
+def test_a_reason_by_identifier_that_names_no_condition_is_said_not_checked(client):
+    rt = order("rt", RADIOTHERAPY) | {"reasonReference": [{"identifier": {"system": PROBLEMS, "value": "P-9"}}]}
+    (card,) = cards(client, *MIRELS_9, rt)
+    assert card["source"]["topic"]["code"] == "data-review"
+    assert f"its reasonReference (identifier {PROBLEMS}|P-9) names no Condition" in card["detail"]
+

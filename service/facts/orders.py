@@ -22,6 +22,8 @@ Target
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -31,7 +33,7 @@ from ..i18n import said
 from .items.site import read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
 from .record import describe_concepts
-from .terminology import Terminology, load_terminology
+from .terminology import Terminology, load_terminology, objects
 
 KIND_VALUE_SETS = {
     "order-radiotherapy": "radiotherapy",
@@ -68,13 +70,16 @@ class DraftOrder:
 
 def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | None = None,
                       aliases: dict[str, str] | None = None, patient: PatientIdentity | None = None,
-                      scored: frozenset[str] = frozenset()) -> tuple[list[DraftOrder], list[ReportEntry]]:
+                      scored: frozenset[str] = frozenset(),
+                      resources: Iterable[dict[str, Any]] = ()) -> tuple[list[DraftOrder], list[ReportEntry]]:
     """The recognised orders of a draftOrders Bundle, and a report line for every entry.
     With ``patient``, an order whose subject is not that patient is reported and never checked.
     An order of no recognised code whose reason is one of the ``scored`` Conditions is named with
     attention: it may be a radiotherapy or surgery coded otherwise (a national procedure code), and
-    the check did not run on it."""
+    the check did not run on it. A reasonReference by identifier names the one Condition of the
+    patient's ``resources`` with that identifier; naming none, the order is named, not checked."""
     terms = terminology or load_terminology()
+    identified = _identified_conditions(resources)
     aliases = dict(aliases or {})
     entries = [e for e in draft_orders.get("entry") or []
                if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
@@ -104,8 +109,9 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
             continue
         code = resource.get("code")
         kinds = frozenset(kind for vs_id, kind in KIND_VALUE_SETS.items() if terms.coding_in(code, vs_id))
+        reasons, unresolved = _reasons(resource, aliases, identified)
         if not kinds:
-            targets = sorted(scored & _reasons(resource, aliases))
+            targets = sorted(scored & reasons)
             report.append(ReportEntry(ref, "ignored", said(
                 "not checked: its code '{code}' is in none of the order ValueSets (radiotherapy, prophylactic "
                 "fixation, decompressive surgery), though its reason, {targets}, has a score",
@@ -118,7 +124,11 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         body_sites = [c for c in resource.get("bodySite") or [] if isinstance(c, dict)]
         site = read_site(terms, body_sites)
         bone, side, has_site = site.bone, site.side, site.given
-        reasons = _reasons(resource, aliases)
+        if unresolved and not reasons:
+            report.append(ReportEntry(ref, "ignored", said(
+                "not checked: its reasonReference ({references}) names no Condition of the patient's record",
+                references=", ".join(unresolved)), True, True, describe_concepts([code])))
+            continue
         compression_code = any(terms.coding_in(c, "spinal-cord-compression")
                                for c in resource.get("reasonCode") or [] if isinstance(c, dict))
         description = describe_concepts([code]) or ref
@@ -131,10 +141,34 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
     return orders, report
 
 
-def _reasons(order: dict[str, Any], aliases: dict[str, str]) -> frozenset[str]:
-    """The Conditions an order's reasonReference names, as "Condition/id"."""
-    return frozenset(r for r in (local_reference(x, aliases) for x in order.get("reasonReference") or [])
-                     if r and r.startswith("Condition/"))
+def _reasons(order: dict[str, Any], aliases: dict[str, str],
+             identified: dict[tuple[Any, str], list[str]]) -> tuple[frozenset[str], list[str]]:
+    """The Conditions an order's reasonReference names, as "Condition/id", and the references by
+    identifier that name no one Condition of the record (as written)."""
+    reasons, unresolved = set(), []
+    for reference in order.get("reasonReference") or []:
+        target = local_reference(reference, aliases)
+        identifier = reference.get("identifier") if isinstance(reference, dict) else None
+        if target is None and isinstance(identifier, dict) and "reference" not in reference:
+            found = identified.get((identifier.get("system"), str(identifier.get("value"))), [])
+            if len(found) == 1:
+                target = found[0]
+            else:
+                unresolved.append(f"identifier {identifier.get('system') or ''}|{identifier.get('value') or ''}")
+        if target and target.startswith("Condition/"):
+            reasons.add(target)
+    return frozenset(reasons), unresolved
+
+
+def _identified_conditions(resources: Iterable[dict[str, Any]]) -> dict[tuple[Any, str], list[str]]:
+    """(identifier system, value) -> the patient's Conditions that carry it."""
+    index: dict[tuple[Any, str], list[str]] = defaultdict(list)
+    for resource in resources:
+        if resource.get("resourceType") == "Condition" and resource.get("id"):
+            for identifier in objects(resource.get("identifier")):
+                if isinstance(identifier.get("value"), str):
+                    index[(identifier.get("system"), identifier["value"])].append(f"Condition/{resource['id']}")
+    return index
 
 
 def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]:

@@ -284,7 +284,7 @@ def call_service(service_id: str):
     result.facts.report.extend(gathered.not_read)
     if service["hook"] == "order-sign":
         # Only advice on what is being ordered: the scores themselves belong to patient-view.
-        review = review_orders(result, draft_orders, patient)
+        review = review_orders(result, draft_orders, patient, gathered.resources)
         cards = [order_card(assessment, finding) for assessment, finding in review.findings]
         foreign = [entry for entry in review.report if entry.attention]
         if foreign:
