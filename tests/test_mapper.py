@@ -528,6 +528,21 @@ def test_a_focus_by_identifier_that_names_no_one_resource_is_not_linked_and_says
     assert f"its focus (identifier {PROBLEMS}|{focus[0]['identifier']['value']})" in entry.reason
 
 
+def test_an_observation_whose_focus_names_two_lesions_is_not_linked_to_either():
+    """One pain for two lesions: which one it is about is not said (the first focus used to win)."""
+    pain = observation("pain", "mirels-pain", **coded("functional"))
+    pain["focus"] = [{"reference": "Condition/lesion-1"}, {"reference": "Condition/lesion-2"}]
+    found = facts_of(lesion(), lesion("lesion-2", HUMERUS, RIGHT), pain)
+    assert all(scored.facts["pain"].missing for scored in found.lesions)
+    assert "its focus names several lesions (Condition/lesion-1, Condition/lesion-2)" in found.entry(
+        "Observation/pain").reason
+    pain["focus"].append({"reference": "Condition/lesion-1/_history/2"})  # the same lesion twice is one lesion
+    pain["focus"].pop(1)
+    found = facts_of(lesion(), lesion("lesion-2", HUMERUS, RIGHT), pain)
+    values = {scored.condition: scored.facts["pain"].value for scored in found.lesions}
+    assert values == {"Condition/lesion-1": "functional", "Condition/lesion-2": None}
+
+
 def test_unlinked_observation_is_reported():
     obs = observation("o-type", "lesion-type", **coded("lytic"))
     lesion_facts, found = only_lesion(lesion(), obs)

@@ -267,15 +267,20 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str,
     """The lesion an observation belongs to, and how it was linked (or why not)."""
     if depth > _MAX_LINK_DEPTH:
         return None, said("link chain too deep")
+    focused: dict[str, Said] = {}  # lesion -> how the focus names it
     for reference in observation.get("focus") or []:
         target = record.resolve(reference)
         if target in lesions:
-            return target, said("focus -> {target}", target=target)
-        if target and target.startswith("BodyStructure/"):
+            focused.setdefault(target, said("focus -> {target}", target=target))
+        elif target and target.startswith("BodyStructure/"):
             related = _related_condition(record, target)
             if related in lesions:
-                return related, said("focus -> {target}, a tumour related to {related}", target=target,
-                                     related=related)
+                focused.setdefault(related, said("focus -> {target}, a tumour related to {related}", target=target,
+                                                 related=related))
+    if len(focused) == 1:
+        return next(iter(focused.items()))
+    if focused:  # one measurement, pain or type for two lesions: which is not said
+        return None, said("its focus names several lesions ({lesions}): not linked", lesions=", ".join(focused))
     me = record.ref(observation)
     citing = record.once("lesion-evidence", lambda: _cited_by(record, lesions)).get(me, [])
     if len(citing) == 1:
