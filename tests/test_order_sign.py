@@ -285,3 +285,13 @@ def test_a_reason_by_identifier_that_names_no_condition_is_said_not_checked(clie
     assert card["source"]["topic"]["code"] == "data-review"
     assert f"its reasonReference (identifier {PROBLEMS}|P-9) names no Condition" in card["detail"]
 
+
+
+def test_an_order_whose_body_site_names_several_sites_is_said_not_checked(client):
+    """A radiotherapy for "femur and humerus": which lesion it is for is not said, and it is not taken for a
+    cord compression's order either (two bones are no "bodySite that is not a long bone")."""
+    rt = order("rt", RADIOTHERAPY) | {"bodySite": [site(FEMUR, LEFT), site(HUMERUS, RIGHT)]}
+    conditions, observations = RADES_GROUP_I
+    (card,) = cards(client, [*MIRELS_9[0], *conditions], [*MIRELS_9[1], *observations], rt)
+    assert card["source"]["topic"]["code"] == "data-review"
+    assert "ServiceRequest/rt" in card["detail"] and "its bodySite names several sites" in card["detail"]

@@ -129,6 +129,11 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
                 "not checked: its reasonReference ({references}) names no Condition of the patient's record",
                 references=", ".join(unresolved)), True, True, describe_concepts([code])))
             continue
+        if site.several and not reasons and bone is None:  # which lesion or compression it is for is not said
+            report.append(ReportEntry(ref, "ignored", said(
+                "not checked: its bodySite names several sites ('{site}'); a reasonReference naming the Condition "
+                "says which it is for", site=site.description), True, True, describe_concepts([code])))
+            continue
         compression_code = any(terms.coding_in(c, "spinal-cord-compression")
                                for c in resource.get("reasonCode") or [] if isinstance(c, dict))
         description = describe_concepts([code]) or ref
