@@ -51,6 +51,11 @@ def show(value: Any, item: str | None = None) -> Shown:
     return Shown(item, value)
 
 
+def allowed_by_all(values: list[Any]) -> set[Any]:
+    """The values every reading allows (a reading: a value or a ``OneOf``); empty when they disagree."""
+    return set.intersection(*(set(options(value)) for value in values))
+
+
 def one_of(values: list[Any]) -> Any:
     distinct = list(dict.fromkeys(v for value in values for v in options(value)))
     return distinct[0] if len(distinct) == 1 else OneOf(*distinct)

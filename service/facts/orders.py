@@ -22,7 +22,6 @@ Target
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, cast
@@ -32,8 +31,8 @@ from ..fhir.patients import PatientIdentity, local_reference, why_not_patient
 from ..i18n import said
 from .items.site import read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
-from .record import describe_concepts
-from .terminology import Terminology, load_terminology, objects
+from .record import describe_concepts, identifier_index
+from .terminology import Terminology, load_terminology
 
 KIND_VALUE_SETS = {
     "order-radiotherapy": "radiotherapy",
@@ -79,7 +78,8 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
     the check did not run on it. A reasonReference by identifier names the one Condition of the
     patient's ``resources`` with that identifier; naming none, the order is named, not checked."""
     terms = terminology or load_terminology()
-    identified = _identified_conditions(resources)
+    identified = identifier_index((f"Condition/{r['id']}", r) for r in resources
+                                  if r.get("resourceType") == "Condition" and r.get("id"))
     aliases = dict(aliases or {})
     entries = [e for e in draft_orders.get("entry") or []
                if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
@@ -163,17 +163,6 @@ def _reasons(order: dict[str, Any], aliases: dict[str, str],
         if target and target.startswith("Condition/"):
             reasons.add(target)
     return frozenset(reasons), unresolved
-
-
-def _identified_conditions(resources: Iterable[dict[str, Any]]) -> dict[tuple[Any, str], list[str]]:
-    """(identifier system, value) -> the patient's Conditions that carry it."""
-    index: dict[tuple[Any, str], list[str]] = defaultdict(list)
-    for resource in resources:
-        if resource.get("resourceType") == "Condition" and resource.get("id"):
-            for identifier in objects(resource.get("identifier")):
-                if isinstance(identifier.get("value"), str):
-                    index[(identifier.get("system"), identifier["value"])].append(f"Condition/{resource['id']}")
-    return index
 
 
 def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]:

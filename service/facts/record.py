@@ -113,6 +113,17 @@ class Report:
         self.context.setdefault(ref, what)
 
 
+def identifier_index(resources: Iterable[tuple[str, dict[str, Any]]]) -> dict[tuple[Any, str], list[str]]:
+    """(identifier system, value) -> the references of the resources (given as (reference, resource))
+    that carry it: how a logical reference, by identifier, is resolved."""
+    index: dict[tuple[Any, str], list[str]] = defaultdict(list)
+    for ref, resource in resources:
+        for identifier in objects(resource.get("identifier")):
+            if isinstance(identifier.get("value"), str):
+                index[(identifier.get("system"), identifier["value"])].append(ref)
+    return index
+
+
 def may_be_read(resource: dict[str, Any]) -> bool:
     """Whether the mapper may read this resource. Every one may, but an Observation whose code is in
     none of the ValueSets and the CodeSystem, and which lists no members (a panel links its members):
@@ -177,19 +188,11 @@ class PatientRecord:
     def _by_identifier(self, identifier: Any, kind: Any) -> str | None:
         if not isinstance(identifier, dict) or not isinstance(identifier.get("value"), str):
             return None
-        index = self.once("identifiers", self._identifiers)
+        index = self.once("identifiers", lambda: identifier_index(self.by_ref.items()))
         found = [ref for ref in index.get((identifier.get("system"), identifier["value"]), ())
                  if not isinstance(kind, str) or ref.startswith(kind + "/")]
         return found[0] if len(found) == 1 else None
 
-    def _identifiers(self) -> dict[tuple[Any, str], list[str]]:
-        """(system, value) -> the resources of the record that carry that identifier."""
-        index: dict[tuple[Any, str], list[str]] = defaultdict(list)
-        for ref, resource in self.by_ref.items():
-            for identifier in objects(resource.get("identifier")):
-                if isinstance(identifier.get("value"), str):
-                    index[(identifier.get("system"), identifier["value"])].append(ref)
-        return index
 
     def get(self, ref: str) -> dict[str, Any]:
         return self.by_ref[ref]

@@ -14,7 +14,7 @@ from typing import Any
 from ...calculators import OneOf
 from ...calculators.values import ItemName
 from ...i18n import Said, said
-from ..evidence import Candidate
+from ..evidence import Candidate, allowed_by_all
 from ..record import PatientRecord, describe_concepts
 from ..terminology import codings
 
@@ -67,8 +67,7 @@ def read_codings(concept: Any, read: Callable[[Any], Any]) -> tuple[Any, Said | 
     readings = [value for value in (read({"coding": [coding]}) for coding in found) if value is not None]
     if not readings:
         return None, None
-    allowed = [set(value.values) if isinstance(value, OneOf) else {value} for value in readings]
-    common = set.intersection(*allowed)
+    common = allowed_by_all(readings)
     if not common:
         words = ", ".join(describe_concepts([{"coding": [coding]}]) for coding in found)
         return None, said("the codings of its value say different things ({codings}): a concept's codings "

@@ -14,7 +14,7 @@ from typing import Any
 from ...calculators import OneOf
 from ...calculators.values import ItemName
 from ...i18n import Said, said
-from ..evidence import CONFLICT, one_of
+from ..evidence import CONFLICT, allowed_by_all, one_of
 from ..model import Fact
 from ..record import PatientRecord, describe_concepts
 from ..terminology import codings
@@ -37,8 +37,7 @@ def primary_row(record: PatientRecord, condition: dict[str, Any]) -> tuple[Any, 
     readings = [_group_row(record, condition, vs_id) for vs_id in record.primary_sets[record.ref(condition)]]
     if len(readings) == 1:
         return readings[0]
-    allowed = [set(row.values) if isinstance(row, OneOf) else {row} for row, _, _ in readings]
-    common = set.intersection(*allowed)
+    common = allowed_by_all([row for row, _, _ in readings])
     rules = "; ".join(rule for _, rule, _ in readings)
     notes = tuple(note for _, _, why in readings for note in why)
     if len(common) == 1:
@@ -53,9 +52,7 @@ def primary_row(record: PatientRecord, condition: dict[str, Any]) -> tuple[Any, 
 
 def _agree(record: PatientRecord, ref: str) -> bool:
     """Whether the rows a Condition's codings name overlap (translations of one cancer)."""
-    rows = [PRIMARY_GROUPS[vs_id] for vs_id in record.primary_sets[ref]]
-    allowed = [set(_LUNG.values) if row is None else {row} for row in rows]
-    return bool(set.intersection(*allowed))
+    return bool(allowed_by_all([PRIMARY_GROUPS[vs_id] or _LUNG for vs_id in record.primary_sets[ref]]))
 
 
 def _group_row(record: PatientRecord, condition: dict[str, Any], vs_id: str) -> tuple[Any, str, tuple[Said, ...]]:
