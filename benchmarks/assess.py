@@ -50,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     from bare_echo import app as bare_app
 
-    from service.cli import settle_collector
+    from service.cli.serve import settle_collector
     from service.config import Settings
     from service.web import create_app
 

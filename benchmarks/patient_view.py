@@ -94,7 +94,7 @@ def main() -> None:
     raw = json.dumps(body).encode()
     print(f"request body: {len(raw) / 1024:.0f} KB, {sum(len(v.get('entry', [1])) for v in body['prefetch'].values())} resources")
 
-    from service.cli import settle_collector
+    from service.cli.serve import settle_collector
     from service.config import Settings
     from service.web import create_app
     sys.path.insert(0, str(HERE))

@@ -167,6 +167,36 @@ def test_serve_refuses_an_open_address_without_issuers_unless_in_demo_mode_which
     assert "Traceback" not in stderr  # HOME unwritable: no control socket, no crash
 
 
+WORKER_BOOT = """
+import os, queue, signal, sys, time, types
+from service.cli.serve import obey_a_stop_asked_while_booting
+master_queue = {kind}
+for signum in {queued}:
+    master_queue.put(signum) if hasattr(master_queue, "put") else master_queue.append(signum)
+obey_a_stop_asked_while_booting(types.SimpleNamespace(SIG_QUEUE=master_queue), None)
+print("booted", flush=True)
+if {stop_after}:
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(10)
+    print("served on", flush=True)
+"""
+
+
+@pytest.mark.parametrize("kind", ["[]", "queue.SimpleQueue()"])  # gunicorn's signal queue before 24, since
+@pytest.mark.parametrize(("queued", "stop_after", "expected"), [
+    ("[signal.SIGCHLD, signal.SIGTERM]", False, ""),  # the stop came under the master's handler: found, obeyed
+    ("[signal.SIGCHLD]", False, "booted\n"),  # a child's exit is the master's business: boot goes on
+    ("[]", True, "booted\n"),  # the stop comes after the hook, before gunicorn's own handlers: obeyed
+])
+def test_a_worker_stopped_while_it_boots_exits_rather_than_serve_until_the_graceful_timeout(kind, queued, stop_after,
+                                                                                            expected):
+    script = WORKER_BOOT.format(kind=kind, queued=queued, stop_after=stop_after)
+    started = time.monotonic()
+    booted = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert (booted.returncode, booted.stdout) == (0, expected), booted.stderr
+    assert time.monotonic() - started < 8  # not the 10 s the worker would have served
+
+
 def test_serve_help_lists_every_setting_with_its_default():
     from service.cli import build_parser
 
