@@ -60,18 +60,28 @@ def _problem(node: dict, shape: dict[str, Said]) -> tuple[str, Said] | None:
     """The first element of ``node`` of the wrong JSON type, as (its path below ``node``, what it must
     be), or None. The path is written only for a problem: most resources have none."""
     # The node's own elements, looked up in the shape: a resource has a few of the elements a shape names.
+    # Objects and lists of objects (most elements) are checked inline: this runs for every resource read.
     for element, value in node.items():
         kind = shape.get(element)
         if kind is None:
             continue
-        if not _is(value, kind):
-            return f".{element}", kind
-        nested = _NESTED.get(element) if kind is OBJECT or kind is OBJECTS else None  # Quantity.code is text
-        if nested:
-            for index, child in enumerate(value if kind is OBJECTS else [value]):
+        if kind is OBJECT:
+            if not isinstance(value, dict):
+                return f".{element}", kind
+            nested = _NESTED.get(element)
+            problem = _problem(value, nested) if nested else None
+            if problem:
+                return f".{element}" + problem[0], problem[1]
+        elif kind is OBJECTS:
+            if not isinstance(value, list) or not all(isinstance(child, dict) for child in value):
+                return f".{element}", kind
+            nested = _NESTED.get(element)
+            for index, child in enumerate(value if nested else ()):
                 problem = _problem(child, nested)
                 if problem:
-                    return f".{element}" + (f"[{index}]" if kind is OBJECTS else "") + problem[0], problem[1]
+                    return f".{element}[{index}]" + problem[0], problem[1]
+        elif not _is(value, kind):
+            return f".{element}", kind
     return None
 
 
