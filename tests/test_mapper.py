@@ -330,6 +330,19 @@ def test_a_lesion_size_recorded_as_a_ratio_is_the_share_it_says(value, share, sa
         assert fact.value == pytest.approx(share) and fact.sources == ("Observation/o-size",)
 
 
+@pytest.mark.parametrize("value,said", [
+    ({"value": 70, "unit": "%"}, "its unit as text only ('%'), with no UCUM code"),  # as HL7 v2 converters write it
+    ({"value": 70, "unit": "%", "system": "http://unitsofmeasure.org"}, "is not UCUM %, 1"),
+    ({"value": 70, "code": "percent", "system": "http://unitsofmeasure.org"}, "is not UCUM %, 1"),
+])
+def test_a_lesion_size_whose_unit_is_not_a_ucum_code_is_named_with_what_would_make_it_read(value, said):
+    size, kind, pain = lesion_observations()
+    size["valueQuantity"] = value
+    lesion_facts, found = only_lesion(lesion(), size, kind, pain)
+    assert lesion_facts.facts["lesion_size"].missing
+    assert said in found.entry("Observation/o-size").reason
+
+
 def test_preliminary_counts_and_is_flagged():
     observations = lesion_observations()
     observations[2]["status"] = "preliminary"

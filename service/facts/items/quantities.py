@@ -26,6 +26,11 @@ def ucum(quantity: Any, units: dict[str, Fraction], what: Said) -> tuple[Fractio
         return None, said("{what} is given as a bound ({comparator} {value}), not as a value: not used", what=what,
                           comparator=str(quantity["comparator"]), value=quantity["value"])
     unit, system = quantity.get("code"), quantity.get("system")
+    if unit is None and system is None and isinstance(quantity.get("unit"), str):
+        # Only the human-readable unit: what it says is not read (design: coded UCUM only); the reason says so.
+        return None, said("{what} has its unit as text only ('{unit}'), with no UCUM code (system "
+                          "http://unitsofmeasure.org, code {units}): not used", what=what, unit=quantity["unit"][:40],
+                          units=" or ".join(units))
     if not isinstance(system, str) or canonical_system(system) != UCUM or unit not in units:
         shown = unit or quantity.get("unit") or "–"
         return None, said("{what} unit '{unit}' is not UCUM {units}: not used", what=what, unit=shown,
