@@ -853,6 +853,10 @@ def test_a_cancer_the_table_does_not_classify_is_named_in_every_icd_system(syste
      "its words ('Métastase osseuse fémorale') name a cancer"),
     ("https://chu.example.fr/fhir/CodeSystem/diagnostics", "CM-01", "Compression médullaire métastatique",
      "its words ('Compression médullaire métastatique')"),
+    # A code the ValueSets hold, with no words, under a system URI they do not name: its code says enough.
+    ("http://hl7.org/fhir/sid/icd-10-fr", "C79.5", None,
+     "its code 'C79.5' is one the calculators read, but in a code system they do not read"),
+    ("urn:oid:1.2.250.1.999", "94222008", None, "('urn:oid:1.2.250.1.999'; they read SNOMED CT"),
 ])
 def test_a_cancer_coded_outside_the_value_sets_is_named_with_what_it_is(system, code, display, said):
     resource = condition("other", system, code)

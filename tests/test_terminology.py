@@ -10,6 +10,14 @@ def test_icd10_is_a_matches_descendants_with_or_without_dots():
     assert "visceral-metastasis" not in terms.memberships(ICD10, "C79.5")
 
 
+def test_icd10_cm_c79_5_is_read_as_who_icd10_reads_it_and_its_bone_marrow_code_is_not():
+    """The category C79.5 (bone and bone marrow), which problem lists use, counts as the WHO and French code
+    does; C79.52 (bone marrow alone) is not a bone lesion (named as a metastasis no ValueSet places)."""
+    terms = load_terminology()
+    assert terms.memberships(ICD10_CM, "C79.5") == terms.memberships(ICD10, "C79.5") == {"bone-metastasis"}
+    assert terms.memberships(ICD10_CM, "C79.52") == frozenset()
+
+
 def test_icd10_cm_secondary_carcinoid_tumours_are_placed_as_the_other_secondary_cancers():
     """ICD-10-CM's C7B.0x: bone is a lesion, liver and peritoneum visceral (as C78), other or unspecified
     sites undetermined (as C79.8, C79.9), distant lymph nodes none (as C77)."""

@@ -31,6 +31,9 @@ from .terminology import (
     ICD10,
     ICD10_CM,
     ICD_O_3,
+    LOINC,
+    OWN_SYSTEM,
+    SNOMED,
     Terminology,
     canonical_system,
     codings,
@@ -52,6 +55,7 @@ from .vocabulary import (
 
 COUNTED_OBSERVATION = {"final", "amended", "corrected", "preliminary"}
 INACTIVE = {"inactive", "remission", "resolved"}
+_READ_SYSTEMS = {SNOMED, ICD10, ICD10_CM, CIM10, ICD_O_3, LOINC, OWN_SYSTEM}  # the code systems of fhir_profiles/
 _CANCER_CHAPTER = "C"  # ICD-10 chapter II, malignant neoplasms: a cancer the tables may not place
 _SECONDARY = ("C77", "C78", "C79", "C7B")  # ICD-10 (and -CM) secondary malignant neoplasms
 # Words, English and French, by which a diagnosis whose code no ValueSet holds still looks relevant: named, never read.
@@ -426,6 +430,12 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
         if system == ICD_O_3 and (normal.startswith(_CANCER_CHAPTER) or normal.endswith(("/3", "/6", "/9"))):
             return said("coded in ICD-O-3 only ({code}): a tumour's topography or morphology, not a diagnosis the "
                         "calculators read (SNOMED CT, ICD-10); not used", code=code)
+    for coding in found:  # a code the ValueSets hold, in a system they do not name: a local or national URI
+        system, code = coding.get("system") or "", coding.get("code") or ""
+        if canonical_system(system) not in _READ_SYSTEMS and code.strip() and load_terminology().may_hold(code):
+            return said("its code '{code}' is one the calculators read, but in a code system they do not read "
+                        "('{system}'; they read SNOMED CT, ICD-10, ICD-10-CM and the French CIM-10 under their FHIR "
+                        "URIs or HL7 OIDs): not used", code=code[:40], system=system[:200])
     words = describe_concepts([concept])
     if _CANCER_WORDS.search(words):  # a code of another system or edition, a local code: its words say what it is
         return said("its words ('{words}') name a cancer, a metastasis or a cord compression, but its code is in "
