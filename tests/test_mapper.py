@@ -653,6 +653,27 @@ def test_icd10_only_record():
     assert inputs.months_to_cord_compression == 9 + Fraction(5, 31)
 
 
+@pytest.mark.parametrize("system,code", [(ICD10, "G82.0"), (ICD10, "G82.1"), (ICD10, "G82.2"), (ICD10CM, "G82.22"),
+                                         (CIM10, "G82.1")])
+def test_flaccid_spastic_or_unspecified_paraplegia_is_paraplegic(system, code):
+    """WHO ICD-10 and CIM-10 classify paraplegia as flaccid (G82.0), spastic (G82.1) or unspecified (G82.2)."""
+    mscc, _ = only_compression(condition("para", system, code, onset="2026-10-30"), compression())
+    assert mscc.inputs().motor_function == "paraplegic" and mscc.facts["motor_function"].sources == ("Condition/para",)
+
+
+@pytest.mark.parametrize("system,code,display", [(ICD10, "G82.4", None), (ICD10CM, "G82.54", None),
+                                                 (SCT, "00000000", "Tétraplégie")])
+def test_a_tetraplegia_is_named_for_the_clinician_never_read_as_a_motor_function_row(system, code, display):
+    para = condition("para", system, code, onset="2026-10-30")
+    if display:
+        para["code"]["coding"][0]["display"] = display
+    mscc, found = only_compression(para, compression())
+    entry = found.entry("Condition/para")
+    assert mscc.facts["motor_function"].missing
+    assert entry.outcome == "ignored" and entry.relevant and entry.attention
+    assert ("tetraplegia" in entry.reason) if not display else ("Tétraplégie" in entry.reason)
+
+
 @pytest.mark.parametrize("system,code,row", [
     (ICD10, "C50.9", "breast"), (ICD10CM, "C50.911", "breast"), (SCT, "399068003", "prostate"),
     (ICD10CM, "C90.00", "myeloma_lymphoma"), (ICD10, "C83.3", "myeloma_lymphoma"), (SCT, "109989006", "myeloma_lymphoma"),

@@ -60,7 +60,7 @@ _CANCER_CHAPTER = "C"  # ICD-10 chapter II, malignant neoplasms: a cancer the ta
 _SECONDARY = ("C77", "C78", "C79", "C7B")  # ICD-10 (and -CM) secondary malignant neoplasms
 # Words, English and French, by which a diagnosis whose code no ValueSet holds still looks relevant: named, never read.
 _CANCER_WORDS = re.compile(r"m[eé]tasta|malign|cancer|carcino|sarcom|my[eé]lom|lymphom|(tumeur|n[eé]oplas\w*) second|"
-                           r"spinal cord compression|compression m[eé]dullaire|parapl[eé]gi", re.IGNORECASE)
+                           r"spinal cord compression|compression m[eé]dullaire|parapl[eé]gi|t[eé]trapl[eé]gi|quadripl[eé]gi", re.IGNORECASE)
 # Observations recognised through a ValueSet rather than a code of the project's CodeSystem.
 _OBSERVATION_KINDS = {TUMOUR_SIZE_VS: "tumour-size", PAIN_SCORE_VS: "pain-score", NOT_WALKING_VS: "motor-function",
                       **{vs_id: "context:" + vs_id for vs_id in CONTEXT_VALUE_SETS}}
@@ -424,6 +424,10 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
         if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_SECONDARY):
             return said("a metastasis ({code}) at a site none of the ValueSets places (neither a long-bone lesion "
                         "nor a visceral metastasis): not used", code=code)
+        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith("G82"):  # G82.0-G82.2 are paraplegia (ValueSet)
+            return said("a tetraplegia, or a paralysis the paraplegia ValueSet does not hold ({code}): the sources do "
+                        "not say which Rades motor-function row it is (not ambulatory 3, paraplegic 1); not used, "
+                        "record motor function as an Observation", code=code)
         if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_CANCER_CHAPTER):
             return said("a cancer ({code}) that the Rades table does not classify (only myeloma and lymphoma of "
                         "the blood cancers are mapped): not used", code=code)
