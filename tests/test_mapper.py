@@ -755,6 +755,23 @@ def test_missing_compression_onset():
     assert fact.missing and "no onset" in fact.notes[0] and "onset" in fact.supplied_by
 
 
+@pytest.mark.parametrize("system,code,value", [
+    (SCT, "52101004", "yes"), (SCT, "2667000", "no"), (SCT, "373066001", "yes"), (SCT, "373067005", "no"),
+    (LOINC, "LA33-6", "yes"), (LOINC, "LA32-8", "no"),
+    ("http://terminology.hl7.org/CodeSystem/v2-0136", "Y", "yes"), ("http://terminology.hl7.org/CodeSystem/v2-0136", "N", "no"),
+    (LOINC, "Y", None),  # a code of v2's table under LOINC: no such answer
+])
+def test_visceral_metastases_answered_present_absent_or_yes_no_as_forms_code_them(system, code, value):
+    motor, _, deficit = rades_observations()
+    visceral = observation("visceral", "visceral-metastases", **coded(code, system))
+    mscc, found = only_compression(motor, visceral, deficit, compression())
+    fact = mscc.facts["visceral_metastases"]
+    if value is None:
+        assert fact.missing and "yes/no" in found.entry("Observation/visceral").reason
+    else:
+        assert fact.value == value and fact.sources == ("Observation/visceral",)
+
+
 def test_inactive_visceral_metastasis_does_not_count():
     mscc, found = only_compression(condition("liver", SCT, "94381002", clinical="resolved"), compression())
     fact = mscc.facts["visceral_metastases"]

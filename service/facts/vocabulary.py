@@ -83,7 +83,7 @@ NOT_LONG_BONE_VS = "bone-not-long-bone"
 LATERALITY_VS = "laterality"
 
 # Observation values.
-PRESENCE_VS, PRESENT = "presence", "52101004"
+PRESENCE_VS, PRESENT = "presence", {"52101004", "373066001", "LA33-6", "Y"}  # present, or yes (SNOMED CT, LOINC, v2)
 MOTOR_FUNCTION_VS = "motor-function"
 NOT_WALKING_VS = "motor-function-not-walking"
 

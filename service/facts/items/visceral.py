@@ -27,11 +27,11 @@ def _presence(record: PatientRecord, observation: dict[str, Any]) -> tuple[str |
         return ("yes" if observation["valueBoolean"] else "no"), None
     presence = lambda concept: (  # noqa: E731
         None if (coding := record.terms.coding_in(concept, PRESENCE_VS)) is None else
-        "yes" if coding["code"] == PRESENT else "no")
+        "yes" if coding["code"] in PRESENT else "no")
     value, why = read_codings(observation.get("valueCodeableConcept"), presence)
     if value is not None or why is not None:
         return value, why
-    return None, said("visceral metastases value is not present/absent (ValueSet presence) nor a boolean")
+    return None, said("visceral metastases value is not present/absent or yes/no (ValueSet presence) nor a boolean")
 
 
 def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
