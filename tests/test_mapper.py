@@ -905,6 +905,16 @@ def test_a_cancer_coded_outside_the_value_sets_is_named_with_what_it_is(system, 
     assert entry.outcome == "ignored" and entry.relevant and entry.attention and said in entry.reason, entry.reason
 
 
+@pytest.mark.parametrize("system,code", [("https://chu.example.fr/fhir/CodeSystem/diagnostics", "Y"),
+                                         ("https://chu.example.fr/fhir/CodeSystem/diagnostics", "moderate"),
+                                         ("https://chu.example.fr/fhir/CodeSystem/diagnostics", "I10")])
+def test_a_local_code_that_is_no_diagnosis_of_the_value_sets_stays_among_the_irrelevant(system, code):
+    """Only a diagnosis code of the ValueSets under an unknown system is named: an answer's code (Y, moderate)
+    is not taken for one."""
+    entry = facts_of(condition("other", system, code)).entry("Condition/other")
+    assert not entry.relevant and not entry.attention
+
+
 @pytest.mark.parametrize("display", ["Hypertensive disorder", "Benign neoplasm of bone", "Fracture of femur"])
 def test_a_diagnosis_whose_words_name_no_cancer_stays_among_the_irrelevant(display):
     resource = condition("other", SCT, "38341003")

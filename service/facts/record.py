@@ -60,7 +60,8 @@ _CANCER_CHAPTER = "C"  # ICD-10 chapter II, malignant neoplasms: a cancer the ta
 _SECONDARY = ("C77", "C78", "C79", "C7B")  # ICD-10 (and -CM) secondary malignant neoplasms
 # Words, English and French, by which a diagnosis whose code no ValueSet holds still looks relevant: named, never read.
 _CANCER_WORDS = re.compile(r"m[eé]tasta|malign|cancer|carcino|sarcom|my[eé]lom|lymphom|(tumeur|n[eé]oplas\w*) second|"
-                           r"spinal cord compression|compression m[eé]dullaire|parapl[eé]gi|t[eé]trapl[eé]gi|quadripl[eé]gi", re.IGNORECASE)
+                           r"spinal cord compression|compression m[eé]dullaire|parapl[eé]gi|t[eé]trapl[eé]gi|"
+                           r"quadripl[eé]gi", re.IGNORECASE)
 # Observations recognised through a ValueSet rather than a code of the project's CodeSystem.
 _OBSERVATION_KINDS = {TUMOUR_SIZE_VS: "tumour-size", PAIN_SCORE_VS: "pain-score", NOT_WALKING_VS: "motor-function",
                       **{vs_id: "context:" + vs_id for vs_id in CONTEXT_VALUE_SETS}}
@@ -434,9 +435,9 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
         if system == ICD_O_3 and (normal.startswith(_CANCER_CHAPTER) or normal.endswith(("/3", "/6", "/9"))):
             return said("coded in ICD-O-3 only ({code}): a tumour's topography or morphology, not a diagnosis the "
                         "calculators read (SNOMED CT, ICD-10); not used", code=code)
-    for coding in found:  # a code the ValueSets hold, in a system they do not name: a local or national URI
+    for coding in found:  # a diagnosis code of the ValueSets, in a system they do not name: a local or national URI
         system, code = coding.get("system") or "", coding.get("code") or ""
-        if canonical_system(system) not in _READ_SYSTEMS and code.strip() and load_terminology().may_hold(code):
+        if canonical_system(system) not in _READ_SYSTEMS and _held_as_diagnosis(code):
             return said("its code '{code}' is one the calculators read, but in a code system they do not read "
                         "('{system}'; they read SNOMED CT, ICD-10, ICD-10-CM and the French CIM-10 under their FHIR "
                         "URIs or HL7 OIDs): not used", code=code[:40], system=system[:200])
@@ -445,6 +446,17 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
         return said("its words ('{words}') name a cancer, a metastasis or a cord compression, but its code is in "
                     "none of the ValueSets the calculators read: not used", words=words[:200])
     return None
+
+
+_DIAGNOSIS_SETS = frozenset(PRIMARY_GROUPS) | frozenset(CONDITION_KINDS)
+
+
+def _held_as_diagnosis(code: str) -> bool:
+    """Whether a Condition ValueSet holds ``code`` in one of the diagnosis code systems (a value's code, such
+    as HL7 v2's Y, does not count: in a local system it is not taken for a diagnosis of the ValueSets)."""
+    terms = load_terminology()
+    return bool(code.strip()) and any(terms.memberships(system, code) & _DIAGNOSIS_SETS
+                                      for system in (SNOMED, ICD10, ICD10_CM, CIM10))
 
 
 def _observation_value(observation: dict[str, Any]) -> str:
