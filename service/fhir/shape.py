@@ -76,10 +76,11 @@ def _problem(node: dict, shape: dict[str, Said]) -> tuple[str, Said] | None:
             if not isinstance(value, list) or not all(isinstance(child, dict) for child in value):
                 return f".{element}", kind
             nested = _NESTED.get(element)
-            for index, child in enumerate(value if nested else ()):
-                problem = _problem(child, nested)
-                if problem:
-                    return f".{element}[{index}]" + problem[0], problem[1]
+            if nested:
+                for index, child in enumerate(value):
+                    problem = _problem(child, nested)
+                    if problem:
+                        return f".{element}[{index}]" + problem[0], problem[1]
         elif not _is(value, kind):
             return f".{element}", kind
     return None
