@@ -38,6 +38,10 @@ LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 
 _PREFIX_SYSTEMS = {ICD10, ICD10_CM, CIM10}
+# ValueSets of answers (an Observation's value), never of what a resource is: a resource coded with one of
+# their codes is not made relevant by it, and a lab line whose interpretation is v2's "N" is still skipped
+# unparsed by the bulk prefilter (``may_hold``).
+ANSWER_VALUE_SETS = frozenset({"presence"})
 # Other names of the same code systems, as EHRs send them -> the URI used in fhir_profiles/ (the other
 # spellings of a URI, a trailing slash, https, are read by ``canonical_system``).
 SYSTEM_ALIASES = {
@@ -117,9 +121,9 @@ class Terminology:
             for key in value_set.prefixes:
                 self._prefix.setdefault(key, set()).add(value_set.id)
         self._cache: dict[tuple[str, str], frozenset[str]] = {}
-        # Every code any ValueSet holds, whatever its system (normal forms), for ``may_hold``.
-        self._any_exact = {code for _, code in self._exact} | set(own_codes)
-        self._any_prefix = {code for _, code in self._prefix}
+        # Every code a ValueSet of what a resource is holds, whatever its system (normal forms), for ``may_hold``.
+        self._any_exact = {code for (_, code), ids in self._exact.items() if ids - ANSWER_VALUE_SETS} | set(own_codes)
+        self._any_prefix = {code for (_, code), ids in self._prefix.items() if ids - ANSWER_VALUE_SETS}
         self._held: dict[str, bool] = {}
 
     def memberships(self, system: str | None, code: str | None) -> frozenset[str]:
@@ -141,8 +145,9 @@ class Terminology:
         return found
 
     def may_hold(self, code: str) -> bool:
-        """Whether some ValueSet or the project's CodeSystem may hold ``code`` in some system: False
-        means certainly none does (the prefilter of bulk exports relies on it, see ``prefilter``)."""
+        """Whether some ValueSet of what a resource is (not of answers) or the project's CodeSystem may hold
+        ``code`` in some system: False means certainly none does (the prefilter of bulk exports relies on
+        it, see ``prefilter``)."""
         held = self._held.get(code)
         if held is None:
             icd = _normal(ICD10, code)
@@ -169,7 +174,7 @@ class Terminology:
         CodeSystem: when not, no lookup can find it (most of a record: labs, vitals, other diagnoses)."""
         for coding in codings(concept):
             system, code = coding.get("system"), coding.get("code")
-            if self.memberships(system, code) or (system == OWN_SYSTEM and code in self.own_codes):
+            if self.memberships(system, code) - ANSWER_VALUE_SETS or (system == OWN_SYSTEM and code in self.own_codes):
                 return True
         return False
 
