@@ -16,8 +16,9 @@ Target
     ``bodySite`` naming its bone (and its side, when the order gives one); a cord
     compression by a ``reasonCode`` of the spinal-cord-compression ValueSet or a
     ``bodySite`` that is not a long bone. An order with no reasonReference, reasonCode
-    nor bodySite names no target: it is checked against every Condition its kind
-    applies to, and the card says so.
+    nor bodySite names no target, nor does one whose only reasonCode is not a cord
+    compression (a bone metastasis: which one?): it is checked against every Condition
+    its kind applies to, and the card says so, quoting that reasonCode.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class DraftOrder:
     bone: str | None  # long bone named by bodySite
     side: str | None
     has_body_site: bool
+    reason_codes: str = ""  # its reasonCodes in words, when none names a cord compression
 
     @property
     def names_a_target(self) -> bool:
@@ -137,8 +139,10 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         compression_code = any(terms.coding_in(c, "spinal-cord-compression")
                                for c in resource.get("reasonCode") or [] if isinstance(c, dict))
         description = describe_concepts([code]) or ref
+        reason_codes = "" if compression_code else describe_concepts(
+            [c for c in resource.get("reasonCode") or [] if isinstance(c, dict)])
         orders.append(DraftOrder(Order(ref, kinds, course, description), reasons, compression_code, bone, side,
-                                 has_site))
+                                 has_site, reason_codes))
         kinds_said = [ORDER_WORDS[kind] for kind in sorted(kinds)]
         report.append(ReportEntry(ref, "used", said("draft order: {kinds}, {course}", kinds=kinds_said,
                                                     course=ORDER_WORDS[course]) if course else
@@ -183,6 +187,9 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
         elif not lesion and (draft.compression_reason_code or (draft.has_body_site and not draft.bone)):
             link = (said("its reasonCode is a spinal cord compression") if draft.compression_reason_code
                     else said("its bodySite is not a long bone"))
+        elif not draft.names_a_target and draft.reason_codes:
+            link = said("its reasonCode ('{codes}') does not say which Condition it is for, and it has no "
+                        "reasonReference or bodySite, so it is checked against each one", codes=draft.reason_codes)
         elif not draft.names_a_target:
             link = said("it names no target (no reasonReference, reasonCode or bodySite), so it is checked against "
                         "each one")
