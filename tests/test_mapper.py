@@ -48,6 +48,16 @@ def test_complete_lesion_in_snomed_with_focus_links():
     assert found.entry("Observation/o-size").outcome == "used"
 
 
+def test_a_site_coded_without_display_is_described_with_the_display_the_value_sets_list():
+    """The clinician reads "Shaft of femur", not 41111004; a code no ValueSet lists stays as it is."""
+    lesion_facts, _ = only_lesion(lesion(), *lesion_observations())
+    assert lesion_facts.description == "Shaft of femur"
+    shown = lesion()
+    shown["bodySite"][0]["coding"][0]["display"] = "Diaphyse fémorale"
+    lesion_facts, _ = only_lesion(shown, *lesion_observations())
+    assert lesion_facts.description == "Diaphyse fémorale"  # the record's own words first
+
+
 def test_peritrochanteric_region_scores_as_such():
     resource = condition("lesion-1", SCT, "94222008", body_site=[site(FEMUR, LEFT, peritrochanteric=True)])
     lesion_facts, _ = only_lesion(resource)

@@ -141,7 +141,8 @@ def test_order_naming_no_target_is_checked_and_says_so(client):
 
 def test_an_order_whose_reason_code_does_not_say_which_lesion_is_checked_against_each_and_says_why(client):
     (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason_code=cc(ICD10, "C79.5")))
-    assert "its reasonCode ('C79.5') does not say which Condition it is for" in card["detail"]
+    assert ("its reasonCode ('Secondary malignant neoplasm of bone and bone marrow') does not say which Condition "
+            "it is for") in card["detail"]
     assert "names no target" not in card["detail"]
 
 

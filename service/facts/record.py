@@ -37,6 +37,7 @@ from .terminology import (
     Terminology,
     canonical_system,
     codings,
+    listed_display,
     load_terminology,
     objects,
 )
@@ -90,13 +91,14 @@ def first_code(concept: Any) -> str | None:
 
 
 def describe_concepts(concepts: Iterable[Any]) -> str:
-    """Words for a clinician: the text, else the first display, else the first code."""
+    """Words for a clinician: the text, else the first display (the record's, else the one the ValueSets
+    list for that code), else the first code."""
     words = []
     for concept in concepts:
         if isinstance(concept, dict):
             words.append(concept.get("text") or next(
-                (c.get("display") or c.get("code") for c in codings(concept) if c.get("display") or c.get("code")), ""
-            ))
+                (c.get("display") or listed_display(c) or c.get("code") for c in codings(concept)
+                 if c.get("display") or c.get("code")), ""))
     return ", ".join(str(w) for w in words if w)
 
 

@@ -242,6 +242,27 @@ def load_terminology() -> Terminology:
     return Terminology(value_sets, frozenset(displays), displays)
 
 
+@cache
+def _listed_displays() -> dict[tuple[str, str], str]:
+    """(system, code) -> the display a ValueSet of fhir_profiles/ lists for it (English)."""
+    listed: dict[tuple[str, str], str] = {}
+    for path in sorted(data_dir("fhir_profiles").glob("ValueSet-*.json")):
+        for include in json.loads(path.read_text("utf-8"))["compose"]["include"]:
+            for concept in include.get("concept", ()):
+                if concept.get("display"):
+                    listed.setdefault((include["system"], concept["code"]), concept["display"])
+    return listed
+
+
+def listed_display(coding: dict[str, Any]) -> str | None:
+    """The display the ValueSets list for a coding sent without one (a site coded 41111004 alone reads
+    "Shaft of femur", not its number), or None."""
+    system, code = coding.get("system"), coding.get("code")
+    if not isinstance(system, str) or not isinstance(code, str):
+        return None
+    return _listed_displays().get((canonical_system(system), code.strip()))
+
+
 def own_coding(code: str, locale: str = "en") -> dict[str, str]:
     """A coding of the project's CodeSystem with its display in ``locale`` as the CodeSystem gives it
     (its designations), so that an emitted display never differs from the published one."""
