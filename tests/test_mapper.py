@@ -48,6 +48,22 @@ def test_complete_lesion_in_snomed_with_focus_links():
     assert found.entry("Observation/o-size").outcome == "used"
 
 
+def test_a_form_recording_the_items_as_components_of_one_observation_is_named_never_lumped():
+    """A hospital's "Mirels assessment" form: one Observation of a local code, an item per component."""
+    size, kind, pain = lesion_observations()
+    form = observation("form", "MIRELS-FORM", system="https://chu.example.fr/forms", focus="Condition/lesion-1")
+    form["component"] = [{"code": item["code"], **{k: v for k, v in item.items() if k.startswith("value")}}
+                         for item in (size, kind, pain)]
+    vitals = observation("bp", "85354-9", system=LOINC)
+    vitals["component"] = [{"code": {"coding": [{"system": LOINC, "code": "8480-6"}]},
+                            "valueQuantity": {"value": 120, "unit": "mm[Hg]"}}]
+    lesion_facts, found = only_lesion(lesion(), form, vitals)
+    entry = found.entry("Observation/form")
+    assert entry.relevant and entry.attention and "its components record items the calculators read" in entry.reason
+    assert lesion_facts.facts["pain"].missing  # never read from a component
+    assert not found.entry("Observation/bp").relevant  # a blood pressure's components are no items
+
+
 def test_a_site_coded_without_display_is_described_with_the_display_the_value_sets_list():
     """The clinician reads "Shaft of femur", not 41111004; a code no ValueSet lists stays as it is."""
     lesion_facts, _ = only_lesion(lesion(), *lesion_observations())

@@ -376,6 +376,14 @@ class PatientRecord:
                 self.report.ignore(ref, said("records as an Observation what the calculators read from a Condition "
                                              "(a metastasis, a cord compression, a cancer): not scored; record it "
                                              "as a Condition to have it counted"), attention=True)
+            elif parts := [describe_concepts([part.get("code")]) for part in objects(observation.get("component"))
+                           if self.terms.in_any(part.get("code"))]:
+                # A form recorded as one Observation (a "Mirels assessment" with an item per component).
+                self.report.ignore(ref, said(
+                    "its components record items the calculators read ({items}), as parts of an Observation coded "
+                    "'{code}': each item is read from an Observation of its own (its code, its focus); not used",
+                    items=", ".join(parts)[:300], code=describe_concepts([observation.get("code")])[:100]),
+                    attention=True)
             else:
                 self.report.ignore(ref, CODE_NOT_READ, relevant=False)
             return
