@@ -238,6 +238,19 @@ def test_inactive_refuted_or_erroneous_lesions_never_count(clinical, verificatio
     assert reason in found.entry("Condition/lesion-1").reason
 
 
+@pytest.mark.parametrize("element,flag", [
+    ("clinicalStatus", "its clinicalStatus is written, not coded: read as not given"),
+    ("verificationStatus", "its verificationStatus is written, not coded: the calculators cannot read it"),
+])
+def test_a_status_written_in_words_only_is_never_read_and_the_score_says_so(element, flag):
+    """"refuted" in words is not read as refuted (nor "active" as active): the lesion is counted, flagged for
+    the clinician to look, as a Condition without the status would be."""
+    written = lesion()
+    written[element] = {"text": "refuted" if element == "verificationStatus" else "active"}
+    lesion_facts, _ = only_lesion(written, *lesion_observations())
+    assert flag in lesion_facts.condition_flags
+
+
 def test_display_text_alone_is_not_enough():
     resource = lesion()
     resource["code"] = {"coding": [{"display": "Secondary malignant neoplasm of bone"}], "text": "bone metastasis"}

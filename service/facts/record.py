@@ -90,6 +90,11 @@ def first_code(concept: Any) -> str | None:
     return found[0].get("code") if found else None
 
 
+def _written_only(concept: Any) -> bool:
+    """A status given in words (``text``) and no code."""
+    return isinstance(concept, dict) and isinstance(concept.get("text"), str) and bool(concept["text"].strip())
+
+
 def describe_concepts(concepts: Iterable[Any]) -> str:
     """Words for a clinician: the text, else the first display (the record's, else the one the ValueSets
     list for that code), else the first code."""
@@ -258,9 +263,16 @@ class PatientRecord:
         clinical = first_code(condition.get("clinicalStatus"))
         if clinical in INACTIVE:
             return False, ()
-        flags: tuple[str, ...] = (N_("no clinicalStatus"),) if clinical is None else ()
-        if first_code(condition.get("verificationStatus")) in ("unconfirmed", "provisional", "differential"):
+        flags: tuple[str, ...] = ()
+        if clinical is None:
+            flags = ((N_("its clinicalStatus is written, not coded: read as not given"),)
+                     if _written_only(condition.get("clinicalStatus")) else (N_("no clinicalStatus"),))
+        verification = first_code(condition.get("verificationStatus"))
+        if verification in ("unconfirmed", "provisional", "differential"):
             flags += (N_("unconfirmed"),)
+        elif verification is None and _written_only(condition.get("verificationStatus")):
+            # Its words may say refuted: they are not read (never guessed), and the clinician is told to look.
+            flags += (N_("its verificationStatus is written, not coded: the calculators cannot read it"),)
         if any(key.startswith("abatement") for key in condition):  # FHIR con-4: abated is not active; which is right?
             flags += (N_("an abatement is recorded although the Condition is active"),)
         if len(self._kinds.get(id(condition)) or self.condition_kinds(condition)) > 1:
