@@ -182,7 +182,7 @@ if {stop_after}:
 """
 
 
-@pytest.mark.parametrize("kind", ["[]", "queue.SimpleQueue()"])  # gunicorn's signal queue before 24, since
+@pytest.mark.parametrize("kind", ["[]", "queue.SimpleQueue()"])  # gunicorn's signal queue, older and newer
 @pytest.mark.parametrize(("queued", "stop_after", "expected"), [
     ("[signal.SIGCHLD, signal.SIGTERM]", False, ""),  # the stop came under the master's handler: found, obeyed
     ("[signal.SIGCHLD]", False, "booted\n"),  # a child's exit is the master's business: boot goes on

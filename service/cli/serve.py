@@ -70,7 +70,7 @@ def obey_a_stop_asked_while_booting(server, worker) -> None:
     to the worker's copy of the master's signal queue, which nobody reads, and the worker then served on
     until the graceful timeout killed it (seen: a stop that took 30 s, when the master was stopped as its
     second worker booted). From here the worker exits on a stop signal; one that came before is found in
-    that copy of the queue (a list before gunicorn 24, a SimpleQueue since).
+    that copy of the queue (a list in older gunicorn releases, a SimpleQueue in newer ones).
     """
     for signum in STOP_SIGNALS:
         signal.signal(signum, _stop_while_booting)
