@@ -98,6 +98,31 @@ def test_vertebral_lesion_gets_no_mirels():
     assert "not a long bone" in found.entry("Condition/lesion-1").reason
 
 
+def topography(code):
+    """A bodySite as mCODE also allows it: an ICD-O-3 topography."""
+    return condition("lesion-1", SCT, "94222008", body_site=[{"coding": [{"system": ICDO3, "code": code}]}])
+
+
+@pytest.mark.parametrize("code", ["C40.2", "C402"])
+def test_an_icd_o_3_topography_of_the_lower_limb_long_bones_may_be_the_femur(code):
+    lesion_facts, _ = only_lesion(topography(code), *lesion_observations())
+    fact = lesion_facts.facts["lesion_site"]
+    assert fact.value == OneOf("lower_limb", "peritrochanteric") and fact.sources == ("Condition/lesion-1",)
+    assert "names the long bones of the lower limb, not which one" in fact.notes[-1]
+
+
+@pytest.mark.parametrize("code", ["C41.2", "C41.4", "C412"])
+def test_an_icd_o_3_topography_of_the_spine_or_pelvis_gets_no_mirels(code):
+    found = facts_of(topography(code), *lesion_observations())
+    assert found.lesions == [] and "not a long bone" in found.entry("Condition/lesion-1").reason
+
+
+@pytest.mark.parametrize("code", ["C40.0", "C40.9"])  # long bones of the upper limb *and the scapula*; bone of limb
+def test_an_icd_o_3_topography_that_may_not_be_a_long_bone_leaves_the_site_missing(code):
+    lesion_facts, _ = only_lesion(topography(code), *lesion_observations())
+    assert lesion_facts.facts["lesion_site"].missing
+
+
 def test_lesion_without_body_site_has_site_missing_and_says_what_supplies_it():
     lesion_facts, _ = only_lesion(lesion(bone=None))
     fact = lesion_facts.facts["lesion_site"]

@@ -91,7 +91,8 @@ def _normal(system: str, code: str) -> str:
         end = next((i for i, char in enumerate(code) if not char.isalnum()), len(code))
         return code[:end]
     if system == ICD_O_3:
-        return code.split("/")[0]  # 8041/3 and 8041 name the same morphology
+        code = code.split("/")[0]  # 8041/3 and 8041 name the same morphology
+        return code.replace(".", "").upper() if code[:1] in ("C", "c") else code  # topography C41.2 is C412
     return code
 
 

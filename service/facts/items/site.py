@@ -11,6 +11,10 @@ coding or as mCODE's ``laterality-qualifier`` extension.
 * A bodySite with no readable code (text only, ``coding: []``) or a code in none of
   the ValueSets leaves the site missing; the lesion is still scored, with its range.
 * A bodySite that is a known non-long bone (vertebra, pelvis...) gets no Mirels score.
+* mCODE also allows an ICD-O-3 topography: C40.2 (long bones of the lower limb) does not say which
+  bone, so lower limb or, the femur being one of them, peritrochanteric; C41.2 (vertebral column),
+  C41.4 (pelvis) and the other non-long bones get no Mirels score; C40.0 (which also holds the
+  scapula) and the groups "not otherwise specified" leave the site missing.
 * A bodySite naming several sites (two bones, one bone on both sides) may be several lesions:
   no site is picked; every row they allow stays possible, and the reading says ``several``.
 * The mapper adds the sites recorded in BodyStructures (``mapper._site_concepts``).
@@ -25,7 +29,7 @@ from ...calculators import OneOf
 from ...i18n import Said, said
 from ..model import Fact
 from ..record import describe_concepts
-from ..terminology import Terminology, codings, objects
+from ..terminology import ICD_O_3, Terminology, canonical_system, codings, objects
 from ..vocabulary import (
     FEMUR,
     FEMUR_REGIONS,
@@ -69,10 +73,13 @@ class _ConceptSite:
     region_qualifiers: frozenset[str]
     not_long_bone: bool
     side: str | None
+    groups: frozenset[str] = frozenset()  # "bones" that are groups of bones (ICD-O-3 topography C40.2)
 
     def rows(self) -> set[str]:
         """The Mirels rows this concept allows."""
         rows = {row for bone, row in self.limbs.items() if bone != FEMUR and row}
+        if any(self.limbs.get(group) == "lower_limb" for group in self.groups):
+            rows |= set(_FEMUR_UNSTATED.values)  # the femur is among them
         if FEMUR in self.limbs:
             # A region code names a part of the femur; a location qualifier only refines a femur.
             regions = set(self.region_codes | self.region_qualifiers)
@@ -86,6 +93,7 @@ def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
     region_qualifiers: set[str] = set()
     side = None
     not_long_bone = False
+    groups: set[str] = set()
     for coding in codings(concept):  # each coding's ValueSets looked up once, every question asked of them
         ids = terms.memberships(coding.get("system"), coding.get("code"))
         if not ids:
@@ -93,6 +101,8 @@ def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
         for vs_id, limb in LONG_BONES.items():
             if vs_id in ids:
                 limbs[coding["code"]] = limb
+                if canonical_system(coding.get("system") or "") == ICD_O_3:  # a topography: several bones
+                    groups.add(coding["code"])
         region_codes.update(femur_site for vs_id, femur_site in FEMUR_REGIONS.items() if vs_id in ids)
         not_long_bone = not_long_bone or NOT_LONG_BONE_VS in ids
         if LATERALITY_VS in ids:
@@ -106,7 +116,8 @@ def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
         qualified = terms.coding_in(laterality, LATERALITY_VS)
         if qualified:
             side = qualified["code"]
-    return _ConceptSite(limbs, frozenset(region_codes), frozenset(region_qualifiers), not_long_bone, side)
+    return _ConceptSite(limbs, frozenset(region_codes), frozenset(region_qualifiers), not_long_bone, side,
+                        frozenset(groups))
 
 
 def read_site(terms: Terminology, body_sites: list[Any]) -> SiteReading:
@@ -139,6 +150,11 @@ def read_site(terms: Terminology, body_sites: list[Any]) -> SiteReading:
             said("femur lesion whose region is not stated: lower limb (2) or peritrochanteric (3); a bodySite or "
                  "location qualifier naming the region (trochanteric, shaft, neck...) settles it"),),
             description=description, several=several)
+    if row == "lower_limb" and any(bone in part.groups for part in parts):
+        return SiteReading(_FEMUR_UNSTATED, bone, side, True, notes=notes + (
+            said("bodySite '{site}' names the long bones of the lower limb, not which one: lower limb (2), or "
+                 "peritrochanteric (3) if it is the femur; a bodySite naming the bone and its region settles it",
+                 site=description),), description=description, several=several)
     if row:
         return SiteReading(row, bone, side, True, notes=notes, description=description, several=several)
     if any(part.not_long_bone for part in parts):
