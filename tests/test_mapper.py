@@ -276,6 +276,16 @@ def test_a_status_written_in_words_only_is_never_read_and_the_score_says_so(elem
     assert flag in lesion_facts.condition_flags
 
 
+def test_a_primary_cancer_whose_verification_is_written_in_words_only_is_flagged():
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    primary["verificationStatus"] = {"text": "réfuté"}
+    mscc, _ = only_compression(primary, compression())
+    fact = mscc.facts["primary_tumour"]
+    assert fact.value == "breast"  # words are never read as a status
+    assert "its verificationStatus is written, not coded: the calculators cannot read it" in fact.flags
+    assert "Condition/breast: verificationStatus written, not coded" in fact.notes
+
+
 def test_display_text_alone_is_not_enough():
     resource = lesion()
     resource["code"] = {"coding": [{"display": "Secondary malignant neoplasm of bone"}], "text": "bone metastasis"}

@@ -54,6 +54,7 @@ from .vocabulary import (
     TUMOUR_SIZE_VS,
 )
 
+VERIFICATION_WRITTEN = N_("its verificationStatus is written, not coded: the calculators cannot read it")
 COUNTED_OBSERVATION = {"final", "amended", "corrected", "preliminary"}
 INACTIVE = {"inactive", "remission", "resolved"}
 _READ_SYSTEMS = {SNOMED, ICD10, ICD10_CM, CIM10, ICD_O_3, LOINC, OWN_SYSTEM}  # the code systems of fhir_profiles/
@@ -90,7 +91,7 @@ def first_code(concept: Any) -> str | None:
     return found[0].get("code") if found else None
 
 
-def _written_only(concept: Any) -> bool:
+def written_only(concept: Any) -> bool:
     """A status given in words (``text``) and no code."""
     return isinstance(concept, dict) and isinstance(concept.get("text"), str) and bool(concept["text"].strip())
 
@@ -266,13 +267,13 @@ class PatientRecord:
         flags: tuple[str, ...] = ()
         if clinical is None:
             flags = ((N_("its clinicalStatus is written, not coded: read as not given"),)
-                     if _written_only(condition.get("clinicalStatus")) else (N_("no clinicalStatus"),))
+                     if written_only(condition.get("clinicalStatus")) else (N_("no clinicalStatus"),))
         verification = first_code(condition.get("verificationStatus"))
         if verification in ("unconfirmed", "provisional", "differential"):
             flags += (N_("unconfirmed"),)
-        elif verification is None and _written_only(condition.get("verificationStatus")):
+        elif verification is None and written_only(condition.get("verificationStatus")):
             # Its words may say refuted: they are not read (never guessed), and the clinician is told to look.
-            flags += (N_("its verificationStatus is written, not coded: the calculators cannot read it"),)
+            flags += (VERIFICATION_WRITTEN,)
         if any(key.startswith("abatement") for key in condition):  # FHIR con-4: abated is not active; which is right?
             flags += (N_("an abatement is recorded although the Condition is active"),)
         if len(self._kinds.get(id(condition)) or self.condition_kinds(condition)) > 1:
