@@ -93,7 +93,8 @@ def first_code(concept: Any) -> str | None:
 
 def written_only(concept: Any) -> bool:
     """A status given in words (``text``) and no code."""
-    return isinstance(concept, dict) and isinstance(concept.get("text"), str) and bool(concept["text"].strip())
+    return (first_code(concept) is None and isinstance(concept, dict) and isinstance(concept.get("text"), str)
+            and bool(concept["text"].strip()))
 
 
 def describe_concepts(concepts: Iterable[Any]) -> str:
@@ -271,7 +272,7 @@ class PatientRecord:
         verification = first_code(condition.get("verificationStatus"))
         if verification in ("unconfirmed", "provisional", "differential"):
             flags += (N_("unconfirmed"),)
-        elif verification is None and written_only(condition.get("verificationStatus")):
+        elif written_only(condition.get("verificationStatus")):
             # Its words may say refuted: they are not read (never guessed), and the clinician is told to look.
             flags += (VERIFICATION_WRITTEN,)
         if any(key.startswith("abatement") for key in condition):  # FHIR con-4: abated is not active; which is right?

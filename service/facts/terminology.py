@@ -108,10 +108,12 @@ class Terminology:
     """The ValueSets and own CodeSystem of ``fhir_profiles/``, by id."""
 
     def __init__(self, value_sets: dict[str, ValueSet], own_codes: frozenset[str],
-                 own_displays: dict[str, dict[str, str]] | None = None) -> None:
+                 own_displays: dict[str, dict[str, str]] | None = None,
+                 listed_displays: dict[tuple[str, str], str] | None = None) -> None:
         self.value_sets = value_sets
         self.own_codes = own_codes
         self.own_displays = own_displays or {}  # code -> language -> display (the CodeSystem's designations)
+        self.listed_displays = listed_displays or {}  # (system, normal code) -> a ValueSet's display
         # Index (system, code or ICD-10 prefix) -> ValueSet ids: a lookup per coding instead of a
         # scan of every ValueSet (the mapper asks thousands of times per request).
         self._exact: dict[tuple[str, str], set[str]] = {}
@@ -233,26 +235,21 @@ def _value_set(raw: dict[str, Any]) -> ValueSet:
 def load_terminology() -> Terminology:
     folder = data_dir("fhir_profiles")
     value_sets = {}
+    listed: dict[tuple[str, str], str] = {}  # (system, normal code) -> the display a ValueSet lists (English)
     for path in sorted(folder.glob("ValueSet-*.json")):
-        value_set = _value_set(json.loads(path.read_text("utf-8")))
+        raw = json.loads(path.read_text("utf-8"))
+        value_set = _value_set(raw)
         value_sets[value_set.id] = value_set
+        for include in raw["compose"]["include"]:
+            for concept in include.get("concept", ()):
+                if concept.get("display"):
+                    listed.setdefault((include["system"], _normal(include["system"], concept["code"])),
+                                      concept["display"])
     code_system = json.loads((folder / "CodeSystem-bonemet.json").read_text("utf-8"))
     displays = {concept["code"]: {code_system.get("language", "en"): concept["display"]}
                 | {d["language"]: d["value"] for d in concept.get("designation", ()) if "language" in d}
                 for concept in code_system["concept"]}
-    return Terminology(value_sets, frozenset(displays), displays)
-
-
-@cache
-def _listed_displays() -> dict[tuple[str, str], str]:
-    """(system, code) -> the display a ValueSet of fhir_profiles/ lists for it (English)."""
-    listed: dict[tuple[str, str], str] = {}
-    for path in sorted(data_dir("fhir_profiles").glob("ValueSet-*.json")):
-        for include in json.loads(path.read_text("utf-8"))["compose"]["include"]:
-            for concept in include.get("concept", ()):
-                if concept.get("display"):
-                    listed.setdefault((include["system"], concept["code"]), concept["display"])
-    return listed
+    return Terminology(value_sets, frozenset(displays), displays, listed)
 
 
 def listed_display(coding: dict[str, Any]) -> str | None:
@@ -261,7 +258,8 @@ def listed_display(coding: dict[str, Any]) -> str | None:
     system, code = coding.get("system"), coding.get("code")
     if not isinstance(system, str) or not isinstance(code, str):
         return None
-    return _listed_displays().get((canonical_system(system), code.strip()))
+    system = canonical_system(system)
+    return load_terminology().listed_displays.get((system, _normal(system, code)))
 
 
 def own_coding(code: str, locale: str = "en") -> dict[str, str]:

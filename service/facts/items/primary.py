@@ -16,7 +16,7 @@ from ...calculators.values import ItemName
 from ...i18n import Said, said
 from ..evidence import CONFLICT, allowed_by_all, one_of
 from ..model import Fact
-from ..record import VERIFICATION_WRITTEN, PatientRecord, describe_concepts, first_code, written_only
+from ..record import VERIFICATION_WRITTEN, PatientRecord, describe_concepts, written_only
 from ..terminology import codings
 from ..vocabulary import MCODE_HISTOLOGY, MORPHOLOGIES, PRIMARY_GROUPS, SUPPLIED_BY
 
@@ -94,8 +94,7 @@ def primary_fact(record: PatientRecord) -> Fact:
            for row, ref in zip(rows, sources, strict=True)):
         flags = (CONFLICT,)  # one Condition whose codings name different cancers
     written = [ref for ref, condition in zip(sources, primaries, strict=True)
-               if first_code(condition.get("verificationStatus")) is None
-               and written_only(condition.get("verificationStatus"))]
+               if written_only(condition.get("verificationStatus"))]
     if written:  # its words may say refuted: never read, and the clinician is told to look
         flags += (VERIFICATION_WRITTEN,)
         notes.append(said("{conditions}: verificationStatus written, not coded", conditions=", ".join(written)))
