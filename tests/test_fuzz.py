@@ -260,6 +260,23 @@ def test_fhir_values_of_every_kind_in_the_mapped_elements(open_client, caplog, d
     check(open_client.post("/fhir/$assess", json=bundle(patient(), *resources)), caplog)
 
 
+@settings(FUZZ, max_examples=300)
+@given(data=st.data())
+def test_values_of_every_kind_in_an_unchecked_observation_a_chain_reaches(open_client, caplog, data):
+    """An Observation of a code no ValueSet holds (an imaging report) is not shape-checked on the CDS
+    Hooks path, yet a derivedFrom chain reaches it: the mapper reads its elements, of any JSON type."""
+    report = observation("ct", "24627-2", system="http://loinc.org", focus="Condition/lesion-1")
+    report[data.draw(st.sampled_from(["focus", "derivedFrom", "bodySite", "hasMember", "code"]))] = \
+        data.draw(json_values)
+    derived = observation("o-type", "lesion-type", valueCodeableConcept={"coding": [
+        {"system": "http://bonemet-cds.org/fhir/CodeSystem/bonemet", "code": "lytic"}]})
+    derived["derivedFrom"] = [{"reference": "Observation/ct"}]
+    body = valid_hook()
+    body["prefetch"]["conditions"]["entry"] = [{"resource": lesion()}]
+    body["prefetch"]["observations"]["entry"] = [{"resource": r} for r in (report, derived)]
+    check(open_client.post(PATHS[0], json=body), caplog)
+
+
 def test_the_fuzzers_sent_at_least_ten_thousand_requests():
     if SENT["requests"] == 0:
         pytest.skip("run with the fuzzers above")

@@ -535,6 +535,19 @@ def test_linked_through_derived_from():
     assert lesion_facts.facts["lesion_type"].rule.startswith("derivedFrom Observation/imaging")
 
 
+@pytest.mark.parametrize("malformed", [5, "Condition/lesion-1", {"reference": "Condition/lesion-1"}, [5, None]])
+def test_a_derived_from_chain_into_an_unchecked_observation_of_any_shape_links_nothing(malformed):
+    # An imaging report coded LOINC (no ValueSet holds it) is not shape-checked on the CDS Hooks path
+    # (``may_be_read``); the chain reaches it all the same, and its elements may be anything.
+    report = observation("ct", "24627-2", system=LOINC, focus="Condition/lesion-1")
+    report["focus"] = report["derivedFrom"] = malformed
+    derived = observation("o-type", "lesion-type", **coded("lytic"))
+    derived["derivedFrom"] = [{"reference": "Observation/ct"}]
+    lesion_facts, found = only_lesion(lesion(), report, derived)
+    assert lesion_facts.facts["lesion_type"].value is None
+    assert "not linked to any lesion" in found.entry("Observation/o-type").reason
+
+
 def test_an_observation_cited_as_evidence_by_two_lesions_is_named_not_guessed():
     observations = lesion_observations(focus=None)
     cites = [{"detail": [{"reference": "Observation/o-type"}]}]

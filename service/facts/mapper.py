@@ -268,7 +268,9 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str,
     if depth > _MAX_LINK_DEPTH:
         return None, said("link chain too deep")
     focused: dict[str, Said] = {}  # lesion -> how the focus names it
-    for reference in observation.get("focus") or []:
+    # objects(): a chain of derivedFrom may reach an Observation no shape check covers (a lab's, an imaging
+    # report's code: ``may_be_read``), whose elements may be of any JSON type.
+    for reference in objects(observation.get("focus")):
         target = record.resolve(reference)
         if target in lesions:
             focused.setdefault(target, said("focus -> {target}", target=target))
@@ -292,7 +294,7 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str,
         if linked:
             record.report.use(record.ref(panel), said("panel linking its members to {lesion}", lesion=linked))
             return linked, said("hasMember of {panel} ({how})", panel=record.ref(panel), how=how)
-    for reference in observation.get("derivedFrom") or []:
+    for reference in objects(observation.get("derivedFrom")):
         target = record.resolve(reference)
         if target and record.get(target).get("resourceType") == "Observation":
             linked, how = _link(record, record.get(target), lesions, at_site, depth + 1)
