@@ -453,6 +453,11 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
             return said("a tetraplegia, or a paralysis the paraplegia ValueSet does not hold ({code}): the sources do "
                         "not say which Rades motor-function row it is (not ambulatory 3, paraplegic 1); not used, "
                         "record motor function as an Observation", code=code)
+        if system == ICD10_CM and normal.replace(".", "") == "C802":
+            # Coded after the transplant complication and before the cancer's own code (CMS coding rules).
+            return said("a malignant neoplasm associated with a transplanted organ ({code}): it says where the cancer "
+                        "arose, not which cancer it is (the Rades row); the record's code of the cancer itself is "
+                        "read, this one is not", code=code)
         if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_CANCER_CHAPTER):
             return said("a cancer ({code}) that the Rades table does not classify (only myeloma and lymphoma of "
                         "the blood cancers are mapped): not used", code=code)
