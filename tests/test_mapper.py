@@ -765,7 +765,7 @@ def test_a_tetraplegia_is_named_for_the_clinician_never_read_as_a_motor_function
     (ICD10, "C50.9", "breast"), (ICD10CM, "C50.911", "breast"), (SCT, "399068003", "prostate"),
     (ICD10CM, "C90.00", "myeloma_lymphoma"), (ICD10, "C83.3", "myeloma_lymphoma"), (SCT, "109989006", "myeloma_lymphoma"),
     (SCT, "254637007", "nsclc"), (SCT, "254632001", "sclc"), (ICD10, "C80.1", "unknown_primary"),
-    (ICD10CM, "C80.0", "unknown_primary"), (ICD10CM, "C80.1", "unknown_primary"),
+    (ICD10CM, "C80.0", "unknown_primary"), (ICD10CM, "C80.1", "unknown_primary"), (ICD10CM, "C4A.9", "other"),
     (ICD10, "C64", "kidney"), (SCT, "363518003", "kidney"), (ICD10, "C18.7", "colorectal"), (ICD10, "C20", "colorectal"),
     (SCT, "363406005", "colorectal"), (ICD10, "C43.9", "other"), (ICD10, "C25.0", "other"),
 ])
@@ -784,6 +784,19 @@ def test_icd10cm_malignancy_of_a_transplanted_organ_is_no_unknown_primary():
     assert entry.outcome == "ignored" and entry.attention and "transplanted organ (C80.2)" in entry.reason
     mscc, _ = only_compression(transplant, condition("kidney", ICD10CM, "C64.1", onset="2025-01-01"), compression())
     assert mscc.facts["primary_tumour"].value == "kidney"
+
+
+@pytest.mark.parametrize("system,code,words", [
+    (ICD10, "C97", "independent multiple sites (C97)"), (CIM10, "C97", "independent multiple sites (C97)"),
+    (ICD10CM, "C7A.090", "none of the Rades primary-tumour ValueSets places"),
+    (ICD10, "C92.0", "only myeloma and lymphoma of the blood cancers are mapped"),
+    (ICD10CM, "C90.30", "only myeloma and lymphoma of the blood cancers are mapped"),
+])
+def test_a_cancer_no_rades_row_places_is_named_with_why(system, code, words):
+    mscc, found = only_compression(condition("cancer", system, code, onset="2025-01-01"), compression())
+    assert mscc.facts["primary_tumour"].missing
+    entry = found.entry("Condition/cancer")
+    assert entry.outcome == "ignored" and entry.attention and words in entry.reason
 
 
 def test_lung_cancer_without_histology_is_nsclc_or_sclc():

@@ -60,6 +60,7 @@ INACTIVE = {"inactive", "remission", "resolved"}
 _READ_SYSTEMS = {SNOMED, ICD10, ICD10_CM, CIM10, ICD_O_3, LOINC, OWN_SYSTEM}  # the code systems of fhir_profiles/
 _CANCER_CHAPTER = "C"  # ICD-10 chapter II, malignant neoplasms: a cancer the tables may not place
 _SECONDARY = ("C77", "C78", "C79", "C7B")  # ICD-10 (and -CM) secondary malignant neoplasms
+_BLOOD_CANCERS = tuple(f"C9{digit}" for digit in range(7))  # C90-C96: myeloma (C90.0) and lymphomas are placed
 # Words, English and French, by which a diagnosis whose code no ValueSet holds still looks relevant: named, never read.
 _CANCER_WORDS = re.compile(r"m[eé]tasta|malign|cancer|carcino|sarcom|my[eé]lom|lymphom|(tumeur|n[eé]oplas\w*) second|"
                            r"spinal cord compression|compression m[eé]dullaire|parapl[eé]gi|t[eé]trapl[eé]gi|"
@@ -458,9 +459,15 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
             return said("a malignant neoplasm associated with a transplanted organ ({code}): it says where the cancer "
                         "arose, not which cancer it is (the Rades row); the record's code of the cancer itself is "
                         "read, this one is not", code=code)
-        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_CANCER_CHAPTER):
+        if system in (ICD10, CIM10) and normal.startswith("C97"):  # WHO: each cancer is coded as well
+            return said("malignant neoplasms of independent multiple sites ({code}): which cancers is said by their "
+                        "own codes, which are read; this one is not", code=code)
+        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_BLOOD_CANCERS):
             return said("a cancer ({code}) that the Rades table does not classify (only myeloma and lymphoma of "
                         "the blood cancers are mapped): not used", code=code)
+        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_CANCER_CHAPTER):  # ICD-10-CM C7A, carcinoids
+            return said("a cancer ({code}) that none of the Rades primary-tumour ValueSets places: the sources do not "
+                        "say which row it is; not used", code=code)
         if system == ICD_O_3 and (normal.startswith(_CANCER_CHAPTER) or normal.endswith(("/3", "/6", "/9"))):
             return said("coded in ICD-O-3 only ({code}): a tumour's topography or morphology, not a diagnosis the "
                         "calculators read (SNOMED CT, ICD-10); not used", code=code)
