@@ -850,15 +850,34 @@ def test_partial_dates_across_15_months():
     assert value.low < 15 < value.high
 
 
-@pytest.mark.parametrize("kwargs,rule", [
-    (dict(recorded="2025-08-01"), "recordedDate"),
-    (dict(extension=[{"url": "http://hl7.org/fhir/StructureDefinition/condition-assertedDate",
-                      "valueDateTime": "2025-08-01"}]), "assertedDate"),
-])
-def test_diagnosis_date_falls_back_to_recorded_then_asserted(kwargs, rule):
-    mscc, _ = only_compression(condition("breast", SCT, "254837009", **kwargs), compression())
+ASSERTED = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
+
+
+def test_diagnosis_date_falls_back_to_asserted_date():
+    asserted = [{"url": ASSERTED, "valueDateTime": "2025-08-01"}]
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", recorded="2026-10-01", extension=asserted),
+                               compression())
     fact = mscc.facts["months_to_cord_compression"]
-    assert fact.value == 15 and rule in fact.rule
+    assert fact.value == 15 and "assertedDate 2025-08-01" in fact.rule
+
+
+def test_a_recorded_date_alone_only_bounds_the_diagnosis():
+    # A cancer diagnosed in 2019, written into a new EHR in October 2026 (onset as words only): the day it
+    # was recorded is no diagnosis date. The interval is >= 1 month, so both rows stay possible.
+    old = condition("prostate", ICD10CM, "C61", recorded="2026-10-01")
+    old["onsetString"] = "June 2019"
+    mscc, _ = only_compression(old, compression())
+    fact = mscc.facts["months_to_cord_compression"]
+    assert fact.value == AtLeast(1) and "recordedDate 2026-10-01" in fact.rule
+    assert "diagnosed on or before that day" in fact.notes[0]
+    assert "onsetString 'June 2019' is not read as a date" in fact.notes[1]
+    assert not fact.missing and fact.sources == ("Condition/prostate", "Condition/mscc")
+    # Recorded more than 15 months before the compression: > 15 months whatever the diagnosis date.
+    mscc, _ = only_compression(condition("prostate", ICD10CM, "C61", recorded="2025-01-15"), compression())
+    assert mscc.facts["months_to_cord_compression"].value == AtLeast(21 + Fraction(17, 31))
+    # Recorded after the compression began: any interval from 0 months.
+    mscc, _ = only_compression(condition("prostate", ICD10CM, "C61", recorded="2026-11-03"), compression())
+    assert mscc.facts["months_to_cord_compression"].value == AtLeast(0)
 
 
 def test_missing_compression_onset():

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+UNBOUNDED = date.min  # the first day of a date known only as a bound ("on or before"): see ``DateSpan``
 _PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
 @dataclass(frozen=True)
 class DateSpan:
-    """The first and last day a FHIR date can mean."""
+    """The first and last day a FHIR date can mean; ``earliest`` is ``UNBOUNDED`` for a date known only
+    as a bound (a diagnosis on or before the day its Condition was recorded)."""
 
     earliest: date
     latest: date

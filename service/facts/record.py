@@ -24,7 +24,7 @@ from typing import Any, TypeGuard
 
 from ..fhir.patients import local_reference
 from ..i18n import N_, Said, joined, said
-from .dates import DateSpan, parse_date
+from .dates import UNBOUNDED, DateSpan, parse_date
 from .model import ReportEntry
 from .terminology import (
     CIM10,
@@ -237,18 +237,21 @@ class PatientRecord:
             (condition.get("onsetPeriod") or {}).get("start"))
 
     def diagnosis_date(self, condition: dict[str, Any]) -> tuple[DateSpan | None, str]:
-        """The date a cancer was diagnosed: onset, else recordedDate, else assertedDate."""
+        """The date a cancer was diagnosed: onset, else the assertedDate extension (the date the diagnosis
+        was first asserted). recordedDate is when the Condition was written into this system (FHIR: "often
+        a system-generated date", a migration's day for an old cancer): the diagnosis is on or before it,
+        so it is only a bound, a span that starts at ``date.min`` (``UNBOUNDED``)."""
         onset = self.onset(condition)
         if onset:
             return onset, "onset"
-        recorded = parse_date(condition.get("recordedDate"))
-        if recorded:
-            return recorded, "recordedDate"
-        for extension in condition.get("extension") or []:
-            if isinstance(extension, dict) and extension.get("url") == ASSERTED_DATE:
+        for extension in objects(condition.get("extension")):
+            if extension.get("url") == ASSERTED_DATE:
                 asserted = parse_date(extension.get("valueDateTime"))
                 if asserted:
                     return asserted, "assertedDate"
+        recorded = parse_date(condition.get("recordedDate"))
+        if recorded:
+            return DateSpan(UNBOUNDED, recorded.latest, recorded.text), "recordedDate"
         return None, ""
 
     def after_as_of(self, span: DateSpan | None) -> TypeGuard[DateSpan]:

@@ -112,8 +112,8 @@ SUPPLIED_BY = {
     "primary_tumour": said("the primary cancer Condition, coded in SNOMED CT, ICD-10, CIM-10 or ICD-10-CM, with its "
                            "histology for a lung cancer ({profile})",
                            profile=f"{PROFILE_BASE}/bonemet-primary-cancer-condition"),
-    "months_to_cord_compression": said("the primary cancer Condition's onset (or recordedDate, or assertedDate) and "
-                                       "the spinal cord compression Condition's onset"),
+    "months_to_cord_compression": said("the primary cancer Condition's onset (or assertedDate: recordedDate only bounds "
+                                       "it) and the spinal cord compression Condition's onset"),
     "visceral_metastases": said("an Observation coded {code} (present / absent) ({profile}), or an active visceral "
                                 "metastasis Condition ({condition})", code=f"{OWN_SYSTEM}#visceral-metastases",
                                 profile=f"{PROFILE_BASE}/bonemet-visceral-metastases-status",

@@ -1,9 +1,11 @@
 """Rades interval from the tumour diagnosis to the cord compression: <= 15 months (6), > 15 (8).
 
-Calendar months from the primary cancer's date of diagnosis (onset, else
-recordedDate, else assertedDate) to the compression Condition's onset; partial dates
-give a range. A compression dated before the diagnosis has no row in the table: the
-item is left missing and the card says why.
+Calendar months from the primary cancer's date of diagnosis (onset, else the
+assertedDate extension) to the compression Condition's onset; partial dates give a
+range. A recordedDate alone is when the cancer was written into the record, not
+diagnosed: the interval is then at least the months since it (``AtLeast``), which
+decides the row only when that is over 15 months. A compression dated before the
+diagnosis has no row in the table: the item is left missing and the card says why.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from ...calculators import Between
+from ...calculators import AtLeast, Between
 from ...i18n import Said, said
-from ..dates import DateSpan, month_range
+from ..dates import UNBOUNDED, DateSpan, month_range
 from ..model import Fact
 from ..record import PatientRecord
 from ..vocabulary import SUPPLIED_BY
@@ -41,6 +43,11 @@ def months_fact(record: PatientRecord, compression: dict[str, Any]) -> Fact:
                                 "table defines no negative interval", onset=onset.text, dates=rules),),
                     supplied_by=SUPPLIED_BY[ITEM])
     notes: tuple[Said, ...] = ()
+    if earliest_diagnosis.earliest == UNBOUNDED:  # a recordedDate alone: the diagnosis may be any time before
+        recorded_only = record.once("recorded-only", lambda: _recorded_only(record))
+        notes = tuple(note for ref in sources for note in recorded_only.get(ref, ()))
+        rule = f"at least the calendar months from {rules} to the compression's onset {onset.text}"
+        return Fact(ITEM, AtLeast(max(low, Fraction(0))), tuple(sources) + (compression_ref,), rule, (), notes)
     if low < 0:
         low = Fraction(0)
         notes = (said("partial dates allow the compression to precede the diagnosis; counted from 0 months"),)
@@ -63,12 +70,27 @@ def _diagnoses(record: PatientRecord) -> tuple[tuple[str, ...], str, DateSpan, D
     if not dated:
         given = "; ".join(filter(None, (_undated_onset(condition) for condition in primaries)))
         if given:
-            return said("the primary cancer Condition has no date of diagnosis (onset, recordedDate or assertedDate; "
+            return said("the primary cancer Condition has no date of diagnosis (onset, assertedDate or recordedDate; "
                         "{given} is not read as one)", given=given)
-        return said("the primary cancer Condition has no date of diagnosis (onset, recordedDate or assertedDate)")
+        return said("the primary cancer Condition has no date of diagnosis (onset, assertedDate or recordedDate)")
     return (tuple(ref for ref, _, _ in dated), "; ".join(f"{ref} {how} {span.text}" for ref, how, span in dated),
             max((span for _, _, span in dated), key=lambda span: span.latest),
             min((span for _, _, span in dated), key=lambda span: span.earliest))
+
+
+def _recorded_only(record: PatientRecord) -> dict[str, tuple[Said, ...]]:
+    """Primary cancer -> why its date of diagnosis is only a bound, for those dated by recordedDate alone."""
+    notes = {}
+    for condition in record.conditions["primary"]:
+        span, _ = record.diagnosis_date(condition)
+        if span is not None and span.earliest == UNBOUNDED:
+            ref, given = record.ref(condition), _undated_onset(condition)
+            notes[ref] = (said(
+                "{condition} has no onset date or assertedDate: its recordedDate {date} is the day it was recorded, "
+                "so it was diagnosed on or before that day, perhaps long before; the interval is at least the months "
+                "since then", condition=ref, date=span.text),) + (
+                (said("{condition}: {given} is not read as a date", condition=ref, given=given),) if given else ())
+    return notes
 
 
 def _undated_onset(condition: dict[str, Any]) -> str:

@@ -34,11 +34,11 @@ Title: "Primary cancer (Rades primary tumour)"
 Description: "A primary cancer as read for the Rades primary tumour and the date of diagnosis (aligned with mCODE PrimaryCancerCondition). The code must be in one of the primary-* ValueSets; a lung cancer without small-cell/non-small-cell in its code needs the ICD-O-3 morphology."
 * insert ConditionRead
 * extension MS
-* extension ^comment = "mCODE histology-morphology-behavior (ICD-O-3 morphology, ValueSets morphology-small-cell and morphology-non-small-cell); condition-assertedDate as last date of diagnosis."
+* extension ^comment = "mCODE histology-morphology-behavior (ICD-O-3 morphology, ValueSets morphology-small-cell and morphology-non-small-cell); condition-assertedDate as the date of diagnosis when there is no onset."
 * code 1..1 MS
 * code ^definition = "One code of the ValueSets primary-breast, primary-prostate, primary-myeloma-lymphoma, primary-nsclc, primary-sclc, primary-lung-histology-needed, primary-unknown, primary-kidney, primary-colorectal or primary-other, which give the Rades row."
 * onset[x] MS
-* onset[x] ^short = "Date of diagnosis (else recordedDate, else assertedDate)"
+* onset[x] ^short = "Date of diagnosis (else assertedDate; recordedDate only bounds it: diagnosed on or before)"
 * recordedDate MS
 
 Profile: BonemetBoneMetastasis
