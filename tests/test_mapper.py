@@ -123,6 +123,39 @@ def test_an_icd_o_3_topography_that_may_not_be_a_long_bone_leaves_the_site_missi
     assert lesion_facts.facts["lesion_site"].missing
 
 
+def unsited_metastasis(*body_sites):
+    """mCODE's SecondaryCancerCondition with the site in bodySite: SNOMED CT 128462008 says only 'secondary'."""
+    return condition("lesion-1", SCT, "128462008", body_site=list(body_sites) or None)
+
+
+@pytest.mark.parametrize("body_site,value", [
+    (site(FEMUR_SHAFT, LEFT), "lower_limb"), (site(HUMERUS, RIGHT), "upper_limb"),
+    ({"coding": [{"system": ICDO3, "code": "C40.2"}]}, OneOf("lower_limb", "peritrochanteric")),
+    ({"coding": [{"system": ICDO3, "code": "C40.0"}]}, None),  # a bone, maybe the scapula: site missing
+])
+def test_a_metastasis_coded_without_its_site_is_a_bone_metastasis_when_its_body_site_is_a_bone(body_site, value):
+    lesion_facts, found = only_lesion(unsited_metastasis(body_site), *lesion_observations())
+    assert lesion_facts.facts["lesion_site"].value == value
+    assert found.entry("Condition/lesion-1").outcome == "used"
+
+
+def test_a_metastasis_coded_without_its_site_in_a_vertebra_is_a_bone_metastasis_with_no_mirels():
+    found = facts_of(unsited_metastasis(site(VERTEBRA)), *lesion_observations())
+    assert found.lesions == [] and "not a long bone" in found.entry("Condition/lesion-1").reason
+
+
+@pytest.mark.parametrize("body_sites,words", [
+    ((), "with no bodySite: which bone or organ is not known"),
+    (({"coding": [{"system": SCT, "code": "10200004", "display": "Liver structure"}]},),
+     "whose bodySite (Liver structure) has no code of a bone"),
+    (({"text": "femur"},), "whose bodySite (femur) has no code of a bone"),
+])
+def test_a_metastasis_coded_without_its_site_elsewhere_or_nowhere_is_named(body_sites, words):
+    found = facts_of(unsited_metastasis(*body_sites), *lesion_observations())
+    entry = found.entry("Condition/lesion-1")
+    assert found.lesions == [] and entry.outcome == "ignored" and entry.attention and words in entry.reason
+
+
 def test_lesion_without_body_site_has_site_missing_and_says_what_supplies_it():
     lesion_facts, _ = only_lesion(lesion(bone=None))
     fact = lesion_facts.facts["lesion_site"]

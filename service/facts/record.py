@@ -50,7 +50,9 @@ from .vocabulary import (
     NOT_WALKING_VS,
     PAIN_SCORE_VS,
     PRIMARY_GROUPS,
+    BONE_SITE_SETS,
     RADES_OBSERVATION_CODES,
+    SITE_IN_BODY_SITE_VS,
     TUMOUR_SIZE_VS,
 )
 
@@ -306,7 +308,14 @@ class PatientRecord:
         return kinds
 
     def _file_condition(self, ref: str, condition: dict[str, Any]) -> None:
-        kinds = self._kinds[id(condition)] = self.condition_kinds(condition)
+        kinds = self.condition_kinds(condition)
+        if not kinds and self.terms.first_match(condition.get("code"), (SITE_IN_BODY_SITE_VS,)):
+            why_not = self._not_a_bone(condition)
+            if why_not:
+                self.report.ignore(ref, why_not, attention=True)
+                return
+            kinds = ["lesion"]
+        self._kinds[id(condition)] = kinds
         if not kinds:
             why = self._looks_like_cancer(condition)
             if why:
@@ -327,6 +336,21 @@ class PatientRecord:
             self.primary_sets[ref] = tuple(vs_id for vs_id in PRIMARY_GROUPS if any(vs_id in ids for ids in found))
         for kind in kinds:
             self.conditions[kind].append(condition)
+
+    def _not_a_bone(self, condition: dict[str, Any]) -> Said | None:
+        """Why a metastasis coded without its site (``SITE_IN_BODY_SITE_VS``) is not a bone metastasis, or None
+        when its bodySite names a bone of the site ValueSets (its Mirels site is then read as any lesion's)."""
+        sites = objects(condition.get("bodySite"))
+        code = describe_concepts([condition.get("code")])[:100]
+        if not sites:
+            return said("a metastasis coded without its site ('{code}') and with no bodySite: which bone or organ is "
+                        "not known; not used", code=code)
+        if any(self.terms.memberships(coding.get("system"), coding.get("code")) & BONE_SITE_SETS or _bone_topography(coding)
+               for site in sites for coding in codings(site)):
+            return None
+        return said("a metastasis coded without its site ('{code}') whose bodySite ({site}) has no code of a bone "
+                    "the ValueSets place: not used as a bone metastasis; a visceral metastasis is read from the codes "
+                    "of the visceral-metastasis ValueSet", code=code, site=describe_concepts(sites)[:200] or "no code")
 
     def _looks_like_cancer(self, condition: dict[str, Any]) -> str | None:
         """Why an unrecognised Condition still looks relevant (so it is named, not dropped), or None. One
@@ -488,6 +512,14 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
 
 
 _DIAGNOSIS_SETS = frozenset(PRIMARY_GROUPS) | frozenset(CONDITION_KINDS)
+
+
+def _bone_topography(coding: dict[str, Any]) -> bool:
+    """An ICD-O-3 topography of chapter C40-C41 (bones, joints and articular cartilage): a bone, even where it
+    does not say which (C40.0 holds the scapula, C41.9 is bone NOS; the site reading then says so)."""
+    code = coding.get("code")
+    return canonical_system(coding.get("system") or "") == ICD_O_3 and isinstance(code, str) \
+        and code.strip().upper().startswith(("C40", "C41"))
 
 
 def _held_as_diagnosis(code: str) -> bool:

@@ -81,6 +81,9 @@ FEMUR_REGIONS = {  # ValueSet -> the femur's Mirels site; "undetermined" keeps b
 }
 NOT_LONG_BONE_VS = "bone-not-long-bone"
 LATERALITY_VS = "laterality"
+BONE_SITE_SETS = frozenset(LONG_BONES) | frozenset(FEMUR_REGIONS) | {NOT_LONG_BONE_VS}  # a bodySite that is a bone
+# A metastasis whose code does not say where (mCODE: 128462008 with an ICD-O-3 topography): its bodySite says.
+SITE_IN_BODY_SITE_VS = "metastasis-site-in-body-site"
 
 # Observation values.
 PRESENCE_VS, PRESENT = "presence", {"52101004", "373066001", "LA33-6", "Y"}  # present, or yes (SNOMED CT, LOINC, v2)
@@ -90,7 +93,7 @@ NOT_WALKING_VS = "motor-function-not-walking"
 # Every ValueSet the mapper reads; a test checks it is exactly those in fhir_profiles/ (orders aside).
 VALUE_SETS_USED = frozenset(PRIMARY_GROUPS) | frozenset(MORPHOLOGIES) | frozenset(CONDITION_KINDS) | frozenset(
     LONG_BONES) | frozenset(FEMUR_REGIONS) | frozenset(CONTEXT_VALUE_SETS) | {
-    NOT_LONG_BONE_VS, LATERALITY_VS, TUMOUR_SIZE_VS, PAIN_SCORE_VS, PRESENCE_VS, MOTOR_FUNCTION_VS, NOT_WALKING_VS,
+    NOT_LONG_BONE_VS, LATERALITY_VS, SITE_IN_BODY_SITE_VS, TUMOUR_SIZE_VS, PAIN_SCORE_VS, PRESENCE_VS, MOTOR_FUNCTION_VS, NOT_WALKING_VS,
     "lesion-type", "mirels-pain", "lesion-size-row"}
 # Every code of the CodeSystem the mapper names; a test checks each is published.
 OWN_CODES_USED = frozenset(LESION_OBSERVATION_CODES) | frozenset(RADES_OBSERVATION_CODES) | frozenset(
