@@ -43,6 +43,7 @@ from .terminology import (
 )
 from .vocabulary import (
     ASSERTED_DATE,
+    BONE_SITE_SETS,
     CONDITION_KINDS,
     CONTEXT_VALUE_SETS,
     LESION_OBSERVATION_CODES,
@@ -50,7 +51,6 @@ from .vocabulary import (
     NOT_WALKING_VS,
     PAIN_SCORE_VS,
     PRIMARY_GROUPS,
-    BONE_SITE_SETS,
     RADES_OBSERVATION_CODES,
     SITE_IN_BODY_SITE_VS,
     TUMOUR_SIZE_VS,
@@ -345,8 +345,8 @@ class PatientRecord:
         if not sites:
             return said("a metastasis coded without its site ('{code}') and with no bodySite: which bone or organ is "
                         "not known; not used", code=code)
-        if any(self.terms.memberships(coding.get("system"), coding.get("code")) & BONE_SITE_SETS or _bone_topography(coding)
-               for site in sites for coding in codings(site)):
+        if any(_bone_topography(coding) or self.terms.memberships(coding.get("system"), coding.get("code"))
+               & BONE_SITE_SETS for site in sites for coding in codings(site)):
             return None
         return said("a metastasis coded without its site ('{code}') whose bodySite ({site}) has no code of a bone "
                     "the ValueSets place: not used as a bone metastasis; a visceral metastasis is read from the codes "

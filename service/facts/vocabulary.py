@@ -93,8 +93,8 @@ NOT_WALKING_VS = "motor-function-not-walking"
 # Every ValueSet the mapper reads; a test checks it is exactly those in fhir_profiles/ (orders aside).
 VALUE_SETS_USED = frozenset(PRIMARY_GROUPS) | frozenset(MORPHOLOGIES) | frozenset(CONDITION_KINDS) | frozenset(
     LONG_BONES) | frozenset(FEMUR_REGIONS) | frozenset(CONTEXT_VALUE_SETS) | {
-    NOT_LONG_BONE_VS, LATERALITY_VS, SITE_IN_BODY_SITE_VS, TUMOUR_SIZE_VS, PAIN_SCORE_VS, PRESENCE_VS, MOTOR_FUNCTION_VS, NOT_WALKING_VS,
-    "lesion-type", "mirels-pain", "lesion-size-row"}
+    NOT_LONG_BONE_VS, LATERALITY_VS, SITE_IN_BODY_SITE_VS, TUMOUR_SIZE_VS, PAIN_SCORE_VS, PRESENCE_VS,
+    MOTOR_FUNCTION_VS, NOT_WALKING_VS, "lesion-type", "mirels-pain", "lesion-size-row"}
 # Every code of the CodeSystem the mapper names; a test checks each is published.
 OWN_CODES_USED = frozenset(LESION_OBSERVATION_CODES) | frozenset(RADES_OBSERVATION_CODES) | frozenset(
     OSTEOLYSIS_COMPONENTS) | frozenset(ITEM_CODES.values())
@@ -115,8 +115,8 @@ SUPPLIED_BY = {
     "primary_tumour": said("the primary cancer Condition, coded in SNOMED CT, ICD-10, CIM-10 or ICD-10-CM, with its "
                            "histology for a lung cancer ({profile})",
                            profile=f"{PROFILE_BASE}/bonemet-primary-cancer-condition"),
-    "months_to_cord_compression": said("the primary cancer Condition's onset (or assertedDate: recordedDate only bounds "
-                                       "it) and the spinal cord compression Condition's onset"),
+    "months_to_cord_compression": said("the primary cancer Condition's onset (or assertedDate: recordedDate only "
+                                       "bounds it) and the spinal cord compression Condition's onset"),
     "visceral_metastases": said("an Observation coded {code} (present / absent) ({profile}), or an active visceral "
                                 "metastasis Condition ({condition})", code=f"{OWN_SYSTEM}#visceral-metastases",
                                 profile=f"{PROFILE_BASE}/bonemet-visceral-metastases-status",
