@@ -156,6 +156,28 @@ def test_a_metastasis_coded_without_its_site_elsewhere_or_nowhere_is_named(body_
     assert found.lesions == [] and entry.outcome == "ignored" and entry.attention and words in entry.reason
 
 
+@pytest.mark.parametrize("system,code,display", [
+    (ICD10CM, "M84.552A", None), (ICD10CM, "M84.452A", None), (ICD10, "M90.7", None), (CIM10, "M907*", None),
+    (ICD10, "M84.45", None), (SCT, "999999", "Pathological fracture of femur"),
+    ("http://hopital.example/codes", "FX12", "Fracture pathologique du fémur gauche"),
+])
+def test_a_pathological_fracture_is_named_beside_the_mirels_score(system, code, display):
+    # Mirels scores the risk of a fracture to come; a bone already broken is said, not read (the sources are silent).
+    fracture = condition("fracture", system, code, onset="2026-10-20")
+    if display:
+        fracture["code"]["coding"][0]["display"] = display
+    lesion_facts, found = only_lesion(lesion(), fracture, *lesion_observations())
+    entry = found.entry("Condition/fracture")
+    assert entry.outcome == "ignored" and entry.relevant and entry.attention
+    assert entry.reason.startswith("a pathological fracture") and "risk of a fracture to come" in entry.reason
+    assert lesion_facts.facts["lesion_site"].value == "lower_limb"
+
+
+def test_a_traumatic_fracture_code_is_not_named_as_pathological():
+    found = facts_of(lesion(), condition("fracture", ICD10CM, "S72.302A", onset="2026-10-20"), *lesion_observations())
+    assert not found.entry("Condition/fracture").relevant
+
+
 def test_lesion_without_body_site_has_site_missing_and_says_what_supplies_it():
     lesion_facts, _ = only_lesion(lesion(bone=None))
     fact = lesion_facts.facts["lesion_site"]

@@ -67,6 +67,13 @@ _BLOOD_CANCERS = tuple(f"C9{digit}" for digit in range(7))  # C90-C96: myeloma (
 _CANCER_WORDS = re.compile(r"m[eé]tasta|malign|cancer|carcino|sarcom|my[eé]lom|lymphom|(tumeur|n[eé]oplas\w*) second|"
                            r"spinal cord compression|compression m[eé]dullaire|parapl[eé]gi|t[eé]trapl[eé]gi|"
                            r"quadripl[eé]gi", re.IGNORECASE)
+# A bone already broken (WHO and CIM-10: M84.4 pathological fracture NEC, M90.7 fracture in neoplastic disease;
+# ICD-10-CM: M84.4, M84.5 in neoplastic disease): Mirels scores the risk of a fracture to come, and the sources are
+# silent on a fracture that has happened. Named with that, never read. Codes without their dot.
+_PATHOLOGICAL_FRACTURES = {ICD10: ("M844", "M907"), CIM10: ("M844", "M907"), ICD10_CM: ("M844", "M845")}
+_FRACTURE_WORDS = re.compile(r"patholog\w* fracture|fracture\w* patholog|fracture\w* (osseuse )?(au cours|sur) "
+                             r"(de |d'une )?(maladie|m[eé]tastase|tumeur|l[eé]sion)", re.IGNORECASE)
+
 # Observations recognised through a ValueSet rather than a code of the project's CodeSystem.
 _OBSERVATION_KINDS = {TUMOUR_SIZE_VS: "tumour-size", PAIN_SCORE_VS: "pain-score", NOT_WALKING_VS: "motor-function",
                       **{vs_id: "context:" + vs_id for vs_id in CONTEXT_VALUE_SETS}}
@@ -481,6 +488,8 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
             return said("a tetraplegia, or a paralysis the paraplegia ValueSet does not hold ({code}): the sources do "
                         "not say which Rades motor-function row it is (not ambulatory 3, paraplegic 1); not used, "
                         "record motor function as an Observation", code=code)
+        if normal.replace(".", "").startswith(_PATHOLOGICAL_FRACTURES.get(system, ())):
+            return _pathological_fracture(code)
         if system == ICD10_CM and normal.replace(".", "") == "C802":
             # Coded after the transplant complication and before the cancer's own code (CMS coding rules).
             return said("a malignant neoplasm associated with a transplanted organ ({code}): it says where the cancer "
@@ -505,10 +514,18 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
                         "('{system}'; they read SNOMED CT, ICD-10, ICD-10-CM and the French CIM-10 under their FHIR "
                         "URIs or HL7 OIDs): not used", code=code[:40], system=system[:200])
     words = describe_concepts([concept])
+    if _FRACTURE_WORDS.search(words):
+        return _pathological_fracture(words[:200])
     if _CANCER_WORDS.search(words):  # a code of another system or edition, a local code: its words say what it is
         return said("its words ('{words}') name a cancer, a metastasis or a cord compression, but its code is in "
                     "none of the ValueSets the calculators read: not used", words=words[:200])
     return None
+
+
+def _pathological_fracture(code: str) -> Said:
+    return said("a pathological fracture ({code}): Mirels scores the risk of a fracture to come, and the sources do "
+                "not say how to read it once the bone has broken; not used: check whether it is at the site of a "
+                "scored lesion", code=code)
 
 
 _DIAGNOSIS_SETS = frozenset(PRIMARY_GROUPS) | frozenset(CONDITION_KINDS)
