@@ -120,11 +120,48 @@ def test_bulk_gives_the_same_result_as_assess_for_a_patient(tmp_path):
     assert compared >= 1
 
 
+def test_bulk_reads_gzip_and_a_byte_order_mark_and_names_every_file_it_does_not_read(tmp_path):
+    import gzip
+
+    source, plain, out = tmp_path / "in", tmp_path / "plain", tmp_path / "out"
+    generate(source, 40, seed=8)
+    assert bonemet("bulk", str(source), str(plain), "--workers", "1", "--as-of", "2026-11-15").returncode == 0
+    # The same export as a data lake and a Windows tool keep it: Observations gzipped, a BOM opening the Conditions.
+    observations = source / "Observation.ndjson"
+    (source / "Observation.ndjson.gz").write_bytes(gzip.compress(observations.read_bytes()))
+    observations.unlink()
+    conditions = source / "Condition.ndjson"
+    conditions.write_bytes(b"\xef\xbb\xbf" + conditions.read_bytes())
+    (source / "Broken.ndjson.gz").write_bytes(gzip.compress(b'{"resourceType": "Patient"}\n')[:20])  # truncated
+    (source / "manifest.json").write_text("{}")
+    (source / ".DS_Store").write_bytes(b"\0")
+    result = bonemet("bulk", str(source), str(out), "--workers", "2", "--as-of", "2026-11-15")
+    assert result.returncode == 0, result.stderr
+    assert "bad lines: 0" in result.stderr and "files not read: 2" in result.stderr
+    assert "Broken.ndjson.gz: not read (not a readable gzip file:" in result.stderr
+    assert "manifest.json: not read (only .ndjson, .ndjson.gz files are read)" in result.stderr
+    assert ".DS_Store" not in result.stderr
+    for kind in ("RiskAssessment", "Observation", "CarePlan"):
+        assert (out / f"{kind}.ndjson").read_text() == (plain / f"{kind}.ndjson").read_text().replace(
+            *_created(plain / f"{kind}.ndjson", out / f"{kind}.ndjson")), kind
+    warnings = read_ndjson(out / "OperationOutcome.ndjson")[:2]
+    assert [issue["severity"] for outcome in warnings for issue in outcome["issue"]] == ["warning", "warning"]
+    assert all(schema_errors(outcome) == [] for outcome in warnings)
+
+
+def _created(first, second):
+    """The two runs' "created" timestamps (a CarePlan's): the only text that differs between them."""
+    import re
+
+    stamps = [re.search(r'"created": ?"([^"]+)"', path.read_text()) for path in (first, second)]
+    return (stamps[0][1], stamps[1][1]) if all(stamps) else ("", "")
+
+
 def test_bulk_errors_exit_2(tmp_path):
     assert bonemet("bulk", str(tmp_path / "absent"), str(tmp_path / "out")).returncode == 2
     (tmp_path / "in").mkdir()
     result = bonemet("bulk", str(tmp_path / "in"), str(tmp_path / "out"))
-    assert result.returncode == 2 and "no .ndjson files" in result.stderr
+    assert result.returncode == 2 and "no .ndjson or .ndjson.gz files" in result.stderr
 
 
 @pytest.mark.parametrize("output", [".", "out", ".."])

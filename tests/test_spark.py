@@ -1,8 +1,10 @@
 """`bonemet bulk --engine spark` on Apache Spark (PySpark, local[2]) gives the same outputs as the
 local engine, resource by resource (order aside), on one generated export with bad lines, patients
-split across files, and other patients' resources interleaved. `.ci/run` installs the extra; without
+split across files, other patients' resources interleaved, a gzipped file, a byte order mark and files
+that are not read. `.ci/run` installs the extra; without
 PySpark or Java this test says so and skips."""
 
+import gzip
 import json
 import shutil
 import sys
@@ -55,11 +57,18 @@ def test_the_spark_engine_gives_the_local_engines_outputs(tmp_path):
     conditions = (source / "Condition.ndjson").read_text("utf-8").splitlines()
     conditions = [line.replace('","', '",\r"', 1) if n % 3 == 0 else line for n, line in enumerate(conditions)]
     (source / "Condition.ndjson").write_bytes(("\r\n".join(conditions) + "\r\n").encode("utf-8"))
+    # A byte order mark opening a file (ignored by both), a gzipped file (read by both), a broken one and a
+    # stray file (named by both).
+    (source / "Condition.ndjson").write_bytes(b"\xef\xbb\xbf" + (source / "Condition.ndjson").read_bytes())
+    (source / "Patient.ndjson.gz").write_bytes(gzip.compress((source / "Patient.ndjson").read_bytes()))
+    (source / "Patient.ndjson").unlink()
+    (source / "Broken.ndjson.gz").write_bytes(b"not gzip")
+    (source / "manifest.json").write_text("{}")
     local = bulk(source, tmp_path / "local", workers=2, when=WHEN, as_of=AS_OF, bucket_bytes=200_000)
     spark = bulk_spark(source, tmp_path / "spark", master="local[2]", when=WHEN, as_of=AS_OF)
     assert outputs(tmp_path / "spark") == outputs(tmp_path / "local")
     assert spark.text() == local.text()
-    assert local.bad_line_count == 3 and local.patients == 400
+    assert local.bad_line_count == 3 and local.patients == 400 and len(local.files_not_read) == 2
     assert all(json.loads(line) for line in outputs(tmp_path / "spark")["RiskAssessment"])
     derived = [json.loads(line) for line in outputs(tmp_path / "spark")["Observation"]
                if f'"Condition/{pid}-lesion"' in line]

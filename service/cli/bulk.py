@@ -18,6 +18,10 @@ Memory stays bounded whatever the input size, in two passes:
    bucket after bucket, to ``RiskAssessment.ndjson``, ``Observation.ndjson``,
    ``CarePlan.ndjson`` and ``OperationOutcome.ndjson``.
 
+The files read are ``*.ndjson`` and ``*.ndjson.gz`` (decompressed into the work folder first: a gzip
+stream cannot be cut into chunks); a UTF-8 byte order mark opening a file is ignored, as JSON's RFC
+8259 allows and Spark's reader does. Every other file of INPUT_DIR is named as not read.
+
 A bad line (not JSON, not a resource, no patient, malformed elements) is reported
 with its file and line number, in ``OperationOutcome.ndjson`` and in the
 summary, and does not stop the rest. Resources are shape-checked only (the
@@ -28,6 +32,7 @@ lines set aside unparsed are counted in each patient's OperationOutcome, not che
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import shutil
@@ -48,11 +53,12 @@ from ..calculators import load_table
 from ..config import Settings
 from ..facts.prefilter import UnreadLine, unread_line
 from ..fhir.patients import bulk_patient_key
-from ..i18n import said, translate
+from ..i18n import Said, said, translate
 from .assess import LOCALES, as_of_date
 
 BUCKET_BYTES = 4 * 1024 * 1024
 OUTPUT_TYPES = ("RiskAssessment", "Observation", "CarePlan", "OperationOutcome")
+INPUT_SUFFIXES = (".ndjson", ".ndjson.gz")
 _BAD_LINES_SHOWN = 20
 
 
@@ -65,6 +71,7 @@ class Summary:
     bad_lines: list[str] = field(default_factory=list)
     bad_line_count: int = 0
     locale: str = "en"  # of the bad lines' messages
+    files_not_read: list[str] = field(default_factory=list)  # "name: why", in ``locale``
 
     def add(self, other: Summary) -> None:
         self.patients += other.patients
@@ -73,6 +80,7 @@ class Summary:
         self.resources_ignored += other.resources_ignored
         self.bad_line_count += other.bad_line_count
         self.bad_lines += other.bad_lines[: max(0, _BAD_LINES_SHOWN - len(self.bad_lines))]
+        self.files_not_read += other.files_not_read
 
     def bad(self, where: str, why: str) -> str:
         self.bad_line_count += 1
@@ -89,6 +97,9 @@ class Summary:
                  say("resources read: {count}", count=self.resources_read),
                  say("resources not used by the scores: {count}", count=self.resources_ignored),
                  say("bad lines: {count}", count=self.bad_line_count)]
+        if self.files_not_read:
+            lines.append(say("files not read: {count}", count=len(self.files_not_read)))
+            lines += [f"  {line}" for line in self.files_not_read]
         for (calculator, category), count in sorted(self.scores.items()):
             table = load_table(calculator)
             named = next((c.label(locale) for c in table.categories if c.value == category),
@@ -99,6 +110,72 @@ class Summary:
             lines.append("  " + say("... and {count} more (see OperationOutcome.ndjson)",
                                     count=self.bad_line_count - len(self.bad_lines)))
         return "\n".join(lines)
+
+
+def input_files(input_dir: Path, suffixes: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+    """(the files of ``input_dir`` to read, in name order; the names of the others, which are not read).
+    Hidden files (".DS_Store") are no part of an export and are passed over."""
+    entries = sorted(input_dir.iterdir())
+    inputs = [p for p in entries if p.name.endswith(suffixes) and (p.is_file() or suffixes == (".parquet",))]
+    if not inputs:
+        raise ValueError(f"{input_dir}: no {' or '.join(suffixes)} files")
+    return inputs, [p.name for p in entries if p not in inputs and not p.name.startswith(".")]
+
+
+def files_not_read(summary: Summary, files: list[tuple[str, Said]]) -> str:
+    """The files of the input folder that are not read, (name, why): said in the summary and as the first
+    lines of OperationOutcome.ndjson (warnings). A file is never left out of an export's reading in silence."""
+    from ..render.bundle import operation_outcome
+
+    messages = [translate(said("{name}: not read ({why})", name=name, why=why), summary.locale)
+                for name, why in files]
+    summary.files_not_read += messages
+    return "".join(json.dumps(operation_outcome([{"severity": "warning", "code": "not-supported",
+                                                   "diagnostics": message}], summary.locale), ensure_ascii=False)
+                   + "\n" for message in messages)
+
+
+def other_files(names: list[str], suffixes: tuple[str, ...]) -> list[tuple[str, Said]]:
+    return [(name, said("only {kinds} files are read", kinds=", ".join(suffixes))) for name in names]
+
+
+def gzip_problem(path: Path) -> Said | None:
+    """Why a ``.gz`` input cannot be read (truncated, not gzip), or None: read through once."""
+    try:
+        with gzip.open(path, "rb") as packed:
+            while packed.read(4 * 1024 * 1024):
+                pass
+    except (OSError, EOFError, zlib.error) as error:
+        return said("not a readable gzip file: {error}", error=str(error)[:200])
+    return None
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def decoded(raw: bytes, at: int) -> str:
+    """One line of an input file as text; the byte order mark a Windows tool may put at the start of a
+    file (offset 0) is not part of the JSON (RFC 8259 lets a parser ignore it; Hadoop's reader does)."""
+    if at == 0 and raw.startswith(_BOM):
+        raw = raw[len(_BOM):]
+    return raw.decode("utf-8", errors="replace").strip()
+
+
+def _decompressed(path: Path, work: str, index: int) -> Path | Said:
+    """A ``.ndjson.gz`` input, written out plain in ``work`` (chunks and the unread lines' offsets need a
+    file that can be read from any byte), or why it cannot be read."""
+    plain = Path(work) / f"input.{index}.ndjson"
+    try:
+        with gzip.open(path, "rb") as packed, open(plain, "wb") as out:
+            shutil.copyfileobj(packed, out, 4 * 1024 * 1024)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:  # a disk error (OSError) stops the command
+        plain.unlink()
+        return said("not a readable gzip file: {error}", error=str(error)[:200])
+    return plain
+
+
+def _plain_input(path: Path, work: str, index: int) -> Path | Said:
+    return _decompressed(path, work, index) if path.name.endswith(".gz") else path
 
 
 def _bad_line_outcome(message: str, locale: str) -> str:
@@ -131,7 +208,7 @@ class Chunk:
 CHUNK_BYTES = 64 * 1024 * 1024
 
 
-def _chunks(path: Path, size: int, source: int, chunk_bytes: int = CHUNK_BYTES) -> list[Chunk]:
+def _chunks(path: Path, size: int, source: int, chunk_bytes: int = CHUNK_BYTES, label: str = "") -> list[Chunk]:
     """The file cut after a newline about every ``chunk_bytes``."""
     cuts = [0]
     with open(path, "rb") as lines:
@@ -141,7 +218,7 @@ def _chunks(path: Path, size: int, source: int, chunk_bytes: int = CHUNK_BYTES) 
             if lines.tell() >= size:
                 break
             cuts.append(lines.tell())
-    return [Chunk(str(path), path.name, start, end, source=source)
+    return [Chunk(str(path), label or path.name, start, end, source=source)
             for start, end in zip(cuts, [*cuts[1:], size], strict=True)]
 
 
@@ -248,7 +325,7 @@ def _partition(chunk: Chunk, work: str, buckets: int, locale: str) -> tuple[Summ
                 if not raw:
                     break
                 at, offset, number = offset, offset + len(raw), number + 1
-                line = raw.decode("utf-8", errors="replace").strip()
+                line = decoded(raw, at)
                 if not line:
                     continue
                 where = f"{chunk.label}:{number}"
@@ -348,7 +425,7 @@ def _read_back(item: UnreadLine, inputs: list[str]) -> UnreadLine:
     source, offset = item.text.split("\t")
     with open(inputs[int(source)], "rb") as lines:
         lines.seek(int(offset))
-        return item._replace(text=lines.readline().decode("utf-8", errors="replace").strip())
+        return item._replace(text=decoded(lines.readline(), int(offset)))
 
 
 def _assess_bucket(spans: list[tuple[str, int, int]], inputs: list[str], when: datetime, locale: str,
@@ -403,19 +480,29 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
     )
 
     _check_folders(input_dir, output_dir)
-    inputs = sorted(p for p in input_dir.iterdir() if p.is_file() and p.name.endswith(".ndjson"))
-    if not inputs:
-        raise ValueError(f"{input_dir}: no .ndjson files")
-    sizes = [p.stat().st_size for p in inputs]
-    buckets = max(1, -(-sum(sizes) // bucket_bytes))
-    chunks = [chunk for source, (path, size) in enumerate(zip(inputs, sizes, strict=True))
-              for chunk in _chunks(path, size, source, chunk_bytes)]
-    tags = [chunk.tag for chunk in chunks]
+    inputs, skipped = input_files(input_dir, INPUT_SUFFIXES)
     when = when or datetime.now(UTC)
     output_dir.mkdir(parents=True, exist_ok=True)
     summary = Summary(locale=locale)
     with tempfile.TemporaryDirectory(prefix="bonemet-bulk-", dir=output_dir) as work, \
             ProcessPoolExecutor(max_workers=workers) as pool:
+        unread = other_files(skipped, INPUT_SUFFIXES)
+        plain: list[Path] = []
+        labels: list[str] = []
+        for given, readable in zip(inputs, pool.map(_plain_input, inputs, [work] * len(inputs),
+                                                    range(len(inputs))), strict=True):
+            if isinstance(readable, Path):
+                plain.append(readable)
+                labels.append(given.name)
+            else:
+                unread.append((given.name, readable))
+        with open(os.path.join(work, "errors.files.ndjson"), "w", encoding="utf-8") as named:
+            named.write(files_not_read(summary, sorted(unread)))
+        sizes = [p.stat().st_size for p in plain]
+        buckets = max(1, -(-sum(sizes) // bucket_bytes))
+        chunks = [chunk for source, (path, size, label) in enumerate(zip(plain, sizes, labels, strict=True))
+                  for chunk in _chunks(path, size, source, chunk_bytes, label=label)]
+        tags = [chunk.tag for chunk in chunks]
         runs: list[tuple[str, array]] = []  # every chunk's runs, in input order
         with _progress(len(chunks), "reading") as bar:
             # Each chunk's first line number, for bad lines' "file:line": the newlines of the chunks before
@@ -444,7 +531,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
                     bar.update()
 
                 # A few buckets in flight at a time: the parent holds as little for 1,000 buckets as for 10.
-                paths, in_flight = [str(p) for p in inputs], deque[Any]()
+                paths, in_flight = [str(p) for p in plain], deque[Any]()
                 for bucket in range(buckets):
                     in_flight.append(pool.submit(_assess_bucket, _spans(runs, bucket), paths, when, locale,
                                                  pain_bands, as_of))
@@ -458,8 +545,8 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
         # OperationOutcome.ndjson: the bad lines of pass 1, then of pass 2, then the patients' outcomes.
         outcomes = Path(work) / "OperationOutcome.all.ndjson"
         with open(outcomes, "wb") as joined:
-            for part in [f"errors.{tag}.ndjson" for tag in sorted(tags)] + ["errors.buckets.ndjson",
-                                                                            "OperationOutcome.ndjson"]:
+            for part in ["errors.files.ndjson"] + [f"errors.{tag}.ndjson" for tag in sorted(tags)] + [
+                    "errors.buckets.ndjson", "OperationOutcome.ndjson"]:
                 with open(os.path.join(work, part), "rb") as source:
                     shutil.copyfileobj(source, joined)
         # Each output complete under a temporary name, then renamed: a reader never sees half a file, and

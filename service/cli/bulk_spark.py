@@ -1,6 +1,8 @@
 """``bonemet bulk --engine spark``: the same assessment on Apache Spark, for exports that outgrow one machine.
 
-Spark (PySpark, the optional extra ``bonemet-cds[spark]``) reads the NDJSON files, groups the lines
+Spark (PySpark, the optional extra ``bonemet-cds[spark]``) reads the NDJSON files (``.ndjson``, and
+``.ndjson.gz``, which Hadoop decompresses; the files it cannot read are named as the local engine
+names them), groups the lines
 by patient, and runs on each patient the very function the local engine runs (``bulk.assess_group``),
 with the patient's lines in the same order (input file, then line number): both engines give the
 same outputs. As in the local engine, a line no calculator reads (``facts.prefilter``) is not parsed:
@@ -31,7 +33,19 @@ from typing import Any, NamedTuple, cast
 
 from ..facts.prefilter import UnreadLine
 from ..i18n import said, translate
-from .bulk import OUTPUT_TYPES, Summary, _bad_line_outcome, _check_folders, assess_group, read_line
+from .bulk import (
+    INPUT_SUFFIXES,
+    OUTPUT_TYPES,
+    Summary,
+    _bad_line_outcome,
+    _check_folders,
+    assess_group,
+    files_not_read,
+    gzip_problem,
+    input_files,
+    other_files,
+    read_line,
+)
 
 
 class UnreadCounts(NamedTuple):
@@ -109,10 +123,15 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
     from datetime import UTC
 
     _check_folders(input_dir, output_dir)
-    suffix = ".parquet" if input_format == "parquet" else ".ndjson"
-    inputs = sorted(p for p in input_dir.iterdir() if p.name.endswith(suffix))
+    suffixes = (".parquet",) if input_format == "parquet" else INPUT_SUFFIXES
+    inputs, skipped = input_files(input_dir, suffixes)
+    unread = other_files(skipped, suffixes)
+    # Hadoop reads .gz itself, but fails the whole job on a broken one: found here first, and named.
+    broken = {path: gzip_problem(path) for path in inputs if path.name.endswith(".gz")}
+    unread += [(path.name, why) for path, why in broken.items() if why is not None]
+    inputs = [path for path in inputs if broken.get(path) is None]
     if not inputs:
-        raise ValueError(f"{input_dir}: no {suffix} files")
+        raise ValueError(f"{input_dir}: no readable {' or '.join(suffixes)} files")
     when = when or datetime.now(UTC)
     builder = SparkSession.builder.appName("bonemet-bulk").config("spark.ui.enabled", "false")
     chosen = master or ("" if os.environ.get("SPARK_ENV_LOADED") else "local[*]")  # "": spark-submit's own
@@ -170,6 +189,7 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
                    .map(lambda r: (r[1][0], (r[0], r[1][1]))).groupByKey().map(assess))
         results.persist(StorageLevel.MEMORY_AND_DISK)
         summary = Summary(locale=locale)
+        named = files_not_read(summary, sorted(unread))
         for where, why in bad_lines:
             summary.bad(where, why)
         for found in results.mapPartitions(_summed).collect():  # one summary per partition, not per patient
@@ -183,6 +203,7 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
             try:
                 # Bad lines first, then lines that failed the shape check, then the patients' outcomes: as the
                 # local engine writes them.
+                targets["errors"].write(named)
                 targets["errors"].writelines(
                     _bad_line_outcome(translate(said("{where}: {why}", where=where, why=why), locale), locale) + "\n"
                     for where, why in bad_lines)
