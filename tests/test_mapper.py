@@ -319,8 +319,8 @@ def test_inactive_refuted_or_erroneous_lesions_never_count(clinical, verificatio
 
 
 @pytest.mark.parametrize("element,flag", [
-    ("clinicalStatus", "its clinicalStatus is written, not coded: read as not given"),
-    ("verificationStatus", "its verificationStatus is written, not coded: the calculators cannot read it"),
+    ("clinicalStatus", "its clinicalStatus is not a code of FHIR's: read as not given"),
+    ("verificationStatus", "its verificationStatus is not a code of FHIR's: the calculators cannot read it"),
 ])
 def test_a_status_written_in_words_only_is_never_read_and_the_score_says_so(element, flag):
     """"refuted" in words is not read as refuted (nor "active" as active): the lesion is counted, flagged for
@@ -331,14 +331,49 @@ def test_a_status_written_in_words_only_is_never_read_and_the_score_says_so(elem
     assert flag in lesion_facts.condition_flags
 
 
+CLINICAL_CS = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+VERIFICATION_CS = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+LOCAL_STATUS = "http://hopital.example/fhir/statuts"
+
+
+@pytest.mark.parametrize("element,codings,reason", [
+    # A hospital's own coding first, FHIR's second: FHIR's is the status.
+    ("verificationStatus", [(LOCAL_STATUS, "R"), (VERIFICATION_CS, "refuted")], "verificationStatus is refuted"),
+    ("clinicalStatus", [(LOCAL_STATUS, "X"), (CLINICAL_CS, "resolved")], "not active"),
+    # The URIs of FHIR's earlier versions, as migrated records keep them.
+    ("verificationStatus", [("http://hl7.org/fhir/condition-ver-status", "entered-in-error")], "entered-in-error"),
+    ("clinicalStatus", [("http://hl7.org/fhir/condition-clinical", "inactive")], "not active"),
+    # Codings that disagree: refuted never counts, whichever comes first.
+    ("verificationStatus", [(VERIFICATION_CS, "confirmed"), (VERIFICATION_CS, "refuted")], "verificationStatus is refuted"),
+])
+def test_the_fhir_status_is_read_whatever_codings_stand_beside_it(element, codings, reason):
+    condition_ = lesion()
+    condition_[element] = {"coding": [{"system": system, "code": code} for system, code in codings]}
+    found = facts_of(condition_, *lesion_observations())
+    assert found.lesions == [] and reason in found.entry("Condition/lesion-1").reason
+
+
+@pytest.mark.parametrize("element,code,flag", [
+    ("verificationStatus", "Refuted", "its verificationStatus is not a code of FHIR's: the calculators cannot read it"),
+    ("verificationStatus", "R", "its verificationStatus is not a code of FHIR's: the calculators cannot read it"),
+    ("clinicalStatus", "Resolved", "its clinicalStatus is not a code of FHIR's: read as not given"),
+])
+def test_a_status_code_fhir_does_not_define_is_not_read_and_the_score_says_so(element, code, flag):
+    condition_ = lesion()
+    system = LOCAL_STATUS if code == "R" else VERIFICATION_CS if element == "verificationStatus" else CLINICAL_CS
+    condition_[element] = {"coding": [{"system": system, "code": code}]}
+    lesion_facts, _ = only_lesion(condition_, *lesion_observations())
+    assert flag in lesion_facts.condition_flags
+
+
 def test_a_primary_cancer_whose_verification_is_written_in_words_only_is_flagged():
     primary = condition("breast", SCT, "254837009", onset="2024-01-10")
     primary["verificationStatus"] = {"text": "réfuté"}
     mscc, _ = only_compression(primary, compression())
     fact = mscc.facts["primary_tumour"]
     assert fact.value == "breast"  # words are never read as a status
-    assert "its verificationStatus is written, not coded: the calculators cannot read it" in fact.flags
-    assert "Condition/breast: verificationStatus written, not coded" in fact.notes
+    assert "its verificationStatus is not a code of FHIR's: the calculators cannot read it" in fact.flags
+    assert "Condition/breast: verificationStatus not a code of FHIR's" in fact.notes
 
 
 def test_display_text_alone_is_not_enough():

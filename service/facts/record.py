@@ -56,7 +56,7 @@ from .vocabulary import (
     TUMOUR_SIZE_VS,
 )
 
-VERIFICATION_WRITTEN = N_("its verificationStatus is written, not coded: the calculators cannot read it")
+VERIFICATION_UNREAD = N_("its verificationStatus is not a code of FHIR's: the calculators cannot read it")
 COUNTED_OBSERVATION = {"final", "amended", "corrected", "preliminary"}
 INACTIVE = {"inactive", "remission", "resolved"}
 _READ_SYSTEMS = {SNOMED, ICD10, ICD10_CM, CIM10, ICD_O_3, LOINC, OWN_SYSTEM}  # the code systems of fhir_profiles/
@@ -96,15 +96,37 @@ def reference_of(resource: dict[str, Any], position: int) -> str:
     return f"{resource.get('resourceType')}/{rid}" if rid else f"{resource.get('resourceType')}[{position}]"
 
 
-def first_code(concept: Any) -> str | None:
-    found = codings(concept)
-    return found[0].get("code") if found else None
+# A Condition's statuses: FHIR's code systems (R4's, and the URIs of earlier versions some records keep) and codes.
+_STATUS_SYSTEMS = {
+    "clinicalStatus": ("http://terminology.hl7.org/CodeSystem/condition-clinical", "http://hl7.org/fhir/condition-clinical"),
+    "verificationStatus": ("http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                           "http://hl7.org/fhir/condition-ver-status"),
+}
+_STATUS_CODES = {
+    "clinicalStatus": frozenset({"active", "recurrence", "relapse", "inactive", "remission", "resolved"}),
+    "verificationStatus": frozenset({"unconfirmed", "provisional", "differential", "confirmed", "refuted",
+                                     "entered-in-error"}),
+}
+NEVER_COUNTS = ("refuted", "entered-in-error")
 
 
-def written_only(concept: Any) -> bool:
-    """A status given in words (``text``) and no code."""
-    return (first_code(concept) is None and isinstance(concept, dict) and isinstance(concept.get("text"), str)
-            and bool(concept["text"].strip()))
+def status_code(condition: dict[str, Any], element: str) -> str | None:
+    """The FHIR code of a Condition's ``clinicalStatus`` or ``verificationStatus``, or None. A hospital's own
+    coding beside FHIR's, first or not, is not the status: FHIR's system is read first, then a code FHIR
+    defines under another system. Codings that disagree on whether it counts (confirmed, and refuted):
+    refuted or entered-in-error wins, as such data never count."""
+    systems, valid = _STATUS_SYSTEMS[element], _STATUS_CODES[element]
+    found = [c for c in codings(condition.get(element)) if c.get("code") in valid]
+    found.sort(key=lambda c: (c["code"] not in NEVER_COUNTS, c.get("system", systems[0]) not in systems))
+    return found[0]["code"] if found else None
+
+
+def unread_status(condition: dict[str, Any], element: str) -> bool:
+    """A status given, in words or as codes, that is no code of FHIR's: it cannot be read (never guessed)."""
+    concept = condition.get(element)
+    return status_code(condition, element) is None and isinstance(concept, dict) and (
+        any(c.get("code") for c in codings(concept)) or (isinstance(concept.get("text"), str)
+                                                         and bool(concept["text"].strip())))
 
 
 def describe_concepts(concepts: Iterable[Any]) -> str:
@@ -275,19 +297,19 @@ class PatientRecord:
         """(counts as active, flags): no clinicalStatus counts and is flagged, as does an unconfirmed one,
         one that records an abatement while active (contradictory data: said, never resolved by guess),
         and one whose codings name several diagnoses (``condition_kinds``)."""
-        clinical = first_code(condition.get("clinicalStatus"))
+        clinical = status_code(condition, "clinicalStatus")
         if clinical in INACTIVE:
             return False, ()
         flags: tuple[str, ...] = ()
         if clinical is None:
-            flags = ((N_("its clinicalStatus is written, not coded: read as not given"),)
-                     if written_only(condition.get("clinicalStatus")) else (N_("no clinicalStatus"),))
-        verification = first_code(condition.get("verificationStatus"))
+            flags = ((N_("its clinicalStatus is not a code of FHIR's: read as not given"),)
+                     if unread_status(condition, "clinicalStatus") else (N_("no clinicalStatus"),))
+        verification = status_code(condition, "verificationStatus")
         if verification in ("unconfirmed", "provisional", "differential"):
             flags += (N_("unconfirmed"),)
-        elif written_only(condition.get("verificationStatus")):
-            # Its words may say refuted: they are not read (never guessed), and the clinician is told to look.
-            flags += (VERIFICATION_WRITTEN,)
+        elif unread_status(condition, "verificationStatus"):
+            # Its words or local code may say refuted: not read (never guessed), and the clinician is told to look.
+            flags += (VERIFICATION_UNREAD,)
         if any(key.startswith("abatement") for key in condition):  # FHIR con-4: abated is not active; which is right?
             flags += (N_("an abatement is recorded although the Condition is active"),)
         if len(self._kinds.get(id(condition)) or self.condition_kinds(condition)) > 1:
@@ -330,8 +352,8 @@ class PatientRecord:
             else:
                 self.report.ignore(ref, CODE_NOT_READ, relevant=False)
             return
-        verification = first_code(condition.get("verificationStatus"))
-        if verification in ("refuted", "entered-in-error"):
+        verification = status_code(condition, "verificationStatus")
+        if verification in NEVER_COUNTS:
             self.report.ignore(ref, said("verificationStatus is {status}: never counts", status=verification))
             return
         began = self.onset(condition) or parse_date(condition.get("recordedDate"))

@@ -16,7 +16,7 @@ from ...calculators.values import ItemName
 from ...i18n import Said, said
 from ..evidence import CONFLICT, allowed_by_all, one_of
 from ..model import Fact
-from ..record import VERIFICATION_WRITTEN, PatientRecord, describe_concepts, written_only
+from ..record import VERIFICATION_UNREAD, PatientRecord, describe_concepts, unread_status
 from ..terminology import codings
 from ..vocabulary import MCODE_HISTOLOGY, MORPHOLOGIES, PRIMARY_GROUPS, SUPPLIED_BY
 
@@ -93,11 +93,11 @@ def primary_fact(record: PatientRecord) -> Fact:
     if any(isinstance(row, OneOf) and len(record.primary_sets[ref]) > 1 and not _agree(record, ref)
            for row, ref in zip(rows, sources, strict=True)):
         flags = (CONFLICT,)  # one Condition whose codings name different cancers
-    written = [ref for ref, condition in zip(sources, primaries, strict=True)
-               if written_only(condition.get("verificationStatus"))]
-    if written:  # its words may say refuted: never read, and the clinician is told to look
-        flags += (VERIFICATION_WRITTEN,)
-        notes.append(said("{conditions}: verificationStatus written, not coded", conditions=", ".join(written)))
+    unread = [ref for ref, condition in zip(sources, primaries, strict=True)
+              if unread_status(condition, "verificationStatus")]
+    if unread:  # its words or local code may say refuted: never read, and the clinician is told to look
+        flags += (VERIFICATION_UNREAD,)
+        notes.append(said("{conditions}: verificationStatus not a code of FHIR's", conditions=", ".join(unread)))
     if len(sources) > 1 and isinstance(value, OneOf):
         flags = (CONFLICT,) + tuple(flag for flag in flags if flag != CONFLICT)
         notes.append(said("several primary cancers of different Rades rows: which caused the compression is not "
