@@ -162,6 +162,10 @@ def test_bulk_errors_exit_2(tmp_path):
     (tmp_path / "in").mkdir()
     result = bonemet("bulk", str(tmp_path / "in"), str(tmp_path / "out"))
     assert result.returncode == 2 and "no .ndjson or .ndjson.gz files" in result.stderr
+    (tmp_path / "in" / "Patient.ndjson.gz").write_bytes(b"not gzip")
+    result = bonemet("bulk", str(tmp_path / "in"), str(tmp_path / "out"))
+    assert result.returncode == 2 and "no readable .ndjson or .ndjson.gz file (Patient.ndjson.gz: not a readable " \
+        "gzip file" in result.stderr
 
 
 @pytest.mark.parametrize("output", [".", "out", ".."])

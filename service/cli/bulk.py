@@ -112,6 +112,10 @@ class Summary:
         return "\n".join(lines)
 
 
+_BOM = b"\xef\xbb\xbf"
+_BROKEN_GZIP = (EOFError, zlib.error, gzip.BadGzipFile)  # truncated, corrupt, or not gzip at all
+
+
 def input_files(input_dir: Path, suffixes: tuple[str, ...]) -> tuple[list[Path], list[str]]:
     """(the files of ``input_dir`` to read, in name order; the names of the others, which are not read).
     Hidden files (".DS_Store") are no part of an export and are passed over."""
@@ -145,12 +149,14 @@ def gzip_problem(path: Path) -> Said | None:
         with gzip.open(path, "rb") as packed:
             while packed.read(4 * 1024 * 1024):
                 pass
-    except (OSError, EOFError, zlib.error) as error:
+    except _BROKEN_GZIP as error:  # a disk error (OSError) stops the command, as in the local engine
         return said("not a readable gzip file: {error}", error=str(error)[:200])
     return None
 
 
-_BOM = b"\xef\xbb\xbf"
+def no_readable_input(input_dir: Path, unread: list[tuple[str, Said]]) -> ValueError:
+    return ValueError(f"{input_dir}: no readable .ndjson or .ndjson.gz file ("
+                      + "; ".join(f"{name}: {why}" for name, why in unread) + ")")
 
 
 def decoded(raw: bytes, at: int) -> str:
@@ -168,7 +174,7 @@ def _decompressed(path: Path, work: str, index: int) -> Path | Said:
     try:
         with gzip.open(path, "rb") as packed, open(plain, "wb") as out:
             shutil.copyfileobj(packed, out, 4 * 1024 * 1024)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as error:  # a disk error (OSError) stops the command
+    except _BROKEN_GZIP as error:  # a disk error (OSError) stops the command
         plain.unlink()
         return said("not a readable gzip file: {error}", error=str(error)[:200])
     return plain
@@ -496,6 +502,8 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
                 labels.append(given.name)
             else:
                 unread.append((given.name, readable))
+        if not plain:
+            raise no_readable_input(input_dir, unread)
         with open(os.path.join(work, "errors.files.ndjson"), "w", encoding="utf-8") as named:
             named.write(files_not_read(summary, sorted(unread)))
         sizes = [p.stat().st_size for p in plain]

@@ -43,6 +43,7 @@ from .bulk import (
     files_not_read,
     gzip_problem,
     input_files,
+    no_readable_input,
     other_files,
     read_line,
 )
@@ -131,7 +132,7 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
     unread += [(path.name, why) for path, why in broken.items() if why is not None]
     inputs = [path for path in inputs if broken.get(path) is None]
     if not inputs:
-        raise ValueError(f"{input_dir}: no readable {' or '.join(suffixes)} files")
+        raise no_readable_input(input_dir, unread)
     when = when or datetime.now(UTC)
     builder = SparkSession.builder.appName("bonemet-bulk").config("spark.ui.enabled", "false")
     chosen = master or ("" if os.environ.get("SPARK_ENV_LOADED") else "local[*]")  # "": spark-submit's own
