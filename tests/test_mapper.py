@@ -498,6 +498,7 @@ def test_a_lesion_size_recorded_as_a_ratio_is_the_share_it_says(value, share, sa
     ({"value": 70, "unit": "%"}, "its unit as text only ('%'), with no UCUM code"),  # as HL7 v2 converters write it
     ({"value": 70, "unit": "%", "system": "http://unitsofmeasure.org"}, "is not UCUM %, 1"),
     ({"value": 70, "code": "percent", "system": "http://unitsofmeasure.org"}, "is not UCUM %, 1"),
+    ({"value": 70, "code": "%"}, "has the unit code '%' without its system (http://unitsofmeasure.org)"),
 ])
 def test_a_lesion_size_whose_unit_is_not_a_ucum_code_is_named_with_what_would_make_it_read(value, said):
     size, kind, pain = lesion_observations()
