@@ -366,6 +366,39 @@ def test_a_status_code_fhir_does_not_define_is_not_read_and_the_score_says_so(el
     assert flag in lesion_facts.condition_flags
 
 
+def versions(meta_confirmed, meta_refuted):
+    confirmed, refuted = lesion(), lesion(verification="refuted")
+    confirmed["meta"], refuted["meta"] = meta_confirmed, meta_refuted
+    return confirmed, refuted
+
+
+@pytest.mark.parametrize("meta_confirmed,meta_refuted,scored", [
+    ({"versionId": "1"}, {"versionId": "2"}, False),  # refuted since: the newer version holds
+    ({"versionId": "3"}, {"versionId": "2"}, True),
+    ({"lastUpdated": "2026-11-12T08:00:00Z"}, {"lastUpdated": "2026-11-12T08:30:00+01:00"}, True),  # 07:30 UTC
+])
+def test_two_versions_of_one_condition_the_newer_is_read_in_either_order(meta_confirmed, meta_refuted, scored):
+    for pair in (versions(meta_confirmed, meta_refuted), versions(meta_confirmed, meta_refuted)[::-1]):
+        found = facts_of(*pair, *lesion_observations())
+        assert (len(found.lesions) == 1) is scored
+        older = next(entry for entry in found.report if entry.resource.startswith("Condition/lesion-1 ("))
+        assert older.outcome == "ignored" and "an older version of Condition/lesion-1" in older.reason
+
+
+@pytest.mark.parametrize("meta", [{}, {"versionId": "2"}, {"lastUpdated": "2026-11-12T08:00:00Z"}])
+def test_two_differing_versions_neither_marked_newer_are_neither_read(meta):
+    # Which of two differing records holds (confirmed, or refuted) is not guessed, in either order.
+    for pair in (versions(dict(meta), dict(meta)), versions(dict(meta), dict(meta))[::-1]):
+        found = facts_of(*pair, *lesion_observations())
+        entry = found.entry("Condition/lesion-1")
+        assert found.lesions == [] and entry.attention and "neither says it is the newer" in entry.reason
+
+
+def test_the_same_resource_sent_twice_is_read_once():
+    found = facts_of(lesion(), lesion(), *lesion_observations())
+    assert len(found.lesions) == 1 and [e.resource for e in found.report].count("Condition/lesion-1") == 1
+
+
 def test_a_primary_cancer_whose_verification_is_written_in_words_only_is_flagged():
     primary = condition("breast", SCT, "254837009", onset="2024-01-10")
     primary["verificationStatus"] = {"text": "réfuté"}

@@ -19,7 +19,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeGuard
 
 from ..fhir.patients import local_reference
@@ -189,8 +189,23 @@ class PatientRecord:
         self.as_of = as_of
         self.report = Report()
         self.by_ref: dict[str, dict[str, Any]] = {}
+        self.versions: list[ReportEntry] = []  # older versions of a resource sent twice: named, never read
+        undecided: set[str] = set()  # sent twice with other content, neither marked newer: neither is read
         for position, resource in enumerate(resources):
-            self.by_ref[reference_of(resource, position)] = resource
+            ref = reference_of(resource, position)
+            earlier = self.by_ref.get(ref)
+            if earlier is not None and earlier != resource:
+                newer = _newer(earlier, resource)
+                if newer is None:
+                    undecided.add(ref)
+                    continue
+                self.by_ref[ref] = newer
+                older = resource if newer is earlier else earlier
+                self.versions.append(ReportEntry(f"{ref} ({_version_of(older)})", "ignored", said(
+                    "an older version of {ref}, sent beside the newer one ({newer}), which is read",
+                    ref=ref, newer=_version_of(newer))))
+                continue
+            self.by_ref[ref] = resource
         self._ref_of = {id(resource): ref for ref, resource in self.by_ref.items()}
         # Conditions by kind ("lesion", "compression", ..., "primary") and observations by kind, counted ones only.
         self.conditions: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -202,7 +217,12 @@ class PatientRecord:
         self._once: dict[str, Any] = {}
         self._kinds: dict[int, list[str]] = {}  # Condition (by identity) -> what its codings say it is
         self.contained: list[ReportEntry] = []  # relevant resources contained in another: named, never read
+        for ref in undecided:
+            self.report.ignore(ref, said("sent twice with different content, and neither says it is the newer "
+                                         "(meta.versionId, meta.lastUpdated): neither is read"), attention=True)
         for ref, resource in self.by_ref.items():
+            if ref in undecided:
+                continue
             if "contained" in resource:
                 self._name_contained(ref, resource)
             kind = resource.get("resourceType")
@@ -492,7 +512,30 @@ class PatientRecord:
                 result.append(ReportEntry(ref, "context", self.report.context[ref], description=description))
             else:
                 result.append(ReportEntry(ref, "ignored", why, relevant, attention, description))
-        return result + self.contained
+        return result + self.contained + self.versions
+
+
+def _newer(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any] | None:
+    """Of two versions of one resource, the one its ``meta`` says is newer (versionId, else lastUpdated), or
+    None when it does not say: which of two differing records holds is then not guessed."""
+    versions = [(r.get("meta") or {}) if isinstance(r.get("meta"), dict) else {} for r in (first, second)]
+    ids = [str(meta.get("versionId", "")) for meta in versions]
+    if all(version.isdigit() for version in ids) and ids[0] != ids[1]:
+        return first if int(ids[0]) > int(ids[1]) else second
+    try:
+        stamps = [datetime.fromisoformat(str(meta["lastUpdated"]).replace("Z", "+00:00")) for meta in versions]
+        if stamps[0] != stamps[1]:
+            return first if stamps[0] > stamps[1] else second
+    except (KeyError, ValueError, TypeError):  # absent, unreadable, or one with and one without a time zone
+        pass
+    return None
+
+
+def _version_of(resource: dict[str, Any]) -> str:
+    meta: dict[str, Any] = resource["meta"] if isinstance(resource.get("meta"), dict) else {}
+    if meta.get("versionId") is not None:
+        return f"versionId {str(meta['versionId'])[:40]}"
+    return f"lastUpdated {str(meta.get('lastUpdated'))[:40]}"
 
 
 _CODE_VERDICTS: dict[tuple[Any, ...], Said | None] = {}
