@@ -541,6 +541,16 @@ def test_a_lesion_size_whose_unit_is_not_a_ucum_code_is_named_with_what_would_ma
     assert said in found.entry("Observation/o-size").reason
 
 
+@pytest.mark.parametrize("code", [{"value": "%"}, ["%"], 5])
+def test_a_ratio_whose_unit_code_is_not_text_is_not_read_and_does_not_crash(code):
+    # A Ratio's numerator and denominator are below what the shape check covers.
+    size, kind, pain = lesion_observations()
+    del size["valueQuantity"]
+    size["valueRatio"] = {"numerator": {"value": 20, "code": code}, "denominator": {"value": 40, "code": code}}
+    lesion_facts, _ = only_lesion(lesion(), size, kind, pain)
+    assert lesion_facts.facts["lesion_size"].missing
+
+
 def test_preliminary_counts_and_is_flagged():
     observations = lesion_observations()
     observations[2]["status"] = "preliminary"

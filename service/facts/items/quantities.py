@@ -31,7 +31,7 @@ def ucum(quantity: Any, units: dict[str, Fraction], what: Said) -> tuple[Fractio
         return None, said("{what} has its unit as text only ('{unit}'), with no UCUM code (system "
                           "http://unitsofmeasure.org, code {units}): not used", what=what, unit=quantity["unit"][:40],
                           units=" or ".join(units))
-    if system is None and unit in units:  # a UCUM code, but FHIR's Quantity needs its system to say so (qty-3)
+    if system is None and isinstance(unit, str) and unit in units:  # FHIR qty-3: a code needs its system
         return None, said("{what} has the unit code '{unit}' without its system (http://unitsofmeasure.org): a "
                           "code means nothing without its system; not used", what=what, unit=unit)
     if not isinstance(system, str) or canonical_system(system) != UCUM or unit not in units:
