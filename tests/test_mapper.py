@@ -366,6 +366,17 @@ def test_a_status_code_fhir_does_not_define_is_not_read_and_the_score_says_so(el
     assert flag in lesion_facts.condition_flags
 
 
+@pytest.mark.parametrize("codes", [("active", "resolved"), ("inactive", "relapse")])
+def test_clinical_status_codes_that_disagree_are_not_read_and_the_score_says_so(codes):
+    # Which of "active" and "resolved" holds is not guessed, whichever comes first: read as not given (counted,
+    # flagged), as a Condition without a clinicalStatus is.
+    for ordered in (codes, codes[::-1]):
+        condition_ = lesion()
+        condition_["clinicalStatus"] = {"coding": [{"system": CLINICAL_CS, "code": code} for code in ordered]}
+        lesion_facts, _ = only_lesion(condition_, *lesion_observations())
+        assert "its clinicalStatus codes disagree (active, and not): read as not given" in lesion_facts.condition_flags
+
+
 def versions(meta_confirmed, meta_refuted):
     confirmed, refuted = lesion(), lesion(verification="refuted")
     confirmed["meta"], refuted["meta"] = meta_confirmed, meta_refuted

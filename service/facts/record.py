@@ -117,8 +117,17 @@ def status_code(condition: dict[str, Any], element: str) -> str | None:
     refuted or entered-in-error wins, as such data never count."""
     systems, valid = _STATUS_SYSTEMS[element], _STATUS_CODES[element]
     found = [c for c in codings(condition.get(element)) if c.get("code") in valid]
+    if element == "clinicalStatus" and len({c["code"] in INACTIVE for c in found}) > 1:
+        return None  # active, and resolved: which holds is not guessed (``status_disagrees``)
     found.sort(key=lambda c: (c["code"] not in NEVER_COUNTS, c.get("system", systems[0]) not in systems))
     return found[0]["code"] if found else None
+
+
+def status_disagrees(condition: dict[str, Any]) -> bool:
+    """A clinicalStatus whose FHIR codes say both active (or recurrence, relapse) and not (resolved...)."""
+    codes = {c["code"] in INACTIVE for c in codings(condition.get("clinicalStatus"))
+             if c.get("code") in _STATUS_CODES["clinicalStatus"]}
+    return len(codes) > 1
 
 
 def unread_status(condition: dict[str, Any], element: str) -> bool:
@@ -322,7 +331,9 @@ class PatientRecord:
             return False, ()
         flags: tuple[str, ...] = ()
         if clinical is None:
-            flags = ((N_("its clinicalStatus is not a code of FHIR's: read as not given"),)
+            flags = ((N_("its clinicalStatus codes disagree (active, and not): read as not given"),)
+                     if status_disagrees(condition) else
+                     (N_("its clinicalStatus is not a code of FHIR's: read as not given"),)
                      if unread_status(condition, "clinicalStatus") else (N_("no clinicalStatus"),))
         verification = status_code(condition, "verificationStatus")
         if verification in ("unconfirmed", "provisional", "differential"):
