@@ -116,11 +116,12 @@ _BOM = b"\xef\xbb\xbf"
 _BROKEN_GZIP = (EOFError, zlib.error, gzip.BadGzipFile)  # truncated, corrupt, or not gzip at all
 
 
-def input_files(input_dir: Path, suffixes: tuple[str, ...]) -> tuple[list[Path], list[str]]:
-    """(the files of ``input_dir`` to read, in name order; the names of the others, which are not read).
-    Hidden files (".DS_Store") are no part of an export and are passed over."""
+def input_files(input_dir: Path, suffixes: tuple[str, ...], folders: bool = False) -> tuple[list[Path], list[str]]:
+    """(the files of ``input_dir`` to read, in name order; the names of the others, which are not read);
+    ``folders``: a folder may be an input too (a Parquet dataset). Hidden files (".DS_Store") are no part
+    of an export and are passed over."""
     entries = sorted(input_dir.iterdir())
-    inputs = [p for p in entries if p.name.endswith(suffixes) and (p.is_file() or suffixes == (".parquet",))]
+    inputs = [p for p in entries if p.name.endswith(suffixes) and (folders or p.is_file())]
     if not inputs:
         raise ValueError(f"{input_dir}: no {' or '.join(suffixes)} files")
     return inputs, [p.name for p in entries if p not in inputs and not p.name.startswith(".")]

@@ -125,7 +125,7 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
 
     _check_folders(input_dir, output_dir)
     suffixes = (".parquet",) if input_format == "parquet" else INPUT_SUFFIXES
-    inputs, skipped = input_files(input_dir, suffixes)
+    inputs, skipped = input_files(input_dir, suffixes, folders=input_format == "parquet")
     unread = other_files(skipped, suffixes)
     # Hadoop reads .gz itself, but fails the whole job on a broken one: found here first, and named.
     broken = {path: gzip_problem(path) for path in inputs if path.name.endswith(".gz")}

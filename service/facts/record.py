@@ -116,9 +116,9 @@ def status_code(condition: dict[str, Any], element: str) -> str | None:
     defines under another system. Codings that disagree on whether it counts (confirmed, and refuted):
     refuted or entered-in-error wins, as such data never count."""
     systems, valid = _STATUS_SYSTEMS[element], _STATUS_CODES[element]
+    if element == "clinicalStatus" and status_disagrees(condition):
+        return None  # active, and resolved: which holds is not guessed
     found = [c for c in codings(condition.get(element)) if c.get("code") in valid]
-    if element == "clinicalStatus" and len({c["code"] in INACTIVE for c in found}) > 1:
-        return None  # active, and resolved: which holds is not guessed (``status_disagrees``)
     found.sort(key=lambda c: (c["code"] not in NEVER_COUNTS, c.get("system", systems[0]) not in systems))
     return found[0]["code"] if found else None
 
@@ -529,7 +529,7 @@ class PatientRecord:
 def _newer(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any] | None:
     """Of two versions of one resource, the one its ``meta`` says is newer (versionId, else lastUpdated), or
     None when it does not say: which of two differing records holds is then not guessed."""
-    versions = [(r.get("meta") or {}) if isinstance(r.get("meta"), dict) else {} for r in (first, second)]
+    versions = [r["meta"] if isinstance(r.get("meta"), dict) else {} for r in (first, second)]
     ids = [str(meta.get("versionId", "")) for meta in versions]
     if all(version.isdigit() for version in ids) and ids[0] != ids[1]:
         return first if int(ids[0]) > int(ids[1]) else second
