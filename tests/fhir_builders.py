@@ -1,4 +1,12 @@
-"""Small builders of FHIR R4 JSON for tests: each returns a plain dict."""
+"""Small builders of FHIR R4 JSON for tests: each returns a plain dict.
+
+Observations are dated a few days before today by default (``RECENT``): a record is read for the moment it
+describes (seeds/fact_windows.json), and the CDS Hooks doors assess as of today."""
+
+from datetime import date, timedelta
+
+RECENT_DAYS = 4
+RECENT = (date.today() - timedelta(days=RECENT_DAYS)).isoformat()
 
 OWN = "http://bonemet-cds.org/fhir/CodeSystem/bonemet"
 SCT = "http://snomed.info/sct"
@@ -63,7 +71,7 @@ def lesion(cid="lesion-1", bone=FEMUR_SHAFT, side=LEFT, **kwargs):
     return condition(cid, SCT, "94222008", body_site=[site(bone, side)] if bone else None, **kwargs)
 
 
-def observation(oid, code, *, status="final", focus=None, effective="2026-11-01", body_site=None, pid="p1",
+def observation(oid, code, *, status="final", focus=None, effective=RECENT, body_site=None, pid="p1",
                 system=OWN, **value):
     resource = {"resourceType": "Observation", "id": oid, "status": status, "code": cc(system, code),
                 "subject": {"reference": f"Patient/{pid}"}}

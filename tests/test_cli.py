@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fhir_schema_check import schema_errors
+from redate import EXAMPLES_AS_OF
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples"))
@@ -58,7 +59,7 @@ def test_assess_missing_file_and_stdin():
     result = bonemet("assess", "no-such-file.json")
     assert result.returncode == 2 and "no-such-file.json: cannot read" in result.stderr
     example = (ROOT / "examples/bundles/07-rades-group-iii.json").read_text()
-    result = bonemet("assess", "-", "--format", "table", stdin=example)
+    result = bonemet("assess", "-", "--format", "table", "--as-of", EXAMPLES_AS_OF, stdin=example)
     assert result.returncode == 0 and "Rades score" in result.stdout and " 44 " in result.stdout
 
 
@@ -198,12 +199,13 @@ def test_assess_goes_on_past_a_bad_file_and_exits_2(tmp_path):
 
 def test_several_files_are_assessed_each_on_their_own():
     # Both files hold Patient/example: merged, they would mix two patients' data.
-    result = bonemet("assess", "examples/bundles/05-rades-group-i.json", "examples/bundles/06-rades-group-ii.json")
+    result = bonemet("assess", "--as-of", EXAMPLES_AS_OF, "examples/bundles/05-rades-group-i.json",
+                     "examples/bundles/06-rades-group-ii.json")
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     totals = [[e["resource"]["valueInteger"] for e in a["entry"] if e["resource"]["resourceType"] == "Observation"]
               for a in answers]
     assert result.returncode == 0 and totals == [[25], [31]]
-    table = bonemet("assess", "--format", "table", "examples/bundles/05-rades-group-i.json",
+    table = bonemet("assess", "--format", "table", "--as-of", EXAMPLES_AS_OF, "examples/bundles/05-rades-group-i.json",
                     "examples/bundles/06-rades-group-ii.json").stdout.splitlines()
     assert table[0].startswith("file") and "05-rades-group-i.json" in table[1] and " 31 " in table[2]
 

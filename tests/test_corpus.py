@@ -3,8 +3,8 @@ three doors: POST /fhir/$assess, `bonemet assess`, and the CDS Hooks patient-vie
 
 The expected totals in tests/corpus/expected.json were worked out by hand from the guideline's
 tables (each case's description shows the sum). A case lists the doors it goes through: a
-transaction Bundle with urn:uuid references cannot be a CDS Hooks prefetch, and a case whose
-result depends on the assessment date cannot go through patient-view, which assesses as of today.
+transaction Bundle with urn:uuid references cannot be a CDS Hooks prefetch. Patient-view assesses as
+of today: its requests are moved in time (``redate``) so that today is the corpus's assessment date.
 """
 
 import json
@@ -16,6 +16,7 @@ import pytest
 
 from answer_checks import foreign_references, local_of
 from fhir_schema_check import schema_errors
+from redate import to_today
 from service.calculators import load_table
 from service.cli import main
 from service.config import Settings
@@ -95,7 +96,8 @@ def test_bonemet_assess(name, capsys):
 
 def hook_request(name):
     """The corpus Bundle as a CDS Hooks patient-view request, prefetched the way the EHR would: everything
-    its searches returned, other patients' resources included when the Bundle has them."""
+    its searches returned, other patients' resources included when the Bundle has them; its dates moved so
+    that today is the corpus's assessment date."""
     case = CASES[name]
     resources = [entry["resource"] for entry in load(name)["entry"]]
     patient_id = case["patient"].removeprefix("Patient/")
@@ -111,7 +113,7 @@ def hook_request(name):
                          "observations": searchset("Observation")}}
     if case["server"]:
         body["fhirServer"] = case["server"]
-    return body
+    return to_today(body, AS_OF)  # patient-view assesses as of today: the record is moved to stand today
 
 
 def card_total(card):

@@ -12,6 +12,7 @@ import pytest
 
 from answer_checks import foreign_references, local_of
 from fhir_schema_check import schema_errors
+from redate import to_today
 from service.calculators import load_table
 from service.cli import main
 from service.config import Settings
@@ -20,6 +21,14 @@ from service.web import create_app
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "bundles"
 EXPECTED = EXAMPLES.parent / "expected"
 NAMES = sorted(p.name.removesuffix(".json") for p in EXAMPLES.glob("*.json"))
+
+
+def as_of(name):
+    """The day the documented result holds: records age (seeds/fact_windows.json), so it is dated."""
+    return json.loads((EXPECTED / f"{name}.json").read_text("utf-8"))["as_of"]
+
+
+AS_OF = as_of(NAMES[0])
 
 
 def load(name):
@@ -71,7 +80,7 @@ def test_there_are_at_least_twelve_examples_each_with_its_expected_result():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_fhir_assess_operation(client, name):
-    response = client.post("/fhir/$assess", json=load(name))
+    response = client.post(f"/fhir/$assess?asOf={AS_OF}", json=load(name))
     assert response.status_code == 200 and response.mimetype == "application/fhir+json"
     bundle = response.get_json()
     assert scores_in(bundle, load(name)) == expected(name)
@@ -81,7 +90,7 @@ def test_fhir_assess_operation(client, name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_bonemet_assess_command(name, capsys):
-    assert main(["assess", str(EXAMPLES / f"{name}.json")]) == 0
+    assert main(["assess", "--as-of", AS_OF, str(EXAMPLES / f"{name}.json")]) == 0
     answer = json.loads(capsys.readouterr().out)
     assert scores_in(answer, load(name)) == expected(name)
     assert foreign_references(answer, load(name)) == []
@@ -104,7 +113,7 @@ def test_cds_hooks_patient_view(client, name):
                    "context": {"userId": "Practitioner/1", "patientId": patient.removeprefix("Patient/")},
                    "prefetch": {"patient": next(r for r in resources if r["resourceType"] == "Patient"),
                                 "conditions": searchset("Condition"), "observations": searchset("Observation")}}
-        response = client.post("/cds-services/bonemet-patient-view", json=request)
+        response = client.post("/cds-services/bonemet-patient-view", json=to_today(request, AS_OF))
         assert response.status_code == 200
         for card in response.get_json()["cards"]:
             details.append(card["detail"])
@@ -120,14 +129,14 @@ def test_cds_hooks_patient_view(client, name):
 
 
 def test_missing_data_is_reported_in_the_answer(client):
-    bundle = client.post("/fhir/$assess", json=load("09-missing-data")).get_json()
+    bundle = client.post(f"/fhir/$assess?asOf={AS_OF}", json=load("09-missing-data")).get_json()
     (outcome,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "OperationOutcome"]
     text = " ".join(issue["diagnostics"] for issue in outcome["issue"])
     assert "Pain missing; would be supplied by" in text and "possible totals 8-10" in text
 
 
 def test_conflict_and_entered_in_error_are_reported(client):
-    bundle = client.post("/fhir/$assess", json=load("10-conflicting-data")).get_json()
+    bundle = client.post(f"/fhir/$assess?asOf={AS_OF}", json=load("10-conflicting-data")).get_json()
     (outcome,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "OperationOutcome"]
     text = " ".join(issue["diagnostics"] for issue in outcome["issue"])
     assert "Observation/femur-metastasis-type-ct" in text and "conflict" in text.lower()
@@ -135,7 +144,7 @@ def test_conflict_and_entered_in_error_are_reported(client):
 
 
 def test_no_score_says_why(client):
-    bundle = client.post("/fhir/$assess", json=load("13-no-score")).get_json()
+    bundle = client.post(f"/fhir/$assess?asOf={AS_OF}", json=load("13-no-score")).get_json()
     (outcome,) = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "OperationOutcome"]
     text = " ".join(issue["diagnostics"] for issue in outcome["issue"])
     assert "no score" in text
@@ -144,7 +153,7 @@ def test_no_score_says_why(client):
 
 
 def test_table_format_and_french(capsys):
-    assert main(["assess", "--format", "table", "--lang", "fr", str(EXAMPLES / "14-two-patients.json")]) == 0
+    assert main(["assess", "--as-of", AS_OF, "--format", "table", "--lang", "fr", str(EXAMPLES / "14-two-patients.json")]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["patient", "score", "condition", "items", "total", "catégorie"]
     assert "Patient/patient-a" in lines[1] and " 9 " in lines[1] and "Mirels ≥ 9" in lines[1]
@@ -153,15 +162,15 @@ def test_table_format_and_french(capsys):
 
 def test_one_default_format_for_any_number_of_files_and_csv_and_bundle(capsys):
     one, two = str(EXAMPLES / "05-rades-group-i.json"), str(EXAMPLES / "14-two-patients.json")
-    assert main(["assess", one]) == 0
+    assert main(["assess", "--as-of", AS_OF, one]) == 0
     (line,) = capsys.readouterr().out.splitlines()  # ndjson: one answer Bundle per line, also for one file
     assert json.loads(line)["resourceType"] == "Bundle"
-    assert main(["assess", one, two]) == 0
+    assert main(["assess", "--as-of", AS_OF, one, two]) == 0
     assert [json.loads(line)["type"] for line in capsys.readouterr().out.splitlines()] == ["collection"] * 2
-    assert main(["assess", "--format", "bundle", one, two]) == 0
+    assert main(["assess", "--as-of", AS_OF, "--format", "bundle", one, two]) == 0
     document = json.loads(capsys.readouterr().out)
     assert [e["resource"]["resourceType"] for e in document["entry"]] == ["Bundle", "Bundle"]
-    assert main(["assess", "--format", "csv", one, two]) == 0
+    assert main(["assess", "--as-of", AS_OF, "--format", "csv", one, two]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [(r["calculator"], r["total"], r["category"]) for r in rows] == [
         ("rades", "25", "group_i"), ("mirels", "9", "prophylactic_fixation"), ("rades", "25", "group_i")]
@@ -170,18 +179,18 @@ def test_one_default_format_for_any_number_of_files_and_csv_and_bundle(capsys):
 
 def test_assess_reads_stdin(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(load("05-rades-group-i"))))
-    assert main(["assess", "-", "--format", "table"]) == 0
+    assert main(["assess", "--as-of", AS_OF, "-", "--format", "table"]) == 0
     assert " 25 " in capsys.readouterr().out
 
 
 def test_ready_to_send_cds_hooks_requests_and_parameters(client):
     folder = EXAMPLES.parent
-    patient_view = json.loads((folder / "cds-hooks/patient-view.json").read_text("utf-8"))
+    patient_view = to_today(json.loads((folder / "cds-hooks/patient-view.json").read_text("utf-8")), AS_OF)
     card, review = client.post("/cds-services/bonemet-patient-view", json=patient_view).get_json()["cards"]
     assert card["indicator"] == "critical" and card["summary"].startswith("Mirels score 11")
     # The breast cancer is named: seen, but there is no cord compression to score.
     assert review["indicator"] == "info" and "Condition/primary" in review["detail"]
-    order_sign = json.loads((folder / "cds-hooks/order-sign.json").read_text("utf-8"))
+    order_sign = to_today(json.loads((folder / "cds-hooks/order-sign.json").read_text("utf-8")), AS_OF)
     answer = client.post("/cds-services/bonemet-order-sign", json=order_sign)
     answer.close()  # the service remembers its cards once the answer is sent
     (card,) = answer.get_json()["cards"]
@@ -190,7 +199,7 @@ def test_ready_to_send_cds_hooks_requests_and_parameters(client):
     feedback["feedback"][0]["card"] = card["uuid"]
     assert client.post("/cds-services/bonemet-order-sign/feedback", json=feedback).get_json() == {
         "stored": 1, "already_stored": 0}
-    parameters = json.loads((folder / "assess-parameters.json").read_text("utf-8"))
+    parameters = to_today(json.loads((folder / "assess-parameters.json").read_text("utf-8")), AS_OF)
     answer = client.post("/fhir/$assess", json=parameters).get_json()
     assert scores_in(answer, parameters["parameter"][-1]["resource"]) == expected("05-rades-group-i")
     (care_plan,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "CarePlan"]

@@ -1,17 +1,21 @@
 """FHIR -> calculator inputs: exact inputs and their provenance for small bundles."""
 
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 
 import pytest
 
-from fhir_builders import (CIM10, FEMUR, FEMUR_SHAFT, HUMERUS, ICD10, ICD10CM, ICDO3, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
+from fhir_builders import (RECENT_DAYS, CIM10, FEMUR, FEMUR_SHAFT, HUMERUS, ICD10, ICD10CM, ICDO3, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
                            condition, histology, lesion, lesion_observations, observation, patient, quantity, site)
 from service.calculators import AtLeast, Between, OneOf
 from service.facts.evidence import CONFLICT
 from service.facts import MappingOptions, extract_facts
 
-AS_OF = date(2026, 11, 5)
+AS_OF = date.today()  # the builders date observations RECENT_DAYS before today: records are read for their moment
+
+
+def days_ago(days):
+    return (AS_OF - timedelta(days=days)).isoformat()
 
 
 def facts_of(*resources, **options):
@@ -639,14 +643,14 @@ def test_when_which_value_is_latest_cannot_be_told_both_stay_possible(first, sec
 
 
 def test_conflicting_observations_latest_wins_and_conflict_is_reported():
-    older = observation("type-old", "lesion-type", focus="Condition/lesion-1", effective="2026-09-01",
+    older = observation("type-old", "lesion-type", focus="Condition/lesion-1", effective=days_ago(40),
                         **coded("blastic"))
-    newer = observation("type-new", "lesion-type", focus="Condition/lesion-1", effective="2026-10-15",
+    newer = observation("type-new", "lesion-type", focus="Condition/lesion-1", effective=days_ago(10),
                         **coded("lytic"))
     lesion_facts, _ = only_lesion(lesion(), older, newer)
     fact = lesion_facts.facts["lesion_type"]
     assert fact.value == "lytic" and fact.sources == ("Observation/type-new",) and "conflict" in fact.flags
-    assert "Observation/type-old (2026-09-01) gives Blastic (condensing)" in fact.notes[0]
+    assert f"Observation/type-old ({days_ago(40)}) gives Blastic (condensing)" in fact.notes[0]
 
 
 def test_conflict_on_the_same_date_is_uncertain():
@@ -860,7 +864,7 @@ def test_complete_rades_in_snomed():
     assert inputs.primary_tumour == "breast"
     assert inputs.months_to_cord_compression == Fraction(33) + Fraction(22, 31)
     assert (inputs.visceral_metastases, inputs.motor_function, inputs.days_developing_motor_deficits) == (
-        "no", "ambulatory_with_aid", 10)
+        "no", "ambulatory_with_aid", 10 + RECENT_DAYS)  # 10 days when recorded, RECENT_DAYS ago
     assert mscc.facts["primary_tumour"].sources == ("Condition/breast",)
     assert mscc.facts["months_to_cord_compression"].sources == ("Condition/breast", "Condition/mscc")
     assert mscc.facts["visceral_metastases"].sources == ("Observation/visceral",)
@@ -872,14 +876,14 @@ def test_icd10_only_record():
         condition("prostate", ICD10, "C61", onset="2026-01-15"),
         compression(onset="2026-10-20"),
         condition("liver", ICD10, "C78.7", recorded="2026-10-01"),
-        condition("para", ICD10, "G82.2", onset="2026-10-30"),
+        condition("para", ICD10, "G82.2", onset=days_ago(6)),
     ]
     mscc, found = only_compression(*resources)
     inputs = mscc.inputs()
     assert inputs.primary_tumour == "prostate"
     assert inputs.visceral_metastases == "yes" and mscc.facts["visceral_metastases"].sources == ("Condition/liver",)
     assert inputs.motor_function == "paraplegic" and mscc.facts["motor_function"].sources == ("Condition/para",)
-    # The paraplegia began 2026-10-30: the deficit began on or before it, so at least 6 days to 2026-11-05.
+    # The paraplegia began 6 days ago: the deficit began on or before it, so at least 6 days to the assessment.
     assert inputs.days_developing_motor_deficits == AtLeast(6)
     assert "start of the deficit not recorded" in mscc.facts["days_developing_motor_deficits"].flags
     assert inputs.months_to_cord_compression == 9 + Fraction(5, 31)
@@ -1073,23 +1077,25 @@ def test_an_active_visceral_condition_and_an_absent_observation_leave_both_possi
 
 @pytest.mark.parametrize("duration,days", [((2, "wk"), 14), ((1, "mo"), Fraction(487, 16)), ((5, "d"), 5)])
 def test_duration_units(duration, days):
+    """The duration recorded RECENT_DAYS ago, plus those days: by the assessment the deficit is that much older."""
     mscc, _ = only_compression(compression(), *rades_observations(duration=duration))
-    assert mscc.facts["days_developing_motor_deficits"].value == days
+    assert mscc.facts["days_developing_motor_deficits"].value == days + RECENT_DAYS
 
 
 def test_duration_in_hours_is_read_and_other_units_are_refused():
     mscc, _ = only_compression(compression(), *rades_observations(duration=(36, "h")))
-    assert mscc.facts["days_developing_motor_deficits"].value == Fraction(3, 2)
+    assert mscc.facts["days_developing_motor_deficits"].value == Fraction(3, 2) + RECENT_DAYS
     mscc, found = only_compression(compression(), *rades_observations(duration=(3, "days")))
     assert mscc.facts["days_developing_motor_deficits"].missing
     assert "is not UCUM h, d, wk, mo" in found.entry("Observation/deficit").reason
 
 
 def test_paraplegia_onset_only_bounds_the_deficit_from_below():
-    # Onset "2026-10" is 2026-10-01..31: at least 5 days before 2026-11-05, maybe far more.
-    mscc, _ = only_compression(condition("para", SCT, "60389000", onset="2026-10"), compression())
+    # Onset "YYYY-MM" of a past month is any day of it: at least the days from its last day, maybe far more.
+    month = (AS_OF.replace(day=1) - timedelta(days=1))
+    mscc, _ = only_compression(condition("para", SCT, "60389000", onset=month.strftime("%Y-%m")), compression())
     fact = mscc.facts["days_developing_motor_deficits"]
-    assert fact.value == AtLeast(5) and "began is not recorded" in fact.notes[0]
+    assert fact.value == AtLeast((AS_OF - month).days) and "began is not recorded" in fact.notes[0]
 
 
 def test_inactive_compression_gets_no_rades_and_primaries_are_reported():
@@ -1142,8 +1148,8 @@ def test_an_onset_that_is_not_a_date_is_named_never_turned_into_one(onset, said)
 
 
 def test_a_paraplegia_of_this_month_gives_at_least_zero_days_never_a_negative_count():
-    # Onset "2026-11" may be any day of November; as of 2026-11-05 the deficit may have begun today.
-    mscc, _ = only_compression(condition("para", SCT, "60389000", onset="2026-11"), compression())
+    # Onset "YYYY-MM" of this month may be any day of it: the deficit may have begun today.
+    mscc, _ = only_compression(condition("para", SCT, "60389000", onset=AS_OF.strftime("%Y-%m")), compression())
     assert mscc.facts["days_developing_motor_deficits"].value == AtLeast(0)
 
 
@@ -1224,7 +1230,25 @@ def test_an_active_condition_that_records_an_abatement_is_counted_and_flagged(ab
     """FHIR (con-4) allows an abatement only with an inactive status: the record contradicts itself. It is
     counted, as its status says, and the contradiction is flagged, never settled by guess."""
     lesion_facts, _ = only_lesion({**lesion(), **abatement}, *lesion_observations())
-    assert "an abatement is recorded although the Condition is active" in lesion_facts.condition_flags
+    (flag,) = [f for f in lesion_facts.condition_flags if "abatement" in f]
+    assert flag.startswith("an abatement is recorded (abatement") and "its clinicalStatus says it is active" in flag
+
+
+@pytest.mark.parametrize("abatement", [{"abatementDateTime": "2026-10-01"}, {"abatementString": "after fixation"},
+                                       {"abatementBoolean": True}])
+def test_an_abated_condition_without_clinical_status_is_not_active(abatement):
+    """FHIR (con-4): an abated Condition is inactive, resolved or in remission. With no clinicalStatus to say
+    otherwise, an abated lesion is not scored as active, and is named with its abatement."""
+    unstated = {k: v for k, v in lesion().items() if k != "clinicalStatus"}
+    found = facts_of({**unstated, **abatement}, *lesion_observations())
+    assert found.lesions == []
+    assert "abated (abatement" in found.entry("Condition/lesion-1").reason
+
+
+def test_an_abatement_dated_after_the_assessment_has_not_happened_yet():
+    unstated = {k: v for k, v in lesion().items() if k != "clinicalStatus"}
+    lesion_facts, _ = only_lesion({**unstated, "abatementDateTime": days_ago(-10)}, *lesion_observations())
+    assert "no clinicalStatus" in lesion_facts.condition_flags
 
 
 def test_a_bone_metastasis_recorded_as_an_observation_is_named_not_dropped():

@@ -6,6 +6,7 @@ import json
 import re
 import time
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,8 @@ def without_pain():
 
 
 def response(answers, *, condition="Condition/lesion-1", status="completed", rid="qr-1",
-             authored="2026-11-20T10:00:00+01:00", questionnaire=MIRELS_Q):
+             authored=None, questionnaire=MIRELS_Q):
+    authored = authored or f"{date.today() - timedelta(days=1)}T10:00:00+01:00"  # a day after RECENT records
     return {"resourceType": "QuestionnaireResponse", "id": rid, "questionnaire": questionnaire, "status": status,
             "subject": {"reference": "Patient/p1"}, "authored": authored,
             "author": {"reference": "Practitioner/doc", "display": "Dr Martin"},
@@ -71,7 +73,7 @@ def response(answers, *, condition="Condition/lesion-1", status="completed", rid
 
 
 def assess(client, *resources):
-    answer = client.post("/fhir/$assess?asOf=2026-11-23", json=bundle(*resources))
+    answer = client.post(f"/fhir/$assess?asOf={date.today()}", json=bundle(*resources))
     assert answer.status_code == 200, answer.get_json()
     resources = [e["resource"] for e in answer.get_json()["entry"]]
     (score,) = [r for r in resources if r["resourceType"] == "Observation"]
@@ -125,7 +127,7 @@ def test_an_answer_that_agrees_is_cited_beside_the_record(client):
 @pytest.mark.parametrize("qr,why", [
     (response({"pain": "mild"}, status="in-progress"), "only completed or amended answers count"),
     (response({"pain": "mild"}, condition="Condition/elsewhere"), "names no Mirels scored Condition"),
-    (response({"pain": "mild"}, authored="2027-01-01"), "after the assessment date"),
+    (response({"pain": "mild"}, authored=str(date.today() + timedelta(days=30))), "after the assessment date"),
     (response({"pain": "mild"}, questionnaire="http://example.org/Questionnaire/other"), None),
 ])
 def test_answers_that_do_not_count_are_named_and_leave_the_item_missing(client, qr, why):

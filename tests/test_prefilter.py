@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "examples"))
 from generate_bulk import generate, noise_resources, patient_resources  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus"
-WHEN = datetime(2026, 11, 20, tzinfo=UTC)
+WHEN = datetime.now(UTC)  # the builders date observations days before today
 
 
 def lab(oid="glucose", pid="p1", **extra):

@@ -20,7 +20,7 @@ EXAMPLES = data_dir("fhir_profiles") / "examples"
 
 
 def assess(*resources, locale="en", ids=None):
-    result = assess_patient([patient(), *resources], "Patient/p1", when=WHEN, locale=locale)
+    result = assess_patient([patient(), *resources], "Patient/p1", when=datetime.now(timezone.utc), locale=locale)
     return result
 
 

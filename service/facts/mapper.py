@@ -34,11 +34,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
+from ..calculators import Between
 from ..fhir.patients import ParsedReference, parse_reference
 from ..i18n import N_, Said, said
 from .answers import apply_answers, read_answers
+from .dates import DateSpan
 from .items.deficit_days import deficit_days_fact
 from .items.interval import months_fact
 from .items.lesion_type import lesion_type_fact
@@ -50,13 +53,25 @@ from .items.site import read_site, site_fact
 from .items.size import size_fact
 from .items.visceral import visceral_fact
 from .model import CordCompressionFacts, Fact, LesionFacts, PatientFacts
+from .moments import Event, Window, out_of_time, started, windows
 from .record import PatientRecord, describe_concepts
 from .terminology import Terminology, load_terminology, objects
-from .vocabulary import BODY_SITE_REFERENCE, MCODE_LATERALITY, MCODE_LOCATION, MCODE_RELATED_CONDITION
+from .vocabulary import (
+    BODY_SITE_REFERENCE,
+    MCODE_LATERALITY,
+    MCODE_LOCATION,
+    MCODE_RELATED_CONDITION,
+    SUPPLIED_BY,
+)
 
 LESION_KINDS = ("lesion-size", "tumour-size", "cortical-width", "lesion-type", "mirels-pain", "pain-score",
                 "cortical-osteolysis")
 RADES_KINDS = ("visceral-metastases", "motor-function", "days-developing-motor-deficits")
+# The item each kind of observation informs: its moment and window are the item's (``moments``).
+KIND_ITEM = {"lesion-size": "lesion_size", "tumour-size": "lesion_size", "cortical-width": "lesion_size",
+             "lesion-type": "lesion_type", "mirels-pain": "pain", "pain-score": "pain",
+             "cortical-osteolysis": "cortical_osteolysis", "visceral-metastases": "visceral_metastases",
+             "motor-function": "motor_function", "days-developing-motor-deficits": "days_developing_motor_deficits"}
 _MAX_LINK_DEPTH = 3
 
 
@@ -64,10 +79,16 @@ _MAX_LINK_DEPTH = 3
 class MappingOptions:
     """``as_of``: the assessment date (days of motor deficit run to it; later resources are not read).
     ``pain_score_bands``: (category, lowest, highest) for 0-10 pain scores; empty by
-    default because the guideline does not map scores to Mirels categories."""
+    default because the guideline does not map scores to Mirels categories.
+    ``fact_windows``: (item, days) overrides of how old a record of an item may be (``moments``)."""
 
     as_of: date
     pain_score_bands: tuple[tuple[str, float, float], ...] = ()
+    fact_windows: tuple[tuple[str, int], ...] = ()  # the site's overrides of seeds/fact_windows.json
+
+    @property
+    def windows(self) -> dict[str, Window]:
+        return windows(self.fact_windows)
 
 
 @dataclass
@@ -88,7 +109,7 @@ def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
     """
     record = PatientRecord(resources, terminology or load_terminology(), aliases or {}, options.as_of)
     lesions = _lesions(record, options)
-    compressions = _compressions(record)
+    compressions = _compressions(record, options)
     if record.responses:  # answers a person gave complete the record, never overwrite it (answers.py)
         scored = {**{lesion.condition: "mirels" for lesion in lesions},
                   **{compression.condition: "rades" for compression in compressions}}
@@ -110,7 +131,8 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
         ref = record.ref(condition)
         active, flags = record.active(condition)
         if not active:
-            record.report.ignore(ref, said("bone metastasis is not active: no Mirels score"))
+            record.report.ignore(ref, said("bone metastasis is not active: no Mirels score") if not flags else
+                                 said("bone metastasis: {why}: no Mirels score", why=flags[0]))
             continue
         concepts, structures, unread = _site_concepts(record, condition, ref)
         reading = read_site(record.terms, concepts)
@@ -143,6 +165,9 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
                 lesions[target].linked[kind].append((observation, how))
     result = []
     for ref, lesion in lesions.items():
+        onset = record.onset(lesion.condition)
+        untimely = _keep_timely(record, lesion.linked, options.windows,
+                                (Event(onset, said("the lesion's onset")),) if onset else ())
         facts = {
             "lesion_site": site_fact(lesion.reading, (ref, *lesion.structures), lesion.flags),
             "lesion_size": size_fact(record, ref, lesion.linked),
@@ -150,11 +175,40 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
             "pain": pain_fact(record, ref, lesion.linked, options.pain_score_bands),
             **osteolysis_facts(record, ref, lesion.linked),
         }
+        for name, fact in facts.items():
+            notes = [note for item, said_ in untimely.items() if name.startswith(item) for note in said_]
+            if notes:
+                facts[name] = _with_untimely(fact, notes)
         description = lesion.reading.description or said("{condition}, site not recorded", condition=describe_concepts(
             [lesion.condition.get("code")]))
         result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
                                   lesion.flags))
     return result
+
+
+def _keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, Any], str]]],
+                 chosen: dict[str, Window], after: tuple[Event, ...]) -> dict[str, list[Said]]:
+    """Drop from ``linked`` (kind -> observations) each record that cannot describe its item now
+    (``moments``): named with why, as a warning; returns item -> those reasons, for the item's notes."""
+    untimely: dict[str, list[Said]] = defaultdict(list)
+    for kind, observations in linked.items():
+        kept = []
+        for observation, how in observations:
+            why = out_of_time(record.effective(observation), KIND_ITEM[kind], record.as_of, chosen, after)
+            if why is None:
+                kept.append((observation, how))
+                continue
+            ref = record.ref(observation)
+            record.report.ignore(ref, why, attention=True)
+            untimely[KIND_ITEM[kind]].append(said("{resource}: {why}", resource=ref, why=why))
+        linked[kind] = kept
+    return untimely
+
+
+def _with_untimely(fact: Fact, notes: list[Said]) -> Fact:
+    """A fact with the records that were too old or out of order named; a missing one says what supplies it."""
+    return replace(fact, notes=fact.notes + tuple(notes),
+                   supplied_by=fact.supplied_by or (SUPPLIED_BY.get(fact.item, "") if fact.missing else ""))
 
 
 def _site_concepts(record: PatientRecord, condition: dict[str, Any],
@@ -334,14 +388,16 @@ def _reference_text(reference: dict[str, Any]) -> str:
 NO_COMPRESSION = said("no active spinal cord compression: no Rades score")
 
 
-def _compressions(record: PatientRecord) -> list[CordCompressionFacts]:
+def _compressions(record: PatientRecord, options: MappingOptions) -> list[CordCompressionFacts]:
     active = []
     for compression in record.conditions["compression"]:
         is_active, flags = record.active(compression)
         if is_active:
             active.append((compression, flags))
         else:
-            record.report.ignore(record.ref(compression), said("spinal cord compression is not active: no Rades score"))
+            record.report.ignore(record.ref(compression), said(
+                "spinal cord compression is not active: no Rades score") if not flags else said(
+                "spinal cord compression: {why}: no Rades score", why=flags[0]))
     if not active:
         for kind in ("primary", "visceral", "undetermined_site", "paraplegia"):
             for condition in record.conditions[kind]:
@@ -369,21 +425,33 @@ def _compressions(record: PatientRecord) -> list[CordCompressionFacts]:
                     "its focus names no active spinal cord compression ({targets}): not used",
                     targets=", ".join(str(t) for t in targets)), attention=True)
     primary = primary_fact(record)
-    # Facts from the observations without focus are the same for every compression: computed once.
-    shared: dict[str, Fact] = {}
-    readers = {"visceral-metastases": visceral_fact, "motor-function": motor_fact,
-               "days-developing-motor-deficits": deficit_days_fact}
+    # Facts from the same observations are the same for every compression: computed once.
+    shared: dict[tuple[Any, ...], Fact] = {}
+    readers = {"days-developing-motor-deficits": deficit_days_fact, "visceral-metastases": visceral_fact,
+               "motor-function": motor_fact}  # the deficit first: when it began orders the motor status
     result = []
     for compression, flags in active:
         ref = record.ref(compression)
         record.report.use(ref, said("spinal cord compression of a Rades score"))
         own = focused.get(ref, {})
+        onset = record.onset(compression)
+        began = (Event(onset, said("the spinal cord compression's onset")),) if onset else ()
         read: dict[str, Fact] = {}
         for kind, reader in readers.items():
-            if own.get(kind):
-                read[kind] = reader(record, unfocused[kind] + own[kind])
-            else:
-                read[kind] = shared[kind] = shared.get(kind) or reader(record, unfocused[kind])
+            after: tuple[Event, ...] = ()
+            if kind == "motor-function":  # a status before the deficit and the compression began cannot be theirs
+                deficit = _deficit_start(read["days-developing-motor-deficits"], record.as_of)
+                if deficit and (not began or deficit.latest <= began[0].when.earliest):
+                    after = (Event(deficit, said("the motor deficit began")),)  # the compression was found later
+                else:
+                    after = began
+            linked = {kind: [(observation, "") for observation in unfocused[kind] + own.get(kind, [])]}
+            untimely = _keep_timely(record, linked, options.windows, after)
+            observations = [observation for observation, _ in linked[kind]]
+            key = (kind, tuple(id(observation) for observation in observations))
+            if key not in shared:
+                shared[key] = reader(record, observations)
+            read[kind] = _with_untimely(shared[key], untimely[KIND_ITEM[kind]]) if untimely else shared[key]
         facts = {
             "primary_tumour": primary,
             "months_to_cord_compression": months_fact(record, compression),
@@ -394,3 +462,13 @@ def _compressions(record: PatientRecord) -> list[CordCompressionFacts]:
         description = describe_concepts([compression.get("code")]) or said("spinal cord compression")
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags))
     return result
+
+
+def _deficit_start(deficit: Fact, as_of: date) -> DateSpan | None:
+    """The day the motor deficit surely began by, from its duration as of the assessment date (a number,
+    or a range: its longest), or None when not known (missing, or only "at least")."""
+    value = deficit.value
+    longest = value.high if isinstance(value, Between) else value
+    if isinstance(longest, int | Fraction) and not isinstance(longest, bool):
+        return started(DateSpan(as_of, as_of, as_of.isoformat()), longest)
+    return None

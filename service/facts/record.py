@@ -323,12 +323,18 @@ class PatientRecord:
     # -- status -----------------------------------------------------------------------------
 
     def active(self, condition: dict[str, Any]) -> tuple[bool, tuple[str, ...]]:
-        """(counts as active, flags): no clinicalStatus counts and is flagged, as does an unconfirmed one,
+        """(counts as active, flags; for one that does not count, why in the flags when a reason beyond its
+        clinicalStatus is needed): no clinicalStatus counts and is flagged, unless the Condition is abated,
+        as does an unconfirmed one,
         one that records an abatement while active (contradictory data: said, never resolved by guess),
         and one whose codings name several diagnoses (``condition_kinds``)."""
         clinical = status_code(condition, "clinicalStatus")
         if clinical in INACTIVE:
             return False, ()
+        abated = self.abated(condition)
+        if clinical is None and abated:  # FHIR con-4: an abated Condition is inactive, resolved or in remission
+            return False, (said("no clinicalStatus, and abated ({abatement}): an abated Condition is not active",
+                                abatement=abated),)
         flags: tuple[str, ...] = ()
         if clinical is None:
             flags = ((N_("its clinicalStatus codes disagree (active, and not): read as not given"),)
@@ -341,11 +347,26 @@ class PatientRecord:
         elif unread_status(condition, "verificationStatus"):
             # Its words or local code may say refuted: not read (never guessed), and the clinician is told to look.
             flags += (VERIFICATION_UNREAD,)
-        if any(key.startswith("abatement") for key in condition):  # FHIR con-4: abated is not active; which is right?
-            flags += (N_("an abatement is recorded although the Condition is active"),)
+        if abated:  # FHIR con-4: abated is not active; which of the two is right is not guessed
+            flags += (said("an abatement is recorded ({abatement}) although its clinicalStatus says it is active",
+                           abatement=abated),)
         if len(self._kinds.get(id(condition)) or self.condition_kinds(condition)) > 1:
             flags += (N_("its codings name several diagnoses, and it is read as each"),)
         return True, flags
+
+    def abated(self, condition: dict[str, Any]) -> str:
+        """The abatement a Condition records on or before the assessment date, as written, or "" (none, or
+        one dated after: not yet abated then)."""
+        for key, value in condition.items():
+            if not key.startswith("abatement") or value in (None, False, "", {}):
+                continue
+            span = parse_date(value) if key == "abatementDateTime" else None
+            if span is not None and span.earliest > self.as_of:
+                continue
+            shown = value if isinstance(value, str) else str(value.get("start") or value.get("value") or "") \
+                if isinstance(value, dict) else ""
+            return f"{key} {shown}".strip()[:80]
+        return ""
 
     @staticmethod
     def observation_flags(observation: dict[str, Any]) -> tuple[str, ...]:
@@ -388,8 +409,8 @@ class PatientRecord:
             self.report.ignore(ref, said("verificationStatus is {status}: never counts", status=verification))
             return
         began = self.onset(condition) or parse_date(condition.get("recordedDate"))
-        if self.after_as_of(began):
-            self.report.ignore(ref, self._after(began))
+        if self.after_as_of(began):  # a typing error, or a record made ahead: either way it hides a score
+            self.report.ignore(ref, self._after(began), attention=True)
             return
         if "primary" in kinds:  # every coding's group: codings that translate one meaning may still disagree
             found = [self.terms.memberships(c.get("system"), c.get("code")) for c in codings(condition.get("code"))]
@@ -496,7 +517,7 @@ class PatientRecord:
             return
         when = self.effective(observation)
         if self.after_as_of(when):
-            self.report.ignore(ref, self._after(when))
+            self.report.ignore(ref, self._after(when), attention=True)
             return
         if kind.startswith("context:"):
             self.report.show(ref, said("{what}: {value}, shown as context: not an item of Mirels or Rades",

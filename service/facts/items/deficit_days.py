@@ -1,18 +1,20 @@
 """Rades time developing motor deficits: 1-7 days (4), 8-14 days (7), > 14 days (9).
 
 From an Observation ``days-developing-motor-deficits`` (UCUM h, d, wk, mo), which says
-when the deficit began. A paraplegia Condition's onset is *not* the start of the
-deficit (weakness usually comes first): it only says the deficit began on or before
-that date, so the item is "at least" the days since then, to the assessment date, and
+when the deficit began: the days it gives, plus the days from the record to the assessment date
+(Tableau 4 counts the time before radiotherapy, which is decided now). A paraplegia Condition's
+onset is *not* the start of the deficit (weakness usually comes first): it only says the
+deficit began on or before that date, so the item is "at least" the days since then, to the assessment date, and
 the card says the start is not recorded.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from ...calculators import AtLeast
+from ...calculators import AtLeast, Between
 from ...i18n import N_, Said, said
 from ..dates import DateSpan, day_range
 from ..evidence import choose
@@ -27,9 +29,26 @@ ITEM = "days_developing_motor_deficits"
 
 def _duration(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, Said | None]:
     days, problem = ucum_or_bound(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
-    if problem or days is None or not isinstance(days, Fraction):  # a bound: the range it allows
+    if problem or days is None:
         return days, problem
-    return (int(days) if days.denominator == 1 else days), None
+    whole: Any = int(days) if isinstance(days, Fraction) and days.denominator == 1 else days
+    return until_assessment(whole, record.effective(observation), record.as_of), None
+
+
+def until_assessment(days: Any, recorded: DateSpan | None, as_of: date) -> Any:
+    """A duration recorded on a day, as of the assessment date: the deficit began that many days before
+    the record, so by ``as_of`` it has been developing for the days since as well (a range when the
+    record's date is partial). Tableau 4 counts the time "avant la radiothérapie"."""
+    if recorded is None:
+        return days
+    fewest, most = (as_of - recorded.latest).days, (as_of - recorded.earliest).days
+    if most <= 0:
+        return days
+    if isinstance(days, AtLeast):
+        return AtLeast(days.low + fewest, days.excluded)
+    if isinstance(days, Between):
+        return Between(days.low + fewest, days.high + most, days.low_excluded, days.high_excluded)
+    return days + fewest if fewest == most else Between(days + fewest, days + most)
 
 
 def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:

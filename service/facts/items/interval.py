@@ -4,8 +4,9 @@ Calendar months from the primary cancer's date of diagnosis (onset, else the
 assertedDate extension) to the compression Condition's onset; partial dates give a
 range. A recordedDate alone is when the cancer was written into the record, not
 diagnosed: the interval is then at least the months since it (``AtLeast``), which
-decides the row only when that is over 15 months. A compression dated before the
-diagnosis has no row in the table: the item is left missing and the card says why.
+decides the row only when that is over 15 months. A compression dated on or before the
+diagnosis revealed the cancer: the interval is 0 months (the "<= 15 months" row), and the
+card says why.
 """
 
 from __future__ import annotations
@@ -37,11 +38,14 @@ def months_fact(record: PatientRecord, compression: dict[str, Any]) -> Fact:
     compression_ref = record.ref(compression)
     # The shortest interval runs from the latest possible diagnosis, the longest from the earliest.
     low, high = month_range(latest_diagnosis, onset)[0], month_range(earliest_diagnosis, onset)[1]
-    if high < 0:
-        return Fact(ITEM, sources=tuple(sources) + (compression_ref,),
-                    notes=(said("the compression's onset {onset} precedes the primary diagnosis ({dates}): the "
-                                "table defines no negative interval", onset=onset.text, dates=rules),),
-                    supplied_by=SUPPLIED_BY[ITEM])
+    if high <= 0:
+        # The compression came first: it revealed the cancer. The interval from diagnosis to compression is
+        # then nil, which only the "<= 15 months" row holds.
+        return Fact(ITEM, Fraction(0), tuple(sources) + (compression_ref,),
+                    f"the compression's onset {onset.text} is on or before the diagnosis ({rules}): 0 months",
+                    (), (said("the compression's onset {onset} is on or before the primary diagnosis ({dates}): the "
+                              "compression revealed the cancer, so the interval is 0 months", onset=onset.text,
+                              dates=rules),))
     notes: tuple[Said, ...] = ()
     if earliest_diagnosis.earliest == UNBOUNDED:  # a recordedDate alone: the diagnosis may be any time before
         recorded_only = record.once("recorded-only", lambda: _recorded_only(record))

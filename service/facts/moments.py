@@ -1,0 +1,93 @@
+"""When a fact was true: a record counts only for the moment its item describes.
+
+Tableau 4 dates three Rades items (motor function and the deficit *before radiotherapy*,
+visceral metastases *at the time of radiotherapy*); Tableau 3 scores one lesion as it is.
+Two rules follow, applied before any extractor reads a value:
+
+* ordering: a record dated before the event it should describe (a motor status before the
+  compression or the deficit began, a lesion's pain before the lesion's onset) is no evidence of
+  it: never counted, always named;
+* age: a record older than its item's window (``seeds/fact_windows.json``: the deploying site's
+  decision, since the guideline is silent) is not counted: the item is missing and the range
+  widens, and the record is named with its date.
+
+An undated record cannot be aged: it counts, as before, and the card shows it has no date.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+from ..calculators.values import ItemName
+from ..data import data_dir
+from ..i18n import Said, said
+from .dates import DateSpan
+
+
+@dataclass(frozen=True)
+class Window:
+    item: str
+    days: int
+    moment: dict[str, str]
+
+
+@cache
+def default_windows() -> dict[str, Window]:
+    raw = json.loads((data_dir("seeds") / "fact_windows.json").read_text("utf-8"))
+    return {item: Window(item, int(entry["window_days"]), dict(entry["moment"]))
+            for item, entry in raw["items"].items()}
+
+
+def parse_windows(text: str) -> tuple[tuple[str, int], ...]:
+    """'motor_function=7,pain=14' -> overrides; ValueError naming what is wrong."""
+    known = default_windows()
+    found = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        item, _, days = part.partition("=")
+        if item.strip() not in known or not days.strip().isdigit() or int(days) < 1:
+            raise ValueError(f"BONEMET_FACT_WINDOWS: cannot read {part!r}; write item=days with an item of "
+                             f"{', '.join(sorted(known))} and a whole number of days >= 1")
+        found.append((item.strip(), int(days)))
+    return tuple(found)
+
+
+def windows(overrides: tuple[tuple[str, int], ...] = ()) -> dict[str, Window]:
+    chosen = dict(default_windows())
+    for item, days in overrides:
+        chosen[item] = Window(item, days, chosen[item].moment)
+    return chosen
+
+
+@dataclass(frozen=True)
+class Event:
+    """What a record must come after: ``when`` it began, and its name in a message."""
+
+    when: DateSpan
+    what: Said
+
+
+def out_of_time(when: DateSpan | None, item: str, as_of: date, chosen: dict[str, Window],
+                after: tuple[Event, ...] = ()) -> Said | None:
+    """Why a record dated ``when`` cannot stand for ``item`` as of ``as_of``, or None when it can."""
+    if when is None:
+        return None
+    for event in after:
+        if event.when.earliest > when.latest:  # surely before: a partial date that may be after is not refused
+            return said("recorded {date}, before {event} ({began}): it cannot describe {item}: not counted",
+                        date=when.text, event=event.what, began=event.when.text, item=ItemName(item))
+    window = chosen.get(item)
+    if window is not None and (as_of - when.latest).days > window.days:
+        return said("recorded {date}, {age} days before the assessment: older than the {days}-day window for "
+                    "{item} (a setting of this site): not counted", date=when.text,
+                    age=(as_of - when.latest).days, days=window.days, item=ItemName(item))
+    return None
+
+
+def started(end: DateSpan, days_high: Any) -> DateSpan:
+    """The day something began that had lasted at most ``days_high`` days on ``end``."""
+    first = end.earliest - timedelta(days=int(days_high))
+    return DateSpan(first, first, first.isoformat())
