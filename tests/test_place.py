@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from service.data import data_dir
 from service.facts import MappingOptions, extract_facts
-from service.facts.place import BOTH_SIDES, Place
+from service.facts.place import BOTH_SIDES, Place, fracture_place
 from service.facts.terminology import listed_words
 from service.facts.vocabulary import BODY_SITE_REFERENCE, FEMUR_REGIONS, LATERALITY_VS, LONG_BONES, NOT_LONG_BONE_VS
 
@@ -187,3 +187,13 @@ def test_the_renderer_says_the_side_in_the_narratives():
         assert words in assessment.observation["text"]["div"]
         assert words in assessment.risk_assessment["text"]["div"]
 
+
+
+def test_an_icd_10_cm_pathological_fracture_code_states_bone_and_side():
+    icd = "http://hl7.org/fhir/sid/icd-10-cm"
+    assert fracture_place({"system": icd, "code": "M84.552A"}) == Place(FEMUR, LEFT, record_words="M84.552A")
+    assert fracture_place({"system": "urn:oid:2.16.840.1.113883.6.90", "code": "M84551D"}).side == RIGHT
+    assert fracture_place({"system": icd, "code": "M84.561A"}).words("fr") == "tibia droit"
+    assert fracture_place({"system": icd, "code": "M84.553A"}).words("en") == "femur (side not stated)"
+    assert fracture_place({"system": icd, "code": "C79.51"}) is None  # bone metastasis: no side in the code
+    assert fracture_place({"system": "http://hl7.org/fhir/sid/icd-10", "code": "M84.55"}) is None

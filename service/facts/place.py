@@ -11,12 +11,15 @@ shown and keeps two lesions apart, but it never links an observation or an order
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from ..data import data_dir
 from ..i18n import said, translate
-from .terminology import ICD_O_3, SNOMED, canonical_system, listed_words
+from .terminology import ICD10_CM, ICD_O_3, SNOMED, canonical_system, listed_words
 
 LEFT, RIGHT, BOTH_SIDES = "7771000", "24028007", "51440002"  # SNOMED CT laterality qualifiers (ValueSet laterality)
 
@@ -81,3 +84,24 @@ def side_in_words(concepts: list[Any]) -> str | None:
     if _BOTH_WORDS.search(texts) or (left and right):
         return BOTH_SIDES
     return LEFT if left else RIGHT if right else None
+
+
+@cache
+def _fracture_sites() -> dict[str, tuple[str, str | None]]:
+    """ICD-10-CM code without its dot -> (bone, side), from ``seeds/fracture_sites.json``."""
+    raw = json.loads((data_dir("seeds") / "fracture_sites.json").read_text("utf-8"))
+    return {code.replace(".", ""): (row["bone"], row["side"]) for code, row in raw["codes"].items()}
+
+
+def fracture_place(coding: dict[str, Any]) -> Place | None:
+    """The bone and side an ICD-10-CM pathological fracture code states (M84.552A: left femur), so that a
+    fracture can be matched to a lesion on bone and side; None for a code the table does not list. The
+    7th character (the encounter) does not change the place."""
+    system, code = coding.get("system"), coding.get("code")
+    if not isinstance(system, str) or not isinstance(code, str) or canonical_system(system) != ICD10_CM:
+        return None
+    found = _fracture_sites().get(code.strip().replace(".", "").upper()[:6])
+    if found is None:
+        return None
+    display = coding.get("display")
+    return Place(found[0], found[1], record_words=display if isinstance(display, str) else code)
