@@ -49,7 +49,7 @@ from .items.motor import motor_fact
 from .items.osteolysis import osteolysis_facts
 from .items.pain import pain_fact
 from .items.primary import primary_fact
-from .items.site import read_site, site_fact
+from .items.site import read_place, read_site, site_fact
 from .items.size import size_fact
 from .items.visceral import visceral_fact
 from .model import CordCompressionFacts, Fact, LesionFacts, PatientFacts
@@ -150,7 +150,11 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
         lesions[ref] = _Lesion(condition, reading, flags, defaultdict(list), tuple(structures))
         if reading.bone:
             at_site[(reading.bone, reading.side)].append(ref)
-    for refs in at_site.values():  # an encounter diagnosis beside the problem-list entry, say: never merged by guess
+    same_place: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)  # the side read from text too:
+    for ref, lesion in lesions.items():  # two lesions that differ only by side are two lesions
+        if lesion.reading.bone:
+            same_place[(lesion.reading.bone, lesion.reading.place.side)].append(ref)
+    for refs in same_place.values():  # an encounter diagnosis beside the problem-list entry, say: never merged by guess
         if len(refs) < 2:
             continue
         for ref in refs:
@@ -182,7 +186,7 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
         description = lesion.reading.description or said("{condition}, site not recorded", condition=describe_concepts(
             [lesion.condition.get("code")]))
         result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
-                                  lesion.flags))
+                                  lesion.flags, place=lesion.reading.place))
     return result
 
 
@@ -460,7 +464,8 @@ def _compressions(record: PatientRecord, options: MappingOptions) -> list[CordCo
             "days_developing_motor_deficits": read["days-developing-motor-deficits"],
         }
         description = describe_concepts([compression.get("code")]) or said("spinal cord compression")
-        result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags))
+        result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags,
+                                           place=read_place(record.terms, compression.get("bodySite"))))
     return result
 
 

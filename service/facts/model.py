@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, ClassVar, Literal
 
 from ..calculators import MirelsInputs, RadesInputs
+from .place import Place
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,17 @@ class ScoredCondition:
     body_site: tuple[str | None, str | None] = (None, None)
     # What the Condition itself says of its reliability ("no clinicalStatus", "unconfirmed").
     condition_flags: tuple[str, ...] = ()
+    # Where, for a person: bone, side and region (None: the Condition has no bodySite).
+    place: Place | None = None
     inputs_type: ClassVar[type]
 
     def inputs(self):
         return self.inputs_type(**{name: fact.value for name, fact in self.facts.items()})
+
+    def where(self, locale: str = "en") -> str:
+        """Where the scored Condition is, side first ("left femur, peritrochanteric region"), else its
+        description."""
+        return (self.place.words(locale) if self.place else "") or self.description
 
 
 class LesionFacts(ScoredCondition):

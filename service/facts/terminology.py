@@ -109,11 +109,14 @@ class Terminology:
 
     def __init__(self, value_sets: dict[str, ValueSet], own_codes: frozenset[str],
                  own_displays: dict[str, dict[str, str]] | None = None,
-                 listed_displays: dict[tuple[str, str], str] | None = None) -> None:
+                 listed_displays: dict[tuple[str, str], str] | None = None,
+                 listed_words: dict[tuple[str, str], dict[str, str]] | None = None) -> None:
         self.value_sets = value_sets
         self.own_codes = own_codes
         self.own_displays = own_displays or {}  # code -> language -> display (the CodeSystem's designations)
         self.listed_displays = listed_displays or {}  # (system, normal code) -> a ValueSet's display
+        # (system, normal code) -> language -> the word a ValueSet's designations give it, to say a place
+        self.listed_words = listed_words or {}
         # Index (system, code or ICD-10 prefix) -> ValueSet ids: a lookup per coding instead of a
         # scan of every ValueSet (the mapper asks thousands of times per request).
         self._exact: dict[tuple[str, str], set[str]] = {}
@@ -236,20 +239,24 @@ def load_terminology() -> Terminology:
     folder = data_dir("fhir_profiles")
     value_sets = {}
     listed: dict[tuple[str, str], str] = {}  # (system, normal code) -> the display a ValueSet lists (English)
+    words: dict[tuple[str, str], dict[str, str]] = {}  # (system, normal code) -> language -> its designation
     for path in sorted(folder.glob("ValueSet-*.json")):
         raw = json.loads(path.read_text("utf-8"))
         value_set = _value_set(raw)
         value_sets[value_set.id] = value_set
         for include in raw["compose"]["include"]:
             for concept in include.get("concept", ()):
+                key = (include["system"], _normal(include["system"], concept["code"]))
                 if concept.get("display"):
-                    listed.setdefault((include["system"], _normal(include["system"], concept["code"])),
-                                      concept["display"])
+                    listed.setdefault(key, concept["display"])
+                for designation in concept.get("designation", ()):
+                    if "language" in designation:
+                        words.setdefault(key, {}).setdefault(designation["language"], designation["value"])
     code_system = json.loads((folder / "CodeSystem-bonemet.json").read_text("utf-8"))
     displays = {concept["code"]: {code_system.get("language", "en"): concept["display"]}
                 | {d["language"]: d["value"] for d in concept.get("designation", ()) if "language" in d}
                 for concept in code_system["concept"]}
-    return Terminology(value_sets, frozenset(displays), displays, listed)
+    return Terminology(value_sets, frozenset(displays), displays, listed, words)
 
 
 def listed_display(coding: dict[str, Any]) -> str | None:
@@ -260,6 +267,15 @@ def listed_display(coding: dict[str, Any]) -> str | None:
         return None
     system = canonical_system(system)
     return load_terminology().listed_displays.get((system, _normal(system, code)))
+
+
+def listed_words(system: str | None, code: str | None, locale: str = "en") -> str | None:
+    """The word the ValueSets give a code in ``locale`` (their ``designation``: "femur", "fémur"), to
+    say a place in the reader's language, or None when no ValueSet gives one."""
+    if not isinstance(system, str) or not isinstance(code, str):
+        return None
+    system = canonical_system(system)
+    return load_terminology().listed_words.get((system, _normal(system, code)), {}).get(locale)
 
 
 def own_coding(code: str, locale: str = "en") -> dict[str, str]:

@@ -181,8 +181,9 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
                                                 flags=flags), locale)})
     if missing:
         notes.insert(0, {"text": f"{words['missing']}: " + "; ".join(missing)})
-    summary = (f"{score.title}: {_range_text(score)} ({score.category_label})" if score.category else
-               f"{score.title}: {words['range']} {_range_text(score)}; {words['undetermined']}")
+    named = f"{score.title} — {facts.where(locale)}"  # the side first: a surgeon checks it before the score
+    summary = (f"{named}: {_range_text(score)} ({score.category_label})" if score.category else
+               f"{named}: {words['range']} {_range_text(score)}; {words['undetermined']}")
     by = (f"{words['by']} bonemet-cds {__version__}, {score.calculator.capitalize()} {words['table']} "
           f"{load_table(score.calculator).version}.")
 
@@ -249,13 +250,13 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
         care_plan = common("CarePlan", "bonemet-careplan")
         activities = list(zip(score.activities, score.activity_codes, strict=True))
         care_plan["text"] = narrative(
-            _p(f"{score.title}: {score.category_label}"), _p(score.recommendation or ""),
+            _p(f"{named}: {score.category_label}"), _p(score.recommendation or ""),
             f"<p>{words['activities']}:</p><ul>" + "".join(f"<li>{escape(text)}</li>" for text, _ in activities)
             + "</ul>", _p(by))
         care_plan.update({
             "status": "draft",
             "intent": "proposal",
-            "title": f"{score.title}: {score.category_label}",
+            "title": f"{named}: {score.category_label}",
             "description": score.recommendation,
             "subject": patient,
             "created": created,

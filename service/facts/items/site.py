@@ -18,18 +18,22 @@ coding or as mCODE's ``laterality-qualifier`` extension.
 * A bodySite naming several sites (two bones, one bone on both sides) may be several lesions:
   no site is picked; every row they allow stays possible, and the reading says ``several``.
 * The mapper adds the sites recorded in BodyStructures (``mapper._site_concepts``).
+* ``place`` says where the lesion is for a person (``place.Place``): bone, side, region. A side only the
+  bodySite's text states ("left femur") is kept there, flagged, when no code gives one; ``side`` (which
+  links observations and orders) is the coded side only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ...calculators import OneOf
 from ...i18n import Said, said
 from ..model import Fact
+from ..place import BOTH_SIDES, Place, side_in_words
 from ..record import describe_concepts
-from ..terminology import ICD_O_3, Terminology, canonical_system, codings, objects
+from ..terminology import ICD_O_3, SNOMED, Terminology, canonical_system, codings, objects
 from ..vocabulary import (
     FEMUR,
     FEMUR_REGIONS,
@@ -57,6 +61,7 @@ class SiteReading:
     notes: tuple[Said, ...] = ()
     description: str = ""
     several: bool = False  # the bodySite names several sites: the Condition may record several lesions
+    place: Place = field(default_factory=Place)  # where, said for a person (the side read from the text too, flagged)
 
 
 def _qualifier_concepts(concept: dict[str, Any], url: str) -> list[Any]:
@@ -74,6 +79,8 @@ class _ConceptSite:
     not_long_bone: bool
     side: str | None
     groups: frozenset[str] = frozenset()  # "bones" that are groups of bones (ICD-O-3 topography C40.2)
+    systems: tuple[tuple[str, str], ...] = ()  # (system, code) of each bone it names, long or not
+    regions: tuple[tuple[str, str], ...] = ()  # (system, code) of each femoral region it states
 
     def rows(self) -> set[str]:
         """The Mirels rows this concept allows."""
@@ -94,22 +101,32 @@ def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
     side = None
     not_long_bone = False
     groups: set[str] = set()
+    systems: list[tuple[str, str]] = []
+    regions: list[tuple[str, str]] = []
     for coding in codings(concept):  # each coding's ValueSets looked up once, every question asked of them
         ids = terms.memberships(coding.get("system"), coding.get("code"))
         if not ids:
             continue
+        system = canonical_system(coding.get("system") or "")
         for vs_id, limb in LONG_BONES.items():
             if vs_id in ids:
                 limbs[coding["code"]] = limb
-                if canonical_system(coding.get("system") or "") == ICD_O_3:  # a topography: several bones
+                if system == ICD_O_3:  # a topography: several bones
                     groups.add(coding["code"])
         region_codes.update(femur_site for vs_id, femur_site in FEMUR_REGIONS.items() if vs_id in ids)
+        if any(vs_id in ids for vs_id in FEMUR_REGIONS):
+            regions.append((system, coding["code"]))
         not_long_bone = not_long_bone or NOT_LONG_BONE_VS in ids
+        if NOT_LONG_BONE_VS in ids or any(vs_id in ids for vs_id in LONG_BONES):
+            systems.append((system, coding["code"]))
         if LATERALITY_VS in ids:
             side = coding["code"]
     for qualifier in _qualifier_concepts(concept, MCODE_LOCATION):
-        region_qualifiers.update(femur_site for vs_id, femur_site in FEMUR_REGIONS.items()
-                                 if terms.coding_in(qualifier, vs_id))
+        for vs_id, femur_site in FEMUR_REGIONS.items():
+            stated = terms.coding_in(qualifier, vs_id)
+            if stated:
+                region_qualifiers.add(femur_site)
+                regions.append((canonical_system(stated.get("system") or ""), stated["code"]))
     if region_codes:
         limbs.setdefault(FEMUR, None)  # a femoral region code names the femur
     for laterality in _qualifier_concepts(concept, MCODE_LATERALITY):
@@ -117,15 +134,54 @@ def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
         if qualified:
             side = qualified["code"]
     return _ConceptSite(limbs, frozenset(region_codes), frozenset(region_qualifiers), not_long_bone, side,
-                        frozenset(groups))
+                        frozenset(groups), tuple(systems), tuple(regions))
 
 
 def read_site(terms: Terminology, body_sites: list[Any]) -> SiteReading:
     concepts = [c for c in body_sites if isinstance(c, dict)]
-    description = describe_concepts(concepts)
     if not concepts:
         return SiteReading(None, None, None, False, notes=(said("the bone metastasis has no bodySite"),))
     parts = [_read_concept(terms, concept) for concept in concepts]
+    reading = _read_site(concepts, parts, describe_concepts(concepts))
+    return replace(reading, place=_place(concepts, parts, reading))
+
+
+def read_place(terms: Terminology, body_sites: Any) -> Place | None:
+    """Where a Condition's bodySite says it is (a spinal cord compression's vertebral level), said in the
+    ValueSets' words or the record's; None without a bodySite."""
+    concepts = [c for c in objects(body_sites) if isinstance(c, dict)]
+    if not concepts:
+        return None
+    parts = [_read_concept(terms, concept) for concept in concepts]
+    sides = {part.side for part in parts if part.side}
+    bones = {bone for part in parts for bone in part.systems}
+    regions = {region for part in parts for region in part.regions}
+    return _placed(concepts, bones, sides, regions, describe_concepts(concepts))
+
+
+def _place(concepts: list[dict[str, Any]], parts: list[_ConceptSite], reading: SiteReading) -> Place:
+    bones = {(system, code) for part in parts for system, code in part.systems if code == reading.bone}
+    if reading.bone == FEMUR and not bones:  # a femur known by its region code only
+        bones = {(SNOMED, FEMUR)}
+    if reading.bone is None:
+        bones = {bone for part in parts for bone in part.systems} if not reading.several else set()
+    sides = {part.side for part in parts if part.side}
+    regions = {region for part in parts for region in part.regions} if reading.bone == FEMUR else set()
+    return _placed(concepts, bones, sides, regions, reading.description)
+
+
+def _placed(concepts: list[dict[str, Any]], bones: set[tuple[str, str]], sides: set[str],
+            regions: set[tuple[str, str]], words: str) -> Place:
+    """One bone and one region, or the record's words; two coded sides (left and right) are both sides."""
+    system, bone = bones.pop() if len(bones) == 1 else (SNOMED, None)
+    region = regions.pop() if len(regions) == 1 else None
+    if sides:
+        return Place(bone, sides.pop() if len(sides) == 1 else BOTH_SIDES, region, words, bone_system=system)
+    side = side_in_words(concepts)  # no code gives a side: the text may (flagged, never used to link)
+    return Place(bone, side, region, words, side is not None, system)
+
+
+def _read_site(concepts: list[dict[str, Any]], parts: list[_ConceptSite], description: str) -> SiteReading:
     bones = {bone for part in parts for bone in part.limbs}
     sides = {part.side for part in parts if part.side}
     if bones and (len(bones) > 1 or len(sides) > 1):

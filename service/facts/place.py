@@ -1,0 +1,107 @@
+"""Where a lesion is, said as a surgeon reads it: the bone, its side, the femoral region.
+
+A surgeon checks the side first, so the side is always said: "left femur, peritrochanteric region",
+"fémur gauche, région trochantérienne", and "femur (side not stated)" when the record does not say it.
+The words of each code are the ``designation`` the ValueSets of ``fhir_profiles/`` give it, in English and
+French (``terminology.listed_words``); a code they do not list is said in the record's own words.
+
+A side read from the bodySite's text ("left", "gauche"), never from a code, is flagged and said so: it is
+shown and keeps two lesions apart, but it never links an observation or an order to a lesion.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ..data import data_dir
+from ..i18n import said, translate
+from .terminology import ICD10_CM, ICD_O_3, SNOMED, canonical_system, listed_words
+
+LEFT, RIGHT, BOTH_SIDES = "7771000", "24028007", "51440002"  # SNOMED CT laterality qualifiers (ValueSet laterality)
+
+# French nouns of the ValueSets' designations that are feminine, so that "droit" agrees ("ulna droite").
+_FEMININE_IN_FRENCH = frozenset({"23416004", "87342007", "51282000", "113197003", "79601000", "C411", "C412"})
+# Bones on the midline: their side is not asked for (a vertebra, the sternum), so "side not stated" is not said.
+_MIDLINE = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "56873002", "C411", "C412"})
+
+_LEFT_WORDS = re.compile(r"\b(left|gauche)\b", re.IGNORECASE)
+_RIGHT_WORDS = re.compile(r"\b(right|droite?)\b", re.IGNORECASE)
+_BOTH_WORDS = re.compile(r"\b(bilat[eé]ral(e|es)?|both sides|des deux c[oô]t[eé]s)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A lesion's place: the bone's code (SNOMED CT, or an ICD-O-3 topography), the SNOMED CT laterality
+    code, the femoral region's code (a ``(system, code)``), and the record's own words, said when a code is
+    not one the ValueSets list. ``side_from_text``: the side was read from the bodySite's words, no code
+    giving one."""
+
+    bone: str | None = None
+    side: str | None = None
+    region: tuple[str, str] | None = None
+    record_words: str = ""
+    side_from_text: bool = False
+    bone_system: str = SNOMED
+
+    def words(self, locale: str = "en") -> str:
+        """The place in ``locale``: "left femur, peritrochanteric region", "humérus droit", "femur (side not
+        stated)"; the record's words when the bone is not a code the ValueSets list."""
+        bone = listed_words(self.bone_system, self.bone, locale)
+        if not bone or not self.bone:
+            return self.record_words
+        key = self.bone.replace(".", "").upper()  # an ICD-O-3 topography is written with or without its dot
+        group = canonical_system(self.bone_system) == ICD_O_3 and key not in _MIDLINE  # several bones
+        side = listed_words(SNOMED, self.side, locale) if self.side else None
+        if self.side == BOTH_SIDES:
+            text = translate(said("{bone}, both sides", bone=bone), locale)
+        elif side and group:
+            text = translate(said("{bone}, {side} side", bone=bone, side=side), locale)
+        elif side:
+            if locale == "fr" and key in _FEMININE_IN_FRENCH and not side.endswith("e"):
+                side += "e"
+            text = translate(said("{side} {bone}", side=side, bone=bone), locale)
+        elif key in _MIDLINE:
+            text = bone
+        else:
+            text = translate(said("{bone} (side not stated)", bone=bone), locale)
+        region = listed_words(*self.region, locale) if self.region else None
+        if region:
+            text = f"{text}, {region}"
+        if side and self.side_from_text:
+            text = translate(said("{place} (side read from the text)", place=text), locale)
+        return text
+
+
+def side_in_words(concepts: list[Any]) -> str | None:
+    """The side the bodySite's text states ("left femur", "fémur droit"), for a bodySite no code of which
+    gives one: left, right, or both when it names both or says bilateral; None when it says none."""
+    texts = " ".join(c["text"] for c in concepts if isinstance(c, dict) and isinstance(c.get("text"), str))
+    left, right = bool(_LEFT_WORDS.search(texts)), bool(_RIGHT_WORDS.search(texts))
+    if _BOTH_WORDS.search(texts) or (left and right):
+        return BOTH_SIDES
+    return LEFT if left else RIGHT if right else None
+
+
+@cache
+def _fracture_sites() -> dict[str, tuple[str, str | None]]:
+    """ICD-10-CM code without its dot -> (bone, side), from ``seeds/fracture_sites.json``."""
+    raw = json.loads((data_dir("seeds") / "fracture_sites.json").read_text("utf-8"))
+    return {code.replace(".", ""): (row["bone"], row["side"]) for code, row in raw["codes"].items()}
+
+
+def fracture_place(coding: dict[str, Any]) -> Place | None:
+    """The bone and side an ICD-10-CM pathological fracture code states (M84.552A: left femur), so that a
+    fracture can be matched to a lesion on bone and side; None for a code the table does not list. The
+    7th character (the encounter) does not change the place."""
+    system, code = coding.get("system"), coding.get("code")
+    if not isinstance(system, str) or not isinstance(code, str) or canonical_system(system) != ICD10_CM:
+        return None
+    found = _fracture_sites().get(code.strip().replace(".", "").upper()[:6])
+    if found is None:
+        return None
+    display = coding.get("display")
+    return Place(found[0], found[1], record_words=display if isinstance(display, str) else code)

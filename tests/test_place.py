@@ -1,0 +1,199 @@
+"""Where a lesion is, said side first in English and French (service.facts.place), from every place a record
+states a side; two lesions that differ only by side are never taken for one."""
+
+import json
+import re
+from datetime import UTC, date, datetime
+
+from fhir_builders import (
+    FEMUR,
+    FEMUR_SHAFT,
+    HUMERUS,
+    LEFT,
+    OWN,
+    RIGHT,
+    SCT,
+    cc,
+    coded,
+    condition,
+    lesion,
+    observation,
+    patient,
+    site,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.data import data_dir
+from service.facts import MappingOptions, extract_facts
+from service.facts.place import BOTH_SIDES, Place, fracture_place
+from service.facts.terminology import listed_words
+from service.facts.vocabulary import BODY_SITE_REFERENCE, FEMUR_REGIONS, LATERALITY_VS, LONG_BONES, NOT_LONG_BONE_VS
+
+AS_OF = date(2026, 11, 5)
+ULNA, TROCHANTER = "23416004", "182047004"
+
+
+def lesions_of(*resources):
+    return extract_facts([patient(), *resources], MappingOptions(as_of=AS_OF)).lesions
+
+
+def only_place(*resources):
+    (found,) = lesions_of(*resources)
+    return found
+
+
+def test_mcode_laterality_qualifier_and_peritrochanteric_region():
+    found = only_place(condition("lesion-1", SCT, "94222008", body_site=[site(FEMUR, LEFT, peritrochanteric=True)]))
+    assert found.place == Place(FEMUR, LEFT, (OWN, "peritrochanteric-region"), "Bone structure of femur")
+    assert found.where("en") == "left femur, peritrochanteric region"
+    assert found.where("fr") == "fémur gauche, région trochantérienne"
+
+
+def test_snomed_laterality_coding_in_the_body_site():
+    body_site = {"coding": [{"system": SCT, "code": HUMERUS}, {"system": SCT, "code": RIGHT}]}
+    found = only_place(condition("lesion-1", SCT, "94222008", body_site=[body_site]))
+    assert (found.where("en"), found.where("fr")) == ("right humerus", "humérus droit")
+    assert found.body_site == (HUMERUS, RIGHT)
+
+
+def test_a_feminine_bone_agrees_in_french():
+    found = only_place(lesion(bone=ULNA, side=RIGHT))
+    assert (found.where("en"), found.where("fr")) == ("right ulna", "ulna droite")
+
+
+def test_body_structure_location_qualifier():
+    resource = lesion(bone=None)
+    resource["extension"] = [{"url": BODY_SITE_REFERENCE, "valueReference": {"reference": "BodyStructure/bs-1"}}]
+    structure = {"resourceType": "BodyStructure", "id": "bs-1", "patient": {"reference": "Patient/p1"},
+                 "location": cc(SCT, FEMUR), "locationQualifier": [cc(SCT, LEFT), cc(SCT, TROCHANTER)]}
+    found = only_place(resource, structure)
+    assert found.place.side == LEFT and not found.place.side_from_text
+    assert (found.where("en"), found.where("fr")) == ("left femur, trochanter", "fémur gauche, trochanter")
+
+
+def test_a_side_only_the_text_states_is_said_flagged_and_never_links():
+    body_site = {"text": "Fémur droit", "coding": [{"system": SCT, "code": FEMUR}]}
+    found = only_place(condition("lesion-1", SCT, "94222008", body_site=[body_site]))
+    assert found.place.side == RIGHT and found.place.side_from_text
+    assert found.body_site == (FEMUR, None)  # orders and observations are linked by coded sides only
+    assert found.where("en") == "right femur (side read from the text)"
+    assert found.where("fr") == "fémur droit (côté lu dans le texte)"
+
+
+def test_a_coded_side_wins_over_the_text():
+    body_site = {**site(FEMUR, LEFT), "text": "right femur"}
+    found = only_place(condition("lesion-1", SCT, "94222008", body_site=[body_site]))
+    assert found.place.side == LEFT and not found.place.side_from_text
+
+
+def test_no_side_is_said():
+    found = only_place(lesion(bone=FEMUR, side=None))
+    assert (found.where("en"), found.where("fr")) == ("femur (side not stated)", "fémur (côté non précisé)")
+
+
+def test_a_code_the_value_sets_do_not_list_is_said_in_the_records_words():
+    body_site = {"text": "Left iliac crest", "coding": [{"system": SCT, "code": "123"}]}
+    found = only_place(condition("lesion-1", SCT, "94222008", body_site=[body_site]))
+    assert found.where("fr") == found.where("en") == "Left iliac crest"
+
+
+def test_both_sides_coded_on_one_condition():
+    body_site = {"coding": [{"system": SCT, "code": FEMUR}, {"system": SCT, "code": BOTH_SIDES}]}
+    found = only_place(condition("lesion-1", SCT, "94222008", body_site=[body_site]))
+    assert (found.where("en"), found.where("fr")) == ("femur, both sides", "fémur, des deux côtés")
+
+
+def test_two_lesions_that_differ_only_by_the_side_in_their_text_are_not_one():
+    def by_text(cid, words):
+        return condition(cid, SCT, "94222008", body_site=[{"text": words, "coding": [{"system": SCT, "code": FEMUR}]}])
+
+    found = lesions_of(by_text("lesion-1", "left femur"), by_text("lesion-2", "right femur"))
+    assert [f.where("en") for f in found] == ["left femur (side read from the text)",
+                                              "right femur (side read from the text)"]
+    assert not any("same bone and side" in flag for f in found for flag in f.facts["lesion_site"].flags)
+    same = lesions_of(by_text("lesion-1", "left femur"), by_text("lesion-2", "femur, left"))
+    assert all(any("same bone and side" in flag for flag in f.facts["lesion_site"].flags) for f in same)
+
+
+def test_an_observation_naming_a_side_links_only_to_the_lesion_of_that_side():
+    left, right = lesion("lesion-l", bone=FEMUR, side=LEFT), lesion("lesion-r", bone=FEMUR, side=RIGHT)
+    typed = observation("o-type", "lesion-type", body_site=site(FEMUR, RIGHT), **coded("lytic"))
+    found = {f.condition: f for f in lesions_of(left, right, typed)}
+    assert found["Condition/lesion-r"].facts["lesion_type"].value == "lytic"
+    assert found["Condition/lesion-l"].facts["lesion_type"].missing
+    assert not any("same bone and side" in flag for f in found.values() for flag in f.facts["lesion_site"].flags)
+
+
+def test_a_cord_compression_is_said_where_its_body_site_says_else_by_its_code():
+    primary = condition("primary", SCT, "254837009", onset="2024-01-01")
+    compression = condition("scc", SCT, "71286001", onset="2026-11-01",
+                            body_site=[{"coding": [{"system": SCT, "code": "122495006"}], "text": "T7"}])
+    facts = extract_facts([patient(), primary, compression], MappingOptions(as_of=AS_OF))
+    (found,) = facts.cord_compressions
+    assert (found.where("en"), found.where("fr")) == ("thoracic spine", "rachis thoracique")
+    facts = extract_facts([patient(), primary, {**compression, "bodySite": [{"text": "T7"}]}],
+                          MappingOptions(as_of=AS_OF))
+    assert facts.cord_compressions[0].where("fr") == "T7"
+    del compression["bodySite"]
+    facts = extract_facts([patient(), primary, compression], MappingOptions(as_of=AS_OF))
+    assert facts.cord_compressions[0].place is None
+    assert facts.cord_compressions[0].where("fr") == facts.cord_compressions[0].description
+
+
+SWAP = {LEFT: RIGHT, RIGHT: LEFT}
+
+
+@settings(max_examples=30, deadline=None)
+@given(bone=st.sampled_from([FEMUR, FEMUR_SHAFT, HUMERUS, ULNA, "12611008", "87342007", "62413002"]),
+       side=st.sampled_from([LEFT, RIGHT]), how=st.sampled_from(["mcode", "coding", "text"]),
+       locale=st.sampled_from(["en", "fr"]))
+def test_swapping_every_side_swaps_the_words(bone, side, how, locale):
+    def record(side):
+        if how == "mcode":
+            body_site = site(bone, side)
+        elif how == "coding":
+            body_site = {"coding": [{"system": SCT, "code": bone}, {"system": SCT, "code": side}]}
+        else:
+            body_site = {"text": {LEFT: "gauche", RIGHT: "droit"}[side], "coding": [{"system": SCT, "code": bone}]}
+        return only_place(condition("lesion-1", SCT, "94222008", body_site=[body_site])).where(locale)
+
+    words, swapped = record(side), record(SWAP[side])
+    said = {LEFT: {"en": "left", "fr": "gauche"}, RIGHT: {"en": "right", "fr": "droit"}}
+    assert said[side][locale] in words and said[SWAP[side]][locale] not in words
+    assert said[SWAP[side]][locale] in swapped and said[side][locale] not in swapped
+    words, swapped = (re.sub(r"\b(left|right|gauche|droite?)\b", "<side>", text) for text in (words, swapped))
+    assert words == swapped
+
+
+def test_every_site_and_laterality_code_of_the_value_sets_has_french_and_english_words():
+    for vs_id in [*LONG_BONES, *FEMUR_REGIONS, NOT_LONG_BONE_VS, LATERALITY_VS]:
+        raw = json.loads((data_dir("fhir_profiles") / f"ValueSet-{vs_id}.json").read_text("utf-8"))
+        for include in raw["compose"]["include"]:
+            for concept in include["concept"]:
+                for locale in ("en", "fr"):
+                    assert listed_words(include["system"], concept["code"], locale), (vs_id, concept, locale)
+
+
+def test_the_renderer_says_the_side_in_the_narratives():
+    from service.calculators import score_mirels
+    from service.render import render
+
+    found = only_place(condition("lesion-1", SCT, "94222008", body_site=[site(FEMUR, LEFT, peritrochanteric=True)]))
+    for locale, words in (("en", "left femur, peritrochanteric region"),
+                          ("fr", "fémur gauche, région trochantérienne")):
+        assessment = render(score_mirels(found.inputs(), locale=locale), found, "Patient/p1",
+                            datetime(2026, 11, 5, tzinfo=UTC))
+        assert words in assessment.observation["text"]["div"]
+        assert words in assessment.risk_assessment["text"]["div"]
+
+
+
+def test_an_icd_10_cm_pathological_fracture_code_states_bone_and_side():
+    icd = "http://hl7.org/fhir/sid/icd-10-cm"
+    assert fracture_place({"system": icd, "code": "M84.552A"}) == Place(FEMUR, LEFT, record_words="M84.552A")
+    assert fracture_place({"system": "urn:oid:2.16.840.1.113883.6.90", "code": "M84551D"}).side == RIGHT
+    assert fracture_place({"system": icd, "code": "M84.561A"}).words("fr") == "tibia droit"
+    assert fracture_place({"system": icd, "code": "M84.553A"}).words("en") == "femur (side not stated)"
+    assert fracture_place({"system": icd, "code": "C79.51"}) is None  # bone metastasis: no side in the code
+    assert fracture_place({"system": "http://hl7.org/fhir/sid/icd-10", "code": "M84.55"}) is None
