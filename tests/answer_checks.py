@@ -45,3 +45,13 @@ def foreign_references(answer, inputs):
     inside = {entry["fullUrl"] for entry in answer.get("entry", [])}
     own = input_names(inputs)
     return sorted({ref for ref in _walk_references(answer) if ref not in inside and ref not in own})
+
+
+def score_words(summary):
+    """The score a card's summary gives ("Mirels score 9", "Rades score 36–40"), wherever the summary says it
+    (after the place: "Left femur, Mirels score 9: ..."); else the whole summary."""
+    import re
+
+    found = re.search(r"(?:Mirels|Rades) score [0-9]+(?:–[0-9]+)?|Score de (?:Mirels|Rades) [0-9]+(?:–[0-9]+)?",
+                      summary)
+    return found[0] if found else summary

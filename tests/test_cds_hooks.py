@@ -6,10 +6,12 @@ import sys
 import uuid
 
 import pytest
+
+from answer_checks import score_words
 import requests
 import responses
 
-from fhir_builders import (ICD10, SCT, bundle, coded, condition, lesion, lesion_observations, observation, patient,
+from fhir_builders import (RECENT, ICD10, SCT, bundle, coded, condition, lesion, lesion_observations, observation, patient,
                            quantity)
 from fhir_schema_check import schema_errors
 from service.config import Settings
@@ -60,8 +62,12 @@ def test_patient_view_gives_a_score_card_with_sources_and_valid_create_actions(c
     assert response.status_code == 200
     (card,) = response.get_json()["cards"]
     assert card["indicator"] == "critical" and len(card["summary"]) <= 140
-    assert card["summary"].startswith("Mirels score 9")
-    assert "| Type of lesion | Lytic | 3 | Observation/o-type |" in card["detail"]
+    assert score_words(card["summary"]) == "Mirels score 9"
+    assert f"| Type of lesion | Lytic | 3 | {RECENT} |" in card["detail"]  # each item with the date of its record
+    assert "Observation/" not in card["detail"]  # a card names no FHIR id: the resources carry the provenance
+    (risk,) = [a["resource"] for a in card["suggestions"][0]["actions"] if a["resource"]["resourceType"] ==
+               "RiskAssessment"]
+    assert {"reference": "Observation/o-type"} in risk["basis"]
     assert card["source"]["label"].startswith("bonemet-cds")
     assert card["selectionBehavior"] == "at-most-one" and card["overrideReasons"]
     uuid.UUID(card["uuid"])
@@ -75,8 +81,10 @@ def test_missing_data_gets_its_own_card(client):
     cards = response.get_json()["cards"]
     assert [c["indicator"] for c in cards] == ["warning"]  # 8 to 10: undetermined
     (card,) = cards
-    assert "data missing: Pain" in card["summary"]
-    assert "mirels-pain" in card["detail"] and "Possible totals: 8–10" in card["detail"]
+    assert "missing: Pain" in card["summary"]
+    assert "**Pain** (missing): no record of it was found" in card["detail"] and "Possible totals: 8–10" in card[
+        "detail"]
+    assert card["links"][0]["label"] == "Complete the missing items"
 
 
 def test_rades_card_and_french(client):
@@ -88,7 +96,9 @@ def test_rades_card_and_french(client):
     response = client.post(SERVICE, json=hook_request(resources, observations), headers={"Accept-Language": "fr"})
     (card,) = response.get_json()["cards"]
     assert card["indicator"] == "critical"  # 8 + 8 + 5 + 1 + 4 = 26, group I
-    assert "Groupe I" in card["summary"] and "hypofractionnement" in card["detail"]
+    assert "hypofractionnement" in card["summary"] and "Groupe I" in card["detail"]
+    assert card["summary"].startswith("Compression médullaire, Score de Rades 26 :") or card["summary"].startswith(
+        "Compression médullaire, Score de Rades 26:")
 
 
 def test_no_applicable_score_gives_no_card(client):
@@ -245,7 +255,7 @@ def test_the_next_pages_of_a_paginated_prefetch_are_fetched_with_the_token(clien
     responses.get(f"{EHR}/Observation?patient=p1&page=2", json=searchset(rest[0], next_url=f"{EHR}/Observation?page=3"))
     responses.get(f"{EHR}/Observation?page=3", json=searchset(rest[1]))
     cards = client.post(SERVICE, json=body).get_json()["cards"]
-    assert [c["summary"][:14] for c in cards] == ["Mirels score 9"]  # all three items, none missing
+    assert [score_words(c["summary"]) for c in cards] == ["Mirels score 9"]  # all three items, none missing
     assert [call.request.url for call in responses.calls] == [f"{EHR}/Observation?patient=p1&page=2",
                                                              f"{EHR}/Observation?page=3"]
     assert all(call.request.headers["Authorization"] == "Bearer secret-token" for call in responses.calls)
@@ -271,7 +281,7 @@ def test_next_pages_that_cannot_be_read_are_said_in_a_card_and_the_score_says_wh
     assert review is not None and review["indicator"] == "warning"
     assert "prefetch.observations" in review["detail"] and "first page of Observation?patient=p1 only" in \
         review["detail"] and said in review["detail"] and "not in this assessment" in review["detail"]
-    score = next(c for c in cards if c["summary"].startswith("Mirels"))
+    score = next(c for c in cards if "Mirels score" in c["summary"])
     assert "missing" in score["detail"].lower()  # the type and the pain are not guessed
 
 
@@ -358,16 +368,16 @@ def test_a_body_structure_holding_the_lesion_site_is_read_from_the_fhir_server(c
     body = hook_request([lesion_sited_in(reference)], lesion_observations(), fhirServer=EHR,
                         fhirAuthorization=fetch_request()["fhirAuthorization"])
     cards = client.post(SERVICE, json=body).get_json()["cards"]
-    assert [c["summary"][:14] for c in cards] == ["Mirels score 9"]  # femoral shaft: lower limb, known
+    assert [score_words(c["summary"]) for c in cards] == ["Mirels score 9"]  # femoral shaft: lower limb, known
     assert [call.request.headers["Authorization"] for call in responses.calls] == ["Bearer secret-token"]
 
 
 @pytest.mark.parametrize("overrides,reply,said", [
-    ({}, None, "BodyStructure/bs-1, which is not among the resources read"),
-    ({"fhirServer": "https://attacker.example.com/fhir"}, None, "BodyStructure/bs-1, which is not among"),
+    ({}, None, "refers to a BodyStructure, which is not among the resources read"),
+    ({"fhirServer": "https://attacker.example.com/fhir"}, None, "a BodyStructure, which is not among"),
     ({"fhirServer": EHR}, dict(status=404, json={}), "reading it from fhirServer failed: the EHR's FHIR server "
                                                      "answered HTTP 404"),
-    ({"fhirServer": EHR}, dict(json=femur_structure("p2")), "not read: belongs to another patient ('Patient/p2')"),
+    ({"fhirServer": EHR}, dict(json=femur_structure("p2")), "not read: belongs to another patient ('a Patient')"),
 ])
 def test_a_body_structure_that_cannot_be_read_leaves_the_site_missing_and_is_named(client, overrides, reply, said):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
@@ -377,7 +387,7 @@ def test_a_body_structure_that_cannot_be_read_leaves_the_site_missing_and_is_nam
                                                        lesion_observations(), **overrides)).get_json()["cards"]
         assert len(mock.calls) == (1 if reply else 0)  # never the attacker's host
     text = " ".join(c["detail"] for c in cards)
-    assert "data missing: Site of the lesion" in cards[0]["summary"] and said in text, text
+    assert "missing: Site of the lesion" in cards[0]["summary"] and said in text, text
 
 
 @responses.activate
@@ -388,8 +398,7 @@ def test_body_structures_are_read_at_most_twenty_per_request_and_the_others_name
     cards = client.post(SERVICE, json=hook_request(lesions, fhirServer=EHR)).get_json()["cards"]
     assert len(responses.calls) == 20
     review = data_review(cards)
-    assert "BodyStructure/bs-20" in review["detail"] and "BodyStructure/bs-21" in review["detail"]
-    assert "more than 20 BodyStructures" in review["detail"]
+    assert review["detail"].count("more than 20 BodyStructures") == 2 and "BodyStructure/" not in review["detail"]
 
 
 @responses.activate
@@ -406,7 +415,7 @@ def test_a_body_structure_on_another_server_is_not_read_from_this_one(client):
     body = hook_request([lesion_sited_in("https://elsewhere.example.org/fhir/BodyStructure/bs-1")],
                         lesion_observations(), fhirServer=EHR)
     cards = client.post(SERVICE, json=body).get_json()["cards"]
-    assert len(responses.calls) == 0 and "data missing: Site of the lesion" in cards[0]["summary"]
+    assert len(responses.calls) == 0 and "missing: Site of the lesion" in cards[0]["summary"]
 
 
 def feedback_item(**overrides):
@@ -516,7 +525,7 @@ def test_a_null_prefetch_key_means_no_data_and_the_patient_is_assessed(client):
         response = client.post(SERVICE, json=body)
         assert len(mock.calls) == 0
     assert response.status_code == 200
-    assert response.get_json()["cards"][0]["summary"].startswith("Mirels score 9")
+    assert response.get_json()["cards"][0]["summary"].count(", Mirels score 9:") == 1
 
 
 def test_null_observations_assess_with_what_there_is(client):
@@ -524,7 +533,7 @@ def test_null_observations_assess_with_what_there_is(client):
     body["prefetch"]["observations"] = None
     cards = client.post(SERVICE, json=body).get_json()["cards"]
     (card,) = cards
-    assert card["indicator"] == "warning" and "data missing" in card["summary"]
+    assert card["indicator"] == "warning" and "missing" in card["summary"]
 
 
 def test_a_failed_prefetch_query_without_a_server_is_said_in_a_card(client):
@@ -542,7 +551,7 @@ def test_a_failed_prefetch_query_is_fetched_from_an_allowed_server(client):
     body = fetch_request()
     body["prefetch"] = {"patient": patient(), "conditions": searchset(lesion()), "observations": FAILED_QUERY}
     cards = client.post(SERVICE, json=body).get_json()["cards"]
-    assert [c["summary"][:14] for c in cards] == ["Mirels score 9"]
+    assert [score_words(c["summary"]) for c in cards] == ["Mirels score 9"]
     assert len(responses.calls) == 1
 
 
@@ -560,7 +569,9 @@ def test_prefetch_of_another_patient_only_is_said_not_answered_with_an_empty_lis
         entry["resource"]["subject"] = {"reference": "Patient/p2"}
     (review,) = client.post(SERVICE, json=body).get_json()["cards"]
     assert review["indicator"] == "warning"
-    assert "Patient/p2" in review["detail"] and "Condition/lesion-1" in review["detail"]
+    # Named in words, as the clinician knows them: never by id.
+    assert "another patient" in review["detail"] and "Secondary malignant neoplasm of bone" in review["detail"]
+    assert "Patient/p2" not in review["detail"] and "Condition/lesion-1" not in review["detail"]
 
 
 def test_the_observation_template_fetches_every_code_the_mapper_reads(client):

@@ -116,6 +116,12 @@ def hook_request(name):
     return to_today(body, AS_OF)  # patient-view assesses as of today: the record is moved to stand today
 
 
+def foreign_ids(text, bundle):
+    """The "Type/id" references of the record's resources that ``text`` quotes."""
+    refs = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"] if e["resource"].get("id")}
+    return [ref for ref in refs if re.search(re.escape(ref) + r"(?![\w.-])", text)]
+
+
 def card_total(card):
     match = re.search(r"\*\*Total: ([0-9]+)(?:–([0-9]+))?\*\*", card["detail"])
     low = int(match[1])
@@ -140,12 +146,21 @@ def test_cds_hooks_patient_view(client, name):
             assert card["indicator"] == INDICATOR[RISK[score["calculator"]][score["category"]]]
         else:
             assert with_advice == []  # no advice while the category is undetermined
+    # What could change a score reaches the clinician: every warning of the $assess answer's "not used" list is a
+    # line of patient-view's one review card, itself a warning; the rest is the integrator's (mapping report).
+    answer = client.post(f"/fhir/$assess?asOf={AS_OF}", json=load(name)).get_json()
+    warned = [issue for entry in answer.get("entry", []) if entry["resource"]["resourceType"] == "OperationOutcome"
+              for issue in entry["resource"]["issue"] if issue["severity"] == "warning" and " not used: " in
+              issue["diagnostics"] and issue["diagnostics"].startswith(case["patient"])]
     reviews = [c for c in cards if c["source"]["topic"]["code"] == "data-review"]
-    for ref in case["named"]:
+    assert len(reviews) <= 1 and all(review["indicator"] == "warning" for review in reviews)
+    if warned:  # patient-view may name more: the prefetch's resources of other patients, say
         (review,) = reviews
-        assert ref in review["detail"], f"{ref} is not named"
+        assert review["detail"].count("\n- ") >= min(len(warned), 30), review["detail"]
+    for card in cards:  # a card names resources in words and dates, never by FHIR id
+        assert not foreign_ids(card["detail"], load(name)), card["detail"]
     if not cards:
-        assert not case["scores"] and not case["named"]  # "no card" only ever means "nothing to score"
+        assert not case["scores"] and not warned  # "no card" only ever means "nothing to score"
 
 
 def test_the_corpus_is_large_and_every_case_goes_through_at_least_one_door():
@@ -165,7 +180,8 @@ def test_the_conflict_is_in_the_summary_where_the_clinician_reads_it(client):
     cards = client.post("/cds-services/bonemet-patient-view", json=hook_request("r08-visceral-condition-vs-absent"))
     (card,) = [c for c in cards.get_json()["cards"] if c.get("suggestions")]
     assert "conflicting data" in card["summary"]
-    assert "Condition/liver" in card["detail"] and "Observation/r-visceral" in card["detail"]
+    # Both records, in their words and dates: the card names no FHIR id.
+    assert "gives Yes" in card["detail"] and "gives No" in card["detail"] and "Condition/liver" not in card["detail"]
 
 
 def test_a_derived_share_is_flagged_and_cites_both_measurements(client):
@@ -187,4 +203,5 @@ def test_a_compression_without_clinical_status_is_flagged_in_the_card(client):
 def test_ecog_is_shown_as_context_never_mapped(client):
     cards = client.post("/cds-services/bonemet-patient-view", json=hook_request("r13-ecog-is-context"))
     (card,) = cards.get_json()["cards"]
-    assert "Observation/ecog" in card["detail"] and "not an item of Mirels or Rades" in card["detail"]
+    assert "ECOG" in card["detail"] and "not an item of Mirels or Rades" in card["detail"]
+    assert "Observation/ecog" not in card["detail"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from answer_checks import foreign_references, local_of
+from answer_checks import foreign_references, local_of, score_words
 from fhir_schema_check import schema_errors
 from redate import to_today
 from service.calculators import load_table
@@ -186,10 +186,15 @@ def test_assess_reads_stdin(capsys, monkeypatch):
 def test_ready_to_send_cds_hooks_requests_and_parameters(client):
     folder = EXAMPLES.parent
     patient_view = to_today(json.loads((folder / "cds-hooks/patient-view.json").read_text("utf-8")), AS_OF)
-    card, review = client.post("/cds-services/bonemet-patient-view", json=patient_view).get_json()["cards"]
-    assert card["indicator"] == "critical" and card["summary"].startswith("Mirels score 11")
-    # The breast cancer is named: seen, but there is no cord compression to score.
-    assert review["indicator"] == "info" and "Condition/primary" in review["detail"]
+    (card,) = client.post("/cds-services/bonemet-patient-view", json=patient_view).get_json()["cards"]
+    assert card["indicator"] == "critical" and score_words(card["summary"]) == "Mirels score 11"
+    assert card["summary"].startswith("Left femur, peritrochanteric region, Mirels score 11: surgical fixation")
+    # The breast cancer is seen, but there is no cord compression to score: nothing to act on, so no card; it is in
+    # the assessment's mapping report (and $assess's OperationOutcome).
+    answer = client.post(f"/fhir/$assess?asOf={AS_OF}", json=load("03-mirels-11-fixation")).get_json()
+    assert "Condition/primary (Malignant neoplasm of breast) not used: no active spinal cord " \
+        "compression" in " ".join(i["diagnostics"] for e in answer["entry"] if e["resource"]["resourceType"] ==
+                                  "OperationOutcome" for i in e["resource"]["issue"])
     order_sign = to_today(json.loads((folder / "cds-hooks/order-sign.json").read_text("utf-8")), AS_OF)
     answer = client.post("/cds-services/bonemet-order-sign", json=order_sign)
     answer.close()  # the service remembers its cards once the answer is sent

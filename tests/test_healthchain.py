@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from answer_checks import score_words
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv-healthchain" / "bin" / "python"
 EXPECTED = ROOT / "examples" / "expected"
@@ -32,5 +34,5 @@ def test_healthchains_client_accepts_every_answer_for_every_example(run_server):
         if answer["context"] == "random":  # another patient's data: said, never "no card"
             assert answer["summaries"] and all("data not used" in s for s in answer["summaries"]), answer
     scored = {a["file"]: a["summaries"] for a in answers if a["context"] == "patient"}
-    assert any(s.startswith("Mirels score 11") for s in scored["03-mirels-11-fixation.json"])
-    assert any(s.startswith("Rades score 25") for s in scored["05-rades-group-i.json"])
+    assert any(score_words(s) == "Mirels score 11" for s in scored["03-mirels-11-fixation.json"])
+    assert any(score_words(s) == "Rades score 25" for s in scored["05-rades-group-i.json"])

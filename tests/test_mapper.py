@@ -161,12 +161,13 @@ def test_a_metastasis_coded_without_its_site_elsewhere_or_nowhere_is_named(body_
 
 
 @pytest.mark.parametrize("system,code,display", [
-    (ICD10CM, "M84.552A", None), (ICD10CM, "M84.452A", None), (ICD10, "M90.7", None), (CIM10, "M907*", None),
+    (ICD10CM, "M84.551A", None), (ICD10CM, "M84.452A", None), (ICD10, "M90.7", None), (CIM10, "M907*", None),
     (ICD10, "M84.45", None), (SCT, "999999", "Pathological fracture of femur"),
     ("http://hopital.example/codes", "FX12", "Fracture pathologique du fémur gauche"),
 ])
 def test_a_pathological_fracture_is_named_beside_the_mirels_score(system, code, display):
-    # Mirels scores the risk of a fracture to come; a bone already broken is said, not read (the sources are silent).
+    """A fracture that is not surely this lesion's bone and side (the right femur, or a place not coded) leaves
+    the left femur's score, and is named with attention: it may be this bone."""
     fracture = condition("fracture", system, code, onset="2026-10-20")
     if display:
         fracture["code"]["coding"][0]["display"] = display
@@ -1265,3 +1266,38 @@ def test_a_malformed_body_site_extension_is_read_as_none_never_a_crash(extension
     resource["bodySite"][0]["extension"] = extension
     lesion_facts, _ = only_lesion(resource)
     assert lesion_facts.facts["lesion_site"].value == "lower_limb"  # the shaft code still reads
+
+
+@pytest.mark.parametrize("fracture", [
+    condition("fracture", ICD10CM, "M84.552A", onset="2026-10-20"),  # the code says: left femur
+    condition("fracture", ICD10, "M84.45", onset="2026-10-20", body_site=[site(FEMUR, LEFT)]),
+    condition("fracture", CIM10, "M907*", onset="2026-10-20", body_site=[site(FEMUR_SHAFT, LEFT)]),
+])
+def test_a_pathological_fracture_of_the_same_bone_and_side_means_no_mirels_score(fracture):
+    """Mirels scores a fracture to come: once the same bone has broken on the same side, the lesion gets no
+    score (no "fixation first"), and the clinician is told why (brief, section 5)."""
+    found = facts_of(lesion(), fracture, *lesion_observations())
+    assert found.lesions == []
+    entry = found.entry("Condition/lesion-1")
+    assert entry.attention and entry.reason.startswith("the bone has broken") and "no prophylactic fixation" in \
+        entry.reason
+    assert found.entry("Condition/fracture").outcome == "used"
+    (broken,) = found.broken
+    assert (broken.lesion, broken.fracture, broken.when) == ("Condition/lesion-1", "Condition/fracture", "2026-10-20")
+    assert broken.where("en").startswith("left femur") and broken.where("fr").startswith("fémur gauche")
+
+
+def test_a_fracture_of_the_other_side_leaves_the_score_and_one_of_unstated_side_is_flagged():
+    right = condition("fracture", ICD10CM, "M84.551A", onset="2026-10-20")  # right femur
+    lesion_facts, found = only_lesion(lesion(), right, *lesion_observations())
+    assert not any("pathological fracture" in flag for flag in lesion_facts.condition_flags)
+    unstated = condition("fracture", ICD10CM, "M84.553A", onset="2026-10-20")  # femur, side unspecified
+    lesion_facts, found = only_lesion(lesion(), unstated, *lesion_observations())
+    assert any("side of one of them is not stated" in flag for flag in lesion_facts.condition_flags)
+
+
+def test_a_refuted_or_future_fracture_does_not_count():
+    refuted = condition("fracture", ICD10CM, "M84.552A", onset="2026-10-20", verification="refuted")
+    assert len(facts_of(lesion(), refuted, *lesion_observations()).lesions) == 1
+    future = condition("fracture", ICD10CM, "M84.552A", onset=days_ago(-3))
+    assert len(facts_of(lesion(), future, *lesion_observations()).lesions) == 1

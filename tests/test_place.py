@@ -30,7 +30,7 @@ from service.facts.place import BOTH_SIDES, Place, fracture_place
 from service.facts.terminology import listed_words
 from service.facts.vocabulary import BODY_SITE_REFERENCE, FEMUR_REGIONS, LATERALITY_VS, LONG_BONES, NOT_LONG_BONE_VS
 
-AS_OF = date(2026, 11, 5)
+AS_OF = date.today()  # the builders date observations days before today
 ULNA, TROCHANTER = "23416004", "182047004"
 
 

@@ -126,6 +126,7 @@ class Score:
     source: str
     caveats: tuple[Caveat, ...] = field(default=())
     citation: str = ""  # the guideline and the table's primary article, as a reader can look them up
+    reference: str = ""  # the same for a clinician: the guideline's section and table, and the primary article
     citation_url: str | None = None
 
     @property
@@ -151,6 +152,13 @@ class Score:
     @property
     def recommendation(self) -> str | None:
         return self.category.recommendation(self.locale) if self.category else None
+
+    @property
+    def action(self) -> str | None:
+        """What to do, in a few words (a card's summary); the recommendation says it in full."""
+        if not self.category:
+            return None
+        return self.category.action(self.locale) if self.category.action else self.category.recommendation(self.locale)
 
     @property
     def activities(self) -> tuple[str, ...]:
@@ -298,6 +306,8 @@ def score_table(
         category=low if low == high else None,
         source=f"{table.source_document}, {table.source_table}",
         citation=_citation(table, locale),
+        reference=(f"{table.citation['guideline']}; {table.citation['primary_source']}" if table.citation
+                   else f"{table.source_document}, {table.source_table}"),
         citation_url=table.citation.get("primary_source_url"),
         caveats=tuple(caveats),
     )

@@ -111,6 +111,7 @@ class Category:
     activities: tuple[Text, ...] = ()
     outcome: Text | None = None
     activity_codes: tuple[dict[str, str], ...] = ()  # one coding per activity (CarePlan.activity.detail.code)
+    action: Text | None = None  # the recommendation in a few words, first in a card's summary
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ def load_table(calculator: str) -> Table:
                 activities=tuple(parse_text({k: v for k, v in a.items() if k != "code"}) for a in c["activities"]),
                 activity_codes=tuple(dict(a["code"]) for a in c["activities"]),
                 outcome=parse_text(c["outcome"]) if "outcome" in c else None,
+                action=parse_text(c["action"]) if "action" in c else None,
             )
             for c in raw["categories"]
         ),

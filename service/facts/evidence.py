@@ -83,7 +83,7 @@ def choose(item: str, candidates: list[Candidate], notes: tuple[str, ...] = ()) 
     condition_value = one_of([c.value for c in conditions])
     if set(options(condition_value)) == set(options(fact.value)):
         return Fact(item, fact.value, fact.sources + tuple(s for c in conditions for s in c.sources), fact.rule,
-                    fact.flags, fact.notes)
+                    fact.flags, fact.notes, recorded=fact.recorded)
     both = one_of([fact.value, condition_value])
     flags = tuple(dict.fromkeys(fact.flags + (CONFLICT,) + tuple(f for c in conditions for f in c.flags)))
     sayings = _said(item, sorted(observations + conditions, key=_when))
@@ -112,4 +112,5 @@ def _latest(item: str, candidates: list[Candidate], notes: tuple[str, ...]) -> F
             return Fact(item, one_of([c.value for c in contenders]), tuple(s for c in contenders for s in c.sources),
                         "conflict, same date" if same_day else "conflict, latest unknown", flags, notes + (why,))
         notes = notes + (said("conflicting values, the latest wins: {sayings}", sayings=_said(item, ordered)),)
-    return Fact(item, latest.value, latest.sources, latest.rule, flags, notes)
+    return Fact(item, latest.value, latest.sources, latest.rule, flags, notes,
+                recorded=latest.when.text if latest.when and latest.when.earliest != date.min else "")

@@ -41,7 +41,7 @@ from ..calculators import Between
 from ..fhir.patients import ParsedReference, parse_reference
 from ..i18n import N_, Said, said
 from .answers import apply_answers, read_answers
-from .dates import DateSpan
+from .dates import DateSpan, parse_date
 from .items.deficit_days import deficit_days_fact
 from .items.interval import months_fact
 from .items.lesion_type import lesion_type_fact
@@ -52,10 +52,11 @@ from .items.primary import primary_fact
 from .items.site import read_place, read_site, site_fact
 from .items.size import size_fact
 from .items.visceral import visceral_fact
-from .model import CordCompressionFacts, Fact, LesionFacts, PatientFacts
+from .model import BrokenBone, CordCompressionFacts, Fact, LesionFacts, PatientFacts
 from .moments import Event, Window, out_of_time, started, windows
+from .place import fracture_place
 from .record import PatientRecord, describe_concepts
-from .terminology import Terminology, load_terminology, objects
+from .terminology import Terminology, codings, listed_display, load_terminology, objects
 from .vocabulary import (
     BODY_SITE_REFERENCE,
     MCODE_LATERALITY,
@@ -118,7 +119,9 @@ def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
             if answers.get(found.condition):
                 apply_answers(found, scored[found.condition], answers[found.condition])
     patients = [ref for ref in record.by_ref if ref.startswith("Patient/")]
-    return PatientFacts(patients[0] if patients else None, lesions, compressions, record.entries(), options.as_of)
+    entries = record.entries()
+    return PatientFacts(patients[0] if patients else None, lesions, compressions, entries, options.as_of,
+                        broken=record.broken, labels=record.labels(entries))
 
 
 # -- Mirels ----------------------------------------------------------------------------------
@@ -142,6 +145,15 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
             record.report.ignore(ref, said("bodySite '{site}' is not a long bone: Mirels applies to long bones only",
                                            site=reading.description))
             continue
+        fractures = _fractures_at(record, reading)
+        broken = [fracture for fracture, same_side in fractures if same_side]
+        if broken:
+            _broken(record, ref, condition, reading, broken[0])
+            continue
+        for fracture, _ in fractures:  # the same bone, a side not stated on one of them: said, never settled
+            flags += (said("a pathological fracture of the same bone is recorded ({fracture}) and the side of one of "
+                           "them is not stated: if it is this bone, it has broken and Mirels no longer applies",
+                           fracture=record.ref(fracture)),)
         record.report.use(ref, said("lesion of a Mirels score"))
         for structure in structures:
             record.report.use(structure, said("site of the lesion {lesion}", lesion=ref))
@@ -188,6 +200,40 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
         result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
                                   lesion.flags, place=lesion.reading.place))
     return result
+
+
+def _fractures_at(record: PatientRecord, reading: Any) -> list[tuple[dict[str, Any], bool]]:
+    """The pathological fractures of the lesion's bone, each with whether it is surely the same side (both
+    sides coded and equal). A fracture's place: an ICD-10-CM code that states it (``place.fracture_place``),
+    else its bodySite. A fracture of the other side, or of no stated bone, is not this lesion's."""
+    found = []
+    for fracture in record.fractures:
+        places = [p for p in (fracture_place(c) for c in codings(fracture.get("code"))) if p is not None]
+        if places:
+            bone, side = places[0].bone, places[0].side
+        else:
+            site = read_site(record.terms, objects(fracture.get("bodySite")))
+            bone, side = site.bone, site.side
+        if not bone or bone != reading.bone or (side and reading.side and side != reading.side):
+            continue
+        found.append((fracture, bool(side and reading.side)))
+    return found
+
+
+def _broken(record: PatientRecord, ref: str, condition: dict[str, Any], reading: Any,
+            fracture: dict[str, Any]) -> None:
+    """A lesion whose bone has broken on its side: Mirels scores the risk of a fracture to come, so it gets no
+    score, and the clinician is told in a card of its own (brief section 5; the sources are silent on what
+    to do once the bone has broken)."""
+    fracture_ref = record.ref(fracture)
+    began = record.onset(fracture) or parse_date(fracture.get("recordedDate"))
+    record.report.ignore(ref, said(
+        "the bone has broken: a pathological fracture of the same bone and side is recorded ({fracture}{date}); "
+        "Mirels scores the risk of a fracture to come and no longer applies: no Mirels score, and no prophylactic "
+        "fixation", fracture=fracture_ref, date=f", {began.text}" if began else ""), attention=True)
+    record.report.use(fracture_ref, said("pathological fracture at the site of {lesion}: no Mirels score", lesion=ref))
+    record.broken.append(BrokenBone(ref, fracture_ref, reading.place, describe_concepts([condition.get("code")]),
+                                    began.text if began else ""))
 
 
 def _keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, Any], str]]],
@@ -463,7 +509,10 @@ def _compressions(record: PatientRecord, options: MappingOptions) -> list[CordCo
             "motor_function": read["motor-function"],
             "days_developing_motor_deficits": read["days-developing-motor-deficits"],
         }
-        description = describe_concepts([compression.get("code")]) or said("spinal cord compression")
+        code = compression.get("code")  # the record's words for it; a bare code says nothing to a clinician
+        worded = isinstance(code, dict) and (code.get("text") or any(
+            c.get("display") or listed_display(c) for c in codings(code)))
+        description = describe_concepts([code]) if worded else said("spinal cord compression")
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags,
                                            place=read_place(record.terms, compression.get("bodySite"))))
     return result

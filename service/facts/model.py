@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, ClassVar, Literal
 
 from ..calculators import MirelsInputs, RadesInputs
+from ..i18n import translate
 from .place import Place
 
 
@@ -29,6 +30,7 @@ class Fact:
     flags: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     supplied_by: str = ""
+    recorded: str = ""  # the date of the record the value comes from, as written ("" when none or not one)
 
     @property
     def missing(self) -> bool:
@@ -75,7 +77,7 @@ class ScoredCondition:
     def where(self, locale: str = "en") -> str:
         """Where the scored Condition is, side first ("left femur, peritrochanteric region"), else its
         description."""
-        return (self.place.words(locale) if self.place else "") or self.description
+        return (self.place.words(locale) if self.place else "") or translate(self.description, locale)
 
 
 class LesionFacts(ScoredCondition):
@@ -90,6 +92,36 @@ class CordCompressionFacts(ScoredCondition):
     inputs_type = RadesInputs
 
 
+@dataclass(frozen=True)
+class Label:
+    """A resource as a clinician knows it, with no id: its words (by locale; "en" always) and its date."""
+
+    words: dict[str, str]
+    when: str = ""
+
+    def said_in(self, locale: str) -> str:
+        words = self.words.get(locale) or self.words["en"]
+        return f"“{words}”, {self.when}" if self.when else f"“{words}”"
+
+    def __str__(self) -> str:
+        return self.said_in("en")
+
+
+@dataclass(frozen=True)
+class BrokenBone:
+    """A lesion whose bone has broken on its side (a pathological fracture of the same bone and side): Mirels,
+    the risk of a fracture to come, no longer applies. ``when``: the fracture's date as recorded, or ""."""
+
+    lesion: str
+    fracture: str
+    place: Place | None
+    description: str
+    when: str = ""
+
+    def where(self, locale: str = "en") -> str:
+        return (self.place.words(locale) if self.place else "") or translate(self.description, locale)
+
+
 @dataclass
 class PatientFacts:
     patient: str | None
@@ -99,6 +131,9 @@ class PatientFacts:
     as_of: date | None = None
     # Resources counted by type without being parsed (``prefilter``): none of them can be read.
     unread: Counter[str] = field(default_factory=Counter)
+    broken: list[BrokenBone] = field(default_factory=list)  # lesions not scored: their bone has broken
+    # Reference -> the resource as a clinician knows it (its words and date): cards name resources so, never by id.
+    labels: dict[str, Label] = field(default_factory=dict)
 
     @property
     def not_used(self) -> list[ReportEntry]:

@@ -25,7 +25,7 @@ from typing import Any, TypeGuard
 from ..fhir.patients import local_reference
 from ..i18n import N_, Said, joined, said
 from .dates import UNBOUNDED, DateSpan, parse_date
-from .model import ReportEntry
+from .model import Label, ReportEntry
 from .terminology import (
     CIM10,
     ICD10,
@@ -226,6 +226,8 @@ class PatientRecord:
         self._once: dict[str, Any] = {}
         self._kinds: dict[int, list[str]] = {}  # Condition (by identity) -> what its codings say it is
         self.contained: list[ReportEntry] = []  # relevant resources contained in another: named, never read
+        self.fractures: list[dict[str, Any]] = []  # pathological fractures that count: a broken bone is no lesion
+        self.broken: list[Any] = []  # model.BrokenBone: lesions whose bone has broken (mapper)
         for ref in undecided:
             self.report.ignore(ref, said("sent twice with different content, and neither says it is the newer "
                                          "(meta.versionId, meta.lastUpdated): neither is read"), attention=True)
@@ -399,6 +401,11 @@ class PatientRecord:
         self._kinds[id(condition)] = kinds
         if not kinds:
             why = self._looks_like_cancer(condition)
+            if why and is_pathological_fracture(condition) and status_code(
+                    condition, "verificationStatus") not in NEVER_COUNTS:
+                began = self.onset(condition) or parse_date(condition.get("recordedDate"))
+                if not self.after_as_of(began):  # matched to the lesions by bone and side (mapper)
+                    self.fractures.append(condition)
             if why:
                 self.report.ignore(ref, why, attention=True)
             else:
@@ -527,6 +534,22 @@ class PatientRecord:
 
     # -- the report -------------------------------------------------------------------------
 
+    def label(self, resource: dict[str, Any]) -> Label:
+        """A resource as a clinician knows it, with no id: its words and its date ("“Pain (Mirels)”, 2026-11-05")."""
+        own = self.terms.own_code(resource.get("code"))  # the project's code: its CodeSystem's displays
+        displays = dict(self.terms.own_displays.get(own or "") or {}) if own else {}
+        if not displays.get("en"):
+            displays = {"en": describe_concepts([resource.get("code")])[:80] or str(resource.get("resourceType"))}
+        kind = resource.get("resourceType")
+        when = (self.effective(resource) if kind == "Observation" else
+                self.onset(resource) or parse_date(resource.get("recordedDate")) if kind == "Condition" else None)
+        return Label(displays, when.text[:10] if when else "")
+
+    def labels(self, entries: list[ReportEntry]) -> dict[str, Label]:
+        """Reference -> label, for the resources a clinician may read of (used, relevant, context)."""
+        return {entry.resource: self.label(self.by_ref[entry.resource]) for entry in entries
+                if entry.resource in self.by_ref and (entry.outcome != "ignored" or entry.relevant)}
+
     def entries(self) -> list[ReportEntry]:
         result = []
         for ref, resource in self.by_ref.items():
@@ -617,6 +640,16 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
         return said("its words ('{words}') name a cancer, a metastasis or a cord compression, but its code is in "
                     "none of the ValueSets the calculators read: not used", words=words[:200])
     return None
+
+
+def is_pathological_fracture(condition: dict[str, Any]) -> bool:
+    """Whether a Condition records a pathological fracture, by its code (``_PATHOLOGICAL_FRACTURES``) or, with
+    no code of a diagnosis the calculators read, by its words."""
+    for coding in codings(condition.get("code")):
+        system, code = canonical_system(coding.get("system") or ""), str(coding.get("code") or "")
+        if code.strip().upper().replace(".", "").startswith(_PATHOLOGICAL_FRACTURES.get(system, ())):
+            return True
+    return bool(_FRACTURE_WORDS.search(describe_concepts([condition.get("code")])))
 
 
 def _pathological_fracture(code: str) -> Said:

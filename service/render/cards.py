@@ -1,20 +1,35 @@
-"""Assessments -> CDS Hooks 2.0 cards.
+"""Assessments -> CDS Hooks 2.0 cards, written for the clinician who reads them.
 
-One card per determined score (indicator by risk: low info, moderate warning,
-high critical), whose suggestion creates the score Observation, the
-RiskAssessment and the CarePlan. Missing data gets its own card: what is
-missing, which resource would supply it, and the range of totals.
+``cards_for_patient`` assembles every card of one patient, once, for every door (CDS Hooks, the
+tester's page):
+
+* a score card per determined score: the summary says where (side first), the score and what to do;
+  indicator by risk (low info, moderate warning, high critical); its suggestion creates the score
+  Observation, the RiskAssessment and the CarePlan;
+* a missing-data card per score with items missing or uncertain: which, and the range of totals;
+* a card per lesion whose bone has broken (a pathological fracture of the same bone and side): Mirels
+  no longer applies, and no prophylactic fixation;
+* a warning card naming the resources that could change a score or a decision but were not used
+  (``ReportEntry.attention``). The others are for integrators: the mapping report of the pages and the
+  OperationOutcome list them.
+
+A card speaks of resources by their words and dates (``PatientFacts.labels``), never by FHIR id, and
+carries no URL but its links and ``source.url``: codes, canonicals and resource-shape advice belong to
+the mapping report.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from .. import __version__
-from ..facts import ReportEntry
+from ..facts import PatientFacts, ReportEntry
 from ..facts.evidence import CONFLICT
+from ..facts.model import BrokenBone
 from ..facts.terminology import own_coding
 from ..i18n import N_, Words, joined, translate
 from .fhir_resources import Assessment, by_identifier
@@ -22,24 +37,46 @@ from .words import item_label, item_value
 
 SUMMARY_LIMIT = 140
 INDICATOR = {"low": "info", "moderate": "warning", "high": "critical"}
+# A score resting on a record older than this many days says so in its summary ("pain of 2026-10-02"): how
+# old is worth a word is the site's view; a record past its item's window is not counted at all (moments).
+MENTION_AFTER_DAYS = 7
 
 # Interface words (not clinical content, which comes from seeds/); French in the catalogue (i18n).
 WORDS = Words({
-    "item": N_("Item"), "value": N_("Value"), "points": N_("Points"), "from": N_("FHIR source"), "total": N_("Total"),
-    "missing": N_("missing"), "missing_title": N_("data missing"), "supplied_by": N_("Would be supplied by"),
+    "item": N_("Item"), "value": N_("Value"), "points": N_("Points"), "recorded": N_("Recorded"), "total": N_("Total"),
+    "missing": N_("missing"), "missing_title": N_("category undetermined, missing"),
     "range": N_("Possible totals"), "undetermined": N_("category undetermined until the missing items are known"),
     "determined": N_("every completion gives"), "caveats": N_("Caveats"), "source": N_("Source"),
     "record": N_("Record the assessment and the proposed care plan"), "flags": N_("Flags"),
-    "conflict": N_("Conflicts"), "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
+    "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
     "conflict_settled": N_("conflicting records, the latest used"), "context": N_("Context, not scored"),
-    "review_title": N_("Data not used by the scores"), "review_attention": N_("check: data not used"),
-    "review_intro": N_("These resources look relevant but no score used them:"), "as_of": N_("Assessed as of"),
-    "condition": N_("Condition"), "more": N_("more")
+    "review_attention": N_("data not used that could change a score"),
+    "review_intro": N_("These records look relevant but were not used; each could change a score or a decision:"),
+    "as_of": N_("Assessed as of"), "condition": N_("Condition"), "more": N_("more"), "oldest": N_("{fact} of {date}"),
+    "broken_summary": N_("{where}: the bone has broken (pathological fracture{date}): Mirels no longer applies, "
+                         "no prophylactic fixation"),
+    "broken_detail": N_("A pathological fracture of the same bone and side is recorded: {fracture}. The lesion "
+                        "({lesion}) is not scored: Mirels scores the risk of a fracture to come, and once the bone "
+                        "has broken prophylactic fixation is no longer the question. The sources (the guideline, "
+                        "Tableau 3) are silent on the treatment of the fracture itself."),
+    "not_recorded": N_("no record of it was found"),
+})
+# The items as a summary names the record a score rests on ("motor status of 2026-11-05").
+SHORT_ITEMS = Words({
+    "pain": N_("pain"), "lesion_size": N_("lesion size"), "lesion_type": N_("lesion type"),
+    "motor_function": N_("motor status"), "visceral_metastases": N_("visceral status"),
+    "days_developing_motor_deficits": N_("deficit duration"), "lesion_site": N_("site"),
+    "primary_tumour": N_("primary"), "months_to_cord_compression": N_("interval"),
 })
 
 # Reasons a clinician may give for not following a card (CDS Hooks overrideReasons), in the
 # project's CodeSystem, with its displays.
 OVERRIDE_REASONS = ("override-clinical-judgement", "override-data-incorrect", "override-already-addressed")
+_URL = re.compile(r"\s*\(<?https?://[^\s)>]+>?\)|\s*'https?://[^\s']+'|<?https?://[^\s)>|]+>?\|?")
+# A reference to a resource the record does not hold (no label): said by its type only, never by its id.
+_OTHER_REFERENCE = re.compile(r"\b(Condition|Observation|BodyStructure|Patient|QuestionnaireResponse|ServiceRequest|"
+                              r"Procedure|Encounter|Practitioner|DiagnosticReport|Specimen|ImagingStudy)/"
+                              r"[A-Za-z0-9\-.]{1,64}(?:/_history/[A-Za-z0-9\-.]{1,64})?(?:#[A-Za-z0-9\-.]{1,64})?")
 
 
 def override_reasons(locale: str) -> list[dict[str, str]]:
@@ -54,11 +91,41 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def detail_markdown(assessment: Assessment, words: dict[str, str]) -> str:
+def namer(facts: PatientFacts, locale: str = "en") -> Callable[[str], str]:
+    """Text with every resource reference it quotes replaced by the resource's words and date, and any URL
+    left out: what a clinician reads names no FHIR id (the mapping report does)."""
+    labels = {ref: label.said_in(locale) for ref, label in facts.labels.items()}
+
+    def unnamed(text: str) -> str:
+        return _OTHER_REFERENCE.sub(lambda match: f"a {match.group(1)}", _URL.sub("", text))
+
+    if not labels:
+        return unnamed
+    # A reference and the date a message gives after it ("Observation/x (2026-11-05)"): the label has the date.
+    pattern = re.compile("(" + "|".join(re.escape(ref) for ref in sorted(labels, key=len, reverse=True))
+                         + r")(?![\w.\-/])(?: \(\d{4}[^)]*\))?")
+    return lambda text: unnamed(pattern.sub(lambda match: labels[match.group(1)], text))
+
+
+def _short_title(assessment: Assessment) -> str:
+    return assessment.score.title.split(":")[0].strip()
+
+
+def _where(assessment: Assessment) -> str:
+    where = assessment.facts.where(assessment.score.locale)
+    return where[:1].upper() + where[1:]
+
+
+def _total(assessment: Assessment) -> str:
+    score = assessment.score
+    return str(score.total) if score.total is not None else f"{score.total_min}–{score.total_max}"
+
+
+def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callable[[str], str]) -> str:
     score, facts = assessment.score, assessment.facts
     locale = score.locale
-    lines = [f"**{score.title}** — {facts.description}", "",
-             f"| {words['item']} | {words['value']} | {words['points']} | {words['from']} |", "|---|---|---|---|"]
+    lines = [f"**{_short_title(assessment)}** — {_where(assessment)}", "",
+             f"| {words['item']} | {words['value']} | {words['points']} | {words['recorded']} |", "|---|---|---|---|"]
     for item in score.items:
         fact = facts.facts[item.name]
         value = item_value(item, fact, locale)
@@ -69,16 +136,15 @@ def detail_markdown(assessment: Assessment, words: dict[str, str]) -> str:
             points = f"{item.possible_points[0]}–{item.possible_points[-1]}"
         else:
             points = str(item.points)
-        sources = ", ".join(fact.sources) or "–"
-        lines.append(f"| {_cell(item.label)} | {_cell(value)} | {points} | {_cell(sources)} |")
-    total = str(score.total) if score.total is not None else f"{score.total_min}–{score.total_max}"
-    lines += ["", f"**{words['total']}: {total}**" + (f" — {score.category_label}" if score.category else ""), ""]
+        lines.append(f"| {_cell(item.label)} | {_cell(value)} | {points} | {_cell(fact.recorded[:10] or '–')} |")
+    lines += ["", f"**{words['total']}: {_total(assessment)}**"
+              + (f" — {score.category_label}" if score.category else ""), ""]
     if score.recommendation:
         lines += [score.recommendation, ""]
-    notes = [translate(note, locale) for fact in facts.facts.values() for note in fact.notes]
-    flags = sorted({f"{item_label(score, fact.item, locale)}: {translate(flag, locale)}"
+    notes = [name(translate(note, locale)) for fact in facts.facts.values() for note in fact.notes]
+    flags = sorted({f"{item_label(score, fact.item, locale)}: {name(translate(flag, locale))}"
                     for fact in facts.facts.values() for flag in fact.flags}
-                   | {f"{words['condition']}: {translate(flag, locale)}" for flag in facts.condition_flags})
+                   | {f"{words['condition']}: {name(translate(flag, locale))}" for flag in facts.condition_flags})
     if flags:
         lines += [f"{words['flags']}: " + "; ".join(flags), ""]
     if notes:
@@ -86,11 +152,11 @@ def detail_markdown(assessment: Assessment, words: dict[str, str]) -> str:
     if score.caveats:
         lines += [f"**{words['caveats']}**"] + [f"- {caveat.text}" for caveat in score.caveats] + [""]
     if assessment.context:
-        lines += [f"**{words['context']}**"] + [f"- {e.resource}: {translate(e.reason, locale)}"
+        lines += [f"**{words['context']}**"] + [f"- {name(e.resource)}: {name(translate(e.reason, locale))}"
                                                 for e in assessment.context] + [""]
     if assessment.as_of:
         lines.append(f"{words['as_of']} {assessment.as_of.isoformat()}.")
-    lines.append(f"{words['source']}: {score.citation}")
+    lines.append(f"{words['source']}: {score.reference}")
     return "\n".join(lines)
 
 
@@ -102,6 +168,27 @@ def _conflict_words(assessment: Assessment, words: dict[str, str]) -> str:
     uncertain = any(assessment.score.item(f.item).status == "uncertain" for f in conflicted
                     if f.item in {i.name for i in assessment.score.items})
     return f" — {words['conflicting'] if uncertain else words['conflict_settled']}"
+
+
+def _oldest_words(assessment: Assessment, words: dict[str, str]) -> str:
+    """The oldest dated record a score rests on, when it is more than ``MENTION_AFTER_DAYS`` old."""
+    if assessment.as_of is None:
+        return ""
+    dated = []
+    for item in assessment.score.items:
+        recorded = assessment.facts.facts[item.name].recorded
+        if item.status != "missing" and len(recorded) >= 10 and item.name in SHORT_ITEMS["en"]:
+            try:
+                dated.append((date.fromisoformat(recorded[:10]), item.name))
+            except ValueError:
+                continue
+    if not dated:
+        return ""
+    when, oldest = min(dated)
+    if (assessment.as_of - when).days <= MENTION_AFTER_DAYS:
+        return ""
+    fact = SHORT_ITEMS[assessment.score.locale][oldest]
+    return f" ({words['oldest'].format(fact=fact, date=when.isoformat())})"
 
 
 def card_source(assessment: Assessment) -> dict[str, Any]:
@@ -121,16 +208,19 @@ def _suggestion(assessment: Assessment, words: dict[str, str]) -> dict[str, Any]
     return {"label": words["record"], "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": actions}
 
 
-def score_card(assessment: Assessment) -> dict[str, Any]:
+def score_card(assessment: Assessment, name: Callable[[str], str] = str) -> dict[str, Any]:
+    """Action first: "Left femur, Mirels score 11: surgical fixation opinion before radiotherapy"."""
     score = assessment.score
     words = WORDS[score.locale]
-    total = str(score.total) if score.total is not None else f"{score.total_min}–{score.total_max}"
-    summary = (f"{score.title.split(':')[0].strip()} {total} ({assessment.facts.description}): "
-               f"{score.category_label}{_conflict_words(assessment, words)}")
+    summary = (f"{_where(assessment)}, {_short_title(assessment)} {_total(assessment)}: {score.action}"
+               f"{_conflict_words(assessment, words)}")
+    oldest = _oldest_words(assessment, words)
+    if len(summary + oldest) <= SUMMARY_LIMIT:  # the action and a conflict come first; the detail dates every item
+        summary += oldest
     return {
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(summary),
-        "detail": detail_markdown(assessment, words),
+        "detail": detail_markdown(assessment, words, name),
         "indicator": INDICATOR[score.risk or "low"],  # a score card has a category, hence a risk
         "source": card_source(assessment),
         "suggestions": [_suggestion(assessment, words)],
@@ -139,64 +229,101 @@ def score_card(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def missing_data_card(assessment: Assessment) -> dict[str, Any]:
-    """Items missing or uncertain, what would supply them, and the range of totals."""
+def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) -> dict[str, Any]:
+    """Items missing or uncertain, why, and the range of totals (what would supply them is in the mapping
+    report, for the integrator)."""
     score, facts = assessment.score, assessment.facts
     words = WORDS[score.locale]
     missing = [item for item in score.items if item.status != "known"]
     names = ", ".join(item.label for item in missing)
-    lines = [f"**{score.title}** — {facts.description}", ""]
+    lines = [f"**{_short_title(assessment)}** — {_where(assessment)}", ""]
     for item in missing:
         fact = facts.facts[item.name]
-        reason = translate(joined(fact.notes), score.locale)
+        reason = name(translate(joined(fact.notes), score.locale))
         status = words["missing"] if item.status == "missing" else words["uncertain"]
-        supplier = translate(fact.supplied_by, score.locale) if fact.supplied_by else "–"
-        lines.append(f"- **{item.label}** ({status}): {words['supplied_by']}: {supplier}"
-                     + (f" ({reason})" if reason else ""))
+        lines.append(f"- **{item.label}** ({status}): {reason or words['not_recorded']}")
     lines += ["", f"{words['range']}: {score.total_min}–{score.total_max}; "
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"]), "",
-              detail_markdown(assessment, words)]
+              detail_markdown(assessment, words, name)]
+    state = (f"{words['determined']} {score.category_label}" if score.category else words["missing_title"])
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": fit_summary(f"{score.title.split(':')[0].strip()} ({facts.description}): {words['missing_title']}"
-                               f"{_conflict_words(assessment, words)}: {names}"),
+        "summary": fit_summary(f"{_where(assessment)}, {_short_title(assessment)} {score.total_min}–"
+                               f"{score.total_max}: {state}{_conflict_words(assessment, words)}: {names}"),
         "detail": "\n".join(lines),
         "indicator": "warning" if score.category is None else "info",
         "source": card_source(assessment),
     }
 
 
-def cards_for(assessment: Assessment) -> list[dict[str, Any]]:
+def cards_for(assessment: Assessment, name: Callable[[str], str] = str) -> list[dict[str, Any]]:
     cards = []
     if assessment.score.category is not None:
-        cards.append(score_card(assessment))
+        cards.append(score_card(assessment, name))
     if assessment.score.missing or assessment.score.category is None:
-        cards.append(missing_data_card(assessment))
+        cards.append(missing_data_card(assessment, name))
     return cards
+
+
+def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> dict[str, Any]:
+    """A lesion whose bone has broken on its side: said where the clinician reads it, beside the scores."""
+    words = WORDS[locale]
+    where = broken.where(locale)
+    fracture, lesion = facts.labels.get(broken.fracture), facts.labels.get(broken.lesion)
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": fit_summary(words["broken_summary"].format(
+            where=where[:1].upper() + where[1:], date=f", {broken.when[:10]}" if broken.when else "")),
+        "detail": words["broken_detail"].format(fracture=fracture.said_in(locale) if fracture else "",
+                                                lesion=lesion.said_in(locale) if lesion else where)
+        + (f"\n\n{words['as_of']} {facts.as_of.isoformat()}." if facts.as_of else ""),
+        "indicator": "warning",
+        "source": {"label": f"bonemet-cds {__version__}", "topic": own_coding("mirels", locale)},
+    }
 
 
 REVIEW_SHOWN = 30
 
 
-def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = None) -> dict[str, Any]:
-    """Relevant resources no score used, each with why: "no card" must only mean "nothing to score".
-    A warning when not using one may hide or change a score (``attention``), else information."""
+def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = None,
+                name: Callable[[str], str] = str) -> dict[str, Any] | None:
+    """Records that could change a score or a decision but were not used (``attention``), each with why: a
+    warning, so that "no card" only ever means "nothing to score". None when there is none: the others
+    (nothing to score with them) are for the mapping report, not for a card nobody can act on."""
+    shown = [entry for entry in entries if entry.attention]
+    if not shown:
+        return None
     words = WORDS[locale]
-    attention = any(entry.attention for entry in entries)
     lines = [words["review_intro"], ""]
-    for entry in entries[:REVIEW_SHOWN]:
-        what = f" ({_cell(entry.description)})" if entry.description else ""
-        lines.append(f"- {'**' if entry.attention else ''}{entry.resource}{'**' if entry.attention else ''}"
-                     f"{what}: {translate(entry.reason, locale)}")
-    if len(entries) > REVIEW_SHOWN:
-        lines.append(f"- … {len(entries) - REVIEW_SHOWN} {words['more']}")
+    for entry in shown[:REVIEW_SHOWN]:
+        what, described = name(entry.resource), ""
+        if entry.description and entry.description not in what:  # a resource of no label: its words say which
+            what, described = (f"“{_cell(entry.description)}”", "") if what.startswith("a ") else (
+                what, f" (“{_cell(entry.description)}”)")
+        lines.append(f"- **{what}**{described}: {name(translate(entry.reason, locale))}")
+    if len(shown) > REVIEW_SHOWN:
+        lines.append(f"- … {len(shown) - REVIEW_SHOWN} {words['more']}")
     if as_of:
         lines += ["", f"{words['as_of']} {as_of.isoformat()}."]
-    title = words["review_attention"] if attention else words["review_title"]
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": fit_summary(f"bonemet-cds: {title} ({len(entries)})"),
+        "summary": fit_summary(f"{len(shown)} {words['review_attention']}"),
         "detail": "\n".join(lines),
-        "indicator": "warning" if attention else "info",
+        "indicator": "warning",
         "source": {"label": f"bonemet-cds {__version__}", "topic": own_coding("data-review", locale)},
     }
+
+
+def cards_for_patient(assessments: list[Assessment], facts: PatientFacts,
+                      locale: str) -> list[tuple[Assessment | None, dict[str, Any]]]:
+    """Every card of one patient, each with the assessment it is about (None for the others), in the order
+    a clinician reads them: the scores, the broken bones, then what was not used."""
+    name = namer(facts, locale)
+    cards: list[tuple[Assessment | None, dict[str, Any]]] = [
+        (assessment, card) for assessment in assessments for card in cards_for(assessment, name)]
+    cards += [(None, broken_bone_card(broken, facts, locale)) for broken in facts.broken]
+    review = review_card(facts.not_used, locale, facts.as_of, name)
+    if review:
+        cards.append((None, review))
+    return cards
+

@@ -8,6 +8,7 @@ with its sources, and, when the category is not determined, what is missing.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from ..calculators import load_table
@@ -23,7 +24,8 @@ ORDER_WORDS = Words({
 })
 
 
-def order_card(assessment: Assessment, finding: Finding) -> dict[str, Any]:
+def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], str] = str) -> dict[str, Any]:
+    """``name``: resource references in words (``cards.namer``): a card names no FHIR id."""
     score, facts, check = assessment.score, assessment.facts, finding.check
     locale = score.locale
     words, order_words = WORDS[locale], ORDER_WORDS[locale]
@@ -31,7 +33,7 @@ def order_card(assessment: Assessment, finding: Finding) -> dict[str, Any]:
     if not finding.certain:
         summary = f"{order_words['possible']}: {summary}"
     lines = [f"**{check.advice(locale)}**", "", f"**{order_words['orders']}**"]
-    lines += [f"- {order.reference} ({order.description}): {translate(order.link, locale)}"
+    lines += [f"- {order.description or order.reference}: {name(translate(order.link, locale))}"
               for order in finding.orders]
     lines.append("")
     if not finding.certain:
@@ -39,10 +41,10 @@ def order_card(assessment: Assessment, finding: Finding) -> dict[str, Any]:
         labels = [c.label(locale) for c in load_table(score.calculator).categories if c.value in check.categories]
         lines += [f"{order_words['possible_detail']} {' / '.join(labels)}. "
                   f"{words['range']}: {score.total_min}–{score.total_max}; {words['missing']}: {missing}.", ""]
-    lines += [detail_markdown(assessment, words), "", f"{order_words['guideline']}: {check.source(locale)}"]
+    lines += [detail_markdown(assessment, words, name), "", f"{order_words['guideline']}: {check.source(locale)}"]
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": fit_summary(f"{summary} — {facts.description}"),
+        "summary": fit_summary(f"{summary} — {facts.where(locale)}"),
         "detail": "\n".join(lines),
         "indicator": check.indicator,
         "source": card_source(assessment),

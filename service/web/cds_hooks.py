@@ -29,7 +29,7 @@ from ..fhir.shape import InvalidResource, bundle_resources, check_shape, matches
 from ..i18n import N_, Said, Words, said
 from ..limits import LimitExceeded, check_resources
 from ..pipeline import assess_patient, review_orders
-from ..render.cards import cards_for, review_card
+from ..render.cards import cards_for_patient, namer, review_card
 from ..render.order_cards import order_card
 from .body import json_body
 from .errors import JsonError, bad_request, precondition_failed
@@ -285,17 +285,17 @@ def call_service(service_id: str):
     if service["hook"] == "order-sign":
         # Only advice on what is being ordered: the scores themselves belong to patient-view.
         review = review_orders(result, draft_orders, patient, gathered.resources)
-        cards = [order_card(assessment, finding) for assessment, finding in review.findings]
-        foreign = [entry for entry in review.report if entry.attention]
+        name = namer(result.facts, locale)
+        cards = [order_card(assessment, finding, name) for assessment, finding in review.findings]
+        foreign = review_card(review.report, locale, result.facts.as_of, name)
         if foreign:
-            cards.append(review_card(foreign, locale, result.facts.as_of))
+            cards.append(foreign)
     else:
-        scored = [(assessment, card) for assessment in result.assessments for card in cards_for(assessment)]
+        every = cards_for_patient(result.assessments, result.facts, locale)
+        scored = [(assessment, card) for assessment, card in every if assessment is not None]
         if scored:
             keep = _link_to_assessment_page(scored, result, hook_request, gathered.resources, locale)
-        cards = [card for _, card in scored]
-        if result.facts.not_used:
-            cards.append(review_card(result.facts.not_used, locale, result.facts.as_of))
+        cards = [card for _, card in every]
     count_cards(service_id, cards)
     response = jsonify(cards=cards)
     # Remembered for the feedback check once the answer is on its way: not on the EHR's clock.
@@ -313,7 +313,7 @@ def _keep_quietly(keep: Callable[[], None]) -> None:
         log.warning("assessment page link not kept: cannot keep the assessment (%s)", error)
 
 
-LINK_WORDS = Words({"page": N_("Open the assessment: complete the missing items"),
+LINK_WORDS = Words({"complete": N_("Complete the missing items"), "review": N_("Review the assessment"),
                     "picture": N_("Scale with this total")})
 
 
@@ -323,10 +323,15 @@ def _link_to_assessment_page(scored: list, result, hook_request: dict, resources
     token names an assessment kept a few minutes; nothing about the patient is in the URL), and its
     detail links to the picture of its scale."""
     settings = current_app.config["BONEMET"]
-    page, picture = LINK_WORDS[locale]["page"], LINK_WORDS[locale]["picture"]
+    words = LINK_WORDS[locale]
+    picture = words["picture"]
+
+    def page(assessment) -> str:  # the link says what the page is for: nothing to complete, or what is missing
+        return words["review"] if assessment.score.category and not assessment.score.missing else words["complete"]
+
     if settings.smart_client_id:  # a SMART app: the EHR launches it, it reads and writes the EHR's own data
         for assessment, card in scored:
-            card["links"] = [{"label": page, "url": launch_url(), "type": "smart", "autoLaunchable": False}]
+            card["links"] = [{"label": page(assessment), "url": launch_url(), "type": "smart", "autoLaunchable": False}]
             _link_to_scale(card, assessment.score, settings, picture, locale)
         return None
     keeper = current_app.extensions["bonemet_assessments"]
@@ -335,7 +340,7 @@ def _link_to_assessment_page(scored: list, result, hook_request: dict, resources
                                                  result.facts.as_of.isoformat(), resources))
     for assessment, card in scored:
         # autoLaunchable (CDS Hooks 2.0, optional) said: strict clients (HealthChain's models) require it.
-        card["links"] = [{"label": page, "url": f"{settings.base_url}/assessment/{token}?lang={locale}",
+        card["links"] = [{"label": page(assessment), "url": f"{settings.base_url}/assessment/{token}?lang={locale}",
                           "type": "absolute", "autoLaunchable": False}]
         _link_to_scale(card, assessment.score, settings, picture, locale)
     return store

@@ -26,7 +26,7 @@ from ..data import data_dir
 from ..i18n import translate
 from ..limits import LimitExceeded
 from ..pipeline import PatientAssessment, assess_bundle, assess_patient
-from ..render.cards import cards_for, review_card
+from ..render.cards import cards_for_patient
 from ..render.questionnaires import questionnaire_response
 from ..render.scales import scale_svg
 from ..render.words import item_value
@@ -284,9 +284,7 @@ def tester_run():
                         headers={"Content-Disposition": 'attachment; filename="bonemet-answer.json"'})
     patients = []
     for patient in assessed.patients:
-        cards = [card for assessment in patient.assessments for card in cards_for(assessment)]
-        if patient.facts.not_used:
-            cards.append(review_card(patient.facts.not_used, locale, patient.facts.as_of))
+        cards = [card for _, card in cards_for_patient(patient.assessments, patient.facts, locale)]
         for card in cards:
             card["detail_html"] = _markdown(card.get("detail", ""))
         risks = [a.risk_assessment for a in patient.assessments]

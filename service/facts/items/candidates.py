@@ -46,7 +46,7 @@ def condition_candidates(record: PatientRecord, kind: str, item: str, value: Any
             ref = record.ref(condition)
             active, flags = record.active(condition)
             if not active:
-                why = said("{why} ({detail})", why=inactive, detail=flags[0]) if flags else inactive
+                why = said("{why}; the reason: {detail}", why=inactive, detail=flags[0]) if flags else inactive
                 record.report.ignore(ref, why)
                 continue
             record.report.use(ref, said("{item}", item=ItemName(item)))
