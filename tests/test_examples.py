@@ -224,3 +224,57 @@ def test_every_bundle_has_its_ready_cds_hooks_request_and_prefetch_file(client):
             assert json.loads((folder / "prefetch" / f"{stem}.json").read_text("utf-8")) == request["prefetch"]
             answer = client.post("/cds-services/bonemet-patient-view", json=request)
             assert answer.status_code == 200 and answer.get_json()["cards"] or name == "13-no-score"
+
+
+LEFT, RIGHT = "7771000", "24028007"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_card_of_an_example_says_the_side_and_names_no_fhir_id_and_no_url(client, name):
+    """What a clinician reads: the side wherever the record states it (card summary, detail heading, and the
+    resources the suggestion creates), resources in words and dates, no URL but the card's links; and the card
+    of data not used only where something unused could change a score (a warning then)."""
+    bundle = load(name)
+    conditions = {f"Condition/{e['resource']['id']}": e["resource"] for e in bundle["entry"]
+                  if e["resource"]["resourceType"] == "Condition"}
+    ids = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
+    for patient in {e["resource"]["id"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"}:
+        mine = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient" and
+                e["resource"]["id"] == patient or e["resource"].get("subject", {}).get("reference") ==
+                f"Patient/{patient}"]
+        request = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+                   "context": {"userId": "Practitioner/1", "patientId": patient},
+                   "prefetch": {"patient": next(r for r in mine if r["resourceType"] == "Patient"),
+                                "conditions": {"resourceType": "Bundle", "type": "searchset", "entry": [
+                                    {"resource": r} for r in mine if r["resourceType"] == "Condition"]},
+                                "observations": {"resourceType": "Bundle", "type": "searchset", "entry": [
+                                    {"resource": r} for r in mine if r["resourceType"] == "Observation"]}}}
+        cards = client.post("/cds-services/bonemet-patient-view", json=to_today(request, AS_OF)).get_json()["cards"]
+        for card in cards:
+            detail = re.sub(r"\]\(http[^)]*\)", "]()", card["detail"])  # the links a card carries are allowed
+            assert "http" not in detail, detail
+            assert not [ref for ref in ids if re.search(re.escape(ref) + r"(?![\w.-])", detail)], detail
+            for action in (card.get("suggestions") or [{}])[0].get("actions", []):
+                resource = action["resource"]
+                condition = conditions[(resource.get("focus") or [{}])[0].get("reference") or
+                                       resource.get("condition", {}).get("reference") or
+                                       resource.get("addresses", [{}])[0].get("reference")]
+                side = json.dumps(condition.get("bodySite", []))
+                said = json.dumps(resource, ensure_ascii=False)
+                if LEFT in side:
+                    assert "left" in said.lower(), said[:300]
+                if RIGHT in side:
+                    assert "right" in said.lower(), said[:300]
+            if card.get("suggestions"):
+                condition = conditions[card["suggestions"][0]["actions"][0]["resource"]["focus"][0]["reference"]]
+                side = json.dumps(condition.get("bodySite", []))
+                for code, word in ((LEFT, "Left"), (RIGHT, "Right")):
+                    if code in side:
+                        assert card["summary"].startswith(word) and f"— {word}" in card["detail"]
+        reviews = [c for c in cards if c["source"]["topic"]["code"] == "data-review"]
+        answer = client.post(f"/fhir/$assess?asOf={AS_OF}", json=bundle).get_json()
+        warned = [i for e in answer["entry"] if e["resource"]["resourceType"] == "OperationOutcome"
+                  for i in e["resource"]["issue"] if i["severity"] == "warning" and " not used: " in i["diagnostics"]
+                  and i["diagnostics"].startswith(f"Patient/{patient}")]
+        assert len(reviews) == (1 if warned else 0), (warned, reviews)
+        assert all(review["indicator"] == "warning" for review in reviews)

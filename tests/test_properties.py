@@ -4,13 +4,15 @@ hospital-coded records (tests/corpus/):
 * shuffling the entries changes nothing;
 * adding irrelevant resources, or other patients' resources, never changes a score;
 * every resource with a code the mapper reads is used, shown as context, or named as not used;
-* taking away the only resource that gives an item widens the range of totals, never narrows it.
+* taking away the only resource that gives an item widens the range of totals, never narrows it;
+* moving the only record of an item past its age window (seeds/fact_windows.json) never narrows the range;
+* swapping the sides of every resource swaps the sides in every card.
 """
 
 import copy
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,10 +21,13 @@ from hypothesis import strategies as st
 
 from service.facts.record import PatientRecord
 from service.facts.terminology import load_terminology
+from service.facts.moments import windows
 from service.pipeline import assess_entries
+from service.render.cards import cards_for_patient
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text("utf-8"))
+EXPECTED["cases"].update(json.loads((CORPUS / "expected-25.json").read_text("utf-8"))["cases"])
 AS_OF = date.fromisoformat(EXPECTED["as_of"])
 WHEN = datetime(2026, 11, 15, 9, 0, tzinfo=timezone.utc)
 # The Bundle doors' cases (m04 is invalid FHIR there).
@@ -238,3 +243,70 @@ def test_a_band_meets_a_range_exactly_when_a_number_of_the_range_is_in_it():
                                                                                      high_excluded)
             checked += 1
     assert checked > 2000
+
+
+@PROPERTY_SETTINGS
+@given(name=st.sampled_from(NAMES), data=st.data(), beyond=st.integers(min_value=1, max_value=800))
+def test_moving_the_only_record_of_an_item_past_its_window_never_narrows_the_range(name, data, beyond):
+    entries = entries_of(name)
+    result = assess_entries(entries, when=WHEN, as_of=AS_OF)
+    chosen = windows()
+    sole = [(a, fact) for p in result.patients for a in p.assessments for fact in a.facts.facts.values()
+            if len(fact.sources) == 1 and fact.sources[0].startswith("Observation/") and "conflict" not in fact.flags
+            and any(fact.item.startswith(item) for item in chosen)]
+    if not sole:
+        return
+    assessment, fact = data.draw(st.sampled_from(sole))
+    days = next(window.days for item, window in chosen.items() if fact.item.startswith(item)) + beyond
+    moved = []
+    for url, resource, where in entries:
+        if f"Observation/{resource.get('id')}" == fact.sources[0]:
+            resource = {k: v for k, v in resource.items() if k not in ("effectivePeriod", "effectiveInstant", "issued")}
+            resource["effectiveDateTime"] = (AS_OF - timedelta(days=days)).isoformat()
+        moved.append((url, resource, where))
+    after = assess_entries(moved, when=WHEN, as_of=AS_OF)
+    (again,) = [a for p in after.patients for a in p.assessments if a.facts.condition == assessment.facts.condition]
+    assert again.score.total_min <= assessment.score.total_min
+    assert again.score.total_max >= assessment.score.total_max
+    assert again.facts.facts[fact.item].missing  # and the card says why: the record, its date, the window
+    assert any("older than the" in note or "before the" in note for note in again.facts.facts[fact.item].notes)
+
+
+_SIDES = [("7771000", "24028007"), ("M84.551", "M84.552"), ("M84.561", "M84.562"), ("Left", "Right"),
+          ("left", "right"), ("gauche", "droit")]
+
+
+def _swap_sides(text):
+    for one, other in _SIDES:
+        text = text.replace(one, "\0").replace(other, one).replace("\0", other)
+    return text
+
+
+LATERAL = [name for name in NAMES if EXPECTED["cases"][name]["scores"] and any(
+    code in (CORPUS / f"{name}.json").read_text("utf-8") for code in ("7771000", "24028007"))]
+
+
+@PROPERTY_SETTINGS
+@given(name=st.sampled_from(LATERAL), locale=st.sampled_from(["en", "fr"]))
+def test_swapping_the_sides_of_every_resource_swaps_the_sides_in_every_card(name, locale):
+    """A surgeon checks the side first: the card's side is the record's, every time."""
+    def summaries(entries):
+        result = assess_entries(entries, when=WHEN, as_of=AS_OF, locale=locale)
+        # Cut short of the 140 characters: "gauche" and "droit" differ in length, and so would the cut.
+        return sorted(card["summary"] for p in result.patients
+                      for _, card in cards_for_patient(p.assessments, p.facts, locale))
+
+    entries = entries_of(name)
+    swapped = [(url, json.loads(_swap_sides(json.dumps(resource, ensure_ascii=False))), where)
+               for url, resource, where in entries]
+    before = summaries(entries)
+    assert any(side in summary for summary in before for side in ("Left", "Right", "gauche", "droit")), before
+    words = [("Left", "Right"), ("left", "right"), ("gauche", "droit"), ("Gauche", "Droit")]
+
+    def swap_words(text):
+        for one, other in words:
+            text = text.replace(one, "\0").replace(other, one).replace("\0", other)
+        return text
+
+    assert sorted(summary[:110] for summary in summaries(swapped)) == sorted(swap_words(summary)[:110]
+                                                                             for summary in before)
