@@ -30,6 +30,7 @@ class Settings:
     fhir_max_answer_bytes: int = 10_000_000
     fhir_max_fetch_bytes: int = 20_000_000
     pain_score_bands: str = ""
+    fact_windows: str = ""
     trusted_issuers: str = ""
     public_url: str = ""
     jwt_max_lifetime: int = 300
@@ -83,6 +84,9 @@ class Settings:
         "demo": "unauthenticated demo mode on a trusted network: listen beyond loopback without trusted issuers, "
         "said loudly in the log (BONEMET_DEMO=1)",
         "jwt_max_lifetime": "most seconds between a JWT's iat and exp that are accepted (BONEMET_JWT_MAX_LIFETIME)",
+        "fact_windows": "how old a record of an item may be, in days, e.g. 'motor_function=7,pain=14'; empty "
+        "(default): the windows of seeds/fact_windows.json, a clinical decision each site reviews "
+        "(BONEMET_FACT_WINDOWS)",
         "pain_score_bands": "map 0-10 pain scores to Mirels pain, e.g. 'mild=0-3,moderate=4-6,functional=7-10'; "
         "empty (default): not mapped, the guideline gives no mapping (BONEMET_PAIN_SCORE_BANDS)",
     }
@@ -116,6 +120,13 @@ class Settings:
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def windows(self) -> tuple[tuple[str, int], ...]:
+        """Parsed ``fact_windows`` (overrides of seeds/fact_windows.json); ValueError naming the setting."""
+        from .facts.moments import parse_windows  # the seed lists the items a window may be set for
+
+        return parse_windows(self.fact_windows)
 
     @property
     def pain_bands(self) -> tuple[tuple[str, float, float], ...]:

@@ -44,7 +44,7 @@ class PatientAssessment:
 
 
 def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: datetime, locale: str = "en",
-                   pain_score_bands: tuple = (), aliases: dict[str, str] | None = None,
+                   pain_score_bands: tuple = (), fact_windows: tuple = (), aliases: dict[str, str] | None = None,
                    as_of: date | None = None, max_scored: int | None = None,
                    cite: Callable[[str], str] | None = None, unread: Counter[str] | None = None) -> PatientAssessment:
     """Score every long-bone lesion (Mirels) and spinal cord compression (Rades) of one patient.
@@ -52,7 +52,7 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
     ``unread`` counts, by type, resources of the patient set aside unparsed (``facts.prefilter``).
     Raises ``LimitExceeded`` when there are more than ``max_scored`` of them."""
     as_of = as_of or when.date()
-    options = MappingOptions(as_of=as_of, pain_score_bands=pain_score_bands)
+    options = MappingOptions(as_of=as_of, pain_score_bands=pain_score_bands, fact_windows=fact_windows)
     facts = extract_facts(resources, options, aliases=aliases)
     if unread:
         facts.unread.update(unread)
@@ -105,6 +105,7 @@ class BundleAssessment:
 
 
 def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score_bands: tuple = (),
+                  fact_windows: tuple = (),
                   where: str = "Bundle", as_of: date | None = None, limits: Any = None) -> BundleAssessment:
     """Validate a Bundle, assess each of its patients on their own, answer with a collection Bundle.
 
@@ -117,7 +118,7 @@ def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score
     if limits is not None and isinstance(bundle, dict) and isinstance(bundle.get("entry"), list):
         check_resources(len(bundle["entry"]), limits.max_resources)  # before validating them all
     return assess_entries(bundle_entries(bundle, where, read=may_be_read), when=when, locale=locale,
-                          pain_score_bands=pain_score_bands, as_of=as_of, limits=limits,
+                          pain_score_bands=pain_score_bands, fact_windows=fact_windows, as_of=as_of, limits=limits,
                           not_read=first_page_only(bundle, where))
 
 
@@ -140,7 +141,8 @@ def first_page_only(bundle: Any, where: str) -> list[ReportEntry]:
 
 
 def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, when: datetime, locale: str = "en",
-                   pain_score_bands: tuple = (), as_of: date | None = None, limits: Any = None,
+                   pain_score_bands: tuple = (), fact_windows: tuple = (), as_of: date | None = None,
+                   limits: Any = None,
                    not_read: list[ReportEntry] | None = None) -> BundleAssessment:
     """``assess_bundle`` over validated (fullUrl, resource, where) entries of one or more Bundles.
     ``limits``: the ``Settings`` whose max_* apply (None: no limit, for the command line's own files);
@@ -154,7 +156,8 @@ def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, whe
     results = []
     for subject, patient_resources in grouped.patients.items():
         result = assess_patient(patient_resources, subject, when=when, locale=locale,
-                                pain_score_bands=pain_score_bands, aliases=grouped.aliases, as_of=as_of,
+                                pain_score_bands=pain_score_bands, fact_windows=fact_windows,
+                                aliases=grouped.aliases, as_of=as_of,
                                 max_scored=limits.max_scored_per_patient if limits is not None else None,
                                 cite=grouped.cite)
         result.facts.report.extend(not_read or ())

@@ -216,3 +216,14 @@ def test_ecog_is_shown_as_context_never_mapped(client):
     (card,) = cards.get_json()["cards"]
     assert "ECOG" in card["detail"] and "not an item of Mirels or Rades" in card["detail"]
     assert "Observation/ecog" not in card["detail"]
+
+
+def test_a_site_sets_its_own_windows_and_a_malformed_one_stops_the_start(tmp_path):
+    """How old a record may be is the site's decision (seeds/fact_windows.json, BONEMET_FACT_WINDOWS): a motor
+    status of 20 days is too old by the shipped 14 days, and counts where the site allows 30."""
+    settings = Settings(feedback_db=str(tmp_path / "feedback.sqlite3"), fact_windows="motor_function=30")
+    client = create_app(settings).test_client()
+    answer = client.post(f"/fhir/$assess?asOf={AS_OF}", json=load("t02-motor-20-days-old")).get_json()
+    assert [score[3] for score in scores_in(answer, load("t02-motor-20-days-old"))] == [(41, 41)]
+    with pytest.raises(ValueError, match="BONEMET_FACT_WINDOWS: cannot read 'motor=3'"):
+        create_app(Settings(feedback_db=str(tmp_path / "other.sqlite3"), fact_windows="motor=3"))

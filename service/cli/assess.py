@@ -147,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
     when = datetime.now(UTC)
     # A flag given on the command line wins over what a Parameters file asks, which wins over the defaults.
     results = [(label, assess_entries(entries, when=when, locale=args.lang or asked.language or "en",
-                                      pain_score_bands=settings.pain_bands, as_of=args.as_of or asked.as_of,
+                                      pain_score_bands=settings.pain_bands, fact_windows=settings.windows,
+                                      as_of=args.as_of or asked.as_of,
                                       not_read=first_page_only(asked.bundle, f"{label}: {asked.where}")))
                for label, entries, asked in files]
     if not results:

@@ -379,8 +379,8 @@ def reads_every_line(lines: list[tuple[str, Any]]) -> bool:
 
 
 def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, locale: str,
-                 pain_bands: tuple, as_of: date | None,
-                 every_line: bool | None = None) -> tuple[list[tuple[str, str]], list[str], Summary]:
+                 pain_bands: tuple, as_of: date | None, every_line: bool | None = None,
+                 fact_windows: tuple = ()) -> tuple[list[tuple[str, str]], list[str], Summary]:
     """One patient's (where, resource or ``UnreadLine``) lines -> (output kind, JSON line) pairs, bad-line
     outcomes, summary. Both engines call it, with the lines in the same order (input file, then line),
     so that they give the same outputs. ``every_line``: ``reads_every_line(lines)``, when already known."""
@@ -413,8 +413,8 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
         resources.append(item)
     if not resources and not unread:
         return outputs, bad, summary
-    result = assess_patient(resources, subject, when=when, locale=locale, pain_score_bands=pain_bands, as_of=as_of,
-                            unread=unread)
+    result = assess_patient(resources, subject, when=when, locale=locale, pain_score_bands=pain_bands,
+                            fact_windows=fact_windows, as_of=as_of, unread=unread)
     summary.patients += 1
     summary.resources_ignored += sum(1 for e in result.facts.report if e.outcome == "ignored") + unread.total()
     for assessment in result.assessments:
@@ -436,7 +436,8 @@ def _read_back(item: UnreadLine, inputs: list[str]) -> UnreadLine:
 
 
 def _assess_bucket(spans: list[tuple[str, int, int]], inputs: list[str], when: datetime, locale: str,
-                   pain_bands: tuple, as_of: date | None = None) -> tuple[Summary, dict[str, bytes], bytes]:
+                   pain_bands: tuple, as_of: date | None = None,
+                   fact_windows: tuple = ()) -> tuple[Summary, dict[str, bytes], bytes]:
     """One bucket's patients assessed: (summary, NDJSON outputs by type, bad-line outcomes). The parent
     writes them to the output files, bucket after bucket: no part file per bucket to create and delete."""
     summary = Summary(locale=locale)
@@ -459,7 +460,8 @@ def _assess_bucket(spans: list[tuple[str, int, int]], inputs: list[str], when: d
         if subject in derived:  # the unread lines' text, from the input, for this patient only
             lines = [(where, _read_back(item, inputs) if isinstance(item, UnreadLine) else item)
                      for where, item in lines]
-        written, bad, found = assess_group(subject, lines, when, locale, pain_bands, as_of, subject in derived)
+        written, bad, found = assess_group(subject, lines, when, locale, pain_bands, as_of, subject in derived,
+                                           fact_windows)
         summary.add(found)
         for kind, line in written:
             outputs[kind].append(line + "\n")
@@ -481,7 +483,7 @@ def _progress(total: int, description: str):
 
 def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pain_bands: tuple = (),
          when: datetime | None = None, as_of: date | None = None, bucket_bytes: int = BUCKET_BYTES,
-         chunk_bytes: int = CHUNK_BYTES) -> Summary:
+         chunk_bytes: int = CHUNK_BYTES, fact_windows: tuple = ()) -> Summary:
     from concurrent.futures import (
         ProcessPoolExecutor,  # 12 ms: paid by bulk runs only, not by `bonemet --help`
     )
@@ -543,7 +545,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
                 paths, in_flight = [str(p) for p in plain], deque[Any]()
                 for bucket in range(buckets):
                     in_flight.append(pool.submit(_assess_bucket, _spans(runs, bucket), paths, when, locale,
-                                                 pain_bands, as_of))
+                                                 pain_bands, as_of, fact_windows))
                     if len(in_flight) >= 4 * workers:
                         take(in_flight.popleft())
                 while in_flight:
@@ -589,12 +591,12 @@ def run(args: argparse.Namespace) -> int:
             from .bulk_spark import bulk_spark
 
             summary = bulk_spark(input_dir, output_dir, args.spark_master, args.lang, settings.pain_bands,
-                                 as_of=args.as_of, input_format=args.input_format)
+                                 as_of=args.as_of, input_format=args.input_format, fact_windows=settings.windows)
         else:
             if args.input_format != "ndjson":
                 raise ValueError("Parquet input needs --engine spark")
             summary = bulk(input_dir, output_dir, args.workers, args.lang, settings.pain_bands, as_of=args.as_of,
-                           bucket_bytes=args.bucket_bytes)
+                           bucket_bytes=args.bucket_bytes, fact_windows=settings.windows)
     except (ValueError, OSError) as error:
         print(f"bonemet bulk: {error}", file=sys.stderr)
         return 2

@@ -115,7 +115,7 @@ def _order(where: str) -> tuple[str, int]:
 
 def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, locale: str = "en",
                pain_bands: tuple = (), when: datetime | None = None, as_of: date | None = None,
-               input_format: str = "ndjson") -> Summary:
+               input_format: str = "ndjson", fact_windows: tuple = ()) -> Summary:
     try:
         from pyspark import StorageLevel
         from pyspark.sql import SparkSession
@@ -184,7 +184,7 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
                     ordered += (("", line) for line in item.lines(subject))  # counted only: no "file:line" needed
                 else:
                     ordered.append((_where(key, where_of.value), json.loads(item) if type(item) is str else item))
-            return assess_group(subject, ordered, *settings)
+            return assess_group(subject, ordered, *settings, fact_windows=fact_windows)
 
         results = (read.filter(lambda r: r[1][0] is not None)
                    .map(lambda r: (r[1][0], (r[0], r[1][1]))).groupByKey().map(assess))

@@ -47,7 +47,7 @@ def _stop_clock() -> None:
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.load()
-    _ = settings.pain_bands  # a malformed setting stops the start, with its name
+    _ = settings.pain_bands, settings.windows  # a malformed setting stops the start, with its name
     issuers = settings.issuers
     app = Flask(__name__)
     app.json = OrjsonProvider(app)

@@ -277,7 +277,7 @@ def call_service(service_id: str):
     try:
         check_resources(len(gathered.resources) + len(gathered.not_read), settings.max_resources)
         result = assess_patient(gathered.resources, patient.reference, when=datetime.now(UTC),
-                                locale=locale, pain_score_bands=settings.pain_bands,
+                                locale=locale, pain_score_bands=settings.pain_bands, fact_windows=settings.windows,
                                 max_scored=settings.max_scored_per_patient)
     except LimitExceeded as error:
         raise JsonError(error.status, "Too costly", str(error)) from None

@@ -60,7 +60,8 @@ def assess():
     settings = current_app.config["BONEMET"]
     try:
         result = assess_bundle(asked.bundle, when=datetime.now(UTC), locale=language,
-                               pain_score_bands=settings.pain_bands, where=asked.where, as_of=as_of, limits=settings)
+                               pain_score_bands=settings.pain_bands, fact_windows=settings.windows, where=asked.where,
+                               as_of=as_of, limits=settings)
     except InvalidFhir as error:
         raise _invalid(str(error), error.problems) from None
     except LimitExceeded as error:

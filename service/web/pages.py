@@ -117,7 +117,7 @@ def _assess(kept: KeptAssessment, answers: Answers, locale: str,
                                         when.isoformat(timespec="seconds"), locale)
                  for condition, (calculator, items) in answers.items() if items]
     result = assess_patient(kept.resources + responses, patient, when=when, locale=locale,
-                            pain_score_bands=settings.pain_bands, as_of=as_of,
+                            pain_score_bands=settings.pain_bands, fact_windows=settings.windows, as_of=as_of,
                             max_scored=settings.max_scored_per_patient)
     return result, responses
 
@@ -272,6 +272,7 @@ def tester_run():
         bundle = json.loads(source)
         assessed = assess_bundle(bundle, when=datetime.now(UTC), locale=locale,
                                  pain_score_bands=current_app.config["BONEMET"].pain_bands,
+                                 fact_windows=current_app.config["BONEMET"].windows,
                                  limits=current_app.config["BONEMET"])
     except ValueError as error:  # not JSON, InvalidFhir, InvalidResource
         problems = getattr(error, "problems", None)
