@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from redate import EXAMPLES_AS_OF, to_today
+
 from answer_checks import foreign_references
 from fhir_builders import bundle, lesion, lesion_observations, observation, patient, quantity
 from fhir_schema_check import schema_errors
@@ -62,6 +64,7 @@ def client(tmp_path_factory):
 
 
 def assess(client, source, language="en", as_of=None):
+    """``as_of``: for an example, the day its results are documented for (``EXAMPLES_AS_OF``: records age)."""
     body = {"resourceType": "Parameters", "parameter": [{"name": "language", "valueCode": language},
                                                         {"name": "bundle", "resource": source}]}
     if as_of:
@@ -71,7 +74,8 @@ def assess(client, source, language="en", as_of=None):
     return response.get_json()
 
 
-def patient_view(client, resources, patient_id):
+def patient_view(client, resources, patient_id, as_of=None):
+    """``as_of``: the day the records were written for (an example's): moved so that today is that day."""
     def searchset(kind):
         return {"resourceType": "Bundle", "type": "searchset",
                 "entry": [{"resource": r} for r in resources if r["resourceType"] == kind]}
@@ -79,7 +83,7 @@ def patient_view(client, resources, patient_id):
                "context": {"userId": "Practitioner/1", "patientId": patient_id},
                "prefetch": {"patient": next(r for r in resources if r["resourceType"] == "Patient"),
                             "conditions": searchset("Condition"), "observations": searchset("Observation")}}
-    response = client.post("/cds-services/bonemet-patient-view", json=request)
+    response = client.post("/cds-services/bonemet-patient-view", json=to_today(request, as_of) if as_of else request)
     assert response.status_code == 200
     return response.get_json()["cards"]
 
@@ -141,7 +145,7 @@ def test_every_input_and_output_of_every_example_conforms(client):
         for index, entry in enumerate(source["entry"]):
             named[f"{path.stem} input {index}"] = entry["resource"]
         for language in ("en", "fr"):
-            answer = assess(client, source, language)
+            answer = assess(client, source, language, EXAMPLES_AS_OF)
             for index, entry in enumerate(answer["entry"]):
                 named[f"{path.stem} {language} output {index} {entry['resource']['resourceType']}"] = entry["resource"]
         patients = [e["resource"] for e in source["entry"] if e["resource"]["resourceType"] == "Patient"]
@@ -149,7 +153,7 @@ def test_every_input_and_output_of_every_example_conforms(client):
             mine = [e["resource"] for e in source["entry"] if e["resource"]["resourceType"] == "Patient"
                     and e["resource"]["id"] == person["id"] or e["resource"].get("subject", {}).get(
                         "reference") == f"Patient/{person['id']}"]
-            for index, resource in enumerate(suggested(patient_view(client, mine, person["id"]))):
+            for index, resource in enumerate(suggested(patient_view(client, mine, person["id"], EXAMPLES_AS_OF))):
                 named[f"{path.stem} cds {person['id']} {index} {resource['resourceType']}"] = resource
     results = validate(named)
     assert errors_of(results) == {}
@@ -168,7 +172,7 @@ def test_every_input_and_output_of_every_example_conforms(client):
 def test_the_profiles_have_teeth(client, case):
     """Each rule the profiles add is enforced by the validator: break one, get an error."""
     source = json.loads((ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json").read_text("utf-8"))
-    answer = assess(client, source)
+    answer = assess(client, source, as_of=EXAMPLES_AS_OF)
     by_type = {e["resource"]["resourceType"]: copy.deepcopy(e["resource"]) for e in answer["entry"]}
     score, risk, plan = by_type["Observation"], by_type["RiskAssessment"], by_type["CarePlan"]
     assert errors_of(validate({"score": score, "risk": risk, "plan": plan})) == {}  # before breaking one
@@ -208,7 +212,7 @@ def _without_timestamps(node):
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
 def test_posting_the_same_bundle_twice_gives_identical_resources_apart_from_timestamps(client, path):
     source = json.loads(path.read_text("utf-8"))
-    first, second = assess(client, source), assess(client, source)
+    first, second = assess(client, source, as_of=EXAMPLES_AS_OF), assess(client, source, as_of=EXAMPLES_AS_OF)
     assert json.dumps(_without_timestamps(first)) == json.dumps(_without_timestamps(second))
     assert foreign_references(first, source) == []
     for entry in first["entry"]:
@@ -289,7 +293,7 @@ def test_outputs_are_coded_narrated_in_their_language_and_traceable_to_versions(
     displays = {c["code"]: {"en": c["display"], **{d["language"]: d["value"] for d in c["designation"]}}
                 for c in code_system["concept"]}
     source = json.loads((ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json").read_text("utf-8"))
-    answer = assess(client, source, language)
+    answer = assess(client, source, language, EXAMPLES_AS_OF)
     produced = [e["resource"] for e in answer["entry"]
                 if e["resource"]["resourceType"] in ("Observation", "RiskAssessment", "CarePlan")]
     assert [r["resourceType"] for r in produced] == ["Observation", "RiskAssessment", "CarePlan"]

@@ -1301,3 +1301,21 @@ def test_a_refuted_or_future_fracture_does_not_count():
     assert len(facts_of(lesion(), refuted, *lesion_observations()).lesions) == 1
     future = condition("fracture", ICD10CM, "M84.552A", onset=days_ago(-3))
     assert len(facts_of(lesion(), future, *lesion_observations()).lesions) == 1
+
+
+def test_a_metastasis_named_at_an_unplaced_site_is_what_the_visceral_item_says_not_nothing():
+    """An mCODE metastasis coded without its site, in the liver: named (its site is in no ValueSet), and the
+    Rades visceral item says so instead of "no resource says whether there are visceral metastases"."""
+    liver = condition("liver", SCT, "128462008", body_site=[{"coding": [{"system": SCT, "code": "10200004",
+                                                                           "display": "Liver structure"}]}])
+    mscc, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(), liver)
+    fact = mscc.facts["visceral_metastases"]
+    assert fact.missing and "Condition/liver: a metastasis at a site the calculators do not class" in fact.notes[0]
+    assert found.entry("Condition/liver").attention
+
+
+@pytest.mark.parametrize("system,code", [(ICD10, "G99.2"), (CIM10, "G992"), (ICD10CM, "G99.2")])
+def test_a_myelopathy_in_diseases_classified_elsewhere_is_named_with_attention(system, code):
+    found = facts_of(condition("breast", SCT, "254837009", onset="2024-01-10"), condition("myelo", system, code))
+    entry = found.entry("Condition/myelo")
+    assert entry.relevant and entry.attention and "myelopathy in diseases classified elsewhere" in entry.reason

@@ -228,6 +228,9 @@ class PatientRecord:
         self.contained: list[ReportEntry] = []  # relevant resources contained in another: named, never read
         self.fractures: list[dict[str, Any]] = []  # pathological fractures that count: a broken bone is no lesion
         self.broken: list[Any] = []  # model.BrokenBone: lesions whose bone has broken (mapper)
+        # Metastases at a site no ValueSet places (an mCODE metastasis in the liver, a C78.x the sets do not hold):
+        # named, and the visceral item says so rather than "no resource says" (items/visceral.py).
+        self.unplaced_metastases: list[str] = []
         for ref in undecided:
             self.report.ignore(ref, said("sent twice with different content, and neither says it is the newer "
                                          "(meta.versionId, meta.lastUpdated): neither is read"), attention=True)
@@ -396,6 +399,7 @@ class PatientRecord:
             why_not = self._not_a_bone(condition)
             if why_not:
                 self.report.ignore(ref, why_not, attention=True)
+                self._metastasis_elsewhere(ref, condition)
                 return
             kinds = ["lesion"]
         self._kinds[id(condition)] = kinds
@@ -408,6 +412,10 @@ class PatientRecord:
                     self.fractures.append(condition)
             if why:
                 self.report.ignore(ref, why, attention=True)
+                if any(canonical_system(c.get("system") or "") in (ICD10, ICD10_CM, CIM10) and str(
+                        c.get("code") or "").strip().upper().startswith(_SECONDARY) for c in codings(condition.get(
+                        "code"))):
+                    self._metastasis_elsewhere(ref, condition)
             else:
                 self.report.ignore(ref, CODE_NOT_READ, relevant=False)
             return
@@ -424,6 +432,11 @@ class PatientRecord:
             self.primary_sets[ref] = tuple(vs_id for vs_id in PRIMARY_GROUPS if any(vs_id in ids for ids in found))
         for kind in kinds:
             self.conditions[kind].append(condition)
+
+    def _metastasis_elsewhere(self, ref: str, condition: dict[str, Any]) -> None:
+        clinical, verification = status_code(condition, "clinicalStatus"), status_code(condition, "verificationStatus")
+        if clinical not in INACTIVE and verification not in NEVER_COUNTS:
+            self.unplaced_metastases.append(ref)
 
     def _not_a_bone(self, condition: dict[str, Any]) -> Said | None:
         """Why a metastasis coded without its site (``SITE_IN_BODY_SITE_VS``) is not a bone metastasis, or None
@@ -604,6 +617,10 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
         if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_SECONDARY):
             return said("a metastasis ({code}) at a site none of the ValueSets places (neither a long-bone lesion "
                         "nor a visceral metastasis): not used", code=code)
+        if system in (ICD10, ICD10_CM, CIM10) and normal.replace(".", "").startswith("G992"):
+            return said("a myelopathy in diseases classified elsewhere ({code}): it may record a spinal cord "
+                        "compression by a cancer, coded beside the cancer's own code, but it does not say it is one; "
+                        "not used: a compression is read from its own codes (G95.2, SNOMED CT)", code=code)
         if system in (ICD10, ICD10_CM, CIM10) and normal.startswith("G82"):  # G82.0-G82.2 are paraplegia (ValueSet)
             return said("a tetraplegia, or a paralysis the paraplegia ValueSet does not hold ({code}): the sources do "
                         "not say which Rades motor-function row it is (not ambulatory 3, paraplegic 1); not used, "

@@ -53,5 +53,9 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> 
                     "metastasis of a site the guideline does not class as visceral or not", (),
                     (said("brain, nervous system or unspecified metastasis: the guideline does not say whether it "
                           "counts as visceral"),), SUPPLIED_BY[ITEM])
+    if record.unplaced_metastases:  # named as metastases: the note must not say that nothing was recorded
+        return Fact(ITEM, notes=(said("{conditions}: a metastasis at a site the calculators do not class as visceral "
+                                      "or not; check whether it is visceral", conditions=", ".join(
+                                          record.unplaced_metastases)),), supplied_by=SUPPLIED_BY[ITEM])
     return Fact(ITEM, notes=(said("no resource says whether there are visceral metastases; absence of a Condition "
                                   "is not taken as absence of disease"),), supplied_by=SUPPLIED_BY[ITEM])
