@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from redate import EXAMPLES_AS_OF, to_today
 from service.config import Settings
 from service.web import create_app
 
@@ -68,13 +69,13 @@ def test_the_dockerfiles_install_commands_work_in_a_fresh_environment(tmp_path):
     assert version.returncode == 0 and version.stdout.startswith("bonemet-cds ")
     # The installed package scores on its own (every subpackage and data file is in the wheel).
     assessed = subprocess.run([str(tmp_path / "venv" / "bin" / "bonemet"), "assess", "--format", "table",
-                               str(ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json")],
+                               "--as-of", EXAMPLES_AS_OF, str(ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json")],
                               capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert assessed.returncode == 0, assessed.stderr[-2000:]
     assert "Site of the lesion=3" in assessed.stdout and " 11 " in assessed.stdout, assessed.stdout
     # and in French: the catalogue is in the wheel too.
     french = subprocess.run([str(tmp_path / "venv" / "bin" / "bonemet"), "assess", "--format", "table", "--lang", "fr",
-                             str(ROOT / "examples" / "bundles" / "09-missing-data.json")],
+                             "--as-of", EXAMPLES_AS_OF, str(ROOT / "examples" / "bundles" / "09-missing-data.json")],
                             capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert french.returncode == 0 and "indéterminée (manquants : Douleur)" in french.stdout, french.stderr[-2000:]
 
@@ -90,7 +91,8 @@ def test_compose_runs_with_its_sample_issuer_and_its_tokens_are_accepted(tmp_pat
                         public_url=environment["BONEMET_PUBLIC_URL"])
     client = create_app(settings).test_client()
     url = f"{environment['BONEMET_PUBLIC_URL']}/cds-services/bonemet-patient-view"
-    request = json.loads((ROOT / "examples" / "cds-hooks" / "patient-view.json").read_text("utf-8"))
+    request = to_today(json.loads((ROOT / "examples" / "cds-hooks" / "patient-view.json").read_text("utf-8")),
+                       EXAMPLES_AS_OF)
     request["hookInstance"] = str(uuid.uuid4())
     accepted = client.post("/cds-services/bonemet-patient-view", json=request,
                            headers={"Authorization": f"Bearer {make_jwt.make(url)}"})

@@ -14,7 +14,7 @@ from fhir_builders import (HUMERUS, ICD10, LEFT, RIGHT, SCT, coded, condition, l
 from service.pipeline import assess_patient
 from service.render.cards import cards_for
 
-WHEN = datetime(2026, 11, 15, 9, 0, tzinfo=timezone.utc)
+WHEN = datetime.now(timezone.utc)  # the builders date observations days before today
 
 BONES = ["85050009", "62413002", "23416004", "12611008", "87342007", "41111004"]
 

@@ -237,7 +237,7 @@ def test_the_testers_page_shows_what_an_ehr_would_show_for_every_example(service
     WebDriverWait(browser, 10).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "section.patient"))
     expected = json.loads((ROOT / "examples" / "expected" / f"{name}.json").read_text("utf-8"))
     cards = browser.find_elements(By.CSS_SELECTOR, "article.card")
-    assert cards and all(c.find_element(By.CSS_SELECTOR, ".summary").text for c in cards)
+    assert (cards or not expected["scores"]) and all(c.find_element(By.CSS_SELECTOR, ".summary").text for c in cards)
     text = browser.find_element(By.TAG_NAME, "main").text
     for score in expected["scores"]:
         assert score["condition"] in text

@@ -268,9 +268,9 @@ def tester_run():
         return render_template("tester.html", **page, result=None, error=words["disabled"], source=""), 403
     source = ""
     try:
-        source = _tester_source()
+        source, as_of = _tester_source()
         bundle = json.loads(source)
-        assessed = assess_bundle(bundle, when=datetime.now(UTC), locale=locale,
+        assessed = assess_bundle(bundle, when=datetime.now(UTC), locale=locale, as_of=as_of,
                                  pain_score_bands=current_app.config["BONEMET"].pain_bands,
                                  fact_windows=current_app.config["BONEMET"].windows,
                                  limits=current_app.config["BONEMET"])
@@ -295,15 +295,19 @@ def tester_run():
                            answer=json.dumps(assessed.bundle, ensure_ascii=False, indent=2))
 
 
-def _tester_source() -> str:
+def _tester_source() -> tuple[str, date | None]:
+    """The Bundle to assess, and the day to assess it as of: an example's records are dated, and it is assessed
+    as of the day its documented result holds (examples/expected), as the page's cards say; else today."""
     upload = request.files.get("file")
     if upload and upload.filename:
-        return upload.read().decode("utf-8", errors="replace")
+        return upload.read().decode("utf-8", errors="replace"), None
     example = request.form.get("example")
     if example:
         path = _examples().get(example)
         if path is None:
             raise ValueError(f"no example named {example[:60]!r}")  # said on the page, as a 400
-        return path.read_text("utf-8")
-    return request.form.get("bundle", "")
+        documented = path.parent.parent / "expected" / path.name
+        as_of = json.loads(documented.read_text("utf-8")).get("as_of") if documented.is_file() else None
+        return path.read_text("utf-8"), date.fromisoformat(as_of) if as_of else None
+    return request.form.get("bundle", ""), None
 
