@@ -227,3 +227,24 @@ def test_a_site_sets_its_own_windows_and_a_malformed_one_stops_the_start(tmp_pat
     assert [score[3] for score in scores_in(answer, load("t02-motor-20-days-old"))] == [(41, 41)]
     with pytest.raises(ValueError, match="BONEMET_FACT_WINDOWS: cannot read 'motor=3'"):
         create_app(Settings(feedback_db=str(tmp_path / "other.sqlite3"), fact_windows="motor=3"))
+
+
+FRENCH_WORDS = {"left": "gauche", "right": "droit", "femur": "fémur", "humerus": "humérus", "tibia": "tibia",
+                "rades": "rades"}
+
+
+@pytest.mark.parametrize("name", sorted(CLINICAL["cases"]))
+def test_the_records_of_when_and_where_give_the_same_answer_in_french(client, name):
+    """The records of issue 25 through the three doors in French: the same scores, and the side and the bone in
+    French words where the clinician reads first."""
+    case = CASES[name]
+    answer = client.post(f"/fhir/$assess?asOf={AS_OF}&language=fr", json=load(name)).get_json()
+    assert scores_in(answer, load(name)) == expected_scores(case)
+    assert main(["assess", "--as-of", AS_OF, "--lang", "fr", str(CORPUS / f"{name}.json")]) == 0
+    cards = client.post("/cds-services/bonemet-patient-view", json=hook_request(name),
+                        headers={"Accept-Language": "fr"}).get_json()["cards"]
+    totals = {card_total(c) for c in cards if "**Total" in c["detail"]}
+    assert totals == {tuple(s["total_range"]) for s in case["scores"] if s["patient"] == case["patient"]}
+    summaries = " ".join(card["summary"] for card in cards).lower()
+    for word in case.get("summary_words", ()):
+        assert FRENCH_WORDS[word] in summaries, (word, summaries)
