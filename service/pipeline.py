@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from .calculators import InvalidInput, score_mirels, score_rades
+from .calculators import InvalidInput, over_alternatives, score_mirels, score_rades
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
@@ -64,6 +64,7 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
             (compression, score_rades) for compression in facts.cord_compressions]:
         try:
             score = calculator(found.inputs(), locale)
+            score = over_alternatives(score, [calculator(found.inputs(tied), locale) for tied in found.alternatives])
         except InvalidInput as error:  # the mapper checks ranges; this guards what slips through
             facts.report.append(ReportEntry(found.condition, "ignored", said("no score: {error}", error=str(error))))
             continue

@@ -260,7 +260,8 @@ def test_moving_the_only_record_of_an_item_past_its_window_never_narrows_the_ran
     days = next(window.days for item, window in chosen.items() if fact.item.startswith(item)) + beyond
     moved = []
     for url, resource, where in entries:
-        if f"Observation/{resource.get('id')}" == fact.sources[0]:
+        rid = resource.get("id") or (url or "").rsplit(":", 1)[-1].rsplit("/", 1)[-1]  # urn:uuid entries have no id
+        if f"{resource['resourceType']}/{rid}" == fact.sources[0]:
             resource = {k: v for k, v in resource.items() if k not in ("effectivePeriod", "effectiveInstant", "issued")}
             resource["effectiveDateTime"] = (AS_OF - timedelta(days=days)).isoformat()
         moved.append((url, resource, where))

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from fhir_builders import (ICD10, SCT, coded, condition, lesion, lesion_observations, observation,
+from fhir_builders import (ICD10, SCT, coded, condition, histology, lesion, lesion_observations, observation,
                            patient, quantity)
 from fhir_schema_check import schema_errors
 from service.data import data_dir
@@ -136,3 +136,21 @@ def test_output_examples_are_the_renderers_output():
     for rid, resource in rendered.items():
         stored = json.loads((EXAMPLES / f"{resource['resourceType']}-{rid}.json").read_text("utf-8"))
         assert stored == resource
+
+
+def test_several_primaries_each_keep_their_own_interval_so_the_range_is_that_of_the_real_pairs():
+    """A breast cancer of 2026-06 (8, <= 15 months 6) and a non-small-cell lung cancer of 2020 (5, > 15 months 8):
+    the real pairs give 14 or 13 points, not every row with every interval (11 to 16). With a visceral metastasis
+    5, with aid 9 and a deficit of 24 days 9: 36 or 37, group II either way (unpaired: 34-39, undetermined)."""
+    resources = [condition("breast", SCT, "254837009", onset="2026-06-01"),
+                 condition("lung", ICD10, "C34.9", onset="2020-01-01", extension=histology("8140/3")),
+                 condition("mscc", ICD10, "G95.2", onset="2026-11-01"),
+                 condition("liver", ICD10, "C78.7", onset="2026-10-01"),
+                 observation("motor", "motor-function", **coded("ambulatory-with-aid")),
+                 observation("deficit", "days-developing-motor-deficits", **quantity(20, "d"))]
+    (assessment,) = assess(*resources).assessments
+    score = assessment.score
+    assert (score.total_min, score.total_max, score.category.value) == (36, 37, "group_ii")
+    assert any("its own interval" in note for note in assessment.facts.facts["primary_tumour"].notes)
+    check_valid(assessment.observation)
+    assert assessment.observation["valueRange"] == {"low": {"value": 36}, "high": {"value": 37}}

@@ -20,6 +20,7 @@ from .scoring import (
     ItemScore,
     OneOf,
     Score,
+    over_alternatives,
     possible_rows,
 )
 from .tables import DEFAULT_LOCALE, LOCALES, Table, load_table
@@ -38,6 +39,7 @@ __all__ = [
     "Score",
     "Table",
     "load_table",
+    "over_alternatives",
     "possible_rows",
     "score_mirels",
     "score_rades",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from numbers import Real
 from typing import Any, Literal, cast
@@ -311,3 +311,18 @@ def score_table(
         citation_url=table.citation.get("primary_source_url"),
         caveats=tuple(caveats),
     )
+
+
+def over_alternatives(score: Score, alternatives: list[Score]) -> Score:
+    """``score`` (its items as they stand, values left open) with the totals that only the alternatives
+    allow: when items are tied (each primary cancer with its own interval), the possible totals are those of
+    the real combinations, not of every value of each item. A category only when every alternative gives it."""
+    if not alternatives:
+        return score
+    categories = {alternative.category.value if alternative.category else None for alternative in alternatives}
+    possible = tuple(dict.fromkeys(value for alternative in alternatives
+                                   for value in alternative.possible_categories))
+    category = alternatives[0].category if len(categories) == 1 and None not in categories else None
+    return replace(score, total_min=min(a.total_min for a in alternatives),
+                   total_max=max(a.total_max for a in alternatives), possible_categories=possible, category=category)
+

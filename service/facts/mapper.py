@@ -48,7 +48,7 @@ from .items.lesion_type import lesion_type_fact
 from .items.motor import motor_fact
 from .items.osteolysis import osteolysis_facts
 from .items.pain import pain_fact
-from .items.primary import primary_fact
+from .items.primary import primary_fact, primary_row
 from .items.site import read_place, read_site, site_fact
 from .items.size import size_fact
 from .items.visceral import visceral_fact
@@ -513,9 +513,30 @@ def _compressions(record: PatientRecord, options: MappingOptions) -> list[CordCo
         worded = isinstance(code, dict) and (code.get("text") or any(
             c.get("display") or listed_display(c) for c in codings(code)))
         description = describe_concepts([code]) if worded else said("spinal cord compression")
-        result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags,
+        tied = _each_primary(record, compression)
+        if tied:
+            facts["primary_tumour"] = replace(primary, notes=primary.notes + (said(
+                "each primary cancer is counted with its own interval to the compression: the possible totals are "
+                "those of these pairs"),))
+        result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
                                            place=read_place(record.terms, compression.get("bodySite"))))
     return result
+
+
+def _each_primary(record: PatientRecord, compression: dict[str, Any]) -> tuple[dict[str, Fact], ...]:
+    """Several primary cancers: each with its own row and its own interval to the compression, for the totals
+    of the real pairs only (a breast cancer of 2019 and a lung cancer of 2026 are not "breast, <= 15 months").
+    None for one primary."""
+    primaries = record.conditions["primary"]
+    if len(primaries) < 2:
+        return ()
+    tied = []
+    for condition in primaries:
+        row, rule, notes = primary_row(record, condition)
+        ref = record.ref(condition)
+        tied.append({"primary_tumour": Fact("primary_tumour", row, (ref,), rule, notes=notes),
+                     "months_to_cord_compression": months_fact(record, compression, [condition])})
+    return tuple(tied)
 
 
 def _deficit_start(deficit: Fact, as_of: date) -> DateSpan | None:

@@ -67,12 +67,17 @@ class ScoredCondition:
     body_site: tuple[str | None, str | None] = (None, None)
     # What the Condition itself says of its reliability ("no clinicalStatus", "unconfirmed").
     condition_flags: tuple[str, ...] = ()
+    # Items tied to one another, each set a real combination (several primary cancers, each with its own
+    # interval): the totals are those of these combinations only (``calculators.over_alternatives``).
+    alternatives: tuple[dict[str, Fact], ...] = ()
     # Where, for a person: bone, side and region (None: the Condition has no bodySite).
     place: Place | None = None
     inputs_type: ClassVar[type]
 
-    def inputs(self):
-        return self.inputs_type(**{name: fact.value for name, fact in self.facts.items()})
+    def inputs(self, tied: dict[str, Fact] | None = None):
+        """The calculator's inputs; ``tied``: one of the ``alternatives``, in place of those items."""
+        chosen = {**self.facts, **(tied or {})}
+        return self.inputs_type(**{name: fact.value for name, fact in chosen.items()})
 
     def where(self, locale: str = "en") -> str:
         """Where the scored Condition is, side first ("left femur, peritrochanteric region"), else its

@@ -24,14 +24,17 @@ from ..vocabulary import SUPPLIED_BY
 ITEM = "months_to_cord_compression"
 
 
-def months_fact(record: PatientRecord, compression: dict[str, Any]) -> Fact:
+def months_fact(record: PatientRecord, compression: dict[str, Any],
+                primaries: list[dict[str, Any]] | None = None) -> Fact:
+    """``primaries``: the primary cancers to count from (one, to pair it with its own interval); all by default."""
     onset = record.onset(compression)
     if onset is None:
         given = _undated_onset(compression)
         return Fact(ITEM, notes=(said("the spinal cord compression Condition has no onset") if not given else said(
             "the spinal cord compression Condition has no onset date ({given} is not read as one)", given=given),),
                     supplied_by=SUPPLIED_BY[ITEM])
-    diagnoses = record.once("diagnoses", lambda: _diagnoses(record))
+    diagnoses = (record.once("diagnoses", lambda: _diagnoses(record)) if primaries is None
+                 else _diagnoses(record, primaries))
     if isinstance(diagnoses, str):
         return Fact(ITEM, notes=(diagnoses,), supplied_by=SUPPLIED_BY[ITEM])
     sources, rules, latest_diagnosis, earliest_diagnosis = diagnoses
@@ -60,10 +63,11 @@ def months_fact(record: PatientRecord, compression: dict[str, Any]) -> Fact:
     return Fact(ITEM, value, tuple(sources) + (compression_ref,), rule, (), notes)
 
 
-def _diagnoses(record: PatientRecord) -> tuple[tuple[str, ...], str, DateSpan, DateSpan] | str:
+def _diagnoses(record: PatientRecord, chosen: list[dict[str, Any]] | None = None
+               ) -> tuple[tuple[str, ...], str, DateSpan, DateSpan] | str:
     """(sources, their dates in words, the diagnosis that can be latest, the one that can be earliest),
-    or why there is no date of diagnosis."""
-    primaries = record.conditions["primary"]
+    or why there is no date of diagnosis; of the ``chosen`` primary cancers, else of all."""
+    primaries = record.conditions["primary"] if chosen is None else chosen
     if not primaries:
         return said("no primary cancer Condition, so no date of diagnosis")
     dated = []
