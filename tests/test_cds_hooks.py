@@ -647,3 +647,20 @@ def test_a_warning_in_a_prefetched_searchset_is_said_in_the_card(client):
     cards = client.post(SERVICE, json=body).get_json()["cards"]
     review = next(c for c in cards if c["source"]["topic"]["code"] == "data-review")
     assert "results limited to 1,000 Conditions" in review["detail"] and review["indicator"] == "warning"
+
+
+def test_a_score_cards_source_is_the_guidelines_table_on_a_page_of_this_service(client):
+    """source.url leads to the table the score comes from, its categories, caveats and citation, in the card's
+    language; the page holds no patient data."""
+    cards = client.post(SERVICE, json=hook_request([lesion()], lesion_observations()),
+                        headers={"Accept-Language": "fr"}).get_json()["cards"]
+    (card,) = cards
+    assert card["source"]["url"] == "http://127.0.0.1:8080/guideline/mirels?lang=fr"
+    page = client.get("/guideline/mirels?lang=fr")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and '<html lang="fr">' in text
+    assert "Tableau 3 – Score de Mirels" in text and "Région trochantérienne" in text
+    assert "Chirurgie prophylactique première" in text and "Damron" in text and "Clin Orthop Relat Res" in text
+    rades = client.get("/guideline/rades").get_data(as_text=True)
+    assert "Paraplegic" in rades and "https://doi.org/" in rades and "Group III (38–44 points)" in rades
+    assert client.get("/guideline/sins").status_code == 404

@@ -296,6 +296,10 @@ def call_service(service_id: str):
         if scored:
             keep = _link_to_assessment_page(scored, result, hook_request, gathered.resources, locale)
         cards = [card for _, card in every]
+    for card in cards:  # a score's source is the guideline's table, on a page of this service
+        topic = card["source"].get("topic", {}).get("code")
+        if topic in ("mirels", "rades"):
+            card["source"]["url"] = f"{settings.base_url}/guideline/{topic}?lang={locale}"
     count_cards(service_id, cards)
     response = jsonify(cards=cards)
     # Remembered for the feedback check once the answer is on its way: not on the EHR's clock.

@@ -28,7 +28,9 @@ _WORDS = Words({
     "ignored": N_("not used"), "context": N_("context"), "info": N_("information"), "warning": N_("warning"),
     "critical": N_("critical"), "save": N_("Save to the patient's record"),
     "saved_title": N_("Saved to the patient's record"), "not_saved_title": N_("Not saved to the patient's record"),
-    "back": N_("Back to the assessment"),
+    "back": N_("Back to the assessment"), "guideline": N_("Guideline"), "categories": N_("Categories"),
+    "recommendation": N_("Recommendation"), "primary_source": N_("Primary source of the table"),
+    "publisher_unknown": N_("Its publisher and year are not stated in the source documents."),
 })
 # Each language names itself, and the page offers the other one.
 _LANGUAGES = {"en": {"lang_name": "English", "other_lang": "fr", "other_lang_name": "Français"},

@@ -222,6 +222,18 @@ def _rows(locale: str) -> dict[str, list[tuple[str, str, int]]]:
             for calculator in ("mirels", "rades") for item in load_table(calculator).items}
 
 
+@blueprint.get("/guideline/<calculator>")
+def guideline(calculator: str):
+    """The table a score comes from, with its categories, caveats and citation: where a card's ``source.url``
+    leads (no patient data)."""
+    if calculator not in ("mirels", "rades"):
+        abort(404, f"no calculator {calculator!r}")
+    locale = _locale()
+    table = load_table(calculator)
+    caveats = [entry["text"].get(locale) or entry["text"]["en"] for entry in table.caveats.values()]
+    return render_template("guideline.html", words=WORDS[locale], locale=locale, table=table, caveats=caveats)
+
+
 @blueprint.get("/scale/<calculator>.svg")
 def scale(calculator: str):
     """A scale with a total or range marked: no patient data, only numbers (linked from cards)."""
