@@ -1319,3 +1319,18 @@ def test_a_myelopathy_in_diseases_classified_elsewhere_is_named_with_attention(s
     found = facts_of(condition("breast", SCT, "254837009", onset="2024-01-10"), condition("myelo", system, code))
     entry = found.entry("Condition/myelo")
     assert entry.relevant and entry.attention and "myelopathy in diseases classified elsewhere" in entry.reason
+
+
+def test_a_record_past_its_window_beside_a_current_one_is_history_not_a_warning():
+    """The pain of last year beside this week's: this week's counts, last year's is named in the mapping report
+    only (no warning card nobody can act on); alone, last year's is why the item is missing, and a warning."""
+    old_pain = observation("pain-old", "mirels-pain", focus="Condition/lesion-1", effective=days_ago(400),
+                           **coded("mild"))
+    lesion_facts, found = only_lesion(lesion(), old_pain, *lesion_observations())
+    assert lesion_facts.facts["pain"].value == "moderate" and not lesion_facts.facts["pain"].notes
+    entry = found.entry("Observation/pain-old")
+    assert entry.outcome == "ignored" and "older than the 30-day window" in entry.reason and not entry.attention
+    without = [o for o in lesion_observations() if o["id"] != "o-pain"]
+    lesion_facts, found = only_lesion(lesion(), old_pain, *without)
+    assert lesion_facts.facts["pain"].missing and "older than the 30-day window" in lesion_facts.facts["pain"].notes[0]
+    assert found.entry("Observation/pain-old").attention

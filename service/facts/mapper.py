@@ -239,19 +239,27 @@ def _broken(record: PatientRecord, ref: str, condition: dict[str, Any], reading:
 def _keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, Any], str]]],
                  chosen: dict[str, Window], after: tuple[Event, ...]) -> dict[str, list[Said]]:
     """Drop from ``linked`` (kind -> observations) each record that cannot describe its item now
-    (``moments``): named with why, as a warning; returns item -> those reasons, for the item's notes."""
-    untimely: dict[str, list[Said]] = defaultdict(list)
+    (``moments``), and name it with why; returns item -> those reasons, for the item's notes. Where a current
+    record of the item remains, the dropped ones are its history: named in the mapping report only, never
+    as a warning (a card nobody can act on is noise); where none remains, they are why the item is missing."""
+    dropped: dict[str, list[tuple[str, Said]]] = defaultdict(list)
+    current: set[str] = set()
     for kind, observations in linked.items():
         kept = []
         for observation, how in observations:
             why = out_of_time(record.effective(observation), KIND_ITEM[kind], record.as_of, chosen, after)
             if why is None:
                 kept.append((observation, how))
-                continue
-            ref = record.ref(observation)
-            record.report.ignore(ref, why, attention=True)
-            untimely[KIND_ITEM[kind]].append(said("{resource}: {why}", resource=ref, why=why))
+                current.add(KIND_ITEM[kind])
+            else:
+                dropped[KIND_ITEM[kind]].append((record.ref(observation), why))
         linked[kind] = kept
+    untimely: dict[str, list[Said]] = defaultdict(list)
+    for item, records in dropped.items():
+        for ref, why in records:
+            record.report.ignore(ref, why, attention=item not in current)
+            if item not in current:
+                untimely[item].append(said("{resource}: {why}", resource=ref, why=why))
     return untimely
 
 
