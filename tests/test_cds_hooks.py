@@ -664,3 +664,28 @@ def test_a_score_cards_source_is_the_guidelines_table_on_a_page_of_this_service(
     rades = client.get("/guideline/rades").get_data(as_text=True)
     assert "Paraplegic" in rades and "https://doi.org/" in rades and "Group III (38–44 points)" in rades
     assert client.get("/guideline/sins").status_code == 404
+
+
+@pytest.mark.parametrize("hostile", ['"><img src=x onerror=alert(2)>', "[click](javascript:alert(3))",
+                                     "![t](http://attacker.example/track.png)", "<script>alert(1)</script>",
+                                     "**bold** _it_ `code` | cell |"])
+def test_record_text_in_a_card_shows_as_words_and_runs_or_links_nothing(client, hostile):
+    """EHRs render a card's detail as Markdown, some with raw HTML: whatever a record writes in its texts (a
+    Condition's code.text, a bodySite's text, a displayed code) is shown, never run, fetched or linked."""
+    import markdown
+
+    written = lesion()
+    written["code"]["text"] = hostile
+    written["bodySite"][0]["text"] = hostile
+    unplaced = condition("elsewhere", SCT, "128462008", body_site=[{"text": hostile}])
+    cards = client.post(SERVICE, json=hook_request([written, unplaced], lesion_observations()[:2])).get_json()["cards"]
+    assert len(cards) == 2  # the missing pain, and the unplaced metastasis to check
+    shown = ""
+    for card in cards:
+        html = markdown.markdown(card["detail"], extensions=["tables"])  # raw HTML passes, as in some EHRs
+        assert "<img" not in html and "<script" not in html and 'href="javascript' not in html, html
+        assert "<a " not in html.replace('<a href="http://127.0.0.1:8080/scale/', ""), html  # only its own link
+        assert "<strong>bold</strong>" not in html and "<code>" not in html, html
+        shown += html
+    words = [word for word in ("onerror", "javascript", "![t]", "alert(1)", "bold") if word in hostile]
+    assert any(word in shown for word in words), shown  # the record's words are shown, as words

@@ -91,13 +91,24 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+# Markdown's and HTML's active characters: escaped in every text a record may have written, so that an EHR
+# rendering the detail as Markdown (raw HTML allowed or not) shows the words and runs nothing, links nothing.
+_ACTIVE = re.compile(r"([\\`*_\[\]<>|!#~])")
+
+
+def plain(text: str) -> str:
+    """Text of the record's (words, codes, notes quoting them) as Markdown that shows it and does nothing else."""
+    return _ACTIVE.sub(r"\\\1", text)
+
+
 def namer(facts: PatientFacts, locale: str = "en") -> Callable[[str], str]:
-    """Text with every resource reference it quotes replaced by the resource's words and date, and any URL
-    left out: what a clinician reads names no FHIR id (the mapping report does)."""
+    """Text with every resource reference it quotes replaced by the resource's words and date, any URL left
+    out, and Markdown's active characters escaped: what a clinician reads names no FHIR id (the mapping
+    report does), and record text can neither run nor link anything where an EHR renders the card."""
     labels = {ref: label.said_in(locale) for ref, label in facts.labels.items()}
 
     def unnamed(text: str) -> str:
-        return _OTHER_REFERENCE.sub(lambda match: f"a {match.group(1)}", _URL.sub("", text))
+        return plain(_OTHER_REFERENCE.sub(lambda match: f"a {match.group(1)}", _URL.sub("", text)))
 
     if not labels:
         return unnamed
@@ -112,7 +123,7 @@ def _short_title(assessment: Assessment) -> str:
 
 
 def _where(assessment: Assessment) -> str:
-    where = assessment.facts.where(assessment.score.locale)
+    where = _URL.sub("", assessment.facts.where(assessment.score.locale))  # the record's words, when no code
     return where[:1].upper() + where[1:]
 
 
@@ -124,7 +135,7 @@ def _total(assessment: Assessment) -> str:
 def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callable[[str], str]) -> str:
     score, facts = assessment.score, assessment.facts
     locale = score.locale
-    lines = [f"**{_short_title(assessment)}** — {_where(assessment)}", "",
+    lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", "",
              f"| {words['item']} | {words['value']} | {words['points']} | {words['recorded']} |", "|---|---|---|---|"]
     for item in score.items:
         fact = facts.facts[item.name]
@@ -236,7 +247,7 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     words = WORDS[score.locale]
     missing = [item for item in score.items if item.status != "known"]
     names = ", ".join(item.label for item in missing)
-    lines = [f"**{_short_title(assessment)}** — {_where(assessment)}", ""]
+    lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", ""]
     for item in missing:
         fact = facts.facts[item.name]
         reason = name(translate(joined(fact.notes), score.locale))
@@ -274,8 +285,8 @@ def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> di
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(words["broken_summary"].format(
             where=where[:1].upper() + where[1:], date=f", {broken.when[:10]}" if broken.when else "")),
-        "detail": words["broken_detail"].format(fracture=fracture.said_in(locale) if fracture else "",
-                                                lesion=lesion.said_in(locale) if lesion else where)
+        "detail": words["broken_detail"].format(fracture=plain(fracture.said_in(locale)) if fracture else "",
+                                                lesion=plain(lesion.said_in(locale) if lesion else where))
         + (f"\n\n{words['as_of']} {facts.as_of.isoformat()}." if facts.as_of else ""),
         "indicator": "warning",
         "source": {"label": f"bonemet-cds {__version__}", "topic": own_coding("mirels", locale)},
@@ -298,8 +309,8 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
     for entry in shown[:REVIEW_SHOWN]:
         what, described = name(entry.resource), ""
         if entry.description and entry.description not in what:  # a resource of no label: its words say which
-            what, described = (f"“{_cell(entry.description)}”", "") if what.startswith("a ") else (
-                what, f" (“{_cell(entry.description)}”)")
+            what, described = (f"“{plain(entry.description)}”", "") if what.startswith("a ") else (
+                what, f" (“{plain(entry.description)}”)")
         lines.append(f"- **{what}**{described}: {name(translate(entry.reason, locale))}")
     if len(shown) > REVIEW_SHOWN:
         lines.append(f"- … {len(shown) - REVIEW_SHOWN} {words['more']}")

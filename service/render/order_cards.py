@@ -14,7 +14,7 @@ from typing import Any
 from ..calculators import load_table
 from ..calculators.order_checks import Finding
 from ..i18n import N_, Words, translate
-from .cards import WORDS, card_source, detail_markdown, fit_summary, override_reasons
+from .cards import WORDS, card_source, detail_markdown, fit_summary, override_reasons, plain
 from .fhir_resources import Assessment
 
 ORDER_WORDS = Words({
@@ -33,7 +33,7 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
     if not finding.certain:
         summary = f"{order_words['possible']}: {summary}"
     lines = [f"**{check.advice(locale)}**", "", f"**{order_words['orders']}**"]
-    lines += [f"- {order.description or order.reference}: {name(translate(order.link, locale))}"
+    lines += [f"- {plain(order.description) or name(order.reference)}: {name(translate(order.link, locale))}"
               for order in finding.orders]
     lines.append("")
     if not finding.certain:
