@@ -23,6 +23,8 @@ import pytest
 import requests
 
 from fhir_schema_check import schema_errors
+from service.config import Settings
+from service.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "bundles"
@@ -267,3 +269,80 @@ def test_an_altered_or_unknown_link_shows_a_clean_page(service, browser):
     browser.get(f"{service}/assessment/not-a-token")
     assert "can no longer be used" in browser.find_element(By.TAG_NAME, "h1").text
     assert accessibility_violations(browser) == []
+
+
+def _hostile_record(base):
+    """A record whose texts are written to run, fetch and link, everywhere a card may quote a record: a
+    Condition's words and bodySite, an Observation's value, an unplaced metastasis, a display."""
+    hostile = [f"![t]({base}/track.png)", f'"><img src="{base}/img.png" onerror="window.__hit=1">',
+               "<script>window.__hit=2</script>", "[click](javascript:window.__hit=3)",
+               f'<iframe src="{base}/frame"></iframe>', f"<{base}/autolink>"]
+    text = " ".join(hostile)
+    sct = "http://snomed.info/sct"
+    lesion = {"resourceType": "Condition", "id": "bm", "subject": {"reference": "Patient/p1"},
+              "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                             "code": "active"}]},
+              "code": {"coding": [{"system": sct, "code": "94222008", "display": text}], "text": text},
+              "bodySite": [{"coding": [{"system": sct, "code": "41111004"}], "text": text}]}
+    elsewhere = {"resourceType": "Condition", "id": "other", "subject": {"reference": "Patient/p1"},
+                 "code": {"coding": [{"system": sct, "code": "128462008"}], "text": text},
+                 "bodySite": [{"text": text}]}
+    typed = {"resourceType": "Observation", "id": "type", "status": "final", "subject": {"reference": "Patient/p1"},
+             "code": {"coding": [{"system": "http://bonemet-cds.org/fhir/CodeSystem/bonemet", "code": "lesion-type"}]},
+             "focus": [{"reference": "Condition/bm"}], "effectiveDateTime": time.strftime("%Y-%m-%d"),
+             "valueCodeableConcept": {"text": text}}
+    return {"hook": "patient-view", "hookInstance": str(uuid.uuid4()), "context": {"patientId": "p1",
+                                                                                   "userId": "Practitioner/1"},
+            "prefetch": {"patient": {"resourceType": "Patient", "id": "p1"},
+                         "conditions": {"resourceType": "Bundle", "type": "searchset",
+                                        "entry": [{"resource": lesion}, {"resource": elsewhere}]},
+                         "observations": {"resourceType": "Bundle", "type": "searchset",
+                                          "entry": [{"resource": typed}]}}}
+
+
+def test_record_text_rendered_as_an_ehr_renders_cards_runs_fetches_and_links_nothing(browser, tmp_path):
+    """Every card of every corpus record, and of a record written to attack, rendered the way some EHRs render
+    a card's detail (Markdown with raw HTML, no CSP) in Chromium: no element, request or link comes from a
+    record's text. The only links are the card's own (the scale)."""
+    import http.server
+    import threading
+
+    import markdown
+
+    from test_corpus import CASES, hook_request
+
+    requested = []
+
+    class Logged(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(tmp_path), **kwargs)
+
+        def log_message(self, *args):
+            requested.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Logged)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    client = create_app(Settings(feedback_db=str(tmp_path / "feedback.sqlite3"))).test_client()
+    requests_ = [_hostile_record(base)] + [hook_request(name) for name, case in sorted(CASES.items())
+                                           if "cds" in case["doors"]]
+    details = []
+    for request in requests_:
+        for language in ("en", "fr"):
+            answer = client.post("/cds-services/bonemet-patient-view", json=request,
+                                 headers={"Accept-Language": language})
+            details += [card["detail"] for card in answer.get_json()["cards"]]
+    assert any("onerror" in detail for detail in details)  # the hostile words are in the cards, as words
+    body = "\n".join(f"<section>{markdown.markdown(detail, extensions=['tables'])}</section>" for detail in details)
+    (tmp_path / "cards.html").write_text(f"<!doctype html><html><body>{body}</body></html>", "utf-8")
+    try:
+        browser.get(f"{base}/cards.html")
+        time.sleep(1)  # what the page would fetch, it fetches now
+        found = browser.execute_script(
+            "return {hit: window.__hit || null, elements: document.querySelectorAll('img,script,iframe,object,"
+            "embed,video,audio,link,style,form').length, links: [...document.querySelectorAll('a')].map(a => a.href)}")
+    finally:
+        server.shutdown()
+    assert found["hit"] is None and found["elements"] == 0
+    assert all(link.startswith("http://127.0.0.1:8080/scale/") for link in found["links"]), found["links"][:5]
+    assert [path for path in requested if path not in ("/cards.html", "/favicon.ico")] == []
