@@ -1,6 +1,7 @@
 """`bonemet assess` errors and `bonemet bulk` over NDJSON, run as real commands."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -315,3 +316,53 @@ def test_noise_a_real_export_holds_changes_no_score_and_is_counted_not_listed(tm
     texts = [issue["diagnostics"] for outcome in outcomes for issue in outcome["issue"]]
     assert not any("-noise-" in text for text in texts)
     assert any("other resource(s) not used (Encounter" in text for text in texts)
+
+
+# ------------------------------------------------------------------ hostile input (issue 29)
+
+DEEP = 5000  # far past the parser's recursion limit (near 1,000) and the 64 levels every door accepts
+
+
+def _deep(resource_type="Condition", subject="Patient/syn-1"):
+    return (f'{{"resourceType": "{resource_type}", "id": "deep", "subject": {{"reference": "{subject}"}}, '
+            f'"note": {"[" * DEEP}{"]" * DEEP}}}')
+
+
+def test_bulk_names_a_line_nested_too_deep_and_assesses_the_others(tmp_path):
+    source, out = tmp_path / "in", tmp_path / "out"
+    generate(source, 20, seed=3)
+    lines = (source / "Condition.ndjson").read_text().splitlines(keepends=True)
+    (source / "Condition.ndjson").write_text("".join(lines[:10]) + _deep() + "\n" + "".join(lines[10:]))
+    result = bonemet("bulk", str(source), str(out), "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "patients: 20" in result.stderr and "bad lines: 1" in result.stderr
+    assert "Condition.ndjson:11: nested more than 64 levels deep" in result.stderr
+    outcomes = (out / "OperationOutcome.ndjson").read_text()
+    assert "Condition.ndjson:11: nested more than 64 levels deep" in outcomes
+    lesions = [line for line in lines if '-primary"' not in line]  # every lesion of the 20 patients is scored
+    assert len(read_ndjson(out / "RiskAssessment.ndjson")) == len(lesions)
+
+
+def test_assess_names_a_file_nested_too_deep_with_its_place_and_assesses_the_others(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"resourceType": "Bundle", "type": "collection",\n "entry": ' + "[" * DEEP + "]" * DEEP + "}")
+    result = bonemet("assess", "examples/bundles/05-rades-group-i.json", str(deep),
+                     "examples/bundles/02-mirels-8-tumour-board.json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{deep}: not read: the JSON is nested more than 64 levels deep (line 2 column 74)" in result.stderr
+    assert len(result.stdout.splitlines()) == 2  # the two good files' answers
+    result = bonemet("assess", "-", stdin=deep.read_text())
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert "stdin: not read: the JSON is nested more than 64 levels deep (line 2 column 74)" in result.stderr
+
+
+def test_assess_refuses_a_file_larger_than_the_body_limit(tmp_path):
+    big = tmp_path / "big.json"
+    good = ROOT / "examples/bundles/05-rades-group-i.json"
+    limit = good.stat().st_size + 10
+    big.write_text('{"resourceType": "Bundle", "type": "collection", "x": "' + "a" * limit + '"}')
+    result = subprocess.run([sys.executable, "-m", "service.cli", "assess", str(big),
+                             str(good)], capture_output=True, text=True, cwd=ROOT,
+                            timeout=120, env={**os.environ, "BONEMET_MAX_BODY_BYTES": str(limit)})
+    assert result.returncode == 2 and f"big.json: larger than {limit} bytes (BONEMET_MAX_BODY_BYTES)" in result.stderr
+    assert len(result.stdout.splitlines()) == 1

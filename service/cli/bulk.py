@@ -52,6 +52,7 @@ import orjson
 from ..calculators import load_table
 from ..config import Settings
 from ..facts.prefilter import UnreadLine, unread_line
+from ..fhir import json_read
 from ..fhir.patients import bulk_patient_key
 from ..i18n import Said, said, translate
 from .assess import LOCALES, as_of_date
@@ -306,7 +307,9 @@ def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None
     if unread is not None:
         return unread.patient, unread
     try:
-        resource = json.loads(line)
+        resource = json_read.loads(line)
+    except json_read.TooDeep as error:  # refused before parsing: a RecursionError would end the whole run
+        return None, said("nested more than {limit} levels deep", limit=error.limit)
     except json.JSONDecodeError as error:
         return None, said("not JSON ({error})", error=error.msg)  # the parser's words, in English
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):

@@ -22,11 +22,12 @@ MAX_DEPTH = 64
 
 
 class TooDeep(ValueError):
-    """The JSON nests deeper than the limit: never parsed."""
+    """The JSON nests deeper than the limit: never parsed. ``place``: where it first goes deeper
+    ("line 1 column 66", as the parser names places), when known."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"the JSON is nested more than {limit} levels deep")
-        self.limit = limit
+    def __init__(self, limit: int, place: str = "") -> None:
+        super().__init__(f"the JSON is nested more than {limit} levels deep" + (f" ({place})" if place else ""))
+        self.limit, self.place = limit, place
 
 
 class NotFinite(ValueError):
@@ -87,11 +88,33 @@ def text_too_deep(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
     return depth(text) > limit
 
 
-def loads(text: str | bytes, limit: int = MAX_DEPTH) -> Any:
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
+
+
+def too_deep_at(text: str, limit: int) -> str:
+    """Where ``text`` first nests deeper than ``limit``, as "line L column C" (a loop over its brackets
+    and strings: run only for a text already found too deep)."""
+    level = 0
+    for token in _TOKENS.finditer(text):
+        opened = token.group()
+        level += 1 if opened in "[{" else -1 if opened in "]}" else 0
+        if level > limit:
+            at = token.start()
+            line = text.count("\n", 0, at) + 1
+            return f"line {line} column {at - text.rfind(chr(10), 0, at)}"
+    return ""
+
+
+def loads(text: str | bytes, limit: int = MAX_DEPTH, place: bool = False) -> Any:
     """``json.loads``, refusing a text nested deeper than ``limit`` with ``TooDeep`` before parsing it
-    (and a RecursionError of the parser, should one come, as ``TooDeep`` too)."""
+    (and a RecursionError of the parser, should one come, as ``TooDeep`` too). ``place``: say where
+    (for a whole file; an NDJSON line is named by its file and line number)."""
     if text_too_deep(text, limit):
-        raise TooDeep(limit)
+        if not place:
+            raise TooDeep(limit)
+        if isinstance(text, bytes):
+            text = text.decode(json.detect_encoding(text), errors="replace")
+        raise TooDeep(limit, too_deep_at(text, limit))
     try:
         return json.loads(text)
     except RecursionError:
