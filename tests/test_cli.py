@@ -366,3 +366,21 @@ def test_assess_refuses_a_file_larger_than_the_body_limit(tmp_path):
                             timeout=120, env={**os.environ, "BONEMET_MAX_BODY_BYTES": str(limit)})
     assert result.returncode == 2 and f"big.json: larger than {limit} bytes (BONEMET_MAX_BODY_BYTES)" in result.stderr
     assert len(result.stdout.splitlines()) == 1
+
+
+def test_bulk_names_a_line_longer_than_the_body_limit_without_holding_it_even_across_chunks(tmp_path):
+    from service.cli.bulk import bulk
+
+    source = tmp_path / "in"
+    generate(source, 20, seed=3)
+    long_line = json.dumps({"resourceType": "Condition", "id": "long", "subject": {"reference": "Patient/syn-2"},
+                            "note": [{"text": "x" * 5000}]})
+    lines = (source / "Condition.ndjson").read_text().splitlines(keepends=True)
+    (source / "Condition.ndjson").write_text("".join(lines[:3]) + long_line + "\n" + "".join(lines[3:]))
+    whole = bulk(source, tmp_path / "whole", workers=1, max_line_bytes=4000)
+    cut = bulk(source, tmp_path / "cut", workers=2, max_line_bytes=4000, chunk_bytes=1500)  # chunks cut inside it
+    assert whole.bad_lines == cut.bad_lines == ["Condition.ndjson:4: longer than 4000 bytes (BONEMET_MAX_BODY_BYTES)"]
+    assert whole.patients == cut.patients == 20
+    for kind in ("RiskAssessment", "Observation"):
+        assert len(read_ndjson(tmp_path / "whole" / f"{kind}.ndjson")) == len(read_ndjson(tmp_path / "cut" /
+                                                                                          f"{kind}.ndjson")) > 0

@@ -61,6 +61,7 @@ BUCKET_BYTES = 4 * 1024 * 1024
 OUTPUT_TYPES = ("RiskAssessment", "Observation", "CarePlan", "OperationOutcome")
 INPUT_SUFFIXES = (".ndjson", ".ndjson.gz")
 _BAD_LINES_SHOWN = 20
+MAX_LINE_BYTES = Settings.max_body_bytes  # a line is one resource: at most what the HTTP door takes in a body
 
 
 @dataclass
@@ -216,13 +217,32 @@ class Chunk:
 CHUNK_BYTES = 64 * 1024 * 1024
 
 
+def skip_line(lines: Any) -> int:
+    """Read on to the end of the current line, in blocks (a line may be gigabytes): the bytes read."""
+    skipped = 0
+    while True:
+        block = lines.readline(1024 * 1024)
+        skipped += len(block)
+        if not block or block.endswith(b"\n"):
+            return skipped
+
+
+def line_too_long(raw: bytes | str, max_bytes: int, at: int = 1) -> bool:
+    """Whether a line (without its newline, nor the byte order mark opening a file) is longer than
+    ``max_bytes`` of UTF-8: measured the same way by both engines."""
+    if isinstance(raw, str):
+        return len(raw) > max_bytes // 4 and len(raw.encode("utf-8", errors="surrogatepass")) > max_bytes
+    size = len(raw) - raw.endswith(b"\n") - (len(_BOM) if at == 0 and raw.startswith(_BOM) else 0)
+    return size > max_bytes
+
+
 def _chunks(path: Path, size: int, source: int, chunk_bytes: int = CHUNK_BYTES, label: str = "") -> list[Chunk]:
     """The file cut after a newline about every ``chunk_bytes``."""
     cuts = [0]
     with open(path, "rb") as lines:
         while cuts[-1] + chunk_bytes < size:
             lines.seek(cuts[-1] + chunk_bytes)
-            lines.readline()  # to the end of the line under the cut
+            skip_line(lines)  # to the end of the line under the cut
             if lines.tell() >= size:
                 break
             cuts.append(lines.tell())
@@ -299,6 +319,10 @@ def _spans(runs: list[tuple[str, array]], bucket: int) -> list[tuple[str, int, i
     return [(path, run[bucket], run[bucket + 1]) for path, run in runs if run[bucket + 1] > run[bucket]]
 
 
+def too_long(max_bytes: int) -> Said:
+    return said("longer than {count} bytes (BONEMET_MAX_BODY_BYTES)", count=max_bytes)
+
+
 def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None, Any]:
     """One NDJSON line -> (its patient key, the resource or an ``UnreadLine``), or (None, why it is a
     bad line). A line no calculator reads (a lab, a medication...) is told from its text and not parsed:
@@ -320,7 +344,8 @@ def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None
     return patient, resource
 
 
-def _partition(chunk: Chunk, work: str, buckets: int, locale: str) -> tuple[Summary, list[tuple[str, array]]]:
+def _partition(chunk: Chunk, work: str, buckets: int, locale: str,
+               max_line_bytes: int = MAX_LINE_BYTES) -> tuple[Summary, list[tuple[str, array]]]:
     """Stream one chunk of an input file into runs of its own (``_Runs``). A line to be read goes whole; an
     unread one goes as its type, patient and byte offset (a tenth of the bytes, and pass 2 parses none)."""
     summary = Summary(locale=locale)
@@ -331,14 +356,18 @@ def _partition(chunk: Chunk, work: str, buckets: int, locale: str) -> tuple[Summ
             lines.seek(chunk.start)
             offset, number = chunk.start, chunk.first_line - 1
             while offset < chunk.end:
-                raw = lines.readline()
+                raw = lines.readline(max_line_bytes + len(_BOM) + 2)  # a line too long is never held whole
                 if not raw:
                     break
                 at, offset, number = offset, offset + len(raw), number + 1
+                where = f"{chunk.label}:{number}"
+                if line_too_long(raw, max_line_bytes, at):
+                    offset += 0 if raw.endswith(b"\n") else skip_line(lines)
+                    errors.write(_bad_line_outcome(summary.bad(where, too_long(max_line_bytes)), locale) + "\n")
+                    continue
                 line = decoded(raw, at)
                 if not line:
                     continue
-                where = f"{chunk.label}:{number}"
                 patient, found = read_line(where, line)
                 if patient is None:
                     errors.write(_bad_line_outcome(summary.bad(where, found), locale) + "\n")
@@ -486,7 +515,7 @@ def _progress(total: int, description: str):
 
 def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pain_bands: tuple = (),
          when: datetime | None = None, as_of: date | None = None, bucket_bytes: int = BUCKET_BYTES,
-         chunk_bytes: int = CHUNK_BYTES, fact_windows: tuple = ()) -> Summary:
+         chunk_bytes: int = CHUNK_BYTES, fact_windows: tuple = (), max_line_bytes: int = MAX_LINE_BYTES) -> Summary:
     from concurrent.futures import (
         ProcessPoolExecutor,  # 12 ms: paid by bulk runs only, not by `bonemet --help`
     )
@@ -525,7 +554,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
             counts = dict(zip(followed, pool.map(_count_lines, [chunks[n] for n in followed]), strict=True))
             for n in followed:
                 chunks[n + 1] = replace(chunks[n + 1], first_line=chunks[n].first_line + counts[n])
-            for done in [pool.submit(_partition, chunk, work, buckets, locale) for chunk in chunks]:
+            for done in [pool.submit(_partition, chunk, work, buckets, locale, max_line_bytes) for chunk in chunks]:
                 found, chunk_runs = done.result()
                 summary.add(found)
                 runs += chunk_runs
@@ -594,12 +623,14 @@ def run(args: argparse.Namespace) -> int:
             from .bulk_spark import bulk_spark
 
             summary = bulk_spark(input_dir, output_dir, args.spark_master, args.lang, settings.pain_bands,
-                                 as_of=args.as_of, input_format=args.input_format, fact_windows=settings.windows)
+                                 as_of=args.as_of, input_format=args.input_format, fact_windows=settings.windows,
+                                 max_line_bytes=settings.max_body_bytes)
         else:
             if args.input_format != "ndjson":
                 raise ValueError("Parquet input needs --engine spark")
             summary = bulk(input_dir, output_dir, args.workers, args.lang, settings.pain_bands, as_of=args.as_of,
-                           bucket_bytes=args.bucket_bytes, fact_windows=settings.windows)
+                           bucket_bytes=args.bucket_bytes, fact_windows=settings.windows,
+                           max_line_bytes=settings.max_body_bytes)
     except (ValueError, OSError) as error:
         print(f"bonemet bulk: {error}", file=sys.stderr)
         return 2

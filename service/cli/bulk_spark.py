@@ -35,6 +35,7 @@ from ..facts.prefilter import UnreadLine
 from ..i18n import said, translate
 from .bulk import (
     INPUT_SUFFIXES,
+    MAX_LINE_BYTES,
     OUTPUT_TYPES,
     Summary,
     _bad_line_outcome,
@@ -43,9 +44,11 @@ from .bulk import (
     files_not_read,
     gzip_problem,
     input_files,
+    line_too_long,
     no_readable_input,
     other_files,
     read_line,
+    too_long,
 )
 
 
@@ -59,7 +62,8 @@ class UnreadCounts(NamedTuple):
         return [UnreadLine(kind, patient, "") for kind, count in self.kinds for _ in range(count)]
 
 
-def _read_partition(source: int, slim: bool, part: int, rows: Iterator[Any]) -> Iterator[tuple[Any, Any]]:
+def _read_partition(source: int, slim: bool, max_line_bytes: int, part: int,
+                    rows: Iterator[Any]) -> Iterator[tuple[Any, Any]]:
     """The lines (or Parquet rows) of one partition of input file ``source`` -> ((source, part, position),
     (patient or None, item, derived)), where ``item`` is a resource's text (parsed again when assessed: a
     string is shuffled at a fraction of the cost of a parsed resource), an ``UnreadLine``, or why the line
@@ -70,7 +74,11 @@ def _read_partition(source: int, slim: bool, part: int, rows: Iterator[Any]) -> 
     position = -1
     unread: dict[str, Counter[str]] = {}
     for position, row in enumerate(rows):
-        text = (row if isinstance(row, str) else row[0] or "").strip()
+        text = row if isinstance(row, str) else row[0] or ""
+        if line_too_long(text, max_line_bytes):
+            yield (source, part, position), (None, too_long(max_line_bytes), False)
+            continue
+        text = text.strip()
         if not text:
             continue
         patient, item = read_line("", text)
@@ -115,7 +123,7 @@ def _order(where: str) -> tuple[str, int]:
 
 def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, locale: str = "en",
                pain_bands: tuple = (), when: datetime | None = None, as_of: date | None = None,
-               input_format: str = "ndjson", fact_windows: tuple = ()) -> Summary:
+               input_format: str = "ndjson", fact_windows: tuple = (), max_line_bytes: int = MAX_LINE_BYTES) -> Summary:
     try:
         from pyspark import StorageLevel
         from pyspark.sql import SparkSession
@@ -152,7 +160,7 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
         names = [p.name for p in inputs]
 
         def read_input(slim: bool) -> Any:
-            return sc.union([rows.mapPartitionsWithIndex(partial(_read_partition, source, slim))
+            return sc.union([rows.mapPartitionsWithIndex(partial(_read_partition, source, slim, max_line_bytes))
                              for source, rows in enumerate(files)])
 
         # What is kept and shuffled: resources as text, a line no calculator reads as its type and patient only
