@@ -384,3 +384,111 @@ def test_bulk_names_a_line_longer_than_the_body_limit_without_holding_it_even_ac
     for kind in ("RiskAssessment", "Observation"):
         assert len(read_ndjson(tmp_path / "whole" / f"{kind}.ndjson")) == len(read_ndjson(tmp_path / "cut" /
                                                                                           f"{kind}.ndjson")) > 0
+
+
+def _children(pid):
+    """The processes whose parent is ``pid``, read from /proc (psutil is not installed)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid):
+    """Whether ``pid`` is a live process (a zombie waiting for a parent to reap it is not)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait_for(condition, seconds=60.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited too long"
+        time.sleep(0.01)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_killed_bulk_run_leaves_no_worker_and_the_next_run_removes_its_work_folder(tmp_path):
+    import signal
+    import time
+
+    source, out = tmp_path / "in", tmp_path / "out"
+    generate(source, 3000, seed=4, noise=2)
+    run = subprocess.Popen([sys.executable, "-m", "service.cli", "bulk", str(source), str(out), "--workers", "2"],
+                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: out.is_dir() and any(p.name.startswith("bonemet-bulk-work.") for p in out.iterdir())
+                  and len(_children(run.pid)) >= 2)
+        workers = _children(run.pid)
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=10)
+    finally:
+        run.kill()
+        run.wait()
+    assert run.returncode == -signal.SIGKILL
+    started = time.monotonic()
+    _wait_for(lambda: not any(_running(pid) for pid in workers), seconds=5)
+    assert time.monotonic() - started < 5
+    (stale,) = [p for p in out.iterdir() if p.name.startswith("bonemet-bulk-work.")]
+    assert stale.name.startswith(f"bonemet-bulk-work.{run.pid}.")
+    again = bonemet("bulk", str(source), str(out), "--workers", "2")
+    assert again.returncode == 0, again.stderr
+    assert f"bonemet bulk: removed {stale.name}, the work folder of an interrupted run (" in again.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{k}.ndjson" for k in (
+        "CarePlan", "Observation", "OperationOutcome", "RiskAssessment"))
+
+
+def test_an_input_changed_during_the_run_is_named_and_the_run_exits_2(tmp_path):
+    """The run is a subprocess on an export large enough to take a while; once it has listed its inputs
+    (its work folder exists), a small input is appended to and another truncated."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    generate(source, 3000, seed=4, noise=2)
+    patients = (source / "Patient.ndjson").read_text().splitlines(keepends=True)
+    run = subprocess.Popen([sys.executable, "-m", "service.cli", "bulk", str(source), str(out), "--workers", "1"],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: out.is_dir() and any(p.name.startswith("bonemet-bulk-work.") for p in out.iterdir()))
+        with open(source / "Patient.ndjson", "a") as appended:
+            appended.write(patients[0])
+        with open(source / "Condition.ndjson", "r+") as truncated:
+            truncated.truncate(1000)
+        _, stderr = run.communicate(timeout=300)
+    finally:
+        run.kill()
+        run.wait()
+    assert run.returncode == 2, stderr
+    assert "files changed during the run: 2" in stderr
+    assert "Condition.ndjson: changed during the run (" in stderr and ", now 1000): read again" in stderr
+    assert "Patient.ndjson: changed during the run (" in stderr
+    first = json.loads((out / "OperationOutcome.ndjson").read_text().splitlines()[0])
+    assert first["issue"][0]["severity"] == "error" and "changed during the run" in first["issue"][0]["diagnostics"]
+
+
+def test_file_names_with_control_characters_are_printed_escaped(tmp_path):
+    source, out = tmp_path / "in", tmp_path / "out"
+    generate(source, 5, seed=2)
+    hostile = "Obs\x1b[31mervation\n.ndjson"
+    (source / "Observation.ndjson").rename(source / hostile)
+    with open(source / hostile, "a") as file:
+        file.write("{broken\n")
+    (source / "notes\x1b]0;owned\x07.txt").write_text("x")
+    result = bonemet("bulk", str(source), str(out), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert f"{hostile!r}:" in result.stderr and "'notes\\x1b]0;owned\\x07.txt': not read" in result.stderr
+    assert "\\x1b" in (out / "OperationOutcome.ndjson").read_text()
+    bad = tmp_path / "bad\x1b[2J\n.json"
+    bad.write_text("{not json")
+    result = bonemet("assess", str(bad), "examples/bundles/05-rades-group-i.json")
+    assert result.returncode == 2 and "\x1b" not in result.stderr
+    assert f"{str(bad)!r}: not JSON" in result.stderr

@@ -35,6 +35,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -55,7 +56,7 @@ from ..facts.prefilter import UnreadLine, unread_line
 from ..fhir import json_read
 from ..fhir.patients import bulk_patient_key
 from ..i18n import Said, said, translate
-from .assess import LOCALES, as_of_date
+from .assess import LOCALES, as_of_date, printable
 
 BUCKET_BYTES = 4 * 1024 * 1024
 OUTPUT_TYPES = ("RiskAssessment", "Observation", "CarePlan", "OperationOutcome")
@@ -74,6 +75,7 @@ class Summary:
     bad_line_count: int = 0
     locale: str = "en"  # of the bad lines' messages
     files_not_read: list[str] = field(default_factory=list)  # "name: why", in ``locale``
+    files_changed: list[str] = field(default_factory=list)  # inputs changed during the run: exit 2
 
     def add(self, other: Summary) -> None:
         self.patients += other.patients
@@ -83,6 +85,7 @@ class Summary:
         self.bad_line_count += other.bad_line_count
         self.bad_lines += other.bad_lines[: max(0, _BAD_LINES_SHOWN - len(self.bad_lines))]
         self.files_not_read += other.files_not_read
+        self.files_changed += other.files_changed
 
     def bad(self, where: str, why: str) -> str:
         self.bad_line_count += 1
@@ -102,6 +105,9 @@ class Summary:
         if self.files_not_read:
             lines.append(say("files not read: {count}", count=len(self.files_not_read)))
             lines += [f"  {line}" for line in self.files_not_read]
+        if self.files_changed:
+            lines.append(say("files changed during the run: {count}", count=len(self.files_changed)))
+            lines += [f"  {line}" for line in self.files_changed]
         for (calculator, category), count in sorted(self.scores.items()):
             table = load_table(calculator)
             named = next((c.label(locale) for c in table.categories if c.value == category),
@@ -125,8 +131,8 @@ def input_files(input_dir: Path, suffixes: tuple[str, ...], folders: bool = Fals
     entries = sorted(input_dir.iterdir())
     inputs = [p for p in entries if p.name.endswith(suffixes) and (folders or p.is_file())]
     if not inputs:
-        raise ValueError(f"{input_dir}: no {' or '.join(suffixes)} files")
-    return inputs, [p.name for p in entries if p not in inputs and not p.name.startswith(".")]
+        raise ValueError(f"{printable(str(input_dir))}: no {' or '.join(suffixes)} files")
+    return inputs, [printable(p.name) for p in entries if p not in inputs and not p.name.startswith(".")]
 
 
 def files_not_read(summary: Summary, files: list[tuple[str, Said]]) -> str:
@@ -158,7 +164,7 @@ def gzip_problem(path: Path) -> Said | None:
 
 
 def no_readable_input(input_dir: Path, unread: list[tuple[str, Said]]) -> ValueError:
-    return ValueError(f"{input_dir}: no readable .ndjson or .ndjson.gz file ("
+    return ValueError(f"{printable(str(input_dir))}: no readable .ndjson or .ndjson.gz file ("
                       + "; ".join(f"{name}: {why}" for name, why in unread) + ")")
 
 
@@ -192,6 +198,93 @@ def _bad_line_outcome(message: str, locale: str) -> str:
 
     return json.dumps(operation_outcome([{"severity": "error", "code": "structure", "diagnostics": message}], locale),
                       ensure_ascii=False)
+
+
+# -- the run's own housekeeping: its work folder, its workers, its inputs ----------------------------
+
+_WORK = re.compile(r"bonemet-(?:bulk|spark)-work\.(\d+)\.")
+
+
+def work_folder(output_dir: Path, engine: str = "bulk") -> tempfile.TemporaryDirectory:
+    """The run's work folder in ``output_dir`` (outputs are renamed from it, on the same file system),
+    named ``bonemet-bulk-work.<pid>.<random>``. A run killed outright (SIGKILL, a power cut) cannot remove
+    its own, which may hold as much as the input: the next run into the same folder removes every work
+    folder whose process is gone, and says so on stderr."""
+    for stale in sorted(output_dir.iterdir()):
+        found = _WORK.match(stale.name)
+        if found and stale.is_dir() and not _alive(int(found.group(1))):
+            size = sum(f.stat().st_size for f in stale.rglob("*") if f.is_file())
+            shutil.rmtree(stale, ignore_errors=True)
+            print(f"bonemet bulk: removed {printable(stale.name)}, the work folder of an interrupted run "
+                  f"({size / 1e6:.1f} MB)", file=sys.stderr)
+    return tempfile.TemporaryDirectory(prefix=f"bonemet-{engine}-work.{os.getpid()}.", dir=output_dir)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def die_with_parent(parent: int) -> None:
+    """Pool worker initializer: the worker ends when the command does, even when the command is killed
+    outright (SIGKILL leaves no time to stop its pool). On Linux the kernel sends the worker SIGKILL when
+    its parent dies (``prctl(PR_SET_PDEATHSIG)``); elsewhere a thread checks every second that the parent
+    is still the worker's parent."""
+    import ctypes
+    import signal
+    import threading
+    import time
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        armed = False
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True, name="die-with-parent").start()
+
+
+def stamps(paths: list[Path]) -> list[tuple[int, int]]:
+    """Each input's (size, modification time), taken before it is read."""
+    return [(stat.st_size, stat.st_mtime_ns) for stat in (path.stat() for path in paths)]
+
+
+def changed_files(paths: list[Path], before: list[tuple[int, int]], summary: Summary) -> str:
+    """The inputs whose size or modification time is not what it was when the run began (appended to,
+    truncated, rewritten during the run: what was read of them is not the file), named in the summary
+    and as errors in OperationOutcome.ndjson; the command then exits 2."""
+    from ..render.bundle import operation_outcome
+
+    lines = []
+    for path, (size, mtime) in zip(paths, before, strict=True):
+        try:
+            now = path.stat()
+            changed = (now.st_size, now.st_mtime_ns) != (size, mtime)
+            why = said("changed during the run ({before} bytes, now {after}): read again", before=size,
+                       after=now.st_size)
+        except FileNotFoundError:
+            changed, why = True, said("removed during the run: read again")
+        if changed:
+            message = translate(said("{where}: {why}", where=printable(path.name), why=why), summary.locale)
+            summary.files_changed.append(message)
+            lines.append(json.dumps(operation_outcome([{"severity": "error", "code": "conflict",
+                                                        "diagnostics": message}], summary.locale),
+                                    ensure_ascii=False) + "\n")
+    return "".join(lines)
 
 
 # -- pass 1 -------------------------------------------------------------------------------
@@ -246,7 +339,7 @@ def _chunks(path: Path, size: int, source: int, chunk_bytes: int = CHUNK_BYTES, 
             if lines.tell() >= size:
                 break
             cuts.append(lines.tell())
-    return [Chunk(str(path), label or path.name, start, end, source=source)
+    return [Chunk(str(path), label or printable(path.name), start, end, source=source)
             for start, end in zip(cuts, [*cuts[1:], size], strict=True)]
 
 
@@ -525,8 +618,9 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
     when = when or datetime.now(UTC)
     output_dir.mkdir(parents=True, exist_ok=True)
     summary = Summary(locale=locale)
-    with tempfile.TemporaryDirectory(prefix="bonemet-bulk-", dir=output_dir) as work, \
-            ProcessPoolExecutor(max_workers=workers) as pool:
+    before = stamps(inputs)
+    with work_folder(output_dir) as work, \
+            ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         unread = other_files(skipped, INPUT_SUFFIXES)
         plain: list[Path] = []
         labels: list[str] = []
@@ -534,9 +628,9 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
                                                     range(len(inputs))), strict=True):
             if isinstance(readable, Path):
                 plain.append(readable)
-                labels.append(given.name)
+                labels.append(printable(given.name))
             else:
-                unread.append((given.name, readable))
+                unread.append((printable(given.name), readable))
         if not plain:
             raise no_readable_input(input_dir, unread)
         with open(os.path.join(work, "errors.files.ndjson"), "w", encoding="utf-8") as named:
@@ -585,11 +679,15 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
         finally:
             for out in written.values():
                 out.close()
-        # OperationOutcome.ndjson: the bad lines of pass 1, then of pass 2, then the patients' outcomes.
+        # OperationOutcome.ndjson: the inputs changed during the run, the files not read, the bad lines of pass 1,
+        # then of pass 2, then the patients' outcomes.
+        with open(os.path.join(work, "errors.changed.ndjson"), "w", encoding="utf-8") as changed:
+            changed.write(changed_files(inputs, before, summary))
         outcomes = Path(work) / "OperationOutcome.all.ndjson"
         with open(outcomes, "wb") as joined:
-            for part in ["errors.files.ndjson"] + [f"errors.{tag}.ndjson" for tag in sorted(tags)] + [
-                    "errors.buckets.ndjson", "OperationOutcome.ndjson"]:
+            parts = ["errors.changed.ndjson", "errors.files.ndjson", *(f"errors.{tag}.ndjson" for tag in sorted(tags)),
+                     "errors.buckets.ndjson", "OperationOutcome.ndjson"]
+            for part in parts:
                 with open(os.path.join(work, part), "rb") as source:
                     shutil.copyfileobj(source, joined)
         # Each output complete under a temporary name, then renamed: a reader never sees half a file, and
@@ -605,7 +703,8 @@ def _check_folders(input_dir: Path, output_dir: Path) -> None:
     (Observation.ndjson...) would overwrite inputs of the same name, or be read as input next time."""
     source, target = input_dir.resolve(), output_dir.resolve()
     if source == target or source in target.parents or target in source.parents:
-        raise ValueError(f"the output folder {output_dir} must be outside the input folder {input_dir} (and not "
+        raise ValueError(f"the output folder {printable(str(output_dir))} must be outside the input folder "
+                         f"{printable(str(input_dir))} (and not "
                          "hold it): the outputs would overwrite or mix with the input")
 
 
@@ -613,7 +712,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.load()
     input_dir, output_dir = Path(args.input_dir), Path(args.output_dir)
     if not input_dir.is_dir():
-        print(f"bonemet bulk: {input_dir}: not a directory", file=sys.stderr)
+        print(f"bonemet bulk: {printable(str(input_dir))}: not a directory", file=sys.stderr)
         return 2
     if args.workers < 1:
         print("bonemet bulk: --workers must be at least 1", file=sys.stderr)
@@ -635,7 +734,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"bonemet bulk: {error}", file=sys.stderr)
         return 2
     print(summary.text(args.lang), file=sys.stderr)
-    return 0
+    return 2 if summary.files_changed else 0
 
 
 def _positive(text: str) -> int:

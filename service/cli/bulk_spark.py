@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -33,6 +32,7 @@ from typing import Any, NamedTuple, cast
 
 from ..facts.prefilter import UnreadLine
 from ..i18n import said, translate
+from .assess import printable
 from .bulk import (
     INPUT_SUFFIXES,
     MAX_LINE_BYTES,
@@ -41,6 +41,7 @@ from .bulk import (
     _bad_line_outcome,
     _check_folders,
     assess_group,
+    changed_files,
     files_not_read,
     gzip_problem,
     input_files,
@@ -48,7 +49,9 @@ from .bulk import (
     no_readable_input,
     other_files,
     read_line,
+    stamps,
     too_long,
+    work_folder,
 )
 
 
@@ -137,10 +140,11 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
     unread = other_files(skipped, suffixes)
     # Hadoop reads .gz itself, but fails the whole job on a broken one: found here first, and named.
     broken = {path: gzip_problem(path) for path in inputs if path.name.endswith(".gz")}
-    unread += [(path.name, why) for path, why in broken.items() if why is not None]
+    unread += [(printable(path.name), why) for path, why in broken.items() if why is not None]
     inputs = [path for path in inputs if broken.get(path) is None]
     if not inputs:
         raise no_readable_input(input_dir, unread)
+    before = stamps(inputs)
     when = when or datetime.now(UTC)
     builder = SparkSession.builder.appName("bonemet-bulk").config("spark.ui.enabled", "false")
     chosen = master or ("" if os.environ.get("SPARK_ENV_LOADED") else "local[*]")  # "": spark-submit's own
@@ -157,7 +161,7 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
             files: list[Any] = [spark.read.parquet(str(p)).select("resource").rdd for p in inputs]
         else:
             files = _ndjson_files(sc, inputs)
-        names = [p.name for p in inputs]
+        names = [printable(p.name) for p in inputs]
 
         def read_input(slim: bool) -> Any:
             return sc.union([rows.mapPartitionsWithIndex(partial(_read_partition, source, slim, max_line_bytes))
@@ -204,15 +208,16 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
         for found in results.mapPartitions(_summed).collect():  # one summary per partition, not per patient
             summary.add(found)
         output_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="bonemet-spark-", dir=output_dir) as work:
+        with work_folder(output_dir, "spark") as work:
             # All outputs in one pass, each line tagged with its kind, then sorted into the four files here.
             results.flatMap(_tagged).saveAsTextFile(str(Path(work) / "tagged"))
+            changed = changed_files(inputs, before, summary)  # after Spark's last read of them
             targets = {kind: open(Path(work) / f"{kind}.ndjson", "w", encoding="utf-8")  # noqa: SIM115
                        for kind in (*OUTPUT_TYPES, "errors")}  # each closed below
             try:
                 # Bad lines first, then lines that failed the shape check, then the patients' outcomes: as the
                 # local engine writes them.
-                targets["errors"].write(named)
+                targets["errors"].write(changed + named)
                 targets["errors"].writelines(
                     _bad_line_outcome(translate(said("{where}: {why}", where=where, why=why), locale), locale) + "\n"
                     for where, why in bad_lines)
