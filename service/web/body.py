@@ -43,6 +43,13 @@ def json_body(what: str, max_depth: int | None = None) -> dict[str, Any]:
         raise JsonError(415, "Unsupported Media Type", f"send {what} as JSON, with Content-Type: application/json "
                                                        f"(got {request.mimetype or 'no Content-Type'})")
     raw = _read(current_app.config["MAX_CONTENT_LENGTH"])
+    if max_depth is not None:  # before parsing: too deep is said the same way, however deep
+        try:
+            too_deep = json_read.text_too_deep(raw, max_depth)
+        except UnicodeDecodeError:  # the parser words it below
+            too_deep = False
+        if too_deep:
+            raise bad_request(str(json_read.TooDeep(max_depth)))
     body = fast_loads(raw)  # orjson refuses non-finite numbers itself; the standard library words every error
     try:
         if body is None:
@@ -53,8 +60,6 @@ def json_body(what: str, max_depth: int | None = None) -> dict[str, Any]:
         raise bad_request("the JSON is nested more deeply than it can be read") from None
     except ValueError as error:  # JSONDecodeError, UnicodeDecodeError
         raise bad_request(f"the body is not valid JSON: {error}") from None
-    if max_depth is not None and json_read.text_too_deep(raw, max_depth):
-        raise bad_request(str(json_read.TooDeep(max_depth)))
     if not isinstance(body, dict):
         raise bad_request(f"the body must be a JSON object ({what}), not a {type(body).__name__}")
     return body
