@@ -8,7 +8,8 @@ files a collection Bundle of the answer Bundles); ``table`` one line per score f
 person; ``csv`` one row per score for a spreadsheet. Every file is read and
 validated before it is assessed; a bad file is reported on stderr (naming the file
 and where in it) and the others are assessed all the same; the exit code is 2 if
-any file was bad, else 0.
+any file was bad, else 0. Files and stdin are read at the HTTP door's limits (``BONEMET_MAX_BODY_BYTES``,
+64 levels of nesting: ``fhir.json_read``); names with control characters are printed escaped.
 """
 
 from __future__ import annotations

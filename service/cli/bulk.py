@@ -22,9 +22,12 @@ The files read are ``*.ndjson`` and ``*.ndjson.gz`` (decompressed into the work 
 stream cannot be cut into chunks); a UTF-8 byte order mark opening a file is ignored, as JSON's RFC
 8259 allows and Spark's reader does. Every other file of INPUT_DIR is named as not read.
 
-A bad line (not JSON, not a resource, no patient, malformed elements) is reported
-with its file and line number, in ``OperationOutcome.ndjson`` and in the
-summary, and does not stop the rest. Resources are shape-checked only (the
+A bad line (not JSON, nested more than 64 levels, longer than ``BONEMET_MAX_BODY_BYTES``, not a
+resource, no patient, malformed elements) is reported with its file and line number, in
+``OperationOutcome.ndjson`` and in the summary, and does not stop the rest. An input whose size or
+modification time changed during the run is named and the command exits 2. The work folder
+(``bonemet-bulk-work.<pid>.*``) of a run killed outright is removed by the next run into the same
+output folder; the workers die with the command (``die_with_parent``). Resources are shape-checked only (the
 full model validation of the Bundle doors would cost more than the assessment);
 lines set aside unparsed are counted in each patient's OperationOutcome, not checked.
 """
@@ -751,7 +754,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("bulk", help="assess FHIR Bulk Data NDJSON files (one per resource type)",
                                  description="Read the .ndjson files of INPUT_DIR (a FHIR $export), assess each "
                                              "patient, write RiskAssessment, Observation, CarePlan and "
-                                             "OperationOutcome .ndjson files to OUTPUT_DIR, and print a summary.")
+                                             "OperationOutcome .ndjson files to OUTPUT_DIR, and print a summary. "
+                                             "Exit 0 when the run completed (bad lines are counted and named), "
+                                             "2 when it could not run or an input changed during the run.")
     parser.add_argument("input_dir", metavar="INPUT_DIR")
     parser.add_argument("output_dir", metavar="OUTPUT_DIR")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
