@@ -1,6 +1,7 @@
 """`bonemet assess` errors and `bonemet bulk` over NDJSON, run as real commands."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -315,3 +316,179 @@ def test_noise_a_real_export_holds_changes_no_score_and_is_counted_not_listed(tm
     texts = [issue["diagnostics"] for outcome in outcomes for issue in outcome["issue"]]
     assert not any("-noise-" in text for text in texts)
     assert any("other resource(s) not used (Encounter" in text for text in texts)
+
+
+# ------------------------------------------------------------------ hostile input (issue 29)
+
+DEEP = 5000  # far past the parser's recursion limit (near 1,000) and the 64 levels every door accepts
+
+
+def _deep(resource_type="Condition", subject="Patient/syn-1"):
+    return (f'{{"resourceType": "{resource_type}", "id": "deep", "subject": {{"reference": "{subject}"}}, '
+            f'"note": {"[" * DEEP}{"]" * DEEP}}}')
+
+
+def test_bulk_names_a_line_nested_too_deep_and_assesses_the_others(tmp_path):
+    source, out = tmp_path / "in", tmp_path / "out"
+    generate(source, 20, seed=3)
+    lines = (source / "Condition.ndjson").read_text().splitlines(keepends=True)
+    (source / "Condition.ndjson").write_text("".join(lines[:10]) + _deep() + "\n" + "".join(lines[10:]))
+    result = bonemet("bulk", str(source), str(out), "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "patients: 20" in result.stderr and "bad lines: 1" in result.stderr
+    assert "Condition.ndjson:11: nested more than 64 levels deep" in result.stderr
+    outcomes = (out / "OperationOutcome.ndjson").read_text()
+    assert "Condition.ndjson:11: nested more than 64 levels deep" in outcomes
+    lesions = [line for line in lines if '-primary"' not in line]  # every lesion of the 20 patients is scored
+    assert len(read_ndjson(out / "RiskAssessment.ndjson")) == len(lesions)
+
+
+def test_assess_names_a_file_nested_too_deep_with_its_place_and_assesses_the_others(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"resourceType": "Bundle", "type": "collection",\n "entry": ' + "[" * DEEP + "]" * DEEP + "}")
+    result = bonemet("assess", "examples/bundles/05-rades-group-i.json", str(deep),
+                     "examples/bundles/02-mirels-8-tumour-board.json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{deep}: not read: the JSON is nested more than 64 levels deep (line 2 column 74)" in result.stderr
+    assert len(result.stdout.splitlines()) == 2  # the two good files' answers
+    result = bonemet("assess", "-", stdin=deep.read_text())
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert "stdin: not read: the JSON is nested more than 64 levels deep (line 2 column 74)" in result.stderr
+
+
+def test_assess_refuses_a_file_larger_than_the_body_limit(tmp_path):
+    big = tmp_path / "big.json"
+    good = ROOT / "examples/bundles/05-rades-group-i.json"
+    limit = good.stat().st_size + 10
+    big.write_text('{"resourceType": "Bundle", "type": "collection", "x": "' + "a" * limit + '"}')
+    result = subprocess.run([sys.executable, "-m", "service.cli", "assess", str(big),
+                             str(good)], capture_output=True, text=True, cwd=ROOT,
+                            timeout=120, env={**os.environ, "BONEMET_MAX_BODY_BYTES": str(limit)})
+    assert result.returncode == 2 and f"big.json: larger than {limit} bytes (BONEMET_MAX_BODY_BYTES)" in result.stderr
+    assert len(result.stdout.splitlines()) == 1
+
+
+def test_bulk_names_a_line_longer_than_the_body_limit_without_holding_it_even_across_chunks(tmp_path):
+    from service.cli.bulk import bulk
+
+    source = tmp_path / "in"
+    generate(source, 20, seed=3)
+    long_line = json.dumps({"resourceType": "Condition", "id": "long", "subject": {"reference": "Patient/syn-2"},
+                            "note": [{"text": "x" * 5000}]})
+    lines = (source / "Condition.ndjson").read_text().splitlines(keepends=True)
+    (source / "Condition.ndjson").write_text("".join(lines[:3]) + long_line + "\n" + "".join(lines[3:]))
+    whole = bulk(source, tmp_path / "whole", workers=1, max_line_bytes=4000)
+    cut = bulk(source, tmp_path / "cut", workers=2, max_line_bytes=4000, chunk_bytes=1500)  # chunks cut inside it
+    assert whole.bad_lines == cut.bad_lines == ["Condition.ndjson:4: longer than 4000 bytes (BONEMET_MAX_BODY_BYTES)"]
+    assert whole.patients == cut.patients == 20
+    for kind in ("RiskAssessment", "Observation"):
+        assert len(read_ndjson(tmp_path / "whole" / f"{kind}.ndjson")) == len(read_ndjson(tmp_path / "cut" /
+                                                                                          f"{kind}.ndjson")) > 0
+
+
+def _children(pid):
+    """The processes whose parent is ``pid``, read from /proc (psutil is not installed)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid):
+    """Whether ``pid`` is a live process (a zombie waiting for a parent to reap it is not)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait_for(condition, seconds=60.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited too long"
+        time.sleep(0.01)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_killed_bulk_run_leaves_no_worker_and_the_next_run_removes_its_work_folder(tmp_path):
+    import signal
+    import time
+
+    source, out = tmp_path / "in", tmp_path / "out"
+    generate(source, 3000, seed=4, noise=2)
+    run = subprocess.Popen([sys.executable, "-m", "service.cli", "bulk", str(source), str(out), "--workers", "2"],
+                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: out.is_dir() and any(p.name.startswith("bonemet-bulk-work.") for p in out.iterdir())
+                  and len(_children(run.pid)) >= 2)
+        workers = _children(run.pid)
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=10)
+    finally:
+        run.kill()
+        run.wait()
+    assert run.returncode == -signal.SIGKILL
+    started = time.monotonic()
+    _wait_for(lambda: not any(_running(pid) for pid in workers), seconds=5)
+    assert time.monotonic() - started < 5
+    (stale,) = [p for p in out.iterdir() if p.name.startswith("bonemet-bulk-work.")]
+    assert stale.name.startswith(f"bonemet-bulk-work.{run.pid}.")
+    again = bonemet("bulk", str(source), str(out), "--workers", "2")
+    assert again.returncode == 0, again.stderr
+    assert f"bonemet bulk: removed {stale.name}, the work folder of an interrupted run (" in again.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{k}.ndjson" for k in (
+        "CarePlan", "Observation", "OperationOutcome", "RiskAssessment"))
+
+
+def test_an_input_changed_during_the_run_is_named_and_the_run_exits_2(tmp_path):
+    """The run is a subprocess on an export large enough to take a while; once it has listed its inputs
+    (its work folder exists), a small input is appended to and another truncated."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    generate(source, 3000, seed=4, noise=2)
+    patients = (source / "Patient.ndjson").read_text().splitlines(keepends=True)
+    run = subprocess.Popen([sys.executable, "-m", "service.cli", "bulk", str(source), str(out), "--workers", "1"],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: out.is_dir() and any(p.name.startswith("bonemet-bulk-work.") for p in out.iterdir()))
+        with open(source / "Patient.ndjson", "a") as appended:
+            appended.write(patients[0])
+        with open(source / "Condition.ndjson", "r+") as truncated:
+            truncated.truncate(1000)
+        _, stderr = run.communicate(timeout=300)
+    finally:
+        run.kill()
+        run.wait()
+    assert run.returncode == 2, stderr
+    assert "files changed during the run: 2" in stderr
+    assert "Condition.ndjson: changed during the run (" in stderr and ", now 1000): read again" in stderr
+    assert "Patient.ndjson: changed during the run (" in stderr
+    first = json.loads((out / "OperationOutcome.ndjson").read_text().splitlines()[0])
+    assert first["issue"][0]["severity"] == "error" and "changed during the run" in first["issue"][0]["diagnostics"]
+
+
+def test_file_names_with_control_characters_are_printed_escaped(tmp_path):
+    source, out = tmp_path / "in", tmp_path / "out"
+    generate(source, 5, seed=2)
+    hostile = "Obs\x1b[31mervation\n.ndjson"
+    (source / "Observation.ndjson").rename(source / hostile)
+    with open(source / hostile, "a") as file:
+        file.write("{broken\n")
+    (source / "notes\x1b]0;owned\x07.txt").write_text("x")
+    result = bonemet("bulk", str(source), str(out), "--workers", "1")
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert f"{hostile!r}:" in result.stderr and "'notes\\x1b]0;owned\\x07.txt': not read" in result.stderr
+    assert "\\x1b" in (out / "OperationOutcome.ndjson").read_text()
+    bad = tmp_path / "bad\x1b[2J\n.json"
+    bad.write_text("{not json")
+    result = bonemet("assess", str(bad), "examples/bundles/05-rades-group-i.json")
+    assert result.returncode == 2 and "\x1b" not in result.stderr
+    assert f"{str(bad)!r}: not JSON" in result.stderr

@@ -277,6 +277,60 @@ def test_values_of_every_kind_in_an_unchecked_observation_a_chain_reaches(open_c
     check(open_client.post(PATHS[0], json=body), caplog)
 
 
+
+# -- nesting: one limit at every door (service/fhir/json_read.py) ------------------------------
+
+NESTED = settings(FUZZ, max_examples=150)
+_MARK = "__nested__"
+
+
+def _nested(depth, openers):
+    """JSON nested ``depth`` levels, each level an array or an object as ``openers`` cycles."""
+    levels = [openers[level % len(openers)] for level in range(depth)]
+    return "".join('{"a": ' if o == "{" else "[" for o in levels) + "0" + "".join(
+        "}" if o == "{" else "]" for o in reversed(levels))
+
+
+@NESTED
+@given(depth=st.integers(1, 5000), openers=st.lists(st.sampled_from("[{"), min_size=1, max_size=3), data=st.data())
+def test_a_value_nested_at_any_depth_anywhere_in_a_bundle_is_a_400_or_an_answer_never_a_500(
+        open_client, caplog, depth, openers, data):
+    document = bundle(patient(), lesion(), *lesion_observations())
+    path = data.draw(st.sampled_from([p for p in paths_of(document) if p]))
+    parent = document
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = _MARK
+    raw = json.dumps(document).replace(f'"{_MARK}"', _nested(depth, openers))
+    response = open_client.post("/fhir/$assess", data=raw, headers={"Content-Type": "application/json"})
+    check(response, caplog)
+    if len(path) + depth > 64:  # the Bundle is level 1, each step of the path one more
+        assert response.status_code == 400 and "nested more than 64 levels" in response.get_data(as_text=True)
+
+
+@NESTED
+@given(depth=st.integers(1, 5000), openers=st.lists(st.sampled_from("[{"), min_size=1, max_size=3))
+def test_the_command_line_readers_name_a_value_nested_too_deep_never_raise(depth, openers):
+    from service.cli.bulk import read_line
+    from service.fhir import json_read
+
+    line = ('{"resourceType": "Condition", "subject": {"reference": "Patient/p1"}, "note": '
+            + _nested(depth, openers) + "}")
+    patient, found = read_line("Condition.ndjson:7", line)
+    if depth + 1 > json_read.MAX_DEPTH:
+        assert patient is None and found == "nested more than 64 levels deep"
+    else:
+        assert patient == "Patient/p1" and isinstance(found, dict)
+    try:
+        json_read.loads(line, place=True)
+        assert depth + 1 <= json_read.MAX_DEPTH
+    except json_read.TooDeep as error:
+        # Where the value goes past 64 levels: at its 64th opener (the Condition is level 1).
+        at = line.index('"note": ') + len('"note": ') + sum(1 if openers[level % len(openers)] == "[" else 6
+                                                             for level in range(63))
+        assert depth + 1 > json_read.MAX_DEPTH and str(error).endswith(f"(line 1 column {at + 1})")
+
+
 def test_the_fuzzers_sent_at_least_ten_thousand_requests():
     if SENT["requests"] == 0:
         pytest.skip("run with the fuzzers above")

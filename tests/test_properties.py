@@ -170,7 +170,7 @@ _JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(alphabe
 def test_the_nesting_read_from_the_bytes_is_the_nesting_of_the_json(value, ascii_only):
     """The request depth limit reads the brackets outside strings (quotes, escapes and brackets inside
     strings included): the same depth as the parsed tree."""
-    from service.web.body import _depth
+    from service.fhir.json_read import depth as _depth
 
     assert _depth(json.dumps(value, ensure_ascii=ascii_only).encode()) == _tree_depth(value)
 

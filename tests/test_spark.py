@@ -43,7 +43,13 @@ def test_the_spark_engine_gives_the_local_engines_outputs(tmp_path):
     (source / "Observation.ndjson").rename(source / "Observation.000.ndjson")
     lines = (source / "Observation.000.ndjson").read_text("utf-8").splitlines(keepends=True)
     half = len(lines) // 2
-    (source / "Observation.000.ndjson").write_text("".join(lines[:half]) + "{broken\n", "utf-8")
+    # A line nested 5,000 deep (past the parser's recursion limit) and one longer than the line limit.
+    deep = ('{"resourceType": "Condition", "id": "deep", "subject": {"reference": "Patient/syn-2"}, "note": '
+            + "[" * 5000 + "]" * 5000 + "}\n")
+    long = json.dumps({"resourceType": "Condition", "id": "long", "subject": {"reference": "Patient/syn-3"},
+                       "note": [{"text": "é" * 60_000}]}, ensure_ascii=False) + "\n"
+    (source / "Observation.000.ndjson").write_text("".join(lines[:half // 2]) + deep + long
+                                                   + "".join(lines[half // 2:half]) + "{broken\n", "utf-8")
     (source / "Observation.001.ndjson").write_text(
         '{"resourceType": "Observation", "id": "orphan", "status": "final"}\n' + "".join(lines[half:])
         + '{"resourceType": "Condition", "id": "bad", "subject": {"reference": "Patient/syn-1"}, '
@@ -64,11 +70,14 @@ def test_the_spark_engine_gives_the_local_engines_outputs(tmp_path):
     (source / "Patient.ndjson").unlink()
     (source / "Broken.ndjson.gz").write_bytes(b"not gzip")
     (source / "manifest.json").write_text("{}")
-    local = bulk(source, tmp_path / "local", workers=2, when=WHEN, as_of=AS_OF, bucket_bytes=200_000)
-    spark = bulk_spark(source, tmp_path / "spark", master="local[2]", when=WHEN, as_of=AS_OF)
+    local = bulk(source, tmp_path / "local", workers=2, when=WHEN, as_of=AS_OF, bucket_bytes=200_000,
+                 max_line_bytes=100_000)
+    spark = bulk_spark(source, tmp_path / "spark", master="local[2]", when=WHEN, as_of=AS_OF, max_line_bytes=100_000)
     assert outputs(tmp_path / "spark") == outputs(tmp_path / "local")
     assert spark.text() == local.text()
-    assert local.bad_line_count == 3 and local.patients == 400 and len(local.files_not_read) == 2
+    assert local.bad_line_count == 5 and local.patients == 400
+    assert any("nested more than 64 levels deep" in line for line in local.bad_lines)
+    assert any("longer than 100000 bytes" in line for line in local.bad_lines) and len(local.files_not_read) == 2
     assert all(json.loads(line) for line in outputs(tmp_path / "spark")["RiskAssessment"])
     derived = [json.loads(line) for line in outputs(tmp_path / "spark")["Observation"]
                if f'"Condition/{pid}-lesion"' in line]

@@ -8,7 +8,8 @@ files a collection Bundle of the answer Bundles); ``table`` one line per score f
 person; ``csv`` one row per score for a spreadsheet. Every file is read and
 validated before it is assessed; a bad file is reported on stderr (naming the file
 and where in it) and the others are assessed all the same; the exit code is 2 if
-any file was bad, else 0.
+any file was bad, else 0. Files and stdin are read at the HTTP door's limits (``BONEMET_MAX_BODY_BYTES``,
+64 levels of nesting: ``fhir.json_read``); names with control characters are printed escaped.
 """
 
 from __future__ import annotations
@@ -36,19 +37,42 @@ class BadInput(ValueError):
     """Input the command cannot assess; the message says which file and why."""
 
 
-def _read(name: str, stdin: TextIO) -> Any:
+def _read(name: str, stdin: TextIO, max_bytes: int) -> Any:
+    """A file's (or stdin's) JSON, at the HTTP door's limits: at most ``max_bytes``
+    (``BONEMET_MAX_BODY_BYTES``) and ``json_read.MAX_DEPTH`` levels, each a bad file, never a traceback."""
+    from ..fhir import json_read
+
     try:
         if name == "-":
-            return json.load(stdin)
-        with open(name, encoding="utf-8") as file:
-            return json.load(file)
+            raw = stdin.buffer.read(max_bytes + 1) if hasattr(stdin, "buffer") else stdin.read(max_bytes + 1)
+        else:
+            with open(name, "rb") as file:
+                raw = file.read(max_bytes + 1)
     except OSError as error:
-        raise BadInput(f"{name}: cannot read: {error.strerror or error}") from None
+        raise BadInput(f"{_label(name)}: cannot read: {error.strerror or error}") from None
+    if len(raw) > max_bytes:
+        raise BadInput(f"{_label(name)}: larger than {max_bytes} bytes (BONEMET_MAX_BODY_BYTES)")
+    try:
+        return json_read.loads(raw, place=True)
+    except json_read.TooDeep as error:
+        raise BadInput(f"{_label(name)}: not read: {error}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise BadInput(f"{name}: not JSON: {error}") from None
+        raise BadInput(f"{_label(name)}: not JSON: {error}") from None
 
 
-def read_files(names: list[str], stdin: TextIO) -> tuple[
+def _label(name: str) -> str:
+    """How a file is named in messages: stdin, or its name with any control character escaped (a name
+    holding an escape sequence or a newline must not drive the terminal or forge a line)."""
+    return "stdin" if name == "-" else printable(name)
+
+
+def printable(name: str) -> str:
+    """``name`` as is when it holds no control character, else quoted and escaped as Python writes it
+    (``'a\\x1b[31m.json'``): what reaches a terminal or a log is text, never a control sequence."""
+    return name if name.isprintable() else repr(name)
+
+
+def read_files(names: list[str], stdin: TextIO, max_bytes: int) -> tuple[
         list[tuple[str, list[tuple[str | None, dict[str, Any], str]], AssessRequest]], list[BadInput]]:
     """(file label, its validated entries, what a Parameters file asks) for every good file, and what is
     wrong with each bad one: one bad file never stops the others."""
@@ -57,9 +81,9 @@ def read_files(names: list[str], stdin: TextIO) -> tuple[
 
     files, bad = [], []
     for name in names:
-        label = "stdin" if name == "-" else name
+        label = _label(name)
         try:
-            asked = unwrap(_read(name, stdin))
+            asked = unwrap(_read(name, stdin, max_bytes))
             files.append((label, bundle_entries(asked.bundle, f"{label}: {asked.where}", read=may_be_read), asked))
         except InvalidFhir as error:
             bad.append(BadInput(f"{label}: invalid FHIR:\n" + "\n".join(f"  {p.expression}: {p.message}"
@@ -139,7 +163,7 @@ def bundle_of_answers(results: list[tuple[str, BundleAssessment]], when: datetim
 def run(args: argparse.Namespace) -> int:
     settings = Settings.load()
     stdout, stdin = sys.stdout, sys.stdin
-    files, bad = read_files(args.files, stdin)
+    files, bad = read_files(args.files, stdin, settings.max_body_bytes)
     for error in bad:
         print(f"bonemet assess: {error}", file=sys.stderr)
     from ..pipeline import assess_entries, first_page_only

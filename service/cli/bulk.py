@@ -22,9 +22,12 @@ The files read are ``*.ndjson`` and ``*.ndjson.gz`` (decompressed into the work 
 stream cannot be cut into chunks); a UTF-8 byte order mark opening a file is ignored, as JSON's RFC
 8259 allows and Spark's reader does. Every other file of INPUT_DIR is named as not read.
 
-A bad line (not JSON, not a resource, no patient, malformed elements) is reported
-with its file and line number, in ``OperationOutcome.ndjson`` and in the
-summary, and does not stop the rest. Resources are shape-checked only (the
+A bad line (not JSON, nested more than 64 levels, longer than ``BONEMET_MAX_BODY_BYTES``, not a
+resource, no patient, malformed elements) is reported with its file and line number, in
+``OperationOutcome.ndjson`` and in the summary, and does not stop the rest. An input whose size or
+modification time changed during the run is named and the command exits 2. The work folder
+(``bonemet-bulk-work.<pid>.*``) of a run killed outright is removed by the next run into the same
+output folder; the workers die with the command (``die_with_parent``). Resources are shape-checked only (the
 full model validation of the Bundle doors would cost more than the assessment);
 lines set aside unparsed are counted in each patient's OperationOutcome, not checked.
 """
@@ -35,6 +38,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -52,14 +56,16 @@ import orjson
 from ..calculators import load_table
 from ..config import Settings
 from ..facts.prefilter import UnreadLine, unread_line
+from ..fhir import json_read
 from ..fhir.patients import bulk_patient_key
 from ..i18n import Said, said, translate
-from .assess import LOCALES, as_of_date
+from .assess import LOCALES, as_of_date, printable
 
 BUCKET_BYTES = 4 * 1024 * 1024
 OUTPUT_TYPES = ("RiskAssessment", "Observation", "CarePlan", "OperationOutcome")
 INPUT_SUFFIXES = (".ndjson", ".ndjson.gz")
 _BAD_LINES_SHOWN = 20
+MAX_LINE_BYTES = Settings.max_body_bytes  # a line is one resource: at most what the HTTP door takes in a body
 
 
 @dataclass
@@ -72,6 +78,7 @@ class Summary:
     bad_line_count: int = 0
     locale: str = "en"  # of the bad lines' messages
     files_not_read: list[str] = field(default_factory=list)  # "name: why", in ``locale``
+    files_changed: list[str] = field(default_factory=list)  # inputs changed during the run: exit 2
 
     def add(self, other: Summary) -> None:
         self.patients += other.patients
@@ -81,6 +88,7 @@ class Summary:
         self.bad_line_count += other.bad_line_count
         self.bad_lines += other.bad_lines[: max(0, _BAD_LINES_SHOWN - len(self.bad_lines))]
         self.files_not_read += other.files_not_read
+        self.files_changed += other.files_changed
 
     def bad(self, where: str, why: str) -> str:
         self.bad_line_count += 1
@@ -100,6 +108,9 @@ class Summary:
         if self.files_not_read:
             lines.append(say("files not read: {count}", count=len(self.files_not_read)))
             lines += [f"  {line}" for line in self.files_not_read]
+        if self.files_changed:
+            lines.append(say("files changed during the run: {count}", count=len(self.files_changed)))
+            lines += [f"  {line}" for line in self.files_changed]
         for (calculator, category), count in sorted(self.scores.items()):
             table = load_table(calculator)
             named = next((c.label(locale) for c in table.categories if c.value == category),
@@ -123,8 +134,8 @@ def input_files(input_dir: Path, suffixes: tuple[str, ...], folders: bool = Fals
     entries = sorted(input_dir.iterdir())
     inputs = [p for p in entries if p.name.endswith(suffixes) and (folders or p.is_file())]
     if not inputs:
-        raise ValueError(f"{input_dir}: no {' or '.join(suffixes)} files")
-    return inputs, [p.name for p in entries if p not in inputs and not p.name.startswith(".")]
+        raise ValueError(f"{printable(str(input_dir))}: no {' or '.join(suffixes)} files")
+    return inputs, [printable(p.name) for p in entries if p not in inputs and not p.name.startswith(".")]
 
 
 def files_not_read(summary: Summary, files: list[tuple[str, Said]]) -> str:
@@ -156,7 +167,7 @@ def gzip_problem(path: Path) -> Said | None:
 
 
 def no_readable_input(input_dir: Path, unread: list[tuple[str, Said]]) -> ValueError:
-    return ValueError(f"{input_dir}: no readable .ndjson or .ndjson.gz file ("
+    return ValueError(f"{printable(str(input_dir))}: no readable .ndjson or .ndjson.gz file ("
                       + "; ".join(f"{name}: {why}" for name, why in unread) + ")")
 
 
@@ -192,6 +203,93 @@ def _bad_line_outcome(message: str, locale: str) -> str:
                       ensure_ascii=False)
 
 
+# -- the run's own housekeeping: its work folder, its workers, its inputs ----------------------------
+
+_WORK = re.compile(r"bonemet-(?:bulk|spark)-work\.(\d+)\.")
+
+
+def work_folder(output_dir: Path, engine: str = "bulk") -> tempfile.TemporaryDirectory:
+    """The run's work folder in ``output_dir`` (outputs are renamed from it, on the same file system),
+    named ``bonemet-bulk-work.<pid>.<random>``. A run killed outright (SIGKILL, a power cut) cannot remove
+    its own, which may hold as much as the input: the next run into the same folder removes every work
+    folder whose process is gone, and says so on stderr."""
+    for stale in sorted(output_dir.iterdir()):
+        found = _WORK.match(stale.name)
+        if found and stale.is_dir() and not _alive(int(found.group(1))):
+            size = sum(f.stat().st_size for f in stale.rglob("*") if f.is_file())
+            shutil.rmtree(stale, ignore_errors=True)
+            print(f"bonemet bulk: removed {printable(stale.name)}, the work folder of an interrupted run "
+                  f"({size / 1e6:.1f} MB)", file=sys.stderr)
+    return tempfile.TemporaryDirectory(prefix=f"bonemet-{engine}-work.{os.getpid()}.", dir=output_dir)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def die_with_parent(parent: int) -> None:
+    """Pool worker initializer: the worker ends when the command does, even when the command is killed
+    outright (SIGKILL leaves no time to stop its pool). On Linux the kernel sends the worker SIGKILL when
+    its parent dies (``prctl(PR_SET_PDEATHSIG)``); elsewhere a thread checks every second that the parent
+    is still the worker's parent."""
+    import ctypes
+    import signal
+    import threading
+    import time
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux
+        armed = False
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+    if not armed:
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True, name="die-with-parent").start()
+
+
+def stamps(paths: list[Path]) -> list[tuple[int, int]]:
+    """Each input's (size, modification time), taken before it is read."""
+    return [(stat.st_size, stat.st_mtime_ns) for stat in (path.stat() for path in paths)]
+
+
+def changed_files(paths: list[Path], before: list[tuple[int, int]], summary: Summary) -> str:
+    """The inputs whose size or modification time is not what it was when the run began (appended to,
+    truncated, rewritten during the run: what was read of them is not the file), named in the summary
+    and as errors in OperationOutcome.ndjson; the command then exits 2."""
+    from ..render.bundle import operation_outcome
+
+    lines = []
+    for path, (size, mtime) in zip(paths, before, strict=True):
+        try:
+            now = path.stat()
+            changed = (now.st_size, now.st_mtime_ns) != (size, mtime)
+            why = said("changed during the run ({before} bytes, now {after}): read again", before=size,
+                       after=now.st_size)
+        except FileNotFoundError:
+            changed, why = True, said("removed during the run: read again")
+        if changed:
+            message = translate(said("{where}: {why}", where=printable(path.name), why=why), summary.locale)
+            summary.files_changed.append(message)
+            lines.append(json.dumps(operation_outcome([{"severity": "error", "code": "conflict",
+                                                        "diagnostics": message}], summary.locale),
+                                    ensure_ascii=False) + "\n")
+    return "".join(lines)
+
+
 # -- pass 1 -------------------------------------------------------------------------------
 
 
@@ -215,17 +313,36 @@ class Chunk:
 CHUNK_BYTES = 64 * 1024 * 1024
 
 
+def skip_line(lines: Any) -> int:
+    """Read on to the end of the current line, in blocks (a line may be gigabytes): the bytes read."""
+    skipped = 0
+    while True:
+        block = lines.readline(1024 * 1024)
+        skipped += len(block)
+        if not block or block.endswith(b"\n"):
+            return skipped
+
+
+def line_too_long(raw: bytes | str, max_bytes: int, at: int = 1) -> bool:
+    """Whether a line (without its newline, nor the byte order mark opening a file) is longer than
+    ``max_bytes`` of UTF-8: measured the same way by both engines."""
+    if isinstance(raw, str):
+        return len(raw) > max_bytes // 4 and len(raw.encode("utf-8", errors="surrogatepass")) > max_bytes
+    size = len(raw) - raw.endswith(b"\n") - (len(_BOM) if at == 0 and raw.startswith(_BOM) else 0)
+    return size > max_bytes
+
+
 def _chunks(path: Path, size: int, source: int, chunk_bytes: int = CHUNK_BYTES, label: str = "") -> list[Chunk]:
     """The file cut after a newline about every ``chunk_bytes``."""
     cuts = [0]
     with open(path, "rb") as lines:
         while cuts[-1] + chunk_bytes < size:
             lines.seek(cuts[-1] + chunk_bytes)
-            lines.readline()  # to the end of the line under the cut
+            skip_line(lines)  # to the end of the line under the cut
             if lines.tell() >= size:
                 break
             cuts.append(lines.tell())
-    return [Chunk(str(path), label or path.name, start, end, source=source)
+    return [Chunk(str(path), label or printable(path.name), start, end, source=source)
             for start, end in zip(cuts, [*cuts[1:], size], strict=True)]
 
 
@@ -298,6 +415,10 @@ def _spans(runs: list[tuple[str, array]], bucket: int) -> list[tuple[str, int, i
     return [(path, run[bucket], run[bucket + 1]) for path, run in runs if run[bucket + 1] > run[bucket]]
 
 
+def too_long(max_bytes: int) -> Said:
+    return said("longer than {count} bytes (BONEMET_MAX_BODY_BYTES)", count=max_bytes)
+
+
 def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None, Any]:
     """One NDJSON line -> (its patient key, the resource or an ``UnreadLine``), or (None, why it is a
     bad line). A line no calculator reads (a lab, a medication...) is told from its text and not parsed:
@@ -306,7 +427,9 @@ def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None
     if unread is not None:
         return unread.patient, unread
     try:
-        resource = json.loads(line)
+        resource = json_read.loads(line)
+    except json_read.TooDeep as error:  # refused before parsing: a RecursionError would end the whole run
+        return None, said("nested more than {limit} levels deep", limit=error.limit)
     except json.JSONDecodeError as error:
         return None, said("not JSON ({error})", error=error.msg)  # the parser's words, in English
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
@@ -317,7 +440,8 @@ def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None
     return patient, resource
 
 
-def _partition(chunk: Chunk, work: str, buckets: int, locale: str) -> tuple[Summary, list[tuple[str, array]]]:
+def _partition(chunk: Chunk, work: str, buckets: int, locale: str,
+               max_line_bytes: int = MAX_LINE_BYTES) -> tuple[Summary, list[tuple[str, array]]]:
     """Stream one chunk of an input file into runs of its own (``_Runs``). A line to be read goes whole; an
     unread one goes as its type, patient and byte offset (a tenth of the bytes, and pass 2 parses none)."""
     summary = Summary(locale=locale)
@@ -328,14 +452,18 @@ def _partition(chunk: Chunk, work: str, buckets: int, locale: str) -> tuple[Summ
             lines.seek(chunk.start)
             offset, number = chunk.start, chunk.first_line - 1
             while offset < chunk.end:
-                raw = lines.readline()
+                raw = lines.readline(max_line_bytes + len(_BOM) + 2)  # a line too long is never held whole
                 if not raw:
                     break
                 at, offset, number = offset, offset + len(raw), number + 1
+                where = f"{chunk.label}:{number}"
+                if line_too_long(raw, max_line_bytes, at):
+                    offset += 0 if raw.endswith(b"\n") else skip_line(lines)
+                    errors.write(_bad_line_outcome(summary.bad(where, too_long(max_line_bytes)), locale) + "\n")
+                    continue
                 line = decoded(raw, at)
                 if not line:
                     continue
-                where = f"{chunk.label}:{number}"
                 patient, found = read_line(where, line)
                 if patient is None:
                     errors.write(_bad_line_outcome(summary.bad(where, found), locale) + "\n")
@@ -483,7 +611,7 @@ def _progress(total: int, description: str):
 
 def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pain_bands: tuple = (),
          when: datetime | None = None, as_of: date | None = None, bucket_bytes: int = BUCKET_BYTES,
-         chunk_bytes: int = CHUNK_BYTES, fact_windows: tuple = ()) -> Summary:
+         chunk_bytes: int = CHUNK_BYTES, fact_windows: tuple = (), max_line_bytes: int = MAX_LINE_BYTES) -> Summary:
     from concurrent.futures import (
         ProcessPoolExecutor,  # 12 ms: paid by bulk runs only, not by `bonemet --help`
     )
@@ -493,8 +621,9 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
     when = when or datetime.now(UTC)
     output_dir.mkdir(parents=True, exist_ok=True)
     summary = Summary(locale=locale)
-    with tempfile.TemporaryDirectory(prefix="bonemet-bulk-", dir=output_dir) as work, \
-            ProcessPoolExecutor(max_workers=workers) as pool:
+    before = stamps(inputs)
+    with work_folder(output_dir) as work, \
+            ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         unread = other_files(skipped, INPUT_SUFFIXES)
         plain: list[Path] = []
         labels: list[str] = []
@@ -502,9 +631,9 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
                                                     range(len(inputs))), strict=True):
             if isinstance(readable, Path):
                 plain.append(readable)
-                labels.append(given.name)
+                labels.append(printable(given.name))
             else:
-                unread.append((given.name, readable))
+                unread.append((printable(given.name), readable))
         if not plain:
             raise no_readable_input(input_dir, unread)
         with open(os.path.join(work, "errors.files.ndjson"), "w", encoding="utf-8") as named:
@@ -522,7 +651,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
             counts = dict(zip(followed, pool.map(_count_lines, [chunks[n] for n in followed]), strict=True))
             for n in followed:
                 chunks[n + 1] = replace(chunks[n + 1], first_line=chunks[n].first_line + counts[n])
-            for done in [pool.submit(_partition, chunk, work, buckets, locale) for chunk in chunks]:
+            for done in [pool.submit(_partition, chunk, work, buckets, locale, max_line_bytes) for chunk in chunks]:
                 found, chunk_runs = done.result()
                 summary.add(found)
                 runs += chunk_runs
@@ -553,11 +682,15 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
         finally:
             for out in written.values():
                 out.close()
-        # OperationOutcome.ndjson: the bad lines of pass 1, then of pass 2, then the patients' outcomes.
+        # OperationOutcome.ndjson: the inputs changed during the run, the files not read, the bad lines of pass 1,
+        # then of pass 2, then the patients' outcomes.
+        with open(os.path.join(work, "errors.changed.ndjson"), "w", encoding="utf-8") as changed:
+            changed.write(changed_files(inputs, before, summary))
         outcomes = Path(work) / "OperationOutcome.all.ndjson"
         with open(outcomes, "wb") as joined:
-            for part in ["errors.files.ndjson"] + [f"errors.{tag}.ndjson" for tag in sorted(tags)] + [
-                    "errors.buckets.ndjson", "OperationOutcome.ndjson"]:
+            parts = ["errors.changed.ndjson", "errors.files.ndjson", *(f"errors.{tag}.ndjson" for tag in sorted(tags)),
+                     "errors.buckets.ndjson", "OperationOutcome.ndjson"]
+            for part in parts:
                 with open(os.path.join(work, part), "rb") as source:
                     shutil.copyfileobj(source, joined)
         # Each output complete under a temporary name, then renamed: a reader never sees half a file, and
@@ -573,7 +706,8 @@ def _check_folders(input_dir: Path, output_dir: Path) -> None:
     (Observation.ndjson...) would overwrite inputs of the same name, or be read as input next time."""
     source, target = input_dir.resolve(), output_dir.resolve()
     if source == target or source in target.parents or target in source.parents:
-        raise ValueError(f"the output folder {output_dir} must be outside the input folder {input_dir} (and not "
+        raise ValueError(f"the output folder {printable(str(output_dir))} must be outside the input folder "
+                         f"{printable(str(input_dir))} (and not "
                          "hold it): the outputs would overwrite or mix with the input")
 
 
@@ -581,7 +715,7 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.load()
     input_dir, output_dir = Path(args.input_dir), Path(args.output_dir)
     if not input_dir.is_dir():
-        print(f"bonemet bulk: {input_dir}: not a directory", file=sys.stderr)
+        print(f"bonemet bulk: {printable(str(input_dir))}: not a directory", file=sys.stderr)
         return 2
     if args.workers < 1:
         print("bonemet bulk: --workers must be at least 1", file=sys.stderr)
@@ -591,17 +725,19 @@ def run(args: argparse.Namespace) -> int:
             from .bulk_spark import bulk_spark
 
             summary = bulk_spark(input_dir, output_dir, args.spark_master, args.lang, settings.pain_bands,
-                                 as_of=args.as_of, input_format=args.input_format, fact_windows=settings.windows)
+                                 as_of=args.as_of, input_format=args.input_format, fact_windows=settings.windows,
+                                 max_line_bytes=settings.max_body_bytes)
         else:
             if args.input_format != "ndjson":
                 raise ValueError("Parquet input needs --engine spark")
             summary = bulk(input_dir, output_dir, args.workers, args.lang, settings.pain_bands, as_of=args.as_of,
-                           bucket_bytes=args.bucket_bytes, fact_windows=settings.windows)
+                           bucket_bytes=args.bucket_bytes, fact_windows=settings.windows,
+                           max_line_bytes=settings.max_body_bytes)
     except (ValueError, OSError) as error:
         print(f"bonemet bulk: {error}", file=sys.stderr)
         return 2
     print(summary.text(args.lang), file=sys.stderr)
-    return 0
+    return 2 if summary.files_changed else 0
 
 
 def _positive(text: str) -> int:
@@ -618,7 +754,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser("bulk", help="assess FHIR Bulk Data NDJSON files (one per resource type)",
                                  description="Read the .ndjson files of INPUT_DIR (a FHIR $export), assess each "
                                              "patient, write RiskAssessment, Observation, CarePlan and "
-                                             "OperationOutcome .ndjson files to OUTPUT_DIR, and print a summary.")
+                                             "OperationOutcome .ndjson files to OUTPUT_DIR, and print a summary. "
+                                             "Exit 0 when the run completed (bad lines are counted and named), "
+                                             "2 when it could not run or an input changed during the run.")
     parser.add_argument("input_dir", metavar="INPUT_DIR")
     parser.add_argument("output_dir", metavar="OUTPUT_DIR")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,

@@ -23,7 +23,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -33,19 +32,26 @@ from typing import Any, NamedTuple, cast
 
 from ..facts.prefilter import UnreadLine
 from ..i18n import said, translate
+from .assess import printable
 from .bulk import (
     INPUT_SUFFIXES,
+    MAX_LINE_BYTES,
     OUTPUT_TYPES,
     Summary,
     _bad_line_outcome,
     _check_folders,
     assess_group,
+    changed_files,
     files_not_read,
     gzip_problem,
     input_files,
+    line_too_long,
     no_readable_input,
     other_files,
     read_line,
+    stamps,
+    too_long,
+    work_folder,
 )
 
 
@@ -59,7 +65,8 @@ class UnreadCounts(NamedTuple):
         return [UnreadLine(kind, patient, "") for kind, count in self.kinds for _ in range(count)]
 
 
-def _read_partition(source: int, slim: bool, part: int, rows: Iterator[Any]) -> Iterator[tuple[Any, Any]]:
+def _read_partition(source: int, slim: bool, max_line_bytes: int, part: int,
+                    rows: Iterator[Any]) -> Iterator[tuple[Any, Any]]:
     """The lines (or Parquet rows) of one partition of input file ``source`` -> ((source, part, position),
     (patient or None, item, derived)), where ``item`` is a resource's text (parsed again when assessed: a
     string is shuffled at a fraction of the cost of a parsed resource), an ``UnreadLine``, or why the line
@@ -70,7 +77,11 @@ def _read_partition(source: int, slim: bool, part: int, rows: Iterator[Any]) -> 
     position = -1
     unread: dict[str, Counter[str]] = {}
     for position, row in enumerate(rows):
-        text = (row if isinstance(row, str) else row[0] or "").strip()
+        text = row if isinstance(row, str) else row[0] or ""
+        if line_too_long(text, max_line_bytes):
+            yield (source, part, position), (None, too_long(max_line_bytes), False)
+            continue
+        text = text.strip()
         if not text:
             continue
         patient, item = read_line("", text)
@@ -115,7 +126,7 @@ def _order(where: str) -> tuple[str, int]:
 
 def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, locale: str = "en",
                pain_bands: tuple = (), when: datetime | None = None, as_of: date | None = None,
-               input_format: str = "ndjson", fact_windows: tuple = ()) -> Summary:
+               input_format: str = "ndjson", fact_windows: tuple = (), max_line_bytes: int = MAX_LINE_BYTES) -> Summary:
     try:
         from pyspark import StorageLevel
         from pyspark.sql import SparkSession
@@ -129,10 +140,11 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
     unread = other_files(skipped, suffixes)
     # Hadoop reads .gz itself, but fails the whole job on a broken one: found here first, and named.
     broken = {path: gzip_problem(path) for path in inputs if path.name.endswith(".gz")}
-    unread += [(path.name, why) for path, why in broken.items() if why is not None]
+    unread += [(printable(path.name), why) for path, why in broken.items() if why is not None]
     inputs = [path for path in inputs if broken.get(path) is None]
     if not inputs:
         raise no_readable_input(input_dir, unread)
+    before = stamps(inputs)
     when = when or datetime.now(UTC)
     builder = SparkSession.builder.appName("bonemet-bulk").config("spark.ui.enabled", "false")
     chosen = master or ("" if os.environ.get("SPARK_ENV_LOADED") else "local[*]")  # "": spark-submit's own
@@ -149,10 +161,10 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
             files: list[Any] = [spark.read.parquet(str(p)).select("resource").rdd for p in inputs]
         else:
             files = _ndjson_files(sc, inputs)
-        names = [p.name for p in inputs]
+        names = [printable(p.name) for p in inputs]
 
         def read_input(slim: bool) -> Any:
-            return sc.union([rows.mapPartitionsWithIndex(partial(_read_partition, source, slim))
+            return sc.union([rows.mapPartitionsWithIndex(partial(_read_partition, source, slim, max_line_bytes))
                              for source, rows in enumerate(files)])
 
         # What is kept and shuffled: resources as text, a line no calculator reads as its type and patient only
@@ -196,15 +208,16 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
         for found in results.mapPartitions(_summed).collect():  # one summary per partition, not per patient
             summary.add(found)
         output_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="bonemet-spark-", dir=output_dir) as work:
+        with work_folder(output_dir, "spark") as work:
             # All outputs in one pass, each line tagged with its kind, then sorted into the four files here.
             results.flatMap(_tagged).saveAsTextFile(str(Path(work) / "tagged"))
+            changed = changed_files(inputs, before, summary)  # after Spark's last read of them
             targets = {kind: open(Path(work) / f"{kind}.ndjson", "w", encoding="utf-8")  # noqa: SIM115
                        for kind in (*OUTPUT_TYPES, "errors")}  # each closed below
             try:
                 # Bad lines first, then lines that failed the shape check, then the patients' outcomes: as the
                 # local engine writes them.
-                targets["errors"].write(named)
+                targets["errors"].write(changed + named)
                 targets["errors"].writelines(
                     _bad_line_outcome(translate(said("{where}: {why}", where=where, why=why), locale), locale) + "\n"
                     for where, why in bad_lines)
