@@ -22,6 +22,8 @@ class StandInEhr:
         self.codes = {}  # code -> (challenge, redirect_uri)
         self.tokens = set()
         self.stored = []  # transactions received
+        self.token_changes = {}  # what a test changes in the token answer (None: left out)
+        self.fhir_requests = []  # every path asked of the FHIR server, as it arrived
         self.app = self._app()
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.base = f"http://127.0.0.1:{self.server.server_port}"
@@ -42,6 +44,11 @@ class StandInEhr:
 
     def _app(self):
         app = Flask("stand-in-ehr")
+
+        @app.before_request
+        def record():
+            if not request.path.startswith("/auth"):  # the FHIR server, and any path beside it
+                self.fhir_requests.append(request.full_path.rstrip("?"))
 
         @app.get("/fhir/.well-known/smart-configuration")
         def configuration():
@@ -70,8 +77,10 @@ class StandInEhr:
                 return jsonify(error="invalid_grant"), 400
             access = secrets.token_urlsafe(16)
             self.tokens.add(access)
-            return jsonify(access_token=access, token_type="Bearer", expires_in=300, scope=form.get("scope", ""),
-                           patient=self.patient_id)
+            answer = dict(access_token=access, token_type="Bearer", expires_in=300, scope=form.get("scope", ""),
+                          patient=self.patient_id)
+            answer.update(self.token_changes)
+            return jsonify({key: value for key, value in answer.items() if value is not None})
 
         @app.get("/fhir/Patient/<pid>")
         def read_patient(pid):

@@ -689,3 +689,61 @@ def test_record_text_in_a_card_shows_as_words_and_runs_or_links_nothing(client, 
         shown += html
     words = [word for word in ("onerror", "javascript", "![t]", "alert(1)", "bold") if word in hostile]
     assert any(word in shown for word in words), shown  # the record's words are shown, as words
+
+
+# -- ids from the EHR, checked before any URL is built (issue 29, item 6) ---------------------------
+
+
+@pytest.mark.parametrize("field,value", [
+    ("patientId", ".."), ("patientId", "."), ("patientId", "../../admin"), ("patientId", "p1\n"),
+    ("patientId", "p1?_format=xml"), ("patientId", "p1&code=x"), ("patientId", "x" * 65),
+    ("encounterId", ".."), ("encounterId", "e/1"),
+    ("userId", "Practitioner/.."), ("userId", "doc"), ("userId", "Practitioner/a/b"),
+])
+@responses.activate
+def test_an_id_that_is_not_a_fhir_id_is_a_400_naming_the_field_and_nothing_is_fetched(client, field, value):
+    body = hook_request(fhirServer=EHR)
+    body["prefetch"].pop("patient")  # the service would read Patient/<patientId> from fhirServer
+    body["context"][field] = value
+    answer = client.post(SERVICE, json=body)
+    assert answer.status_code == 400, answer.get_data(as_text=True)
+    assert field in answer.get_json()["fields"]["context"], answer.get_json()
+    assert len(responses.calls) == 0
+
+
+def test_the_openapi_document_states_the_id_rules(client):
+    import re
+
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    for context in ("PatientViewContext", "OrderSignContext"):
+        properties = schemas[context]["properties"]
+        for field, good, bad in (("patientId", "p-1.2", ".."), ("encounterId", "e1", "."),
+                                 ("userId", "Practitioner/doc", "Practitioner/..")):
+            pattern = re.compile(properties[field]["pattern"])
+            assert pattern.search(good) and not pattern.search(bad), (context, field)
+
+
+@pytest.mark.parametrize("reference", ["BodyStructure/..", "BodyStructure/."])
+@responses.activate
+def test_a_body_structure_reference_whose_id_is_a_dot_segment_is_named_and_never_fetched(client, reference):
+    """FHIR's id grammar admits "..", which a URL path reads as "up": BodyStructure/.. is the server's base."""
+    body = hook_request([lesion_sited_in(reference)], lesion_observations(), fhirServer=EHR,
+                        fhirAuthorization=fetch_request()["fhirAuthorization"])
+    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    assert len(responses.calls) == 0
+    text = " ".join(c["detail"] for c in cards)
+    assert "missing: Site of the lesion" in cards[0]["summary"]
+    assert f"not read: not a FHIR id ('{reference.split('/')[1]}')" in text, text
+
+
+def test_the_fhir_client_never_requests_a_path_with_a_dot_segment():
+    from service.fhir.client import FetchError, FhirClient
+
+    fhir = FhirClient(EHR, "t", allowed_hosts=frozenset({"ehr.example.org"}), timeout=(1, 1), page_cap=2)
+    with responses.RequestsMock() as mock:  # any request would fail the test: none is registered
+        for relative in ("Patient/..", "BodyStructure/.", "Patient/../../admin", "Condition/./x?patient=1"):
+            with pytest.raises(FetchError, match="not a FHIR id"):
+                fhir.read(relative)
+        with pytest.raises(FetchError, match="not a FHIR id"):
+            fhir.get_json("../admin")
+        assert len(mock.calls) == 0

@@ -8,7 +8,9 @@ this service call an arbitrary URL (server-side request forgery):
 * one deadline covers all the fetching of a request, and answers are read as a
   stream with a byte cap per answer and per request, so a server that drips bytes or
   sends an endless answer cannot hold a worker or fill its memory;
-* a search cut short by the page cap is reported (``truncated``), never silent.
+* a search cut short by the page cap is reported (``truncated``), never silent;
+* a path with a ``.`` or ``..`` segment (an id of ``..`` from the EHR) is never requested: the
+  callers check ids first (``ids.is_fhir_id``), and this is the last guard.
 
 Failure messages are safe to show the EHR: they say what went wrong without
 describing what answered where. The access token is sent, never logged.
@@ -25,6 +27,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from ..i18n import Said, said
+from .ids import has_dot_segment
 from .shape import InvalidResource, bundle_resources, check_shape, matches, next_link, search_total
 
 log = logging.getLogger(__name__)
@@ -115,12 +118,19 @@ class FhirClient:
         except ValueError:
             raise FetchError("the EHR's FHIR server answered something other than JSON") from None
 
+    @staticmethod
+    def _check_path(relative: str) -> None:
+        if has_dot_segment(relative):
+            raise FetchError("a path with a '.' or '..' segment is not a FHIR id; not requested")
+
     def get_json(self, relative: str) -> dict:
         """GET ``relative`` as plain JSON (not a FHIR resource: the SMART configuration), same guards."""
+        self._check_path(relative)
         return self._get(f"{self.base_url}/{relative.lstrip('/')}")
 
     def read(self, relative: str) -> list[dict]:
         """GET ``relative`` (a read or a search); a search's pages are followed up to the cap."""
+        self._check_path(relative)
         return self._pages(f"{self.base_url}/{relative.lstrip('/')}", relative, self.page_cap)
 
     def follow(self, first_page: dict, next_url: str, relative: str) -> list[dict]:

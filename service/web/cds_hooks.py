@@ -24,6 +24,7 @@ from ..facts.record import describe_concepts, may_be_read, reference_of
 from ..facts.terminology import load_terminology
 from ..facts.vocabulary import observation_search_codes
 from ..fhir.client import FetchError, FhirClient, host_of
+from ..fhir.ids import is_fhir_id, shown
 from ..fhir.patients import PatientIdentity, normal_base, why_not_patient
 from ..fhir.shape import InvalidResource, bundle_resources, check_shape, matches_left_out, next_link
 from ..i18n import N_, Said, Words, said
@@ -210,11 +211,16 @@ def _fetch_body_structures(hook_request: dict, found: list[dict], patient: Patie
                            client: FhirClient | None) -> FhirClient | None:
     """Read from ``fhirServer`` the BodyStructures that the patient's prefetched resources refer to (a
     lesion's site, an Observation's focus): no search by patient brings them. One that cannot be read
-    is named."""
+    is named, and so is one whose id is not a FHIR id (``..``): it is never requested."""
     server = normal_base(hook_request.get("fhirServer"))
     theirs = [resource for resource in found if why_not_patient(resource, patient) is None]
     wanted = [ref for ref in referred_body_structures(theirs) if ref.base in (None, server)]
     for position, reference in enumerate(wanted):
+        if not is_fhir_id(reference.id):  # "BodyStructure/..": the server's base once in a URL; never fetched
+            gathered.not_read.append(ReportEntry(reference.local, "ignored", said(
+                "not read: not a FHIR id ({id}); nothing was asked of fhirServer", id=shown(reference.id)),
+                relevant=True, attention=True))
+            continue
         if position >= MAX_BODY_STRUCTURES:
             gathered.not_read.append(ReportEntry(reference.local, "ignored", said(
                 "not read: more than {count} BodyStructures are referred to", count=MAX_BODY_STRUCTURES),

@@ -215,6 +215,12 @@ def openapi_document(base_url: str = "") -> dict[str, Any]:
          "then": {"not": {"required": ["overrideReason"]}}},
         {"if": {"properties": {"outcome": {"const": "overridden"}}},
          "then": {"properties": {"acceptedSuggestions": {"maxItems": 0}}}}]
+    # The ids checked in code (schemas._fhir_id, _typed_id), as JSON schema (ECMA-262: "$" is the end).
+    for context in ("PatientViewContext", "OrderSignContext"):
+        properties = schemas[context]["properties"]
+        for name in ("patientId", "encounterId"):
+            properties[name]["pattern"] = r"^(?!\.\.?$)[A-Za-z0-9\-.]{1,64}$"
+        properties["userId"]["pattern"] = r"^[A-Z][A-Za-z]{1,63}/(?!\.\.?$)[A-Za-z0-9\-.]{1,64}$"
     schemas["OrderSignContext"]["properties"]["draftOrders"] = {
         "type": "object", "required": ["resourceType"], "additionalProperties": True,
         "properties": {"resourceType": {"const": "Bundle"}, "entry": {"type": "array", "items": {

@@ -13,6 +13,7 @@ _WORDS = Words({
     "download": N_("Download the resources to store (FHIR transaction Bundle)"), "as_of": N_("Assessed as of"),
     "expired_title": N_("This link can no longer be used"),
     "expired_hint": N_("Open the assessment again from the patient's record in the EHR."),
+    "smart_error_title": N_("The assessment cannot be opened from the EHR"),
     "nothing": N_("No long-bone lesion or spinal cord compression to score."),
     "not_used": N_("Data not used by the scores"), "caveats": N_("Caveats"), "conflict": N_("conflicting data"),
     "paste": N_("Paste a FHIR R4 Bundle"), "upload": N_("or upload a file"), "example": N_("or pick an example"),

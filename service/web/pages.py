@@ -62,7 +62,9 @@ def _locale(default: str | None = None) -> str:
     asked = request.values.get("lang")
     if asked in LOCALES:
         return asked
-    return default or request.accept_languages.best_match(LOCALES) or "en"
+    if default in LOCALES:  # a kept assessment's language (an unknown one falls back, never a 500)
+        return default
+    return request.accept_languages.best_match(LOCALES) or "en"
 
 
 def _markdown(text: str) -> str:

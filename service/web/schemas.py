@@ -18,7 +18,23 @@ from marshmallow import (
     validates_schema,
 )
 
+from ..fhir.ids import is_fhir_id, is_typed_id
+
 __all__ = ["CONTEXT_SCHEMAS", "FeedbackRequest", "HookRequest", "ValidationError"]
+
+# The ids the service puts in URLs (the prefetch queries, reads from fhirServer): FHIR's grammar, and not
+# "." or "..", which a URL path reads as "here" and "up" (see fhir/ids.py).
+NOT_AN_ID = "must be a FHIR id (1 to 64 of A-Z a-z 0-9 - ., and not '.' or '..')"
+
+
+def _fhir_id(value: str) -> None:
+    if not is_fhir_id(value):
+        raise ValidationError(NOT_AN_ID)
+
+
+def _typed_id(value: str) -> None:
+    if not is_typed_id(value):
+        raise ValidationError("must be [ResourceType]/[id] with a FHIR id (CDS Hooks 2.0), e.g. Practitioner/abc")
 
 
 class WholeNumber(fields.Integer):
@@ -46,10 +62,9 @@ class PatientViewContext(Schema):
     class Meta:
         unknown = INCLUDE
 
-    userId = fields.String(required=True)
-    patientId = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9\-.]{1,64}$",
-                                                                        error="must be a FHIR id"))
-    encounterId = fields.String()
+    userId = fields.String(required=True, validate=_typed_id)
+    patientId = fields.String(required=True, validate=_fhir_id)
+    encounterId = fields.String(validate=_fhir_id)
 
 
 class Bundle(fields.Dict):

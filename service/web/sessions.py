@@ -9,6 +9,7 @@ so every gunicorn worker can open a link another one issued, and is deleted once
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
 import sqlite3
@@ -34,6 +35,10 @@ class LinkExpired(Exception):
 
 class LinkInvalid(Exception):
     """The token was not issued by this service (or was altered)."""
+
+
+class LaunchElsewhere(Exception):
+    """A SMART callback in a browser that did not start its launch (its cookie is not the launch's)."""
 
 
 class KeeperUnavailable(Exception):
@@ -117,17 +122,22 @@ class AssessmentKeeper:
         finally:
             self._close(connection)
 
-    def take_launch(self, state: str) -> dict[str, Any] | None:
-        """The launch of this ``state``, once (a replayed callback finds nothing)."""
+    def take_launch(self, state: str, browser: str) -> dict[str, Any] | None:
+        """The launch of this ``state``, once (a replayed callback finds nothing), when ``browser`` (the hash
+        of the launch cookie's secret) is the one the launch kept; ``LaunchElsewhere`` otherwise, and the
+        launch stays for the browser that started it."""
         connection = self._connect()
         try:
             with connection:
                 row = connection.execute("SELECT body FROM smart_launch WHERE state = ? AND expires >= ?",
                                          (state, time.time())).fetchone()
+                launch = json.loads(row[0]) if row else None
+                if launch is not None and not hmac.compare_digest(str(launch.get("browser", "")), browser):
+                    raise LaunchElsewhere(state)
                 connection.execute("DELETE FROM smart_launch WHERE state = ?", (state,))
         finally:
             self._close(connection)
-        return json.loads(row[0]) if row else None
+        return launch
 
     def open(self, token: str) -> KeptAssessment:
         try:

@@ -9,35 +9,76 @@ assessment, and opens the page. From there "Save to the record" writes the answe
 in one transaction.
 
 Only servers on ``BONEMET_FHIR_ALLOWED_HOSTS`` are ever contacted, as for prefetch.
+
+The ``state`` is bound to the browser that started the launch (RFC 6749 §10.12, login CSRF): the launch
+sets a cookie (HttpOnly, Secure when the public URL is https, SameSite=Lax so that the EHR's redirect
+back carries it, path ``/smart/callback``) whose name carries the state and whose value is a secret the
+launch keeps only the hash of; a callback without that cookie, or with another value, is refused and
+its code never exchanged. Every step that fails is an HTML page that says why, in the launch's
+language (never a 500); the ids the token gives (``patient``, ``encounter``) are checked against
+FHIR's id grammar before any URL is built with them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, datetime
+from typing import NoReturn
 from urllib.parse import urlencode
 
 import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
-from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
+from ..calculators import DEFAULT_LOCALE, LOCALES
 from ..fhir.client import FetchError, FhirClient, host_of
-from .sessions import KeptAssessment
+from ..fhir.ids import is_fhir_id, shown
+from ..i18n import Said, said, translate
+from .page_words import WORDS
+from .pages import secure
+from .sessions import KeptAssessment, LaunchElsewhere
 
 blueprint = Blueprint("smart", __name__)
+blueprint.after_request(secure)  # the error pages are HTML: the screens' CSP and headers
 
 # SMART v1 scopes, the ones EHRs grant most widely; reading what the mapper reads, writing what the page makes.
 SCOPES = ("launch openid fhirUser patient/Patient.read patient/Condition.read patient/Observation.read "
           "patient/QuestionnaireResponse.write patient/Observation.write patient/RiskAssessment.write "
           "patient/CarePlan.write")
+CALLBACK = "/smart/callback"
+LAUNCH_SECONDS = 600  # as long as the launch is kept (sessions.remember_launch)
 
 
 def launch_url() -> str:
     return f"{current_app.config['BONEMET'].base_url}/smart/launch"
 
 
-def _client(fhir_base: str, token: str | None) -> FhirClient:
+def _language(asked: str | None = None) -> str:
+    """The page's language: the one asked if this service speaks it, else the browser's, else the default."""
+    if asked in LOCALES:
+        return str(asked)
+    return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
+
+
+def _refuse(status: int, reason: str, locale: str | None = None) -> NoReturn:
+    """Stop here with a page that says why (the browser is the client: not JSON)."""
+    locale = locale or _language(request.args.get("lang"))
+    page = render_template("smart_error.html", words=WORDS[locale], locale=locale, reason=translate(reason, locale))
+    abort(Response(page, status=status, mimetype="text/html"))
+
+
+def _cookie(state: str) -> str:
+    return f"bonemet-smart-{state}"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _client(fhir_base: str, token: str | None, locale: str | None = None) -> FhirClient:
     settings = current_app.config["BONEMET"]
     try:
         return FhirClient(fhir_base, token, allowed_hosts=settings.allowed_hosts,
@@ -46,13 +87,13 @@ def _client(fhir_base: str, token: str | None) -> FhirClient:
                           max_answer_bytes=settings.fhir_max_answer_bytes,
                           max_total_bytes=settings.fhir_max_fetch_bytes)
     except FetchError as error:
-        abort(400, str(error))
+        _refuse(400, str(error), locale)
 
 
 def _session(**kwargs) -> OAuth2Session:
     settings = current_app.config["BONEMET"]
     # A public client (a browser-facing app with no secret): PKCE protects the code exchange.
-    return OAuth2Session(settings.smart_client_id, redirect_uri=f"{settings.base_url}/smart/callback",
+    return OAuth2Session(settings.smart_client_id, redirect_uri=f"{settings.base_url}{CALLBACK}",
                          scope=SCOPES, code_challenge_method="S256", token_endpoint_auth_method="none", **kwargs)
 
 
@@ -63,55 +104,84 @@ def launch():
         abort(404, "SMART App Launch is not configured here (BONEMET_SMART_CLIENT_ID)")
     iss, launch_id = request.args.get("iss", ""), request.args.get("launch", "")
     if not iss or not launch_id:
-        abort(400, "an EHR launch gives iss and launch")
+        _refuse(400, said("an EHR launch gives iss and launch"))
     client = _client(iss, None)  # refuses a server off the allow-list
     try:
         configuration = client.get_json(".well-known/smart-configuration")
         authorize, token = configuration["authorization_endpoint"], configuration["token_endpoint"]
+        if not isinstance(authorize, str) or not isinstance(token, str):
+            raise TypeError("its endpoints are not URLs")
     except (FetchError, KeyError, TypeError) as error:
-        abort(502, f"the EHR's SMART configuration cannot be read: {error}")
+        _refuse(502, said("the EHR's SMART configuration cannot be read: {error}", error=str(error)[:200]))
     for endpoint in (authorize, token):
         if host_of(endpoint) not in settings.allowed_hosts:
-            abort(502, f"the EHR's SMART endpoint host {host_of(endpoint)!r} is not on the allow-list")
+            _refuse(502, said("the EHR's SMART endpoint host {host} is not on the allow-list",
+                              host=shown(host_of(endpoint))))
     verifier = generate_token(64)
     uri, state = _session().create_authorization_url(authorize, state=secrets.token_urlsafe(16),
                                                      code_verifier=verifier, aud=iss, launch=launch_id)
+    browser = secrets.token_urlsafe(32)  # the browser's proof: only its hash is kept
     current_app.extensions["bonemet_assessments"].remember_launch(state, {
-        "iss": iss, "token_endpoint": token, "verifier": verifier,
-        "lang": request.args.get("lang") or request.accept_languages.best_match(("en", "fr")) or "en"})
-    return redirect(uri, code=302)
+        "iss": iss, "token_endpoint": token, "verifier": verifier, "browser": _hash(browser),
+        "lang": _language(request.args.get("lang"))})
+    response = redirect(uri, code=302)
+    response.set_cookie(_cookie(state), browser, max_age=LAUNCH_SECONDS, path=CALLBACK, httponly=True,
+                        secure=settings.base_url.startswith("https://"), samesite="Lax")
+    return response
 
 
-@blueprint.get("/smart/callback")
+@blueprint.get(CALLBACK)
 def callback():
     keeper = current_app.extensions["bonemet_assessments"]
     if "error" in request.args:
-        abort(403, f"the EHR refused the authorization: {request.args.get('error')[:80]}")
-    pending = keeper.take_launch(request.args.get("state", ""))
-    if pending is None:
-        abort(400, "unknown or already used launch state")
+        _refuse(403, said("the EHR refused the authorization: {error}", error=shown(request.args["error"])))
+    state = request.args.get("state", "")
+    if not state:
+        _refuse(400, said("the EHR's answer names no launch (no state)"))
+    browser = request.cookies.get(_cookie(state))
+    if not browser:
+        _refuse(403, _ELSEWHERE)
     try:
-        token = _session(state=request.args["state"]).fetch_token(
+        pending = keeper.take_launch(state, _hash(browser))
+    except LaunchElsewhere:
+        _refuse(403, _ELSEWHERE)
+    if pending is None:
+        _refuse(400, said("this launch is unknown, expired or already used: launch again from the EHR"))
+    locale = str(pending.get("lang") or DEFAULT_LOCALE)
+    try:
+        token = _session(state=state).fetch_token(
             pending["token_endpoint"], authorization_response=request.url, code_verifier=pending["verifier"],
             timeout=current_app.config["BONEMET"].fhir_read_timeout)
-    except (requests.RequestException, ValueError, KeyError) as error:
-        abort(502, f"the EHR's token endpoint gave no token: {str(error)[:200]}")
-    patient = token.get("patient")
+    except (requests.RequestException, AuthlibBaseError, ValueError, KeyError, TypeError, AttributeError) as error:
+        _refuse(502, said("the EHR's token endpoint gave no token: {error}", error=str(error)[:200]), locale)
+    access_token, patient = token.get("access_token"), token.get("patient")
+    if not isinstance(access_token, str) or not access_token:
+        _refuse(502, said("the EHR's token answer has no access token"), locale)
     if not isinstance(patient, str) or not patient:
-        abort(502, "the EHR's token names no patient (launch context)")
-    client = _client(pending["iss"], token["access_token"])
+        _refuse(502, said("the EHR's token names no patient (launch context)"), locale)
+    for name in ("patient", "encounter"):
+        if name in token and not is_fhir_id(token[name]):
+            _refuse(502, said("the EHR's token gives {name} {value}, which is not a FHIR id: nothing was read "
+                              "from the EHR", name=name, value=shown(token[name])), locale)
+    client = _client(pending["iss"], access_token, locale)
     try:
         resources = client.read(f"Patient/{patient}")
         resources += client.read(f"Condition?patient={patient}")
         resources += client.read(f"Observation?patient={patient}")
     except FetchError as error:
-        abort(502, str(error))
-    kept = KeptAssessment(patient, token.get("fhirUser") or None, pending["lang"],
+        _refuse(502, str(error), locale)
+    user = token.get("fhirUser")
+    kept = KeptAssessment(patient, user if isinstance(user, str) and user else None, locale,
                           datetime.now(UTC).date().isoformat(), resources,
-                          fhir_base=pending["iss"], access_token=token["access_token"])
+                          fhir_base=pending["iss"], access_token=access_token)
     link = keeper.keep(kept)
-    return redirect(url_for("pages.assessment_page", token=link) + "?" + urlencode({"lang": pending["lang"]}),
-                    code=303)
+    # The cookie is left to expire (minutes): a replay of this callback in this browser is then told the
+    # launch is already used, rather than that the browser is another one.
+    return redirect(url_for("pages.assessment_page", token=link) + "?" + urlencode({"lang": locale}), code=303)
+
+
+_ELSEWHERE: Said = said("this sign-in was started in another browser (this one holds no launch cookie for it): "
+                        "it is not completed here, as the EHR's answer may come from someone else's launch")
 
 
 def write_back(kept: KeptAssessment, bundle: dict) -> dict:
