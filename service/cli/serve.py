@@ -50,8 +50,12 @@ def _log_config(level: str) -> dict:
     """Every log line as one JSON object (python-json-logger): the service's, its access lines, gunicorn's."""
     formatter = {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": LOG_FORMAT,
                  "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}}
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    # Every record passes through the filter that takes out link tokens and SMART launch values
+    # (service/redaction.py: outside the web package, which must load after PROMETHEUS_MULTIPROC_DIR is set).
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr",
+               "filters": ["redact"]}
     return {"version": 1, "disable_existing_loggers": False, "formatters": {"json": formatter},
+            "filters": {"redact": {"()": "service.redaction.RedactSecrets"}},
             "handlers": {"stderr": handler}, "root": {"level": level, "handlers": ["stderr"]},
             "loggers": {"gunicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False}}}
 

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import __version__
 from ..config import Settings
+from ..redaction import redact
 from . import cds_hooks, fhir_api, operations, pages, smart
 from .errors import JsonError, error_response
 from .feedback import FeedbackStore
@@ -140,7 +141,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.errorhandler(RequestTimeout)
     def too_slow(error: RequestTimeout):
         _stop_clock()
-        log.error("request stopped after %s s: %s %s", settings.request_timeout, request.method, request.path)
+        log.error("request stopped after %s s: %s %s", settings.request_timeout, request.method[:20],
+                  redact(request.path[:200]))
         return error_response(503, "Service Unavailable", f"the request took more than {settings.request_timeout:g} s "
                               "(BONEMET_REQUEST_TIMEOUT) and was stopped; nothing was stored")
 

@@ -29,6 +29,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+from ..redaction import redact
 from .openapi import openapi_document
 
 blueprint = Blueprint("operations", __name__, template_folder="templates")
@@ -73,8 +74,17 @@ def metrics():
 # -- per request ---------------------------------------------------------------------------------
 
 
+# The metrics' labels take a fixed set of values, whatever a client sends: the route (never the raw path),
+# and the method among those HTTP defines, else "other". Each new label set is a new series in every scrape.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+
+
 def _endpoint() -> str:
     return request.url_rule.rule if request.url_rule else "unmatched"
+
+
+def _method() -> str:
+    return request.method if request.method in METHODS else "other"
 
 
 def start_request() -> None:
@@ -89,11 +99,12 @@ def finish_request(response: Response) -> Response:
         return response
     duration = time.perf_counter() - started
     endpoint = _endpoint()
-    REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
+    REQUESTS.labels(endpoint, _method(), str(response.status_code)).inc()
     LATENCY.labels(endpoint).observe(duration)
     response.headers["X-Request-Id"] = g.request_id
-    line: dict[str, Any] = {"request_id": g.request_id, "method": request.method,
-                            "path": request.path[:200], "endpoint": endpoint, "status": response.status_code,
+    line: dict[str, Any] = {"request_id": g.request_id, "method": request.method[:20],
+                            "path": redact(request.path[:200]), "endpoint": endpoint,
+                            "status": response.status_code,
                             "duration_ms": round(duration * 1000, 2)}
     line.update(g.get("log_fields", {}))
     if 400 <= response.status_code < 500:

@@ -1,0 +1,129 @@
+"""Issue 29 (items 3, 4, 8): what a hostile or careless client can do to the web layer.
+
+Bounded metrics, no link token in any log line, JSON errors from gunicorn itself, no-store and
+frame-ancestors on the pages, CORS by setting, UTF-8 bodies only, an unknown kid that cannot flood the
+log, 405 before 401.
+"""
+
+import json
+import os
+import random
+import socket
+import string
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from fhir_builders import lesion, lesion_observations, patient
+from service.config import Settings
+from service.web import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def hook_request():
+    return {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": patient(), "conditions": {"resourceType": "Bundle", "type": "searchset",
+                                                              "entry": [{"resource": lesion()}]},
+                         "observations": {"resourceType": "Bundle", "type": "searchset",
+                                          "entry": [{"resource": r} for r in lesion_observations()[:2]]}}}
+
+
+# -- item 3: /metrics stays bounded -------------------------------------------------------------
+
+
+def test_metrics_stay_bounded_whatever_methods_and_paths_are_sent(tmp_path):
+    client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"))).test_client()
+    client.get("/health")
+    client.open("/first/unknown", method="FIRST")  # every label set a refusal can have, once
+    client.get("/metrics")
+    before = len(client.get("/metrics").data)
+    rng = random.Random(29)
+    for i in range(10_000):
+        method = "".join(rng.choices(string.ascii_uppercase, k=9))
+        client.open(f"/p{i}/{method.lower()}", method=method)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert len(text) <= before * 1.10, (before, len(text))
+    assert 'endpoint="unmatched",method="other",status="404"' in text
+    assert "/p1/" not in text
+
+
+# -- item 4: no link token in the log -----------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _raw(port: int, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.fixture
+def served(tmp_path):
+    """The real ``bonemet serve`` (DEBUG log, to a file); yields (base URL, port, log path)."""
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "BONEMET_FEEDBACK_DB": str(tmp_path / "f.sqlite3"), "BONEMET_LOG_LEVEL": "DEBUG",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))}
+    with open(log, "wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+                                   env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(base + "/health", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        yield base, port, log, process
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_the_link_token_is_in_no_log_line(served):
+    base, port, log, process = served
+    answer = requests.post(base + "/cds-services/bonemet-patient-view", json=hook_request(), timeout=10)
+    links = {link["url"] for card in answer.json()["cards"] for link in card.get("links", [])}
+    (url,) = links
+    token = url.split("/assessment/")[1].split("?")[0]
+    page = url.split("?")[0]
+    assert requests.get(url, timeout=10).status_code == 200
+    field = "answer|Condition/lesion-1|pain"
+    assert requests.post(page, data={field: "moderate"}, headers={"X-Bonemet-Partial": "scores"},
+                         timeout=10).status_code == 200
+    assert requests.post(page + "/resources", data={field: "moderate"}, timeout=10).status_code == 200
+    assert requests.post(page + "/save", timeout=10).status_code == 400  # not opened by a SMART launch
+    assert requests.get(page + "/nowhere", timeout=10).status_code == 404
+    assert requests.put(page, timeout=10).status_code == 405
+    assert requests.get(page[:-3] + "xyz", timeout=10).status_code == 403  # an altered token
+    # a request line gunicorn refuses itself (it logs why, with the line)
+    assert b" 400 " in _raw(port, f"GET /assessment/{token} HTTP/1.1 extra\r\n\r\n".encode())
+    assert b" 400 " in _raw(port, f"GET /assessment/{token}\x01 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    # the SMART callback's code and state
+    requests.get(base + "/smart/callback?code=SECRETCODE123&state=SECRETSTATE456", timeout=10)
+    _raw(port, b"GET /smart/callback?code=SECRETCODE789&state=SECRETSTATE012\x01 HTTP/1.1\r\nHost: x\r\n\r\n")
+    process.terminate()
+    process.wait(timeout=20)
+    text = log.read_text()
+    assert '"status": 200' in text and "/assessment/" in text  # the lines are there, the token is not
+    assert token not in text and token.split(".")[0] not in text
+    assert "SECRETCODE123" not in text and "SECRETSTATE456" not in text
+    assert "SECRETCODE789" not in text and "SECRETSTATE012" not in text
+    assert "/smart/callback?code=[redacted]&state=[redacted]" in text  # gunicorn's line, still there
