@@ -127,3 +127,77 @@ def test_the_link_token_is_in_no_log_line(served):
     assert "SECRETCODE123" not in text and "SECRETSTATE456" not in text
     assert "SECRETCODE789" not in text and "SECRETSTATE012" not in text
     assert "/smart/callback?code=[redacted]&state=[redacted]" in text  # gunicorn's line, still there
+
+
+# -- item 8: an unknown kid does not flood the log; 405 before 401 --------------------------------
+
+
+@pytest.fixture
+def jwks_server():
+    """An EHR's JWKS over HTTP, counting how often it is read."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    private = ec.generate_private_key(ec.SECP384R1())
+    public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(private.public_key()))
+    public.update(kid="k1", alg="ES384", use="sig")
+    reads = []
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self):
+            reads.append(self.path)
+            body = json.dumps({"keys": [public]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield private, f"http://127.0.0.1:{server.server_port}/jwks", reads
+    server.shutdown()
+
+
+def test_tokens_with_unknown_kids_are_counted_and_said_once_a_minute_not_once_each(tmp_path, jwks_server, caplog):
+    import logging
+
+    import jwt
+
+    private, url, reads = jwks_server
+    issuer = f"https://ehr-{uuid.uuid4().hex[:8]}.example"
+    client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"), public_url="https://cds.example",
+                                 trusted_issuers=json.dumps({issuer: url}))).test_client()
+    caplog.set_level(logging.INFO, logger="service.web.security")
+    for i in range(300):
+        now = int(time.time())
+        token = jwt.encode({"iss": issuer, "aud": "https://cds.example/cds-services/bonemet-patient-view",
+                            "exp": now + 60, "iat": now, "jti": str(uuid.uuid4())}, private, algorithm="ES384",
+                           headers={"kid": f"made-up-{i}"})
+        answer = client.post("/cds-services/bonemet-patient-view", json={},
+                             headers={"Authorization": f"Bearer {token}"})
+        assert answer.status_code == 401 and "kid" in answer.get_json()["detail"]
+    said = [r for r in caplog.records if r.name == "service.web.security"]
+    assert len(said) == 1 and said[0].levelname == "WARNING" and "made-up-0" in said[0].getMessage()
+    assert len(reads) <= 2  # the EHR's JWKS is not read again for every made-up kid
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert f'bonemet_jwt_key_problems_total{{issuer="{issuer}",problem="unknown_kid"}} 300.0' in metrics
+
+
+def test_with_issuers_a_wrong_method_is_405_with_allow_before_any_401(tmp_path):
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text('{"keys": []}')
+    client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"),
+                                 trusted_issuers=json.dumps({"https://ehr.example": str(jwks)}))).test_client()
+    for path in ("/cds-services", "/health", "/metrics", "/openapi.json"):
+        answer = client.post(path)
+        assert answer.status_code == 405 and "GET" in answer.headers["Allow"], path
+        assert answer.get_json()["status"] == 405
+    assert client.post("/nowhere").status_code == 404
+    assert client.post("/cds-services/bonemet-patient-view", json={}).status_code == 401  # still authenticated

@@ -96,6 +96,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     def authenticate():
         if request.method != "POST":
             return None  # discovery and health are public; services and feedback are not
+        if request.routing_exception is not None:
+            return None  # no such route, or not for this method: 404 or 405 (with Allow) before any 401
         if request.blueprint in ("pages", "smart"):
             return None  # the screens: a card link's signed token, or the tester's page (off with issuers)
         if verifier is None:

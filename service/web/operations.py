@@ -40,6 +40,9 @@ LATENCY = Histogram("bonemet_request_seconds", "Time to answer a request", ["end
                     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20))
 CARDS = Counter("bonemet_cards_total", "CDS Hooks cards returned", ["service", "indicator"])
 REFUSED = Counter("bonemet_refused_total", "Requests refused (4xx), by status and reason", ["status", "reason"])
+# The issuer label takes only the configured issuers' values (a token of another is refused before).
+KEY_PROBLEMS = Counter("bonemet_jwt_key_problems_total", "Tokens whose key could not be found: kid unknown to the "
+                       "issuer's JWKS, or the JWKS unreadable", ["issuer", "problem"])
 FETCHES = Counter("bonemet_fhir_fetches_total", "Reads of an EHR's FHIR server", ["outcome"])
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import jwt
 
+from .operations import KEY_PROBLEMS
+
 log = logging.getLogger(__name__)
 ALGORITHMS = ["ES384", "RS384"]
 
@@ -29,6 +31,24 @@ class StoreUnavailable(Exception):
     """The replay store cannot be written; the reason is safe to return to the caller."""
 
 
+class _OncePerInterval:
+    """A repeated problem said once per key and interval (per process), with how many went unsaid."""
+
+    def __init__(self, seconds: float = 60.0) -> None:
+        self.seconds = seconds
+        self._last: dict[tuple[str, str], float] = {}
+        self._unsaid: dict[tuple[str, str], int] = {}
+
+    def due(self, key: tuple[str, str]) -> int | None:
+        """None: not now (counted); else the number left unsaid since it was last said."""
+        now = time.monotonic()
+        if now - self._last.get(key, -self.seconds) < self.seconds:
+            self._unsaid[key] = self._unsaid.get(key, 0) + 1
+            return None
+        self._last[key] = now
+        return self._unsaid.pop(key, 0)
+
+
 class JwtVerifier:
     def __init__(self, issuers: dict[str, str], replay_db: str, max_lifetime: int = 300) -> None:
         self.issuers = issuers
@@ -36,24 +56,43 @@ class JwtVerifier:
         self.replay_db = replay_db
         self._url_clients: dict[str, jwt.PyJWKClient] = {}
         self._file_keys: dict[str, tuple[int, list]] = {}  # JWKS file -> (its mtime, its keys)
+        self._said = _OncePerInterval()
         # closing(): a sqlite3 connection's own "with" commits but leaves the connection open.
         with closing(sqlite3.connect(replay_db, timeout=10)) as connection, connection:
             connection.execute("CREATE TABLE IF NOT EXISTS seen_jti (iss TEXT, jti TEXT, exp INTEGER, "
                                "PRIMARY KEY (iss, jti))")
 
-    def _key(self, issuer: str, kid: str | None):
+    def _key(self, issuer: str, kid: str):
         source = self.issuers[issuer]
         try:
             if source.startswith(("https://", "http://")):
                 client = self._url_clients.setdefault(source, jwt.PyJWKClient(source, cache_keys=True, timeout=5))
-                return client.get_signing_key(kid).key if kid else client.get_signing_keys()[0].key
-            keys = self._keys_of_file(source)
+                client.get_signing_keys()  # an unreadable JWKS fails here (its set is cached for 5 minutes)
+                try:
+                    return client.get_signing_key(kid).key  # refetched on an unknown kid at most once a minute
+                except jwt.PyJWKClientConnectionError:
+                    raise
+                except jwt.PyJWKClientError:
+                    keys = []
+            else:
+                keys = self._keys_of_file(source)
         except (OSError, ValueError, jwt.PyJWKClientError, jwt.PyJWKSetError) as error:
-            log.error("cannot read the JWKS of issuer %r: %r", issuer, str(error))  # %r: no forged log line
+            KEY_PROBLEMS.labels(issuer, "jwks_unreadable").inc()
+            unsaid = self._said.due(("jwks_unreadable", issuer))
+            if unsaid is not None:  # %r: no forged log line
+                log.error("cannot read the JWKS of issuer %r: %r (said once a minute; %d more since)",
+                          issuer, str(error), unsaid)
             raise Unauthorized("the issuer's keys could not be read") from None
         for key in keys:
-            if kid is None or key.key_id == kid:
+            if key.key_id == kid:
                 return key.key
+        # Anyone can send a token with a made-up kid: counted, and said at most once a minute per issuer
+        # (a key rotation the EHR did not publish looks the same, and is worth a line).
+        KEY_PROBLEMS.labels(issuer, "unknown_kid").inc()
+        unsaid = self._said.due(("unknown_kid", issuer))
+        if unsaid is not None:
+            log.warning("a token of issuer %r names kid %r, which its JWKS does not have (said once a minute; "
+                        "%d more since; all counted in bonemet_jwt_key_problems_total)", issuer, kid[:80], unsaid)
         raise Unauthorized("no key of the issuer matches the token's kid")
 
     def _keys_of_file(self, source: str) -> list:
