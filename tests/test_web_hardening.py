@@ -201,3 +201,28 @@ def test_with_issuers_a_wrong_method_is_405_with_allow_before_any_401(tmp_path):
         assert answer.get_json()["status"] == 405
     assert client.post("/nowhere").status_code == 404
     assert client.post("/cds-services/bonemet-patient-view", json={}).status_code == 401  # still authenticated
+
+
+# -- item 8: bodies in UTF-8 only -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_body_not_in_utf8_is_a_400_that_says_so(tmp_path, encoding):
+    client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"))).test_client()
+    raw = json.dumps(hook_request()).encode(encoding)
+    answer = client.post("/cds-services/bonemet-patient-view", data=raw, content_type="application/json")
+    assert answer.status_code == 400 and "UTF-8" in answer.get_json()["detail"]
+    bundle = json.dumps({"resourceType": "Bundle", "type": "collection", "entry": []}).encode(encoding)
+    answer = client.post("/fhir/$assess", data=bundle, content_type="application/fhir+json")
+    assert answer.status_code == 400 and "UTF-8" in answer.get_json()["issue"][0]["diagnostics"]
+
+
+def test_a_charset_other_than_utf8_is_a_415_and_utf8_said_or_not_is_read(tmp_path):
+    client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"))).test_client()
+    raw = json.dumps(hook_request()).encode()
+    refused = client.post("/cds-services/bonemet-patient-view", data=raw,
+                          content_type="application/json; charset=iso-8859-1")
+    assert refused.status_code == 415 and "iso-8859-1" in refused.get_json()["detail"]
+    for content_type in ("application/json", "application/json; charset=utf-8", "application/json;charset=UTF-8"):
+        answer = client.post("/cds-services/bonemet-patient-view", data=raw, content_type=content_type)
+        assert answer.status_code == 200, content_type

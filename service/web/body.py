@@ -1,9 +1,9 @@
 """The JSON body of a request, read strictly: every way it can be wrong is a 4xx that says which.
 
-* not sent as JSON (Content-Type) -> 415;
+* not sent as JSON (Content-Type), or with a charset other than UTF-8 -> 415;
 * larger than ``BONEMET_MAX_BODY_BYTES``, chunked or not -> 413;
-* not JSON, a number that is not finite (``NaN``, ``Infinity``, ``1e400``), or nested deeper
-  than the parser can go -> 400;
+* not JSON, UTF-16 or UTF-32 (RFC 8259: JSON between systems is UTF-8), a number that is not
+  finite (``NaN``, ``Infinity``, ``1e400``), or nested deeper than the parser can go -> 400;
 * nested deeper than ``max_depth`` (the FHIR door: the FHIR models' validation recurses once per
   level, and fails near 400) -> 400. FHIR resources nest a dozen levels at most. The check is
   ``fhir.json_read``'s, the one the command line uses for files and NDJSON lines too. The CDS Hooks
@@ -42,7 +42,14 @@ def json_body(what: str, max_depth: int | None = None) -> dict[str, Any]:
     if not request.is_json:
         raise JsonError(415, "Unsupported Media Type", f"send {what} as JSON, with Content-Type: application/json "
                                                        f"(got {request.mimetype or 'no Content-Type'})")
+    charset = request.mimetype_params.get("charset", "utf-8").strip().lower()
+    if charset not in ("utf-8", "utf8"):
+        raise JsonError(415, "Unsupported Media Type", f"send {what} in UTF-8 (RFC 8259), not {charset[:40]}")
     raw = _read(current_app.config["MAX_CONTENT_LENGTH"])
+    encoding = json.detect_encoding(raw[:4])
+    if encoding not in ("utf-8", "utf-8-sig"):
+        raise bad_request(f"the body is not valid JSON here: JSON between systems is UTF-8 (RFC 8259), this body "
+                          f"is {encoding.upper()}")
     if max_depth is not None:  # before parsing: too deep is said the same way, however deep
         try:
             too_deep = json_read.text_too_deep(raw, max_depth)
