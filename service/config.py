@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
@@ -42,6 +43,8 @@ class Settings:
     assessment_minutes: float = 15.0
     link_secret: str = ""
     smart_client_id: str = ""
+    frame_ancestors: str = ""
+    cors_origins: str = ""
     demo: bool = False
 
     help: ClassVar[dict[str, str]] = {
@@ -81,6 +84,13 @@ class Settings:
         "smart_client_id": "client id registered with the EHR for SMART App Launch; when set, cards link to the "
         "assessment page as a SMART app, which reads from and writes back to the EHR's FHIR server (whose host "
         "must be in BONEMET_FHIR_ALLOWED_HOSTS) (BONEMET_SMART_CLIENT_ID)",
+        "frame_ancestors": "origins that may show the service's pages inside a frame (CSP frame-ancestors), "
+        "space- or comma-separated, e.g. 'https://ehr.hospital.example'; an EHR that opens the assessment page "
+        "(a card's link, or the SMART app) inside its own window needs its origin here; empty (default): "
+        "none, the pages open in a window or tab of their own (BONEMET_FRAME_ANCESTORS)",
+        "cors_origins": "origins whose scripts may call the CDS Hooks and FHIR endpoints from a browser (CORS), "
+        "space- or comma-separated, e.g. 'https://sandbox.cds-hooks.org', or * for any (a test network only); "
+        "empty (default): none, as EHR servers call the service from their back end (BONEMET_CORS_ORIGINS)",
         "demo": "unauthenticated demo mode on a trusted network: listen beyond loopback without trusted issuers, "
         "said loudly in the log (BONEMET_DEMO=1)",
         "jwt_max_lifetime": "most seconds between a JWT's iat and exp that are accepted (BONEMET_JWT_MAX_LIFETIME)",
@@ -116,6 +126,18 @@ class Settings:
                                                     for k, v in issuers.items()):
             raise ValueError('BONEMET_TRUSTED_ISSUERS must be a JSON object {"issuer": "JWKS URL or file"}')
         return issuers
+
+    @property
+    def frame_origins(self) -> tuple[str, ...]:
+        """Parsed ``frame_ancestors``; ValueError naming the setting when an entry is not an origin."""
+        return _origins(self.frame_ancestors, "BONEMET_FRAME_ANCESTORS", wildcard_hosts=True)
+
+    @property
+    def cors(self) -> tuple[str, ...]:
+        """Parsed ``cors_origins``: origins, or ("*",); ValueError naming the setting when malformed."""
+        if self.cors_origins.strip() == "*":
+            return ("*",)
+        return _origins(self.cors_origins, "BONEMET_CORS_ORIGINS", wildcard_hosts=False)
 
     @property
     def base_url(self) -> str:
@@ -164,6 +186,23 @@ class Settings:
                 values[field.name] = _convert(field.name, field.type, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+_WILDCARD_ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+
+
+def _origins(value: str, setting: str, *, wildcard_hosts: bool) -> tuple[str, ...]:
+    """Origins (scheme://host[:port], no path), space- or comma-separated; with ``wildcard_hosts``, also
+    https://*.example.org (as CSP allows). Anything else stops the start with the setting's name."""
+    shape = _WILDCARD_ORIGIN if wildcard_hosts else _ORIGIN
+    origins = tuple(part for part in re.split(r"[\s,]+", value.strip()) if part)
+    for origin in origins:
+        if not shape.fullmatch(origin):
+            example = "https://ehr.hospital.example" + (" or https://*.hospital.example" if wildcard_hosts else "")
+            raise ValueError(f"{setting}: {origin[:60]!r} is not an origin; write scheme://host[:port], e.g. "
+                             f"{example}")
+    return tuple(origin.rstrip("/") for origin in origins)
 
 
 def _convert(name: str, kind: Any, raw: str) -> Any:

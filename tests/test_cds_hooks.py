@@ -485,9 +485,12 @@ def test_malformed_feedback_is_400(client, body):
     assert response.status_code == 400 and response.get_json()["fields"]
 
 
-def test_cors_headers_for_browser_sandboxes(client):
+def test_cors_headers_for_the_browser_sandboxes_named_in_the_setting(settings):
+    from dataclasses import replace
+
+    client = create_app(replace(settings, cors_origins="https://sandbox.example.org")).test_client()
     response = client.get("/cds-services", headers={"Origin": "https://sandbox.example.org"})
-    assert response.headers["Access-Control-Allow-Origin"] in ("*", "https://sandbox.example.org")
+    assert response.headers["Access-Control-Allow-Origin"] == "https://sandbox.example.org"
 
 
 # ------------------------------------------------------------------ end to end over real HTTP

@@ -226,3 +226,70 @@ def test_a_charset_other_than_utf8_is_a_415_and_utf8_said_or_not_is_read(tmp_pat
     for content_type in ("application/json", "application/json; charset=utf-8", "application/json;charset=UTF-8"):
         answer = client.post("/cds-services/bonemet-patient-view", data=raw, content_type=content_type)
         assert answer.status_code == 200, content_type
+
+
+# -- item 8: pages kept by no cache, framed only by the EHRs named; CORS only for the origins named ----
+
+
+def _linked_page(client) -> str:
+    answer = client.post("/cds-services/bonemet-patient-view", json=hook_request())
+    answer.close()
+    assert answer.headers["Cache-Control"] == "no-store"  # the cards carry the patient's data too
+    (url,) = {link["url"] for card in answer.get_json()["cards"] for link in card.get("links", [])}
+    return url.removeprefix("http://127.0.0.1:8080").split("?")[0]
+
+
+def test_pages_with_patient_data_are_no_store_and_framed_by_nobody_by_default(tmp_path):
+    client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"))).test_client()
+    page = _linked_page(client)
+    answers = {"page": client.get(page), "partial": client.post(page, headers={"X-Bonemet-Partial": "scores"}),
+               "resources": client.post(page + "/resources"), "save": client.post(page + "/save"),
+               "altered": client.get(page[:-2] + "xx"), "tester": client.post("/", data={"bundle": "{}"})}
+    for name, answer in answers.items():
+        assert answer.headers["Cache-Control"] == "no-store", name
+    policy = answers["page"].headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "*" not in policy
+    assert answers["page"].headers["X-Frame-Options"] == "DENY"
+    for public in ("/guideline/mirels", "/scale/mirels.svg?low=8&high=10", "/static/style.css", "/"):
+        answer = client.get(public)
+        assert answer.status_code == 200 and answer.headers.get("Cache-Control") != "no-store", public
+    assert "frame-ancestors 'none'" in client.get("/docs").headers["Content-Security-Policy"]
+
+
+def test_the_ehr_origins_named_may_frame_the_pages(tmp_path):
+    settings = Settings(feedback_db=str(tmp_path / "f.sqlite3"),
+                        frame_ancestors="https://ehr.hospital.example, https://*.portal.example:8443")
+    client = create_app(settings).test_client()
+    page = client.get(_linked_page(client))
+    assert ("frame-ancestors https://ehr.hospital.example https://*.portal.example:8443"
+            in page.headers["Content-Security-Policy"])
+    assert "X-Frame-Options" not in page.headers  # it cannot name several origins; the CSP does
+
+
+@pytest.mark.parametrize("setting, value", [("frame_ancestors", "*"), ("frame_ancestors", "https://a.example/x"),
+                                            ("frame_ancestors", "https://a.example; script-src *"),
+                                            ("cors_origins", "https://*.example.org"), ("cors_origins", "null")])
+def test_a_setting_that_is_not_a_list_of_origins_stops_the_start_with_its_name(tmp_path, setting, value):
+    with pytest.raises(ValueError, match=f"BONEMET_{setting.upper()}"):
+        create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"), **{setting: value}))
+
+
+def test_cors_answers_only_the_origins_named(tmp_path):
+    default = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"))).test_client()
+    answer = default.get("/cds-services", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in answer.headers
+    named = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"),
+                                cors_origins="https://sandbox.cds-hooks.org")).test_client()
+    preflight = named.options("/cds-services/bonemet-patient-view", headers={
+        "Origin": "https://sandbox.cds-hooks.org", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization, content-type"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://sandbox.cds-hooks.org"
+    assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
+    for origin in ("https://evil.example", "https://sandbox.cds-hooks.org.evil.example"):
+        answer = named.get("/cds-services", headers={"Origin": origin})
+        assert "Access-Control-Allow-Origin" not in answer.headers, origin
+    assert "Access-Control-Allow-Origin" not in named.get(
+        "/guideline/mirels", headers={"Origin": "https://sandbox.cds-hooks.org"}).headers  # the pages: never
+    anyone = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"), cors_origins="*")).test_client()
+    answer = anyone.get("/cds-services", headers={"Origin": "https://any.example"})
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"  # not the origin reflected

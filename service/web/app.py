@@ -62,7 +62,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(operations.blueprint)
     app.register_blueprint(smart.blueprint)
-    CORS(app)  # browser-based EHR sandboxes call CDS services from another origin
+    _ = settings.frame_origins  # a malformed origin stops the start, with the setting's name
+    origins = settings.cors
+    if origins:  # browser-based EHR sandboxes call the CDS services from another origin: only those named
+        cors = {"origins": "*" if origins == ("*",) else list(origins), "send_wildcard": origins == ("*",),
+                "expose_headers": ["X-Request-Id"], "max_age": 600}
+        CORS(app, resources={r"/cds-services.*": cors, r"/fhir/.*": cors, "/openapi.json": cors})
     verifier = JwtVerifier(issuers, settings.feedback_db, settings.jwt_max_lifetime) if issuers else None
     warned: list[bool] = []
 
@@ -86,6 +91,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.after_request
     def stop_clock(response):
         _stop_clock()
+        return response
+
+    @app.after_request
+    def not_stored(response):
+        """An answer to a POST carries a patient's data (cards, an assessment): kept by no cache."""
+        if request.method == "POST" and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.teardown_request

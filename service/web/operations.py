@@ -55,13 +55,12 @@ def openapi():
 @blueprint.get("/docs")
 def docs():
     from .page_words import WORDS
-    from .pages import CSP, _locale
+    from .pages import _locale, secure_page
 
     locale = _locale()
     response = Response(render_template("docs.html", spec=openapi_document(current_app.config["BONEMET"].base_url),
                                         words=WORDS[locale], locale=locale), mimetype="text/html")
-    response.headers["Content-Security-Policy"] = CSP
-    return response
+    return secure_page(response)
 
 
 @blueprint.get("/metrics")

@@ -46,16 +46,33 @@ blueprint.add_app_template_filter(translate, "said")
 blueprint.add_app_template_global(item_value, "item_value")
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-       "form-action 'self'; base-uri 'none'; frame-ancestors *")
+       "form-action 'self'; base-uri 'none'; frame-ancestors ")
+# What a cache may keep: the pages of no patient (the guideline's tables, the scales, the assets).
+CACHEABLE = frozenset({"pages.static", "pages.guideline", "pages.scale", "pages.tester_page"})
+
+
+def content_security_policy() -> str:
+    """The pages' policy: only this service's own assets; shown in a frame only by the origins of
+    ``BONEMET_FRAME_ANCESTORS`` (none by default)."""
+    origins = current_app.config["BONEMET"].frame_origins
+    return CSP + (" ".join(origins) if origins else "'none'")
+
+
+def secure_page(response: Response) -> Response:
+    if response.mimetype in ("text/html", "image/svg+xml"):
+        response.headers["Content-Security-Policy"] = content_security_policy()
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"  # the link's token never leaves in a Referer
+        if not current_app.config["BONEMET"].frame_origins:
+            response.headers["X-Frame-Options"] = "DENY"  # the same, for browsers that ignore frame-ancestors
+    return response
 
 
 @blueprint.after_request
 def secure(response: Response) -> Response:
-    if response.mimetype in ("text/html", "image/svg+xml"):
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"  # the link's token never leaves in a Referer
-    return response
+    if request.endpoint not in CACHEABLE:
+        response.headers["Cache-Control"] = "no-store"  # a patient's data: in no cache, no back-button copy
+    return secure_page(response)
 
 
 def _locale(default: str | None = None) -> str:
