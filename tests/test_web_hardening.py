@@ -293,3 +293,23 @@ def test_cors_answers_only_the_origins_named(tmp_path):
     anyone = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"), cors_origins="*")).test_client()
     answer = anyone.get("/cds-services", headers={"Origin": "https://any.example"})
     assert answer.headers["Access-Control-Allow-Origin"] == "*"  # not the origin reflected
+
+
+# -- item 8: what gunicorn refuses itself is JSON too ---------------------------------------------
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),  # over limit_request_line
+    (b"GET /health HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(40)) + b"\r\n", 431),
+    (b"get /health HTTP/1.1\r\nHost: x\r\n\r\n", 400),  # a method gunicorn does not take
+    (b"GET /health HTTP/1.1 x\r\n\r\n", 400),  # a malformed request line
+    (b"GET /health HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400),
+], ids=["414", "431", "bad-method", "bad-line", "bad-header"])
+def test_what_gunicorn_refuses_itself_is_a_json_error(served, request_bytes, status):
+    _, port, _, _ = served
+    head, _, body = _raw(port, request_bytes).partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    assert lines[0].startswith(f"HTTP/1.1 {status} ")
+    assert "Content-Type: application/json" in lines
+    answer = json.loads(body)
+    assert answer["status"] == status and answer["error"] and answer["detail"]

@@ -60,6 +60,24 @@ def _log_config(level: str) -> dict:
             "loggers": {"gunicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False}}}
 
 
+def write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's answer to a request it refuses before the application sees it (414 a request line over
+    ``limit_request_line``, 431 too many header fields, 400 a malformed request line or method...): the
+    service's JSON error body instead of gunicorn's HTML page, same status and reason.
+
+    gunicorn has no setting for this body: ``bonemet serve`` puts this function in the place of
+    ``gunicorn.util.write_error``, which gunicorn's workers call for every such refusal (gunicorn 23-27).
+    """
+    import json
+
+    from gunicorn import util
+
+    body = json.dumps({"error": reason, "status": status_int, "detail": mesg or reason}).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            f"Cache-Control: no-store\r\nContent-Length: {len(body)}\r\n\r\n").encode("latin-1")
+    util.write_nonblock(sock, head + body)
+
+
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 
 
@@ -115,12 +133,14 @@ def run(args: argparse.Namespace) -> int:
     # set before prometheus_client is first imported, with the app.
     metrics_folder = tempfile.mkdtemp(prefix="bonemet-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_folder
+    from gunicorn import util as gunicorn_util
     from gunicorn.app.base import BaseApplication
     from prometheus_client import multiprocess
 
     from ..web import create_app
 
     app = create_app(settings)
+    gunicorn_util.write_error = write_json_error  # gunicorn's own refusals in JSON too (no setting for it)
     settle_collector()
 
     class _Gunicorn(BaseApplication):
@@ -136,7 +156,8 @@ def run(args: argparse.Namespace) -> int:
             self.cfg.set("child_exit", lambda server, worker: multiprocess.mark_process_dead(worker.pid))
             # The app answers a request over its own deadline with a JSON 503; the worker timeout is the
             # last resort behind it. Header fields up to 1 MB reach the app, which answers a JSON 431 for
-            # any over 16 KiB (gunicorn's own refusal would be a plain-text page); few fields are allowed.
+            # any over 16 KiB (its reason names the field); few fields are allowed (gunicorn's 431, in JSON
+            # too: write_json_error).
             self.cfg.set("timeout", int(settings.request_timeout) + 10)
             # A stop waits for the requests under way, which the deadline ends: not 30 s more.
             self.cfg.set("graceful_timeout", int(settings.request_timeout) + 5)
