@@ -69,7 +69,8 @@ def test_the_docs_page_is_served_by_the_service_itself(client):
 
 # What a JSON schema cannot say, said to schemathesis: a valid CDS Hooks request whose data cannot be had
 # is answered 412, as CDS Hooks prescribes; feedback on a card this service did not issue is refused
-# (422); a body valid as JSON is not yet valid FHIR (the R4 rules and OperationDefinition/assess decide),
+# (422), and where no FHIR server may be called (BONEMET_FHIR_ALLOWED_HOSTS empty) the document requires
+# every prefetch key, whose absence is that 412; a body valid as JSON is not yet valid FHIR (the R4 rules and OperationDefinition/assess decide),
 # so $assess (and the tester's page, which runs it on the text of a form) is not expected to accept every
 # schema-valid body.
 CONFIG = SchemathesisConfig.from_dict({
@@ -79,6 +80,9 @@ CONFIG = SchemathesisConfig.from_dict({
         {"include-path": "/fhir/$assess", "checks": {"positive_data_acceptance": {"enabled": False}}},
         {"include-path": "/", "include-method": "POST", "checks": {"positive_data_acceptance": {"enabled": False}}},
         {"include-path-regex": "/feedback$", "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "422"]}}},
+        # Where no FHIR server may be called, the document requires every prefetch key: without one, 412.
+        {"include-path-regex": "^/cds-services/bonemet-[a-z-]+$",
+         "checks": {"negative_data_rejection": {"expected-statuses": ["4xx"]}}},
     ]})
 schema = schemathesis.openapi.from_wsgi("/openapi.json", create_app(Settings(feedback_db=":memory:")), config=CONFIG)
 

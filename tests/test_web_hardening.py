@@ -313,3 +313,42 @@ def test_what_gunicorn_refuses_itself_is_a_json_error(served, request_bytes, sta
     assert "Content-Type: application/json" in lines
     answer = json.loads(body)
     assert answer["status"] == status and answer["error"] and answer["detail"]
+
+
+# -- item 8: the OpenAPI document as tight as the server ------------------------------------------
+
+
+def test_the_openapi_document_says_what_the_server_requires(tmp_path):
+    from jsonschema import Draft202012Validator
+
+    closed = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"))).test_client()
+    document = closed.get("/openapi.json").get_json()
+    hook = document["components"]["schemas"]["PatientViewRequest"]
+    assert "prefetch" in hook["required"]  # nothing may be fetched here: without prefetch, 412
+    assert set(hook["properties"]["prefetch"]["required"]) == {"patient", "conditions", "observations"}
+    fetching = create_app(Settings(feedback_db=str(tmp_path / "g.sqlite3"), fhir_allowed_hosts="ehr.example")
+                          ).test_client().get("/openapi.json").get_json()
+    assert "prefetch" not in fetching["components"]["schemas"]["PatientViewRequest"].get("required", [])
+    body = document["paths"]["/fhir/$assess"]["post"]["requestBody"]["content"]["application/fhir+json"]["schema"]
+    validator = Draft202012Validator(body)
+    bundle_in_parameters = {"resourceType": "Parameters", "parameter": [
+        {"name": "bundle", "resource": {"resourceType": "Bundle", "type": "collection"}},
+        {"name": "language", "valueCode": "fr"}, {"name": "asOf", "valueDate": "2026-01-01"}]}
+    assert validator.is_valid({"resourceType": "Bundle", "type": "collection"})
+    assert validator.is_valid(bundle_in_parameters)
+    for refused in ({"resourceType": ""}, {"resourceType": "Patient"},
+                    {"resourceType": "Parameters", "parameter": [{"name": "language", "valueCode": "fr"}]},
+                    {"resourceType": "Parameters", "parameter": [{"name": "bundle", "resource": {}}]},
+                    {"resourceType": "Parameters", "parameter": [
+                        {"name": "bundle", "resource": {"resourceType": "Bundle"}}, {"name": "language",
+                                                                                   "valueCode": "de"}]}):
+        assert not validator.is_valid(refused), refused
+        answer = closed.post("/fhir/$assess", json=refused)
+        assert answer.status_code == 400, refused  # and the server refuses each
+
+
+def test_a_parameters_part_whose_name_is_not_a_string_is_a_400_not_a_500(tmp_path):
+    client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"))).test_client()
+    answer = client.post("/fhir/$assess", json={"resourceType": "Parameters",
+                                               "parameter": [{"name": {}, "valueDate": "2000-01-01"}]})
+    assert answer.status_code == 400 and "bundle" in answer.get_json()["issue"][0]["diagnostics"]

@@ -182,7 +182,8 @@ def unwrap(body: Any) -> AssessRequest:
     parameters = body.get("parameter")
     if not isinstance(parameters, list) or not all(isinstance(p, dict) for p in parameters):
         raise InvalidFhir([Problem("Parameters.parameter", "must be a list of objects")])
-    named = {p.get("name"): (index, p) for index, p in reversed(list(enumerate(parameters)))}
+    named = {p["name"]: (index, p) for index, p in reversed(list(enumerate(parameters)))
+             if isinstance(p.get("name"), str)}  # a name of another type names no part (a dict: unhashable)
     if "bundle" not in named:
         raise InvalidFhir([Problem("Parameters.parameter", "has no parameter named 'bundle' "
                                    "(see OperationDefinition/assess)")])

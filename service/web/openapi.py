@@ -15,6 +15,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import INCLUDE, Schema, fields
 
 from .. import __version__
+from ..calculators import LOCALES
 from .schemas import FeedbackRequest, HookRequest, OrderSignContext, PatientViewContext
 
 
@@ -91,6 +92,28 @@ FHIR_RESOURCE = {"type": "object", "required": ["resourceType"],
                  "properties": {"resourceType": {"type": "string"}}, "additionalProperties": True}
 
 
+# The FHIR R4 rules of a Bundle and its resources are checked by the service (400 naming each problem),
+# past what a JSON schema here says.
+BUNDLE = {"type": "object", "required": ["resourceType"], "additionalProperties": True,
+          "properties": {"resourceType": {"const": "Bundle"}}}
+# $assess reads a Bundle, or a Parameters resource with the parts bundle, language and asOf
+# (OperationDefinition/assess).
+ASSESS_INPUT = {"oneOf": [BUNDLE, {
+    "type": "object", "required": ["resourceType", "parameter"], "additionalProperties": True,
+    "properties": {"resourceType": {"const": "Parameters"}, "parameter": {"type": "array", "minItems": 1, "items": {
+        "oneOf": [{"type": "object", "required": ["name", "resource"],
+                   "properties": {"name": {"const": "bundle"}, "resource": BUNDLE}},
+                  {"type": "object", "required": ["name", "valueCode"],
+                   "properties": {"name": {"const": "language"}, "valueCode": {"enum": list(LOCALES)}}},
+                  {"type": "object", "required": ["name"], "properties": {"name": {"const": "asOf"}},
+                   "anyOf": [{"required": ["valueDate"], "properties": {"valueDate": {"type": "string",
+                                                                                      "format": "date"}}},
+                             {"required": ["valueDateTime"], "not": {"required": ["valueDate"]},
+                              "properties": {"valueDateTime": {"type": "string", "format": "date-time"}}}]}]},
+        "contains": {"type": "object", "required": ["name"], "properties": {"name": {"const": "bundle"}}},
+        "minContains": 1}}}]}
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -123,7 +146,9 @@ def _errors(*codes: str, fhir: bool = False) -> dict[str, Any]:
 
 
 @cache
-def openapi_document(base_url: str = "") -> dict[str, Any]:
+def openapi_document(base_url: str = "", fetches: bool = True) -> dict[str, Any]:
+    """The document of this instance: ``fetches`` False where no FHIR server may be called
+    (``BONEMET_FHIR_ALLOWED_HOSTS`` empty), where a CDS Hooks request must then carry every prefetch key."""
     spec = APISpec(title="bonemet-cds", version=__version__, openapi_version="3.1.0",
                    plugins=[MarshmallowPlugin()],
                    info={"description": "Clinical decision support for bone metastases (Mirels, Rades) through "
@@ -164,7 +189,7 @@ def openapi_document(base_url: str = "") -> dict[str, Any]:
         "tags": ["FHIR"], "security": secured,
         "parameters": [{"name": "asOf", "in": "query", "schema": {"type": "string", "format": "date"}}],
         "requestBody": {"required": True, "content": {
-            "application/fhir+json": {"schema": FHIR_RESOURCE}, "application/json": {"schema": FHIR_RESOURCE}},
+            "application/fhir+json": {"schema": ASSESS_INPUT}, "application/json": {"schema": ASSESS_INPUT}},
             "description": "a Bundle, or a Parameters resource with parts bundle, language, asOf"},
         "responses": {"200": _fhir("a collection Bundle: per patient the scores, an OperationOutcome, a Provenance"),
                       **_errors("400", "401", "413", "415", "422", "431", "503", fhir=True)}}})
@@ -208,7 +233,7 @@ def openapi_document(base_url: str = "") -> dict[str, Any]:
     document = spec.to_dict()
     schemas = document["components"]["schemas"]
     for hook, context in (("patient-view", "PatientViewContext"), ("order-sign", "OrderSignContext")):
-        schemas[_request(hook)] = _hook_request(schemas["HookRequest"], hook, context)
+        schemas[_request(hook)] = _hook_request(schemas["HookRequest"], hook, context, fetches)
     # FeedbackItem.check, in JSON schema: only an overridden card has a reason, only an accepted one suggestions.
     schemas["FeedbackItem"]["allOf"] = [
         {"if": {"properties": {"outcome": {"const": "accepted"}}},
@@ -232,15 +257,21 @@ def _request(hook: str) -> str:
     return "".join(part.capitalize() for part in hook.split("-")) + "Request"
 
 
-def _hook_request(generic: dict[str, Any], hook: str, context: str) -> dict[str, Any]:
+def _hook_request(generic: dict[str, Any], hook: str, context: str, fetches: bool) -> dict[str, Any]:
     """The marshmallow schema's JSON schema, with what its checks in code say: this service's hook,
     its context, prefetch values that are FHIR resources or null, and fhirAuthorization only with
-    fhirServer (``HookRequest.check``)."""
+    fhirServer (``HookRequest.check``); where no FHIR server may be called, every prefetch key (a key
+    left out would have to be fetched: 412)."""
     request = {**generic, "properties": dict(generic["properties"])}
     request["properties"]["hook"] = {"type": "string", "const": hook}
     request["properties"]["context"] = _ref(context)
     request["properties"]["fhirServer"] = {"type": "string", "format": "iri", "pattern": "^https?://[^/?#]+"}
     request["properties"]["prefetch"] = {"type": "object",
                                          "additionalProperties": {"anyOf": [FHIR_RESOURCE, {"type": "null"}]}}
+    if not fetches:
+        from .cds_hooks import PREFETCH
+
+        request["properties"]["prefetch"]["required"] = list(PREFETCH)
+        request["required"] = sorted({*request.get("required", []), "prefetch"})
     request["dependentRequired"] = {"fhirAuthorization": ["fhirServer"]}
     return request

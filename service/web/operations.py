@@ -48,7 +48,8 @@ FETCHES = Counter("bonemet_fhir_fetches_total", "Reads of an EHR's FHIR server",
 
 @blueprint.get("/openapi.json")
 def openapi():
-    return current_app.response_class(json.dumps(openapi_document(current_app.config["BONEMET"].base_url)),
+    settings = current_app.config["BONEMET"]
+    return current_app.response_class(json.dumps(openapi_document(settings.base_url, bool(settings.allowed_hosts))),
                                       mimetype="application/json")
 
 
@@ -58,7 +59,9 @@ def docs():
     from .pages import _locale, secure_page
 
     locale = _locale()
-    response = Response(render_template("docs.html", spec=openapi_document(current_app.config["BONEMET"].base_url),
+    settings = current_app.config["BONEMET"]
+    response = Response(render_template("docs.html", spec=openapi_document(settings.base_url,
+                                                                           bool(settings.allowed_hosts)),
                                         words=WORDS[locale], locale=locale), mimetype="text/html")
     return secure_page(response)
 
