@@ -352,3 +352,10 @@ def test_a_parameters_part_whose_name_is_not_a_string_is_a_400_not_a_500(tmp_pat
     answer = client.post("/fhir/$assess", json={"resourceType": "Parameters",
                                                "parameter": [{"name": {}, "valueDate": "2000-01-01"}]})
     assert answer.status_code == 400 and "bundle" in answer.get_json()["issue"][0]["diagnostics"]
+
+
+def test_the_smart_redirects_and_error_pages_are_kept_by_no_cache(tmp_path):
+    client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"), smart_client_id="bonemet")).test_client()
+    for path in ("/smart/launch", "/smart/callback?code=a&state=b"):
+        answer = client.get(path)
+        assert answer.status_code >= 400 and answer.headers["Cache-Control"] == "no-store", path

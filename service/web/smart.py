@@ -42,13 +42,9 @@ from .pages import secure
 from .sessions import KeptAssessment, LaunchElsewhere
 
 blueprint = Blueprint("smart", __name__)
-blueprint.after_request(secure)  # the error pages are HTML: the screens' CSP and headers
-
-
-@blueprint.after_request
-def not_kept(response):
-    response.headers["Cache-Control"] = "no-store"  # redirects that carry a launch's state or a link's token
-    return response
+# The error pages are HTML: the screens' CSP and headers; and no-store (the redirects carry a launch's state
+# or a link's token).
+blueprint.after_request(secure)
 
 # SMART v1 scopes, the ones EHRs grant most widely; reading what the mapper reads, writing what the page makes.
 SCOPES = ("launch openid fhirUser patient/Patient.read patient/Condition.read patient/Observation.read "
