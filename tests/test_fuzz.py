@@ -331,6 +331,61 @@ def test_the_command_line_readers_name_a_value_nested_too_deep_never_raise(depth
         assert depth + 1 > json_read.MAX_DEPTH and str(error).endswith(f"(line 1 column {at + 1})")
 
 
+_MARKUP = st.lists(st.sampled_from(list("<>[]()!*_`|#~\\\"'=/:&;")
+                                   + ["<img src=x onerror=alert(1)>", "javascript:", "http://a.example/", "<script>",
+                                      "](", "![", "<a href=", "<iframe", " ", "a", "é"]),
+                   max_size=40).map("".join)
+# What a card's detail, rendered as Markdown with raw HTML, may hold: the service's own markup only.
+_ALLOWED_TAGS = {"p", "strong", "em", "ul", "li", "table", "thead", "tbody", "tr", "th", "td", "a", "hr", "br"}
+
+
+@settings(FUZZ, max_examples=300)
+@given(written=_MARKUP, where=st.sampled_from(["code", "bodySite", "value"]))
+def test_record_text_of_any_markup_never_becomes_markup_in_a_card(open_client, caplog, written, where):
+    """Markdown injection: whatever a record writes where a card may quote it, the card's detail rendered as an
+    EHR renders Markdown (raw HTML allowed) holds only the service's own elements and links."""
+    import re as re_
+
+    import markdown
+
+    resources = [patient(), lesion(), *lesion_observations()[:2]]
+    if where == "code":
+        resources[1]["code"]["text"] = written
+    elif where == "bodySite":
+        resources[1]["bodySite"][0]["text"] = written
+    else:
+        resources[2] = {**resources[2], "valueCodeableConcept": {"text": written}}
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"patientId": "p1", "userId": "Practitioner/1"}, "prefetch": {"patient": resources[0],
+                         "conditions": {"resourceType": "Bundle", "type": "searchset",
+                                        "entry": [{"resource": resources[1]}]},
+                         "observations": {"resourceType": "Bundle", "type": "searchset",
+                                          "entry": [{"resource": r} for r in resources[2:]]}}}
+    response = open_client.post("/cds-services/bonemet-patient-view", json=body)
+    check(response, caplog)
+    for card in response.get_json()["cards"]:
+        html = markdown.markdown(card["detail"], extensions=["tables"])
+        tags = {tag.lower() for tag in re_.findall(r"<([A-Za-z][A-Za-z0-9]*)", html)}
+        assert tags <= _ALLOWED_TAGS, (tags, html)
+        links = re_.findall(r'<a [^>]*href="([^"]*)"', html)
+        assert all(link.startswith("http://127.0.0.1:8080/scale/") for link in links), links
+
+
+@settings(FUZZ, max_examples=300)
+@given(methods=st.lists(st.text(alphabet=st.characters(min_codepoint=65, max_codepoint=90), min_size=1,
+                                max_size=12).filter(lambda method: method != "HEAD"),  # HEAD answers no body
+                        min_size=20, max_size=60, unique=True))
+def test_any_number_of_methods_and_paths_leaves_the_metrics_bounded(open_client, caplog, methods):
+    """Method cardinality: requests with methods and paths never seen keep the monitoring's size bounded."""
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "CONNECT", "BREW"):
+        open_client.open("/no-such-path-warm-up", method=method)  # every label set these requests can make, once
+    open_client.get("/metrics")  # and the scrape's own
+    before = len(open_client.get("/metrics").get_data())
+    for number, method in enumerate(methods):
+        check(open_client.open(f"/fuzz/{uuid.uuid4()}/{number}", method=method), caplog)
+    assert len(open_client.get("/metrics").get_data()) <= before * 1.1
+
+
 def test_the_fuzzers_sent_at_least_ten_thousand_requests():
     if SENT["requests"] == 0:
         pytest.skip("run with the fuzzers above")
