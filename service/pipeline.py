@@ -66,7 +66,8 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
             score = calculator(found.inputs(), locale)
             score = over_alternatives(score, [calculator(found.inputs(tied), locale) for tied in found.alternatives])
         except InvalidInput as error:  # the mapper checks ranges; this guards what slips through
-            facts.report.append(ReportEntry(found.condition, "ignored", said("no score: {error}", error=str(error))))
+            facts.report.append(ReportEntry(found.condition, "ignored", said("no score: {error}", error=str(error)),
+                                            relevant=True, attention=True))  # said on a card, never lost
             continue
         assessment = render(score, found, subject, when, as_of=as_of, cite=cite or (lambda reference: reference))
         result.assessments.append(replace(assessment, context=context))

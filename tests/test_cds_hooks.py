@@ -97,8 +97,7 @@ def test_rades_card_and_french(client):
     (card,) = response.get_json()["cards"]
     assert card["indicator"] == "critical"  # 8 + 8 + 5 + 1 + 4 = 26, group I
     assert "hypofractionnement" in card["summary"] and "Groupe I" in card["detail"]
-    assert card["summary"].startswith("Compression médullaire, Score de Rades 26 :") or card["summary"].startswith(
-        "Compression médullaire, Score de Rades 26:")
+    assert card["summary"].startswith("Compression médullaire, score de Rades 26 : radiothérapie")
 
 
 def test_no_applicable_score_gives_no_card(client):
@@ -373,11 +372,11 @@ def test_a_body_structure_holding_the_lesion_site_is_read_from_the_fhir_server(c
 
 
 @pytest.mark.parametrize("overrides,reply,said", [
-    ({}, None, "refers to a BodyStructure, which is not among the resources read"),
-    ({"fhirServer": "https://attacker.example.com/fhir"}, None, "a BodyStructure, which is not among"),
+    ({}, None, "refers to a resource (BodyStructure), which is not among the resources read"),
+    ({"fhirServer": "https://attacker.example.com/fhir"}, None, "a resource (BodyStructure), which is not among"),
     ({"fhirServer": EHR}, dict(status=404, json={}), "reading it from fhirServer failed: the EHR's FHIR server "
                                                      "answered HTTP 404"),
-    ({"fhirServer": EHR}, dict(json=femur_structure("p2")), "not read: belongs to another patient ('a Patient')"),
+    ({"fhirServer": EHR}, dict(json=femur_structure("p2")), "not read: belongs to another patient ('a resource (Patient)')"),
 ])
 def test_a_body_structure_that_cannot_be_read_leaves_the_site_missing_and_is_named(client, overrides, reply, said):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:

@@ -126,7 +126,7 @@ def foreign_ids(text, bundle):
 
 
 def card_total(card):
-    match = re.search(r"\*\*Total: ([0-9]+)(?:–([0-9]+))?\*\*", card["detail"])
+    match = re.search(r"\*\*Total ?: ([0-9]+)(?:–([0-9]+))?\*\*", card["detail"])  # French: "Total : 25"
     low = int(match[1])
     return low, int(match[2] or low)
 

@@ -629,10 +629,13 @@ def test_size_given_as_a_coded_row():
     assert lesion_facts.facts["lesion_size"].value == "over_two_thirds"
 
 
+_MONTH = AS_OF - timedelta(days=20)  # a month whose every day is within the 90-day window of a lesion's type
+
+
 @pytest.mark.parametrize("first,second", [
-    (None, "2026-10-01"),  # an undated one may be the newest of all
-    ("2026-10", "2026-10-15"),  # "October" may be after the 15th
-    ("2026", "2026-10-15"),
+    (None, days_ago(10)),  # an undated one may be the newest of all
+    (_MONTH.strftime("%Y-%m"), _MONTH.replace(day=1).isoformat()),  # the month may be after its 1st
+    (None, None),
 ])
 def test_when_which_value_is_latest_cannot_be_told_both_stay_possible(first, second):
     earlier = observation("type-a", "lesion-type", focus="Condition/lesion-1", effective=first, **coded("lytic"))
@@ -1334,3 +1337,55 @@ def test_a_record_past_its_window_beside_a_current_one_is_history_not_a_warning(
     lesion_facts, found = only_lesion(lesion(), old_pain, *without)
     assert lesion_facts.facts["pain"].missing and "older than the 30-day window" in lesion_facts.facts["pain"].notes[0]
     assert found.entry("Observation/pain-old").attention
+
+
+def test_a_deficit_duration_dated_by_its_month_only_still_scores():
+    """A month-precision date may end after the assessment date: the record is not later than it, and the
+    score is never lost (it was: a negative day count made the calculator refuse it, with no word)."""
+    this_month = AS_OF.strftime("%Y-%m")
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=this_month, **quantity(3, "d"))
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(),
+                               *[o for o in rades_observations() if o["id"] != "deficit"], deficit)
+    value = mscc.facts["days_developing_motor_deficits"].value
+    assert value == Between(3, 3 + (AS_OF - AS_OF.replace(day=1)).days) or value == 3
+
+
+def test_a_motor_status_before_the_deficit_began_is_refused_even_when_the_compression_began_earlier():
+    """Compression dated 30 days ago, a status 'walks without aid' 10 days ago, a deficit of 3 days recorded
+    yesterday (so it began 4 days ago): the status predates the deficit and cannot describe the motor function."""
+    walks = observation("motor", "motor-function", effective=days_ago(10), **coded("ambulatory-without-aid"))
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=days_ago(1), **quantity(3, "d"))
+    mscc, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"),
+                                   compression(onset=days_ago(30)), walks, deficit)
+    assert mscc.facts["motor_function"].missing
+    assert "before the motor deficit began" in found.entry("Observation/motor").reason
+
+
+def test_a_healed_or_earlier_fracture_does_not_take_a_current_lesions_score_away():
+    healed = condition("fracture", ICD10CM, "M84.552A", onset="2019-03-01", clinical="resolved")
+    lesion_facts, _ = only_lesion(lesion(), healed, *lesion_observations())
+    assert lesion_facts.facts["pain"].value  # scored, as before the fracture rule
+    earlier = condition("fracture", ICD10CM, "M84.552A", onset="2019-03-01")
+    lesion_facts, _ = only_lesion({**lesion(), "onsetDateTime": days_ago(40)}, earlier, *lesion_observations())
+    assert any("recorded before this lesion began" in flag for flag in lesion_facts.condition_flags)
+
+
+@pytest.mark.parametrize("abatement", [{"abatementPeriod": {"start": days_ago(-30)}},
+                                       {"abatementAge": {"value": 70, "unit": "a"}},
+                                       {"abatementDateTime": AS_OF.strftime("%Y")}])
+def test_an_abatement_whose_day_may_be_after_the_assessment_is_flagged_never_read_as_abated(abatement):
+    unstated = {k: v for k, v in lesion().items() if k != "clinicalStatus"}
+    found = facts_of({**unstated, **abatement}, *lesion_observations())
+    (lesion_facts,) = found.lesions
+    assert any("abatement is recorded" in flag and "check it" in flag for flag in lesion_facts.condition_flags) \
+        or abatement.get("abatementPeriod")  # a period starting after: simply not abated yet
+
+
+def test_a_record_dated_by_its_year_only_may_be_old_and_an_undated_one_is_flagged():
+    year = observation("motor", "motor-function", effective=AS_OF.strftime("%Y"), **coded("ambulatory-without-aid"))
+    mscc, _ = only_compression(compression(), year)
+    # Its first day may be more than 14 days ago: not counted, unless the year began within the window.
+    assert mscc.facts["motor_function"].missing or (AS_OF - AS_OF.replace(month=1, day=1)).days <= 14
+    undated = observation("motor", "motor-function", effective=None, **coded("ambulatory-without-aid"))
+    mscc, _ = only_compression(compression(), undated)
+    assert "its date is not recorded" in mscc.facts["motor_function"].flags

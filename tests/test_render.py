@@ -154,3 +154,20 @@ def test_several_primaries_each_keep_their_own_interval_so_the_range_is_that_of_
     assert any("its own interval" in note for note in assessment.facts.facts["primary_tumour"].notes)
     check_valid(assessment.observation)
     assert assessment.observation["valueRange"] == {"low": {"value": 36}, "high": {"value": 37}}
+
+
+def test_cards_name_a_record_by_its_words_and_leave_other_text_as_written():
+    from service.render.cards import namer
+
+    resources = [lesion(), *lesion_observations()]
+    facts = assess(*resources).facts
+    name = namer(facts)
+    label = facts.labels["Condition/lesion-1"].said_in("en")
+    assert name("Condition/lesion-1 (2026 scan, 3 lesions)") == f"{label} (2026 scan, 3 lesions)".replace(
+        "(", "(").replace(")", ")")
+    assert name("Condition/lesion-1 (2026-11-05)") == label  # the date a message gives after it: said once
+    assert name("Condition/lesion-1/_history/2") == label
+    assert "lesion-1" not in name("see https://other.example/fhir/Condition/lesion-1") and label not in name(
+        "see https://other.example/fhir/Condition/lesion-1")  # another server's resource is not this one
+    assert name("MedicationRequest/m-9 and urn:uuid:0f4f6c1e-2f5a-4c39-9a5b-0c9d2a7e1f10") == \
+        "a resource (MedicationRequest) and a resource (urn:uuid)"

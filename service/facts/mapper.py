@@ -134,8 +134,9 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
         ref = record.ref(condition)
         active, flags = record.active(condition)
         if not active:
+            # Not active by its status: nothing to act on. Not active by its abatement alone: said on a card.
             record.report.ignore(ref, said("bone metastasis is not active: no Mirels score") if not flags else
-                                 said("bone metastasis: {why}: no Mirels score", why=flags[0]))
+                                 said("bone metastasis: {why}: no Mirels score", why=flags[0]), attention=bool(flags))
             continue
         concepts, structures, unread = _site_concepts(record, condition, ref)
         reading = read_site(record.terms, concepts)
@@ -146,14 +147,20 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
                                            site=reading.description))
             continue
         fractures = _fractures_at(record, reading)
-        broken = [fracture for fracture, same_side in fractures if same_side]
+        onset = record.onset(condition)
+        earlier = [f for f, _ in fractures if onset and (when := _fracture_date(record, f)) and
+                   when.latest < onset.earliest]
+        broken = [fracture for fracture, same_side in fractures if same_side and fracture not in earlier]
         if broken:
             _broken(record, ref, condition, reading, broken[0])
             continue
-        for fracture, _ in fractures:  # the same bone, a side not stated on one of them: said, never settled
-            flags += (said("a pathological fracture of the same bone is recorded ({fracture}) and the side of one of "
-                           "them is not stated: if it is this bone, it has broken and Mirels no longer applies",
-                           fracture=record.ref(fracture)),)
+        for fracture, _ in fractures:  # said, never settled: a side not stated, or a fracture before the lesion
+            flags += ((said("a pathological fracture of the same bone and side is recorded before this lesion began "
+                            "({fracture}): if the bone has broken since, Mirels no longer applies",
+                            fracture=record.ref(fracture)),) if fracture in earlier else
+                      (said("a pathological fracture of the same bone is recorded ({fracture}) and the side of one of "
+                            "them is not stated: if it is this bone, it has broken and Mirels no longer applies",
+                            fracture=record.ref(fracture)),))
         record.report.use(ref, said("lesion of a Mirels score"))
         for structure in structures:
             record.report.use(structure, said("site of the lesion {lesion}", lesion=ref))
@@ -220,17 +227,21 @@ def _fractures_at(record: PatientRecord, reading: Any) -> list[tuple[dict[str, A
     return found
 
 
+def _fracture_date(record: PatientRecord, fracture: dict[str, Any]) -> DateSpan | None:
+    return record.onset(fracture) or parse_date(fracture.get("recordedDate"))
+
+
 def _broken(record: PatientRecord, ref: str, condition: dict[str, Any], reading: Any,
             fracture: dict[str, Any]) -> None:
     """A lesion whose bone has broken on its side: Mirels scores the risk of a fracture to come, so it gets no
     score, and the clinician is told in a card of its own (brief section 5; the sources are silent on what
     to do once the bone has broken)."""
     fracture_ref = record.ref(fracture)
-    began = record.onset(fracture) or parse_date(fracture.get("recordedDate"))
-    record.report.ignore(ref, said(
-        "the bone has broken: a pathological fracture of the same bone and side is recorded ({fracture}{date}); "
+    began = _fracture_date(record, fracture)
+    record.report.ignore(ref, said(  # the fracture's words and date are said where its reference is named
+        "the bone has broken: a pathological fracture of the same bone and side is recorded ({fracture}); "
         "Mirels scores the risk of a fracture to come and no longer applies: no Mirels score, and no prophylactic "
-        "fixation", fracture=fracture_ref, date=f", {began.text}" if began else ""), attention=True)
+        "fixation", fracture=fracture_ref), attention=True)
     record.report.use(fracture_ref, said("pathological fracture at the site of {lesion}: no Mirels score", lesion=ref))
     record.broken.append(BrokenBone(ref, fracture_ref, reading.place, describe_concepts([condition.get("code")]),
                                     began.text if began else ""))
@@ -479,9 +490,11 @@ def _compressions(record: PatientRecord, options: MappingOptions) -> list[CordCo
                 for target in {t for t in targets if t in refs}:
                     focused[target][kind].append(observation)
             else:
+                named = [t or _reference_text(f) for t, f in zip(
+                    targets, objects(observation.get("focus")) or [{}] * len(targets), strict=False)]
                 record.report.ignore(record.ref(observation), said(
                     "its focus names no active spinal cord compression ({targets}): not used",
-                    targets=", ".join(str(t) for t in targets)), attention=True)
+                    targets=", ".join(str(t) for t in named)), attention=True)
     primary = primary_fact(record)
     # Facts from the same observations are the same for every compression: computed once.
     shared: dict[tuple[Any, ...], Fact] = {}
@@ -497,12 +510,11 @@ def _compressions(record: PatientRecord, options: MappingOptions) -> list[CordCo
         read: dict[str, Fact] = {}
         for kind, reader in readers.items():
             after: tuple[Event, ...] = ()
-            if kind == "motor-function":  # a status before the deficit and the compression began cannot be theirs
+            if kind == "motor-function":  # a status from before the deficit began cannot describe it
                 deficit = _deficit_start(read["days-developing-motor-deficits"], record.as_of)
-                if deficit and (not began or deficit.latest <= began[0].when.earliest):
-                    after = (Event(deficit, said("the motor deficit began")),)  # the compression was found later
-                else:
-                    after = began
+                # The deficit's own start when known (a compression found after the deficit began does not make a
+                # status taken during the deficit stale); else the compression's onset.
+                after = (Event(deficit, said("the motor deficit began")),) if deficit else began
             linked = {kind: [(observation, "") for observation in unfocused[kind] + own.get(kind, [])]}
             untimely = _keep_timely(record, linked, options.windows, after)
             observations = [observation for observation, _ in linked[kind]]

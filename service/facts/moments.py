@@ -80,10 +80,13 @@ def out_of_time(when: DateSpan | None, item: str, as_of: date, chosen: dict[str,
             return said("recorded {date}, before {event} ({began}): it cannot describe {item}: not counted",
                         date=when.text, event=event.what, began=event.when.text, item=ItemName(item))
     window = chosen.get(item)
-    if window is not None and (as_of - when.latest).days > window.days:
+    # A partial date ("2026") may be as old as its first day: the record counts only if it is surely recent.
+    if window is not None and (as_of - when.earliest).days > window.days:
         return said("recorded {date}, {age} days before the assessment: older than the {days}-day window for "
                     "{item} (a setting of this site): not counted", date=when.text,
-                    age=(as_of - when.latest).days, days=window.days, item=ItemName(item))
+                    age=(as_of - when.earliest).days if when.exact else
+                    f"{(as_of - when.latest).days}–{(as_of - when.earliest).days}", days=window.days,
+                    item=ItemName(item))
     return None
 
 

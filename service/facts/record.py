@@ -355,27 +355,54 @@ class PatientRecord:
         if abated:  # FHIR con-4: abated is not active; which of the two is right is not guessed
             flags += (said("an abatement is recorded ({abatement}) although its clinicalStatus says it is active",
                            abatement=abated),)
+        elif unsure := self.abatement_unsure(condition):
+            flags += (said("an abatement is recorded ({abatement}) whose day is not known to be before the "
+                           "assessment date: read as still active; check it", abatement=unsure),)
         if len(self._kinds.get(id(condition)) or self.condition_kinds(condition)) > 1:
             flags += (N_("its codings name several diagnoses, and it is read as each"),)
         return True, flags
 
     def abated(self, condition: dict[str, Any]) -> str:
-        """The abatement a Condition records on or before the assessment date, as written, or "" (none, or
-        one dated after: not yet abated then)."""
+        """The abatement a Condition records surely on or before the assessment date, as written, or "" (none,
+        or one that may be after it: a date to come, a partial date that may end after, a period starting
+        after). An age or a range of ages says no date: ``abatement_unsure`` flags it, never read as abated."""
         for key, value in condition.items():
             if not key.startswith("abatement") or value in (None, False, "", {}):
                 continue
-            span = parse_date(value) if key == "abatementDateTime" else None
-            if span is not None and span.earliest > self.as_of:
+            if key in ("abatementAge", "abatementRange"):
+                continue
+            when = value.get("start") if key == "abatementPeriod" and isinstance(value, dict) else value
+            span = parse_date(when) if key in ("abatementDateTime", "abatementPeriod") else None
+            if key in ("abatementDateTime", "abatementPeriod") and (span is None or span.latest > self.as_of):
                 continue
             shown = value if isinstance(value, str) else str(value.get("start") or value.get("value") or "") \
                 if isinstance(value, dict) else ""
             return f"{key} {shown}".strip()[:80]
         return ""
 
-    @staticmethod
-    def observation_flags(observation: dict[str, Any]) -> tuple[str, ...]:
-        return (N_("preliminary"),) if observation.get("status") == "preliminary" else ()
+    def abatement_unsure(self, condition: dict[str, Any]) -> str:
+        """An abatement whose day is not known to be before the assessment date (an age, a partial date that may
+        end after it), as written, or "": flagged, never read as abated."""
+        if self.abated(condition):
+            return ""
+        for key, value in condition.items():
+            if not key.startswith("abatement") or value in (None, False, "", {}):
+                continue
+            when = value.get("start") if key == "abatementPeriod" and isinstance(value, dict) else value
+            span = parse_date(when) if key in ("abatementDateTime", "abatementPeriod") else None
+            if span is not None and span.earliest > self.as_of:
+                continue  # surely to come: not abated at the assessment date
+            shown = value if isinstance(value, str) else str(value.get("start") or value.get("value") or "") \
+                if isinstance(value, dict) else ""
+            return f"{key} {shown}".strip()[:80]
+        return ""
+
+    @classmethod
+    def observation_flags(cls, observation: dict[str, Any]) -> tuple[str, ...]:
+        """What the clinician must know of the record itself: preliminary, or undated (how old it is, and so
+        whether it still holds, cannot be told)."""
+        flags = (N_("preliminary"),) if observation.get("status") == "preliminary" else ()
+        return flags + ((N_("its date is not recorded"),) if cls.effective(observation) is None else ())
 
     # -- filing -----------------------------------------------------------------------------
 
@@ -406,7 +433,9 @@ class PatientRecord:
         if not kinds:
             why = self._looks_like_cancer(condition)
             if why and is_pathological_fracture(condition) and status_code(
-                    condition, "verificationStatus") not in NEVER_COUNTS:
+                    condition, "verificationStatus") not in NEVER_COUNTS and status_code(
+                    condition, "clinicalStatus") not in INACTIVE and not self.abated(condition):
+                # A resolved or healed fracture is named only: it does not say the bone is broken now.
                 began = self.onset(condition) or parse_date(condition.get("recordedDate"))
                 if not self.after_as_of(began):  # matched to the lesions by bone and side (mapper)
                     self.fractures.append(condition)
@@ -552,7 +581,8 @@ class PatientRecord:
         own = self.terms.own_code(resource.get("code"))  # the project's code: its CodeSystem's displays
         displays = dict(self.terms.own_displays.get(own or "") or {}) if own else {}
         if not displays.get("en"):
-            displays = {"en": describe_concepts([resource.get("code")])[:80] or str(resource.get("resourceType"))}
+            words = describe_concepts([resource.get("code")]) or str(resource.get("resourceType"))
+            displays = {"en": words if len(words) <= 120 else words[:120].rsplit(" ", 1)[0] + "…"}
         kind = resource.get("resourceType")
         when = (self.effective(resource) if kind == "Observation" else
                 self.onset(resource) or parse_date(resource.get("recordedDate")) if kind == "Condition" else None)

@@ -60,6 +60,7 @@ WORDS = Words({
                         "has broken prophylactic fixation is no longer the question. The sources (the guideline, "
                         "Tableau 3) are silent on the treatment of the fracture itself."),
     "not_recorded": N_("no record of it was found"),
+    "colon": N_(":"),  # French typography: a space before the colon
 })
 # The items as a summary names the record a score rests on ("motor status of 2026-11-05").
 SHORT_ITEMS = Words({
@@ -74,9 +75,15 @@ SHORT_ITEMS = Words({
 OVERRIDE_REASONS = ("override-clinical-judgement", "override-data-incorrect", "override-already-addressed")
 _URL = re.compile(r"\s*\(<?https?://[^\s)>]+>?\)|\s*'https?://[^\s']+'|<?https?://[^\s)>|]+>?\|?")
 # A reference to a resource the record does not hold (no label): said by its type only, never by its id.
-_OTHER_REFERENCE = re.compile(r"\b(Condition|Observation|BodyStructure|Patient|QuestionnaireResponse|ServiceRequest|"
-                              r"Procedure|Encounter|Practitioner|DiagnosticReport|Specimen|ImagingStudy)/"
-                              r"[A-Za-z0-9\-.]{1,64}(?:/_history/[A-Za-z0-9\-.]{1,64})?(?:#[A-Za-z0-9\-.]{1,64})?")
+_OTHER_REFERENCE = re.compile(
+    r"\b(Condition|Observation|BodyStructure|Patient|QuestionnaireResponse|ServiceRequest|Procedure|Encounter|"
+    r"Practitioner|PractitionerRole|Organization|Location|DiagnosticReport|Specimen|ImagingStudy|MedicationRequest|"
+    r"MedicationStatement|MedicationAdministration|DocumentReference|Device|CarePlan|RiskAssessment|Questionnaire|"
+    r"AllergyIntolerance|Immunization|Composition|Bundle)/[A-Za-z0-9\-.]{1,64}(?:/_history/[A-Za-z0-9\-.]{1,64})?"
+    r"(?:#[A-Za-z0-9\-.]{1,64})?|\burn:uuid:[0-9a-fA-F\-]{36}")
+_HISTORY = r"(?:/_history/[A-Za-z0-9\-.]{1,64})?(?:#[A-Za-z0-9\-.]{1,64})?"
+# The date a message gives after a reference ("Observation/x (2026-11-05)"): its label says it already.
+_DATE_AFTER = r"(?: \(\d{4}(?:-\d{2}(?:-\d{2})?)?(?:T[0-9:.+\-Z]*)?\))?"
 
 
 def override_reasons(locale: str) -> list[dict[str, str]]:
@@ -107,19 +114,24 @@ def namer(facts: PatientFacts, locale: str = "en") -> Callable[[str], str]:
     report does), and record text can neither run nor link anything where an EHR renders the card."""
     labels = {ref: label.said_in(locale) for ref, label in facts.labels.items()}
 
+    another = translate(N_("a resource ({kind})"), locale)
+
     def unnamed(text: str) -> str:
-        return plain(_OTHER_REFERENCE.sub(lambda match: f"a {match.group(1)}", _URL.sub("", text)))
+        return plain(_OTHER_REFERENCE.sub(lambda match: another.format(kind=match.group(1) or "urn:uuid"), text))
 
     if not labels:
-        return unnamed
+        return lambda text: unnamed(_URL.sub("", text))
     # A reference and the date a message gives after it ("Observation/x (2026-11-05)"): the label has the date.
-    pattern = re.compile("(" + "|".join(re.escape(ref) for ref in sorted(labels, key=len, reverse=True))
-                         + r")(?![\w.\-/])(?: \(\d{4}[^)]*\))?")
-    return lambda text: unnamed(pattern.sub(lambda match: labels[match.group(1)], text))
+    pattern = re.compile(r"(?<![\w/])(" + "|".join(re.escape(ref) for ref in sorted(labels, key=len, reverse=True))
+                         + ")" + _HISTORY + r"(?![\w.\-/])" + _DATE_AFTER)
+    # URLs first: a reference inside another server's URL is that server's resource, not this record's.
+    return lambda text: unnamed(pattern.sub(lambda match: labels[match.group(1)], _URL.sub("", text)))
 
 
-def _short_title(assessment: Assessment) -> str:
-    return assessment.score.title.split(":")[0].strip()
+def _short_title(assessment: Assessment, after_comma: bool = False) -> str:
+    """"Mirels score", "Score de Mirels"; after a comma, "score de Mirels" (a proper name keeps its capital)."""
+    title = assessment.score.title.split(":")[0].strip()
+    return title[:1].lower() + title[1:] if after_comma and title.startswith("Score ") else title
 
 
 def _where(assessment: Assessment) -> str:
@@ -148,7 +160,7 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
         else:
             points = str(item.points)
         lines.append(f"| {_cell(item.label)} | {_cell(value)} | {points} | {_cell(fact.recorded[:10] or '–')} |")
-    lines += ["", f"**{words['total']}: {_total(assessment)}**"
+    lines += ["", f"**{words['total']}{words['colon']} {_total(assessment)}**"
               + (f" — {score.category_label}" if score.category else ""), ""]
     if score.recommendation:
         lines += [score.recommendation, ""]
@@ -167,7 +179,7 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
                                                 for e in assessment.context] + [""]
     if assessment.as_of:
         lines.append(f"{words['as_of']} {assessment.as_of.isoformat()}.")
-    lines.append(f"{words['source']}: {score.reference}")
+    lines.append(f"{words['source']}{words['colon']} {score.reference}")
     return "\n".join(lines)
 
 
@@ -223,7 +235,8 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str) -> dict
     """Action first: "Left femur, Mirels score 11: surgical fixation opinion before radiotherapy"."""
     score = assessment.score
     words = WORDS[score.locale]
-    summary = (f"{_where(assessment)}, {_short_title(assessment)} {_total(assessment)}: {score.action}"
+    summary = (f"{_where(assessment)}, {_short_title(assessment, True)} {_total(assessment)}{words['colon']} "
+               f"{score.action}"
                f"{_conflict_words(assessment, words)}")
     oldest = _oldest_words(assessment, words)
     if len(summary + oldest) <= SUMMARY_LIMIT:  # the action and a conflict come first; the detail dates every item
@@ -259,8 +272,9 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     state = (f"{words['determined']} {score.category_label}" if score.category else words["missing_title"])
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": fit_summary(f"{_where(assessment)}, {_short_title(assessment)} {score.total_min}–"
-                               f"{score.total_max}: {state}{_conflict_words(assessment, words)}: {names}"),
+        "summary": fit_summary(f"{_where(assessment)}, {_short_title(assessment, True)} {score.total_min}–"
+                               f"{score.total_max}{words['colon']} {state}{_conflict_words(assessment, words)}"
+                               f"{words['colon']} {names}"),
         "detail": "\n".join(lines),
         "indicator": "warning" if score.category is None else "info",
         "source": card_source(assessment),
@@ -297,7 +311,7 @@ REVIEW_SHOWN = 30
 
 
 def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = None,
-                name: Callable[[str], str] = str) -> dict[str, Any] | None:
+                name: Callable[[str], str] = str, facts_labels: Any = ()) -> dict[str, Any] | None:
     """Records that could change a score or a decision but were not used (``attention``), each with why: a
     warning, so that "no card" only ever means "nothing to score". None when there is none: the others
     (nothing to score with them) are for the mapping report, not for a card nobody can act on."""
@@ -308,9 +322,11 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
     lines = [words["review_intro"], ""]
     for entry in shown[:REVIEW_SHOWN]:
         what, described = name(entry.resource), ""
-        if entry.description and entry.description not in what:  # a resource of no label: its words say which
-            what, described = (f"“{plain(entry.description)}”", "") if what.startswith("a ") else (
-                what, f" (“{plain(entry.description)}”)")
+        if entry.description and entry.resource not in facts_labels:  # no label of this record: its own words
+            if what == plain(entry.resource):  # not a reference at all (a prefetch key, say)
+                described = f" (“{plain(entry.description)}”)"
+            else:  # another patient's, another server's, a draft order: named by its words, never its id
+                what = f"“{plain(entry.description)}”"
         lines.append(f"- **{what}**{described}: {name(translate(entry.reason, locale))}")
     if len(shown) > REVIEW_SHOWN:
         lines.append(f"- … {len(shown) - REVIEW_SHOWN} {words['more']}")
@@ -333,7 +349,7 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts,
     cards: list[tuple[Assessment | None, dict[str, Any]]] = [
         (assessment, card) for assessment in assessments for card in cards_for(assessment, name)]
     cards += [(None, broken_bone_card(broken, facts, locale)) for broken in facts.broken]
-    review = review_card(facts.not_used, locale, facts.as_of, name)
+    review = review_card(facts.not_used, locale, facts.as_of, name, facts.labels)
     if review:
         cards.append((None, review))
     return cards

@@ -41,7 +41,8 @@ def until_assessment(days: Any, recorded: DateSpan | None, as_of: date) -> Any:
     record's date is partial). Tableau 4 counts the time "avant la radiothérapie"."""
     if recorded is None:
         return days
-    fewest, most = (as_of - recorded.latest).days, (as_of - recorded.earliest).days
+    # A partial date ("2026-11") may end after the assessment date: the record is not later than it.
+    fewest, most = max((as_of - recorded.latest).days, 0), max((as_of - recorded.earliest).days, 0)
     if most <= 0:
         return days
     if isinstance(days, AtLeast):
