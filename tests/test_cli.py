@@ -1,6 +1,7 @@
 """`bonemet assess` errors and `bonemet bulk` over NDJSON, run as real commands."""
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -492,3 +493,17 @@ def test_file_names_with_control_characters_are_printed_escaped(tmp_path):
     result = bonemet("assess", str(bad), "examples/bundles/05-rades-group-i.json")
     assert result.returncode == 2 and "\x1b" not in result.stderr
     assert f"{str(bad)!r}: not JSON" in result.stderr
+
+
+def test_the_outcome_expressions_of_the_command_line_are_fhirpath_and_the_file_is_said_in_words(tmp_path):
+    """OperationOutcome.issue.expression is FHIRPath: the file an issue is about is in its diagnostics."""
+    source = ROOT / "tests" / "corpus" / "o04-unlinked-observation.json"
+    answer = bonemet("assess", "--as-of", "2026-11-15", "--format", "bundle", str(source))
+    assert answer.returncode == 0, answer.stderr
+    bundle_ = json.loads(answer.stdout)
+    issues = [issue for entry in bundle_["entry"] if entry["resource"]["resourceType"] == "OperationOutcome"
+              for issue in entry["resource"]["issue"] if "expression" in issue]
+    assert issues
+    for issue in issues:
+        assert all(re.fullmatch(r"[A-Za-z][\w.\[\]]*", expression) for expression in issue["expression"]), issue
+        assert "o04-unlinked-observation.json" in issue["diagnostics"]

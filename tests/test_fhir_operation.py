@@ -238,3 +238,30 @@ def test_a_searchset_holding_fewer_results_than_its_total_says_so(client):
     assert answer.status_code == 200
     assert not any("results of its search" in issue["diagnostics"]
                    for issue in resources_of(answer.get_json(), "OperationOutcome")[0]["issue"])
+
+
+@pytest.mark.parametrize("parameters,where,said", [
+    ([{"name": "bundle", "resource": "B"}, {"name": "bundle", "resource": "B"}], "Parameters.parameter[1]",
+     "a second 'bundle'"),
+    ([{"name": "bundle", "resource": "B"}, {"name": "asof", "valueDate": "2026-11-15"}],
+     "Parameters.parameter[1].name", "'asof' is not a parameter of $assess"),
+    ([{"name": "bundle", "resource": "B"}, {"name": "language", "valueString": "fr"}], "Parameters.parameter[1]",
+     "give it as valueCode"),
+])
+def test_assess_drops_no_part_of_a_parameters_request_without_a_word(client, parameters, where, said):
+    body = {"resourceType": "Parameters", "parameter": [
+        {**part, "resource": bundle(patient(), lesion(), *lesion_observations())} if part.get("resource") == "B"
+        else part for part in parameters]}
+    response = client.post("/fhir/$assess", json=body)
+    assert response.status_code == 400
+    issues = [issue for issue in response.get_json()["issue"] if issue["expression"] == [where]]
+    assert issues and said in issues[0]["diagnostics"], response.get_json()
+
+
+def test_a_misspelt_query_parameter_is_refused_and_a_language_tag_with_its_region_is_read(client):
+    source = bundle(patient(), lesion(), *lesion_observations())
+    refused = client.post("/fhir/$assess?asof=2026-11-15", json=source)
+    assert refused.status_code == 400 and "'asof'" in json.dumps(refused.get_json())
+    french = client.post("/fhir/$assess?language=fr-FR", json=source)
+    assert french.status_code == 200 and any(
+        e["resource"].get("language") == "fr" for e in french.get_json()["entry"])

@@ -174,6 +174,9 @@ def parse_as_of(text: Any, where: str) -> date:
     raise InvalidFhir([Problem(where, f"must be a date YYYY-MM-DD, not {str(text)[:40]!r}")])
 
 
+_ASSESS_PARTS = ("bundle", "language", "asOf")
+
+
 def unwrap(body: Any) -> AssessRequest:
     """The $assess request in a Bundle or a Parameters body (parts ``bundle``, ``language``,
     ``asOf``); raises ``InvalidFhir``."""
@@ -184,9 +187,27 @@ def unwrap(body: Any) -> AssessRequest:
         raise InvalidFhir([Problem("Parameters.parameter", "must be a list of objects")])
     named = {p["name"]: (index, p) for index, p in reversed(list(enumerate(parameters)))
              if isinstance(p.get("name"), str)}  # a name of another type names no part (a dict: unhashable)
+    # Nothing of the request is dropped without a word: a part $assess does not take, or a second one, is refused.
+    problems = []
+    seen: set[str] = set()
+    for index, part in enumerate(parameters):
+        name = part.get("name")
+        if name not in _ASSESS_PARTS:
+            problems.append(Problem(f"Parameters.parameter[{index}].name", f"{str(name)[:60]!r} is not a parameter of "
+                                    f"$assess ({', '.join(_ASSESS_PARTS)}; see OperationDefinition/assess)"))
+        elif name in seen:
+            problems.append(Problem(f"Parameters.parameter[{index}]", f"a second {name!r}: $assess takes one"))
+        else:
+            seen.add(name)
+    if "language" in named and "valueCode" not in named["language"][1]:
+        at = named["language"][0]
+        problems.append(Problem(f"Parameters.parameter[{at}]", "language is a code: give it as valueCode "
+                                "('en' or 'fr')"))
     if "bundle" not in named:
-        raise InvalidFhir([Problem("Parameters.parameter", "has no parameter named 'bundle' "
-                                   "(see OperationDefinition/assess)")])
+        problems.append(Problem("Parameters.parameter", "has no parameter named 'bundle' "
+                                "(see OperationDefinition/assess)"))
+    if problems:
+        raise InvalidFhir(problems)
     index, parameter = named["bundle"]
     language = named["language"][1].get("valueCode") if "language" in named else None
     as_of = None

@@ -50,7 +50,12 @@ def service_device() -> dict[str, Any]:
 def _issue(severity: str, code: str, text: str, where: str | None = None) -> dict[str, Any]:
     issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": text}
     if where:
-        issue["expression"] = [where]  # the input element the issue is about (FHIRPath)
+        # The input element the issue is about, as FHIRPath: a file's name (the command line's "file.json: Bundle...")
+        # is no part of it, and is said in the diagnostics instead.
+        source, _, path = where.rpartition(": ")
+        issue["expression"] = [path]
+        if source and source not in text:
+            issue["diagnostics"] = f"{source}: {text}"
     return issue
 
 

@@ -49,12 +49,18 @@ def _invalid(detail: str, problems=()) -> JsonError:
 @blueprint.post("/$assess")
 def assess():
     body = json_body("a FHIR Bundle or Parameters resource", max_depth=MAX_DEPTH)
+    unknown = sorted(set(request.args) - {"asOf", "language", "_format", "_pretty"})
+    if unknown:  # a misspelt ?asof= would assess as of today without a word
+        raise _invalid(f"query parameter(s) {', '.join(repr(name[:40]) for name in unknown)} not taken by $assess "
+                       "(asOf, language)")
     try:
         asked = unwrap(body)
         as_of = asked.as_of or (parse_as_of(request.args["asOf"], "asOf") if "asOf" in request.args else None)
     except InvalidFhir as error:
         raise _invalid(str(error), error.problems) from None
     language = asked.language or request.args.get("language") or request.accept_languages.best_match(LANGUAGES, "en")
+    if isinstance(language, str) and language not in LANGUAGES:  # a tag with its region, "fr-FR", is French
+        language = language.split("-")[0].lower() if language.split("-")[0].lower() in LANGUAGES else language
     if language not in LANGUAGES:
         raise _invalid(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
     settings = current_app.config["BONEMET"]
