@@ -373,3 +373,18 @@ def test_cards_use_the_code_systems_displays_and_name_the_version(client, langua
     assert len(own) >= 4
     assert all(c["display"] == displays[c["code"]][language] for c in own)
     assert all(__version__ in card["source"]["label"] for card in cards)
+
+
+def test_one_assessment_whatever_the_door_and_however_the_input_spells_its_references(client):
+    """The same lesion, the same day: $assess with absolute fullUrls, with :443 in them, without fullUrls, and
+    patient-view give the same identifiers (an EHR using two doors stores one assessment, not two)."""
+    resources = [patient(), lesion(), *lesion_observations()]
+    spelled = []
+    for base in ("https://ehr.example.fr/fhir", "https://ehr.example.fr:443/fhir"):
+        spelled.append({"resourceType": "Bundle", "type": "collection", "entry": [
+            {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r} for r in resources]})
+    spelled.append({"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in resources]})
+    found = [sorted(e["resource"]["identifier"][0]["value"] for e in assess(client, source)["entry"]
+                    if "identifier" in e["resource"]) for source in spelled]
+    from_cds = sorted(r["identifier"][0]["value"] for r in suggested(patient_view(client, resources, "p1")))
+    assert found[0] == found[1] == found[2] and sorted(found[0]) == from_cds and from_cds

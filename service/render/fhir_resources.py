@@ -89,12 +89,14 @@ def input_references(facts: ScoredCondition) -> list[str]:
 
 
 def assessment_key(score: Score, facts: ScoredCondition, subject: str, cite: Callable[[str], str]) -> str:
-    """What makes two assessments the same: patient, Condition, inputs (values and sources), table."""
+    """What makes two assessments the same: patient, Condition, inputs (values and sources), table. The
+    resources by their "Type/id", not as a door cites them (a Bundle's absolute fullUrl, a URL with :443):
+    the same lesion assessed through $assess, patient-view or bulk is one assessment, not three."""
+    del cite  # kept in the signature: the doors' citing is deliberately not part of the identity
     basis = {
         "calculator": score.calculator, "table": load_table(score.calculator).version,
-        "patient": cite(subject), "condition": cite(facts.condition),
-        "items": [[name, repr(fact.value), sorted(cite(source) for source in fact.sources)]
-                  for name, fact in facts.facts.items()],
+        "patient": subject, "condition": facts.condition,
+        "items": [[name, repr(fact.value), sorted(fact.sources)] for name, fact in facts.facts.items()],
     }
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
