@@ -749,3 +749,11 @@ def test_the_fhir_client_never_requests_a_path_with_a_dot_segment():
         with pytest.raises(FetchError, match="not a FHIR id"):
             fhir.get_json("../admin")
         assert len(mock.calls) == 0
+
+
+def test_a_412_for_a_host_off_the_allow_list_says_which_setting_allows_it(client):
+    body = hook_request([lesion()], lesion_observations())
+    del body["prefetch"]["observations"]
+    body["fhirServer"] = "https://ehr.other.example/fhir"
+    answer = client.post(SERVICE, json=body)
+    assert answer.status_code == 412 and "BONEMET_FHIR_ALLOWED_HOSTS" in answer.get_json()["detail"]

@@ -48,7 +48,8 @@ class FhirClient:
                  max_answer_bytes: int = 10_000_000, max_total_bytes: int = 20_000_000,
                  session: requests.Session | None = None) -> None:
         if host_of(base_url) not in allowed_hosts:
-            raise FetchError(f"fhirServer host {host_of(base_url)!r} is not on this service's allow-list")
+            raise FetchError(f"fhirServer host {host_of(base_url)!r} is not on this service's allow-list "
+                             "(BONEMET_FHIR_ALLOWED_HOSTS): send the data as prefetch, or add the host there")
         self.base_url = base_url.rstrip("/")
         self.host = host_of(base_url)
         self.timeout = timeout
