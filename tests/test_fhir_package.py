@@ -168,7 +168,7 @@ def test_every_input_and_output_of_every_example_conforms(client):
 @pytest.mark.parametrize("case", ["final score with a range", "range with a final status", "missing component",
                                   "item with neither points nor reason", "wrong outcome", "uncoded activity",
                                   "activity already done", "lesion size in mm", "unknown risk code", "wrong code",
-                                  "probability over 100"])
+                                  "probability over 100", "no generated-by extension"])
 def test_the_profiles_have_teeth(client, case):
     """Each rule the profiles add is enforced by the validator: break one, get an error."""
     source = json.loads((ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json").read_text("utf-8"))
@@ -194,6 +194,7 @@ def test_the_profiles_have_teeth(client, case):
                                                            "bonemet-lesion-size"]}},
         "unknown risk code": lambda: risk["prediction"][0]["qualitativeRisk"]["coding"][0].update(code="certain")
         or risk,
+        "no generated-by extension": lambda: score.pop("extension") and score,
     }[case]()
     assert errors_of(validate({case: broken})), f"{case} was accepted"
 
