@@ -942,7 +942,8 @@ def test_an_mcode_breast_primary_coded_for_the_left_female_breast_gives_the_brea
     """mCODE 4.0.0's own example PrimaryCancerCondition (SNOMED CT 353431000119107, with its histology and the
     mCODE profile declared) and a cord compression: the primary is breast, 8 points, no longer undetermined."""
     primary = condition("jenny-m", SCT, "353431000119107", clinical="remission", onset="2018-03-16",
-                        extension=[{"url": HISTOLOGY, "valueCodeableConcept": {"coding": [{"system": SCT, "code": "413448000"}]}}])
+                        extension=[{"url": HISTOLOGY,
+                                    "valueCodeableConcept": {"coding": [{"system": SCT, "code": "413448000"}]}}])
     primary["meta"] = {"profile": ["http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-primary-cancer-condition"]}
     primary["code"]["coding"][0]["display"] = "Primary malignant neoplasm of female left breast (disorder)"
     mscc, found = only_compression(primary, compression(), *rades_observations())
