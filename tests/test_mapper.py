@@ -5,9 +5,9 @@ from fractions import Fraction
 
 import pytest
 
-from fhir_builders import (RECENT_DAYS, CIM10, FEMUR, FEMUR_SHAFT, HUMERUS, ICD10, ICD10CM, ICDO3, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
+from fhir_builders import (HISTOLOGY, RECENT_DAYS, CIM10, FEMUR, FEMUR_SHAFT, HUMERUS, ICD10, ICD10CM, ICDO3, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
                            condition, histology, lesion, lesion_observations, observation, patient, quantity, site)
-from service.calculators import AtLeast, Between, OneOf
+from service.calculators import AtLeast, Between, OneOf, score_rades
 from service.facts.evidence import CONFLICT
 from service.facts import MappingOptions, extract_facts
 
@@ -928,6 +928,32 @@ def test_primary_tumour_rows_by_code(system, code, row):
     assert found.entry("Condition/primary").outcome == "used"
 
 
+@pytest.mark.parametrize("code,row", [
+    ("353431000119107", "breast"),  # primary malignant neoplasm of female left breast (mCODE's example)
+    ("93974005", "prostate"), ("93761005", "colorectal"), ("93984006", "colorectal"),
+])
+def test_snomed_ct_primary_malignant_neoplasm_of_a_site_gives_its_row(code, row):
+    mscc, found = only_compression(condition("primary", SCT, code, onset="2025-01-01"), compression())
+    assert mscc.facts["primary_tumour"].value == row
+    assert found.entry("Condition/primary").outcome == "used"
+
+
+def test_an_mcode_breast_primary_coded_for_the_left_female_breast_gives_the_breast_row_and_its_points():
+    """mCODE 4.0.0's own example PrimaryCancerCondition (SNOMED CT 353431000119107, with its histology and the
+    mCODE profile declared) and a cord compression: the primary is breast, 8 points, no longer undetermined."""
+    primary = condition("jenny-m", SCT, "353431000119107", clinical="remission", onset="2018-03-16",
+                        extension=[{"url": HISTOLOGY,
+                                    "valueCodeableConcept": {"coding": [{"system": SCT, "code": "413448000"}]}}])
+    primary["meta"] = {"profile": ["http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-primary-cancer-condition"]}
+    primary["code"]["coding"][0]["display"] = "Primary malignant neoplasm of female left breast (disorder)"
+    mscc, found = only_compression(primary, compression(), *rades_observations())
+    fact = mscc.facts["primary_tumour"]
+    assert fact.value == "breast" and fact.sources == ("Condition/jenny-m",)
+    assert found.entry("Condition/jenny-m").outcome == "used"
+    item = score_rades(mscc.inputs()).item("primary_tumour")
+    assert (item.status, item.row, item.points) == ("known", "breast", 8)
+
+
 def test_icd10cm_malignancy_of_a_transplanted_organ_is_no_unknown_primary():
     # CMS: T86.- first, then C80.2, then the cancer's own code: the last one gives the row.
     transplant = condition("transplant", ICD10CM, "C80.2", onset="2025-01-01")
@@ -1069,6 +1095,15 @@ def test_brain_metastasis_leaves_visceral_status_open():
     assert fact.value == OneOf("yes", "no") and fact.sources == ("Condition/brain",)
 
 
+def test_a_brain_metastasis_in_snomed_ct_is_read_as_its_icd10_code_is():
+    """mCODE's SecondaryCancerCondition example codes a brain metastasis SNOMED CT 94225005: the item is open,
+    as for C79.3, and the Condition is used, no longer named as a concept no ValueSet holds."""
+    mscc, found = only_compression(condition("brain", SCT, "94225005"), compression())
+    fact = mscc.facts["visceral_metastases"]
+    assert fact.value == OneOf("yes", "no") and fact.sources == ("Condition/brain",)
+    assert found.entry("Condition/brain").outcome == "used"
+
+
 def test_an_active_visceral_condition_and_an_absent_observation_leave_both_possible():
     liver = condition("liver", SCT, "94381002", recorded="2026-01-01")
     absent = observation("visceral", "visceral-metastases", effective="2026-11-01", **coded("2667000", SCT))
@@ -1172,7 +1207,7 @@ def test_a_cancer_the_table_does_not_classify_is_named_in_every_icd_system(syste
     (ICDO3, "8000/6", None, "coded in ICD-O-3 only (8000/6)"),
     (ICDO3, "C50.9", None, "coded in ICD-O-3 only (C50.9)"),
     # Codes of no ValueSet (another SNOMED CT concept, a local code): their words say what they are.
-    (SCT, "94225005", "Secondary malignant neoplasm of brain", "its words ('Secondary malignant neoplasm of brain')"),
+    (SCT, "94493005", "Secondary malignant neoplasm of pleura", "its words ('Secondary malignant neoplasm of pleura')"),
     ("https://chu.example.fr/fhir/CodeSystem/diagnostics", "MET-OS", "Métastase osseuse fémorale",
      "its words ('Métastase osseuse fémorale') name a cancer"),
     ("https://chu.example.fr/fhir/CodeSystem/diagnostics", "CM-01", "Compression médullaire métastatique",

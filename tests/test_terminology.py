@@ -69,3 +69,20 @@ def test_a_code_system_written_as_ehrs_write_it_is_the_one_the_valuesets_name(wr
 def test_a_bone_metastasis_coded_under_a_snomed_edition_uri_is_found():
     terms = load_terminology()
     assert terms.memberships("http://snomed.info/sct/900000000000207008", "94222008") == {"bone-metastasis"}
+
+
+@pytest.mark.parametrize("code,value_set", [
+    ("353431000119107", "primary-breast"),  # mCODE's example breast primary: female left breast
+    ("93974005", "primary-prostate"),
+    ("93761005", "primary-colorectal"),
+    ("93984006", "primary-colorectal"),
+    ("94225005", "metastasis-visceral-undetermined"),  # brain, as ICD-10 C79.3
+])
+def test_snomed_ct_descendants_mcode_and_hospitals_send_are_in_their_value_set(code, value_set):
+    terms = load_terminology()
+    assert terms.memberships(SNOMED, code) == {value_set}
+
+
+def test_a_brain_metastasis_is_the_same_in_snomed_ct_and_icd10():
+    terms = load_terminology()
+    assert terms.memberships(SNOMED, "94225005") == terms.memberships(ICD10, "C79.3")
