@@ -25,7 +25,7 @@ from typing import Any, TypeGuard
 from ..fhir.patients import local_reference
 from ..i18n import N_, Said, joined, said
 from .dates import UNBOUNDED, DateSpan, parse_date
-from .model import Label, ReportEntry
+from .model import BrokenBone, Label, ReportEntry
 from .terminology import (
     CIM10,
     ICD10,
@@ -227,7 +227,7 @@ class PatientRecord:
         self._kinds: dict[int, list[str]] = {}  # Condition (by identity) -> what its codings say it is
         self.contained: list[ReportEntry] = []  # relevant resources contained in another: named, never read
         self.fractures: list[dict[str, Any]] = []  # pathological fractures that count: a broken bone is no lesion
-        self.broken: list[Any] = []  # model.BrokenBone: lesions whose bone has broken (mapper)
+        self.broken: list[BrokenBone] = []  # lesions whose bone has broken (mapper)
         # Metastases at a site no ValueSet places (an mCODE metastasis in the liver, a C78.x the sets do not hold):
         # named, and the visceral item says so rather than "no resource says" (items/visceral.py).
         self.unplaced_metastases: list[str] = []
@@ -366,36 +366,34 @@ class PatientRecord:
         """The abatement a Condition records surely on or before the assessment date, as written, or "" (none,
         or one that may be after it: a date to come, a partial date that may end after, a period starting
         after). An age or a range of ages says no date: ``abatement_unsure`` flags it, never read as abated."""
-        for key, value in condition.items():
-            if not key.startswith("abatement") or value in (None, False, "", {}):
-                continue
-            if key in ("abatementAge", "abatementRange"):
-                continue
-            when = value.get("start") if key == "abatementPeriod" and isinstance(value, dict) else value
-            span = parse_date(when) if key in ("abatementDateTime", "abatementPeriod") else None
-            if key in ("abatementDateTime", "abatementPeriod") and (span is None or span.latest > self.as_of):
-                continue
-            shown = value if isinstance(value, str) else str(value.get("start") or value.get("value") or "") \
-                if isinstance(value, dict) else ""
-            return f"{key} {shown}".strip()[:80]
-        return ""
+        return self._abatement(condition)[0]
 
     def abatement_unsure(self, condition: dict[str, Any]) -> str:
         """An abatement whose day is not known to be before the assessment date (an age, a partial date that may
         end after it), as written, or "": flagged, never read as abated."""
-        if self.abated(condition):
-            return ""
+        surely, unsure = self._abatement(condition)
+        return "" if surely else unsure
+
+    def _abatement(self, condition: dict[str, Any]) -> tuple[str, str]:
+        """(the first abatement surely past, the first that may or may not be), each as written, or ""."""
+        surely = unsure = ""
         for key, value in condition.items():
             if not key.startswith("abatement") or value in (None, False, "", {}):
                 continue
-            when = value.get("start") if key == "abatementPeriod" and isinstance(value, dict) else value
-            span = parse_date(when) if key in ("abatementDateTime", "abatementPeriod") else None
+            dated = key in ("abatementDateTime", "abatementPeriod")
+            span = parse_date(value.get("start") if isinstance(value, dict) else value) if dated else None
             if span is not None and span.earliest > self.as_of:
                 continue  # surely to come: not abated at the assessment date
             shown = value if isinstance(value, str) else str(value.get("start") or value.get("value") or "") \
                 if isinstance(value, dict) else ""
-            return f"{key} {shown}".strip()[:80]
-        return ""
+            written = f"{key} {shown}".strip()[:80]
+            past = key not in ("abatementAge", "abatementRange") and (not dated or (span is not None and
+                                                                                   span.latest <= self.as_of))
+            if past:
+                surely = surely or written
+            else:
+                unsure = unsure or written
+        return surely, unsure
 
     @classmethod
     def observation_flags(cls, observation: dict[str, Any]) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
@@ -311,7 +311,7 @@ REVIEW_SHOWN = 30
 
 
 def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = None,
-                name: Callable[[str], str] = str, facts_labels: Any = ()) -> dict[str, Any] | None:
+                name: Callable[[str], str] = str, labelled: Collection[str] = ()) -> dict[str, Any] | None:
     """Records that could change a score or a decision but were not used (``attention``), each with why: a
     warning, so that "no card" only ever means "nothing to score". None when there is none: the others
     (nothing to score with them) are for the mapping report, not for a card nobody can act on."""
@@ -322,7 +322,7 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
     lines = [words["review_intro"], ""]
     for entry in shown[:REVIEW_SHOWN]:
         what, described = name(entry.resource), ""
-        if entry.description and entry.resource not in facts_labels:  # no label of this record: its own words
+        if entry.description and entry.resource not in labelled:  # no label of this record: its own words
             if what == plain(entry.resource):  # not a reference at all (a prefetch key, say)
                 described = f" (“{plain(entry.description)}”)"
             else:  # another patient's, another server's, a draft order: named by its words, never its id

@@ -88,11 +88,10 @@ def input_references(facts: ScoredCondition) -> list[str]:
     return list(seen)
 
 
-def assessment_key(score: Score, facts: ScoredCondition, subject: str, cite: Callable[[str], str]) -> str:
+def assessment_key(score: Score, facts: ScoredCondition, subject: str) -> str:
     """What makes two assessments the same: patient, Condition, inputs (values and sources), table. The
     resources by their "Type/id", not as a door cites them (a Bundle's absolute fullUrl, a URL with :443):
     the same lesion assessed through $assess, patient-view or bulk is one assessment, not three."""
-    del cite  # kept in the signature: the doors' citing is deliberately not part of the identity
     basis = {
         "calculator": score.calculator, "table": load_table(score.calculator).version,
         "patient": subject, "condition": facts.condition,
@@ -170,7 +169,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
     complete = score.total is not None
     occurrence = as_of.isoformat() if as_of and as_of != when.date() else when.isoformat(timespec="seconds")
     created = when.isoformat(timespec="seconds")
-    key = assessment_key(score, facts, subject, cite)
+    key = assessment_key(score, facts, subject)
     patient = {"reference": cite(subject)}
     scored = {"reference": cite(facts.condition)}
     notes = [{"text": caveat.text} for caveat in score.caveats]
