@@ -36,7 +36,7 @@ def test_healthchains_client_accepts_every_answer_for_every_example(run_server, 
     assert len(files) == len(list((ROOT / "examples" / "cds-hooks" / "prefetch").glob("*.json"))) >= 14
     for answer in answers:
         if answer["context"] == "random":  # another patient's data: said, never "no card"
-            assert answer["summaries"] and all("data not used" in s for s in answer["summaries"]), answer
+            assert answer["summaries"] and all("data not used" in s.lower() for s in answer["summaries"]), answer
     scored = {a["file"]: a["summaries"] for a in answers if a["context"] == "patient"}
     assert any(score_words(s) == "Mirels score 11" for s in scored["03-mirels-11-fixation.json"])
     assert any(score_words(s) == "Rades score 25" for s in scored["05-rades-group-i.json"])

@@ -1320,6 +1320,8 @@ def test_a_pathological_fracture_of_the_same_bone_and_side_means_no_mirels_score
     assert entry.attention and entry.reason.startswith("the bone has broken") and "no prophylactic fixation" in \
         entry.reason
     assert found.entry("Condition/fracture").outcome == "used"
+    size = found.entry("Observation/o-size")  # the broken lesion's measurements change no score: no warning
+    assert "bone has broken" in size.reason and not size.attention
     (broken,) = found.broken
     assert (broken.lesion, broken.fracture, broken.when) == ("Condition/lesion-1", "Condition/fracture", "2026-10-20")
     assert broken.where("en").startswith("left femur") and broken.where("fr").startswith("fémur gauche")

@@ -179,10 +179,15 @@ def _lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts
         for ref in refs:
             lesions[ref].flags += (said("another lesion Condition names the same bone and side ({others}): they may "
                                         "record one lesion", others=", ".join(r for r in refs if r != ref)),)
+    broken_lesions = {entry.lesion for entry in record.broken}
     for kind in LESION_KINDS:
         for observation in record.observations[kind]:
             target, how = _link(record, observation, lesions, at_site, 0)
-            if target is None:
+            if target is None and broken_lesions & {record.resolve(f) for f in objects(observation.get("focus"))}:
+                # The lesion's bone has broken: its card says so; its measurements would change no score.
+                record.report.ignore(record.ref(observation), said(
+                    "of a lesion whose bone has broken (no Mirels score): not used"))
+            elif target is None:
                 record.report.ignore(record.ref(observation), how, attention=True)
             else:
                 lesions[target].linked[kind].append((observation, how))

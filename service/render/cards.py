@@ -50,7 +50,7 @@ WORDS = Words({
     "record": N_("Record the assessment and the proposed care plan"), "flags": N_("Flags"),
     "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
     "conflict_settled": N_("conflicting records, the latest used"), "context": N_("Context, not scored"),
-    "review_attention": N_("data not used that could change a score"),
+    "review_attention": N_("Data not used that could change a score"),
     "review_intro": N_("These records look relevant but were not used; each could change a score or a decision:"),
     "as_of": N_("Assessed as of"), "condition": N_("Condition"), "more": N_("more"), "oldest": N_("{fact} of {date}"),
     "broken_summary": N_("{where}: the bone has broken (pathological fracture{date}): Mirels no longer applies, "
@@ -169,7 +169,7 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
                     for fact in facts.facts.values() for flag in fact.flags}
                    | {f"{words['condition']}: {name(translate(flag, locale))}" for flag in facts.condition_flags})
     if flags:
-        lines += [f"{words['flags']}: " + "; ".join(flags), ""]
+        lines += [f"{words['flags']}{words['colon']} " + "; ".join(flags), ""]
     if notes:
         lines += [f"- {note}" for note in notes] + [""]
     if score.caveats:
@@ -265,8 +265,8 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
         fact = facts.facts[item.name]
         reason = name(translate(joined(fact.notes), score.locale))
         status = words["missing"] if item.status == "missing" else words["uncertain"]
-        lines.append(f"- **{item.label}** ({status}): {reason or words['not_recorded']}")
-    lines += ["", f"{words['range']}: {score.total_min}–{score.total_max}; "
+        lines.append(f"- **{item.label}** ({status}){words['colon']} {reason or words['not_recorded']}")
+    lines += ["", f"{words['range']}{words['colon']} {score.total_min}–{score.total_max}; "
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"]), "",
               detail_markdown(assessment, words, name)]
     state = (f"{words['determined']} {score.category_label}" if score.category else words["missing_title"])
@@ -334,7 +334,7 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
         lines += ["", f"{words['as_of']} {as_of.isoformat()}."]
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": fit_summary(f"{len(shown)} {words['review_attention']}"),
+        "summary": fit_summary(f"{words['review_attention']} ({len(shown)})"),
         "detail": "\n".join(lines),
         "indicator": "warning",
         "source": {"label": f"bonemet-cds {__version__}", "topic": own_coding("data-review", locale)},
