@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from .calculators import InvalidInput, over_alternatives, score_mirels, score_rades
+from .calculators import InvalidInput, calculator, over_alternatives
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
@@ -47,7 +47,7 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
                    pain_score_bands: tuple = (), fact_windows: tuple = (), aliases: dict[str, str] | None = None,
                    as_of: date | None = None, max_scored: int | None = None,
                    cite: Callable[[str], str] | None = None, unread: Counter[str] | None = None) -> PatientAssessment:
-    """Score every long-bone lesion (Mirels) and spinal cord compression (Rades) of one patient.
+    """Score every Condition of one patient that a calculator scores (``calculators.registry``).
     ``cite`` turns an input's "Type/id" into the reference the outputs write (``Grouped.cite``);
     ``unread`` counts, by type, resources of the patient set aside unparsed (``facts.prefilter``).
     Raises ``LimitExceeded`` when there are more than ``max_scored`` of them."""
@@ -57,14 +57,14 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
     if unread:
         facts.unread.update(unread)
     if max_scored is not None:
-        check_scored(subject, len(facts.lesions) + len(facts.cord_compressions), max_scored)
+        check_scored(subject, len(facts.scored), max_scored)
     result = PatientAssessment(subject, facts)
     context = tuple(facts.context)  # once: the same context beside every score of the patient
-    for found, calculator in [(lesion, score_mirels) for lesion in facts.lesions] + [
-            (compression, score_rades) for compression in facts.cord_compressions]:
+    for found in facts.scored:
+        scoring = calculator(found.calculator)
         try:
-            score = calculator(found.inputs(), locale)
-            score = over_alternatives(score, [calculator(found.inputs(tied), locale) for tied in found.alternatives])
+            score = scoring.score(found.inputs(), locale)
+            score = over_alternatives(score, [scoring.score(found.inputs(tied), locale) for tied in found.alternatives])
         except InvalidInput as error:  # the mapper checks ranges; this guards what slips through
             facts.report.append(ReportEntry(found.condition, "ignored", said("no score: {error}", error=str(error)),
                                             relevant=True, attention=True))  # said on a card, never lost

@@ -24,14 +24,14 @@ def facts_of(*resources, **options):
 
 def only_lesion(*resources, **options):
     found = facts_of(*resources, **options)
-    assert len(found.lesions) == 1
-    return found.lesions[0], found
+    assert len(found.scored_by("mirels")) == 1
+    return found.scored_by("mirels")[0], found
 
 
 def only_compression(*resources):
     found = facts_of(*resources)
-    assert len(found.cord_compressions) == 1
-    return found.cord_compressions[0], found
+    assert len(found.scored_by("rades")) == 1
+    return found.scored_by("rades")[0], found
 
 
 # ---------------------------------------------------------------- Mirels: lesions and sites
@@ -98,7 +98,7 @@ def test_bone_metastasis_codes_of_each_system(system, code):
 
 def test_vertebral_lesion_gets_no_mirels():
     found = facts_of(lesion(bone=VERTEBRA))
-    assert found.lesions == []
+    assert found.scored_by("mirels") == []
     assert "not a long bone" in found.entry("Condition/lesion-1").reason
 
 
@@ -118,7 +118,7 @@ def test_an_icd_o_3_topography_of_the_lower_limb_long_bones_may_be_the_femur(cod
 @pytest.mark.parametrize("code", ["C41.2", "C41.4", "C412"])
 def test_an_icd_o_3_topography_of_the_spine_or_pelvis_gets_no_mirels(code):
     found = facts_of(topography(code), *lesion_observations())
-    assert found.lesions == [] and "not a long bone" in found.entry("Condition/lesion-1").reason
+    assert found.scored_by("mirels") == [] and "not a long bone" in found.entry("Condition/lesion-1").reason
 
 
 @pytest.mark.parametrize("code", ["C40.0", "C40.9"])  # long bones of the upper limb *and the scapula*; bone of limb
@@ -145,7 +145,7 @@ def test_a_metastasis_coded_without_its_site_is_a_bone_metastasis_when_its_body_
 
 def test_a_metastasis_coded_without_its_site_in_a_vertebra_is_a_bone_metastasis_with_no_mirels():
     found = facts_of(unsited_metastasis(site(VERTEBRA)), *lesion_observations())
-    assert found.lesions == [] and "not a long bone" in found.entry("Condition/lesion-1").reason
+    assert found.scored_by("mirels") == [] and "not a long bone" in found.entry("Condition/lesion-1").reason
 
 
 @pytest.mark.parametrize("body_sites,words", [
@@ -157,7 +157,7 @@ def test_a_metastasis_coded_without_its_site_in_a_vertebra_is_a_bone_metastasis_
 def test_a_metastasis_coded_without_its_site_elsewhere_or_nowhere_is_named(body_sites, words):
     found = facts_of(unsited_metastasis(*body_sites), *lesion_observations())
     entry = found.entry("Condition/lesion-1")
-    assert found.lesions == [] and entry.outcome == "ignored" and entry.attention and words in entry.reason
+    assert found.scored_by("mirels") == [] and entry.outcome == "ignored" and entry.attention and words in entry.reason
 
 
 @pytest.mark.parametrize("system,code,display", [
@@ -319,7 +319,7 @@ def test_an_mcode_tumour_related_to_the_lesion_gives_its_site():
 ])
 def test_inactive_refuted_or_erroneous_lesions_never_count(clinical, verification, reason):
     found = facts_of(lesion(clinical=clinical, verification=verification), *lesion_observations())
-    assert found.lesions == []
+    assert found.scored_by("mirels") == []
     assert reason in found.entry("Condition/lesion-1").reason
 
 
@@ -355,7 +355,7 @@ def test_the_fhir_status_is_read_whatever_codings_stand_beside_it(element, codin
     condition_ = lesion()
     condition_[element] = {"coding": [{"system": system, "code": code} for system, code in codings]}
     found = facts_of(condition_, *lesion_observations())
-    assert found.lesions == [] and reason in found.entry("Condition/lesion-1").reason
+    assert found.scored_by("mirels") == [] and reason in found.entry("Condition/lesion-1").reason
 
 
 @pytest.mark.parametrize("element,code,flag", [
@@ -396,7 +396,7 @@ def versions(meta_confirmed, meta_refuted):
 def test_two_versions_of_one_condition_the_newer_is_read_in_either_order(meta_confirmed, meta_refuted, scored):
     for pair in (versions(meta_confirmed, meta_refuted), versions(meta_confirmed, meta_refuted)[::-1]):
         found = facts_of(*pair, *lesion_observations())
-        assert (len(found.lesions) == 1) is scored
+        assert (len(found.scored_by("mirels")) == 1) is scored
         older = next(entry for entry in found.report if entry.resource.startswith("Condition/lesion-1 ("))
         assert older.outcome == "ignored" and "an older version of Condition/lesion-1" in older.reason
 
@@ -407,12 +407,12 @@ def test_two_differing_versions_neither_marked_newer_are_neither_read(meta):
     for pair in (versions(dict(meta), dict(meta)), versions(dict(meta), dict(meta))[::-1]):
         found = facts_of(*pair, *lesion_observations())
         entry = found.entry("Condition/lesion-1")
-        assert found.lesions == [] and entry.attention and "neither says it is the newer" in entry.reason
+        assert found.scored_by("mirels") == [] and entry.attention and "neither says it is the newer" in entry.reason
 
 
 def test_the_same_resource_sent_twice_is_read_once():
     found = facts_of(lesion(), lesion(), *lesion_observations())
-    assert len(found.lesions) == 1 and [e.resource for e in found.report].count("Condition/lesion-1") == 1
+    assert len(found.scored_by("mirels")) == 1 and [e.resource for e in found.report].count("Condition/lesion-1") == 1
 
 
 def test_a_primary_cancer_whose_verification_is_written_in_words_only_is_flagged():
@@ -429,7 +429,7 @@ def test_display_text_alone_is_not_enough():
     resource = lesion()
     resource["code"] = {"coding": [{"display": "Secondary malignant neoplasm of bone"}], "text": "bone metastasis"}
     found = facts_of(resource)
-    assert found.lesions == [] and found.entry("Condition/lesion-1").outcome == "ignored"
+    assert found.scored_by("mirels") == [] and found.entry("Condition/lesion-1").outcome == "ignored"
 
 
 def test_two_lesions_two_inputs():
@@ -437,7 +437,7 @@ def test_two_lesions_two_inputs():
                      *lesion_observations("Condition/lesion-1", prefix="a"),
                      *lesion_observations("Condition/lesion-2", size=(20, "%"), kind="blastic", pain="mild",
                                           prefix="b"))
-    by_condition = {l.condition: l.inputs() for l in found.lesions}
+    by_condition = {l.condition: l.inputs() for l in found.scored_by("mirels")}
     assert by_condition["Condition/lesion-1"].lesion_type == "lytic"
     assert by_condition["Condition/lesion-2"].lesion_type == "blastic"
     assert by_condition["Condition/lesion-2"].lesion_size == 0.2
@@ -497,7 +497,7 @@ def test_one_problem_coded_as_a_primary_cancer_and_a_bone_metastasis_is_read_as_
     problem = condition("mbc", ICD10CM, "C50.919", onset="2024-02-01", body_site=[site(FEMUR_SHAFT, LEFT)])
     problem["code"]["coding"].append({"system": ICD10CM, "code": "C79.51"})
     found = facts_of(problem, compression(), *lesion_observations(focus="Condition/mbc"))
-    [lesion_facts], [mscc] = found.lesions, found.cord_compressions
+    [lesion_facts], [mscc] = found.scored_by("mirels"), found.scored_by("rades")
     assert lesion_facts.condition == "Condition/mbc" and lesion_facts.inputs().lesion_site == "lower_limb"
     assert "its codings name several diagnoses, and it is read as each" in lesion_facts.condition_flags
     assert mscc.facts["primary_tumour"].value == "breast" and mscc.facts["primary_tumour"].sources == ("Condition/mbc",)
@@ -706,7 +706,7 @@ def test_an_observation_cited_as_evidence_by_two_lesions_is_named_not_guessed():
     cites = [{"detail": [{"reference": "Observation/o-type"}]}]
     found = facts_of({**lesion("lesion-l", FEMUR, LEFT), "evidence": cites},
                      {**lesion("lesion-r", FEMUR, RIGHT), "evidence": cites}, *observations)
-    assert all(lesion_facts.facts["lesion_type"].value is None for lesion_facts in found.lesions)
+    assert all(lesion_facts.facts["lesion_type"].value is None for lesion_facts in found.scored_by("mirels"))
     assert "cited as evidence by several lesions (Condition/lesion-l, Condition/lesion-r)" in \
         found.entry("Observation/o-type").reason
 
@@ -717,7 +717,7 @@ def test_rades_observations_cited_as_evidence_by_one_compression_are_its_own():
     second = condition("mscc-2", ICD10, "G95.2", onset="2026-11-01")
     motor = observation("motor-1", "motor-function", **coded("not-ambulatory"))
     found = facts_of(condition("breast", SCT, "254837009", onset="2024-01-10"), first, second, motor)
-    values = {mscc.condition: mscc.facts["motor_function"].value for mscc in found.cord_compressions}
+    values = {mscc.condition: mscc.facts["motor_function"].value for mscc in found.scored_by("rades")}
     assert values == {"Condition/mscc-1": "not_ambulatory", "Condition/mscc-2": None}
 
 
@@ -725,7 +725,7 @@ def test_linked_by_same_body_site_and_laterality():
     left = observation("left-type", "lesion-type", body_site=site(FEMUR, LEFT), **coded("lytic"))
     right = observation("right-type", "lesion-type", body_site=site(FEMUR, RIGHT), **coded("blastic"))
     found = facts_of(lesion("lesion-l", FEMUR, LEFT), lesion("lesion-r", FEMUR, RIGHT), left, right)
-    by_condition = {l.condition: l.facts["lesion_type"] for l in found.lesions}
+    by_condition = {l.condition: l.facts["lesion_type"] for l in found.scored_by("mirels")}
     assert by_condition["Condition/lesion-l"].value == "lytic"
     assert by_condition["Condition/lesion-r"].value == "blastic"
     assert "same bodySite and laterality" in by_condition["Condition/lesion-r"].rule
@@ -734,7 +734,7 @@ def test_linked_by_same_body_site_and_laterality():
 def test_ambiguous_body_site_is_not_linked_and_is_reported():
     obs = observation("o-type", "lesion-type", body_site=site(FEMUR), **coded("lytic"))
     found = facts_of(lesion("a", FEMUR, None), lesion("b", FEMUR, None), obs)
-    assert all(l.facts["lesion_type"].missing for l in found.lesions)
+    assert all(l.facts["lesion_type"].missing for l in found.scored_by("mirels"))
     assert "several lesions" in found.entry("Observation/o-type").reason
 
 
@@ -745,7 +745,7 @@ def test_two_lesion_conditions_at_the_same_bone_and_side_are_each_scored_and_fla
     visit["category"] = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
                                       "code": "encounter-diagnosis"}]}]
     found = facts_of(problem, visit, lesion("humerus", HUMERUS, LEFT), *lesion_observations("Condition/problem"))
-    flags = {scored.condition: scored.condition_flags for scored in found.lesions}
+    flags = {scored.condition: scored.condition_flags for scored in found.scored_by("mirels")}
     assert "another lesion Condition names the same bone and side (Condition/visit)" in flags["Condition/problem"][0]
     assert "(Condition/problem): they may record one lesion" in flags["Condition/visit"][0]
     assert flags["Condition/humerus"] == ()
@@ -786,13 +786,13 @@ def test_an_observation_whose_focus_names_two_lesions_is_not_linked_to_either():
     pain = observation("pain", "mirels-pain", **coded("functional"))
     pain["focus"] = [{"reference": "Condition/lesion-1"}, {"reference": "Condition/lesion-2"}]
     found = facts_of(lesion(), lesion("lesion-2", HUMERUS, RIGHT), pain)
-    assert all(scored.facts["pain"].missing for scored in found.lesions)
+    assert all(scored.facts["pain"].missing for scored in found.scored_by("mirels"))
     assert "its focus names several lesions (Condition/lesion-1, Condition/lesion-2)" in found.entry(
         "Observation/pain").reason
     pain["focus"].append({"reference": "Condition/lesion-1/_history/2"})  # the same lesion twice is one lesion
     pain["focus"].pop(1)
     found = facts_of(lesion(), lesion("lesion-2", HUMERUS, RIGHT), pain)
-    values = {scored.condition: scored.facts["pain"].value for scored in found.lesions}
+    values = {scored.condition: scored.facts["pain"].value for scored in found.scored_by("mirels")}
     assert values == {"Condition/lesion-1": "functional", "Condition/lesion-2": None}
 
 
@@ -807,7 +807,7 @@ def test_full_url_references_resolve_through_aliases():
     obs = observation("o-type", "lesion-type", focus="urn:uuid:abc", **coded("lytic"))
     found = extract_facts([patient(), lesion(), obs], MappingOptions(as_of=AS_OF),
                           aliases={"urn:uuid:abc": "Condition/lesion-1"})
-    assert found.lesions[0].facts["lesion_type"].value == "lytic"
+    assert found.scored_by("mirels")[0].facts["lesion_type"].value == "lytic"
 
 
 # ---------------------------------------------------------------- Mirels: pain score and osteolysis
@@ -1139,13 +1139,13 @@ def test_paraplegia_onset_only_bounds_the_deficit_from_below():
 
 def test_inactive_compression_gets_no_rades_and_primaries_are_reported():
     found = facts_of(condition("breast", SCT, "254837009"), compression(clinical="resolved"))
-    assert found.cord_compressions == []
+    assert found.scored_by("rades") == []
     assert "not active" in found.entry("Condition/mscc").reason
 
 
 def test_no_compression_means_no_rades():
     found = facts_of(condition("breast", SCT, "254837009"))
-    assert found.cord_compressions == []
+    assert found.scored_by("rades") == []
     assert "no active spinal cord compression" in found.entry("Condition/breast").reason
 
 
@@ -1261,7 +1261,7 @@ def test_a_condition_whose_diagnosis_is_not_coded_is_named_never_lumped_or_read(
     found = facts_of(written, *lesion_observations(focus="Condition/written"))
     entry = found.entry("Condition/written")
     assert entry.outcome == "ignored" and entry.relevant and entry.attention and said in entry.reason
-    assert not found.lesions
+    assert not found.scored_by("mirels")
 
 
 @pytest.mark.parametrize("abatement", [{"abatementDateTime": "2026-10-01"}, {"abatementString": "after fixation"}])
@@ -1280,7 +1280,7 @@ def test_an_abated_condition_without_clinical_status_is_not_active(abatement):
     otherwise, an abated lesion is not scored as active, and is named with its abatement."""
     unstated = {k: v for k, v in lesion().items() if k != "clinicalStatus"}
     found = facts_of({**unstated, **abatement}, *lesion_observations())
-    assert found.lesions == []
+    assert found.scored_by("mirels") == []
     assert "abated (abatement" in found.entry("Condition/lesion-1").reason
 
 
@@ -1315,7 +1315,7 @@ def test_a_pathological_fracture_of_the_same_bone_and_side_means_no_mirels_score
     """Mirels scores a fracture to come: once the same bone has broken on the same side, the lesion gets no
     score (no "fixation first"), and the clinician is told why (brief, section 5)."""
     found = facts_of(lesion(), fracture, *lesion_observations())
-    assert found.lesions == []
+    assert found.scored_by("mirels") == []
     entry = found.entry("Condition/lesion-1")
     assert entry.attention and entry.reason.startswith("the bone has broken") and "no prophylactic fixation" in \
         entry.reason
@@ -1338,9 +1338,9 @@ def test_a_fracture_of_the_other_side_leaves_the_score_and_one_of_unstated_side_
 
 def test_a_refuted_or_future_fracture_does_not_count():
     refuted = condition("fracture", ICD10CM, "M84.552A", onset="2026-10-20", verification="refuted")
-    assert len(facts_of(lesion(), refuted, *lesion_observations()).lesions) == 1
+    assert len(facts_of(lesion(), refuted, *lesion_observations()).scored_by("mirels")) == 1
     future = condition("fracture", ICD10CM, "M84.552A", onset=days_ago(-3))
-    assert len(facts_of(lesion(), future, *lesion_observations()).lesions) == 1
+    assert len(facts_of(lesion(), future, *lesion_observations()).scored_by("mirels")) == 1
 
 
 def test_a_metastasis_named_at_an_unplaced_site_is_what_the_visceral_item_says_not_nothing():
@@ -1413,7 +1413,7 @@ def test_a_healed_or_earlier_fracture_does_not_take_a_current_lesions_score_away
 def test_an_abatement_whose_day_may_be_after_the_assessment_is_flagged_never_read_as_abated(abatement):
     unstated = {k: v for k, v in lesion().items() if k != "clinicalStatus"}
     found = facts_of({**unstated, **abatement}, *lesion_observations())
-    (lesion_facts,) = found.lesions  # scored: not read as abated
+    (lesion_facts,) = found.scored_by("mirels")  # scored: not read as abated
     flagged = any("abatement is recorded" in flag and "check it" in flag for flag in lesion_facts.condition_flags)
     # A period that surely starts after the assessment is simply not abated yet; an age or a year may be either.
     assert flagged is ("abatementPeriod" not in abatement)

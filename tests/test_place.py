@@ -35,7 +35,7 @@ ULNA, TROCHANTER = "23416004", "182047004"
 
 
 def lesions_of(*resources):
-    return extract_facts([patient(), *resources], MappingOptions(as_of=AS_OF)).lesions
+    return extract_facts([patient(), *resources], MappingOptions(as_of=AS_OF)).scored_by("mirels")
 
 
 def only_place(*resources):
@@ -130,15 +130,15 @@ def test_a_cord_compression_is_said_where_its_body_site_says_else_by_its_code():
     compression = condition("scc", SCT, "71286001", onset="2026-11-01",
                             body_site=[{"coding": [{"system": SCT, "code": "122495006"}], "text": "T7"}])
     facts = extract_facts([patient(), primary, compression], MappingOptions(as_of=AS_OF))
-    (found,) = facts.cord_compressions
+    (found,) = facts.scored_by("rades")
     assert (found.where("en"), found.where("fr")) == ("thoracic spine", "rachis thoracique")
     facts = extract_facts([patient(), primary, {**compression, "bodySite": [{"text": "T7"}]}],
                           MappingOptions(as_of=AS_OF))
-    assert facts.cord_compressions[0].where("fr") == "T7"
+    assert facts.scored_by("rades")[0].where("fr") == "T7"
     del compression["bodySite"]
     facts = extract_facts([patient(), primary, compression], MappingOptions(as_of=AS_OF))
-    assert facts.cord_compressions[0].place is None
-    assert facts.cord_compressions[0].where("fr") == facts.cord_compressions[0].description
+    assert facts.scored_by("rades")[0].place is None
+    assert facts.scored_by("rades")[0].where("fr") == facts.scored_by("rades")[0].description
 
 
 SWAP = {LEFT: RIGHT, RIGHT: LEFT}

@@ -73,11 +73,11 @@ OUTPUT_PROFILES = {f"{BASE}/StructureDefinition/bonemet-{name}" for name in (
 def test_input_examples_run_through_the_mapper():
     resources = [load(p) for p in EXAMPLES if not set(load(p).get("meta", {}).get("profile", [])) & OUTPUT_PROFILES]
     facts = extract_facts(resources, MappingOptions(as_of=date(2026, 11, 2)))
-    (lesion,) = facts.lesions
+    (lesion,) = facts.scored_by("mirels")
     assert lesion.inputs().__dict__ == {
         "lesion_site": "peritrochanteric", "lesion_size": 0.7, "lesion_type": "lytic", "pain": "functional",
         "cortical_osteolysis_axial_percent": 35, "cortical_osteolysis_circumference_percent": 60}
-    (compression,) = facts.cord_compressions
+    (compression,) = facts.scored_by("rades")
     inputs = compression.inputs()
     assert (inputs.primary_tumour, inputs.visceral_metastases, inputs.motor_function,
             inputs.days_developing_motor_deficits) == ("breast", "yes", "ambulatory_with_aid", 5)

@@ -114,8 +114,8 @@ def render_example_patient():
     inputs = [resource for resource in examples if resource["id"] not in OUTPUT_EXAMPLES.values()]
     facts = extract_facts(inputs, MappingOptions(as_of=WHEN.date()))
     rendered = {}
-    for found, calculator, name in [(facts.lesions[0], score_mirels, "mirels"),
-                                    (facts.cord_compressions[0], score_rades, "rades")]:
+    for found, calculator, name in [(facts.scored_by("mirels")[0], score_mirels, "mirels"),
+                                    (facts.scored_by("rades")[0], score_rades, "rades")]:
         assessment = render(calculator(found.inputs()), found, "Patient/example", WHEN)
         # Stored under readable ids, as a server may store them; the identifiers stay the renderer's.
         ids = {f"{r['resourceType']}/{r['id']}": OUTPUT_EXAMPLES[(name, r["resourceType"])]

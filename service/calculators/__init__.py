@@ -12,6 +12,7 @@ FHIR resources.
 
 from .mirels import MirelsInputs, score_mirels
 from .rades import RadesInputs, score_rades
+from .registry import CALCULATORS, NAMES, Calculator, calculator
 from .scoring import (
     AtLeast,
     Between,
@@ -26,10 +27,13 @@ from .scoring import (
 from .tables import DEFAULT_LOCALE, LOCALES, Table, load_table
 
 __all__ = [
+    "CALCULATORS",
     "DEFAULT_LOCALE",
     "LOCALES",
+    "NAMES",
     "AtLeast",
     "Between",
+    "Calculator",
     "Caveat",
     "InvalidInput",
     "ItemScore",
@@ -38,6 +42,7 @@ __all__ = [
     "RadesInputs",
     "Score",
     "Table",
+    "calculator",
     "load_table",
     "over_alternatives",
     "possible_rows",

@@ -126,6 +126,8 @@ class Table:
     categories: tuple[Category, ...]
     caveats: dict[str, dict[str, Any]]
     citation: dict[str, Any] = field(default_factory=dict)  # guideline and primary article (seeds' source)
+    outcome_coding: dict[str, str] = field(default_factory=dict)  # what a RiskAssessment predicts, coded
+    scored: Text | None = None  # what one score is about, for a person ("The spinal cord compression")
 
     def item(self, name: str) -> Item:
         return next(item for item in self.items if item.name == name)
@@ -204,7 +206,7 @@ def _check(table: Table) -> None:
 
 @cache
 def load_table(calculator: str) -> Table:
-    """The table of ``calculator`` ("mirels" or "rades"), read once."""
+    """The table of ``calculator`` (a name of ``registry.CALCULATORS``), read once."""
     raw = json.loads((data_dir("seeds") / f"{calculator}.json").read_text("utf-8"))
     table = Table(
         calculator=raw["calculator"],
@@ -214,6 +216,8 @@ def load_table(calculator: str) -> Table:
         source_document=raw["source"]["document"],
         source_table=raw["source"]["table"],
         citation=dict(raw["source"].get("citation") or {}),
+        outcome_coding=dict(raw.get("outcome_coding") or {}),
+        scored=parse_text(raw["scored"]) if "scored" in raw else None,
         items=tuple(_item(item) for item in raw["items"]),
         categories=tuple(
             Category(

@@ -9,8 +9,8 @@ from numbers import Real
 from typing import Any
 
 from ..i18n import N_, said, translate
+from .registry import tables
 from .scoring import AtLeast, Between, OneOf
-from .tables import load_table
 
 OR = N_("or")  # between possible values: "NSCLC or SCLC"
 
@@ -26,8 +26,7 @@ def number(value: Real | float | Fraction) -> str:
 def _row_label(item: str | None, value: str, locale: str) -> str | None:
     if item is None:
         return None
-    for calculator in ("mirels", "rades"):
-        table = load_table(calculator)
+    for table in tables():
         if any(candidate.name == item for candidate in table.items):
             row = table.item(item).row(value)
             return row.label(locale) if row else None
@@ -82,8 +81,7 @@ class ItemName:
     item: str
 
     def said_in(self, locale: str) -> str:
-        for calculator in ("mirels", "rades"):
-            table = load_table(calculator)
+        for table in tables():
             if any(candidate.name == self.item for candidate in table.items):
                 return table.item(self.item).label(locale)
         return self.item.replace("_", " ")

@@ -72,6 +72,7 @@ class ScoredCondition:
     alternatives: tuple[dict[str, Fact], ...] = ()
     # Where, for a person: bone, side and region (None: the Condition has no bodySite).
     place: Place | None = None
+    calculator: ClassVar[str]  # the name of its calculator (``calculators.registry``)
     inputs_type: ClassVar[type]
 
     def inputs(self, tied: dict[str, Fact] | None = None):
@@ -88,12 +89,14 @@ class ScoredCondition:
 class LesionFacts(ScoredCondition):
     """A long-bone metastasis: one Mirels score."""
 
+    calculator = "mirels"
     inputs_type = MirelsInputs
 
 
 class CordCompressionFacts(ScoredCondition):
     """A metastatic spinal cord compression: one Rades score."""
 
+    calculator = "rades"
     inputs_type = RadesInputs
 
 
@@ -130,8 +133,8 @@ class BrokenBone:
 @dataclass
 class PatientFacts:
     patient: str | None
-    lesions: list[LesionFacts] = field(default_factory=list)
-    cord_compressions: list[CordCompressionFacts] = field(default_factory=list)
+    # Every Condition that gets a score, each with its calculator's inputs; in the order cards show them.
+    scored: list[ScoredCondition] = field(default_factory=list)
     report: list[ReportEntry] = field(default_factory=list)
     as_of: date | None = None
     # Resources counted by type without being parsed (``prefilter``): none of them can be read.
@@ -139,6 +142,10 @@ class PatientFacts:
     broken: list[BrokenBone] = field(default_factory=list)  # lesions not scored: their bone has broken
     # Reference -> the resource as a clinician knows it (its words and date): cards name resources so, never by id.
     labels: dict[str, Label] = field(default_factory=dict)
+
+    def scored_by(self, calculator: str) -> list[ScoredCondition]:
+        """The Conditions that ``calculator`` scores."""
+        return [found for found in self.scored if found.calculator == calculator]
 
     @property
     def not_used(self) -> list[ReportEntry]:

@@ -171,7 +171,7 @@ def _reasons(order: dict[str, Any], aliases: dict[str, str],
 
 def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]:
     """The draft orders that target this Condition, each with how it was linked."""
-    applies = APPLIES_TO[type(scored)]
+    applies = APPLIES_TO.get(type(scored), set())  # a score no order kind is about: none
     lesion = isinstance(scored, LesionFacts)
     found = []
     for draft in drafts:

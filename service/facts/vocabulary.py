@@ -8,6 +8,7 @@ ValueSet means what.
 
 from __future__ import annotations
 
+from ..calculators.registry import NAMES
 from ..i18n import said
 from .terminology import BASE_URL, OWN_SYSTEM
 
@@ -36,7 +37,7 @@ ITEM_CODES = {
 }
 # Answers given by a person (QuestionnaireResponse): the project's Questionnaires, one per
 # calculator, whose answers are coded as rows of the tables.
-QUESTIONNAIRES = {f"{BASE_URL}/Questionnaire/bonemet-{calculator}": calculator for calculator in ("mirels", "rades")}
+QUESTIONNAIRES = {f"{BASE_URL}/Questionnaire/bonemet-{calculator}": calculator for calculator in NAMES}
 ROW_SYSTEM = f"{BASE_URL}/CodeSystem/table-row"
 
 OSTEOLYSIS_COMPONENTS = {"cortical-osteolysis-axial": "cortical_osteolysis_axial_percent",

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import __version__
-from ..calculators import load_table
+from ..calculators import NAMES, load_table
 from ..facts import PatientFacts
 from ..facts.evidence import CONFLICT
 from ..facts.record import unread_reason
@@ -42,7 +42,7 @@ def service_device() -> dict[str, Any]:
     """The service as a Device: its version and the versions of the tables it scored with."""
     versions = [{"type": {"text": "bonemet-cds"}, "value": __version__}]
     versions += [{"type": {"text": f"{name} table (seeds/{name}.json)"}, "value": load_table(name).version}
-                 for name in ("mirels", "rades")]
+                 for name in NAMES]
     return {"resourceType": "Device", "id": content_id("Device", versions), "extension": [generated_by(None)],
             "deviceName": [{"name": "bonemet-cds", "type": "user-friendly-name"}], "version": versions}
 

@@ -44,11 +44,6 @@ DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 SNOMED = "http://snomed.info/sct"
 
-# What each RiskAssessment predicts, as the profiles fix it (SNOMED CT, checked in two public sources).
-OUTCOMES = {
-    "mirels": {"system": SNOMED, "code": "268029009", "display": "Pathological fracture (disorder)"},
-    "rades": {"system": SNOMED, "code": "282145008", "display": "Unable to walk (finding)"},
-}
 # The ValueSets of fhir_profiles/ that bind what the renderer writes (the mapper reads none of them).
 VALUE_SETS_WRITTEN = frozenset({"score-status", "score-code", "careplan-activity"})
 RISK_DISPLAY = {"low": "Low likelihood", "moderate": "Moderate likelihood", "high": "High likelihood"}
@@ -217,7 +212,8 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
     observation["component"] = [_component(item, facts.facts[item.name], locale) for item in score.items]
 
     rationale = (f"{summary}. {score.recommendation}" if score.category else f"{summary}.")
-    prediction: dict[str, Any] = {"outcome": {"coding": [OUTCOMES[score.calculator]], "text": score.predicted_outcome}}
+    outcome = load_table(score.calculator).outcome_coding  # as the profiles fix it (seeds/, checked in two sources)
+    prediction: dict[str, Any] = {"outcome": {"coding": [outcome], "text": score.predicted_outcome}}
     if score.risk:
         prediction["qualitativeRisk"] = {"coding": [{"system": RISK_PROBABILITY, "code": score.risk,
                                                      "display": RISK_DISPLAY[score.risk]}]}

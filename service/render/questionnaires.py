@@ -13,18 +13,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from ..calculators import LOCALES, load_table
+from ..calculators import LOCALES, NAMES, load_table
 from ..facts.terminology import own_coding
 from ..facts.vocabulary import ITEM_CODES, QUESTIONNAIRES, ROW_SYSTEM
 
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 REFERENCE_RESOURCE = "http://hl7.org/fhir/StructureDefinition/questionnaire-referenceResource"
-CALCULATORS = ("mirels", "rades")
-SCORED = {"mirels": "The long-bone lesion (bone metastasis Condition)",
-          "rades": "The spinal cord compression (Condition)"}
-SCORED_FR = {"mirels": "La lésion d'un os long (Condition de métastase osseuse)",
-             "rades": "La compression médullaire (Condition)"}
 VERSION = "0.1.0"
 
 
@@ -42,7 +37,7 @@ def _translated(text: Callable[[str], str]) -> dict[str, Any]:
 
 def row_coding(value: str, locale: str = "en") -> dict[str, str]:
     """The coding of one table row, display in ``locale``."""
-    for calculator in CALCULATORS:
+    for calculator in NAMES:
         for item in load_table(calculator).items:
             row = item.row(value)
             if row is not None:
@@ -56,9 +51,7 @@ def questionnaire(calculator: str) -> dict[str, Any]:
     items: list[dict[str, Any]] = [{
         "extension": [{"url": REFERENCE_RESOURCE, "valueCode": "Condition"}],
         "linkId": "condition", "type": "reference", "required": True,
-        "text": SCORED[calculator],
-        "_text": {"extension": [{"url": TRANSLATION, "extension": [
-            {"url": "lang", "valueCode": "fr"}, {"url": "content", "valueString": SCORED_FR[calculator]}]}]},
+        **_translated(table.scored or (lambda locale: "Condition")),
     }]
     for item in table.items:
         entry: dict[str, Any] = {"linkId": item.name, "code": [own_coding(ITEM_CODES[item.name])]}
@@ -90,7 +83,7 @@ def questionnaire(calculator: str) -> dict[str, Any]:
 def row_code_system() -> dict[str, Any]:
     """Every row of both tables, with its French display."""
     concepts = []
-    for calculator in CALCULATORS:
+    for calculator in NAMES:
         for item in load_table(calculator).items:
             for row in item.rows:
                 concepts.append({

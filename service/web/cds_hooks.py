@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from ..calculators import DEFAULT_LOCALE, LOCALES
+from ..calculators import DEFAULT_LOCALE, LOCALES, NAMES
 from ..facts import ReportEntry, referred_body_structures
 from ..facts.record import describe_concepts, may_be_read, reference_of
 from ..facts.terminology import load_terminology
@@ -304,7 +304,7 @@ def call_service(service_id: str):
         cards = [card for _, card in every]
     for card in cards:  # a score's source is the guideline's table, on a page of this service
         topic = card["source"].get("topic", {}).get("code")
-        if topic in ("mirels", "rades"):
+        if topic in NAMES:
             card["source"]["url"] = f"{settings.base_url}/guideline/{topic}?lang={locale}"
     count_cards(service_id, cards)
     response = jsonify(cards=cards)

@@ -21,7 +21,8 @@ from typing import Any
 import markdown
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from ..calculators import LOCALES, load_table
+from ..calculators import LOCALES, NAMES, load_table
+from ..calculators.registry import tables
 from ..data import data_dir
 from ..i18n import translate
 from ..limits import LimitExceeded
@@ -238,14 +239,14 @@ def assessment_save(token: str):
 def _rows(locale: str) -> dict[str, list[tuple[str, str, int]]]:
     """Item -> its rows (value, label, points), for the form's choices."""
     return {item.name: [(row.value, row.label(locale), row.points) for row in item.rows]
-            for calculator in ("mirels", "rades") for item in load_table(calculator).items}
+            for table in tables() for item in table.items}
 
 
 @blueprint.get("/guideline/<calculator>")
 def guideline(calculator: str):
     """The table a score comes from, with its categories, caveats and citation: where a card's ``source.url``
     leads (no patient data)."""
-    if calculator not in ("mirels", "rades"):
+    if calculator not in NAMES:
         abort(404, f"no calculator {calculator!r}")
     locale = _locale()
     table = load_table(calculator)
@@ -256,7 +257,7 @@ def guideline(calculator: str):
 @blueprint.get("/scale/<calculator>.svg")
 def scale(calculator: str):
     """A scale with a total or range marked: no patient data, only numbers (linked from cards)."""
-    if calculator not in ("mirels", "rades"):
+    if calculator not in NAMES:
         abort(404, f"no scale {calculator!r}")
     try:
         low = int(request.args["low"]) if "low" in request.args else None

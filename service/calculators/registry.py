@@ -1,0 +1,50 @@
+"""Every calculator the service runs, described once.
+
+A door, the pipeline and the renderer loop over ``CALCULATORS``; none of them names a score. A new
+calculator is a module with its inputs and scoring function, a table in ``seeds/`` and a line here
+(its facts come from an extractor listed in ``facts.scored``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .mirels import MirelsInputs, score_mirels
+from .rades import RadesInputs, score_rades
+from .scoring import Score
+from .tables import DEFAULT_LOCALE, Table, load_table
+
+
+@dataclass(frozen=True)
+class Calculator:
+    """A published score: its name (its table's file name in ``seeds/``), its inputs, its scoring."""
+
+    name: str
+    inputs: type
+    scoring: Callable[[Any, str], Score]
+
+    @property
+    def table(self) -> Table:
+        return load_table(self.name)
+
+    def score(self, inputs: Any, locale: str = DEFAULT_LOCALE) -> Score:
+        return self.scoring(inputs, locale)
+
+
+CALCULATORS: tuple[Calculator, ...] = (
+    Calculator("mirels", MirelsInputs, score_mirels),
+    Calculator("rades", RadesInputs, score_rades),
+)
+NAMES: tuple[str, ...] = tuple(calculator.name for calculator in CALCULATORS)
+_BY_NAME = {calculator.name: calculator for calculator in CALCULATORS}
+
+
+def calculator(name: str) -> Calculator:
+    """The calculator called ``name``; KeyError for a name the service does not run."""
+    return _BY_NAME[name]
+
+
+def tables() -> tuple[Table, ...]:
+    return tuple(calculator.table for calculator in CALCULATORS)

@@ -1,0 +1,148 @@
+"""Metastatic spinal cord compressions -> Rades inputs: the primary cancer and its interval, visceral
+metastases, motor function and how long the deficit has developed, each at the moment it describes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from ..calculators import Between
+from ..i18n import said
+from .dates import DateSpan
+from .items.deficit_days import deficit_days_fact
+from .items.interval import months_fact
+from .items.motor import motor_fact
+from .items.primary import primary_fact, primary_row
+from .items.site import read_place
+from .items.visceral import visceral_fact
+from .linking import cited_by, reference_text
+from .model import CordCompressionFacts, Fact
+from .moments import Event, started
+from .options import MappingOptions
+from .record import PatientRecord, describe_concepts
+from .terminology import codings, listed_display, objects
+from .timely import KIND_ITEM, keep_timely, with_untimely
+
+RADES_KINDS = ("visceral-metastases", "motor-function", "days-developing-motor-deficits")
+
+
+# -- Rades -----------------------------------------------------------------------------------
+
+
+NO_COMPRESSION = said("no active spinal cord compression: no Rades score")
+
+
+def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[CordCompressionFacts]:
+    active = []
+    for compression in record.conditions["compression"]:
+        is_active, flags = record.active(compression)
+        if is_active:
+            active.append((compression, flags))
+        else:
+            record.report.ignore(record.ref(compression), said(
+                "spinal cord compression is not active: no Rades score") if not flags else said(
+                "spinal cord compression: {why}: no Rades score", why=flags[0]))
+    if not active:
+        for kind in ("primary", "visceral", "undetermined_site", "paraplegia"):
+            for condition in record.conditions[kind]:
+                record.report.ignore(record.ref(condition), NO_COMPRESSION)
+        for kind in RADES_KINDS:
+            for observation in record.observations[kind]:
+                record.report.ignore(record.ref(observation), NO_COMPRESSION)
+        return []
+    refs = {record.ref(compression) for compression, _ in active}
+    unfocused: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    focused: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    cited = cited_by(record, refs)
+    for kind in RADES_KINDS:
+        for observation in record.observations[kind]:
+            # Its focus, else the compressions that cite it as evidence.
+            targets = ([record.resolve(f) for f in observation.get("focus") or []]
+                       or cited.get(record.ref(observation), []))
+            if not targets:
+                unfocused[kind].append(observation)
+            elif any(t in refs for t in targets):
+                for target in {t for t in targets if t in refs}:
+                    focused[target][kind].append(observation)
+            else:
+                named = [t or reference_text(f) for t, f in zip(
+                    targets, objects(observation.get("focus")) or [{}] * len(targets), strict=False)]
+                record.report.ignore(record.ref(observation), said(
+                    "its focus names no active spinal cord compression ({targets}): not used",
+                    targets=", ".join(str(t) for t in named)), attention=True)
+    primary = primary_fact(record)
+    # Facts from the same observations are the same for every compression: computed once.
+    shared: dict[tuple[Any, ...], Fact] = {}
+    readers = {"days-developing-motor-deficits": deficit_days_fact, "visceral-metastases": visceral_fact,
+               "motor-function": motor_fact}  # the deficit first: when it began orders the motor status
+    result = []
+    for compression, flags in active:
+        ref = record.ref(compression)
+        record.report.use(ref, said("spinal cord compression of a Rades score"))
+        own = focused.get(ref, {})
+        onset = record.onset(compression)
+        began = (Event(onset, said("the spinal cord compression's onset")),) if onset else ()
+        read: dict[str, Fact] = {}
+        for kind, reader in readers.items():
+            after: tuple[Event, ...] = ()
+            if kind == "motor-function":  # a status from before the deficit began cannot describe it
+                deficit = _deficit_start(read["days-developing-motor-deficits"], record.as_of)
+                # The deficit's own start when known (a compression found after the deficit began does not make a
+                # status taken during the deficit stale); else the compression's onset.
+                after = (Event(deficit, said("the motor deficit began")),) if deficit else began
+            linked = {kind: [(observation, "") for observation in unfocused[kind] + own.get(kind, [])]}
+            untimely = keep_timely(record, linked, options.windows, after)
+            observations = [observation for observation, _ in linked[kind]]
+            key = (kind, tuple(id(observation) for observation in observations))
+            if key not in shared:
+                shared[key] = reader(record, observations)
+            read[kind] = with_untimely(shared[key], untimely[KIND_ITEM[kind]]) if untimely else shared[key]
+        facts = {
+            "primary_tumour": primary,
+            "months_to_cord_compression": months_fact(record, compression),
+            "visceral_metastases": read["visceral-metastases"],
+            "motor_function": read["motor-function"],
+            "days_developing_motor_deficits": read["days-developing-motor-deficits"],
+        }
+        code = compression.get("code")  # the record's words for it; a bare code says nothing to a clinician
+        worded = isinstance(code, dict) and (code.get("text") or any(
+            c.get("display") or listed_display(c) for c in codings(code)))
+        description = describe_concepts([code]) if worded else said("spinal cord compression")
+        tied = _each_primary(record, compression)
+        if tied:
+            facts["primary_tumour"] = replace(primary, notes=primary.notes + (said(
+                "each primary cancer is counted with its own interval to the compression: the possible totals are "
+                "those of these pairs"),))
+        result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
+                                           place=read_place(record.terms, compression.get("bodySite"))))
+    return result
+
+
+def _each_primary(record: PatientRecord, compression: dict[str, Any]) -> tuple[dict[str, Fact], ...]:
+    """Several primary cancers: each with its own row and its own interval to the compression, for the totals
+    of the real pairs only (a breast cancer of 2019 and a lung cancer of 2026 are not "breast, <= 15 months").
+    None for one primary."""
+    primaries = record.conditions["primary"]
+    if len(primaries) < 2:
+        return ()
+    tied = []
+    for condition in primaries:
+        row, rule, notes = primary_row(record, condition)
+        ref = record.ref(condition)
+        tied.append({"primary_tumour": Fact("primary_tumour", row, (ref,), rule, notes=notes),
+                     "months_to_cord_compression": months_fact(record, compression, [condition])})
+    return tuple(tied)
+
+
+def _deficit_start(deficit: Fact, as_of: date) -> DateSpan | None:
+    """The day the motor deficit surely began by, from its duration as of the assessment date (a number,
+    or a range: its longest), or None when not known (missing, or only "at least")."""
+    value = deficit.value
+    longest = value.high if isinstance(value, Between) else value
+    if isinstance(longest, int | Fraction) and not isinstance(longest, bool):
+        return started(DateSpan(as_of, as_of, as_of.isoformat()), longest)
+    return None

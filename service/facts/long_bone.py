@@ -1,0 +1,321 @@
+"""Long-bone metastases -> Mirels inputs: each lesion, its site and side, the observations linked to it
+(the linking rules are in ``mapper``'s docstring), and a broken bone named instead of scored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..fhir.patients import ParsedReference, parse_reference
+from ..i18n import N_, Said, said
+from .dates import DateSpan, parse_date
+from .items.lesion_type import lesion_type_fact
+from .items.osteolysis import osteolysis_facts
+from .items.pain import pain_fact
+from .items.site import read_site, site_fact
+from .items.size import size_fact
+from .linking import cited_by, reference_text
+from .model import BrokenBone, LesionFacts
+from .moments import Event
+from .options import MappingOptions
+from .place import fracture_place
+from .record import PatientRecord, describe_concepts
+from .terminology import codings, objects
+from .timely import keep_timely, with_untimely
+from .vocabulary import (
+    BODY_SITE_REFERENCE,
+    MCODE_LATERALITY,
+    MCODE_LOCATION,
+    MCODE_RELATED_CONDITION,
+)
+
+LESION_KINDS = ("lesion-size", "tumour-size", "cortical-width", "lesion-type", "mirels-pain", "pain-score",
+                "cortical-osteolysis")
+_MAX_LINK_DEPTH = 3
+
+
+@dataclass
+class _Lesion:
+    condition: dict[str, Any]
+    reading: Any
+    flags: tuple[str, ...]
+    linked: dict[str, list[tuple[dict[str, Any], str]]]
+    structures: tuple[str, ...] = ()  # the BodyStructures its site was read from
+
+
+def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts]:
+    lesions: dict[str, _Lesion] = {}
+    at_site: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)  # (bone, side) -> lesions
+    for condition in record.conditions["lesion"]:
+        ref = record.ref(condition)
+        active, flags = record.active(condition)
+        if not active:
+            # Not active by its status: nothing to act on. Not active by its abatement alone: said on a card.
+            record.report.ignore(ref, said("bone metastasis is not active: no Mirels score") if not flags else
+                                 said("bone metastasis: {why}: no Mirels score", why=flags[0]), attention=bool(flags))
+            continue
+        concepts, structures, unread = _site_concepts(record, condition, ref)
+        reading = read_site(record.terms, concepts)
+        if unread:
+            reading = replace(reading, notes=reading.notes + tuple(unread))
+        if reading.not_long_bone:
+            record.report.ignore(ref, said("bodySite '{site}' is not a long bone: Mirels applies to long bones only",
+                                           site=reading.description))
+            continue
+        fractures = _fractures_at(record, reading)
+        onset = record.onset(condition)
+        earlier = [f for f, _ in fractures if onset and (when := _fracture_date(record, f)) and
+                   when.latest < onset.earliest]
+        broken = [fracture for fracture, same_side in fractures if same_side and fracture not in earlier]
+        if broken:
+            _broken(record, ref, condition, reading, broken[0])
+            continue
+        for fracture, _ in fractures:  # said, never settled: a side not stated, or a fracture before the lesion
+            flags += ((said("a pathological fracture of the same bone and side is recorded before this lesion began "
+                            "({fracture}): if the bone has broken since, Mirels no longer applies",
+                            fracture=record.ref(fracture)),) if fracture in earlier else
+                      (said("a pathological fracture of the same bone is recorded ({fracture}) and the side of one of "
+                            "them is not stated: if it is this bone, it has broken and Mirels no longer applies",
+                            fracture=record.ref(fracture)),))
+        record.report.use(ref, said("lesion of a Mirels score"))
+        for structure in structures:
+            record.report.use(structure, said("site of the lesion {lesion}", lesion=ref))
+        if reading.several:
+            flags += (N_("its bodySite names several sites, so it may record several lesions"),)
+        lesions[ref] = _Lesion(condition, reading, flags, defaultdict(list), tuple(structures))
+        if reading.bone:
+            at_site[(reading.bone, reading.side)].append(ref)
+    same_place: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)  # the side read from text too:
+    for ref, lesion in lesions.items():  # two lesions that differ only by side are two lesions
+        if lesion.reading.bone:
+            same_place[(lesion.reading.bone, lesion.reading.place.side)].append(ref)
+    for refs in same_place.values():  # an encounter diagnosis beside the problem-list entry, say: never merged by guess
+        if len(refs) < 2:
+            continue
+        for ref in refs:
+            lesions[ref].flags += (said("another lesion Condition names the same bone and side ({others}): they may "
+                                        "record one lesion", others=", ".join(r for r in refs if r != ref)),)
+    broken_lesions = {entry.lesion for entry in record.broken}
+    for kind in LESION_KINDS:
+        for observation in record.observations[kind]:
+            target, how = _link(record, observation, lesions, at_site, 0)
+            if target is None and broken_lesions & {record.resolve(f) for f in objects(observation.get("focus"))}:
+                # The lesion's bone has broken: its card says so; its measurements would change no score.
+                record.report.ignore(record.ref(observation), said(
+                    "of a lesion whose bone has broken (no Mirels score): not used"))
+            elif target is None:
+                record.report.ignore(record.ref(observation), how, attention=True)
+            else:
+                lesions[target].linked[kind].append((observation, how))
+    result = []
+    for ref, lesion in lesions.items():
+        onset = record.onset(lesion.condition)
+        untimely = keep_timely(record, lesion.linked, options.windows,
+                                (Event(onset, said("the lesion's onset")),) if onset else ())
+        facts = {
+            "lesion_site": site_fact(lesion.reading, (ref, *lesion.structures), lesion.flags),
+            "lesion_size": size_fact(record, ref, lesion.linked),
+            "lesion_type": lesion_type_fact(record, ref, lesion.linked),
+            "pain": pain_fact(record, ref, lesion.linked, options.pain_score_bands),
+            **osteolysis_facts(record, ref, lesion.linked),
+        }
+        for name, fact in facts.items():
+            notes = [note for item, said_ in untimely.items() if name.startswith(item) for note in said_]
+            if notes:
+                facts[name] = with_untimely(fact, notes)
+        description = lesion.reading.description or said("{condition}, site not recorded", condition=describe_concepts(
+            [lesion.condition.get("code")]))
+        result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
+                                  lesion.flags, place=lesion.reading.place))
+    return result
+
+
+def _fractures_at(record: PatientRecord, reading: Any) -> list[tuple[dict[str, Any], bool]]:
+    """The pathological fractures of the lesion's bone, each with whether it is surely the same side (both
+    sides coded and equal). A fracture's place: an ICD-10-CM code that states it (``place.fracture_place``),
+    else its bodySite. A fracture of the other side, or of no stated bone, is not this lesion's."""
+    found = []
+    for fracture in record.fractures:
+        places = [p for p in (fracture_place(c) for c in codings(fracture.get("code"))) if p is not None]
+        if places:
+            bone, side = places[0].bone, places[0].side
+        else:
+            site = read_site(record.terms, objects(fracture.get("bodySite")))
+            bone, side = site.bone, site.side
+        if not bone or bone != reading.bone or (side and reading.side and side != reading.side):
+            continue
+        found.append((fracture, bool(side and reading.side)))
+    return found
+
+
+def _fracture_date(record: PatientRecord, fracture: dict[str, Any]) -> DateSpan | None:
+    return record.onset(fracture) or parse_date(fracture.get("recordedDate"))
+
+
+def _broken(record: PatientRecord, ref: str, condition: dict[str, Any], reading: Any,
+            fracture: dict[str, Any]) -> None:
+    """A lesion whose bone has broken on its side: Mirels scores the risk of a fracture to come, so it gets no
+    score, and the clinician is told in a card of its own (brief section 5; the sources are silent on what
+    to do once the bone has broken)."""
+    fracture_ref = record.ref(fracture)
+    began = _fracture_date(record, fracture)
+    record.report.ignore(ref, said(  # the fracture's words and date are said where its reference is named
+        "the bone has broken: a pathological fracture of the same bone and side is recorded ({fracture}); "
+        "Mirels scores the risk of a fracture to come and no longer applies: no Mirels score, and no prophylactic "
+        "fixation", fracture=fracture_ref), attention=True)
+    record.report.use(fracture_ref, said("pathological fracture at the site of {lesion}: no Mirels score", lesion=ref))
+    record.broken.append(BrokenBone(ref, fracture_ref, reading.place, describe_concepts([condition.get("code")]),
+                                    began.text if began else ""))
+
+
+
+def _site_concepts(record: PatientRecord, condition: dict[str, Any],
+                   ref: str) -> tuple[list[Any], list[str], list[Said]]:
+    """The concepts that say where a lesion is, the BodyStructures among their sources, and what could
+    not be read. Besides ``bodySite``: a BodyStructure it refers to (FHIR's ``bodySite`` extension, on
+    the Condition or on a bodySite), and the mCODE tumours related to it; a BodyStructure's location
+    qualifiers (laterality, proximal...) are read as mCODE writes them on a bodySite."""
+    concepts: list[Any] = list(objects(condition.get("bodySite")))
+    structures: list[str] = []
+    unread: list[Said] = []
+    bodies: list[dict[str, Any]] = []  # contained in the Condition: part of it, cited as the Condition
+    for holder in [condition, *concepts]:
+        for extension in objects(holder.get("extension")):
+            if extension.get("url") != BODY_SITE_REFERENCE:
+                continue
+            target = record.resolve(extension.get("valueReference"))
+            inner = _contained(condition, extension.get("valueReference"), "BodyStructure")
+            if target and target.startswith("BodyStructure/"):
+                structures.append(target)
+            elif inner is not None:
+                bodies.append(inner)
+            else:
+                reference = extension.get("valueReference")
+                unread.append(said("its bodySite refers to {target}, which is not among the resources read: the site "
+                                   "recorded there is not known", target=str(
+                                       reference.get("reference") or reference.get("display") or "a BodyStructure")
+                                   if isinstance(reference, dict) else "a BodyStructure"))
+    structures += [tumour for tumour in record.once("tumours", lambda: _tumours(record)).get(ref, [])
+                   if tumour not in structures]
+    for body in bodies + [record.get(structure) for structure in structures]:
+        location = body.get("location")
+        qualifiers = objects(body.get("locationQualifier"))
+        if isinstance(location, dict) or qualifiers:
+            concept = dict(location) if isinstance(location, dict) else {}
+            concept["extension"] = objects(concept.get("extension")) + [
+                {"url": url, "valueCodeableConcept": qualifier}
+                for qualifier in qualifiers for url in (MCODE_LATERALITY, MCODE_LOCATION)]
+            concepts.append(concept)
+    return concepts, structures, unread
+
+
+def referred_body_structures(resources: Iterable[dict[str, Any]]) -> list[ParsedReference]:
+    """The BodyStructures the mapper would read that ``resources`` refer to but do not hold: a lesion's
+    site (FHIR's ``bodySite`` extension), an Observation's ``focus``. For a door that can fetch them
+    (CDS Hooks: a search by patient does not bring them)."""
+    held = {f"{r.get('resourceType')}/{r.get('id')}" for r in resources}
+    wanted: dict[str, ParsedReference] = {}
+    for resource in resources:
+        kind = resource.get("resourceType")
+        references: list[Any]
+        if kind == "Condition":
+            holders = [resource, *objects(resource.get("bodySite"))]
+            references = [e.get("valueReference") for h in holders for e in objects(h.get("extension"))
+                          if e.get("url") == BODY_SITE_REFERENCE]
+        elif kind == "Observation":
+            references = objects(resource.get("focus"))
+        else:
+            continue
+        for reference in references:
+            parsed = parse_reference(reference)
+            if parsed and parsed.type == "BodyStructure" and parsed.local not in held:
+                wanted.setdefault(parsed.local, parsed)
+    return list(wanted.values())
+
+
+def _contained(container: dict[str, Any], reference: Any, kind: str) -> dict[str, Any] | None:
+    """The resource of type ``kind`` contained in ``container`` that ``reference`` ("#id") names."""
+    text = reference.get("reference") if isinstance(reference, dict) else None
+    if not isinstance(text, str) or not text.startswith("#"):
+        return None
+    return next((inner for inner in objects(container.get("contained"))
+                 if inner.get("resourceType") == kind and inner.get("id") == text[1:]), None)
+
+
+def _tumours(record: PatientRecord) -> dict[str, list[str]]:
+    """Condition -> the mCODE tumour BodyStructures related to it."""
+    related: dict[str, list[str]] = defaultdict(list)
+    for ref in record.body_structures:
+        condition = _related_condition(record, ref)
+        if condition:
+            related[condition].append(ref)
+    return related
+
+
+def _related_condition(record: PatientRecord, target: str) -> str | None:
+    """The Condition an mCODE tumour BodyStructure is related to, if it is one we hold."""
+    body = record.get(target)
+    for extension in objects(body.get("extension")):  # a BodyStructure is not shape-checked
+        if extension.get("url") == MCODE_RELATED_CONDITION:
+            return record.resolve(extension.get("valueReference"))
+    return None
+
+
+
+def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str, _Lesion],
+          at_site: dict[tuple[str | None, str | None], list[str]], depth: int) -> tuple[str | None, str]:
+    """The lesion an observation belongs to, and how it was linked (or why not)."""
+    if depth > _MAX_LINK_DEPTH:
+        return None, said("link chain too deep")
+    focused: dict[str, Said] = {}  # lesion -> how the focus names it
+    # objects(): a chain of derivedFrom may reach an Observation no shape check covers (a lab's, an imaging
+    # report's code: ``may_be_read``), whose elements may be of any JSON type.
+    for reference in objects(observation.get("focus")):
+        target = record.resolve(reference)
+        if target in lesions:
+            focused.setdefault(target, said("focus -> {target}", target=target))
+        elif target and target.startswith("BodyStructure/"):
+            related = _related_condition(record, target)
+            if related in lesions:
+                focused.setdefault(related, said("focus -> {target}, a tumour related to {related}", target=target,
+                                                 related=related))
+    if len(focused) == 1:
+        return next(iter(focused.items()))
+    if focused:  # one measurement, pain or type for two lesions: which is not said
+        return None, said("its focus names several lesions ({lesions}): not linked", lesions=", ".join(focused))
+    me = record.ref(observation)
+    citing = record.once("lesion-evidence", lambda: cited_by(record, lesions)).get(me, [])
+    if len(citing) == 1:
+        return citing[0], said("evidence of {lesion}", lesion=citing[0])
+    if len(citing) > 1:
+        return None, said("cited as evidence by several lesions ({lesions}): not linked", lesions=", ".join(citing))
+    for panel in record.panels_of.get(me, ()):
+        linked, how = _link(record, panel, lesions, at_site, depth + 1)
+        if linked:
+            record.report.use(record.ref(panel), said("panel linking its members to {lesion}", lesion=linked))
+            return linked, said("hasMember of {panel} ({how})", panel=record.ref(panel), how=how)
+    for reference in objects(observation.get("derivedFrom")):
+        target = record.resolve(reference)
+        if target and record.get(target).get("resourceType") == "Observation":
+            linked, how = _link(record, record.get(target), lesions, at_site, depth + 1)
+            if linked:
+                return linked, said("derivedFrom {target} ({how})", target=target, how=how)
+    body_site = observation.get("bodySite")
+    if isinstance(body_site, dict):
+        reading = read_site(record.terms, [body_site])
+        same = at_site.get((reading.bone, reading.side), []) if reading.bone else []
+        if len(same) == 1:
+            return same[0], said("same bodySite and laterality as {lesion}", lesion=same[0])
+        if len(same) > 1:
+            return None, said("bodySite matches several lesions ({lesions}): not linked", lesions=", ".join(same))
+    if not lesions:
+        return None, said("no active long-bone metastasis Condition to attach it to")
+    focus = [reference_text(reference) for reference in objects(observation.get("focus"))]
+    if focus:
+        return None, said("not linked to any lesion: its focus ({focus}) is no active long-bone lesion Condition of "
+                          "this record, and no evidence, hasMember, derivedFrom or bodySite links it",
+                          focus=", ".join(focus))
+    return None, said("not linked to any lesion (no focus, evidence, hasMember, derivedFrom, or matching bodySite)")

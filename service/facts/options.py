@@ -1,0 +1,24 @@
+"""What the mapper is told: the assessment date and the site's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .moments import Window, windows
+
+
+@dataclass(frozen=True)
+class MappingOptions:
+    """``as_of``: the assessment date (days of motor deficit run to it; later resources are not read).
+    ``pain_score_bands``: (category, lowest, highest) for 0-10 pain scores; empty by
+    default because the guideline does not map scores to Mirels categories.
+    ``fact_windows``: (item, days) overrides of how old a record of an item may be (``moments``)."""
+
+    as_of: date
+    pain_score_bands: tuple[tuple[str, float, float], ...] = ()
+    fact_windows: tuple[tuple[str, int], ...] = ()  # the site's overrides of seeds/fact_windows.json
+
+    @property
+    def windows(self) -> dict[str, Window]:
+        return windows(self.fact_windows)

@@ -1,0 +1,56 @@
+"""Records that no longer describe their item (too old, or from before the event the item is about) are
+set aside and named: ``moments`` says when, this module applies it to the records linked to a Condition.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from typing import Any
+
+from ..i18n import Said, said
+from .model import Fact
+from .moments import Event, Window, out_of_time
+from .record import PatientRecord
+from .vocabulary import (
+    SUPPLIED_BY,
+)
+
+# The item each kind of observation informs: its moment and window are the item's (``moments``).
+KIND_ITEM = {"lesion-size": "lesion_size", "tumour-size": "lesion_size", "cortical-width": "lesion_size",
+             "lesion-type": "lesion_type", "mirels-pain": "pain", "pain-score": "pain",
+             "cortical-osteolysis": "cortical_osteolysis", "visceral-metastases": "visceral_metastases",
+             "motor-function": "motor_function", "days-developing-motor-deficits": "days_developing_motor_deficits"}
+
+
+def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, Any], str]]],
+                 chosen: dict[str, Window], after: tuple[Event, ...]) -> dict[str, list[Said]]:
+    """Drop from ``linked`` (kind -> observations) each record that cannot describe its item now
+    (``moments``), and name it with why; returns item -> those reasons, for the item's notes. Where a current
+    record of the item remains, the dropped ones are its history: named in the mapping report only, never
+    as a warning (a card nobody can act on is noise); where none remains, they are why the item is missing."""
+    dropped: dict[str, list[tuple[str, Said]]] = defaultdict(list)
+    current: set[str] = set()
+    for kind, observations in linked.items():
+        kept = []
+        for observation, how in observations:
+            why = out_of_time(record.effective(observation), KIND_ITEM[kind], record.as_of, chosen, after)
+            if why is None:
+                kept.append((observation, how))
+                current.add(KIND_ITEM[kind])
+            else:
+                dropped[KIND_ITEM[kind]].append((record.ref(observation), why))
+        linked[kind] = kept
+    untimely: dict[str, list[Said]] = defaultdict(list)
+    for item, records in dropped.items():
+        for ref, why in records:
+            record.report.ignore(ref, why, attention=item not in current)
+            if item not in current:
+                untimely[item].append(said("{resource}: {why}", resource=ref, why=why))
+    return untimely
+
+
+def with_untimely(fact: Fact, notes: list[Said]) -> Fact:
+    """A fact with the records that were too old or out of order named; a missing one says what supplies it."""
+    return replace(fact, notes=fact.notes + tuple(notes),
+                   supplied_by=fact.supplied_by or (SUPPLIED_BY.get(fact.item, "") if fact.missing else ""))
