@@ -24,7 +24,7 @@ import re
 import uuid
 from collections.abc import Callable, Collection
 from datetime import date
-from typing import Any
+from typing import Literal, cast
 
 from .. import __version__
 from ..facts import PatientFacts, ReportEntry
@@ -32,11 +32,13 @@ from ..facts.evidence import CONFLICT
 from ..facts.model import BrokenBone
 from ..facts.terminology import own_coding
 from ..i18n import N_, Words, joined, translate
+from .card_model import Action, Card, Coding, OverrideReason, Source, Suggestion
 from .fhir_resources import Assessment, by_identifier
 from .words import item_label, item_value
 
 SUMMARY_LIMIT = 140
-INDICATOR = {"low": "info", "moderate": "warning", "high": "critical"}
+Indicator = Literal["info", "warning", "critical"]
+INDICATOR: dict[str, Indicator] = {"low": "info", "moderate": "warning", "high": "critical"}
 # A score resting on a record older than this many days says so in its summary ("pain of 2026-10-02"): how
 # old is worth a word is the site's view; a record past its item's window is not counted at all (moments).
 MENTION_AFTER_DAYS = 7
@@ -86,8 +88,13 @@ _HISTORY = r"(?:/_history/[A-Za-z0-9\-.]{1,64})?(?:#[A-Za-z0-9\-.]{1,64})?"
 _DATE_AFTER = r"(?: \(\d{4}(?:-\d{2}(?:-\d{2})?)?(?:T[0-9:.+\-Z]*)?\))?"
 
 
-def override_reasons(locale: str) -> list[dict[str, str]]:
-    return [own_coding(code, locale) for code in OVERRIDE_REASONS]
+def topic(code: str, locale: str) -> Coding:
+    """A card's topic: one of the project's own codes (the calculator, "data-review")."""
+    return cast(Coding, own_coding(code, locale))
+
+
+def override_reasons(locale: str) -> list[OverrideReason]:
+    return [cast(OverrideReason, own_coding(code, locale)) for code in OVERRIDE_REASONS]
 
 
 def fit_summary(text: str) -> str:
@@ -214,24 +221,24 @@ def _oldest_words(assessment: Assessment, words: dict[str, str]) -> str:
     return f" ({words['oldest'].format(fact=fact, date=when.isoformat())})"
 
 
-def card_source(assessment: Assessment) -> dict[str, Any]:
+def card_source(assessment: Assessment) -> Source:
     score = assessment.score
-    source = {"label": f"bonemet-cds {__version__} — {score.title}",  # a stored card traces to a version
-              "topic": own_coding(score.calculator, score.locale)}
+    source: Source = {"label": f"bonemet-cds {__version__} — {score.title}",  # a stored card traces to a version
+                      "topic": topic(score.calculator, score.locale)}
     if score.citation_url:
         source["url"] = score.citation_url  # the table's primary article, where its DOI was checked
     return source
 
 
-def _suggestion(assessment: Assessment, words: dict[str, str]) -> dict[str, Any]:
+def _suggestion(assessment: Assessment, words: dict[str, str]) -> Suggestion:
     """Create the assessment's resources. They cite one another by identifier, which survives the
     EHR giving them ids of its own; accepting twice gives the same identifiers, never a second assessment."""
-    actions = [{"type": "create", "description": f"{r['resourceType']} ({assessment.score.title})", "resource": r}
-               for r in by_identifier(assessment.resources)]
+    actions: list[Action] = [{"type": "create", "description": f"{r['resourceType']} ({assessment.score.title})",
+                              "resource": r} for r in by_identifier(assessment.resources)]
     return {"label": words["record"], "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": actions}
 
 
-def score_card(assessment: Assessment, name: Callable[[str], str] = str) -> dict[str, Any]:
+def score_card(assessment: Assessment, name: Callable[[str], str] = str) -> Card:
     """Action first: "Left femur, Mirels score 11: surgical fixation opinion before radiotherapy"."""
     score = assessment.score
     words = WORDS[score.locale]
@@ -253,7 +260,7 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str) -> dict
     }
 
 
-def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) -> dict[str, Any]:
+def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) -> Card:
     """Items missing or uncertain, why, and the range of totals (what would supply them is in the mapping
     report, for the integrator)."""
     score, facts = assessment.score, assessment.facts
@@ -281,8 +288,8 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     }
 
 
-def cards_for(assessment: Assessment, name: Callable[[str], str] = str) -> list[dict[str, Any]]:
-    cards = []
+def cards_for(assessment: Assessment, name: Callable[[str], str] = str) -> list[Card]:
+    cards: list[Card] = []
     if assessment.score.category is not None:
         cards.append(score_card(assessment, name))
     if assessment.score.missing or assessment.score.category is None:
@@ -290,7 +297,7 @@ def cards_for(assessment: Assessment, name: Callable[[str], str] = str) -> list[
     return cards
 
 
-def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> dict[str, Any]:
+def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> Card:
     """A lesion whose bone has broken on its side: said where the clinician reads it, beside the scores."""
     words = WORDS[locale]
     where = broken.where(locale)
@@ -303,7 +310,7 @@ def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> di
                                                 lesion=plain(lesion.said_in(locale) if lesion else where))
         + (f"\n\n{words['as_of']} {facts.as_of.isoformat()}." if facts.as_of else ""),
         "indicator": "warning",
-        "source": {"label": f"bonemet-cds {__version__}", "topic": own_coding("mirels", locale)},
+        "source": {"label": f"bonemet-cds {__version__}", "topic": topic("mirels", locale)},
     }
 
 
@@ -311,7 +318,7 @@ REVIEW_SHOWN = 30
 
 
 def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = None,
-                name: Callable[[str], str] = str, labelled: Collection[str] = ()) -> dict[str, Any] | None:
+                name: Callable[[str], str] = str, labelled: Collection[str] = ()) -> Card | None:
     """Records that could change a score or a decision but were not used (``attention``), each with why: a
     warning, so that "no card" only ever means "nothing to score". None when there is none: the others
     (nothing to score with them) are for the mapping report, not for a card nobody can act on."""
@@ -337,16 +344,16 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
         "summary": fit_summary(f"{words['review_attention']} ({len(shown)})"),
         "detail": "\n".join(lines),
         "indicator": "warning",
-        "source": {"label": f"bonemet-cds {__version__}", "topic": own_coding("data-review", locale)},
+        "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)},
     }
 
 
 def cards_for_patient(assessments: list[Assessment], facts: PatientFacts,
-                      locale: str) -> list[tuple[Assessment | None, dict[str, Any]]]:
+                      locale: str) -> list[tuple[Assessment | None, Card]]:
     """Every card of one patient, each with the assessment it is about (None for the others), in the order
     a clinician reads them: the scores, the broken bones, then what was not used."""
     name = namer(facts, locale)
-    cards: list[tuple[Assessment | None, dict[str, Any]]] = [
+    cards: list[tuple[Assessment | None, Card]] = [
         (assessment, card) for assessment in assessments for card in cards_for(assessment, name)]
     cards += [(None, broken_bone_card(broken, facts, locale)) for broken in facts.broken]
     review = review_card(facts.not_used, locale, facts.as_of, name, facts.labels)

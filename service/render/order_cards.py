@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from ..calculators import load_table
 from ..calculators.order_checks import Finding
+from ..facts import PatientFacts, ReportEntry
 from ..i18n import N_, Words, translate
-from .cards import WORDS, card_source, detail_markdown, fit_summary, override_reasons, plain
+from .card_model import Card
+from .cards import WORDS, card_source, detail_markdown, fit_summary, namer, override_reasons, plain, review_card
 from .fhir_resources import Assessment
 
 ORDER_WORDS = Words({
@@ -24,7 +25,7 @@ ORDER_WORDS = Words({
 })
 
 
-def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], str] = str) -> dict[str, Any]:
+def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], str] = str) -> Card:
     """``name``: resource references in words (``cards.namer``): a card names no FHIR id."""
     score, facts, check = assessment.score, assessment.facts, finding.check
     locale = score.locale
@@ -50,3 +51,13 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
         "source": card_source(assessment),
         "overrideReasons": override_reasons(locale),
     }
+
+
+def order_sign_cards(findings: list[tuple[Assessment, Finding]], not_checked: list[ReportEntry], facts: PatientFacts,
+                     locale: str) -> list[Card]:
+    """Every card of an order-sign answer: the guideline's advice on each draft order, then the orders (or
+    records) that could not be checked, each with why (``cards.review_card``)."""
+    name = namer(facts, locale)
+    cards = [order_card(assessment, finding, name) for assessment, finding in findings]
+    review = review_card(not_checked, locale, facts.as_of, name)
+    return cards + [review] if review else cards

@@ -30,8 +30,8 @@ from ..fhir.shape import InvalidResource, bundle_resources, check_shape, matches
 from ..i18n import N_, Said, Words, said
 from ..limits import LimitExceeded, check_resources
 from ..pipeline import assess_patient, review_orders
-from ..render.cards import cards_for_patient, namer, review_card
-from ..render.order_cards import order_card
+from ..render.cards import cards_for_patient
+from ..render.order_cards import order_sign_cards
 from .body import json_body
 from .errors import JsonError, bad_request, precondition_failed
 from .feedback import FeedbackRefused, StoreUnavailable
@@ -291,11 +291,7 @@ def call_service(service_id: str):
     if service["hook"] == "order-sign":
         # Only advice on what is being ordered: the scores themselves belong to patient-view.
         review = review_orders(result, draft_orders, patient, gathered.resources)
-        name = namer(result.facts, locale)
-        cards = [order_card(assessment, finding, name) for assessment, finding in review.findings]
-        foreign = review_card(review.report, locale, result.facts.as_of, name)
-        if foreign:
-            cards.append(foreign)
+        cards = order_sign_cards(review.findings, review.report, result.facts, locale)
     else:
         every = cards_for_patient(result.assessments, result.facts, locale)
         scored = [(assessment, card) for assessment, card in every if assessment is not None]

@@ -17,6 +17,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, render_template, request
@@ -125,7 +126,7 @@ def note(**fields: Any) -> None:
     g.setdefault("log_fields", {}).update(fields)
 
 
-def count_cards(service: str, cards: list[dict]) -> None:
+def count_cards(service: str, cards: Sequence[Mapping[str, Any]]) -> None:
     for card in cards:
         CARDS.labels(service, card.get("indicator", "?")).inc()
     note(cards=len(cards))
