@@ -549,7 +549,7 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
         score = assessment.score
         summary.scores[(score.calculator, score.category.value if score.category else "undetermined")] += 1
         outputs += [(r["resourceType"], _ndjson(r)) for r in assessment.resources]
-    issues = outcome_issues(subject, result.facts, result.assessments, locale=locale)
+    issues = outcome_issues(subject, result.facts, result.assessments, locale=locale, advice=result.advice)
     if len(issues) > 1:  # more than the one-line summary: something to report
         outputs.append(("OperationOutcome", _ndjson(operation_outcome(issues, locale))))
     return outputs, bad, summary

@@ -45,7 +45,7 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 SNOMED = "http://snomed.info/sct"
 
 # The ValueSets of fhir_profiles/ that bind what the renderer writes (the mapper reads none of them).
-VALUE_SETS_WRITTEN = frozenset({"score-status", "score-code", "careplan-activity"})
+VALUE_SETS_WRITTEN = frozenset({"score-status", "score-code", "careplan-activity", "guideline-situation"})
 RISK_DISPLAY = {"low": "Low likelihood", "moderate": "Moderate likelihood", "high": "High likelihood"}
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, ASSESSMENT_SYSTEM)
 

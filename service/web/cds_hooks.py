@@ -293,7 +293,7 @@ def call_service(service_id: str):
         review = review_orders(result, draft_orders, patient, gathered.resources)
         cards = order_sign_cards(review.findings, review.report, result.facts, locale)
     else:
-        every = cards_for_patient(result.assessments, result.facts, locale)
+        every = cards_for_patient(result.assessments, result.facts, locale, result.advice)
         scored = [(assessment, card) for assessment, card in every if assessment is not None]
         if scored:
             keep = _link_to_assessment_page(scored, result, hook_request, gathered.resources, locale)
