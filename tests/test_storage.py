@@ -11,13 +11,13 @@ import jwt
 
 from service.config import Settings
 from service.web import create_app
-from service.web.feedback import FeedbackStore
+from service.store.sqlite import SqliteStore
 from test_security import BASE, ISSUER, SERVICE, call, key_pair
 
 
 def test_the_store_is_in_wal_mode_and_stays_so(tmp_path):
     path = tmp_path / "feedback.sqlite3"
-    FeedbackStore(str(path))
+    SqliteStore(str(path)).migrate()
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
