@@ -113,8 +113,9 @@ class SqliteStore(Store):
                 connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
                 try:
                     self._apply_now(connection)
-                    connection.execute("BEGIN IMMEDIATE")  # a read-only file fails here, not at the first request
-                    connection.execute("ROLLBACK")
+                    # A real write: a read-only file fails here, not at the first request (taking the lock does not).
+                    connection.execute("INSERT INTO ready_probe (id, at) VALUES (1, 0) ON CONFLICT (id) DO UPDATE "
+                                       "SET at = excluded.at")
                 finally:
                     connection.close()
             else:
