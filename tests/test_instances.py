@@ -8,7 +8,6 @@ import uuid
 
 import jwt
 import requests
-
 from test_pages import hook, without_pain
 from test_security import BASE, ISSUER, SERVICE, key_pair
 

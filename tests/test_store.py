@@ -10,11 +10,10 @@ import time
 from contextlib import contextmanager
 
 import pytest
+from conftest import ROOT
 
 from service.store import StoreUnavailable, open_store
 from service.store.sqlite import SqliteStore
-
-from conftest import ROOT
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -48,7 +47,7 @@ def test_two_instances_starting_at_once_migrate_once(database):
     def start(store):
         try:
             store.migrate()
-        except Exception as error:  # noqa: BLE001 - any error is the failure this test looks for
+        except Exception as error:
             errors.append(error)
 
     threads = [threading.Thread(target=start, args=(store,)) for store in stores]

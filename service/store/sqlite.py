@@ -7,7 +7,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .base import Cursor, Migrations, Store, StoreUnavailable
@@ -139,17 +139,13 @@ class SqliteStore(Store):
                 connection.execute("COMMIT")
             except BaseException:
                 if connection.in_transaction:
-                    try:
+                    with suppress(sqlite3.Error):
                         connection.execute("ROLLBACK")
-                    except sqlite3.Error:
-                        pass
                 raise
         except sqlite3.OperationalError as error:
-            if "no such table" in str(error):  # emptied or replaced under the service: its schema comes back
-                try:
+            if "no such table" in str(error):  # a file emptied under the service: its schema comes back
+                with suppress(sqlite3.Error):
                     self._apply_now(connection)
-                except sqlite3.Error:
-                    pass
             raise StoreUnavailable(f"{self.name} cannot be written: {error}") from None
         except sqlite3.Error as error:
             raise StoreUnavailable(f"{self.name} cannot be written: {error}") from None

@@ -30,9 +30,9 @@ from ..limits import LimitExceeded, check_resources
 from ..pipeline import assess_patient, review_orders
 from ..render.cards import cards_for_patient
 from ..render.order_cards import order_sign_cards
+from ..store import StoreUnavailable
 from .body import json_body
 from .errors import JsonError, bad_request, precondition_failed
-from ..store import StoreUnavailable
 from .feedback import FeedbackRefused
 from .operations import FETCHES, count_cards, note
 from .schemas import FeedbackRequest, HookRequest, ValidationError
