@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -66,8 +67,6 @@ class Store(ABC):
     def writable(self) -> str | None:
         """None when a write commits now, else why not (the readiness probe). The write is real: a disk
         that is full, a file that is read-only or gone, a server that is down all fail it."""
-        import time
-
         try:
             with self.transaction() as db:
                 db.execute("INSERT INTO ready_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = "
