@@ -82,7 +82,7 @@ class TerminologyServer:
             if not isinstance(expansion, dict):
                 raise FetchError("the terminology server's $expand answer is not an expanded ValueSet")
             contains = [c for c in expansion.get("contains") or () if isinstance(c, dict)]
-            codes.update(str(c["code"]) for c in contains if c.get("system") == SNOMED and isinstance(c.get("code"), str))
+            codes.update(c["code"] for c in contains if c.get("system") == SNOMED and isinstance(c.get("code"), str))
             total = expansion.get("total")
             if not contains or not isinstance(total, int) or len(codes) >= total or len(contains) < PAGE:
                 return frozenset(codes)
