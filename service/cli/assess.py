@@ -166,8 +166,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         configure_terminology(settings)
-    except ValueError as error:
-        print(f"bonemet assess: {error}", file=sys.stderr)
+    except ValueError as refused:
+        print(f"bonemet assess: {refused}", file=sys.stderr)
         return 2
     stdout, stdin = sys.stdout, sys.stdin
     files, bad = read_files(args.files, stdin, settings.max_body_bytes)
