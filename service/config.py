@@ -31,6 +31,7 @@ class Settings:
     fhir_fetch_deadline: float = 8.0
     fhir_max_answer_bytes: int = 10_000_000
     fhir_max_fetch_bytes: int = 20_000_000
+    terminology_url: str = ""
     pain_score_bands: str = ""
     fact_windows: str = ""
     trusted_issuers: str = ""
@@ -69,6 +70,10 @@ class Settings:
         "(BONEMET_FHIR_FETCH_DEADLINE)",
         "fhir_max_answer_bytes": "largest answer read from the EHR's FHIR server (BONEMET_FHIR_MAX_ANSWER_BYTES)",
         "fhir_max_fetch_bytes": "most bytes fetched for one request (BONEMET_FHIR_MAX_FETCH_BYTES)",
+        "terminology_url": "base URL of a FHIR terminology server (Snowstorm, Ontoserver, a national server) that "
+        "says which SNOMED CT codes descend from the ValueSets' concepts ($expand with an is-a filter, kept per "
+        "process); its host must be in BONEMET_FHIR_ALLOWED_HOSTS; empty (default): only the descendants the "
+        "ValueSets ship are read (BONEMET_TERMINOLOGY_URL)",
         "trusted_issuers": "JSON object: EHR issuer (JWT iss) -> its JWKS URL or local JWKS file; empty: no "
         "authentication, loopback only (BONEMET_TRUSTED_ISSUERS)",
         "public_url": "this service's public base URL, which the EHR's JWT must name in aud, e.g. "

@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -223,15 +224,26 @@ def test_posting_the_same_bundle_twice_gives_identical_resources_apart_from_time
             assert entry["fullUrl"] == f"urn:uuid:{resource['id']}"
 
 
-def test_other_inputs_give_another_identity_and_the_same_inputs_the_same_one(client):
+def test_the_identity_is_what_is_assessed_and_when_not_the_inputs(client):
+    """One lesion, one day, one assessment: more data the same day revises it (same identifiers, stored over the
+    first); another day, or another lesion, is another assessment."""
     def identifiers(answer):
         return sorted(e["resource"]["identifier"][0]["value"] for e in answer["entry"] if "identifier" in e["resource"]
                       and not is_advice_resource(e["resource"]))  # §1.5's advice does not rest on the pain
 
-    base = identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations())))
-    assert identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations()), language="fr")) == base
-    other_pain = identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations(pain="mild"))))
-    assert not set(base) & set(other_pain)
+    day, next_day = date.today().isoformat(), (date.today() + timedelta(days=1)).isoformat()
+    base = identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations()), as_of=day))
+    assert len(base) == 3
+    assert identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations()), language="fr",
+                              as_of=day)) == base
+    other_pain = identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations(pain="mild")),
+                                    as_of=day))
+    assert other_pain == base
+    later = identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations()), as_of=next_day))
+    assert len(later) == 3 and not set(base) & set(later)
+    other_lesion = identifiers(assess(client, bundle(patient(), lesion("lesion-2"),
+                                                     *lesion_observations("Condition/lesion-2")), as_of=day))
+    assert len(other_lesion) == 3 and not set(base) & set(other_lesion)
 
 
 def test_accepting_a_suggestion_twice_cannot_make_two_assessments(client):

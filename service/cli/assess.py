@@ -162,6 +162,13 @@ def bundle_of_answers(results: list[tuple[str, BundleAssessment]], when: datetim
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.load()
+    from ..fhir.terminology_server import configure as configure_terminology
+
+    try:
+        configure_terminology(settings)
+    except ValueError as refused:
+        print(f"bonemet assess: {refused}", file=sys.stderr)
+        return 2
     stdout, stdin = sys.stdout, sys.stdin
     files, bad = read_files(args.files, stdin, settings.max_body_bytes)
     for error in bad:

@@ -713,6 +713,13 @@ def _check_folders(input_dir: Path, output_dir: Path) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.load()
+    from ..fhir.terminology_server import configure as configure_terminology
+
+    try:
+        configure_terminology(settings)  # the workers are forked after this: each keeps its own expansions
+    except ValueError as error:
+        print(f"bonemet bulk: {error}", file=sys.stderr)
+        return 2
     input_dir, output_dir = Path(args.input_dir), Path(args.output_dir)
     if not input_dir.is_dir():
         print(f"bonemet bulk: {printable(str(input_dir))}: not a directory", file=sys.stderr)

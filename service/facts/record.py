@@ -40,6 +40,7 @@ from .terminology import (
     listed_display,
     load_terminology,
     objects,
+    snomed_hint,
 )
 from .vocabulary import (
     ASSERTED_DATE,
@@ -486,7 +487,13 @@ class PatientRecord:
 
     def _looks_like_cancer(self, condition: dict[str, Any]) -> str | None:
         """Why an unrecognised Condition still looks relevant (so it is named, not dropped), or None. One
-        whose diagnosis is not coded cannot be told apart: it may be a metastasis, and is named."""
+        whose diagnosis is not coded cannot be told apart: it may be a metastasis, and is named. A SNOMED CT code
+        also says what would read it if it is a descendant of a concept of the ValueSets (``snomed_hint``)."""
+        why = self._why_relevant(condition)
+        hint = snomed_hint(codings(condition.get("code"))) if why is not None else None
+        return said("{why}; {hint}", why=why, hint=hint) if hint is not None else why
+
+    def _why_relevant(self, condition: dict[str, Any]) -> str | None:
         concept = condition.get("code")
         found = codings(concept)
         if not any(coding.get("code") and coding.get("system") for coding in found):

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from .. import __version__
 from ..config import Settings
+from ..fhir.terminology_server import configure as configure_terminology
 from ..redaction import redact
 from ..store import StoreUnavailable, open_store
 from . import cds_hooks, fhir_api, operations, pages, smart
@@ -50,6 +51,7 @@ def _stop_clock() -> None:
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.load()
     _ = settings.pain_bands, settings.windows  # a malformed setting stops the start, with its name
+    configure_terminology(settings)  # BONEMET_TERMINOLOGY_URL off the allow-list stops the start, named
     issuers = settings.issuers
     app = Flask(__name__)
     app.json = OrjsonProvider(app)
