@@ -370,7 +370,7 @@ def test_assess_refuses_a_file_larger_than_the_body_limit(tmp_path):
 
 
 def test_bulk_names_a_line_longer_than_the_body_limit_without_holding_it_even_across_chunks(tmp_path):
-    from service.cli.bulk import bulk
+    from service.bulk.local import bulk
 
     source = tmp_path / "in"
     generate(source, 20, seed=3)

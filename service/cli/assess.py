@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..config import Settings
-from ..i18n import N_, Words, said, translate
+from ..i18n import N_, Words, printable, said, translate
 
 if TYPE_CHECKING:  # the FHIR models and the pipeline are imported when the command runs, not for --help
     from ..fhir.validate import AssessRequest
@@ -64,12 +64,6 @@ def _label(name: str) -> str:
     """How a file is named in messages: stdin, or its name with any control character escaped (a name
     holding an escape sequence or a newline must not drive the terminal or forge a line)."""
     return "stdin" if name == "-" else printable(name)
-
-
-def printable(name: str) -> str:
-    """``name`` as is when it holds no control character, else quoted and escaped as Python writes it
-    (``'a\\x1b[31m.json'``): what reaches a terminal or a log is text, never a control sequence."""
-    return name if name.isprintable() else repr(name)
 
 
 def read_files(names: list[str], stdin: TextIO, max_bytes: int) -> tuple[
