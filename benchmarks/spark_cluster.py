@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,10 +108,8 @@ def standalone_cluster(work: Path, ports: list[int], workers: int = 2, memory: s
             "spark.pyspark.python": sys.executable}, logs)
     finally:
         for process in reversed(processes):  # each in a session of its own: its JVM and children go with it
-            try:
+            with suppress(ProcessLookupError):
                 os.killpg(process.pid, 15)
-            except ProcessLookupError:
-                pass
         for process in processes:
             try:
                 process.wait(timeout=30)

@@ -48,7 +48,7 @@ from typing import Any, cast
 
 from ..facts.prefilter import UnreadLine
 from ..fhir.patients import bulk_patient_key
-from ..i18n import N_, printable
+from ..i18n import printable, said
 from .files import (
     BOM,
     INPUT_SUFFIXES,
@@ -323,7 +323,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
         chunks = [chunk for source, (path, size, label) in enumerate(zip(plain, sizes, labels, strict=True))
                   for chunk in cut_chunks(path, size, source, chunk_bytes, label=label)]
         runs: list[tuple[str, array]] = []  # every chunk's runs, in input order
-        with Progress(len(chunks), N_("reading"), N_("chunks"), locale) as progress:
+        with Progress(len(chunks), said("reading"), said("chunks"), locale) as progress:
             # Each chunk's first line number, for bad lines' "file:line": the newlines of the chunks before
             # it, counted at memory speed (a file's last chunk need not be counted).
             followed = [n for n, chunk in enumerate(chunks[:-1]) if chunks[n + 1].path == chunk.path]
@@ -342,7 +342,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
         # ``patient_order`` whatever the workers and the buckets, as the Spark engine writes them.
         outputs = Outputs(work)
         try:
-            with Progress(buckets, N_("assessing"), N_("buckets"), locale) as progress:
+            with Progress(buckets, said("assessing"), said("buckets"), locale) as progress:
                 def take(done: Any) -> None:
                     found, by_kind = done.result()
                     summary.add(found)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..calculators import load_table
-from ..i18n import said, translate
+from ..i18n import Said, said, translate
 
 BAD_LINES_SHOWN = 20
 
@@ -99,7 +99,7 @@ class Progress:
     """Where a long run stands, on stderr: a bar on a terminal; elsewhere (CI, a scheduler, a log file) a
     line at most every ``every`` seconds, so that a log shows the run is alive without filling up."""
 
-    def __init__(self, total: int, doing: str, unit: str, locale: str = "en", every: float = 10.0,
+    def __init__(self, total: int, doing: Said, unit: Said, locale: str = "en", every: float = 10.0,
                  terminal: bool | None = None) -> None:
         self.total, self.done, self.doing, self.unit, self.locale = total, 0, doing, unit, locale
         self.every, self.started = every, time.monotonic()
@@ -109,7 +109,7 @@ class Progress:
         if self.terminal:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=translate(said(doing), locale), unit=unit, file=sys.stderr)
+            self.bar = tqdm(total=total, desc=translate(doing, locale), unit=translate(unit, locale), file=sys.stderr)
 
     def update(self, count: int = 1) -> None:
         self.done += count
@@ -123,8 +123,8 @@ class Progress:
 
     def line(self, now: float) -> None:
         print("bonemet bulk: " + translate(said(
-            "{doing}: {done} of {total} {unit} ({percent}%), {seconds} s", doing=said(self.doing), done=self.done,
-            total=self.total, unit=said(self.unit), percent=self.done * 100 // max(self.total, 1),
+            "{doing}: {done} of {total} {unit} ({percent}%), {seconds} s", doing=self.doing, done=self.done,
+            total=self.total, unit=self.unit, percent=self.done * 100 // max(self.total, 1),
             seconds=f"{now - self.started:.0f}"), self.locale), file=sys.stderr, flush=True)
 
     def __enter__(self) -> Progress:
