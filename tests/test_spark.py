@@ -1,5 +1,5 @@
 """`bonemet bulk --engine spark` on Apache Spark (PySpark, local[2]) gives the same outputs as the
-local engine, resource by resource (order aside), on one generated export with bad lines, patients
+local engine, line for line, on one generated export with bad lines, patients
 split across files, other patients' resources interleaved, a gzipped file, a byte order mark and files
 that are not read. `.ci/run` installs the extra; without
 PySpark or Java this test says so and skips."""

@@ -204,15 +204,17 @@ def changed_files(paths: list[Path], before: list[tuple[int, int]], summary: Sum
 _KIND = re.compile(r"[A-Z][A-Za-z]{0,63}")  # a FHIR resource type: safe as a file name
 
 
-def _count_lines(path: Path, end: int) -> int:
-    """The newlines of ``path``'s first ``end`` bytes, read in blocks."""
+def count_newlines(path: Path, start: int, end: int) -> int:
+    """The newlines of ``path`` from byte ``start`` to ``end``, read in blocks at memory speed."""
     count = 0
     with open(path, "rb") as text:
-        while end > 0:
-            block = text.read(min(end, 16 * 1024 * 1024))
+        text.seek(start)
+        left = end - start
+        while left > 0:
+            block = text.read(min(left, 16 * 1024 * 1024))
             if not block:
                 break
-            count, end = count + block.count(b"\n"), end - len(block)
+            count, left = count + block.count(b"\n"), left - len(block)
     return count
 
 
@@ -263,7 +265,7 @@ class Outputs:
             if self.OUTCOMES in self.files:
                 with open(self.work / f"{self.OUTCOMES}.ndjson", "rb") as patients:
                     shutil.copyfileobj(patients, joined)
-        self.lines[self.OUTCOMES] = self.lines.get(self.OUTCOMES, 0) + _count_lines(outcomes, head)
+        self.lines[self.OUTCOMES] = self.lines.get(self.OUTCOMES, 0) + count_newlines(outcomes, 0, head)
         written = []
         for kind in sorted(self.lines):
             target = output_dir / f"{kind}.ndjson"

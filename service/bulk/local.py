@@ -56,6 +56,7 @@ from .files import (
     bucket_of,
     changed_files,
     check_folders,
+    count_newlines,
     decoded,
     die_with_parent,
     files_not_read,
@@ -118,17 +119,7 @@ def cut_chunks(path: Path, size: int, source: int, chunk_bytes: int = CHUNK_BYTE
 
 
 def count_lines(chunk: Chunk) -> int:
-    count = 0
-    with open(chunk.path, "rb") as source:
-        source.seek(chunk.start)
-        left = chunk.end - chunk.start
-        while left > 0:
-            block = source.read(min(left, 16 * 1024 * 1024))
-            if not block:
-                break
-            count += block.count(b"\n")
-            left -= len(block)
-    return count
+    return count_newlines(Path(chunk.path), chunk.start, chunk.end)
 
 
 class Runs:
