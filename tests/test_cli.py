@@ -623,3 +623,11 @@ def test_no_module_of_bulk_or_the_command_line_imports_another_modules_private_n
         return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph[start])
 
     assert [name for name in graph if reaches(name, name, set())] == []
+
+
+def test_the_commands_default_bucket_size_is_the_local_engines():
+    """`bonemet bulk --help` says the default without importing the engine (cold start): the two agree."""
+    from service.bulk.local import BUCKET_BYTES as ENGINE_DEFAULT
+    from service.cli.bulk import BUCKET_BYTES
+
+    assert BUCKET_BYTES == ENGINE_DEFAULT
