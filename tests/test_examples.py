@@ -155,7 +155,7 @@ def test_no_score_says_why(client):
 def test_table_format_and_french(capsys):
     assert main(["assess", "--as-of", AS_OF, "--format", "table", "--lang", "fr", str(EXAMPLES / "14-two-patients.json")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["patient", "score", "condition", "items", "total", "catégorie"]
+    assert lines[0].split() == ["fichier", "lésion", "total", "score", "catégorie", "patient", "items"]
     assert "Patient/patient-a" in lines[1] and " 9 " in lines[1] and "Mirels ≥ 9" in lines[1]
     assert "Patient/patient-b" in lines[2] and " 25 " in lines[2] and "Groupe I" in lines[2]
 
