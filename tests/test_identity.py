@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from answer_checks import advice_cards, is_advice_resource, without_advice
 from redate import EXAMPLES_AS_OF, to_today
 
 from service.cli import main
@@ -176,6 +177,7 @@ def test_every_door_and_every_envelope_give_one_assessment(client, name, tmp_pat
     for door, identity in found.items():
         assert identity == first, door
     baseline = by_patient(answers["$assess, collection, no fullUrl"])
+    baseline_advice = by_patient([r for r in answers["$assess, collection, no fullUrl"] if is_advice_resource(r)])
 
     for spelling in ("relative", "_history", "trailing slash"):  # NDJSON has no fullUrl: references only
         source, target = tmp_path / f"in-{spelling}", tmp_path / f"out-{spelling}"
@@ -186,7 +188,8 @@ def test_every_door_and_every_envelope_give_one_assessment(client, name, tmp_pat
             lines = [json.dumps(_rewrite(r, lambda ref, change=change: change(ref) if _RELATIVE.match(ref) else ref))
                      for base, r in resources if r["resourceType"] == kind and base is None]
             (source / f"{kind}.ndjson").write_text("\n".join(lines) + "\n", "utf-8")
-        assert main(["bulk", str(source), str(target), "--workers", "1", "--as-of", today]) == 0
+        # 3: a line no patient can be told from (a subject by identifier only) is named and left out.
+        assert main(["bulk", str(source), str(target), "--workers", "1", "--as-of", today]) in (0, 3)
         capsys.readouterr()
         written = [json.loads(line) for kind in ASSESSED if (target / f"{kind}.ndjson").exists()
                    for line in (target / f"{kind}.ndjson").read_text("utf-8").splitlines() if line.strip()]
@@ -201,6 +204,33 @@ def test_every_door_and_every_envelope_give_one_assessment(client, name, tmp_pat
             shown = patient_view(client, resources, patient, server, reference)
             assert shown <= wanted, (server, shown - wanted)
             assert len(shown) % 3 == 0  # a score's three resources together, or none (category undetermined)
+            advised = advice_view(client, resources, patient, server, reference)
+            assert advised <= baseline_advice.get(f"Patient/{patient}", set()), (server, advised)
+
+
+def advice_view(client, resources, patient, server, reference):
+    """The identifiers of the CarePlans patient-view's advice cards propose (§1.1, §1.4, §1.5)."""
+    return {action["resource"]["identifier"][0]["value"] for card in advice_cards(_cards(
+        client, resources, patient, server, reference)) for suggestion in card.get("suggestions", [])
+        for action in suggestion["actions"]}
+
+
+def _cards(client, resources, patient, server, reference):
+    def searchset(kind):
+        return {"resourceType": "Bundle", "type": "searchset", "entry": [
+            {"resource": _rewrite(r, lambda ref: reference(ref) if _RELATIVE.match(ref) else ref)}
+            for base, r in resources if r["resourceType"] == kind and base is None]}
+
+    (own,) = [r for base, r in resources if r["resourceType"] == "Patient" and r["id"] == patient and base is None]
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/dr-lefevre", "patientId": patient},
+            "prefetch": {"patient": own, "conditions": searchset("Condition"),
+                         "observations": searchset("Observation")}}
+    if server:
+        body["fhirServer"] = server
+    response = client.post("/cds-services/bonemet-patient-view", json=body)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["cards"]
 
 
 def patient_view(client, resources, patient, server, reference):
@@ -219,5 +249,5 @@ def patient_view(client, resources, patient, server, reference):
         body["fhirServer"] = server
     response = client.post("/cds-services/bonemet-patient-view", json=body)
     assert response.status_code == 200, response.get_json()
-    return {action["resource"]["identifier"][0]["value"] for card in response.get_json()["cards"]
+    return {action["resource"]["identifier"][0]["value"] for card in without_advice(response.get_json()["cards"])
             for suggestion in card.get("suggestions", []) for action in suggestion["actions"]}
