@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-import no_prefetch  # noqa: E402
+import no_prefetch
 
 
 def test_the_searches_of_one_request_run_at_once_over_reused_connections(capsys):

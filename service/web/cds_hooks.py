@@ -9,6 +9,7 @@ runs the pipeline, and answers with cards. It knows nothing of the scoring table
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache, partial
