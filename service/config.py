@@ -20,6 +20,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
+    client_timeout: float = 15.0
     log_level: str = "INFO"
     max_body_bytes: int = 5_000_000
     feedback_db: str = "bonemet-feedback.sqlite3"
@@ -53,6 +54,8 @@ class Settings:
         "host": "address to listen on (BONEMET_HOST)",
         "port": "TCP port to listen on (BONEMET_PORT)",
         "workers": "gunicorn worker processes (BONEMET_WORKERS)",
+        "client_timeout": "seconds a client has to send its whole request (line, headers, body) once connected; "
+        "then 408 and the connection is closed. Until then it waits without holding a worker (BONEMET_CLIENT_TIMEOUT)",
         "log_level": "DEBUG, INFO, WARNING or ERROR (BONEMET_LOG_LEVEL)",
         "max_body_bytes": "largest request body accepted; larger gets 413 (BONEMET_MAX_BODY_BYTES)",
         "feedback_db": "SQLite file of the service's state (feedback, issued cards, JWT ids seen, assessment links) "

@@ -32,5 +32,15 @@ def check_patients(count: int, limit: int) -> None:
 def check_scored(patient: str, count: int, limit: int) -> None:
     if count > limit:
         raise LimitExceeded(422, "BONEMET_MAX_SCORED_PER_PATIENT",
-                            f"{patient} has {count} long-bone lesions and cord compressions to score, more than "
-                            f"{limit}: a record this large is not assessed in one request")
+                            f"{patient} has {count} active Conditions coded as bone metastases or spinal cord "
+                            f"compressions, more than {limit}: a record this large is not assessed in one request")
+
+
+def check_bundle_scored(bundle: object, limit: int) -> None:
+    """``check_scored`` for each patient of a Bundle, from its raw entries, before they are validated
+    (validating 10,000 lesions costs seconds and a gigabyte: the refusal must not)."""
+    from .facts.prefilter import scored_by_subject  # the ValueSets: loaded by the doors that assess
+
+    if isinstance(bundle, dict) and isinstance(bundle.get("entry"), list):
+        for patient, count in scored_by_subject(bundle["entry"]).items():
+            check_scored(patient, count, limit)

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from .calculators import InvalidInput, calculator, over_alternatives, rule
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
+from .facts.prefilter import scored_at_most
 from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
 from .fhir.shape import matches_left_out, next_link
 from .i18n import said, translate
-from .limits import check_patients, check_resources, check_scored
+from .limits import check_bundle_scored, check_patients, check_resources, check_scored
 from .render import Assessment, render
 from .render.advice import Advised, render_advice
 from .render.bundle import (
@@ -55,12 +56,13 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
     ``unread`` counts, by type, resources of the patient set aside unparsed (``facts.prefilter``).
     Raises ``LimitExceeded`` when there are more than ``max_scored`` of them."""
     as_of = as_of or when.date()
+    if max_scored is not None:  # before any per-lesion work: a count never below the mapper's
+        resources = list(resources)
+        check_scored(subject, scored_at_most(resources), max_scored)
     options = MappingOptions(as_of=as_of, pain_score_bands=pain_score_bands, fact_windows=fact_windows)
     facts = extract_facts(resources, options, aliases=aliases)
     if unread:
         facts.unread.update(unread)
-    if max_scored is not None:
-        check_scored(subject, len(facts.scored), max_scored)
     result = PatientAssessment(subject, facts)
     context = tuple(facts.context)  # once: the same context beside every score of the patient
     for found in facts.scored:
@@ -128,6 +130,7 @@ def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score
 
     if limits is not None and isinstance(bundle, dict) and isinstance(bundle.get("entry"), list):
         check_resources(len(bundle["entry"]), limits.max_resources)  # before validating them all
+        check_bundle_scored(bundle, limits.max_scored_per_patient)
     return assess_entries(bundle_entries(bundle, where, read=may_be_read), when=when, locale=locale,
                           pain_score_bands=pain_score_bands, fact_windows=fact_windows, as_of=as_of, limits=limits,
                           not_read=first_page_only(bundle, where))

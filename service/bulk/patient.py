@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import date, datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -18,6 +19,7 @@ from ..facts.prefilter import UnreadLine, unread_line
 from ..fhir import json_read
 from ..fhir.patients import bulk_patient_key
 from ..i18n import Said, said
+from ..limits import LimitExceeded
 from .files import BOM, outcome_line
 from .summary import Summary
 
@@ -89,6 +91,12 @@ def reads_every_line(lines: list[tuple[str, Any]]) -> bool:
     return any("derivedFrom" in item for _, item in lines if type(item) is dict)
 
 
+@cache
+def _max_scored() -> int:
+    """BONEMET_MAX_SCORED_PER_PATIENT, as the HTTP doors apply it (read once per process, Spark's too)."""
+    return Settings.load().max_scored_per_patient
+
+
 def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, locale: str,
                  pain_bands: tuple, as_of: date | None, every_line: bool | None = None,
                  fact_windows: tuple = ()) -> Assessed:
@@ -124,8 +132,12 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
         resources.append(item)
     if not resources and not unread:
         return Assessed(outputs, bad, summary)
-    result = assess_patient(resources, subject, when=when, locale=locale, pain_score_bands=pain_bands,
-                            fact_windows=fact_windows, as_of=as_of, unread=unread)
+    try:
+        result = assess_patient(resources, subject, when=when, locale=locale, pain_score_bands=pain_bands,
+                                fact_windows=fact_windows, as_of=as_of, unread=unread, max_scored=_max_scored())
+    except LimitExceeded as error:  # refused before any per-lesion work, said as the service says it
+        bad.append(bad_line_outcome(summary.bad(subject, str(error)), locale))
+        return Assessed(outputs, bad, summary)
     summary.patients += 1
     summary.resources_ignored += sum(1 for e in result.facts.report if e.outcome == "ignored") + unread.total()
     for assessment in result.assessments:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ..config import Settings
 from ..i18n import N_, Words, printable, said, translate
+from ..limits import LimitExceeded, check_bundle_scored
 from . import exits
 
 if TYPE_CHECKING:  # the FHIR models and the pipeline are imported when the command runs, not for --help
@@ -85,7 +86,7 @@ def expanded(names: list[str]) -> tuple[list[str], list[BadInput]]:
     return files, bad
 
 
-def read_files(names: list[str], stdin: TextIO, max_bytes: int) -> tuple[
+def read_files(names: list[str], stdin: TextIO, max_bytes: int, max_scored: int | None = None) -> tuple[
         list[tuple[str, list[tuple[str | None, dict[str, Any], str]], AssessRequest]], list[BadInput]]:
     """(file label, its validated entries, what a Parameters file asks) for every good file, and what is
     wrong with each bad one: one bad file never stops the others."""
@@ -98,12 +99,16 @@ def read_files(names: list[str], stdin: TextIO, max_bytes: int) -> tuple[
         label = _label(name)
         try:
             asked = unwrap(_read(name, stdin, max_bytes))
+            if max_scored is not None:  # before validating: BONEMET_MAX_SCORED_PER_PATIENT, as the HTTP doors
+                check_bundle_scored(asked.bundle, max_scored)
             files.append((label, bundle_entries(asked.bundle, f"{label}: {asked.where}", read=may_be_read), asked))
         except InvalidFhir as error:
             bad.append(BadInput(f"{label}: invalid FHIR:\n" + "\n".join(f"  {p.expression}: {p.message}"
                                                                        for p in error.problems)))
         except BadInput as error:
             bad.append(error)
+        except LimitExceeded as error:
+            bad.append(BadInput(f"{label}: not assessed: {error}"))
     return files, bad
 
 
@@ -185,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"bonemet assess: {refused}", file=sys.stderr)
         return 2
     stdout, stdin = sys.stdout, sys.stdin
-    files, bad = read_files(args.files, stdin, settings.max_body_bytes)
+    files, bad = read_files(args.files, stdin, settings.max_body_bytes, settings.max_scored_per_patient)
     for error in bad:
         print(f"bonemet assess: {error}", file=sys.stderr)
     if bad and args.strict:  # all or nothing: no answer printed
@@ -195,11 +200,16 @@ def run(args: argparse.Namespace) -> int:
 
     when = datetime.now(UTC)
     # A flag given on the command line wins over what a Parameters file asks, which wins over the defaults.
-    results = [(label, assess_entries(entries, when=when, locale=args.lang or asked.language or "en",
-                                      pain_score_bands=settings.pain_bands, fact_windows=settings.windows,
-                                      as_of=args.as_of or asked.as_of,
-                                      not_read=first_page_only(asked.bundle, f"{label}: {asked.where}")))
-               for label, entries, asked in files]
+    results = []
+    for label, entries, asked in files:
+        try:  # at the HTTP door's limits (BONEMET_MAX_*): a file over one is a bad file, the others are assessed
+            results.append((label, assess_entries(entries, when=when, locale=args.lang or asked.language or "en",
+                                                  pain_score_bands=settings.pain_bands, fact_windows=settings.windows,
+                                                  as_of=args.as_of or asked.as_of, limits=settings,
+                                                  not_read=first_page_only(asked.bundle, f"{label}: {asked.where}"))))
+        except LimitExceeded as error:
+            print(f"bonemet assess: {label}: not assessed: {error}", file=sys.stderr)
+            bad.append(BadInput(str(error)))
     if not results:
         pass
     elif args.format == "table":

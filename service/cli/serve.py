@@ -138,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
     from prometheus_client import multiprocess
 
     from ..web import create_app
+    from .worker import WholeRequestWorker
 
     app = create_app(settings)
     gunicorn_util.write_error = write_json_error  # gunicorn's own refusals in JSON too (no setting for it)
@@ -162,6 +163,10 @@ def run(args: argparse.Namespace) -> int:
             # A stop waits for the requests under way, which the deadline ends: not 30 s more.
             self.cfg.set("graceful_timeout", int(settings.request_timeout) + 5)
             self.cfg.set("post_fork", obey_a_stop_asked_while_booting)
+            # Requests reach a worker only once they have arrived whole: slow and idle clients wait in the
+            # worker's event loop, not in the worker (service/cli/worker.py).
+            self.cfg.set("worker_class", type("WholeRequestWorker", (WholeRequestWorker,), {
+                "client_timeout": settings.client_timeout, "max_body": settings.max_body_bytes}))
             self.cfg.set("limit_request_field_size", 1_100_000)
             self.cfg.set("limit_request_fields", 32)
 

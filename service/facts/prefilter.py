@@ -1,4 +1,5 @@
-"""Lines of a Bulk Data export that no calculator reads, told from their text before any parsing.
+"""Lines of a Bulk Data export that no calculator reads, told from their text before any parsing; and
+the Conditions a calculator may score, counted before any per-lesion work (``scored_at_most``).
 
 A hospital's export is mostly labs, vitals, medications and encounters: parsing each of them costs
 more than the assessment itself. ``unread_line`` recognises them from the raw NDJSON line, so that
@@ -14,10 +15,13 @@ JSON string can hold a quote, so every ``"key":`` the patterns below find is a r
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from ..fhir.patients import bulk_patient_key
-from .terminology import load_terminology
+from .record import INACTIVE, NEVER_COUNTS, reference_of, status_code
+from .terminology import Terminology, codings, load_terminology
+from .vocabulary import CONDITION_KINDS, SITE_IN_BODY_SITE_VS
 
 # Resource types the mapper reads; every other type is only counted, as PatientRecord does.
 READ_KINDS = frozenset({"Patient", "Condition", "Observation", "QuestionnaireResponse", "BodyStructure"})
@@ -73,3 +77,56 @@ def _patient_key(reference: str) -> str | None:
             _PATIENT_KEYS.clear()       # and it does not grow with the export
         _PATIENT_KEYS[reference] = key
     return key
+
+
+_SCORED_KINDS = {vs_id: kind for vs_id, kind in CONDITION_KINDS.items() if kind in ("lesion", "compression")}
+
+
+def scored_at_most(resources: Iterable[Any], terminology: Terminology | None = None) -> int:
+    """How many Conditions of one patient a calculator may score (long-bone metastases and spinal cord
+    compressions), counted from their codes and statuses alone, before any per-lesion work: never fewer than
+    the mapper scores (a test compares the two on every example and corpus record), so that a request over
+    ``BONEMET_MAX_SCORED_PER_PATIENT`` is refused at the cost of one pass over its Conditions.
+
+    A Condition counts once per kind its codings name (a lesion and a compression: twice, as the mapper
+    files it under both), as does a metastasis coded without its site (the mapper then reads its bodySite),
+    unless FHIR's statuses say it never counts (refuted, entered in error) or is not active (inactive,
+    remission, resolved). One sent twice (the same "Type/id") counts once."""
+    terms = terminology or load_terminology()
+    counted: dict[str, int] = {}
+    for position, resource in enumerate(resources):
+        if not isinstance(resource, dict) or resource.get("resourceType") != "Condition":
+            continue
+        if status_code(resource, "verificationStatus") in NEVER_COUNTS or \
+                status_code(resource, "clinicalStatus") in INACTIVE:
+            continue
+        kinds: set[str] = set()
+        for coding in codings(resource.get("code")):
+            memberships = terms.memberships(coding.get("system"), coding.get("code"))
+            kinds.update(kind for vs_id, kind in _SCORED_KINDS.items() if vs_id in memberships)
+            if SITE_IN_BODY_SITE_VS in memberships:
+                kinds.add("lesion")
+        ref = reference_of(resource, position)
+        counted[ref] = max(counted.get(ref, 0), len(kinds))
+    return sum(counted.values())
+
+
+def scored_by_subject(entries: list[Any]) -> dict[str, int]:
+    """``scored_at_most`` of a Bundle's raw entries (before validation), per patient as their Conditions'
+    ``subject`` names it: a relative reference within its entry's server (the base of its fullUrl). One
+    patient named in several ways is split, never merged with another: a count is never above the patient's,
+    and the check made after validation (``assess_patient``) stays."""
+    by_subject: dict[tuple[str, str], list[dict]] = {}
+    for entry in entries:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or resource.get("resourceType") != "Condition":
+            continue
+        subject = resource.get("subject")
+        reference = subject.get("reference") if isinstance(subject, dict) else None
+        if not isinstance(reference, str):
+            continue
+        full_url = entry.get("fullUrl")
+        base = full_url.rsplit("/", 2)[0] if isinstance(full_url, str) and "://" in full_url and \
+            "://" not in reference and not reference.startswith("urn:") else ""
+        by_subject.setdefault((base, reference), []).append(resource)
+    return {reference: scored_at_most(conditions) for (_, reference), conditions in by_subject.items()}

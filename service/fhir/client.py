@@ -9,6 +9,8 @@ this service call an arbitrary URL (server-side request forgery):
   stream with a byte cap per answer and per request, so a server that drips bytes or
   sends an endless answer cannot hold a worker or fill its memory;
 * a search cut short by the page cap is reported (``truncated``), never silent;
+* the distinct searches of a request run at once (``at_once``: pages of one search follow in turn),
+  over connections kept and reused by one session per process, which never keeps cookies;
 * a path with a ``.`` or ``..`` segment (an id of ``..`` from the EHR) is never requested: the
   callers check ids first (``ids.is_fhir_id``), and this is the last guard.
 
@@ -20,8 +22,12 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
-from typing import Any
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from http.cookiejar import DefaultCookiePolicy
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -31,6 +37,26 @@ from .ids import has_dot_segment
 from .shape import InvalidResource, bundle_resources, check_shape, matches, next_link, search_total
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+MOST_AT_ONCE = 8  # searches (or reads) of one request sent at once: a request makes 3 searches and <= 20 reads
+
+_SESSION: list[requests.Session] = []
+_SESSION_LOCK = threading.Lock()
+
+
+def shared_session() -> requests.Session:
+    """This process's session: its connections to EHR FHIR servers are kept and reused by every request's
+    searches (no new TCP and TLS handshake each time). Made in the worker, after gunicorn forks. It keeps no
+    cookie: one EHR's, or one patient's request's, must never go with another's."""
+    with _SESSION_LOCK:
+        if not _SESSION:
+            session = requests.Session()
+            session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+            adapter = requests.adapters.HTTPAdapter(pool_connections=16, pool_maxsize=MOST_AT_ONCE, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            _SESSION.append(session)
+        return _SESSION[0]
 
 
 class FetchError(Exception):
@@ -57,9 +83,12 @@ class FhirClient:
         self.deadline = time.monotonic() + deadline_seconds
         self.deadline_seconds = deadline_seconds
         self.max_answer_bytes = max_answer_bytes
+        self.max_total_bytes = max_total_bytes
         self.bytes_left = max_total_bytes
         self.truncated: list[Said] = []  # searches cut short by the page cap
-        self.session = session or requests.Session()
+        self._lock = threading.Lock()  # bytes_left is shared by the searches running at once
+        self._cuts = threading.local()  # the truncations of the search this thread runs (at_once)
+        self.session = session or shared_session()
         self.headers = {"Accept": "application/fhir+json"}
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
@@ -71,8 +100,8 @@ class FhirClient:
         return left
 
     def _read_body(self, response: requests.Response) -> bytes:
-        """The answer's bytes, read as they come, within the deadline and the byte caps."""
-        cap = min(self.max_answer_bytes, self.bytes_left)
+        """The answer's bytes, read as they come, within the deadline and the byte caps (the request's cap
+        shared with the searches running at once: each chunk is counted as it comes)."""
         body = bytearray()
         while True:
             # read1: whatever bytes have arrived (at most 64 KiB), so a server that drips meets the deadline
@@ -81,11 +110,48 @@ class FhirClient:
             if not chunk:
                 break
             body += chunk
-            if len(body) > cap:
-                raise FetchError(f"the EHR's FHIR server answered more than {cap} bytes; not read")
+            with self._lock:
+                self.bytes_left -= len(chunk)
+                left = self.bytes_left
+            if len(body) > self.max_answer_bytes:
+                raise FetchError(f"the EHR's FHIR server answered more than {self.max_answer_bytes} bytes; not read")
+            if left < 0:
+                raise FetchError(f"the EHR's FHIR server's answers to this request came to more than "
+                                 f"{self.max_total_bytes} bytes; not read")
             self._remaining()
-        self.bytes_left -= len(body)
         return bytes(body)
+
+    def at_once(self, calls: Sequence[Callable[[], T]]) -> list[T | FetchError]:
+        """Run ``calls`` (distinct searches or reads of this client) at once, within the one deadline and byte
+        caps: each one's result, or the ``FetchError`` it raised, in the order of ``calls``. The truncations
+        they report are in ``truncated`` in that order too."""
+
+        def run(call: Callable[[], T]) -> tuple[T | FetchError, list[Said]]:
+            notes: list[Said] = []
+            self._cuts.notes = notes
+            try:
+                return call(), notes
+            except FetchError as error:
+                return error, notes
+            finally:
+                del self._cuts.notes
+
+        if len(calls) <= 1:
+            outcomes = [run(call) for call in calls]
+        else:
+            pool = ThreadPoolExecutor(min(len(calls), MOST_AT_ONCE), thread_name_prefix="fhir-fetch")
+            try:
+                outcomes = list(pool.map(run, calls))
+            finally:
+                # Each call ends by the fetch deadline; a request stopped by its own deadline does not wait.
+                pool.shutdown(wait=False, cancel_futures=True)
+        for _, notes in outcomes:
+            self.truncated.extend(notes)
+        return [outcome for outcome, _ in outcomes]
+
+    def _cut(self, note: Said) -> None:
+        notes = getattr(self._cuts, "notes", None)
+        (self.truncated if notes is None else notes).append(note)
 
     def _get(self, url: str) -> dict:
         if host_of(url) != self.host:
@@ -156,12 +222,12 @@ class FhirClient:
             following = next_link(body)
             if following is None:
                 if total is not None and total > matched:  # a server that caps its answer without a next page
-                    self.truncated.append(said("{search}: the EHR's FHIR server gave {matched} of its {total} results, "
+                    self._cut(said("{search}: the EHR's FHIR server gave {matched} of its {total} results, "
                                                "with no next page: the others are not in this assessment",
                                                search=search, matched=matched, total=total))
                 return resources
             url = following
-        self.truncated.append(said("{search}: only the first {pages} pages were read (BONEMET_FHIR_PAGE_CAP); "
+        self._cut(said("{search}: only the first {pages} pages were read (BONEMET_FHIR_PAGE_CAP); "
                                    "resources on later pages are not in this assessment", search=search,
                                    pages=self.page_cap))
         log.warning("stopped after %d pages of %s", self.page_cap, search)

@@ -9,9 +9,10 @@ runs the pipeline, and answers with cards. It knows nothing of the scoring table
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
@@ -122,6 +123,11 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
     found: list[dict] = []
     gathered = Gathered()
     read_any = False
+    fetched: dict[str, list[dict] | FetchError] = {}
+    if _can_fetch(hook_request):  # what prefetch lacks, every search at once (a search's pages in turn)
+        client = _client(hook_request, "conditions")
+        searches = _searches_to_fetch(prefetch, patient, client)
+        fetched = dict(zip(searches, client.at_once(list(searches.values())), strict=True))
     for key, template in PREFETCH.items():
         where = f"prefetch.{key}"
         query = template.replace("{{context.patientId}}", patient.id)
@@ -131,7 +137,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
             if failed is None or _can_fetch(hook_request):
                 client = client or _client(hook_request, key)
                 try:
-                    found += client.read(query)
+                    found += _fetched(fetched, key) if key in fetched else client.read(query)
                     FETCHES.labels("read").inc()
                     read_any = True
                     continue
@@ -173,7 +179,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
             if _can_fetch(hook_request):
                 client = client or _client(hook_request, key)
                 try:
-                    found += client.follow(value, following, query)
+                    found += _fetched(fetched, key) if key in fetched else client.follow(value, following, query)
                     FETCHES.labels("read").inc()
                     unread = None
                 except FetchError as error:
@@ -203,6 +209,29 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
     return gathered
 
 
+def _searches_to_fetch(prefetch: dict, patient: PatientIdentity, client: FhirClient) -> dict[str, Callable[[], list]]:
+    """The searches ``_gather`` will need from ``fhirServer``, by prefetch key, to run at once before it reads
+    the prefetch: a key left out or holding an OperationOutcome (the search), a first page (its next pages)."""
+    searches: dict[str, Callable[[], list]] = {}
+    for key, template in PREFETCH.items():
+        query = template.replace("{{context.patientId}}", patient.id)
+        value = prefetch.get(key)
+        kind = value.get("resourceType") if isinstance(value, dict) else None
+        following = next_link(value) if isinstance(value, dict) and kind == "Bundle" else None
+        if key not in prefetch or kind == "OperationOutcome":
+            searches[key] = partial(client.read, query)
+        elif isinstance(value, dict) and following is not None:
+            searches[key] = partial(client.follow, value, following, query)
+    return searches
+
+
+def _fetched(fetched: dict[str, list[dict] | FetchError], key: str) -> list[dict]:
+    outcome = fetched[key]
+    if isinstance(outcome, FetchError):
+        raise outcome
+    return outcome
+
+
 MAX_BODY_STRUCTURES = 20  # reads of BodyStructures per request, beside the searches
 
 
@@ -214,6 +243,7 @@ def _fetch_body_structures(hook_request: dict, found: list[dict], patient: Patie
     server = normal_base(hook_request.get("fhirServer"))
     theirs = [resource for resource in found if why_not_patient(resource, patient) is None]
     wanted = [ref for ref in referred_body_structures(theirs) if ref.base in (None, server)]
+    reads = []
     for position, reference in enumerate(wanted):
         if not is_fhir_id(reference.id):  # "BodyStructure/..": the server's base once in a URL; never fetched
             gathered.not_read.append(ReportEntry(reference.local, "ignored", said(
@@ -225,15 +255,20 @@ def _fetch_body_structures(hook_request: dict, found: list[dict], patient: Patie
                 "not read: more than {count} BodyStructures are referred to", count=MAX_BODY_STRUCTURES),
                 relevant=True, attention=True))
             continue
-        client = client or _client(hook_request, "conditions")
-        try:
-            found += client.read(reference.local)
-            FETCHES.labels("read").inc()
-        except FetchError as error:
+        reads.append(reference)
+    if not reads:
+        return client
+    client = client or _client(hook_request, "conditions")
+    for reference, outcome in zip(reads, client.at_once([partial(client.read, ref.local) for ref in reads]),
+                                  strict=True):  # every read at once
+        if isinstance(outcome, FetchError):
             FETCHES.labels("failed").inc()
             gathered.not_read.append(ReportEntry(reference.local, "ignored", said(
                 "referred to by the patient's resources; reading it from fhirServer failed: {error}",
-                error=str(error)), relevant=True, attention=True))
+                error=str(outcome)), relevant=True, attention=True))
+        else:
+            found += outcome
+            FETCHES.labels("read").inc()
     return client
 
 

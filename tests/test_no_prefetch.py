@@ -1,0 +1,17 @@
+"""benchmarks/no_prefetch.py at tiny size: with no prefetch, the searches of one patient-view reach the EHR's
+FHIR server (a local stand-in answering after 200 ms) at the same time, and its connections are reused from
+one request to the next. Behaviour only: the figures are the benchmark's to print."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import no_prefetch
+
+
+def test_the_searches_of_one_request_run_at_once_over_reused_connections(capsys):
+    (row,) = no_prefetch.main(["--requests", "3", "--latencies", "200"])
+    assert row["most_at_once"] == 3  # Patient, Conditions, Observations: all three in flight together
+    assert row["queries"] == 9 and row["connections"] <= 3  # 3 requests, 3 queries each, over kept connections
+    assert "slowest single query" in capsys.readouterr().out
