@@ -665,7 +665,11 @@ def test_a_score_cards_source_is_the_guidelines_table_on_a_page_of_this_service(
     assert "Chirurgie prophylactique première" in text and "Damron" in text and "Clin Orthop Relat Res" in text
     rades = client.get("/guideline/rades").get_data(as_text=True)
     assert "Paraplegic" in rades and "https://doi.org/" in rades and "Group III (38–44 points)" in rades
-    assert client.get("/guideline/sins").status_code == 404
+    sins = client.get("/guideline/sins?lang=fr").get_data(as_text=True)  # beyond the guideline: its article cited
+    assert "Jonctionnelle (occiput-C2, C7-T2, T11-L1, L5-S1)" in sins and "SINS 13-18 : instable" in sins
+    assert "ne figure pas dans le référentiel suivi par le service" in sins
+    assert "https://doi.org/10.1097/BRS.0b013e3181e16ae2" in sins and "Spine (Phila Pa 1976)" in sins
+    assert client.get("/guideline/tokuhashi").status_code == 404
 
 
 @pytest.mark.parametrize("hostile", ['"><img src=x onerror=alert(2)>', "[click](javascript:alert(3))",

@@ -17,7 +17,7 @@ import pytest
 from answer_checks import advice_cards, foreign_references, is_advice_resource, local_of, without_advice
 from fhir_schema_check import schema_errors
 from redate import to_today
-from service.calculators import load_table
+from service.calculators import NAMES, load_table
 from service.cli import main
 from service.config import Settings
 from service.web import create_app
@@ -29,7 +29,7 @@ AS_OF = EXPECTED["as_of"]
 CLINICAL = json.loads((CORPUS / "expected-25.json").read_text("utf-8"))
 assert CLINICAL["as_of"] == AS_OF
 CASES = {**EXPECTED["cases"], **CLINICAL["cases"]}
-RISK = {calculator: {c.value: c.risk for c in load_table(calculator).categories} for calculator in ("mirels", "rades")}
+RISK = {calculator: {c.value: c.risk for c in load_table(calculator).categories} for calculator in NAMES}
 INDICATOR = {"low": "info", "moderate": "warning", "high": "critical"}
 
 
@@ -149,7 +149,7 @@ def test_cds_hooks_patient_view(client, name):
     response = client.post("/cds-services/bonemet-patient-view", json=hook_request(name))
     assert response.status_code == 200, response.get_json()
     cards = response.get_json()["cards"]
-    score_cards = [c for c in cards if c["source"]["topic"]["code"] in ("mirels", "rades") and "**Total" in c["detail"]]
+    score_cards = [c for c in cards if c["source"]["topic"]["code"] in NAMES and "**Total" in c["detail"]]
     shown = {(c["source"]["topic"]["code"], card_total(c)) for c in score_cards}
     wanted = {(s["calculator"], tuple(s["total_range"])) for s in case["scores"] if s["patient"] == case["patient"]}
     assert shown == wanted, case["description"]

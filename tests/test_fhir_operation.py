@@ -43,7 +43,7 @@ def test_answer_bundle_is_valid_r4_and_links_by_urn_uuid(client):
     assert {"urn:uuid:lesion-1", "urn:uuid:o-pain"} <= {e["what"]["reference"] for e in provenance["entity"]}
     assert provenance["agent"][0]["who"]["reference"] in full_urls
     (device,) = resources_of(answer, "Device")
-    assert [v["type"]["text"].split()[0] for v in device["version"]] == ["bonemet-cds", "mirels", "rades"]
+    assert [v["type"]["text"].split()[0] for v in device["version"]] == ["bonemet-cds", "mirels", "rades", "sins"]
 
 
 def test_parameters_body_and_language(client):

@@ -20,7 +20,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from service.calculators import load_table
+from service.calculators import NAMES, load_table
 from service.config import Settings
 from service.facts.terminology import OWN_SYSTEM
 from service.web import create_app
@@ -121,8 +121,8 @@ def _quoted(record) -> set[str]:
 
 
 # The guideline's French title and the primary article's English one, quoted as they are.
-CITATIONS = {load_table(name).citation[part] for name in ("mirels", "rades")
-             for part in ("guideline", "primary_source")}
+CITATIONS = {load_table(name).citation[part] for name in NAMES
+             for part in ("guideline", "primary_source") if load_table(name).citation.get(part)}
 
 
 def _english_left(texts, quoted: set[str]) -> list[str]:

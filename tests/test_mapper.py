@@ -96,10 +96,11 @@ def test_bone_metastasis_codes_of_each_system(system, code):
     assert lesion_facts.facts["lesion_site"].value == "lower_limb"
 
 
-def test_vertebral_lesion_gets_no_mirels():
+def test_vertebral_lesion_gets_no_mirels_but_a_sins_score():
     found = facts_of(lesion(bone=VERTEBRA))
     assert found.scored_by("mirels") == []
-    assert "not a long bone" in found.entry("Condition/lesion-1").reason
+    assert [f.condition for f in found.scored_by("sins")] == ["Condition/lesion-1"]
+    assert "vertebral metastasis of a SINS score" in found.entry("Condition/lesion-1").reason
 
 
 def topography(code):
@@ -115,10 +116,16 @@ def test_an_icd_o_3_topography_of_the_lower_limb_long_bones_may_be_the_femur(cod
     assert "names the long bones of the lower limb, not which one" in fact.notes[-1]
 
 
-@pytest.mark.parametrize("code", ["C41.2", "C41.4", "C412"])
-def test_an_icd_o_3_topography_of_the_spine_or_pelvis_gets_no_mirels(code):
+@pytest.mark.parametrize("code,sins", [("C41.2", True), ("C41.4", False), ("C412", True)])
+def test_an_icd_o_3_topography_of_the_spine_or_pelvis_gets_no_mirels(code, sins):
     found = facts_of(topography(code), *lesion_observations())
-    assert found.scored_by("mirels") == [] and "not a long bone" in found.entry("Condition/lesion-1").reason
+    assert found.scored_by("mirels") == []
+    if sins:  # the vertebral column (C41.2): a SINS score, the sacrum (C41.4) aside
+        assert "vertebral metastasis of a SINS score" in found.entry("Condition/lesion-1").reason
+        location = found.scored_by("sins")[0].facts["spinal_location"].value
+        assert set(location.values) == {"junctional_spine", "mobile_spine", "semi_rigid_spine"}
+    else:
+        assert found.scored_by("sins") == [] and "not a long bone" in found.entry("Condition/lesion-1").reason
 
 
 @pytest.mark.parametrize("code", ["C40.0", "C40.9"])  # long bones of the upper limb *and the scapula*; bone of limb
@@ -145,7 +152,7 @@ def test_a_metastasis_coded_without_its_site_is_a_bone_metastasis_when_its_body_
 
 def test_a_metastasis_coded_without_its_site_in_a_vertebra_is_a_bone_metastasis_with_no_mirels():
     found = facts_of(unsited_metastasis(site(VERTEBRA)), *lesion_observations())
-    assert found.scored_by("mirels") == [] and "not a long bone" in found.entry("Condition/lesion-1").reason
+    assert found.scored_by("mirels") == [] and len(found.scored_by("sins")) == 1
 
 
 @pytest.mark.parametrize("body_sites,words", [

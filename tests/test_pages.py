@@ -88,6 +88,7 @@ def assess(client, *resources):
 
 @pytest.mark.parametrize("name,build", [("Questionnaire-bonemet-mirels", lambda: questionnaire("mirels")),
                                         ("Questionnaire-bonemet-rades", lambda: questionnaire("rades")),
+                                        ("Questionnaire-bonemet-sins", lambda: questionnaire("sins")),
                                         ("CodeSystem-table-row", row_code_system)])
 def test_the_published_questionnaires_are_the_tables(name, build):
     published = json.loads((PROFILES / f"{name}.json").read_text("utf-8"))

@@ -67,7 +67,8 @@ def test_every_profile_has_an_example():
 
 
 OUTPUT_PROFILES = {f"{BASE}/StructureDefinition/bonemet-{name}" for name in (
-    "mirels-score", "rades-score", "mirels-risk-assessment", "rades-risk-assessment", "careplan", "guideline-careplan")}
+    "mirels-score", "rades-score", "sins-score", "mirels-risk-assessment", "rades-risk-assessment",
+    "sins-risk-assessment", "careplan", "guideline-careplan")}
 
 
 def test_input_examples_run_through_the_mapper():
@@ -78,6 +79,8 @@ def test_input_examples_run_through_the_mapper():
         "lesion_site": "peritrochanteric", "lesion_size": 0.7, "lesion_type": "lytic", "pain": "functional",
         "cortical_osteolysis_axial_percent": 35, "cortical_osteolysis_circumference_percent": 60}
     (compression,) = facts.scored_by("rades")
+    (vertebra,) = facts.scored_by("sins")
+    assert vertebra.inputs().spinal_alignment == "de_novo_deformity"
     inputs = compression.inputs()
     assert (inputs.primary_tumour, inputs.visceral_metastases, inputs.motor_function,
             inputs.days_developing_motor_deficits) == ("breast", "yes", "ambulatory_with_aid", 5)

@@ -102,12 +102,15 @@ OUTPUT_EXAMPLES = {
     ("rades", "RiskAssessment"): "example-rades-risk-assessment",
     ("rades", "CarePlan"): "example-rades-care-plan",
     ("post_operative", "CarePlan"): "example-post-operative-care-plan",  # after the example's laminectomy (§1.4)
+    ("sins", "Observation"): "example-sins-score",
+    ("sins", "RiskAssessment"): "example-sins-risk-assessment",
 }
 
 
 def render_example_patient():
     from service.facts import MappingOptions, extract_facts
     from service.calculators import score_mirels, score_rades
+    from service.calculators.sins import score_sins
     from service.render import render
     from service.render.fhir_resources import relink
 
@@ -116,7 +119,8 @@ def render_example_patient():
     facts = extract_facts(inputs, MappingOptions(as_of=WHEN.date()))
     rendered = {}
     for found, calculator, name in [(facts.scored_by("mirels")[0], score_mirels, "mirels"),
-                                    (facts.scored_by("rades")[0], score_rades, "rades")]:
+                                    (facts.scored_by("rades")[0], score_rades, "rades"),
+                                    (facts.scored_by("sins")[0], score_sins, "sins")]:
         assessment = render(calculator(found.inputs()), found, "Patient/example", WHEN)
         # Stored under readable ids, as a server may store them; the identifiers stay the renderer's.
         ids = {f"{r['resourceType']}/{r['id']}": OUTPUT_EXAMPLES[(name, r["resourceType"])]

@@ -16,6 +16,7 @@ from typing import Any
 from .mirels import MirelsInputs, score_mirels
 from .rades import RadesInputs, score_rades
 from .scoring import Score
+from .sins import SinsInputs, score_sins
 from .situations import Advice, oligometastatic, pain, post_operative
 from .tables import DEFAULT_LOCALE, Table, load_table
 
@@ -39,6 +40,7 @@ class Calculator:
 CALCULATORS: tuple[Calculator, ...] = (
     Calculator("mirels", MirelsInputs, score_mirels),
     Calculator("rades", RadesInputs, score_rades),
+    Calculator("sins", SinsInputs, score_sins),
 )
 NAMES: tuple[str, ...] = tuple(calculator.name for calculator in CALCULATORS)
 _BY_NAME = {calculator.name: calculator for calculator in CALCULATORS}

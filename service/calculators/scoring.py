@@ -181,10 +181,16 @@ class Score:
 _UNKNOWN_PUBLISHER = said("its publisher and year are not stated in the source documents")
 
 
+_BEYOND = said("beyond the guideline the service follows: not in its source documents")
+
+
 def _citation(table: Table, locale: str) -> str:
     cited = table.citation
     if not cited:
         return f"{table.source_document}, {table.source_table}"
+    if not cited.get("guideline"):  # a published score the guideline does not give: its article is the source
+        return translate(said("Source of the table: {primary} ({beyond})", primary=cited["primary_source"],
+                              beyond=_BEYOND), locale)
     return translate(said("Guideline: {guideline} ({unknown}). Primary source of the table: {primary}",
                           guideline=cited["guideline"], unknown=_UNKNOWN_PUBLISHER, primary=cited["primary_source"]),
                      locale)
@@ -306,7 +312,8 @@ def score_table(
         category=low if low == high else None,
         source=f"{table.source_document}, {table.source_table}",
         citation=_citation(table, locale),
-        reference=(f"{table.citation['guideline']}; {table.citation['primary_source']}" if table.citation
+        reference=("; ".join(table.citation[part] for part in ("guideline", "primary_source")
+                             if table.citation.get(part)) if table.citation
                    else f"{table.source_document}, {table.source_table}"),
         citation_url=table.citation.get("primary_source_url"),
         caveats=tuple(caveats),

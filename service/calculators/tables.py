@@ -86,6 +86,8 @@ class Item:
     unit: str | None = None
     allowed_min: Fraction | None = None
     allowed_max: Fraction | None = None
+    code: str = ""  # its code in the project's CodeSystem (a score Observation's component, a Questionnaire item)
+    observed: bool = False  # an Observation coded ``code`` gives it (the mapper files such Observations by code)
 
     @property
     def is_numeric(self) -> bool:
@@ -180,6 +182,8 @@ def _item(raw: dict[str, Any]) -> Item:
         unit=raw.get("unit"),
         allowed_min=_fraction(raw.get("allowed_min")),
         allowed_max=_fraction(raw.get("allowed_max")),
+        code=raw["code"],
+        observed=bool(raw.get("observed", False)),
     )
 
 

@@ -42,11 +42,12 @@ from .options import MappingOptions
 from .record import PatientRecord
 from .situations import situation_facts
 from .terminology import Terminology, load_terminology
+from .vertebral import vertebral_lesions
 
 # Each calculator's facts (``calculators.registry``), in the order cards show them: a new score adds its
 # extractor here. Each reads the whole record and reports every resource it looked at.
 EXTRACTORS: tuple[Callable[[PatientRecord, MappingOptions], Sequence[ScoredCondition]], ...] = (
-    long_bone_lesions, cord_compressions)
+    long_bone_lesions, cord_compressions, vertebral_lesions)
 
 
 def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,

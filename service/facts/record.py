@@ -50,6 +50,7 @@ from .vocabulary import (
     LESION_OBSERVATION_CODES,
     MCODE,
     NOT_WALKING_VS,
+    OBSERVED_ITEM_CODES,
     PAIN_SCORE_VS,
     PRIMARY_GROUPS,
     RADES_OBSERVATION_CODES,
@@ -540,7 +541,7 @@ class PatientRecord:
         """What an Observation says: one of the project's codes, or a ValueSet-defined kind."""
         code = observation.get("code")
         own = self.terms.own_code(code)
-        if own in LESION_OBSERVATION_CODES or own in RADES_OBSERVATION_CODES:
+        if own in LESION_OBSERVATION_CODES or own in RADES_OBSERVATION_CODES or own in OBSERVED_ITEM_CODES:
             return own
         match = self.terms.first_match(code, _OBSERVATION_KINDS)
         return _OBSERVATION_KINDS[match[0]] if match else None

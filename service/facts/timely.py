@@ -13,6 +13,7 @@ from .model import Fact
 from .moments import Event, Window, out_of_time
 from .record import PatientRecord
 from .vocabulary import (
+    ITEM_OF_CODE,
     SUPPLIED_BY,
 )
 
@@ -21,6 +22,11 @@ KIND_ITEM = {"lesion-size": "lesion_size", "tumour-size": "lesion_size", "cortic
              "lesion-type": "lesion_type", "mirels-pain": "pain", "pain-score": "pain",
              "cortical-osteolysis": "cortical_osteolysis", "visceral-metastases": "visceral_metastases",
              "motor-function": "motor_function", "days-developing-motor-deficits": "days_developing_motor_deficits"}
+
+
+def kind_item(kind: str) -> str:
+    """The item a kind of observation informs: as listed above, else the item whose code it is (seeds/)."""
+    return KIND_ITEM.get(kind) or ITEM_OF_CODE[kind]
 
 
 def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, Any], str]]],
@@ -34,12 +40,12 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
     for kind, observations in linked.items():
         kept = []
         for observation, how in observations:
-            why = out_of_time(record.effective(observation), KIND_ITEM[kind], record.as_of, chosen, after)
+            why = out_of_time(record.effective(observation), kind_item(kind), record.as_of, chosen, after)
             if why is None:
                 kept.append((observation, how))
-                current.add(KIND_ITEM[kind])
+                current.add(kind_item(kind))
             else:
-                dropped[KIND_ITEM[kind]].append((record.ref(observation), why))
+                dropped[kind_item(kind)].append((record.ref(observation), why))
         linked[kind] = kept
     untimely: dict[str, list[Said]] = defaultdict(list)
     for item, records in dropped.items():

@@ -8,7 +8,7 @@ ValueSet means what.
 
 from __future__ import annotations
 
-from ..calculators.registry import NAMES
+from ..calculators.registry import NAMES, tables
 from ..i18n import said
 from .terminology import BASE_URL, OWN_SYSTEM
 
@@ -23,18 +23,11 @@ ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
 BODY_SITE_REFERENCE = "http://hl7.org/fhir/StructureDefinition/bodySite"
 
 # Item -> its code in the project's CodeSystem (an Observation that gives it, and the score
-# Observation's component).
-ITEM_CODES = {
-    "lesion_site": "lesion-site",
-    "lesion_size": "lesion-size",
-    "lesion_type": "lesion-type",
-    "pain": "mirels-pain",
-    "primary_tumour": "primary-tumour",
-    "months_to_cord_compression": "months-to-cord-compression",
-    "visceral_metastases": "visceral-metastases",
-    "motor_function": "motor-function",
-    "days_developing_motor_deficits": "days-developing-motor-deficits",
-}
+# Observation's component), as each table in seeds/ names it: a new calculator brings its own.
+ITEM_CODES = {item.name: item.code for table in tables() for item in table.items}
+ITEM_OF_CODE = {code: item for item, code in ITEM_CODES.items()}
+# Codes of the items an Observation of that code gives ("observed" in seeds/): the record files them by code.
+OBSERVED_ITEM_CODES = frozenset(item.code for table in tables() for item in table.items if item.observed)
 # Answers given by a person (QuestionnaireResponse): the project's Questionnaires, one per
 # calculator, whose answers are coded as rows of the tables.
 QUESTIONNAIRES = {f"{BASE_URL}/Questionnaire/bonemet-{calculator}": calculator for calculator in NAMES}

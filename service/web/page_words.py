@@ -32,6 +32,8 @@ _WORDS = Words({
     "back": N_("Back to the assessment"), "guideline": N_("Guideline"), "categories": N_("Categories"),
     "recommendation": N_("Recommendation"), "primary_source": N_("Primary source of the table"),
     "publisher_unknown": N_("Its publisher and year are not stated in the source documents."),
+    "beyond_guideline": N_("This table is not in the guideline the service follows: it is given as its article "
+                           "published it."),
 })
 # Each language names itself, and the page offers the other one.
 _LANGUAGES = {"en": {"lang_name": "English", "other_lang": "fr", "other_lang_name": "Français"},

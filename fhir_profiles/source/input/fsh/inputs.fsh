@@ -44,8 +44,8 @@ Description: "A primary cancer as read for the Rades primary tumour and the date
 Profile: BonemetBoneMetastasis
 Parent: Condition
 Id: bonemet-bone-metastasis
-Title: "Bone metastasis (one Mirels lesion)"
-Description: "A metastasis of a bone (aligned with mCODE SecondaryCancerCondition), with the bone and laterality in bodySite. One Mirels score per active lesion of a long bone."
+Title: "Bone metastasis (one Mirels lesion, or one SINS vertebral lesion)"
+Description: "A metastasis of a bone (aligned with mCODE SecondaryCancerCondition), with the bone and laterality in bodySite. One Mirels score per active lesion of a long bone; one SINS score per active lesion of the spine (the spine codes of seeds/sins.json, in ValueSet bone-not-long-bone)."
 * insert ConditionRead
 * clinicalStatus ^short = "inactive, remission or resolved: no score"
 * code 1..1
@@ -181,3 +181,26 @@ Description: "States the presence or the absence of visceral metastases; absence
 * value[x] 1..1
 * value[x] only CodeableConcept or boolean
 * valueCodeableConcept from http://bonemet-cds.org/fhir/ValueSet/presence (required)
+
+Invariant: bonemet-sins-item-code
+Description: "Coded with one of the SINS item codes of the bonemet CodeSystem (seeds/sins.json)"
+Expression: "code.coding.where(system = 'http://bonemet-cds.org/fhir/CodeSystem/bonemet' and (code = 'sins-pain' or code = 'sins-bone-lesion' or code = 'spinal-alignment' or code = 'vertebral-body-collapse' or code = 'posterolateral-involvement')).exists()"
+Severity: #error
+
+Invariant: bonemet-sins-item-row
+Description: "The value is a row of the SINS table (CodeSystem table-row)"
+Expression: "value.ofType(CodeableConcept).coding.where(system = 'http://bonemet-cds.org/fhir/CodeSystem/table-row').exists()"
+Severity: #error
+
+Profile: BonemetSinsItem
+Parent: Observation
+Id: bonemet-sins-item
+Title: "An item of SINS recorded for a vertebral metastasis"
+Description: "Pain, bone lesion, radiographic alignment, vertebral body collapse or posterolateral involvement of one vertebral metastasis (Fisher et al., Spine 2010; beyond the guideline). The code says which item; the value is the row of the SINS table, a code of CodeSystem table-row (its Questionnaire's answers). The bone lesion is also read from a lesion-type Observation."
+* insert ReadStatus
+* insert OfLesion
+* code 1..1
+* obeys bonemet-sins-item-code
+* value[x] 1..1
+* value[x] only CodeableConcept
+* obeys bonemet-sins-item-row

@@ -24,7 +24,7 @@ Context: DomainResource
 * extension[version].value[x] only string
 * extension[version] ^short = "The service version"
 * extension[table].value[x] only string
-* extension[table] ^short = "The calculator: mirels or rades (absent on the service's Device, which lists every table)"
+* extension[table] ^short = "The calculator: mirels, rades or sins (absent on the service's Device, which lists every table)"
 * extension[tableVersion].value[x] only string
 * extension[tableVersion] ^short = "The version of seeds/<table>.json"
 
@@ -211,3 +211,36 @@ Description: "Advice that is not a score (guideline sections 1.1, 1.4, 1.5): sta
 * activity.detail.description 1..1
 * activity.detail.description ^short = "The advice in the words of the guideline (seeds/guideline.json)"
 * obeys bonemet-activity-proposed
+
+Profile: BonemetSinsScore
+Parent: BonemetScoreObservation
+Id: bonemet-sins-score
+Title: "SINS"
+Description: "The Spinal Instability Neoplastic Score of one vertebral metastasis (Fisher et al., Spine 2010; beyond the guideline), one component per item."
+* code = $bonemet#sins-score
+* focus only Reference(BonemetBoneMetastasis)
+* component 6..6
+* component contains location 1..1 and pain 1..1 and boneLesion 1..1 and alignment 1..1 and collapse 1..1 and posterolateral 1..1
+* component[location].code = $bonemet#spinal-location
+* component[pain].code = $bonemet#sins-pain
+* component[boneLesion].code = $bonemet#sins-bone-lesion
+* component[alignment].code = $bonemet#spinal-alignment
+* component[collapse].code = $bonemet#vertebral-body-collapse
+* component[posterolateral].code = $bonemet#posterolateral-involvement
+
+Invariant: bonemet-sins-outcome
+Description: "The predicted outcome is bonemet neoplastic-spinal-instability"
+Expression: "prediction.all(outcome.coding.where(system = 'http://bonemet-cds.org/fhir/CodeSystem/bonemet' and code = 'neoplastic-spinal-instability').exists())"
+Severity: #error
+
+Profile: BonemetSinsRiskAssessment
+Parent: RiskAssessment
+Id: bonemet-sins-risk-assessment
+Title: "SINS risk assessment"
+Description: "Neoplastic spinal instability of one vertebral metastasis: stable (0-6), indeterminate (7-12), unstable (13-18); 7 or more warrants a surgical consultation (Fisher et al., Spine 2010)."
+* insert RiskAssessmentOutput
+* method = $bonemet#sins
+* code = $bonemet#sins
+* condition only Reference(BonemetBoneMetastasis)
+* prediction.outcome = $bonemet#neoplastic-spinal-instability "Neoplastic spinal instability"
+* obeys bonemet-sins-outcome

@@ -1,0 +1,197 @@
+"""Vertebral metastases -> SINS inputs (Fisher et al., Spine 2010; beyond the seed documents).
+
+A bone metastasis Condition whose bodySite is in the spine (the codes of ``seeds/sins.json``
+``body_sites``, all in ValueSet bone-not-long-bone: Mirels names it "not a long bone") gets one SINS
+score. Its items:
+
+* location: the rows its bodySite's spine region leaves possible (a region, not a level: the thoracic
+  spine is junctional or semi-rigid); the clinician completes it on the assessment page;
+* bone lesion: the lesion-type Observation Mirels reads (lytic, mixed, blastic), linked to the lesion;
+* pain, alignment, collapse, posterolateral involvement: an Observation coded with the item's own code
+  (``seeds/sins.json``), its value a row of the item (CodeSystem table-row), linked to the lesion.
+
+An Observation is linked by ``focus`` (the lesion), else by the lesion's ``evidence.detail``. Most of these
+items come from imaging and are rarely coded: completing them on the assessment page (the SINS
+Questionnaire) is the main path, and each missing item says which resource would supply it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import replace
+from functools import cache
+from typing import Any, ClassVar
+
+from ..calculators import OneOf, load_table
+from ..calculators.sins import SinsInputs
+from ..calculators.values import ItemName
+from ..data import data_dir
+from ..i18n import Said, said
+from .evidence import Candidate, choose
+from .items.candidates import read_codings
+from .items.lesion_type import coded_candidates
+from .items.site import read_place, read_site
+from .linking import cited_by
+from .long_bone import _site_concepts
+from .model import Fact, ScoredCondition
+from .moments import Event
+from .options import MappingOptions
+from .record import PatientRecord, describe_concepts
+from .terminology import OWN_SYSTEM, canonical_system, codings, objects
+from .timely import keep_timely, with_untimely
+from .vocabulary import ITEM_CODES, PROFILE_BASE, QUESTIONNAIRES, ROW_SYSTEM
+
+CALCULATOR = "sins"
+LESION_TYPE = "lesion-type"  # Mirels' Observation: its rows name the same kinds of lesion
+CODED_ITEMS = ("mechanical_pain", "bone_lesion", "spinal_alignment", "vertebral_body_collapse",
+               "posterolateral_involvement")
+_QUESTIONNAIRE = next(url for url, name in QUESTIONNAIRES.items() if name == CALCULATOR)
+
+
+class VertebralFacts(ScoredCondition):
+    """A vertebral metastasis: one SINS score."""
+
+    calculator: ClassVar[str] = CALCULATOR
+    inputs_type: ClassVar[type] = SinsInputs
+
+
+@cache
+def _seed() -> dict[str, Any]:
+    return json.loads((data_dir("seeds") / f"{CALCULATOR}.json").read_text("utf-8"))
+
+
+@cache
+def _rows_by_site() -> dict[tuple[str, str], tuple[str, ...]]:
+    return {(canonical_system(entry["system"]), _plain(entry["code"])): tuple(entry["rows"])
+            for entry in _seed()["body_sites"]["codes"]}
+
+
+def _plain(code: Any) -> str:
+    """A code as compared: ICD-O-3 topographies are written dotted or not (C41.2, C412)."""
+    return str(code).replace(".", "").upper()
+
+
+@cache
+def _item_rows() -> dict[str, frozenset[str]]:
+    return {item.name: frozenset(row.value for row in item.rows) for item in load_table(CALCULATOR).items}
+
+
+def supplied_by(item: str) -> Said:
+    """Which resource would supply a missing SINS item (for integrators: the mapping report)."""
+    if item == "spinal_location":
+        return said("the bone metastasis Condition's bodySite naming the spine level, or the answer on the "
+                    "assessment page ({questionnaire})", questionnaire=_QUESTIONNAIRE)
+    also = (said(", or an Observation coded {code} (lytic, mixed, blastic) ({profile})",
+                 code=f"{OWN_SYSTEM}#lesion-type", profile=f"{PROFILE_BASE}/bonemet-lesion-type")
+            if item == "bone_lesion" else "")
+    return said("an Observation coded {code} with focus = the vertebral metastasis, its value a row of the SINS "
+                "table ({rows}){also}; or the answer on the assessment page ({questionnaire})",
+                code=f"{OWN_SYSTEM}#{ITEM_CODES[item]}", rows=ROW_SYSTEM, also=also, questionnaire=_QUESTIONNAIRE)
+
+
+def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[VertebralFacts]:
+    lesions: dict[str, tuple[dict[str, Any], tuple[str, ...], Fact, tuple[str, ...]]] = {}
+    for condition in record.conditions["lesion"]:
+        ref = record.ref(condition)
+        concepts, structures, _ = _site_concepts(record, condition, ref)
+        rows = _spine_rows(concepts)
+        if rows is None or read_site(record.terms, concepts).bone:
+            # Not in the spine: Mirels' or no score. Naming a long bone too: Mirels scores it, and its note says
+            # the Condition names another bone; one Condition gets one score (answers name it, not a calculator).
+            continue
+        active, flags = record.active(condition)
+        if not active:
+            record.report.ignore(ref, said("vertebral metastasis is not active: no SINS score") if not flags else
+                                 said("vertebral metastasis: {why}: no SINS score", why=flags[0]),
+                                 attention=bool(flags))
+            continue
+        record.report.use(ref, said("vertebral metastasis of a SINS score"))
+        for structure in structures:
+            record.report.use(structure, said("site of the lesion {lesion}", lesion=ref))
+        lesions[ref] = (condition, tuple(flags), _location(rows, (ref, *structures), concepts),
+                        tuple(structures))
+    if not lesions:
+        return []
+    linked: dict[str, dict[str, list[tuple[dict[str, Any], str]]]] = {ref: defaultdict(list) for ref in lesions}
+    cited = cited_by(record, lesions)
+    for kind in (LESION_TYPE, *(ITEM_CODES[item] for item in CODED_ITEMS)):
+        for observation in record.observations[kind]:
+            me = record.ref(observation)
+            focus = {record.resolve(reference) for reference in objects(observation.get("focus"))}
+            targets = [target for target in focus if target in lesions] or (
+                [] if focus else [target for target in cited.get(me, []) if target in lesions])
+            if len(targets) == 1:
+                how = said("focus -> {target}", target=targets[0]) if focus else said(
+                    "evidence of {lesion}", lesion=targets[0])
+                linked[targets[0]][kind].append((observation, how))
+            elif kind != LESION_TYPE:  # a lesion type of no vertebral metastasis is Mirels' to name
+                record.report.ignore(me, said("linked to no single vertebral metastasis (focus or evidence): not "
+                                              "used"), attention=True)
+    result = []
+    for ref, (condition, flags, location, _structures) in lesions.items():
+        onset = record.onset(condition)
+        untimely = keep_timely(record, linked[ref], options.windows,
+                               (Event(onset, said("the lesion's onset")),) if onset else ())
+        facts: dict[str, Fact] = {"spinal_location": location}
+        for item in CODED_ITEMS:
+            fact = _coded_fact(record, ref, item, linked[ref])
+            notes = untimely.get(item, []) + (untimely.get("lesion_type", []) if item == "bone_lesion" else [])
+            if notes:
+                fact = with_untimely(fact, notes)
+            if fact.missing or isinstance(fact.value, OneOf):
+                fact = replace(fact, supplied_by=fact.supplied_by or supplied_by(item))
+            facts[item] = fact
+        place = read_place(record.terms, condition.get("bodySite"))
+        result.append(VertebralFacts(ref, describe_concepts(objects(condition.get("bodySite"))) or said(
+            "vertebral metastasis"), facts, condition_flags=flags, place=place))
+    return result
+
+
+def _spine_rows(concepts: list[Any]) -> set[str] | None:
+    """The location rows a bodySite leaves possible, or None when it names no part of the spine."""
+    rows: set[str] = set()
+    found = False
+    for concept in concepts:
+        for coding in codings(concept):
+            known = _rows_by_site().get((canonical_system(coding.get("system") or ""), _plain(coding.get("code"))))
+            if known is not None:
+                found = True
+                rows |= set(known)
+    return rows if found else None
+
+
+def _location(rows: set[str], sources: tuple[str, ...], concepts: list[Any]) -> Fact:
+    where = describe_concepts(concepts)
+    if len(rows) == 1:
+        return Fact("spinal_location", next(iter(rows)), sources, said("bodySite '{site}'", site=where))
+    return Fact("spinal_location", OneOf(*sorted(rows)), sources, said("bodySite '{site}'", site=where),
+                notes=(said("bodySite '{site}' names a region of the spine, not the level: every location row of "
+                            "its levels stays possible", site=where),), supplied_by=supplied_by("spinal_location"))
+
+
+def _coded_fact(record: PatientRecord, lesion: str, item: str,
+                linked: dict[str, list[tuple[dict[str, Any], str]]]) -> Fact:
+    rows = _item_rows()[item]
+    candidates: list[Candidate] = []
+    notes: list[Said] = []
+    for observation, how in linked.get(ITEM_CODES[item], []):
+        ref = record.ref(observation)
+        row, why = read_codings(observation.get("valueCodeableConcept"), lambda concept: next(
+            (c["code"] for c in codings(concept) if c.get("system") == ROW_SYSTEM and c.get("code") in rows), None))
+        if row is None:
+            why = why or said("its value is not a row of the SINS table for this item ({rows})",
+                              rows=", ".join(sorted(rows)))
+            record.report.ignore(ref, why, attention=True)
+            notes.append(said("{resource}: {why}", resource=ref, why=why))
+            continue
+        record.report.use(ref, said("{item} of {lesion}", item=ItemName(item), lesion=lesion))
+        candidates.append(Candidate(row, ref, record.effective(observation), record.observation_flags(observation),
+                                    f"{how}; {ROW_SYSTEM}"))
+    if item == "bone_lesion":
+        typed, typed_notes = coded_candidates(record, item, linked.get(LESION_TYPE, []), LESION_TYPE, lesion)
+        kinds = _seed()["lesion_type_rows"]
+        candidates += [replace(c, value=kinds[c.value] if isinstance(c.value, str) else OneOf(
+            *(kinds[v] for v in c.value.values))) for c in typed]
+        notes += typed_notes
+    return choose(item, candidates, tuple(notes))

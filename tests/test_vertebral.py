@@ -1,0 +1,227 @@
+"""Vertebral metastases -> SINS inputs (facts/vertebral.py), and a vertebral record through the doors
+(CDS Hooks patient-view and $assess), in English and French."""
+
+import re
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from fhir_builders import ICDO3, SCT, VERTEBRA, bundle, coded, condition, lesion, observation, patient, site
+
+from service.calculators import OneOf
+from service.config import Settings
+from service.facts import MappingOptions, extract_facts
+from service.render.questionnaires import questionnaire_response
+from service.web import create_app
+
+AS_OF = date.today()
+ROWS = "http://bonemet-cds.org/fhir/CodeSystem/table-row"
+THORACIC_SPINE, LUMBAR_SPINE = "122495006", "122496007"
+# Every item but the location, each as an Observation of the item's own code (seeds/sins.json).
+IMAGING = {"sins-pain": "mechanical_pain", "spinal-alignment": "de_novo_deformity",
+           "vertebral-body-collapse": "collapse_under_50_percent",
+           "posterolateral-involvement": "posterolateral_unilateral"}
+
+
+def facts_of(*resources):
+    return extract_facts([patient(), *resources], MappingOptions(as_of=AS_OF))
+
+
+def spine_lesion(code=THORACIC_SPINE, cid="spine-1", **kwargs):
+    return condition(cid, SCT, "94222008", body_site=[site(code)], **kwargs)
+
+
+def sins_observations(focus="Condition/spine-1", kind="lytic", **rows):
+    found = [observation(f"s-{code}", code, focus=focus, **coded(rows.get(code, row), ROWS))
+             for code, row in IMAGING.items()]
+    return found + [observation("s-type", "lesion-type", focus=focus, **coded(kind))]
+
+
+def only_sins(*resources):
+    found = facts_of(*resources)
+    assert [f.calculator for f in found.scored] == ["sins"]
+    return found.scored[0], found
+
+
+def test_a_thoracic_spine_lesion_with_every_imaging_item_leaves_only_its_level_open():
+    spine, found = only_sins(spine_lesion(), *sins_observations())
+    values = {name: fact.value for name, fact in spine.facts.items()}
+    assert values == {"spinal_location": OneOf("junctional_spine", "semi_rigid_spine"),
+                      "mechanical_pain": "mechanical_pain", "bone_lesion": "lytic_bone_lesion",
+                      "spinal_alignment": "de_novo_deformity", "vertebral_body_collapse": "collapse_under_50_percent",
+                      "posterolateral_involvement": "posterolateral_unilateral"}
+    # T1-T2 or T11-T12 junctional (3), T3-T10 semi-rigid (1): 3+2+2+2+1 = 10 more
+    assert spine.facts["spinal_location"].sources == ("Condition/spine-1",)
+    assert "Questionnaire/bonemet-sins" in spine.facts["spinal_location"].supplied_by
+    assert "vertebral metastasis of a SINS score" in found.entry("Condition/spine-1").reason
+    assert found.entry("Observation/s-type").outcome == "used"  # Mirels' lesion type, linked to the vertebra
+
+
+@pytest.mark.parametrize("code,rows", [
+    (VERTEBRA, {"junctional_spine", "mobile_spine", "semi_rigid_spine", "rigid_spine"}),
+    ("122494005", {"junctional_spine", "mobile_spine"}),
+    (LUMBAR_SPINE, {"junctional_spine", "mobile_spine"}),
+    (THORACIC_SPINE, {"junctional_spine", "semi_rigid_spine"}),
+])
+def test_the_location_is_every_row_of_the_levels_the_body_site_names(code, rows):
+    spine, _ = only_sins(spine_lesion(code))
+    assert set(spine.facts["spinal_location"].value.values) == rows
+
+
+def test_an_icd_o_3_vertebral_column_topography_is_a_vertebral_metastasis_the_sacrum_is_not():
+    column = condition("spine-1", SCT, "94222008", body_site=[{"coding": [{"system": ICDO3, "code": "C41.2"}]}])
+    assert len(facts_of(column).scored_by("sins")) == 1
+    sacrum = condition("spine-1", SCT, "94222008", body_site=[{"coding": [{"system": ICDO3, "code": "C41.4"}]}])
+    assert facts_of(sacrum).scored == []
+
+
+def test_every_missing_item_names_the_resource_that_would_supply_it():
+    spine, _ = only_sins(spine_lesion())
+    for name in ("mechanical_pain", "bone_lesion", "spinal_alignment", "vertebral_body_collapse",
+                 "posterolateral_involvement"):
+        fact = spine.facts[name]
+        assert fact.missing and "Questionnaire/bonemet-sins" in fact.supplied_by, name
+    assert "CodeSystem/bonemet#spinal-alignment" in spine.facts["spinal_alignment"].supplied_by
+    assert "CodeSystem/bonemet#lesion-type" in spine.facts["bone_lesion"].supplied_by
+
+
+def test_entered_in_error_records_never_count():
+    wrong = observation("s-wrong", "spinal-alignment", focus="Condition/spine-1", status="entered-in-error",
+                        **coded("subluxation_translation", ROWS))
+    spine, found = only_sins(spine_lesion(), wrong)
+    assert spine.facts["spinal_alignment"].missing
+    assert found.entry("Observation/s-wrong").outcome == "ignored"
+    gone = spine_lesion(verification="entered-in-error")
+    assert facts_of(gone, *sins_observations()).scored == []
+
+
+def test_a_value_that_is_no_row_of_the_item_is_named_not_used():
+    spine, found = only_sins(spine_lesion(), *sins_observations(**{"spinal-alignment": "mechanical_pain"}))
+    assert spine.facts["spinal_alignment"].missing
+    entry = found.entry("Observation/s-spinal-alignment")
+    assert entry.outcome == "ignored" and entry.attention and "not a row of the SINS table" in entry.reason
+
+
+def test_an_observation_of_another_lesion_is_not_this_ones():
+    other = observation("s-other", "sins-pain", focus="Condition/elsewhere", **coded("mechanical_pain", ROWS))
+    spine, found = only_sins(spine_lesion(), other)
+    assert spine.facts["mechanical_pain"].missing
+    assert found.entry("Observation/s-other").outcome == "ignored"
+
+
+def test_a_record_older_than_its_window_is_not_counted():
+    old = observation("s-old", "spinal-alignment", focus="Condition/spine-1", **coded("normal_alignment", ROWS),
+                      effective=(AS_OF - timedelta(days=200)).isoformat())
+    spine, _ = only_sins(spine_lesion(), old)
+    assert spine.facts["spinal_alignment"].missing
+    assert any("90-day window" in note for note in spine.facts["spinal_alignment"].notes)
+
+
+def test_a_long_bone_lesion_and_a_vertebral_one_get_mirels_and_sins():
+    found = facts_of(lesion(), spine_lesion())
+    assert sorted(f.calculator for f in found.scored) == ["mirels", "sins"]
+
+
+def test_one_condition_naming_a_femur_and_the_spine_gets_one_score_mirels_which_says_so():
+    both = condition("lesion-1", SCT, "94222008", body_site=[site("71341001"), site(THORACIC_SPINE)])
+    found = facts_of(both)
+    assert [f.calculator for f in found.scored] == ["mirels"]
+    assert any("not a long bone" in note for note in found.scored[0].facts["lesion_site"].notes)
+
+
+def test_answers_on_the_assessment_page_complete_the_items():
+    answers = {"spinal_location": "junctional_spine", "spinal_alignment": "normal_alignment",
+               "vertebral_body_collapse": "no_collapse_none_of_the_above",
+               "posterolateral_involvement": "posterolateral_none", "mechanical_pain": "pain_free_lesion"}
+    response = questionnaire_response("sins", "Condition/spine-1", "Patient/p1", answers, "Practitioner/doc",
+                                      AS_OF.isoformat(), "fr")
+    spine, found = only_sins(spine_lesion(), observation("s-type", "lesion-type", focus="Condition/spine-1",
+                                                         **coded("blastic")), response)
+    assert spine.facts["spinal_location"].value == "junctional_spine"  # one of the rows the record left open
+    assert spine.inputs().bone_lesion == "blastic_bone_lesion"
+    assert found.entry(f"QuestionnaireResponse/{response['id']}").outcome == "used"
+
+
+# ---------------------------------------------------------------- the doors
+
+
+@pytest.fixture
+def client(tmp_path):
+    return create_app(Settings(feedback_db=str(tmp_path / "feedback.sqlite3"))).test_client()
+
+
+RECORD = [spine_lesion(LUMBAR_SPINE), *sins_observations(kind="mixed")]  # 2 or 3 + 3+1+2+2+1 = 11 or 12
+
+
+@pytest.mark.parametrize("locale,words", [("en", ("SINS 7–12: indeterminate (possibly impending) instability",
+                                                  "surgical consultation is warranted")),
+                                          ("fr", ("SINS 7-12 : instabilité indéterminée (possiblement imminente)",
+                                                  "avis chirurgical justifié"))])
+def test_patient_view_gives_the_sins_card_in_both_languages(client, locale, words):
+    def searchset(*resources):
+        return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": patient(), "conditions": searchset(RECORD[0]),
+                         "observations": searchset(*RECORD[1:])}}
+    cards = client.post("/cds-services/bonemet-patient-view", json=body,
+                        headers={"Accept-Language": locale}).get_json()["cards"]
+    sins = [card for card in cards if "SINS" in card["summary"]]
+    assert len(sins) == 1, [card["summary"] for card in cards]
+    (card,) = sins
+    assert card["indicator"] == "warning"
+    assert words[1] in card["summary"] and words[0] in card["detail"]
+    assert "11" in card["detail"] and "12" in card["detail"]  # the range while the level is open
+    assert card["source"]["url"].endswith(f"/guideline/sins?lang={locale}")
+
+
+@pytest.mark.parametrize("locale", ["en", "fr"])
+def test_assess_gives_the_sins_observation_risk_assessment_and_care_plan(client, locale):
+    body = {"resourceType": "Parameters", "parameter": [
+        {"name": "bundle", "resource": bundle(patient(), *RECORD)}, {"name": "language", "valueCode": locale}]}
+    answer = client.post("/fhir/$assess", json=body).get_json()
+    resources = [entry["resource"] for entry in answer["entry"]]
+    (score,) = [r for r in resources if r["resourceType"] == "Observation"]
+    assert score["code"]["coding"][0]["code"] == "sins-score"
+    assert score["valueRange"]["low"]["value"] == 11 and score["valueRange"]["high"]["value"] == 12
+    assert [c["code"]["coding"][0]["code"] for c in score["component"]] == [
+        "spinal-location", "sins-pain", "sins-bone-lesion", "spinal-alignment", "vertebral-body-collapse",
+        "posterolateral-involvement"]
+    (risk,) = [r for r in resources if r["resourceType"] == "RiskAssessment"]
+    assert risk["prediction"][0]["outcome"]["coding"][0]["code"] == "neoplastic-spinal-instability"
+    assert risk["prediction"][0]["qualitativeRisk"]["coding"][0]["code"] == "moderate"
+    plans = [r for r in resources if r["resourceType"] == "CarePlan"]  # SINS's, and §1.5's (one bone site)
+    (plan,) = [p for p in plans if p["addresses"] == [{"reference": "urn:uuid:spine-1"}]
+               and p["activity"][0]["detail"]["code"]["coding"][0]["code"] == "spine-surgical-consultation"]
+    assert plan["language"] == locale
+
+
+def test_the_assessment_page_lets_the_clinician_complete_the_sins_items(client):
+    """Most SINS items come from imaging and are rarely coded: the page offers every missing one, its rows
+    marked, and recomputes with the answers."""
+    def searchset(*resources):
+        return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": patient(), "conditions": searchset(spine_lesion(LUMBAR_SPINE)),
+                         "observations": searchset(observation("s-type", "lesion-type", focus="Condition/spine-1",
+                                                               **coded("lytic")))}}
+    answer = client.post("/cds-services/bonemet-patient-view", json=body)
+    answer.close()  # the linked assessment is kept once the answer is sent
+    (url,) = {link["url"] for card in answer.get_json()["cards"] for link in card.get("links", [])}
+    url = url.removeprefix("http://127.0.0.1:8080")
+    html = client.get(url).get_data(as_text=True)
+    fields = sorted(set(re.findall(r'name="(answer\|[^"]+)"', html)))
+    assert fields == [f"answer|Condition/spine-1|{item}" for item in (
+        "mechanical_pain", "posterolateral_involvement", "spinal_alignment", "spinal_location",
+        "vertebral_body_collapse")]
+    answers = {"answer|Condition/spine-1|spinal_location": "mobile_spine",
+               "answer|Condition/spine-1|mechanical_pain": "mechanical_pain",
+               "answer|Condition/spine-1|spinal_alignment": "subluxation_translation",
+               "answer|Condition/spine-1|vertebral_body_collapse": "collapse_over_50_percent",
+               "answer|Condition/spine-1|posterolateral_involvement": "posterolateral_bilateral"}
+    partial = client.post(url, data=answers, headers={"X-Bonemet-Partial": "scores"}).get_data(as_text=True)
+    assert 'data-total="17" data-category="unstable"' in partial  # 2 + 3 + 2 + 4 + 3 + 3
+    stored = client.post(url.split("?")[0] + "/resources", data=answers).get_json()
+    (response,) = [e["resource"] for e in stored["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"]
+    assert response["questionnaire"].startswith("http://bonemet-cds.org/fhir/Questionnaire/bonemet-sins|")
