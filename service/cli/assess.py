@@ -83,7 +83,7 @@ def read_files(names: list[str], stdin: TextIO, max_bytes: int) -> tuple[
     for name in names:
         label = _label(name)
         try:
-            asked = unwrap(_read(name, stdin, max_bytes))
+            asked = unwrap(_read(name, stdin, max_bytes), LOCALES)
             files.append((label, bundle_entries(asked.bundle, f"{label}: {asked.where}", read=may_be_read), asked))
         except InvalidFhir as error:
             bad.append(BadInput(f"{label}: invalid FHIR:\n" + "\n".join(f"  {p.expression}: {p.message}"

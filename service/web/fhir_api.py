@@ -18,7 +18,7 @@ from flask import Blueprint, current_app, jsonify, request
 from .. import __version__
 from ..calculators import LOCALES
 from ..data import data_dir
-from ..fhir.validate import InvalidFhir, parse_as_of, unwrap
+from ..fhir.validate import InvalidFhir, parse_as_of, spoken_language, unwrap
 from ..limits import LimitExceeded
 from ..pipeline import assess_bundle
 from .body import MAX_DEPTH, json_body
@@ -26,6 +26,7 @@ from .errors import FHIR_JSON, JsonError
 
 blueprint = Blueprint("fhir_api", __name__, url_prefix="/fhir")
 LANGUAGES = LOCALES  # the languages the tables are written in
+JSON_FORMATS = ("json", "application/json", "application/fhir+json")
 
 
 @cache
@@ -53,16 +54,30 @@ def assess():
     if unknown:  # a misspelt ?asof= would assess as of today without a word
         raise _invalid(f"query parameter(s) {', '.join(repr(name[:40]) for name in unknown)} not taken by $assess "
                        "(asOf, language)")
+    twice = sorted(name for name in ("asOf", "language", "_format") if len(request.args.getlist(name)) > 1)
+    if twice:  # 0..1 each (OperationDefinition/assess): which one was meant is not for the service to guess
+        raise _invalid(f"query parameter(s) {', '.join(twice)} given more than once: $assess takes one of each")
+    if request.args.get("_format", "json") not in JSON_FORMATS:
+        raise _invalid(f"_format {request.args['_format'][:40]!r}: $assess answers in JSON only "
+                       f"({', '.join(JSON_FORMATS)})")
     try:
-        asked = unwrap(body)
+        asked = unwrap(body, LANGUAGES)
+        both = [name for name, value in (("asOf", asked.as_of), ("language", asked.language))
+                if value is not None and name in request.args]
+        if both:  # the query and the body would each say one: neither is dropped without a word
+            raise _invalid(f"{', '.join(both)} given both as a query parameter and in the Parameters body: "
+                           "give it once")
         as_of = asked.as_of or (parse_as_of(request.args["asOf"], "asOf") if "asOf" in request.args else None)
     except InvalidFhir as error:
         raise _invalid(str(error), error.problems) from None
-    language = asked.language or request.args.get("language") or request.accept_languages.best_match(LANGUAGES, "en")
-    if isinstance(language, str) and language not in LANGUAGES:  # a tag with its region, "fr-FR", is French
-        language = language.split("-")[0].lower() if language.split("-")[0].lower() in LANGUAGES else language
-    if language not in LANGUAGES:
-        raise _invalid(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    asked_language = asked.language if asked.language is not None else request.args.get("language")
+    if asked_language is None:
+        language = request.accept_languages.best_match(LANGUAGES, "en")
+    else:
+        language = spoken_language(asked_language, LANGUAGES)
+        if language is None:  # the body's was read by unwrap: this is the query's
+            raise _invalid(f"language {str(asked_language)[:40]!r}: not a BCP-47 tag of a language $assess speaks "
+                           f"({', '.join(LANGUAGES)}; e.g. 'fr', 'fr-FR', 'en-GB')")
     settings = current_app.config["BONEMET"]
     try:
         result = assess_bundle(asked.bundle, when=datetime.now(UTC), locale=language,
