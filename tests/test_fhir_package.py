@@ -168,7 +168,11 @@ def test_every_input_and_output_of_every_example_conforms(client):
 @pytest.mark.parametrize("case", ["final score with a range", "range with a final status", "missing component",
                                   "item with neither points nor reason", "wrong outcome", "uncoded activity",
                                   "activity already done", "lesion size in mm", "unknown risk code", "wrong code",
-                                  "probability over 100", "no generated-by extension"])
+                                  "probability over 100", "no generated-by extension",
+                                  "another extension instead of generated-by", "generated-by without its version",
+                                  "generated-by with a table but no tableVersion", "generated-by with a bogus part",
+                                  "generated-by with a number for a text", "generated-by with a value of its own",
+                                  "an extension the package does not define"])
 def test_the_profiles_have_teeth(client, case):
     """Each rule the profiles add is enforced by the validator: break one, get an error."""
     source = json.loads((ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json").read_text("utf-8"))
@@ -195,8 +199,29 @@ def test_the_profiles_have_teeth(client, case):
         "unknown risk code": lambda: risk["prediction"][0]["qualitativeRisk"]["coding"][0].update(code="certain")
         or risk,
         "no generated-by extension": lambda: score.pop("extension") and score,
+        "another extension instead of generated-by": lambda: score.update(
+            extension=[{"url": "http://example.org/fhir/StructureDefinition/x", "valueString": "y"}]) or score,
+        # Medplum's validator does not read an extension's definition: validate.js checks ours against theirs.
+        "generated-by without its version": lambda: _parts(score, lambda parts: [
+            p for p in parts if p["url"] != "version"]),
+        "generated-by with a table but no tableVersion": lambda: _parts(risk, lambda parts: [
+            p for p in parts if p["url"] != "tableVersion"]),
+        "generated-by with a bogus part": lambda: _parts(plan, lambda parts: [*parts, {"url": "tabel",
+                                                                                      "valueString": "mirels"}]),
+        "generated-by with a number for a text": lambda: _parts(score, lambda parts: [
+            {"url": p["url"], "valueInteger": 1} if p["url"] == "tableVersion" else p for p in parts]),
+        "generated-by with a value of its own": lambda: score["extension"][0].update(valueString="x") or score,
+        "an extension the package does not define": lambda: score["extension"].append(
+            {"url": "http://bonemet-cds.org/fhir/StructureDefinition/generated-bye", "valueString": "x"}) or score,
     }[case]()
     assert errors_of(validate({case: broken})), f"{case} was accepted"
+
+
+def _parts(resource, change):
+    """``resource`` with the parts of its generated-by extension changed."""
+    (extension,) = resource["extension"]
+    extension["extension"] = change(extension["extension"])
+    return resource
 
 
 # -- stable identity and resolvable references ------------------------------------------------------
