@@ -108,7 +108,7 @@ def test_the_manifest_and_the_implementation_guide_agree():
     assert schema_errors(guide) == []
     # Every resource of the package is listed in the guide, examples with the profile they illustrate.
     listed = {r["reference"]["reference"] for r in guide["definition"]["resource"]}
-    files = [json.loads(p.read_text("utf-8")) for p in [*PROFILES.glob("*-*.json"), *PROFILES.glob("examples/*.json")]]
+    files = [json.loads(p.read_text("utf-8")) for p in [*PROFILES.glob("*-*.json"), *PROFILES.glob("example/[!.]*.json")]]
     assert {f"{r['resourceType']}/{r['id']}" for r in files if r["resourceType"] != "ImplementationGuide"} == listed
 
 
@@ -128,7 +128,7 @@ def test_the_committed_profiles_are_what_sushi_builds_from_the_fsh():
 
 @needs_tools
 def test_every_example_of_the_package_conforms_to_its_profile():
-    examples = {p.name: json.loads(p.read_text("utf-8")) for p in sorted((PROFILES / "examples").glob("*.json"))}
+    examples = {p.name: json.loads(p.read_text("utf-8")) for p in sorted((PROFILES / "example").glob("[!.]*.json"))}
     results = validate(examples)
     assert errors_of(results) == {}
     # Every example that claims a profile was judged against it.
