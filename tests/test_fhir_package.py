@@ -414,3 +414,51 @@ def test_one_assessment_whatever_the_door_and_however_the_input_spells_its_refer
                     if "identifier" in e["resource"]) for source in spelled]
     from_cds = sorted(r["identifier"][0]["value"] for r in suggested(patient_view(client, resources, "p1")))
     assert found[0] == found[1] == found[2] and sorted(found[0]) == from_cds and from_cds
+
+
+# -- the server answers reads of its own canonicals ----------------------------------------------------
+
+
+def test_every_canonical_of_the_package_is_read_from_the_server_and_an_unknown_one_is_a_404(client):
+    files = [json.loads(p.read_text("utf-8")) for p in sorted(PROFILES.glob("[A-Z]*-*.json"))]
+    assert len(files) > 60
+    for resource in files:
+        answer = client.get(f"/fhir/{resource['resourceType']}/{resource['id']}")
+        assert answer.status_code == 200 and answer.mimetype == "application/fhir+json"
+        assert answer.get_json() == resource
+        found = client.get(f"/fhir/{resource['resourceType']}", query_string={"url": resource["url"]}).get_json()
+        assert [e["resource"]["id"] for e in found["entry"]] == [resource["id"]] and schema_errors(found) == []
+    for path in ("/fhir/StructureDefinition/no-such-profile", "/fhir/ValueSet/no-such", "/fhir/CodeSystem/x",
+                 "/fhir/Questionnaire/bonemet-other"):
+        missing = client.get(path)
+        assert missing.status_code == 404 and missing.mimetype == "application/fhir+json", path
+        outcome = missing.get_json()
+        assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["code"] == "not-found"
+        assert schema_errors(outcome) == []
+    assert client.get("/fhir/ValueSet", query_string={"name": "x"}).status_code == 400
+
+
+def test_every_canonical_an_output_cites_is_served(client):
+    """Profiles, extensions, code systems and Questionnaires that $assess's answers name resolve on the server."""
+    source = json.loads((ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json").read_text("utf-8"))
+    answer = assess(client, source, as_of=EXAMPLES_AS_OF)
+    cited = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            cited.update(p for p in node.get("meta", {}).get("profile", []))
+            if isinstance(node.get("url"), str) and "/StructureDefinition/" in node["url"]:
+                cited.add(node["url"])
+            if isinstance(node.get("system"), str):
+                cited.add(node["system"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(answer)
+    own = sorted(url for url in cited if url.startswith("http://bonemet-cds.org/fhir/") and "/sid/" not in url)
+    assert len(own) >= 3
+    for url in own:
+        kind, rid = url.removeprefix("http://bonemet-cds.org/fhir/").split("/")
+        assert client.get(f"/fhir/{kind}/{rid}").status_code == 200, url

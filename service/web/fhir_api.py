@@ -106,6 +106,50 @@ def metadata():
     return _fhir(statement)
 
 
-@blueprint.get("/OperationDefinition/assess")
-def operation_definition():
-    return _fhir(_published("OperationDefinition-assess.json"))
+# The conformance resources of the package (fhir_profiles/) this server answers reads of, by their canonical's
+# type and id: an integrator or an IG tool reads every canonical the outputs and the package cite from here.
+CANONICAL_TYPES = ("ActivityDefinition", "CapabilityStatement", "CodeSystem", "ConceptMap", "ImplementationGuide",
+                   "OperationDefinition", "PlanDefinition", "Questionnaire", "StructureDefinition", "ValueSet")
+
+
+@cache
+def canonical_resources() -> dict[str, dict[str, dict[str, Any]]]:
+    """type -> id -> resource, of every conformance resource of the package (not its examples)."""
+    found: dict[str, dict[str, dict[str, Any]]] = {kind: {} for kind in CANONICAL_TYPES}
+    for path in sorted(data_dir("fhir_profiles").glob("[A-Z]*-*.json")):
+        kind = path.name.split("-")[0]
+        if kind in found:
+            resource = _published(path.name)
+            found[kind][resource["id"]] = resource
+    return found
+
+
+def _read(kind: str, rid: str):
+    resource = canonical_resources()[kind].get(rid)
+    if resource is None:
+        known = ", ".join(sorted(canonical_resources()[kind]))
+        raise JsonError(404, "Not Found", f"no {kind} {rid[:64]!r} in this server's package (it has: {known})",
+                        issues=[{"severity": "error", "code": "not-found",
+                                 "diagnostics": f"no {kind} {rid[:64]!r} in this server's package (it has: {known})"}])
+    return _fhir(resource)
+
+
+def _search(kind: str):
+    """``GET [base]/{type}?url=`` (and ``version``, ``_id``): how a tool resolves a canonical; a searchset Bundle."""
+    unknown = sorted(set(request.args) - {"url", "version", "_id", "_format", "_pretty"})
+    if unknown:
+        raise _invalid(f"search parameter(s) {', '.join(repr(name[:40]) for name in unknown)} not supported "
+                       "(url, version, _id)")
+    wanted = {"url": request.args.get("url"), "version": request.args.get("version"), "id": request.args.get("_id")}
+    matches = [resource for resource in canonical_resources()[kind].values()
+               if all(value is None or resource.get(key) == value for key, value in wanted.items())]
+    base = current_app.config["BONEMET"].base_url + "/fhir"
+    return _fhir({"resourceType": "Bundle", "type": "searchset", "total": len(matches),
+                  "entry": [{"fullUrl": f"{base}/{kind}/{r['id']}", "resource": r, "search": {"mode": "match"}}
+                            for r in matches]})
+
+
+for _kind in (kind for kind, resources in canonical_resources().items() if resources):
+    blueprint.add_url_rule(f"/{_kind}/<rid>", f"read_{_kind}", lambda rid, kind=_kind: _read(kind, rid),
+                           methods=["GET"])
+    blueprint.add_url_rule(f"/{_kind}", f"search_{_kind}", lambda kind=_kind: _search(kind), methods=["GET"])
