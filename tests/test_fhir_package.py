@@ -462,3 +462,27 @@ def test_every_canonical_an_output_cites_is_served(client):
     for url in own:
         kind, rid = url.removeprefix("http://bonemet-cds.org/fhir/").split("/")
         assert client.get(f"/fhir/{kind}/{rid}").status_code == 200, url
+
+
+def test_the_statements_say_what_the_server_does_guide_security_output_profiles_and_strictness(client):
+    published = json.loads((PROFILES / "CapabilityStatement-bonemet.json").read_text("utf-8"))
+    (guide,) = PROFILES.glob("ImplementationGuide-*.json")
+    assert published["implementationGuide"] == [json.loads(guide.read_text("utf-8"))["url"]]
+    (rest,) = published["rest"]
+    assert "JWT" in rest["security"]["description"] and "not SMART" in rest["security"]["description"]
+    supported = {p for r in rest["resource"] for p in r.get("supportedProfile", [])}
+    claimed = set()
+    for path in EXAMPLES:
+        answer = assess(client, json.loads(path.read_text("utf-8")), as_of=EXAMPLES_AS_OF)
+        claimed |= {p for e in answer["entry"] for p in e["resource"].get("meta", {}).get("profile", [])}
+    assert claimed and claimed <= supported, claimed - supported
+    operation = json.loads((PROFILES / "OperationDefinition-assess.json").read_text("utf-8"))
+    documented = json.dumps(operation)
+    assert all(profile in documented for profile in claimed)
+    assert "valueString" in documented and "BCP-47" in documented and "misspelt asof" in documented
+    # Every type the statement says may be read is read; the instance's statement says whether CORS is on.
+    served = client.get("/fhir/metadata").get_json()
+    for resource in served["rest"][0]["resource"]:
+        if resource.get("interaction"):
+            assert client.get(f"/fhir/{resource['type']}").status_code == 200, resource["type"]
+    assert served["rest"][0]["security"]["cors"] is False and schema_errors(served) == []

@@ -8,7 +8,9 @@ and address.
 
 from __future__ import annotations
 
+import copy
 import json
+from html import escape
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -96,13 +98,22 @@ def metadata():
     """This instance: the published statement (kind requirements) is what any bonemet-cds server
     provides; this one says it is an instance of it, with its software version and address."""
     published = _published("CapabilityStatement-bonemet.json")
-    statement = {key: value for key, value in published.items() if key not in ("url", "version")}
+    statement = {key: copy.deepcopy(value) for key, value in published.items() if key not in ("url", "version")}
+    base = current_app.config["BONEMET"].base_url + "/fhir"
+    statement["text"] = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>'
+                         f"bonemet-cds {escape(__version__)} at {escape(base)}: an instance of "
+                         f"{escape(published['url'])} version {escape(published['version'])}</p></div>"}
     statement.update({
         "kind": "instance",
         "instantiates": [f"{published['url']}|{published['version']}"],
         "software": {"name": "bonemet-cds", "version": __version__},
-        "implementation": {"description": "bonemet-cds", "url": current_app.config["BONEMET"].base_url + "/fhir"},
+        "implementation": {"description": "bonemet-cds", "url": base},
     })
+    settings = current_app.config["BONEMET"]
+    for rest in statement.get("rest", []):  # what this instance does of what a server may do
+        rest["security"] = {**rest.get("security", {}), "cors": bool(settings.cors)}
+        rest["resource"] = [r for r in rest.get("resource", []) if "interaction" not in r
+                            or canonical_resources().get(r["type"])]
     return _fhir(statement)
 
 
