@@ -9,9 +9,13 @@ without them, these tests say so and skip.
 
 import copy
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tarfile
 import uuid
+from xml.etree import ElementTree
 from pathlib import Path
 
 import pytest
@@ -486,3 +490,108 @@ def test_the_statements_say_what_the_server_does_guide_security_output_profiles_
         if resource.get("interaction"):
             assert client.get(f"/fhir/{resource['type']}").status_code == 200, resource["type"]
     assert served["rest"][0]["security"]["cors"] is False and schema_errors(served) == []
+
+
+# -- the package as another project consumes it ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def packed(tmp_path_factory):
+    """``npm pack`` of fhir_profiles/, unpacked: the folder ``package/`` of the tarball."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed: the package cannot be packed")
+    work = tmp_path_factory.mktemp("packed")
+    result = subprocess.run(["npm", "pack", "--pack-destination", str(work), "--json"], cwd=PROFILES,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    (tarball,) = work.glob("*.tgz")
+    with tarfile.open(tarball) as archive:
+        archive.extractall(work, filter="data")
+    return work / "package"
+
+
+def test_npm_pack_ships_the_package_alone_in_the_fhir_package_layout(packed):
+    names = sorted(str(p.relative_to(packed)) for p in packed.rglob("*") if p.is_file())
+    assert "package.json" in names and ".index.json" in names and "example/.index.json" in names
+    assert not [n for n in names if n.startswith(("source", "node_modules")) or n.endswith((".py", ".fsh", ".js"))]
+    for folder in (packed, packed / "example"):
+        index = json.loads((folder / ".index.json").read_text("utf-8"))
+        listed = {entry["filename"] for entry in index["files"]}
+        assert listed == {p.name for p in folder.glob("[!.]*.json")} - {"package.json"}
+        for entry in index["files"]:
+            resource = json.loads((folder / entry["filename"]).read_text("utf-8"))
+            assert (resource["resourceType"], resource["id"]) == (entry["resourceType"], entry["id"])
+            assert resource.get("url") == entry.get("url") and resource.get("version") == entry.get("version")
+    assert len(list((packed / "example").glob("[!.]*.json"))) >= 15
+
+
+def test_every_conformance_resource_has_version_publisher_date_and_a_narrative(packed):
+    manifest = json.loads((packed / "package.json").read_text("utf-8"))
+    conformance = [json.loads(p.read_text("utf-8")) for p in sorted(packed.glob("[A-Z]*-*.json"))]
+    assert len(conformance) > 60
+    dates = set()
+    for resource in conformance:
+        name = f"{resource['resourceType']}/{resource['id']}"
+        assert resource["version"] == manifest["version"], name
+        assert resource["publisher"] == "bonemet-cds" and resource["date"], name
+        dates.add(resource["date"])
+        assert resource["text"]["status"] == "generated", name
+        div = ElementTree.fromstring(resource["text"]["div"])  # well-formed XHTML, FHIR's namespace
+        assert div.tag == "{http://www.w3.org/1999/xhtml}div" and len("".join(div.itertext())) > 20, name
+        assert not {element.tag.split("}")[1] for element in div.iter()} & {"script", "style", "a", "img"}, name
+        assert (resource.get("title") or resource.get("name") or resource["id"]) in "".join(div.itertext()), name
+        assert schema_errors(resource) == [], name
+    assert dates == {manifest["date"][:4] + "-" + manifest["date"][4:6] + "-" + manifest["date"][6:8]}
+
+
+@needs_tools
+def test_the_package_passes_the_project_validator_with_its_extension_checks(packed):
+    """Every resource of the tarball: the conformance resources against base R4, the examples against the
+    profile they claim, with every extension of the package checked against its definition."""
+    named = {str(p.relative_to(packed)): json.loads(p.read_text("utf-8"))
+             for p in sorted([*packed.glob("[A-Z]*-*.json"), *packed.glob("example/[!.]*.json")])}
+    results = validate(named)
+    assert errors_of(results) == {}
+    print(f"\nproject validator over the packed package: {len(results)} resources, 0 errors")
+
+
+@needs_tools
+def test_sushi_builds_another_project_on_the_package_as_a_dependency(packed, tmp_path):
+    """A hospital's own guide depends on bonemet.cds: SUSHI resolves its profiles, extension and ValueSets
+    from the package as npm packed it, in a FHIR package cache of its own."""
+    home = tmp_path / "home"
+    cache = home / ".fhir" / "packages"
+    build.write_r4_core_package(cache)
+    shutil.copytree(packed, cache / "bonemet.cds#0.1.0" / "package")
+    project = tmp_path / "hospital"
+    (project / "input" / "fsh").mkdir(parents=True)
+    (project / "sushi-config.yaml").write_text(
+        "id: hospital.bonemet\ncanonical: http://hospital.example.org/fhir\nname: HospitalBonemet\n"
+        "status: draft\nversion: 0.0.1\nfhirVersion: 4.0.1\nFSHOnly: true\n"
+        "publisher:\n  name: Hospital\ndependencies:\n  bonemet.cds: 0.1.0\n", encoding="utf-8")
+    (project / "input" / "fsh" / "hospital.fsh").write_text("""
+Profile: HospitalMirelsScore
+Parent: BonemetMirelsScore
+Id: hospital-mirels-score
+Title: "Mirels score as the hospital stores it"
+* performer 1..1
+* code from http://bonemet-cds.org/fhir/ValueSet/score-code (required)
+
+Profile: HospitalNote
+Parent: Observation
+Id: hospital-note
+* extension contains http://bonemet-cds.org/fhir/StructureDefinition/generated-by named generatedBy 1..1
+* value[x] from http://bonemet-cds.org/fhir/ValueSet/lesion-type (required)
+""", encoding="utf-8")
+    result = subprocess.run([str(SOURCE / "node_modules" / ".bin" / "sushi"), "build", str(project), "--snapshot"],
+                            env={**os.environ, "HOME": str(home)}, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0 and " 0 Errors " in result.stdout, result.stdout + result.stderr
+    generated = project / "fsh-generated" / "resources"
+    score = json.loads((generated / "StructureDefinition-hospital-mirels-score.json").read_text("utf-8"))
+    assert score["baseDefinition"] == "http://bonemet-cds.org/fhir/StructureDefinition/bonemet-mirels-score"
+    # The snapshot is the package's profile's, constrained further: its rules came from the dependency.
+    component = {e["id"]: e for e in score["snapshot"]["element"]}
+    assert component["Observation.performer"]["min"] == 1 and component["Observation.focus"]["min"] == 1
+    note = json.loads((generated / "StructureDefinition-hospital-note.json").read_text("utf-8"))
+    slices = [e for e in note["snapshot"]["element"] if e["id"] == "Observation.extension:generatedBy"]
+    assert slices[0]["type"][0]["profile"] == ["http://bonemet-cds.org/fhir/StructureDefinition/generated-by"]
