@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tarfile
 import uuid
+from datetime import date, timedelta
 from xml.etree import ElementTree
 from pathlib import Path
 
@@ -595,3 +596,61 @@ Id: hospital-note
     note = json.loads((generated / "StructureDefinition-hospital-note.json").read_text("utf-8"))
     slices = [e for e in note["snapshot"]["element"] if e["id"] == "Observation.extension:generatedBy"]
     assert slices[0]["type"][0]["profile"] == ["http://bonemet-cds.org/fhir/StructureDefinition/generated-by"]
+
+
+# -- SDC: the total calculated, the answers extracted to Observations -----------------------------------
+
+
+def _scores(answer):
+    return sorted(e["resource"].get("valueInteger") for e in answer["entry"]
+                  if e["resource"]["resourceType"] == "Observation")
+
+
+def test_the_questionnaires_calculate_the_total_and_mark_the_items_an_observation_records():
+    concept_map = json.loads((PROFILES / "ConceptMap-table-row-to-observation.json").read_text("utf-8"))
+    targets = {element["code"]: (group["target"], target["code"]) for group in concept_map["group"]
+               for element in group["element"] for target in element["target"]}
+    for name in ("mirels", "rades"):
+        form = json.loads((PROFILES / f"Questionnaire-bonemet-{name}.json").read_text("utf-8"))
+        (total,) = [item for item in form["item"] if item["linkId"] == "total"]
+        (expression,) = [e["valueExpression"] for e in total["extension"] if e["url"].endswith("calculatedExpression")]
+        assert expression["language"] == "text/fhirpath" and "ordinal()" in expression["expression"]
+        assert total["readOnly"] is True and total["type"] == "integer"
+        extracted = [item for item in form["item"] if any(e["url"].endswith("observationExtract") and e["valueBoolean"]
+                                                          for e in item.get("extension", []))]
+        assert extracted
+        for item in extracted:
+            profile = item["definition"].split("#")[0]
+            definition = json.loads((PROFILES / f"StructureDefinition-{profile.rsplit('/', 1)[1]}.json").read_text())
+            assert item["code"][0] == {k: v for k, v in definition["differential"]["element"][[
+                e["id"] for e in definition["differential"]["element"]].index("Observation.code")][
+                "patternCodeableConcept"]["coding"][0].items()} | {"display": item["code"][0]["display"]}
+            bindings = [e["binding"]["valueSet"] for e in definition["snapshot"]["element"]
+                        if e["id"].startswith("Observation.value[x]") and "binding" in e]
+            value_set = json.loads((PROFILES / f"ValueSet-{bindings[-1].rsplit('/', 1)[1]}.json").read_text())
+            allowed = {(i["system"], c["code"]) for i in value_set["compose"]["include"] for c in i["concept"]}
+            for option in item["answerOption"]:  # every row maps to a code the Observation's profile allows
+                assert targets[option["valueCoding"]["code"]] in allowed, (item["linkId"], option)
+
+
+@needs_tools
+def test_answers_extracted_to_observations_conform_and_score_as_the_answers_do(client):
+    from service.render.questionnaires import extracted_observations, questionnaire_response
+
+    when = f"{date.today() - timedelta(days=1)}T10:00:00+01:00"
+    response = questionnaire_response("mirels", "Condition/lesion-1", "Patient/p1",
+                                      {"lesion_size": "over_two_thirds", "lesion_type": "mixed", "pain": "functional"},
+                                      "Practitioner/doc", when, "en")
+    observations = extracted_observations(response, "mirels")
+    assert sorted(o["code"]["coding"][0]["code"] for o in observations) == ["lesion-size", "lesion-type", "mirels-pain"]
+    assert errors_of(validate({o["code"]["coding"][0]["code"]: o for o in observations})) == {}
+    by_answers = assess(client, bundle(patient(), lesion(), response))
+    by_observations = assess(client, bundle(patient(), lesion(), *observations))
+    # Femur shaft (lower limb) 2, over two thirds 3, mixed 2, functional pain 3: Mirels 10 both ways.
+    assert _scores(by_answers) == _scores(by_observations) == [2 + 3 + 2 + 3]
+    # Rades: the motor function and visceral metastases of a compression (example 05's), extracted the same way.
+    rades = questionnaire_response("rades", "Condition/cord-compression", "Patient/example",
+                                   {"motor_function": "not_ambulatory", "visceral_metastases": "yes"}, None, when, "fr")
+    extracted = extracted_observations(rades, "rades")
+    assert sorted(o["valueCodeableConcept"]["coding"][0]["code"] for o in extracted) == ["373066001", "not-ambulatory"]
+    assert errors_of(validate({o["code"]["coding"][0]["code"]: o for o in extracted})) == {}

@@ -14,7 +14,7 @@ import pytest
 from fhir_builders import bundle, lesion, lesion_observations, patient
 from fhir_schema_check import schema_errors
 from service.config import Settings
-from service.render.questionnaires import questionnaire, row_code_system
+from service.render.questionnaires import extracted_observations, questionnaire, row_code_system, row_concept_map
 from service.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,7 +86,8 @@ def assess(client, *resources):
 
 @pytest.mark.parametrize("name,build", [("Questionnaire-bonemet-mirels", lambda: questionnaire("mirels")),
                                         ("Questionnaire-bonemet-rades", lambda: questionnaire("rades")),
-                                        ("CodeSystem-table-row", row_code_system)])
+                                        ("CodeSystem-table-row", row_code_system),
+                                        ("ConceptMap-table-row-to-observation", row_concept_map)])
 def test_the_published_questionnaires_are_the_tables(name, build):
     published = json.loads((PROFILES / f"{name}.json").read_text("utf-8"))
     # The narrative and the release date are the package build's (fhir_profiles/source/build.py).
@@ -172,8 +173,13 @@ def test_the_page_recomputes_with_the_answers_and_produces_resources_to_store(cl
     stored = client.post(url.split("?")[0] + "/resources", data={field: "moderate"}).get_json()
     assert stored["type"] == "transaction" and schema_errors(stored) == []
     kinds = [(e["resource"]["resourceType"], e["request"]["method"]) for e in stored["entry"]]
-    assert kinds == [("QuestionnaireResponse", "PUT"), ("Observation", "PUT"), ("RiskAssessment", "PUT"),
-                     ("CarePlan", "PUT")]
+    assert kinds == [("QuestionnaireResponse", "PUT"), ("Observation", "PUT"), ("Observation", "PUT"),
+                     ("RiskAssessment", "PUT"), ("CarePlan", "PUT")]
+    # The answer, extracted as the Observation that records the item (SDC, through the package's ConceptMap).
+    extracted = stored["entry"][1]["resource"]
+    assert extracted["meta"]["profile"] == ["http://bonemet-cds.org/fhir/StructureDefinition/bonemet-mirels-pain"]
+    assert extracted["valueCodeableConcept"]["coding"][0]["code"] == "moderate"
+    assert extracted["focus"] == [{"reference": "Condition/lesion-1"}]
     qr = stored["entry"][0]["resource"]
     assert qr["author"] == {"reference": "Practitioner/doc"} and qr["status"] == "completed"
     again = client.post(url.split("?")[0] + "/resources", data={field: "moderate"}).get_json()
