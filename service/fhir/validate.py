@@ -12,7 +12,6 @@ whose other resources differ from R4).
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date

@@ -23,8 +23,8 @@ from functools import cache
 from typing import Any
 
 from ..calculators import LOCALES, NAMES, load_table
-from ..facts.terminology import own_coding
 from ..data import data_dir
+from ..facts.terminology import own_coding
 from ..facts.vocabulary import ITEM_CODES, PROFILE_BASE, QUESTIONNAIRES, ROW_SYSTEM
 
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
@@ -37,8 +37,10 @@ VERSION = "0.1.0"
 SNOMED = "http://snomed.info/sct"
 CONCEPT_MAP_URL = ROW_SYSTEM.replace("/CodeSystem/table-row", "/ConceptMap/table-row-to-observation")
 # Items that an input Observation of the package records: its profile and the ValueSet of its value.
-EXTRACTED = {"lesion_size": ("bonemet-lesion-size", "lesion-size-row"), "lesion_type": ("bonemet-lesion-type", "lesion-type"),
-             "pain": ("bonemet-mirels-pain", "mirels-pain"), "motor_function": ("bonemet-motor-function", "motor-function"),
+EXTRACTED = {"lesion_size": ("bonemet-lesion-size", "lesion-size-row"),
+             "lesion_type": ("bonemet-lesion-type", "lesion-type"),
+             "pain": ("bonemet-mirels-pain", "mirels-pain"),
+             "motor_function": ("bonemet-motor-function", "motor-function"),
              "visceral_metastases": ("bonemet-visceral-metastases-status", "presence")}
 # The rows of visceral_metastases as the presence ValueSet codes them (SNOMED CT qualifier values Yes, No).
 PRESENCE = {"yes": {"system": SNOMED, "code": "373066001", "display": "Yes"},

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import copy
 import json
-from html import escape
 from datetime import UTC, datetime
 from functools import cache
+from html import escape
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
