@@ -26,6 +26,7 @@ from ..calculators import LOCALES, NAMES, load_table
 from ..data import data_dir
 from ..facts.terminology import own_coding
 from ..facts.vocabulary import ITEM_CODES, PROFILE_BASE, QUESTIONNAIRES, ROW_SYSTEM
+from ..i18n import N_, translate
 
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 ORDINAL = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
@@ -48,6 +49,8 @@ PRESENCE = {"yes": {"system": SNOMED, "code": "373066001", "display": "Yes"},
 # Profiles whose focus is required: the lesion the Observation is about.
 ABOUT_THE_LESION = ("bonemet-lesion-size", "bonemet-lesion-type", "bonemet-mirels-pain")
 TOTAL = "total"  # the calculated item's linkId: not an answer the service reads
+TOTAL_TEXT = N_("Total (the sum of the points of the answers. While an item is missing, the service gives the range "
+                "of possible totals)")
 
 
 def questionnaire_url(calculator: str) -> str:
@@ -98,10 +101,7 @@ def questionnaire(calculator: str) -> dict[str, Any]:
             "expression": "%resource.item.where(linkId != 'condition' and linkId != 'total').answer.value"
                           ".ordinal().aggregate($this + $total, 0)"}}],
         "linkId": TOTAL, "type": "integer", "readOnly": True, "required": False,
-        **_translated(lambda locale: {"en": "Total (the sum of the points of the answers. While an item is "
-                                            "missing, the service gives the range of possible totals)",
-                                      "fr": "Total (somme des points des réponses. Tant qu'un item manque, le "
-                                            "service donne l'étendue des totaux possibles)"}[locale])})
+        **_translated(lambda locale: translate(TOTAL_TEXT, locale))})
     return {
         "resourceType": "Questionnaire",
         "id": f"bonemet-{calculator}",
