@@ -22,7 +22,7 @@ from pathlib import Path
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from service.web.feedback import FeedbackStore
+from service.store.sqlite import SqliteStore
 from service.web.security import JwtVerifier
 
 ISSUER, AUDIENCE = "https://ehr.example.org", "http://127.0.0.1:8080/cds-services/bonemet-patient-view"
@@ -47,10 +47,12 @@ def main() -> None:
         verifiers = {}
         for mode in ("wal", "delete"):
             path = str(Path(folder) / f"{mode}.sqlite3")
-            if mode == "wal":
-                FeedbackStore(path)  # the service's store sets WAL
-            verifiers[mode] = JwtVerifier({ISSUER: str(jwks)}, path)
+            store = SqliteStore(path)
+            store.migrate()  # the service's store sets WAL
             connection = sqlite3.connect(path)
+            if mode == "delete":  # the rollback journal, for comparison
+                connection.execute("PRAGMA journal_mode=DELETE")
+            verifiers[mode] = JwtVerifier({ISSUER: str(jwks)}, store)
             assert connection.execute("PRAGMA journal_mode").fetchone()[0] == mode
             connection.close()
         key = jwt.PyJWKSet.from_dict({"keys": [public]}).keys[0].key

@@ -23,6 +23,7 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 5_000_000
     feedback_db: str = "bonemet-feedback.sqlite3"
+    database_url: str = ""
     fhir_allowed_hosts: str = ""
     fhir_connect_timeout: float = 3.0
     fhir_read_timeout: float = 10.0
@@ -30,6 +31,7 @@ class Settings:
     fhir_fetch_deadline: float = 8.0
     fhir_max_answer_bytes: int = 10_000_000
     fhir_max_fetch_bytes: int = 20_000_000
+    terminology_url: str = ""
     pain_score_bands: str = ""
     fact_windows: str = ""
     trusted_issuers: str = ""
@@ -53,7 +55,11 @@ class Settings:
         "workers": "gunicorn worker processes (BONEMET_WORKERS)",
         "log_level": "DEBUG, INFO, WARNING or ERROR (BONEMET_LOG_LEVEL)",
         "max_body_bytes": "largest request body accepted; larger gets 413 (BONEMET_MAX_BODY_BYTES)",
-        "feedback_db": "SQLite file of CDS Hooks feedback (BONEMET_FEEDBACK_DB)",
+        "feedback_db": "SQLite file of the service's state (feedback, issued cards, JWT ids seen, assessment links) "
+        "when BONEMET_DATABASE_URL is empty (BONEMET_FEEDBACK_DB)",
+        "database_url": "PostgreSQL database shared by several instances behind one address, e.g. "
+        "postgresql://bonemet@db.hospital.example/bonemet; empty (default): the SQLite file BONEMET_FEEDBACK_DB "
+        "(BONEMET_DATABASE_URL)",
         "fhir_allowed_hosts": "comma-separated host[:port] of EHR FHIR servers we may call; empty: none "
         "(BONEMET_FHIR_ALLOWED_HOSTS)",
         "fhir_connect_timeout": "seconds to connect to an EHR FHIR server (BONEMET_FHIR_CONNECT_TIMEOUT)",
@@ -64,6 +70,10 @@ class Settings:
         "(BONEMET_FHIR_FETCH_DEADLINE)",
         "fhir_max_answer_bytes": "largest answer read from the EHR's FHIR server (BONEMET_FHIR_MAX_ANSWER_BYTES)",
         "fhir_max_fetch_bytes": "most bytes fetched for one request (BONEMET_FHIR_MAX_FETCH_BYTES)",
+        "terminology_url": "base URL of a FHIR terminology server (Snowstorm, Ontoserver, a national server) that "
+        "says which SNOMED CT codes descend from the ValueSets' concepts ($expand with an is-a filter, kept per "
+        "process); its host must be in BONEMET_FHIR_ALLOWED_HOSTS; empty (default): only the descendants the "
+        "ValueSets ship are read (BONEMET_TERMINOLOGY_URL)",
         "trusted_issuers": "JSON object: EHR issuer (JWT iss) -> its JWKS URL or local JWKS file; empty: no "
         "authentication, loopback only (BONEMET_TRUSTED_ISSUERS)",
         "public_url": "this service's public base URL, which the EHR's JWT must name in aud, e.g. "
@@ -79,8 +89,8 @@ class Settings:
         "refused (BONEMET_FEEDBACK_WINDOW_HOURS)",
         "assessment_minutes": "minutes a card's link to the assessment page stays valid "
         "(BONEMET_ASSESSMENT_MINUTES)",
-        "link_secret": "key that signs those links; empty (default): one is made and kept in the feedback "
-        "database, shared by every worker (BONEMET_LINK_SECRET)",
+        "link_secret": "key that signs those links; empty (default): one is made and kept in the store, shared "
+        "by every worker and instance (BONEMET_LINK_SECRET)",
         "smart_client_id": "client id registered with the EHR for SMART App Launch; when set, cards link to the "
         "assessment page as a SMART app, which reads from and writes back to the EHR's FHIR server (whose host "
         "must be in BONEMET_FHIR_ALLOWED_HOSTS) (BONEMET_SMART_CLIENT_ID)",

@@ -132,3 +132,10 @@ class Words:
         if locale not in self._by_locale:
             self._by_locale[locale] = {key: translate(text, locale) for key, text in self.english.items()}
         return self._by_locale[locale]
+
+
+def printable(name: str) -> str:
+    """A name (a file's) as said in a message: as is when it holds no control character, else quoted and
+    escaped as Python writes it (``'a\\x1b[31m.json'``): what reaches a terminal or a log is text, never a
+    control sequence."""
+    return name if name.isprintable() else repr(name)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from .calculators import InvalidInput, calculator, over_alternatives
+from .calculators import InvalidInput, calculator, over_alternatives, rule
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
@@ -20,6 +20,7 @@ from .fhir.shape import matches_left_out, next_link
 from .i18n import said, translate
 from .limits import check_patients, check_resources, check_scored
 from .render import Assessment, render
+from .render.advice import Advised, render_advice
 from .render.bundle import (
     collection,
     operation_outcome,
@@ -37,10 +38,12 @@ class PatientAssessment:
     subject: str
     facts: PatientFacts
     assessments: list[Assessment] = field(default_factory=list)
+    advice: list[Advised] = field(default_factory=list)  # the guideline's situations that are advice
 
     @property
     def resources(self) -> list[dict[str, Any]]:
-        return [resource for assessment in self.assessments for resource in assessment.resources]
+        return ([resource for assessment in self.assessments for resource in assessment.resources]
+                + [resource for advised in self.advice for resource in advised.resources])
 
 
 def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: datetime, locale: str = "en",
@@ -71,6 +74,12 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
             continue
         assessment = render(score, found, subject, when, as_of=as_of, cite=cite or (lambda reference: reference))
         result.assessments.append(replace(assessment, context=context))
+    scores = {assessment.facts.condition: assessment.score for assessment in result.assessments}
+    for situation in facts.situations:
+        advice = rule(situation.situation).evaluate(situation.inputs, scores.get(situation.score_of or ""))
+        if advice is not None:
+            result.advice.append(render_advice(situation, advice, subject, when, as_of, locale,
+                                               cite=cite or (lambda reference: reference)))
     return result
 
 
@@ -166,7 +175,8 @@ def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, whe
         results.append(result)
         produced = result.resources
         resources += produced
-        issues = outcome_issues(subject, result.facts, result.assessments, grouped.locations, locale)
+        issues = outcome_issues(subject, result.facts, result.assessments, grouped.locations, locale,
+                                result.advice)
         resources.append(operation_outcome(issues, locale))
         if produced:
             used = [grouped.cite(entry.resource) for entry in result.facts.report if entry.outcome == "used"]

@@ -55,3 +55,25 @@ def score_words(summary):
     found = re.search(r"(?:Mirels|Rades) score [0-9]+(?:–[0-9]+)?|Score de (?:Mirels|Rades) [0-9]+(?:–[0-9]+)?",
                       summary)
     return found[0] if found else summary
+
+
+# The card topics and CarePlan profile of the guideline's advice (§1.1, §1.4, §1.5), beside the scores.
+ADVICE_TOPICS = frozenset({"oligometastatic", "post-operative", "painful-bone-metastasis"})
+ADVICE_PROFILE = "http://bonemet-cds.org/fhir/StructureDefinition/bonemet-guideline-careplan"
+
+
+def is_advice_card(card):
+    return card["source"].get("topic", {}).get("code") in ADVICE_TOPICS
+
+
+def without_advice(cards):
+    """The cards of the scores, the broken bones and the data not used: a test of scores reads these."""
+    return [card for card in cards if not is_advice_card(card)]
+
+
+def advice_cards(cards, topic=None):
+    return [card for card in cards if is_advice_card(card) and topic in (None, card["source"]["topic"]["code"])]
+
+
+def is_advice_resource(resource):
+    return ADVICE_PROFILE in (resource.get("meta") or {}).get("profile", [])

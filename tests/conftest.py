@@ -69,3 +69,25 @@ def run_server(tmp_path):
     for process in started:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of the test session's own (tests/postgres_server.py), or a skip that says why."""
+    from postgres_server import PostgresServer
+
+    server = PostgresServer()
+    why = server.why_not()
+    if why:
+        pytest.skip(why)
+    server.start()
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def postgres_url(postgres):
+    """A fresh database on that server for one test."""
+    import uuid
+
+    return postgres.create_database("t" + uuid.uuid4().hex[:12])

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from answer_checks import score_words
+from answer_checks import without_advice, score_words
 import requests
 import responses
 
@@ -60,7 +60,7 @@ def test_discovery_lists_the_service_with_prefetch_templates(client):
 def test_patient_view_gives_a_score_card_with_sources_and_valid_create_actions(client):
     response = client.post(SERVICE, json=hook_request([lesion()], lesion_observations()))
     assert response.status_code == 200
-    (card,) = response.get_json()["cards"]
+    (card,) = without_advice(response.get_json()["cards"])
     assert card["indicator"] == "critical" and len(card["summary"]) <= 140
     assert score_words(card["summary"]) == "Mirels score 9"
     assert f"| Type of lesion | Lytic | 3 | {RECENT} |" in card["detail"]  # each item with the date of its record
@@ -78,7 +78,7 @@ def test_patient_view_gives_a_score_card_with_sources_and_valid_create_actions(c
 
 def test_missing_data_gets_its_own_card(client):
     response = client.post(SERVICE, json=hook_request([lesion()], lesion_observations()[:2]))
-    cards = response.get_json()["cards"]
+    cards = without_advice(response.get_json()["cards"])
     assert [c["indicator"] for c in cards] == ["warning"]  # 8 to 10: undetermined
     (card,) = cards
     assert "missing: Pain" in card["summary"]
@@ -94,7 +94,7 @@ def test_rades_card_and_french(client):
                     observation("visceral", "visceral-metastases", **coded("52101004", SCT)),
                     observation("deficit", "days-developing-motor-deficits", **quantity(3, "d"))]
     response = client.post(SERVICE, json=hook_request(resources, observations), headers={"Accept-Language": "fr"})
-    (card,) = response.get_json()["cards"]
+    (card,) = without_advice(response.get_json()["cards"])
     assert card["indicator"] == "critical"  # 8 + 8 + 5 + 1 + 4 = 26, group I
     assert "hypofractionnement" in card["summary"] and "Groupe I" in card["detail"]
     assert card["summary"].startswith("Compression médullaire, score de Rades 26 : radiothérapie")
@@ -197,7 +197,7 @@ def test_missing_prefetch_is_fetched_with_the_token_following_pages(client):
     responses.get(f"{EHR}/Condition?page=2", json=searchset())
     responses.get(f"{EHR}/Observation", json=searchset(*lesion_observations()))
     response = client.post(SERVICE, json=fetch_request())
-    assert response.status_code == 200 and len(response.get_json()["cards"]) == 1
+    assert response.status_code == 200 and len(without_advice(response.get_json()["cards"])) == 1
     assert all(call.request.headers["Authorization"] == "Bearer secret-token" for call in responses.calls)
     assert len(responses.calls) == 3
     assert "patient=p1" in responses.calls[0].request.url
@@ -253,7 +253,7 @@ def test_the_next_pages_of_a_paginated_prefetch_are_fetched_with_the_token(clien
     body["prefetch"]["observations"]["link"][1]["url"] = next_url
     responses.get(f"{EHR}/Observation?patient=p1&page=2", json=searchset(rest[0], next_url=f"{EHR}/Observation?page=3"))
     responses.get(f"{EHR}/Observation?page=3", json=searchset(rest[1]))
-    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     assert [score_words(c["summary"]) for c in cards] == ["Mirels score 9"]  # all three items, none missing
     assert [call.request.url for call in responses.calls] == [f"{EHR}/Observation?patient=p1&page=2",
                                                              f"{EHR}/Observation?page=3"]
@@ -275,7 +275,7 @@ def test_next_pages_that_cannot_be_read_are_said_in_a_card_and_the_score_says_wh
         response = client.post(SERVICE, json=body)
         assert len(mock.calls) == (1 if reply else 0)  # never the attacker's host
     assert response.status_code == 200
-    cards = response.get_json()["cards"]
+    cards = without_advice(response.get_json()["cards"])
     review = data_review(cards)
     assert review is not None and review["indicator"] == "warning"
     assert "prefetch.observations" in review["detail"] and "first page of Observation?patient=p1 only" in \
@@ -326,7 +326,7 @@ def test_the_prefetched_first_page_counts_towards_the_page_cap(tmp_path):
                                  fhir_page_cap=2)).test_client()
     body, rest = paged_prefetch(fhirServer=EHR)
     responses.get(f"{EHR}/Observation?patient=p1&page=2", json=searchset(rest[0], next_url=f"{EHR}/Observation?page=3"))
-    cards = capped.post(SERVICE, json=body).get_json()["cards"]
+    cards = without_advice(capped.post(SERVICE, json=body).get_json()["cards"])
     assert len(responses.calls) == 1
     assert "only the first 2 pages were read" in data_review(cards)["detail"]
 
@@ -366,7 +366,7 @@ def test_a_body_structure_holding_the_lesion_site_is_read_from_the_fhir_server(c
     responses.get(f"{EHR}/BodyStructure/bs-1", json=femur_structure())
     body = hook_request([lesion_sited_in(reference)], lesion_observations(), fhirServer=EHR,
                         fhirAuthorization=fetch_request()["fhirAuthorization"])
-    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     assert [score_words(c["summary"]) for c in cards] == ["Mirels score 9"]  # femoral shaft: lower limb, known
     assert [call.request.headers["Authorization"] for call in responses.calls] == ["Bearer secret-token"]
 
@@ -382,8 +382,8 @@ def test_a_body_structure_that_cannot_be_read_leaves_the_site_missing_and_is_nam
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         if reply:
             mock.get(f"{EHR}/BodyStructure/bs-1", **reply)
-        cards = client.post(SERVICE, json=hook_request([lesion_sited_in("BodyStructure/bs-1")],
-                                                       lesion_observations(), **overrides)).get_json()["cards"]
+        cards = without_advice(client.post(SERVICE, json=hook_request([lesion_sited_in("BodyStructure/bs-1")],
+                                                       lesion_observations(), **overrides)).get_json()["cards"])
         assert len(mock.calls) == (1 if reply else 0)  # never the attacker's host
     text = " ".join(c["detail"] for c in cards)
     assert "missing: Site of the lesion" in cards[0]["summary"] and said in text, text
@@ -394,7 +394,7 @@ def test_body_structures_are_read_at_most_twenty_per_request_and_the_others_name
     lesions = [lesion_sited_in(f"BodyStructure/bs-{n}") | {"id": f"lesion-{n}"} for n in range(22)]
     for n in range(22):
         responses.get(f"{EHR}/BodyStructure/bs-{n}", json=femur_structure() | {"id": f"bs-{n}"})
-    cards = client.post(SERVICE, json=hook_request(lesions, fhirServer=EHR)).get_json()["cards"]
+    cards = without_advice(client.post(SERVICE, json=hook_request(lesions, fhirServer=EHR)).get_json()["cards"])
     assert len(responses.calls) == 20
     review = data_review(cards)
     assert review["detail"].count("more than 20 BodyStructures") == 2 and "BodyStructure/" not in review["detail"]
@@ -413,7 +413,7 @@ def test_a_body_structure_another_patients_condition_refers_to_is_never_read(cli
 def test_a_body_structure_on_another_server_is_not_read_from_this_one(client):
     body = hook_request([lesion_sited_in("https://elsewhere.example.org/fhir/BodyStructure/bs-1")],
                         lesion_observations(), fhirServer=EHR)
-    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     assert len(responses.calls) == 0 and "missing: Site of the lesion" in cards[0]["summary"]
 
 
@@ -428,7 +428,7 @@ def issued_card(client):
     """A Mirels 9 card (with its suggestion) that this service issued."""
     response = client.post(SERVICE, json=hook_request([lesion()], lesion_observations()))
     response.close()  # the service remembers its cards once the answer is sent, as gunicorn closes it
-    card = response.get_json()["cards"][0]
+    card = without_advice(response.get_json()["cards"])[0]
     return card["uuid"], card["suggestions"][0]["uuid"]
 
 
@@ -503,7 +503,7 @@ def test_a_cds_client_over_real_http(run_server, tmp_path):
     response = requests.post(f"{base}/cds-services/{services[0]['id']}",
                              json=hook_request([lesion()], lesion_observations()), timeout=10)
     assert response.status_code == 200
-    card = response.json()["cards"][0]
+    card = without_advice(response.json()["cards"])[0]
     feedback = {"feedback": [feedback_item(card=card["uuid"],
                                            acceptedSuggestions=[{"id": card["suggestions"][0]["uuid"]}])]}
     assert requests.post(f"{base}/cds-services/{services[0]['id']}/feedback", json=feedback, timeout=5).status_code == 200
@@ -527,13 +527,13 @@ def test_a_null_prefetch_key_means_no_data_and_the_patient_is_assessed(client):
         response = client.post(SERVICE, json=body)
         assert len(mock.calls) == 0
     assert response.status_code == 200
-    assert response.get_json()["cards"][0]["summary"].count(", Mirels score 9:") == 1
+    assert without_advice(response.get_json()["cards"])[0]["summary"].count(", Mirels score 9:") == 1
 
 
 def test_null_observations_assess_with_what_there_is(client):
     body = hook_request([lesion()], [])
     body["prefetch"]["observations"] = None
-    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     (card,) = cards
     assert card["indicator"] == "warning" and "missing" in card["summary"]
 
@@ -541,7 +541,7 @@ def test_null_observations_assess_with_what_there_is(client):
 def test_a_failed_prefetch_query_without_a_server_is_said_in_a_card(client):
     body = hook_request([lesion()], [])
     body["prefetch"]["observations"] = FAILED_QUERY
-    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     review = next(c for c in cards if c["source"]["topic"]["code"] == "data-review")
     assert review["indicator"] == "warning"
     assert "prefetch.observations" in review["detail"] and "search timed out" in review["detail"]
@@ -552,7 +552,7 @@ def test_a_failed_prefetch_query_is_fetched_from_an_allowed_server(client):
     responses.get(f"{EHR}/Observation", json=searchset(*lesion_observations()))
     body = fetch_request()
     body["prefetch"] = {"patient": patient(), "conditions": searchset(lesion()), "observations": FAILED_QUERY}
-    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     assert [score_words(c["summary"]) for c in cards] == ["Mirels score 9"]
     assert len(responses.calls) == 1
 
@@ -569,7 +569,7 @@ def test_prefetch_of_another_patient_only_is_said_not_answered_with_an_empty_lis
     body["prefetch"]["patient"] = patient("p2")
     for entry in body["prefetch"]["observations"]["entry"]:
         entry["resource"]["subject"] = {"reference": "Patient/p2"}
-    (review,) = client.post(SERVICE, json=body).get_json()["cards"]
+    (review,) = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     assert review["indicator"] == "warning"
     # Named in words, as the clinician knows them: never by id.
     assert "another patient" in review["detail"] and "Secondary malignant neoplasm of bone" in review["detail"]
@@ -646,7 +646,7 @@ def test_a_warning_in_a_prefetched_searchset_is_said_in_the_card(client):
         "resourceType": "OperationOutcome", "issue": [{"severity": "warning", "code": "incomplete",
                                                       "diagnostics": "results limited to 1,000 Conditions"}]},
         "search": {"mode": "outcome"}})
-    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     review = next(c for c in cards if c["source"]["topic"]["code"] == "data-review")
     assert "results limited to 1,000 Conditions" in review["detail"] and review["indicator"] == "warning"
 
@@ -654,8 +654,8 @@ def test_a_warning_in_a_prefetched_searchset_is_said_in_the_card(client):
 def test_a_score_cards_source_is_the_guidelines_table_on_a_page_of_this_service(client):
     """source.url leads to the table the score comes from, its categories, caveats and citation, in the card's
     language; the page holds no patient data."""
-    cards = client.post(SERVICE, json=hook_request([lesion()], lesion_observations()),
-                        headers={"Accept-Language": "fr"}).get_json()["cards"]
+    cards = without_advice(client.post(SERVICE, json=hook_request([lesion()], lesion_observations()),
+                                       headers={"Accept-Language": "fr"}).get_json()["cards"])
     (card,) = cards
     assert card["source"]["url"] == "http://127.0.0.1:8080/guideline/mirels?lang=fr"
     page = client.get("/guideline/mirels?lang=fr")
@@ -680,7 +680,7 @@ def test_record_text_in_a_card_shows_as_words_and_runs_or_links_nothing(client, 
     written["code"]["text"] = hostile
     written["bodySite"][0]["text"] = hostile
     unplaced = condition("elsewhere", SCT, "128462008", body_site=[{"text": hostile}])
-    cards = client.post(SERVICE, json=hook_request([written, unplaced], lesion_observations()[:2])).get_json()["cards"]
+    cards = without_advice(client.post(SERVICE, json=hook_request([written, unplaced], lesion_observations()[:2])).get_json()["cards"])
     assert len(cards) == 2  # the missing pain, and the unplaced metastasis to check
     shown = ""
     for card in cards:
@@ -731,7 +731,7 @@ def test_a_body_structure_reference_whose_id_is_a_dot_segment_is_named_and_never
     """FHIR's id grammar admits "..", which a URL path reads as "up": BodyStructure/.. is the server's base."""
     body = hook_request([lesion_sited_in(reference)], lesion_observations(), fhirServer=EHR,
                         fhirAuthorization=fetch_request()["fhirAuthorization"])
-    cards = client.post(SERVICE, json=body).get_json()["cards"]
+    cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     assert len(responses.calls) == 0
     text = " ".join(c["detail"] for c in cards)
     assert "missing: Site of the lesion" in cards[0]["summary"]

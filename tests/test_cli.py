@@ -49,17 +49,17 @@ def test_assess_of_one_page_of_a_search_says_the_other_pages_are_not_in_it(tmp_p
      "entry[0].resource.bodySite"),
     ('{"resourceType": "Patient", "id": "p"}', "must be a FHIR Bundle"),
 ])
-def test_assess_bad_input_exits_2_naming_file_and_place(tmp_path, content, message):
+def test_assess_bad_input_exits_3_naming_file_and_place(tmp_path, content, message):
     path = tmp_path / "input.json"
     path.write_text(content)
     result = bonemet("assess", str(path))
-    assert result.returncode == 2 and result.stdout == ""
+    assert result.returncode == 3 and result.stdout == ""
     assert message in result.stderr and "input.json" in result.stderr
 
 
 def test_assess_missing_file_and_stdin():
     result = bonemet("assess", "no-such-file.json")
-    assert result.returncode == 2 and "no-such-file.json: cannot read" in result.stderr
+    assert result.returncode == 3 and "no-such-file.json: cannot read" in result.stderr
     example = (ROOT / "examples/bundles/07-rades-group-iii.json").read_text()
     result = bonemet("assess", "-", "--format", "table", "--as-of", EXAMPLES_AS_OF, stdin=example)
     assert result.returncode == 0 and "Rades score" in result.stdout and " 44 " in result.stdout
@@ -82,7 +82,7 @@ def test_bulk_assesses_every_patient_with_bad_lines_reported(tmp_path):
                    '"bodySite": "femur"}\n')
     bad_start = counts["Observation"] + 1
     result = bonemet("bulk", str(source), str(out), "--workers", "2")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr
     assert "patients: 300" in result.stderr and "bad lines: 3" in result.stderr
     assert f"Observation.ndjson:{bad_start}: not JSON" in result.stderr
     assert f"Observation.ndjson:{bad_start + 1}: Observation names no Patient" in result.stderr
@@ -139,7 +139,7 @@ def test_bulk_reads_gzip_and_a_byte_order_mark_and_names_every_file_it_does_not_
     (source / "manifest.json").write_text("{}")
     (source / ".DS_Store").write_bytes(b"\0")
     result = bonemet("bulk", str(source), str(out), "--workers", "2", "--as-of", "2026-11-15")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr
     assert "bad lines: 0" in result.stderr and "files not read: 2" in result.stderr
     assert "Broken.ndjson.gz: not read (not a readable gzip file:" in result.stderr
     assert "manifest.json: not read (only .ndjson, .ndjson.gz files are read)" in result.stderr
@@ -189,11 +189,11 @@ def test_bulk_outputs_appear_whole_under_their_final_names_only(tmp_path):
         "CarePlan", "Observation", "OperationOutcome", "RiskAssessment"))  # no temporary left behind
 
 
-def test_assess_goes_on_past_a_bad_file_and_exits_2(tmp_path):
+def test_assess_goes_on_past_a_bad_file_and_exits_3(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     result = bonemet("assess", str(bad), "examples/bundles/05-rades-group-i.json", str(tmp_path / "absent.json"))
-    assert result.returncode == 2
+    assert result.returncode == 3
     assert "bad.json: not JSON" in result.stderr and "absent.json: cannot read" in result.stderr
     (line,) = result.stdout.splitlines()  # the good file's answer, one line since several files were named
     assert json.loads(line)["type"] == "collection"
@@ -335,7 +335,7 @@ def test_bulk_names_a_line_nested_too_deep_and_assesses_the_others(tmp_path):
     lines = (source / "Condition.ndjson").read_text().splitlines(keepends=True)
     (source / "Condition.ndjson").write_text("".join(lines[:10]) + _deep() + "\n" + "".join(lines[10:]))
     result = bonemet("bulk", str(source), str(out), "--workers", "2")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr and "patients: 20" in result.stderr and "bad lines: 1" in result.stderr
     assert "Condition.ndjson:11: nested more than 64 levels deep" in result.stderr
     outcomes = (out / "OperationOutcome.ndjson").read_text()
@@ -349,11 +349,11 @@ def test_assess_names_a_file_nested_too_deep_with_its_place_and_assesses_the_oth
     deep.write_text('{"resourceType": "Bundle", "type": "collection",\n "entry": ' + "[" * DEEP + "]" * DEEP + "}")
     result = bonemet("assess", "examples/bundles/05-rades-group-i.json", str(deep),
                      "examples/bundles/02-mirels-8-tumour-board.json")
-    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.returncode == 3 and "Traceback" not in result.stderr
     assert f"{deep}: not read: the JSON is nested more than 64 levels deep (line 2 column 74)" in result.stderr
     assert len(result.stdout.splitlines()) == 2  # the two good files' answers
     result = bonemet("assess", "-", stdin=deep.read_text())
-    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert result.returncode == 3 and result.stdout == "" and "Traceback" not in result.stderr
     assert "stdin: not read: the JSON is nested more than 64 levels deep (line 2 column 74)" in result.stderr
 
 
@@ -365,12 +365,12 @@ def test_assess_refuses_a_file_larger_than_the_body_limit(tmp_path):
     result = subprocess.run([sys.executable, "-m", "service.cli", "assess", str(big),
                              str(good)], capture_output=True, text=True, cwd=ROOT,
                             timeout=120, env={**os.environ, "BONEMET_MAX_BODY_BYTES": str(limit)})
-    assert result.returncode == 2 and f"big.json: larger than {limit} bytes (BONEMET_MAX_BODY_BYTES)" in result.stderr
+    assert result.returncode == 3 and f"big.json: larger than {limit} bytes (BONEMET_MAX_BODY_BYTES)" in result.stderr
     assert len(result.stdout.splitlines()) == 1
 
 
 def test_bulk_names_a_line_longer_than_the_body_limit_without_holding_it_even_across_chunks(tmp_path):
-    from service.cli.bulk import bulk
+    from service.bulk.local import bulk
 
     source = tmp_path / "in"
     generate(source, 20, seed=3)
@@ -484,14 +484,14 @@ def test_file_names_with_control_characters_are_printed_escaped(tmp_path):
         file.write("{broken\n")
     (source / "notes\x1b]0;owned\x07.txt").write_text("x")
     result = bonemet("bulk", str(source), str(out), "--workers", "1")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert f"{hostile!r}:" in result.stderr and "'notes\\x1b]0;owned\\x07.txt': not read" in result.stderr
     assert "\\x1b" in (out / "OperationOutcome.ndjson").read_text()
     bad = tmp_path / "bad\x1b[2J\n.json"
     bad.write_text("{not json")
     result = bonemet("assess", str(bad), "examples/bundles/05-rades-group-i.json")
-    assert result.returncode == 2 and "\x1b" not in result.stderr
+    assert result.returncode == 3 and "\x1b" not in result.stderr
     assert f"{str(bad)!r}: not JSON" in result.stderr
 
 
@@ -541,3 +541,127 @@ def test_the_command_lines_answer_is_the_assess_answer_but_for_the_file_named_in
              for issue in entry["resource"]["issue"] if "expression" in issue]
     assert all(issue["diagnostics"].startswith(f"{source}: ") for issue in named)
     assert comparable(from_cli) == comparable(from_http)
+
+
+# ------------------------------------------------------------------ pipelines (issue 31): folders, strict, order
+
+
+def test_assess_a_folder_assesses_its_json_files_and_the_table_leads_with_file_lesion_and_total(tmp_path):
+    for name in ("05-rades-group-i.json", "06-rades-group-ii.json"):
+        (tmp_path / name).write_bytes((ROOT / "examples/bundles" / name).read_bytes())
+    (tmp_path / "notes.txt").write_text("not a Bundle")  # not *.json: not read
+    result = bonemet("assess", "--format", "table", "--as-of", EXAMPLES_AS_OF, str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    heading, first, second = result.stdout.splitlines()
+    assert heading.split()[:3] == ["file", "lesion", "total"] and heading.split()[-1] == "items"
+    assert first.split()[0] == str(tmp_path / "05-rades-group-i.json") and first.split()[2] == "25"
+    assert second.split()[0] == str(tmp_path / "06-rades-group-ii.json") and second.split()[2] == "31"
+    one = bonemet("assess", "--format", "table", "--as-of", EXAMPLES_AS_OF, "examples/bundles/05-rades-group-i.json")
+    assert one.stdout.splitlines()[0].split()[:3] == ["file", "lesion", "total"]  # the file also for one file
+    (tmp_path / "empty").mkdir()
+    empty = bonemet("assess", str(tmp_path / "empty"))
+    assert empty.returncode == 3 and "empty: a folder without any .json file" in empty.stderr
+
+
+def test_strict_makes_bad_input_write_nothing_in_both_commands_with_the_same_exit_code(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    good = "examples/bundles/05-rades-group-i.json"
+    lenient, strict = bonemet("assess", good, str(bad)), bonemet("assess", "--strict", good, str(bad))
+    assert (lenient.returncode, strict.returncode) == (3, 3)
+    assert len(lenient.stdout.splitlines()) == 1 and strict.stdout == ""
+    assert "--strict: bad input, no output written" in strict.stderr
+    source = tmp_path / "in"
+    generate(source, 20, seed=2)
+    before = bonemet("bulk", str(source), str(tmp_path / "out"), "--workers", "1")
+    assert before.returncode == 0, before.stderr
+    outputs = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    with open(source / "Condition.ndjson", "a") as conditions:
+        conditions.write("{broken\n")
+    strict = bonemet("bulk", "--strict", str(source), str(tmp_path / "out"), "--workers", "1")
+    assert strict.returncode == 3 and "--strict: bad input, no output written" in strict.stderr
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == outputs  # the earlier run's, whole
+    lenient = bonemet("bulk", str(source), str(tmp_path / "lenient"), "--workers", "1")
+    assert lenient.returncode == 3 and "bad lines: 1" in lenient.stderr
+
+
+def test_bulk_says_its_time_throughput_and_output_files_and_writes_the_same_lines_whatever_the_workers(tmp_path):
+    source = tmp_path / "in"
+    generate(source, 150, seed=12, noise=1)
+    runs = {}
+    for workers, bucket_bytes in (("1", "100000000"), ("2", "20000")):  # one bucket, then dozens
+        out = tmp_path / f"out-{workers}"
+        result = bonemet("bulk", str(source), str(out), "--workers", workers, "--bucket-bytes", bucket_bytes,
+                         "--as-of", "2026-11-15")
+        assert result.returncode == 0, result.stderr
+        assert re.search(r"elapsed: [\d.]+ s \(\d+ patients/s, \d+ resources/s, [\d.]+ MB/s\)", result.stderr)
+        for path in sorted(out.glob("*.ndjson")):
+            lines = len(path.read_text("utf-8").splitlines())
+            assert f"  {path} ({lines} lines)" in result.stderr
+        runs[workers] = {p.name: re.sub(r'"created":"[^"]*"', "", p.read_text("utf-8")) for p in out.glob("*.ndjson")}
+    assert runs["1"] == runs["2"] and len(runs["1"]) == 4
+
+
+def test_progress_off_a_terminal_is_a_line_at_most_every_interval(capsys):
+    import time
+
+    from service.bulk.summary import Progress
+    from service.i18n import said
+
+    with Progress(400, said("reading"), said("chunks"), every=0.2, terminal=False) as progress:
+        started = time.monotonic()
+        for _ in range(400):
+            time.sleep(0.0025)  # about 1 s in all
+            progress.update()
+        spent = time.monotonic() - started
+    lines = capsys.readouterr().err.splitlines()
+    assert 1 <= len(lines) <= spent / 0.2
+    assert all(re.fullmatch(r"bonemet bulk: reading: \d+ of 400 chunks \(\d+%\), \d+ s", line) for line in lines)
+
+
+def test_a_resource_type_bulk_never_wrote_before_gets_its_own_file(tmp_path):
+    """Output files follow the resourceType that render gives each line: no list of types to keep."""
+    from service.bulk.files import Outputs
+
+    (tmp_path / "work").mkdir()
+    (tmp_path / "out").mkdir()
+    outputs = Outputs(str(tmp_path / "work"))
+    outputs.write("Provenance", b'{"resourceType":"Provenance"}\n')
+    written = outputs.finish([b'{"resourceType":"OperationOutcome"}\n'], tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["OperationOutcome.ndjson", "Provenance.ndjson"]
+    assert [(Path(path).name, lines) for path, lines in written] == [("OperationOutcome.ndjson", 1),
+                                                                       ("Provenance.ndjson", 1)]
+    with pytest.raises(ValueError, match="not a resource type"):
+        outputs.write("../escape", b"{}\n")
+
+
+def test_no_module_of_bulk_or_the_command_line_imports_another_modules_private_name_and_none_is_in_a_cycle():
+    import ast
+
+    modules = {f"service.{path.parent.name}.{path.stem}": path
+               for folder in ("bulk", "cli") for path in (ROOT / "service" / folder).glob("*.py")}
+    imports: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name.rsplit(".", 1)[0]
+        found = imports.setdefault(name, set())
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+                target = f"{base}.{node.module}" if node.level and node.module else (node.module or base)
+                private = [a.name for a in node.names if a.name.startswith("_") and not a.name.endswith("__")]
+                assert not private, (name, target, private)
+                found |= {target} | {f"{target}.{a.name}" for a in node.names}
+    graph = {name: {t for t in targets if t in modules and t != name} for name, targets in imports.items()}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph[start])
+
+    assert [name for name in graph if reaches(name, name, set())] == []
+
+
+def test_the_commands_default_bucket_size_is_the_local_engines():
+    """`bonemet bulk --help` says the default without importing the engine (cold start): the two agree."""
+    from service.bulk.local import BUCKET_BYTES as ENGINE_DEFAULT
+    from service.cli.bulk import BUCKET_BYTES
+
+    assert BUCKET_BYTES == ENGINE_DEFAULT

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from answer_checks import foreign_references, local_of
+from answer_checks import advice_cards, foreign_references, is_advice_resource, local_of, without_advice
 from fhir_schema_check import schema_errors
 from redate import to_today
 from service.calculators import load_table
@@ -73,9 +73,21 @@ def outcome_text(bundle):
                     if entry["resource"]["resourceType"] == "OperationOutcome" for issue in entry["resource"]["issue"])
 
 
+def advice_in(bundle):
+    """(situation, possible) of each proposed CarePlan of the guideline's advice in an $assess answer."""
+    return sorted((plan["category"][0]["coding"][0]["code"], plan["title"].split(": ", 1)[-1].startswith("Possible"))
+                  for plan in (e["resource"] for e in bundle["entry"]) if is_advice_resource(plan))
+
+
+def expected_advice(case):
+    return sorted((advice["situation"], advice["possible"]) for advice in case["advice"])
+
+
 def check_bundle_answer(name, bundle):
     case = CASES[name]
     assert scores_in(bundle, load(name)) == expected_scores(case), case["description"]
+    if "advice" in case:  # the guideline's advice (§1.1, §1.4, §1.5), hand-worked as the scores are
+        assert advice_in(bundle) == expected_advice(case), case["description"]
     assert foreign_references(bundle, load(name)) == []
     text = outcome_text(bundle)
     for ref in case["named"]:
@@ -160,6 +172,10 @@ def test_cds_hooks_patient_view(client, name):
     if warned:  # patient-view may name more: the prefetch's resources of other patients, say
         (review,) = reviews
         assert review["detail"].count("\n- ") >= min(len(warned), 30), review["detail"]
+    if "advice" in case:
+        shown_advice = sorted((c["source"]["topic"]["code"], c["summary"].startswith("Possible"))
+                              for c in advice_cards(cards))
+        assert shown_advice == expected_advice(case), case["description"]
     for card in cards:  # a card names resources in words and dates, never by FHIR id
         assert not foreign_ids(card["detail"], load(name)), card["detail"]
     summaries = " ".join(card["summary"] for card in cards).lower()
@@ -189,7 +205,7 @@ def test_a_null_coding_in_a_body_site_is_refused_by_the_bundle_doors_naming_the_
 
 def test_the_conflict_is_in_the_summary_where_the_clinician_reads_it(client):
     cards = client.post("/cds-services/bonemet-patient-view", json=hook_request("r08-visceral-condition-vs-absent"))
-    (card,) = [c for c in cards.get_json()["cards"] if c.get("suggestions")]
+    (card,) = [c for c in without_advice(cards.get_json()["cards"]) if c.get("suggestions")]
     assert "conflicting data" in card["summary"]
     # Both records, in their words and dates: the card names no FHIR id.
     assert "gives Yes" in card["detail"] and "gives No" in card["detail"] and "Condition/liver" not in card["detail"]
@@ -201,19 +217,19 @@ def test_a_derived_share_is_flagged_and_cites_both_measurements(client):
     derived = {local_of(ref["reference"], load("m12-loinc-size-with-width")) for ref in score["derivedFrom"]}
     assert {"Observation/size-ct", "Observation/width-ct"} <= derived
     cards = client.post("/cds-services/bonemet-patient-view", json=hook_request("m12-loinc-size-with-width"))
-    (card,) = cards.get_json()["cards"]
+    (card,) = without_advice(cards.get_json()["cards"])
     assert "derived: tumour size / cortical width" in card["detail"]
 
 
 def test_a_compression_without_clinical_status_is_flagged_in_the_card(client):
     cards = client.post("/cds-services/bonemet-patient-view", json=hook_request("r11-no-clinical-status"))
-    (card,) = cards.get_json()["cards"]
+    (card,) = without_advice(cards.get_json()["cards"])
     assert "Condition: no clinicalStatus" in card["detail"]
 
 
 def test_ecog_is_shown_as_context_never_mapped(client):
     cards = client.post("/cds-services/bonemet-patient-view", json=hook_request("r13-ecog-is-context"))
-    (card,) = cards.get_json()["cards"]
+    (card,) = without_advice(cards.get_json()["cards"])
     assert "ECOG" in card["detail"] and "not an item of Mirels or Rades" in card["detail"]
     assert "Observation/ecog" not in card["detail"]
 

@@ -3,6 +3,8 @@
 import json
 
 import pytest
+
+from answer_checks import is_advice_resource
 from fhir.resources.R4B import get_fhir_model_class
 
 from fhir_builders import bundle, lesion, lesion_observations, patient
@@ -23,8 +25,11 @@ def resources_of(answer, kind=None):
 def test_answer_bundle_is_valid_r4_and_links_by_urn_uuid(client):
     answer = client.post("/fhir/$assess", json=bundle(patient(), lesion(), *lesion_observations())).get_json()
     assert answer["type"] == "collection" and schema_errors(answer) == []
-    kinds = [r["resourceType"] for r in resources_of(answer)]
+    kinds = [r["resourceType"] for r in resources_of(answer) if not is_advice_resource(r)]
     assert kinds == ["Device", "Observation", "RiskAssessment", "CarePlan", "OperationOutcome", "Provenance"]
+    # One bone site, no visceral status recorded: §1.5's advice, possible, as a CarePlan of its own.
+    (advice,) = [r for r in resources_of(answer) if is_advice_resource(r)]
+    assert advice["category"][0]["coding"][0]["code"] == "oligometastatic" and "Possible" in advice["title"]
     for resource in resources_of(answer):
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
     full_urls = {e["fullUrl"] for e in answer["entry"]}
@@ -34,7 +39,7 @@ def test_answer_bundle_is_valid_r4_and_links_by_urn_uuid(client):
     assert {"urn:uuid:lesion-1", "urn:uuid:o-size"} <= {b.get("reference") for b in risk["basis"]}
     assert "Mirels H. Metastatic disease in long bones" in risk["basis"][-1]["display"]  # the cited article
     (provenance,) = resources_of(answer, "Provenance")
-    assert {t["reference"] for t in provenance["target"]} <= full_urls and len(provenance["target"]) == 3
+    assert {t["reference"] for t in provenance["target"]} <= full_urls and len(provenance["target"]) == 4
     assert {"urn:uuid:lesion-1", "urn:uuid:o-pain"} <= {e["what"]["reference"] for e in provenance["entity"]}
     assert provenance["agent"][0]["who"]["reference"] in full_urls
     (device,) = resources_of(answer, "Device")
@@ -46,7 +51,7 @@ def test_parameters_body_and_language(client):
         {"name": "language", "valueCode": "fr"},
         {"name": "bundle", "resource": bundle(patient(), lesion(), *lesion_observations())}]}
     answer = client.post("/fhir/$assess", json=body).get_json()
-    (care_plan,) = resources_of(answer, "CarePlan")
+    (care_plan,) = [r for r in resources_of(answer, "CarePlan") if not is_advice_resource(r)]
     assert "Chirurgie prophylactique" in care_plan["description"]
 
 
@@ -221,7 +226,7 @@ def test_the_stored_resources_carry_the_conditions_flags_in_their_notes(client):
     answer = client.post("/fhir/$assess?language=fr", json=bundle(
         patient(), lesion(clinical=None), *lesion_observations())).get_json()
     for kind in ("Observation", "RiskAssessment", "CarePlan"):
-        (resource,) = resources_of(answer, kind)
+        (resource,) = [r for r in resources_of(answer, kind) if not is_advice_resource(r)]
         assert any("La Condition est comptée bien qu'elle soit signalée" in note["text"] for note in resource["note"])
     assert schema_errors(answer) == []
 

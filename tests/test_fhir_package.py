@@ -23,7 +23,7 @@ import pytest
 
 from redate import EXAMPLES_AS_OF, to_today
 
-from answer_checks import foreign_references
+from answer_checks import foreign_references, is_advice_resource, without_advice
 from fhir_builders import bundle, lesion, lesion_observations, observation, patient, quantity
 from fhir_schema_check import schema_errors
 from service import __version__
@@ -253,19 +253,31 @@ def test_posting_the_same_bundle_twice_gives_identical_resources_apart_from_time
             assert entry["fullUrl"] == f"urn:uuid:{resource['id']}"
 
 
-def test_other_inputs_give_another_identity_and_the_same_inputs_the_same_one(client):
+def test_the_identity_is_what_is_assessed_and_when_not_the_inputs(client):
+    """One lesion, one day, one assessment: more data the same day revises it (same identifiers, stored over the
+    first); another day, or another lesion, is another assessment."""
     def identifiers(answer):
-        return sorted(e["resource"]["identifier"][0]["value"] for e in answer["entry"] if "identifier" in e["resource"])
+        return sorted(e["resource"]["identifier"][0]["value"] for e in answer["entry"] if "identifier" in e["resource"]
+                      and not is_advice_resource(e["resource"]))  # §1.5's advice does not rest on the pain
 
-    base = identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations())))
-    assert identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations()), language="fr")) == base
-    other_pain = identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations(pain="mild"))))
-    assert not set(base) & set(other_pain)
+    day, next_day = date.today().isoformat(), (date.today() + timedelta(days=1)).isoformat()
+    base = identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations()), as_of=day))
+    assert len(base) == 3
+    assert identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations()), language="fr",
+                              as_of=day)) == base
+    other_pain = identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations(pain="mild")),
+                                    as_of=day))
+    assert other_pain == base
+    later = identifiers(assess(client, bundle(patient(), lesion(), *lesion_observations()), as_of=next_day))
+    assert len(later) == 3 and not set(base) & set(later)
+    other_lesion = identifiers(assess(client, bundle(patient(), lesion("lesion-2"),
+                                                     *lesion_observations("Condition/lesion-2")), as_of=day))
+    assert len(other_lesion) == 3 and not set(base) & set(other_lesion)
 
 
 def test_accepting_a_suggestion_twice_cannot_make_two_assessments(client):
     resources = [patient(), lesion(), *lesion_observations()]
-    first, second = (suggested(patient_view(client, resources, "p1")) for _ in range(2))
+    first, second = (suggested(without_advice(patient_view(client, resources, "p1"))) for _ in range(2))
     assert [r["identifier"] for r in first] == [r["identifier"] for r in second]
     # The suggested resources cite one another by identifier, which survives the EHR's own ids.
     score, risk, plan = first
@@ -326,7 +338,8 @@ def test_outputs_are_coded_narrated_in_their_language_and_traceable_to_versions(
     source = json.loads((ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json").read_text("utf-8"))
     answer = assess(client, source, language, EXAMPLES_AS_OF)
     produced = [e["resource"] for e in answer["entry"]
-                if e["resource"]["resourceType"] in ("Observation", "RiskAssessment", "CarePlan")]
+                if e["resource"]["resourceType"] in ("Observation", "RiskAssessment", "CarePlan")
+                and not is_advice_resource(e["resource"])]
     assert [r["resourceType"] for r in produced] == ["Observation", "RiskAssessment", "CarePlan"]
     own = 0
     for resource in produced:

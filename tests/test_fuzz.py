@@ -311,7 +311,7 @@ def test_a_value_nested_at_any_depth_anywhere_in_a_bundle_is_a_400_or_an_answer_
 @NESTED
 @given(depth=st.integers(1, 5000), openers=st.lists(st.sampled_from("[{"), min_size=1, max_size=3))
 def test_the_command_line_readers_name_a_value_nested_too_deep_never_raise(depth, openers):
-    from service.cli.bulk import read_line
+    from service.bulk.patient import read_line
     from service.fhir import json_read
 
     line = ('{"resourceType": "Condition", "subject": {"reference": "Patient/p1"}, "note": '

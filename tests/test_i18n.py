@@ -251,7 +251,7 @@ def test_bulk_in_french_has_no_english(tmp_path):
     with open(source / "Observation.ndjson", "a", encoding="utf-8") as lines:
         lines.write("{not json\n" + json.dumps({"resourceType": "Observation", "id": "x"}) + "\n")
     result = bonemet("bulk", str(source), str(tmp_path / "out"), "--lang", "fr", "--workers", "1")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr  # bad lines (exits.BAD_INPUT)
     quoted = set()
     for path in source.glob("*.ndjson"):
         for line in path.read_text("utf-8").splitlines():

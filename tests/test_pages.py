@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from answer_checks import is_advice_resource
+
 from fhir_builders import bundle, lesion, lesion_observations, patient
 from fhir_schema_check import schema_errors
 from service.config import Settings
@@ -172,7 +174,8 @@ def test_the_page_recomputes_with_the_answers_and_produces_resources_to_store(cl
     assert 'data-total="9" data-category="prophylactic_fixation"' in partial and "<html" not in partial
     stored = client.post(url.split("?")[0] + "/resources", data={field: "moderate"}).get_json()
     assert stored["type"] == "transaction" and schema_errors(stored) == []
-    kinds = [(e["resource"]["resourceType"], e["request"]["method"]) for e in stored["entry"]]
+    kinds = [(e["resource"]["resourceType"], e["request"]["method"]) for e in stored["entry"]
+             if not is_advice_resource(e["resource"])]
     assert kinds == [("QuestionnaireResponse", "PUT"), ("Observation", "PUT"), ("Observation", "PUT"),
                      ("RiskAssessment", "PUT"), ("CarePlan", "PUT")]
     # The answer, extracted as the Observation that records the item (SDC, through the package's ConceptMap).
@@ -258,7 +261,7 @@ def test_the_scale_pictures(client):
     assert client.get("/scale/other.svg").status_code == 404
 
 
-def test_cards_still_come_when_the_assessment_cannot_be_kept(tmp_path, caplog):
+def test_cards_still_come_without_a_link_when_the_assessment_cannot_be_kept(tmp_path, caplog):
     import sqlite3
 
     database = tmp_path / "f.sqlite3"
@@ -267,10 +270,22 @@ def test_cards_still_come_when_the_assessment_cannot_be_kept(tmp_path, caplog):
         connection.execute("DROP TABLE kept_assessment")
     answer = client.post("/cds-services/bonemet-patient-view", json=hook(without_pain()))
     assert answer.status_code == 200
-    answer.close()  # the assessment is kept once the answer is sent: here it cannot be
     cards = answer.get_json()["cards"]
+    # The assessment is kept before the cards are sent: here it cannot be, so no card offers a link that
+    # would not open; the scores and their scale picture are still there.
     assert cards and "assessment page link not kept" in caplog.text
-    # Its link says cleanly that the assessment cannot be opened.
+    assert not [link for card in cards for link in card.get("links", [])]
+    assert any("/scale/" in card["detail"] for card in cards)
+
+
+def test_a_kept_assessment_that_cannot_be_read_is_a_clean_503(tmp_path):
+    import sqlite3
+
+    database = tmp_path / "f.sqlite3"
+    client = create_app(Settings(feedback_db=str(database))).test_client()
+    cards = client.post("/cds-services/bonemet-patient-view", json=hook(without_pain())).get_json()["cards"]
+    with sqlite3.connect(database) as connection:
+        connection.execute("DROP TABLE kept_assessment")
     url = next(link["url"] for card in cards for link in card.get("links", []))
     page = client.get(url.removeprefix("http://127.0.0.1:8080"))
     assert page.status_code == 503 and "cannot be read now" in page.get_data(as_text=True)

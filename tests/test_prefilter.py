@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from fhir_builders import LOINC, SCT, cc, coded, lesion, lesion_observations, observation, patient, quantity
 
-from service.cli.bulk import OUTPUT_TYPES, assess_group, bulk, read_line
+from service.bulk.local import bulk
+from service.bulk.patient import assess_group, read_line
 from service.facts.prefilter import UnreadLine, unread_line
 from service.fhir.patients import bulk_patient_key
 
@@ -152,9 +153,9 @@ def test_an_observation_derived_from_an_unread_one_is_still_linked_through_it():
 
 
 def _bulk_outputs(folder: Path) -> dict[str, list[str]]:
-    return {kind: sorted(json.dumps({k: v for k, v in json.loads(text).items() if k != "id"}, sort_keys=True)
-                         for text in (folder / f"{kind}.ndjson").read_text("utf-8").splitlines())
-            for kind in OUTPUT_TYPES}
+    return {path.name: sorted(json.dumps({k: v for k, v in json.loads(text).items() if k != "id"}, sort_keys=True)
+                              for text in path.read_text("utf-8").splitlines())
+            for path in sorted(folder.glob("*.ndjson"))}
 
 
 def _totals(folder: Path) -> dict[str, object]:

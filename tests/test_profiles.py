@@ -67,7 +67,7 @@ def test_every_profile_has_an_example():
 
 
 OUTPUT_PROFILES = {f"{BASE}/StructureDefinition/bonemet-{name}" for name in (
-    "mirels-score", "rades-score", "mirels-risk-assessment", "rades-risk-assessment", "careplan")}
+    "mirels-score", "rades-score", "mirels-risk-assessment", "rades-risk-assessment", "careplan", "guideline-careplan")}
 
 
 def test_input_examples_run_through_the_mapper():

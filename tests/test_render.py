@@ -101,6 +101,7 @@ OUTPUT_EXAMPLES = {
     ("rades", "Observation"): "example-rades-score",
     ("rades", "RiskAssessment"): "example-rades-risk-assessment",
     ("rades", "CarePlan"): "example-rades-care-plan",
+    ("post_operative", "CarePlan"): "example-post-operative-care-plan",  # after the example's laminectomy (§1.4)
 }
 
 
@@ -124,6 +125,15 @@ def render_example_patient():
         for resource in assessment.resources:
             readable = relink({**resource, "id": ids[f"{resource['resourceType']}/{resource['id']}"]}, targets)
             rendered[readable["id"]] = readable
+    from service.calculators import rule
+    from service.render.advice import render_advice
+
+    (operated,) = [s for s in facts.situations if s.situation == "post_operative"]
+    advice = render_advice(operated, rule("post_operative").evaluate(operated.inputs, None), "Patient/example", WHEN,
+                           WHEN.date(), "en")
+    plan = advice.care_plan
+    rendered[OUTPUT_EXAMPLES[("post_operative", "CarePlan")]] = {**plan, "id": OUTPUT_EXAMPLES[("post_operative",
+                                                                                                "CarePlan")]}
     return rendered
 
 

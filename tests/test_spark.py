@@ -1,5 +1,5 @@
 """`bonemet bulk --engine spark` on Apache Spark (PySpark, local[2]) gives the same outputs as the
-local engine, resource by resource (order aside), on one generated export with bad lines, patients
+local engine, line for line, on one generated export with bad lines, patients
 split across files, other patients' resources interleaved, a gzipped file, a byte order mark and files
 that are not read. `.ci/run` installs the extra; without
 PySpark or Java this test says so and skips."""
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples"))
 from generate_bulk import generate  # noqa: E402
 
-from service.cli.bulk import OUTPUT_TYPES, bulk  # noqa: E402
+from service.bulk.local import bulk  # noqa: E402
 
 try:
     import pyspark
@@ -31,11 +31,12 @@ AS_OF = date(2026, 11, 15)
 
 
 def outputs(folder: Path) -> dict[str, list[str]]:
-    return {kind: sorted((folder / f"{kind}.ndjson").read_text("utf-8").splitlines()) for kind in OUTPUT_TYPES}
+    """Every output file's lines, in their order: both engines write them line for line alike."""
+    return {path.name: path.read_text("utf-8").splitlines() for path in sorted(folder.glob("*.ndjson"))}
 
 
 def test_the_spark_engine_gives_the_local_engines_outputs(tmp_path):
-    from service.cli.bulk_spark import bulk_spark
+    from service.bulk.spark import bulk_spark
 
     source = tmp_path / "in"
     generate(source, 400, seed=9, noise=2)
@@ -78,8 +79,8 @@ def test_the_spark_engine_gives_the_local_engines_outputs(tmp_path):
     assert local.bad_line_count == 5 and local.patients == 400
     assert any("nested more than 64 levels deep" in line for line in local.bad_lines)
     assert any("longer than 100000 bytes" in line for line in local.bad_lines) and len(local.files_not_read) == 2
-    assert all(json.loads(line) for line in outputs(tmp_path / "spark")["RiskAssessment"])
-    derived = [json.loads(line) for line in outputs(tmp_path / "spark")["Observation"]
+    assert all(json.loads(line) for line in outputs(tmp_path / "spark")["RiskAssessment.ndjson"])
+    derived = [json.loads(line) for line in outputs(tmp_path / "spark")["Observation.ndjson"]
                if f'"Condition/{pid}-lesion"' in line]
     sizes = [component for score in derived for component in score["component"]
              if any(coding["code"] == "lesion-size" for coding in component["code"]["coding"])]
@@ -102,7 +103,7 @@ def _derived_through_imaging(text: str) -> tuple[str, str]:
 def test_parquet_input_with_one_json_resource_per_row(tmp_path):
     from pyspark.sql import SparkSession
 
-    from service.cli.bulk_spark import bulk_spark
+    from service.bulk.spark import bulk_spark
 
     source, parquet = tmp_path / "in", tmp_path / "parquet"
     generate(source, 60, seed=4)
@@ -116,7 +117,7 @@ def test_parquet_input_with_one_json_resource_per_row(tmp_path):
     bulk_spark(parquet, tmp_path / "from-parquet", master="local[2]", when=WHEN, as_of=AS_OF, input_format="parquet")
     bulk(source, tmp_path / "local", workers=1, when=WHEN, as_of=AS_OF)
     for kind in ("RiskAssessment", "Observation", "CarePlan"):
-        assert outputs(tmp_path / "from-parquet")[kind] == outputs(tmp_path / "local")[kind]
+        assert outputs(tmp_path / "from-parquet")[f"{kind}.ndjson"] == outputs(tmp_path / "local")[f"{kind}.ndjson"]
 
 
 def test_the_spark_submit_example_runs_the_engine_under_the_master_spark_submit_names(tmp_path):

@@ -4,9 +4,10 @@
         /shared/export /shared/bonemet-out [--as-of 2026-11-15] [--input-format parquet]
 
 The bonemet-cds package must be installed on the driver and on every executor (pip install
-'bonemet-cds[spark]'). INPUT_DIR and OUTPUT_DIR must be on a file system the driver and the
-executors share (NFS, a mounted volume): the executors write the part files there, the driver joins
-them into the four NDJSON outputs. The master is the one spark-submit names.
+'bonemet-cds[spark]', or a packed virtual environment passed with --archives). INPUT_DIR and
+OUTPUT_DIR must be on a file system the driver and the executors share (NFS, a mounted volume): the
+executors write the part files there, the driver joins them into one NDJSON file per resource type.
+The master is the one spark-submit names (README, "On an existing cluster": YARN and Kubernetes).
 """
 
 import sys

@@ -12,7 +12,7 @@ FHIR resources.
 
 from .mirels import MirelsInputs, score_mirels
 from .rades import RadesInputs, score_rades
-from .registry import CALCULATORS, NAMES, Calculator, calculator
+from .registry import CALCULATORS, NAMES, RULES, Calculator, Rule, calculator, rule
 from .scoring import (
     AtLeast,
     Between,
@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_LOCALE",
     "LOCALES",
     "NAMES",
+    "RULES",
     "AtLeast",
     "Between",
     "Calculator",
@@ -40,12 +41,14 @@ __all__ = [
     "MirelsInputs",
     "OneOf",
     "RadesInputs",
+    "Rule",
     "Score",
     "Table",
     "calculator",
     "load_table",
     "over_alternatives",
     "possible_rows",
+    "rule",
     "score_mirels",
     "score_rades",
 ]

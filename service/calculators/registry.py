@@ -1,8 +1,10 @@
-"""Every calculator the service runs, described once.
+"""Every calculator and guideline rule the service runs, described once.
 
-A door, the pipeline and the renderer loop over ``CALCULATORS``; none of them names a score. A new
-calculator is a module with its inputs and scoring function, a table in ``seeds/`` and a line here
-(its facts come from an extractor listed in ``facts.scored``).
+A door, the pipeline and the renderer loop over ``CALCULATORS`` and ``RULES``; none of them names a score.
+A new calculator is a module with its inputs and scoring function, a table in ``seeds/`` and a line here
+(its facts come from an extractor listed in ``facts.mapper.EXTRACTORS``). A rule is a function of its
+inputs (and of the score it reads, if any) that answers ``Advice`` or None, with its words in
+``seeds/guideline.json`` (its inputs come from ``facts.situations``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from .mirels import MirelsInputs, score_mirels
 from .rades import RadesInputs, score_rades
 from .scoring import Score
+from .situations import Advice, oligometastatic, pain, post_operative
 from .tables import DEFAULT_LOCALE, Table, load_table
 
 
@@ -48,3 +51,24 @@ def calculator(name: str) -> Calculator:
 
 def tables() -> tuple[Table, ...]:
     return tuple(calculator.table for calculator in CALCULATORS)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A situation of the guideline that is advice, not a score: its name in ``seeds/guideline.json`` and
+    how it is decided (its inputs, and the score of ``SituationFacts.score_of`` when it reads one)."""
+
+    name: str
+    evaluate: Callable[[Any, Score | None], Advice | None]
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("oligometastatic", lambda inputs, _: oligometastatic(inputs)),
+    Rule("post_operative", lambda inputs, _: post_operative(inputs)),
+    Rule("pain", pain),
+)
+_RULE_BY_NAME = {rule.name: rule for rule in RULES}
+
+
+def rule(name: str) -> Rule:
+    return _RULE_BY_NAME[name]

@@ -2,7 +2,9 @@
 
 * ``bonemet serve``: the HTTP service (CDS Hooks, FHIR $assess) under gunicorn (``serve.py``);
 * ``bonemet assess FILE...``: Bundles in, the $assess answer out (``assess.py``);
-* ``bonemet bulk IN OUT``: FHIR Bulk Data NDJSON in and out (``bulk.py``).
+* ``bonemet bulk IN OUT``: FHIR Bulk Data NDJSON in and out (``bulk.py``; the work in ``service/bulk/``).
+
+Exit codes, the same for ``assess`` and ``bulk``: ``exits.py``.
 """
 
 from __future__ import annotations

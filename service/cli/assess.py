@@ -7,9 +7,10 @@ per line; ``bundle`` one indented JSON document (the answer Bundle, or for sever
 files a collection Bundle of the answer Bundles); ``table`` one line per score for a
 person; ``csv`` one row per score for a spreadsheet. Every file is read and
 validated before it is assessed; a bad file is reported on stderr (naming the file
-and where in it) and the others are assessed all the same; the exit code is 2 if
-any file was bad, else 0. Files and stdin are read at the HTTP door's limits (``BONEMET_MAX_BODY_BYTES``,
-64 levels of nesting: ``fhir.json_read``); names with control characters are printed escaped.
+and where in it) and the others are assessed all the same (``--strict``: none is); exit codes in
+``exits.py``. A folder stands for its ``*.json`` files. Files and stdin are read at the HTTP
+door's limits (``BONEMET_MAX_BODY_BYTES``, 64 levels of nesting: ``fhir.json_read``); names with
+control characters are printed escaped.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ import json
 import sys
 import uuid
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..config import Settings
-from ..i18n import N_, Words, said, translate
+from ..i18n import N_, Words, printable, said, translate
+from . import exits
 
 if TYPE_CHECKING:  # the FHIR models and the pipeline are imported when the command runs, not for --help
     from ..fhir.validate import AssessRequest
@@ -66,10 +69,20 @@ def _label(name: str) -> str:
     return "stdin" if name == "-" else printable(name)
 
 
-def printable(name: str) -> str:
-    """``name`` as is when it holds no control character, else quoted and escaped as Python writes it
-    (``'a\\x1b[31m.json'``): what reaches a terminal or a log is text, never a control sequence."""
-    return name if name.isprintable() else repr(name)
+def expanded(names: list[str]) -> tuple[list[str], list[BadInput]]:
+    """The files named, a folder standing for every ``*.json`` file in it (in name order, not its
+    sub-folders: an export's layout is the caller's to walk); a folder without any is a bad input."""
+    files, bad = [], []
+    for name in names:
+        folder = Path(name)
+        if name == "-" or not folder.is_dir():
+            files.append(name)
+            continue
+        found = sorted(str(path) for path in folder.glob("*.json") if path.is_file())
+        if not found:
+            bad.append(BadInput(f"{_label(name)}: a folder without any .json file"))
+        files += found
+    return files, bad
 
 
 def read_files(names: list[str], stdin: TextIO, max_bytes: int) -> tuple[
@@ -79,7 +92,8 @@ def read_files(names: list[str], stdin: TextIO, max_bytes: int) -> tuple[
     from ..facts.record import may_be_read
     from ..fhir.validate import InvalidFhir, bundle_entries, unwrap
 
-    files, bad = [], []
+    names, bad = expanded(names)
+    files = []
     for name in names:
         label = _label(name)
         try:
@@ -93,40 +107,41 @@ def read_files(names: list[str], stdin: TextIO, max_bytes: int) -> tuple[
     return files, bad
 
 
-HEADINGS = Words({"file": N_("file"), "patient": N_("patient"), "calculator": N_("score"),
-                  "condition": N_("condition"), "items": N_("items"), "total": N_("total"), "category": N_("category")})
+# What a reader scans for first leads (which file, which lesion, what total); the long items list ends the line.
+HEADINGS = Words({"file": N_("file"), "lesion": N_("lesion"), "total": N_("total"), "calculator": N_("score"),
+                  "category": N_("category"), "patient": N_("patient"), "items": N_("items")})
 WORDS = Words({"none": N_("no long-bone lesion or cord compression")})
 CSV_COLUMNS = ("file", "patient", "calculator", "condition", "total", "total_min", "total_max", "category",
                "risk", "missing", "uncertain", "items")
 
 
 def table(results: list[tuple[str, BundleAssessment]], locale: str = "en") -> str:
-    """A short human summary: one line per score (with the file when there are several)."""
-    several = len(results) > 1
-    headings = tuple(HEADINGS[locale].values())
-    rows = [headings[0:several] + headings[1:]]
+    """A short human summary: one line per score, led by its file, lesion and total (the same columns
+    for any number of files)."""
+    rows = [tuple(HEADINGS[locale].values())]
     for label, result in results:
-        rows += [(label,) * several + row for row in _rows(result, locale)]
+        rows += [(label, *row) for row in _rows(result, locale)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]
                      for row in rows)
 
 
 def _rows(result: BundleAssessment, locale: str = "en") -> list[tuple[str, ...]]:
+    """(lesion, total, score, category, patient, items) of each score; a patient without any says so."""
     words = WORDS[locale]
     rows: list[tuple[str, ...]] = []
     for patient in result.patients:
         if not patient.assessments:
-            rows.append((patient.subject, "-", "-", words["none"], "-", "-"))
+            rows.append(("-", "-", "-", words["none"], patient.subject, "-"))
         for assessment in patient.assessments:
             score = assessment.score
             items = ", ".join(f"{item.label}={item.points if item.points is not None else '?'}"
                               for item in score.items)
             total = str(score.total) if score.total is not None else f"{score.total_min}-{score.total_max}"
             unknown = ", ".join(item.label for item in score.items if item.status != "known")
-            rows.append((patient.subject, score.title.split(":")[0].strip(), assessment.facts.condition, items, total,
+            rows.append((assessment.facts.condition, total, score.title.split(":")[0].strip(),
                          score.category_label or translate(said("undetermined (missing: {items})", items=unknown),
-                                                           locale)))
+                                                           locale), patient.subject, items))
     return rows
 
 
@@ -162,10 +177,20 @@ def bundle_of_answers(results: list[tuple[str, BundleAssessment]], when: datetim
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.load()
+    from ..fhir.terminology_server import configure as configure_terminology
+
+    try:
+        configure_terminology(settings)
+    except ValueError as refused:
+        print(f"bonemet assess: {refused}", file=sys.stderr)
+        return 2
     stdout, stdin = sys.stdout, sys.stdin
     files, bad = read_files(args.files, stdin, settings.max_body_bytes)
     for error in bad:
         print(f"bonemet assess: {error}", file=sys.stderr)
+    if bad and args.strict:  # all or nothing: no answer printed
+        print(translate(said("--strict: bad input, no output written"), args.lang or "en"), file=sys.stderr)
+        return exits.BAD_INPUT
     from ..pipeline import assess_entries, first_page_only
 
     when = datetime.now(UTC)
@@ -190,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         for _, result in results:
             stdout.write(json.dumps(result.bundle, ensure_ascii=False) + "\n")
-    return 2 if bad else 0
+    return exits.BAD_INPUT if bad else exits.OK
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -198,8 +223,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
                                  description="Read FHIR Bundles (or $assess Parameters), assess each patient "
                                              "(each file on its own), and print the $assess answers. A bad "
                                              "file is reported on stderr and the others are assessed; exit 0 "
-                                             "when every file was assessed, 2 if any was bad.")
-    parser.add_argument("files", nargs="+", metavar="FILE", help="a JSON Bundle or Parameters file, or - for stdin")
+                                             "when every file was assessed, 3 if any was bad (--strict: "
+                                             "then nothing is printed), 2 when the command could not run.")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="a JSON Bundle or Parameters file, a folder (its *.json files), or - for stdin")
+    parser.add_argument("--strict", action="store_true",
+                        help="any bad file: print no answer and exit 3 (default: assess the others, exit 3)")
     parser.add_argument("--format", choices=("ndjson", "bundle", "table", "csv"), default="ndjson",
                         help="ndjson: one answer Bundle per line (default, any number of files); bundle: one "
                              "indented JSON document (several files: a collection Bundle of the answers); table: "

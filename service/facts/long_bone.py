@@ -22,6 +22,7 @@ from .model import BrokenBone, LesionFacts
 from .moments import Event
 from .options import MappingOptions
 from .place import fracture_place
+from .procedures import Procedure, procedures_done, treated
 from .record import PatientRecord, describe_concepts
 from .terminology import codings, objects
 from .timely import keep_timely, with_untimely
@@ -72,6 +73,9 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         broken = [fracture for fracture, same_side in fractures if same_side and fracture not in earlier]
         if broken:
             _broken(record, ref, condition, reading, broken[0])
+            continue
+        fixation = _fixation(record, ref, reading, onset)
+        if fixation is not None:
             continue
         for fracture, _ in fractures:  # said, never settled: a side not stated, or a fracture before the lesion
             flags += ((said("a pathological fracture of the same bone and side is recorded before this lesion began "
@@ -170,6 +174,23 @@ def _broken(record: PatientRecord, ref: str, condition: dict[str, Any], reading:
     record.broken.append(BrokenBone(ref, fracture_ref, reading.place, describe_concepts([condition.get("code")]),
                                     began.text if began else ""))
 
+
+def _fixation(record: PatientRecord, ref: str, reading: Any, onset: DateSpan | None) -> Procedure | None:
+    """The fixation done on this lesion, if any (its reasonReference, else the same bone and side): Mirels helps
+    decide whether to fix the bone (section 1.2), so a fixed lesion gets no Mirels score; section 1.4, the
+    post-operative radiotherapy, applies (``situations``). A fixation surely before the lesion began is
+    another story: the lesion is scored."""
+    for operation in procedures_done(record):
+        if operation.kind != "fixation" or not treated(operation, ref, reading.bone, reading.side):
+            continue
+        if onset and operation.performed and operation.performed.latest < onset.earliest:
+            continue
+        record.report.ignore(ref, said("fixed ({operation}): Mirels helps decide whether to fix the bone, so no "
+                                       "Mirels score; post-operative radiotherapy applies (§1.4)",
+                                       operation=operation.ref))
+        record.fixed[operation.ref].append(ref)
+        return operation
+    return None
 
 
 def _site_concepts(record: PatientRecord, condition: dict[str, Any],

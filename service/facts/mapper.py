@@ -40,6 +40,7 @@ from .long_bone import long_bone_lesions
 from .model import PatientFacts, ScoredCondition
 from .options import MappingOptions
 from .record import PatientRecord
+from .situations import situation_facts
 from .terminology import Terminology, load_terminology
 
 # Each calculator's facts (``calculators.registry``), in the order cards show them: a new score adds its
@@ -62,7 +63,8 @@ def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
         for found in scored:
             if answers.get(found.condition):
                 apply_answers(found, found.calculator, answers[found.condition])
+    situations = situation_facts(record, options, scored)  # after the scores' extractors: they file the fixed lesions
     patients = [ref for ref in record.by_ref if ref.startswith("Patient/")]
     entries = record.entries()
     return PatientFacts(patients[0] if patients else None, scored, entries, options.as_of,
-                        broken=record.broken, labels=record.labels(entries))
+                        broken=record.broken, labels=record.labels(entries), situations=situations)

@@ -130,6 +130,34 @@ class BrokenBone:
         return (self.place.words(locale) if self.place else "") or translate(self.description, locale)
 
 
+@dataclass(frozen=True)
+class Where:
+    """A Condition or procedure named for a person: its reference, its place (None: no bodySite) and, failing
+    a place, its own words."""
+
+    ref: str
+    place: Place | None
+    description: str
+
+    def words(self, locale: str = "en") -> str:
+        return (self.place.words(locale) if self.place else "") or translate(self.description, locale)
+
+
+@dataclass(frozen=True)
+class SituationFacts:
+    """What one situation of the guideline (``calculators.situations``) is read from: the rule's inputs and
+    the resources they came from. ``about``: the Conditions, operations or sites it concerns, for a person;
+    ``notes``: what the card says beside the advice; ``score_of``: the Condition whose score the rule reads
+    (§1.1 asks for a low fracture risk)."""
+
+    situation: str
+    inputs: Any
+    sources: tuple[str, ...]
+    about: tuple[Where, ...] = ()
+    notes: tuple[str, ...] = ()
+    score_of: str | None = None
+
+
 @dataclass
 class PatientFacts:
     patient: str | None
@@ -142,6 +170,8 @@ class PatientFacts:
     broken: list[BrokenBone] = field(default_factory=list)  # lesions not scored: their bone has broken
     # Reference -> the resource as a clinician knows it (its words and date): cards name resources so, never by id.
     labels: dict[str, Label] = field(default_factory=dict)
+    # The guideline's situations that are advice, not scores (§1.1, §1.4, §1.5), with what each was read from.
+    situations: list[SituationFacts] = field(default_factory=list)
 
     def scored_by(self, calculator: str) -> list[ScoredCondition]:
         """The Conditions that ``calculator`` scores."""

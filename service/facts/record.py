@@ -40,6 +40,7 @@ from .terminology import (
     listed_display,
     load_terminology,
     objects,
+    snomed_hint,
 )
 from .vocabulary import (
     ASSERTED_DATE,
@@ -223,11 +224,13 @@ class PatientRecord:
         self.panels_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # member -> panels listing it
         self.responses: list[dict[str, Any]] = []  # QuestionnaireResponses: answers.py reads and reports them
         self.body_structures: list[str] = []  # their references: the mapper reads sites and tumours from them
+        self.procedures: list[dict[str, Any]] = []
         self._once: dict[str, Any] = {}
         self._kinds: dict[int, list[str]] = {}  # Condition (by identity) -> what its codings say it is
         self.contained: list[ReportEntry] = []  # relevant resources contained in another: named, never read
         self.fractures: list[dict[str, Any]] = []  # pathological fractures that count: a broken bone is no lesion
         self.broken: list[BrokenBone] = []  # lesions whose bone has broken (mapper)
+        self.fixed: dict[str, list[str]] = defaultdict(list)  # fixation Procedure -> the lesions it fixed (long_bone)
         # Metastases at a site no ValueSet places (an mCODE metastasis in the liver, a C78.x the sets do not hold):
         # named, and the visceral item says so rather than "no resource says" (items/visceral.py).
         self.unplaced_metastases: list[str] = []
@@ -248,6 +251,8 @@ class PatientRecord:
                 self.responses.append(resource)
             elif kind == "BodyStructure":
                 self.body_structures.append(ref)
+            elif kind == "Procedure":
+                self.procedures.append(resource)  # operations and radiotherapies: procedures.py reads and reports them
             elif kind != "Patient":
                 self.report.ignore(ref, unread_reason(str(kind)), relevant=False)
 
@@ -482,7 +487,13 @@ class PatientRecord:
 
     def _looks_like_cancer(self, condition: dict[str, Any]) -> str | None:
         """Why an unrecognised Condition still looks relevant (so it is named, not dropped), or None. One
-        whose diagnosis is not coded cannot be told apart: it may be a metastasis, and is named."""
+        whose diagnosis is not coded cannot be told apart: it may be a metastasis, and is named. A SNOMED CT code
+        also says what would read it if it is a descendant of a concept of the ValueSets (``snomed_hint``)."""
+        why = self._why_relevant(condition)
+        hint = snomed_hint(codings(condition.get("code"))) if why is not None else None
+        return said("{why}; {hint}", why=why, hint=hint) if hint is not None else why
+
+    def _why_relevant(self, condition: dict[str, Any]) -> str | None:
         concept = condition.get("code")
         found = codings(concept)
         if not any(coding.get("code") and coding.get("system") for coding in found):

@@ -6,8 +6,14 @@ never by display text. ICD-10, the French CIM-10 and ICD-10-CM ``is-a`` filters
 match the code and its descendants (``C50`` matches ``C50.9`` and ``C50.911``), as
 ICD-10's hierarchy is its code prefixes; their codes are compared without the dot and
 without a national extension (``C79.5``, ``C795`` and ``C79.5+0`` are one code).
-SNOMED CT codes are listed one by one, as their hierarchy needs a terminology server
-we do not call.
+
+SNOMED CT's hierarchy is not in its codes. A ValueSet says "this concept and its
+descendants" with an ``is-a`` filter, and ships, as ``ValueSet.expansion``, the
+descendants checked in public sources (``fhir_profiles/README.md`` lists them): those
+are read with no server. Any other descendant is read when a FHIR terminology server is
+configured (``BONEMET_TERMINOLOGY_URL``, ``fhir.terminology_server``): the facts layer
+asks it through ``use_terminology_server``, never over HTTP itself. A code neither
+places is named, with the setting that would read it (``snomed_hint``).
 
 Hospitals name the same code system in more than one way: ``canonical_system`` reads
 each other name (an HL7 OID from ``SYSTEM_ALIASES``, a trailing slash, https, a SNOMED CT
@@ -21,10 +27,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from ..data import data_dir
+from ..i18n import Said, said
 
 BASE_URL = "http://bonemet-cds.org/fhir"
 OWN_SYSTEM = f"{BASE_URL}/CodeSystem/bonemet"
@@ -102,6 +109,26 @@ class ValueSet:
     url: str
     exact: frozenset[tuple[str, str]]
     prefixes: tuple[tuple[str, str], ...]
+    roots: tuple[str, ...] = ()  # SNOMED CT concepts whose descendants the ValueSet holds (is-a filters)
+
+
+class TerminologyServer(Protocol):
+    """What the facts layer asks a terminology server (``fhir.terminology_server`` answers over HTTP)."""
+
+    def subsumers(self, code: str, roots: frozenset[str]) -> frozenset[str] | None:
+        """The ``roots`` that are ``code`` or an ancestor of it; None when the server could not be asked."""
+
+
+# The configured server (``use_terminology_server``), one per process; None: the shipped expansions only.
+_SERVER: TerminologyServer | None = None
+
+
+def use_terminology_server(server: TerminologyServer | None) -> None:
+    """Read SNOMED CT descendants through ``server`` from now on in this process (None: shipped ones only).
+    What it said before is forgotten: a site that changes server gets its answers."""
+    global _SERVER
+    _SERVER = server
+    load_terminology().forget_asked()
 
 
 class Terminology:
@@ -127,6 +154,12 @@ class Terminology:
             for key in value_set.prefixes:
                 self._prefix.setdefault(key, set()).add(value_set.id)
         self._cache: dict[tuple[str, str], frozenset[str]] = {}
+        # SNOMED CT root -> the ValueSets that hold its descendants (is-a filters), for the terminology server.
+        self._roots: dict[str, set[str]] = {}
+        for value_set in value_sets.values():
+            for root in value_set.roots:
+                self._roots.setdefault(root, set()).add(value_set.id)
+        self.unasked: set[str] = set()  # SNOMED CT codes the server was to place but could not be asked about
         # Every code a ValueSet of what a resource is holds, whatever its system (normal forms), for ``may_hold``.
         self._any_exact = {code for (_, code), ids in self._exact.items() if ids - ANSWER_VALUE_SETS} | set(own_codes)
         self._any_prefix = {code for (_, code), ids in self._prefix.items() if ids - ANSWER_VALUE_SETS}
@@ -145,10 +178,23 @@ class Terminology:
             if system in _PREFIX_SYSTEMS:
                 for end in range(1, len(normal) + 1):
                     ids |= self._prefix.get((system, normal[:end]), set())
+            if not ids and system == SNOMED and _SERVER is not None and normal.isdigit() and self._roots:
+                subsumers = _SERVER.subsumers(normal, frozenset(self._roots))
+                if subsumers is None:  # not asked (the server failed): not cached, asked again next time
+                    self.unasked.add(normal)
+                    return frozenset()
+                self.unasked.discard(normal)
+                ids = {vs_id for root in subsumers for vs_id in self._roots.get(root, ())}
             found = frozenset(ids)
             if len(self._cache) < 100_000:  # bounded: codes come from outside
                 self._cache[key] = found
         return found
+
+    def forget_asked(self) -> None:
+        """Forget every answer (a terminology server was set or changed)."""
+        self._cache.clear()
+        self._held.clear()
+        self.unasked.clear()
 
     def may_hold(self, code: str) -> bool:
         """Whether some ValueSet of what a resource is (not of answers) or the project's CodeSystem may hold
@@ -158,7 +204,8 @@ class Terminology:
         if held is None:
             icd = _normal(ICD10, code)
             held = (code.strip() in self._any_exact or _normal(ICD_O_3, code) in self._any_exact
-                    or icd in self._any_exact or any(icd[:end] in self._any_prefix for end in range(1, len(icd) + 1)))
+                    or icd in self._any_exact or any(icd[:end] in self._any_prefix for end in range(1, len(icd) + 1))
+                    or (_SERVER is not None and code.strip().isdigit()))  # any SNOMED CT code: the server may place it
             if len(self._held) < 100_000:  # bounded: codes come from outside
                 self._held[code] = held
         return held
@@ -223,15 +270,22 @@ def codings(concept: Any) -> list[dict[str, Any]]:
 def _value_set(raw: dict[str, Any]) -> ValueSet:
     exact: set[tuple[str, str]] = set()
     prefixes: list[tuple[str, str]] = []
+    roots: list[str] = []
     for include in raw["compose"]["include"]:
         system = include["system"]
         for concept in include.get("concept", ()):
             exact.add((system, _normal(system, concept["code"])))
         for rule in include.get("filter", ()):
-            if system not in _PREFIX_SYSTEMS or rule["op"] != "is-a" or rule["property"] != "concept":
-                raise ValueError(f"ValueSet {raw['id']}: only ICD-10 is-a filters are supported")
-            prefixes.append((system, _normal(system, rule["value"])))
-    return ValueSet(raw["id"], raw["url"], frozenset(exact), tuple(prefixes))
+            if rule["op"] != "is-a" or rule["property"] != "concept" or system not in (*_PREFIX_SYSTEMS, SNOMED):
+                raise ValueError(f"ValueSet {raw['id']}: only ICD-10 and SNOMED CT is-a filters are supported")
+            if system == SNOMED:  # the concept itself, its shipped descendants (the expansion), the rest by a server
+                exact.add((system, rule["value"]))
+                roots.append(rule["value"])
+            else:
+                prefixes.append((system, _normal(system, rule["value"])))
+    for contained in (raw.get("expansion") or {}).get("contains", ()):
+        exact.add((contained["system"], _normal(contained["system"], contained["code"])))
+    return ValueSet(raw["id"], raw["url"], frozenset(exact), tuple(prefixes), tuple(roots))
 
 
 @cache
@@ -244,6 +298,10 @@ def load_terminology() -> Terminology:
         raw = json.loads(path.read_text("utf-8"))
         value_set = _value_set(raw)
         value_sets[value_set.id] = value_set
+        for contained in (raw.get("expansion") or {}).get("contains", ()):
+            if contained.get("display"):
+                listed.setdefault((contained["system"], _normal(contained["system"], contained["code"])),
+                                  contained["display"])
         for include in raw["compose"]["include"]:
             for concept in include.get("concept", ()):
                 key = (include["system"], _normal(include["system"], concept["code"]))
@@ -283,3 +341,20 @@ def own_coding(code: str, locale: str = "en") -> dict[str, str]:
     (its designations), so that an emitted display never differs from the published one."""
     displays = load_terminology().own_displays[code]  # KeyError: a code the CodeSystem lacks
     return {"system": OWN_SYSTEM, "code": code, "display": displays.get(locale, displays["en"])}
+
+
+def snomed_hint(codings: Iterable[dict[str, Any]]) -> Said | None:
+    """For a diagnosis no ValueSet holds: when one of its codes is SNOMED CT, what would read a descendant of the
+    ValueSets' concepts, or why it was not read (None: no SNOMED CT code, nothing to add)."""
+    codes = [_normal(SNOMED, str(c.get("code") or "")) for c in codings
+             if isinstance(c.get("system"), str) and canonical_system(c["system"]) == SNOMED and c.get("code")]
+    if not codes:
+        return None
+    if _SERVER is None:
+        return said("a SNOMED CT code is read with the descendants the ValueSets ship; a terminology server "
+                    "(BONEMET_TERMINOLOGY_URL) would say whether this one is a descendant of a concept they read")
+    if any(code in load_terminology().unasked for code in codes):
+        return said("the terminology server (BONEMET_TERMINOLOGY_URL) could not be asked whether it is a "
+                    "descendant of a concept the ValueSets read")
+    return said("nor is it, for the terminology server (BONEMET_TERMINOLOGY_URL), a descendant of a concept the "
+                "ValueSets read")

@@ -167,6 +167,14 @@ class FhirClient:
         log.warning("stopped after %d pages of %s", self.page_cap, search)
         return resources
 
+    def operation(self, relative: str, parameters: dict) -> dict:
+        """POST a Parameters resource to an operation (``ValueSet/$expand``); its answer, under the same guards."""
+        self._check_path(relative)
+        answer = self._exchange("POST", f"{self.base_url}/{relative.lstrip('/')}", parameters)
+        if not isinstance(answer, dict):
+            raise FetchError("the FHIR server answered JSON that is not a FHIR resource")
+        return answer
+
     def transaction(self, bundle: dict) -> dict:
         """POST a transaction Bundle to the server's base; its answer (the transaction-response)."""
         answer = self._exchange("POST", self.base_url, bundle)

@@ -37,14 +37,17 @@ def _without_history(text: str) -> str:
 
 
 def normal_base(base: str | None) -> str | None:
-    """A server base compared loosely: scheme and host in lower case, no trailing slash."""
+    """A server base compared loosely: scheme and host in lower case, the scheme's default port (:443, :80)
+    left out, no trailing slash: ``https://EHR.example:443/fhir/`` is ``https://ehr.example/fhir``."""
     if not base:
         return None
     match = re.match(r"^(https?)://([^/]+)(.*)$", base.strip())
     if not match:
         return None
     scheme, host, path = match.groups()
-    return f"{scheme.lower()}://{host.lower()}{path.rstrip('/')}"
+    scheme, host = scheme.lower(), host.lower()
+    host = host.removesuffix({"https": ":443", "http": ":80"}[scheme])
+    return f"{scheme}://{host}{path.rstrip('/')}"
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,14 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
         if resource.get("resourceType") == "Patient" and isinstance(resource.get("id"), str):
             identity = PatientIdentity(resource["id"], _base_of(full_url, resource))
             grouped.identities.setdefault(identity.reference, identity)
+    # A patient the Bundle holds no Patient resource for: named by a relative reference, or by an absolute one on
+    # the naming resource's own server (its fullUrl's base), which means the same ("Patient/x" in an entry whose
+    # fullUrl is https://ehr/fhir/Condition/c is https://ehr/fhir/Patient/x). Another server's patient x is not x.
+    for full_url, resource, _ in named:
+        parsed = parse_reference(subject_reference(resource), grouped.aliases)
+        if parsed and parsed.type == "Patient" and parsed.base is not None \
+                and parsed.base == _base_of(full_url, resource):
+            grouped.identities.setdefault(f"Patient/{parsed.id}", PatientIdentity(parsed.id, parsed.base))
     for _, resource, _ in named:
         parsed = parse_reference(subject_reference(resource), grouped.aliases)
         if parsed and parsed.type == "Patient" and parsed.base is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,8 @@ from ..facts import PatientFacts
 from ..facts.evidence import CONFLICT
 from ..facts.record import unread_reason
 from ..i18n import joined, said, translate
+from .advice import Advised
+from .advice import summary as advice_summary
 from .fhir_resources import Assessment, generated_by, relink
 from .words import item_label
 
@@ -80,11 +82,22 @@ def _report_issue(subject: str, entry, where: str | None, locale: str) -> dict[s
 
 
 def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessment],
-                   locations: dict[str, str] | None = None, locale: str = "en") -> list[dict[str, Any]]:
-    """What a reader of the answer must know: what is missing or uncertain, and what was ignored.
+                   locations: dict[str, str] | None = None, locale: str = "en",
+                   advice: Sequence[Advised] = ()) -> list[dict[str, Any]]:
+    """What a reader of the answer must know: what is missing or uncertain, what was ignored, and the
+    guideline's advice given (its CarePlan), with what it rests on.
     ``locations``: where each input is ("Type/id" -> FHIRPath), for the issues' ``expression``."""
     locations = locations or {}
     issues = []
+    for advised in advice:
+        situation = advised.advice.situation
+        about = ", ".join(f"{where.ref} ({where.words(locale)})" for where in advised.facts.about)
+        text = f"{subject}: {situation.title(locale)}: {advice_summary(advised, locale)}"
+        text += f" [{about}]" if about else ""
+        missing = advised.advice.missing_words(locale) + [translate(note, locale) for note in advised.facts.notes]
+        issues.append(_issue("warning" if advised.advice.possible else "information",
+                             "incomplete" if advised.advice.possible else "informational",
+                             text + (f"; {'; '.join(missing)}" if missing else "")))
 
     def say(template: str, **params: Any) -> str:
         return translate(said(template, **params), locale)

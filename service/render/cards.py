@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from typing import Literal, cast
 
@@ -32,6 +32,7 @@ from ..facts.evidence import CONFLICT
 from ..facts.model import BrokenBone
 from ..facts.terminology import own_coding
 from ..i18n import N_, Words, joined, translate
+from .advice import Advised, advice_card
 from .card_model import Action, Card, Coding, OverrideReason, Source, Suggestion
 from .fhir_resources import Assessment, by_identifier
 from .words import item_label, item_value
@@ -348,14 +349,24 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
     }
 
 
-def cards_for_patient(assessments: list[Assessment], facts: PatientFacts,
-                      locale: str) -> list[tuple[Assessment | None, Card]]:
+def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale: str,
+                      advice: Sequence[Advised] = ()) -> list[tuple[Assessment | None, Card]]:
     """Every card of one patient, each with the assessment it is about (None for the others), in the order
-    a clinician reads them: the scores, the broken bones, then what was not used."""
+    a clinician reads them: the scores, the broken bones, the guideline's advice, then what was not used.
+    Advice about a scored lesion (§1.1) is said on that lesion's card: one lesion, one card."""
     name = namer(facts, locale)
-    cards: list[tuple[Assessment | None, Card]] = [
-        (assessment, card) for assessment in assessments for card in cards_for(assessment, name)]
+    on_score = {advised.facts.score_of: advised for advised in advice if advised.facts.score_of}
+    cards: list[tuple[Assessment | None, Card]] = []
+    for assessment in assessments:
+        for card in cards_for(assessment, name):
+            beside = on_score.get(assessment.facts.condition)
+            if beside is not None and "suggestions" in card:  # the score card, not the missing-data card
+                situation = beside.advice.situation
+                card["detail"] = (f"**{situation.title(locale)}**{WORDS[locale]['colon']} "
+                                  f"{situation.statement(locale)}\n\n{card['detail']}")
+            cards.append((assessment, card))
     cards += [(None, broken_bone_card(broken, facts, locale)) for broken in facts.broken]
+    cards += [(None, advice_card(advised, facts, locale, name)) for advised in advice if not advised.facts.score_of]
     review = review_card(facts.not_used, locale, facts.as_of, name, facts.labels)
     if review:
         cards.append((None, review))

@@ -4,10 +4,10 @@ Built as plain JSON dicts (fast on the request path); the tests check every one 
 official R4 JSON schema and, with Medplum's validator, against the profiles of ``fhir_profiles/``.
 
 **Stable identity.** The three resources of an assessment carry an identifier under
-``ASSESSMENT_SYSTEM`` whose value is derived from the patient, the scored Condition, every input
-value with the resources it came from, and the calculator and its table version; the resource id
-is that value. The same inputs give the same resources, so storing them twice (PUT, or a
-conditional create on the identifier) cannot make two assessments. Only the timestamps change
+``ASSESSMENT_SYSTEM`` whose value is derived from the patient, the scored Condition, the calculator
+and its table version, and the as-of date (``assessment_key``); the resource id is that value. The
+same lesion assessed the same day through any door gives the same identifiers, so storing them twice
+(PUT, or a conditional create on the identifier) cannot make two assessments. Only the timestamps change
 between two runs: when the assessment was made (``effectiveDateTime``, ``occurrenceDateTime``,
 ``created``), unless it is made as of a given day.
 
@@ -45,7 +45,7 @@ OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-catego
 SNOMED = "http://snomed.info/sct"
 
 # The ValueSets of fhir_profiles/ that bind what the renderer writes (the mapper reads none of them).
-VALUE_SETS_WRITTEN = frozenset({"score-status", "score-code", "careplan-activity"})
+VALUE_SETS_WRITTEN = frozenset({"score-status", "score-code", "careplan-activity", "guideline-situation"})
 RISK_DISPLAY = {"low": "Low likelihood", "moderate": "Moderate likelihood", "high": "High likelihood"}
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, ASSESSMENT_SYSTEM)
 
@@ -83,15 +83,15 @@ def input_references(facts: ScoredCondition) -> list[str]:
     return list(seen)
 
 
-def assessment_key(score: Score, facts: ScoredCondition, subject: str) -> str:
-    """What makes two assessments the same: patient, Condition, inputs (values and sources), table. The
-    resources by their "Type/id", not as a door cites them (a Bundle's absolute fullUrl, a URL with :443):
-    the same lesion assessed through $assess, patient-view or bulk is one assessment, not three."""
-    basis = {
-        "calculator": score.calculator, "table": load_table(score.calculator).version,
-        "patient": subject, "condition": facts.condition,
-        "items": [[name, repr(fact.value), sorted(fact.sources)] for name, fact in facts.facts.items()],
-    }
+def assessment_key(score: Score, facts: ScoredCondition, subject: str, as_of: date) -> str:
+    """What makes two assessments the same: what is assessed (the patient and the Condition, each as "Type/id"),
+    by which calculator and table version, as of which day. Not how a door cites the resources (a Bundle's
+    absolute fullUrl, a URL with :443 or a trailing slash, a ``_history`` version, a ``urn:uuid`` alias: each
+    door reads them back to "Type/id"), nor the server base, which a Bundle without fullUrls cannot state, nor
+    the inputs: the same lesion assessed through $assess, patient-view, the command line or bulk is one
+    assessment, and re-assessed the same day with more data it is that assessment revised, not a second one."""
+    basis = {"calculator": score.calculator, "table": load_table(score.calculator).version,
+             "patient": subject, "condition": facts.condition, "asOf": as_of.isoformat()}
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 
@@ -164,7 +164,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
     complete = score.total is not None
     occurrence = as_of.isoformat() if as_of and as_of != when.date() else when.isoformat(timespec="seconds")
     created = when.isoformat(timespec="seconds")
-    key = assessment_key(score, facts, subject)
+    key = assessment_key(score, facts, subject, as_of or when.date())
     patient = {"reference": cite(subject)}
     scored = {"reference": cite(facts.condition)}
     notes = [{"text": caveat.text} for caveat in score.caveats]

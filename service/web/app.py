@@ -12,12 +12,14 @@ from werkzeug.exceptions import HTTPException
 
 from .. import __version__
 from ..config import Settings
+from ..fhir.terminology_server import configure as configure_terminology
 from ..redaction import redact
+from ..store import StoreUnavailable, open_store
 from . import cds_hooks, fhir_api, operations, pages, smart
 from .errors import JsonError, error_response
 from .feedback import FeedbackStore
 from .json_io import OrjsonProvider
-from .security import JwtVerifier, StoreUnavailable, Unauthorized
+from .security import JwtVerifier, Unauthorized
 from .sessions import AssessmentKeeper
 
 log = logging.getLogger(__name__)
@@ -49,14 +51,21 @@ def _stop_clock() -> None:
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.load()
     _ = settings.pain_bands, settings.windows  # a malformed setting stops the start, with its name
+    configure_terminology(settings)  # BONEMET_TERMINOLOGY_URL off the allow-list stops the start, named
     issuers = settings.issuers
     app = Flask(__name__)
     app.json = OrjsonProvider(app)
     app.config["BONEMET"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes  # larger bodies: 413
-    app.extensions["bonemet_feedback"] = FeedbackStore(settings.feedback_db, settings.feedback_window_hours)
-    app.extensions["bonemet_assessments"] = AssessmentKeeper(settings.feedback_db, settings.assessment_minutes,
-                                                             settings.link_secret)
+    store = open_store(settings.database_url, settings.feedback_db)
+    store.migrate()  # a database that cannot be created or written stops the start, in one line (ValueError)
+    app.extensions["bonemet_store"] = store
+    app.extensions["bonemet_feedback"] = FeedbackStore(store, settings.feedback_window_hours)
+    try:
+        keeper = AssessmentKeeper(store, settings.assessment_minutes, settings.link_secret)
+    except StoreUnavailable as error:
+        raise ValueError(str(error)) from None
+    app.extensions["bonemet_assessments"] = keeper
     app.register_blueprint(cds_hooks.blueprint)
     app.register_blueprint(fhir_api.blueprint)
     app.register_blueprint(pages.blueprint)
@@ -68,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         cors = {"origins": "*" if origins == ("*",) else list(origins), "send_wildcard": origins == ("*",),
                 "expose_headers": ["X-Request-Id"], "max_age": 600}
         CORS(app, resources={r"/cds-services.*": cors, r"/fhir/.*": cors, "/openapi.json": cors})
-    verifier = JwtVerifier(issuers, settings.feedback_db, settings.jwt_max_lifetime) if issuers else None
+    verifier = JwtVerifier(issuers, store, settings.jwt_max_lifetime) if issuers else None
     warned: list[bool] = []
 
     app.before_request(operations.start_request)  # first: the request id and the clock of its log line
@@ -133,8 +142,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.get("/ready")
     def ready():
-        """Readiness: the SQLite file (feedback, JWT replay) can be written now; else 503 with why."""
-        problem = app.extensions["bonemet_feedback"].writable()
+        """Readiness: the store (JWT replay, cards, feedback, links) takes a write now; else 503 with why.
+        Asked again on every probe: a fault that clears (disk freed, file back, database up) makes it ready."""
+        problem = store.writable()
         if problem:
             response = jsonify(status="not ready", detail=problem)
             response.status_code = 503

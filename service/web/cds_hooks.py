@@ -9,8 +9,6 @@ runs the pipeline, and answers with cards. It knows nothing of the scoring table
 from __future__ import annotations
 
 import logging
-import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -19,7 +17,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from ..calculators import DEFAULT_LOCALE, LOCALES, NAMES
-from ..facts import ReportEntry, referred_body_structures
+from ..facts import PatientFacts, ReportEntry, referred_body_structures
 from ..facts.record import describe_concepts, may_be_read, reference_of
 from ..facts.terminology import load_terminology
 from ..facts.vocabulary import observation_search_codes
@@ -32,9 +30,10 @@ from ..limits import LimitExceeded, check_resources
 from ..pipeline import assess_patient, review_orders
 from ..render.cards import cards_for_patient
 from ..render.order_cards import order_sign_cards
+from ..store import StoreUnavailable
 from .body import json_body
 from .errors import JsonError, bad_request, precondition_failed
-from .feedback import FeedbackRefused, StoreUnavailable
+from .feedback import FeedbackRefused
 from .operations import FETCHES, count_cards, note
 from .schemas import FeedbackRequest, HookRequest, ValidationError
 from .sessions import KeptAssessment
@@ -268,7 +267,6 @@ def call_service(service_id: str):
     except ValidationError as error:
         raise bad_request("invalid CDS Hooks request", fields=error.messages) from None
     draft_orders = hook_request["context"].get("draftOrders")
-    keep: Callable[[], None] | None = None
     if draft_orders is not None:
         try:
             bundle_resources(draft_orders, "context.draftOrders")
@@ -288,43 +286,49 @@ def call_service(service_id: str):
     except LimitExceeded as error:
         raise JsonError(error.status, "Too costly", str(error)) from None
     result.facts.report.extend(gathered.not_read)
-    if service["hook"] == "order-sign":
-        # Only advice on what is being ordered: the scores themselves belong to patient-view.
-        review = review_orders(result, draft_orders, patient, gathered.resources)
-        cards = order_sign_cards(review.findings, review.report, result.facts, locale)
-    else:
-        every = cards_for_patient(result.assessments, result.facts, locale)
-        scored = [(assessment, card) for assessment, card in every if assessment is not None]
-        if scored:
-            keep = _link_to_assessment_page(scored, result, hook_request, gathered.resources, locale)
-        cards = [card for _, card in every]
+    try:
+        if service["hook"] == "order-sign":
+            # Only advice on what is being ordered: the scores themselves belong to patient-view.
+            review = review_orders(result, draft_orders, patient, gathered.resources)
+            cards = order_sign_cards(review.findings, review.report, result.facts, locale)
+        else:
+            every = cards_for_patient(result.assessments, result.facts, locale, result.advice)
+            scored = [(assessment, card) for assessment, card in every if assessment is not None]
+            if scored:
+                _link_to_assessment_page(scored, result, hook_request, gathered.resources, locale)
+            cards = [card for _, card in every]
+        # What a card promises (its link opens, its feedback is accepted) is committed before it is sent:
+        # the EHR may follow the link or send feedback at once, to any worker or instance.
+        current_app.extensions["bonemet_feedback"].remember_cards(service_id, cards)
+    except StoreUnavailable as error:
+        log.error("cards not sent: their link and feedback cannot be kept (%s)", error)
+        raise JsonError(503, "Service Unavailable", f"the cards' link and feedback cannot be kept ({error}); "
+                        "send the request again later") from None
     for card in cards:  # a score's source is the guideline's table, on a page of this service
         topic = card["source"].get("topic", {}).get("code")
         if topic in NAMES:
             card["source"]["url"] = f"{settings.base_url}/guideline/{topic}?lang={locale}"
     count_cards(service_id, cards)
-    response = jsonify(cards=cards)
-    # Remembered for the feedback check once the answer is on its way: not on the EHR's clock.
-    store = current_app.extensions["bonemet_feedback"]
-    response.call_on_close(lambda: store.remember_cards(service_id, cards))
-    if keep is not None:
-        response.call_on_close(lambda: _keep_quietly(keep))
-    return response
-
-
-def _keep_quietly(keep: Callable[[], None]) -> None:
-    try:
-        keep()
-    except sqlite3.Error as error:  # the cards are sent; their link will say it has expired
-        log.warning("assessment page link not kept: cannot keep the assessment (%s)", error)
+    return jsonify(cards=cards)
 
 
 LINK_WORDS = Words({"complete": N_("Complete the missing items"), "review": N_("Review the assessment"),
                     "picture": N_("Scale with this total")})
 
 
-def _link_to_assessment_page(scored: list, result, hook_request: dict, resources: list[dict],
-                             locale: str) -> Callable[[], None] | None:
+def needed_by_the_page(resources: list[dict], facts: PatientFacts) -> list[dict]:
+    """The resources the assessment page needs to show the same scores again: the Patient, the
+    BodyStructures (a lesion's site), resources without an id (named by position), and every resource the
+    scores used or the assessment names (context, relevant but not used). The others (labs, unrelated
+    Conditions) change no score and are not kept (issue 28: a request's whole prefetch was 33 KB per card)."""
+    named = {entry.resource for entry in facts.report if entry.outcome != "ignored" or entry.relevant}
+    named.update(found.condition for found in facts.scored)
+    return [resource for resource in resources
+            if resource.get("resourceType") in ("Patient", "BodyStructure") or not resource.get("id")
+            or f"{resource.get('resourceType')}/{resource.get('id')}" in named]
+
+
+def _link_to_assessment_page(scored: list, result, hook_request: dict, resources: list[dict], locale: str) -> None:
     """Every Mirels and Rades card links to the assessment page (type absolute: a short-lived signed
     token names an assessment kept a few minutes; nothing about the patient is in the URL), and its
     detail links to the picture of its scale."""
@@ -339,17 +343,22 @@ def _link_to_assessment_page(scored: list, result, hook_request: dict, resources
         for assessment, card in scored:
             card["links"] = [{"label": page(assessment), "url": launch_url(), "type": "smart", "autoLaunchable": False}]
             _link_to_scale(card, assessment.score, settings, picture, locale)
-        return None
+        return
     keeper = current_app.extensions["bonemet_assessments"]
-    token, store = keeper.prepare(KeptAssessment(hook_request["context"]["patientId"],
-                                                 hook_request["context"].get("userId"), locale,
-                                                 result.facts.as_of.isoformat(), resources))
+    try:
+        token = keeper.keep(KeptAssessment(hook_request["context"]["patientId"], hook_request["context"].get("userId"),
+                                           locale, result.facts.as_of.isoformat(),
+                                           needed_by_the_page(resources, result.facts)))
+    except StoreUnavailable as error:  # no link that would not open: the cards go without it
+        log.warning("assessment page link not kept: cannot keep the assessment (%s); the cards go without it", error)
+        for assessment, card in scored:
+            _link_to_scale(card, assessment.score, settings, picture, locale)
+        return
     for assessment, card in scored:
         # autoLaunchable (CDS Hooks 2.0, optional) said: strict clients (HealthChain's models) require it.
         card["links"] = [{"label": page(assessment), "url": f"{settings.base_url}/assessment/{token}?lang={locale}",
                           "type": "absolute", "autoLaunchable": False}]
         _link_to_scale(card, assessment.score, settings, picture, locale)
-    return store
 
 
 def _link_to_scale(card: dict, score, settings, picture: str, locale: str) -> None:

@@ -197,7 +197,8 @@ def assessment_page(token: str):
 def _to_store(kept: KeptAssessment) -> dict[str, Any]:
     """What the page produces, ready to store: a transaction Bundle that PUTs the QuestionnaireResponses, the
     Observations extracted from them, the score Observations, RiskAssessments and CarePlans (their ids are stable:
-    storing twice changes nothing)."""
+    storing twice changes nothing). The guideline's advice is stored when it applies; a "possible" one stays a card
+    until what it misses is known."""
     locale = _locale(kept.locale)
     when = datetime.now(UTC)
     answers = _answers(kept, locale, when)
@@ -206,9 +207,11 @@ def _to_store(kept: KeptAssessment) -> dict[str, Any]:
     # package's ConceptMap): the EHR keeps it as a record, read as any other by the next assessment.
     calculators = {questionnaire_url(calculator): calculator for calculator, _ in answers.values()}
     extracted = [o for r in responses for o in extracted_observations(r, calculators[r["questionnaire"].split("|")[0]])]
+    produced = [r for assessment in result.assessments for r in assessment.resources]
+    produced += [r for advised in result.advice if not advised.advice.possible for r in advised.resources]
     entries = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r,
                 "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
-               for r in responses + extracted + result.resources]
+               for r in responses + extracted + produced]
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 
@@ -323,7 +326,7 @@ def tester_run():
                         headers={"Content-Disposition": 'attachment; filename="bonemet-answer.json"'})
     patients = []
     for patient in assessed.patients:
-        cards = [card for _, card in cards_for_patient(patient.assessments, patient.facts, locale)]
+        cards = [card for _, card in cards_for_patient(patient.assessments, patient.facts, locale, patient.advice)]
         for card in cards:
             card["detail_html"] = _markdown(card.get("detail", ""))
         risks = [a.risk_assessment for a in patient.assessments]

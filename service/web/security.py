@@ -3,20 +3,19 @@
 Checked with PyJWT against the JWKS of the configured trusted issuers: the
 signature (ES384 or RS384, key chosen by ``kid``), ``iss``, ``aud`` = the URL of
 the endpoint called, ``exp``, ``iat``, and ``jti`` never seen before (replay),
-remembered in SQLite so that every gunicorn worker sees it.
+remembered in the store (``service.store``) so that every worker and every instance sees it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import time
-from contextlib import closing
 from pathlib import Path
 
 import jwt
 
+from ..store import Store, StoreUnavailable
 from .operations import KEY_PROBLEMS
 
 log = logging.getLogger(__name__)
@@ -25,10 +24,6 @@ ALGORITHMS = ["ES384", "RS384"]
 
 class Unauthorized(Exception):
     """The reason is safe to return to the caller."""
-
-
-class StoreUnavailable(Exception):
-    """The replay store cannot be written; the reason is safe to return to the caller."""
 
 
 class _OncePerInterval:
@@ -50,17 +45,13 @@ class _OncePerInterval:
 
 
 class JwtVerifier:
-    def __init__(self, issuers: dict[str, str], replay_db: str, max_lifetime: int = 300) -> None:
+    def __init__(self, issuers: dict[str, str], store: Store, max_lifetime: int = 300) -> None:
         self.issuers = issuers
         self.max_lifetime = max_lifetime
-        self.replay_db = replay_db
+        self.store = store
         self._url_clients: dict[str, jwt.PyJWKClient] = {}
         self._file_keys: dict[str, tuple[int, list]] = {}  # JWKS file -> (its mtime, its keys)
         self._said = _OncePerInterval()
-        # closing(): a sqlite3 connection's own "with" commits but leaves the connection open.
-        with closing(sqlite3.connect(replay_db, timeout=10)) as connection, connection:
-            connection.execute("CREATE TABLE IF NOT EXISTS seen_jti (iss TEXT, jti TEXT, exp INTEGER, "
-                               "PRIMARY KEY (iss, jti))")
 
     def _key(self, issuer: str, kid: str):
         source = self.issuers[issuer]
@@ -151,13 +142,10 @@ class JwtVerifier:
         """Record the jti; a store that cannot be written fails closed (no token whose replay cannot be
         checked is accepted)."""
         try:
-            with closing(sqlite3.connect(self.replay_db, timeout=10)) as connection, connection:
-                connection.execute("DELETE FROM seen_jti WHERE exp < ?", (int(time.time()) - 60,))
-                connection.execute("INSERT INTO seen_jti VALUES (?, ?, ?)", (issuer, jti, exp))
-        except sqlite3.IntegrityError:
-            raise Unauthorized("this jti was already used (replay)") from None
-        except sqlite3.Error as error:
-            log.error("replay store %r cannot be written: %r", self.replay_db, str(error))
-            raise StoreUnavailable("the service cannot record the token's jti (its SQLite file cannot be "
-                                   "written), so it cannot refuse a replay: no token is accepted until it can"
-                                   ) from None
+            first_time = self.store.remember_token(issuer, jti, exp, time.time())
+        except StoreUnavailable as error:
+            log.error("replay store cannot be written: %r", str(error))
+            raise StoreUnavailable(f"the service cannot record the token's jti ({error}), so it cannot refuse a "
+                                   "replay: no token is accepted until it can") from None
+        if not first_time:
+            raise Unauthorized("this jti was already used (replay)")

@@ -200,3 +200,25 @@ Description: "Advice, not an order: status draft, intent proposal, one coded act
 * activity.detail.description 1..1
 * activity.detail.description ^short = "The recommendation in the words of the seed table"
 * obeys bonemet-activity-proposed
+
+Profile: BonemetGuidelineCarePlan
+Parent: CarePlan
+Id: bonemet-guideline-careplan
+Title: "Care plan proposed from a situation of the guideline"
+Description: "Advice that is not a score (guideline sections 1.1, 1.4, 1.5): status draft, intent proposal, the situation as category, one coded activity in the guideline's words; for section 1.4 the activity's scheduledPeriod is the post-operative window (day 15 to day 21 after the operation)."
+* insert Output
+* status = #draft
+* intent = #proposal
+* created 1..1
+* category 1..1
+* category from http://bonemet-cds.org/fhir/ValueSet/guideline-situation (required)
+* addresses ^short = "The lesions, compressions or operated Conditions the advice is about (none for a count of sites)"
+* supportingInfo ^short = "The records the advice rests on (the operation, the visceral status...)"
+* activity 1..1
+* activity.detail 1..1
+* activity.detail.code 1..1
+* activity.detail.code from http://bonemet-cds.org/fhir/ValueSet/careplan-activity (required)
+* activity.detail.status = #not-started
+* activity.detail.description 1..1
+* activity.detail.description ^short = "The advice in the words of the guideline (seeds/guideline.json)"
+* obeys bonemet-activity-proposed

@@ -1,0 +1,141 @@
+"""One patient of a bulk export: their NDJSON lines -> the lines of the output files, beside
+``pipeline.assess_entries`` (the Bundle doors' equivalent). Both engines run ``assess_group`` on each
+patient, with the lines in the same order (input file, then line number), so that they give the same
+outputs. The output lines are keyed by the ``resourceType`` that ``render`` gave them: there is no list of
+output types to keep up to date."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+import orjson
+
+from ..config import Settings
+from ..facts.prefilter import UnreadLine, unread_line
+from ..fhir import json_read
+from ..fhir.patients import bulk_patient_key
+from ..i18n import Said, said
+from .files import BOM, outcome_line
+from .summary import Summary
+
+MAX_LINE_BYTES = Settings.max_body_bytes  # a line is one resource: at most what the HTTP door takes in a body
+OUTCOMES = "OperationOutcome"
+
+
+class Assessed(NamedTuple):
+    """One patient's outputs: (resource type, NDJSON line) pairs; the outcomes of their bad lines (a
+    resource that fails the shape check); what the summary counts of them."""
+
+    written: list[tuple[str, str]]
+    bad: list[str]
+    summary: Summary
+
+    def lines(self) -> list[tuple[str, str]]:
+        """Every output line in the order of the files: the bad lines' outcomes before the patient's own."""
+        return [(OUTCOMES, line) for line in self.bad] + self.written
+
+
+def too_long(max_bytes: int) -> Said:
+    return said("longer than {count} bytes (BONEMET_MAX_BODY_BYTES)", count=max_bytes)
+
+
+def line_too_long(raw: bytes | str, max_bytes: int, at: int = 1) -> bool:
+    """Whether a line (without its newline, nor the byte order mark opening a file) is longer than
+    ``max_bytes`` of UTF-8: measured the same way by both engines."""
+    if isinstance(raw, str):
+        return len(raw) > max_bytes // 4 and len(raw.encode("utf-8", errors="surrogatepass")) > max_bytes
+    size = len(raw) - raw.endswith(b"\n") - (len(BOM) if at == 0 and raw.startswith(BOM) else 0)
+    return size > max_bytes
+
+
+def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None, Any]:
+    """One NDJSON line -> (its patient key, the resource or an ``UnreadLine``), or (None, why it is a
+    bad line). A line no calculator reads (a lab, a medication...) is told from its text and not parsed:
+    it is counted, not checked."""
+    unread = unread_line(line) if prefilter else None
+    if unread is not None:
+        return unread.patient, unread
+    try:
+        resource = json_read.loads(line)
+    except json_read.TooDeep as error:  # refused before parsing: a RecursionError would end the whole run
+        return None, said("nested more than {limit} levels deep", limit=error.limit)
+    except json.JSONDecodeError as error:
+        return None, said("not JSON ({error})", error=error.msg)  # the parser's words, in English
+    if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+        return None, said("not a FHIR resource")
+    patient = bulk_patient_key(resource)
+    if patient is None:
+        return None, said("{kind} names no Patient by reference (subject or patient)", kind=resource["resourceType"])
+    return patient, resource
+
+
+
+def bad_line_outcome(message: str, locale: str) -> str:
+    return outcome_line("error", "structure", message, locale)
+
+
+def ndjson(resource: dict[str, Any]) -> str:
+    """One output line. orjson writes it several times faster than the standard library (parsing stays
+    with the standard library, the floor the benchmark measures)."""
+    return orjson.dumps(resource).decode()
+
+
+def reads_every_line(lines: list[tuple[str, Any]]) -> bool:
+    """An Observation derivedFrom another may be linked to its lesion through it, whatever that one's
+    code: then every line of the patient is read in full (rare; the answer is the same either way)."""
+    return any("derivedFrom" in item for _, item in lines if type(item) is dict)
+
+
+def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, locale: str,
+                 pain_bands: tuple, as_of: date | None, every_line: bool | None = None,
+                 fact_windows: tuple = ()) -> Assessed:
+    """One patient's (where, resource or ``UnreadLine``) lines -> (output kind, JSON line) pairs, bad-line
+    outcomes, summary. Both engines call it, with the lines in the same order (input file, then line),
+    so that they give the same outputs. ``every_line``: ``reads_every_line(lines)``, when already known."""
+    from ..fhir.shape import InvalidResource, check_shape
+    from ..pipeline import assess_patient
+    from ..render.bundle import operation_outcome, outcome_issues
+
+    summary = Summary(locale=locale)
+    outputs: list[tuple[str, str]] = []
+    bad: list[str] = []
+    resources = []
+    every_line = reads_every_line(lines) if every_line is None else every_line
+    unread: Counter = Counter()
+    for where, item in lines:
+        if isinstance(item, UnreadLine):
+            if not every_line:
+                unread[item.kind] += 1
+                summary.resources_read += 1
+                continue
+            item = read_line(where, item.text, prefilter=False)[1]
+            if not isinstance(item, dict):
+                bad.append(bad_line_outcome(summary.bad(where, item), locale))
+                continue
+        try:
+            check_shape(item, item["resourceType"])
+        except InvalidResource as error:
+            bad.append(bad_line_outcome(summary.bad(where, error.problem), locale))
+            continue
+        summary.resources_read += 1
+        resources.append(item)
+    if not resources and not unread:
+        return Assessed(outputs, bad, summary)
+    result = assess_patient(resources, subject, when=when, locale=locale, pain_score_bands=pain_bands,
+                            fact_windows=fact_windows, as_of=as_of, unread=unread)
+    summary.patients += 1
+    summary.resources_ignored += sum(1 for e in result.facts.report if e.outcome == "ignored") + unread.total()
+    for assessment in result.assessments:
+        score = assessment.score
+        summary.scores[(score.calculator, score.category.value if score.category else "undetermined")] += 1
+        outputs += [(r["resourceType"], ndjson(r)) for r in assessment.resources]
+    for advised in result.advice:  # the guideline's advice (§1.1, §1.4, §1.5): its proposed CarePlan
+        outputs += [(r["resourceType"], ndjson(r)) for r in advised.resources]
+    issues = outcome_issues(subject, result.facts, result.assessments, locale=locale, advice=result.advice)
+    if len(issues) > 1:  # more than the one-line summary: something to report
+        outputs.append(("OperationOutcome", ndjson(operation_outcome(issues, locale))))
+    return Assessed(outputs, bad, summary)
+

@@ -1,0 +1,166 @@
+"""The guideline's situations that are advice, not scores (§1.1 pain, §1.4 after surgery, §1.5 oligometastases).
+
+Pure rules over plain values, as the calculators are: the facts layer counts sites and dates operations,
+``seeds/guideline.json`` holds the guideline's words. A rule answers ``Advice`` or None (nothing to say);
+an input not known makes the advice "possible", naming what is missing, never a guess.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from typing import Any, Literal
+
+from ..data import data_dir
+from ..i18n import said, translate
+from .scoring import Score
+from .tables import Text, parse_text
+
+
+@dataclass(frozen=True)
+class Situation:
+    """One situation of the guideline, in its own words (``seeds/guideline.json``)."""
+
+    name: str
+    section: str
+    source: str
+    quote: str
+    title: Text
+    action: Text
+    statement: Text
+    activity_code: str
+    activity: Text
+    extra: dict[str, Any] = field(default_factory=dict)  # the situation's own figures and words
+
+    def text(self, key: str) -> Text:
+        return parse_text(self.extra[key])
+
+
+def _raw() -> dict[str, Any]:
+    return json.loads((data_dir("seeds") / "guideline.json").read_text("utf-8"))
+
+
+@cache
+def situations() -> dict[str, Situation]:
+    known = {"section", "source", "quote", "title", "action", "statement", "activity"}
+    return {name: Situation(name, entry["section"], entry["source"], entry["quote"], parse_text(entry["title"]),
+                            parse_text(entry["action"]), parse_text(entry["statement"]), entry["activity"]["code"],
+                            parse_text({k: v for k, v in entry["activity"].items() if k != "code"}),
+                            {k: v for k, v in entry.items() if k not in known})
+            for name, entry in _raw()["situations"].items()}
+
+
+@cache
+def guideline_version() -> str:
+    return str(_raw()["version"])
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What the guideline says here. ``possible``: it applies only if what ``missing`` names turns out so.
+    ``figures``: what the card shows (the count of sites, the window's dates)."""
+
+    situation: Situation
+    possible: bool = False
+    missing: tuple[str, ...] = ()
+    figures: dict[str, Any] = field(default_factory=dict)
+    phase: Literal["", "before", "open", "passed"] = ""
+
+    def missing_words(self, locale: str) -> list[str]:
+        return [translate(text, locale) for text in self.missing]
+
+
+# -- §1.5 -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OligometastaticInputs:
+    """``sites_low``..``sites_high``: how many bone metastatic sites the record holds (``sites_high`` None: no
+    upper bound, a record naming several sites at once); ``visceral``: a visceral metastasis (None: not
+    known); ``missing``: what leaves the count or the visceral status open, as the card says it."""
+
+    sites_low: int
+    sites_high: int | None
+    visceral: bool | None
+    missing: tuple[str, ...] = ()
+
+
+def oligometastatic(inputs: OligometastaticInputs) -> Advice | None:
+    """1 to 3 sites and no visceral metastasis: the ablative intent is to discuss (§1.5). None with no bone
+    site, 4 or more, or a visceral metastasis; "possible" while the count or the visceral status is open."""
+    situation = situations()["oligometastatic"]
+    most = int(situation.extra["max_sites"])
+    if inputs.visceral or inputs.sites_low > most or (inputs.sites_high is not None and inputs.sites_high < 1):
+        return None
+    certain = (inputs.visceral is False and inputs.sites_low >= 1 and inputs.sites_high is not None
+               and inputs.sites_high <= most)
+    return Advice(situation, possible=not certain, missing=() if certain else inputs.missing,
+                  figures={"sites_low": max(inputs.sites_low, 1), "sites_high": inputs.sites_high})
+
+
+# -- §1.4 -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostOperativeInputs:
+    """The operation's day (``operated_from``..``operated_to`` when the record gives a month or a period;
+    None: not recorded), the assessment date, and whether a radiotherapy since the operation is recorded."""
+
+    operated_from: date | None
+    operated_to: date | None
+    as_of: date
+    radiotherapy_since: bool = False
+
+
+def window_of(operated_from: date, operated_to: date) -> tuple[date, date]:
+    """The §1.4 window of an operation: from the earliest day it may open to the latest it may close (an
+    operation dated to the day: day 15 to day 21)."""
+    first, last = (int(day) for day in situations()["post_operative"].extra["window_days"])
+    return operated_from + timedelta(days=first), operated_to + timedelta(days=last)
+
+
+def post_operative(inputs: PostOperativeInputs) -> Advice | None:
+    """Adjuvant radiotherapy from day 15 to day 21 after the operation (§1.4): where the assessment date
+    stands in that window. None once a radiotherapy since the operation is recorded. An operation with no
+    date: the advice stands, its window cannot be dated."""
+    if inputs.radiotherapy_since:
+        return None
+    situation = situations()["post_operative"]
+    if inputs.operated_from is None or inputs.operated_to is None:
+        return Advice(situation, missing=(said("the day of the operation is not recorded: the window cannot be "
+                                               "dated"),))
+    opens, closes = window_of(inputs.operated_from, inputs.operated_to)
+    phase: Literal["before", "open", "passed"] = (
+        "before" if inputs.as_of < opens else "passed" if inputs.as_of > closes else "open")
+    unsure = inputs.operated_from != inputs.operated_to  # a month, a period: the window's days are a range
+    return Advice(situation, possible=unsure, missing=(said(
+        "the record gives the operation's day as {first} to {last}: the window shown runs from the earliest day "
+        "it may open to the latest it may close", first=inputs.operated_from.isoformat(),
+        last=inputs.operated_to.isoformat()),) if unsure else (),
+        figures={"opens": opens, "closes": closes, "operated_from": inputs.operated_from,
+                 "operated_to": inputs.operated_to, "days_since": (inputs.as_of - inputs.operated_to).days},
+        phase=phase)
+
+
+# -- §1.1 -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PainInputs:
+    """A long-bone metastasis's pain (None: not recorded), and whether the patient has a spinal cord
+    compression (the metastasis is then not "uncomplicated"). Its fracture risk is its Mirels score's."""
+
+    painful: bool | None
+    cord_compression: bool
+
+
+def pain(inputs: PainInputs, fracture_risk: Score | None) -> Advice | None:
+    """A painful uncomplicated bone metastasis, its fracture risk low (its Mirels category's risk): radiotherapy
+    is the first treatment when analgesics fail (§1.1). Said only when each is known: the Mirels card names
+    what is missing."""
+    low_risk = fracture_risk is not None and fracture_risk.category is not None and fracture_risk.risk == "low"
+    if inputs.painful and low_risk and not inputs.cord_compression:
+        return Advice(situations()["pain"])
+    return None

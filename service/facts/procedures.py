@@ -1,0 +1,91 @@
+"""Procedures done: the operations a post-operative radiotherapy follows (§1.4), and radiotherapies given.
+
+A Procedure counts when its code is in the order ValueSets (prophylactic fixation, decompressive surgery,
+radiotherapy: the same codes an order is read by), its status is ``completed`` and it was performed on or
+before the assessment date. Its lesion or compression: its ``reasonReference``, else the lesion of the same
+bone and side (its ``bodySite``). Every Procedure of those codes is reported, used or not, with why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..i18n import said
+from .dates import DateSpan, parse_date
+from .items.site import read_place, read_site
+from .orders import KIND_VALUE_SETS
+from .place import Place
+from .record import PatientRecord, describe_concepts
+from .terminology import objects
+
+Kind = Literal["fixation", "decompression", "radiotherapy"]
+_KIND = {"prophylactic_fixation": "fixation", "decompressive_surgery": "decompression", "radiotherapy": "radiotherapy"}
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A procedure done: what, when (None: not recorded), for which Condition (None: not said), and where."""
+
+    ref: str
+    kind: Kind
+    performed: DateSpan | None
+    reasons: tuple[str, ...]
+    place: Place | None
+    bone: str | None
+    side: str | None
+    description: str
+
+
+def performed(procedure: dict[str, Any]) -> DateSpan | None:
+    """The day it was done: performedDateTime, else its period (the end when recorded: an operation ends on
+    the day its post-operative course counts from; else the start)."""
+    period: dict[str, Any] = procedure["performedPeriod"] if isinstance(procedure.get("performedPeriod"), dict) else {}
+    for text in (procedure.get("performedDateTime"), period.get("end"), period.get("start")):
+        span = parse_date(text) if isinstance(text, str) else None
+        if span:
+            return span
+    return None
+
+
+def procedures_done(record: PatientRecord) -> list[Procedure]:
+    """The patient's completed operations and radiotherapies (read once per record; each reported once)."""
+    return record.once("procedures", lambda: _read(record))
+
+
+def _read(record: PatientRecord) -> list[Procedure]:
+    found = []
+    for resource in record.procedures:
+        ref = record.ref(resource)
+        code = resource.get("code")
+        kinds = {_KIND[kind] for vs_id, kind in KIND_VALUE_SETS.items() if record.terms.coding_in(code, vs_id)}
+        if len(kinds) != 1:
+            record.report.ignore(ref, said("Procedure is not read by the calculators") if not kinds else said(
+                "its code names several kinds of procedure: not read"), relevant=bool(kinds))
+            continue
+        kind: Kind = kinds.pop()  # type: ignore[assignment]
+        if resource.get("status") != "completed":
+            record.report.ignore(ref, said("status '{status}': not a procedure done", status=resource.get("status")),
+                                 relevant=False)
+            continue
+        when = performed(resource)
+        if record.after_as_of(when):
+            record.report.ignore(ref, said("performed {date}, after the assessment date {as_of}: not read",
+                                           date=when.text, as_of=record.as_of.isoformat()))
+            continue
+        reasons = tuple(target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
+                        if target and target.startswith("Condition/"))
+        sites = [c for c in objects(resource.get("bodySite"))]
+        site = read_site(record.terms, sites) if sites else None
+        found.append(Procedure(ref, kind, when, reasons, read_place(record.terms, sites),
+                               site.bone if site else None, site.side if site else None,
+                               describe_concepts([code])))
+    return found
+
+
+def treated(procedure: Procedure, condition: str, bone: str | None, side: str | None) -> bool:
+    """Whether ``procedure`` treated this Condition: its reasonReference names it, or, naming none, its
+    bodySite names the same bone and side (a side unstated on either is not the same side)."""
+    if procedure.reasons:
+        return condition in procedure.reasons
+    return bool(bone and procedure.bone == bone and side and procedure.side == side)

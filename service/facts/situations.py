@@ -1,0 +1,197 @@
+"""Record -> the inputs of the guideline's situations that are advice (``calculators.situations``).
+
+§1.5 counts the bone metastatic sites (every active bone metastasis Condition, long bone or not, and each
+active spinal cord compression, which stands for a vertebral site at its level) by bone and side, and reads
+whether there is a visceral metastasis as the Rades item does. Two records of the same bone and side are one
+site; a record whose site is not stated, a vertebral region or a paired bone without its side, which may be
+a site already counted, leaves the count a range, and the card names them.
+§1.4 reads the operations done (``procedures``); §1.1 a long-bone metastasis's pain, beside its Mirels score.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ..calculators.situations import OligometastaticInputs, PainInputs, PostOperativeInputs
+from ..calculators.values import ItemName
+from ..i18n import Said, said
+from .items.site import read_place, read_site
+from .items.visceral import visceral_fact
+from .model import LesionFacts, ScoredCondition, SituationFacts, Where
+from .options import MappingOptions
+from .place import BOTH_SIDES, Place
+from .procedures import Procedure, procedures_done, treated
+from .record import PatientRecord, describe_concepts
+from .timely import keep_timely
+
+# Codes that name the spine or a region of it, not one vertebra (ValueSet bone-not-long-bone): two such records
+# may be one vertebra or two.
+SPINE_REGIONS = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "C41.2", "C412"})
+COUNTED = said("a bone metastatic site counted for oligometastatic disease (§1.5)")
+_LEVEL = re.compile(r"^\s*([CTLS])\s?-?(\d{1,2})\s*$", re.IGNORECASE)  # "T7", "L 2": a vertebral level, as written
+
+
+def situation_facts(record: PatientRecord, options: MappingOptions,
+                    scored: Sequence[ScoredCondition]) -> list[SituationFacts]:
+    return [*_oligometastatic(record, options), *_post_operative(record, options, scored), *_pain(record, scored)]
+
+
+# -- §1.5 -------------------------------------------------------------------------------------
+
+
+def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] | None, bool, bool]]:
+    """Each record of a bone metastatic site: where, its key (bone, side) or None (no site stated), whether it may
+    be a site counted by another record (a region of the spine, a paired bone without its side), whether it names
+    several sites at once."""
+    claims = []
+    for condition in record.conditions["lesion"]:
+        if not record.active(condition)[0]:
+            continue
+        sites: list[Any] = condition["bodySite"] if isinstance(condition.get("bodySite"), list) else []
+        reading = read_site(record.terms, sites)
+        place = read_place(record.terms, sites)
+        where = Where(record.ref(condition), place, describe_concepts([condition.get("code")]))
+        claims.append((where, *_key(place), reading.several))
+    for compression in record.conditions["compression"]:
+        if not record.active(compression)[0]:
+            continue
+        place = read_place(record.terms, compression.get("bodySite"))
+        key, vague = _key(place)
+        where = Where(record.ref(compression), place, said("spinal cord compression"))
+        claims.append((where, key or ("spine", None), vague or key is None, False))  # surely a vertebra
+    return claims
+
+
+def _key(place: Place | None) -> tuple[tuple[str, str | None] | None, bool]:
+    if place is None:
+        return None, False
+    if place.bone:
+        spine = place.bone.upper() in SPINE_REGIONS
+        paired_without_side = not spine and place.side is None
+        return (("spine" if spine else place.bone), place.side if place.side != BOTH_SIDES else None), \
+            spine or paired_without_side
+    level = _LEVEL.match(place.record_words or "")
+    if level:
+        return (f"{level[1].upper()}{int(level[2])}", None), False
+    return None, False
+
+
+def _spinal(key: tuple[str, str | None]) -> bool:
+    return key[0] == "spine" or bool(_LEVEL.match(key[0]))
+
+
+def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], list[Said]]:
+    """(fewest, most (None: no bound), the records counted, why the count is a range)."""
+    claims = _claims(record)
+    certain: dict[tuple[str, str | None], Where] = {}
+    open_: list[Said] = []
+    uncertain, unbounded = 0, False
+    for where, key, vague, several in sorted(claims, key=lambda claim: claim[2]):  # precise records first
+        if several:
+            unbounded = True
+            open_.append(said("{record} names several sites", record=where.ref))
+        elif key is None:
+            uncertain += 1
+            open_.append(said("the site of {record} is not read (no coded bone)", record=where.ref))
+        elif key in certain and not vague:
+            continue  # the same bone and side: one site
+        elif vague and any(_same_bone(key, other) for other in certain):
+            uncertain += 1
+            open_.append(said("{record} may be a site already counted", record=where.ref))
+        else:
+            certain[key] = where
+    fewest = len(certain) or (1 if uncertain or unbounded else 0)
+    return fewest, None if unbounded else len(certain) + uncertain, [w for w, *_ in claims], open_
+
+
+def _same_bone(key: tuple[str, str | None], other: tuple[str, str | None]) -> bool:
+    if _spinal(key):
+        return _spinal(other)
+    return key[0] == other[0]
+
+
+def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[SituationFacts]:
+    fewest, most, counted, open_ = count_sites(record)
+    if fewest == 0:
+        return []  # no bone metastasis: nothing to say
+    linked = {"visceral-metastases": [(observation, "") for observation in record.observations["visceral-metastases"]]}
+    untimely = keep_timely(record, linked, options.windows, ())
+    visceral = visceral_fact(record, [observation for observation, _ in linked["visceral-metastases"]])
+    present = {"yes": True, "no": False}.get(visceral.value) if isinstance(visceral.value, str) else None
+    missing = list(open_)
+    if present is None:
+        missing.append(said("{item}: {why}", item=ItemName("visceral_metastases"),
+                            why=visceral.notes[0] if visceral.notes else said("not recorded")))
+        missing += untimely.get("visceral_metastases", [])
+    for where in counted:  # a site counted is used, unless not using it was said with attention (a broken bone)
+        why, _, attention = record.report.ignored.get(where.ref, ("", False, False))
+        if not attention:  # what it is not used for stays said beside (no Mirels score: not a long bone)
+            record.report.use(where.ref, said("a bone metastatic site counted for oligometastatic disease (§1.5); "
+                                              "{why}", why=why) if why else COUNTED)
+    inputs = OligometastaticInputs(fewest, most, present, tuple(missing))
+    return [SituationFacts("oligometastatic", inputs, (*(w.ref for w in counted), *visceral.sources),
+                           tuple(counted))]
+
+
+# -- §1.4 -------------------------------------------------------------------------------------
+
+
+def _post_operative(record: PatientRecord, options: MappingOptions,
+                    scored: Sequence[ScoredCondition]) -> list[SituationFacts]:
+    done = procedures_done(record)
+    radiotherapies = [p for p in done if p.kind == "radiotherapy"]
+    window = options.windows.get("operation")
+    found = []
+    for operation in (p for p in done if p.kind != "radiotherapy"):
+        when = operation.performed
+        if when and window and (record.as_of - when.latest).days > window.days:
+            record.report.ignore(operation.ref, said(
+                "operation of {date}, more than {days} days before the assessment: its post-operative window has "
+                "passed (no card)", date=when.text, days=window.days), relevant=False)
+            continue
+        since = [p for p in radiotherapies if when and p.performed and p.performed.earliest >= when.earliest]
+        for radiotherapy in since:
+            record.report.use(radiotherapy.ref, said("radiotherapy after the operation {operation}",
+                                                     operation=operation.ref))
+        record.report.use(operation.ref, said("operation that a post-operative radiotherapy follows (§1.4)"))
+        about, notes = _treated(record, operation, scored)
+        inputs = PostOperativeInputs(when.earliest if when else None, when.latest if when else None, record.as_of,
+                                     bool(since))
+        found.append(SituationFacts("post_operative", inputs, (operation.ref, *(p.ref for p in since)),
+                                    (Where(operation.ref, operation.place, operation.description), *about),
+                                    tuple(notes)))
+    return found
+
+
+def _treated(record: PatientRecord, operation: Procedure,
+             scored: Sequence[ScoredCondition]) -> tuple[list[Where], list[Any]]:
+    """The Conditions the operation treated, and a note for a lesion no Mirels score is given for (fixed)."""
+    about, notes = [], []
+    for found in scored:
+        if treated(operation, found.condition, *found.body_site):
+            about.append(Where(found.condition, found.place, found.description))
+    for ref in record.fixed.get(operation.ref, ()):
+        condition = record.get(ref)
+        about.append(Where(ref, read_place(record.terms, condition.get("bodySite")),
+                           describe_concepts([condition.get("code")])))
+        notes.append(said("no Mirels score for {lesion}: the bone has been fixed (Mirels helps decide whether to fix "
+                          "it)", lesion=ref))
+    return about, notes
+
+
+# -- §1.1 -------------------------------------------------------------------------------------
+
+
+def _pain(record: PatientRecord, scored: Sequence[ScoredCondition]) -> list[SituationFacts]:
+    compression = any(record.active(condition)[0] for condition in record.conditions["compression"])
+    found = []
+    for lesion in scored:
+        pain = lesion.facts.get("pain") if isinstance(lesion, LesionFacts) else None
+        if pain is None or pain.missing:
+            continue
+        found.append(SituationFacts("pain", PainInputs(True, compression), pain.sources,
+                                    (Where(lesion.condition, lesion.place, lesion.description),),
+                                    score_of=lesion.condition))
+    return found

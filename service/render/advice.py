@@ -1,0 +1,185 @@
+"""The guideline's advice (§1.1, §1.4, §1.5) -> a proposed CarePlan and a CDS Hooks card.
+
+The words of the advice are the guideline's (``seeds/guideline.json``); what the record gave (the sites
+counted, the operation and its date, what is missing) is said beside them, each record by its words, never
+by its id. §1.1 is said on the Mirels card of its lesion (``cards``), not on a card of its own: one lesion,
+one card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+from typing import Any
+
+from .. import __version__
+from ..calculators.situations import Advice, guideline_version
+from ..facts import PatientFacts
+from ..facts.model import SituationFacts
+from ..facts.terminology import own_coding
+from ..i18n import N_, Words, translate
+from .card_model import Card
+from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative, stable_id
+
+# The situation's code in the project's CodeSystem (card topic, CarePlan category).
+TOPIC = {"oligometastatic": "oligometastatic", "post_operative": "post-operative", "pain": "painful-bone-metastasis"}
+
+WORDS = Words({
+    "sites": N_("{count} bone metastatic site(s) recorded"), "sites_range": N_("{low} to {high} bone metastatic sites"),
+    "sites_open": N_("at least {low} bone metastatic site(s)"), "no_visceral": N_("no visceral metastasis"),
+    "possible": N_("Possible"), "counted": N_("Sites counted"), "open": N_("To check before it applies"),
+    "before": N_("{where}, operated {date}: post-operative radiotherapy from {opens} to {closes}"),
+    "window_open": N_("{where}, operated {date}: post-operative radiotherapy now, until {closes}"),
+    "passed": N_("{where}, operated {date}: post-operative radiotherapy window passed on {closes}"),
+    "undated": N_("{where}, operated (date not recorded): post-operative radiotherapy 15 days to 3 weeks after"),
+    "healed": N_("on healed skin"), "window": N_("Window (day 15 to day 21 after the operation)"),
+    "operation": N_("Operation"), "treated": N_("For"), "guideline": N_("Guideline"),
+    "as_of": N_("Assessed as of"), "colon": N_(":"), "to": N_("to"), "record": N_("Record the proposed care plan"),
+})
+
+
+@dataclass(frozen=True)
+class Advised:
+    """One piece of the guideline's advice for a patient, what it was read from, and its proposed CarePlan."""
+
+    facts: SituationFacts
+    advice: Advice
+    care_plan: dict[str, Any]
+
+    @property
+    def resources(self) -> list[dict[str, Any]]:
+        return [self.care_plan]
+
+
+def _key(facts: SituationFacts, subject: str, as_of: date | None) -> str:
+    """Same patient, situation, records and assessment date: the same CarePlan, whatever the door."""
+    basis = {"situation": facts.situation, "guideline": guideline_version(), "patient": subject,
+             "about": [where.ref for where in facts.about], "sources": sorted(facts.sources),
+             "as_of": as_of.isoformat() if as_of else ""}
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
+
+
+def summary(advised: Advised, locale: str) -> str:
+    """Action first: what to do, for which site, with the figures the record gave."""
+    advice, facts, words = advised.advice, advised.facts, WORDS[locale]
+    situation = advice.situation
+    action = situation.action(locale)
+    if situation.name == "oligometastatic":
+        low, high = advice.figures["sites_low"], advice.figures["sites_high"]
+        count = (words["sites"].format(count=low) if low == high else
+                 words["sites_open"].format(low=low) if high is None else
+                 words["sites_range"].format(low=low, high=high))
+        text = f"{count}, {words['no_visceral']}{words['colon']} {action}" if not advice.possible else \
+            f"{words['possible']}{words['colon']} {action} ({count})"
+        return text[:1].upper() + text[1:]
+    if situation.name == "post_operative":
+        where = facts.about[0].words(locale) if facts.about else ""
+        if facts.about and facts.about[0].place is None and len(facts.about) > 1:  # the operation names no site
+            where += f" ({facts.about[1].words(locale)})"
+        where = where[:1].upper() + where[1:]
+        if "opens" not in advice.figures:
+            return words["undated"].format(where=where)
+        operated = advice.figures["operated_from"].isoformat()
+        if advice.figures["operated_from"] != advice.figures["operated_to"]:
+            operated += f" {words['to']} {advice.figures['operated_to'].isoformat()}"
+        key = {"before": "before", "open": "window_open", "passed": "passed"}[advice.phase]
+        return words[key].format(where=where, date=operated, opens=advice.figures["opens"].isoformat(),
+                                 closes=advice.figures["closes"].isoformat()) + \
+            ("" if advice.phase == "passed" else f", {words['healed']}")
+    return f"{situation.title(locale)}{words['colon']} {action}"
+
+
+def render_advice(facts: SituationFacts, advice: Advice, subject: str, when: datetime, as_of: date | None,
+                  locale: str, cite: Callable[[str], str] = lambda reference: reference) -> Advised:
+    """The proposed CarePlan of one piece of advice: what to do (the guideline's activity), when (§1.4's
+    window), for which Conditions, from which records, and what is missing."""
+    situation = advice.situation
+    key = _key(facts, subject, as_of)
+    resource_id = stable_id(key, "CarePlan")
+    title = translate(situation.title(locale), locale)
+    provisional = Advised(facts, advice, {})
+    said_summary = summary(provisional, locale)
+    activity: dict[str, Any] = {"detail": {
+        "code": {"coding": [own_coding(situation.activity_code, locale)], "text": situation.activity(locale)},
+        "status": "not-started", "description": situation.activity(locale)}}
+    if "opens" in advice.figures:
+        activity["detail"]["scheduledPeriod"] = {"start": advice.figures["opens"].isoformat(),
+                                                 "end": advice.figures["closes"].isoformat()}
+    notes = [translate(note, locale) for note in (*advice.missing_words(locale), *facts.notes)]
+    by = (f"bonemet-cds {__version__}, {situation.source} ({WORDS[locale]['guideline']} "
+          f"{guideline_version()}).")
+    care_plan: dict[str, Any] = {
+        "resourceType": "CarePlan", "id": resource_id, "meta": {"profile": [PROFILE + "bonemet-guideline-careplan"]},
+        "language": locale,
+        "extension": [{"url": GENERATED_BY, "extension": [
+            {"url": "software", "valueString": "bonemet-cds"}, {"url": "version", "valueString": __version__},
+            {"url": "table", "valueString": "guideline"},
+            {"url": "tableVersion", "valueString": guideline_version()}]}],
+        "identifier": [{"system": ASSESSMENT_SYSTEM, "value": resource_id}],
+        "text": narrative(f"<p>{escape(said_summary)}</p>", f"<p>{escape(situation.statement(locale))}</p>",
+                          *(f"<p>{escape(note)}</p>" for note in notes), f"<p>{escape(by)}</p>"),
+        "status": "draft", "intent": "proposal",
+        "category": [{"coding": [own_coding(TOPIC[situation.name], locale)]}],
+        "title": f"{title}{WORDS[locale]['colon']} {said_summary}"[:1000],
+        "description": situation.statement(locale),
+        "subject": {"reference": cite(subject)},
+        "created": when.isoformat(timespec="seconds"),
+        "activity": [activity],
+    }
+    conditions = [where.ref for where in facts.about if where.ref.startswith("Condition/")]
+    if conditions:
+        care_plan["addresses"] = [{"reference": cite(ref)} for ref in dict.fromkeys(conditions)]
+    supporting = [ref for ref in dict.fromkeys(facts.sources) if not ref.startswith("Condition/")]
+    if supporting:
+        care_plan["supportingInfo"] = [{"reference": cite(ref)} for ref in supporting]
+    if notes:
+        care_plan["note"] = [{"text": note} for note in notes]
+    return Advised(facts, advice, care_plan)
+
+
+def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Callable[[str], str]) -> Card:
+    """The advice, action first; the detail gives the guideline's words, the records it rests on and what is
+    still to check. An information card: it proposes a discussion or a date, never an alarm, except a §1.4
+    window that has passed."""
+    from .cards import fit_summary, override_reasons, plain, topic  # cards imports this module for §1.1
+
+    advice, facts, words = advised.advice, advised.facts, WORDS[locale]
+    situation = advice.situation
+    lines = [f"**{situation.title(locale)}**", "", situation.statement(locale)]
+    if situation.name == "oligometastatic":
+        lines += ["", situation.text("not_in_record")(locale), "", f"**{words['counted']}**"]
+        lines += [f"- {plain(where.words(locale)) or name(where.ref)}" for where in facts.about]
+    elif situation.name == "post_operative" and facts.about:
+        lines += ["", f"**{words['operation']}**{words['colon']} {name(facts.about[0].ref)}"]
+        lines += [f"- {words['treated']}{words['colon']} {plain(where.words(locale))}" for where in facts.about[1:]]
+        if "opens" in advice.figures:
+            lines.append(f"- {words['window']}{words['colon']} {advice.figures['opens'].isoformat()} – "
+                         f"{advice.figures['closes'].isoformat()}")
+        if advice.phase == "passed":
+            lines += ["", situation.text("passed")(locale)]
+    missing = advice.missing_words(locale)
+    notes = [name(translate(note, locale)) for note in facts.notes]
+    if missing or notes:
+        lines += ["", f"**{words['open']}**"] + [f"- {name(text)}" for text in missing] + [f"- {n}" for n in notes]
+    lines += ["", f"{words['guideline']}{words['colon']} {situation.source}"]
+    if patient.as_of:
+        lines += ["", f"{words['as_of']} {patient.as_of.isoformat()}."]
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": fit_summary(name(summary(advised, locale))),
+        "detail": "\n".join(lines),
+        "indicator": "warning" if advice.phase == "passed" else "info",
+        "source": {"label": f"bonemet-cds {__version__} — {situation.title(locale)}",
+                   "topic": topic(TOPIC[situation.name], locale)},
+        # Recording the proposal is the EHR's choice: accepting twice gives the same identifier, one CarePlan.
+        "suggestions": [{"label": words["record"], "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": [
+            {"type": "create", "description": f"CarePlan ({situation.title(locale)})",
+             "resource": advised.care_plan}]}],
+        "selectionBehavior": "at-most-one",
+        "overrideReasons": override_reasons(locale),
+    }
