@@ -454,6 +454,11 @@ def test_every_canonical_of_the_package_is_read_from_the_server_and_an_unknown_o
         assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["code"] == "not-found"
         assert schema_errors(outcome) == []
     assert client.get("/fhir/ValueSet", query_string={"name": "x"}).status_code == 400
+    versioned = client.get("/fhir/Questionnaire", query_string={
+        "url": "http://bonemet-cds.org/fhir/Questionnaire/bonemet-mirels|0.1.0"}).get_json()
+    other = client.get("/fhir/Questionnaire", query_string={
+        "url": "http://bonemet-cds.org/fhir/Questionnaire/bonemet-mirels|9.9.9"}).get_json()
+    assert (versioned["total"], other["total"]) == (1, 0)
 
 
 def test_every_canonical_an_output_cites_is_served(client):

@@ -151,7 +151,8 @@ def _search(kind: str):
     if unknown:
         raise _invalid(f"search parameter(s) {', '.join(repr(name[:40]) for name in unknown)} not supported "
                        "(url, version, _id)")
-    wanted = {"url": request.args.get("url"), "version": request.args.get("version"), "id": request.args.get("_id")}
+    url, _, version = (request.args.get("url") or "").partition("|")  # a canonical may carry its version: url|0.1.0
+    wanted = {"url": url or None, "version": version or request.args.get("version"), "id": request.args.get("_id")}
     matches = [resource for resource in canonical_resources()[kind].values()
                if all(value is None or resource.get(key) == value for key, value in wanted.items())]
     base = current_app.config["BONEMET"].base_url + "/fhir"
