@@ -509,6 +509,40 @@ def test_the_outcome_expressions_of_the_command_line_are_fhirpath_and_the_file_i
         assert "o04-unlinked-observation.json" in issue["diagnostics"]
 
 
+@pytest.mark.parametrize("name", ["o04-unlinked-observation.json", "o05-mixed-everything.json",
+                                  "p09-two-patients.json", "r03-french-cim10.json"])
+def test_the_command_lines_answer_is_the_assess_answer_but_for_the_file_named_in_the_diagnostics(tmp_path, name):
+    """One assessment whatever the door: the same file through `bonemet assess` and POST /fhir/$assess gives
+    the same resources, OperationOutcome issue for issue (expression included); only the CLI's diagnostics
+    open with the file's name."""
+    from service.config import Settings
+    from service.web import create_app
+
+    source = ROOT / "tests" / "corpus" / name
+    answer = bonemet("assess", "--as-of", "2026-11-15", str(source))
+    assert answer.returncode == 0, answer.stderr
+    from_cli = json.loads(answer.stdout)
+    client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"))).test_client()
+    from_http = client.post("/fhir/$assess?asOf=2026-11-15", data=source.read_bytes(),
+                            content_type="application/fhir+json").get_json()
+
+    def without_the_file(resource):
+        if resource["resourceType"] != "OperationOutcome":
+            return resource
+        issues = [{**issue, "diagnostics": issue["diagnostics"].removeprefix(f"{source}: ")}
+                  for issue in resource["issue"]]
+        return {**resource, "issue": issues}
+
+    def comparable(bundle_):  # the moment of the run (Provenance.recorded, CarePlan.created, Bundle.timestamp)
+        return json.loads(re.sub(r'"(recorded|created|timestamp)": "[^"]*"', r'"\1": "-"', json.dumps(
+            [without_the_file(entry["resource"]) for entry in bundle_["entry"]])))
+
+    named = [issue for entry in from_cli["entry"] if entry["resource"]["resourceType"] == "OperationOutcome"
+             for issue in entry["resource"]["issue"] if "expression" in issue]
+    assert all(issue["diagnostics"].startswith(f"{source}: ") for issue in named)
+    assert comparable(from_cli) == comparable(from_http)
+
+
 # ------------------------------------------------------------------ pipelines (issue 31): folders, strict, order
 
 

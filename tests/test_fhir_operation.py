@@ -250,8 +250,17 @@ def test_a_searchset_holding_fewer_results_than_its_total_says_so(client):
      "a second 'bundle'"),
     ([{"name": "bundle", "resource": "B"}, {"name": "asof", "valueDate": "2026-11-15"}],
      "Parameters.parameter[1].name", "'asof' is not a parameter of $assess"),
-    ([{"name": "bundle", "resource": "B"}, {"name": "language", "valueString": "fr"}], "Parameters.parameter[1]",
-     "give it as valueCode"),
+    ([{"name": "bundle", "resource": "B"}, {"name": "language", "valueInteger": 1}], "Parameters.parameter[1]",
+     "give it as valueCode (or valueString)"),
+    ([{"name": "bundle", "resource": "B"}, {"name": "language", "valueCode": "de-DE"}],
+     "Parameters.parameter[1].valueCode", "'de-DE' is not a BCP-47 tag of a language $assess speaks"),
+    ([{"name": "bundle", "resource": "B"}, {"name": "language", "valueString": "fr_FR"}],
+     "Parameters.parameter[1].valueString", "'fr_FR' is not a BCP-47 tag"),
+    ([{"name": "bundle", "resource": "B"}, {"name": "language", "valueCode": "fr"},
+      {"name": "language", "valueCode": "en"}], "Parameters.parameter[2]", "a second 'language'"),
+    ([{"name": "bundle", "resource": "B"}, {"name": "asOf", "valueString": "2026-11-15"}], "Parameters.parameter[1]",
+     "asOf is a date: give it as valueDate"),
+    ([{"name": "language", "valueCode": "fr"}], "Parameters.parameter", "has no parameter named 'bundle'"),
 ])
 def test_assess_drops_no_part_of_a_parameters_request_without_a_word(client, parameters, where, said):
     body = {"resourceType": "Parameters", "parameter": [
@@ -261,6 +270,37 @@ def test_assess_drops_no_part_of_a_parameters_request_without_a_word(client, par
     assert response.status_code == 400
     issues = [issue for issue in response.get_json()["issue"] if issue["expression"] == [where]]
     assert issues and said in issues[0]["diagnostics"], response.get_json()
+
+
+@pytest.mark.parametrize("part,language", [
+    ({"valueCode": "fr"}, "fr"), ({"valueString": "fr"}, "fr"), ({"valueCode": "fr-FR"}, "fr"),
+    ({"valueString": "fr-CA"}, "fr"), ({"valueCode": "FR"}, "fr"), ({"valueCode": "fr-Latn-FR"}, "fr"),
+    ({"valueCode": "en-GB"}, "en"), ({"valueString": "en-US"}, "en")])
+def test_language_is_honoured_as_a_code_or_a_string_and_as_any_tag_of_a_language_spoken(client, part, language):
+    body = {"resourceType": "Parameters", "parameter": [
+        {"name": "bundle", "resource": bundle(patient(), lesion(), *lesion_observations())},
+        {"name": "language", **part}]}
+    response = client.post("/fhir/$assess", json=body)
+    assert response.status_code == 200, response.get_json()
+    assert {e["resource"].get("language") for e in response.get_json()["entry"]} - {None} == {language}
+
+
+@pytest.mark.parametrize("query,body_parts,said", [
+    ("?language=fr&language=en", [], "language given more than once"),
+    ("?asOf=2026-11-15&asOf=2026-11-16", [], "asOf given more than once"),
+    ("?language=fr", [{"name": "language", "valueCode": "fr"}], "language given both as a query parameter"),
+    ("?asOf=2026-11-15", [{"name": "asOf", "valueDate": "2026-11-15"}], "asOf given both as a query parameter"),
+    ("?language=de", [], "'de': not a BCP-47 tag of a language $assess speaks"),
+    ("?_format=xml", [], "$assess answers in JSON only"),
+    ("?bundle=x", [], "'bundle' not taken by $assess"),
+])
+def test_a_query_parameter_given_twice_or_beside_the_same_part_is_refused_by_name(client, query, body_parts, said):
+    body = {"resourceType": "Parameters", "parameter": [
+        {"name": "bundle", "resource": bundle(patient(), lesion(), *lesion_observations())}, *body_parts]}
+    response = client.post(f"/fhir/$assess{query}", json=body)
+    assert response.status_code == 400 and response.mimetype == "application/fhir+json"
+    assert said in json.dumps(response.get_json()), response.get_json()
+    assert schema_errors(response.get_json()) == []
 
 
 def test_a_misspelt_query_parameter_is_refused_and_a_language_tag_with_its_region_is_read(client):

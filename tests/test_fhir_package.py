@@ -9,10 +9,14 @@ without them, these tests say so and skip.
 
 import copy
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tarfile
 import uuid
 from datetime import date, timedelta
+from xml.etree import ElementTree
 from pathlib import Path
 
 import pytest
@@ -109,7 +113,7 @@ def test_the_manifest_and_the_implementation_guide_agree():
     assert schema_errors(guide) == []
     # Every resource of the package is listed in the guide, examples with the profile they illustrate.
     listed = {r["reference"]["reference"] for r in guide["definition"]["resource"]}
-    files = [json.loads(p.read_text("utf-8")) for p in [*PROFILES.glob("*-*.json"), *PROFILES.glob("examples/*.json")]]
+    files = [json.loads(p.read_text("utf-8")) for p in [*PROFILES.glob("*-*.json"), *PROFILES.glob("example/[!.]*.json")]]
     assert {f"{r['resourceType']}/{r['id']}" for r in files if r["resourceType"] != "ImplementationGuide"} == listed
 
 
@@ -129,7 +133,7 @@ def test_the_committed_profiles_are_what_sushi_builds_from_the_fsh():
 
 @needs_tools
 def test_every_example_of_the_package_conforms_to_its_profile():
-    examples = {p.name: json.loads(p.read_text("utf-8")) for p in sorted((PROFILES / "examples").glob("*.json"))}
+    examples = {p.name: json.loads(p.read_text("utf-8")) for p in sorted((PROFILES / "example").glob("[!.]*.json"))}
     results = validate(examples)
     assert errors_of(results) == {}
     # Every example that claims a profile was judged against it.
@@ -169,7 +173,11 @@ def test_every_input_and_output_of_every_example_conforms(client):
 @pytest.mark.parametrize("case", ["final score with a range", "range with a final status", "missing component",
                                   "item with neither points nor reason", "wrong outcome", "uncoded activity",
                                   "activity already done", "lesion size in mm", "unknown risk code", "wrong code",
-                                  "probability over 100", "no generated-by extension"])
+                                  "probability over 100", "no generated-by extension",
+                                  "another extension instead of generated-by", "generated-by without its version",
+                                  "generated-by with a table but no tableVersion", "generated-by with a bogus part",
+                                  "generated-by with a number for a text", "generated-by with a value of its own",
+                                  "an extension the package does not define"])
 def test_the_profiles_have_teeth(client, case):
     """Each rule the profiles add is enforced by the validator: break one, get an error."""
     source = json.loads((ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json").read_text("utf-8"))
@@ -196,8 +204,29 @@ def test_the_profiles_have_teeth(client, case):
         "unknown risk code": lambda: risk["prediction"][0]["qualitativeRisk"]["coding"][0].update(code="certain")
         or risk,
         "no generated-by extension": lambda: score.pop("extension") and score,
+        "another extension instead of generated-by": lambda: score.update(
+            extension=[{"url": "http://example.org/fhir/StructureDefinition/x", "valueString": "y"}]) or score,
+        # Medplum's validator does not read an extension's definition: validate.js checks ours against theirs.
+        "generated-by without its version": lambda: _parts(score, lambda parts: [
+            p for p in parts if p["url"] != "version"]),
+        "generated-by with a table but no tableVersion": lambda: _parts(risk, lambda parts: [
+            p for p in parts if p["url"] != "tableVersion"]),
+        "generated-by with a bogus part": lambda: _parts(plan, lambda parts: [*parts, {"url": "tabel",
+                                                                                      "valueString": "mirels"}]),
+        "generated-by with a number for a text": lambda: _parts(score, lambda parts: [
+            {"url": p["url"], "valueInteger": 1} if p["url"] == "tableVersion" else p for p in parts]),
+        "generated-by with a value of its own": lambda: score["extension"][0].update(valueString="x") or score,
+        "an extension the package does not define": lambda: score["extension"].append(
+            {"url": "http://bonemet-cds.org/fhir/StructureDefinition/generated-bye", "valueString": "x"}) or score,
     }[case]()
     assert errors_of(validate({case: broken})), f"{case} was accepted"
+
+
+def _parts(resource, change):
+    """``resource`` with the parts of its generated-by extension changed."""
+    (extension,) = resource["extension"]
+    extension["extension"] = change(extension["extension"])
+    return resource
 
 
 # -- stable identity and resolvable references ------------------------------------------------------
@@ -403,3 +432,243 @@ def test_one_assessment_whatever_the_door_and_however_the_input_spells_its_refer
                     if "identifier" in e["resource"]) for source in spelled]
     from_cds = sorted(r["identifier"][0]["value"] for r in suggested(patient_view(client, resources, "p1")))
     assert found[0] == found[1] == found[2] and sorted(found[0]) == from_cds and from_cds
+
+
+# -- the server answers reads of its own canonicals ----------------------------------------------------
+
+
+def test_every_canonical_of_the_package_is_read_from_the_server_and_an_unknown_one_is_a_404(client):
+    files = [json.loads(p.read_text("utf-8")) for p in sorted(PROFILES.glob("[A-Z]*-*.json"))]
+    assert len(files) > 60
+    for resource in files:
+        answer = client.get(f"/fhir/{resource['resourceType']}/{resource['id']}")
+        assert answer.status_code == 200 and answer.mimetype == "application/fhir+json"
+        assert answer.get_json() == resource
+        found = client.get(f"/fhir/{resource['resourceType']}", query_string={"url": resource["url"]}).get_json()
+        assert [e["resource"]["id"] for e in found["entry"]] == [resource["id"]] and schema_errors(found) == []
+    for path in ("/fhir/StructureDefinition/no-such-profile", "/fhir/ValueSet/no-such", "/fhir/CodeSystem/x",
+                 "/fhir/Questionnaire/bonemet-other"):
+        missing = client.get(path)
+        assert missing.status_code == 404 and missing.mimetype == "application/fhir+json", path
+        outcome = missing.get_json()
+        assert outcome["resourceType"] == "OperationOutcome" and outcome["issue"][0]["code"] == "not-found"
+        assert schema_errors(outcome) == []
+    assert client.get("/fhir/ValueSet", query_string={"name": "x"}).status_code == 400
+    versioned = client.get("/fhir/Questionnaire", query_string={
+        "url": "http://bonemet-cds.org/fhir/Questionnaire/bonemet-mirels|0.1.0"}).get_json()
+    other = client.get("/fhir/Questionnaire", query_string={
+        "url": "http://bonemet-cds.org/fhir/Questionnaire/bonemet-mirels|9.9.9"}).get_json()
+    assert (versioned["total"], other["total"]) == (1, 0)
+
+
+def test_every_canonical_an_output_cites_is_served(client):
+    """Profiles, extensions, code systems and Questionnaires that $assess's answers name resolve on the server."""
+    source = json.loads((ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json").read_text("utf-8"))
+    answer = assess(client, source, as_of=EXAMPLES_AS_OF)
+    cited = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            cited.update(p for p in node.get("meta", {}).get("profile", []))
+            if isinstance(node.get("url"), str) and "/StructureDefinition/" in node["url"]:
+                cited.add(node["url"])
+            if isinstance(node.get("system"), str):
+                cited.add(node["system"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(answer)
+    own = sorted(url for url in cited if url.startswith("http://bonemet-cds.org/fhir/") and "/sid/" not in url)
+    assert len(own) >= 3
+    for url in own:
+        kind, rid = url.removeprefix("http://bonemet-cds.org/fhir/").split("/")
+        assert client.get(f"/fhir/{kind}/{rid}").status_code == 200, url
+
+
+def test_the_statements_say_what_the_server_does_guide_security_output_profiles_and_strictness(client):
+    published = json.loads((PROFILES / "CapabilityStatement-bonemet.json").read_text("utf-8"))
+    (guide,) = PROFILES.glob("ImplementationGuide-*.json")
+    assert published["implementationGuide"] == [json.loads(guide.read_text("utf-8"))["url"]]
+    (rest,) = published["rest"]
+    assert "JWT" in rest["security"]["description"] and "not SMART" in rest["security"]["description"]
+    supported = {p for r in rest["resource"] for p in r.get("supportedProfile", [])}
+    claimed = set()
+    for path in EXAMPLES:
+        answer = assess(client, json.loads(path.read_text("utf-8")), as_of=EXAMPLES_AS_OF)
+        claimed |= {p for e in answer["entry"] for p in e["resource"].get("meta", {}).get("profile", [])}
+    assert claimed and claimed <= supported, claimed - supported
+    operation = json.loads((PROFILES / "OperationDefinition-assess.json").read_text("utf-8"))
+    documented = json.dumps(operation)
+    assert all(profile in documented for profile in claimed)
+    assert "valueString" in documented and "BCP-47" in documented and "misspelt asof" in documented
+    # Every type the statement says may be read is read; the instance's statement says whether CORS is on.
+    served = client.get("/fhir/metadata").get_json()
+    for resource in served["rest"][0]["resource"]:
+        if resource.get("interaction"):
+            assert client.get(f"/fhir/{resource['type']}").status_code == 200, resource["type"]
+    assert served["rest"][0]["security"]["cors"] is False and schema_errors(served) == []
+
+
+# -- the package as another project consumes it ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def packed(tmp_path_factory):
+    """``npm pack`` of fhir_profiles/, unpacked: the folder ``package/`` of the tarball."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed: the package cannot be packed")
+    work = tmp_path_factory.mktemp("packed")
+    result = subprocess.run(["npm", "pack", "--pack-destination", str(work), "--json"], cwd=PROFILES,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    (tarball,) = work.glob("*.tgz")
+    with tarfile.open(tarball) as archive:
+        archive.extractall(work, filter="data")
+    return work / "package"
+
+
+def test_npm_pack_ships_the_package_alone_in_the_fhir_package_layout(packed):
+    names = sorted(str(p.relative_to(packed)) for p in packed.rglob("*") if p.is_file())
+    assert "package.json" in names and ".index.json" in names and "example/.index.json" in names
+    assert not [n for n in names if n.startswith(("source", "node_modules")) or n.endswith((".py", ".fsh", ".js"))]
+    for folder in (packed, packed / "example"):
+        index = json.loads((folder / ".index.json").read_text("utf-8"))
+        listed = {entry["filename"] for entry in index["files"]}
+        assert listed == {p.name for p in folder.glob("[!.]*.json")} - {"package.json"}
+        for entry in index["files"]:
+            resource = json.loads((folder / entry["filename"]).read_text("utf-8"))
+            assert (resource["resourceType"], resource["id"]) == (entry["resourceType"], entry["id"])
+            assert resource.get("url") == entry.get("url") and resource.get("version") == entry.get("version")
+    assert len(list((packed / "example").glob("[!.]*.json"))) >= 15
+
+
+def test_every_conformance_resource_has_version_publisher_date_and_a_narrative(packed):
+    manifest = json.loads((packed / "package.json").read_text("utf-8"))
+    conformance = [json.loads(p.read_text("utf-8")) for p in sorted(packed.glob("[A-Z]*-*.json"))]
+    assert len(conformance) > 60
+    dates = set()
+    for resource in conformance:
+        name = f"{resource['resourceType']}/{resource['id']}"
+        assert resource["version"] == manifest["version"], name
+        assert resource["publisher"] == "bonemet-cds" and resource["date"], name
+        dates.add(resource["date"])
+        assert resource["text"]["status"] == "generated", name
+        div = ElementTree.fromstring(resource["text"]["div"])  # well-formed XHTML, FHIR's namespace
+        assert div.tag == "{http://www.w3.org/1999/xhtml}div" and len("".join(div.itertext())) > 20, name
+        assert not {element.tag.split("}")[1] for element in div.iter()} & {"script", "style", "a", "img"}, name
+        assert (resource.get("title") or resource.get("name") or resource["id"]) in "".join(div.itertext()), name
+        assert schema_errors(resource) == [], name
+    assert dates == {manifest["date"][:4] + "-" + manifest["date"][4:6] + "-" + manifest["date"][6:8]}
+
+
+@needs_tools
+def test_the_package_passes_the_project_validator_with_its_extension_checks(packed):
+    """Every resource of the tarball: the conformance resources against base R4, the examples against the
+    profile they claim, with every extension of the package checked against its definition."""
+    named = {str(p.relative_to(packed)): json.loads(p.read_text("utf-8"))
+             for p in sorted([*packed.glob("[A-Z]*-*.json"), *packed.glob("example/[!.]*.json")])}
+    results = validate(named)
+    assert errors_of(results) == {}
+    print(f"\nproject validator over the packed package: {len(results)} resources, 0 errors")
+
+
+@needs_tools
+def test_sushi_builds_another_project_on_the_package_as_a_dependency(packed, tmp_path):
+    """A hospital's own guide depends on bonemet.cds: SUSHI resolves its profiles, extension and ValueSets
+    from the package as npm packed it, in a FHIR package cache of its own."""
+    home = tmp_path / "home"
+    cache = home / ".fhir" / "packages"
+    build.write_r4_core_package(cache)
+    shutil.copytree(packed, cache / "bonemet.cds#0.1.0" / "package")
+    project = tmp_path / "hospital"
+    (project / "input" / "fsh").mkdir(parents=True)
+    (project / "sushi-config.yaml").write_text(
+        "id: hospital.bonemet\ncanonical: http://hospital.example.org/fhir\nname: HospitalBonemet\n"
+        "status: draft\nversion: 0.0.1\nfhirVersion: 4.0.1\nFSHOnly: true\n"
+        "publisher:\n  name: Hospital\ndependencies:\n  bonemet.cds: 0.1.0\n", encoding="utf-8")
+    (project / "input" / "fsh" / "hospital.fsh").write_text("""
+Profile: HospitalMirelsScore
+Parent: BonemetMirelsScore
+Id: hospital-mirels-score
+Title: "Mirels score as the hospital stores it"
+* performer 1..1
+* code from http://bonemet-cds.org/fhir/ValueSet/score-code (required)
+
+Profile: HospitalNote
+Parent: Observation
+Id: hospital-note
+* extension contains http://bonemet-cds.org/fhir/StructureDefinition/generated-by named generatedBy 1..1
+* value[x] from http://bonemet-cds.org/fhir/ValueSet/lesion-type (required)
+""", encoding="utf-8")
+    result = subprocess.run([str(SOURCE / "node_modules" / ".bin" / "sushi"), "build", str(project), "--snapshot"],
+                            env={**os.environ, "HOME": str(home)}, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0 and " 0 Errors " in result.stdout, result.stdout + result.stderr
+    generated = project / "fsh-generated" / "resources"
+    score = json.loads((generated / "StructureDefinition-hospital-mirels-score.json").read_text("utf-8"))
+    assert score["baseDefinition"] == "http://bonemet-cds.org/fhir/StructureDefinition/bonemet-mirels-score"
+    # The snapshot is the package's profile's, constrained further: its rules came from the dependency.
+    component = {e["id"]: e for e in score["snapshot"]["element"]}
+    assert component["Observation.performer"]["min"] == 1 and component["Observation.focus"]["min"] == 1
+    note = json.loads((generated / "StructureDefinition-hospital-note.json").read_text("utf-8"))
+    slices = [e for e in note["snapshot"]["element"] if e["id"] == "Observation.extension:generatedBy"]
+    assert slices[0]["type"][0]["profile"] == ["http://bonemet-cds.org/fhir/StructureDefinition/generated-by"]
+
+
+# -- SDC: the total calculated, the answers extracted to Observations -----------------------------------
+
+
+def _scores(answer):
+    return sorted(e["resource"].get("valueInteger") for e in answer["entry"]
+                  if e["resource"]["resourceType"] == "Observation")
+
+
+def test_the_questionnaires_calculate_the_total_and_mark_the_items_an_observation_records():
+    concept_map = json.loads((PROFILES / "ConceptMap-table-row-to-observation.json").read_text("utf-8"))
+    targets = {element["code"]: (group["target"], target["code"]) for group in concept_map["group"]
+               for element in group["element"] for target in element["target"]}
+    for name in ("mirels", "rades"):
+        form = json.loads((PROFILES / f"Questionnaire-bonemet-{name}.json").read_text("utf-8"))
+        (total,) = [item for item in form["item"] if item["linkId"] == "total"]
+        (expression,) = [e["valueExpression"] for e in total["extension"] if e["url"].endswith("calculatedExpression")]
+        assert expression["language"] == "text/fhirpath" and "ordinal()" in expression["expression"]
+        assert total["readOnly"] is True and total["type"] == "integer"
+        extracted = [item for item in form["item"] if any(e["url"].endswith("observationExtract") and e["valueBoolean"]
+                                                          for e in item.get("extension", []))]
+        assert extracted
+        for item in extracted:
+            profile = item["definition"].split("#")[0]
+            definition = json.loads((PROFILES / f"StructureDefinition-{profile.rsplit('/', 1)[1]}.json").read_text())
+            assert item["code"][0] == {k: v for k, v in definition["differential"]["element"][[
+                e["id"] for e in definition["differential"]["element"]].index("Observation.code")][
+                "patternCodeableConcept"]["coding"][0].items()} | {"display": item["code"][0]["display"]}
+            bindings = [e["binding"]["valueSet"] for e in definition["snapshot"]["element"]
+                        if e["id"].startswith("Observation.value[x]") and "binding" in e]
+            value_set = json.loads((PROFILES / f"ValueSet-{bindings[-1].rsplit('/', 1)[1]}.json").read_text())
+            allowed = {(i["system"], c["code"]) for i in value_set["compose"]["include"] for c in i["concept"]}
+            for option in item["answerOption"]:  # every row maps to a code the Observation's profile allows
+                assert targets[option["valueCoding"]["code"]] in allowed, (item["linkId"], option)
+
+
+@needs_tools
+def test_answers_extracted_to_observations_conform_and_score_as_the_answers_do(client):
+    from service.render.questionnaires import extracted_observations, questionnaire_response
+
+    when = f"{date.today() - timedelta(days=1)}T10:00:00+01:00"
+    response = questionnaire_response("mirels", "Condition/lesion-1", "Patient/p1",
+                                      {"lesion_size": "over_two_thirds", "lesion_type": "mixed", "pain": "functional"},
+                                      "Practitioner/doc", when, "en")
+    observations = extracted_observations(response, "mirels")
+    assert sorted(o["code"]["coding"][0]["code"] for o in observations) == ["lesion-size", "lesion-type", "mirels-pain"]
+    assert errors_of(validate({o["code"]["coding"][0]["code"]: o for o in observations})) == {}
+    by_answers = assess(client, bundle(patient(), lesion(), response))
+    by_observations = assess(client, bundle(patient(), lesion(), *observations))
+    # Femur shaft (lower limb) 2, over two thirds 3, mixed 2, functional pain 3: Mirels 10 both ways.
+    assert _scores(by_answers) == _scores(by_observations) == [2 + 3 + 2 + 3]
+    # Rades: the motor function and visceral metastases of a compression (example 05's), extracted the same way.
+    rades = questionnaire_response("rades", "Condition/cord-compression", "Patient/example",
+                                   {"motor_function": "not_ambulatory", "visceral_metastases": "yes"}, None, when, "fr")
+    extracted = extracted_observations(rades, "rades")
+    assert sorted(o["valueCodeableConcept"]["coding"][0]["code"] for o in extracted) == ["373066001", "not-ambulatory"]
+    assert errors_of(validate({o["code"]["coding"][0]["code"]: o for o in extracted})) == {}

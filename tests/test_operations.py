@@ -3,6 +3,7 @@ against the service), the docs page, Prometheus metrics, JSON log lines with the
 `bonemet serve`'s demo mode, warnings and help."""
 
 import json
+import re
 import logging
 import os
 import socket
@@ -54,7 +55,7 @@ def test_the_openapi_document_is_valid_openapi_3_1_and_names_every_endpoint(clie
                                                "/cds-services/bonemet-order-sign")}
     rules = {path for rule in app.url_map.iter_rules() if not rule.rule.startswith(("/static", "/assessment", "/smart",
                                                                                   "/scale", "/guideline"))
-             for path in services.get(rule.rule, (rule.rule.replace("<service_id>", "{service_id}"),))}
+             for path in services.get(rule.rule, (re.sub(r"<([a-z_]+)>", r"{\1}", rule.rule),))}
     assert rules <= documented, rules - documented
     hook = document["components"]["schemas"]["PatientViewRequest"]
     assert {"hook", "hookInstance", "context"} <= set(hook["required"]) and hook["properties"]["hook"]["const"]

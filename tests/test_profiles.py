@@ -16,8 +16,8 @@ from service.render.fhir_resources import VALUE_SETS_WRITTEN
 
 FOLDER = data_dir("fhir_profiles")
 BASE = "http://bonemet-cds.org/fhir"
-CONFORMANCE = sorted(p for p in FOLDER.glob("*.json") if p.name != "package.json")  # package.json: the manifest
-EXAMPLES = sorted((FOLDER / "examples").glob("*.json"))
+CONFORMANCE = sorted(p for p in FOLDER.glob("[!.]*.json") if p.name != "package.json")  # package.json: the manifest; .index.json: the index
+EXAMPLES = sorted((FOLDER / "example").glob("[!.]*.json"))
 
 
 def load(path):

@@ -1,5 +1,5 @@
 """Rendered FHIR resources: valid R4 (models and official schema), traceable, and the
-output examples in fhir_profiles/examples/ are exactly what the renderer writes."""
+output examples in fhir_profiles/example/ are exactly what the renderer writes."""
 
 import itertools
 import json
@@ -16,7 +16,7 @@ from service.data import data_dir
 from service.pipeline import assess_patient
 
 WHEN = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
-EXAMPLES = data_dir("fhir_profiles") / "examples"
+EXAMPLES = data_dir("fhir_profiles") / "example"
 
 
 def assess(*resources, locale="en", ids=None):
@@ -114,7 +114,7 @@ def render_example_patient():
     from service.render import render
     from service.render.fhir_resources import relink
 
-    examples = [json.loads(p.read_text("utf-8")) for p in sorted(EXAMPLES.glob("*.json"))]
+    examples = [json.loads(p.read_text("utf-8")) for p in sorted(EXAMPLES.glob("[!.]*.json"))]
     inputs = [resource for resource in examples if resource["id"] not in OUTPUT_EXAMPLES.values()]
     facts = extract_facts(inputs, MappingOptions(as_of=WHEN.date()))
     rendered = {}

@@ -75,8 +75,10 @@ def test_an_ehr_launch_reads_the_record_and_writes_the_results_back(tmp_path, eh
     assert saved.status_code == 200, saved.get_data(as_text=True)
     (transaction,) = ehr.stored
     kinds = [entry["resource"]["resourceType"] for entry in transaction["entry"]]
-    assert kinds == ["QuestionnaireResponse", "Observation", "RiskAssessment", "CarePlan"]
-    assert transaction["entry"][1]["resource"]["valueInteger"] == 10
+    # The answer, its Observation (extracted: the EHR keeps it as a record), the score and what follows from it.
+    assert kinds == ["QuestionnaireResponse", "Observation", "Observation", "RiskAssessment", "CarePlan"]
+    assert transaction["entry"][1]["resource"]["valueCodeableConcept"]["coding"][0]["code"] == "functional"
+    assert transaction["entry"][2]["resource"]["valueInteger"] == 10
     assert "201 Created" in saved.get_data(as_text=True)
 
 

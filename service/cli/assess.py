@@ -98,7 +98,7 @@ def read_files(names: list[str], stdin: TextIO, max_bytes: int, max_scored: int 
     for name in names:
         label = _label(name)
         try:
-            asked = unwrap(_read(name, stdin, max_bytes))
+            asked = unwrap(_read(name, stdin, max_bytes), LOCALES)
             if max_scored is not None:  # before validating: BONEMET_MAX_SCORED_PER_PATIENT, as the HTTP doors
                 check_bundle_scored(asked.bundle, max_scored)
             files.append((label, bundle_entries(asked.bundle, f"{label}: {asked.where}", read=may_be_read), asked))

@@ -88,7 +88,7 @@ def read_answers(record: PatientRecord, scored: dict[str, str]) -> dict[str, lis
         rows = {item.name: {row.value for row in item.rows} for item in table.items}
         unread = []
         for link_id, item in items.items():
-            if link_id == "condition":
+            if link_id in ("condition", "total"):  # total: the form's own sum (SDC calculatedExpression), not an answer
                 continue
             answers = objects(item.get("answer"))
             coding = answers[0].get("valueCoding") if len(answers) == 1 else None

@@ -11,6 +11,7 @@ whose other resources differ from R4).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -175,11 +176,24 @@ def parse_as_of(text: Any, where: str) -> date:
 
 
 _ASSESS_PARTS = ("bundle", "language", "asOf")
+# BCP-47 (RFC 5646) well-formed tags, as FHIR's language codes are: a primary language of 2-3 letters, then
+# subtags (script, region, variants...) of 1-8 letters or digits. "fr-FR", "fr-CA", "en-GB" name French, English.
+_BCP47 = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 
 
-def unwrap(body: Any) -> AssessRequest:
-    """The $assess request in a Bundle or a Parameters body (parts ``bundle``, ``language``,
-    ``asOf``); raises ``InvalidFhir``."""
+def spoken_language(tag: Any, languages: tuple[str, ...]) -> str | None:
+    """The one of ``languages`` a BCP-47 tag names ("fr-FR" -> "fr"), or None when it is not a well-formed
+    tag or names another language."""
+    if not isinstance(tag, str) or not _BCP47.fullmatch(tag):
+        return None
+    primary = tag.split("-")[0].lower()
+    return primary if primary in languages else None
+
+
+def unwrap(body: Any, languages: tuple[str, ...] = ("en", "fr")) -> AssessRequest:
+    """The $assess request in a Bundle or a Parameters body (parts ``bundle``, ``language`` (a BCP-47 tag
+    whose language is one of ``languages``; the request's ``language`` is that one), ``asOf``); raises
+    ``InvalidFhir``."""
     if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
         return AssessRequest(body, "Bundle")
     parameters = body.get("parameter")
@@ -199,20 +213,31 @@ def unwrap(body: Any) -> AssessRequest:
             problems.append(Problem(f"Parameters.parameter[{index}]", f"a second {name!r}: $assess takes one"))
         else:
             seen.add(name)
-    if "language" in named and "valueCode" not in named["language"][1]:
-        at = named["language"][0]
-        problems.append(Problem(f"Parameters.parameter[{at}]", "language is a code: give it as valueCode "
-                                "('en' or 'fr')"))
+    language_part = named.get("language")
+    if language_part and not isinstance(language_part[1].get("valueCode", language_part[1].get("valueString")), str):
+        problems.append(Problem(f"Parameters.parameter[{language_part[0]}]", "language is a language tag: give it "
+                                "as valueCode (or valueString), e.g. 'en', 'fr' or 'fr-FR'"))
     if "bundle" not in named:
         problems.append(Problem("Parameters.parameter", "has no parameter named 'bundle' "
                                 "(see OperationDefinition/assess)"))
     if problems:
         raise InvalidFhir(problems)
     index, parameter = named["bundle"]
-    language = named["language"][1].get("valueCode") if "language" in named else None
+    language = None
+    if language_part:
+        element = "valueCode" if "valueCode" in language_part[1] else "valueString"
+        tag = language_part[1][element]
+        language = spoken_language(tag, languages)
+        if language is None:
+            raise InvalidFhir([Problem(f"Parameters.parameter[{language_part[0]}].{element}",
+                                       f"{tag[:40]!r} is not a BCP-47 tag of a language $assess speaks "
+                                       f"({', '.join(languages)}; e.g. 'fr', 'fr-FR', 'en-GB')")])
     as_of = None
     if "asOf" in named:
         at, part = named["asOf"]
+        if "valueDate" not in part and "valueDateTime" not in part:
+            raise InvalidFhir([Problem(f"Parameters.parameter[{at}]", "asOf is a date: give it as valueDate "
+                                       "(YYYY-MM-DD)")])
         element = "valueDate" if "valueDate" in part else "valueDateTime"
         as_of = parse_as_of(part.get(element), f"Parameters.parameter[{at}].{element}")
     return AssessRequest(parameter.get("resource"), f"Parameters.parameter[{index}].resource", language, as_of)

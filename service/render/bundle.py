@@ -49,6 +49,9 @@ def service_device() -> dict[str, Any]:
             "deviceName": [{"name": "bonemet-cds", "type": "user-friendly-name"}], "version": versions}
 
 
+_WITHOUT_FILE = "_diagnostics without the file"  # never written out: operation_outcome() takes it off
+
+
 def _issue(severity: str, code: str, text: str, where: str | None = None) -> dict[str, Any]:
     issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": text}
     if where:
@@ -58,6 +61,7 @@ def _issue(severity: str, code: str, text: str, where: str | None = None) -> dic
         issue["expression"] = [path]
         if source and source not in text:
             issue["diagnostics"] = f"{source}: {text}"
+            issue[_WITHOUT_FILE] = text
     return issue
 
 
@@ -176,7 +180,12 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
 
 
 def operation_outcome(issues: list[dict[str, Any]], locale: str | None = None) -> dict[str, Any]:
-    outcome: dict[str, Any] = {"resourceType": "OperationOutcome", "id": content_id("OperationOutcome", issues)}
+    # The id is that of the issues as $assess says them: the file the command line names changes no identifier.
+    raw = issues
+    issues = [{key: value for key, value in issue.items() if key != _WITHOUT_FILE} for issue in issues]
+    said_by_assess = [{**issue, "diagnostics": original[_WITHOUT_FILE]} if _WITHOUT_FILE in original else issue
+                      for issue, original in zip(issues, raw, strict=True)]
+    outcome: dict[str, Any] = {"resourceType": "OperationOutcome", "id": content_id("OperationOutcome", said_by_assess)}
     if locale:
         outcome["language"] = locale
     outcome["issue"] = issues

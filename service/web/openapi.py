@@ -16,6 +16,7 @@ from marshmallow import INCLUDE, Schema, fields
 
 from .. import __version__
 from ..calculators import LOCALES
+from .fhir_api import canonical_resources
 from .schemas import FeedbackRequest, HookRequest, OrderSignContext, PatientViewContext
 
 
@@ -196,9 +197,20 @@ def openapi_document(base_url: str = "", fetches: bool = True) -> dict[str, Any]
     spec.path("/fhir/metadata", operations={"get": {
         "summary": "CapabilityStatement of this instance", "tags": ["FHIR"],
         "responses": {"200": _fhir("the CapabilityStatement")}}})
-    spec.path("/fhir/OperationDefinition/assess", operations={"get": {
-        "summary": "The OperationDefinition of $assess", "tags": ["FHIR"],
-        "responses": {"200": _fhir("the OperationDefinition")}}})
+    for kind, resources in canonical_resources().items():
+        if not resources:
+            continue
+        spec.path(f"/fhir/{kind}/{{rid}}", parameters=[{
+            "name": "rid", "in": "path", "required": True, "description": f"the id of one of the package's {kind}s",
+            "schema": {"type": "string", "enum": sorted(resources)}}], operations={"get": {
+                "summary": f"A {kind} of the package (fhir_profiles/), by id", "tags": ["FHIR"],
+                "responses": {"200": _fhir(f"the {kind}"),
+                              "404": _fhir(f"no such {kind} in the package (OperationOutcome)")}}})
+        spec.path(f"/fhir/{kind}", operations={"get": {
+            "summary": f"The package's {kind}s, by canonical url (and version, _id)", "tags": ["FHIR"],
+            "parameters": [{"name": name, "in": "query", "schema": {"type": "string"}}
+                           for name in ("url", "version", "_id")],
+            "responses": {"200": _fhir("a searchset Bundle"), **_errors("400", fhir=True)}}})
     spec.path("/health", operations={"get": {
         "summary": "Liveness: the process answers", "tags": ["Operations"],
         "responses": {"200": _json("Health", "alive")}}})

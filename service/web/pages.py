@@ -28,7 +28,7 @@ from ..i18n import translate
 from ..limits import LimitExceeded
 from ..pipeline import PatientAssessment, assess_bundle, assess_patient
 from ..render.cards import cards_for_patient
-from ..render.questionnaires import questionnaire_response
+from ..render.questionnaires import extracted_observations, questionnaire_response, questionnaire_url
 from ..render.scales import scale_svg
 from ..render.words import item_value
 from .page_words import WORDS
@@ -195,17 +195,23 @@ def assessment_page(token: str):
 
 
 def _to_store(kept: KeptAssessment) -> dict[str, Any]:
-    """What the page produces, ready to store: a transaction Bundle that PUTs the QuestionnaireResponses,
-    score Observations, RiskAssessments and CarePlans (their ids are stable: storing twice changes nothing).
-    The guideline's advice is stored when it applies; a "possible" one stays a card until what it misses is known."""
+    """What the page produces, ready to store: a transaction Bundle that PUTs the QuestionnaireResponses, the
+    Observations extracted from them, the score Observations, RiskAssessments and CarePlans (their ids are stable:
+    storing twice changes nothing). The guideline's advice is stored when it applies; a "possible" one stays a card
+    until what it misses is known."""
     locale = _locale(kept.locale)
     when = datetime.now(UTC)
-    result, responses = _assess(kept, _answers(kept, locale, when), locale, when)
+    answers = _answers(kept, locale, when)
+    result, responses = _assess(kept, answers, locale, when)
+    # Each answer also as the Observation that records its item (SDC observation-based extraction, through the
+    # package's ConceptMap): the EHR keeps it as a record, read as any other by the next assessment.
+    calculators = {questionnaire_url(calculator): calculator for calculator, _ in answers.values()}
+    extracted = [o for r in responses for o in extracted_observations(r, calculators[r["questionnaire"].split("|")[0]])]
     produced = [r for assessment in result.assessments for r in assessment.resources]
     produced += [r for advised in result.advice if not advised.advice.possible for r in advised.resources]
     entries = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r,
                 "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
-               for r in responses + produced]
+               for r in responses + extracted + produced]
     return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 
