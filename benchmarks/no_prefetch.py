@@ -140,7 +140,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     args = parser.parse_args(argv)
     import tempfile
 
-    logging.getLogger("service.web.app").setLevel(logging.ERROR)  # no JWT issuer: said once, not here
+    quiet = logging.getLogger("service.web.app")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # no JWT issuer: said once, not here; restored after (the suite runs main())
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for milliseconds in (float(m) for m in args.latencies.split(",")):
@@ -150,6 +152,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
                   f"single query {row['slowest_query'] * 1000:7.1f} ms: {row['ratio']:4.2f}x (aim <= 1.3x); "
                   f"{row['most_at_once']} queries at once at most, {row['queries']} queries over "
                   f"{row['connections']} connections")
+    quiet.setLevel(level)
     print("(at 0 ms the ratio is the service's own work beside a bare query: the aim is for real latencies)")
     return rows
 
