@@ -25,9 +25,8 @@ from ..facts.terminology import own_coding
 from ..i18n import N_, Words, translate
 from .card_model import Card
 from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative, stable_id
+from .knowledge import TOPIC, activity_definition_url, plan_definition_url
 
-# The situation's code in the project's CodeSystem (card topic, CarePlan category).
-TOPIC = {"oligometastatic": "oligometastatic", "post_operative": "post-operative", "pain": "painful-bone-metastasis"}
 
 WORDS = Words({
     "sites": N_("{count} bone metastatic site(s) recorded"), "sites_range": N_("{low} to {high} bone metastatic sites"),
@@ -105,6 +104,7 @@ def render_advice(facts: SituationFacts, advice: Advice, subject: str, when: dat
     provisional = Advised(facts, advice, {})
     said_summary = summary(provisional, locale)
     activity: dict[str, Any] = {"detail": {
+        "instantiatesCanonical": [activity_definition_url(situation.name)],
         "code": {"coding": [own_coding(situation.activity_code, locale)], "text": situation.activity(locale)},
         "status": "not-started", "description": situation.activity(locale)}}
     if "opens" in advice.figures:
@@ -121,6 +121,7 @@ def render_advice(facts: SituationFacts, advice: Advice, subject: str, when: dat
             {"url": "table", "valueString": "guideline"},
             {"url": "tableVersion", "valueString": guideline_version()}]}],
         "identifier": [{"system": ASSESSMENT_SYSTEM, "value": resource_id}],
+        "instantiatesCanonical": [plan_definition_url(situation.name)],
         "text": narrative(f"<p>{escape(said_summary)}</p>", f"<p>{escape(situation.statement(locale))}</p>",
                           *(f"<p>{escape(note)}</p>" for note in notes), f"<p>{escape(by)}</p>"),
         "status": "draft", "intent": "proposal",
