@@ -27,7 +27,6 @@ from .card_model import Card
 from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative, stable_id
 from .knowledge import TOPIC, activity_definition_url, plan_definition_url
 
-
 WORDS = Words({
     "sites": N_("{count} bone metastatic site(s) recorded"), "sites_range": N_("{low} to {high} bone metastatic sites"),
     "sites_open": N_("at least {low} bone metastatic site(s)"), "no_visceral": N_("no visceral metastasis"),

@@ -35,8 +35,6 @@ TASKS = frozenset({"tumour-board-review", "ablative-radiotherapy-board", "spine-
 
 PLAN_WORDS = N_("Each action is a category of the table: its condition is the score's total (every possible "
                 "total, while items are missing), its activities those of the care plan the service proposes.")
-WHEN_WORDS = N_("Every possible {name} total is {low} to {high} (the score Observation's valueInteger, or both ends "
-                "of its valueRange)")
 
 
 def _name(identifier: str) -> str:
@@ -85,7 +83,7 @@ def _activities() -> dict[str, dict[str, Any]]:
                 by_content[content] = identifier
                 found[identifier] = {"code": code, "words": words, "calculator": calculator,
                                      "categories": [category], "table": table}
-    for name, situation in situations().items():
+    for situation in situations().values():
         if situation.activity_code in found:
             raise ValueError(f"activity {situation.activity_code!r}: in a table and in the guideline")
         found[situation.activity_code] = {"code": {"system": OWN_SYSTEM, "code": situation.activity_code},
@@ -168,7 +166,9 @@ def _when(table, category) -> dict[str, Any]:
     """The category's condition: every possible total of the score Observation (``%score``) in its range."""
     def words(locale: str) -> str:
         name = table.title(locale).split(":")[0].strip()
-        return translate(said(WHEN_WORDS, name=name, low=category.min, high=category.max), locale)
+        return translate(said("Every possible {name} total is {low} to {high} (the score Observation's valueInteger, "
+                              "or both ends of its valueRange)", name=name, low=category.min, high=category.max),
+                         locale)
     ends = "%score.value.ofType(integer) | %score.value.ofType(Range).low.value | %score.value.ofType(Range).high.value"
     return {"kind": "applicability", "expression": {
         **_text(words, "description"),
