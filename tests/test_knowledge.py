@@ -175,3 +175,25 @@ def test_every_care_plan_instantiates_a_published_plan_whose_condition_selects_i
                         [sub["definitionCanonical"] for sub in action["action"]])
     assert len(plans) >= 10
     print(f"\n{len(plans)} score CarePlans: each one's activities are those of the one action whose condition holds")
+
+
+@needs_tools
+def test_the_care_plan_profiles_require_the_plan_and_each_activitys_definition():
+    examples = {p.stem: json.loads(p.read_text("utf-8"))
+                for p in sorted((PROFILES / "example").glob("CarePlan-*.json"))}
+    broken = {}
+    for name, care_plan in examples.items():
+        broken[name] = care_plan
+        broken[f"{name} without its PlanDefinition"] = {k: v for k, v in care_plan.items()
+                                                          if k != "instantiatesCanonical"}
+        without = json.loads(json.dumps(care_plan))
+        del without["activity"][0]["detail"]["instantiatesCanonical"]
+        broken[f"{name} without its ActivityDefinition"] = without
+        broken[f"{name} instantiating a Questionnaire"] = {
+            **care_plan, "instantiatesCanonical": ["http://bonemet-cds.org/fhir/Questionnaire/bonemet-mirels"]}
+    requests = [{"name": name, "resource": resource} for name, resource in broken.items()]
+    result = subprocess.run(["node", str(SOURCE / "validate.js")], input=json.dumps(requests), capture_output=True,
+                            text=True, timeout=600, check=True)
+    refused = {r["name"] for r in json.loads(result.stdout)
+               if any(i.get("severity") in ("error", "fatal") for i in r["issues"])}
+    assert len(examples) == 3 and refused == set(broken) - set(examples)
