@@ -30,8 +30,9 @@ from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative,
 TOPIC = {"oligometastatic": "oligometastatic", "post_operative": "post-operative", "pain": "painful-bone-metastasis"}
 
 WORDS = Words({
-    "sites": N_("{count} bone metastatic site(s) recorded"), "sites_range": N_("{low} to {high} bone metastatic sites"),
-    "sites_open": N_("at least {low} bone metastatic site(s)"), "no_visceral": N_("no visceral metastasis"),
+    "site": N_("1 bone metastatic site recorded"), "sites": N_("{count} bone metastatic sites recorded"),
+    "sites_range": N_("{low} to {high} bone metastatic sites"),
+    "sites_open": N_("at least {low} bone metastatic sites"), "no_visceral": N_("no visceral metastasis"),
     "possible": N_("Possible"), "counted": N_("Sites counted"), "open": N_("To check before it applies"),
     "before": N_("{where}, operated {date}: post-operative radiotherapy from {opens} to {closes}"),
     "window_open": N_("{where}, operated {date}: post-operative radiotherapy now, until {closes}"),
@@ -71,7 +72,7 @@ def summary(advised: Advised, locale: str) -> str:
     action = situation.action(locale)
     if situation.name == "oligometastatic":
         low, high = advice.figures["sites_low"], advice.figures["sites_high"]
-        count = (words["sites"].format(count=low) if low == high else
+        count = (words["site"] if low == high == 1 else words["sites"].format(count=low) if low == high else
                  words["sites_open"].format(low=low) if high is None else
                  words["sites_range"].format(low=low, high=high))
         text = f"{count}, {words['no_visceral']}{words['colon']} {action}" if not advice.possible else \
