@@ -58,10 +58,11 @@ class Advised:
 
 
 def _key(facts: SituationFacts, subject: str, as_of: date | None) -> str:
-    """Same patient, situation, records and assessment date: the same CarePlan, whatever the door."""
+    """Same patient, situation, what it is about (each as Type/id) and assessment date: the same CarePlan,
+    whatever the door and however the input spells its references (as a score's identity, README of
+    fhir_profiles/): re-assessed the same day with more data, it is the same proposal revised."""
     basis = {"situation": facts.situation, "guideline": guideline_version(), "patient": subject,
-             "about": [where.ref for where in facts.about], "sources": sorted(facts.sources),
-             "as_of": as_of.isoformat() if as_of else ""}
+             "about": sorted(where.ref for where in facts.about), "as_of": as_of.isoformat() if as_of else ""}
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 
