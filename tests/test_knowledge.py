@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fhir_builders import SCT, bundle, coded, condition, observation, patient, site
 from fhir_schema_check import schema_errors
 from redate import EXAMPLES_AS_OF
 
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ROOT / "fhir_profiles"
 SOURCE = PROFILES / "source"
 CORPUS = sorted((ROOT / "tests" / "corpus").glob("[a-z][0-9]*.json"))
+CORPUS_AS_OF = json.loads((ROOT / "tests" / "corpus" / "expected.json").read_text("utf-8"))["as_of"]
 EXAMPLES = sorted((ROOT / "examples" / "bundles").glob("*.json"))
 sys.path.insert(0, str(SOURCE))
 import build  # noqa: E402  (fhir_profiles/source/build.py)
@@ -112,11 +114,38 @@ def test_the_server_reads_each_plan_and_activity_definition_and_the_openapi_list
         assert rid["schema"]["enum"] == sorted(r["id"] for r in GENERATED.values() if r["resourceType"] == kind)
 
 
+ROWS = "http://bonemet-cds.org/fhir/CodeSystem/table-row"
+LUMBAR_SPINE = "122496007"
+
+
+def _vertebral(pain, alignment, collapse, posterolateral):
+    """A lumbar vertebral metastasis, blastic, with every SINS imaging item; its level (junctional 3 or mobile 2)
+    is left open, so the score is a valueRange of two totals."""
+    rows = {"sins-pain": pain, "spinal-alignment": alignment, "vertebral-body-collapse": collapse,
+            "posterolateral-involvement": posterolateral}
+    return {"resourceType": "Parameters", "parameter": [{"name": "bundle", "resource": bundle(
+        patient(), condition("spine-1", SCT, "94222008", body_site=[site(LUMBAR_SPINE)]),
+        *[observation(f"s-{code}", code, focus="Condition/spine-1", **coded(row, ROWS)) for code, row in rows.items()],
+        observation("s-type", "lesion-type", focus="Condition/spine-1", **coded("blastic")))}]}
+
+
+# SINS records the examples lack, one per band: 2-3 stable, 7-8 indeterminate, 15-16 unstable.
+SINS_RECORDS = [_vertebral("pain_free_lesion", "normal_alignment", "no_collapse_none_of_the_above",
+                           "posterolateral_none"),
+                _vertebral("mechanical_pain", "normal_alignment", "collapse_under_50_percent", "posterolateral_none"),
+                _vertebral("mechanical_pain", "subluxation_translation", "collapse_over_50_percent",
+                           "posterolateral_bilateral")]
+
+
 def _assessed(client, path):
+    if isinstance(path, dict):
+        answer = client.post("/fhir/$assess", json=path)
+        return answer.get_json()["entry"]
     source = json.loads(path.read_text("utf-8"))
     body = {"resourceType": "Parameters", "parameter": [{"name": "bundle", "resource": source}]}
-    if path.parent.name == "bundles":
-        body["parameter"].append({"name": "asOf", "valueDate": EXAMPLES_AS_OF})
+    # The day each was written for: records age.
+    as_of = EXAMPLES_AS_OF if path.parent.name == "bundles" else CORPUS_AS_OF
+    body["parameter"].append({"name": "asOf", "valueDate": as_of})
     answer = client.post("/fhir/$assess", json=body)
     return [e for e in answer.get_json().get("entry", [])] if answer.status_code == 200 else []
 
@@ -137,8 +166,8 @@ def test_every_care_plan_instantiates_a_published_plan_whose_condition_selects_i
     """Every CarePlan $assess gives for the examples and the corpus names a PlanDefinition the server reads; its
     activities are the ActivityDefinitions of the one action whose FHIRPath condition holds for the score."""
     plans, kinds, cases = [], set(), []
-    for path in [*EXAMPLES, *CORPUS, *sorted((PROFILES / "example").glob("CarePlan-*.json"))]:
-        entries = (_assessed(client, path) if path.parent.name != "example"
+    for path in [*EXAMPLES, *CORPUS, *SINS_RECORDS, *sorted((PROFILES / "example").glob("CarePlan-*.json"))]:
+        entries = (_assessed(client, path) if isinstance(path, dict) or path.parent.name != "example"
                    else [{"fullUrl": "x", "resource": json.loads(path.read_text("utf-8"))}])
         by_url = {e["fullUrl"]: e["resource"] for e in entries}
         for entry in entries:
@@ -165,15 +194,19 @@ def test_every_care_plan_instantiates_a_published_plan_whose_condition_selects_i
             plans.append((done, plan))
             cases += [(action["condition"][0]["expression"]["expression"], score)
                       for action in plan["action"][0]["action"]]
-    assert {"bonemet-mirels", "bonemet-rades", "bonemet-guideline-post-operative"} <= kinds, kinds
+    assert kinds == {r["id"] for r in GENERATED.values() if r["resourceType"] == "PlanDefinition"}, kinds
     held = iter(_fhirpath(cases))
+    selected = set()
     for done, plan in plans:
         chosen = [action for action in plan["action"][0]["action"] if next(held)]
         assert len(chosen) == 1, plan["id"]
         (action,) = chosen
+        selected.add((plan["id"], action["title"]))
         assert done == ([action["definitionCanonical"]] if "definitionCanonical" in action else
                         [sub["definitionCanonical"] for sub in action["action"]])
-    assert len(plans) >= 10
+    # Every category of every table was reached, with a total and with a range (SINS's open level).
+    assert selected == {(f"bonemet-{calculator}", category.label("en"))
+                        for calculator in NAMES for category in load_table(calculator).categories}
     print(f"\n{len(plans)} score CarePlans: each one's activities are those of the one action whose condition holds")
 
 
