@@ -1,4 +1,5 @@
 import subprocess
+from pathlib import Path
 import sys
 
 import requests
@@ -46,3 +47,33 @@ def test_log_level_in_any_case_and_an_unknown_one_is_a_clear_error():
     result = subprocess.run([sys.executable, "-m", "service.cli", "serve", "--log-level", "loud"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "must be DEBUG, INFO, WARNING or ERROR" in result.stderr
+
+
+def test_start_up_says_where_the_pages_are_and_logs_in_utc(tmp_path):
+    """The person who starts the service reads the URLs of `/` and `/docs`; every log line's time is ISO 8601
+    UTC; /metrics names its charset once."""
+    import json
+    import os
+    import re
+
+    from conftest import free_port
+
+    port = free_port()
+    env = {**os.environ, "BONEMET_FEEDBACK_DB": str(tmp_path / "db.sqlite3"),
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+                               stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    lines = []
+    try:
+        for line in process.stderr:
+            lines.append(line)
+            if "/docs" in line:
+                break
+        metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    assert f"http://127.0.0.1:{port}/ " in lines[-1] and f"http://127.0.0.1:{port}/docs" in lines[-1]
+    logged = [json.loads(line) for line in lines if line.startswith("{")]
+    assert logged and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry["time"]) for entry in logged)
+    assert metrics.headers["Content-Type"].count("charset") == 1

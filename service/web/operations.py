@@ -74,7 +74,8 @@ def metrics():
         multiprocess.MultiProcessCollector(registry)
     else:
         from prometheus_client import REGISTRY as registry
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: CONTENT_TYPE_LATEST already names its charset, which Flask would add again.
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 # -- per request ---------------------------------------------------------------------------------
