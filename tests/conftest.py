@@ -33,7 +33,7 @@ def pytest_sessionfinish(session, exitstatus):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Every skip, grouped by its reason, last on the screen: a skipped test is never silent. Each reason names
-    what is absent and how to get it; `.ci/run` installs all of it, so that CI skips nothing."""
+    what is absent and how to get it; `.ci/setup` (run by `.ci/run`) installs all of it, so that CI skips nothing."""
     reasons: dict[str, int] = {}
     for report in terminalreporter.stats.get("skipped", []):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
@@ -41,7 +41,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         reasons[reason] = reasons.get(reason, 0) + 1
     if reasons:
         terminalreporter.section(f"{sum(reasons.values())} tests skipped, by reason "
-                                 "(.ci/run installs what they need)")
+                                 "(.ci/setup installs what they need; .ci/run runs it, then the suite)")
         for reason, count in sorted(reasons.items(), key=lambda pair: -pair[1]):
             terminalreporter.line(f"{count:4d}  {reason}")
 
