@@ -54,7 +54,7 @@ def utc_json_formatter(**options):
     from pythonjsonlogger.json import JsonFormatter
 
     formatter = JsonFormatter(**options)
-    formatter.converter = time.gmtime  # type: ignore[method-assign]
+    formatter.converter = time.gmtime
     formatter.default_time_format = "%Y-%m-%dT%H:%M:%S"
     formatter.default_msec_format = "%s.%03dZ"
     return formatter
@@ -106,6 +106,18 @@ def banner(settings: Settings) -> str:
         base = f"http://127.0.0.1:{settings.port}"  # listening everywhere: this machine reaches it so
     return (f"bonemet-cds is ready. Tester's page: {base}/  API and examples: {base}/docs\n"
             f"Stop with Ctrl+C. Settings: bonemet serve --help\n")
+
+
+def say_ready(settings: Settings) -> None:
+    """gunicorn's ``when_ready`` hook: the banner as plain lines on a terminal; elsewhere (a container, a service
+    manager) as one JSON log line, so that every line a log collector reads stays JSON."""
+    if sys.stderr.isatty():
+        sys.stderr.write(banner(settings))
+        sys.stderr.flush()
+    else:
+        import logging
+
+        logging.getLogger("bonemet").info(banner(settings).replace("\n", " ").strip())
 
 
 def obey_a_stop_asked_while_booting(server, worker) -> None:
@@ -186,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
             # A stop waits for the requests under way, which the deadline ends: not 30 s more.
             self.cfg.set("graceful_timeout", int(settings.request_timeout) + 5)
             self.cfg.set("post_fork", obey_a_stop_asked_while_booting)
-            self.cfg.set("when_ready", lambda server: (sys.stderr.write(banner(settings)), sys.stderr.flush()))
+            self.cfg.set("when_ready", lambda server: say_ready(settings))
             # Requests reach a worker only once they have arrived whole: slow and idle clients wait in the
             # worker's event loop, not in the worker (service/cli/worker.py).
             self.cfg.set("worker_class", type("WholeRequestWorker", (WholeRequestWorker,), {

@@ -73,7 +73,8 @@ class JwtVerifier:
             if unsaid is not None:  # %r: no forged log line
                 log.error("cannot read the JWKS of issuer %r: %r (said once a minute; %d more since)",
                           issuer, str(error), unsaid)
-            raise Unauthorized("the issuer's keys could not be read (its JWKS URL or file in BONEMET_TRUSTED_ISSUERS)") from None
+            raise Unauthorized("the issuer's keys could not be read (its JWKS URL or file in "
+                               "BONEMET_TRUSTED_ISSUERS)") from None
         for key in keys:
             if key.key_id == kid:
                 return key.key
@@ -98,8 +99,8 @@ class JwtVerifier:
 
     def verify(self, authorization: str | None, audience: str) -> dict:
         if not authorization or not authorization.startswith("Bearer "):
-            raise Unauthorized("missing 'Authorization: Bearer <JWT>' (BONEMET_TRUSTED_ISSUERS is set: every POST needs a "
-                               "JWT signed by one of its issuers)")
+            raise Unauthorized("missing 'Authorization: Bearer <JWT>' (BONEMET_TRUSTED_ISSUERS is set: every POST "
+                               "needs a JWT signed by one of its issuers)")
         token = authorization[len("Bearer "):].strip()
         try:
             header = jwt.get_unverified_header(token)
