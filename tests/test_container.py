@@ -56,7 +56,7 @@ def test_the_dockerfiles_install_commands_work_in_a_fresh_environment(tmp_path):
     for name in ("requirements.lock", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, context / name)
     ignore = shutil.ignore_patterns("node_modules", "fsh-generated", "__pycache__")
-    for folder in ("service", "seeds", "fhir_profiles"):
+    for folder in ("service", "seeds", "fhir_profiles", "examples"):  # what the Dockerfile COPYs
         shutil.copytree(ROOT / folder, context / folder, ignore=ignore)
     venv.create(tmp_path / "venv", with_pip=True)
     python = tmp_path / "venv" / "bin" / "python"
