@@ -32,8 +32,9 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    """Every skip, grouped by its reason, last on the screen: a skipped test is never silent. Each reason names
-    what is absent and how to get it; `.ci/setup` (run by `.ci/run`) installs all of it, so that CI skips nothing."""
+    """Every skip, grouped by its reason, with its count, just before pytest's short summary: a skipped test is
+    never silent. Each reason names what is absent and how to get it; `.ci/setup` (run by `.ci/run`) installs all
+    of it, so that CI skips nothing."""
     reasons: dict[str, int] = {}
     for report in terminalreporter.stats.get("skipped", []):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
