@@ -92,7 +92,8 @@ def test_every_endpoint_has_an_example_and_the_examples_are_real(client):
         answer = client.post(url, json=API_EXAMPLES[name]["request"])
         assert answer.status_code == 200
         shown = [card["summary"] for card in API_EXAMPLES[name]["response"]["cards"]]
-        assert [card["summary"] for card in answer.get_json()["cards"]] == shown
+        assert [card["summary"] for card in answer.get_json()["cards"]] == shown, \
+            "the cards changed: python examples/make_api_examples.py refreshes /docs' examples"
     assessed = client.post("/fhir/$assess" + API_EXAMPLES["assess"]["query"], json=API_EXAMPLES["assess"]["request"],
                            headers={"Content-Type": "application/fhir+json"})
     kinds = [entry["resource"]["resourceType"] for entry in assessed.get_json()["entry"]]
