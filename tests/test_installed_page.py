@@ -55,9 +55,15 @@ def served(installed, tmp_path_factory):
         port = probe.getsockname()[1]
     folder = tmp_path_factory.mktemp("run")
     env = {**os.environ, "PYTHONPATH": str(installed), "BONEMET_FEEDBACK_DB": str(folder / "db.sqlite3")}
-    where = subprocess.run([sys.executable, "-c", "import service; print(service.__file__)"], cwd=folder, env=env,
-                           capture_output=True, text=True, timeout=60)
-    assert where.stdout.startswith(str(installed)), where  # the installed copy, not the repository's
+    # Every module of the service comes from the installed copy: none from the repository, which an editable
+    # install of the test environment would otherwise lend for a subpackage the wheel lacks.
+    where = subprocess.run([sys.executable, "-c", "import sys; import service.cli.serve, service.web.app; "
+                            "print('\\n'.join(m.__file__ or '' for n, m in sys.modules.items() "
+                            "if n == 'service' or n.startswith('service.')))"],
+                           cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+    assert where.returncode == 0 and where.stdout.strip(), where.stderr[-2000:]
+    outside = [path for path in where.stdout.split() if not path.startswith(str(installed))]
+    assert not outside, f"not in the installed package: {outside}"
     process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], cwd=folder,
                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
