@@ -100,11 +100,11 @@ def test_the_installed_tester_page_lists_the_examples_and_scores_one(served, bro
     assert options == ["", *bundles]
     assert browser.find_element(By.CSS_SELECTOR, ".intro a").get_attribute("href") == served + "/docs"
     keep = os.environ.get("BONEMET_SCREENSHOTS")
-    if keep:
-        browser.save_screenshot(str(Path(keep) / "tester-page.png"))
     Select(browser.find_element(By.ID, "example")).select_by_value("04-several-lesions")
     browser.find_element(By.ID, "run").click()
     WebDriverWait(browser, 15).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, "section.patient"))
+    if keep:  # the form, and the first cards under it
+        browser.save_screenshot(str(Path(keep) / "tester-page.png"))
     # Three lesions, three scales, each inside its own card and named by its lesion.
     captions = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "article.card figure.scale figcaption")]
     assert len(captions) == 3 and len(set(captions)) == 3, captions
