@@ -23,20 +23,26 @@ EXPECTED = ROOT / "examples" / "expected"
                     ".venv-healthchain && .venv-healthchain/bin/pip install healthchain==0.16.1")
 def test_healthchains_client_accepts_every_answer_for_every_example(run_server, tmp_path):
     base = run_server()
-    # The examples' records, moved so that today is the day their documented results hold (records age).
+    # The examples' records, moved so that today is the day their documented results hold (records age),
+    # in a folder of their own as examples/cds-hooks/prefetch/ is.
+    folder = tmp_path / "prefetch"
+    folder.mkdir()
     for path in (ROOT / "examples" / "cds-hooks" / "prefetch").glob("*.json"):
-        (tmp_path / path.name).write_text(json.dumps(to_today(json.loads(path.read_text("utf-8")),
+        (folder / path.name).write_text(json.dumps(to_today(json.loads(path.read_text("utf-8")),
                                                               EXAMPLES_AS_OF)), "utf-8")
     result = subprocess.run([str(PYTHON), str(ROOT / "tests" / "healthchain_client.py"),
-                             f"{base}/cds-services/bonemet-patient-view", str(tmp_path)],
+                             f"{base}/cds-services/bonemet-patient-view", str(folder)],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     files = {answer["file"] for answer in answers}
     assert len(files) == len(list((ROOT / "examples" / "cds-hooks" / "prefetch").glob("*.json"))) >= 14
     for answer in answers:
-        if answer["context"] == "random":  # another patient's data: said, never "no card"
+        if answer["context"] == "random":  # another patient's data: said, both ids named, never "no card"
             assert answer["summaries"] and all("data not used" in s.lower() for s in answer["summaries"]), answer
+            data = json.loads((folder / answer["file"]).read_text("utf-8"))["patient"]["id"]
+            assert f"these data are patient “{data}”'s and the patient assessed is “" in answer["details"][0], answer
+            assert "context.patientId" in answer["details"][0]
     scored = {a["file"]: a["summaries"] for a in answers if a["context"] == "patient"}
     assert any(score_words(s) == "Mirels score 11" for s in scored["03-mirels-11-fixation.json"])
     assert any(score_words(s) == "Rades score 25" for s in scored["05-rades-group-i.json"])

@@ -118,8 +118,12 @@ def why_not_patient(resource: dict[str, Any], patient: PatientIdentity,
                     aliases: dict[str, str] | None = None) -> Said | None:
     """None when ``resource`` belongs to ``patient``; otherwise why it is not read as theirs."""
     if resource.get("resourceType") == "Patient":
-        return None if resource.get("id") == patient.id else said("another patient (Patient/{id})",
-                                                                    id=resource.get("id"))
+        # Both ids, and what to change: a client that sends its own patientId with an example's data (HealthChain's
+        # sandbox does) learns at once why nothing is scored.
+        return None if resource.get("id") == patient.id else said(
+            "another patient, these data are patient “{id}”'s and the patient assessed is “{assessed}” (in CDS Hooks, "
+            "context.patientId must name the patient whose data the prefetch holds)",
+            id=resource.get("id"), assessed=patient.id)
     reference = subject_reference(resource)
     if isinstance(reference, dict) and reference.get("reference") == patient.reference:
         return None  # the common case, "Patient/<id>", without parsing

@@ -24,6 +24,9 @@ _WORDS = Words({
     "patient": N_("Patient"), "error": N_("The input cannot be assessed"),
     "disabled": N_("This deployment authenticates its callers (trusted issuers are set): the tester's page does "
                    "not assess here; use $assess with a token."),
+    "tester_intro": N_("Paste, upload or pick a FHIR R4 Bundle: the service scores each lesion and shows the cards "
+                       "an EHR would show, with the resources it would store."),
+    "api_docs": N_("The API and its examples"), "scale_of": N_("Scale"),
     "rationale": N_("Rationale"), "risk": N_("Risk"), "status": N_("Status"),
     "answer_bundle": N_("The answer Bundle"), "skip": N_("Skip to the scores"), "used": N_("used"),
     "ignored": N_("not used"), "context": N_("context"), "info": N_("information"), "warning": N_("warning"),

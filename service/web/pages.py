@@ -12,6 +12,7 @@ resources and response.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import escape
@@ -85,9 +86,15 @@ def _locale(default: str | None = None) -> str:
     return request.accept_languages.best_match(LOCALES) or "en"
 
 
+# A list right under a line of text: CommonMark (what EHRs render cards with) starts the list there,
+# Python-Markdown would run it into the paragraph; a blank line between them makes both read it alike.
+_LIST_AFTER_TEXT = re.compile(r"^(?!\s*(?:[-*+] |\d+\. |\|))(\S.*)\n(?=[-*+] |\d+\. )", re.MULTILINE)
+
+
 def _markdown(text: str) -> str:
-    """A card's markdown as HTML; the text is escaped first, so data from a record cannot inject markup."""
-    return markdown.markdown(escape(text, quote=False), extensions=["tables"])
+    """A card's markdown as HTML, as an EHR shows it; the text is escaped first, so data from a record cannot
+    inject markup (no raw HTML passes)."""
+    return markdown.markdown(_LIST_AFTER_TEXT.sub("\\1\n\n", escape(text, quote=False)), extensions=["tables"])
 
 
 # -- the assessment page -------------------------------------------------------------------------
@@ -326,12 +333,18 @@ def tester_run():
                         headers={"Content-Disposition": 'attachment; filename="bonemet-answer.json"'})
     patients = []
     for patient in assessed.patients:
-        cards = [card for _, card in cards_for_patient(patient.assessments, patient.facts, locale, patient.advice)]
-        for card in cards:
-            card["detail_html"] = _markdown(card.get("detail", ""))
+        # Each score's scale sits beside its own card, labelled with its lesion: several lesions, several scales.
+        scales = {id(s.assessment): s for s in _page_scores(patient, locale)}
+        cards = []
+        for assessment, card in cards_for_patient(patient.assessments, patient.facts, locale, patient.advice):
+            shown: dict[str, Any] = {**card, "detail_html": _markdown(card.get("detail", ""))}
+            scale = scales.pop(id(assessment), None) if assessment is not None else None
+            if scale is not None:
+                shown["scale"] = {"svg": scale.svg, "where": assessment.facts.where(locale),
+                                  "title": assessment.score.title}
+            cards.append(shown)
         risks = [a.risk_assessment for a in patient.assessments]
-        patients.append({"subject": patient.subject, "cards": cards, "risks": risks, "report": patient.facts.report,
-                         "scores": _page_scores(patient, locale)})
+        patients.append({"subject": patient.subject, "cards": cards, "risks": risks, "report": patient.facts.report})
     return render_template("tester.html", **page, result=patients, error=None, source=source,
                            answer=json.dumps(assessed.bundle, ensure_ascii=False, indent=2))
 
