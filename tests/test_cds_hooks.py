@@ -43,7 +43,7 @@ def hook_request(conditions=(), observations=(), **overrides):
     body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
             "context": {"userId": "Practitioner/doc", "patientId": "p1"},
             "prefetch": {"patient": patient(), "conditions": searchset(*conditions),
-                         "observations": searchset(*observations)}}
+                         "observations": searchset(*observations), "procedures": None}}
     body.update(overrides)
     return body
 
@@ -196,10 +196,11 @@ def test_missing_prefetch_is_fetched_with_the_token_following_pages(client):
     responses.get(f"{EHR}/Condition", json=searchset(lesion(), next_url=f"{EHR}/Condition?page=2"))
     responses.get(f"{EHR}/Condition?page=2", json=searchset())
     responses.get(f"{EHR}/Observation", json=searchset(*lesion_observations()))
+    responses.get(f"{EHR}/Procedure", json=searchset())  # the operations a post-operative window follows (§1.4)
     response = client.post(SERVICE, json=fetch_request())
     assert response.status_code == 200 and len(without_advice(response.get_json()["cards"])) == 1
     assert all(call.request.headers["Authorization"] == "Bearer secret-token" for call in responses.calls)
-    assert len(responses.calls) == 3
+    assert len(responses.calls) == 4
     assert "patient=p1" in responses.calls[0].request.url
 
 
@@ -551,7 +552,7 @@ def test_a_failed_prefetch_query_without_a_server_is_said_in_a_card(client):
 def test_a_failed_prefetch_query_is_fetched_from_an_allowed_server(client):
     responses.get(f"{EHR}/Observation", json=searchset(*lesion_observations()))
     body = fetch_request()
-    body["prefetch"] = {"patient": patient(), "conditions": searchset(lesion()), "observations": FAILED_QUERY}
+    body["prefetch"] = {"patient": patient(), "conditions": searchset(lesion()), "observations": FAILED_QUERY, "procedures": None}
     cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     assert [score_words(c["summary"]) for c in cards] == ["Mirels score 9"]
     assert len(responses.calls) == 1

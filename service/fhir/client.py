@@ -38,7 +38,7 @@ from .shape import InvalidResource, bundle_resources, check_shape, matches, next
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MOST_AT_ONCE = 8  # searches (or reads) of one request sent at once: a request makes 3 searches and <= 20 reads
+MOST_AT_ONCE = 8  # searches (or reads) of one request sent at once: a request makes 4 searches and <= 20 reads
 
 _SESSION: list[requests.Session] = []
 _SESSION_LOCK = threading.Lock()

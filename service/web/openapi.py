@@ -360,9 +360,9 @@ def _hook_request(generic: dict[str, Any], hook: str, context: str, fetches: boo
     request["properties"]["prefetch"] = {"type": "object",
                                          "additionalProperties": {"anyOf": [FHIR_RESOURCE, {"type": "null"}]}}
     if not fetches:
-        from .cds_hooks import PREFETCH
+        from .cds_hooks import OPTIONAL_PREFETCH, PREFETCH
 
-        request["properties"]["prefetch"]["required"] = list(PREFETCH)
+        request["properties"]["prefetch"]["required"] = [key for key in PREFETCH if key not in OPTIONAL_PREFETCH]
         request["required"] = sorted({*request.get("required", []), "prefetch"})
     request["dependentRequired"] = {"fhirAuthorization": ["fhirServer"]}
     return request
