@@ -31,7 +31,7 @@ ORDER_WORDS = Words({
     "orders": N_("Draft orders concerned"), "possible": N_("Possible"),
     "possible_detail": N_("The category is not determined: this advice applies if the missing items give"),
     "guideline": N_("Guideline"),
-    "order": N_("Order"), "scheme": N_("Scheme ordered"), "listed": N_("Schemes the guideline names"),
+    "order": N_("Order"), "scheme": N_("Scheme ordered"),
     "withdraw": N_("Withdraw the draft order ({order})"),
     "outside": N_("Radiotherapy to start {start}, outside the post-operative window {opens} to {closes} (§1.4)"),
     "no_start": N_("Radiotherapy ordered without a start date: post-operative window {opens} to {closes} (§1.4)"),

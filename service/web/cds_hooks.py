@@ -53,7 +53,7 @@ PREFETCH = {
 }
 # Keys an EHR may leave out with no fhirServer to fetch them from: the answer goes without what they feed, and
 # the mapping report says so (no 412). Procedures feed §1.4 only (the operation a radiotherapy follows).
-OPTIONAL_PREFETCH = {"procedures": N_("the patient's Procedures were not sent (prefetch procedures) and there is no "
+OPTIONAL_PREFETCH = {"procedures": said("the patient's Procedures were not sent (prefetch procedures) and there is no "
                                       "allowed fhirServer to fetch them from: the post-operative window (§1.4) was "
                                       "not checked")}
 SERVICES: dict[str, dict[str, Any]] = {
@@ -141,7 +141,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
         if key not in prefetch or (isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"):
             failed: str | Said | None = None if key not in prefetch else _outcome_text(value or {})
             if failed is None and key in OPTIONAL_PREFETCH and not _can_fetch(hook_request):
-                gathered.not_read.append(ReportEntry(where, "ignored", said(OPTIONAL_PREFETCH[key])))
+                gathered.not_read.append(ReportEntry(where, "ignored", OPTIONAL_PREFETCH[key]))
                 continue
             if failed is None or _can_fetch(hook_request):
                 client = client or _client(hook_request, key)
