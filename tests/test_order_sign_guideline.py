@@ -80,13 +80,13 @@ def mirels_7_not_oligometastatic():
 
 @pytest.mark.parametrize(("total", "fractions", "unit", "en", "fr"), [
     (8, 1, "Gy", "8 Gy single fraction ordered: pain relief as with the other schemes, re-irradiation 20 % vs 8 %",
-     "8 Gy en séance unique prescrits : antalgie équivalente aux autres schémas, ré-irradiation 20 % vs 8 %"),
+     "8 Gy en séance unique prescrits\u202f: antalgie équivalente aux autres schémas, ré-irradiation 20 % vs 8 %"),
     (2000, 5, "cGy", "20 Gy in 5 fractions ordered: pain relief as with 8 Gy single, re-irradiation 8 % vs 20 %",
-     "20 Gy en 5 fractions prescrits : antalgie équivalente à 8 Gy en séance unique, ré-irradiation 8 % vs 20 %"),
+     "20 Gy en 5 fractions prescrits\u202f: antalgie équivalente à 8 Gy en séance unique, ré-irradiation 8 % vs 20 %"),
     (24, 6, "Gy", "24 Gy in 6 fractions ordered: pain relief as with 8 Gy single, re-irradiation 8 % vs 20 %",
-     "24 Gy en 6 fractions prescrits : antalgie équivalente à 8 Gy en séance unique, ré-irradiation 8 % vs 20 %"),
+     "24 Gy en 6 fractions prescrits\u202f: antalgie équivalente à 8 Gy en séance unique, ré-irradiation 8 % vs 20 %"),
     (30, 10, "Gy", "30 Gy in 10 fractions ordered: pain relief as with 8 Gy single, re-irradiation 8 % vs 20 %",
-     "30 Gy en 10 fractions prescrits : antalgie équivalente à 8 Gy en séance unique, ré-irradiation 8 % vs 20 %"),
+     "30 Gy en 10 fractions prescrits\u202f: antalgie équivalente à 8 Gy en séance unique, ré-irradiation 8 % vs 20 %"),
 ])
 def test_each_scheme_the_guideline_names_gets_its_comparison(client, total, fractions, unit, en, fr):
     rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(total, fractions, unit))
@@ -105,7 +105,7 @@ def test_a_scheme_the_guideline_does_not_name_gets_one_line(client):
     assert card["summary"] == "25 Gy in 5 fractions ordered: the guideline names only 30 Gy/10, 24 Gy/6, 20 Gy/5 and 8 Gy/1"
     assert "re-irradiation" not in card["detail"]  # no comparison for a scheme the guideline does not compare
     (french,) = post(client, request(*mirels_7_not_oligometastatic(), rt), "fr")
-    assert french["summary"].startswith("25 Gy en 5 fractions prescrits : la recommandation ne cite que")
+    assert french["summary"].startswith("25 Gy en 5 fractions prescrits\u202f: la recommandation ne cite que")
 
 
 def test_half_a_scheme_names_what_is_missing_and_no_scheme_gives_no_card(client):
@@ -115,7 +115,7 @@ def test_half_a_scheme_names_what_is_missing_and_no_scheme_gives_no_card(client)
                                "guideline's")
     (french,) = post(client, request(*mirels_7_not_oligometastatic(),
                                      order("rt", RADIOTHERAPY, **dose(total=8))), "fr")
-    assert french["summary"].startswith("Radiothérapie prescrite sans nombre de fractions :")
+    assert french["summary"].startswith("Radiothérapie prescrite sans nombre de fractions\u202f:")
     # Most orders state no dose: said to the integrator, never a card each.
     assert post(client, request(*mirels_7_not_oligometastatic(), order("rt", RADIOTHERAPY))) == []
 
