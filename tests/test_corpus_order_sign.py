@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from fhir_schema_check import schema_errors
 from redate import redate, to_today
 from service.config import Settings
 from service.web import create_app
@@ -54,3 +55,21 @@ def test_order_sign(client, name, language):
         for words in expected["detail"][language]:
             assert words in card["detail"], (words, card["detail"])
         assert "ServiceRequest/" not in card["detail"] and "Procedure/" not in card["detail"]  # words, never ids
+        proposal = expected.get("suggestion")
+        if proposal is None:
+            assert "suggestions" not in card
+            continue
+        (suggestion,) = card["suggestions"]
+        assert card["selectionBehavior"] == "at-most-one" and suggestion["label"] == proposal["label"][language]
+        assert [a["type"] for a in suggestion["actions"]] == [a["type"] for a in proposal["actions"]]
+        for action, wanted_action in zip(suggestion["actions"], proposal["actions"], strict=True):
+            if action["type"] == "delete":  # CDS Hooks 2.0: resourceId, a relative reference
+                assert action["resourceId"] == wanted_action["resourceId"] and "resource" not in action
+                continue
+            resource = action["resource"]
+            assert schema_errors(resource) == []
+            assert (resource["resourceType"], resource["status"], resource["intent"]) == (
+                "ServiceRequest", "draft", "proposal")
+            assert resource["code"]["coding"][0]["code"] == wanted_action["code"]
+            assert resource["reasonReference"] == [{"reference": wanted_action["reason"]}]
+            assert resource["subject"] == {"reference": wanted_action["subject"]}
