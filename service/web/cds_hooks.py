@@ -66,7 +66,8 @@ SERVICES: dict[str, dict[str, Any]] = {
         "prefetch": PREFETCH,
         "usageRequirements": "Needs Condition and Observation read access for the patient (prefetch or "
                              "fhirServer with patient/Condition.read and patient/Observation.read), and "
-                             "patient/BodyStructure.read where sites are recorded as BodyStructures. Codes and "
+                             "patient/BodyStructure.read where sites are recorded as BodyStructures; Procedure read "
+                             "access (optional: the operations of the post-operative window, §1.4). Codes and "
                              "profiles: the FHIR profiles published with bonemet-cds.",
     },
     "bonemet-order-sign": {
@@ -78,7 +79,9 @@ SERVICES: dict[str, dict[str, Any]] = {
         "prefetch": PREFETCH,
         "usageRequirements": "Same data access as bonemet-patient-view. Orders are recognised by the codes of the "
                              "order-* ValueSets published with bonemet-cds (SNOMED CT, or the site's local codes "
-                             "added there); an order names its target by reasonReference, reasonCode or bodySite.",
+                             "added there); an order names its target by reasonReference, reasonCode or bodySite. A "
+                             "radiotherapy's total dose and fractions are read from the CodeX Radiation Therapy "
+                             "extension codexrt-radiotherapy-dose-prescribed-to-volume (guideline §2).",
     },
 }
 
