@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .calculators.order_checks import Finding
     from .facts.model import SituationFacts
     from .facts.orders import DraftOrder
+    from .facts.place import Place
 
 
 @dataclass
@@ -146,6 +147,9 @@ def _windows(result: PatientAssessment, radiotherapies: list[DraftOrder]) -> lis
             treated = {where.ref for where in operation.about[1:]}
             if draft.reasons and not draft.reasons & treated:
                 continue  # the order is for another lesion or compression than the one operated on
+            if not draft.reasons and draft.place and _site_code(draft.place) and not any(
+                    _same_place(draft.place, where.place) for where in operation.about):
+                continue  # its bodySite names another site (or side) than the operation and its Conditions
             if draft.start:
                 outside, opens, closes = outside_window(draft.start.earliest, operation.inputs.operated_from,
                                                         operation.inputs.operated_to)
@@ -156,6 +160,19 @@ def _windows(result: PatientAssessment, radiotherapies: list[DraftOrder]) -> lis
             if draft.start is None or outside:
                 found.append(WindowFinding(draft, operation, opens, closes, outside))
     return found
+
+
+def _site_code(place: Place) -> str | None:
+    """The code a place names: its bone, else its region (a femur shaft)."""
+    return place.bone or (place.region[1] if place.region else None)
+
+
+def _same_place(order: Place, other: Place | None) -> bool:
+    """The same coded site (bone, or region: a femur shaft and a femur are not matched), and the same side
+    unless one of them does not say it."""
+    if other is None or _site_code(other) != _site_code(order):
+        return False
+    return order.side is None or other.side is None or order.side == other.side
 
 
 def _open(operation: SituationFacts) -> tuple[date, date]:

@@ -267,3 +267,36 @@ def test_fixation_ordered_with_radiotherapy_still_gets_its_own_check(client):
     cards = post(client, request(*MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"),
                                  order("fix", FIXATION, reason="Condition/lesion-1")))
     assert [c["indicator"] for c in cards] == ["info"] and "suggestions" not in cards[0]
+
+
+def test_an_order_by_body_site_is_held_to_the_window_of_an_operation_of_that_bone_and_side(client):
+    from fhir_builders import FEMUR_SHAFT, LEFT, RIGHT
+    fixation = fixation_done(10) | {"bodySite": [site(FEMUR_SHAFT, LEFT)]}
+    same = order("rt", RADIOTHERAPY, body_site=site(FEMUR_SHAFT, LEFT), **starting(1))
+    (card,) = post(client, request(*MIRELS_9, same, procedures=[fixation]))
+    assert card["source"]["topic"]["code"] == "post-operative" and card["indicator"] == "warning"
+    other_side = order("rt", RADIOTHERAPY, body_site=site(FEMUR_SHAFT, RIGHT), **starting(1))
+    assert [c["source"]["topic"]["code"] for c in post(client, request(*MIRELS_9, other_side, procedures=[fixation]))
+            ] == []
+
+
+def test_patient_view_reads_the_procedures_prefetch_for_the_post_operative_window(client):
+    body = request(*MIRELS_9, procedures=[fixation_done(10)])
+    body["hook"] = "patient-view"
+    del body["context"]["draftOrders"]
+    response = client.post("/cds-services/bonemet-patient-view", json=body)
+    advice = by_topic(response.get_json()["cards"], "post-operative")
+    assert [card["indicator"] for card in advice] == ["info"], response.get_json()["cards"]
+
+
+def test_procedures_left_out_is_a_line_of_the_mapping_report_not_a_warning(app):
+    """What _gather keeps for the report: the line says §1.4 was not checked, and asks no one's attention."""
+    from service.fhir.patients import PatientIdentity
+    from service.web.cds_hooks import _gather
+    body = request(*MIRELS_9, order("rt", RADIOTHERAPY))
+    del body["prefetch"]["procedures"]
+    with app.test_request_context():
+        gathered = _gather(body, PatientIdentity("p1", None))
+    (line,) = gathered.not_read
+    assert line.resource == "prefetch.procedures" and not line.attention and not line.relevant
+    assert "post-operative window (§1.4) was not checked" in str(line.reason)

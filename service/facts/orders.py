@@ -37,8 +37,9 @@ from ..calculators.order_checks import Order
 from ..fhir.patients import PatientIdentity, local_reference, why_not_patient
 from ..i18n import said
 from .dates import DateSpan, parse_date
-from .items.site import read_site
+from .items.site import read_place, read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
+from .place import Place
 from .record import describe_concepts, identifier_index
 from .terminology import Terminology, load_terminology
 
@@ -72,6 +73,7 @@ class DraftOrder:
     reason_codes: str = ""  # its reasonCodes in words, when none names a cord compression
     schemes: tuple[Scheme, ...] = ()  # a radiotherapy's dose and fractions, one per distinct volume prescription
     start: DateSpan | None = None
+    place: Place | None = None  # its bodySite as a place (bone and side codes), to match an operation's
 
     @property
     def names_a_target(self) -> bool:
@@ -159,7 +161,8 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
                     "no total dose nor number of fractions (extension codexrt-radiotherapy-dose-prescribed-to-volume):"
                     " its scheme is not compared with the guideline's (§2)")))
         orders.append(DraftOrder(Order(ref, kinds, course, description), reasons, compression_code, bone, side,
-                                 has_site, reason_codes, schemes, starts_on(resource)))
+                                 has_site, reason_codes, schemes, starts_on(resource),
+                                 read_place(terms, body_sites) if body_sites else None))
         kinds_said = [ORDER_WORDS[kind] for kind in sorted(kinds)]
         report.append(ReportEntry(ref, "used", said("draft order: {kinds}, {course}", kinds=kinds_said,
                                                     course=ORDER_WORDS[course]) if course else
