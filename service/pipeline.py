@@ -91,8 +91,8 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
 
 @dataclass(frozen=True)
 class WindowFinding:
-    """A radiotherapy draft order and the §1.4 window of an operation it follows: ``start`` None when the order
-    gives no start; ``outside`` whether its start falls outside the window."""
+    """A radiotherapy draft order and the §1.4 window of an operation it follows: ``outside`` whether the
+    order's start falls outside the window (False when the order gives no start: the card then says the window)."""
 
     order: DraftOrder
     operation: SituationFacts
