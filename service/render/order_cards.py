@@ -41,9 +41,9 @@ ORDER_WORDS = Words({
 })
 
 
-def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], str] = str,
-               subject: str = "") -> Card:
-    """``name``: resource references in words (``cards.namer``): a card names no FHIR id."""
+def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], str], subject: str) -> Card:
+    """``name``: resource references in words (``cards.namer``): a card names no FHIR id. ``subject``: the
+    patient, as a resource the card proposes names it."""
     score, facts, check = assessment.score, assessment.facts, finding.check
     locale = score.locale
     words, order_words = WORDS[locale], ORDER_WORDS[locale]
