@@ -33,7 +33,7 @@ sys.path.insert(0, str(EXAMPLES))
 from generate_bulk import generate  # noqa: E402
 
 # Said the same in French: technical names, proper names, and words spelt alike.
-SAME_IN_FRENCH = {"Item", "Points", "Total", "Patient", "Suggestions", "RiskAssessments", "Source", "Possible",
+SAME_IN_FRENCH = {"Item", "Points", "Total", "Patient", "Suggestions", "Source", "Possible",
                   "score", "items", "patient", "total", "table", "condition", "patients: {count}", "{item}",
                   "focus -> {target}", "derivedFrom {target} ({how})", "Condition", "information"}
 ENGLISH = re.compile(r"\b(the|is|not|of|and|with|from|which|has|are|by|without|only|when|would|could|this|that|"

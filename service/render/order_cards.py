@@ -15,7 +15,17 @@ from ..calculators.order_checks import Finding
 from ..facts import PatientFacts, ReportEntry
 from ..i18n import N_, Words, translate
 from .card_model import Card
-from .cards import WORDS, card_source, detail_markdown, fit_summary, namer, override_reasons, plain, review_card
+from .cards import (
+    WORDS,
+    card_source,
+    detail_markdown,
+    fit_summary,
+    namer,
+    override_reasons,
+    plain,
+    review_card,
+    typeset_card,
+)
 from .fhir_resources import Assessment
 
 ORDER_WORDS = Words({
@@ -60,4 +70,4 @@ def order_sign_cards(findings: list[tuple[Assessment, Finding]], not_checked: li
     name = namer(facts, locale)
     cards = [order_card(assessment, finding, name) for assessment, finding in findings]
     review = review_card(not_checked, locale, facts.as_of, name)
-    return cards + [review] if review else cards
+    return [typeset_card(card, locale) for card in (cards + [review] if review else cards)]
