@@ -5,7 +5,7 @@ open, the guideline and calculator pages, the narratives of $assess's outputs an
 no English word of a stop-list (``test_i18n``'s, and the words issue 31 found left: "create", the risk words,
 "RiskAssessments"...), and, outside FHIR strings, no ":" ";" "?" "!" without a no-break space before it and no
 day written as ISO (2026-12-06; French records write 06/12/2026). FHIR strings keep a plain space: the R4
-string pattern refuses U+00A0 and U+202F; a narrative's div is XHTML and is read for English only.
+string pattern refuses U+00A0 and U+202F; a narrative's div is XHTML (no pattern) and is set like a page.
 The record's own words (displays, texts) are quoted as they are and set aside, as in ``test_i18n``."""
 
 from __future__ import annotations
@@ -143,9 +143,10 @@ def test_narratives_of_assess_in_french(client, path):
     source = json.loads(path.read_text("utf-8"))
     answer = client.post("/fhir/$assess?language=fr", json=source).get_json()
     divs = [r["text"]["div"] for r in _resources(answer) if isinstance(r.get("text"), dict)]
-    assert problems(list(_strings(divs)), _quoted(source), typography=False) == []
-    assert all("\u202f" not in json.dumps(r["resource"] if "resource" in r else r, ensure_ascii=False)
-               .replace(json.dumps(r.get("text", {}), ensure_ascii=False), "") for r in _resources(answer))
+    assert problems(list(_strings(divs)), _quoted(source)) == []  # XHTML: set in French typography
+    for resource in _resources(answer):  # FHIR strings: the R4 pattern refuses U+00A0 and U+202F
+        strings = json.dumps({key: value for key, value in resource.items() if key != "text"}, ensure_ascii=False)
+        assert "\u202f" not in strings and "\u00a0" not in strings, resource["resourceType"]
 
 
 def _resources(value):
@@ -167,3 +168,12 @@ def test_the_command_line_table_in_french():
     quoted = set().union(*(_quoted(json.loads(path.read_text("utf-8"))) for path in BUNDLES)) | set(files)
     cells = [cell for line in table.stdout.splitlines()[1:] for cell in re.split(r"\s{2,}", line)]
     assert cells and problems(cells, quoted) == []
+
+
+def test_every_code_the_valuesets_list_has_a_french_display():
+    missing = []
+    for path in sorted((ROOT / "fhir_profiles").glob("ValueSet-*.json")):
+        for include in json.loads(path.read_text("utf-8"))["compose"]["include"]:
+            missing += [f"{path.stem}: {concept['code']}" for concept in include.get("concept", ())
+                        if "fr" not in {d.get("language") for d in concept.get("designation", ())}]
+    assert missing == []

@@ -122,7 +122,7 @@ def render_advice(facts: SituationFacts, advice: Advice, subject: str, when: dat
             {"url": "tableVersion", "valueString": guideline_version()}]}],
         "identifier": [{"system": ASSESSMENT_SYSTEM, "value": resource_id}],
         "text": narrative(f"<p>{escape(said_summary)}</p>", f"<p>{escape(situation.statement(locale))}</p>",
-                          *(f"<p>{escape(note)}</p>" for note in notes), f"<p>{escape(by)}</p>"),
+                          *(f"<p>{escape(note)}</p>" for note in notes), f"<p>{escape(by)}</p>", locale=locale),
         "status": "draft", "intent": "proposal",
         "category": [{"coding": [own_coding(TOPIC[situation.name], locale)]}],
         "title": f"{title}{WORDS[locale]['colon']} {said_summary}"[:1000],
