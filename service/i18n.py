@@ -153,6 +153,7 @@ THIN = "\u202f"
 _HIGH_PUNCTUATION = re.compile(r"(?<=[^\s\\])[ \u00a0\u202f]?([:;?!])(?=[\s*_)\]»”\"'|<]|$)")
 _GUILLEMETS = re.compile(r"«[ \u00a0\u202f]?(.*?)[ \u00a0\u202f]?»", re.DOTALL)
 _QUOTES = re.compile(r"“(.*?)”", re.DOTALL)
+_PERCENT = re.compile(r"(?<=\d)[ \u00a0]?%")  # "67 %": a number and its sign never part
 # A day written as FHIR writes it (2026-12-06), standing alone (not inside an id, a datetime or a path).
 _ISO_DAY = re.compile(r"(?<![\w\-/.:])(\d{4})-(\d{2})-(\d{2})(?![\w\-:])")
 
@@ -164,13 +165,15 @@ def french_date(day: str) -> str:
 
 def typeset(text: str, locale: str) -> str:
     """``text`` as a person reads it in ``locale``: in French, a narrow no-break space before ":" ";" "?"
-    "!" and inside « » (quotes “ ” become « »), and days as JJ/MM/AAAA. Idempotent; English is untouched.
-    Only for text that is not a FHIR string."""
+    "!" and "%" and inside « » (quotes “ ” become « »), and days as JJ/MM/AAAA, the form French clinical
+    records and prescriptions use (compact in a 140-character summary, and what a French EHR shows).
+    Idempotent; English is untouched. Only for text that is not a FHIR string."""
     if locale != "fr" or not text:
         return text
     text = _QUOTES.sub(lambda m: f"«{m.group(1)}»", text)
     text = _GUILLEMETS.sub(lambda m: f"«{THIN}{m.group(1).strip()}{THIN}»", text)
     text = _HIGH_PUNCTUATION.sub(lambda m: THIN + m.group(1), text)
+    text = _PERCENT.sub(THIN + "%", text)
     return french_date(text)
 
 

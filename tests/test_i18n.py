@@ -262,5 +262,5 @@ def test_bulk_in_french_has_no_english(tmp_path):
     outputs = [json.loads(line) for path in (tmp_path / "out").glob("*.ndjson")
                for line in path.read_text("utf-8").splitlines()]
     assert _english_left(list(_strings(outputs)), quoted) == []
-    assert "patients : 40" in result.stderr
+    assert "patients\u202f: 40" in result.stderr
     assert _english_left(result.stderr.splitlines(), quoted) == []
