@@ -78,3 +78,17 @@ def test_the_page_is_linkable_titled_and_refuses_what_is_no_row(client):
     assert client.post("/calculators/mirels", data={"item|pain": "unbearable"}).status_code == 400
     assert client.post("/calculators/mirels", data={"item|colour": "red"}).status_code == 400
     assert client.get("/calculators").status_code == 200
+
+
+def test_the_mirels_page_gives_the_cortical_osteolysis_caveat_as_the_service_does(client):
+    """Not an item of the table, but the guideline's caveat on consolidation surgery rests on it: the page
+    asks for both percentages, and says the caveat only past both thresholds, as the calculator does."""
+    complete = {"item|lesion_site": "lower_limb", "item|lesion_size": "over_two_thirds", "item|lesion_type": "lytic",
+                "item|pain": "functional"}  # 11
+    over = client.post("/calculators/mirels?lang=en", data={**complete, "figure|cortical_osteolysis_axial_percent": "40",
+                                                             "figure|cortical_osteolysis_circumference_percent": "60"})
+    under = client.post("/calculators/mirels?lang=en", data={**complete, "figure|cortical_osteolysis_axial_percent": "20",
+                                                              "figure|cortical_osteolysis_circumference_percent": "60"})
+    assert "consolidation" in over.get_data(as_text=True) and "consolidation" not in under.get_data(as_text=True)
+    assert client.post("/calculators/mirels", data={"figure|cortical_osteolysis_axial_percent": "140"}).status_code == 400
+    assert client.post("/calculators/mirels", data={"figure|cortical_osteolysis_axial_percent": "x"}).status_code == 400

@@ -12,7 +12,7 @@ resources and response.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
@@ -25,6 +25,7 @@ from flask import render_template as _render_template
 from ..calculators import LOCALES, NAMES, load_table
 from ..calculators.registry import calculator as registered_calculator
 from ..calculators.registry import tables
+from ..calculators.scoring import InvalidInput
 from ..data import data_dir
 from ..fhir.patients import patient_banner
 from ..i18n import translate, typeset_html
@@ -33,7 +34,7 @@ from ..pipeline import PatientAssessment, assess_bundle, assess_patient
 from ..render.cards import cards_for_patient
 from ..render.questionnaires import extracted_observations, questionnaire_response, questionnaire_url
 from ..render.scales import scale_svg
-from ..render.words import item_value
+from ..render.words import item_label, item_value
 from .page_words import WORDS
 from .sessions import (
     AssessmentKeeper,
@@ -298,9 +299,23 @@ def calculator_page(name: str):
     if unknown:
         abort(400, f"{unknown[0][:80]!r} names no item of {name}; items: {', '.join(i.name for i in table.items)}")
     used = registered_calculator(name)
-    score = used.score(used.inputs(**chosen), locale)
+    # Inputs that are not items of the table but drive a caveat (Mirels: the cortical osteolysis percentages).
+    figures = {f.name: request.values.get(f"figure|{f.name}", "").strip() for f in fields(used.inputs)
+               if f.name not in {item.name for item in table.items}}
+    numbers: dict[str, float] = {}
+    for figure, given in figures.items():
+        if given:
+            try:
+                numbers[figure] = float(given.replace(",", "."))
+            except ValueError:
+                abort(400, f"{figure} must be a number, not {given[:40]!r}")
+    try:
+        score = used.score(used.inputs(**chosen, **numbers), locale)
+    except InvalidInput as error:  # a percentage out of 0-100
+        abort(400, str(error))
     context = {"words": WORDS[locale], "locale": locale, "table": table, "score": score, "chosen": chosen,
-               "rows": _rows(locale), "calculators": NAMES,
+               "rows": _rows(locale), "calculators": NAMES, "figures": figures,
+               "figure_labels": {figure: item_label(score, figure, locale) for figure in figures},
                "svg": scale_svg(name, score.total_min, score.total_max, locale, "calculated")}
     if request.headers.get("X-Bonemet-Partial") == "scores":
         return render_template("_calculated.html", **context)
