@@ -51,7 +51,7 @@ def _without(text: str, quoted: set[str]) -> str:
 def problems(texts, quoted: set[str], typography: bool = True) -> list[str]:
     # The record's words and the articles' English titles, also as French typography sets them.
     quoted = {variant for text in quoted | CITATIONS | PROPER_NAMES for variant in (text, typeset(text, "fr"))}
-    texts = [re.sub(r"«[^»]*»", " ", text) for text in texts]
+    texts = [re.sub(r"«[^»]*»", "«…»", text) for text in texts]
     found = list(_english_left(texts, quoted))
     for text in texts:
         cleaned = _without(text, quoted)
@@ -60,6 +60,8 @@ def problems(texts, quoted: set[str], typography: bool = True) -> list[str]:
         if typography:
             found += [f"no no-break space before {m.group(0)!r} in {cleaned[max(0, m.start() - 60):m.end() + 20]!r}"
                       for m in BARE.finditer(cleaned)]
+            found += [f"space before a comma in {text[max(0, m.start() - 60):m.end() + 20]!r}"
+                      for m in re.finditer(r"\w[ \u202f\u00a0]+,", text)]  # "Score de Rades , échelle"
             found += [f"ISO day {m.group(0)!r} in {cleaned[max(0, m.start() - 60):m.end() + 20]!r}"
                       for m in ISO_DAY.finditer(cleaned)]
     return found
@@ -130,6 +132,7 @@ def test_guideline_and_calculator_pages_in_french(client, name):
     assert problems(_page_texts(page), set()) == []
     svg = client.get(f"/scale/{name}.svg?low=8&high=8&lang=fr").get_data(as_text=True)
     assert problems([re.sub(r"<[^>]+>", "\n", svg)], set()) == []
+    assert f"{'Score de ' if name != 'sins' else ''}{name.capitalize() if name != 'sins' else 'SINS'}, échelle" in svg
 
 
 def _first_rows(name):
