@@ -34,6 +34,7 @@ from ..facts.model import ReportEntry, ScoredCondition
 from ..facts.terminology import BASE_URL, OWN_SYSTEM, own_coding
 from ..facts.vocabulary import ITEM_CODES
 from ..i18n import N_, Words, said, translate, typeset_html
+from .knowledge import activity_definition_url, plan_definition_url
 from .words import item_value
 
 PROFILE = f"{BASE_URL}/StructureDefinition/"
@@ -261,10 +262,14 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
             "created": created,
             "addresses": [scored],
             "supportingInfo": [{"reference": f"RiskAssessment/{risk_assessment['id']}"}],
+            # The published knowledge this plan applies (fhir_profiles/PlanDefinition-*, ActivityDefinition-*).
+            "instantiatesCanonical": [plan_definition_url(score.calculator)],
             **({"instantiatesUri": [score.citation_url]} if score.citation_url else {}),
-            "activity": [{"detail": {"code": {"coding": [_activity_coding(code, locale)], "text": text},
-                                     "status": "not-started", "description": text}}
-                         for text, code in activities],
+            "activity": [{"detail": {
+                "instantiatesCanonical": [activity_definition_url(score.calculator, score.category.value, index)],
+                "code": {"coding": [_activity_coding(code, locale)], "text": text},
+                "status": "not-started", "description": text}}
+                for index, (text, code) in enumerate(activities)],
         })
         if notes:
             care_plan["note"] = notes
