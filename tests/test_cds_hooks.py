@@ -97,7 +97,7 @@ def test_rades_card_and_french(client):
     (card,) = without_advice(response.get_json()["cards"])
     assert card["indicator"] == "critical"  # 8 + 8 + 5 + 1 + 4 = 26, group I
     assert "hypofractionnement" in card["summary"] and "Groupe I" in card["detail"]
-    assert card["summary"].startswith("Compression médullaire, score de Rades 26 : radiothérapie")
+    assert card["summary"].startswith("Compression médullaire, score de Rades 26\u202f: radiothérapie")
 
 
 def test_no_applicable_score_gives_no_card(client):
@@ -667,7 +667,7 @@ def test_a_score_cards_source_is_the_guidelines_table_on_a_page_of_this_service(
     rades = client.get("/guideline/rades").get_data(as_text=True)
     assert "Paraplegic" in rades and "https://doi.org/" in rades and "Group III (38–44 points)" in rades
     sins = client.get("/guideline/sins?lang=fr").get_data(as_text=True)  # beyond the guideline: its article cited
-    assert "Jonctionnelle (occiput-C2, C7-T2, T11-L1, L5-S1)" in sins and "SINS 13-18 : instable" in sins
+    assert "Jonctionnelle (occiput-C2, C7-T2, T11-L1, L5-S1)" in sins and "SINS 13-18\u202f: instable" in sins
     assert "ne figure pas dans le référentiel suivi par le service" in sins
     assert "https://doi.org/10.1097/BRS.0b013e3181e16ae2" in sins and "Spine (Phila Pa 1976)" in sins
     assert client.get("/guideline/tokuhashi").status_code == 404

@@ -81,7 +81,7 @@ def test_the_dockerfiles_install_commands_work_in_a_fresh_environment(tmp_path):
     french = subprocess.run([str(tmp_path / "venv" / "bin" / "bonemet"), "assess", "--format", "table", "--lang", "fr",
                              "--as-of", EXAMPLES_AS_OF, str(ROOT / "examples" / "bundles" / "09-missing-data.json")],
                             capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert french.returncode == 0 and "indéterminée (manquants : Douleur)" in french.stdout, french.stderr[-2000:]
+    assert french.returncode == 0 and "indéterminée (manquants\u202f: Douleur)" in french.stdout, french.stderr[-2000:]
 
 
 def test_compose_runs_with_its_sample_issuer_and_its_tokens_are_accepted(tmp_path):

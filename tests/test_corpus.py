@@ -143,7 +143,7 @@ def foreign_ids(text, bundle):
 
 
 def card_total(card):
-    match = re.search(r"\*\*Total ?: ([0-9]+)(?:–([0-9]+))?\*\*", card["detail"])  # French: "Total : 25"
+    match = re.search(r"\*\*Total[ \u202f]?: ([0-9]+)(?:–([0-9]+))?\*\*", card["detail"])  # French: "Total\u202f: 25"
     low = int(match[1])
     return low, int(match[2] or low)
 

@@ -54,7 +54,7 @@ def test_the_openapi_document_is_valid_openapi_3_1_and_names_every_endpoint(clie
     services = {"/cds-services/<service_id>": ("/cds-services/bonemet-patient-view",
                                                "/cds-services/bonemet-order-sign")}
     rules = {path for rule in app.url_map.iter_rules() if not rule.rule.startswith(("/static", "/assessment", "/smart",
-                                                                                  "/scale", "/guideline"))
+                                                                                  "/scale", "/guideline", "/calculators"))
              for path in services.get(rule.rule, (re.sub(r"<([a-z_]+)>", r"{\1}", rule.rule),))}
     assert rules <= documented, rules - documented
     hook = document["components"]["schemas"]["PatientViewRequest"]

@@ -307,3 +307,17 @@ def test_a_kept_assessment_that_cannot_be_read_is_a_clean_503(tmp_path):
     url = next(link["url"] for card in cards for link in card.get("links", []))
     page = client.get(url.removeprefix("http://127.0.0.1:8080"))
     assert page.status_code == 503 and "cannot be read now" in page.get_data(as_text=True)
+
+
+def test_the_assessment_page_opens_with_the_patient_banner(client):
+    """Name, birth date and id of the kept Patient, to confirm the patient; "not recorded" where the record is
+    silent, never a blank."""
+    named = {**patient(), "name": [{"use": "old", "family": "Avant"},
+                                   {"use": "official", "family": "Dupont", "given": ["Marie", "Anne"]}],
+             "birthDate": "1950-03-07"}
+    page = client.get(link_of(client, [named, lesion(), *lesion_observations()[:2]]).replace("lang=en", "lang=fr"))
+    text = page.get_data(as_text=True)
+    assert '<dd id="banner-name">Marie Anne Dupont</dd>' in text and '<dd id="banner-birth">07/03/1950</dd>' in text
+    assert '<dd id="banner-id"><code>p1</code></dd>' in text
+    silent = client.get(link_of(client, without_pain())).get_data(as_text=True)
+    assert '<dd id="banner-name">not recorded</dd>' in silent and '<dd id="banner-birth">not recorded</dd>' in silent

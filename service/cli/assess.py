@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..config import Settings
-from ..i18n import N_, Words, printable, said, translate
+from ..i18n import N_, Words, printable, said, translate, typeset
 from ..limits import LimitExceeded, check_bundle_scored
 from . import exits
 
@@ -125,7 +125,7 @@ def table(results: list[tuple[str, BundleAssessment]], locale: str = "en") -> st
     for any number of files)."""
     rows = [tuple(HEADINGS[locale].values())]
     for label, result in results:
-        rows += [(label, *row) for row in _rows(result, locale)]
+        rows += [(label, *(typeset(cell, locale) for cell in row)) for row in _rows(result, locale)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]
                      for row in rows)

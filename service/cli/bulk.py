@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..i18n import printable, said, translate
+from ..i18n import printable, said, translate, typeset
 from . import exits
 from .assess import LOCALES, as_of_date
 
@@ -45,11 +45,11 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as error:
         print(f"bonemet bulk: {error}", file=sys.stderr)
         return exits.CANNOT_RUN
-    print(summary.text(args.lang), file=sys.stderr)
+    print(typeset(summary.text(args.lang), args.lang), file=sys.stderr)
     if args.strict and summary.bad_input:
         print(translate(said("--strict: bad input, no output written"), args.lang), file=sys.stderr)
         return exits.BAD_INPUT
-    print(summary.run_text(args.lang), file=sys.stderr)
+    print(typeset(summary.run_text(args.lang), args.lang), file=sys.stderr)
     if summary.files_changed:
         return exits.CANNOT_RUN
     return exits.BAD_INPUT if summary.bad_input else exits.OK

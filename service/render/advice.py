@@ -124,7 +124,7 @@ def render_advice(facts: SituationFacts, advice: Advice, subject: str, when: dat
         "identifier": [{"system": ASSESSMENT_SYSTEM, "value": resource_id}],
         "instantiatesCanonical": [plan_definition_url(situation.name)],
         "text": narrative(f"<p>{escape(said_summary)}</p>", f"<p>{escape(situation.statement(locale))}</p>",
-                          *(f"<p>{escape(note)}</p>" for note in notes), f"<p>{escape(by)}</p>"),
+                          *(f"<p>{escape(note)}</p>" for note in notes), f"<p>{escape(by)}</p>", locale=locale),
         "status": "draft", "intent": "proposal",
         "category": [{"coding": [own_coding(TOPIC[situation.name], locale)]}],
         "title": f"{title}{WORDS[locale]['colon']} {said_summary}"[:1000],
@@ -148,7 +148,8 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
     """The advice, action first; the detail gives the guideline's words, the records it rests on and what is
     still to check. An information card: it proposes a discussion or a date, never an alarm, except a §1.4
     window that has passed."""
-    from .cards import fit_summary, override_reasons, plain, topic  # cards imports this module for §1.1
+    from .cards import WORDS as CARD_WORDS  # cards imports this module for §1.1
+    from .cards import fit_summary, override_reasons, plain, topic
 
     advice, facts, words = advised.advice, advised.facts, WORDS[locale]
     situation = advice.situation
@@ -180,8 +181,8 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
                    "topic": topic(TOPIC[situation.name], locale)},
         # Recording the proposal is the EHR's choice: accepting twice gives the same identifier, one CarePlan.
         "suggestions": [{"label": words["record"], "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": [
-            {"type": "create", "description": f"CarePlan ({situation.title(locale)})",
-             "resource": advised.care_plan}]}],
+            {"type": "create", "resource": advised.care_plan,
+             "description": CARD_WORDS[locale]["create_CarePlan"].format(title=situation.title(locale))}]}],
         "selectionBehavior": "at-most-one",
         "overrideReasons": override_reasons(locale),
     }

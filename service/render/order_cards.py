@@ -21,7 +21,18 @@ from ..facts.orders import DraftOrder
 from ..facts.terminology import own_coding
 from ..i18n import N_, Words, translate
 from .card_model import Action, Card, Source, Suggestion
-from .cards import WORDS, card_source, detail_markdown, fit_summary, namer, override_reasons, plain, review_card, topic
+from .cards import (
+    WORDS,
+    card_source,
+    detail_markdown,
+    fit_summary,
+    namer,
+    override_reasons,
+    plain,
+    review_card,
+    topic,
+    typeset_card,
+)
 from .fhir_resources import Assessment, stable_id
 
 if TYPE_CHECKING:
@@ -168,4 +179,4 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     cards += [scheme_card(draft, advice, review.ablative, locale, name) for draft, advice in review.schemes]
     not_checked: list[ReportEntry] = review.report
     review_said = review_card(not_checked, locale, facts.as_of, name)
-    return cards + [review_said] if review_said else cards
+    return [typeset_card(card, locale) for card in (cards + [review_said] if review_said else cards)]

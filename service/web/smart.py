@@ -36,7 +36,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 from ..calculators import DEFAULT_LOCALE, LOCALES
 from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.ids import is_fhir_id, shown
-from ..i18n import Said, said, translate
+from ..i18n import Said, said, translate, typeset_html
 from .page_words import WORDS
 from .pages import secure
 from .sessions import KeptAssessment, LaunchElsewhere
@@ -68,7 +68,8 @@ def _language(asked: str | None = None) -> str:
 def _refuse(status: int, reason: str, locale: str | None = None) -> NoReturn:
     """Stop here with a page that says why (the browser is the client: not JSON)."""
     locale = locale or _language(request.args.get("lang"))
-    page = render_template("smart_error.html", words=WORDS[locale], locale=locale, reason=translate(reason, locale))
+    page = typeset_html(render_template("smart_error.html", words=WORDS[locale], locale=locale,
+                                        reason=translate(reason, locale)), locale)
     abort(Response(page, status=status, mimetype="text/html"))
 
 
