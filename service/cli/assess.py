@@ -182,13 +182,14 @@ def bundle_of_answers(results: list[tuple[str, BundleAssessment]], when: datetim
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.load()
-    from ..fhir.terminology_server import configure as configure_terminology
+    if settings.terminology_url.strip():  # the HTTP client (requests) is imported only for a server to ask
+        from ..fhir.terminology_server import configure as configure_terminology
 
-    try:
-        configure_terminology(settings)
-    except ValueError as refused:
-        print(f"bonemet assess: {refused}", file=sys.stderr)
-        return 2
+        try:
+            configure_terminology(settings)
+        except ValueError as refused:
+            print(f"bonemet assess: {refused}", file=sys.stderr)
+            return 2
     stdout, stdin = sys.stdout, sys.stdin
     files, bad = read_files(args.files, stdin, settings.max_body_bytes, settings.max_scored_per_patient)
     for error in bad:
