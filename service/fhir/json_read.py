@@ -146,8 +146,8 @@ def too_deep_at(text: str, limit: int) -> str:
 
 def loads(text: str | bytes, limit: int = MAX_DEPTH, place: bool = False) -> Any:
     """``json.loads`` (through orjson where it is exact), refusing a text nested deeper than ``limit`` with
-    ``TooDeep`` before parsing it (and a RecursionError of the parser, should one come, as ``TooDeep`` too). ``place``: say where
-    (for a whole file; an NDJSON line is named by its file and line number)."""
+    ``TooDeep`` before parsing it (and a RecursionError of the parser, should one come, as ``TooDeep`` too).
+    ``place``: say where (for a whole file; an NDJSON line is named by its file and line number)."""
     if text_too_deep(text, limit):
         if not place:
             raise TooDeep(limit)
