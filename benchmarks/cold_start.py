@@ -16,6 +16,7 @@ moment hits all of them alike; the median wall time of each is printed with its 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -26,21 +27,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = str(ROOT / "examples" / "bundles" / "05-rades-group-i.json")
+# No PYTHONPATH: the checkout on it would be imported instead of the installed wheel.
+ENV = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
 
 
 def install(folder: Path) -> Path:
     """A virtual environment in ``folder`` with the project installed from its wheel; its interpreter."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder / "venv")], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder / "venv")], check=True, env=ENV)
     python = folder / "venv" / "bin" / "python"
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+                          capture_output=True, text=True, check=True, env=ENV).stdout.strip()
     # This interpreter's packages (flask, fhir.resources...), after the venv's own: the wheel's copy wins.
     Path(site, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(folder / "wheel"), str(ROOT)],
-                   check=True, stdout=subprocess.DEVNULL)
+                   check=True, stdout=subprocess.DEVNULL, env=ENV)
     (wheel,) = (folder / "wheel").glob("*.whl")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
-                    str(wheel)], check=True, stdout=subprocess.DEVNULL)
+    # --force-reinstall: the editable install among this interpreter's packages is the same version.
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
+                    "--force-reinstall", "-q", str(wheel)], check=True, stdout=subprocess.DEVNULL, env=ENV)
     return python
 
 
@@ -62,11 +66,12 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                   ("bonemet assess EXAMPLE", "python -c 'import fhir.resources.R4B.bundle'", 1.2)]
         times: dict[str, list[float]] = {name: [] for name in commands}
         for command in commands.values():  # once each, unmeasured: the installed files in the page cache
-            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=tmp)
+            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=tmp, env=ENV)
         for _ in range(args.runs):
             for name, command in commands.items():
                 start = time.perf_counter()
-                subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=tmp)
+                subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, cwd=tmp,
+                               env=ENV)
                 times[name].append(time.perf_counter() - start)
     median = {name: statistics.median(values) for name, values in times.items()}
     print(f"non-editable install (wheel), {args.runs} runs in turns, medians:")

@@ -17,7 +17,7 @@ TINY = {
     "auth.py": (["--tokens", "20"], "median"),
     "bulk.py": (["--sizes", "20", "--workers", "1"], "parse-only floor"),
     "cold_start.py": (["--runs", "1"], "bonemet assess EXAMPLE / "),
-    "floor_mapping.py": (["--sizes", "30", "--rounds", "1"], "per resource"),
+    "floor_mapping.py": (["--sizes", "30", "--rounds", "1"], "floor µs/resource"),
     "load.py": (["--clients", "2", "--seconds", "3"], "feedback acknowledged"),
     "over_limit.py": (["--lesions", "150"], "filler"),
     "patient_view.py": (["--requests", "3", "--no-http"], "worker CPU"),
@@ -40,4 +40,4 @@ def test_the_benchmark_runs_on_a_tiny_size(script):
                          text=True, timeout=600, cwd=ROOT, env=env)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
     assert printed in run.stdout, run.stdout[-2000:]
-    assert "failed" not in run.stdout, run.stdout[-2000:]
+    assert "failed:" not in run.stdout, run.stdout[-2000:]  # over_limit.py's word for a door that broke
