@@ -11,7 +11,7 @@ from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import floor_mapping  # noqa: E402
+import floor_mapping
 
 EXAMPLES = sorted((ROOT / "examples" / "bundles").glob("*.json"))
 AS_OF = date.fromisoformat(json.loads(next((ROOT / "examples" / "expected").glob("*.json")).read_text())["as_of"])
