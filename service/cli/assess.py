@@ -25,10 +25,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..config import Settings
 from ..i18n import N_, Words, printable, said, translate
 from ..limits import LimitExceeded, check_bundle_scored
-from . import exits
+from . import COMMANDS, exits
 
 if TYPE_CHECKING:  # the FHIR models and the pipeline are imported when the command runs, not for --help
     from ..fhir.validate import AssessRequest
@@ -181,6 +180,8 @@ def bundle_of_answers(results: list[tuple[str, BundleAssessment]], when: datetim
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..config import Settings  # here: `bonemet assess --help` reads no settings
+
     settings = Settings.load()
     if settings.terminology_url.strip():  # the HTTP client (requests) is imported only for a server to ask
         from ..fhir.terminology_server import configure as configure_terminology
@@ -230,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("assess", help="assess the patients of FHIR Bundles (files, or - for stdin)",
+    parser = commands.add_parser("assess", help=COMMANDS["assess"],
                                  description="Read FHIR Bundles (or $assess Parameters), assess each patient "
                                              "(each file on its own), and print the $assess answers. A bad "
                                              "file is reported on stderr and the others are assessed; exit 0 "
