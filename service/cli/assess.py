@@ -16,12 +16,9 @@ control characters are printed escaped.
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import sys
-import uuid
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -30,6 +27,8 @@ from ..limits import LimitExceeded, check_bundle_scored
 from . import COMMANDS, exits
 
 if TYPE_CHECKING:  # the FHIR models and the pipeline are imported when the command runs, not for --help
+    from datetime import date, datetime
+
     from ..fhir.validate import AssessRequest
     from ..pipeline import BundleAssessment
 
@@ -152,6 +151,8 @@ def _rows(result: BundleAssessment, locale: str = "en") -> list[tuple[str, ...]]
 def csv_text(results: list[tuple[str, BundleAssessment]]) -> str:
     """One row per score (a patient with none gets one row saying so), for a spreadsheet."""
     out = io.StringIO()
+    import csv
+
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for label, result in results:
@@ -173,6 +174,8 @@ def bundle_of_answers(results: list[tuple[str, BundleAssessment]], when: datetim
     """One answer Bundle as is; several, as the entries of one collection Bundle."""
     if len(results) == 1:
         return results[0][1].bundle
+    import uuid
+
     return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "collection",
             "timestamp": when.isoformat(timespec="seconds"),
             "entry": [{"fullUrl": f"urn:uuid:{result.bundle['id']}", "resource": result.bundle}
@@ -198,6 +201,8 @@ def run(args: argparse.Namespace) -> int:
     if bad and args.strict:  # all or nothing: no answer printed
         print(translate(said("--strict: bad input, no output written"), args.lang or "en"), file=sys.stderr)
         return exits.BAD_INPUT
+    from datetime import UTC, datetime
+
     from ..pipeline import assess_entries, first_page_only
 
     when = datetime.now(UTC)
@@ -256,6 +261,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def as_of_date(text: str) -> date:
     """argparse type for --as-of: a clear message, never a traceback."""
     try:
+        from datetime import date
+
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
