@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..i18n import printable, said, translate, typeset
-from . import exits
+from . import COMMANDS, exits
 from .assess import LOCALES, as_of_date
 
 BUCKET_BYTES = 4 * 1024 * 1024  # the local engine's default (``bulk.local.BUCKET_BYTES``, checked by a test)
@@ -74,7 +74,7 @@ def _spark_property(text: str) -> tuple[str, str]:
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "bulk", help="assess FHIR Bulk Data NDJSON files (one per resource type)",
+        "bulk", help=COMMANDS["bulk"],
         description="Read the .ndjson files of INPUT_DIR (a FHIR $export), assess each patient, write one "
                     "NDJSON file per resource type produced (RiskAssessment, Observation, CarePlan...) and "
                     "OperationOutcome.ndjson to OUTPUT_DIR, in the same order whatever the engine, and print a "

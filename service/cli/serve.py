@@ -11,6 +11,7 @@ import signal
 import sys
 
 from ..config import Settings
+from . import COMMANDS
 
 FLAGS = ("host", "port", "workers", "log_level", "demo")  # settings that also have a flag
 
@@ -220,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "serve", help="run the HTTP service (CDS Hooks, FHIR operation)",
+        "serve", help=COMMANDS["serve"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="settings from the environment only (default in brackets):\n" + "\n".join(
             f"  {Settings.env_name(name):34s} [{default if default != '' else 'none'}]\n      {Settings.help[name]}"
