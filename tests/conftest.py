@@ -10,7 +10,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run by HealthChain's own interpreter (tests/test_healthchain.py), not imported here.
-collect_ignore = ["healthchain_client.py"]
+collect_ignore = ["healthchain_client.py", "healthchain_order_sign.py"]  # run by HealthChain's own interpreter
 # Folders tools keep for themselves; anything else new in the repository after a run is a test's doing.
 TOOL_CACHES = {".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".venv", "build"}
 

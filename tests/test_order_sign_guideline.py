@@ -11,6 +11,7 @@ import responses
 from fhir_builders import SCT, VERTEBRA, cc, coded, observation, patient, site
 from fhir_schema_check import schema_errors
 from service.config import Settings
+from service.i18n import typeset
 from service.web import create_app
 from test_order_sign import (FIXATION, LAMINECTOMY, LONG_COURSE, MIRELS_7, MIRELS_8_TO_10, MIRELS_9, RADES_GROUP_I,
                              RADIOTHERAPY, SERVICE, order, searchset)
@@ -92,9 +93,10 @@ def test_each_scheme_the_guideline_names_gets_its_comparison(client, total, frac
     rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(total, fractions, unit))
     for language, summary in (("en", en), ("fr", fr)):
         (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt), language)
-        assert card["summary"] == summary and card["indicator"] == "info"
+        assert card["summary"] == typeset(summary, language) and card["indicator"] == "info"
         assert card["source"]["topic"]["code"] == "fractionation" and "suggestions" not in card
-        assert ("20 % after 8 Gy versus 8 %" if language == "en" else "20 % après 8 Gy vs 8 %") in card["detail"]
+        assert typeset("20 % after 8 Gy versus 8 %" if language == "en" else "20 % après 8 Gy vs 8 %",
+                       language) in card["detail"]
         assert ("progression-free survival" if language == "en" else "survie sans progression") in card["detail"]
         assert "ServiceRequest/" not in card["detail"] and "ablative" not in card["detail"]
 
