@@ -77,3 +77,16 @@ def advice_cards(cards, topic=None):
 
 def is_advice_resource(resource):
     return ADVICE_PROFILE in (resource.get("meta") or {}).get("profile", [])
+
+
+def cards_validator(client):
+    """A validator of a CDS Hooks answer ({"cards": [...]}) by the schema the service's OpenAPI document states
+    (CDS Hooks 2.0: Card, Suggestion, Action with a string resourceId, Link, Coding), its $refs resolved there."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    document = client.get("/openapi.json").get_json()
+    registry = Registry().with_resource("urn:openapi", Resource.from_contents(document,
+                                                                              default_specification=DRAFT202012))
+    return Draft202012Validator({"$ref": "urn:openapi#/components/schemas/Cards"}, registry=registry)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from answer_checks import advice_cards, foreign_references, is_advice_resource, local_of, without_advice
+from answer_checks import advice_cards, cards_validator, foreign_references, is_advice_resource, local_of, without_advice
 from fhir_schema_check import schema_errors
 from redate import to_today
 from service.calculators import NAMES, load_table
@@ -154,6 +154,7 @@ def test_cds_hooks_patient_view(client, name):
     response = client.post("/cds-services/bonemet-patient-view", json=hook_request(name))
     assert response.status_code == 200, response.get_json()
     cards = response.get_json()["cards"]
+    assert [error.message for error in cards_validator(client).iter_errors(response.get_json())] == []
     score_cards = [c for c in cards if c["source"]["topic"]["code"] in NAMES and "**Total" in c["detail"]]
     shown = {(c["source"]["topic"]["code"], card_total(c)) for c in score_cards}
     wanted = {(s["calculator"], tuple(s["total_range"])) for s in case["scores"] if s["patient"] == case["patient"]}

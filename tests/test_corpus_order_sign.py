@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from answer_checks import cards_validator
 from fhir_schema_check import schema_errors
 from redate import redate, to_today
-from service.i18n import typeset
 from service.config import Settings
+from service.i18n import typeset
 from service.web import create_app
 
 FOLDER = Path(__file__).resolve().parent / "corpus" / "order-sign"
@@ -76,3 +77,24 @@ def test_order_sign(client, name, language):
             assert resource["code"]["coding"][0]["code"] == wanted_action["code"]
             assert resource["reasonReference"] == [{"reference": wanted_action["reason"]}]
             assert resource["subject"] == {"reference": wanted_action["subject"]}
+
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_every_order_sign_answer_holds_to_the_cds_hooks_card_schema(client, language):
+    """Suggestions with create and delete actions included: every answer of the order-sign records is a valid
+    CDS Hooks 2.0 response as the service's OpenAPI document states it (HealthChain's strict models accept them
+    too: tests/test_healthchain.py)."""
+    validator = cards_validator(client)
+    suggested = 0
+    for name in sorted(CASES):
+        body = to_today(json.loads((FOLDER / f"{name}.json").read_text("utf-8")), AS_OF)
+        answer = client.post(SERVICE, json=body, headers={"Accept-Language": language}).get_json()
+        errors = [error.message for error in validator.iter_errors(answer)]
+        assert errors == [], (name, errors)
+        suggested += sum(len(card.get("suggestions", [])) for card in answer["cards"])
+    assert suggested >= 2  # the records with a create and a delete action are among them
+    broken = {"cards": [{"summary": "s", "indicator": "info", "source": {"label": "l"},
+                         "suggestions": [{"label": "x", "actions": [{"type": "delete", "description": "d",
+                                                                     "resourceId": ["ServiceRequest/1"]}]}]}]}
+    assert not validator.is_valid(broken)  # a list where CDS Hooks 2.0 says a string: refused

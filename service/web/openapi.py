@@ -53,14 +53,31 @@ class Source(Schema):
     topic = fields.Nested(Coding)
 
 
+class Action(Schema):
+    """CDS Hooks 2.0 Action: a create carries the resource; a delete names one draft order by relative
+    reference (``resourceId``, a string)."""
+
+    type = fields.String(required=True, metadata={"enum": ["create", "update", "delete"]})
+    description = fields.String(required=True)
+    resource = fields.Dict(metadata={"description": "the FHIR resource to create (create, update)"})
+    resourceId = fields.String(metadata={"description": "the draft order to delete, as Type/id (delete)"})
+
+
+class Suggestion(Schema):
+    label = fields.String(required=True)
+    uuid = fields.String(metadata={"description": "named by the feedback's acceptedSuggestions"})
+    isRecommended = fields.Boolean()
+    actions = fields.List(fields.Nested(Action))
+
+
 class Card(Schema):
     uuid = fields.String()
     summary = fields.String(required=True, metadata={"maxLength": 140})
     detail = fields.String(metadata={"description": "GitHub-flavoured markdown"})
     indicator = fields.String(required=True, metadata={"enum": ["info", "warning", "critical"]})
     source = fields.Nested(Source, required=True)
-    suggestions = fields.List(fields.Dict())
-    selectionBehavior = fields.String()
+    suggestions = fields.List(fields.Nested(Suggestion))
+    selectionBehavior = fields.String(metadata={"enum": ["at-most-one", "any"]})
     overrideReasons = fields.List(fields.Nested(Coding))
     links = fields.List(fields.Nested(Link))
 
