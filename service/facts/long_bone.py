@@ -23,8 +23,8 @@ from .moments import Event
 from .options import MappingOptions
 from .place import fracture_place
 from .procedures import Procedure, procedures_done, treated
-from .record import PatientRecord, describe_concepts
-from .terminology import codings, objects
+from .record import PatientRecord
+from .terminology import codings, describe_concepts, objects
 from .timely import keep_timely, with_untimely
 from .vocabulary import (
     BODY_SITE_REFERENCE,

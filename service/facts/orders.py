@@ -32,8 +32,8 @@ from ..fhir.patients import PatientIdentity, local_reference, why_not_patient
 from ..i18n import said
 from .items.site import read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
-from .record import describe_concepts, identifier_index
-from .terminology import Terminology, load_terminology
+from .record import identifier_index
+from .terminology import Terminology, describe_concepts, load_terminology
 
 KIND_VALUE_SETS = {
     "order-radiotherapy": "radiotherapy",

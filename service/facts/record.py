@@ -37,7 +37,7 @@ from .terminology import (
     Terminology,
     canonical_system,
     codings,
-    listed_display,
+    describe_concepts,
     load_terminology,
     objects,
     snomed_hint,
@@ -138,18 +138,6 @@ def unread_status(condition: dict[str, Any], element: str) -> bool:
     return status_code(condition, element) is None and isinstance(concept, dict) and (
         any(c.get("code") for c in codings(concept)) or (isinstance(concept.get("text"), str)
                                                          and bool(concept["text"].strip())))
-
-
-def describe_concepts(concepts: Iterable[Any]) -> str:
-    """Words for a clinician: the text, else the first display (the record's, else the one the ValueSets
-    list for that code), else the first code."""
-    words = []
-    for concept in concepts:
-        if isinstance(concept, dict):
-            words.append(concept.get("text") or next(
-                (c.get("display") or listed_display(c) or c.get("code") for c in codings(concept)
-                 if c.get("display") or c.get("code")), ""))
-    return ", ".join(str(w) for w in words if w)
 
 
 @dataclass

@@ -327,6 +327,18 @@ def listed_display(coding: dict[str, Any]) -> str | None:
     return load_terminology().listed_displays.get((system, _normal(system, code)))
 
 
+def describe_concepts(concepts: Iterable[Any]) -> str:
+    """Words for a clinician: the text, else the first display (the record's, else the one the ValueSets
+    list for that code), else the first code."""
+    words = []
+    for concept in concepts:
+        if isinstance(concept, dict):
+            words.append(concept.get("text") or next(
+                (c.get("display") or listed_display(c) or c.get("code") for c in codings(concept)
+                 if c.get("display") or c.get("code")), ""))
+    return ", ".join(str(w) for w in words if w)
+
+
 def listed_words(system: str | None, code: str | None, locale: str = "en") -> str | None:
     """The word the ValueSets give a code in ``locale`` (their ``designation``: "femur", "fémur"), to
     say a place in the reader's language, or None when no ValueSet gives one."""

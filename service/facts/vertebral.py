@@ -37,8 +37,8 @@ from .long_bone import _site_concepts
 from .model import Fact, ScoredCondition
 from .moments import Event
 from .options import MappingOptions
-from .record import PatientRecord, describe_concepts
-from .terminology import OWN_SYSTEM, canonical_system, codings, objects
+from .record import PatientRecord
+from .terminology import OWN_SYSTEM, canonical_system, codings, describe_concepts, objects
 from .timely import keep_timely, with_untimely
 from .vocabulary import ITEM_CODES, PROFILE_BASE, QUESTIONNAIRES, ROW_SYSTEM
 

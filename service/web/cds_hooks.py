@@ -19,8 +19,8 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from ..calculators import DEFAULT_LOCALE, LOCALES, NAMES
 from ..facts import PatientFacts, ReportEntry, referred_body_structures
-from ..facts.record import describe_concepts, may_be_read, reference_of
-from ..facts.terminology import load_terminology
+from ..facts.record import may_be_read, reference_of
+from ..facts.terminology import describe_concepts, load_terminology
 from ..facts.vocabulary import observation_search_codes
 from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.ids import is_fhir_id, shown

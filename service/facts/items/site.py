@@ -32,8 +32,7 @@ from ...calculators import OneOf
 from ...i18n import Said, said
 from ..model import Fact
 from ..place import BOTH_SIDES, Place, side_in_words
-from ..record import describe_concepts
-from ..terminology import ICD_O_3, SNOMED, Terminology, canonical_system, codings, objects
+from ..terminology import ICD_O_3, SNOMED, Terminology, canonical_system, codings, describe_concepts, objects
 from ..vocabulary import (
     FEMUR,
     FEMUR_REGIONS,
