@@ -199,7 +199,6 @@ class PatientRecord(StatusReading):
                  if not isinstance(kind, str) or ref.startswith(kind + "/")]
         return found[0] if len(found) == 1 else None
 
-
     def get(self, ref: str) -> dict[str, Any]:
         return self.by_ref[ref]
 

@@ -10,9 +10,8 @@ import re
 from typing import Any
 
 from ..i18n import Said, said
+from . import terminology
 from .terminology import (
-    CIM10,
-    ICD10,
     ICD10_CM,
     ICD_O_3,
     LOINC,
@@ -22,13 +21,14 @@ from .terminology import (
     canonical_system,
     codings,
     describe_concepts,
+    is_icd10,
     load_terminology,
     objects,
     snomed_hint,
 )
 from .vocabulary import BONE_SITE_SETS, CONDITION_KINDS, MCODE, PRIMARY_GROUPS
 
-_READ_SYSTEMS = {SNOMED, ICD10, ICD10_CM, CIM10, ICD_O_3, LOINC, OWN_SYSTEM}  # the code systems of fhir_profiles/
+_READ_SYSTEMS = {SNOMED, ICD_O_3, LOINC, OWN_SYSTEM}  # with the ICD-10 family: the code systems of fhir_profiles/
 _CANCER_CHAPTER = "C"  # ICD-10 chapter II, malignant neoplasms: a cancer the tables may not place
 _SECONDARY = ("C77", "C78", "C79", "C7B")  # ICD-10 (and -CM) secondary malignant neoplasms
 _BLOOD_CANCERS = tuple(f"C9{digit}" for digit in range(7))  # C90-C96: myeloma (C90.0) and lymphomas are placed
@@ -39,14 +39,25 @@ _CANCER_WORDS = re.compile(r"m[eé]tasta|malign|cancer|carcino|sarcom|my[eé]lom
 # A bone already broken (WHO and CIM-10: M84.4 pathological fracture NEC, M90.7 fracture in neoplastic disease;
 # ICD-10-CM: M84.4, M84.5 in neoplastic disease): Mirels scores the risk of a fracture to come, and the sources are
 # silent on a fracture that has happened. Named with that, never read. Codes without their dot.
-_PATHOLOGICAL_FRACTURES = {ICD10: ("M844", "M907"), CIM10: ("M844", "M907"), ICD10_CM: ("M844", "M845")}
+# A national modification keeps WHO's categories (as CIM-10 does); ICD-10-CM, a clinical modification, has its own.
+_PATHOLOGICAL_FRACTURES = {ICD10_CM: ("M844", "M845")}
+_WHO_PATHOLOGICAL_FRACTURES = ("M844", "M907")
 _FRACTURE_WORDS = re.compile(r"patholog\w* fracture|fracture\w* patholog|fracture\w* (osseuse )?(au cours|sur) "
                              r"(de |d'une )?(maladie|m[eé]tastase|tumeur|l[eé]sion)", re.IGNORECASE)
 
 
+def _fracture_codes(system: str) -> tuple[str, ...]:
+    """The codes of a pathological fracture in an ICD-10 system, without their dot (none in another system)."""
+    return _PATHOLOGICAL_FRACTURES.get(system, _WHO_PATHOLOGICAL_FRACTURES) if is_icd10(system) else ()
+
+
+def _read(system: str) -> bool:
+    return system in _READ_SYSTEMS or is_icd10(system)
+
+
 def names_secondary(condition: dict[str, Any]) -> bool:
     """Whether a Condition's ICD-10 codes name a secondary malignant neoplasm (a metastasis, wherever it is)."""
-    return any(canonical_system(c.get("system") or "") in (ICD10, ICD10_CM, CIM10) and str(
+    return any(is_icd10(canonical_system(c.get("system") or "")) and str(
         c.get("code") or "").strip().upper().startswith(_SECONDARY) for c in codings(condition.get("code")))
 
 
@@ -114,31 +125,31 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
     for coding in found:
         system, code = canonical_system(coding.get("system") or ""), coding.get("code") or ""
         normal = code.strip().upper()
-        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_SECONDARY):
+        if is_icd10(system) and normal.startswith(_SECONDARY):
             return said("a metastasis ({code}) at a site none of the ValueSets places (neither a long-bone lesion "
                         "nor a visceral metastasis): not used", code=code)
-        if system in (ICD10, ICD10_CM, CIM10) and normal.replace(".", "").startswith("G992"):
+        if is_icd10(system) and normal.replace(".", "").startswith("G992"):
             return said("a myelopathy in diseases classified elsewhere ({code}): it may record a spinal cord "
                         "compression by a cancer, coded beside the cancer's own code, but it does not say it is one; "
                         "not used: a compression is read from its own codes (G95.2, SNOMED CT)", code=code)
-        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith("G82"):  # G82.0-G82.2 are paraplegia (ValueSet)
+        if is_icd10(system) and normal.startswith("G82"):  # G82.0-G82.2 are paraplegia (ValueSet)
             return said("a tetraplegia, or a paralysis the paraplegia ValueSet does not hold ({code}): the sources do "
                         "not say which Rades motor-function row it is (not ambulatory 3, paraplegic 1); not used, "
                         "record motor function as an Observation", code=code)
-        if normal.replace(".", "").startswith(_PATHOLOGICAL_FRACTURES.get(system, ())):
+        if normal.replace(".", "").startswith(_fracture_codes(system)):
             return _pathological_fracture(code)
         if system == ICD10_CM and normal.replace(".", "") == "C802":
             # Coded after the transplant complication and before the cancer's own code (CMS coding rules).
             return said("a malignant neoplasm associated with a transplanted organ ({code}): it says where the cancer "
                         "arose, not which cancer it is (the Rades row); the record's code of the cancer itself is "
                         "read, this one is not", code=code)
-        if system in (ICD10, CIM10) and normal.startswith("C97"):  # WHO: each cancer is coded as well
+        if is_icd10(system) and system != ICD10_CM and normal.startswith("C97"):  # WHO: each cancer is coded as well
             return said("malignant neoplasms of independent multiple sites ({code}): which cancers is said by their "
                         "own codes, which are read; this one is not", code=code)
-        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_BLOOD_CANCERS):
+        if is_icd10(system) and normal.startswith(_BLOOD_CANCERS):
             return said("a cancer ({code}) that the Rades table does not classify (only myeloma and lymphoma of "
                         "the blood cancers are mapped): not used", code=code)
-        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_CANCER_CHAPTER):  # ICD-10-CM C7A, carcinoids
+        if is_icd10(system) and normal.startswith(_CANCER_CHAPTER):  # ICD-10-CM C7A, carcinoids
             return said("a cancer ({code}) that none of the Rades primary-tumour ValueSets places: the sources do not "
                         "say which row it is; not used", code=code)
         if system == ICD_O_3 and (normal.startswith(_CANCER_CHAPTER) or normal.endswith(("/3", "/6", "/9"))):
@@ -146,7 +157,7 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
                         "calculators read (SNOMED CT, ICD-10); not used", code=code)
     for coding in found:  # a diagnosis code of the ValueSets, in a system they do not name: a local or national URI
         system, code = coding.get("system") or "", coding.get("code") or ""
-        if canonical_system(system) not in _READ_SYSTEMS and _held_as_diagnosis(code):
+        if not _read(canonical_system(system)) and _held_as_diagnosis(code):
             return said("its code '{code}' is one the calculators read, but in a code system they do not read "
                         "('{system}'; they read SNOMED CT, ICD-10, ICD-10-CM and the French CIM-10 under their FHIR "
                         "URIs or HL7 OIDs): not used", code=code[:40], system=system[:200])
@@ -164,7 +175,7 @@ def is_pathological_fracture(condition: dict[str, Any]) -> bool:
     no code of a diagnosis the calculators read, by its words."""
     for coding in codings(condition.get("code")):
         system, code = canonical_system(coding.get("system") or ""), str(coding.get("code") or "")
-        if code.strip().upper().replace(".", "").startswith(_PATHOLOGICAL_FRACTURES.get(system, ())):
+        if code.strip().upper().replace(".", "").startswith(_fracture_codes(system)):
             return True
     return bool(_FRACTURE_WORDS.search(describe_concepts([condition.get("code")])))
 
@@ -191,4 +202,4 @@ def _held_as_diagnosis(code: str) -> bool:
     as HL7 v2's Y, does not count: in a local system it is not taken for a diagnosis of the ValueSets)."""
     terms = load_terminology()
     return bool(code.strip()) and any(terms.memberships(system, code) & _DIAGNOSIS_SETS
-                                      for system in (SNOMED, ICD10, ICD10_CM, CIM10))
+                                      for system in (SNOMED, *sorted(terminology.ICD10_FAMILY)))
