@@ -323,7 +323,7 @@ class PatientRecord(StatusReading):
     def _name_contained(self, ref: str, container: dict[str, Any]) -> None:
         """A Condition or Observation the calculators would read, contained in another resource, has no
         identity of its own for a score to cite: it is named, not used. (A BodyStructure contained in a
-        lesion's Condition is read as part of it: ``mapper._site_concepts``.)"""
+        lesion's Condition is read as part of it: ``long_bone.site_concepts``.)"""
         for inner in objects(container.get("contained")):
             if inner.get("resourceType") in ("Condition", "Observation") and self.terms.in_any(inner.get("code")):
                 self.contained.append(ReportEntry(
