@@ -262,11 +262,11 @@ def test_a_bad_as_of_date_is_a_clear_error():
     assert result.returncode == 2 and "not a date YYYY-MM-DD" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_the_command_line_offers_the_languages_the_tables_are_written_in():
-    from service.calculators import LOCALES as TABLE_LOCALES
-    from service.cli.assess import LOCALES
+def test_the_command_line_offers_the_languages_the_service_speaks():
+    from service.i18n import LOCALES
 
-    assert LOCALES == TABLE_LOCALES
+    for command in ("assess", "bulk"):
+        assert "{" + ",".join(LOCALES) + "}" in bonemet(command, "--help").stdout
 
 
 def test_version():

@@ -264,3 +264,16 @@ def test_bulk_in_french_has_no_english(tmp_path):
     assert _english_left(list(_strings(outputs)), quoted) == []
     assert "patients : 40" in result.stderr
     assert _english_left(result.stderr.splitlines(), quoted) == []
+
+
+def test_every_door_negotiates_the_language_one_way():
+    from werkzeug.datastructures import LanguageAccept
+
+    from service.i18n import negotiate
+
+    browser = LanguageAccept([("de", 1), ("fr-CA", 0.8)])
+    assert negotiate(accept=browser) == "fr"  # the browser's best the service speaks
+    assert negotiate("en", accept=browser) == "en"  # a flag or query parameter first
+    assert negotiate(None, "fr-FR") == "fr"  # then a request's own or a kept language, a BCP-47 tag too
+    assert negotiate("de", "xx-YY", accept=LanguageAccept([("de", 1)])) == "en"  # none spoken: the default
+    assert negotiate() == "en"

@@ -15,9 +15,7 @@ from itertools import pairwise
 from typing import Any
 
 from ..data import data_dir
-
-LOCALES = ("en", "fr")
-DEFAULT_LOCALE = "en"
+from ..i18n import DEFAULT_LOCALE, LOCALES
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..config import Settings
-from ..i18n import N_, Words, printable, said, translate
+from ..i18n import LOCALES, N_, Words, negotiate, printable, said, translate
 from ..limits import LimitExceeded, check_bundle_scored
 from . import exits
 
@@ -34,7 +34,6 @@ if TYPE_CHECKING:  # the FHIR models and the pipeline are imported when the comm
     from ..fhir.validate import AssessRequest
     from ..pipeline import BundleAssessment
 
-LOCALES = ("en", "fr")  # checked against the tables' languages by a test
 
 
 class BadInput(ValueError):
@@ -98,7 +97,7 @@ def read_files(names: list[str], stdin: TextIO, max_bytes: int, max_scored: int 
     for name in names:
         label = _label(name)
         try:
-            asked = unwrap(_read(name, stdin, max_bytes), LOCALES)
+            asked = unwrap(_read(name, stdin, max_bytes))
             if max_scored is not None:  # before validating: BONEMET_MAX_SCORED_PER_PATIENT, as the HTTP doors
                 check_bundle_scored(asked.bundle, max_scored)
             files.append((label, bundle_entries(asked.bundle, f"{label}: {asked.where}", read=may_be_read), asked))
@@ -194,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     for error in bad:
         print(f"bonemet assess: {error}", file=sys.stderr)
     if bad and args.strict:  # all or nothing: no answer printed
-        print(translate(said("--strict: bad input, no output written"), args.lang or "en"), file=sys.stderr)
+        print(translate(said("--strict: bad input, no output written"), negotiate(args.lang)), file=sys.stderr)
         return exits.BAD_INPUT
     from ..pipeline import assess_entries, first_page_only
 
@@ -203,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
     results = []
     for label, entries, asked in files:
         try:  # at the HTTP door's limits (BONEMET_MAX_*): a file over one is a bad file, the others are assessed
-            results.append((label, assess_entries(entries, when=when, locale=args.lang or asked.language or "en",
+            results.append((label, assess_entries(entries, when=when, locale=negotiate(args.lang, asked.language),
                                                   pain_score_bands=settings.pain_bands, fact_windows=settings.windows,
                                                   as_of=args.as_of or asked.as_of, limits=settings,
                                                   not_read=first_page_only(asked.bundle, f"{label}: {asked.where}"))))
@@ -215,7 +214,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "table":
         # The table speaks the language asked: by --lang, else by the files (when they all ask the same one).
         asked_languages = {asked.language for _, _, asked in files if asked.language}
-        language = args.lang or (asked_languages.pop() if len(asked_languages) == 1 else "en")
+        language = negotiate(args.lang, asked_languages.pop() if len(asked_languages) == 1 else None)
         print(table(results, language), file=stdout)
     elif args.format == "csv":
         stdout.write(csv_text(results))

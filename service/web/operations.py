@@ -57,9 +57,9 @@ def openapi():
 @blueprint.get("/docs")
 def docs():
     from .page_words import WORDS
-    from .pages import _locale, secure_page
+    from .pages import page_locale, secure_page
 
-    locale = _locale()
+    locale = page_locale()
     settings = current_app.config["BONEMET"]
     response = Response(render_template("docs.html", spec=openapi_document(settings.base_url,
                                                                            bool(settings.allowed_hosts)),

@@ -21,10 +21,10 @@ from typing import Any
 import markdown
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
-from ..calculators import LOCALES, NAMES, load_table
+from ..calculators import NAMES, load_table
 from ..calculators.registry import tables
 from ..data import data_dir
-from ..i18n import translate
+from ..i18n import negotiate, translate
 from ..limits import LimitExceeded
 from ..pipeline import PatientAssessment, assess_bundle, assess_patient
 from ..render.cards import cards_for_patient
@@ -76,13 +76,10 @@ def secure(response: Response) -> Response:
     return secure_page(response)
 
 
-def _locale(default: str | None = None) -> str:
-    asked = request.values.get("lang")
-    if asked in LOCALES:
-        return asked
-    if default in LOCALES:  # a kept assessment's language (an unknown one falls back, never a 500)
-        return default
-    return request.accept_languages.best_match(LOCALES) or "en"
+def page_locale(kept: str | None = None) -> str:
+    """A screen's language (``i18n.negotiate``): the ``lang`` asked, else a kept assessment's (an unknown one
+    is passed over, never a 500), else the browser's."""
+    return negotiate(request.values.get("lang"), kept, accept=request.accept_languages)
 
 
 def _markdown(text: str) -> str:
@@ -108,7 +105,7 @@ def _keeper() -> AssessmentKeeper:
 
 
 def _expired(error: Exception, status: int) -> Response:
-    locale = _locale()
+    locale = page_locale()
     return Response(render_template("expired.html", words=WORDS[locale], reason=translate(error.args[0], locale),
                                     locale=locale), status=status)
 
@@ -181,7 +178,7 @@ def assessment_page(token: str):
     """The page a card links to: each score, its items and sources, the range, and a form for the
     missing or uncertain items. POSTing the form (or, with the script, each change) recomputes."""
     kept = _open(token)
-    locale = _locale(kept.locale)
+    locale = page_locale(kept.locale)
     when = datetime.now(UTC)
     answers = _answers(kept, locale, when) if request.method == "POST" else {}
     result, _ = _assess(kept, answers, locale, when)
@@ -199,7 +196,7 @@ def _to_store(kept: KeptAssessment) -> dict[str, Any]:
     Observations extracted from them, the score Observations, RiskAssessments and CarePlans (their ids are stable:
     storing twice changes nothing). The guideline's advice is stored when it applies; a "possible" one stays a card
     until what it misses is known."""
-    locale = _locale(kept.locale)
+    locale = page_locale(kept.locale)
     when = datetime.now(UTC)
     answers = _answers(kept, locale, when)
     result, responses = _assess(kept, answers, locale, when)
@@ -229,7 +226,7 @@ def assessment_save(token: str):
     from .smart import write_back
 
     kept = _open(token)
-    locale = _locale(kept.locale)
+    locale = page_locale(kept.locale)
     if not kept.fhir_base:
         abort(400, "this assessment was not opened from the EHR by a SMART launch: download the resources instead")
     bundle = _to_store(kept)
@@ -257,7 +254,7 @@ def guideline(calculator: str):
     leads (no patient data)."""
     if calculator not in NAMES:
         abort(404, f"no calculator {calculator!r}")
-    locale = _locale()
+    locale = page_locale()
     table = load_table(calculator)
     caveats = [entry["text"].get(locale) or entry["text"]["en"] for entry in table.caveats.values()]
     return render_template("guideline.html", words=WORDS[locale], locale=locale, table=table, caveats=caveats)
@@ -273,7 +270,7 @@ def scale(calculator: str):
         high = int(request.args["high"]) if "high" in request.args else low
     except ValueError:
         abort(400, "low and high must be whole numbers")
-    return Response(scale_svg(calculator, low, high, _locale()), mimetype="image/svg+xml")
+    return Response(scale_svg(calculator, low, high, page_locale()), mimetype="image/svg+xml")
 
 
 # -- the tester's page ---------------------------------------------------------------------------
@@ -289,7 +286,7 @@ def _examples() -> dict[str, Path]:
 
 @blueprint.get("/")
 def tester_page():
-    locale = _locale()
+    locale = page_locale()
     return render_template("tester.html", words=WORDS[locale], locale=locale, examples=list(_examples()),
                            disabled=_tester_disabled(), result=None, error=None, source="")
 
@@ -302,7 +299,7 @@ def _tester_disabled() -> bool:
 
 @blueprint.post("/")
 def tester_run():
-    locale = _locale()
+    locale = page_locale()
     words = WORDS[locale]
     page = {"words": words, "locale": locale, "examples": list(_examples()), "disabled": _tester_disabled()}
     if page["disabled"]:
