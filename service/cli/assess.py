@@ -141,9 +141,9 @@ def _rows(result: BundleAssessment, locale: str = "en") -> list[tuple[str, ...]]
             score = assessment.score
             items = ", ".join(f"{item.label}={item.points if item.points is not None else '?'}"
                               for item in score.items)
-            total = str(score.total) if score.total is not None else f"{score.total_min}-{score.total_max}"
+            total = score.total_text
             unknown = ", ".join(item.label for item in score.items if item.status != "known")
-            rows.append((assessment.facts.condition, total, score.title.split(":")[0].strip(),
+            rows.append((assessment.facts.condition, total, score.short_title,
                          score.category_label or translate(said("undetermined (missing: {items})", items=unknown),
                                                            locale), patient.subject, items))
     return rows

@@ -133,7 +133,7 @@ def row_code_system() -> dict[str, Any]:
             for row in item.rows:
                 concepts.append({
                     "code": row.value, "display": row.label("en"),
-                    "definition": f"{load_table(calculator).title('en').split(':')[0]}, {item.label('en')}: "
+                    "definition": f"{load_table(calculator).short_title('en')}, {item.label('en')}: "
                                   f"{row.label('en')} ({row.points} points)",
                     "designation": [{"language": locale, "use": {
                         "system": "http://terminology.hl7.org/CodeSystem/designation-usage", "code": "display"},

@@ -31,7 +31,7 @@ def scale_svg(calculator: str, low: int | None, high: int | None, locale: str = 
     marked = (low is not None and high is not None and lowest <= low <= high <= highest)
     label = (f"{words['total']} {low}" if marked and low == high else
              f"{words['range']} {low}–{high}" if marked else words["none"])
-    title = f"{table.title(locale).split(':')[0]}, {words['scale']} {lowest}–{highest}: {label}"
+    title = f"{table.short_title(locale)}, {words['scale']} {lowest}–{highest}: {label}"
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} 150" width="{WIDTH}" height="150" '
              f'role="img" aria-labelledby="t-{calculator} d-{calculator}">',
              f'<title id="t-{calculator}">{escape(title)}</title>']
