@@ -33,6 +33,7 @@ from .terminology import (
     describe_concepts,
     load_terminology,
     objects,
+    observation_value,
 )
 from .unrecognised import is_pathological_fracture, looks_like_cancer, names_secondary, not_a_bone
 from .vocabulary import (
@@ -374,7 +375,7 @@ class PatientRecord(StatusReading):
             return
         if kind.startswith("context:"):
             self.report.show(ref, said("{what}: {value}, shown as context: not an item of Mirels or Rades",
-                                       what=CONTEXT_VALUE_SETS[kind[8:]], value=_observation_value(observation)))
+                                       what=CONTEXT_VALUE_SETS[kind[8:]], value=observation_value(observation)))
             return
         self.observations[kind].append(observation)
 
@@ -438,13 +439,3 @@ def _version_of(resource: dict[str, Any]) -> str:
     if meta.get("versionId") is not None:
         return f"versionId {str(meta['versionId'])[:40]}"
     return f"lastUpdated {str(meta.get('lastUpdated'))[:40]}"
-
-
-def _observation_value(observation: dict[str, Any]) -> str:
-    if isinstance(observation.get("valueInteger"), int):
-        return str(observation["valueInteger"])
-    quantity = observation.get("valueQuantity")
-    if isinstance(quantity, dict) and "value" in quantity:
-        return f"{quantity['value']} {quantity.get('unit') or quantity.get('code') or ''}".strip()
-    concept = observation.get("valueCodeableConcept")
-    return describe_concepts([concept]) or said("no value")

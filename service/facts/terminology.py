@@ -347,6 +347,17 @@ def describe_concepts(concepts: Iterable[Any]) -> str:
     return ", ".join(str(w) for w in words if w)
 
 
+def observation_value(observation: dict[str, Any]) -> str:
+    """An Observation's value as a clinician reads it: a number, a quantity and its unit, or a concept's words."""
+    if isinstance(observation.get("valueInteger"), int):
+        return str(observation["valueInteger"])
+    quantity = observation.get("valueQuantity")
+    if isinstance(quantity, dict) and "value" in quantity:
+        return f"{quantity['value']} {quantity.get('unit') or quantity.get('code') or ''}".strip()
+    concept = observation.get("valueCodeableConcept")
+    return describe_concepts([concept]) or said("no value")
+
+
 def listed_words(system: str | None, code: str | None, locale: str = "en") -> str | None:
     """The word the ValueSets give a code in ``locale`` (their ``designation``: "femur", "fémur"), to
     say a place in the reader's language, or None when no ValueSet gives one."""
