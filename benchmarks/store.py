@@ -113,7 +113,7 @@ def main() -> None:
         server = None
         url = os.environ.get("BONEMET_DATABASE_URL", "")
         if not url:
-            from postgres_server import PostgresServer
+            from support.postgres_server import PostgresServer
 
             server = PostgresServer()
             why = server.why_not()

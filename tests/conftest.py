@@ -9,8 +9,10 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+# tests/ is on the path, so that tests, benchmarks and scripts import the shared helpers as ``support.x``.
+sys.path.insert(0, str(ROOT / "tests"))
 # Run by HealthChain's own interpreter (tests/test_healthchain.py), not imported here.
-collect_ignore = ["healthchain_client.py"]
+collect_ignore = ["support/healthchain_client.py"]
 # Folders tools keep for themselves; anything else new in the repository after a run is a test's doing.
 TOOL_CACHES = {".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".venv", "build"}
 
@@ -74,7 +76,7 @@ def run_server(tmp_path):
 @pytest.fixture(scope="session")
 def postgres():
     """A PostgreSQL server of the test session's own (tests/postgres_server.py), or a skip that says why."""
-    from postgres_server import PostgresServer
+    from support.postgres_server import PostgresServer
 
     server = PostgresServer()
     why = server.why_not()

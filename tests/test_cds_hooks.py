@@ -7,13 +7,13 @@ import uuid
 
 import pytest
 
-from answer_checks import without_advice, score_words
+from support.answer_checks import without_advice, score_words
 import requests
 import responses
 
-from fhir_builders import (RECENT, ICD10, SCT, bundle, coded, condition, lesion, lesion_observations, observation, patient,
+from support.fhir_builders import (RECENT, ICD10, SCT, bundle, coded, condition, lesion, lesion_observations, observation, patient,
                            quantity)
-from fhir_schema_check import schema_errors
+from support.fhir_schema_check import schema_errors
 from service.config import Settings
 from service.web import create_app
 

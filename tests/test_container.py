@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from redate import EXAMPLES_AS_OF, to_today
+from support.redate import EXAMPLES_AS_OF, to_today
 from service.config import Settings
 from service.web import create_app
 

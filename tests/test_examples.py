@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from answer_checks import foreign_references, local_of, score_words, without_advice
-from fhir_schema_check import schema_errors
-from redate import to_today
+from support.answer_checks import foreign_references, local_of, score_words, without_advice
+from support.fhir_schema_check import schema_errors
+from support.redate import to_today
 from service.calculators import load_table
 from service.cli import main
 from service.config import Settings

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from answer_checks import is_advice_resource
+from support.answer_checks import is_advice_resource
 from fhir.resources.R4B import get_fhir_model_class
 
-from fhir_builders import bundle, lesion, lesion_observations, patient
-from fhir_schema_check import schema_errors
+from support.fhir_builders import bundle, lesion, lesion_observations, patient
+from support.fhir_schema_check import schema_errors
 from service.config import Settings
 from service.web import create_app
 

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from redate import EXAMPLES_AS_OF, to_today
+from support.redate import EXAMPLES_AS_OF, to_today
 
-from answer_checks import foreign_references, is_advice_resource, without_advice
-from fhir_builders import bundle, lesion, lesion_observations, observation, patient, quantity
-from fhir_schema_check import schema_errors
+from support.answer_checks import foreign_references, is_advice_resource, without_advice
+from support.fhir_builders import bundle, lesion, lesion_observations, observation, patient, quantity
+from support.fhir_schema_check import schema_errors
 from service import __version__
 from service.config import Settings
 from service.web import create_app

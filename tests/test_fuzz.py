@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fhir_builders import bundle, condition, lesion, lesion_observations, observation, patient, quantity
+from support.fhir_builders import bundle, condition, lesion, lesion_observations, observation, patient, quantity
 from service.config import Settings
 from service.web import create_app
 from test_security import key_pair

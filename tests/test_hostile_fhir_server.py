@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from fhir_builders import lesion, lesion_observations, patient
+from support.fhir_builders import lesion, lesion_observations, patient
 from service.config import Settings
 from service.web import create_app
 

@@ -7,7 +7,7 @@ import shutil
 from datetime import date
 
 import pytest
-from fhir_builders import FEMUR_SHAFT, ICD10, LEFT, condition, patient, site
+from support.fhir_builders import FEMUR_SHAFT, ICD10, LEFT, condition, patient, site
 
 from service.facts import MappingOptions, extract_facts, unrecognised
 from service.facts import terminology as terminology_module

@@ -18,8 +18,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from answer_checks import advice_cards, is_advice_resource, without_advice
-from redate import EXAMPLES_AS_OF, to_today
+from support.answer_checks import advice_cards, is_advice_resource, without_advice
+from support.redate import EXAMPLES_AS_OF, to_today
 
 from service.cli import main
 from service.config import Settings

@@ -6,7 +6,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from fhir_builders import lesion, lesion_observations, observation, patient
+from support.fhir_builders import lesion, lesion_observations, observation, patient
 from flask import Flask
 
 from service.config import Settings

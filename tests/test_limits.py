@@ -6,7 +6,7 @@ import uuid
 import pytest
 import requests
 
-from fhir_builders import bundle, lesion, lesion_observations, patient
+from support.fhir_builders import bundle, lesion, lesion_observations, patient
 from service.config import Settings
 from service.web import create_app
 from test_linearity import worst_mix

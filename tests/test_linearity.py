@@ -9,7 +9,7 @@ included, from the resources to the cards), not timed, so the test means the sam
 import sys
 from datetime import datetime, timezone
 
-from fhir_builders import (HUMERUS, ICD10, LEFT, RIGHT, SCT, coded, condition, lesion, observation, patient,
+from support.fhir_builders import (HUMERUS, ICD10, LEFT, RIGHT, SCT, coded, condition, lesion, observation, patient,
                            quantity, site)
 from service.pipeline import assess_patient
 from service.render.cards import cards_for

@@ -5,7 +5,7 @@ from fractions import Fraction
 
 import pytest
 
-from fhir_builders import (HISTOLOGY, RECENT_DAYS, CIM10, FEMUR, FEMUR_SHAFT, HUMERUS, ICD10, ICD10CM, ICDO3, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
+from support.fhir_builders import (HISTOLOGY, RECENT_DAYS, CIM10, FEMUR, FEMUR_SHAFT, HUMERUS, ICD10, ICD10CM, ICDO3, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
                            condition, histology, lesion, lesion_observations, observation, patient, quantity, site)
 from service.calculators import AtLeast, Between, OneOf, score_rades
 from service.facts.evidence import CONFLICT

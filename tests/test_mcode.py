@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from fhir_builders import SCT, coded, condition, observation, quantity
+from support.fhir_builders import SCT, coded, condition, observation, quantity
 from service.cli import main
 from service.config import Settings
 from service.web import create_app

@@ -20,7 +20,7 @@ from schemathesis.config import SchemathesisConfig
 from hypothesis import HealthCheck, settings as hypothesis_settings
 from openapi_spec_validator import validate
 
-from fhir_builders import lesion, lesion_observations, patient
+from support.fhir_builders import lesion, lesion_observations, patient
 from service.config import Settings
 from service.web import create_app
 

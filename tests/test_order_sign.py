@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from fhir_builders import (RECENT, FEMUR, HUMERUS, ICD10, LEFT, OWN, RIGHT, SCT, VERTEBRA, cc, coded, condition, lesion,
+from support.fhir_builders import (RECENT, FEMUR, HUMERUS, ICD10, LEFT, OWN, RIGHT, SCT, VERTEBRA, cc, coded, condition, lesion,
                            lesion_observations, observation, patient, quantity, site)
 from service.config import Settings
 from service.web import create_app

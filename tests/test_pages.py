@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from answer_checks import is_advice_resource
+from support.answer_checks import is_advice_resource
 
-from fhir_builders import bundle, lesion, lesion_observations, patient
-from fhir_schema_check import schema_errors
+from support.fhir_builders import bundle, lesion, lesion_observations, patient
+from support.fhir_schema_check import schema_errors
 from service.config import Settings
 from service.render.questionnaires import extracted_observations, questionnaire, row_code_system, row_concept_map
 from service.web import create_app

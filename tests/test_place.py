@@ -5,7 +5,7 @@ import json
 import re
 from datetime import UTC, date, datetime
 
-from fhir_builders import (
+from support.fhir_builders import (
     FEMUR,
     FEMUR_SHAFT,
     HUMERUS,

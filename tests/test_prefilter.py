@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fhir_builders import LOINC, SCT, cc, coded, lesion, lesion_observations, observation, patient, quantity
+from support.fhir_builders import LOINC, SCT, cc, coded, lesion, lesion_observations, observation, patient, quantity
 
 from service.bulk.local import bulk
 from service.bulk.patient import assess_group, read_line

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from fhir_schema_check import schema_errors
+from support.fhir_schema_check import schema_errors
 from service.data import data_dir
 from service.facts import MappingOptions, extract_facts
 from service.facts import orders

@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from fhir_builders import (ICD10, SCT, coded, condition, histology, lesion, lesion_observations, observation,
+from support.fhir_builders import (ICD10, SCT, coded, condition, histology, lesion, lesion_observations, observation,
                            patient, quantity)
-from fhir_schema_check import schema_errors
+from support.fhir_schema_check import schema_errors
 from service.data import data_dir
 from service.pipeline import assess_patient
 

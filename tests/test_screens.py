@@ -20,10 +20,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from answer_checks import is_advice_resource
+from support.answer_checks import is_advice_resource
 import requests
 
-from fhir_schema_check import schema_errors
+from support.fhir_schema_check import schema_errors
 from service.config import Settings
 from service.web import create_app
 
@@ -83,7 +83,7 @@ def service(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ehr():
-    from smart_ehr import StandInEhr
+    from support.smart_ehr import StandInEhr
 
     resources = [e["resource"] for e in json.loads((EXAMPLES / "09-missing-data.json").read_text("utf-8"))["entry"]]
     with StandInEhr(resources) as running:

@@ -12,7 +12,7 @@ import requests
 
 from service.config import Settings
 from service.web import create_app
-from smart_ehr import StandInEhr
+from support.smart_ehr import StandInEhr
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "bundles" / "09-missing-data.json"
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 import responses
-from fhir_builders import SCT, coded, condition, observation, patient, quantity
+from support.fhir_builders import SCT, coded, condition, observation, patient, quantity
 
 from service.cli import main
 from service.config import Settings

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from fhir_builders import ICDO3, SCT, VERTEBRA, bundle, coded, condition, lesion, observation, patient, site
+from support.fhir_builders import ICDO3, SCT, VERTEBRA, bundle, coded, condition, lesion, observation, patient, site
 
 from service.calculators import OneOf
 from service.config import Settings

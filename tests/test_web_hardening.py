@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from fhir_builders import lesion, lesion_observations, patient
+from support.fhir_builders import lesion, lesion_observations, patient
 from service.config import Settings
 from service.web import create_app
 
