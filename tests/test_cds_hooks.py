@@ -6,16 +6,26 @@ import sys
 import uuid
 
 import pytest
-
-from support.answer_checks import without_advice, score_words
 import requests
 import responses
 
-from support.fhir_builders import (RECENT, ICD10, SCT, bundle, coded, condition, lesion, lesion_observations, observation, patient,
-                           quantity)
-from support.fhir_schema_check import schema_errors
 from service.config import Settings
 from service.web import create_app
+from support.answer_checks import score_words, without_advice
+from support.fhir_builders import (
+    ICD10,
+    RECENT,
+    SCT,
+    bundle,
+    coded,
+    condition,
+    lesion,
+    lesion_observations,
+    observation,
+    patient,
+    quantity,
+)
+from support.fhir_schema_check import schema_errors
 
 SERVICE = "/cds-services/bonemet-patient-view"
 EHR = "https://ehr.example.org/fhir"
@@ -376,7 +386,8 @@ def test_a_body_structure_holding_the_lesion_site_is_read_from_the_fhir_server(c
     ({"fhirServer": "https://attacker.example.com/fhir"}, None, "a resource (BodyStructure), which is not among"),
     ({"fhirServer": EHR}, dict(status=404, json={}), "reading it from fhirServer failed: the EHR's FHIR server "
                                                      "answered HTTP 404"),
-    ({"fhirServer": EHR}, dict(json=femur_structure("p2")), "not read: belongs to another patient ('a resource (Patient)')"),
+    ({"fhirServer": EHR}, dict(json=femur_structure("p2")),
+     "not read: belongs to another patient ('a resource (Patient)')"),
 ])
 def test_a_body_structure_that_cannot_be_read_leaves_the_site_missing_and_is_named(client, overrides, reply, said):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
@@ -506,7 +517,8 @@ def test_a_cds_client_over_real_http(run_server, tmp_path):
     card = without_advice(response.json()["cards"])[0]
     feedback = {"feedback": [feedback_item(card=card["uuid"],
                                            acceptedSuggestions=[{"id": card["suggestions"][0]["uuid"]}])]}
-    assert requests.post(f"{base}/cds-services/{services[0]['id']}/feedback", json=feedback, timeout=5).status_code == 200
+    answered = requests.post(f"{base}/cds-services/{services[0]['id']}/feedback", json=feedback, timeout=5)
+    assert answered.status_code == 200
     broken = requests.post(f"{base}/cds-services/{services[0]['id']}", data="{", timeout=5,
                            headers={"Content-Type": "application/json"})
     assert broken.status_code == 400 and "not valid JSON" in broken.json()["detail"]
@@ -621,7 +633,8 @@ def test_deep_nesting_that_the_fhir_models_cannot_follow_is_400_never_500(client
     finally:
         sys.setrecursionlimit(limit)
     response = client.post("/fhir/$assess", data=body, headers={"Content-Type": "application/json"})
-    assert response.status_code == 400 and "nested more than 64 levels" in response.get_json()["issue"][0]["diagnostics"]
+    assert response.status_code == 400
+    assert "nested more than 64 levels" in response.get_json()["issue"][0]["diagnostics"]
     response = client.post(SERVICE, data=hook_body, headers={"Content-Type": "application/json"})
     assert response.status_code in (200, 400)  # read (nothing there recurses) or refused, never a 5xx
 
@@ -684,7 +697,8 @@ def test_record_text_in_a_card_shows_as_words_and_runs_or_links_nothing(client, 
     written["code"]["text"] = hostile
     written["bodySite"][0]["text"] = hostile
     unplaced = condition("elsewhere", SCT, "128462008", body_site=[{"text": hostile}])
-    cards = without_advice(client.post(SERVICE, json=hook_request([written, unplaced], lesion_observations()[:2])).get_json()["cards"])
+    answer = client.post(SERVICE, json=hook_request([written, unplaced], lesion_observations()[:2]))
+    cards = without_advice(answer.get_json()["cards"])
     assert len(cards) == 2  # the missing pain, and the unplaced metastasis to check
     shown = ""
     for card in cards:

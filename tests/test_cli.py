@@ -1,8 +1,8 @@
 """`bonemet assess` errors and `bonemet bulk` over NDJSON, run as real commands."""
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from support.answer_checks import advice_cards, foreign_references, is_advice_resource, local_of, without_advice
-from support.fhir_schema_check import schema_errors
-from support.redate import to_today
 from service.calculators import NAMES, load_table
 from service.cli import main
 from service.config import Settings
 from service.web import create_app
+from support.answer_checks import advice_cards, foreign_references, is_advice_resource, local_of, without_advice
+from support.fhir_schema_check import schema_errors
+from support.redate import to_today
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text("utf-8"))
@@ -133,7 +133,8 @@ def hook_request(name):
 
 def foreign_ids(text, bundle):
     """The "Type/id" references of the record's resources that ``text`` quotes."""
-    refs = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"] if e["resource"].get("id")}
+    refs = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]
+            if e["resource"].get("id")}
     return [ref for ref in refs if re.search(re.escape(ref) + r"(?![\w.-])", text)]
 
 

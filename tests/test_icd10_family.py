@@ -7,11 +7,11 @@ import shutil
 from datetime import date
 
 import pytest
-from support.fhir_builders import FEMUR_SHAFT, ICD10, LEFT, condition, patient, site
 
 from service.facts import MappingOptions, extract_facts, unrecognised
 from service.facts import terminology as terminology_module
 from service.facts.terminology import ICD10_FAMILY, load_terminology
+from support.fhir_builders import FEMUR_SHAFT, ICD10, LEFT, condition, patient, site
 
 VARIANT = "http://example.org/fhir/sid/icd-10-xx"  # made up: a national modification no ValueSet names today
 AS_OF = date(2026, 11, 10)

@@ -18,12 +18,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from support.answer_checks import advice_cards, is_advice_resource, without_advice
-from support.redate import EXAMPLES_AS_OF, to_today
 
 from service.cli import main
 from service.config import Settings
 from service.web import create_app
+from support.answer_checks import advice_cards, is_advice_resource, without_advice
+from support.redate import EXAMPLES_AS_OF, to_today
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"

@@ -5,11 +5,11 @@ import uuid
 
 import pytest
 import requests
+from test_linearity import worst_mix
 
-from support.fhir_builders import bundle, lesion, lesion_observations, patient
 from service.config import Settings
 from service.web import create_app
-from test_linearity import worst_mix
+from support.fhir_builders import bundle, lesion, lesion_observations, patient
 
 SERVICE = "/cds-services/bonemet-patient-view"
 

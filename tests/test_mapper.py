@@ -5,11 +5,35 @@ from fractions import Fraction
 
 import pytest
 
-from support.fhir_builders import (HISTOLOGY, RECENT_DAYS, CIM10, FEMUR, FEMUR_SHAFT, HUMERUS, ICD10, ICD10CM, ICDO3, LEFT, LOINC, OWN, RIGHT, SCT, VERTEBRA, coded,
-                           condition, histology, lesion, lesion_observations, observation, patient, quantity, site)
 from service.calculators import AtLeast, Between, OneOf, score_rades
-from service.facts.evidence import CONFLICT
 from service.facts import MappingOptions, extract_facts
+from service.facts.evidence import CONFLICT
+from support.fhir_builders import (
+    CIM10,
+    FEMUR,
+    FEMUR_SHAFT,
+    HISTOLOGY,
+    HUMERUS,
+    ICD10,
+    ICD10CM,
+    ICDO3,
+    LEFT,
+    LOINC,
+    OWN,
+    RECENT_DAYS,
+    RIGHT,
+    SCT,
+    VERTEBRA,
+    coded,
+    condition,
+    histology,
+    lesion,
+    lesion_observations,
+    observation,
+    patient,
+    quantity,
+    site,
+)
 
 AS_OF = date.today()  # the builders date observations RECENT_DAYS before today: records are read for their moment
 
@@ -356,7 +380,8 @@ LOCAL_STATUS = "http://hopital.example/fhir/statuts"
     ("verificationStatus", [("http://hl7.org/fhir/condition-ver-status", "entered-in-error")], "entered-in-error"),
     ("clinicalStatus", [("http://hl7.org/fhir/condition-clinical", "inactive")], "not active"),
     # Codings that disagree: refuted never counts, whichever comes first.
-    ("verificationStatus", [(VERIFICATION_CS, "confirmed"), (VERIFICATION_CS, "refuted")], "verificationStatus is refuted"),
+    ("verificationStatus", [(VERIFICATION_CS, "confirmed"), (VERIFICATION_CS, "refuted")],
+     "verificationStatus is refuted"),
 ])
 def test_the_fhir_status_is_read_whatever_codings_stand_beside_it(element, codings, reason):
     condition_ = lesion()
@@ -444,7 +469,7 @@ def test_two_lesions_two_inputs():
                      *lesion_observations("Condition/lesion-1", prefix="a"),
                      *lesion_observations("Condition/lesion-2", size=(20, "%"), kind="blastic", pain="mild",
                                           prefix="b"))
-    by_condition = {l.condition: l.inputs() for l in found.scored_by("mirels")}
+    by_condition = {found_lesion.condition: found_lesion.inputs() for found_lesion in found.scored_by("mirels")}
     assert by_condition["Condition/lesion-1"].lesion_type == "lytic"
     assert by_condition["Condition/lesion-2"].lesion_type == "blastic"
     assert by_condition["Condition/lesion-2"].lesion_size == 0.2
@@ -525,7 +550,8 @@ def test_the_codings_of_one_primary_cancer_give_what_they_all_allow(codes, value
 
 
 def ratio(numerator, denominator, unit="mm"):
-    term = lambda value: {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}
+    def term(value):
+        return {"value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit}
     return {"numerator": term(numerator), "denominator": term(denominator)}
 
 
@@ -732,7 +758,7 @@ def test_linked_by_same_body_site_and_laterality():
     left = observation("left-type", "lesion-type", body_site=site(FEMUR, LEFT), **coded("lytic"))
     right = observation("right-type", "lesion-type", body_site=site(FEMUR, RIGHT), **coded("blastic"))
     found = facts_of(lesion("lesion-l", FEMUR, LEFT), lesion("lesion-r", FEMUR, RIGHT), left, right)
-    by_condition = {l.condition: l.facts["lesion_type"] for l in found.scored_by("mirels")}
+    by_condition = {scored.condition: scored.facts["lesion_type"] for scored in found.scored_by("mirels")}
     assert by_condition["Condition/lesion-l"].value == "lytic"
     assert by_condition["Condition/lesion-r"].value == "blastic"
     assert "same bodySite and laterality" in by_condition["Condition/lesion-r"].rule
@@ -741,7 +767,7 @@ def test_linked_by_same_body_site_and_laterality():
 def test_ambiguous_body_site_is_not_linked_and_is_reported():
     obs = observation("o-type", "lesion-type", body_site=site(FEMUR), **coded("lytic"))
     found = facts_of(lesion("a", FEMUR, None), lesion("b", FEMUR, None), obs)
-    assert all(l.facts["lesion_type"].missing for l in found.scored_by("mirels"))
+    assert all(scored.facts["lesion_type"].missing for scored in found.scored_by("mirels"))
     assert "several lesions" in found.entry("Observation/o-type").reason
 
 
@@ -870,7 +896,7 @@ def rades_observations(motor="ambulatory-with-aid", visceral="2667000", duration
 
 def test_complete_rades_in_snomed():
     primary = condition("breast", SCT, "254837009", onset="2024-01-10")
-    mscc, found = only_compression(primary, compression(), *rades_observations())
+    mscc, _found = only_compression(primary, compression(), *rades_observations())
     inputs = mscc.inputs()
     assert inputs.primary_tumour == "breast"
     assert inputs.months_to_cord_compression == Fraction(33) + Fraction(22, 31)
@@ -889,7 +915,7 @@ def test_icd10_only_record():
         condition("liver", ICD10, "C78.7", recorded="2026-10-01"),
         condition("para", ICD10, "G82.2", onset=days_ago(6)),
     ]
-    mscc, found = only_compression(*resources)
+    mscc, _found = only_compression(*resources)
     inputs = mscc.inputs()
     assert inputs.primary_tumour == "prostate"
     assert inputs.visceral_metastases == "yes" and mscc.facts["visceral_metastases"].sources == ("Condition/liver",)
@@ -923,10 +949,12 @@ def test_a_tetraplegia_is_named_for_the_clinician_never_read_as_a_motor_function
 
 @pytest.mark.parametrize("system,code,row", [
     (ICD10, "C50.9", "breast"), (ICD10CM, "C50.911", "breast"), (SCT, "399068003", "prostate"),
-    (ICD10CM, "C90.00", "myeloma_lymphoma"), (ICD10, "C83.3", "myeloma_lymphoma"), (SCT, "109989006", "myeloma_lymphoma"),
+    (ICD10CM, "C90.00", "myeloma_lymphoma"), (ICD10, "C83.3", "myeloma_lymphoma"),
+    (SCT, "109989006", "myeloma_lymphoma"),
     (SCT, "254637007", "nsclc"), (SCT, "254632001", "sclc"), (ICD10, "C80.1", "unknown_primary"),
     (ICD10CM, "C80.0", "unknown_primary"), (ICD10CM, "C80.1", "unknown_primary"), (ICD10CM, "C4A.9", "other"),
-    (ICD10, "C64", "kidney"), (SCT, "363518003", "kidney"), (ICD10, "C18.7", "colorectal"), (ICD10, "C20", "colorectal"),
+    (ICD10, "C64", "kidney"), (SCT, "363518003", "kidney"), (ICD10, "C18.7", "colorectal"),
+    (ICD10, "C20", "colorectal"),
     (SCT, "363406005", "colorectal"), (ICD10, "C43.9", "other"), (ICD10, "C25.0", "other"),
 ])
 def test_primary_tumour_rows_by_code(system, code, row):
@@ -1075,7 +1103,8 @@ def test_missing_compression_onset():
 @pytest.mark.parametrize("system,code,value", [
     (SCT, "52101004", "yes"), (SCT, "2667000", "no"), (SCT, "373066001", "yes"), (SCT, "373067005", "no"),
     (LOINC, "LA33-6", "yes"), (LOINC, "LA32-8", "no"),
-    ("http://terminology.hl7.org/CodeSystem/v2-0136", "Y", "yes"), ("http://terminology.hl7.org/CodeSystem/v2-0136", "N", "no"),
+    ("http://terminology.hl7.org/CodeSystem/v2-0136", "Y", "yes"),
+    ("http://terminology.hl7.org/CodeSystem/v2-0136", "N", "no"),
     (LOINC, "Y", None),  # a code of v2's table under LOINC: no such answer
 ])
 def test_visceral_metastases_answered_present_absent_or_yes_no_as_forms_code_them(system, code, value):
@@ -1336,10 +1365,10 @@ def test_a_pathological_fracture_of_the_same_bone_and_side_means_no_mirels_score
 
 def test_a_fracture_of_the_other_side_leaves_the_score_and_one_of_unstated_side_is_flagged():
     right = condition("fracture", ICD10CM, "M84.551A", onset="2026-10-20")  # right femur
-    lesion_facts, found = only_lesion(lesion(), right, *lesion_observations())
+    lesion_facts, _ = only_lesion(lesion(), right, *lesion_observations())
     assert not any("pathological fracture" in flag for flag in lesion_facts.condition_flags)
     unstated = condition("fracture", ICD10CM, "M84.553A", onset="2026-10-20")  # femur, side unspecified
-    lesion_facts, found = only_lesion(lesion(), unstated, *lesion_observations())
+    lesion_facts, _found = only_lesion(lesion(), unstated, *lesion_observations())
     assert any("side of one of them is not stated" in flag for flag in lesion_facts.condition_flags)
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from support.fhir_builders import SCT, coded, condition, observation, quantity
 from service.cli import main
 from service.config import Settings
 from service.web import create_app
+from support.fhir_builders import SCT, coded, condition, observation, quantity
 
 MCODE = Path(__file__).resolve().parent.parent / "fhir_profiles" / "source" / "node_modules" / "hl7.fhir.us.mcode"
 EXAMPLES = MCODE / "example"

@@ -4,10 +4,28 @@ import uuid
 
 import pytest
 
-from support.fhir_builders import (RECENT, FEMUR, HUMERUS, ICD10, LEFT, OWN, RIGHT, SCT, VERTEBRA, cc, coded, condition, lesion,
-                           lesion_observations, observation, patient, quantity, site)
 from service.config import Settings
 from service.web import create_app
+from support.fhir_builders import (
+    FEMUR,
+    HUMERUS,
+    ICD10,
+    LEFT,
+    OWN,
+    RECENT,
+    RIGHT,
+    SCT,
+    VERTEBRA,
+    cc,
+    coded,
+    condition,
+    lesion,
+    lesion_observations,
+    observation,
+    patient,
+    quantity,
+    site,
+)
 
 SERVICE = "/cds-services/bonemet-order-sign"
 RADIOTHERAPY = (SCT, "33195004")

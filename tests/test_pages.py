@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from service.config import Settings
+from service.render.questionnaires import questionnaire, row_code_system, row_concept_map
+from service.web import create_app
 from support.answer_checks import is_advice_resource
-
 from support.fhir_builders import bundle, lesion, lesion_observations, patient
 from support.fhir_schema_check import schema_errors
-from service.config import Settings
-from service.render.questionnaires import extracted_observations, questionnaire, row_code_system, row_concept_map
-from service.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ROOT / "fhir_profiles"
@@ -113,7 +112,7 @@ def test_each_questionnaire_item_is_coded_and_offers_every_row_in_both_languages
 
 
 def test_an_answer_completes_a_missing_item_with_who_and_when(client):
-    score, text = assess(client, *without_pain(), response({"pain": "functional"}))
+    score, _text = assess(client, *without_pain(), response({"pain": "functional"}))
     assert score["valueInteger"] == 10 and score["status"] == "final"
     assert {"reference": "urn:uuid:qr-1"} in score["derivedFrom"]
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from support.fhir_builders import LOINC, SCT, cc, coded, lesion, lesion_observations, observation, patient, quantity
 
 from service.bulk.local import bulk
 from service.bulk.patient import assess_group, read_line
 from service.facts.prefilter import UnreadLine, unread_line
 from service.fhir.patients import bulk_patient_key
+from support.fhir_builders import LOINC, SCT, cc, coded, lesion, lesion_observations, observation, patient, quantity
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples"))

@@ -9,11 +9,11 @@ import uuid
 from pathlib import Path
 
 import jwt
+from test_security import BASE, ISSUER, SERVICE, call, key_pair
 
 from service.config import Settings
-from service.web import create_app
 from service.store.sqlite import SqliteStore
-from test_security import BASE, ISSUER, SERVICE, call, key_pair
+from service.web import create_app
 
 
 def test_the_store_is_in_wal_mode_and_stays_so(tmp_path):
@@ -127,7 +127,8 @@ def test_ready_when_the_disk_is_full_then_freed(tmp_path):
     env = {**os.environ, "BONEMET_FEEDBACK_DB": str(tmp_path / "state.sqlite3"), "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env=env,
                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY)))
+                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE,
+                                                                    (limit, resource.RLIM_INFINITY)))
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

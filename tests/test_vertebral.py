@@ -6,13 +6,13 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from support.fhir_builders import ICDO3, SCT, VERTEBRA, bundle, coded, condition, lesion, observation, patient, site
 
 from service.calculators import OneOf
 from service.config import Settings
 from service.facts import MappingOptions, extract_facts
 from service.render.questionnaires import questionnaire_response
 from service.web import create_app
+from support.fhir_builders import ICDO3, SCT, VERTEBRA, bundle, coded, condition, lesion, observation, patient, site
 
 AS_OF = date.today()
 ROWS = "http://bonemet-cds.org/fhir/CodeSystem/table-row"

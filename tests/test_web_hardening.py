@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from support.fhir_builders import lesion, lesion_observations, patient
 from service.config import Settings
 from service.web import create_app
+from support.fhir_builders import lesion, lesion_observations, patient
 
 ROOT = Path(__file__).resolve().parent.parent
 
