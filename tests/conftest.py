@@ -33,6 +33,16 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+# Fixtures that start a real system part: a test that asks for one carries its marker (pyproject.toml's markers).
+MARKED_BY_FIXTURE = {"run_server": "server", "served": "server", "postgres": "postgres", "postgres_url": "postgres"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for fixture in MARKED_BY_FIXTURE.keys() & set(getattr(item, "fixturenames", ())):
+            item.add_marker(MARKED_BY_FIXTURE[fixture])
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples" / "sample-issuer"))
 import make_jwt  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 
 def test_hadolint_finds_nothing_in_the_dockerfile():
     hadolint = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")

@@ -21,6 +21,8 @@ from service.config import Settings
 from service.web import create_app
 from support.fhir_builders import bundle, condition, lesion, lesion_observations, observation, patient, quantity
 
+pytestmark = pytest.mark.slow
+
 SENT = {"requests": 0}
 # Derandomized: CI sends the same 12,000 requests each run, so a red run is reproducible. To hunt with new
 # examples: BONEMET_FUZZ_RANDOM=1 .venv/bin/python -m pytest tests/test_fuzz.py

@@ -14,6 +14,8 @@ import pytest
 from support.answer_checks import score_words
 from support.redate import EXAMPLES_AS_OF, to_today
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv-healthchain" / "bin" / "python"
 EXPECTED = ROOT / "examples" / "expected"

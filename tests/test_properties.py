@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,8 @@ from service.facts.record import PatientRecord
 from service.facts.terminology import load_terminology
 from service.pipeline import assess_entries
 from service.render.cards import cards_for_patient
+
+pytestmark = pytest.mark.slow
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text("utf-8"))

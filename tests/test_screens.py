@@ -27,6 +27,8 @@ from service.web import create_app
 from support.answer_checks import is_advice_resource
 from support.fhir_schema_check import schema_errors
 
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "bundles"
 AXE = Path(__file__).resolve().parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"

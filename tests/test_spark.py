@@ -19,6 +19,8 @@ from generate_bulk import generate  # noqa: E402
 
 from service.bulk.local import bulk  # noqa: E402
 
+pytestmark = pytest.mark.spark
+
 try:
     import pyspark
 except ImportError:

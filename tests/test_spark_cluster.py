@@ -18,6 +18,8 @@ sys.path.insert(0, str(ROOT / "examples"))
 from generate_bulk import generate  # noqa: E402
 from spark_cluster import bonemet_bulk, created_aside, free_ports, standalone_cluster  # noqa: E402
 
+pytestmark = pytest.mark.spark
+
 try:
     import pyspark
 except ImportError:
