@@ -34,7 +34,8 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 # Fixtures that start a real system part: a test that asks for one carries its marker (pyproject.toml's markers).
-MARKED_BY_FIXTURE = {"run_server": "server", "served": "server", "postgres": "postgres", "postgres_url": "postgres"}
+MARKED_BY_FIXTURE = {"run_server": "server", "served": "server", "jwks_server": "server", "postgres": "postgres",
+                     "postgres_url": "postgres"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -81,6 +82,31 @@ def run_server(tmp_path):
     for process in started:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def make_app(tmp_path_factory):
+    """A factory of the service's Flask app on settings of a test's own (``make_app(max_body_bytes=...)``), its
+    state in a temporary folder unless ``feedback_db`` says otherwise."""
+    from service.config import Settings
+    from service.web import create_app
+
+    def make(**settings):
+        settings.setdefault("feedback_db", str(tmp_path_factory.mktemp("state") / "feedback.sqlite3"))
+        return create_app(Settings(**settings))
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def app(make_app):
+    """The service on its default settings, one per test module (its state in a temporary folder)."""
+    return make_app()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.test_client()
 
 
 @pytest.fixture(scope="session")

@@ -31,15 +31,18 @@ SERVICE = "/cds-services/bonemet-patient-view"
 EHR = "https://ehr.example.org/fhir"
 
 
+# The EHR's FHIR server the tests stand in for (``responses``), and a body limit small enough to reach.
+OTHER_SETTINGS = {"fhir_allowed_hosts": "ehr.example.org", "max_body_bytes": 200_000}
+
+
 @pytest.fixture
 def settings(tmp_path):
-    return Settings(feedback_db=str(tmp_path / "feedback.sqlite3"), fhir_allowed_hosts="ehr.example.org",
-                    max_body_bytes=200_000)
+    return Settings(feedback_db=str(tmp_path / "feedback.sqlite3"), **OTHER_SETTINGS)
 
 
-@pytest.fixture
-def client(settings):
-    return create_app(settings).test_client()
+@pytest.fixture(scope="module")
+def client(make_app):
+    return make_app(**OTHER_SETTINGS).test_client()
 
 
 def searchset(*resources, next_url=None):

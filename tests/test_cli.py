@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples"))
 from generate_bulk import generate, patient_resources  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 
 def bonemet(*args, stdin=None):
     return subprocess.run([sys.executable, "-m", "service.cli", *args], input=stdin, capture_output=True,

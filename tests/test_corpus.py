@@ -22,6 +22,8 @@ from support.answer_checks import advice_cards, foreign_references, is_advice_re
 from support.fhir_schema_check import schema_errors
 from support.redate import to_today
 
+pytestmark = pytest.mark.slow
+
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text("utf-8"))
 AS_OF = EXPECTED["as_of"]
@@ -41,10 +43,6 @@ def door_cases(door):
     return [name for name, case in CASES.items() if door in case["doors"]]
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    settings = Settings(feedback_db=str(tmp_path_factory.mktemp("db") / "feedback.sqlite3"))
-    return create_app(settings).test_client()
 
 
 def expected_scores(case):

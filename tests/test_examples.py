@@ -12,11 +12,11 @@ import pytest
 
 from service.calculators import load_table
 from service.cli import main
-from service.config import Settings
-from service.web import create_app
 from support.answer_checks import foreign_references, local_of, score_words, without_advice
 from support.fhir_schema_check import schema_errors
 from support.redate import to_today
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "bundles"
 EXPECTED = EXAMPLES.parent / "expected"
@@ -66,10 +66,6 @@ def scores_in(bundle, inputs=None):
     return sorted(found)
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    settings = Settings(feedback_db=str(tmp_path_factory.mktemp("db") / "feedback.sqlite3"))
-    return create_app(settings).test_client()
 
 
 def test_there_are_at_least_twelve_examples_each_with_its_expected_result():

@@ -5,16 +5,14 @@ import json
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from service.config import Settings
-from service.web import create_app
 from support.answer_checks import is_advice_resource
 from support.fhir_builders import bundle, lesion, lesion_observations, patient
 from support.fhir_schema_check import schema_errors
 
 
-@pytest.fixture
-def client(tmp_path):
-    return create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"), max_body_bytes=100_000)).test_client()
+@pytest.fixture(scope="module")
+def client(make_app):
+    return make_app(max_body_bytes=100_000).test_client()  # a body limit small enough to reach
 
 
 def resources_of(answer, kind=None):

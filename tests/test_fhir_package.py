@@ -22,8 +22,6 @@ from xml.etree import ElementTree
 import pytest
 
 from service import __version__
-from service.config import Settings
-from service.web import create_app
 from support.answer_checks import foreign_references, is_advice_resource, without_advice
 from support.fhir_builders import bundle, lesion, lesion_observations, observation, patient, quantity
 from support.fhir_schema_check import schema_errors
@@ -39,6 +37,8 @@ TIMESTAMPS = {"effectiveDateTime", "occurrenceDateTime", "created", "recorded", 
 
 sys.path.insert(0, str(SOURCE))
 import build  # noqa: E402  (fhir_profiles/source/build.py)
+
+pytestmark = pytest.mark.slow
 
 
 def _missing_tools():
@@ -62,9 +62,6 @@ def errors_of(results):
     return {name: issues for name, (_, issues) in results.items() if issues}
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    return create_app(Settings(feedback_db=str(tmp_path_factory.mktemp("db") / "f.sqlite3"))).test_client()
 
 
 def assess(client, source, language="en", as_of=None):
@@ -439,6 +436,7 @@ def test_one_assessment_whatever_the_door_and_however_the_input_spells_its_refer
 # -- the server answers reads of its own canonicals ----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_canonical_of_the_package_is_read_from_the_server_and_an_unknown_one_is_a_404(client):
     files = [json.loads(p.read_text("utf-8")) for p in sorted(PROFILES.glob("[A-Z]*-*.json"))]
     assert len(files) > 60

@@ -15,6 +15,8 @@ from service.config import Settings
 from service.web import create_app
 from support.fhir_builders import lesion, lesion_observations, patient
 
+pytestmark = pytest.mark.server
+
 SERVICE = "/cds-services/bonemet-patient-view"
 
 

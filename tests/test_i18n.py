@@ -21,9 +21,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from service.calculators import NAMES, load_table
-from service.config import Settings
 from service.facts.terminology import OWN_SYSTEM
-from service.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "service" / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
@@ -145,10 +143,6 @@ def _english_left(texts, quoted: set[str]) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("i18n")
-    return create_app(Settings(feedback_db=str(folder / "feedback.sqlite3"))).test_client()
 
 
 BUNDLES = sorted((EXAMPLES / "bundles").glob("*.json"))
@@ -167,6 +161,7 @@ def test_assess_in_french_has_no_english(client, path):
 CORPUS = sorted(p for p in (ROOT / "tests" / "corpus").glob("*.json") if not p.name.startswith("expected"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
 def test_records_coded_as_hospitals_code_them_say_everything_in_french(client, path):
     """The corpus brings out the mapper's rarer messages (unlinked observations, other patients' data,
@@ -226,6 +221,7 @@ def bonemet(*args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_the_command_line_in_french_has_no_english(tmp_path):
     quoted = set().union(*(_quoted(json.loads(path.read_text("utf-8"))) for path in BUNDLES))
     files = [str(path) for path in BUNDLES]
@@ -245,6 +241,7 @@ def test_the_command_line_in_french_has_no_english(tmp_path):
     assert said.returncode == 0 and "Douleur" in said.stdout and _english_left(said.stdout.splitlines(), quoted) == []
 
 
+@pytest.mark.slow
 def test_bulk_in_french_has_no_english(tmp_path):
     source = tmp_path / "in"
     generate(source, 40, seed=5, noise=2)

@@ -9,6 +9,8 @@ included, from the resources to the cards), not timed, so the test means the sam
 import sys
 from datetime import UTC, datetime
 
+import pytest
+
 from service.pipeline import assess_patient
 from service.render.cards import cards_for
 from support.fhir_builders import (
@@ -25,6 +27,8 @@ from support.fhir_builders import (
     quantity,
     site,
 )
+
+pytestmark = pytest.mark.slow
 
 WHEN = datetime.now(UTC)  # the builders date observations days before today
 

@@ -25,17 +25,13 @@ from service.config import Settings
 from service.web import create_app
 from support.fhir_builders import lesion, lesion_observations, patient
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    return create_app(Settings(feedback_db=str(tmp_path_factory.mktemp("ops") / "f.sqlite3")))
 
 
-@pytest.fixture(scope="module")
-def client(app):
-    return app.test_client()
 
 
 def hook_request(**context):

@@ -2,10 +2,6 @@
 
 import uuid
 
-import pytest
-
-from service.config import Settings
-from service.web import create_app
 from support.fhir_builders import (
     FEMUR,
     HUMERUS,
@@ -35,9 +31,6 @@ LONG_COURSE = (OWN, "radiotherapy-long-course")
 HYPOFRACTIONATED = (OWN, "radiotherapy-hypofractionated")
 
 
-@pytest.fixture
-def client(tmp_path):
-    return create_app(Settings(feedback_db=str(tmp_path / "feedback.sqlite3"))).test_client()
 
 
 def order(oid, code, *, reason=None, body_site=None, reason_code=None, status="draft", kind="ServiceRequest",

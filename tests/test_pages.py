@@ -29,11 +29,6 @@ def settings(tmp_path):
     return Settings(feedback_db=str(tmp_path / "feedback.sqlite3"))
 
 
-@pytest.fixture
-def client(settings):
-    return create_app(settings).test_client()
-
-
 def hook(resources, patient_id="p1", user="Practitioner/doc"):
     def searchset(kind):
         return {"resourceType": "Bundle", "type": "searchset",
@@ -203,6 +198,7 @@ def test_a_link_cannot_be_altered_to_open_another_assessment(client):
     assert page.status_code == 403 and "p1" not in page.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_a_link_expires_cleanly(tmp_path):
     client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"), assessment_minutes=1 / 60)).test_client()
     url = link_of(client, without_pain())

@@ -164,6 +164,7 @@ def _totals(folder: Path) -> dict[str, object]:
             for score in map(json.loads, (folder / "Observation.ndjson").read_text("utf-8").splitlines())}
 
 
+@pytest.mark.slow
 def test_files_read_in_small_chunks_give_the_same_outputs_and_bad_line_numbers(tmp_path):
     """Large files are cut into chunks read by every worker: the outputs, and the line numbers of bad
     lines, are those of files read whole. A lesion size derivedFrom an unread imaging Observation

@@ -13,6 +13,8 @@ from service.facts.vocabulary import OWN_CODES_USED, VALUE_SETS_USED
 from service.render.fhir_resources import VALUE_SETS_WRITTEN
 from support.fhir_schema_check import schema_errors
 
+pytestmark = pytest.mark.slow
+
 FOLDER = data_dir("fhir_profiles")
 BASE = "http://bonemet-cds.org/fhir"
 # package.json: the manifest; .index.json: the index.

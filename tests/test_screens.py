@@ -27,8 +27,6 @@ from service.web import create_app
 from support.answer_checks import is_advice_resource
 from support.fhir_schema_check import schema_errors
 
-pytestmark = [pytest.mark.browser, pytest.mark.server]
-
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "bundles"
 AXE = Path(__file__).resolve().parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
@@ -45,7 +43,8 @@ except ImportError:  # the test extra installs it
 MISSING = [what for what, absent in [("Debian chromium", not CHROMIUM), ("chromedriver", not CHROMEDRIVER),
                                      ("selenium", webdriver is None),
                                      ("axe-core (npm ci --prefix tests/browser)", not AXE.exists())] if absent]
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"browser tests need {', '.join(MISSING)}")
+pytestmark = [pytest.mark.browser, pytest.mark.server,
+              pytest.mark.skipif(bool(MISSING), reason=f"browser tests need {', '.join(MISSING)}")]
 
 
 def _free_port():

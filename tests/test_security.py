@@ -34,10 +34,8 @@ def keys(tmp_path):
 
 
 @pytest.fixture
-def client(keys, tmp_path):
-    settings = Settings(feedback_db=str(tmp_path / "state.sqlite3"), public_url=BASE,
-                        trusted_issuers=json.dumps({ISSUER: str(keys[1])}))
-    return create_app(settings).test_client()
+def client(keys, make_app):
+    return make_app(public_url=BASE, trusted_issuers=json.dumps({ISSUER: str(keys[1])})).test_client()
 
 
 def token(private, kid="k1", alg="ES384", **claims):

@@ -14,6 +14,8 @@ from service.config import Settings
 from service.web import create_app
 from support.smart_ehr import StandInEhr
 
+pytestmark = pytest.mark.server
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "bundles" / "09-missing-data.json"
 
 

@@ -18,15 +18,14 @@ sys.path.insert(0, str(ROOT / "examples"))
 from generate_bulk import generate  # noqa: E402
 from spark_cluster import bonemet_bulk, created_aside, free_ports, standalone_cluster  # noqa: E402
 
-pytestmark = pytest.mark.spark
-
 try:
     import pyspark
 except ImportError:
     pyspark = None
 
-pytestmark = pytest.mark.skipif(pyspark is None or shutil.which("java") is None,
-                                reason="a Spark standalone cluster needs PySpark (pip install '.[spark]') and Java")
+pytestmark = [pytest.mark.spark, pytest.mark.skipif(
+    pyspark is None or shutil.which("java") is None,
+    reason="a Spark standalone cluster needs PySpark (pip install '.[spark]') and Java")]
 
 
 def test_a_standalone_cluster_gives_the_local_engines_outputs_line_for_line(tmp_path):

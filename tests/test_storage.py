@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import jwt
+import pytest
 from test_security import BASE, ISSUER, SERVICE, call, key_pair
 
 from service.config import Settings
@@ -110,6 +111,7 @@ def test_ready_when_postgresql_is_down_then_back(postgres, postgres_url):
     assert _ready(client) == (200, {"status": "ready"})
 
 
+@pytest.mark.slow
 def test_ready_when_the_disk_is_full_then_freed(tmp_path):
     """A full disk, as the service meets it: writes past a size fail (EFBIG under RLIMIT_FSIZE, set on the
     server's processes; ENOSPC on a real disk), then room comes back (the limit lifted on the live processes)."""
