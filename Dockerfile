@@ -11,6 +11,7 @@ COPY pyproject.toml README.md ./
 COPY service ./service
 COPY seeds ./seeds
 COPY fhir_profiles ./fhir_profiles
+COPY examples ./examples
 RUN pip install --no-deps --no-build-isolation . \
     && useradd --system --uid 10001 --home-dir /app bonemet \
     && mkdir -p /app/data && chown 10001 /app/data

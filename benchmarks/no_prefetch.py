@@ -44,7 +44,8 @@ class StandIn(ThreadingHTTPServer):
         observations = lesion_observations()
         self.answers = {"Patient/p1": patient(),
                         "Condition": _searchset([lesion()]),
-                        "Observation": _searchset(observations)}
+                        "Observation": _searchset(observations),
+                        "Procedure": _searchset([])}
 
 
 def _searchset(resources: list[dict]) -> dict:

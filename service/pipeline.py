@@ -31,7 +31,11 @@ from .render.bundle import (
 )
 
 if TYPE_CHECKING:
+    from .calculators.fractionation import SchemeAdvice
     from .calculators.order_checks import Finding
+    from .facts.model import SituationFacts
+    from .facts.orders import DraftOrder
+    from .facts.place import Place
 
 
 @dataclass
@@ -85,18 +89,36 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
     return result
 
 
+@dataclass(frozen=True)
+class WindowFinding:
+    """A radiotherapy draft order and the §1.4 window of an operation it follows: ``outside`` whether the
+    order's start falls outside the window (False when the order gives no start: the card then says the window)."""
+
+    order: DraftOrder
+    operation: SituationFacts
+    opens: date
+    closes: date
+    outside: bool
+
+
 @dataclass
 class OrderReview:
-    """What the guideline says of the draft orders, per scored Condition."""
+    """What the guideline says of the draft orders: per scored Condition (``findings``), of each radiotherapy's
+    scheme (§2, ``schemes``), and of its start after an operation (§1.4, ``windows``). ``ablative``: the
+    patient's §1.5 advice applies (an ablative intent may be discussed)."""
 
     findings: list[tuple[Assessment, Finding]]
     report: list[ReportEntry]
+    schemes: list[tuple[DraftOrder, SchemeAdvice]] = field(default_factory=list)
+    windows: list[WindowFinding] = field(default_factory=list)
+    ablative: bool = False
 
 
 def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                   patient: PatientIdentity | None = None, resources: Iterable[dict[str, Any]] = ()) -> OrderReview:
     """Cross-check the draft orders of an order-sign request with the patient's scores; orders
     that name another patient are reported, never checked."""
+    from .calculators.fractionation import compare
     from .calculators.order_checks import (
         check_orders,  # order-sign only: the other doors do not pay for it
     )
@@ -106,7 +128,57 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     drafts, report = read_draft_orders(draft_orders, patient=patient, scored=scored, resources=resources)
     findings = [(assessment, finding) for assessment in result.assessments
                 for finding in check_orders(assessment.score, orders_for(assessment.facts, drafts))]
-    return OrderReview(findings, report)
+    radiotherapies = [draft for draft in drafts if "radiotherapy" in draft.order.kinds]
+    schemes = [(draft, compare(scheme)) for draft in radiotherapies for scheme in draft.schemes]
+    ablative = any(advised.advice.situation.name == "oligometastatic" for advised in result.advice)
+    return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative)
+
+
+def _windows(result: PatientAssessment, radiotherapies: list[DraftOrder]) -> list[WindowFinding]:
+    """§1.4 for each radiotherapy draft order: the operations of the Conditions it names (of the patient when it
+    names none), each dated and with no radiotherapy since; a start outside the window, or no start, is found."""
+    from .calculators.fractionation import outside_window
+
+    operations = [s for s in result.facts.situations if s.situation == "post_operative"
+                  and s.inputs.operated_from is not None and not s.inputs.radiotherapy_since]
+    found = []
+    for draft in radiotherapies:
+        for operation in operations:
+            treated = {where.ref for where in operation.about[1:]}
+            if draft.reasons and not draft.reasons & treated:
+                continue  # the order is for another lesion or compression than the one operated on
+            if not draft.reasons and draft.place and _site_code(draft.place) and not any(
+                    _same_place(draft.place, where.place) for where in operation.about):
+                continue  # its bodySite names another site (or side) than the operation and its Conditions
+            if draft.start:
+                outside, opens, closes = outside_window(draft.start.earliest, operation.inputs.operated_from,
+                                                        operation.inputs.operated_to)
+            else:
+                outside, (opens, closes) = False, _open(operation)
+            if draft.start and outside and draft.start.latest >= opens and draft.start.earliest <= closes:
+                outside = False  # a start known to a month that may fall in the window: not said outside
+            if draft.start is None or outside:
+                found.append(WindowFinding(draft, operation, opens, closes, outside))
+    return found
+
+
+def _site_code(place: Place) -> str | None:
+    """The code a place names: its bone, else its region (a femur shaft)."""
+    return place.bone or (place.region[1] if place.region else None)
+
+
+def _same_place(order: Place, other: Place | None) -> bool:
+    """The same coded site (bone, or region: a femur shaft and a femur are not matched), and the same side
+    unless one of them does not say it."""
+    if other is None or _site_code(other) != _site_code(order):
+        return False
+    return order.side is None or other.side is None or order.side == other.side
+
+
+def _open(operation: SituationFacts) -> tuple[date, date]:
+    from .calculators.situations import window_of
+
+    return window_of(operation.inputs.operated_from, operation.inputs.operated_to)
 
 
 @dataclass

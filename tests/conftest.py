@@ -44,6 +44,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(MARKED_BY_FIXTURE[fixture])
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Every skip, grouped by its reason, with its count, just before pytest's short summary: a skipped test is
+    never silent. Each reason names what is absent and how to get it; `.ci/setup` (run by `.ci/run`) installs all
+    of it, so that CI skips nothing."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        terminalreporter.section(f"{sum(reasons.values())} tests skipped, by reason "
+                                 "(.ci/setup installs what they need; .ci/run runs it, then the suite)")
+        for reason, count in sorted(reasons.items(), key=lambda pair: -pair[1]):
+            terminalreporter.line(f"{count:4d}  {reason}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -111,7 +127,7 @@ def client(app):
 
 @pytest.fixture(scope="session")
 def postgres():
-    """A PostgreSQL server of the test session's own (tests/postgres_server.py), or a skip that says why."""
+    """A PostgreSQL server of the test session's own (tests/support/postgres_server.py), or a skip that says why."""
     from support.postgres_server import PostgresServer
 
     server = PostgresServer()

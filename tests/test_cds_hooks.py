@@ -56,7 +56,7 @@ def hook_request(conditions=(), observations=(), **overrides):
     body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
             "context": {"userId": "Practitioner/doc", "patientId": "p1"},
             "prefetch": {"patient": patient(), "conditions": searchset(*conditions),
-                         "observations": searchset(*observations)}}
+                         "observations": searchset(*observations), "procedures": None}}
     body.update(overrides)
     return body
 
@@ -110,7 +110,7 @@ def test_rades_card_and_french(client):
     (card,) = without_advice(response.get_json()["cards"])
     assert card["indicator"] == "critical"  # 8 + 8 + 5 + 1 + 4 = 26, group I
     assert "hypofractionnement" in card["summary"] and "Groupe I" in card["detail"]
-    assert card["summary"].startswith("Compression médullaire, score de Rades 26 : radiothérapie")
+    assert card["summary"].startswith("Compression médullaire, score de Rades 26\u202f: radiothérapie")
 
 
 def test_no_applicable_score_gives_no_card(client):
@@ -209,10 +209,11 @@ def test_missing_prefetch_is_fetched_with_the_token_following_pages(client):
     responses.get(f"{EHR}/Condition", json=searchset(lesion(), next_url=f"{EHR}/Condition?page=2"))
     responses.get(f"{EHR}/Condition?page=2", json=searchset())
     responses.get(f"{EHR}/Observation", json=searchset(*lesion_observations()))
+    responses.get(f"{EHR}/Procedure", json=searchset())  # the operations a post-operative window follows (§1.4)
     response = client.post(SERVICE, json=fetch_request())
     assert response.status_code == 200 and len(without_advice(response.get_json()["cards"])) == 1
     assert all(call.request.headers["Authorization"] == "Bearer secret-token" for call in responses.calls)
-    assert len(responses.calls) == 3
+    assert len(responses.calls) == 4
     assert "patient=p1" in responses.calls[0].request.url
 
 
@@ -566,7 +567,8 @@ def test_a_failed_prefetch_query_without_a_server_is_said_in_a_card(client):
 def test_a_failed_prefetch_query_is_fetched_from_an_allowed_server(client):
     responses.get(f"{EHR}/Observation", json=searchset(*lesion_observations()))
     body = fetch_request()
-    body["prefetch"] = {"patient": patient(), "conditions": searchset(lesion()), "observations": FAILED_QUERY}
+    body["prefetch"] = {"patient": patient(), "conditions": searchset(lesion()), "observations": FAILED_QUERY,
+                        "procedures": None}
     cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     assert [score_words(c["summary"]) for c in cards] == ["Mirels score 9"]
     assert len(responses.calls) == 1
@@ -682,7 +684,7 @@ def test_a_score_cards_source_is_the_guidelines_table_on_a_page_of_this_service(
     rades = client.get("/guideline/rades").get_data(as_text=True)
     assert "Paraplegic" in rades and "https://doi.org/" in rades and "Group III (38–44 points)" in rades
     sins = client.get("/guideline/sins?lang=fr").get_data(as_text=True)  # beyond the guideline: its article cited
-    assert "Jonctionnelle (occiput-C2, C7-T2, T11-L1, L5-S1)" in sins and "SINS 13-18 : instable" in sins
+    assert "Jonctionnelle (occiput-C2, C7-T2, T11-L1, L5-S1)" in sins and "SINS 13-18\u202f: instable" in sins
     assert "ne figure pas dans le référentiel suivi par le service" in sins
     assert "https://doi.org/10.1097/BRS.0b013e3181e16ae2" in sins and "Spine (Phila Pa 1976)" in sins
     assert client.get("/guideline/tokuhashi").status_code == 404

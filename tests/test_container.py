@@ -58,7 +58,7 @@ def test_the_dockerfiles_install_commands_work_in_a_fresh_environment(tmp_path):
     for name in ("requirements.lock", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, context / name)
     ignore = shutil.ignore_patterns("node_modules", "fsh-generated", "__pycache__")
-    for folder in ("service", "seeds", "fhir_profiles"):
+    for folder in ("service", "seeds", "fhir_profiles", "examples"):  # what the Dockerfile COPYs
         shutil.copytree(ROOT / folder, context / folder, ignore=ignore)
     venv.create(tmp_path / "venv", with_pip=True)
     python = tmp_path / "venv" / "bin" / "python"
@@ -69,6 +69,10 @@ def test_the_dockerfiles_install_commands_work_in_a_fresh_environment(tmp_path):
     version = subprocess.run([str(tmp_path / "venv" / "bin" / "bonemet"), "--version"], capture_output=True,
                              text=True, timeout=60)
     assert version.returncode == 0 and version.stdout.startswith("bonemet-cds ")
+    # The tester's page lists the examples in the image too: they are package data.
+    listed = subprocess.run([str(python), "-c", "from service.web.pages import _examples; print(len(_examples()))"],
+                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert listed.stdout.strip() == str(len(list((ROOT / "examples" / "bundles").glob("*.json")))), listed
     # The installed package scores on its own (every subpackage and data file is in the wheel).
     assessed = subprocess.run([str(tmp_path / "venv" / "bin" / "bonemet"), "assess", "--format", "table",
                                "--as-of", EXAMPLES_AS_OF,
@@ -80,7 +84,7 @@ def test_the_dockerfiles_install_commands_work_in_a_fresh_environment(tmp_path):
     french = subprocess.run([str(tmp_path / "venv" / "bin" / "bonemet"), "assess", "--format", "table", "--lang", "fr",
                              "--as-of", EXAMPLES_AS_OF, str(ROOT / "examples" / "bundles" / "09-missing-data.json")],
                             capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert french.returncode == 0 and "indéterminée (manquants : Douleur)" in french.stdout, french.stderr[-2000:]
+    assert french.returncode == 0 and "indéterminée (manquants\u202f: Douleur)" in french.stdout, french.stderr[-2000:]
 
 
 def test_compose_runs_with_its_sample_issuer_and_its_tokens_are_accepted(tmp_path):

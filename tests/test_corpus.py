@@ -30,7 +30,10 @@ AS_OF = EXPECTED["as_of"]
 # expected-25.json: records of when each fact was true, sides, fractures and abatement (hand-worked the same way).
 CLINICAL = json.loads((CORPUS / "expected-25.json").read_text("utf-8"))
 assert CLINICAL["as_of"] == AS_OF
-CASES = {**EXPECTED["cases"], **CLINICAL["cases"]}
+# expected-26.json: the guideline's situations that are advice (§1.1, §1.4, §1.5), hand-worked the same way.
+SITUATIONS = json.loads((CORPUS / "expected-26.json").read_text("utf-8"))
+assert SITUATIONS["as_of"] == AS_OF
+CASES = {**EXPECTED["cases"], **CLINICAL["cases"], **SITUATIONS["cases"]}
 RISK = {calculator: {c.value: c.risk for c in load_table(calculator).categories} for calculator in NAMES}
 INDICATOR = {"low": "info", "moderate": "warning", "high": "critical"}
 
@@ -126,6 +129,8 @@ def hook_request(name):
                          "observations": searchset("Observation")}}
     if case["server"]:
         body["fhirServer"] = case["server"]
+    # The operations done (§1.4), as an EHR prefetches them where the service's discovery asks for them.
+    body["prefetch"]["procedures"] = searchset("Procedure")
     return to_today(body, AS_OF)  # patient-view assesses as of today: the record is moved to stand today
 
 
@@ -137,7 +142,7 @@ def foreign_ids(text, bundle):
 
 
 def card_total(card):
-    match = re.search(r"\*\*Total ?: ([0-9]+)(?:–([0-9]+))?\*\*", card["detail"])  # French: "Total : 25"
+    match = re.search(r"\*\*Total[ \u202f]?: ([0-9]+)(?:–([0-9]+))?\*\*", card["detail"])  # French: "Total\u202f: 25"
     low = int(match[1])
     return low, int(match[2] or low)
 
@@ -171,10 +176,13 @@ def test_cds_hooks_patient_view(client, name):
     if warned:  # patient-view may name more: the prefetch's resources of other patients, say
         (review,) = reviews
         assert review["detail"].count("\n- ") >= min(len(warned), 30), review["detail"]
-    if "advice" in case:
+    if "advice" in case:  # §1.1 is said on its lesion's Mirels card, the others on cards of their own
         shown_advice = sorted((c["source"]["topic"]["code"], c["summary"].startswith("Possible"))
                               for c in advice_cards(cards))
-        assert shown_advice == expected_advice(case), case["description"]
+        on_cards = [a for a in expected_advice(case) if a[0] != "painful-bone-metastasis"]
+        assert shown_advice == on_cards, case["description"]
+        painful = [c for c in score_cards if "(guideline §1.1)" in c["detail"]]
+        assert bool(painful) == any(a[0] == "painful-bone-metastasis" for a in expected_advice(case))
     for card in cards:  # a card names resources in words and dates, never by FHIR id
         assert not foreign_ids(card["detail"], load(name)), card["detail"]
     summaries = " ".join(card["summary"] for card in cards).lower()
@@ -192,7 +200,8 @@ def test_cds_hooks_patient_view(client, name):
 def test_the_corpus_is_large_and_every_case_goes_through_at_least_one_door():
     assert len(CASES) >= 40
     assert all(case["doors"] for case in CASES.values())
-    assert {name for name in CASES} == {p.stem for p in CORPUS.glob("*.json")} - {"expected", "expected-25"}
+    assert {name for name in CASES} == {p.stem for p in CORPUS.glob("*.json")} - {"expected", "expected-25",
+                                                                                "expected-26"}
 
 
 def test_a_null_coding_in_a_body_site_is_refused_by_the_bundle_doors_naming_the_element(client):
@@ -263,3 +272,23 @@ def test_the_records_of_when_and_where_give_the_same_answer_in_french(client, na
     summaries = " ".join(card["summary"] for card in cards).lower()
     for word in case.get("summary_words", ()):
         assert FRENCH_WORDS[word] in summaries, (word, summaries)
+
+
+@pytest.mark.parametrize("name", sorted(SITUATIONS["cases"]))
+def test_the_guidelines_advice_is_said_in_french_through_the_three_doors(client, name):
+    """The situations of the guideline in French: the same advice through $assess and the command line, and the
+    cards and outcome in French words where the clinician reads."""
+    case = CASES[name]
+    answer = client.post(f"/fhir/$assess?asOf={AS_OF}&language=fr", json=load(name)).get_json()
+    assert scores_in(answer, load(name)) == expected_scores(case)
+    assert advice_in(answer) == expected_advice(case)
+    said = outcome_text(answer) + " " + " ".join(
+        plan["title"] + " " + plan["description"] for plan in (e["resource"] for e in answer["entry"])
+        if is_advice_resource(plan))
+    assert main(["assess", "--as-of", AS_OF, "--lang", "fr", str(CORPUS / f"{name}.json")]) == 0
+    if "cds" in case["doors"]:
+        cards = client.post("/cds-services/bonemet-patient-view", json=hook_request(name),
+                            headers={"Accept-Language": "fr"}).get_json()["cards"]
+        said += " " + " ".join(card["summary"] + " " + card["detail"] for card in cards)
+    for words in case["french"]:
+        assert words.lower() in said.lower(), (words, said)

@@ -212,6 +212,7 @@ def advice_view(client, resources, patient, server, reference):
 
 
 def _cards(client, resources, patient, server, reference):
+    """patient-view's cards, the prefetch spelled by ``reference``."""
     def searchset(kind):
         return {"resourceType": "Bundle", "type": "searchset", "entry": [
             {"resource": _rewrite(r, lambda ref: reference(ref) if _RELATIVE.match(ref) else ref)}
@@ -230,20 +231,7 @@ def _cards(client, resources, patient, server, reference):
 
 
 def patient_view(client, resources, patient, server, reference):
-    """The identifiers patient-view's suggestions carry, the prefetch spelled by ``reference``."""
-    def searchset(kind):
-        return {"resourceType": "Bundle", "type": "searchset", "entry": [
-            {"resource": _rewrite(r, lambda ref: reference(ref) if _RELATIVE.match(ref) else ref)}
-            for base, r in resources if r["resourceType"] == kind and base is None]}
-
-    (own,) = [r for base, r in resources if r["resourceType"] == "Patient" and r["id"] == patient and base is None]
-    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
-            "context": {"userId": "Practitioner/dr-lefevre", "patientId": patient},
-            "prefetch": {"patient": own, "conditions": searchset("Condition"),
-                         "observations": searchset("Observation")}}
-    if server:
-        body["fhirServer"] = server
-    response = client.post("/cds-services/bonemet-patient-view", json=body)
-    assert response.status_code == 200, response.get_json()
-    return {action["resource"]["identifier"][0]["value"] for card in without_advice(response.get_json()["cards"])
-            for suggestion in card.get("suggestions", []) for action in suggestion["actions"]}
+    """The identifiers patient-view's score suggestions carry, the prefetch spelled by ``reference``."""
+    return {action["resource"]["identifier"][0]["value"] for card in without_advice(_cards(
+        client, resources, patient, server, reference)) for suggestion in card.get("suggestions", [])
+        for action in suggestion["actions"]}

@@ -16,6 +16,6 @@ pytestmark = pytest.mark.slow
 
 def test_the_searches_of_one_request_run_at_once_over_reused_connections(capsys):
     (row,) = no_prefetch.main(["--requests", "3", "--latencies", "200"])
-    assert row["most_at_once"] == 3  # Patient, Conditions, Observations: all three in flight together
-    assert row["queries"] == 9 and row["connections"] <= 3  # 3 requests, 3 queries each, over kept connections
+    assert row["most_at_once"] == 4  # Patient, Conditions, Observations, Procedures: all four in flight together
+    assert row["queries"] == 12 and row["connections"] <= 4  # 3 requests, 4 queries each, over kept connections
     assert "slowest single query" in capsys.readouterr().out

@@ -50,8 +50,8 @@ def test_the_openapi_document_is_valid_openapi_3_1_and_names_every_endpoint(clie
     documented = set(document["paths"])
     services = {"/cds-services/<service_id>": ("/cds-services/bonemet-patient-view",
                                                "/cds-services/bonemet-order-sign")}
-    rules = {path for rule in app.url_map.iter_rules() if not rule.rule.startswith(("/static", "/assessment", "/smart",
-                                                                                  "/scale", "/guideline"))
+    screens = ("/static", "/assessment", "/smart", "/scale", "/guideline", "/calculators")
+    rules = {path for rule in app.url_map.iter_rules() if not rule.rule.startswith(screens)
              for path in services.get(rule.rule, (re.sub(r"<([a-z_]+)>", r"{\1}", rule.rule),))}
     assert rules <= documented, rules - documented
     hook = document["components"]["schemas"]["PatientViewRequest"]
@@ -63,6 +63,40 @@ def test_the_docs_page_is_served_by_the_service_itself(client):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "POST /fhir/$assess" in html and "HookRequest" in html
     assert "default-src 'none'" in page.headers["Content-Security-Policy"] and "https://" not in html.split("<main")[0]
+    assert "`" not in html  # descriptions' `code` is shown as code, never as raw backticks
+
+
+def test_every_endpoint_has_an_example_and_the_examples_are_real(client):
+    """/docs shows a command and an example per endpoint; each example request, sent, gets the answer shown."""
+    from service.web.openapi import API_EXAMPLES
+
+    document = client.get("/openapi.json").get_json()
+    html = client.get("/docs").get_data(as_text=True)
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("get", "post"):
+                continue
+            assert f"<code>{method.upper()} {path}</code>" in html
+            answers = operation["responses"]["200"].get("content", {})
+            if "Screens" not in operation.get("tags", []):
+                assert all("example" in media for media in answers.values()), (method, path)
+            if method == "post" and "Screens" not in operation.get("tags", []):
+                assert all("example" in media for media in operation["requestBody"]["content"].values()), path
+    assert html.count('<pre class="curl">') == sum(1 for ops in document["paths"].values() for m in ops
+                                                   if m in ("get", "post"))
+    for name, url in (("patient-view", "/cds-services/bonemet-patient-view"),
+                      ("order-sign", "/cds-services/bonemet-order-sign")):
+        answer = client.post(url, json=API_EXAMPLES[name]["request"])
+        assert answer.status_code == 200
+        shown = [card["summary"] for card in API_EXAMPLES[name]["response"]["cards"]]
+        assert [card["summary"] for card in answer.get_json()["cards"]] == shown, \
+            "the cards changed: python examples/make_api_examples.py refreshes /docs' examples"
+    assessed = client.post("/fhir/$assess" + API_EXAMPLES["assess"]["query"], json=API_EXAMPLES["assess"]["request"],
+                           headers={"Content-Type": "application/fhir+json"})
+    kinds = [entry["resource"]["resourceType"] for entry in assessed.get_json()["entry"]]
+    assert kinds == [entry["resource"]["resourceType"] for entry in API_EXAMPLES["assess"]["response"]["entry"]]
+    feedback = client.post("/cds-services/bonemet-patient-view/feedback", json=API_EXAMPLES["feedback"]["request"])
+    assert feedback.status_code == 422 and "card" in feedback.get_json()["detail"]  # its card uuid is to be filled in
 
 
 # What a JSON schema cannot say, said to schemathesis: a valid CDS Hooks request whose data cannot be had

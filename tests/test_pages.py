@@ -214,7 +214,9 @@ def test_the_page_needs_no_ehr_token_but_the_tester_is_off_where_callers_authent
     settings = Settings(feedback_db=str(tmp_path / "f.sqlite3"), trusted_issuers=json.dumps({"ehr": str(jwks)}))
     client = create_app(settings).test_client()
     assert client.post("/cds-services/bonemet-patient-view", json=hook(without_pain())).status_code == 401
-    assert client.get("/").status_code == 200
+    shown = client.get("/")  # the explanation, not a blank page
+    assert shown.status_code == 200 and "authenticates its callers" in shown.get_data(as_text=True)
+    assert 'id="tester"' not in shown.get_data(as_text=True)
     refused = client.post("/", data={"bundle": json.dumps(bundle(*without_pain()))})
     assert refused.status_code == 403 and "authenticates its callers" in refused.get_data(as_text=True)
     assert client.post("/assessment/not-a-token", data={}).status_code == 403  # the signed token, not a JWT
@@ -233,6 +235,21 @@ def test_the_testers_page_shows_cards_report_and_offers_the_answer(client):
     assert 'class="card warning"' in html and "Mapping report" in html and "Condition/lesion-1" in html
     download = client.post("/", data={"bundle": source, "download": "1"})
     assert download.mimetype == "application/fhir+json" and download.get_json()["resourceType"] == "Bundle"
+
+
+def test_the_testers_page_says_what_it_is_and_lists_every_example(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<p class="intro">' in html and '<a href="/docs">' in html
+    assert all(f'<option value="{path.stem}">' in html for path in (ROOT / "examples" / "bundles").glob("*.json"))
+
+
+def test_each_scale_sits_in_its_own_card_named_by_its_lesion(client):
+    html = client.post("/", data={"example": "04-several-lesions"}).get_data(as_text=True)
+    cards = html.split('<article class="card')[1:]
+    captions = [re.search(r"<figcaption>(.*?)</figcaption>", card).group(1) for card in cards if "<figcaption>" in card]
+    assert len(captions) == 3 == len(set(captions)) and all("Mirels" in caption for caption in captions)
+    # The caveats are a list, as an EHR's CommonMark reads the card's Markdown.
+    assert "<strong>Caveats</strong></p>\n<ul>" in html
 
 
 def test_the_testers_page_says_what_is_wrong_with_bad_input(client):
@@ -285,3 +302,17 @@ def test_a_kept_assessment_that_cannot_be_read_is_a_clean_503(tmp_path):
     url = next(link["url"] for card in cards for link in card.get("links", []))
     page = client.get(url.removeprefix("http://127.0.0.1:8080"))
     assert page.status_code == 503 and "cannot be read now" in page.get_data(as_text=True)
+
+
+def test_the_assessment_page_opens_with_the_patient_banner(client):
+    """Name, birth date and id of the kept Patient, to confirm the patient; "not recorded" where the record is
+    silent, never a blank."""
+    named = {**patient(), "name": [{"use": "old", "family": "Avant"},
+                                   {"use": "official", "family": "Dupont", "given": ["Marie", "Anne"]}],
+             "birthDate": "1950-03-07"}
+    page = client.get(link_of(client, [named, lesion(), *lesion_observations()[:2]]).replace("lang=en", "lang=fr"))
+    text = page.get_data(as_text=True)
+    assert '<dd id="banner-name">Marie Anne Dupont</dd>' in text and '<dd id="banner-birth">07/03/1950</dd>' in text
+    assert '<dd id="banner-id"><code>p1</code></dd>' in text
+    silent = client.get(link_of(client, without_pain())).get_data(as_text=True)
+    assert '<dd id="banner-name">not recorded</dd>' in silent and '<dd id="banner-birth">not recorded</dd>' in silent

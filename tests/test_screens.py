@@ -349,3 +349,36 @@ def test_record_text_rendered_as_an_ehr_renders_cards_runs_fetches_and_links_not
     assert found["hit"] is None and found["elements"] == 0
     assert all(link.startswith("http://127.0.0.1:8080/scale/") for link in found["links"]), found["links"][:5]
     assert [path for path in requested if path not in ("/cards.html", "/favicon.ico")] == []
+
+
+def test_a_clinician_scores_a_lesion_by_hand_on_the_calculator_page(service, browser, screenshots):
+    """No card, no record: the page's link alone; each choice recomputes, the range narrows to the total."""
+    browser.get(f"{service}/calculators/mirels?lang=fr")
+    total = _total(browser)
+    assert total.get_attribute("data-total") == "" and "4–12" in total.text
+    for item, row in (("lesion_site", "lower_limb"), ("lesion_size", "over_two_thirds"), ("lesion_type", "lytic")):
+        Select(browser.find_element(By.ID, f"item-{item}")).select_by_value(row)
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda driver: "9–11" in driver.find_element(By.CSS_SELECTOR, "#scores .total").text)
+    assert _total(browser).get_attribute("data-category") == "prophylactic_fixation"  # 9, 10 or 11: all ≥ 9
+    Select(browser.find_element(By.ID, "item-pain")).select_by_value("functional")
+    _wait_for_total(browser, "11")  # 2 + 3 + 3 + 3
+    assert "Total\u202f: 11" in _total(browser).text
+    browser.save_screenshot(str(screenshots / "calculator-mirels.png"))
+    assert accessibility_violations(browser) == []
+
+
+def test_the_assessment_page_names_the_patient(service, browser, screenshots):
+    source = json.loads((EXAMPLES / "09-missing-data.json").read_text("utf-8"))
+    patient = next(e["resource"] for e in source["entry"] if e["resource"]["resourceType"] == "Patient")
+    (card,) = [c for c in patient_view(service, source, patient["id"], "fr") if c.get("links")]
+    browser.get(card["links"][0]["url"])
+    shown = {field: browser.find_element(By.ID, f"banner-{field}").text for field in ("name", "birth", "id")}
+    assert shown["id"] == patient["id"]
+    assert shown["name"] == (" ".join([*patient["name"][0].get("given", []), patient["name"][0]["family"]])
+                             if patient.get("name") else "non renseigné")
+    if patient.get("birthDate"):
+        year, month, day = patient["birthDate"].split("-")
+        assert shown["birth"] == f"{day}/{month}/{year}"
+    browser.save_screenshot(str(screenshots / "assessment-banner.png"))
+    assert accessibility_violations(browser) == []

@@ -69,12 +69,13 @@ def other_key():
 
 
 @pytest.mark.parametrize("make,reason", [
-    (lambda k: None, "missing 'Authorization"),
+    (lambda k: None, "BONEMET_TRUSTED_ISSUERS is set: every POST needs a JWT"),
     (lambda k: "Bearer not-a-jwt", "not a JWT"),
     (lambda k: "Bearer " + jwt.encode({"iss": ISSUER}, "secret-secret-secret-secret-secret!", algorithm="HS256"),
      "alg must be"),
-    (lambda k: "Bearer " + token(k, iss="https://stranger.example"), "not a trusted issuer"),
-    (lambda k: "Bearer " + token(k, aud="https://elsewhere.example/cds-services/x"), "aud must be"),
+    (lambda k: "Bearer " + token(k, iss="https://stranger.example"),
+     "not a trusted issuer (add it to BONEMET_TRUSTED_ISSUERS)"),
+    (lambda k: "Bearer " + token(k, aud="https://elsewhere.example/cds-services/x"), "BONEMET_PUBLIC_URL"),
     (lambda k: "Bearer " + token(k, exp=int(time.time()) - 10), "expired"),
     (lambda k: "Bearer " + token(k, iat=int(time.time()) + 3600), "not valid yet"),
     (lambda k: "Bearer " + token(k, jti=None), "jti"),

@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import requests
 
@@ -46,3 +47,60 @@ def test_log_level_in_any_case_and_an_unknown_one_is_a_clear_error():
     result = subprocess.run([sys.executable, "-m", "service.cli", "serve", "--log-level", "loud"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "must be DEBUG, INFO, WARNING or ERROR" in result.stderr
+
+
+def _start_up_lines(tmp_path, on_a_terminal: bool) -> tuple[list[str], int, requests.Response]:
+    """`bonemet serve`'s stderr up to the line naming /docs, its stderr a terminal (a pseudo-terminal) or a pipe."""
+    import os
+    import pty
+
+    from conftest import free_port
+
+    port = free_port()
+    env = {**os.environ, "BONEMET_FEEDBACK_DB": str(tmp_path / "db.sqlite3"),
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    if on_a_terminal:
+        reader, writer = pty.openpty()
+        process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+                                   stderr=writer, env=env, cwd=tmp_path)
+        os.close(writer)
+        stream = open(reader, encoding="utf-8", errors="replace")  # noqa: SIM115 (closed below)
+    else:
+        process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+                                   stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+        stream = process.stderr
+    lines = []
+    try:
+        for line in stream:
+            lines.append(line.replace("\r", ""))
+            if "/docs" in line:
+                break
+        metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        stream.close()
+    return lines, port, metrics
+
+
+def test_start_up_says_where_the_pages_are_and_logs_in_utc(tmp_path):
+    """On a terminal, the person who starts the service reads the URLs of `/` and `/docs` in plain words; every
+    log line's time is ISO 8601 UTC; /metrics names its charset once."""
+    import json
+    import re
+
+    lines, port, metrics = _start_up_lines(tmp_path, on_a_terminal=True)
+    assert lines[-1].startswith("bonemet-cds is ready.")
+    assert f"http://127.0.0.1:{port}/ " in lines[-1] and f"http://127.0.0.1:{port}/docs" in lines[-1]
+    logged = [json.loads(line) for line in lines if line.startswith("{")]
+    assert logged and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", entry["time"]) for entry in logged)
+    assert metrics.headers["Content-Type"].count("charset") == 1
+
+
+def test_off_a_terminal_the_start_up_banner_is_a_json_line_too(tmp_path):
+    """Under a container or a service manager every line stays JSON for the log collector; the URLs are in one."""
+    import json
+
+    lines, port, _ = _start_up_lines(tmp_path, on_a_terminal=False)
+    assert all(line.startswith("{") for line in lines if line.strip())
+    assert f"http://127.0.0.1:{port}/docs" in json.loads(lines[-1])["message"]

@@ -1,4 +1,4 @@
-"""SMART App Launch over real HTTP: the service (in process) against a stand-in EHR (tests/smart_ehr.py)
+"""SMART App Launch over real HTTP: the service (in process) against a stand-in EHR (tests/support/smart_ehr.py)
 whose authorization server checks the PKCE S256 verifier and whose FHIR server checks the token."""
 
 import json

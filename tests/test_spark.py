@@ -122,7 +122,7 @@ def test_parquet_input_with_one_json_resource_per_row(tmp_path):
 
 
 def test_the_spark_submit_example_runs_the_engine_under_the_master_spark_submit_names(tmp_path):
-    """The README's worked example for a cluster, with spark-submit's own master (here local[2]): the same
+    """The worked example for a cluster (docs/command-line.md), with spark-submit's own master (here local[2]): the same
     assessments as the local engine (the same resource identities, the same totals)."""
     import os
     import subprocess

@@ -148,7 +148,7 @@ RECORD = [spine_lesion(LUMBAR_SPINE), *sins_observations(kind="mixed")]  # 2 or 
 
 @pytest.mark.parametrize("locale,words", [("en", ("SINS 7–12: indeterminate (possibly impending) instability",
                                                   "surgical consultation is warranted")),
-                                          ("fr", ("SINS 7-12 : instabilité indéterminée (possiblement imminente)",
+                                          ("fr", ("SINS 7-12\u202f: instabilité indéterminée (possiblement imminente)",
                                                   "avis chirurgical justifié"))])
 def test_patient_view_gives_the_sins_card_in_both_languages(client, locale, words):
     def searchset(*resources):

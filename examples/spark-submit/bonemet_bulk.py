@@ -7,7 +7,7 @@ The bonemet-cds package must be installed on the driver and on every executor (p
 'bonemet-cds[spark]', or a packed virtual environment passed with --archives). INPUT_DIR and
 OUTPUT_DIR must be on a file system the driver and the executors share (NFS, a mounted volume): the
 executors write the part files there, the driver joins them into one NDJSON file per resource type.
-The master is the one spark-submit names (README, "On an existing cluster": YARN and Kubernetes).
+The master is the one spark-submit names (docs/command-line.md, "On an existing cluster": YARN and Kubernetes).
 """
 
 import sys

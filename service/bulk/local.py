@@ -34,7 +34,6 @@ lines set aside unparsed are counted in each patient's OperationOutcome, not che
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import zlib
@@ -47,6 +46,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..facts.prefilter import UnreadLine
+from ..fhir import json_read
 from ..fhir.patients import bulk_patient_key
 from ..i18n import printable, said
 from .files import (
@@ -250,7 +250,7 @@ def assess_bucket(spans: list[tuple[str, int, int]], inputs: list[str], when: da
     derived: set[str] = set()  # the patients whose every line is to be read (reads_every_line)
     for where, text in bucket_lines(spans):
         if text.startswith("{"):
-            resource = json.loads(text)  # checked in pass 1
+            resource = json_read.loads(text)  # checked in pass 1; the one reader (orjson)
             # Lines without a patient were set aside when the export was partitioned: every key here is one.
             key = cast(str, bulk_patient_key(resource))
             patients.setdefault(key, []).append((where, resource))

@@ -19,7 +19,6 @@ keep exports. Spark is quiet unless ``--verbose``: errors only, and a progress l
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 from ..facts.prefilter import UnreadLine
+from ..fhir import json_read
 from ..i18n import printable, said, translate
 from .files import (
     INPUT_SUFFIXES,
@@ -246,7 +246,8 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
                     if isinstance(item, UnreadCounts):
                         ordered += (("", line) for line in item.lines(subject))  # counted only: no "file:line"
                     else:
-                        ordered.append((_where(key, where_of.value), json.loads(item) if type(item) is str else item))
+                        resource = json_read.loads(item) if type(item) is str else item
+                        ordered.append((_where(key, where_of.value), resource))
                 return patient_order(subject), assess_group(subject, ordered, *settings, fact_windows=fact_windows)
 
             # In ``patient_order``, as the local engine writes them: the part files, read in turn, are sorted.

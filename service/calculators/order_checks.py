@@ -51,6 +51,17 @@ class OrderCheck:
     source: Text
     summary: Text
     advice: Text
+    suggestion: CheckSuggestion | None = None
+
+
+@dataclass(frozen=True)
+class CheckSuggestion:
+    """What a card proposes: ``create``, the project's code of a ServiceRequest to propose; ``delete``, withdraw
+    the draft orders that triggered the check."""
+
+    label: Text
+    create: str | None = None
+    delete: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,9 +119,12 @@ def load_order_checks() -> tuple[OrderCheck, ...]:
             raise ValueError(f"order check {entry['id']}: categories {entry['categories']} not all in {sorted(known)}")
         if entry["indicator"] not in ("info", "warning", "critical"):
             raise ValueError(f"order check {entry['id']}: bad indicator {entry['indicator']!r}")
+        proposal = entry.get("suggestion")
+        suggestion = CheckSuggestion(parse_text(proposal["label"]), proposal.get("create"),
+                                     bool(proposal.get("delete"))) if proposal else None
         checks.append(OrderCheck(entry["id"], entry["calculator"], tuple(entry["categories"]), entry["when"],
                                  entry["indicator"], parse_text(entry["source"]), parse_text(entry["summary"]),
-                                 parse_text(entry["advice"])))
+                                 parse_text(entry["advice"]), suggestion))
     return tuple(checks)
 
 
@@ -136,4 +150,4 @@ def check_orders(score: Score, orders: list[Order]) -> list[Finding]:
     return findings
 
 
-__all__ = ["Finding", "Order", "OrderCheck", "check_orders", "load_order_checks"]
+__all__ = ["CheckSuggestion", "Finding", "Order", "OrderCheck", "check_orders", "load_order_checks"]

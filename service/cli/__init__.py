@@ -10,13 +10,16 @@ Exit codes, the same for ``assess`` and ``bulk``: ``exits.py``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from . import (  # light: each imports the pipeline only when its command runs
-    assess,
-    bulk,
-    serve,
-)
+# Each command's module, and its line in ``bonemet --help``. Only the module of the command asked is imported
+# (``build_parser``): serve's options read the settings, assess's the locales; ``bonemet --help`` needs neither.
+COMMANDS = {
+    "serve": "run the HTTP service (CDS Hooks, FHIR operation)",
+    "assess": "assess the patients of FHIR Bundles (files, or - for stdin)",
+    "bulk": "assess FHIR Bulk Data NDJSON files (one per resource type)",
+}
 
 
 class _Version(argparse.Action):
@@ -32,19 +35,23 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The ``bonemet`` parser. With ``argv``, only the command it names is built in full (its module imported),
+    the others by name and help line only; without, every command in full."""
     parser = argparse.ArgumentParser(prog="bonemet", description="Bone metastasis decision support (Mirels, Rades).")
     parser.add_argument("--version", action=_Version, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True)
-
-    serve.add_parser(commands)
-    assess.add_parser(commands)
-    bulk.add_parser(commands)
+    asked = next((word for word in argv if not word.startswith("-")), None) if argv is not None else None
+    for name, line in COMMANDS.items():
+        if argv is None or name == asked:
+            importlib.import_module(f"{__name__}.{name}").add_parser(commands)
+        else:  # never parsed: a command not asked
+            commands.add_parser(name, help=line)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
     try:
         return args.run(args)
     except ValueError as error:  # bad configuration: say what, no traceback

@@ -16,21 +16,19 @@ control characters are printed escaped.
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import sys
-import uuid
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..config import Settings
-from ..i18n import LOCALES, N_, Words, negotiate, printable, said, translate
+from ..i18n import LOCALES, N_, Words, negotiate, printable, said, translate, typeset
 from ..limits import LimitExceeded, check_bundle_scored
-from . import exits
+from . import COMMANDS, exits
 
 if TYPE_CHECKING:  # the FHIR models and the pipeline are imported when the command runs, not for --help
+    from datetime import date, datetime
+
     from ..fhir.validate import AssessRequest
     from ..pipeline import BundleAssessment
 
@@ -124,7 +122,7 @@ def table(results: list[tuple[str, BundleAssessment]], locale: str = "en") -> st
     for any number of files)."""
     rows = [tuple(HEADINGS[locale].values())]
     for label, result in results:
-        rows += [(label, *row) for row in _rows(result, locale)]
+        rows += [(label, *(typeset(cell, locale) for cell in row)) for row in _rows(result, locale)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]
                      for row in rows)
@@ -152,6 +150,8 @@ def _rows(result: BundleAssessment, locale: str = "en") -> list[tuple[str, ...]]
 def csv_text(results: list[tuple[str, BundleAssessment]]) -> str:
     """One row per score (a patient with none gets one row saying so), for a spreadsheet."""
     out = io.StringIO()
+    import csv
+
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for label, result in results:
@@ -173,6 +173,8 @@ def bundle_of_answers(results: list[tuple[str, BundleAssessment]], when: datetim
     """One answer Bundle as is; several, as the entries of one collection Bundle."""
     if len(results) == 1:
         return results[0][1].bundle
+    import uuid
+
     return {"resourceType": "Bundle", "id": str(uuid.uuid4()), "type": "collection",
             "timestamp": when.isoformat(timespec="seconds"),
             "entry": [{"fullUrl": f"urn:uuid:{result.bundle['id']}", "resource": result.bundle}
@@ -180,14 +182,17 @@ def bundle_of_answers(results: list[tuple[str, BundleAssessment]], when: datetim
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings.load()
-    from ..fhir.terminology_server import configure as configure_terminology
+    from ..config import Settings  # here: `bonemet assess --help` reads no settings
 
-    try:
-        configure_terminology(settings)
-    except ValueError as refused:
-        print(f"bonemet assess: {refused}", file=sys.stderr)
-        return 2
+    settings = Settings.load()
+    if settings.terminology_url.strip():  # the HTTP client (requests) is imported only for a server to ask
+        from ..fhir.terminology_server import configure as configure_terminology
+
+        try:
+            configure_terminology(settings)
+        except ValueError as refused:
+            print(f"bonemet assess: {refused}", file=sys.stderr)
+            return 2
     stdout, stdin = sys.stdout, sys.stdin
     files, bad = read_files(args.files, stdin, settings.max_body_bytes, settings.max_scored_per_patient)
     for error in bad:
@@ -195,6 +200,8 @@ def run(args: argparse.Namespace) -> int:
     if bad and args.strict:  # all or nothing: no answer printed
         print(translate(said("--strict: bad input, no output written"), negotiate(args.lang)), file=sys.stderr)
         return exits.BAD_INPUT
+    from datetime import UTC, datetime
+
     from ..pipeline import assess_entries, first_page_only
 
     when = datetime.now(UTC)
@@ -228,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser("assess", help="assess the patients of FHIR Bundles (files, or - for stdin)",
+    parser = commands.add_parser("assess", help=COMMANDS["assess"],
                                  description="Read FHIR Bundles (or $assess Parameters), assess each patient "
                                              "(each file on its own), and print the $assess answers. A bad "
                                              "file is reported on stderr and the others are assessed; exit 0 "
@@ -253,6 +260,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def as_of_date(text: str) -> date:
     """argparse type for --as-of: a clear message, never a traceback."""
     try:
+        from datetime import date
+
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None

@@ -8,8 +8,8 @@ import os
 import sys
 from pathlib import Path
 
-from ..i18n import LOCALES, printable, said, translate
-from . import exits
+from ..i18n import LOCALES, printable, said, translate, typeset
+from . import COMMANDS, exits
 from .assess import as_of_date
 
 BUCKET_BYTES = 4 * 1024 * 1024  # the local engine's default (``bulk.local.BUCKET_BYTES``, checked by a test)
@@ -45,11 +45,11 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as error:
         print(f"bonemet bulk: {error}", file=sys.stderr)
         return exits.CANNOT_RUN
-    print(summary.text(args.lang), file=sys.stderr)
+    print(typeset(summary.text(args.lang), args.lang), file=sys.stderr)
     if args.strict and summary.bad_input:
         print(translate(said("--strict: bad input, no output written"), args.lang), file=sys.stderr)
         return exits.BAD_INPUT
-    print(summary.run_text(args.lang), file=sys.stderr)
+    print(typeset(summary.run_text(args.lang), args.lang), file=sys.stderr)
     if summary.files_changed:
         return exits.CANNOT_RUN
     return exits.BAD_INPUT if summary.bad_input else exits.OK
@@ -74,7 +74,7 @@ def _spark_property(text: str) -> tuple[str, str]:
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "bulk", help="assess FHIR Bulk Data NDJSON files (one per resource type)",
+        "bulk", help=COMMANDS["bulk"],
         description="Read the .ndjson files of INPUT_DIR (a FHIR $export), assess each patient, write one "
                     "NDJSON file per resource type produced (RiskAssessment, Observation, CarePlan...) and "
                     "OperationOutcome.ndjson to OUTPUT_DIR, in the same order whatever the engine, and print a "

@@ -1,4 +1,4 @@
-"""The exit codes of ``bonemet assess`` and ``bonemet bulk``, the same for both (README, "Exit codes")."""
+"""The exit codes of ``bonemet assess`` and ``bonemet bulk``, the same for both (docs/command-line.md, "Exit codes")."""
 
 OK = 0  # every input was read and assessed
 # 1: a bug (Python's own code for an uncaught exception: a traceback)

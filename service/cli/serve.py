@@ -11,6 +11,7 @@ import signal
 import sys
 
 from ..config import Settings
+from . import COMMANDS
 
 FLAGS = ("host", "port", "workers", "log_level", "demo")  # settings that also have a flag
 
@@ -46,9 +47,23 @@ def _loopback(host: str) -> bool:
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
+def utc_json_formatter(**options):
+    """python-json-logger's formatter with ``time`` in ISO 8601 UTC, milliseconds and ``Z``
+    (2026-12-06T16:20:00.123Z): log collectors read it without a time-zone guess."""
+    import time
+
+    from pythonjsonlogger.json import JsonFormatter
+
+    formatter = JsonFormatter(**options)
+    formatter.converter = time.gmtime
+    formatter.default_time_format = "%Y-%m-%dT%H:%M:%S"
+    formatter.default_msec_format = "%s.%03dZ"
+    return formatter
+
+
 def _log_config(level: str) -> dict:
     """Every log line as one JSON object (python-json-logger): the service's, its access lines, gunicorn's."""
-    formatter = {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": LOG_FORMAT,
+    formatter = {"()": utc_json_formatter, "fmt": LOG_FORMAT,
                  "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}}
     # Every record passes through the filter that takes out link tokens and SMART launch values
     # (service/redaction.py: outside the web package, which must load after PROMETHEUS_MULTIPROC_DIR is set).
@@ -83,6 +98,27 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 
 def _stop_while_booting(signum, frame):
     raise SystemExit(0)
+
+
+def banner(settings: Settings) -> str:
+    """Two lines for the person who started the service, beside the JSON log: where its pages are."""
+    base = settings.base_url
+    if not settings.public_url and settings.host in ("0.0.0.0", "::", ""):
+        base = f"http://127.0.0.1:{settings.port}"  # listening everywhere: this machine reaches it so
+    return (f"bonemet-cds is ready. Tester's page: {base}/  API and examples: {base}/docs\n"
+            f"Stop with Ctrl+C. Settings: bonemet serve --help\n")
+
+
+def say_ready(settings: Settings) -> None:
+    """gunicorn's ``when_ready`` hook: the banner as plain lines on a terminal; elsewhere (a container, a service
+    manager) as one JSON log line, so that every line a log collector reads stays JSON."""
+    if sys.stderr.isatty():
+        sys.stderr.write(banner(settings))
+        sys.stderr.flush()
+    else:
+        import logging
+
+        logging.getLogger("bonemet").info(banner(settings).replace("\n", " ").strip())
 
 
 def obey_a_stop_asked_while_booting(server, worker) -> None:
@@ -163,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
             # A stop waits for the requests under way, which the deadline ends: not 30 s more.
             self.cfg.set("graceful_timeout", int(settings.request_timeout) + 5)
             self.cfg.set("post_fork", obey_a_stop_asked_while_booting)
+            self.cfg.set("when_ready", lambda server: say_ready(settings))
             # Requests reach a worker only once they have arrived whole: slow and idle clients wait in the
             # worker's event loop, not in the worker (service/cli/worker.py).
             self.cfg.set("worker_class", type("WholeRequestWorker", (WholeRequestWorker,), {
@@ -184,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
-        "serve", help="run the HTTP service (CDS Hooks, FHIR operation)",
+        "serve", help=COMMANDS["serve"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="settings from the environment only (default in brackets):\n" + "\n".join(
             f"  {Settings.env_name(name):34s} [{default if default != '' else 'none'}]\n      {Settings.help[name]}"

@@ -85,7 +85,7 @@ class WholeRequestWorker(SyncWorker):
     max_body = 5_000_000
 
     def run(self) -> None:
-        if self.cfg.is_ssl:  # TLS is the proxy's (README): the plain sync worker then
+        if self.cfg.is_ssl:  # TLS is the proxy's (docs/configuration.md): the plain sync worker then
             super().run()
             return
         self.selector = selectors.DefaultSelector()

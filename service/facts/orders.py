@@ -19,6 +19,11 @@ Target
     nor bodySite names no target, nor does one whose only reasonCode is not a cord
     compression (a bone metastasis: which one?): it is checked against every Condition
     its kind applies to, and the card says so, quoting that reasonCode.
+Scheme and start (§2, §1.4)
+    A radiotherapy order's total dose and number of fractions are read from the CodeX Radiation Therapy
+    extension ``codexrt-radiotherapy-dose-prescribed-to-volume`` (``totalDose`` in Gy or cGy, ``fractions``),
+    one per volume; its start from ``occurrenceDateTime``, ``occurrencePeriod.start`` or
+    ``occurrenceTiming.event[0]`` (a Procedure: ``performedDateTime`` or ``performedPeriod.start``).
 """
 
 from __future__ import annotations
@@ -27,11 +32,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+from ..calculators.fractionation import Scheme
 from ..calculators.order_checks import Order
 from ..fhir.patients import PatientIdentity, local_reference, why_not_patient
 from ..i18n import said
-from .items.site import read_site
+from .dates import DateSpan, parse_date
+from .items.site import read_place, read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
+from .place import Place
 from .record import identifier_index
 from .terminology import Terminology, describe_concepts, load_terminology
 
@@ -63,6 +71,9 @@ class DraftOrder:
     side: str | None
     has_body_site: bool
     reason_codes: str = ""  # its reasonCodes in words, when none names a cord compression
+    schemes: tuple[Scheme, ...] = ()  # a radiotherapy's dose and fractions, one per distinct volume prescription
+    start: DateSpan | None = None
+    place: Place | None = None  # its bodySite as a place (bone and side codes), to match an operation's
 
     @property
     def names_a_target(self) -> bool:
@@ -141,13 +152,68 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         description = describe_concepts([code]) or ref
         reason_codes = "" if compression_code else describe_concepts(
             [c for c in resource.get("reasonCode") or [] if isinstance(c, dict)])
+        schemes: tuple[Scheme, ...] = ()
+        if "radiotherapy" in kinds:
+            schemes, unread = prescribed_schemes(resource)
+            report += [ReportEntry(ref, "ignored", why) for why in unread]
+            if not schemes:  # said to the integrator only: most orders carry no dose, a card each would be noise
+                report.append(ReportEntry(ref, "ignored", said(
+                    "no total dose nor number of fractions (extension codexrt-radiotherapy-dose-prescribed-to-volume):"
+                    " its scheme is not compared with the guideline's (§2)")))
         orders.append(DraftOrder(Order(ref, kinds, course, description), reasons, compression_code, bone, side,
-                                 has_site, reason_codes))
+                                 has_site, reason_codes, schemes, starts_on(resource),
+                                 read_place(terms, body_sites) if body_sites else None))
         kinds_said = [ORDER_WORDS[kind] for kind in sorted(kinds)]
         report.append(ReportEntry(ref, "used", said("draft order: {kinds}, {course}", kinds=kinds_said,
                                                     course=ORDER_WORDS[course]) if course else
                                   said("draft order: {kinds}", kinds=kinds_said)))
     return orders, report
+
+
+DOSE_PRESCRIBED = ("http://hl7.org/fhir/us/codex-radiation-therapy/StructureDefinition/"
+                   "codexrt-radiotherapy-dose-prescribed-to-volume")
+_GRAY = {"Gy": 1.0, "cGy": 0.01}  # UCUM codes of a total dose, as the CodeX RT IG writes them (cGy)
+
+
+def prescribed_schemes(order: dict[str, Any]) -> tuple[tuple[Scheme, ...], list[Any]]:
+    """The distinct (total dose, fractions) an order prescribes, one per volume, and why a part was not read."""
+    schemes: list[Scheme] = []
+    unread: list[Any] = []
+    for extension in order.get("extension") or []:
+        if not isinstance(extension, dict) or extension.get("url") != DOSE_PRESCRIBED:
+            continue
+        parts = {part.get("url"): part for part in extension.get("extension") or [] if isinstance(part, dict)}
+        total: float | None = None
+        quantity = (parts.get("totalDose") or {}).get("valueQuantity")
+        if isinstance(quantity, dict):
+            unit = quantity.get("code") or quantity.get("unit")
+            value = quantity.get("value")
+            if unit in _GRAY and isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+                total = round(float(value) * _GRAY[unit], 2)
+            else:
+                unread.append(said("its total dose '{value} {unit}' is not read (a dose in Gy or cGy is)",
+                                   value=value, unit=unit))
+        fractions = (parts.get("fractions") or {}).get("valuePositiveInt")
+        count = fractions if isinstance(fractions, int) and not isinstance(fractions, bool) and fractions > 0 else None
+        scheme = Scheme(total, count)
+        if scheme not in schemes:
+            schemes.append(scheme)
+    return tuple(schemes), unread
+
+
+def starts_on(order: dict[str, Any]) -> DateSpan | None:
+    """The day an order's treatment is to start, when it says."""
+    period = order.get("occurrencePeriod") if order.get("resourceType") == "ServiceRequest" else \
+        order.get("performedPeriod")
+    timing: dict[str, Any] = order["occurrenceTiming"] if isinstance(order.get("occurrenceTiming"), dict) else {}
+    events: list[Any] = timing["event"] if isinstance(timing.get("event"), list) else []
+    candidates = (order.get("occurrenceDateTime"), order.get("performedDateTime"),
+                  period.get("start") if isinstance(period, dict) else None, events[0] if events else None)
+    for text in candidates:
+        span = parse_date(text) if isinstance(text, str) else None
+        if span:
+            return span
+    return None
 
 
 def _reasons(order: dict[str, Any], aliases: dict[str, str],

@@ -31,7 +31,8 @@ from .timely import keep_timely
 # may be one vertebra or two.
 SPINE_REGIONS = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "C41.2", "C412"})
 COUNTED = said("a bone metastatic site counted for oligometastatic disease (§1.5)")
-_LEVEL = re.compile(r"^\s*([CTLS])\s?-?(\d{1,2})\s*$", re.IGNORECASE)  # "T7", "L 2": a vertebral level, as written
+# "T7", "L 2", "D7" (dorsal: French for thoracic): a vertebral level, as written.
+_LEVEL = re.compile(r"^\s*([CTDLS])\s?-?(\d{1,2})\s*$", re.IGNORECASE)
 
 
 def situation_facts(record: PatientRecord, options: MappingOptions,
@@ -53,8 +54,9 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
         sites: list[Any] = condition["bodySite"] if isinstance(condition.get("bodySite"), list) else []
         reading = read_site(record.terms, sites)
         place = read_place(record.terms, sites)
-        where = Where(record.ref(condition), place, describe_concepts([condition.get("code")]))
-        claims.append((where, *_key(place), reading.several))
+        where = Where(record.ref(condition), reading.place if reading.bone else place,
+                      describe_concepts([condition.get("code")]))
+        claims.append((where, *_key(place, reading.bone, reading.side), reading.several))
     for compression in record.conditions["compression"]:
         if not record.active(compression)[0]:
             continue
@@ -65,17 +67,24 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
     return claims
 
 
-def _key(place: Place | None) -> tuple[tuple[str, str | None] | None, bool]:
-    if place is None:
+def _key(place: Place | None, bone: str | None = None,
+         side: str | None = None) -> tuple[tuple[str, str | None] | None, bool]:
+    """A site's key (bone, side) and whether it may be a site another record counts: a long bone as the Mirels
+    reading gives it (``bone``, ``side``: a femur known by its region code too), a vertebral level as written
+    ("T7"), else the bodySite's bone; a region of the spine, or a paired bone without its side, is vague."""
+    if place is None and bone is None:
         return None, False
+    side = side or (place.side if place else None)
+    if bone:
+        return (bone, side if side != BOTH_SIDES else None), side is None
+    assert place is not None
+    level = _LEVEL.match(place.record_words or "")
+    if level:  # the level as written, whatever code stands beside it ("vertebra", "thoracic spine")
+        return (f"{level[1].upper().replace('D', 'T')}{int(level[2])}", None), False
     if place.bone:
         spine = place.bone.upper() in SPINE_REGIONS
-        paired_without_side = not spine and place.side is None
         return (("spine" if spine else place.bone), place.side if place.side != BOTH_SIDES else None), \
-            spine or paired_without_side
-    level = _LEVEL.match(place.record_words or "")
-    if level:
-        return (f"{level[1].upper()}{int(level[2])}", None), False
+            spine or place.side is None
     return None, False
 
 

@@ -38,6 +38,12 @@ def status_code(condition: dict[str, Any], element: str) -> str | None:
     defines under another system. Codings that disagree on whether it counts (confirmed, and refuted):
     refuted or entered-in-error wins, as such data never count."""
     systems, valid = _STATUS_SYSTEMS[element], _STATUS_CODES[element]
+    concept = condition.get(element)
+    coding = concept.get("coding") if isinstance(concept, dict) else None
+    if isinstance(coding, list) and len(coding) == 1:  # most records: one coding, nothing to weigh (read per call)
+        only = coding[0]
+        code = only.get("code") if isinstance(only, dict) else None
+        return code if isinstance(code, str) and code in valid and isinstance(only.get("system", ""), str) else None
     if element == "clinicalStatus" and status_disagrees(condition):
         return None  # active, and resolved: which holds is not guessed
     found = [c for c in codings(condition.get(element)) if c.get("code") in valid]

@@ -162,6 +162,7 @@ class Terminology:
             for key in value_set.prefixes:
                 self._prefix.setdefault(key, set()).add(value_set.id)
         self._cache: dict[tuple[str, str], frozenset[str]] = {}
+        self._relevant: dict[tuple[Any, Any], bool] = {}  # (system, code) -> in_any's answer, beside _cache
         # SNOMED CT root -> the ValueSets that hold its descendants (is-a filters), for the terminology server.
         self._roots: dict[str, set[str]] = {}
         for value_set in value_sets.values():
@@ -201,6 +202,7 @@ class Terminology:
     def forget_asked(self) -> None:
         """Forget every answer (a terminology server was set or changed)."""
         self._cache.clear()
+        self._relevant.clear()
         self._held.clear()
         self.unasked.clear()
 
@@ -235,7 +237,13 @@ class Terminology:
         CodeSystem: when not, no lookup can find it (most of a record: labs, vitals, other diagnoses)."""
         for coding in codings(concept):
             system, code = coding.get("system"), coding.get("code")
-            if self.memberships(system, code) - ANSWER_VALUE_SETS or (system == OWN_SYSTEM and code in self.own_codes):
+            relevant = self._relevant.get((system, code))
+            if relevant is None:  # classified once per (system, code), as its memberships are
+                relevant = bool(self.memberships(system, code) - ANSWER_VALUE_SETS) or (
+                    system == OWN_SYSTEM and code in self.own_codes)
+                if (system, code) in self._cache:  # an answer that stays (not a server's failure)
+                    self._relevant[(system, code)] = relevant
+            if relevant:
                 return True
         return False
 

@@ -20,7 +20,6 @@ describing what answered where. The access token is sent, never logged.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -33,12 +32,13 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from ..i18n import Said, said
+from . import json_read
 from .ids import has_dot_segment
 from .shape import InvalidResource, bundle_resources, check_shape, matches, next_link, search_total
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MOST_AT_ONCE = 8  # searches (or reads) of one request sent at once: a request makes 3 searches and <= 20 reads
+MOST_AT_ONCE = 8  # searches (or reads) of one request sent at once: a request makes 4 searches and <= 20 reads
 
 _SESSION: list[requests.Session] = []
 _SESSION_LOCK = threading.Lock()
@@ -181,7 +181,7 @@ class FhirClient:
             # One message for timeouts, refused and reset connections: it says nothing of what listens where.
             raise FetchError("the EHR's FHIR server gave no usable answer in time") from None
         try:
-            return json.loads(raw)
+            return json_read.loads(raw)  # the one reader: orjson, and a nesting limit (TooDeep is a ValueError)
         except ValueError:
             raise FetchError("the EHR's FHIR server answered something other than JSON") from None
 

@@ -118,8 +118,12 @@ def why_not_patient(resource: dict[str, Any], patient: PatientIdentity,
                     aliases: dict[str, str] | None = None) -> Said | None:
     """None when ``resource`` belongs to ``patient``; otherwise why it is not read as theirs."""
     if resource.get("resourceType") == "Patient":
-        return None if resource.get("id") == patient.id else said("another patient (Patient/{id})",
-                                                                    id=resource.get("id"))
+        # Both ids, and what to change: a client that sends its own patientId with an example's data (HealthChain's
+        # sandbox does) learns at once why nothing is scored.
+        return None if resource.get("id") == patient.id else said(
+            "another patient, these data are patient “{id}”'s and the patient assessed is “{assessed}” (in CDS Hooks, "
+            "context.patientId must name the patient whose data the prefetch holds)",
+            id=resource.get("id"), assessed=patient.id)
     reference = subject_reference(resource)
     if isinstance(reference, dict) and reference.get("reference") == patient.reference:
         return None  # the common case, "Patient/<id>", without parsing
@@ -250,3 +254,31 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
             continue
         grouped.patients.setdefault(key, []).append(resource)
     return grouped
+
+
+@dataclass(frozen=True)
+class PatientBanner:
+    """Who a page is about, as the record names them, to be checked before anything is read: each None when
+    the record does not say it."""
+
+    id: str
+    name: str | None
+    birth_date: str | None
+
+
+def patient_banner(resources: Iterable[dict[str, Any]], patient_id: str) -> PatientBanner:
+    """The banner of ``Patient/patient_id`` from ``resources``: its official (else first) name, as its ``text``
+    or its given names and family name, and its birth date as recorded."""
+    patient = next((r for r in resources if r.get("resourceType") == "Patient" and r.get("id") == patient_id), None)
+    if patient is None:
+        return PatientBanner(patient_id, None, None)
+    names = [n for n in patient.get("name") or [] if isinstance(n, dict)]
+    chosen = next((n for n in names if n.get("use") == "official"), names[0] if names else None)
+    name = None
+    if chosen:
+        given = [part for part in chosen.get("given") or [] if isinstance(part, str)]
+        family = chosen.get("family") if isinstance(chosen.get("family"), str) else None
+        name = (chosen["text"] if isinstance(chosen.get("text"), str)
+                else " ".join([*given, *([family] if family else [])]) or None)
+    birth = patient.get("birthDate")
+    return PatientBanner(patient_id, name, birth if isinstance(birth, str) else None)

@@ -25,13 +25,12 @@ from ..facts.terminology import own_coding
 from ..i18n import N_, Words, translate
 from .card_model import Card
 from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative, stable_id
-
-# The situation's code in the project's CodeSystem (card topic, CarePlan category).
-TOPIC = {"oligometastatic": "oligometastatic", "post_operative": "post-operative", "pain": "painful-bone-metastasis"}
+from .knowledge import TOPIC, activity_definition_url, plan_definition_url
 
 WORDS = Words({
-    "sites": N_("{count} bone metastatic site(s) recorded"), "sites_range": N_("{low} to {high} bone metastatic sites"),
-    "sites_open": N_("at least {low} bone metastatic site(s)"), "no_visceral": N_("no visceral metastasis"),
+    "site": N_("1 bone metastatic site recorded"), "sites": N_("{count} bone metastatic sites recorded"),
+    "sites_range": N_("{low} to {high} bone metastatic sites"),
+    "sites_open": N_("at least {low} bone metastatic sites"), "no_visceral": N_("no visceral metastasis"),
     "possible": N_("Possible"), "counted": N_("Sites counted"), "open": N_("To check before it applies"),
     "before": N_("{where}, operated {date}: post-operative radiotherapy from {opens} to {closes}"),
     "window_open": N_("{where}, operated {date}: post-operative radiotherapy now, until {closes}"),
@@ -57,10 +56,11 @@ class Advised:
 
 
 def _key(facts: SituationFacts, subject: str, as_of: date | None) -> str:
-    """Same patient, situation, records and assessment date: the same CarePlan, whatever the door."""
+    """Same patient, situation, what it is about (each as Type/id) and assessment date: the same CarePlan,
+    whatever the door and however the input spells its references (as a score's identity, README of
+    fhir_profiles/): re-assessed the same day with more data, it is the same proposal revised."""
     basis = {"situation": facts.situation, "guideline": guideline_version(), "patient": subject,
-             "about": [where.ref for where in facts.about], "sources": sorted(facts.sources),
-             "as_of": as_of.isoformat() if as_of else ""}
+             "about": sorted(where.ref for where in facts.about), "as_of": as_of.isoformat() if as_of else ""}
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 
@@ -71,7 +71,7 @@ def summary(advised: Advised, locale: str) -> str:
     action = situation.action(locale)
     if situation.name == "oligometastatic":
         low, high = advice.figures["sites_low"], advice.figures["sites_high"]
-        count = (words["sites"].format(count=low) if low == high else
+        count = (words["site"] if low == high == 1 else words["sites"].format(count=low) if low == high else
                  words["sites_open"].format(low=low) if high is None else
                  words["sites_range"].format(low=low, high=high))
         text = f"{count}, {words['no_visceral']}{words['colon']} {action}" if not advice.possible else \
@@ -105,6 +105,7 @@ def render_advice(facts: SituationFacts, advice: Advice, subject: str, when: dat
     provisional = Advised(facts, advice, {})
     said_summary = summary(provisional, locale)
     activity: dict[str, Any] = {"detail": {
+        "instantiatesCanonical": [activity_definition_url(situation.name)],
         "code": {"coding": [own_coding(situation.activity_code, locale)], "text": situation.activity(locale)},
         "status": "not-started", "description": situation.activity(locale)}}
     if "opens" in advice.figures:
@@ -121,8 +122,9 @@ def render_advice(facts: SituationFacts, advice: Advice, subject: str, when: dat
             {"url": "table", "valueString": "guideline"},
             {"url": "tableVersion", "valueString": guideline_version()}]}],
         "identifier": [{"system": ASSESSMENT_SYSTEM, "value": resource_id}],
+        "instantiatesCanonical": [plan_definition_url(situation.name)],
         "text": narrative(f"<p>{escape(said_summary)}</p>", f"<p>{escape(situation.statement(locale))}</p>",
-                          *(f"<p>{escape(note)}</p>" for note in notes), f"<p>{escape(by)}</p>"),
+                          *(f"<p>{escape(note)}</p>" for note in notes), f"<p>{escape(by)}</p>", locale=locale),
         "status": "draft", "intent": "proposal",
         "category": [{"coding": [own_coding(TOPIC[situation.name], locale)]}],
         "title": f"{title}{WORDS[locale]['colon']} {said_summary}"[:1000],
@@ -146,7 +148,8 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
     """The advice, action first; the detail gives the guideline's words, the records it rests on and what is
     still to check. An information card: it proposes a discussion or a date, never an alarm, except a §1.4
     window that has passed."""
-    from .cards import fit_summary, override_reasons, plain, topic  # cards imports this module for §1.1
+    from .cards import WORDS as CARD_WORDS  # cards imports this module for §1.1
+    from .cards import fit_summary, override_reasons, plain, topic
 
     advice, facts, words = advised.advice, advised.facts, WORDS[locale]
     situation = advice.situation
@@ -178,8 +181,8 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
                    "topic": topic(TOPIC[situation.name], locale)},
         # Recording the proposal is the EHR's choice: accepting twice gives the same identifier, one CarePlan.
         "suggestions": [{"label": words["record"], "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": [
-            {"type": "create", "description": f"CarePlan ({situation.title(locale)})",
-             "resource": advised.care_plan}]}],
+            {"type": "create", "resource": advised.care_plan,
+             "description": CARD_WORDS[locale]["create_CarePlan"].format(title=situation.title(locale))}]}],
         "selectionBehavior": "at-most-one",
         "overrideReasons": override_reasons(locale),
     }

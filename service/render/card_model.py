@@ -31,7 +31,9 @@ class Action(TypedDict, total=False):
     type: Required[Literal["create", "update", "delete"]]
     description: Required[str]
     resource: dict[str, Any]
-    resourceId: list[str]  # a delete: the draft orders it removes, "Type/id"
+    # A delete: the draft order it removes, "Type/id". One string, as CDS Hooks 2.0 defines it (Action: resourceId,
+    # "a relative reference to the relevant resource"; HL7 cds-hooks CDSHooksResponse: resourceId 0..1 url).
+    resourceId: str
 
 
 class Suggestion(TypedDict, total=False):

@@ -31,7 +31,7 @@ from ..facts import PatientFacts, ReportEntry
 from ..facts.evidence import CONFLICT
 from ..facts.model import BrokenBone
 from ..facts.terminology import own_coding
-from ..i18n import N_, Words, joined, translate
+from ..i18n import N_, Words, joined, translate, typeset
 from .advice import Advised, advice_card
 from .card_model import Action, Card, Coding, OverrideReason, Source, Suggestion
 from .fhir_resources import Assessment, by_identifier
@@ -63,6 +63,10 @@ WORDS = Words({
                         "has broken prophylactic fixation is no longer the question. The sources (the guideline, "
                         "Tableau 3) are silent on the treatment of the fracture itself."),
     "not_recorded": N_("no record of it was found"),
+    # What each resource of a suggestion is, as the clinician accepting it reads it.
+    "create_Observation": N_("Create the score Observation ({title})"),
+    "create_RiskAssessment": N_("Create the RiskAssessment ({title})"),
+    "create_CarePlan": N_("Create the proposed CarePlan ({title})"),
     "colon": N_(":"),  # French typography: a space before the colon
 })
 # The items as a summary names the record a score rests on ("motor status of 2026-11-05").
@@ -229,7 +233,8 @@ def card_source(assessment: Assessment) -> Source:
 def _suggestion(assessment: Assessment, words: dict[str, str]) -> Suggestion:
     """Create the assessment's resources. They cite one another by identifier, which survives the
     EHR giving them ids of its own; accepting twice gives the same identifiers, never a second assessment."""
-    actions: list[Action] = [{"type": "create", "description": f"{r['resourceType']} ({assessment.score.title})",
+    title = assessment.score.title
+    actions: list[Action] = [{"type": "create", "description": words[f"create_{r['resourceType']}"].format(title=title),
                               "resource": r} for r in by_identifier(assessment.resources)]
     return {"label": words["record"], "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": actions}
 
@@ -344,6 +349,20 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
     }
 
 
+def typeset_card(card: Card, locale: str) -> Card:
+    """A card's words (summary, detail, suggestion labels, action descriptions, source label) in the typography of
+    ``locale``; the resources the suggestions carry are FHIR and keep their plain spaces."""
+    card["summary"] = fit_summary(typeset(card["summary"], locale))
+    if "detail" in card:
+        card["detail"] = typeset(card["detail"], locale)
+    card["source"]["label"] = typeset(card["source"]["label"], locale)
+    for suggestion in card.get("suggestions", []):
+        suggestion["label"] = typeset(suggestion["label"], locale)
+        for action in suggestion.get("actions", []):
+            action["description"] = typeset(action["description"], locale)
+    return card
+
+
 def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale: str,
                       advice: Sequence[Advised] = ()) -> list[tuple[Assessment | None, Card]]:
     """Every card of one patient, each with the assessment it is about (None for the others), in the order
@@ -365,5 +384,5 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
     review = review_card(facts.not_used, locale, facts.as_of, name, facts.labels)
     if review:
         cards.append((None, review))
-    return cards
+    return [(assessment, typeset_card(card, locale)) for assessment, card in cards]
 

@@ -33,7 +33,8 @@ from ..calculators import Score, load_table
 from ..facts.model import ReportEntry, ScoredCondition
 from ..facts.terminology import BASE_URL, OWN_SYSTEM, own_coding
 from ..facts.vocabulary import ITEM_CODES
-from ..i18n import N_, Words, said, translate
+from ..i18n import N_, Words, said, translate, typeset_html
+from .knowledge import activity_definition_url, plan_definition_url
 from .words import item_value
 
 PROFILE = f"{BASE_URL}/StructureDefinition/"
@@ -109,9 +110,11 @@ def generated_by(calculator: str | None) -> dict[str, Any]:
     return {"url": GENERATED_BY, "extension": parts}
 
 
-def narrative(*blocks: str) -> dict[str, str]:
-    """A generated narrative; ``blocks`` are XHTML fragments whose text is already escaped."""
-    return {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">' + "".join(blocks) + "</div>"}
+def narrative(*blocks: str, locale: str = "en") -> dict[str, str]:
+    """A generated narrative; ``blocks`` are XHTML fragments whose text is already escaped. It is set in the
+    typography of ``locale``: the div is XHTML, not a FHIR string, and may hold no-break spaces."""
+    return {"status": "generated", "div": typeset_html('<div xmlns="http://www.w3.org/1999/xhtml">' + "".join(blocks)
+                                                       + "</div>", locale)}
 
 
 def _p(text: str) -> str:
@@ -186,7 +189,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
                 "identifier": [{"system": ASSESSMENT_SYSTEM, "value": resource_id}]}
 
     observation = common("Observation", f"bonemet-{score.calculator}-score")
-    observation["text"] = narrative(_p(summary), _items_table(score, facts, words), _p(by))
+    observation["text"] = narrative(_p(summary), _items_table(score, facts, words), _p(by), locale=locale)
     observation.update({
         "status": "final" if complete else "preliminary",
         "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}],
@@ -218,7 +221,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
     outcome_words = [_p(f"{words['outcome']}: {score.predicted_outcome}")]
     if score.risk:
         outcome_words.append(_p(f"{words['risk']}: {score.category_label}. {score.recommendation}"))
-    risk_assessment["text"] = narrative(_p(summary), *outcome_words, _p(by))
+    risk_assessment["text"] = narrative(_p(summary), *outcome_words, _p(by), locale=locale)
     risk_assessment.update({
         "status": "final" if complete else "preliminary",
         "method": {"coding": [own_coding(score.calculator, locale)],
@@ -245,7 +248,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
         care_plan["text"] = narrative(
             _p(f"{named}: {score.category_label}"), _p(score.recommendation or ""),
             f"<p>{words['activities']}:</p><ul>" + "".join(f"<li>{escape(text)}</li>" for text, _ in activities)
-            + "</ul>", _p(by))
+            + "</ul>", _p(by), locale=locale)
         care_plan.update({
             "status": "draft",
             "intent": "proposal",
@@ -255,10 +258,14 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
             "created": created,
             "addresses": [scored],
             "supportingInfo": [{"reference": f"RiskAssessment/{risk_assessment['id']}"}],
+            # The published knowledge this plan applies (fhir_profiles/PlanDefinition-*, ActivityDefinition-*).
+            "instantiatesCanonical": [plan_definition_url(score.calculator)],
             **({"instantiatesUri": [score.citation_url]} if score.citation_url else {}),
-            "activity": [{"detail": {"code": {"coding": [_activity_coding(code, locale)], "text": text},
-                                     "status": "not-started", "description": text}}
-                         for text, code in activities],
+            "activity": [{"detail": {
+                "instantiatesCanonical": [activity_definition_url(score.calculator, score.category.value, index)],
+                "code": {"coding": [_activity_coding(code, locale)], "text": text},
+                "status": "not-started", "description": text}}
+                for index, (text, code) in enumerate(activities)],
         })
         if notes:
             care_plan["note"] = notes

@@ -9,24 +9,52 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from .. import __version__
 from ..calculators import load_table
+from ..calculators.fractionation import SchemeAdvice, fractionation
 from ..calculators.order_checks import Finding
+from ..calculators.situations import situations
 from ..facts import PatientFacts, ReportEntry
+from ..facts.orders import DraftOrder
+from ..facts.terminology import own_coding
 from ..i18n import N_, Words, translate
-from .card_model import Card
-from .cards import WORDS, card_source, detail_markdown, fit_summary, namer, override_reasons, plain, review_card
-from .fhir_resources import Assessment
+from .card_model import Action, Card, Source, Suggestion
+from .cards import (
+    WORDS,
+    card_source,
+    detail_markdown,
+    fit_summary,
+    namer,
+    override_reasons,
+    plain,
+    review_card,
+    topic,
+    typeset_card,
+)
+from .fhir_resources import Assessment, stable_id
+
+if TYPE_CHECKING:
+    from ..pipeline import OrderReview, WindowFinding
 
 ORDER_WORDS = Words({
     "orders": N_("Draft orders concerned"), "possible": N_("Possible"),
     "possible_detail": N_("The category is not determined: this advice applies if the missing items give"),
     "guideline": N_("Guideline"),
+    "order": N_("Order"), "scheme": N_("Scheme ordered"),
+    "withdraw": N_("Withdraw the draft order ({order})"),
+    "outside": N_("Radiotherapy to start {start}, outside the post-operative window {opens} to {closes} (§1.4)"),
+    "no_start": N_("Radiotherapy ordered without a start date: post-operative window {opens} to {closes} (§1.4)"),
+    "operated": N_("Operation"), "window": N_("Window (day 15 to day 21 after the operation)"),
+    "start": N_("Start ordered"), "not_stated": N_("not stated"),
+    "late": N_("The guideline says nothing of a start after its window: the decision is the team's."),
 })
 
 
-def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], str] = str) -> Card:
-    """``name``: resource references in words (``cards.namer``): a card names no FHIR id."""
+def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], str], subject: str) -> Card:
+    """``name``: resource references in words (``cards.namer``): a card names no FHIR id. ``subject``: the
+    patient, as a resource the card proposes names it."""
     score, facts, check = assessment.score, assessment.facts, finding.check
     locale = score.locale
     words, order_words = WORDS[locale], ORDER_WORDS[locale]
@@ -43,7 +71,7 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
         lines += [f"{order_words['possible_detail']} {' / '.join(labels)}. "
                   f"{words['range']}: {score.total_min}–{score.total_max}; {words['missing']}: {missing}.", ""]
     lines += [detail_markdown(assessment, words, name), "", f"{order_words['guideline']}: {check.source(locale)}"]
-    return {
+    card: Card = {
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(f"{summary} — {facts.where(locale)}"),
         "detail": "\n".join(lines),
@@ -51,13 +79,104 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
         "source": card_source(assessment),
         "overrideReasons": override_reasons(locale),
     }
+    if check.suggestion and finding.certain:
+        card["suggestions"] = [_suggestion(assessment, finding, subject, name)]
+        card["selectionBehavior"] = "at-most-one"
+    return card
 
 
-def order_sign_cards(findings: list[tuple[Assessment, Finding]], not_checked: list[ReportEntry], facts: PatientFacts,
-                     locale: str) -> list[Card]:
-    """Every card of an order-sign answer: the guideline's advice on each draft order, then the orders (or
-    records) that could not be checked, each with why (``cards.review_card``)."""
+def _suggestion(assessment: Assessment, finding: Finding, subject: str, name: Callable[[str], str]) -> Suggestion:
+    """What the check proposes: a ServiceRequest to create (a proposal, for the lesion or compression), and the
+    draft orders that triggered it withdrawn (a CDS Hooks delete names one resource: one action per order)."""
+    proposal, locale = finding.check.suggestion, assessment.score.locale
+    assert proposal is not None
+    actions: list[Action] = []
+    if proposal.create:
+        coding = own_coding(proposal.create, locale)
+        key = f"{subject}|{assessment.facts.condition}|{finding.check.id}|{assessment.as_of}"
+        actions.append({"type": "create", "description": f"ServiceRequest ({coding['display']})", "resource": {
+            "resourceType": "ServiceRequest", "id": stable_id(key, "ServiceRequest"), "language": locale,
+            "status": "draft", "intent": "proposal", "code": {"coding": [coding], "text": coding["display"]},
+            "subject": {"reference": subject}, "reasonReference": [{"reference": assessment.facts.condition}]}})
+    if proposal.delete:
+        words = ORDER_WORDS[locale]
+        for order in finding.orders:
+            if "/" in order.reference:  # an order with no id (named by its place in draftOrders) cannot be named
+                actions.append({"type": "delete", "resourceId": order.reference, "description": words[
+                    "withdraw"].format(order=plain(order.description) or name(order.reference))})
+    return {"label": proposal.label(locale), "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": actions}
+
+
+def _source(locale: str, code: str, title: str) -> Source:
+    return {"label": f"bonemet-cds {__version__} — {title}", "topic": topic(code, locale)}
+
+
+def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale: str,
+                name: Callable[[str], str]) -> Card:
+    """§2: the ordered scheme beside the guideline's palliative schemes, in its words; a scheme it does not name
+    gets one line saying so, an order that states only half its scheme the half that is missing."""
+    guide, words, colon = fractionation(), ORDER_WORDS[locale], WORDS[locale]["colon"]
+    what = plain(draft.order.description) or name(draft.order.reference)
+    lines = [f"**{words['order']}**{colon} {what}"]
+    if advice.kind == "missing":
+        key = "both" if len(advice.missing) == 2 else advice.missing[0]
+        summary = guide.missing(locale).format(missing=guide.missing_words[key](locale))
+    elif advice.kind == "not_listed":
+        summary = guide.not_listed(locale).format(scheme=advice.ordered.words(locale))
+    else:
+        assert advice.scheme is not None
+        summary = advice.scheme.summary(locale)
+        lines += ["", advice.scheme.statement(locale), "", guide.comparison(locale)]
+    if advice.kind != "missing":
+        lines.insert(1, f"- {words['scheme']}{colon} {advice.ordered.words(locale)}")
+    if ablative and advice.kind == "listed":
+        lines += ["", guide.ablative(locale)]
+    lines += ["", f"{words['guideline']}{colon} {guide.source(locale)}"]
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": fit_summary(summary),
+        "detail": "\n".join(lines),
+        "indicator": "info",
+        "source": _source(locale, "fractionation", own_coding("fractionation", locale)["display"]),
+        "overrideReasons": override_reasons(locale),
+    }
+
+
+def window_card(found: WindowFinding, locale: str, name: Callable[[str], str]) -> Card:
+    """§1.4: a radiotherapy order whose start falls outside the post-operative window of the operation it
+    follows (a warning), or that gives no start (the window, for information)."""
+    words, situation, colon = ORDER_WORDS[locale], situations()["post_operative"], WORDS[locale]["colon"]
+    opens, closes = found.opens.isoformat(), found.closes.isoformat()
+    start = found.order.start
+    summary = (words["outside"].format(start=start.text[:10], opens=opens, closes=closes) if start and found.outside
+               else words["no_start"].format(opens=opens, closes=closes))
+    operation = found.operation.about[0] if found.operation.about else None
+    lines = [f"**{situation.title(locale)}**", "", situation.statement(locale), "",
+             f"- {words['order']}{colon} {plain(found.order.order.description) or name(found.order.order.reference)}",
+             f"- {words['start']}{colon} {start.text[:10] if start else words['not_stated']}",
+             f"- {words['operated']}{colon} {name(operation.ref) if operation else ''}",
+             f"- {words['window']}{colon} {opens} – {closes}"]
+    if start and found.outside and start.earliest > found.closes:
+        lines += ["", words["late"]]
+    lines += ["", f"{words['guideline']}{colon} {situation.source}"]
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": fit_summary(summary),
+        "detail": "\n".join(lines),
+        "indicator": "warning" if found.outside else "info",
+        "source": _source(locale, "post-operative", situation.title(locale)),
+        "overrideReasons": override_reasons(locale),
+    }
+
+
+def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subject: str) -> list[Card]:
+    """Every card of an order-sign answer: the guideline's advice on each draft order (per score, then the
+    post-operative window §1.4, then the scheme §2), then the orders (or records) that could not be checked,
+    each with why (``cards.review_card``). ``subject``: the patient, as the proposed resources name it."""
     name = namer(facts, locale)
-    cards = [order_card(assessment, finding, name) for assessment, finding in findings]
-    review = review_card(not_checked, locale, facts.as_of, name)
-    return cards + [review] if review else cards
+    cards = [order_card(assessment, finding, name, subject) for assessment, finding in review.findings]
+    cards += [window_card(found, locale, name) for found in review.windows]
+    cards += [scheme_card(draft, advice, review.ablative, locale, name) for draft, advice in review.schemes]
+    not_checked: list[ReportEntry] = review.report
+    review_said = review_card(not_checked, locale, facts.as_of, name)
+    return [typeset_card(card, locale) for card in (cards + [review_said] if review_said else cards)]

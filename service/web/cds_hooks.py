@@ -49,7 +49,13 @@ PREFETCH = {
     "conditions": "Condition?patient={{context.patientId}}",
     "observations": "Observation?patient={{context.patientId}}&code="
     + ",".join(observation_search_codes(load_terminology())),
+    "procedures": "Procedure?patient={{context.patientId}}",
 }
+# Keys an EHR may leave out with no fhirServer to fetch them from: the answer goes without what they feed, and
+# the mapping report says so (no 412). Procedures feed §1.4 only (the operation a radiotherapy follows).
+OPTIONAL_PREFETCH = {"procedures": said("the patient's Procedures were not sent (prefetch procedures) and there is no "
+                                      "allowed fhirServer to fetch them from: the post-operative window (§1.4) was "
+                                      "not checked")}
 SERVICES: dict[str, dict[str, Any]] = {
     "bonemet-patient-view": {
         "hook": "patient-view",
@@ -60,7 +66,8 @@ SERVICES: dict[str, dict[str, Any]] = {
         "prefetch": PREFETCH,
         "usageRequirements": "Needs Condition and Observation read access for the patient (prefetch or "
                              "fhirServer with patient/Condition.read and patient/Observation.read), and "
-                             "patient/BodyStructure.read where sites are recorded as BodyStructures. Codes and "
+                             "patient/BodyStructure.read where sites are recorded as BodyStructures; Procedure read "
+                             "access (optional: the operations of the post-operative window, §1.4). Codes and "
                              "profiles: the FHIR profiles published with bonemet-cds.",
     },
     "bonemet-order-sign": {
@@ -72,7 +79,9 @@ SERVICES: dict[str, dict[str, Any]] = {
         "prefetch": PREFETCH,
         "usageRequirements": "Same data access as bonemet-patient-view. Orders are recognised by the codes of the "
                              "order-* ValueSets published with bonemet-cds (SNOMED CT, or the site's local codes "
-                             "added there); an order names its target by reasonReference, reasonCode or bodySite.",
+                             "added there); an order names its target by reasonReference, reasonCode or bodySite. A "
+                             "radiotherapy's total dose and fractions are read from the CodeX Radiation Therapy "
+                             "extension codexrt-radiotherapy-dose-prescribed-to-volume (guideline §2).",
     },
 }
 
@@ -130,6 +139,9 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
         value = prefetch.get(key)
         if key not in prefetch or (isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"):
             failed: str | Said | None = None if key not in prefetch else _outcome_text(value or {})
+            if failed is None and key in OPTIONAL_PREFETCH and not _can_fetch(hook_request):
+                gathered.not_read.append(ReportEntry(where, "ignored", OPTIONAL_PREFETCH[key]))
+                continue
             if failed is None or _can_fetch(hook_request):
                 client = client or _client(hook_request, key)
                 try:
@@ -139,6 +151,11 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                     continue
                 except FetchError as error:
                     FETCHES.labels("failed").inc()
+                    if failed is None and key in OPTIONAL_PREFETCH:
+                        gathered.not_read.append(ReportEntry(where, "ignored", said(
+                            "{query} was not sent and fetching it failed ({error}): the post-operative window (§1.4) "
+                            "was not checked", query=query, error=str(error))))
+                        continue
                     if failed is None:
                         raise precondition_failed(f"{where} was not sent and fetching it failed: {error}") from None
                     failed = said("{failed}; fetching it from fhirServer failed too: {error}", failed=failed,
@@ -321,7 +338,7 @@ def call_service(service_id: str):
         if service["hook"] == "order-sign":
             # Only advice on what is being ordered: the scores themselves belong to patient-view.
             review = review_orders(result, draft_orders, patient, gathered.resources)
-            cards = order_sign_cards(review.findings, review.report, result.facts, locale)
+            cards = order_sign_cards(review, result.facts, locale, patient.reference)
         else:
             every = cards_for_patient(result.assessments, result.facts, locale, result.advice)
             scored = [(assessment, card) for assessment, card in every if assessment is not None]

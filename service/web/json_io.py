@@ -15,21 +15,9 @@ import orjson
 from flask import Response
 from flask.json.provider import DefaultJSONProvider
 
-# Digits to "0", every other byte to " ": a run of 19 zeros is an integer orjson may not hold exactly
-# (beyond 64 bits). Two passes in C over the bytes, far quicker than a regular expression.
-_DIGITS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
-_LONG_RUN = b"0" * 19
+from ..fhir.json_read import fast_loads  # the one reader's: read here by the HTTP doors
 
-
-def fast_loads(raw: bytes) -> Any | None:
-    """``raw`` parsed by orjson, or None when the standard library must read it (a long digit run,
-    or anything orjson refuses: its errors are not the ones this service words)."""
-    if _LONG_RUN in raw.translate(_DIGITS):
-        return None
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
+__all__ = ["OrjsonProvider", "fast_loads"]
 
 
 class OrjsonProvider(DefaultJSONProvider):

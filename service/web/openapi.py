@@ -7,7 +7,9 @@ The test suite checks it with openapi-spec-validator and runs schemathesis again
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from apispec import APISpec
@@ -46,6 +48,8 @@ class Coding(Schema):
 
 class Source(Schema):
     label = fields.String(required=True)
+    url = fields.String(metadata={"description": "the guideline page of this service the card cites"})
+    icon = fields.String()
     topic = fields.Nested(Coding)
 
 
@@ -139,6 +143,27 @@ ERRORS = {
     "422": "well-formed but refused (too many patients or scored Conditions; feedback on a card not issued)",
     "431": "a header over 16 KiB",
     "503": "over the request deadline, or the store is unavailable",
+}
+
+
+# A real request per endpoint that takes a body, and its answer (abridged: "…"), shown on /docs; the tests send
+# each request and compare the answer's card summaries with these, so that they cannot drift.
+API_EXAMPLES: dict[str, Any] = json.loads((Path(__file__).parent / "api_examples.json").read_text("utf-8"))
+# Answers of the endpoints without a body, abridged ("…").
+_ANSWERS: dict[str, Any] = {
+    "/cds-services": {"services": [{"id": "bonemet-patient-view", "hook": "patient-view",
+                                    "title": "Bone metastases: Mirels and Rades", "description": "…",
+                                    "prefetch": {"patient": "Patient/{{context.patientId}}",
+                                                 "conditions": "Condition?patient={{context.patientId}}",
+                                                 "observations": "Observation?patient={{context.patientId}}&code=…"}},
+                                   {"id": "bonemet-order-sign", "hook": "order-sign", "description": "…",
+                                    "prefetch": {"…": "…"}}]},
+    "/fhir/metadata": {"resourceType": "CapabilityStatement", "id": "bonemet", "kind": "instance",
+                       "fhirVersion": "4.0.1", "rest": [{"mode": "server", "…": "…"}]},
+    "/health": {"service": "bonemet-cds", "status": "ok", "version": __version__},
+    "/ready": {"status": "ready"},
+    "/metrics": "# HELP bonemet_requests_total Requests answered\n# TYPE bonemet_requests_total counter\n…",
+    "/openapi.json": {"openapi": "3.1.0", "info": {"title": "bonemet-cds", "…": "…"}, "paths": {"…": "…"}},
 }
 
 
@@ -243,6 +268,7 @@ def openapi_document(base_url: str = "", fetches: bool = True) -> dict[str, Any]
                                "400": page_error, "403": page_error, "413": _json("ErrorBody", ERRORS["413"]),
                                "422": page_error}}})
     document = spec.to_dict()
+    _with_examples(document)
     schemas = document["components"]["schemas"]
     for hook, context in (("patient-view", "PatientViewContext"), ("order-sign", "OrderSignContext")):
         schemas[_request(hook)] = _hook_request(schemas["HookRequest"], hook, context, fetches)
@@ -265,6 +291,59 @@ def openapi_document(base_url: str = "", fetches: bool = True) -> dict[str, Any]
     return document
 
 
+def _with_examples(document: dict[str, Any]) -> None:
+    """Each endpoint's example request body and 200 answer, where /docs and an OpenAPI tool show them."""
+    bodies = {"/cds-services/bonemet-patient-view": "patient-view", "/cds-services/bonemet-order-sign": "order-sign",
+              "/cds-services/{service_id}/feedback": "feedback", "/fhir/$assess": "assess"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            example = API_EXAMPLES.get(bodies.get(path, ""))
+            if example and method == "post":
+                for media in operation["requestBody"]["content"].values():
+                    media["example"] = example["request"]
+            answer = example["response"] if example else _ANSWERS.get(path)
+            if answer is None and path.startswith("/fhir/") and "{rid}" in path:
+                answer = {"resourceType": path.split("/")[2], "id": "…", "url": "…", "…": "…"}
+            elif answer is None and path.startswith("/fhir/") and path != "/fhir/$assess":
+                answer = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {"…": "…"}}]}
+            for media_type, media in operation["responses"].get("200", {}).get("content", {}).items():
+                if answer is not None and media_type != "text/html":  # a page is its own example
+                    media["example"] = answer
+
+
+def docs_entries(document: dict[str, Any], base_url: str) -> list[dict[str, Any]]:
+    """Each operation as /docs shows it: a curl line that calls it, its example body and answer, its statuses."""
+    entries = []
+    for path, operations in document["paths"].items():
+        parameters = list(operations.get("parameters", []))
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "delete"):
+                continue
+            url = path
+            for parameter in parameters + operation.get("parameters", []):
+                if parameter.get("in") == "path":
+                    url = url.replace("{" + parameter["name"] + "}", str(parameter["schema"].get("enum", ["…"])[0]))
+            if path == "/fhir/$assess":
+                url += API_EXAMPLES["assess"]["query"]
+            body = operation.get("requestBody", {}).get("content", {})
+            body_type, media = next(iter(body.items())) if body else (None, {})
+            command = f"curl -s{' -X POST' if method == 'post' and not body else ''} '{base_url}{url}'"
+            if "example" in media:
+                command += f" -H 'Content-Type: {body_type}' -d @request.json"
+            elif path == "/" and method == "post":  # the tester's form, with one of its examples
+                command = f"curl -s -F example=03-mirels-11-fixation '{base_url}/'"
+            answer = next((m.get("example") for m in operation["responses"].get("200", {}).get("content", {}).values()
+                           if "example" in m), None)
+            entries.append({"method": method, "path": path, "operation": operation, "curl": command,
+                            "request": json.dumps(media["example"], ensure_ascii=False, indent=1)
+                            if "example" in media else None,
+                            "answer": answer if isinstance(answer, str) or answer is None
+                            else json.dumps(answer, ensure_ascii=False, indent=1)})
+    return entries
+
+
 def _request(hook: str) -> str:
     return "".join(part.capitalize() for part in hook.split("-")) + "Request"
 
@@ -281,9 +360,9 @@ def _hook_request(generic: dict[str, Any], hook: str, context: str, fetches: boo
     request["properties"]["prefetch"] = {"type": "object",
                                          "additionalProperties": {"anyOf": [FHIR_RESOURCE, {"type": "null"}]}}
     if not fetches:
-        from .cds_hooks import PREFETCH
+        from .cds_hooks import OPTIONAL_PREFETCH, PREFETCH
 
-        request["properties"]["prefetch"]["required"] = list(PREFETCH)
+        request["properties"]["prefetch"]["required"] = [key for key in PREFETCH if key not in OPTIONAL_PREFETCH]
         request["required"] = sorted({*request.get("required", []), "prefetch"})
     request["dependentRequired"] = {"fhirAuthorization": ["fhirServer"]}
     return request

@@ -15,12 +15,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, render_template, request
+from markupsafe import Markup, escape
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -31,7 +33,7 @@ from prometheus_client import (
 )
 
 from ..redaction import redact
-from .openapi import openapi_document
+from .openapi import docs_entries, openapi_document
 
 blueprint = Blueprint("operations", __name__, template_folder="templates")
 access_log = logging.getLogger("bonemet.access")
@@ -54,6 +56,12 @@ def openapi():
                                       mimetype="application/json")
 
 
+@blueprint.app_template_filter("code_words")
+def code_words(text: str) -> Markup:
+    """A description's `code` as <code>, escaped first: the page shows no raw backticks."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
+
+
 @blueprint.get("/docs")
 def docs():
     from .page_words import WORDS
@@ -61,8 +69,8 @@ def docs():
 
     locale = page_locale()
     settings = current_app.config["BONEMET"]
-    response = Response(render_template("docs.html", spec=openapi_document(settings.base_url,
-                                                                           bool(settings.allowed_hosts)),
+    spec = openapi_document(settings.base_url, bool(settings.allowed_hosts))
+    response = Response(render_template("docs.html", spec=spec, entries=docs_entries(spec, settings.base_url),
                                         words=WORDS[locale], locale=locale), mimetype="text/html")
     return secure_page(response)
 
@@ -74,7 +82,8 @@ def metrics():
         multiprocess.MultiProcessCollector(registry)
     else:
         from prometheus_client import REGISTRY as registry
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    # content_type, not mimetype: CONTENT_TYPE_LATEST already names its charset, which Flask would add again.
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
 
 # -- per request ---------------------------------------------------------------------------------

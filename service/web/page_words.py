@@ -24,6 +24,9 @@ _WORDS = Words({
     "patient": N_("Patient"), "error": N_("The input cannot be assessed"),
     "disabled": N_("This deployment authenticates its callers (trusted issuers are set): the tester's page does "
                    "not assess here; use $assess with a token."),
+    "tester_intro": N_("Paste, upload or pick a FHIR R4 Bundle: the service scores each lesion and shows the cards "
+                       "an EHR would show, with the resources it would store."),
+    "api_docs": N_("The API and its examples"), "scale_of": N_("Scale"),
     "rationale": N_("Rationale"), "risk": N_("Risk"), "status": N_("Status"),
     "answer_bundle": N_("The answer Bundle"), "skip": N_("Skip to the scores"), "used": N_("used"),
     "ignored": N_("not used"), "context": N_("context"), "info": N_("information"), "warning": N_("warning"),
@@ -34,6 +37,15 @@ _WORDS = Words({
     "publisher_unknown": N_("Its publisher and year are not stated in the source documents."),
     "beyond_guideline": N_("This table is not in the guideline the service follows: it is given as its article "
                            "published it."),
+    "banner": N_("Patient"), "banner_name": N_("Name"), "banner_birth": N_("Birth date"),
+    "banner_id": N_("Identifier in the record"), "not_recorded": N_("not recorded"),
+    "calculators_title": N_("Calculators"), "calculator_items": N_("Items"), "result": N_("Result"),
+    "calculator_intro": N_("Score a lesion by hand: choose each item. An item not chosen is missing: the page gives "
+                           "the range of possible totals, and a category only when every completion gives the same."),
+    "calculator_table": N_("The table, its categories and its sources"),
+    "calculator_link": N_("Score by hand with this table"), "source_of_table": N_("Source"),
+    "risk_low": N_("low"), "risk_moderate": N_("moderate"), "risk_high": N_("high"),
+    "status_final": N_("final"), "status_preliminary": N_("preliminary"),
 })
 # Each language names itself, and the page offers the other one.
 _LANGUAGES = {"en": {"lang_name": "English", "other_lang": "fr", "other_lang_name": "Français"},

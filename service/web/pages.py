@@ -12,25 +12,30 @@ resources and response.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import markdown
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, request
+from flask import render_template as _render_template
 
 from ..calculators import NAMES, load_table
+from ..calculators.registry import calculator as registered_calculator
 from ..calculators.registry import tables
+from ..calculators.scoring import InvalidInput
 from ..data import data_dir
-from ..i18n import negotiate, translate
+from ..fhir.patients import patient_banner
+from ..i18n import negotiate, translate, typeset_html
 from ..limits import LimitExceeded
 from ..pipeline import PatientAssessment, assess_bundle, assess_patient
 from ..render.cards import cards_for_patient
 from ..render.questionnaires import extracted_observations, questionnaire_response, questionnaire_url
 from ..render.scales import scale_svg
-from ..render.words import item_value
+from ..render.words import item_label, item_value
 from .page_words import WORDS
 from .sessions import (
     AssessmentKeeper,
@@ -49,7 +54,14 @@ blueprint.add_app_template_global(item_value, "item_value")
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors ")
 # What a cache may keep: the pages of no patient (the guideline's tables, the scales, the assets).
-CACHEABLE = frozenset({"pages.static", "pages.guideline", "pages.scale", "pages.tester_page"})
+CACHEABLE = frozenset({"pages.static", "pages.guideline", "pages.scale", "pages.tester_page",
+                       "pages.calculators_index"})
+
+
+def render_template(template: str, **context: Any) -> str:
+    """A page in its language's typography (French: no-break spaces, days as JJ/MM/AAAA): set once, here,
+    on the rendered text, so that every template, word and message is covered and no FHIR string is touched."""
+    return typeset_html(_render_template(template, **context), context.get("locale", "en"))
 
 
 def content_security_policy() -> str:
@@ -82,9 +94,15 @@ def page_locale(kept: str | None = None) -> str:
     return negotiate(request.values.get("lang"), kept, accept=request.accept_languages)
 
 
+# A list right under a line of text: CommonMark (what EHRs render cards with) starts the list there,
+# Python-Markdown would run it into the paragraph; a blank line between them makes both read it alike.
+_LIST_AFTER_TEXT = re.compile(r"^(?!\s*(?:[-*+] |\d+\. |\|))(\S.*)\n(?=[-*+] |\d+\. )", re.MULTILINE)
+
+
 def _markdown(text: str) -> str:
-    """A card's markdown as HTML; the text is escaped first, so data from a record cannot inject markup."""
-    return markdown.markdown(escape(text, quote=False), extensions=["tables"])
+    """A card's markdown as HTML, as an EHR shows it; the text is escaped first, so data from a record cannot
+    inject markup (no raw HTML passes)."""
+    return markdown.markdown(_LIST_AFTER_TEXT.sub("\\1\n\n", escape(text, quote=False)), extensions=["tables"])
 
 
 # -- the assessment page -------------------------------------------------------------------------
@@ -165,11 +183,11 @@ def _answers(kept: KeptAssessment, locale: str, when: datetime) -> Answers:
 
 def _page_scores(result: PatientAssessment, locale: str) -> list[PageScore]:
     scores = []
-    for assessment in result.assessments:
+    for index, assessment in enumerate(result.assessments, 1):
         score = assessment.score
         low, high = score.total_min, score.total_max
         scores.append(PageScore(assessment.facts.condition, score.calculator, assessment,
-                                scale_svg(score.calculator, low, high, locale)))
+                                scale_svg(score.calculator, low, high, locale, str(index))))
     return scores
 
 
@@ -184,7 +202,8 @@ def assessment_page(token: str):
     result, _ = _assess(kept, answers, locale, when)
     given = {condition: items for condition, (_, items) in answers.items()}
     context = {"words": WORDS[locale], "locale": locale, "scores": _page_scores(result, locale), "answers": given,
-               "token": token, "rows": _rows(locale), "as_of": kept.as_of, "not_used": result.facts.not_used,
+               "token": token, "banner": patient_banner(kept.resources, kept.patient_id),
+               "rows": _rows(locale), "as_of": kept.as_of, "not_used": result.facts.not_used,
                "smart": bool(kept.fhir_base)}
     if request.headers.get("X-Bonemet-Partial") == "scores":
         return render_template("_scores.html", **context)
@@ -260,6 +279,61 @@ def guideline(calculator: str):
     return render_template("guideline.html", words=WORDS[locale], locale=locale, table=table, caveats=caveats)
 
 
+@blueprint.route("/calculators/<name>", methods=["GET", "POST"])
+def calculator_page(name: str):
+    """A calculator to score by hand, as on a desk reference, with no card and no record: the items chosen are
+    scored by the service's own calculator, an item not chosen is missing (the range of totals, a category
+    only when every completion agrees), with the same caveats and scale as every card. The page is a link
+    anyone can keep (``/calculators/mirels?lang=fr``); POSTing the form (or, with the script, each change)
+    recomputes, as on the assessment page."""
+    if name not in NAMES:
+        abort(404, f"no calculator {name!r}")
+    locale = page_locale()
+    table = load_table(name)
+    chosen: dict[str, str] = {}
+    for item in table.items:
+        row = request.values.get(f"item|{item.name}", "")
+        if row:
+            if item.row(row) is None:
+                abort(400, f"{row[:40]!r} is not a row of the item {item.name!r} of {name}; "
+                           f"rows: {', '.join(r.value for r in item.rows)}")
+            chosen[item.name] = row
+    unknown = [field for field in request.values if field.startswith("item|")
+               and field.split("|", 1)[1] not in {item.name for item in table.items}]
+    if unknown:
+        abort(400, f"{unknown[0][:80]!r} names no item of {name}; items: {', '.join(i.name for i in table.items)}")
+    used = registered_calculator(name)
+    # Inputs that are not items of the table but drive a caveat (Mirels: the cortical osteolysis percentages).
+    figures = {f.name: request.values.get(f"figure|{f.name}", "").strip() for f in fields(used.inputs)
+               if f.name not in {item.name for item in table.items}}
+    numbers: dict[str, float] = {}
+    for figure, given in figures.items():
+        if given:
+            try:
+                numbers[figure] = float(given.replace(",", "."))
+            except ValueError:
+                abort(400, f"{figure} must be a number, not {given[:40]!r}")
+    try:
+        score = used.score(used.inputs(**chosen, **numbers), locale)
+    except InvalidInput as error:  # a percentage out of 0-100
+        abort(400, str(error))
+    context = {"words": WORDS[locale], "locale": locale, "table": table, "score": score, "chosen": chosen,
+               "rows": _rows(locale), "calculators": NAMES, "figures": figures,
+               "figure_labels": {figure: item_label(score, figure, locale) for figure in figures},
+               "svg": scale_svg(name, score.total_min, score.total_max, locale, "calculated")}
+    if request.headers.get("X-Bonemet-Partial") == "scores":
+        return render_template("_calculated.html", **context)
+    return render_template("calculator.html", **context)
+
+
+@blueprint.get("/calculators")
+def calculators_index():
+    """Every calculator the service runs, each with its page to score by hand."""
+    locale = page_locale()
+    return render_template("calculators.html", words=WORDS[locale], locale=locale,
+                           tables=[load_table(name) for name in NAMES])
+
+
 @blueprint.get("/scale/<calculator>.svg")
 def scale(calculator: str):
     """A scale with a total or range marked: no patient data, only numbers (linked from cards)."""
@@ -323,12 +397,18 @@ def tester_run():
                         headers={"Content-Disposition": 'attachment; filename="bonemet-answer.json"'})
     patients = []
     for patient in assessed.patients:
-        cards = [card for _, card in cards_for_patient(patient.assessments, patient.facts, locale, patient.advice)]
-        for card in cards:
-            card["detail_html"] = _markdown(card.get("detail", ""))
+        # Each score's scale sits beside its own card, labelled with its lesion: several lesions, several scales.
+        scales = {id(s.assessment): s for s in _page_scores(patient, locale)}
+        cards = []
+        for assessment, card in cards_for_patient(patient.assessments, patient.facts, locale, patient.advice):
+            shown: dict[str, Any] = {**card, "detail_html": _markdown(card.get("detail", ""))}
+            scale = scales.pop(id(assessment), None) if assessment is not None else None
+            if scale is not None:
+                shown["scale"] = {"svg": scale.svg, "where": assessment.facts.where(locale),
+                                  "title": assessment.score.title}
+            cards.append(shown)
         risks = [a.risk_assessment for a in patient.assessments]
-        patients.append({"subject": patient.subject, "cards": cards, "risks": risks, "report": patient.facts.report,
-                         "scores": _page_scores(patient, locale)})
+        patients.append({"subject": patient.subject, "cards": cards, "risks": risks, "report": patient.facts.report})
     return render_template("tester.html", **page, result=patients, error=None, source=source,
                            answer=json.dumps(assessed.bundle, ensure_ascii=False, indent=2))
 

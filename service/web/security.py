@@ -73,7 +73,8 @@ class JwtVerifier:
             if unsaid is not None:  # %r: no forged log line
                 log.error("cannot read the JWKS of issuer %r: %r (said once a minute; %d more since)",
                           issuer, str(error), unsaid)
-            raise Unauthorized("the issuer's keys could not be read") from None
+            raise Unauthorized("the issuer's keys could not be read (its JWKS URL or file in "
+                               "BONEMET_TRUSTED_ISSUERS)") from None
         for key in keys:
             if key.key_id == kid:
                 return key.key
@@ -98,7 +99,8 @@ class JwtVerifier:
 
     def verify(self, authorization: str | None, audience: str) -> dict:
         if not authorization or not authorization.startswith("Bearer "):
-            raise Unauthorized("missing 'Authorization: Bearer <JWT>'")
+            raise Unauthorized("missing 'Authorization: Bearer <JWT>' (BONEMET_TRUSTED_ISSUERS is set: every POST "
+                               "needs a JWT signed by one of its issuers)")
         token = authorization[len("Bearer "):].strip()
         try:
             header = jwt.get_unverified_header(token)
@@ -110,7 +112,7 @@ class JwtVerifier:
         if not isinstance(header.get("kid"), str) or not header["kid"]:
             raise Unauthorized("the token header has no kid (CDS Hooks requires it)")
         if not isinstance(issuer, str) or issuer not in self.issuers:
-            raise Unauthorized("iss is not a trusted issuer")
+            raise Unauthorized("iss is not a trusted issuer (add it to BONEMET_TRUSTED_ISSUERS)")
         key = self._key(issuer, header["kid"])
         try:
             claims = jwt.decode(token, key, algorithms=[header["alg"]], audience=audience, issuer=issuer,
@@ -118,7 +120,7 @@ class JwtVerifier:
         except jwt.ExpiredSignatureError:
             raise Unauthorized("the token has expired (exp)") from None
         except jwt.InvalidAudienceError:
-            raise Unauthorized(f"aud must be {audience}") from None
+            raise Unauthorized(f"aud must be {audience} (this service's BONEMET_PUBLIC_URL and the endpoint)") from None
         except jwt.MissingRequiredClaimError as error:
             raise Unauthorized(f"the token lacks the {error.claim} claim") from None
         except jwt.ImmatureSignatureError:

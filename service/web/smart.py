@@ -35,7 +35,7 @@ from flask import Blueprint, Response, abort, current_app, redirect, render_temp
 
 from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.ids import is_fhir_id, shown
-from ..i18n import Said, negotiate, said, translate
+from ..i18n import Said, negotiate, said, translate, typeset_html
 from .page_words import WORDS
 from .pages import page_locale, secure
 from .sessions import KeptAssessment, LaunchElsewhere
@@ -60,7 +60,8 @@ def launch_url() -> str:
 def _refuse(status: int, reason: str, locale: str | None = None) -> NoReturn:
     """Stop here with a page that says why (the browser is the client: not JSON)."""
     locale = locale or page_locale()
-    page = render_template("smart_error.html", words=WORDS[locale], locale=locale, reason=translate(reason, locale))
+    page = typeset_html(render_template("smart_error.html", words=WORDS[locale], locale=locale,
+                                        reason=translate(reason, locale)), locale)
     abort(Response(page, status=status, mimetype="text/html"))
 
 

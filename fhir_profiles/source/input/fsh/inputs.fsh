@@ -204,3 +204,19 @@ Description: "Pain, bone lesion, radiographic alignment, vertebral body collapse
 * value[x] 1..1
 * value[x] only CodeableConcept
 * obeys bonemet-sins-item-row
+
+Profile: BonemetOperation
+Parent: Procedure
+Id: bonemet-operation
+Title: "Operation a post-operative radiotherapy follows (guideline section 1.4)"
+Description: "A fixation of a long-bone metastasis or a decompression of a spinal cord compression, done: its day opens the post-operative radiotherapy window (day 15 to day 21 after it). A completed fixation of a lesion also ends its Mirels score (Mirels helps decide whether to fix)."
+* status = #completed
+* status ^short = "completed: only an operation done counts"
+* code 1..1
+* code ^short = "A code of the order ValueSets prophylactic fixation or decompressive surgery"
+* performed[x] 1..1 MS
+* performed[x] ^short = "The day of the operation (a period: its end)"
+* reasonReference MS
+* reasonReference only Reference(BonemetBoneMetastasis or BonemetSpinalCordCompression)
+* reasonReference ^short = "The lesion or compression operated on; else its bodySite names the bone and side"
+* bodySite MS

@@ -155,6 +155,12 @@ Description: "Every activity is a proposal not started, coded"
 Expression: "activity.all(detail.status = 'not-started' and detail.code.coding.exists())"
 Severity: #error
 
+// The canonicals' cardinality inside activity is not checked by every validator (Medplum's): an invariant says it.
+Invariant: bonemet-knowledge-instantiated
+Description: "The plan instantiates a PlanDefinition of the package, and every activity an ActivityDefinition of the package"
+Expression: "instantiatesCanonical.exists() and instantiatesCanonical.all($this.startsWith('http://bonemet-cds.org/fhir/PlanDefinition/')) and activity.all(detail.instantiatesCanonical.count() = 1 and detail.instantiatesCanonical.all($this.startsWith('http://bonemet-cds.org/fhir/ActivityDefinition/')))"
+Severity: #error
+
 Profile: BonemetMirelsRiskAssessment
 Parent: RiskAssessment
 Id: bonemet-mirels-risk-assessment
@@ -188,6 +194,9 @@ Description: "Advice, not an order: status draft, intent proposal, one coded act
 * status = #draft
 * intent = #proposal
 * created 1..1
+* instantiatesCanonical 1..1
+* instantiatesCanonical only Canonical(PlanDefinition)
+* instantiatesCanonical ^short = "The calculator's PlanDefinition (fhir_profiles/PlanDefinition-bonemet-*)"
 * addresses 1..1
 * addresses ^short = "The lesion or the spinal cord compression"
 * supportingInfo 1..*
@@ -199,7 +208,11 @@ Description: "Advice, not an order: status draft, intent proposal, one coded act
 * activity.detail.status = #not-started
 * activity.detail.description 1..1
 * activity.detail.description ^short = "The recommendation in the words of the seed table"
+* activity.detail.instantiatesCanonical 1..1
+* activity.detail.instantiatesCanonical only Canonical(ActivityDefinition)
+* activity.detail.instantiatesCanonical ^short = "The activity's ActivityDefinition"
 * obeys bonemet-activity-proposed
+* obeys bonemet-knowledge-instantiated
 
 Profile: BonemetGuidelineCarePlan
 Parent: CarePlan
@@ -212,6 +225,9 @@ Description: "Advice that is not a score (guideline sections 1.1, 1.4, 1.5): sta
 * created 1..1
 * category 1..1
 * category from http://bonemet-cds.org/fhir/ValueSet/guideline-situation (required)
+* instantiatesCanonical 1..1
+* instantiatesCanonical only Canonical(PlanDefinition)
+* instantiatesCanonical ^short = "The situation's PlanDefinition (fhir_profiles/PlanDefinition-bonemet-guideline-*)"
 * addresses ^short = "The lesions, compressions or operated Conditions the advice is about (none for a count of sites)"
 * supportingInfo ^short = "The records the advice rests on (the operation, the visceral status...)"
 * activity 1..1
@@ -221,7 +237,11 @@ Description: "Advice that is not a score (guideline sections 1.1, 1.4, 1.5): sta
 * activity.detail.status = #not-started
 * activity.detail.description 1..1
 * activity.detail.description ^short = "The advice in the words of the guideline (seeds/guideline.json)"
+* activity.detail.instantiatesCanonical 1..1
+* activity.detail.instantiatesCanonical only Canonical(ActivityDefinition)
+* activity.detail.instantiatesCanonical ^short = "The activity's ActivityDefinition"
 * obeys bonemet-activity-proposed
+* obeys bonemet-knowledge-instantiated
 
 Profile: BonemetSinsScore
 Parent: BonemetScoreObservation

@@ -1,0 +1,314 @@
+"""Order-sign and the guideline beyond the scores (issue 26): §2 dose and fractionation of a radiotherapy
+order, §1.4's post-operative window for its start, the suggestions of the order checks (create and delete
+actions) and the feedback that says which was accepted; the procedures prefetch, which an EHR may leave out."""
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+import responses
+from test_order_sign import (
+    FIXATION,
+    LAMINECTOMY,
+    LONG_COURSE,
+    MIRELS_7,
+    MIRELS_8_TO_10,
+    MIRELS_9,
+    RADES_GROUP_I,
+    RADIOTHERAPY,
+    SERVICE,
+    order,
+    searchset,
+)
+
+from support.fhir_builders import SCT, VERTEBRA, cc, coded, observation, patient, site
+from support.fhir_schema_check import schema_errors
+
+DOSE = "http://hl7.org/fhir/us/codex-radiation-therapy/StructureDefinition/codexrt-radiotherapy-dose-prescribed-to-volume"
+EHR = "https://ehr.example.org/fhir"
+TODAY = date.today()
+
+
+@pytest.fixture
+def app(make_app):
+    """One per test (a test counts the feedback stored), reading the EHR's FHIR server the tests stand in for."""
+    return make_app(fhir_allowed_hosts="ehr.example.org")
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def dose(total=None, fractions=None, unit="Gy"):
+    """A draft ServiceRequest's prescription as the CodeX Radiation Therapy IG writes it (one volume)."""
+    parts = []
+    if total is not None:
+        parts.append({"url": "totalDose", "valueQuantity": {"value": total, "unit": unit,
+                                                            "system": "http://unitsofmeasure.org", "code": unit}})
+    if fractions is not None:
+        parts.append({"url": "fractions", "valuePositiveInt": fractions})
+    return {"extension": [{"url": DOSE, "extension": parts}]}
+
+
+def fixation_done(days_ago, reason="Condition/lesion-1", pid="p1"):
+    return {"resourceType": "Procedure", "id": "fix-done", "status": "completed", "code": cc(SCT, "1653007"),
+            "subject": {"reference": f"Patient/{pid}"}, "reasonReference": [{"reference": reason}],
+            "performedDateTime": (TODAY - timedelta(days=days_ago)).isoformat()}
+
+
+def request(conditions, observations, *orders, procedures=(), **top):
+    body = {"hook": "order-sign", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1",
+                        "draftOrders": {"resourceType": "Bundle", "type": "collection",
+                                        "entry": [{"resource": o} for o in orders]}},
+            "prefetch": {"patient": patient(), "conditions": searchset(*conditions),
+                         "observations": searchset(*observations),
+                         "procedures": searchset(*procedures) if procedures else None}}
+    body.update(top)
+    return body
+
+
+def post(client, body, language="en"):
+    response = client.post(SERVICE, json=body, headers={"Accept-Language": language})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["cards"]
+
+
+def by_topic(cards, code):
+    return [card for card in cards if card["source"]["topic"]["code"] == code]
+
+
+def mirels_7_not_oligometastatic():
+    """Mirels 7 (radiotherapy is in line: no order check) and a visceral metastasis (no §1.5 advice)."""
+    conditions, observations = MIRELS_7
+    return conditions, [*observations, observation("visceral", "visceral-metastases", **coded("52101004", SCT))]
+
+
+# ------------------------------------------------------------------ §2
+
+
+@pytest.mark.parametrize(("total", "fractions", "unit", "en", "fr"), [
+    (8, 1, "Gy", "8 Gy single fraction ordered: pain relief as with the other schemes, re-irradiation 20 % vs 8 %",
+     "8 Gy en séance unique prescrits\u202f: antalgie équivalente aux autres schémas, ré-irradiation 20 % vs 8 %"),
+    (2000, 5, "cGy", "20 Gy in 5 fractions ordered: pain relief as with 8 Gy single, re-irradiation 8 % vs 20 %",
+     "20 Gy en 5 fractions prescrits\u202f: antalgie équivalente à 8 Gy en séance unique, ré-irradiation 8 % vs 20 %"),
+    (24, 6, "Gy", "24 Gy in 6 fractions ordered: pain relief as with 8 Gy single, re-irradiation 8 % vs 20 %",
+     "24 Gy en 6 fractions prescrits\u202f: antalgie équivalente à 8 Gy en séance unique, ré-irradiation 8 % vs 20 %"),
+    (30, 10, "Gy", "30 Gy in 10 fractions ordered: pain relief as with 8 Gy single, re-irradiation 8 % vs 20 %",
+     "30 Gy en 10 fractions prescrits\u202f: antalgie équivalente à 8 Gy en séance unique, ré-irradiation 8 % vs 20 %"),
+])
+def test_each_scheme_the_guideline_names_gets_its_comparison(client, total, fractions, unit, en, fr):
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(total, fractions, unit))
+    for language, summary in (("en", en), ("fr", fr)):
+        (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt), language)
+        assert card["summary"] == summary and card["indicator"] == "info"
+        assert card["source"]["topic"]["code"] == "fractionation" and "suggestions" not in card
+        assert ("20 % after 8 Gy versus 8 %" if language == "en" else "20 % après 8 Gy vs 8 %") in card["detail"]
+        assert ("progression-free survival" if language == "en" else "survie sans progression") in card["detail"]
+        assert "ServiceRequest/" not in card["detail"] and "ablative" not in card["detail"]
+
+
+def test_a_scheme_the_guideline_does_not_name_gets_one_line(client):
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(25, 5))
+    (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt))
+    assert card["summary"] == ("25 Gy in 5 fractions ordered: the guideline names only 30 Gy/10, 24 Gy/6, 20 Gy/5 "
+                               "and 8 Gy/1")
+    assert "re-irradiation" not in card["detail"]  # no comparison for a scheme the guideline does not compare
+    (french,) = post(client, request(*mirels_7_not_oligometastatic(), rt), "fr")
+    assert french["summary"].startswith("25 Gy en 5 fractions prescrits\u202f: la recommandation ne cite que")
+
+
+def test_half_a_scheme_names_what_is_missing_and_no_scheme_gives_no_card(client):
+    only_fractions = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(fractions=5))
+    (card,) = post(client, request(*mirels_7_not_oligometastatic(), only_fractions))
+    assert card["summary"] == ("Radiotherapy ordered without its total dose: the scheme cannot be compared with the "
+                               "guideline's")
+    (french,) = post(client, request(*mirels_7_not_oligometastatic(),
+                                     order("rt", RADIOTHERAPY, **dose(total=8))), "fr")
+    assert french["summary"].startswith("Radiothérapie prescrite sans nombre de fractions\u202f:")
+    # Most orders state no dose: said to the integrator, never a card each.
+    assert post(client, request(*mirels_7_not_oligometastatic(), order("rt", RADIOTHERAPY))) == []
+
+
+def test_a_dose_in_another_unit_is_not_read(client):
+    rt = order("rt", RADIOTHERAPY, **dose(30, 10, unit="mGy"))
+    (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt))
+    assert "without its total dose" in card["summary"]
+
+
+def test_rades_group_i_long_course_keeps_its_warning_and_the_scheme_is_compared_beside_it(client):
+    rt = order("rt", LONG_COURSE, reason="Condition/mscc", **dose(30, 10))
+    cards = post(client, request(*RADES_GROUP_I, rt))
+    assert [(c["indicator"], c["source"]["topic"]["code"]) for c in cards] == [("warning", "rades"),
+                                                                               ("info", "fractionation")]
+    assert "prefer hypofractionation" in cards[0]["summary"]
+    assert sum("hypofractionation" in c["summary"] for c in cards) == 1  # said once
+
+
+def test_where_the_oligometastatic_advice_applies_the_card_names_the_ablative_techniques(client):
+    conditions, observations = MIRELS_7  # one site, visceral status not recorded: §1.5 "possible"
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(8, 1))
+    (card,) = post(client, request(conditions, observations, rt))
+    assert "stereotactic radiotherapy" in card["detail"] and "normo-fractionated" in card["detail"]
+    (french,) = post(client, request(conditions, observations, rt), "fr")
+    assert "stéréotaxie" in french["detail"] and "normo-fractionné" in french["detail"]
+
+
+# ------------------------------------------------------------------ suggestions and feedback
+
+
+def test_radiotherapy_alone_with_mirels_9_proposes_a_surgical_opinion_and_withdrawing_the_order(client):
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1")
+    (card,) = post(client, request(*MIRELS_9, rt))
+    (suggestion,) = card["suggestions"]
+    assert card["selectionBehavior"] == "at-most-one" and suggestion["label"].startswith("Request an orthopaedic")
+    create, delete = suggestion["actions"]
+    proposal = create["resource"]
+    assert create["type"] == "create" and schema_errors(proposal) == []
+    assert (proposal["resourceType"], proposal["status"], proposal["intent"]) == ("ServiceRequest", "draft", "proposal")
+    assert proposal["code"]["coding"][0]["code"] == "orthopaedic-surgical-opinion"
+    assert proposal["subject"] == {"reference": "Patient/p1"}
+    assert proposal["reasonReference"] == [{"reference": "Condition/lesion-1"}]
+    assert delete == {"type": "delete", "resourceId": "ServiceRequest/rt",
+                      "description": "Withdraw the draft order (Teleradiotherapy procedure (procedure))"}
+    (french,) = post(client, request(*MIRELS_9, rt), "fr")
+    assert french["suggestions"][0]["actions"][0]["resource"]["code"]["text"] == (
+        "Avis chirurgical orthopédique de fixation prophylactique")
+
+
+def test_an_order_with_no_id_is_not_deleted_and_a_possible_finding_proposes_nothing(client):
+    body = request(*MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"))
+    del body["context"]["draftOrders"]["entry"][0]["resource"]["id"]
+    (card,) = post(client, body)
+    assert [a["type"] for a in card["suggestions"][0]["actions"]] == ["create"]
+    cards = post(client, request(*MIRELS_8_TO_10, order("rt", RADIOTHERAPY, reason="Condition/lesion-1")))
+    assert cards and all("suggestions" not in c for c in cards)
+
+
+def test_decompressive_surgery_in_rades_group_i_proposes_withdrawing_it(client):
+    (card,) = post(client, request(*RADES_GROUP_I, order("lam", LAMINECTOMY, body_site=site(VERTEBRA))))
+    (suggestion,) = card["suggestions"]
+    assert suggestion["actions"] == [{"type": "delete", "resourceId": "ServiceRequest/lam",
+                                      "description": suggestion["actions"][0]["description"]}]
+
+
+def test_feedback_records_the_suggestion_accepted(app, client):
+    (card,) = post(client, request(*MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1")))
+    suggestion = card["suggestions"][0]["uuid"]
+    feedback = {"feedback": [{"card": card["uuid"], "outcome": "accepted", "acceptedSuggestions": [{"id": suggestion}],
+                              "outcomeTimestamp": "2026-12-06T10:00:00Z"}]}
+    response = client.post(f"{SERVICE}/feedback", json=feedback)
+    assert response.status_code == 200 and response.get_json() == {"stored": 1, "already_stored": 0}
+    (row,) = app.extensions["bonemet_feedback"].all()
+    assert (row["service_id"], row["card"], row["outcome"]) == ("bonemet-order-sign", card["uuid"], "accepted")
+    assert row["accepted_suggestions"] == f'[{{"id": "{suggestion}"}}]'
+    wrong = {"feedback": [{**feedback["feedback"][0], "acceptedSuggestions": [{"id": str(uuid.uuid4())}]}]}
+    assert client.post(f"{SERVICE}/feedback", json=wrong).status_code == 422
+
+
+# ------------------------------------------------------------------ §1.4
+
+
+def starting(days_from_now):
+    return {"occurrenceDateTime": (TODAY + timedelta(days=days_from_now)).isoformat()}
+
+
+def test_a_start_outside_the_post_operative_window_is_a_warning(client):
+    """Fixation 10 days ago: the window runs from day 15 to day 21, today + 5 to today + 11."""
+    opens, closes = (TODAY + timedelta(days=5)).isoformat(), (TODAY + timedelta(days=11)).isoformat()
+    early = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **starting(2))
+    (card,) = post(client, request(*MIRELS_9, early, procedures=[fixation_done(10)]))
+    assert card["indicator"] == "warning" and card["source"]["topic"]["code"] == "post-operative"
+    assert card["summary"] == (f"Radiotherapy to start {(TODAY + timedelta(days=2)).isoformat()}, outside the "
+                               f"post-operative window {opens} to {closes} (§1.4)")
+    assert "healed skin" in card["detail"] and "Procedure/" not in card["detail"]
+    (french,) = post(client, request(*MIRELS_9, early, procedures=[fixation_done(10)]), "fr")
+    assert french["summary"].startswith("Radiothérapie débutant le") and "hors de la fenêtre" in french["summary"]
+
+
+def test_a_start_inside_the_window_says_nothing_and_no_start_says_the_window(client):
+    inside = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **starting(7))
+    assert post(client, request(*MIRELS_9, inside, procedures=[fixation_done(10)])) == []
+    (card,) = post(client, request(*MIRELS_9, order("rt", RADIOTHERAPY), procedures=[fixation_done(18)]))
+    opens, closes = (TODAY - timedelta(days=3)).isoformat(), (TODAY + timedelta(days=3)).isoformat()
+    assert card["indicator"] == "info"
+    assert card["summary"] == (f"Radiotherapy ordered without a start date: post-operative window {opens} to {closes} "
+                               "(§1.4)")
+
+
+def test_an_order_for_another_lesion_is_not_held_to_the_window(client):
+    other = order("rt", RADIOTHERAPY, reason="Condition/other", **starting(1))
+    assert post(client, request(*MIRELS_9, other, procedures=[fixation_done(10)])) == []
+
+
+def test_the_period_start_and_the_timing_event_are_read_as_the_start(client):
+    for start in ({"occurrencePeriod": {"start": (TODAY + timedelta(days=1)).isoformat()}},
+                  {"occurrenceTiming": {"event": [(TODAY + timedelta(days=1)).isoformat()]}}):
+        rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **start)
+        (card,) = post(client, request(*MIRELS_9, rt, procedures=[fixation_done(10)]))
+        assert card["indicator"] == "warning" and "outside the post-operative window" in card["summary"]
+
+
+def test_discovery_asks_both_services_for_procedures(client):
+    for service in client.get("/cds-services").get_json()["services"]:
+        assert service["prefetch"]["procedures"] == "Procedure?patient={{context.patientId}}"
+
+
+def test_procedures_left_out_without_a_fhir_server_is_no_412(client):
+    body = request(*MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **starting(2)))
+    del body["prefetch"]["procedures"]
+    cards = post(client, body)  # 200: the other keys are there
+    assert [c["source"]["topic"]["code"] for c in cards] == ["mirels"]  # no window card, and no review card
+    body["prefetch"].pop("conditions")  # a required key is still required
+    assert client.post(SERVICE, json=body).status_code == 412
+
+
+@responses.activate
+def test_procedures_left_out_are_fetched_from_the_fhir_server(client):
+    responses.get(f"{EHR}/Procedure", json=searchset(fixation_done(10)))
+    body = request(*MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **starting(2)), fhirServer=EHR)
+    del body["prefetch"]["procedures"]
+    cards = post(client, body)
+    assert [c["source"]["topic"]["code"] for c in cards] == ["post-operative"]
+    assert [call.request.url for call in responses.calls] == [f"{EHR}/Procedure?patient=p1"]
+
+
+def test_fixation_ordered_with_radiotherapy_still_gets_its_own_check(client):
+    """Nothing done yet: the order check of §1.4 (fixation and radiotherapy ordered together) is unchanged."""
+    cards = post(client, request(*MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"),
+                                 order("fix", FIXATION, reason="Condition/lesion-1")))
+    assert [c["indicator"] for c in cards] == ["info"] and "suggestions" not in cards[0]
+
+
+def test_an_order_by_body_site_is_held_to_the_window_of_an_operation_of_that_bone_and_side(client):
+    from support.fhir_builders import FEMUR_SHAFT, LEFT, RIGHT
+    fixation = fixation_done(10) | {"bodySite": [site(FEMUR_SHAFT, LEFT)]}
+    same = order("rt", RADIOTHERAPY, body_site=site(FEMUR_SHAFT, LEFT), **starting(1))
+    (card,) = post(client, request(*MIRELS_9, same, procedures=[fixation]))
+    assert card["source"]["topic"]["code"] == "post-operative" and card["indicator"] == "warning"
+    other_side = order("rt", RADIOTHERAPY, body_site=site(FEMUR_SHAFT, RIGHT), **starting(1))
+    assert [c["source"]["topic"]["code"] for c in post(client, request(*MIRELS_9, other_side, procedures=[fixation]))
+            ] == []
+
+
+def test_patient_view_reads_the_procedures_prefetch_for_the_post_operative_window(client):
+    body = request(*MIRELS_9, procedures=[fixation_done(10)])
+    body["hook"] = "patient-view"
+    del body["context"]["draftOrders"]
+    response = client.post("/cds-services/bonemet-patient-view", json=body)
+    advice = by_topic(response.get_json()["cards"], "post-operative")
+    assert [card["indicator"] for card in advice] == ["info"], response.get_json()["cards"]
+
+
+def test_procedures_left_out_is_a_line_of_the_mapping_report_not_a_warning(app):
+    """What _gather keeps for the report: the line says §1.4 was not checked, and asks no one's attention."""
+    from service.fhir.patients import PatientIdentity
+    from service.web.cds_hooks import _gather
+    body = request(*MIRELS_9, order("rt", RADIOTHERAPY))
+    del body["prefetch"]["procedures"]
+    with app.test_request_context():
+        gathered = _gather(body, PatientIdentity("p1", None))
+    (line,) = gathered.not_read
+    assert line.resource == "prefetch.procedures" and not line.attention and not line.relevant
+    assert "post-operative window (§1.4) was not checked" in str(line.reason)

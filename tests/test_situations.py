@@ -1,0 +1,236 @@
+"""The guideline's situations that are advice (§1.1, §1.4, §1.5): the pure rules (calculators/situations.py) and
+what the facts layer reads for them (facts/situations.py, facts/procedures.py), on records built one fact at a
+time. The hand-worked hospital records are in tests/corpus/g01-g09 (test_corpus.py)."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from service.calculators import rule
+from service.calculators.situations import (
+    OligometastaticInputs,
+    PainInputs,
+    PostOperativeInputs,
+    oligometastatic,
+    pain,
+    post_operative,
+)
+from service.facts import MappingOptions, extract_facts
+from support.fhir_builders import (
+    CIM10,
+    FEMUR_SHAFT,
+    HUMERUS,
+    LEFT,
+    RIGHT,
+    SCT,
+    VERTEBRA,
+    cc,
+    coded,
+    condition,
+    lesion,
+    lesion_observations,
+    observation,
+    patient,
+    site,
+)
+
+AS_OF = date.today()
+FIXATION, LAMINECTOMY, RADIOTHERAPY = "1653007", "387731002", "108290001"
+
+
+def facts_of(*resources):
+    return extract_facts([patient(), *resources], MappingOptions(as_of=AS_OF))
+
+
+def situations(found, name):
+    return [s for s in found.situations if s.situation == name]
+
+
+def advice_of(found, name):
+    return [rule(name).evaluate(s.inputs, None) for s in situations(found, name)]
+
+
+def visceral(present, days_ago=10):
+    return observation("visceral", "visceral-metastases", effective=(AS_OF - timedelta(days=days_ago)).isoformat(),
+                       **coded("52101004" if present else "2667000", SCT))
+
+
+def procedure(pid, code, days_ago, status="completed", reason=None, body_site=None):
+    resource = {"resourceType": "Procedure", "id": pid, "status": status, "code": cc(SCT, code),
+                "subject": {"reference": "Patient/p1"},
+                "performedDateTime": (AS_OF - timedelta(days=days_ago)).isoformat()}
+    if reason:
+        resource["reasonReference"] = [{"reference": reason}]
+    if body_site:
+        resource["bodySite"] = body_site
+    return resource
+
+
+def spine(cid, text=None, code=VERTEBRA):
+    concept = {"coding": [{"system": SCT, "code": code}]}
+    if text:
+        concept["text"] = text
+    return condition(cid, SCT, "94222008", body_site=[concept])
+
+
+# -- §1.5: counting sites by bone and side ------------------------------------------------------------
+
+
+def counted(*resources):
+    (found,) = situations(facts_of(*resources), "oligometastatic")
+    return found.inputs.sites_low, found.inputs.sites_high
+
+
+def test_two_records_of_one_bone_and_side_are_one_site_two_sides_are_two():
+    assert counted(lesion("a"), lesion("b")) == (1, 1)
+    assert counted(lesion("a", side=LEFT), lesion("b", side=RIGHT)) == (2, 2)
+
+
+def test_a_paired_bone_without_its_side_beside_the_same_bone_may_be_one_site_or_two():
+    assert counted(lesion("a", side=LEFT), lesion("b", side=None)) == (1, 2)
+    assert counted(lesion("b", side=None)) == (1, 1)  # alone, it is one site whatever its side
+
+
+def test_a_record_with_no_site_may_be_a_site_already_counted_or_another():
+    assert counted(lesion("a"), lesion("b", bone=None)) == (1, 2)
+    assert counted(lesion("b", bone=None)) == (1, 1)
+
+
+def test_vertebral_levels_written_apart_are_sites_apart_and_dorsal_is_thoracic():
+    assert counted(spine("a", "T7"), spine("b", "T9")) == (2, 2)
+    assert counted(spine("a", "T7"), spine("b", "D7")) == (1, 1)  # D7, as French records write it, is T7
+    assert counted(spine("a"), spine("b")) == (1, 2)  # "vertebra" twice: one vertebra or two
+
+
+def test_a_cord_compression_stands_for_a_vertebral_site_at_its_level():
+    compression = condition("mscc", CIM10, "G95.2", body_site=[{"text": "T7"}])
+    assert counted(compression) == (1, 1)
+    assert counted(compression, spine("a", "T7")) == (1, 1)
+    assert counted(compression, spine("a", "T9")) == (2, 2)
+    assert counted(compression, lesion("b")) == (2, 2)
+
+
+def test_refuted_or_inactive_records_are_not_sites():
+    assert counted(lesion("a"), lesion("b", side=RIGHT, verification="refuted")) == (1, 1)
+    assert counted(lesion("a"), lesion("b", side=RIGHT, clinical="resolved")) == (1, 1)
+
+
+def test_one_to_three_sites_and_no_visceral_metastasis_propose_the_ablative_intent():
+    (advice,) = advice_of(facts_of(lesion("a"), visceral(False)), "oligometastatic")
+    assert advice and not advice.possible and advice.figures == {"sites_low": 1, "sites_high": 1}
+    three = [lesion("a"), lesion("b", side=RIGHT), lesion("c", bone=HUMERUS), visceral(False)]
+    assert not advice_of(facts_of(*three), "oligometastatic")[0].possible
+    four = [*three, lesion("d", bone=HUMERUS, side=RIGHT)]
+    assert advice_of(facts_of(*four), "oligometastatic") == [None]
+    assert advice_of(facts_of(lesion("a"), visceral(True)), "oligometastatic") == [None]
+
+
+def test_unknowns_make_it_possible_and_say_what_is_missing():
+    (advice,) = advice_of(facts_of(lesion("a")), "oligometastatic")
+    assert advice.possible and any("Visceral metastases" in text for text in advice.missing_words("en"))
+    # 1 or 2 sites: both within 1 to 3, so the advice holds whichever it is (every completion agrees).
+    (advice,) = advice_of(facts_of(lesion("a"), lesion("b", bone=None), visceral(False)), "oligometastatic")
+    assert not advice.possible and advice.figures == {"sites_low": 1, "sites_high": 2}
+    three = [lesion("a"), lesion("b", side=RIGHT), lesion("c", bone=HUMERUS)]
+    (advice,) = advice_of(facts_of(*three, lesion("d", bone=None), visceral(False)), "oligometastatic")
+    assert advice.possible and any("not read" in text for text in advice.missing_words("en"))  # 3 or 4
+    old = visceral(False, days_ago=120)  # older than the 90-day window: not counted, named
+    (advice,) = advice_of(facts_of(lesion("a"), old), "oligometastatic")
+    assert advice.possible and any("120 days" in text for text in advice.missing_words("en"))
+
+
+def test_no_bone_metastasis_nothing_to_say():
+    assert situations(facts_of(condition("sein", CIM10, "C50.4")), "oligometastatic") == []
+
+
+@pytest.mark.parametrize("low,high,visceral_status,expected", [
+    (1, 1, False, "certain"), (3, 3, False, "certain"), (4, 4, False, None), (2, 4, False, "possible"),
+    (1, None, False, "possible"), (1, 1, None, "possible"), (1, 1, True, None), (0, 0, False, None),
+])
+def test_the_oligometastatic_rule(low, high, visceral_status, expected):
+    advice = oligometastatic(OligometastaticInputs(low, high, visceral_status))
+    assert (None if advice is None else "possible" if advice.possible else "certain") == expected
+
+
+# -- §1.4: after surgery --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("days_ago,phase", [(10, "before"), (14, "before"), (15, "open"), (18, "open"),
+                                            (21, "open"), (22, "passed"), (30, "passed")])
+def test_the_window_is_day_15_to_day_21_after_the_operation(days_ago, phase):
+    operated = AS_OF - timedelta(days=days_ago)
+    advice = post_operative(PostOperativeInputs(operated, operated, AS_OF))
+    assert advice.phase == phase and not advice.possible
+    assert (advice.figures["opens"], advice.figures["closes"]) == (operated + timedelta(days=15),
+                                                                   operated + timedelta(days=21))
+
+
+def test_an_operation_known_by_its_month_gives_the_widest_window_and_says_so():
+    advice = post_operative(PostOperativeInputs(date(2026, 10, 1), date(2026, 10, 31), date(2026, 11, 10)))
+    assert advice.possible and (advice.figures["opens"], advice.figures["closes"]) == (date(2026, 10, 16),
+                                                                                       date(2026, 11, 21))
+    undated = post_operative(PostOperativeInputs(None, None, AS_OF))
+    assert "opens" not in undated.figures and "not recorded" in undated.missing_words("en")[0]
+
+
+def test_a_fixed_lesion_gets_no_mirels_score_and_the_post_operative_window():
+    found = facts_of(lesion(), *lesion_observations(), procedure("nail", FIXATION, 18, reason="Condition/lesion-1"))
+    assert found.scored_by("mirels") == []
+    assert "fixed" in found.entry("Condition/lesion-1").reason
+    (operated,) = situations(found, "post_operative")
+    assert [where.ref for where in operated.about] == ["Procedure/nail", "Condition/lesion-1"]
+    assert rule("post_operative").evaluate(operated.inputs, None).phase == "open"
+
+
+def test_a_fixation_linked_by_bone_and_side_only_fixes_that_side():
+    found = facts_of(lesion("left"), lesion("right", side=RIGHT),
+                     procedure("nail", FIXATION, 18, body_site=[site(FEMUR_SHAFT, LEFT)]))
+    assert [lesion_facts.condition for lesion_facts in found.scored_by("mirels")] == ["Condition/right"]
+
+
+def test_a_fixation_before_the_lesion_began_does_not_end_its_score():
+    early = lesion(onset=(AS_OF - timedelta(days=5)).isoformat())
+    found = facts_of(early, procedure("nail", FIXATION, 18, reason="Condition/lesion-1"))
+    assert [f.condition for f in found.scored_by("mirels")] == ["Condition/lesion-1"]
+
+
+@pytest.mark.parametrize("status", ["in-progress", "not-done", "entered-in-error", "preparation"])
+def test_only_an_operation_done_counts(status):
+    found = facts_of(lesion(), procedure("nail", FIXATION, 18, status=status, reason="Condition/lesion-1"))
+    assert situations(found, "post_operative") == [] and len(found.scored_by("mirels")) == 1
+
+
+def test_a_radiotherapy_since_the_operation_closes_the_advice_and_an_old_operation_is_history():
+    compression = condition("mscc", CIM10, "G95.2")
+    found = facts_of(compression, procedure("lami", LAMINECTOMY, 18, reason="Condition/mscc"),
+                     procedure("rt", RADIOTHERAPY, 16))
+    (operated,) = situations(found, "post_operative")
+    assert rule("post_operative").evaluate(operated.inputs, None) is None
+    assert found.entry("Procedure/rt").outcome == "used"
+    old = facts_of(compression, procedure("lami", LAMINECTOMY, 60, reason="Condition/mscc"))
+    assert situations(old, "post_operative") == [] and "passed" in old.entry("Procedure/lami").reason
+
+
+def test_an_operation_after_the_assessment_date_is_not_read():
+    found = facts_of(lesion(), procedure("nail", FIXATION, -3, reason="Condition/lesion-1"))
+    assert situations(found, "post_operative") == [] and len(found.scored_by("mirels")) == 1
+
+
+# -- §1.1: a painful uncomplicated bone metastasis ------------------------------------------------------
+
+
+def test_pain_needs_a_low_fracture_risk_and_no_compression():
+    from service.calculators import MirelsInputs, score_mirels
+
+    low = score_mirels(MirelsInputs("upper_limb", 0.2, "blastic", "moderate"))
+    high = score_mirels(MirelsInputs("peritrochanteric", 0.7, "lytic", "functional"))
+    undetermined = score_mirels(MirelsInputs("upper_limb", 0.7, None, "moderate"))  # 7 to 9
+    assert pain(PainInputs(True, False), low) is not None
+    assert pain(PainInputs(True, True), low) is None  # a compression: not "uncomplicated"
+    assert pain(PainInputs(True, False), high) is None and pain(PainInputs(True, False), undetermined) is None
+    assert pain(PainInputs(None, False), low) is None
+
+
+def test_a_painless_or_unrecorded_pain_gives_no_statement():
+    found = facts_of(lesion(bone=HUMERUS), *lesion_observations(kind="blastic")[:2])  # no pain record
+    assert situations(found, "pain") == []
