@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # tests/ is on the path, so that tests, benchmarks and scripts import the shared helpers as ``support.x``.
 sys.path.insert(0, str(ROOT / "tests"))
 # Run by HealthChain's own interpreter (tests/test_healthchain.py), not imported here.
-collect_ignore = ["support/healthchain_client.py"]
+collect_ignore = ["support/healthchain_client.py", "support/healthchain_order_sign.py"]
 # Folders tools keep for themselves; anything else new in the repository after a run is a test's doing.
 TOOL_CACHES = {".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".venv", "build"}
 

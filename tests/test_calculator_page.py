@@ -31,6 +31,7 @@ def _post(client, name: str, chosen: dict[str, str]) -> str:
     return answer.get_data(as_text=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_every_complete_combination_gives_the_tables_total_and_category(client, name):
     table = load_table(name)

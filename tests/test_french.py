@@ -82,6 +82,7 @@ def _path(url: str) -> str:
     return "/" + url.split("://", 1)[1].split("/", 1)[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", BUNDLES + CORPUS, ids=lambda p: p.stem)
 def test_patient_view_cards_and_their_pages_in_french(client, path):
     bundle = json.loads(path.read_text("utf-8"))

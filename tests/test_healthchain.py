@@ -61,7 +61,7 @@ def test_healthchains_models_accept_every_order_sign_answer_suggestions_included
     records = [path for path in folder.glob("*.json") if path.stem != "expected-26"]
     for path in records:
         (tmp_path / path.name).write_text(json.dumps(to_today(json.loads(path.read_text("utf-8")), as_of)), "utf-8")
-    result = subprocess.run([str(PYTHON), str(ROOT / "tests" / "healthchain_order_sign.py"),
+    result = subprocess.run([str(PYTHON), str(ROOT / "tests" / "support" / "healthchain_order_sign.py"),
                              f"{base}/cds-services/bonemet-order-sign", str(tmp_path)],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]

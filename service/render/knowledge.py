@@ -24,7 +24,7 @@ from ..data import data_dir
 from ..facts.terminology import BASE_URL, OWN_SYSTEM, own_coding
 from ..facts.vocabulary import PROFILE_BASE
 from ..i18n import N_, said, translate
-from .questionnaires import VERSION, _translated, questionnaire_url
+from .questionnaires import VERSION, questionnaire_url, translated_text
 
 PLAN_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 # The situation's code in the project's CodeSystem (the CarePlan's category, the PlanDefinition's topic).
@@ -44,7 +44,7 @@ def _name(identifier: str) -> str:
 
 def _text(value: Callable[[str], str], key: str) -> dict[str, Any]:
     """``key`` in English and ``_key`` with the other languages (the R4 translation extension)."""
-    translated = _translated(value)
+    translated = translated_text(value)
     return {key: translated["text"], f"_{key}": translated["_text"]}
 
 
