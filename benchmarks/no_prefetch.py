@@ -27,7 +27,7 @@ import requests
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from fhir_builders import lesion, lesion_observations, patient  # noqa: E402
+from support.fhir_builders import lesion, lesion_observations, patient  # noqa: E402
 
 
 class StandIn(ThreadingHTTPServer):

@@ -29,7 +29,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from fhir_builders import FEMUR, HUMERUS, LEFT, RIGHT, lesion, observation, patient  # noqa: E402
+from support.fhir_builders import FEMUR, HUMERUS, LEFT, RIGHT, lesion, observation, patient  # noqa: E402
 
 DOORS = ("patient-view", "$assess", "bonemet assess", "bonemet bulk")
 

@@ -35,7 +35,7 @@ import requests
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from fhir_builders import (FEMUR, HUMERUS, ICD10, LEFT, RIGHT, SCT, coded, condition, lesion,  # noqa: E402
+from support.fhir_builders import (FEMUR, HUMERUS, ICD10, LEFT, RIGHT, SCT, coded, condition, lesion,  # noqa: E402
                            lesion_observations, observation, patient, quantity)
 
 

@@ -7,7 +7,7 @@ assessment kept for the card's link (what the store holds for it) beside the who
 (what was kept before) and the aim (<= 4 KB); then the median and p95 time of keeping one assessment
 (insert and delete of the expired, committed) with 100, 10,000 and 100,000 unexpired rows already kept,
 on SQLite and on PostgreSQL: BONEMET_DATABASE_URL, else a throw-away server started as the tests start it
-(tests/postgres_server.py), else said absent. Flat means the 100,000-row time is within noise of the 100-row time.
+(tests/support/postgres_server.py), else said absent. Flat means the 100,000-row time is within noise of the 100-row time.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def main() -> None:
         server = None
         url = os.environ.get("BONEMET_DATABASE_URL", "")
         if not url:
-            from postgres_server import PostgresServer
+            from support.postgres_server import PostgresServer
 
             server = PostgresServer()
             why = server.why_not()

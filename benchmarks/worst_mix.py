@@ -24,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from fhir_builders import observation, patient  # noqa: E402
+from support.fhir_builders import observation, patient  # noqa: E402
 from test_linearity import worst_mix  # noqa: E402
 
 

@@ -21,12 +21,47 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from .data import data_dir
 
+# The languages the service speaks (its catalogue and the tables of seeds/), and the one it speaks unasked.
 LOCALES = ("en", "fr")
+DEFAULT_LOCALE = "en"
 DOMAIN = "messages"
+# BCP-47 (RFC 5646) well-formed tags, as FHIR's language codes are: a primary language of 2-3 letters, then
+# subtags (script, region, variants...) of 1-8 letters or digits. "fr-FR", "fr-CA", "en-GB" name French, English.
+_BCP47 = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
+class AcceptedLanguages(Protocol):
+    """An HTTP ``Accept-Language`` header as Werkzeug reads it (``request.accept_languages``)."""
+
+    def best_match(self, matches: Iterable[str]) -> str | None: ...
+
+
+def spoken_language(tag: Any) -> str | None:
+    """The one of ``LOCALES`` a BCP-47 tag names ("fr-FR" -> "fr"), or None when it is not a well-formed
+    tag or names another language."""
+    if not isinstance(tag, str) or not _BCP47.fullmatch(tag):
+        return None
+    primary = tag.split("-")[0].lower()
+    return primary if primary in LOCALES else None
+
+
+def negotiate(*asked: str | None, accept: AcceptedLanguages | None = None) -> str:
+    """The language to answer in, the one way every door chooses it: the first of ``asked`` (in the order
+    the door trusts them: a flag or query parameter, a request's own language, a kept assessment's) that the
+    service speaks, a BCP-47 tag's language too ("fr-FR"); else the best of the HTTP ``Accept-Language``
+    header; else ``DEFAULT_LOCALE``. A language it does not speak is passed over, never an error here: a door
+    that must refuse one (``$assess``'s ``language``) checks it with ``spoken_language`` first."""
+    for tag in asked:
+        language = spoken_language(tag)
+        if language is not None:
+            return language
+    if accept is not None:
+        return accept.best_match(LOCALES) or DEFAULT_LOCALE
+    return DEFAULT_LOCALE
 
 
 class Said(str):

@@ -9,8 +9,10 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+# tests/ is on the path, so that tests, benchmarks and scripts import the shared helpers as ``support.x``.
+sys.path.insert(0, str(ROOT / "tests"))
 # Run by HealthChain's own interpreter (tests/test_healthchain.py), not imported here.
-collect_ignore = ["healthchain_client.py", "healthchain_order_sign.py"]  # run by HealthChain's own interpreter
+collect_ignore = ["support/healthchain_client.py", "support/healthchain_order_sign.py"]
 # Folders tools keep for themselves; anything else new in the repository after a run is a test's doing.
 TOOL_CACHES = {".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".venv", "build"}
 
@@ -29,6 +31,17 @@ def pytest_sessionfinish(session, exitstatus):
     if left:
         print(f"\ntests left files in the repository: {', '.join(left)}")
         session.exitstatus = 1
+
+
+# Fixtures that start a real system part: a test that asks for one carries its marker (pyproject.toml's markers).
+MARKED_BY_FIXTURE = {"run_server": "server", "served": "server", "jwks_server": "server", "postgres": "postgres",
+                     "postgres_url": "postgres"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for fixture in MARKED_BY_FIXTURE.keys() & set(getattr(item, "fixturenames", ())):
+            item.add_marker(MARKED_BY_FIXTURE[fixture])
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -87,10 +100,35 @@ def run_server(tmp_path):
         process.wait(timeout=10)
 
 
+@pytest.fixture(scope="module")
+def make_app(tmp_path_factory):
+    """A factory of the service's Flask app on settings of a test's own (``make_app(max_body_bytes=...)``), its
+    state in a temporary folder unless ``feedback_db`` says otherwise."""
+    from service.config import Settings
+    from service.web import create_app
+
+    def make(**settings):
+        settings.setdefault("feedback_db", str(tmp_path_factory.mktemp("state") / "feedback.sqlite3"))
+        return create_app(Settings(**settings))
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def app(make_app):
+    """The service on its default settings, one per test module (its state in a temporary folder)."""
+    return make_app()
+
+
+@pytest.fixture(scope="module")
+def client(app):
+    return app.test_client()
+
+
 @pytest.fixture(scope="session")
 def postgres():
-    """A PostgreSQL server of the test session's own (tests/postgres_server.py), or a skip that says why."""
-    from postgres_server import PostgresServer
+    """A PostgreSQL server of the test session's own (tests/support/postgres_server.py), or a skip that says why."""
+    from support.postgres_server import PostgresServer
 
     server = PostgresServer()
     why = server.why_not()

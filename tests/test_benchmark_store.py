@@ -3,7 +3,10 @@
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def test_the_store_benchmark_runs_on_a_tiny_size():

@@ -32,6 +32,7 @@ def test_every_benchmark_is_run_by_the_suite():
     assert scripts - MODULES - OWN_TESTS == set(TINY), "a benchmark with no tiny run here"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", sorted(TINY))
 def test_the_benchmark_runs_on_a_tiny_size(script):
     arguments, printed = TINY[script]

@@ -12,17 +12,11 @@ import re
 import pytest
 
 from service.calculators import NAMES, load_table
-from service.config import Settings
-from service.web import create_app
 
 TOTAL = re.compile(r'class="total" data-total="(\d*)" data-category="(\w*)"')
 RANGE = re.compile(r"(\d+)–(\d+)</strong>")
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("calculators")
-    return create_app(Settings(feedback_db=str(folder / "feedback.sqlite3"))).test_client()
 
 
 def _category(table, total: int) -> str:
@@ -37,6 +31,7 @@ def _post(client, name: str, chosen: dict[str, str]) -> str:
     return answer.get_data(as_text=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_every_complete_combination_gives_the_tables_total_and_category(client, name):
     table = load_table(name)
@@ -85,10 +80,13 @@ def test_the_mirels_page_gives_the_cortical_osteolysis_caveat_as_the_service_doe
     asks for both percentages, and says the caveat only past both thresholds, as the calculator does."""
     complete = {"item|lesion_site": "lower_limb", "item|lesion_size": "over_two_thirds", "item|lesion_type": "lytic",
                 "item|pain": "functional"}  # 11
-    over = client.post("/calculators/mirels?lang=en", data={**complete, "figure|cortical_osteolysis_axial_percent": "40",
-                                                             "figure|cortical_osteolysis_circumference_percent": "60"})
-    under = client.post("/calculators/mirels?lang=en", data={**complete, "figure|cortical_osteolysis_axial_percent": "20",
-                                                              "figure|cortical_osteolysis_circumference_percent": "60"})
+    over = client.post("/calculators/mirels?lang=en",
+                       data={**complete, "figure|cortical_osteolysis_axial_percent": "40",
+                             "figure|cortical_osteolysis_circumference_percent": "60"})
+    under = client.post("/calculators/mirels?lang=en",
+                        data={**complete, "figure|cortical_osteolysis_axial_percent": "20",
+                              "figure|cortical_osteolysis_circumference_percent": "60"})
     assert "consolidation" in over.get_data(as_text=True) and "consolidation" not in under.get_data(as_text=True)
-    assert client.post("/calculators/mirels", data={"figure|cortical_osteolysis_axial_percent": "140"}).status_code == 400
+    too_much = client.post("/calculators/mirels", data={"figure|cortical_osteolysis_axial_percent": "140"})
+    assert too_much.status_code == 400
     assert client.post("/calculators/mirels", data={"figure|cortical_osteolysis_axial_percent": "x"}).status_code == 400

@@ -6,30 +6,43 @@ import sys
 import uuid
 
 import pytest
-
-from answer_checks import without_advice, score_words
 import requests
 import responses
 
-from fhir_builders import (RECENT, ICD10, SCT, bundle, coded, condition, lesion, lesion_observations, observation, patient,
-                           quantity)
-from fhir_schema_check import schema_errors
 from service.config import Settings
 from service.web import create_app
+from support.answer_checks import score_words, without_advice
+from support.fhir_builders import (
+    ICD10,
+    RECENT,
+    SCT,
+    bundle,
+    coded,
+    condition,
+    lesion,
+    lesion_observations,
+    observation,
+    patient,
+    quantity,
+)
+from support.fhir_schema_check import schema_errors
 
 SERVICE = "/cds-services/bonemet-patient-view"
 EHR = "https://ehr.example.org/fhir"
 
 
+# The EHR's FHIR server the tests stand in for (``responses``), and a body limit small enough to reach.
+OTHER_SETTINGS = {"fhir_allowed_hosts": "ehr.example.org", "max_body_bytes": 200_000}
+
+
 @pytest.fixture
 def settings(tmp_path):
-    return Settings(feedback_db=str(tmp_path / "feedback.sqlite3"), fhir_allowed_hosts="ehr.example.org",
-                    max_body_bytes=200_000)
+    return Settings(feedback_db=str(tmp_path / "feedback.sqlite3"), **OTHER_SETTINGS)
 
 
-@pytest.fixture
-def client(settings):
-    return create_app(settings).test_client()
+@pytest.fixture(scope="module")
+def client(make_app):
+    return make_app(**OTHER_SETTINGS).test_client()
 
 
 def searchset(*resources, next_url=None):
@@ -377,7 +390,8 @@ def test_a_body_structure_holding_the_lesion_site_is_read_from_the_fhir_server(c
     ({"fhirServer": "https://attacker.example.com/fhir"}, None, "a resource (BodyStructure), which is not among"),
     ({"fhirServer": EHR}, dict(status=404, json={}), "reading it from fhirServer failed: the EHR's FHIR server "
                                                      "answered HTTP 404"),
-    ({"fhirServer": EHR}, dict(json=femur_structure("p2")), "not read: belongs to another patient ('a resource (Patient)')"),
+    ({"fhirServer": EHR}, dict(json=femur_structure("p2")),
+     "not read: belongs to another patient ('a resource (Patient)')"),
 ])
 def test_a_body_structure_that_cannot_be_read_leaves_the_site_missing_and_is_named(client, overrides, reply, said):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
@@ -507,7 +521,8 @@ def test_a_cds_client_over_real_http(run_server, tmp_path):
     card = without_advice(response.json()["cards"])[0]
     feedback = {"feedback": [feedback_item(card=card["uuid"],
                                            acceptedSuggestions=[{"id": card["suggestions"][0]["uuid"]}])]}
-    assert requests.post(f"{base}/cds-services/{services[0]['id']}/feedback", json=feedback, timeout=5).status_code == 200
+    answered = requests.post(f"{base}/cds-services/{services[0]['id']}/feedback", json=feedback, timeout=5)
+    assert answered.status_code == 200
     broken = requests.post(f"{base}/cds-services/{services[0]['id']}", data="{", timeout=5,
                            headers={"Content-Type": "application/json"})
     assert broken.status_code == 400 and "not valid JSON" in broken.json()["detail"]
@@ -552,7 +567,8 @@ def test_a_failed_prefetch_query_without_a_server_is_said_in_a_card(client):
 def test_a_failed_prefetch_query_is_fetched_from_an_allowed_server(client):
     responses.get(f"{EHR}/Observation", json=searchset(*lesion_observations()))
     body = fetch_request()
-    body["prefetch"] = {"patient": patient(), "conditions": searchset(lesion()), "observations": FAILED_QUERY, "procedures": None}
+    body["prefetch"] = {"patient": patient(), "conditions": searchset(lesion()), "observations": FAILED_QUERY,
+                        "procedures": None}
     cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     assert [score_words(c["summary"]) for c in cards] == ["Mirels score 9"]
     assert len(responses.calls) == 1
@@ -622,7 +638,8 @@ def test_deep_nesting_that_the_fhir_models_cannot_follow_is_400_never_500(client
     finally:
         sys.setrecursionlimit(limit)
     response = client.post("/fhir/$assess", data=body, headers={"Content-Type": "application/json"})
-    assert response.status_code == 400 and "nested more than 64 levels" in response.get_json()["issue"][0]["diagnostics"]
+    assert response.status_code == 400
+    assert "nested more than 64 levels" in response.get_json()["issue"][0]["diagnostics"]
     response = client.post(SERVICE, data=hook_body, headers={"Content-Type": "application/json"})
     assert response.status_code in (200, 400)  # read (nothing there recurses) or refused, never a 5xx
 
@@ -685,7 +702,8 @@ def test_record_text_in_a_card_shows_as_words_and_runs_or_links_nothing(client, 
     written["code"]["text"] = hostile
     written["bodySite"][0]["text"] = hostile
     unplaced = condition("elsewhere", SCT, "128462008", body_site=[{"text": hostile}])
-    cards = without_advice(client.post(SERVICE, json=hook_request([written, unplaced], lesion_observations()[:2])).get_json()["cards"])
+    answer = client.post(SERVICE, json=hook_request([written, unplaced], lesion_observations()[:2]))
+    cards = without_advice(answer.get_json()["cards"])
     assert len(cards) == 2  # the missing pain, and the unplaced metastasis to check
     shown = ""
     for card in cards:

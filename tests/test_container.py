@@ -14,13 +14,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from redate import EXAMPLES_AS_OF, to_today
 from service.config import Settings
 from service.web import create_app
+from support.redate import EXAMPLES_AS_OF, to_today
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples" / "sample-issuer"))
 import make_jwt  # noqa: E402
+
+pytestmark = pytest.mark.slow
 
 
 def test_hadolint_finds_nothing_in_the_dockerfile():
@@ -73,7 +75,8 @@ def test_the_dockerfiles_install_commands_work_in_a_fresh_environment(tmp_path):
     assert listed.stdout.strip() == str(len(list((ROOT / "examples" / "bundles").glob("*.json")))), listed
     # The installed package scores on its own (every subpackage and data file is in the wheel).
     assessed = subprocess.run([str(tmp_path / "venv" / "bin" / "bonemet"), "assess", "--format", "table",
-                               "--as-of", EXAMPLES_AS_OF, str(ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json")],
+                               "--as-of", EXAMPLES_AS_OF,
+                               str(ROOT / "examples" / "bundles" / "03-mirels-11-fixation.json")],
                               capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert assessed.returncode == 0, assessed.stderr[-2000:]
     assert "Site of the lesion=3" in assessed.stdout and " 11 " in assessed.stdout, assessed.stdout

@@ -14,13 +14,22 @@ from pathlib import Path
 
 import pytest
 
-from answer_checks import advice_cards, cards_validator, foreign_references, is_advice_resource, local_of, without_advice
-from fhir_schema_check import schema_errors
-from redate import to_today
 from service.calculators import NAMES, load_table
 from service.cli import main
 from service.config import Settings
 from service.web import create_app
+from support.answer_checks import (
+    advice_cards,
+    cards_validator,
+    foreign_references,
+    is_advice_resource,
+    local_of,
+    without_advice,
+)
+from support.fhir_schema_check import schema_errors
+from support.redate import to_today
+
+pytestmark = pytest.mark.slow
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text("utf-8"))
@@ -44,10 +53,6 @@ def door_cases(door):
     return [name for name, case in CASES.items() if door in case["doors"]]
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    settings = Settings(feedback_db=str(tmp_path_factory.mktemp("db") / "feedback.sqlite3"))
-    return create_app(settings).test_client()
 
 
 def expected_scores(case):
@@ -138,7 +143,8 @@ def hook_request(name):
 
 def foreign_ids(text, bundle):
     """The "Type/id" references of the record's resources that ``text`` quotes."""
-    refs = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"] if e["resource"].get("id")}
+    refs = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]
+            if e["resource"].get("id")}
     return [ref for ref in refs if re.search(re.escape(ref) + r"(?![\w.-])", text)]
 
 

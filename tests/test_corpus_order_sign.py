@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from answer_checks import cards_validator
-from fhir_schema_check import schema_errors
-from redate import redate, to_today
-from service.config import Settings
 from service.i18n import typeset
-from service.web import create_app
+from support.answer_checks import cards_validator
+from support.fhir_schema_check import schema_errors
+from support.redate import redate, to_today
 
 FOLDER = Path(__file__).resolve().parent / "corpus" / "order-sign"
 EXPECTED = json.loads((FOLDER / "expected-26.json").read_text("utf-8"))
@@ -26,9 +24,6 @@ CASES = EXPECTED["cases"]
 SERVICE = "/cds-services/bonemet-order-sign"
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    return create_app(Settings(feedback_db=str(tmp_path_factory.mktemp("db") / "feedback.sqlite3"))).test_client()
 
 
 def moved(text):

@@ -3,19 +3,16 @@
 import json
 
 import pytest
-
-from answer_checks import is_advice_resource
 from fhir.resources.R4B import get_fhir_model_class
 
-from fhir_builders import bundle, lesion, lesion_observations, patient
-from fhir_schema_check import schema_errors
-from service.config import Settings
-from service.web import create_app
+from support.answer_checks import is_advice_resource
+from support.fhir_builders import bundle, lesion, lesion_observations, patient
+from support.fhir_schema_check import schema_errors
 
 
-@pytest.fixture
-def client(tmp_path):
-    return create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"), max_body_bytes=100_000)).test_client()
+@pytest.fixture(scope="module")
+def client(make_app):
+    return make_app(max_body_bytes=100_000).test_client()  # a body limit small enough to reach
 
 
 def resources_of(answer, kind=None):
@@ -182,7 +179,8 @@ def test_resources_the_mapper_reads_are_validated_in_full_the_others_by_their_sh
     # Its shape still is: an element of the wrong JSON type is a 400 naming it.
     broken = {**lab, "effectiveDateTime": "2026-11-01", "code": ["not", "an", "object"]}
     answer = client.post("/fhir/$assess", json=bundle(patient(), lesion(), broken))
-    assert answer.status_code == 400 and answer.get_json()["issue"][0]["expression"] == ["Bundle.entry[2].resource.code"]
+    assert answer.status_code == 400
+    assert answer.get_json()["issue"][0]["expression"] == ["Bundle.entry[2].resource.code"]
     # A resource the mapper reads keeps the full validation.
     read = {**lesion_observations()[1], "effectiveDateTime": "yesterday"}
     answer = client.post("/fhir/$assess", json=bundle(patient(), lesion(), read))

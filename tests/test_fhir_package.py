@@ -16,19 +16,16 @@ import sys
 import tarfile
 import uuid
 from datetime import date, timedelta
-from xml.etree import ElementTree
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
-from redate import EXAMPLES_AS_OF, to_today
-
-from answer_checks import foreign_references, is_advice_resource, without_advice
-from fhir_builders import bundle, lesion, lesion_observations, observation, patient, quantity
-from fhir_schema_check import schema_errors
 from service import __version__
-from service.config import Settings
-from service.web import create_app
+from support.answer_checks import foreign_references, is_advice_resource, without_advice
+from support.fhir_builders import bundle, lesion, lesion_observations, observation, patient, quantity
+from support.fhir_schema_check import schema_errors
+from support.redate import EXAMPLES_AS_OF, to_today
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ROOT / "fhir_profiles"
@@ -40,6 +37,8 @@ TIMESTAMPS = {"effectiveDateTime", "occurrenceDateTime", "created", "recorded", 
 
 sys.path.insert(0, str(SOURCE))
 import build  # noqa: E402  (fhir_profiles/source/build.py)
+
+pytestmark = pytest.mark.slow
 
 
 def _missing_tools():
@@ -63,9 +62,6 @@ def errors_of(results):
     return {name: issues for name, (_, issues) in results.items() if issues}
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    return create_app(Settings(feedback_db=str(tmp_path_factory.mktemp("db") / "f.sqlite3"))).test_client()
 
 
 def assess(client, source, language="en", as_of=None):
@@ -113,7 +109,8 @@ def test_the_manifest_and_the_implementation_guide_agree():
     assert schema_errors(guide) == []
     # Every resource of the package is listed in the guide, examples with the profile they illustrate.
     listed = {r["reference"]["reference"] for r in guide["definition"]["resource"]}
-    files = [json.loads(p.read_text("utf-8")) for p in [*PROFILES.glob("*-*.json"), *PROFILES.glob("example/[!.]*.json")]]
+    files = [json.loads(p.read_text("utf-8"))
+             for p in [*PROFILES.glob("*-*.json"), *PROFILES.glob("example/[!.]*.json")]]
     assert {f"{r['resourceType']}/{r['id']}" for r in files if r["resourceType"] != "ImplementationGuide"} == listed
 
 
@@ -155,8 +152,8 @@ def test_every_input_and_output_of_every_example_conforms(client):
                 named[f"{path.stem} {language} output {index} {entry['resource']['resourceType']}"] = entry["resource"]
         patients = [e["resource"] for e in source["entry"] if e["resource"]["resourceType"] == "Patient"]
         for person in patients:
-            mine = [e["resource"] for e in source["entry"] if e["resource"]["resourceType"] == "Patient"
-                    and e["resource"]["id"] == person["id"] or e["resource"].get("subject", {}).get(
+            mine = [e["resource"] for e in source["entry"] if (e["resource"]["resourceType"] == "Patient"
+                    and e["resource"]["id"] == person["id"]) or e["resource"].get("subject", {}).get(
                         "reference") == f"Patient/{person['id']}"]
             for index, resource in enumerate(suggested(patient_view(client, mine, person["id"], EXAMPLES_AS_OF))):
                 named[f"{path.stem} cds {person['id']} {index} {resource['resourceType']}"] = resource
@@ -187,7 +184,7 @@ def test_the_profiles_have_teeth(client, case):
     assert errors_of(validate({"score": score, "risk": risk, "plan": plan})) == {}  # before breaking one
     broken = {
         "final score with a range": lambda: score.update(valueRange={"low": {"value": 8}, "high": {"value": 9}})
-        or score.pop("valueInteger") and score,
+        or (score.pop("valueInteger") and score),
         "range with a final status": lambda: score.pop("valueInteger") and score,
         "missing component": lambda: score.update(component=score["component"][:3]) or score,
         "item with neither points nor reason": lambda: score["component"][0].pop("valueInteger") and score,
@@ -313,7 +310,8 @@ def test_absolute_and_urn_uuid_inputs_are_cited_as_given_never_by_a_made_up_id(c
     assert foreign_references(answer, transaction) == []
     (risk,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "RiskAssessment"]
     assert risk["subject"]["reference"] == "urn:uuid:11111111-0000-4000-8000-000000000001"
-    assert all(not b["reference"].startswith(("Condition/", "Observation/", "Patient/")) for b in risk["basis"][1:] if "reference" in b)
+    assert all(not b["reference"].startswith(("Condition/", "Observation/", "Patient/"))
+               for b in risk["basis"][1:] if "reference" in b)
 
 
 # -- coded, narrated, versioned ----------------------------------------------------------------------
@@ -369,7 +367,8 @@ def test_operation_outcome_issues_point_at_the_input_element(client):
     answer = client.post("/fhir/$assess", json=source).get_json()  # a bare Bundle: paths start at Bundle
     (outcome,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "OperationOutcome"]
     by_text = {issue["diagnostics"]: issue.get("expression") for issue in outcome["issue"]}
-    ignored = [expression for text, expression in by_text.items() if "Observation/o-type" in text and "not used" in text]
+    ignored = [expression for text, expression in by_text.items()
+               if "Observation/o-type" in text and "not used" in text]
     assert ignored == [["Bundle.entry[2].resource"]]
     missing = [expression for text, expression in by_text.items() if "missing; would be supplied" in text]
     assert missing and all(expression == ["Bundle.entry[1].resource"] for expression in missing)
@@ -437,6 +436,7 @@ def test_one_assessment_whatever_the_door_and_however_the_input_spells_its_refer
 # -- the server answers reads of its own canonicals ----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_canonical_of_the_package_is_read_from_the_server_and_an_unknown_one_is_a_404(client):
     files = [json.loads(p.read_text("utf-8")) for p in sorted(PROFILES.glob("[A-Z]*-*.json"))]
     assert len(files) > 60

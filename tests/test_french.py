@@ -20,9 +20,7 @@ import pytest
 from test_i18n import CITATIONS, _english_left, _page_texts, _quoted, _strings
 
 from service.calculators import NAMES
-from service.config import Settings
 from service.i18n import typeset
-from service.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -78,16 +76,13 @@ def card_texts(cards) -> list[str]:
     return [text for text in texts if text]
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("french")
-    return create_app(Settings(feedback_db=str(folder / "feedback.sqlite3"))).test_client()
 
 
 def _path(url: str) -> str:
     return "/" + url.split("://", 1)[1].split("/", 1)[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", BUNDLES + CORPUS, ids=lambda p: p.stem)
 def test_patient_view_cards_and_their_pages_in_french(client, path):
     bundle = json.loads(path.read_text("utf-8"))

@@ -15,11 +15,13 @@ import jwt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_security import key_pair
 
-from fhir_builders import bundle, condition, lesion, lesion_observations, observation, patient, quantity
 from service.config import Settings
 from service.web import create_app
-from test_security import key_pair
+from support.fhir_builders import bundle, condition, lesion, lesion_observations, observation, patient, quantity
+
+pytestmark = pytest.mark.slow
 
 SENT = {"requests": 0}
 # Derandomized: CI sends the same 12,000 requests each run, so a red run is reproducible. To hunt with new
@@ -233,7 +235,8 @@ def test_hostile_prefetch_shapes(open_client, caplog, data):
     key = data.draw(st.sampled_from(["patient", "conditions", "observations"]))
     body["prefetch"][key] = data.draw(st.one_of(
         st.none(), json_values,
-        st.builds(lambda issues: {"resourceType": "OperationOutcome", "issue": issues}, st.lists(json_values, max_size=2)),
+        st.builds(lambda issues: {"resourceType": "OperationOutcome", "issue": issues},
+                  st.lists(json_values, max_size=2)),
         st.builds(lambda entries: {"resourceType": "Bundle", "type": "searchset", "entry": entries},
                   st.lists(st.one_of(json_values, st.builds(lambda r: {"resource": r}, json_values)), max_size=3))))
     if data.draw(st.booleans()):

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from answer_checks import score_words
-from redate import EXAMPLES_AS_OF, to_today
+from support.answer_checks import score_words
+from support.redate import EXAMPLES_AS_OF, to_today
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv-healthchain" / "bin" / "python"
@@ -30,7 +32,7 @@ def test_healthchains_client_accepts_every_answer_for_every_example(run_server, 
     for path in (ROOT / "examples" / "cds-hooks" / "prefetch").glob("*.json"):
         (folder / path.name).write_text(json.dumps(to_today(json.loads(path.read_text("utf-8")),
                                                               EXAMPLES_AS_OF)), "utf-8")
-    result = subprocess.run([str(PYTHON), str(ROOT / "tests" / "healthchain_client.py"),
+    result = subprocess.run([str(PYTHON), str(ROOT / "tests" / "support" / "healthchain_client.py"),
                              f"{base}/cds-services/bonemet-patient-view", str(folder)],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -59,7 +61,7 @@ def test_healthchains_models_accept_every_order_sign_answer_suggestions_included
     records = [path for path in folder.glob("*.json") if path.stem != "expected-26"]
     for path in records:
         (tmp_path / path.name).write_text(json.dumps(to_today(json.loads(path.read_text("utf-8")), as_of)), "utf-8")
-    result = subprocess.run([str(PYTHON), str(ROOT / "tests" / "healthchain_order_sign.py"),
+    result = subprocess.run([str(PYTHON), str(ROOT / "tests" / "support" / "healthchain_order_sign.py"),
                              f"{base}/cds-services/bonemet-order-sign", str(tmp_path)],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]

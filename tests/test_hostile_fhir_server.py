@@ -7,12 +7,15 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
-from fhir_builders import lesion, lesion_observations, patient
 from service.config import Settings
 from service.web import create_app
+from support.fhir_builders import lesion, lesion_observations, patient
+
+pytestmark = pytest.mark.server
 
 SERVICE = "/cds-services/bonemet-patient-view"
 
@@ -27,7 +30,7 @@ def searchset(resources, next_url=None):
 class Hostile(BaseHTTPRequestHandler):
     """Behaves by the first path segment: /ok, /redirect, /drip, /huge, /endless (then the FHIR path)."""
 
-    calls: list[str] = []
+    calls: ClassVar[list[str]] = []  # shared by every handler: what the server was asked
     other_port = 0
 
     def log_message(self, *args):  # quiet
@@ -119,7 +122,7 @@ def test_a_well_behaved_server_is_read(server):
 
 
 def test_a_redirect_to_another_host_is_never_followed(server):
-    port, other = server
+    port, _other = server
     response = client_for(port).post(SERVICE, json=hook(port, "redirect"))
     assert response.status_code == 412 and "redirects are not followed" in response.get_json()["detail"]
     assert not any(call.startswith("/ok/") for call in Hostile.calls)  # the other host was never asked

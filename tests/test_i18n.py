@@ -21,9 +21,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from service.calculators import NAMES, load_table
-from service.config import Settings
 from service.facts.terminology import OWN_SYSTEM
-from service.web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "service" / "locale" / "fr" / "LC_MESSAGES" / "messages.po"
@@ -145,10 +143,6 @@ def _english_left(texts, quoted: set[str]) -> list[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("i18n")
-    return create_app(Settings(feedback_db=str(folder / "feedback.sqlite3"))).test_client()
 
 
 BUNDLES = sorted((EXAMPLES / "bundles").glob("*.json"))
@@ -167,6 +161,7 @@ def test_assess_in_french_has_no_english(client, path):
 CORPUS = sorted(p for p in (ROOT / "tests" / "corpus").glob("*.json") if not p.name.startswith("expected"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
 def test_records_coded_as_hospitals_code_them_say_everything_in_french(client, path):
     """The corpus brings out the mapper's rarer messages (unlinked observations, other patients' data,
@@ -226,6 +221,7 @@ def bonemet(*args: str) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_the_command_line_in_french_has_no_english(tmp_path):
     quoted = set().union(*(_quoted(json.loads(path.read_text("utf-8"))) for path in BUNDLES))
     files = [str(path) for path in BUNDLES]
@@ -245,6 +241,7 @@ def test_the_command_line_in_french_has_no_english(tmp_path):
     assert said.returncode == 0 and "Douleur" in said.stdout and _english_left(said.stdout.splitlines(), quoted) == []
 
 
+@pytest.mark.slow
 def test_bulk_in_french_has_no_english(tmp_path):
     source = tmp_path / "in"
     generate(source, 40, seed=5, noise=2)
@@ -264,3 +261,16 @@ def test_bulk_in_french_has_no_english(tmp_path):
     assert _english_left(list(_strings(outputs)), quoted) == []
     assert "patients\u202f: 40" in result.stderr
     assert _english_left(result.stderr.splitlines(), quoted) == []
+
+
+def test_every_door_negotiates_the_language_one_way():
+    from werkzeug.datastructures import LanguageAccept
+
+    from service.i18n import negotiate
+
+    browser = LanguageAccept([("de", 1), ("fr-CA", 0.8)])
+    assert negotiate(accept=browser) == "fr"  # the browser's best the service speaks
+    assert negotiate("en", accept=browser) == "en"  # a flag or query parameter first
+    assert negotiate(None, "fr-FR") == "fr"  # then a request's own or a kept language, a BCP-47 tag too
+    assert negotiate("de", "xx-YY", accept=LanguageAccept([("de", 1)])) == "en"  # none spoken: the default
+    assert negotiate() == "en"

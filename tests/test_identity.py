@@ -18,12 +18,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from answer_checks import advice_cards, is_advice_resource, without_advice
-from redate import EXAMPLES_AS_OF, to_today
 
 from service.cli import main
-from service.config import Settings
-from service.web import create_app
+from support.answer_checks import advice_cards, is_advice_resource, without_advice
+from support.redate import EXAMPLES_AS_OF, to_today
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
@@ -38,10 +38,6 @@ _ABSOLUTE = re.compile(r"^(https?://.+?)/([A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64})(?
 _LOCAL = re.compile(r"([A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64})/?(?:/_history/[^/]+)?/?$")
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    settings = Settings(feedback_db=str(tmp_path_factory.mktemp("db") / "feedback.sqlite3"))
-    return create_app(settings).test_client()
 
 
 def _rewrite(node, change):

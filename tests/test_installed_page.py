@@ -29,7 +29,8 @@ except ImportError:  # the test extra installs it
 
 MISSING = [what for what, absent in [("Debian chromium", not CHROMIUM), ("chromedriver", not CHROMEDRIVER),
                                      ("selenium", webdriver is None)] if absent]
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"the installed page's browser test needs {', '.join(MISSING)}")
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
+              pytest.mark.skipif(bool(MISSING), reason=f"the installed page's browser test needs {', '.join(MISSING)}")]
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from fhir_builders import lesion, lesion_observations, observation, patient
 from flask import Flask
 
 from service.config import Settings
 from service.web import create_app
 from service.web.json_io import OrjsonProvider
+from support.fhir_builders import lesion, lesion_observations, observation, patient
 
 SERVICE = "/cds-services/bonemet-patient-view"
 

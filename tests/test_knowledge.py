@@ -8,15 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from fhir_builders import SCT, bundle, coded, condition, observation, patient, site
-from fhir_schema_check import schema_errors
-from redate import EXAMPLES_AS_OF
 
 from service.calculators import NAMES, load_table
 from service.calculators.situations import situations
-from service.config import Settings
 from service.render.knowledge import knowledge
-from service.web import create_app
+from support.fhir_builders import SCT, bundle, coded, condition, observation, patient, site
+from support.fhir_schema_check import schema_errors
+from support.redate import EXAMPLES_AS_OF
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ROOT / "fhir_profiles"
@@ -32,9 +30,6 @@ needs_tools = pytest.mark.skipif(build.tools_missing() is not None,
 GENERATED = knowledge()
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    return create_app(Settings(feedback_db=str(tmp_path_factory.mktemp("db") / "f.sqlite3"))).test_client()
 
 
 @pytest.mark.parametrize("name", sorted(GENERATED))

@@ -5,11 +5,11 @@ import uuid
 
 import pytest
 import requests
+from test_linearity import worst_mix
 
-from fhir_builders import bundle, lesion, lesion_observations, patient
 from service.config import Settings
 from service.web import create_app
-from test_linearity import worst_mix
+from support.fhir_builders import bundle, lesion, lesion_observations, patient
 
 SERVICE = "/cds-services/bonemet-patient-view"
 
@@ -53,6 +53,7 @@ def test_too_many_lesions_for_one_patient_is_422_through_both_doors():
     assert client(max_scored_per_patient=6).post(SERVICE, json=hook(lesions)).status_code == 200
 
 
+@pytest.mark.slow
 def test_a_request_over_its_deadline_is_a_json_503():
     resources = worst_mix(200)
     conditions = [r for r in resources if r["resourceType"] == "Condition"]

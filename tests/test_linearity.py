@@ -7,14 +7,30 @@ included, from the resources to the cards), not timed, so the test means the sam
 """
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from fhir_builders import (HUMERUS, ICD10, LEFT, RIGHT, SCT, coded, condition, lesion, observation, patient,
-                           quantity, site)
+import pytest
+
 from service.pipeline import assess_patient
 from service.render.cards import cards_for
+from support.fhir_builders import (
+    HUMERUS,
+    ICD10,
+    LEFT,
+    RIGHT,
+    SCT,
+    coded,
+    condition,
+    lesion,
+    observation,
+    patient,
+    quantity,
+    site,
+)
 
-WHEN = datetime.now(timezone.utc)  # the builders date observations days before today
+pytestmark = pytest.mark.slow
+
+WHEN = datetime.now(UTC)  # the builders date observations days before today
 
 BONES = ["85050009", "62413002", "23416004", "12611008", "87342007", "41111004"]
 
@@ -63,7 +79,7 @@ def work_to_assess(resources):
 
 
 def test_mapping_work_grows_linearly_with_the_worst_mix():
-    small, small_facts = work_to_assess(worst_mix(50))
+    small, _small_facts = work_to_assess(worst_mix(50))
     large, large_facts = work_to_assess(worst_mix(200))
     assert len(large_facts.scored_by("mirels")) == len(large_facts.scored_by("rades")) == 200
     assert all(not f.facts["lesion_type"].missing for f in large_facts.scored_by("mirels"))  # the panels did link

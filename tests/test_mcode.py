@@ -14,10 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from fhir_builders import SCT, coded, condition, observation, quantity
 from service.cli import main
-from service.config import Settings
-from service.web import create_app
+from support.fhir_builders import SCT, coded, condition, observation, quantity
 
 MCODE = Path(__file__).resolve().parent.parent / "fhir_profiles" / "source" / "node_modules" / "hl7.fhir.us.mcode"
 EXAMPLES = MCODE / "example"
@@ -69,9 +67,6 @@ def record_of(name, condition_id):
     return cancer, patient_id, [*resources, *rades_items(patient_id)]
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    return create_app(Settings(feedback_db=str(tmp_path_factory.mktemp("db") / "feedback.sqlite3"))).test_client()
 
 
 def answer_of(door, resources, tmp_path, capsys, client):

@@ -5,9 +5,13 @@ one request to the next. Behaviour only: the figures are the benchmark's to prin
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 import no_prefetch
+
+pytestmark = pytest.mark.slow
 
 
 def test_the_searches_of_one_request_run_at_once_over_reused_connections(capsys):

@@ -3,9 +3,9 @@ against the service), the docs page, Prometheus metrics, JSON log lines with the
 `bonemet serve`'s demo mode, warnings and help."""
 
 import json
-import re
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -16,25 +16,22 @@ from pathlib import Path
 import pytest
 import requests
 import schemathesis
-from schemathesis.config import SchemathesisConfig
-from hypothesis import HealthCheck, settings as hypothesis_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from openapi_spec_validator import validate
+from schemathesis.config import SchemathesisConfig
 
-from fhir_builders import lesion, lesion_observations, patient
 from service.config import Settings
 from service.web import create_app
+from support.fhir_builders import lesion, lesion_observations, patient
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    return create_app(Settings(feedback_db=str(tmp_path_factory.mktemp("ops") / "f.sqlite3")))
 
 
-@pytest.fixture(scope="module")
-def client(app):
-    return app.test_client()
 
 
 def hook_request(**context):
@@ -53,8 +50,8 @@ def test_the_openapi_document_is_valid_openapi_3_1_and_names_every_endpoint(clie
     documented = set(document["paths"])
     services = {"/cds-services/<service_id>": ("/cds-services/bonemet-patient-view",
                                                "/cds-services/bonemet-order-sign")}
-    rules = {path for rule in app.url_map.iter_rules() if not rule.rule.startswith(("/static", "/assessment", "/smart",
-                                                                                  "/scale", "/guideline", "/calculators"))
+    screens = ("/static", "/assessment", "/smart", "/scale", "/guideline", "/calculators")
+    rules = {path for rule in app.url_map.iter_rules() if not rule.rule.startswith(screens)
              for path in services.get(rule.rule, (re.sub(r"<([a-z_]+)>", r"{\1}", rule.rule),))}
     assert rules <= documented, rules - documented
     hook = document["components"]["schemas"]["PatientViewRequest"]
@@ -105,7 +102,8 @@ def test_every_endpoint_has_an_example_and_the_examples_are_real(client):
 # What a JSON schema cannot say, said to schemathesis: a valid CDS Hooks request whose data cannot be had
 # is answered 412, as CDS Hooks prescribes; feedback on a card this service did not issue is refused
 # (422), and where no FHIR server may be called (BONEMET_FHIR_ALLOWED_HOSTS empty) the document requires
-# every prefetch key, whose absence is that 412; a body valid as JSON is not yet valid FHIR (the R4 rules and OperationDefinition/assess decide),
+# every prefetch key, whose absence is that 412; a body valid as JSON is not yet valid FHIR (the R4 rules and
+# OperationDefinition/assess decide),
 # so $assess (and the tester's page, which runs it on the text of a form) is not expected to accept every
 # schema-valid body.
 CONFIG = SchemathesisConfig.from_dict({
@@ -114,7 +112,8 @@ CONFIG = SchemathesisConfig.from_dict({
     "operations": [
         {"include-path": "/fhir/$assess", "checks": {"positive_data_acceptance": {"enabled": False}}},
         {"include-path": "/", "include-method": "POST", "checks": {"positive_data_acceptance": {"enabled": False}}},
-        {"include-path-regex": "/feedback$", "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "422"]}}},
+        {"include-path-regex": "/feedback$",
+         "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "422"]}}},
         # Where no FHIR server may be called, the document requires every prefetch key: without one, 412.
         {"include-path-regex": "^/cds-services/bonemet-[a-z-]+$",
          "checks": {"negative_data_rejection": {"expected-statuses": ["4xx"]}}},
@@ -238,7 +237,7 @@ def test_serve_help_lists_every_setting_with_its_default():
     from service.cli import build_parser
 
     help_text = build_parser()._subparsers._group_actions[0].choices["serve"].format_help()
-    for name, default in Settings.defaults().items():
+    for name, _default in Settings.defaults().items():
         if name in ("host", "port", "workers", "log_level", "demo"):
             assert f"--{name.replace('_', '-')}" in help_text
         else:

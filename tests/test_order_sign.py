@@ -2,12 +2,26 @@
 
 import uuid
 
-import pytest
-
-from fhir_builders import (RECENT, FEMUR, HUMERUS, ICD10, LEFT, OWN, RIGHT, SCT, VERTEBRA, cc, coded, condition, lesion,
-                           lesion_observations, observation, patient, quantity, site)
-from service.config import Settings
-from service.web import create_app
+from support.fhir_builders import (
+    FEMUR,
+    HUMERUS,
+    ICD10,
+    LEFT,
+    OWN,
+    RECENT,
+    RIGHT,
+    SCT,
+    VERTEBRA,
+    cc,
+    coded,
+    condition,
+    lesion,
+    lesion_observations,
+    observation,
+    patient,
+    quantity,
+    site,
+)
 
 SERVICE = "/cds-services/bonemet-order-sign"
 RADIOTHERAPY = (SCT, "33195004")
@@ -17,9 +31,6 @@ LONG_COURSE = (OWN, "radiotherapy-long-course")
 HYPOFRACTIONATED = (OWN, "radiotherapy-hypofractionated")
 
 
-@pytest.fixture
-def client(tmp_path):
-    return create_app(Settings(feedback_db=str(tmp_path / "feedback.sqlite3"))).test_client()
 
 
 def order(oid, code, *, reason=None, body_site=None, reason_code=None, status="draft", kind="ServiceRequest",

@@ -7,14 +7,23 @@ from datetime import date, timedelta
 
 import pytest
 import responses
+from test_order_sign import (
+    FIXATION,
+    LAMINECTOMY,
+    LONG_COURSE,
+    MIRELS_7,
+    MIRELS_8_TO_10,
+    MIRELS_9,
+    RADES_GROUP_I,
+    RADIOTHERAPY,
+    SERVICE,
+    order,
+    searchset,
+)
 
-from fhir_builders import SCT, VERTEBRA, cc, coded, observation, patient, site
-from fhir_schema_check import schema_errors
-from service.config import Settings
 from service.i18n import typeset
-from service.web import create_app
-from test_order_sign import (FIXATION, LAMINECTOMY, LONG_COURSE, MIRELS_7, MIRELS_8_TO_10, MIRELS_9, RADES_GROUP_I,
-                             RADIOTHERAPY, SERVICE, order, searchset)
+from support.fhir_builders import SCT, VERTEBRA, cc, coded, observation, patient, site
+from support.fhir_schema_check import schema_errors
 
 DOSE = "http://hl7.org/fhir/us/codex-radiation-therapy/StructureDefinition/codexrt-radiotherapy-dose-prescribed-to-volume"
 EHR = "https://ehr.example.org/fhir"
@@ -22,8 +31,9 @@ TODAY = date.today()
 
 
 @pytest.fixture
-def app(tmp_path):
-    return create_app(Settings(feedback_db=str(tmp_path / "feedback.sqlite3"), fhir_allowed_hosts="ehr.example.org"))
+def app(make_app):
+    """One per test (a test counts the feedback stored), reading the EHR's FHIR server the tests stand in for."""
+    return make_app(fhir_allowed_hosts="ehr.example.org")
 
 
 @pytest.fixture
@@ -104,7 +114,8 @@ def test_each_scheme_the_guideline_names_gets_its_comparison(client, total, frac
 def test_a_scheme_the_guideline_does_not_name_gets_one_line(client):
     rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(25, 5))
     (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt))
-    assert card["summary"] == "25 Gy in 5 fractions ordered: the guideline names only 30 Gy/10, 24 Gy/6, 20 Gy/5 and 8 Gy/1"
+    assert card["summary"] == ("25 Gy in 5 fractions ordered: the guideline names only 30 Gy/10, 24 Gy/6, 20 Gy/5 "
+                               "and 8 Gy/1")
     assert "re-irradiation" not in card["detail"]  # no comparison for a scheme the guideline does not compare
     (french,) = post(client, request(*mirels_7_not_oligometastatic(), rt), "fr")
     assert french["summary"].startswith("25 Gy en 5 fractions prescrits\u202f: la recommandation ne cite que")
@@ -224,7 +235,8 @@ def test_a_start_inside_the_window_says_nothing_and_no_start_says_the_window(cli
     (card,) = post(client, request(*MIRELS_9, order("rt", RADIOTHERAPY), procedures=[fixation_done(18)]))
     opens, closes = (TODAY - timedelta(days=3)).isoformat(), (TODAY + timedelta(days=3)).isoformat()
     assert card["indicator"] == "info"
-    assert card["summary"] == f"Radiotherapy ordered without a start date: post-operative window {opens} to {closes} (§1.4)"
+    assert card["summary"] == (f"Radiotherapy ordered without a start date: post-operative window {opens} to {closes} "
+                               "(§1.4)")
 
 
 def test_an_order_for_another_lesion_is_not_held_to_the_window(client):
@@ -272,7 +284,7 @@ def test_fixation_ordered_with_radiotherapy_still_gets_its_own_check(client):
 
 
 def test_an_order_by_body_site_is_held_to_the_window_of_an_operation_of_that_bone_and_side(client):
-    from fhir_builders import FEMUR_SHAFT, LEFT, RIGHT
+    from support.fhir_builders import FEMUR_SHAFT, LEFT, RIGHT
     fixation = fixation_done(10) | {"bodySite": [site(FEMUR_SHAFT, LEFT)]}
     same = order("rt", RADIOTHERAPY, body_site=site(FEMUR_SHAFT, LEFT), **starting(1))
     (card,) = post(client, request(*MIRELS_9, same, procedures=[fixation]))

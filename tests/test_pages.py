@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from answer_checks import is_advice_resource
-
-from fhir_builders import bundle, lesion, lesion_observations, patient
-from fhir_schema_check import schema_errors
 from service.config import Settings
-from service.render.questionnaires import extracted_observations, questionnaire, row_code_system, row_concept_map
+from service.render.questionnaires import questionnaire, row_code_system, row_concept_map
 from service.web import create_app
+from support.answer_checks import is_advice_resource
+from support.fhir_builders import bundle, lesion, lesion_observations, patient
+from support.fhir_schema_check import schema_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ROOT / "fhir_profiles"
@@ -28,11 +27,6 @@ MIRELS_Q = "http://bonemet-cds.org/fhir/Questionnaire/bonemet-mirels"
 @pytest.fixture
 def settings(tmp_path):
     return Settings(feedback_db=str(tmp_path / "feedback.sqlite3"))
-
-
-@pytest.fixture
-def client(settings):
-    return create_app(settings).test_client()
 
 
 def hook(resources, patient_id="p1", user="Practitioner/doc"):
@@ -113,7 +107,7 @@ def test_each_questionnaire_item_is_coded_and_offers_every_row_in_both_languages
 
 
 def test_an_answer_completes_a_missing_item_with_who_and_when(client):
-    score, text = assess(client, *without_pain(), response({"pain": "functional"}))
+    score, _text = assess(client, *without_pain(), response({"pain": "functional"}))
     assert score["valueInteger"] == 10 and score["status"] == "final"
     assert {"reference": "urn:uuid:qr-1"} in score["derivedFrom"]
 
@@ -204,6 +198,7 @@ def test_a_link_cannot_be_altered_to_open_another_assessment(client):
     assert page.status_code == 403 and "p1" not in page.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_a_link_expires_cleanly(tmp_path):
     client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"), assessment_minutes=1 / 60)).test_client()
     url = link_of(client, without_pain())

@@ -5,7 +5,15 @@ import json
 import re
 from datetime import UTC, date, datetime
 
-from fhir_builders import (
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.data import data_dir
+from service.facts import MappingOptions, extract_facts
+from service.facts.place import BOTH_SIDES, Place, fracture_place
+from service.facts.terminology import listed_words
+from service.facts.vocabulary import BODY_SITE_REFERENCE, FEMUR_REGIONS, LATERALITY_VS, LONG_BONES, NOT_LONG_BONE_VS
+from support.fhir_builders import (
     FEMUR,
     FEMUR_SHAFT,
     HUMERUS,
@@ -21,14 +29,6 @@ from fhir_builders import (
     patient,
     site,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from service.data import data_dir
-from service.facts import MappingOptions, extract_facts
-from service.facts.place import BOTH_SIDES, Place, fracture_place
-from service.facts.terminology import listed_words
-from service.facts.vocabulary import BODY_SITE_REFERENCE, FEMUR_REGIONS, LATERALITY_VS, LONG_BONES, NOT_LONG_BONE_VS
 
 AS_OF = date.today()  # the builders date observations days before today
 ULNA, TROCHANTER = "23416004", "182047004"

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from fhir_builders import LOINC, SCT, cc, coded, lesion, lesion_observations, observation, patient, quantity
 
 from service.bulk.local import bulk
 from service.bulk.patient import assess_group, read_line
 from service.facts.prefilter import UnreadLine, unread_line
 from service.fhir.patients import bulk_patient_key
+from support.fhir_builders import LOINC, SCT, cc, coded, lesion, lesion_observations, observation, patient, quantity
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples"))
@@ -164,6 +164,7 @@ def _totals(folder: Path) -> dict[str, object]:
             for score in map(json.loads, (folder / "Observation.ndjson").read_text("utf-8").splitlines())}
 
 
+@pytest.mark.slow
 def test_files_read_in_small_chunks_give_the_same_outputs_and_bad_line_numbers(tmp_path):
     """Large files are cut into chunks read by every worker: the outputs, and the line numbers of bad
     lines, are those of files read whole. A lesion size derivedFrom an unread imaging Observation

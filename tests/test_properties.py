@@ -12,24 +12,27 @@ hospital-coded records (tests/corpus/):
 import copy
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from service.facts.moments import windows
 from service.facts.record import PatientRecord
 from service.facts.terminology import load_terminology
-from service.facts.moments import windows
 from service.pipeline import assess_entries
 from service.render.cards import cards_for_patient
+
+pytestmark = pytest.mark.slow
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 EXPECTED = json.loads((CORPUS / "expected.json").read_text("utf-8"))
 EXPECTED["cases"].update(json.loads((CORPUS / "expected-25.json").read_text("utf-8"))["cases"])
 AS_OF = date.fromisoformat(EXPECTED["as_of"])
-WHEN = datetime(2026, 11, 15, 9, 0, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 15, 9, 0, tzinfo=UTC)
 # The Bundle doors' cases (m04 is invalid FHIR there).
 NAMES = sorted(name for name, case in EXPECTED["cases"].items() if "assess" in case["doors"])
 PROPERTY_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -72,7 +75,8 @@ def noise(draw, patient):
     for index in range(draw(st.integers(0, 12))):
         if draw(st.booleans()):
             found.append({"resourceType": "Observation", "id": f"noise-{index}", "status": "final",
-                          "code": {"coding": [{"system": "http://loinc.org", "code": draw(st.sampled_from(LOINC_LABS))}]},
+                          "code": {"coding": [{"system": "http://loinc.org",
+                                               "code": draw(st.sampled_from(LOINC_LABS))}]},
                           "subject": {"reference": patient},
                           "valueQuantity": {"value": draw(st.floats(0, 500, allow_nan=False)), "unit": "1"}})
         else:

@@ -4,23 +4,33 @@ output examples in fhir_profiles/example/ are exactly what the renderer writes."
 import itertools
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from fhir_builders import (ICD10, SCT, coded, condition, histology, lesion, lesion_observations, observation,
-                           patient, quantity)
-from fhir_schema_check import schema_errors
 from service.data import data_dir
 from service.pipeline import assess_patient
+from support.fhir_builders import (
+    ICD10,
+    SCT,
+    coded,
+    condition,
+    histology,
+    lesion,
+    lesion_observations,
+    observation,
+    patient,
+    quantity,
+)
+from support.fhir_schema_check import schema_errors
 
-WHEN = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 EXAMPLES = data_dir("fhir_profiles") / "example"
 
 
 def assess(*resources, locale="en", ids=None):
-    result = assess_patient([patient(), *resources], "Patient/p1", when=datetime.now(timezone.utc), locale=locale)
+    result = assess_patient([patient(), *resources], "Patient/p1", when=datetime.now(UTC), locale=locale)
     return result
 
 
@@ -85,7 +95,8 @@ def test_french_resources():
     assert assessment.risk_assessment["prediction"][0]["outcome"]["text"] == "Fracture pathologique de l'os long"
 
 
-@pytest.mark.parametrize("size,kind,pain", list(itertools.product((10, 50, 80), ("blastic", "lytic"), ("mild", "functional"))))
+@pytest.mark.parametrize("size,kind,pain",
+                         list(itertools.product((10, 50, 80), ("blastic", "lytic"), ("mild", "functional"))))
 def test_every_rendered_resource_is_valid_r4(size, kind, pain):
     for assessment in assess(lesion(), *lesion_observations(size=(size, "%"), kind=kind, pain=pain)).assessments:
         for resource in assessment.resources:
@@ -108,9 +119,9 @@ OUTPUT_EXAMPLES = {
 
 
 def render_example_patient():
-    from service.facts import MappingOptions, extract_facts
     from service.calculators import score_mirels, score_rades
     from service.calculators.sins import score_sins
+    from service.facts import MappingOptions, extract_facts
     from service.render import render
     from service.render.fhir_resources import relink
 

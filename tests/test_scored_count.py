@@ -61,7 +61,7 @@ def test_records_are_found_and_some_are_scored():
 
 
 def test_only_what_may_be_scored_counts():
-    from fhir_builders import ICD10, SCT, condition, lesion
+    from support.fhir_builders import ICD10, SCT, condition, lesion
 
     refuted = lesion("refuted")
     refuted["verificationStatus"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",

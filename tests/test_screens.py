@@ -20,12 +20,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from answer_checks import is_advice_resource
 import requests
 
-from fhir_schema_check import schema_errors
 from service.config import Settings
 from service.web import create_app
+from support.answer_checks import is_advice_resource
+from support.fhir_schema_check import schema_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "bundles"
@@ -43,7 +43,8 @@ except ImportError:  # the test extra installs it
 MISSING = [what for what, absent in [("Debian chromium", not CHROMIUM), ("chromedriver", not CHROMEDRIVER),
                                      ("selenium", webdriver is None),
                                      ("axe-core (npm ci --prefix tests/browser)", not AXE.exists())] if absent]
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"browser tests need {', '.join(MISSING)}")
+pytestmark = [pytest.mark.browser, pytest.mark.server,
+              pytest.mark.skipif(bool(MISSING), reason=f"browser tests need {', '.join(MISSING)}")]
 
 
 def _free_port():
@@ -83,7 +84,7 @@ def service(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ehr():
-    from smart_ehr import StandInEhr
+    from support.smart_ehr import StandInEhr
 
     resources = [e["resource"] for e in json.loads((EXAMPLES / "09-missing-data.json").read_text("utf-8"))["entry"]]
     with StandInEhr(resources) as running:
@@ -145,7 +146,8 @@ def accessibility_violations(browser):
     counts = {impact: sum(1 for v in result if v["impact"] == impact) for impact in ("minor", "moderate",
                                                                                        "serious", "critical")}
     print(f"axe-core on {browser.current_url.split('?')[0].rsplit('/', 1)[-1] or '/'}: {counts}")
-    return [(v["id"], v["impact"], v["help"], len(v["nodes"])) for v in result if v["impact"] in ("serious", "critical")]
+    return [(v["id"], v["impact"], v["help"], len(v["nodes"])) for v in result
+            if v["impact"] in ("serious", "critical")]
 
 
 def _downloaded_json(target, seconds=10):
@@ -310,7 +312,6 @@ def test_record_text_rendered_as_an_ehr_renders_cards_runs_fetches_and_links_not
     import threading
 
     import markdown
-
     from test_corpus import CASES, hook_request
 
     requested = []

@@ -34,10 +34,8 @@ def keys(tmp_path):
 
 
 @pytest.fixture
-def client(keys, tmp_path):
-    settings = Settings(feedback_db=str(tmp_path / "state.sqlite3"), public_url=BASE,
-                        trusted_issuers=json.dumps({ISSUER: str(keys[1])}))
-    return create_app(settings).test_client()
+def client(keys, make_app):
+    return make_app(public_url=BASE, trusted_issuers=json.dumps({ISSUER: str(keys[1])})).test_client()
 
 
 def token(private, kid="k1", alg="ES384", **claims):
@@ -75,7 +73,8 @@ def other_key():
     (lambda k: "Bearer not-a-jwt", "not a JWT"),
     (lambda k: "Bearer " + jwt.encode({"iss": ISSUER}, "secret-secret-secret-secret-secret!", algorithm="HS256"),
      "alg must be"),
-    (lambda k: "Bearer " + token(k, iss="https://stranger.example"), "not a trusted issuer (add it to BONEMET_TRUSTED_ISSUERS)"),
+    (lambda k: "Bearer " + token(k, iss="https://stranger.example"),
+     "not a trusted issuer (add it to BONEMET_TRUSTED_ISSUERS)"),
     (lambda k: "Bearer " + token(k, aud="https://elsewhere.example/cds-services/x"), "BONEMET_PUBLIC_URL"),
     (lambda k: "Bearer " + token(k, exp=int(time.time()) - 10), "expired"),
     (lambda k: "Bearer " + token(k, iat=int(time.time()) + 3600), "not valid yet"),

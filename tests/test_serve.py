@@ -2,6 +2,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from service.cli import main
@@ -83,6 +84,7 @@ def _start_up_lines(tmp_path, on_a_terminal: bool) -> tuple[list[str], int, requ
     return lines, port, metrics
 
 
+@pytest.mark.server
 def test_start_up_says_where_the_pages_are_and_logs_in_utc(tmp_path):
     """On a terminal, the person who starts the service reads the URLs of `/` and `/docs` in plain words; every
     log line's time is ISO 8601 UTC; /metrics names its charset once."""
@@ -97,6 +99,7 @@ def test_start_up_says_where_the_pages_are_and_logs_in_utc(tmp_path):
     assert metrics.headers["Content-Type"].count("charset") == 1
 
 
+@pytest.mark.server
 def test_off_a_terminal_the_start_up_banner_is_a_json_line_too(tmp_path):
     """Under a container or a service manager every line stays JSON for the log collector; the URLs are in one."""
     import json

@@ -6,15 +6,33 @@ from datetime import date, timedelta
 
 import pytest
 
-from fhir_builders import (
-    CIM10, FEMUR_SHAFT, HUMERUS, LEFT, RIGHT, SCT, VERTEBRA, cc, coded, condition, lesion, lesion_observations,
-    observation, patient, site,
-)
 from service.calculators import rule
 from service.calculators.situations import (
-    OligometastaticInputs, PainInputs, PostOperativeInputs, oligometastatic, pain, post_operative,
+    OligometastaticInputs,
+    PainInputs,
+    PostOperativeInputs,
+    oligometastatic,
+    pain,
+    post_operative,
 )
 from service.facts import MappingOptions, extract_facts
+from support.fhir_builders import (
+    CIM10,
+    FEMUR_SHAFT,
+    HUMERUS,
+    LEFT,
+    RIGHT,
+    SCT,
+    VERTEBRA,
+    cc,
+    coded,
+    condition,
+    lesion,
+    lesion_observations,
+    observation,
+    patient,
+    site,
+)
 
 AS_OF = date.today()
 FIXATION, LAMINECTOMY, RADIOTHERAPY = "1653007", "387731002", "108290001"

@@ -21,6 +21,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from patient_view import hook_body  # noqa: E402
 
+pytestmark = pytest.mark.server
+
 
 def _port() -> int:
     """A free port of this test's range (18100-18199)."""

@@ -1,4 +1,4 @@
-"""SMART App Launch over real HTTP: the service (in process) against a stand-in EHR (tests/smart_ehr.py)
+"""SMART App Launch over real HTTP: the service (in process) against a stand-in EHR (tests/support/smart_ehr.py)
 whose authorization server checks the PKCE S256 verifier and whose FHIR server checks the token."""
 
 import json
@@ -12,7 +12,9 @@ import requests
 
 from service.config import Settings
 from service.web import create_app
-from smart_ehr import StandInEhr
+from support.smart_ehr import StandInEhr
+
+pytestmark = pytest.mark.server
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "bundles" / "09-missing-data.json"
 

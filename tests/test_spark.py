@@ -24,8 +24,9 @@ try:
 except ImportError:
     pyspark = None
 
-pytestmark = pytest.mark.skipif(pyspark is None or shutil.which("java") is None,
-                                reason="the Spark engine needs PySpark (pip install '.[spark]') and Java")
+pytestmark = [pytest.mark.spark, pytest.mark.skipif(
+    pyspark is None or shutil.which("java") is None,
+    reason="the Spark engine needs PySpark (pip install '.[spark]') and Java")]
 WHEN = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 AS_OF = date(2026, 11, 15)
 

@@ -23,8 +23,9 @@ try:
 except ImportError:
     pyspark = None
 
-pytestmark = pytest.mark.skipif(pyspark is None or shutil.which("java") is None,
-                                reason="a Spark standalone cluster needs PySpark (pip install '.[spark]') and Java")
+pytestmark = [pytest.mark.spark, pytest.mark.skipif(
+    pyspark is None or shutil.which("java") is None,
+    reason="a Spark standalone cluster needs PySpark (pip install '.[spark]') and Java")]
 
 
 def test_a_standalone_cluster_gives_the_local_engines_outputs_line_for_line(tmp_path):

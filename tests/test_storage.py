@@ -9,11 +9,12 @@ import uuid
 from pathlib import Path
 
 import jwt
+import pytest
+from test_security import BASE, ISSUER, SERVICE, call, key_pair
 
 from service.config import Settings
-from service.web import create_app
 from service.store.sqlite import SqliteStore
-from test_security import BASE, ISSUER, SERVICE, call, key_pair
+from service.web import create_app
 
 
 def test_the_store_is_in_wal_mode_and_stays_so(tmp_path):
@@ -110,6 +111,7 @@ def test_ready_when_postgresql_is_down_then_back(postgres, postgres_url):
     assert _ready(client) == (200, {"status": "ready"})
 
 
+@pytest.mark.slow
 def test_ready_when_the_disk_is_full_then_freed(tmp_path):
     """A full disk, as the service meets it: writes past a size fail (EFBIG under RLIMIT_FSIZE, set on the
     server's processes; ENOSPC on a real disk), then room comes back (the limit lifted on the live processes)."""
@@ -127,7 +129,8 @@ def test_ready_when_the_disk_is_full_then_freed(tmp_path):
     env = {**os.environ, "BONEMET_FEEDBACK_DB": str(tmp_path / "state.sqlite3"), "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env=env,
                               cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY)))
+                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE,
+                                                                    (limit, resource.RLIM_INFINITY)))
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

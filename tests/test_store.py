@@ -1,5 +1,5 @@
 """The store (service/store) on both databases: the same suite runs against the SQLite file and against a
-PostgreSQL server the tests start (tests/postgres_server.py); without PostgreSQL its half skips, saying why."""
+PostgreSQL server the tests start (tests/support/postgres_server.py); without PostgreSQL its half skips, saying why."""
 
 import json
 import os
@@ -16,7 +16,7 @@ from service.store import StoreUnavailable, open_store
 from service.store.sqlite import SqliteStore
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database(request, tmp_path):
     """Where a store lives: (database URL, SQLite path); one empty database per test."""
     if request.param == "postgresql":
@@ -165,6 +165,7 @@ def test_a_read_only_sqlite_file_is_not_writable_then_recovers(tmp_path):
     assert store.writable() is None
 
 
+@pytest.mark.slow
 def test_a_read_only_sqlite_file_at_start_up_is_a_one_line_error_and_exit_2(tmp_path):
     path = tmp_path / "state.sqlite3"
     SqliteStore(str(path)).migrate()

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 import responses
-from fhir_builders import SCT, coded, condition, observation, patient, quantity
 
 from service.cli import main
 from service.config import Settings
 from service.facts.terminology import load_terminology, use_terminology_server
 from service.web import create_app
+from support.fhir_builders import SCT, coded, condition, observation, patient, quantity
 
 TX = "https://tx.example.org/fhir"
 EXPAND = f"{TX}/ValueSet/$expand"

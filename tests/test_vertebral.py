@@ -6,13 +6,11 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from fhir_builders import ICDO3, SCT, VERTEBRA, bundle, coded, condition, lesion, observation, patient, site
 
 from service.calculators import OneOf
-from service.config import Settings
 from service.facts import MappingOptions, extract_facts
 from service.render.questionnaires import questionnaire_response
-from service.web import create_app
+from support.fhir_builders import ICDO3, SCT, VERTEBRA, bundle, coded, condition, lesion, observation, patient, site
 
 AS_OF = date.today()
 ROWS = "http://bonemet-cds.org/fhir/CodeSystem/table-row"
@@ -143,11 +141,6 @@ def test_answers_on_the_assessment_page_complete_the_items():
 
 
 # ---------------------------------------------------------------- the doors
-
-
-@pytest.fixture
-def client(tmp_path):
-    return create_app(Settings(feedback_db=str(tmp_path / "feedback.sqlite3"))).test_client()
 
 
 RECORD = [spine_lesion(LUMBAR_SPINE), *sins_observations(kind="mixed")]  # 2 or 3 + 3+1+2+2+1 = 11 or 12

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from fhir_builders import lesion, lesion_observations, patient
 from service.config import Settings
 from service.web import create_app
+from support.fhir_builders import lesion, lesion_observations, patient
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +38,7 @@ def hook_request():
 # -- item 3: /metrics stays bounded -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_metrics_stay_bounded_whatever_methods_and_paths_are_sent(tmp_path):
     client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"))).test_client()
     client.get("/health")

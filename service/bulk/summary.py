@@ -74,7 +74,7 @@ class Summary:
             table = load_table(calculator)
             named = next((c.label(locale) for c in table.categories if c.value == category),
                          say("category undetermined"))
-            lines.append(f"{table.title(locale).split(':')[0].strip()}, {named}: {count}")
+            lines.append(f"{table.short_title(locale)}, {named}: {count}")
         lines += [f"  {line}" for line in self.bad_lines]
         if self.bad_line_count > len(self.bad_lines):
             lines.append("  " + say("... and {count} more (see OperationOutcome.ndjson)",

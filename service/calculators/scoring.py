@@ -28,7 +28,7 @@ from numbers import Real
 from typing import Any, Literal, cast
 
 from ..i18n import said, translate
-from .tables import DEFAULT_LOCALE, LOCALES, Band, Category, Choice, Item, Table
+from .tables import DEFAULT_LOCALE, LOCALES, Band, Category, Choice, Item, Table, short_title
 
 # 1/3 has no exact binary form; the nearest fraction with a small denominator
 # makes 0.3333333333333333 exactly 1/3 while 0.33 stays 33/100.
@@ -132,6 +132,21 @@ class Score:
     @property
     def total(self) -> int | None:
         return self.total_min if self.total_min == self.total_max else None
+
+    @property
+    def short_title(self) -> str:
+        """Its name as a heading or a list says it ("Mirels score", "Score de Mirels")."""
+        return short_title(self.title)
+
+    @property
+    def total_range(self) -> str:
+        """The possible totals, "8–11" (en dash), even when they are one."""
+        return f"{self.total_min}–{self.total_max}"
+
+    @property
+    def total_text(self) -> str:
+        """The total when known, else the possible totals ("9", "8–11")."""
+        return str(self.total) if self.total is not None else self.total_range
 
     @property
     def is_complete(self) -> bool:

@@ -15,9 +15,13 @@ from itertools import pairwise
 from typing import Any
 
 from ..data import data_dir
+from ..i18n import DEFAULT_LOCALE, LOCALES
 
-LOCALES = ("en", "fr")
-DEFAULT_LOCALE = "en"
+
+def short_title(title: str) -> str:
+    """A table's name as a heading or a list says it: its title before the colon ("Mirels score", "Score de
+    Mirels" of "Mirels score: risk of pathological fracture")."""
+    return title.split(":")[0].strip()
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,9 @@ class Table:
     citation: dict[str, Any] = field(default_factory=dict)  # guideline and primary article (seeds' source)
     outcome_coding: dict[str, str] = field(default_factory=dict)  # what a RiskAssessment predicts, coded
     scored: Text | None = None  # what one score is about, for a person ("The spinal cord compression")
+
+    def short_title(self, locale: str = DEFAULT_LOCALE) -> str:
+        return short_title(self.title(locale))
 
     def item(self, name: str) -> Item:
         return next(item for item in self.items if item.name == name)

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..i18n import N_, Words, printable, said, translate, typeset
+from ..i18n import LOCALES, N_, Words, negotiate, printable, said, translate, typeset
 from ..limits import LimitExceeded, check_bundle_scored
 from . import COMMANDS, exits
 
@@ -32,7 +32,6 @@ if TYPE_CHECKING:  # the FHIR models and the pipeline are imported when the comm
     from ..fhir.validate import AssessRequest
     from ..pipeline import BundleAssessment
 
-LOCALES = ("en", "fr")  # checked against the tables' languages by a test
 
 
 class BadInput(ValueError):
@@ -96,7 +95,7 @@ def read_files(names: list[str], stdin: TextIO, max_bytes: int, max_scored: int 
     for name in names:
         label = _label(name)
         try:
-            asked = unwrap(_read(name, stdin, max_bytes), LOCALES)
+            asked = unwrap(_read(name, stdin, max_bytes))
             if max_scored is not None:  # before validating: BONEMET_MAX_SCORED_PER_PATIENT, as the HTTP doors
                 check_bundle_scored(asked.bundle, max_scored)
             files.append((label, bundle_entries(asked.bundle, f"{label}: {asked.where}", read=may_be_read), asked))
@@ -140,9 +139,9 @@ def _rows(result: BundleAssessment, locale: str = "en") -> list[tuple[str, ...]]
             score = assessment.score
             items = ", ".join(f"{item.label}={item.points if item.points is not None else '?'}"
                               for item in score.items)
-            total = str(score.total) if score.total is not None else f"{score.total_min}-{score.total_max}"
+            total = score.total_text
             unknown = ", ".join(item.label for item in score.items if item.status != "known")
-            rows.append((assessment.facts.condition, total, score.title.split(":")[0].strip(),
+            rows.append((assessment.facts.condition, total, score.short_title,
                          score.category_label or translate(said("undetermined (missing: {items})", items=unknown),
                                                            locale), patient.subject, items))
     return rows
@@ -199,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
     for error in bad:
         print(f"bonemet assess: {error}", file=sys.stderr)
     if bad and args.strict:  # all or nothing: no answer printed
-        print(translate(said("--strict: bad input, no output written"), args.lang or "en"), file=sys.stderr)
+        print(translate(said("--strict: bad input, no output written"), negotiate(args.lang)), file=sys.stderr)
         return exits.BAD_INPUT
     from datetime import UTC, datetime
 
@@ -210,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
     results = []
     for label, entries, asked in files:
         try:  # at the HTTP door's limits (BONEMET_MAX_*): a file over one is a bad file, the others are assessed
-            results.append((label, assess_entries(entries, when=when, locale=args.lang or asked.language or "en",
+            results.append((label, assess_entries(entries, when=when, locale=negotiate(args.lang, asked.language),
                                                   pain_score_bands=settings.pain_bands, fact_windows=settings.windows,
                                                   as_of=args.as_of or asked.as_of, limits=settings,
                                                   not_read=first_page_only(asked.bundle, f"{label}: {asked.where}"))))
@@ -222,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "table":
         # The table speaks the language asked: by --lang, else by the files (when they all ask the same one).
         asked_languages = {asked.language for _, _, asked in files if asked.language}
-        language = args.lang or (asked_languages.pop() if len(asked_languages) == 1 else "en")
+        language = negotiate(args.lang, asked_languages.pop() if len(asked_languages) == 1 else None)
         print(table(results, language), file=stdout)
     elif args.format == "csv":
         stdout.write(csv_text(results))

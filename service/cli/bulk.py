@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from ..i18n import printable, said, translate, typeset
+from ..i18n import LOCALES, printable, said, translate, typeset
 from . import COMMANDS, exits
-from .assess import LOCALES, as_of_date
+from .assess import as_of_date
 
 BUCKET_BYTES = 4 * 1024 * 1024  # the local engine's default (``bulk.local.BUCKET_BYTES``, checked by a test)
 

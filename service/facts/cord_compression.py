@@ -23,8 +23,8 @@ from .linking import cited_by, reference_text
 from .model import CordCompressionFacts, Fact
 from .moments import Event, started
 from .options import MappingOptions
-from .record import PatientRecord, describe_concepts
-from .terminology import codings, listed_display, objects
+from .record import PatientRecord
+from .terminology import codings, describe_concepts, listed_display, objects
 from .timely import KIND_ITEM, keep_timely, with_untimely
 
 RADES_KINDS = ("visceral-metastases", "motor-function", "days-developing-motor-deficits")

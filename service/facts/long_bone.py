@@ -23,8 +23,8 @@ from .moments import Event
 from .options import MappingOptions
 from .place import fracture_place
 from .procedures import Procedure, procedures_done, treated
-from .record import PatientRecord, describe_concepts
-from .terminology import codings, objects
+from .record import PatientRecord
+from .terminology import codings, describe_concepts, objects
 from .timely import keep_timely, with_untimely
 from .vocabulary import (
     BODY_SITE_REFERENCE,
@@ -58,7 +58,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
             record.report.ignore(ref, said("bone metastasis is not active: no Mirels score") if not flags else
                                  said("bone metastasis: {why}: no Mirels score", why=flags[0]), attention=bool(flags))
             continue
-        concepts, structures, unread = _site_concepts(record, condition, ref)
+        concepts, structures, unread = site_concepts(record, condition, ref)
         reading = read_site(record.terms, concepts)
         if unread:
             reading = replace(reading, notes=reading.notes + tuple(unread))
@@ -193,7 +193,7 @@ def _fixation(record: PatientRecord, ref: str, reading: Any, onset: DateSpan | N
     return None
 
 
-def _site_concepts(record: PatientRecord, condition: dict[str, Any],
+def site_concepts(record: PatientRecord, condition: dict[str, Any],
                    ref: str) -> tuple[list[Any], list[str], list[Said]]:
     """The concepts that say where a lesion is, the BodyStructures among their sources, and what could
     not be read. Besides ``bodySite``: a BodyStructure it refers to (FHIR's ``bodySite`` extension, on

@@ -40,8 +40,8 @@ from .dates import DateSpan, parse_date
 from .items.site import read_place, read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
 from .place import Place
-from .record import describe_concepts, identifier_index
-from .terminology import Terminology, load_terminology
+from .record import identifier_index
+from .terminology import Terminology, describe_concepts, load_terminology
 
 KIND_VALUE_SETS = {
     "order-radiotherapy": "radiotherapy",

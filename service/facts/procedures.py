@@ -16,8 +16,8 @@ from .dates import DateSpan, parse_date
 from .items.site import read_place, read_site
 from .orders import KIND_VALUE_SETS
 from .place import Place
-from .record import PatientRecord, describe_concepts
-from .terminology import objects
+from .record import PatientRecord
+from .terminology import describe_concepts, objects
 
 Kind = Literal["fixation", "decompression", "radiotherapy"]
 _KIND = {"prophylactic_fixation": "fixation", "decompressive_surgery": "decompression", "radiotherapy": "radiotherapy"}

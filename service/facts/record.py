@@ -5,7 +5,8 @@ panels that list an observation, the lesion at a body site) is a dictionary
 lookup built here in one pass, so mapping costs time in proportion to the number
 of resources whatever their mix.
 
-Status and date gates live here too, so that no extractor can forget them:
+Status and date gates are applied here too (the statuses are read in ``statuses.py``), so that no extractor
+can forget them:
 
 * Conditions refuted or entered-in-error never count;
 * Observations count when final, amended, corrected or preliminary (flagged);
@@ -15,7 +16,6 @@ Status and date gates live here too, so that no extractor can forget them:
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,29 +26,21 @@ from ..fhir.patients import local_reference
 from ..i18n import N_, Said, joined, said
 from .dates import UNBOUNDED, DateSpan, parse_date
 from .model import BrokenBone, Label, ReportEntry
+from .statuses import COUNTED_OBSERVATION, INACTIVE, NEVER_COUNTS, StatusReading, status_code
 from .terminology import (
-    CIM10,
-    ICD10,
-    ICD10_CM,
-    ICD_O_3,
-    LOINC,
-    OWN_SYSTEM,
-    SNOMED,
     Terminology,
-    canonical_system,
     codings,
-    listed_display,
+    describe_concepts,
     load_terminology,
     objects,
-    snomed_hint,
+    observation_value,
 )
+from .unrecognised import is_pathological_fracture, looks_like_cancer, names_secondary, not_a_bone
 from .vocabulary import (
     ASSERTED_DATE,
-    BONE_SITE_SETS,
     CONDITION_KINDS,
     CONTEXT_VALUE_SETS,
     LESION_OBSERVATION_CODES,
-    MCODE,
     NOT_WALKING_VS,
     OBSERVED_ITEM_CODES,
     PAIN_SCORE_VS,
@@ -57,24 +49,6 @@ from .vocabulary import (
     SITE_IN_BODY_SITE_VS,
     TUMOUR_SIZE_VS,
 )
-
-VERIFICATION_UNREAD = N_("its verificationStatus is not a code of FHIR's: the calculators cannot read it")
-COUNTED_OBSERVATION = {"final", "amended", "corrected", "preliminary"}
-INACTIVE = {"inactive", "remission", "resolved"}
-_READ_SYSTEMS = {SNOMED, ICD10, ICD10_CM, CIM10, ICD_O_3, LOINC, OWN_SYSTEM}  # the code systems of fhir_profiles/
-_CANCER_CHAPTER = "C"  # ICD-10 chapter II, malignant neoplasms: a cancer the tables may not place
-_SECONDARY = ("C77", "C78", "C79", "C7B")  # ICD-10 (and -CM) secondary malignant neoplasms
-_BLOOD_CANCERS = tuple(f"C9{digit}" for digit in range(7))  # C90-C96: myeloma (C90.0) and lymphomas are placed
-# Words, English and French, by which a diagnosis whose code no ValueSet holds still looks relevant: named, never read.
-_CANCER_WORDS = re.compile(r"m[eé]tasta|malign|cancer|carcino|sarcom|my[eé]lom|lymphom|(tumeur|n[eé]oplas\w*) second|"
-                           r"spinal cord compression|compression m[eé]dullaire|parapl[eé]gi|t[eé]trapl[eé]gi|"
-                           r"quadripl[eé]gi", re.IGNORECASE)
-# A bone already broken (WHO and CIM-10: M84.4 pathological fracture NEC, M90.7 fracture in neoplastic disease;
-# ICD-10-CM: M84.4, M84.5 in neoplastic disease): Mirels scores the risk of a fracture to come, and the sources are
-# silent on a fracture that has happened. Named with that, never read. Codes without their dot.
-_PATHOLOGICAL_FRACTURES = {ICD10: ("M844", "M907"), CIM10: ("M844", "M907"), ICD10_CM: ("M844", "M845")}
-_FRACTURE_WORDS = re.compile(r"patholog\w* fracture|fracture\w* patholog|fracture\w* (osseuse )?(au cours|sur) "
-                             r"(de |d'une )?(maladie|m[eé]tastase|tumeur|l[eé]sion)", re.IGNORECASE)
 
 # Observations recognised through a ValueSet rather than a code of the project's CodeSystem.
 _OBSERVATION_KINDS = {TUMOUR_SIZE_VS: "tumour-size", PAIN_SCORE_VS: "pain-score", NOT_WALKING_VS: "motor-function",
@@ -97,65 +71,6 @@ def reference_of(resource: dict[str, Any], position: int) -> str:
     rid = resource.get("id")
     return f"{resource.get('resourceType')}/{rid}" if rid else f"{resource.get('resourceType')}[{position}]"
 
-
-# A Condition's statuses: FHIR's code systems (R4's, and the URIs of earlier versions some records keep) and codes.
-_STATUS_SYSTEMS = {
-    "clinicalStatus": ("http://terminology.hl7.org/CodeSystem/condition-clinical", "http://hl7.org/fhir/condition-clinical"),
-    "verificationStatus": ("http://terminology.hl7.org/CodeSystem/condition-ver-status",
-                           "http://hl7.org/fhir/condition-ver-status"),
-}
-_STATUS_CODES = {
-    "clinicalStatus": frozenset({"active", "recurrence", "relapse", "inactive", "remission", "resolved"}),
-    "verificationStatus": frozenset({"unconfirmed", "provisional", "differential", "confirmed", "refuted",
-                                     "entered-in-error"}),
-}
-NEVER_COUNTS = ("refuted", "entered-in-error")
-
-
-def status_code(condition: dict[str, Any], element: str) -> str | None:
-    """The FHIR code of a Condition's ``clinicalStatus`` or ``verificationStatus``, or None. A hospital's own
-    coding beside FHIR's, first or not, is not the status: FHIR's system is read first, then a code FHIR
-    defines under another system. Codings that disagree on whether it counts (confirmed, and refuted):
-    refuted or entered-in-error wins, as such data never count."""
-    systems, valid = _STATUS_SYSTEMS[element], _STATUS_CODES[element]
-    concept = condition.get(element)
-    coding = concept.get("coding") if isinstance(concept, dict) else None
-    if isinstance(coding, list) and len(coding) == 1:  # most records: one coding, nothing to weigh (read per call)
-        only = coding[0]
-        code = only.get("code") if isinstance(only, dict) else None
-        return code if isinstance(code, str) and code in valid and isinstance(only.get("system", ""), str) else None
-    if element == "clinicalStatus" and status_disagrees(condition):
-        return None  # active, and resolved: which holds is not guessed
-    found = [c for c in codings(condition.get(element)) if c.get("code") in valid]
-    found.sort(key=lambda c: (c["code"] not in NEVER_COUNTS, c.get("system", systems[0]) not in systems))
-    return found[0]["code"] if found else None
-
-
-def status_disagrees(condition: dict[str, Any]) -> bool:
-    """A clinicalStatus whose FHIR codes say both active (or recurrence, relapse) and not (resolved...)."""
-    codes = {c["code"] in INACTIVE for c in codings(condition.get("clinicalStatus"))
-             if c.get("code") in _STATUS_CODES["clinicalStatus"]}
-    return len(codes) > 1
-
-
-def unread_status(condition: dict[str, Any], element: str) -> bool:
-    """A status given, in words or as codes, that is no code of FHIR's: it cannot be read (never guessed)."""
-    concept = condition.get(element)
-    return status_code(condition, element) is None and isinstance(concept, dict) and (
-        any(c.get("code") for c in codings(concept)) or (isinstance(concept.get("text"), str)
-                                                         and bool(concept["text"].strip())))
-
-
-def describe_concepts(concepts: Iterable[Any]) -> str:
-    """Words for a clinician: the text, else the first display (the record's, else the one the ValueSets
-    list for that code), else the first code."""
-    words = []
-    for concept in concepts:
-        if isinstance(concept, dict):
-            words.append(concept.get("text") or next(
-                (c.get("display") or listed_display(c) or c.get("code") for c in codings(concept)
-                 if c.get("display") or c.get("code")), ""))
-    return ", ".join(str(w) for w in words if w)
 
 
 @dataclass
@@ -196,7 +111,7 @@ def may_be_read(resource: dict[str, Any]) -> bool:
     return load_terminology().in_any(resource.get("code"))
 
 
-class PatientRecord:
+class PatientRecord(StatusReading):
     """The resources of one patient, by reference and by kind."""
 
     def __init__(self, resources: Iterable[dict[str, Any]], terminology: Terminology, aliases: dict[str, str],
@@ -285,7 +200,6 @@ class PatientRecord:
                  if not isinstance(kind, str) or ref.startswith(kind + "/")]
         return found[0] if len(found) == 1 else None
 
-
     def get(self, ref: str) -> dict[str, Any]:
         return self.by_ref[ref]
 
@@ -337,75 +251,7 @@ class PatientRecord:
     def _after(self, span: DateSpan) -> Said:
         return said("dated {date}, after the assessment date {as_of}", date=span.text, as_of=self.as_of.isoformat())
 
-    # -- status -----------------------------------------------------------------------------
-
-    def active(self, condition: dict[str, Any]) -> tuple[bool, tuple[str, ...]]:
-        """(counts as active, flags; for one that does not count, why in the flags when a reason beyond its
-        clinicalStatus is needed): no clinicalStatus counts and is flagged, unless the Condition is abated,
-        as does an unconfirmed one,
-        one that records an abatement while active (contradictory data: said, never resolved by guess),
-        and one whose codings name several diagnoses (``condition_kinds``)."""
-        clinical = status_code(condition, "clinicalStatus")
-        if clinical in INACTIVE:
-            return False, ()
-        abated = self.abated(condition)
-        if clinical is None and abated:  # FHIR con-4: an abated Condition is inactive, resolved or in remission
-            return False, (said("no clinicalStatus, and abated ({abatement}): an abated Condition is not active",
-                                abatement=abated),)
-        flags: tuple[str, ...] = ()
-        if clinical is None:
-            flags = ((N_("its clinicalStatus codes disagree (active, and not): read as not given"),)
-                     if status_disagrees(condition) else
-                     (N_("its clinicalStatus is not a code of FHIR's: read as not given"),)
-                     if unread_status(condition, "clinicalStatus") else (N_("no clinicalStatus"),))
-        verification = status_code(condition, "verificationStatus")
-        if verification in ("unconfirmed", "provisional", "differential"):
-            flags += (N_("unconfirmed"),)
-        elif unread_status(condition, "verificationStatus"):
-            # Its words or local code may say refuted: not read (never guessed), and the clinician is told to look.
-            flags += (VERIFICATION_UNREAD,)
-        if abated:  # FHIR con-4: abated is not active; which of the two is right is not guessed
-            flags += (said("an abatement is recorded ({abatement}) although its clinicalStatus says it is active",
-                           abatement=abated),)
-        elif unsure := self.abatement_unsure(condition):
-            flags += (said("an abatement is recorded ({abatement}) whose day is not known to be before the "
-                           "assessment date: read as still active; check it", abatement=unsure),)
-        if len(self._kinds.get(id(condition)) or self.condition_kinds(condition)) > 1:
-            flags += (N_("its codings name several diagnoses, and it is read as each"),)
-        return True, flags
-
-    def abated(self, condition: dict[str, Any]) -> str:
-        """The abatement a Condition records surely on or before the assessment date, as written, or "" (none,
-        or one that may be after it: a date to come, a partial date that may end after, a period starting
-        after). An age or a range of ages says no date: ``abatement_unsure`` flags it, never read as abated."""
-        return self._abatement(condition)[0]
-
-    def abatement_unsure(self, condition: dict[str, Any]) -> str:
-        """An abatement whose day is not known to be before the assessment date (an age, a partial date that may
-        end after it), as written, or "": flagged, never read as abated."""
-        surely, unsure = self._abatement(condition)
-        return "" if surely else unsure
-
-    def _abatement(self, condition: dict[str, Any]) -> tuple[str, str]:
-        """(the first abatement surely past, the first that may or may not be), each as written, or ""."""
-        surely = unsure = ""
-        for key, value in condition.items():
-            if not key.startswith("abatement") or value in (None, False, "", {}):
-                continue
-            dated = key in ("abatementDateTime", "abatementPeriod")
-            span = parse_date(value.get("start") if isinstance(value, dict) else value) if dated else None
-            if span is not None and span.earliest > self.as_of:
-                continue  # surely to come: not abated at the assessment date
-            shown = value if isinstance(value, str) else str(value.get("start") or value.get("value") or "") \
-                if isinstance(value, dict) else ""
-            written = f"{key} {shown}".strip()[:80]
-            past = key not in ("abatementAge", "abatementRange") and (not dated or (span is not None and
-                                                                                   span.latest <= self.as_of))
-            if past:
-                surely = surely or written
-            else:
-                unsure = unsure or written
-        return surely, unsure
+    # -- status (the Conditions': statuses.StatusReading) --------------------------------------
 
     @classmethod
     def observation_flags(cls, observation: dict[str, Any]) -> tuple[str, ...]:
@@ -433,7 +279,7 @@ class PatientRecord:
     def _file_condition(self, ref: str, condition: dict[str, Any]) -> None:
         kinds = self.condition_kinds(condition)
         if not kinds and self.terms.first_match(condition.get("code"), (SITE_IN_BODY_SITE_VS,)):
-            why_not = self._not_a_bone(condition)
+            why_not = not_a_bone(condition, self.terms)
             if why_not:
                 self.report.ignore(ref, why_not, attention=True)
                 self._metastasis_elsewhere(ref, condition)
@@ -441,7 +287,7 @@ class PatientRecord:
             kinds = ["lesion"]
         self._kinds[id(condition)] = kinds
         if not kinds:
-            why = self._looks_like_cancer(condition)
+            why = looks_like_cancer(condition)
             if why and is_pathological_fracture(condition) and status_code(
                     condition, "verificationStatus") not in NEVER_COUNTS and status_code(
                     condition, "clinicalStatus") not in INACTIVE and not self.abated(condition):
@@ -451,9 +297,7 @@ class PatientRecord:
                     self.fractures.append(condition)
             if why:
                 self.report.ignore(ref, why, attention=True)
-                if any(canonical_system(c.get("system") or "") in (ICD10, ICD10_CM, CIM10) and str(
-                        c.get("code") or "").strip().upper().startswith(_SECONDARY) for c in codings(condition.get(
-                        "code"))):
+                if names_secondary(condition):
                     self._metastasis_elsewhere(ref, condition)
             else:
                 self.report.ignore(ref, CODE_NOT_READ, relevant=False)
@@ -477,65 +321,10 @@ class PatientRecord:
         if clinical not in INACTIVE and verification not in NEVER_COUNTS:
             self.unplaced_metastases.append(ref)
 
-    def _not_a_bone(self, condition: dict[str, Any]) -> Said | None:
-        """Why a metastasis coded without its site (``SITE_IN_BODY_SITE_VS``) is not a bone metastasis, or None
-        when its bodySite names a bone of the site ValueSets (its Mirels site is then read as any lesion's)."""
-        sites = objects(condition.get("bodySite"))
-        code = describe_concepts([condition.get("code")])[:100]
-        if not sites:
-            return said("a metastasis coded without its site ('{code}') and with no bodySite: which bone or organ is "
-                        "not known; not used", code=code)
-        if any(_bone_topography(coding) or self.terms.memberships(coding.get("system"), coding.get("code"))
-               & BONE_SITE_SETS for site in sites for coding in codings(site)):
-            return None
-        return said("a metastasis coded without its site ('{code}') whose bodySite ({site}) has no code of a bone "
-                    "the ValueSets place: not used as a bone metastasis; a visceral metastasis is read from the codes "
-                    "of the visceral-metastasis ValueSet", code=code, site=describe_concepts(sites)[:200] or "no code")
-
-    def _looks_like_cancer(self, condition: dict[str, Any]) -> str | None:
-        """Why an unrecognised Condition still looks relevant (so it is named, not dropped), or None. One
-        whose diagnosis is not coded cannot be told apart: it may be a metastasis, and is named. A SNOMED CT code
-        also says what would read it if it is a descendant of a concept of the ValueSets (``snomed_hint``)."""
-        why = self._why_relevant(condition)
-        hint = snomed_hint(codings(condition.get("code"))) if why is not None else None
-        return said("{why}; {hint}", why=why, hint=hint) if hint is not None else why
-
-    def _why_relevant(self, condition: dict[str, Any]) -> str | None:
-        concept = condition.get("code")
-        found = codings(concept)
-        if not any(coding.get("code") and coding.get("system") for coding in found):
-            # A display alone is no code, and a code without its system may mean anything.
-            text = concept.get("text") if isinstance(concept, dict) else None
-            if isinstance(text, str) and text.strip():
-                return said("its diagnosis is not coded, only written ('{text}'): the calculators read coded "
-                            "diagnoses only; not used", text=text.strip()[:200])
-            bare = [str(coding["code"]) for coding in found if coding.get("code")]
-            if bare:
-                return said("its code '{code}' names no code system, so it cannot be read: not used",
-                            code=", ".join(bare)[:200])
-            return said("has no diagnosis code: not used")
-        profiles = (condition.get("meta") or {}).get("profile")
-        if isinstance(profiles, list) and any(isinstance(p, str) and p.startswith((MCODE, "http://bonemet-cds.org/"))
-                                              for p in profiles):
-            return said("declares a cancer profile but its code '{code}' is in none of the ValueSets the calculators "
-                        "read: not used", code=describe_concepts([concept]))
-        if any(isinstance(e, dict) and e.get("url", "").endswith("histology-morphology-behavior")
-               for e in condition.get("extension") or []):
-            return said("has a cancer histology but its code '{code}' is in none of the ValueSets the calculators "
-                        "read: not used", code=describe_concepts([concept]))
-        # What the code and its words say depends on them alone, and a record repeats its diagnoses.
-        key = (concept.get("text") if isinstance(concept, dict) else None,
-               tuple((c.get("system"), c.get("code"), c.get("display")) for c in found))
-        if key not in _CODE_VERDICTS:
-            if len(_CODE_VERDICTS) >= 10_000:  # bounded: codes come from outside
-                _CODE_VERDICTS.clear()
-            _CODE_VERDICTS[key] = _code_verdict(concept, found)
-        return _CODE_VERDICTS[key]
-
     def _name_contained(self, ref: str, container: dict[str, Any]) -> None:
         """A Condition or Observation the calculators would read, contained in another resource, has no
         identity of its own for a score to cite: it is named, not used. (A BodyStructure contained in a
-        lesion's Condition is read as part of it: ``mapper._site_concepts``.)"""
+        lesion's Condition is read as part of it: ``long_bone.site_concepts``.)"""
         for inner in objects(container.get("contained")):
             if inner.get("resourceType") in ("Condition", "Observation") and self.terms.in_any(inner.get("code")):
                 self.contained.append(ReportEntry(
@@ -586,7 +375,7 @@ class PatientRecord:
             return
         if kind.startswith("context:"):
             self.report.show(ref, said("{what}: {value}, shown as context: not an item of Mirels or Rades",
-                                       what=CONTEXT_VALUE_SETS[kind[8:]], value=_observation_value(observation)))
+                                       what=CONTEXT_VALUE_SETS[kind[8:]], value=observation_value(observation)))
             return
         self.observations[kind].append(observation)
 
@@ -650,101 +439,3 @@ def _version_of(resource: dict[str, Any]) -> str:
     if meta.get("versionId") is not None:
         return f"versionId {str(meta['versionId'])[:40]}"
     return f"lastUpdated {str(meta.get('lastUpdated'))[:40]}"
-
-
-_CODE_VERDICTS: dict[tuple[Any, ...], Said | None] = {}
-
-
-def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
-    """Why a coded diagnosis of no ValueSet still looks relevant, from its codes and words alone, or None."""
-    for coding in found:
-        system, code = canonical_system(coding.get("system") or ""), coding.get("code") or ""
-        normal = code.strip().upper()
-        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_SECONDARY):
-            return said("a metastasis ({code}) at a site none of the ValueSets places (neither a long-bone lesion "
-                        "nor a visceral metastasis): not used", code=code)
-        if system in (ICD10, ICD10_CM, CIM10) and normal.replace(".", "").startswith("G992"):
-            return said("a myelopathy in diseases classified elsewhere ({code}): it may record a spinal cord "
-                        "compression by a cancer, coded beside the cancer's own code, but it does not say it is one; "
-                        "not used: a compression is read from its own codes (G95.2, SNOMED CT)", code=code)
-        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith("G82"):  # G82.0-G82.2 are paraplegia (ValueSet)
-            return said("a tetraplegia, or a paralysis the paraplegia ValueSet does not hold ({code}): the sources do "
-                        "not say which Rades motor-function row it is (not ambulatory 3, paraplegic 1); not used, "
-                        "record motor function as an Observation", code=code)
-        if normal.replace(".", "").startswith(_PATHOLOGICAL_FRACTURES.get(system, ())):
-            return _pathological_fracture(code)
-        if system == ICD10_CM and normal.replace(".", "") == "C802":
-            # Coded after the transplant complication and before the cancer's own code (CMS coding rules).
-            return said("a malignant neoplasm associated with a transplanted organ ({code}): it says where the cancer "
-                        "arose, not which cancer it is (the Rades row); the record's code of the cancer itself is "
-                        "read, this one is not", code=code)
-        if system in (ICD10, CIM10) and normal.startswith("C97"):  # WHO: each cancer is coded as well
-            return said("malignant neoplasms of independent multiple sites ({code}): which cancers is said by their "
-                        "own codes, which are read; this one is not", code=code)
-        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_BLOOD_CANCERS):
-            return said("a cancer ({code}) that the Rades table does not classify (only myeloma and lymphoma of "
-                        "the blood cancers are mapped): not used", code=code)
-        if system in (ICD10, ICD10_CM, CIM10) and normal.startswith(_CANCER_CHAPTER):  # ICD-10-CM C7A, carcinoids
-            return said("a cancer ({code}) that none of the Rades primary-tumour ValueSets places: the sources do not "
-                        "say which row it is; not used", code=code)
-        if system == ICD_O_3 and (normal.startswith(_CANCER_CHAPTER) or normal.endswith(("/3", "/6", "/9"))):
-            return said("coded in ICD-O-3 only ({code}): a tumour's topography or morphology, not a diagnosis the "
-                        "calculators read (SNOMED CT, ICD-10); not used", code=code)
-    for coding in found:  # a diagnosis code of the ValueSets, in a system they do not name: a local or national URI
-        system, code = coding.get("system") or "", coding.get("code") or ""
-        if canonical_system(system) not in _READ_SYSTEMS and _held_as_diagnosis(code):
-            return said("its code '{code}' is one the calculators read, but in a code system they do not read "
-                        "('{system}'; they read SNOMED CT, ICD-10, ICD-10-CM and the French CIM-10 under their FHIR "
-                        "URIs or HL7 OIDs): not used", code=code[:40], system=system[:200])
-    words = describe_concepts([concept])
-    if _FRACTURE_WORDS.search(words):
-        return _pathological_fracture(words[:200])
-    if _CANCER_WORDS.search(words):  # a code of another system or edition, a local code: its words say what it is
-        return said("its words ('{words}') name a cancer, a metastasis or a cord compression, but its code is in "
-                    "none of the ValueSets the calculators read: not used", words=words[:200])
-    return None
-
-
-def is_pathological_fracture(condition: dict[str, Any]) -> bool:
-    """Whether a Condition records a pathological fracture, by its code (``_PATHOLOGICAL_FRACTURES``) or, with
-    no code of a diagnosis the calculators read, by its words."""
-    for coding in codings(condition.get("code")):
-        system, code = canonical_system(coding.get("system") or ""), str(coding.get("code") or "")
-        if code.strip().upper().replace(".", "").startswith(_PATHOLOGICAL_FRACTURES.get(system, ())):
-            return True
-    return bool(_FRACTURE_WORDS.search(describe_concepts([condition.get("code")])))
-
-
-def _pathological_fracture(code: str) -> Said:
-    return said("a pathological fracture ({code}): Mirels scores the risk of a fracture to come, and the sources do "
-                "not say how to read it once the bone has broken; not used: check whether it is at the site of a "
-                "scored lesion", code=code)
-
-
-_DIAGNOSIS_SETS = frozenset(PRIMARY_GROUPS) | frozenset(CONDITION_KINDS)
-
-
-def _bone_topography(coding: dict[str, Any]) -> bool:
-    """An ICD-O-3 topography of chapter C40-C41 (bones, joints and articular cartilage): a bone, even where it
-    does not say which (C40.0 holds the scapula, C41.9 is bone NOS; the site reading then says so)."""
-    code = coding.get("code")
-    return canonical_system(coding.get("system") or "") == ICD_O_3 and isinstance(code, str) \
-        and code.strip().upper().startswith(("C40", "C41"))
-
-
-def _held_as_diagnosis(code: str) -> bool:
-    """Whether a Condition ValueSet holds ``code`` in one of the diagnosis code systems (a value's code, such
-    as HL7 v2's Y, does not count: in a local system it is not taken for a diagnosis of the ValueSets)."""
-    terms = load_terminology()
-    return bool(code.strip()) and any(terms.memberships(system, code) & _DIAGNOSIS_SETS
-                                      for system in (SNOMED, ICD10, ICD10_CM, CIM10))
-
-
-def _observation_value(observation: dict[str, Any]) -> str:
-    if isinstance(observation.get("valueInteger"), int):
-        return str(observation["valueInteger"])
-    quantity = observation.get("valueQuantity")
-    if isinstance(quantity, dict) and "value" in quantity:
-        return f"{quantity['value']} {quantity.get('unit') or quantity.get('code') or ''}".strip()
-    concept = observation.get("valueCodeableConcept")
-    return describe_concepts([concept]) or said("no value")

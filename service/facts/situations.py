@@ -23,7 +23,8 @@ from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
 from .place import BOTH_SIDES, Place
 from .procedures import Procedure, procedures_done, treated
-from .record import PatientRecord, describe_concepts
+from .record import PatientRecord
+from .terminology import describe_concepts
 from .timely import keep_timely
 
 # Codes that name the spine or a region of it, not one vertebra (ValueSet bone-not-long-bone): two such records

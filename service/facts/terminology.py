@@ -44,7 +44,10 @@ ICD_O_3 = "http://terminology.hl7.org/CodeSystem/icd-o-3"
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 
-_PREFIX_SYSTEMS = {ICD10, ICD10_CM, CIM10}
+# The ICD-10 family: WHO's edition and the modifications the ValueSets name. Its codes are compared without
+# the dot and read with their descendants (ICD-10's hierarchy is its code prefixes), and every ICD-10 check of
+# the facts layer asks ``is_icd10``: a national modification is added here, and in the ValueSets, once.
+ICD10_FAMILY = frozenset({ICD10, ICD10_CM, CIM10})
 # ValueSets of answers (an Observation's value), never of what a resource is: a resource coded with one of
 # their codes is not made relevant by it, and a lab line whose interpretation is v2's "N" is still skipped
 # unparsed by the bulk prefilter (``may_hold``).
@@ -57,6 +60,11 @@ SYSTEM_ALIASES = {
     "urn:oid:2.16.840.1.113883.6.96": SNOMED,  # HL7 OID of SNOMED CT
     "urn:oid:2.16.840.1.113883.6.1": LOINC,  # HL7 OID of LOINC
 }
+
+
+def is_icd10(system: str) -> bool:
+    """Whether a code system (its canonical URI) is of the ICD-10 family (``ICD10_FAMILY``, read at each call)."""
+    return system in ICD10_FAMILY
 
 
 # Code systems whose URI is an http identifier, which EHRs also send as https.
@@ -93,7 +101,7 @@ _CANONICAL: dict[str, str] = {}
 
 def _normal(system: str, code: str) -> str:
     code = code.strip()
-    if system in _PREFIX_SYSTEMS:
+    if is_icd10(system):
         code = code.replace(".", "").upper()
         end = next((i for i, char in enumerate(code) if not char.isalnum()), len(code))
         return code[:end]
@@ -176,7 +184,7 @@ class Terminology:
             system = canonical_system(system)
             normal = _normal(system, code)
             ids = set(self._exact.get((system, normal), ()))
-            if system in _PREFIX_SYSTEMS:
+            if is_icd10(system):
                 for end in range(1, len(normal) + 1):
                     ids |= self._prefix.get((system, normal[:end]), set())
             if not ids and system == SNOMED and _SERVER is not None and normal.isdigit() and self._roots:
@@ -284,7 +292,7 @@ def _value_set(raw: dict[str, Any]) -> ValueSet:
         for concept in include.get("concept", ()):
             exact.add((system, _normal(system, concept["code"])))
         for rule in include.get("filter", ()):
-            if rule["op"] != "is-a" or rule["property"] != "concept" or system not in (*_PREFIX_SYSTEMS, SNOMED):
+            if rule["op"] != "is-a" or rule["property"] != "concept" or not (is_icd10(system) or system == SNOMED):
                 raise ValueError(f"ValueSet {raw['id']}: only ICD-10 and SNOMED CT is-a filters are supported")
             if system == SNOMED:  # the concept itself, its shipped descendants (the expansion), the rest by a server
                 exact.add((system, rule["value"]))
@@ -333,6 +341,29 @@ def listed_display(coding: dict[str, Any]) -> str | None:
         return None
     system = canonical_system(system)
     return load_terminology().listed_displays.get((system, _normal(system, code)))
+
+
+def describe_concepts(concepts: Iterable[Any]) -> str:
+    """Words for a clinician: the text, else the first display (the record's, else the one the ValueSets
+    list for that code), else the first code."""
+    words = []
+    for concept in concepts:
+        if isinstance(concept, dict):
+            words.append(concept.get("text") or next(
+                (c.get("display") or listed_display(c) or c.get("code") for c in codings(concept)
+                 if c.get("display") or c.get("code")), ""))
+    return ", ".join(str(w) for w in words if w)
+
+
+def observation_value(observation: dict[str, Any]) -> str:
+    """An Observation's value as a clinician reads it: a number, a quantity and its unit, or a concept's words."""
+    if isinstance(observation.get("valueInteger"), int):
+        return str(observation["valueInteger"])
+    quantity = observation.get("valueQuantity")
+    if isinstance(quantity, dict) and "value" in quantity:
+        return f"{quantity['value']} {quantity.get('unit') or quantity.get('code') or ''}".strip()
+    concept = observation.get("valueCodeableConcept")
+    return describe_concepts([concept]) or said("no value")
 
 
 def listed_words(system: str | None, code: str | None, locale: str = "en") -> str | None:

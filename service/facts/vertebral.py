@@ -33,12 +33,12 @@ from .items.candidates import read_codings
 from .items.lesion_type import coded_candidates
 from .items.site import read_place, read_site
 from .linking import cited_by
-from .long_bone import _site_concepts
+from .long_bone import site_concepts
 from .model import Fact, ScoredCondition
 from .moments import Event
 from .options import MappingOptions
-from .record import PatientRecord, describe_concepts
-from .terminology import OWN_SYSTEM, canonical_system, codings, objects
+from .record import PatientRecord
+from .terminology import OWN_SYSTEM, canonical_system, codings, describe_concepts, objects
 from .timely import keep_timely, with_untimely
 from .vocabulary import ITEM_CODES, PROFILE_BASE, QUESTIONNAIRES, ROW_SYSTEM
 
@@ -94,7 +94,7 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
     lesions: dict[str, tuple[dict[str, Any], tuple[str, ...], Fact, tuple[str, ...]]] = {}
     for condition in record.conditions["lesion"]:
         ref = record.ref(condition)
-        concepts, structures, _ = _site_concepts(record, condition, ref)
+        concepts, structures, _ = site_concepts(record, condition, ref)
         rows = _spine_rows(concepts)
         if rows is None or read_site(record.terms, concepts).bone:
             # Not in the spine: Mirels' or no score. Naming a long bone too: Mirels scores it, and its note says

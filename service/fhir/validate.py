@@ -11,7 +11,6 @@ whose other resources differ from R4).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +19,7 @@ from typing import Any
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
+from ..i18n import LOCALES, spoken_language
 from .shape import InvalidResource, check_shape
 
 VALIDATED_TYPES = ("Patient", "Condition", "Observation", "ServiceRequest", "Procedure", "QuestionnaireResponse")
@@ -176,24 +176,10 @@ def parse_as_of(text: Any, where: str) -> date:
 
 
 _ASSESS_PARTS = ("bundle", "language", "asOf")
-# BCP-47 (RFC 5646) well-formed tags, as FHIR's language codes are: a primary language of 2-3 letters, then
-# subtags (script, region, variants...) of 1-8 letters or digits. "fr-FR", "fr-CA", "en-GB" name French, English.
-_BCP47 = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
-
-
-def spoken_language(tag: Any, languages: tuple[str, ...]) -> str | None:
-    """The one of ``languages`` a BCP-47 tag names ("fr-FR" -> "fr"), or None when it is not a well-formed
-    tag or names another language."""
-    if not isinstance(tag, str) or not _BCP47.fullmatch(tag):
-        return None
-    primary = tag.split("-")[0].lower()
-    return primary if primary in languages else None
-
-
-def unwrap(body: Any, languages: tuple[str, ...] = ("en", "fr")) -> AssessRequest:
+def unwrap(body: Any) -> AssessRequest:
     """The $assess request in a Bundle or a Parameters body (parts ``bundle``, ``language`` (a BCP-47 tag
-    whose language is one of ``languages``; the request's ``language`` is that one), ``asOf``); raises
-    ``InvalidFhir``."""
+    whose language the service speaks, ``i18n.LOCALES``; the request's ``language`` is that one), ``asOf``);
+    raises ``InvalidFhir``."""
     if not isinstance(body, dict) or body.get("resourceType") != "Parameters":
         return AssessRequest(body, "Bundle")
     parameters = body.get("parameter")
@@ -227,11 +213,11 @@ def unwrap(body: Any, languages: tuple[str, ...] = ("en", "fr")) -> AssessReques
     if language_part:
         element = "valueCode" if "valueCode" in language_part[1] else "valueString"
         tag = language_part[1][element]
-        language = spoken_language(tag, languages)
+        language = spoken_language(tag)
         if language is None:
             raise InvalidFhir([Problem(f"Parameters.parameter[{language_part[0]}].{element}",
                                        f"{tag[:40]!r} is not a BCP-47 tag of a language $assess speaks "
-                                       f"({', '.join(languages)}; e.g. 'fr', 'fr-FR', 'en-GB')")])
+                                       f"({', '.join(LOCALES)}; e.g. 'fr', 'fr-FR', 'en-GB')")])
     as_of = None
     if "asOf" in named:
         at, part = named["asOf"]

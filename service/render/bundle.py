@@ -106,7 +106,7 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
         score, found = assessment.score, assessment.facts
         at = locations.get(found.condition)
         name = say("{subject}: {score} of {condition} ({description})", subject=subject,
-                   score=score.title.split(":")[0].strip(), condition=found.condition, description=found.where(locale))
+                   score=score.short_title, condition=found.condition, description=found.where(locale))
         for item in score.items:
             fact = found.facts[item.name]
             notes = translate(joined(fact.notes), locale)

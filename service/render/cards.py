@@ -142,18 +142,13 @@ def namer(facts: PatientFacts, locale: str = "en") -> Callable[[str], str]:
 
 def _short_title(assessment: Assessment, after_comma: bool = False) -> str:
     """"Mirels score", "Score de Mirels"; after a comma, "score de Mirels" (a proper name keeps its capital)."""
-    title = assessment.score.title.split(":")[0].strip()
+    title = assessment.score.short_title
     return title[:1].lower() + title[1:] if after_comma and title.startswith("Score ") else title
 
 
 def _where(assessment: Assessment) -> str:
     where = _URL.sub("", assessment.facts.where(assessment.score.locale))  # the record's words, when no code
     return where[:1].upper() + where[1:]
-
-
-def _total(assessment: Assessment) -> str:
-    score = assessment.score
-    return str(score.total) if score.total is not None else f"{score.total_min}–{score.total_max}"
 
 
 def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callable[[str], str]) -> str:
@@ -172,7 +167,7 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
         else:
             points = str(item.points)
         lines.append(f"| {_cell(item.label)} | {_cell(value)} | {points} | {_cell(fact.recorded[:10] or '–')} |")
-    lines += ["", f"**{words['total']}{words['colon']} {_total(assessment)}**"
+    lines += ["", f"**{words['total']}{words['colon']} {assessment.score.total_text}**"
               + (f" — {score.category_label}" if score.category else ""), ""]
     if score.recommendation:
         lines += [score.recommendation, ""]
@@ -248,7 +243,7 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str) -> Card
     """Action first: "Left femur, Mirels score 11: surgical fixation opinion before radiotherapy"."""
     score = assessment.score
     words = WORDS[score.locale]
-    summary = (f"{_where(assessment)}, {_short_title(assessment, True)} {_total(assessment)}{words['colon']} "
+    summary = (f"{_where(assessment)}, {_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
                f"{score.action}"
                f"{_conflict_words(assessment, words)}")
     oldest = _oldest_words(assessment, words)
@@ -279,14 +274,14 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
         reason = name(translate(joined(fact.notes), score.locale))
         status = words["missing"] if item.status == "missing" else words["uncertain"]
         lines.append(f"- **{item.label}** ({status}){words['colon']} {reason or words['not_recorded']}")
-    lines += ["", f"{words['range']}{words['colon']} {score.total_min}–{score.total_max}; "
+    lines += ["", f"{words['range']}{words['colon']} {score.total_range}; "
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"]), "",
               detail_markdown(assessment, words, name)]
     state = (f"{words['determined']} {score.category_label}" if score.category else words["missing_title"])
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": fit_summary(f"{_where(assessment)}, {_short_title(assessment, True)} {score.total_min}–"
-                               f"{score.total_max}{words['colon']} {state}{_conflict_words(assessment, words)}"
+        "summary": fit_summary(f"{_where(assessment)}, {_short_title(assessment, True)} {score.total_range}"
+                               f"{words['colon']} {state}{_conflict_words(assessment, words)}"
                                f"{words['colon']} {names}"),
         "detail": "\n".join(lines),
         "indicator": "warning" if score.category is None else "info",

@@ -121,10 +121,6 @@ def _p(text: str) -> str:
     return f"<p>{escape(text)}</p>"
 
 
-def _range_text(score: Score) -> str:
-    return str(score.total) if score.total is not None else f"{score.total_min}-{score.total_max}"
-
-
 def _component(item, fact, locale: str) -> dict[str, Any]:
     component: dict[str, Any] = {
         "code": {"coding": [own_coding(ITEM_CODES[item.name], locale)],
@@ -181,8 +177,8 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
     if missing:
         notes.insert(0, {"text": f"{words['missing']}: " + "; ".join(missing)})
     named = f"{score.title} — {facts.where(locale)}"  # the side first: a surgeon checks it before the score
-    summary = (f"{named}: {_range_text(score)} ({score.category_label})" if score.category else
-               f"{named}: {words['range']} {_range_text(score)}; {words['undetermined']}")
+    summary = (f"{named}: {score.total_text} ({score.category_label})" if score.category else
+               f"{named}: {words['range']} {score.total_text}; {words['undetermined']}")
     by = (f"{words['by']} bonemet-cds {__version__}, {score.calculator.capitalize()} {words['table']} "
           f"{load_table(score.calculator).version}.")
 

@@ -24,7 +24,7 @@ from ..data import data_dir
 from ..facts.terminology import BASE_URL, OWN_SYSTEM, own_coding
 from ..facts.vocabulary import PROFILE_BASE
 from ..i18n import N_, said, translate
-from .questionnaires import VERSION, _translated, questionnaire_url
+from .questionnaires import VERSION, questionnaire_url, translated_text
 
 PLAN_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 # The situation's code in the project's CodeSystem (the CarePlan's category, the PlanDefinition's topic).
@@ -44,7 +44,7 @@ def _name(identifier: str) -> str:
 
 def _text(value: Callable[[str], str], key: str) -> dict[str, Any]:
     """``key`` in English and ``_key`` with the other languages (the R4 translation extension)."""
-    translated = _translated(value)
+    translated = translated_text(value)
     return {key: translated["text"], f"_{key}": translated["_text"]}
 
 
@@ -145,7 +145,7 @@ def activity_definition(identifier: str) -> dict[str, Any]:
         table = activity["table"]
         sources = [{"type": "documentation", "display": category.source} for category in activity["categories"]]
         sources += _citations(table)
-        about = (f"{table.title('en').split(':')[0]}, " + " and ".join(c.label("en") for c in activity["categories"])
+        about = (f"{table.short_title('en')}, " + " and ".join(c.label("en") for c in activity["categories"])
                  + f" (seeds/{activity['calculator']}.json, table version {table.version})")
     title = (_text(lambda locale: own_coding(code["code"], locale)["display"], "title")
              if code["system"] == OWN_SYSTEM else {"title": code.get("display", code["code"])})
@@ -165,7 +165,7 @@ def activity_definition(identifier: str) -> dict[str, Any]:
 def _when(table, category) -> dict[str, Any]:
     """The category's condition: every possible total of the score Observation (``%score``) in its range."""
     def words(locale: str) -> str:
-        name = table.title(locale).split(":")[0].strip()
+        name = table.short_title(locale)
         return translate(said("Every possible {name} total is {low} to {high} (the score Observation's valueInteger, "
                               "or both ends of its valueRange)", name=name, low=category.min, high=category.max),
                          locale)

@@ -69,7 +69,7 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
         missing = ", ".join(item.label for item in score.items if item.status != "known")
         labels = [c.label(locale) for c in load_table(score.calculator).categories if c.value in check.categories]
         lines += [f"{order_words['possible_detail']} {' / '.join(labels)}. "
-                  f"{words['range']}: {score.total_min}–{score.total_max}; {words['missing']}: {missing}.", ""]
+                  f"{words['range']}: {score.total_range}; {words['missing']}: {missing}.", ""]
     lines += [detail_markdown(assessment, words, name), "", f"{order_words['guideline']}: {check.source(locale)}"]
     card: Card = {
         "uuid": str(uuid.uuid4()),

@@ -57,7 +57,7 @@ def questionnaire_url(calculator: str) -> str:
     return next(url for url, name in QUESTIONNAIRES.items() if name == calculator)
 
 
-def _translated(text: Callable[[str], str]) -> dict[str, Any]:
+def translated_text(text: Callable[[str], str]) -> dict[str, Any]:
     """``text`` in English, with the other languages as the R4 translation extension of ``_text``."""
     return {"text": text("en"), "_text": {"extension": [
         {"url": TRANSLATION, "extension": [{"url": "lang", "valueCode": locale},
@@ -81,7 +81,7 @@ def questionnaire(calculator: str) -> dict[str, Any]:
     items: list[dict[str, Any]] = [{
         "extension": [{"url": REFERENCE_RESOURCE, "valueCode": "Condition"}],
         "linkId": "condition", "type": "reference", "required": True,
-        **_translated(table.scored or (lambda locale: "Condition")),
+        **translated_text(table.scored or (lambda locale: "Condition")),
     }]
     for item in table.items:
         entry: dict[str, Any] = {"linkId": item.name}
@@ -89,7 +89,7 @@ def questionnaire(calculator: str) -> dict[str, Any]:
             entry["extension"] = [{"url": OBSERVATION_EXTRACT, "valueBoolean": True}]
             entry["definition"] = f"{PROFILE_BASE}/{EXTRACTED[item.name][0]}#Observation.value[x]"
         entry["code"] = [own_coding(ITEM_CODES[item.name])]
-        entry.update(_translated(item.label))
+        entry.update(translated_text(item.label))
         entry.update({"type": "choice", "required": False, "answerOption": [
             {"valueCoding": {"extension": [{"url": ORDINAL, "valueDecimal": row.points}], **row_coding(row.value)}}
             for row in item.rows]})
@@ -101,7 +101,7 @@ def questionnaire(calculator: str) -> dict[str, Any]:
             "expression": "%resource.item.where(linkId != 'condition' and linkId != 'total').answer.value"
                           ".ordinal().aggregate($this + $total, 0)"}}],
         "linkId": TOTAL, "type": "integer", "readOnly": True, "required": False,
-        **_translated(lambda locale: translate(TOTAL_TEXT, locale))})
+        **translated_text(lambda locale: translate(TOTAL_TEXT, locale))})
     return {
         "resourceType": "Questionnaire",
         "id": f"bonemet-{calculator}",
@@ -110,7 +110,7 @@ def questionnaire(calculator: str) -> dict[str, Any]:
         "version": VERSION,
         "name": f"Bonemet{calculator.capitalize()}",
         "title": table.title("en"),
-        "_title": _translated(table.title)["_text"],
+        "_title": translated_text(table.title)["_text"],
         "status": "draft",
         "experimental": False,
         "subjectType": ["Patient"],
@@ -133,7 +133,7 @@ def row_code_system() -> dict[str, Any]:
             for row in item.rows:
                 concepts.append({
                     "code": row.value, "display": row.label("en"),
-                    "definition": f"{load_table(calculator).title('en').split(':')[0]}, {item.label('en')}: "
+                    "definition": f"{load_table(calculator).short_title('en')}, {item.label('en')}: "
                                   f"{row.label('en')} ({row.points} points)",
                     "designation": [{"language": locale, "use": {
                         "system": "http://terminology.hl7.org/CodeSystem/designation-usage", "code": "display"},

@@ -43,7 +43,7 @@ def scale_svg(calculator: str, low: int | None, high: int | None, locale: str = 
     marked = (low is not None and high is not None and lowest <= low <= high <= highest)
     label = (f"{words['total']} {low}" if marked and low == high else
              f"{words['range']} {low}–{high}" if marked else words["none"])
-    name = table.title(locale).split(":")[0].strip()  # "Score de Rades", never "Score de Rades ,"
+    name = table.short_title(locale)  # "Score de Rades", never "Score de Rades ,"
     heading = f"{name}, {words['scale']} {lowest}–{highest}"
     ident = re.sub(r"[^A-Za-z0-9_-]", "-", f"{calculator}{'-' + key if key else ''}")
     legend = [(category, f"{_span(category.min, category.max)}: {category.label(locale)}",

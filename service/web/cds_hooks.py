@@ -17,16 +17,16 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 
-from ..calculators import DEFAULT_LOCALE, LOCALES, NAMES
+from ..calculators import NAMES
 from ..facts import PatientFacts, ReportEntry, referred_body_structures
-from ..facts.record import describe_concepts, may_be_read, reference_of
-from ..facts.terminology import load_terminology
+from ..facts.record import may_be_read, reference_of
+from ..facts.terminology import describe_concepts, load_terminology
 from ..facts.vocabulary import observation_search_codes
 from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.ids import is_fhir_id, shown
 from ..fhir.patients import PatientIdentity, normal_base, why_not_patient
 from ..fhir.shape import InvalidResource, bundle_resources, check_shape, matches_left_out, next_link
-from ..i18n import N_, Said, Words, said
+from ..i18n import N_, Said, Words, negotiate, said
 from ..limits import LimitExceeded, check_resources
 from ..pipeline import assess_patient, review_orders
 from ..render.cards import cards_for_patient
@@ -95,10 +95,6 @@ def discovery():
 def _request_schema(hook: str) -> HookRequest:
     """One schema per hook, built once: marshmallow schemas hold no state between loads."""
     return HookRequest(hook)
-
-
-def _language() -> str:
-    return request.accept_languages.best_match(LOCALES, default=DEFAULT_LOCALE)
 
 
 @dataclass
@@ -329,7 +325,7 @@ def call_service(service_id: str):
          patient=patient.id)
     gathered = _gather(hook_request, patient)
     settings = current_app.config["BONEMET"]
-    locale = _language()
+    locale = negotiate(accept=request.accept_languages)
     try:
         check_resources(len(gathered.resources) + len(gathered.not_read), settings.max_resources)
         result = assess_patient(gathered.resources, patient.reference, when=datetime.now(UTC),

@@ -18,16 +18,15 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from .. import __version__
-from ..calculators import LOCALES
 from ..data import data_dir
-from ..fhir.validate import InvalidFhir, parse_as_of, spoken_language, unwrap
+from ..fhir.validate import InvalidFhir, parse_as_of, unwrap
+from ..i18n import LOCALES, negotiate, spoken_language
 from ..limits import LimitExceeded
 from ..pipeline import assess_bundle
 from .body import MAX_DEPTH, json_body
 from .errors import FHIR_JSON, JsonError
 
 blueprint = Blueprint("fhir_api", __name__, url_prefix="/fhir")
-LANGUAGES = LOCALES  # the languages the tables are written in
 JSON_FORMATS = ("json", "application/json", "application/fhir+json")
 
 
@@ -63,7 +62,7 @@ def assess():
         raise _invalid(f"_format {request.args['_format'][:40]!r}: $assess answers in JSON only "
                        f"({', '.join(JSON_FORMATS)})")
     try:
-        asked = unwrap(body, LANGUAGES)
+        asked = unwrap(body)
         both = [name for name, value in (("asOf", asked.as_of), ("language", asked.language))
                 if value is not None and name in request.args]
         if both:  # the query and the body would each say one: neither is dropped without a word
@@ -73,13 +72,10 @@ def assess():
     except InvalidFhir as error:
         raise _invalid(str(error), error.problems) from None
     asked_language = asked.language if asked.language is not None else request.args.get("language")
-    if asked_language is None:
-        language = request.accept_languages.best_match(LANGUAGES, "en")
-    else:
-        language = spoken_language(asked_language, LANGUAGES)
-        if language is None:  # the body's was read by unwrap: this is the query's
-            raise _invalid(f"language {str(asked_language)[:40]!r}: not a BCP-47 tag of a language $assess speaks "
-                           f"({', '.join(LANGUAGES)}; e.g. 'fr', 'fr-FR', 'en-GB')")
+    if asked_language is not None and spoken_language(asked_language) is None:  # the body's was read by unwrap
+        raise _invalid(f"language {str(asked_language)[:40]!r}: not a BCP-47 tag of a language $assess speaks "
+                       f"({', '.join(LOCALES)}; e.g. 'fr', 'fr-FR', 'en-GB')")
+    language = negotiate(asked_language, accept=request.accept_languages)
     settings = current_app.config["BONEMET"]
     try:
         result = assess_bundle(asked.bundle, when=datetime.now(UTC), locale=language,

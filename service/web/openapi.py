@@ -17,7 +17,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import INCLUDE, Schema, fields
 
 from .. import __version__
-from ..calculators import LOCALES
+from ..i18n import LOCALES
 from .fhir_api import canonical_resources
 from .schemas import FeedbackRequest, HookRequest, OrderSignContext, PatientViewContext
 

@@ -65,9 +65,9 @@ def code_words(text: str) -> Markup:
 @blueprint.get("/docs")
 def docs():
     from .page_words import WORDS
-    from .pages import _locale, secure_page
+    from .pages import page_locale, secure_page
 
-    locale = _locale()
+    locale = page_locale()
     settings = current_app.config["BONEMET"]
     spec = openapi_document(settings.base_url, bool(settings.allowed_hosts))
     response = Response(render_template("docs.html", spec=spec, entries=docs_entries(spec, settings.base_url),

@@ -23,13 +23,13 @@ import markdown
 from flask import Blueprint, Response, abort, current_app, request
 from flask import render_template as _render_template
 
-from ..calculators import LOCALES, NAMES, load_table
+from ..calculators import NAMES, load_table
 from ..calculators.registry import calculator as registered_calculator
 from ..calculators.registry import tables
 from ..calculators.scoring import InvalidInput
 from ..data import data_dir
 from ..fhir.patients import patient_banner
-from ..i18n import translate, typeset_html
+from ..i18n import negotiate, translate, typeset_html
 from ..limits import LimitExceeded
 from ..pipeline import PatientAssessment, assess_bundle, assess_patient
 from ..render.cards import cards_for_patient
@@ -88,13 +88,10 @@ def secure(response: Response) -> Response:
     return secure_page(response)
 
 
-def _locale(default: str | None = None) -> str:
-    asked = request.values.get("lang")
-    if asked in LOCALES:
-        return asked
-    if default in LOCALES:  # a kept assessment's language (an unknown one falls back, never a 500)
-        return default
-    return request.accept_languages.best_match(LOCALES) or "en"
+def page_locale(kept: str | None = None) -> str:
+    """A screen's language (``i18n.negotiate``): the ``lang`` asked, else a kept assessment's (an unknown one
+    is passed over, never a 500), else the browser's."""
+    return negotiate(request.values.get("lang"), kept, accept=request.accept_languages)
 
 
 # A list right under a line of text: CommonMark (what EHRs render cards with) starts the list there,
@@ -126,7 +123,7 @@ def _keeper() -> AssessmentKeeper:
 
 
 def _expired(error: Exception, status: int) -> Response:
-    locale = _locale()
+    locale = page_locale()
     return Response(render_template("expired.html", words=WORDS[locale], reason=translate(error.args[0], locale),
                                     locale=locale), status=status)
 
@@ -199,7 +196,7 @@ def assessment_page(token: str):
     """The page a card links to: each score, its items and sources, the range, and a form for the
     missing or uncertain items. POSTing the form (or, with the script, each change) recomputes."""
     kept = _open(token)
-    locale = _locale(kept.locale)
+    locale = page_locale(kept.locale)
     when = datetime.now(UTC)
     answers = _answers(kept, locale, when) if request.method == "POST" else {}
     result, _ = _assess(kept, answers, locale, when)
@@ -218,7 +215,7 @@ def _to_store(kept: KeptAssessment) -> dict[str, Any]:
     Observations extracted from them, the score Observations, RiskAssessments and CarePlans (their ids are stable:
     storing twice changes nothing). The guideline's advice is stored when it applies; a "possible" one stays a card
     until what it misses is known."""
-    locale = _locale(kept.locale)
+    locale = page_locale(kept.locale)
     when = datetime.now(UTC)
     answers = _answers(kept, locale, when)
     result, responses = _assess(kept, answers, locale, when)
@@ -248,7 +245,7 @@ def assessment_save(token: str):
     from .smart import write_back
 
     kept = _open(token)
-    locale = _locale(kept.locale)
+    locale = page_locale(kept.locale)
     if not kept.fhir_base:
         abort(400, "this assessment was not opened from the EHR by a SMART launch: download the resources instead")
     bundle = _to_store(kept)
@@ -276,7 +273,7 @@ def guideline(calculator: str):
     leads (no patient data)."""
     if calculator not in NAMES:
         abort(404, f"no calculator {calculator!r}")
-    locale = _locale()
+    locale = page_locale()
     table = load_table(calculator)
     caveats = [entry["text"].get(locale) or entry["text"]["en"] for entry in table.caveats.values()]
     return render_template("guideline.html", words=WORDS[locale], locale=locale, table=table, caveats=caveats)
@@ -291,7 +288,7 @@ def calculator_page(name: str):
     recomputes, as on the assessment page."""
     if name not in NAMES:
         abort(404, f"no calculator {name!r}")
-    locale = _locale()
+    locale = page_locale()
     table = load_table(name)
     chosen: dict[str, str] = {}
     for item in table.items:
@@ -332,7 +329,7 @@ def calculator_page(name: str):
 @blueprint.get("/calculators")
 def calculators_index():
     """Every calculator the service runs, each with its page to score by hand."""
-    locale = _locale()
+    locale = page_locale()
     return render_template("calculators.html", words=WORDS[locale], locale=locale,
                            tables=[load_table(name) for name in NAMES])
 
@@ -347,7 +344,7 @@ def scale(calculator: str):
         high = int(request.args["high"]) if "high" in request.args else low
     except ValueError:
         abort(400, "low and high must be whole numbers")
-    return Response(scale_svg(calculator, low, high, _locale()), mimetype="image/svg+xml")
+    return Response(scale_svg(calculator, low, high, page_locale()), mimetype="image/svg+xml")
 
 
 # -- the tester's page ---------------------------------------------------------------------------
@@ -363,7 +360,7 @@ def _examples() -> dict[str, Path]:
 
 @blueprint.get("/")
 def tester_page():
-    locale = _locale()
+    locale = page_locale()
     return render_template("tester.html", words=WORDS[locale], locale=locale, examples=list(_examples()),
                            disabled=_tester_disabled(), result=None, error=None, source="")
 
@@ -376,7 +373,7 @@ def _tester_disabled() -> bool:
 
 @blueprint.post("/")
 def tester_run():
-    locale = _locale()
+    locale = page_locale()
     words = WORDS[locale]
     page = {"words": words, "locale": locale, "examples": list(_examples()), "disabled": _tester_disabled()}
     if page["disabled"]:

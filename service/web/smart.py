@@ -33,12 +33,11 @@ from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
-from ..calculators import DEFAULT_LOCALE, LOCALES
 from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.ids import is_fhir_id, shown
-from ..i18n import Said, said, translate, typeset_html
+from ..i18n import Said, negotiate, said, translate, typeset_html
 from .page_words import WORDS
-from .pages import secure
+from .pages import page_locale, secure
 from .sessions import KeptAssessment, LaunchElsewhere
 
 blueprint = Blueprint("smart", __name__)
@@ -58,16 +57,9 @@ def launch_url() -> str:
     return f"{current_app.config['BONEMET'].base_url}/smart/launch"
 
 
-def _language(asked: str | None = None) -> str:
-    """The page's language: the one asked if this service speaks it, else the browser's, else the default."""
-    if asked in LOCALES:
-        return str(asked)
-    return request.accept_languages.best_match(LOCALES) or DEFAULT_LOCALE
-
-
 def _refuse(status: int, reason: str, locale: str | None = None) -> NoReturn:
     """Stop here with a page that says why (the browser is the client: not JSON)."""
-    locale = locale or _language(request.args.get("lang"))
+    locale = locale or page_locale()
     page = typeset_html(render_template("smart_error.html", words=WORDS[locale], locale=locale,
                                         reason=translate(reason, locale)), locale)
     abort(Response(page, status=status, mimetype="text/html"))
@@ -126,7 +118,7 @@ def launch():
     browser = secrets.token_urlsafe(32)  # the browser's proof: only its hash is kept
     current_app.extensions["bonemet_assessments"].remember_launch(state, {
         "iss": iss, "token_endpoint": token, "verifier": verifier, "browser": _hash(browser),
-        "lang": _language(request.args.get("lang"))})
+        "lang": page_locale()})
     response = redirect(uri, code=302)
     response.set_cookie(_cookie(state), browser, max_age=LAUNCH_SECONDS, path=CALLBACK, httponly=True,
                         secure=settings.base_url.startswith("https://"), samesite="Lax")
@@ -150,7 +142,7 @@ def callback():
         _refuse(403, _ELSEWHERE)
     if pending is None:
         _refuse(400, said("this launch is unknown, expired or already used: launch again from the EHR"))
-    locale = str(pending.get("lang") or DEFAULT_LOCALE)
+    locale = negotiate(pending.get("lang"))
     try:
         token = _session(state=state).fetch_token(
             pending["token_endpoint"], authorization_response=request.url, code_verifier=pending["verifier"],

@@ -15,8 +15,8 @@ from ...calculators import OneOf
 from ...calculators.values import ItemName
 from ...i18n import Said, said
 from ..evidence import Candidate, allowed_by_all
-from ..record import PatientRecord, describe_concepts
-from ..terminology import codings
+from ..record import PatientRecord
+from ..terminology import codings, describe_concepts
 
 Reader = Callable[[PatientRecord, dict[str, Any]], tuple[Any, "Said | None"]]
 

@@ -9,7 +9,8 @@ from ...calculators.values import ItemName
 from ...i18n import Said, said
 from ..evidence import Candidate, choose
 from ..model import Fact
-from ..record import PatientRecord, describe_concepts
+from ..record import PatientRecord
+from ..terminology import describe_concepts
 from .candidates import read_codings
 
 Linked = tuple[dict[str, Any], str]

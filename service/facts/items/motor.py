@@ -16,7 +16,8 @@ from ...calculators import OneOf
 from ...i18n import Said, said
 from ..evidence import choose
 from ..model import Fact
-from ..record import PatientRecord, describe_concepts
+from ..record import PatientRecord
+from ..terminology import describe_concepts
 from ..vocabulary import MOTOR_FUNCTION_VS, NOT_WALKING_VS
 from .candidates import condition_candidates, observation_candidates, read_codings
 

@@ -16,8 +16,9 @@ from ...calculators.values import ItemName
 from ...i18n import Said, said
 from ..evidence import CONFLICT, allowed_by_all, one_of
 from ..model import Fact
-from ..record import VERIFICATION_UNREAD, PatientRecord, describe_concepts, unread_status
-from ..terminology import codings
+from ..record import PatientRecord
+from ..statuses import VERIFICATION_UNREAD, unread_status
+from ..terminology import codings, describe_concepts
 from ..vocabulary import MCODE_HISTOLOGY, MORPHOLOGIES, PRIMARY_GROUPS, SUPPLIED_BY
 
 _LUNG = OneOf("nsclc", "sclc")

@@ -17,7 +17,7 @@ coding or as mCODE's ``laterality-qualifier`` extension.
   scapula) and the groups "not otherwise specified" leave the site missing.
 * A bodySite naming several sites (two bones, one bone on both sides) may be several lesions:
   no site is picked; every row they allow stays possible, and the reading says ``several``.
-* The mapper adds the sites recorded in BodyStructures (``mapper._site_concepts``).
+* The mapper adds the sites recorded in BodyStructures (``long_bone.site_concepts``).
 * ``place`` says where the lesion is for a person (``place.Place``): bone, side, region. A side only the
   bodySite's text states ("left femur") is kept there, flagged, when no code gives one; ``side`` (which
   links observations and orders) is the coded side only.
@@ -32,8 +32,7 @@ from ...calculators import OneOf
 from ...i18n import Said, said
 from ..model import Fact
 from ..place import BOTH_SIDES, Place, side_in_words
-from ..record import describe_concepts
-from ..terminology import ICD_O_3, SNOMED, Terminology, canonical_system, codings, objects
+from ..terminology import ICD_O_3, SNOMED, Terminology, canonical_system, codings, describe_concepts, objects
 from ..vocabulary import (
     FEMUR,
     FEMUR_REGIONS,

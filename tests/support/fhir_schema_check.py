@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jsonschema
 
-_SCHEMA = Path(__file__).parent / "fhir_schema" / "fhir.schema.json.gz"
+_SCHEMA = Path(__file__).parent.parent / "fhir_schema" / "fhir.schema.json.gz"
 
 
 def _add_r4_technical_correction(node):

@@ -45,5 +45,5 @@ def to_today(node, as_of):
 
 
 # The day the examples' documented results hold (examples/expected/*.json, "as_of").
-EXAMPLES_AS_OF = json.loads((Path(__file__).resolve().parent.parent / "examples" / "expected"
+EXAMPLES_AS_OF = json.loads((Path(__file__).resolve().parents[2] / "examples" / "expected"
                              / "01-mirels-7-observation.json").read_text("utf-8"))["as_of"]

@@ -1,0 +1,145 @@
+"""A Condition's clinical and verification statuses, and its abatement, as the calculators read them.
+
+No status is guessed: a code FHIR does not define, codes that disagree, an abatement whose day is not known
+to be past, each is read as not given and flagged to the clinician (``PatientRecord.active``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from ..i18n import N_, said
+from .dates import parse_date
+from .terminology import codings
+
+VERIFICATION_UNREAD = N_("its verificationStatus is not a code of FHIR's: the calculators cannot read it")
+COUNTED_OBSERVATION = {"final", "amended", "corrected", "preliminary"}
+INACTIVE = {"inactive", "remission", "resolved"}
+
+
+# A Condition's statuses: FHIR's code systems (R4's, and the URIs of earlier versions some records keep) and codes.
+_STATUS_SYSTEMS = {
+    "clinicalStatus": ("http://terminology.hl7.org/CodeSystem/condition-clinical", "http://hl7.org/fhir/condition-clinical"),
+    "verificationStatus": ("http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                           "http://hl7.org/fhir/condition-ver-status"),
+}
+_STATUS_CODES = {
+    "clinicalStatus": frozenset({"active", "recurrence", "relapse", "inactive", "remission", "resolved"}),
+    "verificationStatus": frozenset({"unconfirmed", "provisional", "differential", "confirmed", "refuted",
+                                     "entered-in-error"}),
+}
+NEVER_COUNTS = ("refuted", "entered-in-error")
+
+
+def status_code(condition: dict[str, Any], element: str) -> str | None:
+    """The FHIR code of a Condition's ``clinicalStatus`` or ``verificationStatus``, or None. A hospital's own
+    coding beside FHIR's, first or not, is not the status: FHIR's system is read first, then a code FHIR
+    defines under another system. Codings that disagree on whether it counts (confirmed, and refuted):
+    refuted or entered-in-error wins, as such data never count."""
+    systems, valid = _STATUS_SYSTEMS[element], _STATUS_CODES[element]
+    concept = condition.get(element)
+    coding = concept.get("coding") if isinstance(concept, dict) else None
+    if isinstance(coding, list) and len(coding) == 1:  # most records: one coding, nothing to weigh (read per call)
+        only = coding[0]
+        code = only.get("code") if isinstance(only, dict) else None
+        return code if isinstance(code, str) and code in valid and isinstance(only.get("system", ""), str) else None
+    if element == "clinicalStatus" and status_disagrees(condition):
+        return None  # active, and resolved: which holds is not guessed
+    found = [c for c in codings(condition.get(element)) if c.get("code") in valid]
+    found.sort(key=lambda c: (c["code"] not in NEVER_COUNTS, c.get("system", systems[0]) not in systems))
+    return found[0]["code"] if found else None
+
+
+def status_disagrees(condition: dict[str, Any]) -> bool:
+    """A clinicalStatus whose FHIR codes say both active (or recurrence, relapse) and not (resolved...)."""
+    codes = {c["code"] in INACTIVE for c in codings(condition.get("clinicalStatus"))
+             if c.get("code") in _STATUS_CODES["clinicalStatus"]}
+    return len(codes) > 1
+
+
+def unread_status(condition: dict[str, Any], element: str) -> bool:
+    """A status given, in words or as codes, that is no code of FHIR's: it cannot be read (never guessed)."""
+    concept = condition.get(element)
+    return status_code(condition, element) is None and isinstance(concept, dict) and (
+        any(c.get("code") for c in codings(concept)) or (isinstance(concept.get("text"), str)
+                                                         and bool(concept["text"].strip())))
+
+
+class StatusReading:
+    """What a patient's record says of a Condition's statuses at its assessment date (``as_of``): the
+    ``PatientRecord`` reads them through these methods."""
+
+    as_of: date
+    _kinds: dict[int, list[str]]  # Condition (by identity) -> what its codings say it is (filled by the record)
+
+    def condition_kinds(self, condition: dict[str, Any]) -> list[str]:
+        raise NotImplementedError  # the record's: what its codings say it is
+
+    def active(self, condition: dict[str, Any]) -> tuple[bool, tuple[str, ...]]:
+        """(counts as active, flags; for one that does not count, why in the flags when a reason beyond its
+        clinicalStatus is needed): no clinicalStatus counts and is flagged, unless the Condition is abated,
+        as does an unconfirmed one,
+        one that records an abatement while active (contradictory data: said, never resolved by guess),
+        and one whose codings name several diagnoses (``condition_kinds``)."""
+        clinical = status_code(condition, "clinicalStatus")
+        if clinical in INACTIVE:
+            return False, ()
+        abated = self.abated(condition)
+        if clinical is None and abated:  # FHIR con-4: an abated Condition is inactive, resolved or in remission
+            return False, (said("no clinicalStatus, and abated ({abatement}): an abated Condition is not active",
+                                abatement=abated),)
+        flags: tuple[str, ...] = ()
+        if clinical is None:
+            flags = ((N_("its clinicalStatus codes disagree (active, and not): read as not given"),)
+                     if status_disagrees(condition) else
+                     (N_("its clinicalStatus is not a code of FHIR's: read as not given"),)
+                     if unread_status(condition, "clinicalStatus") else (N_("no clinicalStatus"),))
+        verification = status_code(condition, "verificationStatus")
+        if verification in ("unconfirmed", "provisional", "differential"):
+            flags += (N_("unconfirmed"),)
+        elif unread_status(condition, "verificationStatus"):
+            # Its words or local code may say refuted: not read (never guessed), and the clinician is told to look.
+            flags += (VERIFICATION_UNREAD,)
+        if abated:  # FHIR con-4: abated is not active; which of the two is right is not guessed
+            flags += (said("an abatement is recorded ({abatement}) although its clinicalStatus says it is active",
+                           abatement=abated),)
+        elif unsure := self.abatement_unsure(condition):
+            flags += (said("an abatement is recorded ({abatement}) whose day is not known to be before the "
+                           "assessment date: read as still active; check it", abatement=unsure),)
+        if len(self._kinds.get(id(condition)) or self.condition_kinds(condition)) > 1:
+            flags += (N_("its codings name several diagnoses, and it is read as each"),)
+        return True, flags
+
+    def abated(self, condition: dict[str, Any]) -> str:
+        """The abatement a Condition records surely on or before the assessment date, as written, or "" (none,
+        or one that may be after it: a date to come, a partial date that may end after, a period starting
+        after). An age or a range of ages says no date: ``abatement_unsure`` flags it, never read as abated."""
+        return self._abatement(condition)[0]
+
+    def abatement_unsure(self, condition: dict[str, Any]) -> str:
+        """An abatement whose day is not known to be before the assessment date (an age, a partial date that may
+        end after it), as written, or "": flagged, never read as abated."""
+        surely, unsure = self._abatement(condition)
+        return "" if surely else unsure
+
+    def _abatement(self, condition: dict[str, Any]) -> tuple[str, str]:
+        """(the first abatement surely past, the first that may or may not be), each as written, or ""."""
+        surely = unsure = ""
+        for key, value in condition.items():
+            if not key.startswith("abatement") or value in (None, False, "", {}):
+                continue
+            dated = key in ("abatementDateTime", "abatementPeriod")
+            span = parse_date(value.get("start") if isinstance(value, dict) else value) if dated else None
+            if span is not None and span.earliest > self.as_of:
+                continue  # surely to come: not abated at the assessment date
+            shown = value if isinstance(value, str) else str(value.get("start") or value.get("value") or "") \
+                if isinstance(value, dict) else ""
+            written = f"{key} {shown}".strip()[:80]
+            past = key not in ("abatementAge", "abatementRange") and (not dated or (span is not None and
+                                                                                   span.latest <= self.as_of))
+            if past:
+                surely = surely or written
+            else:
+                unsure = unsure or written
+        return surely, unsure

@@ -1,0 +1,160 @@
+"""Mirels: which observations belong to which lesion (facts/linking.py)."""
+
+
+
+import pytest
+
+from service.facts import MappingOptions, extract_facts
+from support.fhir_builders import (
+    FEMUR,
+    FEMUR_SHAFT,
+    HUMERUS,
+    ICD10,
+    LEFT,
+    LOINC,
+    RIGHT,
+    SCT,
+    coded,
+    condition,
+    lesion,
+    lesion_observations,
+    observation,
+    patient,
+    quantity,
+    site,
+)
+from support.mapping import AS_OF, PROBLEMS, by_identifier, facts_of, only_lesion
+
+
+def test_linked_through_a_panel_has_member():
+    panel = observation("panel", "cortical-osteolysis", focus="Condition/lesion-1")
+    panel["code"] = {"coding": [{"system": LOINC, "code": "18748-4"}]}
+    panel["hasMember"] = [{"reference": "Observation/o-type"}]
+    member = observation("o-type", "lesion-type", **coded("mixed"))
+    lesion_facts, found = only_lesion(lesion(), panel, member)
+    assert lesion_facts.facts["lesion_type"].value == "mixed"
+    assert "hasMember of Observation/panel" in lesion_facts.facts["lesion_type"].rule
+    assert found.entry("Observation/panel").outcome == "used"
+
+
+def test_linked_through_derived_from():
+    imaging = observation("imaging", "lesion-size", focus="Condition/lesion-1", **quantity(40, "%"))
+    derived = observation("o-type", "lesion-type", **coded("lytic"))
+    derived["derivedFrom"] = [{"reference": "Observation/imaging"}]
+    lesion_facts, _ = only_lesion(lesion(), imaging, derived)
+    assert lesion_facts.facts["lesion_type"].value == "lytic"
+    assert lesion_facts.facts["lesion_type"].rule.startswith("derivedFrom Observation/imaging")
+
+
+@pytest.mark.parametrize("malformed", [5, "Condition/lesion-1", {"reference": "Condition/lesion-1"}, [5, None]])
+def test_a_derived_from_chain_into_an_unchecked_observation_of_any_shape_links_nothing(malformed):
+    # An imaging report coded LOINC (no ValueSet holds it) is not shape-checked on the CDS Hooks path
+    # (``may_be_read``); the chain reaches it all the same, and its elements may be anything.
+    report = observation("ct", "24627-2", system=LOINC, focus="Condition/lesion-1")
+    report["focus"] = report["derivedFrom"] = malformed
+    derived = observation("o-type", "lesion-type", **coded("lytic"))
+    derived["derivedFrom"] = [{"reference": "Observation/ct"}]
+    lesion_facts, found = only_lesion(lesion(), report, derived)
+    assert lesion_facts.facts["lesion_type"].value is None
+    assert "not linked to any lesion" in found.entry("Observation/o-type").reason
+
+
+def test_an_observation_cited_as_evidence_by_two_lesions_is_named_not_guessed():
+    observations = lesion_observations(focus=None)
+    cites = [{"detail": [{"reference": "Observation/o-type"}]}]
+    found = facts_of({**lesion("lesion-l", FEMUR, LEFT), "evidence": cites},
+                     {**lesion("lesion-r", FEMUR, RIGHT), "evidence": cites}, *observations)
+    assert all(lesion_facts.facts["lesion_type"].value is None for lesion_facts in found.scored_by("mirels"))
+    assert "cited as evidence by several lesions (Condition/lesion-l, Condition/lesion-r)" in \
+        found.entry("Observation/o-type").reason
+
+
+def test_rades_observations_cited_as_evidence_by_one_compression_are_its_own():
+    first = {**condition("mscc-1", ICD10, "G95.2", onset="2026-11-01"),
+             "evidence": [{"detail": [{"reference": "Observation/motor-1"}]}]}
+    second = condition("mscc-2", ICD10, "G95.2", onset="2026-11-01")
+    motor = observation("motor-1", "motor-function", **coded("not-ambulatory"))
+    found = facts_of(condition("breast", SCT, "254837009", onset="2024-01-10"), first, second, motor)
+    values = {mscc.condition: mscc.facts["motor_function"].value for mscc in found.scored_by("rades")}
+    assert values == {"Condition/mscc-1": "not_ambulatory", "Condition/mscc-2": None}
+
+
+def test_linked_by_same_body_site_and_laterality():
+    left = observation("left-type", "lesion-type", body_site=site(FEMUR, LEFT), **coded("lytic"))
+    right = observation("right-type", "lesion-type", body_site=site(FEMUR, RIGHT), **coded("blastic"))
+    found = facts_of(lesion("lesion-l", FEMUR, LEFT), lesion("lesion-r", FEMUR, RIGHT), left, right)
+    by_condition = {scored.condition: scored.facts["lesion_type"] for scored in found.scored_by("mirels")}
+    assert by_condition["Condition/lesion-l"].value == "lytic"
+    assert by_condition["Condition/lesion-r"].value == "blastic"
+    assert "same bodySite and laterality" in by_condition["Condition/lesion-r"].rule
+
+
+def test_ambiguous_body_site_is_not_linked_and_is_reported():
+    obs = observation("o-type", "lesion-type", body_site=site(FEMUR), **coded("lytic"))
+    found = facts_of(lesion("a", FEMUR, None), lesion("b", FEMUR, None), obs)
+    assert all(scored.facts["lesion_type"].missing for scored in found.scored_by("mirels"))
+    assert "several lesions" in found.entry("Observation/o-type").reason
+
+
+def test_two_lesion_conditions_at_the_same_bone_and_side_are_each_scored_and_flagged():
+    """A hospital server returns the problem-list entry and each encounter's diagnosis: never merged by guess,
+    and never two silent cards for one femur."""
+    problem, visit = lesion("problem"), lesion("visit")
+    visit["category"] = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                                      "code": "encounter-diagnosis"}]}]
+    found = facts_of(problem, visit, lesion("humerus", HUMERUS, LEFT), *lesion_observations("Condition/problem"))
+    flags = {scored.condition: scored.condition_flags for scored in found.scored_by("mirels")}
+    assert "another lesion Condition names the same bone and side (Condition/visit)" in flags["Condition/problem"][0]
+    assert "(Condition/problem): they may record one lesion" in flags["Condition/visit"][0]
+    assert flags["Condition/humerus"] == ()
+
+
+def test_a_focus_by_identifier_names_the_one_resource_with_that_identifier():
+    problem = lesion() | {"identifier": [{"system": PROBLEMS, "value": "P-123"}]}
+    observations = [o | {"focus": by_identifier("P-123")} for o in lesion_observations()]
+    lesion_facts, found = only_lesion(problem, *observations)
+    assert lesion_facts.inputs().lesion_type == "lytic" and lesion_facts.facts["pain"].value == "moderate"
+    assert found.entry("Observation/o-size").outcome == "used"
+
+
+@pytest.mark.parametrize("identifiers,focus", [
+    ({"lesion-1": "P-123", "lesion-2": "P-123"}, by_identifier("P-123")),  # two resources: which one is not known
+    ({"lesion-1": "P-123"}, by_identifier("P-999")),  # none
+    ({"lesion-1": "P-123"}, by_identifier("P-123", kind="Observation")),  # not of the type it says
+])
+def test_a_focus_by_identifier_that_names_no_one_resource_is_not_linked_and_says_its_focus(identifiers, focus):
+    lesions = [lesion(cid, HUMERUS if cid == "lesion-2" else FEMUR_SHAFT, LEFT)
+               | {"identifier": [{"system": PROBLEMS, "value": value}]} for cid, value in identifiers.items()]
+    found = facts_of(*lesions, observation("o-type", "lesion-type", focus=None, **coded("lytic")) | {"focus": focus})
+    entry = found.entry("Observation/o-type")
+    assert entry.outcome == "ignored" and entry.attention
+    assert f"its focus (identifier {PROBLEMS}|{focus[0]['identifier']['value']})" in entry.reason
+
+
+def test_an_observation_whose_focus_names_two_lesions_is_not_linked_to_either():
+    """One pain for two lesions: which one it is about is not said (the first focus used to win)."""
+    pain = observation("pain", "mirels-pain", **coded("functional"))
+    pain["focus"] = [{"reference": "Condition/lesion-1"}, {"reference": "Condition/lesion-2"}]
+    found = facts_of(lesion(), lesion("lesion-2", HUMERUS, RIGHT), pain)
+    assert all(scored.facts["pain"].missing for scored in found.scored_by("mirels"))
+    assert "its focus names several lesions (Condition/lesion-1, Condition/lesion-2)" in found.entry(
+        "Observation/pain").reason
+    pain["focus"].append({"reference": "Condition/lesion-1/_history/2"})  # the same lesion twice is one lesion
+    pain["focus"].pop(1)
+    found = facts_of(lesion(), lesion("lesion-2", HUMERUS, RIGHT), pain)
+    values = {scored.condition: scored.facts["pain"].value for scored in found.scored_by("mirels")}
+    assert values == {"Condition/lesion-1": "functional", "Condition/lesion-2": None}
+
+
+def test_unlinked_observation_is_reported():
+    obs = observation("o-type", "lesion-type", **coded("lytic"))
+    lesion_facts, found = only_lesion(lesion(), obs)
+    assert lesion_facts.facts["lesion_type"].missing
+    assert found.entry("Observation/o-type").reason.startswith("not linked to any lesion")
+
+
+def test_full_url_references_resolve_through_aliases():
+    obs = observation("o-type", "lesion-type", focus="urn:uuid:abc", **coded("lytic"))
+    found = extract_facts([patient(), lesion(), obs], MappingOptions(as_of=AS_OF),
+                          aliases={"urn:uuid:abc": "Condition/lesion-1"})
+    assert found.scored_by("mirels")[0].facts["lesion_type"].value == "lytic"

@@ -1,0 +1,609 @@
+"""Rades: a cord compression and its items (facts/cord_compression.py; facts/items/primary.py, interval.py,
+visceral.py, motor.py, deficit_days.py)."""
+
+
+from datetime import timedelta
+from fractions import Fraction
+
+import pytest
+
+from service.calculators import AtLeast, Between, OneOf, score_rades
+from support.fhir_builders import (
+    CIM10,
+    FEMUR,
+    FEMUR_SHAFT,
+    HISTOLOGY,
+    ICD10,
+    ICD10CM,
+    ICDO3,
+    LEFT,
+    LOINC,
+    RECENT_DAYS,
+    SCT,
+    coded,
+    condition,
+    histology,
+    lesion,
+    lesion_observations,
+    observation,
+    quantity,
+    site,
+)
+from support.mapping import (
+    AS_OF,
+    ASSERTED,
+    compression,
+    days_ago,
+    facts_of,
+    only_compression,
+    only_lesion,
+    rades_observations,
+)
+
+
+def test_complete_rades_in_snomed():
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    mscc, _found = only_compression(primary, compression(), *rades_observations())
+    inputs = mscc.inputs()
+    assert inputs.primary_tumour == "breast"
+    assert inputs.months_to_cord_compression == Fraction(33) + Fraction(22, 31)
+    assert (inputs.visceral_metastases, inputs.motor_function, inputs.days_developing_motor_deficits) == (
+        "no", "ambulatory_with_aid", 10 + RECENT_DAYS)  # 10 days when recorded, RECENT_DAYS ago
+    assert mscc.facts["primary_tumour"].sources == ("Condition/breast",)
+    assert mscc.facts["months_to_cord_compression"].sources == ("Condition/breast", "Condition/mscc")
+    assert mscc.facts["visceral_metastases"].sources == ("Observation/visceral",)
+    assert mscc.facts["days_developing_motor_deficits"].sources == ("Observation/deficit",)
+
+
+def test_icd10_only_record():
+    resources = [
+        condition("prostate", ICD10, "C61", onset="2026-01-15"),
+        compression(onset="2026-10-20"),
+        condition("liver", ICD10, "C78.7", recorded="2026-10-01"),
+        condition("para", ICD10, "G82.2", onset=days_ago(6)),
+    ]
+    mscc, _found = only_compression(*resources)
+    inputs = mscc.inputs()
+    assert inputs.primary_tumour == "prostate"
+    assert inputs.visceral_metastases == "yes" and mscc.facts["visceral_metastases"].sources == ("Condition/liver",)
+    assert inputs.motor_function == "paraplegic" and mscc.facts["motor_function"].sources == ("Condition/para",)
+    # The paraplegia began 6 days ago: the deficit began on or before it, so at least 6 days to the assessment.
+    assert inputs.days_developing_motor_deficits == AtLeast(6)
+    assert "start of the deficit not recorded" in mscc.facts["days_developing_motor_deficits"].flags
+    assert inputs.months_to_cord_compression == 9 + Fraction(5, 31)
+
+
+@pytest.mark.parametrize("system,code", [(ICD10, "G82.0"), (ICD10, "G82.1"), (ICD10, "G82.2"), (ICD10CM, "G82.22"),
+                                         (CIM10, "G82.1")])
+def test_flaccid_spastic_or_unspecified_paraplegia_is_paraplegic(system, code):
+    """WHO ICD-10 and CIM-10 classify paraplegia as flaccid (G82.0), spastic (G82.1) or unspecified (G82.2)."""
+    mscc, _ = only_compression(condition("para", system, code, onset="2026-10-30"), compression())
+    assert mscc.inputs().motor_function == "paraplegic" and mscc.facts["motor_function"].sources == ("Condition/para",)
+
+
+@pytest.mark.parametrize("system,code,display", [(ICD10, "G82.4", None), (ICD10CM, "G82.54", None),
+                                                 (SCT, "00000000", "Tétraplégie")])
+def test_a_tetraplegia_is_named_for_the_clinician_never_read_as_a_motor_function_row(system, code, display):
+    para = condition("para", system, code, onset="2026-10-30")
+    if display:
+        para["code"]["coding"][0]["display"] = display
+    mscc, found = only_compression(para, compression())
+    entry = found.entry("Condition/para")
+    assert mscc.facts["motor_function"].missing
+    assert entry.outcome == "ignored" and entry.relevant and entry.attention
+    assert ("tetraplegia" in entry.reason) if not display else ("Tétraplégie" in entry.reason)
+
+
+@pytest.mark.parametrize("system,code,row", [
+    (ICD10, "C50.9", "breast"), (ICD10CM, "C50.911", "breast"), (SCT, "399068003", "prostate"),
+    (ICD10CM, "C90.00", "myeloma_lymphoma"), (ICD10, "C83.3", "myeloma_lymphoma"),
+    (SCT, "109989006", "myeloma_lymphoma"),
+    (SCT, "254637007", "nsclc"), (SCT, "254632001", "sclc"), (ICD10, "C80.1", "unknown_primary"),
+    (ICD10CM, "C80.0", "unknown_primary"), (ICD10CM, "C80.1", "unknown_primary"), (ICD10CM, "C4A.9", "other"),
+    (ICD10, "C64", "kidney"), (SCT, "363518003", "kidney"), (ICD10, "C18.7", "colorectal"),
+    (ICD10, "C20", "colorectal"),
+    (SCT, "363406005", "colorectal"), (ICD10, "C43.9", "other"), (ICD10, "C25.0", "other"),
+])
+def test_primary_tumour_rows_by_code(system, code, row):
+    mscc, found = only_compression(condition("primary", system, code, onset="2025-01-01"), compression())
+    assert mscc.facts["primary_tumour"].value == row
+    assert found.entry("Condition/primary").outcome == "used"
+
+
+@pytest.mark.parametrize("code,row", [
+    ("353431000119107", "breast"),  # primary malignant neoplasm of female left breast (mCODE's example)
+    ("93974005", "prostate"), ("93761005", "colorectal"), ("93984006", "colorectal"),
+])
+def test_snomed_ct_primary_malignant_neoplasm_of_a_site_gives_its_row(code, row):
+    mscc, found = only_compression(condition("primary", SCT, code, onset="2025-01-01"), compression())
+    assert mscc.facts["primary_tumour"].value == row
+    assert found.entry("Condition/primary").outcome == "used"
+
+
+def test_an_mcode_breast_primary_coded_for_the_left_female_breast_gives_the_breast_row_and_its_points():
+    """mCODE 4.0.0's own example PrimaryCancerCondition (SNOMED CT 353431000119107, with its histology and the
+    mCODE profile declared) and a cord compression: the primary is breast, 8 points, no longer undetermined."""
+    primary = condition("jenny-m", SCT, "353431000119107", clinical="remission", onset="2018-03-16",
+                        extension=[{"url": HISTOLOGY,
+                                    "valueCodeableConcept": {"coding": [{"system": SCT, "code": "413448000"}]}}])
+    primary["meta"] = {"profile": ["http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-primary-cancer-condition"]}
+    primary["code"]["coding"][0]["display"] = "Primary malignant neoplasm of female left breast (disorder)"
+    mscc, found = only_compression(primary, compression(), *rades_observations())
+    fact = mscc.facts["primary_tumour"]
+    assert fact.value == "breast" and fact.sources == ("Condition/jenny-m",)
+    assert found.entry("Condition/jenny-m").outcome == "used"
+    item = score_rades(mscc.inputs()).item("primary_tumour")
+    assert (item.status, item.row, item.points) == ("known", "breast", 8)
+
+
+def test_icd10cm_malignancy_of_a_transplanted_organ_is_no_unknown_primary():
+    # CMS: T86.- first, then C80.2, then the cancer's own code: the last one gives the row.
+    transplant = condition("transplant", ICD10CM, "C80.2", onset="2025-01-01")
+    mscc, found = only_compression(transplant, compression())
+    assert mscc.facts["primary_tumour"].missing
+    entry = found.entry("Condition/transplant")
+    assert entry.outcome == "ignored" and entry.attention and "transplanted organ (C80.2)" in entry.reason
+    mscc, _ = only_compression(transplant, condition("kidney", ICD10CM, "C64.1", onset="2025-01-01"), compression())
+    assert mscc.facts["primary_tumour"].value == "kidney"
+
+
+@pytest.mark.parametrize("system,code,words", [
+    (ICD10, "C97", "independent multiple sites (C97)"), (CIM10, "C97", "independent multiple sites (C97)"),
+    (ICD10CM, "C7A.090", "none of the Rades primary-tumour ValueSets places"),
+    (ICD10, "C92.0", "only myeloma and lymphoma of the blood cancers are mapped"),
+    (ICD10CM, "C90.30", "only myeloma and lymphoma of the blood cancers are mapped"),
+])
+def test_a_cancer_no_rades_row_places_is_named_with_why(system, code, words):
+    mscc, found = only_compression(condition("cancer", system, code, onset="2025-01-01"), compression())
+    assert mscc.facts["primary_tumour"].missing
+    entry = found.entry("Condition/cancer")
+    assert entry.outcome == "ignored" and entry.attention and words in entry.reason
+
+
+def test_lung_cancer_without_histology_is_nsclc_or_sclc():
+    mscc, _ = only_compression(condition("lung", ICD10, "C34.1", onset="2025-01-01"), compression())
+    fact = mscc.facts["primary_tumour"]
+    assert fact.value == OneOf("nsclc", "sclc") and "without histology" in fact.notes[0]
+
+
+@pytest.mark.parametrize("morphology,row", [("8041/3", "sclc"), ("8045", "sclc"), ("8140/3", "nsclc"),
+                                            ("8046/3", "nsclc")])
+def test_lung_cancer_histology_decides(morphology, row):
+    lung = condition("lung", ICD10, "C34.9", onset="2025-01-01", extension=histology(morphology))
+    mscc, _ = only_compression(lung, compression())
+    assert mscc.facts["primary_tumour"].value == row
+
+
+def test_unrecognised_lung_histology_leaves_nsclc_or_sclc_and_keeps_the_interval():
+    lung = condition("lung", SCT, "363358000", onset="2025-01-01", extension=histology("8240/3"))
+    mscc, found = only_compression(lung, compression())
+    fact = mscc.facts["primary_tumour"]
+    assert fact.value == OneOf("nsclc", "sclc") and "in neither morphology ValueSet" in fact.notes[0]
+    assert not mscc.facts["months_to_cord_compression"].missing
+    assert found.entry("Condition/lung").outcome == "used"
+
+
+def test_several_primaries_of_different_rows_stay_uncertain():
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2020-01-01"),
+                               condition("prostate", ICD10, "C61", onset="2026-01-01"), compression())
+    fact = mscc.facts["primary_tumour"]
+    assert fact.value == OneOf("breast", "prostate") and "conflict" in fact.flags
+    months = mscc.facts["months_to_cord_compression"].value
+    assert isinstance(months, Between) and months.low < 15 < months.high
+
+
+def test_exactly_15_calendar_months():
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2025-08-01"), compression())
+    assert mscc.facts["months_to_cord_compression"].value == 15
+
+
+def test_partial_dates_give_a_range_of_months():
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2025"), compression(onset="2026-03"))
+    value = mscc.facts["months_to_cord_compression"].value
+    assert isinstance(value, Between)
+    # from 2025-12-31 to 2026-03-01 (Feb 28 + 1 day of March), and from 2025-01-01 to 2026-03-31
+    assert (value.low, value.high) == (2 + Fraction(1, 31), 14 + Fraction(30, 31))
+
+
+def test_partial_dates_across_15_months():
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2025-01"), compression(onset="2026-04"))
+    value = mscc.facts["months_to_cord_compression"].value
+    assert value.low < 15 < value.high
+
+
+def test_diagnosis_date_falls_back_to_asserted_date():
+    asserted = [{"url": ASSERTED, "valueDateTime": "2025-08-01"}]
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", recorded="2026-10-01", extension=asserted),
+                               compression())
+    fact = mscc.facts["months_to_cord_compression"]
+    assert fact.value == 15 and "assertedDate 2025-08-01" in fact.rule
+
+
+def test_a_recorded_date_alone_only_bounds_the_diagnosis():
+    # A cancer diagnosed in 2019, written into a new EHR in October 2026 (onset as words only): the day it
+    # was recorded is no diagnosis date. The interval is >= 1 month, so both rows stay possible.
+    old = condition("prostate", ICD10CM, "C61", recorded="2026-10-01")
+    old["onsetString"] = "June 2019"
+    mscc, _ = only_compression(old, compression())
+    fact = mscc.facts["months_to_cord_compression"]
+    assert fact.value == AtLeast(1) and "recordedDate 2026-10-01" in fact.rule
+    assert "diagnosed on or before that day" in fact.notes[0]
+    assert "onsetString 'June 2019' is not read as a date" in fact.notes[1]
+    assert not fact.missing and fact.sources == ("Condition/prostate", "Condition/mscc")
+    # Recorded more than 15 months before the compression: > 15 months whatever the diagnosis date.
+    mscc, _ = only_compression(condition("prostate", ICD10CM, "C61", recorded="2025-01-15"), compression())
+    assert mscc.facts["months_to_cord_compression"].value == AtLeast(21 + Fraction(17, 31))
+    # Recorded after the compression began: any interval from 0 months.
+    mscc, _ = only_compression(condition("prostate", ICD10CM, "C61", recorded="2026-11-03"), compression())
+    assert mscc.facts["months_to_cord_compression"].value == AtLeast(0)
+
+
+def test_missing_compression_onset():
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2025-08-01"), compression(onset=None))
+    fact = mscc.facts["months_to_cord_compression"]
+    assert fact.missing and "no onset" in fact.notes[0] and "onset" in fact.supplied_by
+
+
+@pytest.mark.parametrize("system,code,value", [
+    (SCT, "52101004", "yes"), (SCT, "2667000", "no"), (SCT, "373066001", "yes"), (SCT, "373067005", "no"),
+    (LOINC, "LA33-6", "yes"), (LOINC, "LA32-8", "no"),
+    ("http://terminology.hl7.org/CodeSystem/v2-0136", "Y", "yes"),
+    ("http://terminology.hl7.org/CodeSystem/v2-0136", "N", "no"),
+    (LOINC, "Y", None),  # a code of v2's table under LOINC: no such answer
+])
+def test_visceral_metastases_answered_present_absent_or_yes_no_as_forms_code_them(system, code, value):
+    motor, _, deficit = rades_observations()
+    visceral = observation("visceral", "visceral-metastases", **coded(code, system))
+    mscc, found = only_compression(motor, visceral, deficit, compression())
+    fact = mscc.facts["visceral_metastases"]
+    if value is None:
+        assert fact.missing and "yes/no" in found.entry("Observation/visceral").reason
+    else:
+        assert fact.value == value and fact.sources == ("Observation/visceral",)
+
+
+def test_inactive_visceral_metastasis_does_not_count():
+    mscc, found = only_compression(condition("liver", SCT, "94381002", clinical="resolved"), compression())
+    fact = mscc.facts["visceral_metastases"]
+    assert fact.missing and "absence of a Condition is not taken as absence" in fact.notes[0]
+    assert "does not count as present" in found.entry("Condition/liver").reason
+
+
+def test_brain_metastasis_leaves_visceral_status_open():
+    mscc, _ = only_compression(condition("brain", ICD10, "C79.3"), compression())
+    fact = mscc.facts["visceral_metastases"]
+    assert fact.value == OneOf("yes", "no") and fact.sources == ("Condition/brain",)
+
+
+def test_a_brain_metastasis_in_snomed_ct_is_read_as_its_icd10_code_is():
+    """mCODE's SecondaryCancerCondition example codes a brain metastasis SNOMED CT 94225005: the item is open,
+    as for C79.3, and the Condition is used, no longer named as a concept no ValueSet holds."""
+    mscc, found = only_compression(condition("brain", SCT, "94225005"), compression())
+    fact = mscc.facts["visceral_metastases"]
+    assert fact.value == OneOf("yes", "no") and fact.sources == ("Condition/brain",)
+    assert found.entry("Condition/brain").outcome == "used"
+
+
+def test_an_active_visceral_condition_and_an_absent_observation_leave_both_possible():
+    liver = condition("liver", SCT, "94381002", recorded="2026-01-01")
+    absent = observation("visceral", "visceral-metastases", effective="2026-11-01", **coded("2667000", SCT))
+    mscc, _ = only_compression(liver, absent, compression())
+    fact = mscc.facts["visceral_metastases"]
+    assert set(fact.value.values) == {"yes", "no"} and "conflict" in fact.flags
+    assert set(fact.sources) == {"Observation/visceral", "Condition/liver"}
+    assert "disagree" in fact.notes[-1]
+
+
+@pytest.mark.parametrize("duration,days", [((2, "wk"), 14), ((1, "mo"), Fraction(487, 16)), ((5, "d"), 5)])
+def test_duration_units(duration, days):
+    """The duration recorded RECENT_DAYS ago, plus those days: by the assessment the deficit is that much older."""
+    mscc, _ = only_compression(compression(), *rades_observations(duration=duration))
+    assert mscc.facts["days_developing_motor_deficits"].value == days + RECENT_DAYS
+
+
+def test_duration_in_hours_is_read_and_other_units_are_refused():
+    mscc, _ = only_compression(compression(), *rades_observations(duration=(36, "h")))
+    assert mscc.facts["days_developing_motor_deficits"].value == Fraction(3, 2) + RECENT_DAYS
+    mscc, found = only_compression(compression(), *rades_observations(duration=(3, "days")))
+    assert mscc.facts["days_developing_motor_deficits"].missing
+    assert "is not UCUM h, d, wk, mo" in found.entry("Observation/deficit").reason
+
+
+def test_paraplegia_onset_only_bounds_the_deficit_from_below():
+    # Onset "YYYY-MM" of a past month is any day of it: at least the days from its last day, maybe far more.
+    month = (AS_OF.replace(day=1) - timedelta(days=1))
+    mscc, _ = only_compression(condition("para", SCT, "60389000", onset=month.strftime("%Y-%m")), compression())
+    fact = mscc.facts["days_developing_motor_deficits"]
+    assert fact.value == AtLeast((AS_OF - month).days) and "began is not recorded" in fact.notes[0]
+
+
+def test_inactive_compression_gets_no_rades_and_primaries_are_reported():
+    found = facts_of(condition("breast", SCT, "254837009"), compression(clinical="resolved"))
+    assert found.scored_by("rades") == []
+    assert "not active" in found.entry("Condition/mscc").reason
+
+
+def test_no_compression_means_no_rades():
+    found = facts_of(condition("breast", SCT, "254837009"))
+    assert found.scored_by("rades") == []
+    assert "no active spinal cord compression" in found.entry("Condition/breast").reason
+
+
+def test_observation_focused_on_another_compression_is_not_used():
+    obs = observation("motor", "motor-function", focus="Condition/other-mscc", **coded("paraplegic"))
+    mscc, _ = only_compression(compression(), obs)
+    assert mscc.facts["motor_function"].missing
+
+
+def test_resources_to_ignore_are_reported_with_reasons():
+    resources = [
+        {"resourceType": "MedicationRequest", "id": "med"},
+        condition("htn", SCT, "38341003"),
+        observation("bp", "85354-9", system=LOINC, valueQuantity={"value": 120}),
+    ]
+    found = facts_of(*resources)
+    assert found.entry("MedicationRequest/med").reason == "MedicationRequest is not read by the calculators"
+    assert "none of the ValueSets" in found.entry("Condition/htn").reason
+    assert found.entry("Observation/bp").outcome == "ignored"
+    assert found.entry("Patient/p1").outcome == "used"
+
+
+@pytest.mark.parametrize("onset,said", [
+    ({"onsetAge": {"value": 60, "unit": "years", "system": "http://unitsofmeasure.org", "code": "a"}},
+     "onsetAge '60 years' is not read as one"),
+    ({"onsetString": "early 2024"}, "onsetString 'early 2024' is not read as one"),
+    ({"onsetRange": {"low": {"value": 58, "unit": "a"}, "high": {"value": 60, "unit": "a"}}},
+     "onsetRange '58 a–60 a' is not read as one"),
+])
+def test_an_onset_that_is_not_a_date_is_named_never_turned_into_one(onset, said):
+    primary = condition("breast", SCT, "254837009")
+    primary.update(onset)
+    mscc, _ = only_compression(primary, compression())
+    fact = mscc.facts["months_to_cord_compression"]
+    assert fact.missing and said in fact.notes[0]
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2024-02-01"),
+                               {**{k: v for k, v in compression().items() if k != "onsetDateTime"}, **onset})
+    assert said in mscc.facts["months_to_cord_compression"].notes[0]
+
+
+def test_a_paraplegia_of_this_month_gives_at_least_zero_days_never_a_negative_count():
+    # Onset "YYYY-MM" of this month may be any day of it: the deficit may have begun today.
+    mscc, _ = only_compression(condition("para", SCT, "60389000", onset=AS_OF.strftime("%Y-%m")), compression())
+    assert mscc.facts["days_developing_motor_deficits"].value == AtLeast(0)
+
+
+@pytest.mark.parametrize("system", [ICD10, ICD10CM, CIM10, "urn:oid:2.16.840.1.113883.6.3"])
+def test_a_cancer_the_table_does_not_classify_is_named_in_every_icd_system(system):
+    found = facts_of(condition("leukaemia", system, "C91.0"), compression())
+    entry = found.entry("Condition/leukaemia")
+    assert entry.outcome == "ignored" and entry.relevant and entry.attention
+    assert "does not classify" in entry.reason
+
+
+@pytest.mark.parametrize("system,code,display,said", [
+    # A secondary cancer at a site no ValueSet places is a metastasis, not an unclassified primary.
+    (ICD10CM, "C79.52", None, "a metastasis (C79.52) at a site none of the ValueSets places"),
+    (ICD10, "C77.0", None, "a metastasis (C77.0) at a site none of the ValueSets places"),
+    (ICDO3, "8000/6", None, "coded in ICD-O-3 only (8000/6)"),
+    (ICDO3, "C50.9", None, "coded in ICD-O-3 only (C50.9)"),
+    # Codes of no ValueSet (another SNOMED CT concept, a local code): their words say what they are.
+    (SCT, "94493005", "Secondary malignant neoplasm of pleura", "its words ('Secondary malignant neoplasm of pleura')"),
+    ("https://chu.example.fr/fhir/CodeSystem/diagnostics", "MET-OS", "Métastase osseuse fémorale",
+     "its words ('Métastase osseuse fémorale') name a cancer"),
+    ("https://chu.example.fr/fhir/CodeSystem/diagnostics", "CM-01", "Compression médullaire métastatique",
+     "its words ('Compression médullaire métastatique')"),
+    # A code the ValueSets hold, with no words, under a system URI they do not name: its code says enough.
+    ("http://hl7.org/fhir/sid/icd-10-fr", "C79.5", None,
+     "its code 'C79.5' is one the calculators read, but in a code system they do not read"),
+    ("urn:oid:1.2.250.1.999", "94222008", None, "('urn:oid:1.2.250.1.999'; they read SNOMED CT"),
+])
+def test_a_cancer_coded_outside_the_value_sets_is_named_with_what_it_is(system, code, display, said):
+    resource = condition("other", system, code)
+    if display:
+        resource["code"]["coding"][0]["display"] = display
+    found = facts_of(resource, lesion(), *lesion_observations())
+    entry = found.entry("Condition/other")
+    assert entry.outcome == "ignored" and entry.relevant and entry.attention and said in entry.reason, entry.reason
+
+
+@pytest.mark.parametrize("system,code", [("https://chu.example.fr/fhir/CodeSystem/diagnostics", "Y"),
+                                         ("https://chu.example.fr/fhir/CodeSystem/diagnostics", "moderate"),
+                                         ("https://chu.example.fr/fhir/CodeSystem/diagnostics", "I10")])
+def test_a_local_code_that_is_no_diagnosis_of_the_value_sets_stays_among_the_irrelevant(system, code):
+    """Only a diagnosis code of the ValueSets under an unknown system is named: an answer's code (Y, moderate)
+    is not taken for one."""
+    entry = facts_of(condition("other", system, code)).entry("Condition/other")
+    assert not entry.relevant and not entry.attention
+
+
+@pytest.mark.parametrize("display", ["Hypertensive disorder", "Benign neoplasm of bone", "Fracture of femur"])
+def test_a_diagnosis_whose_words_name_no_cancer_stays_among_the_irrelevant(display):
+    resource = condition("other", SCT, "38341003")
+    resource["code"]["coding"][0]["display"] = display
+    entry = facts_of(resource).entry("Condition/other")
+    assert not entry.relevant and not entry.attention
+
+
+@pytest.mark.parametrize("code,said", [
+    ({"text": "Métastase osseuse fémur gauche"}, "only written ('Métastase osseuse fémur gauche')"),
+    ({"coding": [{"display": "bone metastasis"}], "text": "bone mets, L femur"}, "only written ('bone mets, L femur')"),
+    (None, "has no diagnosis code"),
+    ({"coding": [{"code": "94222008"}]}, "its code '94222008' names no code system"),
+])
+def test_a_condition_whose_diagnosis_is_not_coded_is_named_never_lumped_or_read(code, said):
+    """A problem-list entry written as text may be the metastasis itself: the calculators cannot read it,
+    and it is named with its text for the clinician, not counted among the irrelevant resources."""
+    written = lesion("written")
+    if code is None:
+        del written["code"]
+    else:
+        written["code"] = code
+    found = facts_of(written, *lesion_observations(focus="Condition/written"))
+    entry = found.entry("Condition/written")
+    assert entry.outcome == "ignored" and entry.relevant and entry.attention and said in entry.reason
+    assert not found.scored_by("mirels")
+
+
+@pytest.mark.parametrize("abatement", [{"abatementDateTime": "2026-10-01"}, {"abatementString": "after fixation"}])
+def test_an_active_condition_that_records_an_abatement_is_counted_and_flagged(abatement):
+    """FHIR (con-4) allows an abatement only with an inactive status: the record contradicts itself. It is
+    counted, as its status says, and the contradiction is flagged, never settled by guess."""
+    lesion_facts, _ = only_lesion({**lesion(), **abatement}, *lesion_observations())
+    (flag,) = [f for f in lesion_facts.condition_flags if "abatement" in f]
+    assert flag.startswith("an abatement is recorded (abatement") and "its clinicalStatus says it is active" in flag
+
+
+@pytest.mark.parametrize("abatement", [{"abatementDateTime": "2026-10-01"}, {"abatementString": "after fixation"},
+                                       {"abatementBoolean": True}])
+def test_an_abated_condition_without_clinical_status_is_not_active(abatement):
+    """FHIR (con-4): an abated Condition is inactive, resolved or in remission. With no clinicalStatus to say
+    otherwise, an abated lesion is not scored as active, and is named with its abatement."""
+    unstated = {k: v for k, v in lesion().items() if k != "clinicalStatus"}
+    found = facts_of({**unstated, **abatement}, *lesion_observations())
+    assert found.scored_by("mirels") == []
+    assert "abated (abatement" in found.entry("Condition/lesion-1").reason
+
+
+def test_an_abatement_dated_after_the_assessment_has_not_happened_yet():
+    unstated = {k: v for k, v in lesion().items() if k != "clinicalStatus"}
+    lesion_facts, _ = only_lesion({**unstated, "abatementDateTime": days_ago(-10)}, *lesion_observations())
+    assert "no clinicalStatus" in lesion_facts.condition_flags
+
+
+def test_a_bone_metastasis_recorded_as_an_observation_is_named_not_dropped():
+    finding = observation("mri-bone-mets", "94222008", system=SCT, **coded("52101004", SCT))
+    found = facts_of(finding)
+    entry = found.entry("Observation/mri-bone-mets")
+    assert entry.relevant and entry.attention and "record it as a Condition" in entry.reason
+
+
+@pytest.mark.parametrize("extension", [3.5, "text", {"url": "x"}, [None, 1]])
+def test_a_malformed_body_site_extension_is_read_as_none_never_a_crash(extension):
+    # Found by the fuzz suite: the CDS Hooks shape check does not descend into bodySite[].extension.
+    resource = lesion()
+    resource["bodySite"][0]["extension"] = extension
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.facts["lesion_site"].value == "lower_limb"  # the shaft code still reads
+
+
+@pytest.mark.parametrize("fracture", [
+    condition("fracture", ICD10CM, "M84.552A", onset="2026-10-20"),  # the code says: left femur
+    condition("fracture", ICD10, "M84.45", onset="2026-10-20", body_site=[site(FEMUR, LEFT)]),
+    condition("fracture", CIM10, "M907*", onset="2026-10-20", body_site=[site(FEMUR_SHAFT, LEFT)]),
+])
+def test_a_pathological_fracture_of_the_same_bone_and_side_means_no_mirels_score(fracture):
+    """Mirels scores a fracture to come: once the same bone has broken on the same side, the lesion gets no
+    score (no "fixation first"), and the clinician is told why (brief, section 5)."""
+    found = facts_of(lesion(), fracture, *lesion_observations())
+    assert found.scored_by("mirels") == []
+    entry = found.entry("Condition/lesion-1")
+    assert entry.attention and entry.reason.startswith("the bone has broken") and "no prophylactic fixation" in \
+        entry.reason
+    assert found.entry("Condition/fracture").outcome == "used"
+    size = found.entry("Observation/o-size")  # the broken lesion's measurements change no score: no warning
+    assert "bone has broken" in size.reason and not size.attention
+    (broken,) = found.broken
+    assert (broken.lesion, broken.fracture, broken.when) == ("Condition/lesion-1", "Condition/fracture", "2026-10-20")
+    assert broken.where("en").startswith("left femur") and broken.where("fr").startswith("fémur gauche")
+
+
+def test_a_fracture_of_the_other_side_leaves_the_score_and_one_of_unstated_side_is_flagged():
+    right = condition("fracture", ICD10CM, "M84.551A", onset="2026-10-20")  # right femur
+    lesion_facts, _ = only_lesion(lesion(), right, *lesion_observations())
+    assert not any("pathological fracture" in flag for flag in lesion_facts.condition_flags)
+    unstated = condition("fracture", ICD10CM, "M84.553A", onset="2026-10-20")  # femur, side unspecified
+    lesion_facts, _found = only_lesion(lesion(), unstated, *lesion_observations())
+    assert any("side of one of them is not stated" in flag for flag in lesion_facts.condition_flags)
+
+
+def test_a_refuted_or_future_fracture_does_not_count():
+    refuted = condition("fracture", ICD10CM, "M84.552A", onset="2026-10-20", verification="refuted")
+    assert len(facts_of(lesion(), refuted, *lesion_observations()).scored_by("mirels")) == 1
+    future = condition("fracture", ICD10CM, "M84.552A", onset=days_ago(-3))
+    assert len(facts_of(lesion(), future, *lesion_observations()).scored_by("mirels")) == 1
+
+
+def test_a_metastasis_named_at_an_unplaced_site_is_what_the_visceral_item_says_not_nothing():
+    """An mCODE metastasis coded without its site, in the liver: named (its site is in no ValueSet), and the
+    Rades visceral item says so instead of "no resource says whether there are visceral metastases"."""
+    liver = condition("liver", SCT, "128462008", body_site=[{"coding": [{"system": SCT, "code": "10200004",
+                                                                           "display": "Liver structure"}]}])
+    mscc, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(), liver)
+    fact = mscc.facts["visceral_metastases"]
+    assert fact.missing and "Condition/liver: a metastasis at a site the calculators do not class" in fact.notes[0]
+    assert found.entry("Condition/liver").attention
+
+
+@pytest.mark.parametrize("system,code", [(ICD10, "G99.2"), (CIM10, "G992"), (ICD10CM, "G99.2")])
+def test_a_myelopathy_in_diseases_classified_elsewhere_is_named_with_attention(system, code):
+    found = facts_of(condition("breast", SCT, "254837009", onset="2024-01-10"), condition("myelo", system, code))
+    entry = found.entry("Condition/myelo")
+    assert entry.relevant and entry.attention and "myelopathy in diseases classified elsewhere" in entry.reason
+
+
+def test_a_record_past_its_window_beside_a_current_one_is_history_not_a_warning():
+    """The pain of last year beside this week's: this week's counts, last year's is named in the mapping report
+    only (no warning card nobody can act on); alone, last year's is why the item is missing, and a warning."""
+    old_pain = observation("pain-old", "mirels-pain", focus="Condition/lesion-1", effective=days_ago(400),
+                           **coded("mild"))
+    lesion_facts, found = only_lesion(lesion(), old_pain, *lesion_observations())
+    assert lesion_facts.facts["pain"].value == "moderate" and not lesion_facts.facts["pain"].notes
+    entry = found.entry("Observation/pain-old")
+    assert entry.outcome == "ignored" and "older than the 30-day window" in entry.reason and not entry.attention
+    without = [o for o in lesion_observations() if o["id"] != "o-pain"]
+    lesion_facts, found = only_lesion(lesion(), old_pain, *without)
+    assert lesion_facts.facts["pain"].missing and "older than the 30-day window" in lesion_facts.facts["pain"].notes[0]
+    assert found.entry("Observation/pain-old").attention
+
+
+def test_a_deficit_duration_dated_by_its_month_only_still_scores():
+    """A month-precision date may end after the assessment date: the record is not later than it, and the
+    score is never lost (it was: a negative day count made the calculator refuse it, with no word)."""
+    this_month = AS_OF.strftime("%Y-%m")
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=this_month, **quantity(3, "d"))
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(),
+                               *[o for o in rades_observations() if o["id"] != "deficit"], deficit)
+    value = mscc.facts["days_developing_motor_deficits"].value
+    assert value == Between(3, 3 + (AS_OF - AS_OF.replace(day=1)).days) or value == 3
+
+
+def test_a_motor_status_before_the_deficit_began_is_refused_even_when_the_compression_began_earlier():
+    """Compression dated 30 days ago, a status 'walks without aid' 10 days ago, a deficit of 3 days recorded
+    yesterday (so it began 4 days ago): the status predates the deficit and cannot describe the motor function."""
+    walks = observation("motor", "motor-function", effective=days_ago(10), **coded("ambulatory-without-aid"))
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=days_ago(1), **quantity(3, "d"))
+    mscc, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"),
+                                   compression(onset=days_ago(30)), walks, deficit)
+    assert mscc.facts["motor_function"].missing
+    assert "before the motor deficit began" in found.entry("Observation/motor").reason
+
+
+def test_a_healed_or_earlier_fracture_does_not_take_a_current_lesions_score_away():
+    healed = condition("fracture", ICD10CM, "M84.552A", onset="2019-03-01", clinical="resolved")
+    lesion_facts, _ = only_lesion(lesion(), healed, *lesion_observations())
+    assert lesion_facts.facts["pain"].value  # scored, as before the fracture rule
+    earlier = condition("fracture", ICD10CM, "M84.552A", onset="2019-03-01")
+    lesion_facts, _ = only_lesion({**lesion(), "onsetDateTime": days_ago(40)}, earlier, *lesion_observations())
+    assert any("recorded before this lesion began" in flag for flag in lesion_facts.condition_flags)
+
+
+@pytest.mark.parametrize("abatement", [{"abatementPeriod": {"start": days_ago(-30)}},
+                                       {"abatementAge": {"value": 70, "unit": "a"}},
+                                       {"abatementDateTime": AS_OF.strftime("%Y")}])
+def test_an_abatement_whose_day_may_be_after_the_assessment_is_flagged_never_read_as_abated(abatement):
+    unstated = {k: v for k, v in lesion().items() if k != "clinicalStatus"}
+    found = facts_of({**unstated, **abatement}, *lesion_observations())
+    (lesion_facts,) = found.scored_by("mirels")  # scored: not read as abated
+    flagged = any("abatement is recorded" in flag and "check it" in flag for flag in lesion_facts.condition_flags)
+    # A period that surely starts after the assessment is simply not abated yet; an age or a year may be either.
+    assert flagged is ("abatementPeriod" not in abatement)
+
+
+def test_a_record_dated_by_its_year_only_may_be_old_and_an_undated_one_is_flagged():
+    year = observation("motor", "motor-function", effective=AS_OF.strftime("%Y"), **coded("ambulatory-without-aid"))
+    mscc, _ = only_compression(compression(), year)
+    # Its first day may be more than 14 days ago: not counted, unless the year began within the window.
+    assert mscc.facts["motor_function"].missing or (AS_OF - AS_OF.replace(month=1, day=1)).days <= 14
+    undated = observation("motor", "motor-function", effective=None, **coded("ambulatory-without-aid"))
+    mscc, _ = only_compression(compression(), undated)
+    assert "its date is not recorded" in mscc.facts["motor_function"].flags

@@ -1,0 +1,422 @@
+"""Mirels: a lesion, its site and side (facts/items/site.py, facts/long_bone.py), and the status and date gates
+of the Conditions read (facts/record.py, facts/statuses.py)."""
+
+
+
+import pytest
+
+from service.calculators import OneOf
+from support.fhir_builders import (
+    CIM10,
+    FEMUR,
+    FEMUR_SHAFT,
+    HUMERUS,
+    ICD10,
+    ICD10CM,
+    ICDO3,
+    LEFT,
+    LOINC,
+    RIGHT,
+    SCT,
+    VERTEBRA,
+    coded,
+    condition,
+    lesion,
+    lesion_observations,
+    observation,
+    site,
+)
+from support.mapping import (
+    BODY_SITE_REFERENCE,
+    CLINICAL_CS,
+    LOCAL_STATUS,
+    SEVERAL_SITES,
+    VERIFICATION_CS,
+    body_structure,
+    compression,
+    facts_of,
+    only_compression,
+    only_lesion,
+    topography,
+    unsited_metastasis,
+    versions,
+)
+
+
+def test_complete_lesion_in_snomed_with_focus_links():
+    lesion_facts, found = only_lesion(lesion(), *lesion_observations())
+    inputs = lesion_facts.inputs()
+    assert (inputs.lesion_site, inputs.lesion_size, inputs.lesion_type, inputs.pain) == (
+        "lower_limb", 0.5, "lytic", "moderate")
+    assert lesion_facts.condition == "Condition/lesion-1"
+    facts = lesion_facts.facts
+    assert facts["lesion_site"].sources == ("Condition/lesion-1",)
+    assert facts["lesion_size"].sources == ("Observation/o-size",)
+    assert facts["lesion_type"].sources == ("Observation/o-type",)
+    assert facts["pain"].sources == ("Observation/o-pain",)
+    assert facts["lesion_size"].rule.startswith("focus -> Condition/lesion-1")
+    assert found.entry("Observation/o-size").outcome == "used"
+
+
+def test_a_form_recording_the_items_as_components_of_one_observation_is_named_never_lumped():
+    """A hospital's "Mirels assessment" form: one Observation of a local code, an item per component."""
+    size, kind, pain = lesion_observations()
+    form = observation("form", "MIRELS-FORM", system="https://chu.example.fr/forms", focus="Condition/lesion-1")
+    form["component"] = [{"code": item["code"], **{k: v for k, v in item.items() if k.startswith("value")}}
+                         for item in (size, kind, pain)]
+    vitals = observation("bp", "85354-9", system=LOINC)
+    vitals["component"] = [{"code": {"coding": [{"system": LOINC, "code": "8480-6"}]},
+                            "valueQuantity": {"value": 120, "unit": "mm[Hg]"}}]
+    lesion_facts, found = only_lesion(lesion(), form, vitals)
+    entry = found.entry("Observation/form")
+    assert entry.relevant and entry.attention and "its components record items the calculators read" in entry.reason
+    assert lesion_facts.facts["pain"].missing  # never read from a component
+    assert not found.entry("Observation/bp").relevant  # a blood pressure's components are no items
+
+
+def test_a_site_coded_without_display_is_described_with_the_display_the_value_sets_list():
+    """The clinician reads "Shaft of femur", not 41111004; a code no ValueSet lists stays as it is."""
+    lesion_facts, _ = only_lesion(lesion(), *lesion_observations())
+    assert lesion_facts.description == "Shaft of femur"
+    shown = lesion()
+    shown["bodySite"][0]["coding"][0]["display"] = "Diaphyse fémorale"
+    lesion_facts, _ = only_lesion(shown, *lesion_observations())
+    assert lesion_facts.description == "Diaphyse fémorale"  # the record's own words first
+
+
+def test_peritrochanteric_region_scores_as_such():
+    resource = condition("lesion-1", SCT, "94222008", body_site=[site(FEMUR, LEFT, peritrochanteric=True)])
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.facts["lesion_site"].value == "peritrochanteric"
+
+
+def test_humerus_is_upper_limb():
+    lesion_facts, _ = only_lesion(lesion(bone=HUMERUS))
+    assert lesion_facts.facts["lesion_site"].value == "upper_limb"
+
+
+@pytest.mark.parametrize("system,code", [(ICD10, "C79.5"), (ICD10CM, "C79.51"), (SCT, "94222008")])
+def test_bone_metastasis_codes_of_each_system(system, code):
+    resource = condition("lesion-1", system, code, body_site=[site(FEMUR_SHAFT, RIGHT)])
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.facts["lesion_site"].value == "lower_limb"
+
+
+def test_vertebral_lesion_gets_no_mirels_but_a_sins_score():
+    found = facts_of(lesion(bone=VERTEBRA))
+    assert found.scored_by("mirels") == []
+    assert [f.condition for f in found.scored_by("sins")] == ["Condition/lesion-1"]
+    assert "vertebral metastasis of a SINS score" in found.entry("Condition/lesion-1").reason
+
+
+@pytest.mark.parametrize("code", ["C40.2", "C402"])
+def test_an_icd_o_3_topography_of_the_lower_limb_long_bones_may_be_the_femur(code):
+    lesion_facts, _ = only_lesion(topography(code), *lesion_observations())
+    fact = lesion_facts.facts["lesion_site"]
+    assert fact.value == OneOf("lower_limb", "peritrochanteric") and fact.sources == ("Condition/lesion-1",)
+    assert "names the long bones of the lower limb, not which one" in fact.notes[-1]
+
+
+@pytest.mark.parametrize("code,sins", [("C41.2", True), ("C41.4", False), ("C412", True)])
+def test_an_icd_o_3_topography_of_the_spine_or_pelvis_gets_no_mirels(code, sins):
+    found = facts_of(topography(code), *lesion_observations())
+    assert found.scored_by("mirels") == []
+    if sins:  # the vertebral column (C41.2): a SINS score, the sacrum (C41.4) aside
+        assert "vertebral metastasis of a SINS score" in found.entry("Condition/lesion-1").reason
+        location = found.scored_by("sins")[0].facts["spinal_location"].value
+        assert set(location.values) == {"junctional_spine", "mobile_spine", "semi_rigid_spine"}
+    else:
+        assert found.scored_by("sins") == [] and "not a long bone" in found.entry("Condition/lesion-1").reason
+
+
+@pytest.mark.parametrize("code", ["C40.0", "C40.9"])  # long bones of the upper limb *and the scapula*; bone of limb
+def test_an_icd_o_3_topography_that_may_not_be_a_long_bone_leaves_the_site_missing(code):
+    lesion_facts, _ = only_lesion(topography(code), *lesion_observations())
+    assert lesion_facts.facts["lesion_site"].missing
+
+
+@pytest.mark.parametrize("body_site,value", [
+    (site(FEMUR_SHAFT, LEFT), "lower_limb"), (site(HUMERUS, RIGHT), "upper_limb"),
+    ({"coding": [{"system": ICDO3, "code": "C40.2"}]}, OneOf("lower_limb", "peritrochanteric")),
+    ({"coding": [{"system": ICDO3, "code": "C40.0"}]}, None),  # a bone, maybe the scapula: site missing
+])
+def test_a_metastasis_coded_without_its_site_is_a_bone_metastasis_when_its_body_site_is_a_bone(body_site, value):
+    lesion_facts, found = only_lesion(unsited_metastasis(body_site), *lesion_observations())
+    assert lesion_facts.facts["lesion_site"].value == value
+    assert found.entry("Condition/lesion-1").outcome == "used"
+
+
+def test_a_metastasis_coded_without_its_site_in_a_vertebra_is_a_bone_metastasis_with_no_mirels():
+    found = facts_of(unsited_metastasis(site(VERTEBRA)), *lesion_observations())
+    assert found.scored_by("mirels") == [] and len(found.scored_by("sins")) == 1
+
+
+@pytest.mark.parametrize("body_sites,words", [
+    ((), "with no bodySite: which bone or organ is not known"),
+    (({"coding": [{"system": SCT, "code": "10200004", "display": "Liver structure"}]},),
+     "whose bodySite (Liver structure) has no code of a bone"),
+    (({"text": "femur"},), "whose bodySite (femur) has no code of a bone"),
+])
+def test_a_metastasis_coded_without_its_site_elsewhere_or_nowhere_is_named(body_sites, words):
+    found = facts_of(unsited_metastasis(*body_sites), *lesion_observations())
+    entry = found.entry("Condition/lesion-1")
+    assert found.scored_by("mirels") == [] and entry.outcome == "ignored" and entry.attention and words in entry.reason
+
+
+@pytest.mark.parametrize("system,code,display", [
+    (ICD10CM, "M84.551A", None), (ICD10CM, "M84.452A", None), (ICD10, "M90.7", None), (CIM10, "M907*", None),
+    (ICD10, "M84.45", None), (SCT, "999999", "Pathological fracture of femur"),
+    ("http://hopital.example/codes", "FX12", "Fracture pathologique du fémur gauche"),
+])
+def test_a_pathological_fracture_is_named_beside_the_mirels_score(system, code, display):
+    """A fracture that is not surely this lesion's bone and side (the right femur, or a place not coded) leaves
+    the left femur's score, and is named with attention: it may be this bone."""
+    fracture = condition("fracture", system, code, onset="2026-10-20")
+    if display:
+        fracture["code"]["coding"][0]["display"] = display
+    lesion_facts, found = only_lesion(lesion(), fracture, *lesion_observations())
+    entry = found.entry("Condition/fracture")
+    assert entry.outcome == "ignored" and entry.relevant and entry.attention
+    assert entry.reason.startswith("a pathological fracture") and "risk of a fracture to come" in entry.reason
+    assert lesion_facts.facts["lesion_site"].value == "lower_limb"
+
+
+def test_a_traumatic_fracture_code_is_not_named_as_pathological():
+    found = facts_of(lesion(), condition("fracture", ICD10CM, "S72.302A", onset="2026-10-20"), *lesion_observations())
+    assert not found.entry("Condition/fracture").relevant
+
+
+def test_lesion_without_body_site_has_site_missing_and_says_what_supplies_it():
+    lesion_facts, _ = only_lesion(lesion(bone=None))
+    fact = lesion_facts.facts["lesion_site"]
+    assert fact.missing and "bodySite" in fact.supplied_by and fact.notes == ("the bone metastasis has no bodySite",)
+
+
+@pytest.mark.parametrize("sites,value", [
+    ([site(FEMUR_SHAFT, LEFT), site(HUMERUS, RIGHT)], OneOf("lower_limb", "upper_limb")),
+    ([site(HUMERUS, RIGHT), site(FEMUR_SHAFT, LEFT)], OneOf("lower_limb", "upper_limb")),
+    ([site(HUMERUS, LEFT), site(FEMUR, LEFT)], OneOf("lower_limb", "peritrochanteric", "upper_limb")),
+    # One concept whose codings are two bones: no translation of one site, so two sites.
+    ([{"coding": [{"system": SCT, "code": FEMUR_SHAFT}, {"system": SCT, "code": HUMERUS}]}],
+     OneOf("lower_limb", "upper_limb")),
+    # Both femurs: the row is the same whichever lesion it is, so it stays known.
+    ([site(FEMUR_SHAFT, LEFT), site(FEMUR_SHAFT, RIGHT)], "lower_limb"),
+])
+def test_a_condition_naming_several_sites_is_scored_over_every_site_and_flagged(sites, value):
+    """A problem-list "bone metastases" with every involved bone in bodySite: Mirels scores one lesion,
+    so no site is picked (the last one used to win, silently)."""
+    resource = lesion()
+    resource["bodySite"] = sites
+    lesion_facts, _ = only_lesion(resource, *lesion_observations())
+    fact = lesion_facts.facts["lesion_site"]
+    assert fact.value == value
+    assert "several sites" in fact.notes[0]
+    assert SEVERAL_SITES in lesion_facts.condition_flags
+    assert None in lesion_facts.body_site  # no one bone and side links observations or orders to it
+
+
+def test_a_long_bone_beside_a_bone_that_is_not_one_keeps_its_row_and_is_flagged():
+    resource = lesion()
+    resource["bodySite"] = [site(VERTEBRA), site(FEMUR_SHAFT, LEFT)]
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.facts["lesion_site"].value == "lower_limb"
+    assert "not a long bone" in lesion_facts.facts["lesion_site"].notes[0]
+    assert SEVERAL_SITES in lesion_facts.condition_flags
+
+
+@pytest.mark.parametrize("sites,value", [
+    ([site(FEMUR), {"coding": [{"system": SCT, "code": LEFT}]}], OneOf("lower_limb", "peritrochanteric")),
+    ([site(FEMUR, LEFT), site(FEMUR_SHAFT)], "lower_limb"),  # a region refines the femur: one site
+    ([site(FEMUR_SHAFT, LEFT), site(FEMUR_SHAFT, LEFT)], "lower_limb"),
+])
+def test_concepts_that_refine_one_site_are_one_site(sites, value):
+    resource = lesion()
+    resource["bodySite"] = sites
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.facts["lesion_site"].value == value
+    assert lesion_facts.condition_flags == () and lesion_facts.body_site == (FEMUR, LEFT)
+
+
+@pytest.mark.parametrize("on_body_site", [False, True])
+def test_site_recorded_as_a_body_structure_is_read_with_its_qualifiers(on_body_site):
+    """FHIR's "BodyStructure Reference" extension, on the Condition or on a bodySite element."""
+    reference = [{"url": BODY_SITE_REFERENCE, "valueReference": {"reference": "BodyStructure/bs-1"}}]
+    resource = lesion(bone=None)
+    if on_body_site:
+        resource["bodySite"] = [{"extension": reference}]
+    else:
+        resource["extension"] = reference
+    observations = [observation("o-type", "lesion-type", body_site=site(FEMUR, LEFT), **coded("lytic"))]
+    lesion_facts, found = only_lesion(resource, body_structure("bs-1", FEMUR, LEFT, "182047004"), *observations)
+    fact = lesion_facts.facts["lesion_site"]
+    assert fact.value == "peritrochanteric"
+    assert fact.sources == ("Condition/lesion-1", "BodyStructure/bs-1")
+    assert found.entry("BodyStructure/bs-1").outcome == "used"
+    assert lesion_facts.facts["lesion_type"].value == "lytic"  # linked by the BodyStructure's side
+
+
+def test_a_body_structure_not_in_the_record_is_named_as_the_missing_site():
+    resource = lesion(bone=None)
+    resource["extension"] = [{"url": BODY_SITE_REFERENCE, "valueReference": {"reference": "BodyStructure/away"}}]
+    lesion_facts, _ = only_lesion(resource)
+    fact = lesion_facts.facts["lesion_site"]
+    assert fact.missing and any("BodyStructure/away, which is not among the resources read" in n for n in fact.notes)
+
+
+def test_a_body_structure_contained_in_the_lesion_gives_its_site_cited_as_the_condition():
+    resource = lesion(bone=None)
+    resource["contained"] = [body_structure("site", FEMUR_SHAFT, LEFT)]
+    resource["bodySite"] = [{"extension": [{"url": BODY_SITE_REFERENCE, "valueReference": {"reference": "#site"}}]}]
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.facts["lesion_site"].value == "lower_limb"
+    assert lesion_facts.facts["lesion_site"].sources == ("Condition/lesion-1",)
+    assert lesion_facts.body_site == (FEMUR, LEFT)  # the shaft names the femur
+
+
+def test_inputs_contained_in_another_resource_are_named_never_read():
+    """A contained resource has no identity a score could cite: the clinician is told it is there."""
+    size, kind, pain = lesion_observations()
+    resource = lesion()
+    resource["contained"] = [size, {"resourceType": "Observation", "id": "lab", "status": "final",
+                                    "code": {"coding": [{"system": LOINC, "code": "2345-7"}]}}]
+    lesion_facts, found = only_lesion(resource, kind, pain)
+    assert lesion_facts.facts["lesion_size"].missing
+    entry = found.entry("Condition/lesion-1#o-size")
+    assert (entry.outcome, entry.relevant, entry.attention) == ("ignored", True, True)
+    assert entry.reason.startswith("contained in Condition/lesion-1")
+    assert not any(e.resource.endswith("#lab") for e in found.report)  # a lab is not relevant: not listed
+
+
+def test_an_mcode_tumour_related_to_the_lesion_gives_its_site():
+    tumour = body_structure("t-1", HUMERUS, RIGHT, extension=[{
+        "url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-related-condition",
+        "valueReference": {"reference": "Condition/lesion-1"}}])
+    lesion_facts, _ = only_lesion(lesion(bone=None), tumour)
+    assert lesion_facts.facts["lesion_site"].value == "upper_limb"
+    assert lesion_facts.facts["lesion_site"].sources == ("Condition/lesion-1", "BodyStructure/t-1")
+    # A tumour elsewhere than the Condition's own bodySite: two sites, none picked.
+    lesion_facts, _ = only_lesion(lesion(), tumour)
+    assert lesion_facts.facts["lesion_site"].value == OneOf("lower_limb", "upper_limb")
+
+
+@pytest.mark.parametrize("clinical,verification,reason", [
+    ("resolved", "confirmed", "not active"),
+    ("inactive", "confirmed", "not active"),
+    ("active", "refuted", "refuted"),
+    ("active", "entered-in-error", "entered-in-error"),
+])
+def test_inactive_refuted_or_erroneous_lesions_never_count(clinical, verification, reason):
+    found = facts_of(lesion(clinical=clinical, verification=verification), *lesion_observations())
+    assert found.scored_by("mirels") == []
+    assert reason in found.entry("Condition/lesion-1").reason
+
+
+@pytest.mark.parametrize("element,flag", [
+    ("clinicalStatus", "its clinicalStatus is not a code of FHIR's: read as not given"),
+    ("verificationStatus", "its verificationStatus is not a code of FHIR's: the calculators cannot read it"),
+])
+def test_a_status_written_in_words_only_is_never_read_and_the_score_says_so(element, flag):
+    """"refuted" in words is not read as refuted (nor "active" as active): the lesion is counted, flagged for
+    the clinician to look, as a Condition without the status would be."""
+    written = lesion()
+    written[element] = {"text": "refuted" if element == "verificationStatus" else "active"}
+    lesion_facts, _ = only_lesion(written, *lesion_observations())
+    assert flag in lesion_facts.condition_flags
+
+
+@pytest.mark.parametrize("element,codings,reason", [
+    # A hospital's own coding first, FHIR's second: FHIR's is the status.
+    ("verificationStatus", [(LOCAL_STATUS, "R"), (VERIFICATION_CS, "refuted")], "verificationStatus is refuted"),
+    ("clinicalStatus", [(LOCAL_STATUS, "X"), (CLINICAL_CS, "resolved")], "not active"),
+    # The URIs of FHIR's earlier versions, as migrated records keep them.
+    ("verificationStatus", [("http://hl7.org/fhir/condition-ver-status", "entered-in-error")], "entered-in-error"),
+    ("clinicalStatus", [("http://hl7.org/fhir/condition-clinical", "inactive")], "not active"),
+    # Codings that disagree: refuted never counts, whichever comes first.
+    ("verificationStatus", [(VERIFICATION_CS, "confirmed"), (VERIFICATION_CS, "refuted")],
+     "verificationStatus is refuted"),
+])
+def test_the_fhir_status_is_read_whatever_codings_stand_beside_it(element, codings, reason):
+    condition_ = lesion()
+    condition_[element] = {"coding": [{"system": system, "code": code} for system, code in codings]}
+    found = facts_of(condition_, *lesion_observations())
+    assert found.scored_by("mirels") == [] and reason in found.entry("Condition/lesion-1").reason
+
+
+@pytest.mark.parametrize("element,code,flag", [
+    ("verificationStatus", "Refuted", "its verificationStatus is not a code of FHIR's: the calculators cannot read it"),
+    ("verificationStatus", "R", "its verificationStatus is not a code of FHIR's: the calculators cannot read it"),
+    ("clinicalStatus", "Resolved", "its clinicalStatus is not a code of FHIR's: read as not given"),
+])
+def test_a_status_code_fhir_does_not_define_is_not_read_and_the_score_says_so(element, code, flag):
+    condition_ = lesion()
+    system = LOCAL_STATUS if code == "R" else VERIFICATION_CS if element == "verificationStatus" else CLINICAL_CS
+    condition_[element] = {"coding": [{"system": system, "code": code}]}
+    lesion_facts, _ = only_lesion(condition_, *lesion_observations())
+    assert flag in lesion_facts.condition_flags
+
+
+@pytest.mark.parametrize("codes", [("active", "resolved"), ("inactive", "relapse")])
+def test_clinical_status_codes_that_disagree_are_not_read_and_the_score_says_so(codes):
+    # Which of "active" and "resolved" holds is not guessed, whichever comes first: read as not given (counted,
+    # flagged), as a Condition without a clinicalStatus is.
+    for ordered in (codes, codes[::-1]):
+        condition_ = lesion()
+        condition_["clinicalStatus"] = {"coding": [{"system": CLINICAL_CS, "code": code} for code in ordered]}
+        lesion_facts, _ = only_lesion(condition_, *lesion_observations())
+        assert "its clinicalStatus codes disagree (active, and not): read as not given" in lesion_facts.condition_flags
+
+
+@pytest.mark.parametrize("meta_confirmed,meta_refuted,scored", [
+    ({"versionId": "1"}, {"versionId": "2"}, False),  # refuted since: the newer version holds
+    ({"versionId": "3"}, {"versionId": "2"}, True),
+    ({"lastUpdated": "2026-11-12T08:00:00Z"}, {"lastUpdated": "2026-11-12T08:30:00+01:00"}, True),  # 07:30 UTC
+])
+def test_two_versions_of_one_condition_the_newer_is_read_in_either_order(meta_confirmed, meta_refuted, scored):
+    for pair in (versions(meta_confirmed, meta_refuted), versions(meta_confirmed, meta_refuted)[::-1]):
+        found = facts_of(*pair, *lesion_observations())
+        assert (len(found.scored_by("mirels")) == 1) is scored
+        older = next(entry for entry in found.report if entry.resource.startswith("Condition/lesion-1 ("))
+        assert older.outcome == "ignored" and "an older version of Condition/lesion-1" in older.reason
+
+
+@pytest.mark.parametrize("meta", [{}, {"versionId": "2"}, {"lastUpdated": "2026-11-12T08:00:00Z"}])
+def test_two_differing_versions_neither_marked_newer_are_neither_read(meta):
+    # Which of two differing records holds (confirmed, or refuted) is not guessed, in either order.
+    for pair in (versions(dict(meta), dict(meta)), versions(dict(meta), dict(meta))[::-1]):
+        found = facts_of(*pair, *lesion_observations())
+        entry = found.entry("Condition/lesion-1")
+        assert found.scored_by("mirels") == [] and entry.attention and "neither says it is the newer" in entry.reason
+
+
+def test_the_same_resource_sent_twice_is_read_once():
+    found = facts_of(lesion(), lesion(), *lesion_observations())
+    assert len(found.scored_by("mirels")) == 1 and [e.resource for e in found.report].count("Condition/lesion-1") == 1
+
+
+def test_a_primary_cancer_whose_verification_is_written_in_words_only_is_flagged():
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    primary["verificationStatus"] = {"text": "réfuté"}
+    mscc, _ = only_compression(primary, compression())
+    fact = mscc.facts["primary_tumour"]
+    assert fact.value == "breast"  # words are never read as a status
+    assert "its verificationStatus is not a code of FHIR's: the calculators cannot read it" in fact.flags
+    assert "Condition/breast: verificationStatus not a code of FHIR's" in fact.notes
+
+
+def test_display_text_alone_is_not_enough():
+    resource = lesion()
+    resource["code"] = {"coding": [{"display": "Secondary malignant neoplasm of bone"}], "text": "bone metastasis"}
+    found = facts_of(resource)
+    assert found.scored_by("mirels") == [] and found.entry("Condition/lesion-1").outcome == "ignored"
+
+
+def test_two_lesions_two_inputs():
+    found = facts_of(lesion("lesion-1", FEMUR_SHAFT, LEFT), lesion("lesion-2", HUMERUS, RIGHT),
+                     *lesion_observations("Condition/lesion-1", prefix="a"),
+                     *lesion_observations("Condition/lesion-2", size=(20, "%"), kind="blastic", pain="mild",
+                                          prefix="b"))
+    by_condition = {found_lesion.condition: found_lesion.inputs() for found_lesion in found.scored_by("mirels")}
+    assert by_condition["Condition/lesion-1"].lesion_type == "lytic"
+    assert by_condition["Condition/lesion-2"].lesion_type == "blastic"
+    assert by_condition["Condition/lesion-2"].lesion_size == 0.2
+    assert by_condition["Condition/lesion-2"].lesion_site == "upper_limb"
