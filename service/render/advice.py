@@ -24,6 +24,7 @@ from ..facts.model import SituationFacts
 from ..facts.terminology import own_coding
 from ..i18n import N_, Words, translate
 from .card_model import Card
+from .card_text import fit_summary, override_reasons, plain, topic
 from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative, stable_id
 from .knowledge import TOPIC, activity_definition_url, plan_definition_url
 
@@ -39,6 +40,7 @@ WORDS = Words({
     "healed": N_("on healed skin"), "window": N_("Window (day 15 to day 21 after the operation)"),
     "operation": N_("Operation"), "treated": N_("For"), "guideline": N_("Guideline"),
     "as_of": N_("Assessed as of"), "colon": N_(":"), "to": N_("to"), "record": N_("Record the proposed care plan"),
+    "create_CarePlan": N_("Create the proposed CarePlan ({title})"),
 })
 
 
@@ -148,8 +150,6 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
     """The advice, action first; the detail gives the guideline's words, the records it rests on and what is
     still to check. An information card: it proposes a discussion or a date, never an alarm, except a §1.4
     window that has passed."""
-    from .cards import WORDS as CARD_WORDS  # cards imports this module for §1.1
-    from .cards import fit_summary, override_reasons, plain, topic
 
     advice, facts, words = advised.advice, advised.facts, WORDS[locale]
     situation = advice.situation
@@ -182,7 +182,7 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
         # Recording the proposal is the EHR's choice: accepting twice gives the same identifier, one CarePlan.
         "suggestions": [{"label": words["record"], "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": [
             {"type": "create", "resource": advised.care_plan,
-             "description": CARD_WORDS[locale]["create_CarePlan"].format(title=situation.title(locale))}]}],
+             "description": WORDS[locale]["create_CarePlan"].format(title=situation.title(locale))}]}],
         "selectionBehavior": "at-most-one",
         "overrideReasons": override_reasons(locale),
     }

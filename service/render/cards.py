@@ -24,20 +24,19 @@ import re
 import uuid
 from collections.abc import Callable, Collection, Sequence
 from datetime import date
-from typing import Literal, cast
+from typing import Literal
 
 from .. import __version__
 from ..facts import PatientFacts, ReportEntry
 from ..facts.evidence import CONFLICT
 from ..facts.model import BrokenBone
-from ..facts.terminology import own_coding
 from ..i18n import N_, Words, joined, translate, typeset
 from .advice import Advised, advice_card
-from .card_model import Action, Card, Coding, OverrideReason, Source, Suggestion
+from .card_model import Action, Card, Source, Suggestion
+from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, topic
 from .fhir_resources import Assessment, by_identifier
 from .words import item_label, item_value
 
-SUMMARY_LIMIT = 140
 Indicator = Literal["info", "warning", "critical"]
 INDICATOR: dict[str, Indicator] = {"low": "info", "moderate": "warning", "high": "critical"}
 # A score resting on a record older than this many days says so in its summary ("pain of 2026-10-02"): how
@@ -77,9 +76,6 @@ SHORT_ITEMS = Words({
     "primary_tumour": N_("primary"), "months_to_cord_compression": N_("interval"),
 })
 
-# Reasons a clinician may give for not following a card (CDS Hooks overrideReasons), in the
-# project's CodeSystem, with its displays.
-OVERRIDE_REASONS = ("override-clinical-judgement", "override-data-incorrect", "override-already-addressed")
 _URL = re.compile(r"\s*\(<?https?://[^\s)>]+>?\)|\s*'https?://[^\s']+'|<?https?://[^\s)>|]+>?\|?")
 # A reference to a resource the record does not hold (no label): said by its type only, never by its id.
 _OTHER_REFERENCE = re.compile(
@@ -93,31 +89,10 @@ _HISTORY = r"(?:/_history/[A-Za-z0-9\-.]{1,64})?(?:#[A-Za-z0-9\-.]{1,64})?"
 _DATE_AFTER = r"(?: \(\d{4}(?:-\d{2}(?:-\d{2})?)?(?:T[0-9:.+\-Z]*)?\))?"
 
 
-def topic(code: str, locale: str) -> Coding:
-    """A card's topic: one of the project's own codes (the calculator, "data-review")."""
-    return cast(Coding, own_coding(code, locale))
-
-
-def override_reasons(locale: str) -> list[OverrideReason]:
-    return [cast(OverrideReason, own_coding(code, locale)) for code in OVERRIDE_REASONS]
-
-
-def fit_summary(text: str) -> str:
-    return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
-
-
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-# Markdown's and HTML's active characters: escaped in every text a record may have written, so that an EHR
-# rendering the detail as Markdown (raw HTML allowed or not) shows the words and runs nothing, links nothing.
-_ACTIVE = re.compile(r"([\\`*_\[\]<>|!#~])")
-
-
-def plain(text: str) -> str:
-    """Text of the record's (words, codes, notes quoting them) as Markdown that shows it and does nothing else."""
-    return _ACTIVE.sub(r"\\\1", text)
 
 
 def namer(facts: PatientFacts, locale: str = "en") -> Callable[[str], str]:

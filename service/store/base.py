@@ -156,17 +156,3 @@ class Store(ABC):
             db.execute("INSERT INTO signing_key (id, key) VALUES (1, ?) ON CONFLICT DO NOTHING",
                        (secrets.token_urlsafe(32),))
             return str(db.execute("SELECT key FROM signing_key WHERE id = 1").fetchone()[0])
-
-
-def open_store(database_url: str, sqlite_path: str) -> Store:
-    """PostgreSQL when ``database_url`` names one (postgresql://...), else the SQLite file."""
-    if database_url:
-        if not database_url.startswith(("postgresql://", "postgres://")):
-            raise ValueError("BONEMET_DATABASE_URL must be a PostgreSQL URL (postgresql://user@host:port/name); "
-                             "leave it empty for the SQLite file BONEMET_FEEDBACK_DB")
-        from .postgres import PostgresStore
-
-        return PostgresStore(database_url)
-    from .sqlite import SqliteStore
-
-    return SqliteStore(sqlite_path)

@@ -20,8 +20,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from ..calculators import NAMES
 from ..facts import PatientFacts, ReportEntry, referred_body_structures
 from ..facts.record import may_be_read, reference_of
-from ..facts.terminology import describe_concepts, load_terminology
-from ..facts.vocabulary import observation_search_codes
+from ..facts.terminology import describe_concepts
 from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.ids import is_fhir_id, shown
 from ..fhir.patients import PatientIdentity, normal_base, why_not_patient
@@ -36,6 +35,7 @@ from .body import json_body
 from .errors import JsonError, bad_request, precondition_failed
 from .feedback import FeedbackRefused
 from .operations import FETCHES, count_cards, note
+from .prefetch import OPTIONAL_PREFETCH, PREFETCH
 from .schemas import FeedbackRequest, HookRequest, ValidationError
 from .sessions import KeptAssessment
 from .smart import launch_url
@@ -43,19 +43,6 @@ from .smart import launch_url
 log = logging.getLogger(__name__)
 blueprint = Blueprint("cds_hooks", __name__)
 
-# Every Observation code the mapper reads is fetched: a code the template left out would be a silent miss.
-PREFETCH = {
-    "patient": "Patient/{{context.patientId}}",
-    "conditions": "Condition?patient={{context.patientId}}",
-    "observations": "Observation?patient={{context.patientId}}&code="
-    + ",".join(observation_search_codes(load_terminology())),
-    "procedures": "Procedure?patient={{context.patientId}}",
-}
-# Keys an EHR may leave out with no fhirServer to fetch them from: the answer goes without what they feed, and
-# the mapping report says so (no 412). Procedures feed §1.4 only (the operation a radiotherapy follows).
-OPTIONAL_PREFETCH = {"procedures": said("the patient's Procedures were not sent (prefetch procedures) and there is no "
-                                      "allowed fhirServer to fetch them from: the post-operative window (§1.4) was "
-                                      "not checked")}
 SERVICES: dict[str, dict[str, Any]] = {
     "bonemet-patient-view": {
         "hook": "patient-view",

@@ -19,6 +19,7 @@ from marshmallow import INCLUDE, Schema, fields
 from .. import __version__
 from ..i18n import LOCALES
 from .fhir_api import canonical_resources
+from .prefetch import OPTIONAL_PREFETCH, PREFETCH
 from .schemas import FeedbackRequest, HookRequest, OrderSignContext, PatientViewContext
 
 
@@ -377,7 +378,6 @@ def _hook_request(generic: dict[str, Any], hook: str, context: str, fetches: boo
     request["properties"]["prefetch"] = {"type": "object",
                                          "additionalProperties": {"anyOf": [FHIR_RESOURCE, {"type": "null"}]}}
     if not fetches:
-        from .cds_hooks import OPTIONAL_PREFETCH, PREFETCH
 
         request["properties"]["prefetch"]["required"] = [key for key in PREFETCH if key not in OPTIONAL_PREFETCH]
         request["required"] = sorted({*request.get("required", []), "prefetch"})

@@ -34,6 +34,7 @@ from prometheus_client import (
 
 from ..redaction import redact
 from .openapi import docs_entries, openapi_document
+from .screen_policy import page_locale, secure_page
 
 blueprint = Blueprint("operations", __name__, template_folder="templates")
 access_log = logging.getLogger("bonemet.access")
@@ -65,7 +66,6 @@ def code_words(text: str) -> Markup:
 @blueprint.get("/docs")
 def docs():
     from .page_words import WORDS
-    from .pages import page_locale, secure_page
 
     locale = page_locale()
     settings = current_app.config["BONEMET"]

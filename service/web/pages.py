@@ -29,7 +29,7 @@ from ..calculators.registry import tables
 from ..calculators.scoring import InvalidInput
 from ..data import data_dir
 from ..fhir.patients import patient_banner
-from ..i18n import negotiate, translate, typeset_html
+from ..i18n import translate, typeset_html
 from ..limits import LimitExceeded
 from ..pipeline import PatientAssessment, assess_bundle, assess_patient
 from ..render.cards import cards_for_patient
@@ -37,6 +37,7 @@ from ..render.questionnaires import extracted_observations, questionnaire_respon
 from ..render.scales import scale_svg
 from ..render.words import item_label, item_value
 from .page_words import WORDS
+from .screen_policy import page_locale, secure
 from .sessions import (
     AssessmentKeeper,
     KeeperUnavailable,
@@ -47,51 +48,15 @@ from .sessions import (
 
 blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/static")
+blueprint.after_request(secure)  # the screens' headers (screen_policy)
 # The templates say the mapper's messages in the page's language, and values in words.
 blueprint.add_app_template_filter(translate, "said")
 blueprint.add_app_template_global(item_value, "item_value")
-
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
-       "form-action 'self'; base-uri 'none'; frame-ancestors ")
-# What a cache may keep: the pages of no patient (the guideline's tables, the scales, the assets).
-CACHEABLE = frozenset({"pages.static", "pages.guideline", "pages.scale", "pages.tester_page",
-                       "pages.calculators_index"})
-
 
 def render_template(template: str, **context: Any) -> str:
     """A page in its language's typography (French: no-break spaces, days as JJ/MM/AAAA): set once, here,
     on the rendered text, so that every template, word and message is covered and no FHIR string is touched."""
     return typeset_html(_render_template(template, **context), context.get("locale", "en"))
-
-
-def content_security_policy() -> str:
-    """The pages' policy: only this service's own assets; shown in a frame only by the origins of
-    ``BONEMET_FRAME_ANCESTORS`` (none by default)."""
-    origins = current_app.config["BONEMET"].frame_origins
-    return CSP + (" ".join(origins) if origins else "'none'")
-
-
-def secure_page(response: Response) -> Response:
-    if response.mimetype in ("text/html", "image/svg+xml"):
-        response.headers["Content-Security-Policy"] = content_security_policy()
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"  # the link's token never leaves in a Referer
-        if not current_app.config["BONEMET"].frame_origins:
-            response.headers["X-Frame-Options"] = "DENY"  # the same, for browsers that ignore frame-ancestors
-    return response
-
-
-@blueprint.after_request
-def secure(response: Response) -> Response:
-    if request.endpoint not in CACHEABLE:
-        response.headers["Cache-Control"] = "no-store"  # a patient's data: in no cache, no back-button copy
-    return secure_page(response)
-
-
-def page_locale(kept: str | None = None) -> str:
-    """A screen's language (``i18n.negotiate``): the ``lang`` asked, else a kept assessment's (an unknown one
-    is passed over, never a 500), else the browser's."""
-    return negotiate(request.values.get("lang"), kept, accept=request.accept_languages)
 
 
 # A list right under a line of text: CommonMark (what EHRs render cards with) starts the list there,

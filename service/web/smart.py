@@ -37,7 +37,7 @@ from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.ids import is_fhir_id, shown
 from ..i18n import Said, negotiate, said, translate, typeset_html
 from .page_words import WORDS
-from .pages import page_locale, secure
+from .screen_policy import page_locale, secure
 from .sessions import KeptAssessment, LaunchElsewhere
 
 blueprint = Blueprint("smart", __name__)

@@ -1,0 +1,39 @@
+"""The small parts every card is made of: its topic, the override reasons, a summary that fits, and record
+text made inert for Markdown. Shared by the score cards (``cards``), the advice cards (``advice``) and the
+order-sign cards (``order_cards``)."""
+
+from __future__ import annotations
+
+import re
+from typing import cast
+
+from ..facts.terminology import own_coding
+from .card_model import Coding, OverrideReason
+
+SUMMARY_LIMIT = 140
+# Reasons a clinician may give for not following a card (CDS Hooks overrideReasons), in the
+# project's CodeSystem, with its displays.
+OVERRIDE_REASONS = ("override-clinical-judgement", "override-data-incorrect", "override-already-addressed")
+
+
+def topic(code: str, locale: str) -> Coding:
+    """A card's topic: one of the project's own codes (the calculator, "data-review")."""
+    return cast(Coding, own_coding(code, locale))
+
+
+def override_reasons(locale: str) -> list[OverrideReason]:
+    return [cast(OverrideReason, own_coding(code, locale)) for code in OVERRIDE_REASONS]
+
+
+def fit_summary(text: str) -> str:
+    return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+
+
+# Markdown's and HTML's active characters: escaped in every text a record may have written, so that an EHR
+# rendering the detail as Markdown (raw HTML allowed or not) shows the words and runs nothing, links nothing.
+_ACTIVE = re.compile(r"([\\`*_\[\]<>|!#~])")
+
+
+def plain(text: str) -> str:
+    """Text of the record's (words, codes, notes quoting them) as Markdown that shows it and does nothing else."""
+    return _ACTIVE.sub(r"\\\1", text)
