@@ -54,6 +54,7 @@ def test_codes_of_an_icd10_system_outside_the_family_are_not_read():
     assert not any(entry.resource == "Condition/tetra" and "tetraplegia" in entry.reason for entry in found.report)
 
 
+@pytest.mark.slow  # over a quarter of a second: the full suite runs it, the fast loop does not
 def test_a_variant_added_to_the_family_is_read_by_every_check(variant_in_the_family):
     found = facts()
     [lesion] = found.scored_by("mirels")

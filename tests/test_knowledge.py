@@ -81,6 +81,7 @@ def test_nothing_else_is_published_and_each_activity_of_the_seeds_has_its_defini
 
 
 @needs_tools
+@pytest.mark.slow  # over a quarter of a second: the full suite runs it, the fast loop does not
 def test_the_knowledge_passes_the_project_validator():
     requests = [{"name": p.name, "resource": json.loads(p.read_text("utf-8"))}
                 for kind in ("PlanDefinition", "ActivityDefinition") for p in sorted(PROFILES.glob(f"{kind}-*.json"))]
@@ -157,6 +158,7 @@ def _fhirpath(cases):
 
 
 @needs_tools
+@pytest.mark.slow  # over a quarter of a second: the full suite runs it, the fast loop does not
 def test_every_care_plan_instantiates_a_published_plan_whose_condition_selects_its_activities(client):
     """Every CarePlan $assess gives for the examples and the corpus names a PlanDefinition the server reads; its
     activities are the ActivityDefinitions of the one action whose FHIRPath condition holds for the score."""
@@ -206,6 +208,7 @@ def test_every_care_plan_instantiates_a_published_plan_whose_condition_selects_i
 
 
 @needs_tools
+@pytest.mark.slow  # over a quarter of a second: the full suite runs it, the fast loop does not
 def test_the_care_plan_profiles_require_the_plan_and_each_activitys_definition():
     examples = {p.stem: json.loads(p.read_text("utf-8"))
                 for p in sorted((PROFILES / "example").glob("CarePlan-*.json"))}

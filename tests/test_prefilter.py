@@ -200,6 +200,7 @@ def test_files_read_in_small_chunks_give_the_same_outputs_and_bad_line_numbers(t
         assert sorted(summary.bad_lines)[1].startswith(expected_bad[1]), summary.bad_lines
 
 
+@pytest.mark.slow  # over a quarter of a second: the full suite runs it, the fast loop does not
 def test_carriage_returns_and_line_separators_in_lines_change_no_output(tmp_path):
     """JSON allows a raw carriage return between tokens, and U+2028 inside a string; an exporter on
     Windows ends its lines with CRLF. None of them ends an NDJSON line: the outputs are those of the

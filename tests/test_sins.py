@@ -99,12 +99,14 @@ def _agrees(values):
         v is not None and not isinstance(v, OneOf) for v in values)) or score.total is None
 
 
+@pytest.mark.slow  # over a quarter of a second: the full suite runs it, the fast loop does not
 def test_brute_force_over_partial_inputs_agrees_with_the_ranges_and_categories():
     rng = random.Random(2010)
     for _ in range(3000):
         _agrees(_partial(rng))
 
 
+@pytest.mark.slow  # over a quarter of a second: the full suite runs it, the fast loop does not
 def test_every_single_missing_item_over_every_combination():
     for combination in COMBINATIONS:
         for missing in range(6):
