@@ -12,11 +12,11 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
+
+from support.serving import served as serving
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -67,22 +67,9 @@ def served(installed, tmp_path_factory):
     assert where.returncode == 0 and where.stdout.strip(), where.stderr[-2000:]
     outside = [path for path in where.stdout.split() if not path.startswith(str(installed))]
     assert not outside, f"not in the installed package: {outside}"
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], cwd=folder,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/health", timeout=1).ok:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"the installed bonemet serve did not start: {process.stderr.read().decode()[-2000:]}")
-    yield base
-    process.terminate()
-    process.wait(timeout=15)
+    with serving(f"http://127.0.0.1:{port}", env, folder, "--port", str(port),
+                 what="the installed bonemet serve") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

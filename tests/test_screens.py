@@ -26,6 +26,7 @@ from service.config import Settings
 from service.web import create_app
 from support.answer_checks import is_advice_resource
 from support.fhir_schema_check import schema_errors
+from support.serving import served
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "bundles"
@@ -60,21 +61,8 @@ def _serve(tmp_path_factory, **environment):
     env = {**os.environ, "BONEMET_PORT": str(port), "BONEMET_PUBLIC_URL": base,
            "BONEMET_FEEDBACK_DB": str(tmp_path_factory.mktemp("db") / "feedback.sqlite3"), "BONEMET_WORKERS": "2",
            **environment}
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve"], env=env, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/health", timeout=1).ok:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"bonemet serve did not start: {process.stderr.read().decode()[-2000:]}")
-    yield base
-    process.terminate()
-    process.wait(timeout=15)
+    with served(base, env, ROOT) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
