@@ -88,7 +88,9 @@ def rades_of(answer):
     (score,) = [r for r in resources if r["resourceType"] == "Observation" and "rades-score" in json.dumps(r["code"])]
     total = ((score["valueInteger"],) * 2 if "valueInteger" in score
              else (score["valueRange"]["low"]["value"], score["valueRange"]["high"]["value"]))
-    return total, {basis.get("reference") for basis in risk["basis"]}
+    # The last basis is the cited article, a display with no reference: a set with None in it would make the
+    # order of a search over it depend on the process's string hashing.
+    return total, {basis["reference"] for basis in risk["basis"] if "reference" in basis}
 
 
 def issues_naming(answer, reference):
