@@ -66,9 +66,9 @@ def _key(facts: SituationFacts, subject: str, as_of: date | None) -> str:
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 
-def summary(advised: Advised, locale: str) -> str:
+def summary(facts: SituationFacts, advice: Advice, locale: str) -> str:
     """Action first: what to do, for which site, with the figures the record gave."""
-    advice, facts, words = advised.advice, advised.facts, WORDS[locale]
+    words = WORDS[locale]
     situation = advice.situation
     action = situation.action(locale)
     if situation.name == "oligometastatic":
@@ -104,8 +104,7 @@ def render_advice(facts: SituationFacts, advice: Advice, subject: str, when: dat
     key = _key(facts, subject, as_of)
     resource_id = stable_id(key, "CarePlan")
     title = translate(situation.title(locale), locale)
-    provisional = Advised(facts, advice, {})
-    said_summary = summary(provisional, locale)
+    said_summary = summary(facts, advice, locale)
     activity: dict[str, Any] = {"detail": {
         "instantiatesCanonical": [activity_definition_url(situation.name)],
         "code": {"coding": [own_coding(situation.activity_code, locale)], "text": situation.activity(locale)},
@@ -174,7 +173,7 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
         lines += ["", f"{words['as_of']} {patient.as_of.isoformat()}."]
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": fit_summary(name(summary(advised, locale))),
+        "summary": fit_summary(name(summary(facts, advice, locale))),
         "detail": "\n".join(lines),
         "indicator": "warning" if advice.phase == "passed" else "info",
         "source": {"label": f"bonemet-cds {__version__} — {situation.title(locale)}",
