@@ -9,6 +9,7 @@ a table boundary (15 months, 7 or 14 days).
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -37,6 +38,11 @@ def parse_date(text: str | None) -> DateSpan | None:
     calculators count whole days and months."""
     if not isinstance(text, str):
         return None
+    return _parse_text(text)
+
+
+@functools.lru_cache(maxsize=4096)  # a record names the same few dates many times; a DateSpan is immutable
+def _parse_text(text: str) -> DateSpan | None:
     match = _PATTERN.match(text)
     if not match:
         return None

@@ -114,9 +114,13 @@ class PatientIdentity:
         return parsed.base is None or (self.base is not None and parsed.base == normal_base(self.base))
 
 
+_UNPARSED: Any = object()
+
+
 def why_not_patient(resource: dict[str, Any], patient: PatientIdentity,
-                    aliases: dict[str, str] | None = None) -> Said | None:
-    """None when ``resource`` belongs to ``patient``; otherwise why it is not read as theirs."""
+                    aliases: dict[str, str] | None = None, parsed: Any = _UNPARSED) -> Said | None:
+    """None when ``resource`` belongs to ``patient``; otherwise why it is not read as theirs. ``parsed``: its
+    subject already parsed with the same ``aliases`` (``parse_reference``), when the caller has it."""
     if resource.get("resourceType") == "Patient":
         # Both ids, and what to change: a client that sends its own patientId with an example's data (HealthChain's
         # sandbox does) learns at once why nothing is scored.
@@ -127,7 +131,8 @@ def why_not_patient(resource: dict[str, Any], patient: PatientIdentity,
     reference = subject_reference(resource)
     if isinstance(reference, dict) and reference.get("reference") == patient.reference:
         return None  # the common case, "Patient/<id>", without parsing
-    parsed = parse_reference(reference, aliases)
+    if parsed is _UNPARSED:
+        parsed = parse_reference(reference, aliases)
     if patient.names(parsed):
         return None
     unreadable = _unreadable_subject(reference, parsed)
@@ -221,29 +226,29 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
                 grouped.aliases[full_url] = local
                 grouped.full_urls.setdefault(local, full_url)
         named.append((full_url, resource, where))
-    for full_url, resource, _ in named:
+    # Each subject parsed once (every rule below reads it): (fullUrl, resource, where, parsed subject).
+    subjects = [(full_url, resource, where, parse_reference(subject_reference(resource), grouped.aliases))
+                for full_url, resource, where in named]
+    for full_url, resource, _, _ in subjects:
         if resource.get("resourceType") == "Patient" and isinstance(resource.get("id"), str):
             identity = PatientIdentity(resource["id"], _base_of(full_url, resource))
             grouped.identities.setdefault(identity.reference, identity)
     # A patient the Bundle holds no Patient resource for: named by a relative reference, or by an absolute one on
     # the naming resource's own server (its fullUrl's base), which means the same ("Patient/x" in an entry whose
     # fullUrl is https://ehr/fhir/Condition/c is https://ehr/fhir/Patient/x). Another server's patient x is not x.
-    for full_url, resource, _ in named:
-        parsed = parse_reference(subject_reference(resource), grouped.aliases)
+    for full_url, resource, _, parsed in subjects:
         if parsed and parsed.type == "Patient" and parsed.base is not None \
                 and parsed.base == _base_of(full_url, resource):
             grouped.identities.setdefault(f"Patient/{parsed.id}", PatientIdentity(parsed.id, parsed.base))
-    for _, resource, _ in named:
-        parsed = parse_reference(subject_reference(resource), grouped.aliases)
+    for _, _, _, parsed in subjects:
         if parsed and parsed.type == "Patient" and parsed.base is None:
             grouped.identities.setdefault(f"Patient/{parsed.id}", PatientIdentity(parsed.id))
-    for _, resource, where in named:
-        parsed = parse_reference(subject_reference(resource), grouped.aliases)
+    for _, resource, where, parsed in subjects:
         key = (f"Patient/{resource.get('id')}" if resource.get("resourceType") == "Patient"
                else parsed.local if parsed else None)
         found = grouped.identities.get(key) if key else None
         if found is not None:
-            why = why_not_patient(resource, found, grouped.aliases)
+            why = why_not_patient(resource, found, grouped.aliases, parsed)
         else:
             why = (_unreadable_subject(subject_reference(resource), parsed) if resource.get("resourceType") != "Patient"
                    else None) or NO_PATIENT_HERE

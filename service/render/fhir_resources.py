@@ -285,11 +285,12 @@ def by_identifier(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
                for r in resources}
     # The outputs cite one another only in top-level elements (basis, supportingInfo): no deep walk
     # on the request path.
-    return [{key: _relink_top(value, targets) for key, value in resource.items()} for resource in resources]
+    return [{key: _relink_top(value, targets) if type(value) is list else value for key, value in resource.items()}
+            for resource in resources]
 
 
-def _relink_top(value: Any, targets: dict[str, Any]) -> Any:
-    if isinstance(value, list) and value and isinstance(value[0], dict) and "reference" in value[0]:
+def _relink_top(value: list[Any], targets: dict[str, Any]) -> list[Any]:
+    if value and isinstance(value[0], dict) and "reference" in value[0]:
         return [targets.get(item.get("reference"), item) for item in value]
     return value
 
