@@ -21,6 +21,7 @@ TINY = {
     "load.py": (["--clients", "2", "--seconds", "3"], "feedback acknowledged"),
     "over_limit.py": (["--lesions", "150"], "filler"),
     "patient_view.py": (["--requests", "3", "--no-http"], "worker CPU"),
+    "stages.py": (["--requests", "3"], "read the body"),
     "worst_mix.py": (["--megabytes", "0.05"], "filler"),
 }
 OWN_TESTS = {"store.py", "no_prefetch.py", "slow_clients.py", "spark_cluster.py"}
