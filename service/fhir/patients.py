@@ -226,9 +226,20 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
                 grouped.aliases[full_url] = local
                 grouped.full_urls.setdefault(local, full_url)
         named.append((full_url, resource, where))
-    # Each subject parsed once (every rule below reads it): (fullUrl, resource, where, parsed subject).
-    subjects = [(full_url, resource, where, parse_reference(subject_reference(resource), grouped.aliases))
-                for full_url, resource, where in named]
+    # Each subject parsed once (every rule below reads it), and each reference text once: a record's resources
+    # name the same patient. (fullUrl, resource, where, parsed subject)
+    parsed_texts: dict[str, ParsedReference | None] = {}
+
+    def parsed_subject(resource: dict[str, Any]) -> ParsedReference | None:
+        subject = subject_reference(resource)
+        text = subject.get("reference") if isinstance(subject, dict) else None
+        if not isinstance(text, str):
+            return parse_reference(subject, grouped.aliases)
+        if text not in parsed_texts:
+            parsed_texts[text] = parse_reference(subject, grouped.aliases)
+        return parsed_texts[text]
+
+    subjects = [(full_url, resource, where, parsed_subject(resource)) for full_url, resource, where in named]
     for full_url, resource, _, _ in subjects:
         if resource.get("resourceType") == "Patient" and isinstance(resource.get("id"), str):
             identity = PatientIdentity(resource["id"], _base_of(full_url, resource))

@@ -303,7 +303,9 @@ def relink(node: Any, targets: dict[str, Any]) -> Any:
         if isinstance(reference, str) and reference in targets:
             target = targets[reference]
             return dict(target) if isinstance(target, dict) else {**node, "reference": target}
-        return {key: relink(value, targets) for key, value in node.items()}
+        # Leaves (most of a resource) are kept without a call each.
+        return {key: relink(value, targets) if isinstance(value, (dict, list)) else value
+                for key, value in node.items()}
     if isinstance(node, list):
-        return [relink(value, targets) for value in node]
+        return [relink(value, targets) if isinstance(value, (dict, list)) else value for value in node]
     return node
