@@ -18,12 +18,10 @@ from __future__ import annotations
 import argparse
 import gc
 import io
-import json
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..i18n import LOCALES, N_, Words, negotiate, printable, said, translate, typeset
@@ -45,6 +43,8 @@ class BadInput(ValueError):
 def _read(name: str, stdin: TextIO, max_bytes: int) -> Any:
     """A file's (or stdin's) JSON, at the HTTP door's limits: at most ``max_bytes``
     (``BONEMET_MAX_BODY_BYTES``) and ``json_read.MAX_DEPTH`` levels, each a bad file, never a traceback."""
+    import json  # here, as json_read: `bonemet assess --help` imports neither
+
     from ..fhir import json_read
 
     try:
@@ -74,6 +74,8 @@ def _label(name: str) -> str:
 def expanded(names: list[str]) -> tuple[list[str], list[BadInput]]:
     """The files named, a folder standing for every ``*.json`` file in it (in name order, not its
     sub-folders: an export's layout is the caller's to walk); a folder without any is a bad input."""
+    from pathlib import Path  # here: `bonemet assess --help` does not import pathlib
+
     files, bad = [], []
     for name in names:
         folder = Path(name)
@@ -210,6 +212,8 @@ def lean_start() -> Iterator[None]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+
     from ..config import Settings  # here: `bonemet assess --help` reads no settings
 
     settings = Settings.load()
