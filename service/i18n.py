@@ -23,8 +23,6 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any, Protocol
 
-from .data import data_dir
-
 # The languages the service speaks (its catalogue and the tables of seeds/), and the one it speaks unasked.
 LOCALES = ("en", "fr")
 DEFAULT_LOCALE = "en"
@@ -121,6 +119,8 @@ def catalogue(locale: str) -> dict[str, str]:
     if locale == "en":
         return {}
     from babel.messages.pofile import read_po  # read once per process
+
+    from .data import data_dir  # here: pathlib is not imported by what speaks English only (`bonemet assess --help`)
 
     path = data_dir("locale") / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     with open(path, "rb") as po:

@@ -42,12 +42,8 @@ from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredConditi
 from .place import Place
 from .record import identifier_index
 from .terminology import Terminology, describe_concepts, load_terminology
+from .vocabulary import KIND_VALUE_SETS
 
-KIND_VALUE_SETS = {
-    "order-radiotherapy": "radiotherapy",
-    "order-prophylactic-fixation": "prophylactic_fixation",
-    "order-decompressive-surgery": "decompressive_surgery",
-}
 Course = Literal["long", "hypofractionated"]
 COURSE_VALUE_SETS = {"order-radiotherapy-long-course": "long",
                      "order-radiotherapy-hypofractionated": "hypofractionated"}

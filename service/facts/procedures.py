@@ -14,10 +14,10 @@ from typing import Any, Literal
 from ..i18n import said
 from .dates import DateSpan, parse_date
 from .items.site import read_place, read_site
-from .orders import KIND_VALUE_SETS
 from .place import Place
 from .record import PatientRecord
 from .terminology import describe_concepts, objects
+from .vocabulary import KIND_VALUE_SETS
 
 Kind = Literal["fixation", "decompression", "radiotherapy"]
 _KIND = {"prophylactic_fixation": "fixation", "decompressive_surgery": "decompression", "radiotherapy": "radiotherapy"}

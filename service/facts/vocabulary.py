@@ -84,6 +84,14 @@ PRESENCE_VS, PRESENT = "presence", {"52101004", "373066001", "LA33-6", "Y"}  # p
 MOTOR_FUNCTION_VS = "motor-function"
 NOT_WALKING_VS = "motor-function-not-walking"
 
+# The kind of treatment a code orders or records, by ValueSet: read by the draft orders (``orders``, order-sign)
+# and by the procedures done (``procedures``, every door), which so need not import the order-sign code.
+KIND_VALUE_SETS = {
+    "order-radiotherapy": "radiotherapy",
+    "order-prophylactic-fixation": "prophylactic_fixation",
+    "order-decompressive-surgery": "decompressive_surgery",
+}
+
 # Every ValueSet the mapper reads; a test checks it is exactly those in fhir_profiles/ (orders aside).
 VALUE_SETS_USED = frozenset(PRIMARY_GROUPS) | frozenset(MORPHOLOGIES) | frozenset(CONDITION_KINDS) | frozenset(
     LONG_BONES) | frozenset(FEMUR_REGIONS) | frozenset(CONTEXT_VALUE_SETS) | {

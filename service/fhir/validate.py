@@ -17,10 +17,17 @@ from datetime import date
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
+from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from pydantic import ValidationError
 
 from ..i18n import LOCALES, spoken_language
 from .shape import InvalidResource, check_shape
+
+# Each model's validator is built when it first validates, not when its module is imported: a module defines
+# classes never met (PatientContact, ObservationReferenceRange...), and a cold ``bonemet assess`` pays only
+# for the ones its file holds (issue 28). The same schema, so the same checks and messages. Models defined
+# before this line (none of ours: the resource modules load on first use) keep their eager build.
+FHIRAbstractModel.set_global_model_config(defer_build=True)
 
 VALIDATED_TYPES = ("Patient", "Condition", "Observation", "ServiceRequest", "Procedure", "QuestionnaireResponse")
 
