@@ -17,7 +17,7 @@ from typing import Any
 from ..calculators.situations import OligometastaticInputs, PainInputs, PostOperativeInputs
 from ..calculators.values import ItemName
 from ..i18n import Said, said
-from .items.site import read_place, read_site
+from .items.site import read_place, read_site_and_place
 from .items.visceral import visceral_fact
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
@@ -52,8 +52,7 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
         if not record.active(condition)[0]:
             continue
         sites: list[Any] = condition["bodySite"] if isinstance(condition.get("bodySite"), list) else []
-        reading = read_site(record.terms, sites)
-        place = read_place(record.terms, sites)
+        reading, place = read_site_and_place(record.terms, sites)
         where = Where(record.ref(condition), reading.place if reading.bone else place,
                       describe_concepts([condition.get("code")]))
         claims.append((where, *_key(place, reading.bone, reading.side), reading.several))

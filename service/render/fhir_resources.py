@@ -202,7 +202,8 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
         observation["valueInteger"] = score.total
     else:
         observation["valueRange"] = {"low": {"value": score.total_min}, "high": {"value": score.total_max}}
-    derived_from = [ref for ref in input_references(facts)
+    inputs = input_references(facts)
+    derived_from = [ref for ref in inputs
                     if ref.startswith(("Observation/", "QuestionnaireResponse/"))]
     if derived_from:
         observation["derivedFrom"] = [{"reference": cite(ref)} for ref in derived_from]
@@ -232,7 +233,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
         "occurrenceDateTime": occurrence,
         "condition": scored,
         "basis": [{"reference": f"Observation/{observation['id']}"}]
-        + [{"reference": cite(ref)} for ref in input_references(facts)]
+        + [{"reference": cite(ref)} for ref in inputs]
         + [{"display": score.citation[:1000]}],  # the guideline and the table's primary article
         "prediction": [prediction],
     })

@@ -151,7 +151,20 @@ def read_place(terms: Terminology, body_sites: Any) -> Place | None:
     concepts = [c for c in objects(body_sites) if isinstance(c, dict)]
     if not concepts:
         return None
+    return _place_of(concepts, [_read_concept(terms, concept) for concept in concepts])
+
+
+def read_site_and_place(terms: Terminology, body_sites: list[Any]) -> tuple[SiteReading, Place | None]:
+    """``read_site`` and ``read_place`` of the same bodySite, each concept read once."""
+    concepts = [c for c in body_sites if isinstance(c, dict)]
+    if not concepts:
+        return read_site(terms, body_sites), None
     parts = [_read_concept(terms, concept) for concept in concepts]
+    reading = _read_site(concepts, parts, describe_concepts(concepts))
+    return replace(reading, place=_place(concepts, parts, reading)), _place_of(concepts, parts)
+
+
+def _place_of(concepts: list[dict[str, Any]], parts: list[_ConceptSite]) -> Place:
     sides = {part.side for part in parts if part.side}
     bones = {bone for part in parts for bone in part.systems}
     regions = {region for part in parts for region in part.regions}
