@@ -87,11 +87,17 @@ def patient_of_text(text: str) -> str | None:
     kind = _RESOURCE_TYPE.match(text, first)
     if kind is None:
         return None
+    # One occurrence of the key's name, counted in C (as a string value too: then the line is parsed).
     if kind[1] == "Patient":
-        ids = _ID.findall(text)
-        return f"Patient/{ids[0][1]}" if len(ids) == 1 and ids[0][0] else None
-    patients = _PATIENT_WHOLE.findall(text)
-    return _patient_key(patients[0][1]) if len(patients) == 1 and patients[0][0] else None
+        if text.count('"id"') != 1:
+            return None
+        found = _ID.match(text, text.find('"id"'))
+        return f"Patient/{found[2]}" if found and found[1] else None
+    subject, patient = text.count('"subject"'), text.count('"patient"')
+    if subject + patient != 1:
+        return None
+    found = _PATIENT_WHOLE.match(text, text.find('"subject"' if subject else '"patient"'))
+    return _patient_key(found[2]) if found and found[1] else None
 
 
 _PATIENT_KEYS: dict[str, str | None] = {}
