@@ -14,14 +14,14 @@ Memory stays bounded whatever the input size, in two passes:
    calculator reads (labs, medications, encounters: most of a hospital's export) are
    told from their text (``facts.prefilter``) and never parsed; the bucket keeps only
    their type, patient and place in the input. The patient of a line to be read is found from its
-   text too, when that is certain (``prefilter.patient_of_text``: nearly every line of an export);
-   only the others (an escape in the line, a patient named other than by a plain reference) are
-   parsed here to find their patient, and parsed again in pass 2.
+   text too, when that is certain (``prefilter.patient_of_text``: every line of the generated exports);
+   only the others (an escape in the line, a contained resource, a patient named other than by a plain
+   reference, a ``derivedFrom``) are parsed here to find their patient, and parsed again in pass 2.
 2. *Assess*: the workers take one bucket at a time, read its lines from every run, parse each line
-   to be read (its one parse: JSON is not re-read from a cheaper form, since marshal or pickle of the
-   parsed resource loads no faster than orjson parses the text), group them by patient and assess
-   each patient (``patient.assess_group``), in patient order; the parent appends the outputs, bucket
-   after bucket, to one file per resource type (``files.Outputs``).
+   to be read (its one parse, checks included; a copy of the parsed resource kept by pass 1 would not
+   be cheaper: measured, marshal and pickle load it no faster than orjson parses its text), group them
+   by patient and assess each patient (``patient.assess_group``), in patient order; the parent appends
+   the outputs, bucket after bucket, to one file per resource type (``files.Outputs``).
 
 The files read are ``*.ndjson`` and ``*.ndjson.gz`` (decompressed into the work folder first: a gzip
 stream cannot be cut into chunks); a UTF-8 byte order mark opening a file is ignored, as JSON's RFC
