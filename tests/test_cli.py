@@ -106,6 +106,25 @@ def test_bulk_assesses_every_patient_with_bad_lines_reported(tmp_path):
     assert all(schema_errors(o) == [] for o in outcomes[:20])
 
 
+def test_bulk_reports_a_line_found_bad_where_its_patient_is_assessed_and_strict_writes_nothing(tmp_path):
+    """A line whose text names its patient is parsed once, where that patient is assessed: found not JSON
+    then, it is reported there with its file and line, the patient's other lines assessed all the same."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    counts = generate(source, 20, seed=4)
+    with open(source / "Condition.ndjson", "a") as file:
+        file.write('{"resourceType": "Condition", "id": "cut", "subject": {"reference": "Patient/syn-1"}, "code": }\n')
+    result = bonemet("bulk", str(source), str(out), "--workers", "2")
+    where = f"Condition.ndjson:{counts['Condition'] + 1}: not JSON"
+    assert result.returncode == 3 and "patients: 20" in result.stderr and "bad lines: 1" in result.stderr
+    assert where in result.stderr
+    outcomes = [i["diagnostics"] for o in read_ndjson(out / "OperationOutcome.ndjson") for i in o["issue"]]
+    assert sum(where in diagnostics for diagnostics in outcomes) == 1
+    assert any("syn-1" in r["subject"]["reference"] for r in read_ndjson(out / "RiskAssessment.ndjson"))
+    strict = bonemet("bulk", "--strict", str(source), str(tmp_path / "strict"), "--workers", "2")
+    assert strict.returncode == 3 and "--strict: bad input, no output written" in strict.stderr
+    assert not list((tmp_path / "strict").glob("*.ndjson"))
+
+
 def test_bulk_gives_the_same_result_as_assess_for_a_patient(tmp_path):
     source, out = tmp_path / "in", tmp_path / "out"
     generate(source, 50, seed=5)

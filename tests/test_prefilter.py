@@ -221,3 +221,81 @@ def test_carriage_returns_and_line_separators_in_lines_change_no_output(tmp_path
     assert found.bad_line_count == 0, found.bad_lines
     assert (found.patients, found.scores) == (expected.patients, expected.scores)
     assert _totals(tmp_path / "out") == _totals(tmp_path / "plain-out")
+
+
+def _cond(**extra):
+    return {**lesion(), **extra}
+
+
+def _patient(**extra):
+    return {**patient(), **extra}
+
+
+# Lines to be read, and whether their patient is certain from their text (then bonemet bulk parses them once,
+# where the patient is assessed) or must be found by parsing them when they are placed.
+PLACED = {
+    "a Condition": (line(lesion()), True),
+    "a Patient": (line(patient()), True),
+    "a pain score": (line(observation("pain", "72514-3", system=LOINC, valueInteger=7)), True),
+    "a subject with a display": (line(_cond(subject={"reference": "Patient/p1", "display": "Jane"})), True),
+    "an absolute patient reference": (line(_cond(subject={"reference": "https://ehr.example.org/fhir/Patient/p1"})),
+                                      True),
+    "a reference that is not first in its object": (line(_cond(subject={"display": "J", "reference": "Patient/p1"})),
+                                                    False),
+    "a subject naming its reference twice (JSON keeps the last)": (
+        '{"resourceType": "Condition", "id": "c", "subject": {"reference": "Patient/p1", "reference": "Patient/p2"}}',
+        False),
+    "a subject with an identifier beside its reference": (
+        line(_cond(subject={"reference": "Patient/p1", "identifier": {"value": "x"}})), False),
+    "an escape in a string": (line(_cond(note=[{"text": "h\u00e9molys\u00e9"}])), False),
+    "a contained resource": (line(_cond(contained=[{"resourceType": "Patient", "id": "x"}])), False),
+    "two patient keys": (line(_cond(patient={"reference": "Patient/p2"})), False),
+    "a Patient with an id in an element too": (line(_patient(name=[{"id": "n1", "family": "Martin"}])), False),
+    "a Patient naming no id": ('{"resourceType": "Patient", "gender": "female"}', False),
+    "a truncated line": (line(lesion())[:-40], False),
+    "a Group as subject (a bad line, said by the full parse)": (line(_cond(subject={"reference": "Group/g"})), False),
+}
+# Certain from their text, and bad when read: reported where their patient is assessed, with file and line.
+PLACED_BAD = {
+    "not JSON": '{"resourceType": "Condition", "subject": {"reference": "Patient/p1"}, "code": }',
+    "nested too deep": '{"resourceType": "Condition", "subject": {"reference": "Patient/p1"}, "note": '
+                       + "[" * 70 + "]" * 70 + "}",
+    "its one subject nested": '{"resourceType": "Condition", "evidence": [{"subject": {"reference": "Patient/p1"}}]}',
+    "its one resourceType nested": '{"contained": [{"resourceType": "Condition"}], '
+                                   '"subject": {"reference": "Patient/p1"}}',
+}
+
+
+@pytest.mark.parametrize(("text", "certain"), PLACED.values(), ids=PLACED.keys())
+def test_a_lines_patient_is_found_from_its_text_only_when_certain(text, certain):
+    from service.facts.prefilter import patient_of_text
+
+    found = patient_of_text(text)
+    assert (found is not None) == certain
+    if certain:
+        assert found == bulk_patient_key(json.loads(text))
+
+
+@pytest.mark.parametrize("text", PLACED_BAD.values(), ids=PLACED_BAD.keys())
+def test_a_line_placed_by_its_text_that_proves_bad_is_a_bad_line_when_read(text):
+    from service.bulk.patient import BadLine, place_line, read_placed
+
+    patient, found = place_line(text)
+    assert patient == "Patient/p1" and found == text
+    assert isinstance(read_placed(text), BadLine) and read_line("", text)[0] is None  # bad either way
+
+
+def test_every_line_placed_by_its_text_has_the_patient_parsing_gives():
+    """On the corpus and generated patients: whenever the text names the patient, parsing names the same."""
+    from service.facts.prefilter import patient_of_text
+
+    placed = 0
+    for _, resources in _records():
+        for resource in resources:
+            for text in (line(resource), line(resource, separators=(", ", ": ")), line(resource, indent=None,
+                                                                                       ensure_ascii=False)):
+                found = patient_of_text(text)
+                if found is not None:
+                    placed += 1
+                    assert found == bulk_patient_key(json.loads(text)), text
+    assert placed > 1000

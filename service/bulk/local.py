@@ -13,10 +13,15 @@ Memory stays bounded whatever the input size, in two passes:
    bucket begins (``Runs``): the number of files stays small whatever N is. Lines no
    calculator reads (labs, medications, encounters: most of a hospital's export) are
    told from their text (``facts.prefilter``) and never parsed; the bucket keeps only
-   their type, patient and place in the input.
-2. *Assess*: the workers take one bucket at a time, read its lines from every run,
-   group them by patient and assess each patient (``patient.assess_group``), in patient order; the
-   parent appends the outputs, bucket after bucket, to one file per resource type (``files.Outputs``).
+   their type, patient and place in the input. The patient of a line to be read is found from its
+   text too, when that is certain (``prefilter.patient_of_text``: every line of the generated exports);
+   only the others (an escape in the line, a contained resource, a patient named other than by a plain
+   reference, a ``derivedFrom``) are parsed here to find their patient, and parsed again in pass 2.
+2. *Assess*: the workers take one bucket at a time, read its lines from every run, parse each line
+   to be read (its one parse, checks included; a copy of the parsed resource kept by pass 1 would not
+   be cheaper: measured, marshal and pickle load it no faster than orjson parses its text), group them
+   by patient and assess each patient (``patient.assess_group``), in patient order; the parent appends
+   the outputs, bucket after bucket, to one file per resource type (``files.Outputs``).
 
 The files read are ``*.ndjson`` and ``*.ndjson.gz`` (decompressed into the work folder first: a gzip
 stream cannot be cut into chunks); a UTF-8 byte order mark opening a file is ignored, as JSON's RFC
@@ -24,7 +29,8 @@ stream cannot be cut into chunks); a UTF-8 byte order mark opening a file is ign
 
 A bad line (not JSON, nested more than 64 levels, longer than ``BONEMET_MAX_BODY_BYTES``, not a
 resource, no patient, malformed elements) is reported with its file and line number, in
-``OperationOutcome.ndjson`` and in the summary, and does not stop the rest (unless ``strict``). An
+``OperationOutcome.ndjson`` and in the summary, and does not stop the rest (unless ``strict``): a line
+whose patient was found from its text, among that patient's outcomes, as Spark reports it. An
 input whose size or modification time changed during the run is named. The work folder
 (``bonemet-bulk-work.<pid>.*``) of a run killed outright is removed by the next run into the same
 output folder; the workers die with the command (``die_with_parent``). Resources are shape-checked only (the
@@ -68,7 +74,15 @@ from .files import (
     stamps,
     work_folder,
 )
-from .patient import MAX_LINE_BYTES, assess_group, bad_line_outcome, line_too_long, read_line, too_long
+from .patient import (
+    MAX_LINE_BYTES,
+    assess_group,
+    bad_line_outcome,
+    line_too_long,
+    place_line,
+    read_placed,
+    too_long,
+)
 from .summary import Progress, Summary
 
 BUCKET_BYTES = 4 * 1024 * 1024
@@ -201,7 +215,7 @@ def partition(chunk: Chunk, work: str, buckets: int, locale: str,
                 line = decoded(raw, at)
                 if not line:
                     continue
-                patient, found = read_line(where, line)
+                patient, found = place_line(line)
                 if patient is None:
                     errors.write(bad_line_outcome(summary.bad(where, found), locale) + "\n")
                     continue
@@ -209,7 +223,9 @@ def partition(chunk: Chunk, work: str, buckets: int, locale: str,
                 # JSON text holds no raw tab or newline: fields split on tabs.
                 if isinstance(found, UnreadLine):
                     outs.write(bucket, f"{where}\t{found.kind}\t{patient}\t{chunk.source}\t{at}\n")
-                else:
+                elif isinstance(found, str):  # its patient found from its text (no tab, no newline in it)
+                    outs.write(bucket, f"{where}\t{patient}\t{line}\n")
+                else:  # parsed to find its patient (who may be named with any character): read again in pass 2
                     outs.write(bucket, f"{where}\t{line}\n")
     finally:
         runs = outs.close()
@@ -249,16 +265,20 @@ def assess_bucket(spans: list[tuple[str, int, int]], inputs: list[str], when: da
     patients: dict[str, list[tuple[str, Any]]] = {}
     derived: set[str] = set()  # the patients whose every line is to be read (reads_every_line)
     for where, text in bucket_lines(spans):
-        if text.startswith("{"):
-            resource = json_read.loads(text)  # checked in pass 1; the one reader (orjson)
+        first, _, rest = text.partition("\t")
+        if text.startswith("{"):  # parsed in pass 1 to find its patient (rare): checked then, read again
+            resource = json_read.loads(text)
             # Lines without a patient were set aside when the export was partitioned: every key here is one.
             key = cast(str, bulk_patient_key(resource))
-            patients.setdefault(key, []).append((where, resource))
-            if "derivedFrom" in resource:
-                derived.add(key)
+        elif rest.startswith("{"):  # "patient<tab>line", its patient found from its text: its one parse
+            key, resource = first, read_placed(rest)
         else:  # "kind<tab>patient<tab>source<tab>offset": told unread in pass 1
-            kind, patient, locator = text.split("\t", 2)
-            patients.setdefault(patient, []).append((where, UnreadLine(kind, patient, locator)))
+            patient, _, locator = rest.partition("\t")
+            patients.setdefault(patient, []).append((where, UnreadLine(first, patient, locator)))
+            continue
+        patients.setdefault(key, []).append((where, resource))
+        if type(resource) is dict and "derivedFrom" in resource:
+            derived.add(key)
     outputs: dict[str, list[str]] = {}
     for subject in sorted(patients, key=patient_order):
         lines = patients[subject]

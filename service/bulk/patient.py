@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from ..config import Settings
-from ..facts.prefilter import UnreadLine, unread_line
+from ..facts.prefilter import UnreadLine, patient_of_text, unread_line
 from ..fhir import json_read
 from ..fhir.patients import bulk_patient_key
 from ..i18n import Said, said
@@ -74,14 +74,41 @@ def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None
     return patient, resource
 
 
+class BadLine(NamedTuple):
+    """A line placed by its text (``place_line``) that proved bad when read in full: why."""
+
+    why: str
+
+
+def place_line(line: str) -> tuple[str | None, Any]:
+    """Pass 1 of both engines: one NDJSON line -> (its patient key, an ``UnreadLine``, the line itself when its
+    patient is found from its text (``patient_of_text``: read in full once, where the patient is assessed,
+    by ``read_placed``), or the resource, parsed here to find its patient), or (None, why it is a bad line).
+    A line with a ``derivedFrom`` is parsed here, so that both engines know its patient reads every line."""
+    unread = unread_line(line)
+    if unread is not None:
+        return unread.patient, unread
+    if '"derivedFrom"' not in line:
+        patient = patient_of_text(line)
+        if patient is not None:
+            return patient, line
+    return read_line("", line, prefilter=False)
+
+
+def read_placed(text: str) -> Any:
+    """A line of a patient's, read in full where they are assessed: the resource, or a ``BadLine`` (not
+    JSON, nested too deep, not a resource, its one patient key nested: checked now, not when placed)."""
+    patient, found = read_line("", text, prefilter=False)
+    return found if patient is not None else BadLine(found)
+
 
 def bad_line_outcome(message: str, locale: str) -> str:
     return outcome_line("error", "structure", message, locale)
 
 
 def ndjson(resource: dict[str, Any]) -> str:
-    """One output line. orjson writes it several times faster than the standard library (parsing stays
-    with the standard library, the floor the benchmark measures)."""
+    """One output line. orjson writes it several times faster than the standard library (and parses the
+    lines read, through ``fhir.json_read``)."""
     return orjson.dumps(resource).decode()
 
 
@@ -100,7 +127,7 @@ def _max_scored() -> int:
 def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, locale: str,
                  pain_bands: tuple, as_of: date | None, every_line: bool | None = None,
                  fact_windows: tuple = ()) -> Assessed:
-    """One patient's (where, resource or ``UnreadLine``) lines -> (output kind, JSON line) pairs, bad-line
+    """One patient's (where, resource, ``UnreadLine`` or ``BadLine``) lines -> (output kind, JSON line) pairs, bad-line
     outcomes, summary. Both engines call it, with the lines in the same order (input file, then line),
     so that they give the same outputs. ``every_line``: ``reads_every_line(lines)``, when already known."""
     from ..fhir.shape import InvalidResource, check_shape
@@ -114,6 +141,9 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
     every_line = reads_every_line(lines) if every_line is None else every_line
     unread: Counter = Counter()
     for where, item in lines:
+        if isinstance(item, BadLine):
+            bad.append(bad_line_outcome(summary.bad(where, item.why), locale))
+            continue
         if isinstance(item, UnreadLine):
             if not every_line:
                 unread[item.kind] += 1

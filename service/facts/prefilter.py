@@ -31,6 +31,10 @@ _RESOURCE_TYPE = re.compile(r'"resourceType"\s*:\s*"([A-Za-z]+)"')
 _CODE = re.compile(r'"code"\s*:\s*"([^"]*)"')
 # Every subject or patient key, with the reference when it is the first thing in its object.
 _PATIENT = re.compile(r'"(?:subject|patient)"\s*:\s*(\{\s*"reference"\s*:\s*"([^"]*)"\s*[,}])?')
+# The whole object of a subject or patient: its reference, then string members only (no second "reference").
+_PATIENT_WHOLE = re.compile(r'"(?:subject|patient)"\s*:\s*(\{\s*"reference"\s*:\s*"([^"\x00-\x1f]*)"\s*'
+                            r'(?:,\s*"(?!reference")[A-Za-z]+"\s*:\s*"[^"]*"\s*)*\})?')
+_ID = re.compile(r'"id"\s*:\s*("([^"\x00-\x1f]*)")?')
 
 
 class UnreadLine(NamedTuple):
@@ -63,6 +67,37 @@ def unread_line(text: str) -> UnreadLine | None:
         return None
     patient = _patient_key(patients[0][1])
     return UnreadLine(kind[1], patient, text) if patient else None
+
+
+def patient_of_text(text: str) -> str | None:
+    """The patient of a line to be read in full, found from its text, or None when it is not certain:
+    ``bonemet bulk`` then places the line in its patient's bucket unparsed, and parses it once, where that
+    patient is assessed (a line found bad then is reported there, with its file and line).
+
+    Certain means: whenever the line parses to a resource, ``bulk_patient_key`` gives this key, or None
+    (the one key was nested: then it is a bad line, as it would have been). So the line holds no
+    backslash (no string holds a quote: every ``"key":`` found is a key), one ``resourceType``, and one
+    ``"subject"`` or ``"patient"`` key whose object is a reference and string members (no second
+    reference in it); a Patient, one ``"id"`` key with a string value."""
+    if not (text.startswith("{") and text.endswith("}")) or "\\" in text:
+        return None
+    first = text.find('"resourceType"')
+    if first < 0 or text.find('"resourceType"', first + 14) >= 0:
+        return None
+    kind = _RESOURCE_TYPE.match(text, first)
+    if kind is None:
+        return None
+    # One occurrence of the key's name, counted in C (as a string value too: then the line is parsed).
+    if kind[1] == "Patient":
+        if text.count('"id"') != 1:
+            return None
+        found = _ID.match(text, text.find('"id"'))
+        return f"Patient/{found[2]}" if found and found[1] else None
+    subject, patient = text.count('"subject"'), text.count('"patient"')
+    if subject + patient != 1:
+        return None
+    found = _PATIENT_WHOLE.match(text, text.find('"subject"' if subject else '"patient"'))
+    return _patient_key(found[2]) if found and found[1] else None
 
 
 _PATIENT_KEYS: dict[str, str | None] = {}
