@@ -282,7 +282,18 @@ def test_a_line_placed_by_its_text_that_proves_bad_is_a_bad_line_when_read(text)
 
     patient, found = place_line(text)
     assert patient == "Patient/p1" and found == text
-    assert isinstance(read_placed(text), BadLine) and read_line("", text)[0] is None  # bad either way
+    assert isinstance(read_placed(text, patient), BadLine) and read_line("", text)[0] is None  # bad either way
+
+
+def test_a_line_is_never_read_as_the_patient_it_was_placed_with_when_it_names_another():
+    """Were the text ever read wrong, pass 2 refuses the line rather than assess another patient's data."""
+    from service.bulk.patient import BadLine, read_placed
+
+    text = line({"resourceType": "Condition", "id": "c1", "subject": {"reference": "Patient/p2"}})
+    refused = read_placed(text, "Patient/p1")
+    assert isinstance(refused, BadLine)
+    assert "Patient/p1" in refused.why and "Patient/p2" in refused.why
+    assert read_placed(text, "Patient/p2")["id"] == "c1"
 
 
 def test_every_line_placed_by_its_text_has_the_patient_parsing_gives():

@@ -271,7 +271,7 @@ def assess_bucket(spans: list[tuple[str, int, int]], inputs: list[str], when: da
             # Lines without a patient were set aside when the export was partitioned: every key here is one.
             key = cast(str, bulk_patient_key(resource))
         elif rest.startswith("{"):  # "patient<tab>line", its patient found from its text: its one parse
-            key, resource = first, read_placed(rest)
+            key, resource = first, read_placed(rest, first)
         else:  # "kind<tab>patient<tab>source<tab>offset": told unread in pass 1
             patient, _, locator = rest.partition("\t")
             patients.setdefault(patient, []).append((where, UnreadLine(first, patient, locator)))

@@ -95,11 +95,18 @@ def place_line(line: str) -> tuple[str | None, Any]:
     return read_line("", line, prefilter=False)
 
 
-def read_placed(text: str) -> Any:
-    """A line of a patient's, read in full where they are assessed: the resource, or a ``BadLine`` (not
-    JSON, nested too deep, not a resource, its one patient key nested: checked now, not when placed)."""
+def read_placed(text: str, placed: str) -> Any:
+    """A line placed with patient ``placed``, read in full where they are assessed: the resource, or a ``BadLine``
+    (not JSON, nested too deep, not a resource, its one patient key nested: checked now, not when placed). The
+    patient the parsed resource names is checked against ``placed``: were the text ever read wrong, the line is
+    refused, never assessed as another patient's (only the patient's own data are read)."""
     patient, found = read_line("", text, prefilter=False)
-    return found if patient is not None else BadLine(found)
+    if patient is None:
+        return BadLine(found)
+    if patient != placed:
+        return BadLine(said("its patient, read from its text ({placed}), is not the one it names ({patient}): not "
+                            "read", placed=placed, patient=patient))
+    return found
 
 
 def bad_line_outcome(message: str, locale: str) -> str:

@@ -256,7 +256,8 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
                     if isinstance(item, UnreadCounts):
                         ordered += (("", line) for line in item.lines(subject))  # counted only: no "file:line"
                     else:
-                        ordered.append((_where(key, where_of.value), read_placed(item) if type(item) is str else item))
+                        ordered.append((_where(key, where_of.value),
+                                        read_placed(item, subject) if type(item) is str else item))
                 return patient_order(subject), assess_group(subject, ordered, *settings, fact_windows=fact_windows)
 
             # In ``patient_order``, as the local engine writes them: the part files, read in turn, are sorted.
