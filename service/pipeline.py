@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class PatientAssessment:
+    """One patient's facts, scores (each with its rendered resources) and the guideline's advice."""
+
     subject: str
     facts: PatientFacts
     assessments: list[Assessment] = field(default_factory=list)

@@ -105,6 +105,9 @@ class ItemScore:
 
 @dataclass(frozen=True)
 class Caveat:
+    """What the guideline says beside a score, in the reader's words, with its source (the score's limits; a
+    finding that changes the advice, as cortical osteolysis with Mirels >= 9)."""
+
     value: str
     text: str
     source: str

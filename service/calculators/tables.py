@@ -36,6 +36,8 @@ class Text:
 
 @dataclass(frozen=True)
 class Choice:
+    """One answer of a coded item, with its points and its words (seeds/)."""
+
     value: str
     points: int
     label: Text
@@ -82,6 +84,8 @@ class Band:
 
 @dataclass(frozen=True)
 class Item:
+    """One item of a calculator's table: its choices (coded) or bands (numeric), and the values it accepts."""
+
     name: str
     label: Text
     source: str
@@ -107,6 +111,8 @@ class Item:
 
 @dataclass(frozen=True)
 class Category:
+    """A band of totals and what the table says of it: its risk, recommendation and activities."""
+
     value: str
     min: int
     max: int
@@ -122,6 +128,8 @@ class Category:
 
 @dataclass(frozen=True)
 class Table:
+    """One calculator's table as its seed file gives it: items, categories and the source they come from."""
+
     calculator: str
     version: str
     title: Text

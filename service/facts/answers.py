@@ -35,6 +35,8 @@ ANSWERED = N_("answered")  # a flag, and a word for the reader
 
 @dataclass(frozen=True)
 class Answer:
+    """One questionnaire answer that gives an item's row: who answered, when, and the response it came from."""
+
     item: str
     row: str
     source: str  # "QuestionnaireResponse/<id>"

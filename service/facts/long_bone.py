@@ -40,6 +40,8 @@ _MAX_LINK_DEPTH = 3
 
 @dataclass
 class _Lesion:
+    """A long-bone lesion being read: its Condition, its site, its flags and the Observations linked to it."""
+
     condition: dict[str, Any]
     reading: Any
     flags: tuple[str, ...]

@@ -160,6 +160,9 @@ class SituationFacts:
 
 @dataclass
 class PatientFacts:
+    """What the mapper read of one patient's record: the Conditions scored, with their inputs, and the report
+    on every resource."""
+
     patient: str | None
     # Every Condition that gets a score, each with its calculator's inputs; in the order cards show them.
     scored: list[ScoredCondition] = field(default_factory=list)

@@ -30,6 +30,8 @@ from .dates import DateSpan
 
 @dataclass(frozen=True)
 class Window:
+    """How long a fact of an item holds (seeds/fact_windows.json), and the moment it must describe."""
+
     item: str
     days: int
     moment: dict[str, str]

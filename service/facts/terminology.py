@@ -113,6 +113,8 @@ def _normal(system: str, code: str) -> str:
 
 @dataclass(frozen=True)
 class ValueSet:
+    """The codes a ValueSet holds, in the forms a lookup compares: exact codes, ICD-10 prefixes, SNOMED CT roots."""
+
     id: str
     url: str
     exact: frozenset[tuple[str, str]]
