@@ -662,3 +662,16 @@ def test_the_commands_default_bucket_size_is_the_local_engines():
     from service.cli.bulk import BUCKET_BYTES
 
     assert BUCKET_BYTES == ENGINE_DEFAULT
+
+
+def test_assess_called_in_another_programs_process_leaves_its_collector_as_it_was(capsys):
+    """`bonemet assess` freezes what it built out of the garbage collector's reach only when it is the whole
+    process: called from another program (as here), a freeze would keep that program's garbage for good."""
+    import gc
+
+    from service.cli import main
+
+    frozen, collecting = gc.get_freeze_count(), gc.isenabled()
+    assert main(["assess", str(ROOT / "examples/bundles/02-mirels-8-tumour-board.json")]) == 0
+    assert json.loads(capsys.readouterr().out)["type"] == "collection"
+    assert gc.get_freeze_count() == frozen and gc.isenabled() == collecting

@@ -113,3 +113,25 @@ def test_an_alarm_after_the_view_has_answered_is_harmless():
     client().get("/health")  # a whole request: the clock is stopped when it ends
     assert _CLOCK["running"] is False
     _on_alarm(None, None)  # a late alarm: nothing raised, the answer already made stays whole
+
+
+def test_dates_a_client_sends_are_not_kept_by_the_date_cache():
+    """FHIR dates are parsed once per text (a record repeats them), but a client's long "date" text is not kept:
+    a hundred distinct 100 KB onsetDateTime strings leave nothing behind once their request is gone."""
+    import gc
+    import tracemalloc
+
+    from service.facts.dates import parse_date
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for index in range(100):
+            text = f"2024-01-{1 + index % 28:02d}" + "x" * 100_000 + str(index)
+            assert parse_date(text) is not None  # read as the day it starts with, as any dateTime
+            del text
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 1_000_000, f"{kept} bytes kept after parsing 10 MB of date texts"

@@ -52,6 +52,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser(sys.argv[1:] if argv is None else argv).parse_args(argv)
+    args.whole_process = argv is None  # the command is this process (``bonemet``), not a call from another program
     try:
         return args.run(args)
     except ValueError as error:  # bad configuration: say what, no traceback

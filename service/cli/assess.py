@@ -188,24 +188,25 @@ def bundle_of_answers(results: list[tuple[str, BundleAssessment]], when: datetim
 
 
 @contextmanager
-def lean_start() -> Iterator[None]:
+def lean_start(whole_process: bool) -> Iterator[None]:
     """What a cold ``bonemet assess`` does first (import the modules, read and validate the files, building the
     FHIR models of the types they hold), without what buys it nothing (issue 28; shares of the instructions of
-    ``bonemet assess`` on one example). Pydantic's plugins are not looked for unless ``PYDANTIC_DISABLE_PLUGINS``
-    says otherwise: the search reads the entry points of every installed distribution, and validation uses no
-    plugin (2 %). The cyclic garbage collector is off meanwhile (2 %), then what was built is frozen out of its
-    reach, as ``serve.settle_collector`` does: some 46,000 objects that live as long as the process, which every
-    later collection, and the one at exit, would walk for nothing (6 %). The environment and whether the collector
-    runs are back as they were after, for the caller's process (tests run the command in theirs)."""
-    collecting, plugins = gc.isenabled(), os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+    ``bonemet assess`` on one example). Only when the command is the whole process (``whole_process``: run as
+    ``bonemet``, not called in another program's process, as the tests do): then pydantic's plugins are not
+    looked for unless ``PYDANTIC_DISABLE_PLUGINS`` says otherwise (the search reads the entry points of every
+    installed distribution, and validation uses no plugin: 2 %); the cyclic garbage collector is off meanwhile
+    (2 %), then what was built is frozen out of its reach, as ``serve.settle_collector`` does: some 46,000 objects
+    that live as long as the process, which every later collection, and the one at exit, would walk for nothing
+    (6 %). In another program's process nothing changes: a freeze there would keep its garbage for good."""
+    if not whole_process:
+        yield
+        return
+    collecting = gc.isenabled()
     gc.disable()
-    if plugins is None:
-        os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         yield
     finally:
-        if plugins is None:
-            os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
         gc.freeze()
         if collecting:
             gc.enable()
@@ -226,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"bonemet assess: {refused}", file=sys.stderr)
             return 2
     stdout, stdin = sys.stdout, sys.stdin
-    with lean_start():
+    with lean_start(args.whole_process):
         files, bad = read_files(args.files, stdin, settings.max_body_bytes, settings.max_scored_per_patient)
         from ..pipeline import assess_entries, first_page_only
     for error in bad:

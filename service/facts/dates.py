@@ -38,10 +38,14 @@ def parse_date(text: str | None) -> DateSpan | None:
     calculators count whole days and months."""
     if not isinstance(text, str):
         return None
-    return _parse_text(text)
+    # A record names the same few dates many times (a DateSpan is immutable): cached, but only texts as long as a
+    # FHIR dateTime can be, so that the cache cannot be made to hold what a client sends.
+    return _cached_parse(text) if len(text) <= _LONGEST_DATE else _parse_text(text)
 
 
-@functools.lru_cache(maxsize=4096)  # a record names the same few dates many times; a DateSpan is immutable
+_LONGEST_DATE = 40  # "2024-03-05T10:20:30.123456789+01:00" is 35
+
+
 def _parse_text(text: str) -> DateSpan | None:
     match = _PATTERN.match(text)
     if not match:
@@ -57,6 +61,9 @@ def _parse_text(text: str) -> DateSpan | None:
         return DateSpan(date(int(year), 1, 1), date(int(year), 12, 31), text)
     except ValueError:
         return None
+
+
+_cached_parse = functools.lru_cache(maxsize=4096)(_parse_text)
 
 
 def _add_months(start: date, months: int) -> date:
