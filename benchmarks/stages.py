@@ -68,21 +68,12 @@ PIPELINE = "assess_patient"  # the scores are what it spends outside the stages 
 
 def probe(spent: Counter, where: str, name: str, stage: str) -> None:
     module = importlib.import_module(where)
-    if not hasattr(module, name):  # bundle_entries is imported inside a function: probed where it lives
-        return
-    call = getattr(module, name)
-
-    def timed(*args, **kwargs):
-        started = time.process_time_ns()
-        try:
-            return call(*args, **kwargs)
-        finally:
-            spent[stage] += time.process_time_ns() - started
-
-    setattr(module, name, timed)
+    if hasattr(module, name):  # bundle_entries is imported inside a function: probed where it lives
+        probe_on(spent, module, name, stage)
 
 
-def probe_method(spent: Counter, owner, name: str, stage: str) -> None:
+def probe_on(spent: Counter, owner, name: str, stage: str) -> None:
+    """``owner.name`` (a module's function, an object's method) timed into ``spent[stage]``."""
     call = getattr(owner, name)
 
     def timed(*args, **kwargs):
@@ -151,8 +142,8 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         logging.getLogger("service.web.app").setLevel(logging.ERROR)
         app = create_app(Settings(feedback_db=os.path.join(tmp, "fb.sqlite3")))
-        probe_method(spent, app.extensions["bonemet_assessments"], "keep", "keep the assessment (page link)")
-        probe_method(spent, app.extensions["bonemet_feedback"], "remember_cards", "remember the cards (feedback)")
+        probe_on(spent, app.extensions["bonemet_assessments"], "keep", "keep the assessment (page link)")
+        probe_on(spent, app.extensions["bonemet_feedback"], "remember_cards", "remember the cards (feedback)")
         ours, bare = app.test_client(), bare_app.test_client()
         view = closed(lambda: ours.post("/cds-services/bonemet-patient-view", data=hook, headers=headers))
         assess = closed(lambda: ours.post("/fhir/$assess", data=bundle, headers=headers))
