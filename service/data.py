@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+import orjson
 
 
 @cache
@@ -18,3 +21,9 @@ def data_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"data folder {name!r} is neither installed in the package nor beside it")
+
+
+def read_json(folder: str, name: str) -> Any:
+    """A JSON file of a data folder (``read_json("seeds", "mirels.json")``), read with orjson: the same
+    values as the standard library's reader, in a third of the time at every start (issue 28)."""
+    return orjson.loads((data_dir(folder) / name).read_bytes())

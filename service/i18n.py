@@ -178,38 +178,19 @@ def printable(name: str) -> str:
 
 
 # -- French typography, at the edge where text meets a person ---------------------------------------
-# French sets a narrow no-break space (U+202F) before ":" ";" "?" "!" and inside « »; it is applied where
-# text is rendered for a person (cards, pages, the command line), never to FHIR strings, whose R4 pattern
-# refuses U+00A0 and U+202F: the catalogue keeps plain spaces and one function sets the rest.
-THIN = "\u202f"
-# A punctuation mark that ends a phrase (space, end, closing mark or Markdown emphasis after it), after a
-# word or a closing mark (never a backslash: a Markdown escape stays whole); a space before it is replaced.
-# "://", "12:30", "?lang=" and "&amp;" are left alone: none is followed by a space or an end.
-_HIGH_PUNCTUATION = re.compile(r"(?<=[^\s\\])[ \u00a0\u202f]?([:;?!])(?=[\s*_)\]»”\"'|<]|$)")
-_GUILLEMETS = re.compile(r"«[ \u00a0\u202f]?(.*?)[ \u00a0\u202f]?»", re.DOTALL)
-_QUOTES = re.compile(r"“(.*?)”", re.DOTALL)
-_PERCENT = re.compile(r"(?<=\d)[ \u00a0]?%")  # "67 %": a number and its sign never part
-# A day written as FHIR writes it (2026-12-06), standing alone (not inside an id, a datetime or a path).
-_ISO_DAY = re.compile(r"(?<![\w\-/.:])(\d{4})-(\d{2})-(\d{2})(?![\w\-:])")
-
-
-def french_date(day: str) -> str:
-    """``2026-12-06`` as French clinical records write a day, ``06/12/2026`` (JJ/MM/AAAA)."""
-    return _ISO_DAY.sub(lambda m: f"{m.group(3)}/{m.group(2)}/{m.group(1)}", day)
+# The rules and their patterns are in ``typography.py``, imported the first time French is set: a reader of
+# English (a cold ``bonemet assess``) does not compile them.
 
 
 def typeset(text: str, locale: str) -> str:
     """``text`` as a person reads it in ``locale``: in French, a narrow no-break space before ":" ";" "?"
-    "!" and "%" and inside « » (quotes “ ” become « »), and days as JJ/MM/AAAA, the form French clinical
-    records and prescriptions use (compact in a 140-character summary, and what a French EHR shows).
+    "!" and "%" and inside « » (quotes “ ” become « »), and days as JJ/MM/AAAA (``typography.py``).
     Idempotent; English is untouched. Only for text that is not a FHIR string."""
     if locale != "fr" or not text:
         return text
-    text = _QUOTES.sub(lambda m: f"«{m.group(1)}»", text)
-    text = _GUILLEMETS.sub(lambda m: f"«{THIN}{m.group(1).strip()}{THIN}»", text)
-    text = _HIGH_PUNCTUATION.sub(lambda m: THIN + m.group(1), text)
-    text = _PERCENT.sub(THIN + "%", text)
-    return french_date(text)
+    from .typography import french_text
+
+    return french_text(text)
 
 
 def said_for_reading(text: Any, locale: str) -> str:
@@ -217,30 +198,11 @@ def said_for_reading(text: Any, locale: str) -> str:
     return typeset(translate(text, locale), locale)
 
 
-# Text nodes of an HTML page, outside the elements whose text is code or FHIR JSON.
-_HTML_PARTS = re.compile(r"(?is)(<(pre|textarea|script|style|code)\b.*?</\2\s*>|<!--.*?-->|<[^>]*>)")
-
-
 def typeset_html(page: str, locale: str) -> str:
     """An HTML page set in French typography: only text between tags (never an attribute, a URL in an
     ``href``, an entity's ";" or a ``<pre>``, ``<textarea>``, ``<script>`` or ``<code>``)."""
     if locale != "fr":
         return page
-    pieces = _HTML_PARTS.split(page)  # text, markup, the markup's element name (or None), text, ...
-    return "".join(piece if index % 3 == 1 else _typeset_text_node(piece)
-                   for index, piece in enumerate(pieces) if index % 3 != 2)
+    from .typography import french_html
 
-
-_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|\w+);")
-
-
-def _typeset_text_node(text: str) -> str:
-    # An entity's ";" is markup: set aside while the text is set, then put back.
-    entities: list[str] = []
-
-    def keep(match: re.Match[str]) -> str:
-        entities.append(match.group(0))
-        return f"\x00{len(entities) - 1}\x00"
-
-    set_text = typeset(_ENTITY.sub(keep, text), "fr")
-    return re.sub(r"\x00(\d+)\x00", lambda m: entities[int(m.group(1))], set_text)
+    return french_html(page)

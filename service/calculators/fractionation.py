@@ -12,13 +12,12 @@ radiotherapy order is checked here too (``outside_window``), with the window of 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any, Literal
 
-from ..data import data_dir
+from ..data import read_json
 from .situations import window_of
 from .tables import Text, parse_text
 
@@ -64,7 +63,7 @@ class Fractionation:
 
 @cache
 def fractionation() -> Fractionation:
-    raw: dict[str, Any] = json.loads((data_dir("seeds") / "fractionation.json").read_text("utf-8"))
+    raw: dict[str, Any] = read_json("seeds", "fractionation.json")
     schemes = tuple(ListedScheme(s["id"], float(s["total_gy"]), int(s["fractions"]), parse_text(s["summary"]),
                                  parse_text(s["statement"])) for s in raw["schemes"])
     return Fractionation(str(raw["version"]), parse_text(raw["source"]), raw["quote"], schemes,

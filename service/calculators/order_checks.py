@@ -12,13 +12,12 @@ an ``Order`` (what kind of act, and for radiotherapy what course), never as FHIR
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
-from ..data import data_dir
+from ..data import read_json
 from .scoring import Score
 from .tables import Text, load_table, parse_text
 
@@ -109,7 +108,7 @@ PATTERNS: dict[str, Callable[[list[Order]], list[Order]]] = {
 
 @cache
 def load_order_checks() -> tuple[OrderCheck, ...]:
-    raw = json.loads((data_dir("seeds") / "order_checks.json").read_text("utf-8"))
+    raw = read_json("seeds", "order_checks.json")
     checks = []
     for entry in raw["checks"]:
         if entry["when"] not in PATTERNS:

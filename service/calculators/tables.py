@@ -7,14 +7,13 @@ malformed table fails at import rather than in front of a clinician.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
 from itertools import pairwise
 from typing import Any
 
-from ..data import data_dir
+from ..data import read_json
 from ..i18n import DEFAULT_LOCALE, LOCALES
 
 
@@ -226,7 +225,7 @@ def _check(table: Table) -> None:
 @cache
 def load_table(calculator: str) -> Table:
     """The table of ``calculator`` (a name of ``registry.CALCULATORS``), read once."""
-    raw = json.loads((data_dir("seeds") / f"{calculator}.json").read_text("utf-8"))
+    raw = read_json("seeds", f"{calculator}.json")
     table = Table(
         calculator=raw["calculator"],
         version=raw["version"],

@@ -16,14 +16,13 @@ An undated record cannot be aged: it counts, as before, and the card shows it ha
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
 from ..calculators.values import ItemName
-from ..data import data_dir
+from ..data import read_json
 from ..i18n import Said, said
 from .dates import DateSpan
 
@@ -39,7 +38,7 @@ class Window:
 
 @cache
 def default_windows() -> dict[str, Window]:
-    raw = json.loads((data_dir("seeds") / "fact_windows.json").read_text("utf-8"))
+    raw = read_json("seeds", "fact_windows.json")
     return {item: Window(item, int(entry["window_days"]), dict(entry["moment"]))
             for item, entry in raw["items"].items()}
 

@@ -11,13 +11,12 @@ shown and keeps two lesions apart, but it never links an observation or an order
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ..data import data_dir
+from ..data import read_json
 from ..i18n import said, translate
 from .terminology import ICD10_CM, ICD_O_3, SNOMED, canonical_system, listed_words
 
@@ -89,7 +88,7 @@ def side_in_words(concepts: list[Any]) -> str | None:
 @cache
 def _fracture_sites() -> dict[str, tuple[str, str | None]]:
     """ICD-10-CM code without its dot -> (bone, side), from ``seeds/fracture_sites.json``."""
-    raw = json.loads((data_dir("seeds") / "fracture_sites.json").read_text("utf-8"))
+    raw = read_json("seeds", "fracture_sites.json")
     return {code.replace(".", ""): (row["bone"], row["side"]) for code, row in raw["codes"].items()}
 
 

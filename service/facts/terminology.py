@@ -22,7 +22,6 @@ edition URI) as the URI the ValueSets use.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,7 +29,9 @@ from functools import cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from ..data import data_dir
+import orjson
+
+from ..data import data_dir, read_json
 from ..i18n import Said, said
 
 BASE_URL = "http://bonemet-cds.org/fhir"
@@ -313,7 +314,7 @@ def load_terminology() -> Terminology:
     listed: dict[tuple[str, str], str] = {}  # (system, normal code) -> the display a ValueSet lists (English)
     words: dict[tuple[str, str], dict[str, str]] = {}  # (system, normal code) -> language -> its designation
     for path in sorted(folder.glob("ValueSet-*.json")):
-        raw = json.loads(path.read_text("utf-8"))
+        raw = orjson.loads(path.read_bytes())
         value_set = _value_set(raw)
         value_sets[value_set.id] = value_set
         for contained in (raw.get("expansion") or {}).get("contains", ()):
@@ -328,7 +329,7 @@ def load_terminology() -> Terminology:
                 for designation in concept.get("designation", ()):
                     if "language" in designation:
                         words.setdefault(key, {}).setdefault(designation["language"], designation["value"])
-    code_system = json.loads((folder / "CodeSystem-bonemet.json").read_text("utf-8"))
+    code_system = read_json("fhir_profiles", "CodeSystem-bonemet.json")
     displays = {concept["code"]: {code_system.get("language", "en"): concept["display"]}
                 | {d["language"]: d["value"] for d in concept.get("designation", ()) if "language" in d}
                 for concept in code_system["concept"]}

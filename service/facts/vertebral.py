@@ -17,7 +17,6 @@ Questionnaire) is the main path, and each missing item says which resource would
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import replace
 from functools import cache
@@ -26,7 +25,7 @@ from typing import Any, ClassVar
 from ..calculators import OneOf, load_table
 from ..calculators.sins import SinsInputs
 from ..calculators.values import ItemName
-from ..data import data_dir
+from ..data import read_json
 from ..i18n import Said, said
 from .evidence import Candidate, choose
 from .items.candidates import read_codings
@@ -58,7 +57,7 @@ class VertebralFacts(ScoredCondition):
 
 @cache
 def _seed() -> dict[str, Any]:
-    return json.loads((data_dir("seeds") / f"{CALCULATOR}.json").read_text("utf-8"))
+    return read_json("seeds", f"{CALCULATOR}.json")
 
 
 @cache

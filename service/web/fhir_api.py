@@ -9,7 +9,6 @@ and address.
 from __future__ import annotations
 
 import copy
-import json
 from datetime import UTC, datetime
 from functools import cache
 from html import escape
@@ -18,7 +17,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 
 from .. import __version__
-from ..data import data_dir
+from ..data import data_dir, read_json
 from ..fhir.validate import InvalidFhir, parse_as_of, unwrap
 from ..i18n import LOCALES, negotiate, spoken_language
 from ..limits import LimitExceeded
@@ -32,7 +31,7 @@ JSON_FORMATS = ("json", "application/json", "application/fhir+json")
 
 @cache
 def _published(name: str) -> dict[str, Any]:
-    return json.loads((data_dir("fhir_profiles") / name).read_text("utf-8"))
+    return read_json("fhir_profiles", name)
 
 
 def _fhir(body: dict[str, Any], status: int = 200):
