@@ -158,3 +158,39 @@ def test_full_url_references_resolve_through_aliases():
     found = extract_facts([patient(), lesion(), obs], MappingOptions(as_of=AS_OF),
                           aliases={"urn:uuid:abc": "Condition/lesion-1"})
     assert found.scored_by("mirels")[0].facts["lesion_type"].value == "lytic"
+
+
+@pytest.mark.parametrize("own_site", [
+    site(FEMUR_SHAFT, RIGHT),                         # the other side, coded
+    {"text": "cuisse droite"},                        # the other side, in words
+    site(HUMERUS, LEFT),                              # another bone
+])
+def test_an_observation_whose_own_body_site_says_elsewhere_is_not_counted_for_the_lesion_it_names(own_site):
+    """Its focus names the left femur's lesion, its own bodySite another place: which lesion it describes is not
+    certain. Not counted (the item is missing: a range), named where the clinician reads it, and said on the item."""
+    size = observation("o-size", "lesion-size", focus="Condition/lesion-1", body_site=own_site, **quantity(80, "%"))
+    lesion_facts, found = only_lesion(lesion(), size)
+    fact = lesion_facts.facts["lesion_size"]
+    assert fact.missing and any("its own bodySite says" in note for note in fact.notes)
+    entry = found.entry("Observation/o-size")
+    assert entry.outcome == "ignored" and entry.attention and "which lesion it describes is not certain" in entry.reason
+
+
+def test_an_observation_whose_body_site_agrees_or_says_no_side_is_counted():
+    for own_site in (site(FEMUR_SHAFT, LEFT), site(FEMUR_SHAFT), {"text": "left thigh"}):
+        size = observation("o-size", "lesion-size", focus="Condition/lesion-1", body_site=own_site,
+                           **quantity(80, "%"))
+        lesion_facts, _ = only_lesion(lesion(), size)
+        assert lesion_facts.facts["lesion_size"].value is not None
+
+
+def test_records_of_both_sides_counted_for_a_lesion_of_no_stated_side_flag_it():
+    sides = [observation("o-size", "lesion-size", focus="Condition/lesion-1", body_site=site(FEMUR_SHAFT, LEFT),
+                         **quantity(80, "%")),
+             observation("o-type", "lesion-type", focus="Condition/lesion-1", body_site=site(FEMUR_SHAFT, RIGHT),
+                         **coded("lytic"))]
+    lesion_facts, _ = only_lesion(lesion(side=None), *sides)
+    assert any("name both sides (left: Observation/o-size; right: Observation/o-type)" in flag
+               for flag in lesion_facts.condition_flags)
+    lesion_facts, _ = only_lesion(lesion(side=None), sides[0])
+    assert not any("both sides" in flag for flag in lesion_facts.condition_flags)

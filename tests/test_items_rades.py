@@ -486,12 +486,21 @@ def test_a_malformed_body_site_extension_is_read_as_none_never_a_crash(extension
     assert lesion_facts.facts["lesion_site"].value == "lower_limb"  # the shaft code still reads
 
 
+def titled(resource, display):
+    resource["code"]["coding"][0]["display"] = display
+    return resource
+
+
 @pytest.mark.parametrize("fracture", [
     condition("fracture", ICD10CM, "M84.552A", onset="2026-10-20"),  # the code says: left femur
     condition("fracture", ICD10, "M84.45", onset="2026-10-20", body_site=[site(FEMUR, LEFT)]),
     condition("fracture", CIM10, "M907*", onset="2026-10-20", body_site=[site(FEMUR_SHAFT, LEFT)]),
+    # An injury code, whatever the cause: its side from an ICD-10-CM title, or from the bodySite.
+    titled(condition("fracture", ICD10CM, "S72.142A", onset="2026-10-20"),
+           "Displaced intertrochanteric fracture of left femur, initial encounter for closed fracture"),
+    condition("fracture", CIM10, "S72.3", onset="2026-10-20", body_site=[site(FEMUR_SHAFT, LEFT)]),
 ])
-def test_a_pathological_fracture_of_the_same_bone_and_side_means_no_mirels_score(fracture):
+def test_a_fracture_of_the_same_bone_and_side_means_no_mirels_score(fracture):
     """Mirels scores a fracture to come: once the same bone has broken on the same side, the lesion gets no
     score (no "fixation first"), and the clinician is told why (brief, section 5)."""
     found = facts_of(lesion(), fracture, *lesion_observations())

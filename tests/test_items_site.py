@@ -181,9 +181,31 @@ def test_a_pathological_fracture_is_named_beside_the_mirels_score(system, code, 
     assert lesion_facts.facts["lesion_site"].value == "lower_limb"
 
 
-def test_a_traumatic_fracture_code_is_not_named_as_pathological():
+def test_an_injury_fracture_code_of_the_same_bone_is_named_and_flags_the_score_to_check_first():
+    """A fracture coded as an injury (S72: femur) is a fracture of the bone whatever its cause (brief, section
+    5): not called pathological, named with attention, and, its side not stated, said first on the score."""
     found = facts_of(lesion(), condition("fracture", ICD10CM, "S72.302A", onset="2026-10-20"), *lesion_observations())
-    assert not found.entry("Condition/fracture").relevant
+    entry = found.entry("Condition/fracture")
+    assert entry.relevant and entry.attention and entry.reason.startswith("a fracture of the femur (side not stated)")
+    assert "pathological" not in entry.reason
+    (lesion_facts,) = found.scored_by("mirels")
+    (to_check,) = lesion_facts.fractures_to_check
+    assert "side of one of them is not stated" in to_check and to_check in lesion_facts.condition_flags
+
+
+def test_a_fracture_recorded_in_words_only_is_said_first_on_every_long_bone_score():
+    words = condition("fracture", SCT, "x", onset="2026-12-03")
+    words["code"] = {"text": "Fracture pathologique du fémur gauche sur métastase"}
+    lesion_facts, found = only_lesion(lesion(), words, *lesion_observations())
+    (to_check,) = lesion_facts.fractures_to_check
+    assert "whose bone is not coded" in to_check and "check before any fixation" in to_check
+    assert found.entry("Condition/fracture").attention
+
+
+def test_a_fracture_of_another_bone_leaves_the_score_unflagged():
+    humerus = condition("fracture", ICD10, "S42.3", onset="2026-10-20")
+    lesion_facts, found = only_lesion(lesion(), humerus, *lesion_observations())
+    assert lesion_facts.fractures_to_check == () and found.entry("Condition/fracture").relevant
 
 
 def test_lesion_without_body_site_has_site_missing_and_says_what_supplies_it():

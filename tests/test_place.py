@@ -197,3 +197,20 @@ def test_an_icd_10_cm_pathological_fracture_code_states_bone_and_side():
     assert fracture_place({"system": icd, "code": "M84.553A"}).words("en") == "femur (side not stated)"
     assert fracture_place({"system": icd, "code": "C79.51"}) is None  # bone metastasis: no side in the code
     assert fracture_place({"system": "http://hl7.org/fhir/sid/icd-10", "code": "M84.55"}) is None
+
+
+def test_an_injury_fracture_code_states_its_bone_and_an_icd_10_cm_title_its_side():
+    """S72 is a fracture of the femur in every ICD-10 edition; only ICD-10-CM's title says the side (its
+    characters put it in the 5th or the 6th place depending on the subcategory, so they are not decoded)."""
+    icd, who, cim = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10",
+                     "https://smt.esante.gouv.fr/terminologie-cim-10")
+    titled = {"system": icd, "code": "S72.142A", "display": "Displaced intertrochanteric fracture of left femur"}
+    assert (fracture_place(titled).bone, fracture_place(titled).side) == (FEMUR, LEFT)
+    assert fracture_place({"system": icd, "code": "S72.142A"}).side is None  # no title: the side is not guessed
+    assert fracture_place({"system": who, "code": "S72.3"}).words("en") == "femur (side not stated)"
+    assert fracture_place({"system": cim, "code": "S723", "display": "Fracture du corps du fémur droit"}).side is None
+    assert fracture_place({"system": who, "code": "S42.3"}).bone == HUMERUS
+    assert fracture_place({"system": icd, "code": "S82.401A"}).bone == "87342007"  # fibula
+    for elsewhere in ("S42.0", "S52.5", "S82.0", "S82.5", "S32.0"):  # clavicle, forearm, patella, malleolus, spine
+        assert fracture_place({"system": who, "code": elsewhere}) is None
+    assert fracture_place({"system": SCT, "code": "S72"}) is None

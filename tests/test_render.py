@@ -195,3 +195,28 @@ def test_cards_name_a_record_by_its_words_and_leave_other_text_as_written():
         "see https://other.example/fhir/Condition/lesion-1")  # another server's resource is not this one
     assert name("MedicationRequest/m-9 and urn:uuid:0f4f6c1e-2f5a-4c39-9a5b-0c9d2a7e1f10") == \
         "a resource (MedicationRequest) and a resource (urn:uuid)"
+
+
+def test_a_fracture_that_may_be_of_the_lesions_bone_is_said_first_on_its_card_once():
+    """The score and its "fixation first" stand (the bone is not coded), but the summary and the first line of
+    the detail say the fracture, before the table: a broken bone is no longer Mirels's question."""
+    from service.render.cards import cards_for_patient
+
+    fracture = condition("fracture", SCT, "x", onset="2026-10-20")
+    fracture["code"] = {"text": "Fracture pathologique du fémur gauche"}
+    records = (lesion(), fracture, *lesion_observations(size=(80, "%"), pain="functional"))
+
+    def score_card(locale):
+        result = assess(*records, locale=locale)
+        (assessment,) = result.assessments
+        return assessment, next(card for about, card in cards_for_patient(result.assessments, result.facts, locale)
+                                if about is assessment)
+
+    assessment, card = score_card("en")
+    assert card["summary"].endswith("— fracture recorded: check first")
+    detail = card["detail"].split("\n")
+    assert detail[2].startswith("**Check first**: a fracture is recorded whose bone is not coded")
+    assert card["detail"].count("whose bone is not coded") == 1  # not again among the flags
+    assert any("whose bone is not coded" in note["text"] for note in assessment.risk_assessment["note"])  # stored too
+    _, french = score_card("fr")
+    assert "fracture enregistrée" in french["summary"] and "À vérifier d'abord" in french["detail"]

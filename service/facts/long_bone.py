@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..fhir.patients import ParsedReference, parse_reference
@@ -21,11 +21,11 @@ from .linking import cited_by, reference_text
 from .model import BrokenBone, LesionFacts
 from .moments import Event
 from .options import MappingOptions
-from .place import fracture_place
+from .place import BOTH_SIDES, LEFT, RIGHT, fracture_place
 from .procedures import Procedure, procedures_done, treated
 from .record import PatientRecord
 from .terminology import codings, describe_concepts, objects
-from .timely import keep_timely, with_untimely
+from .timely import keep_timely, kind_item, with_untimely
 from .vocabulary import (
     BODY_SITE_REFERENCE,
     MCODE_LATERALITY,
@@ -47,6 +47,8 @@ class _Lesion:
     flags: tuple[str, ...]
     linked: dict[str, list[tuple[dict[str, Any], str]]]
     structures: tuple[str, ...] = ()  # the BodyStructures its site was read from
+    fractures_to_check: tuple[str, ...] = ()  # among its flags
+    set_aside: dict[str, list[Said]] = field(default_factory=lambda: defaultdict(list))  # item -> records and why
 
 
 def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts]:
@@ -79,19 +81,16 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         fixation = _fixation(record, ref, reading, onset)
         if fixation is not None:
             continue
-        for fracture, _ in fractures:  # said, never settled: a side not stated, or a fracture before the lesion
-            flags += ((said("a pathological fracture of the same bone and side is recorded before this lesion began "
-                            "({fracture}): if the bone has broken since, Mirels no longer applies",
-                            fracture=record.ref(fracture)),) if fracture in earlier else
-                      (said("a pathological fracture of the same bone is recorded ({fracture}) and the side of one of "
-                            "them is not stated: if it is this bone, it has broken and Mirels no longer applies",
-                            fracture=record.ref(fracture)),))
+        # Said, never settled: a bone or a side not stated, or a fracture before the lesion began.
+        to_check = tuple(_fracture_flag(record, fracture, fracture in earlier, same_side)
+                         for fracture, same_side in fractures)
+        flags += to_check
         record.report.use(ref, said("lesion of a Mirels score"))
         for structure in structures:
             record.report.use(structure, said("site of the lesion {lesion}", lesion=ref))
         if reading.several:
             flags += (N_("its bodySite names several sites, so it may record several lesions"),)
-        lesions[ref] = _Lesion(condition, reading, flags, defaultdict(list), tuple(structures))
+        lesions[ref] = _Lesion(condition, reading, flags, defaultdict(list), tuple(structures), to_check)
         if reading.bone:
             at_site[(reading.bone, reading.side)].append(ref)
     same_place: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)  # the side read from text too:
@@ -114,8 +113,14 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                     "of a lesion whose bone has broken (no Mirels score): not used"))
             elif target is None:
                 record.report.ignore(record.ref(observation), how, attention=True)
+            elif (elsewhere := _elsewhere(record, observation, target, lesions[target].reading)) is not None:
+                record.report.ignore(record.ref(observation), elsewhere, attention=True)
+                lesions[target].set_aside[kind_item(kind)].append(said("{resource}: {why}", resource=record.ref(
+                    observation), why=elsewhere))
             else:
                 lesions[target].linked[kind].append((observation, how))
+    for lesion in lesions.values():
+        lesion.flags += _sides_of_records(record, lesion)
     result = []
     for ref, lesion in lesions.items():
         onset = record.onset(lesion.condition)
@@ -129,32 +134,83 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
             **osteolysis_facts(record, ref, lesion.linked),
         }
         for name, fact in facts.items():
-            notes = [note for item, said_ in untimely.items() if name.startswith(item) for note in said_]
+            notes = [note for reasons in (untimely, lesion.set_aside) for item, said_ in reasons.items()
+                     if name.startswith(item) for note in said_]
             if notes:
                 facts[name] = with_untimely(fact, notes)
         description = lesion.reading.description or said("{condition}, site not recorded", condition=describe_concepts(
             [lesion.condition.get("code")]))
         result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
-                                  lesion.flags, place=lesion.reading.place))
+                                  lesion.flags, place=lesion.reading.place,
+                                  fractures_to_check=lesion.fractures_to_check))
     return result
 
 
-def _fractures_at(record: PatientRecord, reading: Any) -> list[tuple[dict[str, Any], bool]]:
-    """The pathological fractures of the lesion's bone, each with whether it is surely the same side (both
-    sides coded and equal). A fracture's place: an ICD-10-CM code that states it (``place.fracture_place``),
-    else its bodySite. A fracture of the other side, or of no stated bone, is not this lesion's."""
-    found = []
+def _elsewhere(record: PatientRecord, observation: dict[str, Any], lesion: str, reading: Any) -> Said | None:
+    """Why an observation linked to a lesion (by its focus, as evidence...) cannot be counted for it: its own
+    bodySite names another bone or the other side (a measurement of the other femur, a form filled in for the
+    wrong lesion). The link and the record's own words disagree, so which lesion it describes is not certain."""
+    body_site = observation.get("bodySite")
+    if not isinstance(body_site, dict):
+        return None
+    own, place = read_site(record.terms, [body_site]).place, reading.place
+    sides = {own.side, place.side}
+    if not ((own.bone and place.bone and own.bone != place.bone)
+            or (None not in sides and BOTH_SIDES not in sides and len(sides) == 2)):
+        return None
+    return said("linked to {lesion} ({place}), but its own bodySite says {site}: which lesion it describes is not "
+                "certain; not counted", lesion=lesion, place=place, site=own)
+
+
+def _sides_of_records(record: PatientRecord, lesion: _Lesion) -> tuple[Said, ...]:
+    """For a lesion whose side is not stated, a flag when the records counted for it name both sides: they may
+    be of two lesions, one on each side."""
+    if lesion.reading.place.side is not None:
+        return ()
+    by_side: dict[str, list[str]] = defaultdict(list)
+    for observations in lesion.linked.values():
+        for observation, _ in observations:
+            body_site = observation.get("bodySite")
+            side = read_site(record.terms, [body_site]).place.side if isinstance(body_site, dict) else None
+            if side in (LEFT, RIGHT):
+                by_side[side].append(record.ref(observation))
+    if len(by_side) < 2:
+        return ()
+    return (said("the side of this lesion is not stated, and the records counted for it name both sides (left: "
+                 "{left}; right: {right}): they may be of two lesions, one on each side", left=", ".join(by_side[LEFT]),
+                 right=", ".join(by_side[RIGHT])),)
+
+
+def _fractures_at(record: PatientRecord, reading: Any) -> list[tuple[dict[str, Any], bool | None]]:
+    """The fractures that may be of the lesion's bone and side, each with whether it is surely the same side
+    (both sides stated and equal), or None when its bone is not stated (a fracture recorded in words only: it may
+    be this bone). A fracture's place: a code that states it (``place.fracture_place``), else its bodySite,
+    whose side counts when the code states none. A fracture of another bone or of the other side is not this
+    lesion's."""
+    found: list[tuple[dict[str, Any], bool | None]] = []
     for fracture in record.fractures:
         places = [p for p in (fracture_place(c) for c in codings(fracture.get("code"))) if p is not None]
-        if places:
-            bone, side = places[0].bone, places[0].side
-        else:
-            site = read_site(record.terms, objects(fracture.get("bodySite")))
-            bone, side = site.bone, site.side
-        if not bone or bone != reading.bone or (side and reading.side and side != reading.side):
-            continue
-        found.append((fracture, bool(side and reading.side)))
+        site = read_site(record.terms, objects(fracture.get("bodySite")))
+        bone = places[0].bone if places else site.bone
+        side = (places[0].side if places else None) or (site.side if site.bone in (None, bone) else None)
+        if not bone:
+            found.append((fracture, None))
+        elif bone == reading.bone and not (side and reading.side and side != reading.side):
+            found.append((fracture, bool(side and reading.side)))
     return found
+
+
+def _fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool, same_side: bool | None) -> Said:
+    """What a lesion's Mirels score says of a fracture that may be of its bone and side, for the clinician to
+    settle before any fixation."""
+    if same_side is None:
+        return said("a fracture is recorded whose bone is not coded ({fracture}): if it is this bone, it has broken "
+                    "and Mirels no longer applies; check before any fixation", fracture=record.ref(fracture))
+    if earlier:
+        return said("a fracture of the same bone and side is recorded before this lesion began ({fracture}): if the "
+                    "bone has broken since, Mirels no longer applies", fracture=record.ref(fracture))
+    return said("a fracture of the same bone is recorded ({fracture}) and the side of one of them is not stated: if "
+                "it is this bone, it has broken and Mirels no longer applies", fracture=record.ref(fracture))
 
 
 def _fracture_date(record: PatientRecord, fracture: dict[str, Any]) -> DateSpan | None:
@@ -169,10 +225,10 @@ def _broken(record: PatientRecord, ref: str, condition: dict[str, Any], reading:
     fracture_ref = record.ref(fracture)
     began = _fracture_date(record, fracture)
     record.report.ignore(ref, said(  # the fracture's words and date are said where its reference is named
-        "the bone has broken: a pathological fracture of the same bone and side is recorded ({fracture}); "
+        "the bone has broken: a fracture of the same bone and side is recorded ({fracture}); "
         "Mirels scores the risk of a fracture to come and no longer applies: no Mirels score, and no prophylactic "
         "fixation", fracture=fracture_ref), attention=True)
-    record.report.use(fracture_ref, said("pathological fracture at the site of {lesion}: no Mirels score", lesion=ref))
+    record.report.use(fracture_ref, said("fracture at the site of {lesion}: no Mirels score", lesion=ref))
     record.broken.append(BrokenBone(ref, fracture_ref, reading.place, describe_concepts([condition.get("code")]),
                                     began.text if began else ""))
 

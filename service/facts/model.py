@@ -72,6 +72,9 @@ class ScoredCondition:
     alternatives: tuple[dict[str, Fact], ...] = ()
     # Where, for a person: bone, side and region (None: the Condition has no bodySite).
     place: Place | None = None
+    # Among ``condition_flags``, the fractures that may be of this lesion's bone and side: the card says them
+    # first, before any fixation is weighed (a bone already broken is no longer Mirels's question).
+    fractures_to_check: tuple[str, ...] = ()
     calculator: ClassVar[str]  # the name of its calculator (``calculators.registry``)
     inputs_type: ClassVar[type]
 
@@ -117,7 +120,7 @@ class Label:
 
 @dataclass(frozen=True)
 class BrokenBone:
-    """A lesion whose bone has broken on its side (a pathological fracture of the same bone and side): Mirels,
+    """A lesion whose bone has broken on its side (a fracture of the same bone and side): Mirels,
     the risk of a fracture to come, no longer applies. ``when``: the fracture's date as recorded, or ""."""
 
     lesion: str

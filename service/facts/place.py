@@ -18,7 +18,7 @@ from typing import Any
 
 from ..data import read_json
 from ..i18n import said, translate
-from .terminology import ICD10_CM, ICD_O_3, SNOMED, canonical_system, listed_words
+from .terminology import ICD10_CM, ICD_O_3, SNOMED, canonical_system, is_icd10, listed_words
 
 LEFT, RIGHT, BOTH_SIDES = "7771000", "24028007", "51440002"  # SNOMED CT laterality qualifiers (ValueSet laterality)
 
@@ -74,6 +74,12 @@ class Place:
             text = translate(said("{place} (side read from the text)", place=text), locale)
         return text
 
+    def said_in(self, locale: str) -> str:  # a place quoted in a message is said in the reader's language
+        return self.words(locale)
+
+    def __str__(self) -> str:
+        return self.words("en")
+
 
 def side_in_words(concepts: list[Any]) -> str | None:
     """The side the bodySite's text states ("left femur", "fémur droit"), for a bodySite no code of which
@@ -86,21 +92,31 @@ def side_in_words(concepts: list[Any]) -> str | None:
 
 
 @cache
-def _fracture_sites() -> dict[str, tuple[str, str | None]]:
-    """ICD-10-CM code without its dot -> (bone, side), from ``seeds/fracture_sites.json``."""
+def _fracture_sites() -> tuple[dict[str, tuple[str, str | None]], dict[str, str]]:
+    """From ``seeds/fracture_sites.json``: ICD-10-CM pathological fracture code without its dot -> (bone, side),
+    and ICD-10 fracture subcategory without its dot (S72, S423) -> bone."""
     raw = read_json("seeds", "fracture_sites.json")
-    return {code.replace(".", ""): (row["bone"], row["side"]) for code, row in raw["codes"].items()}
+    return ({code.replace(".", ""): (row["bone"], row["side"]) for code, row in raw["codes"].items()},
+            {code.replace(".", ""): row["bone"] for code, row in raw["categories"].items()})
 
 
 def fracture_place(coding: dict[str, Any]) -> Place | None:
-    """The bone and side an ICD-10-CM pathological fracture code states (M84.552A: left femur), so that a
-    fracture can be matched to a lesion on bone and side; None for a code the table does not list. The
-    7th character (the encounter) does not change the place."""
+    """The bone, and the side when it is certain, of a fracture code, so that a fracture can be matched to a
+    lesion on bone and side; None for a code the table does not list. An ICD-10-CM pathological fracture code
+    states both (M84.552A: left femur); an injury code of any ICD-10 edition states the bone (S72: femur), and
+    an ICD-10-CM one its side in its title ("... of left femur"), read from the coding's display. The 7th
+    character (the encounter) does not change the place."""
     system, code = coding.get("system"), coding.get("code")
-    if not isinstance(system, str) or not isinstance(code, str) or canonical_system(system) != ICD10_CM:
+    if not isinstance(system, str) or not isinstance(code, str):
         return None
-    found = _fracture_sites().get(code.strip().replace(".", "").upper()[:6])
-    if found is None:
+    system, key = canonical_system(system), code.strip().replace(".", "").upper()
+    display = coding.get("display") if isinstance(coding.get("display"), str) else None
+    pathological, injuries = _fracture_sites()
+    if system == ICD10_CM and (found := pathological.get(key[:6])) is not None:
+        return Place(found[0], found[1], record_words=display or code)
+    bone = (injuries.get(key[:3]) or injuries.get(key[:4])) if is_icd10(system) else None
+    if bone is None:
         return None
-    display = coding.get("display")
-    return Place(found[0], found[1], record_words=display if isinstance(display, str) else code)
+    # An ICD-10-CM title names the side its characters state; WHO ICD-10 and CIM-10 have no side.
+    side = side_in_words([{"text": display}]) if system == ICD10_CM and display else None
+    return Place(bone, side if side in (LEFT, RIGHT) else None, record_words=display or code)

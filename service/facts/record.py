@@ -35,7 +35,7 @@ from .terminology import (
     objects,
     observation_value,
 )
-from .unrecognised import is_pathological_fracture, looks_like_cancer, names_secondary, not_a_bone
+from .unrecognised import is_fracture, looks_like_cancer, names_secondary, not_a_bone
 from .vocabulary import (
     ASSERTED_DATE,
     CONDITION_KINDS,
@@ -288,7 +288,7 @@ class PatientRecord(StatusReading):
         self._kinds[id(condition)] = kinds
         if not kinds:
             why = looks_like_cancer(condition)
-            if why and is_pathological_fracture(condition) and status_code(
+            if why and is_fracture(condition) and status_code(
                     condition, "verificationStatus") not in NEVER_COUNTS and status_code(
                     condition, "clinicalStatus") not in INACTIVE and not self.abated(condition):
                 # A resolved or healed fracture is named only: it does not say the bone is broken now.

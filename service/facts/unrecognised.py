@@ -11,6 +11,7 @@ from typing import Any
 
 from ..i18n import Said, said
 from . import terminology
+from .place import fracture_place
 from .terminology import (
     ICD10_CM,
     ICD_O_3,
@@ -138,6 +139,10 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
                         "record motor function as an Observation", code=code)
         if normal.replace(".", "").startswith(_fracture_codes(system)):
             return _pathological_fracture(code)
+        if (place := fracture_place(coding)) is not None:  # an injury code (S72: femur), whatever the cause
+            return said("a fracture of the {bone} ({code}): Mirels scores the risk of a fracture to come, and the "
+                        "sources do not say how to read it once the bone has broken; not used: checked against the "
+                        "lesions of the same bone and side", bone=place, code=code)
         if system == ICD10_CM and normal.replace(".", "") == "C802":
             # Coded after the transplant complication and before the cancer's own code (CMS coding rules).
             return said("a malignant neoplasm associated with a transplanted organ ({code}): it says where the cancer "
@@ -170,12 +175,13 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
     return None
 
 
-def is_pathological_fracture(condition: dict[str, Any]) -> bool:
-    """Whether a Condition records a pathological fracture, by its code (``_PATHOLOGICAL_FRACTURES``) or, with
-    no code of a diagnosis the calculators read, by its words."""
+def is_fracture(condition: dict[str, Any]) -> bool:
+    """Whether a Condition records a fracture of a bone: a pathological one by its code
+    (``_PATHOLOGICAL_FRACTURES``) or, with no code of a diagnosis the calculators read, by its words; any
+    fracture of a long bone by an injury code that states the bone (``place.fracture_place``)."""
     for coding in codings(condition.get("code")):
         system, code = canonical_system(coding.get("system") or ""), str(coding.get("code") or "")
-        if code.strip().upper().replace(".", "").startswith(_fracture_codes(system)):
+        if code.strip().upper().replace(".", "").startswith(_fracture_codes(system)) or fracture_place(coding):
             return True
     return bool(_FRACTURE_WORDS.search(describe_concepts([condition.get("code")])))
 

@@ -7,7 +7,7 @@ tester's page):
   indicator by risk (low info, moderate warning, high critical); its suggestion creates the score
   Observation, the RiskAssessment and the CarePlan;
 * a missing-data card per score with items missing or uncertain: which, and the range of totals;
-* a card per lesion whose bone has broken (a pathological fracture of the same bone and side): Mirels
+* a card per lesion whose bone has broken (a fracture of the same bone and side): Mirels
   no longer applies, and no prophylactic fixation;
 * a warning card naming the resources that could change a score or a decision but were not used
   (``ReportEntry.attention``). The others are for integrators: the mapping report of the pages and the
@@ -52,12 +52,13 @@ WORDS = Words({
     "record": N_("Record the assessment and the proposed care plan"), "flags": N_("Flags"),
     "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
     "conflict_settled": N_("conflicting records, the latest used"), "context": N_("Context, not scored"),
+    "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded: check first"),
     "review_attention": N_("Data not used that could change a score"),
     "review_intro": N_("These records look relevant but were not used; each could change a score or a decision:"),
     "as_of": N_("Assessed as of"), "condition": N_("Condition"), "more": N_("more"), "oldest": N_("{fact} of {date}"),
-    "broken_summary": N_("{where}: the bone has broken (pathological fracture{date}): Mirels no longer applies, "
+    "broken_summary": N_("{where}: the bone has broken (fracture{date}): Mirels no longer applies, "
                          "no prophylactic fixation"),
-    "broken_detail": N_("A pathological fracture of the same bone and side is recorded: {fracture}. The lesion "
+    "broken_detail": N_("A fracture of the same bone and side is recorded: {fracture}. The lesion "
                         "({lesion}) is not scored: Mirels scores the risk of a fracture to come, and once the bone "
                         "has broken prophylactic fixation is no longer the question. The sources (the guideline, "
                         "Tableau 3) are silent on the treatment of the fracture itself."),
@@ -129,8 +130,11 @@ def _where(assessment: Assessment) -> str:
 def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callable[[str], str]) -> str:
     score, facts = assessment.score, assessment.facts
     locale = score.locale
-    lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", "",
-             f"| {words['item']} | {words['value']} | {words['points']} | {words['recorded']} |", "|---|---|---|---|"]
+    lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", ""]
+    if facts.fractures_to_check:  # before the score and its action: the bone may already have broken
+        lines += [f"**{words['check_first']}**{words['colon']} "
+                  + "; ".join(name(translate(flag, locale)) for flag in facts.fractures_to_check), ""]
+    lines += [f"| {words['item']} | {words['value']} | {words['points']} | {words['recorded']} |", "|---|---|---|---|"]
     for item in score.items:
         fact = facts.facts[item.name]
         value = item_value(item, fact, locale)
@@ -147,9 +151,11 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
     if score.recommendation:
         lines += [score.recommendation, ""]
     notes = [name(translate(note, locale)) for fact in facts.facts.values() for note in fact.notes]
+    # The Condition's flags once (an item read from the Condition carries them too), those said first left out.
     flags = sorted({f"{item_label(score, fact.item, locale)}: {name(translate(flag, locale))}"
-                    for fact in facts.facts.values() for flag in fact.flags}
-                   | {f"{words['condition']}: {name(translate(flag, locale))}" for flag in facts.condition_flags})
+                    for fact in facts.facts.values() for flag in fact.flags if flag not in facts.condition_flags}
+                   | {f"{words['condition']}: {name(translate(flag, locale))}" for flag in facts.condition_flags
+                      if flag not in facts.fractures_to_check})
     if flags:
         lines += [f"{words['flags']}{words['colon']} " + "; ".join(flags), ""]
     if notes:
@@ -173,6 +179,11 @@ def _conflict_words(assessment: Assessment, words: dict[str, str]) -> str:
     uncertain = any(assessment.score.item(f.item).status == "uncertain" for f in conflicted
                     if f.item in {i.name for i in assessment.score.items})
     return f" — {words['conflicting'] if uncertain else words['conflict_settled']}"
+
+
+def _fracture_words(assessment: Assessment, words: dict[str, str]) -> str:
+    """What the summary says of a fracture that may be of the lesion's bone: the action waits for it."""
+    return f" — {words['fracture_to_check']}" if assessment.facts.fractures_to_check else ""
 
 
 def _oldest_words(assessment: Assessment, words: dict[str, str]) -> str:
@@ -220,7 +231,7 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str) -> Card
     words = WORDS[score.locale]
     summary = (f"{_where(assessment)}, {_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
                f"{score.action}"
-               f"{_conflict_words(assessment, words)}")
+               f"{_fracture_words(assessment, words)}{_conflict_words(assessment, words)}")
     oldest = _oldest_words(assessment, words)
     if len(summary + oldest) <= SUMMARY_LIMIT:  # the action and a conflict come first; the detail dates every item
         summary += oldest
@@ -256,7 +267,8 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     return {
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(f"{_where(assessment)}, {_short_title(assessment, True)} {score.total_range}"
-                               f"{words['colon']} {state}{_conflict_words(assessment, words)}"
+                               f"{words['colon']} {state}{_fracture_words(assessment, words)}"
+                               f"{_conflict_words(assessment, words)}"
                                f"{words['colon']} {names}"),
         "detail": "\n".join(lines),
         "indicator": "warning" if score.category is None else "info",
