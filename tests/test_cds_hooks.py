@@ -391,7 +391,7 @@ def test_a_body_structure_holding_the_lesion_site_is_read_from_the_fhir_server(c
     ({"fhirServer": EHR}, dict(status=404, json={}), "reading it from fhirServer failed: the EHR's FHIR server "
                                                      "answered HTTP 404"),
     ({"fhirServer": EHR}, dict(json=femur_structure("p2")),
-     "not read: belongs to another patient ('a resource (Patient)')"),
+     "not read: belongs to another patient, “p2”\n"),  # its id, never "a resource (Patient)"
 ])
 def test_a_body_structure_that_cannot_be_read_leaves_the_site_missing_and_is_named(client, overrides, reply, said):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:

@@ -238,3 +238,25 @@ def test_conflict_on_the_same_date_is_uncertain():
     lesion_facts, _ = only_lesion(lesion(), first, second)
     fact = lesion_facts.facts["lesion_type"]
     assert fact.value == OneOf("mixed", "lytic") and set(fact.sources) == {"Observation/t1", "Observation/t2"}
+
+
+def test_a_value_written_as_text_or_left_out_with_a_reason_is_said_as_the_record_says_it():
+    """A lesion type written "lytic" as text, a size "60 %" as text, a pain the patient declined to give: each is
+    named with what the record holds, in the clinician's words, never as "no numeric valueQuantity"."""
+    size = observation("o-size", "lesion-size", focus="Condition/lesion-1", valueString="60 %")
+    kind = observation("o-type", "lesion-type", focus="Condition/lesion-1", valueString="lytic")
+    pain = observation("o-pain", "mirels-pain", focus="Condition/lesion-1")
+    pain["dataAbsentReason"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+                                            "code": "asked-declined", "display": "Asked But Declined"}]}
+    lesion_facts, found = only_lesion(lesion(), size, kind, pain)
+    assert found.entry("Observation/o-size").reason == ("recorded as text only ('60 %'), not as a code or a "
+                                                       "measurement: not read")
+    assert "('lytic')" in found.entry("Observation/o-type").reason
+    assert found.entry("Observation/o-pain").reason == "no value recorded, the record says why: Asked But Declined"
+    assert all(lesion_facts.facts[item].missing for item in ("lesion_size", "lesion_type", "pain"))
+
+
+def test_a_rades_value_written_as_text_is_said_as_the_record_says_it():
+    walks = observation("motor", "motor-function", valueString="marche avec une canne")
+    _, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(), walks)
+    assert "recorded as text only ('marche avec une canne')" in found.entry("Observation/motor").reason

@@ -2,7 +2,7 @@
 visceral.py, motor.py, deficit_days.py)."""
 
 
-from datetime import timedelta
+from datetime import date, timedelta
 from fractions import Fraction
 
 import pytest
@@ -550,6 +550,19 @@ def test_a_myelopathy_in_diseases_classified_elsewhere_is_named_with_attention(s
     assert entry.relevant and entry.attention and "myelopathy in diseases classified elsewhere" in entry.reason
 
 
+def test_a_record_dated_by_its_month_that_may_be_past_its_window_says_may():
+    """Dated "2026-11" and assessed on 2026-12-06: 6 to 35 days old. Not counted (it may be older than the 30-day
+    window), and the words say "may": it is not surely too old. Surely too old, they do not."""
+    from service.facts.dates import parse_date
+    from service.facts.moments import default_windows, out_of_time
+
+    may = out_of_time(parse_date("2026-11"), "pain", date(2026, 12, 6), default_windows())
+    assert may.startswith("recorded 2026-11, 6–35 days before the assessment: it may be older than the 30-day")
+    surely = out_of_time(parse_date("2026-10"), "pain", date(2026, 12, 6), default_windows())
+    assert "36–66 days before the assessment: older than the 30-day window" in surely
+    assert out_of_time(parse_date("2026-11-20"), "pain", date(2026, 12, 6), default_windows()) is None
+
+
 def test_a_record_past_its_window_beside_a_current_one_is_history_not_a_warning():
     """The pain of last year beside this week's: this week's counts, last year's is named in the mapping report
     only (no warning card nobody can act on); alone, last year's is why the item is missing, and a warning."""
@@ -585,6 +598,21 @@ def test_a_motor_status_before_the_deficit_began_is_refused_even_when_the_compre
                                    compression(onset=days_ago(30)), walks, deficit)
     assert mscc.facts["motor_function"].missing
     assert "before the motor deficit began" in found.entry("Observation/motor").reason
+
+
+@pytest.mark.parametrize("start,counted", [(days_ago(10), False), (days_ago(3), True)])
+def test_a_motor_status_over_a_period_that_began_before_the_deficit_is_refused(start, counted):
+    """'Walks without aid' over a period ending yesterday: if the period began before the deficit (4 days ago),
+    it may describe the time before it, as a status dated then would (brief, section 5); if it began after, it
+    stands. The period's end alone dated it before."""
+    walks = observation("motor", "motor-function", effective=None, **coded("ambulatory-without-aid"))
+    walks["effectivePeriod"] = {"start": start, "end": days_ago(1)}
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=days_ago(1), **quantity(3, "d"))
+    mscc, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"),
+                                   compression(onset=days_ago(30)), walks, deficit)
+    assert mscc.facts["motor_function"].missing is not counted
+    if not counted:
+        assert "a period that began before the motor deficit began" in found.entry("Observation/motor").reason
 
 
 def test_a_healed_or_earlier_fracture_does_not_take_a_current_lesions_score_away():

@@ -180,6 +180,9 @@ def test_a_fixed_lesion_gets_no_mirels_score_and_the_post_operative_window():
     (operated,) = situations(found, "post_operative")
     assert [where.ref for where in operated.about] == ["Procedure/nail", "Condition/lesion-1"]
     assert rule("post_operative").evaluate(operated.inputs, None).phase == "open"
+    size = found.entry("Observation/o-size")  # said as what it is, not as a measurement of no lesion
+    assert size.reason == "of a lesion already fixed (Procedure/nail): no Mirels score; not used"
+    assert not size.attention
 
 
 def test_a_fixation_linked_by_bone_and_side_only_fixes_that_side():

@@ -104,13 +104,20 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
             lesions[ref].flags += (said("another lesion Condition names the same bone and side ({others}): they may "
                                         "record one lesion", others=", ".join(r for r in refs if r != ref)),)
     broken_lesions = {entry.lesion for entry in record.broken}
+    fixed_lesions = {lesion: operation for operation, fixed in record.fixed.items() for lesion in fixed}
     for kind in LESION_KINDS:
         for observation in record.observations[kind]:
             target, how = _link(record, observation, lesions, at_site, 0)
-            if target is None and broken_lesions & {record.resolve(f) for f in objects(observation.get("focus"))}:
+            focus = {record.resolve(f) for f in objects(observation.get("focus"))}
+            if target is None and broken_lesions & focus:
                 # The lesion's bone has broken: its card says so; its measurements would change no score.
                 record.report.ignore(record.ref(observation), said(
                     "of a lesion whose bone has broken (no Mirels score): not used"))
+            elif target is None and (fixed := sorted(focus & fixed_lesions.keys())):
+                # The lesion is fixed: Mirels no longer applies (§1.4 does); its measurements change no score.
+                record.report.ignore(record.ref(observation), said(
+                    "of a lesion already fixed ({operation}): no Mirels score; not used",
+                    operation=fixed_lesions[fixed[0]]))
             elif target is None:
                 record.report.ignore(record.ref(observation), how, attention=True)
             elif (elsewhere := _elsewhere(record, observation, target, lesions[target].reading)) is not None:

@@ -72,16 +72,26 @@ class Event:
 
 
 def out_of_time(when: DateSpan | None, item: str, as_of: date, chosen: dict[str, Window],
-                after: tuple[Event, ...] = ()) -> Said | None:
-    """Why a record dated ``when`` cannot stand for ``item`` as of ``as_of``, or None when it can."""
+                after: tuple[Event, ...] = (), since: DateSpan | None = None) -> Said | None:
+    """Why a record dated ``when`` cannot stand for ``item`` as of ``as_of``, or None when it can. ``since``:
+    the start of the period it was made over, when a period (ending ``when``) dates it."""
     if when is None:
         return None
     for event in after:
         if event.when.earliest > when.latest:  # surely before: a partial date that may be after is not refused
             return said("recorded {date}, before {event} ({began}): it cannot describe {item}: not counted",
                         date=when.text, event=event.what, began=event.when.text, item=ItemName(item))
+        if since is not None and event.when.earliest > since.latest:  # a span that surely began before it
+            return said("recorded over {start} to {date}, a period that began before {event} ({began}): it may "
+                        "describe the time before, so it cannot stand for {item}: not counted", start=since.text,
+                        date=when.text, event=event.what, began=event.when.text, item=ItemName(item))
     window = chosen.get(item)
     # A partial date ("2026") may be as old as its first day: the record counts only if it is surely recent.
+    if window is not None and (as_of - when.earliest).days > window.days and (as_of - when.latest).days <= window.days:
+        return said("recorded {date}, {age} days before the assessment: it may be older than the {days}-day window "
+                    "for {item} (a setting of this site), so it is not counted", date=when.text,
+                    age=f"{(as_of - when.latest).days}–{(as_of - when.earliest).days}", days=window.days,
+                    item=ItemName(item))
     if window is not None and (as_of - when.earliest).days > window.days:
         return said("recorded {date}, {age} days before the assessment: older than the {days}-day window for "
                     "{item} (a setting of this site): not counted", date=when.text,

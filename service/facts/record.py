@@ -223,6 +223,15 @@ class PatientRecord(StatusReading):
         return None
 
     @staticmethod
+    def period_start(observation: dict[str, Any]) -> DateSpan | None:
+        """Where the period an observation is dated by (its effectivePeriod's end) began: a record made over a
+        span describes all of it, its start too. None when a moment dates it."""
+        period = observation.get("effectivePeriod") or {}
+        if observation.get("effectiveDateTime") or observation.get("effectiveInstant") or not period.get("end"):
+            return None
+        return parse_date(period.get("start"))
+
+    @staticmethod
     def onset(condition: dict[str, Any]) -> DateSpan | None:
         return parse_date(condition.get("onsetDateTime")) or parse_date(
             (condition.get("onsetPeriod") or {}).get("start"))

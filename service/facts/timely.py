@@ -40,7 +40,8 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
     for kind, observations in linked.items():
         kept = []
         for observation, how in observations:
-            why = out_of_time(record.effective(observation), kind_item(kind), record.as_of, chosen, after)
+            why = out_of_time(record.effective(observation), kind_item(kind), record.as_of, chosen, after,
+                              record.period_start(observation))
             if why is None:
                 kept.append((observation, how))
                 current.add(kind_item(kind))

@@ -138,8 +138,8 @@ def why_not_patient(resource: dict[str, Any], patient: PatientIdentity,
     unreadable = _unreadable_subject(reference, parsed)
     if unreadable or parsed is None:  # a None parse is always unreadable; said for the type checker
         return unreadable or said("its subject cannot be read")
-    if parsed.id != patient.id:
-        return said("belongs to another patient ({subject})", subject=_show(reference))
+    if parsed.id != patient.id:  # the other patient's id, as the mismatched-context message says it
+        return said("belongs to another patient, “{id}” ({subject})", id=parsed.id, subject=_show(reference))
     if patient.base:
         return said("its subject {subject} is on a server not known to be this patient's ({base})",
                     subject=_show(reference), base=patient.base)

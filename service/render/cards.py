@@ -79,12 +79,16 @@ SHORT_ITEMS = Words({
 
 _URL = re.compile(r"\s*\(<?https?://[^\s)>]+>?\)|\s*'https?://[^\s']+'|<?https?://[^\s)>|]+>?\|?")
 # A reference to a resource the record does not hold (no label): said by its type only, never by its id.
-_OTHER_REFERENCE = re.compile(
-    r"\b(Condition|Observation|BodyStructure|Patient|QuestionnaireResponse|ServiceRequest|Procedure|Encounter|"
-    r"Practitioner|PractitionerRole|Organization|Location|DiagnosticReport|Specimen|ImagingStudy|MedicationRequest|"
-    r"MedicationStatement|MedicationAdministration|DocumentReference|Device|CarePlan|RiskAssessment|Questionnaire|"
-    r"AllergyIntolerance|Immunization|Composition|Bundle)/[A-Za-z0-9\-.]{1,64}(?:/_history/[A-Za-z0-9\-.]{1,64})?"
-    r"(?:#[A-Za-z0-9\-.]{1,64})?|\burn:uuid:[0-9a-fA-F\-]{36}")
+_TYPES = ("Condition|Observation|BodyStructure|Patient|QuestionnaireResponse|ServiceRequest|Procedure|Encounter|"
+          "Practitioner|PractitionerRole|Organization|Location|DiagnosticReport|Specimen|ImagingStudy|MedicationRequest|"
+          "MedicationStatement|MedicationAdministration|DocumentReference|Device|CarePlan|RiskAssessment|Questionnaire|"
+          "AllergyIntolerance|Immunization|Composition|Bundle")
+_UNHELD = (rf"({_TYPES})/[A-Za-z0-9\-.]{{1,64}}(?:/_history/[A-Za-z0-9\-.]{{1,64}})?(?:#[A-Za-z0-9\-.]{{1,64}})?"
+           r"|urn:uuid:[0-9a-fA-F\-]{36}")
+_OTHER_REFERENCE = re.compile(rf"\b(?:{_UNHELD})")
+# The same, quoted between parentheses after what a message says of it ("another patient, “p2” ('Patient/p2')"):
+# the message's words say it for the clinician; the mapping report keeps the reference.
+_QUOTED_OTHER = re.compile(rf" \('(?:{_UNHELD})'\)")
 _HISTORY = r"(?:/_history/[A-Za-z0-9\-.]{1,64})?(?:#[A-Za-z0-9\-.]{1,64})?"
 # The date a message gives after a reference ("Observation/x (2026-11-05)"): its label says it already.
 _DATE_AFTER = r"(?: \(\d{4}(?:-\d{2}(?:-\d{2})?)?(?:T[0-9:.+\-Z]*)?\))?"
@@ -105,7 +109,8 @@ def namer(facts: PatientFacts, locale: str = "en") -> Callable[[str], str]:
     another = translate(N_("a resource ({kind})"), locale)
 
     def unnamed(text: str) -> str:
-        return plain(_OTHER_REFERENCE.sub(lambda match: another.format(kind=match.group(1) or "urn:uuid"), text))
+        return plain(_OTHER_REFERENCE.sub(lambda match: another.format(kind=match.group(1) or "urn:uuid"),
+                                          _QUOTED_OTHER.sub("", text)))
 
     if not labels:
         return lambda text: unnamed(_URL.sub("", text))

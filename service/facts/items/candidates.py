@@ -21,6 +21,24 @@ from ..terminology import codings, describe_concepts
 Reader = Callable[[PatientRecord, dict[str, Any]], tuple[Any, "Said | None"]]
 
 
+_VALUES = ("valueQuantity", "valueCodeableConcept", "valueString", "valueBoolean", "valueInteger", "valueRange",
+           "valueRatio", "valueSampledData", "valueTime", "valueDateTime", "valuePeriod")
+
+
+def unread_value(observation: dict[str, Any]) -> Said | None:
+    """What an Observation holds instead of a value an item reads, said as the record says it, for one its
+    reader could not read: why it has no value (dataAbsentReason), or a value written as text only."""
+    held = [key for key in _VALUES if key in observation]
+    reason = observation.get("dataAbsentReason")
+    if not held and isinstance(reason, dict):
+        return said("no value recorded, the record says why: {reason}", reason=describe_concepts([reason]) or "–")
+    text = observation.get("valueString")
+    if held == ["valueString"] and isinstance(text, str) and text.strip():
+        return said("recorded as text only ('{text}'), not as a code or a measurement: not read",
+                    text=text.strip()[:80])
+    return None
+
+
 def observation_candidates(record: PatientRecord, observations: list[dict[str, Any]], read: Reader, item: str,
                            rule: Callable[[Any], str]) -> list[Candidate]:
     """A candidate per Observation ``read`` can read (value, None); the others named (None, why)."""
@@ -29,6 +47,7 @@ def observation_candidates(record: PatientRecord, observations: list[dict[str, A
         ref = record.ref(observation)
         value, problem = read(record, observation)
         if problem:
+            problem = unread_value(observation) or problem
             record.report.ignore(ref, problem, attention=True)
             continue
         record.report.use(ref, said("{item}", item=ItemName(item)))

@@ -11,7 +11,7 @@ from ..evidence import Candidate, choose
 from ..model import Fact
 from ..record import PatientRecord
 from ..terminology import describe_concepts
-from .candidates import read_codings
+from .candidates import read_codings, unread_value
 
 Linked = tuple[dict[str, Any], str]
 
@@ -27,7 +27,7 @@ def coded_candidates(record: PatientRecord, item: str, linked: list[Linked], val
         if code is None:
             value = describe_concepts([observation.get("valueCodeableConcept")])
             why = why or (said("value '{value}' is not a code of ValueSet {value_set}", value=value,
-                               value_set=value_set) if value else
+                               value_set=value_set) if value else unread_value(observation) or
                           said("no value: not a code of ValueSet {value_set}", value_set=value_set))
             record.report.ignore(ref, why, attention=True)
             notes.append(said("{resource}: {why}", resource=ref, why=why))

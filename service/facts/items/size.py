@@ -21,7 +21,7 @@ from ..evidence import Candidate, choose
 from ..model import Fact
 from ..record import PatientRecord
 from ..terminology import codings
-from .candidates import read_codings
+from .candidates import read_codings, unread_value
 from .quantities import LENGTH_MM, SHARE, ucum, ucum_or_bound
 
 Linked = tuple[dict[str, Any], str]
@@ -84,6 +84,7 @@ def size_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]
         ref = record.ref(observation)
         value, problem = _own_share(record, observation)
         if problem:
+            problem = unread_value(observation) or problem
             record.report.ignore(ref, problem, attention=True)
             notes.append(said("{resource}: {why}", resource=ref, why=problem))
             continue
