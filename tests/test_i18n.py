@@ -33,7 +33,7 @@ from generate_bulk import generate  # noqa: E402
 # Said the same in French: technical names, proper names, and words spelt alike.
 SAME_IN_FRENCH = {"Item", "Points", "Total", "Patient", "Suggestions", "Source", "Possible",
                   "score", "items", "patient", "total", "table", "condition", "patients: {count}", "{item}",
-                  "focus -> {target}", "derivedFrom {target} ({how})", "Condition", "information"}
+                  "focus -> {target}", "derivedFrom {target} ({how})", "Condition", "information", "fracture"}
 ENGLISH = re.compile(r"\b(the|is|not|of|and|with|from|which|has|are|by|without|only|when|would|could|this|that|"
                      r"there|been|was|were|its|their|than|missing|used|none|no|or|to|at least|gives|each|every)\b",
                      re.IGNORECASE)

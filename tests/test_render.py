@@ -220,3 +220,40 @@ def test_a_fracture_that_may_be_of_the_lesions_bone_is_said_first_on_its_card_on
     assert any("whose bone is not coded" in note["text"] for note in assessment.risk_assessment["note"])  # stored too
     _, french = score_card("fr")
     assert "fracture enregistrée" in french["summary"] and "À vérifier d'abord" in french["detail"]
+
+
+def test_an_item_known_as_a_range_says_so_on_the_missing_data_card_never_no_record():
+    """A primary diagnosed "2025-01" and a compression of "2026-04": the interval is 14 to 16 months, both sides of
+    the 15-month row. The card says what the record gives, in months (decimal comma in French), never that no
+    record was found."""
+    from service.render.cards import cards_for_patient
+    from support.mapping import compression, rades_observations
+
+    def interval_line(locale):
+        without_motor = [o for o in rades_observations() if o["id"] != "motor"]  # the category then undetermined
+        result = assess(condition("breast", SCT, "254837009", onset="2025-01"), compression(onset="2026-04"),
+                        *without_motor, locale=locale)
+        detail = "\n".join(card["detail"] for _, card in cards_for_patient(result.assessments, result.facts, locale))
+        return next(line for line in detail.split("\n") if line.startswith("- **Interval")
+                    or line.startswith("- **Intervalle"))
+
+    english = interval_line("en")
+    assert "allows more than one row: 14 to 16 months" in english and "no record" not in english, english
+    assert "à 16 mois" in interval_line("fr")
+
+
+def test_a_bone_broken_by_an_injury_code_is_said_a_fracture_a_pathological_one_pathological():
+    from service.render.cards import cards_for_patient
+
+    def broken_summary(code, display):
+        fracture = condition("fracture", "http://hl7.org/fhir/sid/icd-10-cm", code, onset="2026-10-20")
+        fracture["code"]["coding"][0]["display"] = display
+        result = assess(lesion(), fracture, *lesion_observations())
+        assert result.assessments == []  # the bone has broken: no Mirels score
+        (card,) = [card for _, card in cards_for_patient([], result.facts, "en") if "has broken" in card["summary"]]
+        return card["summary"]
+
+    assert broken_summary("S72.302A", "Unspecified fracture of shaft of left femur").startswith(
+        "Left femur, shaft of femur: the bone has broken (fracture, 2026-10-20)")
+    assert "(pathological fracture, 2026-10-20)" in broken_summary(
+        "M84.552A", "Pathological fracture in neoplastic disease, left femur")

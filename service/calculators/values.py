@@ -15,12 +15,28 @@ from .scoring import AtLeast, Between, OneOf
 OR = N_("or")  # between possible values: "NSCLC or SCLC"
 
 
-def number(value: Real | float | Fraction) -> str:
-    """At most one decimal: 15, 15.2. Fractions of months come from calendar arithmetic."""
+# The units of the tables' numeric items (seeds/, "unit"), as a reader says them after a value.
+UNIT_WORDS = {"months": N_("months"), "days": N_("days")}
+
+
+def number(value: Real | float | Fraction, locale: str = "en") -> str:
+    """At most one decimal: 15, 15.2 (15,2 in French). Fractions of months come from calendar arithmetic."""
     if isinstance(value, Fraction) and value.denominator == 1:
         return str(value.numerator)
     rounded = round(float(value), 1)
-    return str(int(rounded)) if rounded == int(rounded) else str(rounded)
+    text = str(int(rounded)) if rounded == int(rounded) else str(rounded)
+    return text.replace(".", ",") if locale == "fr" else text
+
+
+def _unit(item: str | None, locale: str) -> str:
+    """" months" after a value of an item counted in months; "" for an item with no unit a reader says."""
+    if item is None:
+        return ""
+    for table in tables():
+        if any(candidate.name == item for candidate in table.items):
+            unit = table.item(item).unit
+            return f" {translate(UNIT_WORDS[unit], locale)}" if unit in UNIT_WORDS else ""
+    return ""
 
 
 def _row_label(item: str | None, value: str, locale: str) -> str | None:
@@ -43,14 +59,15 @@ def describe(value: Any, locale: str = "en", item: str | None = None) -> str:
         return f" {word} ".join(describe(v, locale, item) for v in value.values)
     if isinstance(value, Between):
         if value.high_excluded and value.low == 0 and not value.low_excluded:
-            return translate(said("under {high}", high=number(value.high)), locale)
-        return translate(said("{low} to {high}", low=number(value.low), high=number(value.high)), locale)
+            return translate(said("under {high}", high=number(value.high, locale)), locale) + _unit(item, locale)
+        return translate(said("{low} to {high}", low=number(value.low, locale), high=number(value.high, locale)),
+                         locale) + _unit(item, locale)
     if isinstance(value, AtLeast):
         if value.excluded:
-            return translate(said("over {low}", low=number(value.low)), locale)
-        return translate(said("at least {low}", low=number(value.low)), locale)
+            return translate(said("over {low}", low=number(value.low, locale)), locale) + _unit(item, locale)
+        return translate(said("at least {low}", low=number(value.low, locale)), locale) + _unit(item, locale)
     if isinstance(value, Real) and not isinstance(value, bool):
-        return number(value)
+        return number(value, locale) + _unit(item, locale)
     if isinstance(value, str):
         label = _row_label(item, value, locale)
         if label:

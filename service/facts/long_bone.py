@@ -26,6 +26,7 @@ from .procedures import Procedure, procedures_done, treated
 from .record import PatientRecord
 from .terminology import codings, describe_concepts, objects
 from .timely import keep_timely, kind_item, with_untimely
+from .unrecognised import is_pathological_fracture
 from .vocabulary import (
     BODY_SITE_REFERENCE,
     MCODE_LATERALITY,
@@ -108,7 +109,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
     for kind in LESION_KINDS:
         for observation in record.observations[kind]:
             target, how = _link(record, observation, lesions, at_site, 0)
-            focus = {record.resolve(f) for f in objects(observation.get("focus"))}
+            focus = {named for f in objects(observation.get("focus")) if (named := record.resolve(f))}
             if target is None and broken_lesions & focus:
                 # The lesion's bone has broken: its card says so; its measurements would change no score.
                 record.report.ignore(record.ref(observation), said(
@@ -237,7 +238,7 @@ def _broken(record: PatientRecord, ref: str, condition: dict[str, Any], reading:
         "fixation", fracture=fracture_ref), attention=True)
     record.report.use(fracture_ref, said("fracture at the site of {lesion}: no Mirels score", lesion=ref))
     record.broken.append(BrokenBone(ref, fracture_ref, reading.place, describe_concepts([condition.get("code")]),
-                                    began.text if began else ""))
+                                    began.text if began else "", is_pathological_fracture(fracture)))
 
 
 def _fixation(record: PatientRecord, ref: str, reading: Any, onset: DateSpan | None) -> Procedure | None:

@@ -128,6 +128,7 @@ class BrokenBone:
     place: Place | None
     description: str
     when: str = ""
+    pathological: bool = False  # the fracture is recorded as pathological (else an injury code: any cause)
 
     def where(self, locale: str = "en") -> str:
         return (self.place.words(locale) if self.place else "") or translate(self.description, locale)

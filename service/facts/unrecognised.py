@@ -176,12 +176,17 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
 
 
 def is_fracture(condition: dict[str, Any]) -> bool:
-    """Whether a Condition records a fracture of a bone: a pathological one by its code
-    (``_PATHOLOGICAL_FRACTURES``) or, with no code of a diagnosis the calculators read, by its words; any
-    fracture of a long bone by an injury code that states the bone (``place.fracture_place``)."""
+    """Whether a Condition records a fracture of a bone: a pathological one (``is_pathological_fracture``), or
+    any fracture of a long bone by an injury code that states the bone (``place.fracture_place``)."""
+    return is_pathological_fracture(condition) or any(fracture_place(c) for c in codings(condition.get("code")))
+
+
+def is_pathological_fracture(condition: dict[str, Any]) -> bool:
+    """Whether a Condition records a pathological fracture, by its code (``_PATHOLOGICAL_FRACTURES``) or, with
+    no code of a diagnosis the calculators read, by its words."""
     for coding in codings(condition.get("code")):
         system, code = canonical_system(coding.get("system") or ""), str(coding.get("code") or "")
-        if code.strip().upper().replace(".", "").startswith(_fracture_codes(system)) or fracture_place(coding):
+        if code.strip().upper().replace(".", "").startswith(_fracture_codes(system)):
             return True
     return bool(_FRACTURE_WORDS.search(describe_concepts([condition.get("code")])))
 

@@ -56,13 +56,15 @@ WORDS = Words({
     "review_attention": N_("Data not used that could change a score"),
     "review_intro": N_("These records look relevant but were not used; each could change a score or a decision:"),
     "as_of": N_("Assessed as of"), "condition": N_("Condition"), "more": N_("more"), "oldest": N_("{fact} of {date}"),
-    "broken_summary": N_("{where}: the bone has broken (fracture{date}): Mirels no longer applies, "
+    "broken_summary": N_("{where}: the bone has broken ({fracture}{date}): Mirels no longer applies, "
                          "no prophylactic fixation"),
+    "fracture": N_("fracture"), "pathological_fracture": N_("pathological fracture"),
     "broken_detail": N_("A fracture of the same bone and side is recorded: {fracture}. The lesion "
                         "({lesion}) is not scored: Mirels scores the risk of a fracture to come, and once the bone "
                         "has broken prophylactic fixation is no longer the question. The sources (the guideline, "
                         "Tableau 3) are silent on the treatment of the fracture itself."),
     "not_recorded": N_("no record of it was found"),
+    "several_values": N_("what the record gives allows more than one row: {value}"),
     # What each resource of a suggestion is, as the clinician accepting it reads it.
     "create_Observation": N_("Create the score Observation ({title})"),
     "create_RiskAssessment": N_("Create the RiskAssessment ({title})"),
@@ -264,6 +266,8 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
         fact = facts.facts[item.name]
         reason = name(translate(joined(fact.notes), score.locale))
         status = words["missing"] if item.status == "missing" else words["uncertain"]
+        if not reason and item.status == "uncertain":  # known as a range (a date known to the month, say)
+            reason = words["several_values"].format(value=item_value(item, fact, score.locale))
         lines.append(f"- **{item.label}** ({status}){words['colon']} {reason or words['not_recorded']}")
     lines += ["", f"{words['range']}{words['colon']} {score.total_range}; "
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"]), "",
@@ -298,7 +302,8 @@ def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> Ca
     return {
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(words["broken_summary"].format(
-            where=where[:1].upper() + where[1:], date=f", {broken.when[:10]}" if broken.when else "")),
+            where=where[:1].upper() + where[1:], date=f", {broken.when[:10]}" if broken.when else "",
+            fracture=words["pathological_fracture" if broken.pathological else "fracture"])),
         "detail": words["broken_detail"].format(fracture=plain(fracture.said_in(locale)) if fracture else "",
                                                 lesion=plain(lesion.said_in(locale) if lesion else where))
         + (f"\n\n{words['as_of']} {facts.as_of.isoformat()}." if facts.as_of else ""),
