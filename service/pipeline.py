@@ -18,7 +18,7 @@ from .facts.prefilter import scored_at_most
 from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
 from .fhir.shape import matches_left_out, next_link
-from .i18n import said, translate
+from .i18n import Said, said, translate
 from .limits import check_bundle_scored, check_patients, check_resources, check_scored
 from .render import Assessment, render
 from .render.advice import Advised, render_advice
@@ -114,6 +114,8 @@ class OrderReview:
     schemes: list[tuple[DraftOrder, SchemeAdvice]] = field(default_factory=list)
     windows: list[WindowFinding] = field(default_factory=list)
     ablative: bool = False
+    # A prophylactic fixation ordered for a bone that has already broken or been fixed, with what the record says.
+    moot: list[tuple[DraftOrder, Said]] = field(default_factory=list)
 
 
 def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
@@ -133,7 +135,36 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     radiotherapies = [draft for draft in drafts if "radiotherapy" in draft.order.kinds]
     schemes = [(draft, compare(scheme)) for draft in radiotherapies for scheme in draft.schemes]
     ablative = any(advised.advice.situation.name == "oligometastatic" for advised in result.advice)
-    return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative)
+    fixations = [draft for draft in drafts if "prophylactic_fixation" in draft.order.kinds]
+    return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative,
+                       _moot_fixations(result.facts, fixations))
+
+
+def _moot_fixations(facts: PatientFacts, fixations: list[DraftOrder]) -> list[tuple[DraftOrder, Said]]:
+    """Prophylactic fixations ordered for a lesion with no Mirels score because its bone has already broken or
+    been fixed: the order is checked against no score, so what the record says of that bone is said instead
+    (brief §5: a fracture of the same bone and side means Mirels, a fracture to come, no longer applies)."""
+    found = []
+    for draft in fixations:
+        for broken in facts.broken:
+            if _targets(draft, broken.lesion, broken.place):
+                found.append((draft, said("{where}: the bone has already broken ({fracture}); a prophylactic fixation "
+                                          "is against a fracture to come, and the sources are silent on treating a "
+                                          "bone that has broken", where=broken.place or broken.lesion,
+                                          fracture=broken.fracture)))
+        for fixed in facts.fixed:
+            if _targets(draft, fixed.lesion, fixed.place):
+                found.append((draft, said("{where}: the bone has already been fixed ({operation}); post-operative "
+                                          "radiotherapy applies (§1.4)", where=fixed.place or fixed.lesion,
+                                          operation=fixed.operation)))
+    return found
+
+
+def _targets(draft: DraftOrder, lesion: str, place: Place | None) -> bool:
+    """Whether an order names this lesion: by its reasonReference, else by a bodySite of the same bone and side."""
+    if draft.reasons:
+        return lesion in draft.reasons
+    return bool(place and draft.bone and draft.bone == place.bone and draft.side and draft.side == place.side)
 
 
 def _windows(result: PatientAssessment, radiotherapies: list[DraftOrder]) -> list[WindowFinding]:

@@ -73,6 +73,28 @@ def test_icd10_only_record():
     assert inputs.months_to_cord_compression == 9 + Fraction(5, 31)
 
 
+@pytest.mark.parametrize("duration,conflict,status", [((3, "d"), True, "uncertain"), ((120, "d"), False, "known"),
+                                                     ((2, "wk"), True, "known")])
+def test_a_deficit_duration_that_begins_after_an_older_paraplegia_is_a_conflict_not_a_choice(duration, conflict,
+                                                                                             status):
+    """Paraplegic since 90 days ago: the deficit began on or before then. A duration recorded yesterday of 3 days (or
+    2 weeks) makes it begin later: the two disagree, so both stay possible, flagged (3 days: a range of points; 2
+    weeks: both over 14 days, the same points); one of 120 days agrees with the paraplegia and stands."""
+    from service.facts.evidence import CONFLICT
+
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=days_ago(1), **quantity(*duration))
+    mscc, _ = only_compression(condition("prostate", ICD10, "C61", onset="2026-01-15"), compression(onset=days_ago(5)),
+                               condition("para", ICD10, "G82.2", onset=days_ago(90)), deficit)
+    fact = mscc.facts["days_developing_motor_deficits"]
+    assert (CONFLICT in fact.flags) is conflict
+    if conflict:
+        assert isinstance(fact.value, OneOf) and AtLeast(90) in fact.value.values
+        assert "Condition/para" in fact.sources and "the two disagree" in fact.notes[-1]
+        assert score_rades(mscc.inputs()).item("days_developing_motor_deficits").status == status
+    else:
+        assert fact.value == 121 and fact.sources == ("Observation/deficit",)
+
+
 @pytest.mark.parametrize("system,code", [(ICD10, "G82.0"), (ICD10, "G82.1"), (ICD10, "G82.2"), (ICD10CM, "G82.22"),
                                          (CIM10, "G82.1")])
 def test_flaccid_spastic_or_unspecified_paraplegia_is_paraplegic(system, code):

@@ -315,3 +315,27 @@ def test_an_order_whose_body_site_names_several_sites_is_said_not_checked(client
     (card,) = cards(client, [*MIRELS_9[0], *conditions], [*MIRELS_9[1], *observations], rt)
     assert card["source"]["topic"]["code"] == "data-review"
     assert "ServiceRequest/" not in card["detail"] and "its bodySite names several sites" in card["detail"]
+
+
+# ------------------------------------------------------------------ a bone already broken or fixed
+
+
+def test_a_prophylactic_fixation_of_a_bone_already_broken_or_fixed_is_said_before_it_is_signed(client):
+    """The lesion has no Mirels score (its bone has broken, or has been fixed), so no score can check the order:
+    what the record says of that bone is said instead, on the side and site the order names."""
+    fracture = condition("fracture", "http://hl7.org/fhir/sid/icd-10-cm", "M84.552A", onset="2026-10-20")
+    (card,) = cards(client, [lesion(), fracture], lesion_observations(), order("fix", FIXATION,
+                                                                               body_site=site(FEMUR, LEFT)))
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith("Prophylactic fixation ordered: left femur")
+    assert "the bone has already broken" in card["summary"] and "Condition/" not in card["detail"]
+    fixed = {"resourceType": "Procedure", "id": "nail", "status": "completed", "subject": {"reference": "Patient/p1"},
+             "code": cc(*FIXATION), "performedDateTime": "2026-11-20", "reasonReference": [
+                 {"reference": "Condition/lesion-1"}]}
+    body = order_sign([lesion()], lesion_observations(), order("fix", FIXATION, reason="Condition/lesion-1"))
+    body["prefetch"]["procedures"] = searchset(fixed)
+    found = client.post(SERVICE, json=body).get_json()["cards"]
+    assert any("the bone has already been fixed" in card["summary"] for card in found), found
+    other_side = cards(client, [lesion(), fracture], lesion_observations(), order("fix", FIXATION,
+                                                                                  body_site=site(FEMUR, RIGHT)))
+    assert not any("already broken" in card["summary"] for card in other_side)

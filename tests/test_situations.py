@@ -214,6 +214,19 @@ def test_a_radiotherapy_since_the_operation_closes_the_advice_and_an_old_operati
     assert situations(old, "post_operative") == [] and "passed" in old.entry("Procedure/lami").reason
 
 
+def test_a_radiotherapy_of_another_site_leaves_the_operated_sites_window_open():
+    """A femur fixed 18 days ago and a radiotherapy of the spinal cord compression 16 days ago: another course,
+    which ends nothing; the femur's window is still said. A radiotherapy of the fixed lesion ends it."""
+    compression = condition("mscc", CIM10, "G95.2")
+    fixed_femur = procedure("nail", FIXATION, 18, reason="Condition/lesion-1")
+    found = facts_of(lesion(), compression, fixed_femur, procedure("rt", RADIOTHERAPY, 16, reason="Condition/mscc"))
+    (operated,) = situations(found, "post_operative")
+    assert rule("post_operative").evaluate(operated.inputs, None).phase == "open"
+    found = facts_of(lesion(), compression, fixed_femur, procedure("rt", RADIOTHERAPY, 16, reason="Condition/lesion-1"))
+    (operated,) = situations(found, "post_operative")
+    assert rule("post_operative").evaluate(operated.inputs, None) is None
+
+
 def test_an_operation_after_the_assessment_date_is_not_read():
     found = facts_of(lesion(), procedure("nail", FIXATION, -3, reason="Condition/lesion-1"))
     assert situations(found, "post_operative") == [] and len(found.scored_by("mirels")) == 1

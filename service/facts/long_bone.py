@@ -18,7 +18,7 @@ from .items.pain import pain_fact
 from .items.site import read_site, site_fact
 from .items.size import size_fact
 from .linking import cited_by, reference_text
-from .model import BrokenBone, LesionFacts
+from .model import BrokenBone, FixedBone, LesionFacts
 from .moments import Event
 from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, fracture_place
@@ -255,6 +255,8 @@ def _fixation(record: PatientRecord, ref: str, reading: Any, onset: DateSpan | N
                                        "Mirels score; post-operative radiotherapy applies (§1.4)",
                                        operation=operation.ref))
         record.fixed[operation.ref].append(ref)
+        record.fixed_bones.append(FixedBone(ref, operation.ref, reading.place,
+                                            operation.performed.text if operation.performed else ""))
         return operation
     return None
 

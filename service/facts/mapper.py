@@ -68,4 +68,5 @@ def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
     patients = [ref for ref in record.by_ref if ref.startswith("Patient/")]
     entries = record.entries()
     return PatientFacts(patients[0] if patients else None, scored, entries, options.as_of,
-                        broken=record.broken, labels=record.labels(entries), situations=situations)
+                        broken=record.broken, fixed=record.fixed_bones, labels=record.labels(entries),
+                        situations=situations)

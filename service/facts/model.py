@@ -135,6 +135,17 @@ class BrokenBone:
 
 
 @dataclass(frozen=True)
+class FixedBone:
+    """A lesion whose bone has been fixed (``operation``, done ``when``, as recorded): Mirels, which helps decide
+    whether to fix it, no longer applies."""
+
+    lesion: str
+    operation: str
+    place: Place | None
+    when: str = ""
+
+
+@dataclass(frozen=True)
 class Where:
     """A Condition or procedure named for a person: its reference, its place (None: no bodySite) and, failing
     a place, its own words."""
@@ -175,6 +186,7 @@ class PatientFacts:
     # Resources counted by type without being parsed (``prefilter``): none of them can be read.
     unread: Counter[str] = field(default_factory=Counter)
     broken: list[BrokenBone] = field(default_factory=list)  # lesions not scored: their bone has broken
+    fixed: list[FixedBone] = field(default_factory=list)  # lesions not scored: their bone has been fixed
     # Reference -> the resource as a clinician knows it (its words and date): cards name resources so, never by id.
     labels: dict[str, Label] = field(default_factory=dict)
     # The guideline's situations that are advice, not scores (§1.1, §1.4, §1.5), with what each was read from.

@@ -25,7 +25,7 @@ from typing import Any, TypeGuard
 from ..fhir.patients import local_reference
 from ..i18n import N_, Said, joined, said
 from .dates import UNBOUNDED, DateSpan, parse_date
-from .model import BrokenBone, Label, ReportEntry
+from .model import BrokenBone, FixedBone, Label, ReportEntry
 from .statuses import COUNTED_OBSERVATION, INACTIVE, NEVER_COUNTS, StatusReading, status_code
 from .terminology import (
     Terminology,
@@ -153,6 +153,7 @@ class PatientRecord(StatusReading):
         self.fractures: list[dict[str, Any]] = []  # pathological fractures that count: a broken bone is no lesion
         self.broken: list[BrokenBone] = []  # lesions whose bone has broken (mapper)
         self.fixed: dict[str, list[str]] = defaultdict(list)  # fixation Procedure -> the lesions it fixed (long_bone)
+        self.fixed_bones: list[FixedBone] = []  # the same, each lesion with its place (for the draft orders)
         # Metastases at a site no ValueSet places (an mCODE metastasis in the liver, a C78.x the sets do not hold):
         # named, and the visceral item says so rather than "no resource says" (items/visceral.py).
         self.unplaced_metastases: list[str] = []
@@ -224,8 +225,7 @@ class PatientRecord(StatusReading):
 
     @staticmethod
     def period_start(observation: dict[str, Any]) -> DateSpan | None:
-        """Where the period an observation is dated by (its effectivePeriod's end) began: a record made over a
-        span describes all of it, its start too. None when a moment dates it."""
+        """The start of the period whose end dates an observation (a record over a span describes all of it)."""
         period = observation.get("effectivePeriod") or {}
         if observation.get("effectiveDateTime") or observation.get("effectiveInstant") or not period.get("end"):
             return None

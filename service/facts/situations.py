@@ -160,18 +160,35 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
                 "operation of {date}, more than {days} days before the assessment: its post-operative window has "
                 "passed (no card)", date=when.text, days=window.days), relevant=False)
             continue
-        since = [p for p in radiotherapies if when and p.performed and p.performed.earliest >= when.earliest]
+        about, notes = _treated(record, operation, scored)
+        after = [p for p in radiotherapies if when and p.performed and p.performed.earliest >= when.earliest]
+        # A radiotherapy of another site (the spine, after a femur was fixed) is another course: it does not end
+        # this window. One whose site neither record says is taken as this one, and the mapping report says so.
+        site = {p.ref: _same_site(p, operation, {w.ref for w in about}) for p in after}
+        since = [p for p in after if site[p.ref] is not False]
         for radiotherapy in since:
             record.report.use(radiotherapy.ref, said("radiotherapy after the operation {operation}",
-                                                     operation=operation.ref))
+                                                     operation=operation.ref) if site[radiotherapy.ref] else
+                              said("radiotherapy after the operation {operation}, taken as its post-operative course: "
+                                   "neither says its site", operation=operation.ref))
         record.report.use(operation.ref, said("operation that a post-operative radiotherapy follows (§1.4)"))
-        about, notes = _treated(record, operation, scored)
         inputs = PostOperativeInputs(when.earliest if when else None, when.latest if when else None, record.as_of,
                                      bool(since))
         found.append(SituationFacts("post_operative", inputs, (operation.ref, *(p.ref for p in since)),
                                     (Where(operation.ref, operation.place, operation.description), *about),
                                     tuple(notes)))
     return found
+
+
+def _same_site(radiotherapy: Procedure, operation: Procedure, lesions: set[str]) -> bool | None:
+    """Whether a radiotherapy treated the operated site: by the Conditions each names (reasonReference), else by
+    bone and side; None when the records do not say (either names no site)."""
+    if radiotherapy.reasons and (operation.reasons or lesions):
+        return bool(set(radiotherapy.reasons) & (set(operation.reasons) | lesions))
+    if radiotherapy.bone and operation.bone:
+        return radiotherapy.bone == operation.bone and not (
+            radiotherapy.side and operation.side and radiotherapy.side != operation.side)
+    return None
 
 
 def _treated(record: PatientRecord, operation: Procedure,

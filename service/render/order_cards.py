@@ -49,6 +49,9 @@ ORDER_WORDS = Words({
     "operated": N_("Operation"), "window": N_("Window (day 15 to day 21 after the operation)"),
     "start": N_("Start ordered"), "not_stated": N_("not stated"),
     "late": N_("The guideline says nothing of a start after its window: the decision is the team's."),
+    "moot": N_("Prophylactic fixation ordered: {why}"),
+    "moot_detail": N_("No Mirels score is given for this lesion, so the order was checked against none: Mirels "
+                      "scores the risk of a fracture to come, to decide whether to fix the bone."),
 })
 
 
@@ -169,12 +172,30 @@ def window_card(found: WindowFinding, locale: str, name: Callable[[str], str]) -
     }
 
 
+def moot_card(draft: DraftOrder, why: str, locale: str, name: Callable[[str], str]) -> Card:
+    """A prophylactic fixation ordered for a bone that has already broken or been fixed: said before it is
+    signed (a contradiction left to the reader otherwise: the lesion has no score to check the order against)."""
+    words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
+    said_why = name(translate(why, locale))
+    what = plain(draft.order.description) or name(draft.order.reference)
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": fit_summary(words["moot"].format(why=said_why)),
+        "detail": "\n".join([f"**{words['order']}**{colon} {what}", "", f"{said_why[:1].upper()}{said_why[1:]}.", "",
+                             words["moot_detail"]]),
+        "indicator": "warning",
+        "source": _source(locale, "mirels", load_table("mirels").short_title(locale)),
+        "overrideReasons": override_reasons(locale),
+    }
+
+
 def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subject: str) -> list[Card]:
     """Every card of an order-sign answer: the guideline's advice on each draft order (per score, then the
     post-operative window §1.4, then the scheme §2), then the orders (or records) that could not be checked,
     each with why (``cards.review_card``). ``subject``: the patient, as the proposed resources name it."""
     name = namer(facts, locale)
     cards = [order_card(assessment, finding, name, subject) for assessment, finding in review.findings]
+    cards += [moot_card(draft, why, locale, name) for draft, why in review.moot]
     cards += [window_card(found, locale, name) for found in review.windows]
     cards += [scheme_card(draft, advice, review.ablative, locale, name) for draft, advice in review.schemes]
     not_checked: list[ReportEntry] = review.report

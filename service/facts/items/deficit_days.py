@@ -14,10 +14,10 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from ...calculators import AtLeast, Between
+from ...calculators import AtLeast, Between, OneOf
 from ...i18n import N_, Said, said
 from ..dates import DateSpan, day_range
-from ..evidence import choose
+from ..evidence import CONFLICT, choose, one_of, show
 from ..model import Fact
 from ..record import PatientRecord
 from ..vocabulary import SUPPLIED_BY
@@ -55,9 +55,38 @@ def until_assessment(days: Any, recorded: DateSpan | None, as_of: date) -> Any:
 def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
     candidates = observation_candidates(record, observations, _duration, ITEM,
                                         lambda value: "Observation days-developing-motor-deficits")
-    if candidates:
-        return choose(ITEM, candidates)
-    return record.once("deficit-from-paraplegia", lambda: _from_paraplegia(record))
+    bound = record.once("deficit-from-paraplegia", lambda: _from_paraplegia(record))
+    if not candidates:
+        return bound
+    recorded = choose(ITEM, candidates)
+    if not isinstance(bound.value, AtLeast) or recorded.value is None or _may_reach(recorded.value, bound.value.low):
+        return recorded
+    # A paraplegia since a date says the deficit began on or before it; a duration that makes it begin later
+    # disagrees with it: both stay possible, and the card says so (never the one, silently).
+    return Fact(ITEM, one_of([recorded.value, bound.value]), recorded.sources + bound.sources,
+                "a Condition and an Observation disagree", tuple(dict.fromkeys(recorded.flags + (CONFLICT,))),
+                recorded.notes + (said(
+                    "the deficit's duration ({days}, {duration}) makes it begin after the paraplegia recorded since "
+                    "{onset} ({paraplegia}): the two disagree, so both stay possible", days=show(recorded.value, ITEM),
+                    duration=recorded.sources[0], onset=_onset_text(record, bound.sources[0]),
+                    paraplegia=bound.sources[0]),),
+                SUPPLIED_BY[ITEM])
+
+
+def _onset_text(record: PatientRecord, ref: str) -> str:
+    onset = record.onset(record.get(ref))
+    return onset.text if onset else ""
+
+
+def _may_reach(days: Any, low: Any) -> bool:
+    """Whether a duration may be ``low`` days or more."""
+    if isinstance(days, OneOf):
+        return any(_may_reach(value, low) for value in days.values)
+    if isinstance(days, AtLeast):
+        return True
+    if isinstance(days, Between):
+        return days.high >= low
+    return days >= low
 
 
 def _from_paraplegia(record: PatientRecord) -> Fact:
