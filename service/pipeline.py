@@ -136,8 +136,18 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     schemes = [(draft, compare(scheme)) for draft in radiotherapies for scheme in draft.schemes]
     ablative = any(advised.advice.situation.name == "oligometastatic" for advised in result.advice)
     fixations = [draft for draft in drafts if "prophylactic_fixation" in draft.order.kinds]
-    return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative,
-                       _moot_fixations(result.facts, fixations))
+    moot = _moot_fixations(result.facts, fixations)
+    checked = {order.reference for assessment in result.assessments for order in orders_for(assessment.facts, drafts)}
+    # Lesions said by their own cards (a radiotherapy after a fixation is §1.4's).
+    settled = [(bone.lesion, bone.place) for bone in result.facts.broken] + [
+        (bone.lesion, bone.place) for bone in result.facts.fixed]
+    for draft in drafts:  # an order for a long bone where no lesion is scored: checked against nothing, and said
+        if (draft.bone and not draft.reasons and draft.place and draft.order.reference not in checked
+                and not any(_targets(draft, lesion, place) for lesion, place in settled)):
+            report.append(ReportEntry(draft.order.reference, "ignored", said(
+                "not checked: its bodySite names {site}, where no lesion with a score is recorded", site=draft.place),
+                relevant=True, attention=True, description=draft.order.description))
+    return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot)
 
 
 def _moot_fixations(facts: PatientFacts, fixations: list[DraftOrder]) -> list[tuple[DraftOrder, Said]]:

@@ -137,7 +137,8 @@ def test_undetermined_category_gives_possible_findings_with_what_is_missing(clie
 
 def test_order_on_the_other_femur_does_not_target_the_lesion(client):
     other = order("rt", RADIOTHERAPY, body_site=site(FEMUR, RIGHT))
-    assert cards(client, *MIRELS_9, other) == []
+    (review,) = cards(client, *MIRELS_9, other)  # the left femur's advice is not given; the order is said unchecked
+    assert review["summary"].startswith("Data not used") and "names right femur, where no lesion" in review["detail"]
     same = order("rt", RADIOTHERAPY, body_site=site(FEMUR, LEFT))
     (card,) = cards(client, *MIRELS_9, same)
     assert "its bodySite names the same bone and side" in card["detail"]
@@ -339,3 +340,20 @@ def test_a_prophylactic_fixation_of_a_bone_already_broken_or_fixed_is_said_befor
     other_side = cards(client, [lesion(), fracture], lesion_observations(), order("fix", FIXATION,
                                                                                   body_site=site(FEMUR, RIGHT)))
     assert not any("already broken" in card["summary"] for card in other_side)
+
+
+def test_an_order_whose_reason_and_body_site_name_different_sides_is_said_not_checked(client):
+    """Its reasonReference names the left femur's lesion, its bodySite the right femur: which one the order is for
+    is not certain, so no advice is given on either; the clinician reads why."""
+    found = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1",
+                                           body_site=site(FEMUR, RIGHT)))
+    assert not any(card["summary"].startswith("Radiotherapy alone ordered") for card in found)
+    (review,) = [card for card in found if card["summary"].startswith("Data not used")]
+    assert "its bodySite says right femur: which it is for is not certain" in review["detail"]
+    assert "left femur" in review["detail"]
+
+
+def test_an_order_for_a_long_bone_with_no_scored_lesion_is_said_not_checked(client):
+    found = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, body_site=site(HUMERUS, LEFT)))
+    (review,) = [card for card in found if card["summary"].startswith("Data not used")]
+    assert "its bodySite names left humerus, where no lesion with a score is recorded" in review["detail"]

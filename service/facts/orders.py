@@ -87,8 +87,8 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
     the check did not run on it. A reasonReference by identifier names the one Condition of the
     patient's ``resources`` with that identifier; naming none, the order is named, not checked."""
     terms = terminology or load_terminology()
-    identified = identifier_index((f"Condition/{r['id']}", r) for r in resources
-                                  if r.get("resourceType") == "Condition" and r.get("id"))
+    conditions = {f"Condition/{r['id']}": r for r in resources if r.get("resourceType") == "Condition" and r.get("id")}
+    identified = identifier_index(conditions.items())
     aliases = dict(aliases or {})
     entries = [e for e in draft_orders.get("entry") or []
                if isinstance(e, dict) and isinstance(e.get("resource"), dict)]
@@ -138,6 +138,13 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
                 "not checked: its reasonReference ({references}) names no Condition of the patient's record",
                 references=", ".join(unresolved)), True, True, describe_concepts([code])))
             continue
+        elsewhere = _reason_elsewhere(terms, reasons, site, conditions)
+        if elsewhere:  # its two ways of saying what it is for disagree: which is meant is not certain
+            report.append(ReportEntry(ref, "ignored", said(
+                "not checked: its reasonReference names {lesion} ({place}), but its bodySite says {site}: which it is "
+                "for is not certain", lesion=elsewhere[0], place=elsewhere[1], site=read_place(terms, body_sites)),
+                True, True, describe_concepts([code])))
+            continue
         if site.several and not reasons and bone is None:  # which lesion or compression it is for is not said
             report.append(ReportEntry(ref, "ignored", said(
                 "not checked: its bodySite names several sites ('{site}'); a reasonReference naming the Condition "
@@ -164,6 +171,21 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
                                                     course=ORDER_WORDS[course]) if course else
                                   said("draft order: {kinds}", kinds=kinds_said)))
     return orders, report
+
+
+def _reason_elsewhere(terms: Terminology, reasons: frozenset[str], site: Any,
+                      conditions: dict[str, dict[str, Any]]) -> tuple[str, Place] | None:
+    """The Condition an order's reasonReference names whose long bone, or side, its own bodySite contradicts
+    (the right femur's lesion, an order for the left femur), with that Condition's place; None when they agree
+    or either does not say."""
+    if not site.bone:
+        return None
+    for reason in sorted(reasons):
+        body_sites = [c for c in (conditions.get(reason) or {}).get("bodySite") or [] if isinstance(c, dict)]
+        lesion = read_site(terms, body_sites)
+        if lesion.bone and (lesion.bone != site.bone or (lesion.side and site.side and lesion.side != site.side)):
+            return reason, lesion.place
+    return None
 
 
 DOSE_PRESCRIBED = ("http://hl7.org/fhir/us/codex-radiation-therapy/StructureDefinition/"
