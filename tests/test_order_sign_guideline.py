@@ -135,8 +135,26 @@ def test_half_a_scheme_names_what_is_missing_and_no_scheme_gives_no_card(client)
 
 def test_a_dose_in_another_unit_is_not_read(client):
     rt = order("rt", RADIOTHERAPY, **dose(30, 10, unit="mGy"))
-    (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt))
+    card, review = post(client, request(*mirels_7_not_oligometastatic(), rt))
     assert "without its total dose" in card["summary"]
+    assert "its total dose '30 mGy' is not read" in review["detail"]  # said where the clinician reads it
+
+
+def test_a_dose_given_as_a_bound_a_part_given_twice_or_no_fractions_are_not_read_and_said(client):
+    """"> 8 Gy" is a bound, not the dose ordered (it was read as 8 Gy in one fraction); two fraction counts in one
+    prescription say neither; 0 fractions is no count. Each is said, never taken for a scheme."""
+    bound = dose(8, 1)
+    bound["extension"][0]["extension"][0]["valueQuantity"]["comparator"] = ">"
+    cards = post(client, request(*mirels_7_not_oligometastatic(), order("rt", RADIOTHERAPY, **bound)))
+    assert not any("8 Gy single fraction" in card["summary"] for card in cards)
+    assert "given as a bound ('\\> 8 Gy'), not as the dose" in cards[-1]["detail"]  # ">" escaped for Markdown
+    twice = dose(30, 10)
+    twice["extension"][0]["extension"].append({"url": "fractions", "valuePositiveInt": 5})
+    cards = post(client, request(*mirels_7_not_oligometastatic(), order("rt", RADIOTHERAPY, **twice)))
+    assert not any("30 Gy in" in card["summary"] for card in cards)
+    assert "its fractions is given more than once in one prescription" in cards[-1]["detail"]
+    cards = post(client, request(*mirels_7_not_oligometastatic(), order("rt", RADIOTHERAPY, **dose(30, 0))))
+    assert "number of fractions '0' is not a positive whole number" in cards[-1]["detail"]
 
 
 def test_rades_group_i_long_course_keeps_its_warning_and_the_scheme_is_compared_beside_it(client):

@@ -30,7 +30,8 @@ class Order:
 
     ``kinds`` is a set: a local order code may belong to more than one ValueSet.
     ``course`` is set only when the order's code says it (radiotherapy).
-    ``link`` says how the order was tied to the scored Condition.
+    ``link`` says how the order was tied to the scored Condition; ``targeted``: the order names it (a
+    reason, a site), rather than naming none and being checked against each.
     """
 
     reference: str
@@ -38,6 +39,7 @@ class Order:
     course: Course | None = None
     description: str = ""
     link: str = ""
+    targeted: bool = True
 
 
 @dataclass(frozen=True)

@@ -158,7 +158,8 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         schemes: tuple[Scheme, ...] = ()
         if "radiotherapy" in kinds:
             schemes, unread = prescribed_schemes(resource)
-            report += [ReportEntry(ref, "ignored", why) for why in unread]
+            # Said where the clinician reads it: a dose not read changes the scheme compared with the guideline's.
+            report += [ReportEntry(ref, "ignored", why, True, True, describe_concepts([code])) for why in unread]
             if not schemes:  # said to the integrator only: most orders carry no dose, a card each would be noise
                 report.append(ReportEntry(ref, "ignored", said(
                     "no total dose nor number of fractions (extension codexrt-radiotherapy-dose-prescribed-to-volume):"
@@ -200,19 +201,33 @@ def prescribed_schemes(order: dict[str, Any]) -> tuple[tuple[Scheme, ...], list[
     for extension in order.get("extension") or []:
         if not isinstance(extension, dict) or extension.get("url") != DOSE_PRESCRIBED:
             continue
-        parts = {part.get("url"): part for part in extension.get("extension") or [] if isinstance(part, dict)}
+        parts: dict[Any, list[dict[str, Any]]] = {}
+        for part in extension.get("extension") or []:
+            if isinstance(part, dict):
+                parts.setdefault(part.get("url"), []).append(part)
+        twice = [name for name in ("totalDose", "fractions") if len(parts.get(name, [])) > 1]
+        if twice:  # two values of one part of one prescription: which is meant is not said
+            unread.append(said("its {parts} is given more than once in one prescription: not read",
+                               parts=" and ".join(twice)))
+            continue
         total: float | None = None
-        quantity = (parts.get("totalDose") or {}).get("valueQuantity")
+        quantity = (parts.get("totalDose") or [{}])[0].get("valueQuantity")
         if isinstance(quantity, dict):
             unit = quantity.get("code") or quantity.get("unit")
             value = quantity.get("value")
-            if unit in _GRAY and isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            if quantity.get("comparator") is not None:  # "> 8 Gy": a bound, not the dose ordered
+                unread.append(said("its total dose is given as a bound ('{comparator} {value} {unit}'), not as the "
+                                   "dose: not read", comparator=str(quantity["comparator"]), value=value, unit=unit))
+            elif unit in _GRAY and isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
                 total = round(float(value) * _GRAY[unit], 2)
             else:
                 unread.append(said("its total dose '{value} {unit}' is not read (a dose in Gy or cGy is)",
                                    value=value, unit=unit))
-        fractions = (parts.get("fractions") or {}).get("valuePositiveInt")
+        fractions = (parts.get("fractions") or [{}])[0].get("valuePositiveInt")
         count = fractions if isinstance(fractions, int) and not isinstance(fractions, bool) and fractions > 0 else None
+        if fractions is not None and count is None:
+            unread.append(said("its number of fractions '{fractions}' is not a positive whole number: not read",
+                               fractions=str(fractions)[:20]))
         scheme = Scheme(total, count)
         if scheme not in schemes:
             schemes.append(scheme)
@@ -281,5 +296,5 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
             link = None
         if link:
             found.append(Order(draft.order.reference, draft.order.kinds & applies, draft.order.course,
-                               draft.order.description, link))
+                               draft.order.description, link, targeted=draft.names_a_target))
     return found

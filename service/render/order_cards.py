@@ -104,7 +104,9 @@ def _suggestion(assessment: Assessment, finding: Finding, subject: str, name: Ca
     if proposal.delete:
         words = ORDER_WORDS[locale]
         for order in finding.orders:
-            if "/" in order.reference:  # an order with no id (named by its place in draftOrders) cannot be named
+            # An order that names no target may be for another lesion than this one: it is not proposed for
+            # withdrawal on this lesion's score. An order with no id (named by its place in draftOrders) cannot be.
+            if order.targeted and "/" in order.reference:
                 actions.append({"type": "delete", "resourceId": order.reference, "description": words[
                     "withdraw"].format(order=plain(order.description) or name(order.reference))})
     return {"label": proposal.label(locale), "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": actions}
