@@ -622,6 +622,18 @@ def test_a_motor_status_before_the_deficit_began_is_refused_even_when_the_compre
     assert "before the motor deficit began" in found.entry("Observation/motor").reason
 
 
+def test_a_motor_status_after_a_deficit_of_at_least_so_many_days_began_counts_though_the_compression_is_later():
+    """A deficit of "> 14 days" recorded yesterday began before 15 days ago; a status of 8 days ago is during the
+    deficit, even though the compression was found 2 days ago: it counts (it was refused as before the compression's
+    onset, the deficit's start being taken as unknown)."""
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=days_ago(1), **quantity(14, "d"))
+    deficit["valueQuantity"]["comparator"] = ">"
+    walks = observation("motor", "motor-function", effective=days_ago(8), **coded("ambulatory-without-aid"))
+    mscc, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"),
+                                   compression(onset=days_ago(2)), walks, deficit)
+    assert mscc.facts["motor_function"].value == "ambulatory_without_aid", found.entry("Observation/motor").reason
+
+
 @pytest.mark.parametrize("start,counted", [(days_ago(10), False), (days_ago(3), True)])
 def test_a_motor_status_over_a_period_that_began_before_the_deficit_is_refused(start, counted):
     """'Walks without aid' over a period ending yesterday: if the period began before the deficit (4 days ago),

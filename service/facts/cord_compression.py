@@ -10,9 +10,9 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from ..calculators import Between
+from ..calculators import AtLeast, Between
 from ..i18n import said
-from .dates import DateSpan
+from .dates import UNBOUNDED, DateSpan
 from .items.deficit_days import deficit_days_fact
 from .items.interval import months_fact
 from .items.motor import motor_fact
@@ -140,8 +140,13 @@ def _each_primary(record: PatientRecord, compression: dict[str, Any]) -> tuple[d
 
 def _deficit_start(deficit: Fact, as_of: date) -> DateSpan | None:
     """The day the motor deficit surely began by, from its duration as of the assessment date (a number,
-    or a range: its longest), or None when not known (missing, or only "at least")."""
+    or a range: its longest), or None when not known (missing). A duration of "at least" so many days has no
+    earliest start: no status is surely before it, and the compression's onset, which may come after the
+    deficit began, is no bound either (a "> 14 days" deficit recorded before a compression found later)."""
     value = deficit.value
+    if isinstance(value, AtLeast):
+        latest = started(DateSpan(as_of, as_of, as_of.isoformat()), value.low).latest
+        return DateSpan(UNBOUNDED, latest, f"≤ {latest.isoformat()}")
     longest = value.high if isinstance(value, Between) else value
     if isinstance(longest, int | Fraction) and not isinstance(longest, bool):
         return started(DateSpan(as_of, as_of, as_of.isoformat()), longest)
