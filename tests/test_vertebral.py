@@ -66,6 +66,17 @@ def test_the_location_is_every_row_of_the_levels_the_body_site_names(code, rows)
     assert set(spine.facts["spinal_location"].value.values) == rows
 
 
+def test_a_level_in_the_body_sites_text_beside_a_region_code_is_said_not_read():
+    """Coded lumbar spine, written "T11": the level is read from codes only, so every lumbar row stays possible,
+    and the note quotes the code's words and the text left unread (it said the text named the region)."""
+    lesion_resource = spine_lesion(LUMBAR_SPINE)
+    lesion_resource["bodySite"][0]["text"] = "T11"
+    spine, _ = only_sins(lesion_resource)
+    (note,) = spine.facts["spinal_location"].notes
+    assert note.startswith("the code of bodySite '") and "its text, 'T11', is not read" in note, note
+    assert set(spine.facts["spinal_location"].value.values) == {"junctional_spine", "mobile_spine"}
+
+
 def test_an_icd_o_3_vertebral_column_topography_is_a_vertebral_metastasis_the_sacrum_is_not():
     column = condition("spine-1", SCT, "94222008", body_site=[{"coding": [{"system": ICDO3, "code": "C41.2"}]}])
     assert len(facts_of(column).scored_by("sins")) == 1

@@ -164,9 +164,16 @@ def _location(rows: set[str], sources: tuple[str, ...], concepts: list[Any]) -> 
     where = describe_concepts(concepts)
     if len(rows) == 1:
         return Fact("spinal_location", next(iter(rows)), sources, said("bodySite '{site}'", site=where))
+    # The code names the region; a level the bodySite's text may give ("T7") is not read (codes are): said so.
+    coded = describe_concepts([{"coding": codings(concept)} for concept in concepts])
+    texts = [c["text"] for c in concepts if isinstance(c, dict) and isinstance(c.get("text"), str) and c["text"]]
+    note = (said("the code of bodySite '{site}' names a region of the spine, not the level: every location row of its "
+                 "levels stays possible (its text, '{text}', is not read: the level is read from a code)", site=coded,
+                 text="; ".join(texts)[:80]) if texts else
+            said("bodySite '{site}' names a region of the spine, not the level: every location row of its levels stays "
+                 "possible", site=where))
     return Fact("spinal_location", OneOf(*sorted(rows)), sources, said("bodySite '{site}'", site=where),
-                notes=(said("bodySite '{site}' names a region of the spine, not the level: every location row of "
-                            "its levels stays possible", site=where),), supplied_by=supplied_by("spinal_location"))
+                notes=(note,), supplied_by=supplied_by("spinal_location"))
 
 
 def _coded_fact(record: PatientRecord, lesion: str, item: str,
