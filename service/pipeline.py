@@ -171,10 +171,12 @@ def _moot_fixations(facts: PatientFacts, fixations: list[DraftOrder]) -> list[tu
 
 
 def _targets(draft: DraftOrder, lesion: str, place: Place | None) -> bool:
-    """Whether an order names this lesion: by its reasonReference, else by a bodySite of the same bone and side."""
+    """Whether an order may name this lesion: by its reasonReference, else by a bodySite of the same bone, and of
+    the same side unless one of them does not say it."""
     if draft.reasons:
         return lesion in draft.reasons
-    return bool(place and draft.bone and draft.bone == place.bone and draft.side and draft.side == place.side)
+    return bool(place and draft.bone and draft.bone == place.bone
+                and (draft.side is None or place.side is None or draft.side == place.side))
 
 
 def _windows(result: PatientAssessment, radiotherapies: list[DraftOrder]) -> list[WindowFinding]:

@@ -547,6 +547,20 @@ def test_a_fracture_of_the_other_side_leaves_the_score_and_one_of_unstated_side_
     assert any("side of one of them is not stated" in flag for flag in lesion_facts.condition_flags)
 
 
+def test_a_fractures_sequela_or_one_of_both_sides_is_said_first_never_settled():
+    """S72.002S is the sequela (late effect) of a fracture of the left femur, not a bone broken now; a fracture
+    recorded on both sides may or may not be this lesion's. Neither takes the score away: each is said first."""
+    sequela = titled(condition("fracture", ICD10CM, "S72.002S", onset=days_ago(3)),
+                     "Fracture of unspecified part of neck of left femur, sequela")
+    lesion_facts, _ = only_lesion(lesion(), sequela, *lesion_observations())
+    (to_check,) = lesion_facts.fractures_to_check
+    assert to_check.startswith("the sequela of a fracture of the same bone is recorded")
+    both = condition("fracture", ICD10, "M84.45", onset=days_ago(3), body_site=[site(FEMUR, "51440002")])
+    lesion_facts, _ = only_lesion(lesion(), both, *lesion_observations())
+    (to_check,) = lesion_facts.fractures_to_check
+    assert "one of the two records saying both sides" in to_check
+
+
 def test_a_refuted_or_future_fracture_does_not_count():
     refuted = condition("fracture", ICD10CM, "M84.552A", onset="2026-10-20", verification="refuted")
     assert len(facts_of(lesion(), refuted, *lesion_observations()).scored_by("mirels")) == 1
@@ -622,16 +636,22 @@ def test_a_motor_status_before_the_deficit_began_is_refused_even_when_the_compre
     assert "before the motor deficit began" in found.entry("Observation/motor").reason
 
 
-def test_a_motor_status_after_a_deficit_of_at_least_so_many_days_began_counts_though_the_compression_is_later():
-    """A deficit of "> 14 days" recorded yesterday began before 15 days ago; a status of 8 days ago is during the
-    deficit, even though the compression was found 2 days ago: it counts (it was refused as before the compression's
-    onset, the deficit's start being taken as unknown)."""
-    deficit = observation("deficit", "days-developing-motor-deficits", effective=days_ago(1), **quantity(14, "d"))
+@pytest.mark.parametrize("status_days_ago,counted", [(8, True), (13, False)])
+def test_a_deficit_of_at_least_so_many_days_bounds_the_motor_status_by_the_last_day_it_may_have_begun(
+        status_days_ago, counted):
+    """A deficit of "> 7 days" recorded yesterday began 8 days ago at the latest. A status of 8 days ago is during
+    the deficit, though the compression was found 2 days ago: it counts (it was refused as before the compression's
+    onset). One of 13 days ago may be from before the deficit: it is not counted."""
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=days_ago(1), **quantity(7, "d"))
     deficit["valueQuantity"]["comparator"] = ">"
-    walks = observation("motor", "motor-function", effective=days_ago(8), **coded("ambulatory-without-aid"))
+    walks = observation("motor", "motor-function", effective=days_ago(status_days_ago),
+                        **coded("ambulatory-without-aid"))
     mscc, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"),
                                    compression(onset=days_ago(2)), walks, deficit)
-    assert mscc.facts["motor_function"].value == "ambulatory_without_aid", found.entry("Observation/motor").reason
+    reason = found.entry("Observation/motor").reason
+    assert (mscc.facts["motor_function"].value == "ambulatory_without_aid") is counted, reason
+    if not counted:
+        assert "before the last day the motor deficit may have begun" in reason
 
 
 @pytest.mark.parametrize("start,counted", [(days_ago(10), False), (days_ago(3), True)])

@@ -2,6 +2,8 @@
 
 import uuid
 
+import pytest
+
 from support.fhir_builders import (
     FEMUR,
     HUMERUS,
@@ -362,3 +364,32 @@ def test_an_order_for_a_long_bone_with_no_scored_lesion_is_said_not_checked(clie
     found = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, body_site=site(HUMERUS, LEFT)))
     (review,) = [card for card in found if card["summary"].startswith("Data not used")]
     assert "its bodySite names left humerus, where no lesion with a score is recorded" in review["detail"]
+
+
+def test_an_order_for_a_femur_with_no_side_is_checked_but_not_withdrawn_when_both_femurs_have_lesions(client):
+    """Left femur Mirels 9, right femur Mirels 7; radiotherapy for "femur" with no side: it may be for either, so
+    the left's warning is given without proposing to withdraw it (the reviewer's case)."""
+    conditions = [lesion(), lesion("lesion-2", side=RIGHT)]
+    observations = lesion_observations() + lesion_observations("Condition/lesion-2", pain="mild", kind="mixed",
+                                                               prefix="r")
+    found = cards(client, conditions, observations, order("rt", RADIOTHERAPY, body_site=site(FEMUR)))
+    (warning,) = [card for card in found if card["summary"].startswith("Radiotherapy alone ordered")]
+    assert not any(a["type"] == "delete" for s in warning["suggestions"] for a in s["actions"])
+
+
+def test_an_order_for_one_side_is_checked_against_a_lesion_whose_side_is_not_stated(client):
+    (card,) = cards(client, [lesion(side=None)], lesion_observations(), order("rt", RADIOTHERAPY,
+                                                                              body_site=site(FEMUR, RIGHT)))
+    assert card["summary"].startswith("Radiotherapy alone ordered")
+    assert "the lesion's side is not stated" in card["detail"]
+    assert not any(a["type"] == "delete" for s in card["suggestions"] for a in s["actions"])
+
+
+@pytest.mark.parametrize("parts", [5, "x", None, {"url": "fractions"}])
+def test_a_dose_extension_whose_parts_are_not_a_list_is_said_never_a_500(client, parts):
+    rt = order("rt", RADIOTHERAPY, extension=[{
+        "url": "http://hl7.org/fhir/us/codex-radiation-therapy/StructureDefinition/"
+               "codexrt-radiotherapy-dose-prescribed-to-volume", "extension": parts}])
+    found = cards(client, *MIRELS_9, rt)  # 200 (it was a 500: the parts were iterated as a list)
+    (review,) = [card for card in found if card["summary"].startswith("Data not used")]
+    assert "its prescribed dose holds no parts" in review["detail"]

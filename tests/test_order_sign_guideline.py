@@ -152,7 +152,7 @@ def test_a_dose_given_as_a_bound_a_part_given_twice_or_no_fractions_are_not_read
     twice["extension"][0]["extension"].append({"url": "fractions", "valuePositiveInt": 5})
     cards = post(client, request(*mirels_7_not_oligometastatic(), order("rt", RADIOTHERAPY, **twice)))
     assert not any("30 Gy in" in card["summary"] for card in cards)
-    assert "its fractions is given more than once in one prescription" in cards[-1]["detail"]
+    assert "its number of fractions is given more than once in one prescription" in cards[-1]["detail"]
     cards = post(client, request(*mirels_7_not_oligometastatic(), order("rt", RADIOTHERAPY, **dose(30, 0))))
     assert "number of fractions '0' is not a positive whole number" in cards[-1]["detail"]
 

@@ -237,6 +237,11 @@ def test_an_item_known_as_a_range_says_so_on_the_missing_data_card_never_no_reco
         return next(line for line in detail.split("\n") if line.startswith("- **Interval")
                     or line.startswith("- **Intervalle"))
 
+    from fractions import Fraction
+
+    from service.calculators.values import number
+
+    assert (number(Fraction(141, 10), "fr"), number(Fraction(141, 10)), number(15, "fr")) == ("14,1", "14.1", "15")
     english = interval_line("en")
     assert "allows more than one row: 14 to 16 months" in english and "no record" not in english, english
     assert "à 16 mois" in interval_line("fr")

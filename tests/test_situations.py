@@ -225,6 +225,12 @@ def test_a_radiotherapy_of_another_site_leaves_the_operated_sites_window_open():
     found = facts_of(lesion(), compression, fixed_femur, procedure("rt", RADIOTHERAPY, 16, reason="Condition/lesion-1"))
     (operated,) = situations(found, "post_operative")
     assert rule("post_operative").evaluate(operated.inputs, None) is None
+    # One that names the primary cancer says no site: its bodySite, the fixed femur, makes it this one's course.
+    breast = condition("breast", SCT, "254837009")
+    on_femur = procedure("rt", RADIOTHERAPY, 16, reason="Condition/breast", body_site=[site(FEMUR_SHAFT, LEFT)])
+    (operated,) = situations(facts_of(lesion(), breast, fixed_femur | {"bodySite": [site(FEMUR_SHAFT, LEFT)]},
+                                      on_femur), "post_operative")
+    assert rule("post_operative").evaluate(operated.inputs, None) is None
 
 
 def test_an_operation_after_the_assessment_date_is_not_read():

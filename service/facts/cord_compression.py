@@ -12,7 +12,7 @@ from typing import Any
 
 from ..calculators import AtLeast, Between
 from ..i18n import said
-from .dates import UNBOUNDED, DateSpan
+from .dates import DateSpan
 from .items.deficit_days import deficit_days_fact
 from .items.interval import months_fact
 from .items.motor import motor_fact
@@ -90,10 +90,10 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         for kind, reader in readers.items():
             after: tuple[Event, ...] = ()
             if kind == "motor-function":  # a status from before the deficit began cannot describe it
-                deficit = _deficit_start(read["days-developing-motor-deficits"], record.as_of)
                 # The deficit's own start when known (a compression found after the deficit began does not make a
                 # status taken during the deficit stale); else the compression's onset.
-                after = (Event(deficit, said("the motor deficit began")),) if deficit else began
+                deficit = _deficit_event(read["days-developing-motor-deficits"], record.as_of)
+                after = (deficit,) if deficit else began
             linked = {kind: [(observation, "") for observation in unfocused[kind] + own.get(kind, [])]}
             untimely = keep_timely(record, linked, options.windows, after)
             observations = [observation for observation, _ in linked[kind]]
@@ -138,16 +138,16 @@ def _each_primary(record: PatientRecord, compression: dict[str, Any]) -> tuple[d
     return tuple(tied)
 
 
-def _deficit_start(deficit: Fact, as_of: date) -> DateSpan | None:
-    """The day the motor deficit surely began by, from its duration as of the assessment date (a number,
-    or a range: its longest), or None when not known (missing). A duration of "at least" so many days has no
-    earliest start: no status is surely before it, and the compression's onset, which may come after the
-    deficit began, is no bound either (a "> 14 days" deficit recorded before a compression found later)."""
+def _deficit_event(deficit: Fact, as_of: date) -> Event | None:
+    """The day the motor deficit surely began by, from its duration as of the assessment date (a number, or a
+    range: its longest), or None when not known (missing). A duration of "at least" so many days says only the
+    last day it may have begun: a status before that day may be from before the deficit, one after it is during
+    it (even when the compression was found later: a "> 14 days" deficit)."""
     value = deficit.value
+    today = DateSpan(as_of, as_of, as_of.isoformat())
     if isinstance(value, AtLeast):
-        latest = started(DateSpan(as_of, as_of, as_of.isoformat()), value.low).latest
-        return DateSpan(UNBOUNDED, latest, f"≤ {latest.isoformat()}")
+        return Event(started(today, value.low), said("the last day the motor deficit may have begun"))
     longest = value.high if isinstance(value, Between) else value
     if isinstance(longest, int | Fraction) and not isinstance(longest, bool):
-        return started(DateSpan(as_of, as_of, as_of.isoformat()), longest)
+        return Event(started(today, longest), said("the motor deficit began"))
     return None

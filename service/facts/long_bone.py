@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
 from ..fhir.patients import ParsedReference, parse_reference
 from ..i18n import N_, Said, said
@@ -24,7 +24,7 @@ from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, fracture_place
 from .procedures import Procedure, procedures_done, treated
 from .record import PatientRecord
-from .terminology import codings, describe_concepts, objects
+from .terminology import ICD10_CM, canonical_system, codings, describe_concepts, objects
 from .timely import keep_timely, kind_item, with_untimely
 from .unrecognised import is_pathological_fracture
 from .vocabulary import (
@@ -75,7 +75,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         onset = record.onset(condition)
         earlier = [f for f, _ in fractures if onset and (when := _fracture_date(record, f)) and
                    when.latest < onset.earliest]
-        broken = [fracture for fracture, same_side in fractures if same_side and fracture not in earlier]
+        broken = [fracture for fracture, match in fractures if match == "same" and fracture not in earlier]
         if broken:
             _broken(record, ref, condition, reading, broken[0])
             continue
@@ -83,8 +83,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         if fixation is not None:
             continue
         # Said, never settled: a bone or a side not stated, or a fracture before the lesion began.
-        to_check = tuple(_fracture_flag(record, fracture, fracture in earlier, same_side)
-                         for fracture, same_side in fractures)
+        to_check = tuple(_fracture_flag(record, fracture, fracture in earlier, match) for fracture, match in fractures)
         flags += to_check
         record.report.use(ref, said("lesion of a Mirels score"))
         for structure in structures:
@@ -189,36 +188,61 @@ def _sides_of_records(record: PatientRecord, lesion: _Lesion) -> tuple[Said, ...
                  right=", ".join(by_side[RIGHT])),)
 
 
-def _fractures_at(record: PatientRecord, reading: Any) -> list[tuple[dict[str, Any], bool | None]]:
-    """The fractures that may be of the lesion's bone and side, each with whether it is surely the same side
-    (both sides stated and equal), or None when its bone is not stated (a fracture recorded in words only: it may
-    be this bone). A fracture's place: a code that states it (``place.fracture_place``), else its bodySite,
-    whose side counts when the code states none. A fracture of another bone or of the other side is not this
-    lesion's."""
-    found: list[tuple[dict[str, Any], bool | None]] = []
+FractureMatch = Literal["same", "side", "both", "sequela", "bone"]
+
+
+def _fractures_at(record: PatientRecord, reading: Any) -> list[tuple[dict[str, Any], FractureMatch]]:
+    """The fractures that may be of the lesion's bone and side, each with how: ``same`` (bone, and both sides
+    stated and equal: the bone has broken), or, said for the clinician to settle, ``side`` (a side not stated),
+    ``both`` (either says both sides), ``sequela`` (an ICD-10-CM code whose 7th character S records the late effect
+    of a fracture, not a bone broken now), ``bone`` (its bone not coded: a fracture recorded in words only). A
+    fracture's place: a code that states it (``place.fracture_place``), else its bodySite, whose side counts when
+    the code states none. A fracture of another bone or of the other side is not this lesion's."""
+    found: list[tuple[dict[str, Any], FractureMatch]] = []
     for fracture in record.fractures:
-        places = [p for p in (fracture_place(c) for c in codings(fracture.get("code"))) if p is not None]
+        found_codes = codings(fracture.get("code"))
+        places = [p for p in (fracture_place(c) for c in found_codes) if p is not None]
         site = read_site(record.terms, objects(fracture.get("bodySite")))
         bone = places[0].bone if places else site.bone
         side = (places[0].side if places else None) or (site.side if site.bone in (None, bone) else None)
         if not bone:
-            found.append((fracture, None))
-        elif bone == reading.bone and not (side and reading.side and side != reading.side):
-            found.append((fracture, bool(side and reading.side)))
+            found.append((fracture, "bone"))
+        elif bone != reading.bone or (side and reading.side and BOTH_SIDES not in (side, reading.side)
+                                      and side != reading.side):
+            continue
+        elif any(_sequela(coding) for coding in found_codes):
+            found.append((fracture, "sequela"))
+        elif BOTH_SIDES in (side, reading.side):
+            found.append((fracture, "both"))
+        else:
+            found.append((fracture, "same" if side and reading.side else "side"))
     return found
 
 
-def _fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool, same_side: bool | None) -> Said:
+def _sequela(coding: dict[str, Any]) -> bool:
+    """An ICD-10-CM code whose 7th character is S: the sequela (late effect) of the condition, not the condition."""
+    code = str(coding.get("code") or "").strip().replace(".", "").upper()
+    return canonical_system(str(coding.get("system") or "")) == ICD10_CM and len(code) >= 7 and code[6] == "S"
+
+
+def _fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool, match: FractureMatch) -> Said:
     """What a lesion's Mirels score says of a fracture that may be of its bone and side, for the clinician to
     settle before any fixation."""
-    if same_side is None:
+    ref = record.ref(fracture)
+    if match == "bone":
         return said("a fracture is recorded whose bone is not coded ({fracture}): if it is this bone, it has broken "
-                    "and Mirels no longer applies; check before any fixation", fracture=record.ref(fracture))
+                    "and Mirels no longer applies; check before any fixation", fracture=ref)
+    if match == "sequela":
+        return said("the sequela of a fracture of the same bone is recorded ({fracture}): a late effect, not a bone "
+                    "broken now; if the bone is broken, Mirels no longer applies", fracture=ref)
     if earlier:
         return said("a fracture of the same bone and side is recorded before this lesion began ({fracture}): if the "
-                    "bone has broken since, Mirels no longer applies", fracture=record.ref(fracture))
+                    "bone has broken since, Mirels no longer applies", fracture=ref)
+    if match == "both":
+        return said("a fracture of the same bone is recorded ({fracture}), one of the two records saying both sides: "
+                    "if it is this bone, it has broken and Mirels no longer applies", fracture=ref)
     return said("a fracture of the same bone is recorded ({fracture}) and the side of one of them is not stated: if "
-                "it is this bone, it has broken and Mirels no longer applies", fracture=record.ref(fracture))
+                "it is this bone, it has broken and Mirels no longer applies", fracture=ref)
 
 
 def _fracture_date(record: PatientRecord, fracture: dict[str, Any]) -> DateSpan | None:

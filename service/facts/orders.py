@@ -13,7 +13,7 @@ Status
     Procedure preparation, in-progress or on-hold. ``doNotPerform`` orders never count.
 Target
     ``reasonReference`` naming the Condition wins. Otherwise a lesion is targeted by a
-    ``bodySite`` naming its bone (and its side, when the order gives one); a cord
+    ``bodySite`` naming its bone (and its side, when both the order and the lesion give one); a cord
     compression by a ``reasonCode`` of the spinal-cord-compression ValueSet or a
     ``bodySite`` that is not a long bone. An order with no reasonReference, reasonCode
     nor bodySite names no target, nor does one whose only reasonCode is not a cord
@@ -191,6 +191,7 @@ def _reason_elsewhere(terms: Terminology, reasons: frozenset[str], site: Any,
 
 DOSE_PRESCRIBED = ("http://hl7.org/fhir/us/codex-radiation-therapy/StructureDefinition/"
                    "codexrt-radiotherapy-dose-prescribed-to-volume")
+_PART_WORDS = {"totalDose": said("total dose"), "fractions": said("number of fractions")}
 _GRAY = {"Gy": 1.0, "cGy": 0.01}  # UCUM codes of a total dose, as the CodeX RT IG writes them (cGy)
 
 
@@ -201,14 +202,18 @@ def prescribed_schemes(order: dict[str, Any]) -> tuple[tuple[Scheme, ...], list[
     for extension in order.get("extension") or []:
         if not isinstance(extension, dict) or extension.get("url") != DOSE_PRESCRIBED:
             continue
+        listed = extension.get("extension")
+        if not isinstance(listed, list):
+            unread.append(said("its prescribed dose holds no parts (totalDose, fractions): not read"))
+            continue
         parts: dict[Any, list[dict[str, Any]]] = {}
-        for part in extension.get("extension") or []:
+        for part in listed:
             if isinstance(part, dict):
                 parts.setdefault(part.get("url"), []).append(part)
         twice = [name for name in ("totalDose", "fractions") if len(parts.get(name, [])) > 1]
         if twice:  # two values of one part of one prescription: which is meant is not said
-            unread.append(said("its {parts} is given more than once in one prescription: not read",
-                               parts=" and ".join(twice)))
+            unread += [said("its {part} is given more than once in one prescription: not read",
+                            part=_PART_WORDS[name]) for name in twice]
             continue
         total: float | None = None
         quantity = (parts.get("totalDose") or [{}])[0].get("valueQuantity")
@@ -280,9 +285,11 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
             link = said("its reasonReference names this Condition") if scored.condition in draft.reasons else None
         elif lesion and draft.bone:
             bone, side = scored.body_site
-            same = draft.bone == bone and (draft.side is None or draft.side == side)
-            link = (said("its bodySite names the same bone and side") if draft.side else
-                    said("its bodySite names the same bone")) if same else None
+            # A side unstated on either may be the same side: the order is checked, and the link says which.
+            same = draft.bone == bone and (draft.side is None or side is None or draft.side == side)
+            link = (said("its bodySite names the same bone and side") if draft.side and side else
+                    said("its bodySite names the same bone") if side or not draft.side else
+                    said("its bodySite names the same bone; the lesion's side is not stated")) if same else None
         elif not lesion and (draft.compression_reason_code or (draft.has_body_site and not draft.bone)):
             link = (said("its reasonCode is a spinal cord compression") if draft.compression_reason_code
                     else said("its bodySite is not a long bone"))
@@ -295,6 +302,10 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
         else:
             link = None
         if link:
+            # Proposed for withdrawal on this score only when it surely names this Condition: by its reason, a long
+            # bone and side both stated, or a cord compression (a femur with no side may be the other femur's).
+            targeted = bool(draft.reasons) or (draft.side is not None and scored.body_site[1] is not None if lesion
+                                               else draft.names_a_target)
             found.append(Order(draft.order.reference, draft.order.kinds & applies, draft.order.course,
-                               draft.order.description, link, targeted=draft.names_a_target))
+                               draft.order.description, link, targeted=targeted))
     return found

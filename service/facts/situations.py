@@ -152,6 +152,7 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
     done = procedures_done(record)
     radiotherapies = [p for p in done if p.kind == "radiotherapy"]
     window = options.windows.get("operation")
+    sites = {record.ref(c) for kind in ("lesion", "compression") for c in record.conditions[kind]}  # a bone's place
     found = []
     for operation in (p for p in done if p.kind != "radiotherapy"):
         when = operation.performed
@@ -164,7 +165,7 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
         after = [p for p in radiotherapies if when and p.performed and p.performed.earliest >= when.earliest]
         # A radiotherapy of another site (the spine, after a femur was fixed) is another course: it does not end
         # this window. One whose site neither record says is taken as this one, and the mapping report says so.
-        site = {p.ref: _same_site(p, operation, {w.ref for w in about}) for p in after}
+        site = {p.ref: _same_site(p, operation, {w.ref for w in about}, sites) for p in after}
         since = [p for p in after if site[p.ref] is not False]
         for radiotherapy in since:
             record.report.use(radiotherapy.ref, said("radiotherapy after the operation {operation}",
@@ -180,10 +181,11 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
     return found
 
 
-def _same_site(radiotherapy: Procedure, operation: Procedure, lesions: set[str]) -> bool | None:
-    """Whether a radiotherapy treated the operated site: by the Conditions each names (reasonReference), else by
-    bone and side; None when the records do not say (either names no site)."""
-    if radiotherapy.reasons and (operation.reasons or lesions):
+def _same_site(radiotherapy: Procedure, operation: Procedure, lesions: set[str], sites: set[str]) -> bool | None:
+    """Whether a radiotherapy treated the operated site: by the lesions or compressions (``sites``) each names
+    (reasonReference; a primary cancer named says no site), else by bone and side; None when the records do not
+    say (either names no site)."""
+    if set(radiotherapy.reasons) & sites and (operation.reasons or lesions):
         return bool(set(radiotherapy.reasons) & (set(operation.reasons) | lesions))
     if radiotherapy.bone and operation.bone:
         return radiotherapy.bone == operation.bone and not (
