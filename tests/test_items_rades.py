@@ -561,6 +561,18 @@ def test_a_fractures_sequela_or_one_of_both_sides_is_said_first_never_settled():
     assert "one of the two records saying both sides" in to_check
 
 
+def test_a_primary_coded_in_icd_o_3_only_is_named_where_the_primary_is_missing_not_denied():
+    """The Rades card said "no primary cancer Condition" while the card of data not used named the breast cancer
+    coded in ICD-O-3 only: the missing item now names it."""
+    breast = condition("breast", ICDO3, "C50.9", onset="2024-01-10")
+    mscc, found = only_compression(breast, compression())
+    (note,) = mscc.facts["primary_tumour"].notes
+    assert note == "no primary cancer Condition the table can read; a cancer is named but not read: Condition/breast"
+    assert found.entry("Condition/breast").attention
+    mscc, _ = only_compression(compression())
+    assert mscc.facts["primary_tumour"].notes == ("no primary cancer Condition",)
+
+
 def test_a_refuted_or_future_fracture_does_not_count():
     refuted = condition("fracture", ICD10CM, "M84.552A", onset="2026-10-20", verification="refuted")
     assert len(facts_of(lesion(), refuted, *lesion_observations()).scored_by("mirels")) == 1

@@ -19,6 +19,7 @@ from ..model import Fact
 from ..record import PatientRecord
 from ..statuses import VERIFICATION_UNREAD, unread_status
 from ..terminology import codings, describe_concepts
+from ..unrecognised import is_fracture, looks_like_cancer, names_secondary
 from ..vocabulary import MCODE_HISTOLOGY, MORPHOLOGIES, PRIMARY_GROUPS, SUPPLIED_BY
 
 _LUNG = OneOf("nsclc", "sclc")
@@ -29,6 +30,18 @@ def _histology(condition: dict[str, Any]) -> Any:
         if isinstance(extension, dict) and extension.get("url") == MCODE_HISTOLOGY:
             return extension.get("valueCodeableConcept")
     return None
+
+
+def _unread_cancers(record: PatientRecord) -> list[str]:
+    """The Conditions named with attention as a cancer the tables do not read (coded in ICD-O-3 only, a code of
+    no ValueSet, words only), neither a metastasis nor a fracture: the missing primary says them, not "none"."""
+    found = []
+    for ref, (_, relevant, attention) in record.report.ignored.items():
+        condition = record.get(ref) if ref.startswith("Condition/") and relevant and attention else None
+        if condition and not names_secondary(condition) and not is_fracture(condition) and looks_like_cancer(
+                condition):
+            found.append(ref)
+    return found
 
 
 def primary_row(record: PatientRecord, condition: dict[str, Any]) -> tuple[Any, str, tuple[Said, ...]]:
@@ -75,7 +88,10 @@ def _group_row(record: PatientRecord, condition: dict[str, Any], vs_id: str) -> 
 def primary_fact(record: PatientRecord) -> Fact:
     primaries = record.conditions["primary"]
     if not primaries:
-        return Fact("primary_tumour", notes=(said("no primary cancer Condition"),),
+        unread = _unread_cancers(record)
+        return Fact("primary_tumour", notes=(said(
+            "no primary cancer Condition the table can read; a cancer is named but not read: {conditions}",
+            conditions=", ".join(unread)) if unread else said("no primary cancer Condition"),),
                     supplied_by=SUPPLIED_BY["primary_tumour"])
     rows: list[Any] = []
     sources: list[str] = []
