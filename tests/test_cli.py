@@ -675,3 +675,29 @@ def test_assess_called_in_another_programs_process_leaves_its_collector_as_it_wa
     assert main(["assess", str(ROOT / "examples/bundles/02-mirels-8-tumour-board.json")]) == 0
     assert json.loads(capsys.readouterr().out)["type"] == "collection"
     assert gc.get_freeze_count() == frozen and gc.isenabled() == collecting
+
+
+def test_bulk_reads_the_procedures_a_fixed_lesion_and_the_post_operative_window_depend_on(tmp_path, capsys):
+    """A completed fixation of the lesion, written in plain ASCII: bulk took every Procedure line for one no
+    calculator reads and counted it unread, so the fixed femur got a Mirels "fixation first" there, and §1.4 was
+    never said; a line with an escaped accent was parsed, which hid it. Now bulk answers as the Bundle doors do."""
+    from service.cli import main
+    from support.fhir_builders import cc, lesion, lesion_observations, patient
+
+    nail = {"resourceType": "Procedure", "id": "nail", "status": "completed", "code": cc("http://snomed.info/sct",
+                                                                                           "1653007"),
+            "subject": {"reference": "Patient/p1"}, "performedDateTime": "2026-11-25",
+            "reasonReference": [{"reference": "Condition/lesion-1"}]}
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    by_kind: dict[str, list] = {}
+    for resource in [patient(), lesion(onset="2026-10-01"), *lesion_observations(), nail]:
+        by_kind.setdefault(resource["resourceType"], []).append(resource)
+    for kind, resources in by_kind.items():
+        (source / f"{kind}.ndjson").write_text("\n".join(json.dumps(r) for r in resources) + "\n", "utf-8")
+    assert main(["bulk", str(source), str(out), "--workers", "1", "--as-of", "2026-12-06"]) == 0
+    capsys.readouterr()
+    assert not (out / "RiskAssessment.ndjson").exists()  # no Mirels score for a fixed lesion
+    plans = read_ndjson(out / "CarePlan.ndjson")
+    assert any(c["code"] == "post-operative" for plan in plans for concept in plan.get("category", [])
+               for c in concept.get("coding", [])), plans

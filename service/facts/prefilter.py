@@ -24,8 +24,9 @@ from .statuses import INACTIVE, NEVER_COUNTS, status_code
 from .terminology import Terminology, codings, load_terminology
 from .vocabulary import CONDITION_KINDS, SITE_IN_BODY_SITE_VS
 
-# Resource types the mapper reads; every other type is only counted, as PatientRecord does.
-READ_KINDS = frozenset({"Patient", "Condition", "Observation", "QuestionnaireResponse", "BodyStructure"})
+# Resource types the mapper reads (PatientRecord files them; a Procedure: an operation or radiotherapy done, for
+# §1.4 and a fixed lesion); every other type is only counted, as PatientRecord does.
+READ_KINDS = frozenset({"Patient", "Condition", "Observation", "QuestionnaireResponse", "BodyStructure", "Procedure"})
 
 _RESOURCE_TYPE = re.compile(r'"resourceType"\s*:\s*"([A-Za-z]+)"')
 _CODE = re.compile(r'"code"\s*:\s*"([^"]*)"')
