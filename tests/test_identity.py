@@ -181,7 +181,8 @@ def test_every_door_and_every_envelope_give_one_assessment(client, name, tmp_pat
         change = {"relative": lambda ref: ref, "_history": lambda ref: f"{ref}/_history/1",
                   "trailing slash": lambda ref: f"{ref}/"}[spelling]
         for kind in sorted({r["resourceType"] for _, r in resources}):
-            lines = [json.dumps(_rewrite(r, lambda ref, change=change: change(ref) if _RELATIVE.match(ref) else ref))
+            lines = [json.dumps(_rewrite(r, lambda ref, change=change: change(ref) if _RELATIVE.match(ref) else ref),
+                                ensure_ascii=False)  # as exports write: an escape would make every line parsed
                      for base, r in resources if r["resourceType"] == kind and base is None]
             (source / f"{kind}.ndjson").write_text("\n".join(lines) + "\n", "utf-8")
         # 3: a line no patient can be told from (a subject by identifier only) is named and left out.
