@@ -204,7 +204,8 @@ def test_group_i_with_a_hypofractionated_course_gives_no_card(client):
 
 def test_group_i_with_a_course_not_stated_reminds_of_hypofractionation(client):
     (card,) = cards(client, *RADES_GROUP_I, order("rt", RADIOTHERAPY, reason_code=cc(ICD10, "G95.2")))
-    assert card["indicator"] == "info" and "does not state its course" in card["summary"]
+    # The code says no course; a dose, when the order gives one, is the §2 card's (it said "does not state").
+    assert card["indicator"] == "info" and "its code does not say the course" in card["summary"]
     assert "its reasonCode is a spinal cord compression" in card["detail"]
 
 
