@@ -115,6 +115,11 @@ def test_fixation_with_radiotherapy_gives_the_post_operative_timing_instead(clie
     assert card["indicator"] == "info" and "15 days to 3 weeks" in card["summary"]
     orders = [line for line in card["detail"].splitlines() if line.startswith("- ") and "reasonReference" in line]
     assert len(orders) == 2 and "ServiceRequest/" not in card["detail"]  # both orders, by their words
+    # A start the radiotherapy order gives is said beside it: "15 days to 3 weeks after surgery" is read against it.
+    (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1",
+                                             occurrenceDateTime="2026-12-08"),
+                    order("fix", FIXATION, reason="Condition/lesion-1"))
+    assert "(start ordered: 2026-12-08): its reasonReference names this Condition" in card["detail"]
 
 
 def test_mirels_8_suggests_the_tumour_board_for_any_order(client):

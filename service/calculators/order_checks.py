@@ -31,7 +31,8 @@ class Order:
     ``kinds`` is a set: a local order code may belong to more than one ValueSet.
     ``course`` is set only when the order's code says it (radiotherapy).
     ``link`` says how the order was tied to the scored Condition; ``targeted``: the order names it (a
-    reason, a site), rather than naming none and being checked against each.
+    reason, a site), rather than naming none and being checked against each; ``start``: the day it is to
+    start, as written ("" when it says none).
     """
 
     reference: str
@@ -40,6 +41,7 @@ class Order:
     description: str = ""
     link: str = ""
     targeted: bool = True
+    start: str = ""
 
 
 @dataclass(frozen=True)

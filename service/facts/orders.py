@@ -307,5 +307,6 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
             targeted = bool(draft.reasons) or (draft.side is not None and scored.body_site[1] is not None if lesion
                                                else draft.names_a_target)
             found.append(Order(draft.order.reference, draft.order.kinds & applies, draft.order.course,
-                               draft.order.description, link, targeted=targeted))
+                               draft.order.description, link, targeted=targeted,
+                               start=draft.start.text[:10] if draft.start else ""))
     return found

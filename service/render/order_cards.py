@@ -65,8 +65,10 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
     if not finding.certain:
         summary = f"{order_words['possible']}: {summary}"
     lines = [f"**{check.advice(locale)}**", "", f"**{order_words['orders']}**"]
-    lines += [f"- {plain(order.description) or name(order.reference)}: {name(translate(order.link, locale))}"
-              for order in finding.orders]
+    # Each order with its start when it gives one: "15 days to 3 weeks after surgery" is read against it.
+    lines += [f"- {plain(order.description) or name(order.reference)}"
+              + (f" ({order_words['start'].lower()}{WORDS[locale]['colon']} {order.start})" if order.start else "")
+              + f": {name(translate(order.link, locale))}" for order in finding.orders]
     lines.append("")
     if not finding.certain:
         missing = ", ".join(item.label for item in score.items if item.status != "known")
