@@ -322,6 +322,20 @@ def test_patient_view_reads_the_procedures_prefetch_for_the_post_operative_windo
     assert [card["indicator"] for card in advice] == ["info"], response.get_json()["cards"]
 
 
+def test_patient_view_without_the_procedures_says_on_each_mirels_card_that_a_fixation_is_not_known(client):
+    """No procedures prefetched and no server to fetch them from: the femur may have been fixed since, which would
+    take Mirels away; the score card says so first (a probe's nailed femur got "fixation first" with no word)."""
+    body = request(*MIRELS_9)
+    body["hook"] = "patient-view"
+    del body["context"]["draftOrders"], body["prefetch"]["procedures"]
+    cards = client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"]
+    (score,) = by_topic(cards, "mirels")
+    assert score["detail"].startswith("**Check first**: the EHR did not send the patient's operations")
+    body["prefetch"]["procedures"] = None  # the query found none: nothing to say
+    cards = client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"]
+    assert not any("did not send the patient's operations" in card["detail"] for card in cards)
+
+
 def test_procedures_left_out_is_a_line_of_the_mapping_report_not_a_warning(app):
     """What _gather keeps for the report: the line says §1.4 was not checked, and asks no one's attention."""
     from service.fhir.patients import PatientIdentity

@@ -191,6 +191,9 @@ class PatientFacts:
     labels: dict[str, Label] = field(default_factory=dict)
     # The guideline's situations that are advice, not scores (§1.1, §1.4, §1.5), with what each was read from.
     situations: list[SituationFacts] = field(default_factory=list)
+    # False when the door could not read the patient's Procedures (a CDS Hooks prefetch without them, and no
+    # server to fetch them from): a lesion fixed since cannot be told, so each Mirels card says so.
+    procedures_read: bool = True
 
     def scored_by(self, calculator: str) -> list[ScoredCondition]:
         """The Conditions that ``calculator`` scores."""

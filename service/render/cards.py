@@ -53,6 +53,8 @@ WORDS = Words({
     "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
     "conflict_settled": N_("conflicting records, the latest used"), "context": N_("Context, not scored"),
     "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded: check first"),
+    "operations_unread": N_("the EHR did not send the patient's operations: if this bone has already been fixed, "
+                            "Mirels no longer applies."),
     "review_attention": N_("Data not used that could change a score"),
     "review_intro": N_("These records look relevant but were not used; each could change a score or a decision:"),
     "as_of": N_("Assessed as of"), "condition": N_("Condition"), "more": N_("more"), "oldest": N_("{fact} of {date}"),
@@ -370,6 +372,9 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
     cards: list[tuple[Assessment | None, Card]] = []
     for assessment in assessments:
         for card in cards_for(assessment, name):
+            if not facts.procedures_read and assessment.score.calculator == "mirels":  # fixed since? not known
+                card["detail"] = (f"**{WORDS[locale]['check_first']}**{WORDS[locale]['colon']} "
+                                  f"{WORDS[locale]['operations_unread']}\n\n{card['detail']}")
             beside = on_score.get(assessment.facts.condition)
             if beside is not None and "suggestions" in card:  # the score card, not the missing-data card
                 situation = beside.advice.situation

@@ -321,6 +321,7 @@ def call_service(service_id: str):
     except LimitExceeded as error:
         raise JsonError(error.status, "Too costly", str(error)) from None
     result.facts.report.extend(gathered.not_read)
+    result.facts.procedures_read = not any(entry.resource == "prefetch.procedures" for entry in gathered.not_read)
     try:
         if service["hook"] == "order-sign":
             # Only advice on what is being ordered: the scores themselves belong to patient-view.

@@ -16,7 +16,8 @@ PREFETCH = {
     "procedures": "Procedure?patient={{context.patientId}}",
 }
 # Keys an EHR may leave out with no fhirServer to fetch them from: the answer goes without what they feed, and
-# the mapping report says so (no 412). Procedures feed §1.4 only (the operation a radiotherapy follows).
+# the mapping report says so (no 412); each Mirels card too (``PatientFacts.procedures_read``). Procedures feed
+# §1.4 (the operation a radiotherapy follows) and tell a lesion already fixed.
 OPTIONAL_PREFETCH = {"procedures": said("the patient's Procedures were not sent (prefetch procedures) and there is no "
                                       "allowed fhirServer to fetch them from: the post-operative window (§1.4) was "
-                                      "not checked")}
+                                      "not checked, nor whether a lesion has been fixed")}
