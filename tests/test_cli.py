@@ -85,7 +85,8 @@ def test_bulk_assesses_every_patient_with_bad_lines_reported(tmp_path):
     bad_start = counts["Observation"] + 1
     result = bonemet("bulk", str(source), str(out), "--workers", "2")
     assert result.returncode == 3, result.stderr
-    assert "patients: 300" in result.stderr and "bad lines: 3" in result.stderr
+    # syn-1's third line (a Condition, bodySite not a list) is one the calculators read: syn-1 is not assessed.
+    assert "patients: 299" in result.stderr and "bad lines: 3" in result.stderr
     assert f"Observation.ndjson:{bad_start}: not JSON" in result.stderr
     assert f"Observation.ndjson:{bad_start + 1}: Observation names no Patient" in result.stderr
     assert f"Observation.ndjson:{bad_start + 2}: Condition.bodySite" in result.stderr
@@ -96,30 +97,36 @@ def test_bulk_assesses_every_patient_with_bad_lines_reported(tmp_path):
     # Every lesion and compression of the generated patients gets exactly one score.
     import random
     scored = {r["id"] for i in range(300) for r in patient_resources(i, random.Random(3 * 1_000_003 + i))["Condition"]
-              if not r["id"].endswith("-primary")}
+              if not r["id"].endswith("-primary") and r["subject"]["reference"] != "Patient/syn-1"}
     assert sorted(r["condition"]["reference"].removeprefix("Condition/") for r in risks) == sorted(scored)
     assert len(scores) == len(risks)
     for resource in risks[:20] + scores[:20] + read_ndjson(out / "CarePlan.ndjson")[:20]:
         assert schema_errors(resource) == []
     outcomes = read_ndjson(out / "OperationOutcome.ndjson")
     assert any("not JSON" in i["diagnostics"] for o in outcomes for i in o["issue"])
+    assert any(i["diagnostics"].startswith(f"Patient/syn-1: not assessed: 1 of its lines that the calculators read "
+                                           f"could not be read (Observation.ndjson:{bad_start + 2})")
+               for o in outcomes for i in o["issue"])
     assert all(schema_errors(o) == [] for o in outcomes[:20])
 
 
 def test_bulk_reports_a_line_found_bad_where_its_patient_is_assessed_and_strict_writes_nothing(tmp_path):
     """A line whose text names its patient is parsed once, where that patient is assessed: found not JSON
-    then, it is reported there with its file and line, the patient's other lines assessed all the same."""
+    then, it is reported there with its file and line, and the patient is not assessed (a Condition the
+    calculators would read is missing: a score or advice on the rest may not hold), as a Bundle door refuses it."""
     source, out = tmp_path / "in", tmp_path / "out"
     counts = generate(source, 20, seed=4)
     with open(source / "Condition.ndjson", "a") as file:
         file.write('{"resourceType": "Condition", "id": "cut", "subject": {"reference": "Patient/syn-1"}, "code": }\n')
     result = bonemet("bulk", str(source), str(out), "--workers", "2")
     where = f"Condition.ndjson:{counts['Condition'] + 1}: not JSON"
-    assert result.returncode == 3 and "patients: 20" in result.stderr and "bad lines: 1" in result.stderr
+    assert result.returncode == 3 and "patients: 19" in result.stderr and "bad lines: 1" in result.stderr
     assert where in result.stderr
     outcomes = [i["diagnostics"] for o in read_ndjson(out / "OperationOutcome.ndjson") for i in o["issue"]]
     assert sum(where in diagnostics for diagnostics in outcomes) == 1
-    assert any("syn-1" in r["subject"]["reference"] for r in read_ndjson(out / "RiskAssessment.ndjson"))
+    line = where.removesuffix(": not JSON")  # the patient it leaves out names it too
+    assert any(d.startswith("Patient/syn-1: not assessed") and f"({line})" in d for d in outcomes)
+    assert not any(r["subject"]["reference"] == "Patient/syn-1" for r in read_ndjson(out / "RiskAssessment.ndjson"))
     strict = bonemet("bulk", "--strict", str(source), str(tmp_path / "strict"), "--workers", "2")
     assert strict.returncode == 3 and "--strict: bad input, no output written" in strict.stderr
     assert not list((tmp_path / "strict").glob("*.ndjson"))
@@ -357,11 +364,13 @@ def test_bulk_names_a_line_nested_too_deep_and_assesses_the_others(tmp_path):
     (source / "Condition.ndjson").write_text("".join(lines[:10]) + _deep() + "\n" + "".join(lines[10:]))
     result = bonemet("bulk", str(source), str(out), "--workers", "2")
     assert result.returncode == 3, result.stderr
-    assert "Traceback" not in result.stderr and "patients: 20" in result.stderr and "bad lines: 1" in result.stderr
+    assert "Traceback" not in result.stderr and "patients: 19" in result.stderr and "bad lines: 1" in result.stderr
     assert "Condition.ndjson:11: nested more than 64 levels deep" in result.stderr
     outcomes = (out / "OperationOutcome.ndjson").read_text()
     assert "Condition.ndjson:11: nested more than 64 levels deep" in outcomes
-    lesions = [line for line in lines if '-primary"' not in line]  # every lesion of the 20 patients is scored
+    # Every lesion of the other 19 patients is scored; the deep line's patient, a Condition short, is not assessed.
+    (left_out,) = re.findall(r"(Patient/[\w-]+): not assessed", outcomes)
+    lesions = [line for line in lines if '-primary"' not in line and f'"{left_out}"' not in line]
     assert len(read_ndjson(out / "RiskAssessment.ndjson")) == len(lesions)
 
 

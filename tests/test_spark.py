@@ -77,7 +77,10 @@ def test_the_spark_engine_gives_the_local_engines_outputs(tmp_path):
     spark = bulk_spark(source, tmp_path / "spark", master="local[2]", when=WHEN, as_of=AS_OF, max_line_bytes=100_000)
     assert outputs(tmp_path / "spark") == outputs(tmp_path / "local")
     assert spark.text() == local.text()
-    assert local.bad_line_count == 5 and local.patients == 400
+    # syn-1 (a Condition whose bodySite is not a list) and syn-2 (a Condition nested too deep) have a line the
+    # calculators read that could not be: neither is assessed, in both engines. syn-3's over-long line is refused
+    # before its patient is read from it: syn-3 is assessed without it.
+    assert local.bad_line_count == 5 and local.patients == 398
     assert any("nested more than 64 levels deep" in line for line in local.bad_lines)
     assert any("longer than 100000 bytes" in line for line in local.bad_lines) and len(local.files_not_read) == 2
     assert all(json.loads(line) for line in outputs(tmp_path / "spark")["RiskAssessment.ndjson"])

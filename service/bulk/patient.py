@@ -16,9 +16,10 @@ import orjson
 
 from ..config import Settings
 from ..facts.prefilter import UnreadLine, patient_of_text, unread_line
+from ..facts.record import may_be_read
 from ..fhir import json_read
 from ..fhir.patients import bulk_patient_key
-from ..i18n import Said, said
+from ..i18n import Said, said, translate
 from ..limits import LimitExceeded
 from .files import BOM, outcome_line
 from .summary import Summary
@@ -147,9 +148,11 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
     resources = []
     every_line = reads_every_line(lines) if every_line is None else every_line
     unread: Counter = Counter()
+    unreadable: list[str] = []  # where, of this patient's lines the calculators would read that could not be read
     for where, item in lines:
-        if isinstance(item, BadLine):
+        if isinstance(item, BadLine):  # placed by its text: a kind the calculators read
             bad.append(bad_line_outcome(summary.bad(where, item.why), locale))
+            unreadable.append(where)
             continue
         if isinstance(item, UnreadLine):
             if not every_line:
@@ -163,10 +166,21 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
         try:
             check_shape(item, item["resourceType"])
         except InvalidResource as error:
+            if not may_be_read(item):  # a lab or a vital parsed for an escape in its text: counted, as unparsed
+                unread[item["resourceType"]] += 1
+                summary.resources_read += 1
+                continue
             bad.append(bad_line_outcome(summary.bad(where, error.problem), locale))
+            unreadable.append(where)
             continue
         summary.resources_read += 1
         resources.append(item)
+    if unreadable:  # as the Bundle doors refuse such a record: advice on part of it may not hold for the whole
+        bad.append(outcome_line("error", "incomplete", translate(said(
+            "{patient}: not assessed: {count} of its lines that the calculators read could not be read ({lines}); "
+            "assessed without them, the record could give a score or advice that the whole record does not support",
+            patient=subject, count=len(unreadable), lines=", ".join(unreadable[:5])), locale), locale))
+        return Assessed(outputs, bad, summary)
     if not resources and not unread:
         return Assessed(outputs, bad, summary)
     try:
