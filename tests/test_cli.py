@@ -710,3 +710,36 @@ def test_bulk_reads_the_procedures_a_fixed_lesion_and_the_post_operative_window_
     plans = read_ndjson(out / "CarePlan.ndjson")
     assert any(c["code"] == "post-operative" for plan in plans for concept in plan.get("category", [])
                for c in concept.get("coding", [])), plans
+
+
+def test_bulk_says_when_a_patients_id_comes_in_two_forms_and_assesses_only_the_exports_own(tmp_path, capsys):
+    """The lesion names "Patient/p1", its measurements "https://ehr.example/fhir/Patient/p1": an export does not say
+    its server, so whether they are one patient is not known. The export's own patient (relative) is assessed, and
+    its outcome says its score may rest on part of the record; the absolute part is not assessed, and says why (it
+    was assessed as a patient of its own, its measurements "linked to no lesion", in silence). Every clinical
+    reference absolute (only the Patient line keyed by its id) is one form: assessed as before."""
+    from service.cli import main
+    from support.fhir_builders import lesion, lesion_observations, patient
+
+    def run(mixed: bool) -> tuple[Path, int, list[str]]:
+        source, out = tmp_path / f"in-{mixed}", tmp_path / f"out-{mixed}"
+        source.mkdir()
+        home = "https://ehr.example/fhir/Patient/p1"
+        condition = lesion() if mixed else lesion() | {"subject": {"reference": home}}
+        observations = [o | {"subject": {"reference": home}} for o in lesion_observations()]
+        for kind, resources in (("Patient", [patient()]), ("Condition", [condition]), ("Observation", observations)):
+            (source / f"{kind}.ndjson").write_text("\n".join(json.dumps(r) for r in resources) + "\n", "utf-8")
+        code = main(["bulk", str(source), str(out), "--workers", "1", "--as-of", "2026-12-06"])
+        capsys.readouterr()
+        return out, code, [i["diagnostics"] for o in read_ndjson(out / "OperationOutcome.ndjson") for i in o["issue"]]
+
+    out, code, said = run(mixed=True)
+    assert code == 3
+    assert any(d.startswith("https://ehr.example/fhir/Patient/p1: not assessed: this export's own patient has the same "
+                            "id (Patient/p1)") for d in said), said
+    assert any(d.startswith("Patient/p1: other lines name a patient of the same id as https://ehr.example/fhir/Patient"
+                            "/p1: read as another server's patient") for d in said), said
+    assert {r["subject"]["reference"] for r in read_ndjson(out / "RiskAssessment.ndjson")} == {"Patient/p1"}
+    out, code, said = run(mixed=False)
+    assert code == 0 and not any("same id" in d for d in said)
+    assert [r["prediction"][0]["outcome"]["coding"][0]["code"] for r in read_ndjson(out / "RiskAssessment.ndjson")]

@@ -78,9 +78,11 @@ from .patient import (
     MAX_LINE_BYTES,
     assess_group,
     bad_line_outcome,
+    clinical_key,
     line_too_long,
     place_line,
     read_placed,
+    split_forms,
     too_long,
 )
 from .summary import Progress, Summary
@@ -192,10 +194,12 @@ def spans(runs: list[tuple[str, array]], bucket: int) -> list[tuple[str, int, in
 
 
 def partition(chunk: Chunk, work: str, buckets: int, locale: str,
-               max_line_bytes: int = MAX_LINE_BYTES) -> tuple[Summary, list[tuple[str, array]]]:
+               max_line_bytes: int = MAX_LINE_BYTES) -> tuple[Summary, list[tuple[str, array]], set[str]]:
     """Stream one chunk of an input file into runs of its own (``Runs``). A line to be read goes whole; an
-    unread one goes as its type, patient and byte offset (a tenth of the bytes, and pass 2 parses none)."""
+    unread one goes as its type, patient and byte offset (a tenth of the bytes, and pass 2 parses none). Also
+    the patients of its lines to be read, other than Patient resources (``patient.split_forms``)."""
     summary = Summary(locale=locale)
+    clinical: set[str] = set()
     outs = Runs(os.path.join(work, f"runs.{chunk.tag}"), buckets)
     errors = open(os.path.join(work, f"errors.{chunk.tag}.ndjson"), "w", encoding="utf-8")  # noqa: SIM115
     try:
@@ -219,6 +223,8 @@ def partition(chunk: Chunk, work: str, buckets: int, locale: str,
                 if patient is None:
                     errors.write(bad_line_outcome(summary.bad(where, found), locale) + "\n")
                     continue
+                if (key := clinical_key(patient, found)) is not None:
+                    clinical.add(key)
                 bucket = bucket_of(patient, buckets)
                 # JSON text holds no raw tab or newline: fields split on tabs.
                 if isinstance(found, UnreadLine):
@@ -230,7 +236,7 @@ def partition(chunk: Chunk, work: str, buckets: int, locale: str,
     finally:
         runs = outs.close()
         errors.close()
-    return summary, runs
+    return summary, runs, clinical
 
 
 # -- pass 2 -------------------------------------------------------------------------------
@@ -257,8 +263,8 @@ def read_back(item: UnreadLine, inputs: list[str]) -> UnreadLine:
 
 
 def assess_bucket(spans: list[tuple[str, int, int]], inputs: list[str], when: datetime, locale: str,
-                  pain_bands: tuple, as_of: date | None = None,
-                  fact_windows: tuple = ()) -> tuple[Summary, dict[str, bytes]]:
+                  pain_bands: tuple, as_of: date | None = None, fact_windows: tuple = (),
+                  split: dict[str, tuple[str, ...]] | None = None) -> tuple[Summary, dict[str, bytes]]:
     """One bucket's patients assessed, in ``patient_order``: (summary, NDJSON lines by resource type). The
     parent appends them to the output files, bucket after bucket: no part file per bucket to create and delete."""
     summary = Summary(locale=locale)
@@ -285,7 +291,8 @@ def assess_bucket(spans: list[tuple[str, int, int]], inputs: list[str], when: da
         if subject in derived:  # the unread lines' text, from the input, for this patient only
             lines = [(where, read_back(item, inputs) if isinstance(item, UnreadLine) else item)
                      for where, item in lines]
-        assessed = assess_group(subject, lines, when, locale, pain_bands, as_of, subject in derived, fact_windows)
+        assessed = assess_group(subject, lines, when, locale, pain_bands, as_of, subject in derived, fact_windows,
+                                other_forms=(split or {}).get(subject, ()))
         summary.add(assessed.summary)
         for kind, line in assessed.lines():
             outputs.setdefault(kind, []).append(line + "\n")
@@ -335,6 +342,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
         chunks = [chunk for source, (path, size, label) in enumerate(zip(plain, sizes, labels, strict=True))
                   for chunk in cut_chunks(path, size, source, chunk_bytes, label=label)]
         runs: list[tuple[str, array]] = []  # every chunk's runs, in input order
+        clinical: set[str] = set()
         with Progress(len(chunks), said("reading"), said("chunks"), locale) as progress:
             # Each chunk's first line number, for bad lines' "file:line": the newlines of the chunks before
             # it, counted at memory speed (a file's last chunk need not be counted).
@@ -343,9 +351,10 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
             for n in followed:
                 chunks[n + 1] = replace(chunks[n + 1], first_line=chunks[n].first_line + counts[n])
             for done in [pool.submit(partition, chunk, work, buckets, locale, max_line_bytes) for chunk in chunks]:
-                found, chunk_runs = done.result()
+                found, chunk_runs, chunk_clinical = done.result()
                 summary.add(found)
                 runs += chunk_runs
+                clinical |= chunk_clinical
                 progress.update()
         if strict and summary.bad_input:
             summary.elapsed = time.monotonic() - started
@@ -353,6 +362,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
         # Written bucket after bucket, in bucket order, each in patient order: the outputs are in
         # ``patient_order`` whatever the workers and the buckets, as the Spark engine writes them.
         outputs = Outputs(work)
+        split = split_forms(clinical)  # patients named in several forms: said, not assessed apart
         try:
             with Progress(buckets, said("assessing"), said("buckets"), locale) as progress:
                 def take(done: Any) -> None:
@@ -366,7 +376,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
                 paths, in_flight = [str(p) for p in plain], deque[Any]()
                 for bucket in range(buckets):
                     in_flight.append(pool.submit(assess_bucket, spans(runs, bucket), paths, when, locale,
-                                                 pain_bands, as_of, fact_windows))
+                                                 pain_bands, as_of, fact_windows, split))
                     if len(in_flight) >= 4 * workers:
                         take(in_flight.popleft())
                 while in_flight:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
 from typing import Any, NamedTuple
@@ -15,7 +16,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from ..config import Settings
-from ..facts.prefilter import UnreadLine, patient_of_text, unread_line
+from ..facts.prefilter import UnreadLine, patient_of_text, resource_type_of, unread_line
 from ..facts.record import may_be_read
 from ..fhir import json_read
 from ..fhir.patients import bulk_patient_key
@@ -132,12 +133,34 @@ def _max_scored() -> int:
     return Settings.load().max_scored_per_patient
 
 
+def clinical_key(patient: str | None, item: Any) -> str | None:
+    """The patient of a line to be read that is not a Patient resource (``place_line``'s item: its text, or the
+    resource parsed), for ``split_forms``; None for a Patient, a line no calculator reads, or a bad line."""
+    if patient is None:
+        return None
+    kind = resource_type_of(item) if isinstance(item, str) else item.get("resourceType") if type(item) is dict else None
+    return patient if kind not in (None, "Patient") else None
+
+
+def split_forms(keys: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Patient keys whose lines name one id in several forms ("Patient/p1" and "https://ehr/fhir/Patient/p1"),
+    each with the others. An export names no server, so whether they are one patient is not known: the key is
+    not merged (two servers' patient p1 are two patients), and assessed apart, each part could give advice the
+    whole record does not support (three of four bone sites under one form): ``assess_group`` says so instead."""
+    by_id: dict[str, list[str]] = {}
+    for key in sorted(set(keys)):
+        by_id.setdefault(key.rstrip("/").rsplit("/", 1)[-1], []).append(key)
+    return {key: tuple(other for other in forms if other != key)
+            for forms in by_id.values() if len(forms) > 1 for key in forms}
+
+
 def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, locale: str,
                  pain_bands: tuple, as_of: date | None, every_line: bool | None = None,
-                 fact_windows: tuple = ()) -> Assessed:
+                 fact_windows: tuple = (), other_forms: tuple[str, ...] = ()) -> Assessed:
     """One patient's (where, resource, ``UnreadLine`` or ``BadLine``) lines -> (output kind, JSON line) pairs, bad-line
     outcomes, summary. Both engines call it, with the lines in the same order (input file, then line),
-    so that they give the same outputs. ``every_line``: ``reads_every_line(lines)``, when already known."""
+    so that they give the same outputs. ``every_line``: ``reads_every_line(lines)``, when already known.
+    ``other_forms``: the other keys of the same id (``split_forms``): then the patient is not assessed."""
     from ..fhir.shape import InvalidResource, check_shape
     from ..pipeline import assess_patient
     from ..render.bundle import operation_outcome, outcome_issues
@@ -175,11 +198,21 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
             continue
         summary.resources_read += 1
         resources.append(item)
+    # One id in several forms (``split_forms``). A relative reference is the export's own patient: assessed, with
+    # a warning. An absolute one beside it is another server's patient of that id, or this one written otherwise
+    # (an export does not say its server): a part of a record, not assessed, and said.
+    if other_forms and "://" in subject and any("://" not in form for form in other_forms):
+        bad.append(outcome_line("error", "incomplete", summary.left_out(subject, said(
+            "not assessed: this export's own patient has the same id ({forms}); these lines are another server's "
+            "patient, or this one named otherwise (an export does not say its server), and assessed apart they could "
+            "give a score or advice the whole record does not support (give every reference one form)",
+            forms=", ".join(other_forms[:3]))), locale))
+        return Assessed(outputs, bad, summary)
     if unreadable:  # as the Bundle doors refuse such a record: advice on part of it may not hold for the whole
-        bad.append(outcome_line("error", "incomplete", translate(said(
-            "{patient}: not assessed: {count} of its lines that the calculators read could not be read ({lines}); "
-            "assessed without them, the record could give a score or advice that the whole record does not support",
-            patient=subject, count=len(unreadable), lines=", ".join(unreadable[:5])), locale), locale))
+        bad.append(outcome_line("error", "incomplete", summary.left_out(subject, said(
+            "not assessed: {count} of its lines that the calculators read could not be read ({lines}); assessed "
+            "without them, the record could give a score or advice that the whole record does not support",
+            count=len(unreadable), lines=", ".join(unreadable[:5]))), locale))
         return Assessed(outputs, bad, summary)
     if not resources and not unread:
         return Assessed(outputs, bad, summary)
@@ -198,6 +231,12 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
     for advised in result.advice:  # the guideline's advice (§1.1, §1.4, §1.5): its proposed CarePlan
         outputs += [(r["resourceType"], ndjson(r)) for r in advised.resources]
     issues = outcome_issues(subject, result.facts, result.assessments, locale=locale, advice=result.advice)
+    if other_forms:
+        issues.append({"severity": "warning", "code": "incomplete", "diagnostics": translate(said(
+            "{patient}: other lines name a patient of the same id as {forms}: read as another server's patient, not "
+            "as this one's (an export does not say its server); if they are this patient, the score and advice here "
+            "rest on part of the record: give every reference one form", patient=subject,
+            forms=", ".join(other_forms[:3])), locale)})
     if len(issues) > 1:  # more than the one-line summary: something to report
         outputs.append(("OperationOutcome", ndjson(operation_outcome(issues, locale))))
     return Assessed(outputs, bad, summary)

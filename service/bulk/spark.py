@@ -51,9 +51,11 @@ from .patient import (
     Assessed,
     assess_group,
     bad_line_outcome,
+    clinical_key,
     line_too_long,
     place_line,
     read_placed,
+    split_forms,
     too_long,
 )
 from .summary import Summary
@@ -248,6 +250,9 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
                 read = (read.filter(lambda r: not _unread_of(r, chosen_patients.value))
                         .union(read_input(slim=False).filter(lambda r: _unread_of(r, chosen_patients.value))))
             settings = (when, locale, pain_bands, as_of)
+            # Patients named in several forms (``split_forms``): from the keys of the lines to be read.
+            split = sc.broadcast(split_forms(read.map(lambda r: clinical_key(r[1][0], r[1][1])).filter(
+                lambda key: key is not None).distinct().collect()))
 
             def assess(group: tuple[Any, Any]) -> tuple[tuple[int, str], Assessed]:
                 subject, items = group
@@ -258,7 +263,8 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
                     else:
                         ordered.append((_where(key, where_of.value),
                                         read_placed(item, subject) if type(item) is str else item))
-                return patient_order(subject), assess_group(subject, ordered, *settings, fact_windows=fact_windows)
+                return patient_order(subject), assess_group(subject, ordered, *settings, fact_windows=fact_windows,
+                                                            other_forms=split.value.get(subject, ()))
 
             # In ``patient_order``, as the local engine writes them: the part files, read in turn, are sorted.
             results = (read.filter(lambda r: r[1][0] is not None)

@@ -48,6 +48,12 @@ class UnreadLine(NamedTuple):
     text: str
 
 
+def resource_type_of(text: str) -> str | None:
+    """The resourceType a line's text names first (a contained resource's comes later), or None."""
+    found = _RESOURCE_TYPE.search(text)
+    return found[1] if found else None
+
+
 def unread_line(text: str) -> UnreadLine | None:
     """``text`` (one stripped NDJSON line) -> an ``UnreadLine`` when no calculator reads it, else None
     (parse it in full)."""
