@@ -262,3 +262,15 @@ def test_a_bone_broken_by_an_injury_code_is_said_a_fracture_a_pathological_one_p
         "Left femur, shaft of femur: the bone has broken (fracture, 2026-10-20)")
     assert "(pathological fracture, 2026-10-20)" in broken_summary(
         "M84.552A", "Pathological fracture in neoplastic disease, left femur")
+
+
+def test_the_painful_metastasis_care_plan_and_its_outcome_name_the_situation_once():
+    from service.render.bundle import outcome_issues
+
+    result = assess(lesion(), *lesion_observations(pain="mild", kind="mixed"))  # Mirels 7, a painful lesion
+    (plan,) = [r for advised in result.advice for r in advised.resources
+               if r["resourceType"] == "CarePlan" and "1.1" in r["title"]]
+    assert plan["title"].count("Painful bone metastasis (guideline §1.1)") == 1, plan["title"]
+    issues = outcome_issues("Patient/p1", result.facts, result.assessments, advice=result.advice)
+    (said,) = [i["diagnostics"] for i in issues if "§1.1" in i["diagnostics"]]
+    assert said.count("Painful bone metastasis (guideline §1.1)") == 1, said

@@ -128,7 +128,9 @@ def render_advice(facts: SituationFacts, advice: Advice, subject: str, when: dat
                           *(f"<p>{escape(note)}</p>" for note in notes), f"<p>{escape(by)}</p>", locale=locale),
         "status": "draft", "intent": "proposal",
         "category": [{"coding": [own_coding(TOPIC[situation.name], locale)]}],
-        "title": f"{title}{WORDS[locale]['colon']} {said_summary}"[:1000],
+        # A summary that opens with the situation's title (§1.1's) is not headed by it twice.
+        "title": (said_summary if said_summary.startswith(title) else
+                  f"{title}{WORDS[locale]['colon']} {said_summary}")[:1000],
         "description": situation.statement(locale),
         "subject": {"reference": cite(subject)},
         "created": when.isoformat(timespec="seconds"),

@@ -92,7 +92,9 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
     for advised in advice:
         situation = advised.advice.situation
         about = ", ".join(f"{where.ref} ({where.words(locale)})" for where in advised.facts.about)
-        text = f"{subject}: {situation.title(locale)}: {advice_summary(advised.facts, advised.advice, locale)}"
+        said_summary = advice_summary(advised.facts, advised.advice, locale)
+        title = situation.title(locale)  # once: §1.1's summary opens with it
+        text = f"{subject}: {said_summary}" if said_summary.startswith(title) else f"{subject}: {title}: {said_summary}"
         text += f" [{about}]" if about else ""
         missing = advised.advice.missing_words(locale) + [translate(note, locale) for note in advised.facts.notes]
         issues.append(_issue("warning" if advised.advice.possible else "information",
