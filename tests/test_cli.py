@@ -743,3 +743,20 @@ def test_bulk_says_when_a_patients_id_comes_in_two_forms_and_assesses_only_the_e
     out, code, said = run(mixed=False)
     assert code == 0 and not any("same id" in d for d in said)
     assert [r["prediction"][0]["outcome"]["coding"][0]["code"] for r in read_ndjson(out / "RiskAssessment.ndjson")]
+
+
+def test_bulk_refuses_a_line_whose_date_is_no_date_as_the_bundle_doors_do(tmp_path, capsys):
+    """onsetDateTime '2026-13-45': a Bundle door refuses the record (the FHIR models); bulk read the Condition as
+    undated. Now the line is a bad line, and its patient is not assessed."""
+    from service.cli import main
+    from support.fhir_builders import lesion, lesion_observations, patient
+
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    for kind, resources in (("Patient", [patient()]), ("Condition", [lesion(onset="2026-13-45")]),
+                            ("Observation", lesion_observations())):
+        (source / f"{kind}.ndjson").write_text("\n".join(json.dumps(r) for r in resources) + "\n", "utf-8")
+    assert main(["bulk", str(source), str(out), "--workers", "1", "--as-of", "2026-12-06"]) == 3
+    summary = capsys.readouterr().err
+    assert "Condition.ndjson:1: Condition.onsetDateTime '2026-13-45' is not a date: not read" in summary
+    assert "Patient/p1: not assessed" in summary and not (out / "RiskAssessment.ndjson").exists()

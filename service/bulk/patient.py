@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from ..config import Settings
+from ..facts.dates import parse_date
 from ..facts.prefilter import UnreadLine, patient_of_text, resource_type_of, unread_line
 from ..facts.record import may_be_read
 from ..fhir import json_read
@@ -154,6 +155,26 @@ def split_forms(keys: Iterable[str]) -> dict[str, tuple[str, ...]]:
             for forms in by_id.values() if len(forms) > 1 for key in forms}
 
 
+# The dates the mapper reads, by element (a period's by its start and end). A Bundle door refuses a resource
+# whose date is not one (the FHIR models); bulk, which checks shapes only, refuses the line too, rather than
+# reading a record as undated ("no date") that says a date.
+_DATES = ("onsetDateTime", "recordedDate", "abatementDateTime", "effectiveDateTime", "effectiveInstant", "issued",
+          "performedDateTime")
+_PERIODS = ("onsetPeriod", "effectivePeriod", "performedPeriod", "abatementPeriod")
+
+
+def date_problem(resource: dict[str, Any]) -> Said | None:
+    """Why a date the mapper reads cannot be read ('2026-13-45'), or None."""
+    found = [(name, resource.get(name)) for name in _DATES]
+    found += [(f"{name}.{end}", period.get(end)) for name in _PERIODS
+              if isinstance(period := resource.get(name), dict) for end in ("start", "end")]
+    for name, text in found:
+        if isinstance(text, str) and parse_date(text) is None:
+            return said("{kind}.{element} '{text}' is not a date: not read", kind=resource.get("resourceType"),
+                        element=name, text=text[:40])
+    return None
+
+
 def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, locale: str,
                  pain_bands: tuple, as_of: date | None, every_line: bool | None = None,
                  fact_windows: tuple = (), other_forms: tuple[str, ...] = ()) -> Assessed:
@@ -188,12 +209,15 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
                 continue
         try:
             check_shape(item, item["resourceType"])
+            problem = date_problem(item)
         except InvalidResource as error:
+            problem = error.problem
+        if problem is not None:
             if not may_be_read(item):  # a lab or a vital parsed for an escape in its text: counted, as unparsed
                 unread[item["resourceType"]] += 1
                 summary.resources_read += 1
                 continue
-            bad.append(bad_line_outcome(summary.bad(where, error.problem), locale))
+            bad.append(bad_line_outcome(summary.bad(where, problem), locale))
             unreadable.append(where)
             continue
         summary.resources_read += 1
