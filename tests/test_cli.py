@@ -745,18 +745,30 @@ def test_bulk_says_when_a_patients_id_comes_in_two_forms_and_assesses_only_the_e
     assert [r["prediction"][0]["outcome"]["coding"][0]["code"] for r in read_ndjson(out / "RiskAssessment.ndjson")]
 
 
-def test_bulk_refuses_a_line_whose_date_is_no_date_as_the_bundle_doors_do(tmp_path, capsys):
-    """onsetDateTime '2026-13-45': a Bundle door refuses the record (the FHIR models); bulk read the Condition as
-    undated. Now the line is a bad line, and its patient is not assessed."""
+@pytest.mark.parametrize("onset", ["2026-13-45", "20261105", "2026-11-05T10:00:00", "2026-02-30"])
+def test_bulk_refuses_a_line_whose_date_is_no_date_as_the_bundle_doors_do(tmp_path, capsys, onset):
+    """A Bundle door refuses these (FHIR's dateTime: a time needs its zone; "20261105" is no date); bulk read the
+    Condition as undated, or as the whole of 2026. Now the line is a bad line, and its patient is not assessed."""
     from service.cli import main
     from support.fhir_builders import lesion, lesion_observations, patient
 
     source, out = tmp_path / "in", tmp_path / "out"
     source.mkdir()
-    for kind, resources in (("Patient", [patient()]), ("Condition", [lesion(onset="2026-13-45")]),
+    for kind, resources in (("Patient", [patient()]), ("Condition", [lesion(onset=onset)]),
                             ("Observation", lesion_observations())):
         (source / f"{kind}.ndjson").write_text("\n".join(json.dumps(r) for r in resources) + "\n", "utf-8")
     assert main(["bulk", str(source), str(out), "--workers", "1", "--as-of", "2026-12-06"]) == 3
     summary = capsys.readouterr().err
-    assert "Condition.ndjson:1: Condition.onsetDateTime '2026-13-45' is not a date: not read" in summary
+    assert f"Condition.ndjson:1: Condition.onsetDateTime '{onset}' is not a date: not read" in summary
     assert "Patient/p1: not assessed" in summary and not (out / "RiskAssessment.ndjson").exists()
+
+
+def test_the_summary_counts_every_patient_not_assessed_and_shows_the_first():
+    from service.bulk.summary import BAD_LINES_SHOWN, Summary
+
+    total, part = Summary(), Summary()
+    for n in range(BAD_LINES_SHOWN + 5):
+        part.left_out(f"Patient/p{n}", "not assessed")
+    total.add(part)
+    text = total.text()
+    assert f"patients not assessed: {BAD_LINES_SHOWN + 5}" in text and "... and 5 more" in text

@@ -55,7 +55,14 @@ def test_the_spark_engine_gives_the_local_engines_outputs(tmp_path):
     (source / "Observation.001.ndjson").write_text(
         '{"resourceType": "Observation", "id": "orphan", "status": "final"}\n' + "".join(lines[half:])
         + '{"resourceType": "Condition", "id": "bad", "subject": {"reference": "Patient/syn-1"}, '
-          '"bodySite": "femur"}\n', "utf-8")
+          '"bodySite": "femur"}\n'
+        # syn-5 named in another form, on a line whose contained resource comes first (its type read in full);
+        # syn-6's Condition cut short (its patient read from what is left: not assessed in either engine).
+        + '{"contained": [{"resourceType": "Organization", "id": "lab"}], "resourceType": "Observation", '
+          '"id": "other-form", "status": "final", "code": {"coding": [{"system": "http://loinc.org", '
+          '"code": "21889-1"}]}, "subject": {"reference": "https://ehr.example/fhir/Patient/syn-5"}}\n'
+        + '{"resourceType": "Condition", "id": "cut", "subject": {"reference": "Patient/syn-6"}, "code": {"cod\n',
+        "utf-8")
     # One lesion size derivedFrom an imaging Observation that looks unread (a LOINC code no ValueSet holds)
     # and whose focus is the lesion: both engines must read that line after all, and link the size through it.
     text, pid = _derived_through_imaging((source / "Observation.000.ndjson").read_text("utf-8"))
@@ -77,10 +84,12 @@ def test_the_spark_engine_gives_the_local_engines_outputs(tmp_path):
     spark = bulk_spark(source, tmp_path / "spark", master="local[2]", when=WHEN, as_of=AS_OF, max_line_bytes=100_000)
     assert outputs(tmp_path / "spark") == outputs(tmp_path / "local")
     assert spark.text() == local.text()
-    # syn-1 (a Condition whose bodySite is not a list) and syn-2 (a Condition nested too deep) have a line the
-    # calculators read that could not be: neither is assessed, in both engines. syn-3's over-long line is refused
-    # before its patient is read from it: syn-3 is assessed without it.
-    assert local.bad_line_count == 5 and local.patients == 398
+    # syn-1 (a Condition whose bodySite is not a list), syn-2 (a Condition nested too deep) and syn-6 (a Condition
+    # cut short) have a line the calculators read that could not be: none is assessed, in both engines; nor is
+    # syn-5's other form (syn-5 itself is, with a warning). syn-3's over-long line is refused before its patient
+    # is read from it: syn-3 is assessed without it.
+    assert local.bad_line_count == 6 and local.patients == 397 and local.not_assessed_count == 4
+    assert any("https://ehr.example/fhir/Patient/syn-5: not assessed" in line for line in local.not_assessed)
     assert any("nested more than 64 levels deep" in line for line in local.bad_lines)
     assert any("longer than 100000 bytes" in line for line in local.bad_lines) and len(local.files_not_read) == 2
     assert all(json.loads(line) for line in outputs(tmp_path / "spark")["RiskAssessment.ndjson"])

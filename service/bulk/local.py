@@ -51,7 +51,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from ..facts.prefilter import UnreadLine
+from ..facts.prefilter import UnreadLine, patient_hint
 from ..fhir import json_read
 from ..fhir.patients import bulk_patient_key
 from ..i18n import printable, said
@@ -220,6 +220,8 @@ def partition(chunk: Chunk, work: str, buckets: int, locale: str,
                 if not line:
                     continue
                 patient, found = place_line(line)
+                if patient is None and (hint := patient_hint(line)) is not None:
+                    patient, found = hint, line  # read again where that patient is assessed: a bad line of theirs
                 if patient is None:
                     errors.write(bad_line_outcome(summary.bad(where, found), locale) + "\n")
                     continue
@@ -362,7 +364,10 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
         # Written bucket after bucket, in bucket order, each in patient order: the outputs are in
         # ``patient_order`` whatever the workers and the buckets, as the Spark engine writes them.
         outputs = Outputs(work)
-        split = split_forms(clinical)  # patients named in several forms: said, not assessed apart
+        # Patients named in several forms: said, not assessed apart. Each bucket's task gets its own.
+        split_by_bucket: dict[int, dict[str, tuple[str, ...]]] = {}
+        for key, forms in split_forms(clinical).items():
+            split_by_bucket.setdefault(bucket_of(key, buckets), {})[key] = forms
         try:
             with Progress(buckets, said("assessing"), said("buckets"), locale) as progress:
                 def take(done: Any) -> None:
@@ -376,7 +381,7 @@ def bulk(input_dir: Path, output_dir: Path, workers: int, locale: str = "en", pa
                 paths, in_flight = [str(p) for p in plain], deque[Any]()
                 for bucket in range(buckets):
                     in_flight.append(pool.submit(assess_bucket, spans(runs, bucket), paths, when, locale,
-                                                 pain_bands, as_of, fact_windows, split))
+                                                 pain_bands, as_of, fact_windows, split_by_bucket.get(bucket)))
                     if len(in_flight) >= 4 * workers:
                         take(in_flight.popleft())
                 while in_flight:

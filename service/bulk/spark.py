@@ -30,7 +30,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
-from ..facts.prefilter import UnreadLine
+from ..facts.prefilter import UnreadLine, patient_hint
 from ..i18n import printable, said, translate
 from .files import (
     INPUT_SUFFIXES,
@@ -95,6 +95,8 @@ def _read_partition(source: int, slim: bool, max_line_bytes: int, part: int,
         if not text:
             continue
         patient, item = place_line(text)
+        if patient is None and (hint := patient_hint(text)) is not None:
+            patient, item = hint, text  # read again where that patient is assessed: a bad line of theirs
         if isinstance(item, UnreadLine):
             if slim:
                 unread.setdefault(item.patient, Counter())[item.kind] += 1
@@ -242,6 +244,10 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
             if strict and summary.bad_input:
                 summary.elapsed = time.monotonic() - started
                 return summary
+            # Patients named in several forms (``split_forms``): from the keys of the lines to be read, on the
+            # persisted read (the unread lines, read again below for a few patients, give no key).
+            split = sc.broadcast(split_forms(read.map(lambda r: clinical_key(r[1][0], r[1][1])).filter(
+                lambda key: key is not None).distinct().collect()))
             # A patient with an Observation derivedFrom another has every line read (reads_every_line): the
             # text of their unread lines is read again from the input, for them only (rare).
             derived = frozenset(patient for _, (patient, _, is_derived) in noted if is_derived)
@@ -250,9 +256,6 @@ def bulk_spark(input_dir: Path, output_dir: Path, master: str | None = None, loc
                 read = (read.filter(lambda r: not _unread_of(r, chosen_patients.value))
                         .union(read_input(slim=False).filter(lambda r: _unread_of(r, chosen_patients.value))))
             settings = (when, locale, pain_bands, as_of)
-            # Patients named in several forms (``split_forms``): from the keys of the lines to be read.
-            split = sc.broadcast(split_forms(read.map(lambda r: clinical_key(r[1][0], r[1][1])).filter(
-                lambda key: key is not None).distinct().collect()))
 
             def assess(group: tuple[Any, Any]) -> tuple[tuple[int, str], Assessed]:
                 subject, items = group

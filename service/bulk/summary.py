@@ -23,8 +23,10 @@ class Summary:
     resources_ignored: int = 0
     bad_lines: list[str] = field(default_factory=list)
     bad_line_count: int = 0
-    # Patients left out whole (a line of theirs unreadable, or named in several forms), "patient: why".
+    # Patients left out whole (a line of theirs unreadable, or named in several forms), "patient: why" (the
+    # first ``BAD_LINES_SHOWN``), and how many.
     not_assessed: list[str] = field(default_factory=list)
+    not_assessed_count: int = 0
     locale: str = "en"  # of the bad lines' messages
     files_not_read: list[str] = field(default_factory=list)  # "name: why", in ``locale``
     files_unreadable: int = 0  # of them, inputs that could not be read (a broken .gz): bad input
@@ -41,6 +43,7 @@ class Summary:
         self.resources_ignored += other.resources_ignored
         self.bad_line_count += other.bad_line_count
         self.not_assessed += other.not_assessed[: max(0, BAD_LINES_SHOWN - len(self.not_assessed))]
+        self.not_assessed_count += other.not_assessed_count
         self.bad_lines += other.bad_lines[: max(0, BAD_LINES_SHOWN - len(self.bad_lines))]
         self.files_not_read += other.files_not_read
         self.files_unreadable += other.files_unreadable
@@ -56,13 +59,15 @@ class Summary:
     def left_out(self, patient: str, why: str) -> str:
         """A patient not assessed, and why (said in ``locale``): counted, shown in the summary, and returned."""
         message = translate(said("{patient}: {why}", patient=patient, why=why), self.locale)
-        self.not_assessed.append(message)
+        self.not_assessed_count += 1
+        if len(self.not_assessed) < BAD_LINES_SHOWN:
+            self.not_assessed.append(message)
         return message
 
     @property
     def bad_input(self) -> bool:
         """Some input was left out: a bad line, a patient, or an input file that could not be read (``--strict``)."""
-        return bool(self.bad_line_count or self.files_unreadable or self.not_assessed)
+        return bool(self.bad_line_count or self.files_unreadable or self.not_assessed_count)
 
     def text(self, locale: str = "en") -> str:
         """The counts: the same from both engines, whatever the workers."""
@@ -73,9 +78,12 @@ class Summary:
                  say("resources read: {count}", count=self.resources_read),
                  say("resources not used by the scores: {count}", count=self.resources_ignored),
                  say("bad lines: {count}", count=self.bad_line_count)]
-        if self.not_assessed:
-            lines.append(say("patients not assessed: {count}", count=len(self.not_assessed)))
+        if self.not_assessed_count:
+            lines.append(say("patients not assessed: {count}", count=self.not_assessed_count))
             lines += [f"  {line}" for line in self.not_assessed]
+            if self.not_assessed_count > len(self.not_assessed):
+                lines.append("  " + say("... and {count} more (see OperationOutcome.ndjson)",
+                                        count=self.not_assessed_count - len(self.not_assessed)))
         if self.files_not_read:
             lines.append(say("files not read: {count}", count=len(self.files_not_read)))
             lines += [f"  {line}" for line in self.files_not_read]

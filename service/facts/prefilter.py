@@ -107,6 +107,16 @@ def patient_of_text(text: str) -> str | None:
     return _patient_key(found[2]) if found and found[1] else None
 
 
+def patient_hint(text: str) -> str | None:
+    """For a line that cannot be read (cut short, say), the patient its text seems to name: its first subject or
+    patient reference. Only to leave that patient out (``bulk``: a record with a line missing is not assessed),
+    never to read the line as theirs."""
+    for found in _PATIENT.finditer(text):
+        if found[1]:
+            return _patient_key(found[2])
+    return None
+
+
 _PATIENT_KEYS: dict[str, str | None] = {}
 
 

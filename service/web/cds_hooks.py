@@ -141,7 +141,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                     if failed is None and key in OPTIONAL_PREFETCH:
                         gathered.not_read.append(ReportEntry(where, "ignored", said(
                             "{query} was not sent and fetching it failed ({error}): the post-operative window (§1.4) "
-                            "was not checked", query=query, error=str(error))))
+                            "was not checked, nor whether a lesion has been fixed", query=query, error=str(error))))
                         continue
                     if failed is None:
                         raise precondition_failed(f"{where} was not sent and fetching it failed: {error}") from None
