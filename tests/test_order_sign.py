@@ -217,6 +217,10 @@ def test_group_i_with_a_course_not_stated_reminds_of_hypofractionation(client):
 def test_group_i_with_decompressive_surgery_says_no_benefit(client):
     (card,) = cards(client, *RADES_GROUP_I, order("lam", LAMINECTOMY, body_site=site(VERTEBRA)))
     assert card["indicator"] == "warning" and "no benefit from surgery" in card["summary"]
+    # Its spinal bodySite may be another level than the compression's: advice, but no withdrawal proposed.
+    assert not any(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"])
+    (card,) = cards(client, *RADES_GROUP_I, order("lam", LAMINECTOMY, reason="Condition/mscc"))
+    assert any(a["type"] == "delete" for s in card["suggestions"] for a in s["actions"])
 
 
 def test_group_iii_with_decompressive_surgery_informs_excellent_result_without(client):

@@ -22,7 +22,7 @@ from test_order_sign import (
 )
 
 from service.i18n import typeset
-from support.fhir_builders import SCT, VERTEBRA, cc, coded, observation, patient, site
+from support.fhir_builders import SCT, cc, coded, observation, patient, site
 from support.fhir_schema_check import schema_errors
 
 DOSE = "http://hl7.org/fhir/us/codex-radiation-therapy/StructureDefinition/codexrt-radiotherapy-dose-prescribed-to-volume"
@@ -207,7 +207,7 @@ def test_an_order_with_no_id_is_not_deleted_and_a_possible_finding_proposes_noth
 
 
 def test_decompressive_surgery_in_rades_group_i_proposes_withdrawing_it(client):
-    (card,) = post(client, request(*RADES_GROUP_I, order("lam", LAMINECTOMY, body_site=site(VERTEBRA))))
+    (card,) = post(client, request(*RADES_GROUP_I, order("lam", LAMINECTOMY, reason="Condition/mscc")))
     (suggestion,) = card["suggestions"]
     assert suggestion["actions"] == [{"type": "delete", "resourceId": "ServiceRequest/lam",
                                       "description": suggestion["actions"][0]["description"]}]

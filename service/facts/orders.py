@@ -303,9 +303,10 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
             link = None
         if link:
             # Proposed for withdrawal on this score only when it surely names this Condition: by its reason, a long
-            # bone and side both stated, or a cord compression (a femur with no side may be the other femur's).
+            # bone and side both stated, or a cord compression's reasonCode. A femur with no side may be the other
+            # femur's; a spinal bodySite may be another level's (a lumbar laminectomy beside a thoracic compression).
             targeted = bool(draft.reasons) or (draft.side is not None and scored.body_site[1] is not None if lesion
-                                               else draft.names_a_target)
+                                               else draft.compression_reason_code)
             found.append(Order(draft.order.reference, draft.order.kinds & applies, draft.order.course,
                                draft.order.description, link, targeted=targeted,
                                start=draft.start.text[:10] if draft.start else ""))

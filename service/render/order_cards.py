@@ -84,8 +84,9 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
         "source": card_source(assessment),
         "overrideReasons": override_reasons(locale),
     }
-    if check.suggestion and finding.certain:
-        card["suggestions"] = [_suggestion(assessment, finding, subject, name)]
+    suggestion = _suggestion(assessment, finding, subject, name) if check.suggestion and finding.certain else None
+    if suggestion and suggestion["actions"]:  # none left when the only one was withdrawing an order not surely this
+        card["suggestions"] = [suggestion]
         card["selectionBehavior"] = "at-most-one"
     return card
 
