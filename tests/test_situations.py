@@ -233,6 +233,13 @@ def test_a_radiotherapy_of_another_site_leaves_the_operated_sites_window_open():
     assert rule("post_operative").evaluate(operated.inputs, None) is None
 
 
+def test_an_operation_whose_date_cannot_be_read_says_so_not_only_that_it_is_not_recorded():
+    """The CDS Hooks door checks shapes only: a date like "yesterday" reaches the mapper, which cannot read it."""
+    nail = procedure("nail", FIXATION, 18, reason="Condition/lesion-1") | {"performedDateTime": "yesterday"}
+    (operated,) = situations(facts_of(lesion(), nail), "post_operative")
+    assert "the operation's date ('yesterday') cannot be read" in operated.notes
+
+
 def test_an_operation_after_the_assessment_date_is_not_read():
     found = facts_of(lesion(), procedure("nail", FIXATION, -3, reason="Condition/lesion-1"))
     assert situations(found, "post_operative") == [] and len(found.scored_by("mirels")) == 1

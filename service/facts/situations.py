@@ -162,6 +162,9 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
                 "passed (no card)", date=when.text, days=window.days), relevant=False)
             continue
         about, notes = _treated(record, operation, scored)
+        written = record.get(operation.ref).get("performedDateTime")
+        if when is None and isinstance(written, str) and written.strip():  # the CDS Hooks door checks shapes only
+            notes.append(said("the operation's date ('{text}') cannot be read", text=written[:40]))
         after = [p for p in radiotherapies if when and p.performed and p.performed.earliest >= when.earliest]
         # A radiotherapy of another site (the spine, after a femur was fixed) is another course: it does not end
         # this window. One whose site neither record says is taken as this one, and the mapping report says so.
