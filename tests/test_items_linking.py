@@ -194,3 +194,12 @@ def test_records_of_both_sides_counted_for_a_lesion_of_no_stated_side_flag_it():
                for flag in lesion_facts.condition_flags)
     lesion_facts, _ = only_lesion(lesion(side=None), sides[0])
     assert not any("both sides" in flag for flag in lesion_facts.condition_flags)
+
+
+def test_an_observation_whose_focus_is_not_among_the_resources_read_says_so():
+    """Its lesion's line was cut short in an export, say: "no active long-bone metastasis Condition to attach it
+    to" was said, as if there were none."""
+    size = observation("o-size", "lesion-size", focus="Condition/lost", **quantity(80, "%"))
+    found = facts_of(size)
+    entry = found.entry("Observation/o-size")
+    assert entry.attention and entry.reason == "its focus (Condition/lost) is not among the resources read: not linked"

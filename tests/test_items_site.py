@@ -183,10 +183,11 @@ def test_a_pathological_fracture_is_named_beside_the_mirels_score(system, code, 
 
 def test_an_injury_fracture_code_of_the_same_bone_is_named_and_flags_the_score_to_check_first():
     """A fracture coded as an injury (S72: femur) is a fracture of the bone whatever its cause (brief, section
-    5): not called pathological, named with attention, and, its side not stated, said first on the score."""
+    5): not called pathological, and, its side not stated, said first on the score. Named for the integrator
+    only: a card of data not used for an injury away from any scored lesion was noise (a healed hip fracture)."""
     found = facts_of(lesion(), condition("fracture", ICD10CM, "S72.302A", onset="2026-10-20"), *lesion_observations())
     entry = found.entry("Condition/fracture")
-    assert entry.relevant and entry.attention and entry.reason.startswith("a fracture of the femur (side not stated)")
+    assert entry.relevant and not entry.attention and entry.reason.startswith("a fracture of the femur (side not")
     assert "pathological" not in entry.reason
     (lesion_facts,) = found.scored_by("mirels")
     (to_check,) = lesion_facts.fractures_to_check
@@ -442,3 +443,13 @@ def test_two_lesions_two_inputs():
     assert by_condition["Condition/lesion-2"].lesion_type == "blastic"
     assert by_condition["Condition/lesion-2"].lesion_size == 0.2
     assert by_condition["Condition/lesion-2"].lesion_site == "upper_limb"
+
+
+def test_an_injury_fracture_away_from_any_scored_lesion_or_that_does_not_count_asks_no_ones_attention():
+    """A healed hip fracture of 2019 in a patient with no bone metastasis, an entered-in-error one beside a
+    lesion: named for the integrator, never on a card of data not used (it was, every time the chart opened)."""
+    healed = condition("fracture", ICD10CM, "S72.001A", onset="2019-03-01")
+    assert not facts_of(healed).entry("Condition/fracture").attention
+    wrong = condition("fracture", ICD10CM, "S72.002A", onset="2026-10-20", verification="entered-in-error")
+    lesion_facts, found = only_lesion(lesion(), wrong, *lesion_observations())
+    assert not found.entry("Condition/fracture").attention and lesion_facts.fractures_to_check == ()

@@ -213,13 +213,15 @@ def test_a_fracture_that_may_be_of_the_lesions_bone_is_said_first_on_its_card_on
                                 if about is assessment)
 
     assessment, card = score_card("en")
-    assert card["summary"].endswith("— fracture recorded: check first")
+    # First, before the action it may make moot (a long summary is cut at its end, as in French).
+    assert card["summary"].startswith("Left femur, shaft of femur, Mirels score 11: fracture recorded, check it "
+                                      "first — surgical fixation opinion"), card["summary"]
     detail = card["detail"].split("\n")
     assert detail[2].startswith("**Check first**: a fracture is recorded whose bone is not coded")
     assert card["detail"].count("whose bone is not coded") == 1  # not again among the flags
     assert any("whose bone is not coded" in note["text"] for note in assessment.risk_assessment["note"])  # stored too
     _, french = score_card("fr")
-    assert "fracture enregistrée" in french["summary"] and "À vérifier d'abord" in french["detail"]
+    assert "fracture enregistrée, à vérifier d'abord" in french["summary"] and "À vérifier d'abord" in french["detail"]
 
 
 def test_an_item_known_as_a_range_says_so_on_the_missing_data_card_never_no_record():

@@ -263,3 +263,15 @@ def test_pain_needs_a_low_fracture_risk_and_no_compression():
 def test_a_painless_or_unrecorded_pain_gives_no_statement():
     found = facts_of(lesion(bone=HUMERUS), *lesion_observations(kind="blastic")[:2])  # no pain record
     assert situations(found, "pain") == []
+
+
+def test_an_operation_for_a_lesion_coded_outside_the_procedure_value_sets_is_said_with_attention():
+    """An intramedullary nailing coded as such (no ValueSet holds it) for the lesion: it may have fixed the bone,
+    so the clinician is told, where the card still scores Mirels."""
+    nailing = procedure("nail", "179116006", 18, reason="Condition/lesion-1")
+    found = facts_of(lesion(), *lesion_observations(), nailing)
+    entry = found.entry("Procedure/nail")
+    assert entry.attention and "if it fixed the bone, Mirels no longer applies" in entry.reason
+    mastectomy = procedure("breast-op", "69031006", 18, reason="Condition/breast")  # not a bone's: not said
+    found = facts_of(lesion(), condition("breast", SCT, "254837009"), mastectomy)
+    assert not found.entry("Procedure/breast-op").attention

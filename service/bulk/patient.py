@@ -252,8 +252,8 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
         return Assessed(outputs, bad, summary)
     if unreadable:  # as the Bundle doors refuse such a record: advice on part of it may not hold for the whole
         bad.append(outcome_line("error", "incomplete", summary.left_out(subject, said(
-            "not assessed: {count} of its lines that the calculators read could not be read ({lines}); assessed "
-            "without them, the record could give a score or advice that the whole record does not support",
+            "not assessed: {count} of its lines could not be read ({lines}), and may hold what the calculators "
+            "read; assessed without them, the record could give a score or advice that the whole does not support",
             count=len(unreadable), lines=", ".join(unreadable[:5]))), locale))
         return Assessed(outputs, bad, summary)
     if not resources and not unread:

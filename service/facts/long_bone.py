@@ -424,6 +424,9 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str,
             return same[0], said("same bodySite and laterality as {lesion}", lesion=same[0])
         if len(same) > 1:
             return None, said("bodySite matches several lesions ({lesions}): not linked", lesions=", ".join(same))
+    unheld = [reference_text(r) for r in objects(observation.get("focus")) if record.resolve(r) not in record.by_ref]
+    if unheld:  # a line of the export that could not be read, a resource not sent: said, not "no lesion"
+        return None, said("its focus ({focus}) is not among the resources read: not linked", focus=", ".join(unheld))
     if not lesions:
         return None, said("no active long-bone metastasis Condition to attach it to")
     focus = [reference_text(reference) for reference in objects(observation.get("focus"))]

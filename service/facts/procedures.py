@@ -60,6 +60,15 @@ def _read(record: PatientRecord) -> list[Procedure]:
         code = resource.get("code")
         kinds = {_KIND[kind] for vs_id, kind in KIND_VALUE_SETS.items() if record.terms.coding_in(code, vs_id)}
         if len(kinds) != 1:
+            at_sites = {record.ref(c) for kind in ("lesion", "compression") for c in record.conditions[kind]}
+            lesions = [target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
+                       if target in at_sites]
+            if not kinds and lesions:  # an operation on a lesion, coded otherwise (a nailing): it may have fixed it
+                record.report.ignore(ref, said(
+                    "an operation for {conditions} whose code '{code}' is in none of the procedure ValueSets "
+                    "(fixation, decompression, radiotherapy): not read; if it fixed the bone, Mirels no longer applies",
+                    conditions=", ".join(lesions), code=describe_concepts([code])[:100]), attention=True)
+                continue
             record.report.ignore(ref, said("Procedure is not read by the calculators") if not kinds else said(
                 "its code names several kinds of procedure: not read"), relevant=bool(kinds))
             continue

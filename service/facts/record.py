@@ -35,7 +35,7 @@ from .terminology import (
     objects,
     observation_value,
 )
-from .unrecognised import is_fracture, looks_like_cancer, names_secondary, not_a_bone
+from .unrecognised import is_fracture, is_pathological_fracture, looks_like_cancer, names_secondary, not_a_bone
 from .vocabulary import (
     ASSERTED_DATE,
     CONDITION_KINDS,
@@ -296,16 +296,16 @@ class PatientRecord(StatusReading):
             kinds = ["lesion"]
         self._kinds[id(condition)] = kinds
         if not kinds:
-            why = looks_like_cancer(condition)
-            if why and is_fracture(condition) and status_code(
-                    condition, "verificationStatus") not in NEVER_COUNTS and status_code(
-                    condition, "clinicalStatus") not in INACTIVE and not self.abated(condition):
-                # A resolved or healed fracture is named only: it does not say the bone is broken now.
-                began = self.onset(condition) or parse_date(condition.get("recordedDate"))
-                if not self.after_as_of(began):  # matched to the lesions by bone and side (mapper)
-                    self.fractures.append(condition)
+            why, attention = looks_like_cancer(condition), True
+            if why and is_fracture(condition):  # a resolved or healed one does not say the bone is broken now
+                counts = status_code(condition, "verificationStatus") not in NEVER_COUNTS and status_code(
+                    condition, "clinicalStatus") not in INACTIVE and not self.abated(condition)
+                if counts and not self.after_as_of(self.onset(condition) or parse_date(condition.get("recordedDate"))):
+                    self.fractures.append(condition)  # matched to the lesions by bone and side (mapper)
+                # Said on a scored lesion's card when it may be its bone; else, for the integrator only.
+                attention = counts and is_pathological_fracture(condition)
             if why:
-                self.report.ignore(ref, why, attention=True)
+                self.report.ignore(ref, why, attention=attention)
                 if names_secondary(condition):
                     self._metastasis_elsewhere(ref, condition)
             else:

@@ -52,7 +52,7 @@ WORDS = Words({
     "record": N_("Record the assessment and the proposed care plan"), "flags": N_("Flags"),
     "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
     "conflict_settled": N_("conflicting records, the latest used"), "context": N_("Context, not scored"),
-    "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded: check first"),
+    "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded, check it first"),
     "operations_unread": N_("the EHR did not send the patient's operations: if this bone has already been fixed, "
                             "Mirels no longer applies."),
     "review_attention": N_("Data not used that could change a score"),
@@ -191,8 +191,8 @@ def _conflict_words(assessment: Assessment, words: dict[str, str]) -> str:
 
 
 def _fracture_words(assessment: Assessment, words: dict[str, str]) -> str:
-    """What the summary says of a fracture that may be of the lesion's bone: the action waits for it."""
-    return f" — {words['fracture_to_check']}" if assessment.facts.fractures_to_check else ""
+    """What the summary says first of a fracture that may be of the lesion's bone: the action waits for it."""
+    return f"{words['fracture_to_check']} — " if assessment.facts.fractures_to_check else ""
 
 
 def _oldest_words(assessment: Assessment, words: dict[str, str]) -> str:
@@ -238,9 +238,9 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str) -> Card
     """Action first: "Left femur, Mirels score 11: surgical fixation opinion before radiotherapy"."""
     score = assessment.score
     words = WORDS[score.locale]
+    # A fracture that may be this bone's comes before the action it may make moot: a long summary is cut at its end.
     summary = (f"{_where(assessment)}, {_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
-               f"{score.action}"
-               f"{_fracture_words(assessment, words)}{_conflict_words(assessment, words)}")
+               f"{_fracture_words(assessment, words)}{score.action}{_conflict_words(assessment, words)}")
     oldest = _oldest_words(assessment, words)
     if len(summary + oldest) <= SUMMARY_LIMIT:  # the action and a conflict come first; the detail dates every item
         summary += oldest
@@ -278,7 +278,7 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     return {
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(f"{_where(assessment)}, {_short_title(assessment, True)} {score.total_range}"
-                               f"{words['colon']} {state}{_fracture_words(assessment, words)}"
+                               f"{words['colon']} {_fracture_words(assessment, words)}{state}"
                                f"{_conflict_words(assessment, words)}"
                                f"{words['colon']} {names}"),
         "detail": "\n".join(lines),
