@@ -56,6 +56,7 @@ WORDS = Words({
     "undetermined": N_("category undetermined until the missing items are known"),
     "outcome": N_("Predicted outcome"), "risk": N_("Risk"), "activities": N_("Activities"), "by": N_("Computed by"),
     "table": N_("table"), "version": N_("table version"),
+    "colon": N_(":"),  # French: a plain space before it, in FHIR strings too (a narrative sets it narrow)
 })
 
 
@@ -124,7 +125,7 @@ def _p(text: str) -> str:
 def _component(item, fact, locale: str) -> dict[str, Any]:
     component: dict[str, Any] = {
         "code": {"coding": [own_coding(ITEM_CODES[item.name], locale)],
-                 "text": f"{item.label}: {item_value(item, fact, locale)}"},
+                 "text": f"{item.label}{WORDS[locale]['colon']} {item_value(item, fact, locale)}"},
     }
     if item.points is not None:
         component["valueInteger"] = item.points
@@ -160,6 +161,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
     ``when`` is the moment of the computation; an assessment made as of another day
     (``as_of``) is dated that day, so a re-run of a past decision says so."""
     locale, words = score.locale, WORDS[score.locale]
+    colon = words["colon"]
     complete = score.total is not None
     occurrence = as_of.isoformat() if as_of and as_of != when.date() else when.isoformat(timespec="seconds")
     created = when.isoformat(timespec="seconds")
@@ -167,7 +169,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
     patient = {"reference": cite(subject)}
     scored = {"reference": cite(facts.condition)}
     notes = [{"text": caveat.text} for caveat in score.caveats]
-    missing = [f"{item.label}: " + (translate(facts.facts[item.name].supplied_by, locale)
+    missing = [f"{item.label}{colon} " + (translate(facts.facts[item.name].supplied_by, locale)
                                      if facts.facts[item.name].supplied_by else words["missing"].lower())
                for item in score.items if item.status == "missing"]
     if facts.condition_flags:  # stored with the resources, not only shown on the card
@@ -175,10 +177,10 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
         notes.insert(0, {"text": translate(said("The Condition is counted although it is flagged: {flags}",
                                                 flags=flags), locale)})
     if missing:
-        notes.insert(0, {"text": f"{words['missing']}: " + "; ".join(missing)})
+        notes.insert(0, {"text": f"{words['missing']}{colon} " + "; ".join(missing)})
     named = f"{score.title} — {facts.where(locale)}"  # the side first: a surgeon checks it before the score
-    summary = (f"{named}: {score.total_text} ({score.category_label})" if score.category else
-               f"{named}: {words['range']} {score.total_text}; {words['undetermined']}")
+    summary = (f"{named}{colon} {score.total_text} ({score.category_label})" if score.category else
+               f"{named}{colon} {words['range']} {score.total_text}; {words['undetermined']}")
     by = (f"{words['by']} bonemet-cds {__version__}, {score.calculator.capitalize()} {words['table']} "
           f"{load_table(score.calculator).version}.")
 
@@ -219,9 +221,9 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
                                                      "display": RISK_DISPLAY[score.risk]}]}
     prediction["rationale"] = rationale
     risk_assessment = common("RiskAssessment", f"bonemet-{score.calculator}-risk-assessment")
-    outcome_words = [_p(f"{words['outcome']}: {score.predicted_outcome}")]
+    outcome_words = [_p(f"{words['outcome']}{colon} {score.predicted_outcome}")]
     if score.risk:
-        outcome_words.append(_p(f"{words['risk']}: {score.category_label}. {score.recommendation}"))
+        outcome_words.append(_p(f"{words['risk']}{colon} {score.category_label}. {score.recommendation}"))
     risk_assessment["text"] = narrative(_p(summary), *outcome_words, _p(by), locale=locale)
     risk_assessment.update({
         "status": "final" if complete else "preliminary",
@@ -247,13 +249,13 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
         care_plan = common("CarePlan", "bonemet-careplan")
         activities = list(zip(score.activities, score.activity_codes, strict=True))
         care_plan["text"] = narrative(
-            _p(f"{named}: {score.category_label}"), _p(score.recommendation or ""),
-            f"<p>{words['activities']}:</p><ul>" + "".join(f"<li>{escape(text)}</li>" for text, _ in activities)
+            _p(f"{named}{colon} {score.category_label}"), _p(score.recommendation or ""),
+            f"<p>{words['activities']}{colon}</p><ul>" + "".join(f"<li>{escape(text)}</li>" for text, _ in activities)
             + "</ul>", _p(by), locale=locale)
         care_plan.update({
             "status": "draft",
             "intent": "proposal",
-            "title": f"{named}: {score.category_label}",
+            "title": f"{named}{colon} {score.category_label}",
             "description": score.recommendation,
             "subject": patient,
             "created": created,
