@@ -22,7 +22,7 @@ from ..calculators import NAMES, load_table
 from ..facts import PatientFacts
 from ..facts.evidence import CONFLICT
 from ..facts.record import unread_reason
-from ..i18n import joined, said, translate
+from ..i18n import N_, joined, said, translate
 from .advice import Advised
 from .advice import summary as advice_summary
 from .fhir_resources import Assessment, generated_by, relink
@@ -89,12 +89,14 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
     ``locations``: where each input is ("Type/id" -> FHIRPath), for the issues' ``expression``."""
     locations = locations or {}
     issues = []
+    colon = translate(N_(":"), locale)  # French: a plain space before it, as the catalogue writes it
     for advised in advice:
         situation = advised.advice.situation
         about = ", ".join(f"{where.ref} ({where.words(locale)})" for where in advised.facts.about)
         said_summary = advice_summary(advised.facts, advised.advice, locale)
         title = situation.title(locale)  # once: §1.1's summary opens with it
-        text = f"{subject}: {said_summary}" if said_summary.startswith(title) else f"{subject}: {title}: {said_summary}"
+        text = (f"{subject}{colon} {said_summary}" if said_summary.startswith(title) else
+                f"{subject}{colon} {title}{colon} {said_summary}")
         text += f" [{about}]" if about else ""
         missing = advised.advice.missing_words(locale) + [translate(note, locale) for note in advised.facts.notes]
         issues.append(_issue("warning" if advised.advice.possible else "information",
@@ -131,7 +133,8 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
                 # Condition's own flags once, below (conflicts get their own warning, below too).
                 own = [translate(flag, locale) for flag in fact.flags if flag not in found.condition_flags]
                 said_of = "; ".join(own + ([notes] if fact.notes else []))
-                issues.append(_issue("information", "informational", f"{name}: {item.label}: {said_of}", at))
+                issues.append(_issue("information", "informational", f"{name}{colon} {item.label}{colon} {said_of}",
+                                     at))
         if found.condition_flags:  # no clinicalStatus, unconfirmed: counted, and said where the reader looks
             issues.append(_issue("warning", "business-rule", say(
                 "{name}: the Condition is counted although it is flagged: {flags}", name=name,
