@@ -648,6 +648,18 @@ def test_a_motor_status_before_the_deficit_began_is_refused_even_when_the_compre
     assert "before the motor deficit began" in found.entry("Observation/motor").reason
 
 
+def test_a_status_before_a_deficit_known_as_a_range_is_said_before_its_earliest_start():
+    """"< 7 days" recorded yesterday: it began 8 days ago at the earliest. A status of 12 days ago is surely before
+    it, and the words say the earliest day, not that the deficit began then."""
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=days_ago(1), **quantity(7, "d"))
+    deficit["valueQuantity"]["comparator"] = "<"
+    walks = observation("motor", "motor-function", effective=days_ago(12), **coded("ambulatory-without-aid"))
+    mscc, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"),
+                                   compression(onset=days_ago(30)), walks, deficit)
+    assert mscc.facts["motor_function"].missing
+    assert "before the earliest day the motor deficit may have begun" in found.entry("Observation/motor").reason
+
+
 @pytest.mark.parametrize("status_days_ago,counted", [(8, True), (13, False)])
 def test_a_deficit_of_at_least_so_many_days_bounds_the_motor_status_by_the_last_day_it_may_have_begun(
         status_days_ago, counted):

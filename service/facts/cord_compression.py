@@ -148,6 +148,7 @@ def _deficit_event(deficit: Fact, as_of: date) -> Event | None:
     if isinstance(value, AtLeast):
         return Event(started(today, value.low), said("the last day the motor deficit may have begun"))
     longest = value.high if isinstance(value, Between) else value
-    if isinstance(longest, int | Fraction) and not isinstance(longest, bool):
-        return Event(started(today, longest), said("the motor deficit began"))
+    if isinstance(longest, int | Fraction) and not isinstance(longest, bool):  # a range: its earliest start is said
+        return Event(started(today, longest), said("the earliest day the motor deficit may have begun") if isinstance(
+            value, Between) else said("the motor deficit began"))
     return None
