@@ -130,14 +130,15 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
 
     scored = frozenset(assessment.facts.condition for assessment in result.assessments)
     drafts, report = read_draft_orders(draft_orders, patient=patient, scored=scored, resources=resources)
-    findings = [(assessment, finding) for assessment in result.assessments
-                for finding in check_orders(assessment.score, orders_for(assessment.facts, drafts))]
+    targeting = [(assessment, orders_for(assessment.facts, drafts)) for assessment in result.assessments]
+    findings = [(assessment, finding) for assessment, orders in targeting
+                for finding in check_orders(assessment.score, orders)]
     radiotherapies = [draft for draft in drafts if "radiotherapy" in draft.order.kinds]
     schemes = [(draft, compare(scheme)) for draft in radiotherapies for scheme in draft.schemes]
     ablative = any(advised.advice.situation.name == "oligometastatic" for advised in result.advice)
     fixations = [draft for draft in drafts if "prophylactic_fixation" in draft.order.kinds]
     moot = _moot_fixations(result.facts, fixations)
-    checked = {order.reference for assessment in result.assessments for order in orders_for(assessment.facts, drafts)}
+    checked = {order.reference for _, orders in targeting for order in orders}
     # Lesions said by their own cards (a radiotherapy after a fixation is §1.4's).
     settled = [(bone.lesion, bone.place) for bone in result.facts.broken] + [
         (bone.lesion, bone.place) for bone in result.facts.fixed]
