@@ -146,6 +146,33 @@ def test_malformed_prefetched_resource_is_400_naming_the_element(client):
     assert response.get_json()["field"] == "prefetch.conditions.entry[0].resource.bodySite"
 
 
+@pytest.mark.parametrize("where,date", [
+    ("observations.entry[0].resource.effectiveDateTime", "05/11/2026"),  # read as undated: counted as current
+    ("observations.entry[0].resource.effectiveDateTime", "20261105"),  # read as the whole of 2026
+    ("observations.entry[0].resource.effectivePeriod.end", "2026-02-30"),
+    ("observations.entry[0].resource.effectiveDateTime", "2026-11-05T10:00:00"),  # a time without its zone
+    ("conditions.entry[0].resource.onsetDateTime", "2026-13-45"),
+])
+def test_a_date_the_mapper_reads_that_is_no_fhir_date_is_400_as_at_every_door(client, where, date):
+    """An Observation dated '05/11/2026' was read as undated, and so counted whatever its age, with a card saying
+    its date was not recorded; '20261105' was read as a year. $assess (the FHIR models) and bulk refuse such a
+    record: the hook does too, naming the element and its text, rather than guess what moment it describes."""
+    condition, size = lesion(), lesion_observations()[0]
+    element = where.split(".resource.")[1]
+    target = condition if where.startswith("conditions") else size
+    target.pop("effectiveDateTime", None)
+    if element.startswith("effectivePeriod"):
+        target["effectivePeriod"] = {"start": "2026-11-01", "end": date}
+    else:
+        target[element] = date
+    response = client.post(SERVICE, json=hook_request([condition], [size]))
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["field"] == f"prefetch.{where}" and date in response.get_json()["detail"]
+    lab = observation("glucose", "2345-7", system="http://loinc.org", valueQuantity={"value": 5.1},
+                      effective=date)  # no calculator reads it: its date is not ours to judge
+    assert client.post(SERVICE, json=hook_request([lesion()], [*lesion_observations(), lab])).status_code == 200
+
+
 def test_a_malformed_lab_is_not_read_hence_not_refused_while_a_malformed_input_is(client):
     """What no calculator reads (a lab) is only named as not read, malformed or not; what the mapper
     reads is shape-checked, and a malformed one is a 400 naming it."""
@@ -233,6 +260,24 @@ def test_fetch_failures_are_412_with_the_reason(client, reply, reason):
     response = client.post(SERVICE, json=fetch_request())
     assert response.status_code == 412 and reason in response.get_json()["detail"]
     assert "secret-token" not in response.get_data(as_text=True)
+
+
+@responses.activate
+def test_a_fetched_input_whose_date_is_no_date_is_refused_a_fetched_lab_is_not(client):
+    """As in prefetch: the EHR's server answering with a lesion's size dated '05/11/2026' is a malformed answer;
+    the same date on a lab, which nothing reads, is not ours to judge."""
+    size = lesion_observations()[0]
+    lab = observation("glucose", "2345-7", system="http://loinc.org", valueQuantity={"value": 5.1},
+                      effective="05/11/2026")
+    responses.get(f"{EHR}/Condition", json=searchset(lesion()))
+    responses.get(f"{EHR}/Procedure", json=searchset())
+    observations = responses.get(f"{EHR}/Observation", json=searchset(*lesion_observations(), lab))
+    assert client.post(SERVICE, json=fetch_request()).status_code == 200
+    size["effectiveDateTime"] = "05/11/2026"
+    responses.replace(observations.method, observations.url, json=searchset(size))
+    response = client.post(SERVICE, json=fetch_request())
+    assert response.status_code == 412, response.get_json()
+    assert "malformed answer" in response.get_json()["detail"] and "05/11/2026" in response.get_json()["detail"]
 
 
 @responses.activate

@@ -7,7 +7,6 @@ output types to keep up to date."""
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -17,10 +16,8 @@ from typing import Any, NamedTuple
 import orjson
 
 from ..config import Settings
-from ..facts.dates import parse_date
 from ..facts.prefilter import UnreadLine, patient_of_text, resource_type_of, unread_line
 from ..facts.record import may_be_read
-from ..facts.vocabulary import ASSERTED_DATE
 from ..fhir import json_read
 from ..fhir.patients import bulk_patient_key
 from ..i18n import Said, said, translate
@@ -162,37 +159,6 @@ def split_forms(keys: Iterable[str]) -> dict[str, tuple[str, ...]]:
             for forms in by_id.values() if len(forms) > 1 for key in forms}
 
 
-# The dates the mapper reads, by element (a period's by its start and end), each checked against FHIR R4's regex
-# for its type and read as a day: a Bundle door refuses a resource whose date is not one (the FHIR models);
-# bulk, which checks shapes only, refuses the line too, rather than reading a record as undated ("no date")
-# or as the whole of a year ("20261105").
-_YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
-_DAY = r"-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])"
-_TIME = r"T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
-_DATE_TIME = re.compile(rf"{_YEAR}(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])({_TIME})?)?)?")
-_INSTANT = re.compile(rf"{_YEAR}{_DAY}{_TIME}")
-_DATES = {"onsetDateTime": _DATE_TIME, "recordedDate": _DATE_TIME, "abatementDateTime": _DATE_TIME,
-          "effectiveDateTime": _DATE_TIME, "effectiveInstant": _INSTANT, "issued": _INSTANT,
-          "performedDateTime": _DATE_TIME, "authored": _DATE_TIME}
-_PERIODS = ("onsetPeriod", "effectivePeriod", "performedPeriod", "abatementPeriod")
-
-
-def date_problem(resource: dict[str, Any]) -> Said | None:
-    """Why a date the mapper reads is not a FHIR date of its type, or not a day ('2026-13-45', '2026-02-30',
-    '20261105'), or None."""
-    found = [(name, resource.get(name), pattern) for name, pattern in _DATES.items()]
-    found += [(f"{name}.{end}", period.get(end), _DATE_TIME) for name in _PERIODS
-              if isinstance(period := resource.get(name), dict) for end in ("start", "end")]
-    found += [("extension(assertedDate).valueDateTime", extension.get("valueDateTime"), _DATE_TIME)
-              for extension in resource.get("extension") or [] if isinstance(extension, dict)
-              and extension.get("url") == ASSERTED_DATE]
-    for name, text, pattern in found:
-        if isinstance(text, str) and (not pattern.fullmatch(text) or parse_date(text) is None):
-            return said("{kind}.{element} '{text}' is not a date: not read", kind=resource.get("resourceType"),
-                        element=name, text=text[:40])
-    return None
-
-
 def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, locale: str,
                  pain_bands: tuple, as_of: date | None, every_line: bool | None = None,
                  fact_windows: tuple = (), other_forms: tuple[str, ...] = ()) -> Assessed:
@@ -227,15 +193,12 @@ def assess_group(subject: str, lines: list[tuple[str, Any]], when: datetime, loc
                 continue
         try:
             check_shape(item, item["resourceType"])
-            problem = date_problem(item)
         except InvalidResource as error:
-            problem = error.problem
-        if problem is not None:
             if not may_be_read(item):  # a lab or a vital parsed for an escape in its text: counted, as unparsed
                 unread[item["resourceType"]] += 1
                 summary.resources_read += 1
                 continue
-            bad.append(bad_line_outcome(summary.bad(where, problem), locale))
+            bad.append(bad_line_outcome(summary.bad(where, error.problem), locale))
             unreadable.append(where)
             continue
         summary.resources_read += 1

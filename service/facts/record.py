@@ -23,6 +23,7 @@ from datetime import date, datetime
 from typing import Any, TypeGuard
 
 from ..fhir.patients import local_reference
+from ..fhir.shape import ASSERTED_DATE
 from ..i18n import N_, Said, joined, said
 from .dates import UNBOUNDED, DateSpan, parse_date
 from .model import BrokenBone, FixedBone, Label, ReportEntry
@@ -37,7 +38,6 @@ from .terminology import (
 )
 from .unrecognised import is_fracture, is_pathological_fracture, looks_like_cancer, names_secondary, not_a_bone
 from .vocabulary import (
-    ASSERTED_DATE,
     CONDITION_KINDS,
     CONTEXT_VALUE_SETS,
     LESION_OBSERVATION_CODES,

@@ -18,7 +18,6 @@ MCODE_HISTOLOGY = f"{MCODE}/mcode-histology-morphology-behavior"
 MCODE_LATERALITY = f"{MCODE}/mcode-laterality-qualifier"
 MCODE_LOCATION = f"{MCODE}/mcode-body-location-qualifier"
 MCODE_RELATED_CONDITION = f"{MCODE}/mcode-related-condition"
-ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
 # FHIR's extension "BodyStructure Reference": a body site recorded as a BodyStructure (location and its qualifiers).
 BODY_SITE_REFERENCE = "http://hl7.org/fhir/StructureDefinition/bodySite"
 

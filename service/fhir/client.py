@@ -72,7 +72,7 @@ class FhirClient:
     def __init__(self, base_url: str, token: str | None, *, allowed_hosts: frozenset[str],
                  timeout: tuple[float, float], page_cap: int, deadline_seconds: float = 8.0,
                  max_answer_bytes: int = 10_000_000, max_total_bytes: int = 20_000_000,
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None, mapper_reads: Callable[[dict], bool] | None = None) -> None:
         if host_of(base_url) not in allowed_hosts:
             raise FetchError(f"fhirServer host {host_of(base_url)!r} is not on this service's allow-list "
                              "(BONEMET_FHIR_ALLOWED_HOSTS): send the data as prefetch, or add the host there")
@@ -89,6 +89,7 @@ class FhirClient:
         self._lock = threading.Lock()  # bytes_left is shared by the searches running at once
         self._cuts = threading.local()  # the truncations of the search this thread runs (at_once)
         self.session = session or shared_session()
+        self.mapper_reads = mapper_reads  # what the mapper may read: the others (labs...) need only be resources
         self.headers = {"Accept": "application/fhir+json"}
         if token:
             self.headers["Authorization"] = f"Bearer {token}"
@@ -214,7 +215,7 @@ class FhirClient:
             try:
                 if body.get("resourceType") != "Bundle":
                     return [check_shape(body, relative)]
-                resources.extend(bundle_resources(body, relative))
+                resources.extend(bundle_resources(body, relative, read=self.mapper_reads))
             except InvalidResource as error:
                 raise FetchError(f"malformed answer from the EHR's FHIR server: {error}") from None
             total = search_total(body) if total is None else total

@@ -7,7 +7,9 @@ mapper, and names the element that is wrong.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from ..i18n import Said, said
@@ -86,14 +88,64 @@ def _problem(node: dict, shape: dict[str, Said]) -> tuple[str, Said] | None:
     return None
 
 
-def check_shape(resource: Any, where: str) -> dict:
-    """Return ``resource`` if its elements have the JSON types of FHIR R4; raise
-    ``InvalidResource`` naming the first element that does not."""
+# The dates the mapper reads, by element (a period's by its start and end), each checked against FHIR R4's regex for
+# its type and as a day of the calendar: every door refuses a resource whose date is not one (the Bundle doors with
+# the FHIR models, the others here), rather than reading it as undated ("05/11/2026": counted as if its date were
+# not recorded) or as the whole of a year ("20261105").
+_YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
+_DAY = r"-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])"
+_TIME = r"T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
+_DATE_TIME = re.compile(rf"{_YEAR}(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])({_TIME})?)?)?")
+_INSTANT = re.compile(rf"{_YEAR}{_DAY}{_TIME}")
+_DATES = {"onsetDateTime": _DATE_TIME, "recordedDate": _DATE_TIME, "abatementDateTime": _DATE_TIME,
+          "effectiveDateTime": _DATE_TIME, "effectiveInstant": _INSTANT, "issued": _INSTANT,
+          "performedDateTime": _DATE_TIME, "occurrenceDateTime": _DATE_TIME, "authored": _DATE_TIME}
+_PERIODS = ("onsetPeriod", "effectivePeriod", "performedPeriod", "abatementPeriod", "occurrencePeriod")
+ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
+_DATED = ("Condition", "Observation", "Procedure", "ServiceRequest", "QuestionnaireResponse")
+
+
+def _date_problem(resource: dict) -> tuple[str, Said] | None:
+    """The first date the mapper reads that is not a FHIR date of its type, or not a day of the calendar
+    ('2026-13-45', '2026-02-30', '20261105', '05/11/2026'), as (its path, why), or None."""
+    found = [(f".{name}", resource.get(name), pattern) for name, pattern in _DATES.items() if name in resource]
+    found += [(f".{name}.{end}", period.get(end), _DATE_TIME) for name in _PERIODS
+              if isinstance(period := resource.get(name), dict) for end in ("start", "end")]
+    found += [(f".extension[{index}].valueDateTime", extension.get("valueDateTime"), _DATE_TIME)
+              for index, extension in enumerate(resource.get("extension") or ())
+              if isinstance(extension, dict) and extension.get("url") == ASSERTED_DATE]
+    for path, text, pattern in found:
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            return path, said("must be {kind}", kind=TEXT)
+        if not pattern.fullmatch(text) or not _a_day(text):
+            return path, said("'{text}' is not a date: the resource is not read", text=text[:40])
+    return None
+
+
+def _a_day(text: str) -> bool:
+    if len(text) < 10:  # a year or a month: the regex says it all
+        return True
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError:  # 2026-02-30
+        return False
+    return True
+
+
+def check_shape(resource: Any, where: str, dates: bool = True) -> dict:
+    """Return ``resource`` if its elements have the JSON types of FHIR R4 and (with ``dates``: for a resource the
+    mapper reads) its dates are dates; raise ``InvalidResource`` naming the first element that does not."""
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         raise InvalidResource(where, said("must be a FHIR resource (an object with a resourceType)"))
     problem = _problem(resource, SHAPES.get(resource["resourceType"], _ANY))
     if problem:
         raise InvalidResource(where + problem[0], said("must be {kind}", kind=problem[1]))
+    if dates and resource["resourceType"] in _DATED:
+        dated = _date_problem(resource)
+        if dated:
+            raise InvalidResource(where + dated[0], dated[1])
     return resource
 
 

@@ -288,7 +288,7 @@ def _client(hook_request: dict, key: str) -> FhirClient:
                           timeout=(settings.fhir_connect_timeout, settings.fhir_read_timeout),
                           page_cap=settings.fhir_page_cap, deadline_seconds=settings.fhir_fetch_deadline,
                           max_answer_bytes=settings.fhir_max_answer_bytes,
-                          max_total_bytes=settings.fhir_max_fetch_bytes)
+                          max_total_bytes=settings.fhir_max_fetch_bytes, mapper_reads=may_be_read)
     except FetchError as error:
         raise precondition_failed(f"prefetch.{key} is missing and {error}") from None
 
