@@ -648,6 +648,37 @@ def test_a_motor_status_before_the_deficit_began_is_refused_even_when_the_compre
     assert "before the motor deficit began" in found.entry("Observation/motor").reason
 
 
+def test_a_status_before_the_deficit_is_why_the_item_is_missing_beside_a_later_one_written_as_text():
+    """A coded 'walks without aid' from before the deficit, and yesterday's 'ne marche plus' as text only: neither
+    gives a value. The card said "no record of it was found", the coded one named in the mapping report only (the
+    text record was taken for a current one); now the item's notes name the coded one and why."""
+    walks = observation("motor", "motor-function", effective=days_ago(10), **coded("ambulatory-without-aid"))
+    text = observation("motor-text", "motor-function", effective=days_ago(1), valueString="ne marche plus")
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=days_ago(1), **quantity(3, "d"))
+    mscc, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"),
+                                   compression(onset=days_ago(30)), walks, text, deficit)
+    motor = mscc.facts["motor_function"]
+    assert motor.missing and any("before the motor deficit began" in str(note) for note in motor.notes), motor.notes
+    assert found.entry("Observation/motor").attention and found.entry("Observation/motor-text").attention
+
+
+def test_a_deficit_duration_counted_on_to_the_assessment_date_shows_the_days_added():
+    """'3 days' recorded 20 days ago reads '> 14 days' (9 points): the note says what was recorded, when, and that
+    the days since were added; a duration recorded today gets no note."""
+    old = observation("deficit", "days-developing-motor-deficits", effective=days_ago(20), **quantity(3, "d"))
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(),
+                               *[o for o in rades_observations() if o["id"] != "deficit"], old)
+    fact = mscc.facts["days_developing_motor_deficits"]
+    assert fact.value == 23
+    assert any("3 days when recorded" in str(n) and "counted on to the assessment date: 23 days" in str(n)
+               for n in fact.notes), fact.notes
+    today = observation("deficit", "days-developing-motor-deficits", effective=AS_OF.isoformat(), **quantity(3, "d"))
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(),
+                               *[o for o in rades_observations() if o["id"] != "deficit"], today)
+    assert mscc.facts["days_developing_motor_deficits"].value == 3
+    assert not mscc.facts["days_developing_motor_deficits"].notes
+
+
 def test_a_status_before_a_deficit_known_as_a_range_is_said_before_its_earliest_start():
     """"< 7 days" recorded yesterday: it began 8 days ago at the earliest. A status of 12 days ago is surely before
     it, and the words say the earliest day, not that the deficit began then."""

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..i18n import Said, said
+from .items.candidates import unread_value
 from .model import Fact
 from .moments import Event, Window, out_of_time
 from .record import PatientRecord
@@ -44,7 +45,8 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
                               record.period_start(observation))
             if why is None:
                 kept.append((observation, how))
-                current.add(kind_item(kind))
+                if unread_value(observation) is None:  # text only or no value: no current record of the item
+                    current.add(kind_item(kind))
             else:
                 dropped[kind_item(kind)].append((record.ref(observation), why))
         linked[kind] = kept

@@ -10,6 +10,7 @@ the card says the start is not recorded.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -58,7 +59,7 @@ def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]])
     bound = record.once("deficit-from-paraplegia", lambda: _from_paraplegia(record))
     if not candidates:
         return bound
-    recorded = choose(ITEM, candidates)
+    recorded = _counted_on(record, choose(ITEM, candidates))
     if not isinstance(bound.value, AtLeast) or recorded.value is None or _may_reach(recorded.value, bound.value.low):
         return recorded
     # A paraplegia since a date says the deficit began on or before it; a duration that makes it begin later
@@ -71,6 +72,22 @@ def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]])
                     duration=recorded.sources[0], onset=_onset_text(record, bound.sources[0]),
                     paraplegia=bound.sources[0]),),
                 SUPPLIED_BY[ITEM])
+
+
+def _counted_on(record: PatientRecord, fact: Fact) -> Fact:
+    """The fact, with a note showing the days added to a duration recorded before the assessment date (a number
+    on a card is traceable: "3 days" on a record of last month reads "> 14 days" in the table)."""
+    if fact.value is None or len(fact.sources) != 1 or not fact.sources[0].startswith("Observation/"):
+        return fact
+    observation = record.get(fact.sources[0])
+    days, _ = ucum_or_bound(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
+    when = record.effective(observation)
+    if days is None or when is None or until_assessment(days, when, record.as_of) == days:
+        return fact
+    return replace(fact, notes=fact.notes + (said(
+        "{resource}: {days} when recorded ({date}), counted on to the assessment date: {total}, the time before "
+        "radiotherapy if it begins now; if it began earlier, count to its first day", resource=fact.sources[0],
+        days=show(days, ITEM), date=when.text, total=show(fact.value, ITEM)),))
 
 
 def _onset_text(record: PatientRecord, ref: str) -> str:
