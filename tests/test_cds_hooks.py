@@ -94,10 +94,33 @@ def test_missing_data_gets_its_own_card(client):
     cards = without_advice(response.get_json()["cards"])
     assert [c["indicator"] for c in cards] == ["warning"]  # 8 to 10: undetermined
     (card,) = cards
-    assert "missing: Pain" in card["summary"]
+    assert "missing: pain" in card["summary"]
     assert "**Pain** (missing): no record of it was found" in card["detail"] and "Possible totals: 8–10" in card[
         "detail"]
     assert card["links"][0]["label"] == "Complete the missing items"
+
+
+def test_a_category_every_completion_gives_is_one_card_that_says_what_is_missing(client):
+    """Femoral shaft (2), over 2/3 (3), lytic (3), pain not recorded: 9 to 11, fixation whatever the pain. One card,
+    the action first and the missing pain after it, and why it is missing; there was a second card repeating the
+    table for a decision the pain cannot change."""
+    size, kind, _ = lesion_observations(size=(80, "%"))
+    cards = without_advice(client.post(SERVICE, json=hook_request([lesion()], [size, kind])).get_json()["cards"])
+    (card,) = cards
+    assert card["indicator"] == "critical" and card["summary"] == (
+        "Left femur, shaft of femur, Mirels score 9–11: surgical fixation opinion before radiotherapy (missing: pain)")
+    assert card["detail"].startswith("- **Pain** (missing): no record of it was found")
+    assert card["links"][0]["label"] == "Complete the missing items"
+
+
+def test_a_summary_over_the_limit_is_cut_after_a_whole_word():
+    from service.render.card_text import SUMMARY_LIMIT, fit_summary
+
+    text = "Left femur, Mirels score 10: " + "surgical fixation opinion before radiotherapy " * 4
+    cut = fit_summary(text)
+    assert len(cut) <= SUMMARY_LIMIT and cut.endswith("…") and text.startswith(cut[:-1])
+    assert text[len(cut) - 1] == " "  # the word before "…" is whole
+    assert fit_summary("a" * 200) == "a" * (SUMMARY_LIMIT - 1) + "…"  # no space near the limit: cut where it is
 
 
 def test_rades_card_and_french(client):
@@ -446,7 +469,7 @@ def test_a_body_structure_that_cannot_be_read_leaves_the_site_missing_and_is_nam
                                                        lesion_observations(), **overrides)).get_json()["cards"])
         assert len(mock.calls) == (1 if reply else 0)  # never the attacker's host
     text = " ".join(c["detail"] for c in cards)
-    assert "missing: Site of the lesion" in cards[0]["summary"] and said in text, text
+    assert "missing: site" in cards[0]["summary"] and said in text, text
 
 
 @responses.activate
@@ -474,7 +497,7 @@ def test_a_body_structure_on_another_server_is_not_read_from_this_one(client):
     body = hook_request([lesion_sited_in("https://elsewhere.example.org/fhir/BodyStructure/bs-1")],
                         lesion_observations(), fhirServer=EHR)
     cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
-    assert len(responses.calls) == 0 and "missing: Site of the lesion" in cards[0]["summary"]
+    assert len(responses.calls) == 0 and "missing: site" in cards[0]["summary"]
 
 
 def feedback_item(**overrides):
@@ -802,7 +825,7 @@ def test_a_body_structure_reference_whose_id_is_a_dot_segment_is_named_and_never
     cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     assert len(responses.calls) == 0
     text = " ".join(c["detail"] for c in cards)
-    assert "missing: Site of the lesion" in cards[0]["summary"]
+    assert "missing: site" in cards[0]["summary"]
     assert f"not read: not a FHIR id ('{reference.split('/')[1]}')" in text, text
 
 

@@ -57,6 +57,36 @@ def test_snomed_laterality_coding_in_the_body_site():
     assert found.body_site == (HUMERUS, RIGHT)
 
 
+def test_what_the_record_writes_beyond_the_codes_read_is_said_beside_them():
+    """Two left-humerus lesions, proximal and distal by mCODE location qualifier, read alike ("left humerus"); a
+    femur whose text says "L femur" read "femur (side not stated)". The record's words that the codes here do not
+    read are said beside them; words that say nothing more (a coded side's "Left femur") are not repeated."""
+    proximal = site(HUMERUS, LEFT)
+    proximal["extension"].append({"url": "http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-body-location-"
+                                         "qualifier", "valueCodeableConcept": {
+                                             "coding": [{"system": SCT, "code": "40415009", "display": "Proximal"}]}})
+    found = only_place(condition("lesion-1", SCT, "94222008", body_site=[proximal]))
+    assert (found.where("en"), found.where("fr")) == ("left humerus (“Proximal” in the record)",
+                                                      "humérus gauche (« Proximal » dans le dossier)")
+    unsided = {"coding": [{"system": SCT, "code": FEMUR}], "text": "L femur proximal third"}
+    found = only_place(condition("lesion-1", SCT, "94222008", body_site=[unsided]))
+    assert found.where("en") == "femur (side not stated) (“L femur proximal third” in the record)"
+    assert found.place.side is None  # "L" is not read as a side: said as written, for the clinician to read
+    coded_side = {**site(FEMUR, LEFT, peritrochanteric=True), "text": "Left femur"}
+    assert only_place(condition("lesion-1", SCT, "94222008", body_site=[coded_side])).where("en") == \
+        "left femur, peritrochanteric region"
+
+
+def test_a_lesion_without_a_site_is_named_in_the_readers_language_not_by_its_codes_title():
+    unsited = condition("lesion-1", "http://hl7.org/fhir/sid/icd-10-cm", "C79.51")
+    unsited["code"]["coding"][0]["display"] = "Secondary malignant neoplasm of bone"
+    found = only_place(unsited)
+    assert (found.where("en"), found.where("fr")) == ("bone metastasis, site not recorded",
+                                                      "métastase osseuse, site non enregistré")
+    unsited["code"]["text"] = "méta fémur ?"  # the clinician's own words may say where: kept
+    assert only_place(unsited).where("fr") == "méta fémur ?, site non enregistré"
+
+
 def test_a_feminine_bone_agrees_in_french():
     found = only_place(lesion(bone=ULNA, side=RIGHT))
     assert (found.where("en"), found.where("fr")) == ("right ulna", "ulna droite")
@@ -131,14 +161,18 @@ def test_a_cord_compression_is_said_where_its_body_site_says_else_by_its_code():
                             body_site=[{"coding": [{"system": SCT, "code": "122495006"}], "text": "T7"}])
     facts = extract_facts([patient(), primary, compression], MappingOptions(as_of=AS_OF))
     (found,) = facts.scored_by("rades")
-    assert (found.where("en"), found.where("fr")) == ("thoracic spine", "rachis thoracique")
+    # The level the text gives, which no code here reads, is said beside the region (a surgeon asks which vertebra).
+    assert (found.where("en"), found.where("fr")) == ("thoracic spine (“T7” in the record)",
+                                                      "rachis thoracique (« T7 » dans le dossier)")
     facts = extract_facts([patient(), primary, {**compression, "bodySite": [{"text": "T7"}]}],
                           MappingOptions(as_of=AS_OF))
     assert facts.scored_by("rades")[0].where("fr") == "T7"
     del compression["bodySite"]
     facts = extract_facts([patient(), primary, compression], MappingOptions(as_of=AS_OF))
     assert facts.scored_by("rades")[0].place is None
-    assert facts.scored_by("rades")[0].where("fr") == facts.scored_by("rades")[0].description
+    # No bodySite: plain words in the reader's language, not the code's English title.
+    assert (facts.scored_by("rades")[0].where("en"), facts.scored_by("rades")[0].where("fr")) == (
+        "spinal cord compression", "compression médullaire")
 
 
 SWAP = {LEFT: RIGHT, RIGHT: LEFT}

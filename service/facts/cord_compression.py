@@ -24,7 +24,7 @@ from .model import CordCompressionFacts, Fact
 from .moments import Event, started
 from .options import MappingOptions
 from .record import PatientRecord
-from .terminology import codings, describe_concepts, listed_display, objects
+from .terminology import objects
 from .timely import KIND_ITEM, keep_timely, with_untimely
 
 RADES_KINDS = ("visceral-metastases", "motor-function", "days-developing-motor-deficits")
@@ -108,10 +108,11 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
             "motor_function": read["motor-function"],
             "days_developing_motor_deficits": read["days-developing-motor-deficits"],
         }
-        code = compression.get("code")  # the record's words for it; a bare code says nothing to a clinician
-        worded = isinstance(code, dict) and (code.get("text") or any(
-            c.get("display") or listed_display(c) for c in codings(code)))
-        description = describe_concepts([code]) if worded else said("spinal cord compression")
+        # Its name where no bodySite places it: the clinician's own words (the code's text, which may give the level),
+        # else plain words; a classification's title ("Cord compression, unspecified") says nothing more, in English.
+        code = compression.get("code")
+        text = code.get("text") if isinstance(code, dict) and isinstance(code.get("text"), str) else ""
+        description = text.strip() or said("spinal cord compression")
         tied = _each_primary(record, compression)
         if tied:
             facts["primary_tumour"] = replace(primary, notes=primary.notes + (said(

@@ -145,8 +145,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                      if name.startswith(item) for note in said_]
             if notes:
                 facts[name] = with_untimely(fact, notes)
-        description = lesion.reading.description or said("{condition}, site not recorded", condition=describe_concepts(
-            [lesion.condition.get("code")]))
+        description = lesion.reading.description or _unsited(lesion.condition)
         result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
                                   lesion.flags, place=lesion.reading.place,
                                   fractures_to_check=lesion.fractures_to_check))
@@ -435,3 +434,12 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str,
                           "this record, and no evidence, hasMember, derivedFrom or bodySite links it",
                           focus=", ".join(focus))
     return None, said("not linked to any lesion (no focus, evidence, hasMember, derivedFrom, or matching bodySite)")
+
+
+def _unsited(condition: dict[str, Any]) -> str:
+    """A lesion with no site, named for a clinician: the clinician's words for it (the code's text), else plain
+    words; a classification's title ("Secondary malignant neoplasm of bone") would be English on a French card."""
+    code = condition.get("code")
+    text = code.get("text") if isinstance(code, dict) and isinstance(code.get("text"), str) else ""
+    return said("{condition}, site not recorded", condition=text.strip()) if text.strip() else \
+        said("bone metastasis, site not recorded")

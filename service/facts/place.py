@@ -27,6 +27,7 @@ _FEMININE_IN_FRENCH = frozenset({"23416004", "87342007", "51282000", "113197003"
 # Bones on the midline: their side is not asked for (a vertebra, the sternum), so "side not stated" is not said.
 _MIDLINE = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "56873002", "C411", "C412"})
 
+_LONGEST_WRITTEN = 48  # the record's words beside a place, cut: a card's summary has 140 characters in all
 _LEFT_WORDS = re.compile(r"\b(left|gauche)\b", re.IGNORECASE)
 _RIGHT_WORDS = re.compile(r"\b(right|droite?)\b", re.IGNORECASE)
 _BOTH_WORDS = re.compile(r"\b(bilat[eé]ral(e|es)?|both sides|des deux c[oô]t[eé]s)\b", re.IGNORECASE)
@@ -45,6 +46,8 @@ class Place:
     record_words: str = ""
     side_from_text: bool = False
     bone_system: str = SNOMED
+    written: str = ""  # the bodySite's text, as the record writes it
+    qualifiers: str = ""  # its location qualifiers no code here reads ("Proximal"), as the record words them
 
     def words(self, locale: str = "en") -> str:
         """The place in ``locale``: "left femur, peritrochanteric region", "humérus droit", "femur (side not
@@ -72,7 +75,19 @@ class Place:
             text = f"{text}, {region}"
         if side and self.side_from_text:
             text = translate(said("{place} (side read from the text)", place=text), locale)
-        return text
+        return self._as_written(text, side is None and key not in _MIDLINE, key in _MIDLINE, locale)
+
+    def _as_written(self, text: str, no_side: bool, midline: bool, locale: str) -> str:
+        """The place, with the record's own words where they may say more than the codes read: a level of the
+        spine ("L1" for "lumbar spine"), a side not coded ("L femur"), a part of the bone ("proximal")."""
+        extra = [self.qualifiers] if self.qualifiers else []
+        if self.written and (no_side or midline or self.qualifiers) and self.written.casefold() != text.casefold():
+            extra.append(self.written)
+        if not extra:
+            return text
+        written = "; ".join(extra)
+        written = written if len(written) <= _LONGEST_WRITTEN else written[:_LONGEST_WRITTEN - 1].rstrip() + "…"
+        return translate(said("{place} (“{written}” in the record)", place=text, written=written), locale)
 
     def said_in(self, locale: str) -> str:  # a place quoted in a message is said in the reader's language
         return self.words(locale)

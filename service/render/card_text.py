@@ -26,7 +26,14 @@ def override_reasons(locale: str) -> list[OverrideReason]:
 
 
 def fit_summary(text: str) -> str:
-    return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+    """The summary within CDS Hooks' limit, cut after a whole word where one ends near it (not "radiot…")."""
+    if len(text) <= SUMMARY_LIMIT:
+        return text
+    cut = text[: SUMMARY_LIMIT - 1]
+    space = cut.rfind(" ")
+    if space >= SUMMARY_LIMIT - 30:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:\u202f") + "…"
 
 
 # Markdown's and HTML's active characters: escaped in every text a record may have written, so that an EHR

@@ -79,6 +79,9 @@ SHORT_ITEMS = Words({
     "motor_function": N_("motor status"), "visceral_metastases": N_("visceral status"),
     "days_developing_motor_deficits": N_("deficit duration"), "lesion_site": N_("site"),
     "primary_tumour": N_("primary"), "months_to_cord_compression": N_("interval"),
+    "spinal_location": N_("level"), "mechanical_pain": N_("mechanical pain"), "bone_lesion": N_("bone lesion"),
+    "spinal_alignment": N_("alignment"), "vertebral_body_collapse": N_("collapse"),
+    "posterolateral_involvement": N_("posterolateral involvement"),
 })
 
 _URL = re.compile(r"\s*\(<?https?://[^\s)>]+>?\)|\s*'https?://[^\s']+'|<?https?://[^\s)>|]+>?\|?")
@@ -216,6 +219,13 @@ def _oldest_words(assessment: Assessment, words: dict[str, str]) -> str:
     return f" ({words['oldest'].format(fact=fact, date=when.isoformat())})"
 
 
+def _unknown_words(assessment: Assessment, words: dict[str, str]) -> str:
+    """" (missing: pain)": the items a settled category does not need, for the exact score."""
+    short = SHORT_ITEMS[assessment.score.locale]
+    names = [short[item.name] for item in assessment.score.items if item.status == "missing" and item.name in short]
+    return f" ({words['missing']}{words['colon']} {', '.join(names)})" if names else ""
+
+
 def card_source(assessment: Assessment) -> Source:
     score = assessment.score
     source: Source = {"label": f"bonemet-cds {__version__} — {score.title}",  # a stored card traces to a version
@@ -241,9 +251,9 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str) -> Card
     # A fracture that may be this bone's comes before the action it may make moot: a long summary is cut at its end.
     summary = (f"{_where(assessment)}, {_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
                f"{_fracture_words(assessment, words)}{score.action}{_conflict_words(assessment, words)}")
-    oldest = _oldest_words(assessment, words)
-    if len(summary + oldest) <= SUMMARY_LIMIT:  # the action and a conflict come first; the detail dates every item
-        summary += oldest
+    for extra in (_oldest_words(assessment, words), _unknown_words(assessment, words)):
+        if len(summary + extra) <= SUMMARY_LIMIT:  # the action and a conflict come first; the detail says the rest
+            summary += extra
     return {
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(summary),
@@ -259,18 +269,11 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str) -> Card
 def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) -> Card:
     """Items missing or uncertain, why, and the range of totals (what would supply them is in the mapping
     report, for the integrator)."""
-    score, facts = assessment.score, assessment.facts
+    score = assessment.score
     words = WORDS[score.locale]
-    missing = [item for item in score.items if item.status != "known"]
-    names = ", ".join(item.label for item in missing)
-    lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", ""]
-    for item in missing:
-        fact = facts.facts[item.name]
-        reason = name(translate(joined(fact.notes), score.locale))
-        status = words["missing"] if item.status == "missing" else words["uncertain"]
-        if not reason and item.status == "uncertain":  # known as a range (a date known to the month, say)
-            reason = words["several_values"].format(value=item_value(item, fact, score.locale))
-        lines.append(f"- **{item.label}** ({status}){words['colon']} {reason or words['not_recorded']}")
+    short = SHORT_ITEMS[score.locale]  # the summary has 140 characters: "motor status", not the table's row
+    names = ", ".join(short.get(item.name, item.label) for item in score.items if item.status != "known")
+    lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", "", *_unknown_lines(assessment, name)]
     lines += ["", f"{words['range']}{words['colon']} {score.total_range}; "
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"]), "",
               detail_markdown(assessment, words, name)]
@@ -287,13 +290,33 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     }
 
 
+def _unknown_lines(assessment: Assessment, name: Callable[[str], str]) -> list[str]:
+    """A line for each item missing or uncertain: why, in the record's terms."""
+    score, facts = assessment.score, assessment.facts
+    words = WORDS[score.locale]
+    lines = []
+    for item in score.items:
+        if item.status == "known":
+            continue
+        fact = facts.facts[item.name]
+        reason = name(translate(joined(fact.notes), score.locale))
+        status = words["missing"] if item.status == "missing" else words["uncertain"]
+        if not reason and item.status == "uncertain":  # known as a range (a date known to the month, say)
+            reason = words["several_values"].format(value=item_value(item, fact, score.locale))
+        lines.append(f"- **{item.label}** ({status}){words['colon']} {reason or words['not_recorded']}")
+    return lines
+
+
 def cards_for(assessment: Assessment, name: Callable[[str], str] = str) -> list[Card]:
-    cards: list[Card] = []
-    if assessment.score.category is not None:
-        cards.append(score_card(assessment, name))
-    if assessment.score.missing or assessment.score.category is None:
-        cards.append(missing_data_card(assessment, name))
-    return cards
+    """One card per score. A category every completion gives is its score card, the items still unknown said on
+    it (a second card repeating the table for a decision they cannot change was noise); else the missing items'."""
+    if assessment.score.category is None:
+        return [missing_data_card(assessment, name)]
+    card = score_card(assessment, name)
+    unknown = _unknown_lines(assessment, name)
+    if unknown:
+        card["detail"] = "\n".join(unknown) + "\n\n" + card["detail"]
+    return [card]
 
 
 def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> Card:

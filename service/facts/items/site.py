@@ -80,6 +80,8 @@ class _ConceptSite:
     groups: frozenset[str] = frozenset()  # "bones" that are groups of bones (ICD-O-3 topography C40.2)
     systems: tuple[tuple[str, str], ...] = ()  # (system, code) of each bone it names, long or not
     regions: tuple[tuple[str, str], ...] = ()  # (system, code) of each femoral region it states
+    # The words of its location qualifiers, each with whether it is a femoral region (read as one on a femur).
+    qualifier_words: tuple[tuple[str, bool], ...] = ()
 
     def rows(self) -> set[str]:
         """The Mirels rows this concept allows."""
@@ -120,12 +122,19 @@ def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
             systems.append((system, coding["code"]))
         if LATERALITY_VS in ids:
             side = coding["code"]
+    qualifier_words: list[tuple[str, bool]] = []
     for qualifier in _qualifier_concepts(concept, MCODE_LOCATION):
+        if terms.coding_in(qualifier, LATERALITY_VS):  # a BodyStructure's qualifiers are read as both: a side
+            continue
+        found = False
         for vs_id, femur_site in FEMUR_REGIONS.items():
             stated = terms.coding_in(qualifier, vs_id)
             if stated:
+                found = True
                 region_qualifiers.add(femur_site)
                 regions.append((canonical_system(stated.get("system") or ""), stated["code"]))
+        if describe_concepts([qualifier]):
+            qualifier_words.append((describe_concepts([qualifier]), found))
     if region_codes:
         limbs.setdefault(FEMUR, None)  # a femoral region code names the femur
     for laterality in _qualifier_concepts(concept, MCODE_LATERALITY):
@@ -133,7 +142,7 @@ def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
         if qualified:
             side = qualified["code"]
     return _ConceptSite(limbs, frozenset(region_codes), frozenset(region_qualifiers), not_long_bone, side,
-                        frozenset(groups), tuple(systems), tuple(regions))
+                        frozenset(groups), tuple(systems), tuple(regions), tuple(qualifier_words))
 
 
 def read_site(terms: Terminology, body_sites: list[Any]) -> SiteReading:
@@ -168,7 +177,7 @@ def _place_of(concepts: list[dict[str, Any]], parts: list[_ConceptSite]) -> Plac
     sides = {part.side for part in parts if part.side}
     bones = {bone for part in parts for bone in part.systems}
     regions = {region for part in parts for region in part.regions}
-    return _placed(concepts, bones, sides, regions, describe_concepts(concepts))
+    return _placed(concepts, parts, bones, sides, regions, describe_concepts(concepts), femur=False)
 
 
 def _place(concepts: list[dict[str, Any]], parts: list[_ConceptSite], reading: SiteReading) -> Place:
@@ -179,18 +188,26 @@ def _place(concepts: list[dict[str, Any]], parts: list[_ConceptSite], reading: S
         bones = {bone for part in parts for bone in part.systems} if not reading.several else set()
     sides = {part.side for part in parts if part.side}
     regions = {region for part in parts for region in part.regions} if reading.bone == FEMUR else set()
-    return _placed(concepts, bones, sides, regions, reading.description)
+    return _placed(concepts, parts, bones, sides, regions, reading.description, femur=reading.bone == FEMUR)
 
 
-def _placed(concepts: list[dict[str, Any]], bones: set[tuple[str, str]], sides: set[str],
-            regions: set[tuple[str, str]], words: str) -> Place:
-    """One bone and one region, or the record's words; two coded sides (left and right) are both sides."""
+def _placed(concepts: list[dict[str, Any]], parts: list[_ConceptSite], bones: set[tuple[str, str]], sides: set[str],
+            regions: set[tuple[str, str]], words: str, femur: bool) -> Place:
+    """One bone and one region, or the record's words; two coded sides (left and right) are both sides. The
+    bodySite's own text and its location qualifiers no code here reads are kept, to be said beside the codes'
+    words where they say more ("L1" beside "lumbar spine", "proximal" beside "left humerus")."""
     system, bone = bones.pop() if len(bones) == 1 else (SNOMED, None)
     region = regions.pop() if len(regions) == 1 else None
+    texts = [c["text"].strip() for c in concepts if isinstance(c.get("text"), str) and c["text"].strip()]
+    written = ", ".join(dict.fromkeys(texts))
+    # On a femur, a qualifier that is a femoral region is said as the region; on any other bone, it is not read.
+    qualifiers = ", ".join(dict.fromkeys(words for part in parts for words, region in part.qualifier_words
+                                         if not (femur and region)))
     if sides:
-        return Place(bone, sides.pop() if len(sides) == 1 else BOTH_SIDES, region, words, bone_system=system)
+        return Place(bone, sides.pop() if len(sides) == 1 else BOTH_SIDES, region, words, bone_system=system,
+                     written=written, qualifiers=qualifiers)
     side = side_in_words(concepts)  # no code gives a side: the text may (flagged, never used to link)
-    return Place(bone, side, region, words, side is not None, system)
+    return Place(bone, side, region, words, side is not None, system, written, qualifiers)
 
 
 def _read_site(concepts: list[dict[str, Any]], parts: list[_ConceptSite], description: str) -> SiteReading:
