@@ -101,6 +101,8 @@ class WindowFinding:
     opens: date
     closes: date
     outside: bool
+    # The start falls in the window only if the operation, known to a month or a period, was done on these days.
+    operated_if: tuple[date, date] | None = None
 
 
 @dataclass
@@ -184,6 +186,7 @@ def _windows(result: PatientAssessment, radiotherapies: list[DraftOrder]) -> lis
     """§1.4 for each radiotherapy draft order: the operations of the Conditions it names (of the patient when it
     names none), each dated and with no radiotherapy since; a start outside the window, or no start, is found."""
     from .calculators.fractionation import outside_window
+    from .calculators.situations import operated_days_in_window
 
     operations = [s for s in result.facts.situations if s.situation == "post_operative"
                   and s.inputs.operated_from is not None and not s.inputs.radiotherapy_since]
@@ -203,8 +206,13 @@ def _windows(result: PatientAssessment, radiotherapies: list[DraftOrder]) -> lis
                 outside, (opens, closes) = False, _open(operation)
             if draft.start and outside and draft.start.latest >= opens and draft.start.earliest <= closes:
                 outside = False  # a start known to a month that may fall in the window: not said outside
-            if draft.start is None or outside:
-                found.append(WindowFinding(draft, operation, opens, closes, outside))
+            operated_if = None
+            if draft.start and draft.start.exact and not outside:  # in the window of every day it may have been done?
+                inputs = operation.inputs
+                days = operated_days_in_window(draft.start.earliest, inputs.operated_from, inputs.operated_to)
+                operated_if = days if days != (inputs.operated_from, inputs.operated_to) else None
+            if draft.start is None or outside or operated_if:
+                found.append(WindowFinding(draft, operation, opens, closes, outside, operated_if))
     return found
 
 

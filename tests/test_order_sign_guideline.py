@@ -257,6 +257,21 @@ def test_a_start_inside_the_window_says_nothing_and_no_start_says_the_window(cli
                                "(§1.4)")
 
 
+def test_a_start_in_the_window_of_some_days_of_an_operation_known_to_its_month_only_is_a_warning(client):
+    """An operation dated by its month: a start on its 26th day falls in the window only if the operation was done
+    on the 5th to the 11th. It was said nothing (inside the widest window): now the card says on which days."""
+    month = (TODAY - timedelta(days=40)).replace(day=1)
+    operated = fixation_done(0)
+    operated["performedDateTime"] = month.strftime("%Y-%m")
+    start = {"occurrenceDateTime": (month + timedelta(days=25)).isoformat()}
+    (card,) = post(client, request(*MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **start),
+                                   procedures=[operated]))
+    first, last = (month + timedelta(days=4)).isoformat(), (month + timedelta(days=10)).isoformat()
+    assert card["indicator"] == "warning" and card["summary"] == (
+        f"Radiotherapy to start {start['occurrenceDateTime']}: in the post-operative window only if "
+        f"operated {first} to {last} (§1.4)")
+
+
 def test_an_order_for_another_lesion_is_not_held_to_the_window(client):
     other = order("rt", RADIOTHERAPY, reason="Condition/other", **starting(1))
     assert post(client, request(*MIRELS_9, other, procedures=[fixation_done(10)])) == []
@@ -320,6 +335,15 @@ def test_patient_view_reads_the_procedures_prefetch_for_the_post_operative_windo
     response = client.post("/cds-services/bonemet-patient-view", json=body)
     advice = by_topic(response.get_json()["cards"], "post-operative")
     assert [card["indicator"] for card in advice] == ["info"], response.get_json()["cards"]
+    month = (TODAY - timedelta(days=20)).replace(day=1)  # a month, some of whose days put the window on today
+    by_month = fixation_done(0) | {"performedDateTime": month.strftime("%Y-%m")}
+    body = request(*MIRELS_9, procedures=[by_month])
+    body["hook"] = "patient-view"
+    del body["context"]["draftOrders"]
+    (advice,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"],
+                         "post-operative")
+    first, last = max(month, TODAY - timedelta(days=21)), TODAY - timedelta(days=15)
+    assert advice["summary"].endswith(f"post-operative radiotherapy now only if operated {first} to {last}"), advice["summary"]
 
 
 def test_patient_view_without_the_procedures_says_on_each_mirels_card_that_a_fixation_is_not_known(client):

@@ -173,6 +173,19 @@ def test_an_operation_known_by_its_month_gives_the_widest_window_and_says_so():
     assert "opens" not in undated.figures and "not recorded" in undated.missing_words("en")[0]
 
 
+@pytest.mark.parametrize("as_of,phase,days", [
+    (date(2026, 12, 6), "maybe", (date(2026, 11, 15), date(2026, 11, 21))),  # open for a third of November only
+    (date(2026, 11, 10), "before", None), (date(2026, 12, 22), "passed", None),
+    (date(2026, 11, 18), "maybe", (date(2026, 11, 1), date(2026, 11, 3))),
+])
+def test_an_operation_known_by_its_month_is_open_today_only_if_every_day_of_it_says_so(as_of, phase, days):
+    """Operated "2026-11": on 2026-12-06 the window is open only for an operation on 15 to 21 November; it was
+    said "post-operative radiotherapy now" (a category that not every completion gives)."""
+    advice = post_operative(PostOperativeInputs(date(2026, 11, 1), date(2026, 11, 30), as_of))
+    assert advice.phase == phase and advice.possible
+    assert (advice.figures.get("open_if_from"), advice.figures.get("open_if_to")) == (days or (None, None))
+
+
 def test_a_fixed_lesion_gets_no_mirels_score_and_the_post_operative_window():
     found = facts_of(lesion(), *lesion_observations(), procedure("nail", FIXATION, 18, reason="Condition/lesion-1"))
     assert found.scored_by("mirels") == []

@@ -66,7 +66,8 @@ class Advice:
     possible: bool = False
     missing: tuple[str, ...] = ()
     figures: dict[str, Any] = field(default_factory=dict)
-    phase: Literal["", "before", "open", "passed"] = ""
+    # "maybe": the operation's day is a range, and the window is open today for some of its days only.
+    phase: Literal["", "before", "open", "passed", "maybe"] = ""
 
     def missing_words(self, locale: str) -> list[str]:
         return [translate(text, locale) for text in self.missing]
@@ -121,6 +122,14 @@ def window_of(operated_from: date, operated_to: date) -> tuple[date, date]:
     return operated_from + timedelta(days=first), operated_to + timedelta(days=last)
 
 
+def operated_days_in_window(day: date, operated_from: date, operated_to: date) -> tuple[date, date] | None:
+    """The days of the operation, within ``operated_from``..``operated_to``, for which ``day`` falls in its §1.4
+    window (day 15 to day 21 after it); None when it falls in the window of none of them."""
+    first, last = (int(days) for days in situations()["post_operative"].extra["window_days"])
+    low, high = max(operated_from, day - timedelta(days=last)), min(operated_to, day - timedelta(days=first))
+    return (low, high) if low <= high else None
+
+
 def post_operative(inputs: PostOperativeInputs) -> Advice | None:
     """Adjuvant radiotherapy from day 15 to day 21 after the operation (§1.4): where the assessment date
     stands in that window. None once a radiotherapy since the operation is recorded. An operation with no
@@ -132,16 +141,21 @@ def post_operative(inputs: PostOperativeInputs) -> Advice | None:
         return Advice(situation, missing=(said("the day of the operation is not recorded: the window cannot be "
                                                "dated"),))
     opens, closes = window_of(inputs.operated_from, inputs.operated_to)
-    phase: Literal["before", "open", "passed"] = (
-        "before" if inputs.as_of < opens else "passed" if inputs.as_of > closes else "open")
+    # An operation known to a month or a period: the window is open today only if every day it may have been
+    # done says so; when some days do, it may be (the card names those days), never "now" for all of them.
+    today = operated_days_in_window(inputs.as_of, inputs.operated_from, inputs.operated_to)
+    phase: Literal["before", "open", "passed", "maybe"] = (
+        "open" if today == (inputs.operated_from, inputs.operated_to) else "maybe" if today else
+        "before" if inputs.as_of < opens else "passed")
     unsure = inputs.operated_from != inputs.operated_to  # a month, a period: the window's days are a range
+    figures = {"opens": opens, "closes": closes, "operated_from": inputs.operated_from,
+               "operated_to": inputs.operated_to, "days_since": (inputs.as_of - inputs.operated_to).days}
+    if today and phase == "maybe":
+        figures.update(open_if_from=today[0], open_if_to=today[1])
     return Advice(situation, possible=unsure, missing=(said(
         "the record gives the operation's day as {first} to {last}: the window shown runs from the earliest day "
         "it may open to the latest it may close", first=inputs.operated_from.isoformat(),
-        last=inputs.operated_to.isoformat()),) if unsure else (),
-        figures={"opens": opens, "closes": closes, "operated_from": inputs.operated_from,
-                 "operated_to": inputs.operated_to, "days_since": (inputs.as_of - inputs.operated_to).days},
-        phase=phase)
+        last=inputs.operated_to.isoformat()),) if unsure else (), figures=figures, phase=phase)
 
 
 # -- §1.1 -------------------------------------------------------------------------------------

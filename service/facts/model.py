@@ -153,6 +153,7 @@ class Where:
     ref: str
     place: Place | None
     description: str
+    own_words: bool = False  # the description is the record's own text (which may say where), not a code's title
 
     def words(self, locale: str = "en") -> str:
         return (self.place.words(locale) if self.place else "") or translate(self.description, locale)

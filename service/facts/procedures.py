@@ -35,6 +35,7 @@ class Procedure:
     bone: str | None
     side: str | None
     description: str
+    own_words: bool = False  # the description is the code's text (the clinician's words: "Laminectomy T7")
 
 
 def performed(procedure: dict[str, Any]) -> DateSpan | None:
@@ -88,7 +89,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
         site = read_site(record.terms, sites) if sites else None
         found.append(Procedure(ref, kind, when, reasons, read_place(record.terms, sites),
                                site.bone if site else None, site.side if site else None,
-                               describe_concepts([code])))
+                               describe_concepts([code]), isinstance(code, dict) and bool(code.get("text"))))
     return found
 
 

@@ -179,7 +179,7 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
         inputs = PostOperativeInputs(when.earliest if when else None, when.latest if when else None, record.as_of,
                                      bool(since))
         found.append(SituationFacts("post_operative", inputs, (operation.ref, *(p.ref for p in since)),
-                                    (Where(operation.ref, operation.place, operation.description), *about),
+                                    (Where(operation.ref, operation.place, operation.description, operation.own_words), *about),
                                     tuple(notes)))
     return found
 

@@ -36,6 +36,7 @@ WORDS = Words({
     "before": N_("{where}, operated {date}: post-operative radiotherapy from {opens} to {closes}"),
     "window_open": N_("{where}, operated {date}: post-operative radiotherapy now, until {closes}"),
     "passed": N_("{where}, operated {date}: post-operative radiotherapy window passed on {closes}"),
+    "maybe": N_("{where}, operated {date}: post-operative radiotherapy now only if operated {first} to {last}"),
     "undated": N_("{where}, operated (date not recorded): post-operative radiotherapy 15 days to 3 weeks after"),
     "healed": N_("on healed skin"), "window": N_("Window (day 15 to day 21 after the operation)"),
     "operation": N_("Operation"), "treated": N_("For"), "guideline": N_("Guideline"),
@@ -81,19 +82,26 @@ def summary(facts: SituationFacts, advice: Advice, locale: str) -> str:
         return text[:1].upper() + text[1:]
     if situation.name == "post_operative":
         where = facts.about[0].words(locale) if facts.about else ""
-        if facts.about and facts.about[0].place is None and len(facts.about) > 1:  # the operation names no site
-            where += f" ({facts.about[1].words(locale)})"
+        if facts.about and facts.about[0].place is None and len(facts.about) > 1:  # the operation names no site:
+            # what it treated says where; the operation's own text too ("Laminectomy T7"), not a code's title
+            operation = facts.about[0]
+            where = facts.about[1].words(locale) + (f" ({operation.description})" if operation.own_words else "")
         where = where[:1].upper() + where[1:]
         if "opens" not in advice.figures:
             return words["undated"].format(where=where)
         operated = advice.figures["operated_from"].isoformat()
         if advice.figures["operated_from"] != advice.figures["operated_to"]:
             operated += f" {words['to']} {advice.figures['operated_to'].isoformat()}"
-        key = {"before": "before", "open": "window_open", "passed": "passed"}[advice.phase]
-        return words[key].format(where=where, date=operated, opens=advice.figures["opens"].isoformat(),
-                                 closes=advice.figures["closes"].isoformat()) + \
-            ("" if advice.phase == "passed" else f", {words['healed']}")
+        key = {"before": "before", "open": "window_open", "passed": "passed", "maybe": "maybe"}[advice.phase]
+        text = words[key].format(where=where, date=operated, opens=advice.figures["opens"].isoformat(),
+                                 closes=advice.figures["closes"].isoformat(),
+                                 first=_iso(advice.figures.get("open_if_from")), last=_iso(advice.figures.get("open_if_to")))
+        return text + ("" if advice.phase in ("passed", "maybe") else f", {words['healed']}")
     return f"{situation.title(locale)}{words['colon']} {action}"
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
 
 
 def render_advice(facts: SituationFacts, advice: Advice, subject: str, when: datetime, as_of: date | None,

@@ -46,6 +46,8 @@ ORDER_WORDS = Words({
     "withdraw": N_("Withdraw the draft order ({order})"),
     "outside": N_("Radiotherapy to start {start}, outside the post-operative window {opens} to {closes} (§1.4)"),
     "no_start": N_("Radiotherapy ordered without a start date: post-operative window {opens} to {closes} (§1.4)"),
+    "operated_if": N_("Radiotherapy to start {start}: in the post-operative window only if operated {first} to "
+                      "{last} (§1.4)"),
     "operated": N_("Operation"), "window": N_("Window (day 15 to day 21 after the operation)"),
     "start": N_("Start ordered"), "not_stated": N_("not stated"),
     "late": N_("The guideline says nothing of a start after its window: the decision is the team's."),
@@ -157,7 +159,9 @@ def window_card(found: WindowFinding, locale: str, name: Callable[[str], str]) -
     opens, closes = found.opens.isoformat(), found.closes.isoformat()
     start = found.order.start
     summary = (words["outside"].format(start=start.text[:10], opens=opens, closes=closes) if start and found.outside
-               else words["no_start"].format(opens=opens, closes=closes))
+               else words["operated_if"].format(start=start.text[:10], first=found.operated_if[0].isoformat(),
+                                                last=found.operated_if[1].isoformat())
+               if start and found.operated_if else words["no_start"].format(opens=opens, closes=closes))
     operation = found.operation.about[0] if found.operation.about else None
     lines = [f"**{situation.title(locale)}**", "", situation.statement(locale), "",
              f"- {words['order']}{colon} {plain(found.order.order.description) or name(found.order.order.reference)}",
@@ -171,7 +175,7 @@ def window_card(found: WindowFinding, locale: str, name: Callable[[str], str]) -
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(summary),
         "detail": "\n".join(lines),
-        "indicator": "warning" if found.outside else "info",
+        "indicator": "warning" if found.outside or found.operated_if else "info",
         "source": _source(locale, "post-operative", situation.title(locale)),
         "overrideReasons": override_reasons(locale),
     }
