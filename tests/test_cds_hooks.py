@@ -109,7 +109,8 @@ def test_a_category_every_completion_gives_is_one_card_that_says_what_is_missing
     (card,) = cards
     assert card["indicator"] == "critical" and card["summary"] == (
         "Left femur, shaft of femur, Mirels score 9–11: surgical fixation opinion before radiotherapy (missing: pain)")
-    assert card["detail"].startswith("- **Pain** (missing): no record of it was found")
+    assert card["detail"].startswith("**Mirels score** — Left femur, shaft of femur\n\n- **Pain** (missing): no record "
+                                     "of it was found\n\n| Item |")
     assert card["links"][0]["label"] == "Complete the missing items"
 
 

@@ -346,6 +346,25 @@ def test_patient_view_reads_the_procedures_prefetch_for_the_post_operative_windo
     assert advice["summary"].endswith(f"post-operative radiotherapy now only if operated {first} to {last}"), advice["summary"]
 
 
+@pytest.mark.parametrize("status,said", [("in-progress", "in progress"), ("preparation", "in preparation"),
+                                         ("on-hold", "on hold"), ("not-done", None), ("entered-in-error", None)])
+def test_a_fixation_of_the_lesion_begun_or_planned_is_said_first_on_its_mirels_card(client, status, said):
+    """A fixation in progress for the femur scored Mirels 9: the card said "fixation first" with no word of it (a
+    probe's finding). It is said before the action, named by its words; one not done, or in error, says nothing."""
+    under_way = fixation_done(0) | {"status": status}
+    del under_way["performedDateTime"]
+    body = request(*MIRELS_9, procedures=[under_way])
+    body["hook"] = "patient-view"
+    del body["context"]["draftOrders"]
+    (card,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"], "mirels")
+    if said is None:
+        assert "check it first" not in card["summary"] and "Check first" not in card["detail"]
+        return
+    assert ": fixation begun or planned, check it first — surgical fixation" in card["summary"], card["summary"]
+    assert f"**Check first**: a fixation of this lesion is recorded {said} (“" in card["detail"]
+    assert "Procedure/" not in card["detail"] and "a resource (Procedure)" not in card["detail"]
+
+
 def test_patient_view_without_the_procedures_says_on_each_mirels_card_that_a_fixation_is_not_known(client):
     """No procedures prefetched and no server to fetch them from: the femur may have been fixed since, which would
     take Mirels away; the score card says so first (a probe's nailed femur got "fixation first" with no word)."""

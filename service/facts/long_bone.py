@@ -22,7 +22,7 @@ from .model import BrokenBone, FixedBone, LesionFacts
 from .moments import Event
 from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, fracture_place
-from .procedures import Procedure, procedures_done, treated
+from .procedures import Procedure, fixations_under_way, procedures_done, treated
 from .record import PatientRecord
 from .terminology import ICD10_CM, canonical_system, codings, describe_concepts, objects
 from .timely import keep_timely, kind_item, with_untimely
@@ -49,6 +49,7 @@ class _Lesion:
     linked: dict[str, list[tuple[dict[str, Any], str]]]
     structures: tuple[str, ...] = ()  # the BodyStructures its site was read from
     fractures_to_check: tuple[str, ...] = ()  # among its flags
+    fixations_to_check: tuple[str, ...] = ()  # among its flags
     set_aside: dict[str, list[Said]] = field(default_factory=lambda: defaultdict(list))  # item -> records and why
 
 
@@ -84,13 +85,14 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
             continue
         # Said, never settled: a bone or a side not stated, or a fracture before the lesion began.
         to_check = tuple(_fracture_flag(record, fracture, fracture in earlier, match) for fracture, match in fractures)
-        flags += to_check
+        under_way = fixations_under_way(record, ref, reading.bone, reading.side)
+        flags += to_check + under_way
         record.report.use(ref, said("lesion of a Mirels score"))
         for structure in structures:
             record.report.use(structure, said("site of the lesion {lesion}", lesion=ref))
         if reading.several:
             flags += (N_("its bodySite names several sites, so it may record several lesions"),)
-        lesions[ref] = _Lesion(condition, reading, flags, defaultdict(list), tuple(structures), to_check)
+        lesions[ref] = _Lesion(condition, reading, flags, defaultdict(list), tuple(structures), to_check, under_way)
         if reading.bone:
             at_site[(reading.bone, reading.side)].append(ref)
     same_place: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)  # the side read from text too:
@@ -148,7 +150,8 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         description = lesion.reading.description or _unsited(lesion.condition)
         result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
                                   lesion.flags, place=lesion.reading.place,
-                                  fractures_to_check=lesion.fractures_to_check))
+                                  fractures_to_check=lesion.fractures_to_check,
+                                  fixations_to_check=lesion.fixations_to_check))
     return result
 
 

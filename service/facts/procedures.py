@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..i18n import said
+from ..i18n import Said, said
 from .dates import DateSpan, parse_date
 from .items.site import read_place, read_site
 from .place import Place
@@ -74,6 +74,14 @@ def _read(record: PatientRecord) -> list[Procedure]:
                 "its code names several kinds of procedure: not read"), relevant=bool(kinds))
             continue
         kind: Kind = kinds.pop()  # type: ignore[assignment]
+        if resource.get("status") in UNDER_WAY and kind == "fixation":  # said on its lesion's card (``fixations_under_way``)
+            sites = [c for c in objects(resource.get("bodySite"))]
+            site = read_site(record.terms, sites) if sites else None
+            reasons = tuple(target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
+                            if target and target.startswith("Condition/"))
+            record.once("fixations-under-way", list).append(Procedure(
+                ref, kind, performed(resource), reasons, None, site.bone if site else None, site.side if site else None,
+                resource["status"]))
         if resource.get("status") != "completed":
             record.report.ignore(ref, said("status '{status}': not a procedure done", status=resource.get("status")),
                                  relevant=False)
@@ -99,3 +107,23 @@ def treated(procedure: Procedure, condition: str, bone: str | None, side: str | 
     if procedure.reasons:
         return condition in procedure.reasons
     return bool(bone and procedure.bone == bone and side and procedure.side == side)
+
+
+UNDER_WAY = ("preparation", "in-progress", "on-hold")  # FHIR Procedure statuses of an operation begun or planned
+
+
+def fixations_under_way(record: PatientRecord, condition: str, bone: str | None, side: str | None) -> tuple[Said, ...]:
+    """A fixation of this lesion recorded as begun or planned, not done: said first on its Mirels card, whose
+    "fixation first" it may have answered (the guideline is silent on a fixation under way)."""
+    procedures_done(record)  # reads them
+    found = [operation for operation in record.once("fixations-under-way", list)
+             if treated(operation, condition, bone, side)]
+    for operation in found:  # named on the card by its words, and in the mapping report as said there
+        record.report.use(operation.ref, said("a fixation begun or planned, said first on the Mirels card of {lesion}",
+                                              lesion=condition))
+    return tuple(said("a fixation of this lesion is recorded {status} ({operation}): if it is being or has been done, "
+                      "Mirels no longer applies; check it before any other fixation",
+                      status=_STATUS_WORDS[operation.description], operation=operation.ref) for operation in found)
+
+
+_STATUS_WORDS = {"preparation": said("in preparation"), "in-progress": said("in progress"), "on-hold": said("on hold")}

@@ -388,8 +388,6 @@ class PatientRecord(StatusReading):
             return
         self.observations[kind].append(observation)
 
-    # -- the report -------------------------------------------------------------------------
-
     def label(self, resource: dict[str, Any]) -> Label:
         """A resource as a clinician knows it, with no id: its words and its date ("“Pain (Mirels)”, 2026-11-05")."""
         own = self.terms.own_code(resource.get("code"))  # the project's code: its CodeSystem's displays
@@ -399,7 +397,8 @@ class PatientRecord(StatusReading):
             displays = {"en": words if len(words) <= 120 else words[:120].rsplit(" ", 1)[0] + "…"}
         kind = resource.get("resourceType")
         when = (self.effective(resource) if kind == "Observation" else
-                self.onset(resource) or parse_date(resource.get("recordedDate")) if kind == "Condition" else None)
+                self.onset(resource) or parse_date(resource.get("recordedDate")) if kind == "Condition" else
+                parse_date(resource.get("performedDateTime")) if kind == "Procedure" else None)
         return Label(displays, when.text[:10] if when else "")
 
     def labels(self, entries: list[ReportEntry]) -> dict[str, Label]:

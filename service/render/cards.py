@@ -53,6 +53,7 @@ WORDS = Words({
     "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
     "conflict_settled": N_("conflicting records, the latest used"), "context": N_("Context, not scored"),
     "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded, check it first"),
+    "fixation_to_check": N_("fixation begun or planned, check it first"),
     "operations_unread": N_("the EHR did not send the patient's operations: if this bone has already been fixed, "
                             "Mirels no longer applies."),
     "review_attention": N_("Data not used that could change a score"),
@@ -139,13 +140,18 @@ def _where(assessment: Assessment) -> str:
     return where[:1].upper() + where[1:]
 
 
-def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callable[[str], str]) -> str:
+def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callable[[str], str],
+                    unknown: list[str] | None = None) -> str:
+    """The score's table and what it rests on; ``unknown``: lines on the items still missing, said before it."""
     score, facts = assessment.score, assessment.facts
     locale = score.locale
     lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", ""]
-    if facts.fractures_to_check:  # before the score and its action: the bone may already have broken
+    first = facts.fractures_to_check + facts.fixations_to_check
+    if first:  # before the score and its action: the bone may already have broken, or be fixed
         lines += [f"**{words['check_first']}**{words['colon']} "
-                  + "; ".join(name(translate(flag, locale)) for flag in facts.fractures_to_check), ""]
+                  + "; ".join(name(translate(flag, locale)) for flag in first), ""]
+    if unknown:
+        lines += [*unknown, ""]
     lines += [f"| {words['item']} | {words['value']} | {words['points']} | {words['recorded']} |", "|---|---|---|---|"]
     for item in score.items:
         fact = facts.facts[item.name]
@@ -167,7 +173,7 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
     flags = sorted({f"{item_label(score, fact.item, locale)}: {name(translate(flag, locale))}"
                     for fact in facts.facts.values() for flag in fact.flags if flag not in facts.condition_flags}
                    | {f"{words['condition']}: {name(translate(flag, locale))}" for flag in facts.condition_flags
-                      if flag not in facts.fractures_to_check})
+                      if flag not in first})
     if flags:
         lines += [f"{words['flags']}{words['colon']} " + "; ".join(flags), ""]
     if notes:
@@ -195,7 +201,9 @@ def _conflict_words(assessment: Assessment, words: dict[str, str]) -> str:
 
 def _fracture_words(assessment: Assessment, words: dict[str, str]) -> str:
     """What the summary says first of a fracture that may be of the lesion's bone: the action waits for it."""
-    return f"{words['fracture_to_check']} — " if assessment.facts.fractures_to_check else ""
+    facts = assessment.facts
+    return f"{words['fracture_to_check']} — " if facts.fractures_to_check else \
+        f"{words['fixation_to_check']} — " if facts.fixations_to_check else ""
 
 
 def _oldest_words(assessment: Assessment, words: dict[str, str]) -> str:
@@ -244,7 +252,7 @@ def _suggestion(assessment: Assessment, words: dict[str, str]) -> Suggestion:
     return {"label": words["record"], "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": actions}
 
 
-def score_card(assessment: Assessment, name: Callable[[str], str] = str) -> Card:
+def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown: list[str] | None = None) -> Card:
     """Action first: "Left femur, Mirels score 11: surgical fixation opinion before radiotherapy"."""
     score = assessment.score
     words = WORDS[score.locale]
@@ -257,7 +265,7 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str) -> Card
     return {
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(summary),
-        "detail": detail_markdown(assessment, words, name),
+        "detail": detail_markdown(assessment, words, name, unknown),
         "indicator": INDICATOR[score.risk or "low"],  # a score card has a category, hence a risk
         "source": card_source(assessment),
         "suggestions": [_suggestion(assessment, words)],
@@ -312,11 +320,7 @@ def cards_for(assessment: Assessment, name: Callable[[str], str] = str) -> list[
     it (a second card repeating the table for a decision they cannot change was noise); else the missing items'."""
     if assessment.score.category is None:
         return [missing_data_card(assessment, name)]
-    card = score_card(assessment, name)
-    unknown = _unknown_lines(assessment, name)
-    if unknown:
-        card["detail"] = "\n".join(unknown) + "\n\n" + card["detail"]
-    return [card]
+    return [score_card(assessment, name, _unknown_lines(assessment, name))]
 
 
 def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> Card:
