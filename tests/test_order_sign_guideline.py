@@ -111,14 +111,26 @@ def test_each_scheme_the_guideline_names_gets_its_comparison(client, total, frac
         assert "ServiceRequest/" not in card["detail"] and "ablative" not in card["detail"]
 
 
+def test_20_gy_in_4_fractions_is_said_as_the_guideline_names_it_a_trial_arm_with_what_the_trials_found(client):
+    """The guideline names 20 Gy/4 in its analysis of 29 trials (seed 004, §2): the card said it did not name it.
+    It also says those trials found no difference in acute toxicity, beside "toxicity increased" after 8 Gy: both."""
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(20, 4))
+    (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt))
+    assert card["summary"] == "20 Gy in 4 fractions ordered: named by the guideline as a trial arm, response as with 8 Gy single"
+    assert "no difference in pathological fracture, cord compression or acute toxicity" in card["detail"]
+    single = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(8, 1))
+    (card,) = post(client, request(*mirels_7_not_oligometastatic(), single))
+    assert "more toxicity" in card["detail"] and "no difference in pathological fracture" in card["detail"]
+
+
 def test_a_scheme_the_guideline_does_not_name_gets_one_line(client):
     rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(25, 5))
     (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt))
-    assert card["summary"] == ("25 Gy in 5 fractions ordered: the guideline names only 30 Gy/10, 24 Gy/6, 20 Gy/5 "
-                               "and 8 Gy/1")
+    assert card["summary"] == ("25 Gy in 5 fractions ordered: not among the schemes the guideline names (30 Gy/10, "
+                               "24 Gy/6, 20 Gy/5, 8 Gy/1; 20 Gy/4 in trials)")
     assert "re-irradiation" not in card["detail"]  # no comparison for a scheme the guideline does not compare
     (french,) = post(client, request(*mirels_7_not_oligometastatic(), rt), "fr")
-    assert french["summary"].startswith("25 Gy en 5 fractions prescrits\u202f: la recommandation ne cite que")
+    assert french["summary"].startswith("25 Gy en 5 fractions prescrits\u202f: hors des schémas que cite la recommandation")
 
 
 def test_half_a_scheme_names_what_is_missing_and_no_scheme_gives_no_card(client):
