@@ -116,7 +116,8 @@ def test_20_gy_in_4_fractions_is_said_as_the_guideline_names_it_a_trial_arm_with
     It also says those trials found no difference in acute toxicity, beside "toxicity increased" after 8 Gy: both."""
     rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(20, 4))
     (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt))
-    assert card["summary"] == "20 Gy in 4 fractions ordered: named by the guideline as a trial arm, response as with 8 Gy single"
+    assert card["summary"] == ("20 Gy in 4 fractions ordered: named by the guideline as a trial arm, response as with "
+                               "8 Gy single")
     assert "no difference in pathological fracture, cord compression or acute toxicity" in card["detail"]
     single = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(8, 1))
     (card,) = post(client, request(*mirels_7_not_oligometastatic(), single))
@@ -130,7 +131,8 @@ def test_a_scheme_the_guideline_does_not_name_gets_one_line(client):
                                "24 Gy/6, 20 Gy/5, 8 Gy/1; 20 Gy/4 in trials)")
     assert "re-irradiation" not in card["detail"]  # no comparison for a scheme the guideline does not compare
     (french,) = post(client, request(*mirels_7_not_oligometastatic(), rt), "fr")
-    assert french["summary"].startswith("25 Gy en 5 fractions prescrits\u202f: hors des schémas que cite la recommandation")
+    assert french["summary"].startswith("25 Gy en 5 fractions prescrits\u202f: hors des schémas que cite la "
+                                        "recommandation")
 
 
 def test_half_a_scheme_names_what_is_missing_and_no_scheme_gives_no_card(client):
@@ -355,7 +357,7 @@ def test_patient_view_reads_the_procedures_prefetch_for_the_post_operative_windo
     (advice,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"],
                          "post-operative")
     first, last = max(month, TODAY - timedelta(days=21)), TODAY - timedelta(days=15)
-    assert advice["summary"].endswith(f"post-operative radiotherapy now only if operated {first} to {last}"), advice["summary"]
+    assert advice["summary"].endswith(f"post-operative radiotherapy now only if operated {first} to {last}"), advice
 
 
 @pytest.mark.parametrize("status,said", [("in-progress", "in progress"), ("preparation", "in preparation"),

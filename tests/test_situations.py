@@ -278,6 +278,25 @@ def test_a_painless_or_unrecorded_pain_gives_no_statement():
     assert situations(found, "pain") == []
 
 
+def test_a_lesion_or_compression_irradiated_already_says_so_and_gets_no_first_line_radiotherapy_again():
+    """The right humerus irradiated 10 days ago (a probe's record): its Mirels card said "radiotherapy alone" and
+    §1.1 "radiotherapy is the first treatment", with no word of the course. Now the course is a flag of the lesion
+    (and of a compression), named by its words, and §1.1 is not proposed for it; another lesion's course is not."""
+    humerus = lesion(bone=HUMERUS, side=RIGHT)
+    observations = lesion_observations(kind="blastic")
+    given = procedure("rt", RADIOTHERAPY, 10, reason="Condition/lesion-1")
+    found = facts_of(humerus, *observations, given)
+    (scored,) = found.scored_by("mirels")
+    assert any("a radiotherapy of it is recorded (Procedure/rt)" in str(flag) for flag in scored.condition_flags)
+    assert situations(found, "pain") == [] and found.entry("Procedure/rt").outcome == "used"
+    elsewhere = facts_of(humerus, *observations, procedure("rt", RADIOTHERAPY, 10, reason="Condition/other"))
+    assert not any("radiotherapy of it" in str(f) for f in elsewhere.scored_by("mirels")[0].condition_flags)
+    assert len(situations(elsewhere, "pain")) == 1
+    compression = condition("mscc", CIM10, "G95.2")
+    found = facts_of(compression, procedure("rt", RADIOTHERAPY, 10, reason="Condition/mscc"))
+    assert any("radiotherapy of it" in str(f) for f in found.scored_by("rades")[0].condition_flags)
+
+
 def test_an_operation_for_a_lesion_coded_outside_the_procedure_value_sets_is_said_with_attention():
     """An intramedullary nailing coded as such (no ValueSet holds it) for the lesion: it may have fixed the bone,
     so the clinician is told, where the card still scores Mirels."""

@@ -23,6 +23,7 @@ from .linking import cited_by, reference_text
 from .model import CordCompressionFacts, Fact
 from .moments import Event, started
 from .options import MappingOptions
+from .procedures import radiotherapies_given
 from .record import PatientRecord
 from .terminology import objects
 from .timely import KIND_ITEM, keep_timely, with_untimely
@@ -111,13 +112,14 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         # Its name where no bodySite places it: the clinician's own words (the code's text, which may give the level),
         # else plain words; a classification's title ("Cord compression, unspecified") says nothing more, in English.
         code = compression.get("code")
-        text = code.get("text") if isinstance(code, dict) and isinstance(code.get("text"), str) else ""
-        description = text.strip() or said("spinal cord compression")
+        text = code.get("text") if isinstance(code, dict) else None
+        description = text.strip() if isinstance(text, str) and text.strip() else said("spinal cord compression")
         tied = _each_primary(record, compression)
         if tied:
             facts["primary_tumour"] = replace(primary, notes=primary.notes + (said(
                 "each primary cancer is counted with its own interval to the compression: the possible totals are "
                 "those of these pairs"),))
+        flags = flags + radiotherapies_given(record, ref)  # by its reasonReference: a spine has no bone and side here
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
                                            place=read_place(record.terms, compression.get("bodySite"))))
     return result

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
 UNBOUNDED = date.min  # the first day of a date known only as a bound ("on or before"): see ``DateSpan``
 _PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -91,3 +92,14 @@ def month_range(start: DateSpan, end: DateSpan) -> tuple[Fraction, Fraction]:
 
 def day_range(start: DateSpan, end: DateSpan) -> tuple[int, int]:
     return (end.earliest - start.latest).days, (end.latest - start.earliest).days
+
+
+def performed(procedure: dict[str, Any]) -> DateSpan | None:
+    """The day it was done: performedDateTime, else its period (the end when recorded: an operation ends on
+    the day its post-operative course counts from; else the start)."""
+    period: dict[str, Any] = procedure["performedPeriod"] if isinstance(procedure.get("performedPeriod"), dict) else {}
+    for text in (procedure.get("performedDateTime"), period.get("end"), period.get("start")):
+        span = parse_date(text) if isinstance(text, str) else None
+        if span:
+            return span
+    return None

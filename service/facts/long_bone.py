@@ -22,7 +22,7 @@ from .model import BrokenBone, FixedBone, LesionFacts
 from .moments import Event
 from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, fracture_place
-from .procedures import Procedure, fixations_under_way, procedures_done, treated
+from .procedures import Procedure, fixations_under_way, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
 from .terminology import ICD10_CM, canonical_system, codings, describe_concepts, objects
 from .timely import keep_timely, kind_item, with_untimely
@@ -86,7 +86,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         # Said, never settled: a bone or a side not stated, or a fracture before the lesion began.
         to_check = tuple(_fracture_flag(record, fracture, fracture in earlier, match) for fracture, match in fractures)
         under_way = fixations_under_way(record, ref, reading.bone, reading.side)
-        flags += to_check + under_way
+        flags += to_check + under_way + radiotherapies_given(record, ref, reading.bone, reading.side)
         record.report.use(ref, said("lesion of a Mirels score"))
         for structure in structures:
             record.report.use(structure, said("site of the lesion {lesion}", lesion=ref))
@@ -443,6 +443,6 @@ def _unsited(condition: dict[str, Any]) -> str:
     """A lesion with no site, named for a clinician: the clinician's words for it (the code's text), else plain
     words; a classification's title ("Secondary malignant neoplasm of bone") would be English on a French card."""
     code = condition.get("code")
-    text = code.get("text") if isinstance(code, dict) and isinstance(code.get("text"), str) else ""
-    return said("{condition}, site not recorded", condition=text.strip()) if text.strip() else \
-        said("bone metastasis, site not recorded")
+    text = code.get("text") if isinstance(code, dict) else None
+    return said("{condition}, site not recorded", condition=text.strip()) if isinstance(text, str) and text.strip() \
+        else said("bone metastasis, site not recorded")

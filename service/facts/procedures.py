@@ -9,10 +9,10 @@ bone and side (its ``bodySite``). Every Procedure of those codes is reported, us
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from ..i18n import Said, said
-from .dates import DateSpan, parse_date
+from .dates import DateSpan, performed
 from .items.site import read_place, read_site
 from .place import Place
 from .record import PatientRecord
@@ -36,17 +36,6 @@ class Procedure:
     side: str | None
     description: str
     own_words: bool = False  # the description is the code's text (the clinician's words: "Laminectomy T7")
-
-
-def performed(procedure: dict[str, Any]) -> DateSpan | None:
-    """The day it was done: performedDateTime, else its period (the end when recorded: an operation ends on
-    the day its post-operative course counts from; else the start)."""
-    period: dict[str, Any] = procedure["performedPeriod"] if isinstance(procedure.get("performedPeriod"), dict) else {}
-    for text in (procedure.get("performedDateTime"), period.get("end"), period.get("start")):
-        span = parse_date(text) if isinstance(text, str) else None
-        if span:
-            return span
-    return None
 
 
 def procedures_done(record: PatientRecord) -> list[Procedure]:
@@ -74,7 +63,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
                 "its code names several kinds of procedure: not read"), relevant=bool(kinds))
             continue
         kind: Kind = kinds.pop()  # type: ignore[assignment]
-        if resource.get("status") in UNDER_WAY and kind == "fixation":  # said on its lesion's card (``fixations_under_way``)
+        if resource.get("status") in UNDER_WAY and kind == "fixation":  # said on its lesion's card (below)
             sites = [c for c in objects(resource.get("bodySite"))]
             site = read_site(record.terms, sites) if sites else None
             reasons = tuple(target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
@@ -127,3 +116,16 @@ def fixations_under_way(record: PatientRecord, condition: str, bone: str | None,
 
 
 _STATUS_WORDS = {"preparation": said("in preparation"), "in-progress": said("in progress"), "on-hold": said("on hold")}
+
+
+def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None = None,
+                         side: str | None = None) -> tuple[Said, ...]:
+    """A radiotherapy of this lesion or compression recorded as done: said on its card, whose advice may be what was
+    given already (the guideline gives re-irradiation rates, no rule for when to irradiate again)."""
+    given = [course for course in procedures_done(record)
+             if course.kind == "radiotherapy" and treated(course, condition, bone, side)]
+    for course in given:  # named on the card by its words and date
+        record.report.use(course.ref, said("radiotherapy given for {condition}, said on its card", condition=condition))
+    return tuple(said("a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the "
+                      "guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule "
+                      "for irradiating again", course=course.ref) for course in given)

@@ -25,7 +25,7 @@ from typing import Any, TypeGuard
 from ..fhir.patients import local_reference
 from ..fhir.shape import ASSERTED_DATE
 from ..i18n import N_, Said, joined, said
-from .dates import UNBOUNDED, DateSpan, parse_date
+from .dates import UNBOUNDED, DateSpan, parse_date, performed
 from .model import BrokenBone, FixedBone, Label, ReportEntry
 from .statuses import COUNTED_OBSERVATION, INACTIVE, NEVER_COUNTS, StatusReading, status_code
 from .terminology import (
@@ -398,7 +398,7 @@ class PatientRecord(StatusReading):
         kind = resource.get("resourceType")
         when = (self.effective(resource) if kind == "Observation" else
                 self.onset(resource) or parse_date(resource.get("recordedDate")) if kind == "Condition" else
-                parse_date(resource.get("performedDateTime")) if kind == "Procedure" else None)
+                performed(resource) if kind == "Procedure" else None)
         return Label(displays, when.text[:10] if when else "")
 
     def labels(self, entries: list[ReportEntry]) -> dict[str, Label]:

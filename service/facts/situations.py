@@ -22,7 +22,7 @@ from .items.visceral import visceral_fact
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
 from .place import BOTH_SIDES, Place
-from .procedures import Procedure, procedures_done, treated
+from .procedures import Procedure, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
 from .terminology import describe_concepts
 from .timely import keep_timely
@@ -179,7 +179,8 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
         inputs = PostOperativeInputs(when.earliest if when else None, when.latest if when else None, record.as_of,
                                      bool(since))
         found.append(SituationFacts("post_operative", inputs, (operation.ref, *(p.ref for p in since)),
-                                    (Where(operation.ref, operation.place, operation.description, operation.own_words), *about),
+                                    (Where(operation.ref, operation.place, operation.description,
+                                           operation.own_words), *about),
                                     tuple(notes)))
     return found
 
@@ -220,8 +221,8 @@ def _pain(record: PatientRecord, scored: Sequence[ScoredCondition]) -> list[Situ
     found = []
     for lesion in scored:
         pain = lesion.facts.get("pain") if isinstance(lesion, LesionFacts) else None
-        if pain is None or pain.missing:
-            continue
+        if pain is None or pain.missing or radiotherapies_given(record, lesion.condition, *lesion.body_site):
+            continue  # irradiated already: its card says so; §1.1's first-line radiotherapy is not proposed again
         found.append(SituationFacts("pain", PainInputs(True, compression), pain.sources,
                                     (Where(lesion.condition, lesion.place, lesion.description),),
                                     score_of=lesion.condition))

@@ -95,7 +95,8 @@ def summary(facts: SituationFacts, advice: Advice, locale: str) -> str:
         key = {"before": "before", "open": "window_open", "passed": "passed", "maybe": "maybe"}[advice.phase]
         text = words[key].format(where=where, date=operated, opens=advice.figures["opens"].isoformat(),
                                  closes=advice.figures["closes"].isoformat(),
-                                 first=_iso(advice.figures.get("open_if_from")), last=_iso(advice.figures.get("open_if_to")))
+                                 first=_iso(advice.figures.get("open_if_from")),
+                                 last=_iso(advice.figures.get("open_if_to")))
         return text + ("" if advice.phase in ("passed", "maybe") else f", {words['healed']}")
     return f"{situation.title(locale)}{words['colon']} {action}"
 
