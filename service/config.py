@@ -7,14 +7,14 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
 from typing import Any, ClassVar
+
+import msgspec
 
 ENV_PREFIX = "BONEMET_"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     """Every setting, its default, and (in ``help``) what it does."""
 
     host: str = "127.0.0.1"
@@ -120,7 +120,7 @@ class Settings:
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError(f"BONEMET_LOG_LEVEL / --log-level must be DEBUG, INFO, WARNING or ERROR, "
                              f"not {self.log_level!r}")
-        object.__setattr__(self, "log_level", level)
+        msgspec.structs.force_setattr(self, "log_level", level)  # frozen: the one change, made here
 
     @property
     def allowed_hosts(self) -> frozenset[str]:
@@ -186,17 +186,19 @@ class Settings:
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
-        return {field.name: field.default for field in fields(cls)}
+        # Every setting has a default: the defaults line up with the names.
+        return dict(zip(cls.__struct_fields__, cls.__struct_defaults__, strict=True))
 
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults < ``environ`` (``BONEMET_*``) < ``overrides`` that are not None."""
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for field in fields(cls):
-            raw = environ.get(ENV_PREFIX + field.name.upper())
+        # The annotations as written ("int", "bool"): msgspec.structs.fields would evaluate them, 0.3 ms at start.
+        for name in cls.__struct_fields__:
+            raw = environ.get(ENV_PREFIX + name.upper())
             if raw is not None and raw != "":
-                values[field.name] = _convert(field.name, field.type, raw)
+                values[name] = _convert(name, cls.__annotations__[name], raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+
+import msgspec
+from msgspec.structs import replace
 
 from .calculators import InvalidInput, calculator, over_alternatives, rule
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
@@ -38,14 +40,13 @@ if TYPE_CHECKING:
     from .facts.place import Place
 
 
-@dataclass
-class PatientAssessment:
+class PatientAssessment(msgspec.Struct):
     """One patient's facts, scores (each with its rendered resources) and the guideline's advice."""
 
     subject: str
     facts: PatientFacts
-    assessments: list[Assessment] = field(default_factory=list)
-    advice: list[Advised] = field(default_factory=list)  # the guideline's situations that are advice
+    assessments: list[Assessment] = msgspec.field(default_factory=list)
+    advice: list[Advised] = msgspec.field(default_factory=list)  # the guideline's situations that are advice
 
     @property
     def resources(self) -> list[dict[str, Any]]:
@@ -91,8 +92,7 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
     return result
 
 
-@dataclass(frozen=True)
-class WindowFinding:
+class WindowFinding(msgspec.Struct, frozen=True):
     """A radiotherapy draft order and the §1.4 window of an operation it follows: ``outside`` whether the
     order's start falls outside the window (False when the order gives no start: the card then says the window)."""
 
@@ -105,19 +105,18 @@ class WindowFinding:
     operated_if: tuple[date, date] | None = None
 
 
-@dataclass
-class OrderReview:
+class OrderReview(msgspec.Struct):
     """What the guideline says of the draft orders: per scored Condition (``findings``), of each radiotherapy's
     scheme (§2, ``schemes``), and of its start after an operation (§1.4, ``windows``). ``ablative``: the
     patient's §1.5 advice applies (an ablative intent may be discussed)."""
 
     findings: list[tuple[Assessment, Finding]]
     report: list[ReportEntry]
-    schemes: list[tuple[DraftOrder, SchemeAdvice]] = field(default_factory=list)
-    windows: list[WindowFinding] = field(default_factory=list)
+    schemes: list[tuple[DraftOrder, SchemeAdvice]] = msgspec.field(default_factory=list)
+    windows: list[WindowFinding] = msgspec.field(default_factory=list)
     ablative: bool = False
     # A prophylactic fixation ordered for a bone that has already broken or been fixed, with what the record says.
-    moot: list[tuple[DraftOrder, Said]] = field(default_factory=list)
+    moot: list[tuple[DraftOrder, Said]] = msgspec.field(default_factory=list)
 
 
 def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
@@ -235,8 +234,7 @@ def _open(operation: SituationFacts) -> tuple[date, date]:
     return window_of(operation.inputs.operated_from, operation.inputs.operated_to)
 
 
-@dataclass
-class BundleAssessment:
+class BundleAssessment(msgspec.Struct):
     """The answer to a Bundle: the collection Bundle, and each patient's result."""
 
     bundle: dict[str, Any]

@@ -569,7 +569,7 @@ def test_malformed_feedback_is_400(client, body):
 
 
 def test_cors_headers_for_the_browser_sandboxes_named_in_the_setting(settings):
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     client = create_app(replace(settings, cors_origins="https://sandbox.example.org")).test_client()
     response = client.get("/cds-services", headers={"Origin": "https://sandbox.example.org"})

@@ -3,6 +3,7 @@
 import json
 from datetime import date
 
+import msgspec
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -77,7 +78,7 @@ def test_input_examples_run_through_the_mapper():
     resources = [load(p) for p in EXAMPLES if not set(load(p).get("meta", {}).get("profile", [])) & OUTPUT_PROFILES]
     facts = extract_facts(resources, MappingOptions(as_of=date(2026, 11, 2)))
     (lesion,) = facts.scored_by("mirels")
-    assert lesion.inputs().__dict__ == {
+    assert msgspec.structs.asdict(lesion.inputs()) == {
         "lesion_site": "peritrochanteric", "lesion_size": 0.7, "lesion_type": "lytic", "pain": "functional",
         "cortical_osteolysis_axial_percent": 35, "cortical_osteolysis_circumference_percent": 60}
     (compression,) = facts.scored_by("rades")

@@ -1,10 +1,10 @@
 """The tables in seeds/ are complete, cited, bilingual, and checked on load."""
 
 import json
-from dataclasses import replace
 from fractions import Fraction
 
 import pytest
+from msgspec.structs import replace
 
 from service.calculators import LOCALES, load_table
 from service.calculators.tables import _check

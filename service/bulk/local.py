@@ -46,10 +46,12 @@ import zlib
 from array import array
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
+
+import msgspec
+from msgspec.structs import replace
 
 from ..facts.prefilter import UnreadLine, patient_hint
 from ..fhir import json_read
@@ -90,8 +92,7 @@ from .summary import Progress, Summary
 BUCKET_BYTES = 4 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Chunk:
+class Chunk(msgspec.Struct, frozen=True):
     """Lines ``first_line``... of one input file, from byte ``start`` to ``end`` (whole lines): a large
     file is read by every worker at once, not by one while the others wait."""
 

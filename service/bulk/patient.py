@@ -25,7 +25,7 @@ from ..limits import LimitExceeded
 from .files import BOM, outcome_line
 from .summary import Summary
 
-MAX_LINE_BYTES = Settings.max_body_bytes  # a line is one resource: at most what the HTTP door takes in a body
+MAX_LINE_BYTES = Settings.defaults()["max_body_bytes"]  # a line is one resource: at most what the HTTP door takes
 OUTCOMES = "OperationOutcome"
 
 

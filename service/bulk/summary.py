@@ -6,8 +6,9 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from ..calculators import load_table
 from ..i18n import Said, said, translate
@@ -15,26 +16,25 @@ from ..i18n import Said, said, translate
 BAD_LINES_SHOWN = 20
 
 
-@dataclass
-class Summary:
+class Summary(msgspec.Struct):
     patients: int = 0
-    scores: Counter = field(default_factory=Counter)  # (calculator, category or "undetermined") -> count
+    scores: Counter = msgspec.field(default_factory=Counter)  # (calculator, category or "undetermined") -> count
     resources_read: int = 0
     resources_ignored: int = 0
-    bad_lines: list[str] = field(default_factory=list)
+    bad_lines: list[str] = msgspec.field(default_factory=list)
     bad_line_count: int = 0
     # Patients left out whole (a line of theirs unreadable, or named in several forms), "patient: why" (the
     # first ``BAD_LINES_SHOWN``), and how many.
-    not_assessed: list[str] = field(default_factory=list)
+    not_assessed: list[str] = msgspec.field(default_factory=list)
     not_assessed_count: int = 0
     locale: str = "en"  # of the bad lines' messages
-    files_not_read: list[str] = field(default_factory=list)  # "name: why", in ``locale``
+    files_not_read: list[str] = msgspec.field(default_factory=list)  # "name: why", in ``locale``
     files_unreadable: int = 0  # of them, inputs that could not be read (a broken .gz): bad input
-    files_changed: list[str] = field(default_factory=list)  # inputs changed during the run: exit 2
+    files_changed: list[str] = msgspec.field(default_factory=list)  # inputs changed during the run: exit 2
     # Of the run itself, set once by the engine: not added up, not part of ``text``.
     input_bytes: int = 0
     elapsed: float = 0.0
-    outputs: list[tuple[str, int]] = field(default_factory=list)  # (path, lines), in name order
+    outputs: list[tuple[str, int]] = msgspec.field(default_factory=list)  # (path, lines), in name order
 
     def add(self, other: Summary) -> None:
         self.patients += other.patients

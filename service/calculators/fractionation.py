@@ -12,18 +12,18 @@ radiotherapy order is checked here too (``outside_window``), with the window of 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any, Literal
+
+import msgspec
 
 from ..data import read_json
 from .situations import window_of
 from .tables import Text, parse_text
 
 
-@dataclass(frozen=True)
-class Scheme:
+class Scheme(msgspec.Struct, frozen=True):
     """What an order states: its total dose in Gy and its number of fractions (None: not stated)."""
 
     total_gy: float | None
@@ -37,8 +37,7 @@ class Scheme:
         return f"{total} Gy {'en' if locale == 'fr' else 'in'} {count} {noun}"
 
 
-@dataclass(frozen=True)
-class ListedScheme:
+class ListedScheme(msgspec.Struct, frozen=True):
     id: str
     total_gy: float
     fractions: int
@@ -46,8 +45,7 @@ class ListedScheme:
     statement: Text
 
 
-@dataclass(frozen=True)
-class Fractionation:
+class Fractionation(msgspec.Struct, frozen=True):
     """The guideline's words on dose and fractionation (``seeds/fractionation.json``)."""
 
     version: str
@@ -72,8 +70,7 @@ def fractionation() -> Fractionation:
                          {key: parse_text(text) for key, text in raw["missing_words"].items()})
 
 
-@dataclass(frozen=True)
-class SchemeAdvice:
+class SchemeAdvice(msgspec.Struct, frozen=True):
     """``listed``: one of the guideline's four schemes (``scheme``); ``not_listed``: a scheme it does not name;
     ``missing``: what the order does not state (``"total"``, ``"fractions"``)."""
 

@@ -6,16 +6,17 @@ Points, thresholds, recommendations and caveats come from ``seeds/mirels.json``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
 from numbers import Real
 from typing import Any, cast
+
+import msgspec
+from msgspec.structs import asdict, replace
 
 from .scoring import Caveat, InvalidInput, Score, check_locale, score_table
 from .tables import DEFAULT_LOCALE, load_table
 
 
-@dataclass(frozen=True)
-class MirelsInputs:
+class MirelsInputs(msgspec.Struct, frozen=True):
     """Inputs for one lesion. ``None`` means missing; see ``scoring`` for OneOf/Between.
 
     The cortical osteolysis percentages are not scored: they drive the guideline's
@@ -30,7 +31,7 @@ class MirelsInputs:
     cortical_osteolysis_circumference_percent: Real | None = None
 
     def scored_items(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("cortical_")}
+        return {name: value for name, value in asdict(self).items() if not name.startswith("cortical_")}
 
 
 def _percent(name: str, value: Any) -> float | None:

@@ -13,9 +13,10 @@ an ``Order`` (what kind of act, and for radiotherapy what course), never as FHIR
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Literal
+
+import msgspec
 
 from ..data import read_json
 from .scoring import Score
@@ -24,8 +25,7 @@ from .tables import Text, load_table, parse_text
 Course = Literal["long", "hypofractionated"]
 
 
-@dataclass(frozen=True)
-class Order:
+class Order(msgspec.Struct, frozen=True):
     """One draft order, as the checks see it.
 
     ``kinds`` is a set: a local order code may belong to more than one ValueSet.
@@ -44,8 +44,7 @@ class Order:
     start: str = ""
 
 
-@dataclass(frozen=True)
-class OrderCheck:
+class OrderCheck(msgspec.Struct, frozen=True):
     id: str
     calculator: str
     categories: tuple[str, ...]
@@ -57,8 +56,7 @@ class OrderCheck:
     suggestion: CheckSuggestion | None = None
 
 
-@dataclass(frozen=True)
-class CheckSuggestion:
+class CheckSuggestion(msgspec.Struct, frozen=True):
     """What a card proposes: ``create``, the project's code of a ServiceRequest to propose; ``delete``, withdraw
     the draft orders that triggered the check."""
 
@@ -67,8 +65,7 @@ class CheckSuggestion:
     delete: bool = False
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     """A check that fires for one score and the orders that triggered it.
 
     ``certain`` is False when the score's category is undetermined and only one

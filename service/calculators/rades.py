@@ -5,15 +5,16 @@ Points, groups, recommendations and the NSCLC caveat come from ``seeds/rades.jso
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
 from typing import Any
+
+import msgspec
+from msgspec.structs import asdict, replace
 
 from .scoring import Caveat, Score, check_locale, score_table
 from .tables import DEFAULT_LOCALE, load_table
 
 
-@dataclass(frozen=True)
-class RadesInputs:
+class RadesInputs(msgspec.Struct, frozen=True):
     """Inputs for one spinal cord compression. ``None`` means missing."""
 
     primary_tumour: Any = None
@@ -37,6 +38,6 @@ def score_rades(inputs: RadesInputs, locale: str = DEFAULT_LOCALE) -> Score:
     """Score one spinal cord compression. Raises ``InvalidInput`` on invalid items."""
     check_locale(locale)
     score = score_table(
-        load_table("rades"), {f.name: getattr(inputs, f.name) for f in fields(inputs)}, locale
+        load_table("rades"), asdict(inputs), locale
     )
     return replace(score, caveats=tuple(_caveats(score, locale)))

@@ -10,8 +10,9 @@ inputs (and of the score it reads, if any) that answers ``Advice`` or None, with
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from .mirels import MirelsInputs, score_mirels
 from .rades import RadesInputs, score_rades
@@ -21,12 +22,11 @@ from .situations import Advice, oligometastatic, pain, post_operative
 from .tables import DEFAULT_LOCALE, Table, load_table
 
 
-@dataclass(frozen=True)
-class Calculator:
+class Calculator(msgspec.Struct, frozen=True):
     """A published score: its name (its table's file name in ``seeds/``), its inputs, its scoring."""
 
     name: str
-    inputs: type
+    inputs: type[msgspec.Struct]
     scoring: Callable[[Any, str], Score]
 
     @property
@@ -55,8 +55,7 @@ def tables() -> tuple[Table, ...]:
     return tuple(calculator.table for calculator in CALCULATORS)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(msgspec.Struct, frozen=True):
     """A situation of the guideline that is advice, not a score: its name in ``seeds/guideline.json`` and
     how it is decided (its inputs, and the score of ``SituationFacts.score_of`` when it reads one)."""
 

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from numbers import Real
 from typing import Any, Literal, cast
+
+import msgspec
+from msgspec.structs import replace
 
 from ..i18n import said, translate
 from .tables import DEFAULT_LOCALE, LOCALES, Band, Category, Choice, Item, Table, short_title
@@ -38,10 +40,15 @@ _MAX_DENOMINATOR = 1_000_000
 Number = int | float | Fraction  # for type checkers; numbers.Real at run time
 
 
-@dataclass(frozen=True, init=False)
 class OneOf:
-    """The item is one of ``values``; which one is not known."""
+    """The item is one of ``values``; which one is not known.
 
+    Written by hand, not a ``msgspec.Struct`` as the other values are: a Struct may not define ``__init__``
+    (nor ``__new__``), and ``OneOf("nsclc", "sclc")`` takes its values as they are said. Frozen, compared and
+    hashed by its values, as a frozen dataclass was."""
+
+    __slots__ = ("values",)
+    __match_args__ = ("values",)
     values: tuple[Any, ...]
 
     def __init__(self, *values: Any) -> None:
@@ -49,9 +56,28 @@ class OneOf:
             raise ValueError("OneOf needs at least two values")
         object.__setattr__(self, "values", tuple(values))
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"OneOf is immutable: cannot set {name!r}")
 
-@dataclass(frozen=True)
-class Between:
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"OneOf is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self.values == cast(OneOf, other).values
+
+    def __hash__(self) -> int:
+        return hash((self.values,))
+
+    def __repr__(self) -> str:
+        return f"OneOf(values={self.values!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled by the bulk workers and Spark: built again from its values
+        return OneOf, self.values
+
+
+class Between(msgspec.Struct, frozen=True):
     """A number known only to lie between ``low`` and ``high``, both included unless said excluded
     (``high_excluded``: a measurement recorded as "< 20 %")."""
 
@@ -61,8 +87,7 @@ class Between:
     high_excluded: bool = False
 
 
-@dataclass(frozen=True)
-class AtLeast:
+class AtLeast(msgspec.Struct, frozen=True):
     """A number known only to be ``low`` or more (more than ``low`` when ``excluded``: "> 14 days")."""
 
     low: Number
@@ -80,8 +105,7 @@ class InvalidInput(ValueError):
         super().__init__(f"{calculator}: invalid {item} {value!r}; allowed: {allowed}")
 
 
-@dataclass(frozen=True)
-class ItemScore:
+class ItemScore(msgspec.Struct, frozen=True):
     """How one item of the table was scored."""
 
     name: str
@@ -103,8 +127,7 @@ class ItemScore:
         return self.possible_rows[0] if self.status == "known" else None
 
 
-@dataclass(frozen=True)
-class Caveat:
+class Caveat(msgspec.Struct, frozen=True):
     """What the guideline says beside a score, in the reader's words, with its source (the score's limits; a
     finding that changes the advice, as cortical osteolysis with Mirels >= 9)."""
 
@@ -113,8 +136,7 @@ class Caveat:
     source: str
 
 
-@dataclass(frozen=True)
-class Score:
+class Score(msgspec.Struct, frozen=True):
     """The result of one calculator on one set of inputs, in one locale."""
 
     calculator: str
@@ -127,7 +149,7 @@ class Score:
     possible_categories: tuple[str, ...]
     category: Category | None
     source: str
-    caveats: tuple[Caveat, ...] = field(default=())
+    caveats: tuple[Caveat, ...] = ()
     citation: str = ""  # the guideline and the table's primary article, as a reader can look them up
     reference: str = ""  # the same for a clinician: the guideline's section and table, and the primary article
     citation_url: str | None = None

@@ -6,15 +6,16 @@ threshold come from ``seeds/sins.json``, checked in two references that reproduc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
 from typing import Any
+
+import msgspec
+from msgspec.structs import asdict, replace
 
 from .scoring import Caveat, Score, check_locale, score_table
 from .tables import DEFAULT_LOCALE, load_table
 
 
-@dataclass(frozen=True)
-class SinsInputs:
+class SinsInputs(msgspec.Struct, frozen=True):
     """Inputs for one vertebral metastasis. ``None`` means missing; see ``scoring`` for OneOf."""
 
     spinal_location: Any = None
@@ -29,6 +30,6 @@ def score_sins(inputs: SinsInputs, locale: str = DEFAULT_LOCALE) -> Score:
     """Score one vertebral metastasis. Raises ``InvalidInput`` naming the item and the allowed rows."""
     check_locale(locale)
     table = load_table("sins")
-    score = score_table(table, {f.name: getattr(inputs, f.name) for f in fields(inputs)}, locale)
+    score = score_table(table, asdict(inputs), locale)
     return replace(score, caveats=(Caveat("beyond_guideline", table.caveat_text("beyond_guideline")(locale),
                                           table.caveats["beyond_guideline"]["source"]),))

@@ -8,10 +8,11 @@ an input not known makes the advice "possible", naming what is missing, never a 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from typing import Any, Literal
+
+import msgspec
 
 from ..data import data_dir
 from ..i18n import said, translate
@@ -19,8 +20,7 @@ from .scoring import Score
 from .tables import Text, parse_text
 
 
-@dataclass(frozen=True)
-class Situation:
+class Situation(msgspec.Struct, frozen=True):
     """One situation of the guideline, in its own words (``seeds/guideline.json``)."""
 
     name: str
@@ -32,7 +32,7 @@ class Situation:
     statement: Text
     activity_code: str
     activity: Text
-    extra: dict[str, Any] = field(default_factory=dict)  # the situation's own figures and words
+    extra: dict[str, Any] = msgspec.field(default_factory=dict)  # the situation's own figures and words
 
     def text(self, key: str) -> Text:
         return parse_text(self.extra[key])
@@ -57,15 +57,14 @@ def guideline_version() -> str:
     return str(_raw()["version"])
 
 
-@dataclass(frozen=True)
-class Advice:
+class Advice(msgspec.Struct, frozen=True):
     """What the guideline says here. ``possible``: it applies only if what ``missing`` names turns out so.
     ``figures``: what the card shows (the count of sites, the window's dates)."""
 
     situation: Situation
     possible: bool = False
     missing: tuple[str, ...] = ()
-    figures: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, Any] = msgspec.field(default_factory=dict)
     # "maybe": the operation's day is a range, and the window is open today for some of its days only.
     phase: Literal["", "before", "open", "passed", "maybe"] = ""
 
@@ -76,8 +75,7 @@ class Advice:
 # -- §1.5 -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OligometastaticInputs:
+class OligometastaticInputs(msgspec.Struct, frozen=True):
     """``sites_low``..``sites_high``: how many bone metastatic sites the record holds (``sites_high`` None: no
     upper bound, a record naming several sites at once); ``visceral``: a visceral metastasis (None: not
     known); ``missing``: what leaves the count or the visceral status open, as the card says it."""
@@ -104,8 +102,7 @@ def oligometastatic(inputs: OligometastaticInputs) -> Advice | None:
 # -- §1.4 -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PostOperativeInputs:
+class PostOperativeInputs(msgspec.Struct, frozen=True):
     """The operation's day (``operated_from``..``operated_to`` when the record gives a month or a period;
     None: not recorded), the assessment date, and whether a radiotherapy since the operation is recorded."""
 
@@ -161,8 +158,7 @@ def post_operative(inputs: PostOperativeInputs) -> Advice | None:
 # -- §1.1 -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PainInputs:
+class PainInputs(msgspec.Struct, frozen=True):
     """A long-bone metastasis's pain (None: not recorded), and whether the patient has a spinal cord
     compression (the metastasis is then not "uncomplicated"). Its fracture risk is its Mirels score's."""
 

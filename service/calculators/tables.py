@@ -7,11 +7,12 @@ malformed table fails at import rather than in front of a clinician.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cache
 from itertools import pairwise
 from typing import Any
+
+import msgspec
 
 from ..data import read_json
 from ..i18n import DEFAULT_LOCALE, LOCALES
@@ -23,8 +24,7 @@ def short_title(title: str) -> str:
     return title.split(":")[0].strip()
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(msgspec.Struct, frozen=True):
     """A text in every supported locale."""
 
     by_locale: dict[str, str]
@@ -33,8 +33,7 @@ class Text:
         return self.by_locale[locale]
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(msgspec.Struct, frozen=True):
     """One answer of a coded item, with its points and its words (seeds/)."""
 
     value: str
@@ -42,8 +41,7 @@ class Choice:
     label: Text
 
 
-@dataclass(frozen=True)
-class Band:
+class Band(msgspec.Struct, frozen=True):
     """One row of a numeric item: the values in (above, up_to], ends as stated."""
 
     value: str
@@ -81,8 +79,7 @@ class Band:
         return start < end or (start == end and start_in and end_in)
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(msgspec.Struct, frozen=True):
     """One item of a calculator's table: its choices (coded) or bands (numeric), and the values it accepts."""
 
     name: str
@@ -108,8 +105,7 @@ class Item:
         return next((row for row in self.rows if row.value == value), None)
 
 
-@dataclass(frozen=True)
-class Category:
+class Category(msgspec.Struct, frozen=True):
     """A band of totals and what the table says of it: its risk, recommendation and activities."""
 
     value: str
@@ -125,8 +121,7 @@ class Category:
     action: Text | None = None  # the recommendation in a few words, first in a card's summary
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(msgspec.Struct, frozen=True):
     """One calculator's table as its seed file gives it: items, categories and the source they come from."""
 
     calculator: str
@@ -138,8 +133,8 @@ class Table:
     items: tuple[Item, ...]
     categories: tuple[Category, ...]
     caveats: dict[str, dict[str, Any]]
-    citation: dict[str, Any] = field(default_factory=dict)  # guideline and primary article (seeds' source)
-    outcome_coding: dict[str, str] = field(default_factory=dict)  # what a RiskAssessment predicts, coded
+    citation: dict[str, Any] = msgspec.field(default_factory=dict)  # guideline and primary article (seeds' source)
+    outcome_coding: dict[str, str] = msgspec.field(default_factory=dict)  # what a RiskAssessment predicts, coded
     scored: Text | None = None  # what one score is about, for a person ("The spinal cord compression")
 
     def short_title(self, locale: str = DEFAULT_LOCALE) -> str:

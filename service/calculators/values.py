@@ -3,10 +3,11 @@ possibilities left, in the reader's language."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Real
 from typing import Any
+
+import msgspec
 
 from ..i18n import N_, said, translate
 from .registry import tables
@@ -75,8 +76,7 @@ def describe(value: Any, locale: str = "en", item: str | None = None) -> str:
     return str(value).replace("_", " ")
 
 
-@dataclass(frozen=True)
-class Shown:
+class Shown(msgspec.Struct, frozen=True):
     """A value quoted in a message (``said(..., value=Shown(item, value))``): said in words when the
     message is translated."""
 
@@ -90,8 +90,7 @@ class Shown:
         return self.said_in("en")
 
 
-@dataclass(frozen=True)
-class ItemName:
+class ItemName(msgspec.Struct, frozen=True):
     """A table item named in a message: its label in the reader's language (or, for an input that is
     not a table item, its name)."""
 

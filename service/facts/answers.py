@@ -17,8 +17,10 @@ a compression for Rades). Anything else is named in the report with the reason.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
 from typing import Any
+
+import msgspec
+from msgspec.structs import replace
 
 from ..calculators import load_table, possible_rows
 from ..i18n import N_, Said, joined, said
@@ -33,8 +35,7 @@ COUNTED = ("completed", "amended")
 ANSWERED = N_("answered")  # a flag, and a word for the reader
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(msgspec.Struct, frozen=True):
     """One questionnaire answer that gives an item's row: who answered, when, and the response it came from."""
 
     item: str

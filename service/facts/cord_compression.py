@@ -5,10 +5,11 @@ metastases, motor function and how long the deficit has developed, each at the m
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from datetime import date
 from fractions import Fraction
 from typing import Any
+
+from msgspec.structs import replace
 
 from ..calculators import AtLeast, Between
 from ..i18n import said

@@ -11,17 +11,17 @@ from __future__ import annotations
 import calendar
 import functools
 import re
-from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from typing import Any
+
+import msgspec
 
 UNBOUNDED = date.min  # the first day of a date known only as a bound ("on or before"): see ``DateSpan``
 _PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
-@dataclass(frozen=True)
-class DateSpan:
+class DateSpan(msgspec.Struct, frozen=True):
     """The first and last day a FHIR date can mean; ``earliest`` is ``UNBOUNDED`` for a date known only
     as a bound (a diagnosis on or before the day its Condition was recorded)."""
 

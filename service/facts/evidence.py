@@ -11,9 +11,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
+
+import msgspec
 
 from ..calculators import OneOf
 from ..calculators.values import Shown
@@ -25,8 +26,7 @@ from .vocabulary import SUPPLIED_BY
 CONFLICT = N_("conflict")  # a flag, and a word for the reader
 
 
-@dataclass
-class Candidate:
+class Candidate(msgspec.Struct):
     """One resource's say on one item."""
 
     value: Any

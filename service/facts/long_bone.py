@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+import msgspec
+from msgspec.structs import replace
 
 from ..fhir.patients import ParsedReference, parse_reference
 from ..i18n import N_, Said, said
@@ -39,8 +41,7 @@ LESION_KINDS = ("lesion-size", "tumour-size", "cortical-width", "lesion-type", "
 _MAX_LINK_DEPTH = 3
 
 
-@dataclass
-class _Lesion:
+class _Lesion(msgspec.Struct):
     """A long-bone lesion being read: its Condition, its site, its flags and the Observations linked to it."""
 
     condition: dict[str, Any]
@@ -50,7 +51,8 @@ class _Lesion:
     structures: tuple[str, ...] = ()  # the BodyStructures its site was read from
     fractures_to_check: tuple[str, ...] = ()  # among its flags
     fixations_to_check: tuple[str, ...] = ()  # among its flags
-    set_aside: dict[str, list[Said]] = field(default_factory=lambda: defaultdict(list))  # item -> records and why
+    # Item -> records and why.
+    set_aside: dict[str, list[Said]] = msgspec.field(default_factory=lambda: defaultdict(list))
 
 
 def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts]:

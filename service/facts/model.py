@@ -4,17 +4,17 @@ of every resource it saw."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar, Literal
+
+import msgspec
 
 from ..calculators import MirelsInputs, RadesInputs
 from ..i18n import translate
 from .place import Place
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(msgspec.Struct, frozen=True):
     """One calculator input and where it came from.
 
     ``value`` is what the calculator takes: a value, ``OneOf``, ``Between`` or
@@ -37,8 +37,7 @@ class Fact:
         return self.value is None
 
 
-@dataclass(frozen=True)
-class ReportEntry:
+class ReportEntry(msgspec.Struct, frozen=True):
     """What became of one resource.
 
     ``relevant``: it looked relevant (a code the mapper reads) yet was not used, so the
@@ -56,8 +55,7 @@ class ReportEntry:
     description: str = ""
 
 
-@dataclass
-class ScoredCondition:
+class ScoredCondition(msgspec.Struct):
     """A Condition that gets one score, and the facts found for its inputs."""
 
     condition: str
@@ -105,8 +103,7 @@ class CordCompressionFacts(ScoredCondition):
     inputs_type = RadesInputs
 
 
-@dataclass(frozen=True)
-class Label:
+class Label(msgspec.Struct, frozen=True):
     """A resource as a clinician knows it, with no id: its words (by locale; "en" always) and its date."""
 
     words: dict[str, str]
@@ -120,8 +117,7 @@ class Label:
         return self.said_in("en")
 
 
-@dataclass(frozen=True)
-class BrokenBone:
+class BrokenBone(msgspec.Struct, frozen=True):
     """A lesion whose bone has broken on its side (a fracture of the same bone and side): Mirels,
     the risk of a fracture to come, no longer applies. ``when``: the fracture's date as recorded, or ""."""
 
@@ -136,8 +132,7 @@ class BrokenBone:
         return (self.place.words(locale) if self.place else "") or translate(self.description, locale)
 
 
-@dataclass(frozen=True)
-class FixedBone:
+class FixedBone(msgspec.Struct, frozen=True):
     """A lesion whose bone has been fixed (``operation``, done ``when``, as recorded): Mirels, which helps decide
     whether to fix it, no longer applies."""
 
@@ -147,8 +142,7 @@ class FixedBone:
     when: str = ""
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(msgspec.Struct, frozen=True):
     """A Condition or procedure named for a person: its reference, its place (None: no bodySite) and, failing
     a place, its own words."""
 
@@ -161,8 +155,7 @@ class Where:
         return (self.place.words(locale) if self.place else "") or translate(self.description, locale)
 
 
-@dataclass(frozen=True)
-class SituationFacts:
+class SituationFacts(msgspec.Struct, frozen=True):
     """What one situation of the guideline (``calculators.situations``) is read from: the rule's inputs and
     the resources they came from. ``about``: the Conditions, operations or sites it concerns, for a person;
     ``notes``: what the card says beside the advice; ``score_of``: the Condition whose score the rule reads
@@ -176,24 +169,23 @@ class SituationFacts:
     score_of: str | None = None
 
 
-@dataclass
-class PatientFacts:
+class PatientFacts(msgspec.Struct):
     """What the mapper read of one patient's record: the Conditions scored, with their inputs, and the report
     on every resource."""
 
     patient: str | None
     # Every Condition that gets a score, each with its calculator's inputs; in the order cards show them.
-    scored: list[ScoredCondition] = field(default_factory=list)
-    report: list[ReportEntry] = field(default_factory=list)
+    scored: list[ScoredCondition] = msgspec.field(default_factory=list)
+    report: list[ReportEntry] = msgspec.field(default_factory=list)
     as_of: date | None = None
     # Resources counted by type without being parsed (``prefilter``): none of them can be read.
-    unread: Counter[str] = field(default_factory=Counter)
-    broken: list[BrokenBone] = field(default_factory=list)  # lesions not scored: their bone has broken
-    fixed: list[FixedBone] = field(default_factory=list)  # lesions not scored: their bone has been fixed
+    unread: Counter[str] = msgspec.field(default_factory=Counter)
+    broken: list[BrokenBone] = msgspec.field(default_factory=list)  # lesions not scored: their bone has broken
+    fixed: list[FixedBone] = msgspec.field(default_factory=list)  # lesions not scored: their bone has been fixed
     # Reference -> the resource as a clinician knows it (its words and date): cards name resources so, never by id.
-    labels: dict[str, Label] = field(default_factory=dict)
+    labels: dict[str, Label] = msgspec.field(default_factory=dict)
     # The guideline's situations that are advice, not scores (§1.1, §1.4, §1.5), with what each was read from.
-    situations: list[SituationFacts] = field(default_factory=list)
+    situations: list[SituationFacts] = msgspec.field(default_factory=list)
     # False when the door could not read the patient's Procedures (a CDS Hooks prefetch without them, and no
     # server to fetch them from): a lesion fixed since cannot be told, so each Mirels card says so.
     procedures_read: bool = True

@@ -16,10 +16,11 @@ An undated record cannot be aged: it counts, as before, and the card shows it ha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
+
+import msgspec
 
 from ..calculators.values import ItemName
 from ..data import read_json
@@ -27,8 +28,7 @@ from ..i18n import Said, said
 from .dates import DateSpan
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(msgspec.Struct, frozen=True):
     """How long a fact of an item holds (seeds/fact_windows.json), and the moment it must describe."""
 
     item: str
@@ -63,8 +63,7 @@ def windows(overrides: tuple[tuple[str, int], ...] = ()) -> dict[str, Window]:
     return chosen
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(msgspec.Struct, frozen=True):
     """What a record must come after: ``when`` it began, and its name in a message."""
 
     when: DateSpan

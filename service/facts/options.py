@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+
+import msgspec
 
 from .moments import Window, windows
 
 
-@dataclass(frozen=True)
-class MappingOptions:
+class MappingOptions(msgspec.Struct, frozen=True):
     """``as_of``: the assessment date (days of motor deficit run to it; later resources are not read).
     ``pain_score_bands``: (category, lowest, highest) for 0-10 pain scores; empty by
     default because the guideline does not map scores to Mirels categories.

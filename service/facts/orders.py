@@ -29,8 +29,9 @@ Scheme and start (§2, §1.4)
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, Literal, cast
+
+import msgspec
 
 from ..calculators.fractionation import Scheme
 from ..calculators.order_checks import Order
@@ -58,8 +59,7 @@ _TO_BE_DONE = {"ServiceRequest": {"draft", "active", "on-hold"},
                "Procedure": {"preparation", "in-progress", "on-hold"}}
 
 
-@dataclass(frozen=True)
-class DraftOrder:
+class DraftOrder(msgspec.Struct, frozen=True):
     order: Order
     reasons: frozenset[str]  # "Condition/id" named by reasonReference
     compression_reason_code: bool

@@ -12,9 +12,10 @@ shown and keeps two lesions apart, but it never links an observation or an order
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+import msgspec
 
 from ..data import read_json
 from ..i18n import said, translate
@@ -33,8 +34,7 @@ _RIGHT_WORDS = re.compile(r"\b(right|droite?)\b", re.IGNORECASE)
 _BOTH_WORDS = re.compile(r"\b(bilat[eé]ral(e|es)?|both sides|des deux c[oô]t[eé]s)\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(msgspec.Struct, frozen=True):
     """A lesion's place: the bone's code (SNOMED CT, or an ICD-O-3 topography), the SNOMED CT laterality
     code, the femoral region's code (a ``(system, code)``), and the record's own words, said when a code is
     not one the ValueSets list. ``side_from_text``: the side was read from the bodySite's words, no code

@@ -8,8 +8,9 @@ bone and side (its ``bodySite``). Every Procedure of those codes is reported, us
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+import msgspec
 
 from ..i18n import Said, said
 from .dates import DateSpan, performed
@@ -23,8 +24,7 @@ Kind = Literal["fixation", "decompression", "radiotherapy"]
 _KIND = {"prophylactic_fixation": "fixation", "decompressive_surgery": "decompression", "radiotherapy": "radiotherapy"}
 
 
-@dataclass(frozen=True)
-class Procedure:
+class Procedure(msgspec.Struct, frozen=True):
     """A procedure done: what, when (None: not recorded), for which Condition (None: not said), and where."""
 
     ref: str

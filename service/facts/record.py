@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeGuard
+
+import msgspec
 
 from ..fhir.patients import local_reference
 from ..fhir.shape import ASSERTED_DATE
@@ -73,13 +74,12 @@ def reference_of(resource: dict[str, Any], position: int) -> str:
 
 
 
-@dataclass
-class Report:
+class Report(msgspec.Struct):
     """Per resource: why it was used, or why not (first reason wins)."""
 
-    used: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    ignored: dict[str, tuple[str, bool, bool]] = field(default_factory=dict)  # ref -> (why, relevant, attention)
-    context: dict[str, str] = field(default_factory=dict)
+    used: dict[str, set[str]] = msgspec.field(default_factory=lambda: defaultdict(set))
+    ignored: dict[str, tuple[str, bool, bool]] = msgspec.field(default_factory=dict)  # ref: (why, relevant, attention)
+    context: dict[str, str] = msgspec.field(default_factory=dict)
 
     def use(self, ref: str, why: str) -> None:
         self.used[ref].add(why)

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+import msgspec
 import orjson
 
 from ..data import data_dir, read_json
@@ -112,8 +112,7 @@ def _normal(system: str, code: str) -> str:
     return code
 
 
-@dataclass(frozen=True)
-class ValueSet:
+class ValueSet(msgspec.Struct, frozen=True):
     """The codes a ValueSet holds, in the forms a lookup compares: exact codes, ICD-10 prefixes, SNOMED CT roots."""
 
     id: str

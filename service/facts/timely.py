@@ -5,8 +5,9 @@ set aside and named: ``moments`` says when, this module applies it to the record
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from ..i18n import Said, said
 from .items.candidates import unread_value

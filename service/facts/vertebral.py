@@ -18,9 +18,10 @@ Questionnaire) is the main path, and each missing item says which resource would
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from functools import cache
 from typing import Any, ClassVar
+
+from msgspec.structs import replace
 
 from ..calculators import OneOf, load_table
 from ..calculators.sins import SinsInputs

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from ..i18n import Said, said
 
@@ -50,8 +51,7 @@ def normal_base(base: str | None) -> str | None:
     return f"{scheme}://{host}{path.rstrip('/')}"
 
 
-@dataclass(frozen=True)
-class ParsedReference:
+class ParsedReference(msgspec.Struct, frozen=True):
     """``Type/id`` and, for an absolute reference, the server base it names."""
 
     type: str
@@ -97,8 +97,7 @@ def subject_reference(resource: dict[str, Any]) -> Any:
     return None
 
 
-@dataclass(frozen=True)
-class PatientIdentity:
+class PatientIdentity(msgspec.Struct, frozen=True):
     """The patient being assessed: their id and, when known, the FHIR server base they live on."""
 
     id: str
@@ -182,16 +181,15 @@ def bulk_patient_key(resource: dict[str, Any]) -> str | None:
 NO_PATIENT_HERE = said("names no Patient of this Bundle")
 
 
-@dataclass
-class Grouped:
+class Grouped(msgspec.Struct):
     """A Bundle's resources split by patient (input order kept), and what belongs to none."""
 
-    patients: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    identities: dict[str, PatientIdentity] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)
-    without_patient: list[tuple[str, str, Said]] = field(default_factory=list)  # (where, "Type/id", why)
-    full_urls: dict[str, str] = field(default_factory=dict)  # "Type/id" -> the entry's own fullUrl
-    locations: dict[str, str] = field(default_factory=dict)  # "Type/id" -> where it is (FHIRPath)
+    patients: dict[str, list[dict[str, Any]]] = msgspec.field(default_factory=dict)
+    identities: dict[str, PatientIdentity] = msgspec.field(default_factory=dict)
+    aliases: dict[str, str] = msgspec.field(default_factory=dict)
+    without_patient: list[tuple[str, str, Said]] = msgspec.field(default_factory=list)  # (where, "Type/id", why)
+    full_urls: dict[str, str] = msgspec.field(default_factory=dict)  # "Type/id" -> the entry's own fullUrl
+    locations: dict[str, str] = msgspec.field(default_factory=dict)  # "Type/id" -> where it is (FHIRPath)
 
     def cite(self, reference: str) -> str:
         """How an answer refers to an input: by its entry's fullUrl when it has one (absolute stays
@@ -272,8 +270,7 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
     return grouped
 
 
-@dataclass(frozen=True)
-class PatientBanner:
+class PatientBanner(msgspec.Struct, frozen=True):
     """Who a page is about, as the record names them, to be checked before anything is read: each None when
     the record does not say it."""
 

@@ -12,10 +12,10 @@ whose other resources differ from R4).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import msgspec
 from fhir.resources.R4B import get_fhir_model_class
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from pydantic import ValidationError
@@ -32,8 +32,7 @@ FHIRAbstractModel.set_global_model_config(defer_build=True)
 VALIDATED_TYPES = ("Patient", "Condition", "Observation", "ServiceRequest", "Procedure", "QuestionnaireResponse")
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True):
     """One thing wrong in the input: where (a FHIRPath-like expression) and what."""
 
     expression: str
@@ -162,8 +161,7 @@ def bundle_entries(bundle: Any, where: str = "Bundle",
     return found
 
 
-@dataclass(frozen=True)
-class AssessRequest:
+class AssessRequest(msgspec.Struct, frozen=True):
     """What an $assess call asks: the Bundle (and where it sits), the language, the assessment date."""
 
     bundle: Any

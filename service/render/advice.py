@@ -12,10 +12,11 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 from typing import Any
+
+import msgspec
 
 from .. import __version__
 from ..calculators.situations import Advice, guideline_version
@@ -45,8 +46,7 @@ WORDS = Words({
 })
 
 
-@dataclass(frozen=True)
-class Advised:
+class Advised(msgspec.Struct, frozen=True):
     """One piece of the guideline's advice for a patient, what it was read from, and its proposed CarePlan."""
 
     facts: SituationFacts

@@ -23,10 +23,11 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
 from typing import Any
+
+import msgspec
 
 from .. import __version__
 from ..calculators import Score, load_table
@@ -60,8 +61,7 @@ WORDS = Words({
 })
 
 
-@dataclass(frozen=True)
-class Assessment:
+class Assessment(msgspec.Struct, frozen=True):
     """One score with the facts it came from, and the resources rendered for it."""
 
     score: Score

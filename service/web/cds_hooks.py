@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Any
 
+import msgspec
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from ..calculators import NAMES
@@ -84,12 +84,11 @@ def _request_schema(hook: str) -> HookRequest:
     return HookRequest(hook)
 
 
-@dataclass
-class Gathered:
+class Gathered(msgspec.Struct):
     """The context patient's resources, and what could not be read (said in a card)."""
 
-    resources: list[dict] = field(default_factory=list)
-    not_read: list[ReportEntry] = field(default_factory=list)
+    resources: list[dict] = msgspec.field(default_factory=list)
+    not_read: list[ReportEntry] = msgspec.field(default_factory=list)
 
 
 def _outcome_text(outcome: dict) -> str:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
 
 import markdown
+import msgspec
 from flask import Blueprint, Response, abort, current_app, request
 from flask import render_template as _render_template
 
@@ -73,8 +73,7 @@ def _markdown(text: str) -> str:
 # -- the assessment page -------------------------------------------------------------------------
 
 
-@dataclass
-class PageScore:
+class PageScore(msgspec.Struct):
     """One score as the page shows it."""
 
     key: str  # the Condition reference, as the form names it
@@ -269,8 +268,8 @@ def calculator_page(name: str):
         abort(400, f"{unknown[0][:80]!r} names no item of {name}; items: {', '.join(i.name for i in table.items)}")
     used = registered_calculator(name)
     # Inputs that are not items of the table but drive a caveat (Mirels: the cortical osteolysis percentages).
-    figures = {f.name: request.values.get(f"figure|{f.name}", "").strip() for f in fields(used.inputs)
-               if f.name not in {item.name for item in table.items}}
+    figures = {name: request.values.get(f"figure|{name}", "").strip() for name in used.inputs.__struct_fields__
+               if name not in {item.name for item in table.items}}
     numbers: dict[str, float] = {}
     for figure, given in figures.items():
         if given:

@@ -15,11 +15,12 @@ import json
 import secrets
 import time
 import zlib
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import orjson
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from msgspec.structs import asdict
 
 from ..i18n import said
 from ..store import Store, StoreUnavailable
@@ -41,8 +42,7 @@ class KeeperUnavailable(Exception):
     """The kept assessments cannot be read now (the database)."""
 
 
-@dataclass(frozen=True)
-class KeptAssessment:
+class KeptAssessment(msgspec.Struct, frozen=True):
     patient_id: str
     user: str | None
     locale: str
@@ -68,9 +68,9 @@ class AssessmentKeeper:
         now = time.time()
         # zlib: FHIR JSON repeats its system URLs and keys; level 6 gives most of the gain at little CPU.
         try:
-            body = orjson.dumps(kept.__dict__)
+            body = orjson.dumps(asdict(kept))
         except TypeError:  # nesting deeper than orjson follows (the request's own JSON may be): the slow way
-            body = json.dumps(kept.__dict__, separators=(",", ":")).encode()
+            body = json.dumps(asdict(kept), separators=(",", ":")).encode()
         self.store.keep_assessment(key, now + self.seconds, zlib.compress(body, 6), now)
         return self._signer.dumps(key)
 

@@ -10,10 +10,11 @@ the card says the start is not recorded.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from fractions import Fraction
 from typing import Any
+
+from msgspec.structs import replace
 
 from ...calculators import AtLeast, Between, OneOf
 from ...i18n import N_, Said, said

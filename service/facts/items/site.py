@@ -25,8 +25,10 @@ coding or as mCODE's ``laterality-qualifier`` extension.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from typing import Any
+
+import msgspec
+from msgspec.structs import replace
 
 from ...calculators import OneOf
 from ...i18n import Said, said
@@ -47,8 +49,7 @@ from ..vocabulary import (
 _FEMUR_UNSTATED = OneOf("lower_limb", "peritrochanteric")
 
 
-@dataclass(frozen=True)
-class SiteReading:
+class SiteReading(msgspec.Struct, frozen=True):
     """What a bodySite says: the Mirels site (a value, a OneOf, or None), the bone and side
     (for linking observations and orders), and why it is uncertain or missing."""
 
@@ -60,15 +61,15 @@ class SiteReading:
     notes: tuple[Said, ...] = ()
     description: str = ""
     several: bool = False  # the bodySite names several sites: the Condition may record several lesions
-    place: Place = field(default_factory=Place)  # where, said for a person (the side read from the text too, flagged)
+    # Where, said for a person (the side read from the text too, flagged).
+    place: Place = msgspec.field(default_factory=Place)
 
 
 def _qualifier_concepts(concept: dict[str, Any], url: str) -> list[Any]:
     return [e.get("valueCodeableConcept") for e in objects(concept.get("extension")) if e.get("url") == url]
 
 
-@dataclass(frozen=True)
-class _ConceptSite:
+class _ConceptSite(msgspec.Struct, frozen=True):
     """What one bodySite concept names: its long bones with their Mirels rows (the femur when it names
     a femoral region), the femoral regions it states (by code, by mCODE location qualifier), its side."""
 
