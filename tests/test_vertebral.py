@@ -10,7 +10,20 @@ import pytest
 from service.calculators import OneOf
 from service.facts import MappingOptions, extract_facts
 from service.render.questionnaires import questionnaire_response
-from support.fhir_builders import ICDO3, SCT, VERTEBRA, bundle, coded, condition, lesion, observation, patient, site
+from support.fhir_builders import (
+    ICD10,
+    ICDO3,
+    SCT,
+    VERTEBRA,
+    bundle,
+    cc,
+    coded,
+    condition,
+    lesion,
+    observation,
+    patient,
+    site,
+)
 
 AS_OF = date.today()
 ROWS = "http://bonemet-cds.org/fhir/CodeSystem/table-row"
@@ -124,6 +137,29 @@ def test_a_record_older_than_its_window_is_not_counted():
     spine, _ = only_sins(spine_lesion(), old)
     assert spine.facts["spinal_alignment"].missing
     assert any("90-day window" in note for note in spine.facts["spinal_alignment"].notes)
+
+
+def _laminectomy(reason, days_ago):
+    return {"resourceType": "Procedure", "id": "lami", "status": "completed", "code": cc(SCT, "387731002"),
+            "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": reason}],
+            "performedDateTime": (AS_OF - timedelta(days=days_ago)).isoformat()}
+
+
+def test_records_from_before_the_lesions_operation_describe_the_spine_before_it():
+    """SINS scores the spine as it is. Its records are dated RECENT_DAYS ago; a laminectomy for this lesion since:
+    they describe the spine before it, and are not counted. One for a compression (its level not coded) since: the
+    card says it first, to check the level (a probe's "unstable spine: surgical consultation" the day after)."""
+    spine, _ = only_sins(spine_lesion(), *sins_observations(), _laminectomy("Condition/spine-1", 1))
+    assert spine.facts["spinal_alignment"].missing
+    assert any("before its operation" in str(note) for note in spine.facts["spinal_alignment"].notes)
+    compression = condition("mscc", ICD10, "G95.2", body_site=[site(THORACIC_SPINE)])
+    found = facts_of(spine_lesion(), compression, *sins_observations(), _laminectomy("Condition/mscc", 1))
+    (spine,) = found.scored_by("sins")
+    assert spine.facts["spinal_alignment"].value == "de_novo_deformity"
+    assert any("an operation of the spine is recorded after some of these records (Procedure/lami)" in str(flag)
+               for flag in spine.operations_to_check)
+    earlier = facts_of(spine_lesion(), compression, *sins_observations(), _laminectomy("Condition/mscc", 60))
+    assert not earlier.scored_by("sins")[0].operations_to_check  # done before the records: they describe after it
 
 
 def test_a_long_bone_lesion_and_a_vertebral_one_get_mirels_and_sins():

@@ -37,6 +37,7 @@ from .long_bone import site_concepts
 from .model import Fact, ScoredCondition
 from .moments import Event
 from .options import MappingOptions
+from .procedures import procedures_done
 from .record import PatientRecord
 from .terminology import OWN_SYSTEM, canonical_system, codings, describe_concepts, objects
 from .timely import keep_timely, with_untimely
@@ -129,10 +130,13 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
                 record.report.ignore(me, said("linked to no single vertebral metastasis (focus or evidence): not "
                                               "used"), attention=True)
     result = []
+    spinal = set(lesions) | {record.ref(c) for c in record.conditions["compression"]}
     for ref, (condition, flags, location, _structures) in lesions.items():
         onset = record.onset(condition)
+        operated, at_some_level = _operations(record, ref, spinal, linked[ref])
         untimely = keep_timely(record, linked[ref], options.windows,
-                               (Event(onset, said("the lesion's onset")),) if onset else ())
+                               ((Event(onset, said("the lesion's onset")),) if onset else ()) + operated)
+        flags += at_some_level  # said first on the card (``operations_to_check``)
         facts: dict[str, Fact] = {"spinal_location": location}
         for item in CODED_ITEMS:
             fact = _coded_fact(record, ref, item, linked[ref])
@@ -144,8 +148,29 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
             facts[item] = fact
         place = read_place(record.terms, condition.get("bodySite"))
         result.append(VertebralFacts(ref, describe_concepts(objects(condition.get("bodySite"))) or said(
-            "vertebral metastasis"), facts, condition_flags=flags, place=place))
+            "vertebral metastasis"), facts, condition_flags=flags, place=place, operations_to_check=at_some_level))
     return result
+
+
+def _operations(record: PatientRecord, ref: str, spinal: set[str],
+                linked: dict[str, list[tuple[dict[str, Any], str]]]) -> tuple[tuple[Event, ...], tuple[Said, ...]]:
+    """SINS scores the spine as it is: an operation of this lesion (a decompression, a fixation naming it) is an
+    event its records must come after; one of another spinal Condition (a compression at a level the codes do not
+    give), done after some of its records, is said, for the clinician to check the level."""
+    events: list[Event] = []
+    flags: list[Said] = []
+    dates = [when for records in linked.values() for observation, _ in records
+             if (when := record.effective(observation)) is not None]
+    for operation in procedures_done(record):
+        if operation.kind == "radiotherapy" or operation.performed is None:
+            continue
+        if ref in operation.reasons:
+            events.append(Event(operation.performed, said("its operation")))
+        elif set(operation.reasons) & spinal and any(when.earliest < operation.performed.latest for when in dates):
+            flags.append(said("an operation of the spine is recorded after some of these records ({operation}): if it "
+                              "was at this level, they describe the spine before it; check the level",
+                              operation=operation.ref))
+    return tuple(events), tuple(flags)
 
 
 def _spine_rows(concepts: list[Any]) -> set[str] | None:

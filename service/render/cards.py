@@ -54,6 +54,7 @@ WORDS = Words({
     "conflict_settled": N_("conflicting records, the latest used"), "context": N_("Context, not scored"),
     "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded, check it first"),
     "fixation_to_check": N_("fixation begun or planned, check it first"),
+    "operation_to_check": N_("operation since, check it first"),
     "operations_unread": N_("the EHR did not send the patient's operations: if this bone has already been fixed, "
                             "Mirels no longer applies."),
     "review_attention": N_("Data not used that could change a score"),
@@ -146,7 +147,7 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
     score, facts = assessment.score, assessment.facts
     locale = score.locale
     lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", ""]
-    first = facts.fractures_to_check + facts.fixations_to_check
+    first = facts.fractures_to_check + facts.fixations_to_check + facts.operations_to_check
     if first:  # before the score and its action: the bone may already have broken, or be fixed
         lines += [f"**{words['check_first']}**{words['colon']} "
                   + "; ".join(name(translate(flag, locale)) for flag in first), ""]
@@ -200,10 +201,12 @@ def _conflict_words(assessment: Assessment, words: dict[str, str]) -> str:
 
 
 def _fracture_words(assessment: Assessment, words: dict[str, str]) -> str:
-    """What the summary says first of a fracture that may be of the lesion's bone: the action waits for it."""
+    """What the summary says first of a fracture, a fixation or an operation that may have made the action moot: the
+    action waits for it."""
     facts = assessment.facts
     return f"{words['fracture_to_check']} — " if facts.fractures_to_check else \
-        f"{words['fixation_to_check']} — " if facts.fixations_to_check else ""
+        f"{words['fixation_to_check']} — " if facts.fixations_to_check else \
+        f"{words['operation_to_check']} — " if facts.operations_to_check else ""
 
 
 def _oldest_words(assessment: Assessment, words: dict[str, str]) -> str:
