@@ -115,6 +115,17 @@ def test_refuted_or_inactive_records_are_not_sites():
     assert counted(lesion("a"), lesion("b", side=RIGHT, clinical="resolved")) == (1, 1)
 
 
+def test_a_site_not_counted_for_its_status_is_named_on_the_card_a_refuted_one_is_not():
+    """A resolved right femur was left out of the count with no word (a probe's three sites, one resolved, read
+    "3 sites"): it is named, with the guideline's silence on whether such a site counts, and its place."""
+    found = facts_of(lesion("a"), lesion("b", side=RIGHT, clinical="resolved"),
+                     lesion("c", bone=HUMERUS, verification="refuted"), visceral(False))
+    (oligo,) = situations(found, "oligometastatic")
+    (note,) = [str(n) for n in oligo.notes]
+    assert note.startswith("Condition/b (right femur, shaft of femur) is not counted: its status says resolved")
+    assert "the guideline does not say whether such a site counts" in note
+
+
 def test_one_to_three_sites_and_no_visceral_metastasis_propose_the_ablative_intent():
     (advice,) = advice_of(facts_of(lesion("a"), visceral(False)), "oligometastatic")
     assert advice and not advice.possible and advice.figures == {"sites_low": 1, "sites_high": 1}

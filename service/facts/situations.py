@@ -24,6 +24,7 @@ from .options import MappingOptions
 from .place import BOTH_SIDES, Place
 from .procedures import Procedure, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
+from .statuses import status_code
 from .terminology import describe_concepts
 from .timely import keep_timely
 
@@ -49,7 +50,7 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
     several sites at once."""
     claims = []
     for condition in record.conditions["lesion"]:
-        if not record.active(condition)[0]:
+        if not record.active(condition)[0]:  # named on the card (``not_counted``)
             continue
         sites: list[Any] = condition["bodySite"] if isinstance(condition.get("bodySite"), list) else []
         reading, place = read_site_and_place(record.terms, sites)
@@ -87,6 +88,24 @@ def _key(place: Place | None, bone: str | None = None,
     return None, False
 
 
+_NOT_ACTIVE = {"inactive": said("inactive"), "remission": said("in remission"), "resolved": said("resolved")}
+
+
+def not_counted(record: PatientRecord) -> list[Said]:
+    """The bone metastases not counted as sites because their status says they are not active: named, since the
+    guideline (§1.5) does not say whether a treated, resolved or remitting site counts."""
+    return [said("{record} ({place}) is not counted: its status says {status}; the guideline does not say whether "
+                 "such a site counts", record=record.ref(condition), place=_place_words(record, condition),
+                 status=_NOT_ACTIVE.get(str(status_code(condition, "clinicalStatus")), said("not active")))
+            for condition in record.conditions["lesion"] if not record.active(condition)[0]]
+
+
+def _place_words(record: PatientRecord, condition: dict[str, Any]) -> Any:
+    sites: list[Any] = condition["bodySite"] if isinstance(condition.get("bodySite"), list) else []
+    reading, place = read_site_and_place(record.terms, sites)  # as the count reads a site
+    return (reading.place if reading.bone else place) or said("site not recorded")
+
+
 def _spinal(key: tuple[str, str | None]) -> bool:
     return key[0] == "spine" or bool(_LEVEL.match(key[0]))
 
@@ -108,7 +127,8 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
             continue  # the same bone and side: one site
         elif vague and any(_same_bone(key, other) for other in certain):
             uncertain += 1
-            open_.append(said("{record} may be a site already counted", record=where.ref))
+            open_.append(said("{record} ({place}) may be a site already counted", record=where.ref, place=where.place)
+                         if where.place else said("{record} may be a site already counted", record=where.ref))
         else:
             certain[key] = where
     fewest = len(certain) or (1 if uncertain or unbounded else 0)
@@ -141,7 +161,7 @@ def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[Sit
                                               "{why}", why=why) if why else COUNTED)
     inputs = OligometastaticInputs(fewest, most, present, tuple(missing))
     return [SituationFacts("oligometastatic", inputs, (*(w.ref for w in counted), *visceral.sources),
-                           tuple(counted))]
+                           tuple(counted), tuple(not_counted(record)))]
 
 
 # -- §1.4 -------------------------------------------------------------------------------------

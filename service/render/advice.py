@@ -166,7 +166,9 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
     lines = [f"**{situation.title(locale)}**", "", situation.statement(locale)]
     if situation.name == "oligometastatic":
         lines += ["", situation.text("not_in_record")(locale), "", f"**{words['counted']}**"]
-        lines += [f"- {plain(where.words(locale)) or name(where.ref)}" for where in facts.about]
+        # Each site once: two records of one bone and side are one site (the count says so too).
+        lines += [f"- {site}" for site in dict.fromkeys(plain(where.words(locale)) or name(where.ref)
+                                                          for where in facts.about)]
     elif situation.name == "post_operative" and facts.about:
         lines += ["", f"**{words['operation']}**{words['colon']} {name(facts.about[0].ref)}"]
         lines += [f"- {words['treated']}{words['colon']} {plain(where.words(locale))}" for where in facts.about[1:]]
