@@ -119,6 +119,9 @@ def test_20_gy_in_4_fractions_is_said_as_the_guideline_names_it_a_trial_arm_with
     assert card["summary"] == ("20 Gy in 4 fractions ordered: named by the guideline as a trial arm, response as with "
                                "8 Gy single")
     assert "no difference in pathological fracture, cord compression or acute toxicity" in card["detail"]
+    # Which lesion the order is for, as two orders are told apart (a probe's two "Teleradiotherapy procedure").
+    assert card["detail"].startswith("**Order**: ")
+    assert "\n- For: left femur, shaft of femur\n- Scheme ordered: 20 Gy in 4" in card["detail"], card["detail"]
     single = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(8, 1))
     (card,) = post(client, request(*mirels_7_not_oligometastatic(), single))
     assert "more toxicity" in card["detail"] and "no difference in pathological fracture" in card["detail"]

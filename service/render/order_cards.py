@@ -42,7 +42,7 @@ ORDER_WORDS = Words({
     "orders": N_("Draft orders concerned"), "possible": N_("Possible"),
     "possible_detail": N_("The category is not determined: this advice applies if the missing items give"),
     "guideline": N_("Guideline"),
-    "order": N_("Order"), "scheme": N_("Scheme ordered"),
+    "order": N_("Order"), "scheme": N_("Scheme ordered"), "for": N_("For"),
     "withdraw": N_("Withdraw the draft order ({order})"),
     "outside": N_("Radiotherapy to start {start}, outside the post-operative window {opens} to {closes} (§1.4)"),
     "no_start": N_("Radiotherapy ordered without a start date: post-operative window {opens} to {closes} (§1.4)"),
@@ -121,13 +121,25 @@ def _source(locale: str, code: str, title: str) -> Source:
     return {"label": f"bonemet-cds {__version__} — {title}", "topic": topic(code, locale)}
 
 
+def _target(draft: DraftOrder, facts: PatientFacts, locale: str, name: Callable[[str], str]) -> str:
+    """What an order is for, as the clinician tells two orders apart: its bodySite's place, else the lesions or
+    compressions its reasonReference names (their place, else their words)."""
+    if draft.place is not None and draft.place.words(locale):
+        return plain(draft.place.words(locale))
+    places = {found.condition: found.where(locale) for found in facts.scored}
+    places.update({fixed.lesion: fixed.place.words(locale) for fixed in facts.fixed if fixed.place})
+    places.update({broken.lesion: broken.place.words(locale) for broken in facts.broken if broken.place})
+    return ", ".join(plain(places[ref]) if ref in places else name(ref) for ref in sorted(draft.reasons))
+
+
 def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale: str,
-                name: Callable[[str], str]) -> Card:
+                name: Callable[[str], str], facts: PatientFacts) -> Card:
     """§2: the ordered scheme beside the guideline's palliative schemes, in its words; a scheme it does not name
     gets one line saying so, an order that states only half its scheme the half that is missing."""
     guide, words, colon = fractionation(), ORDER_WORDS[locale], WORDS[locale]["colon"]
     what = plain(draft.order.description) or name(draft.order.reference)
-    lines = [f"**{words['order']}**{colon} {what}"]
+    target = _target(draft, facts, locale, name)
+    lines = [f"**{words['order']}**{colon} {what}"] + ([f"- {words['for']}{colon} {target}"] if target else [])
     if advice.kind == "missing":
         key = "both" if len(advice.missing) == 2 else advice.missing[0]
         summary = guide.missing(locale).format(missing=guide.missing_words[key](locale))
@@ -138,7 +150,7 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         summary = advice.scheme.summary(locale)
         lines += ["", advice.scheme.statement(locale), "", guide.comparison(locale)]
     if advice.kind != "missing":
-        lines.insert(1, f"- {words['scheme']}{colon} {advice.ordered.words(locale)}")
+        lines.insert(2 if target else 1, f"- {words['scheme']}{colon} {advice.ordered.words(locale)}")
     if ablative and advice.kind == "listed":
         lines += ["", guide.ablative(locale)]
     lines += ["", f"{words['guideline']}{colon} {guide.source(locale)}"]
@@ -206,7 +218,7 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     cards = [order_card(assessment, finding, name, subject) for assessment, finding in review.findings]
     cards += [moot_card(draft, why, locale, name) for draft, why in review.moot]
     cards += [window_card(found, locale, name) for found in review.windows]
-    cards += [scheme_card(draft, advice, review.ablative, locale, name) for draft, advice in review.schemes]
+    cards += [scheme_card(draft, advice, review.ablative, locale, name, facts) for draft, advice in review.schemes]
     not_checked: list[ReportEntry] = review.report
     review_said = review_card(not_checked, locale, facts.as_of, name)
     return [typeset_card(card, locale) for card in (cards + [review_said] if review_said else cards)]
