@@ -224,6 +224,9 @@ def test_lesion_without_body_site_has_site_missing_and_says_what_supplies_it():
      OneOf("lower_limb", "upper_limb")),
     # Both femurs: the row is the same whichever lesion it is, so it stays known.
     ([site(FEMUR_SHAFT, LEFT), site(FEMUR_SHAFT, RIGHT)], "lower_limb"),
+    # One laterality "right and left" (a probe's): two lesions at once, as two bodySites would say (it was scored as
+    # one lesion, with a size measured on the right only, and counted one site).
+    ([site(FEMUR_SHAFT, "51440002")], "lower_limb"),
 ])
 def test_a_condition_naming_several_sites_is_scored_over_every_site_and_flagged(sites, value):
     """A problem-list "bone metastases" with every involved bone in bodySite: Mirels scores one lesion,

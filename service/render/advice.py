@@ -32,7 +32,8 @@ from .knowledge import TOPIC, activity_definition_url, plan_definition_url
 WORDS = Words({
     "site": N_("1 bone metastatic site recorded"), "sites": N_("{count} bone metastatic sites recorded"),
     "sites_range": N_("{low} to {high} bone metastatic sites"),
-    "sites_open": N_("at least {low} bone metastatic sites"), "no_visceral": N_("no visceral metastasis"),
+    "sites_open": N_("at least {low} bone metastatic sites"), "site_open": N_("at least 1 bone metastatic site"),
+    "no_visceral": N_("no visceral metastasis"),
     "possible": N_("Possible"), "counted": N_("Sites counted"), "open": N_("To check before it applies"),
     "before": N_("{where}, operated {date}: post-operative radiotherapy from {opens} to {closes}"),
     "window_open": N_("{where}, operated {date}: post-operative radiotherapy now, until {closes}"),
@@ -75,7 +76,7 @@ def summary(facts: SituationFacts, advice: Advice, locale: str) -> str:
     if situation.name == "oligometastatic":
         low, high = advice.figures["sites_low"], advice.figures["sites_high"]
         count = (words["site"] if low == high == 1 else words["sites"].format(count=low) if low == high else
-                 words["sites_open"].format(low=low) if high is None else
+                 (words["site_open"] if low == 1 else words["sites_open"].format(low=low)) if high is None else
                  words["sites_range"].format(low=low, high=high))
         text = f"{count}, {words['no_visceral']}{words['colon']} {action}" if not advice.possible else \
             f"{words['possible']}{words['colon']} {action} ({count})"

@@ -214,7 +214,7 @@ def _placed(concepts: list[dict[str, Any]], parts: list[_ConceptSite], bones: se
 def _read_site(concepts: list[dict[str, Any]], parts: list[_ConceptSite], description: str) -> SiteReading:
     bones = {bone for part in parts for bone in part.limbs}
     sides = {part.side for part in parts if part.side}
-    if bones and (len(bones) > 1 or len(sides) > 1):
+    if bones and (len(bones) > 1 or len(sides) > 1 or BOTH_SIDES in sides):  # "both sides": two lesions at once
         return _several_sites(parts, bones, sides, description)
     bone = bones.pop() if bones else None
     side = sides.pop() if len(sides) == 1 else None
@@ -260,7 +260,8 @@ def _several_sites(parts: list[_ConceptSite], bones: set[str], sides: set[str], 
     agrees); the bone and the side link observations and orders only where the sites agree on them."""
     rows = sorted({row for part in parts for row in part.rows()})
     value: Any = OneOf(*rows) if len(rows) > 1 else rows[0]
-    return SiteReading(value, bones.pop() if len(bones) == 1 else None, sides.pop() if len(sides) == 1 else None,
+    side = sides.pop() if len(sides) == 1 else None
+    return SiteReading(value, bones.pop() if len(bones) == 1 else None, None if side == BOTH_SIDES else side,
                        True, notes=(said("bodySite names several sites ('{site}'): a Mirels score is per lesion, so "
                                          "the site is any of them and the items of this Condition may concern any; "
                                          "record each lesion as its own Condition", site=description),),
