@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 from msgspec.structs import replace
 
 from ..fhir.patients import ParsedReference, parse_reference
 from ..i18n import N_, Said, said
-from .dates import DateSpan, parse_date
+from .dates import DateSpan
+from .fractures import fracture_date, fracture_flag, fractures_at
 from .items.lesion_type import lesion_type_fact
 from .items.osteolysis import osteolysis_facts
 from .items.pain import pain_fact
@@ -23,10 +24,10 @@ from .linking import cited_by, reference_text
 from .model import BrokenBone, FixedBone, LesionFacts
 from .moments import Event
 from .options import MappingOptions
-from .place import BOTH_SIDES, LEFT, RIGHT, fracture_place
+from .place import BOTH_SIDES, LEFT, RIGHT
 from .procedures import Procedure, fixations_under_way, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
-from .terminology import ICD10_CM, canonical_system, codings, describe_concepts, objects
+from .terminology import describe_concepts, objects
 from .timely import keep_timely, kind_item, with_untimely
 from .unrecognised import is_pathological_fracture
 from .vocabulary import (
@@ -74,9 +75,9 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
             record.report.ignore(ref, said("bodySite '{site}' is not a long bone: Mirels applies to long bones only",
                                            site=reading.description))
             continue
-        fractures = _fractures_at(record, reading)
+        fractures = fractures_at(record, reading)
         onset = record.onset(condition)
-        earlier = [f for f, _ in fractures if onset and (when := _fracture_date(record, f)) and
+        earlier = [f for f, _ in fractures if onset and (when := fracture_date(record, f)) and
                    when.latest < onset.earliest]
         broken = [fracture for fracture, match in fractures if match == "same" and fracture not in earlier]
         if broken:
@@ -86,7 +87,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         if fixation is not None:
             continue
         # Said, never settled: a bone or a side not stated, or a fracture before the lesion began.
-        to_check = tuple(_fracture_flag(record, fracture, fracture in earlier, match) for fracture, match in fractures)
+        to_check = tuple(fracture_flag(record, fracture, fracture in earlier, match) for fracture, match in fractures)
         under_way = fixations_under_way(record, ref, reading.bone, reading.side)
         flags += to_check + under_way + radiotherapies_given(record, ref, reading.bone, reading.side)
         record.report.use(ref, said("lesion of a Mirels score"))
@@ -192,74 +193,13 @@ def _sides_of_records(record: PatientRecord, lesion: _Lesion) -> tuple[Said, ...
                  right=", ".join(by_side[RIGHT])),)
 
 
-FractureMatch = Literal["same", "side", "both", "sequela", "bone"]
-
-
-def _fractures_at(record: PatientRecord, reading: Any) -> list[tuple[dict[str, Any], FractureMatch]]:
-    """The fractures that may be of the lesion's bone and side, each with how: ``same`` (bone, and both sides
-    stated and equal: the bone has broken), or, said for the clinician to settle, ``side`` (a side not stated),
-    ``both`` (either says both sides), ``sequela`` (an ICD-10-CM code whose 7th character S records the late effect
-    of a fracture, not a bone broken now), ``bone`` (its bone not coded: a fracture recorded in words only). A
-    fracture's place: a code that states it (``place.fracture_place``), else its bodySite, whose side counts when
-    the code states none. A fracture of another bone or of the other side is not this lesion's."""
-    found: list[tuple[dict[str, Any], FractureMatch]] = []
-    for fracture in record.fractures:
-        found_codes = codings(fracture.get("code"))
-        places = [p for p in (fracture_place(c) for c in found_codes) if p is not None]
-        site = read_site(record.terms, objects(fracture.get("bodySite")))
-        bone = places[0].bone if places else site.bone
-        side = (places[0].side if places else None) or (site.side if site.bone in (None, bone) else None)
-        if not bone:
-            found.append((fracture, "bone"))
-        elif bone != reading.bone or (side and reading.side and BOTH_SIDES not in (side, reading.side)
-                                      and side != reading.side):
-            continue
-        elif any(_sequela(coding) for coding in found_codes):
-            found.append((fracture, "sequela"))
-        elif BOTH_SIDES in (side, reading.side):
-            found.append((fracture, "both"))
-        else:
-            found.append((fracture, "same" if side and reading.side else "side"))
-    return found
-
-
-def _sequela(coding: dict[str, Any]) -> bool:
-    """An ICD-10-CM code whose 7th character is S: the sequela (late effect) of the condition, not the condition."""
-    code = str(coding.get("code") or "").strip().replace(".", "").upper()
-    return canonical_system(str(coding.get("system") or "")) == ICD10_CM and len(code) >= 7 and code[6] == "S"
-
-
-def _fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool, match: FractureMatch) -> Said:
-    """What a lesion's Mirels score says of a fracture that may be of its bone and side, for the clinician to
-    settle before any fixation."""
-    ref = record.ref(fracture)
-    if match == "bone":
-        return said("a fracture is recorded whose bone is not coded ({fracture}): if it is this bone, it has broken "
-                    "and Mirels no longer applies; check before any fixation", fracture=ref)
-    if match == "sequela":
-        return said("the sequela of a fracture of the same bone is recorded ({fracture}): a late effect, not a bone "
-                    "broken now; if the bone is broken, Mirels no longer applies", fracture=ref)
-    if earlier:
-        return said("a fracture of the same bone and side is recorded before this lesion began ({fracture}): if the "
-                    "bone has broken since, Mirels no longer applies", fracture=ref)
-    if match == "both":
-        return said("a fracture of the same bone is recorded ({fracture}), one of the two records saying both sides: "
-                    "if it is this bone, it has broken and Mirels no longer applies", fracture=ref)
-    return said("a fracture of the same bone is recorded ({fracture}) and the side of one of them is not stated: if "
-                "it is this bone, it has broken and Mirels no longer applies", fracture=ref)
-
-
-def _fracture_date(record: PatientRecord, fracture: dict[str, Any]) -> DateSpan | None:
-    return record.onset(fracture) or parse_date(fracture.get("recordedDate"))
-
-
 def _broken(record: PatientRecord, ref: str, condition: dict[str, Any], reading: Any,
             fracture: dict[str, Any]) -> None:
     """A lesion whose bone has broken on its side: Mirels scores the risk of a fracture to come, so it gets no
     score, and the clinician is told in a card of its own (brief section 5; the sources are silent on what
     to do once the bone has broken)."""
     fracture_ref = record.ref(fracture)
-    began = _fracture_date(record, fracture)
+    began = fracture_date(record, fracture)
     record.report.ignore(ref, said(  # the fracture's words and date are said where its reference is named
         "the bone has broken: a fracture of the same bone and side is recorded ({fracture}); "
         "Mirels scores the risk of a fracture to come and no longer applies: no Mirels score, and no prophylactic "

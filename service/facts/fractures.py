@@ -1,0 +1,80 @@
+"""Fractures beside a long-bone lesion: which may be of its bone and side (brief section 5: a fracture of the same
+bone and side means Mirels, the risk of a fracture to come, no longer applies), and what the card says of those
+that cannot be settled."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from ..i18n import Said, said
+from .dates import DateSpan, parse_date
+from .items.site import read_site
+from .place import BOTH_SIDES, fracture_place
+from .record import PatientRecord
+from .terminology import ICD10_CM, canonical_system, codings, objects
+
+FractureMatch = Literal["same", "side", "both", "sequela", "bone"]
+
+
+def fractures_at(record: PatientRecord, reading: Any) -> list[tuple[dict[str, Any], FractureMatch]]:
+    """The fractures that may be of the lesion's bone and side, each with how: ``same`` (bone, and both sides
+    stated and equal: the bone has broken), or, said for the clinician to settle, ``side`` (a side not stated),
+    ``both`` (either says both sides), ``sequela`` (an ICD-10-CM code whose 7th character S records the late effect
+    of a fracture, not a bone broken now), ``bone`` (its bone not coded: a fracture recorded in words only). A
+    fracture's place: a code that states it (``place.fracture_place``), else its bodySite, whose side counts when
+    the code states none. A fracture of another bone or of the other side is not this lesion's."""
+    found: list[tuple[dict[str, Any], FractureMatch]] = []
+    lesion_side = _side(reading)
+    for fracture in record.fractures:
+        found_codes = codings(fracture.get("code"))
+        places = [p for p in (fracture_place(c) for c in found_codes) if p is not None]
+        site = read_site(record.terms, objects(fracture.get("bodySite")))
+        bone = places[0].bone if places else site.bone
+        side = (places[0].side if places else None) or (_side(site) if site.bone in (None, bone) else None)
+        if not bone:
+            found.append((fracture, "bone"))
+        elif bone != reading.bone or (side and lesion_side and BOTH_SIDES not in (side, lesion_side)
+                                      and side != lesion_side):
+            continue
+        elif any(_sequela(coding) for coding in found_codes):
+            found.append((fracture, "sequela"))
+        elif BOTH_SIDES in (side, lesion_side):
+            found.append((fracture, "both"))
+        else:
+            found.append((fracture, "same" if side and lesion_side else "side"))
+    return found
+
+
+def _side(reading: Any) -> str | None:
+    """A site's side; "both" where its place says both (a reading of two lesions at once links by no side)."""
+    return reading.side or (BOTH_SIDES if reading.place is not None and reading.place.side == BOTH_SIDES else None)
+
+
+def _sequela(coding: dict[str, Any]) -> bool:
+    """An ICD-10-CM code whose 7th character is S: the sequela (late effect) of the condition, not the condition."""
+    code = str(coding.get("code") or "").strip().replace(".", "").upper()
+    return canonical_system(str(coding.get("system") or "")) == ICD10_CM and len(code) >= 7 and code[6] == "S"
+
+
+def fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool, match: FractureMatch) -> Said:
+    """What a lesion's Mirels score says of a fracture that may be of its bone and side, for the clinician to
+    settle before any fixation."""
+    ref = record.ref(fracture)
+    if match == "bone":
+        return said("a fracture is recorded whose bone is not coded ({fracture}): if it is this bone, it has broken "
+                    "and Mirels no longer applies; check before any fixation", fracture=ref)
+    if match == "sequela":
+        return said("the sequela of a fracture of the same bone is recorded ({fracture}): a late effect, not a bone "
+                    "broken now; if the bone is broken, Mirels no longer applies", fracture=ref)
+    if earlier:
+        return said("a fracture of the same bone and side is recorded before this lesion began ({fracture}): if the "
+                    "bone has broken since, Mirels no longer applies", fracture=ref)
+    if match == "both":
+        return said("a fracture of the same bone is recorded ({fracture}), one of the two records saying both sides: "
+                    "if it is this bone, it has broken and Mirels no longer applies", fracture=ref)
+    return said("a fracture of the same bone is recorded ({fracture}) and the side of one of them is not stated: if "
+                "it is this bone, it has broken and Mirels no longer applies", fracture=ref)
+
+
+def fracture_date(record: PatientRecord, fracture: dict[str, Any]) -> DateSpan | None:
+    return record.onset(fracture) or parse_date(fracture.get("recordedDate"))
