@@ -86,7 +86,7 @@ SHORT_ITEMS = Words({
     "posterolateral_involvement": N_("posterolateral involvement"),
 })
 
-_URL = re.compile(r"\s*\(<?https?://[^\s)>]+>?\)|\s*'https?://[^\s']+'|<?https?://[^\s)>|]+>?\|?")
+_URL = re.compile(r"\s*\('https?://[^\s']+'\)|\s*\(<?https?://[^\s)>]+>?\)|\s*'https?://[^\s']+'|<?https?://[^\s)>|]+>?\|?")
 # A reference to a resource the record does not hold (no label): said by its type only, never by its id.
 _TYPES = ("Condition|Observation|BodyStructure|Patient|QuestionnaireResponse|ServiceRequest|Procedure|Encounter|"
           "Practitioner|PractitionerRole|Organization|Location|DiagnosticReport|Specimen|ImagingStudy|MedicationRequest|"
