@@ -241,6 +241,14 @@ def test_a_condition_naming_several_sites_is_scored_over_every_site_and_flagged(
     assert None in lesion_facts.body_site  # no one bone and side links observations or orders to it
 
 
+def test_a_femoral_region_the_guideline_does_not_place_is_named_by_its_own_words():
+    """The neck of the femur (a region code beside the femur's): the note quoted the bone's name as the region."""
+    body_site = {"coding": [{"system": SCT, "code": FEMUR}, {"system": SCT, "code": "29627003"}]}
+    lesion_facts, _ = only_lesion(condition("lesion-1", SCT, "94222008", body_site=[body_site]))
+    (note,) = lesion_facts.facts["lesion_site"].notes
+    assert note.startswith("the femoral region 'neck of femur' is not one the guideline places"), note
+
+
 def test_a_long_bone_beside_a_bone_that_is_not_one_keeps_its_row_and_is_flagged():
     resource = lesion()
     resource["bodySite"] = [site(VERTEBRA), site(FEMUR_SHAFT, LEFT)]

@@ -169,7 +169,9 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
               + (f" — {score.category_label}" if score.category else ""), ""]
     if score.recommendation:
         lines += [score.recommendation, ""]
-    notes = [name(translate(note, locale)) for fact in facts.facts.values() for note in fact.notes]
+    above = {item.name for item in score.items if item.status != "known"} if unknown else set()  # said at the top
+    notes = [name(translate(note, locale)) for fact in facts.facts.values() if fact.item not in above
+             for note in fact.notes]
     # The Condition's flags once (an item read from the Condition carries them too), those said first left out.
     flags = sorted({f"{item_label(score, fact.item, locale)}: {name(translate(flag, locale))}"
                     for fact in facts.facts.values() for flag in fact.flags if flag not in facts.condition_flags}

@@ -34,7 +34,16 @@ from ...calculators import OneOf
 from ...i18n import Said, said
 from ..model import Fact
 from ..place import BOTH_SIDES, Place, side_in_words
-from ..terminology import ICD_O_3, SNOMED, Terminology, canonical_system, codings, describe_concepts, objects
+from ..terminology import (
+    ICD_O_3,
+    SNOMED,
+    Terminology,
+    canonical_system,
+    codings,
+    describe_concepts,
+    listed_words,
+    objects,
+)
 from ..vocabulary import (
     FEMUR,
     FEMUR_REGIONS,
@@ -229,9 +238,11 @@ def _read_site(concepts: list[dict[str, Any]], parts: list[_ConceptSite], descri
         if len(stated) == 1 and "undetermined" not in stated:
             return SiteReading(stated.pop(), bone, side, True, notes=notes, description=description, several=several)
         if stated:  # a region the guideline does not place, or two regions at once: neither settles it
+            regions = ", ".join(dict.fromkeys(listed_words(system, code, "en") or code
+                                              for part in parts for system, code in part.regions)) or description
             return SiteReading(_FEMUR_UNSTATED, bone, side, True, notes=notes + (
                 said("the femoral region '{region}' is not one the guideline places: lower limb (2) or "
-                     "peritrochanteric (3)", region=description),), description=description, several=several)
+                     "peritrochanteric (3)", region=regions),), description=description, several=several)
         return SiteReading(_FEMUR_UNSTATED, bone, side, True, notes=notes + (
             said("femur lesion whose region is not stated: lower limb (2) or peritrochanteric (3); a bodySite or "
                  "location qualifier naming the region (trochanteric, shaft, neck...) settles it"),),
