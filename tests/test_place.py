@@ -125,7 +125,9 @@ def test_no_side_is_said():
 def test_a_code_the_value_sets_do_not_list_is_said_in_the_records_words():
     body_site = {"text": "Left iliac crest", "coding": [{"system": SCT, "code": "123"}]}
     found = only_place(condition("lesion-1", SCT, "94222008", body_site=[body_site]))
-    assert found.where("fr") == found.where("en") == "Left iliac crest"
+    # Quoted, and said to be the record's words: no code here says which bone it is (nor that it is a long bone).
+    assert (found.where("en"), found.where("fr")) == ("“Left iliac crest” (as written)",
+                                                      "« Left iliac crest » (tel qu'écrit)")
 
 
 def test_both_sides_coded_on_one_condition():
@@ -166,7 +168,7 @@ def test_a_cord_compression_is_said_where_its_body_site_says_else_by_its_code():
                                                       "rachis thoracique (« T7 » dans le dossier)")
     facts = extract_facts([patient(), primary, {**compression, "bodySite": [{"text": "T7"}]}],
                           MappingOptions(as_of=AS_OF))
-    assert facts.scored_by("rades")[0].where("fr") == "T7"
+    assert facts.scored_by("rades")[0].where("fr") == "« T7 » (tel qu'écrit)"
     del compression["bodySite"]
     facts = extract_facts([patient(), primary, compression], MappingOptions(as_of=AS_OF))
     assert facts.scored_by("rades")[0].place is None

@@ -53,8 +53,9 @@ class Place(msgspec.Struct, frozen=True):
         """The place in ``locale``: "left femur, peritrochanteric region", "humérus droit", "femur (side not
         stated)"; the record's words when the bone is not a code the ValueSets list."""
         bone = listed_words(self.bone_system, self.bone, locale)
-        if not bone or not self.bone:
-            return self.record_words
+        if not bone or not self.bone:  # the record's words, quoted: no code here says the bone (nor that it is one)
+            return translate(said("“{words}” (as written)", words=self.record_words), locale) if self.record_words \
+                else ""
         key = self.bone.replace(".", "").upper()  # an ICD-O-3 topography is written with or without its dot
         group = canonical_system(self.bone_system) == ICD_O_3 and key not in _MIDLINE  # several bones
         side = listed_words(SNOMED, self.side, locale) if self.side else None

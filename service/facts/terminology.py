@@ -342,10 +342,7 @@ def listed_display(coding: dict[str, Any]) -> str | None:
     if not isinstance(system, str) or not isinstance(code, str):
         return None
     system = canonical_system(system)
-    terms = load_terminology()
-    if system == OWN_SYSTEM and code in terms.own_displays:  # the project's codes: its CodeSystem's words
-        return terms.own_displays[code].get("en") or None
-    return terms.listed_displays.get((system, _normal(system, code)))
+    return load_terminology().listed_displays.get((system, _normal(system, code)))
 
 
 def describe_concepts(concepts: Iterable[Any]) -> str:

@@ -257,9 +257,9 @@ def _read_site(concepts: list[dict[str, Any]], parts: list[_ConceptSite], descri
     if any(part.not_long_bone for part in parts):
         return SiteReading(None, None, side, True, not_long_bone=True, description=description)
     readable = [c for concept in concepts for c in codings(concept) if c.get("code")]
-    why = (said("bodySite '{site}' has codes in none of the long-bone ValueSets", site=description) if readable else
-           said("bodySite “{site}” has no code: text is never read", site=description) if description else
-           said("bodySite has no code"))
+    why = (said("the site's codes ('{site}') name no long bone this service reads", site=description) if readable else
+           said("the site is written as text only (“{site}”), not coded", site=description) if description else
+           said("the site has no code"))
     return SiteReading(None, None, side, True, notes=(
         said("{why}; whether the lesion is in a long bone, and which, is not known", why=why),),
         description=description)
