@@ -662,6 +662,15 @@ def test_a_status_before_the_deficit_is_why_the_item_is_missing_beside_a_later_o
     assert found.entry("Observation/motor").attention and found.entry("Observation/motor-text").attention
 
 
+def test_an_item_known_as_a_range_says_in_the_mapping_report_what_would_settle_it():
+    """A primary dated by its year: the interval is 6 or 8 points. A missing item named what would supply it; an
+    uncertain one named nothing (a probe's mapping report): the same resource settles it."""
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2025"), compression(onset="2026-11-01"),
+                               *rades_observations())
+    interval = mscc.facts["months_to_cord_compression"]
+    assert isinstance(interval.value, Between) and "the primary cancer Condition's onset" in str(interval.supplied_by)
+
+
 def test_a_deficit_duration_counted_on_to_the_assessment_date_shows_the_days_added():
     """'3 days' recorded 20 days ago reads '> 14 days' (9 points): the note says what was recorded, when, and that
     the days since were added; a duration recorded today gets no note."""

@@ -34,6 +34,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from msgspec.structs import replace
+
+from ..calculators import AtLeast, Between, OneOf
 from .answers import apply_answers, read_answers
 from .cord_compression import cord_compressions
 from .long_bone import long_bone_lesions
@@ -43,6 +46,7 @@ from .record import PatientRecord
 from .situations import situation_facts
 from .terminology import Terminology, load_terminology
 from .vertebral import vertebral_lesions
+from .vocabulary import SUPPLIED_BY
 
 # Each calculator's facts (``calculators.registry``), in the order cards show them: a new score adds its
 # extractor here. Each reads the whole record and reports every resource it looked at.
@@ -64,6 +68,10 @@ def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
         for found in scored:
             if answers.get(found.condition):
                 apply_answers(found, found.calculator, answers[found.condition])
+    for found in scored:  # an item known as a range is settled by what would supply a missing one: the report says so
+        for item, fact in found.facts.items():
+            if isinstance(fact.value, (OneOf, Between, AtLeast)) and not fact.supplied_by and item in SUPPLIED_BY:
+                found.facts[item] = replace(fact, supplied_by=SUPPLIED_BY[item])
     situations = situation_facts(record, options, scored)  # after the scores' extractors: they file the fixed lesions
     patients = [ref for ref in record.by_ref if ref.startswith("Patient/")]
     entries = record.entries()
