@@ -289,6 +289,21 @@ def test_a_start_in_the_window_of_some_days_of_an_operation_known_to_its_month_o
         f"operated {first} to {last} (§1.4)")
 
 
+def test_an_orders_start_as_a_timing_event_that_is_no_date_is_refused_not_read_as_its_year(client):
+    """occurrenceTiming.event ["20261208"] was read as the whole of 2026: "in the window", and the §1.4 card went
+    without a word; $assess refuses it (the FHIR models). The hook does too, naming the element."""
+    start = {"occurrenceTiming": {"event": ["20261208"]}}
+    body = request(*MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **start),
+                   procedures=[fixation_done(10)])
+    response = client.post(SERVICE, json=body)
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "context.draftOrders.entry[0].resource.occurrenceTiming.event[0]"
+    from service.facts.dates import parse_date
+
+    assert [parse_date(text) for text in ("20261208", "2026-1208", "2026-12-08 10:00")] == [None, None, None]
+    assert parse_date("2026-12-08T10:00:00+01:00").text == "2026-12-08T10:00:00+01:00"
+
+
 def test_an_order_for_another_lesion_is_not_held_to_the_window(client):
     other = order("rt", RADIOTHERAPY, reason="Condition/other", **starting(1))
     assert post(client, request(*MIRELS_9, other, procedures=[fixation_done(10)])) == []

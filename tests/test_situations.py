@@ -197,6 +197,21 @@ def test_an_operation_known_by_its_month_is_open_today_only_if_every_day_of_it_s
     assert (advice.figures.get("open_if_from"), advice.figures.get("open_if_to")) == (days or (None, None))
 
 
+def test_an_operation_over_several_days_is_any_of_them_as_a_month_is():
+    """performedPeriod 2026-11-16 to 2026-11-19 was read as done on the 19th: "now, until 2026-12-10", where an
+    operation on the 16th has its window closing on 2026-12-07."""
+    operated = procedure("fix", FIXATION, 0, reason="Condition/lesion-1")
+    del operated["performedDateTime"]
+    operated["performedPeriod"] = {"start": (AS_OF - timedelta(days=20)).isoformat(),
+                                   "end": (AS_OF - timedelta(days=17)).isoformat()}
+    (found,) = situations(facts_of(lesion(), operated), "post_operative")
+    assert (found.inputs.operated_from, found.inputs.operated_to) == (AS_OF - timedelta(days=20),
+                                                                      AS_OF - timedelta(days=17))
+    operated["performedPeriod"]["start"] = (AS_OF - timedelta(days=17)).isoformat() + "T08:00:00Z"  # one day
+    (found,) = situations(facts_of(lesion(), operated), "post_operative")
+    assert found.inputs.operated_from == found.inputs.operated_to == AS_OF - timedelta(days=17)
+
+
 def test_a_fixed_lesion_gets_no_mirels_score_and_the_post_operative_window():
     found = facts_of(lesion(), *lesion_observations(), procedure("nail", FIXATION, 18, reason="Condition/lesion-1"))
     assert found.scored_by("mirels") == []
@@ -289,20 +304,23 @@ def test_a_painless_or_unrecorded_pain_gives_no_statement():
     assert situations(found, "pain") == []
 
 
-def test_a_lesion_or_compression_irradiated_already_says_so_and_gets_no_first_line_radiotherapy_again():
+def test_a_lesion_or_compression_irradiated_already_says_so_beside_its_score_and_advice():
     """The right humerus irradiated 10 days ago (a probe's record): its Mirels card said "radiotherapy alone" and
     §1.1 "radiotherapy is the first treatment", with no word of the course. Now the course is a flag of the lesion
-    (and of a compression), named by its words, and §1.1 is not proposed for it; another lesion's course is not."""
+    (and of a compression) and a note of §1.1, named by its words; the advice stays (the guideline has no rule
+    against irradiating again); another lesion's course is not said."""
     humerus = lesion(bone=HUMERUS, side=RIGHT)
     observations = lesion_observations(kind="blastic")
     given = procedure("rt", RADIOTHERAPY, 10, reason="Condition/lesion-1")
     found = facts_of(humerus, *observations, given)
     (scored,) = found.scored_by("mirels")
     assert any("a radiotherapy of it is recorded (Procedure/rt)" in str(flag) for flag in scored.condition_flags)
-    assert situations(found, "pain") == [] and found.entry("Procedure/rt").outcome == "used"
+    (advice,) = situations(found, "pain")
+    assert any("a radiotherapy of it is recorded" in str(note) for note in advice.notes)
+    assert found.entry("Procedure/rt").outcome == "used"
     elsewhere = facts_of(humerus, *observations, procedure("rt", RADIOTHERAPY, 10, reason="Condition/other"))
     assert not any("radiotherapy of it" in str(f) for f in elsewhere.scored_by("mirels")[0].condition_flags)
-    assert len(situations(elsewhere, "pain")) == 1
+    assert [s.notes for s in situations(elsewhere, "pain")] == [()]
     compression = condition("mscc", CIM10, "G95.2")
     found = facts_of(compression, procedure("rt", RADIOTHERAPY, 10, reason="Condition/mscc"))
     assert any("radiotherapy of it" in str(f) for f in found.scored_by("rades")[0].condition_flags)

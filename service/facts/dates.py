@@ -18,7 +18,9 @@ from typing import Any
 import msgspec
 
 UNBOUNDED = date.min  # the first day of a date known only as a bound ("on or before"): see ``DateSpan``
-_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+# The whole text: a year, a month or a day, a time after "T" (dropped). "20261105" or "2026-1105" is no date, never
+# a year or a month read from its first characters (the doors refuse them; this keeps every reader safe too).
+_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T\S*)?)?)?$")
 
 
 class DateSpan(msgspec.Struct, frozen=True):
@@ -95,11 +97,16 @@ def day_range(start: DateSpan, end: DateSpan) -> tuple[int, int]:
 
 
 def performed(procedure: dict[str, Any]) -> DateSpan | None:
-    """The day it was done: performedDateTime, else its period (the end when recorded: an operation ends on
-    the day its post-operative course counts from; else the start)."""
+    """The day it was done: performedDateTime, else its period: any day from its start to its end (over several
+    days, which one is not said: a range, as a month is), or the one it gives."""
+    written = procedure.get("performedDateTime")
+    done = parse_date(written) if isinstance(written, str) else None
+    if done:
+        return done
     period: dict[str, Any] = procedure["performedPeriod"] if isinstance(procedure.get("performedPeriod"), dict) else {}
-    for text in (procedure.get("performedDateTime"), period.get("end"), period.get("start")):
-        span = parse_date(text) if isinstance(text, str) else None
-        if span:
-            return span
-    return None
+    start, end = (parse_date(text) if isinstance(text, str) else None
+                  for text in (period.get("start"), period.get("end")))
+    if start and end and end.latest >= start.earliest:
+        return end if (start.earliest, start.latest) == (end.earliest, end.latest) else DateSpan(
+            start.earliest, end.latest, f"{start.text[:10]}/{end.text[:10]}")
+    return end or start

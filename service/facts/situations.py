@@ -241,9 +241,11 @@ def _pain(record: PatientRecord, scored: Sequence[ScoredCondition]) -> list[Situ
     found = []
     for lesion in scored:
         pain = lesion.facts.get("pain") if isinstance(lesion, LesionFacts) else None
-        if pain is None or pain.missing or radiotherapies_given(record, lesion.condition, *lesion.body_site):
-            continue  # irradiated already: its card says so; §1.1's first-line radiotherapy is not proposed again
+        if pain is None or pain.missing:
+            continue
+        # Irradiated already: said beside the advice (the guideline has no rule against irradiating again).
         found.append(SituationFacts("pain", PainInputs(True, compression), pain.sources,
                                     (Where(lesion.condition, lesion.place, lesion.description),),
+                                    radiotherapies_given(record, lesion.condition, *lesion.body_site),
                                     score_of=lesion.condition))
     return found

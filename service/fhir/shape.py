@@ -114,13 +114,17 @@ def _date_problem(resource: dict) -> tuple[str, Said] | None:
     found += [(f".extension[{index}].valueDateTime", extension.get("valueDateTime"), _DATE_TIME)
               for index, extension in enumerate(resource.get("extension") or ())
               if isinstance(extension, dict) and extension.get("url") == ASSERTED_DATE]
+    timing = resource.get("occurrenceTiming")  # an order's start may be its first event
+    if isinstance(timing, dict) and isinstance(timing.get("event"), list):
+        found += [(f".occurrenceTiming.event[{index}]", event, _DATE_TIME)
+                  for index, event in enumerate(timing["event"])]
     for path, text, pattern in found:
         if text is None:
             continue
         if not isinstance(text, str):
             return path, said("must be {kind}", kind=TEXT)
         if not pattern.fullmatch(text) or not _a_day(text):
-            return path, said("'{text}' is not a date: the resource is not read", text=text[:40])
+            return path, said("'{text}' is not a date", text=text[:40])
     return None
 
 
