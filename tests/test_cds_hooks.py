@@ -13,7 +13,9 @@ from service.config import Settings
 from service.web import create_app
 from support.answer_checks import score_words, without_advice
 from support.fhir_builders import (
+    HUMERUS,
     ICD10,
+    LEFT,
     RECENT,
     SCT,
     bundle,
@@ -24,6 +26,7 @@ from support.fhir_builders import (
     observation,
     patient,
     quantity,
+    site,
 )
 from support.fhir_schema_check import schema_errors
 
@@ -112,6 +115,21 @@ def test_a_category_every_completion_gives_is_one_card_that_says_what_is_missing
     assert card["detail"].startswith("**Mirels score** — Left femur, shaft of femur\n\n- **Pain** (missing): no record "
                                      "of it was found\n\n| Item |")
     assert card["links"][0]["label"] == "Complete the missing items"
+
+
+def test_the_records_words_beside_a_place_give_way_to_the_action_in_a_summary_never_the_reverse(client):
+    """A humerus whose bodySite text is long and whose qualifier no code here reads: quoted beside the place, they
+    cut the action off ("surgical fixation opinion before…", a review's finding). The summary drops them when the
+    whole does not fit; the detail keeps them."""
+    body_site = site(HUMERUS, LEFT, location="40415009")
+    body_site["text"] = "Proximal third of the diaphysis, lytic lesion seen on the CT of last week"
+    lesion_at = condition("lesion-1", SCT, "94222008", body_site=[body_site])
+    cards = without_advice(client.post(SERVICE, json=hook_request(
+        [lesion_at], lesion_observations(size=(80, "%"), pain="functional"))).get_json()["cards"])
+    (card,) = cards
+    assert card["summary"].startswith("Left humerus, Mirels score ") and card["summary"].endswith(
+        "surgical fixation opinion before radiotherapy"), card["summary"]
+    assert "Left humerus (“Proximal; Proximal third of the" in card["detail"], card["detail"][:300]
 
 
 def test_a_summary_over_the_limit_is_cut_after_a_whole_word():

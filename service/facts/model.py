@@ -85,10 +85,10 @@ class ScoredCondition(msgspec.Struct):
         chosen = {**self.facts, **(tied or {})}
         return self.inputs_type(**{name: fact.value for name, fact in chosen.items()})
 
-    def where(self, locale: str = "en") -> str:
+    def where(self, locale: str = "en", as_written: bool = True) -> str:
         """Where the scored Condition is, side first ("left femur, peritrochanteric region"), else its
-        description."""
-        return (self.place.words(locale) if self.place else "") or translate(self.description, locale)
+        description; ``as_written``: with the record's words where they say more than its codes."""
+        return (self.place.words(locale, as_written) if self.place else "") or translate(self.description, locale)
 
 
 class LesionFacts(ScoredCondition):
@@ -153,8 +153,8 @@ class Where(msgspec.Struct, frozen=True):
     description: str
     own_words: bool = False  # the description is the record's own text (which may say where), not a code's title
 
-    def words(self, locale: str = "en") -> str:
-        return (self.place.words(locale) if self.place else "") or translate(self.description, locale)
+    def words(self, locale: str = "en", as_written: bool = True) -> str:
+        return (self.place.words(locale, as_written) if self.place else "") or translate(self.description, locale)
 
 
 class SituationFacts(msgspec.Struct, frozen=True):

@@ -49,7 +49,7 @@ class Place(msgspec.Struct, frozen=True):
     written: str = ""  # the bodySite's text, as the record writes it
     qualifiers: str = ""  # its location qualifiers no code here reads ("Proximal"), as the record words them
 
-    def words(self, locale: str = "en") -> str:
+    def words(self, locale: str = "en", as_written: bool = True) -> str:
         """The place in ``locale``: "left femur, peritrochanteric region", "humérus droit", "femur (side not
         stated)"; the record's words when the bone is not a code the ValueSets list."""
         bone = listed_words(self.bone_system, self.bone, locale)
@@ -76,6 +76,8 @@ class Place(msgspec.Struct, frozen=True):
             text = f"{text}, {region}"
         if side and self.side_from_text:
             text = translate(said("{place} (side read from the text)", place=text), locale)
+        if not as_written:  # a summary short of room: the detail quotes the record's words
+            return text
         return self._as_written(text, side is None and key not in _MIDLINE, key in _MIDLINE, locale)
 
     def _as_written(self, text: str, no_side: bool, midline: bool, locale: str) -> str:

@@ -25,7 +25,7 @@ from ..facts.model import SituationFacts
 from ..facts.terminology import own_coding
 from ..i18n import N_, Words, translate
 from .card_model import Card
-from .card_text import fit_summary, override_reasons, plain, topic
+from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, topic
 from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative, stable_id
 from .knowledge import TOPIC, activity_definition_url, plan_definition_url
 
@@ -40,6 +40,7 @@ WORDS = Words({
     "passed": N_("{where}, operated {date}: post-operative radiotherapy window passed on {closes}"),
     "maybe": N_("{where}, operated {date}: post-operative radiotherapy now only if operated {first} to {last}"),
     "undated": N_("{where}, operated (date not recorded): post-operative radiotherapy 15 days to 3 weeks after"),
+    "open_if": N_("Open today only if the operation was done from {first} to {last}"),
     "healed": N_("on healed skin"), "window": N_("Window (day 15 to day 21 after the operation)"),
     "operation": N_("Operation"), "treated": N_("For"), "guideline": N_("Guideline"),
     "as_of": N_("Assessed as of"), "colon": N_(":"), "to": N_("to"), "record": N_("Record the proposed care plan"),
@@ -82,24 +83,32 @@ def summary(facts: SituationFacts, advice: Advice, locale: str) -> str:
             f"{words['possible']}{words['colon']} {action} ({count})"
         return text[:1].upper() + text[1:]
     if situation.name == "post_operative":
-        where = facts.about[0].words(locale) if facts.about else ""
-        if facts.about and facts.about[0].place is None and len(facts.about) > 1:  # the operation names no site:
-            # what it treated says where; the operation's own text too ("Laminectomy T7"), not a code's title
-            operation = facts.about[0]
-            where = facts.about[1].words(locale) + (f" ({operation.description})" if operation.own_words else "")
-        where = where[:1].upper() + where[1:]
-        if "opens" not in advice.figures:
-            return words["undated"].format(where=where)
-        operated = advice.figures["operated_from"].isoformat()
-        if advice.figures["operated_from"] != advice.figures["operated_to"]:
-            operated += f" {words['to']} {advice.figures['operated_to'].isoformat()}"
-        key = {"before": "before", "open": "window_open", "passed": "passed", "maybe": "maybe"}[advice.phase]
-        text = words[key].format(where=where, date=operated, opens=advice.figures["opens"].isoformat(),
-                                 closes=advice.figures["closes"].isoformat(),
-                                 first=_iso(advice.figures.get("open_if_from")),
-                                 last=_iso(advice.figures.get("open_if_to")))
-        return text + ("" if advice.phase in ("passed", "maybe") else f", {words['healed']}")
+        # The record's words beside the place, and the operation's own, only where the whole fits: what decides
+        # "now" comes last and must be read (the detail names the operation and quotes the record).
+        texts = [_post_operative(facts, advice, words, locale, full) for full in (True, False)]
+        return next((text for text in texts if len(text) <= SUMMARY_LIMIT), texts[-1])
     return f"{situation.title(locale)}{words['colon']} {action}"
+
+
+def _post_operative(facts: SituationFacts, advice: Advice, words: dict[str, str], locale: str, full: bool) -> str:
+    where = facts.about[0].words(locale, full) if facts.about else ""
+    if facts.about and facts.about[0].place is None and len(facts.about) > 1:  # the operation names no site:
+        # what it treated says where; the operation's own text too ("Laminectomy T7"), not a code's title
+        operation = facts.about[0]
+        where = facts.about[1].words(locale, full) + (f" ({operation.description})"
+                                                      if operation.own_words and full else "")
+    where = where[:1].upper() + where[1:]
+    if "opens" not in advice.figures:
+        return words["undated"].format(where=where)
+    operated = advice.figures["operated_from"].isoformat()
+    if advice.figures["operated_from"] != advice.figures["operated_to"]:
+        operated += f" {words['to']} {advice.figures['operated_to'].isoformat()}"
+    key = {"before": "before", "open": "window_open", "passed": "passed", "maybe": "maybe"}[advice.phase]
+    text = words[key].format(where=where, date=operated, opens=advice.figures["opens"].isoformat(),
+                             closes=advice.figures["closes"].isoformat(),
+                             first=_iso(advice.figures.get("open_if_from")),
+                             last=_iso(advice.figures.get("open_if_to")))
+    return text + ("" if advice.phase in ("passed", "maybe") else f", {words['healed']}")
 
 
 def _iso(day: date | None) -> str:
@@ -176,6 +185,9 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
         if "opens" in advice.figures:
             lines.append(f"- {words['window']}{words['colon']} {advice.figures['opens'].isoformat()} – "
                          f"{advice.figures['closes'].isoformat()}")
+        if advice.phase == "maybe":  # the day of the operation decides: said where the window is read
+            days = (_iso(advice.figures.get("open_if_from")), _iso(advice.figures.get("open_if_to")))
+            lines.append(f"- {words['open_if'].format(first=days[0], last=days[1])}")
         if advice.phase == "passed":
             lines += ["", situation.text("passed")(locale)]
     missing = advice.missing_words(locale)

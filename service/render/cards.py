@@ -136,9 +136,16 @@ def _short_title(assessment: Assessment, after_comma: bool = False) -> str:
     return title[:1].lower() + title[1:] if after_comma and title.startswith("Score ") else title
 
 
-def _where(assessment: Assessment) -> str:
-    where = _URL.sub("", assessment.facts.where(assessment.score.locale))  # the record's words, when no code
+def _where(assessment: Assessment, as_written: bool = True) -> str:
+    # The record's words, when no code: a URL among them is left out.
+    where = _URL.sub("", assessment.facts.where(assessment.score.locale, as_written))
     return where[:1].upper() + where[1:]
+
+
+def _summary(assessment: Assessment, rest: str) -> str:
+    """"{where}, {rest}": with the record's words beside the place only where the whole fits (the action must)."""
+    summary = f"{_where(assessment)}, {rest}"
+    return summary if len(summary) <= SUMMARY_LIMIT else f"{_where(assessment, False)}, {rest}"
 
 
 def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callable[[str], str],
@@ -262,8 +269,9 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     score = assessment.score
     words = WORDS[score.locale]
     # A fracture that may be this bone's comes before the action it may make moot: a long summary is cut at its end.
-    summary = (f"{_where(assessment)}, {_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
-               f"{_fracture_words(assessment, words)}{score.action}{_conflict_words(assessment, words)}")
+    summary = _summary(assessment, f"{_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
+                                   f"{_fracture_words(assessment, words)}{score.action}"
+                                   f"{_conflict_words(assessment, words)}")
     for extra in (_oldest_words(assessment, words), _unknown_words(assessment, words)):
         if len(summary + extra) <= SUMMARY_LIMIT:  # the action and a conflict come first; the detail says the rest
             summary += extra
@@ -293,10 +301,9 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     state = (f"{words['determined']} {score.category_label}" if score.category else words["missing_title"])
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": fit_summary(f"{_where(assessment)}, {_short_title(assessment, True)} {score.total_range}"
-                               f"{words['colon']} {_fracture_words(assessment, words)}{state}"
-                               f"{_conflict_words(assessment, words)}"
-                               f"{words['colon']} {names}"),
+        "summary": fit_summary(_summary(assessment, f"{_short_title(assessment, True)} {score.total_range}"
+                                                    f"{words['colon']} {_fracture_words(assessment, words)}{state}"
+                                                    f"{_conflict_words(assessment, words)}{words['colon']} {names}")),
         "detail": "\n".join(lines),
         "indicator": "warning" if score.category is None else "info",
         "source": card_source(assessment),

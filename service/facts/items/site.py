@@ -25,6 +25,7 @@ coding or as mCODE's ``laterality-qualifier`` extension.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -105,6 +106,9 @@ class _ConceptSite(msgspec.Struct, frozen=True):
         return rows
 
 
+_SEMANTIC_TAG = re.compile(r"\s\((qualifier value|body structure|attribute)\)$")
+
+
 def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
     limbs: dict[str, str | None] = {}
     region_codes: set[str] = set()
@@ -143,8 +147,8 @@ def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
                 found = True
                 region_qualifiers.add(femur_site)
                 regions.append((canonical_system(stated.get("system") or ""), stated["code"]))
-        if describe_concepts([qualifier]):
-            qualifier_words.append((describe_concepts([qualifier]), found))
+        if describe_concepts([qualifier]):  # a SNOMED CT semantic tag ("(qualifier value)") says nothing to a person
+            qualifier_words.append((_SEMANTIC_TAG.sub("", describe_concepts([qualifier])), found))
     if region_codes:
         limbs.setdefault(FEMUR, None)  # a femoral region code names the femur
     for laterality in _qualifier_concepts(concept, MCODE_LATERALITY):
