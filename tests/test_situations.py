@@ -112,7 +112,7 @@ def test_a_cord_compression_stands_for_a_vertebral_site_at_its_level():
 
 def test_refuted_or_inactive_records_are_not_sites():
     assert counted(lesion("a"), lesion("b", side=RIGHT, verification="refuted")) == (1, 1)
-    assert counted(lesion("a"), lesion("b", side=RIGHT, clinical="resolved")) == (1, 1)
+    assert counted(lesion("a"), lesion("b", side=RIGHT, clinical="resolved")) == (1, 2)  # it may count: said
 
 
 def test_a_site_not_counted_for_its_status_is_named_on_the_card_a_refuted_one_is_not():
@@ -121,9 +121,24 @@ def test_a_site_not_counted_for_its_status_is_named_on_the_card_a_refuted_one_is
     found = facts_of(lesion("a"), lesion("b", side=RIGHT, clinical="resolved"),
                      lesion("c", bone=HUMERUS, verification="refuted"), visceral(False))
     (oligo,) = situations(found, "oligometastatic")
-    (note,) = [str(n) for n in oligo.notes]
+    (note,) = [str(n) for n in oligo.inputs.missing if "not counted" in str(n)]
     assert note.startswith("Condition/b (right femur, shaft of femur) is not counted: its status says resolved")
     assert "the guideline does not say whether such a site counts" in note
+    # It may count: 1 to 2 sites, within 1 to 3 either way. Three active and one resolved: 3 to 4, so "possible".
+    assert (oligo.inputs.sites_low, oligo.inputs.sites_high) == (1, 2)
+    four = facts_of(lesion("a"), lesion("b", side=RIGHT, clinical="resolved"), lesion("c", bone=HUMERUS, side=LEFT),
+                    lesion("d", bone=HUMERUS, side=RIGHT), visceral(False))
+    (advice,) = advice_of(four, "oligometastatic")
+    assert advice.possible and any("not counted" in text for text in advice.missing_words("en"))
+
+
+def test_a_bone_coded_on_both_sides_is_two_sites():
+    """A tibia with laterality "right and left" beside a left femur and a right humerus: four sites, so no ablative
+    proposal (it counted as "several sites", at least 2, and the card proposed it)."""
+    both = lesion("c", bone="12611008", side="51440002")
+    found = facts_of(lesion("a"), lesion("b", bone=HUMERUS, side=RIGHT), both, visceral(False))
+    assert counted(lesion("a"), lesion("b", bone=HUMERUS, side=RIGHT), both) == (4, 4)
+    assert advice_of(found, "oligometastatic") == [None]
 
 
 def test_one_to_three_sites_and_no_visceral_metastasis_propose_the_ablative_intent():

@@ -21,7 +21,7 @@ from .items.site import read_place, read_site_and_place
 from .items.visceral import visceral_fact
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
-from .place import BOTH_SIDES, Place
+from .place import BOTH_SIDES, LEFT, RIGHT, Place
 from .procedures import Procedure, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
 from .statuses import status_code
@@ -48,7 +48,7 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
     """Each record of a bone metastatic site: where, its key (bone, side) or None (no site stated), whether it may
     be a site counted by another record (a region of the spine, a paired bone without its side), whether it names
     several sites at once."""
-    claims = []
+    claims: list[tuple[Where, tuple[str, str | None] | None, bool, bool]] = []
     for condition in record.conditions["lesion"]:
         if not record.active(condition)[0]:  # named on the card (``not_counted``)
             continue
@@ -56,6 +56,9 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
         reading, place = read_site_and_place(record.terms, sites)
         where = Where(record.ref(condition), reading.place if reading.bone else place,
                       describe_concepts([condition.get("code")]))
+        if reading.bone and reading.place is not None and reading.place.side == BOTH_SIDES:  # one bone, both sides:
+            claims += [(where, (reading.bone, side), False, False) for side in (LEFT, RIGHT)]  # two sites
+            continue
         claims.append((where, *_key(place, reading.bone, reading.side), reading.several))
     for compression in record.conditions["compression"]:
         if not record.active(compression)[0]:
@@ -159,9 +162,12 @@ def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[Sit
         if not attention:  # what it is not used for stays said beside (no Mirels score: not a long bone)
             record.report.use(where.ref, said("a bone metastatic site counted for oligometastatic disease (§1.5); "
                                               "{why}", why=why) if why else COUNTED)
-    inputs = OligometastaticInputs(fewest, most, present, tuple(missing))
+    # A site not counted for its status may count (the guideline does not say): the count is a range up to it.
+    left_out = not_counted(record)
+    most = most + len(left_out) if most is not None else None
+    inputs = OligometastaticInputs(fewest, most, present, tuple(missing + left_out))
     return [SituationFacts("oligometastatic", inputs, (*(w.ref for w in counted), *visceral.sources),
-                           tuple(counted), tuple(not_counted(record)))]
+                           tuple(counted))]
 
 
 # -- §1.4 -------------------------------------------------------------------------------------
