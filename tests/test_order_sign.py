@@ -161,8 +161,12 @@ def test_order_naming_no_target_is_checked_and_says_so(client):
     (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY))
     assert "names no target" in card["detail"]
     assert not any(action["type"] == "delete" for suggestion in card["suggestions"] for action in suggestion["actions"])
+    # Its label promises no withdrawal it does not carry (a probe's "... and withdraw the radiotherapy order").
+    assert [s["label"] for s in card["suggestions"]] == ["Request an orthopaedic surgical opinion"]
     (targeted,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"))
     assert any(action["type"] == "delete" for suggestion in targeted["suggestions"] for action in suggestion["actions"])
+    assert [s["label"] for s in targeted["suggestions"]] == [
+        "Request an orthopaedic surgical opinion and withdraw the radiotherapy order"]
 
 
 def test_an_order_whose_reason_code_does_not_say_which_lesion_is_checked_against_each_and_says_why(client):

@@ -63,6 +63,7 @@ class CheckSuggestion(msgspec.Struct, frozen=True):
     label: Text
     create: str | None = None
     delete: bool = False
+    label_without_withdrawal: Text | None = None  # the label when no order is surely the one to withdraw
 
 
 class Finding(msgspec.Struct, frozen=True):
@@ -121,7 +122,9 @@ def load_order_checks() -> tuple[OrderCheck, ...]:
             raise ValueError(f"order check {entry['id']}: bad indicator {entry['indicator']!r}")
         proposal = entry.get("suggestion")
         suggestion = CheckSuggestion(parse_text(proposal["label"]), proposal.get("create"),
-                                     bool(proposal.get("delete"))) if proposal else None
+                                     bool(proposal.get("delete")),
+                                     parse_text(proposal["label_without_withdrawal"])
+                                     if "label_without_withdrawal" in proposal else None) if proposal else None
         checks.append(OrderCheck(entry["id"], entry["calculator"], tuple(entry["categories"]), entry["when"],
                                  entry["indicator"], parse_text(entry["source"]), parse_text(entry["summary"]),
                                  parse_text(entry["advice"]), suggestion))

@@ -114,7 +114,12 @@ def _suggestion(assessment: Assessment, finding: Finding, subject: str, name: Ca
             if order.targeted and "/" in order.reference:
                 actions.append({"type": "delete", "resourceId": order.reference, "description": words[
                     "withdraw"].format(order=plain(order.description) or name(order.reference))})
-    return {"label": proposal.label(locale), "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": actions}
+    # A label that promises a withdrawal only where the suggestion carries one (an order not surely this lesion's
+    # is not withdrawn: accepting must not leave the clinician believing it was).
+    withdraws = any(action["type"] == "delete" for action in actions)
+    label = proposal.label if withdraws or proposal.label_without_withdrawal is None else \
+        proposal.label_without_withdrawal
+    return {"label": label(locale), "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": actions}
 
 
 def _source(locale: str, code: str, title: str) -> Source:
