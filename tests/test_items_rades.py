@@ -20,6 +20,7 @@ from support.fhir_builders import (
     LOINC,
     RECENT_DAYS,
     SCT,
+    cc,
     coded,
     condition,
     histology,
@@ -660,6 +661,22 @@ def test_a_status_before_the_deficit_is_why_the_item_is_missing_beside_a_later_o
     motor = mscc.facts["motor_function"]
     assert motor.missing and any("before the motor deficit began" in str(note) for note in motor.notes), motor.notes
     assert found.entry("Observation/motor").attention and found.entry("Observation/motor-text").attention
+
+
+def test_an_operation_of_the_compression_after_its_records_is_said_first_on_the_rades_card():
+    """A laminectomy of this compression yesterday, its records older: they may describe the time before it (a
+    probe's Rades card said nothing of it, and ran the deficit duration through it). Done before them: not said."""
+    def laminectomy(days):
+        return {"resourceType": "Procedure", "id": "lami", "status": "completed", "code": cc(SCT, "387731002"),
+                "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/mscc"}],
+                "performedDateTime": days_ago(days)}
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    mscc, _ = only_compression(primary, compression(), *rades_observations(), laminectomy(1))
+    (flag,) = mscc.operations_to_check
+    assert flag.startswith("an operation of it is recorded after some of the records this score rests on "
+                           "(Procedure/lami)") and flag in mscc.condition_flags
+    mscc, _ = only_compression(primary, compression(), *rades_observations(), laminectomy(30))
+    assert mscc.operations_to_check == ()
 
 
 def test_an_item_known_as_a_range_says_in_the_mapping_report_what_would_settle_it():

@@ -24,7 +24,7 @@ from .linking import cited_by, reference_text
 from .model import CordCompressionFacts, Fact
 from .moments import Event, started
 from .options import MappingOptions
-from .procedures import radiotherapies_given
+from .procedures import operated_since, radiotherapies_given
 from .record import PatientRecord
 from .terminology import objects
 from .timely import KIND_ITEM, keep_timely, with_untimely
@@ -120,9 +120,11 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
             facts["primary_tumour"] = replace(primary, notes=primary.notes + (said(
                 "each primary cancer is counted with its own interval to the compression: the possible totals are "
                 "those of these pairs"),))
-        flags = flags + radiotherapies_given(record, ref)  # by its reasonReference: a spine has no bone and side here
+        operated = operated_since(record, ref, [fact.recorded for fact in facts.values()])
+        flags = flags + radiotherapies_given(record, ref) + operated  # by reasonReference: a spine has no side here
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
-                                           place=read_place(record.terms, compression.get("bodySite"))))
+                                           place=read_place(record.terms, compression.get("bodySite")),
+                                           operations_to_check=operated))
     return result
 
 

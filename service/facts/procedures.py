@@ -13,7 +13,7 @@ from typing import Literal
 import msgspec
 
 from ..i18n import Said, said
-from .dates import DateSpan, performed
+from .dates import DateSpan, parse_date, performed
 from .items.site import read_place, read_site
 from .place import Place
 from .record import PatientRecord
@@ -129,3 +129,14 @@ def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None
     return tuple(said("a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the "
                       "guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule "
                       "for irradiating again", course=course.ref) for course in given)
+
+
+def operated_since(record: PatientRecord, condition: str, recorded: list[str]) -> tuple[Said, ...]:
+    """An operation of this compression (a decompression, a fixation naming it) done after some of the records a
+    score rests on (``recorded``: their dates as written): they may describe the time before it; said first."""
+    dates = [span for text in recorded if text and (span := parse_date(text)) is not None]
+    return tuple(said("an operation of it is recorded after some of the records this score rests on ({operation}): "
+                      "they may describe the time before it; check them", operation=operation.ref)
+                 for operation in procedures_done(record)
+                 if operation.kind != "radiotherapy" and condition in operation.reasons and operation.performed
+                 and any(span.earliest < operation.performed.latest for span in dates))
