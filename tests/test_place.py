@@ -72,6 +72,9 @@ def test_what_the_record_writes_beyond_the_codes_read_is_said_beside_them():
     found = only_place(condition("lesion-1", SCT, "94222008", body_site=[unsided]))
     assert found.where("en") == "femur (side not stated) (“L femur proximal third” in the record)"
     assert found.place.side is None  # "L" is not read as a side: said as written, for the clinician to read
+    shaft_in_words = {**site(FEMUR, RIGHT), "text": "fémur droit, diaphyse"}  # the region that decides its row
+    assert only_place(condition("lesion-1", SCT, "94222008", body_site=[shaft_in_words])).where("fr") == \
+        "fémur droit (« fémur droit, diaphyse » dans le dossier)"
     coded_side = {**site(FEMUR, LEFT, peritrochanteric=True), "text": "Left femur"}
     assert only_place(condition("lesion-1", SCT, "94222008", body_site=[coded_side])).where("en") == \
         "left femur, peritrochanteric region"

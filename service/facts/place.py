@@ -28,9 +28,11 @@ _FEMININE_IN_FRENCH = frozenset({"23416004", "87342007", "51282000", "113197003"
 # Bones on the midline: their side is not asked for (a vertebra, the sternum), so "side not stated" is not said.
 _MIDLINE = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "56873002", "C411", "C412"})
 
+_FEMUR = "71341001"
 _LONGEST_WRITTEN = 48  # the record's words beside a place, cut: a card's summary has 140 characters in all
 _LEFT_WORDS = re.compile(r"\b(left|gauche)\b", re.IGNORECASE)
 _RIGHT_WORDS = re.compile(r"\b(right|droite?)\b", re.IGNORECASE)
+_FEMUR_WORDS = re.compile(r"\b(f[eé]mur|femoral|fémoral)\b", re.IGNORECASE)
 _BOTH_WORDS = re.compile(r"\b(bilat[eé]ral(e|es)?|both sides|des deux c[oô]t[eé]s)\b", re.IGNORECASE)
 
 
@@ -78,13 +80,15 @@ class Place(msgspec.Struct, frozen=True):
             text = translate(said("{place} (side read from the text)", place=text), locale)
         if not as_written:  # a summary short of room: the detail quotes the record's words
             return text
-        return self._as_written(text, side is None and key not in _MIDLINE, key in _MIDLINE, locale)
+        # A femur with no region coded: its region decides its Mirels row, and the record's words may say it.
+        unplaced = key == _FEMUR and self.region is None and _beyond_bone_and_side(self.written)
+        return self._as_written(text, side is None and key not in _MIDLINE, key in _MIDLINE or unplaced, locale)
 
-    def _as_written(self, text: str, no_side: bool, midline: bool, locale: str) -> str:
+    def _as_written(self, text: str, no_side: bool, coarse: bool, locale: str) -> str:
         """The place, with the record's own words where they may say more than the codes read: a level of the
-        spine ("L1" for "lumbar spine"), a side not coded ("L femur"), a part of the bone ("proximal")."""
+        spine ("L1" for "lumbar spine"), a side not coded ("L femur"), a part of the bone ("proximal", "diaphyse")."""
         extra = [self.qualifiers] if self.qualifiers else []
-        if self.written and (no_side or midline or self.qualifiers) and self.written.casefold() != text.casefold():
+        if self.written and (no_side or coarse or self.qualifiers) and self.written.casefold() != text.casefold():
             extra.append(self.written)
         if not extra:
             return text
@@ -97,6 +101,12 @@ class Place(msgspec.Struct, frozen=True):
 
     def __str__(self) -> str:
         return self.words("en")
+
+
+def _beyond_bone_and_side(text: str) -> bool:
+    """Whether a femur's text says more than its bone and side ("fémur droit, diaphyse", not "Fémur droit")."""
+    rest = _FEMUR_WORDS.sub("", _RIGHT_WORDS.sub("", _LEFT_WORDS.sub("", text)))
+    return bool(re.sub(r"[\W_]+", "", rest))
 
 
 def side_in_words(concepts: list[Any]) -> str | None:

@@ -211,12 +211,13 @@ def _placed(concepts: list[dict[str, Any]], parts: list[_ConceptSite], bones: se
     bodySite's own text and its location qualifiers no code here reads are kept, to be said beside the codes'
     words where they say more ("L1" beside "lumbar spine", "proximal" beside "left humerus")."""
     system, bone = bones.pop() if len(bones) == 1 else (SNOMED, None)
-    region = regions.pop() if len(regions) == 1 else None
+    region = femoral_region = regions.pop() if len(regions) == 1 else None
     texts = [c["text"].strip() for c in concepts if isinstance(c.get("text"), str) and c["text"].strip()]
     written = ", ".join(dict.fromkeys(texts))
-    # On a femur, a qualifier that is a femoral region is said as the region; on any other bone, it is not read.
+    # On a femur, a qualifier that is a femoral region is said as the region (when one is read); on any other bone,
+    # or a femur whose region stays open, it is not read, and said as written.
     qualifiers = ", ".join(dict.fromkeys(words for part in parts for words, region in part.qualifier_words
-                                         if not (femur and region)))
+                                         if not (femur and region and femoral_region is not None)))
     if sides:
         return Place(bone, sides.pop() if len(sides) == 1 else BOTH_SIDES, region, words, bone_system=system,
                      written=written, qualifiers=qualifiers)
