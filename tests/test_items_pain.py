@@ -19,6 +19,24 @@ def test_pain_score_is_not_mapped_unless_configured():
     assert any("pain score 8" in note for note in lesion_facts.facts["pain"].notes)
 
 
+def test_a_mirels_pain_set_aside_for_its_moment_is_said_beside_a_pain_score_that_is_not_mapped():
+    """A Mirels pain recorded before the lesion began, and a 0-10 score (not mapped, no bands set): the item is
+    missing, and the set-aside record was named in the mapping report only (the score was taken for a current
+    record of the item); it is why the item is missing, beside the score, and said with attention."""
+    from support.fhir_builders import coded
+
+    early = observation("early-pain", "mirels-pain", focus="Condition/lesion-1", effective="2026-10-01",
+                        **coded("functional"))
+    lesion_facts, found = only_lesion(lesion(onset="2026-11-01"), pain_score(8), early)
+    notes = [str(note) for note in lesion_facts.facts["pain"].notes]
+    assert lesion_facts.facts["pain"].missing and any("pain score 8" in note for note in notes)
+    assert any("Observation/early-pain" in note and "before the lesion's onset" in note for note in notes), notes
+    assert found.entry("Observation/early-pain").attention
+    bands = (("mild", 0, 3), ("moderate", 4, 6), ("functional", 7, 10))  # mapped: the score is current, the other
+    lesion_facts, found = only_lesion(lesion(onset="2026-11-01"), pain_score(8), early, pain_score_bands=bands)
+    assert lesion_facts.facts["pain"].value == "functional" and not found.entry("Observation/early-pain").attention
+
+
 def test_configured_pain_score_bands_give_a_derived_flagged_category():
     bands = (("mild", 0, 3), ("moderate", 4, 6), ("functional", 7, 10))
     lesion_facts, _ = only_lesion(lesion(), pain_score(8), pain_score_bands=bands)

@@ -589,7 +589,7 @@ def test_a_metastasis_named_at_an_unplaced_site_is_what_the_visceral_item_says_n
     mscc, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(), liver)
     fact = mscc.facts["visceral_metastases"]
     assert fact.missing and "Condition/liver: a metastasis at a site the calculators do not class" in fact.notes[0]
-    assert found.entry("Condition/liver").attention
+    assert found.entry("Condition/liver").relevant
 
 
 @pytest.mark.parametrize("system,code", [(ICD10, "G99.2"), (CIM10, "G992"), (ICD10CM, "G99.2")])
@@ -677,6 +677,19 @@ def test_an_operation_of_the_compression_after_its_records_is_said_first_on_the_
                            "(Procedure/lami)") and flag in mscc.condition_flags
     mscc, _ = only_compression(primary, compression(), *rades_observations(), laminectomy(30))
     assert mscc.operations_to_check == ()
+
+
+def test_a_past_visceral_metastasis_is_named_where_the_visceral_status_is_missing():
+    """A liver metastasis recorded as resolved: not present now, so the item stays missing, but the card said
+    "no resource says whether there are visceral metastases" and named nothing (a probe's resolved brain one)."""
+    liver = condition("liver", ICD10, "C78.7", clinical="resolved")
+    observations = [o for o in rades_observations() if o["id"] != "visceral"]
+    mscc, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(), liver,
+                                   *observations)
+    visceral = mscc.facts["visceral_metastases"]
+    assert visceral.missing and any("Condition/liver: a metastasis recorded as no longer active" in str(note)
+                                    for note in visceral.notes), visceral.notes
+    assert found.entry("Condition/liver").relevant
 
 
 def test_an_item_known_as_a_range_says_in_the_mapping_report_what_would_settle_it():

@@ -137,7 +137,8 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
     for ref, lesion in lesions.items():
         onset = record.onset(lesion.condition)
         untimely = keep_timely(record, lesion.linked, options.windows,
-                                (Event(onset, said("the lesion's onset")),) if onset else ())
+                                (Event(onset, said("the lesion's onset")),) if onset else (),
+                                frozenset() if options.pain_score_bands else frozenset({"pain-score"}))
         facts = {
             "lesion_site": site_fact(lesion.reading, (ref, *lesion.structures), lesion.flags),
             "lesion_size": size_fact(record, ref, lesion.linked),

@@ -32,11 +32,13 @@ def kind_item(kind: str) -> str:
 
 
 def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, Any], str]]],
-                 chosen: dict[str, Window], after: tuple[Event, ...]) -> dict[str, list[Said]]:
+                 chosen: dict[str, Window], after: tuple[Event, ...],
+                 unread_kinds: frozenset[str] = frozenset()) -> dict[str, list[Said]]:
     """Drop from ``linked`` (kind -> observations) each record that cannot describe its item now
     (``moments``), and name it with why; returns item -> those reasons, for the item's notes. Where a current
     record of the item remains, the dropped ones are its history: named in the mapping report only, never
-    as a warning (a card nobody can act on is noise); where none remains, they are why the item is missing."""
+    as a warning (a card nobody can act on is noise); where none remains, they are why the item is missing.
+    ``unread_kinds``: kinds whose records give no value here, so never make a record of their item current."""
     dropped: dict[str, list[tuple[str, Said]]] = defaultdict(list)
     current: set[str] = set()
     for kind, observations in linked.items():
@@ -46,7 +48,9 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
                               record.period_start(observation))
             if why is None:
                 kept.append((observation, how))
-                if unread_value(observation) is None:  # text only or no value: no current record of the item
+                # Text only, no value, or a kind not read here (a 0-10 pain score with no bands set): no current
+                # record of the item, so the records set aside are why it is missing.
+                if unread_value(observation) is None and kind not in unread_kinds:
                     current.add(kind_item(kind))
             else:
                 dropped[kind_item(kind)].append((record.ref(observation), why))

@@ -57,5 +57,12 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> 
         return Fact(ITEM, notes=(said("{conditions}: a metastasis at a site the calculators do not class as visceral "
                                       "or not; check whether it is visceral", conditions=", ".join(
                                           record.unplaced_metastases)),), supplied_by=SUPPLIED_BY[ITEM])
+    past = [record.ref(c) for kind in ("visceral", "undetermined_site") for c in record.conditions[kind]
+            if not record.active(c)[0]]
+    for ref in past:  # named where the item is missing: it is not nothing (a probe's resolved brain metastasis)
+        record.report.ignore(ref, said("metastasis not active: not counted as present now"), attention=True)
     return Fact(ITEM, notes=(said("no resource says whether there are visceral metastases; absence of a Condition "
-                                  "is not taken as absence of disease"),), supplied_by=SUPPLIED_BY[ITEM])
+                                  "is not taken as absence of disease"),) + ((said(
+                                      "{conditions}: a metastasis recorded as no longer active, not counted as present "
+                                      "now; the guideline does not say whether a past one counts",
+                                      conditions=", ".join(past)),) if past else ()), supplied_by=SUPPLIED_BY[ITEM])
