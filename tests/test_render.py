@@ -249,6 +249,19 @@ def test_an_item_known_as_a_range_says_so_on_the_missing_data_card_never_no_reco
     assert "à 16 mois" in interval_line("fr")
 
 
+def test_a_share_of_the_cortex_is_said_as_the_percentage_records_write():
+    """A size recorded "> 50 %" read "over 0.5" ("plus de 0,5"): the number no longer traced to the record."""
+    from fractions import Fraction
+
+    from service.calculators import AtLeast, Between
+    from service.calculators.values import describe
+
+    assert describe(AtLeast(Fraction(1, 2), True), "en", "lesion_size") == "over 50 %"
+    assert describe(Fraction(45, 100), "fr", "lesion_size") == "45 %"
+    assert describe(Between(Fraction(1, 3), Fraction(2, 3)), "fr", "lesion_size") == "33,3 à 66,7 %"
+    assert describe(Between(3, 9), "en", "days_developing_motor_deficits") == "3 to 9 days"  # other units as were
+
+
 def test_a_bone_broken_by_an_injury_code_is_said_a_fracture_a_pathological_one_pathological():
     from service.render.cards import cards_for_patient
 

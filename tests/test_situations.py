@@ -122,7 +122,7 @@ def test_a_site_not_counted_for_its_status_is_named_on_the_card_a_refuted_one_is
                      lesion("c", bone=HUMERUS, verification="refuted"), visceral(False))
     (oligo,) = situations(found, "oligometastatic")
     (note,) = [str(n) for n in oligo.inputs.missing if "not counted" in str(n)]
-    assert note.startswith("Condition/b (right femur, shaft of femur) is not counted: its status says resolved")
+    assert note.startswith("Condition/b (right femur, shaft of femur) is not counted (resolved)")
     assert "the guideline does not say whether such a site counts" in note
     # It may count: 1 to 2 sites, within 1 to 3 either way. Three active and one resolved: 3 to 4, so "possible".
     assert (oligo.inputs.sites_low, oligo.inputs.sites_high) == (1, 2)

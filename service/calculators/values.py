@@ -29,15 +29,25 @@ def number(value: Real | float | Fraction, locale: str = "en") -> str:
     return text.replace(".", ",") if locale == "fr" else text
 
 
-def _unit(item: str | None, locale: str) -> str:
-    """" months" after a value of an item counted in months; "" for an item with no unit a reader says."""
-    if item is None:
-        return ""
+def _table_unit(item: str | None) -> str:
     for table in tables():
-        if any(candidate.name == item for candidate in table.items):
-            unit = table.item(item).unit
-            return f" {translate(UNIT_WORDS[unit], locale)}" if unit in UNIT_WORDS else ""
+        if item is not None and any(candidate.name == item for candidate in table.items):
+            return table.item(item).unit or ""
     return ""
+
+
+def _unit(item: str | None, locale: str) -> str:
+    """" months" after a value of an item counted in months, " %" after a share; "" for an item with no unit a
+    reader says."""
+    unit = _table_unit(item)
+    if unit.startswith("fraction"):
+        return " %"
+    return f" {translate(UNIT_WORDS[unit], locale)}" if unit in UNIT_WORDS else ""
+
+
+def _shown(value: Any, item: str | None, locale: str) -> str:
+    """A number as a reader says it: a share of the cortex as a percentage (0.5: 50), as records write it."""
+    return number(value * 100 if _table_unit(item).startswith("fraction") else value, locale)
 
 
 def _row_label(item: str | None, value: str, locale: str) -> str | None:
@@ -60,15 +70,15 @@ def describe(value: Any, locale: str = "en", item: str | None = None) -> str:
         return f" {word} ".join(describe(v, locale, item) for v in value.values)
     if isinstance(value, Between):
         if value.high_excluded and value.low == 0 and not value.low_excluded:
-            return translate(said("under {high}", high=number(value.high, locale)), locale) + _unit(item, locale)
-        return translate(said("{low} to {high}", low=number(value.low, locale), high=number(value.high, locale)),
-                         locale) + _unit(item, locale)
+            return translate(said("under {high}", high=_shown(value.high, item, locale)), locale) + _unit(item, locale)
+        return translate(said("{low} to {high}", low=_shown(value.low, item, locale),
+                              high=_shown(value.high, item, locale)), locale) + _unit(item, locale)
     if isinstance(value, AtLeast):
         if value.excluded:
-            return translate(said("over {low}", low=number(value.low, locale)), locale) + _unit(item, locale)
-        return translate(said("at least {low}", low=number(value.low, locale)), locale) + _unit(item, locale)
+            return translate(said("over {low}", low=_shown(value.low, item, locale)), locale) + _unit(item, locale)
+        return translate(said("at least {low}", low=_shown(value.low, item, locale)), locale) + _unit(item, locale)
     if isinstance(value, Real) and not isinstance(value, bool):
-        return number(value, locale) + _unit(item, locale)
+        return _shown(value, item, locale) + _unit(item, locale)
     if isinstance(value, str):
         label = _row_label(item, value, locale)
         if label:

@@ -92,14 +92,15 @@ def _key(place: Place | None, bone: str | None = None,
 
 
 _NOT_ACTIVE = {"inactive": said("inactive"), "remission": said("in remission"), "resolved": said("resolved")}
+_ABATED = said("abated, with no clinical status")  # FHIR con-4: an abated Condition is not active
 
 
 def not_counted(record: PatientRecord) -> list[Said]:
     """The bone metastases not counted as sites because their status says they are not active: named, since the
     guideline (§1.5) does not say whether a treated, resolved or remitting site counts."""
-    return [said("{record} ({place}) is not counted: its status says {status}; the guideline does not say whether "
+    return [said("{record} ({place}) is not counted ({status}); the guideline does not say whether "
                  "such a site counts", record=record.ref(condition), place=_place_words(record, condition),
-                 status=_NOT_ACTIVE.get(str(status_code(condition, "clinicalStatus")), said("not active")))
+                 status=_NOT_ACTIVE.get(str(status_code(condition, "clinicalStatus")), _ABATED))
             for condition in record.conditions["lesion"] if not record.active(condition)[0]]
 
 

@@ -106,6 +106,20 @@ class _ConceptSite(msgspec.Struct, frozen=True):
         return rows
 
 
+class _Regions(msgspec.Struct, frozen=True):
+    """Femoral regions quoted in a note, in the reader's language (the ValueSets' words), else the record's."""
+
+    codes: tuple[tuple[str, str], ...]
+    record_words: str
+
+    def said_in(self, locale: str) -> str:
+        return ", ".join(dict.fromkeys(listed_words(system, code, locale) or code for system, code in self.codes)) \
+            or self.record_words
+
+    def __str__(self) -> str:
+        return self.said_in("en")
+
+
 _SEMANTIC_TAG = re.compile(r"\s\((qualifier value|body structure|attribute)\)$")
 
 
@@ -243,8 +257,7 @@ def _read_site(concepts: list[dict[str, Any]], parts: list[_ConceptSite], descri
         if len(stated) == 1 and "undetermined" not in stated:
             return SiteReading(stated.pop(), bone, side, True, notes=notes, description=description, several=several)
         if stated:  # a region the guideline does not place, or two regions at once: neither settles it
-            regions = ", ".join(dict.fromkeys(listed_words(system, code, "en") or code
-                                              for part in parts for system, code in part.regions)) or description
+            regions = _Regions(tuple(r for part in parts for r in part.regions), description)
             return SiteReading(_FEMUR_UNSTATED, bone, side, True, notes=notes + (
                 said("the femoral region '{region}' is not one the guideline places: lower limb (2) or "
                      "peritrochanteric (3)", region=regions),), description=description, several=several)
