@@ -13,7 +13,7 @@ from typing import Any
 
 from ...calculators import OneOf
 from ...calculators.values import ItemName
-from ...i18n import N_, Said, said
+from ...i18n import Said, said
 from ..evidence import Candidate, allowed_by_all
 from ..record import PatientRecord
 from ..terminology import codings, describe_concepts
@@ -25,12 +25,13 @@ Reader = Callable[[PatientRecord, dict[str, Any]], tuple[Any, "Said | None"]]
 # are English); a code not listed is said as the record says it.
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 _ABSENT_WORDS = {
-    "unknown": N_("unknown"), "asked-unknown": N_("asked, but unknown"), "temp-unknown": N_("temporarily unknown"),
-    "not-asked": N_("not asked"), "asked-declined": N_("asked, but declined"), "masked": N_("masked"),
-    "not-applicable": N_("not applicable"), "unsupported": N_("unsupported"), "as-text": N_("as text"),
-    "error": N_("error"), "not-a-number": N_("not a number"), "negative-infinity": N_("negative infinity"),
-    "positive-infinity": N_("positive infinity"), "not-performed": N_("not performed"),
-    "not-permitted": N_("not permitted"),
+    "unknown": said("unknown"), "asked-unknown": said("asked, but unknown"),
+    "temp-unknown": said("temporarily unknown"),
+    "not-asked": said("not asked"), "asked-declined": said("asked, but declined"), "masked": said("masked"),
+    "not-applicable": said("not applicable"), "unsupported": said("unsupported"), "as-text": said("as text"),
+    "error": said("error"), "not-a-number": said("not a number"), "negative-infinity": said("negative infinity"),
+    "positive-infinity": said("positive infinity"), "not-performed": said("not performed"),
+    "not-permitted": said("not permitted"),
 }
 
 _VALUES = ("valueQuantity", "valueCodeableConcept", "valueString", "valueBoolean", "valueInteger", "valueRange",
@@ -46,7 +47,7 @@ def unread_value(observation: dict[str, Any]) -> Said | None:
         coded = next((_ABSENT_WORDS[c["code"]] for c in codings(reason)
                       if c.get("system") == DATA_ABSENT and c.get("code") in _ABSENT_WORDS), None)
         return said("no value recorded, the record says why: {reason}",
-                    reason=said(coded) if coded else describe_concepts([reason]) or "–")
+                    reason=coded if coded else describe_concepts([reason]) or "–")
     text = observation.get("valueString")
     if held == ["valueString"] and isinstance(text, str) and text.strip():
         return said("recorded as text only ('{text}'), not as a code or a measurement: not read",
