@@ -186,7 +186,7 @@ def test_a_cancer_no_rades_row_places_is_named_with_why(system, code, words):
 def test_lung_cancer_without_histology_is_nsclc_or_sclc():
     mscc, _ = only_compression(condition("lung", ICD10, "C34.1", onset="2025-01-01"), compression())
     fact = mscc.facts["primary_tumour"]
-    assert fact.value == OneOf("nsclc", "sclc") and "without histology" in fact.notes[0]
+    assert fact.value == OneOf("nsclc", "sclc") and "without a recorded histology" in fact.notes[0]
 
 
 @pytest.mark.parametrize("morphology,row", [("8041/3", "sclc"), ("8045", "sclc"), ("8140/3", "nsclc"),
@@ -288,7 +288,7 @@ def test_visceral_metastases_answered_present_absent_or_yes_no_as_forms_code_the
 def test_inactive_visceral_metastasis_does_not_count():
     mscc, found = only_compression(condition("liver", SCT, "94381002", clinical="resolved"), compression())
     fact = mscc.facts["visceral_metastases"]
-    assert fact.missing and "absence of a Condition is not taken as absence" in fact.notes[0]
+    assert fact.missing and "no record of one is not taken to mean there are none" in fact.notes[0]
     assert "does not count as present" in found.entry("Condition/liver").reason
 
 
@@ -484,7 +484,7 @@ def test_an_abated_condition_without_clinical_status_is_not_active(abatement):
     unstated = {k: v for k, v in lesion().items() if k != "clinicalStatus"}
     found = facts_of({**unstated, **abatement}, *lesion_observations())
     assert found.scored_by("mirels") == []
-    assert "abated (abatement" in found.entry("Condition/lesion-1").reason
+    assert "ended (abatement" in found.entry("Condition/lesion-1").reason
 
 
 def test_an_abatement_dated_after_the_assessment_has_not_happened_yet():

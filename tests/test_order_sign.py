@@ -103,7 +103,7 @@ def test_radiotherapy_alone_with_mirels_9_warns_fixation_first(client):
     assert card["indicator"] == "warning"
     assert card["summary"].startswith("Radiotherapy alone ordered, Mirels ≥ 9: surgical fixation opinion first")
     assert "15 days to 3 weeks after surgery" in card["detail"]
-    assert "its reasonReference names this Condition" in card["detail"]
+    assert "the order names this diagnosis as its reason" in card["detail"]
     assert f"| Type of lesion | Lytic | 3 | {RECENT} |" in card["detail"]  # the score, with the date of each record
     assert "ServiceRequest/" not in card["detail"] and "Observation/" not in card["detail"]  # no FHIR id
     assert card["overrideReasons"]
@@ -113,13 +113,13 @@ def test_fixation_with_radiotherapy_gives_the_post_operative_timing_instead(clie
     (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"),
                     order("fix", FIXATION, reason="Condition/lesion-1"))
     assert card["indicator"] == "info" and "15 days to 3 weeks" in card["summary"]
-    orders = [line for line in card["detail"].splitlines() if line.startswith("- ") and "reasonReference" in line]
+    orders = [line for line in card["detail"].splitlines() if line.startswith("- ") and "as its reason" in line]
     assert len(orders) == 2 and "ServiceRequest/" not in card["detail"]  # both orders, by their words
     # A start the radiotherapy order gives is said beside it: "15 days to 3 weeks after surgery" is read against it.
     (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1",
                                              occurrenceDateTime="2026-12-08"),
                     order("fix", FIXATION, reason="Condition/lesion-1"))
-    assert "(start ordered: 2026-12-08): its reasonReference names this Condition" in card["detail"]
+    assert "(start ordered: 2026-12-08): the order names this diagnosis as its reason" in card["detail"]
 
 
 def test_mirels_8_suggests_the_tumour_board_for_any_order(client):
@@ -148,7 +148,7 @@ def test_order_on_the_other_femur_does_not_target_the_lesion(client):
     assert review["summary"].startswith("Data not used") and "names right femur, where no lesion" in review["detail"]
     same = order("rt", RADIOTHERAPY, body_site=site(FEMUR, LEFT))
     (card,) = cards(client, *MIRELS_9, same)
-    assert "its bodySite names the same bone and side" in card["detail"]
+    assert "the order's site is the same bone and side" in card["detail"]
 
 
 def test_reason_reference_to_another_condition_does_not_target_the_lesion(client):
@@ -159,7 +159,7 @@ def test_order_naming_no_target_is_checked_and_says_so(client):
     """Checked against the lesion, and said so; but never proposed for withdrawal on that lesion's score: it may
     be for another lesion (the helper's probe: a right femur's Mirels 9 withdrew an order of no site)."""
     (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY))
-    assert "names no target" in card["detail"]
+    assert "names no lesion, reason or site" in card["detail"]
     assert not any(action["type"] == "delete" for suggestion in card["suggestions"] for action in suggestion["actions"])
     # Its label promises no withdrawal it does not carry (a probe's "... and withdraw the radiotherapy order").
     assert [s["label"] for s in card["suggestions"]] == ["Request an orthopaedic surgical opinion"]
@@ -171,9 +171,9 @@ def test_order_naming_no_target_is_checked_and_says_so(client):
 
 def test_an_order_whose_reason_code_does_not_say_which_lesion_is_checked_against_each_and_says_why(client):
     (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason_code=cc(ICD10, "C79.5")))
-    assert ("its reasonCode ('Secondary malignant neoplasm of bone and bone marrow') does not say which Condition "
+    assert ("the order's reason ('Secondary malignant neoplasm of bone and bone marrow') does not say which lesion "
             "it is for") in card["detail"]
-    assert "names no target" not in card["detail"]
+    assert "names no lesion, reason or site" not in card["detail"]
 
 
 def test_orders_not_to_be_done_or_not_recognised_count_for_nothing(client):
@@ -189,7 +189,9 @@ def test_orders_not_to_be_done_or_not_recognised_count_for_nothing(client):
 def test_procedure_in_preparation_is_read_like_a_service_request(client):
     (card,) = cards(client, *MIRELS_9, order("p", RADIOTHERAPY, reason="Condition/lesion-1", kind="Procedure",
                                             status="preparation"))
-    assert card["indicator"] == "warning" and "Procedure/" not in card["detail"] and "reasonReference" in card["detail"]
+    assert card["indicator"] == "warning" and "Procedure/" not in card["detail"]
+    assert "the order names this diagnosis as its reason" in card["detail"]
+    assert "reasonReference" not in card["detail"]  # the clinician's words, not FHIR's element names
 
 
 def test_a_cancelled_fixation_does_not_silence_the_warning(client):
@@ -215,7 +217,7 @@ def test_group_i_with_a_course_not_stated_reminds_of_hypofractionation(client):
     (card,) = cards(client, *RADES_GROUP_I, order("rt", RADIOTHERAPY, reason_code=cc(ICD10, "G95.2")))
     # The code says no course; a dose, when the order gives one, is the §2 card's (it said "does not state").
     assert card["indicator"] == "info" and "its code does not say the course" in card["summary"]
-    assert "its reasonCode is a spinal cord compression" in card["detail"]
+    assert "the order's reason is a spinal cord compression" in card["detail"]
 
 
 def test_group_i_with_decompressive_surgery_says_no_benefit(client):

@@ -282,23 +282,22 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
         if not draft.order.kinds & applies:
             continue
         if draft.reasons:
-            link = said("its reasonReference names this Condition") if scored.condition in draft.reasons else None
+            link = said("the order names this diagnosis as its reason") if scored.condition in draft.reasons else None
         elif lesion and draft.bone:
             bone, side = scored.body_site
             # A side unstated on either may be the same side: the order is checked, and the link says which.
             same = draft.bone == bone and (draft.side is None or side is None or draft.side == side)
-            link = (said("its bodySite names the same bone and side") if draft.side and side else
-                    said("its bodySite names the same bone") if side or not draft.side else
-                    said("its bodySite names the same bone; the lesion's side is not stated")) if same else None
+            link = (said("the order's site is the same bone and side") if draft.side and side else
+                    said("the order's site is the same bone") if side or not draft.side else
+                    said("the order's site is the same bone; the lesion's side is not stated")) if same else None
         elif not lesion and (draft.compression_reason_code or (draft.has_body_site and not draft.bone)):
-            link = (said("its reasonCode is a spinal cord compression") if draft.compression_reason_code
-                    else said("its bodySite is not a long bone"))
+            link = (said("the order's reason is a spinal cord compression") if draft.compression_reason_code
+                    else said("the order's site is not a long bone"))
         elif not draft.names_a_target and draft.reason_codes:
-            link = said("its reasonCode ('{codes}') does not say which Condition it is for, and it has no "
-                        "reasonReference or bodySite, so it is checked against each one", codes=draft.reason_codes)
+            link = said("the order's reason ('{codes}') does not say which lesion it is for, and it names no lesion or "
+                        "site, so it is checked against each one", codes=draft.reason_codes)
         elif not draft.names_a_target:
-            link = said("it names no target (no reasonReference, reasonCode or bodySite), so it is checked against "
-                        "each one")
+            link = said("the order names no lesion, reason or site, so it is checked against each one")
         else:
             link = None
         if link:

@@ -87,7 +87,7 @@ class StatusReading:
             return False, ()
         abated = self.abated(condition)
         if clinical is None and abated:  # FHIR con-4: an abated Condition is inactive, resolved or in remission
-            return False, (said("no clinicalStatus, and abated ({abatement}): an abated Condition is not active",
+            return False, (said("no status recorded, and ended ({abatement}): an ended diagnosis is not active",
                                 abatement=abated),)
         flags: tuple[str, ...] = ()
         if clinical is None:

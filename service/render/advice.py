@@ -44,7 +44,7 @@ WORDS = Words({
     "healed": N_("on healed skin"), "window": N_("Window (day 15 to day 21 after the operation)"),
     "operation": N_("Operation"), "treated": N_("For"), "guideline": N_("Guideline"),
     "as_of": N_("Assessed as of"), "colon": N_(":"), "to": N_("to"), "record": N_("Record the proposed care plan"),
-    "create_CarePlan": N_("Create the proposed CarePlan ({title})"),
+    "create_CarePlan": N_("Record the proposed care plan ({title})"),
 })
 
 

@@ -59,7 +59,7 @@ WORDS = Words({
                             "Mirels no longer applies."),
     "review_attention": N_("Data not used that could change a score"),
     "review_intro": N_("These records look relevant but were not used; each could change a score or a decision:"),
-    "as_of": N_("Assessed as of"), "condition": N_("Condition"), "more": N_("more"), "oldest": N_("{fact} of {date}"),
+    "as_of": N_("Assessed as of"), "condition": N_("Diagnosis"), "more": N_("more"), "oldest": N_("{fact} of {date}"),
     "broken_summary": N_("{where}: the bone has broken ({fracture}{date}): Mirels no longer applies, "
                          "no prophylactic fixation"),
     "fracture": N_("fracture"), "pathological_fracture": N_("pathological fracture"),
@@ -70,9 +70,9 @@ WORDS = Words({
     "not_recorded": N_("no record of it was found"),
     "several_values": N_("what the record gives allows more than one row: {value}"),
     # What each resource of a suggestion is, as the clinician accepting it reads it.
-    "create_Observation": N_("Create the score Observation ({title})"),
-    "create_RiskAssessment": N_("Create the RiskAssessment ({title})"),
-    "create_CarePlan": N_("Create the proposed CarePlan ({title})"),
+    "create_Observation": N_("Record the score ({title})"),
+    "create_RiskAssessment": N_("Record the risk assessment ({title})"),
+    "create_CarePlan": N_("Record the proposed care plan ({title})"),
     "colon": N_(":"),  # French typography: a space before the colon
 })
 # The items as a summary names the record a score rests on ("motor status of 2026-11-05").

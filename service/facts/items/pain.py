@@ -37,7 +37,7 @@ def pain_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]
             continue
         if not bands:
             why = said("0-10 pain score {score} ({resource}) is not mapped: the guideline gives no mapping to a "
-                       "Mirels pain category (a deployment may configure BONEMET_PAIN_SCORE_BANDS)",
+                       "Mirels pain category (a site may set its own conversion)",
                        score=f"{score:g}", resource=ref)
             record.report.show(ref, why)
             notes.append(why)

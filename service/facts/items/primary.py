@@ -76,7 +76,7 @@ def _group_row(record: PatientRecord, condition: dict[str, Any], vs_id: str) -> 
     morphology = _histology(condition)
     if morphology is None:
         return _LUNG, "lung cancer without histology: NSCLC or SCLC", (
-            said("lung cancer without histology (mCODE histology-morphology-behavior extension): NSCLC 5 or SCLC 6"),)
+            said("lung cancer without a recorded histology: NSCLC 5 or SCLC 6"),)
     match = record.terms.first_match(morphology, MORPHOLOGIES)
     if match:
         return MORPHOLOGIES[match[0]], f"lung cancer with morphology in ValueSet {match[0]}", ()

@@ -262,8 +262,8 @@ def _read_site(concepts: list[dict[str, Any]], parts: list[_ConceptSite], descri
                 said("the femoral region '{region}' is not one the guideline places: lower limb (2) or "
                      "peritrochanteric (3)", region=regions),), description=description, several=several)
         return SiteReading(_FEMUR_UNSTATED, bone, side, True, notes=notes + (
-            said("femur lesion whose region is not stated: lower limb (2) or peritrochanteric (3); a bodySite or "
-                 "location qualifier naming the region (trochanteric, shaft, neck...) settles it"),),
+            said("femur lesion whose region is not stated: lower limb (2) or peritrochanteric (3); a recorded region "
+                 "of the femur (trochanteric, shaft, neck...) settles it"),),
             description=description, several=several)
     if row == "lower_limb" and any(bone in part.groups for part in parts):
         return SiteReading(_FEMUR_UNSTATED, bone, side, True, notes=notes + (

@@ -61,8 +61,8 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> 
             if not record.active(c)[0]]
     for ref in past:  # named where the item is missing: it is not nothing (a probe's resolved brain metastasis)
         record.report.ignore(ref, said("metastasis not active: not counted as present now"), attention=True)
-    return Fact(ITEM, notes=(said("no resource says whether there are visceral metastases; absence of a Condition "
-                                  "is not taken as absence of disease"),) + ((said(
+    return Fact(ITEM, notes=(said("nothing recorded says whether there are visceral metastases; no record of one "
+                                  "is not taken to mean there are none"),) + ((said(
                                       "{conditions}: a metastasis recorded as no longer active, not counted as present "
                                       "now; the guideline does not say whether a past one counts",
                                       conditions=", ".join(past)),) if past else ()), supplied_by=SUPPLIED_BY[ITEM])
