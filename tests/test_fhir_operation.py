@@ -308,3 +308,14 @@ def test_a_misspelt_query_parameter_is_refused_and_a_language_tag_with_its_regio
     french = client.post("/fhir/$assess?language=fr-FR", json=source)
     assert french.status_code == 200 and any(
         e["resource"].get("language") == "fr" for e in french.get_json()["entry"])
+
+
+def test_an_uncertain_item_in_the_operation_outcome_says_what_would_settle_it(client):
+    """A size recorded as "over 50 %": 2 or 3 points. The card says why; the OperationOutcome said only "uncertain,
+    points 2-3", where a missing item says which resource would supply it (a probe's finding)."""
+    size, kind, pain = lesion_observations()
+    size["valueQuantity"]["comparator"] = ">"
+    answer = client.post("/fhir/$assess", json=bundle(patient(), lesion(), size, kind, pain)).get_json()
+    (outcome,) = resources_of(answer, "OperationOutcome")
+    texts = [issue["diagnostics"] for issue in outcome["issue"] if "uncertain" in issue.get("diagnostics", "")]
+    assert texts and all("would be settled by an Observation coded" in text for text in texts), texts

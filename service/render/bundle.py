@@ -127,6 +127,8 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
                             low=low, high=high, notes=notes) if fact.notes else
                         say("{name}: {item} uncertain, points {low}-{high}", name=name, item=item.label, low=low,
                             high=high))
+                if fact.supplied_by:  # what would settle it, as for a missing item
+                    text += say("; would be settled by {supplier}", supplier=fact.supplied_by)
                 issues.append(_issue("warning", "incomplete", text, at))
             elif CONFLICT not in fact.flags and (fact.notes or set(fact.flags) - set(found.condition_flags)):
                 # What qualifies a known value (preliminary, derived, answered...), as the card says it; the
