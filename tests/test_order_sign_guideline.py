@@ -395,6 +395,9 @@ def test_a_fixation_of_the_lesion_begun_or_planned_is_said_first_on_its_mirels_c
     assert ": fixation begun or planned, check it first — surgical fixation" in card["summary"], card["summary"]
     assert f"**Check first**: a fixation of this lesion is recorded {said} (“" in card["detail"]
     assert "Procedure/" not in card["detail"] and "a resource (Procedure)" not in card["detail"]
+    # What an EHR stores shows it too: the narratives of the resources the suggestion creates open with it.
+    for action in card["suggestions"][0]["actions"]:
+        assert f"Check first: a fixation of this lesion is recorded {said}" in action["resource"]["text"]["div"]
 
 
 def test_patient_view_without_the_procedures_says_on_each_mirels_card_that_a_fixation_is_not_known(client):

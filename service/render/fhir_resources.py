@@ -53,6 +53,7 @@ _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, ASSESSMENT_SYSTEM)
 
 WORDS = Words({
     "missing": N_("Missing"), "item": N_("Item"), "value": N_("Value"), "points": N_("Points"),
+    "check_first": N_("Check first"),
     "total": N_("Total"), "range": N_("possible totals"),
     "undetermined": N_("category undetermined until the missing items are known"),
     "outcome": N_("Predicted outcome"), "risk": N_("Risk"), "activities": N_("Activities"), "by": N_("Computed by"),
@@ -183,6 +184,11 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
                f"{named}{colon} {words['range']} {score.total_text}; {words['undetermined']}")
     by = (f"{words['by']} bonemet-cds {__version__}, {score.calculator.capitalize()} {words['table']} "
           f"{load_table(score.calculator).version}.")
+    # What the card says before the action (a fracture, a fixation, an operation since) opens every narrative too:
+    # an EHR shows the narrative of what it stores, not the card.
+    first = facts.fractures_to_check + facts.fixations_to_check + facts.operations_to_check
+    check_first = [_p(f"{words['check_first']}{colon} " + "; ".join(translate(flag, locale) for flag in first))] \
+        if first else []
 
     def common(kind: str, profile: str) -> dict[str, Any]:
         resource_id = stable_id(key, kind)
@@ -191,7 +197,8 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
                 "identifier": [{"system": ASSESSMENT_SYSTEM, "value": resource_id}]}
 
     observation = common("Observation", f"bonemet-{score.calculator}-score")
-    observation["text"] = narrative(_p(summary), _items_table(score, facts, words), _p(by), locale=locale)
+    observation["text"] = narrative(_p(summary), *check_first, _items_table(score, facts, words), _p(by),
+                                    locale=locale)
     observation.update({
         "status": "final" if complete else "preliminary",
         "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}],
@@ -224,7 +231,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
     outcome_words = [_p(f"{words['outcome']}{colon} {score.predicted_outcome}")]
     if score.risk:
         outcome_words.append(_p(f"{words['risk']}{colon} {score.category_label}. {score.recommendation}"))
-    risk_assessment["text"] = narrative(_p(summary), *outcome_words, _p(by), locale=locale)
+    risk_assessment["text"] = narrative(_p(summary), *check_first, *outcome_words, _p(by), locale=locale)
     risk_assessment.update({
         "status": "final" if complete else "preliminary",
         "method": {"coding": [own_coding(score.calculator, locale)],
@@ -249,7 +256,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
         care_plan = common("CarePlan", "bonemet-careplan")
         activities = list(zip(score.activities, score.activity_codes, strict=True))
         care_plan["text"] = narrative(
-            _p(f"{named}{colon} {score.category_label}"), _p(score.recommendation or ""),
+            _p(f"{named}{colon} {score.category_label}"), *check_first, _p(score.recommendation or ""),
             f"<p>{words['activities']}{colon}</p><ul>" + "".join(f"<li>{escape(text)}</li>" for text, _ in activities)
             + "</ul>", _p(by), locale=locale)
         care_plan.update({
