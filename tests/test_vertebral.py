@@ -149,9 +149,11 @@ def test_records_from_before_the_lesions_operation_describe_the_spine_before_it(
     """SINS scores the spine as it is. Its records are dated RECENT_DAYS ago; a laminectomy for this lesion since:
     they describe the spine before it, and are not counted. One for a compression (its level not coded) since: the
     card says it first, to check the level (a probe's "unstable spine: surgical consultation" the day after)."""
-    spine, _ = only_sins(spine_lesion(), *sins_observations(), _laminectomy("Condition/spine-1", 1))
+    spine, found = only_sins(spine_lesion(), *sins_observations(), _laminectomy("Condition/spine-1", 1))
     assert spine.facts["spinal_alignment"].missing
     assert any("before its operation" in str(note) for note in spine.facts["spinal_alignment"].notes)
+    # The lesion type, which Mirels reads too, is named for SINS's reason, not "no long-bone lesion to attach it to".
+    assert "before its operation" in found.entry("Observation/s-type").reason
     compression = condition("mscc", ICD10, "G95.2", body_site=[site(THORACIC_SPINE)])
     found = facts_of(spine_lesion(), compression, *sins_observations(), _laminectomy("Condition/mscc", 1))
     (spine,) = found.scored_by("sins")

@@ -58,6 +58,7 @@ class _Lesion(msgspec.Struct):
 
 def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts]:
     lesions: dict[str, _Lesion] = {}
+    elsewhere_in_body: set[str] = set()  # lesions of a bone that is not a long one (a vertebra: SINS reads them)
     at_site: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)  # (bone, side) -> lesions
     for condition in record.conditions["lesion"]:
         ref = record.ref(condition)
@@ -74,6 +75,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         if reading.not_long_bone:
             record.report.ignore(ref, said("bodySite '{site}' is not a long bone: Mirels applies to long bones only",
                                            site=reading.description))
+            elsewhere_in_body.add(ref)
             continue
         fractures = fractures_at(record, reading)
         onset = record.onset(condition)
@@ -123,6 +125,8 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                 record.report.ignore(record.ref(observation), said(
                     "of a lesion already fixed ({operation}): no Mirels score; not used",
                     operation=fixed_lesions[fixed[0]]))
+            elif target is None and focus and focus <= elsewhere_in_body:
+                continue  # of a lesion Mirels does not score: SINS says what became of it (or nothing reads it)
             elif target is None:
                 record.report.ignore(record.ref(observation), how, attention=True)
             elif (elsewhere := _elsewhere(record, observation, target, lesions[target].reading)) is not None:
