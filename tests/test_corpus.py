@@ -191,6 +191,10 @@ def test_cds_hooks_patient_view(client, name):
         assert shown_advice == on_cards, case["description"]
         painful = [c for c in score_cards if "(guideline §1.1)" in c["detail"]]
         assert bool(painful) == any(a[0] == "painful-bone-metastasis" for a in expected_advice(case))
+        for card in painful:  # its CarePlan is recorded with the score's, as $assess writes it (one assessment)
+            plans = [a["resource"] for a in card["suggestions"][0]["actions"] if a["resource"]["resourceType"] ==
+                     "CarePlan"]
+            assert any("§1.1" in plan["title"] for plan in plans), [plan["title"] for plan in plans]
     for card in cards:  # a card names resources in words and dates, never by FHIR id
         assert not foreign_ids(card["detail"], load(name)), card["detail"]
     summaries = " ".join(card["summary"] for card in cards).lower()

@@ -87,7 +87,8 @@ def summary(facts: SituationFacts, advice: Advice, locale: str) -> str:
         # "now" comes last and must be read (the detail names the operation and quotes the record).
         texts = [_post_operative(facts, advice, words, locale, full) for full in (True, False)]
         return next((text for text in texts if len(text) <= SUMMARY_LIMIT), texts[-1])
-    return f"{situation.title(locale)}{words['colon']} {action}"
+    where = facts.about[0].words(locale) if facts.about else ""  # the lesion it is about, side first (§1.1)
+    return f"{situation.title(locale)}{words['colon']} {action}" + (f" — {where}" if where else "")
 
 
 def _post_operative(facts: SituationFacts, advice: Advice, words: dict[str, str], locale: str, full: bool) -> str:

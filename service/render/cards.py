@@ -419,6 +419,10 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
                 situation = beside.advice.situation
                 card["detail"] = (f"**{situation.title(locale)}**{WORDS[locale]['colon']} "
                                   f"{situation.statement(locale)}\n\n{card['detail']}")
+                # Its proposed CarePlan is recorded with the score's, as $assess and bulk write it.
+                card["suggestions"][0]["actions"].append({
+                    "type": "create", "resource": beside.care_plan,
+                    "description": WORDS[locale]["create_CarePlan"].format(title=situation.title(locale))})
             cards.append((assessment, card))
     cards += [(None, broken_bone_card(broken, facts, locale)) for broken in facts.broken]
     cards += [(None, advice_card(advised, facts, locale, name)) for advised in advice if not advised.facts.score_of]
