@@ -219,9 +219,13 @@ def test_an_operation_over_several_days_is_any_of_them_as_a_month_is():
     del operated["performedDateTime"]
     operated["performedPeriod"] = {"start": (AS_OF - timedelta(days=20)).isoformat(),
                                    "end": (AS_OF - timedelta(days=17)).isoformat()}
-    (found,) = situations(facts_of(lesion(), operated), "post_operative")
+    patient_facts = facts_of(lesion(), operated)
+    (found,) = situations(patient_facts, "post_operative")
     assert (found.inputs.operated_from, found.inputs.operated_to) == (AS_OF - timedelta(days=20),
                                                                       AS_OF - timedelta(days=17))
+    # Named with its whole period where a card names it (the day alone would be its first).
+    assert patient_facts.labels["Procedure/fix"].when == (f"{(AS_OF - timedelta(days=20)).isoformat()} – "
+                                                          f"{(AS_OF - timedelta(days=17)).isoformat()}")
     operated["performedPeriod"]["start"] = (AS_OF - timedelta(days=17)).isoformat() + "T08:00:00Z"  # one day
     (found,) = situations(facts_of(lesion(), operated), "post_operative")
     assert found.inputs.operated_from == found.inputs.operated_to == AS_OF - timedelta(days=17)

@@ -108,5 +108,5 @@ def performed(procedure: dict[str, Any]) -> DateSpan | None:
                   for text in (period.get("start"), period.get("end")))
     if start and end and end.latest >= start.earliest:
         return end if (start.earliest, start.latest) == (end.earliest, end.latest) else DateSpan(
-            start.earliest, end.latest, f"{start.text[:10]}/{end.text[:10]}")
+            start.earliest, end.latest, f"{start.text[:10]} – {end.text[:10]}")
     return end or start

@@ -399,7 +399,7 @@ class PatientRecord(StatusReading):
         when = (self.effective(resource) if kind == "Observation" else
                 self.onset(resource) or parse_date(resource.get("recordedDate")) if kind == "Condition" else
                 performed(resource) if kind == "Procedure" else None)
-        return Label(displays, when.text[:10] if when else "")
+        return Label(displays, (when.text if " – " in when.text else when.text[:10]) if when else "")  # a period whole
 
     def labels(self, entries: list[ReportEntry]) -> dict[str, Label]:
         """Reference -> label, for the resources a clinician may read of (used, relevant, context)."""
