@@ -692,6 +692,16 @@ def test_a_past_visceral_metastasis_is_named_where_the_visceral_status_is_missin
     assert found.entry("Condition/liver").relevant
 
 
+def test_a_record_dated_with_its_time_is_said_by_its_day():
+    """A motor status of 20 days ago at 10:30: "recorded 2026-11-16T10:30:00+01:00" on 30 of 133 probe cards, which
+    a French card cannot set as a date either. Messages say the day."""
+    walks = observation("motor", "motor-function", effective=days_ago(20) + "T10:30:00+01:00",
+                        **coded("ambulatory-without-aid"))
+    _, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(), walks)
+    reason = found.entry("Observation/motor").reason
+    assert f"recorded {days_ago(20)}, 20 days before the assessment" in reason and "T10:30" not in reason, reason
+
+
 def test_an_item_known_as_a_range_says_in_the_mapping_report_what_would_settle_it():
     """A primary dated by its year: the interval is 6 or 8 points. A missing item named what would supply it; an
     uncertain one named nothing (a probe's mapping report): the same resource settles it."""

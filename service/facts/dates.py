@@ -37,8 +37,9 @@ class DateSpan(msgspec.Struct, frozen=True):
 
 
 def parse_date(text: str | None) -> DateSpan | None:
-    """``None`` for a missing or unreadable date. Times are dropped: the
-    calculators count whole days and months."""
+    """``None`` for a missing or unreadable date. Times are dropped, from the span and from its text: the
+    calculators count whole days and months, and a message says the day ("recorded 2026-11-26", not its
+    "T10:30:00+01:00", which a French card cannot set as a date either)."""
     if not isinstance(text, str):
         return None
     # A record names the same few dates many times (a DateSpan is immutable): cached, but only texts as long as a
@@ -57,7 +58,7 @@ def _parse_text(text: str) -> DateSpan | None:
     try:
         if day:
             exact = date(int(year), int(month), int(day))
-            return DateSpan(exact, exact, text)
+            return DateSpan(exact, exact, text[:10])  # the day, as messages say it (the time is dropped)
         if month:
             last = calendar.monthrange(int(year), int(month))[1]
             return DateSpan(date(int(year), int(month), 1), date(int(year), int(month), last), text)
