@@ -48,7 +48,7 @@ def months_fact(record: PatientRecord, compression: dict[str, Any],
                     f"the compression's onset {onset.text} is on or before the diagnosis ({rules}): 0 months",
                     (), (said("the compression's onset {onset} is on or before the primary diagnosis ({dates}): the "
                               "compression revealed the cancer, so the interval is 0 months", onset=onset.text,
-                              dates=rules),))
+                              dates=", ".join(dict.fromkeys((latest_diagnosis.text, earliest_diagnosis.text)))),))
     notes: tuple[Said, ...] = ()
     if earliest_diagnosis.earliest == UNBOUNDED:  # a recordedDate alone: the diagnosis may be any time before
         recorded_only = record.once("recorded-only", lambda: _recorded_only(record))
