@@ -485,8 +485,8 @@ def test_a_body_structure_holding_the_lesion_site_is_read_from_the_fhir_server(c
 
 
 @pytest.mark.parametrize("overrides,reply,said", [
-    ({}, None, "refers to a resource (BodyStructure), which is not among the resources read"),
-    ({"fhirServer": "https://attacker.example.com/fhir"}, None, "a resource (BodyStructure), which is not among"),
+    ({}, None, "its site is recorded in a separate record (a resource (BodyStructure)) that was not received"),
+    ({"fhirServer": "https://attacker.example.com/fhir"}, None, "(a resource (BodyStructure)) that was not received"),
     ({"fhirServer": EHR}, dict(status=404, json={}), "reading it from fhirServer failed: the EHR's FHIR server "
                                                      "answered HTTP 404"),
     ({"fhirServer": EHR}, dict(json=femur_structure("p2")),

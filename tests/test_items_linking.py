@@ -128,7 +128,7 @@ def test_a_focus_by_identifier_that_names_no_one_resource_is_not_linked_and_says
     found = facts_of(*lesions, observation("o-type", "lesion-type", focus=None, **coded("lytic")) | {"focus": focus})
     entry = found.entry("Observation/o-type")
     assert entry.outcome == "ignored" and entry.attention
-    assert f"its focus (identifier {PROBLEMS}|{focus[0]['identifier']['value']})" in entry.reason
+    assert f"the lesion it describes (identifier {PROBLEMS}|{focus[0]['identifier']['value']})" in entry.reason
 
 
 def test_an_observation_whose_focus_names_two_lesions_is_not_linked_to_either():
@@ -202,4 +202,5 @@ def test_an_observation_whose_focus_is_not_among_the_resources_read_says_so():
     size = observation("o-size", "lesion-size", focus="Condition/lost", **quantity(80, "%"))
     found = facts_of(size)
     entry = found.entry("Observation/o-size")
-    assert entry.attention and entry.reason == "its focus (Condition/lost) is not among the resources read: not linked"
+    assert entry.attention and entry.reason == (
+        "the lesion it describes (Condition/lost) is not among the records received: not linked")

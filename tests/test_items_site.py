@@ -294,7 +294,7 @@ def test_a_body_structure_not_in_the_record_is_named_as_the_missing_site():
     resource["extension"] = [{"url": BODY_SITE_REFERENCE, "valueReference": {"reference": "BodyStructure/away"}}]
     lesion_facts, _ = only_lesion(resource)
     fact = lesion_facts.facts["lesion_site"]
-    assert fact.missing and any("BodyStructure/away, which is not among the resources read" in n for n in fact.notes)
+    assert fact.missing and any("(BodyStructure/away) that was not received" in n for n in fact.notes)
 
 
 def test_a_body_structure_contained_in_the_lesion_gives_its_site_cited_as_the_condition():

@@ -256,8 +256,8 @@ def site_concepts(record: PatientRecord, condition: dict[str, Any],
                 bodies.append(inner)
             else:
                 reference = extension.get("valueReference")
-                unread.append(said("its bodySite refers to {target}, which is not among the resources read: the site "
-                                   "recorded there is not known", target=str(
+                unread.append(said("its site is recorded in a separate record ({target}) that was not received: the "
+                                   "site is not known", target=str(
                                        reference.get("reference") or reference.get("display") or "a BodyStructure")
                                    if isinstance(reference, dict) else "a BodyStructure"))
     structures += [tumour for tumour in record.once("tumours", lambda: _tumours(record)).get(ref, [])
@@ -375,7 +375,8 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str,
             return None, said("bodySite matches several lesions ({lesions}): not linked", lesions=", ".join(same))
     unheld = [reference_text(r) for r in objects(observation.get("focus")) if record.resolve(r) not in record.by_ref]
     if unheld:  # a line of the export that could not be read, a resource not sent: said, not "no lesion"
-        return None, said("its focus ({focus}) is not among the resources read: not linked", focus=", ".join(unheld))
+        return None, said("the lesion it describes ({focus}) is not among the records received: not linked",
+                          focus=", ".join(unheld))
     if not lesions:
         return None, said("no active long-bone metastasis Condition to attach it to")
     focus = [reference_text(reference) for reference in objects(observation.get("focus"))]

@@ -291,9 +291,9 @@ def _several_sites(parts: list[_ConceptSite], bones: set[str], sides: set[str], 
     value: Any = OneOf(*rows) if len(rows) > 1 else rows[0]
     side = sides.pop() if len(sides) == 1 else None
     return SiteReading(value, bones.pop() if len(bones) == 1 else None, None if side == BOTH_SIDES else side,
-                       True, notes=(said("bodySite names several sites ('{site}'): a Mirels score is per lesion, so "
-                                         "the site is any of them and the items of this Condition may concern any; "
-                                         "record each lesion as its own Condition", site=description),),
+                       True, notes=(said("the site names several sites ('{site}'): a Mirels score is per lesion, so "
+                                         "the site is any of them and the items of this diagnosis may concern any; "
+                                         "each lesion recorded on its own settles it", site=description),),
                        description=description, several=True)
 
 
