@@ -122,10 +122,10 @@ def test_a_lesion_size_recorded_as_a_ratio_is_the_share_it_says(value, share, sa
 
 
 @pytest.mark.parametrize("value,said", [
-    ({"value": 70, "unit": "%"}, "its unit as text only ('%'), with no UCUM code"),  # as HL7 v2 converters write it
-    ({"value": 70, "unit": "%", "system": "http://unitsofmeasure.org"}, "is not UCUM %, 1"),
-    ({"value": 70, "code": "percent", "system": "http://unitsofmeasure.org"}, "is not UCUM %, 1"),
-    ({"value": 70, "code": "%"}, "has the unit code '%' without its system (http://unitsofmeasure.org)"),
+    ({"value": 70, "unit": "%"}, "its unit as text only ('%'), not as a coded unit"),  # as HL7 v2 converters write it
+    ({"value": 70, "unit": "%", "system": "http://unitsofmeasure.org"}, "a unit not read here (%, 1)"),
+    ({"value": 70, "code": "percent", "system": "http://unitsofmeasure.org"}, "a unit not read here (%, 1)"),
+    ({"value": 70, "code": "%"}, "has the unit '%' without saying which system of units it is from"),
 ])
 def test_a_lesion_size_whose_unit_is_not_a_ucum_code_is_named_with_what_would_make_it_read(value, said):
     size, kind, pain = lesion_observations()
@@ -158,8 +158,8 @@ def test_size_units(value, unit, expected):
     assert lesion_facts.facts["lesion_size"].value == expected
 
 
-@pytest.mark.parametrize("value,unit,reason", [(12, "mm", "not UCUM %, 1"), (150, "%", "over 100 %"),
-                                               (50, None, "not UCUM")])
+@pytest.mark.parametrize("value,unit,reason", [(12, "mm", "a unit not read here (%, 1)"), (150, "%", "over 100 %"),
+                                               (50, None, "has no unit (a unit read here: %, 1)")])
 def test_wrong_size_unit_or_value_leaves_the_item_missing_with_reason(value, unit, reason):
     observations = lesion_observations(size=(value, unit))
     lesion_facts, found = only_lesion(lesion(), *observations)

@@ -329,7 +329,7 @@ def test_duration_in_hours_is_read_and_other_units_are_refused():
     assert mscc.facts["days_developing_motor_deficits"].value == Fraction(3, 2) + RECENT_DAYS
     mscc, found = only_compression(compression(), *rades_observations(duration=(3, "days")))
     assert mscc.facts["days_developing_motor_deficits"].missing
-    assert "is not UCUM h, d, wk, mo" in found.entry("Observation/deficit").reason
+    assert "a unit not read here (h, d, wk, mo)" in found.entry("Observation/deficit").reason
 
 
 def test_paraplegia_onset_only_bounds_the_deficit_from_below():

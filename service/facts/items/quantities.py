@@ -28,16 +28,18 @@ def ucum(quantity: Any, units: dict[str, Fraction], what: Said) -> tuple[Fractio
     unit, system = quantity.get("code"), quantity.get("system")
     if unit is None and system is None and isinstance(quantity.get("unit"), str):
         # Only the human-readable unit: what it says is not read (design: coded UCUM only); the reason says so.
-        return None, said("{what} has its unit as text only ('{unit}'), with no UCUM code (system "
-                          "http://unitsofmeasure.org, code {units}): not used", what=what, unit=quantity["unit"][:40],
-                          units=" or ".join(units))
+        return None, said("{what} has its unit as text only ('{unit}'), not as a coded unit ({units}): not used",
+                          what=what, unit=quantity["unit"][:40], units=", ".join(units))
     if system is None and isinstance(unit, str) and unit in units:  # FHIR qty-3: a code needs its system
-        return None, said("{what} has the unit code '{unit}' without its system (http://unitsofmeasure.org): a "
-                          "code means nothing without its system; not used", what=what, unit=unit)
+        return None, said("{what} has the unit '{unit}' without saying which system of units it is from: not used",
+                          what=what, unit=unit)
     if not isinstance(system, str) or canonical_system(system) != UCUM or unit not in units:
-        shown = unit or quantity.get("unit") or "–"
-        return None, said("{what} unit '{unit}' is not UCUM {units}: not used", what=what, unit=shown,
-                          units=", ".join(units))
+        shown = unit or quantity.get("unit")
+        if not shown:
+            return None, said("{what} has no unit (a unit read here: {units}): not used", what=what,
+                              units=", ".join(units))
+        return None, said("{what} is given in '{unit}', a unit not read here ({units}): not used", what=what,
+                          unit=shown, units=", ".join(units))
     value = Fraction(quantity["value"]).limit_denominator(1_000_000) * units[unit]
     if value < 0:
         return None, said("{what} is negative: not used", what=what)
