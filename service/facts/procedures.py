@@ -36,6 +36,7 @@ class Procedure(msgspec.Struct, frozen=True):
     side: str | None
     description: str
     own_words: bool = False  # the description is the code's text (the clinician's words: "Laminectomy T7")
+    status: str = "completed"  # FHIR's; one of ``UNDER_WAY`` for a fixation begun or planned
 
 
 def procedures_done(record: PatientRecord) -> list[Procedure]:
@@ -63,20 +64,12 @@ def _read(record: PatientRecord) -> list[Procedure]:
                 "its code names several kinds of procedure: not read"), relevant=bool(kinds))
             continue
         kind: Kind = kinds.pop()  # type: ignore[assignment]
-        if resource.get("status") in UNDER_WAY and kind == "fixation":  # said on its lesion's card (below)
-            sites = [c for c in objects(resource.get("bodySite"))]
-            site = read_site(record.terms, sites) if sites else None
-            reasons = tuple(target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
-                            if target and target.startswith("Condition/"))
-            record.once("fixations-under-way", list).append(Procedure(
-                ref, kind, performed(resource), reasons, None, site.bone if site else None, site.side if site else None,
-                resource["status"]))
-        if resource.get("status") != "completed":
-            record.report.ignore(ref, said("status '{status}': not a procedure done", status=resource.get("status")),
-                                 relevant=False)
+        status = resource.get("status")
+        if status != "completed" and not (status in UNDER_WAY and kind == "fixation"):
+            record.report.ignore(ref, said("status '{status}': not a procedure done", status=status), relevant=False)
             continue
         when = performed(resource)
-        if record.after_as_of(when):
+        if status == "completed" and record.after_as_of(when):
             record.report.ignore(ref, said("performed {date}, after the assessment date {as_of}: not read",
                                            date=when.text, as_of=record.as_of.isoformat()))
             continue
@@ -84,9 +77,14 @@ def _read(record: PatientRecord) -> list[Procedure]:
                         if target and target.startswith("Condition/"))
         sites = [c for c in objects(resource.get("bodySite"))]
         site = read_site(record.terms, sites) if sites else None
-        found.append(Procedure(ref, kind, when, reasons, read_place(record.terms, sites),
-                               site.bone if site else None, site.side if site else None,
-                               describe_concepts([code]), isinstance(code, dict) and bool(code.get("text"))))
+        procedure = Procedure(ref, kind, when, reasons, read_place(record.terms, sites),
+                              site.bone if site else None, site.side if site else None,
+                              describe_concepts([code]), isinstance(code, dict) and bool(code.get("text")), status)
+        if status != "completed":  # begun or planned: said on its lesion's card (``fixations_under_way``)
+            record.report.ignore(ref, said("status '{status}': not a procedure done", status=status), relevant=False)
+            record.once("fixations-under-way", list).append(procedure)
+            continue
+        found.append(procedure)
     return found
 
 
@@ -112,7 +110,7 @@ def fixations_under_way(record: PatientRecord, condition: str, bone: str | None,
                                               lesion=condition))
     return tuple(said("a fixation of this lesion is recorded {status} ({operation}): if it is being or has been done, "
                       "Mirels no longer applies; check it before any other fixation",
-                      status=_STATUS_WORDS[operation.description], operation=operation.ref) for operation in found)
+                      status=_STATUS_WORDS[operation.status], operation=operation.ref) for operation in found)
 
 
 _STATUS_WORDS = {"preparation": said("in preparation"), "in-progress": said("in progress"), "on-hold": said("on hold")}
