@@ -107,3 +107,40 @@ def test_off_a_terminal_the_start_up_banner_is_a_json_line_too(tmp_path):
     lines, port, _ = _start_up_lines(tmp_path, on_a_terminal=False)
     assert all(line.startswith("{") for line in lines if line.strip())
     assert f"http://127.0.0.1:{port}/docs" in json.loads(lines[-1])["message"]
+
+
+@pytest.mark.server
+def test_metrics_outlive_a_worker_that_gunicorn_replaces(run_server):
+    """Gunicorn ends a worker (a restart, a timeout) with SystemExit through `serve`'s clean-up: the folder every
+    worker writes its metrics to belongs to the arbiter, and /metrics still answers after the new worker starts.
+    It answered 500 (the folder removed) before."""
+    import os
+    import signal
+    import time
+    from pathlib import Path
+
+    def _parent(folder: Path) -> int:
+        try:
+            return int((folder / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return -1
+
+    base = run_server("--workers", "2")
+    assert requests.get(base + "/metrics", timeout=5).status_code == 200
+    port = base.rsplit(":", 1)[1]
+    arbiter = next(folder for folder in Path("/proc").glob("[0-9]*")  # the `bonemet serve` this test started
+                   if _parent(folder) == os.getpid()
+                   and port in (folder / "cmdline").read_bytes().decode().split("\0"))
+    workers = [int(pid) for pid in (arbiter / "task" / arbiter.name / "children").read_text().split()]
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        now = [int(pid) for pid in (arbiter / "task" / arbiter.name / "children").read_text().split()]
+        if len(now) == 2 and workers[0] not in now:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("gunicorn did not replace the worker")
+    for _ in range(4):  # both workers answer, whichever takes the request
+        assert requests.get(base + "/metrics", timeout=5).status_code == 200

@@ -168,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
     # Metrics of every worker in one folder of this instance's own (prometheus_client's multiprocess mode);
     # set before prometheus_client is first imported, with the app.
     metrics_folder = tempfile.mkdtemp(prefix="bonemet-metrics-")
+    arbiter_pid = os.getpid()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_folder
     from gunicorn import util as gunicorn_util
     from gunicorn.app.base import BaseApplication
@@ -213,9 +214,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         _Gunicorn().run()
     finally:
-        import shutil
+        # A worker leaves through here too (gunicorn ends a forked worker with SystemExit): only the arbiter
+        # removes the folder, which the other workers and the next one keep writing to.
+        if os.getpid() == arbiter_pid:
+            import shutil
 
-        shutil.rmtree(metrics_folder, ignore_errors=True)
+            shutil.rmtree(metrics_folder, ignore_errors=True)
     return 0
 
 
