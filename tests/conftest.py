@@ -3,6 +3,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,30 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 # Run by HealthChain's own interpreter (tests/test_healthchain.py), not imported here.
 collect_ignore = ["support/healthchain_client.py", "support/healthchain_order_sign.py"]
+# Tests date the records they build from today (tests/support/fhir_builders.py: RECENT is days before it), as
+# the service dates its assessments: today in UTC, wherever the tests run. Set before any test module is imported.
+os.environ["TZ"] = "UTC"
+time.tzset()
+SESSION_DAY = datetime.now(UTC).date()
+# Tests of these run the service in another process, whose clock the fixture below cannot move.
+OTHER_PROCESS_MARKERS = ("server", "browser", "spark", "postgres")
+
+
+@pytest.fixture(autouse=True)
+def _on_the_day_the_records_were_built(request):
+    """A run that crosses midnight (UTC) would assess, a day later, records built relative to the day it started:
+    a deficit of "3 days when recorded" 4 days ago becomes 8 days, another Rades group. After midnight, the clock
+    of this process is moved back by the days passed (time-machine), still ticking."""
+    days = (datetime.now(UTC).date() - SESSION_DAY).days
+    if days == 0 or any(request.node.get_closest_marker(marker) for marker in OTHER_PROCESS_MARKERS):
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(datetime.now(UTC) - timedelta(days=days), tick=True):
+        yield
+
+
 # Folders tools keep for themselves; anything else new in the repository after a run is a test's doing.
 TOOL_CACHES = {".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".venv", "build"}
 
