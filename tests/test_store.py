@@ -69,7 +69,7 @@ def test_workers_starting_at_once_on_a_new_sqlite_file_all_start(tmp_path):
         stores = [open_store("", str(tmp_path / f"new-{attempt}.sqlite3")) for _ in range(4)]
         errors: list[Exception] = []
 
-        def start(store):
+        def start(store, errors=errors):
             try:
                 store.migrate()
             except Exception as error:
