@@ -379,10 +379,13 @@ def test_patient_view_reads_the_procedures_prefetch_for_the_post_operative_windo
 
 
 @pytest.mark.parametrize("status,said", [("in-progress", "in progress"), ("preparation", "in preparation"),
-                                         ("on-hold", "on hold"), ("not-done", None), ("entered-in-error", None)])
-def test_a_fixation_of_the_lesion_begun_or_planned_is_said_first_on_its_mirels_card(client, status, said):
+                                         ("on-hold", "on hold"), ("stopped", "stopped before its end"),
+                                         ("unknown", "with its status unknown"), ("not-done", None),
+                                         ("entered-in-error", None)])
+def test_a_fixation_of_the_lesion_not_known_done_is_said_first_on_its_mirels_card(client, status, said):
     """A fixation in progress for the femur scored Mirels 9: the card said "fixation first" with no word of it (a
-    probe's finding). It is said before the action, named by its words; one not done, or in error, says nothing."""
+    probe's finding). It is said before the action, named by its words. So is one stopped part-way (FHIR: some of
+    it was done) or of unknown status, which were ignored; one not done, or in error, says nothing."""
     under_way = fixation_done(0) | {"status": status}
     del under_way["performedDateTime"]
     body = request(*MIRELS_9, procedures=[under_way])
@@ -392,7 +395,7 @@ def test_a_fixation_of_the_lesion_begun_or_planned_is_said_first_on_its_mirels_c
     if said is None:
         assert "check it first" not in card["summary"] and "Check first" not in card["detail"]
         return
-    assert ": fixation begun or planned, check it first — surgical fixation" in card["summary"], card["summary"]
+    assert ": fixation recorded, check it first — surgical fixation" in card["summary"], card["summary"]
     assert f"**Check first**: a fixation of this lesion is recorded {said} (“" in card["detail"]
     assert "Procedure/" not in card["detail"] and "a resource (Procedure)" not in card["detail"]
     # What an EHR stores shows it too: the narratives of the resources the suggestion creates open with it.

@@ -73,7 +73,8 @@ class ScoredCondition(msgspec.Struct):
     # Among ``condition_flags``, the fractures that may be of this lesion's bone and side: the card says them
     # first, before any fixation is weighed (a bone already broken is no longer Mirels's question).
     fractures_to_check: tuple[str, ...] = ()
-    # Among them too, a fixation of this lesion begun or planned: said first as well (it may have answered Mirels);
+    # Among them too, a fixation of this lesion begun, planned or not known done: said first as well (it may have
+    # answered Mirels);
     # and an operation of the spine after the records a score rests on, at a level not known to be another.
     fixations_to_check: tuple[str, ...] = ()
     operations_to_check: tuple[str, ...] = ()

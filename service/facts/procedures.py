@@ -36,7 +36,7 @@ class Procedure(msgspec.Struct, frozen=True):
     side: str | None
     description: str
     own_words: bool = False  # the description is the code's text (the clinician's words: "Laminectomy T7")
-    status: str = "completed"  # FHIR's; one of ``UNDER_WAY`` for a fixation begun or planned
+    status: str = "completed"  # FHIR's; one of ``NOT_KNOWN_DONE`` for a fixation begun, planned or unclear
 
 
 def procedures_done(record: PatientRecord) -> list[Procedure]:
@@ -65,7 +65,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
             continue
         kind: Kind = kinds.pop()  # type: ignore[assignment]
         status = resource.get("status")
-        if status != "completed" and not (status in UNDER_WAY and kind == "fixation"):
+        if status != "completed" and not (status in NOT_KNOWN_DONE and kind == "fixation"):
             record.report.ignore(ref, said("status '{status}': not a procedure done", status=status), relevant=False)
             continue
         when = performed(resource)
@@ -80,7 +80,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
         procedure = Procedure(ref, kind, when, reasons, read_place(record.terms, sites),
                               site.bone if site else None, site.side if site else None,
                               describe_concepts([code]), isinstance(code, dict) and bool(code.get("text")), status)
-        if status != "completed":  # begun or planned: said on its lesion's card (``fixations_under_way``)
+        if status != "completed":  # begun, planned or unclear: said on its lesion's card (``fixations_under_way``)
             record.report.ignore(ref, said("status '{status}': not a procedure done", status=status), relevant=False)
             record.once("fixations-under-way", list).append(procedure)
             continue
@@ -96,24 +96,27 @@ def treated(procedure: Procedure, condition: str, bone: str | None, side: str | 
     return bool(bone and procedure.bone == bone and side and procedure.side == side)
 
 
-UNDER_WAY = ("preparation", "in-progress", "on-hold")  # FHIR Procedure statuses of an operation begun or planned
+# FHIR Procedure statuses of a fixation that may have fixed the bone, or soon will: begun or planned, stopped after
+# some of it was done (FHIR's definition of "stopped"), or not known. "not-done" and "entered-in-error" never count.
+NOT_KNOWN_DONE = ("preparation", "in-progress", "on-hold", "stopped", "unknown")
 
 
 def fixations_under_way(record: PatientRecord, condition: str, bone: str | None, side: str | None) -> tuple[Said, ...]:
-    """A fixation of this lesion recorded as begun or planned, not done: said first on its Mirels card, whose
-    "fixation first" it may have answered (the guideline is silent on a fixation under way)."""
+    """A fixation of this lesion recorded as begun, planned, stopped part-way or of unknown status: said first on its
+    Mirels card, whose "fixation first" it may have answered (the guideline is silent on a fixation under way)."""
     procedures_done(record)  # reads them
     found = [operation for operation in record.once("fixations-under-way", list)
              if treated(operation, condition, bone, side)]
     for operation in found:  # named on the card by its words, and in the mapping report as said there
-        record.report.use(operation.ref, said("a fixation begun or planned, said first on the Mirels card of {lesion}",
-                                              lesion=condition))
+        record.report.use(operation.ref, said(
+            "a fixation not recorded as done, said first on the Mirels card of {lesion}", lesion=condition))
     return tuple(said("a fixation of this lesion is recorded {status} ({operation}): if it is being or has been done, "
                       "Mirels no longer applies; check it before any other fixation",
                       status=_STATUS_WORDS[operation.status], operation=operation.ref) for operation in found)
 
 
-_STATUS_WORDS = {"preparation": said("in preparation"), "in-progress": said("in progress"), "on-hold": said("on hold")}
+_STATUS_WORDS = {"preparation": said("in preparation"), "in-progress": said("in progress"), "on-hold": said("on hold"),
+                 "stopped": said("stopped before its end"), "unknown": said("with its status unknown")}
 
 
 def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None = None,

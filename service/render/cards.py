@@ -53,7 +53,7 @@ WORDS = Words({
     "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
     "conflict_settled": N_("conflicting records, the latest used"), "context": N_("Context, not scored"),
     "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded, check it first"),
-    "fixation_to_check": N_("fixation begun or planned, check it first"),
+    "fixation_to_check": N_("fixation recorded, check it first"),
     "operation_to_check": N_("operation since, check it first"),
     "operations_unread": N_("the EHR did not send the patient's operations: if this bone has already been fixed, "
                             "Mirels no longer applies."),
