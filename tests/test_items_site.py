@@ -464,3 +464,60 @@ def test_an_injury_fracture_away_from_any_scored_lesion_or_that_does_not_count_a
     wrong = condition("fracture", ICD10CM, "S72.002A", onset="2026-10-20", verification="entered-in-error")
     lesion_facts, found = only_lesion(lesion(), wrong, *lesion_observations())
     assert not found.entry("Condition/fracture").attention and lesion_facts.fractures_to_check == ()
+
+
+def _with_text(concept, text):
+    return {**concept, "text": text}
+
+
+@pytest.mark.parametrize("body_site", [
+    {"coding": [{"system": SCT, "code": FEMUR_SHAFT}, {"system": SCT, "code": LEFT}],  # a coding and a qualifier
+     "extension": site(FEMUR_SHAFT, RIGHT)["extension"]},
+    _with_text(site(FEMUR_SHAFT, RIGHT), "Fémur gauche, diaphyse"),  # the code and its own text
+    _with_text(site(FEMUR_SHAFT, LEFT), "R femur diaphysis"),  # an abbreviated side in the text
+    _with_text(site(FEMUR_SHAFT, LEFT), "fémur D"),
+])
+def test_a_site_recorded_as_both_left_and_right_has_no_side_picked_and_says_so(body_site):
+    """A probe's record coded left with an mCODE qualifier right: the card said "Right femur ... Mirels 12:
+    surgical fixation opinion", and with a code right and a text "Fémur gauche", "Right femur", the text nowhere.
+    One lesion recorded with two sides: no side is picked (nothing links by it), the place says both are recorded,
+    the record's words beside it, and the site's note asks to check the side."""
+    resource = lesion(bone=None)
+    resource["bodySite"] = [body_site]
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.body_site == (FEMUR, None)
+    assert lesion_facts.facts["lesion_site"].value == "lower_limb"  # one lesion of one bone, not several sites
+    place = lesion_facts.place.words("en")
+    assert place.startswith("femur (left and right both recorded), shaft of femur"), place
+    if body_site.get("text"):
+        assert f"“{body_site['text']}” in the record" in place
+    assert any("both left and right" in note and "check the side before any procedure" in note
+               for note in lesion_facts.facts["lesion_site"].notes)
+    assert lesion_facts.place.words("fr").startswith("fémur (gauche et droit enregistrés tous deux)")
+
+
+@pytest.mark.parametrize("text", ["Left femur, shaft", "L femur diaphysis", "fémur G", "Fémur gauche", "L3-femur"])
+def test_a_text_that_agrees_with_the_coded_side_or_says_none_changes_nothing(text):
+    resource = lesion(bone=None)
+    resource["bodySite"] = [_with_text(site(FEMUR_SHAFT, LEFT), text)]
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.body_site == (FEMUR, LEFT) and not lesion_facts.place.sides_disagree
+
+
+def test_a_body_structure_giving_the_other_side_than_its_condition_is_a_disagreement_not_two_lesions():
+    """A probe's lesion coded left whose BodyStructure says right read as "Femur, both sides" (two lesions at once,
+    the several-sites reading): it is one lesion recorded with two sides."""
+    resource = lesion(bone=FEMUR_SHAFT, side=LEFT)
+    resource["extension"] = [{"url": BODY_SITE_REFERENCE, "valueReference": {"reference": "BodyStructure/bs-1"}}]
+    lesion_facts, _ = only_lesion(resource, body_structure("bs-1", FEMUR_SHAFT, RIGHT))
+    assert lesion_facts.body_site == (FEMUR, None) and lesion_facts.place.sides_disagree
+    assert lesion_facts.facts["lesion_site"].value == "lower_limb"
+    assert lesion_facts.place.words("en").startswith("femur (left and right both recorded)")
+    agreeing, _ = only_lesion(resource, body_structure("bs-1", FEMUR_SHAFT, LEFT))
+    assert agreeing.body_site == (FEMUR, LEFT)
+
+
+def test_a_bilateral_code_is_still_both_sides():
+    resource = lesion(bone=FEMUR_SHAFT, side="51440002")
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.place.words("en").startswith("femur, both sides") and not lesion_facts.place.sides_disagree

@@ -114,10 +114,13 @@ def test_a_side_only_the_text_states_is_said_flagged_and_never_links():
     assert found.where("fr") == "fémur droit (côté lu dans le texte)"
 
 
-def test_a_coded_side_wins_over_the_text():
+def test_a_coded_side_the_text_contradicts_is_no_side_and_both_are_said():
+    """The coded side won over the text: a probe's "Fémur gauche" coded right read "Right femur" on a card asking
+    for a fixation, the text nowhere. Neither is picked now; the place says both are recorded, with the words."""
     body_site = {**site(FEMUR, LEFT), "text": "right femur"}
     found = only_place(condition("lesion-1", SCT, "94222008", body_site=[body_site]))
-    assert found.place.side == LEFT and not found.place.side_from_text
+    assert found.place.side is None and found.place.sides_disagree and not found.place.side_from_text
+    assert found.where("en") == "femur (left and right both recorded) (“right femur” in the record)"
 
 
 def test_no_side_is_said():

@@ -69,7 +69,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                                  said("bone metastasis: {why}: no Mirels score", why=flags[0]), attention=bool(flags))
             continue
         concepts, structures, unread = site_concepts(record, condition, ref)
-        reading = read_site(record.terms, concepts)
+        reading = read_site(record.terms, concepts, own=len(objects(condition.get("bodySite"))))
         if unread:
             reading = replace(reading, notes=reading.notes + tuple(unread))
         if reading.not_long_bone:

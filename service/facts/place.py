@@ -50,6 +50,7 @@ class Place(msgspec.Struct, frozen=True):
     bone_system: str = SNOMED
     written: str = ""  # the bodySite's text, as the record writes it
     qualifiers: str = ""  # its location qualifiers no code here reads ("Proximal"), as the record words them
+    sides_disagree: bool = False  # left and right both recorded for it (``side`` is then None)
 
     def words(self, locale: str = "en", as_written: bool = True) -> str:
         """The place in ``locale``: "left femur, peritrochanteric region", "humérus droit", "femur (side not
@@ -71,6 +72,8 @@ class Place(msgspec.Struct, frozen=True):
             text = translate(said("{side} {bone}", side=side, bone=bone), locale)
         elif key in _MIDLINE:
             text = bone
+        elif self.sides_disagree:
+            text = translate(said("{bone} (left and right both recorded)", bone=bone), locale)
         else:
             text = translate(said("{bone} (side not stated)", bone=bone), locale)
         region = listed_words(*self.region, locale) if self.region else None
@@ -107,6 +110,21 @@ def _beyond_bone_and_side(text: str) -> bool:
     """Whether a femur's text says more than its bone and side ("fémur droit, diaphyse", not "Fémur droit")."""
     rest = _FEMUR_WORDS.sub("", _RIGHT_WORDS.sub("", _LEFT_WORDS.sub("", text)))
     return bool(re.sub(r"[\W_]+", "", rest))
+
+
+# Abbreviated sides ("R femur", "fémur G"), capitals standing alone ("L3", "D7" are levels): read only to see that a
+# text disagrees with a coded side, never as a side.
+_LEFT_ABBREVIATED = re.compile(r"(?<![\w.])(L|Lt|G)\.?(?![\w.])")
+_RIGHT_ABBREVIATED = re.compile(r"(?<![\w.])(R|Rt|D|Dt)\.?(?![\w.])")
+
+
+def side_written(text: str) -> str | None:
+    """The side a bodySite's own text states, abbreviations included: to see that it disagrees with its code."""
+    left = bool(_LEFT_WORDS.search(text) or _LEFT_ABBREVIATED.search(text))
+    right = bool(_RIGHT_WORDS.search(text) or _RIGHT_ABBREVIATED.search(text))
+    if _BOTH_WORDS.search(text) or (left and right):
+        return BOTH_SIDES
+    return LEFT if left else RIGHT if right else None
 
 
 def side_in_words(concepts: list[Any]) -> str | None:

@@ -34,7 +34,7 @@ from msgspec.structs import replace
 from ...calculators import OneOf
 from ...i18n import Said, said
 from ..model import Fact
-from ..place import BOTH_SIDES, Place, side_in_words
+from ..place import BOTH_SIDES, Place, side_in_words, side_written
 from ..terminology import (
     ICD_O_3,
     SNOMED,
@@ -93,6 +93,9 @@ class _ConceptSite(msgspec.Struct, frozen=True):
     regions: tuple[tuple[str, str], ...] = ()  # (system, code) of each femoral region it states
     # The words of its location qualifiers, each with whether it is a femoral region (read as one on a femur).
     qualifier_words: tuple[tuple[str, bool], ...] = ()
+    # It records both left and right for one place (a coding and a qualifier, or a code and its own text, that
+    # disagree): its side is then not stated, never one of them picked. Not a bilateral code (both sides).
+    sides_disagree: bool = False
 
     def rows(self) -> set[str]:
         """The Mirels rows this concept allows."""
@@ -127,7 +130,7 @@ def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
     limbs: dict[str, str | None] = {}
     region_codes: set[str] = set()
     region_qualifiers: set[str] = set()
-    side = None
+    sides: set[str] = set()
     not_long_bone = False
     groups: set[str] = set()
     systems: list[tuple[str, str]] = []
@@ -149,7 +152,7 @@ def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
         if NOT_LONG_BONE_VS in ids or any(vs_id in ids for vs_id in LONG_BONES):
             systems.append((system, coding["code"]))
         if LATERALITY_VS in ids:
-            side = coding["code"]
+            sides.add(coding["code"])
     qualifier_words: list[tuple[str, bool]] = []
     for qualifier in _qualifier_concepts(concept, MCODE_LOCATION):
         if terms.coding_in(qualifier, LATERALITY_VS):  # a BodyStructure's qualifiers are read as both: a side
@@ -168,16 +171,27 @@ def _read_concept(terms: Terminology, concept: dict[str, Any]) -> _ConceptSite:
     for laterality in _qualifier_concepts(concept, MCODE_LATERALITY):
         qualified = terms.coding_in(laterality, LATERALITY_VS)
         if qualified:
-            side = qualified["code"]
+            sides.add(qualified["code"])
+    text = concept.get("text")  # its own words, where a code gives the side: a wrong-side record shows here
+    written = side_written(text) if isinstance(text, str) else None
+    disagree = len(sides) > 1 or (len(sides) == 1 and written is not None and BOTH_SIDES not in (written, *sides)
+                                  and written not in sides)
+    side = None if disagree or not sides else sides.pop()
     return _ConceptSite(limbs, frozenset(region_codes), frozenset(region_qualifiers), not_long_bone, side,
-                        frozenset(groups), tuple(systems), tuple(regions), tuple(qualifier_words))
+                        frozenset(groups), tuple(systems), tuple(regions), tuple(qualifier_words), disagree)
 
 
-def read_site(terms: Terminology, body_sites: list[Any]) -> SiteReading:
+def read_site(terms: Terminology, body_sites: list[Any], own: int | None = None) -> SiteReading:
+    """``own``: where the sites after the first ``own`` are the lesion's BodyStructures (one lesion, recorded twice):
+    a side there other than the Condition's own is a disagreement, not a second lesion on the other side."""
     concepts = [c for c in body_sites if isinstance(c, dict)]
     if not concepts:
         return SiteReading(None, None, None, False, notes=(said("the bone metastasis has no bodySite"),))
     parts = [_read_concept(terms, concept) for concept in concepts]
+    if own is not None and 0 < own < len(parts):
+        own_sides, recorded_apart = ({part.side for part in group if part.side} for group in (parts[:own], parts[own:]))
+        if own_sides and recorded_apart and own_sides != recorded_apart:
+            parts = [replace(part, side=None, sides_disagree=True) if part.side else part for part in parts]
     reading = _read_site(concepts, parts, describe_concepts(concepts))
     return replace(reading, place=_place(concepts, parts, reading))
 
@@ -232,6 +246,9 @@ def _placed(concepts: list[dict[str, Any]], parts: list[_ConceptSite], bones: se
     # or a femur whose region stays open, it is not read, and said as written.
     qualifiers = ", ".join(dict.fromkeys(words for part in parts for words, region in part.qualifier_words
                                          if not (femur and region and femoral_region is not None)))
+    if any(part.sides_disagree for part in parts):  # no side picked: the card says both are recorded
+        return Place(bone, None, region, words, bone_system=system, written=written, qualifiers=qualifiers,
+                     sides_disagree=True)
     if sides:
         return Place(bone, sides.pop() if len(sides) == 1 else BOTH_SIDES, region, words, bone_system=system,
                      written=written, qualifiers=qualifiers)
@@ -248,10 +265,14 @@ def _read_site(concepts: list[dict[str, Any]], parts: list[_ConceptSite], descri
     side = sides.pop() if len(sides) == 1 else None
     row = next((part.limbs[bone] for part in parts if part.limbs.get(bone)), None) if bone else None
     notes: tuple[Said, ...] = ()
-    if bone and any(part.not_long_bone for part in parts):
-        notes = (said("bodySite '{site}' also names a bone that is not a long bone; a Mirels score is per lesion, so "
-                      "the items of this Condition may concern that lesion too", site=description),)
-    several = bool(notes)
+    if any(part.sides_disagree for part in parts):
+        side = None
+        notes = (said("the record gives this lesion both left and right ('{site}'): its side is taken as not stated, "
+                      "never one of them picked; check the side before any procedure", site=description),)
+    several = bool(bone and any(part.not_long_bone for part in parts))
+    if several:
+        notes += (said("bodySite '{site}' also names a bone that is not a long bone; a Mirels score is per lesion, so "
+                       "the items of this Condition may concern that lesion too", site=description),)
     if bone == FEMUR:
         stated = {region for part in parts for region in part.region_codes | part.region_qualifiers}
         if len(stated) == 1 and "undetermined" not in stated:
