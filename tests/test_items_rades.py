@@ -802,3 +802,44 @@ def test_a_record_dated_by_its_year_only_may_be_old_and_an_undated_one_is_flagge
     undated = observation("motor", "motor-function", effective=None, **coded("ambulatory-without-aid"))
     mscc, _ = only_compression(compression(), undated)
     assert "its date is not recorded" in mscc.facts["motor_function"].flags
+
+
+def _radiotherapy_of_the_compression(status, start_days_ago):
+    return {"resourceType": "Procedure", "id": "rt", "status": status, "code": cc(SCT, "108290001"),
+            "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/mscc"}],
+            "performedPeriod": {"start": days_ago(start_days_ago)}}
+
+
+@pytest.mark.parametrize("status,said", [("in-progress", "is recorded in progress"), ("stopped", "stopped before"),
+                                         ("completed", "may be what was given")])
+def test_a_motor_status_recorded_after_the_compressions_radiotherapy_began_is_not_the_one_before_it(status, said):
+    """Tableau 4 scores the motor status *before radiotherapy*. A probe's card counted "ambulatory without aid"
+    recorded two days into the radiotherapy (Rades 38, Group III) over "not ambulatory" of the day before it began
+    (31, Group II), and said nothing of a radiotherapy under way. Now the later status is not counted and is said,
+    the radiotherapy is said, and the deficit's days are counted to its first day, not to the assessment date."""
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    before = [observation("motor-before", "motor-function", effective=days_ago(4), **coded("not-ambulatory")),
+              observation("visceral", "visceral-metastases", effective=days_ago(4), **coded("2667000", SCT)),
+              observation("deficit", "days-developing-motor-deficits", effective=days_ago(4), **quantity(3, "d"))]
+    under = observation("motor-since", "motor-function", effective=days_ago(1), **coded("ambulatory-without-aid"))
+    mscc, found = only_compression(primary, compression(onset=days_ago(10)), *before, under,
+                                   _radiotherapy_of_the_compression(status, 3))
+    assert mscc.facts["motor_function"].value == "not_ambulatory"
+    assert mscc.facts["motor_function"].sources == ("Observation/motor-before",)
+    assert mscc.facts["days_developing_motor_deficits"].value == 4  # 3 days, one day before the radiotherapy began
+    assert any(f"counted on to the first day of its radiotherapy ({days_ago(3)}): 4 days" in str(note)
+               for note in mscc.facts["days_developing_motor_deficits"].notes)
+    assert any("a motor status recorded since its radiotherapy began (Observation/motor-since) is not counted"
+               in flag for flag in mscc.condition_flags), mscc.condition_flags
+    assert any(said in flag and "(Procedure/rt)" in flag for flag in mscc.condition_flags), mscc.condition_flags
+    assert "after its radiotherapy began" in str(found.entry("Observation/motor-since").reason)
+    assert score_rades(mscc.inputs()).total_min == 31
+
+
+def test_a_radiotherapy_planned_or_begun_the_same_day_sets_no_status_aside():
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    status = observation("motor", "motor-function", effective=days_ago(1), **coded("ambulatory-without-aid"))
+    for procedure in (_radiotherapy_of_the_compression("preparation", 3),
+                      _radiotherapy_of_the_compression("in-progress", 1)):
+        mscc, _ = only_compression(primary, compression(onset=days_ago(10)), status, procedure)
+        assert mscc.facts["motor_function"].value == "ambulatory_without_aid"

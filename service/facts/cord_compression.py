@@ -12,7 +12,7 @@ from typing import Any
 from msgspec.structs import replace
 
 from ..calculators import AtLeast, Between
-from ..i18n import said
+from ..i18n import Said, said
 from .dates import DateSpan
 from .items.deficit_days import deficit_days_fact
 from .items.interval import months_fact
@@ -24,7 +24,7 @@ from .linking import cited_by, reference_text
 from .model import CordCompressionFacts, Fact
 from .moments import Event, started
 from .options import MappingOptions
-from .procedures import operated_since, radiotherapies_given
+from .procedures import operated_since, radiotherapies_given, radiotherapies_of
 from .record import PatientRecord
 from .terminology import objects
 from .timely import KIND_ITEM, keep_timely, with_untimely
@@ -88,6 +88,10 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         own = focused.get(ref, {})
         onset = record.onset(compression)
         began = (Event(onset, said("the spinal cord compression's onset")),) if onset else ()
+        # Tableau 4: the motor status and the deficit "before radiotherapy": none recorded after one of this
+        # compression began (a status taken under radiotherapy is its effect, not what Rades scores from).
+        irradiated = tuple(Event(course.performed, said("its radiotherapy"))
+                           for course in radiotherapies_of(record, ref) if course.performed is not None)
         read: dict[str, Fact] = {}
         for kind, reader in readers.items():
             after: tuple[Event, ...] = ()
@@ -97,11 +101,15 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                 deficit = _deficit_event(read["days-developing-motor-deficits"], record.as_of)
                 after = (deficit,) if deficit else began
             linked = {kind: [(observation, "") for observation in unfocused[kind] + own.get(kind, [])]}
-            untimely = keep_timely(record, linked, options.windows, after)
+            untimely = keep_timely(record, linked, options.windows, after,
+                                   before=irradiated if kind != "visceral-metastases" else ())
             observations = [observation for observation, _ in linked[kind]]
-            key = (kind, tuple(id(observation) for observation in observations))
+            first_day = min((event.when for event in irradiated), key=lambda span: span.earliest, default=None)
+            key = (kind, tuple(id(observation) for observation in observations),
+                   first_day.text if first_day and kind == "days-developing-motor-deficits" else None)
             if key not in shared:
-                shared[key] = reader(record, observations)
+                shared[key] = deficit_days_fact(record, observations, first_day) \
+                    if kind == "days-developing-motor-deficits" else reader(record, observations)
             read[kind] = with_untimely(shared[key], untimely[KIND_ITEM[kind]]) if untimely else shared[key]
         facts = {
             "primary_tumour": primary,
@@ -121,11 +129,23 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                 "each primary cancer is counted with its own interval to the compression: the possible totals are "
                 "those of these pairs"),))
         operated = operated_since(record, ref, [fact.recorded for fact in facts.values()])
-        flags = flags + radiotherapies_given(record, ref) + operated  # by reasonReference: a spine has no side here
+        flags = flags + radiotherapies_given(record, ref) + _since_radiotherapy(record, irradiated, unfocused, own) \
+            + operated  # by reasonReference: a spine has no side here
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
                                            place=read_place(record.terms, compression.get("bodySite")),
                                            operations_to_check=operated))
     return result
+
+
+def _since_radiotherapy(record: PatientRecord, irradiated: tuple[Event, ...], unfocused: dict[str, list[Any]],
+                        own: dict[str, list[Any]]) -> tuple[Said, ...]:
+    """The motor statuses recorded after a radiotherapy of the compression began, said on its card: not counted (they
+    may be its effect), yet a clinician reading "not ambulatory" should know a later status exists."""
+    first = min((event.when.latest for event in irradiated), default=None)
+    since = [record.ref(observation) for observation in unfocused["motor-function"] + own.get("motor-function", [])
+             if first is not None and (when := record.effective(observation)) is not None and when.earliest > first]
+    return (said("a motor status recorded since its radiotherapy began ({records}) is not counted: Rades scores "
+                 "the status before radiotherapy", records=", ".join(since)),) if since else ()
 
 
 def _each_primary(record: PatientRecord, compression: dict[str, Any]) -> tuple[dict[str, Fact], ...]:

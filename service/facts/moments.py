@@ -71,11 +71,17 @@ class Event(msgspec.Struct, frozen=True):
 
 
 def out_of_time(when: DateSpan | None, item: str, as_of: date, chosen: dict[str, Window],
-                after: tuple[Event, ...] = (), since: DateSpan | None = None) -> Said | None:
+                after: tuple[Event, ...] = (), since: DateSpan | None = None,
+                before: tuple[Event, ...] = ()) -> Said | None:
     """Why a record dated ``when`` cannot stand for ``item`` as of ``as_of``, or None when it can. ``since``:
-    the start of the period it was made over, when a period (ending ``when``) dates it."""
+    the start of the period it was made over, when a period (ending ``when``) dates it. ``before``: what the item
+    comes before (a radiotherapy already begun, for a status "before radiotherapy")."""
     if when is None:
         return None
+    for event in before:
+        if when.earliest > event.when.latest:  # surely after it began: the same day may be before it
+            return said("recorded {date}, after {event} began ({began}): it cannot describe {item}: not counted",
+                        date=when.text, event=event.what, began=event.when.text, item=ItemName(item))
     for event in after:
         if event.when.earliest > when.latest:  # surely before: a partial date that may be after is not refused
             return said("recorded {date}, before {event} ({began}): it cannot describe {item}: not counted",

@@ -65,7 +65,8 @@ def _read(record: PatientRecord) -> list[Procedure]:
             continue
         kind: Kind = kinds.pop()  # type: ignore[assignment]
         status = resource.get("status")
-        if status != "completed" and not (status in NOT_KNOWN_DONE and kind == "fixation"):
+        if status != "completed" and not (status in NOT_KNOWN_DONE and kind == "fixation") \
+                and not (status in RADIOTHERAPY_BEGUN and kind == "radiotherapy"):
             record.report.ignore(ref, said("status '{status}': not a procedure done", status=status), relevant=False)
             continue
         when = performed(resource)
@@ -80,6 +81,9 @@ def _read(record: PatientRecord) -> list[Procedure]:
         procedure = Procedure(ref, kind, when, reasons, read_place(record.terms, sites),
                               site.bone if site else None, site.side if site else None,
                               describe_concepts([code]), isinstance(code, dict) and bool(code.get("text")), status)
+        if status != "completed" and kind == "radiotherapy":  # begun: said on its card (``radiotherapies_given``)
+            record.once("radiotherapies-begun", list).append(procedure)
+            continue
         if status != "completed":  # begun, planned or unclear: said on its lesion's card (``fixations_under_way``)
             record.report.ignore(ref, said("status '{status}': not a procedure done", status=status), relevant=False)
             record.once("fixations-under-way", list).append(procedure)
@@ -99,6 +103,8 @@ def treated(procedure: Procedure, condition: str, bone: str | None, side: str | 
 # FHIR Procedure statuses of a fixation that may have fixed the bone, or soon will: begun or planned, stopped after
 # some of it was done (FHIR's definition of "stopped"), or not known. "not-done" and "entered-in-error" never count.
 NOT_KNOWN_DONE = ("preparation", "in-progress", "on-hold", "stopped", "unknown")
+# A radiotherapy of which some was given: under way, paused, or stopped before its end (FHIR's "stopped").
+RADIOTHERAPY_BEGUN = ("in-progress", "on-hold", "stopped")
 
 
 def fixations_under_way(record: PatientRecord, condition: str, bone: str | None, side: str | None) -> tuple[Said, ...]:
@@ -123,13 +129,22 @@ def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None
                          side: str | None = None) -> tuple[Said, ...]:
     """A radiotherapy of this lesion or compression recorded as done: said on its card, whose advice may be what was
     given already (the guideline gives re-irradiation rates, no rule for when to irradiate again)."""
-    given = [course for course in procedures_done(record)
-             if course.kind == "radiotherapy" and treated(course, condition, bone, side)]
+    given = radiotherapies_of(record, condition, bone, side)
     for course in given:  # named on the card by its words and date
         record.report.use(course.ref, said("radiotherapy given for {condition}, said on its card", condition=condition))
     return tuple(said("a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the "
                       "guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule "
-                      "for irradiating again", course=course.ref) for course in given)
+                      "for irradiating again", course=course.ref) if course.status == "completed" else
+                 said("a radiotherapy of it is recorded {status} ({course}): this card's advice may be what is being "
+                      "given", status=_STATUS_WORDS[course.status], course=course.ref) for course in given)
+
+
+def radiotherapies_of(record: PatientRecord, condition: str, bone: str | None = None,
+                      side: str | None = None) -> list[Procedure]:
+    """The radiotherapies of this lesion or compression given, in full or in part (under way, paused, stopped)."""
+    procedures_done(record)  # reads them
+    return [course for course in procedures_done(record) + record.once("radiotherapies-begun", list)
+            if course.kind == "radiotherapy" and treated(course, condition, bone, side)]
 
 
 def operated_since(record: PatientRecord, condition: str, recorded: list[str]) -> tuple[Said, ...]:

@@ -33,7 +33,7 @@ def kind_item(kind: str) -> str:
 
 def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, Any], str]]],
                  chosen: dict[str, Window], after: tuple[Event, ...],
-                 unread_kinds: frozenset[str] = frozenset()) -> dict[str, list[Said]]:
+                 unread_kinds: frozenset[str] = frozenset(), before: tuple[Event, ...] = ()) -> dict[str, list[Said]]:
     """Drop from ``linked`` (kind -> observations) each record that cannot describe its item now
     (``moments``), and name it with why; returns item -> those reasons, for the item's notes. Where a current
     record of the item remains, the dropped ones are its history: named in the mapping report only, never
@@ -45,7 +45,7 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
         kept = []
         for observation, how in observations:
             why = out_of_time(record.effective(observation), kind_item(kind), record.as_of, chosen, after,
-                              record.period_start(observation))
+                              record.period_start(observation), before)
             if why is None:
                 kept.append((observation, how))
                 # Text only, no value, or a kind not read here (a 0-10 pain score with no bands set): no current

@@ -2,7 +2,8 @@
 
 From an Observation ``days-developing-motor-deficits`` (UCUM h, d, wk, mo), which says
 when the deficit began: the days it gives, plus the days from the record to the assessment date
-(Tableau 4 counts the time before radiotherapy, which is decided now). A paraplegia Condition's
+(Tableau 4 counts the time before radiotherapy, which is decided now), or to the first day of a radiotherapy of the
+compression already begun. A paraplegia Condition's
 onset is *not* the start of the deficit (weakness usually comes first): it only says the
 deficit began on or before that date, so the item is "at least" the days since then, to the assessment date, and
 the card says the start is not recorded.
@@ -29,22 +30,32 @@ from .quantities import DURATION_DAYS, ucum_or_bound
 ITEM = "days_developing_motor_deficits"
 
 
-def _duration(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, Said | None]:
+def _duration(record: PatientRecord, observation: dict[str, Any], end: DateSpan) -> tuple[Any, Said | None]:
     days, problem = ucum_or_bound(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
     if problem or days is None:
         return days, problem
     whole: Any = int(days) if isinstance(days, Fraction) and days.denominator == 1 else days
-    return until_assessment(whole, record.effective(observation), record.as_of), None
+    return until_assessment(whole, record.effective(observation), end), None
 
 
-def until_assessment(days: Any, recorded: DateSpan | None, as_of: date) -> Any:
-    """A duration recorded on a day, as of the assessment date: the deficit began that many days before
-    the record, so by ``as_of`` it has been developing for the days since as well (a range when the
-    record's date is partial). Tableau 4 counts the time "avant la radiothérapie"."""
+def _end(record: PatientRecord, radiotherapy: DateSpan | None) -> DateSpan:
+    """Where the time before radiotherapy ends: the first day of one of this compression already begun, else the
+    assessment date (the radiotherapy decided now)."""
+    if radiotherapy is not None and radiotherapy.earliest <= record.as_of:
+        return radiotherapy
+    return DateSpan(record.as_of, record.as_of, record.as_of.isoformat())
+
+
+def until_assessment(days: Any, recorded: DateSpan | None, end: DateSpan | date) -> Any:
+    """A duration recorded on a day, as of ``end`` (the assessment date, or the first day of a radiotherapy already
+    begun): the deficit began that many days before the record, so by then it has been developing for the days
+    since as well (a range when a date is partial). Tableau 4 counts the time "avant la radiothérapie"."""
     if recorded is None:
         return days
-    # A partial date ("2026-11") may end after the assessment date: the record is not later than it.
-    fewest, most = max((as_of - recorded.latest).days, 0), max((as_of - recorded.earliest).days, 0)
+    if isinstance(end, date):
+        end = DateSpan(end, end, end.isoformat())
+    # A partial date ("2026-11") may end after the end: the record is not later than it.
+    fewest, most = max((end.earliest - recorded.latest).days, 0), max((end.latest - recorded.earliest).days, 0)
     if most <= 0:
         return days
     if isinstance(days, AtLeast):
@@ -54,13 +65,17 @@ def until_assessment(days: Any, recorded: DateSpan | None, as_of: date) -> Any:
     return days + fewest if fewest == most else Between(days + fewest, days + most)
 
 
-def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
-    candidates = observation_candidates(record, observations, _duration, ITEM,
+def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]],
+                      radiotherapy: DateSpan | None = None) -> Fact:
+    """``radiotherapy``: the first day of a radiotherapy of the compression already begun, where the time before
+    radiotherapy ends."""
+    end = _end(record, radiotherapy)
+    candidates = observation_candidates(record, observations, lambda r, o: _duration(r, o, end), ITEM,
                                         lambda value: "Observation days-developing-motor-deficits")
-    bound = record.once("deficit-from-paraplegia", lambda: _from_paraplegia(record))
+    bound = record.once(f"deficit-from-paraplegia-{end.text}", lambda: _from_paraplegia(record, end))
     if not candidates:
         return bound
-    recorded = _counted_on(record, choose(ITEM, candidates))
+    recorded = _counted_on(record, choose(ITEM, candidates), end)
     if not isinstance(bound.value, AtLeast) or recorded.value is None or _may_reach(recorded.value, bound.value.low):
         return recorded
     # A paraplegia since a date says the deficit began on or before it; a duration that makes it begin later
@@ -75,7 +90,7 @@ def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]])
                 SUPPLIED_BY[ITEM])
 
 
-def _counted_on(record: PatientRecord, fact: Fact) -> Fact:
+def _counted_on(record: PatientRecord, fact: Fact, end: DateSpan) -> Fact:
     """The fact, with a note showing the days added to a duration recorded before the assessment date (a number
     on a card is traceable: "3 days" on a record of last month reads "> 14 days" in the table)."""
     if fact.value is None or len(fact.sources) != 1 or not fact.sources[0].startswith("Observation/"):
@@ -83,8 +98,13 @@ def _counted_on(record: PatientRecord, fact: Fact) -> Fact:
     observation = record.get(fact.sources[0])
     days, _ = ucum_or_bound(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
     when = record.effective(observation)
-    if days is None or when is None or until_assessment(days, when, record.as_of) == days:
+    if days is None or when is None or until_assessment(days, when, end) == days:
         return fact
+    if end.earliest < record.as_of or end.latest < record.as_of:  # a radiotherapy already begun
+        return replace(fact, notes=fact.notes + (said(
+            "{resource}: {days} when recorded ({date}), counted on to the first day of its radiotherapy ({start}): "
+            "{total}", resource=fact.sources[0], days=show(days, ITEM), date=when.text, start=end.text,
+            total=show(fact.value, ITEM)),))
     return replace(fact, notes=fact.notes + (said(
         "{resource}: {days} when recorded ({date}), counted on to the assessment date: {total}, the time before "
         "radiotherapy if it begins now; if it began earlier, count to its first day", resource=fact.sources[0],
@@ -107,8 +127,7 @@ def _may_reach(days: Any, low: Any) -> bool:
     return days >= low
 
 
-def _from_paraplegia(record: PatientRecord) -> Fact:
-    as_of = DateSpan(record.as_of, record.as_of, record.as_of.isoformat())
+def _from_paraplegia(record: PatientRecord, as_of: DateSpan) -> Fact:
     for condition in record.conditions["paraplegia"]:
         onset = record.onset(condition)
         if onset is None or not record.active(condition)[0]:
@@ -118,7 +137,8 @@ def _from_paraplegia(record: PatientRecord) -> Fact:
         record.report.use(ref, ITEM)
         return Fact(ITEM, AtLeast(max(low, 0)), (ref,),
                     f"the paraplegia began {onset.text}; motor deficits began on or before it: at least the days "
-                    f"from then to the assessment date {as_of.text}", (N_("start of the deficit not recorded"),),
+                    f"from then to {as_of.text}, where the time before radiotherapy ends",
+                    (N_("start of the deficit not recorded"),),
                     (said("when the motor deficit began is not recorded: the paraplegia's onset only bounds it"),),
                     SUPPLIED_BY[ITEM])
     return Fact(ITEM, notes=(said("when the motor deficit began is not recorded"),), supplied_by=SUPPLIED_BY[ITEM])
