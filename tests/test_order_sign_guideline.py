@@ -428,3 +428,25 @@ def test_procedures_left_out_is_a_line_of_the_mapping_report_not_a_warning(app):
     (line,) = gathered.not_read
     assert line.resource == "prefetch.procedures" and not line.attention and not line.relevant
     assert "post-operative window (§1.4) was not checked" in str(line.reason)
+
+
+def test_an_earlier_fixation_or_radiotherapy_of_the_same_bone_is_said_as_such_on_the_lesions_card(client):
+    """A nail of the left femur in 2015 beside a left femur lesion begun last month: the card offered "fixation first"
+    with no word of the implant (a probe's finding). A radiotherapy of that femur in 2019 was said as "this card's
+    advice may be what was given": it is not of this lesion. Each is said as what it is."""
+    from support.fhir_builders import FEMUR_SHAFT, LEFT, lesion
+
+    conditions = [lesion(onset=(TODAY - timedelta(days=30)).isoformat())]
+    nail = {"resourceType": "Procedure", "id": "nail", "status": "completed", "code": cc(SCT, "1653007"),
+            "subject": {"reference": "Patient/p1"}, "bodySite": [site(FEMUR_SHAFT, LEFT)],
+            "performedDateTime": "2015-06-03"}
+    course = nail | {"id": "rt-2019", "code": cc(SCT, "108290001"), "performedDateTime": "2019-03-03"}
+    body = request(conditions, MIRELS_9[1], procedures=[nail, course])
+    body["hook"] = "patient-view"
+    del body["context"]["draftOrders"]
+    (card,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"], "mirels")
+    assert ": fixation recorded, check it first — surgical fixation" in card["summary"], card["summary"]
+    assert ("**Check first**: a fixation of the same bone and side is recorded before this lesion began (“"
+            in card["detail"]) and "2015-06-03): check what it fixed before any other fixation" in card["detail"]
+    assert "a radiotherapy of the same bone and side is recorded before this lesion began" in card["detail"]
+    assert "may be what was given" not in card["detail"]

@@ -90,8 +90,9 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
             continue
         # Said, never settled: a bone or a side not stated, or a fracture before the lesion began.
         to_check = tuple(fracture_flag(record, fracture, fracture in earlier, match) for fracture, match in fractures)
-        under_way = fixations_under_way(record, ref, reading.bone, reading.side)
-        flags += to_check + under_way + radiotherapies_given(record, ref, reading.bone, reading.side)
+        under_way = fixations_under_way(record, ref, reading.bone, reading.side) + _earlier_fixations(
+            record, ref, reading, onset)
+        flags += to_check + under_way + radiotherapies_given(record, ref, reading.bone, reading.side, onset)
         record.report.use(ref, said("lesion of a Mirels score"))
         for structure in structures:
             record.report.use(structure, said("site of the lesion {lesion}", lesion=ref))
@@ -232,6 +233,19 @@ def _fixation(record: PatientRecord, ref: str, reading: Any, onset: DateSpan | N
                                             operation.performed.text if operation.performed else ""))
         return operation
     return None
+
+
+def _earlier_fixations(record: PatientRecord, ref: str, reading: Any, onset: DateSpan | None) -> tuple[Said, ...]:
+    """A fixation of the same bone and side done before this lesion began (a nail of years ago): not of this lesion,
+    so the lesion is scored; but a clinician offered "fixation first" must know the bone holds an implant."""
+    found = [operation for operation in procedures_done(record)
+             if operation.kind == "fixation" and not operation.reasons and onset and operation.performed
+             and operation.performed.latest < onset.earliest and treated(operation, ref, reading.bone, reading.side)]
+    for operation in found:
+        record.report.use(operation.ref, said("a fixation of the same bone before {lesion} began, said first on its "
+                                              "Mirels card", lesion=ref))
+    return tuple(said("a fixation of the same bone and side is recorded before this lesion began ({operation}): check "
+                      "what it fixed before any other fixation", operation=operation.ref) for operation in found)
 
 
 def site_concepts(record: PatientRecord, condition: dict[str, Any],

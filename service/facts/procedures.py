@@ -126,17 +126,26 @@ _STATUS_WORDS = {"preparation": said("in preparation"), "in-progress": said("in 
 
 
 def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None = None,
-                         side: str | None = None) -> tuple[Said, ...]:
+                         side: str | None = None, onset: DateSpan | None = None) -> tuple[Said, ...]:
     """A radiotherapy of this lesion or compression recorded as done: said on its card, whose advice may be what was
     given already (the guideline gives re-irradiation rates, no rule for when to irradiate again)."""
     given = radiotherapies_of(record, condition, bone, side)
     for course in given:  # named on the card by its words and date
         record.report.use(course.ref, said("radiotherapy given for {condition}, said on its card", condition=condition))
-    return tuple(said("a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the "
+    return tuple(said("a radiotherapy of the same bone and side is recorded before this lesion began ({course}): not "
+                      "of this lesion; check what it covered", course=course.ref)
+                 if _before(course, onset) else
+                 said("a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the "
                       "guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule "
                       "for irradiating again", course=course.ref) if course.status == "completed" else
                  said("a radiotherapy of it is recorded {status} ({course}): this card's advice may be what is being "
                       "given", status=_STATUS_WORDS[course.status], course=course.ref) for course in given)
+
+
+def _before(course: Procedure, onset: DateSpan | None) -> bool:
+    """Surely done before the lesion began, and linked to it by its bone and side only (a reason naming the
+    lesion makes it the lesion's, whatever its date)."""
+    return bool(onset and course.performed and not course.reasons and course.performed.latest < onset.earliest)
 
 
 def radiotherapies_of(record: PatientRecord, condition: str, bone: str | None = None,
