@@ -521,3 +521,18 @@ def test_a_bilateral_code_is_still_both_sides():
     resource = lesion(bone=FEMUR_SHAFT, side="51440002")
     lesion_facts, _ = only_lesion(resource)
     assert lesion_facts.place.words("en").startswith("femur, both sides") and not lesion_facts.place.sides_disagree
+
+
+@pytest.mark.parametrize("body_sites", [[{"text": "right proximal femur"}],  # words only
+                                        [site(FEMUR, LEFT), site(HUMERUS, LEFT)]])  # a problem-list entry, two bones
+def test_a_fracture_beside_a_lesion_whose_bone_is_not_coded_is_said_first_on_its_score(body_sites):
+    """A probe's lesion C79.51 with its site in words only ("right proximal femur") beside a pathological fracture of
+    the left femur: the card asked for a fixation with no word of the fracture (it compared the fracture's bone with
+    no bone, and left it). The lesion's bone not known, any fracture may be of it: said first."""
+    resource = lesion(bone=None)
+    resource["bodySite"] = body_sites
+    fracture = condition("fracture", ICD10CM, "M84.552A", onset="2026-10-20")
+    lesion_facts, _ = only_lesion(resource, fracture, *lesion_observations())
+    (to_check,) = lesion_facts.fractures_to_check
+    assert to_check.startswith("a fracture is recorded (Condition/fracture) and this lesion's bone is not coded")
+    assert to_check in lesion_facts.condition_flags

@@ -13,14 +13,15 @@ from .place import BOTH_SIDES, fracture_place
 from .record import PatientRecord
 from .terminology import ICD10_CM, canonical_system, codings, objects
 
-FractureMatch = Literal["same", "side", "both", "sequela", "bone"]
+FractureMatch = Literal["same", "side", "both", "sequela", "bone", "unplaced"]
 
 
 def fractures_at(record: PatientRecord, reading: Any) -> list[tuple[dict[str, Any], FractureMatch]]:
     """The fractures that may be of the lesion's bone and side, each with how: ``same`` (bone, and both sides
     stated and equal: the bone has broken), or, said for the clinician to settle, ``side`` (a side not stated),
     ``both`` (either says both sides), ``sequela`` (an ICD-10-CM code whose 7th character S records the late effect
-    of a fracture, not a bone broken now), ``bone`` (its bone not coded: a fracture recorded in words only). A
+    of a fracture, not a bone broken now), ``bone`` (its bone not coded: a fracture recorded in words only),
+    ``unplaced`` (the lesion's bone not coded: its site in words only, or several bones). A
     fracture's place: a code that states it (``place.fracture_place``), else its bodySite, whose side counts when
     the code states none. A fracture of another bone or of the other side is not this lesion's."""
     found: list[tuple[dict[str, Any], FractureMatch]] = []
@@ -33,6 +34,8 @@ def fractures_at(record: PatientRecord, reading: Any) -> list[tuple[dict[str, An
         side = (places[0].side if places else None) or (_side(site) if site.bone in (None, bone) else None)
         if not bone:
             found.append((fracture, "bone"))
+        elif reading.bone is None:  # this lesion's bone is not coded (words only, several bones): it may be this one
+            found.append((fracture, "unplaced"))
         elif bone != reading.bone or (side and lesion_side and BOTH_SIDES not in (side, lesion_side)
                                       and side != lesion_side):
             continue
@@ -63,6 +66,10 @@ def fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool
     if match == "bone":
         return said("a fracture is recorded whose bone is not coded ({fracture}): if it is this bone, it has broken "
                     "and Mirels no longer applies; check before any fixation", fracture=ref)
+    if match == "unplaced":
+        return said("a fracture is recorded ({fracture}) and this lesion's bone is not coded: if the fracture is of "
+                    "this lesion, the bone has broken and Mirels no longer applies; check before any fixation",
+                    fracture=ref)
     if match == "sequela":
         return said("the sequela of a fracture of the same bone is recorded ({fracture}): a late effect, not a bone "
                     "broken now; if the bone is broken, Mirels no longer applies", fracture=ref)
