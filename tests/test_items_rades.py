@@ -843,3 +843,15 @@ def test_a_radiotherapy_planned_or_begun_the_same_day_sets_no_status_aside():
                       _radiotherapy_of_the_compression("in-progress", 1)):
         mscc, _ = only_compression(primary, compression(onset=days_ago(10)), status, procedure)
         assert mscc.facts["motor_function"].value == "ambulatory_without_aid"
+
+
+def test_a_visceral_metastasis_not_confirmed_leaves_yes_or_no():
+    """A provisional liver metastasis counted as visceral "yes" (5 points): Rades 35, Group II, where "no" gives 38,
+    Group III, and the card did not say the diagnosis was provisional (a probe's finding). It leaves yes or no."""
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    observations = [o for o in rades_observations() if o["id"] != "visceral"]
+    liver = condition("liver", ICD10, "C78.7", verification="provisional")
+    mscc, _ = only_compression(primary, compression(), liver, *observations)
+    assert mscc.facts["visceral_metastases"].value == OneOf("yes", "no")
+    confirmed, _ = only_compression(primary, compression(), condition("liver", ICD10, "C78.7"), *observations)
+    assert confirmed.facts["visceral_metastases"].value == "yes"

@@ -450,3 +450,24 @@ def test_an_earlier_fixation_or_radiotherapy_of_the_same_bone_is_said_as_such_on
             in card["detail"]) and "2015-06-03): check what it fixed before any other fixation" in card["detail"]
     assert "a radiotherapy of the same bone and side is recorded before this lesion began" in card["detail"]
     assert "may be what was given" not in card["detail"]
+
+
+@pytest.mark.parametrize("status,said", [("provisional", "provisional diagnosis"),
+                                         ("differential", "differential diagnosis"),
+                                         ("unconfirmed", "diagnosis not confirmed"), ("confirmed", None)])
+def test_a_diagnosis_not_confirmed_is_said_before_the_action_it_drives(client, status, said):
+    """A provisional lesion got a critical "surgical fixation opinion" whose only sign was "Flags: Diagnosis:
+    unconfirmed" deep in the detail (a probe's finding): the summary says it before the action, in its own words."""
+    from support.fhir_builders import lesion
+
+    body = request([lesion(verification=status)], MIRELS_9[1])
+    body["hook"] = "patient-view"
+    del body["context"]["draftOrders"]
+    (card,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"], "mirels")
+    if said is None:
+        assert "confirmed" not in card["summary"] and "provisional" not in card["summary"]
+        return
+    assert f": {said} — surgical fixation opinion" in card["summary"], card["summary"]
+    answer = client.post("/cds-services/bonemet-patient-view", json=body, headers={"Accept-Language": "fr"})
+    french = by_topic(answer.get_json()["cards"], "mirels")[0]["summary"]
+    assert "diagnostic" in french and "diagnosis" not in french, french

@@ -355,3 +355,19 @@ def test_an_operation_for_a_lesion_coded_outside_the_procedure_value_sets_is_sai
     mastectomy = procedure("breast-op", "69031006", 18, reason="Condition/breast")  # not a bone's: not said
     found = facts_of(lesion(), condition("breast", SCT, "254837009"), mastectomy)
     assert not found.entry("Procedure/breast-op").attention
+
+
+def test_an_unconfirmed_bone_metastasis_may_be_a_site_and_is_named():
+    """A probe's three provisional, differential or unconfirmed lesions beside a confirmed one counted as four
+    sites: no §1.5 card, and no word. A diagnosis not confirmed may not hold: it widens the count, and is named."""
+    found = facts_of(lesion("a"), lesion("b", side=RIGHT, verification="provisional"),
+                     lesion("c", bone=HUMERUS, verification="differential"),
+                     lesion("d", bone=HUMERUS, side=RIGHT, verification="unconfirmed"), visceral(False))
+    (oligo,) = situations(found, "oligometastatic")
+    assert (oligo.inputs.sites_low, oligo.inputs.sites_high) == (1, 4)
+    notes = [str(note) for note in oligo.inputs.missing]
+    assert "Condition/b (right femur, shaft of femur): its diagnosis is not confirmed, so it may be a site" in notes
+    (advice,) = advice_of(found, "oligometastatic")
+    assert advice.possible
+    # A confirmed record of the same site counts it, whatever the unconfirmed one says.
+    assert counted(lesion("a"), lesion("b", verification="provisional")) == (1, 1)

@@ -24,7 +24,7 @@ from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, Place
 from .procedures import Procedure, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
-from .statuses import status_code
+from .statuses import UNCONFIRMED, status_code
 from .terminology import describe_concepts
 from .timely import keep_timely
 
@@ -120,7 +120,16 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
     certain: dict[tuple[str, str | None], Where] = {}
     open_: list[Said] = []
     uncertain, unbounded = 0, False
-    for where, key, vague, several in sorted(claims, key=lambda claim: claim[2]):  # precise records first
+    unsure = {where.ref for where, *_ in claims
+              if status_code(record.get(where.ref), "verificationStatus") in UNCONFIRMED}
+    # Precise and confirmed records first: an unconfirmed diagnosis may be a site, so it widens the count only.
+    for where, key, vague, several in sorted(claims, key=lambda claim: (claim[2], claim[0].ref in unsure)):
+        if where.ref in unsure and not (key in certain and not vague):
+            uncertain += 1
+            open_.append(said("{record} ({place}): its diagnosis is not confirmed, so it may be a site",
+                              record=where.ref, place=where.place) if where.place else
+                         said("{record}: its diagnosis is not confirmed, so it may be a site", record=where.ref))
+            continue
         if several:
             unbounded = True
             open_.append(said("{record} names several sites", record=where.ref))
@@ -156,7 +165,9 @@ def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[Sit
     missing = list(open_)
     if present is None:
         missing.append(said("{item}: {why}", item=ItemName("visceral_metastases"),
-                            why=visceral.notes[0] if visceral.notes else said("not recorded")))
+                            why=visceral.notes[0] if visceral.notes else said("not recorded") if visceral.missing
+                            else said("uncertain, the record allows yes or no ({records})",
+                                      records=", ".join(visceral.sources))))
         missing += untimely.get("visceral_metastases", [])
     for where in counted:  # a site counted is used, unless not using it was said with attention (a broken bone)
         why, _, attention = record.report.ignored.get(where.ref, ("", False, False))

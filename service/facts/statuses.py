@@ -32,6 +32,11 @@ _STATUS_CODES = {
 NEVER_COUNTS = ("refuted", "entered-in-error")
 
 
+# A diagnosis not (yet) confirmed: it counts, flagged, and the card says so first (it may not hold).
+UNCONFIRMED = {"unconfirmed": N_("diagnosis not confirmed"), "provisional": N_("provisional diagnosis"),
+               "differential": N_("differential diagnosis")}
+
+
 def status_code(condition: dict[str, Any], element: str) -> str | None:
     """The FHIR code of a Condition's ``clinicalStatus`` or ``verificationStatus``, or None. A hospital's own
     coding beside FHIR's, first or not, is not the status: FHIR's system is read first, then a code FHIR
@@ -96,8 +101,8 @@ class StatusReading:
                      (N_("its clinicalStatus is not a code of FHIR's: read as not given"),)
                      if unread_status(condition, "clinicalStatus") else (N_("no clinicalStatus"),))
         verification = status_code(condition, "verificationStatus")
-        if verification in ("unconfirmed", "provisional", "differential"):
-            flags += (N_("unconfirmed"),)
+        if verification in UNCONFIRMED:
+            flags += (UNCONFIRMED[verification],)
         elif unread_status(condition, "verificationStatus"):
             # Its words or local code may say refuted: not read (never guessed), and the clinician is told to look.
             flags += (VERIFICATION_UNREAD,)

@@ -30,6 +30,7 @@ from .. import __version__
 from ..facts import PatientFacts, ReportEntry
 from ..facts.evidence import CONFLICT
 from ..facts.model import BrokenBone
+from ..facts.statuses import UNCONFIRMED
 from ..i18n import N_, Words, joined, translate, typeset
 from .advice import Advised, advice_card
 from .card_model import Action, Card, Source, Suggestion
@@ -213,9 +214,14 @@ def _fracture_words(assessment: Assessment, words: dict[str, str]) -> str:
     """What the summary says first of a fracture, a fixation or an operation that may have made the action moot: the
     action waits for it."""
     facts = assessment.facts
+    unconfirmed = [flag for flag in facts.condition_flags if flag in _UNCONFIRMED]
     return f"{words['fracture_to_check']} — " if facts.fractures_to_check else \
         f"{words['fixation_to_check']} — " if facts.fixations_to_check else \
-        f"{words['operation_to_check']} — " if facts.operations_to_check else ""
+        f"{words['operation_to_check']} — " if facts.operations_to_check else \
+        f"{translate(unconfirmed[0], assessment.score.locale)} — " if unconfirmed else ""
+
+
+_UNCONFIRMED = frozenset(UNCONFIRMED.values())  # the diagnosis may not hold: said before the action it drives
 
 
 def _oldest_words(assessment: Assessment, words: dict[str, str]) -> str:

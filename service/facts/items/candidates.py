@@ -16,6 +16,7 @@ from ...calculators.values import ItemName
 from ...i18n import Said, said
 from ..evidence import Candidate, allowed_by_all
 from ..record import PatientRecord
+from ..statuses import UNCONFIRMED, status_code
 from ..terminology import codings, describe_concepts
 
 Reader = Callable[[PatientRecord, dict[str, Any]], tuple[Any, "Said | None"]]
@@ -73,8 +74,9 @@ def observation_candidates(record: PatientRecord, observations: list[dict[str, A
 
 
 def condition_candidates(record: PatientRecord, kind: str, item: str, value: Any, rule: str,
-                         inactive: Said) -> list[Candidate]:
-    """Candidates from the patient's Conditions of ``kind``, worked out once per patient."""
+                         inactive: Said, unconfirmed: Any = None) -> list[Candidate]:
+    """Candidates from the patient's Conditions of ``kind``, worked out once per patient. ``unconfirmed``: the value
+    of one whose diagnosis is not confirmed (provisional, differential), where it may not hold."""
     def compute() -> list[Candidate]:
         found = []
         for condition in record.conditions[kind]:
@@ -85,7 +87,9 @@ def condition_candidates(record: PatientRecord, kind: str, item: str, value: Any
                 record.report.ignore(ref, why)
                 continue
             record.report.use(ref, said("{item}", item=ItemName(item)))
-            found.append(Candidate(value, ref, record.onset(condition), flags, rule, "condition"))
+            unsure = unconfirmed is not None and status_code(condition, "verificationStatus") in UNCONFIRMED
+            found.append(Candidate(unconfirmed if unsure else value, ref, record.onset(condition), flags, rule,
+                                   "condition"))
         return found
 
     return record.once(f"{kind}-conditions", compute)

@@ -39,7 +39,7 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> 
                                         lambda value: "Observation visceral-metastases")
     fact = choose(ITEM, candidates + condition_candidates(
         record, "visceral", ITEM, "yes", "active visceral metastasis Condition",
-        said("visceral metastasis is not active: does not count as present")))
+        said("visceral metastasis is not active: does not count as present"), unconfirmed=OneOf("yes", "no")))
     undetermined = [c for c in record.conditions["undetermined_site"] if record.active(c)[0]]
     if not fact.missing:
         for condition in undetermined:
