@@ -25,14 +25,32 @@ def override_reasons(locale: str) -> list[OverrideReason]:
     return [cast(OverrideReason, own_coding(code, locale)) for code in OVERRIDE_REASONS]
 
 
-def fit_summary(text: str) -> str:
-    """The summary within CDS Hooks' limit, cut after a whole word where one ends near it (not "radiot…")."""
-    if len(text) <= SUMMARY_LIMIT:
-        return text
-    cut = text[: SUMMARY_LIMIT - 1]
+def fit_summary(text: str, keep: str = "") -> str:
+    """The summary (``text`` then ``keep``) within CDS Hooks' limit, ``text`` cut after a whole word where one ends
+    near it (not "radiot…"); ``keep`` is never cut (what is missing: it makes a range honest)."""
+    if len(text) + len(keep) <= SUMMARY_LIMIT:
+        return text + keep
+    limit = SUMMARY_LIMIT - len(keep)
+    cut = text[: limit - 1]
     space = cut.rfind(" ")
-    if space >= SUMMARY_LIMIT - 30:
+    if space >= limit - 30:
         cut = cut[:space]
+    return cut.rstrip(" ,;:\u202f") + "…" + keep
+
+
+def shortened(text: str, room: int) -> str:
+    """``text`` (a place) within ``room`` characters: its first clauses whole ("left femur" of "left femur, neck of
+    femur"), else cut after a whole word, with "…"; the card's detail says it whole."""
+    if len(text) <= room:
+        return text
+    clauses = text.split(", ")
+    for count in range(len(clauses) - 1, 0, -1):
+        head = ", ".join(clauses[:count])
+        if len(head) <= room:
+            return head
+    cut = text[: max(room - 1, 0)]
+    space = cut.rfind(" ")
+    cut = cut[:space] if space > room // 2 else cut
     return cut.rstrip(" ,;:\u202f") + "…"
 
 

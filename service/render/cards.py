@@ -33,7 +33,7 @@ from ..facts.model import BrokenBone
 from ..i18n import N_, Words, joined, translate, typeset
 from .advice import Advised, advice_card
 from .card_model import Action, Card, Source, Suggestion
-from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, topic
+from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, shortened, topic
 from .fhir_resources import Assessment, by_identifier
 from .words import item_label, item_value
 
@@ -42,6 +42,8 @@ INDICATOR: dict[str, Indicator] = {"low": "info", "moderate": "warning", "high":
 # A score resting on a record older than this many days says so in its summary ("pain of 2026-10-02"): how
 # old is worth a word is the site's view; a record past its item's window is not counted at all (moments).
 MENTION_AFTER_DAYS = 7
+# A place a summary short of room keeps at least this much of ("Left femur"), cutting the action's end before it.
+_SHORTEST_PLACE = 20
 
 # Interface words (not clinical content, which comes from seeds/); French in the catalogue (i18n).
 WORDS = Words({
@@ -142,10 +144,23 @@ def _where(assessment: Assessment, as_written: bool = True) -> str:
     return where[:1].upper() + where[1:]
 
 
-def _summary(assessment: Assessment, rest: str) -> str:
-    """"{where}, {rest}": with the record's words beside the place only where the whole fits (the action must)."""
+def _summary(assessment: Assessment, rest: str, keep: str = "") -> str:
+    """"{where}, {rest}{keep}" within the limit: the record's words beside the place only where the whole fits, then
+    the place itself shortened (the detail says both); ``rest`` (the action) is cut only when no place leaves room,
+    ``keep`` (what is missing) never. Measured as the reader's typography sets it (« » are longer than “ ”)."""
+    locale = assessment.score.locale
+
+    def length(text: str) -> int:
+        return len(typeset(text, locale))
+
     summary = f"{_where(assessment)}, {rest}"
-    return summary if len(summary) <= SUMMARY_LIMIT else f"{_where(assessment, False)}, {rest}"
+    if length(summary + keep) <= SUMMARY_LIMIT:
+        return summary + keep
+    where = _where(assessment, False)
+    room = SUMMARY_LIMIT - length(f", {rest}{keep}") - (length(where) - len(where))
+    if room >= min(len(where), _SHORTEST_PLACE):
+        return f"{shortened(where, room)}, {rest}{keep}"
+    return fit_summary(f"{shortened(where, _SHORTEST_PLACE)}, {rest}", keep)
 
 
 def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callable[[str], str],
@@ -269,12 +284,13 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     score = assessment.score
     words = WORDS[score.locale]
     # A fracture that may be this bone's comes before the action it may make moot: a long summary is cut at its end.
+    missing = _unknown_words(assessment, words)
     summary = _summary(assessment, f"{_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
                                    f"{_fracture_words(assessment, words)}{score.action}"
-                                   f"{_conflict_words(assessment, words)}")
-    for extra in (_oldest_words(assessment, words), _unknown_words(assessment, words)):
-        if len(summary + extra) <= SUMMARY_LIMIT:  # the action and a conflict come first; the detail says the rest
-            summary += extra
+                                   f"{_conflict_words(assessment, words)}", missing)
+    oldest = _oldest_words(assessment, words)
+    if len(typeset(summary + oldest, score.locale)) <= SUMMARY_LIMIT:  # the date of an old record, where it fits
+        summary = summary[:len(summary) - len(missing)] + oldest + missing
     return {
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(summary),
@@ -301,9 +317,9 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     state = (f"{words['determined']} {score.category_label}" if score.category else words["missing_title"])
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": fit_summary(_summary(assessment, f"{_short_title(assessment, True)} {score.total_range}"
-                                                    f"{words['colon']} {_fracture_words(assessment, words)}{state}"
-                                                    f"{_conflict_words(assessment, words)}{words['colon']} {names}")),
+        "summary": _summary(assessment, f"{_short_title(assessment, True)} {score.total_range}{words['colon']} "
+                                        f"{_fracture_words(assessment, words)}{state}{_conflict_words(assessment, words)}",
+                            f"{words['colon']} {names}"),
         "detail": "\n".join(lines),
         "indicator": "warning" if score.category is None else "info",
         "source": card_source(assessment),
