@@ -9,11 +9,19 @@ import pytest
 from support.answer_checks import advice_cards, without_advice
 from support.fhir_builders import (
     FEMUR,
+    HUMERUS,
     LEFT,
+    LOINC,
+    RIGHT,
     SCT,
+    cc,
+    coded,
     condition,
+    lesion,
     lesion_observations,
+    observation,
     patient,
+    quantity,
     site,
 )
 
@@ -54,3 +62,64 @@ def test_a_summary_keeps_what_is_missing_in_either_language_shortening_the_place
     assert len(card["summary"]) <= 140
     assert card["summary"].endswith(missing), card["summary"]
     assert "9–11" in card["summary"] and ("fixation" in card["summary"])
+
+
+# FHIR's element names a card must not show a clinician (the mapping report keeps them, for the integrator).
+FHIR_WORDS = ("bodySite", "hasMember", "derivedFrom", "focus", "evidence", "cortical-width", "Condition")
+
+
+def card_texts(cards):
+    return "\n".join(f"{card['summary']}\n{card.get('detail', '')}" for card in cards)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_card_shows_a_coded_answer_and_a_score_without_their_codes(client, language):
+    """ECOG recorded as a LOINC answer code with no display, Karnofsky with the UCUM annotation "{score}": the card
+    showed "LA9623-5" and "30 {score}"."""
+    observations = [*lesion_observations(),
+                    observation("kps", "89243-0", system=LOINC, **quantity(30, "{score}")),
+                    observation("ecog", "89247-1", system=LOINC, valueCodeableConcept=cc(LOINC, "LA9623-5"))]
+    text = card_texts(cards_of(client, [lesion()], observations, language))
+    assert "LA9623-5" not in text and "{score}" not in text, text
+    assert ("a coded answer" if language == "en" else "une réponse codée") in text
+    assert ("(ECOG / Karnofsky): 30," if language == "en" else "(ECOG / Karnofsky)\u202f: 30,") in text
+
+
+def test_the_mapping_report_keeps_the_code_of_a_coded_answer():
+    from service.facts.terminology import observation_value
+
+    ecog = observation("ecog", "89247-1", system=LOINC, valueCodeableConcept=cc(LOINC, "LA9623-5"))
+    assert observation_value(ecog) == "a coded answer (LA9623-5)"
+    assert observation_value(observation("kps", "89243-0", system=LOINC, **quantity(30, "{score}"))) == "30"
+    assert observation_value(observation("d", "x", **quantity(3, "d"))) == "3 d"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_card_names_no_fhir_element(client, language):
+    """A lesion with no bodySite (the site item missing), a pain Observation linked to nothing, another whose own
+    bodySite names another bone, a size without the cortical width: each said in the clinic's words."""
+    stray_pain = observation("pain-stray", "mirels-pain", **coded("moderate"))
+    other_bone = observation("pain-humerus", "mirels-pain", focus="Condition/lesion-1",
+                             body_site=site(HUMERUS, RIGHT), **coded("mild"))
+    size = observation("size", "21889-1", system=LOINC, focus="Condition/lesion-1", **quantity(35, "mm"))
+    kind = observation("kind", "lesion-type", focus="Condition/lesion-1", **coded("lytic"))
+    unsited = condition("lesion-2", SCT, "94222008")
+    cards = cards_of(client, [lesion(), unsited], [stray_pain, other_bone, size, kind], language)
+    text = card_texts(cards)
+    assert not [word for word in FHIR_WORDS if word in text], text
+    said = {"en": ("not linked to any lesion", "its own recorded site says right humerus",
+                   "without the cortical width of the bone at the lesion the share", "has no recorded site"),
+            "fr": ("rattachée à aucune lésion", "son propre site enregistré indique humérus droit",
+                   "sans la largeur corticale de l'os au niveau de la lésion la part", "n'a pas de site enregistré")}
+    assert [words for words in said[language] if words not in text] == [], text
+
+
+def test_every_message_a_card_rewords_is_one_the_code_says_and_both_have_their_french():
+    """A template reworded for the card that the facts layer no longer writes would silently stop applying."""
+    from service.i18n import catalogue
+    from service.render.card_text import FOR_CLINICIAN
+
+    french = catalogue("fr")
+    assert [template for template in FOR_CLINICIAN if template not in french] == []
+    assert [card for card in FOR_CLINICIAN.values() if card not in french] == []
+    assert [card for card in FOR_CLINICIAN.values() if any(word in card for word in FHIR_WORDS)] == []

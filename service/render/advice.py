@@ -25,7 +25,7 @@ from ..facts.model import SituationFacts
 from ..facts.terminology import own_coding
 from ..i18n import N_, Words, translate
 from .card_model import Card
-from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, topic
+from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, said_to_clinician, topic
 from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative, stable_id
 from .knowledge import TOPIC, activity_definition_url, plan_definition_url
 
@@ -192,7 +192,7 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
         if advice.phase == "passed":
             lines += ["", situation.text("passed")(locale)]
     missing = advice.missing_words(locale)
-    notes = [name(translate(note, locale)) for note in facts.notes]
+    notes = [name(said_to_clinician(note, locale)) for note in facts.notes]
     if missing or notes:
         lines += ["", f"**{words['open']}**"] + [f"- {name(text)}" for text in missing] + [f"- {n}" for n in notes]
     lines += ["", f"{words['guideline']}{words['colon']} {situation.source}"]

@@ -8,6 +8,7 @@ import re
 from typing import cast
 
 from ..facts.terminology import own_coding
+from ..i18n import N_, Said, translate
 from .card_model import Coding, OverrideReason
 
 SUMMARY_LIMIT = 140
@@ -52,6 +53,54 @@ def shortened(text: str, room: int) -> str:
     space = cut.rfind(" ")
     cut = cut[:space] if space > room // 2 else cut
     return cut.rstrip(" ,;:\u202f") + "…"
+
+
+# The mapping report's messages that name a FHIR element or show a code, as a card says them: a clinician reads
+# "its own recorded site", not "its own bodySite". Keyed by the English template the facts layer writes (the report
+# keeps it, for the integrator); the card's template takes the same parameters, or fewer.
+FOR_CLINICIAN = {
+    "not linked to any lesion (no focus, evidence, hasMember, derivedFrom, or matching bodySite)":
+        N_("not linked to any lesion"),
+    "not linked to any lesion: its focus ({focus}) is no active long-bone lesion Condition of this record, and no "
+    "evidence, hasMember, derivedFrom or bodySite links it":
+        N_("not linked to any lesion: what it names is no active long-bone metastasis of this record"),
+    "linked to {lesion} ({place}), but its own bodySite says {site}: which lesion it describes is not certain; not "
+    "counted":
+        N_("linked to {lesion} ({place}), but its own recorded site says {site}: which lesion it describes is not "
+           "certain; not counted"),
+    "bodySite matches several lesions ({lesions}): not linked":
+        N_("its recorded site matches several lesions ({lesions}): not linked"),
+    "the cortical width of the bone at the lesion (cortical-width)": N_("the cortical width of the bone at the lesion"),
+    "the bone metastasis has no bodySite": N_("the bone metastasis has no recorded site"),
+    "the code of bodySite '{site}' names a region of the spine, not the level: every location row of its levels stays "
+    "possible (its text, '{text}', is not read: the level is read from a code)":
+        N_("the recorded site's code names a region of the spine, not the level: every location row of its levels "
+           "stays possible (its text, '{text}', is not read: the level is read from a code)"),
+    "bodySite '{site}' names a region of the spine, not the level: every location row of its levels stays possible":
+        N_("the recorded site names a region of the spine, not the level: every location row of its levels stays "
+           "possible"),
+    "the spinal cord compression Condition has no onset": N_("the spinal cord compression has no recorded onset"),
+    "the spinal cord compression Condition has no onset date ({given} is not read as one)":
+        N_("the spinal cord compression has no recorded onset date ({given} is not read as one)"),
+    "another lesion Condition names the same bone and side ({others}): they may record one lesion":
+        N_("another bone metastasis names the same bone and side ({others}): they may record one lesion"),
+    "a coded answer ({code})": N_("a coded answer"),
+}
+
+
+def for_clinician(text: object) -> object:
+    """``text`` with every message of ``FOR_CLINICIAN`` in it (a note quoting a reason, say) in a card's words."""
+    if isinstance(text, (list, tuple)):
+        return [for_clinician(part) for part in text]
+    if not isinstance(text, Said):
+        return text
+    params = {key: for_clinician(value) for key, value in text.params.items()}
+    return Said(FOR_CLINICIAN.get(text.template, text.template), params)
+
+
+def said_to_clinician(text: object, locale: str) -> str:
+    """A message of the facts layer as a card says it, in ``locale`` (``translate`` as a clinician reads it)."""
+    return translate(for_clinician(text), locale)
 
 
 # Markdown's and HTML's active characters: escaped in every text a record may have written, so that an EHR

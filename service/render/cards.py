@@ -33,7 +33,7 @@ from ..facts.model import BrokenBone
 from ..i18n import N_, Words, joined, translate, typeset
 from .advice import Advised, advice_card
 from .card_model import Action, Card, Source, Suggestion
-from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, shortened, topic
+from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, said_to_clinician, shortened, topic
 from .fhir_resources import Assessment, by_identifier
 from .words import item_label, item_value
 
@@ -172,7 +172,7 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
     first = facts.fractures_to_check + facts.fixations_to_check + facts.operations_to_check
     if first:  # before the score and its action: the bone may already have broken, or be fixed
         lines += [f"**{words['check_first']}**{words['colon']} "
-                  + "; ".join(name(translate(flag, locale)) for flag in first), ""]
+                  + "; ".join(name(said_to_clinician(flag, locale)) for flag in first), ""]
     if unknown:
         lines += [*unknown, ""]
     lines += [f"| {words['item']} | {words['value']} | {words['points']} | {words['recorded']} |", "|---|---|---|---|"]
@@ -192,12 +192,12 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
     if score.recommendation:
         lines += [score.recommendation, ""]
     above = {item.name for item in score.items if item.status != "known"} if unknown else set()  # said at the top
-    notes = [name(translate(note, locale)) for fact in facts.facts.values() if fact.item not in above
+    notes = [name(said_to_clinician(note, locale)) for fact in facts.facts.values() if fact.item not in above
              for note in fact.notes]
     # The Condition's flags once (an item read from the Condition carries them too), those said first left out.
-    flags = sorted({f"{item_label(score, fact.item, locale)}: {name(translate(flag, locale))}"
+    flags = sorted({f"{item_label(score, fact.item, locale)}: {name(said_to_clinician(flag, locale))}"
                     for fact in facts.facts.values() for flag in fact.flags if flag not in facts.condition_flags}
-                   | {f"{words['condition']}: {name(translate(flag, locale))}" for flag in facts.condition_flags
+                   | {f"{words['condition']}: {name(said_to_clinician(flag, locale))}" for flag in facts.condition_flags
                       if flag not in first})
     if flags:
         lines += [f"{words['flags']}{words['colon']} " + "; ".join(flags), ""]
@@ -206,7 +206,7 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
     if score.caveats:
         lines += [f"**{words['caveats']}**"] + [f"- {caveat.text}" for caveat in score.caveats] + [""]
     if assessment.context:
-        lines += [f"**{words['context']}**"] + [f"- {name(e.resource)}: {name(translate(e.reason, locale))}"
+        lines += [f"**{words['context']}**"] + [f"- {name(e.resource)}: {name(said_to_clinician(e.reason, locale))}"
                                                 for e in assessment.context] + [""]
     if assessment.as_of:
         lines.append(f"{words['as_of']} {assessment.as_of.isoformat()}.")
@@ -318,8 +318,8 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     return {
         "uuid": str(uuid.uuid4()),
         "summary": _summary(assessment, f"{_short_title(assessment, True)} {score.total_range}{words['colon']} "
-                                        f"{_fracture_words(assessment, words)}{state}{_conflict_words(assessment, words)}",
-                            f"{words['colon']} {names}"),
+                                        f"{_fracture_words(assessment, words)}{state}"
+                                        f"{_conflict_words(assessment, words)}", f"{words['colon']} {names}"),
         "detail": "\n".join(lines),
         "indicator": "warning" if score.category is None else "info",
         "source": card_source(assessment),
@@ -335,7 +335,7 @@ def _unknown_lines(assessment: Assessment, name: Callable[[str], str]) -> list[s
         if item.status == "known":
             continue
         fact = facts.facts[item.name]
-        reason = name(translate(joined(fact.notes), score.locale))
+        reason = name(said_to_clinician(joined(fact.notes), score.locale))
         status = words["missing"] if item.status == "missing" else words["uncertain"]
         if not reason and item.status == "uncertain":  # known as a range (a date known to the month, say)
             reason = words["several_values"].format(value=item_value(item, fact, score.locale))
@@ -389,7 +389,7 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
                 described = f" (“{plain(entry.description)}”)"
             else:  # another patient's, another server's, a draft order: named by its words, never its id
                 what = f"“{plain(entry.description)}”"
-        lines.append(f"- **{what}**{described}: {name(translate(entry.reason, locale))}")
+        lines.append(f"- **{what}**{described}: {name(said_to_clinician(entry.reason, locale))}")
     if len(shown) > REVIEW_SHOWN:
         lines.append(f"- … {len(shown) - REVIEW_SHOWN} {words['more']}")
     if as_of:
