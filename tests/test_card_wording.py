@@ -9,9 +9,13 @@ import pytest
 from support.answer_checks import advice_cards, without_advice
 from support.fhir_builders import (
     FEMUR,
+    FEMUR_NECK,
+    FEMUR_SHAFT,
     HUMERUS,
+    ICD10,
     LEFT,
     LOINC,
+    RECENT,
     RIGHT,
     SCT,
     cc,
@@ -123,3 +127,22 @@ def test_every_message_a_card_rewords_is_one_the_code_says_and_both_have_their_f
     assert [template for template in FOR_CLINICIAN if template not in french] == []
     assert [card for card in FOR_CLINICIAN.values() if card not in french] == []
     assert [card for card in FOR_CLINICIAN.values() if any(word in card for word in FHIR_WORDS)] == []
+
+
+def two_left_femur_lesions():
+    """Two metastases of the left femur, recorded alike ("Secondary malignant neoplasm of bone", the same day)."""
+    return [lesion("les-neck", FEMUR_NECK, LEFT, onset="2026-11-07"),
+            lesion("les-shaft", FEMUR_SHAFT, LEFT, onset="2026-11-07")]
+
+
+@pytest.mark.parametrize("language, places", [("en", ("(left femur, neck of femur)", "(left femur, shaft of femur)")),
+                                              ("fr", ("(fémur gauche, col du fémur)",
+                                                      "(fémur gauche, diaphyse fémorale)"))])
+def test_records_described_alike_are_told_apart_by_their_place_on_the_data_not_used_card(client, language, places):
+    """A fracture of the left femoral neck sets both lesions aside: the card listed two identical lines."""
+    fracture = condition("fx", ICD10, "S72.0", onset=RECENT, body_site=[site(FEMUR_NECK, LEFT)])
+    cards = cards_of(client, [*two_left_femur_lesions(), fracture], [], language)
+    (review,) = [card for card in cards if card["source"]["topic"]["code"] == "data-review"]
+    lines = [line for line in review["detail"].splitlines() if line.startswith("- **")]
+    assert len(lines) == len(set(lines)) == 2, lines
+    assert [place for place in places if not any(place in line for line in lines)] == [], lines

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from typing import Literal
 
@@ -373,15 +374,18 @@ REVIEW_SHOWN = 30
 
 
 def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = None,
-                name: Callable[[str], str] = str, labelled: Collection[str] = ()) -> Card | None:
+                name: Callable[[str], str] = str, labelled: Collection[str] = (),
+                places: Mapping[str, str] | None = None) -> Card | None:
     """Records that could change a score or a decision but were not used (``attention``), each with why: a
     warning, so that "no card" only ever means "nothing to score". None when there is none: the others
-    (nothing to score with them) are for the mapping report, not for a card nobody can act on."""
+    (nothing to score with them) are for the mapping report, not for a card nobody can act on. ``places``: where
+    each record is (reference -> place), said beside records the card would otherwise name alike."""
     shown = [entry for entry in entries if entry.attention]
     if not shown:
         return None
     words = WORDS[locale]
     lines = [words["review_intro"], ""]
+    named = []
     for entry in shown[:REVIEW_SHOWN]:
         what, described = name(entry.resource), ""
         if entry.description and entry.resource not in labelled:  # no label of this record: its own words
@@ -389,6 +393,12 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
                 described = f" (“{plain(entry.description)}”)"
             else:  # another patient's, another server's, a draft order: named by its words, never its id
                 what = f"“{plain(entry.description)}”"
+        named.append((entry, what, described))
+    alike = Counter(what for _, what, _ in named)
+    for entry, what, described in named:
+        place = (places or {}).get(entry.resource)
+        if alike[what] > 1 and place:  # two records with the same words and date: where tells them apart
+            what = f"{what} ({plain(place)})"
         lines.append(f"- **{what}**{described}: {name(said_to_clinician(entry.reason, locale))}")
     if len(shown) > REVIEW_SHOWN:
         lines.append(f"- … {len(shown) - REVIEW_SHOWN} {words['more']}")
@@ -401,6 +411,16 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
         "indicator": "warning",
         "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)},
     }
+
+
+def places_of(facts: PatientFacts, locale: str) -> dict[str, str]:
+    """Where each Condition the facts place is, in ``locale``: the lesions scored, broken, fixed, or counted (§1.5)."""
+    places = {where.ref: where.words(locale) for situation in facts.situations for where in situation.about
+              if where.place is not None}
+    places |= {found.lesion: found.place.words(locale) for found in (*facts.broken, *facts.fixed)
+               if found.place is not None}
+    places |= {found.condition: found.place.words(locale) for found in facts.scored if found.place is not None}
+    return places
 
 
 def typeset_card(card: Card, locale: str) -> Card:
@@ -442,7 +462,7 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
             cards.append((assessment, card))
     cards += [(None, broken_bone_card(broken, facts, locale)) for broken in facts.broken]
     cards += [(None, advice_card(advised, facts, locale, name)) for advised in advice if not advised.facts.score_of]
-    review = review_card(facts.not_used, locale, facts.as_of, name, facts.labels)
+    review = review_card(facts.not_used, locale, facts.as_of, name, facts.labels, places_of(facts, locale))
     if review:
         cards.append((None, review))
     return [(assessment, typeset_card(card, locale)) for assessment, card in cards]
