@@ -1,12 +1,15 @@
-"""The small parts every card is made of: its topic, the override reasons, a summary that fits, and record
-text made inert for Markdown. Shared by the score cards (``cards``), the advice cards (``advice``) and the
+"""The small parts every card is made of: its topic, the override reasons, a summary that fits, the facts'
+messages in a clinician's words, resources named by their words (``namer``), and record text made inert for
+Markdown. Shared by the score cards (``cards``), the advice cards (``advice``) and the
 order-sign cards (``order_cards``)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import cast
 
+from ..facts import PatientFacts
 from ..facts.terminology import own_coding
 from ..i18n import N_, Said, translate
 from .card_model import Coding, OverrideReason
@@ -101,6 +104,45 @@ def for_clinician(text: object) -> object:
 def said_to_clinician(text: object, locale: str) -> str:
     """A message of the facts layer as a card says it, in ``locale`` (``translate`` as a clinician reads it)."""
     return translate(for_clinician(text), locale)
+
+
+# A URL in a message (a canonical, a server's): a card carries none but its links.
+URLS = re.compile(r"\s*\('https?://[^\s']+'\)|\s*\(<?https?://[^\s)>]+>?\)|\s*'https?://[^\s']+'|<?https?://[^\s)>|]+>?\|?")
+# A reference to a resource the record does not hold (no label): said by its type only, never by its id.
+_TYPES = ("Condition|Observation|BodyStructure|Patient|QuestionnaireResponse|ServiceRequest|Procedure|Encounter|"
+          "Practitioner|PractitionerRole|Organization|Location|DiagnosticReport|Specimen|ImagingStudy|MedicationRequest|"
+          "MedicationStatement|MedicationAdministration|DocumentReference|Device|CarePlan|RiskAssessment|Questionnaire|"
+          "AllergyIntolerance|Immunization|Composition|Bundle")
+_UNHELD = (rf"({_TYPES})/[A-Za-z0-9\-.]{{1,64}}(?:/_history/[A-Za-z0-9\-.]{{1,64}})?(?:#[A-Za-z0-9\-.]{{1,64}})?"
+           r"|urn:uuid:[0-9a-fA-F\-]{36}")
+_OTHER_REFERENCE = re.compile(rf"\b(?:{_UNHELD})")
+# The same, quoted between parentheses after what a message says of it ("another patient, “p2” ('Patient/p2')"):
+# the message's words say it for the clinician; the mapping report keeps the reference.
+_QUOTED_OTHER = re.compile(rf" \('(?:{_UNHELD})'\)")
+_HISTORY = r"(?:/_history/[A-Za-z0-9\-.]{1,64})?(?:#[A-Za-z0-9\-.]{1,64})?"
+# The date a message gives after a reference ("Observation/x (2026-11-05)"): its label says it already.
+_DATE_AFTER = r"(?: \(\d{4}(?:-\d{2}(?:-\d{2})?)?(?:T[0-9:.+\-Z]*)?\))?"
+
+
+def namer(facts: PatientFacts, locale: str = "en") -> Callable[[str], str]:
+    """Text with every resource reference it quotes replaced by the resource's words and date, any URL left
+    out, and Markdown's active characters escaped: what a clinician reads names no FHIR id (the mapping
+    report does), and record text can neither run nor link anything where an EHR renders the card."""
+    labels = {ref: label.said_in(locale) for ref, label in facts.labels.items()}
+
+    another = translate(N_("a resource ({kind})"), locale)
+
+    def unnamed(text: str) -> str:
+        return plain(_OTHER_REFERENCE.sub(lambda match: another.format(kind=match.group(1) or "urn:uuid"),
+                                          _QUOTED_OTHER.sub("", text)))
+
+    if not labels:
+        return lambda text: unnamed(URLS.sub("", text))
+    # A reference and the date a message gives after it ("Observation/x (2026-11-05)"): the label has the date.
+    pattern = re.compile(r"(?<![\w/])(" + "|".join(re.escape(ref) for ref in sorted(labels, key=len, reverse=True))
+                         + ")" + _HISTORY + r"(?![\w.\-/])" + _DATE_AFTER)
+    # URLs first: a reference inside another server's URL is that server's resource, not this record's.
+    return lambda text: unnamed(pattern.sub(lambda match: labels[match.group(1)], URLS.sub("", text)))
 
 
 # Markdown's and HTML's active characters: escaped in every text a record may have written, so that an EHR

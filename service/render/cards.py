@@ -20,7 +20,6 @@ the mapping report.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -31,10 +30,20 @@ from .. import __version__
 from ..facts import PatientFacts, ReportEntry
 from ..facts.evidence import CONFLICT
 from ..facts.model import BrokenBone
-from ..i18n import N_, Words, joined, translate, typeset
+from ..i18n import N_, Words, joined, typeset
 from .advice import Advised, advice_card
 from .card_model import Action, Card, Source, Suggestion
-from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, said_to_clinician, shortened, topic
+from .card_text import (
+    SUMMARY_LIMIT,
+    URLS,
+    fit_summary,
+    namer,
+    override_reasons,
+    plain,
+    said_to_clinician,
+    shortened,
+    topic,
+)
 from .fhir_resources import Assessment, by_identifier
 from .words import item_label, item_value
 
@@ -89,48 +98,10 @@ SHORT_ITEMS = Words({
     "posterolateral_involvement": N_("posterolateral involvement"),
 })
 
-_URL = re.compile(r"\s*\('https?://[^\s']+'\)|\s*\(<?https?://[^\s)>]+>?\)|\s*'https?://[^\s']+'|<?https?://[^\s)>|]+>?\|?")
-# A reference to a resource the record does not hold (no label): said by its type only, never by its id.
-_TYPES = ("Condition|Observation|BodyStructure|Patient|QuestionnaireResponse|ServiceRequest|Procedure|Encounter|"
-          "Practitioner|PractitionerRole|Organization|Location|DiagnosticReport|Specimen|ImagingStudy|MedicationRequest|"
-          "MedicationStatement|MedicationAdministration|DocumentReference|Device|CarePlan|RiskAssessment|Questionnaire|"
-          "AllergyIntolerance|Immunization|Composition|Bundle")
-_UNHELD = (rf"({_TYPES})/[A-Za-z0-9\-.]{{1,64}}(?:/_history/[A-Za-z0-9\-.]{{1,64}})?(?:#[A-Za-z0-9\-.]{{1,64}})?"
-           r"|urn:uuid:[0-9a-fA-F\-]{36}")
-_OTHER_REFERENCE = re.compile(rf"\b(?:{_UNHELD})")
-# The same, quoted between parentheses after what a message says of it ("another patient, “p2” ('Patient/p2')"):
-# the message's words say it for the clinician; the mapping report keeps the reference.
-_QUOTED_OTHER = re.compile(rf" \('(?:{_UNHELD})'\)")
-_HISTORY = r"(?:/_history/[A-Za-z0-9\-.]{1,64})?(?:#[A-Za-z0-9\-.]{1,64})?"
-# The date a message gives after a reference ("Observation/x (2026-11-05)"): its label says it already.
-_DATE_AFTER = r"(?: \(\d{4}(?:-\d{2}(?:-\d{2})?)?(?:T[0-9:.+\-Z]*)?\))?"
-
-
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-
-
-def namer(facts: PatientFacts, locale: str = "en") -> Callable[[str], str]:
-    """Text with every resource reference it quotes replaced by the resource's words and date, any URL left
-    out, and Markdown's active characters escaped: what a clinician reads names no FHIR id (the mapping
-    report does), and record text can neither run nor link anything where an EHR renders the card."""
-    labels = {ref: label.said_in(locale) for ref, label in facts.labels.items()}
-
-    another = translate(N_("a resource ({kind})"), locale)
-
-    def unnamed(text: str) -> str:
-        return plain(_OTHER_REFERENCE.sub(lambda match: another.format(kind=match.group(1) or "urn:uuid"),
-                                          _QUOTED_OTHER.sub("", text)))
-
-    if not labels:
-        return lambda text: unnamed(_URL.sub("", text))
-    # A reference and the date a message gives after it ("Observation/x (2026-11-05)"): the label has the date.
-    pattern = re.compile(r"(?<![\w/])(" + "|".join(re.escape(ref) for ref in sorted(labels, key=len, reverse=True))
-                         + ")" + _HISTORY + r"(?![\w.\-/])" + _DATE_AFTER)
-    # URLs first: a reference inside another server's URL is that server's resource, not this record's.
-    return lambda text: unnamed(pattern.sub(lambda match: labels[match.group(1)], _URL.sub("", text)))
 
 
 def _short_title(assessment: Assessment, after_comma: bool = False) -> str:
@@ -141,7 +112,7 @@ def _short_title(assessment: Assessment, after_comma: bool = False) -> str:
 
 def _where(assessment: Assessment, as_written: bool = True) -> str:
     # The record's words, when no code: a URL among them is left out.
-    where = _URL.sub("", assessment.facts.where(assessment.score.locale, as_written))
+    where = URLS.sub("", assessment.facts.where(assessment.score.locale, as_written))
     return where[:1].upper() + where[1:]
 
 
@@ -417,8 +388,8 @@ def places_of(facts: PatientFacts, locale: str) -> dict[str, str]:
     """Where each Condition the facts place is, in ``locale``: the lesions scored, broken, fixed, or counted (§1.5)."""
     places = {where.ref: where.words(locale) for situation in facts.situations for where in situation.about
               if where.place is not None}
-    places |= {found.lesion: found.place.words(locale) for found in (*facts.broken, *facts.fixed)
-               if found.place is not None}
+    places |= {broken.lesion: broken.place.words(locale) for broken in facts.broken if broken.place is not None}
+    places |= {fixed.lesion: fixed.place.words(locale) for fixed in facts.fixed if fixed.place is not None}
     places |= {found.condition: found.place.words(locale) for found in facts.scored if found.place is not None}
     return places
 
