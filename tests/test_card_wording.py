@@ -146,3 +146,17 @@ def test_records_described_alike_are_told_apart_by_their_place_on_the_data_not_u
     lines = [line for line in review["detail"].splitlines() if line.startswith("- **")]
     assert len(lines) == len(set(lines)) == 2, lines
     assert [place for place in places if not any(place in line for line in lines)] == [], lines
+
+
+@pytest.mark.parametrize("language, summary, line", [
+    ("en", "(1 bone metastatic site recorded)", "- left femur: 2 lesions (neck of femur; shaft of femur)"),
+    ("fr", "(1 site métastatique osseux renseigné)",
+     "- fémur gauche\u202f: 2 lésions (col du fémur\u202f; diaphyse fémorale)")])
+def test_the_oligometastatic_card_lists_the_sites_its_count_counts(client, language, summary, line):
+    """Two metastases of the left femur are one site (sites are counted by bone and side, guideline §1.5: 1 to 3
+    sites): the summary said 1 site while the list gave two lines, one per lesion."""
+    (card,) = advice_cards(cards_of(client, two_left_femur_lesions(), [], language), "oligometastatic")
+    assert card["summary"].endswith(summary), card["summary"]
+    (sites,) = [part for part in card["detail"].split("\n\n") if part.startswith(("**Sites counted**",
+                                                                                  "**Sites comptés**"))]
+    assert sites.splitlines()[1:] == [line], card["detail"]
