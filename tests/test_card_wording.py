@@ -160,3 +160,14 @@ def test_the_oligometastatic_card_lists_the_sites_its_count_counts(client, langu
     (sites,) = [part for part in card["detail"].split("\n\n") if part.startswith(("**Sites counted**",
                                                                                   "**Sites comptés**"))]
     assert sites.splitlines()[1:] == [line], card["detail"]
+
+
+def test_a_place_gives_way_by_whole_clauses_and_keeps_its_first():
+    from service.render.card_text import SUMMARY_LIMIT, fit_summary, shortened
+
+    assert shortened("left femur, neck of femur", 40) == "left femur, neck of femur"
+    assert shortened("left femur, neck of femur", 12) == "left femur"
+    assert shortened("Compression médullaire", 12) == "Compression médullaire"  # not "Compression…"
+    assert shortened("a " * 50, 10).endswith("…") and len(shortened("a " * 50, 10)) <= 60
+    kept = fit_summary("Left femur, Mirels score 9–11: " + "surgical fixation opinion " * 6, " (missing: pain)")
+    assert len(kept) <= SUMMARY_LIMIT and kept.endswith("… (missing: pain)")

@@ -29,12 +29,13 @@ def override_reasons(locale: str) -> list[OverrideReason]:
     return [cast(OverrideReason, own_coding(code, locale)) for code in OVERRIDE_REASONS]
 
 
-def fit_summary(text: str, keep: str = "") -> str:
+def fit_summary(text: str, keep: str = "", limit: int = SUMMARY_LIMIT) -> str:
     """The summary (``text`` then ``keep``) within CDS Hooks' limit, ``text`` cut after a whole word where one ends
-    near it (not "radiot…"); ``keep`` is never cut (what is missing: it makes a range honest)."""
-    if len(text) + len(keep) <= SUMMARY_LIMIT:
+    near it (not "radiot…"); ``keep`` is never cut (what is missing: it makes a range honest). ``limit``: less, for
+    text that typography lengthens after."""
+    if len(text) + len(keep) <= limit:
         return text + keep
-    limit = SUMMARY_LIMIT - len(keep)
+    limit -= len(keep)
     cut = text[: limit - 1]
     space = cut.rfind(" ")
     if space >= limit - 30:
@@ -42,20 +43,19 @@ def fit_summary(text: str, keep: str = "") -> str:
     return cut.rstrip(" ,;:\u202f") + "…" + keep
 
 
-def shortened(text: str, room: int) -> str:
-    """``text`` (a place) within ``room`` characters: its first clauses whole ("left femur" of "left femur, neck of
-    femur"), else cut after a whole word, with "…"; the card's detail says it whole."""
-    if len(text) <= room:
-        return text
+def shortened(text: str, room: int, longest: int = 60) -> str:
+    """``text`` (a place) within ``room`` characters where whole clauses allow ("left femur" of "left femur, neck of
+    femur"), else its first clause, cut after a whole word only past ``longest``: the card's detail says it whole."""
     clauses = text.split(", ")
-    for count in range(len(clauses) - 1, 0, -1):
+    for count in range(len(clauses), 0, -1):
         head = ", ".join(clauses[:count])
         if len(head) <= room:
             return head
-    cut = text[: max(room - 1, 0)]
+    if len(clauses[0]) <= longest:
+        return clauses[0]
+    cut = clauses[0][: longest - 1]
     space = cut.rfind(" ")
-    cut = cut[:space] if space > room // 2 else cut
-    return cut.rstrip(" ,;:\u202f") + "…"
+    return (cut[:space] if space > longest // 2 else cut).rstrip(" ,;:\u202f") + "…"
 
 
 # The mapping report's messages that name a FHIR element or show a code, as a card says them: a clinician reads

@@ -52,8 +52,6 @@ INDICATOR: dict[str, Indicator] = {"low": "info", "moderate": "warning", "high":
 # A score resting on a record older than this many days says so in its summary ("pain of 2026-10-02"): how
 # old is worth a word is the site's view; a record past its item's window is not counted at all (moments).
 MENTION_AFTER_DAYS = 7
-# A place a summary short of room keeps at least this much of ("Left femur"), cutting the action's end before it.
-_SHORTEST_PLACE = 20
 
 # Interface words (not clinical content, which comes from seeds/); French in the catalogue (i18n).
 WORDS = Words({
@@ -130,9 +128,9 @@ def _summary(assessment: Assessment, rest: str, keep: str = "") -> str:
         return summary + keep
     where = _where(assessment, False)
     room = SUMMARY_LIMIT - length(f", {rest}{keep}") - (length(where) - len(where))
-    if room >= min(len(where), _SHORTEST_PLACE):
-        return f"{shortened(where, room)}, {rest}{keep}"
-    return fit_summary(f"{shortened(where, _SHORTEST_PLACE)}, {rest}", keep)
+    # No clause of the place fits: its first stays, and the action's end gives way (the detail says it).
+    summary = f"{shortened(where, room)}, {rest}"
+    return fit_summary(summary, keep, SUMMARY_LIMIT - (length(summary + keep) - len(summary + keep)))
 
 
 def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callable[[str], str],
@@ -287,11 +285,14 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"]), "",
               detail_markdown(assessment, words, name)]
     state = (f"{words['determined']} {score.category_label}" if score.category else words["missing_title"])
+    rest = (f"{_short_title(assessment, True)} {score.total_range}{words['colon']} {_fracture_words(assessment, words)}"
+            f"{state}{_conflict_words(assessment, words)}")
+    summary = _summary(assessment, rest, f"{words['colon']} {names}")
+    if rest not in summary:  # so many items missing that the state would be cut: the list's end gives way instead
+        summary = fit_summary(_summary(assessment, f"{rest}{words['colon']} {names}"))
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": _summary(assessment, f"{_short_title(assessment, True)} {score.total_range}{words['colon']} "
-                                        f"{_fracture_words(assessment, words)}{state}"
-                                        f"{_conflict_words(assessment, words)}", f"{words['colon']} {names}"),
+        "summary": summary,
         "detail": "\n".join(lines),
         "indicator": "warning" if score.category is None else "info",
         "source": card_source(assessment),
