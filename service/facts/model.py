@@ -153,6 +153,9 @@ class Where(msgspec.Struct, frozen=True):
     place: Place | None
     description: str
     own_words: bool = False  # the description is the record's own text (which may say where), not a code's title
+    # The §1.5 site it is counted as (its bone and side, or level), "" when not counted: records of one site are
+    # listed together on the card, as the count counts them.
+    site: str = ""
 
     def words(self, locale: str = "en", as_written: bool = True) -> str:
         return (self.place.words(locale, as_written) if self.place else "") or translate(self.description, locale)

@@ -14,6 +14,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
+
 from ..calculators.situations import OligometastaticInputs, PainInputs, PostOperativeInputs
 from ..calculators.values import ItemName
 from ..i18n import Said, said
@@ -57,17 +59,25 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
         where = Where(record.ref(condition), reading.place if reading.bone else place,
                       describe_concepts([condition.get("code")]))
         if reading.bone and reading.place is not None and reading.place.side == BOTH_SIDES:  # one bone, both sides:
-            claims += [(where, (reading.bone, side), False, False) for side in (LEFT, RIGHT)]  # two sites
+            claims += [(_at(where, (reading.bone, side)), (reading.bone, side), False, False)
+                       for side in (LEFT, RIGHT)]  # two sites
             continue
-        claims.append((where, *_key(place, reading.bone, reading.side), reading.several))
+        key, vague = _key(place, reading.bone, reading.side)
+        claims.append((where if vague or reading.several else _at(where, key), key, vague, reading.several))
     for compression in record.conditions["compression"]:
         if not record.active(compression)[0]:
             continue
         place = read_place(record.terms, compression.get("bodySite"))
         key, vague = _key(place)
         where = Where(record.ref(compression), place, said("spinal cord compression"))
-        claims.append((where, key or ("spine", None), vague or key is None, False))  # surely a vertebra
+        claims.append((where if vague else _at(where, key), key or ("spine", None), vague or key is None,
+                       False))  # surely a vertebra
     return claims
+
+
+def _at(where: Where, key: tuple[str, str | None] | None) -> Where:
+    """``where`` with the site it is surely counted as (not a vague one, which may be a site already counted)."""
+    return msgspec.structs.replace(where, site=f"{key[0]}|{key[1] or ''}") if key else where
 
 
 def _key(place: Place | None, bone: str | None = None,

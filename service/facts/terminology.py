@@ -363,9 +363,18 @@ def observation_value(observation: dict[str, Any]) -> str:
         return str(observation["valueInteger"])
     quantity = observation.get("valueQuantity")
     if isinstance(quantity, dict) and "value" in quantity:
-        return f"{quantity['value']} {quantity.get('unit') or quantity.get('code') or ''}".strip()
+        unit = str(quantity.get("unit") or quantity.get("code") or "")
+        # A UCUM annotation ("{score}") is no unit to a reader: "30", not "30 {score}".
+        return f"{quantity['value']} {'' if _ANNOTATION.fullmatch(unit) else unit}".strip()
     concept = observation.get("valueCodeableConcept")
-    return describe_concepts([concept]) or said("no value")
+    words = describe_concepts([concept])
+    if words and isinstance(concept, dict) and not concept.get("text") and not any(
+            coding.get("display") or listed_display(coding) for coding in codings(concept)):
+        return said("a coded answer ({code})", code=words)  # a card says "a coded answer"; the report its code
+    return words or said("no value")
+
+
+_ANNOTATION = re.compile(r"\{[^{}]*\}")
 
 
 def listed_words(system: str | None, code: str | None, locale: str = "en") -> str | None:

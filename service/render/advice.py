@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from html import escape
 from typing import Any
@@ -21,11 +21,11 @@ import msgspec
 from .. import __version__
 from ..calculators.situations import Advice, guideline_version
 from ..facts import PatientFacts
-from ..facts.model import SituationFacts
+from ..facts.model import SituationFacts, Where
 from ..facts.terminology import own_coding
 from ..i18n import N_, Words, translate
 from .card_model import Card
-from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, topic
+from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, said_to_clinician, topic
 from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative, stable_id
 from .knowledge import TOPIC, activity_definition_url, plan_definition_url
 
@@ -34,6 +34,8 @@ WORDS = Words({
     "sites_range": N_("{low} to {high} bone metastatic sites"),
     "sites_open": N_("at least {low} bone metastatic sites"), "site_open": N_("at least 1 bone metastatic site"),
     "no_visceral": N_("no visceral metastasis"),
+    "one_site": N_("{site}: {count} lesions ({places})"), "one_site_alike": N_("{site}: {count} lesions"),
+    "one_site_unnamed": N_("one site, {count} lesions ({places})"),
     "possible": N_("Possible"), "counted": N_("Sites counted"), "open": N_("To check before it applies"),
     "before": N_("{where}, operated {date}: post-operative radiotherapy from {opens} to {closes}"),
     "window_open": N_("{where}, operated {date}: post-operative radiotherapy now, until {closes}"),
@@ -167,6 +169,42 @@ def render_advice(facts: SituationFacts, advice: Advice, subject: str, when: dat
     return Advised(facts, advice, care_plan)
 
 
+def _sites_counted(about: Sequence[Where], locale: str, name: Callable[[str], str]) -> list[str]:
+    """A line per site counted (§1.5): a record's place, or a site several records share, "left femur: 2 lesions
+    (neck of femur; shaft of femur)". A record whose site the count does not know for sure stands alone."""
+    words = WORDS[locale]
+    sites: dict[str, list[Where]] = {}
+    for where in about:
+        sites.setdefault(where.site or f"record {where.ref}", []).append(where)
+    lines = []
+    for records in sites.values():
+        places = list(dict.fromkeys(plain(where.words(locale)) or name(where.ref) for where in records))
+        count = len({where.ref for where in records})
+        if count == 1:
+            lines += places
+            continue
+        shared = _shared_start(places)
+        rest = [place[len(shared):].lstrip(", ") for place in places]
+        if not shared:
+            lines.append(words["one_site_unnamed"].format(count=count, places="; ".join(places)))
+        elif any(rest):
+            lines.append(words["one_site"].format(site=shared, count=count, places="; ".join(p for p in rest if p)))
+        else:
+            lines.append(words["one_site_alike"].format(site=shared, count=count))
+    return lines
+
+
+def _shared_start(places: list[str]) -> str:
+    """The clauses every place starts with ("left femur" of "left femur, neck of femur", "left femur, shaft...")."""
+    clauses = [place.split(", ") for place in places]
+    shared = []
+    for parts in zip(*clauses, strict=False):  # as far as the shortest place
+        if len(set(parts)) > 1:
+            break
+        shared.append(parts[0])
+    return ", ".join(shared)
+
+
 def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Callable[[str], str]) -> Card:
     """The advice, action first; the detail gives the guideline's words, the records it rests on and what is
     still to check. An information card: it proposes a discussion or a date, never an alarm, except a §1.4
@@ -177,9 +215,8 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
     lines = [f"**{situation.title(locale)}**", "", situation.statement(locale)]
     if situation.name == "oligometastatic":
         lines += ["", situation.text("not_in_record")(locale), "", f"**{words['counted']}**"]
-        # Each site once: two records of one bone and side are one site (the count says so too).
-        lines += [f"- {site}" for site in dict.fromkeys(plain(where.words(locale)) or name(where.ref)
-                                                          for where in facts.about)]
+        # Each site once, as the count counts it: two records of one bone and side are one site, said so.
+        lines += [f"- {site}" for site in dict.fromkeys(_sites_counted(facts.about, locale, name))]
     elif situation.name == "post_operative" and facts.about:
         lines += ["", f"**{words['operation']}**{words['colon']} {name(facts.about[0].ref)}"]
         lines += [f"- {words['treated']}{words['colon']} {plain(where.words(locale))}" for where in facts.about[1:]]
@@ -192,7 +229,7 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
         if advice.phase == "passed":
             lines += ["", situation.text("passed")(locale)]
     missing = advice.missing_words(locale)
-    notes = [name(translate(note, locale)) for note in facts.notes]
+    notes = [name(said_to_clinician(note, locale)) for note in facts.notes]
     if missing or notes:
         lines += ["", f"**{words['open']}**"] + [f"- {name(text)}" for text in missing] + [f"- {n}" for n in notes]
     lines += ["", f"{words['guideline']}{words['colon']} {situation.source}"]

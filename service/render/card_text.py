@@ -1,13 +1,17 @@
-"""The small parts every card is made of: its topic, the override reasons, a summary that fits, and record
-text made inert for Markdown. Shared by the score cards (``cards``), the advice cards (``advice``) and the
+"""The small parts every card is made of: its topic, the override reasons, a summary that fits, the facts'
+messages in a clinician's words, resources named by their words (``namer``), and record text made inert for
+Markdown. Shared by the score cards (``cards``), the advice cards (``advice``) and the
 order-sign cards (``order_cards``)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import cast
 
+from ..facts import PatientFacts
 from ..facts.terminology import own_coding
+from ..i18n import N_, Said, translate
 from .card_model import Coding, OverrideReason
 
 SUMMARY_LIMIT = 140
@@ -25,15 +29,120 @@ def override_reasons(locale: str) -> list[OverrideReason]:
     return [cast(OverrideReason, own_coding(code, locale)) for code in OVERRIDE_REASONS]
 
 
-def fit_summary(text: str) -> str:
-    """The summary within CDS Hooks' limit, cut after a whole word where one ends near it (not "radiot…")."""
-    if len(text) <= SUMMARY_LIMIT:
-        return text
-    cut = text[: SUMMARY_LIMIT - 1]
+def fit_summary(text: str, keep: str = "", limit: int = SUMMARY_LIMIT) -> str:
+    """The summary (``text`` then ``keep``) within CDS Hooks' limit, ``text`` cut after a whole word where one ends
+    near it (not "radiot…"); ``keep`` is never cut (what is missing: it makes a range honest). ``limit``: less, for
+    text that typography lengthens after."""
+    if len(text) + len(keep) <= limit:
+        return text + keep
+    limit -= len(keep)
+    cut = text[: limit - 1]
     space = cut.rfind(" ")
-    if space >= SUMMARY_LIMIT - 30:
+    if space >= limit - 30:
         cut = cut[:space]
-    return cut.rstrip(" ,;:\u202f") + "…"
+    return cut.rstrip(" ,;:\u202f") + "…" + keep
+
+
+def shortened(text: str, room: int, longest: int = 60) -> str:
+    """``text`` (a place) within ``room`` characters where whole clauses allow ("left femur" of "left femur, neck of
+    femur"), else its first clause, cut after a whole word only past ``longest``: the card's detail says it whole."""
+    clauses = text.split(", ")
+    for count in range(len(clauses), 0, -1):
+        head = ", ".join(clauses[:count])
+        if len(head) <= room:
+            return head
+    if len(clauses[0]) <= longest:
+        return clauses[0]
+    cut = clauses[0][: longest - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > longest // 2 else cut).rstrip(" ,;:\u202f") + "…"
+
+
+# The mapping report's messages that name a FHIR element or show a code, as a card says them: a clinician reads
+# "its own recorded site", not "its own bodySite". Keyed by the English template the facts layer writes (the report
+# keeps it, for the integrator); the card's template takes the same parameters, or fewer.
+FOR_CLINICIAN = {
+    "not linked to any lesion (no focus, evidence, hasMember, derivedFrom, or matching bodySite)":
+        N_("not linked to any lesion"),
+    "not linked to any lesion: its focus ({focus}) is no active long-bone lesion Condition of this record, and no "
+    "evidence, hasMember, derivedFrom or bodySite links it":
+        N_("not linked to any lesion: what it names is no active long-bone metastasis of this record"),
+    "linked to {lesion} ({place}), but its own bodySite says {site}: which lesion it describes is not certain; not "
+    "counted":
+        N_("linked to {lesion} ({place}), but its own recorded site says {site}: which lesion it describes is not "
+           "certain; not counted"),
+    "bodySite matches several lesions ({lesions}): not linked":
+        N_("its recorded site matches several lesions ({lesions}): not linked"),
+    "the cortical width of the bone at the lesion (cortical-width)": N_("the cortical width of the bone at the lesion"),
+    "the bone metastasis has no bodySite": N_("the bone metastasis has no recorded site"),
+    "the code of bodySite '{site}' names a region of the spine, not the level: every location row of its levels stays "
+    "possible (its text, '{text}', is not read: the level is read from a code)":
+        N_("the recorded site's code names a region of the spine, not the level: every location row of its levels "
+           "stays possible (its text, '{text}', is not read: the level is read from a code)"),
+    "bodySite '{site}' names a region of the spine, not the level: every location row of its levels stays possible":
+        N_("the recorded site names a region of the spine, not the level: every location row of its levels stays "
+           "possible"),
+    "the spinal cord compression Condition has no onset": N_("the spinal cord compression has no recorded onset"),
+    "the spinal cord compression Condition has no onset date ({given} is not read as one)":
+        N_("the spinal cord compression has no recorded onset date ({given} is not read as one)"),
+    "another lesion Condition names the same bone and side ({others}): they may record one lesion":
+        N_("another bone metastasis names the same bone and side ({others}): they may record one lesion"),
+    "a coded answer ({code})": N_("a coded answer"),
+}
+
+
+def for_clinician(text: object) -> object:
+    """``text`` with every message of ``FOR_CLINICIAN`` in it (a note quoting a reason, say) in a card's words."""
+    if isinstance(text, (list, tuple)):
+        return [for_clinician(part) for part in text]
+    if not isinstance(text, Said):
+        return text
+    params = {key: for_clinician(value) for key, value in text.params.items()}
+    return Said(FOR_CLINICIAN.get(text.template, text.template), params)
+
+
+def said_to_clinician(text: object, locale: str) -> str:
+    """A message of the facts layer as a card says it, in ``locale`` (``translate`` as a clinician reads it)."""
+    return translate(for_clinician(text), locale)
+
+
+# A URL in a message (a canonical, a server's): a card carries none but its links.
+URLS = re.compile(r"\s*\('https?://[^\s']+'\)|\s*\(<?https?://[^\s)>]+>?\)|\s*'https?://[^\s']+'|<?https?://[^\s)>|]+>?\|?")
+# A reference to a resource the record does not hold (no label): said by its type only, never by its id.
+_TYPES = ("Condition|Observation|BodyStructure|Patient|QuestionnaireResponse|ServiceRequest|Procedure|Encounter|"
+          "Practitioner|PractitionerRole|Organization|Location|DiagnosticReport|Specimen|ImagingStudy|MedicationRequest|"
+          "MedicationStatement|MedicationAdministration|DocumentReference|Device|CarePlan|RiskAssessment|Questionnaire|"
+          "AllergyIntolerance|Immunization|Composition|Bundle")
+_UNHELD = (rf"({_TYPES})/[A-Za-z0-9\-.]{{1,64}}(?:/_history/[A-Za-z0-9\-.]{{1,64}})?(?:#[A-Za-z0-9\-.]{{1,64}})?"
+           r"|urn:uuid:[0-9a-fA-F\-]{36}")
+_OTHER_REFERENCE = re.compile(rf"\b(?:{_UNHELD})")
+# The same, quoted between parentheses after what a message says of it ("another patient, “p2” ('Patient/p2')"):
+# the message's words say it for the clinician; the mapping report keeps the reference.
+_QUOTED_OTHER = re.compile(rf" \('(?:{_UNHELD})'\)")
+_HISTORY = r"(?:/_history/[A-Za-z0-9\-.]{1,64})?(?:#[A-Za-z0-9\-.]{1,64})?"
+# The date a message gives after a reference ("Observation/x (2026-11-05)"): its label says it already.
+_DATE_AFTER = r"(?: \(\d{4}(?:-\d{2}(?:-\d{2})?)?(?:T[0-9:.+\-Z]*)?\))?"
+
+
+def namer(facts: PatientFacts, locale: str = "en") -> Callable[[str], str]:
+    """Text with every resource reference it quotes replaced by the resource's words and date, any URL left
+    out, and Markdown's active characters escaped: what a clinician reads names no FHIR id (the mapping
+    report does), and record text can neither run nor link anything where an EHR renders the card."""
+    labels = {ref: label.said_in(locale) for ref, label in facts.labels.items()}
+
+    another = translate(N_("a resource ({kind})"), locale)
+
+    def unnamed(text: str) -> str:
+        return plain(_OTHER_REFERENCE.sub(lambda match: another.format(kind=match.group(1) or "urn:uuid"),
+                                          _QUOTED_OTHER.sub("", text)))
+
+    if not labels:
+        return lambda text: unnamed(URLS.sub("", text))
+    # A reference and the date a message gives after it ("Observation/x (2026-11-05)"): the label has the date.
+    pattern = re.compile(r"(?<![\w/])(" + "|".join(re.escape(ref) for ref in sorted(labels, key=len, reverse=True))
+                         + ")" + _HISTORY + r"(?![\w.\-/])" + _DATE_AFTER)
+    # URLs first: a reference inside another server's URL is that server's resource, not this record's.
+    return lambda text: unnamed(pattern.sub(lambda match: labels[match.group(1)], URLS.sub("", text)))
 
 
 # Markdown's and HTML's active characters: escaped in every text a record may have written, so that an EHR

@@ -20,9 +20,9 @@ the mapping report.
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from typing import Literal
 
@@ -31,10 +31,20 @@ from ..facts import PatientFacts, ReportEntry
 from ..facts.evidence import CONFLICT
 from ..facts.model import BrokenBone
 from ..facts.statuses import UNCONFIRMED
-from ..i18n import N_, Words, joined, translate, typeset
+from ..i18n import N_, Words, joined, typeset
 from .advice import Advised, advice_card
 from .card_model import Action, Card, Source, Suggestion
-from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, topic
+from .card_text import (
+    SUMMARY_LIMIT,
+    URLS,
+    fit_summary,
+    namer,
+    override_reasons,
+    plain,
+    said_to_clinician,
+    shortened,
+    topic,
+)
 from .fhir_resources import Assessment, by_identifier
 from .words import item_label, item_value
 
@@ -87,48 +97,10 @@ SHORT_ITEMS = Words({
     "posterolateral_involvement": N_("posterolateral involvement"),
 })
 
-_URL = re.compile(r"\s*\('https?://[^\s']+'\)|\s*\(<?https?://[^\s)>]+>?\)|\s*'https?://[^\s']+'|<?https?://[^\s)>|]+>?\|?")
-# A reference to a resource the record does not hold (no label): said by its type only, never by its id.
-_TYPES = ("Condition|Observation|BodyStructure|Patient|QuestionnaireResponse|ServiceRequest|Procedure|Encounter|"
-          "Practitioner|PractitionerRole|Organization|Location|DiagnosticReport|Specimen|ImagingStudy|MedicationRequest|"
-          "MedicationStatement|MedicationAdministration|DocumentReference|Device|CarePlan|RiskAssessment|Questionnaire|"
-          "AllergyIntolerance|Immunization|Composition|Bundle")
-_UNHELD = (rf"({_TYPES})/[A-Za-z0-9\-.]{{1,64}}(?:/_history/[A-Za-z0-9\-.]{{1,64}})?(?:#[A-Za-z0-9\-.]{{1,64}})?"
-           r"|urn:uuid:[0-9a-fA-F\-]{36}")
-_OTHER_REFERENCE = re.compile(rf"\b(?:{_UNHELD})")
-# The same, quoted between parentheses after what a message says of it ("another patient, “p2” ('Patient/p2')"):
-# the message's words say it for the clinician; the mapping report keeps the reference.
-_QUOTED_OTHER = re.compile(rf" \('(?:{_UNHELD})'\)")
-_HISTORY = r"(?:/_history/[A-Za-z0-9\-.]{1,64})?(?:#[A-Za-z0-9\-.]{1,64})?"
-# The date a message gives after a reference ("Observation/x (2026-11-05)"): its label says it already.
-_DATE_AFTER = r"(?: \(\d{4}(?:-\d{2}(?:-\d{2})?)?(?:T[0-9:.+\-Z]*)?\))?"
-
-
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-
-
-def namer(facts: PatientFacts, locale: str = "en") -> Callable[[str], str]:
-    """Text with every resource reference it quotes replaced by the resource's words and date, any URL left
-    out, and Markdown's active characters escaped: what a clinician reads names no FHIR id (the mapping
-    report does), and record text can neither run nor link anything where an EHR renders the card."""
-    labels = {ref: label.said_in(locale) for ref, label in facts.labels.items()}
-
-    another = translate(N_("a resource ({kind})"), locale)
-
-    def unnamed(text: str) -> str:
-        return plain(_OTHER_REFERENCE.sub(lambda match: another.format(kind=match.group(1) or "urn:uuid"),
-                                          _QUOTED_OTHER.sub("", text)))
-
-    if not labels:
-        return lambda text: unnamed(_URL.sub("", text))
-    # A reference and the date a message gives after it ("Observation/x (2026-11-05)"): the label has the date.
-    pattern = re.compile(r"(?<![\w/])(" + "|".join(re.escape(ref) for ref in sorted(labels, key=len, reverse=True))
-                         + ")" + _HISTORY + r"(?![\w.\-/])" + _DATE_AFTER)
-    # URLs first: a reference inside another server's URL is that server's resource, not this record's.
-    return lambda text: unnamed(pattern.sub(lambda match: labels[match.group(1)], _URL.sub("", text)))
 
 
 def _short_title(assessment: Assessment, after_comma: bool = False) -> str:
@@ -139,14 +111,27 @@ def _short_title(assessment: Assessment, after_comma: bool = False) -> str:
 
 def _where(assessment: Assessment, as_written: bool = True) -> str:
     # The record's words, when no code: a URL among them is left out.
-    where = _URL.sub("", assessment.facts.where(assessment.score.locale, as_written))
+    where = URLS.sub("", assessment.facts.where(assessment.score.locale, as_written))
     return where[:1].upper() + where[1:]
 
 
-def _summary(assessment: Assessment, rest: str) -> str:
-    """"{where}, {rest}": with the record's words beside the place only where the whole fits (the action must)."""
+def _summary(assessment: Assessment, rest: str, keep: str = "") -> str:
+    """"{where}, {rest}{keep}" within the limit: the record's words beside the place only where the whole fits, then
+    the place itself shortened (the detail says both); ``rest`` (the action) is cut only when no place leaves room,
+    ``keep`` (what is missing) never. Measured as the reader's typography sets it (« » are longer than “ ”)."""
+    locale = assessment.score.locale
+
+    def length(text: str) -> int:
+        return len(typeset(text, locale))
+
     summary = f"{_where(assessment)}, {rest}"
-    return summary if len(summary) <= SUMMARY_LIMIT else f"{_where(assessment, False)}, {rest}"
+    if length(summary + keep) <= SUMMARY_LIMIT:
+        return summary + keep
+    where = _where(assessment, False)
+    room = SUMMARY_LIMIT - length(f", {rest}{keep}") - (length(where) - len(where))
+    # No clause of the place fits: its first stays, and the action's end gives way (the detail says it).
+    summary = f"{shortened(where, room)}, {rest}"
+    return fit_summary(summary, keep, SUMMARY_LIMIT - (length(summary + keep) - len(summary + keep)))
 
 
 def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callable[[str], str],
@@ -158,7 +143,7 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
     first = facts.fractures_to_check + facts.fixations_to_check + facts.operations_to_check
     if first:  # before the score and its action: the bone may already have broken, or be fixed
         lines += [f"**{words['check_first']}**{words['colon']} "
-                  + "; ".join(name(translate(flag, locale)) for flag in first), ""]
+                  + "; ".join(name(said_to_clinician(flag, locale)) for flag in first), ""]
     if unknown:
         lines += [*unknown, ""]
     lines += [f"| {words['item']} | {words['value']} | {words['points']} | {words['recorded']} |", "|---|---|---|---|"]
@@ -178,12 +163,12 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
     if score.recommendation:
         lines += [score.recommendation, ""]
     above = {item.name for item in score.items if item.status != "known"} if unknown else set()  # said at the top
-    notes = [name(translate(note, locale)) for fact in facts.facts.values() if fact.item not in above
+    notes = [name(said_to_clinician(note, locale)) for fact in facts.facts.values() if fact.item not in above
              for note in fact.notes]
     # The Condition's flags once (an item read from the Condition carries them too), those said first left out.
-    flags = sorted({f"{item_label(score, fact.item, locale)}: {name(translate(flag, locale))}"
+    flags = sorted({f"{item_label(score, fact.item, locale)}: {name(said_to_clinician(flag, locale))}"
                     for fact in facts.facts.values() for flag in fact.flags if flag not in facts.condition_flags}
-                   | {f"{words['condition']}: {name(translate(flag, locale))}" for flag in facts.condition_flags
+                   | {f"{words['condition']}: {name(said_to_clinician(flag, locale))}" for flag in facts.condition_flags
                       if flag not in first})
     if flags:
         lines += [f"{words['flags']}{words['colon']} " + "; ".join(flags), ""]
@@ -192,7 +177,7 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
     if score.caveats:
         lines += [f"**{words['caveats']}**"] + [f"- {caveat.text}" for caveat in score.caveats] + [""]
     if assessment.context:
-        lines += [f"**{words['context']}**"] + [f"- {name(e.resource)}: {name(translate(e.reason, locale))}"
+        lines += [f"**{words['context']}**"] + [f"- {name(e.resource)}: {name(said_to_clinician(e.reason, locale))}"
                                                 for e in assessment.context] + [""]
     if assessment.as_of:
         lines.append(f"{words['as_of']} {assessment.as_of.isoformat()}.")
@@ -218,7 +203,7 @@ def _fracture_words(assessment: Assessment, words: dict[str, str]) -> str:
     return f"{words['fracture_to_check']} — " if facts.fractures_to_check else \
         f"{words['fixation_to_check']} — " if facts.fixations_to_check else \
         f"{words['operation_to_check']} — " if facts.operations_to_check else \
-        f"{translate(unconfirmed[0], assessment.score.locale)} — " if unconfirmed else ""
+        f"{said_to_clinician(unconfirmed[0], assessment.score.locale)} — " if unconfirmed else ""
 
 
 _UNCONFIRMED = frozenset(UNCONFIRMED.values())  # the diagnosis may not hold: said before the action it drives
@@ -275,12 +260,13 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     score = assessment.score
     words = WORDS[score.locale]
     # A fracture that may be this bone's comes before the action it may make moot: a long summary is cut at its end.
+    missing = _unknown_words(assessment, words)
     summary = _summary(assessment, f"{_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
                                    f"{_fracture_words(assessment, words)}{score.action}"
-                                   f"{_conflict_words(assessment, words)}")
-    for extra in (_oldest_words(assessment, words), _unknown_words(assessment, words)):
-        if len(summary + extra) <= SUMMARY_LIMIT:  # the action and a conflict come first; the detail says the rest
-            summary += extra
+                                   f"{_conflict_words(assessment, words)}", missing)
+    oldest = _oldest_words(assessment, words)
+    if len(typeset(summary + oldest, score.locale)) <= SUMMARY_LIMIT:  # the date of an old record, where it fits
+        summary = summary[:len(summary) - len(missing)] + oldest + missing
     return {
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(summary),
@@ -305,11 +291,14 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"]), "",
               detail_markdown(assessment, words, name)]
     state = (f"{words['determined']} {score.category_label}" if score.category else words["missing_title"])
+    rest = (f"{_short_title(assessment, True)} {score.total_range}{words['colon']} {_fracture_words(assessment, words)}"
+            f"{state}{_conflict_words(assessment, words)}")
+    summary = _summary(assessment, rest, f"{words['colon']} {names}")
+    if rest not in summary:  # so many items missing that the state would be cut: the list's end gives way instead
+        summary = fit_summary(_summary(assessment, f"{rest}{words['colon']} {names}"))
     return {
         "uuid": str(uuid.uuid4()),
-        "summary": fit_summary(_summary(assessment, f"{_short_title(assessment, True)} {score.total_range}"
-                                                    f"{words['colon']} {_fracture_words(assessment, words)}{state}"
-                                                    f"{_conflict_words(assessment, words)}{words['colon']} {names}")),
+        "summary": summary,
         "detail": "\n".join(lines),
         "indicator": "warning" if score.category is None else "info",
         "source": card_source(assessment),
@@ -325,7 +314,7 @@ def _unknown_lines(assessment: Assessment, name: Callable[[str], str]) -> list[s
         if item.status == "known":
             continue
         fact = facts.facts[item.name]
-        reason = name(translate(joined(fact.notes), score.locale))
+        reason = name(said_to_clinician(joined(fact.notes), score.locale))
         status = words["missing"] if item.status == "missing" else words["uncertain"]
         if not reason and item.status == "uncertain":  # known as a range (a date known to the month, say)
             reason = words["several_values"].format(value=item_value(item, fact, score.locale))
@@ -363,15 +352,18 @@ REVIEW_SHOWN = 30
 
 
 def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = None,
-                name: Callable[[str], str] = str, labelled: Collection[str] = ()) -> Card | None:
+                name: Callable[[str], str] = str, labelled: Collection[str] = (),
+                places: Mapping[str, str] | None = None) -> Card | None:
     """Records that could change a score or a decision but were not used (``attention``), each with why: a
     warning, so that "no card" only ever means "nothing to score". None when there is none: the others
-    (nothing to score with them) are for the mapping report, not for a card nobody can act on."""
+    (nothing to score with them) are for the mapping report, not for a card nobody can act on. ``places``: where
+    each record is (reference -> place), said beside records the card would otherwise name alike."""
     shown = [entry for entry in entries if entry.attention]
     if not shown:
         return None
     words = WORDS[locale]
     lines = [words["review_intro"], ""]
+    named = []
     for entry in shown[:REVIEW_SHOWN]:
         what, described = name(entry.resource), ""
         if entry.description and entry.resource not in labelled:  # no label of this record: its own words
@@ -379,7 +371,13 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
                 described = f" (“{plain(entry.description)}”)"
             else:  # another patient's, another server's, a draft order: named by its words, never its id
                 what = f"“{plain(entry.description)}”"
-        lines.append(f"- **{what}**{described}: {name(translate(entry.reason, locale))}")
+        named.append((entry, what, described))
+    alike = Counter(what for _, what, _ in named)
+    for entry, what, described in named:
+        place = (places or {}).get(entry.resource)
+        if alike[what] > 1 and place:  # two records with the same words and date: where tells them apart
+            what = f"{what} ({plain(place)})"
+        lines.append(f"- **{what}**{described}: {name(said_to_clinician(entry.reason, locale))}")
     if len(shown) > REVIEW_SHOWN:
         lines.append(f"- … {len(shown) - REVIEW_SHOWN} {words['more']}")
     if as_of:
@@ -391,6 +389,16 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
         "indicator": "warning",
         "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)},
     }
+
+
+def places_of(facts: PatientFacts, locale: str) -> dict[str, str]:
+    """Where each Condition the facts place is, in ``locale``: the lesions scored, broken, fixed, or counted (§1.5)."""
+    places = {where.ref: where.words(locale) for situation in facts.situations for where in situation.about
+              if where.place is not None}
+    places |= {broken.lesion: broken.place.words(locale) for broken in facts.broken if broken.place is not None}
+    places |= {fixed.lesion: fixed.place.words(locale) for fixed in facts.fixed if fixed.place is not None}
+    places |= {found.condition: found.place.words(locale) for found in facts.scored if found.place is not None}
+    return places
 
 
 def typeset_card(card: Card, locale: str) -> Card:
@@ -432,7 +440,7 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
             cards.append((assessment, card))
     cards += [(None, broken_bone_card(broken, facts, locale)) for broken in facts.broken]
     cards += [(None, advice_card(advised, facts, locale, name)) for advised in advice if not advised.facts.score_of]
-    review = review_card(facts.not_used, locale, facts.as_of, name, facts.labels)
+    review = review_card(facts.not_used, locale, facts.as_of, name, facts.labels, places_of(facts, locale))
     if review:
         cards.append((None, review))
     return [(assessment, typeset_card(card, locale)) for assessment, card in cards]

@@ -19,8 +19,9 @@ from ..calculators.situations import situations
 from ..facts import PatientFacts, ReportEntry
 from ..facts.orders import DraftOrder
 from ..facts.terminology import own_coding
-from ..i18n import N_, Words, translate
+from ..i18n import N_, Words
 from .card_model import Action, Card, Source, Suggestion
+from .card_text import said_to_clinician
 from .cards import (
     WORDS,
     card_source,
@@ -70,7 +71,7 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
     # Each order with its start when it gives one: "15 days to 3 weeks after surgery" is read against it.
     lines += [f"- {plain(order.description) or name(order.reference)}"
               + (f" ({order_words['start'].lower()}{WORDS[locale]['colon']} {order.start})" if order.start else "")
-              + f": {name(translate(order.link, locale))}" for order in finding.orders]
+              + f": {name(said_to_clinician(order.link, locale))}" for order in finding.orders]
     lines.append("")
     if not finding.certain:
         missing = ", ".join(item.label for item in score.items if item.status != "known")
@@ -202,7 +203,7 @@ def moot_card(draft: DraftOrder, why: str, locale: str, name: Callable[[str], st
     """A prophylactic fixation ordered for a bone that has already broken or been fixed: said before it is
     signed (a contradiction left to the reader otherwise: the lesion has no score to check the order against)."""
     words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
-    said_why = name(translate(why, locale))
+    said_why = name(said_to_clinician(why, locale))
     what = plain(draft.order.description) or name(draft.order.reference)
     return {
         "uuid": str(uuid.uuid4()),

@@ -1,0 +1,173 @@
+"""Cards as a clinician reads them at 3 a.m. (probe 6): a summary keeps what is missing in either language, a card
+names no code nor FHIR element, the §1.5 card's count and list agree, and two records described alike are told
+apart."""
+
+import uuid
+
+import pytest
+
+from support.answer_checks import advice_cards, without_advice
+from support.fhir_builders import (
+    FEMUR,
+    FEMUR_NECK,
+    FEMUR_SHAFT,
+    HUMERUS,
+    ICD10,
+    LEFT,
+    LOINC,
+    RECENT,
+    RIGHT,
+    SCT,
+    cc,
+    coded,
+    condition,
+    lesion,
+    lesion_observations,
+    observation,
+    patient,
+    quantity,
+    site,
+)
+
+SERVICE = "/cds-services/bonemet-patient-view"
+
+
+@pytest.fixture(scope="module")
+def client(make_app):
+    return make_app().test_client()
+
+
+def searchset(*resources):
+    return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+
+
+def cards_of(client, conditions, observations, language="en"):
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": patient(), "conditions": searchset(*conditions),
+                         "observations": searchset(*observations), "procedures": None}}
+    answer = client.post(SERVICE, json=body, headers={"Accept-Language": language})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.get_json()["cards"]
+
+
+def peritrochanteric_lesion(cid="lesion-1"):
+    return condition(cid, SCT, "94222008", body_site=[site(FEMUR, LEFT, peritrochanteric=True)])
+
+
+@pytest.mark.parametrize("language, missing", [("en", "(missing: lesion size)"),
+                                               ("fr", "(manquant\u202f: taille de la lésion)")])
+def test_a_summary_keeps_what_is_missing_in_either_language_shortening_the_place_first(client, language, missing):
+    """Peritrochanteric (3), lytic (3), moderate pain (2), size not recorded: 9 to 11, fixation whatever the size. The
+    French summary ran 113 characters without its "(manquant : …)", which did not fit: it was dropped, and the range
+    read as if nothing were missing. The place gives way first (the detail says it whole)."""
+    observations = [o for o in lesion_observations() if not o["id"].endswith("size")]
+    (card,) = without_advice(cards_of(client, [peritrochanteric_lesion()], observations, language))
+    assert len(card["summary"]) <= 140
+    assert card["summary"].endswith(missing), card["summary"]
+    assert "9–11" in card["summary"] and ("fixation" in card["summary"])
+
+
+# FHIR's element names a card must not show a clinician (the mapping report keeps them, for the integrator).
+FHIR_WORDS = ("bodySite", "hasMember", "derivedFrom", "focus", "evidence", "cortical-width", "Condition")
+
+
+def card_texts(cards):
+    return "\n".join(f"{card['summary']}\n{card.get('detail', '')}" for card in cards)
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_card_shows_a_coded_answer_and_a_score_without_their_codes(client, language):
+    """ECOG recorded as a LOINC answer code with no display, Karnofsky with the UCUM annotation "{score}": the card
+    showed "LA9623-5" and "30 {score}"."""
+    observations = [*lesion_observations(),
+                    observation("kps", "89243-0", system=LOINC, **quantity(30, "{score}")),
+                    observation("ecog", "89247-1", system=LOINC, valueCodeableConcept=cc(LOINC, "LA9623-5"))]
+    text = card_texts(cards_of(client, [lesion()], observations, language))
+    assert "LA9623-5" not in text and "{score}" not in text, text
+    assert ("a coded answer" if language == "en" else "une réponse codée") in text
+    assert ("(ECOG / Karnofsky): 30," if language == "en" else "(ECOG / Karnofsky)\u202f: 30,") in text
+
+
+def test_the_mapping_report_keeps_the_code_of_a_coded_answer():
+    from service.facts.terminology import observation_value
+
+    ecog = observation("ecog", "89247-1", system=LOINC, valueCodeableConcept=cc(LOINC, "LA9623-5"))
+    assert observation_value(ecog) == "a coded answer (LA9623-5)"
+    assert observation_value(observation("kps", "89243-0", system=LOINC, **quantity(30, "{score}"))) == "30"
+    assert observation_value(observation("d", "x", **quantity(3, "d"))) == "3 d"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_card_names_no_fhir_element(client, language):
+    """A lesion with no bodySite (the site item missing), a pain Observation linked to nothing, another whose own
+    bodySite names another bone, a size without the cortical width: each said in the clinic's words."""
+    stray_pain = observation("pain-stray", "mirels-pain", **coded("moderate"))
+    other_bone = observation("pain-humerus", "mirels-pain", focus="Condition/lesion-1",
+                             body_site=site(HUMERUS, RIGHT), **coded("mild"))
+    size = observation("size", "21889-1", system=LOINC, focus="Condition/lesion-1", **quantity(35, "mm"))
+    kind = observation("kind", "lesion-type", focus="Condition/lesion-1", **coded("lytic"))
+    unsited = condition("lesion-2", SCT, "94222008")
+    cards = cards_of(client, [lesion(), unsited], [stray_pain, other_bone, size, kind], language)
+    text = card_texts(cards)
+    assert not [word for word in FHIR_WORDS if word in text], text
+    said = {"en": ("not linked to any lesion", "its own recorded site says right humerus",
+                   "without the cortical width of the bone at the lesion the share", "has no recorded site"),
+            "fr": ("rattachée à aucune lésion", "son propre site enregistré indique humérus droit",
+                   "sans la largeur corticale de l'os au niveau de la lésion la part", "n'a pas de site enregistré")}
+    assert [words for words in said[language] if words not in text] == [], text
+
+
+def test_every_message_a_card_rewords_is_one_the_code_says_and_both_have_their_french():
+    """A template reworded for the card that the facts layer no longer writes would silently stop applying."""
+    from service.i18n import catalogue
+    from service.render.card_text import FOR_CLINICIAN
+
+    french = catalogue("fr")
+    assert [template for template in FOR_CLINICIAN if template not in french] == []
+    assert [card for card in FOR_CLINICIAN.values() if card not in french] == []
+    assert [card for card in FOR_CLINICIAN.values() if any(word in card for word in FHIR_WORDS)] == []
+
+
+def two_left_femur_lesions():
+    """Two metastases of the left femur, recorded alike ("Secondary malignant neoplasm of bone", the same day)."""
+    return [lesion("les-neck", FEMUR_NECK, LEFT, onset="2026-11-07"),
+            lesion("les-shaft", FEMUR_SHAFT, LEFT, onset="2026-11-07")]
+
+
+@pytest.mark.parametrize("language, places", [("en", ("(left femur, neck of femur)", "(left femur, shaft of femur)")),
+                                              ("fr", ("(fémur gauche, col du fémur)",
+                                                      "(fémur gauche, diaphyse fémorale)"))])
+def test_records_described_alike_are_told_apart_by_their_place_on_the_data_not_used_card(client, language, places):
+    """A fracture of the left femoral neck sets both lesions aside: the card listed two identical lines."""
+    fracture = condition("fx", ICD10, "S72.0", onset=RECENT, body_site=[site(FEMUR_NECK, LEFT)])
+    cards = cards_of(client, [*two_left_femur_lesions(), fracture], [], language)
+    (review,) = [card for card in cards if card["source"]["topic"]["code"] == "data-review"]
+    lines = [line for line in review["detail"].splitlines() if line.startswith("- **")]
+    assert len(lines) == len(set(lines)) == 2, lines
+    assert [place for place in places if not any(place in line for line in lines)] == [], lines
+
+
+@pytest.mark.parametrize("language, summary, line", [
+    ("en", "(1 bone metastatic site recorded)", "- left femur: 2 lesions (neck of femur; shaft of femur)"),
+    ("fr", "(1 site métastatique osseux renseigné)",
+     "- fémur gauche\u202f: 2 lésions (col du fémur\u202f; diaphyse fémorale)")])
+def test_the_oligometastatic_card_lists_the_sites_its_count_counts(client, language, summary, line):
+    """Two metastases of the left femur are one site (sites are counted by bone and side, guideline §1.5: 1 to 3
+    sites): the summary said 1 site while the list gave two lines, one per lesion."""
+    (card,) = advice_cards(cards_of(client, two_left_femur_lesions(), [], language), "oligometastatic")
+    assert card["summary"].endswith(summary), card["summary"]
+    (sites,) = [part for part in card["detail"].split("\n\n") if part.startswith(("**Sites counted**",
+                                                                                  "**Sites comptés**"))]
+    assert sites.splitlines()[1:] == [line], card["detail"]
+
+
+def test_a_place_gives_way_by_whole_clauses_and_keeps_its_first():
+    from service.render.card_text import SUMMARY_LIMIT, fit_summary, shortened
+
+    assert shortened("left femur, neck of femur", 40) == "left femur, neck of femur"
+    assert shortened("left femur, neck of femur", 12) == "left femur"
+    assert shortened("Compression médullaire", 12) == "Compression médullaire"  # not "Compression…"
+    assert shortened("a " * 50, 10).endswith("…") and len(shortened("a " * 50, 10)) <= 60
+    kept = fit_summary("Left femur, Mirels score 9–11: " + "surgical fixation opinion " * 6, " (missing: pain)")
+    assert len(kept) <= SUMMARY_LIMIT and kept.endswith("… (missing: pain)")
