@@ -105,15 +105,14 @@ def new_york_evening():
     ("UTC", "2026-12-07", "15 days", 38),  # the UTC day: a day more, > 14 days, 9 points, group III
 ])
 def test_a_new_york_evening_is_assessed_on_the_clinics_day(make_app, zone, as_of, days, total):
-    app = make_app(time_zone=zone)
+    app, (conditions, observations) = make_app(time_zone=zone), new_york_evening()
     with time_machine.travel(NEW_YORK_EVENING, tick=False):
-        card, _ = rades_card(app, hook(*new_york_evening()))
-        operation = app.test_client().post("/fhir/$assess", json=bundle(patient(), *new_york_evening()[0],
-                                                                         *new_york_evening()[1])).get_json()
+        card, _ = rades_card(app, hook(conditions, observations))
+        answer = app.test_client().post("/fhir/$assess", json=bundle(patient(), *conditions, *observations))
     assert card["summary"].startswith(f"Spinal cord compression, Rades score {total}: ")
     assert f"Assessed as of {as_of}." in card["detail"]
     assert f"7 days when recorded (2026-11-29), counted on to the assessment date: {days}" in card["detail"]
-    outcome = next(entry["resource"] for entry in operation["entry"]
+    outcome = next(entry["resource"] for entry in answer.get_json()["entry"]
                    if entry["resource"]["resourceType"] == "OperationOutcome")
     assert f"Patient/p1: 1 score(s) as of {as_of}" in [issue["diagnostics"] for issue in outcome["issue"]]
 
