@@ -7,7 +7,9 @@ import json
 import os
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
@@ -48,6 +50,7 @@ class Settings(msgspec.Struct, frozen=True):
     smart_client_id: str = ""
     frame_ancestors: str = ""
     cors_origins: str = ""
+    time_zone: str = "UTC"
     demo: bool = False
 
     help: ClassVar[dict[str, str]] = {
@@ -104,6 +107,8 @@ class Settings(msgspec.Struct, frozen=True):
         "cors_origins": "origins whose scripts may call the CDS Hooks and FHIR endpoints from a browser (CORS), "
         "space- or comma-separated, e.g. 'https://sandbox.cds-hooks.org', or * for any (a test network only); "
         "empty (default): none, as EHR servers call the service from their back end (BONEMET_CORS_ORIGINS)",
+        "time_zone": "the site's time zone, an IANA name such as Europe/Paris: an assessment made now is as of "
+        "today there (records carry the clinic's local times) (BONEMET_TIME_ZONE)",
         "demo": "unauthenticated demo mode on a trusted network: listen beyond loopback without trusted issuers, "
         "said loudly in the log (BONEMET_DEMO=1)",
         "jwt_max_lifetime": "most seconds between a JWT's iat and exp that are accepted (BONEMET_JWT_MAX_LIFETIME)",
@@ -121,6 +126,22 @@ class Settings(msgspec.Struct, frozen=True):
             raise ValueError(f"BONEMET_LOG_LEVEL / --log-level must be DEBUG, INFO, WARNING or ERROR, "
                              f"not {self.log_level!r}")
         msgspec.structs.force_setattr(self, "log_level", level)  # frozen: the one change, made here
+        _ = self.zone  # an unknown time zone stops the start with the setting's name
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The site's time zone; ValueError naming the setting when zoneinfo does not know it."""
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):  # unknown, or not a zone name at all ("../x", "")
+            raise ValueError(f"BONEMET_TIME_ZONE: {self.time_zone[:60]!r} is not a time zone zoneinfo knows; write "
+                             "an IANA name, e.g. Europe/Paris or America/New_York (default UTC)") from None
+
+    def now(self) -> datetime:
+        """The moment of an assessment made now, in the site's time zone: its date is the clinic's today, the
+        assessment date of every door that does not name one (a hook, the assessment page, ``$assess`` without
+        asOf, ``bonemet assess`` without --as-of, bulk)."""
+        return datetime.now(self.zone)
 
     @property
     def allowed_hosts(self) -> frozenset[str]:

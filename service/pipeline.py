@@ -16,6 +16,7 @@ from msgspec.structs import replace
 
 from .calculators import InvalidInput, calculator, over_alternatives, rule
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
+from .facts.dates import assessment_moment
 from .facts.prefilter import scored_at_most
 from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
@@ -66,7 +67,8 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
     if max_scored is not None:  # before any per-lesion work: a count never below the mapper's
         resources = list(resources)
         check_scored(subject, scored_at_most(resources), max_scored)
-    options = MappingOptions(as_of=as_of, pain_score_bands=pain_score_bands, fact_windows=fact_windows)
+    options = MappingOptions(as_of=as_of, pain_score_bands=pain_score_bands, fact_windows=fact_windows,
+                             moment=assessment_moment(as_of, when))
     facts = extract_facts(resources, options, aliases=aliases)
     if unread:
         facts.unread.update(unread)

@@ -235,9 +235,7 @@ def run(args: argparse.Namespace) -> int:
     if bad and args.strict:  # all or nothing: no answer printed
         print(translate(said("--strict: bad input, no output written"), negotiate(args.lang)), file=sys.stderr)
         return exits.BAD_INPUT
-    from datetime import UTC, datetime
-
-    when = datetime.now(UTC)
+    when = settings.now()
     # A flag given on the command line wins over what a Parameters file asks, which wins over the defaults.
     results = []
     for label, entries, asked in files:

@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
             from ..bulk.spark import bulk_spark
 
             summary = bulk_spark(input_dir, output_dir, args.spark_master, args.lang, settings.pain_bands,
-                                 as_of=args.as_of, input_format=args.input_format, fact_windows=settings.windows,
+                                 when=settings.now(), as_of=args.as_of, input_format=args.input_format,
+                                 fact_windows=settings.windows,
                                  max_line_bytes=settings.max_body_bytes, strict=args.strict, verbose=args.verbose,
                                  conf=dict(args.spark_conf))
         else:
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
                 raise ValueError("Parquet input needs --engine spark")
             from ..bulk.local import bulk
 
-            summary = bulk(input_dir, output_dir, args.workers, args.lang, settings.pain_bands, as_of=args.as_of,
+            summary = bulk(input_dir, output_dir, args.workers, args.lang, settings.pain_bands, when=settings.now(),
+                           as_of=args.as_of,
                            bucket_bytes=args.bucket_bytes, fact_windows=settings.windows,
                            max_line_bytes=settings.max_body_bytes, strict=args.strict)
     except (ValueError, OSError) as error:

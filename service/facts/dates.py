@@ -4,6 +4,9 @@ A FHIR date may be a year (``2024``), a month (``2024-03``), a day or a
 dateTime. A partial date is the whole span it names; an interval between two
 such dates is then a range, and the calculators show when the range straddles
 a table boundary (15 months, 7 or 14 days).
+
+Days are the record's own, local to the clinic that wrote it; only whether a record is after the assessment
+date also reads the instant of a dateTime with its zone (``after``).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import calendar
 import functools
 import re
-from datetime import date
+from datetime import date, datetime, time
 from fractions import Fraction
 from typing import Any
 
@@ -30,6 +33,9 @@ class DateSpan(msgspec.Struct, frozen=True):
     earliest: date
     latest: date
     text: str
+    # The instant a dateTime with a time and zone names (the end's, for a period): "00:15 on the 7th in Paris" is
+    # before an assessment at 23:30 UTC on the 6th. None for a date, or a time without its zone.
+    instant: datetime | None = None
 
     @property
     def exact(self) -> bool:
@@ -58,7 +64,7 @@ def _parse_text(text: str) -> DateSpan | None:
     try:
         if day:
             exact = date(int(year), int(month), int(day))
-            return DateSpan(exact, exact, text[:10])  # the day, as messages say it (the time is dropped)
+            return DateSpan(exact, exact, text[:10], _instant(text))  # the day, as messages say it (no time)
         if month:
             last = calendar.monthrange(int(year), int(month))[1]
             return DateSpan(date(int(year), int(month), 1), date(int(year), int(month), last), text)
@@ -67,7 +73,36 @@ def _parse_text(text: str) -> DateSpan | None:
         return None
 
 
+def _instant(text: str) -> datetime | None:
+    if len(text) <= 10:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:  # "T24:00:00", or a shape the pattern let through: the day alone is read
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 _cached_parse = functools.lru_cache(maxsize=4096)(_parse_text)
+
+
+def assessment_moment(as_of: date, when: datetime) -> datetime | None:
+    """The last instant an assessment as of ``as_of``, made at ``when``, sees: ``when`` itself on its own day, else
+    the end of ``as_of`` in the zone of ``when`` (the site's). None when ``when`` has no zone."""
+    if when.tzinfo is None:
+        return None
+    return min(when, datetime.combine(as_of, time.max, tzinfo=when.tzinfo))
+
+
+def timed_by(span: DateSpan, moment: datetime | None) -> bool:
+    """Whether a record timed with its zone is at or before ``moment``, whatever day its local date says."""
+    return span.instant is not None and moment is not None and span.instant <= moment
+
+
+def after(span: DateSpan, as_of: date, moment: datetime | None) -> bool:
+    """Whether a record dated ``span`` is after the assessment date: its day is, and it is not timed at or before
+    the assessment moment (records carry the clinic's local times; the assessment date may be another zone's day)."""
+    return span.earliest > as_of and not timed_by(span, moment)
 
 
 def _add_months(start: date, months: int) -> date:
@@ -109,5 +144,5 @@ def performed(procedure: dict[str, Any]) -> DateSpan | None:
                   for text in (period.get("start"), period.get("end")))
     if start and end and end.latest >= start.earliest:
         return end if (start.earliest, start.latest) == (end.earliest, end.latest) else DateSpan(
-            start.earliest, end.latest, f"{start.text[:10]} – {end.text[:10]}")
+            start.earliest, end.latest, f"{start.text[:10]} – {end.text[:10]}", end.instant)
     return end or start

@@ -61,7 +61,7 @@ def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
 
     ``aliases`` maps Bundle ``fullUrl`` values (``urn:uuid:...``) to ``Type/id``.
     """
-    record = PatientRecord(resources, terminology or load_terminology(), aliases or {}, options.as_of)
+    record = PatientRecord(resources, terminology or load_terminology(), aliases or {}, options.as_of, options.moment)
     scored = [found for extractor in EXTRACTORS for found in extractor(record, options)]
     if record.responses:  # answers a person gave complete the record, never overwrite it (answers.py)
         answers = read_answers(record, {found.condition: found.calculator for found in scored})

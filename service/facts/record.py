@@ -11,7 +11,7 @@ can forget them:
 * Conditions refuted or entered-in-error never count;
 * Observations count when final, amended, corrected or preliminary (flagged);
   entered-in-error, cancelled, registered and unknown ones never do;
-* with an assessment date (``as_of``), a resource dated after it is not read.
+* with an assessment date (``as_of``), a resource dated after it is not read (``dates.after``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import msgspec
 from ..fhir.patients import local_reference
 from ..fhir.shape import ASSERTED_DATE
 from ..i18n import N_, Said, joined, said
-from .dates import UNBOUNDED, DateSpan, parse_date, performed
+from .dates import UNBOUNDED, DateSpan, after, parse_date, performed
 from .model import BrokenBone, FixedBone, Label, ReportEntry
 from .statuses import COUNTED_OBSERVATION, INACTIVE, NEVER_COUNTS, StatusReading, status_code
 from .terminology import (
@@ -115,10 +115,11 @@ class PatientRecord(StatusReading):
     """The resources of one patient, by reference and by kind."""
 
     def __init__(self, resources: Iterable[dict[str, Any]], terminology: Terminology, aliases: dict[str, str],
-                 as_of: date) -> None:
+                 as_of: date, moment: datetime | None = None) -> None:
         self.terms = terminology
         self.aliases = aliases
         self.as_of = as_of
+        self.moment = moment  # the assessment's instant (``dates.assessment_moment``): a record timed before it counts
         self.report = Report()
         self.by_ref: dict[str, dict[str, Any]] = {}
         self.versions: list[ReportEntry] = []  # older versions of a resource sent twice: named, never read
@@ -255,7 +256,7 @@ class PatientRecord(StatusReading):
         return None, ""
 
     def after_as_of(self, span: DateSpan | None) -> TypeGuard[DateSpan]:
-        return span is not None and span.earliest > self.as_of
+        return span is not None and after(span, self.as_of, self.moment)
 
     def _after(self, span: DateSpan) -> Said:
         return said("dated {date}, after the assessment date {as_of}", date=span.text, as_of=self.as_of.isoformat())

@@ -6,11 +6,11 @@ to be past, each is read as not given and flagged to the clinician (``PatientRec
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ..i18n import N_, said
-from .dates import parse_date
+from .dates import after, parse_date, timed_by
 from .terminology import codings
 
 VERIFICATION_UNREAD = N_("its verificationStatus is not a code of FHIR's: the calculators cannot read it")
@@ -76,6 +76,7 @@ class StatusReading:
     ``PatientRecord`` reads them through these methods."""
 
     as_of: date
+    moment: datetime | None  # the assessment's instant: an abatement timed at or before it is past
     _kinds: dict[int, list[str]]  # Condition (by identity) -> what its codings say it is (filled by the record)
 
     def condition_kinds(self, condition: dict[str, Any]) -> list[str]:
@@ -136,13 +137,13 @@ class StatusReading:
                 continue
             dated = key in ("abatementDateTime", "abatementPeriod")
             span = parse_date(value.get("start") if isinstance(value, dict) else value) if dated else None
-            if span is not None and span.earliest > self.as_of:
+            if span is not None and after(span, self.as_of, self.moment):
                 continue  # surely to come: not abated at the assessment date
             shown = value if isinstance(value, str) else str(value.get("start") or value.get("value") or "") \
                 if isinstance(value, dict) else ""
             written = f"{key} {shown}".strip()[:80]
-            past = key not in ("abatementAge", "abatementRange") and (not dated or (span is not None and
-                                                                                   span.latest <= self.as_of))
+            past = key not in ("abatementAge", "abatementRange") and (not dated or (span is not None and (
+                span.latest <= self.as_of or timed_by(span, self.moment))))
             if past:
                 surely = surely or written
             else:

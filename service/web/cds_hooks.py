@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import cache, partial
 from typing import Any
 
@@ -314,7 +313,7 @@ def call_service(service_id: str):
     locale = negotiate(accept=request.accept_languages)
     try:
         check_resources(len(gathered.resources) + len(gathered.not_read), settings.max_resources)
-        result = assess_patient(gathered.resources, patient.reference, when=datetime.now(UTC),
+        result = assess_patient(gathered.resources, patient.reference, when=settings.now(),
                                 locale=locale, pain_score_bands=settings.pain_bands, fact_windows=settings.windows,
                                 max_scored=settings.max_scored_per_patient)
     except LimitExceeded as error:

@@ -9,7 +9,6 @@ and address.
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
 from functools import cache
 from html import escape
 from typing import Any
@@ -77,7 +76,7 @@ def assess():
     language = negotiate(asked_language, accept=request.accept_languages)
     settings = current_app.config["BONEMET"]
     try:
-        result = assess_bundle(asked.bundle, when=datetime.now(UTC), locale=language,
+        result = assess_bundle(asked.bundle, when=settings.now(), locale=language,
                                pain_score_bands=settings.pain_bands, fact_windows=settings.windows, where=asked.where,
                                as_of=as_of, limits=settings)
     except InvalidFhir as error:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -161,7 +161,7 @@ def assessment_page(token: str):
     missing or uncertain items. POSTing the form (or, with the script, each change) recomputes."""
     kept = _open(token)
     locale = page_locale(kept.locale)
-    when = datetime.now(UTC)
+    when = current_app.config["BONEMET"].now()
     answers = _answers(kept, locale, when) if request.method == "POST" else {}
     result, _ = _assess(kept, answers, locale, when)
     given = {condition: items for condition, (_, items) in answers.items()}
@@ -180,7 +180,7 @@ def _to_store(kept: KeptAssessment) -> dict[str, Any]:
     storing twice changes nothing). The guideline's advice is stored when it applies; a "possible" one stays a card
     until what it misses is known."""
     locale = page_locale(kept.locale)
-    when = datetime.now(UTC)
+    when = current_app.config["BONEMET"].now()
     answers = _answers(kept, locale, when)
     result, responses = _assess(kept, answers, locale, when)
     # Each answer also as the Observation that records its item (SDC observation-based extraction, through the
@@ -346,7 +346,7 @@ def tester_run():
     try:
         source, as_of = _tester_source()
         bundle = json.loads(source)
-        assessed = assess_bundle(bundle, when=datetime.now(UTC), locale=locale, as_of=as_of,
+        assessed = assess_bundle(bundle, when=current_app.config["BONEMET"].now(), locale=locale, as_of=as_of,
                                  pain_score_bands=current_app.config["BONEMET"].pain_bands,
                                  fact_windows=current_app.config["BONEMET"].windows,
                                  limits=current_app.config["BONEMET"])

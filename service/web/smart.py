@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
 from typing import NoReturn
 from urllib.parse import urlencode
 
@@ -167,7 +166,7 @@ def callback():
         _refuse(502, str(error), locale)
     user = token.get("fhirUser")
     kept = KeptAssessment(patient, user if isinstance(user, str) and user else None, locale,
-                          datetime.now(UTC).date().isoformat(), resources,
+                          current_app.config["BONEMET"].now().date().isoformat(), resources,
                           fhir_base=pending["iss"], access_token=access_token)
     link = keeper.keep(kept)
     # The cookie is left to expire (minutes): a replay of this callback in this browser is then told the
