@@ -536,3 +536,22 @@ def test_a_fracture_beside_a_lesion_whose_bone_is_not_coded_is_said_first_on_its
     (to_check,) = lesion_facts.fractures_to_check
     assert to_check.startswith("a fracture is recorded (Condition/fracture) and this lesion's bone is not coded")
     assert to_check in lesion_facts.condition_flags
+
+
+def test_a_fracture_whose_record_names_one_lesion_is_said_on_that_lesions_score_only():
+    """A probe's pathological fracture with no site, its evidence naming the left femur's lesion: "check it first" on
+    both femurs' cards. It is said on the lesion it names, as due to it; the other lesion's card says nothing of it.
+    A fracture naming another lesion still breaks this lesion's bone when its coded bone and side are this lesion's."""
+    left, right = lesion("les-l", FEMUR_SHAFT, LEFT), lesion("les-r", FEMUR_SHAFT, RIGHT)
+    fracture = condition("fx", ICD10, "M84.4", onset="2026-10-20")
+    fracture["evidence"] = [{"detail": [{"reference": "Condition/les-l"}]}]
+    found = facts_of(left, right, fracture)
+    by_ref = {lesion_facts.condition: lesion_facts for lesion_facts in found.scored_by("mirels")}
+    (to_check,) = by_ref["Condition/les-l"].fractures_to_check
+    assert to_check.startswith("a fracture recorded as due to this lesion (Condition/fx), its bone not coded")
+    assert by_ref["Condition/les-r"].fractures_to_check == ()
+    due_to = condition("fx", ICD10, "M84.4", onset="2026-10-20", body_site=[site(FEMUR_SHAFT, RIGHT)])
+    due_to["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/condition-dueTo",
+                            "valueReference": {"reference": "Condition/les-l"}}]
+    found = facts_of(left, right, due_to)
+    assert [broken.lesion for broken in found.broken] == ["Condition/les-r"]  # its bone and side: the rule stands

@@ -13,15 +13,30 @@ from .place import BOTH_SIDES, fracture_place
 from .record import PatientRecord
 from .terminology import ICD10_CM, canonical_system, codings, objects
 
-FractureMatch = Literal["same", "side", "both", "sequela", "bone", "unplaced"]
+FractureMatch = Literal["same", "side", "both", "sequela", "bone", "unplaced", "linked"]
 
 
-def fractures_at(record: PatientRecord, reading: Any) -> list[tuple[dict[str, Any], FractureMatch]]:
+_DUE_TO = "http://hl7.org/fhir/StructureDefinition/condition-dueTo"
+
+
+def _lesions_named(record: PatientRecord, fracture: dict[str, Any]) -> set[str]:
+    """The lesions a fracture's record ties it to: its evidence's detail, FHIR's condition-dueTo extension."""
+    named: list[Any] = [detail for evidence in objects(fracture.get("evidence"))
+                        for detail in objects(evidence.get("detail"))]
+    named += [extension.get("valueReference") for extension in objects(fracture.get("extension"))
+              if extension.get("url") == _DUE_TO]
+    lesions = {record.ref(condition) for condition in record.conditions["lesion"]}
+    return {target for target in (record.resolve(reference) for reference in named) if target in lesions}
+
+
+def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[tuple[dict[str, Any], FractureMatch]]:
     """The fractures that may be of the lesion's bone and side, each with how: ``same`` (bone, and both sides
     stated and equal: the bone has broken), or, said for the clinician to settle, ``side`` (a side not stated),
     ``both`` (either says both sides), ``sequela`` (an ICD-10-CM code whose 7th character S records the late effect
     of a fracture, not a bone broken now), ``bone`` (its bone not coded: a fracture recorded in words only),
-    ``unplaced`` (the lesion's bone not coded: its site in words only, or several bones). A
+    ``unplaced`` (the lesion's bone not coded: its site in words only, or several bones), ``linked`` (its bone not
+    coded, its record naming this lesion: evidence, condition-dueTo). One whose record names another lesion is not
+    this one's, unless its coded bone and side are this lesion's (brief, section 5). A
     fracture's place: a code that states it (``place.fracture_place``), else its bodySite, whose side counts when
     the code states none. A fracture of another bone or of the other side is not this lesion's."""
     found: list[tuple[dict[str, Any], FractureMatch]] = []
@@ -32,8 +47,11 @@ def fractures_at(record: PatientRecord, reading: Any) -> list[tuple[dict[str, An
         site = read_site(record.terms, objects(fracture.get("bodySite")))
         bone = places[0].bone if places else site.bone
         side = (places[0].side if places else None) or (_side(site) if site.bone in (None, bone) else None)
+        tied = _lesions_named(record, fracture) if lesion else set()
+        if tied and lesion not in tied and not (bone and bone == reading.bone and side and side == lesion_side):
+            continue  # the record ties it to another lesion, and nothing makes it this one's bone and side
         if not bone:
-            found.append((fracture, "bone"))
+            found.append((fracture, "linked" if lesion in tied else "bone"))
         elif reading.bone is None:  # this lesion's bone is not coded (words only, several bones): it may be this one
             found.append((fracture, "unplaced"))
         elif bone != reading.bone or (side and lesion_side and BOTH_SIDES not in (side, lesion_side)
@@ -66,6 +84,9 @@ def fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool
     if match == "bone":
         return said("a fracture is recorded whose bone is not coded ({fracture}): if it is this bone, it has broken "
                     "and Mirels no longer applies; check before any fixation", fracture=ref)
+    if match == "linked":
+        return said("a fracture recorded as due to this lesion ({fracture}), its bone not coded: if so, the bone has "
+                    "broken and Mirels no longer applies; check before any fixation", fracture=ref)
     if match == "unplaced":
         return said("a fracture is recorded ({fracture}) and this lesion's bone is not coded: if the fracture is of "
                     "this lesion, the bone has broken and Mirels no longer applies; check before any fixation",

@@ -77,7 +77,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                                            site=reading.description))
             elsewhere_in_body.add(ref)
             continue
-        fractures = fractures_at(record, reading)
+        fractures = fractures_at(record, reading, ref)
         onset = record.onset(condition)
         earlier = [f for f, _ in fractures if onset and (when := fracture_date(record, f)) and
                    when.latest < onset.earliest]
@@ -211,8 +211,10 @@ def _broken(record: PatientRecord, ref: str, condition: dict[str, Any], reading:
         "Mirels scores the risk of a fracture to come and no longer applies: no Mirels score, and no prophylactic "
         "fixation", fracture=fracture_ref), attention=True)
     record.report.use(fracture_ref, said("fracture at the site of {lesion}: no Mirels score", lesion=ref))
+    own = read_site(record.terms, objects(fracture.get("bodySite"))).place if fracture.get("bodySite") else None
     record.broken.append(BrokenBone(ref, fracture_ref, reading.place, describe_concepts([condition.get("code")]),
-                                    began.text if began else "", is_pathological_fracture(fracture)))
+                                    began.text if began else "", is_pathological_fracture(fracture),
+                                    own if own is not None and own.bone else None))
 
 
 def _fixation(record: PatientRecord, ref: str, reading: Any, onset: DateSpan | None) -> Procedure | None:

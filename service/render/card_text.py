@@ -88,6 +88,14 @@ FOR_CLINICIAN = {
     "another lesion Condition names the same bone and side ({others}): they may record one lesion":
         N_("another bone metastasis names the same bone and side ({others}): they may record one lesion"),
     "a coded answer ({code})": N_("a coded answer"),
+    "a pathological fracture ({code}): Mirels scores the risk of a fracture to come, and the sources do not say how "
+    "to read it once the bone has broken; not used: check whether it is at the site of a scored lesion":
+        N_("a pathological fracture: Mirels scores the risk of a fracture to come, and the sources do not say how to "
+           "read it once the bone has broken; check whether it is at the site of a scored lesion"),
+    "a fracture of the {bone} ({code}): Mirels scores the risk of a fracture to come, and the sources do not say how "
+    "to read it once the bone has broken; not used: checked against the lesions of the same bone and side":
+        N_("a fracture of the {bone}: Mirels scores the risk of a fracture to come, and the sources do not say how to "
+           "read it once the bone has broken; checked against the lesions of the same bone and side"),
 }
 
 

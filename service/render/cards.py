@@ -31,7 +31,8 @@ from ..facts import PatientFacts, ReportEntry
 from ..facts.evidence import CONFLICT
 from ..facts.model import BrokenBone
 from ..facts.statuses import UNCONFIRMED
-from ..i18n import N_, Words, joined, typeset
+from ..facts.terminology import listed_words
+from ..i18n import joined, typeset
 from .advice import Advised, advice_card
 from .card_model import Action, Card, Source, Suggestion
 from .card_text import (
@@ -45,6 +46,7 @@ from .card_text import (
     shortened,
     topic,
 )
+from .card_words import SHORT_ITEMS, WORDS
 from .fhir_resources import Assessment, by_identifier
 from .words import item_label, item_value
 
@@ -54,48 +56,6 @@ INDICATOR: dict[str, Indicator] = {"low": "info", "moderate": "warning", "high":
 # old is worth a word is the site's view; a record past its item's window is not counted at all (moments).
 MENTION_AFTER_DAYS = 7
 
-# Interface words (not clinical content, which comes from seeds/); French in the catalogue (i18n).
-WORDS = Words({
-    "item": N_("Item"), "value": N_("Value"), "points": N_("Points"), "recorded": N_("Recorded"), "total": N_("Total"),
-    "missing": N_("missing"), "missing_title": N_("category undetermined, missing"),
-    "range": N_("Possible totals"), "undetermined": N_("category undetermined until the missing items are known"),
-    "determined": N_("every completion gives"), "caveats": N_("Caveats"), "source": N_("Source"),
-    "record": N_("Record the assessment and the proposed care plan"), "flags": N_("Flags"),
-    "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
-    "conflict_settled": N_("conflicting records, the latest used"), "context": N_("Context, not scored"),
-    "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded, check it first"),
-    "fixation_to_check": N_("fixation recorded, check it first"),
-    "operation_to_check": N_("operation since, check it first"),
-    "operations_unread": N_("the EHR did not send the patient's operations: if this bone has already been fixed, "
-                            "Mirels no longer applies."),
-    "review_attention": N_("Data not used that could change a score"),
-    "review_intro": N_("These records look relevant but were not used; each could change a score or a decision:"),
-    "as_of": N_("Assessed as of"), "condition": N_("Diagnosis"), "more": N_("more"), "oldest": N_("{fact} of {date}"),
-    "broken_summary": N_("{where}: the bone has broken ({fracture}{date}): Mirels no longer applies, "
-                         "no prophylactic fixation"),
-    "fracture": N_("fracture"), "pathological_fracture": N_("pathological fracture"),
-    "broken_detail": N_("A fracture of the same bone and side is recorded: {fracture}. The lesion "
-                        "({lesion}) is not scored: Mirels scores the risk of a fracture to come, and once the bone "
-                        "has broken prophylactic fixation is no longer the question. The sources (the guideline, "
-                        "Tableau 3) are silent on the treatment of the fracture itself."),
-    "not_recorded": N_("no record of it was found"),
-    "several_values": N_("what the record gives allows more than one row: {value}"),
-    # What each resource of a suggestion is, as the clinician accepting it reads it.
-    "create_Observation": N_("Record the score ({title})"),
-    "create_RiskAssessment": N_("Record the risk assessment ({title})"),
-    "create_CarePlan": N_("Record the proposed care plan ({title})"),
-    "colon": N_(":"),  # French typography: a space before the colon
-})
-# The items as a summary names the record a score rests on ("motor status of 2026-11-05").
-SHORT_ITEMS = Words({
-    "pain": N_("pain"), "lesion_size": N_("lesion size"), "lesion_type": N_("lesion type"),
-    "motor_function": N_("motor status"), "visceral_metastases": N_("visceral status"),
-    "days_developing_motor_deficits": N_("deficit duration"), "lesion_site": N_("site"),
-    "primary_tumour": N_("primary"), "months_to_cord_compression": N_("interval"),
-    "spinal_location": N_("level"), "mechanical_pain": N_("mechanical pain"), "bone_lesion": N_("bone lesion"),
-    "spinal_alignment": N_("alignment"), "vertebral_body_collapse": N_("collapse"),
-    "posterolateral_involvement": N_("posterolateral involvement"),
-})
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
@@ -339,13 +299,24 @@ def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> Ca
         "uuid": str(uuid.uuid4()),
         "summary": fit_summary(words["broken_summary"].format(
             where=where[:1].upper() + where[1:], date=f", {broken.when[:10]}" if broken.when else "",
-            fracture=words["pathological_fracture" if broken.pathological else "fracture"])),
+            fracture=_elsewhere(broken, locale) or words["pathological_fracture" if broken.pathological
+                                                          else "fracture"])),
         "detail": words["broken_detail"].format(fracture=plain(fracture.said_in(locale)) if fracture else "",
                                                 lesion=plain(lesion.said_in(locale) if lesion else where))
         + (f"\n\n{words['as_of']} {facts.as_of.isoformat()}." if facts.as_of else ""),
         "indicator": "warning",
         "source": {"label": f"bonemet-cds {__version__}", "topic": topic("mirels", locale)},
     }
+
+
+def _elsewhere(broken: BrokenBone, locale: str) -> str:
+    """Where the fracture is, when its record places it in another region of the bone than the lesion (a neck
+    fracture beside a shaft lesion), said in the summary in place of "fracture": it must not read as the lesion's
+    own site having broken."""
+    fracture, lesion = broken.fracture_place, broken.place
+    if fracture is None or fracture.region is None or (lesion is not None and lesion.region == fracture.region):
+        return ""
+    return plain(listed_words(*fracture.region, locale) or "")
 
 
 REVIEW_SHOWN = 30
@@ -440,7 +411,9 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
             cards.append((assessment, card))
     cards += [(None, broken_bone_card(broken, facts, locale)) for broken in facts.broken]
     cards += [(None, advice_card(advised, facts, locale, name)) for advised in advice if not advised.facts.score_of]
-    review = review_card(facts.not_used, locale, facts.as_of, name, facts.labels, places_of(facts, locale))
+    on_a_card = {broken.lesion for broken in facts.broken}  # its own card says why it has no score
+    review = review_card([entry for entry in facts.not_used if entry.resource not in on_a_card], locale, facts.as_of,
+                         name, facts.labels, places_of(facts, locale))
     if review:
         cards.append((None, review))
     return [(assessment, typeset_card(card, locale)) for assessment, card in cards]

@@ -1,0 +1,47 @@
+"""The words of the cards that are not clinical content (which comes from seeds/): one table, read by the score,
+advice and order cards; French in the catalogue (i18n)."""
+
+from ..i18n import N_, Words
+
+# Interface words (not clinical content, which comes from seeds/); French in the catalogue (i18n).
+WORDS = Words({
+    "item": N_("Item"), "value": N_("Value"), "points": N_("Points"), "recorded": N_("Recorded"), "total": N_("Total"),
+    "missing": N_("missing"), "missing_title": N_("category undetermined, missing"),
+    "range": N_("Possible totals"), "undetermined": N_("category undetermined until the missing items are known"),
+    "determined": N_("every completion gives"), "caveats": N_("Caveats"), "source": N_("Source"),
+    "record": N_("Record the assessment and the proposed care plan"), "flags": N_("Flags"),
+    "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
+    "conflict_settled": N_("conflicting records, the latest used"), "context": N_("Context, not scored"),
+    "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded, check it first"),
+    "fixation_to_check": N_("fixation recorded, check it first"),
+    "operation_to_check": N_("operation since, check it first"),
+    "operations_unread": N_("the EHR did not send the patient's operations: if this bone has already been fixed, "
+                            "Mirels no longer applies."),
+    "review_attention": N_("Data not used that could change a score"),
+    "review_intro": N_("These records look relevant but were not used; each could change a score or a decision:"),
+    "as_of": N_("Assessed as of"), "condition": N_("Diagnosis"), "more": N_("more"), "oldest": N_("{fact} of {date}"),
+    "broken_summary": N_("{where}: the bone has broken ({fracture}{date}): Mirels no longer applies, "
+                         "no prophylactic fixation"),
+    "fracture": N_("fracture"), "pathological_fracture": N_("pathological fracture"),
+    "broken_detail": N_("A fracture of the same bone and side is recorded: {fracture}. The lesion "
+                        "({lesion}) is not scored: Mirels scores the risk of a fracture to come, and once the bone "
+                        "has broken prophylactic fixation is no longer the question. The sources (the guideline, "
+                        "Tableau 3) are silent on the treatment of the fracture itself."),
+    "not_recorded": N_("no record of it was found"),
+    "several_values": N_("what the record gives allows more than one row: {value}"),
+    # What each resource of a suggestion is, as the clinician accepting it reads it.
+    "create_Observation": N_("Record the score ({title})"),
+    "create_RiskAssessment": N_("Record the risk assessment ({title})"),
+    "create_CarePlan": N_("Record the proposed care plan ({title})"),
+    "colon": N_(":"),  # French typography: a space before the colon
+})
+# The items as a summary names the record a score rests on ("motor status of 2026-11-05").
+SHORT_ITEMS = Words({
+    "pain": N_("pain"), "lesion_size": N_("lesion size"), "lesion_type": N_("lesion type"),
+    "motor_function": N_("motor status"), "visceral_metastases": N_("visceral status"),
+    "days_developing_motor_deficits": N_("deficit duration"), "lesion_site": N_("site"),
+    "primary_tumour": N_("primary"), "months_to_cord_compression": N_("interval"),
+    "spinal_location": N_("level"), "mechanical_pain": N_("mechanical pain"), "bone_lesion": N_("bone lesion"),
+    "spinal_alignment": N_("alignment"), "vertebral_body_collapse": N_("collapse"),
+    "posterolateral_involvement": N_("posterolateral involvement"),
+})
