@@ -471,3 +471,21 @@ def test_a_diagnosis_not_confirmed_is_said_before_the_action_it_drives(client, s
     answer = client.post("/cds-services/bonemet-patient-view", json=body, headers={"Accept-Language": "fr"})
     french = by_topic(answer.get_json()["cards"], "mirels")[0]["summary"]
     assert "diagnostic" in french and "diagnosis" not in french, french
+
+
+def test_a_score_resting_on_undated_records_says_so_in_its_summary(client):
+    """Size, type and pain with no date (an encounter reference only): they count, as the moment of a record with
+    no date cannot be checked, but the card said "Mirels score 9: surgical fixation opinion" and nothing of it in
+    the summary (a probe's finding). The summary says the records are undated, in both languages."""
+    undated = [{key: value for key, value in observation.items() if key != "effectiveDateTime"}
+               for observation in MIRELS_9[1]]
+    body = request(MIRELS_9[0], undated)
+    body["hook"] = "patient-view"
+    del body["context"]["draftOrders"]
+    for language, words in (("en", "(records undated)"), ("fr", "(relevés non datés)")):
+        answer = client.post("/cds-services/bonemet-patient-view", json=body, headers={"Accept-Language": language})
+        (card,) = by_topic(answer.get_json()["cards"], "mirels")
+        assert card["summary"].endswith(words), card["summary"]
+    dated = client.post("/cds-services/bonemet-patient-view", json=request(*MIRELS_9) | {
+        "hook": "patient-view", "context": {"userId": "Practitioner/doc", "patientId": "p1"}}).get_json()["cards"]
+    assert "undated" not in by_topic(dated, "mirels")[0]["summary"]

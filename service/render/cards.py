@@ -169,10 +169,17 @@ def _fracture_words(assessment: Assessment, words: dict[str, str]) -> str:
 _UNCONFIRMED = frozenset(UNCONFIRMED.values())  # the diagnosis may not hold: said before the action it drives
 
 
-def _oldest_words(assessment: Assessment, words: dict[str, str]) -> str:
-    """The oldest dated record a score rests on, when it is more than ``MENTION_AFTER_DAYS`` old."""
+def _oldest_words(assessment: Assessment, words: dict[str, str]) -> tuple[str, bool]:
+    """The records a score rests on that have no date (and True), else the oldest dated one, when it is more than
+    ``MENTION_AFTER_DAYS`` old."""
     if assessment.as_of is None:
-        return ""
+        return "", False
+    undated = [SHORT_ITEMS[assessment.score.locale][item.name] for item in assessment.score.items
+               if item.status != "missing" and item.name in SHORT_ITEMS["en"]
+               and not assessment.facts.facts[item.name].recorded
+               and any(source.startswith("Observation/") for source in assessment.facts.facts[item.name].sources)]
+    if undated:  # a record with no date cannot be aged: it counts, and the summary says its moment is not known
+        return f" ({words['undated']})", True  # which ones: the table's dates
     dated = []
     for item in assessment.score.items:
         recorded = assessment.facts.facts[item.name].recorded
@@ -182,12 +189,12 @@ def _oldest_words(assessment: Assessment, words: dict[str, str]) -> str:
             except ValueError:
                 continue
     if not dated:
-        return ""
+        return "", False
     when, oldest = min(dated)
     if (assessment.as_of - when).days <= MENTION_AFTER_DAYS:
-        return ""
+        return "", False
     fact = SHORT_ITEMS[assessment.score.locale][oldest]
-    return f" ({words['oldest'].format(fact=fact, date=when.isoformat())})"
+    return f" ({words['oldest'].format(fact=fact, date=when.isoformat())})", False
 
 
 def _unknown_words(assessment: Assessment, words: dict[str, str]) -> str:
@@ -221,11 +228,14 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     words = WORDS[score.locale]
     # A fracture that may be this bone's comes before the action it may make moot: a long summary is cut at its end.
     missing = _unknown_words(assessment, words)
+    oldest, undated_records = _oldest_words(assessment, words)
+    undated = oldest if undated_records else ""
+    # Records with no date are said as surely as what is missing (the place gives way); an old date where it fits.
+    kept = undated + missing
     summary = _summary(assessment, f"{_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
                                    f"{_fracture_words(assessment, words)}{score.action}"
-                                   f"{_conflict_words(assessment, words)}", missing)
-    oldest = _oldest_words(assessment, words)
-    if len(typeset(summary + oldest, score.locale)) <= SUMMARY_LIMIT:  # the date of an old record, where it fits
+                                   f"{_conflict_words(assessment, words)}", kept)
+    if not undated and len(typeset(summary + oldest, score.locale)) <= SUMMARY_LIMIT:
         summary = summary[:len(summary) - len(missing)] + oldest + missing
     return {
         "uuid": str(uuid.uuid4()),
