@@ -88,6 +88,59 @@ def _problem(node: dict, shape: dict[str, Said]) -> tuple[str, Said] | None:
     return None
 
 
+
+# The same shapes, compiled once: element -> (kind, the plan of its nested elements or None), and CODED for the
+# commonest nesting (a CodeableConcept's coding, a list of objects), checked inline.
+Plan = dict[str, tuple[Said, Any]]
+CODED = "coding"
+
+
+def _plan(shape: dict[str, Said]) -> Plan:
+    plan: Plan = {}
+    for element, kind in shape.items():
+        nested = _NESTED.get(element) if kind is OBJECT or kind is OBJECTS else None
+        plan[element] = (kind, None if nested is None else CODED if nested == {"coding": OBJECTS} else _plan(nested))
+    return plan
+
+
+_PLANS = {kind: _plan(shape) for kind, shape in SHAPES.items()}
+_ANY_PLAN = _plan(_ANY)
+
+
+def _fine(node: dict, plan: Plan) -> bool:
+    """True when ``_problem`` would find nothing (it is asked otherwise, to name what it finds)."""
+    for element, value in node.items():
+        step = plan.get(element)
+        if step is None:
+            continue
+        kind, nested = step
+        if kind is OBJECT:
+            if not isinstance(value, dict):
+                return False
+            if nested is CODED:
+                if "coding" in value:
+                    coding = value["coding"]
+                    if not isinstance(coding, list):
+                        return False
+                    for child in coding:
+                        if not isinstance(child, dict):
+                            return False
+            elif nested is not None and not _fine(value, nested):
+                return False
+        elif kind is OBJECTS:
+            if not isinstance(value, list):
+                return False
+            for child in value:
+                if not isinstance(child, dict) or (nested is not None and not _fine(child, nested)):
+                    return False
+        elif kind is TEXT:
+            if not isinstance(value, str):
+                return False
+        elif not _is(value, kind):
+            return False
+    return True
+
+
 # The dates the mapper reads, by element (a period's by its start and end), each checked against FHIR R4's regex for
 # its type and as a day of the calendar: every door refuses a resource whose date is not one (the Bundle doors with
 # the FHIR models, the others here), rather than reading it as undated ("05/11/2026": counted as if its date were
@@ -128,6 +181,36 @@ def _date_problem(resource: dict) -> tuple[str, Said] | None:
     return None
 
 
+
+_PERIOD_NAMES = frozenset(_PERIODS)
+
+
+def _dates_fine(resource: dict) -> bool:
+    """True when ``_date_problem`` would find nothing: the same dates, read in the resource's own order."""
+    for name, value in resource.items():
+        pattern = _DATES.get(name)
+        if pattern is not None:
+            if value is not None and not _a_date(value, pattern):
+                return False
+        elif name in _PERIOD_NAMES:
+            if isinstance(value, dict) and not (_a_date(value.get("start"), _DATE_TIME)
+                                                and _a_date(value.get("end"), _DATE_TIME)):
+                return False
+        elif name == "extension":
+            for extension in value or ():
+                if isinstance(extension, dict) and extension.get("url") == ASSERTED_DATE \
+                        and not _a_date(extension.get("valueDateTime"), _DATE_TIME):
+                    return False
+        elif name == "occurrenceTiming" and isinstance(value, dict) and isinstance(value.get("event"), list) \
+                and not all(_a_date(event, _DATE_TIME) for event in value["event"]):
+            return False
+    return True
+
+
+def _a_date(text: Any, pattern: re.Pattern) -> bool:
+    return text is None or (isinstance(text, str) and bool(pattern.fullmatch(text)) and _a_day(text))
+
+
 def _a_day(text: str) -> bool:
     if len(text) < 10:  # a year or a month: the regex says it all
         return True
@@ -143,10 +226,14 @@ def check_shape(resource: Any, where: str, dates: bool = True) -> dict:
     mapper reads) its dates are dates; raise ``InvalidResource`` naming the first element that does not."""
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         raise InvalidResource(where, said("must be a FHIR resource (an object with a resourceType)"))
-    problem = _problem(resource, SHAPES.get(resource["resourceType"], _ANY))
-    if problem:
-        raise InvalidResource(where + problem[0], said("must be {kind}", kind=problem[1]))
-    if dates and resource["resourceType"] in _DATED:
+    kind = resource["resourceType"]
+    # Most resources are well formed: a quick walk says so; only a resource it doubts is walked again, in
+    # order, to name its first wrong element (the same words as ever).
+    if not _fine(resource, _PLANS.get(kind, _ANY_PLAN)):
+        problem = _problem(resource, SHAPES.get(kind, _ANY))
+        if problem:
+            raise InvalidResource(where + problem[0], said("must be {kind}", kind=problem[1]))
+    if dates and kind in _DATED and not _dates_fine(resource):
         dated = _date_problem(resource)
         if dated:
             raise InvalidResource(where + dated[0], dated[1])
