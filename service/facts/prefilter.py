@@ -133,6 +133,17 @@ def _patient_key(reference: str) -> str | None:
 
 
 _SCORED_KINDS = {vs_id: kind for vs_id, kind in CONDITION_KINDS.items() if kind in ("lesion", "compression")}
+_KINDS_OF: dict[frozenset[str], frozenset[str]] = {}  # ValueSet ids -> the scored kinds they name (few distinct sets)
+
+
+def _scored_kinds(memberships: frozenset[str]) -> frozenset[str]:
+    kinds = _KINDS_OF.get(memberships)
+    if kinds is None:
+        kinds = frozenset({kind for vs_id, kind in _SCORED_KINDS.items() if vs_id in memberships}
+                          | ({"lesion"} if SITE_IN_BODY_SITE_VS in memberships else set()))
+        if len(_KINDS_OF) < 10_000:  # bounded, though sets of ValueSet ids are the project's own
+            _KINDS_OF[memberships] = kinds
+    return kinds
 
 
 def scored_at_most(resources: Iterable[Any], terminology: Terminology | None = None) -> int:
@@ -150,15 +161,15 @@ def scored_at_most(resources: Iterable[Any], terminology: Terminology | None = N
     for position, resource in enumerate(resources):
         if not isinstance(resource, dict) or resource.get("resourceType") != "Condition":
             continue
-        if status_code(resource, "verificationStatus") in NEVER_COUNTS or \
-                status_code(resource, "clinicalStatus") in INACTIVE:
-            continue
         kinds: set[str] = set()
         for coding in codings(resource.get("code")):
             memberships = terms.memberships(coding.get("system"), coding.get("code"))
-            kinds.update(kind for vs_id, kind in _SCORED_KINDS.items() if vs_id in memberships)
-            if SITE_IN_BODY_SITE_VS in memberships:
-                kinds.add("lesion")
+            if memberships:  # most diagnoses of a record are in no ValueSet
+                kinds.update(_scored_kinds(memberships))
+        # A Condition no calculator scores adds nothing, whatever its statuses: they are read for the others only.
+        if not kinds or status_code(resource, "verificationStatus") in NEVER_COUNTS or \
+                status_code(resource, "clinicalStatus") in INACTIVE:
+            continue
         ref = reference_of(resource, position)
         counted[ref] = max(counted.get(ref, 0), len(kinds))
     return sum(counted.values())
