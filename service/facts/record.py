@@ -39,7 +39,6 @@ from .terminology import (
 )
 from .unrecognised import is_fracture, is_pathological_fracture, looks_like_cancer, names_secondary, not_a_bone
 from .vocabulary import (
-    CONDITION_KINDS,
     CONTEXT_VALUE_SETS,
     LESION_OBSERVATION_CODES,
     NOT_WALKING_VS,
@@ -49,6 +48,7 @@ from .vocabulary import (
     RADES_OBSERVATION_CODES,
     SITE_IN_BODY_SITE_VS,
     TUMOUR_SIZE_VS,
+    condition_kinds_of,
 )
 
 # Observations recognised through a ValueSet rather than a code of the project's CodeSystem.
@@ -276,19 +276,14 @@ class PatientRecord(StatusReading):
         """What a Condition's codings say it is ("primary", "lesion", "compression"...), each once. An EHR
         may code one problem with several classifications' codes (a metastatic breast cancer as C50.9
         and C79.51): it is then each of them."""
-        kinds: list[str] = []
-        for coding in codings(condition.get("code")):
-            ids = self.terms.memberships(coding.get("system"), coding.get("code"))
-            if not ids:
-                continue
-            found = ["primary"] if any(vs_id in ids for vs_id in PRIMARY_GROUPS) else []
-            found += [kind for vs_id, kind in CONDITION_KINDS.items() if vs_id in ids]
-            kinds += [kind for kind in found if kind not in kinds]
-        return kinds
+        return condition_kinds_of([self.terms.memberships(c.get("system"), c.get("code"))
+                                   for c in codings(condition.get("code"))])
 
     def _file_condition(self, ref: str, condition: dict[str, Any]) -> None:
-        kinds = self.condition_kinds(condition)
-        if not kinds and self.terms.first_match(condition.get("code"), (SITE_IN_BODY_SITE_VS,)):
+        # Each coding's ValueSets, looked up once for every question below.
+        memberships = [self.terms.memberships(c.get("system"), c.get("code")) for c in codings(condition.get("code"))]
+        kinds = condition_kinds_of(memberships)
+        if not kinds and any(SITE_IN_BODY_SITE_VS in ids for ids in memberships):
             why_not = not_a_bone(condition, self.terms)
             if why_not:
                 self.report.ignore(ref, why_not, attention=True)
@@ -321,8 +316,8 @@ class PatientRecord(StatusReading):
             self.report.ignore(ref, self._after(began), attention=True)
             return
         if "primary" in kinds:  # every coding's group: codings that translate one meaning may still disagree
-            found = [self.terms.memberships(c.get("system"), c.get("code")) for c in codings(condition.get("code"))]
-            self.primary_sets[ref] = tuple(vs_id for vs_id in PRIMARY_GROUPS if any(vs_id in ids for ids in found))
+            self.primary_sets[ref] = tuple(vs_id for vs_id in PRIMARY_GROUPS
+                                           if any(vs_id in ids for ids in memberships))
         for kind in kinds:
             self.conditions[kind].append(condition)
 
@@ -363,8 +358,9 @@ class PatientRecord(StatusReading):
                 self.report.ignore(ref, said("records as an Observation what the calculators read from a Condition "
                                              "(a metastasis, a cord compression, a cancer): not scored; record it "
                                              "as a Condition to have it counted"), attention=True)
-            elif parts := [describe_concepts([part.get("code")]) for part in objects(observation.get("component"))
-                           if self.terms.in_any(part.get("code"))]:
+            elif "component" in observation and (parts := [
+                    describe_concepts([part.get("code")]) for part in objects(observation["component"])
+                    if self.terms.in_any(part.get("code"))]):
                 # A form recorded as one Observation (a "Mirels assessment" with an item per component).
                 self.report.ignore(ref, said(
                     "its components record items the calculators read ({items}), as parts of an Observation coded "

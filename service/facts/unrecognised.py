@@ -88,7 +88,10 @@ def looks_like_cancer(condition: dict[str, Any]) -> str | None:
 def _why_relevant(condition: dict[str, Any]) -> str | None:
     concept = condition.get("code")
     found = codings(concept)
-    if not any(coding.get("code") and coding.get("system") for coding in found):
+    for coding in found:
+        if coding.get("code") and coding.get("system"):
+            break
+    else:
         # A display alone is no code, and a code without its system may mean anything.
         text = concept.get("text") if isinstance(concept, dict) else None
         if isinstance(text, str) and text.strip():
@@ -104,21 +107,24 @@ def _why_relevant(condition: dict[str, Any]) -> str | None:
                                           for p in profiles):
         return said("declares a cancer profile but its code '{code}' is in none of the ValueSets the calculators "
                     "read: not used", code=describe_concepts([concept]))
-    if any(isinstance(e, dict) and e.get("url", "").endswith("histology-morphology-behavior")
-           for e in condition.get("extension") or []):
+    extensions = condition.get("extension")
+    if extensions and any(isinstance(e, dict) and e.get("url", "").endswith("histology-morphology-behavior")
+                          for e in extensions):
         return said("has a cancer histology but its code '{code}' is in none of the ValueSets the calculators "
                     "read: not used", code=describe_concepts([concept]))
     # What the code and its words say depends on them alone, and a record repeats its diagnoses.
     key = (concept.get("text") if isinstance(concept, dict) else None,
-           tuple((c.get("system"), c.get("code"), c.get("display")) for c in found))
-    if key not in _CODE_VERDICTS:
+           tuple([(c.get("system"), c.get("code"), c.get("display")) for c in found]))
+    verdict = _CODE_VERDICTS.get(key, _UNSEEN)
+    if verdict is _UNSEEN:
         if len(_CODE_VERDICTS) >= 10_000:  # bounded: codes come from outside
             _CODE_VERDICTS.clear()
-        _CODE_VERDICTS[key] = _code_verdict(concept, found)
-    return _CODE_VERDICTS[key]
+        verdict = _CODE_VERDICTS[key] = _code_verdict(concept, found)
+    return verdict
 
 
 _CODE_VERDICTS: dict[tuple[Any, ...], Said | None] = {}
+_UNSEEN: Any = object()  # a verdict not worked out yet (None is one)
 
 
 def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:

@@ -137,3 +137,26 @@ def observation_search_codes(terminology) -> list[str]:
     for vs_id in (TUMOUR_SIZE_VS, PAIN_SCORE_VS, NOT_WALKING_VS, *CONTEXT_VALUE_SETS):
         tokens += sorted(f"{system}|{code}" for system, code in terminology.value_set(vs_id).exact)
     return tokens
+
+
+def condition_kinds_of(memberships: list[frozenset[str]]) -> list[str]:
+    """What a Condition's codings say it is ("primary", "lesion"...), from each coding's ValueSets (in their
+    order), each kind once."""
+    kinds: list[str] = []
+    for ids in memberships:
+        if ids:
+            kinds += [kind for kind in _kinds_of(ids) if kind not in kinds]
+    return kinds
+
+
+_KINDS_OF: dict[frozenset[str], tuple[str, ...]] = {}  # ValueSet ids -> the kinds they name (few distinct sets)
+
+
+def _kinds_of(ids: frozenset[str]) -> tuple[str, ...]:
+    found = _KINDS_OF.get(ids)
+    if found is None:
+        found = (("primary",) if any(vs_id in ids for vs_id in PRIMARY_GROUPS) else ()) + tuple(
+            kind for vs_id, kind in CONDITION_KINDS.items() if vs_id in ids)
+        if len(_KINDS_OF) < 10_000:  # bounded, though sets of ValueSet ids are the project's own
+            _KINDS_OF[ids] = found
+    return found
