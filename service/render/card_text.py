@@ -141,16 +141,29 @@ def namer(facts: PatientFacts, locale: str = "en") -> Callable[[str], str]:
     another = translate(N_("a resource ({kind})"), locale)
 
     def unnamed(text: str) -> str:
-        return plain(_OTHER_REFERENCE.sub(lambda match: another.format(kind=match.group(1) or "urn:uuid"),
-                                          _QUOTED_OTHER.sub("", text)))
+        if "/" in text or "urn:uuid:" in text:  # what every reference the record does not hold has
+            text = _OTHER_REFERENCE.sub(lambda match: another.format(kind=match.group(1) or "urn:uuid"),
+                                        _QUOTED_OTHER.sub("", text))
+        return plain(text)
 
     if not labels:
-        return lambda text: unnamed(URLS.sub("", text))
+        return lambda text: unnamed(without_urls(text))
     # A reference and the date a message gives after it ("Observation/x (2026-11-05)"): the label has the date.
     pattern = re.compile(r"(?<![\w/])(" + "|".join(re.escape(ref) for ref in sorted(labels, key=len, reverse=True))
                          + ")" + _HISTORY + r"(?![\w.\-/])" + _DATE_AFTER)
-    # URLs first: a reference inside another server's URL is that server's resource, not this record's.
-    return lambda text: unnamed(pattern.sub(lambda match: labels[match.group(1)], URLS.sub("", text)))
+
+    def named(text: str) -> str:
+        text = without_urls(text)  # first: a reference inside another server's URL is that server's resource
+        if "/" in text or "[" in text:  # what every label's reference has ("Type/id", "Type[position]")
+            text = pattern.sub(lambda match: labels[match.group(1)], text)
+        return unnamed(text)
+
+    return named
+
+
+def without_urls(text: str) -> str:
+    """``text`` without the URLs ``URLS`` finds (each starts with http: a text without it has none)."""
+    return URLS.sub("", text) if "http" in text else text
 
 
 # Markdown's and HTML's active characters: escaped in every text a record may have written, so that an EHR

@@ -37,7 +37,6 @@ from .advice import Advised, advice_card
 from .card_model import Action, Card, Source, Suggestion
 from .card_text import (
     SUMMARY_LIMIT,
-    URLS,
     fit_summary,
     namer,
     override_reasons,
@@ -45,6 +44,7 @@ from .card_text import (
     said_to_clinician,
     shortened,
     topic,
+    without_urls,
 )
 from .card_words import SHORT_ITEMS, WORDS
 from .fhir_resources import Assessment, by_identifier
@@ -71,7 +71,7 @@ def _short_title(assessment: Assessment, after_comma: bool = False) -> str:
 
 def _where(assessment: Assessment, as_written: bool = True) -> str:
     # The record's words, when no code: a URL among them is left out.
-    where = URLS.sub("", assessment.facts.where(assessment.score.locale, as_written))
+    where = without_urls(assessment.facts.where(assessment.score.locale, as_written))
     return where[:1].upper() + where[1:]
 
 
