@@ -251,10 +251,14 @@ def bundle_resources(bundle: dict, where: str, read: Callable[[dict], bool] | No
         if not isinstance(entry, dict) or "resource" not in entry:
             raise InvalidResource(f"{where}.entry[{index}]", said("must be an object with a resource"))
         resource = entry["resource"]
-        if read is not None and isinstance(resource, dict) and isinstance(resource.get("resourceType"), str) \
-                and not read(resource):
-            resources.append(resource)
-            continue
+        if isinstance(resource, dict) and isinstance(kind := resource.get("resourceType"), str):
+            if read is not None and not read(resource):
+                resources.append(resource)
+                continue
+            # check_shape's own test, without writing where the resource is until something is wrong
+            if _fine(resource, _PLANS.get(kind, _ANY_PLAN)) and (kind not in _DATED or _dates_fine(resource)):
+                resources.append(resource)
+                continue
         resources.append(check_shape(resource, f"{where}.entry[{index}].resource"))
     return resources
 

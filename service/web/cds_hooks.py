@@ -195,8 +195,12 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
     if not read_any:
         raise precondition_failed("no prefetch query could be read (each is an OperationOutcome) and there is no "
                                   "allowed fhirServer to fetch them from")
+    mine = patient.reference
     for position, resource in enumerate(found):
-        why = why_not_patient(resource, patient)
+        # why_not_patient's common case first, inline: a subject that is "Patient/<id>" (once per resource)
+        subject = resource["subject"] if "subject" in resource else resource.get("patient")
+        why = None if isinstance(subject, dict) and subject.get("reference") == mine and \
+            resource.get("resourceType") != "Patient" else why_not_patient(resource, patient)
         if why is None:
             gathered.resources.append(resource)
         else:
