@@ -243,16 +243,16 @@ def check_locale(locale: str) -> str:
 
 
 def _number(table: Table, item: Item, value: Any) -> Fraction:
-    allowed = _allowed(item)
+    # What is allowed is worded only for a value that is not (an error's words, not every value's).
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise InvalidInput(table.calculator, item.name, value, allowed)
+        raise InvalidInput(table.calculator, item.name, value, _allowed(item))
     if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidInput(table.calculator, item.name, value, allowed)
+        raise InvalidInput(table.calculator, item.name, value, _allowed(item))
     number = Fraction(cast(float, value)).limit_denominator(_MAX_DENOMINATOR)  # a Real, checked above
     if (item.allowed_min is not None and number < item.allowed_min) or (
         item.allowed_max is not None and number > item.allowed_max
     ):
-        raise InvalidInput(table.calculator, item.name, value, allowed)
+        raise InvalidInput(table.calculator, item.name, value, _allowed(item))
     return number
 
 

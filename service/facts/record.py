@@ -150,6 +150,7 @@ class PatientRecord(StatusReading):
         self.procedures: list[dict[str, Any]] = []
         self._once: dict[str, Any] = {}
         self._kinds: dict[int, list[str]] = {}  # Condition (by identity) -> what its codings say it is
+        self._actives = {}  # Condition (by identity) -> whether it counts as active (StatusReading.active)
         self.contained: list[ReportEntry] = []  # relevant resources contained in another: named, never read
         self.fractures: list[dict[str, Any]] = []  # pathological fractures that count: a broken bone is no lesion
         self.broken: list[BrokenBone] = []  # lesions whose bone has broken (mapper)

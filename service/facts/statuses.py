@@ -78,6 +78,9 @@ class StatusReading:
     as_of: date
     moment: datetime | None  # the assessment's instant: an abatement timed at or before it is past
     _kinds: dict[int, list[str]]  # Condition (by identity) -> what its codings say it is (filled by the record)
+    # Condition (by identity, kept beside its answer so that the identity stays its own) -> ``active``'s answer:
+    # several extractors ask it of the same Condition, and nothing it reads changes once the record is filed.
+    _actives: dict[int, tuple[dict[str, Any], tuple[bool, tuple[str, ...]]]]
 
     def condition_kinds(self, condition: dict[str, Any]) -> list[str]:
         raise NotImplementedError  # the record's: what its codings say it is
@@ -88,6 +91,15 @@ class StatusReading:
         as does an unconfirmed one,
         one that records an abatement while active (contradictory data: said, never resolved by guess),
         and one whose codings name several diagnoses (``condition_kinds``)."""
+        known = self._actives.get(id(condition))
+        if known is not None and known[0] is condition:
+            return known[1]
+        answer = self._active(condition)
+        self._actives[id(condition)] = (condition, answer)
+        return answer
+
+    def _active(self, condition: dict[str, Any]) -> tuple[bool, tuple[str, ...]]:
+        """``active``, worked out (once per Condition)."""
         clinical = status_code(condition, "clinicalStatus")
         if clinical in INACTIVE:
             return False, ()
