@@ -53,6 +53,17 @@ def parse_date(text: str | None) -> DateSpan | None:
     return _cached_parse(text) if len(text) <= _LONGEST_DATE else _parse_text(text)
 
 
+def effective_date(observation: dict[str, Any]) -> DateSpan | None:
+    """When an Observation was made: its effective[x] (a period by its end), else when it was issued."""
+    period = observation.get("effectivePeriod") or {}
+    for text in (observation.get("effectiveDateTime"), observation.get("effectiveInstant"),
+                 period.get("end"), period.get("start"), observation.get("issued")):
+        span = parse_date(text)
+        if span:
+            return span
+    return None
+
+
 _LONGEST_DATE = 40  # "2024-03-05T10:20:30.123456789+01:00" is 35
 
 

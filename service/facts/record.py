@@ -26,7 +26,7 @@ import msgspec
 from ..fhir.patients import local_reference
 from ..fhir.shape import ASSERTED_DATE
 from ..i18n import N_, Said, joined, said
-from .dates import UNBOUNDED, DateSpan, after, parse_date, performed
+from .dates import UNBOUNDED, DateSpan, after, effective_date, parse_date, performed
 from .model import BrokenBone, FixedBone, Label, ReportEntry
 from .statuses import COUNTED_OBSERVATION, INACTIVE, NEVER_COUNTS, StatusReading, status_code
 from .terminology import (
@@ -151,6 +151,7 @@ class PatientRecord(StatusReading):
         self._once: dict[str, Any] = {}
         self._kinds: dict[int, list[str]] = {}  # Condition (by identity) -> what its codings say it is
         self._actives = {}  # Condition (by identity) -> whether it counts as active (StatusReading.active)
+        self._effectives: dict[int, tuple[dict[str, Any], DateSpan | None]] = {}  # Observation -> its date
         self.contained: list[ReportEntry] = []  # relevant resources contained in another: named, never read
         self.fractures: list[dict[str, Any]] = []  # pathological fractures that count: a broken bone is no lesion
         self.broken: list[BrokenBone] = []  # lesions whose bone has broken (mapper)
@@ -215,15 +216,14 @@ class PatientRecord(StatusReading):
 
     # -- dates ------------------------------------------------------------------------------
 
-    @staticmethod
-    def effective(observation: dict[str, Any]) -> DateSpan | None:
-        period = observation.get("effectivePeriod") or {}
-        for text in (observation.get("effectiveDateTime"), observation.get("effectiveInstant"),
-                     period.get("end"), period.get("start"), observation.get("issued")):
-            span = parse_date(text)
-            if span:
-                return span
-        return None
+    def effective(self, observation: dict[str, Any]) -> DateSpan | None:
+        """When an Observation was made (read once per record: every extractor asks it)."""
+        known = self._effectives.get(id(observation))  # kept beside the Observation, as ``active`` is
+        if known is not None and known[0] is observation:
+            return known[1]
+        span = effective_date(observation)
+        self._effectives[id(observation)] = (observation, span)
+        return span
 
     @staticmethod
     def period_start(observation: dict[str, Any]) -> DateSpan | None:
@@ -264,12 +264,11 @@ class PatientRecord(StatusReading):
 
     # -- status (the Conditions': statuses.StatusReading) --------------------------------------
 
-    @classmethod
-    def observation_flags(cls, observation: dict[str, Any]) -> tuple[str, ...]:
+    def observation_flags(self, observation: dict[str, Any]) -> tuple[str, ...]:
         """What the clinician must know of the record itself: preliminary, or undated (how old it is, and so
         whether it still holds, cannot be told)."""
         flags = (N_("preliminary"),) if observation.get("status") == "preliminary" else ()
-        return flags + ((N_("its date is not recorded"),) if cls.effective(observation) is None else ())
+        return flags + ((N_("its date is not recorded"),) if self.effective(observation) is None else ())
 
     # -- filing -----------------------------------------------------------------------------
 
