@@ -240,6 +240,12 @@ def check_shape(resource: Any, where: str, dates: bool = True) -> dict:
     return resource
 
 
+def well_formed(resource: dict, kind: str, dates: bool = True) -> bool:
+    """True when ``check_shape`` would return this resource (of type ``kind``), found without writing where
+    it is: for the loops over a Bundle's entries, which ask ``check_shape`` only about a resource this doubts."""
+    return _fine(resource, _PLANS.get(kind, _ANY_PLAN)) and (not dates or kind not in _DATED or _dates_fine(resource))
+
+
 def bundle_resources(bundle: dict, where: str, read: Callable[[dict], bool] | None = None) -> list[dict]:
     """The resources of a Bundle's entries, each shape-checked; with ``read``, only those it says the
     mapper may read are (the others, labs and the like, need only be resources: nothing reads them)."""
@@ -255,8 +261,7 @@ def bundle_resources(bundle: dict, where: str, read: Callable[[dict], bool] | No
             if read is not None and not read(resource):
                 resources.append(resource)
                 continue
-            # check_shape's own test, without writing where the resource is until something is wrong
-            if _fine(resource, _PLANS.get(kind, _ANY_PLAN)) and (kind not in _DATED or _dates_fine(resource)):
+            if well_formed(resource, kind):
                 resources.append(resource)
                 continue
         resources.append(check_shape(resource, f"{where}.entry[{index}].resource"))

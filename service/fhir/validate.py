@@ -21,7 +21,7 @@ from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from pydantic import ValidationError
 
 from ..i18n import LOCALES, spoken_language
-from .shape import InvalidResource, check_shape
+from .shape import InvalidResource, check_shape, well_formed
 
 # Each model's validator is built when it first validates, not when its module is imported: a module defines
 # classes never met (PatientContact, ObservationReferenceRange...), and a cold ``bonemet assess`` pays only
@@ -141,7 +141,8 @@ def bundle_entries(bundle: Any, where: str = "Bundle",
             problems.append(Problem(f"{at}.fullUrl", "must be a string"))
         if read is None or read(entry["resource"]):
             problems += resource_problems(entry["resource"], f"{at}.resource")
-        else:
+        elif not isinstance(kind := entry["resource"].get("resourceType"), str) or \
+                not well_formed(entry["resource"], kind, dates=False):
             try:
                 check_shape(entry["resource"], f"{at}.resource", dates=False)  # nothing reads its dates
             except InvalidResource as error:
