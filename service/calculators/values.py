@@ -4,6 +4,7 @@ possibilities left, in the reader's language."""
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 from numbers import Real
 from typing import Any
 
@@ -107,10 +108,15 @@ class ItemName(msgspec.Struct, frozen=True):
     item: str
 
     def said_in(self, locale: str) -> str:
-        for table in tables():
-            if any(candidate.name == self.item for candidate in table.items):
-                return table.item(self.item).label(locale)
-        return self.item.replace("_", " ")
+        return _item_label(self.item, locale)
 
     def __str__(self) -> str:
         return self.said_in("en")
+
+
+@lru_cache(maxsize=512)  # the tables are the service's own, fixed at import: each label worked out once
+def _item_label(item: str, locale: str) -> str:
+    for table in tables():
+        if any(candidate.name == item for candidate in table.items):
+            return table.item(item).label(locale)
+    return item.replace("_", " ")
