@@ -280,8 +280,9 @@ class PatientRecord(StatusReading):
                                    for c in codings(condition.get("code"))])
 
     def _file_condition(self, ref: str, condition: dict[str, Any]) -> None:
-        # Each coding's ValueSets, looked up once for every question below.
-        memberships = [self.terms.memberships(c.get("system"), c.get("code")) for c in codings(condition.get("code"))]
+        # Its codings and each one's ValueSets, looked up once for every question below.
+        coded = codings(condition.get("code"))
+        memberships = [self.terms.memberships(c.get("system"), c.get("code")) for c in coded]
         kinds = condition_kinds_of(memberships)
         if not kinds and any(SITE_IN_BODY_SITE_VS in ids for ids in memberships):
             why_not = not_a_bone(condition, self.terms)
@@ -292,7 +293,7 @@ class PatientRecord(StatusReading):
             kinds = ["lesion"]
         self._kinds[id(condition)] = kinds
         if not kinds:
-            why, attention = looks_like_cancer(condition), True
+            why, attention = looks_like_cancer(condition, coded), True
             if why and is_fracture(condition):  # a resolved or healed one does not say the bone is broken now
                 counts = status_code(condition, "verificationStatus") not in NEVER_COUNTS and status_code(
                     condition, "clinicalStatus") not in INACTIVE and not self.abated(condition)

@@ -77,17 +77,18 @@ def not_a_bone(condition: dict[str, Any], terms: Terminology) -> Said | None:
                 "the ValueSets place: not used as a bone metastasis; a visceral metastasis is read from the codes "
                 "of the visceral-metastasis ValueSet", code=code, site=describe_concepts(sites)[:200] or "no code")
 
-def looks_like_cancer(condition: dict[str, Any]) -> str | None:
+def looks_like_cancer(condition: dict[str, Any], found: list[dict[str, Any]] | None = None) -> str | None:
     """Why an unrecognised Condition still looks relevant (so it is named, not dropped), or None. One
     whose diagnosis is not coded cannot be told apart: it may be a metastasis, and is named. A SNOMED CT code
-    also says what would read it if it is a descendant of a concept of the ValueSets (``snomed_hint``)."""
-    why = _why_relevant(condition)
-    hint = snomed_hint(codings(condition.get("code"))) if why is not None else None
+    also says what would read it if it is a descendant of a concept of the ValueSets (``snomed_hint``).
+    ``found``: the codings of its code, when the caller has them (``codings``)."""
+    found = codings(condition.get("code")) if found is None else found
+    why = _why_relevant(condition, found)
+    hint = snomed_hint(found) if why is not None else None
     return said("{why}; {hint}", why=why, hint=hint) if hint is not None else why
 
-def _why_relevant(condition: dict[str, Any]) -> str | None:
+def _why_relevant(condition: dict[str, Any], found: list[dict[str, Any]]) -> str | None:
     concept = condition.get("code")
-    found = codings(concept)
     for coding in found:
         if coding.get("code") and coding.get("system"):
             break

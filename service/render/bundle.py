@@ -15,6 +15,7 @@ import json
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from .. import __version__
@@ -42,11 +43,20 @@ DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 
 def service_device() -> dict[str, Any]:
     """The service as a Device: its version and the versions of the tables it scored with."""
-    versions = [{"type": {"text": "bonemet-cds"}, "value": __version__}]
-    versions += [{"type": {"text": f"{name} table (seeds/{name}.json)"}, "value": load_table(name).version}
-                 for name in NAMES]
-    return {"resourceType": "Device", "id": content_id("Device", versions), "extension": [generated_by(None)],
+    versions = _versions()
+    return {"resourceType": "Device", "id": _device_id(), "extension": [generated_by(None)],
             "deviceName": [{"name": "bonemet-cds", "type": "user-friendly-name"}], "version": versions}
+
+
+def _versions() -> list[dict[str, Any]]:
+    versions = [{"type": {"text": "bonemet-cds"}, "value": __version__}]
+    return versions + [{"type": {"text": f"{name} table (seeds/{name}.json)"}, "value": load_table(name).version}
+                       for name in NAMES]
+
+
+@cache
+def _device_id() -> str:  # the versions are fixed for the process: their id is worked out once
+    return content_id("Device", _versions())
 
 
 _WITHOUT_FILE = "_diagnostics without the file"  # never written out: operation_outcome() takes it off
