@@ -39,7 +39,8 @@ def _on_the_day_the_records_were_built(request):
 
 
 # Folders tools keep for themselves; anything else new in the repository after a run is a test's doing.
-TOOL_CACHES = {".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".venv", "build"}
+TOOL_CACHES = {".pytest_cache", ".hypothesis", ".mypy_cache", ".ruff_cache", ".venv", "build",
+               "bonemet_cds.egg-info"}  # setuptools' own, beside the sources (pip install -e, benchmarks' pip wheel)
 
 
 def _top_level() -> set[str]:
