@@ -145,7 +145,8 @@ def test_undetermined_category_gives_possible_findings_with_what_is_missing(clie
 def test_order_on_the_other_femur_does_not_target_the_lesion(client):
     other = order("rt", RADIOTHERAPY, body_site=site(FEMUR, RIGHT))
     (review,) = cards(client, *MIRELS_9, other)  # the left femur's advice is not given; the order is said unchecked
-    assert review["summary"].startswith("Data not used") and "names right femur, where no lesion" in review["detail"]
+    assert review["summary"].startswith("Data not used")
+    assert "its site is right femur, where no lesion" in review["detail"]
     same = order("rt", RADIOTHERAPY, body_site=site(FEMUR, LEFT))
     (card,) = cards(client, *MIRELS_9, same)
     assert "the order's site is the same bone and side" in card["detail"]
@@ -300,7 +301,7 @@ def test_an_order_of_no_known_code_whose_reason_has_a_score_is_said_not_checked(
     (card,) = cards(client, *MIRELS_9, order("rt-ccam", CCAM_RADIOTHERAPY, reason="Condition/lesion-1"))
     assert card["source"]["topic"]["code"] == "data-review" and card["indicator"] == "warning"
     assert "ServiceRequest/" not in card["detail"] and "not checked" in card["detail"]
-    assert "“Secondary malignant neoplasm of bone”, has a score" in card["detail"]  # its reason, in words
+    assert "it is for “Secondary malignant neoplasm of bone”, which has a score" in card["detail"]  # its reason
 
 
 def test_an_order_of_no_known_code_for_something_unscored_gives_no_card(client):
@@ -372,14 +373,14 @@ def test_an_order_whose_reason_and_body_site_name_different_sides_is_said_not_ch
                                            body_site=site(FEMUR, RIGHT)))
     assert not any(card["summary"].startswith("Radiotherapy alone ordered") for card in found)
     (review,) = [card for card in found if card["summary"].startswith("Data not used")]
-    assert "its bodySite says right femur: which it is for is not certain" in review["detail"]
+    assert "but its own site is right femur: which it is for is not certain" in review["detail"]
     assert "left femur" in review["detail"]
 
 
 def test_an_order_for_a_long_bone_with_no_scored_lesion_is_said_not_checked(client):
     found = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, body_site=site(HUMERUS, LEFT)))
     (review,) = [card for card in found if card["summary"].startswith("Data not used")]
-    assert "its bodySite names left humerus, where no lesion with a score is recorded" in review["detail"]
+    assert "its site is left humerus, where no lesion with a score is recorded" in review["detail"]
 
 
 def test_an_order_for_a_femur_with_no_side_is_checked_but_not_withdrawn_when_both_femurs_have_lesions(client):
@@ -409,3 +410,28 @@ def test_a_dose_extension_whose_parts_are_not_a_list_is_said_never_a_500(client,
     found = cards(client, *MIRELS_9, rt)  # 200 (it was a 500: the parts were iterated as a list)
     (review,) = [card for card in found if card["summary"].startswith("Data not used")]
     assert "its prescribed dose holds no parts" in review["detail"]
+
+
+def test_an_order_whose_site_is_in_words_only_is_checked_against_each_score_not_read_as_the_spine(client):
+    """A radiotherapy order whose bodySite is only "fémur gauche", for a patient with a left femur at Mirels 9 and a
+    cord compression: read as "not a long bone", it reached the Rades card only, and the Mirels ≥ 9 warning was lost
+    (a probe's finding). A site no code places may be any lesion's or the compression's: both cards, saying why."""
+    conditions = MIRELS_9[0] + RADES_GROUP_I[0]
+    observations = MIRELS_9[1] + RADES_GROUP_I[1]
+    found = cards(client, conditions, observations, order("rt", RADIOTHERAPY, body_site={"text": "fémur gauche"}))
+    by_topic = {card["source"]["topic"]["code"]: card for card in found}
+    assert by_topic["mirels"]["summary"].startswith("Radiotherapy alone ordered, Mirels ≥ 9: surgical fixation")
+    link = "the order's site (“fémur gauche”) is not one the codes place, so it is checked against each one"
+    assert link in by_topic["mirels"]["detail"] and link in by_topic["rades"]["detail"]
+
+
+def test_an_order_for_the_other_femur_says_its_side_and_no_fhir_names_on_the_card(client):
+    """A nailing of the right femoral shaft for a left femur lesion: the card said "its bodySite names “Shaft of
+    femur” (as written)", the side, the one thing wrong, nowhere (a probe's finding)."""
+    from support.fhir_builders import FEMUR_SHAFT
+
+    nailing = order("nail", FIXATION, body_site=site(FEMUR_SHAFT, RIGHT))
+    for language, words in (("en", "its site is right femur, shaft of femur, where no lesion with a score"),
+                            ("fr", "son site est fémur droit, diaphyse fémorale, où aucune lésion avec un score")):
+        (review,) = cards(client, *MIRELS_9, nailing, language=language)
+        assert words in review["detail"] and "bodySite" not in review["detail"], review["detail"]

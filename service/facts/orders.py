@@ -15,10 +15,11 @@ Target
     ``reasonReference`` naming the Condition wins. Otherwise a lesion is targeted by a
     ``bodySite`` naming its bone (and its side, when both the order and the lesion give one); a cord
     compression by a ``reasonCode`` of the spinal-cord-compression ValueSet or a
-    ``bodySite`` that is not a long bone. An order with no reasonReference, reasonCode
+    ``bodySite`` that is known not to be a long bone. An order with no reasonReference, reasonCode
     nor bodySite names no target, nor does one whose only reasonCode is not a cord
-    compression (a bone metastasis: which one?): it is checked against every Condition
-    its kind applies to, and the card says so, quoting that reasonCode.
+    compression (a bone metastasis: which one?), nor one whose bodySite no code places (words
+    only, "fémur gauche"): it is checked against every Condition its kind applies to, and the
+    card says so, quoting that reasonCode or those words.
 Scheme and start (§2, §1.4)
     A radiotherapy order's total dose and number of fractions are read from the CodeX Radiation Therapy
     extension ``codexrt-radiotherapy-dose-prescribed-to-volume`` (``totalDose`` in Gy or cGy, ``fractions``),
@@ -70,6 +71,7 @@ class DraftOrder(msgspec.Struct, frozen=True):
     schemes: tuple[Scheme, ...] = ()  # a radiotherapy's dose and fractions, one per distinct volume prescription
     start: DateSpan | None = None
     place: Place | None = None  # its bodySite as a place (bone and side codes), to match an operation's
+    site_words: str = ""  # a bodySite no code here reads ("fémur gauche"): it may be any lesion's or compression's
 
     @property
     def names_a_target(self) -> bool:
@@ -132,7 +134,9 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         course = cast(Course, courses.pop()) if len(courses) == 1 else None  # both at once says nothing
         body_sites = [c for c in resource.get("bodySite") or [] if isinstance(c, dict)]
         site = read_site(terms, body_sites)
-        bone, side, has_site = site.bone, site.side, site.given
+        # A site in words only, or in codes that place nothing, says neither a long bone nor the spine.
+        unread_site = site.given and site.bone is None and not site.not_long_bone and not site.several
+        bone, side, has_site = site.bone, site.side, site.given and not unread_site
         if unresolved and not reasons:
             report.append(ReportEntry(ref, "ignored", said(
                 "not checked: its reasonReference ({references}) names no Condition of the patient's record",
@@ -166,7 +170,8 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
                     " its scheme is not compared with the guideline's (§2)")))
         orders.append(DraftOrder(Order(ref, kinds, course, description), reasons, compression_code, bone, side,
                                  has_site, reason_codes, schemes, starts_on(resource),
-                                 read_place(terms, body_sites) if body_sites else None))
+                                 read_place(terms, body_sites) if body_sites else None,
+                                 (site.description or said("not coded")) if unread_site else ""))
         kinds_said = [ORDER_WORDS[kind] for kind in sorted(kinds)]
         report.append(ReportEntry(ref, "used", said("draft order: {kinds}, {course}", kinds=kinds_said,
                                                     course=ORDER_WORDS[course]) if course else
@@ -293,6 +298,9 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
         elif not lesion and (draft.compression_reason_code or (draft.has_body_site and not draft.bone)):
             link = (said("the order's reason is a spinal cord compression") if draft.compression_reason_code
                     else said("the order's site is not a long bone"))
+        elif not draft.names_a_target and draft.site_words:
+            link = said("the order's site (“{site}”) is not one the codes place, so it is checked against each one",
+                        site=draft.site_words)
         elif not draft.names_a_target and draft.reason_codes:
             link = said("the order's reason ('{codes}') does not say which lesion it is for, and it names no lesion or "
                         "site, so it is checked against each one", codes=draft.reason_codes)

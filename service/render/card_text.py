@@ -88,6 +88,15 @@ FOR_CLINICIAN = {
     "another lesion Condition names the same bone and side ({others}): they may record one lesion":
         N_("another bone metastasis names the same bone and side ({others}): they may record one lesion"),
     "a coded answer ({code})": N_("a coded answer"),
+    "not checked: its bodySite names {site}, where no lesion with a score is recorded":
+        N_("not checked: its site is {site}, where no lesion with a score is recorded"),
+    "not checked: its reasonReference names {lesion} ({place}), but its bodySite says {site}: which it is for is not "
+    "certain":
+        N_("not checked: it is for {lesion} ({place}), but its own site is {site}: which it is for is not certain"),
+    "not checked: its code '{code}' is in none of the order ValueSets (radiotherapy, prophylactic fixation, "
+    "decompressive surgery), though its reason, {targets}, has a score":
+        N_("not checked: it is not recognised as a radiotherapy, a prophylactic fixation or a decompressive surgery, "
+           "though it is for {targets}, which has a score"),
     "a pathological fracture ({code}): Mirels scores the risk of a fracture to come, and the sources do not say how "
     "to read it once the bone has broken; not used: check whether it is at the site of a scored lesion":
         N_("a pathological fracture: Mirels scores the risk of a fracture to come, and the sources do not say how to "

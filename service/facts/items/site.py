@@ -216,6 +216,9 @@ def read_site_and_place(terms: Terminology, body_sites: list[Any]) -> tuple[Site
 
 
 def _place_of(concepts: list[dict[str, Any]], parts: list[_ConceptSite]) -> Place:
+    reading = _read_site(concepts, parts, describe_concepts(concepts))
+    if reading.bone == FEMUR:  # a femoral region's code names the femur: said as the lesion's place is
+        return _place(concepts, parts, reading)
     sides = {part.side for part in parts if part.side}
     bones = {bone for part in parts for bone in part.systems}
     regions = {region for part in parts for region in part.regions}
