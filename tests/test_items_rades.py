@@ -855,3 +855,24 @@ def test_a_visceral_metastasis_not_confirmed_leaves_yes_or_no():
     assert mscc.facts["visceral_metastases"].value == OneOf("yes", "no")
     confirmed, _ = only_compression(primary, compression(), condition("liver", ICD10, "C78.7"), *observations)
     assert confirmed.facts["visceral_metastases"].value == "yes"
+
+
+def test_the_status_before_a_radiotherapy_of_days_ago_stays_and_one_taken_during_a_course_does_not_count():
+    """An outside review's two cases. (1) A 3-day deficit and "not ambulatory" recorded the same day, a radiotherapy
+    begun two days later, assessed eleven days after it: the deficit's start was counted back from the assessment
+    date, so the status read as from before the deficit (Rades missing). (2) A course over ten days
+    (performedPeriod): a status recorded in its middle counted, as the course was dated by its end."""
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    before = [observation("motor-before", "motor-function", effective=days_ago(13), **coded("not-ambulatory")),
+              observation("visceral", "visceral-metastases", effective=days_ago(13), **coded("2667000", SCT)),
+              observation("deficit", "days-developing-motor-deficits", effective=days_ago(13), **quantity(3, "d"))]
+    single = _radiotherapy_of_the_compression("completed", 11)
+    mscc, _ = only_compression(primary, compression(onset=days_ago(20)), *before, single)
+    assert mscc.facts["motor_function"].value == "not_ambulatory"
+    assert mscc.facts["days_developing_motor_deficits"].value == 5
+    course = single | {"performedPeriod": {"start": days_ago(11), "end": days_ago(2)}}
+    during = observation("motor-during", "motor-function", effective=days_ago(6), **coded("ambulatory-without-aid"))
+    mscc, _ = only_compression(primary, compression(onset=days_ago(20)), *before, during, course)
+    assert mscc.facts["motor_function"].sources == ("Observation/motor-before",)
+    assert mscc.facts["days_developing_motor_deficits"].value == 5  # to the course's first day, not a range to its end
+    assert any("(Observation/motor-during) is not counted" in flag for flag in mscc.condition_flags)

@@ -5,7 +5,6 @@ metastases, motor function and how long the deficit has developed, each at the m
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -14,7 +13,7 @@ from msgspec.structs import replace
 from ..calculators import AtLeast, Between
 from ..i18n import Said, said
 from .dates import DateSpan
-from .items.deficit_days import deficit_days_fact
+from .items.deficit_days import deficit_days_fact, deficit_end
 from .items.interval import months_fact
 from .items.motor import motor_fact
 from .items.primary import primary_fact, primary_row
@@ -90,21 +89,22 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         began = (Event(onset, said("the spinal cord compression's onset")),) if onset else ()
         # Tableau 4: the motor status and the deficit "before radiotherapy": none recorded after one of this
         # compression began (a status taken under radiotherapy is its effect, not what Rades scores from).
-        irradiated = tuple(Event(course.performed, said("its radiotherapy"))
-                           for course in radiotherapies_of(record, ref) if course.performed is not None)
+        irradiated = tuple(Event(course.began, said("its radiotherapy"))  # its first day: a course over days
+                           for course in radiotherapies_of(record, ref) if course.began is not None)
+        first_day = min((event.when for event in irradiated), key=lambda span: span.earliest, default=None)
         read: dict[str, Fact] = {}
         for kind, reader in readers.items():
             after: tuple[Event, ...] = ()
             if kind == "motor-function":  # a status from before the deficit began cannot describe it
                 # The deficit's own start when known (a compression found after the deficit began does not make a
                 # status taken during the deficit stale); else the compression's onset.
-                deficit = _deficit_event(read["days-developing-motor-deficits"], record.as_of)
+                # Counted back from where the deficit's days were counted to (a radiotherapy's first day).
+                deficit = _deficit_event(read["days-developing-motor-deficits"], deficit_end(record, first_day))
                 after = (deficit,) if deficit else began
             linked = {kind: [(observation, "") for observation in unfocused[kind] + own.get(kind, [])]}
             untimely = keep_timely(record, linked, options.windows, after,
                                    before=irradiated if kind != "visceral-metastases" else ())
             observations = [observation for observation, _ in linked[kind]]
-            first_day = min((event.when for event in irradiated), key=lambda span: span.earliest, default=None)
             key = (kind, tuple(id(observation) for observation in observations),
                    first_day.text if first_day and kind == "days-developing-motor-deficits" else None)
             if key not in shared:
@@ -164,13 +164,13 @@ def _each_primary(record: PatientRecord, compression: dict[str, Any]) -> tuple[d
     return tuple(tied)
 
 
-def _deficit_event(deficit: Fact, as_of: date) -> Event | None:
-    """The day the motor deficit surely began by, from its duration as of the assessment date (a number, or a
-    range: its longest), or None when not known (missing). A duration of "at least" so many days says only the
-    last day it may have begun: a status before that day may be from before the deficit, one after it is during
-    it (even when the compression was found later: a "> 14 days" deficit)."""
+def _deficit_event(deficit: Fact, today: DateSpan) -> Event | None:
+    """The day the motor deficit surely began by, from its duration as of ``today`` (the assessment date, or the
+    first day of a radiotherapy begun, where its days were counted to: a number, or a range: its longest), or None
+    when not known (missing). A duration of "at least" so many days says only the last day it may have begun: a
+    status before that day may be from before the deficit, one after it is during it (even when the compression
+    was found later: a "> 14 days" deficit)."""
     value = deficit.value
-    today = DateSpan(as_of, as_of, as_of.isoformat())
     if isinstance(value, AtLeast):
         return Event(started(today, value.low), said("the last day the motor deficit may have begun"))
     longest = value.high if isinstance(value, Between) else value

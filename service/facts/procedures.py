@@ -37,6 +37,7 @@ class Procedure(msgspec.Struct, frozen=True):
     description: str
     own_words: bool = False  # the description is the code's text (the clinician's words: "Laminectomy T7")
     status: str = "completed"  # FHIR's; one of ``NOT_KNOWN_DONE`` for a fixation begun, planned or unclear
+    began: DateSpan | None = None  # its first day (a period's start): a course over days began on it
 
 
 def procedures_done(record: PatientRecord) -> list[Procedure]:
@@ -70,7 +71,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
             record.report.ignore(ref, said("status '{status}': not a procedure done", status=status), relevant=False)
             continue
         when = performed(resource)
-        if status == "completed" and record.after_as_of(when):
+        if (status == "completed" or kind == "radiotherapy") and record.after_as_of(when):
             record.report.ignore(ref, said("performed {date}, after the assessment date {as_of}: not read",
                                            date=when.text, as_of=record.as_of.isoformat()))
             continue
@@ -78,9 +79,12 @@ def _read(record: PatientRecord) -> list[Procedure]:
                         if target and target.startswith("Condition/"))
         sites = [c for c in objects(resource.get("bodySite"))]
         site = read_site(record.terms, sites) if sites else None
+        period = resource.get("performedPeriod")
+        began = (parse_date(period.get("start")) if isinstance(period, dict) else None) or when
         procedure = Procedure(ref, kind, when, reasons, read_place(record.terms, sites),
                               site.bone if site else None, site.side if site else None,
-                              describe_concepts([code]), isinstance(code, dict) and bool(code.get("text")), status)
+                              describe_concepts([code]), isinstance(code, dict) and bool(code.get("text")), status,
+                              began)
         if status != "completed" and kind == "radiotherapy":  # begun: said on its card (``radiotherapies_given``)
             record.once("radiotherapies-begun", list).append(procedure)
             continue

@@ -38,7 +38,7 @@ def _duration(record: PatientRecord, observation: dict[str, Any], end: DateSpan)
     return until_assessment(whole, record.effective(observation), end), None
 
 
-def _end(record: PatientRecord, radiotherapy: DateSpan | None) -> DateSpan:
+def deficit_end(record: PatientRecord, radiotherapy: DateSpan | None) -> DateSpan:
     """Where the time before radiotherapy ends: the first day of one of this compression already begun, else the
     assessment date (the radiotherapy decided now)."""
     if radiotherapy is not None and radiotherapy.earliest <= record.as_of:
@@ -69,7 +69,7 @@ def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]],
                       radiotherapy: DateSpan | None = None) -> Fact:
     """``radiotherapy``: the first day of a radiotherapy of the compression already begun, where the time before
     radiotherapy ends."""
-    end = _end(record, radiotherapy)
+    end = deficit_end(record, radiotherapy)
     candidates = observation_candidates(record, observations, lambda r, o: _duration(r, o, end), ITEM,
                                         lambda value: "Observation days-developing-motor-deficits")
     bound = record.once(f"deficit-from-paraplegia-{end.text}", lambda: _from_paraplegia(record, end))
