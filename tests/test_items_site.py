@@ -493,7 +493,7 @@ def test_a_site_recorded_as_both_left_and_right_has_no_side_picked_and_says_so(b
         assert f"“{body_site['text']}” in the record" in place
     assert any("both left and right" in note and "check the side before any procedure" in note
                for note in lesion_facts.facts["lesion_site"].notes)
-    assert lesion_facts.place.words("fr").startswith("fémur (gauche et droit enregistrés tous deux)")
+    assert lesion_facts.place.words("fr").startswith("fémur (côtés gauche et droit tous deux enregistrés)")
 
 
 @pytest.mark.parametrize("text", ["Left femur, shaft", "L femur diaphysis", "fémur G", "Fémur gauche", "L3-femur"])
@@ -555,3 +555,21 @@ def test_a_fracture_whose_record_names_one_lesion_is_said_on_that_lesions_score_
                             "valueReference": {"reference": "Condition/les-l"}}]
     found = facts_of(left, right, due_to)
     assert [broken.lesion for broken in found.broken] == ["Condition/les-r"]  # its bone and side: the rule stands
+
+
+def test_a_fracture_tied_to_the_lesion_but_coded_elsewhere_is_said_and_an_older_one_beside_an_unplaced_lesion_not():
+    """An outside review's cases. A fracture of the right femur recorded as due to the left femur's lesion was left
+    out as the other side's: the link and the code disagree, so it is said first. A humerus fracture of 2015 beside a
+    lesion whose bone is written only ("Left femur") and began this year was said first on it: noise."""
+    left = lesion("les-l", FEMUR_SHAFT, LEFT)
+    fracture = condition("fx", ICD10, "M84.4", onset="2026-10-20", body_site=[site(FEMUR_SHAFT, RIGHT)])
+    fracture["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/condition-dueTo",
+                              "valueReference": {"reference": "Condition/les-l"}}]
+    lesion_facts, _ = only_lesion(left, fracture)
+    (to_check,) = lesion_facts.fractures_to_check
+    assert to_check.startswith("a fracture recorded as due to this lesion (Condition/fx) is coded at another bone")
+    unplaced = lesion(bone=None, onset="2026-11-01")
+    unplaced["bodySite"] = [{"text": "Left femur"}]
+    old = condition("fx", ICD10, "M84.4", onset="2015-03-01", body_site=[site(HUMERUS, LEFT)])
+    lesion_facts, _ = only_lesion(unplaced, old)
+    assert lesion_facts.fractures_to_check == ()

@@ -371,3 +371,13 @@ def test_an_unconfirmed_bone_metastasis_may_be_a_site_and_is_named():
     assert advice.possible
     # A confirmed record of the same site counts it, whatever the unconfirmed one says.
     assert counted(lesion("a"), lesion("b", verification="provisional")) == (1, 1)
+
+
+def test_a_provisional_bone_metastasis_alone_makes_the_ablative_intent_possible_never_certain():
+    """An outside review's case: one provisional lesion, nothing else, read as 1 site for certain and "discuss
+    ablative radiotherapy" with no caveat. It may be no metastasis at all: 0 to 1 sites, a possible card."""
+    found = facts_of(lesion("a", verification="provisional"), visceral(False))
+    (oligo,) = situations(found, "oligometastatic")
+    assert (oligo.inputs.sites_low, oligo.inputs.sites_high) == (0, 1)
+    (advice,) = advice_of(found, "oligometastatic")
+    assert advice.possible and any("not confirmed" in text for text in advice.missing_words("en"))

@@ -13,7 +13,7 @@ from .place import BOTH_SIDES, fracture_place
 from .record import PatientRecord
 from .terminology import ICD10_CM, canonical_system, codings, objects
 
-FractureMatch = Literal["same", "side", "both", "sequela", "bone", "unplaced", "linked"]
+FractureMatch = Literal["same", "side", "both", "sequela", "bone", "unplaced", "linked", "tied"]
 
 
 _DUE_TO = "http://hl7.org/fhir/StructureDefinition/condition-dueTo"
@@ -29,13 +29,21 @@ def _lesions_named(record: PatientRecord, fracture: dict[str, Any]) -> set[str]:
     return {target for target in (record.resolve(reference) for reference in named) if target in lesions}
 
 
+def _before_the_lesion(record: PatientRecord, fracture: dict[str, Any], lesion: str) -> bool:
+    condition = record.get(lesion) if lesion else None
+    onset = record.onset(condition) if condition else None
+    when = fracture_date(record, fracture)
+    return bool(onset and when and when.latest < onset.earliest)
+
+
 def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[tuple[dict[str, Any], FractureMatch]]:
     """The fractures that may be of the lesion's bone and side, each with how: ``same`` (bone, and both sides
     stated and equal: the bone has broken), or, said for the clinician to settle, ``side`` (a side not stated),
     ``both`` (either says both sides), ``sequela`` (an ICD-10-CM code whose 7th character S records the late effect
     of a fracture, not a bone broken now), ``bone`` (its bone not coded: a fracture recorded in words only),
     ``unplaced`` (the lesion's bone not coded: its site in words only, or several bones), ``linked`` (its bone not
-    coded, its record naming this lesion: evidence, condition-dueTo). One whose record names another lesion is not
+    coded, its record naming this lesion: evidence, condition-dueTo), ``tied`` (its record names this lesion, its
+    code or bodySite another bone or side: they disagree). One whose record names another lesion is not
     this one's, unless its coded bone and side are this lesion's (brief, section 5). A
     fracture's place: a code that states it (``place.fracture_place``), else its bodySite, whose side counts when
     the code states none. A fracture of another bone or of the other side is not this lesion's."""
@@ -52,10 +60,13 @@ def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[
             continue  # the record ties it to another lesion, and nothing makes it this one's bone and side
         if not bone:
             found.append((fracture, "linked" if lesion in tied else "bone"))
-        elif reading.bone is None:  # this lesion's bone is not coded (words only, several bones): it may be this one
-            found.append((fracture, "unplaced"))
+        elif reading.bone is None:  # this lesion's bone is not coded (words only, several bones): it may be this one,
+            if not _before_the_lesion(record, fracture, lesion):  # unless it broke before the lesion began
+                found.append((fracture, "unplaced"))
         elif bone != reading.bone or (side and lesion_side and BOTH_SIDES not in (side, lesion_side)
                                       and side != lesion_side):
+            if lesion in tied:  # recorded as due to this lesion, coded elsewhere: the two disagree, said first
+                found.append((fracture, "tied"))
             continue
         elif any(_sequela(coding) for coding in found_codes):
             found.append((fracture, "sequela"))
@@ -87,6 +98,10 @@ def fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool
     if match == "linked":
         return said("a fracture recorded as due to this lesion ({fracture}), its bone not coded: if so, the bone has "
                     "broken and Mirels no longer applies; check before any fixation", fracture=ref)
+    if match == "tied":
+        return said("a fracture recorded as due to this lesion ({fracture}) is coded at another bone or side: which is "
+                    "right is not known; if it is this lesion's, the bone has broken and Mirels no longer applies; "
+                    "check before any fixation", fracture=ref)
     if match == "unplaced":
         return said("a fracture is recorded ({fracture}) and this lesion's bone is not coded: if the fracture is of "
                     "this lesion, the bone has broken and Mirels no longer applies; check before any fixation",

@@ -91,7 +91,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         # Said, never settled: a bone or a side not stated, or a fracture before the lesion began.
         to_check = tuple(fracture_flag(record, fracture, fracture in earlier, match) for fracture, match in fractures)
         under_way = fixations_under_way(record, ref, reading.bone, reading.side) + _earlier_fixations(
-            record, ref, reading, onset)
+            record, ref, reading, onset) + _fixations_either_side(record, reading)
         flags += to_check + under_way + radiotherapies_given(record, ref, reading.bone, reading.side, onset)
         record.report.use(ref, said("lesion of a Mirels score"))
         for structure in structures:
@@ -220,13 +220,13 @@ def _broken(record: PatientRecord, ref: str, condition: dict[str, Any], reading:
 def _fixation(record: PatientRecord, ref: str, reading: Any, onset: DateSpan | None) -> Procedure | None:
     """The fixation done on this lesion, if any (its reasonReference, else the same bone and side): Mirels helps
     decide whether to fix the bone (section 1.2), so a fixed lesion gets no Mirels score; section 1.4, the
-    post-operative radiotherapy, applies (``situations``). A fixation surely before the lesion began is
-    another story: the lesion is scored."""
+    post-operative radiotherapy, applies (``situations``). A fixation surely before the lesion began is another
+    story: the lesion is scored, and ``_earlier_fixations`` says it first."""
     for operation in procedures_done(record):
         if operation.kind != "fixation" or not treated(operation, ref, reading.bone, reading.side):
             continue
         if onset and operation.performed and operation.performed.latest < onset.earliest:
-            continue
+            continue  # said first on its card (``_earlier_fixations``), never settled
         record.report.ignore(ref, said("fixed ({operation}): Mirels helps decide whether to fix the bone, so no "
                                        "Mirels score; post-operative radiotherapy applies (§1.4)",
                                        operation=operation.ref))
@@ -241,13 +241,28 @@ def _earlier_fixations(record: PatientRecord, ref: str, reading: Any, onset: Dat
     """A fixation of the same bone and side done before this lesion began (a nail of years ago): not of this lesion,
     so the lesion is scored; but a clinician offered "fixation first" must know the bone holds an implant."""
     found = [operation for operation in procedures_done(record)
-             if operation.kind == "fixation" and not operation.reasons and onset and operation.performed
+             if operation.kind == "fixation" and onset and operation.performed
              and operation.performed.latest < onset.earliest and treated(operation, ref, reading.bone, reading.side)]
     for operation in found:
         record.report.use(operation.ref, said("a fixation of the same bone before {lesion} began, said first on its "
                                               "Mirels card", lesion=ref))
-    return tuple(said("a fixation of the same bone and side is recorded before this lesion began ({operation}): check "
+    # One naming this lesion may be its fixation, the lesion's onset recorded later (a pathology report's date).
+    return tuple(said("a fixation naming this lesion is recorded before the lesion's onset ({operation}): if it fixed "
+                      "this lesion, Mirels no longer applies; check it first", operation=operation.ref)
+                 if operation.reasons else
+                 said("a fixation of the same bone and side is recorded before this lesion began ({operation}): check "
                       "what it fixed before any other fixation", operation=operation.ref) for operation in found)
+
+
+def _fixations_either_side(record: PatientRecord, reading: Any) -> tuple[Said, ...]:
+    """A lesion recorded both left and right links no operation by side (none is picked): a fixation of the same
+    bone, naming no reason, may be of it, and would take Mirels away; said first, never settled."""
+    if reading.place is None or not reading.place.sides_disagree or not reading.bone:
+        return ()
+    return tuple(said("a fixation of the same bone is recorded ({operation}), and this lesion's side is recorded both "
+                      "ways: if it is this lesion's, Mirels no longer applies; check it first", operation=operation.ref)
+                 for operation in procedures_done(record)
+                 if operation.kind == "fixation" and not operation.reasons and operation.bone == reading.bone)
 
 
 def site_concepts(record: PatientRecord, condition: dict[str, Any],

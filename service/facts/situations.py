@@ -129,13 +129,14 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
     claims = _claims(record)
     certain: dict[tuple[str, str | None], Where] = {}
     open_: list[Said] = []
-    uncertain, unbounded = 0, False
+    uncertain, unbounded, unconfirmed = 0, False, 0
     unsure = {where.ref for where, *_ in claims
               if status_code(record.get(where.ref), "verificationStatus") in UNCONFIRMED}
     # Precise and confirmed records first: an unconfirmed diagnosis may be a site, so it widens the count only.
     for where, key, vague, several in sorted(claims, key=lambda claim: (claim[2], claim[0].ref in unsure)):
         if where.ref in unsure and not (key in certain and not vague):
             uncertain += 1
+            unconfirmed += 1
             open_.append(said("{record} ({place}): its diagnosis is not confirmed, so it may be a site",
                               record=where.ref, place=where.place) if where.place else
                          said("{record}: its diagnosis is not confirmed, so it may be a site", record=where.ref))
@@ -154,7 +155,8 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
                          if where.place else said("{record} may be a site already counted", record=where.ref))
         else:
             certain[key] = where
-    fewest = len(certain) or (1 if uncertain or unbounded else 0)
+    # A bone metastasis whose site is unread is a site all the same; one not confirmed may be none.
+    fewest = len(certain) or (1 if uncertain > unconfirmed or unbounded else 0)
     return fewest, None if unbounded else len(certain) + uncertain, [w for w, *_ in claims], open_
 
 
@@ -166,7 +168,7 @@ def _same_bone(key: tuple[str, str | None], other: tuple[str, str | None]) -> bo
 
 def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[SituationFacts]:
     fewest, most, counted, open_ = count_sites(record)
-    if fewest == 0:
+    if fewest == 0 and most == 0:
         return []  # no bone metastasis: nothing to say
     linked = {"visceral-metastases": [(observation, "") for observation in record.observations["visceral-metastases"]]}
     untimely = keep_timely(record, linked, options.windows, ())
@@ -274,6 +276,7 @@ def _pain(record: PatientRecord, scored: Sequence[ScoredCondition]) -> list[Situ
         # Irradiated already: said beside the advice (the guideline has no rule against irradiating again).
         found.append(SituationFacts("pain", PainInputs(True, compression), pain.sources,
                                     (Where(lesion.condition, lesion.place, lesion.description),),
-                                    radiotherapies_given(record, lesion.condition, *lesion.body_site),
+                                    radiotherapies_given(record, lesion.condition, *lesion.body_site,
+                                                         record.onset(record.get(lesion.condition))),
                                     score_of=lesion.condition))
     return found
