@@ -129,7 +129,7 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     from .calculators.order_checks import (
         check_orders,  # order-sign only: the other doors do not pay for it
     )
-    from .facts.orders import orders_for, read_draft_orders
+    from .facts.orders import APPLIES_TO, orders_for, read_draft_orders
 
     scored = frozenset(assessment.facts.condition for assessment in result.assessments)
     drafts, report = read_draft_orders(draft_orders, patient=patient, scored=scored, resources=resources)
@@ -150,6 +150,20 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                 and not any(_targets(draft, lesion, place) for lesion, place in settled)):
             report.append(ReportEntry(draft.order.reference, "ignored", said(
                 "not checked: its bodySite names {site}, where no lesion with a score is recorded", site=draft.place),
+                relevant=True, attention=True, description=draft.order.description))
+    # An order whose reason names a Condition with no score it is checked against (a laminectomy "for" the vertebral
+    # metastasis, beside a scored cord compression): checked against nothing, so said, where a score of its kind is.
+    applies = {kind for assessment in result.assessments for kind in APPLIES_TO.get(type(assessment.facts), ())}
+    moot_orders = {draft.order.reference for draft, _ in moot}
+    bone_sites = scored | {where.ref for situation in result.facts.situations  # the bone metastases (§1.5's sites)
+                           if situation.situation == "oligometastatic" for where in situation.about}
+    for draft in drafts:
+        if (draft.reasons & bone_sites and draft.order.reference not in checked | moot_orders
+                and draft.order.kinds & applies
+                and not any(_targets(draft, lesion, place) for lesion, place in settled)):
+            report.append(ReportEntry(draft.order.reference, "ignored", said(
+                "not checked: it is for {reasons}, which has no score it is checked against; if it is for another "
+                "diagnosis, that one's advice was not given", reasons=", ".join(sorted(draft.reasons))),
                 relevant=True, attention=True, description=draft.order.description))
     return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot)
 

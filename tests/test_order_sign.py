@@ -435,3 +435,16 @@ def test_an_order_for_the_other_femur_says_its_side_and_no_fhir_names_on_the_car
                             ("fr", "son site est fémur droit, diaphyse fémorale, où aucune lésion avec un score")):
         (review,) = cards(client, *MIRELS_9, nailing, language=language)
         assert words in review["detail"] and "bodySite" not in review["detail"], review["detail"]
+
+
+def test_an_order_for_a_bone_metastasis_with_no_score_of_its_kind_is_said_not_checked(client):
+    """A laminectomy whose reason is the vertebral metastasis, beside a cord compression in Rades group I: no card
+    at all, though group I gets no benefit from surgery (a probe's finding). It is said not checked, with why; an
+    order for a Condition that is no bone metastasis (another diagnosis) stays silent."""
+    vertebral = lesion("vert", bone=VERTEBRA, side=None)
+    conditions = [*RADES_GROUP_I[0], vertebral]
+    (review,) = cards(client, conditions, RADES_GROUP_I[1], order("lam", LAMINECTOMY, reason="Condition/vert"))
+    assert review["source"]["topic"]["code"] == "data-review"
+    assert "not checked: it is for “" in review["detail"] and "which has no score it is checked against" in \
+        review["detail"]
+    assert cards(client, conditions, RADES_GROUP_I[1], order("lam", LAMINECTOMY, reason="Condition/breast")) == []
