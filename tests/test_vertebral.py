@@ -121,7 +121,9 @@ def test_a_value_that_is_no_row_of_the_item_is_named_not_used():
     spine, found = only_sins(spine_lesion(), *sins_observations(**{"spinal-alignment": "mechanical_pain"}))
     assert spine.facts["spinal_alignment"].missing
     entry = found.entry("Observation/s-spinal-alignment")
-    assert entry.outcome == "ignored" and entry.attention and "not a row of the SINS table" in entry.reason
+    assert entry.outcome == "ignored" and entry.attention and "is not one of the SINS table's answers" in entry.reason
+    # Named by their words, not their codes (a probe's card listed "de_novo_deformity, normal_alignment, ...").
+    assert "Normal alignment" in entry.reason and "normal_alignment" not in entry.reason, entry.reason
 
 
 def test_an_observation_of_another_lesion_is_not_this_ones():
@@ -267,3 +269,17 @@ def test_the_assessment_page_lets_the_clinician_complete_the_sins_items(client):
     stored = client.post(url.split("?")[0] + "/resources", data=answers).get_json()
     (response,) = [e["resource"] for e in stored["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"]
     assert response["questionnaire"].startswith("http://bonemet-cds.org/fhir/Questionnaire/bonemet-sins|")
+
+
+@pytest.mark.parametrize("percent,row", [(60, "collapse_over_50_percent"), (30, "collapse_under_50_percent"),
+                                         (50, None), (0, None)])
+def test_a_collapse_measured_in_percent_is_read_as_the_tables_row_it_names(percent, row):
+    """Radiologists record "60 %" of collapse: it was "missing". The table's rows are "> 50 %" and "< 50 %"; 50 %
+    itself is neither, and no collapse (0) is two rows (with or without > 50 % of the body involved): not read."""
+    observations = [o for o in sins_observations() if o["id"] != "s-vertebral-body-collapse"]
+    collapse = observation("s-collapse", "vertebral-body-collapse", focus="Condition/spine-1",
+                           valueQuantity={"value": percent, "unit": "%", "system": "http://unitsofmeasure.org",
+                                          "code": "%"})
+    spine, _ = only_sins(spine_lesion(), *observations, collapse)
+    fact = spine.facts["vertebral_body_collapse"]
+    assert fact.value == row and (row is not None or any(f"({percent} %)" in str(note) for note in fact.notes))

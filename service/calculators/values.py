@@ -114,6 +114,27 @@ class ItemName(msgspec.Struct, frozen=True):
         return self.said_in("en")
 
 
+class ItemChoices(msgspec.Struct, frozen=True):
+    """The answers a coded table item accepts, named in a message in the reader's language ("> 50 % collapse;
+    < 50 % collapse; ..."), never by their codes."""
+
+    item: str
+
+    def said_in(self, locale: str) -> str:
+        return _choice_labels(self.item, locale)
+
+    def __str__(self) -> str:
+        return self.said_in("en")
+
+
+@lru_cache(maxsize=512)
+def _choice_labels(item: str, locale: str) -> str:
+    for table in tables():
+        if any(candidate.name == item for candidate in table.items):
+            return "; ".join(choice.label(locale) for choice in table.item(item).choices)
+    return ""
+
+
 @lru_cache(maxsize=512)  # the tables are the service's own, fixed at import: each label worked out once
 def _item_label(item: str, locale: str) -> str:
     for table in tables():

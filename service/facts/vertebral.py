@@ -25,11 +25,11 @@ from msgspec.structs import replace
 
 from ..calculators import OneOf, load_table
 from ..calculators.sins import SinsInputs
-from ..calculators.values import ItemName
+from ..calculators.values import ItemChoices, ItemName
 from ..data import read_json
 from ..i18n import Said, said
 from .evidence import Candidate, choose
-from .items.candidates import read_codings
+from .items.candidates import read_codings, unread_value
 from .items.lesion_type import coded_candidates
 from .items.site import read_place, read_site
 from .linking import cited_by
@@ -39,7 +39,7 @@ from .moments import Event
 from .options import MappingOptions
 from .procedures import procedures_done
 from .record import PatientRecord
-from .terminology import OWN_SYSTEM, canonical_system, codings, describe_concepts, objects
+from .terminology import OWN_SYSTEM, canonical_system, codings, describe_concepts, objects, observation_value
 from .timely import keep_timely, with_untimely
 from .vocabulary import ITEM_CODES, PROFILE_BASE, QUESTIONNAIRES, ROW_SYSTEM
 
@@ -202,6 +202,15 @@ def _location(rows: set[str], sources: tuple[str, ...], concepts: list[Any]) -> 
                 notes=(note,), supplied_by=supplied_by("spinal_location"))
 
 
+def _collapse_row(quantity: Any) -> str | None:
+    """A collapse measured as a share of the body's height (UCUM %): the table's own rows are "> 50 % collapse" and
+    "< 50 % collapse"; 50 % itself, or no collapse (0, which two rows share), is no row it names."""
+    value = quantity.get("value") if isinstance(quantity, dict) and quantity.get("code") == "%" else None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    return "collapse_over_50_percent" if 50 < value <= 100 else "collapse_under_50_percent" if 0 < value < 50 else None
+
+
 def _coded_fact(record: PatientRecord, lesion: str, item: str,
                 linked: dict[str, list[tuple[dict[str, Any], str]]]) -> Fact:
     rows = _item_rows()[item]
@@ -211,9 +220,12 @@ def _coded_fact(record: PatientRecord, lesion: str, item: str,
         ref = record.ref(observation)
         row, why = read_codings(observation.get("valueCodeableConcept"), lambda concept: next(
             (c["code"] for c in codings(concept) if c.get("system") == ROW_SYSTEM and c.get("code") in rows), None))
-        if row is None:
-            why = why or said("its value is not a row of the SINS table for this item ({rows})",
-                              rows=", ".join(sorted(rows)))
+        if row is None and item == "vertebral_body_collapse":
+            row = _collapse_row(observation.get("valueQuantity"))
+        if row is None:  # what the record gives, as it gives it, and the table's rows in words
+            why = why or unread_value(observation) or said(
+                "its value ({value}) is not one of the SINS table's answers for this item ({rows})",
+                value=observation_value(observation), rows=ItemChoices(item))
             record.report.ignore(ref, why, attention=True)
             notes.append(said("{resource}: {why}", resource=ref, why=why))
             continue
