@@ -86,3 +86,14 @@ def test_snomed_ct_descendants_mcode_and_hospitals_send_are_in_their_value_set(c
 def test_a_brain_metastasis_is_the_same_in_snomed_ct_and_icd10():
     terms = load_terminology()
     assert terms.memberships(SNOMED, "94225005") == terms.memberships(ICD10, "C79.3")
+
+
+def test_a_snomed_fully_specified_names_semantic_tag_is_not_said():
+    """Cards quoted "Internal fixation of bone without fracture reduction (procedure)", in French too (a probe's
+    finding): the tag is for terminologists. The clinician's own text is kept as written."""
+    from service.facts.terminology import describe_concepts
+
+    tagged = {"coding": [{"system": "http://snomed.info/sct", "code": "387731002",
+                          "display": "Laminectomy (procedure)"}]}
+    assert describe_concepts([tagged]) == "Laminectomy"
+    assert describe_concepts([tagged | {"text": "Laminectomie (procédure)"}]) == "Laminectomie (procédure)"

@@ -356,9 +356,18 @@ def describe_concepts(concepts: Iterable[Any]) -> str:
     for concept in concepts:
         if isinstance(concept, dict):
             words.append(concept.get("text") or next(
-                (c.get("display") or listed_display(c) or c.get("code") for c in codings(concept)
+                (_untagged(c.get("display")) or listed_display(c) or c.get("code") for c in codings(concept)
                  if c.get("display") or c.get("code")), ""))
     return ", ".join(str(w) for w in words if w)
+
+
+# A SNOMED CT fully specified name's semantic tag ("Laminectomy (procedure)") says nothing to a clinician.
+_SEMANTIC_TAGS = re.compile(r"\s+\((procedure|disorder|finding|body structure|qualifier value|morphologic abnormality|"
+                            r"situation|observable entity|regime/therapy|attribute|clinical finding)\)\s*$")
+
+
+def _untagged(display: Any) -> Any:
+    return _SEMANTIC_TAGS.sub("", display) if isinstance(display, str) else display
 
 
 def observation_value(observation: dict[str, Any]) -> str:
