@@ -448,3 +448,11 @@ def test_an_order_for_a_bone_metastasis_with_no_score_of_its_kind_is_said_not_ch
     assert "not checked: it is for “" in review["detail"] and "which has no score it is checked against" in \
         review["detail"]
     assert cards(client, conditions, RADES_GROUP_I[1], order("lam", LAMINECTOMY, reason="Condition/breast")) == []
+
+
+def test_a_proposed_request_is_described_in_words_not_by_its_resource_type(client):
+    """The action read "ServiceRequest (Avis chirurgical ...)" on a French card (a probe's finding)."""
+    for language, start in (("en", "Request: "), ("fr", "Demander\u202f: ")):
+        (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"), language=language)
+        (create,) = [a for a in card["suggestions"][0]["actions"] if a["type"] == "create"]
+        assert create["description"].startswith(start) and "ServiceRequest" not in create["description"], create

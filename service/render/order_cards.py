@@ -45,6 +45,7 @@ ORDER_WORDS = Words({
     "guideline": N_("Guideline"),
     "order": N_("Order"), "scheme": N_("Scheme ordered"), "for": N_("For"),
     "withdraw": N_("Withdraw the draft order ({order})"),
+    "request": N_("Request: {what}"),
     "outside": N_("Radiotherapy to start {start}, outside the post-operative window {opens} to {closes} (§1.4)"),
     "no_start": N_("Radiotherapy ordered without a start date: post-operative window {opens} to {closes} (§1.4)"),
     "operated_if": N_("Radiotherapy to start {start}: in the post-operative window only if operated {first} to "
@@ -103,7 +104,8 @@ def _suggestion(assessment: Assessment, finding: Finding, subject: str, name: Ca
     if proposal.create:
         coding = own_coding(proposal.create, locale)
         key = f"{subject}|{assessment.facts.condition}|{finding.check.id}|{assessment.as_of}"
-        actions.append({"type": "create", "description": f"ServiceRequest ({coding['display']})", "resource": {
+        request = ORDER_WORDS[locale]["request"].format(what=coding["display"])
+        actions.append({"type": "create", "description": request, "resource": {
             "resourceType": "ServiceRequest", "id": stable_id(key, "ServiceRequest"), "language": locale,
             "status": "draft", "intent": "proposal", "code": {"coding": [coding], "text": coding["display"]},
             "subject": {"reference": subject}, "reasonReference": [{"reference": assessment.facts.condition}]}})
