@@ -376,6 +376,12 @@ def test_patient_view_reads_the_procedures_prefetch_for_the_post_operative_windo
                          "post-operative")
     first, last = max(month, TODAY - timedelta(days=21)), TODAY - timedelta(days=15)
     assert advice["summary"].endswith(f"post-operative radiotherapy now only if operated {first} to {last}"), advice
+    # In French, whole and well said: "opéré du ... au ..." (it read "opéré le 01/11 au 30/11", and was cut before
+    # the last date, the one that decides "now"; a probe's finding). The place's region gives way.
+    french = client.post("/cds-services/bonemet-patient-view", json=body, headers={"Accept-Language": "fr"})
+    (advice,) = by_topic(french.get_json()["cards"], "post-operative")
+    assert f"opéré du {month.strftime('01/%m/%Y')} au " in advice["summary"], advice["summary"]
+    assert advice["summary"].endswith(f"seulement si opéré du {first:%d/%m/%Y} au {last:%d/%m/%Y}"), advice["summary"]
 
 
 @pytest.mark.parametrize("status,said", [("in-progress", "in progress"), ("preparation", "in preparation"),

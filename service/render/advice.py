@@ -23,7 +23,7 @@ from ..calculators.situations import Advice, guideline_version
 from ..facts import PatientFacts
 from ..facts.model import SituationFacts, Where
 from ..facts.terminology import own_coding
-from ..i18n import N_, Words, translate
+from ..i18n import N_, Words, translate, typeset
 from .card_model import Card
 from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, said_to_clinician, topic
 from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative, stable_id
@@ -42,6 +42,8 @@ WORDS = Words({
     "passed": N_("{where}, operated {date}: post-operative radiotherapy window passed on {closes}"),
     "maybe": N_("{where}, operated {date}: post-operative radiotherapy now only if operated {first} to {last}"),
     "undated": N_("{where}, operated (date not recorded): post-operative radiotherapy 15 days to 3 weeks after"),
+    # The operation's day, or the span its record allows, as the sentences above place it ("operated {date}").
+    "operated_on": N_("{day}"), "operated_between": N_("{first} to {last}"),
     "open_if": N_("Open today only if the operation was done from {first} to {last}"),
     "healed": N_("on healed skin"), "window": N_("Window (day 15 to day 21 after the operation)"),
     "operation": N_("Operation"), "treated": N_("For"), "guideline": N_("Guideline"),
@@ -88,24 +90,29 @@ def summary(facts: SituationFacts, advice: Advice, locale: str) -> str:
         # The record's words beside the place, and the operation's own, only where the whole fits: what decides
         # "now" comes last and must be read (the detail names the operation and quotes the record).
         texts = [_post_operative(facts, advice, words, locale, full) for full in (True, False)]
-        return next((text for text in texts if len(text) <= SUMMARY_LIMIT), texts[-1])
+        texts.append(_post_operative(facts, advice, words, locale, False, bone_only=True))  # "Fémur gauche, opéré..."
+        return next((text for text in texts if len(typeset(text, locale)) <= SUMMARY_LIMIT), texts[-1])
     where = facts.about[0].words(locale) if facts.about else ""  # the lesion it is about, side first (§1.1)
     return f"{situation.title(locale)}{words['colon']} {action}" + (f" — {where}" if where else "")
 
 
-def _post_operative(facts: SituationFacts, advice: Advice, words: dict[str, str], locale: str, full: bool) -> str:
+def _post_operative(facts: SituationFacts, advice: Advice, words: dict[str, str], locale: str, full: bool,
+                    bone_only: bool = False) -> str:
     where = facts.about[0].words(locale, full) if facts.about else ""
     if facts.about and facts.about[0].place is None and len(facts.about) > 1:  # the operation names no site:
         # what it treated says where; the operation's own text too ("Laminectomy T7"), not a code's title
         operation = facts.about[0]
         where = facts.about[1].words(locale, full) + (f" ({operation.description})"
                                                       if operation.own_words and full else "")
+    if bone_only:  # the region gives way to the dates that decide "now" (the detail names it)
+        where = where.split(", ")[0]
     where = where[:1].upper() + where[1:]
     if "opens" not in advice.figures:
         return words["undated"].format(where=where)
-    operated = advice.figures["operated_from"].isoformat()
-    if advice.figures["operated_from"] != advice.figures["operated_to"]:
-        operated += f" {words['to']} {advice.figures['operated_to'].isoformat()}"
+    operated = words["operated_on"].format(day=advice.figures["operated_from"].isoformat())  # "le 01/11/2026"
+    if advice.figures["operated_from"] != advice.figures["operated_to"]:  # "du 01/11/2026 au 30/11/2026"
+        operated = words["operated_between"].format(first=advice.figures["operated_from"].isoformat(),
+                                                     last=advice.figures["operated_to"].isoformat())
     key = {"before": "before", "open": "window_open", "passed": "passed", "maybe": "maybe"}[advice.phase]
     text = words[key].format(where=where, date=operated, opens=advice.figures["opens"].isoformat(),
                              closes=advice.figures["closes"].isoformat(),
