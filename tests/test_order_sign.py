@@ -290,6 +290,9 @@ def test_a_draft_order_for_another_patient_is_never_checked_and_is_said(client):
     (card,) = cards(client, *MIRELS_9, other)
     assert card["source"]["topic"]["code"] == "data-review" and card["indicator"] == "warning"
     assert "ServiceRequest/" not in card["detail"] and "another patient" in card["detail"]
+    # A possible wrong-patient order says so in its summary, not "Data not used" (a probe's finding).
+    assert card["summary"] == "Draft orders for another patient (1): check the patient before signing"
+    assert "belongs to another patient, “p2”" in card["detail"] and "Data not used" not in card["detail"]
 
 
 CCAM_RADIOTHERAPY = ("https://www.ameli.fr/ccam", "ZZNL045")  # a national procedure code no ValueSet holds

@@ -54,6 +54,9 @@ VALUE_SETS_USED = frozenset(KIND_VALUE_SETS) | frozenset(COURSE_VALUE_SETS)
 ORDER_WORDS = {"radiotherapy": said("radiotherapy"), "prophylactic_fixation": said("prophylactic fixation"),
                "decompressive_surgery": said("decompressive surgery"), "long": said("long course"),
                "hypofractionated": said("hypofractionated course")}
+# A draft order whose subject is not the context patient: never checked, and said on a card of its own (a
+# wrong-patient order is the clinician's to catch before signing). The template of its report line, below.
+OTHER_PATIENT = "not checked, not this patient's order: {why}"
 APPLIES_TO = {LesionFacts: {"radiotherapy", "prophylactic_fixation"},
               CordCompressionFacts: {"radiotherapy", "decompressive_surgery"}}
 _TO_BE_DONE = {"ServiceRequest": {"draft", "active", "on-hold"},
@@ -108,8 +111,9 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
             continue
         other = why_not_patient(resource, patient, aliases) if patient else None
         if other:
-            report.append(ReportEntry(ref, "ignored", said("not checked: {why}", why=other), relevant=True,
-                                      attention=True, description=describe_concepts([resource.get("code")])))
+            report.append(ReportEntry(ref, "ignored", said("not checked, not this patient's order: {why}", why=other),
+                                      relevant=True, attention=True,
+                                      description=describe_concepts([resource.get("code")])))
             continue
         if resource.get("status") not in _TO_BE_DONE[kind_of_resource]:
             report.append(ReportEntry(ref, "ignored", said("status '{status}': not an order to be done",

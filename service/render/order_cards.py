@@ -17,7 +17,7 @@ from ..calculators.fractionation import SchemeAdvice, fractionation
 from ..calculators.order_checks import Finding
 from ..calculators.situations import situations
 from ..facts import PatientFacts, ReportEntry
-from ..facts.orders import DraftOrder
+from ..facts.orders import OTHER_PATIENT, DraftOrder
 from ..facts.terminology import own_coding
 from ..i18n import N_, Words
 from .card_model import Action, Card, Source, Suggestion
@@ -46,6 +46,9 @@ ORDER_WORDS = Words({
     "order": N_("Order"), "scheme": N_("Scheme ordered"), "for": N_("For"),
     "withdraw": N_("Withdraw the draft order ({order})"),
     "request": N_("Request: {what}"),
+    "other_patient": N_("Draft orders for another patient ({count}): check the patient before signing"),
+    "other_patient_detail": N_("These draft orders name another patient than the one in the EHR's context; they "
+                               "were not checked:"),
     "outside": N_("Radiotherapy to start {start}, outside the post-operative window {opens} to {closes} (§1.4)"),
     "no_start": N_("Radiotherapy ordered without a start date: post-operative window {opens} to {closes} (§1.4)"),
     "operated_if": N_("Radiotherapy to start {start}: in the post-operative window only if operated {first} to "
@@ -227,6 +230,27 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     cards += [moot_card(draft, why, locale, name) for draft, why in review.moot]
     cards += [window_card(found, locale, name) for found in review.windows]
     cards += [scheme_card(draft, advice, review.ablative, locale, name, facts) for draft, advice in review.schemes]
-    not_checked: list[ReportEntry] = review.report
+    other = [entry for entry in review.report if getattr(entry.reason, "template", None) == OTHER_PATIENT]
+    if other:
+        cards.append(_other_patient_card(other, locale, name))
+    not_checked: list[ReportEntry] = [entry for entry in review.report if entry not in other]
     review_said = review_card(not_checked, locale, facts.as_of, name)
     return [typeset_card(card, locale) for card in (cards + [review_said] if review_said else cards)]
+
+
+def _why(entry: ReportEntry) -> object:
+    """Why an order is another patient's ("belongs to another patient, “p2”"), from its report line."""
+    params = getattr(entry.reason, "params", {})
+    return params.get("why", entry.reason)
+
+
+def _other_patient_card(entries: list[ReportEntry], locale: str, name: Callable[[str], str]) -> Card:
+    """Draft orders whose subject is another patient: said first for what they are, a possible wrong-patient order,
+    not among the data not used."""
+    words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
+    lines = [f"**{words['other_patient_detail']}**", ""] + [
+        f"- “{plain(entry.description)}”{colon} {name(said_to_clinician(_why(entry), locale))}"
+        if entry.description else f"- {name(said_to_clinician(_why(entry), locale))}" for entry in entries]
+    return {"uuid": str(uuid.uuid4()), "summary": fit_summary(words["other_patient"].format(count=len(entries))),
+            "detail": "\n".join(lines), "indicator": "warning",
+            "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)}}
