@@ -459,3 +459,15 @@ def test_a_proposed_request_is_described_in_words_not_by_its_resource_type(clien
         (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"), language=language)
         (create,) = [a for a in card["suggestions"][0]["actions"] if a["type"] == "create"]
         assert create["description"].startswith(start) and "ServiceRequest" not in create["description"], create
+
+
+def test_an_order_not_surely_this_lesions_says_so_in_the_summary(client):
+    """A radiotherapy order naming no lesion (its reason in words: "humérus droit") read "Radiotherapy alone ordered,
+    Mirels ≥ 9: surgical fixation opinion first — left femur", as if it were the femur's (a probe's finding)."""
+    rt = order("rt", RADIOTHERAPY, reason_code={"text": "métastase humérus droit"})
+    (card,) = cards(client, *MIRELS_9, rt)
+    assert card["summary"].endswith(", if the order is for it"), card["summary"]
+    (french,) = cards(client, *MIRELS_9, rt, language="fr")
+    assert french["summary"].endswith(", si la prescription la concerne"), french["summary"]
+    (targeted,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"))
+    assert "if the order is for it" not in targeted["summary"]

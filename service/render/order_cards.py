@@ -19,9 +19,9 @@ from ..calculators.situations import situations
 from ..facts import PatientFacts, ReportEntry
 from ..facts.orders import OTHER_PATIENT, DraftOrder
 from ..facts.terminology import own_coding
-from ..i18n import N_, Words
+from ..i18n import N_, Words, typeset
 from .card_model import Action, Card, Source, Suggestion
-from .card_text import said_to_clinician
+from .card_text import SUMMARY_LIMIT, said_to_clinician, shortened
 from .cards import (
     WORDS,
     card_source,
@@ -46,6 +46,7 @@ ORDER_WORDS = Words({
     "order": N_("Order"), "scheme": N_("Scheme ordered"), "for": N_("For"),
     "withdraw": N_("Withdraw the draft order ({order})"),
     "request": N_("Request: {what}"),
+    "if_for_it": N_("if the order is for it"),
     "other_patient": N_("Draft orders for another patient ({count}): check the patient before signing"),
     "other_patient_detail": N_("These draft orders name another patient than the one in the EHR's context; they "
                                "were not checked:"),
@@ -85,7 +86,10 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
     lines += [detail_markdown(assessment, words, name), "", f"{order_words['guideline']}: {check.source(locale)}"]
     card: Card = {
         "uuid": str(uuid.uuid4()),
-        "summary": fit_summary(f"{summary} — {facts.where(locale)}"),
+        # An order not surely this lesion's (no reason naming it, no side on both): the summary must not read as if
+        # it were (a radiotherapy of the right humerus charged to the left femur's Mirels 9).
+        "summary": fit_summary(_with_place(summary, facts.where(locale), "" if any(
+            order.targeted for order in finding.orders) else f", {order_words['if_for_it']}", locale)),
         "detail": "\n".join(lines),
         "indicator": check.indicator,
         "source": card_source(assessment),
@@ -236,6 +240,13 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     not_checked: list[ReportEntry] = [entry for entry in review.report if entry not in other]
     review_said = review_card(not_checked, locale, facts.as_of, name)
     return [typeset_card(card, locale) for card in (cards + [review_said] if review_said else cards)]
+
+
+def _with_place(summary: str, where: str, after: str, locale: str) -> str:
+    """The advice, then the place, then what follows it: the place gives way by whole clauses where all would not fit
+    ("fémur gauche" of "fémur gauche, diaphyse fémorale"); the detail says it whole."""
+    room = SUMMARY_LIMIT - len(typeset(f"{summary} — {after}", locale))
+    return f"{summary} — {shortened(where, room)}{after}"
 
 
 def _why(entry: ReportEntry) -> object:
