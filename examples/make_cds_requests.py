@@ -9,15 +9,57 @@ For each patient of each ``bundles/NN-name.json``:
   ``SandboxClient.load_from_path``).
 
     python examples/make_cds_requests.py        # a test checks the files stay what this writes
+
+The examples are written for one assessment day (``expected/*.json``, ``as_of``), and a CDS Hooks call assesses
+as of today: their records age, and cards say they are too old. For a try today, the same requests with every
+date moved so that today is that day (a new folder; the examples stay as they are):
+
+    python examples/make_cds_requests.py --dated-today /tmp/bonemet-requests
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import uuid
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+_DATE = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?(T.*)?$")
+
+
+def _moved(text: str, days: int) -> str:
+    match = _DATE.match(text)
+    if not match:
+        return text
+    year, month, day, time = match.groups()
+    if day is None:  # a month: moved by whole months, keeping its precision
+        months = int(year) * 12 + int(month) - 1 + round(days / 30.44)
+        return f"{months // 12:04d}-{months % 12 + 1:02d}"
+    try:
+        moved = date(int(year), int(month), int(day)) + timedelta(days=days)
+    except ValueError:
+        return text
+    return moved.isoformat() + (time or "")
+
+
+def redate(node, days: int):
+    """A copy of ``node`` (JSON) with every FHIR date and dateTime moved ``days`` days (birth dates too: ages stay
+    true). Partial dates (a year, a month) keep their precision."""
+    if isinstance(node, dict):
+        return {key: redate(value, days) for key, value in node.items()}
+    if isinstance(node, list):
+        return [redate(value, days) for value in node]
+    if isinstance(node, str):
+        return _moved(node, days)
+    return node
+
+
+def examples_as_of() -> str:
+    """The day the examples' documented results hold (``expected/*.json``)."""
+    return json.loads((HERE / "expected" / "01-mirels-7-observation.json").read_text("utf-8"))["as_of"]
 
 
 def requests_for(bundle: dict, name: str) -> dict[str, dict]:
@@ -57,6 +99,24 @@ def write_all() -> list[Path]:
     return written
 
 
+def write_dated_today(folder: Path) -> list[Path]:
+    """Every patient-view request, its dates moved so that today (UTC, as the service dates by default) is the day
+    the examples' results hold, written into ``folder``."""
+    days = (datetime.now(UTC).date() - date.fromisoformat(examples_as_of())).days
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in sorted((HERE / "bundles").glob("*.json")):
+        for stem, request in requests_for(json.loads(path.read_text("utf-8")), path.stem).items():
+            target = folder / f"{stem}.json"
+            target.write_text(json.dumps(redate(request, days), indent=2, ensure_ascii=False) + "\n", "utf-8")
+            written.append(target)
+    return written
+
+
 if __name__ == "__main__":
-    for written in write_all():
-        print(written.relative_to(HERE.parent))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dated-today", type=Path, metavar="FOLDER",
+                        help="write the patient-view requests there, dated so that today is the examples' day")
+    args = parser.parse_args()
+    for written in write_dated_today(args.dated_today) if args.dated_today else write_all():
+        print(written)

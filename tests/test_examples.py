@@ -223,6 +223,26 @@ def test_every_bundle_has_its_ready_cds_hooks_request_and_prefetch_file(client):
             assert (answer.status_code == 200 and answer.get_json()["cards"]) or name == "13-no-score"
 
 
+def test_the_requests_dated_today_give_the_documented_results_through_cds_hooks(client, tmp_path):
+    """A tester's first hour: the examples are written for one day, and patient-view assesses as of today, so the
+    requests as shipped give "too old" cards. `make_cds_requests.py --dated-today FOLDER` writes them dated so that
+    today is that day: each gives its documented category (the script run as a tester runs it)."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(EXAMPLES.parent / "make_cds_requests.py"), "--dated-today",
+                             str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    for name in ("03-mirels-11-fixation", "05-rades-group-i", "07-rades-group-iii"):
+        request = json.loads((tmp_path / f"{name}.json").read_text("utf-8"))
+        cards = client.post("/cds-services/bonemet-patient-view", json=request).get_json()["cards"]
+        wanted = {(calculator, low) for _, calculator, _, (low, high), _ in expected(name) if low == high}
+        assert wanted, name
+        shown = {(card["source"]["topic"]["code"], card["summary"]) for card in cards}
+        for calculator, total in wanted:
+            assert any(topic == calculator and f" {total}:" in summary for topic, summary in shown), (name, shown)
+
+
 LEFT, RIGHT = "7771000", "24028007"
 
 
