@@ -879,3 +879,40 @@ def test_a_412_for_a_host_off_the_allow_list_says_which_setting_allows_it(client
     body["fhirServer"] = "https://ehr.other.example/fhir"
     answer = client.post(SERVICE, json=body)
     assert answer.status_code == 412 and "BONEMET_FHIR_ALLOWED_HOSTS" in answer.get_json()["detail"]
+
+
+def _unreadable(**code):
+    resource = condition("x", SCT, "999999")
+    resource["code"] = code
+    return resource
+
+
+@pytest.mark.parametrize("odd", [
+    _unreadable(coding=[{"system": SCT, "code": "999999", "display": ["a"]}]),  # a display that is a list
+    _unreadable(coding=[{"system": SCT, "code": "999999"}], text=["a"]),  # a text that is a list
+    _unreadable(coding=[{"system": SCT, "code": {"a": 1}}]),  # a code that is an object
+    dict(condition("x", SCT, "999999"), extension=[{"url": 5}]),  # an extension's url that is a number
+])
+def test_a_condition_with_odd_words_or_extensions_is_named_never_a_500(client, odd):
+    """An outside review's finds: each of these answered 500 (a list as a cache key, a number with .endswith)."""
+    response = client.post(SERVICE, json=hook_request([lesion(), odd], lesion_observations()))
+    assert response.status_code == 200 and response.get_json()["cards"], response.get_json()
+
+
+@pytest.mark.parametrize("extension", [5, True, "x"])
+def test_an_extension_that_is_no_list_on_a_procedure_or_an_order_is_a_400_naming_it(client, extension):
+    procedure = {"resourceType": "Procedure", "id": "nail", "status": "completed", "code": coded("1653007", SCT)
+                 ["valueCodeableConcept"], "subject": {"reference": "Patient/p1"}, "extension": extension}
+    body = hook_request([lesion()], lesion_observations())
+    body["prefetch"]["procedures"] = searchset(procedure)
+    response = client.post(SERVICE, json=body)
+    assert response.status_code == 400, response.get_json()
+    assert "procedures.entry[0].resource.extension: must be a list of objects" in json.dumps(response.get_json())
+    order = {"resourceType": "ServiceRequest", "id": "rt", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/p1"}, "code": {"coding": [{"system": SCT, "code": "33195004"}]},
+             "extension": extension}
+    body = hook_request([lesion()], lesion_observations(), hook="order-sign")
+    body["context"]["draftOrders"] = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": order}]}
+    response = client.post("/cds-services/bonemet-order-sign", json=body)
+    assert response.status_code == 400 and "draftOrders.entry[0].resource.extension" in json.dumps(
+        response.get_json()), response.get_json()

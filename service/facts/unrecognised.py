@@ -109,13 +109,15 @@ def _why_relevant(condition: dict[str, Any], found: list[dict[str, Any]]) -> str
         return said("declares a cancer profile but its code '{code}' is in none of the ValueSets the calculators "
                     "read: not used", code=describe_concepts([concept]))
     extensions = condition.get("extension")
-    if extensions and any(isinstance(e, dict) and e.get("url", "").endswith("histology-morphology-behavior")
-                          for e in extensions):
+    if isinstance(extensions, list) and any(isinstance(e, dict) and isinstance(e.get("url"), str)
+                                            and e["url"].endswith("histology-morphology-behavior") for e in extensions):
         return said("has a cancer histology but its code '{code}' is in none of the ValueSets the calculators "
                     "read: not used", code=describe_concepts([concept]))
     # What the code and its words say depends on them alone, and a record repeats its diagnoses.
     key = (concept.get("text") if isinstance(concept, dict) else None,
            tuple([(c.get("system"), c.get("code"), c.get("display")) for c in found]))
+    if not all(isinstance(part, str | None) for part in (key[0], *(word for coded in key[1] for word in coded))):
+        return _code_verdict(concept, found)  # words that are no strings (a list, a number): no key of a cache
     verdict = _CODE_VERDICTS.get(key, _UNSEEN)
     if verdict is _UNSEEN:
         if len(_CODE_VERDICTS) >= 10_000:  # bounded: codes come from outside

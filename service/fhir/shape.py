@@ -28,7 +28,7 @@ SHAPES: dict[str, dict[str, Said]] = {
     "Patient": {"id": TEXT},
 }
 _ORDER = {"id": TEXT, "status": TEXT, "code": OBJECT, "bodySite": OBJECTS, "reasonReference": OBJECTS,
-          "reasonCode": OBJECTS, "subject": OBJECT}
+          "reasonCode": OBJECTS, "subject": OBJECT, "extension": OBJECTS}
 SHAPES["ServiceRequest"] = {**_ORDER, "doNotPerform": BOOLEAN}
 SHAPES["Procedure"] = _ORDER
 _ANY = {"id": TEXT}  # the shape of a resource of any other type
@@ -165,7 +165,7 @@ def _date_problem(resource: dict) -> tuple[str, Said] | None:
     found += [(f".{name}.{end}", period.get(end), _DATE_TIME) for name in _PERIODS
               if isinstance(period := resource.get(name), dict) for end in ("start", "end")]
     found += [(f".extension[{index}].valueDateTime", extension.get("valueDateTime"), _DATE_TIME)
-              for index, extension in enumerate(resource.get("extension") or ())
+              for index, extension in enumerate(_listed(resource.get("extension")))
               if isinstance(extension, dict) and extension.get("url") == ASSERTED_DATE]
     timing = resource.get("occurrenceTiming")  # an order's start may be its first event
     if isinstance(timing, dict) and isinstance(timing.get("event"), list):
@@ -197,7 +197,7 @@ def _dates_fine(resource: dict) -> bool:
                                                 and _a_date(value.get("end"), _DATE_TIME)):
                 return False
         elif name == "extension":
-            for extension in value or ():
+            for extension in _listed(value):
                 if isinstance(extension, dict) and extension.get("url") == ASSERTED_DATE \
                         and not _a_date(extension.get("valueDateTime"), _DATE_TIME):
                     return False
@@ -205,6 +205,11 @@ def _dates_fine(resource: dict) -> bool:
                 and not all(_a_date(event, _DATE_TIME) for event in value["event"]):
             return False
     return True
+
+
+def _listed(value: Any) -> list[Any]:
+    """A list element as a list; anything else as none (its shape is said where it is checked)."""
+    return value if isinstance(value, list) else []
 
 
 def _a_date(text: Any, pattern: re.Pattern) -> bool:
