@@ -426,6 +426,9 @@ def test_an_order_whose_site_is_in_words_only_is_checked_against_each_score_not_
     assert by_topic["mirels"]["summary"].startswith("Radiotherapy alone ordered, Mirels ≥ 9: surgical fixation")
     link = "the order's site (“fémur gauche”) is not one the codes place, so it is checked against each one"
     assert link in by_topic["mirels"]["detail"] and link in by_topic["rades"]["detail"]
+    # A coded site the calculators place nowhere (the whole brain) is another site: no femur warning (a review's find).
+    brain = order("rt", RADIOTHERAPY, body_site={"coding": [{"system": SCT, "code": "12738006"}]})
+    assert [card["source"]["topic"]["code"] for card in cards(client, *MIRELS_9, brain)] == []
 
 
 def test_an_order_for_the_other_femur_says_its_side_and_no_fhir_names_on_the_card(client):

@@ -208,7 +208,7 @@ def test_radiotherapy_alone_with_mirels_9_proposes_a_surgical_opinion_and_withdr
     assert proposal["subject"] == {"reference": "Patient/p1"}
     assert proposal["reasonReference"] == [{"reference": "Condition/lesion-1"}]
     assert delete == {"type": "delete", "resourceId": "ServiceRequest/rt",
-                      "description": "Withdraw the draft order (Teleradiotherapy procedure (procedure))"}
+                      "description": "Withdraw the draft order (Teleradiotherapy procedure)"}
     (french,) = post(client, request(*MIRELS_9, rt), "fr")
     assert french["suggestions"][0]["actions"][0]["resource"]["code"]["text"] == (
         "Avis chirurgical orthopédique de fixation prophylactique")

@@ -96,4 +96,6 @@ def test_a_snomed_fully_specified_names_semantic_tag_is_not_said():
     tagged = {"coding": [{"system": "http://snomed.info/sct", "code": "387731002",
                           "display": "Laminectomy (procedure)"}]}
     assert describe_concepts([tagged]) == "Laminectomy"
+    # A code sent without its display, worded from the ValueSets (which ship SNOMED CT's full names): the same.
+    assert describe_concepts([{"coding": [{"system": "http://snomed.info/sct", "code": "387731002"}]}]) == "Laminectomy"
     assert describe_concepts([tagged | {"text": "Laminectomie (procédure)"}]) == "Laminectomie (procédure)"

@@ -356,7 +356,7 @@ def describe_concepts(concepts: Iterable[Any]) -> str:
     for concept in concepts:
         if isinstance(concept, dict):
             words.append(concept.get("text") or next(
-                (_untagged(c.get("display")) or listed_display(c) or c.get("code") for c in codings(concept)
+                (_untagged(c.get("display") or listed_display(c)) or c.get("code") for c in codings(concept)
                  if c.get("display") or c.get("code")), ""))
     return ", ".join(str(w) for w in words if w)
 
