@@ -876,3 +876,18 @@ def test_the_status_before_a_radiotherapy_of_days_ago_stays_and_one_taken_during
     assert mscc.facts["motor_function"].sources == ("Observation/motor-before",)
     assert mscc.facts["days_developing_motor_deficits"].value == 5  # to the course's first day, not a range to its end
     assert any("(Observation/motor-during) is not counted" in flag for flag in mscc.condition_flags)
+
+
+def test_a_course_older_than_the_motor_status_window_is_history_and_todays_status_counts():
+    """A probe's re-irradiation: the compression irradiated 13 months ago, today's status set aside as "after its
+    radiotherapy began", and Rades undetermined for the new course. A course begun before the status's window (14
+    days by default, the site's setting) is history: the status counts, and the card still says the course."""
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    status = observation("motor", "motor-function", effective=days_ago(1), **coded("not-ambulatory"))
+    old_course = _radiotherapy_of_the_compression("completed", 400)
+    mscc, _ = only_compression(primary, compression(onset=days_ago(500)), status, old_course)
+    assert mscc.facts["motor_function"].value == "not_ambulatory"
+    assert any("a radiotherapy of it is recorded (Procedure/rt)" in flag for flag in mscc.condition_flags)
+    recent_course = _radiotherapy_of_the_compression("completed", 3)
+    mscc, _ = only_compression(primary, compression(onset=days_ago(500)), status, recent_course)
+    assert mscc.facts["motor_function"].missing  # within the window: a status since it began is its effect

@@ -5,6 +5,7 @@ metastases, motor function and how long the deficit has developed, each at the m
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -89,8 +90,13 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         began = (Event(onset, said("the spinal cord compression's onset")),) if onset else ()
         # Tableau 4: the motor status and the deficit "before radiotherapy": none recorded after one of this
         # compression began (a status taken under radiotherapy is its effect, not what Rades scores from).
+        # A course begun before the motor status's window (the site's setting) is history: every status the window
+        # lets count comes after it, and one for a new course (a re-irradiation) is taken now; its card says it.
+        window = options.windows.get("motor_function")
+        recent = record.as_of - timedelta(days=window.days) if window else None
         irradiated = tuple(Event(course.began, said("its radiotherapy"))  # its first day: a course over days
-                           for course in radiotherapies_of(record, ref) if course.began is not None)
+                           for course in radiotherapies_of(record, ref) if course.began is not None
+                           and (recent is None or course.began.latest >= recent))
         first_day = min((event.when for event in irradiated), key=lambda span: span.earliest, default=None)
         read: dict[str, Fact] = {}
         for kind, reader in readers.items():
