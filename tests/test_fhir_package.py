@@ -672,3 +672,8 @@ def test_answers_extracted_to_observations_conform_and_score_as_the_answers_do(c
     extracted = extracted_observations(rades, "rades")
     assert sorted(o["valueCodeableConcept"]["coding"][0]["code"] for o in extracted) == ["373066001", "not-ambulatory"]
     assert errors_of(validate({o["code"]["coding"][0]["code"]: o for o in extracted})) == {}
+    # The motor status answered for this compression is this compression's (focus), not every compression's (a
+    # probe's answer for the cervical one reached the lumbar one's card once stored); the visceral status is the
+    # patient's (no focus).
+    focus = {o["code"]["coding"][0]["code"]: o.get("focus") for o in extracted}
+    assert focus == {"motor-function": [{"reference": "Condition/cord-compression"}], "visceral-metastases": None}

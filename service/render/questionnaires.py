@@ -46,8 +46,9 @@ EXTRACTED = {"lesion_size": ("bonemet-lesion-size", "lesion-size-row"),
 # The rows of visceral_metastases as the presence ValueSet codes them (SNOMED CT qualifier values Yes, No).
 PRESENCE = {"yes": {"system": SNOMED, "code": "373066001", "display": "Yes"},
             "no": {"system": SNOMED, "code": "373067005", "display": "No"}}
-# Profiles whose focus is required: the lesion the Observation is about.
-ABOUT_THE_LESION = ("bonemet-lesion-size", "bonemet-lesion-type", "bonemet-mirels-pain")
+# Profiles whose focus is required: the lesion the Observation is about. And the motor status answered for one
+# compression: focused on it (without focus it would be every compression's, beyond what the clinician answered).
+ABOUT_THE_CONDITION = ("bonemet-lesion-size", "bonemet-lesion-type", "bonemet-mirels-pain", "bonemet-motor-function")
 TOTAL = "total"  # the calculated item's linkId: not an answer the service reads
 TOTAL_TEXT = N_("Total (the sum of the points of the answers. While an item is missing, the service gives the range "
                 "of possible totals)")
@@ -203,7 +204,7 @@ def extracted_observations(response: dict[str, Any], calculator: str) -> list[di
             "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{ROW_SYSTEM}/extracted/{response['id']}/{item['linkId']}")),
             "meta": {"profile": [profile]}, "status": "final", "code": {"coding": item["code"]},
             "subject": response["subject"], "effectiveDateTime": response["authored"]}
-        if profile.rsplit("/", 1)[1] in ABOUT_THE_LESION:
+        if profile.rsplit("/", 1)[1] in ABOUT_THE_CONDITION:
             observation["focus"] = [condition]
         if "author" in response:
             observation["performer"] = [response["author"]]
