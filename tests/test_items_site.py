@@ -346,7 +346,7 @@ def test_inactive_refuted_or_erroneous_lesions_never_count(clinical, verificatio
 
 
 @pytest.mark.parametrize("element,flag", [
-    ("clinicalStatus", "its clinicalStatus is not a code of FHIR's: read as not given"),
+    ("clinicalStatus", "its clinical status is written “active”, not coded: read as not given; check it"),
     ("verificationStatus", "its verificationStatus is not a code of FHIR's: the calculators cannot read it"),
 ])
 def test_a_status_written_in_words_only_is_never_read_and_the_score_says_so(element, flag):

@@ -527,3 +527,21 @@ def test_a_fixation_of_the_same_bone_is_said_first_where_the_lesions_side_is_rec
     (card,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"], "mirels")
     assert "fixation recorded, check it first" in card["summary"], card["summary"]
     assert "a fixation of the same bone is recorded (“" in card["detail"]
+
+
+@pytest.mark.parametrize("change", [{"clinicalStatus": {"text": "résolu"}},
+                                    {"abatementBoolean": True}])
+def test_a_lesion_whose_record_may_say_it_is_over_says_its_status_is_to_check_first(client, change):
+    """A probe's humerus with its clinical status in words ("résolu") and a femur with abatementBoolean beside
+    "active": critical "fixation first" cards with nothing in the summary. The summary says the status is to check;
+    for §1.5 such a lesion may be a site (a range), named."""
+    from support.fhir_builders import lesion
+
+    body = request([lesion() | change], MIRELS_9[1])
+    body["hook"] = "patient-view"
+    del body["context"]["draftOrders"]
+    cards = client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"]
+    (score,) = by_topic(cards, "mirels")
+    assert ": status to check — surgical fixation opinion" in score["summary"], score["summary"]
+    (oligo,) = by_topic(cards, "oligometastatic")
+    assert "its status is not clear, so it may be a site" in oligo["detail"], oligo["detail"]

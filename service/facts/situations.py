@@ -26,7 +26,7 @@ from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, Place
 from .procedures import Procedure, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
-from .statuses import UNCONFIRMED, status_code
+from .statuses import UNCONFIRMED, status_code, status_to_check
 from .terminology import describe_concepts
 from .timely import keep_timely
 
@@ -132,14 +132,21 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
     uncertain, unbounded, unconfirmed = 0, False, 0
     unsure = {where.ref for where, *_ in claims
               if status_code(record.get(where.ref), "verificationStatus") in UNCONFIRMED}
+    unclear = {where.ref for where, *_ in claims  # a status in words, an abatement beside "active": may be over
+               if any(status_to_check(flag) for flag in record.active(record.get(where.ref))[1])} - unsure
+    unsure |= unclear
     # Precise and confirmed records first: an unconfirmed diagnosis may be a site, so it widens the count only.
     for where, key, vague, several in sorted(claims, key=lambda claim: (claim[2], claim[0].ref in unsure)):
         if where.ref in unsure and not (key in certain and not vague):
             uncertain += 1
             unconfirmed += 1
-            open_.append(said("{record} ({place}): its diagnosis is not confirmed, so it may be a site",
-                              record=where.ref, place=where.place) if where.place else
-                         said("{record}: its diagnosis is not confirmed, so it may be a site", record=where.ref))
+            if where.ref in unclear:
+                open_.append(said("{record} ({place}): its status is not clear, so it may be a site", record=where.ref,
+                                  place=where.place or said("site not recorded")))
+            else:
+                open_.append(said("{record} ({place}): its diagnosis is not confirmed, so it may be a site",
+                                  record=where.ref, place=where.place) if where.place else
+                             said("{record}: its diagnosis is not confirmed, so it may be a site", record=where.ref))
             continue
         if several:
             unbounded = True

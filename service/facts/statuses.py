@@ -32,6 +32,22 @@ _STATUS_CODES = {
 NEVER_COUNTS = ("refuted", "entered-in-error")
 
 
+# A status a card says before the action: the Condition counts, but its record may say it no longer holds (a status
+# in words or local codes, an abatement beside "active"). By the template of its flag.
+STATUS_TO_CHECK = frozenset({
+    "its clinical status is written “{text}”, not coded: read as not given; check it",
+    "its clinicalStatus is not a code of FHIR's: read as not given",
+    "its clinicalStatus codes disagree (active, and not): read as not given",
+    "its verificationStatus is not a code of FHIR's: the calculators cannot read it",
+    "an abatement is recorded ({abatement}) although its clinicalStatus says it is active",
+    "an abatement is recorded ({abatement}) whose day is not known to be before the assessment date: read as still "
+    "active; check it"})
+
+
+def status_to_check(flag: object) -> bool:
+    return getattr(flag, "template", flag) in STATUS_TO_CHECK
+
+
 # A diagnosis not (yet) confirmed: it counts, flagged, and the card says so first (it may not hold).
 UNCONFIRMED = {"unconfirmed": N_("diagnosis not confirmed"), "provisional": N_("provisional diagnosis"),
                "differential": N_("differential diagnosis")}
@@ -109,9 +125,14 @@ class StatusReading:
                                 abatement=abated),)
         flags: tuple[str, ...] = ()
         if clinical is None:
+            written = (condition.get("clinicalStatus") or {}).get("text") if isinstance(
+                condition.get("clinicalStatus"), dict) else None
             flags = ((N_("its clinicalStatus codes disagree (active, and not): read as not given"),)
                      if status_disagrees(condition) else
-                     (N_("its clinicalStatus is not a code of FHIR's: read as not given"),)
+                     (said("its clinical status is written “{text}”, not coded: read as not given; check it",
+                           text=written.strip()[:40]),)
+                     if unread_status(condition, "clinicalStatus") and isinstance(written, str) and written.strip()
+                     else (N_("its clinicalStatus is not a code of FHIR's: read as not given"),)
                      if unread_status(condition, "clinicalStatus") else (N_("no clinicalStatus"),))
         verification = status_code(condition, "verificationStatus")
         if verification in UNCONFIRMED:

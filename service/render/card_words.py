@@ -15,6 +15,7 @@ WORDS = Words({
     "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded, check it first"),
     "fixation_to_check": N_("fixation recorded, check it first"),
     "operation_to_check": N_("operation since, check it first"),
+    "status_to_check": N_("status to check"),
     "operations_unread": N_("the EHR did not send the patient's operations: if this bone has already been fixed, "
                             "Mirels no longer applies."),
     "review_attention": N_("Data not used that could change a score"),

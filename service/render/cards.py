@@ -30,7 +30,7 @@ from .. import __version__
 from ..facts import PatientFacts, ReportEntry
 from ..facts.evidence import CONFLICT
 from ..facts.model import BrokenBone
-from ..facts.statuses import UNCONFIRMED
+from ..facts.statuses import UNCONFIRMED, status_to_check
 from ..facts.terminology import listed_words
 from ..i18n import joined, typeset
 from .advice import Advised, advice_card
@@ -163,7 +163,8 @@ def _fracture_words(assessment: Assessment, words: dict[str, str]) -> str:
     return f"{words['fracture_to_check']} — " if facts.fractures_to_check else \
         f"{words['fixation_to_check']} — " if facts.fixations_to_check else \
         f"{words['operation_to_check']} — " if facts.operations_to_check else \
-        f"{said_to_clinician(unconfirmed[0], assessment.score.locale)} — " if unconfirmed else ""
+        f"{said_to_clinician(unconfirmed[0], assessment.score.locale)} — " if unconfirmed else \
+        f"{words['status_to_check']} — " if any(status_to_check(flag) for flag in facts.condition_flags) else ""
 
 
 _UNCONFIRMED = frozenset(UNCONFIRMED.values())  # the diagnosis may not hold: said before the action it drives
