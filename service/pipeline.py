@@ -162,8 +162,8 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                 and draft.order.kinds & applies
                 and not any(_targets(draft, lesion, place) for lesion, place in settled)):
             report.append(ReportEntry(draft.order.reference, "ignored", said(
-                "not checked: it is for {reasons}, which has no score it is checked against; if it is for another "
-                "diagnosis, that one's advice was not given", reasons=", ".join(sorted(draft.reasons))),
+                "not checked: it is for {reasons}, whose scores do not apply to this kind of order; if it is for "
+                "another diagnosis, that one's advice was not given", reasons=", ".join(sorted(draft.reasons))),
                 relevant=True, attention=True, description=draft.order.description))
     return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot)
 

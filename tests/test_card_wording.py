@@ -176,3 +176,10 @@ def test_a_place_gives_way_by_whole_clauses_and_keeps_its_first():
     assert shortened("a " * 50, 10).endswith("…") and len(shortened("a " * 50, 10)) <= 60
     kept = fit_summary("Left femur, Mirels score 9–11: " + "surgical fixation opinion " * 6, " (missing: pain)")
     assert len(kept) <= SUMMARY_LIMIT and kept.endswith("… (missing: pain)")
+
+
+def test_a_place_cut_inside_the_records_quoted_words_closes_the_quotation():
+    from service.render.card_text import shortened
+
+    assert shortened("“Bone structure of humerus, Bone structure of femur” (as written)", 30) == \
+        "“Bone structure of humerus”"

@@ -573,3 +573,17 @@ def test_a_fracture_tied_to_the_lesion_but_coded_elsewhere_is_said_and_an_older_
     old = condition("fx", ICD10, "M84.4", onset="2015-03-01", body_site=[site(HUMERUS, LEFT)])
     lesion_facts, _ = only_lesion(unplaced, old)
     assert lesion_facts.fractures_to_check == ()
+
+
+def test_a_fracture_of_the_bone_a_lesion_names_in_words_is_said_even_before_its_onset():
+    """An outside review's case: a left femur fracture 20 days ago beside a lesion written only "Fémur gauche,
+    diaphyse" whose onset (a report's date) is 10 days ago was dropped. Only a fracture of another bone than the one
+    the words name is left out."""
+    unplaced = lesion(bone=None, onset="2026-11-20")
+    unplaced["bodySite"] = [{"text": "Fémur gauche, diaphyse"}]
+    fracture = condition("fx", ICD10CM, "M84.552A", onset="2026-11-10")
+    lesion_facts, _ = only_lesion(unplaced, fracture)
+    assert len(lesion_facts.fractures_to_check) == 1
+    humerus = condition("fx", ICD10, "M84.4", onset="2026-11-10", body_site=[site(HUMERUS, LEFT)])
+    lesion_facts, _ = only_lesion(unplaced, humerus)
+    assert lesion_facts.fractures_to_check == ()

@@ -342,7 +342,7 @@ def test_an_order_whose_body_site_names_several_sites_is_said_not_checked(client
     conditions, observations = RADES_GROUP_I
     (card,) = cards(client, [*MIRELS_9[0], *conditions], [*MIRELS_9[1], *observations], rt)
     assert card["source"]["topic"]["code"] == "data-review"
-    assert "ServiceRequest/" not in card["detail"] and "its bodySite names several sites" in card["detail"]
+    assert "ServiceRequest/" not in card["detail"] and "its site names several places" in card["detail"]
 
 
 # ------------------------------------------------------------------ a bone already broken or fixed
@@ -451,7 +451,7 @@ def test_an_order_for_a_bone_metastasis_with_no_score_of_its_kind_is_said_not_ch
     conditions = [*RADES_GROUP_I[0], vertebral]
     (review,) = cards(client, conditions, RADES_GROUP_I[1], order("lam", LAMINECTOMY, reason="Condition/vert"))
     assert review["source"]["topic"]["code"] == "data-review"
-    assert "not checked: it is for “" in review["detail"] and "which has no score it is checked against" in \
+    assert "not checked: it is for “" in review["detail"] and "whose scores do not apply to this kind of order" in \
         review["detail"]
     assert cards(client, conditions, RADES_GROUP_I[1], order("lam", LAMINECTOMY, reason="Condition/breast")) == []
 

@@ -381,3 +381,15 @@ def test_a_provisional_bone_metastasis_alone_makes_the_ablative_intent_possible_
     assert (oligo.inputs.sites_low, oligo.inputs.sites_high) == (0, 1)
     (advice,) = advice_of(found, "oligometastatic")
     assert advice.possible and any("not confirmed" in text for text in advice.missing_words("en"))
+
+
+def test_an_unconfirmed_record_naming_several_sites_leaves_the_count_open_above():
+    """An outside review's case: a provisional metastasis coded at the humerus, the femur and a vertebra, beside a
+    confirmed femur: "1 to 2 sites", a confident ablative proposal, where confirmed it would be 4 sites or more."""
+    several = lesion("b", verification="provisional")
+    several["bodySite"] = [site(HUMERUS, RIGHT), site(FEMUR_SHAFT, RIGHT), site(VERTEBRA)]
+    found = facts_of(lesion("a"), several, visceral(False))
+    (oligo,) = situations(found, "oligometastatic")
+    assert (oligo.inputs.sites_low, oligo.inputs.sites_high) == (1, None)
+    (advice,) = advice_of(found, "oligometastatic")
+    assert advice.possible

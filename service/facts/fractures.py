@@ -4,6 +4,7 @@ that cannot be settled."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from ..i18n import Said, said
@@ -29,11 +30,17 @@ def _lesions_named(record: PatientRecord, fracture: dict[str, Any]) -> set[str]:
     return {target for target in (record.resolve(reference) for reference in named) if target in lesions}
 
 
-def _before_the_lesion(record: PatientRecord, fracture: dict[str, Any], lesion: str) -> bool:
-    condition = record.get(lesion) if lesion else None
-    onset = record.onset(condition) if condition else None
-    when = fracture_date(record, fracture)
-    return bool(onset and when and when.latest < onset.earliest)
+def _another_bone_in_words(reading: Any, bone: str) -> bool:
+    """Whether a lesion placed in words only names a long bone ("Left femur"), and not the fracture's (a humerus): a
+    2015 humerus fracture is then no fracture of it. Words naming no bone, or this one, leave it possible."""
+    words = (reading.place.written if reading.place is not None else "") or reading.description or ""
+    named = {code for code, pattern in _BONE_WORDS.items() if pattern.search(words)}
+    return bool(named) and bone not in named
+
+
+_BONE_WORDS = {code: re.compile(pattern, re.IGNORECASE) for code, pattern in {
+    "71341001": r"\bf[eé]m(ur|oral)", "85050009": r"\bhum[eé]r", "12611008": r"\btibi",
+    "87342007": r"\b(fibula|p[eé]ron[eé])", "62413002": r"\bradius", "23416004": r"\b(ulna|cubitus)"}.items()}
 
 
 def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[tuple[dict[str, Any], FractureMatch]]:
@@ -61,7 +68,7 @@ def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[
         if not bone:
             found.append((fracture, "linked" if lesion in tied else "bone"))
         elif reading.bone is None:  # this lesion's bone is not coded (words only, several bones): it may be this one,
-            if not _before_the_lesion(record, fracture, lesion):  # unless it broke before the lesion began
+            if not _another_bone_in_words(reading, bone):  # unless the lesion's own words name another bone
                 found.append((fracture, "unplaced"))
         elif bone != reading.bone or (side and lesion_side and BOTH_SIDES not in (side, lesion_side)
                                       and side != lesion_side):

@@ -259,10 +259,14 @@ def _fixations_either_side(record: PatientRecord, reading: Any) -> tuple[Said, .
     bone, naming no reason, may be of it, and would take Mirels away; said first, never settled."""
     if reading.place is None or not reading.place.sides_disagree or not reading.bone:
         return ()
+    found = [operation for operation in procedures_done(record)
+             if operation.kind == "fixation" and not operation.reasons and operation.bone == reading.bone]
+    for operation in found:
+        record.report.use(operation.ref, said("a fixation of the same bone, said first on a Mirels card whose lesion's "
+                                              "side is recorded both ways"))
     return tuple(said("a fixation of the same bone is recorded ({operation}), and this lesion's side is recorded both "
                       "ways: if it is this lesion's, Mirels no longer applies; check it first", operation=operation.ref)
-                 for operation in procedures_done(record)
-                 if operation.kind == "fixation" and not operation.reasons and operation.bone == reading.bone)
+                 for operation in found)
 
 
 def site_concepts(record: PatientRecord, condition: dict[str, Any],

@@ -129,7 +129,7 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
     claims = _claims(record)
     certain: dict[tuple[str, str | None], Where] = {}
     open_: list[Said] = []
-    uncertain, unbounded, unconfirmed = 0, False, 0
+    uncertain, unbounded, unconfirmed, unbounded_above = 0, False, 0, False
     unsure = {where.ref for where, *_ in claims
               if status_code(record.get(where.ref), "verificationStatus") in UNCONFIRMED}
     unclear = {where.ref for where, *_ in claims  # a status in words, an abatement beside "active": may be over
@@ -138,6 +138,8 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
     # Precise and confirmed records first: an unconfirmed diagnosis may be a site, so it widens the count only.
     for where, key, vague, several in sorted(claims, key=lambda claim: (claim[2], claim[0].ref in unsure)):
         if where.ref in unsure and not (key in certain and not vague):
+            if several:  # it may be none, or several sites: the count stays open above (one record, many sites)
+                unbounded_above = True
             uncertain += 1
             unconfirmed += 1
             if where.ref in unclear:
@@ -164,7 +166,8 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
             certain[key] = where
     # A bone metastasis whose site is unread is a site all the same; one not confirmed may be none.
     fewest = len(certain) or (1 if uncertain > unconfirmed or unbounded else 0)
-    return fewest, None if unbounded else len(certain) + uncertain, [w for w, *_ in claims], open_
+    most = None if unbounded or unbounded_above else len(certain) + uncertain
+    return fewest, most, [w for w, *_ in claims], open_
 
 
 def _same_bone(key: tuple[str, str | None], other: tuple[str, str | None]) -> bool:

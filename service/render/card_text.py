@@ -50,12 +50,17 @@ def shortened(text: str, room: int, longest: int = 60) -> str:
     for count in range(len(clauses), 0, -1):
         head = ", ".join(clauses[:count])
         if len(head) <= room:
-            return head
+            return _closed(head)
     if len(clauses[0]) <= longest:
-        return clauses[0]
+        return _closed(clauses[0])
     cut = clauses[0][: longest - 1]
     space = cut.rfind(" ")
-    return (cut[:space] if space > longest // 2 else cut).rstrip(" ,;:\u202f") + "…"
+    return _closed((cut[:space] if space > longest // 2 else cut).rstrip(" ,;:\u202f") + "…")
+
+
+def _closed(text: str) -> str:
+    """A cut that opened a quotation (the record's words, “Bone structure of humerus, …”) closes it."""
+    return text + "”" if text.count("“") > text.count("”") else text
 
 
 # The mapping report's messages that name a FHIR element or show a code, as a card says them: a clinician reads
@@ -88,6 +93,9 @@ FOR_CLINICIAN = {
     "another lesion Condition names the same bone and side ({others}): they may record one lesion":
         N_("another bone metastasis names the same bone and side ({others}): they may record one lesion"),
     "a coded answer ({code})": N_("a coded answer"),
+    "not checked: its bodySite names several sites ('{site}'); a reasonReference naming the Condition says which it "
+    "is for":
+        N_("not checked: its site names several places ('{site}'); naming the lesion it is for would say which"),
     "not checked: its bodySite names {site}, where no lesion with a score is recorded":
         N_("not checked: its site is {site}, where no lesion with a score is recorded"),
     "not checked: its reasonReference names {lesion} ({place}), but its bodySite says {site}: which it is for is not "
