@@ -263,3 +263,17 @@ def test_a_rades_value_written_as_text_is_said_as_the_record_says_it():
     walks = observation("motor", "motor-function", valueString="marche avec une canne")
     _, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(), walks)
     assert "recorded as text only ('marche avec une canne')" in found.entry("Observation/motor").reason
+
+
+def test_an_undated_value_derived_from_a_dated_one_is_as_old_as_its_source():
+    """A probe's size with no date, derivedFrom a CT measurement of 249 days ago: counted as "undated" (so current),
+    while the CT was past the 90-day window. A derived value describes its source's moment: it is aged by it."""
+    from support.fhir_builders import lesion, observation, quantity
+    from support.mapping import days_ago, only_lesion
+
+    ct = observation("ct", "lesion-size", focus="Condition/lesion-1", effective=days_ago(249), **quantity(20, "%"))
+    derived = observation("size", "lesion-size", focus="Condition/lesion-1", effective=None, **quantity(70, "%"))
+    derived["derivedFrom"] = [{"reference": "Observation/ct"}]
+    lesion_facts, found = only_lesion(lesion(), ct, derived)
+    assert lesion_facts.facts["lesion_size"].missing, lesion_facts.facts["lesion_size"]
+    assert "older than the 90-day window" in str(found.entry("Observation/size").reason)

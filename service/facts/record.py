@@ -1,9 +1,7 @@
 """One patient's resources, indexed once, and the report of what became of each.
 
-Every lookup the extractors make (a reference, the observations of a kind, the
-panels that list an observation, the lesion at a body site) is a dictionary
-lookup built here in one pass, so mapping costs time in proportion to the number
-of resources whatever their mix.
+Every lookup the extractors make (a reference, the observations of a kind, the panels that list an observation, the
+lesion at a body site) is a dictionary lookup built here in one pass: time in proportion to the number of resources.
 
 Status and date gates are applied here too (the statuses are read in ``statuses.py``), so that no extractor
 can forget them:
@@ -29,14 +27,7 @@ from ..i18n import N_, Said, joined, said
 from .dates import UNBOUNDED, DateSpan, after, effective_date, parse_date, performed
 from .model import BrokenBone, FixedBone, Label, ReportEntry
 from .statuses import COUNTED_OBSERVATION, INACTIVE, NEVER_COUNTS, StatusReading, status_code
-from .terminology import (
-    Terminology,
-    codings,
-    describe_concepts,
-    load_terminology,
-    objects,
-    observation_value,
-)
+from .terminology import Terminology, codings, describe_concepts, load_terminology, objects, observation_value
 from .unrecognised import is_fracture, is_pathological_fracture, looks_like_cancer, names_secondary, not_a_bone
 from .vocabulary import (
     CONTEXT_VALUE_SETS,
@@ -221,9 +212,15 @@ class PatientRecord(StatusReading):
         known = self._effectives.get(id(observation))  # kept beside the Observation, as ``active`` is
         if known is not None and known[0] is observation:
             return known[1]
-        span = effective_date(observation)
+        span = effective_date(observation) or self._source_date(observation)
         self._effectives[id(observation)] = (observation, span)
         return span
+
+    def _source_date(self, observation: dict[str, Any]) -> DateSpan | None:
+        """An undated value derived from dated ones (derivedFrom) is as old as the newest of them (one step)."""
+        return max((span for ref in (self.resolve(r) for r in objects(observation.get("derivedFrom")))
+                    if ref and ref.startswith("Observation/") and (span := effective_date(self.by_ref[ref]))),
+                   key=lambda span: span.latest, default=None)
 
     @staticmethod
     def period_start(observation: dict[str, Any]) -> DateSpan | None:
