@@ -73,7 +73,7 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
     if unread:
         facts.unread.update(unread)
     result = PatientAssessment(subject, facts)
-    context = tuple(facts.context)  # once: the same context beside every score of the patient
+    context = tuple(facts.context)  # once: the patient's beside every score, a lesion's beside its own
     for found in facts.scored:
         scoring = calculator(found.calculator)
         try:
@@ -84,7 +84,8 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
                                             relevant=True, attention=True))  # said on a card, never lost
             continue
         assessment = render(score, found, subject, when, as_of=as_of, cite=cite or (lambda reference: reference))
-        result.assessments.append(replace(assessment, context=context))
+        result.assessments.append(replace(assessment, context=tuple(entry for entry in context if entry.about in (
+            "", found.condition))))
     scores = {assessment.facts.condition: assessment.score for assessment in result.assessments}
     for situation in facts.situations:
         advice = rule(situation.situation).evaluate(situation.inputs, scores.get(situation.score_of or ""))

@@ -56,3 +56,20 @@ def test_cortical_osteolysis_components():
     inputs = lesion_facts.inputs()
     assert (inputs.cortical_osteolysis_axial_percent, inputs.cortical_osteolysis_circumference_percent) == (35, 60)
     assert lesion_facts.facts["cortical_osteolysis_axial_percent"].sources == ("Observation/osteo",)
+
+
+def test_a_lesions_pain_score_is_context_beside_its_own_score_only():
+    """A probe's 8/10 score linked to the right humerus showed under "Context, not scored" on the right femur's card
+    too: a reader takes it as femur pain. A patient's context (ECOG) stays beside every score."""
+    from datetime import UTC, datetime
+
+    from service.pipeline import assess_patient
+    from support.fhir_builders import FEMUR_SHAFT, HUMERUS, RIGHT, patient
+    from support.mapping import AS_OF
+
+    femur, humerus = lesion("femur", FEMUR_SHAFT, RIGHT), lesion("lesion-1", HUMERUS, RIGHT)
+    result = assess_patient([patient(), femur, humerus, pain_score(8)], "Patient/p1", when=datetime.now(UTC),
+                            as_of=AS_OF)
+    context = {assessment.facts.condition: [entry.resource for entry in assessment.context]
+               for assessment in result.assessments}
+    assert context == {"Condition/lesion-1": ["Observation/score"], "Condition/femur": []}

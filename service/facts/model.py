@@ -53,6 +53,7 @@ class ReportEntry(msgspec.Struct, frozen=True):
     relevant: bool = False
     attention: bool = False
     description: str = ""
+    about: str = ""  # context of one Condition only (a pain score of this lesion), shown beside its score alone
 
 
 class ScoredCondition(msgspec.Struct):

@@ -70,7 +70,7 @@ class Report(msgspec.Struct):
 
     used: dict[str, set[str]] = msgspec.field(default_factory=lambda: defaultdict(set))
     ignored: dict[str, tuple[str, bool, bool]] = msgspec.field(default_factory=dict)  # ref: (why, relevant, attention)
-    context: dict[str, str] = msgspec.field(default_factory=dict)
+    context: dict[str, tuple[str, str]] = msgspec.field(default_factory=dict)  # ref: (what, the Condition or "")
 
     def use(self, ref: str, why: str) -> None:
         self.used[ref].add(why)
@@ -78,8 +78,8 @@ class Report(msgspec.Struct):
     def ignore(self, ref: str, why: str, *, relevant: bool = True, attention: bool = False) -> None:
         self.ignored.setdefault(ref, (why, relevant, attention))
 
-    def show(self, ref: str, what: str) -> None:
-        self.context.setdefault(ref, what)
+    def show(self, ref: str, what: str, about: str = "") -> None:
+        self.context.setdefault(ref, (what, about))
 
 
 def identifier_index(resources: Iterable[tuple[str, dict[str, Any]]]) -> dict[tuple[Any, str], list[str]]:
@@ -415,7 +415,8 @@ class PatientRecord(StatusReading):
             described = relevant or ref in self.report.context
             description = describe_concepts([resource.get("code")]) if described else ""
             if ref in self.report.context:
-                result.append(ReportEntry(ref, "context", self.report.context[ref], description=description))
+                what, about = self.report.context[ref]
+                result.append(ReportEntry(ref, "context", what, description=description, about=about))
             else:
                 result.append(ReportEntry(ref, "ignored", why, relevant, attention, description))
         return result + self.contained + self.versions

@@ -39,7 +39,7 @@ def pain_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]
             why = said("0-10 pain score {score} ({resource}) is not mapped: the guideline gives no mapping to a "
                        "Mirels pain category (a site may set its own conversion)",
                        score=f"{score:g}", resource=ref)
-            record.report.show(ref, why)
+            record.report.show(ref, why, about=lesion)  # this lesion's pain: beside its score, not the others'
             notes.append(why)
             continue
         category = next((name for name, low, high in bands if low <= score <= high), None)
