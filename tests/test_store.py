@@ -40,8 +40,8 @@ def test_migrations_run_once_and_again_without_effect(database):
     first.close()
 
 
-def test_two_instances_starting_at_once_migrate_once(database):
-    stores = [open_store(*database) for _ in range(4)]
+def _migrated_at_once(stores) -> list[Exception]:
+    """Each store migrated in a thread of its own, all at once; the errors they met."""
     errors: list[Exception] = []
 
     def start(store):
@@ -55,7 +55,12 @@ def test_two_instances_starting_at_once_migrate_once(database):
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == [] and {store.schema_version() for store in stores} == {2}
+    return errors
+
+
+def test_two_instances_starting_at_once_migrate_once(database):
+    stores = [open_store(*database) for _ in range(4)]
+    assert _migrated_at_once(stores) == [] and {store.schema_version() for store in stores} == {2}
     with stores[0].transaction() as db:
         assert db.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 2  # each version applied once
     for store in stores:
@@ -67,19 +72,7 @@ def test_workers_starting_at_once_on_a_new_sqlite_file_all_start(tmp_path):
     processes starting together, about 1 start in 15: a worker that did not start. Sixty new files, four at once."""
     for attempt in range(60):
         stores = [open_store("", str(tmp_path / f"new-{attempt}.sqlite3")) for _ in range(4)]
-        errors: list[Exception] = []
-
-        def start(store, errors=errors):
-            try:
-                store.migrate()
-            except Exception as error:
-                errors.append(error)
-
-        threads = [threading.Thread(target=start, args=(store,)) for store in stores]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        errors = _migrated_at_once(stores)
         for store in stores:
             store.close()
         assert errors == [], f"file {attempt}: {errors[0]}"
