@@ -283,3 +283,15 @@ def test_a_collapse_measured_in_percent_is_read_as_the_tables_row_it_names(perce
     spine, _ = only_sins(spine_lesion(), *observations, collapse)
     fact = spine.facts["vertebral_body_collapse"]
     assert fact.value == row and (row is not None or any(f"({percent} %)" in str(note) for note in fact.notes))
+
+
+def test_a_pain_score_of_the_vertebral_lesion_is_said_where_sins_pain_is_missing():
+    """A probe's EVA 7/10 linked to the L4 lesion: the SINS card said pain "no record of it was found". SINS pain is
+    mechanical, occasional or none, which a score does not say: not read, but said."""
+    observations = [o for o in sins_observations() if o["id"] != "s-sins-pain"]
+    score = observation("eva", "72514-3", system="http://loinc.org", focus="Condition/spine-1", valueInteger=7)
+    spine, found = only_sins(spine_lesion(), *observations, score)
+    pain = spine.facts["mechanical_pain"]
+    assert pain.missing and any("a 0-10 pain score is recorded for this lesion (7, Observation/eva)" in str(note)
+                                for note in pain.notes), pain.notes
+    assert found.entry("Observation/eva").outcome == "ignored" and found.entry("Observation/eva").relevant

@@ -143,6 +143,8 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
             notes = untimely.get(item, []) + (untimely.get("lesion_type", []) if item == "bone_lesion" else [])
             if notes:
                 fact = with_untimely(fact, notes)
+            if item == "mechanical_pain" and fact.missing:
+                fact = _pain_scored(record, ref, fact)
             if fact.missing or isinstance(fact.value, OneOf):
                 fact = replace(fact, supplied_by=fact.supplied_by or supplied_by(item))
             facts[item] = fact
@@ -150,6 +152,20 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
         result.append(VertebralFacts(ref, describe_concepts(objects(condition.get("bodySite"))) or said(
             "vertebral metastasis"), facts, condition_flags=flags, place=place, operations_to_check=at_some_level))
     return result
+
+
+def _pain_scored(record: PatientRecord, lesion: str, fact: Fact) -> Fact:
+    """SINS pain is mechanical, occasional or none: a 0-10 score of this lesion does not say which, so it is not
+    read; but it is this lesion's pain, said beside its score (it read "no record of it was found")."""
+    notes = []
+    for observation in record.observations["pain-score"]:
+        if lesion in {record.resolve(reference) for reference in objects(observation.get("focus"))}:
+            why = said("a 0-10 pain score is recorded for this lesion ({score}, {resource}): SINS pain is mechanical, "
+                       "occasional or none, which a score does not say; not read", score=observation_value(observation),
+                       resource=record.ref(observation))
+            record.report.ignore(record.ref(observation), why)  # said on the card, in the missing item's words
+            notes.append(why)
+    return replace(fact, notes=fact.notes + tuple(notes)) if notes else fact
 
 
 def _operations(record: PatientRecord, ref: str, spinal: set[str],
