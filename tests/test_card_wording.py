@@ -183,3 +183,11 @@ def test_a_place_cut_inside_the_records_quoted_words_closes_the_quotation():
 
     assert shortened("“Bone structure of humerus, Bone structure of femur” (as written)", 30) == \
         "“Bone structure of humerus”"
+
+
+def test_a_summary_cut_inside_a_quotation_closes_it_and_keeps_its_hedge():
+    from service.render.card_text import fit_summary
+
+    summary = fit_summary("Radiotherapy alone ordered — “" + "lésion lytique de la diaphyse " * 6 + "”",
+                          ", if the order is for it")
+    assert summary.endswith("…”, if the order is for it") and len(summary) <= 140, summary

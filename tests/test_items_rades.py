@@ -891,3 +891,10 @@ def test_a_course_older_than_the_motor_status_window_is_history_and_todays_statu
     recent_course = _radiotherapy_of_the_compression("completed", 3)
     mscc, _ = only_compression(primary, compression(onset=days_ago(500)), status, recent_course)
     assert mscc.facts["motor_function"].missing  # within the window: a status since it began is its effect
+    # Begun before the window but under way, or ended within it (a 30 Gy/10 course lasts two weeks): a status taken
+    # during it is still its effect (a review caught a first version that counted it).
+    for course in (_radiotherapy_of_the_compression("in-progress", 20),
+                   _radiotherapy_of_the_compression("completed", 20) | {
+                       "performedPeriod": {"start": days_ago(20), "end": days_ago(6)}}):
+        mscc, _ = only_compression(primary, compression(onset=days_ago(500)), status, course)
+        assert mscc.facts["motor_function"].missing, course

@@ -291,7 +291,7 @@ def test_a_draft_order_for_another_patient_is_never_checked_and_is_said(client):
     assert card["source"]["topic"]["code"] == "data-review" and card["indicator"] == "warning"
     assert "ServiceRequest/" not in card["detail"] and "another patient" in card["detail"]
     # A possible wrong-patient order says so in its summary, not "Data not used" (a probe's finding).
-    assert card["summary"] == "Draft orders for another patient (1): check the patient before signing"
+    assert card["summary"] == "Draft orders not known to be this patient's (1): check the patient before signing"
     assert "belongs to another patient, “p2”" in card["detail"] and "Data not used" not in card["detail"]
 
 
@@ -426,9 +426,12 @@ def test_an_order_whose_site_is_in_words_only_is_checked_against_each_score_not_
     assert by_topic["mirels"]["summary"].startswith("Radiotherapy alone ordered, Mirels ≥ 9: surgical fixation")
     link = "the order's site (“fémur gauche”) is not one the codes place, so it is checked against each one"
     assert link in by_topic["mirels"]["detail"] and link in by_topic["rades"]["detail"]
-    # A coded site the calculators place nowhere (the whole brain) is another site: no femur warning (a review's find).
-    brain = order("rt", RADIOTHERAPY, body_site={"coding": [{"system": SCT, "code": "12738006"}]})
-    assert [card["source"]["topic"]["code"] for card in cards(client, *MIRELS_9, brain)] == []
+    # A local code no ValueSet here places ("FEMG", "Fémur gauche") is read as words are: checked, the card hedged
+    # (a review found a first version that took any code for another site, and gave no card at all).
+    local = order("rt", RADIOTHERAPY, body_site={"coding": [{"system": "urn:oid:1.2.250.1", "code": "FEMG",
+                                                             "display": "Fémur gauche"}]})
+    (card,) = cards(client, *MIRELS_9, local)
+    assert card["source"]["topic"]["code"] == "mirels" and card["summary"].endswith(", if the order is for it")
 
 
 def test_an_order_for_the_other_femur_says_its_side_and_no_fhir_names_on_the_card(client):

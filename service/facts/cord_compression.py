@@ -90,13 +90,15 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         began = (Event(onset, said("the spinal cord compression's onset")),) if onset else ()
         # Tableau 4: the motor status and the deficit "before radiotherapy": none recorded after one of this
         # compression began (a status taken under radiotherapy is its effect, not what Rades scores from).
-        # A course begun before the motor status's window (the site's setting) is history: every status the window
-        # lets count comes after it, and one for a new course (a re-irradiation) is taken now; its card says it.
+        # A course done and ended before the motor status's window (the site's setting) is history: every status
+        # the window lets count comes after it, one for a new course (a re-irradiation) taken now; its card says it.
+        # One under way, paused, stopped, or ended within the window still bounds them.
         window = options.windows.get("motor_function")
         recent = record.as_of - timedelta(days=window.days) if window else None
         irradiated = tuple(Event(course.began, said("its radiotherapy"))  # its first day: a course over days
                            for course in radiotherapies_of(record, ref) if course.began is not None
-                           and (recent is None or course.began.latest >= recent))
+                           and (recent is None or course.status != "completed" or course.performed is None
+                                or course.performed.latest >= recent))
         first_day = min((event.when for event in irradiated), key=lambda span: span.earliest, default=None)
         read: dict[str, Fact] = {}
         for kind, reader in readers.items():

@@ -17,8 +17,8 @@ Target
     compression by a ``reasonCode`` of the spinal-cord-compression ValueSet or a
     ``bodySite`` that is known not to be a long bone. An order with no reasonReference, reasonCode
     nor bodySite names no target, nor does one whose only reasonCode is not a cord
-    compression (a bone metastasis: which one?), nor one whose bodySite is in words only, with
-    no code ("fémur gauche"): it is checked against every Condition its kind applies to, and the
+    compression (a bone metastasis: which one?), nor one whose bodySite no code here places
+    (words only, "fémur gauche"; a local code): it is checked against every Condition its kind applies to, and the
     card says so, quoting that reasonCode or those words.
 Scheme and start (§2, §1.4)
     A radiotherapy order's total dose and number of fractions are read from the CodeX Radiation Therapy
@@ -43,7 +43,7 @@ from .items.site import read_place, read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
 from .place import Place
 from .record import identifier_index
-from .terminology import Terminology, codings, describe_concepts, load_terminology
+from .terminology import Terminology, describe_concepts, load_terminology
 from .vocabulary import KIND_VALUE_SETS
 
 Course = Literal["long", "hypofractionated"]
@@ -138,10 +138,10 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         course = cast(Course, courses.pop()) if len(courses) == 1 else None  # both at once says nothing
         body_sites = [c for c in resource.get("bodySite") or [] if isinstance(c, dict)]
         site = read_site(terms, body_sites)
-        # A site in words only ("fémur gauche") says neither a long bone nor the spine: it may be any lesion's. A coded
-        # one that places no bone the calculators read (the whole brain) is another site, as before.
-        unread_site = site.given and site.bone is None and not site.not_long_bone and not site.several and not any(
-            coding.get("code") for concept in body_sites for coding in codings(concept))
+        # A site no code here places (words only, "fémur gauche"; a local or unmapped code) says neither a long bone
+        # nor the spine: it may be any lesion's, and is checked against each, the card hedged. Missing a "fixation
+        # first" is worse than a hedged card on a whole-brain order.
+        unread_site = site.given and site.bone is None and not site.not_long_bone and not site.several
         bone, side, has_site = site.bone, site.side, site.given and not unread_site
         if unresolved and not reasons:
             report.append(ReportEntry(ref, "ignored", said(

@@ -33,6 +33,7 @@ WORDS = Words({
     "site": N_("1 bone metastatic site recorded"), "sites": N_("{count} bone metastatic sites recorded"),
     "sites_range": N_("{low} to {high} bone metastatic sites"),
     "none_or_one": N_("0 to 1 bone metastatic sites"),  # French: "0 à 1 site" (singular)
+    "none_confirmed": N_("bone metastatic sites not known, none confirmed"),
     "sites_open": N_("at least {low} bone metastatic sites"), "site_open": N_("at least 1 bone metastatic site"),
     "no_visceral": N_("no visceral metastasis"),
     "one_site": N_("{site}: {count} lesions ({places})"), "one_site_alike": N_("{site}: {count} lesions"),
@@ -82,7 +83,8 @@ def summary(facts: SituationFacts, advice: Advice, locale: str) -> str:
     if situation.name == "oligometastatic":
         low, high = advice.figures["sites_low"], advice.figures["sites_high"]
         count = (words["site"] if low == high == 1 else words["sites"].format(count=low) if low == high else
-                 (words["site_open"] if low == 1 else words["sites_open"].format(low=low)) if high is None else
+                 (words["site_open"] if low == 1 else words["none_confirmed"] if low == 0 else
+                  words["sites_open"].format(low=low)) if high is None else
                  words["none_or_one"] if high == 1 else words["sites_range"].format(low=low, high=high))
         text = f"{count}, {words['no_visceral']}{words['colon']} {action}" if not advice.possible else \
             f"{words['possible']}{words['colon']} {action} ({count})"

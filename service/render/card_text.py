@@ -40,7 +40,7 @@ def fit_summary(text: str, keep: str = "", limit: int = SUMMARY_LIMIT) -> str:
     space = cut.rfind(" ")
     if space >= limit - 30:
         cut = cut[:space]
-    return cut.rstrip(" ,;:\u202f") + "…" + keep
+    return _closed(cut.rstrip(" ,;:\u202f") + "…") + keep
 
 
 def shortened(text: str, room: int, longest: int = 60) -> str:
@@ -59,8 +59,11 @@ def shortened(text: str, room: int, longest: int = 60) -> str:
 
 
 def _closed(text: str) -> str:
-    """A cut that opened a quotation (the record's words, “Bone structure of humerus, …”) closes it."""
-    return text + "”" if text.count("“") > text.count("”") else text
+    """A cut that opened a quotation (the record's words, “Bone structure of humerus, …”) closes it, in English or
+    French marks."""
+    if text.count("“") > text.count("”"):
+        return text + "”"
+    return text + "\u202f»" if text.count("«") > text.count("»") else text
 
 
 # The mapping report's messages that name a FHIR element or show a code, as a card says them: a clinician reads

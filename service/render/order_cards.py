@@ -47,9 +47,9 @@ ORDER_WORDS = Words({
     "withdraw": N_("Withdraw the draft order ({order})"),
     "request": N_("Request: {what}"),
     "if_for_it": N_("if the order is for it"),
-    "other_patient": N_("Draft orders for another patient ({count}): check the patient before signing"),
-    "other_patient_detail": N_("These draft orders name another patient than the one in the EHR's context; they "
-                               "were not checked:"),
+    "other_patient": N_("Draft orders not known to be this patient's ({count}): check the patient before signing"),
+    "other_patient_detail": N_("These draft orders name another patient than the one in the EHR's context, or a "
+                               "patient that cannot be read; they were not checked:"),
     "outside": N_("Radiotherapy to start {start}, outside the post-operative window {opens} to {closes} (§1.4)"),
     "no_start": N_("Radiotherapy ordered without a start date: post-operative window {opens} to {closes} (§1.4)"),
     "operated_if": N_("Radiotherapy to start {start}: in the post-operative window only if operated {first} to "
@@ -88,8 +88,8 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
         "uuid": str(uuid.uuid4()),
         # An order not surely this lesion's (no reason naming it, no side on both): the summary must not read as if
         # it were (a radiotherapy of the right humerus charged to the left femur's Mirels 9).
-        "summary": fit_summary(_with_place(summary, facts.where(locale), "" if any(
-            order.targeted for order in finding.orders) else f", {order_words['if_for_it']}", locale)),
+        "summary": _with_place(summary, facts.where(locale), "" if any(
+            order.targeted for order in finding.orders) else f", {order_words['if_for_it']}", locale),
         "detail": "\n".join(lines),
         "indicator": check.indicator,
         "source": card_source(assessment),
@@ -243,10 +243,12 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
 
 
 def _with_place(summary: str, where: str, after: str, locale: str) -> str:
-    """The advice, then the place, then what follows it: the place gives way by whole clauses where all would not fit
-    ("fémur gauche" of "fémur gauche, diaphyse fémorale"); the detail says it whole."""
+    """The advice, then the place, then what follows it (never cut: a hedge): the place gives way by whole clauses
+    where all would not fit ("fémur gauche" of "fémur gauche, diaphyse fémorale"); the detail says it whole. Measured
+    as French typography sets it, which lengthens it."""
     room = SUMMARY_LIMIT - len(typeset(f"{summary} — {after}", locale))
-    return f"{summary} — {shortened(where, room)}{after}"
+    text = f"{summary} — {shortened(where, room)}"
+    return fit_summary(text, after, SUMMARY_LIMIT - (len(typeset(text + after, locale)) - len(text + after)))
 
 
 def _why(entry: ReportEntry) -> object:
