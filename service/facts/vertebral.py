@@ -31,6 +31,7 @@ from ..i18n import Said, said
 from .evidence import Candidate, choose
 from .items.candidates import read_codings, unread_value
 from .items.lesion_type import coded_candidates
+from .items.pain import pain_score_value
 from .items.site import read_place, read_site
 from .linking import cited_by
 from .long_bone import site_concepts
@@ -159,7 +160,8 @@ def _pain_scored(record: PatientRecord, lesion: str, fact: Fact) -> Fact:
     read; but it is this lesion's pain, said beside its score (it read "no record of it was found")."""
     notes = []
     for observation in record.observations["pain-score"]:
-        if lesion in {record.resolve(reference) for reference in objects(observation.get("focus"))}:
+        if lesion in {record.resolve(reference) for reference in objects(observation.get("focus"))} \
+                and pain_score_value(observation) is not None:  # a value from 0 to 10 (its date said with it)
             why = said("a 0-10 pain score is recorded for this lesion ({score}, {resource}): SINS pain is mechanical, "
                        "occasional or none, which a score does not say; not read", score=observation_value(observation),
                        resource=record.ref(observation))

@@ -19,7 +19,8 @@ from .lesion_type import Linked, coded_candidates
 from .quantities import number
 
 
-def _score(observation: dict[str, Any]) -> Any:
+def pain_score_value(observation: dict[str, Any]) -> Any:
+    """A 0-10 pain score's value, or None when it gives none from 0 to 10."""
     score = observation.get("valueInteger")
     if score is None:
         score = (observation.get("valueQuantity") or {}).get("value")
@@ -31,7 +32,7 @@ def pain_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]
     candidates, notes = coded_candidates(record, "pain", linked.get("mirels-pain", []), "mirels-pain", lesion)
     for observation, how in linked.get("pain-score", ()):
         ref = record.ref(observation)
-        score = _score(observation)
+        score = pain_score_value(observation)
         if score is None:
             record.report.ignore(ref, "0-10 pain score has no value from 0 to 10", attention=True)
             continue
