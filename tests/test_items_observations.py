@@ -277,3 +277,9 @@ def test_an_undated_value_derived_from_a_dated_one_is_as_old_as_its_source():
     lesion_facts, found = only_lesion(lesion(), ct, derived)
     assert lesion_facts.facts["lesion_size"].missing, lesion_facts.facts["lesion_size"]
     assert "older than the 90-day window" in str(found.entry("Observation/size").reason)
+    # Derived from the imaging study itself (its "started"), the same.
+    study = {"resourceType": "ImagingStudy", "id": "ct-study", "status": "available",
+             "subject": {"reference": "Patient/p1"}, "started": f"{days_ago(249)}T09:00:00+01:00"}
+    derived["derivedFrom"] = [{"reference": "ImagingStudy/ct-study"}]
+    lesion_facts, _ = only_lesion(lesion(), study, derived)
+    assert lesion_facts.facts["lesion_size"].missing, lesion_facts.facts["lesion_size"]

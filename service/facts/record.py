@@ -217,10 +217,11 @@ class PatientRecord(StatusReading):
         return span
 
     def _source_date(self, observation: dict[str, Any]) -> DateSpan | None:
-        """An undated value derived from dated ones (derivedFrom) is as old as the newest of them (one step)."""
-        return max((span for ref in (self.resolve(r) for r in objects(observation.get("derivedFrom")))
-                    if ref and ref.startswith("Observation/") and (span := effective_date(self.by_ref[ref]))),
-                   key=lambda span: span.latest, default=None)
+        """An undated value derived from dated ones (derivedFrom: an Observation, a report, an imaging study, a
+        document) is as old as the newest of them (one step)."""
+        return max((span for ref in (self.resolve(r) for r in objects(observation.get("derivedFrom"))) if ref and (
+            span := effective_date(source := self.by_ref[ref]) or parse_date(source.get("started") or source.get(
+                "date")))), key=lambda span: span.latest, default=None)
 
     @staticmethod
     def period_start(observation: dict[str, Any]) -> DateSpan | None:
