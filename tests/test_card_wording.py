@@ -191,3 +191,24 @@ def test_a_summary_cut_inside_a_quotation_closes_it_and_keeps_its_hedge():
     summary = fit_summary("Radiotherapy alone ordered — “" + "lésion lytique de la diaphyse " * 6 + "”",
                           ", if the order is for it")
     assert summary.endswith("…”, if the order is for it") and len(summary) <= 140, summary
+
+
+def test_a_french_rades_summary_keeps_its_word_on_conflicting_records(client):
+    """"données contradictoires, la plus récente…" was cut before its verb (a probe's lumbar compression): the
+    French says it shorter, whole."""
+    from datetime import date, timedelta
+
+    from support.fhir_builders import ICD10, coded, condition, observation, quantity
+
+    def day(days):
+        return (date.today() - timedelta(days=days)).isoformat()
+
+    conditions = [condition("breast", SCT, "254837009", onset="2024-01-10"),
+                  condition("mscc", ICD10, "G95.2", onset=day(20), body_site=[{"coding": [
+                      {"system": SCT, "code": "122496007"}]}])]
+    observations = [observation("m1", "motor-function", effective=day(3), **coded("not-ambulatory")),
+                    observation("m2", "motor-function", effective=day(1), **coded("ambulatory-without-aid")),
+                    observation("v", "visceral-metastases", effective=day(3), **coded("2667000", SCT)),
+                    observation("d", "days-developing-motor-deficits", effective=day(3), **quantity(20, "d"))]
+    (card,) = [c for c in cards_of(client, conditions, observations, "fr") if c["source"]["topic"]["code"] == "rades"]
+    assert card["summary"].endswith("relevés contradictoires, le dernier retenu"), card["summary"]
