@@ -129,6 +129,15 @@ def test_every_message_a_card_rewords_is_one_the_code_says_and_both_have_their_f
     assert [card for card in FOR_CLINICIAN.values() if any(word in card for word in FHIR_WORDS)] == []
 
 
+def test_every_status_flag_said_before_the_action_is_one_the_code_says():
+    """The flags a card says first as "status to check" are known by their templates: one the statuses' code no
+    longer writes would silently stop being said first (the catalogue holds exactly what the code says)."""
+    from service.facts.statuses import STATUS_TO_CHECK
+    from service.i18n import catalogue
+
+    assert [template for template in STATUS_TO_CHECK if template not in catalogue("fr")] == []
+
+
 def two_left_femur_lesions():
     """Two metastases of the left femur, recorded alike ("Secondary malignant neoplasm of bone", the same day)."""
     return [lesion("les-neck", FEMUR_NECK, LEFT, onset="2026-11-07"),

@@ -175,10 +175,10 @@ def _oldest_words(assessment: Assessment, words: dict[str, str]) -> tuple[str, b
     ``MENTION_AFTER_DAYS`` old."""
     if assessment.as_of is None:
         return "", False
-    undated = [SHORT_ITEMS[assessment.score.locale][item.name] for item in assessment.score.items
-               if item.status != "missing" and item.name in SHORT_ITEMS["en"]
-               and not assessment.facts.facts[item.name].recorded
-               and any(source.startswith("Observation/") for source in assessment.facts.facts[item.name].sources)]
+    undated = any(item.status != "missing" and item.name in SHORT_ITEMS["en"]
+                  and not assessment.facts.facts[item.name].recorded
+                  and any(source.startswith("Observation/") for source in assessment.facts.facts[item.name].sources)
+                  for item in assessment.score.items)
     if undated:  # a record with no date cannot be aged: it counts, and the summary says its moment is not known
         return f" ({words['undated']})", True  # which ones: the table's dates
     dated = []

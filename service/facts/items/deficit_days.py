@@ -11,7 +11,6 @@ the card says the start is not recorded.
 
 from __future__ import annotations
 
-from datetime import date
 from fractions import Fraction
 from typing import Any
 
@@ -46,14 +45,12 @@ def deficit_end(record: PatientRecord, radiotherapy: DateSpan | None) -> DateSpa
     return DateSpan(record.as_of, record.as_of, record.as_of.isoformat())
 
 
-def until_assessment(days: Any, recorded: DateSpan | None, end: DateSpan | date) -> Any:
+def until_assessment(days: Any, recorded: DateSpan | None, end: DateSpan) -> Any:
     """A duration recorded on a day, as of ``end`` (the assessment date, or the first day of a radiotherapy already
     begun): the deficit began that many days before the record, so by then it has been developing for the days
     since as well (a range when a date is partial). Tableau 4 counts the time "avant la radiothérapie"."""
     if recorded is None:
         return days
-    if isinstance(end, date):
-        end = DateSpan(end, end, end.isoformat())
     # A partial date ("2026-11") may end after the end: the record is not later than it.
     fewest, most = max((end.earliest - recorded.latest).days, 0), max((end.latest - recorded.earliest).days, 0)
     if most <= 0:
