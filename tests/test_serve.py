@@ -131,12 +131,18 @@ def test_metrics_outlive_a_worker_that_gunicorn_replaces(run_server):
     arbiter = next(folder for folder in Path("/proc").glob("[0-9]*")  # the `bonemet serve` this test started
                    if _parent(folder) == os.getpid()
                    and port in (folder / "cmdline").read_bytes().decode().split("\0"))
-    workers = [int(pid) for pid in (arbiter / "task" / arbiter.name / "children").read_text().split()]
+
+    def _workers() -> list[int]:
+        return [int(pid) for pid in (arbiter / "task" / arbiter.name / "children").read_text().split()]
+
+    deadline = time.monotonic() + 20  # one worker may answer before gunicorn has forked the second
+    while len(workers := _workers()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert len(workers) == 2
     os.kill(workers[0], signal.SIGTERM)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        now = [int(pid) for pid in (arbiter / "task" / arbiter.name / "children").read_text().split()]
+        now = _workers()
         if len(now) == 2 and workers[0] not in now:
             break
         time.sleep(0.1)
