@@ -772,3 +772,22 @@ def test_the_summary_counts_every_patient_not_assessed_and_shows_the_first():
     total.add(part)
     text = total.text()
     assert f"patients not assessed: {BAD_LINES_SHOWN + 5}" in text and "... and 5 more" in text
+
+
+def test_assess_reads_the_newer_of_two_versions_as_the_hook_does(tmp_path):
+    """Two versions of one Condition in a history Bundle: the CLI refused the file where the hook read the newer."""
+    bundle = json.loads((ROOT / "examples" / "bundles" / "01-mirels-7-observation.json").read_text())
+    lesion = next(e for e in bundle["entry"] if e["resource"]["id"] == "humerus-metastasis")
+    older = json.loads(json.dumps(lesion))
+    older["resource"]["meta"] = {"versionId": "1"}
+    older["resource"]["clinicalStatus"]["coding"][0]["code"] = "resolved"
+    lesion["resource"]["meta"] = {"versionId": "2"}
+    bundle["entry"].append(older)
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps(bundle))
+    result = bonemet("assess", str(path))
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    kinds = [entry["resource"]["resourceType"] for entry in answer["entry"]]
+    assert "RiskAssessment" in kinds  # the newer version, active, is scored; the resolved older one is named
+    assert "an older version of Condition/humerus-metastasis" in result.stdout

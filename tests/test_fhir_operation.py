@@ -319,3 +319,42 @@ def test_an_uncertain_item_in_the_operation_outcome_says_what_would_settle_it(cl
     (outcome,) = resources_of(answer, "OperationOutcome")
     texts = [issue["diagnostics"] for issue in outcome["issue"] if "uncertain" in issue.get("diagnostics", "")]
     assert texts and all("would be settled by an Observation coded" in text for text in texts), texts
+
+
+def _history(*versions):
+    """A history Bundle (newest first, as a server's _history answers), each entry with its request and response."""
+    return {"resourceType": "Bundle", "type": "history", "entry": [
+        {"fullUrl": f"urn:uuid:{r['id']}-{r.get('meta', {}).get('versionId', 0)}", "resource": r,
+         "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}, "response": {"status": "200"}}
+        for r in versions]}
+
+
+def test_two_versions_of_a_resource_told_apart_by_meta_are_read_as_the_hook_reads_them(client):
+    """FHIR lets a Bundle hold two versions of one resource (bdl-7: other meta.versionId; a history Bundle). The
+    hook read the newer and named the older; `$assess` and the CLI refused the Bundle. Told apart by meta, the
+    newer is read and the older named; not told apart, the Bundle is still refused, saying why."""
+    size, kind, pain = lesion_observations()
+    newer = {**pain, "meta": {"versionId": "2"}, "valueCodeableConcept": {"coding": [
+        {"system": "http://bonemet-cds.org/fhir/CodeSystem/bonemet", "code": "mild"}]}}
+    older = {**pain, "meta": {"versionId": "1"}}
+    answer = client.post("/fhir/$assess", json=_history(patient(), lesion(), size, kind, newer, older))
+    assert answer.status_code == 200
+    (score,) = resources_of(answer.get_json(), "Observation")
+    assert score["valueInteger"] == 8  # mild pain (1), not the older version's moderate (2)
+    assert "an older version of Observation/o-pain, sent beside the newer one (versionId 2)" in answer.get_data(
+        as_text=True)
+    refused = client.post("/fhir/$assess", json=_history(patient(), lesion(), size, kind,
+                                                         {**newer, "meta": {}}, {**older, "meta": {}}))
+    assert refused.status_code == 400
+    assert "which holds cannot be told" in refused.get_json()["issue"][0]["diagnostics"]
+
+
+def test_a_history_bundle_with_a_deletion_is_refused_saying_so(client):
+    """A deleted resource's older versions must not count; which still hold is not worked out from a history."""
+    deleted = _history(patient(), lesion(), *lesion_observations())
+    deleted["entry"].insert(2, {"request": {"method": "DELETE", "url": "Observation/o-pain"},
+                                "response": {"status": "204"}})
+    response = client.post("/fhir/$assess", json=deleted)
+    assert response.status_code == 400
+    (issue,) = response.get_json()["issue"]
+    assert issue["expression"] == ["Bundle.entry[2].request"] and "a deletion" in issue["diagnostics"]

@@ -134,6 +134,12 @@ def bundle_entries(bundle: Any, where: str = "Bundle",
     for index, entry in enumerate(entries):
         at = f"{where}.entry[{index}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
+            if isinstance(entry, dict) and isinstance(entry.get("request"), dict) and \
+                    entry["request"].get("method") == "DELETE":  # the deletions of a history Bundle
+                problems.append(Problem(f"{at}.request", "a deletion: which of the record's resources still hold "
+                                        "is not read from a history; send the current ones (a searchset or a "
+                                        "collection Bundle)"))
+                continue
             problems.append(Problem(at, "must be an object with a resource"))
             continue
         full_url = entry.get("fullUrl")
@@ -152,14 +158,25 @@ def bundle_entries(bundle: Any, where: str = "Bundle",
             key = f"{resource['resourceType']}/{resource['id']}"
             if key in seen:
                 first, earlier = seen[key]
-                if earlier != resource:
-                    problems.append(Problem(f"{at}.resource.id", f"{key} is also entry[{first}], with other content"))
-                continue  # the same resource twice counts once
+                if earlier == resource:
+                    continue  # the same resource twice counts once
+                if _version(earlier) == _version(resource):
+                    problems.append(Problem(f"{at}.resource.id", f"{key} is also entry[{first}], with other content "
+                                            "and no other meta.versionId or meta.lastUpdated: which holds cannot "
+                                            "be told"))
+                    continue
+                # Two versions of one resource (a history Bundle, FHIR's bdl-7): the mapper reads the newer and
+                # names the older in its report.
             seen[key] = (index, resource)
         found.append((full_url if isinstance(full_url, str) else None, entry["resource"], f"{at}.resource"))
     if problems:
         raise InvalidFhir(problems)
     return found
+
+
+def _version(resource: dict[str, Any]) -> tuple[str, str]:
+    meta = resource["meta"] if isinstance(resource.get("meta"), dict) else {}
+    return str(meta.get("versionId", "")), str(meta.get("lastUpdated", ""))
 
 
 class AssessRequest(msgspec.Struct, frozen=True):
