@@ -112,7 +112,7 @@ def test_radiotherapy_alone_with_mirels_9_warns_fixation_first(client):
 def test_fixation_with_radiotherapy_gives_the_post_operative_timing_instead(client):
     (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"),
                     order("fix", FIXATION, reason="Condition/lesion-1"))
-    assert card["indicator"] == "info" and "15 days to 3 weeks" in card["summary"]
+    assert card["indicator"] == "info" and "15 to 21 days after surgery" in card["summary"]
     orders = [line for line in card["detail"].splitlines() if line.startswith("- ") and "as its reason" in line]
     assert len(orders) == 2 and "ServiceRequest/" not in card["detail"]  # both orders, by their words
     # A start the radiotherapy order gives is said beside it: "15 days to 3 weeks after surgery" is read against it.
@@ -120,6 +120,26 @@ def test_fixation_with_radiotherapy_gives_the_post_operative_timing_instead(clie
                                              occurrenceDateTime="2026-12-08"),
                     order("fix", FIXATION, reason="Condition/lesion-1"))
     assert "(start ordered: 2026-12-08): the order names this diagnosis as its reason" in card["detail"]
+
+
+def test_a_fixation_naming_no_lesion_beside_this_lesions_radiotherapy_is_not_read_as_its_fixation(client):
+    """A nailing whose reason names no lesion (two femurs), beside a radiotherapy naming this lesion: the card read
+    "Fixation and radiotherapy ordered" as if the nailing were this lesion's; if it is the other femur's, this
+    Mirels 9 has radiotherapy alone. The summary hedges and the detail says the other reading."""
+    (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"),
+                    order("fix", FIXATION, reason_code={"text": "métastase fémorale"}))
+    assert card["summary"].startswith("Fixation and radiotherapy ordered, Mirels ≥ 9: radiotherapy 15 to 21 days")
+    assert card["summary"].endswith(", if the order is for it"), card["summary"]
+    assert "The fixation ordered does not say which lesion it is for: if it is for another one, this lesion has " \
+           "radiotherapy alone ordered" in card["detail"]
+    (french,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"),
+                      order("fix", FIXATION, reason_code={"text": "métastase fémorale"}), language="fr")
+    assert "fémur" in french["summary"] and french["summary"].endswith(", si la prescription la concerne")
+    assert "n'a qu'une radiothérapie prescrite" in french["detail"]
+    # A radiotherapy naming no lesion beside this lesion's fixation: hedged too, without the fixation's words.
+    (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason_code={"text": "métastase osseuse"}),
+                    order("fix", FIXATION, reason="Condition/lesion-1"))
+    assert card["summary"].endswith(", if the order is for it") and "The fixation ordered" not in card["detail"]
 
 
 def test_mirels_8_suggests_the_tumour_board_for_any_order(client):

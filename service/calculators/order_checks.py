@@ -54,6 +54,8 @@ class OrderCheck(msgspec.Struct, frozen=True):
     summary: Text
     advice: Text
     suggestion: CheckSuggestion | None = None
+    # What the card adds when the orders of a kind it rests on are none surely this lesion's (kind -> words).
+    if_not_for_it: dict[str, Text] = msgspec.field(default_factory=dict)
 
 
 class CheckSuggestion(msgspec.Struct, frozen=True):
@@ -70,12 +72,15 @@ class Finding(msgspec.Struct, frozen=True):
     """A check that fires for one score and the orders that triggered it.
 
     ``certain`` is False when the score's category is undetermined and only one
-    of its possible categories is the check's.
+    of its possible categories is the check's. ``unsure``: the kinds of order the
+    check rests on of which no triggering order surely targets the Condition (an
+    order naming no lesion, checked against each): the finding holds only if they are for it.
     """
 
     check: OrderCheck
     orders: tuple[Order, ...]
     certain: bool
+    unsure: tuple[str, ...] = ()
 
 
 def _radiotherapy(orders: list[Order]) -> list[Order]:
@@ -95,6 +100,9 @@ def _radiotherapy_with_fixation(orders: list[Order]) -> list[Order]:
     radiotherapy = _radiotherapy(orders)
     return fixations + [o for o in radiotherapy if o not in fixations] if fixations and radiotherapy else []
 
+
+# The kinds of order each pattern rests on: all of them must be this Condition's for the finding to hold.
+RESTS_ON: dict[str, tuple[str, ...]] = {"radiotherapy_with_fixation": ("prophylactic_fixation", "radiotherapy")}
 
 # Order patterns the seeds name in "when": orders of one scored Condition -> those that trigger.
 PATTERNS: dict[str, Callable[[list[Order]], list[Order]]] = {
@@ -127,7 +135,8 @@ def load_order_checks() -> tuple[OrderCheck, ...]:
                                      if "label_without_withdrawal" in proposal else None) if proposal else None
         checks.append(OrderCheck(entry["id"], entry["calculator"], tuple(entry["categories"]), entry["when"],
                                  entry["indicator"], parse_text(entry["source"]), parse_text(entry["summary"]),
-                                 parse_text(entry["advice"]), suggestion))
+                                 parse_text(entry["advice"]), suggestion,
+                                 {kind: parse_text(words) for kind, words in entry.get("if_not_for_it", {}).items()}))
     return tuple(checks)
 
 
@@ -149,8 +158,17 @@ def check_orders(score: Score, orders: list[Order]) -> list[Finding]:
             continue
         triggering = PATTERNS[check.when](orders)
         if triggering:
-            findings.append(Finding(check, tuple(triggering), certain))
+            findings.append(Finding(check, tuple(triggering), certain, _unsure(check.when, triggering)))
     return findings
+
+
+def _unsure(pattern: str, triggering: list[Order]) -> tuple[str, ...]:
+    """The kinds the pattern rests on that no triggering order surely targets; for a pattern resting on one
+    kind of order, one order surely this Condition's is enough ("all" when none is)."""
+    kinds = RESTS_ON.get(pattern)
+    if kinds is None:
+        return () if any(order.targeted for order in triggering) else ("all",)
+    return tuple(kind for kind in kinds if not any(order.targeted and kind in order.kinds for order in triggering))
 
 
 __all__ = ["CheckSuggestion", "Finding", "Order", "OrderCheck", "check_orders", "load_order_checks"]

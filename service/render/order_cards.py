@@ -78,6 +78,9 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
               + (f" ({order_words['start'].lower()}{WORDS[locale]['colon']} {order.start})" if order.start else "")
               + f": {name(said_to_clinician(order.link, locale))}" for order in finding.orders]
     lines.append("")
+    for kind in finding.unsure:  # what the other reading means: a fixation for another lesion leaves RT alone here
+        if kind in check.if_not_for_it:
+            lines += [check.if_not_for_it[kind](locale), ""]
     if not finding.certain:
         missing = ", ".join(item.label for item in score.items if item.status != "known")
         labels = [c.label(locale) for c in load_table(score.calculator).categories if c.value in check.categories]
@@ -87,9 +90,10 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
     card: Card = {
         "uuid": str(uuid.uuid4()),
         # An order not surely this lesion's (no reason naming it, no side on both): the summary must not read as if
-        # it were (a radiotherapy of the right humerus charged to the left femur's Mirels 9).
-        "summary": _with_place(summary, facts.where(locale), "" if any(
-            order.targeted for order in finding.orders) else f", {order_words['if_for_it']}", locale),
+        # it were (a radiotherapy of the right humerus charged to the left femur's Mirels 9; a nailing naming no
+        # bone beside the left femur's radiotherapy read as this lesion's fixation).
+        "summary": _with_place(summary, facts.where(locale), f", {order_words['if_for_it']}" if finding.unsure
+                               else "", locale),
         "detail": "\n".join(lines),
         "indicator": check.indicator,
         "source": card_source(assessment),
