@@ -187,7 +187,7 @@ def test_a_read_only_sqlite_file_at_start_up_is_a_one_line_error_and_exit_2(tmp_
     SqliteStore(str(path)).migrate()
     for name in ("state.sqlite3-wal", "state.sqlite3-shm"):
         (tmp_path / name).unlink(missing_ok=True)
-    env = {**os.environ, "BONEMET_FEEDBACK_DB": str(path), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "BONEMET_FEEDBACK_DB": str(path), "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)}
     with read_only(path):
         with pytest.raises(ValueError) as error:
             SqliteStore(str(path)).migrate()
@@ -196,6 +196,7 @@ def test_a_read_only_sqlite_file_at_start_up_is_a_one_line_error_and_exit_2(tmp_
     assert "BONEMET_FEEDBACK_DB" in str(error.value) and "\n" not in str(error.value)
     assert started.returncode == 2 and started.stderr.startswith("bonemet: BONEMET_FEEDBACK_DB")
     assert len(started.stderr.strip().splitlines()) == 1 and "Traceback" not in started.stderr
+    assert not list(tmp_path.glob("bonemet-metrics-*"))  # the metrics folder made before the store failed is removed
 
 
 def test_postgresql_down_is_said_and_the_store_recovers_when_it_is_back(postgres, postgres_url):

@@ -170,48 +170,48 @@ def run(args: argparse.Namespace) -> int:
     metrics_folder = tempfile.mkdtemp(prefix="bonemet-metrics-")
     arbiter_pid = os.getpid()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_folder
-    from gunicorn import util as gunicorn_util
-    from gunicorn.app.base import BaseApplication
-    from prometheus_client import multiprocess
+    try:  # from here on the folder is removed however the start ends (a store that cannot open: exit 2)
+        from gunicorn import util as gunicorn_util
+        from gunicorn.app.base import BaseApplication
+        from prometheus_client import multiprocess
 
-    from ..web import create_app
-    from .worker import WholeRequestWorker
+        from ..web import create_app
+        from .worker import WholeRequestWorker
 
-    app = create_app(settings)
-    gunicorn_util.write_error = write_json_error  # gunicorn's own refusals in JSON too (no setting for it)
-    settle_collector()
+        app = create_app(settings)
+        gunicorn_util.write_error = write_json_error  # gunicorn's own refusals in JSON too (no setting for it)
+        settle_collector()
 
-    class _Gunicorn(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"{settings.host}:{settings.port}")
-            self.cfg.set("workers", settings.workers)
-            self.cfg.set("loglevel", settings.log_level.lower())
-            self.cfg.set("accesslog", None)  # the app writes one JSON line per request (operations.py)
-            self.cfg.set("logconfig_dict", _log_config(settings.log_level))
-            # gunicorn's control socket would be shared by every instance under one HOME (and fail where HOME
-            # is read-only): this service does not use it.
-            self.cfg.set("control_socket_disable", True)
-            self.cfg.set("child_exit", lambda server, worker: multiprocess.mark_process_dead(worker.pid))
-            # The app answers a request over its own deadline with a JSON 503; the worker timeout is the
-            # last resort behind it. Header fields up to 1 MB reach the app, which answers a JSON 431 for
-            # any over 16 KiB (its reason names the field); few fields are allowed (gunicorn's 431, in JSON
-            # too: write_json_error).
-            self.cfg.set("timeout", int(settings.request_timeout) + 10)
-            # A stop waits for the requests under way, which the deadline ends: not 30 s more.
-            self.cfg.set("graceful_timeout", int(settings.request_timeout) + 5)
-            self.cfg.set("post_fork", obey_a_stop_asked_while_booting)
-            self.cfg.set("when_ready", lambda server: say_ready(settings))
-            # Requests reach a worker only once they have arrived whole: slow and idle clients wait in the
-            # worker's event loop, not in the worker (service/cli/worker.py).
-            self.cfg.set("worker_class", type("WholeRequestWorker", (WholeRequestWorker,), {
-                "client_timeout": settings.client_timeout, "max_body": settings.max_body_bytes}))
-            self.cfg.set("limit_request_field_size", 1_100_000)
-            self.cfg.set("limit_request_fields", 32)
+        class _Gunicorn(BaseApplication):
+            def load_config(self):
+                self.cfg.set("bind", f"{settings.host}:{settings.port}")
+                self.cfg.set("workers", settings.workers)
+                self.cfg.set("loglevel", settings.log_level.lower())
+                self.cfg.set("accesslog", None)  # the app writes one JSON line per request (operations.py)
+                self.cfg.set("logconfig_dict", _log_config(settings.log_level))
+                # gunicorn's control socket would be shared by every instance under one HOME (and fail where HOME
+                # is read-only): this service does not use it.
+                self.cfg.set("control_socket_disable", True)
+                self.cfg.set("child_exit", lambda server, worker: multiprocess.mark_process_dead(worker.pid))
+                # The app answers a request over its own deadline with a JSON 503; the worker timeout is the
+                # last resort behind it. Header fields up to 1 MB reach the app, which answers a JSON 431 for
+                # any over 16 KiB (its reason names the field); few fields are allowed (gunicorn's 431, in JSON
+                # too: write_json_error).
+                self.cfg.set("timeout", int(settings.request_timeout) + 10)
+                # A stop waits for the requests under way, which the deadline ends: not 30 s more.
+                self.cfg.set("graceful_timeout", int(settings.request_timeout) + 5)
+                self.cfg.set("post_fork", obey_a_stop_asked_while_booting)
+                self.cfg.set("when_ready", lambda server: say_ready(settings))
+                # Requests reach a worker only once they have arrived whole: slow and idle clients wait in the
+                # worker's event loop, not in the worker (service/cli/worker.py).
+                self.cfg.set("worker_class", type("WholeRequestWorker", (WholeRequestWorker,), {
+                    "client_timeout": settings.client_timeout, "max_body": settings.max_body_bytes}))
+                self.cfg.set("limit_request_field_size", 1_100_000)
+                self.cfg.set("limit_request_fields", 32)
 
-        def load(self):
-            return app
+            def load(self):
+                return app
 
-    try:
         _Gunicorn().run()
     finally:
         # A worker leaves through here too (gunicorn ends a forked worker with SystemExit): only the arbiter
