@@ -18,6 +18,7 @@ from service.calculators.situations import (
 from service.facts import MappingOptions, extract_facts
 from support.fhir_builders import (
     CIM10,
+    FEMUR,
     FEMUR_SHAFT,
     HUMERUS,
     LEFT,
@@ -94,6 +95,32 @@ def test_a_paired_bone_without_its_side_beside_the_same_bone_may_be_one_site_or_
 def test_a_record_with_no_site_may_be_a_site_already_counted_or_another():
     assert counted(lesion("a"), lesion("b", bone=None)) == (1, 2)
     assert counted(lesion("b", bone=None)) == (1, 1)
+
+
+def _in_a_body_structure(cid, code, side=None, contained=True):
+    """A bone metastasis whose site is only in a BodyStructure (FHIR's bodySite extension), as Mirels reads it."""
+    structure = {"resourceType": "BodyStructure", "id": f"bs-{cid}", "location": cc(SCT, code),
+                 "patient": {"reference": "Patient/p1"}}
+    if side:
+        structure["locationQualifier"] = [cc(SCT, side)]
+    found = condition(cid, SCT, "94222008")
+    reference = f"#bs-{cid}" if contained else f"BodyStructure/bs-{cid}"
+    found["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/bodySite",
+                           "valueReference": {"reference": reference}}]
+    if contained:
+        found["contained"] = [structure]
+        return (found,)
+    return found, structure
+
+
+def test_a_site_recorded_in_a_body_structure_is_counted_as_mirels_reads_it():
+    """The count read the Condition's bodySite only: a left femur in a BodyStructure was "not read (no coded
+    bone)", and three sites read "1 to 2" or "3 to 4" beside a Mirels card naming that femur."""
+    for contained in (True, False):
+        assert counted(*_in_a_body_structure("a", FEMUR, LEFT, contained), lesion("b", side=LEFT)) == (1, 1)
+        assert counted(*_in_a_body_structure("a", FEMUR, LEFT, contained), lesion("b", side=RIGHT)) == (2, 2)
+    assert counted(*_in_a_body_structure("a", FEMUR, LEFT), lesion("b", side=LEFT, bone=HUMERUS),
+                   spine("c", "T7")) == (3, 3)
 
 
 def test_vertebral_levels_written_apart_are_sites_apart_and_dorsal_is_thoracic():

@@ -79,6 +79,18 @@ def test_the_location_is_every_row_of_the_levels_the_body_site_names(code, rows)
     assert set(spine.facts["spinal_location"].value.values) == rows
 
 
+def test_a_site_recorded_in_a_body_structure_is_the_place_the_card_names():
+    """The location rows were read from a contained BodyStructure, but the card was titled "Vertebral metastasis"."""
+    lesion_only = condition("spine-1", SCT, "94222008")
+    lesion_only["contained"] = [{"resourceType": "BodyStructure", "id": "bs", "location": cc(SCT, THORACIC_SPINE),
+                                 "patient": {"reference": "Patient/p1"}}]
+    lesion_only["extension"] = [{"url": "http://hl7.org/fhir/StructureDefinition/bodySite",
+                                 "valueReference": {"reference": "#bs"}}]
+    spine, _ = only_sins(lesion_only)
+    assert set(spine.facts["spinal_location"].value.values) == {"junctional_spine", "semi_rigid_spine"}
+    assert spine.where() == "thoracic spine", spine.where()
+
+
 def test_a_level_in_the_body_sites_text_beside_a_region_code_is_said_not_read():
     """Coded lumbar spine, written "T11": the level is read from codes only, so every lumbar row stays possible,
     and the note quotes the code's words and the text left unread (it said the text named the region)."""

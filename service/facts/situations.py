@@ -19,15 +19,16 @@ import msgspec
 from ..calculators.situations import OligometastaticInputs, PainInputs, PostOperativeInputs
 from ..calculators.values import ItemName
 from ..i18n import Said, said
-from .items.site import read_place, read_site_and_place
+from .items.site import SiteReading, read_place, read_site_and_place
 from .items.visceral import visceral_fact
+from .long_bone import site_concepts
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, Place
 from .procedures import Procedure, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
 from .statuses import UNCONFIRMED, status_code, status_to_check
-from .terminology import describe_concepts
+from .terminology import describe_concepts, objects
 from .timely import keep_timely
 
 # Codes that name the spine or a region of it, not one vertebra (ValueSet bone-not-long-bone): two such records
@@ -54,8 +55,7 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
     for condition in record.conditions["lesion"]:
         if not record.active(condition)[0]:  # named on the card (``not_counted``)
             continue
-        sites: list[Any] = condition["bodySite"] if isinstance(condition.get("bodySite"), list) else []
-        reading, place = read_site_and_place(record.terms, sites)
+        reading, place = _site_and_place(record, condition)
         where = Where(record.ref(condition), reading.place if reading.bone else place,
                       describe_concepts([condition.get("code")]))
         if reading.bone and reading.place is not None and reading.place.side == BOTH_SIDES:  # one bone, both sides:
@@ -67,7 +67,7 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
     for compression in record.conditions["compression"]:
         if not record.active(compression)[0]:
             continue
-        place = read_place(record.terms, compression.get("bodySite"))
+        place = read_place(record.terms, site_concepts(record, compression, record.ref(compression))[0])
         key, vague = _key(place)
         where = Where(record.ref(compression), place, said("spinal cord compression"))
         claims.append((where if vague else _at(where, key), key or ("spine", None), vague or key is None,
@@ -115,9 +115,15 @@ def not_counted(record: PatientRecord) -> list[Said]:
 
 
 def _place_words(record: PatientRecord, condition: dict[str, Any]) -> Any:
-    sites: list[Any] = condition["bodySite"] if isinstance(condition.get("bodySite"), list) else []
-    reading, place = read_site_and_place(record.terms, sites)  # as the count reads a site
+    reading, place = _site_and_place(record, condition)  # as the count reads a site
     return (reading.place if reading.bone else place) or said("site not recorded")
+
+
+def _site_and_place(record: PatientRecord, condition: dict[str, Any]) -> tuple[SiteReading, Place | None]:
+    """A metastasis's site as Mirels and SINS read it: its bodySite, and the BodyStructures it refers to or is
+    related to (a left femur recorded in a BodyStructure is a site the count names, not "no coded bone")."""
+    concepts, _, _ = site_concepts(record, condition, record.ref(condition))
+    return read_site_and_place(record.terms, concepts, own=len(objects(condition.get("bodySite"))))
 
 
 def _spinal(key: tuple[str, str | None]) -> bool:

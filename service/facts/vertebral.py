@@ -149,9 +149,10 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
             if fact.missing or isinstance(fact.value, OneOf):
                 fact = replace(fact, supplied_by=fact.supplied_by or supplied_by(item))
             facts[item] = fact
-        place = read_place(record.terms, condition.get("bodySite"))
-        result.append(VertebralFacts(ref, describe_concepts(objects(condition.get("bodySite"))) or said(
-            "vertebral metastasis"), facts, condition_flags=flags, place=place, operations_to_check=at_some_level))
+        concepts = site_concepts(record, condition, ref)[0]  # its BodyStructure's site too, as the table reads it
+        place = read_place(record.terms, concepts)
+        result.append(VertebralFacts(ref, describe_concepts(concepts) or said("vertebral metastasis"), facts,
+                                     condition_flags=flags, place=place, operations_to_check=at_some_level))
     return result
 
 

@@ -187,13 +187,18 @@ def read_site(terms: Terminology, body_sites: list[Any], own: int | None = None)
     concepts = [c for c in body_sites if isinstance(c, dict)]
     if not concepts:
         return SiteReading(None, None, None, False, notes=(said("the bone metastasis has no bodySite"),))
+    parts = _parts(terms, concepts, own)
+    reading = _read_site(concepts, parts, describe_concepts(concepts))
+    return replace(reading, place=_place(concepts, parts, reading))
+
+
+def _parts(terms: Terminology, concepts: list[dict[str, Any]], own: int | None) -> list[_ConceptSite]:
     parts = [_read_concept(terms, concept) for concept in concepts]
     if own is not None and 0 < own < len(parts):
         own_sides, recorded_apart = ({part.side for part in group if part.side} for group in (parts[:own], parts[own:]))
         if own_sides and recorded_apart and own_sides != recorded_apart:
             parts = [replace(part, side=None, sides_disagree=True) if part.side else part for part in parts]
-    reading = _read_site(concepts, parts, describe_concepts(concepts))
-    return replace(reading, place=_place(concepts, parts, reading))
+    return parts
 
 
 def read_place(terms: Terminology, body_sites: Any) -> Place | None:
@@ -205,12 +210,13 @@ def read_place(terms: Terminology, body_sites: Any) -> Place | None:
     return _place_of(concepts, [_read_concept(terms, concept) for concept in concepts])
 
 
-def read_site_and_place(terms: Terminology, body_sites: list[Any]) -> tuple[SiteReading, Place | None]:
-    """``read_site`` and ``read_place`` of the same bodySite, each concept read once."""
+def read_site_and_place(terms: Terminology, body_sites: list[Any],
+                        own: int | None = None) -> tuple[SiteReading, Place | None]:
+    """``read_site`` and ``read_place`` of the same bodySite, each concept read once (``own``: as ``read_site``)."""
     concepts = [c for c in body_sites if isinstance(c, dict)]
     if not concepts:
         return read_site(terms, body_sites), None
-    parts = [_read_concept(terms, concept) for concept in concepts]
+    parts = _parts(terms, concepts, own)
     reading = _read_site(concepts, parts, describe_concepts(concepts))
     return replace(reading, place=_place(concepts, parts, reading)), _place_of(concepts, parts)
 
