@@ -104,6 +104,20 @@ def test_flaccid_spastic_or_unspecified_paraplegia_is_paraplegic(system, code):
     assert mscc.inputs().motor_function == "paraplegic" and mscc.facts["motor_function"].sources == ("Condition/para",)
 
 
+def test_unable_to_walk_on_the_problem_list_is_read_as_the_observation_of_that_code_is():
+    """SNOMED CT "unable to walk" as an active Condition (a problem list's way) was "in none of the ValueSets the
+    calculators read" and Rades missed its motor status: it says not ambulatory or paraplegic, as the finding
+    does as an Observation; not active, it is named and does not count."""
+    walking = condition("uw", SCT, "282145008", onset="2026-11-20")
+    mscc, found = only_compression(walking, compression())
+    assert mscc.inputs().motor_function == OneOf("not_ambulatory", "paraplegic")
+    assert mscc.facts["motor_function"].sources == ("Condition/uw",) and found.entry("Condition/uw").outcome == "used"
+    resolved = condition("uw", SCT, "282145008", onset="2026-11-20", clinical="resolved")
+    mscc, found = only_compression(resolved, compression())
+    assert mscc.facts["motor_function"].missing
+    assert "'unable to walk' is not active" in found.entry("Condition/uw").reason
+
+
 @pytest.mark.parametrize("system,code,display", [(ICD10, "G82.4", None), (ICD10CM, "G82.54", None),
                                                  (SCT, "00000000", "Tétraplégie")])
 def test_a_tetraplegia_is_named_for_the_clinician_never_read_as_a_motor_function_row(system, code, display):
@@ -898,3 +912,18 @@ def test_a_course_older_than_the_motor_status_window_is_history_and_todays_statu
                        "performedPeriod": {"start": days_ago(20), "end": days_ago(6)}}):
         mscc, _ = only_compression(primary, compression(onset=days_ago(500)), status, course)
         assert mscc.facts["motor_function"].missing, course
+
+
+@pytest.mark.parametrize("code,system", [("282145008", SCT), ("G82.2", ICD10)])
+def test_a_paraplegia_or_inability_to_walk_that_began_after_the_radiotherapy_is_not_the_status_before_it(code,
+                                                                                                         system):
+    """Only Observations taken since the radiotherapy began were set aside: a paraplegia Condition (or "unable to
+    walk") whose onset is three days into the course was counted as the motor status before radiotherapy."""
+    since = condition("para", system, code, onset=days_ago(3))
+    mscc, found = only_compression(since, compression(), _radiotherapy_of_the_compression("in-progress", 10))
+    fact = mscc.facts["motor_function"]
+    assert fact.missing and "Condition/para" not in fact.sources
+    assert any("after its radiotherapy began" in str(note) for note in fact.notes)
+    before = condition("para", system, code, onset=days_ago(12))
+    mscc, _ = only_compression(before, compression(), _radiotherapy_of_the_compression("in-progress", 10))
+    assert mscc.facts["motor_function"].sources == ("Condition/para",)

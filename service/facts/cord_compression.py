@@ -49,7 +49,7 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                 "spinal cord compression is not active: no Rades score") if not flags else said(
                 "spinal cord compression: {why}: no Rades score", why=flags[0]))
     if not active:
-        for kind in ("primary", "visceral", "undetermined_site", "paraplegia"):
+        for kind in ("primary", "visceral", "undetermined_site", "paraplegia", "not_walking"):
             for condition in record.conditions[kind]:
                 record.report.ignore(record.ref(condition), NO_COMPRESSION)
         for kind in RADES_KINDS:
@@ -114,10 +114,11 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                                    before=irradiated if kind != "visceral-metastases" else ())
             observations = [observation for observation, _ in linked[kind]]
             key = (kind, tuple(id(observation) for observation in observations),
-                   first_day.text if first_day and kind == "days-developing-motor-deficits" else None)
+                   "|".join(event.when.text for event in irradiated) if kind != "visceral-metastases" else None)
             if key not in shared:
                 shared[key] = deficit_days_fact(record, observations, first_day) \
-                    if kind == "days-developing-motor-deficits" else reader(record, observations)
+                    if kind == "days-developing-motor-deficits" else motor_fact(record, observations, irradiated) \
+                    if kind == "motor-function" else reader(record, observations)
             read[kind] = with_untimely(shared[key], untimely[KIND_ITEM[kind]]) if untimely else shared[key]
         facts = {
             "primary_tumour": primary,

@@ -62,6 +62,7 @@ CONDITION_KINDS = {  # ValueSet -> what the Condition is
     "visceral-metastasis": "visceral",
     "metastasis-visceral-undetermined": "undetermined_site",
     "paraplegia": "paraplegia",
+    "motor-function-not-walking": "not_walking",  # "unable to walk" on the problem list: a motor status
 }
 
 # Body sites.
@@ -122,7 +123,8 @@ SUPPLIED_BY = {
                                 "metastasis Condition ({condition})", code=f"{OWN_SYSTEM}#visceral-metastases",
                                 profile=f"{PROFILE_BASE}/bonemet-visceral-metastases-status",
                                 condition=f"{PROFILE_BASE}/bonemet-visceral-metastasis"),
-    "motor_function": said("an Observation coded {code} ({profile}), or an active paraplegia Condition",
+    "motor_function": said("an Observation coded {code} ({profile}), or an active paraplegia or 'unable to walk' "
+                           "Condition",
                            code=f"{OWN_SYSTEM}#motor-function", profile=f"{PROFILE_BASE}/bonemet-motor-function"),
     "days_developing_motor_deficits": said("an Observation coded {code} in d, wk or mo ({profile}): when the motor "
                                            "deficit began", code=f"{OWN_SYSTEM}#days-developing-motor-deficits",

@@ -15,6 +15,7 @@ from ...calculators import OneOf
 from ...calculators.values import ItemName
 from ...i18n import Said, said
 from ..evidence import Candidate, allowed_by_all
+from ..moments import Event, out_of_time
 from ..record import PatientRecord
 from ..statuses import UNCONFIRMED, status_code
 from ..terminology import codings, describe_concepts
@@ -77,8 +78,16 @@ def condition_candidates(record: PatientRecord, kind: str, item: str, value: Any
                          inactive: Said, unconfirmed: Any = None) -> list[Candidate]:
     """Candidates from the patient's Conditions of ``kind``, worked out once per patient. ``unconfirmed``: the value
     of one whose diagnosis is not confirmed (provisional, differential), where it may not hold."""
-    def compute() -> list[Candidate]:
-        found = []
+    return conditions_before(record, kind, item, value, rule, inactive, (), unconfirmed)[0]
+
+
+def conditions_before(record: PatientRecord, kind: str, item: str, value: Any, rule: str, inactive: Said,
+                      before: tuple[Event, ...], unconfirmed: Any = None) -> tuple[list[Candidate], list[Said]]:
+    """``condition_candidates`` of a state "before" events (a motor status before radiotherapy): a Condition that
+    began after one of them began describes the time since, is not counted and is named, with why (the item's
+    notes)."""
+    def compute() -> tuple[list[Candidate], list[Said]]:
+        found, late = [], []
         for condition in record.conditions[kind]:
             ref = record.ref(condition)
             active, flags = record.active(condition)
@@ -86,13 +95,18 @@ def condition_candidates(record: PatientRecord, kind: str, item: str, value: Any
                 why = said("{why}; the reason: {detail}", why=inactive, detail=flags[0]) if flags else inactive
                 record.report.ignore(ref, why)
                 continue
+            onset = record.onset(condition)
+            after = out_of_time(onset, item, record.as_of, {}, before=before) if before else None
+            if after is not None:
+                record.report.ignore(ref, after, attention=True)
+                late.append(said("{resource}: {why}", resource=ref, why=after))
+                continue
             record.report.use(ref, said("{item}", item=ItemName(item)))
             unsure = unconfirmed is not None and status_code(condition, "verificationStatus") in UNCONFIRMED
-            found.append(Candidate(unconfirmed if unsure else value, ref, record.onset(condition), flags, rule,
-                                   "condition"))
-        return found
+            found.append(Candidate(unconfirmed if unsure else value, ref, onset, flags, rule, "condition"))
+        return found, late
 
-    return record.once(f"{kind}-conditions", compute)
+    return record.once(f"{kind}-conditions-{'|'.join(event.when.text for event in before)}", compute)
 
 
 def read_codings(concept: Any, read: Callable[[Any], Any]) -> tuple[Any, Said | None]:

@@ -4,7 +4,8 @@ not ambulatory (3), paraplegic (1).
 From an Observation ``motor-function`` whose value is a row's code, a paraplegia code
 (paraplegic), or SNOMED CT "unable to walk" (not ambulatory *or* paraplegic: the
 finding does not say which); from an Observation coded "unable to walk" itself; and
-from an active paraplegia Condition. A Condition and an Observation that disagree
+from an active paraplegia Condition, or an active "unable to walk" one (a problem list's
+way: read as the Observation of that code is). A Condition and an Observation that disagree
 leave both values possible (``evidence``).
 """
 
@@ -16,10 +17,12 @@ from ...calculators import OneOf
 from ...i18n import Said, said
 from ..evidence import choose
 from ..model import Fact
+from ..moments import Event
 from ..record import PatientRecord
 from ..terminology import describe_concepts
+from ..timely import with_untimely
 from ..vocabulary import MOTOR_FUNCTION_VS, NOT_WALKING_VS
-from .candidates import condition_candidates, observation_candidates, read_codings
+from .candidates import conditions_before, observation_candidates, read_codings
 
 ITEM = "motor_function"
 _NOT_WALKING = OneOf("not_ambulatory", "paraplegic")
@@ -51,11 +54,17 @@ def _motor_code(record: PatientRecord, concept: Any) -> Any:
     return None
 
 
-def motor_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
+def motor_fact(record: PatientRecord, observations: list[dict[str, Any]], before: tuple[Event, ...] = ()) -> Fact:
+    """``before``: the radiotherapies of the compression begun: a paraplegia that began since is not the status
+    before radiotherapy (Tableau 4), as an Observation taken since is not."""
     candidates = observation_candidates(
         record, observations, _motor, ITEM, lambda value: "Observation motor-function" + (
             ": unable to walk, paraplegia not stated" if value == _NOT_WALKING else ""))
-    return choose(ITEM, candidates + condition_candidates(record, "paraplegia", ITEM, "paraplegic",
-                                                          "active paraplegia Condition",
-                                                          said("paraplegia is not active")))
+    paraplegia, late = conditions_before(record, "paraplegia", ITEM, "paraplegic", "active paraplegia Condition",
+                                         said("paraplegia is not active"), before)
+    not_walking, late_too = conditions_before(record, "not_walking", ITEM, _NOT_WALKING,
+                                              "active 'unable to walk' Condition: paraplegia not stated",
+                                              said("'unable to walk' is not active"), before)
+    fact = choose(ITEM, candidates + paraplegia + not_walking)
+    return with_untimely(fact, late + late_too) if late or late_too else fact
 
