@@ -920,7 +920,7 @@ def test_a_paraplegia_or_inability_to_walk_that_began_after_the_radiotherapy_is_
     """Only Observations taken since the radiotherapy began were set aside: a paraplegia Condition (or "unable to
     walk") whose onset is three days into the course was counted as the motor status before radiotherapy."""
     since = condition("para", system, code, onset=days_ago(3))
-    mscc, found = only_compression(since, compression(), _radiotherapy_of_the_compression("in-progress", 10))
+    mscc, _found = only_compression(since, compression(), _radiotherapy_of_the_compression("in-progress", 10))
     fact = mscc.facts["motor_function"]
     assert fact.missing and "Condition/para" not in fact.sources
     assert any("after its radiotherapy began" in str(note) for note in fact.notes)
