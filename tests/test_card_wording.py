@@ -68,6 +68,18 @@ def test_a_summary_keeps_what_is_missing_in_either_language_shortening_the_place
     assert "9–11" in card["summary"] and ("fixation" in card["summary"])
 
 
+@pytest.mark.parametrize("language, said", [("en", "category undetermined, uncertain: site"),
+                                            ("fr", "catégorie indéterminée, incertain\u202f: localisation")])
+def test_an_uncertain_item_is_not_called_missing(client, language, said):
+    """A femur with no region is the lower limb (2) or peritrochanteric (3): the summary said "missing: site"."""
+    femur = condition("lesion-1", SCT, "94222008", body_site=[site(FEMUR, LEFT)])
+    (card,) = without_advice(cards_of(client, [femur], lesion_observations(pain="mild"), language))  # 8 or 9
+    assert card["summary"].endswith(said), card["summary"]
+    observations = [o for o in lesion_observations() if not o["id"].endswith("pain")]
+    (card,) = without_advice(cards_of(client, [femur], observations, "en"))
+    assert card["summary"].endswith("missing: pain; uncertain: site"), card["summary"]
+
+
 # FHIR's element names a card must not show a clinician (the mapping report keeps them, for the integrator).
 FHIR_WORDS = ("bodySite", "hasMember", "derivedFrom", "focus", "evidence", "cortical-width", "Condition")
 

@@ -584,8 +584,9 @@ def test_assess_a_folder_assesses_its_json_files_and_the_table_leads_with_file_l
     assert result.returncode == 0, result.stderr
     heading, first, second = result.stdout.splitlines()
     assert heading.split()[:3] == ["file", "lesion", "total"] and heading.split()[-1] == "items"
-    assert first.split()[0] == str(tmp_path / "05-rades-group-i.json") and first.split()[2] == "25"
-    assert second.split()[0] == str(tmp_path / "06-rades-group-ii.json") and second.split()[2] == "31"
+    total = heading.index("total")  # the columns are aligned; the lesion's place has spaces in it
+    assert first.split()[0] == str(tmp_path / "05-rades-group-i.json") and first[total:].split()[0] == "25"
+    assert second.split()[0] == str(tmp_path / "06-rades-group-ii.json") and second[total:].split()[0] == "31"
     one = bonemet("assess", "--format", "table", "--as-of", EXAMPLES_AS_OF, "examples/bundles/05-rades-group-i.json")
     assert one.stdout.splitlines()[0].split()[:3] == ["file", "lesion", "total"]  # the file also for one file
     (tmp_path / "empty").mkdir()
@@ -791,3 +792,17 @@ def test_assess_reads_the_newer_of_two_versions_as_the_hook_does(tmp_path):
     kinds = [entry["resource"]["resourceType"] for entry in answer["entry"]]
     assert "RiskAssessment" in kinds  # the newer version, active, is scored; the resolved older one is named
     assert "an older version of Condition/humerus-metastasis" in result.stdout
+
+
+def test_the_table_names_the_lesions_side_and_site_and_tells_uncertain_from_missing(tmp_path):
+    """The table named a lesion by its id only ("Condition/humerus-metastasis"), and called an item known as one
+    of two rows (a site "lower limb or peritrochanteric") missing."""
+    bundle = json.loads((ROOT / "examples" / "bundles" / "01-mirels-7-observation.json").read_text())
+    lesion = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "humerus-metastasis")
+    lesion["bodySite"] = [{"coding": [{"system": "http://snomed.info/sct", "code": "71341001"}]}]  # femur: region?
+    path = tmp_path / "femur.json"
+    path.write_text(json.dumps(bundle))
+    table = bonemet("assess", "--format", "table", "--as-of", EXAMPLES_AS_OF, str(path)).stdout
+    line = next(line for line in table.splitlines() if "Condition/humerus-metastasis" in line)
+    assert "Condition/humerus-metastasis (femur" in line, line
+    assert "undetermined (uncertain: Site of the lesion)" in line, line

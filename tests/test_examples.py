@@ -172,6 +172,7 @@ def test_one_default_format_for_any_number_of_files_and_csv_and_bundle(capsys):
     assert [(r["calculator"], r["total"], r["category"]) for r in rows] == [
         ("rades", "25", "group_i"), ("mirels", "9", "prophylactic_fixation"), ("rades", "25", "group_i")]
     assert rows[0]["file"].endswith("05-rades-group-i.json") and rows[0]["risk"] == "high"
+    assert rows[1]["place"] == "left femur, shaft of femur"  # the side and the site, not only an id
 
 
 def test_assess_reads_stdin(capsys, monkeypatch):

@@ -119,7 +119,7 @@ def read_files(names: list[str], stdin: TextIO, max_bytes: int, max_scored: int 
 HEADINGS = Words({"file": N_("file"), "lesion": N_("lesion"), "total": N_("total"), "calculator": N_("score"),
                   "category": N_("category"), "patient": N_("patient"), "items": N_("items")})
 WORDS = Words({"none": N_("no long-bone lesion or cord compression")})
-CSV_COLUMNS = ("file", "patient", "calculator", "condition", "total", "total_min", "total_max", "category",
+CSV_COLUMNS = ("file", "patient", "calculator", "condition", "place", "total", "total_min", "total_max", "category",
                "risk", "missing", "uncertain", "items")
 
 
@@ -146,10 +146,15 @@ def _rows(result: BundleAssessment, locale: str = "en") -> list[tuple[str, ...]]
             items = ", ".join(f"{item.label}={item.points if item.points is not None else '?'}"
                               for item in score.items)
             total = score.total_text
-            unknown = ", ".join(item.label for item in score.items if item.status != "known")
-            rows.append((assessment.facts.condition, total, score.short_title,
-                         score.category_label or translate(said("undetermined (missing: {items})", items=unknown),
-                                                           locale), patient.subject, items))
+            missing, uncertain = (", ".join(item.label for item in score.items if item.status == status)
+                                  for status in ("missing", "uncertain"))
+            state = score.category_label or translate(
+                said("undetermined (missing: {items}; uncertain: {unsure})", items=missing, unsure=uncertain)
+                if missing and uncertain else said("undetermined (uncertain: {items})", items=uncertain)
+                if uncertain else said("undetermined (missing: {items})", items=missing), locale)
+            place = assessment.facts.where(locale)  # the side and the site, where the record says them
+            rows.append((f"{assessment.facts.condition} ({place})" if place else assessment.facts.condition, total,
+                         score.short_title, state, patient.subject, items))
     return rows
 
 
@@ -168,6 +173,7 @@ def csv_text(results: list[tuple[str, BundleAssessment]]) -> str:
                 score = assessment.score
                 writer.writerow([
                     label, patient.subject, score.calculator, assessment.facts.condition,
+                    assessment.facts.where("en"),  # codes elsewhere in the row: the place in English
                     "" if score.total is None else score.total, score.total_min, score.total_max,
                     score.category.value if score.category else "", score.risk or "",
                     " ".join(score.missing), " ".join(score.uncertain),

@@ -7,6 +7,7 @@ from ..i18n import N_, Words
 WORDS = Words({
     "item": N_("Item"), "value": N_("Value"), "points": N_("Points"), "recorded": N_("Recorded"), "total": N_("Total"),
     "missing": N_("missing"), "missing_title": N_("category undetermined, missing"),
+    "uncertain_title": N_("category undetermined, uncertain"),
     "range": N_("Possible totals"), "undetermined": N_("category undetermined until the missing items are known"),
     "determined": N_("every completion gives"), "caveats": N_("Caveats"), "source": N_("Source"),
     "record": N_("Record the assessment and the proposed care plan"), "flags": N_("Flags"),

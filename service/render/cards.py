@@ -256,12 +256,17 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     score = assessment.score
     words = WORDS[score.locale]
     short = SHORT_ITEMS[score.locale]  # the summary has 140 characters: "motor status", not the table's row
-    names = ", ".join(short.get(item.name, item.label) for item in score.items if item.status != "known")
+    # Missing and uncertain apart: a site known to be the femur or the lower limb is not "missing".
+    missing, uncertain = ([short.get(item.name, item.label) for item in score.items if item.status == status]
+                          for status in ("missing", "uncertain"))
+    names = ", ".join(missing) + (f"; {words['uncertain']}{words['colon']} " if missing and uncertain else "") \
+        + ", ".join(uncertain)
     lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", "", *_unknown_lines(assessment, name)]
     lines += ["", f"{words['range']}{words['colon']} {score.total_range}; "
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"]), "",
               detail_markdown(assessment, words, name)]
-    state = (f"{words['determined']} {score.category_label}" if score.category else words["missing_title"])
+    state = (f"{words['determined']} {score.category_label}" if score.category else
+             words["missing_title"] if missing else words["uncertain_title"])
     rest = (f"{_short_title(assessment, True)} {score.total_range}{words['colon']} {_fracture_words(assessment, words)}"
             f"{state}{_conflict_words(assessment, words)}")
     summary = _summary(assessment, rest, f"{words['colon']} {names}")
