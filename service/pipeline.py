@@ -20,7 +20,7 @@ from .facts.dates import assessment_moment
 from .facts.prefilter import scored_at_most
 from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
-from .fhir.shape import matches_left_out, next_link
+from .fhir.shape import matches_left_out, next_link, outcome_text
 from .i18n import Said, said, translate
 from .limits import check_bundle_scored, check_patients, check_resources, check_scored
 from .render import Assessment, render
@@ -274,7 +274,20 @@ def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score
         check_bundle_scored(bundle, limits.max_scored_per_patient)
     return assess_entries(bundle_entries(bundle, where, read=may_be_read), when=when, locale=locale,
                           pain_score_bands=pain_score_bands, fact_windows=fact_windows, as_of=as_of, limits=limits,
-                          not_read=first_page_only(bundle, where))
+                          not_read=first_page_only(bundle, where) + search_warnings(bundle, where))
+
+
+def search_warnings(bundle: Any, where: str) -> list[ReportEntry]:
+    """What every patient's answer must say of the OperationOutcomes a Bundle carries (a search's ``outcome``
+    entries: results withheld, a query refused), as the hooks say them of prefetch; ``assess_entries`` does
+    not read them as resources (they name no patient)."""
+    entries = bundle.get("entry") if isinstance(bundle, dict) else None
+    return [ReportEntry(f"{where}.entry[{index}].resource", "ignored", said(
+        "the search's answer carries a warning: {warning}", warning=outcome_text(entry["resource"])),
+        relevant=True, attention=True)
+        for index, entry in enumerate(entries if isinstance(entries, list) else [])
+        if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
+        and entry["resource"].get("resourceType") == "OperationOutcome"]
 
 
 def first_page_only(bundle: Any, where: str) -> list[ReportEntry]:
@@ -302,7 +315,7 @@ def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, whe
     """``assess_bundle`` over validated (fullUrl, resource, where) entries of one or more Bundles.
     ``limits``: the ``Settings`` whose max_* apply (None: no limit, for the command line's own files);
     ``not_read``: what is not in the input and every patient's answer says (``first_page_only``)."""
-    grouped = group_by_patient(entries)
+    grouped = group_by_patient([entry for entry in entries if entry[1].get("resourceType") != "OperationOutcome"])
     if limits is not None:
         check_resources(len(entries), limits.max_resources)
         check_patients(len(grouped.patients), limits.max_patients)

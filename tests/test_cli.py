@@ -82,11 +82,16 @@ def test_bulk_assesses_every_patient_with_bad_lines_reported(tmp_path):
         file.write('{"resourceType": "Observation", "id": "orphan", "status": "final"}\n')
         file.write('{"resourceType": "Condition", "id": "bad", "subject": {"reference": "Patient/syn-1"}, '
                    '"bodySite": "femur"}\n')
+    # The export's own error (Bulk Data lists them in its manifest): said with what it reports.
+    (source / "OperationOutcome.ndjson").write_text('{"resourceType": "OperationOutcome", "issue": [{"severity": '
+                                                    '"error", "code": "exception", "diagnostics": "Procedure export '
+                                                    'failed"}]}\n')
     bad_start = counts["Observation"] + 1
     result = bonemet("bulk", str(source), str(out), "--workers", "2")
     assert result.returncode == 3, result.stderr
     # syn-1's third line (a Condition, bodySite not a list) is one the calculators read: syn-1 is not assessed.
-    assert "patients: 299" in result.stderr and "bad lines: 3" in result.stderr
+    assert "patients: 299" in result.stderr and "bad lines: 4" in result.stderr
+    assert "OperationOutcome.ndjson:1: the export's server reported: Procedure export failed" in result.stderr
     assert f"Observation.ndjson:{bad_start}: not JSON" in result.stderr
     assert f"Observation.ndjson:{bad_start + 1}: Observation names no Patient" in result.stderr
     assert f"Observation.ndjson:{bad_start + 2}: Condition.bodySite" in result.stderr

@@ -358,3 +358,21 @@ def test_a_history_bundle_with_a_deletion_is_refused_saying_so(client):
     assert response.status_code == 400
     (issue,) = response.get_json()["issue"]
     assert issue["expression"] == ["Bundle.entry[2].request"] and "a deletion" in issue["diagnostics"]
+
+
+def test_a_searchs_operation_outcome_is_said_as_its_warning_not_as_a_resource_of_no_patient(client):
+    """Epic answers a search with an OperationOutcome entry (search.mode "outcome") when it withholds results.
+    `$assess` named it "not read: names no patient"; the hooks said its warning. Both say the warning now."""
+    searchset = bundle(patient(), lesion(), *lesion_observations(), kind="searchset")
+    searchset["entry"].append({"resource": {"resourceType": "OperationOutcome", "id": "oo1", "issue": [
+        {"severity": "warning", "code": "processing", "diagnostics": "Client not authorized for Observation - Social "
+         "History. Search results of this type have not been included."}]}, "search": {"mode": "outcome"}})
+    answer = client.post("/fhir/$assess", json=searchset)
+    assert answer.status_code == 200
+    said = [issue["diagnostics"] for outcome in resources_of(answer.get_json(), "OperationOutcome")
+            for issue in outcome["issue"]]
+    assert any("the search's answer carries a warning: Client not authorized for Observation" in text
+               for text in said), said
+    assert not any("names no patient" in text for text in said), said
+    (score,) = resources_of(answer.get_json(), "Observation")
+    assert score["valueInteger"] == 9

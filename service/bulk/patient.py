@@ -20,6 +20,7 @@ from ..facts.prefilter import UnreadLine, patient_of_text, resource_type_of, unr
 from ..facts.record import may_be_read
 from ..fhir import json_read
 from ..fhir.patients import bulk_patient_key
+from ..fhir.shape import outcome_text
 from ..i18n import Said, said, translate
 from ..limits import LimitExceeded
 from .files import BOM, outcome_line
@@ -71,6 +72,9 @@ def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         return None, said("not a FHIR resource")
     patient = bulk_patient_key(resource)
+    if patient is None and resource["resourceType"] == "OperationOutcome":  # the export's own errors (its manifest's)
+        return None, said("the export's server reported: {warning}: what it left out is in no patient's assessment",
+                          warning=outcome_text(resource))
     if patient is None:
         return None, said("{kind} names no Patient by reference (subject or patient)", kind=resource["resourceType"])
     return patient, resource

@@ -281,6 +281,15 @@ def next_link(bundle: dict) -> str | None:
     return following if isinstance(following, str) and following else None
 
 
+def outcome_text(outcome: dict) -> str:
+    """An OperationOutcome's issues in a line: what a server says of its search (a query refused, results
+    withheld)."""
+    issues: list[Any] = outcome["issue"] if isinstance(outcome.get("issue"), list) else []
+    texts = [str(i.get("diagnostics") or (i.get("details") or {}).get("text") or i.get("code") or "")
+             for i in issues if isinstance(i, dict)]
+    return "; ".join(t for t in texts if t)[:300] or "no detail given"
+
+
 def matches_left_out(bundle: dict) -> int:
     """How many of a searchset's matches (``total``) it does not hold, when it says so: a server that
     caps its answer without a ``next`` link. Entries included (``_include``) or outcomes do not count."""

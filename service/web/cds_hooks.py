@@ -23,7 +23,7 @@ from ..facts.terminology import describe_concepts
 from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.ids import is_fhir_id, shown
 from ..fhir.patients import PatientIdentity, normal_base, why_not_patient
-from ..fhir.shape import InvalidResource, bundle_resources, check_shape, matches_left_out, next_link
+from ..fhir.shape import InvalidResource, bundle_resources, check_shape, matches_left_out, next_link, outcome_text
 from ..i18n import N_, Said, Words, negotiate, said
 from ..limits import LimitExceeded, check_resources
 from ..pipeline import assess_patient, review_orders
@@ -90,13 +90,6 @@ class Gathered(msgspec.Struct):
     not_read: list[ReportEntry] = msgspec.field(default_factory=list)
 
 
-def _outcome_text(outcome: dict) -> str:
-    issues: list[Any] = outcome["issue"] if isinstance(outcome.get("issue"), list) else []
-    texts = [str(i.get("diagnostics") or (i.get("details") or {}).get("text") or i.get("code") or "")
-             for i in issues if isinstance(i, dict)]
-    return "; ".join(t for t in texts if t)[:300] or "no detail given"
-
-
 def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
     """The prefetched resources, as CDS Hooks 2.0 defines prefetch:
 
@@ -123,7 +116,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
         query = template.replace("{{context.patientId}}", patient.id)
         value = prefetch.get(key)
         if key not in prefetch or (isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"):
-            failed: str | Said | None = None if key not in prefetch else _outcome_text(value or {})
+            failed: str | Said | None = None if key not in prefetch else outcome_text(value or {})
             if failed is None and key in OPTIONAL_PREFETCH and not _can_fetch(hook_request):
                 gathered.not_read.append(ReportEntry(where, "ignored", OPTIONAL_PREFETCH[key]))
                 continue
@@ -158,7 +151,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                     if resource.get("resourceType") == "OperationOutcome":  # the server's word on its search
                         gathered.not_read.append(ReportEntry(where, "ignored", said(
                             "the EHR's answer to {query} carries a warning: {warning}", query=query.split("&")[0],
-                            warning=_outcome_text(resource)), relevant=True, attention=True))
+                            warning=outcome_text(resource)), relevant=True, attention=True))
                     else:
                         found.append(resource)
             else:
