@@ -12,7 +12,7 @@ import msgspec
 from msgspec.structs import replace
 
 from ..fhir.patients import ParsedReference, parse_reference
-from ..i18n import N_, Said, said
+from ..i18n import N_, Said, joined, said
 from .dates import DateSpan
 from .fractures import fracture_date, fracture_flag, fractures_at
 from .items.lesion_type import lesion_type_fact
@@ -27,6 +27,7 @@ from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT
 from .procedures import Procedure, fixations_under_way, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
+from .statuses import recorded_as
 from .terminology import describe_concepts, objects
 from .timely import keep_timely, kind_item, with_untimely
 from .unrecognised import is_pathological_fracture
@@ -108,9 +109,15 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
     for refs in same_place.values():  # an encounter diagnosis beside the problem-list entry, say: never merged by guess
         if len(refs) < 2:
             continue
+        # Where the EHR put each (the problem list, an encounter), when they differ: their words and dates alike
+        # ("“Secondary malignant neoplasm of bone”, 2026-11-15" twice), the clinician could not tell them apart.
+        places = {ref: recorded_as(lesions[ref].condition) for ref in refs}
+        told = len(set(places.values())) > 1
         for ref in refs:
+            others = [Said(template, {"record": r}) if told and (template := places[r]) else r
+                      for r in refs if r != ref]
             lesions[ref].flags += (said("another lesion Condition names the same bone and side ({others}): they may "
-                                        "record one lesion", others=", ".join(r for r in refs if r != ref)),)
+                                        "record one lesion", others=others[0] if len(others) == 1 else joined(others)),)
     broken_lesions = {entry.lesion for entry in record.broken}
     fixed_lesions = {lesion: operation for operation, fixed in record.fixed.items() for lesion in fixed}
     for kind in LESION_KINDS:

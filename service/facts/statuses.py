@@ -11,7 +11,7 @@ from typing import Any
 
 from ..i18n import N_, said
 from .dates import after, parse_date, timed_by
-from .terminology import codings
+from .terminology import codings, objects
 
 VERIFICATION_UNREAD = N_("its verificationStatus is not a code of FHIR's: the calculators cannot read it")
 COUNTED_OBSERVATION = {"final", "amended", "corrected", "preliminary"}
@@ -182,3 +182,18 @@ class StatusReading:
             else:
                 unsure = unsure or written
         return surely, unsure
+
+
+_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+_RECORDED_AS = {"problem-list-item": N_("{record}, on the problem list"),
+                "encounter-diagnosis": N_("{record}, an encounter diagnosis")}
+
+
+def recorded_as(condition: dict[str, Any]) -> str | None:
+    """Where the EHR put a Condition (FHIR's category: the problem list, an encounter's diagnosis), as a template
+    of its ``record``: what tells apart two records of one lesion that read the same."""
+    for concept in objects(condition.get("category")):
+        for coding in objects(concept.get("coding")):
+            if coding.get("system") == _CATEGORY and coding.get("code") in _RECORDED_AS:
+                return _RECORDED_AS[coding["code"]]
+    return None
