@@ -420,3 +420,15 @@ def test_an_unconfirmed_record_naming_several_sites_leaves_the_count_open_above(
     assert (oligo.inputs.sites_low, oligo.inputs.sites_high) == (1, None)
     (advice,) = advice_of(found, "oligometastatic")
     assert advice.possible
+
+
+def test_an_operation_whose_period_ends_before_it_starts_is_not_dated_by_either_end():
+    """FHIR's per-1: a period's start comes before its end. Reversed, its end was read as the day of the operation
+    (a window opened from a date that may be the wrong one); which date is wrong is not guessed."""
+    nail = procedure("nail", FIXATION, 18, reason="Condition/lesion-1")
+    del nail["performedDateTime"]
+    nail["performedPeriod"] = {"start": (AS_OF - timedelta(days=18)).isoformat(),
+                               "end": (AS_OF - timedelta(days=40)).isoformat()}
+    (operated,) = situations(facts_of(lesion(), nail), "post_operative")
+    assert any("ends (" in note and "before it starts" in note for note in operated.notes), operated.notes
+    assert operated.inputs.operated_from is None and operated.inputs.operated_to is None

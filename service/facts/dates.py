@@ -156,4 +156,6 @@ def performed(procedure: dict[str, Any]) -> DateSpan | None:
     if start and end and end.latest >= start.earliest:
         return end if (start.earliest, start.latest) == (end.earliest, end.latest) else DateSpan(
             start.earliest, end.latest, f"{start.text[:10]} – {end.text[:10]}", end.instant)
+    if start and end:  # ending before it starts (FHIR's per-1): which date is wrong is not guessed
+        return None
     return end or start

@@ -229,8 +229,12 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
             continue
         about, notes = _treated(record, operation, scored)
         written = record.get(operation.ref).get("performedDateTime")
+        period = record.get(operation.ref).get("performedPeriod")
         if when is None and isinstance(written, str) and written.strip():  # the CDS Hooks door checks shapes only
             notes.append(said("the operation's date ('{text}') cannot be read", text=written[:40]))
+        elif when is None and isinstance(period, dict) and period.get("start") and period.get("end"):
+            notes.append(said("the operation's period ends ({end}) before it starts ({start}): its date is not read",
+                              end=str(period["end"])[:40], start=str(period["start"])[:40]))
         after = [p for p in radiotherapies if when and p.performed and p.performed.earliest >= when.earliest]
         # A radiotherapy of another site (the spine, after a femur was fixed) is another course: it does not end
         # this window. One whose site neither record says is taken as this one, and the mapping report says so.
