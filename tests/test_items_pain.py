@@ -1,14 +1,16 @@
 """Mirels: pain scores and osteolysis (facts/items/pain.py, osteolysis.py)."""
 
-
-
+import pytest
 
 from support.fhir_builders import (
     OWN,
+    SCT,
+    cc,
     lesion,
+    lesion_observations,
     observation,
 )
-from support.mapping import only_lesion, pain_score
+from support.mapping import days_ago, only_lesion, pain_score
 
 
 def test_pain_score_is_not_mapped_unless_configured():
@@ -73,3 +75,18 @@ def test_a_lesions_pain_score_is_context_beside_its_own_score_only():
     context = {assessment.facts.condition: [entry.resource for entry in assessment.context]
                for assessment in result.assessments}
     assert context == {"Condition/lesion-1": ["Observation/score"], "Condition/femur": []}
+
+
+@pytest.mark.parametrize("began_days_ago, said", [(10, True), (1, False)])
+def test_a_pain_recorded_after_the_lesions_radiotherapy_began_is_counted_and_said(began_days_ago, said):
+    """Radiotherapy relieves pain; the Mirels table does not say whether it scores the pain before it (Rades's
+    Tableau 4 does, for the motor status). A pain recorded three days into the course was counted in silence."""
+    size, kind, pain = lesion_observations()
+    pain["effectiveDateTime"] = days_ago(3)
+    course = {"resourceType": "Procedure", "id": "rt", "status": "in-progress", "code": cc(SCT, "108290001"),
+              "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/lesion-1"}],
+              "performedPeriod": {"start": days_ago(began_days_ago)}}
+    scored, _ = only_lesion(lesion(), size, kind, pain, course)
+    fact = scored.facts["pain"]
+    assert fact.value == "moderate" and fact.sources == ("Observation/o-pain",)  # counted as recorded
+    assert any("after a radiotherapy of this lesion began" in note for note in fact.notes) is said, fact.notes

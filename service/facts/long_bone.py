@@ -25,7 +25,14 @@ from .model import BrokenBone, FixedBone, LesionFacts
 from .moments import Event
 from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT
-from .procedures import Procedure, fixations_under_way, procedures_done, radiotherapies_given, treated
+from .procedures import (
+    Procedure,
+    fixations_under_way,
+    pain_under_radiotherapy,
+    procedures_done,
+    radiotherapies_given,
+    treated,
+)
 from .record import PatientRecord
 from .statuses import recorded_as
 from .terminology import describe_concepts, objects
@@ -163,6 +170,8 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                      if name.startswith(item) for note in said_]
             if notes:
                 facts[name] = with_untimely(fact, notes)
+        facts["pain"] = pain_under_radiotherapy(record, ref, lesion.reading.bone, lesion.reading.side, onset,
+                                                facts["pain"])
         description = lesion.reading.description or _unsited(lesion.condition)
         result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
                                   lesion.flags, place=lesion.reading.place,

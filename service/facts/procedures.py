@@ -11,10 +11,12 @@ from __future__ import annotations
 from typing import Literal
 
 import msgspec
+from msgspec.structs import replace
 
 from ..i18n import Said, said
 from .dates import DateSpan, parse_date, performed
 from .items.site import read_place, read_site
+from .model import Fact
 from .place import Place
 from .record import PatientRecord
 from .terminology import describe_concepts, objects
@@ -144,6 +146,25 @@ def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None
                       "for irradiating again", course=course.ref) if course.status == "completed" else
                  said("a radiotherapy of it is recorded {status} ({course}): this card's advice may be what is being "
                       "given", status=_STATUS_WORDS[course.status], course=course.ref) for course in given)
+
+
+def pain_under_radiotherapy(record: PatientRecord, condition: str, bone: str | None, side: str | None,
+                            onset: DateSpan | None, pain: Fact) -> Fact:
+    """A lesion's pain recorded after a radiotherapy of it began: counted as recorded, and said. Radiotherapy
+    relieves pain, and the sources do not say whether Mirels scores the pain before it (Rades's Tableau 4 says
+    "before radiotherapy"; the Mirels table does not)."""
+    when = parse_date(pain.recorded) if pain.recorded else None
+    if when is None:
+        return pain
+    first = min((course.began for course in radiotherapies_of(record, condition, bone, side)
+                 if course.began is not None and not _before(course, onset)),
+                key=lambda span: span.earliest, default=None)
+    if first is None or when.earliest <= first.latest:  # the same day may be before it
+        return pain
+    return replace(pain, notes=pain.notes + (said(
+        "the pain was recorded {date}, after a radiotherapy of this lesion began ({began}): radiotherapy relieves "
+        "pain, and the sources do not say whether Mirels scores the pain before it; counted as recorded",
+        date=when.text, began=first.text),))
 
 
 def _before(course: Procedure, onset: DateSpan | None) -> bool:
