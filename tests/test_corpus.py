@@ -248,7 +248,7 @@ def test_a_derived_share_is_flagged_and_cites_both_measurements(client):
 def test_a_compression_without_clinical_status_is_flagged_in_the_card(client):
     cards = client.post("/cds-services/bonemet-patient-view", json=hook_request("r11-no-clinical-status"))
     (card,) = without_advice(cards.get_json()["cards"])
-    assert "Diagnosis: no clinicalStatus" in card["detail"]
+    assert "the diagnosis has no clinical status (active or not): check it" in card["detail"]
 
 
 def test_ecog_is_shown_as_context_never_mapped(client):

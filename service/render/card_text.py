@@ -116,6 +116,11 @@ FOR_CLINICIAN = {
     "to read it once the bone has broken; not used: checked against the lesions of the same bone and side":
         N_("a fracture of the {bone}: Mirels scores the risk of a fracture to come, and the sources do not say how to "
            "read it once the bone has broken; checked against the lesions of the same bone and side"),
+    "no clinicalStatus": N_("the diagnosis has no clinical status (active or not): check it"),
+    "its clinicalStatus codes disagree (active, and not): read as not given":
+        N_("the diagnosis's clinical status is recorded both active and not: read as not given; check it"),
+    "its clinicalStatus is not a code of FHIR's: read as not given":
+        N_("the diagnosis's clinical status cannot be read: read as not given; check it"),
 }
 
 
@@ -123,8 +128,8 @@ def for_clinician(text: object) -> object:
     """``text`` with every message of ``FOR_CLINICIAN`` in it (a note quoting a reason, say) in a card's words."""
     if isinstance(text, (list, tuple)):
         return [for_clinician(part) for part in text]
-    if not isinstance(text, Said):
-        return text
+    if not isinstance(text, Said):  # a fixed message (a flag marked N_)
+        return FOR_CLINICIAN.get(text, text) if isinstance(text, str) else text
     params = {key: for_clinician(value) for key, value in text.params.items()}
     return Said(FOR_CLINICIAN.get(text.template, text.template), params)
 

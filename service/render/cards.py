@@ -128,8 +128,9 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
     # The Condition's flags once (an item read from the Condition carries them too), those said first left out.
     flags = sorted({f"{item_label(score, fact.item, locale)}: {name(said_to_clinician(flag, locale))}"
                     for fact in facts.facts.values() for flag in fact.flags if flag not in facts.condition_flags}
-                   | {f"{words['condition']}: {name(said_to_clinician(flag, locale))}" for flag in facts.condition_flags
-                      if flag not in first})
+                   # The scored Condition's own flags with no label: they are its status, its radiotherapy, its
+                   # operations ("Diagnosis:" read wrong before "a radiotherapy of it is recorded in progress").
+                   | {name(said_to_clinician(flag, locale)) for flag in facts.condition_flags if flag not in first})
     if flags:
         lines += [f"{words['flags']}{words['colon']} " + "; ".join(flags), ""]
     if notes:
