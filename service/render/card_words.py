@@ -21,7 +21,7 @@ WORDS = Words({
                             "Mirels no longer applies."),
     "review_attention": N_("Data not used that could change a score"),
     "review_intro": N_("These records look relevant but were not used; each could change a score or a decision:"),
-    "as_of": N_("Assessed as of"), "condition": N_("Diagnosis"), "more": N_("more"), "oldest": N_("{fact} of {date}"),
+    "as_of": N_("Assessed as of"), "more": N_("more"), "oldest": N_("{fact} of {date}"),
     "undated": N_("records undated"),
     "broken_summary": N_("{where}: the bone has broken ({fracture}{date}): Mirels no longer applies, "
                          "no prophylactic fixation"),
