@@ -422,13 +422,24 @@ def test_an_unconfirmed_record_naming_several_sites_leaves_the_count_open_above(
     assert advice.possible
 
 
-def test_an_operation_whose_period_ends_before_it_starts_is_not_dated_by_either_end():
+def _reversed(resource, start_days_ago, end_days_ago):
+    del resource["performedDateTime"]
+    resource["performedPeriod"] = {"start": (AS_OF - timedelta(days=start_days_ago)).isoformat(),
+                                   "end": (AS_OF - timedelta(days=end_days_ago)).isoformat()}
+    return resource
+
+
+def test_a_procedure_whose_period_ends_before_it_starts_may_be_of_either_day():
     """FHIR's per-1: a period's start comes before its end. Reversed, its end was read as the day of the operation
-    (a window opened from a date that may be the wrong one); which date is wrong is not guessed."""
-    nail = procedure("nail", FIXATION, 18, reason="Condition/lesion-1")
-    del nail["performedDateTime"]
-    nail["performedPeriod"] = {"start": (AS_OF - timedelta(days=18)).isoformat(),
-                               "end": (AS_OF - timedelta(days=40)).isoformat()}
+    (a window opened from a date that may be the wrong one); which date is wrong is not guessed: either may be its
+    day, as with a month. A radiotherapy so dated is still one given (a first fix dropped it, and §1.4 advised
+    radiotherapy again)."""
+    nail = _reversed(procedure("nail", FIXATION, 18, reason="Condition/lesion-1"), 18, 40)
     (operated,) = situations(facts_of(lesion(), nail), "post_operative")
-    assert any("ends (" in note and "before it starts" in note for note in operated.notes), operated.notes
-    assert operated.inputs.operated_from is None and operated.inputs.operated_to is None
+    assert any("ends (" in note and "either may be its day" in note for note in operated.notes), operated.notes
+    assert (operated.inputs.operated_from, operated.inputs.operated_to) == (AS_OF - timedelta(days=40),
+                                                                            AS_OF - timedelta(days=18))
+    nail = procedure("nail", FIXATION, 30, reason="Condition/lesion-1")
+    given = _reversed(procedure("rt", RADIOTHERAPY, 8, reason="Condition/lesion-1"), 8, 12)
+    (operated,) = situations(facts_of(lesion(), nail, given), "post_operative")
+    assert operated.inputs.radiotherapy_since

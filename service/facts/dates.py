@@ -143,6 +143,15 @@ def day_range(start: DateSpan, end: DateSpan) -> tuple[int, int]:
     return (end.earliest - start.latest).days, (end.latest - start.earliest).days
 
 
+def reversed_period(period: Any) -> bool:
+    """A period whose end, read, comes before its start, read (FHIR's per-1)."""
+    if not isinstance(period, dict):
+        return False
+    start, end = (parse_date(text) if isinstance(text, str) else None for text in (period.get("start"),
+                                                                                    period.get("end")))
+    return bool(start and end and end.latest < start.earliest)
+
+
 def performed(procedure: dict[str, Any]) -> DateSpan | None:
     """The day it was done: performedDateTime, else its period: any day from its start to its end (over several
     days, which one is not said: a range, as a month is), or the one it gives."""
@@ -156,6 +165,6 @@ def performed(procedure: dict[str, Any]) -> DateSpan | None:
     if start and end and end.latest >= start.earliest:
         return end if (start.earliest, start.latest) == (end.earliest, end.latest) else DateSpan(
             start.earliest, end.latest, f"{start.text[:10]} – {end.text[:10]}", end.instant)
-    if start and end:  # ending before it starts (FHIR's per-1): which date is wrong is not guessed
-        return None
+    if start and end:  # ending before it starts (FHIR's per-1): which date is wrong is not guessed, so either
+        return DateSpan(end.earliest, start.latest, f"{start.text[:10]} – {end.text[:10]}")  # (as a month is)
     return end or start

@@ -14,7 +14,7 @@ import msgspec
 from msgspec.structs import replace
 
 from ..i18n import Said, said
-from .dates import DateSpan, parse_date, performed
+from .dates import DateSpan, parse_date, performed, reversed_period
 from .items.site import read_place, read_site
 from .model import Fact
 from .place import Place
@@ -82,7 +82,8 @@ def _read(record: PatientRecord) -> list[Procedure]:
         sites = [c for c in objects(resource.get("bodySite"))]
         site = read_site(record.terms, sites) if sites else None
         period = resource.get("performedPeriod")
-        began = (parse_date(period.get("start")) if isinstance(period, dict) else None) or when
+        began = (parse_date(period.get("start")) if isinstance(period, dict) and not reversed_period(period)
+                 else None) or when  # reversed: either end may be its first day
         procedure = Procedure(ref, kind, when, reasons, read_place(record.terms, sites),
                               site.bone if site else None, site.side if site else None,
                               describe_concepts([code]), isinstance(code, dict) and bool(code.get("text")), status,

@@ -19,6 +19,7 @@ import msgspec
 from ..calculators.situations import OligometastaticInputs, PainInputs, PostOperativeInputs
 from ..calculators.values import ItemName
 from ..i18n import Said, said
+from .dates import reversed_period
 from .items.site import SiteReading, read_place, read_site_and_place
 from .items.visceral import visceral_fact
 from .long_bone import site_concepts
@@ -232,8 +233,8 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
         period = record.get(operation.ref).get("performedPeriod")
         if when is None and isinstance(written, str) and written.strip():  # the CDS Hooks door checks shapes only
             notes.append(said("the operation's date ('{text}') cannot be read", text=written[:40]))
-        elif when is None and isinstance(period, dict) and period.get("start") and period.get("end"):
-            notes.append(said("the operation's period ends ({end}) before it starts ({start}): its date is not read",
+        elif when is not None and reversed_period(period):
+            notes.append(said("the operation's period ends ({end}) before it starts ({start}): either may be its day",
                               end=str(period["end"])[:40], start=str(period["start"])[:40]))
         after = [p for p in radiotherapies if when and p.performed and p.performed.earliest >= when.earliest]
         # A radiotherapy of another site (the spine, after a femur was fixed) is another course: it does not end
