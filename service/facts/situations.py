@@ -233,7 +233,7 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
         period = record.get(operation.ref).get("performedPeriod")
         if when is None and isinstance(written, str) and written.strip():  # the CDS Hooks door checks shapes only
             notes.append(said("the operation's date ('{text}') cannot be read", text=written[:40]))
-        elif when is not None and reversed_period(period):
+        elif when is not None and isinstance(period, dict) and reversed_period(period):
             notes.append(said("the operation's period ends ({end}) before it starts ({start}): either may be its day",
                               end=str(period["end"])[:40], start=str(period["start"])[:40]))
         after = [p for p in radiotherapies if when and p.performed and p.performed.earliest >= when.earliest]
