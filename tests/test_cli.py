@@ -811,3 +811,15 @@ def test_the_table_names_the_lesions_side_and_site_and_tells_uncertain_from_miss
     line = next(line for line in table.splitlines() if "Condition/humerus-metastasis" in line)
     assert "Condition/humerus-metastasis (femur" in line, line
     assert "undetermined (uncertain: Site of the lesion)" in line, line
+
+
+def test_the_table_never_prints_a_records_control_characters(tmp_path):
+    """A cell quotes the record (a compression's own words): a newline and an escape in them forged a second row
+    and cleared the terminal (review)."""
+    bundle = json.loads((ROOT / "examples" / "bundles" / "05-rades-group-i.json").read_text())
+    compression = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == "cord-compression")
+    compression["code"]["text"] = "compression T7\x1b[2J\nfile  X  44  Rades  group III"
+    path = tmp_path / "forged.json"
+    path.write_text(json.dumps(bundle))
+    table = bonemet("assess", "--format", "table", "--as-of", EXAMPLES_AS_OF, str(path)).stdout
+    assert len(table.splitlines()) == 2 and "\x1b" not in table, table

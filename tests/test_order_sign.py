@@ -497,3 +497,14 @@ def test_an_order_not_surely_this_lesions_says_so_in_the_summary(client):
     assert french["summary"].endswith(", si la prescription la concerne"), french["summary"]
     (targeted,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"))
     assert "if the order is for it" not in targeted["summary"]
+
+
+def test_an_order_card_calls_an_uncertain_item_uncertain_as_the_score_card_does(client):
+    """A femur with no region is the lower limb or peritrochanteric: the order card said "missing: Site of the
+    lesion" where the patient-view card said "uncertain: site" (review)."""
+    femur = condition("lesion-1", SCT, "94222008", body_site=[site(FEMUR, LEFT)])
+    found = cards(client, [femur], lesion_observations(pain="mild"),
+                  order("rt", RADIOTHERAPY, reason="Condition/lesion-1"))
+    first = next(card for card in found if "Radiotherapy alone ordered" in card["summary"])
+    assert "Possible totals: 8–9; uncertain: Site of the lesion." in first["detail"]
+    assert "missing: Site of the lesion" not in first["detail"]

@@ -128,7 +128,9 @@ def table(results: list[tuple[str, BundleAssessment]], locale: str = "en") -> st
     for any number of files)."""
     rows = [tuple(HEADINGS[locale].values())]
     for label, result in results:
-        rows += [(label, *(typeset(cell, locale) for cell in row)) for row in _rows(result, locale)]
+        # Every cell may quote the record (its ids, its words): a newline or a terminal's escape in it would forge
+        # a row or drive the terminal, as a file's name would (``_label``).
+        rows += [(label, *(typeset(printable(cell), locale) for cell in row)) for row in _rows(result, locale)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]
                      for row in rows)

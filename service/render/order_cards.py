@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 
 ORDER_WORDS = Words({
     "orders": N_("Draft orders concerned"), "possible": N_("Possible"),
-    "possible_detail": N_("The category is not determined: this advice applies if the missing items give"),
+    "possible_detail": N_("The category is not determined: this advice applies if the missing or uncertain items "
+                          "give"),
     "guideline": N_("Guideline"),
     "order": N_("Order"), "scheme": N_("Scheme ordered"), "for": N_("For"),
     "withdraw": N_("Withdraw the draft order ({order})"),
@@ -81,11 +82,12 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
     for kind in finding.unsure:  # what the other reading means: a fixation for another lesion leaves RT alone here
         if kind in check.if_not_for_it:
             lines += [check.if_not_for_it[kind](locale), ""]
-    if not finding.certain:
-        missing = ", ".join(item.label for item in score.items if item.status != "known")
+    if not finding.certain:  # missing and uncertain apart, as the score's own card says them
+        unknown = [f"{words[status]}: {', '.join(named)}" for status in ("missing", "uncertain")
+                   if (named := [item.label for item in score.items if item.status == status])]
         labels = [c.label(locale) for c in load_table(score.calculator).categories if c.value in check.categories]
         lines += [f"{order_words['possible_detail']} {' / '.join(labels)}. "
-                  f"{words['range']}: {score.total_range}; {words['missing']}: {missing}.", ""]
+                  f"{words['range']}: {score.total_range}; {'; '.join(unknown)}.", ""]
     lines += [detail_markdown(assessment, words, name), "", f"{order_words['guideline']}: {check.source(locale)}"]
     card: Card = {
         "uuid": str(uuid.uuid4()),
