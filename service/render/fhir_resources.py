@@ -36,6 +36,7 @@ from ..facts.terminology import BASE_URL, OWN_SYSTEM, own_coding
 from ..facts.vocabulary import ITEM_CODES
 from ..i18n import N_, Words, said, translate, typeset_html
 from .knowledge import activity_definition_url, plan_definition_url
+from .uuids import name_based
 from .words import item_value
 
 PROFILE = f"{BASE_URL}/StructureDefinition/"
@@ -100,7 +101,7 @@ def assessment_key(score: Score, facts: ScoredCondition, subject: str, as_of: da
 
 def stable_id(key: str, kind: str) -> str:
     """A UUID (name-based, RFC 4122 version 5) for one resource of an assessment."""
-    return str(uuid.uuid5(_NAMESPACE, f"{key}/{kind}"))
+    return name_based(_NAMESPACE, f"{key}/{kind}")
 
 
 def generated_by(calculator: str | None) -> dict[str, Any]:
