@@ -314,9 +314,13 @@ def relink(node: Any, targets: dict[str, Any]) -> Any:
         if isinstance(reference, str) and reference in targets:
             target = targets[reference]
             return dict(target) if isinstance(target, dict) else {**node, "reference": target}
-        # Leaves (most of a resource) are kept without a call each.
-        return {key: relink(value, targets) if isinstance(value, (dict, list)) else value
+        # Leaves (most of a resource) are kept without a call each; strings, the most of them, without isinstance.
+        return {key: value if type(value) is str else relink(value, targets) if isinstance(value, _NESTED) else value
                 for key, value in node.items()}
     if isinstance(node, list):
-        return [relink(value, targets) if isinstance(value, (dict, list)) else value for value in node]
+        return [value if type(value) is str else relink(value, targets) if isinstance(value, _NESTED) else value
+                for value in node]
     return node
+
+
+_NESTED = (dict, list)
