@@ -10,6 +10,7 @@ inputs (and of the score it reads, if any) that answers ``Advice`` or None, with
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import msgspec
@@ -51,6 +52,7 @@ def calculator(name: str) -> Calculator:
     return _BY_NAME[name]
 
 
+@cache  # CALCULATORS is a fixed tuple and each table is loaded once
 def tables() -> tuple[Table, ...]:
     return tuple(calculator.table for calculator in CALCULATORS)
 

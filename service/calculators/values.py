@@ -30,6 +30,7 @@ def number(value: Real | float | Fraction, locale: str = "en") -> str:
     return text.replace(".", ",") if locale == "fr" else text
 
 
+@lru_cache(maxsize=256)  # the tables are fixed at import: each item's unit looked up once (asked per value said)
 def _table_unit(item: str | None) -> str:
     for table in tables():
         if item is not None and any(candidate.name == item for candidate in table.items):
@@ -51,6 +52,7 @@ def _shown(value: Any, item: str | None, locale: str) -> str:
     return number(value * 100 if _table_unit(item).startswith("fraction") else value, locale)
 
 
+@lru_cache(maxsize=4096)  # bounded: values may come from records; the tables themselves are fixed
 def _row_label(item: str | None, value: str, locale: str) -> str | None:
     if item is None:
         return None

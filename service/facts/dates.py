@@ -122,6 +122,7 @@ def _add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of two days; a record asks the same spans for each item
 def months_between(start: date, end: date) -> Fraction:
     """Calendar months from ``start`` to ``end``: whole months, then the share of
     the next month. 2023-01-10 to 2024-04-10 is exactly 15."""

@@ -12,14 +12,23 @@ shown and keeps two lesions apart, but it never links an observation or an order
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import msgspec
 
 from ..data import read_json
 from ..i18n import said, translate
-from .terminology import ICD10_CM, ICD_O_3, SNOMED, canonical_system, is_icd10, listed_words
+from .terminology import (
+    ICD10_CM,
+    ICD_O_3,
+    SNOMED,
+    Terminology,
+    canonical_system,
+    is_icd10,
+    listed_words,
+    load_terminology,
+)
 
 LEFT, RIGHT, BOTH_SIDES = "7771000", "24028007", "51440002"  # SNOMED CT laterality qualifiers (ValueSet laterality)
 
@@ -55,6 +64,14 @@ class Place(msgspec.Struct, frozen=True):
     def words(self, locale: str = "en", as_written: bool = True) -> str:
         """The place in ``locale``: "left femur, peritrochanteric region", "humérus droit", "femur (side not
         stated)"; the record's words when the bone is not a code the ValueSets list."""
+        # A pure function of the place and the ValueSets' words: worked out once (a card, its summary, its
+        # resources' narratives and the page ask the same place a dozen times a request), the ValueSets in the key.
+        try:
+            return _words(self, locale, as_written, load_terminology())
+        except TypeError:  # a field that cannot be hashed (the readers make none): worked out uncached
+            return self._words(locale, as_written)
+
+    def _words(self, locale: str, as_written: bool) -> str:
         bone = listed_words(self.bone_system, self.bone, locale)
         if not bone or not self.bone:  # the record's words, quoted: no code here says the bone (nor that it is one)
             return translate(said("“{words}” (as written)", words=self.record_words), locale) if self.record_words \
@@ -104,6 +121,11 @@ class Place(msgspec.Struct, frozen=True):
 
     def __str__(self) -> str:
         return self.words("en")
+
+
+@lru_cache(maxsize=2048)  # bounded: a place holds the record's words
+def _words(place: Place, locale: str, as_written: bool, _terminology: Terminology) -> str:
+    return place._words(locale, as_written)
 
 
 def _beyond_bone_and_side(text: str) -> bool:

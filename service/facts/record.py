@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, TypeGuard
 
 import msgspec
@@ -50,19 +51,21 @@ _OBSERVATION_KINDS = {TUMOUR_SIZE_VS: "tumour-size", PAIN_SCORE_VS: "pain-score"
 def unread_reason(kind: str) -> Said:
     """Why a resource of this type is not read, when it is not read whatever it holds (an Observation:
     when its code is in none of the ValueSets)."""
-    return CODE_NOT_READ if kind == "Observation" else said("{kind} is not read by the calculators", kind=kind)
+    return CODE_NOT_READ if kind == "Observation" else _not_read_kind(kind)
+
+
+@lru_cache(maxsize=1024)  # one message per type (a record holds hundreds of Encounters); types come from outside
+def _not_read_kind(kind: str) -> Said:
+    return said("{kind} is not read by the calculators", kind=kind)
 
 
 CODE_NOT_READ = said("code is in none of the ValueSets the calculators read")
-
-
 NOT_NEEDED = said("not needed by any score")
 
 
 def reference_of(resource: dict[str, Any], position: int) -> str:
     rid = resource.get("id")
     return f"{resource.get('resourceType')}/{rid}" if rid else f"{resource.get('resourceType')}[{position}]"
-
 
 
 class Report(msgspec.Struct):
@@ -331,10 +334,9 @@ class PatientRecord(StatusReading):
         lesion's Condition is read as part of it: ``long_bone.site_concepts``.)"""
         for inner in objects(container.get("contained")):
             if inner.get("resourceType") in ("Condition", "Observation") and self.terms.in_any(inner.get("code")):
-                self.contained.append(ReportEntry(
-                    f"{ref}#{inner.get('id')}", "ignored", said(
-                        "contained in {container}: the calculators read only resources of their own, which a score "
-                        "can cite", container=ref), True, True, describe_concepts([inner.get("code")])))
+                self.contained.append(ReportEntry(f"{ref}#{inner.get('id')}", "ignored", said(
+                    "contained in {container}: the calculators read only resources of their own, which a score can "
+                    "cite", container=ref), True, True, describe_concepts([inner.get("code")])))
 
     def observation_kind(self, observation: dict[str, Any]) -> str | None:
         """What an Observation says: one of the project's codes, or a ValueSet-defined kind."""

@@ -367,7 +367,8 @@ _SEMANTIC_TAGS = re.compile(r"\s+\((procedure|disorder|finding|body structure|qu
 
 
 def _untagged(display: Any) -> Any:
-    return _SEMANTIC_TAGS.sub("", display) if isinstance(display, str) else display
+    # A tag ends in ")": most displays have none, and are returned without running the pattern over them.
+    return _SEMANTIC_TAGS.sub("", display) if isinstance(display, str) and ")" in display else display
 
 
 def observation_value(observation: dict[str, Any]) -> str:

@@ -229,7 +229,7 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
     parsed_texts: dict[str, ParsedReference | None] = {}
 
     def parsed_subject(resource: dict[str, Any]) -> ParsedReference | None:
-        subject = subject_reference(resource)
+        subject = resource["subject"] if "subject" in resource else resource.get("patient")  # subject_reference
         text = subject.get("reference") if isinstance(subject, dict) else None
         if not isinstance(text, str):
             return parse_reference(subject, grouped.aliases)
@@ -252,18 +252,28 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
     for _, _, _, parsed in subjects:
         if parsed and parsed.type == "Patient" and parsed.base is None:
             grouped.identities.setdefault(f"Patient/{parsed.id}", PatientIdentity(parsed.id))
+    locals_of: dict[int, str] = {}  # a parsed subject (shared by the resources naming it) -> its "Type/id", once
     for _, resource, where, parsed in subjects:
-        key = (f"Patient/{resource.get('id')}" if resource.get("resourceType") == "Patient"
-               else parsed.local if parsed else None)
+        kind = resource.get("resourceType")
+        if kind == "Patient":
+            key: str | None = f"Patient/{resource.get('id')}"
+        elif parsed:
+            key = locals_of.get(id(parsed))
+            if key is None:
+                key = locals_of[id(parsed)] = parsed.local
+        else:
+            key = None
         found = grouped.identities.get(key) if key else None
         if found is not None:
-            why = why_not_patient(resource, found, grouped.aliases, parsed)
+            # why_not_patient's common case inline: a subject whose reference is "Patient/<id>", the key itself
+            subject = resource["subject"] if "subject" in resource else resource.get("patient")
+            why = None if kind != "Patient" and isinstance(subject, dict) and subject.get("reference") == key \
+                else why_not_patient(resource, found, grouped.aliases, parsed)
         else:
-            why = (_unreadable_subject(subject_reference(resource), parsed) if resource.get("resourceType") != "Patient"
+            why = (_unreadable_subject(subject_reference(resource), parsed) if kind != "Patient"
                    else None) or NO_PATIENT_HERE
         if why is not None or key is None:
-            what = f"{resource.get('resourceType')}/{resource['id']}" if isinstance(resource.get("id"), str) else (
-                str(resource.get("resourceType")))
+            what = f"{kind}/{resource['id']}" if isinstance(resource.get("id"), str) else str(kind)
             grouped.without_patient.append((where, what, why or NO_PATIENT_HERE))
             continue
         grouped.patients.setdefault(key, []).append(resource)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from html import escape
@@ -28,6 +27,7 @@ from .card_model import Card
 from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, said_to_clinician, topic
 from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative, stable_id
 from .knowledge import TOPIC, activity_definition_url, plan_definition_url
+from .uuids import random_uuid
 
 WORDS = Words({
     "site": N_("1 bone metastatic site recorded"), "sites": N_("{count} bone metastatic sites recorded"),
@@ -246,14 +246,14 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
     if patient.as_of:
         lines += ["", f"{words['as_of']} {patient.as_of.isoformat()}."]
     return {
-        "uuid": str(uuid.uuid4()),
+        "uuid": random_uuid(),
         "summary": fit_summary(name(summary(facts, advice, locale))),
         "detail": "\n".join(lines),
         "indicator": "warning" if advice.phase == "passed" else "info",
         "source": {"label": f"bonemet-cds {__version__} — {situation.title(locale)}",
                    "topic": topic(TOPIC[situation.name], locale)},
         # Recording the proposal is the EHR's choice: accepting twice gives the same identifier, one CarePlan.
-        "suggestions": [{"label": words["record"], "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": [
+        "suggestions": [{"label": words["record"], "uuid": random_uuid(), "isRecommended": False, "actions": [
             {"type": "create", "resource": advised.care_plan,
              "description": WORDS[locale]["create_CarePlan"].format(title=situation.title(locale))}]}],
         "selectionBehavior": "at-most-one",

@@ -27,6 +27,7 @@ from ..i18n import N_, joined, said, translate
 from .advice import Advised
 from .advice import summary as advice_summary
 from .fhir_resources import Assessment, generated_by, relink
+from .uuids import name_based
 from .words import item_label
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "http://bonemet-cds.org/fhir/sid/answer")
@@ -35,7 +36,7 @@ _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "http://bonemet-cds.org/fhir/sid/ans
 def content_id(kind: str, content: Any) -> str:
     """A name-based UUID of ``content``: equal content, equal id."""
     digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
-    return str(uuid.uuid5(_NAMESPACE, f"{kind}/{digest}"))
+    return name_based(_NAMESPACE, f"{kind}/{digest}")
 
 PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"

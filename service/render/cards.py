@@ -20,7 +20,6 @@ the mapping report.
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
@@ -48,6 +47,7 @@ from .card_text import (
 )
 from .card_words import SHORT_ITEMS, WORDS
 from .fhir_resources import Assessment, by_identifier
+from .uuids import random_uuid
 from .words import item_label, item_value
 
 Indicator = Literal["info", "warning", "critical"]
@@ -221,7 +221,7 @@ def _suggestion(assessment: Assessment, words: dict[str, str]) -> Suggestion:
     title = assessment.score.title
     actions: list[Action] = [{"type": "create", "description": words[f"create_{r['resourceType']}"].format(title=title),
                               "resource": r} for r in by_identifier(assessment.resources)]
-    return {"label": words["record"], "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": actions}
+    return {"label": words["record"], "uuid": random_uuid(), "isRecommended": False, "actions": actions}
 
 
 def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown: list[str] | None = None) -> Card:
@@ -240,7 +240,7 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     if not undated and len(typeset(summary + oldest, score.locale)) <= SUMMARY_LIMIT:
         summary = summary[:len(summary) - len(missing)] + oldest + missing
     return {
-        "uuid": str(uuid.uuid4()),
+        "uuid": random_uuid(),
         "summary": fit_summary(summary),
         "detail": detail_markdown(assessment, words, name, unknown),
         "indicator": INDICATOR[score.risk or "low"],  # a score card has a category, hence a risk
@@ -274,7 +274,7 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     if rest not in summary:  # so many items missing that the state would be cut: the list's end gives way instead
         summary = fit_summary(_summary(assessment, f"{rest}{words['colon']} {names}"))
     return {
-        "uuid": str(uuid.uuid4()),
+        "uuid": random_uuid(),
         "summary": summary,
         "detail": "\n".join(lines),
         "indicator": "warning" if score.category is None else "info",
@@ -313,7 +313,7 @@ def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> Ca
     where = broken.where(locale)
     fracture, lesion = facts.labels.get(broken.fracture), facts.labels.get(broken.lesion)
     return {
-        "uuid": str(uuid.uuid4()),
+        "uuid": random_uuid(),
         "summary": fit_summary(words["broken_summary"].format(
             where=where[:1].upper() + where[1:], date=f", {broken.when[:10]}" if broken.when else "",
             fracture=_elsewhere(broken, locale) or words["pathological_fracture" if broken.pathological
@@ -371,7 +371,7 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
     if as_of:
         lines += ["", f"{words['as_of']} {as_of.isoformat()}."]
     return {
-        "uuid": str(uuid.uuid4()),
+        "uuid": random_uuid(),
         "summary": fit_summary(f"{words['review_attention']} ({len(shown)})"),
         "detail": "\n".join(lines),
         "indicator": "warning",

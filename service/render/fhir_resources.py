@@ -36,6 +36,7 @@ from ..facts.terminology import BASE_URL, OWN_SYSTEM, own_coding
 from ..facts.vocabulary import ITEM_CODES
 from ..i18n import N_, Words, said, translate, typeset_html
 from .knowledge import activity_definition_url, plan_definition_url
+from .uuids import name_based
 from .words import item_value
 
 PROFILE = f"{BASE_URL}/StructureDefinition/"
@@ -100,7 +101,7 @@ def assessment_key(score: Score, facts: ScoredCondition, subject: str, as_of: da
 
 def stable_id(key: str, kind: str) -> str:
     """A UUID (name-based, RFC 4122 version 5) for one resource of an assessment."""
-    return str(uuid.uuid5(_NAMESPACE, f"{key}/{kind}"))
+    return name_based(_NAMESPACE, f"{key}/{kind}")
 
 
 def generated_by(calculator: str | None) -> dict[str, Any]:
@@ -313,9 +314,13 @@ def relink(node: Any, targets: dict[str, Any]) -> Any:
         if isinstance(reference, str) and reference in targets:
             target = targets[reference]
             return dict(target) if isinstance(target, dict) else {**node, "reference": target}
-        # Leaves (most of a resource) are kept without a call each.
-        return {key: relink(value, targets) if isinstance(value, (dict, list)) else value
+        # Leaves (most of a resource) are kept without a call each; strings, the most of them, without isinstance.
+        return {key: value if type(value) is str else relink(value, targets) if isinstance(value, _NESTED) else value
                 for key, value in node.items()}
     if isinstance(node, list):
-        return [relink(value, targets) if isinstance(value, (dict, list)) else value for value in node]
+        return [value if type(value) is str else relink(value, targets) if isinstance(value, _NESTED) else value
+                for value in node]
     return node
+
+
+_NESTED = (dict, list)

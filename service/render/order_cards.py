@@ -7,7 +7,6 @@ with its sources, and, when the category is not determined, what is missing.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -35,6 +34,7 @@ from .cards import (
     typeset_card,
 )
 from .fhir_resources import Assessment, stable_id
+from .uuids import random_uuid
 
 if TYPE_CHECKING:
     from ..pipeline import OrderReview, WindowFinding
@@ -90,7 +90,7 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
                   f"{words['range']}: {score.total_range}; {'; '.join(unknown)}.", ""]
     lines += [detail_markdown(assessment, words, name), "", f"{order_words['guideline']}: {check.source(locale)}"]
     card: Card = {
-        "uuid": str(uuid.uuid4()),
+        "uuid": random_uuid(),
         # An order not surely this lesion's (no reason naming it, no side on both): the summary must not read as if
         # it were (a radiotherapy of the right humerus charged to the left femur's Mirels 9; a nailing naming no
         # bone beside the left femur's radiotherapy read as this lesion's fixation).
@@ -135,7 +135,7 @@ def _suggestion(assessment: Assessment, finding: Finding, subject: str, name: Ca
     withdraws = any(action["type"] == "delete" for action in actions)
     label = proposal.label if withdraws or proposal.label_without_withdrawal is None else \
         proposal.label_without_withdrawal
-    return {"label": label(locale), "uuid": str(uuid.uuid4()), "isRecommended": False, "actions": actions}
+    return {"label": label(locale), "uuid": random_uuid(), "isRecommended": False, "actions": actions}
 
 
 def _source(locale: str, code: str, title: str) -> Source:
@@ -176,7 +176,7 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         lines += ["", guide.ablative(locale)]
     lines += ["", f"{words['guideline']}{colon} {guide.source(locale)}"]
     return {
-        "uuid": str(uuid.uuid4()),
+        "uuid": random_uuid(),
         "summary": fit_summary(summary),
         "detail": "\n".join(lines),
         "indicator": "info",
@@ -205,7 +205,7 @@ def window_card(found: WindowFinding, locale: str, name: Callable[[str], str]) -
         lines += ["", words["late"]]
     lines += ["", f"{words['guideline']}{colon} {situation.source}"]
     return {
-        "uuid": str(uuid.uuid4()),
+        "uuid": random_uuid(),
         "summary": fit_summary(summary),
         "detail": "\n".join(lines),
         "indicator": "warning" if found.outside or found.operated_if else "info",
@@ -221,7 +221,7 @@ def moot_card(draft: DraftOrder, why: str, locale: str, name: Callable[[str], st
     said_why = name(said_to_clinician(why, locale))
     what = plain(draft.order.description) or name(draft.order.reference)
     return {
-        "uuid": str(uuid.uuid4()),
+        "uuid": random_uuid(),
         "summary": fit_summary(words["moot"].format(why=said_why)),
         "detail": "\n".join([f"**{words['order']}**{colon} {what}", "", f"{said_why[:1].upper()}{said_why[1:]}.", "",
                              words["moot_detail"]]),
@@ -270,6 +270,6 @@ def _other_patient_card(entries: list[ReportEntry], locale: str, name: Callable[
     lines = [f"**{words['other_patient_detail']}**", ""] + [
         f"- “{plain(entry.description)}”{colon} {name(said_to_clinician(_why(entry), locale))}"
         if entry.description else f"- {name(said_to_clinician(_why(entry), locale))}" for entry in entries]
-    return {"uuid": str(uuid.uuid4()), "summary": fit_summary(words["other_patient"].format(count=len(entries))),
+    return {"uuid": random_uuid(), "summary": fit_summary(words["other_patient"].format(count=len(entries))),
             "detail": "\n".join(lines), "indicator": "warning",
             "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)}}

@@ -6,6 +6,7 @@ from fractions import Fraction
 from typing import Any
 
 from ...calculators import AtLeast, Between
+from ...calculators.scoring import exact
 from ...i18n import Said, said
 from ..terminology import UCUM, canonical_system
 
@@ -40,7 +41,7 @@ def ucum(quantity: Any, units: dict[str, Fraction], what: Said) -> tuple[Fractio
                               units=", ".join(units))
         return None, said("{what} is given in '{unit}', a unit not read here ({units}): not used", what=what,
                           unit=shown, units=", ".join(units))
-    value = Fraction(quantity["value"]).limit_denominator(1_000_000) * units[unit]
+    value = exact(quantity["value"]) * units[unit]
     if value < 0:
         return None, said("{what} is negative: not used", what=what)
     return value, None

@@ -217,18 +217,26 @@ def read_site_and_place(terms: Terminology, body_sites: list[Any],
     if not concepts:
         return read_site(terms, body_sites), None
     parts = _parts(terms, concepts, own)
-    reading = _read_site(concepts, parts, describe_concepts(concepts))
-    return replace(reading, place=_place(concepts, parts, reading)), _place_of(concepts, parts)
+    description = describe_concepts(concepts)
+    reading = _read_site(concepts, parts, description)
+    place = _place(concepts, parts, reading)  # the reading and its place once, for both answers
+    return replace(reading, place=place), _place_of(concepts, parts, (description, reading, place))
 
 
-def _place_of(concepts: list[dict[str, Any]], parts: list[_ConceptSite]) -> Place:
-    reading = _read_site(concepts, parts, describe_concepts(concepts))
+def _place_of(concepts: list[dict[str, Any]], parts: list[_ConceptSite],
+              read: tuple[str, SiteReading, Place] | None = None) -> Place:
+    """``read``: the concepts' description, ``_read_site`` of them and its ``_place``, when the caller has them."""
+    if read is None:
+        description = describe_concepts(concepts)
+        reading, place = _read_site(concepts, parts, description), None
+    else:
+        description, reading, place = read
     if reading.bone == FEMUR:  # a femoral region's code names the femur: said as the lesion's place is
-        return _place(concepts, parts, reading)
+        return place if place is not None else _place(concepts, parts, reading)
     sides = {part.side for part in parts if part.side}
     bones = {bone for part in parts for bone in part.systems}
     regions = {region for part in parts for region in part.regions}
-    return _placed(concepts, parts, bones, sides, regions, describe_concepts(concepts), femur=False)
+    return _placed(concepts, parts, bones, sides, regions, description, femur=False)
 
 
 def _place(concepts: list[dict[str, Any]], parts: list[_ConceptSite], reading: SiteReading) -> Place:
