@@ -129,17 +129,19 @@ def test_a_fixation_naming_no_lesion_beside_this_lesions_radiotherapy_is_not_rea
     (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"),
                     order("fix", FIXATION, reason_code={"text": "métastase fémorale"}))
     assert card["summary"].startswith("Fixation and radiotherapy ordered, Mirels ≥ 9: radiotherapy 15 to 21 days")
-    assert card["summary"].endswith(", if the order is for it"), card["summary"]
+    assert card["summary"].endswith(", if the fixation is for it"), card["summary"]
+    assert card["indicator"] == "warning"  # the other reading is radiotherapy alone at Mirels >= 9
     assert "The fixation ordered does not say which lesion it is for: if it is for another one, this lesion has " \
            "radiotherapy alone ordered" in card["detail"]
     (french,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"),
                       order("fix", FIXATION, reason_code={"text": "métastase fémorale"}), language="fr")
-    assert "fémur" in french["summary"] and french["summary"].endswith(", si la prescription la concerne")
+    assert "fémur" in french["summary"] and french["summary"].endswith(", si la fixation la concerne")
     assert "n'a qu'une radiothérapie prescrite" in french["detail"]
     # A radiotherapy naming no lesion beside this lesion's fixation: hedged too, without the fixation's words.
     (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason_code={"text": "métastase osseuse"}),
                     order("fix", FIXATION, reason="Condition/lesion-1"))
     assert card["summary"].endswith(", if the order is for it") and "The fixation ordered" not in card["detail"]
+    assert card["indicator"] == "info"
 
 
 def test_mirels_8_suggests_the_tumour_board_for_any_order(client):

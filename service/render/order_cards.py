@@ -47,7 +47,7 @@ ORDER_WORDS = Words({
     "order": N_("Order"), "scheme": N_("Scheme ordered"), "for": N_("For"),
     "withdraw": N_("Withdraw the draft order ({order})"),
     "request": N_("Request: {what}"),
-    "if_for_it": N_("if the order is for it"),
+    "if_for_it": N_("if the order is for it"), "if_fixation_for_it": N_("if the fixation is for it"),
     "other_patient": N_("Draft orders not known to be this patient's ({count}): check the patient before signing"),
     "other_patient_detail": N_("These draft orders name another patient than the one in the EHR's context, or a "
                                "patient that cannot be read; they were not checked:"),
@@ -94,10 +94,13 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
         # An order not surely this lesion's (no reason naming it, no side on both): the summary must not read as if
         # it were (a radiotherapy of the right humerus charged to the left femur's Mirels 9; a nailing naming no
         # bone beside the left femur's radiotherapy read as this lesion's fixation).
-        "summary": _with_place(summary, facts.where(locale), f", {order_words['if_for_it']}" if finding.unsure
-                               else "", locale),
+        "summary": _with_place(summary, facts.where(locale), "" if not finding.unsure else
+                               f", {order_words['if_fixation_for_it']}" if finding.unsure == ("prophylactic_fixation",)
+                               else f", {order_words['if_for_it']}", locale),
         "detail": "\n".join(lines),
-        "indicator": check.indicator,
+        # Where the other reading is what the check warns of (this lesion's radiotherapy alone, Mirels >= 9), the card
+        # warns: its detail says so, and an info card would hide it.
+        "indicator": "warning" if any(kind in check.if_not_for_it for kind in finding.unsure) else check.indicator,
         "source": card_source(assessment),
         "overrideReasons": override_reasons(locale),
     }
