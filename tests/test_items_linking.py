@@ -107,13 +107,15 @@ def test_two_lesion_conditions_at_the_same_bone_and_side_are_each_scored_and_fla
     # Where the EHR put each, when that differs: their words and dates alike, a card could not tell them apart.
     assert "another lesion Condition names the same bone and side (Condition/visit, an encounter diagnosis)" in \
         flags["Condition/problem"][0]
-    assert "(Condition/problem): they may record one lesion" in flags["Condition/visit"][0]
+    assert "(Condition/problem; this one, an encounter diagnosis): they may record one lesion" in \
+        flags["Condition/visit"][0]
     assert flags["Condition/humerus"] == ()
     problem["category"] = [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-category",
                                         "code": "problem-list-item"}]}]
     found = facts_of(problem, visit, *lesion_observations("Condition/problem"))
     flags = {scored.condition: scored.condition_flags for scored in found.scored_by("mirels")}
-    assert "(Condition/problem, on the problem list): they may" in flags["Condition/visit"][0]
+    assert "(Condition/problem, on the problem list; this one, an encounter diagnosis): they may" in \
+        flags["Condition/visit"][0]
     visit["category"] = problem["category"]  # alike: nothing to tell them apart by
     found = facts_of(problem, visit, *lesion_observations("Condition/problem"))
     flags = {scored.condition: scored.condition_flags for scored in found.scored_by("mirels")}

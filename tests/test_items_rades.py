@@ -927,3 +927,12 @@ def test_a_paraplegia_or_inability_to_walk_that_began_after_the_radiotherapy_is_
     before = condition("para", system, code, onset=days_ago(12))
     mscc, _ = only_compression(before, compression(), _radiotherapy_of_the_compression("in-progress", 10))
     assert mscc.facts["motor_function"].sources == ("Condition/para",)
+
+
+def test_a_paraplegia_that_began_after_the_radiotherapy_does_not_bound_the_deficit_either():
+    """The motor status set it aside, the deficit's days still counted from it: one card showed it refused and used
+    (review)."""
+    since = condition("para", ICD10, "G82.2", onset=days_ago(3))
+    mscc, found = only_compression(since, compression(), _radiotherapy_of_the_compression("in-progress", 10))
+    assert "Condition/para" not in mscc.facts["days_developing_motor_deficits"].sources
+    assert found.entry("Condition/para").outcome == "ignored"

@@ -73,8 +73,8 @@ def read_line(where: str, line: str, prefilter: bool = True) -> tuple[str | None
         return None, said("not a FHIR resource")
     patient = bulk_patient_key(resource)
     if patient is None and resource["resourceType"] == "OperationOutcome":  # the export's own errors (its manifest's)
-        return None, said("the export's server reported: {warning}: what it left out is in no patient's assessment",
-                          warning=outcome_text(resource))
+        return None, said("the export's server reported: {warning}: what it left out is missing from the patients' "
+                          "assessments, which do not say so", warning=outcome_text(resource))
     if patient is None:
         return None, said("{kind} names no Patient by reference (subject or patient)", kind=resource["resourceType"])
     return patient, resource

@@ -34,7 +34,7 @@ from .procedures import (
     treated,
 )
 from .record import PatientRecord
-from .statuses import recorded_as
+from .statuses import THIS_RECORDED_AS, recorded_as
 from .terminology import describe_concepts, objects
 from .timely import keep_timely, kind_item, with_untimely
 from .unrecognised import is_pathological_fracture
@@ -122,7 +122,8 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         told = len(set(places.values())) > 1
         for ref in refs:
             others = [Said(template, {"record": r}) if told and (template := places[r]) else r
-                      for r in refs if r != ref]
+                      for r in refs if r != ref] + ([Said(THIS_RECORDED_AS[own], {})] if told and (own := places[ref])
+                                                    else [])
             lesions[ref].flags += (said("another lesion Condition names the same bone and side ({others}): they may "
                                         "record one lesion", others=others[0] if len(others) == 1 else joined(others)),)
     broken_lesions = {entry.lesion for entry in record.broken}

@@ -187,6 +187,8 @@ class StatusReading:
 _CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 _RECORDED_AS = {"problem-list-item": N_("{record}, on the problem list"),
                 "encounter-diagnosis": N_("{record}, an encounter diagnosis")}
+THIS_RECORDED_AS = {N_("{record}, on the problem list"): N_("this one, on the problem list"),
+                    N_("{record}, an encounter diagnosis"): N_("this one, an encounter diagnosis")}
 
 
 def recorded_as(condition: dict[str, Any]) -> str | None:

@@ -135,10 +135,10 @@ def bundle_entries(bundle: Any, where: str = "Bundle",
         at = f"{where}.entry[{index}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
             if isinstance(entry, dict) and isinstance(entry.get("request"), dict) and \
-                    entry["request"].get("method") == "DELETE":  # the deletions of a history Bundle
-                problems.append(Problem(f"{at}.request", "a deletion: which of the record's resources still hold "
-                                        "is not read from a history; send the current ones (a searchset or a "
-                                        "collection Bundle)"))
+                    entry["request"].get("method") == "DELETE":  # a history's or a transaction's deletion
+                problems.append(Problem(f"{at}.request", "a deletion (request.method DELETE): the service reads the "
+                                        "patient's current resources, not changes to them; send those (a searchset "
+                                        "or a collection Bundle)"))
                 continue
             problems.append(Problem(at, "must be an object with a resource"))
             continue

@@ -127,7 +127,9 @@ def _may_reach(days: Any, low: Any) -> bool:
 def _from_paraplegia(record: PatientRecord, as_of: DateSpan) -> Fact:
     for condition in record.conditions["paraplegia"]:
         onset = record.onset(condition)
-        if onset is None or not record.active(condition)[0]:
+        # One that began after the count's end (a radiotherapy's first day) bounds nothing before it: the motor
+        # status does not count it either.
+        if onset is None or onset.earliest > as_of.latest or not record.active(condition)[0]:
             continue
         low, _ = day_range(onset, as_of)
         ref = record.ref(condition)
