@@ -823,3 +823,21 @@ def test_the_table_never_prints_a_records_control_characters(tmp_path):
     path.write_text(json.dumps(bundle))
     table = bonemet("assess", "--format", "table", "--as-of", EXAMPLES_AS_OF, str(path)).stdout
     assert len(table.splitlines()) == 2 and "\x1b" not in table, table
+
+
+def test_table_and_csv_say_on_stderr_what_their_rows_leave_out(tmp_path):
+    """A row says the score, not that the server withheld results: the table printed a clean "Mirels ≤ 7" row for a
+    searchset whose OperationOutcome said Conditions were withheld (review)."""
+    bundle = json.loads((ROOT / "examples" / "bundles" / "01-mirels-7-observation.json").read_text())
+    bundle["entry"].append({"resource": {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "warning", "code": "suppressed", "diagnostics": "2 Conditions withheld"}]},
+        "search": {"mode": "outcome"}})
+    path = tmp_path / "withheld.json"
+    path.write_text(json.dumps(bundle))
+    for form in ("table", "csv"):
+        result = bonemet("assess", "--format", form, "--as-of", EXAMPLES_AS_OF, str(path))
+        assert result.returncode == 0 and "Patient/example: 1 record(s) not used that could change a score" in \
+            result.stderr, result.stderr
+    clean = bonemet("assess", "--format", "table", "--as-of", EXAMPLES_AS_OF,
+                    "examples/bundles/01-mirels-7-observation.json")
+    assert clean.stderr == ""

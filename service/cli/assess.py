@@ -271,7 +271,21 @@ def run(args: argparse.Namespace) -> int:
     else:
         for _, result in results:
             stdout.write(json.dumps(result.bundle, ensure_ascii=False) + "\n")
+    if args.format in ("table", "csv"):
+        _say_what_the_rows_leave_out(results)
     return exits.BAD_INPUT if bad else exits.OK
+
+
+def _say_what_the_rows_leave_out(results: list[tuple[str, BundleAssessment]]) -> None:
+    """A row says the score, not the records set aside that could change it (results a server withheld, a record
+    too old, another patient's): their count on stderr, per patient, for a pipeline that reads only the rows."""
+    for label, result in results:
+        for patient in result.patients:
+            count = sum(1 for entry in patient.facts.report if entry.outcome == "ignored" and entry.attention)
+            if count:
+                print(f"bonemet assess: {label}: {patient.subject}: {count} record(s) not used that could change a "
+                      "score or a decision (the answer Bundle's OperationOutcome names each: --format ndjson)",
+                      file=sys.stderr)
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
