@@ -443,3 +443,16 @@ def test_a_procedure_whose_period_ends_before_it_starts_may_be_of_either_day():
     given = _reversed(procedure("rt", RADIOTHERAPY, 8, reason="Condition/lesion-1"), 8, 12)
     (operated,) = situations(facts_of(lesion(), nail, given), "post_operative")
     assert operated.inputs.radiotherapy_since
+
+
+def test_a_fixation_of_the_same_bone_whose_side_is_not_stated_is_said_first_on_each_lesion_of_that_bone():
+    """A nail coded "femur" with its side in words only ("Enclouage fémur G": abbreviations are never read as a
+    side) was linked to no lesion and dropped without a word: a left femur got "fixation first", both femurs got
+    "observation" beside a §1.4 card for that nail (probe 11). Said first on each, never settled."""
+    nail = procedure("nail", FIXATION, 10, body_site=[{"coding": [{"system": SCT, "code": FEMUR}],
+                                                        "text": "Enclouage fémur G"}])
+    found = facts_of(lesion("left", side=LEFT), lesion("right", side=RIGHT), *lesion_observations("Condition/left"),
+                     nail)
+    for scored in found.scored_by("mirels"):
+        assert any("its side not stated: if it is this lesion's, Mirels no longer applies" in flag
+                   for flag in scored.fixations_to_check), scored.condition

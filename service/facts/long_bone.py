@@ -27,6 +27,8 @@ from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT
 from .procedures import (
     Procedure,
+    earlier_fixations,
+    fixations_either_side,
     fixations_under_way,
     pain_under_radiotherapy,
     procedures_done,
@@ -98,8 +100,8 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
             continue
         # Said, never settled: a bone or a side not stated, or a fracture before the lesion began.
         to_check = tuple(fracture_flag(record, fracture, fracture in earlier, match) for fracture, match in fractures)
-        under_way = fixations_under_way(record, ref, reading.bone, reading.side) + _earlier_fixations(
-            record, ref, reading, onset) + _fixations_either_side(record, reading)
+        under_way = fixations_under_way(record, ref, reading.bone, reading.side) + earlier_fixations(
+            record, ref, reading, onset) + fixations_either_side(record, reading)
         flags += to_check + under_way + radiotherapies_given(record, ref, reading.bone, reading.side, onset)
         record.report.use(ref, said("lesion of a Mirels score"))
         for structure in structures:
@@ -238,12 +240,12 @@ def _fixation(record: PatientRecord, ref: str, reading: Any, onset: DateSpan | N
     """The fixation done on this lesion, if any (its reasonReference, else the same bone and side): Mirels helps
     decide whether to fix the bone (section 1.2), so a fixed lesion gets no Mirels score; section 1.4, the
     post-operative radiotherapy, applies (``situations``). A fixation surely before the lesion began is another
-    story: the lesion is scored, and ``_earlier_fixations`` says it first."""
+    story: the lesion is scored, and ``earlier_fixations`` says it first."""
     for operation in procedures_done(record):
         if operation.kind != "fixation" or not treated(operation, ref, reading.bone, reading.side):
             continue
         if onset and operation.performed and operation.performed.latest < onset.earliest:
-            continue  # said first on its card (``_earlier_fixations``), never settled
+            continue  # said first on its card (``earlier_fixations``), never settled
         record.report.ignore(ref, said("fixed ({operation}): Mirels helps decide whether to fix the bone, so no "
                                        "Mirels score; post-operative radiotherapy applies (§1.4)",
                                        operation=operation.ref))
@@ -252,38 +254,6 @@ def _fixation(record: PatientRecord, ref: str, reading: Any, onset: DateSpan | N
                                             operation.performed.text if operation.performed else ""))
         return operation
     return None
-
-
-def _earlier_fixations(record: PatientRecord, ref: str, reading: Any, onset: DateSpan | None) -> tuple[Said, ...]:
-    """A fixation of the same bone and side done before this lesion began (a nail of years ago): not of this lesion,
-    so the lesion is scored; but a clinician offered "fixation first" must know the bone holds an implant."""
-    found = [operation for operation in procedures_done(record)
-             if operation.kind == "fixation" and onset and operation.performed
-             and operation.performed.latest < onset.earliest and treated(operation, ref, reading.bone, reading.side)]
-    for operation in found:
-        record.report.use(operation.ref, said("a fixation of the same bone before {lesion} began, said first on its "
-                                              "Mirels card", lesion=ref))
-    # One naming this lesion may be its fixation, the lesion's onset recorded later (a pathology report's date).
-    return tuple(said("a fixation naming this lesion is recorded before the lesion's onset ({operation}): if it fixed "
-                      "this lesion, Mirels no longer applies; check it first", operation=operation.ref)
-                 if operation.reasons else
-                 said("a fixation of the same bone and side is recorded before this lesion began ({operation}): check "
-                      "what it fixed before any other fixation", operation=operation.ref) for operation in found)
-
-
-def _fixations_either_side(record: PatientRecord, reading: Any) -> tuple[Said, ...]:
-    """A lesion recorded both left and right links no operation by side (none is picked): a fixation of the same
-    bone, naming no reason, may be of it, and would take Mirels away; said first, never settled."""
-    if reading.place is None or not reading.place.sides_disagree or not reading.bone:
-        return ()
-    found = [operation for operation in procedures_done(record)
-             if operation.kind == "fixation" and not operation.reasons and operation.bone == reading.bone]
-    for operation in found:
-        record.report.use(operation.ref, said("a fixation of the same bone, said first on a Mirels card whose lesion's "
-                                              "side is recorded both ways"))
-    return tuple(said("a fixation of the same bone is recorded ({operation}), and this lesion's side is recorded both "
-                      "ways: if it is this lesion's, Mirels no longer applies; check it first", operation=operation.ref)
-                 for operation in found)
 
 
 def site_concepts(record: PatientRecord, condition: dict[str, Any],

@@ -15,7 +15,7 @@ from msgspec.structs import replace
 
 from ..i18n import Said, said
 from .dates import DateSpan, parse_date, performed, reversed_period
-from .items.site import read_place, read_site
+from .items.site import SiteReading, read_place, read_site
 from .model import Fact
 from .place import Place
 from .record import PatientRecord
@@ -191,3 +191,43 @@ def operated_since(record: PatientRecord, condition: str, recorded: list[str]) -
                  for operation in procedures_done(record)
                  if operation.kind != "radiotherapy" and condition in operation.reasons and operation.performed
                  and any(span.earliest < operation.performed.latest for span in dates))
+
+
+def earlier_fixations(record: PatientRecord, ref: str, reading: SiteReading,
+                      onset: DateSpan | None) -> tuple[Said, ...]:
+    """A fixation of the same bone and side done before this lesion began (a nail of years ago): not of this lesion,
+    so the lesion is scored; but a clinician offered "fixation first" must know the bone holds an implant."""
+    found = [operation for operation in procedures_done(record)
+             if operation.kind == "fixation" and onset and operation.performed
+             and operation.performed.latest < onset.earliest and treated(operation, ref, reading.bone, reading.side)]
+    for operation in found:
+        record.report.use(operation.ref, said("a fixation of the same bone before {lesion} began, said first on its "
+                                              "Mirels card", lesion=ref))
+    # One naming this lesion may be its fixation, the lesion's onset recorded later (a pathology report's date).
+    return tuple(said("a fixation naming this lesion is recorded before the lesion's onset ({operation}): if it fixed "
+                      "this lesion, Mirels no longer applies; check it first", operation=operation.ref)
+                 if operation.reasons else
+                 said("a fixation of the same bone and side is recorded before this lesion began ({operation}): check "
+                      "what it fixed before any other fixation", operation=operation.ref) for operation in found)
+
+
+def fixations_either_side(record: PatientRecord, reading: SiteReading) -> tuple[Said, ...]:
+    """A fixation of the same bone naming no lesion that no side links (none is picked): this lesion's side is
+    recorded both ways, or the fixation's side is not stated ("Enclouage fémur G" in words only); it may be of this
+    lesion, and would take Mirels away: said first, never settled (it was dropped without a word)."""
+    if not reading.bone:
+        return ()
+    both_ways = reading.place is not None and reading.place.sides_disagree
+    found = [operation for operation in procedures_done(record)
+             if operation.kind == "fixation" and not operation.reasons and operation.bone == reading.bone
+             and (both_ways or operation.side is None)]
+    for operation in found:
+        record.report.use(operation.ref, said("a fixation of the same bone, said first on a Mirels card whose lesion's "
+                                              "side is recorded both ways") if both_ways else
+                          said("a fixation of the same bone, its side not stated, said first on a Mirels card"))
+    return tuple(said("a fixation of the same bone is recorded ({operation}), and this lesion's side is recorded both "
+                      "ways: if it is this lesion's, Mirels no longer applies; check it first", operation=operation.ref)
+                 if both_ways else
+                 said("a fixation of the same bone is recorded ({operation}), its side not stated: if it is this "
+                      "lesion's, Mirels no longer applies; check it first", operation=operation.ref)
+                 for operation in found)
