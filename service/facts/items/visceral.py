@@ -8,6 +8,7 @@ classed by the guideline: with nothing else said they leave "yes or no".
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from ...calculators import OneOf
@@ -35,11 +36,28 @@ def _presence(record: PatientRecord, observation: dict[str, Any]) -> tuple[str |
 
 
 def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
+    conditions = condition_candidates(
+        record, "visceral", ITEM, "yes", "active visceral metastasis Condition",
+        said("visceral metastasis is not active: does not count as present"), unconfirmed=OneOf("yes", "no"))
+    # "Absent" recorded before a visceral metastasis began describes the time before it, not now: no conflict.
+    began = min((c for c in conditions if c.value == "yes" and c.when is not None),
+                key=lambda c: c.when.earliest if c.when else date.max, default=None)
+    before: list[Said] = []
+    if began is not None and began.when is not None:
+        current = []
+        for observation in observations:
+            when = record.effective(observation)
+            if when is not None and when.latest < began.when.earliest and _presence(record, observation)[0] == "no":
+                why = said("recorded absent {date}, before {condition} began ({onset}): it describes the time before, "
+                           "not counted", date=when.text, condition=began.source, onset=began.when.text)
+                record.report.ignore(record.ref(observation), why)
+                before.append(said("{resource}: {why}", resource=record.ref(observation), why=why))
+            else:
+                current.append(observation)
+        observations = current
     candidates = observation_candidates(record, observations, _presence, ITEM,
                                         lambda value: "Observation visceral-metastases")
-    fact = choose(ITEM, candidates + condition_candidates(
-        record, "visceral", ITEM, "yes", "active visceral metastasis Condition",
-        said("visceral metastasis is not active: does not count as present"), unconfirmed=OneOf("yes", "no")))
+    fact = choose(ITEM, candidates + conditions, tuple(before))
     undetermined = [c for c in record.conditions["undetermined_site"] if record.active(c)[0]]
     if not fact.missing:
         for condition in undetermined:
