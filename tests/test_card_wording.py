@@ -80,6 +80,24 @@ def test_an_uncertain_item_is_not_called_missing(client, language, said):
     assert card["summary"].endswith("missing: pain; uncertain: site"), card["summary"]
 
 
+def test_a_summary_says_the_old_record_a_score_rests_on_in_either_language_shortening_the_place_first(client):
+    """The French summary, longer, dropped "(statut viscéral du …)" where the English kept it: a score resting on an
+    80-day-old visceral status read as current (probe 11). The place gives way first, as for what is missing."""
+    from datetime import date, timedelta
+
+    old = (date.today() - timedelta(days=80)).isoformat()
+    spine = {"coding": [{"system": SCT, "code": "122495006"}], "text": "D10"}
+    conditions = [condition("breast", SCT, "254837009", onset="2024-01-10"),
+                  condition("mscc", ICD10, "G95.2", onset=RECENT, body_site=[spine])]
+    observations = [observation("motor", "motor-function", **coded("ambulatory-without-aid")),
+                    observation("visceral", "visceral-metastases", effective=old, **coded("2667000", SCT)),
+                    observation("deficit", "days-developing-motor-deficits", **quantity(20, "d"))]
+    for language, said in (("en", f"(visceral status of {old})"),
+                           ("fr", f"(statut viscéral du {date.fromisoformat(old).strftime('%d/%m/%Y')})")):
+        (card,) = without_advice(cards_of(client, conditions, observations, language))
+        assert card["summary"].endswith(said), card["summary"]
+
+
 # FHIR's element names a card must not show a clinician (the mapping report keeps them, for the integrator).
 FHIR_WORDS = ("bodySite", "hasMember", "derivedFrom", "focus", "evidence", "cortical-width", "Condition")
 

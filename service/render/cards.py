@@ -230,15 +230,12 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     words = WORDS[score.locale]
     # A fracture that may be this bone's comes before the action it may make moot: a long summary is cut at its end.
     missing = _unknown_words(assessment, words)
-    oldest, undated_records = _oldest_words(assessment, words)
-    undated = oldest if undated_records else ""
-    # Records with no date are said as surely as what is missing (the place gives way); an old date where it fits.
-    kept = undated + missing
+    oldest, _ = _oldest_words(assessment, words)
+    # An old or undated record a score rests on is said as surely as what is missing: the place gives way first (the
+    # French summary, longer, dropped "(visceral status of 2026-09-18)" where the English kept it).
     summary = _summary(assessment, f"{_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
                                    f"{_fracture_words(assessment, words)}{score.action}"
-                                   f"{_conflict_words(assessment, words)}", kept)
-    if not undated and len(typeset(summary + oldest, score.locale)) <= SUMMARY_LIMIT:
-        summary = summary[:len(summary) - len(missing)] + oldest + missing
+                                   f"{_conflict_words(assessment, words)}", oldest + missing)
     return {
         "uuid": random_uuid(),
         "summary": fit_summary(summary),
