@@ -553,6 +553,21 @@ def test_a_fracture_of_the_same_bone_and_side_means_no_mirels_score(fracture):
     assert broken.where("en").startswith("left femur") and broken.where("fr").startswith("fémur gauche")
 
 
+def test_a_bone_that_broke_after_its_fixation_says_the_fixation():
+    """A nailed femur that then broke read "no prophylactic fixation", the nail never named (probe 11)."""
+    nail = {"resourceType": "Procedure", "id": "nail", "status": "completed", "code": cc(SCT, "1653007"),
+            "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/lesion-1"}],
+            "performedDateTime": "2026-09-20"}
+    found = facts_of(lesion(onset="2026-09-01"), nail, condition("fracture", ICD10CM, "M84.552A", onset="2026-10-20"),
+                     *lesion_observations())
+    (broken,) = found.broken
+    assert broken.fixation == "Procedure/nail" and found.entry("Procedure/nail").outcome == "used"
+    later = dict(nail, performedDateTime="2026-10-25")  # fixed after it broke: not the bone's implant when it broke
+    fracture = condition("fracture", ICD10CM, "M84.552A", onset="2026-10-20")
+    (broken,) = facts_of(lesion(onset="2026-09-01"), later, fracture, *lesion_observations()).broken
+    assert broken.fixation == ""
+
+
 def test_a_fracture_of_the_other_side_leaves_the_score_and_one_of_unstated_side_is_flagged():
     right = condition("fracture", ICD10CM, "M84.551A", onset="2026-10-20")  # right femur
     lesion_facts, _ = only_lesion(lesion(), right, *lesion_observations())

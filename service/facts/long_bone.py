@@ -231,9 +231,15 @@ def _broken(record: PatientRecord, ref: str, condition: dict[str, Any], reading:
         "fixation", fracture=fracture_ref), attention=True)
     record.report.use(fracture_ref, said("fracture at the site of {lesion}: no Mirels score", lesion=ref))
     own = read_site(record.terms, objects(fracture.get("bodySite"))).place if fracture.get("bodySite") else None
+    # A fixation of the lesion before the fracture: the bone broke with its implant, a question of another kind.
+    fixed = next((operation.ref for operation in procedures_done(record) if operation.kind == "fixation"
+                  and treated(operation, ref, reading.bone, reading.side) and operation.performed
+                  and (began is None or operation.performed.earliest <= began.latest)), "")
+    if fixed:
+        record.report.use(fixed, said("a fixation of {lesion} before its bone broke, said on its card", lesion=ref))
     record.broken.append(BrokenBone(ref, fracture_ref, reading.place, describe_concepts([condition.get("code")]),
                                     began.text if began else "", is_pathological_fracture(fracture),
-                                    own if own is not None and own.bone else None))
+                                    own if own is not None and own.bone else None, fixed))
 
 
 def _fixation(record: PatientRecord, ref: str, reading: Any, onset: DateSpan | None) -> Procedure | None:

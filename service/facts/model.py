@@ -132,6 +132,7 @@ class BrokenBone(msgspec.Struct, frozen=True):
     when: str = ""
     pathological: bool = False  # the fracture is recorded as pathological (else an injury code: any cause)
     fracture_place: Place | None = None  # where the fracture's own bodySite puts it, when it names a bone
+    fixation: str = ""  # a fixation of this lesion recorded before the fracture (the bone broke with its implant)
 
     def where(self, locale: str = "en") -> str:
         return (self.place.words(locale) if self.place else "") or translate(self.description, locale)

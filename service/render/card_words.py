@@ -25,6 +25,10 @@ WORDS = Words({
     "undated": N_("records undated"),
     "broken_summary": N_("{where}: the bone has broken ({fracture}{date}): Mirels no longer applies, "
                          "no prophylactic fixation"),
+    "broken_fixed_summary": N_("{where}: the bone has broken ({fracture}{date}) after its fixation: Mirels no longer "
+                               "applies"),
+    "broken_fixed": N_("A fixation of it is recorded before the fracture: {fixation}. The bone broke with its "
+                       "implant; the sources are silent on what to do then."),
     "fracture": N_("fracture"), "pathological_fracture": N_("pathological fracture"),
     "broken_detail": N_("A fracture of the same bone and side is recorded: {fracture}. The lesion "
                         "({lesion}) is not scored: Mirels scores the risk of a fracture to come, and once the bone "

@@ -311,12 +311,14 @@ def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> Ca
     fracture, lesion = facts.labels.get(broken.fracture), facts.labels.get(broken.lesion)
     return {
         "uuid": random_uuid(),
-        "summary": fit_summary(words["broken_summary"].format(
+        "summary": fit_summary(words["broken_fixed_summary" if broken.fixation else "broken_summary"].format(
             where=where[:1].upper() + where[1:], date=f", {broken.when[:10]}" if broken.when else "",
             fracture=_elsewhere(broken, locale) or words["pathological_fracture" if broken.pathological
                                                           else "fracture"])),
         "detail": words["broken_detail"].format(fracture=plain(fracture.said_in(locale)) if fracture else "",
                                                 lesion=plain(lesion.said_in(locale) if lesion else where))
+        + (f"\n\n**{words['broken_fixed'].format(fixation=plain(fixed.said_in(locale)))}**"
+           if (fixed := facts.labels.get(broken.fixation)) else "")
         + (f"\n\n{words['as_of']} {facts.as_of.isoformat()}." if facts.as_of else ""),
         "indicator": "warning",
         "source": {"label": f"bonemet-cds {__version__}", "topic": topic("mirels", locale)},
