@@ -510,3 +510,16 @@ def test_an_order_card_calls_an_uncertain_item_uncertain_as_the_score_card_does(
     first = next(card for card in found if "Radiotherapy alone ordered" in card["summary"])
     assert "Possible totals: 8–9; uncertain: Site of the lesion." in first["detail"]
     assert "missing: Site of the lesion" not in first["detail"]
+
+
+def test_an_order_whose_site_is_in_its_words_only_says_so_and_a_femur_order_of_no_side_says_that(client):
+    """"Radiothérapie fémur droit 8 Gy" was said to name "no lesion, reason or site", which reads false; a nailing
+    coded "femur" with no side read "the order's site is the same bone" on the right femur's card (probe 11)."""
+    words_only = order("rt", RADIOTHERAPY)
+    words_only["code"]["text"] = "Radiothérapie fémur droit 8 Gy"
+    (card,) = cards(client, *MIRELS_9, words_only)
+    assert "the order names no lesion or reason, and a site only in its words, which are not read as one" in \
+        card["detail"], card["detail"]
+    no_side = order("fix", FIXATION, body_site={"coding": [{"system": SCT, "code": FEMUR}]})
+    (card,) = cards(client, *MIRELS_7, no_side)
+    assert "the order's site is the same bone; the order's side is not stated" in card["detail"], card["detail"]

@@ -41,7 +41,7 @@ from ..i18n import said
 from .dates import DateSpan, parse_date
 from .items.site import read_place, read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
-from .place import Place
+from .place import Place, side_written
 from .record import identifier_index
 from .terminology import Terminology, describe_concepts, load_terminology
 from .vocabulary import KIND_VALUE_SETS
@@ -299,7 +299,8 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
             # A side unstated on either may be the same side: the order is checked, and the link says which.
             same = draft.bone == bone and (draft.side is None or side is None or draft.side == side)
             link = (said("the order's site is the same bone and side") if draft.side and side else
-                    said("the order's site is the same bone") if side or not draft.side else
+                    said("the order's site is the same bone; the order's side is not stated") if side else
+                    said("the order's site is the same bone") if not draft.side else
                     said("the order's site is the same bone; the lesion's side is not stated")) if same else None
         elif not lesion and (draft.compression_reason_code or (draft.has_body_site and not draft.bone)):
             link = (said("the order's reason is a spinal cord compression") if draft.compression_reason_code
@@ -310,6 +311,9 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
         elif not draft.names_a_target and draft.reason_codes:
             link = said("the order's reason ('{codes}') does not say which lesion it is for, and it names no lesion or "
                         "site, so it is checked against each one", codes=draft.reason_codes)
+        elif not draft.names_a_target and side_written(draft.order.description):  # "Radiothérapie fémur droit 8 Gy"
+            link = said("the order names no lesion or reason, and a site only in its words, which are not read as "
+                        "one, so it is checked against each one")
         elif not draft.names_a_target:
             link = said("the order names no lesion, reason or site, so it is checked against each one")
         else:
