@@ -545,3 +545,19 @@ def test_a_lesion_whose_record_may_say_it_is_over_says_its_status_is_to_check_fi
     assert ": status to check — surgical fixation opinion" in score["summary"], score["summary"]
     (oligo,) = by_topic(cards, "oligometastatic")
     assert "its status is not clear, so it may be a site" in oligo["detail"], oligo["detail"]
+
+
+def test_an_order_for_a_lesion_already_irradiated_says_it_would_irradiate_it_again(client):
+    """An 8 Gy order for a femur irradiated 100 days ago compared the schemes and never said the lesion had had one
+    (probe 11)."""
+    given = {"resourceType": "Procedure", "id": "rt-given", "status": "completed", "code": cc(SCT, "108290001"),
+             "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/lesion-1"}],
+             "performedDateTime": (TODAY - timedelta(days=100)).isoformat()}
+    given["code"]["text"] = "RTE 8 Gy fémur G"
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(8, 1))
+    (card,) = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt, procedures=[given])),
+                       "fractionation")
+    assert "**Already irradiated: this order would irradiate it again" in card["detail"]
+    assert f"- “RTE 8 Gy fémur G”, {(TODAY - timedelta(days=100)).isoformat()}" in card["detail"]
+    (card,) = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt)), "fractionation")
+    assert "Already irradiated" not in card["detail"]

@@ -132,6 +132,14 @@ _STATUS_WORDS = {"preparation": said("in preparation"), "in-progress": said("in 
                  "stopped": said("stopped before its end"), "unknown": said("with its status unknown")}
 
 
+# The templates of ``radiotherapies_given``'s flags that say a course of this lesion or compression was given (in part
+# or in full): an order of radiotherapy for it re-irradiates it (said on its §2 card).
+IRRADIATED = frozenset({
+    "a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the guideline gives "
+    "re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule for irradiating again",
+    "a radiotherapy of it is recorded {status} ({course}): this card's advice may be what is being given"})
+
+
 def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None = None,
                          side: str | None = None, onset: DateSpan | None = None) -> tuple[Said, ...]:
     """A radiotherapy of this lesion or compression recorded as done: said on its card, whose advice may be what was

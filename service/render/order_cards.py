@@ -15,10 +15,11 @@ from ..calculators import load_table
 from ..calculators.fractionation import SchemeAdvice, fractionation
 from ..calculators.order_checks import Finding
 from ..calculators.situations import situations
-from ..facts import PatientFacts, ReportEntry
+from ..facts import LesionFacts, PatientFacts, ReportEntry
 from ..facts.orders import OTHER_PATIENT, DraftOrder
+from ..facts.procedures import IRRADIATED
 from ..facts.terminology import own_coding
-from ..i18n import N_, Words, typeset
+from ..i18n import N_, Said, Words, typeset
 from .card_model import Action, Card, Source, Suggestion
 from .card_text import SUMMARY_LIMIT, said_to_clinician, shortened
 from .cards import (
@@ -47,6 +48,8 @@ ORDER_WORDS = Words({
     "order": N_("Order"), "scheme": N_("Scheme ordered"), "for": N_("For"),
     "withdraw": N_("Withdraw the draft order ({order})"),
     "request": N_("Request: {what}"),
+    "irradiated": N_("Already irradiated: this order would irradiate it again (the guideline gives re-irradiation "
+                     "rates, no rule for irradiating again)"),
     "if_for_it": N_("if the order is for it"), "if_fixation_for_it": N_("if the fixation is for it"),
     "other_patient": N_("Draft orders not known to be this patient's ({count}): check the patient before signing"),
     "other_patient_detail": N_("These draft orders name another patient than the one in the EHR's context, or a "
@@ -177,6 +180,13 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         lines.insert(2 if target else 1, f"- {words['scheme']}{colon} {advice.ordered.words(locale)}")
     if ablative and advice.kind == "listed":
         lines += ["", guide.ablative(locale)]
+    # A course of what the order surely names already given: the order re-irradiates it (the guideline gives
+    # re-irradiation rates, no rule for irradiating again; its words say so).
+    given = [flag for found in facts.scored if found.condition in draft.reasons or (
+        isinstance(found, LesionFacts) and draft.bone and draft.side and found.body_site == (draft.bone, draft.side))
+        for flag in found.condition_flags if isinstance(flag, Said) and flag.template in IRRADIATED]
+    if given:
+        lines += ["", f"**{words['irradiated']}**"] + [f"- {name(str(flag.params['course']))}" for flag in given]
     lines += ["", f"{words['guideline']}{colon} {guide.source(locale)}"]
     return {
         "uuid": random_uuid(),
