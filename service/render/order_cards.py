@@ -190,7 +190,10 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
     lines += ["", f"{words['guideline']}{colon} {guide.source(locale)}"]
     return {
         "uuid": random_uuid(),
-        "summary": fit_summary(summary),
+        # Its site where the order or its reason gives one and its first words fit ("— left femur"): two orders'
+        # cards read apart; the detail says it whole ("For: …").
+        "summary": _with_place(summary, target, "", locale) if target and len(typeset(
+            f"{summary} — {target.split(', ')[0]}", locale)) <= SUMMARY_LIMIT else fit_summary(summary),
         "detail": "\n".join(lines),
         "indicator": "info",
         "source": _source(locale, "fractionation", own_coding("fractionation", locale)["display"]),
