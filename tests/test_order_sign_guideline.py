@@ -119,8 +119,8 @@ def test_20_gy_in_4_fractions_is_said_as_the_guideline_names_it_a_trial_arm_with
     It also says those trials found no difference in acute toxicity, beside "toxicity increased" after 8 Gy: both."""
     rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(20, 4))
     (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt))
-    assert card["summary"].startswith("20 Gy in 4 fractions ordered: named by the guideline as a trial arm, response as with "
-                               "8 Gy single")
+    assert card["summary"].startswith("20 Gy in 4 fractions ordered: named by the guideline as a trial arm, response "
+                                      "as with 8 Gy single")
     assert "no difference in pathological fracture, cord compression or acute toxicity" in card["detail"]
     # Which lesion the order is for, as two orders are told apart (a probe's two "Teleradiotherapy procedure").
     assert card["detail"].startswith("**Order**: ")
@@ -133,8 +133,8 @@ def test_20_gy_in_4_fractions_is_said_as_the_guideline_names_it_a_trial_arm_with
 def test_a_scheme_the_guideline_does_not_name_gets_one_line(client):
     rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(25, 5))
     (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt))
-    assert card["summary"].startswith("25 Gy in 5 fractions ordered: not among the schemes the guideline names (30 Gy/10, "
-                               "24 Gy/6, 20 Gy/5, 8 Gy/1; 20 Gy/4 in trials)")
+    assert card["summary"].startswith("25 Gy in 5 fractions ordered: not among the schemes the guideline names "
+                                      "(30 Gy/10, 24 Gy/6, 20 Gy/5, 8 Gy/1; 20 Gy/4 in trials)")
     assert "re-irradiation" not in card["detail"]  # no comparison for a scheme the guideline does not compare
     (french,) = post(client, request(*mirels_7_not_oligometastatic(), rt), "fr")
     assert french["summary"].startswith("25 Gy en 5 fractions prescrits\u202f: hors des schémas que cite la "
@@ -144,8 +144,8 @@ def test_a_scheme_the_guideline_does_not_name_gets_one_line(client):
 def test_half_a_scheme_names_what_is_missing_and_no_scheme_gives_no_card(client):
     only_fractions = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(fractions=5))
     (card,) = post(client, request(*mirels_7_not_oligometastatic(), only_fractions))
-    assert card["summary"].startswith("Radiotherapy ordered without its total dose: the scheme cannot be compared with the "
-                               "guideline's")
+    assert card["summary"].startswith("Radiotherapy ordered without its total dose: the scheme cannot be compared "
+                                      "with the guideline's")
     (french,) = post(client, request(*mirels_7_not_oligometastatic(),
                                      order("rt", RADIOTHERAPY, **dose(total=8))), "fr")
     assert french["summary"].startswith("Radiothérapie prescrite sans nombre de fractions\u202f:")
