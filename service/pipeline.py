@@ -120,6 +120,8 @@ class OrderReview(msgspec.Struct):
     ablative: bool = False
     # A prophylactic fixation ordered for a bone that has already broken or been fixed, with what the record says.
     moot: list[tuple[DraftOrder, Said]] = msgspec.field(default_factory=list)
+    # Radiotherapy orders stating no scheme (no §2 card): a site already irradiated is still said of them.
+    without_scheme: list[DraftOrder] = msgspec.field(default_factory=list)
 
 
 def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
@@ -166,7 +168,8 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                 "not checked: it is for {reasons}, whose scores do not apply to this kind of order; if it is for "
                 "another diagnosis, that one's advice was not given", reasons=", ".join(sorted(draft.reasons))),
                 relevant=True, attention=True, description=draft.order.description))
-    return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot)
+    return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot,
+                       [draft for draft in radiotherapies if not draft.schemes])
 
 
 def _moot_fixations(facts: PatientFacts, fixations: list[DraftOrder]) -> list[tuple[DraftOrder, Said]]:

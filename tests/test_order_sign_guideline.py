@@ -564,3 +564,17 @@ def test_an_order_for_a_lesion_already_irradiated_says_it_would_irradiate_it_aga
     assert f"- “RTE 8 Gy fémur G”, {(TODAY - timedelta(days=100)).isoformat()}" in card["detail"]
     (card,) = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt)), "fractionation")
     assert "Already irradiated" not in card["detail"]
+
+
+def test_a_radiotherapy_order_of_no_scheme_for_a_site_already_irradiated_still_says_so(client):
+    """No scheme stated, so no §2 card: a radiotherapy order for a compression irradiated 300 days ago gave no card
+    at all (probe 11)."""
+    given = {"resourceType": "Procedure", "id": "rt-given", "status": "completed", "code": cc(SCT, "108290001"),
+             "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/lesion-1"}],
+             "performedDateTime": (TODAY - timedelta(days=300)).isoformat()}
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1")
+    found = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt, procedures=[given])), "fractionation")
+    (card,) = found
+    assert card["summary"].startswith("Radiotherapy ordered for a site already irradiated — left femur"), card["summary"]
+    assert "**Already irradiated: this order would irradiate it again" in card["detail"]
+    assert by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt)), "fractionation") == []

@@ -50,6 +50,7 @@ ORDER_WORDS = Words({
     "request": N_("Request: {what}"),
     "irradiated": N_("Already irradiated: this order would irradiate it again (the guideline gives re-irradiation "
                      "rates, no rule for irradiating again)"),
+    "irradiated_summary": N_("Radiotherapy ordered for a site already irradiated"),
     "if_for_it": N_("if the order is for it"), "if_fixation_for_it": N_("if the fixation is for it"),
     "other_patient": N_("Draft orders not known to be this patient's ({count}): check the patient before signing"),
     "other_patient_detail": N_("These draft orders name another patient than the one in the EHR's context, or a "
@@ -180,13 +181,9 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         lines.insert(2 if target else 1, f"- {words['scheme']}{colon} {advice.ordered.words(locale)}")
     if ablative and advice.kind == "listed":
         lines += ["", guide.ablative(locale)]
-    # A course of what the order surely names already given: the order re-irradiates it (the guideline gives
-    # re-irradiation rates, no rule for irradiating again; its words say so).
-    given = [flag for found in facts.scored if found.condition in draft.reasons or (
-        isinstance(found, LesionFacts) and draft.bone and draft.side and found.body_site == (draft.bone, draft.side))
-        for flag in found.condition_flags if isinstance(flag, Said) and flag.template in IRRADIATED]
+    given = _irradiated(draft, facts)
     if given:
-        lines += ["", f"**{words['irradiated']}**"] + [f"- {name(str(flag.params['course']))}" for flag in given]
+        lines += ["", f"**{words['irradiated']}**"] + [f"- {name(course)}" for course in given]
     lines += ["", f"{words['guideline']}{colon} {guide.source(locale)}"]
     return {
         "uuid": random_uuid(),
@@ -194,6 +191,33 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         # cards read apart; the detail says it whole ("For: …").
         "summary": _with_place(summary, target, "", locale) if target and len(typeset(
             f"{summary} — {target.split(', ')[0]}", locale)) <= SUMMARY_LIMIT else fit_summary(summary),
+        "detail": "\n".join(lines),
+        "indicator": "info",
+        "source": _source(locale, "fractionation", own_coding("fractionation", locale)["display"]),
+        "overrideReasons": override_reasons(locale),
+    }
+
+
+def _irradiated(draft: DraftOrder, facts: PatientFacts) -> list[str]:
+    """The courses already given of what the order surely names (its reason, or a long bone and side): the order
+    would irradiate it again (the guideline gives re-irradiation rates, no rule for irradiating again)."""
+    return [str(flag.params["course"]) for found in facts.scored if found.condition in draft.reasons or (
+        isinstance(found, LesionFacts) and draft.bone and draft.side and found.body_site == (draft.bone, draft.side))
+        for flag in found.condition_flags if isinstance(flag, Said) and flag.template in IRRADIATED]
+
+
+def irradiated_card(draft: DraftOrder, given: list[str], locale: str, name: Callable[[str], str],
+                    facts: PatientFacts) -> Card:
+    """A radiotherapy order stating no scheme (so no §2 card) for a site already irradiated: said all the same."""
+    words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
+    target = _target(draft, facts, locale, name)
+    lines = [f"**{words['order']}**{colon} {plain(draft.order.description) or name(draft.order.reference)}"]
+    lines += ([f"- {words['for']}{colon} {target}"] if target else []) + [
+        "", f"**{words['irradiated']}**"] + [f"- {name(course)}" for course in given]
+    summary = words["irradiated_summary"]
+    return {
+        "uuid": random_uuid(),
+        "summary": _with_place(summary, target, "", locale) if target else fit_summary(summary),
         "detail": "\n".join(lines),
         "indicator": "info",
         "source": _source(locale, "fractionation", own_coding("fractionation", locale)["display"]),
@@ -256,6 +280,8 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     cards += [moot_card(draft, why, locale, name) for draft, why in review.moot]
     cards += [window_card(found, locale, name) for found in review.windows]
     cards += [scheme_card(draft, advice, review.ablative, locale, name, facts) for draft, advice in review.schemes]
+    cards += [irradiated_card(draft, given, locale, name, facts) for draft in review.without_scheme
+              if (given := _irradiated(draft, facts))]
     other = [entry for entry in review.report if getattr(entry.reason, "template", None) == OTHER_PATIENT]
     if other:
         cards.append(_other_patient_card(other, locale, name))
