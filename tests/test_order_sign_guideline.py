@@ -573,8 +573,9 @@ def test_a_radiotherapy_order_of_no_scheme_for_a_site_already_irradiated_still_s
              "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/lesion-1"}],
              "performedDateTime": (TODAY - timedelta(days=300)).isoformat()}
     rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1")
-    found = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt, procedures=[given])), "fractionation")
-    (card,) = found
-    assert card["summary"].startswith("Radiotherapy ordered for a site already irradiated — left femur"), card["summary"]
+    (card,) = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt, procedures=[given])),
+                       "fractionation")
+    assert card["summary"].startswith("Radiotherapy ordered for a site already irradiated — left femur"), \
+        card["summary"]
     assert "**Already irradiated: this order would irradiate it again" in card["detail"]
     assert by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt)), "fractionation") == []
