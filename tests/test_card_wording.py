@@ -251,3 +251,26 @@ def test_a_french_rades_summary_keeps_its_word_on_conflicting_records(client):
                     observation("d", "days-developing-motor-deficits", effective=day(3), **quantity(20, "d"))]
     (card,) = [c for c in cards_of(client, conditions, observations, "fr") if c["source"]["topic"]["code"] == "rades"]
     assert card["summary"].endswith("relevés contradictoires, le dernier retenu"), card["summary"]
+
+
+def test_a_score_whose_advice_may_be_what_was_given_says_radiotherapy_recorded_first(client):
+    """A Rades card read "Rades score 34: radiotherapy" for a compression irradiated the week before; the course was
+    in its flags only (probe 11)."""
+    from support.mapping import days_ago
+
+    conditions = [condition("breast", SCT, "254837009", onset="2024-01-10"),
+                  condition("mscc", ICD10, "G95.2", onset=days_ago(30))]
+    observations = [observation("motor", "motor-function", effective=days_ago(12), **coded("ambulatory-with-aid")),
+                    observation("visceral", "visceral-metastases", **coded("2667000", SCT)),
+                    observation("deficit", "days-developing-motor-deficits", effective=days_ago(12),
+                                **quantity(10, "d"))]
+    course = {"resourceType": "Procedure", "id": "rt", "status": "completed", "code": cc(SCT, "108290001"),
+              "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/mscc"}],
+              "performedPeriod": {"start": days_ago(10), "end": days_ago(6)}}
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": patient(), "conditions": searchset(*conditions),
+                         "observations": searchset(*observations), "procedures": searchset(course)}}
+    (card,) = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
+    assert "Rades score" in card["summary"] and ": radiotherapy recorded — radiotherapy" in card["summary"], \
+        card["summary"]

@@ -916,7 +916,9 @@ def test_a_course_older_than_the_motor_status_window_is_history_and_todays_statu
     old_course = _radiotherapy_of_the_compression("completed", 400)
     mscc, _ = only_compression(primary, compression(onset=days_ago(500)), status, old_course)
     assert mscc.facts["motor_function"].value == "not_ambulatory"
-    assert any("a radiotherapy of it is recorded (Procedure/rt)" in flag for flag in mscc.condition_flags)
+    # Said as history: the advice is for a new course (it read "this card's advice may be what was given", probe 11).
+    assert any("a radiotherapy of it is recorded before the records this score rests on (Procedure/rt): the advice "
+               "is for a new course" in flag for flag in mscc.condition_flags), mscc.condition_flags
     recent_course = _radiotherapy_of_the_compression("completed", 3)
     mscc, _ = only_compression(primary, compression(onset=days_ago(500)), status, recent_course)
     assert mscc.facts["motor_function"].missing  # within the window: a status since it began is its effect

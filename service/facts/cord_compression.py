@@ -138,7 +138,8 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                 "each primary cancer is counted with its own interval to the compression: the possible totals are "
                 "those of these pairs"),))
         operated = operated_since(record, ref, [fact.recorded for fact in facts.values()])
-        flags = flags + radiotherapies_given(record, ref) + _since_radiotherapy(record, irradiated, unfocused, own) \
+        flags = flags + radiotherapies_given(record, ref, history=recent) + _since_radiotherapy(
+            record, irradiated, unfocused, own) \
             + operated  # by reasonReference: a spine has no side here
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
                                            place=read_place(record.terms, compression.get("bodySite")),

@@ -8,6 +8,7 @@ bone and side (its ``bodySite``). Every Procedure of those codes is reported, us
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 import msgspec
@@ -134,22 +135,34 @@ _STATUS_WORDS = {"preparation": said("in preparation"), "in-progress": said("in 
 
 # The templates of ``radiotherapies_given``'s flags that say a course of this lesion or compression was given (in part
 # or in full): an order of radiotherapy for it re-irradiates it (said on its §2 card).
-IRRADIATED = frozenset({
+GIVEN_NOW = frozenset({  # a course this card's advice may be: said before the action in the summary
     "a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the guideline gives "
     "re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule for irradiating again",
     "a radiotherapy of it is recorded {status} ({course}): this card's advice may be what is being given"})
+IRRADIATED = GIVEN_NOW | {
+    "a radiotherapy of it is recorded before the records this score rests on ({course}): the advice is for a new "
+    "course; the guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule for "
+    "irradiating again"}
 
 
 def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None = None,
-                         side: str | None = None, onset: DateSpan | None = None) -> tuple[Said, ...]:
+                         side: str | None = None, onset: DateSpan | None = None,
+                         history: date | None = None) -> tuple[Said, ...]:
     """A radiotherapy of this lesion or compression recorded as done: said on its card, whose advice may be what was
-    given already (the guideline gives re-irradiation rates, no rule for when to irradiate again)."""
+    given already (the guideline gives re-irradiation rates, no rule for when to irradiate again). ``history``: a
+    course done and ended before this day is before every record the score rests on (Rades's motor window): the
+    advice is then for a new course."""
     given = radiotherapies_of(record, condition, bone, side)
     for course in given:  # named on the card by its words and date
         record.report.use(course.ref, said("radiotherapy given for {condition}, said on its card", condition=condition))
     return tuple(said("a radiotherapy of the same bone and side is recorded before this lesion began ({course}): not "
                       "of this lesion; check what it covered", course=course.ref)
                  if _before(course, onset) else
+                 said("a radiotherapy of it is recorded before the records this score rests on ({course}): the advice "
+                      "is for a new course; the guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the "
+                      "other schemes), no rule for irradiating again", course=course.ref)
+                 if history and course.status == "completed" and course.performed and course.performed.latest < history
+                 else
                  said("a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the "
                       "guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule "
                       "for irradiating again", course=course.ref) if course.status == "completed" else

@@ -29,6 +29,7 @@ from .. import __version__
 from ..facts import PatientFacts, ReportEntry
 from ..facts.evidence import CONFLICT
 from ..facts.model import BrokenBone
+from ..facts.procedures import GIVEN_NOW
 from ..facts.statuses import UNCONFIRMED, status_to_check
 from ..facts.terminology import listed_words
 from ..i18n import joined, typeset
@@ -165,7 +166,9 @@ def _fracture_words(assessment: Assessment, words: dict[str, str]) -> str:
         f"{words['fixation_to_check']} — " if facts.fixations_to_check else \
         f"{words['operation_to_check']} — " if facts.operations_to_check else \
         f"{said_to_clinician(unconfirmed[0], assessment.score.locale)} — " if unconfirmed else \
-        f"{words['status_to_check']} — " if any(status_to_check(flag) for flag in facts.condition_flags) else ""
+        f"{words['status_to_check']} — " if any(status_to_check(flag) for flag in facts.condition_flags) else \
+        f"{words['radiotherapy_recorded']} — " if any(getattr(flag, "template", None) in GIVEN_NOW
+                                                     for flag in facts.condition_flags) else ""
 
 
 _UNCONFIRMED = frozenset(UNCONFIRMED.values())  # the diagnosis may not hold: said before the action it drives
