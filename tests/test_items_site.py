@@ -587,3 +587,13 @@ def test_a_fracture_of_the_bone_a_lesion_names_in_words_is_said_even_before_its_
     humerus = condition("fx", ICD10, "M84.4", onset="2026-11-10", body_site=[site(HUMERUS, LEFT)])
     lesion_facts, _ = only_lesion(unplaced, humerus)
     assert lesion_facts.fractures_to_check == ()
+
+
+def test_a_side_written_only_in_the_diagnosis_text_is_quoted_never_read():
+    """"Metastasis L femur, lytic" as the Condition's text, a femur of no side coded: the card said "Femur (side not
+    stated)" and never the record's words (probe 11). Quoted; "L" is never read as the side."""
+    femur = condition("lesion-1", SCT, "94222008", body_site=[site(FEMUR)])
+    femur["code"]["text"] = "Metastasis L femur, lytic"
+    scored, _ = only_lesion(femur, *lesion_observations())
+    assert scored.place.side is None
+    assert scored.where("en") == "femur (side not stated) (“Metastasis L femur, lytic” in the record)", scored.where()

@@ -24,7 +24,7 @@ from .linking import cited_by, reference_text
 from .model import BrokenBone, FixedBone, LesionFacts
 from .moments import Event
 from .options import MappingOptions
-from .place import BOTH_SIDES, LEFT, RIGHT
+from .place import BOTH_SIDES, LEFT, RIGHT, side_written
 from .procedures import (
     Procedure,
     earlier_fixations,
@@ -177,10 +177,22 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                                                 facts["pain"])
         description = lesion.reading.description or _unsited(lesion.condition)
         result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
-                                  lesion.flags, place=lesion.reading.place,
+                                  lesion.flags, place=_with_code_words(lesion.reading.place, lesion.condition),
                                   fractures_to_check=lesion.fractures_to_check,
                                   fixations_to_check=lesion.fixations_to_check))
     return result
+
+
+def _with_code_words(place: Any, condition: dict[str, Any]) -> Any:
+    """A place of no side whose bodySite has no words, beside a diagnosis whose own text writes a side ("Metastasis L
+    femur"): those words quoted with it ("femur (side not stated) (“Metastasis L femur” in the record)"). Never read
+    as the side (an abbreviation may be a level, a letter of a code)."""
+    code = condition.get("code")
+    text = code.get("text") if isinstance(code, dict) else None
+    if place is None or place.side is not None or place.written or not isinstance(text, str) or \
+            not side_written(text):
+        return place
+    return replace(place, written=text.strip()[:80])
 
 
 def _elsewhere(record: PatientRecord, observation: dict[str, Any], lesion: str, reading: Any) -> Said | None:
