@@ -969,3 +969,20 @@ def test_visceral_absent_recorded_before_a_visceral_metastasis_began_describes_t
     later = observation("visceral", "visceral-metastases", effective=days_ago(5), **coded("2667000", SCT))
     mscc, _ = only_compression(liver, compression(), later)
     assert set(mscc.facts["visceral_metastases"].value.values) == {"yes", "no"}
+
+
+def test_unable_to_walk_before_the_radiotherapy_and_walking_again_since_is_the_status_before_it():
+    """A Condition "unable to walk" that began before the radiotherapy and ended after it began (the patient walks
+    again) was "not active" and not read: Rades scores the status before radiotherapy (review). Ended before the
+    radiotherapy began, it is not the status before it."""
+    course = _radiotherapy_of_the_compression("completed", 10)
+    walked_again = condition("uw", SCT, "282145008", onset=days_ago(20), clinical="resolved")
+    walked_again["abatementDateTime"] = days_ago(3)
+    mscc, found = only_compression(walked_again, compression(), course)
+    fact = mscc.facts["motor_function"]
+    assert fact.value == OneOf("not_ambulatory", "paraplegic") and fact.sources == ("Condition/uw",)
+    assert found.entry("Condition/uw").outcome == "used"
+    assert any("after the radiotherapy began: it is the status before it" in flag for flag in fact.flags)
+    walked_before = dict(walked_again, abatementDateTime=days_ago(15))
+    mscc, _ = only_compression(walked_before, compression(), course)
+    assert mscc.facts["motor_function"].missing

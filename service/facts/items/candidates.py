@@ -14,6 +14,7 @@ from typing import Any
 from ...calculators import OneOf
 from ...calculators.values import ItemName
 from ...i18n import Said, said
+from ..dates import parse_date
 from ..evidence import Candidate, allowed_by_all
 from ..moments import Event, out_of_time
 from ..record import PatientRecord
@@ -91,11 +92,15 @@ def conditions_before(record: PatientRecord, kind: str, item: str, value: Any, r
         for condition in record.conditions[kind]:
             ref = record.ref(condition)
             active, flags = record.active(condition)
-            if not active:
+            onset = record.onset(condition)
+            ended = _ended_since(condition, onset, before) if not active and before else None
+            if not active and ended is None:
                 why = said("{why}; the reason: {detail}", why=inactive, detail=flags[0]) if flags else inactive
                 record.report.ignore(ref, why)
                 continue
-            onset = record.onset(condition)
+            if ended is not None:  # over now, but it held when the radiotherapy began: the status before it
+                flags = (said("ended {date}, after the radiotherapy began: it is the status before it",
+                              date=ended.text),)
             after = out_of_time(onset, item, record.as_of, {}, before=before) if before else None
             if after is not None:
                 record.report.ignore(ref, after, attention=True)
@@ -107,6 +112,18 @@ def conditions_before(record: PatientRecord, kind: str, item: str, value: Any, r
         return found, late
 
     return record.once(f"{kind}-conditions-{'|'.join(event.when.text for event in before)}", compute)
+
+
+def _ended_since(condition: dict[str, Any], onset: Any, before: tuple[Event, ...]) -> Any:
+    """When a Condition no longer active ended, if it surely began before the first of ``before`` and surely ended
+    after it began (a patient unable to walk before radiotherapy who walks again since), else None."""
+    period = condition.get("abatementPeriod")
+    value = condition.get("abatementDateTime") or (period.get("start") if isinstance(period, dict) else None)
+    ended = parse_date(value) if isinstance(value, str) else None
+    first = min((event.when for event in before), key=lambda span: span.earliest)
+    if onset is None or ended is None or onset.latest > first.earliest or ended.earliest <= first.latest:
+        return None
+    return ended
 
 
 def read_codings(concept: Any, read: Callable[[Any], Any]) -> tuple[Any, Said | None]:
