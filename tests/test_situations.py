@@ -92,9 +92,11 @@ def test_a_paired_bone_without_its_side_beside_the_same_bone_may_be_one_site_or_
     assert counted(lesion("b", side=None)) == (1, 1)  # alone, it is one site whatever its side
 
 
-def test_a_record_with_no_site_may_be_a_site_already_counted_or_another():
-    assert counted(lesion("a"), lesion("b", bone=None)) == (1, 2)
-    assert counted(lesion("b", bone=None)) == (1, 1)
+def test_a_record_with_no_site_may_be_a_site_already_counted_or_another_or_several():
+    """A French hospital codes "Métastases osseuses multiples" (C79.5) once, whatever the number of sites: a record
+    of no site is at least one site, with no bound above (it was "1 bone metastatic site", a firm ablative card)."""
+    assert counted(lesion("a"), lesion("b", bone=None)) == (1, None)
+    assert counted(lesion("b", bone=None)) == (1, None)
 
 
 def _in_a_body_structure(cid, code, side=None, contained=True):
@@ -121,6 +123,19 @@ def test_a_site_recorded_in_a_body_structure_is_counted_as_mirels_reads_it():
         assert counted(*_in_a_body_structure("a", FEMUR, LEFT, contained), lesion("b", side=RIGHT)) == (2, 2)
     assert counted(*_in_a_body_structure("a", FEMUR, LEFT), lesion("b", side=LEFT, bone=HUMERUS),
                    spine("c", "T7")) == (3, 3)
+
+
+def test_ribs_are_bones_apart_and_levels_are_read_within_words_and_spans():
+    """The rib code stands for twelve bones a side: four left ribs read "1 site" (probe 12). Levels within words
+    ("corps vertébral de T7", "Th10") and spans ("L2-L3", "T12-L1") are read; "C79.5" is no level."""
+    rib = "113197003"
+    assert counted(lesion("a", bone=rib, side=LEFT), lesion("b", bone=rib, side=LEFT),
+                   lesion("c", bone=rib, side=LEFT)) == (1, 3)
+    assert counted(lesion("a", bone=rib, side=LEFT), lesion("b", bone=rib, side=LEFT),
+                   lesion("c", bone=rib, side=RIGHT)) == (2, 3)  # a right rib is surely another bone
+    assert counted(spine("a", "corps vertébral de T7"), spine("b", "Th10")) == (2, 2)
+    assert counted(spine("a", "L2-L3"), spine("b", "T9")) == (3, 3)
+    assert counted(spine("a", "T12-L1 (C79.5)")) == (2, 2)
 
 
 def test_vertebral_levels_written_apart_are_sites_apart_and_dorsal_is_thoracic():
@@ -181,9 +196,12 @@ def test_one_to_three_sites_and_no_visceral_metastasis_propose_the_ablative_inte
 def test_unknowns_make_it_possible_and_say_what_is_missing():
     (advice,) = advice_of(facts_of(lesion("a")), "oligometastatic")
     assert advice.possible and any("Visceral metastases" in text for text in advice.missing_words("en"))
-    # 1 or 2 sites: both within 1 to 3, so the advice holds whichever it is (every completion agrees).
+    # 1 or 2 sites would be within 1 to 3 whichever it is; but a record of no site may stand for several
+    # ("Métastases osseuses multiples", coded once): open above, so only possible (probe 12).
     (advice,) = advice_of(facts_of(lesion("a"), lesion("b", bone=None), visceral(False)), "oligometastatic")
-    assert not advice.possible and advice.figures == {"sites_low": 1, "sites_high": 2}
+    assert advice.possible and advice.figures == {"sites_low": 1, "sites_high": None}
+    (advice,) = advice_of(facts_of(lesion("a"), lesion("b", side=RIGHT), visceral(False)), "oligometastatic")
+    assert not advice.possible and advice.figures == {"sites_low": 2, "sites_high": 2}
     three = [lesion("a"), lesion("b", side=RIGHT), lesion("c", bone=HUMERUS)]
     (advice,) = advice_of(facts_of(*three, lesion("d", bone=None), visceral(False)), "oligometastatic")
     assert advice.possible and any("not read" in text for text in advice.missing_words("en"))  # 3 or 4

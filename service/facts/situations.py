@@ -29,7 +29,7 @@ from .place import BOTH_SIDES, LEFT, RIGHT, Place
 from .procedures import Procedure, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
 from .statuses import UNCONFIRMED, status_code, status_to_check
-from .terminology import describe_concepts, objects
+from .terminology import ICD_O_3, canonical_system, describe_concepts, objects
 from .timely import keep_timely
 
 # Codes that name the spine or a region of it, not one vertebra (ValueSet bone-not-long-bone): two such records
@@ -38,6 +38,13 @@ SPINE_REGIONS = frozenset({"51282000", "421060004", "122494005", "122495006", "1
 COUNTED = said("a bone metastatic site counted for oligometastatic disease (§1.5)")
 # "T7", "L 2", "D7" (dorsal: French for thoracic): a vertebral level, as written.
 _LEVEL = re.compile(r"^\s*([CTDLS])\s?-?(\d{1,2})\s*$", re.IGNORECASE)
+# A vertebral level within a text ("corps vertébral de T7", "Th10", "D12"), and a span of them ("L2-L3", "T4 à T6"):
+# checked against the levels each region has (C1-C7, T1-T12, L1-L5, S1-S5), so that "C79" is no level.
+_LEVELS_IN = re.compile(r"(?<![A-Za-z0-9])(C|Th|T|D|L|S)\s?(\d{1,2})(?![\d.])(?:\s?(?:-|–|à|to)\s?(C|Th|T|D|L|S)?\s?"
+                        r"(\d{1,2})(?![\d.]))?", re.IGNORECASE)
+_REGION_LEVELS = {"C": 7, "T": 12, "L": 5, "S": 5}
+# Codes of a group of bones, each of which may be a site of its own (twelve ribs a side): records of it are vague.
+_SEVERAL_BONES = frozenset({"113197003"})  # SNOMED CT rib
 
 
 def situation_facts(record: PatientRecord, options: MappingOptions,
@@ -63,17 +70,30 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
             claims += [(_at(where, (reading.bone, side)), (reading.bone, side), False, False)
                        for side in (LEFT, RIGHT)]  # two sites
             continue
+        if not reading.bone and len(levels := _spinal_levels(place)) > 1:  # "L2-L3": a site per level
+            claims += [(_at(where, (level, None)), (level, None), False, False) for level in levels]
+            continue
         key, vague = _key(place, reading.bone, reading.side)
         claims.append((where if vague or reading.several else _at(where, key), key, vague, reading.several))
     for compression in record.conditions["compression"]:
         if not record.active(compression)[0]:
             continue
         place = read_place(record.terms, site_concepts(record, compression, record.ref(compression))[0])
-        key, vague = _key(place)
         where = Where(record.ref(compression), place, said("spinal cord compression"))
+        if len(levels := _spinal_levels(place)) > 1:
+            claims += [(_at(where, (level, None)), (level, None), False, False) for level in levels]
+            continue
+        key, vague = _key(place)
         claims.append((where if vague else _at(where, key), key or ("spine", None), vague or key is None,
                        False))  # surely a vertebra
     return claims
+
+
+def _spinal_levels(place: Place | None) -> list[str]:
+    """The vertebral levels a place's words name, where its code is a region of the spine or no bone."""
+    if place is None or (place.bone and str(place.bone).upper() not in SPINE_REGIONS):
+        return []
+    return _levels(place.record_words or place.written)
 
 
 def _at(where: Where, key: tuple[str, str | None] | None) -> Where:
@@ -92,14 +112,32 @@ def _key(place: Place | None, bone: str | None = None,
     if bone:
         return (bone, side if side != BOTH_SIDES else None), side is None
     assert place is not None
-    level = _LEVEL.match(place.record_words or "")
-    if level:  # the level as written, whatever code stands beside it ("vertebra", "thoracic spine")
-        return (f"{level[1].upper().replace('D', 'T')}{int(level[2])}", None), False
+    spine_code = bool(place.bone) and str(place.bone).upper() in SPINE_REGIONS
+    levels = _spinal_levels(place)
+    if len(levels) == 1:  # the level as written, whatever code stands beside it ("vertebra", "thoracic spine")
+        return (levels[0], None), False
     if place.bone:
-        spine = place.bone.upper() in SPINE_REGIONS
-        return (("spine" if spine else place.bone), place.side if place.side != BOTH_SIDES else None), \
-            spine or place.side is None
+        several = str(place.bone) in _SEVERAL_BONES or canonical_system(place.bone_system) == ICD_O_3
+        return (("spine" if spine_code else place.bone), place.side if place.side != BOTH_SIDES else None), \
+            spine_code or several or place.side is None
     return None, False
+
+
+_SPINE = [f"{region}{level}" for region, count in _REGION_LEVELS.items() for level in range(1, count + 1)]
+
+
+def _levels(text: str) -> list[str]:
+    """The vertebral levels a text names ("T7"; "L2-L3" is two, "T4 à T6" three, "T12-L1" two), each once; a
+    number no level has ("C79") is not one."""
+    found: list[str] = []
+    for first, number, last, end in _LEVELS_IN.findall(text or ""):
+        start = f"{'T' if first.upper() in ('TH', 'D') else first.upper()}{int(number)}"
+        stop = start if not end else f"{'T' if (last or first).upper() in ('TH', 'D') else (last or first).upper()}" \
+                                     f"{int(end)}"
+        if start not in _SPINE or stop not in _SPINE or _SPINE.index(stop) < _SPINE.index(start):
+            continue
+        found += [level for level in _SPINE[_SPINE.index(start):_SPINE.index(stop) + 1] if level not in found]
+    return found
 
 
 _NOT_ACTIVE = {"inactive": said("inactive"), "remission": said("in remission"), "resolved": said("resolved")}
@@ -160,9 +198,11 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
         if several:
             unbounded = True
             open_.append(said("{record} names several sites", record=where.ref))
-        elif key is None:
+        elif key is None:  # one record of no site may stand for several ("Métastases osseuses multiples", C79.5)
             uncertain += 1
-            open_.append(said("the site of {record} is not read (no coded bone)", record=where.ref))
+            unbounded_above = True
+            open_.append(said("the site of {record} is not read (no coded bone): it may be one site or several",
+                              record=where.ref))
         elif key in certain and not vague:
             continue  # the same bone and side: one site
         elif vague and any(_same_bone(key, other) for other in certain):
@@ -180,7 +220,7 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
 def _same_bone(key: tuple[str, str | None], other: tuple[str, str | None]) -> bool:
     if _spinal(key):
         return _spinal(other)
-    return key[0] == other[0]
+    return key[0] == other[0] and not (key[1] and other[1] and key[1] != other[1])  # a right rib is no left one
 
 
 def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[SituationFacts]:
