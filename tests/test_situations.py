@@ -474,3 +474,18 @@ def test_a_fixation_of_the_same_bone_whose_side_is_not_stated_is_said_first_on_e
     for scored in found.scored_by("mirels"):
         assert any("its side not stated: if it is this lesion's, Mirels no longer applies" in flag
                    for flag in scored.fixations_to_check), scored.condition
+
+
+def test_an_operation_of_the_lesions_bone_coded_outside_the_value_sets_is_said_first():
+    """A right femur nailed 17 days ago, coded in CCAM (NBCA006, "Enclouage centromédullaire préventif du fémur
+    droit"), naming no lesion, was dropped without a word beside "Mirels 11: fixation first" (probe 12)."""
+    nail = {"resourceType": "Procedure", "id": "ccam", "status": "completed", "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-ccam", "code": "NBCA006"}],
+                     "text": "Enclouage centromédullaire préventif du fémur droit"},
+            "performedDateTime": (AS_OF - timedelta(days=17)).isoformat(), "bodySite": [site(FEMUR_SHAFT, RIGHT)]}
+    found = facts_of(lesion("right", side=RIGHT), lesion("left", side=LEFT), nail,
+                     *lesion_observations("Condition/right"))
+    flagged = {scored.condition: scored.fixations_to_check for scored in found.scored_by("mirels")}
+    assert any("its code in none of the procedure lists read here" in flag for flag in flagged["Condition/right"])
+    assert flagged["Condition/left"] == ()  # the other side's femur
+    assert found.entry("Procedure/ccam").outcome == "used"

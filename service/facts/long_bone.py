@@ -34,6 +34,7 @@ from .procedures import (
     procedures_done,
     radiotherapies_given,
     treated,
+    unread_operations,
 )
 from .record import PatientRecord
 from .statuses import THIS_RECORDED_AS, recorded_as
@@ -101,7 +102,8 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         # Said, never settled: a bone or a side not stated, or a fracture before the lesion began.
         to_check = tuple(fracture_flag(record, fracture, fracture in earlier, match) for fracture, match in fractures)
         under_way = fixations_under_way(record, ref, reading.bone, reading.side) + earlier_fixations(
-            record, ref, reading, onset) + fixations_either_side(record, reading)
+            record, ref, reading, onset) + fixations_either_side(record, reading) + unread_operations(
+            record, ref, reading, onset)
         flags += to_check + under_way + radiotherapies_given(record, ref, reading.bone, reading.side, onset)
         record.report.use(ref, said("lesion of a Mirels score"))
         for structure in structures:

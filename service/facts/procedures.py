@@ -64,6 +64,10 @@ def _read(record: PatientRecord) -> list[Procedure]:
                     "(fixation, decompression, radiotherapy): not read; if it fixed the bone, Mirels no longer applies",
                     conditions=", ".join(lesions), code=describe_concepts([code])[:100]), attention=True)
                 continue
+            site = read_site(record.terms, objects(resource.get("bodySite"))) if not kinds and not lesions and \
+                resource.get("status") == "completed" and resource.get("bodySite") else None
+            if site is not None and site.bone:  # a long bone's operation, coded otherwise (CCAM): its lesions say it
+                record.once("unread-operations", list).append((ref, site.bone, site.side, performed(resource)))
             record.report.ignore(ref, said("Procedure is not read by the calculators") if not kinds else said(
                 "its code names several kinds of procedure: not read"), relevant=bool(kinds))
             continue
@@ -252,3 +256,20 @@ def fixations_either_side(record: PatientRecord, reading: SiteReading) -> tuple[
                  said("a fixation of the same bone is recorded ({operation}), its side not stated: if it is this "
                       "lesion's, Mirels no longer applies; check it first", operation=operation.ref)
                  for operation in found)
+
+
+def unread_operations(record: PatientRecord, ref: str, reading: SiteReading,
+                      onset: DateSpan | None) -> tuple[Said, ...]:
+    """An operation of this lesion's long bone (its side the same, or not stated) whose code is in no procedure
+    ValueSet (a nailing coded in CCAM, "Enclouage centromédullaire préventif du fémur droit") and that names no
+    lesion: it may have fixed the bone, and was dropped without a word; said first, never settled."""
+    procedures_done(record)  # reads them
+    found = [operation for operation, bone, side, when in record.once("unread-operations", list)
+             if bone == reading.bone and (side is None or reading.side is None or side == reading.side)
+             and not (onset and when and when.latest < onset.earliest)]
+    for operation in found:
+        record.report.use(operation, said("an operation of the same bone whose code is not read, said first on a "
+                                          "Mirels card"))
+    return tuple(said("an operation of the same bone is recorded ({operation}), its code in none of the procedure "
+                      "lists read here: if it fixed the bone, Mirels no longer applies; check it first",
+                      operation=operation) for operation in found)
