@@ -489,3 +489,15 @@ def test_an_operation_of_the_lesions_bone_coded_outside_the_value_sets_is_said_f
     assert any("its code in none of the procedure lists read here" in flag for flag in flagged["Condition/right"])
     assert flagged["Condition/left"] == ()  # the other side's femur
     assert found.entry("Procedure/ccam").outcome == "used"
+
+
+def test_a_brain_metastasis_beside_visceral_absent_leaves_the_ablative_intent_possible_and_says_why():
+    """A brain metastasis beside a visceral status "absent" gave a firm §1.5 card ("no visceral metastasis") and the
+    brain metastasis was on no card; without the Observation the card was "Possible" (probe 12): the guideline
+    does not class brain."""
+    brain = condition("brain", CIM10, "C79.3")
+    (advice,) = advice_of(facts_of(lesion("a"), brain, visceral(False)), "oligometastatic")
+    assert advice.possible and any("the guideline does not say whether it counts as visceral" in text
+                                   for text in advice.missing_words("en"))
+    (advice,) = advice_of(facts_of(lesion("a"), visceral(False)), "oligometastatic")
+    assert not advice.possible

@@ -21,7 +21,7 @@ from ..calculators.values import ItemName
 from ..i18n import Said, said
 from .dates import reversed_period
 from .items.site import SiteReading, read_place, read_site_and_place
-from .items.visceral import visceral_fact
+from .items.visceral import BRAIN_BESIDE_ABSENT, visceral_fact
 from .long_bone import site_concepts
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
@@ -232,7 +232,11 @@ def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[Sit
     visceral = visceral_fact(record, [observation for observation, _ in linked["visceral-metastases"]])
     present = {"yes": True, "no": False}.get(visceral.value) if isinstance(visceral.value, str) else None
     missing = list(open_)
-    if present is None:
+    brain = [note for note in visceral.notes if isinstance(note, Said) and note.template == BRAIN_BESIDE_ABSENT]
+    if present is False and brain:  # "absent" beside a brain metastasis: the guideline does not class brain
+        present = None
+        missing += brain
+    elif present is None:
         missing.append(said("{item}: {why}", item=ItemName("visceral_metastases"),
                             why=visceral.notes[0] if visceral.notes else said("not recorded") if visceral.missing
                             else said("uncertain, the record allows yes or no ({records})",

@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from msgspec.structs import replace
+
 from ...calculators import OneOf
 from ...calculators.values import ItemName
-from ...i18n import Said, said
+from ...i18n import N_, Said, said
 from ..evidence import choose
 from ..model import Fact
 from ..record import PatientRecord
@@ -21,6 +23,8 @@ from ..vocabulary import PRESENCE_VS, PRESENT, SUPPLIED_BY
 from .candidates import condition_candidates, observation_candidates, read_codings
 
 ITEM = "visceral_metastases"
+BRAIN_BESIDE_ABSENT = N_("{conditions}: a brain, nervous system or unspecified metastasis is recorded beside the "
+                         "visceral status \"absent\"; the guideline does not say whether it counts as visceral")
 
 
 def _presence(record: PatientRecord, observation: dict[str, Any]) -> tuple[str | None, Said | None]:
@@ -62,7 +66,10 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> 
     if not fact.missing:
         for condition in undetermined:
             record.report.ignore(record.ref(condition), said("site not classed as visceral; visceral status given "
-                                                             "elsewhere"))
+                                                             "elsewhere"), attention=True)
+        if undetermined and fact.value == "no":  # "absent" beside a brain metastasis: the reader must see both
+            return replace(fact, notes=fact.notes + (Said(BRAIN_BESIDE_ABSENT, {
+                "conditions": ", ".join(record.ref(c) for c in undetermined)}),))
         return fact
     for condition in undetermined:
         record.report.use(record.ref(condition), said("{item}", item=ItemName(ITEM)))
