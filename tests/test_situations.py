@@ -501,3 +501,20 @@ def test_a_brain_metastasis_beside_visceral_absent_leaves_the_ablative_intent_po
                                    for text in advice.missing_words("en"))
     (advice,) = advice_of(facts_of(lesion("a"), visceral(False)), "oligometastatic")
     assert not advice.possible
+
+
+def test_a_radiotherapy_known_to_the_month_of_the_operation_may_be_before_or_after_it_and_is_named():
+    """Both known to the month only, the radiotherapy was read as surely after the operation (the §1.4 card
+    vanished); an operation of the 20th beside a radiotherapy of that month read "radiotherapy now", the course
+    never named (probe 12). Either may be: the window stays, the course is named."""
+    month = (AS_OF - timedelta(days=20)).isoformat()[:7]
+    nail = procedure("nail", FIXATION, 20, reason="Condition/lesion-1") | {"performedDateTime": month}
+    course = procedure("rt", RADIOTHERAPY, 20, reason="Condition/lesion-1") | {"performedDateTime": month}
+    (operated,) = situations(facts_of(lesion(), nail, course), "post_operative")
+    assert not operated.inputs.radiotherapy_since
+    assert any("whose dates do not say whether it came before or after the operation" in note
+               for note in operated.notes), operated.notes
+    exact = procedure("nail", FIXATION, 20, reason="Condition/lesion-1")
+    later = procedure("rt", RADIOTHERAPY, 5, reason="Condition/lesion-1")
+    (operated,) = situations(facts_of(lesion(), exact, later), "post_operative")
+    assert operated.inputs.radiotherapy_since  # surely after: the window is closed, as before

@@ -280,11 +280,22 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
         elif when is not None and isinstance(period, dict) and reversed_period(period):
             notes.append(said("the operation's period ends ({end}) before it starts ({start}): either may be its day",
                               end=str(period["end"])[:40], start=str(period["start"])[:40]))
-        after = [p for p in radiotherapies if when and p.performed and p.performed.earliest >= when.earliest]
+        # Surely after the operation (a day known to be on or after its last possible day); one whose dates overlap
+        # it (both known to the month only) may be before or after: the window stays, and it is named.
+        after = [p for p in radiotherapies if when and p.performed and p.performed.earliest >= when.latest]
+        overlapping = [p for p in radiotherapies if when and p.performed and p not in after
+                       and p.performed.latest >= when.earliest]
         # A radiotherapy of another site (the spine, after a femur was fixed) is another course: it does not end
         # this window. One whose site neither record says is taken as this one, and the mapping report says so.
-        site = {p.ref: _same_site(p, operation, {w.ref for w in about}, sites) for p in after}
+        site = {p.ref: _same_site(p, operation, {w.ref for w in about}, sites) for p in after + overlapping}
         since = [p for p in after if site[p.ref] is not False]
+        for radiotherapy in (p for p in overlapping if site[p.ref] is not False):
+            record.report.use(radiotherapy.ref, said("radiotherapy that may follow the operation {operation}, said on "
+                                                     "its card", operation=operation.ref))
+            notes.append(said("a radiotherapy of this site is recorded ({radiotherapy}) whose dates do not say "
+                              "whether it came before or after the operation ({operation}): if after, the "
+                              "post-operative radiotherapy may be given already; check it",
+                              radiotherapy=radiotherapy.ref, operation=when.text if when else ""))
         for radiotherapy in since:
             record.report.use(radiotherapy.ref, said("radiotherapy after the operation {operation}",
                                                      operation=operation.ref) if site[radiotherapy.ref] else
