@@ -310,3 +310,18 @@ def test_a_pain_score_of_the_vertebral_lesion_is_said_where_sins_pain_is_missing
     out_of_range = score | {"valueInteger": 42}  # no pain score: not said as one
     spine, _ = only_sins(spine_lesion(), *observations, out_of_range)
     assert not any("pain score" in str(note) for note in spine.facts["mechanical_pain"].notes)
+
+
+def test_an_undetermined_sins_whose_every_category_calls_for_a_surgical_consultation_says_so():
+    """SINS 12-14 (indeterminate or unstable) read "category undetermined" with no advice, where both categories
+    call for a spine surgical consultation (Fisher: SINS 7 to 18) (probe 12). Stable or not says none."""
+    from service.calculators.sins import SinsInputs, score_sins
+
+    unsure_level = OneOf("junctional_spine", "semi_rigid_spine")  # 3 or 1
+    score = score_sins(SinsInputs(unsure_level, "mechanical_pain", "lytic_bone_lesion", "de_novo_deformity",
+                                  "collapse_under_50_percent", "posterolateral_unilateral"))
+    assert (score.total_min, score.total_max, score.category) == (11, 13, None)
+    assert score.common_action == "spine surgical consultation (SINS 7 to 18)"
+    score = score_sins(SinsInputs(OneOf("junctional_spine", "rigid_spine"), "mechanical_pain", "lytic_bone_lesion",
+                                  "normal_alignment", "no_collapse_none_of_the_above", "posterolateral_none"))
+    assert (score.total_min, score.total_max, score.category) == (5, 8, None) and score.common_action == ""

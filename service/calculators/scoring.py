@@ -154,6 +154,9 @@ class Score(msgspec.Struct, frozen=True):
     citation: str = ""  # the guideline and the table's primary article, as a reader can look them up
     reference: str = ""  # the same for a clinician: the guideline's section and table, and the primary article
     citation_url: str | None = None
+    # Undetermined, but every possible category says the same thing to do (SINS 12-14: indeterminate or unstable,
+    # a spine surgical consultation either way): that action, in its locale; else "".
+    common_action: str = ""
 
     @property
     def total(self) -> int | None:
@@ -366,7 +369,18 @@ def score_table(
                    else f"{table.source_document}, {table.source_table}"),
         citation_url=table.citation.get("primary_source_url"),
         caveats=tuple(caveats),
+        common_action=_common_action(possible, locale) if low != high else "",
     )
+
+
+def _common_action(possible: Any, locale: str) -> str:
+    """The activity every possible category gives in the same words (SINS 7-12 and 13-18: "Spine surgical
+    consultation (SINS 7 to 18)"), said as an action ("spine surgical consultation (SINS 7 to 18)"); else ""."""
+    shared = set.intersection(*({activity(locale) for activity in category.activities} for category in possible))
+    if len(shared) != 1:
+        return ""
+    text = shared.pop().rstrip(". ")
+    return text[:1].lower() + text[1:]
 
 
 def over_alternatives(score: Score, alternatives: list[Score]) -> Score:

@@ -17,7 +17,8 @@ WORDS = Words({
     "fixation_to_check": N_("fixation recorded, check it first"),
     "operation_to_check": N_("operation since, check it first"),
     "status_to_check": N_("status to check"),
-    "radiotherapy_recorded": N_("radiotherapy recorded"),  # the action that follows may be what was given
+    "radiotherapy_recorded": N_("radiotherapy recorded"),
+    "every_category": N_("every possible category gives"),  # the action that follows may be what was given
     "operations_unread": N_("the EHR did not send the patient's operations: if this bone has already been fixed, "
                             "Mirels no longer applies."),
     "review_attention": N_("Data not used that could change a score"),

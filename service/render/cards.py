@@ -264,10 +264,13 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
         + ", ".join(uncertain)
     lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", "", *_unknown_lines(assessment, name)]
     lines += ["", f"{words['range']}{words['colon']} {score.total_range}; "
-              + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"]), "",
-              detail_markdown(assessment, words, name)]
+              + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"])
+              + (f"; {words['every_category']}{words['colon']} {score.common_action}" if score.common_action else ""),
+              "", detail_markdown(assessment, words, name)]
     state = (f"{words['determined']} {score.category_label}" if score.category else
              words["missing_title"] if missing else words["uncertain_title"])
+    if score.common_action:  # every possible category gives it: the action first, as a score card's
+        state = f"{score.common_action}, {state}"
     rest = (f"{_short_title(assessment, True)} {score.total_range}{words['colon']} {_fracture_words(assessment, words)}"
             f"{state}{_conflict_words(assessment, words)}")
     summary = _summary(assessment, rest, f"{words['colon']} {names}")
