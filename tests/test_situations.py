@@ -501,6 +501,12 @@ def test_a_brain_metastasis_beside_visceral_absent_leaves_the_ablative_intent_po
                                    for text in advice.missing_words("en"))
     (advice,) = advice_of(facts_of(lesion("a"), visceral(False)), "oligometastatic")
     assert not advice.possible
+    # A resolved liver metastasis beside "absent": named, and possible (the guideline does not say whether a past
+    # one counts; it was named only where the visceral status was missing).
+    liver = condition("liver", CIM10, "C78.7", clinical="resolved")
+    (advice,) = advice_of(facts_of(lesion("a"), liver, visceral(False)), "oligometastatic")
+    assert advice.possible and any("no longer active, beside the visceral status" in text
+                                   for text in advice.missing_words("en"))
 
 
 def test_a_radiotherapy_known_to_the_month_of_the_operation_may_be_before_or_after_it_and_is_named():

@@ -21,7 +21,7 @@ from ..calculators.values import ItemName
 from ..i18n import Said, said
 from .dates import reversed_period
 from .items.site import SiteReading, read_place, read_site_and_place
-from .items.visceral import BRAIN_BESIDE_ABSENT, visceral_fact
+from .items.visceral import BRAIN_BESIDE_ABSENT, PAST_BESIDE_ABSENT, visceral_fact
 from .long_bone import site_concepts
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
@@ -232,7 +232,8 @@ def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[Sit
     visceral = visceral_fact(record, [observation for observation, _ in linked["visceral-metastases"]])
     present = {"yes": True, "no": False}.get(visceral.value) if isinstance(visceral.value, str) else None
     missing = list(open_)
-    brain = [note for note in visceral.notes if isinstance(note, Said) and note.template == BRAIN_BESIDE_ABSENT]
+    brain = [note for note in visceral.notes if isinstance(note, Said)
+             and note.template in (BRAIN_BESIDE_ABSENT, PAST_BESIDE_ABSENT)]
     if present is False and brain:  # "absent" beside a brain metastasis: the guideline does not class brain
         present = None
         missing += brain

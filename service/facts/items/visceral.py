@@ -23,6 +23,8 @@ from ..vocabulary import PRESENCE_VS, PRESENT, SUPPLIED_BY
 from .candidates import condition_candidates, observation_candidates, read_codings
 
 ITEM = "visceral_metastases"
+PAST_BESIDE_ABSENT = N_("{conditions}: a visceral metastasis recorded as no longer active, beside the visceral status "
+                        "\"absent\"; the guideline does not say whether a past one counts")
 BRAIN_BESIDE_ABSENT = N_("{conditions}: a brain, nervous system or unspecified metastasis is recorded beside the "
                          "visceral status \"absent\"; the guideline does not say whether it counts as visceral")
 
@@ -67,9 +69,14 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> 
         for condition in undetermined:
             record.report.ignore(record.ref(condition), said("site not classed as visceral; visceral status given "
                                                              "elsewhere"), attention=True)
-        if undetermined and fact.value == "no":  # "absent" beside a brain metastasis: the reader must see both
-            return replace(fact, notes=fact.notes + (Said(BRAIN_BESIDE_ABSENT, {
-                "conditions": ", ".join(record.ref(c) for c in undetermined)}),))
+        past = [record.ref(c) for c in record.conditions["visceral"] if not record.active(c)[0]]
+        notes = ((Said(BRAIN_BESIDE_ABSENT, {"conditions": ", ".join(record.ref(c) for c in undetermined)}),)
+                 if undetermined else ()) + ((Said(PAST_BESIDE_ABSENT, {"conditions": ", ".join(past)}),)
+                                             if past else ())
+        if notes and fact.value == "no":  # "absent" beside a brain or a past visceral metastasis: the reader sees both
+            for ref in past:
+                record.report.ignore(ref, said("metastasis not active: not counted as present now"), attention=True)
+            return replace(fact, notes=fact.notes + notes)
         return fact
     for condition in undetermined:
         record.report.use(record.ref(condition), said("{item}", item=ItemName(ITEM)))
