@@ -61,7 +61,8 @@ def _read(record: PatientRecord) -> list[Procedure]:
             if not kinds and lesions:  # an operation on a lesion, coded otherwise (a nailing): it may have fixed it
                 record.report.ignore(ref, said(
                     "an operation for {conditions} whose code '{code}' is in none of the procedure ValueSets "
-                    "(fixation, decompression, radiotherapy): not read; if it fixed the bone, Mirels no longer applies",
+                    "(fixation, decompression, radiotherapy): not read; if it treated it (a fixation, a "
+                    "decompression, a cementoplasty), its score's advice may no longer apply",
                     conditions=", ".join(lesions), code=describe_concepts([code])[:100]), attention=True)
                 continue
             site = read_site(record.terms, objects(resource.get("bodySite"))) if not kinds and not lesions and \

@@ -116,6 +116,11 @@ FOR_CLINICIAN = {
     "to read it once the bone has broken; not used: checked against the lesions of the same bone and side":
         N_("a fracture of the {bone}: Mirels scores the risk of a fracture to come, and the sources do not say how to "
            "read it once the bone has broken; checked against the lesions of the same bone and side"),
+    "an operation for {conditions} whose code '{code}' is in none of the procedure ValueSets (fixation, "
+    "decompression, radiotherapy): not read; if it treated it (a fixation, a decompression, a cementoplasty), its "
+    "score's advice may no longer apply":
+        N_("an operation for {conditions} whose code is not one read here: if it treated it (a fixation, a "
+           "decompression, a cementoplasty), its score's advice may no longer apply; check it"),
     "no clinicalStatus": N_("the diagnosis has no clinical status (active or not): check it"),
     "its clinicalStatus codes disagree (active, and not): read as not given":
         N_("the diagnosis's clinical status is recorded both active and not: read as not given; check it"),
