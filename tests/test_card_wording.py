@@ -274,3 +274,14 @@ def test_a_score_whose_advice_may_be_what_was_given_says_radiotherapy_recorded_f
     (card,) = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     assert "Rades score" in card["summary"] and ": radiotherapy recorded — radiotherapy" in card["summary"], \
         card["summary"]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_metastasis_at_a_site_read_nowhere_is_said_without_the_integrators_words(client, language):
+    """A lymph-node metastasis (C77.3) read on the §1.5 card and among the data not used "at a site none of the
+    ValueSets places" / "que les calculateurs ne classent ni viscéral ni non viscéral" (probe 12)."""
+    nodes = condition("nodes", ICD10, "C77.3")
+    text = card_texts(cards_of(client, [lesion(), nodes], lesion_observations(), language))
+    assert "ValueSet" not in text and "calculat" not in text, text
+    assert ("a metastasis at a site not read here" if language == "en" else "une métastase d'un site non lu ici") \
+        in text, text

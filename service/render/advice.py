@@ -238,7 +238,7 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
             lines.append(f"- {words['open_if'].format(first=days[0], last=days[1])}")
         if advice.phase == "passed":
             lines += ["", situation.text("passed")(locale)]
-    missing = advice.missing_words(locale)
+    missing = [said_to_clinician(text, locale) for text in advice.missing]  # the report's words, as a card says them
     notes = [name(said_to_clinician(note, locale)) for note in facts.notes]
     if missing or notes:
         lines += ["", f"**{words['open']}**"] + [f"- {name(text)}" for text in missing] + [f"- {n}" for n in notes]

@@ -121,6 +121,17 @@ FOR_CLINICIAN = {
     "score's advice may no longer apply":
         N_("an operation for {conditions} whose code is not one read here: if it treated it (a fixation, a "
            "decompression, a cementoplasty), its score's advice may no longer apply; check it"),
+    "a metastasis coded without its site ('{code}') whose bodySite ({site}) has no code of a bone the ValueSets "
+    "place: not used as a bone metastasis; a visceral metastasis is read from the codes of the visceral-metastasis "
+    "ValueSet":
+        N_("a metastasis coded without its site, whose recorded site ({site}) is not a bone read here: not used as a "
+           "bone metastasis, nor as a visceral one"),
+    "{conditions}: a metastasis at a site the calculators do not class as visceral or not; check whether it is "
+    "visceral":
+        N_("{conditions}: a metastasis at a site not classed here as visceral or not; check whether it is visceral"),
+    "a metastasis ({code}) at a site none of the ValueSets places (neither a long-bone lesion nor a visceral "
+    "metastasis): not used":
+        N_("a metastasis at a site not read here (neither a long-bone lesion nor a visceral metastasis): not used"),
     "no clinicalStatus": N_("the diagnosis has no clinical status (active or not): check it"),
     "its clinicalStatus codes disagree (active, and not): read as not given":
         N_("the diagnosis's clinical status is recorded both active and not: read as not given; check it"),
