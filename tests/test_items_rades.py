@@ -562,6 +562,11 @@ def test_a_bone_that_broke_after_its_fixation_says_the_fixation():
                      *lesion_observations())
     (broken,) = found.broken
     assert broken.fixation == "Procedure/nail" and found.entry("Procedure/nail").outcome == "used"
+    same_day = dict(nail, performedDateTime="2026-10-20")  # its repair, maybe: not surely before (review)
+    (broken,) = facts_of(lesion(onset="2026-09-01"), same_day, condition("fracture", ICD10CM, "M84.552A",
+                                                                          onset="2026-10-20"),
+                         *lesion_observations()).broken
+    assert broken.fixation == ""
     later = dict(nail, performedDateTime="2026-10-25")  # fixed after it broke: not the bone's implant when it broke
     fracture = condition("fracture", ICD10CM, "M84.552A", onset="2026-10-20")
     (broken,) = facts_of(lesion(onset="2026-09-01"), later, fracture, *lesion_observations()).broken
@@ -986,3 +991,22 @@ def test_unable_to_walk_before_the_radiotherapy_and_walking_again_since_is_the_s
     walked_before = dict(walked_again, abatementDateTime=days_ago(15))
     mscc, _ = only_compression(walked_before, compression(), course)
     assert mscc.facts["motor_function"].missing
+
+
+def test_visceral_absent_before_radiotherapy_stands_beside_a_metastasis_found_since_the_course_began():
+    """Rades asks the visceral status when radiotherapy began: a liver metastasis that began after the course began
+    does not supersede the "absent" recorded before it; both stay open (review: it gave a firm yes)."""
+    liver = condition("liver", ICD10, "C78.7", onset=days_ago(5))
+    absent = observation("visceral", "visceral-metastases", effective=days_ago(15), **coded("2667000", SCT))
+    mscc, _ = only_compression(liver, compression(), absent, _radiotherapy_of_the_compression("in-progress", 10))
+    assert set(mscc.facts["visceral_metastases"].value.values) == {"yes", "no"}
+    mscc, _ = only_compression(condition("liver", ICD10, "C78.7", onset=days_ago(12)), compression(), absent,
+                               _radiotherapy_of_the_compression("in-progress", 10))
+    assert mscc.facts["visceral_metastases"].value == "yes"  # it began before the course: "absent" is older
+
+
+def test_a_brain_metastasis_is_not_said_as_data_that_could_change_a_score_beside_visceral_present():
+    brain = condition("brain", ICD10, "C79.3")
+    present = observation("visceral", "visceral-metastases", **coded("52101004", SCT))
+    _, found = only_compression(brain, compression(), present)
+    assert not found.entry("Condition/brain").attention

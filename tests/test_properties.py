@@ -315,9 +315,9 @@ def test_swapping_the_sides_of_every_resource_swaps_the_sides_in_every_card(name
     # The place's first clause (bone and side) and the score, not the whole line: "gauche" and "droit" differ in
     # length, so where the place gives way by a clause to what must be said (an old record, what is missing) may
     # differ by side.
-    def read(summary):
+    def read(summary):  # the bone and side, and the score with its action (a side-dependent action fails it)
         scored = summary.find("score")
-        return summary.split(",")[0], summary[scored:scored + 40] if scored >= 0 else ""
+        return re.split(r",|\u202f?:", summary)[0], summary[scored:scored + 80] if scored >= 0 else ""
 
     assert sorted(read(summary) for summary in summaries(swapped)) == sorted(read(swap_words(summary))
                                                                              for summary in before)

@@ -134,8 +134,12 @@ def test_ribs_are_bones_apart_and_levels_are_read_within_words_and_spans():
     assert counted(lesion("a", bone=rib, side=LEFT), lesion("b", bone=rib, side=LEFT),
                    lesion("c", bone=rib, side=RIGHT)) == (2, 3)  # a right rib is surely another bone
     assert counted(spine("a", "corps vertébral de T7"), spine("b", "Th10")) == (2, 2)
-    assert counted(spine("a", "L2-L3"), spine("b", "T9")) == (3, 3)
-    assert counted(spine("a", "T12-L1 (C79.5)")) == (2, 2)
+    # A span is one site or one per level (one lesion across two vertebrae; the sources do not say): a range.
+    assert counted(spine("a", "L2-L3"), spine("b", "T9")) == (2, 3)
+    assert counted(spine("a", "T12-L1")) == (1, 2)
+    # Words naming more than vertebrae are not read as levels: the count stays open (review).
+    for words in ("Métastases osseuses multiples dont T7", "T7 et côtes", "bassin, L3"):
+        assert counted(condition("a", SCT, "94222008", body_site=[{"text": words}]))[1] is None, words
 
 
 def test_vertebral_levels_written_apart_are_sites_apart_and_dorsal_is_thoracic():
@@ -526,3 +530,28 @@ def test_a_radiotherapy_known_to_the_month_of_the_operation_may_be_before_or_aft
     later = procedure("rt", RADIOTHERAPY, 5, reason="Condition/lesion-1")
     (operated,) = situations(facts_of(lesion(), exact, later), "post_operative")
     assert operated.inputs.radiotherapy_since  # surely after: the window is closed, as before
+
+
+def test_a_lesion_of_no_side_beside_a_fixation_of_its_bone_with_a_side_says_it_first():
+    """A femur lesion of no side and a right femur's fixation: nothing was said, a firm Mirels card (review)."""
+    nail = procedure("nail", FIXATION, 10, body_site=[site(FEMUR_SHAFT, RIGHT)])
+    found = facts_of(lesion("femur", side=None), nail, *lesion_observations("Condition/femur"))
+    (scored,) = found.scored_by("mirels")
+    assert any("this lesion's side is not stated: if it is this lesion's, Mirels no longer applies" in flag
+               for flag in scored.fixations_to_check), scored.condition_flags
+
+
+def test_an_operation_coded_outside_the_lists_under_way_or_before_the_lesion_is_said_too():
+    """Only completed ones after the lesion began were said: a CCAM nailing in progress, or one of years before,
+    was dropped without a word (review)."""
+    def ccam(status, days_ago):
+        return {"resourceType": "Procedure", "id": "ccam", "status": status, "subject": {"reference": "Patient/p1"},
+                "code": {"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-ccam", "code": "NBCA006"}]},
+                "performedDateTime": (AS_OF - timedelta(days=days_ago)).isoformat(),
+                "bodySite": [site(FEMUR_SHAFT, LEFT)]}
+    for status, days_ago, said in (("in-progress", 1, "if it fixed the bone, Mirels no longer applies"),
+                                   ("completed", 900, "before this lesion began")):
+        found = facts_of(lesion(onset=(AS_OF - timedelta(days=30)).isoformat()), ccam(status, days_ago),
+                         *lesion_observations())
+        (scored,) = found.scored_by("mirels")
+        assert any(said in flag for flag in scored.fixations_to_check), (status, scored.condition_flags)

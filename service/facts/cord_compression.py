@@ -79,8 +79,8 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
     primary = primary_fact(record)
     # Facts from the same observations are the same for every compression: computed once.
     shared: dict[tuple[Any, ...], Fact] = {}
-    readers = {"days-developing-motor-deficits": deficit_days_fact, "visceral-metastases": visceral_fact,
-               "motor-function": motor_fact}  # the deficit first: when it began orders the motor status
+    kinds = ("days-developing-motor-deficits", "visceral-metastases", "motor-function")  # the deficit first: when
+    # it began orders the motor status
     result = []
     for compression, flags in active:
         ref = record.ref(compression)
@@ -101,7 +101,7 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                                 or course.performed.latest >= recent))
         first_day = min((event.when for event in irradiated), key=lambda span: span.earliest, default=None)
         read: dict[str, Fact] = {}
-        for kind, reader in readers.items():
+        for kind in kinds:
             after: tuple[Event, ...] = ()
             if kind == "motor-function":  # a status from before the deficit began cannot describe it
                 # The deficit's own start when known (a compression found after the deficit began does not make a
@@ -114,11 +114,11 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                                    before=irradiated if kind != "visceral-metastases" else ())
             observations = [observation for observation, _ in linked[kind]]
             key = (kind, tuple(id(observation) for observation in observations),
-                   "|".join(event.when.text for event in irradiated) if kind != "visceral-metastases" else None)
+                   "|".join(event.when.text for event in irradiated))
             if key not in shared:
                 shared[key] = deficit_days_fact(record, observations, first_day) \
                     if kind == "days-developing-motor-deficits" else motor_fact(record, observations, irradiated) \
-                    if kind == "motor-function" else reader(record, observations)
+                    if kind == "motor-function" else visceral_fact(record, observations, irradiated)
             read[kind] = with_untimely(shared[key], untimely[KIND_ITEM[kind]]) if untimely else shared[key]
         facts = {
             "primary_tumour": primary,

@@ -248,7 +248,7 @@ def _broken(record: PatientRecord, ref: str, condition: dict[str, Any], reading:
     # A fixation of the lesion before the fracture: the bone broke with its implant, a question of another kind.
     fixed = next((operation.ref for operation in procedures_done(record) if operation.kind == "fixation"
                   and treated(operation, ref, reading.bone, reading.side) and operation.performed
-                  and (began is None or operation.performed.earliest <= began.latest)), "")
+                  and began is not None and operation.performed.latest < began.earliest), "")  # surely before
     if fixed:
         record.report.use(fixed, said("a fixation of {lesion} before its bone broke, said on its card", lesion=ref))
     record.broken.append(BrokenBone(ref, fracture_ref, reading.place, describe_concepts([condition.get("code")]),

@@ -66,7 +66,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
                     conditions=", ".join(lesions), code=describe_concepts([code])[:100]), attention=True)
                 continue
             site = read_site(record.terms, objects(resource.get("bodySite"))) if not kinds and not lesions and \
-                resource.get("status") == "completed" and resource.get("bodySite") else None
+                resource.get("status") in ("completed", *NOT_KNOWN_DONE) and resource.get("bodySite") else None
             if site is not None and site.bone:  # a long bone's operation, coded otherwise (CCAM): its lesions say it
                 record.once("unread-operations", list).append((ref, site.bone, site.side, performed(resource)))
             record.report.ignore(ref, said("Procedure is not read by the calculators") if not kinds else said(
@@ -246,7 +246,7 @@ def fixations_either_side(record: PatientRecord, reading: SiteReading) -> tuple[
     both_ways = reading.place is not None and reading.place.sides_disagree
     found = [operation for operation in procedures_done(record)
              if operation.kind == "fixation" and not operation.reasons and operation.bone == reading.bone
-             and (both_ways or operation.side is None)]
+             and (both_ways or operation.side is None or reading.side is None)]
     for operation in found:
         record.report.use(operation.ref, said("a fixation of the same bone, said first on a Mirels card whose lesion's "
                                               "side is recorded both ways") if both_ways else
@@ -256,6 +256,9 @@ def fixations_either_side(record: PatientRecord, reading: SiteReading) -> tuple[
                  if both_ways else
                  said("a fixation of the same bone is recorded ({operation}), its side not stated: if it is this "
                       "lesion's, Mirels no longer applies; check it first", operation=operation.ref)
+                 if operation.side is None else
+                 said("a fixation of the same bone is recorded ({operation}), and this lesion's side is not stated: "
+                      "if it is this lesion's, Mirels no longer applies; check it first", operation=operation.ref)
                  for operation in found)
 
 
@@ -265,12 +268,15 @@ def unread_operations(record: PatientRecord, ref: str, reading: SiteReading,
     ValueSet (a nailing coded in CCAM, "Enclouage centromédullaire préventif du fémur droit") and that names no
     lesion: it may have fixed the bone, and was dropped without a word; said first, never settled."""
     procedures_done(record)  # reads them
-    found = [operation for operation, bone, side, when in record.once("unread-operations", list)
-             if bone == reading.bone and (side is None or reading.side is None or side == reading.side)
-             and not (onset and when and when.latest < onset.earliest)]
-    for operation in found:
+    found = [(operation, bool(onset and when and when.latest < onset.earliest))
+             for operation, bone, side, when in record.once("unread-operations", list)
+             if bone == reading.bone and (side is None or reading.side is None or side == reading.side)]
+    for operation, _ in found:
         record.report.use(operation, said("an operation of the same bone whose code is not read, said first on a "
                                           "Mirels card"))
-    return tuple(said("an operation of the same bone is recorded ({operation}), its code in none of the procedure "
+    return tuple(said("an operation of the same bone is recorded before this lesion began ({operation}), its code "
+                      "in none of the procedure lists read here: check what it treated", operation=operation)
+                 if earlier else
+                 said("an operation of the same bone is recorded ({operation}), its code in none of the procedure "
                       "lists read here: if it fixed the bone, Mirels no longer applies; check it first",
-                      operation=operation) for operation in found)
+                      operation=operation) for operation, earlier in found)

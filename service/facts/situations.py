@@ -70,8 +70,8 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
             claims += [(_at(where, (reading.bone, side)), (reading.bone, side), False, False)
                        for side in (LEFT, RIGHT)]  # two sites
             continue
-        if not reading.bone and len(levels := _spinal_levels(place)) > 1:  # "L2-L3": a site per level
-            claims += [(_at(where, (level, None)), (level, None), False, False) for level in levels]
+        if not reading.bone and len(levels := _spinal_levels(place)) > 1:  # "L2-L3": one site, or one per level
+            claims += _levels_claims(where, levels)
             continue
         key, vague = _key(place, reading.bone, reading.side)
         claims.append((where if vague or reading.several else _at(where, key), key, vague, reading.several))
@@ -81,7 +81,7 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
         place = read_place(record.terms, site_concepts(record, compression, record.ref(compression))[0])
         where = Where(record.ref(compression), place, said("spinal cord compression"))
         if len(levels := _spinal_levels(place)) > 1:
-            claims += [(_at(where, (level, None)), (level, None), False, False) for level in levels]
+            claims += _levels_claims(where, levels)
             continue
         key, vague = _key(place)
         claims.append((where if vague else _at(where, key), key or ("spine", None), vague or key is None,
@@ -89,11 +89,29 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
     return claims
 
 
+# Words a site's text may hold beside its levels and still name vertebrae only ("corps vertébral de T7").
+_VERTEBRAL_WORDS = re.compile(r"\b(corps|vert[ée]bral(e|es|aux)?|vert[èe]bres?|vertebra[e]?|vertebral|body|bodies|"
+                              r"rachis|spine|de|du|des|the|of|en|et|and|niveaux?|levels?|[àa]|to|thoracique|dorsale?|"
+                              r"lombaire|cervicale?|sacr[ée]e?|thoracic|lumbar|cervical|sacral)\b", re.IGNORECASE)
+
+
+def _levels_claims(where: Where, levels: list[str]) -> list[tuple[Where, tuple[str, str | None], bool, bool]]:
+    """A record naming several levels: its first a site, the others each a site or the same one (a lesion across
+    two vertebrae may be one site; the sources do not say): the count is a range."""
+    claims: list[tuple[Where, tuple[str, str | None], bool, bool]] = [
+        (_at(where, (levels[0], None)), (levels[0], None), False, False)]
+    return claims + [(where, (level, None), True, False) for level in levels[1:]]
+
+
 def _spinal_levels(place: Place | None) -> list[str]:
-    """The vertebral levels a place's words name, where its code is a region of the spine or no bone."""
+    """The vertebral levels a place's words name, where its code is a region of the spine or no bone, and its
+    words name nothing but vertebrae ("Métastases osseuses multiples dont T7", "T7 et côtes": not read, the count
+    stays open)."""
     if place is None or (place.bone and str(place.bone).upper() not in SPINE_REGIONS):
         return []
-    return _levels(place.record_words or place.written)
+    text = place.record_words or place.written
+    rest = _VERTEBRAL_WORDS.sub(" ", _LEVELS_IN.sub(" ", text or ""))
+    return [] if re.search(r"[^\W\d_]", rest) else _levels(text)
 
 
 def _at(where: Where, key: tuple[str, str | None] | None) -> Where:

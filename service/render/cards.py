@@ -317,10 +317,7 @@ def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> Ca
     fracture, lesion = facts.labels.get(broken.fracture), facts.labels.get(broken.lesion)
     return {
         "uuid": random_uuid(),
-        "summary": fit_summary(words["broken_fixed_summary" if broken.fixation else "broken_summary"].format(
-            where=where[:1].upper() + where[1:], date=f", {broken.when[:10]}" if broken.when else "",
-            fracture=_elsewhere(broken, locale) or words["pathological_fracture" if broken.pathological
-                                                          else "fracture"])),
+        "summary": _broken_summary(broken, where, words, locale),
         "detail": words["broken_detail"].format(fracture=plain(fracture.said_in(locale)) if fracture else "",
                                                 lesion=plain(lesion.said_in(locale) if lesion else where))
         + (f"\n\n**{words['broken_fixed'].format(fixation=plain(fixed.said_in(locale)))}**"
@@ -329,6 +326,15 @@ def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> Ca
         "indicator": "warning",
         "source": {"label": f"bonemet-cds {__version__}", "topic": topic("mirels", locale)},
     }
+
+
+def _broken_summary(broken: BrokenBone, where: str, words: dict[str, str], locale: str) -> str:
+    """The broken bone's summary, its place giving way by clauses before its words are cut (French is longer)."""
+    fracture = _elsewhere(broken, locale) or words["pathological_fracture" if broken.pathological else "fracture"]
+    text, first = (words["broken_fixed_summary" if broken.fixation else "broken_summary"].format(
+        where=place[:1].upper() + place[1:], date=f", {broken.when[:10]}" if broken.when else "", fracture=fracture)
+        for place in (where, where.split(", ")[0]))
+    return fit_summary(text if len(typeset(text, locale)) <= SUMMARY_LIMIT else first)
 
 
 def _elsewhere(broken: BrokenBone, locale: str) -> str:

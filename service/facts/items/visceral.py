@@ -18,6 +18,7 @@ from ...calculators.values import ItemName
 from ...i18n import N_, Said, said
 from ..evidence import choose
 from ..model import Fact
+from ..moments import Event
 from ..record import PatientRecord
 from ..vocabulary import PRESENCE_VS, PRESENT, SUPPLIED_BY
 from .candidates import condition_candidates, observation_candidates, read_codings
@@ -41,14 +42,18 @@ def _presence(record: PatientRecord, observation: dict[str, Any]) -> tuple[str |
     return None, said("visceral metastases value is not present/absent or yes/no (ValueSet presence) nor a boolean")
 
 
-def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> Fact:
+def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]], before: tuple[Event, ...] = ()) -> Fact:
+    """``before``: the compression's radiotherapies begun: Rades asks the status when radiotherapy began, so an
+    "absent" is superseded only by a metastasis that began before them (one found since leaves both open)."""
     conditions = condition_candidates(
         record, "visceral", ITEM, "yes", "active visceral metastasis Condition",
         said("visceral metastasis is not active: does not count as present"), unconfirmed=OneOf("yes", "no"))
     # "Absent" recorded before a visceral metastasis began describes the time before it, not now: no conflict.
-    began = min((c for c in conditions if c.value == "yes" and c.when is not None),
+    first_course = min((event.when.earliest for event in before), default=None)
+    began = min((c for c in conditions if c.value == "yes" and c.when is not None
+                 and (first_course is None or (c.when is not None and c.when.latest <= first_course))),
                 key=lambda c: c.when.earliest if c.when else date.max, default=None)
-    before: list[Said] = []
+    superseded: list[Said] = []
     if began is not None and began.when is not None:
         current = []
         for observation in observations:
@@ -57,25 +62,23 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]]) -> 
                 why = said("recorded absent {date}, before {condition} began ({onset}): it describes the time before, "
                            "not counted", date=when.text, condition=began.source, onset=began.when.text)
                 record.report.ignore(record.ref(observation), why)
-                before.append(said("{resource}: {why}", resource=record.ref(observation), why=why))
+                superseded.append(said("{resource}: {why}", resource=record.ref(observation), why=why))
             else:
                 current.append(observation)
         observations = current
     candidates = observation_candidates(record, observations, _presence, ITEM,
                                         lambda value: "Observation visceral-metastases")
-    fact = choose(ITEM, candidates + conditions, tuple(before))
+    fact = choose(ITEM, candidates + conditions, tuple(superseded))
     undetermined = [c for c in record.conditions["undetermined_site"] if record.active(c)[0]]
     if not fact.missing:
-        for condition in undetermined:
+        for condition in undetermined:  # it could change the answer only beside "absent"
             record.report.ignore(record.ref(condition), said("site not classed as visceral; visceral status given "
-                                                             "elsewhere"), attention=True)
+                                                             "elsewhere"), attention=fact.value == "no")
         past = [record.ref(c) for c in record.conditions["visceral"] if not record.active(c)[0]]
         notes = ((Said(BRAIN_BESIDE_ABSENT, {"conditions": ", ".join(record.ref(c) for c in undetermined)}),)
                  if undetermined else ()) + ((Said(PAST_BESIDE_ABSENT, {"conditions": ", ".join(past)}),)
                                              if past else ())
         if notes and fact.value == "no":  # "absent" beside a brain or a past visceral metastasis: the reader sees both
-            for ref in past:
-                record.report.ignore(ref, said("metastasis not active: not counted as present now"), attention=True)
             return replace(fact, notes=fact.notes + notes)
         return fact
     for condition in undetermined:
