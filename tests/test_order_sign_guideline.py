@@ -58,6 +58,12 @@ def fixation_done(days_ago, reason="Condition/lesion-1", pid="p1"):
             "performedDateTime": (TODAY - timedelta(days=days_ago)).isoformat()}
 
 
+def radiotherapy_done(days_ago, reason="Condition/lesion-1"):
+    return {"resourceType": "Procedure", "id": "rt-given", "status": "completed", "code": cc(SCT, "108290001"),
+            "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": reason}],
+            "performedDateTime": (TODAY - timedelta(days=days_ago)).isoformat()}
+
+
 def request(conditions, observations, *orders, procedures=(), **top):
     body = {"hook": "order-sign", "hookInstance": str(uuid.uuid4()),
             "context": {"userId": "Practitioner/doc", "patientId": "p1",
@@ -553,9 +559,7 @@ def test_a_lesion_whose_record_may_say_it_is_over_says_its_status_is_to_check_fi
 def test_an_order_for_a_lesion_already_irradiated_says_it_would_irradiate_it_again(client):
     """An 8 Gy order for a femur irradiated 100 days ago compared the schemes and never said the lesion had had one
     (probe 11)."""
-    given = {"resourceType": "Procedure", "id": "rt-given", "status": "completed", "code": cc(SCT, "108290001"),
-             "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/lesion-1"}],
-             "performedDateTime": (TODAY - timedelta(days=100)).isoformat()}
+    given = radiotherapy_done(100)
     given["code"]["text"] = "RTE 8 Gy fémur G"
     rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(8, 1))
     (card,) = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt, procedures=[given])),
@@ -567,11 +571,9 @@ def test_an_order_for_a_lesion_already_irradiated_says_it_would_irradiate_it_aga
 
 
 def test_a_radiotherapy_order_of_no_scheme_for_a_site_already_irradiated_still_says_so(client):
-    """No scheme stated, so no §2 card: a radiotherapy order for a compression irradiated 300 days ago gave no card
-    at all (probe 11)."""
-    given = {"resourceType": "Procedure", "id": "rt-given", "status": "completed", "code": cc(SCT, "108290001"),
-             "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/lesion-1"}],
-             "performedDateTime": (TODAY - timedelta(days=300)).isoformat()}
+    """No scheme stated, so no §2 card: a radiotherapy order for a site irradiated 300 days ago (a probe's cord
+    compression) gave no card at all (probe 11)."""
+    given = radiotherapy_done(300)
     rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1")
     (card,) = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt, procedures=[given])),
                        "fractionation")

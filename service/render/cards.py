@@ -174,17 +174,17 @@ def _fracture_words(assessment: Assessment, words: dict[str, str]) -> str:
 _UNCONFIRMED = frozenset(UNCONFIRMED.values())  # the diagnosis may not hold: said before the action it drives
 
 
-def _oldest_words(assessment: Assessment, words: dict[str, str]) -> tuple[str, bool]:
-    """The records a score rests on that have no date (and True), else the oldest dated one, when it is more than
+def _oldest_words(assessment: Assessment, words: dict[str, str]) -> str:
+    """The records a score rests on that have no date, else the oldest dated one, when it is more than
     ``MENTION_AFTER_DAYS`` old."""
     if assessment.as_of is None:
-        return "", False
+        return ""
     undated = any(item.status != "missing" and item.name in SHORT_ITEMS["en"]
                   and not assessment.facts.facts[item.name].recorded
                   and any(source.startswith("Observation/") for source in assessment.facts.facts[item.name].sources)
                   for item in assessment.score.items)
     if undated:  # a record with no date cannot be aged: it counts, and the summary says its moment is not known
-        return f" ({words['undated']})", True  # which ones: the table's dates
+        return f" ({words['undated']})"  # which ones: the table's dates
     dated = []
     for item in assessment.score.items:
         recorded = assessment.facts.facts[item.name].recorded
@@ -194,12 +194,12 @@ def _oldest_words(assessment: Assessment, words: dict[str, str]) -> tuple[str, b
             except ValueError:
                 continue
     if not dated:
-        return "", False
+        return ""
     when, oldest = min(dated)
     if (assessment.as_of - when).days <= MENTION_AFTER_DAYS:
-        return "", False
+        return ""
     fact = SHORT_ITEMS[assessment.score.locale][oldest]
-    return f" ({words['oldest'].format(fact=fact, date=when.isoformat())})", False
+    return f" ({words['oldest'].format(fact=fact, date=when.isoformat())})"
 
 
 def _unknown_words(assessment: Assessment, words: dict[str, str]) -> str:
@@ -233,7 +233,7 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     words = WORDS[score.locale]
     # A fracture that may be this bone's comes before the action it may make moot: a long summary is cut at its end.
     missing = _unknown_words(assessment, words)
-    oldest, _ = _oldest_words(assessment, words)
+    oldest = _oldest_words(assessment, words)
     # An old or undated record a score rests on is said as surely as what is missing: the place gives way first (the
     # French summary, longer, dropped "(visceral status of 2026-09-18)" where the English kept it).
     summary = _summary(assessment, f"{_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
