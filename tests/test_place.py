@@ -18,6 +18,7 @@ from support.fhir_builders import (
     FEMUR_SHAFT,
     HUMERUS,
     LEFT,
+    MCODE_LATERALITY,
     OWN,
     RIGHT,
     SCT,
@@ -27,6 +28,7 @@ from support.fhir_builders import (
     lesion,
     observation,
     patient,
+    quantity,
     site,
 )
 
@@ -55,6 +57,25 @@ def test_snomed_laterality_coding_in_the_body_site():
     found = only_place(condition("lesion-1", SCT, "94222008", body_site=[body_site]))
     assert (found.where("en"), found.where("fr")) == ("right humerus", "humérus droit")
     assert found.body_site == (HUMERUS, RIGHT)
+
+
+def _sided(resource, side):
+    """``resource`` with its side as mCODE may also write it: a laterality extension on the resource itself."""
+    return {**resource, "extension": [{"url": MCODE_LATERALITY, "valueCodeableConcept": cc(SCT, side)}]}
+
+
+def test_a_laterality_written_on_the_resource_itself_is_the_side_of_its_body_site():
+    """mCODE's laterality qualifier may sit on any resource, not only on a bodySite: a femur Condition whose side is
+    on the Condition read "femur (side not stated)", and its size, linked by bodySite and laterality, was not its
+    own. Read as written on its bodySite, a bodySite that states the other side disagreeing with it."""
+    femur = _sided(condition("lesion-1", SCT, "94222008", body_site=[site(FEMUR_SHAFT)]), LEFT)
+    size = _sided(observation("o-size", "lesion-size", body_site=site(FEMUR_SHAFT), **quantity(50, "%")), LEFT)
+    left, right = lesions_of(femur, lesion("lesion-2", side=RIGHT), size)
+    assert (left.where("en"), left.where("fr")) == ("left femur, shaft of femur", "fémur gauche, diaphyse fémorale")
+    assert left.body_site[1] == LEFT
+    assert (left.facts["lesion_size"].sources, right.facts["lesion_size"].missing) == (("Observation/o-size",), True)
+    wrong = _sided(condition("lesion-1", SCT, "94222008", body_site=[site(FEMUR_SHAFT, RIGHT)]), LEFT)
+    assert only_place(wrong).place.side is None  # right on the bodySite, left on the Condition: not settled
 
 
 def test_what_the_record_writes_beyond_the_codes_read_is_said_beside_them():

@@ -22,6 +22,7 @@ from support.fhir_builders import (
     FEMUR_SHAFT,
     HUMERUS,
     LEFT,
+    MCODE_LATERALITY,
     RIGHT,
     SCT,
     VERTEBRA,
@@ -295,6 +296,10 @@ def test_a_fixed_lesion_gets_no_mirels_score_and_the_post_operative_window():
 def test_a_fixation_linked_by_bone_and_side_only_fixes_that_side():
     found = facts_of(lesion("left"), lesion("right", side=RIGHT),
                      procedure("nail", FIXATION, 18, body_site=[site(FEMUR_SHAFT, LEFT)]))
+    assert [lesion_facts.condition for lesion_facts in found.scored_by("mirels")] == ["Condition/right"]
+    side_on_the_procedure = {**procedure("nail", FIXATION, 18, body_site=[site(FEMUR_SHAFT)]),  # as mCODE allows
+                             "extension": [{"url": MCODE_LATERALITY, "valueCodeableConcept": cc(SCT, LEFT)}]}
+    found = facts_of(lesion("left"), lesion("right", side=RIGHT), side_on_the_procedure)
     assert [lesion_facts.condition for lesion_facts in found.scored_by("mirels")] == ["Condition/right"]
 
 

@@ -18,7 +18,7 @@ from .items.deficit_days import deficit_days_fact, deficit_end
 from .items.interval import months_fact
 from .items.motor import motor_fact
 from .items.primary import primary_fact, primary_row
-from .items.site import read_place
+from .items.site import body_sites, read_place
 from .items.visceral import visceral_fact
 from .linking import cited_by, reference_text
 from .model import CordCompressionFacts, Fact
@@ -142,7 +142,7 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
             record, irradiated, unfocused, own) \
             + operated  # by reasonReference: a spine has no side here
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
-                                           place=read_place(record.terms, compression.get("bodySite")),
+                                           place=read_place(record.terms, body_sites(compression)),
                                            operations_to_check=operated))
     return result
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from ..i18n import Said, said
 from .dates import DateSpan, parse_date
-from .items.site import read_site
+from .items.site import body_sites, read_site
 from .place import BOTH_SIDES, fracture_place
 from .record import PatientRecord
 from .terminology import ICD10_CM, canonical_system, codings, objects
@@ -59,7 +59,7 @@ def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[
     for fracture in record.fractures:
         found_codes = codings(fracture.get("code"))
         places = [p for p in (fracture_place(c) for c in found_codes) if p is not None]
-        site = read_site(record.terms, objects(fracture.get("bodySite")))
+        site = read_site(record.terms, body_sites(fracture))
         bone = places[0].bone if places else site.bone
         side = (places[0].side if places else None) or (_side(site) if site.bone in (None, bone) else None)
         tied = _lesions_named(record, fracture) if lesion else set()

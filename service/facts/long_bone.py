@@ -18,7 +18,7 @@ from .fractures import fracture_date, fracture_flag, fractures_at
 from .items.lesion_type import lesion_type_fact
 from .items.osteolysis import osteolysis_facts
 from .items.pain import pain_fact
-from .items.site import read_site, site_fact
+from .items.site import body_sites, read_site, site_fact
 from .items.size import size_fact
 from .linking import cited_by, reference_text
 from .model import BrokenBone, FixedBone, LesionFacts
@@ -201,10 +201,10 @@ def _elsewhere(record: PatientRecord, observation: dict[str, Any], lesion: str, 
     """Why an observation linked to a lesion (by its focus, as evidence...) cannot be counted for it: its own
     bodySite names another bone or the other side (a measurement of the other femur, a form filled in for the
     wrong lesion). The link and the record's own words disagree, so which lesion it describes is not certain."""
-    body_site = observation.get("bodySite")
-    if not isinstance(body_site, dict):
+    sites = body_sites(observation)
+    if not sites:
         return None
-    own, place = read_site(record.terms, [body_site]).place, reading.place
+    own, place = read_site(record.terms, sites).place, reading.place
     sides = {own.side, place.side}
     if not ((own.bone and place.bone and own.bone != place.bone)
             or (None not in sides and BOTH_SIDES not in sides and len(sides) == 2)):
@@ -221,8 +221,8 @@ def _sides_of_records(record: PatientRecord, lesion: _Lesion) -> tuple[Said, ...
     by_side: dict[str, list[str]] = defaultdict(list)
     for observations in lesion.linked.values():
         for observation, _ in observations:
-            body_site = observation.get("bodySite")
-            side = read_site(record.terms, [body_site]).place.side if isinstance(body_site, dict) else None
+            sites = body_sites(observation)
+            side = read_site(record.terms, sites).place.side if sites else None
             if side in (LEFT, RIGHT):
                 by_side[side].append(record.ref(observation))
     if len(by_side) < 2:
@@ -244,7 +244,7 @@ def _broken(record: PatientRecord, ref: str, condition: dict[str, Any], reading:
         "Mirels scores the risk of a fracture to come and no longer applies: no Mirels score, and no prophylactic "
         "fixation", fracture=fracture_ref), attention=True)
     record.report.use(fracture_ref, said("fracture at the site of {lesion}: no Mirels score", lesion=ref))
-    own = read_site(record.terms, objects(fracture.get("bodySite"))).place if fracture.get("bodySite") else None
+    own = read_site(record.terms, body_sites(fracture)).place if fracture.get("bodySite") else None
     # A fixation of the lesion before the fracture: the bone broke with its implant, a question of another kind.
     fixed = next((operation.ref for operation in procedures_done(record) if operation.kind == "fixation"
                   and treated(operation, ref, reading.bone, reading.side) and operation.performed
@@ -282,7 +282,7 @@ def site_concepts(record: PatientRecord, condition: dict[str, Any],
     not be read. Besides ``bodySite``: a BodyStructure it refers to (FHIR's ``bodySite`` extension, on
     the Condition or on a bodySite), and the mCODE tumours related to it; a BodyStructure's location
     qualifiers (laterality, proximal...) are read as mCODE writes them on a bodySite."""
-    concepts: list[Any] = list(objects(condition.get("bodySite")))
+    concepts: list[Any] = body_sites(condition)
     structures: list[str] = []
     unread: list[Said] = []
     bodies: list[dict[str, Any]] = []  # contained in the Condition: part of it, cited as the Condition
@@ -407,9 +407,9 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str,
             linked, how = _link(record, record.get(target), lesions, at_site, depth + 1)
             if linked:
                 return linked, said("derivedFrom {target} ({how})", target=target, how=how)
-    body_site = observation.get("bodySite")
-    if isinstance(body_site, dict):
-        reading = read_site(record.terms, [body_site])
+    sites = body_sites(observation)
+    if sites:
+        reading = read_site(record.terms, sites)
         same = at_site.get((reading.bone, reading.side), []) if reading.bone else []
         if len(same) == 1:
             return same[0], said("same bodySite and laterality as {lesion}", lesion=same[0])

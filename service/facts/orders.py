@@ -39,7 +39,7 @@ from ..calculators.order_checks import Order
 from ..fhir.patients import PatientIdentity, local_reference, why_not_patient
 from ..i18n import said
 from .dates import DateSpan, parse_date
-from .items.site import read_place, read_site
+from .items.site import body_sites, read_place, read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
 from .place import Place, side_written
 from .record import identifier_index
@@ -136,8 +136,8 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
             continue
         courses = {course for vs_id, course in COURSE_VALUE_SETS.items() if terms.coding_in(code, vs_id)}
         course = cast(Course, courses.pop()) if len(courses) == 1 else None  # both at once says nothing
-        body_sites = [c for c in resource.get("bodySite") or [] if isinstance(c, dict)]
-        site = read_site(terms, body_sites)
+        sites = body_sites(resource)
+        site = read_site(terms, sites)
         # A site no code here places (words only, "fémur gauche"; a local or unmapped code) says neither a long bone
         # nor the spine: it may be any lesion's, and is checked against each, the card hedged. Missing a "fixation
         # first" is worse than a hedged card on a whole-brain order.
@@ -152,7 +152,7 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         if elsewhere:  # its two ways of saying what it is for disagree: which is meant is not certain
             report.append(ReportEntry(ref, "ignored", said(
                 "not checked: its reasonReference names {lesion} ({place}), but its bodySite says {site}: which it is "
-                "for is not certain", lesion=elsewhere[0], place=elsewhere[1], site=read_place(terms, body_sites)),
+                "for is not certain", lesion=elsewhere[0], place=elsewhere[1], site=read_place(terms, sites)),
                 True, True, describe_concepts([code])))
             continue
         if site.several and not reasons and bone is None:  # which lesion or compression it is for is not said
@@ -176,7 +176,7 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
                     " its scheme is not compared with the guideline's (§2)")))
         orders.append(DraftOrder(Order(ref, kinds, course, description), reasons, compression_code, bone, side,
                                  has_site, reason_codes, schemes, starts_on(resource),
-                                 read_place(terms, body_sites) if body_sites else None,
+                                 read_place(terms, sites) if sites else None,
                                  (site.description or said("not coded")) if unread_site else ""))
         kinds_said = [ORDER_WORDS[kind] for kind in sorted(kinds)]
         report.append(ReportEntry(ref, "used", said("draft order: {kinds}, {course}", kinds=kinds_said,
@@ -193,8 +193,8 @@ def _reason_elsewhere(terms: Terminology, reasons: frozenset[str], site: Any,
     if not site.bone:
         return None
     for reason in sorted(reasons):
-        body_sites = [c for c in (conditions.get(reason) or {}).get("bodySite") or [] if isinstance(c, dict)]
-        lesion = read_site(terms, body_sites)
+        sites = body_sites(conditions.get(reason) or {})
+        lesion = read_site(terms, sites)
         if lesion.bone and (lesion.bone != site.bone or (lesion.side and site.side and lesion.side != site.side)):
             return reason, lesion.place
     return None

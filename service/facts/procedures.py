@@ -16,7 +16,7 @@ from msgspec.structs import replace
 
 from ..i18n import Said, said
 from .dates import DateSpan, parse_date, performed, reversed_period
-from .items.site import SiteReading, read_place, read_site
+from .items.site import SiteReading, body_sites, read_place, read_site
 from .model import Fact
 from .place import Place
 from .record import PatientRecord
@@ -65,7 +65,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
                     "decompression, a cementoplasty), its score's advice may no longer apply",
                     conditions=", ".join(lesions), code=describe_concepts([code])[:100]), attention=True)
                 continue
-            site = read_site(record.terms, objects(resource.get("bodySite"))) if not kinds and not lesions and \
+            site = read_site(record.terms, body_sites(resource)) if not kinds and not lesions and \
                 resource.get("status") in ("completed", *NOT_KNOWN_DONE) and resource.get("bodySite") else None
             if site is not None and site.bone:  # a long bone's operation, coded otherwise (CCAM): its lesions say it
                 record.once("unread-operations", list).append((ref, site.bone, site.side, performed(resource)))
@@ -85,7 +85,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
             continue
         reasons = tuple(target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
                         if target and target.startswith("Condition/"))
-        sites = [c for c in objects(resource.get("bodySite"))]
+        sites = body_sites(resource)
         site = read_site(record.terms, sites) if sites else None
         period = resource.get("performedPeriod")
         began = (parse_date(period.get("start")) if isinstance(period, dict) and not reversed_period(period)

@@ -20,7 +20,7 @@ from ..calculators.situations import OligometastaticInputs, PainInputs, PostOper
 from ..calculators.values import ItemName
 from ..i18n import Said, said
 from .dates import reversed_period
-from .items.site import SiteReading, read_place, read_site_and_place
+from .items.site import SiteReading, body_sites, read_place, read_site_and_place
 from .items.visceral import BRAIN_BESIDE_ABSENT, PAST_BESIDE_ABSENT, visceral_fact
 from .long_bone import site_concepts
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
@@ -351,7 +351,7 @@ def _treated(record: PatientRecord, operation: Procedure,
             about.append(Where(found.condition, found.place, found.description))
     for ref in record.fixed.get(operation.ref, ()):
         condition = record.get(ref)
-        about.append(Where(ref, read_place(record.terms, condition.get("bodySite")),
+        about.append(Where(ref, read_place(record.terms, body_sites(condition)),
                            describe_concepts([condition.get("code")])))
         notes.append(said("no Mirels score for {lesion}: the bone has been fixed (Mirels helps decide whether to fix "
                           "it)", lesion=ref))

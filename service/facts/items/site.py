@@ -18,6 +18,8 @@ coding or as mCODE's ``laterality-qualifier`` extension.
 * A bodySite naming several sites (two bones, one bone on both sides) may be several lesions:
   no site is picked; every row they allow stays possible, and the reading says ``several``.
 * The mapper adds the sites recorded in BodyStructures (``long_bone.site_concepts``).
+* A laterality mCODE writes on the resource itself (``mcode-laterality-qualifier``, whose context is any resource)
+  is read as written on each of its bodySites (``body_sites``).
 * ``place`` says where the lesion is for a person (``place.Place``): bone, side, region. A side only the
   bodySite's text states ("left femur") is kept there, flagged, when no code gives one; ``side`` (which
   links observations and orders) is the coded side only.
@@ -73,6 +75,18 @@ class SiteReading(msgspec.Struct, frozen=True):
     several: bool = False  # the bodySite names several sites: the Condition may record several lesions
     # Where, said for a person (the side read from the text too, flagged).
     place: Place = msgspec.field(default_factory=Place)
+
+
+def body_sites(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    """A resource's bodySite concepts (a list on a Condition or a Procedure, one on an Observation), each read with
+    the laterality mCODE states on the resource itself (its extension may sit on any resource): "left" on the
+    Condition is the side of its bodySite, and a bodySite stating the other side disagrees with it."""
+    value = resource.get("bodySite")
+    concepts = [value] if isinstance(value, dict) else objects(value)
+    stated = [e for e in objects(resource.get("extension")) if e.get("url") == MCODE_LATERALITY]
+    if not stated:
+        return concepts
+    return [{**concept, "extension": objects(concept.get("extension")) + stated} for concept in concepts]
 
 
 def _qualifier_concepts(concept: dict[str, Any], url: str) -> list[Any]:
