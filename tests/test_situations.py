@@ -2,7 +2,7 @@
 what the facts layer reads for them (facts/situations.py, facts/procedures.py), on records built one fact at a
 time. The hand-worked hospital records are in tests/corpus/g01-g09 (test_corpus.py)."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -16,6 +16,7 @@ from service.calculators.situations import (
     post_operative,
 )
 from service.facts import MappingOptions, extract_facts
+from service.pipeline import assess_patient
 from support.fhir_builders import (
     CIM10,
     FEMUR,
@@ -360,16 +361,25 @@ def test_an_operation_after_the_assessment_date_is_not_read():
 # -- §1.1: a painful uncomplicated bone metastasis ------------------------------------------------------
 
 
-def test_pain_needs_a_low_fracture_risk_and_no_compression():
+def test_pain_needs_a_low_fracture_risk():
     from service.calculators import MirelsInputs, score_mirels
 
     low = score_mirels(MirelsInputs("upper_limb", 0.2, "blastic", "moderate"))
     high = score_mirels(MirelsInputs("peritrochanteric", 0.7, "lytic", "functional"))
     undetermined = score_mirels(MirelsInputs("upper_limb", 0.7, None, "moderate"))  # 7 to 9
-    assert pain(PainInputs(True, False), low) is not None
-    assert pain(PainInputs(True, True), low) is None  # a compression: not "uncomplicated"
-    assert pain(PainInputs(True, False), high) is None and pain(PainInputs(True, False), undetermined) is None
-    assert pain(PainInputs(None, False), low) is None
+    assert pain(PainInputs(True), low) is not None
+    assert pain(PainInputs(True), high) is None and pain(PainInputs(True), undetermined) is None
+    assert pain(PainInputs(None), low) is None
+
+
+def test_a_cord_compression_elsewhere_does_not_withhold_a_painful_long_bones_advice():
+    """"Non compliquées" qualifies each metastasis. A compression at T7 withheld the right humerus's §1.1 line, and
+    nothing said why: the compression is another metastasis's complication, with a card of its own."""
+    humerus = lesion(bone=HUMERUS, side=RIGHT)
+    record = [patient(), humerus, *lesion_observations(kind="blastic"), condition("mscc", CIM10, "G95.2")]
+    result = assess_patient(record, "Patient/p1", when=datetime.now(UTC), as_of=AS_OF)
+    assert "pain" in [advised.advice.situation.name for advised in result.advice]
+    assert [scored.condition for scored in result.facts.scored_by("rades")] == ["Condition/mscc"]
 
 
 def test_a_painless_or_unrecorded_pain_gives_no_statement():

@@ -159,11 +159,13 @@ def post_operative(inputs: PostOperativeInputs) -> Advice | None:
 
 
 class PainInputs(msgspec.Struct, frozen=True):
-    """A long-bone metastasis's pain (None: not recorded), and whether the patient has a spinal cord
-    compression (the metastasis is then not "uncomplicated"). Its fracture risk is its Mirels score's."""
+    """A long-bone metastasis's pain (None: not recorded). Its fracture risk is its Mirels score's.
+
+    "Non compliquées" qualifies each metastasis: this one's complications are a fracture (it then has no Mirels
+    score) and an impending one (its Mirels category). A spinal cord compression elsewhere is another
+    metastasis's, on its own card: it does not withhold this one's advice (it did, without a word)."""
 
     painful: bool | None
-    cord_compression: bool
 
 
 def pain(inputs: PainInputs, fracture_risk: Score | None) -> Advice | None:
@@ -171,6 +173,6 @@ def pain(inputs: PainInputs, fracture_risk: Score | None) -> Advice | None:
     is the first treatment when analgesics fail (§1.1). Said only when each is known: the Mirels card names
     what is missing."""
     low_risk = fracture_risk is not None and fracture_risk.category is not None and fracture_risk.risk == "low"
-    if inputs.painful and low_risk and not inputs.cord_compression:
+    if inputs.painful and low_risk:
         return Advice(situations()["pain"])
     return None

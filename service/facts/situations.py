@@ -362,14 +362,13 @@ def _treated(record: PatientRecord, operation: Procedure,
 
 
 def _pain(record: PatientRecord, scored: Sequence[ScoredCondition]) -> list[SituationFacts]:
-    compression = any(record.active(condition)[0] for condition in record.conditions["compression"])
     found = []
     for lesion in scored:
         pain = lesion.facts.get("pain") if isinstance(lesion, LesionFacts) else None
         if pain is None or pain.missing:
             continue
         # Irradiated already: said beside the advice (the guideline has no rule against irradiating again).
-        found.append(SituationFacts("pain", PainInputs(True, compression), pain.sources,
+        found.append(SituationFacts("pain", PainInputs(True), pain.sources,
                                     (Where(lesion.condition, lesion.place, lesion.description),),
                                     radiotherapies_given(record, lesion.condition, *lesion.body_site,
                                                          record.onset(record.get(lesion.condition))),
