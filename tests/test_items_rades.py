@@ -683,6 +683,26 @@ def test_a_motor_status_before_the_deficit_began_is_refused_even_when_the_compre
     assert "before the motor deficit began" in found.entry("Observation/motor").reason
 
 
+@pytest.mark.parametrize(("status_time", "counted"), [("09:00:00Z", False), ("21:50:00Z", True), ("", True)])
+def test_a_motor_status_earlier_the_same_day_than_the_deficit_began_is_refused_by_its_time(status_time, counted):
+    """A status "walks without aid" at 09:00 UTC, a deficit of "3 h" recorded at 23:00 Paris time the same day (it
+    began at 19:00 UTC): compared by day only, the status counted (Rades 37, group II, where a paraplegic patient
+    scores 28, group I; probe 14). With both times and zones, the hours decide; a day alone may be either."""
+    day = days_ago(4)
+    walks = observation("motor", "motor-function", effective=f"{day}T{status_time}" if status_time else day,
+                        **coded("ambulatory-without-aid"))
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=f"{day}T23:00:00+01:00",
+                          **quantity(3, "h"))
+    mscc, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"),
+                                   compression(onset=days_ago(30)), walks, deficit)
+    assert mscc.facts["motor_function"].missing is not counted
+    if not counted:
+        assert "earlier that day than the motor deficit began" in found.entry("Observation/motor").reason
+    onset_later = compression(onset=f"{day}T22:40:00+01:00")  # no duration: the compression's onset decides
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), onset_later, walks)
+    assert mscc.facts["motor_function"].missing is not counted
+
+
 def test_a_status_before_the_deficit_is_why_the_item_is_missing_beside_a_later_one_written_as_text():
     """A coded 'walks without aid' from before the deficit, and yesterday's 'ne marche plus' as text only: neither
     gives a value. The card said "no record of it was found", the coded one named in the mapping report only (the
@@ -842,6 +862,18 @@ def _radiotherapy_of_the_compression(status, start_days_ago):
     return {"resourceType": "Procedure", "id": "rt", "status": status, "code": cc(SCT, "108290001"),
             "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/mscc"}],
             "performedPeriod": {"start": days_ago(start_days_ago)}}
+
+
+def test_a_motor_status_later_the_same_day_than_its_radiotherapy_began_is_not_the_one_before_it():
+    """The first fraction at 08:00 Paris time, a status at 15:00 that day: compared by day, it may have been before
+    the radiotherapy; with both times and zones, it is surely after it began, so not the status before it."""
+    radiotherapy = _radiotherapy_of_the_compression("in-progress", 2)
+    radiotherapy["performedPeriod"]["start"] = f"{days_ago(2)}T08:00:00+01:00"
+    later = observation("motor", "motor-function", effective=f"{days_ago(2)}T15:00:00+01:00",
+                        **coded("ambulatory-without-aid"))
+    mscc, found = only_compression(compression(onset=days_ago(10)), later, radiotherapy)
+    assert mscc.facts["motor_function"].missing
+    assert "later that day than its radiotherapy began" in found.entry("Observation/motor").reason
 
 
 @pytest.mark.parametrize("status,said", [("in-progress", "is recorded in progress"), ("stopped", "stopped before"),

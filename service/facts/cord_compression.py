@@ -5,7 +5,7 @@ metastases, motor function and how long the deficit has developed, each at the m
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -14,7 +14,7 @@ from msgspec.structs import replace
 from ..calculators import AtLeast, Between
 from ..i18n import Said, said
 from .dates import DateSpan
-from .items.deficit_days import deficit_days_fact, deficit_end
+from .items.deficit_days import began_at, deficit_days_fact, deficit_end
 from .items.interval import months_fact
 from .items.motor import motor_fact
 from .items.primary import primary_fact, primary_row
@@ -107,7 +107,8 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                 # The deficit's own start when known (a compression found after the deficit began does not make a
                 # status taken during the deficit stale); else the compression's onset.
                 # Counted back from where the deficit's days were counted to (a radiotherapy's first day).
-                deficit = _deficit_event(read["days-developing-motor-deficits"], deficit_end(record, first_day))
+                deficit = _deficit_event(read["days-developing-motor-deficits"], deficit_end(record, first_day),
+                                         began_at(record, read["days-developing-motor-deficits"]))
                 after = (deficit,) if deficit else began
             linked = {kind: [(observation, "") for observation in unfocused[kind] + own.get(kind, [])]}
             untimely = keep_timely(record, linked, options.windows, after,
@@ -174,7 +175,7 @@ def _each_primary(record: PatientRecord, compression: dict[str, Any]) -> tuple[d
     return tuple(tied)
 
 
-def _deficit_event(deficit: Fact, today: DateSpan) -> Event | None:
+def _deficit_event(deficit: Fact, today: DateSpan, instant: datetime | None = None) -> Event | None:
     """The day the motor deficit surely began by, from its duration as of ``today`` (the assessment date, or the
     first day of a radiotherapy begun, where its days were counted to: a number, or a range: its longest), or None
     when not known (missing). A duration of "at least" so many days says only the last day it may have begun: a
@@ -185,6 +186,9 @@ def _deficit_event(deficit: Fact, today: DateSpan) -> Event | None:
         return Event(started(today, value.low), said("the last day the motor deficit may have begun"))
     longest = value.high if isinstance(value, Between) else value
     if isinstance(longest, int | Fraction) and not isinstance(longest, bool):  # a range: its earliest start is said
-        return Event(started(today, longest), said("the earliest day the motor deficit may have begun") if isinstance(
+        day = started(today, longest)
+        if instant is not None and not isinstance(value, Between) and instant.date() == day.earliest:
+            day = replace(day, instant=instant)  # its hour too: the same day, a status before it is refused
+        return Event(day, said("the earliest day the motor deficit may have begun") if isinstance(
             value, Between) else said("the motor deficit began"))
     return None

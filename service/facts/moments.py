@@ -82,10 +82,16 @@ def out_of_time(when: DateSpan | None, item: str, as_of: date, chosen: dict[str,
         if when.earliest > event.when.latest:  # surely after it began: the same day may be before it
             return said("recorded {date}, after {event} began ({began}): it cannot describe {item}: not counted",
                         date=when.text, event=event.what, began=event.when.text, item=ItemName(item))
+        if _earlier_that_day(event.when, when):
+            return said("recorded {date}, later that day than {event} began: it cannot describe {item}: not counted",
+                        date=when.text, event=event.what, item=ItemName(item))
     for event in after:
         if event.when.earliest > when.latest:  # surely before: a partial date that may be after is not refused
             return said("recorded {date}, before {event} ({began}): it cannot describe {item}: not counted",
                         date=when.text, event=event.what, began=event.when.text, item=ItemName(item))
+        if _earlier_that_day(when, event.when):
+            return said("recorded {date}, earlier that day than {event}: it cannot describe {item}: not counted",
+                        date=when.text, event=event.what, item=ItemName(item))
         if since is not None and event.when.earliest > since.latest:  # a span that surely began before it
             return said("recorded over {start} to {date}, a period that began before {event} ({began}): it may "
                         "describe the time before, so it cannot stand for {item}: not counted", start=since.text,
@@ -104,6 +110,13 @@ def out_of_time(when: DateSpan | None, item: str, as_of: date, chosen: dict[str,
                     f"{(as_of - when.latest).days}–{(as_of - when.earliest).days}", days=window.days,
                     item=ItemName(item))
     return None
+
+
+def _earlier_that_day(first: DateSpan, then: DateSpan) -> bool:
+    """Whether ``first`` is surely before ``then`` on the same day: both dateTimes with their times and zones (a
+    status at 09:00 is from before a deficit that began at 19:00). A day alone may be either."""
+    return first.exact and first.earliest == then.earliest == then.latest and first.instant is not None \
+        and then.instant is not None and first.instant < then.instant
 
 
 def started(end: DateSpan, days_high: Any) -> DateSpan:

@@ -11,6 +11,7 @@ the card says the start is not recorded.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -106,6 +107,19 @@ def _counted_on(record: PatientRecord, fact: Fact, end: DateSpan) -> Fact:
         "{resource}: {days} when recorded ({date}), counted on to the assessment date: {total}, the time before "
         "radiotherapy if it begins now; if it began earlier, count to its first day", resource=fact.sources[0],
         days=show(days, ITEM), date=when.text, total=show(fact.value, ITEM)),))
+
+
+def began_at(record: PatientRecord, deficit: Fact) -> datetime | None:
+    """The instant the deficit began, where one duration Observation with its time and zone says it exactly ("3 h"
+    at 23:00): a status taken at 09:00 that day is from before it. None otherwise (days are then compared)."""
+    if len(deficit.sources) != 1 or not deficit.sources[0].startswith("Observation/"):
+        return None
+    observation = record.get(deficit.sources[0])
+    days, _ = ucum_or_bound(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
+    when = record.effective(observation)
+    if when is None or when.instant is None or not isinstance(days, int | Fraction) or isinstance(days, bool):
+        return None
+    return when.instant - timedelta(seconds=round(days * 86400))
 
 
 def _onset_text(record: PatientRecord, ref: str) -> str:
