@@ -8,6 +8,7 @@ import uuid
 import pytest
 import requests
 import responses
+from conftest import ROOT
 
 from service.config import Settings
 from service.web import create_app
@@ -245,6 +246,14 @@ def test_a_malformed_lab_is_not_read_hence_not_refused_while_a_malformed_input_i
 def test_non_json_or_non_object_body_is_400(client, data):
     response = client.post(SERVICE, data=data, content_type="application/json")
     assert response.status_code == 400 and response.get_json()["status"] == 400
+
+
+def test_a_fhir_bundle_sent_to_a_cds_service_is_400_pointing_to_assess(client):
+    """A newcomer posting an example Bundle to the hook got "invalid CDS Hooks request" and a list of missing
+    fields; the answer now says which door takes it."""
+    bundle = json.loads((ROOT / "examples" / "bundles" / "01-mirels-7-observation.json").read_text())
+    response = client.post(SERVICE, json=bundle)
+    assert response.status_code == 400 and "POST it to /fhir/$assess" in response.get_json()["detail"]
 
 
 def test_unknown_service_is_404(client):

@@ -50,6 +50,7 @@ def test_assess_of_one_page_of_a_search_says_the_other_pages_are_not_in_it(tmp_p
     ('{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Condition", "bodySite": "femur"}}]}',
      "entry[0].resource.bodySite"),
     ('{"resourceType": "Patient", "id": "p"}', "must be a FHIR Bundle"),
+    ('{"resourceType": "Condition"}\n{"resourceType": "Condition"}\n', "bonemet bulk reads those"),  # NDJSON
 ])
 def test_assess_bad_input_exits_3_naming_file_and_place(tmp_path, content, message):
     path = tmp_path / "input.json"
@@ -841,3 +842,17 @@ def test_table_and_csv_say_on_stderr_what_their_rows_leave_out(tmp_path):
     clean = bonemet("assess", "--format", "table", "--as-of", EXAMPLES_AS_OF,
                     "examples/bundles/01-mirels-7-observation.json")
     assert clean.stderr == ""
+    french = bonemet("assess", "--format", "table", "--lang", "fr", "--as-of", EXAMPLES_AS_OF, str(path))
+    assert "Patient/example: 1 enregistrement(s) non utilisé(s)" in french.stderr, french.stderr  # not English
+
+
+def test_a_reader_that_stops_reading_gets_no_traceback():
+    """``bonemet assess examples/bundles/ | head -c 100``: a BrokenPipeError traceback and exit 1, which the exit
+    codes call a bug (a newcomer's first hour). Now 141, as ``cat`` gets, and nothing on stderr."""
+    run = subprocess.Popen([sys.executable, "-m", "service.cli", "assess", "--as-of", EXAMPLES_AS_OF,
+                            "examples/bundles/"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert run.stdout is not None and run.stderr is not None
+    assert run.stdout.read(100)
+    run.stdout.close()  # as head does once it has its bytes
+    error = run.stderr.read().decode()
+    assert run.wait(timeout=60) == 141 and error == "", error

@@ -256,6 +256,10 @@ def test_the_testers_page_says_what_is_wrong_with_bad_input(client):
     for source in ("{not json", json.dumps({"resourceType": "Patient"})):
         page = client.post("/", data={"bundle": source})
         assert page.status_code == 400 and 'role="alert"' in page.get_data(as_text=True)
+    page = client.post("/", data={"bundle": "{not json"}).get_data(as_text=True)  # not Python's bare words
+    assert "not a JSON document" in page and "paste or upload a FHIR Bundle" in page
+    deep = client.post("/", data={"bundle": "[" * 100 + "]" * 100})  # the doors' one reader, its limit too
+    assert deep.status_code == 400 and "nested more than 64 levels" in deep.get_data(as_text=True)
 
 
 def test_record_text_cannot_inject_markup_into_the_testers_page(client):

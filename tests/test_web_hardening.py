@@ -286,6 +286,12 @@ def test_cors_answers_only_the_origins_named(tmp_path):
         "Access-Control-Request-Headers": "authorization, content-type"})
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://sandbox.cds-hooks.org"
     assert "authorization" in preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert set(preflight.headers["Access-Control-Allow-Methods"].split(", ")) == {"GET", "POST", "OPTIONS"}
+    # The public sandbox calling the service on the user's machine: the browser asks, the named origin may.
+    local = named.options("/cds-services/bonemet-patient-view", headers={
+        "Origin": "https://sandbox.cds-hooks.org", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Private-Network": "true"})
+    assert local.headers["Access-Control-Allow-Private-Network"] == "true"
     for origin in ("https://evil.example", "https://sandbox.cds-hooks.org.evil.example"):
         answer = named.get("/cds-services", headers={"Origin": origin})
         assert "Access-Control-Allow-Origin" not in answer.headers, origin

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # Each command's module, and its line in ``bonemet --help``. Only the module of the command asked is imported
@@ -58,3 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:  # bad configuration: say what, no traceback
         print(f"bonemet: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # ``bonemet assess ... | head``: the reader had enough; not a bug, no traceback
+        if args.whole_process:  # Python flushes stdout at exit, into the closed pipe again: point it nowhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        from .exits import OUTPUT_CLOSED
+
+        return OUTPUT_CLOSED

@@ -62,7 +62,10 @@ def _read(name: str, stdin: TextIO, max_bytes: int) -> Any:
     except json_read.TooDeep as error:
         raise BadInput(f"{_label(name)}: not read: {error}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise BadInput(f"{_label(name)}: not JSON: {error}") from None
+        ndjson = isinstance(error, json.JSONDecodeError) and "Extra data" in error.msg  # a second JSON value follows
+        raise BadInput(f"{_label(name)}: not JSON: {error}" + (
+            " (one resource per line, as a Bulk Data export writes: bonemet bulk reads those)" if ndjson else "")) \
+            from None
 
 
 def _label(name: str) -> str:
@@ -256,12 +259,13 @@ def run(args: argparse.Namespace) -> int:
         except LimitExceeded as error:
             print(f"bonemet assess: {label}: not assessed: {error}", file=sys.stderr)
             bad.append(BadInput(str(error)))
+    # The table and what stderr says of it speak the language asked: by --lang, else by the files (when they all
+    # ask the same one).
+    asked_languages = {asked.language for _, _, asked in files if asked.language}
+    language = negotiate(args.lang, asked_languages.pop() if len(asked_languages) == 1 else None)
     if not results:
         pass
     elif args.format == "table":
-        # The table speaks the language asked: by --lang, else by the files (when they all ask the same one).
-        asked_languages = {asked.language for _, _, asked in files if asked.language}
-        language = negotiate(args.lang, asked_languages.pop() if len(asked_languages) == 1 else None)
         print(table(results, language), file=stdout)
     elif args.format == "csv":
         stdout.write(csv_text(results))
@@ -272,19 +276,20 @@ def run(args: argparse.Namespace) -> int:
         for _, result in results:
             stdout.write(json.dumps(result.bundle, ensure_ascii=False) + "\n")
     if args.format in ("table", "csv"):
-        _say_what_the_rows_leave_out(results)
+        _say_what_the_rows_leave_out(results, language)
     return exits.BAD_INPUT if bad else exits.OK
 
 
-def _say_what_the_rows_leave_out(results: list[tuple[str, BundleAssessment]]) -> None:
+def _say_what_the_rows_leave_out(results: list[tuple[str, BundleAssessment]], language: str) -> None:
     """A row says the score, not the records set aside that could change it (results a server withheld, a record
     too old, another patient's): their count on stderr, per patient, for a pipeline that reads only the rows."""
     for label, result in results:
         for patient in result.patients:
             count = sum(1 for entry in patient.facts.report if entry.outcome == "ignored" and entry.attention)
             if count:
-                print(f"bonemet assess: {label}: {patient.subject}: {count} record(s) not used that could change a "
-                      "score or a decision (the answer Bundle's OperationOutcome names each: --format ndjson)",
+                print(f"bonemet assess: {label}: {patient.subject}: " + typeset(translate(said(
+                    "{count} record(s) not used that could change a score or a decision (the answer Bundle's "
+                    "OperationOutcome names each: --format ndjson)", count=count), language), language),
                       file=sys.stderr)
 
 

@@ -74,8 +74,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     _ = settings.frame_origins  # a malformed origin stops the start, with the setting's name
     origins = settings.cors
     if origins:  # browser-based EHR sandboxes call the CDS services from another origin: only those named
+        # Only the methods the doors take. A named origin may be a public page calling this service on the
+        # user's own machine (sandbox.cds-hooks.org to 127.0.0.1): browsers ask first (Private Network Access).
         cors = {"origins": "*" if origins == ("*",) else list(origins), "send_wildcard": origins == ("*",),
-                "expose_headers": ["X-Request-Id"], "max_age": 600}
+                "expose_headers": ["X-Request-Id"], "max_age": 600, "methods": ["GET", "POST", "OPTIONS"],
+                "allow_private_network": origins != ("*",)}
         CORS(app, resources={r"/cds-services.*": cors, r"/fhir/.*": cors, "/openapi.json": cors})
     verifier = JwtVerifier(issuers, store, settings.jwt_max_lifetime) if issuers else None
     warned: list[bool] = []

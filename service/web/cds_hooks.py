@@ -295,6 +295,9 @@ def call_service(service_id: str):
     try:
         hook_request = _request_schema(service["hook"]).load(body)
     except ValidationError as error:
+        if isinstance(body, dict) and body.get("resourceType") in ("Bundle", "Parameters"):  # the other door's
+            raise bad_request(f"this is a FHIR {body['resourceType']}, not a CDS Hooks request: POST it to "
+                              "/fhir/$assess (a CDS service takes hook, hookInstance, context and prefetch)") from None
         raise bad_request("invalid CDS Hooks request", fields=error.messages) from None
     draft_orders = hook_request["context"].get("draftOrders")
     if draft_orders is not None:

@@ -28,8 +28,9 @@ from ..calculators.registry import calculator as registered_calculator
 from ..calculators.registry import tables
 from ..calculators.scoring import InvalidInput
 from ..data import data_dir
+from ..fhir import json_read
 from ..fhir.patients import patient_banner
-from ..i18n import translate, typeset_html
+from ..i18n import said, translate, typeset_html
 from ..limits import LimitExceeded
 from ..pipeline import PatientAssessment, assess_bundle, assess_patient
 from ..render.cards import cards_for_patient
@@ -345,7 +346,11 @@ def tester_run():
     source = ""
     try:
         source, as_of = _tester_source()
-        bundle = json.loads(source)
+        try:  # the doors' one reader (its nesting limit too), and words a tester can act on
+            bundle = json_read.loads(source)
+        except (json.JSONDecodeError, json_read.TooDeep) as error:
+            raise ValueError(translate(said("not a JSON document ({error}): paste or upload a FHIR Bundle",
+                                            error=str(error)[:200]), locale)) from None
         assessed = assess_bundle(bundle, when=current_app.config["BONEMET"].now(), locale=locale, as_of=as_of,
                                  pain_score_bands=current_app.config["BONEMET"].pain_bands,
                                  fact_windows=current_app.config["BONEMET"].windows,
