@@ -120,6 +120,20 @@ def test_each_scheme_the_guideline_names_gets_its_comparison(client, total, frac
         assert "ServiceRequest/" not in card["detail"] and "ablative" not in card["detail"]
 
 
+def test_an_order_for_a_bone_no_score_reads_names_its_side_and_site_as_the_other_cards_do(client):
+    """A left rib metastasis (no Mirels: not a long bone), its side coded: the §2 card read "— “Métastase costale”,
+    2026-11-07" where patient-view says "left rib" (probe 14)."""
+    rib = {"resourceType": "Condition", "id": "rib", "subject": {"reference": "Patient/p1"},
+           "code": {**cc(SCT, "94222008"), "text": "Métastase costale"}, "bodySite": [site("113197003", "7771000")],
+           "clinicalStatus": cc("http://terminology.hl7.org/CodeSystem/condition-clinical", "active")}
+    visceral = observation("visceral", "visceral-metastases", **coded("52101004", SCT))  # no §1.5 advice either
+    rt = order("rt", RADIOTHERAPY, reason="Condition/rib", **dose(30, 10))
+    for language, place in (("en", "left rib"), ("fr", "côte gauche")):
+        (card,) = post(client, request([rib], [visceral], rt), language)
+        assert card["summary"].endswith(f" — {place}") and f"\n- {'For' if language == 'en' else 'Pour'}" in \
+            card["detail"], card
+
+
 def test_20_gy_in_4_fractions_is_said_as_the_guideline_names_it_a_trial_arm_with_what_the_trials_found(client):
     """The guideline names 20 Gy/4 in its analysis of 29 trials (seed 004, §2): the card said it did not name it.
     It also says those trials found no difference in acute toxicity, beside "toxicity increased" after 8 Gy: both."""

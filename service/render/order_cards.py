@@ -157,6 +157,9 @@ def _target(draft: DraftOrder, facts: PatientFacts, locale: str, name: Callable[
     places = {found.condition: found.where(locale) for found in facts.scored}
     places.update({fixed.lesion: fixed.place.words(locale) for fixed in facts.fixed if fixed.place})
     places.update({broken.lesion: broken.place.words(locale) for broken in facts.broken if broken.place})
+    for situation in facts.situations:  # a rib or a pelvis §1.5 counts: its place, side first, as its card says it
+        places.update({where.ref: where.place.words(locale) for where in situation.about
+                       if where.place is not None and where.place.words(locale) and where.ref not in places})
     return ", ".join(plain(places[ref]) if ref in places else name(ref) for ref in sorted(draft.reasons))
 
 
