@@ -96,12 +96,29 @@ def test_a_deficit_duration_that_begins_after_an_older_paraplegia_is_a_conflict_
         assert fact.value == 121 and fact.sources == ("Observation/deficit",)
 
 
-@pytest.mark.parametrize("system,code", [(ICD10, "G82.0"), (ICD10, "G82.1"), (ICD10, "G82.2"), (ICD10CM, "G82.22"),
+@pytest.mark.parametrize("system,code", [(ICD10, "G82.0"), (ICD10, "G82.1"), (ICD10, "G82.2"), (ICD10CM, "G82.21"),
                                          (CIM10, "G82.1")])
 def test_flaccid_spastic_or_unspecified_paraplegia_is_paraplegic(system, code):
     """WHO ICD-10 and CIM-10 classify paraplegia as flaccid (G82.0), spastic (G82.1) or unspecified (G82.2)."""
     mscc, _ = only_compression(condition("para", system, code, onset="2026-10-30"), compression())
     assert mscc.inputs().motor_function == "paraplegic" and mscc.facts["motor_function"].sources == ("Condition/para",)
+
+
+@pytest.mark.parametrize(("system", "code", "text"), [(CIM10, "G82.2", "Paraparésie des membres inférieurs"),
+                                                     (ICD10, "G82.2", "Incomplete paraplegia T10"),
+                                                     (ICD10CM, "G82.22", None)])
+def test_a_paralysis_its_code_or_words_call_partial_is_not_read_as_paraplegic(system, code, text):
+    """G82 holds paraparesis too (ICD-10-CM: "Paraplegia (paraparesis)", G82.2 "Paraparesis (lower) NOS", G82.22
+    "incomplete"): "Paraparésie des membres inférieurs" coded G82.2 read "gives Paraplegic", Rades's 1 point, for a
+    patient who may walk (probe 14). Named, not counted; its onset still bounds the deficit."""
+    partial = condition("para", system, code, onset=days_ago(6))
+    if text:
+        partial["code"]["text"] = text
+    mscc, _ = only_compression(partial, compression(onset=days_ago(8)))
+    motor = mscc.facts["motor_function"]
+    assert motor.missing and any("a paraparesis does not say whether the patient walks" in str(note)
+                                 for note in motor.notes), motor.notes
+    assert isinstance(mscc.facts["days_developing_motor_deficits"].value, AtLeast)
 
 
 def test_unable_to_walk_on_the_problem_list_is_read_as_the_observation_of_that_code_is():

@@ -83,10 +83,12 @@ def condition_candidates(record: PatientRecord, kind: str, item: str, value: Any
 
 
 def conditions_before(record: PatientRecord, kind: str, item: str, value: Any, rule: str, inactive: Said,
-                      before: tuple[Event, ...], unconfirmed: Any = None) -> tuple[list[Candidate], list[Said]]:
+                      before: tuple[Event, ...], unconfirmed: Any = None,
+                      withheld: Callable[[dict[str, Any]], Said | None] | None = None,
+                      ) -> tuple[list[Candidate], list[Said]]:
     """``condition_candidates`` of a state "before" events (a motor status before radiotherapy): a Condition that
     began after one of them began describes the time since, is not counted and is named, with why (the item's
-    notes)."""
+    notes). ``withheld``: why a Condition of the kind does not give ``value`` after all (named the same way)."""
     def compute() -> tuple[list[Candidate], list[Said]]:
         found, late = [], []
         for condition in record.conditions[kind]:
@@ -97,6 +99,11 @@ def conditions_before(record: PatientRecord, kind: str, item: str, value: Any, r
             if not active and ended is None:
                 why = said("{why}; the reason: {detail}", why=inactive, detail=flags[0]) if flags else inactive
                 record.report.ignore(ref, why)
+                continue
+            why_not = withheld(condition) if withheld is not None else None
+            if why_not is not None:
+                record.report.ignore(ref, why_not, attention=True)
+                late.append(said("{resource}: {why}", resource=ref, why=why_not))
                 continue
             if ended is not None:  # over now, but it held when the radiotherapy began: the status before it
                 flags = (said("ended {date}, after the radiotherapy began: it is the status before it",

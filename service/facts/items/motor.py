@@ -11,6 +11,7 @@ leave both values possible (``evidence``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...calculators import OneOf
@@ -19,13 +20,17 @@ from ..evidence import choose
 from ..model import Fact
 from ..moments import Event
 from ..record import PatientRecord
-from ..terminology import describe_concepts
+from ..terminology import canonical_system, codings, describe_concepts
 from ..timely import with_untimely
 from ..vocabulary import MOTOR_FUNCTION_VS, NOT_WALKING_VS
 from .candidates import conditions_before, observation_candidates, read_codings
 
 ITEM = "motor_function"
 _NOT_WALKING = OneOf("not_ambulatory", "paraplegic")
+# ICD-10's G82 holds paraparesis too ("Paraparesis (lower) NOS" under G82.2; ICD-10-CM: "Paraplegia (paraparesis)",
+# G82.22 "incomplete"): a Condition whose own words say so is not read as paraplegic. Words only withhold, never give.
+_PARESIS_WORDS = re.compile(r"par[eé]s|incompl|partial|partiel", re.IGNORECASE)
+_INCOMPLETE_CODES = frozenset({("http://hl7.org/fhir/sid/icd-10-cm", "G82.22")})
 
 
 def _motor(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, Said | None]:
@@ -54,6 +59,23 @@ def _motor_code(record: PatientRecord, concept: Any) -> Any:
     return None
 
 
+def _paresis(condition: dict[str, Any]) -> Said | None:
+    """Why a paraplegia Condition does not say the patient is paraplegic: its code or its own words say the
+    paralysis is partial (a paraparesis, an incomplete paraplegia), which leaves every motor status possible."""
+    code = condition.get("code")
+    words = [code.get("text")] if isinstance(code, dict) else []
+    incomplete = False
+    for coding in codings(code):
+        words.append(coding.get("display"))
+        incomplete = incomplete or (canonical_system(coding.get("system") or ""),
+                                    str(coding.get("code") or "").upper()) in _INCOMPLETE_CODES
+    said_partial = [text for text in words if isinstance(text, str) and _PARESIS_WORDS.search(text)]
+    if not incomplete and not said_partial:
+        return None
+    return said("its words say a partial paralysis (“{words}”): a paraparesis does not say whether the patient "
+                "walks, so it is not read as paraplegic", words=(said_partial or [describe_concepts([code])])[0][:80])
+
+
 def motor_fact(record: PatientRecord, observations: list[dict[str, Any]], before: tuple[Event, ...] = ()) -> Fact:
     """``before``: the radiotherapies of the compression begun: a paraplegia that began since is not the status
     before radiotherapy (Tableau 4), as an Observation taken since is not."""
@@ -61,7 +83,7 @@ def motor_fact(record: PatientRecord, observations: list[dict[str, Any]], before
         record, observations, _motor, ITEM, lambda value: "Observation motor-function" + (
             ": unable to walk, paraplegia not stated" if value == _NOT_WALKING else ""))
     paraplegia, late = conditions_before(record, "paraplegia", ITEM, "paraplegic", "active paraplegia Condition",
-                                         said("paraplegia is not active"), before)
+                                         said("paraplegia is not active"), before, withheld=_paresis)
     not_walking, late_too = conditions_before(record, "not_walking", ITEM, _NOT_WALKING,
                                               "active 'unable to walk' Condition: paraplegia not stated",
                                               said("'unable to walk' is not active"), before)
