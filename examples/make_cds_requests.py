@@ -8,6 +8,9 @@ For each patient of each ``bundles/NN-name.json``:
   names its templates, for clients that build the request around it (HealthChain's
   ``SandboxClient.load_from_path``).
 
+Every prefetch holds each key discovery asks for, ``procedures`` too: an empty searchset says the EHR found no
+operation, where a key left out says it did not send them (and each Mirels card would say so first).
+
     python examples/make_cds_requests.py        # a test checks the files stay what this writes
 
 The examples are written for one assessment day (``expected/*.json``, ``as_of``), and a CDS Hooks call assesses
@@ -71,8 +74,11 @@ def requests_for(bundle: dict, name: str) -> dict[str, dict]:
         mine = [r for r in resources if r.get("subject", {}).get("reference") == f"Patient/{patient['id']}"]
 
         def searchset(kind: str) -> dict:
-            return {"resourceType": "Bundle", "type": "searchset",
-                    "entry": [{"resource": r} for r in mine if r["resourceType"] == kind]}
+            found = [{"resource": r} for r in mine if r["resourceType"] == kind]
+            # A search that found nothing: total 0 and no entry (FHIR JSON has no empty arrays).
+            return ({"resourceType": "Bundle", "type": "searchset", "entry": found} if found else
+                    {"resourceType": "Bundle", "type": "searchset", "total": 0})
+
 
         stem = name if len(patients) == 1 else f"{name}-{patient['id']}"
         made[stem] = {
@@ -81,7 +87,7 @@ def requests_for(bundle: dict, name: str) -> dict[str, dict]:
             "hookInstance": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bonemet-example/{stem}")),
             "context": {"userId": "Practitioner/example", "patientId": patient["id"]},
             "prefetch": {"patient": patient, "conditions": searchset("Condition"),
-                         "observations": searchset("Observation")},
+                         "observations": searchset("Observation"), "procedures": searchset("Procedure")},
         }
     return made
 

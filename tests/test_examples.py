@@ -215,13 +215,25 @@ def test_every_bundle_has_its_ready_cds_hooks_request_and_prefetch_file(client):
     sys.path.insert(0, str(EXAMPLES.parent))
     from make_cds_requests import requests_for
 
+    from service.web.prefetch import PREFETCH
+
+    folder = EXAMPLES.parent / "cds-hooks"
+    ready = [("patient-view.json", json.loads((folder / "patient-view.json").read_text("utf-8"))),
+             ("order-sign.json", json.loads((folder / "order-sign.json").read_text("utf-8")))]
     for name in NAMES:
         for stem, request in requests_for(load(name), name).items():
-            folder = EXAMPLES.parent / "cds-hooks"
             assert json.loads((folder / "patient-view" / f"{stem}.json").read_text("utf-8")) == request, stem
             assert json.loads((folder / "prefetch" / f"{stem}.json").read_text("utf-8")) == request["prefetch"]
             answer = client.post("/cds-services/bonemet-patient-view", json=request)
             assert (answer.status_code == 200 and answer.get_json()["cards"]) or name == "13-no-score"
+            ready.append((stem, request))
+    # Integrators copy these as templates: every key discovery names, so that no card says a key was not sent
+    # (an empty procedures searchset is "no operation", its absence "not sent").
+    for stem, request in ready:
+        assert set(request["prefetch"]) == set(PREFETCH), stem
+        hook = "order-sign" if request["hook"] == "order-sign" else "patient-view"
+        cards = client.post(f"/cds-services/bonemet-{hook}", json=request).get_json()["cards"]
+        assert not any("did not send the patient's operations" in card["detail"] for card in cards), stem
 
 
 def test_the_requests_dated_today_give_the_documented_results_through_cds_hooks(client, tmp_path):
