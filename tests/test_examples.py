@@ -248,6 +248,8 @@ def test_the_requests_dated_today_give_the_documented_results_through_cds_hooks(
     assert result.returncode == 0, result.stderr
     for name in ("03-mirels-11-fixation", "05-rades-group-i", "07-rades-group-iii"):
         request = json.loads((tmp_path / f"{name}.json").read_text("utf-8"))
+        # and its prefetch alone, the folder docs/sandbox.md has HealthChain load
+        assert json.loads((tmp_path / "prefetch" / f"{name}.json").read_text("utf-8")) == request["prefetch"]
         cards = client.post("/cds-services/bonemet-patient-view", json=request).get_json()["cards"]
         wanted = {(calculator, low) for _, calculator, _, (low, high), _ in expected(name) if low == high}
         assert wanted, name
