@@ -8,11 +8,15 @@ For each patient of each ``bundles/NN-name.json``:
   names its templates, for clients that build the request around it (HealthChain's
   ``SandboxClient.load_from_path``).
 
+Every prefetch holds each key discovery asks for, ``procedures`` too: an empty searchset says the EHR found no
+operation, where a key left out says it did not send them (and each Mirels card would say so first).
+
     python examples/make_cds_requests.py        # a test checks the files stay what this writes
 
 The examples are written for one assessment day (``expected/*.json``, ``as_of``), and a CDS Hooks call assesses
 as of today: their records age, and cards say they are too old. For a try today, the same requests with every
-date moved so that today is that day (a new folder; the examples stay as they are):
+date moved so that today is that day (a new folder; the examples stay as they are): the patient-view requests in
+it, their prefetch alone in its ``prefetch/`` (for HealthChain, docs/sandbox.md):
 
     python examples/make_cds_requests.py --dated-today /tmp/bonemet-requests
 """
@@ -71,8 +75,10 @@ def requests_for(bundle: dict, name: str) -> dict[str, dict]:
         mine = [r for r in resources if r.get("subject", {}).get("reference") == f"Patient/{patient['id']}"]
 
         def searchset(kind: str) -> dict:
-            return {"resourceType": "Bundle", "type": "searchset",
-                    "entry": [{"resource": r} for r in mine if r["resourceType"] == kind]}
+            found = [{"resource": r} for r in mine if r["resourceType"] == kind]
+            # A search that found nothing: total 0 and no entry (FHIR JSON has no empty arrays).
+            return ({"resourceType": "Bundle", "type": "searchset", "entry": found} if found else
+                    {"resourceType": "Bundle", "type": "searchset", "total": 0})
 
         stem = name if len(patients) == 1 else f"{name}-{patient['id']}"
         made[stem] = {
@@ -81,7 +87,7 @@ def requests_for(bundle: dict, name: str) -> dict[str, dict]:
             "hookInstance": str(uuid.uuid5(uuid.NAMESPACE_URL, f"bonemet-example/{stem}")),
             "context": {"userId": "Practitioner/example", "patientId": patient["id"]},
             "prefetch": {"patient": patient, "conditions": searchset("Condition"),
-                         "observations": searchset("Observation")},
+                         "observations": searchset("Observation"), "procedures": searchset("Procedure")},
         }
     return made
 
@@ -101,22 +107,26 @@ def write_all() -> list[Path]:
 
 def write_dated_today(folder: Path) -> list[Path]:
     """Every patient-view request, its dates moved so that today (UTC, as the service dates by default) is the day
-    the examples' results hold, written into ``folder``."""
+    the examples' results hold, written into ``folder``, and its prefetch alone into ``folder/prefetch`` (the
+    folder HealthChain's ``load_from_path`` reads: the shipped ``cds-hooks/prefetch`` gives ranges today)."""
     days = (datetime.now(UTC).date() - date.fromisoformat(examples_as_of())).days
-    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "prefetch").mkdir(parents=True, exist_ok=True)
     written = []
     for path in sorted((HERE / "bundles").glob("*.json")):
         for stem, request in requests_for(json.loads(path.read_text("utf-8")), path.stem).items():
-            target = folder / f"{stem}.json"
-            target.write_text(json.dumps(redate(request, days), indent=2, ensure_ascii=False) + "\n", "utf-8")
-            written.append(target)
+            dated = redate(request, days)
+            for target, body in ((folder / f"{stem}.json", dated), (folder / "prefetch" / f"{stem}.json",
+                                                                     dated["prefetch"])):
+                target.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", "utf-8")
+                written.append(target)
     return written
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dated-today", type=Path, metavar="FOLDER",
-                        help="write the patient-view requests there, dated so that today is the examples' day")
+                        help="write the patient-view requests there, and their prefetch alone in FOLDER/prefetch, "
+                        "dated so that today is the examples' day")
     args = parser.parse_args()
     for written in write_dated_today(args.dated_today) if args.dated_today else write_all():
         print(written)

@@ -215,13 +215,25 @@ def test_every_bundle_has_its_ready_cds_hooks_request_and_prefetch_file(client):
     sys.path.insert(0, str(EXAMPLES.parent))
     from make_cds_requests import requests_for
 
+    from service.web.prefetch import PREFETCH
+
+    folder = EXAMPLES.parent / "cds-hooks"
+    ready = [("patient-view.json", json.loads((folder / "patient-view.json").read_text("utf-8"))),
+             ("order-sign.json", json.loads((folder / "order-sign.json").read_text("utf-8")))]
     for name in NAMES:
         for stem, request in requests_for(load(name), name).items():
-            folder = EXAMPLES.parent / "cds-hooks"
             assert json.loads((folder / "patient-view" / f"{stem}.json").read_text("utf-8")) == request, stem
             assert json.loads((folder / "prefetch" / f"{stem}.json").read_text("utf-8")) == request["prefetch"]
             answer = client.post("/cds-services/bonemet-patient-view", json=request)
             assert (answer.status_code == 200 and answer.get_json()["cards"]) or name == "13-no-score"
+            ready.append((stem, request))
+    # Integrators copy these as templates: every key discovery names, so that no card says a key was not sent
+    # (an empty procedures searchset is "no operation", its absence "not sent").
+    for stem, request in ready:
+        assert set(request["prefetch"]) == set(PREFETCH), stem
+        hook = "order-sign" if request["hook"] == "order-sign" else "patient-view"
+        cards = client.post(f"/cds-services/bonemet-{hook}", json=request).get_json()["cards"]
+        assert not any("did not send the patient's operations" in card["detail"] for card in cards), stem
 
 
 def test_the_requests_dated_today_give_the_documented_results_through_cds_hooks(client, tmp_path):
@@ -236,6 +248,8 @@ def test_the_requests_dated_today_give_the_documented_results_through_cds_hooks(
     assert result.returncode == 0, result.stderr
     for name in ("03-mirels-11-fixation", "05-rades-group-i", "07-rades-group-iii"):
         request = json.loads((tmp_path / f"{name}.json").read_text("utf-8"))
+        # and its prefetch alone, the folder docs/sandbox.md has HealthChain load
+        assert json.loads((tmp_path / "prefetch" / f"{name}.json").read_text("utf-8")) == request["prefetch"]
         cards = client.post("/cds-services/bonemet-patient-view", json=request).get_json()["cards"]
         wanted = {(calculator, low) for _, calculator, _, (low, high), _ in expected(name) if low == high}
         assert wanted, name

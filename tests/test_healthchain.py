@@ -7,6 +7,7 @@ HealthChain pins a fhir.resources older than ours, so it lives in its own enviro
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,13 +26,15 @@ EXPECTED = ROOT / "examples" / "expected"
                     ".venv-healthchain && .venv-healthchain/bin/pip install healthchain==0.16.1")
 def test_healthchains_client_accepts_every_answer_for_every_example(run_server, tmp_path):
     base = run_server()
-    # The examples' records, moved so that today is the day their documented results hold (records age),
-    # in a folder of their own as examples/cds-hooks/prefetch/ is.
+    # The examples' records, moved so that today is the day their documented results hold (records age), as
+    # docs/sandbox.md has the tester write them: make_cds_requests.py --dated-today FOLDER, then FOLDER/prefetch.
+    made = subprocess.run([sys.executable, str(ROOT / "examples" / "make_cds_requests.py"), "--dated-today",
+                           str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
     folder = tmp_path / "prefetch"
-    folder.mkdir()
-    for path in (ROOT / "examples" / "cds-hooks" / "prefetch").glob("*.json"):
-        (folder / path.name).write_text(json.dumps(to_today(json.loads(path.read_text("utf-8")),
-                                                              EXAMPLES_AS_OF)), "utf-8")
+    for path in (ROOT / "examples" / "cds-hooks" / "prefetch").glob("*.json"):  # the shipped files, moved
+        assert json.loads((folder / path.name).read_text("utf-8")) == to_today(json.loads(path.read_text("utf-8")),
+                                                                                EXAMPLES_AS_OF), path.name
     result = subprocess.run([str(PYTHON), str(ROOT / "tests" / "support" / "healthchain_client.py"),
                              f"{base}/cds-services/bonemet-patient-view", str(folder)],
                             capture_output=True, text=True, timeout=600)

@@ -1,6 +1,11 @@
-"""Print a CDS Hooks JWT signed by the sample issuer, for trying the service as compose.yaml runs it.
+"""Print a CDS Hooks JWT signed by the sample issuer, for trying the service with its JWTs checked.
 
-    python examples/sample-issuer/make_jwt.py http://localhost:8080/cds-services/bonemet-patient-view
+    .venv/bin/python examples/sample-issuer/make_jwt.py [AUDIENCE]
+
+AUDIENCE is the endpoint's URL under the service's BONEMET_PUBLIC_URL: by default
+http://127.0.0.1:8080/cds-services/bonemet-patient-view, as `bonemet serve` listens by default; for compose.yaml
+(BONEMET_PUBLIC_URL http://localhost:8080), http://localhost:8080/cds-services/bonemet-patient-view.
+It needs PyJWT, in the project's .venv (plain python says "No module named 'jwt'").
 
 The key pair in this folder is public: it is for the demo only, never for real patients' data. A real
 deployment trusts its EHR's own JWKS (BONEMET_TRUSTED_ISSUERS).
@@ -25,4 +30,4 @@ def make(audience: str, lifetime: int = 300) -> str:
 
 
 if __name__ == "__main__":
-    print(make(sys.argv[1] if len(sys.argv) > 1 else "http://localhost:8080/cds-services/bonemet-patient-view"))
+    print(make(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8080/cds-services/bonemet-patient-view"))
