@@ -121,6 +121,22 @@ def test_a_paralysis_its_code_or_words_call_partial_is_not_read_as_paraplegic(sy
     assert isinstance(mscc.facts["days_developing_motor_deficits"].value, AtLeast)
 
 
+def test_a_motor_deficit_recorded_as_a_diagnosis_is_named_beside_a_missing_duration_with_its_day():
+    """"Déficit moteur des membres inférieurs depuis 10 jours" (SNOMED CT muscle weakness, onset 10 days ago) beside a
+    compression and no duration: the card said "when the motor deficit began is not recorded" and the record was in
+    the mapping report only (probe 14). Named with its day, never read as the start (nothing says it is the
+    compression's); a weakness with no compression is nobody's business here."""
+    weakness = condition("weak", SCT, "26544005", onset=days_ago(10))
+    weakness["code"]["text"] = "Déficit moteur des membres inférieurs depuis 10 jours"
+    mscc, found = only_compression(weakness, compression(onset=days_ago(8)))
+    deficit = mscc.facts["days_developing_motor_deficits"]
+    assert deficit.missing and any("records a motor deficit: if it is this compression's, it began on that day"
+                                   in str(note) for note in deficit.notes), deficit.notes
+    assert found.entry("Condition/weak").attention
+    alone = facts_of(weakness)
+    assert not alone.entry("Condition/weak").attention
+
+
 def test_unable_to_walk_on_the_problem_list_is_read_as_the_observation_of_that_code_is():
     """SNOMED CT "unable to walk" as an active Condition (a problem list's way) was "in none of the ValueSets the
     calculators read" and Rades missed its motor status: it says not ambulatory or paraplegic, as the finding

@@ -197,6 +197,19 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
     return None
 
 
+# A motor deficit recorded as a diagnosis (SNOMED CT muscle weakness, paraparesis, or its words): it may date the
+# compression's deficit, which the calculators read from a duration Observation only. Named beside that item.
+_MOTOR_DEFICIT_CODES = frozenset({(SNOMED, "26544005"), (SNOMED, "1845001")})
+_MOTOR_DEFICIT_WORDS = re.compile(r"d[ée]ficit\w* moteur|motor (deficit|weakness)|weakness of (the )?(lower )?"
+                                  r"(limb|leg)|par[ée]s(is|ie)|faiblesse des (membres|jambes)", re.IGNORECASE)
+
+
+def names_motor_deficit(condition: dict[str, Any], found: list[dict[str, Any]]) -> bool:
+    """Whether a Condition no ValueSet reads records a motor deficit (its code, else its words)."""
+    return any((canonical_system(c.get("system") or ""), c.get("code")) in _MOTOR_DEFICIT_CODES for c in found) \
+        or bool(_MOTOR_DEFICIT_WORDS.search(describe_concepts([condition.get("code")])))
+
+
 def is_fracture(condition: dict[str, Any]) -> bool:
     """Whether a Condition records a fracture of a bone: a pathological one (``is_pathological_fracture``), or
     any fracture of a long bone by an injury code that states the bone (``place.fracture_place``)."""

@@ -23,6 +23,8 @@ from ..dates import DateSpan, day_range
 from ..evidence import CONFLICT, choose, one_of, show
 from ..model import Fact
 from ..record import PatientRecord
+from ..terminology import codings
+from ..unrecognised import names_motor_deficit
 from ..vocabulary import SUPPLIED_BY
 from .candidates import observation_candidates
 from .quantities import DURATION_DAYS, ucum_or_bound
@@ -154,4 +156,25 @@ def _from_paraplegia(record: PatientRecord, as_of: DateSpan) -> Fact:
                     (N_("start of the deficit not recorded"),),
                     (said("when the motor deficit began is not recorded: the paraplegia's onset only bounds it"),),
                     SUPPLIED_BY[ITEM])
-    return Fact(ITEM, notes=(said("when the motor deficit began is not recorded"),), supplied_by=SUPPLIED_BY[ITEM])
+    return Fact(ITEM, notes=(said("when the motor deficit began is not recorded"),) + record.once(
+        "motor-deficits-unread", lambda: _deficits_unread(record)), supplied_by=SUPPLIED_BY[ITEM])
+
+
+def _deficits_unread(record: PatientRecord) -> tuple[Said, ...]:
+    """Motor deficits recorded as diagnoses no ValueSet reads ("Déficit moteur des membres inférieurs", muscle
+    weakness): one may date this deficit, but nothing says it is the compression's. Named with their onset beside
+    the missing item, never read (the card said "not recorded" and nothing more: probe 14)."""
+    found = []
+    for ref, resource in record.by_ref.items():
+        if resource.get("resourceType") != "Condition" or record.condition_kinds(resource) \
+                or not names_motor_deficit(resource, codings(resource.get("code"))) or not record.active(resource)[0]:
+            continue
+        # Filed as a code nothing reads before a compression made it relevant: now it is said (first reason overruled).
+        record.report.ignored[ref] = (said("a motor deficit recorded as a diagnosis: if it is the compression's, it "
+                                           "dates its start; not read (the calculators read a deficit's duration)"),
+                                      True, True)
+        found.append(said("{resource} records a motor deficit: if it is this compression's, it began on that day; it "
+                          "is not read as its start", resource=ref) if record.onset(resource) else said(
+            "{resource} records a motor deficit, its onset not recorded; it is not read as this deficit's start",
+            resource=ref))
+    return tuple(found)
