@@ -125,7 +125,8 @@ def test_a_sacrum_gets_sins_never_mirels_its_level_junctional_or_rigid_until_cod
     assert "its text, 'S1-S2', is not read" in location.notes[0], location.notes
     # 0 or 3 + mechanical pain 3, lytic 2, de novo deformity 2, collapse < 50 % 2, unilateral 1 = 10 to 13
     assert (spine.inputs().spinal_location, spine.where("en"), spine.where("fr")) == (
-        OneOf("junctional_spine", "rigid_spine"), "sacrum (“S1-S2” in the record)", "sacrum (« S1-S2 » dans le dossier)")
+        OneOf("junctional_spine", "rigid_spine"), "sacrum (“S1-S2” in the record)",
+        "sacrum (« S1-S2 » dans le dossier)")
     assert "vertebral metastasis of a SINS score" in found.entry("Condition/spine-1").reason
 
 

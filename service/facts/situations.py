@@ -94,7 +94,8 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
 # Words a site's text may hold beside its levels and still name vertebrae only ("corps vertébral de T7").
 _VERTEBRAL_WORDS = re.compile(r"\b(corps|vert[ée]bral(e|es|aux)?|vert[èe]bres?|vertebra[e]?|vertebral|body|bodies|"
                               r"rachis|spine|de|du|des|the|of|en|et|and|niveaux?|levels?|[àa]|to|thoracique|dorsale?|"
-                              r"lombaire|cervicale?|sacr[ée]e?|sacrum|thoracic|lumbar|cervical|sacral)\b", re.IGNORECASE)
+                              r"lombaire|cervicale?|sacr[ée]e?|sacrum|thoracic|lumbar|cervical|sacral)\b",
+                              re.IGNORECASE)
 
 
 def _levels_claims(where: Where, levels: list[str]) -> list[tuple[Where, tuple[str, str | None], bool, bool]]:

@@ -77,8 +77,9 @@ def _rows_by_site() -> dict[tuple[str, str], tuple[str, ...]]:
 _NOT_SCORED = {
     "below_the_table": N_("not scored by SINS: its site ({site}) is below the levels the SINS location rows name "
                           "(occiput to S5)"),
-    "pelvis_with_sacrum": N_("not scored by SINS: its site ({site}) names the pelvic bones and the sacrum together, "
-                             "so the SINS location row cannot be read from it (a bodySite coding the sacrum is scored)"),
+    "pelvis_with_sacrum": N_("not scored by SINS: its site ({site}) names the pelvic bones and the sacrum "
+                             "together, so the SINS location row cannot be read from it (a bodySite coding the "
+                             "sacrum is scored)"),
 }
 
 
@@ -121,7 +122,8 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
             # Not in the spine: Mirels' or no score. Naming a long bone too: Mirels scores it, and its note says
             # the Condition names another bone; one Condition gets one score (answers name it, not a calculator).
             if rows is None and (why := _not_scored(concepts)) and record.active(condition)[0]:
-                record.report.use(ref, Said(why, {"site": describe_concepts(concepts)}))  # counted for §1.5 all the same
+                # Said beside its count for §1.5 (it is a site all the same), not dropped without a word.
+                record.report.use(ref, Said(why, {"site": describe_concepts(concepts)}))
             continue
         active, flags = record.active(condition)
         if not active:
