@@ -118,10 +118,11 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
         ref = record.ref(condition)
         concepts, structures, _ = site_concepts(record, condition, ref)
         rows = _spine_rows(concepts)
-        if rows is None or read_site(record.terms, concepts).bone:
+        long_bone = read_site(record.terms, concepts).bone
+        if rows is None or long_bone:
             # Not in the spine: Mirels' or no score. Naming a long bone too: Mirels scores it, and its note says
             # the Condition names another bone; one Condition gets one score (answers name it, not a calculator).
-            if rows is None and (why := _not_scored(concepts)) and record.active(condition)[0]:
+            if not long_bone and (why := _not_scored(concepts)) and record.active(condition)[0]:
                 # Said beside its count for §1.5 (it is a site all the same), not dropped without a word.
                 record.report.use(ref, Said(why, {"site": describe_concepts(concepts)}))
             continue
