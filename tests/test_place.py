@@ -149,6 +149,17 @@ def test_no_side_is_said():
     assert (found.where("en"), found.where("fr")) == ("femur (side not stated)", "fémur (côté non précisé)")
 
 
+def test_the_sacrum_and_the_coccyx_are_midline_bones_said_with_no_side():
+    """Probe 14: a sacrum was said in the record's words (“S1-S2” (as written)) as a bone no ValueSet listed; it is
+    one bone on the midline, like a vertebra: its words, never "side not stated"."""
+    for code, words in (("54735007", ("sacrum", "sacrum")), ("64688005", ("coccyx", "coccyx"))):
+        place = Place(bone=code)
+        assert (place.words("en"), place.words("fr")) == words
+    written = Place(bone="54735007", written="S1-S2")
+    assert (written.words("en"), written.words("fr")) == ("sacrum (“S1-S2” in the record)",
+                                                          "sacrum (« S1-S2 » dans le dossier)")
+
+
 def test_a_code_the_value_sets_do_not_list_is_said_in_the_records_words():
     body_site = {"text": "Left iliac crest", "coding": [{"system": SCT, "code": "123"}]}
     found = only_place(condition("lesion-1", SCT, "94222008", body_site=[body_site]))

@@ -94,6 +94,19 @@ def test_a_paired_bone_without_its_side_beside_the_same_bone_may_be_one_site_or_
     assert counted(lesion("b", side=None)) == (1, 1)  # alone, it is one site whatever its side
 
 
+def test_a_sacrum_is_a_site_its_written_levels_counted_as_any_vertebras():
+    """The sacrum is a region of the spine as SINS reads it: one site; "S1-S2" one site or two, as a span of
+    vertebrae is; beside a record of the spine with no level, maybe the same site; the coccyx a site of its own."""
+    sacrum = condition("s", SCT, "94222008", body_site=[site("54735007")])
+    spanning = condition("s", SCT, "94222008", body_site=[{**site("54735007"), "text": "S1-S2"}])
+    spine = condition("v", SCT, "94222008", body_site=[site("421060004")])
+    coccyx = condition("c", SCT, "94222008", body_site=[site("64688005")])
+    assert counted(sacrum) == (1, 1)
+    assert counted(spanning) == (1, 2)
+    assert counted(sacrum, spine) == (1, 2)
+    assert counted(sacrum, coccyx) == (2, 2)
+
+
 def test_a_record_with_no_site_may_be_a_site_already_counted_or_another_or_several():
     """A French hospital codes "Métastases osseuses multiples" (C79.5) once, whatever the number of sites: a record
     of no site is at least one site, with no bound above (it was "1 bone metastatic site", a firm ablative card)."""

@@ -9,6 +9,7 @@ import pytest
 
 from service.calculators import OneOf
 from service.facts import MappingOptions, extract_facts
+from service.i18n import translate
 from service.render.questionnaires import questionnaire_response
 from support.fhir_builders import (
     ICD10,
@@ -28,6 +29,7 @@ from support.fhir_builders import (
 AS_OF = date.today()
 ROWS = "http://bonemet-cds.org/fhir/CodeSystem/table-row"
 THORACIC_SPINE, LUMBAR_SPINE = "122495006", "122496007"
+SACRUM, COCCYX = "54735007", "64688005"
 # Every item but the location, each as an Observation of the item's own code (seeds/sins.json).
 IMAGING = {"sins-pain": "mechanical_pain", "spinal-alignment": "de_novo_deformity",
            "vertebral-body-collapse": "collapse_under_50_percent",
@@ -102,11 +104,44 @@ def test_a_level_in_the_body_sites_text_beside_a_region_code_is_said_not_read():
     assert set(spine.facts["spinal_location"].value.values) == {"junctional_spine", "mobile_spine"}
 
 
-def test_an_icd_o_3_vertebral_column_topography_is_a_vertebral_metastasis_the_sacrum_is_not():
+def test_an_icd_o_3_vertebral_column_topography_is_a_vertebral_metastasis_the_pelvic_bones_are_not():
     column = condition("spine-1", SCT, "94222008", body_site=[{"coding": [{"system": ICDO3, "code": "C41.2"}]}])
     assert len(facts_of(column).scored_by("sins")) == 1
-    sacrum = condition("spine-1", SCT, "94222008", body_site=[{"coding": [{"system": ICDO3, "code": "C41.4"}]}])
-    assert facts_of(sacrum).scored == []
+    pelvic = condition("spine-1", SCT, "94222008", body_site=[{"coding": [{"system": ICDO3, "code": "C41.4"}]}])
+    found = facts_of(pelvic)
+    assert found.scored == []  # no Mirels (not a long bone), no SINS: it may or may not be the sacrum, and is said so
+    reason = found.entry("Condition/spine-1").reason
+    assert "not a long bone" in reason and "names the pelvic bones and the sacrum together" in reason, reason
+
+
+def test_a_sacrum_gets_sins_never_mirels_its_level_junctional_or_rigid_until_coded():
+    """Probe 14: a sacrum written "S1-S2" got a Mirels card ("names no long bone this service reads") and no SINS.
+    S1 is junctional (L5-S1), S2-S5 rigid: with no level coded both stay possible (0 or 3 points), the text unread."""
+    sacral = spine_lesion(SACRUM)
+    sacral["bodySite"][0]["text"] = "S1-S2"
+    spine, found = only_sins(sacral, *sins_observations())
+    location = spine.facts["spinal_location"]
+    assert location.value == OneOf("junctional_spine", "rigid_spine")
+    assert "its text, 'S1-S2', is not read" in location.notes[0], location.notes
+    # 0 or 3 + mechanical pain 3, lytic 2, de novo deformity 2, collapse < 50 % 2, unilateral 1 = 10 to 13
+    assert (spine.inputs().spinal_location, spine.where("en"), spine.where("fr")) == (
+        OneOf("junctional_spine", "rigid_spine"), "sacrum (“S1-S2” in the record)",
+        "sacrum (« S1-S2 » dans le dossier)")
+    assert "vertebral metastasis of a SINS score" in found.entry("Condition/spine-1").reason
+
+
+def test_a_coccyx_is_scored_by_neither_and_the_report_says_why_in_both_languages():
+    """Below S5: no SINS location row names it (Fisher 2010), and it is no long bone; the mapping report says so
+    beside its count for §1.5, rather than dropping it."""
+    found = facts_of(spine_lesion(COCCYX))
+    assert found.scored == []
+    entry = found.entry("Condition/spine-1")
+    assert entry.outcome == "used"  # a bone metastatic site all the same (§1.5)
+    assert "below the levels the SINS location rows name (occiput to S5)" in entry.reason, entry.reason
+    assert "sous les niveaux que nomment les lignes de localisation du SINS (de l'occiput à S5)" in translate(
+        entry.reason, "fr"), translate(entry.reason, "fr")
+    (oligometastatic,) = [s for s in found.situations if s.situation == "oligometastatic"]
+    assert [where.place.words("en") for where in oligometastatic.about] == ["coccyx"]  # midline: no side asked
 
 
 def test_every_missing_item_names_the_resource_that_would_supply_it():
@@ -229,6 +264,23 @@ def test_patient_view_gives_the_sins_card_in_both_languages(client, locale, word
     assert words[1] in card["summary"] and words[0] in card["detail"]
     assert "11" in card["detail"] and "12" in card["detail"]  # the range while the level is open
     assert card["source"]["url"].endswith(f"/guideline/sins?lang={locale}")
+
+
+@pytest.mark.parametrize("locale", ["en", "fr"])
+def test_patient_view_names_a_sacrum_without_a_side_on_a_sins_card_and_no_mirels_card(client, locale):
+    def searchset(*resources):
+        return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": patient(), "conditions": searchset(spine_lesion(SACRUM)),
+                         "observations": searchset(*sins_observations())}}
+    cards = client.post("/cds-services/bonemet-patient-view", json=body,
+                        headers={"Accept-Language": locale}).get_json()["cards"]
+    assert not [card for card in cards if "Mirels" in card["summary"]], [card["summary"] for card in cards]
+    (card,) = [card for card in cards if "SINS" in card["summary"]]
+    assert card["summary"].startswith("Sacrum, SINS 10–13" if locale == "en" else "Sacrum, SINS 10–13\u202f:"), \
+        card["summary"]
+    assert not re.search(r"side not stated|côté non précisé", card["summary"] + card["detail"])
 
 
 @pytest.mark.parametrize("locale", ["en", "fr"])

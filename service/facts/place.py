@@ -34,8 +34,10 @@ LEFT, RIGHT, BOTH_SIDES = "7771000", "24028007", "51440002"  # SNOMED CT lateral
 
 # French nouns of the ValueSets' designations that are feminine, so that "droit" agrees ("ulna droite").
 _FEMININE_IN_FRENCH = frozenset({"23416004", "87342007", "51282000", "113197003", "79601000", "C411", "C412"})
-# Bones on the midline: their side is not asked for (a vertebra, the sternum), so "side not stated" is not said.
-_MIDLINE = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "56873002", "C411", "C412"})
+# Bones on the midline: their side is not asked for (a vertebra, the sacrum, the sternum), so "side not stated" is not
+# said.
+_MIDLINE = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "54735007", "64688005",
+                      "56873002", "C411", "C412"})
 
 _FEMUR = "71341001"
 _LONGEST_WRITTEN = 48  # the record's words beside a place, cut: a card's summary has 140 characters in all

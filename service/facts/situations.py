@@ -33,8 +33,10 @@ from .terminology import ICD_O_3, canonical_system, describe_concepts, objects
 from .timely import keep_timely
 
 # Codes that name the spine or a region of it, not one vertebra (ValueSet bone-not-long-bone): two such records
-# may be one vertebra or two.
-SPINE_REGIONS = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "C41.2", "C412"})
+# may be one vertebra or two. The sacrum is a region as SINS reads it (S1 junctional, S2-S5 rigid): a level its words
+# write ("S1-S2") is counted as any vertebra's.
+SPINE_REGIONS = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "54735007", "C41.2",
+                           "C412"})
 COUNTED = said("a bone metastatic site counted for oligometastatic disease (§1.5)")
 # "T7", "L 2", "D7" (dorsal: French for thoracic): a vertebral level, as written.
 _LEVEL = re.compile(r"^\s*([CTDLS])\s?-?(\d{1,2})\s*$", re.IGNORECASE)
@@ -92,7 +94,8 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
 # Words a site's text may hold beside its levels and still name vertebrae only ("corps vertébral de T7").
 _VERTEBRAL_WORDS = re.compile(r"\b(corps|vert[ée]bral(e|es|aux)?|vert[èe]bres?|vertebra[e]?|vertebral|body|bodies|"
                               r"rachis|spine|de|du|des|the|of|en|et|and|niveaux?|levels?|[àa]|to|thoracique|dorsale?|"
-                              r"lombaire|cervicale?|sacr[ée]e?|thoracic|lumbar|cervical|sacral)\b", re.IGNORECASE)
+                              r"lombaire|cervicale?|sacr[ée]e?|sacrum|thoracic|lumbar|cervical|sacral)\b",
+                              re.IGNORECASE)
 
 
 def _levels_claims(where: Where, levels: list[str]) -> list[tuple[Where, tuple[str, str | None], bool, bool]]:

@@ -5,7 +5,8 @@ A bone metastasis Condition whose bodySite is in the spine (the codes of ``seeds
 score. Its items:
 
 * location: the rows its bodySite's spine region leaves possible (a region, not a level: the thoracic
-  spine is junctional or semi-rigid); the clinician completes it on the assessment page;
+  spine is junctional or semi-rigid, the sacrum junctional (S1) or rigid (S2-S5)); the clinician completes it on
+  the assessment page;
 * bone lesion: the lesion-type Observation Mirels reads (lytic, mixed, blastic), linked to the lesion;
 * pain, alignment, collapse, posterolateral involvement: an Observation coded with the item's own code
   (``seeds/sins.json``), its value a row of the item (CodeSystem table-row), linked to the lesion.
@@ -13,6 +14,9 @@ score. Its items:
 An Observation is linked by ``focus`` (the lesion), else by the lesion's ``evidence.detail``. Most of these
 items come from imaging and are rarely coded: completing them on the assessment page (the SINS
 Questionnaire) is the main path, and each missing item says which resource would supply it.
+
+A site the table does not reach (the coccyx, below S5) or that may or may not be the sacrum (the pelvis, ICD-O-3
+C41.4) gets no SINS score, and the report says why (``body_sites_not_scored``).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from ..calculators import OneOf, load_table
 from ..calculators.sins import SinsInputs
 from ..calculators.values import ItemChoices, ItemName
 from ..data import read_json
-from ..i18n import Said, said
+from ..i18n import N_, Said, said
 from .evidence import Candidate, choose
 from .items.candidates import read_codings, unread_value
 from .items.lesion_type import coded_candidates
@@ -69,6 +73,22 @@ def _rows_by_site() -> dict[tuple[str, str], tuple[str, ...]]:
             for entry in _seed()["body_sites"]["codes"]}
 
 
+# Why a site of the spinal column gets no SINS score (``body_sites_not_scored`` of the seed names which codes).
+_NOT_SCORED = {
+    "below_the_table": N_("not scored by SINS: its site ({site}) is below the levels the SINS location rows name "
+                          "(occiput to S5)"),
+    "pelvis_with_sacrum": N_("not scored by SINS: its site ({site}) names the pelvic bones and the sacrum "
+                             "together, so the SINS location row cannot be read from it (a bodySite coding the "
+                             "sacrum is scored)"),
+}
+
+
+@cache
+def _not_scored_by_site() -> dict[tuple[str, str], str]:
+    return {(canonical_system(entry["system"]), _plain(entry["code"])): entry["why"]
+            for entry in _seed()["body_sites_not_scored"]["codes"]}
+
+
 def _plain(code: Any) -> str:
     """A code as compared: ICD-O-3 topographies are written dotted or not (C41.2, C412)."""
     return str(code).replace(".", "").upper()
@@ -98,9 +118,13 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
         ref = record.ref(condition)
         concepts, structures, _ = site_concepts(record, condition, ref)
         rows = _spine_rows(concepts)
-        if rows is None or read_site(record.terms, concepts).bone:
+        long_bone = read_site(record.terms, concepts).bone
+        if rows is None or long_bone:
             # Not in the spine: Mirels' or no score. Naming a long bone too: Mirels scores it, and its note says
             # the Condition names another bone; one Condition gets one score (answers name it, not a calculator).
+            if not long_bone and (why := _not_scored(concepts)) and record.active(condition)[0]:
+                # Said beside its count for §1.5 (it is a site all the same), not dropped without a word.
+                record.report.use(ref, Said(why, {"site": describe_concepts(concepts)}))
             continue
         active, flags = record.active(condition)
         if not active:
@@ -203,6 +227,16 @@ def _spine_rows(concepts: list[Any]) -> set[str] | None:
                 found = True
                 rows |= set(known)
     return rows if found else None
+
+
+def _not_scored(concepts: list[Any]) -> str | None:
+    """Why a bodySite of the spinal column that SINS does not score gets no score, or None."""
+    for concept in concepts:
+        for coding in codings(concept):
+            why = _not_scored_by_site().get((canonical_system(coding.get("system") or ""), _plain(coding.get("code"))))
+            if why is not None:
+                return _NOT_SCORED[why]
+    return None
 
 
 def _location(rows: set[str], sources: tuple[str, ...], concepts: list[Any]) -> Fact:
