@@ -746,8 +746,45 @@ def test_an_operation_of_the_compression_after_its_records_is_said_first_on_the_
     (flag,) = mscc.operations_to_check
     assert flag.startswith("an operation of it is recorded after some of the records this score rests on "
                            "(Procedure/lami)") and flag in mscc.condition_flags
+    assert mscc.operations_before == ()  # said once, as an operation since
     mscc, _ = only_compression(primary, compression(), *rades_observations(), laminectomy(30))
     assert mscc.operations_to_check == ()
+    # Done before its records: the radiotherapy may be adjuvant, and the card says the operation first (it said none).
+    (flag,) = mscc.operations_before
+    assert flag.startswith("an operation of it is recorded (Procedure/lami): the guideline uses Rades for "
+                           "radiotherapy alone or after neurosurgery (§1.3)") and "the sources are silent" in flag
+
+
+def _fusion(body_site=None, code=(SCT, "44337006"), reason=None, pid="fusion"):
+    """A posterior spinal fusion of years ago (SNOMED CT's code is in none of the procedure ValueSets)."""
+    found = {"resourceType": "Procedure", "id": pid, "status": "completed", "code": cc(*code),
+             "subject": {"reference": "Patient/p1"}, "performedDateTime": "2019-05-14"}
+    if body_site:
+        found["bodySite"] = [site(body_site)]
+    if reason:
+        found["reasonReference"] = [{"reference": reason}]
+    return found
+
+
+def test_an_old_operation_at_the_spine_is_said_first_on_the_rades_card_its_level_not_compared():
+    """An instrumentation of 2019 at the thoracic spine, the compression's level not coded: the Rades card said nothing
+    of it (probe 14). Said first, level not compared; one at another region, both coded, is not said."""
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    mscc, found = only_compression(primary, compression(), *rades_observations(), _fusion("122495006"),
+                                   _fusion("122496007", code=(SCT, "1653007"), pid="fixation"))
+    assert [flag.split(":")[0] for flag in mscc.operations_before] == [
+        "an operation at the spine is recorded (Procedure/fixation), level not compared",
+        "a procedure at the spine is recorded (Procedure/fusion), level not compared, its code in none of the "
+        "procedure lists read here"]
+    assert all(flag in mscc.condition_flags for flag in mscc.operations_before)
+    assert found.entry("Procedure/fusion").outcome == "used"
+    thoracic = compression(body_site=[site("122495006")])
+    mscc, _ = only_compression(primary, thoracic, *rades_observations(), _fusion("122496007", code=(SCT, "1653007")))
+    assert mscc.operations_before == ()  # lumbar and thoracic, both coded: another region
+    femur = lesion()  # an operation naming a femur's lesion is not the spine's, whatever its bodySite
+    mscc, _ = only_compression(primary, compression(), femur, *rades_observations(),
+                               _fusion("122495006", reason="Condition/lesion-1"))
+    assert mscc.operations_before == ()
 
 
 def test_a_past_visceral_metastasis_is_named_where_the_visceral_status_is_missing():

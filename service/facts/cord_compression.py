@@ -24,10 +24,11 @@ from .linking import cited_by, reference_text
 from .model import CordCompressionFacts, Fact
 from .moments import Event, started
 from .options import MappingOptions
-from .procedures import operated_since, radiotherapies_given, radiotherapies_of
+from .procedures import operated_since, radiotherapies_given, radiotherapies_of, spinal_operations
 from .record import PatientRecord
 from .terminology import objects
 from .timely import KIND_ITEM, keep_timely, with_untimely
+from .vertebral import spinal_conditions, spine_regions
 
 RADES_KINDS = ("visceral-metastases", "motor-function", "days-developing-motor-deficits")
 
@@ -36,6 +37,10 @@ RADES_KINDS = ("visceral-metastases", "motor-function", "days-developing-motor-d
 
 
 NO_COMPRESSION = said("no active spinal cord compression: no Rades score")
+# What the guideline (§1.3: "irradiation exclusive en urgence ou adjuvante après geste neurochirurgical") does not
+# say of an operation of the spine done before; said with it, first on the card.
+RADES_SILENT = said("the guideline uses Rades for radiotherapy alone or after neurosurgery (§1.3) and says nothing "
+                    "of what an earlier spinal operation changes (the sources are silent)")
 
 
 def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[CordCompressionFacts]:
@@ -139,12 +144,15 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                 "each primary cancer is counted with its own interval to the compression: the possible totals are "
                 "those of these pairs"),))
         operated = operated_since(record, ref, [fact.recorded for fact in facts.values()])
+        # An operation of it, or at its spine (an old instrumentation), that ``operated_since`` does not say already.
+        before = spinal_operations(record, ref, spinal_conditions(record), spine_regions, RADES_SILENT,
+                                   skip={flag.params["operation"] for flag in operated if isinstance(flag, Said)})
         flags = flags + radiotherapies_given(record, ref, history=recent) + _since_radiotherapy(
             record, irradiated, unfocused, own) \
-            + operated  # by reasonReference: a spine has no side here
+            + operated + before  # by reasonReference or bodySite: a spine has no side here
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
                                            place=read_place(record.terms, body_sites(compression)),
-                                           operations_to_check=operated))
+                                           operations_to_check=operated, operations_before=before))
     return result
 
 

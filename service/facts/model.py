@@ -79,6 +79,9 @@ class ScoredCondition(msgspec.Struct):
     # and an operation of the spine after the records a score rests on, at a level not known to be another.
     fixations_to_check: tuple[str, ...] = ()
     operations_to_check: tuple[str, ...] = ()
+    # And an operation of the spine done before, of this Condition or at its spine (an old instrumentation across a
+    # vertebral lesion's level): said first (SINS's and Rades's sources are silent on what it changes).
+    operations_before: tuple[str, ...] = ()
     calculator: ClassVar[str]  # the name of its calculator (``calculators.registry``)
     inputs_type: ClassVar[type]
 
