@@ -1,7 +1,7 @@
 """Rades: a cord compression and its items (facts/cord_compression.py; facts/items/primary.py, interval.py,
 visceral.py, motor.py, deficit_days.py)."""
 
-
+import uuid
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -1096,3 +1096,69 @@ def test_a_brain_metastasis_is_not_said_as_data_that_could_change_a_score_beside
     present = observation("visceral", "visceral-metastases", **coded("52101004", SCT))
     _, found = only_compression(brain, compression(), present)
     assert not found.entry("Condition/brain").attention
+
+
+CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+
+
+def _at(cid, text, category=None, code=None):
+    """A compression at a level written in its bodySite's words ("T9", "D9": dorsal, French for thoracic)."""
+    found = condition(cid, ICD10, "G95.2", onset="2026-11-01",
+                      body_site=[{**({"coding": [{"system": SCT, "code": code}]} if code else {}), "text": text}])
+    if category:
+        found["category"] = [{"coding": [{"system": CATEGORY, "code": category}]}]
+    return found
+
+
+def _twin_flags(*resources):
+    found = facts_of(condition("breast", SCT, "254837009", onset="2024-01-10"), *resources, *rades_observations())
+    return {scored.condition: [flag for flag in scored.condition_flags if "may record one" in flag]
+            for scored in found.scored_by("rades")}
+
+
+def test_two_compressions_that_may_be_one_are_each_flagged_naming_the_other_and_where_each_is_recorded():
+    """A problem-list entry "T9" and an encounter's diagnosis "D9" gave two identical "Rades score 39" cards and no
+    word that they may be one compression (two Mirels lesions of one bone and side are flagged so)."""
+    flags = _twin_flags(_at("problem", "T9", "problem-list-item", "122495006"),
+                        _at("visit", "D9", "encounter-diagnosis"))
+    assert flags == {
+        "Condition/problem": ["another spinal cord compression is recorded at the same level (Condition/visit, an "
+                              "encounter diagnosis; this one, on the problem list): they may record one compression"],
+        "Condition/visit": ["another spinal cord compression is recorded at the same level (Condition/problem, on the "
+                            "problem list; this one, an encounter diagnosis): they may record one compression"]}
+    assert _twin_flags(_at("a", "T9"), _at("b", "T9-T10"))["Condition/a"] == [  # alike: named alone
+        "another spinal cord compression is recorded at the same level (Condition/b): they may record one compression"]
+    assert _twin_flags(_at("a", "T9"), _at("b", "L2")) == {"Condition/a": [], "Condition/b": []}  # two levels
+    unread = _twin_flags(_at("a", "T9"), compression())  # the second has no site: its level is not read
+    assert unread["Condition/a"] == ["another spinal cord compression is recorded (Condition/mscc), the level of one "
+                                     "or both not read: they may record one compression"]
+    regions = _twin_flags(_at("a", "cervical", code="122494005"), _at("b", "lumbar", code="122496007"))
+    assert regions == {"Condition/a": [], "Condition/b": []}  # different regions, both coded
+
+
+@pytest.mark.parametrize("locale,flag", [
+    ("en", "another spinal cord compression is recorded at the same level (“Compression médullaire D9”, 2026-11-01, an "
+           "encounter diagnosis; this one, on the problem list): they may record one compression"),
+    ("fr", "une autre compression médullaire est enregistrée au même niveau («\u202fCompression médullaire "
+           "D9\u202f», 01/11/2026, diagnostic de séjour ou de consultation\u202f; celle-ci, dans la liste des "
+           "problèmes)\u202f: elles peuvent enregistrer une seule compression")])
+def test_patient_view_flags_each_card_of_a_compression_recorded_twice(client, locale, flag):
+    visit = _at("visit", "D9", "encounter-diagnosis")
+    visit["code"]["text"] = "Compression médullaire D9"
+    resources = [condition("breast", SCT, "254837009", onset="2024-01-10"),
+                 _at("problem", "T9", "problem-list-item"), visit]
+
+    def searchset(*found):
+        return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in found]}
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": {"resourceType": "Patient", "id": "p1"}, "conditions": searchset(*resources),
+                         "observations": searchset(*rades_observations())}}
+    cards = client.post("/cds-services/bonemet-patient-view", json=body,
+                        headers={"Accept-Language": locale}).get_json()["cards"]
+    rades = [card for card in cards if card["source"]["topic"]["code"] == "rades"]
+    assert len(rades) == 2
+    assert sum(flag in card["detail"] for card in rades) == 1, [card["detail"] for card in rades]
+    assert all("may record one compression" in card["detail"] or "une seule compression" in card["detail"]
+               for card in rades)
+

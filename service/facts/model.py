@@ -162,6 +162,7 @@ class Where(msgspec.Struct, frozen=True):
     # The §1.5 site it is counted as (its bone and side, or level), "" when not counted: records of one site are
     # listed together on the card, as the count counts them.
     site: str = ""
+    compression: bool = False  # a spinal cord compression: counted for the vertebral site it stands for, no lesion
 
     def words(self, locale: str = "en", as_written: bool = True) -> str:
         return (self.place.words(locale, as_written) if self.place else "") or translate(self.description, locale)

@@ -8,8 +8,8 @@ bone and side (its ``bodySite``). Every Procedure of those codes is reported, us
 
 from __future__ import annotations
 
-from datetime import date
 from collections.abc import Callable, Collection, Mapping
+from datetime import date
 from typing import Any, Literal
 
 import msgspec
