@@ -751,8 +751,9 @@ def test_an_operation_of_the_compression_after_its_records_is_said_first_on_the_
     assert mscc.operations_to_check == ()
     # Done before its records: the radiotherapy may be adjuvant, and the card says the operation first (it said none).
     (flag,) = mscc.operations_before
-    assert flag.startswith("an operation of it is recorded (Procedure/lami): the guideline uses Rades for "
-                           "radiotherapy alone or after neurosurgery (§1.3)") and "the sources are silent" in flag
+    assert flag.startswith("an operation of it is recorded (Procedure/lami): the guideline applies Rades to emergency "
+                           "radiotherapy alone or adjuvant radiotherapy after neurosurgery (§1.3)")
+    assert "the sources are silent" in flag
 
 
 def _fusion(body_site=None, code=(SCT, "44337006"), reason=None, pid="fusion"):

@@ -42,6 +42,8 @@ RADES_KINDS = ("visceral-metastases", "motor-function", "days-developing-motor-d
 NO_COMPRESSION = said("no active spinal cord compression: no Rades score")
 # What the guideline (§1.3: "irradiation exclusive en urgence ou adjuvante après geste neurochirurgical") does not
 # say of an operation of the spine done before; said with it, first on the card.
+RADES_SILENT_OWN = said("the guideline applies Rades to emergency radiotherapy alone or adjuvant radiotherapy after "
+                        "neurosurgery (§1.3), and says nothing else of an operation done (the sources are silent)")
 RADES_SILENT = said("the guideline uses Rades for radiotherapy alone or after neurosurgery (§1.3) and says nothing "
                     "of what an earlier spinal operation changes (the sources are silent)")
 
@@ -150,7 +152,8 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         operated = operated_since(record, ref, [fact.recorded for fact in facts.values()])
         # An operation of it, or at its spine (an old instrumentation), that ``operated_since`` does not say already.
         before = spinal_operations(record, ref, spinal_conditions(record), spine_regions, RADES_SILENT,
-                                   skip={flag.params["operation"] for flag in operated if isinstance(flag, Said)})
+                                   skip={flag.params["operation"] for flag in operated if isinstance(flag, Said)},
+                                   silent_own=RADES_SILENT_OWN)
         flags = flags + radiotherapies_given(record, ref, history=recent) + _since_radiotherapy(
             record, irradiated, unfocused, own) \
             + operated + before + twins.get(ref, ())  # by reasonReference or bodySite: a spine has no side here

@@ -299,13 +299,13 @@ def unread_operations(record: PatientRecord, ref: str, reading: SiteReading,
 
 def spinal_operations(record: PatientRecord, condition: str, spinal: Mapping[str, frozenset[str]],
                       regions_of: Callable[[list[Any]], frozenset[str] | None], silent: Said,
-                      skip: Collection[str] = ()) -> tuple[Said, ...]:
+                      skip: Collection[str] = (), silent_own: Said | None = None) -> tuple[Said, ...]:
     """The operations of the spine done before the assessment that a SINS or Rades card of ``condition`` says first:
     one naming it (reasonReference), or one at the spine (its bodySite, else the spinal Condition it names), unless
     both are coded in different regions of the spine. No level is coded here (``seeds/sins.json``): one at the spine
     is said "level not compared". ``spinal``: each spinal Condition's regions (empty: not coded); ``regions_of``:
-    the regions a bodySite names (None: not the spine); ``silent``: what the score's sources do not say of it;
-    ``skip``: operations the card says already."""
+    the regions a bodySite names (None: not the spine); ``silent``: what the score's sources do not say of it
+    (``silent_own``: of one naming ``condition``, when that differs); ``skip``: operations the card says already."""
     found: list[Said] = []
     sites = {record.ref(c) for kind in ("lesion", "compression") for c in record.conditions[kind]}
     read = [(operation.ref, operation.reasons, True) for operation in procedures_done(record)
@@ -316,10 +316,11 @@ def spinal_operations(record: PatientRecord, condition: str, spinal: Mapping[str
             continue
         if condition in reasons:
             record.report.use(ref, said("an operation of {condition}, said first on its card", condition=condition))
+            own = silent_own or silent
             found.append(said("an operation of it is recorded ({operation}): {silent}; check it first",
-                              operation=ref, silent=silent) if coded else
+                              operation=ref, silent=own) if coded else
                          said("a procedure of it is recorded ({operation}), its code in none of the procedure lists "
-                              "read here: {silent}; check what it was first", operation=ref, silent=silent))
+                              "read here: {silent}; check what it was first", operation=ref, silent=own))
             continue
         others = [reason for reason in reasons if reason in spinal]
         if not others and set(reasons) & sites:  # for a lesion elsewhere (a femur); a primary cancer places nothing
