@@ -45,13 +45,11 @@ class Procedure(msgspec.Struct, frozen=True):
 
 
 class Unread(msgspec.Struct, frozen=True):
-    """A procedure done whose code is in none of the procedure ValueSets: the Conditions with a site it names (a
-    lesion, a compression) and its bodySites, as recorded."""
+    """A procedure done whose code is in none of the procedure ValueSets, and the Conditions with a site it names (a
+    lesion, a compression): its bodySite is read where it is said."""
 
     ref: str
     reasons: tuple[str, ...]
-    sites: tuple[Any, ...]
-    performed: DateSpan | None
 
 
 def procedures_done(record: PatientRecord) -> list[Procedure]:
@@ -71,8 +69,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
                        if target in at_sites]
             if not kinds and resource.get("status") == "completed" and not record.after_as_of(performed(resource)):
                 # Done, coded otherwise (an instrumented fusion in CCAM): a SINS or Rades card of its spine says it.
-                record.once("unread-procedures", list).append(Unread(
-                    ref, tuple(lesions), tuple(body_sites(resource)), performed(resource)))
+                record.once("unread-procedures", list).append(Unread(ref, tuple(lesions)))
             if not kinds and lesions:  # an operation on a lesion, coded otherwise (a nailing): it may have fixed it
                 record.report.ignore(ref, said(
                     "an operation for {conditions} whose code '{code}' is in none of the procedure ValueSets "
