@@ -1,7 +1,7 @@
 """Rades: a cord compression and its items (facts/cord_compression.py; facts/items/primary.py, interval.py,
 visceral.py, motor.py, deficit_days.py)."""
 
-
+import uuid
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -762,8 +762,46 @@ def test_an_operation_of_the_compression_after_its_records_is_said_first_on_the_
     (flag,) = mscc.operations_to_check
     assert flag.startswith("an operation of it is recorded after some of the records this score rests on "
                            "(Procedure/lami)") and flag in mscc.condition_flags
+    assert mscc.operations_before == ()  # said once, as an operation since
     mscc, _ = only_compression(primary, compression(), *rades_observations(), laminectomy(30))
     assert mscc.operations_to_check == ()
+    # Done before its records: the radiotherapy may be adjuvant, and the card says the operation first (it said none).
+    (flag,) = mscc.operations_before
+    assert flag.startswith("an operation of it is recorded (Procedure/lami): the guideline applies Rades to emergency "
+                           "radiotherapy alone or adjuvant radiotherapy after neurosurgery (§1.3)")
+    assert "the sources are silent" in flag
+
+
+def _fusion(body_site=None, code=(SCT, "44337006"), reason=None, pid="fusion"):
+    """A posterior spinal fusion of years ago (SNOMED CT's code is in none of the procedure ValueSets)."""
+    found = {"resourceType": "Procedure", "id": pid, "status": "completed", "code": cc(*code),
+             "subject": {"reference": "Patient/p1"}, "performedDateTime": "2019-05-14"}
+    if body_site:
+        found["bodySite"] = [site(body_site)]
+    if reason:
+        found["reasonReference"] = [{"reference": reason}]
+    return found
+
+
+def test_an_old_operation_at_the_spine_is_said_first_on_the_rades_card_its_level_not_compared():
+    """An instrumentation of 2019 at the thoracic spine, the compression's level not coded: the Rades card said nothing
+    of it (probe 14). Said first, level not compared; one at another region, both coded, is not said."""
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    mscc, found = only_compression(primary, compression(), *rades_observations(), _fusion("122495006"),
+                                   _fusion("122496007", code=(SCT, "1653007"), pid="fixation"))
+    assert [flag.split(":")[0] for flag in mscc.operations_before] == [
+        "an operation at the spine is recorded (Procedure/fixation), level not compared",
+        "a procedure at the spine is recorded (Procedure/fusion), level not compared, its code in none of the "
+        "procedure lists read here"]
+    assert all(flag in mscc.condition_flags for flag in mscc.operations_before)
+    assert found.entry("Procedure/fusion").outcome == "used"
+    thoracic = compression(body_site=[site("122495006")])
+    mscc, _ = only_compression(primary, thoracic, *rades_observations(), _fusion("122496007", code=(SCT, "1653007")))
+    assert mscc.operations_before == ()  # lumbar and thoracic, both coded: another region
+    femur = lesion()  # an operation naming a femur's lesion is not the spine's, whatever its bodySite
+    mscc, _ = only_compression(primary, compression(), femur, *rades_observations(),
+                               _fusion("122495006", reason="Condition/lesion-1"))
+    assert mscc.operations_before == ()
 
 
 def test_a_past_visceral_metastasis_is_named_where_the_visceral_status_is_missing():
@@ -1075,3 +1113,69 @@ def test_a_brain_metastasis_is_not_said_as_data_that_could_change_a_score_beside
     present = observation("visceral", "visceral-metastases", **coded("52101004", SCT))
     _, found = only_compression(brain, compression(), present)
     assert not found.entry("Condition/brain").attention
+
+
+CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+
+
+def _at(cid, text, category=None, code=None):
+    """A compression at a level written in its bodySite's words ("T9", "D9": dorsal, French for thoracic)."""
+    found = condition(cid, ICD10, "G95.2", onset="2026-11-01",
+                      body_site=[{**({"coding": [{"system": SCT, "code": code}]} if code else {}), "text": text}])
+    if category:
+        found["category"] = [{"coding": [{"system": CATEGORY, "code": category}]}]
+    return found
+
+
+def _twin_flags(*resources):
+    found = facts_of(condition("breast", SCT, "254837009", onset="2024-01-10"), *resources, *rades_observations())
+    return {scored.condition: [flag for flag in scored.condition_flags if "may record one" in flag]
+            for scored in found.scored_by("rades")}
+
+
+def test_two_compressions_that_may_be_one_are_each_flagged_naming_the_other_and_where_each_is_recorded():
+    """A problem-list entry "T9" and an encounter's diagnosis "D9" gave two identical "Rades score 39" cards and no
+    word that they may be one compression (two Mirels lesions of one bone and side are flagged so)."""
+    flags = _twin_flags(_at("problem", "T9", "problem-list-item", "122495006"),
+                        _at("visit", "D9", "encounter-diagnosis"))
+    assert flags == {
+        "Condition/problem": ["another spinal cord compression is recorded at the same level (Condition/visit, an "
+                              "encounter diagnosis; this one, on the problem list): they may record one compression"],
+        "Condition/visit": ["another spinal cord compression is recorded at the same level (Condition/problem, on the "
+                            "problem list; this one, an encounter diagnosis): they may record one compression"]}
+    assert _twin_flags(_at("a", "T9"), _at("b", "T9-T10"))["Condition/a"] == [  # alike: named alone
+        "another spinal cord compression is recorded at the same level (Condition/b): they may record one compression"]
+    assert _twin_flags(_at("a", "T9"), _at("b", "L2")) == {"Condition/a": [], "Condition/b": []}  # two levels
+    unread = _twin_flags(_at("a", "T9"), compression())  # the second has no site: its level is not read
+    assert unread["Condition/a"] == ["another spinal cord compression is recorded (Condition/mscc), the level of one "
+                                     "or both not read: they may record one compression"]
+    regions = _twin_flags(_at("a", "cervical", code="122494005"), _at("b", "lumbar", code="122496007"))
+    assert regions == {"Condition/a": [], "Condition/b": []}  # different regions, both coded
+
+
+@pytest.mark.parametrize("locale,flag", [
+    ("en", "another spinal cord compression is recorded at the same level (“Compression médullaire D9”, 2026-11-01, an "
+           "encounter diagnosis; this one, on the problem list): they may record one compression"),
+    ("fr", "une autre compression médullaire est enregistrée au même niveau («\u202fCompression médullaire "
+           "D9\u202f», 01/11/2026, diagnostic de séjour ou de consultation\u202f; celle-ci, dans la liste des "
+           "problèmes)\u202f: elles peuvent enregistrer une seule compression")])
+def test_patient_view_flags_each_card_of_a_compression_recorded_twice(client, locale, flag):
+    visit = _at("visit", "D9", "encounter-diagnosis")
+    visit["code"]["text"] = "Compression médullaire D9"
+    resources = [condition("breast", SCT, "254837009", onset="2024-01-10"),
+                 _at("problem", "T9", "problem-list-item"), visit]
+
+    def searchset(*found):
+        return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in found]}
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": {"resourceType": "Patient", "id": "p1"}, "conditions": searchset(*resources),
+                         "observations": searchset(*rades_observations())}}
+    cards = client.post("/cds-services/bonemet-patient-view", json=body,
+                        headers={"Accept-Language": locale}).get_json()["cards"]
+    rades = [card for card in cards if card["source"]["topic"]["code"] == "rades"]
+    assert len(rades) == 2
+    assert sum(flag in card["detail"] for card in rades) == 1, [card["detail"] for card in rades]
+    assert all("may record one compression" in card["detail"] or "une seule compression" in card["detail"]
+               for card in rades)
+

@@ -2,6 +2,7 @@
 what the facts layer reads for them (facts/situations.py, facts/procedures.py), on records built one fact at a
 time. The hand-worked hospital records are in tests/corpus/g01-g09 (test_corpus.py)."""
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -169,6 +170,45 @@ def test_a_cord_compression_stands_for_a_vertebral_site_at_its_level():
     assert counted(compression, spine("a", "T7")) == (1, 1)
     assert counted(compression, spine("a", "T9")) == (2, 2)
     assert counted(compression, lesion("b")) == (2, 2)
+
+
+def _sites_counted(client, conditions, language):
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": patient(), "observations": {"resourceType": "Bundle", "type": "searchset"},
+                         "conditions": {"resourceType": "Bundle", "type": "searchset", "entry": [
+                             {"resource": resource} for resource in conditions]}}}
+    cards = client.post("/cds-services/bonemet-patient-view", json=body,
+                        headers={"Accept-Language": language}).get_json()["cards"]
+    (card,) = [card for card in cards if card["source"]["topic"]["code"] == "oligometastatic"]
+    (sites,) = [part for part in card["detail"].split("\n\n") if part.startswith(("**Sites counted**",
+                                                                                  "**Sites comptés**"))]
+    return sites.splitlines()[1:]
+
+
+@pytest.mark.parametrize("language,lines", [
+    ("en", (["- one site, 2 records (vertebra (“T7” in the record); spinal cord compression, “T7” (as written))"],
+            ["- spinal cord compression: 2 records (“T7” (as written); “D7” (as written))"])),
+    ("fr", (["- un même site, 2 entrées du dossier (vertèbre (« T7 » dans le dossier)\u202f; compression médullaire, "
+             "« T7 » (tel qu'écrit))"],
+            ["- compression médullaire\u202f: 2 entrées du dossier (« T7 » (tel qu'écrit)\u202f; « D7 » (tel "
+             "qu'écrit))"]))])
+def test_a_compression_counted_with_the_site_it_stands_for_is_named_as_one_not_as_a_lesion(client, language, lines):
+    """A metastasis at T7 and a compression at T7 read "one site, 2 lesions", and one compression recorded twice "one
+    site, 2 lesions": a compression is no lesion (it stands for its vertebral site). The count is unchanged."""
+    def typed(text):  # « » as typed: the card sets a narrow no-break space inside them
+        return [line.replace("«\u202f", "« ").replace("\u202f»", " »") for line in text]
+    compression = condition("mscc", CIM10, "G95.2", body_site=[{"text": "T7"}])
+    twice = condition("mscc-2", CIM10, "G95.2", body_site=[{"text": "D7"}])
+    assert typed(_sites_counted(client, [compression, spine("a", "T7")], language)) == lines[0]
+    assert typed(_sites_counted(client, [compression, twice], language)) == lines[1]
+    assert counted(compression, twice) == (1, 1)
+    assert _sites_counted(client, [compression], language) == [
+        "- spinal cord compression, “T7” (as written)" if language == "en" else
+        "- compression médullaire, «\u202fT7\u202f» (tel qu'écrit)"]
+    assert _sites_counted(client, [lesion("a"), lesion("b")], language) == [  # lesions stay lesions
+        "- left femur, shaft of femur: 2 lesions" if language == "en" else
+        "- fémur gauche, diaphyse fémorale\u202f: 2 lésions"]
 
 
 def test_refuted_or_inactive_records_are_not_sites():

@@ -213,6 +213,69 @@ def test_records_from_before_the_lesions_operation_describe_the_spine_before_it(
     assert not earlier.scored_by("sins")[0].operations_to_check  # done before the records: they describe after it
 
 
+def _instrumentation(pid="fusion", code="1653007", reason=None, body_site=THORACIC_SPINE, status="completed"):
+    """A spinal instrumentation of 2019 ("Ostéosynthèse rachidienne T11-L1"): 1653007 is in ValueSet
+    order-prophylactic-fixation; 44337006 (posterior spinal fusion) in none of the procedure ValueSets."""
+    found = {"resourceType": "Procedure", "id": pid, "status": status, "subject": {"reference": "Patient/p1"},
+             "code": {**cc(SCT, code), "text": "Ostéosynthèse rachidienne T11-L1"}, "performedDateTime": "2019-05-14"}
+    if body_site:
+        found["bodySite"] = [{**site(body_site), "text": "T11-L1"}]
+    if reason:
+        found["reasonReference"] = [{"reference": reason}]
+    return found
+
+
+def test_an_old_instrumentation_at_the_lesions_spine_is_said_first_and_what_sins_does_not_say_of_it():
+    """T11-L1 fixed in 2019, a metastasis at T12 now: the card said "stable spine" and nothing of the implant (probe
+    14, a09 and a25). Said first, by its words and date, with SINS's silence on it; in another region, both coded, not
+    said; one naming this lesion said as its own; one not done, not said."""
+    spine, found = only_sins(spine_lesion(), *sins_observations(), _instrumentation())
+    (flag,) = spine.operations_before
+    assert flag == ("an operation at the spine is recorded (Procedure/fusion), level not compared: SINS (Fisher 2010) "
+                    "scores the spine without saying what a prior operation or instrumentation changes (the sources "
+                    "are silent); check its level first") and flag in spine.condition_flags
+    assert found.entry("Procedure/fusion").outcome == "used"
+    assert found.labels["Procedure/fusion"].said_in("en") == "“Ostéosynthèse rachidienne T11-L1”, 2019-05-14"
+    spine, _ = only_sins(spine_lesion(), _instrumentation(code="44337006"))  # coded outside the lists: said too
+    assert spine.operations_before[0].startswith("a procedure at the spine is recorded (Procedure/fusion), level not "
+                                                 "compared, its code in none of the procedure lists read here")
+    spine, _ = only_sins(spine_lesion(VERTEBRA), _instrumentation(body_site=LUMBAR_SPINE))  # a vertebra: any region
+    assert len(spine.operations_before) == 1
+    spine, _ = only_sins(spine_lesion(), _instrumentation(body_site=LUMBAR_SPINE))
+    assert spine.operations_before == ()  # thoracic and lumbar, both coded
+    spine, _ = only_sins(spine_lesion(), _instrumentation(body_site=None, reason="Condition/spine-1"))
+    assert spine.operations_before[0].startswith("an operation of it is recorded (Procedure/fusion): SINS")
+    spine, _ = only_sins(spine_lesion(), _instrumentation(status="not-done"))
+    assert spine.operations_before == ()
+
+
+@pytest.mark.parametrize("locale,words", [
+    ("en", (": spinal operation recorded, check it first — ",
+            "**Check first**: an operation at the spine is recorded (“Ostéosynthèse rachidienne T11-L1”, 2019-05-14), "
+            "level not compared: SINS (Fisher 2010) scores the spine without saying what a prior operation or "
+            "instrumentation changes (the sources are silent); check its level first")),
+    ("fr", ("\u202f: opération du rachis enregistrée, à vérifier d'abord — ",
+            "**À vérifier d'abord**\u202f: une opération du rachis est enregistrée (« Ostéosynthèse rachidienne "
+            "T11-L1 », 14/05/2019), niveau non comparé\u202f: le SINS (Fisher 2010) cote le rachis sans dire ce que "
+            "change une opération ou une instrumentation antérieure (les sources sont muettes)\u202f; vérifier "
+            "d'abord son niveau"))])
+def test_patient_view_says_an_old_instrumentation_first_on_the_sins_card(client, locale, words):
+    def searchset(*resources):
+        return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": patient(), "conditions": searchset(spine_lesion()),
+                         "observations": searchset(*sins_observations()),
+                         "procedures": searchset(_instrumentation())}}
+    cards = client.post("/cds-services/bonemet-patient-view", json=body,
+                        headers={"Accept-Language": locale}).get_json()["cards"]
+    (card,) = [card for card in cards if "SINS" in card["summary"]]
+    assert words[0] in card["summary"]
+    detail = re.sub("[\u00a0\u202f](?=[»])|(?<=[«])[\u00a0\u202f]", " ", card["detail"])  # « » set as typed
+    assert words[1] in detail
+    assert detail.index(words[1]) < detail.index("| Item |")  # before the score
+
+
 def test_a_long_bone_lesion_and_a_vertebral_one_get_mirels_and_sins():
     found = facts_of(lesion(), spine_lesion())
     assert sorted(f.calculator for f in found.scored) == ["mirels", "sins"]

@@ -12,7 +12,7 @@ from typing import Any
 from msgspec.structs import replace
 
 from ..calculators import AtLeast, Between
-from ..i18n import Said, said
+from ..i18n import Said, joined, said
 from .dates import DateSpan
 from .items.deficit_days import began_at, deficit_days_fact, deficit_end
 from .items.interval import months_fact
@@ -21,13 +21,17 @@ from .items.primary import primary_fact, primary_row
 from .items.site import body_sites, read_place
 from .items.visceral import visceral_fact
 from .linking import cited_by, reference_text
+from .long_bone import site_concepts
 from .model import CordCompressionFacts, Fact
 from .moments import Event, started
 from .options import MappingOptions
-from .procedures import operated_since, radiotherapies_given, radiotherapies_of
+from .procedures import operated_since, radiotherapies_given, radiotherapies_of, spinal_operations
 from .record import PatientRecord
+from .situations import spinal_levels
+from .statuses import THIS_RECORDED_AS, recorded_as
 from .terminology import objects
 from .timely import KIND_ITEM, keep_timely, with_untimely
+from .vertebral import spinal_conditions, spine_regions
 
 RADES_KINDS = ("visceral-metastases", "motor-function", "days-developing-motor-deficits")
 
@@ -36,6 +40,12 @@ RADES_KINDS = ("visceral-metastases", "motor-function", "days-developing-motor-d
 
 
 NO_COMPRESSION = said("no active spinal cord compression: no Rades score")
+# What the guideline (§1.3: "irradiation exclusive en urgence ou adjuvante après geste neurochirurgical") does not
+# say of an operation of the spine done before; said with it, first on the card.
+RADES_SILENT_OWN = said("the guideline applies Rades to emergency radiotherapy alone or adjuvant radiotherapy after "
+                        "neurosurgery (§1.3), and says nothing else of an operation done (the sources are silent)")
+RADES_SILENT = said("the guideline uses Rades for radiotherapy alone or after neurosurgery (§1.3) and says nothing "
+                    "of what an earlier spinal operation changes (the sources are silent)")
 
 
 def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[CordCompressionFacts]:
@@ -77,6 +87,7 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                     "its focus names no active spinal cord compression ({targets}): not used",
                     targets=", ".join(str(t) for t in named)), attention=True)
     primary = primary_fact(record)
+    twins = _may_be_one(record, [compression for compression, _ in active])
     # Facts from the same observations are the same for every compression: computed once.
     shared: dict[tuple[Any, ...], Fact] = {}
     kinds = ("days-developing-motor-deficits", "visceral-metastases", "motor-function")  # the deficit first: when
@@ -139,13 +150,46 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                 "each primary cancer is counted with its own interval to the compression: the possible totals are "
                 "those of these pairs"),))
         operated = operated_since(record, ref, [fact.recorded for fact in facts.values()])
+        # An operation of it, or at its spine (an old instrumentation), that ``operated_since`` does not say already.
+        before = spinal_operations(record, ref, spinal_conditions(record), spine_regions, RADES_SILENT,
+                                   skip={flag.params["operation"] for flag in operated if isinstance(flag, Said)},
+                                   silent_own=RADES_SILENT_OWN)
         flags = flags + radiotherapies_given(record, ref, history=recent) + _since_radiotherapy(
             record, irradiated, unfocused, own) \
-            + operated  # by reasonReference: a spine has no side here
+            + operated + before + twins.get(ref, ())  # by reasonReference or bodySite: a spine has no side here
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
                                            place=read_place(record.terms, body_sites(compression)),
-                                           operations_to_check=operated))
+                                           operations_to_check=operated, operations_before=before))
     return result
+
+
+def _may_be_one(record: PatientRecord, compressions: list[dict[str, Any]]) -> dict[str, tuple[Said, ...]]:
+    """Two active compressions that may be one (a problem-list entry "T9" and an encounter's diagnosis "D9"): the same
+    level where both are read from their site's words, else when either has none read (unless both sites are coded in
+    different regions of the spine). Each says the other, and where the EHR put each when that differs (their words
+    and dates may read the same); never merged by guess, as two Mirels lesions of one bone and side are not."""
+    read = {}
+    for compression in compressions:
+        ref = record.ref(compression)
+        concepts = site_concepts(record, compression, ref)[0]
+        read[ref] = (set(spinal_levels(read_place(record.terms, concepts))), spine_regions(concepts) or frozenset(),
+                     recorded_as(compression))
+    flags: dict[str, tuple[Said, ...]] = {}
+    for ref, (levels, regions, place) in read.items():
+        twins = [other for other, (their_levels, their_regions, _) in read.items() if other != ref
+                 and (levels & their_levels if levels and their_levels else not (
+                     regions and their_regions and not regions & their_regions))]
+        if not twins:
+            continue
+        told = len({place, *(read[other][2] for other in twins)}) > 1  # where each is recorded, when that differs
+        others = [Said(template, {"record": other}) if told and (template := read[other][2]) else other
+                  for other in twins] + ([Said(THIS_RECORDED_AS[place], {})] if told and place else [])
+        named = others[0] if len(others) == 1 else joined(others)
+        flags[ref] = (said("another spinal cord compression is recorded at the same level ({others}): they may "
+                           "record one compression", others=named) if levels and all(read[other][0] for other in twins)
+                      else said("another spinal cord compression is recorded ({others}), the level of one or both not "
+                                "read: they may record one compression", others=named),)
+    return flags
 
 
 def _since_radiotherapy(record: PatientRecord, irradiated: tuple[Event, ...], unfocused: dict[str, list[Any]],

@@ -79,6 +79,9 @@ class ScoredCondition(msgspec.Struct):
     # and an operation of the spine after the records a score rests on, at a level not known to be another.
     fixations_to_check: tuple[str, ...] = ()
     operations_to_check: tuple[str, ...] = ()
+    # And an operation of the spine done before, of this Condition or at its spine (an old instrumentation across a
+    # vertebral lesion's level): said first (SINS's and Rades's sources are silent on what it changes).
+    operations_before: tuple[str, ...] = ()
     calculator: ClassVar[str]  # the name of its calculator (``calculators.registry``)
     inputs_type: ClassVar[type]
 
@@ -159,6 +162,7 @@ class Where(msgspec.Struct, frozen=True):
     # The §1.5 site it is counted as (its bone and side, or level), "" when not counted: records of one site are
     # listed together on the card, as the count counts them.
     site: str = ""
+    compression: bool = False  # a spinal cord compression: counted for the vertebral site it stands for, no lesion
 
     def words(self, locale: str = "en", as_written: bool = True) -> str:
         return (self.place.words(locale, as_written) if self.place else "") or translate(self.description, locale)

@@ -8,8 +8,9 @@ bone and side (its ``bodySite``). Every Procedure of those codes is reported, us
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from msgspec.structs import replace
@@ -43,6 +44,14 @@ class Procedure(msgspec.Struct, frozen=True):
     began: DateSpan | None = None  # its first day (a period's start): a course over days began on it
 
 
+class Unread(msgspec.Struct, frozen=True):
+    """A procedure done whose code is in none of the procedure ValueSets, and the Conditions with a site it names (a
+    lesion, a compression): its bodySite is read where it is said."""
+
+    ref: str
+    reasons: tuple[str, ...]
+
+
 def procedures_done(record: PatientRecord) -> list[Procedure]:
     """The patient's completed operations and radiotherapies (read once per record; each reported once)."""
     return record.once("procedures", lambda: _read(record))
@@ -58,6 +67,9 @@ def _read(record: PatientRecord) -> list[Procedure]:
             at_sites = {record.ref(c) for kind in ("lesion", "compression") for c in record.conditions[kind]}
             lesions = [target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
                        if target in at_sites]
+            if not kinds and resource.get("status") == "completed" and not record.after_as_of(performed(resource)):
+                # Done, coded otherwise (an instrumented fusion in CCAM): a SINS or Rades card of its spine says it.
+                record.once("unread-procedures", list).append(Unread(ref, tuple(lesions)))
             if not kinds and lesions:  # an operation on a lesion, coded otherwise (a nailing): it may have fixed it
                 record.report.ignore(ref, said(
                     "an operation for {conditions} whose code '{code}' is in none of the procedure ValueSets "
@@ -280,3 +292,46 @@ def unread_operations(record: PatientRecord, ref: str, reading: SiteReading,
                  said("an operation of the same bone is recorded ({operation}), its code in none of the procedure "
                       "lists read here: if it fixed the bone, Mirels no longer applies; check it first",
                       operation=operation) for operation, earlier in found)
+
+
+def spinal_operations(record: PatientRecord, condition: str, spinal: Mapping[str, frozenset[str]],
+                      regions_of: Callable[[list[Any]], frozenset[str] | None], silent: Said,
+                      skip: Collection[str] = (), silent_own: Said | None = None) -> tuple[Said, ...]:
+    """The operations of the spine done before the assessment that a SINS or Rades card of ``condition`` says first:
+    one naming it (reasonReference), or one at the spine (its bodySite, else the spinal Condition it names), unless
+    both are coded in different regions of the spine. No level is coded here (``seeds/sins.json``): one at the spine
+    is said "level not compared". ``spinal``: each spinal Condition's regions (empty: not coded); ``regions_of``:
+    the regions a bodySite names (None: not the spine); ``silent``: what the score's sources do not say of it
+    (``silent_own``: of one naming ``condition``, when that differs); ``skip``: operations the card says already."""
+    found: list[Said] = []
+    sites = {record.ref(c) for kind in ("lesion", "compression") for c in record.conditions[kind]}
+    read = [(operation.ref, operation.reasons, True) for operation in procedures_done(record)
+            if operation.kind != "radiotherapy"]
+    unread = [(operation.ref, operation.reasons, False) for operation in record.once("unread-procedures", list)]
+    for ref, reasons, coded in read + unread:
+        if ref in skip:
+            continue
+        if condition in reasons:
+            record.report.use(ref, said("an operation of {condition}, said first on its card", condition=condition))
+            own = silent_own or silent
+            found.append(said("an operation of it is recorded ({operation}): {silent}; check it first",
+                              operation=ref, silent=own) if coded else
+                         said("a procedure of it is recorded ({operation}), its code in none of the procedure lists "
+                              "read here: {silent}; check what it was first", operation=ref, silent=own))
+            continue
+        others = [reason for reason in reasons if reason in spinal]
+        if not others and set(reasons) & sites:  # for a lesion elsewhere (a femur); a primary cancer places nothing
+            continue
+        regions = regions_of(list(body_sites(record.get(ref))))
+        if regions is None and others:  # no spinal bodySite: the spinal Condition it names places it
+            regions = frozenset().union(*(spinal[reason] for reason in others))
+        if regions is None or (regions and spinal.get(condition) and not regions & spinal[condition]):
+            continue  # not at the spine, or both coded in different regions of it
+        record.report.use(ref, said("an operation at the spine, said first on the card of {condition}",
+                                    condition=condition))
+        found.append(said("an operation at the spine is recorded ({operation}), level not compared: {silent}; check "
+                          "its level first", operation=ref, silent=silent) if coded else
+                     said("a procedure at the spine is recorded ({operation}), level not compared, its code in none "
+                          "of the procedure lists read here: {silent}; check what it was and its level first",
+                          operation=ref, silent=silent))
+    return tuple(found)

@@ -72,7 +72,7 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
             claims += [(_at(where, (reading.bone, side)), (reading.bone, side), False, False)
                        for side in (LEFT, RIGHT)]  # two sites
             continue
-        if not reading.bone and len(levels := _spinal_levels(place)) > 1:  # "L2-L3": one site, or one per level
+        if not reading.bone and len(levels := spinal_levels(place)) > 1:  # "L2-L3": one site, or one per level
             claims += _levels_claims(where, levels)
             continue
         key, vague = _key(place, reading.bone, reading.side)
@@ -81,8 +81,8 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
         if not record.active(compression)[0]:
             continue
         place = read_place(record.terms, site_concepts(record, compression, record.ref(compression))[0])
-        where = Where(record.ref(compression), place, said("spinal cord compression"))
-        if len(levels := _spinal_levels(place)) > 1:
+        where = Where(record.ref(compression), place, said("spinal cord compression"), compression=True)
+        if len(levels := spinal_levels(place)) > 1:
             claims += _levels_claims(where, levels)
             continue
         key, vague = _key(place)
@@ -106,7 +106,7 @@ def _levels_claims(where: Where, levels: list[str]) -> list[tuple[Where, tuple[s
     return claims + [(where, (level, None), True, False) for level in levels[1:]]
 
 
-def _spinal_levels(place: Place | None) -> list[str]:
+def spinal_levels(place: Place | None) -> list[str]:
     """The vertebral levels a place's words name, where its code is a region of the spine or no bone, and its
     words name nothing but vertebrae ("Métastases osseuses multiples dont T7", "T7 et côtes": not read, the count
     stays open)."""
@@ -134,7 +134,7 @@ def _key(place: Place | None, bone: str | None = None,
         return (bone, side if side != BOTH_SIDES else None), side is None
     assert place is not None
     spine_code = bool(place.bone) and str(place.bone).upper() in SPINE_REGIONS
-    levels = _spinal_levels(place)
+    levels = spinal_levels(place)
     if len(levels) == 1:  # the level as written, whatever code stands beside it ("vertebra", "thoracic spine")
         return (levels[0], None), False
     if place.bone:
@@ -290,9 +290,12 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
     for operation in (p for p in done if p.kind != "radiotherapy"):
         when = operation.performed
         if when and window and (record.as_of - when.latest).days > window.days:
-            record.report.ignore(operation.ref, said(
-                "operation of {date}, more than {days} days before the assessment: its post-operative window has "
-                "passed (no card)", date=when.text, days=window.days), relevant=False)
+            passed = said("operation of {date}, more than {days} days before the assessment: its post-operative "
+                          "window has passed (no card)", date=when.text, days=window.days)
+            if operation.ref in record.report.used:  # said on a SINS or Rades card: the report says both
+                record.report.use(operation.ref, passed)
+            else:
+                record.report.ignore(operation.ref, passed, relevant=False)
             continue
         about, notes = _treated(record, operation, scored)
         written = record.get(operation.ref).get("performedDateTime")

@@ -42,7 +42,7 @@ from .long_bone import site_concepts
 from .model import Fact, ScoredCondition
 from .moments import Event
 from .options import MappingOptions
-from .procedures import procedures_done
+from .procedures import procedures_done, spinal_operations
 from .record import PatientRecord
 from .terminology import OWN_SYSTEM, canonical_system, codings, describe_concepts, objects, observation_value
 from .timely import keep_timely, with_untimely
@@ -162,6 +162,10 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
         untimely = keep_timely(record, linked[ref], options.windows,
                                ((Event(onset, said("the lesion's onset")),) if onset else ()) + operated)
         flags += at_some_level  # said first on the card (``operations_to_check``)
+        # One done before, for this lesion or at its spine (an old instrumentation across its level): said first too.
+        before = spinal_operations(record, ref, spinal_conditions(record), spine_regions, SINS_SILENT,
+                                   skip={flag.params["operation"] for flag in at_some_level if isinstance(flag, Said)})
+        flags += before
         facts: dict[str, Fact] = {"spinal_location": location}
         for item in CODED_ITEMS:
             fact = _coded_fact(record, ref, item, linked[ref])
@@ -176,7 +180,8 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
         concepts = site_concepts(record, condition, ref)[0]  # its BodyStructure's site too, as the table reads it
         place = read_place(record.terms, concepts)
         result.append(VertebralFacts(ref, describe_concepts(concepts) or said("vertebral metastasis"), facts,
-                                     condition_flags=flags, place=place, operations_to_check=at_some_level))
+                                     condition_flags=flags, place=place, operations_to_check=at_some_level,
+                                     operations_before=before))
     return result
 
 
@@ -214,6 +219,45 @@ def _operations(record: PatientRecord, ref: str, spinal: set[str],
                               "was at this level, they describe the spine before it; check the level",
                               operation=operation.ref))
     return tuple(events), tuple(flags)
+
+
+# The codes of ``seeds/sins.json`` that name the whole spine or any vertebra, not a region of it: they place an
+# operation at the spine without saying where.
+_WHOLE_SPINE = frozenset({"51282000", "421060004", "C412"})
+# What SINS's sources do not say of an operation of the spine done before (said with it, first on the card).
+SINS_SILENT = said("SINS (Fisher 2010) scores the spine without saying what a prior operation or instrumentation "
+                   "changes (the sources are silent)")
+
+
+def spine_regions(concepts: list[Any]) -> frozenset[str] | None:
+    """The regions of the spine a bodySite's codes name (cervical, thoracic, lumbar: the code), none for the spine
+    or a vertebra with no region; None when no code names the spine (``seeds/sins.json``)."""
+    regions: set[str] = set()
+    found = False
+    for concept in concepts:
+        for coding in codings(concept):
+            key = (canonical_system(coding.get("system") or ""), _plain(coding.get("code")))
+            if key in _rows_by_site():
+                found = True
+                if key[1] not in _WHOLE_SPINE:
+                    regions.add(key[1])
+    return frozenset(regions) if found else None
+
+
+def spinal_conditions(record: PatientRecord) -> dict[str, frozenset[str]]:
+    """Every spinal Condition (a bone metastasis of the spine, a spinal cord compression), with the regions of the
+    spine its site names (none when not coded): where an operation naming it was done."""
+    def read() -> dict[str, frozenset[str]]:
+        found = {}
+        for kind in ("lesion", "compression"):
+            for condition in record.conditions[kind]:
+                ref = record.ref(condition)
+                concepts = site_concepts(record, condition, ref)[0]
+                regions = spine_regions(concepts)
+                if kind == "compression" or (regions is not None and not read_site(record.terms, concepts).bone):
+                    found[ref] = regions or frozenset()
+        return found
+    return record.once("spinal-conditions", read)
 
 
 def _spine_rows(concepts: list[Any]) -> set[str] | None:

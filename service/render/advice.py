@@ -38,6 +38,11 @@ WORDS = Words({
     "no_visceral": N_("no visceral metastasis"),
     "one_site": N_("{site}: {count} lesions ({places})"), "one_site_alike": N_("{site}: {count} lesions"),
     "one_site_unnamed": N_("one site, {count} lesions ({places})"),
+    # A site one of whose records is a spinal cord compression: no lesion, it stands for the vertebral site.
+    "one_site_records": N_("{site}: {count} records ({places})"),
+    "one_site_records_alike": N_("{site}: {count} records"),
+    "one_site_records_unnamed": N_("one site, {count} records ({places})"),
+    "compression_at": N_("spinal cord compression, {place}"),
     "possible": N_("Possible"), "counted": N_("Sites counted"), "open": N_("To check before it applies"),
     "before": N_("{where}, operated {date}: post-operative radiotherapy from {opens} to {closes}"),
     "window_open": N_("{where}, operated {date}: post-operative radiotherapy now, until {closes}"),
@@ -188,20 +193,30 @@ def _sites_counted(about: Sequence[Where], locale: str, name: Callable[[str], st
         sites.setdefault(where.site or f"record {where.ref}", []).append(where)
     lines = []
     for records in sites.values():
-        places = list(dict.fromkeys(plain(where.words(locale)) or name(where.ref) for where in records))
+        places = list(dict.fromkeys(_counted_words(where, locale, name) for where in records))
         count = len({where.ref for where in records})
         if count == 1:
             lines += places
             continue
         shared = _shared_start(places)
         rest = [place[len(shared):].lstrip(", ") for place in places]
+        kind = "one_site_records" if any(where.compression for where in records) else "one_site"
         if not shared:
-            lines.append(words["one_site_unnamed"].format(count=count, places="; ".join(places)))
+            lines.append(words[f"{kind}_unnamed"].format(count=count, places="; ".join(places)))
         elif any(rest):
-            lines.append(words["one_site"].format(site=shared, count=count, places="; ".join(p for p in rest if p)))
+            lines.append(words[kind].format(site=shared, count=count, places="; ".join(p for p in rest if p)))
         else:
-            lines.append(words["one_site_alike"].format(site=shared, count=count))
+            lines.append(words[f"{kind}_alike"].format(site=shared, count=count))
     return lines
+
+
+def _counted_words(where: Where, locale: str, name: Callable[[str], str]) -> str:
+    """A record of a site counted, in its words: a compression named as one ("spinal cord compression, T10"), its
+    place failing the words "spinal cord compression" alone (its description)."""
+    words = plain(where.words(locale)) or name(where.ref)
+    if where.compression and where.place is not None and words:
+        return WORDS[locale]["compression_at"].format(place=words)
+    return words
 
 
 def _shared_start(places: list[str]) -> str:

@@ -16,6 +16,7 @@ WORDS = Words({
     "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded, check it first"),
     "fixation_to_check": N_("fixation recorded, check it first"),
     "operation_to_check": N_("operation since, check it first"),
+    "operation_before": N_("spinal operation recorded, check it first"),
     "status_to_check": N_("status to check"),
     "radiotherapy_recorded": N_("radiotherapy recorded"),
     "every_category": N_("every possible category gives"),  # the action that follows may be what was given

@@ -101,7 +101,8 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
     score, facts = assessment.score, assessment.facts
     locale = score.locale
     lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", ""]
-    first = facts.fractures_to_check + facts.fixations_to_check + facts.operations_to_check
+    first = facts.fractures_to_check + facts.fixations_to_check + facts.operations_to_check \
+        + facts.operations_before
     if first:  # before the score and its action: the bone may already have broken, or be fixed
         lines += [f"**{words['check_first']}**{words['colon']} "
                   + "; ".join(name(said_to_clinician(flag, locale)) for flag in first), ""]
@@ -165,6 +166,7 @@ def _fracture_words(assessment: Assessment, words: dict[str, str]) -> str:
     return f"{words['fracture_to_check']} — " if facts.fractures_to_check else \
         f"{words['fixation_to_check']} — " if facts.fixations_to_check else \
         f"{words['operation_to_check']} — " if facts.operations_to_check else \
+        f"{words['operation_before']} — " if facts.operations_before else \
         f"{said_to_clinician(unconfirmed[0], assessment.score.locale)} — " if unconfirmed else \
         f"{words['status_to_check']} — " if any(status_to_check(flag) for flag in facts.condition_flags) else \
         f"{words['radiotherapy_recorded']} — " if any(getattr(flag, "template", None) in GIVEN_NOW
