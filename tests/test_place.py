@@ -78,6 +78,17 @@ def test_a_laterality_written_on_the_resource_itself_is_the_side_of_its_body_sit
     assert only_place(wrong).place.side is None  # right on the bodySite, left on the Condition: not settled
 
 
+def test_a_side_in_an_extension_no_standard_here_defines_is_quoted_never_read():
+    """A vendor's laterality extension on the Condition ("…/extension/laterality", "Right"): the card read "Femur
+    (side not stated)" and the extension was named nowhere (probe 14). Its words are quoted beside the place."""
+    femur = condition("lesion-1", SCT, "94222008", body_site=[site(FEMUR_SHAFT)], extension=[{
+        "url": "http://open.epic.com/FHIR/StructureDefinition/extension/laterality",
+        "valueCodeableConcept": {**cc(SCT, RIGHT), "text": "Right"}}])
+    found = only_place(femur)
+    assert found.place.side is None
+    assert found.where("en") == "femur (side not stated), shaft of femur (“Right” in the record)"
+
+
 def test_what_the_record_writes_beyond_the_codes_read_is_said_beside_them():
     """Two left-humerus lesions, proximal and distal by mCODE location qualifier, read alike ("left humerus"); a
     femur whose text says "L femur" read "femur (side not stated)". The record's words that the codes here do not

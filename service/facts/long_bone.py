@@ -187,14 +187,19 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
 
 def _with_code_words(place: Any, condition: dict[str, Any]) -> Any:
     """A place of no side whose bodySite has no words, beside a diagnosis whose own text writes a side ("Metastasis L
-    femur"): those words quoted with it ("femur (side not stated) (“Metastasis L femur” in the record)"). Never read
-    as the side (an abbreviation may be a level, a letter of a code)."""
+    femur"), or a laterality extension no standard here defines (a vendor's): those words quoted with it ("femur
+    (side not stated) (“Metastasis L femur” in the record)"). Never read as the side (an abbreviation may be a
+    level, a letter of a code; an extension's meaning is its definer's)."""
+    if place is None or place.side is not None or place.written:
+        return place
     code = condition.get("code")
     text = code.get("text") if isinstance(code, dict) else None
-    if place is None or place.side is not None or place.written or not isinstance(text, str) or \
-            not side_written(text):
-        return place
-    return replace(place, written=text.strip()[:80])
+    if not isinstance(text, str) or not side_written(text):  # else a side in an extension not read (a vendor's)
+        text = next((words for holder in (condition, *objects(condition.get("bodySite")))
+                     for extension in objects(holder.get("extension"))
+                     if "laterality" in str(extension.get("url")).lower()
+                     and (words := describe_concepts([extension.get("valueCodeableConcept")]))), None)
+    return replace(place, written=text.strip()[:80]) if isinstance(text, str) and side_written(text) else place
 
 
 def _elsewhere(record: PatientRecord, observation: dict[str, Any], lesion: str, reading: Any) -> Said | None:
