@@ -90,3 +90,31 @@ def test_a_pain_recorded_after_the_lesions_radiotherapy_began_is_counted_and_sai
     fact = scored.facts["pain"]
     assert fact.value == "moderate" and fact.sources == ("Observation/o-pain",)  # counted as recorded
     assert any("after a radiotherapy of this lesion began" in note for note in fact.notes) is said, fact.notes
+
+
+@pytest.mark.parametrize(("score", "eased"), [(0, True), (4, False)])
+def test_a_later_pain_score_of_zero_leaves_every_mirels_pain_row_possible_and_no_painful_advice(score, eased):
+    """Mirels pain "functional" of two weeks ago, then a 0/10 yesterday: the card counted 3 points and headed
+    "Painful bone metastasis (§1.1)" (probe 14). Every row stays possible now (every Mirels row is a pain; the sources
+    do not say how a lesion that no longer hurts scores), the card says why, and §1.1 is not said; a later 4/10 is
+    context only, as before. The score's record is said once on the card, not again under "Context"."""
+    from datetime import UTC, datetime
+
+    from service.calculators import OneOf
+    from service.pipeline import assess_patient
+    from service.render.cards import cards_for_patient
+    from support.fhir_builders import HUMERUS, patient
+    from support.mapping import AS_OF
+
+    humerus = lesion(bone=HUMERUS)
+    older = [{**o, "effectiveDateTime": days_ago(14)} for o in lesion_observations(kind="blastic", pain="functional")]
+    later = {**pain_score(score), "effectiveDateTime": days_ago(1)}
+    found, _ = only_lesion(humerus, *older, later)
+    pain = found.facts["pain"]
+    assert (pain.value == OneOf("mild", "moderate", "functional")) is eased
+    assert any("was recorded after the Mirels pain of" in str(note) for note in pain.notes) is eased
+    result = assess_patient([patient(), humerus, *older, later], "Patient/p1", when=datetime.now(UTC), as_of=AS_OF)
+    assert ("pain" in [advised.advice.situation.name for advised in result.advice]) is not eased
+    (card,) = [card for _, card in cards_for_patient(result.assessments, result.facts, "en", result.advice)
+               if "Mirels" in card["summary"]]
+    assert card["detail"].count(f"0-10 pain score {score} ") == 1, card["detail"]

@@ -20,6 +20,7 @@ from ..calculators.situations import OligometastaticInputs, PainInputs, PostOper
 from ..calculators.values import ItemName
 from ..i18n import Said, said
 from .dates import reversed_period
+from .items.pain import EASED
 from .items.site import SiteReading, body_sites, read_place, read_site_and_place
 from .items.visceral import BRAIN_BESIDE_ABSENT, PAST_BESIDE_ABSENT, visceral_fact
 from .long_bone import site_concepts
@@ -371,7 +372,7 @@ def _pain(record: PatientRecord, scored: Sequence[ScoredCondition]) -> list[Situ
     found = []
     for lesion in scored:
         pain = lesion.facts.get("pain") if isinstance(lesion, LesionFacts) else None
-        if pain is None or pain.missing:
+        if pain is None or pain.missing or EASED in pain.flags:  # a later 0/10: "painful" is not known now
             continue
         # Irradiated already: said beside the advice (the guideline has no rule against irradiating again).
         found.append(SituationFacts("pain", PainInputs(True), pain.sources,

@@ -62,8 +62,6 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-
-
 def _short_title(assessment: Assessment, after_comma: bool = False) -> str:
     """"Mirels score", "Score de Mirels"; after a comma, "score de Mirels" (a proper name keeps its capital)."""
     title = assessment.score.short_title
@@ -139,9 +137,11 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
         lines += [f"- {note}" for note in notes] + [""]
     if score.caveats:
         lines += [f"**{words['caveats']}**"] + [f"- {caveat.text}" for caveat in score.caveats] + [""]
-    if assessment.context:
-        lines += [f"**{words['context']}**"] + [f"- {name(e.resource)}: {name(said_to_clinician(e.reason, locale))}"
-                                                for e in assessment.context] + [""]
+    said_above = notes + (unknown or [])  # a context record a note names already is said once
+    whys = [(name(said_to_clinician(e.reason, locale)), e.resource) for e in assessment.context]
+    context = [f"- {name(ref)}: {why}" for why, ref in whys if not any(why in line for line in said_above)]
+    if context:
+        lines += [f"**{words['context']}**", *context, ""]
     if assessment.as_of:
         lines.append(f"{words['as_of']} {assessment.as_of.isoformat()}.")
     lines.append(f"{words['source']}{words['colon']} {score.reference}")

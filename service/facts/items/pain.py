@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from msgspec.structs import replace
+
+from ...calculators import OneOf
 from ...calculators.values import ItemName
 from ...i18n import N_, said
 from ..evidence import Candidate, choose
@@ -30,12 +33,15 @@ def pain_score_value(observation: dict[str, Any]) -> Any:
 def pain_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]],
               bands: tuple[tuple[str, float, float], ...]) -> Fact:
     candidates, notes = coded_candidates(record, "pain", linked.get("mirels-pain", []), "mirels-pain", lesion)
+    painless: list[tuple[str, Any]] = []  # (reference, date) of 0/10 scores: no pain, which no Mirels row is
     for observation, how in linked.get("pain-score", ()):
         ref = record.ref(observation)
         score = pain_score_value(observation)
         if score is None:
             record.report.ignore(ref, "0-10 pain score has no value from 0 to 10", attention=True)
             continue
+        if score == 0:
+            painless.append((ref, record.effective(observation)))
         if not bands:
             why = said("0-10 pain score {score} ({resource}) is not mapped: the guideline gives no mapping to a "
                        "Mirels pain category (a site may set its own conversion)",
@@ -53,4 +59,24 @@ def pain_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]
                                     record.observation_flags(observation) + (
                                         N_("derived from a 0-10 pain score by configured bands"),),
                                     f"{how}; LOINC 72514-3"))
-    return choose("pain", candidates, tuple(notes))
+    fact = choose("pain", candidates, tuple(notes))
+    return _eased_since(record, fact, painless) if painless and not fact.missing else fact
+
+
+def _eased_since(record: PatientRecord, fact: Fact, painless: list[tuple[str, Any]]) -> Fact:
+    """A Mirels pain with a 0/10 score of this lesion recorded after it: the pain of "this lesion, now" may be
+    none, which no Mirels row is (every row is a pain). Never settled (the sources are silent): every row stays
+    possible, so the category is given only if they all agree; §1.1's "painful" is not said on it."""
+    chosen = [record.effective(record.get(ref)) for ref in fact.sources if ref.startswith("Observation/")]
+    newest = max((when for when in chosen if when is not None), key=lambda when: when.latest, default=None)
+    later = [ref for ref, when in painless if when is not None and newest is not None and when.earliest > newest.latest]
+    if not later or newest is None:
+        return fact
+    return replace(fact, value=OneOf(*_ROWS), flags=fact.flags + (EASED,), notes=fact.notes + (said(
+        "a pain score of 0/10 ({resource}) was recorded after the Mirels pain of {date}: the pain may have eased "
+        "since, so every Mirels pain row stays possible; the sources do not say how Mirels scores a lesion that no "
+        "longer hurts", resource=later[-1], date=newest.text),))
+
+
+EASED = N_("a later pain score says no pain")
+_ROWS = ("mild", "moderate", "functional")  # Tableau 3's pain rows
