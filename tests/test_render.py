@@ -260,6 +260,9 @@ def test_a_share_of_the_cortex_is_said_as_the_percentage_records_write():
     assert describe(Fraction(45, 100), "fr", "lesion_size") == "45 %"
     assert describe(Between(Fraction(1, 3), Fraction(2, 3)), "fr", "lesion_size") == "33,3 à 66,7 %"
     assert describe(Between(3, 9), "en", "days_developing_motor_deficits") == "3 to 9 days"  # other units as were
+    # One is said in the singular ("1 days when recorded": probe 14), in both languages.
+    assert [describe(1, locale, "days_developing_motor_deficits") for locale in ("en", "fr")] == ["1 day", "1 jour"]
+    assert describe(AtLeast(1), "en", "days_developing_motor_deficits") == "at least 1 day"
 
 
 def test_a_bone_broken_by_an_injury_code_is_said_a_fracture_a_pathological_one_pathological():

@@ -19,6 +19,7 @@ OR = N_("or")  # between possible values: "NSCLC or SCLC"
 
 # The units of the tables' numeric items (seeds/, "unit"), as a reader says them after a value.
 UNIT_WORDS = {"months": N_("months"), "days": N_("days")}
+_ONE_UNIT = {"months": N_("month"), "days": N_("day")}  # "1 day", not "1 days"
 
 
 def number(value: Real | float | Fraction, locale: str = "en") -> str:
@@ -38,13 +39,13 @@ def _table_unit(item: str | None) -> str:
     return ""
 
 
-def _unit(item: str | None, locale: str) -> str:
-    """" months" after a value of an item counted in months, " %" after a share; "" for an item with no unit a
-    reader says."""
+def _unit(item: str | None, locale: str, shown: str = "") -> str:
+    """" months" after a value of an item counted in months (" month" after a ``shown`` 1), " %" after a share;
+    "" for an item with no unit a reader says."""
     unit = _table_unit(item)
     if unit.startswith("fraction"):
         return " %"
-    return f" {translate(UNIT_WORDS[unit], locale)}" if unit in UNIT_WORDS else ""
+    return f" {translate((_ONE_UNIT if shown == '1' else UNIT_WORDS)[unit], locale)}" if unit in UNIT_WORDS else ""
 
 
 def _shown(value: Any, item: str | None, locale: str) -> str:
@@ -77,11 +78,12 @@ def describe(value: Any, locale: str = "en", item: str | None = None) -> str:
         return translate(said("{low} to {high}", low=_shown(value.low, item, locale),
                               high=_shown(value.high, item, locale)), locale) + _unit(item, locale)
     if isinstance(value, AtLeast):
-        if value.excluded:
-            return translate(said("over {low}", low=_shown(value.low, item, locale)), locale) + _unit(item, locale)
-        return translate(said("at least {low}", low=_shown(value.low, item, locale)), locale) + _unit(item, locale)
+        low = _shown(value.low, item, locale)
+        return translate(said("over {low}", low=low) if value.excluded else said("at least {low}", low=low),
+                         locale) + _unit(item, locale, low)
     if isinstance(value, Real) and not isinstance(value, bool):
-        return _shown(value, item, locale) + _unit(item, locale)
+        shown = _shown(value, item, locale)
+        return shown + _unit(item, locale, shown)
     if isinstance(value, str):
         label = _row_label(item, value, locale)
         if label:
