@@ -1151,6 +1151,9 @@ def test_two_compressions_that_may_be_one_are_each_flagged_naming_the_other_and_
                                      "or both not read: they may record one compression"]
     regions = _twin_flags(_at("a", "cervical", code="122494005"), _at("b", "lumbar", code="122496007"))
     assert regions == {"Condition/a": [], "Condition/b": []}  # different regions, both coded
+    many = facts_of(*(_at(f"c{i}", f"T{i + 1}") for i in range(5)))  # past four: one line each, not every other
+    assert all(flag in scored.condition_flags for scored in many.scored_by("rades") for flag in [
+        "5 spinal cord compressions are recorded: some may record the same one (check their levels)"])
 
 
 @pytest.mark.parametrize("locale,flag", [

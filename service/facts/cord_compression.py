@@ -163,11 +163,18 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
     return result
 
 
+_NAMED_AT_MOST = 4  # compressions of one patient compared pair by pair, each naming the others
+
+
 def _may_be_one(record: PatientRecord, compressions: list[dict[str, Any]]) -> dict[str, tuple[Said, ...]]:
     """Two active compressions that may be one (a problem-list entry "T9" and an encounter's diagnosis "D9"): the same
     level where both are read from their site's words, else when either has none read (unless both sites are coded in
     different regions of the spine). Each says the other, and where the EHR put each when that differs (their words
     and dates may read the same); never merged by guess, as two Mirels lesions of one bone and side are not."""
+    if len(compressions) > _NAMED_AT_MOST:  # one line each, not a list of every other (and work linear in them)
+        many = said("{count} spinal cord compressions are recorded: some may record the same one (check their levels)",
+                    count=len(compressions))
+        return {record.ref(compression): (many,) for compression in compressions}
     read = {}
     for compression in compressions:
         ref = record.ref(compression)
