@@ -159,20 +159,35 @@ def post_operative(inputs: PostOperativeInputs) -> Advice | None:
 
 
 class PainInputs(msgspec.Struct, frozen=True):
-    """A long-bone metastasis's pain (None: not recorded). Its fracture risk is its Mirels score's.
+    """A bone metastasis's pain (None: not recorded). A long bone's fracture risk is its Mirels score's.
 
-    "Non compliquées" qualifies each metastasis: this one's complications are a fracture (it then has no Mirels
-    score) and an impending one (its Mirels category). A spinal cord compression elsewhere is another
-    metastasis's, on its own card: it does not withhold this one's advice (it did, without a word)."""
+    "Non compliquées" qualifies each metastasis: a long bone's complications are a fracture (it then has no Mirels
+    score) and an impending one (its Mirels category). Another bone's (``long_bone`` False) are a fracture of its bone
+    and side and, for the spine, a spinal cord compression at its level: ``complications`` says each recorded, or
+    that may be (a level that cannot be compared). A spinal cord compression elsewhere is another metastasis's, on its
+    own card: it does not withhold this one's advice (it did, without a word)."""
 
     painful: bool | None
+    long_bone: bool = True
+    complications: tuple[str, ...] = ()
 
 
 def pain(inputs: PainInputs, fracture_risk: Score | None) -> Advice | None:
-    """A painful uncomplicated bone metastasis, its fracture risk low (its Mirels category's risk): radiotherapy
-    is the first treatment when analgesics fail (§1.1). Said only when each is known: the Mirels card names
-    what is missing."""
-    low_risk = fracture_risk is not None and fracture_risk.category is not None and fracture_risk.risk == "low"
-    if inputs.painful and low_risk:
-        return Advice(situations()["pain"])
-    return None
+    """A painful uncomplicated bone metastasis: radiotherapy is the first treatment when analgesics fail (§1.1).
+    A long bone's needs a low fracture risk (its Mirels category's), said only when each is known: the Mirels card
+    names what is missing. Another bone's needs no complication recorded; a vertebra's SINS score (``fracture_risk``)
+    that is not "stable" is said beside the advice: the guideline does not say whether instability is a complication,
+    so no rule is made of it."""
+    if not inputs.painful or inputs.complications:
+        return None
+    if inputs.long_bone:
+        low_risk = fracture_risk is not None and fracture_risk.category is not None and fracture_risk.risk == "low"
+        return Advice(situations()["pain"]) if low_risk else None
+    if fracture_risk is not None and fracture_risk.calculator == "sins" and (
+            fracture_risk.category is None or fracture_risk.category.value != "stable"):
+        state = (fracture_risk.category_label if fracture_risk.category else
+                 said("SINS {total}, category undetermined", total=fracture_risk.total_range))
+        return Advice(situations()["pain"], missing=(said(
+            "SINS is on this card ({state}): the guideline does not say whether spinal instability makes a bone "
+            "metastasis complicated, so no rule is made of it", state=state),))
+    return Advice(situations()["pain"])

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import msgspec
@@ -374,9 +374,13 @@ def _related_condition(record: PatientRecord, target: str) -> str | None:
 
 
 
-def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str, _Lesion],
-          at_site: dict[tuple[str | None, str | None], list[str]], depth: int) -> tuple[str | None, str]:
-    """The lesion an observation belongs to, and how it was linked (or why not)."""
+def _link(record: PatientRecord, observation: dict[str, Any], lesions: Collection[str],
+          at_site: dict[tuple[str | None, str | None], list[str]], depth: int,
+          site_of: Callable[[list[Any]], tuple[str | None, str | None]] | None = None,
+          evidence_key: str = "lesion-evidence") -> tuple[str | None, str]:
+    """The lesion an observation belongs to, and how it was linked (or why not). ``site_of``: the (bone, side) of an
+    observation's bodySite, as ``at_site`` keys lesions (a long bone and its coded side by default); ``evidence_key``:
+    a name for the lesions' evidence, worked out once per set of lesions."""
     if depth > _MAX_LINK_DEPTH:
         return None, said("link chain too deep")
     focused: dict[str, Said] = {}  # lesion -> how the focus names it
@@ -396,26 +400,26 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: dict[str,
     if focused:  # one measurement, pain or type for two lesions: which is not said
         return None, said("its focus names several lesions ({lesions}): not linked", lesions=", ".join(focused))
     me = record.ref(observation)
-    citing = record.once("lesion-evidence", lambda: cited_by(record, lesions)).get(me, [])
+    citing = record.once(evidence_key, lambda: cited_by(record, lesions)).get(me, [])
     if len(citing) == 1:
         return citing[0], said("evidence of {lesion}", lesion=citing[0])
     if len(citing) > 1:
         return None, said("cited as evidence by several lesions ({lesions}): not linked", lesions=", ".join(citing))
     for panel in record.panels_of.get(me, ()):
-        linked, how = _link(record, panel, lesions, at_site, depth + 1)
+        linked, how = _link(record, panel, lesions, at_site, depth + 1, site_of, evidence_key)
         if linked:
             record.report.use(record.ref(panel), said("panel linking its members to {lesion}", lesion=linked))
             return linked, said("hasMember of {panel} ({how})", panel=record.ref(panel), how=how)
     for reference in objects(observation.get("derivedFrom")):
         target = record.resolve(reference)
         if target and record.get(target).get("resourceType") == "Observation":
-            linked, how = _link(record, record.get(target), lesions, at_site, depth + 1)
+            linked, how = _link(record, record.get(target), lesions, at_site, depth + 1, site_of, evidence_key)
             if linked:
                 return linked, said("derivedFrom {target} ({how})", target=target, how=how)
     sites = body_sites(observation)
     if sites:
-        reading = read_site(record.terms, sites)
-        same = at_site.get((reading.bone, reading.side), []) if reading.bone else []
+        bone, side = site_of(sites) if site_of else ((reading := read_site(record.terms, sites)).bone, reading.side)
+        same = at_site.get((bone, side), []) if bone else []
         if len(same) == 1:
             return same[0], said("same bodySite and laterality as {lesion}", lesion=same[0])
         if len(same) > 1:

@@ -42,6 +42,7 @@ from .cord_compression import cord_compressions
 from .long_bone import long_bone_lesions
 from .model import PatientFacts, ScoredCondition
 from .options import MappingOptions
+from .pain_sites import painful_sites
 from .record import PatientRecord
 from .situations import situation_facts
 from .terminology import Terminology, load_terminology
@@ -72,7 +73,8 @@ def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
         for item, fact in found.facts.items():
             if isinstance(fact.value, (OneOf, Between, AtLeast)) and not fact.supplied_by and item in SUPPLIED_BY:
                 found.facts[item] = replace(fact, supplied_by=SUPPLIED_BY[item])
-    situations = situation_facts(record, options, scored)  # after the scores' extractors: they file the fixed lesions
+    # After the scores' extractors: they file the fixed lesions, and §1.1 reads a SINS score's pain item.
+    situations = [*situation_facts(record, options, scored), *painful_sites(record, options, scored)]
     patients = [ref for ref in record.by_ref if ref.startswith("Patient/")]
     entries = record.entries()
     return PatientFacts(patients[0] if patients else None, scored, entries, options.as_of,

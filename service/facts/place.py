@@ -39,6 +39,13 @@ _FEMININE_IN_FRENCH = frozenset({"23416004", "87342007", "51282000", "113197003"
 _MIDLINE = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "54735007", "64688005",
                       "56873002", "C411", "C412"})
 
+
+
+def on_the_midline(bone: str | None) -> bool:
+    """A bone that has no side (a vertebra, the sacrum, the sternum): two records of it are of the same bone."""
+    return bool(bone) and str(bone).replace(".", "").upper() in _MIDLINE
+
+
 _FEMUR = "71341001"
 _LONGEST_WRITTEN = 48  # the record's words beside a place, cut: a card's summary has 140 characters in all
 _LEFT_WORDS = re.compile(r"\b(left|gauche)\b", re.IGNORECASE)

@@ -3,7 +3,8 @@
 The words of the advice are the guideline's (``seeds/guideline.json``); what the record gave (the sites
 counted, the operation and its date, what is missing) is said beside them, each record by its words, never
 by its id. §1.1 is said on the Mirels card of its lesion (``cards``), not on a card of its own: one lesion,
-one card.
+one card; so is §1.1 of a vertebra SINS scores, on its SINS card. §1.1 of the other bones Mirels does not score (a
+rib, the pelvis, the sternum) is one card for the patient, listing each painful site (``pain_card``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ WORDS = Words({
     "operation": N_("Operation"), "treated": N_("For"), "guideline": N_("Guideline"),
     "as_of": N_("Assessed as of"), "colon": N_(":"), "to": N_("to"), "record": N_("Record the proposed care plan"),
     "create_CarePlan": N_("Record the proposed care plan ({title})"),
+    # §1.1 of a bone Mirels does not score: one card for the patient (``pain_card``), the sites listed.
+    "painful_sites": N_("Painful sites"), "pain_sites": N_("{count} sites"),
+    "pain_summary": N_("{title} — {sites}: {action}"),
+    "pain_withheld": N_("Not given: the guideline's first treatment is for an uncomplicated metastasis, and this one "
+                        "may not be"),
+    "pain_not_given": N_("not given for this lesion: the guideline's first treatment is for an uncomplicated "
+                         "metastasis, and this one may not be: {why}"),
 })
 
 
@@ -271,6 +279,51 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
         "suggestions": [{"label": words["record"], "uuid": random_uuid(), "isRecommended": False, "actions": [
             {"type": "create", "resource": advised.care_plan,
              "description": WORDS[locale]["create_CarePlan"].format(title=situation.title(locale))}]}],
+        "selectionBehavior": "at-most-one",
+        "overrideReasons": override_reasons(locale),
+    }
+
+
+def pain_card(advised: Sequence[Advised], withheld: Sequence[SituationFacts], patient: PatientFacts, locale: str,
+              name: Callable[[str], str]) -> Card:
+    """§1.1 for the painful bone metastases of bones no score card shows (a rib, the pelvis, the sternum): one card,
+    each site with its pain record, and those not given for a complication that is or may be recorded. Action
+    first; an information card; its suggestion records each site's proposed CarePlan, as ``$assess`` writes them."""
+    words = WORDS[locale]
+    situation = advised[0].advice.situation
+    title, action = situation.title(locale), situation.action(locale)
+    places = [plain(where.words(locale, as_written=False)) for item in advised for where in item.facts.about]
+    summaries = [words["pain_summary"].format(title=title, sites=", ".join(places), action=action),
+                 words["pain_summary"].format(title=situation.text("short_title")(locale), sites=", ".join(places),
+                                              action=action)]
+    if len(places) > 1:
+        summaries.append(words["pain_summary"].format(title=situation.text("short_title")(locale), action=action,
+                                                      sites=words["pain_sites"].format(count=len(places))))
+    text = next((text for text in summaries if len(typeset(text, locale)) <= SUMMARY_LIMIT), summaries[-1])
+    lines = [f"**{title}**", "", situation.statement(locale), "", f"**{words['painful_sites']}**"]
+    for item in advised:
+        where = plain(item.facts.about[0].words(locale)) if item.facts.about else ""
+        recorded, *notes = item.facts.notes  # its pain record first, then what is said beside (irradiated already)
+        lines.append(f"- {where}{words['colon']} {name(said_to_clinician(recorded, locale))}")
+        lines += [f"  - {name(said_to_clinician(note, locale))}" for note in notes]
+    if withheld:
+        lines += ["", f"**{words['pain_withheld']}**"]
+        for facts in withheld:
+            where = plain(facts.about[0].words(locale)) if facts.about else ""
+            why = "; ".join(name(said_to_clinician(reason, locale)) for reason in facts.inputs.complications)
+            lines.append(f"- {where}{words['colon']} {why}")
+    lines += ["", f"{words['guideline']}{words['colon']} {situation.source}"]
+    if patient.as_of:
+        lines += ["", f"{words['as_of']} {patient.as_of.isoformat()}."]
+    return {
+        "uuid": random_uuid(),
+        "summary": fit_summary(name(text)),
+        "detail": "\n".join(lines),
+        "indicator": "info",
+        "source": {"label": f"bonemet-cds {__version__} — {title}", "topic": topic(TOPIC[situation.name], locale)},
+        "suggestions": [{"label": words["record"], "uuid": random_uuid(), "isRecommended": False, "actions": [
+            {"type": "create", "resource": item.care_plan,
+             "description": words["create_CarePlan"].format(title=title)} for item in advised]}],
         "selectionBehavior": "at-most-one",
         "overrideReasons": override_reasons(locale),
     }

@@ -1,0 +1,263 @@
+"""§1.1 beyond the long bones: the pain of a bone metastasis Mirels does not score (a vertebra, the sacrum, a rib,
+the pelvis, the sternum: the sites §1.5 counts), and what may make it not "uncomplicated".
+
+"La radiothérapie constitue le premier traitement des métastases osseuses douloureuses non compliquées, résistantes
+aux traitements antalgiques médicamenteux." Read here:
+
+* "douloureuses": a pain record of this lesion, linked as the long bones' records are (``long_bone._link``: focus,
+  evidence, panel, derivedFrom, else the same bodySite and coded side, a vertebra by its level): a Mirels pain (each of
+  its values is a pain), a 0-10 pain score (ValueSet pain-score-0-10) above 0, a SINS pain item other than
+  "pain-free" (a SINS-scored vertebra: its SINS item, answers included). The guideline names no threshold: any score
+  above 0 is a pain, 0 is none. The latest record decides (``evidence.choose``); records outside the pain item's window
+  or before the lesion's onset do not count (``moments``), as for Mirels pain.
+* "non compliquées", read of the metastasis itself (``calculators.situations.PainInputs``): a fracture of its bone
+  and side, or, for the spine, an active spinal cord compression at its level, makes it complicated; one that may be
+  (a bone or a side not stated, a level that cannot be compared) makes it not surely uncomplicated. Either way no
+  advice, and the card says why. Whether SINS instability is a complication the sources do not say: not decided here
+  (the rule says it beside the advice).
+* "résistantes aux antalgiques" is not read from the record: the advice says so.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from ..calculators import OneOf
+from ..calculators.situations import PainInputs
+from ..calculators.values import Shown
+from ..i18n import Said, said
+from .dates import DateSpan, parse_date
+from .evidence import Candidate, choose
+from .fractures import _lesions_named
+from .items.pain import pain_score_value
+from .items.site import SiteReading, body_sites, read_place, read_site_and_place
+from .long_bone import _elsewhere, _link, site_concepts
+from .model import Fact, ScoredCondition, SituationFacts, Where
+from .moments import Event, out_of_time
+from .options import MappingOptions
+from .place import BOTH_SIDES, Place, fracture_place, on_the_midline
+from .procedures import radiotherapies_given
+from .record import PatientRecord
+from .situations import SPINE_REGIONS, spinal_levels
+from .terminology import codings, describe_concepts, objects, observation_value
+from .timely import kind_item
+from .vocabulary import ROW_SYSTEM
+
+PAIN_KINDS = ("mirels-pain", "pain-score", "sins-pain")
+_PAINFUL_SINS_ROWS = {"mechanical_pain": True, "occasional_non_mechanical_pain": True, "pain_free_lesion": False}
+# The region of the spine a code names, as the first letter of its levels ("L3": lumbar).
+_REGION_OF_CODE = {"122494005": "C", "122495006": "T", "122496007": "L", "54735007": "S"}
+
+
+class _Site(msgspec.Struct):
+    """A bone metastasis of a bone Mirels does not score, and the pain records linked to it."""
+
+    ref: str
+    place: Place | None
+    description: str
+    onset: DateSpan | None
+    linked: dict[str, list[tuple[dict[str, Any], str]]] = msgspec.field(default_factory=lambda: defaultdict(list))
+
+    @property
+    def spinal(self) -> bool:
+        return self.place is not None and str(self.place.bone or "").replace(".", "").upper() in SPINE_REGIONS
+
+
+def painful_sites(record: PatientRecord, options: MappingOptions,
+                  scored: Sequence[ScoredCondition]) -> list[SituationFacts]:
+    """A §1.1 situation per painful bone metastasis of a bone Mirels does not score: on its SINS card when SINS
+    scores it (``score_of``), else on the patient's one §1.1 card."""
+    sins = {found.condition: found for found in scored if found.calculator == "sins"}
+    sites = _sites(record)
+    if not sites:
+        return []
+    at_site: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)
+    for ref, site in sites.items():
+        if (key := _key(site.place)) is not None:
+            at_site[key].append(ref)
+    for kind in PAIN_KINDS:
+        for observation in record.observations[kind]:
+            target, _how = _link(record, observation, sites.keys(), at_site, 0,
+                                 lambda concepts: _key(read_place(record.terms, concepts)) or (None, None),
+                                 "pain-site-evidence")
+            if target is None or (kind == "sins-pain" and target in sins):  # SINS's item: read from its score's facts
+                continue
+            elsewhere = _elsewhere(record, observation, target,
+                                   SiteReading(None, None, None, True, place=sites[target].place or Place()))
+            if elsewhere is not None:
+                record.report.ignore(record.ref(observation), elsewhere, attention=True)
+                continue
+            sites[target].linked[kind].append((observation, _how))
+    found = []
+    for ref, site in sites.items():
+        read = _pain(record, options, site, sins.get(ref))
+        if read is None or read[0].value is not True:  # no pain, none recorded, or records that disagree
+            continue
+        pain, recorded = read
+        for source in pain.sources:
+            record.report.use(source, said("pain of {lesion}, read for guideline §1.1", lesion=ref))
+        complications = _fractures(record, site) + (_compressions(record, site) if site.spinal or ref in sins else ())
+        found.append(SituationFacts(
+            "pain", PainInputs(True, long_bone=False, complications=complications), pain.sources,
+            (Where(ref, site.place, site.description),),
+            (recorded, *radiotherapies_given(record, ref, onset=site.onset)), score_of=ref if ref in sins else None))
+    return found
+
+
+def _sites(record: PatientRecord) -> dict[str, _Site]:
+    """Each active bone metastasis whose bodySite is a bone that is not a long one (ValueSet bone-not-long-bone)."""
+    sites = {}
+    for condition in record.conditions["lesion"]:
+        if not record.active(condition)[0]:
+            continue
+        ref = record.ref(condition)
+        concepts = site_concepts(record, condition, ref)[0]
+        reading, place = read_site_and_place(record.terms, concepts, own=len(objects(condition.get("bodySite"))))
+        if reading.not_long_bone:
+            sites[ref] = _Site(ref, place, describe_concepts([condition.get("code")]), record.onset(condition))
+    return sites
+
+
+def _key(place: Place | None) -> tuple[str | None, str | None] | None:
+    """What links a record by its bodySite: its bone and coded side; a vertebra by its one level ("L3"), never by the
+    code "vertebra" alone (every vertebra has it)."""
+    if place is None or not place.bone:
+        return None
+    if str(place.bone).replace(".", "").upper() in SPINE_REGIONS:
+        levels = spinal_levels(place)
+        return (levels[0], None) if len(levels) == 1 else None
+    side = None if place.side_from_text or place.side == BOTH_SIDES else place.side
+    return (place.bone, side) if side or on_the_midline(place.bone) else None
+
+
+def _pain(record: PatientRecord, options: MappingOptions, site: _Site,
+          sins: ScoredCondition | None) -> tuple[Fact, Said] | None:
+    """The lesion's pain now (a ``Fact`` of True or False) and its latest record with its value, as the card says it
+    ("“EVA / NRS”, 2026-12-05: 8"); None when nothing recorded says."""
+    after = (Event(site.onset, said("the lesion's onset")),) if site.onset else ()
+    candidates = []
+    said_as: dict[str, Any] = {}  # record -> its value, as the card says it
+    for kind, observations in site.linked.items():
+        for observation, how in observations:
+            ref = record.ref(observation)
+            why = out_of_time(record.effective(observation), kind_item(kind), record.as_of, options.windows, after,
+                              record.period_start(observation))
+            if why is not None:
+                record.report.ignore(ref, why)
+                continue
+            painful = _painful(record, kind, observation)
+            if painful is None:
+                record.report.ignore(ref, said("its value is not read as a pain of {lesion}", lesion=site.ref))
+                continue
+            candidates.append(Candidate(painful, ref, record.effective(observation), (), how))
+            said_as[ref] = _value(kind, observation)
+    fact = sins.facts.get("mechanical_pain") if sins is not None else None
+    if fact is not None and fact.sources and fact.value is not None:
+        rows = fact.value.values if isinstance(fact.value, OneOf) else (fact.value,)
+        painful = {_PAINFUL_SINS_ROWS.get(row) for row in rows}
+        if len(painful) == 1 and None not in painful:  # every row it allows says the same
+            candidates.append(Candidate(painful.pop(), fact.sources[0], parse_date(fact.recorded) if fact.recorded
+                                        else None, (), "SINS pain", also=fact.sources[1:]))
+            said_as[fact.sources[0]] = Shown("mechanical_pain", fact.value)
+    if not candidates:
+        return None
+    chosen = choose("painful", candidates)
+    return chosen, said("{record}: {value}", record=chosen.sources[0], value=said_as[chosen.sources[0]])
+
+
+def _value(kind: str, observation: dict[str, Any]) -> Any:
+    """A pain record's value in words: the score ("8"), the Mirels or SINS row in the table's words."""
+    if kind == "pain-score":
+        return observation_value(observation)
+    item, system = ("pain", None) if kind == "mirels-pain" else ("mechanical_pain", ROW_SYSTEM)
+    codes = [coding.get("code") for coding in codings(observation.get("valueCodeableConcept"))
+             if system is None or coding.get("system") == system]
+    return Shown(item, codes[0]) if codes else observation_value(observation)
+
+
+def _painful(record: PatientRecord, kind: str, observation: dict[str, Any]) -> bool | None:
+    """Whether one record says the lesion is painful: any Mirels pain; a 0-10 score above 0; SINS mechanical or
+    occasional pain (not "pain-free"). None: its value is not read."""
+    if kind == "mirels-pain":
+        return True if record.terms.coding_in(observation.get("valueCodeableConcept"), "mirels-pain") else None
+    if kind == "pain-score":
+        score = pain_score_value(observation)
+        return None if score is None else score > 0
+    rows = [coding.get("code") for coding in codings(observation.get("valueCodeableConcept"))
+            if coding.get("system") == ROW_SYSTEM and coding.get("code") in _PAINFUL_SINS_ROWS]
+    return _PAINFUL_SINS_ROWS[rows[0]] if len(set(rows)) == 1 else None
+
+
+def _fractures(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
+    """The fractures recorded that are of this lesion's bone and side, or may be: each said, for the card."""
+    found = []
+    for fracture in record.fractures:
+        ref = record.ref(fracture)
+        tied = _lesions_named(record, fracture)
+        places = [p for p in (fracture_place(c) for c in codings(fracture.get("code"))) if p is not None]
+        place = places[0] if places else read_place(record.terms, body_sites(fracture))
+        if site.ref in tied:
+            found.append(said("a fracture recorded as due to this lesion ({fracture})", fracture=ref))
+            continue
+        same = _same_bone(site, place)
+        if tied and same is not True:
+            continue  # its record names another lesion, and nothing makes it this one's bone and side
+        if same:
+            found.append(said("a fracture of this bone and side is recorded ({fracture})", fracture=ref))
+        elif same is None:
+            found.append(said("a fracture is recorded ({fracture}) whose bone, side or level is not stated or cannot "
+                              "be compared with this lesion's: it may be of this bone", fracture=ref))
+    return tuple(found)
+
+
+def _same_bone(site: _Site, place: Place | None) -> bool | None:
+    """Whether a fracture's place is this lesion's bone and side (a vertebra: its level); None when it may be."""
+    mine = site.place
+    if place is None or not place.bone or mine is None or not mine.bone:
+        return None
+    if site.spinal or str(place.bone).replace(".", "").upper() in SPINE_REGIONS:
+        return _same_level(mine, place) if site.spinal and str(place.bone).replace(".", "").upper() in SPINE_REGIONS \
+            else False
+    if place.bone != mine.bone:
+        return False
+    if on_the_midline(mine.bone):
+        return True
+    sides = {None if p.side_from_text else p.side for p in (mine, place)}
+    if None in sides or BOTH_SIDES in sides:
+        return None
+    return len(sides) == 1
+
+
+def _compressions(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
+    """The active spinal cord compressions at this vertebral lesion's level, or whose level cannot be compared."""
+    found = []
+    for compression in record.conditions["compression"]:
+        if not record.active(compression)[0]:
+            continue
+        ref = record.ref(compression)
+        place = read_place(record.terms, site_concepts(record, compression, ref)[0])
+        same = _same_level(site.place, place)
+        if same:
+            found.append(said("a spinal cord compression is recorded at this level ({compression})", compression=ref))
+        elif same is None:
+            found.append(said("a spinal cord compression is recorded ({compression}) whose level cannot be compared "
+                              "with this lesion's: it may be at this level", compression=ref))
+    return tuple(found)
+
+
+def _same_level(first: Place | None, second: Place | None) -> bool | None:
+    """Whether two places of the spine share a level ("L3", "L2-L4"); False when their levels or regions (lumbar,
+    thoracic...) differ; None when they cannot be compared (a level not stated)."""
+    levels = [spinal_levels(place) for place in (first, second)]
+    if all(levels):
+        return bool(set(levels[0]) & set(levels[1]))
+    regions = [{level[0] for level in found} if found else
+               ({_REGION_OF_CODE[code]} if place is not None and (code := str(place.bone or "")) in _REGION_OF_CODE
+                else set()) for found, place in zip(levels, (first, second), strict=True)]
+    if all(regions) and not regions[0] & regions[1]:
+        return False
+    return None

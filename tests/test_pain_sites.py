@@ -1,0 +1,176 @@
+"""§1.1 beyond the long bones (facts/pain_sites.py, the rule in calculators/situations.py, the cards in render/): a
+painful bone metastasis of a rib, the pelvis, the sternum, a vertebra. A probe found painful ribs (NRS 8, 9), an
+acetabulum (Mirels pain "functional"), the sternum and L3 (NRS 8) never given §1.1, with no word of their pain: the
+clinician could not tell "not painful" from "outside the service's §1.1"."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from service.facts import MappingOptions, extract_facts
+from service.pipeline import assess_patient
+from service.render.cards import cards_for_patient
+from support.fhir_builders import (
+    CIM10,
+    FEMUR_SHAFT,
+    LEFT,
+    LOINC,
+    RIGHT,
+    SCT,
+    condition,
+    lesion,
+    lesion_observations,
+    observation,
+    patient,
+    site,
+)
+from support.fhir_schema_check import schema_errors
+
+AS_OF = date.today()
+RIB, LUMBAR_SPINE = "113197003", "122496007"
+ICD10_CM = "http://hl7.org/fhir/sid/icd-10-cm"
+
+
+def rib(cid="rib", side=LEFT, **kwargs):
+    return lesion(cid, bone=RIB, side=side, onset=(AS_OF - timedelta(days=40)).isoformat(), **kwargs)
+
+
+def l3(cid="l3"):
+    concept = {"coding": [{"system": SCT, "code": LUMBAR_SPINE}], "text": "L3"}
+    return condition(cid, SCT, "94222008", body_site=[concept], onset=(AS_OF - timedelta(days=40)).isoformat())
+
+
+def nrs(value, focus, oid="nrs", days_ago=2, **kwargs):
+    found = observation(oid, "72514-3", system=LOINC, focus=focus, valueInteger=value,
+                        effective=(AS_OF - timedelta(days=days_ago)).isoformat(), **kwargs)
+    found["code"]["text"] = "EVA / NRS"
+    return found
+
+
+def assessed(*resources, locale="en"):
+    result = assess_patient([patient(), *resources], "Patient/p1", when=datetime.now(UTC), as_of=AS_OF,
+                            locale=locale)
+    return result, [card for _, card in cards_for_patient(result.assessments, result.facts, locale, result.advice)]
+
+
+def pain_cards(cards):
+    return [card for card in cards if card["source"]["topic"]["code"] == "painful-bone-metastasis"]
+
+
+def test_a_painful_left_rib_gets_one_card_naming_the_site_and_its_pain_record_in_english_and_french():
+    _, cards = assessed(rib(), nrs(8, "Condition/rib"))
+    (card,) = pain_cards(cards)
+    assert card["summary"] == ("Painful bone metastasis (guideline §1.1) — left rib: radiotherapy is the first "
+                               "treatment if analgesics do not control the pain")
+    assert card["indicator"] == "info"
+    assert "Whether the analgesics control the pain is not read from the record." in card["detail"]
+    assert f"- left rib: “EVA / NRS”, {(AS_OF - timedelta(days=2)).isoformat()}: 8" in card["detail"]
+    (action,) = card["suggestions"][0]["actions"]
+    care_plan = action["resource"]
+    assert care_plan["addresses"] == [{"reference": "Condition/rib"}]
+    assert care_plan["supportingInfo"] == [{"reference": "Observation/nrs"}]
+    assert care_plan["activity"][0]["detail"]["code"]["coding"][0]["code"] == "analgesic-radiotherapy"
+    assert schema_errors(care_plan) == []
+    _, cards = assessed(rib(), nrs(8, "Condition/rib"), locale="fr")
+    (card,) = pain_cards(cards)
+    assert card["summary"].startswith("Métastase douloureuse (§1.1) — côte gauche\u202f: la radiothérapie est le "
+                                      "premier traitement")
+    assert "**Sites douloureux**" in card["detail"] and "- côte gauche\u202f: «\u202f" in card["detail"]
+    assert "Le contrôle de la douleur par les antalgiques n'est pas lu dans le dossier." in card["detail"]
+
+
+def test_a_rib_with_a_pain_score_of_0_or_an_old_one_or_one_from_before_it_began_gets_no_card():
+    for record in ([nrs(0, "Condition/rib")], [nrs(8, "Condition/rib", days_ago=45)],
+                   [nrs(8, "Condition/rib", days_ago=41)], []):
+        result, cards = assessed(rib(), *record)
+        assert pain_cards(cards) == [] and not [a for a in result.advice if a.advice.situation.name == "pain"]
+    # The latest record decides: 8, then 0 two days later, is no pain now.
+    _, cards = assessed(rib(), nrs(8, "Condition/rib", "old", days_ago=5), nrs(0, "Condition/rib"))
+    assert pain_cards(cards) == []
+
+
+def test_pain_is_linked_by_the_same_bodysite_and_side_and_by_a_sins_pain_or_mirels_pain_of_any_value():
+    by_site = nrs(6, None, body_site=site(RIB, LEFT))
+    _, cards = assessed(rib(), by_site)
+    assert "left rib" in pain_cards(cards)[0]["summary"]
+    _, cards = assessed(rib(), nrs(6, None, body_site=site(RIB, RIGHT)))  # the other side: not this rib's
+    assert pain_cards(cards) == []
+    for code, painful in (("mild", True), ("functional", True)):
+        mirels = observation("mp", "mirels-pain", focus="Condition/rib", **{"valueCodeableConcept": {
+            "coding": [{"system": "http://bonemet-cds.org/fhir/CodeSystem/bonemet", "code": code}]}})
+        assert bool(pain_cards(assessed(rib(), mirels)[1])) is painful
+    for row, painful in (("occasional_non_mechanical_pain", True), ("pain_free_lesion", False)):
+        sins = observation("sp", "sins-pain", focus="Condition/rib", **{"valueCodeableConcept": {
+            "coding": [{"system": "http://bonemet-cds.org/fhir/CodeSystem/table-row", "code": row}]}})
+        assert bool(pain_cards(assessed(rib(), sins)[1])) is painful
+
+
+def test_two_painful_sites_share_one_card_and_a_broken_rib_gets_none():
+    sternum = condition("sternum", SCT, "94222008", body_site=[site("56873002")],
+                        onset=(AS_OF - timedelta(days=40)).isoformat())
+    _, cards = assessed(rib(), sternum, nrs(8, "Condition/rib"), nrs(6, "Condition/sternum", "nrs2"))
+    (card,) = pain_cards(cards)
+    assert "left rib, sternum" in card["summary"] and len(card["suggestions"][0]["actions"]) == 2
+    fracture = condition("fx", ICD10_CM, "M84.58XA", body_site=[site(RIB, LEFT)])
+    result, cards = assessed(rib(), nrs(8, "Condition/rib"), fracture)
+    assert pain_cards(cards) == [] and not [a for a in result.advice if a.advice.situation.name == "pain"]
+    # Beside another painful site, the broken rib is said with why.
+    _, cards = assessed(rib(), sternum, nrs(8, "Condition/rib"), nrs(6, "Condition/sternum", "nrs2"), fracture)
+    (card,) = pain_cards(cards)
+    assert "— sternum:" in card["summary"]
+    assert "**Not given: the guideline's first treatment is for an uncomplicated metastasis, and this one may not " \
+           "be**\n- left rib: a fracture of this bone and side is recorded (“" in card["detail"]
+    # A fracture of the other rib, or of a femur, is not this one's.
+    for other in (condition("fx", ICD10_CM, "M84.58XA", body_site=[site(RIB, RIGHT)]),
+                  condition("fx", ICD10_CM, "M84.552A")):
+        assert len(pain_cards(assessed(rib(), nrs(8, "Condition/rib"), other)[1])) == 1
+
+
+def _sins_card(cards):
+    return next(card for card in cards if card["source"]["topic"]["code"] == "sins")
+
+
+def test_a_painful_l3_gets_its_line_on_its_sins_card_and_none_with_a_compression_at_l3():
+    result, cards = assessed(l3(), nrs(8, "Condition/l3"))
+    assert pain_cards(cards) == []
+    card = _sins_card(cards)
+    assert card["detail"].startswith("**Painful bone metastasis (guideline §1.1)**: Radiotherapy is the first "
+                                     "treatment of painful uncomplicated bone metastases")
+    # SINS undetermined: said, never decided (the sources do not say whether instability is a complication).
+    assert "the guideline does not say whether spinal instability makes a bone metastasis complicated" in card["detail"]
+    (care_plan,) = [a["resource"] for s in card["suggestions"] for a in s["actions"]
+                    if a["resource"]["resourceType"] == "CarePlan"]
+    assert care_plan["addresses"] == [{"reference": "Condition/l3"}] and schema_errors(care_plan) == []
+    # $assess and bulk write the CarePlans the hook's cards carry (the same pipeline).
+    assert care_plan in [r for r in result.resources if r["resourceType"] == "CarePlan"]
+    at_l3 = condition("mscc", CIM10, "G95.2", body_site=[{"coding": [{"system": SCT, "code": LUMBAR_SPINE}],
+                                                          "text": "L3"}])
+    result, cards = assessed(l3(), nrs(8, "Condition/l3"), at_l3)
+    assert not [a for a in result.advice if a.advice.situation.name == "pain"]
+    card = _sins_card(cards)
+    assert card["detail"].startswith("**Painful bone metastasis (guideline §1.1)**: not given for this lesion: the "
+                                     "guideline's first treatment is for an uncomplicated metastasis, and this one may "
+                                     "not be: a spinal cord compression is recorded at this level (“")
+    # At another level (T7): not this metastasis's complication; at a level not stated: it may be.
+    at_t7 = condition("mscc", CIM10, "G95.2", body_site=[{"coding": [{"system": SCT, "code": "122495006"}],
+                                                          "text": "T7"}])
+    assert "pain" in [a.advice.situation.name for a in assessed(l3(), nrs(8, "Condition/l3"), at_t7)[0].advice]
+    unstated = condition("mscc", CIM10, "G95.2")
+    result, cards = assessed(l3(), nrs(8, "Condition/l3"), unstated)
+    assert "whose level cannot be compared with this lesion's: it may be at this level" in _sins_card(cards)["detail"]
+
+
+def test_a_painful_femur_keeps_its_mirels_card_line_unchanged():
+    femur = lesion(bone=FEMUR_SHAFT, side=LEFT)
+    _, cards = assessed(femur, *lesion_observations(kind="blastic", size=(20, "%")))
+    (mirels,) = [card for card in cards if card["source"]["topic"]["code"] == "mirels"]
+    assert mirels["detail"].startswith("**Painful bone metastasis (guideline §1.1)**: Radiotherapy is the first "
+                                       "treatment of painful uncomplicated bone metastases that resist analgesic "
+                                       "drugs. Whether the analgesics control the pain is not read from the "
+                                       "record.\n\n")
+    assert pain_cards(cards) == []
+
+
+def test_the_pain_record_is_reported_as_used_for_the_guideline():
+    found = extract_facts([patient(), rib(), nrs(8, "Condition/rib")], MappingOptions(as_of=AS_OF))
+    assert found.entry("Observation/nrs").outcome == "used"
+    assert "pain of Condition/rib, read for guideline §1.1" in found.entry("Observation/nrs").reason
+
