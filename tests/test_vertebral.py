@@ -421,7 +421,9 @@ def test_a_pain_score_of_the_vertebral_lesion_is_said_where_sins_pain_is_missing
     pain = spine.facts["mechanical_pain"]
     assert pain.missing and any("a 0-10 pain score is recorded for this lesion (7, Observation/eva)" in str(note)
                                 for note in pain.notes), pain.notes
-    assert found.entry("Observation/eva").outcome == "ignored" and found.entry("Observation/eva").relevant
+    # Not read by SINS, it is this lesion's pain for guideline §1.1 (tests/test_pain_sites.py): used there.
+    assert found.entry("Observation/eva").outcome == "used"
+    assert "read for guideline §1.1" in found.entry("Observation/eva").reason
     out_of_range = score | {"valueInteger": 42}  # no pain score: not said as one
     spine, _ = only_sins(spine_lesion(), *observations, out_of_range)
     assert not any("pain score" in str(note) for note in spine.facts["mechanical_pain"].notes)

@@ -20,7 +20,7 @@ FractureMatch = Literal["same", "side", "both", "sequela", "bone", "unplaced", "
 _DUE_TO = "http://hl7.org/fhir/StructureDefinition/condition-dueTo"
 
 
-def _lesions_named(record: PatientRecord, fracture: dict[str, Any]) -> set[str]:
+def lesions_named(record: PatientRecord, fracture: dict[str, Any]) -> set[str]:
     """The lesions a fracture's record ties it to: its evidence's detail, FHIR's condition-dueTo extension."""
     named: list[Any] = [detail for evidence in objects(fracture.get("evidence"))
                         for detail in objects(evidence.get("detail"))]
@@ -62,7 +62,7 @@ def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[
         site = read_site(record.terms, body_sites(fracture))
         bone = places[0].bone if places else site.bone
         side = (places[0].side if places else None) or (_side(site) if site.bone in (None, bone) else None)
-        tied = _lesions_named(record, fracture) if lesion else set()
+        tied = lesions_named(record, fracture) if lesion else set()
         if tied and lesion not in tied and not (bone and bone == reading.bone and side and side == lesion_side):
             continue  # the record ties it to another lesion, and nothing makes it this one's bone and side
         if not bone:

@@ -134,7 +134,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
     fixed_lesions = {lesion: operation for operation, fixed in record.fixed.items() for lesion in fixed}
     for kind in LESION_KINDS:
         for observation in record.observations[kind]:
-            target, how = _link(record, observation, lesions, at_site, 0)
+            target, how = link_observation(record, observation, lesions, at_site, 0)
             focus = {named for f in objects(observation.get("focus")) if (named := record.resolve(f))}
             if target is None and broken_lesions & focus:
                 # The lesion's bone has broken: its card says so; its measurements would change no score.
@@ -149,7 +149,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                 continue  # of a lesion Mirels does not score: SINS says what became of it (or nothing reads it)
             elif target is None:
                 record.report.ignore(record.ref(observation), how, attention=True)
-            elif (elsewhere := _elsewhere(record, observation, target, lesions[target].reading)) is not None:
+            elif (elsewhere := recorded_elsewhere(record, observation, target, lesions[target].reading)) is not None:
                 record.report.ignore(record.ref(observation), elsewhere, attention=True)
                 lesions[target].set_aside[kind_item(kind)].append(said("{resource}: {why}", resource=record.ref(
                     observation), why=elsewhere))
@@ -202,7 +202,7 @@ def _with_code_words(place: Any, condition: dict[str, Any]) -> Any:
     return replace(place, written=text.strip()[:80]) if isinstance(text, str) and side_written(text) else place
 
 
-def _elsewhere(record: PatientRecord, observation: dict[str, Any], lesion: str, reading: Any) -> Said | None:
+def recorded_elsewhere(record: PatientRecord, observation: dict[str, Any], lesion: str, reading: Any) -> Said | None:
     """Why an observation linked to a lesion (by its focus, as evidence...) cannot be counted for it: its own
     bodySite names another bone or the other side (a measurement of the other femur, a form filled in for the
     wrong lesion). The link and the record's own words disagree, so which lesion it describes is not certain."""
@@ -374,7 +374,7 @@ def _related_condition(record: PatientRecord, target: str) -> str | None:
 
 
 
-def _link(record: PatientRecord, observation: dict[str, Any], lesions: Collection[str],
+def link_observation(record: PatientRecord, observation: dict[str, Any], lesions: Collection[str],
           at_site: dict[tuple[str | None, str | None], list[str]], depth: int,
           site_of: Callable[[list[Any]], tuple[str | None, str | None]] | None = None,
           evidence_key: str = "lesion-evidence") -> tuple[str | None, str]:
@@ -388,11 +388,11 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: Collectio
     # report's code: ``may_be_read``), whose elements may be of any JSON type.
     for reference in objects(observation.get("focus")):
         target = record.resolve(reference)
-        if target in lesions:
+        if target and target in lesions:
             focused.setdefault(target, said("focus -> {target}", target=target))
         elif target and target.startswith("BodyStructure/"):
             related = _related_condition(record, target)
-            if related in lesions:
+            if related and related in lesions:
                 focused.setdefault(related, said("focus -> {target}, a tumour related to {related}", target=target,
                                                  related=related))
     if len(focused) == 1:
@@ -406,14 +406,15 @@ def _link(record: PatientRecord, observation: dict[str, Any], lesions: Collectio
     if len(citing) > 1:
         return None, said("cited as evidence by several lesions ({lesions}): not linked", lesions=", ".join(citing))
     for panel in record.panels_of.get(me, ()):
-        linked, how = _link(record, panel, lesions, at_site, depth + 1, site_of, evidence_key)
+        linked, how = link_observation(record, panel, lesions, at_site, depth + 1, site_of, evidence_key)
         if linked:
             record.report.use(record.ref(panel), said("panel linking its members to {lesion}", lesion=linked))
             return linked, said("hasMember of {panel} ({how})", panel=record.ref(panel), how=how)
     for reference in objects(observation.get("derivedFrom")):
         target = record.resolve(reference)
         if target and record.get(target).get("resourceType") == "Observation":
-            linked, how = _link(record, record.get(target), lesions, at_site, depth + 1, site_of, evidence_key)
+            linked, how = link_observation(record, record.get(target), lesions, at_site, depth + 1, site_of,
+                                           evidence_key)
             if linked:
                 return linked, said("derivedFrom {target} ({how})", target=target, how=how)
     sites = body_sites(observation)

@@ -4,8 +4,9 @@ the pelvis, the sternum: the sites §1.5 counts), and what may make it not "unco
 "La radiothérapie constitue le premier traitement des métastases osseuses douloureuses non compliquées, résistantes
 aux traitements antalgiques médicamenteux." Read here:
 
-* "douloureuses": a pain record of this lesion, linked as the long bones' records are (``long_bone._link``: focus,
-  evidence, panel, derivedFrom, else the same bodySite and coded side, a vertebra by its level): a Mirels pain (each of
+* "douloureuses": a pain record of this lesion, linked as the long bones' records are
+  (``long_bone.link_observation``: focus, evidence, panel, derivedFrom, else the same bodySite and coded side, a
+  vertebra by its level): a Mirels pain (each of
   its values is a pain), a 0-10 pain score (ValueSet pain-score-0-10) above 0, a SINS pain item other than
   "pain-free" (a SINS-scored vertebra: its SINS item, answers included). The guideline names no threshold: any score
   above 0 is a pain, 0 is none. The latest record decides (``evidence.choose``); records outside the pain item's window
@@ -32,10 +33,10 @@ from ..calculators.values import Shown
 from ..i18n import Said, said
 from .dates import DateSpan, parse_date
 from .evidence import Candidate, choose
-from .fractures import _lesions_named
+from .fractures import lesions_named
 from .items.pain import pain_score_value
 from .items.site import SiteReading, body_sites, read_place, read_site_and_place
-from .long_bone import _elsewhere, _link, site_concepts
+from .long_bone import link_observation, recorded_elsewhere, site_concepts
 from .model import Fact, ScoredCondition, SituationFacts, Where
 from .moments import Event, out_of_time
 from .options import MappingOptions
@@ -81,12 +82,12 @@ def painful_sites(record: PatientRecord, options: MappingOptions,
             at_site[key].append(ref)
     for kind in PAIN_KINDS:
         for observation in record.observations[kind]:
-            target, _how = _link(record, observation, sites.keys(), at_site, 0,
+            target, _how = link_observation(record, observation, sites.keys(), at_site, 0,
                                  lambda concepts: _key(read_place(record.terms, concepts)) or (None, None),
                                  "pain-site-evidence")
             if target is None or (kind == "sins-pain" and target in sins):  # SINS's item: read from its score's facts
                 continue
-            elsewhere = _elsewhere(record, observation, target,
+            elsewhere = recorded_elsewhere(record, observation, target,
                                    SiteReading(None, None, None, True, place=sites[target].place or Place()))
             if elsewhere is not None:
                 record.report.ignore(record.ref(observation), elsewhere, attention=True)
@@ -158,9 +159,9 @@ def _pain(record: PatientRecord, options: MappingOptions, site: _Site,
     fact = sins.facts.get("mechanical_pain") if sins is not None else None
     if fact is not None and fact.sources and fact.value is not None:
         rows = fact.value.values if isinstance(fact.value, OneOf) else (fact.value,)
-        painful = {_PAINFUL_SINS_ROWS.get(row) for row in rows}
-        if len(painful) == 1 and None not in painful:  # every row it allows says the same
-            candidates.append(Candidate(painful.pop(), fact.sources[0], parse_date(fact.recorded) if fact.recorded
+        says = {_PAINFUL_SINS_ROWS.get(str(row)) for row in rows}
+        if len(says) == 1 and None not in says:  # every row it allows says the same
+            candidates.append(Candidate(says.pop(), fact.sources[0], parse_date(fact.recorded) if fact.recorded
                                         else None, (), "SINS pain", also=fact.sources[1:]))
             said_as[fact.sources[0]] = Shown("mechanical_pain", fact.value)
     if not candidates:
@@ -187,7 +188,7 @@ def _painful(record: PatientRecord, kind: str, observation: dict[str, Any]) -> b
     if kind == "pain-score":
         score = pain_score_value(observation)
         return None if score is None else score > 0
-    rows = [coding.get("code") for coding in codings(observation.get("valueCodeableConcept"))
+    rows = [str(coding.get("code")) for coding in codings(observation.get("valueCodeableConcept"))
             if coding.get("system") == ROW_SYSTEM and coding.get("code") in _PAINFUL_SINS_ROWS]
     return _PAINFUL_SINS_ROWS[rows[0]] if len(set(rows)) == 1 else None
 
@@ -197,7 +198,7 @@ def _fractures(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
     found = []
     for fracture in record.fractures:
         ref = record.ref(fracture)
-        tied = _lesions_named(record, fracture)
+        tied = lesions_named(record, fracture)
         places = [p for p in (fracture_place(c) for c in codings(fracture.get("code"))) if p is not None]
         place = places[0] if places else read_place(record.terms, body_sites(fracture))
         if site.ref in tied:

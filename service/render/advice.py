@@ -19,12 +19,12 @@ from typing import Any
 import msgspec
 
 from .. import __version__
-from ..calculators.situations import Advice, guideline_version
+from ..calculators.situations import Advice, guideline_version, situations
 from ..facts import PatientFacts
 from ..facts.model import SituationFacts, Where
 from ..facts.terminology import own_coding
 from ..i18n import N_, Words, translate, typeset
-from .card_model import Card
+from .card_model import Action, Card
 from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, said_to_clinician, topic
 from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative, stable_id
 from .knowledge import TOPIC, activity_definition_url, plan_definition_url
@@ -284,11 +284,16 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
     }
 
 
-def pain_card(advised: Sequence[Advised], withheld: Sequence[SituationFacts], patient: PatientFacts, locale: str,
-              name: Callable[[str], str]) -> Card:
+def pain_card(advice: Sequence[Advised], patient: PatientFacts, locale: str, name: Callable[[str], str]) -> list[Card]:
     """§1.1 for the painful bone metastases of bones no score card shows (a rib, the pelvis, the sternum): one card,
-    each site with its pain record, and those not given for a complication that is or may be recorded. Action
-    first; an information card; its suggestion records each site's proposed CarePlan, as ``$assess`` writes them."""
+    never one per site, each site with its pain record, and those not given for a complication that is or may be
+    recorded; none when no site is given it. Action first; an information card; its suggestion records each site's
+    proposed CarePlan, as ``$assess`` writes them."""
+    advised = [item for item in advice if not item.facts.score_of and of_another_bone(item.facts)]
+    if not advised:
+        return []
+    withheld = [found for found in patient.situations if not found.score_of and of_another_bone(found)
+                and found.inputs.complications]
     words = WORDS[locale]
     situation = advised[0].advice.situation
     title, action = situation.title(locale), situation.action(locale)
@@ -315,7 +320,7 @@ def pain_card(advised: Sequence[Advised], withheld: Sequence[SituationFacts], pa
     lines += ["", f"{words['guideline']}{words['colon']} {situation.source}"]
     if patient.as_of:
         lines += ["", f"{words['as_of']} {patient.as_of.isoformat()}."]
-    return {
+    return [{
         "uuid": random_uuid(),
         "summary": fit_summary(name(text)),
         "detail": "\n".join(lines),
@@ -326,4 +331,39 @@ def pain_card(advised: Sequence[Advised], withheld: Sequence[SituationFacts], pa
              "description": words["create_CarePlan"].format(title=title)} for item in advised]}],
         "selectionBehavior": "at-most-one",
         "overrideReasons": override_reasons(locale),
-    }
+    }]
+
+
+def of_another_bone(found: SituationFacts) -> bool:
+    """§1.1 of a bone Mirels does not score (``facts.pain_sites``)."""
+    return found.situation == "pain" and not getattr(found.inputs, "long_bone", True)
+
+
+def pain_not_given(patient: PatientFacts, locale: str, name: Callable[[str], str]) -> dict[str, str]:
+    """Scored Condition -> the line its card says where §1.1 is not given for a complication recorded or that may
+    be (a cord compression at its level)."""
+    situation, lines = situations()["pain"], {}
+    for found in patient.situations:
+        if found.score_of and of_another_bone(found) and found.inputs.complications:
+            why = "; ".join(name(said_to_clinician(reason, locale)) for reason in found.inputs.complications)
+            lines[found.score_of] = (f"**{situation.title(locale)}**{WORDS[locale]['colon']} "
+                                     f"{WORDS[locale]['pain_not_given'].format(why=why)}")
+    return lines
+
+
+def said_on_score_card(card: Card, advised: Advised, locale: str, name: Callable[[str], str]) -> None:
+    """§1.1 on its lesion's score card: the guideline's words first, what is said beside them (SINS not stable),
+    and its proposed CarePlan among the card's suggestion, as $assess and bulk write it (a SINS card with its category
+    undetermined has no suggestion: one is made)."""
+    situation = advised.advice.situation
+    line = f"**{situation.title(locale)}**{WORDS[locale]['colon']} {situation.statement(locale)}"
+    line += "".join(f"\n- {name(said_to_clinician(text, locale))}" for text in advised.advice.missing)
+    card["detail"] = f"{line}\n\n{card['detail']}"
+    action: Action = {"type": "create", "resource": advised.care_plan,
+                      "description": WORDS[locale]["create_CarePlan"].format(title=situation.title(locale))}
+    if "suggestions" in card:
+        card["suggestions"][0]["actions"].append(action)
+    else:
+        card["suggestions"] = [{"label": WORDS[locale]["record"], "uuid": random_uuid(), "isRecommended": False,
+                                "actions": [action]}]
+        card["selectionBehavior"] = "at-most-one"

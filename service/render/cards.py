@@ -28,14 +28,12 @@ from typing import Literal
 from .. import __version__
 from ..facts import PatientFacts, ReportEntry
 from ..facts.evidence import CONFLICT
-from ..calculators.situations import situations
-from ..facts.model import BrokenBone, SituationFacts
+from ..facts.model import BrokenBone
 from ..facts.procedures import GIVEN_NOW
 from ..facts.statuses import UNCONFIRMED, status_to_check
 from ..facts.terminology import listed_words
 from ..i18n import joined, typeset
-from .advice import WORDS as ADVICE_WORDS
-from .advice import Advised, advice_card, pain_card
+from .advice import Advised, advice_card, of_another_bone, pain_card, pain_not_given, said_on_score_card
 from .card_model import Action, Card, Source, Suggestion
 from .card_text import (
     SUMMARY_LIMIT,
@@ -418,18 +416,6 @@ def typeset_card(card: Card, locale: str) -> Card:
     return card
 
 
-def _pain_of_another_bone(found: SituationFacts) -> bool:
-    """§1.1 of a bone Mirels does not score (``facts.pain_sites``)."""
-    return found.situation == "pain" and not getattr(found.inputs, "long_bone", True)
-
-
-def _not_given(found: SituationFacts, locale: str, name: Callable[[str], str]) -> str:
-    situation = situations()["pain"]
-    why = "; ".join(name(said_to_clinician(reason, locale)) for reason in found.inputs.complications)
-    return (f"**{situation.title(locale)}**{WORDS[locale]['colon']} "
-            f"{ADVICE_WORDS[locale]['pain_not_given'].format(why=why)}")
-
-
 def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale: str,
                       advice: Sequence[Advised] = ()) -> list[tuple[Assessment | None, Card]]:
     """Every card of one patient, each with the assessment it is about (None for the others), in the order
@@ -437,9 +423,7 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
     Advice about a scored lesion (§1.1) is said on that lesion's card: one lesion, one card."""
     name = namer(facts, locale)
     on_score = {advised.facts.score_of: advised for advised in advice if advised.facts.score_of}
-    # §1.1 not given for a lesion a score card shows, for a complication that is or may be recorded: said there.
-    not_given = {found.score_of: _not_given(found, locale, name) for found in facts.situations
-                 if found.score_of and _pain_of_another_bone(found) and found.inputs.complications}
+    not_given = pain_not_given(facts, locale, name)  # §1.1 withheld for a complication: said on the score card
     cards: list[tuple[Assessment | None, Card]] = []
     for assessment in assessments:
         for card in cards_for(assessment, name):
@@ -447,31 +431,15 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
                 card["detail"] = (f"**{WORDS[locale]['check_first']}**{WORDS[locale]['colon']} "
                                   f"{WORDS[locale]['operations_unread']}\n\n{card['detail']}")
             beside = on_score.get(assessment.facts.condition)
-            if beside is not None:  # its §1.1 line (a SINS card with its category undetermined has no suggestion)
-                situation = beside.advice.situation
-                line = f"**{situation.title(locale)}**{WORDS[locale]['colon']} {situation.statement(locale)}"
-                line += "".join(f"\n- {name(said_to_clinician(text, locale))}" for text in beside.advice.missing)
-                card["detail"] = f"{line}\n\n{card['detail']}"
-                # Its proposed CarePlan is recorded with the score's, as $assess and bulk write it.
-                action: Action = {"type": "create", "resource": beside.care_plan,
-                                  "description": WORDS[locale]["create_CarePlan"].format(title=situation.title(locale))}
-                if "suggestions" in card:
-                    card["suggestions"][0]["actions"].append(action)
-                else:
-                    card["suggestions"] = [{"label": ADVICE_WORDS[locale]["record"], "uuid": random_uuid(),
-                                            "isRecommended": False, "actions": [action]}]
-                    card["selectionBehavior"] = "at-most-one"
+            if beside is not None:  # its §1.1 line, and its proposed CarePlan recorded with the score's
+                said_on_score_card(card, beside, locale, name)
             elif (why := not_given.get(assessment.facts.condition)) is not None:
                 card["detail"] = f"{why}\n\n{card['detail']}"
             cards.append((assessment, card))
     cards += [(None, broken_bone_card(broken, facts, locale)) for broken in facts.broken]
     cards += [(None, advice_card(advised, facts, locale, name)) for advised in advice
-              if not advised.facts.score_of and not _pain_of_another_bone(advised.facts)]
-    painful = [advised for advised in advice if not advised.facts.score_of and _pain_of_another_bone(advised.facts)]
-    if painful:  # one card for every site no score card shows: never one per site
-        withheld = [found for found in facts.situations if not found.score_of and _pain_of_another_bone(found)
-                    and found.inputs.complications]
-        cards.append((None, pain_card(painful, withheld, facts, locale, name)))
+              if not advised.facts.score_of and not of_another_bone(advised.facts)]
+    cards += [(None, card) for card in pain_card(advice, facts, locale, name)]  # one for the sites no score shows
     on_a_card = {broken.lesion for broken in facts.broken}  # its own card says why it has no score
     review = review_card([entry for entry in facts.not_used if entry.resource not in on_a_card], locale, facts.as_of,
                          name, facts.labels, places_of(facts, locale))
