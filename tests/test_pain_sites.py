@@ -78,6 +78,7 @@ def test_a_painful_left_rib_gets_one_card_naming_the_site_and_its_pain_record_in
 
 
 def test_a_rib_with_a_pain_score_of_0_or_an_old_one_or_one_from_before_it_began_gets_no_card():
+    assert len(pain_cards(assessed(rib(), nrs(8, "Condition/rib"))[1])) == 1  # what each record below changes
     for record in ([nrs(0, "Condition/rib")], [nrs(8, "Condition/rib", days_ago=45)],
                    [nrs(8, "Condition/rib", days_ago=41)], []):
         result, cards = assessed(rib(), *record)
@@ -158,7 +159,7 @@ def test_a_painful_l3_gets_its_line_on_its_sins_card_and_none_with_a_compression
     assert "whose level cannot be compared with this lesion's: it may be at this level" in _sins_card(cards)["detail"]
 
 
-def test_a_painful_femur_keeps_its_mirels_card_line_unchanged():
+def test_a_painful_femur_keeps_its_mirels_card_line_unchanged_beside_a_painful_ribs_card():
     femur = lesion(bone=FEMUR_SHAFT, side=LEFT)
     _, cards = assessed(femur, *lesion_observations(kind="blastic", size=(20, "%")))
     (mirels,) = [card for card in cards if card["source"]["topic"]["code"] == "mirels"]
@@ -167,6 +168,11 @@ def test_a_painful_femur_keeps_its_mirels_card_line_unchanged():
                                        "drugs. Whether the analgesics control the pain is not read from the "
                                        "record.\n\n")
     assert pain_cards(cards) == []
+    _, cards = assessed(femur, *lesion_observations(kind="blastic", size=(20, "%")), rib("rib", side=RIGHT),
+                        nrs(9, "Condition/rib"))
+    (card,) = pain_cards(cards)  # the rib's alone: the femur's §1.1 stays on its Mirels card, said once
+    assert "— right rib:" in card["summary"] and "femur" not in card["detail"]
+    assert [c["detail"].count("(guideline §1.1)**") for c in cards if c["source"]["topic"]["code"] == "mirels"] == [1]
 
 
 def test_the_pain_record_is_reported_as_used_for_the_guideline():
