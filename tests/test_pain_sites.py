@@ -129,6 +129,24 @@ def _sins_card(cards):
     return next(card for card in cards if card["source"]["topic"]["code"] == "sins")
 
 
+def test_the_rule_for_another_bone_needs_no_complication_and_says_a_sins_that_is_not_stable():
+    from service.calculators.sins import SinsInputs, score_sins
+    from service.calculators.situations import PainInputs, pain
+
+    stable = score_sins(SinsInputs("rigid_spine", "occasional_non_mechanical_pain", "blastic_bone_lesion",
+                                   "normal_alignment", "no_collapse_none_of_the_above",
+                                   "posterolateral_none"))
+    unstable = score_sins(SinsInputs("junctional_spine", "mechanical_pain", "lytic_bone_lesion",
+                                     "subluxation_translation", "collapse_over_50_percent", "posterolateral_bilateral"))
+    assert stable.category.value == "stable" and unstable.category.value == "unstable"
+    assert pain(PainInputs(True, long_bone=False), stable).missing == ()
+    (said_beside,) = pain(PainInputs(True, long_bone=False), unstable).missing
+    assert "the guideline does not say whether spinal instability" in str(said_beside)
+    assert pain(PainInputs(True, long_bone=False), None).missing == ()  # a rib: no score card
+    assert pain(PainInputs(True, long_bone=False, complications=("a fracture",)), None) is None
+    assert pain(PainInputs(False, long_bone=False), None) is None
+
+
 def test_a_painful_l3_gets_its_line_on_its_sins_card_and_none_with_a_compression_at_l3():
     result, cards = assessed(l3(), nrs(8, "Condition/l3"))
     assert pain_cards(cards) == []

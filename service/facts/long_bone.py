@@ -375,9 +375,9 @@ def _related_condition(record: PatientRecord, target: str) -> str | None:
 
 
 def link_observation(record: PatientRecord, observation: dict[str, Any], lesions: Collection[str],
-          at_site: dict[tuple[str | None, str | None], list[str]], depth: int,
-          site_of: Callable[[list[Any]], tuple[str | None, str | None]] | None = None,
-          evidence_key: str = "lesion-evidence") -> tuple[str | None, str]:
+                     at_site: dict[tuple[str | None, str | None], list[str]], depth: int,
+                     site_of: Callable[[list[Any]], tuple[str | None, str | None]] | None = None,
+                     evidence_key: str = "lesion-evidence") -> tuple[str | None, str]:
     """The lesion an observation belongs to, and how it was linked (or why not). ``site_of``: the (bone, side) of an
     observation's bodySite, as ``at_site`` keys lesions (a long bone and its coded side by default); ``evidence_key``:
     a name for the lesions' evidence, worked out once per set of lesions."""

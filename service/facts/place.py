@@ -40,7 +40,6 @@ _MIDLINE = frozenset({"51282000", "421060004", "122494005", "122495006", "122496
                       "56873002", "C411", "C412"})
 
 
-
 def on_the_midline(bone: str | None) -> bool:
     """A bone that has no side (a vertebra, the sacrum, the sternum): two records of it are of the same bone."""
     return bool(bone) and str(bone).replace(".", "").upper() in _MIDLINE

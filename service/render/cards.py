@@ -420,7 +420,8 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
                       advice: Sequence[Advised] = ()) -> list[tuple[Assessment | None, Card]]:
     """Every card of one patient, each with the assessment it is about (None for the others), in the order
     a clinician reads them: the scores, the broken bones, the guideline's advice, then what was not used.
-    Advice about a scored lesion (§1.1) is said on that lesion's card: one lesion, one card."""
+    Advice about a scored lesion (§1.1) is said on that lesion's card (Mirels, SINS): one lesion, one card; §1.1 of
+    the other bones no score shows is one card for the patient (``advice.pain_card``)."""
     name = namer(facts, locale)
     on_score = {advised.facts.score_of: advised for advised in advice if advised.facts.score_of}
     not_given = pain_not_given(facts, locale, name)  # §1.1 withheld for a complication: said on the score card
