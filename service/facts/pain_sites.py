@@ -82,25 +82,27 @@ def painful_sites(record: PatientRecord, options: MappingOptions,
             at_site[key].append(ref)
     for kind in PAIN_KINDS:
         for observation in record.observations[kind]:
-            target, _how = link_observation(record, observation, sites.keys(), at_site, 0,
-                                 lambda concepts: _key(read_place(record.terms, concepts)) or (None, None),
-                                 "pain-site-evidence")
+            target, how = link_observation(record, observation, sites.keys(), at_site, 0,
+                                           lambda concepts: _key(read_place(record.terms, concepts)) or (None, None),
+                                           "pain-site-evidence")
             if target is None or (kind == "sins-pain" and target in sins):  # SINS's item: read from its score's facts
                 continue
             elsewhere = recorded_elsewhere(record, observation, target,
-                                   SiteReading(None, None, None, True, place=sites[target].place or Place()))
+                                           SiteReading(None, None, None, True, place=sites[target].place or Place()))
             if elsewhere is not None:
                 record.report.ignore(record.ref(observation), elsewhere, attention=True)
                 continue
-            sites[target].linked[kind].append((observation, _how))
+            sites[target].linked[kind].append((observation, how))
     found = []
     for ref, site in sites.items():
         read = _pain(record, options, site, sins.get(ref))
-        if read is None or read[0].value is not True:  # no pain, none recorded, or records that disagree
+        if read is None:
             continue
         pain, recorded = read
-        for source in pain.sources:
+        for source in pain.sources:  # painful or not (a 0/10): what the mapping report says it was read for
             record.report.use(source, said("pain of {lesion}, read for guideline §1.1", lesion=ref))
+        if pain.value is not True:  # no pain now, or records that disagree on the latest day
+            continue
         complications = _fractures(record, site) + (_compressions(record, site) if site.spinal or ref in sins else ())
         found.append(SituationFacts(
             "pain", PainInputs(True, long_bone=False, complications=complications), pain.sources,
