@@ -238,11 +238,7 @@ def _same_bone(site: _Site, place: Place | None) -> bool | None:
 def _compressions(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
     """The active spinal cord compressions at this vertebral lesion's level, or whose level cannot be compared."""
     found = []
-    for compression in record.conditions["compression"]:
-        if not record.active(compression)[0]:
-            continue
-        ref = record.ref(compression)
-        place = read_place(record.terms, site_concepts(record, compression, ref)[0])
+    for ref, place in record.once("active-compression-places", lambda: _compression_places(record)):
         same = _same_level(site.place, place)
         if same:
             found.append(said("a spinal cord compression is recorded at this level ({compression})", compression=ref))
@@ -250,6 +246,13 @@ def _compressions(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
             found.append(said("a spinal cord compression is recorded ({compression}) whose level cannot be compared "
                               "with this lesion's: it may be at this level", compression=ref))
     return tuple(found)
+
+
+def _compression_places(record: PatientRecord) -> list[tuple[str, Place | None]]:
+    """Each active spinal cord compression and its place, read once for every painful vertebra."""
+    return [(ref, read_place(record.terms, site_concepts(record, compression, ref)[0]))
+            for compression in record.conditions["compression"] if record.active(compression)[0]
+            for ref in (record.ref(compression),)]
 
 
 def _same_level(first: Place | None, second: Place | None) -> bool | None:
