@@ -2,10 +2,12 @@
 
 import pytest
 
+from service.calculators import OneOf
 from support.fhir_builders import (
     OWN,
     SCT,
     cc,
+    coded,
     lesion,
     lesion_observations,
     observation,
@@ -118,3 +120,17 @@ def test_a_later_pain_score_of_zero_leaves_every_mirels_pain_row_possible_and_no
     (card,) = [card for _, card in cards_for_patient(result.assessments, result.facts, "en", result.advice)
                if "Mirels" in card["summary"]]
     assert card["detail"].count(f"0-10 pain score {score} ") == 1, card["detail"]
+
+
+def test_a_zero_is_no_pain_row_even_where_a_site_sets_bands_and_a_later_time_that_day_counts():
+    """With bands "mild=0-3", a 0/10 became "mild" and §1.1 said "painful" (review 14); a 0/10 at 18:00 after a
+    "functional" at 08:00 the same day was not "later". A 0 is no row whatever the bands; the times decide."""
+    bands = (("mild", 0, 3), ("moderate", 4, 6), ("functional", 7, 10))
+    functional = observation("o-pain", "mirels-pain", focus="Condition/lesion-1",
+                             effective=f"{days_ago(3)}T08:00:00+01:00", **coded("functional"))
+    for options in ({}, {"pain_score_bands": bands}):
+        zero = {**pain_score(0), "effectiveDateTime": f"{days_ago(3)}T18:00:00+01:00"}
+        found, _ = only_lesion(lesion(), functional, zero, **options)
+        assert found.facts["pain"].value == OneOf("mild", "moderate", "functional"), options
+        alone, _ = only_lesion(lesion(), zero, **options)
+        assert alone.facts["pain"].missing, options  # no pain is no Mirels row, never "mild"

@@ -1182,3 +1182,26 @@ def test_patient_view_flags_each_card_of_a_compression_recorded_twice(client, lo
     assert all("may record one compression" in card["detail"] or "une seule compression" in card["detail"]
                for card in rades)
 
+
+
+def test_times_in_two_zones_are_compared_as_instants_and_a_count_of_days_gives_no_hour():
+    """A status at 00:50 Paris time (23:50 UTC) before an onset at 23:55 UTC the evening before was counted: its day
+    is later, its instant earlier (review 14). A "2 d" recorded at 08:00 is a count of days, not 48 hours to the
+    minute: a status at 07:30 two days before is not refused for it (it was), and a duration longer than the
+    calendar is not a 500."""
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    day, before_day = days_ago(4), days_ago(5)
+    walks = observation("motor", "motor-function", effective=f"{day}T00:50:00+01:00", **coded("ambulatory-without-aid"))
+    mscc, found = only_compression(primary, compression(onset=f"{before_day}T23:55:00Z"), walks)
+    assert mscc.facts["motor_function"].missing
+    assert "by their times and time zones" in found.entry("Observation/motor").reason
+    early = observation("motor", "motor-function", effective=f"{days_ago(6)}T07:30:00+01:00",
+                        **coded("ambulatory-without-aid"))
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=f"{days_ago(4)}T08:00:00+01:00",
+                          **quantity(2, "d"))
+    mscc, _ = only_compression(primary, compression(onset=days_ago(30)), early, deficit)
+    assert mscc.facts["motor_function"].value == "ambulatory_without_aid"
+    endless = observation("deficit", "days-developing-motor-deficits", effective=f"{days_ago(4)}T08:00:00+01:00",
+                          **quantity(1000000, "d"))
+    mscc, _ = only_compression(primary, compression(onset=days_ago(30)), endless)
+    assert mscc.facts["days_developing_motor_deficits"].value is not None

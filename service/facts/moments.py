@@ -79,19 +79,15 @@ def out_of_time(when: DateSpan | None, item: str, as_of: date, chosen: dict[str,
     if when is None:
         return None
     for event in before:
-        if when.earliest > event.when.latest:  # surely after it began: the same day may be before it
+        if surely_before(event.when, when):  # surely after it began: the same day may be before it
             return said("recorded {date}, after {event} began ({began}): it cannot describe {item}: not counted",
-                        date=when.text, event=event.what, began=event.when.text, item=ItemName(item))
-        if _earlier_that_day(event.when, when):
-            return said("recorded {date}, later that day than {event} began: it cannot describe {item}: not counted",
-                        date=when.text, event=event.what, item=ItemName(item))
+                        date=when.text, event=event.what, began=event.when.text, item=ItemName(item)) \
+                if when.earliest > event.when.latest else _by_times(when, event, item, later=True)
     for event in after:
-        if event.when.earliest > when.latest:  # surely before: a partial date that may be after is not refused
+        if surely_before(when, event.when):  # surely before: a partial date that may be after is not refused
             return said("recorded {date}, before {event} ({began}): it cannot describe {item}: not counted",
-                        date=when.text, event=event.what, began=event.when.text, item=ItemName(item))
-        if _earlier_that_day(when, event.when):
-            return said("recorded {date}, earlier that day than {event}: it cannot describe {item}: not counted",
-                        date=when.text, event=event.what, item=ItemName(item))
+                        date=when.text, event=event.what, began=event.when.text, item=ItemName(item)) \
+                if event.when.earliest > when.latest else _by_times(when, event, item, later=False)
         if since is not None and event.when.earliest > since.latest:  # a span that surely began before it
             return said("recorded over {start} to {date}, a period that began before {event} ({began}): it may "
                         "describe the time before, so it cannot stand for {item}: not counted", start=since.text,
@@ -112,14 +108,32 @@ def out_of_time(when: DateSpan | None, item: str, as_of: date, chosen: dict[str,
     return None
 
 
-def _earlier_that_day(first: DateSpan, then: DateSpan) -> bool:
-    """Whether ``first`` is surely before ``then`` on the same day: both dateTimes with their times and zones (a
-    status at 09:00 is from before a deficit that began at 19:00). A day alone may be either."""
-    return first.exact and first.earliest == then.earliest == then.latest and first.instant is not None \
-        and then.instant is not None and first.instant < then.instant
+def surely_before(first: DateSpan, then: DateSpan) -> bool:
+    """Whether ``first`` is surely before ``then``: by their instants where both are dateTimes with a time and zone
+    (a status at 09:00 before a deficit that began at 19:00; 00:50 in Paris before 23:55 UTC the day before), else by
+    their days (a day alone may be any time of it; a partial date, any of its days)."""
+    if first.exact and then.exact and first.instant is not None and then.instant is not None:
+        return first.instant < then.instant
+    return first.latest < then.earliest
+
+
+def _by_times(when: DateSpan, event: Event, item: str, later: bool) -> Said:
+    """Why a record its day alone would not place is before or after an event: their times say it."""
+    if when.earliest == event.when.earliest:
+        return said("recorded {date}, later that day than {event} began: it cannot describe {item}: not counted",
+                    date=when.text, event=event.what, item=ItemName(item)) if later else said(
+            "recorded {date}, earlier that day than {event}: it cannot describe {item}: not counted",
+            date=when.text, event=event.what, item=ItemName(item))
+    return said("recorded {date}, after {event} began ({began}), by their times and time zones: it cannot describe "
+                "{item}: not counted", date=when.text, event=event.what, began=event.when.text,
+                item=ItemName(item)) if later else said(
+        "recorded {date}, before {event} ({began}), by their times and time zones: it cannot describe {item}: not "
+        "counted", date=when.text, event=event.what, began=event.when.text, item=ItemName(item))
 
 
 def started(end: DateSpan, days_high: Any) -> DateSpan:
     """The day something began that had lasted at most ``days_high`` days on ``end``."""
-    first = end.earliest - timedelta(days=int(days_high))
+    # A duration longer than the calendar ("1000000 d") began before any date a record can hold.
+    first = end.earliest - timedelta(days=int(days_high)) if int(days_high) < (end.earliest - date.min).days \
+        else date.min
     return DateSpan(first, first, first.isoformat())

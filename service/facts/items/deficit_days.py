@@ -119,9 +119,16 @@ def began_at(record: PatientRecord, deficit: Fact) -> datetime | None:
     observation = record.get(deficit.sources[0])
     days, _ = ucum_or_bound(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
     when = record.effective(observation)
-    if when is None or when.instant is None or not isinstance(days, int | Fraction) or isinstance(days, bool):
+    quantity = observation.get("valueQuantity")
+    unit = quantity.get("code") if isinstance(quantity, dict) else None
+    # Only hours or minutes say an hour: "2 d" is a rounded count of days, not 48 hours to the minute.
+    if when is None or when.instant is None or unit not in ("h", "min") or not isinstance(days, int | Fraction) \
+            or isinstance(days, bool):
         return None
-    return when.instant - timedelta(seconds=round(days * 86400))
+    try:
+        return when.instant - timedelta(seconds=round(days * 86400))
+    except OverflowError:  # a duration longer than the calendar: no instant (the days say what there is)
+        return None
 
 
 def _onset_text(record: PatientRecord, ref: str) -> str:

@@ -17,6 +17,7 @@ from ...calculators.values import ItemName
 from ...i18n import N_, said
 from ..evidence import Candidate, choose
 from ..model import Fact
+from ..moments import surely_before
 from ..record import PatientRecord
 from .lesion_type import Linked, coded_candidates
 from .quantities import number
@@ -40,8 +41,13 @@ def pain_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]
         if score is None:
             record.report.ignore(ref, "0-10 pain score has no value from 0 to 10", attention=True)
             continue
-        if score == 0:
+        if score == 0:  # no pain, which no Mirels row is, whatever bands a site sets: never a row
             painless.append((ref, record.effective(observation)))
+            why = said("0-10 pain score 0 ({resource}): no pain, which no Mirels pain row is (every row is a pain): "
+                       "not mapped", resource=ref)
+            record.report.show(ref, why, about=lesion)
+            notes.append(why)
+            continue
         if not bands:
             why = said("0-10 pain score {score} ({resource}) is not mapped: the guideline gives no mapping to a "
                        "Mirels pain category (a site may set its own conversion)",
@@ -69,14 +75,19 @@ def _eased_since(record: PatientRecord, fact: Fact, painless: list[tuple[str, An
     possible, so the category is given only if they all agree; §1.1's "painful" is not said on it."""
     chosen = [record.effective(record.get(ref)) for ref in fact.sources if ref.startswith("Observation/")]
     newest = max((when for when in chosen if when is not None), key=lambda when: when.latest, default=None)
-    later = [ref for ref, when in painless if when is not None and newest is not None and when.earliest > newest.latest]
-    if not later or newest is None:
+    if newest is None:
         return fact
-    return replace(fact, value=OneOf(*_ROWS), flags=fact.flags + (EASED,), notes=fact.notes + (said(
+    later = [ref for ref, when in painless if when is not None and surely_before(newest, when)]  # its time too
+    if not later:
+        return fact
+    kept = tuple(note for note in fact.notes  # the 0/10 is said below, once
+                 if not str(getattr(note, "template", "")).startswith(_NO_PAIN))
+    return replace(fact, value=OneOf(*_ROWS), flags=fact.flags + (EASED,), notes=kept + (said(
         "a pain score of 0/10 ({resource}) was recorded after the Mirels pain of {date}: the pain may have eased "
         "since, so every Mirels pain row stays possible; the sources do not say how Mirels scores a lesion that no "
         "longer hurts", resource=later[-1], date=newest.text),))
 
 
 EASED = N_("a later pain score says no pain")
+_NO_PAIN = "0-10 pain score 0 ({resource}): no pain"  # how that note begins
 _ROWS = ("mild", "moderate", "functional")  # Tableau 3's pain rows
