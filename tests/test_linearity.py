@@ -52,6 +52,18 @@ def worst_mix(n):
                                      **coded("ambulatory-with-aid")))
         resources.append(observation(f"days-{i}", "days-developing-motor-deficits", focus=f"Condition/{mscc}",
                                      **quantity(5, "d")))
+        # An old arthrodesis of it, coded outside the lists (CCAM, words naming an operation): said first on its card.
+        resources.append({"resourceType": "Procedure", "id": f"fusion-{i}", "status": "completed",
+                          "subject": {"reference": "Patient/p1"}, "performedDateTime": "2019-05-01",
+                          "code": {"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-ccam",
+                                               "code": "LHCA002"}], "text": "Arthrodèse"},
+                          "reasonReference": [{"reference": f"Condition/{mscc}"}]})
+        # A painful vertebra (§1.1 beyond the long bones reads its pain beside every compression's level).
+        vertebra = f"vertebra-{i}"
+        level = {"coding": [{"system": SCT, "code": "51282000"}], "text": f"T{i % 12 + 1}"}
+        resources.append(condition(vertebra, SCT, "94222008", body_site=[level]))
+        resources.append(observation(f"nrs-{i}", "72514-3", system="http://loinc.org", focus=f"Condition/{vertebra}",
+                                     valueInteger=6))
     resources.append(observation("visceral", "visceral-metastases", **coded("52101004", SCT)))
     resources.append(observation("unlinked", "lesion-type", body_site=site(HUMERUS, None), **coded("mixed")))
     return resources

@@ -249,6 +249,24 @@ def test_an_old_instrumentation_at_the_lesions_spine_is_said_first_and_what_sins
     assert spine.operations_before == ()
 
 
+def test_an_imaging_or_a_puncture_of_the_spine_is_no_operation_and_a_card_names_a_few_operations_at_most():
+    """An MRI of the lumbar spine (CCAM) and a lumbar puncture beside an L3 metastasis read "spinal operation
+    recorded, check it first" (review 14): a procedure coded outside the lists is said only where its words may name
+    an operation (a bare code may). Hundreds at the spine are a line, not a list (and the work stays linear)."""
+    mri = {**_instrumentation("mri", code="LHQN001"), "code": {
+        "coding": [{"system": "https://smt.esante.gouv.fr/terminologie-ccam", "code": "LHQN001"}],
+        "text": "IRM du rachis lombaire"}}
+    spine, found = only_sins(spine_lesion(), mri)
+    assert spine.operations_before == () and found.entry("Procedure/mri").outcome == "ignored"
+    bare = {**mri, "code": {"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-ccam", "code": "LHCA002"}]}}
+    spine, _ = only_sins(spine_lesion(), bare)
+    assert len(spine.operations_before) == 1  # no words: it may be one
+    many = [_instrumentation(f"fusion-{i}", code="44337006") for i in range(6)]
+    spine, _ = only_sins(spine_lesion(), *many)
+    assert len(spine.operations_before) == 4 and spine.operations_before[-1] == (
+        "3 more operations at the spine are recorded: check their levels")
+
+
 @pytest.mark.parametrize("locale,words", [
     ("en", (": spinal operation recorded, check it first — ",
             "**Check first**: an operation at the spine is recorded (“Ostéosynthèse rachidienne T11-L1”, 2019-05-14), "

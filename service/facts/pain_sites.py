@@ -236,23 +236,41 @@ def _same_bone(site: _Site, place: Place | None) -> bool | None:
 
 
 def _compressions(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
-    """The active spinal cord compressions at this vertebral lesion's level, or whose level cannot be compared."""
-    found = []
-    for ref, place in record.once("active-compression-places", lambda: _compression_places(record)):
+    """The active spinal cord compressions at this vertebral lesion's level, or whose level cannot be compared.
+    Compressions alike in levels and regions are compared once (a painful vertebra beside hundreds of compressions
+    of no level: work linear in them), and at most ``_NAMED_AT_MOST`` of each kind are named, the others counted."""
+    at_level, unsure = [], []
+    for place, refs in record.once("active-compression-places", lambda: _compression_places(record)).values():
         same = _same_level(site.place, place)
         if same:
-            found.append(said("a spinal cord compression is recorded at this level ({compression})", compression=ref))
+            at_level += refs
         elif same is None:
-            found.append(said("a spinal cord compression is recorded ({compression}) whose level cannot be compared "
-                              "with this lesion's: it may be at this level", compression=ref))
+            unsure += refs
+    found = [said("a spinal cord compression is recorded at this level ({compression})", compression=ref)
+             for ref in at_level[:_NAMED_AT_MOST]]
+    found += [said("a spinal cord compression is recorded ({compression}) whose level cannot be compared with this "
+                   "lesion's: it may be at this level", compression=ref) for ref in unsure[:_NAMED_AT_MOST]]
+    more = max(len(at_level) - _NAMED_AT_MOST, 0) + max(len(unsure) - _NAMED_AT_MOST, 0)
+    if more:
+        found.append(said("{count} more spinal cord compressions are recorded at this level or at a level that "
+                          "cannot be compared", count=more))
     return tuple(found)
 
 
-def _compression_places(record: PatientRecord) -> list[tuple[str, Place | None]]:
-    """Each active spinal cord compression and its place, read once for every painful vertebra."""
-    return [(ref, read_place(record.terms, site_concepts(record, compression, ref)[0]))
-            for compression in record.conditions["compression"] if record.active(compression)[0]
-            for ref in (record.ref(compression),)]
+_NAMED_AT_MOST = 3
+
+
+def _compression_places(record: PatientRecord) -> dict[tuple[Any, ...], tuple[Place | None, list[str]]]:
+    """The active spinal cord compressions by what ``_same_level`` reads of their place (its levels, else the region
+    its code names), each group with one of its places: read once for every painful vertebra."""
+    places: dict[tuple[Any, ...], tuple[Place | None, list[str]]] = {}
+    for compression in record.conditions["compression"]:
+        if record.active(compression)[0]:
+            ref = record.ref(compression)
+            place = read_place(record.terms, site_concepts(record, compression, ref)[0])
+            key = (tuple(spinal_levels(place)), str(place.bone or "") if place is not None else "")
+            places.setdefault(key, (place, []))[1].append(ref)
+    return places
 
 
 def _same_level(first: Place | None, second: Place | None) -> bool | None:

@@ -8,6 +8,7 @@ bone and side (its ``bodySite``). Every Procedure of those codes is reported, us
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from typing import Any, Literal
@@ -25,6 +26,13 @@ from .terminology import describe_concepts, objects
 from .vocabulary import KIND_VALUE_SETS
 
 Kind = Literal["fixation", "decompression", "radiotherapy"]
+# The words of an operation that may have fixed, decompressed or filled a bone, in English and French: what makes a
+# procedure coded outside the lists (CCAM, a local code) worth saying first on a card. Imaging, a puncture, a biopsy
+# are not: named in the mapping report only.
+OPERATION_WORDS = re.compile(
+    r"fixation|ost[ée]osynth|enclou|\bclou|\bnail|plaque|\bplate|\bvis\b|screw|proth[èe]s|prosthe|arthroplast|arthrod|"
+    r"fusion|spondylod|instrument|laminectom|d[ée]compress|vert[ée]broplast|cimentoplast|cementoplast|cyphoplast|"
+    r"kyphoplast|corporectom|vert[ée]brectom|r[ée]section|ost[ée]otom|curet+age|chirurg|surg|op[ée]rat", re.IGNORECASE)
 _KIND = {"prophylactic_fixation": "fixation", "decompressive_surgery": "decompression", "radiotherapy": "radiotherapy"}
 
 
@@ -52,6 +60,15 @@ class Unread(msgspec.Struct, frozen=True):
     reasons: tuple[str, ...]
 
 
+def _may_be_operation(code: Any) -> bool:
+    """Whether a procedure coded outside the lists may be an operation: its words say so; a bare code says nothing,
+    so it may be one (said, never read)."""
+    words = [code.get("text")] + [coding.get("display") for coding in objects(code.get("coding"))] \
+        if isinstance(code, dict) else []
+    worded = any(isinstance(text, str) and text.strip() for text in words)
+    return not worded or bool(OPERATION_WORDS.search(describe_concepts([code])))
+
+
 def procedures_done(record: PatientRecord) -> list[Procedure]:
     """The patient's completed operations and radiotherapies (read once per record; each reported once)."""
     return record.once("procedures", lambda: _read(record))
@@ -59,17 +76,24 @@ def procedures_done(record: PatientRecord) -> list[Procedure]:
 
 def _read(record: PatientRecord) -> list[Procedure]:
     found = []
+    at_sites = {record.ref(c) for kind in ("lesion", "compression") for c in record.conditions[kind]}
     for resource in record.procedures:
         ref = record.ref(resource)
         code = resource.get("code")
         kinds = {_KIND[kind] for vs_id, kind in KIND_VALUE_SETS.items() if record.terms.coding_in(code, vs_id)}
         if len(kinds) != 1:
-            at_sites = {record.ref(c) for kind in ("lesion", "compression") for c in record.conditions[kind]}
             lesions = [target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
                        if target in at_sites]
-            if not kinds and resource.get("status") == "completed" and not record.after_as_of(performed(resource)):
+            # Said on a card only where its words name an operation: an MRI or a lumbar puncture of the spine is none.
+            operation = not kinds and _may_be_operation(code)
+            if operation and resource.get("status") == "completed" and not record.after_as_of(performed(resource)):
                 # Done, coded otherwise (an instrumented fusion in CCAM): a SINS or Rades card of its spine says it.
                 record.once("unread-procedures", list).append(Unread(ref, tuple(lesions)))
+            if not kinds and lesions and not operation:  # an MRI of the lesion, a biopsy: nothing it changes
+                record.report.ignore(ref, said("a procedure for {conditions} whose code is in none of the procedure "
+                                               "ValueSets and whose words name no operation: not read",
+                                               conditions=", ".join(lesions)), relevant=False)
+                continue
             if not kinds and lesions:  # an operation on a lesion, coded otherwise (a nailing): it may have fixed it
                 record.report.ignore(ref, said(
                     "an operation for {conditions} whose code '{code}' is in none of the procedure ValueSets "
@@ -77,7 +101,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
                     "decompression, a cementoplasty), its score's advice may no longer apply",
                     conditions=", ".join(lesions), code=describe_concepts([code])[:100]), attention=True)
                 continue
-            site = read_site(record.terms, body_sites(resource)) if not kinds and not lesions and \
+            site = read_site(record.terms, body_sites(resource)) if operation and not lesions and \
                 resource.get("status") in ("completed", *NOT_KNOWN_DONE) and resource.get("bodySite") else None
             if site is not None and site.bone:  # a long bone's operation, coded otherwise (CCAM): its lesions say it
                 record.once("unread-operations", list).append((ref, site.bone, site.side, performed(resource)))
@@ -302,36 +326,67 @@ def spinal_operations(record: PatientRecord, condition: str, spinal: Mapping[str
     both are coded in different regions of the spine. No level is coded here (``seeds/sins.json``): one at the spine
     is said "level not compared". ``spinal``: each spinal Condition's regions (empty: not coded); ``regions_of``:
     the regions a bodySite names (None: not the spine); ``silent``: what the score's sources do not say of it
-    (``silent_own``: of one naming ``condition``, when that differs); ``skip``: operations the card says already."""
+    (``silent_own``: of one naming ``condition``, when that differs); ``skip``: operations the card says already.
+    At most ``_SAID_AT_MOST`` at the spine are named on a card, the others counted (a line, not a list)."""
+    own_operations, at_spine = record.once("spinal-operations", lambda: _spinal_index(record, spinal, regions_of))
     found: list[Said] = []
+    for ref, coded in own_operations.get(condition, ()):
+        if ref in skip:
+            continue
+        record.report.use(ref, said("an operation of {condition}, said first on its card", condition=condition))
+        own = silent_own or silent
+        found.append(said("an operation of it is recorded ({operation}): {silent}; check it first",
+                          operation=ref, silent=own) if coded else
+                     said("a procedure of it is recorded ({operation}), its code in none of the procedure lists "
+                          "read here: {silent}; check what it was first", operation=ref, silent=own))
+    named, more = 0, 0
+    mine = spinal.get(condition)
+    for regions, operations in at_spine.items():
+        if regions and mine and not regions & mine:
+            continue  # both coded, in different regions of the spine
+        for ref, coded, reasons in operations:
+            if ref in skip or condition in reasons:
+                continue
+            if named == _SAID_AT_MOST:
+                more += 1
+                continue
+            named += 1
+            record.report.use(ref, said("an operation at the spine, said first on the card of {condition}",
+                                        condition=condition))
+            found.append(said("an operation at the spine is recorded ({operation}), level not compared: {silent}; "
+                              "check its level first", operation=ref, silent=silent) if coded else
+                         said("a procedure at the spine is recorded ({operation}), level not compared, its code in "
+                              "none of the procedure lists read here: {silent}; check what it was and its level first",
+                              operation=ref, silent=silent))
+    if more:
+        found.append(said("{count} more operations at the spine are recorded: check their levels", count=more))
+    return tuple(found)
+
+
+_SAID_AT_MOST = 3
+
+
+def _spinal_index(record: PatientRecord, spinal: Mapping[str, frozenset[str]],
+                  regions_of: Callable[[list[Any]], frozenset[str] | None],
+                  ) -> tuple[dict[str, list[tuple[str, bool]]], dict[frozenset[str], list[tuple[str, bool, tuple]]]]:
+    """Once per patient: the operations done (and those coded outside the lists whose words may name one) by the
+    spinal Condition they name, and those at the spine by the regions they are in (their bodySite, else the spinal
+    Conditions they name; none coded: every region). Linear in operations and Conditions, whatever their number."""
     sites = {record.ref(c) for kind in ("lesion", "compression") for c in record.conditions[kind]}
     read = [(operation.ref, operation.reasons, True) for operation in procedures_done(record)
             if operation.kind != "radiotherapy"]
     unread = [(operation.ref, operation.reasons, False) for operation in record.once("unread-procedures", list)]
+    own: dict[str, list[tuple[str, bool]]] = {}
+    at_spine: dict[frozenset[str], list[tuple[str, bool, tuple]]] = {}
     for ref, reasons, coded in read + unread:
-        if ref in skip:
-            continue
-        if condition in reasons:
-            record.report.use(ref, said("an operation of {condition}, said first on its card", condition=condition))
-            own = silent_own or silent
-            found.append(said("an operation of it is recorded ({operation}): {silent}; check it first",
-                              operation=ref, silent=own) if coded else
-                         said("a procedure of it is recorded ({operation}), its code in none of the procedure lists "
-                              "read here: {silent}; check what it was first", operation=ref, silent=own))
-            continue
+        for reason in reasons:
+            own.setdefault(reason, []).append((ref, coded))
         others = [reason for reason in reasons if reason in spinal]
         if not others and set(reasons) & sites:  # for a lesion elsewhere (a femur); a primary cancer places nothing
             continue
         regions = regions_of(list(body_sites(record.get(ref))))
         if regions is None and others:  # no spinal bodySite: the spinal Condition it names places it
             regions = frozenset().union(*(spinal[reason] for reason in others))
-        if regions is None or (regions and spinal.get(condition) and not regions & spinal[condition]):
-            continue  # not at the spine, or both coded in different regions of it
-        record.report.use(ref, said("an operation at the spine, said first on the card of {condition}",
-                                    condition=condition))
-        found.append(said("an operation at the spine is recorded ({operation}), level not compared: {silent}; check "
-                          "its level first", operation=ref, silent=silent) if coded else
-                     said("a procedure at the spine is recorded ({operation}), level not compared, its code in none "
-                          "of the procedure lists read here: {silent}; check what it was and its level first",
-                          operation=ref, silent=silent))
-    return tuple(found)
+        if regions is not None:
+            at_spine.setdefault(regions, []).append((ref, coded, tuple(reasons)))
+    return own, at_spine

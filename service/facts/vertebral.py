@@ -189,15 +189,24 @@ def _pain_scored(record: PatientRecord, lesion: str, fact: Fact) -> Fact:
     """SINS pain is mechanical, occasional or none: a 0-10 score of this lesion does not say which, so it is not
     read; but it is this lesion's pain, said beside its score (it read "no record of it was found")."""
     notes = []
-    for observation in record.observations["pain-score"]:
-        if lesion in {record.resolve(reference) for reference in objects(observation.get("focus"))} \
-                and pain_score_value(observation) is not None:  # a value from 0 to 10 (its date said with it)
+    for observation in record.once("pain-scores-by-focus", lambda: _by_focus(record, "pain-score")).get(lesion, ()):
+        if pain_score_value(observation) is not None:  # a value from 0 to 10 (its date said with it)
             why = said("a 0-10 pain score is recorded for this lesion ({score}, {resource}): SINS pain is mechanical, "
                        "occasional or none, which a score does not say; not read", score=observation_value(observation),
                        resource=record.ref(observation))
             record.report.ignore(record.ref(observation), why)  # said on the card, in the missing item's words
             notes.append(why)
     return replace(fact, notes=fact.notes + tuple(notes)) if notes else fact
+
+
+def _by_focus(record: PatientRecord, kind: str) -> dict[str, list[dict[str, Any]]]:
+    """The Observations of a kind by the Conditions they focus on: read once, not once per lesion."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for observation in record.observations[kind]:
+        for target in dict.fromkeys(record.resolve(reference) for reference in objects(observation.get("focus"))):
+            if target:
+                found.setdefault(target, []).append(observation)
+    return found
 
 
 def _operations(record: PatientRecord, ref: str, spinal: set[str],
