@@ -1151,9 +1151,15 @@ def test_two_compressions_that_may_be_one_are_each_flagged_naming_the_other_and_
                                      "or both not read: they may record one compression"]
     regions = _twin_flags(_at("a", "cervical", code="122494005"), _at("b", "lumbar", code="122496007"))
     assert regions == {"Condition/a": [], "Condition/b": []}  # different regions, both coded
-    many = facts_of(*(_at(f"c{i}", f"T{i + 1}") for i in range(5)))  # past four: one line each, not every other
-    assert all(flag in scored.condition_flags for scored in many.scored_by("rades") for flag in [
-        "5 spinal cord compressions are recorded: some may record the same one (check their levels)"])
+    many = facts_of(*(_at(f"c{i}", f"T{i + 1}") for i in range(4)), _at("c4", "T4"))  # past four: a line each
+    flagged = {scored.condition: [flag for flag in scored.condition_flags if "may record the same one" in flag]
+               for scored in many.scored_by("rades")}
+    line = "5 spinal cord compressions are recorded: some may record the same one (check their levels)"
+    assert flagged == {"Condition/c0": [], "Condition/c1": [], "Condition/c2": [], "Condition/c3": [line],
+                       "Condition/c4": [line]}  # only the two at T4 (five at distinct levels: none, review 14)
+    unread = facts_of(*(_at(f"c{i}", f"T{i + 1}") for i in range(4)), compression())
+    assert all(any("may record the same one" in flag for flag in scored.condition_flags)
+               for scored in unread.scored_by("rades"))  # a compression of no level may be any of them
 
 
 @pytest.mark.parametrize("locale,flag", [
@@ -1205,3 +1211,12 @@ def test_times_in_two_zones_are_compared_as_instants_and_a_count_of_days_gives_n
                           **quantity(1000000, "d"))
     mscc, _ = only_compression(primary, compression(onset=days_ago(30)), endless)
     assert mscc.facts["days_developing_motor_deficits"].value is not None
+
+
+def test_a_visceral_status_valued_with_the_metastasis_itself_says_present():
+    """A visceral-metastases Observation valued "Secondary malignant neoplasm of liver" (SNOMED CT 94381002), not
+    present/absent: it was "not a code of ValueSet presence" and §1.5 said nothing recorded whether there are visceral
+    metastases (review 14). The value names one: present."""
+    liver = observation("visceral", "visceral-metastases", **coded("94381002", SCT))
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(), liver)
+    assert mscc.facts["visceral_metastases"].value == "yes"

@@ -263,6 +263,8 @@ def test_a_share_of_the_cortex_is_said_as_the_percentage_records_write():
     # One is said in the singular ("1 days when recorded": probe 14), in both languages.
     assert [describe(1, locale, "days_developing_motor_deficits") for locale in ("en", "fr")] == ["1 day", "1 jour"]
     assert describe(AtLeast(1), "en", "days_developing_motor_deficits") == "at least 1 day"
+    assert [describe(Fraction(1, 8), locale, "days_developing_motor_deficits") for locale in ("en", "fr")] == [
+        "0.1 days", "0,1 jour"]  # French: the singular below 2
 
 
 def test_a_bone_broken_by_an_injury_code_is_said_a_fracture_a_pathological_one_pathological():

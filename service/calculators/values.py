@@ -45,7 +45,11 @@ def _unit(item: str | None, locale: str, shown: str = "") -> str:
     unit = _table_unit(item)
     if unit.startswith("fraction"):
         return " %"
-    return f" {translate((_ONE_UNIT if shown == '1' else UNIT_WORDS)[unit], locale)}" if unit in UNIT_WORDS else ""
+    if unit not in UNIT_WORDS:
+        return ""
+    # English says "1 day", "0.5 days"; French "0,5 jour", "1,5 jour" (the singular below 2).
+    one = shown == "1" or (locale == "fr" and shown != "" and float(shown.replace(",", ".")) < 2)
+    return f" {translate((_ONE_UNIT if one else UNIT_WORDS)[unit], locale)}"
 
 
 def _shown(value: Any, item: str | None, locale: str) -> str:

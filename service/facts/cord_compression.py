@@ -171,16 +171,14 @@ def _may_be_one(record: PatientRecord, compressions: list[dict[str, Any]]) -> di
     level where both are read from their site's words, else when either has none read (unless both sites are coded in
     different regions of the spine). Each says the other, and where the EHR put each when that differs (their words
     and dates may read the same); never merged by guess, as two Mirels lesions of one bone and side are not."""
-    if len(compressions) > _NAMED_AT_MOST:  # one line each, not a list of every other (and work linear in them)
-        many = said("{count} spinal cord compressions are recorded: some may record the same one (check their levels)",
-                    count=len(compressions))
-        return {record.ref(compression): (many,) for compression in compressions}
     read = {}
     for compression in compressions:
         ref = record.ref(compression)
         concepts = site_concepts(record, compression, ref)[0]
         read[ref] = (set(spinal_levels(read_place(record.terms, concepts))), spine_regions(concepts) or frozenset(),
                      recorded_as(compression))
+    if len(compressions) > _NAMED_AT_MOST:
+        return _many_may_be_one(read)
     flags: dict[str, tuple[Said, ...]] = {}
     for ref, (levels, regions, place) in read.items():
         twins = [other for other, (their_levels, their_regions, _) in read.items() if other != ref
@@ -196,6 +194,28 @@ def _may_be_one(record: PatientRecord, compressions: list[dict[str, Any]]) -> di
                            "record one compression", others=named) if levels and all(read[other][0] for other in twins)
                       else said("another spinal cord compression is recorded ({others}), the level of one or both not "
                                 "read: they may record one compression", others=named),)
+    return flags
+
+
+def _many_may_be_one(read: dict[str, tuple[set[str], frozenset[str], Any]]) -> dict[str, tuple[Said, ...]]:
+    """Past ``_NAMED_AT_MOST``: one line on each compression that may be another (the same level; or a level not read
+    and no two coded regions apart), not a list of every other; found by level and by regions, linear in them."""
+    by_level: dict[str, int] = defaultdict(int)
+    by_regions: dict[tuple[bool, frozenset[str]], int] = defaultdict(int)  # (level read, regions) -> how many
+    for levels, regions, _ in read.values():
+        for level in levels:
+            by_level[level] += 1
+        by_regions[(bool(levels), regions)] += 1
+    many = said("{count} spinal cord compressions are recorded: some may record the same one (check their levels)",
+                count=len(read))
+    flags: dict[str, tuple[Said, ...]] = {}
+    for ref, (levels, regions, _) in read.items():
+        same = any(by_level[level] > 1 for level in levels)
+        unsure = sum(count for (leveled, theirs), count in by_regions.items()  # not both coded, regions apart
+                     if (not leveled or not levels) and not (regions and theirs and not regions & theirs)) \
+            - (0 if levels else 1)
+        if same or unsure > 0:
+            flags[ref] = (many,)
     return flags
 
 

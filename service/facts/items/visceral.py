@@ -30,10 +30,15 @@ BRAIN_BESIDE_ABSENT = N_("{conditions}: a brain, nervous system or unspecified m
                          "visceral status \"absent\"; the guideline does not say whether it counts as visceral")
 
 
+VISCERAL_METASTASIS_VS = "visceral-metastasis"
+
+
 def _presence(record: PatientRecord, observation: dict[str, Any]) -> tuple[str | None, Said | None]:
     if isinstance(observation.get("valueBoolean"), bool):
         return ("yes" if observation["valueBoolean"] else "no"), None
+    # A value naming a visceral metastasis itself ("Secondary malignant neoplasm of liver") says one is present.
     presence = lambda concept: (  # noqa: E731
+        "yes" if record.terms.coding_in(concept, VISCERAL_METASTASIS_VS) else
         None if (coding := record.terms.coding_in(concept, PRESENCE_VS)) is None else
         "yes" if coding["code"] in PRESENT else "no")
     value, why = read_codings(observation.get("valueCodeableConcept"), presence)
