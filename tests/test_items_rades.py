@@ -1151,6 +1151,8 @@ def test_two_compressions_that_may_be_one_are_each_flagged_naming_the_other_and_
                                      "or both not read: they may record one compression"]
     regions = _twin_flags(_at("a", "cervical", code="122494005"), _at("b", "lumbar", code="122496007"))
     assert regions == {"Condition/a": [], "Condition/b": []}  # different regions, both coded
+    level_and_region = _twin_flags(_at("a", "L1"), _at("b", "Compression médullaire dorsale", code="122495006"))
+    assert level_and_region == {"Condition/a": [], "Condition/b": []}  # L1 is lumbar, never thoracic (probe 15)
     many = facts_of(*(_at(f"c{i}", f"T{i + 1}") for i in range(4)), _at("c4", "T4"))  # past four: a line each
     flagged = {scored.condition: [flag for flag in scored.condition_flags if "may record the same one" in flag]
                for scored in many.scored_by("rades")}

@@ -198,3 +198,15 @@ def test_the_pain_record_is_reported_as_used_for_the_guideline():
     assert found.entry("Observation/nrs").outcome == "used"
     assert "pain of Condition/rib, read for guideline §1.1" in found.entry("Observation/nrs").reason
 
+
+
+def test_a_painful_vertebra_with_an_old_fusion_says_the_fusion_before_radiotherapy_first():
+    """An L3 fused in 2019 (CCAM, no words) and painful now: its SINS card opened "Painful bone metastasis: radiotherapy
+    is the first treatment" and said the fusion after it (probe 15). What must be checked comes first."""
+    fusion = {"resourceType": "Procedure", "id": "fusion", "status": "completed",
+              "subject": {"reference": "Patient/p1"},
+              "code": {"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-ccam", "code": "LHDA002"}]},
+              "performedDateTime": "2019-05-14", "reasonReference": [{"reference": "Condition/l3"}]}
+    _, cards = assessed(l3(), nrs(8, "Condition/l3"), fusion)
+    detail = _sins_card(cards)["detail"]
+    assert detail.index("**Check first**") < detail.index("**Painful bone metastasis (guideline §1.1)**"), detail

@@ -240,6 +240,9 @@ def test_a_bone_coded_on_both_sides_is_two_sites():
     found = facts_of(lesion("a"), lesion("b", bone=HUMERUS, side=RIGHT), both, visceral(False))
     assert counted(lesion("a"), lesion("b", bone=HUMERUS, side=RIGHT), both) == (4, 4)
     assert advice_of(found, "oligometastatic") == [None]
+    ribs = condition("ribs", SCT, "94222008", body_site=[site("113197003", "51440002")])  # a rib, both sides
+    low, _ = counted(ribs, lesion("a"), lesion("b", bone=HUMERUS, side=RIGHT))
+    assert low == 4  # two ribs at least (one read as one site, a §1.5 card for four: probe 15)
 
 
 def test_one_to_three_sites_and_no_visceral_metastasis_propose_the_ablative_intent():

@@ -164,6 +164,7 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
 
 
 _NAMED_AT_MOST = 4  # compressions of one patient compared pair by pair, each naming the others
+_REGION_CODES = {"C": "122494005", "T": "122495006", "L": "122496007", "S": "54735007"}  # SNOMED CT, seeds/sins.json
 
 
 def _may_be_one(record: PatientRecord, compressions: list[dict[str, Any]]) -> dict[str, tuple[Said, ...]]:
@@ -175,7 +176,10 @@ def _may_be_one(record: PatientRecord, compressions: list[dict[str, Any]]) -> di
     for compression in compressions:
         ref = record.ref(compression)
         concepts = site_concepts(record, compression, ref)[0]
-        read[ref] = (set(spinal_levels(read_place(record.terms, concepts))), spine_regions(concepts) or frozenset(),
+        levels = set(spinal_levels(read_place(record.terms, concepts)))
+        # Its regions: coded, and those its levels are in ("L1" is lumbar, never the same as a thoracic spine).
+        read[ref] = (levels, (spine_regions(concepts) or frozenset()) | {_REGION_CODES[level[0]] for level in levels
+                                                                        if level[0] in _REGION_CODES},
                      recorded_as(compression))
     if len(compressions) > _NAMED_AT_MOST:
         return _many_may_be_one(read)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
+from msgspec.structs import replace
 
 from ..calculators.situations import OligometastaticInputs, PainInputs, PostOperativeInputs
 from ..calculators.values import ItemName
@@ -72,6 +73,10 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
         if reading.bone and reading.place is not None and reading.place.side == BOTH_SIDES:  # one bone, both sides:
             claims += [(_at(where, (reading.bone, side)), (reading.bone, side), False, False)
                        for side in (LEFT, RIGHT)]  # two sites
+            continue
+        if not reading.bone and place is not None and place.bone and place.side == BOTH_SIDES:  # ribs, both sides:
+            vague = _key(replace(place, side=LEFT))[1]  # at least two sites, each maybe another record's (a rib)
+            claims += [(_at(where, (place.bone, side)), (place.bone, side), vague, False) for side in (LEFT, RIGHT)]
             continue
         if not reading.bone and len(levels := spinal_levels(place)) > 1:  # "L2-L3": one site, or one per level
             claims += _levels_claims(where, levels)

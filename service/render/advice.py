@@ -25,7 +25,15 @@ from ..facts.model import SituationFacts, Where
 from ..facts.terminology import own_coding
 from ..i18n import N_, Words, translate, typeset
 from .card_model import Action, Card
-from .card_text import SUMMARY_LIMIT, fit_summary, override_reasons, plain, said_to_clinician, topic
+from .card_text import (
+    SUMMARY_LIMIT,
+    after_check_first,
+    fit_summary,
+    override_reasons,
+    plain,
+    said_to_clinician,
+    topic,
+)
 from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative, stable_id
 from .knowledge import TOPIC, activity_definition_url, plan_definition_url
 from .uuids import random_uuid
@@ -358,7 +366,7 @@ def said_on_score_card(card: Card, advised: Advised, locale: str, name: Callable
     situation = advised.advice.situation
     line = f"**{situation.title(locale)}**{WORDS[locale]['colon']} {situation.statement(locale)}"
     line += "".join(f"\n- {name(said_to_clinician(text, locale))}" for text in advised.advice.missing)
-    card["detail"] = f"{line}\n\n{card['detail']}"
+    card["detail"] = after_check_first(card["detail"], line, locale)
     action: Action = {"type": "create", "resource": advised.care_plan,
                       "description": WORDS[locale]["create_CarePlan"].format(title=situation.title(locale))}
     if "suggestions" in card:

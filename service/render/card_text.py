@@ -13,6 +13,7 @@ from ..facts import PatientFacts
 from ..facts.terminology import own_coding
 from ..i18n import N_, Said, translate
 from .card_model import Coding, OverrideReason
+from .card_words import WORDS
 
 SUMMARY_LIMIT = 140
 # Reasons a clinician may give for not following a card (CDS Hooks overrideReasons), in the
@@ -215,3 +216,13 @@ _ACTIVE = re.compile(r"([\\`*_\[\]<>|!#~])")
 def plain(text: str) -> str:
     """Text of the record's (words, codes, notes quoting them) as Markdown that shows it and does nothing else."""
     return _ACTIVE.sub(r"\\\1", text)
+
+
+def after_check_first(detail: str, line: str, locale: str) -> str:
+    """A card's detail with ``line`` (§1.1's) first, but after what must be checked before anything (an operation of
+    the spine, a fracture): "radiotherapy first" read above "an instrumentation is recorded" misleads."""
+    paragraphs = detail.split("\n\n")
+    checks = [index for index, paragraph in enumerate(paragraphs)
+              if paragraph.startswith(f"**{WORDS[locale]['check_first']}**")]
+    at = checks[-1] + 1 if checks else 0
+    return "\n\n".join([*paragraphs[:at], line, *paragraphs[at:]])

@@ -37,6 +37,7 @@ from .advice import Advised, advice_card, of_another_bone, pain_card, pain_not_g
 from .card_model import Action, Card, Source, Suggestion
 from .card_text import (
     SUMMARY_LIMIT,
+    after_check_first,
     fit_summary,
     namer,
     override_reasons,
@@ -53,8 +54,7 @@ from .words import item_label, item_value
 
 Indicator = Literal["info", "warning", "critical"]
 INDICATOR: dict[str, Indicator] = {"low": "info", "moderate": "warning", "high": "critical"}
-# A score resting on a record older than this many days says so in its summary ("pain of 2026-10-02"): how
-# old is worth a word is the site's view; a record past its item's window is not counted at all (moments).
+# A score resting on a record older than this many days says so in its summary ("pain of 2026-10-02"): the site's view.
 MENTION_AFTER_DAYS = 7
 
 
@@ -435,7 +435,7 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
             if beside is not None:  # its §1.1 line, and its proposed CarePlan recorded with the score's
                 said_on_score_card(card, beside, locale, name)
             elif (why := not_given.get(assessment.facts.condition)) is not None:
-                card["detail"] = f"{why}\n\n{card['detail']}"
+                card["detail"] = after_check_first(card["detail"], why, locale)
             cards.append((assessment, card))
     cards += [(None, broken_bone_card(broken, facts, locale)) for broken in facts.broken]
     cards += [(None, advice_card(advised, facts, locale, name)) for advised in advice
