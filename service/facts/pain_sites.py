@@ -204,13 +204,18 @@ def _fractures(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
         places = [p for p in (fracture_place(c) for c in codings(fracture.get("code"))) if p is not None]
         place = places[0] if places else read_place(record.terms, body_sites(fracture))
         if site.ref in tied:
+            record.report.use(ref, said("a fracture of {lesion}'s bone: §1.1 is not given for it", lesion=site.ref))
             found.append(said("a fracture recorded as due to this lesion ({fracture})", fracture=ref))
             continue
         same = _same_bone(site, place)
         if tied and same is not True:
             continue  # its record names another lesion, and nothing makes it this one's bone and side
         if same:
-            found.append(said("a fracture of this bone and side is recorded ({fracture})", fracture=ref))
+            record.report.use(ref, said("a fracture of {lesion}'s bone: §1.1 is not given for it", lesion=site.ref))
+            found.append(said("a fracture at this level is recorded ({fracture})", fracture=ref) if site.spinal else
+                         said("a fracture of this bone is recorded ({fracture})", fracture=ref)
+                         if site.place is not None and on_the_midline(site.place.bone) else
+                         said("a fracture of this bone and side is recorded ({fracture})", fracture=ref))
         elif same is None:
             found.append(said("a fracture is recorded ({fracture}) whose bone, side or level is not stated or cannot "
                               "be compared with this lesion's: it may be of this bone", fracture=ref))

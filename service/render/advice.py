@@ -70,6 +70,7 @@ WORDS = Words({
     "pain_summary": N_("{title} — {sites}: {action}"),
     "pain_withheld": N_("Not given: the guideline's first treatment is for an uncomplicated metastasis, and this one "
                         "may not be"),
+    "pain_withheld_action": N_("not given, a complication is or may be recorded (see below)"),
     "pain_not_given": N_("not given for this lesion: the guideline's first treatment is for an uncomplicated "
                          "metastasis, and this one may not be: {why}"),
 })
@@ -298,14 +299,17 @@ def pain_card(advice: Sequence[Advised], patient: PatientFacts, locale: str, nam
     recorded; none when no site is given it. Action first; an information card; its suggestion records each site's
     proposed CarePlan, as ``$assess`` writes them."""
     advised = [item for item in advice if not item.facts.score_of and of_another_bone(item.facts)]
-    if not advised:
-        return []
     withheld = [found for found in patient.situations if not found.score_of and of_another_bone(found)
                 and found.inputs.complications]
+    if not advised and not withheld:
+        return []
     words = WORDS[locale]
-    situation = advised[0].advice.situation
+    situation = situations()["pain"]
     title, action = situation.title(locale), situation.action(locale)
-    places = [plain(where.words(locale, as_written=False)) for item in advised for where in item.facts.about]
+    if not advised:  # painful, and each site may be complicated: said why, once (the pain was read, not dropped)
+        action = words["pain_withheld_action"]
+    about = [where for item in advised for where in item.facts.about] or [w for f in withheld for w in f.about]
+    places = [plain(where.words(locale, as_written=False)) for where in about]
     summaries = [words["pain_summary"].format(title=title, sites=", ".join(places), action=action),
                  words["pain_summary"].format(title=situation.text("short_title")(locale), sites=", ".join(places),
                                               action=action)]
@@ -313,7 +317,7 @@ def pain_card(advice: Sequence[Advised], patient: PatientFacts, locale: str, nam
         summaries.append(words["pain_summary"].format(title=situation.text("short_title")(locale), action=action,
                                                       sites=words["pain_sites"].format(count=len(places))))
     text = next((text for text in summaries if len(typeset(text, locale)) <= SUMMARY_LIMIT), summaries[-1])
-    lines = [f"**{title}**", "", situation.statement(locale), "", f"**{words['painful_sites']}**"]
+    lines = [f"**{title}**", "", situation.statement(locale), "", *([f"**{words['painful_sites']}**"] * bool(advised))]
     for item in advised:
         where = plain(item.facts.about[0].words(locale)) if item.facts.about else ""
         recorded, *notes = item.facts.notes  # its pain record first, then what is said beside (irradiated already)
@@ -328,18 +332,20 @@ def pain_card(advice: Sequence[Advised], patient: PatientFacts, locale: str, nam
     lines += ["", f"{words['guideline']}{words['colon']} {situation.source}"]
     if patient.as_of:
         lines += ["", f"{words['as_of']} {patient.as_of.isoformat()}."]
-    return [{
+    card: Card = {
         "uuid": random_uuid(),
         "summary": fit_summary(name(text)),
         "detail": "\n".join(lines),
         "indicator": "info",
         "source": {"label": f"bonemet-cds {__version__} — {title}", "topic": topic(TOPIC[situation.name], locale)},
-        "suggestions": [{"label": words["record"], "uuid": random_uuid(), "isRecommended": False, "actions": [
-            {"type": "create", "resource": item.care_plan,
-             "description": words["create_CarePlan"].format(title=title)} for item in advised]}],
-        "selectionBehavior": "at-most-one",
         "overrideReasons": override_reasons(locale),
-    }]
+    }
+    if advised:  # nothing to record where every site is withheld
+        card["suggestions"] = [{"label": words["record"], "uuid": random_uuid(), "isRecommended": False, "actions": [
+            {"type": "create", "resource": item.care_plan,
+             "description": words["create_CarePlan"].format(title=title)} for item in advised]}]
+        card["selectionBehavior"] = "at-most-one"
+    return [card]
 
 
 def of_another_bone(found: SituationFacts) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import __version__
 from ..calculators import NAMES, load_table
+from ..calculators.situations import PainInputs
 from ..facts import PatientFacts
 from ..facts.evidence import CONFLICT
 from ..facts.record import unread_reason
@@ -113,6 +114,15 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
         issues.append(_issue("warning" if advised.advice.possible else "information",
                              "incomplete" if advised.advice.possible else "informational",
                              text + (f"; {'; '.join(missing)}" if missing else "")))
+
+    for withheld in facts.situations:  # §1.1 read, painful, and not given for a complication: said as patient-view does
+        if isinstance(withheld.inputs, PainInputs) and withheld.inputs.complications:
+            about = ", ".join(f"{where.ref} ({where.words(locale)})" for where in withheld.about)
+            why = "; ".join(translate(reason, locale) for reason in withheld.inputs.complications)
+            issues.append(_issue("information", "informational", translate(said(
+                "{subject}: painful bone metastasis (guideline §1.1) not given for {about}: its first treatment is for "
+                "an uncomplicated metastasis, and this one may not be: {why}", subject=subject, about=about, why=why),
+                locale)))
 
     def say(template: str, **params: Any) -> str:
         return translate(said(template, **params), locale)
