@@ -119,7 +119,8 @@ def test_a_later_pain_score_of_zero_leaves_every_mirels_pain_row_possible_and_no
     assert ("pain" in [advised.advice.situation.name for advised in result.advice]) is not eased
     (card,) = [card for _, card in cards_for_patient(result.assessments, result.facts, "en", result.advice)
                if "Mirels" in card["summary"]]
-    assert card["detail"].count(f"0-10 pain score {score} ") == 1, card["detail"]
+    assert card["detail"].count(f"0-10 pain score {score} ") == (not eased), card["detail"]  # eased: said as such
+    assert card["detail"].count("“Pain severity - 0-10") == 1, card["detail"]  # not again under "Context"
 
 
 def test_a_zero_is_no_pain_row_even_where_a_site_sets_bands_and_a_later_time_that_day_counts():

@@ -221,3 +221,21 @@ def test_a_painful_vertebra_with_an_old_fusion_says_the_fusion_before_radiothera
     _, cards = assessed(l3(), nrs(8, "Condition/l3"), fusion)
     detail = _sins_card(cards)["detail"]
     assert detail.index("**Check first**") < detail.index("**Painful bone metastasis (guideline §1.1)**"), detail
+
+
+def test_a_ribs_side_in_a_vendor_extension_is_quoted_and_a_score_written_as_text_is_said():
+    """A rib whose side is only in a vendor's laterality extension read "rib (side not stated)" with nothing of it (a
+    femur's was quoted: probe 15); a sternum's "8/10" written as text was dropped without a word."""
+    vendor = rib(side=None)
+    vendor["extension"] = [{"url": "https://fhir.cerner.com/StructureDefinition/laterality",
+                            "valueCodeableConcept": {"text": "Right"}}]
+    _, cards = assessed(vendor, nrs(7, "Condition/rib"))
+    (card,) = pain_cards(cards)
+    assert "- rib (side not stated) (“Right” in the record): “EVA / NRS”" in card["detail"], card["detail"]
+    sternum = condition("sternum", SCT, "94222008", body_site=[site("56873002")],
+                        onset=(AS_OF - timedelta(days=40)).isoformat())
+    text = observation("nrs", "72514-3", system=LOINC, focus="Condition/sternum", valueString="8/10",
+                       effective=(AS_OF - timedelta(days=2)).isoformat())
+    result, cards = assessed(sternum, text)
+    assert pain_cards(cards) == [] and result.facts.entry("Observation/nrs").attention
+    assert any("Data not used" in card["summary"] for card in cards)

@@ -24,7 +24,7 @@ from .linking import cited_by, reference_text
 from .model import BrokenBone, FixedBone, LesionFacts
 from .moments import Event
 from .options import MappingOptions
-from .place import BOTH_SIDES, LEFT, RIGHT, side_written
+from .place import BOTH_SIDES, LEFT, RIGHT, on_the_midline, side_written
 from .procedures import (
     Procedure,
     earlier_fixations,
@@ -179,18 +179,18 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                                                 facts["pain"])
         description = lesion.reading.description or _unsited(lesion.condition)
         result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
-                                  lesion.flags, place=_with_code_words(lesion.reading.place, lesion.condition),
+                                  lesion.flags, place=with_side_words(lesion.reading.place, lesion.condition),
                                   fractures_to_check=lesion.fractures_to_check,
                                   fixations_to_check=lesion.fixations_to_check))
     return result
 
 
-def _with_code_words(place: Any, condition: dict[str, Any]) -> Any:
+def with_side_words(place: Any, condition: dict[str, Any]) -> Any:
     """A place of no side whose bodySite has no words, beside a diagnosis whose own text writes a side ("Metastasis L
     femur"), or a laterality extension no standard here defines (a vendor's): those words quoted with it ("femur
     (side not stated) (“Metastasis L femur” in the record)"). Never read as the side (an abbreviation may be a
     level, a letter of a code; an extension's meaning is its definer's)."""
-    if place is None or place.side is not None or place.written:
+    if place is None or place.side is not None or place.written or on_the_midline(place.bone):  # a vertebra: no side
         return place
     code = condition.get("code")
     text = code.get("text") if isinstance(code, dict) else None

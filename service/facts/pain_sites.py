@@ -36,7 +36,7 @@ from .evidence import Candidate, choose
 from .fractures import lesions_named
 from .items.pain import pain_score_value
 from .items.site import SiteReading, body_sites, read_place, read_site_and_place
-from .long_bone import link_observation, recorded_elsewhere, site_concepts
+from .long_bone import link_observation, recorded_elsewhere, site_concepts, with_side_words
 from .model import Fact, ScoredCondition, SituationFacts, Where
 from .moments import Event, out_of_time
 from .options import MappingOptions
@@ -121,7 +121,8 @@ def _sites(record: PatientRecord) -> dict[str, _Site]:
         concepts = site_concepts(record, condition, ref)[0]
         reading, place = read_site_and_place(record.terms, concepts, own=len(objects(condition.get("bodySite"))))
         if reading.not_long_bone:
-            sites[ref] = _Site(ref, place, describe_concepts([condition.get("code")]), record.onset(condition))
+            sites[ref] = _Site(ref, with_side_words(place, condition), describe_concepts([condition.get("code")]),
+                               record.onset(condition))  # a side only its words give: quoted, never read
     return sites
 
 
@@ -149,12 +150,13 @@ def _pain(record: PatientRecord, options: MappingOptions, site: _Site,
             ref = record.ref(observation)
             why = out_of_time(record.effective(observation), kind_item(kind), record.as_of, options.windows, after,
                               record.period_start(observation))
-            if why is not None:
-                record.report.ignore(ref, why)
+            if why is not None:  # it could change §1.1: on the data-review card
+                record.report.ignore(ref, why, attention=True)
                 continue
             painful = _painful(record, kind, observation)
-            if painful is None:
-                record.report.ignore(ref, said("its value is not read as a pain of {lesion}", lesion=site.ref))
+            if painful is None:  # a score written as text ("8/10"): said, not read
+                record.report.ignore(ref, said("its value is not read as a pain of {lesion}", lesion=site.ref),
+                                     attention=True)
                 continue
             candidates.append(Candidate(painful, ref, record.effective(observation), (), how))
             said_as[ref] = _value(kind, observation)

@@ -24,7 +24,7 @@ from .dates import reversed_period
 from .items.pain import EASED
 from .items.site import SiteReading, body_sites, read_place, read_site_and_place
 from .items.visceral import BRAIN_BESIDE_ABSENT, PAST_BESIDE_ABSENT, visceral_fact
-from .long_bone import site_concepts
+from .long_bone import site_concepts, with_side_words
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, Place
@@ -68,8 +68,8 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
         if not record.active(condition)[0]:  # named on the card (``not_counted``)
             continue
         reading, place = _site_and_place(record, condition)
-        where = Where(record.ref(condition), reading.place if reading.bone else place,
-                      describe_concepts([condition.get("code")]))
+        where = Where(record.ref(condition), with_side_words(reading.place if reading.bone else place, condition),
+                      describe_concepts([condition.get("code")]))  # a side only its words give: quoted
         if reading.bone and reading.place is not None and reading.place.side == BOTH_SIDES:  # one bone, both sides:
             claims += [(_at(where, (reading.bone, side)), (reading.bone, side), False, False)
                        for side in (LEFT, RIGHT)]  # two sites

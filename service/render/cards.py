@@ -137,9 +137,9 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
         lines += [f"- {note}" for note in notes] + [""]
     if score.caveats:
         lines += [f"**{words['caveats']}**"] + [f"- {caveat.text}" for caveat in score.caveats] + [""]
-    said_above = notes + (unknown or [])  # a context record a note names already is said once
-    whys = [(name(said_to_clinician(e.reason, locale)), e.resource) for e in assessment.context]
-    context = [f"- {name(ref)}: {why}" for why, ref in whys if not any(why in line for line in said_above)]
+    said_above = "\n".join(notes + (unknown or []))  # a context record a note names already is said once
+    whys = [(name(said_to_clinician(e.reason, locale)), name(e.resource)) for e in assessment.context]
+    context = [f"- {label}: {why}" for why, label in whys if why not in said_above and label not in said_above]
     if context:
         lines += [f"**{words['context']}**", *context, ""]
     if assessment.as_of:
