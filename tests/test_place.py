@@ -299,3 +299,14 @@ def test_an_injury_fracture_code_states_its_bone_and_an_icd_10_cm_title_its_side
     for elsewhere in ("S42.0", "S52.5", "S82.0", "S82.5", "S32.0"):  # clavicle, forearm, patella, malleolus, spine
         assert fracture_place({"system": who, "code": elsewhere}) is None
     assert fracture_place({"system": SCT, "code": "S72"}) is None
+
+
+def test_a_summary_short_of_room_keeps_a_spinal_level_written_as_a_level():
+    """Several spine cards read "Thoracic spine, Rades score 41" and "Rachis thoracique, SINS …" where the detail says
+    T12, T4 and L1 (the place gave way, French first: probe 15). A level written alone stays, compactly."""
+    thoracic = Place("122495006", written="T12")
+    assert (thoracic.words("en", as_written=False), thoracic.words("fr", as_written=False)) == (
+        "thoracic spine T12", "rachis thoracique T12")
+    assert thoracic.words("en") == "thoracic spine (“T12” in the record)"  # the full form, as before
+    assert Place("122495006", written="Compression médullaire dorsale").words("en", as_written=False) == \
+        "thoracic spine"  # words that are not a level give way
