@@ -239,3 +239,12 @@ def test_a_ribs_side_in_a_vendor_extension_is_quoted_and_a_score_written_as_text
     result, cards = assessed(sternum, text)
     assert pain_cards(cards) == [] and result.facts.entry("Observation/nrs").attention
     assert any("Data not used" in card["summary"] for card in cards)
+
+
+def test_a_pain_of_a_refuted_lesion_is_said_as_such_not_as_nothing_to_attach_it_to():
+    """Pain scores of a refuted rib and of an entered-in-error pelvis read twice "no active long-bone metastasis
+    Condition to attach it to", alike (probe 15): each says which record it describes."""
+    refuted = rib(verification="refuted")
+    _, cards = assessed(refuted, nrs(8, "Condition/rib"))
+    review = next(card for card in cards if "Data not used" in card["summary"])
+    assert "the record it describes (“" in review["detail"] and "attach it to" not in review["detail"]

@@ -429,9 +429,11 @@ def link_observation(record: PatientRecord, observation: dict[str, Any], lesions
     if unheld:  # a line of the export that could not be read, a resource not sent: said, not "no lesion"
         return None, said("the lesion it describes ({focus}) is not among the records received: not linked",
                           focus=", ".join(unheld))
-    if not lesions:
-        return None, said("no active long-bone metastasis Condition to attach it to")
     focus = [reference_text(reference) for reference in objects(observation.get("focus"))]
+    if not lesions:  # its focus, if any, says which record it describes (a refuted rib is none to attach it to)
+        return None, said("the record it describes ({focus}) is no active metastasis the service reads: not linked",
+                          focus=", ".join(focus)) if focus else said("no active long-bone metastasis Condition to "
+                                                                     "attach it to")
     if focus:
         return None, said("not linked to any lesion: its focus ({focus}) is no active long-bone lesion Condition of "
                           "this record, and no evidence, hasMember, derivedFrom or bodySite links it",
