@@ -162,8 +162,9 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                            if situation.situation == "oligometastatic" for where in situation.about}
     for draft in drafts:
         if (draft.reasons & bone_sites and draft.order.reference not in checked | moot_orders
-                and draft.order.kinds & applies
+                and draft.order.kinds & applies and not (draft.reasons <= bone_sites - scored and draft.schemes)
                 and not any(_targets(draft, lesion, place) for lesion, place in settled)):
+            # (A radiotherapy with its scheme for a rib no score reads is checked by §2's card: nothing to warn of.)
             report.append(ReportEntry(draft.order.reference, "ignored", said(
                 "not checked: it is for {reasons}, whose scores do not apply to this kind of order; if it is for "
                 "another diagnosis, that one's advice was not given", reasons=", ".join(sorted(draft.reasons))),

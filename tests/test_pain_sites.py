@@ -248,3 +248,15 @@ def test_a_pain_of_a_refuted_lesion_is_said_as_such_not_as_nothing_to_attach_it_
     _, cards = assessed(refuted, nrs(8, "Condition/rib"))
     review = next(card for card in cards if "Data not used" in card["summary"])
     assert "the record it describes (“" in review["detail"] and "attach it to" not in review["detail"]
+
+
+def test_a_fracture_of_the_sacrum_is_the_sacrums_whatever_its_level():
+    """A painful sacrum beside a fracture coded sacrum: "its bone, side or level is not stated ... it may be of this
+    bone", though both are the sacrum, one bone (probe 15)."""
+    sacrum = condition("sacrum", SCT, "94222008", body_site=[site("54735007")],
+                       onset=(AS_OF - timedelta(days=40)).isoformat())
+    fracture = condition("fx", ICD10_CM, "M84.58XA", body_site=[site("54735007")])
+    result, _ = assessed(sacrum, nrs(7, "Condition/sacrum"), fracture)
+    (withheld,) = [found for found in result.facts.situations if found.situation == "pain"]
+    assert [str(reason) for reason in withheld.inputs.complications] == [
+        "a fracture of this bone is recorded (Condition/fx)"]

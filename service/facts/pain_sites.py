@@ -51,6 +51,7 @@ from .vocabulary import ROW_SYSTEM
 PAIN_KINDS = ("mirels-pain", "pain-score", "sins-pain")
 _PAINFUL_SINS_ROWS = {"mechanical_pain": True, "occasional_non_mechanical_pain": True, "pain_free_lesion": False}
 # The region of the spine a code names, as the first letter of its levels ("L3": lumbar).
+_SACRUM = "54735007"
 _REGION_OF_CODE = {"122494005": "C", "122495006": "T", "122496007": "L", "54735007": "S"}
 
 
@@ -214,7 +215,9 @@ def _fractures(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
             continue  # its record names another lesion, and nothing makes it this one's bone and side
         if same:
             record.report.use(ref, said("a fracture of {lesion}'s bone: §1.1 is not given for it", lesion=site.ref))
-            found.append(said("a fracture at this level is recorded ({fracture})", fracture=ref) if site.spinal else
+            sacrum = site.place is not None and site.place.bone == _SACRUM  # one bone: no level to name
+            found.append(said("a fracture at this level is recorded ({fracture})", fracture=ref)
+                         if site.spinal and not sacrum else
                          said("a fracture of this bone is recorded ({fracture})", fracture=ref)
                          if site.place is not None and on_the_midline(site.place.bone) else
                          said("a fracture of this bone and side is recorded ({fracture})", fracture=ref))
@@ -229,6 +232,8 @@ def _same_bone(site: _Site, place: Place | None) -> bool | None:
     mine = site.place
     if place is None or not place.bone or mine is None or not mine.bone:
         return None
+    if place.bone == mine.bone == _SACRUM:  # one bone, levels or not
+        return True
     if site.spinal or str(place.bone).replace(".", "").upper() in SPINE_REGIONS:
         return _same_level(mine, place) if site.spinal and str(place.bone).replace(".", "").upper() in SPINE_REGIONS \
             else False
