@@ -132,9 +132,10 @@ def test_a_motor_deficit_recorded_as_a_diagnosis_is_named_beside_a_missing_durat
     deficit = mscc.facts["days_developing_motor_deficits"]
     assert deficit.missing and any("records a motor deficit: if it is this compression's, it began on that day"
                                    in str(note) for note in deficit.notes), deficit.notes
-    assert found.entry("Condition/weak").attention
+    entry = found.entry("Condition/weak")  # named in the report as relevant; on the card beside its item, not twice
+    assert entry.relevant and not entry.attention and "a motor deficit recorded as a diagnosis" in entry.reason
     alone = facts_of(weakness)
-    assert not alone.entry("Condition/weak").attention
+    assert not alone.entry("Condition/weak").relevant
 
 
 def test_unable_to_walk_on_the_problem_list_is_read_as_the_observation_of_that_code_is():
