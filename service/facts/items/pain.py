@@ -12,7 +12,6 @@ from typing import Any
 
 from msgspec.structs import replace
 
-from ...calculators import OneOf
 from ...calculators.values import ItemName
 from ...i18n import N_, said
 from ..evidence import Candidate, choose
@@ -70,9 +69,9 @@ def pain_fact(record: PatientRecord, lesion: str, linked: dict[str, list[Linked]
 
 
 def _eased_since(record: PatientRecord, fact: Fact, painless: list[tuple[str, Any]]) -> Fact:
-    """A Mirels pain with a 0/10 score of this lesion recorded after it: the pain of "this lesion, now" may be
-    none, which no Mirels row is (every row is a pain). Never settled (the sources are silent): every row stays
-    possible, so the category is given only if they all agree; §1.1's "painful" is not said on it."""
+    """A Mirels pain with a 0/10 score of this lesion recorded after it. Said, never settled: a score at rest or
+    under analgesics does not say the pain on use Mirels scores has gone (the sources are silent), so the Mirels
+    row stands (a fixation alert is not lowered by it); but §1.1's "painful, resisting analgesics" is not said."""
     chosen = [record.effective(record.get(ref)) for ref in fact.sources if ref.startswith("Observation/")]
     newest = max((when for when in chosen if when is not None), key=lambda when: when.latest, default=None)
     if newest is None:
@@ -82,12 +81,11 @@ def _eased_since(record: PatientRecord, fact: Fact, painless: list[tuple[str, An
         return fact
     kept = tuple(note for note in fact.notes  # the 0/10 is said below, once
                  if not str(getattr(note, "template", "")).startswith(_NO_PAIN))
-    return replace(fact, value=OneOf(*_ROWS), flags=fact.flags + (EASED,), notes=kept + (said(
-        "a pain score of 0/10 ({resource}) was recorded after the Mirels pain of {date}: the pain may have eased "
-        "since, so every Mirels pain row stays possible; the sources do not say how Mirels scores a lesion that no "
-        "longer hurts", resource=later[-1], date=newest.text),))
+    return replace(fact, flags=fact.flags + (EASED,), notes=kept + (said(
+        "a pain score of 0/10 ({resource}) was recorded after the Mirels pain of {date}: the pain may have eased, or "
+        "be controlled; a score does not say whether the pain Mirels scores (mild, moderate, on use) has gone (the "
+        "sources are silent), so its row stands: check the pain", resource=later[-1], date=newest.text),))
 
 
 EASED = N_("a later pain score says no pain")
 _NO_PAIN = "0-10 pain score 0 ({resource}): no pain"  # how that note begins
-_ROWS = ("mild", "moderate", "functional")  # Tableau 3's pain rows
