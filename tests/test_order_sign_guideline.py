@@ -132,6 +132,7 @@ def test_an_order_for_a_bone_no_score_reads_names_its_side_and_site_as_the_other
         (card,) = post(client, request([rib], [visceral], rt), language)
         assert card["summary"].endswith(f" — {place}") and f"\n- {'For' if language == 'en' else 'Pour'}" in \
             card["detail"], card
+        assert "Métastase costale" in card["detail"]  # which rib: its record, beside the side (regression check)
     # Beside a scored femur (whose Mirels applies to radiotherapy), the rib's order with its scheme is §2's to check:
     # it read "not checked: … whose scores do not apply to this kind of order" on a data-review card (probe 15).
     conditions, observations = MIRELS_7

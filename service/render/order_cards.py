@@ -149,6 +149,14 @@ def _source(locale: str, code: str, title: str) -> Source:
     return {"label": f"bonemet-cds {__version__} — {title}", "topic": topic(code, locale)}
 
 
+def _for_line(draft: DraftOrder, facts: PatientFacts, locale: str, name: Callable[[str], str], target: str) -> str:
+    """The detail's "For:" line: the target, and where it is a bone no score reads (a rib), its record as well
+    ("left rib — “Métastase 5e côte gauche”, 2026-11-07"): a side alone does not say which rib."""
+    unscored = sorted(draft.reasons - {found.condition for found in facts.scored})
+    records = "; ".join(name(ref) for ref in unscored if not draft.place)
+    return f"- {ORDER_WORDS[locale]['for']}{WORDS[locale]['colon']} {target}" + (f" — {records}" if records else "")
+
+
 def _target(draft: DraftOrder, facts: PatientFacts, locale: str, name: Callable[[str], str]) -> str:
     """What an order is for, as the clinician tells two orders apart: its bodySite's place, else the lesions or
     compressions its reasonReference names (their place, else their words)."""
@@ -170,7 +178,7 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
     guide, words, colon = fractionation(), ORDER_WORDS[locale], WORDS[locale]["colon"]
     what = plain(draft.order.description) or name(draft.order.reference)
     target = _target(draft, facts, locale, name)
-    lines = [f"**{words['order']}**{colon} {what}"] + ([f"- {words['for']}{colon} {target}"] if target else [])
+    lines = [f"**{words['order']}**{colon} {what}", *([_for_line(draft, facts, locale, name, target)] * bool(target))]
     if advice.kind == "missing":
         key = "both" if len(advice.missing) == 2 else advice.missing[0]
         summary = guide.missing(locale).format(missing=guide.missing_words[key](locale))
@@ -215,7 +223,7 @@ def irradiated_card(draft: DraftOrder, given: list[str], locale: str, name: Call
     words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
     target = _target(draft, facts, locale, name)
     lines = [f"**{words['order']}**{colon} {plain(draft.order.description) or name(draft.order.reference)}"]
-    lines += ([f"- {words['for']}{colon} {target}"] if target else []) + [
+    lines += ([_for_line(draft, facts, locale, name, target)] if target else []) + [
         "", f"**{words['irradiated']}**"] + [f"- {name(course)}" for course in given]
     summary = words["irradiated_summary"]
     return {
