@@ -238,6 +238,7 @@ def test_a_ribs_side_in_a_vendor_extension_is_quoted_and_a_score_written_as_text
                        effective=(AS_OF - timedelta(days=2)).isoformat())
     result, cards = assessed(sternum, text)
     assert pain_cards(cards) == [] and result.facts.entry("Observation/nrs").attention
+    assert "its value (8/10) is not read as a pain of Condition/sternum" in result.facts.entry("Observation/nrs").reason
     assert any("Data not used" in card["summary"] for card in cards)
 
 

@@ -306,7 +306,7 @@ def test_a_summary_short_of_room_keeps_a_spinal_level_written_as_a_level():
     T12, T4 and L1 (the place gave way, French first: probe 15). A level written alone stays, compactly."""
     thoracic = Place("122495006", written="T12")
     assert (thoracic.words("en", as_written=False), thoracic.words("fr", as_written=False)) == (
-        "thoracic spine T12", "rachis thoracique T12")
+        "thoracic spine “T12”", "rachis thoracique « T12 »")  # quoted: as the record writes it ("D10" too)
     assert thoracic.words("en") == "thoracic spine (“T12” in the record)"  # the full form, as before
     assert Place("122495006", written="Compression médullaire dorsale").words("en", as_written=False) == \
         "thoracic spine"  # words that are not a level give way

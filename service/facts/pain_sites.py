@@ -156,7 +156,9 @@ def _pain(record: PatientRecord, options: MappingOptions, site: _Site,
                 continue
             painful = _painful(record, kind, observation)
             if painful is None:  # a score written as text ("8/10"): said, not read
-                record.report.ignore(ref, said("its value is not read as a pain of {lesion}", lesion=site.ref),
+                record.report.ignore(ref, said("its value ({value}) is not read as a pain of {lesion}: a score is read "
+                                               "as a number from 0 to 10, a Mirels or SINS pain as its code",
+                                               value=observation_value(observation)[:40], lesion=site.ref),
                                      attention=True)
                 continue
             candidates.append(Candidate(painful, ref, record.effective(observation), (), how))

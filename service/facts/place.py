@@ -109,8 +109,8 @@ class Place(msgspec.Struct, frozen=True):
         if side and self.side_from_text:
             text = translate(said("{place} (side read from the text)", place=text), locale)
         if not as_written:  # a summary short of room: the detail quotes the record's words, a level kept ("T12")
-            return f"{text} {self.written.strip()}" if key in _SPINE_REGIONS and _A_LEVEL.fullmatch(
-                self.written.strip()) else text
+            return translate(said("{place} “{level}”", place=text, level=self.written.strip()), locale) \
+                if key in _SPINE_REGIONS and _A_LEVEL.fullmatch(self.written.strip()) else text  # as written: "D10"
         # A femur with no region coded: its region decides its Mirels row, and the record's words may say it.
         unplaced = key == _FEMUR and self.region is None and _beyond_bone_and_side(self.written)
         return self._as_written(text, side is None and key not in _MIDLINE, key in _MIDLINE or unplaced, locale)

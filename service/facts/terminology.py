@@ -385,6 +385,8 @@ def observation_value(observation: dict[str, Any]) -> str:
     if words and isinstance(concept, dict) and not concept.get("text") and not any(
             coding.get("display") or listed_display(coding) for coding in codings(concept)):
         return said("a coded answer ({code})", code=words)  # a card says "a coded answer"; the report its code
+    if not words and isinstance(observation.get("valueString"), str) and observation["valueString"].strip():
+        return observation["valueString"].strip()[:80]  # written as text ("8/10"): shown as written, never read
     return words or said("no value")
 
 
