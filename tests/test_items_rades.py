@@ -104,6 +104,15 @@ def test_flaccid_spastic_or_unspecified_paraplegia_is_paraplegic(system, code):
     assert mscc.inputs().motor_function == "paraplegic" and mscc.facts["motor_function"].sources == ("Condition/para",)
 
 
+def test_a_complete_paraplegia_whose_words_mention_paresthesia_is_paraplegic():
+    """"Paraplégie flasque complète, paresthésies" read as a partial paralysis ("parés…"): Rades 29 became 29–38
+    (review 15)."""
+    complete = condition("para", CIM10, "G82.0", onset=days_ago(6))
+    complete["code"]["text"] = "Paraplégie flasque complète, paresthésies des membres inférieurs"
+    mscc, _ = only_compression(complete, compression(onset=days_ago(8)))
+    assert mscc.facts["motor_function"].value == "paraplegic"
+
+
 @pytest.mark.parametrize(("system", "code", "text"), [(CIM10, "G82.2", "Paraparésie des membres inférieurs"),
                                                      (ICD10, "G82.2", "Incomplete paraplegia T10"),
                                                      (ICD10CM, "G82.22", None)])
@@ -132,6 +141,11 @@ def test_a_motor_deficit_recorded_as_a_diagnosis_is_named_beside_a_missing_durat
     deficit = mscc.facts["days_developing_motor_deficits"]
     assert deficit.missing and any("records a motor deficit: if it is this compression's, it began on that day"
                                    in str(note) for note in deficit.notes), deficit.notes
+    gastro = condition("gastro", SCT, "235675006", onset=days_ago(10))
+    gastro["code"]["text"] = "Gastroparésie diabétique"  # a paresis, not of a limb (review 15)
+    mscc, _ = only_compression(gastro, compression(onset=days_ago(8)))
+    notes = mscc.facts["days_developing_motor_deficits"].notes
+    assert not any("records a motor deficit" in str(note) for note in notes)
     entry = found.entry("Condition/weak")  # named in the report as relevant; on the card beside its item, not twice
     assert entry.relevant and not entry.attention and "a motor deficit recorded as a diagnosis" in entry.reason
     alone = facts_of(weakness)

@@ -207,6 +207,9 @@ def test_a_fracture_of_another_bone_leaves_the_score_unflagged():
     humerus = condition("fracture", ICD10, "S42.3", onset="2026-10-20")
     lesion_facts, found = only_lesion(lesion(), humerus, *lesion_observations())
     assert lesion_facts.fractures_to_check == () and found.entry("Condition/fracture").relevant
+    rib = condition("fracture", ICD10, "M84.48", onset="2026-10-20", body_site=[site("113197003", LEFT)])
+    lesion_facts, _ = only_lesion(lesion(), rib, *lesion_observations())
+    assert lesion_facts.fractures_to_check == ()  # a rib, coded: said "whose bone is not coded" on a femur (review 15)
 
 
 def test_lesion_without_body_site_has_site_missing_and_says_what_supplies_it():

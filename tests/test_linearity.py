@@ -64,6 +64,12 @@ def worst_mix(n):
         resources.append(condition(vertebra, SCT, "94222008", body_site=[level]))
         resources.append(observation(f"nrs-{i}", "72514-3", system="http://loinc.org", focus=f"Condition/{vertebra}",
                                      valueInteger=6))
+        # A painful rib and a rib fracture (§1.1 compares each painful site with the fractures recorded).
+        side = (LEFT, RIGHT)[i % 2]
+        resources.append(condition(f"rib-{i}", SCT, "94222008", body_site=[site("113197003", side)]))
+        resources.append(observation(f"rib-nrs-{i}", "72514-3", system="http://loinc.org", focus=f"Condition/rib-{i}",
+                                     valueInteger=5))
+        resources.append(condition(f"rib-fx-{i}", ICD10, "M84.48", body_site=[site("113197003", (RIGHT, LEFT)[i % 2])]))
     resources.append(observation("visceral", "visceral-metastases", **coded("52101004", SCT)))
     resources.append(observation("unlinked", "lesion-type", body_site=site(HUMERUS, None), **coded("mixed")))
     return resources

@@ -138,6 +138,7 @@ def test_an_order_for_a_bone_no_score_reads_names_its_side_and_site_as_the_other
     conditions, observations = MIRELS_7
     cards = post(client, request([*conditions, rib], [*observations, visceral], rt))
     assert not any("not checked" in card["detail"] for card in cards), [card["summary"] for card in cards]
+    assert any(card["summary"].endswith(" — left rib") for card in by_topic(cards, "fractionation"))  # §2 checks it
 
 
 def test_20_gy_in_4_fractions_is_said_as_the_guideline_names_it_a_trial_arm_with_what_the_trials_found(client):

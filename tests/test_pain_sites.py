@@ -261,3 +261,14 @@ def test_a_fracture_of_the_sacrum_is_the_sacrums_whatever_its_level():
     (withheld,) = [found for found in result.facts.situations if found.situation == "pain"]
     assert [str(reason) for reason in withheld.inputs.complications] == [
         "a fracture of this bone is recorded (Condition/fx)"]
+
+
+def test_old_pain_records_beside_a_current_one_are_not_on_the_data_review_card():
+    """Forty flowsheet scores from before the rib's lesion beside a current 7/10: a data-review card of forty lines
+    (review 15). They could change nothing: named in the report only; with nothing current, they are on the card."""
+    old = [nrs(6, "Condition/rib", f"old-{i}", days_ago=400 + i) for i in range(5)]
+    result, cards = assessed(rib(), nrs(7, "Condition/rib"), *old)
+    assert len(pain_cards(cards)) == 1 and not any("Data not used" in card["summary"] for card in cards)
+    assert not result.facts.entry("Observation/old-0").attention
+    result, cards = assessed(rib(), *old)
+    assert result.facts.entry("Observation/old-0").attention

@@ -310,3 +310,5 @@ def test_a_summary_short_of_room_keeps_a_spinal_level_written_as_a_level():
     assert thoracic.words("en") == "thoracic spine (“T12” in the record)"  # the full form, as before
     assert Place("122495006", written="Compression médullaire dorsale").words("en", as_written=False) == \
         "thoracic spine"  # words that are not a level give way
+    assert Place("122495006", written="L2").words("en", as_written=False) == "thoracic spine"  # coded thoracic, "L2"
+    assert Place("122495006", written="D10").words("en", as_written=False) == "thoracic spine “D10”"  # dorsal

@@ -243,6 +243,8 @@ def test_a_bone_coded_on_both_sides_is_two_sites():
     ribs = condition("ribs", SCT, "94222008", body_site=[site("113197003", "51440002")])  # a rib, both sides
     low, _ = counted(ribs, lesion("a"), lesion("b", bone=HUMERUS, side=RIGHT))
     assert low == 4  # two ribs at least (one read as one site, a §1.5 card for four: probe 15)
+    sternum = condition("sternum", SCT, "94222008", body_site=[site("56873002", "51440002")])  # "bilateral"
+    assert counted(sternum, lesion("a"), lesion("b", bone=HUMERUS, side=RIGHT)) == (3, 3)  # one bone: no sides (review)
 
 
 def test_one_to_three_sites_and_no_visceral_metastasis_propose_the_ablative_intent():

@@ -258,6 +258,11 @@ def test_an_imaging_or_a_puncture_of_the_spine_is_no_operation_and_a_card_names_
         "text": "IRM du rachis lombaire"}}
     spine, found = only_sins(spine_lesion(), mri)
     assert spine.operations_before == () and found.entry("Procedure/mri").outcome == "ignored"
+    for words in ("Zoledronic acid infusion", "Platelet transfusion", "Scanner, bilan préopératoire"):  # review 15
+        spine, _ = only_sins(spine_lesion(), {**mri, "code": {"text": words}})
+        assert spine.operations_before == (), words
+    spine, _ = only_sins(spine_lesion(), {**mri, "code": {"text": "Vertébroplastie T12 sous scanner"}})
+    assert len(spine.operations_before) == 1  # an operation's name counts whatever else its words say
     bare = {**mri, "code": {"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-ccam", "code": "LHCA002"}]}}
     spine, _ = only_sins(spine_lesion(), bare)
     assert len(spine.operations_before) == 1  # no words: it may be one

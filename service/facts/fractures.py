@@ -26,7 +26,7 @@ def lesions_named(record: PatientRecord, fracture: dict[str, Any]) -> set[str]:
                         for detail in objects(evidence.get("detail"))]
     named += [extension.get("valueReference") for extension in objects(fracture.get("extension"))
               if extension.get("url") == _DUE_TO]
-    lesions = {record.ref(condition) for condition in record.conditions["lesion"]}
+    lesions: set[str] = record.once("lesion-refs", lambda: {record.ref(c) for c in record.conditions["lesion"]})
     return {target for target in (record.resolve(reference) for reference in named) if target in lesions}
 
 
@@ -56,13 +56,12 @@ def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[
     the code states none. A fracture of another bone or of the other side is not this lesion's."""
     found: list[tuple[dict[str, Any], FractureMatch]] = []
     lesion_side = _side(reading)
-    for fracture in record.fractures:
-        found_codes = codings(fracture.get("code"))
-        places = [p for p in (fracture_place(c) for c in found_codes) if p is not None]
-        site = read_site(record.terms, body_sites(fracture))
-        bone = places[0].bone if places else site.bone
-        side = (places[0].side if places else None) or (_side(site) if site.bone in (None, bone) else None)
-        tied = lesions_named(record, fracture) if lesion else set()
+    by_bone = record.once("fractures-by-bone", lambda: _by_bone(record))
+    # Those of its bone, of no bone coded, or naming it; a lesion of no bone coded may be any's (linear in them).
+    candidates = [read for group in by_bone.values() for read in group] if reading.bone is None else [
+        *by_bone.get(reading.bone, []), *by_bone.get(None, []), *by_bone.get(f"named:{lesion}", [])]
+    for fracture, found_codes, bone, side, named in {id(read[0]): read for read in candidates}.values():
+        tied = named if lesion else set()
         if tied and lesion not in tied and not (bone and bone == reading.bone and side and side == lesion_side):
             continue  # the record ties it to another lesion, and nothing makes it this one's bone and side
         if not bone:
@@ -82,6 +81,25 @@ def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[
         else:
             found.append((fracture, "same" if side and lesion_side else "side"))
     return found
+
+
+def _by_bone(record: PatientRecord) -> dict[str | None, list[tuple[dict[str, Any], list[dict[str, Any]], Any, Any,
+                                                                  set[str]]]]:
+    """Each fracture read once (its codes, bone, side, the lesions its record names), by its bone (None: not coded)
+    and by each lesion it names ("named:Condition/x")."""
+    groups: dict[str | None, list[tuple[dict[str, Any], list[dict[str, Any]], Any, Any, set[str]]]] = {}
+    for fracture in record.fractures:
+        found_codes = codings(fracture.get("code"))
+        places = [p for p in (fracture_place(c) for c in found_codes) if p is not None]
+        site = read_site(record.terms, body_sites(fracture))
+        # A bone that is not a long one (a rib) is coded all the same: never a long-bone lesion's, never "not coded".
+        other = site.place.bone if site.not_long_bone and site.place is not None else None
+        bone = places[0].bone if places else site.bone or other
+        side = (places[0].side if places else None) or (_side(site) if site.bone in (None, bone) else None)
+        read = (fracture, found_codes, bone, side, lesions_named(record, fracture))
+        for key in (bone or None, *(f"named:{named}" for named in read[4])):
+            groups.setdefault(key, []).append(read)
+    return groups
 
 
 def _side(reading: Any) -> str | None:

@@ -146,20 +146,20 @@ def _pain(record: PatientRecord, options: MappingOptions, site: _Site,
     after = (Event(site.onset, said("the lesion's onset")),) if site.onset else ()
     candidates = []
     said_as: dict[str, Any] = {}  # record -> its value, as the card says it
+    unread: list[tuple[str, Said]] = []  # on the data-review card only where nothing current was read (not 40 old ones)
     for kind, observations in site.linked.items():
         for observation, how in observations:
             ref = record.ref(observation)
             why = out_of_time(record.effective(observation), kind_item(kind), record.as_of, options.windows, after,
                               record.period_start(observation))
-            if why is not None:  # it could change §1.1: on the data-review card
-                record.report.ignore(ref, why, attention=True)
+            if why is not None:
+                unread.append((ref, why))
                 continue
             painful = _painful(record, kind, observation)
             if painful is None:  # a score written as text ("8/10"): said, not read
-                record.report.ignore(ref, said("its value ({value}) is not read as a pain of {lesion}: a score is read "
-                                               "as a number from 0 to 10, a Mirels or SINS pain as its code",
-                                               value=observation_value(observation)[:40], lesion=site.ref),
-                                     attention=True)
+                unread.append((ref, said("its value ({value}) is not read as a pain of {lesion}: a score is read as a "
+                                         "number from 0 to 10, a Mirels or SINS pain as its code",
+                                         value=observation_value(observation)[:40], lesion=site.ref)))
                 continue
             candidates.append(Candidate(painful, ref, record.effective(observation), (), how))
             said_as[ref] = _value(kind, observation)
@@ -171,6 +171,8 @@ def _pain(record: PatientRecord, options: MappingOptions, site: _Site,
             candidates.append(Candidate(says.pop(), fact.sources[0], parse_date(fact.recorded) if fact.recorded
                                         else None, (), "SINS pain", also=fact.sources[1:]))
             said_as[fact.sources[0]] = Shown("mechanical_pain", fact.value)
+    for ref, why in unread:  # could it change §1.1? only if nothing current says the pain
+        record.report.ignore(ref, why, attention=not candidates)
     if not candidates:
         return None
     chosen = choose("painful", candidates)
@@ -202,12 +204,16 @@ def _painful(record: PatientRecord, kind: str, observation: dict[str, Any]) -> b
 
 def _fractures(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
     """The fractures recorded that are of this lesion's bone and side, or may be: each said, for the card."""
-    found = []
-    for fracture in record.fractures:
-        ref = record.ref(fracture)
-        tied = lesions_named(record, fracture)
-        places = [p for p in (fracture_place(c) for c in codings(fracture.get("code"))) if p is not None]
-        place = places[0] if places else read_place(record.terms, body_sites(fracture))
+    found: list[Said] = []
+    by_bone = record.once("fractures-read", lambda: _fractures_read(record))
+    bone = site.place.bone if site.place is not None else None
+    # Those of its bone, those of no bone stated, and any a bone's code may not compare (a vertebra's region): each
+    # is compared; a bone elsewhere is never this one's (the work stays linear in fractures and sites).
+    candidates = [f for group in by_bone.values() for f in group] if bone is None else [
+        *by_bone.get(f"tied:{site.ref}", []), *by_bone.get(bone, []), *by_bone.get(None, []), *by_bone.get("spine", [])]
+    for ref, tied, place in {f[0]: f for f in candidates}.values():  # each once
+        if len(found) == 3:  # one complication withholds it; three say why (hundreds of fractures: linear work)
+            break
         if site.ref in tied:
             record.report.use(ref, said("a fracture of {lesion}'s bone: §1.1 is not given for it", lesion=site.ref))
             found.append(said("a fracture recorded as due to this lesion ({fracture})", fracture=ref))
@@ -224,9 +230,26 @@ def _fractures(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
                          if site.place is not None and on_the_midline(site.place.bone) else
                          said("a fracture of this bone and side is recorded ({fracture})", fracture=ref))
         elif same is None:
+            record.report.use(ref, said("a fracture that may be of {lesion}'s bone: §1.1 is not given for it",
+                                        lesion=site.ref))
             found.append(said("a fracture is recorded ({fracture}) whose bone, side or level is not stated or cannot "
                               "be compared with this lesion's: it may be of this bone", fracture=ref))
     return tuple(found)
+
+
+def _fractures_read(record: PatientRecord) -> dict[str | None, list[tuple[str, set[str], Place | None]]]:
+    """Each fracture, the lesions its record ties it to, and its place, by its bone ("spine" for the spine's codes,
+    None for no bone stated): read once for every painful site."""
+    found: dict[str | None, list[tuple[str, set[str], Place | None]]] = {}
+    for fracture in record.fractures:
+        places = [p for p in (fracture_place(c) for c in codings(fracture.get("code"))) if p is not None]
+        place = places[0] if places else read_place(record.terms, body_sites(fracture))
+        bone = place.bone if place is not None and place.bone else None
+        key = "spine" if bone and str(bone).replace(".", "").upper() in SPINE_REGIONS else bone
+        read = (record.ref(fracture), lesions_named(record, fracture), place)
+        for group in (key, *(f"tied:{lesion}" for lesion in read[1])):  # by the lesions it names, whatever its bone
+            found.setdefault(group, []).append(read)
+    return found
 
 
 def _same_bone(site: _Site, place: Place | None) -> bool | None:

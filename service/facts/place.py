@@ -47,6 +47,7 @@ def on_the_midline(bone: str | None) -> bool:
 
 _FEMUR = "71341001"
 _SPINE_REGIONS = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "54735007"})
+_REGION_LETTER = {"122494005": "C", "122495006": "T", "122496007": "L", "54735007": "S"}
 _A_LEVEL = re.compile(r"[CTLSD]\d{1,2}(\s*-\s*[CTLSD]?\d{1,2})?", re.IGNORECASE)  # "T12", "L2-L3": a summary keeps it
 _LONGEST_WRITTEN = 48  # the record's words beside a place, cut: a card's summary has 140 characters in all
 _LEFT_WORDS = re.compile(r"\b(left|gauche)\b", re.IGNORECASE)
@@ -109,8 +110,11 @@ class Place(msgspec.Struct, frozen=True):
         if side and self.side_from_text:
             text = translate(said("{place} (side read from the text)", place=text), locale)
         if not as_written:  # a summary short of room: the detail quotes the record's words, a level kept ("T12")
-            return translate(said("{place} “{level}”", place=text, level=self.written.strip()), locale) \
-                if key in _SPINE_REGIONS and _A_LEVEL.fullmatch(self.written.strip()) else text  # as written: "D10"
+            level = self.written.strip()
+            region = _REGION_LETTER.get(key)  # a level of another region than the code's is a contradiction: not kept
+            return translate(said("{place} “{level}”", place=text, level=level), locale) \
+                if key in _SPINE_REGIONS and _A_LEVEL.fullmatch(level) and region in (None, level[0].upper().replace(
+                    "D", "T")) else text  # as written: "D10"
         # A femur with no region coded: its region decides its Mirels row, and the record's words may say it.
         unplaced = key == _FEMUR and self.region is None and _beyond_bone_and_side(self.written)
         return self._as_written(text, side is None and key not in _MIDLINE, key in _MIDLINE or unplaced, locale)

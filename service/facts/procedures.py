@@ -27,12 +27,19 @@ from .vocabulary import KIND_VALUE_SETS
 
 Kind = Literal["fixation", "decompression", "radiotherapy"]
 # The words of an operation that may have fixed, decompressed or filled a bone, in English and French: what makes a
-# procedure coded outside the lists (CCAM, a local code) worth saying first on a card. Imaging, a puncture, a biopsy
-# are not: named in the mapping report only.
+# procedure coded outside the lists (CCAM, a local code) worth saying first on a card. Names of such operations count
+# whatever else the words say ("vertébroplastie sous scanner"); general words (surgery, a plate, a resection) only
+# where no imaging, infusion or puncture word is there ("scanner du fémur, bilan préopératoire", "platelet
+# transfusion" are none). Imaging, a puncture, a biopsy: named in the mapping report only.
 OPERATION_WORDS = re.compile(
-    r"fixation|ost[ée]osynth|enclou|\bclou|\bnail|plaque|\bplate|\bvis\b|screw|proth[èe]s|prosthe|arthroplast|arthrod|"
-    r"fusion|spondylod|instrument|laminectom|d[ée]compress|vert[ée]broplast|cimentoplast|cementoplast|cyphoplast|"
-    r"kyphoplast|corporectom|vert[ée]brectom|r[ée]section|ost[ée]otom|curet+age|chirurg|surg|op[ée]rat", re.IGNORECASE)
+    r"fixation|ost[ée]osynth|enclou|arthrod|arthroplast|proth[èe]s|prosthe|spondylod|laminectom|d[ée]compress|"
+    r"vert[ée]broplast|cimentoplast|cementoplast|cyphoplast|kyphoplast|corporectom|vert[ée]brectom|ost[ée]otom",
+    re.IGNORECASE)
+_GENERAL_WORDS = re.compile(r"\bclou|\bnail|\bplaques?\b|\bplates?\b|\bvis\b|\bscrews?\b|\bfusion|\binstrument|"
+                            r"r[ée]section|curet+age|chirurg|surg|\bop[ée]r", re.IGNORECASE)
+_NOT_AN_OPERATION = re.compile(r"scanner|\btdm\b|\birm\b|\bmri\b|\bct\b|radiograph|x-ray|scintig|\btep\b|\bpet\b|"
+                               r"[ée]chograph|ultraso|biops|ponction|puncture|infusion|perfusion|transfusion|injection|"
+                               r"consult", re.IGNORECASE)
 _KIND = {"prophylactic_fixation": "fixation", "decompressive_surgery": "decompression", "radiotherapy": "radiotherapy"}
 
 
@@ -66,7 +73,9 @@ def _may_be_operation(code: Any) -> bool:
     words = [code.get("text")] + [coding.get("display") for coding in objects(code.get("coding"))] \
         if isinstance(code, dict) else []
     worded = any(isinstance(text, str) and text.strip() for text in words)
-    return not worded or bool(OPERATION_WORDS.search(describe_concepts([code])))
+    text = describe_concepts([code])
+    return not worded or bool(OPERATION_WORDS.search(text)) or (
+        bool(_GENERAL_WORDS.search(text)) and not _NOT_AN_OPERATION.search(text))
 
 
 def procedures_done(record: PatientRecord) -> list[Procedure]:

@@ -27,7 +27,7 @@ from .items.visceral import BRAIN_BESIDE_ABSENT, PAST_BESIDE_ABSENT, visceral_fa
 from .long_bone import site_concepts, with_side_words
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
-from .place import BOTH_SIDES, LEFT, RIGHT, Place
+from .place import BOTH_SIDES, LEFT, RIGHT, Place, on_the_midline
 from .procedures import Procedure, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
 from .statuses import UNCONFIRMED, status_code, status_to_check
@@ -74,7 +74,8 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
             claims += [(_at(where, (reading.bone, side)), (reading.bone, side), False, False)
                        for side in (LEFT, RIGHT)]  # two sites
             continue
-        if not reading.bone and place is not None and place.bone and place.side == BOTH_SIDES:  # ribs, both sides:
+        if not reading.bone and place is not None and place.bone and place.side == BOTH_SIDES \
+                and not on_the_midline(place.bone):  # ribs, both sides (a sternum or a vertebra has none):
             vague = _key(replace(place, side=LEFT))[1]  # at least two sites, each maybe another record's (a rib)
             claims += [(_at(where, (place.bone, side)), (place.bone, side), vague, False) for side in (LEFT, RIGHT)]
             continue

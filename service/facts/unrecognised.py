@@ -200,8 +200,10 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
 # A motor deficit recorded as a diagnosis (SNOMED CT muscle weakness, paraparesis, or its words): it may date the
 # compression's deficit, which the calculators read from a duration Observation only. Named beside that item.
 _MOTOR_DEFICIT_CODES = frozenset({(SNOMED, "26544005"), (SNOMED, "1845001")})
+# Limbs' deficits only: a gastroparesis, a vocal cord's or the face's paresis are none ("paresis" alone is not read).
 _MOTOR_DEFICIT_WORDS = re.compile(r"d[ée]ficit\w* moteur|motor (deficit|weakness)|weakness of (the )?(lower )?"
-                                  r"(limb|leg)|par[ée]s(is|ie)|faiblesse des (membres|jambes)", re.IGNORECASE)
+                                  r"(limbs?|legs?)|\b(lower (limb|extremity)|\w+ le) weakness|"
+                                  r"\b(para|mono)par[ée]s(is|ie)\b|faiblesse des (membres|jambes)", re.IGNORECASE)
 
 
 def names_motor_deficit(condition: dict[str, Any], found: list[dict[str, Any]]) -> bool:

@@ -324,7 +324,7 @@ def pain_card(advice: Sequence[Advised], patient: PatientFacts, locale: str, nam
         lines.append(f"- {where}{words['colon']} {name(said_to_clinician(recorded, locale))}")
         lines += [f"  - {name(said_to_clinician(note, locale))}" for note in notes]
     if withheld:
-        lines += ["", f"**{words['pain_withheld']}**"]
+        lines += [""] * bool(advised) + [f"**{words['pain_withheld']}**"]
         for facts in withheld:
             where = plain(facts.about[0].words(locale)) if facts.about else ""
             why = "; ".join(name(said_to_clinician(reason, locale)) for reason in facts.inputs.complications)

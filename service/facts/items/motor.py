@@ -29,7 +29,8 @@ ITEM = "motor_function"
 _NOT_WALKING = OneOf("not_ambulatory", "paraplegic")
 # ICD-10's G82 holds paraparesis too ("Paraparesis (lower) NOS" under G82.2; ICD-10-CM: "Paraplegia (paraparesis)",
 # G82.22 "incomplete"): a Condition whose own words say so is not read as paraplegic. Words only withhold, never give.
-_PARESIS_WORDS = re.compile(r"par[eé]s|incompl|partial|partiel", re.IGNORECASE)
+_PARESIS_WORDS = re.compile(r"\b(para)?par[eé]s(is|ie)\b|\bincompl|\bpartial\b|\bpartiel(le)?\b",  # not "paresthésie"
+                            re.IGNORECASE)
 _INCOMPLETE_CODES = frozenset({("http://hl7.org/fhir/sid/icd-10-cm", "G82.22")})
 
 
