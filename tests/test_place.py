@@ -312,3 +312,15 @@ def test_a_summary_short_of_room_keeps_a_spinal_level_written_as_a_level():
         "thoracic spine"  # words that are not a level give way
     assert Place("122495006", written="L2").words("en", as_written=False) == "thoracic spine"  # coded thoracic, "L2"
     assert Place("122495006", written="D10").words("en", as_written=False) == "thoracic spine “D10”"  # dorsal
+
+
+def test_one_record_of_a_right_femur_and_a_left_humerus_is_never_one_bone_on_both_sides():
+    """A Condition whose two bodySites are a right femoral shaft and a left humerus was placed "humerus, both sides,
+    shaft of femur" on the §1.5 card (the regression check): the record's words are said, as on its Mirels card."""
+    from service.facts.items.site import read_site_and_place
+    from service.facts.terminology import load_terminology
+
+    sites = [{**site(FEMUR_SHAFT, RIGHT), "text": "diaphyse fémorale droite"},
+             {**site(HUMERUS, LEFT), "text": "humérus gauche"}]
+    _, place = read_site_and_place(load_terminology(), sites)
+    assert place is not None and place.words("en") == "“diaphyse fémorale droite, humérus gauche” (as written)"

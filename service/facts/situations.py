@@ -82,6 +82,11 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
         if not reading.bone and len(levels := spinal_levels(place)) > 1:  # "L2-L3": one site, or one per level
             claims += _levels_claims(where, levels)
             continue
+        if reading.several and not reading.bone:  # one record of two bones: each bodySite a site, the count open above
+            for concept in site_concepts(record, condition, record.ref(condition))[0]:
+                key, vague = _key(read_place(record.terms, [concept]))
+                claims.append((where if vague else _at(where, key), key, vague, True))
+            continue
         key, vague = _key(place, reading.bone, reading.side)
         claims.append((where if vague or reading.several else _at(where, key), key, vague, reading.several))
     for compression in record.conditions["compression"]:

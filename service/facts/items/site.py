@@ -250,6 +250,8 @@ def _place_of(concepts: list[dict[str, Any]], parts: list[_ConceptSite],
     sides = {part.side for part in parts if part.side}
     bones = {bone for part in parts for bone in part.systems}
     regions = {region for part in parts for region in part.regions}
+    if regions and not any(code == FEMUR for _, code in bones):  # a femoral region names the femur, beside the others
+        bones.add((SNOMED, FEMUR))  # (a right femur's shaft and a left humerus read "humerus, both sides, shaft")
     return _placed(concepts, parts, bones, sides, regions, description, femur=False)
 
 
@@ -269,6 +271,7 @@ def _placed(concepts: list[dict[str, Any]], parts: list[_ConceptSite], bones: se
     """One bone and one region, or the record's words; two coded sides (left and right) are both sides. The
     bodySite's own text and its location qualifiers no code here reads are kept, to be said beside the codes'
     words where they say more ("L1" beside "lumbar spine", "proximal" beside "left humerus")."""
+    several = len(bones) > 1  # two bones: their sides are each one's, never "both sides" of one bone
     system, bone = bones.pop() if len(bones) == 1 else (SNOMED, None)
     region = femoral_region = regions.pop() if len(regions) == 1 else None
     texts = [c["text"].strip() for c in concepts if isinstance(c.get("text"), str) and c["text"].strip()]
@@ -280,7 +283,7 @@ def _placed(concepts: list[dict[str, Any]], parts: list[_ConceptSite], bones: se
     if any(part.sides_disagree for part in parts):  # no side picked: the card says both are recorded
         return Place(bone, None, region, words, bone_system=system, written=written, qualifiers=qualifiers,
                      sides_disagree=True)
-    if sides:
+    if sides and not (several and len(sides) > 1):
         return Place(bone, sides.pop() if len(sides) == 1 else BOTH_SIDES, region, words, bone_system=system,
                      written=written, qualifiers=qualifiers)
     side = side_in_words(concepts)  # no code gives a side: the text may (flagged, never used to link)
