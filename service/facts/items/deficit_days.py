@@ -73,8 +73,9 @@ def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]],
     candidates = observation_candidates(record, observations, lambda r, o: _duration(r, o, end), ITEM,
                                         lambda value: "Observation days-developing-motor-deficits")
     bound = record.once(f"deficit-from-paraplegia-{end.text}", lambda: _from_paraplegia(record, end))
-    if not candidates:
-        return bound
+    if not candidates:  # missing: a motor deficit recorded as a diagnosis is named beside it (looked for only then)
+        return replace(bound, notes=bound.notes + record.once("motor-deficits-unread", lambda: _deficits_unread(
+            record))) if bound.missing else bound
     recorded = _counted_on(record, choose(ITEM, candidates), end)
     if not isinstance(bound.value, AtLeast) or recorded.value is None or _may_reach(recorded.value, bound.value.low):
         return recorded
@@ -163,8 +164,7 @@ def _from_paraplegia(record: PatientRecord, as_of: DateSpan) -> Fact:
                     (N_("start of the deficit not recorded"),),
                     (said("when the motor deficit began is not recorded: the paraplegia's onset only bounds it"),),
                     SUPPLIED_BY[ITEM])
-    return Fact(ITEM, notes=(said("when the motor deficit began is not recorded"),) + record.once(
-        "motor-deficits-unread", lambda: _deficits_unread(record)), supplied_by=SUPPLIED_BY[ITEM])
+    return Fact(ITEM, notes=(said("when the motor deficit began is not recorded"),), supplied_by=SUPPLIED_BY[ITEM])
 
 
 def _deficits_unread(record: PatientRecord) -> tuple[Said, ...]:
@@ -173,7 +173,8 @@ def _deficits_unread(record: PatientRecord) -> tuple[Said, ...]:
     the missing item, never read (the card said "not recorded" and nothing more: probe 14)."""
     found = []
     for ref, resource in record.by_ref.items():
-        if resource.get("resourceType") != "Condition" or record.condition_kinds(resource) \
+        if resource.get("resourceType") != "Condition" or not ref.startswith("Condition/") \
+                or record.condition_kinds(resource) \
                 or not names_motor_deficit(resource, codings(resource.get("code"))) or not record.active(resource)[0]:
             continue
         # Filed as a code nothing reads before a compression made it relevant: now named (first reason overruled).
