@@ -25,6 +25,7 @@ from .long_bone import site_concepts
 from .model import CordCompressionFacts, Fact
 from .moments import Event, started
 from .options import MappingOptions
+from .place import SPINE_REGION_LETTER
 from .procedures import operated_since, radiotherapies_given, radiotherapies_of, spinal_operations
 from .record import PatientRecord
 from .situations import spinal_levels
@@ -164,7 +165,7 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
 
 
 _NAMED_AT_MOST = 4  # compressions of one patient compared pair by pair, each naming the others
-_REGION_CODES = {"C": "122494005", "T": "122495006", "L": "122496007", "S": "54735007"}  # SNOMED CT, seeds/sins.json
+_REGION_CODES = {letter: code for code, letter in SPINE_REGION_LETTER.items()}  # "L" -> the lumbar spine's code
 
 
 def _may_be_one(record: PatientRecord, compressions: list[dict[str, Any]]) -> dict[str, tuple[Said, ...]]:

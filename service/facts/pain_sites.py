@@ -40,10 +40,10 @@ from .long_bone import link_observation, recorded_elsewhere, site_concepts, with
 from .model import Fact, ScoredCondition, SituationFacts, Where
 from .moments import Event, out_of_time
 from .options import MappingOptions
-from .place import BOTH_SIDES, Place, fracture_place, on_the_midline
+from .place import BOTH_SIDES, SPINE_REGION_LETTER, SPINE_REGIONS, Place, fracture_place, on_the_midline
 from .procedures import radiotherapies_given
 from .record import PatientRecord
-from .situations import SPINE_REGIONS, spinal_levels
+from .situations import spinal_levels
 from .terminology import codings, describe_concepts, objects, observation_value
 from .timely import kind_item
 from .vocabulary import ROW_SYSTEM
@@ -52,7 +52,6 @@ PAIN_KINDS = ("mirels-pain", "pain-score", "sins-pain")
 _PAINFUL_SINS_ROWS = {"mechanical_pain": True, "occasional_non_mechanical_pain": True, "pain_free_lesion": False}
 # The region of the spine a code names, as the first letter of its levels ("L3": lumbar).
 _SACRUM = "54735007"
-_REGION_OF_CODE = {"122494005": "C", "122495006": "T", "122496007": "L", "54735007": "S"}
 
 
 class _Site(msgspec.Struct):
@@ -316,9 +315,9 @@ def _same_level(first: Place | None, second: Place | None) -> bool | None:
     levels = [spinal_levels(place) for place in (first, second)]
     if all(levels):
         return bool(set(levels[0]) & set(levels[1]))
-    regions = [{level[0] for level in found} if found else
-               ({_REGION_OF_CODE[code]} if place is not None and (code := str(place.bone or "")) in _REGION_OF_CODE
-                else set()) for found, place in zip(levels, (first, second), strict=True)]
+    regions = [{level[0] for level in found} if found else  # else the region its code names
+               {letter} if (letter := SPINE_REGION_LETTER.get(str(place.bone or "") if place else "")) else set()
+               for found, place in zip(levels, (first, second), strict=True)]
     if all(regions) and not regions[0] & regions[1]:
         return False
     return None

@@ -46,8 +46,11 @@ def on_the_midline(bone: str | None) -> bool:
 
 
 _FEMUR = "71341001"
-_SPINE_REGIONS = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "54735007"})
-_REGION_LETTER = {"122494005": "C", "122495006": "T", "122496007": "L", "54735007": "S"}
+# The spine's codes (vertebra, vertebral column, its regions, the sacrum; ICD-O-3 C41.2), and the letter a level of
+# each region is written with ("L2"): shared by the summaries, §1.5's count, §1.1 and the twin compressions.
+SPINE_REGIONS = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "54735007", "C41.2",
+                           "C412"})
+SPINE_REGION_LETTER = {"122494005": "C", "122495006": "T", "122496007": "L", "54735007": "S"}
 _A_LEVEL = re.compile(r"[CTLSD]\d{1,2}(\s*-\s*[CTLSD]?\d{1,2})?", re.IGNORECASE)  # "T12", "L2-L3": a summary keeps it
 _LONGEST_WRITTEN = 48  # the record's words beside a place, cut: a card's summary has 140 characters in all
 _LEFT_WORDS = re.compile(r"\b(left|gauche)\b", re.IGNORECASE)
@@ -111,9 +114,9 @@ class Place(msgspec.Struct, frozen=True):
             text = translate(said("{place} (side read from the text)", place=text), locale)
         if not as_written:  # a summary short of room: the detail quotes the record's words, a level kept ("T12")
             level = self.written.strip()
-            region = _REGION_LETTER.get(key)  # a level of another region than the code's is a contradiction: not kept
+            region = SPINE_REGION_LETTER.get(key)  # a level of another region than the code's contradicts it: not kept
             return translate(said("{place} “{level}”", place=text, level=level), locale) \
-                if key in _SPINE_REGIONS and _A_LEVEL.fullmatch(level) and region in (None, level[0].upper().replace(
+                if key in SPINE_REGIONS and _A_LEVEL.fullmatch(level) and region in (None, level[0].upper().replace(
                     "D", "T")) else text  # as written: "D10"
         # A femur with no region coded: its region decides its Mirels row, and the record's words may say it.
         unplaced = key == _FEMUR and self.region is None and _beyond_bone_and_side(self.written)

@@ -27,7 +27,7 @@ from .items.visceral import BRAIN_BESIDE_ABSENT, PAST_BESIDE_ABSENT, visceral_fa
 from .long_bone import site_concepts, with_side_words
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
-from .place import BOTH_SIDES, LEFT, RIGHT, Place, on_the_midline
+from .place import BOTH_SIDES, LEFT, RIGHT, SPINE_REGIONS, Place, on_the_midline
 from .procedures import Procedure, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
 from .statuses import UNCONFIRMED, status_code, status_to_check
@@ -37,8 +37,6 @@ from .timely import keep_timely
 # Codes that name the spine or a region of it, not one vertebra (ValueSet bone-not-long-bone): two such records
 # may be one vertebra or two. The sacrum is a region as SINS reads it (S1 junctional, S2-S5 rigid): a level its words
 # write ("S1-S2") is counted as any vertebra's.
-SPINE_REGIONS = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "54735007", "C41.2",
-                           "C412"})
 COUNTED = said("a bone metastatic site counted for oligometastatic disease (§1.5)")
 # "T7", "L 2", "D7" (dorsal: French for thoracic): a vertebral level, as written.
 _LEVEL = re.compile(r"^\s*([CTDLS])\s?-?(\d{1,2})\s*$", re.IGNORECASE)
