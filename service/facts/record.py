@@ -78,8 +78,10 @@ class Report(msgspec.Struct):
     def use(self, ref: str, why: str) -> None:
         self.used[ref].add(why)
 
-    def ignore(self, ref: str, why: str, *, relevant: bool = True, attention: bool = False) -> None:
-        self.ignored.setdefault(ref, (why, relevant, attention))
+    def ignore(self, ref: str, why: str, *, relevant: bool = True, attention: bool = False, again: bool = False,
+               ) -> None:
+        # ``again``: a reason that overrules the first (a code nothing read, found relevant later).
+        self.ignored[ref] = (why, relevant, attention) if again else self.ignored.get(ref, (why, relevant, attention))
 
     def show(self, ref: str, what: str, about: str = "") -> None:
         self.context.setdefault(ref, (what, about))

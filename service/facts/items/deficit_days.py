@@ -177,10 +177,9 @@ def _deficits_unread(record: PatientRecord) -> tuple[Said, ...]:
                 or record.condition_kinds(resource) \
                 or not names_motor_deficit(resource, codings(resource.get("code"))) or not record.active(resource)[0]:
             continue
-        # Filed as a code nothing reads before a compression made it relevant: now named (first reason overruled).
-        record.report.ignored[ref] = (said("a motor deficit recorded as a diagnosis: if it is the compression's, it "
-                                           "dates its start; not read (the calculators read a deficit's duration)"),
-                                      True, False)  # said on the Rades card, beside the item: not twice
+        # Filed as a code nothing reads before a compression made it relevant; said on the Rades card, not twice.
+        record.report.ignore(ref, said("a motor deficit recorded as a diagnosis: if it is the compression's, it dates "
+                                       "its start; not read (the calculators read a deficit's duration)"), again=True)
         found.append(said("{resource} records a motor deficit: if it is this compression's, it began on that day; it "
                           "is not read as its start", resource=ref) if record.onset(resource) else said(
             "{resource} records a motor deficit, its onset not recorded; it is not read as this deficit's start",
