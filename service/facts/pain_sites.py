@@ -35,7 +35,7 @@ from .dates import DateSpan, parse_date
 from .evidence import Candidate, choose
 from .fractures import lesions_named
 from .items.pain import pain_score_value
-from .items.site import SiteReading, body_sites, read_place, read_site_and_place
+from .items.site import SiteReading, body_sites, read_place
 from .long_bone import link_observation, recorded_elsewhere, site_concepts, with_side_words
 from .model import Fact, ScoredCondition, SituationFacts, Where
 from .moments import Event, out_of_time
@@ -43,8 +43,8 @@ from .options import MappingOptions
 from .place import BOTH_SIDES, SPINE_REGION_LETTER, SPINE_REGIONS, Place, fracture_place, on_the_midline
 from .procedures import radiotherapies_given
 from .record import PatientRecord
-from .situations import spinal_levels
-from .terminology import codings, describe_concepts, objects, observation_value
+from .situations import site_and_place, spinal_levels
+from .terminology import codings, describe_concepts, observation_value
 from .timely import kind_item
 from .vocabulary import ROW_SYSTEM
 
@@ -118,8 +118,7 @@ def _sites(record: PatientRecord) -> dict[str, _Site]:
         if not record.active(condition)[0]:
             continue
         ref = record.ref(condition)
-        concepts = site_concepts(record, condition, ref)[0]
-        reading, place = read_site_and_place(record.terms, concepts, own=len(objects(condition.get("bodySite"))))
+        reading, place = site_and_place(record, condition)  # as §1.5 reads it, read once for both
         if reading.not_long_bone:
             sites[ref] = _Site(ref, with_side_words(place, condition), describe_concepts([condition.get("code")]),
                                record.onset(condition))  # a side only its words give: quoted, never read

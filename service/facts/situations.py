@@ -65,7 +65,7 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
     for condition in record.conditions["lesion"]:
         if not record.active(condition)[0]:  # named on the card (``not_counted``)
             continue
-        reading, place = _site_and_place(record, condition)
+        reading, place = site_and_place(record, condition)
         where = Where(record.ref(condition), with_side_words(reading.place if reading.bone else place, condition),
                       describe_concepts([condition.get("code")]))  # a side only its words give: quoted
         if reading.bone and reading.place is not None and reading.place.side == BOTH_SIDES:  # one bone, both sides:
@@ -185,15 +185,17 @@ def not_counted(record: PatientRecord) -> list[Said]:
 
 
 def _place_words(record: PatientRecord, condition: dict[str, Any]) -> Any:
-    reading, place = _site_and_place(record, condition)  # as the count reads a site
+    reading, place = site_and_place(record, condition)  # as the count reads a site
     return (reading.place if reading.bone else place) or said("site not recorded")
 
 
-def _site_and_place(record: PatientRecord, condition: dict[str, Any]) -> tuple[SiteReading, Place | None]:
+def site_and_place(record: PatientRecord, condition: dict[str, Any]) -> tuple[SiteReading, Place | None]:
     """A metastasis's site as Mirels and SINS read it: its bodySite, and the BodyStructures it refers to or is
-    related to (a left femur recorded in a BodyStructure is a site the count names, not "no coded bone")."""
-    concepts, _, _ = site_concepts(record, condition, record.ref(condition))
-    return read_site_and_place(record.terms, concepts, own=len(objects(condition.get("bodySite"))))
+    related to (a left femur recorded in a BodyStructure is a site the count names, not "no coded bone"). Read once
+    for §1.5 and §1.1 alike."""
+    ref = record.ref(condition)
+    return record.once(f"site-and-place-{ref}", lambda: read_site_and_place(
+        record.terms, site_concepts(record, condition, ref)[0], own=len(objects(condition.get("bodySite")))))
 
 
 def _spinal(key: tuple[str, str | None]) -> bool:
