@@ -119,7 +119,8 @@ def test_two_painful_sites_share_one_card_and_a_broken_rib_gets_no_advice_and_sa
     (card,) = pain_cards(cards)
     assert card["summary"] == ("Painful bone metastasis (guideline §1.1) — left rib: not given, a complication is or "
                                "may be recorded (see below)") and "suggestions" not in card
-    assert "- left rib: a fracture of this bone and side is recorded" in card["detail"]
+    # Twelve ribs a side: a fracture of a left rib may be another rib than this one (said so), and still withholds it.
+    assert "- left rib: a fracture of a rib on this side is recorded (“M84.58XA”): it may be this rib" in card["detail"]
     assert result.facts.entry("Condition/fx").outcome == "used"
     assert any("§1.1) not given for Condition/rib (left rib)" in issue["diagnostics"]
                for issue in outcome_issues("Patient/p1", result.facts, result.assessments, locale="en",
@@ -129,7 +130,12 @@ def test_two_painful_sites_share_one_card_and_a_broken_rib_gets_no_advice_and_sa
     (card,) = pain_cards(cards)
     assert "— sternum:" in card["summary"]
     assert "**Not given: the guideline's first treatment is for an uncomplicated metastasis, and this one may not " \
-           "be**\n- left rib: a fracture of this bone and side is recorded (“" in card["detail"]
+           "be**\n- left rib: a fracture of a rib on this side is recorded (“" in card["detail"]
+    # A bone that is one a side (the scapula): a fracture of it on this side is this bone's.
+    scapula = lesion("scap", bone="79601000", side=LEFT, onset=(AS_OF - timedelta(days=40)).isoformat())
+    broken = condition("fx2", ICD10_CM, "M84.512A", body_site=[site("79601000", LEFT)])
+    (card,) = pain_cards(assessed(scapula, nrs(8, "Condition/scap"), broken)[1])
+    assert "- left scapula: a fracture of this bone and side is recorded (“M84.512A”)" in card["detail"]
     # A fracture of the other rib, or of a femur, is not this one's.
     for other in (condition("fx", ICD10_CM, "M84.58XA", body_site=[site(RIB, RIGHT)]),
                   condition("fx", ICD10_CM, "M84.552A")):

@@ -40,7 +40,7 @@ from .long_bone import link_observation, recorded_elsewhere, site_concepts, with
 from .model import Fact, ScoredCondition, SituationFacts, Where
 from .moments import Event, out_of_time
 from .options import MappingOptions
-from .place import BOTH_SIDES, SPINE_REGION_LETTER, SPINE_REGIONS, Place, fracture_place, on_the_midline
+from .place import BOTH_SIDES, SEVERAL_BONES, SPINE_REGION_LETTER, SPINE_REGIONS, Place, fracture_place, on_the_midline
 from .procedures import radiotherapies_given
 from .record import PatientRecord
 from .situations import site_and_place, spinal_levels
@@ -230,7 +230,9 @@ def _fractures(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
         elif same is None:
             record.report.use(ref, said("a fracture that may be of {lesion}'s bone: §1.1 is not given for it",
                                         lesion=site.ref))
-            found.append(said("a fracture is recorded ({fracture}) whose bone, side or level is not stated or cannot "
+            found.append(said("a fracture of a rib on this side is recorded ({fracture}): it may be this rib",
+                              fracture=ref) if _another_of_several(site, place) else
+                         said("a fracture is recorded ({fracture}) whose bone, side or level is not stated or cannot "
                               "be compared with this lesion's: it may be of this bone", fracture=ref))
     return tuple(found)
 
@@ -267,7 +269,17 @@ def _same_bone(site: _Site, place: Place | None) -> bool | None:
     sides = {None if p.side_from_text else p.side for p in (mine, place)}
     if None in sides or BOTH_SIDES in sides:
         return None
+    if len(sides) == 1 and _another_of_several(site, place):
+        return None  # twelve ribs a side: the same side does not make it the same rib
     return len(sides) == 1
+
+
+def _another_of_several(site: _Site, place: Place | None) -> bool:
+    """Whether the fracture and the lesion are both of a group of bones (a rib), on the same stated side."""
+    mine = site.place
+    return (mine is not None and place is not None and str(mine.bone) in SEVERAL_BONES and place.bone == mine.bone
+            and not mine.side_from_text and not place.side_from_text and mine.side == place.side
+            and mine.side not in (None, BOTH_SIDES))
 
 
 def _compressions(record: PatientRecord, site: _Site) -> tuple[Said, ...]:

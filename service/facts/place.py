@@ -46,6 +46,9 @@ def on_the_midline(bone: str | None) -> bool:
 
 
 _FEMUR = "71341001"
+# Codes of a group of bones, each of which may be a site of its own (twelve ribs a side): records of it are vague,
+# two of them on one side may be two bones.
+SEVERAL_BONES = frozenset({"113197003"})  # SNOMED CT rib
 # The spine's codes (vertebra, vertebral column, its regions, the sacrum; ICD-O-3 C41.2), and the letter a level of
 # each region is written with ("L2"): shared by the summaries, §1.5's count, §1.1 and the twin compressions.
 SPINE_REGIONS = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "54735007", "C41.2",

@@ -27,7 +27,7 @@ from .items.visceral import BRAIN_BESIDE_ABSENT, PAST_BESIDE_ABSENT, visceral_fa
 from .long_bone import site_concepts, with_side_words
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
-from .place import BOTH_SIDES, LEFT, RIGHT, SPINE_REGIONS, Place, on_the_midline
+from .place import BOTH_SIDES, LEFT, RIGHT, SEVERAL_BONES, SPINE_REGIONS, Place, on_the_midline
 from .procedures import Procedure, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
 from .statuses import UNCONFIRMED, status_code, status_to_check
@@ -45,8 +45,6 @@ _LEVEL = re.compile(r"^\s*([CTDLS])\s?-?(\d{1,2})\s*$", re.IGNORECASE)
 _LEVELS_IN = re.compile(r"(?<![A-Za-z0-9])(C|Th|T|D|L|S)\s?(\d{1,2})(?![\d.])(?:\s?(?:-|–|à|to)\s?(C|Th|T|D|L|S)?\s?"
                         r"(\d{1,2})(?![\d.]))?", re.IGNORECASE)
 _REGION_LEVELS = {"C": 7, "T": 12, "L": 5, "S": 5}
-# Codes of a group of bones, each of which may be a site of its own (twelve ribs a side): records of it are vague.
-_SEVERAL_BONES = frozenset({"113197003"})  # SNOMED CT rib
 
 
 def situation_facts(record: PatientRecord, options: MappingOptions,
@@ -148,7 +146,7 @@ def _key(place: Place | None, bone: str | None = None,
     if len(levels) == 1:  # the level as written, whatever code stands beside it ("vertebra", "thoracic spine")
         return (levels[0], None), False
     if place.bone:
-        several = str(place.bone) in _SEVERAL_BONES or canonical_system(place.bone_system) == ICD_O_3
+        several = str(place.bone) in SEVERAL_BONES or canonical_system(place.bone_system) == ICD_O_3
         return (("spine" if spine_code else place.bone), place.side if place.side != BOTH_SIDES else None), \
             spine_code or several or place.side is None
     return None, False
