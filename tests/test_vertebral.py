@@ -465,3 +465,36 @@ def test_an_undetermined_sins_whose_every_category_calls_for_a_surgical_consulta
     score = score_sins(SinsInputs(OneOf("junctional_spine", "rigid_spine"), "mechanical_pain", "lytic_bone_lesion",
                                   "normal_alignment", "no_collapse_none_of_the_above", "posterolateral_none"))
     assert (score.total_min, score.total_max, score.category) == (5, 8, None) and score.common_action == ""
+
+
+def test_a_vertebral_fracture_or_collapse_is_named_beside_a_missing_collapse_item_by_level_and_never_read():
+    """A "Fracture pathologique L2 (tassement)" beside the L2 lesion sat on a data-review card in Mirels's words, and
+    a collapsed vertebra (ICD-10-CM M48.56, lumbar) appeared nowhere, while the SINS card said of the collapse "no
+    record of it was found". A collapse is a fracture (source 003); how much of the body's height it took, which
+    SINS scores, is not in such a record: named beside the missing item, never read as a row."""
+    observations = [o for o in sins_observations() if o["id"] not in ("s-vertebral-body-collapse", "s-sins-pain")]
+    at_l2 = condition("fx", "http://hl7.org/fhir/sid/icd-10-cm", "M84.58XA",
+                      body_site=[{"coding": [{"system": SCT, "code": LUMBAR_SPINE}], "text": "L2"}])
+    at_l2["code"]["text"] = "Fracture pathologique L2 (tassement)"
+    lumbar = condition("fx2", "http://hl7.org/fhir/sid/icd-10-cm", "M48.56XA")
+    thoracic = condition("fx3", ICD10, "S22.0")  # another region: not this lesion's
+    words_only = {"resourceType": "Condition", "id": "fx4", "subject": {"reference": "Patient/p1"},
+                  "code": {"text": "Tassement vertébral L2"}, "onsetDateTime": AS_OF.isoformat(),
+                  "bodySite": [{"coding": [{"system": SCT, "code": LUMBAR_SPINE}], "text": "L2"}]}
+    l2 = condition("spine-1", SCT, "94222008", body_site=[{"coding": [{"system": SCT, "code": LUMBAR_SPINE}],
+                                                          "text": "L2"}])
+    spine, found = only_sins(l2, *observations, at_l2, lumbar, thoracic, words_only)
+    collapse = spine.facts["vertebral_body_collapse"]
+    notes = [str(note) for note in collapse.notes]
+    assert collapse.missing and collapse.value is None
+    assert notes == ["Condition/fx records a fracture at this level: the body may have collapsed, by how much of its "
+                     "height is not recorded; not read",
+                     "Condition/fx4 records a fracture at this level: the body may have collapsed, by how much of its "
+                     "height is not recorded; not read",
+                     "Condition/fx2 records a fracture of the spine whose level cannot be compared with this lesion's: "
+                     "if it is at this level, the body may have collapsed; not read"]
+    for ref in ("Condition/fx", "Condition/fx2", "Condition/fx4"):
+        assert not found.entry(ref).attention and "SINS collapse item" in found.entry(ref).reason
+    # Of another region or level, it is not this lesion's; said as a vertebra's, never in Mirels's words.
+    assert "a fracture or collapse of a vertebra (S22.0)" in found.entry("Condition/fx3").reason
+    assert not any("Mirels" in found.entry(f"Condition/fx{n}").reason for n in (2, 3, 4))

@@ -237,6 +237,23 @@ def _fractures(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
     return tuple(found)
 
 
+def fractures_at_level(record: PatientRecord, lesion: str, place: Place | None) -> tuple[list[str], list[str]]:
+    """The fractures recorded at a vertebral lesion's level (or as due to it), and those of the spine whose level
+    cannot be compared with its (they may be at it): for SINS, whose collapse item a fracture there may answer."""
+    by_bone = record.once("fractures-read", lambda: _fractures_read(record))
+    at_level: list[str] = []
+    unsure: list[str] = []
+    for ref, tied, where in {f[0]: f for f in (*by_bone.get(f"tied:{lesion}", []), *by_bone.get("spine", []))
+                             }.values():
+        if lesion in tied:
+            at_level.append(ref)
+        elif not tied:  # one whose record names another lesion is that lesion's
+            same = _same_level(place, where)
+            if same or same is None:
+                (at_level if same else unsure).append(ref)
+    return at_level, unsure
+
+
 def _fractures_read(record: PatientRecord) -> dict[str | None, list[tuple[str, set[str], Place | None]]]:
     """Each fracture, the lesions its record ties it to, and its place, by its bone ("spine" for the spine's codes,
     None for no bone stated): read once for every painful site."""
@@ -244,12 +261,18 @@ def _fractures_read(record: PatientRecord) -> dict[str | None, list[tuple[str, s
     for fracture in record.fractures:
         places = [p for p in (fracture_place(c) for c in codings(fracture.get("code"))) if p is not None]
         place = places[0] if places else read_place(record.terms, body_sites(fracture))
+        if places and _of_the_spine(place) and _of_the_spine(body := read_place(record.terms, body_sites(fracture))):
+            place = body  # a code states a region (S22.0: thoracic), its bodySite may state the level ("T8")
         bone = place.bone if place is not None and place.bone else None
-        key = "spine" if bone and str(bone).replace(".", "").upper() in SPINE_REGIONS else bone
+        key = "spine" if _of_the_spine(place) else bone
         read = (record.ref(fracture), lesions_named(record, fracture), place)
         for group in (key, *(f"tied:{lesion}" for lesion in read[1])):  # by the lesions it names, whatever its bone
             found.setdefault(group, []).append(read)
     return found
+
+
+def _of_the_spine(place: Place | None) -> bool:
+    return place is not None and bool(place.bone) and str(place.bone).replace(".", "").upper() in SPINE_REGIONS
 
 
 def _same_bone(site: _Site, place: Place | None) -> bool | None:

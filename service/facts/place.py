@@ -203,9 +203,10 @@ def fracture_place(coding: dict[str, Any]) -> Place | None:
     pathological, injuries = _fracture_sites()
     if system == ICD10_CM and (found := pathological.get(key[:6])) is not None:
         return Place(found[0], found[1], record_words=display or code)
-    bone = (injuries.get(key[:3]) or injuries.get(key[:4])) if is_icd10(system) else None
+    # The most specific first: a collapsed vertebra's region is in its 5th character (M48.56: lumbar).
+    bone = (injuries.get(key[:5]) or injuries.get(key[:4]) or injuries.get(key[:3])) if is_icd10(system) else None
     if bone is None:
         return None
     # An ICD-10-CM title names the side its characters state; WHO ICD-10 and CIM-10 have no side.
-    side = side_in_words([{"text": display}]) if system == ICD10_CM and display else None
+    side = side_in_words([{"text": display}]) if system == ICD10_CM and display and not on_the_midline(bone) else None
     return Place(bone, side if side in (LEFT, RIGHT) else None, record_words=display or code)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..i18n import Said, said
 from . import terminology
-from .place import fracture_place
+from .place import fracture_place, on_the_midline
 from .terminology import (
     ICD10_CM,
     ICD_O_3,
@@ -43,6 +43,10 @@ _CANCER_WORDS = re.compile(r"m[eé]tasta|malign|cancer|carcino|sarcom|my[eé]lom
 # A national modification keeps WHO's categories (as CIM-10 does); ICD-10-CM, a clinical modification, has its own.
 _PATHOLOGICAL_FRACTURES = {ICD10_CM: ("M844", "M845")}
 _WHO_PATHOLOGICAL_FRACTURES = ("M844", "M907")
+# A vertebral collapse is a fracture (source 003: "le tassement vertébral qui est un type de fracture").
+_COLLAPSE_WORDS = re.compile(r"\btassement|\bcollapsed? (of )?(a )?vert[eé]br|\bvertebral (body )?collapse|"
+                             r"\bcompression fracture|\bfracture[- ]tassement|\bfractures? vert[eé]brale|"
+                             r"\bvertebral fracture", re.IGNORECASE)
 _FRACTURE_WORDS = re.compile(r"patholog\w* fracture|fracture\w* patholog|fracture\w* (osseuse )?(au cours|sur) "
                              r"(de |d'une )?(maladie|m[eé]tastase|tumeur|l[eé]sion)", re.IGNORECASE)
 
@@ -161,7 +165,10 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
                         "record motor function as an Observation", code=code)
         if normal.replace(".", "").startswith(_fracture_codes(system)):
             return _pathological_fracture(code)
-        if (place := fracture_place(coding)) is not None:  # an injury code (S72: femur), whatever the cause
+        if (place := fracture_place(coding)) is not None and on_the_midline(place.bone):  # S22.0, M48.5
+            return said("a fracture or collapse of a vertebra ({code}): not a score's input; checked against the "
+                        "vertebral lesions of its region (SINS's vertebral body collapse, §1.1)", code=code)
+        if place is not None:  # an injury code (S72: femur), whatever the cause
             return said("a fracture of the {bone} ({code}): Mirels scores the risk of a fracture to come, and the "
                         "sources do not say how to read it once the bone has broken; not used: checked against the "
                         "lesions of the same bone and side", bone=place, code=code)
@@ -191,6 +198,9 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
     words = describe_concepts([concept])
     if _FRACTURE_WORDS.search(words):
         return _pathological_fracture(words[:200])
+    if _COLLAPSE_WORDS.search(words):
+        return said("a fracture or collapse of a vertebra ({code}): not a score's input; checked against the "
+                    "vertebral lesions of its region (SINS's vertebral body collapse, §1.1)", code=words[:200])
     if _CANCER_WORDS.search(words):  # a code of another system or edition, a local code: its words say what it is
         return said("its words ('{words}') name a cancer, a metastasis or a cord compression, but its code is in "
                     "none of the ValueSets the calculators read: not used", words=words[:200])
@@ -213,9 +223,12 @@ def names_motor_deficit(condition: dict[str, Any], found: list[dict[str, Any]]) 
 
 
 def is_fracture(condition: dict[str, Any]) -> bool:
-    """Whether a Condition records a fracture of a bone: a pathological one (``is_pathological_fracture``), or
-    any fracture of a long bone by an injury code that states the bone (``place.fracture_place``)."""
-    return is_pathological_fracture(condition) or any(fracture_place(c) for c in codings(condition.get("code")))
+    """Whether a Condition records a fracture of a bone: a pathological one (``is_pathological_fracture``), any
+    fracture by a code that states the bone (``place.fracture_place``: a long bone, a vertebra's region), or a
+    vertebral collapse in words ("tassement": a collapse is a fracture, source 003)."""
+    found = codings(condition.get("code"))
+    return is_pathological_fracture(condition) or any(fracture_place(c) for c in found) or bool(
+        _COLLAPSE_WORDS.search(describe_concepts([condition.get("code")])))
 
 
 def is_pathological_fracture(condition: dict[str, Any]) -> bool:

@@ -42,6 +42,8 @@ from .long_bone import site_concepts
 from .model import Fact, ScoredCondition
 from .moments import Event
 from .options import MappingOptions
+from .pain_sites import fractures_at_level
+from .place import Place
 from .procedures import procedures_done, spinal_operations
 from .record import PatientRecord
 from .terminology import OWN_SYSTEM, canonical_system, codings, describe_concepts, objects, observation_value
@@ -167,6 +169,8 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
                                    skip={flag.params["operation"] for flag in at_some_level if isinstance(flag, Said)})
         flags += before
         facts: dict[str, Fact] = {"spinal_location": location}
+        concepts = site_concepts(record, condition, ref)[0]  # its BodyStructure's site too, as the table reads it
+        place = read_place(record.terms, concepts)
         for item in CODED_ITEMS:
             fact = _coded_fact(record, ref, item, linked[ref])
             notes = untimely.get(item, []) + (untimely.get("lesion_type", []) if item == "bone_lesion" else [])
@@ -174,15 +178,37 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
                 fact = with_untimely(fact, notes)
             if item == "mechanical_pain" and fact.missing:
                 fact = _pain_scored(record, ref, fact)
+            if item == "vertebral_body_collapse" and fact.missing:
+                fact = _fractures_named(record, ref, place, fact)
             if fact.missing or isinstance(fact.value, OneOf):
                 fact = replace(fact, supplied_by=fact.supplied_by or supplied_by(item))
             facts[item] = fact
-        concepts = site_concepts(record, condition, ref)[0]  # its BodyStructure's site too, as the table reads it
-        place = read_place(record.terms, concepts)
         result.append(VertebralFacts(ref, describe_concepts(concepts) or said("vertebral metastasis"), facts,
                                      condition_flags=flags, place=place, operations_to_check=at_some_level,
                                      operations_before=before))
     return result
+
+
+_NAMED = 3  # fractures named beside one missing item (hundreds recorded: the work and the card stay short)
+
+
+def _fractures_named(record: PatientRecord, lesion: str, place: Place | None, fact: Fact) -> Fact:
+    """A fracture recorded at this vertebra ("tassement": a collapse is a fracture, source 003) says the body may
+    have collapsed, not by how much of its height, which SINS scores: named beside the missing item, not read
+    (the card said "no record of it was found", the fracture on a data-review card in Mirels's words)."""
+    at_level, unsure = fractures_at_level(record, lesion, place)
+    notes = []
+    for ref in at_level[:_NAMED]:
+        record.report.ignore(ref, said("a fracture at the level of {lesion}: said beside its SINS collapse item, "
+                                       "which it does not measure; not read", lesion=lesion), again=True)
+        notes.append(said("{fracture} records a fracture at this level: the body may have collapsed, by how much of "
+                          "its height is not recorded; not read", fracture=ref))
+    for ref in unsure[:_NAMED]:
+        record.report.ignore(ref, said("a fracture of the spine that may be at the level of {lesion}: said beside its "
+                                       "SINS collapse item; not read", lesion=lesion), again=True)
+        notes.append(said("{fracture} records a fracture of the spine whose level cannot be compared with this "
+                          "lesion's: if it is at this level, the body may have collapsed; not read", fracture=ref))
+    return replace(fact, notes=fact.notes + tuple(notes)) if notes else fact
 
 
 def _pain_scored(record: PatientRecord, lesion: str, fact: Fact) -> Fact:
