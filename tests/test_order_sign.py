@@ -109,6 +109,26 @@ def test_radiotherapy_alone_with_mirels_9_warns_fixation_first(client):
     assert card["overrideReasons"]
 
 
+def test_radiotherapy_of_a_lesion_with_a_fixation_recorded_says_check_it_first_and_proposes_no_withdrawal(client):
+    """Probe 16: a femur nailed 17 days ago (CCAM, naming the lesion) or being nailed today, and its post-operative
+    radiotherapy ordered. The card read "Radiotherapy alone ordered, Mirels ≥ 9: surgical fixation opinion first",
+    one click from withdrawing a course the guideline gives in any case (§1.4). The fixation is said first, and
+    nothing is proposed."""
+    under_way = {"resourceType": "Procedure", "id": "nail", "status": "in-progress", "subject": {
+        "reference": "Patient/p1"}, "code": cc(*FIXATION), "performedDateTime": RECENT, "reasonReference": [
+        {"reference": "Condition/lesion-1"}]}
+    in_ccam = under_way | {"status": "completed", "code": {"coding": [
+        {"system": "https://www.ameli.fr/ccam", "code": "NBCA005"}], "text": "Enclouage centromédullaire fémur G"}}
+    for fixation in (under_way, in_ccam):
+        body = order_sign(*MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"))
+        body["prefetch"]["procedures"] = searchset(fixation)
+        (card,) = [c for c in client.post(SERVICE, json=body).get_json()["cards"]
+                   if c["source"]["topic"]["code"] == "mirels"]
+        assert card["summary"].startswith("Fixation recorded, check it first — radiotherapy alone ordered, Mirels ≥ 9")
+        assert card["detail"].startswith("**Check first**: ") and card["detail"].count("**Check first**") == 1
+        assert "suggestions" not in card
+
+
 def test_fixation_with_radiotherapy_gives_the_post_operative_timing_instead(client):
     (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"),
                     order("fix", FIXATION, reason="Condition/lesion-1"))

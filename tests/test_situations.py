@@ -404,6 +404,37 @@ def test_a_radiotherapy_of_another_site_leaves_the_operated_sites_window_open():
     assert rule("post_operative").evaluate(operated.inputs, None) is None
 
 
+def test_a_fixation_naming_its_lesion_only_is_of_that_lesions_bone_a_course_under_way_or_in_words_is_said():
+    """Probe 16. A femur fixation naming its lesion only (no bodySite), and a radiotherapy of the right humerus since:
+    taken as the femur's post-operative course, the §1.4 card vanished with no word. A post-operative course under
+    way (in-progress) was not read as given: "post-operative radiotherapy now". One coded outside the lists (CCAM),
+    its words naming a radiotherapy, was dropped: "now" again. Under way, it is given; in words, it is said."""
+    fixed_femur = procedure("nail", FIXATION, 18, reason="Condition/lesion-1")
+    humerus = procedure("rt", RADIOTHERAPY, 2, body_site=[site(HUMERUS, RIGHT)])
+    (operated,) = situations(facts_of(lesion(), fixed_femur, humerus), "post_operative")
+    assert rule("post_operative").evaluate(operated.inputs, None).phase == "open"
+    left_femur = procedure("rt", RADIOTHERAPY, 2, body_site=[site(FEMUR_SHAFT, LEFT)])  # this bone: its course
+    (operated,) = situations(facts_of(lesion(), fixed_femur, left_femur), "post_operative")
+    assert rule("post_operative").evaluate(operated.inputs, None) is None
+    under_way = procedure("rt", RADIOTHERAPY, 2, status="in-progress", reason="Condition/lesion-1")
+    found = facts_of(lesion(), fixed_femur, under_way)
+    (operated,) = situations(found, "post_operative")
+    assert operated.inputs.radiotherapy_since and rule("post_operative").evaluate(operated.inputs, None) is None
+    assert found.entry("Procedure/rt").outcome == "used"
+    in_words = procedure("rt", "ZZNL050", 2, reason="Condition/lesion-1") | {"code": {"coding": [
+        {"system": "https://www.ameli.fr/ccam", "code": "ZZNL050"}], "text": "RTE post-op fémur G 20 Gy/5"}}
+    found = facts_of(lesion(), fixed_femur, in_words)
+    (operated,) = situations(found, "post_operative")
+    assert rule("post_operative").evaluate(operated.inputs, None).phase == "open"  # never read as given
+    assert [str(note) for note in operated.notes][1:] == [
+        "a radiotherapy is recorded (Procedure/rt), its code in none of the procedure lists read here: if it is this "
+        "site's since the operation, the post-operative radiotherapy is given or under way; check it"]
+    assert found.entry("Procedure/rt").outcome == "used"
+    before = in_words | {"performedDateTime": (AS_OF - timedelta(days=30)).isoformat()}  # before the operation
+    (operated,) = situations(facts_of(lesion(), fixed_femur, before), "post_operative")
+    assert not any("a radiotherapy is recorded" in str(note) for note in operated.notes)
+
+
 def test_an_operation_whose_date_cannot_be_read_says_so_not_only_that_it_is_not_recorded():
     """The CDS Hooks door checks shapes only: a date like "yesterday" reaches the mapper, which cannot read it."""
     nail = procedure("nail", FIXATION, 18, reason="Condition/lesion-1") | {"performedDateTime": "yesterday"}
@@ -467,15 +498,26 @@ def test_a_lesion_or_compression_irradiated_already_says_so_beside_its_score_and
     assert any("radiotherapy of it" in str(f) for f in found.scored_by("rades")[0].condition_flags)
 
 
-def test_an_operation_for_a_lesion_coded_outside_the_procedure_value_sets_is_said_with_attention():
-    """An intramedullary nailing coded as such (no ValueSet holds it) for the lesion: it may have fixed the bone,
-    so the clinician is told, where the card still scores Mirels."""
+def test_an_operation_for_a_lesion_coded_outside_the_procedure_value_sets_is_said_first_on_its_card():
+    """An intramedullary nailing coded as such (no ValueSet holds it) for the lesion: it may have fixed the bone.
+    It was said on the data-review card only, while the lesion's own card read "fixation opinion before
+    radiotherapy" (probe 16: a CCAM nailing naming the lesion; the same one linked by its bodySite was said first)."""
     nailing = procedure("nail", "179116006", 18, reason="Condition/lesion-1")
     found = facts_of(lesion(), *lesion_observations(), nailing)
-    entry = found.entry("Procedure/nail")
-    # A cementoplasty of a vertebra is such an operation too: "Mirels no longer applies" read wrong there (probe 12).
-    assert entry.attention and "if it treated it (a fixation, a decompression, a cementoplasty), its score's advice " \
-        "may no longer apply" in entry.reason
+    (scored,) = found.scored_by("mirels")
+    assert [str(flag) for flag in scored.fixations_to_check] == [
+        "an operation of this lesion is recorded (Procedure/nail), its code in none of the procedure lists read here: "
+        "if it fixed the bone, Mirels no longer applies; check it first"]
+    assert found.entry("Procedure/nail").outcome == "used"
+    # Before the lesion began, it is said as such: what it treated is to check.
+    early = procedure("nail", "179116006", 400, reason="Condition/lesion-1")
+    begun = lesion(onset=(AS_OF - timedelta(days=40)).isoformat())
+    (scored,) = facts_of(begun, *lesion_observations(), early).scored_by("mirels")
+    assert "recorded before it began" in str(scored.fixations_to_check[0])
+    # Of another lesion, it is not this one's.
+    other = facts_of(lesion(), lesion("b", bone=HUMERUS), *lesion_observations(), nailing | {
+        "reasonReference": [{"reference": "Condition/b"}]})
+    assert not next(s for s in other.scored_by("mirels") if s.condition == "Condition/lesion-1").fixations_to_check
     mastectomy = procedure("breast-op", "69031006", 18, reason="Condition/breast")  # not a bone's: not said
     found = facts_of(lesion(), condition("breast", SCT, "254837009"), mastectomy)
     assert not found.entry("Procedure/breast-op").attention

@@ -85,6 +85,12 @@ class ScoredCondition(msgspec.Struct):
     calculator: ClassVar[str]  # the name of its calculator (``calculators.registry``)
     inputs_type: ClassVar[type]
 
+    @property
+    def said_first(self) -> tuple[str, ...]:
+        """What every card and resource of this score says before anything else: the bone may already have broken,
+        or be fixed, or the site operated on (its action may be moot)."""
+        return self.fractures_to_check + self.fixations_to_check + self.operations_to_check + self.operations_before
+
     def inputs(self, tied: dict[str, Fact] | None = None):
         """The calculator's inputs; ``tied``: one of the ``alternatives``, in place of those items."""
         chosen = {**self.facts, **(tied or {})}

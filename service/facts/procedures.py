@@ -40,6 +40,10 @@ _GENERAL_WORDS = re.compile(r"\bclou|\bnail|\bplaques?\b|\bplates?\b|\bvis\b|\bs
 _NOT_AN_OPERATION = re.compile(r"scanner|\btdm\b|\birm\b|\bmri\b|\bct\b|radiograph|x-ray|scintig|\btep\b|\bpet\b|"
                                r"[ée]chograph|ultraso|biops|ponction|puncture|infusion|perfusion|transfusion|injection|"
                                r"consult", re.IGNORECASE)
+# A radiotherapy named in words, its code in no list (CCAM, a local code): never read as given, said where a course
+# given since would change the advice (§1.4).
+RADIOTHERAPY_WORDS = re.compile(r"radioth[ée]rap|radiotherap|irradiat|\bRTE\b|\bRTH\b|\d\s*c?Gy\b|st[ée]r[ée]ota|"
+                                r"stereota|\bSBRT\b|\bSABR\b", re.IGNORECASE)
 _KIND = {"prophylactic_fixation": "fixation", "decompressive_surgery": "decompression", "radiotherapy": "radiotherapy"}
 
 
@@ -93,6 +97,15 @@ def _read(record: PatientRecord) -> list[Procedure]:
         if len(kinds) != 1:
             lesions = [target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
                        if target in at_sites]
+            if not kinds and resource.get("status") in ("completed", *RADIOTHERAPY_BEGUN) \
+                    and RADIOTHERAPY_WORDS.search(describe_concepts([code])) \
+                    and not record.after_as_of(when := performed(resource)):
+                written = body_sites(resource)
+                reading = read_site(record.terms, written)
+                record.once("unread-radiotherapies", list).append(Procedure(
+                    ref, "radiotherapy", when, tuple(lesions), read_place(record.terms, written), reading.bone,
+                    reading.side, describe_concepts([code]), isinstance(code, dict) and bool(code.get("text")),
+                    str(resource.get("status")), when))
             # Said on a card only where its words name an operation: an MRI or a lumbar puncture of the spine is none.
             operation = not kinds and _may_be_operation(code)
             if operation and resource.get("status") == "completed" and not record.after_as_of(performed(resource)):
@@ -109,11 +122,14 @@ def _read(record: PatientRecord) -> list[Procedure]:
                     "(fixation, decompression, radiotherapy): not read; if it treated it (a fixation, a "
                     "decompression, a cementoplasty), its score's advice may no longer apply",
                     conditions=", ".join(lesions), code=describe_concepts([code])[:100]), attention=True)
+                if resource.get("status") in ("completed", *NOT_KNOWN_DONE):  # a long bone's lesion says it first
+                    record.once("unread-operations", list).append((ref, None, None, performed(resource),
+                                                                   tuple(lesions)))
                 continue
             site = read_site(record.terms, body_sites(resource)) if operation and not lesions and \
                 resource.get("status") in ("completed", *NOT_KNOWN_DONE) and resource.get("bodySite") else None
             if site is not None and site.bone:  # a long bone's operation, coded otherwise (CCAM): its lesions say it
-                record.once("unread-operations", list).append((ref, site.bone, site.side, performed(resource)))
+                record.once("unread-operations", list).append((ref, site.bone, site.side, performed(resource), ()))
             record.report.ignore(ref, said("Procedure is not read by the calculators") if not kinds else said(
                 "its code names several kinds of procedure: not read"), relevant=bool(kinds))
             continue
@@ -309,22 +325,31 @@ def fixations_either_side(record: PatientRecord, reading: SiteReading) -> tuple[
 
 def unread_operations(record: PatientRecord, ref: str, reading: SiteReading,
                       onset: DateSpan | None) -> tuple[Said, ...]:
-    """An operation of this lesion's long bone (its side the same, or not stated) whose code is in no procedure
-    ValueSet (a nailing coded in CCAM, "Enclouage centromédullaire préventif du fémur droit") and that names no
-    lesion: it may have fixed the bone, and was dropped without a word; said first, never settled."""
+    """An operation whose code is in no procedure ValueSet (a nailing coded in CCAM, "Enclouage centromédullaire
+    préventif du fémur droit") that names this lesion (reasonReference), or names none and is of its long bone (its
+    side the same, or not stated): it may have fixed the bone, and was dropped without a word, or said only on the
+    data-review card while the lesion's read "fixation first"; said first, never settled."""
     procedures_done(record)  # reads them
-    found = [(operation, bool(onset and when and when.latest < onset.earliest))
-             for operation, bone, side, when in record.once("unread-operations", list)
-             if bone == reading.bone and (side is None or reading.side is None or side == reading.side)]
-    for operation, _ in found:
-        record.report.use(operation, said("an operation of the same bone whose code is not read, said first on a "
-                                          "Mirels card"))
-    return tuple(said("an operation of the same bone is recorded before this lesion began ({operation}), its code "
+    found = [(operation, bool(onset and when and when.latest < onset.earliest), bool(named))
+             for operation, bone, side, when, named in record.once("unread-operations", list)
+             if ref in named or (not named and bone == reading.bone
+                                 and (side is None or reading.side is None or side == reading.side))]
+    for operation, _, named in found:
+        record.report.use(operation, said("an operation of this lesion whose code is not read, said first on its "
+                                          "Mirels card") if named else
+                          said("an operation of the same bone whose code is not read, said first on a Mirels card"))
+    return tuple(said("an operation of this lesion is recorded before it began ({operation}), its code in none of "
+                      "the procedure lists read here: check what it treated", operation=operation)
+                 if earlier and named else
+                 said("an operation of the same bone is recorded before this lesion began ({operation}), its code "
                       "in none of the procedure lists read here: check what it treated", operation=operation)
                  if earlier else
+                 said("an operation of this lesion is recorded ({operation}), its code in none of the procedure "
+                      "lists read here: if it fixed the bone, Mirels no longer applies; check it first",
+                      operation=operation) if named else
                  said("an operation of the same bone is recorded ({operation}), its code in none of the procedure "
                       "lists read here: if it fixed the bone, Mirels no longer applies; check it first",
-                      operation=operation) for operation, earlier in found)
+                      operation=operation) for operation, earlier, named in found)
 
 
 def spinal_operations(record: PatientRecord, condition: str, spinal: Mapping[str, frozenset[str]],

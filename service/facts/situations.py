@@ -293,7 +293,9 @@ def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[Sit
 def _post_operative(record: PatientRecord, options: MappingOptions,
                     scored: Sequence[ScoredCondition]) -> list[SituationFacts]:
     done = procedures_done(record)
-    radiotherapies = [p for p in done if p.kind == "radiotherapy"]
+    # A course under way since the operation is its post-operative radiotherapy begun, as much as one completed.
+    radiotherapies = [p for p in done if p.kind == "radiotherapy"] + record.once("radiotherapies-begun", list)
+    unread = record.once("unread-radiotherapies", list)  # named in words, coded otherwise: said, never read
     window = options.windows.get("operation")
     sites = {record.ref(c) for kind in ("lesion", "compression") for c in record.conditions[kind]}  # a bone's place
     found = []
@@ -322,7 +324,7 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
                        and p.performed.latest >= when.earliest]
         # A radiotherapy of another site (the spine, after a femur was fixed) is another course: it does not end
         # this window. One whose site neither record says is taken as this one, and the mapping report says so.
-        site = {p.ref: _same_site(p, operation, {w.ref for w in about}, sites) for p in after + overlapping}
+        site = {p.ref: _same_site(p, operation, about, sites) for p in after + overlapping}
         since = [p for p in after if site[p.ref] is not False]
         for radiotherapy in (p for p in overlapping if site[p.ref] is not False):
             record.report.use(radiotherapy.ref, said("radiotherapy that may follow the operation {operation}, said on "
@@ -336,6 +338,13 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
                                                      operation=operation.ref) if site[radiotherapy.ref] else
                               said("radiotherapy after the operation {operation}, taken as its post-operative course: "
                                    "neither says its site", operation=operation.ref))
+        for course in (p for p in unread if when and p.performed and p.performed.latest >= when.earliest
+                       and _same_site(p, operation, about, sites) is not False):
+            record.report.use(course.ref, said("a radiotherapy in words that may follow the operation {operation}, "
+                                               "said on its card", operation=operation.ref))
+            notes.append(said("a radiotherapy is recorded ({radiotherapy}), its code in none of the procedure lists "
+                              "read here: if it is this site's since the operation, the post-operative radiotherapy "
+                              "is given or under way; check it", radiotherapy=course.ref))
         record.report.use(operation.ref, said("operation that a post-operative radiotherapy follows (§1.4)"))
         inputs = PostOperativeInputs(when.earliest if when else None, when.latest if when else None, record.as_of,
                                      bool(since))
@@ -346,15 +355,18 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
     return found
 
 
-def _same_site(radiotherapy: Procedure, operation: Procedure, lesions: set[str], sites: set[str]) -> bool | None:
+def _same_site(radiotherapy: Procedure, operation: Procedure, treated: list[Where], sites: set[str]) -> bool | None:
     """Whether a radiotherapy treated the operated site: by the lesions or compressions (``sites``) each names
-    (reasonReference; a primary cancer named says no site), else by bone and side; None when the records do not
-    say (either names no site)."""
+    (reasonReference; a primary cancer named says no site), else by bone and side (the operation's bodySite, else
+    that of the lesions it treated: a fixation that names its lesion only); None when the records do not say."""
+    lesions = {where.ref for where in treated}
     if set(radiotherapy.reasons) & sites and (operation.reasons or lesions):
         return bool(set(radiotherapy.reasons) & (set(operation.reasons) | lesions))
-    if radiotherapy.bone and operation.bone:
-        return radiotherapy.bone == operation.bone and not (
-            radiotherapy.side and operation.side and radiotherapy.side != operation.side)
+    bone, side = operation.bone, operation.side
+    if not bone and len(places := {(w.place.bone, w.place.side) for w in treated if w.place is not None}) == 1:
+        ((bone, side),) = places  # a humerus's radiotherapy is no post-operative course of a femur fixed
+    if radiotherapy.bone and bone:
+        return radiotherapy.bone == bone and not (radiotherapy.side and side and radiotherapy.side != side)
     return None
 
 

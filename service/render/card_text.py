@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from ..facts import PatientFacts
 from ..facts.terminology import own_coding
@@ -226,3 +226,10 @@ def after_check_first(detail: str, line: str, locale: str) -> str:
               if paragraph.startswith(f"**{WORDS[locale]['check_first']}**")]
     at = checks[-1] + 1 if checks else 0
     return "\n\n".join([*paragraphs[:at], line, *paragraphs[at:]])
+
+
+
+def check_first_line(facts: Any, locale: str, words: dict[str, str], name: Callable[[str], str]) -> str:
+    """A score's ``said_first`` as the card's "Check first" line ("" when there is none)."""
+    return f"**{words['check_first']}**{words['colon']} " + "; ".join(
+        name(said_to_clinician(flag, locale)) for flag in facts.said_first) if facts.said_first else ""

@@ -38,6 +38,7 @@ from .card_model import Action, Card, Source, Suggestion
 from .card_text import (
     SUMMARY_LIMIT,
     after_check_first,
+    check_first_line,
     fit_summary,
     namer,
     override_reasons,
@@ -94,16 +95,14 @@ def _summary(assessment: Assessment, rest: str, keep: str = "") -> str:
 
 
 def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callable[[str], str],
-                    unknown: list[str] | None = None) -> str:
-    """The score's table and what it rests on; ``unknown``: lines on the items still missing, said before it."""
+                    unknown: list[str] | None = None, check_first: bool = True) -> str:
+    """The score's table and what it rests on; ``unknown``: the items still missing, said before it (the "Check
+    first" line too, unless the card has said it already: ``check_first``)."""
     score, facts = assessment.score, assessment.facts
     locale = score.locale
     lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", ""]
-    first = facts.fractures_to_check + facts.fixations_to_check + facts.operations_to_check \
-        + facts.operations_before
-    if first:  # before the score and its action: the bone may already have broken, or be fixed
-        lines += [f"**{words['check_first']}**{words['colon']} "
-                  + "; ".join(name(said_to_clinician(flag, locale)) for flag in first), ""]
+    first = facts.said_first
+    lines += [check_first_line(facts, locale, words, name), ""] if check_first and first else []  # before all else
     if unknown:
         lines += [*unknown, ""]
     lines += [f"| {words['item']} | {words['value']} | {words['points']} | {words['recorded']} |", "|---|---|---|---|"]
@@ -158,7 +157,7 @@ def _conflict_words(assessment: Assessment, words: dict[str, str]) -> str:
     return f" — {words['conflicting'] if uncertain else words['conflict_settled']}"
 
 
-def _fracture_words(assessment: Assessment, words: dict[str, str]) -> str:
+def first_words(assessment: Assessment, words: dict[str, str]) -> str:
     """What the summary says first of a fracture, a fixation or an operation that may have made the action moot: the
     action waits for it."""
     facts = assessment.facts
@@ -239,7 +238,7 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     # An old or undated record a score rests on is said as surely as what is missing: the place gives way first (the
     # French summary, longer, dropped "(visceral status of 2026-09-18)" where the English kept it).
     summary = _summary(assessment, f"{_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
-                                   f"{_fracture_words(assessment, words)}{score.action}"
+                                   f"{first_words(assessment, words)}{score.action}"
                                    f"{_conflict_words(assessment, words)}", oldest + missing)
     return {
         "uuid": random_uuid(),
@@ -273,7 +272,7 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
              words["missing_title"] if missing else words["uncertain_title"])
     if score.common_action:  # every possible category gives it: the action first, as a score card's
         state = f"{score.common_action}, {state}"
-    rest = (f"{_short_title(assessment, True)} {score.total_range}{words['colon']} {_fracture_words(assessment, words)}"
+    rest = (f"{_short_title(assessment, True)} {score.total_range}{words['colon']} {first_words(assessment, words)}"
             f"{state}{_conflict_words(assessment, words)}")
     summary = _summary(assessment, rest, f"{words['colon']} {names}")
     if rest not in summary:  # so many items missing that the state would be cut: the list's end gives way instead

@@ -187,8 +187,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
           f"{load_table(score.calculator).version}.")
     # What the card says before the action (a fracture, a fixation, an operation since) opens every narrative too:
     # an EHR shows the narrative of what it stores, not the card.
-    first = facts.fractures_to_check + facts.fixations_to_check + facts.operations_to_check \
-        + facts.operations_before
+    first = facts.said_first
     check_first = [_p(f"{words['check_first']}{colon} " + "; ".join(translate(flag, locale) for flag in first))] \
         if first else []
 

@@ -21,11 +21,12 @@ from ..facts.procedures import IRRADIATED
 from ..facts.terminology import own_coding
 from ..i18n import N_, Said, Words, typeset
 from .card_model import Action, Card, Source, Suggestion
-from .card_text import SUMMARY_LIMIT, said_to_clinician, shortened
+from .card_text import SUMMARY_LIMIT, check_first_line, said_to_clinician, shortened
 from .cards import (
     WORDS,
     card_source,
     detail_markdown,
+    first_words,
     fit_summary,
     namer,
     override_reasons,
@@ -77,7 +78,14 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
     summary = check.summary(locale)
     if not finding.certain:
         summary = f"{order_words['possible']}: {summary}"
-    lines = [f"**{check.advice(locale)}**", "", f"**{order_words['orders']}**"]
+    # The bone may be fixed or broken already, the site operated on: what the check advises may be moot (a nailing's
+    # post-operative radiotherapy read as "radiotherapy alone", its withdrawal proposed: probe 16). Said first, as
+    # the score's own card says it, and nothing is proposed.
+    first = check_first_line(facts, locale, words, name)
+    if first:
+        prefix = first_words(assessment, words)
+        summary = f"{prefix[:1].upper()}{prefix[1:]}{summary[:1].lower()}{summary[1:]}"
+    lines = [*([first, ""] if first else []), f"**{check.advice(locale)}**", "", f"**{order_words['orders']}**"]
     # Each order with its start when it gives one: "15 days to 3 weeks after surgery" is read against it.
     lines += [f"- {plain(order.description) or name(order.reference)}"
               + (f" ({order_words['start'].lower()}{WORDS[locale]['colon']} {order.start})" if order.start else "")
@@ -92,7 +100,8 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
         labels = [c.label(locale) for c in load_table(score.calculator).categories if c.value in check.categories]
         lines += [f"{order_words['possible_detail']} {' / '.join(labels)}. "
                   f"{words['range']}: {score.total_range}; {'; '.join(unknown)}.", ""]
-    lines += [detail_markdown(assessment, words, name), "", f"{order_words['guideline']}: {check.source(locale)}"]
+    lines += [detail_markdown(assessment, words, name, check_first=False), "",
+              f"{order_words['guideline']}: {check.source(locale)}"]
     card: Card = {
         "uuid": random_uuid(),
         # An order not surely this lesion's (no reason naming it, no side on both): the summary must not read as if
@@ -108,7 +117,8 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
         "source": card_source(assessment),
         "overrideReasons": override_reasons(locale),
     }
-    suggestion = _suggestion(assessment, finding, subject, name) if check.suggestion and finding.certain else None
+    suggestion = _suggestion(assessment, finding, subject, name) if check.suggestion and finding.certain \
+        and not first else None
     if suggestion and suggestion["actions"]:  # none left when the only one was withdrawing an order not surely this
         card["suggestions"] = [suggestion]
         card["selectionBehavior"] = "at-most-one"
