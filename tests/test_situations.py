@@ -435,6 +435,30 @@ def test_a_fixation_naming_its_lesion_only_is_of_that_lesions_bone_a_course_unde
     assert not any("a radiotherapy is recorded" in str(note) for note in operated.notes)
 
 
+def test_surgery_coded_outside_the_lists_its_words_naming_it_opens_a_possible_post_operative_window():
+    """Probe 16: every French record codes operations in CCAM; a "Laminectomie décompressive D9-D11" naming the
+    compression 18 days ago gave no §1.4 card, and the delay to radiotherapy went unflagged. Its words name surgery:
+    the window is given as possible, what the operation was to check; a cementoplasty (interventional radiology),
+    a bare code, or an operation of nothing scored open none."""
+    compression = condition("mscc", CIM10, "G95.2")
+    ccam = {"system": "https://www.ameli.fr/ccam", "code": "LFFA004"}
+
+    def coded_otherwise(words, days_ago=18, reason="Condition/mscc"):
+        return procedure("op", "x", days_ago, reason=reason) | {"code": {"coding": [ccam], "text": words}}
+
+    (operated,) = situations(facts_of(compression, coded_otherwise("Laminectomie décompressive D9-D11")),
+                             "post_operative")
+    advice = rule("post_operative").evaluate(operated.inputs, None)
+    assert advice.phase == "open" and advice.possible and advice.figures["kind_unread"]
+    assert [str(text) for text in advice.missing] == [
+        "what the operation was is not read (its code is in none of the procedure lists read here): if it was "
+        "surgery of this site, the post-operative radiotherapy applies; check it"]
+    for other in (coded_otherwise("Cimentoplastie T10"), coded_otherwise("Laminectomie", reason="Condition/x"),
+                  coded_otherwise("Laminectomie décompressive", days_ago=60),
+                  procedure("op", "x", 18, reason="Condition/mscc") | {"code": {"coding": [ccam]}}):
+        assert situations(facts_of(compression, other), "post_operative") == [], other
+
+
 def test_an_operation_whose_date_cannot_be_read_says_so_not_only_that_it_is_not_recorded():
     """The CDS Hooks door checks shapes only: a date like "yesterday" reaches the mapper, which cannot read it."""
     nail = procedure("nail", FIXATION, 18, reason="Condition/lesion-1") | {"performedDateTime": "yesterday"}

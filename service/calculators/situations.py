@@ -110,6 +110,9 @@ class PostOperativeInputs(msgspec.Struct, frozen=True):
     operated_to: date | None
     as_of: date
     radiotherapy_since: bool = False
+    # The operation's code is in no procedure list, its words naming surgery (a nailing in CCAM): the advice is
+    # possible only, for what the operation was is not read.
+    kind_unread: bool = False
 
 
 def window_of(operated_from: date, operated_to: date) -> tuple[date, date]:
@@ -146,13 +149,17 @@ def post_operative(inputs: PostOperativeInputs) -> Advice | None:
         "before" if inputs.as_of < opens else "passed")
     unsure = inputs.operated_from != inputs.operated_to  # a month, a period: the window's days are a range
     figures = {"opens": opens, "closes": closes, "operated_from": inputs.operated_from,
-               "operated_to": inputs.operated_to, "days_since": (inputs.as_of - inputs.operated_to).days}
+               "operated_to": inputs.operated_to, "days_since": (inputs.as_of - inputs.operated_to).days,
+               "kind_unread": inputs.kind_unread}
     if today and phase == "maybe":
         figures.update(open_if_from=today[0], open_if_to=today[1])
-    return Advice(situation, possible=unsure, missing=(said(
+    unread = (said("what the operation was is not read (its code is in none of the procedure lists read here): "
+                   "if it was surgery of this site, the post-operative radiotherapy applies; check it"),) \
+        if inputs.kind_unread else ()
+    return Advice(situation, possible=unsure or inputs.kind_unread, missing=unread + ((said(
         "the record gives the operation's day as {first} to {last}: the window shown runs from the earliest day "
         "it may open to the latest it may close", first=inputs.operated_from.isoformat(),
-        last=inputs.operated_to.isoformat()),) if unsure else (), figures=figures, phase=phase)
+        last=inputs.operated_to.isoformat()),) if unsure else ()), figures=figures, phase=phase)
 
 
 # -- §1.1 -------------------------------------------------------------------------------------

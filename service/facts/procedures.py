@@ -25,7 +25,9 @@ from .record import PatientRecord
 from .terminology import describe_concepts, objects
 from .vocabulary import KIND_VALUE_SETS
 
-Kind = Literal["fixation", "decompression", "radiotherapy"]
+# "operation": a bone's or the spine's surgery coded outside the lists, its words naming it (``SURGERY_WORDS``): what it
+# was is not read (a nailing, a laminectomy), only that its §1.4 window may apply.
+Kind = Literal["fixation", "decompression", "radiotherapy", "operation"]
 # The words of an operation that may have fixed, decompressed or filled a bone, in English and French: what makes a
 # procedure coded outside the lists (CCAM, a local code) worth saying first on a card. Names of such operations count
 # whatever else the words say ("vertébroplastie sous scanner"); general words (surgery, a plate, a resection) only
@@ -40,6 +42,10 @@ _GENERAL_WORDS = re.compile(r"\bclou|\bnail|\bplaques?\b|\bplates?\b|\bvis\b|\bs
 _NOT_AN_OPERATION = re.compile(r"scanner|\btdm\b|\birm\b|\bmri\b|\bct\b|radiograph|x-ray|scintig|\btep\b|\bpet\b|"
                                r"[ée]chograph|ultraso|biops|ponction|puncture|infusion|perfusion|transfusion|injection|"
                                r"consult", re.IGNORECASE)
+# The surgery §1.4 follows, in words (a fixation, a decompression, a resection of the bone or the spine); not a
+# cementoplasty nor a vertebroplasty, interventional radiology the guideline's "geste opératoire" may not cover.
+SURGERY_WORDS = re.compile(r"fixation|ost[ée]osynth|enclou|arthrod|arthroplast|proth[èe]s|prosthe|spondylod|"
+                           r"laminectom|d[ée]compress|corporectom|vert[ée]brectom|ost[ée]otom", re.IGNORECASE)
 # A radiotherapy named in words, its code in no list (CCAM, a local code): never read as given, said where a course
 # given since would change the advice (§1.4).
 RADIOTHERAPY_WORDS = re.compile(r"radioth[ée]rap|radiotherap|irradiat|\bRTE\b|\bRTH\b|\d\s*c?Gy\b|st[ée]r[ée]ota|"
@@ -111,6 +117,13 @@ def _read(record: PatientRecord) -> list[Procedure]:
             if operation and resource.get("status") == "completed" and not record.after_as_of(performed(resource)):
                 # Done, coded otherwise (an instrumented fusion in CCAM): a SINS or Rades card of its spine says it.
                 record.once("unread-procedures", list).append(Unread(ref, tuple(lesions)))
+                if SURGERY_WORDS.search(describe_concepts([code])):  # its §1.4 window may apply (situations.py)
+                    written = body_sites(resource)
+                    reading = read_site(record.terms, written)
+                    record.once("unread-surgery", list).append(Procedure(
+                        ref, "operation", performed(resource), tuple(lesions), read_place(record.terms, written),
+                        reading.bone, reading.side, describe_concepts([code]),
+                        isinstance(code, dict) and bool(code.get("text"))))
             if not kinds and lesions and not operation:  # an MRI of the lesion, a biopsy: nothing it changes
                 record.report.ignore(ref, said("a procedure for {conditions} whose code is in none of the procedure "
                                                "ValueSets and whose words name no operation: not read",

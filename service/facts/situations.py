@@ -295,12 +295,15 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
     done = procedures_done(record)
     # A course under way since the operation is its post-operative radiotherapy begun, as much as one completed.
     radiotherapies = [p for p in done if p.kind == "radiotherapy"] + record.once("radiotherapies-begun", list)
-    unread = record.once("unread-radiotherapies", list)  # named in words, coded otherwise: said, never read
+    in_words = record.once("unread-radiotherapies", list)  # named in words, coded otherwise: said, never read
     window = options.windows.get("operation")
     sites = {record.ref(c) for kind in ("lesion", "compression") for c in record.conditions[kind]}  # a bone's place
     found = []
-    for operation in (p for p in done if p.kind != "radiotherapy"):
+    for operation in [*(p for p in done if p.kind != "radiotherapy"), *record.once("unread-surgery", list)]:
         when = operation.performed
+        unread = operation.kind == "operation"  # coded otherwise, its words naming surgery: its window may apply
+        if unread and (when is None or (window and (record.as_of - when.latest).days > window.days)):
+            continue  # said on its lesion's or compression's card, as an operation to check first
         if when and window and (record.as_of - when.latest).days > window.days:
             passed = said("operation of {date}, more than {days} days before the assessment: its post-operative "
                           "window has passed (no card)", date=when.text, days=window.days)
@@ -310,6 +313,8 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
                 record.report.ignore(operation.ref, passed, relevant=False)
             continue
         about, notes = _treated(record, operation, scored)
+        if unread and not about:
+            continue  # of nothing scored here: the mapping report names it
         written = record.get(operation.ref).get("performedDateTime")
         period = record.get(operation.ref).get("performedPeriod")
         if when is None and isinstance(written, str) and written.strip():  # the CDS Hooks door checks shapes only
@@ -338,7 +343,7 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
                                                      operation=operation.ref) if site[radiotherapy.ref] else
                               said("radiotherapy after the operation {operation}, taken as its post-operative course: "
                                    "neither says its site", operation=operation.ref))
-        for course in (p for p in unread if when and p.performed and p.performed.latest >= when.earliest
+        for course in (p for p in in_words if when and p.performed and p.performed.latest >= when.earliest
                        and _same_site(p, operation, about, sites) is not False):
             record.report.use(course.ref, said("a radiotherapy in words that may follow the operation {operation}, "
                                                "said on its card", operation=operation.ref))
@@ -347,7 +352,7 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
                               "is given or under way; check it", radiotherapy=course.ref))
         record.report.use(operation.ref, said("operation that a post-operative radiotherapy follows (§1.4)"))
         inputs = PostOperativeInputs(when.earliest if when else None, when.latest if when else None, record.as_of,
-                                     bool(since))
+                                     bool(since), unread)
         found.append(SituationFacts("post_operative", inputs, (operation.ref, *(p.ref for p in since)),
                                     (Where(operation.ref, operation.place, operation.description,
                                            operation.own_words), *about),

@@ -143,7 +143,9 @@ def _post_operative(facts: SituationFacts, advice: Advice, words: dict[str, str]
                              closes=advice.figures["closes"].isoformat(),
                              first=_iso(advice.figures.get("open_if_from")),
                              last=_iso(advice.figures.get("open_if_to")))
-    return text + ("" if advice.phase in ("passed", "maybe") else f", {words['healed']}")
+    text += "" if advice.phase in ("passed", "maybe") else f", {words['healed']}"
+    # What the operation was is not read (coded otherwise): the card says it may apply, as §1.5's does.
+    return f"{words['possible']}{words['colon']} {text}" if advice.figures.get("kind_unread") else text
 
 
 def _iso(day: date | None) -> str:
