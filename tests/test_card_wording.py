@@ -98,6 +98,34 @@ def test_a_summary_says_the_old_record_a_score_rests_on_in_either_language_short
         assert card["summary"].endswith(said), card["summary"]
 
 
+def test_the_action_is_never_cut_for_the_old_records_date_which_then_opens_the_detail(client):
+    """« Fémur gauche, score de Mirels 11 : fixation enregistrée, à vérifier d'abord — avis chirurgical de… (taille de
+    la lésion du 12/11/2026) » (review 16): the date was kept and the action cut. The date's words give way, then
+    the date itself, which then opens the detail; the action stays whole, in either language."""
+    from datetime import date, timedelta
+
+    old = (date.today() - timedelta(days=25)).isoformat()
+    observations = [o | {"effectiveDateTime": old} for o in lesion_observations(size=(70, "%"), pain="functional")]
+    nailing = {"resourceType": "Procedure", "id": "nail", "status": "in-progress",
+               "subject": {"reference": "Patient/p1"}, "code": cc(SCT, "1653007"), "performedDateTime": RECENT,
+               "reasonReference": [{"reference": "Condition/lesion-1"}]}
+    french_day = date.fromisoformat(old).strftime("%d/%m/%Y")
+    for language, summary_said, detail_said in (
+            ("en", "Left femur, Mirels score 11: fixation recorded, check it first — surgical fixation opinion before "
+                   f"radiotherapy (lesion size of {old})", "**Mirels score**"),
+            ("fr", "Fémur gauche, score de Mirels 11 : fixation enregistrée, à vérifier d'abord — avis chirurgical de "
+                   "fixation avant la radiothérapie",
+             f"**Le score repose sur :** taille de la lésion du {french_day}")):
+        body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+                "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+                "prefetch": {"patient": patient(), "conditions": searchset(lesion()),
+                             "observations": searchset(*observations), "procedures": searchset(nailing)}}
+        cards = client.post(SERVICE, json=body, headers={"Accept-Language": language}).get_json()["cards"]
+        (card,) = [c for c in cards if c["source"]["topic"]["code"] == "mirels"]
+        assert card["summary"].replace("\u202f", " ") == summary_said
+        assert card["detail"].replace("\u202f", " ").startswith(detail_said), card["detail"][:200]
+
+
 # FHIR's element names a card must not show a clinician (the mapping report keeps them, for the integrator).
 FHIR_WORDS = ("bodySite", "hasMember", "derivedFrom", "focus", "evidence", "cortical-width", "Condition")
 

@@ -25,6 +25,7 @@ WORDS = Words({
     "review_attention": N_("Data not used that could change a score"),
     "review_intro": N_("These records look relevant but were not used; each could change a score or a decision:"),
     "as_of": N_("Assessed as of"), "more": N_("more"), "oldest": N_("{fact} of {date}"),
+    "oldest_short": N_("data of {date}"), "rests_on": N_("The score rests on"), "missing_count": N_("{count} items"),
     "undated": N_("records undated"),
     "broken_summary": N_("{where}: the bone has broken ({fracture}{date}): Mirels no longer applies, "
                          "no prophylactic fixation"),

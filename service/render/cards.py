@@ -27,10 +27,7 @@ from typing import Literal
 
 from .. import __version__
 from ..facts import PatientFacts, ReportEntry
-from ..facts.evidence import CONFLICT
 from ..facts.model import BrokenBone
-from ..facts.procedures import GIVEN_NOW
-from ..facts.statuses import UNCONFIRMED, status_to_check
 from ..facts.terminology import listed_words
 from ..i18n import joined, typeset
 from .advice import Advised, advice_card, of_another_bone, pain_card, pain_not_given, said_on_score_card
@@ -50,14 +47,12 @@ from .card_text import (
 )
 from .card_words import SHORT_ITEMS, WORDS
 from .fhir_resources import Assessment, by_identifier
+from .summary_words import conflict_words, first_words, oldest_words, unknown_words
 from .uuids import random_uuid
 from .words import item_label, item_value
 
 Indicator = Literal["info", "warning", "critical"]
 INDICATOR: dict[str, Indicator] = {"low": "info", "moderate": "warning", "high": "critical"}
-# A score resting on a record older than this many days says so in its summary ("pain of 2026-10-02"): the site's view.
-MENTION_AFTER_DAYS = 7
-
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
@@ -147,69 +142,6 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
     return "\n".join(lines)
 
 
-def _conflict_words(assessment: Assessment, words: dict[str, str]) -> str:
-    """What the summary must say of conflicting data, so that no one misses it."""
-    conflicted = [f for f in assessment.facts.facts.values() if CONFLICT in f.flags]
-    if not conflicted:
-        return ""
-    uncertain = any(assessment.score.item(f.item).status == "uncertain" for f in conflicted
-                    if f.item in {i.name for i in assessment.score.items})
-    return f" — {words['conflicting'] if uncertain else words['conflict_settled']}"
-
-
-def first_words(assessment: Assessment, words: dict[str, str]) -> str:
-    """What the summary says first of a fracture, a fixation or an operation that may have made the action moot: the
-    action waits for it."""
-    facts = assessment.facts
-    unconfirmed = [flag for flag in facts.condition_flags if flag in _UNCONFIRMED]
-    return f"{words['fracture_to_check']} — " if facts.fractures_to_check else \
-        f"{words['fixation_to_check']} — " if facts.fixations_to_check else \
-        f"{words['operation_to_check']} — " if facts.operations_to_check else \
-        f"{words['operation_before']} — " if facts.operations_before else \
-        f"{said_to_clinician(unconfirmed[0], assessment.score.locale)} — " if unconfirmed else \
-        f"{words['status_to_check']} — " if any(status_to_check(flag) for flag in facts.condition_flags) else \
-        f"{words['radiotherapy_recorded']} — " if any(getattr(flag, "template", None) in GIVEN_NOW
-                                                     for flag in facts.condition_flags) else ""
-
-
-_UNCONFIRMED = frozenset(UNCONFIRMED.values())  # the diagnosis may not hold: said before the action it drives
-
-
-def _oldest_words(assessment: Assessment, words: dict[str, str]) -> str:
-    """The records a score rests on that have no date, else the oldest dated one, when it is more than
-    ``MENTION_AFTER_DAYS`` old."""
-    if assessment.as_of is None:
-        return ""
-    undated = any(item.status != "missing" and item.name in SHORT_ITEMS["en"]
-                  and not assessment.facts.facts[item.name].recorded
-                  and any(source.startswith("Observation/") for source in assessment.facts.facts[item.name].sources)
-                  for item in assessment.score.items)
-    if undated:  # a record with no date cannot be aged: it counts, and the summary says its moment is not known
-        return f" ({words['undated']})"  # which ones: the table's dates
-    dated = []
-    for item in assessment.score.items:
-        recorded = assessment.facts.facts[item.name].recorded
-        if item.status != "missing" and len(recorded) >= 10 and item.name in SHORT_ITEMS["en"]:
-            try:
-                dated.append((date.fromisoformat(recorded[:10]), item.name))
-            except ValueError:
-                continue
-    if not dated:
-        return ""
-    when, oldest = min(dated)
-    if (assessment.as_of - when).days <= MENTION_AFTER_DAYS:
-        return ""
-    fact = SHORT_ITEMS[assessment.score.locale][oldest]
-    return f" ({words['oldest'].format(fact=fact, date=when.isoformat())})"
-
-
-def _unknown_words(assessment: Assessment, words: dict[str, str]) -> str:
-    """" (missing: pain)": the items a settled category does not need, for the exact score."""
-    short = SHORT_ITEMS[assessment.score.locale]
-    names = [short[item.name] for item in assessment.score.items if item.status == "missing" and item.name in short]
-    return f" ({words['missing']}{words['colon']} {', '.join(names)})" if names else ""
-
-
 def card_source(assessment: Assessment) -> Source:
     score = assessment.score
     source: Source = {"label": f"bonemet-cds {__version__} — {score.title}",  # a stored card traces to a version
@@ -233,17 +165,28 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     score = assessment.score
     words = WORDS[score.locale]
     # A fracture that may be this bone's comes before the action it may make moot: a long summary is cut at its end.
-    missing = _unknown_words(assessment, words)
-    oldest = _oldest_words(assessment, words)
+    missing = unknown_words(assessment, words)
+    oldest = oldest_words(assessment, words)
     # An old or undated record a score rests on is said as surely as what is missing: the place gives way first (the
     # French summary, longer, dropped "(visceral status of 2026-09-18)" where the English kept it).
-    summary = _summary(assessment, f"{_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
-                                   f"{first_words(assessment, words)}{score.action}"
-                                   f"{_conflict_words(assessment, words)}", oldest + missing)
+    rest = (f"{_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
+            f"{first_words(assessment, words)}{score.action}{conflict_words(assessment, words)}")
+    # The action is never cut for the tail: the tail's words give way first, then its list becomes a count
+    # (« avis chirurgical de… (taille de la lésion du 12/11/2026) »: review 16).
+    short = oldest_words(assessment, words, True)
+    tails = (oldest + missing, short + missing, short + unknown_words(assessment, words, True),
+             unknown_words(assessment, words, True))
+    for tail in tails:
+        summary = _summary(assessment, rest, tail)
+        if rest in summary:
+            break
+    detail = detail_markdown(assessment, words, name, unknown)
+    if oldest and oldest not in summary and short not in summary:  # no room for the old record's date: said first
+        detail = f"**{words['rests_on']}{words['colon']}** {oldest.strip(' ()')}\n\n{detail}"
     return {
         "uuid": random_uuid(),
         "summary": fit_summary(summary),
-        "detail": detail_markdown(assessment, words, name, unknown),
+        "detail": detail,
         "indicator": INDICATOR[score.risk or "low"],  # a score card has a category, hence a risk
         "source": card_source(assessment),
         "suggestions": [_suggestion(assessment, words)],
@@ -273,7 +216,7 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     if score.common_action:  # every possible category gives it: the action first, as a score card's
         state = f"{score.common_action}, {state}"
     rest = (f"{_short_title(assessment, True)} {score.total_range}{words['colon']} {first_words(assessment, words)}"
-            f"{state}{_conflict_words(assessment, words)}")
+            f"{state}{conflict_words(assessment, words)}")
     summary = _summary(assessment, rest, f"{words['colon']} {names}")
     if rest not in summary:  # so many items missing that the state would be cut: the list's end gives way instead
         summary = fit_summary(_summary(assessment, f"{rest}{words['colon']} {names}"))

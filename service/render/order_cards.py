@@ -26,7 +26,6 @@ from .cards import (
     WORDS,
     card_source,
     detail_markdown,
-    first_words,
     fit_summary,
     namer,
     override_reasons,
@@ -36,6 +35,7 @@ from .cards import (
     typeset_card,
 )
 from .fhir_resources import Assessment, stable_id
+from .summary_words import first_words
 from .uuids import random_uuid
 
 if TYPE_CHECKING:

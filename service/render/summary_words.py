@@ -1,0 +1,84 @@
+"""What a score card's summary says beside its action: first what may make the action moot (a fracture, a
+fixation, an operation: ``first_words``), the conflicts (``conflict_words``), and after it the old or undated
+records the score rests on (``oldest_words``) and what is missing (``unknown_words``), each with a shorter form
+for a summary short of room (140 characters)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..facts.evidence import CONFLICT
+from ..facts.procedures import GIVEN_NOW
+from ..facts.statuses import UNCONFIRMED, status_to_check
+from .card_text import said_to_clinician
+from .card_words import SHORT_ITEMS
+from .fhir_resources import Assessment
+
+# A score resting on a record older than this many days says so in its summary ("pain of 2026-10-02"): the site's view.
+MENTION_AFTER_DAYS = 7
+
+
+def conflict_words(assessment: Assessment, words: dict[str, str]) -> str:
+    """What the summary must say of conflicting data, so that no one misses it."""
+    conflicted = [f for f in assessment.facts.facts.values() if CONFLICT in f.flags]
+    if not conflicted:
+        return ""
+    uncertain = any(assessment.score.item(f.item).status == "uncertain" for f in conflicted
+                    if f.item in {i.name for i in assessment.score.items})
+    return f" — {words['conflicting'] if uncertain else words['conflict_settled']}"
+
+
+def first_words(assessment: Assessment, words: dict[str, str]) -> str:
+    """What the summary says first of a fracture, a fixation or an operation that may have made the action moot: the
+    action waits for it."""
+    facts = assessment.facts
+    unconfirmed = [flag for flag in facts.condition_flags if flag in _UNCONFIRMED]
+    return f"{words['fracture_to_check']} — " if facts.fractures_to_check else \
+        f"{words['fixation_to_check']} — " if facts.fixations_to_check else \
+        f"{words['operation_to_check']} — " if facts.operations_to_check else \
+        f"{words['operation_before']} — " if facts.operations_before else \
+        f"{said_to_clinician(unconfirmed[0], assessment.score.locale)} — " if unconfirmed else \
+        f"{words['status_to_check']} — " if any(status_to_check(flag) for flag in facts.condition_flags) else \
+        f"{words['radiotherapy_recorded']} — " if any(getattr(flag, "template", None) in GIVEN_NOW
+                                                     for flag in facts.condition_flags) else ""
+
+
+_UNCONFIRMED = frozenset(UNCONFIRMED.values())  # the diagnosis may not hold: said before the action it drives
+
+
+def oldest_words(assessment: Assessment, words: dict[str, str], short: bool = False) -> str:
+    """The records a score rests on that have no date, else the oldest dated one, when it is more than
+    ``MENTION_AFTER_DAYS`` old; ``short``: its date only ("data of 2026-09-18")."""
+    if assessment.as_of is None:
+        return ""
+    undated = any(item.status != "missing" and item.name in SHORT_ITEMS["en"]
+                  and not assessment.facts.facts[item.name].recorded
+                  and any(source.startswith("Observation/") for source in assessment.facts.facts[item.name].sources)
+                  for item in assessment.score.items)
+    if undated:  # a record with no date cannot be aged: it counts, and the summary says its moment is not known
+        return f" ({words['undated']})"  # which ones: the table's dates
+    dated = []
+    for item in assessment.score.items:
+        recorded = assessment.facts.facts[item.name].recorded
+        if item.status != "missing" and len(recorded) >= 10 and item.name in SHORT_ITEMS["en"]:
+            try:
+                dated.append((date.fromisoformat(recorded[:10]), item.name))
+            except ValueError:
+                continue
+    if not dated:
+        return ""
+    when, oldest = min(dated)
+    if (assessment.as_of - when).days <= MENTION_AFTER_DAYS:
+        return ""
+    fact = SHORT_ITEMS[assessment.score.locale][oldest]
+    return f" ({words['oldest_short'].format(date=when.isoformat())})" if short else \
+        f" ({words['oldest'].format(fact=fact, date=when.isoformat())})"
+
+
+def unknown_words(assessment: Assessment, words: dict[str, str], counted: bool = False) -> str:
+    """" (missing: pain)": the items a settled category does not need, for the exact score; ``counted``: several
+    as their count ("missing: 2 items")."""
+    short = SHORT_ITEMS[assessment.score.locale]
+    names = [short[item.name] for item in assessment.score.items if item.status == "missing" and item.name in short]
+    listed = words["missing_count"].format(count=len(names)) if counted and len(names) > 1 else ", ".join(names)
+    return f" ({words['missing']}{words['colon']} {listed})" if names else ""
