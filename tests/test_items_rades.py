@@ -1237,3 +1237,27 @@ def test_a_visceral_status_valued_with_the_metastasis_itself_says_present():
     liver = observation("visceral", "visceral-metastases", **coded("94381002", SCT))
     mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(), liver)
     assert mscc.facts["visceral_metastases"].value == "yes"
+
+
+def test_two_motor_statuses_the_same_day_at_their_times_and_zones_the_latest_wins():
+    """Probe 16: "ambulatory without aid" at 02:00Z and "not ambulatory" at 05:00Z the same day read "conflicting
+    values on the same date" (Rades 30-37), and the summary "(records undated)". Each gives its time and zone: the
+    latest is known, and counts, as it would on another day. Without times, the day's conflict stays, dated."""
+    day = (AS_OF - timedelta(days=1)).isoformat()
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    earlier = observation("motor", "motor-function", effective=f"{day}T02:00:00Z", **coded("ambulatory-without-aid"))
+    later = observation("motor2", "motor-function", effective=f"{day}T06:00:00+01:00", **coded("not-ambulatory"))
+    others = rades_observations()[1:]
+    mscc, _ = only_compression(primary, compression(), earlier, later, *others)
+    motor = mscc.facts["motor_function"]
+    assert motor.value == "not_ambulatory" and motor.sources == ("Observation/motor2",) and motor.recorded == day
+    assert any("conflicting values the same day, the latest by its time wins" in str(note) and "06:00+01:00" in
+               str(note) for note in motor.notes), motor.notes
+    # 06:00 in Paris is 05:00 UTC: before 05:30 UTC, which wins then.
+    latest = earlier | {"effectiveDateTime": f"{day}T05:30:00Z"}
+    mscc, _ = only_compression(primary, compression(), latest, later, *others)
+    assert mscc.facts["motor_function"].value == "ambulatory_without_aid"
+    undated_times = [o | {"effectiveDateTime": day} for o in (earlier, later)]
+    mscc, _ = only_compression(primary, compression(), *undated_times, *others)
+    motor = mscc.facts["motor_function"]
+    assert motor.value == OneOf("ambulatory_without_aid", "not_ambulatory") and motor.recorded == day

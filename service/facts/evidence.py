@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 import msgspec
@@ -94,6 +94,24 @@ def choose(item: str, candidates: list[Candidate], notes: tuple[str, ...] = ()) 
                 SUPPLIED_BY.get(item, ""))
 
 
+def _timed(candidates: list[Candidate]) -> list[tuple[datetime, Candidate]] | None:
+    """Each candidate at its instant, in order, where every one gives its time and zone; else None."""
+    timed = [(c.when.instant, c) for c in candidates if c.when is not None and c.when.instant is not None]
+    return sorted(timed, key=lambda pair: pair[0]) if len(timed) == len(candidates) else None
+
+
+def _last_by_time(candidates: list[Candidate]) -> Candidate | None:
+    """The one recorded last, where each gives its time and zone and one time is the latest; else None."""
+    timed = _timed(candidates)
+    return timed[-1][1] if timed and (len(timed) == 1 or timed[-2][0] < timed[-1][0]) else None
+
+
+def _said_timed(item: str, candidates: list[Candidate]) -> list[Said]:
+    return [said("{source} ({date} {time}) gives {value}", source=c.source, date=c.when.text if c.when else "",
+                 time=instant.timetz().isoformat(timespec="minutes"), value=show(c.value, item))
+            for instant, c in _timed(candidates) or []]
+
+
 def _latest(item: str, candidates: list[Candidate], notes: tuple[str, ...]) -> Fact:
     ordered = sorted(candidates, key=_when)
     latest = ordered[-1]
@@ -106,11 +124,19 @@ def _latest(item: str, candidates: list[Candidate], notes: tuple[str, ...]) -> F
         flags = tuple(dict.fromkeys(flags + (CONFLICT,)))
         if len({repr(c.value) for c in contenders}) > 1:
             same_day = all(c.when and c.when.exact for c in contenders) and len({_when(c) for c in contenders}) == 1
+            timed = _last_by_time(contenders) if same_day else None
+            if timed is not None:  # the same day, each at its time and zone: the latest is known (probe 16)
+                notes = notes + (said("conflicting values the same day, the latest by its time wins: {sayings}",
+                                      sayings=_said_timed(item, contenders)),)
+                return Fact(item, timed.value, timed.sources, timed.rule, flags, notes, recorded=timed.when.text
+                            if timed.when else "")
             why = (said("conflicting values on the same date: {sayings}", sayings=_said(item, ordered)) if same_day
                    else said("conflicting values, and which is the latest cannot be told (a date missing, or not "
                              "precise enough): {sayings}", sayings=_said(item, ordered)))
+            # The same day: that is their date (the summary read "records undated").
             return Fact(item, one_of([c.value for c in contenders]), tuple(s for c in contenders for s in c.sources),
-                        "conflict, same date" if same_day else "conflict, latest unknown", flags, notes + (why,))
+                        "conflict, same date" if same_day else "conflict, latest unknown", flags, notes + (why,),
+                        recorded=contenders[-1].when.text if same_day and contenders[-1].when else "")
         notes = notes + (said("conflicting values, the latest wins: {sayings}", sayings=_said(item, ordered)),)
     return Fact(item, latest.value, latest.sources, latest.rule, flags, notes,
                 recorded=latest.when.text if latest.when and latest.when.earliest != date.min else "")
