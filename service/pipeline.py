@@ -17,6 +17,8 @@ from msgspec.structs import replace
 from .calculators import InvalidInput, calculator, over_alternatives, rule
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .facts.dates import assessment_moment
+from .facts.model import Where
+from .facts.place import BOTH_SIDES, LEFT, RIGHT
 from .facts.prefilter import scored_at_most
 from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
@@ -122,6 +124,9 @@ class OrderReview(msgspec.Struct):
     moot: list[tuple[DraftOrder, Said]] = msgspec.field(default_factory=list)
     # Radiotherapy orders stating no scheme (no §2 card): a site already irradiated is still said of them.
     without_scheme: list[DraftOrder] = msgspec.field(default_factory=list)
+    # Orders whose site is a bone and side where no bone metastasis is recorded, one being recorded on the other side
+    # of that bone: the side is said first (brief §5), with the metastases recorded there.
+    other_side: list[tuple[DraftOrder, tuple[Where, ...]]] = msgspec.field(default_factory=list)
 
 
 def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
@@ -148,9 +153,11 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     # Lesions said by their own cards (a radiotherapy after a fixation is §1.4's).
     settled = [(bone.lesion, bone.place) for bone in result.facts.broken] + [
         (bone.lesion, bone.place) for bone in result.facts.fixed]
+    other_side = _other_side(result.facts, drafts)
     for draft in drafts:  # an order for a long bone where no lesion is scored: checked against nothing, and said
         if (draft.bone and not draft.reasons and draft.place and draft.order.reference not in checked
-                and not any(_targets(draft, lesion, place) for lesion, place in settled)):
+                and not any(_targets(draft, lesion, place) for lesion, place in settled)
+                and draft not in {found for found, _ in other_side}):
             report.append(ReportEntry(draft.order.reference, "ignored", said(
                 "not checked: its bodySite names {site}, where no lesion with a score is recorded", site=draft.place),
                 relevant=True, attention=True, description=draft.order.description))
@@ -170,7 +177,27 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                 "another diagnosis, that one's advice was not given", reasons=", ".join(sorted(draft.reasons))),
                 relevant=True, attention=True, description=draft.order.description))
     return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot,
-                       [draft for draft in radiotherapies if not draft.schemes])
+                       [draft for draft in radiotherapies if not draft.schemes], other_side)
+
+
+def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[DraftOrder, tuple[Where, ...]]]:
+    """The orders naming no Condition whose site is a bone and a side where no bone metastasis is recorded, with the
+    metastases recorded on the other side of that bone (a radiotherapy of the left femur, the lesion on the right)."""
+    recorded = [Where(found.condition, found.place, found.description) for found in facts.scored] + [
+        where for situation in facts.situations if situation.situation == "oligometastatic"
+        for where in situation.about]
+    recorded += [Where(bone.lesion, bone.place, "") for bone in facts.broken]
+    recorded += [Where(bone.lesion, bone.place, "") for bone in facts.fixed]
+    found = []
+    for draft in drafts:
+        place = draft.place
+        if draft.reasons or place is None or not place.bone or place.side not in (LEFT, RIGHT):
+            continue
+        same_bone = [where for where in recorded if where.place is not None and where.place.bone == place.bone]
+        if same_bone and not any(where.place.side in (place.side, None, BOTH_SIDES) for where in same_bone
+                                 if where.place is not None):
+            found.append((draft, tuple({where.ref: where for where in same_bone}.values())))
+    return found
 
 
 def _moot_fixations(facts: PatientFacts, fixations: list[DraftOrder]) -> list[tuple[DraftOrder, Said]]:

@@ -184,11 +184,20 @@ def test_undetermined_category_gives_possible_findings_with_what_is_missing(clie
     assert "Mirels ≥ 9" in found[0]["detail"]
 
 
-def test_order_on_the_other_femur_does_not_target_the_lesion(client):
+def test_order_on_the_other_femur_does_not_target_the_lesion_and_its_side_is_said_first(client):
+    """The left femur's advice is not given for an order of the right femur. It was said only on the data-review
+    card, while its §2 card read as normal (probe 16: "RTE fémur gauche 8 Gy" for a right femur's lesion). No bone
+    metastasis is recorded on that side, one is on the other: the side is said first, as a warning."""
     other = order("rt", RADIOTHERAPY, body_site=site(FEMUR, RIGHT))
-    (review,) = cards(client, *MIRELS_9, other)  # the left femur's advice is not given; the order is said unchecked
-    assert review["summary"].startswith("Data not used")
-    assert "its site is right femur, where no lesion" in review["detail"]
+    (card,) = cards(client, *MIRELS_9, other)
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Check the side: order for the right femur, bone metastasis recorded on the left femur"
+    assert "where no bone metastasis is recorded" in card["detail"] and "Condition/" not in card["detail"]
+    (french,) = cards(client, *MIRELS_9, other, language="fr")
+    assert french["summary"].startswith("Vérifier le côté")
+    # A metastasis recorded on that side too (another lesion, unscored or scored): nothing to warn of the side.
+    both = ([lesion(), lesion("lesion-2", side=RIGHT, onset=RECENT)], lesion_observations())
+    assert not any(c["summary"].startswith("Check the side") for c in cards(client, *both, other))
     same = order("rt", RADIOTHERAPY, body_site=site(FEMUR, LEFT))
     (card,) = cards(client, *MIRELS_9, same)
     assert "the order's site is the same bone and side" in card["detail"]
@@ -482,9 +491,15 @@ def test_an_order_for_the_other_femur_says_its_side_and_no_fhir_names_on_the_car
     from support.fhir_builders import FEMUR_SHAFT
 
     nailing = order("nail", FIXATION, body_site=site(FEMUR_SHAFT, RIGHT))
-    for language, words in (("en", "its site is right femur, shaft of femur, where no lesion with a score"),
-                            ("fr", "son site est fémur droit, diaphyse fémorale, où aucune lésion avec un score")):
-        (review,) = cards(client, *MIRELS_9, nailing, language=language)
+    for language, words in (("en", "The order's site is the right femur, where no bone metastasis is recorded"),
+                            ("fr", "Le site de la prescription est fémur droit, où aucune métastase osseuse")):
+        (card,) = cards(client, *MIRELS_9, nailing, language=language)
+        assert words in card["detail"] and "bodySite" not in card["detail"], card["detail"]
+    # A bone with no metastasis recorded on either side: said not checked, with its side and site.
+    humerus = order("nail", FIXATION, body_site=site(HUMERUS, RIGHT))
+    for language, words in (("en", "its site is right humerus, where no lesion with a score"),
+                            ("fr", "son site est humérus droit, où aucune lésion avec un score")):
+        (review,) = cards(client, *MIRELS_9, humerus, language=language)
         assert words in review["detail"] and "bodySite" not in review["detail"], review["detail"]
 
 

@@ -16,7 +16,9 @@ from ..calculators.fractionation import SchemeAdvice, fractionation
 from ..calculators.order_checks import Finding
 from ..calculators.situations import situations
 from ..facts import LesionFacts, PatientFacts, ReportEntry
+from ..facts.model import Where
 from ..facts.orders import OTHER_PATIENT, DraftOrder
+from ..facts.place import Place
 from ..facts.procedures import IRRADIATED
 from ..facts.terminology import own_coding
 from ..i18n import N_, Said, Words, typeset
@@ -63,6 +65,10 @@ ORDER_WORDS = Words({
     "operated": N_("Operation"), "window": N_("Window (day 15 to day 21 after the operation)"),
     "start": N_("Start ordered"), "not_stated": N_("not stated"),
     "late": N_("The guideline says nothing of a start after its window: the decision is the team's."),
+    "other_side": N_("Check the side: order for the {ordered}, bone metastasis recorded on the {recorded}"),
+    "other_side_detail": N_("The order's site is the {ordered}, where no bone metastasis is recorded; one is recorded "
+                            "on the other side of that bone. Check which side the order is for before signing it."),
+    "recorded_there": N_("Recorded"),
     "moot": N_("Prophylactic fixation ordered: {why}"),
     "moot_detail": N_("No Mirels score is given for this lesion, so the order was checked against none: Mirels "
                       "scores the risk of a fracture to come, to decide whether to fix the bone."),
@@ -292,12 +298,35 @@ def moot_card(draft: DraftOrder, why: str, locale: str, name: Callable[[str], st
     }
 
 
+def other_side_card(draft: DraftOrder, recorded: tuple[Where, ...], locale: str, name: Callable[[str], str]) -> Card:
+    """An order for a bone and side where no bone metastasis is recorded, one being on the other side (a radiotherapy
+    "fémur gauche" for a right femur's lesion): read as normal on its §2 card, with a line on the data-review card
+    (probe 16). A lesion is a bone and a side: said first, as a warning."""
+    words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
+    assert draft.place is not None
+    ordered = _bone_and_side(draft.place, locale)
+    there = ", ".join(dict.fromkeys(_bone_and_side(where.place, locale) for where in recorded if where.place))
+    lines = [f"**{words['order']}**{colon} {plain(draft.order.description) or name(draft.order.reference)}", "",
+             words["other_side_detail"].format(ordered=ordered), "", f"**{words['recorded_there']}**"]
+    lines += [f"- {name(where.ref)}" for where in recorded]
+    return {"uuid": random_uuid(), "summary": fit_summary(words["other_side"].format(ordered=ordered, recorded=there)),
+            "detail": "\n".join(lines), "indicator": "warning",
+            "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)},
+            "overrideReasons": override_reasons(locale)}
+
+
+def _bone_and_side(place: Place, locale: str) -> str:
+    """"left femur": a place's bone and side, without its region."""
+    return plain(Place(place.bone, place.side).words(locale, False))
+
+
 def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subject: str) -> list[Card]:
     """Every card of an order-sign answer: the guideline's advice on each draft order (per score, then the
     post-operative window §1.4, then the scheme §2), then the orders (or records) that could not be checked,
     each with why (``cards.review_card``). ``subject``: the patient, as the proposed resources name it."""
     name = namer(facts, locale)
-    cards = [order_card(assessment, finding, name, subject) for assessment, finding in review.findings]
+    cards = [other_side_card(draft, recorded, locale, name) for draft, recorded in review.other_side]
+    cards += [order_card(assessment, finding, name, subject) for assessment, finding in review.findings]
     cards += [moot_card(draft, why, locale, name) for draft, why in review.moot]
     cards += [window_card(found, locale, name) for found in review.windows]
     cards += [scheme_card(draft, advice, review.ablative, locale, name, facts) for draft, advice in review.schemes]
