@@ -118,6 +118,11 @@ def test_each_scheme_the_guideline_names_gets_its_comparison(client, total, frac
                        language) in card["detail"]
         assert ("progression-free survival" if language == "en" else "survie sans progression") in card["detail"]
         assert "ServiceRequest/" not in card["detail"] and "ablative" not in card["detail"]
+        # Each sentence once (the 8 Gy card printed the analysis of 29 trials twice: review 16), and no note of
+        # the project's reviewers on a card ("Tableau 5 is named there but not in the seed text").
+        sentences = [part.strip() for part in card["detail"].replace("\n", " ").split(". ") if len(part) > 30]
+        assert len(sentences) == len(set(sentences)), card["detail"]
+        assert "Tableau 5" not in card["detail"] and "seed" not in card["detail"]
 
 
 def test_an_order_for_a_bone_no_score_reads_names_its_side_and_site_as_the_other_cards_do(client):
