@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from service.i18n import typeset
 from support.answer_checks import advice_cards, without_advice
 from support.fhir_builders import (
     FEMUR,
@@ -313,3 +314,36 @@ def test_a_metastasis_at_a_site_read_nowhere_is_said_without_the_integrators_wor
     assert "ValueSet" not in text and "calculat" not in text, text
     assert ("a metastasis at a site not read here" if language == "en" else "une métastase d'un site non lu ici") \
         in text, text
+
+
+def test_a_patient_recorded_as_deceased_gets_one_card_saying_so_and_no_advice(client):
+    """Probe 16: a patient who died yesterday got a critical "fixation opinion before radiotherapy", §1.5 and §1.1
+    cards, and at order-sign a one-click surgical opinion. Nothing said the patient had died (sources silent: no
+    clinical rule, a card no one can act on). One card says so; a date of death after today's is not read."""
+    from datetime import date, timedelta
+
+    def view(dead, language="en"):
+        body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+                "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+                "prefetch": {"patient": patient() | dead, "conditions": searchset(lesion()),
+                             "observations": searchset(*lesion_observations()), "procedures": None}}
+        return client.post(SERVICE, json=body, headers={"Accept-Language": language}).get_json()["cards"]
+
+    yesterday = date.today() - timedelta(days=1)
+    (card,) = view({"deceasedDateTime": yesterday.isoformat()})
+    assert card["summary"] == f"The record says this patient died on {yesterday}: no score or advice is given"
+    assert "suggestions" not in card and card["indicator"] == "info"
+    (card,) = view({"deceasedDateTime": yesterday.isoformat()}, "fr")
+    assert card["summary"] == typeset(f"Le dossier indique le décès de ce patient le {yesterday:%d/%m/%Y} : aucun "
+                                      "score ni avis n'est donné", "fr")
+    (card,) = view({"deceasedBoolean": True})
+    assert card["summary"] == "The record says this patient has died: no score or advice is given"
+    for alive in ({"deceasedBoolean": False}, {"deceasedDateTime": (date.today() + timedelta(days=3)).isoformat()}):
+        assert any(c["source"]["topic"]["code"] == "mirels" for c in view(alive)), alive
+    # $assess returns the scores (the record's), and says first that the Patient is recorded as deceased.
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in (
+        patient() | {"deceasedDateTime": yesterday.isoformat()}, lesion(), *lesion_observations())]}
+    answer = client.post("/fhir/$assess", json=bundle).get_json()
+    (outcome,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "OperationOutcome"]
+    (dead,) = [issue for issue in outcome["issue"] if "recorded as deceased" in issue["diagnostics"]]
+    assert dead["severity"] == "warning"

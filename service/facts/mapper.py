@@ -39,6 +39,7 @@ from msgspec.structs import replace
 from ..calculators import AtLeast, Between, OneOf
 from .answers import apply_answers, read_answers
 from .cord_compression import cord_compressions
+from .dates import parse_date
 from .long_bone import long_bone_lesions
 from .model import PatientFacts, ScoredCondition
 from .options import MappingOptions
@@ -79,4 +80,14 @@ def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
     entries = record.entries()
     return PatientFacts(patients[0] if patients else None, scored, entries, options.as_of,
                         broken=record.broken, fixed=record.fixed_bones, labels=record.labels(entries),
-                        situations=situations)
+                        situations=situations, deceased=_deceased(record, patients[0]) if patients else None)
+
+
+def _deceased(record: PatientRecord, patient: str) -> str | None:
+    """The day the Patient is recorded as deceased ("" for deceasedBoolean true), None when it is not: a day after
+    the assessment's is none yet (a typing error, or a record made ahead, as elsewhere)."""
+    resource = record.by_ref[patient]
+    if resource.get("deceasedBoolean") is True:
+        return ""
+    day = parse_date(resource.get("deceasedDateTime"))
+    return day.text if day is not None and not record.after_as_of(day) else None

@@ -102,6 +102,11 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
     locations = locations or {}
     issues = []
     colon = translate(N_(":"), locale)  # French: a plain space before it, as the catalogue writes it
+    if facts.deceased is not None:  # the scores describe the record; no card advises on such a patient
+        issues.append(_issue("warning", "informational", translate(said(
+            "{subject}: the Patient is recorded as deceased ({date}): the scores and advice below describe the record; "
+            "the CDS Hooks services give no card for such a patient", subject=subject,
+            date=facts.deceased or said("no date")), locale)))
     for advised in advice:
         situation = advised.advice.situation
         about = ", ".join(f"{where.ref} ({where.words(locale)})" for where in advised.facts.about)

@@ -25,6 +25,10 @@ WORDS = Words({
     "review_attention": N_("Data not used that could change a score"),
     "review_intro": N_("These records look relevant but were not used; each could change a score or a decision:"),
     "as_of": N_("Assessed as of"), "more": N_("more"), "oldest": N_("{fact} of {date}"),
+    "deceased": N_("The record says this patient has died: no score or advice is given"),
+    "deceased_on": N_("The record says this patient died on {date}: no score or advice is given"),
+    "deceased_detail": N_("No score, advice or order check is given for a patient recorded as deceased. If the record "
+                          "is wrong, correct the date of death in it: the cards come back at the next view."),
     "oldest_short": N_("data of {date}"), "rests_on": N_("The score rests on"), "missing_count": N_("{count} items"),
     "undated": N_("records undated"),
     "broken_summary": N_("{where}: the bone has broken ({fracture}{date}): Mirels no longer applies, "

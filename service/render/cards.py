@@ -294,6 +294,16 @@ def _elsewhere(broken: BrokenBone, locale: str) -> str:
 REVIEW_SHOWN = 30
 
 
+def deceased_card(facts: PatientFacts, locale: str) -> Card:
+    """The record says the patient has died: cards and one-click orders for fixation, radiotherapy or a tumour board
+    would be noise no one can act on (probe 16). Said once, with how to have the cards back if it is wrong."""
+    words = WORDS[locale]
+    summary = words["deceased_on"].format(date=facts.deceased) if facts.deceased else words["deceased"]
+    return {"uuid": random_uuid(), "summary": fit_summary(summary), "detail": words["deceased_detail"],
+            "indicator": "info",
+            "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)}}
+
+
 def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = None,
                 name: Callable[[str], str] = str, labelled: Collection[str] = (),
                 places: Mapping[str, str] | None = None) -> Card | None:
@@ -364,6 +374,8 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
     a clinician reads them: the scores, the broken bones, the guideline's advice, then what was not used.
     Advice about a scored lesion (§1.1) is said on that lesion's card (Mirels, SINS): one lesion, one card; §1.1 of
     the other bones no score shows is one card for the patient (``advice.pain_card``)."""
+    if facts.deceased is not None:  # no advice for a patient recorded as deceased: one card says why (sources silent)
+        return [(None, typeset_card(deceased_card(facts, locale), locale))]
     name = namer(facts, locale)
     on_score = {advised.facts.score_of: advised for advised in advice if advised.facts.score_of}
     not_given = pain_not_given(facts, locale, name)  # §1.1 withheld for a complication: said on the score card

@@ -27,6 +27,7 @@ from .card_text import SUMMARY_LIMIT, check_first_line, said_to_clinician, short
 from .cards import (
     WORDS,
     card_source,
+    deceased_card,
     detail_markdown,
     fit_summary,
     namer,
@@ -324,6 +325,8 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     """Every card of an order-sign answer: the guideline's advice on each draft order (per score, then the
     post-operative window §1.4, then the scheme §2), then the orders (or records) that could not be checked,
     each with why (``cards.review_card``). ``subject``: the patient, as the proposed resources name it."""
+    if facts.deceased is not None:  # as patient-view: one card, no order checked
+        return [typeset_card(deceased_card(facts, locale), locale)]
     name = namer(facts, locale)
     cards = [other_side_card(draft, recorded, locale, name) for draft, recorded in review.other_side]
     cards += [order_card(assessment, finding, name, subject) for assessment, finding in review.findings]
