@@ -222,12 +222,13 @@ def test_a_fracture_of_the_neck_beside_two_lesions_of_the_femur_is_said_once_eac
 
 
 @pytest.mark.parametrize("language, summary, line", [
-    ("en", "(1 bone metastatic site recorded)", "- left femur: 2 lesions (neck of femur; shaft of femur)"),
-    ("fr", "(1 site métastatique osseux renseigné)",
+    ("en", "(1 bone site) — visceral status not known", "- left femur: 2 lesions (neck of femur; shaft of femur)"),
+    ("fr", "(1 site métastatique osseux renseigné) — statut viscéral inconnu",
      "- fémur gauche\u202f: 2 lésions (col du fémur\u202f; diaphyse fémorale)")])
 def test_the_oligometastatic_card_lists_the_sites_its_count_counts(client, language, summary, line):
     """Two metastases of the left femur are one site (sites are counted by bone and side, guideline §1.5: 1 to 3
-    sites): the summary said 1 site while the list gave two lines, one per lesion."""
+    sites): the summary said 1 site while the list gave two lines, one per lesion. No visceral status is recorded:
+    the summary says it (review 16: "Possible" on half the answers, what it waits for in the detail only)."""
     (card,) = advice_cards(cards_of(client, two_left_femur_lesions(), [], language), "oligometastatic")
     assert card["summary"].endswith(summary), card["summary"]
     (sites,) = [part for part in card["detail"].split("\n\n") if part.startswith(("**Sites counted**",

@@ -249,7 +249,8 @@ def test_a_bone_coded_on_both_sides_is_two_sites():
 
 def test_one_to_three_sites_and_no_visceral_metastasis_propose_the_ablative_intent():
     (advice,) = advice_of(facts_of(lesion("a"), visceral(False)), "oligometastatic")
-    assert advice and not advice.possible and advice.figures == {"sites_low": 1, "sites_high": 1}
+    assert advice and not advice.possible
+    assert advice.figures == {"sites_low": 1, "sites_high": 1, "visceral_known": True}
     three = [lesion("a"), lesion("b", side=RIGHT), lesion("c", bone=HUMERUS), visceral(False)]
     assert not advice_of(facts_of(*three), "oligometastatic")[0].possible
     four = [*three, lesion("d", bone=HUMERUS, side=RIGHT)]
@@ -260,12 +261,13 @@ def test_one_to_three_sites_and_no_visceral_metastasis_propose_the_ablative_inte
 def test_unknowns_make_it_possible_and_say_what_is_missing():
     (advice,) = advice_of(facts_of(lesion("a")), "oligometastatic")
     assert advice.possible and any("Visceral metastases" in text for text in advice.missing_words("en"))
+    assert advice.figures["visceral_known"] is False  # the summary says it (render.advice)
     # 1 or 2 sites would be within 1 to 3 whichever it is; but a record of no site may stand for several
     # ("Métastases osseuses multiples", coded once): open above, so only possible (probe 12).
     (advice,) = advice_of(facts_of(lesion("a"), lesion("b", bone=None), visceral(False)), "oligometastatic")
-    assert advice.possible and advice.figures == {"sites_low": 1, "sites_high": None}
+    assert advice.possible and advice.figures == {"sites_low": 1, "sites_high": None, "visceral_known": True}
     (advice,) = advice_of(facts_of(lesion("a"), lesion("b", side=RIGHT), visceral(False)), "oligometastatic")
-    assert not advice.possible and advice.figures == {"sites_low": 2, "sites_high": 2}
+    assert not advice.possible and advice.figures == {"sites_low": 2, "sites_high": 2, "visceral_known": True}
     three = [lesion("a"), lesion("b", side=RIGHT), lesion("c", bone=HUMERUS)]
     (advice,) = advice_of(facts_of(*three, lesion("d", bone=None), visceral(False)), "oligometastatic")
     assert advice.possible and any("not read" in text for text in advice.missing_words("en"))  # 3 or 4

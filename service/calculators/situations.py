@@ -96,7 +96,8 @@ def oligometastatic(inputs: OligometastaticInputs) -> Advice | None:
     certain = (inputs.visceral is False and inputs.sites_low >= 1 and inputs.sites_high is not None
                and inputs.sites_high <= most)
     return Advice(situation, possible=not certain, missing=() if certain else inputs.missing,
-                  figures={"sites_low": inputs.sites_low, "sites_high": inputs.sites_high})
+                  figures={"sites_low": inputs.sites_low, "sites_high": inputs.sites_high,
+                           "visceral_known": inputs.visceral is not None})
 
 
 # -- §1.4 -------------------------------------------------------------------------------------

@@ -44,7 +44,8 @@ WORDS = Words({
     "none_or_one": N_("0 to 1 bone metastatic sites"),  # French: "0 à 1 site" (singular)
     "none_confirmed": N_("bone metastatic sites not known, none confirmed"),
     "sites_open": N_("at least {low} bone metastatic sites"), "site_open": N_("at least 1 bone metastatic site"),
-    "no_visceral": N_("no visceral metastasis"),
+    "no_visceral": N_("no visceral metastasis"), "visceral_open": N_("visceral status not known"),
+    "site_short": N_("1 bone site"), "sites_short": N_("{count} bone sites"),
     "one_site": N_("{site}: {count} lesions ({places})"), "one_site_alike": N_("{site}: {count} lesions"),
     "one_site_unnamed": N_("one site, {count} lesions ({places})"),
     # A site one of whose records is a spinal cord compression: no lesion, it stands for the vertebral site.
@@ -110,6 +111,14 @@ def summary(facts: SituationFacts, advice: Advice, locale: str) -> str:
                  words["none_or_one"] if high == 1 else words["sites_range"].format(low=low, high=high))
         text = f"{count}, {words['no_visceral']}{words['colon']} {action}" if not advice.possible else \
             f"{words['possible']}{words['colon']} {action} ({count})"
+        if advice.possible and advice.figures.get("visceral_known") is False:  # what it waits for, in the summary
+            # (review 16: on half the answers, the open visceral status was said in the detail only); the count's
+            # words give way to it ("1 bone site"), the detail says them whole.
+            short = words["site_short"] if low == high == 1 else words["sites_short"].format(count=low) \
+                if low == high else count
+            text = next((t for t in (f"{text} — {words['visceral_open']}", f"{words['possible']}{words['colon']} "
+                                     f"{action} ({short}) — {words['visceral_open']}")
+                         if len(typeset(t, locale)) <= SUMMARY_LIMIT), f"{text} — {words['visceral_open']}")
         return text[:1].upper() + text[1:]
     if situation.name == "post_operative":
         # The record's words beside the place, and the operation's own, only where the whole fits: what decides
