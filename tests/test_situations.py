@@ -376,6 +376,22 @@ def test_only_an_operation_done_counts(status):
     assert situations(found, "post_operative") == [] and len(found.scored_by("mirels")) == 1
 
 
+def test_a_window_passed_says_the_post_operative_radiotherapy_is_always_indicated():
+    """"post-operative radiotherapy window passed on 2026-11-28" read as "too late" (review 16), where the guideline
+    says it is always indicated (§1.4, "à faire systématiquement") and is silent on a later start."""
+    from service.render.advice import summary
+
+    compression = condition("mscc", CIM10, "G95.2")
+    found = facts_of(compression, procedure("lami", LAMINECTOMY, 25, reason="Condition/mscc"))
+    (operated,) = situations(found, "post_operative")
+    advice = rule("post_operative").evaluate(operated.inputs, None)
+    closed = (AS_OF - timedelta(days=4)).isoformat()
+    assert advice.phase == "passed"
+    assert summary(operated, advice, "en").endswith(
+        f"post-operative radiotherapy always indicated; window closed {closed}, start for the team")
+    assert "radiothérapie post-opératoire toujours indiquée, fenêtre close le" in summary(operated, advice, "fr")
+
+
 def test_a_radiotherapy_since_the_operation_closes_the_advice_and_an_old_operation_is_history():
     compression = condition("mscc", CIM10, "G95.2")
     found = facts_of(compression, procedure("lami", LAMINECTOMY, 18, reason="Condition/mscc"),

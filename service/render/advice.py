@@ -56,7 +56,9 @@ WORDS = Words({
     "possible": N_("Possible"), "counted": N_("Sites counted"), "open": N_("To check before it applies"),
     "before": N_("{where}, operated {date}: post-operative radiotherapy from {opens} to {closes}"),
     "window_open": N_("{where}, operated {date}: post-operative radiotherapy now, until {closes}"),
-    "passed": N_("{where}, operated {date}: post-operative radiotherapy window passed on {closes}"),
+    # "always indicated" is the guideline's (§1.4, "à faire systématiquement"); a window passed read as "too late".
+    "passed": N_("{where}, operated {date}: post-operative radiotherapy always indicated; window closed {closes}, "
+                 "start for the team"),
     "maybe": N_("{where}, operated {date}: post-operative radiotherapy now only if operated {first} to {last}"),
     "undated": N_("{where}, operated (date not recorded): post-operative radiotherapy 15 days to 3 weeks after"),
     # The operation's day, or the span its record allows, as the sentences above place it ("operated {date}").
