@@ -592,6 +592,14 @@ def test_an_order_for_a_lesion_already_irradiated_says_it_would_irradiate_it_aga
                        "fractionation")
     assert "**Already irradiated: this order would irradiate it again" in card["detail"]
     assert f"- “RTE 8 Gy fémur G”, {(TODAY - timedelta(days=100)).isoformat()}" in card["detail"]
+    # Said first (probe 16: at the foot of the card, after the trials), the site kept in the summary.
+    assert card["summary"] == ("Site already irradiated — 8 Gy single fraction ordered: pain relief as with the other "
+                               "schemes, re-irradiation 20 % vs 8 % — left femur")
+    assert card["detail"].index("Already irradiated") < card["detail"].index("A single 8 Gy fraction")
+    (french,) = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt, procedures=[given]), "fr"),
+                         "fractionation")
+    assert french["summary"].startswith("Site déjà irradié — 8 Gy en séance unique prescrits") and \
+        french["summary"].endswith("— fémur gauche"), french["summary"]
     (card,) = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt)), "fractionation")
     assert "Already irradiated" not in card["detail"]
 

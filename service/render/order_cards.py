@@ -55,6 +55,7 @@ ORDER_WORDS = Words({
     "irradiated": N_("Already irradiated: this order would irradiate it again (the guideline gives re-irradiation "
                      "rates, no rule for irradiating again)"),
     "irradiated_summary": N_("Radiotherapy ordered for a site already irradiated"),
+    "irradiated_first": N_("Site already irradiated"),
     "if_for_it": N_("if the order is for it"), "if_fixation_for_it": N_("if the fixation is for it"),
     "other_patient": N_("Draft orders not known to be this patient's ({count}): check the patient before signing"),
     "other_patient_detail": N_("These draft orders name another patient than the one in the EHR's context, or a "
@@ -210,8 +211,14 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
     if ablative and advice.kind == "listed":
         lines += ["", guide.ablative(locale)]
     given = _irradiated(draft, facts)
-    if given:
-        lines += ["", f"**{words['irradiated']}**"] + [f"- {name(course)}" for course in given]
+    if given:  # said first, in the summary too (probe 16: at the foot of the card, after the trials)
+        at = 3 if target else 2
+        lines[at:at] = ["", f"**{words['irradiated']}**", *(f"- {name(course)}" for course in given)]
+        first = f"{words['irradiated_first']} — {summary[:1].lower()}{summary[1:]}"
+        # The site stays: the scheme's comparison gives way to its figures ("8 Gy in 1 fraction"), said below.
+        summary = first if not target or advice.kind == "missing" or len(typeset(
+            f"{first} — {target.split(', ')[0]}", locale)) <= SUMMARY_LIMIT else \
+            f"{words['irradiated_first']}{colon} {advice.ordered.words(locale)}"
     lines += ["", f"{words['guideline']}{colon} {guide.source(locale)}"]
     return {
         "uuid": random_uuid(),
