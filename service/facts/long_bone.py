@@ -37,7 +37,7 @@ from .procedures import (
     unread_operations,
 )
 from .record import PatientRecord
-from .statuses import THIS_RECORDED_AS, recorded_as
+from .statuses import THIS_RECORDED_AS, recorded_as, refuted_beside
 from .terminology import describe_concepts, objects
 from .timely import keep_timely, kind_item, with_untimely
 from .unrecognised import is_pathological_fracture
@@ -156,7 +156,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
             else:
                 lesions[target].linked[kind].append((observation, how))
     for lesion in lesions.values():
-        lesion.flags += _sides_of_records(record, lesion)
+        lesion.flags += _sides_of_records(record, lesion) + refuted_beside(record, lesion.reading)
     result = []
     for ref, lesion in lesions.items():
         onset = record.onset(lesion.condition)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from ..i18n import N_, said
+from ..i18n import N_, Said, said
 from .dates import after, parse_date, timed_by
 from .terminology import codings, objects
 
@@ -199,3 +199,35 @@ def recorded_as(condition: dict[str, Any]) -> str | None:
             if coding.get("system") == _CATEGORY and coding.get("code") in _RECORDED_AS:
                 return _RECORDED_AS[coding["code"]]
     return None
+
+
+# A lesion of a bone and side another record of which says refuted ("Métastase humérus G (infirmée après biopsie)"):
+# the two disagree on the diagnosis itself; the refuted one never counts, and the card says it first (probe 16).
+REFUTED_BESIDE = N_("a record of the same bone and side is refuted ({record}): it says there is no metastasis there; "
+                    "check which holds first")
+
+
+def refuted_beside(record: Any, reading: Any) -> tuple[Said, ...]:
+    """The refuted bone-metastasis Conditions of this lesion's bone and side (both stated), said on its card."""
+    if not reading.bone or reading.side is None:
+        return ()
+    found = []
+    for ref, place in record.once("refuted-lesions", lambda: _refuted_lesions(record)):
+        if place.bone == reading.bone and place.side == reading.side:
+            record.report.ignore(ref, said("verificationStatus is refuted: never counts; said on the card of the "
+                                           "active lesion of the same bone and side"), again=True)
+            found.append(Said(REFUTED_BESIDE, {"record": ref}))
+    return tuple(found)
+
+
+def _refuted_lesions(record: Any) -> list[tuple[str, Any]]:
+    from .items.site import body_sites, read_site  # here: the items import this module
+
+    found = []
+    for ref, resource in record.by_ref.items():
+        if resource.get("resourceType") == "Condition" and status_code(resource, "verificationStatus") == "refuted" \
+                and "lesion" in record.condition_kinds(resource):
+            reading = read_site(record.terms, body_sites(resource))
+            if reading.bone and reading.side:
+                found.append((ref, reading))
+    return found

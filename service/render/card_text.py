@@ -75,7 +75,7 @@ FOR_CLINICIAN = {
         N_("not linked to any lesion"),
     "not linked to any lesion: its focus ({focus}) is no active long-bone lesion Condition of this record, and no "
     "evidence, hasMember, derivedFrom or bodySite links it":
-        N_("not linked to any lesion: what it names is no active long-bone metastasis of this record"),
+        N_("not linked to any lesion: it describes {focus}, which is no active long-bone metastasis of this record"),
     "linked to {lesion} ({place}), but its own bodySite says {site}: which lesion it describes is not certain; not "
     "counted":
         N_("linked to {lesion} ({place}), but its own recorded site says {site}: which lesion it describes is not "
