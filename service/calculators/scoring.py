@@ -369,7 +369,8 @@ def score_table(
                    else f"{table.source_document}, {table.source_table}"),
         citation_url=table.citation.get("primary_source_url"),
         caveats=tuple(caveats),
-        common_action=_common_action(possible, locale) if low != high else "",
+        common_action=(_common_action(possible, locale) or (table.every_category(locale) if table.every_category
+                                                             else "")) if low != high else "",
     )
 
 

@@ -136,6 +136,8 @@ class Table(msgspec.Struct, frozen=True):
     citation: dict[str, Any] = msgspec.field(default_factory=dict)  # guideline and primary article (seeds' source)
     outcome_coding: dict[str, str] = msgspec.field(default_factory=dict)  # what a RiskAssessment predicts, coded
     scored: Text | None = None  # what one score is about, for a person ("The spinal cord compression")
+    # What every category gives, said where the category is not determined (Rades: emergency radiotherapy, §1.3).
+    every_category: Text | None = None
 
     def short_title(self, locale: str = DEFAULT_LOCALE) -> str:
         return short_title(self.title(locale))
@@ -231,6 +233,7 @@ def load_table(calculator: str) -> Table:
         citation=dict(raw["source"].get("citation") or {}),
         outcome_coding=dict(raw.get("outcome_coding") or {}),
         scored=parse_text(raw["scored"]) if "scored" in raw else None,
+        every_category=parse_text(raw["every_category"]) if "every_category" in raw else None,
         items=tuple(_item(item) for item in raw["items"]),
         categories=tuple(
             Category(

@@ -170,12 +170,14 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     # An old or undated record a score rests on is said as surely as what is missing: the place gives way first (the
     # French summary, longer, dropped "(visceral status of 2026-09-18)" where the English kept it).
     rest = (f"{_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
-            f"{first_words(assessment, words)}{score.action}{conflict_words(assessment, words)}")
+            f"{first_words(assessment, words)}{score.action}")
     # The action is never cut for the tail: the tail's words give way first, then its list becomes a count
-    # (« avis chirurgical de… (taille de la lésion du 12/11/2026) »: review 16).
-    short = oldest_words(assessment, words, True)
-    tails = (oldest + missing, short + missing, short + unknown_words(assessment, words, True),
-             unknown_words(assessment, words, True))
+    # (« avis chirurgical de… (taille de la lésion du 12/11/2026) »: review 16); a conflict is never cut, the
+    # action's last words giving way to it only when nothing else is left to give.
+    conflict, short = conflict_words(assessment, words), oldest_words(assessment, words, True)
+    tails = tuple(conflict + tail for tail in (oldest + missing, short + missing,
+                                               short + unknown_words(assessment, words, True),
+                                               unknown_words(assessment, words, True)))
     for tail in tails:
         summary = _summary(assessment, rest, tail)
         if rest in summary:
