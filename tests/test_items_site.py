@@ -179,6 +179,9 @@ def test_a_pathological_fracture_is_named_beside_the_mirels_score(system, code, 
     assert entry.outcome == "ignored" and entry.relevant and entry.attention
     assert entry.reason.startswith("a pathological fracture") and "risk of a fracture to come" in entry.reason
     assert lesion_facts.facts["lesion_site"].value == "lower_limb"
+    # Its code stating its bone and side, it is said where it is, not "check whether it is at the site" (probe 16).
+    assert ("a pathological fracture of the right femur" in entry.reason) is (code == "M84.551A")
+    assert ("check whether it is at the site" in entry.reason) is (code != "M84.551A")
 
 
 def test_an_injury_fracture_code_of_the_same_bone_is_named_and_flags_the_score_to_check_first():

@@ -163,9 +163,14 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
             return said("a tetraplegia, or a paralysis the paraplegia ValueSet does not hold ({code}): the sources do "
                         "not say which Rades motor-function row it is (not ambulatory 3, paraplegic 1); not used, "
                         "record motor function as an Observation", code=code)
+        place = fracture_place(coding)
         if normal.replace(".", "").startswith(_fracture_codes(system)):
-            return _pathological_fracture(code)
-        if (place := fracture_place(coding)) is not None and on_the_midline(place.bone):  # S22.0, M48.5
+            # Its code states its bone and side (M84.551A): compared with the lesions, not "check whether" (probe 16).
+            return _pathological_fracture(code) if place is None or not place.side else said(
+                "a pathological fracture of the {bone} ({code}): Mirels scores the risk of a fracture to come, and "
+                "the sources do not say how to read it once the bone has broken; not used: checked against the "
+                "lesions of the same bone and side", bone=place, code=code)
+        if place is not None and on_the_midline(place.bone):  # S22.0, M48.5
             return said("a fracture or collapse of a vertebra ({code}): not a score's input; checked against the "
                         "vertebral lesions of its region (SINS's vertebral body collapse, §1.1)", code=code)
         if place is not None:  # an injury code (S72: femur), whatever the cause
