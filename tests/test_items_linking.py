@@ -216,4 +216,4 @@ def test_an_observation_whose_focus_is_not_among_the_resources_read_says_so():
     found = facts_of(size)
     entry = found.entry("Observation/o-size")
     assert entry.attention and entry.reason == (
-        "the lesion it describes (Condition/lost) is not among the records received: not linked")
+        "the lesion it describes (Condition/lost) is not among this patient's records received: not linked")

@@ -427,8 +427,8 @@ def link_observation(record: PatientRecord, observation: dict[str, Any], lesions
             return None, said("bodySite matches several lesions ({lesions}): not linked", lesions=", ".join(same))
     unheld = [reference_text(r) for r in objects(observation.get("focus")) if record.resolve(r) not in record.by_ref]
     if unheld:  # a line of the export that could not be read, a resource not sent: said, not "no lesion"
-        return None, said("the lesion it describes ({focus}) is not among the records received: not linked",
-                          focus=", ".join(unheld))
+        return None, said("the lesion it describes ({focus}) is not among this patient's records received: not "
+                          "linked", focus=", ".join(unheld))
     focus = [reference_text(reference) for reference in objects(observation.get("focus"))]
     if not lesions:  # its focus, if any, says which record it describes (a refuted rib is none to attach it to)
         return None, said("the record it describes ({focus}) is no active metastasis the service reads: not linked",
