@@ -96,12 +96,12 @@ def out_of_time(when: DateSpan | None, item: str, as_of: date, chosen: dict[str,
     # A partial date ("2026") may be as old as its first day: the record counts only if it is surely recent.
     if window is not None and (as_of - when.earliest).days > window.days and (as_of - when.latest).days <= window.days:
         return said("recorded {date}, {age} days before the assessment: it may be older than the {days}-day window "
-                    "for {item} (a setting of this site), so it is not counted", date=when.text,
+                    "for {item} (a setting of this hospital), so it is not counted", date=when.text,
                     age=f"{(as_of - when.latest).days}–{(as_of - when.earliest).days}", days=window.days,
                     item=ItemName(item))
     if window is not None and (as_of - when.earliest).days > window.days:
         return said("recorded {date}, {age} days before the assessment: older than the {days}-day window for "
-                    "{item} (a setting of this site): not counted", date=when.text,
+                    "{item} (a setting of this hospital): not counted", date=when.text,
                     age=(as_of - when.earliest).days if when.exact else
                     f"{(as_of - when.latest).days}–{(as_of - when.earliest).days}", days=window.days,
                     item=ItemName(item))
