@@ -174,7 +174,7 @@ class StatusReading:
                 continue  # surely to come: not abated at the assessment date
             shown = value if isinstance(value, str) else str(value.get("start") or value.get("value") or "") \
                 if isinstance(value, dict) else ""
-            written = f"{key} {shown}".strip()[:80]
+            written = (shown if dated and shown else f"{key} {shown}").strip()[:80]  # a date says itself
             past = key not in ("abatementAge", "abatementRange") and (not dated or (span is not None and (
                 span.latest <= self.as_of or timed_by(span, self.moment))))
             if past:

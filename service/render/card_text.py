@@ -71,6 +71,15 @@ def _closed(text: str) -> str:
 # "its own recorded site", not "its own bodySite". Keyed by the English template the facts layer writes (the report
 # keeps it, for the integrator); the card's template takes the same parameters, or fewer.
 FOR_CLINICIAN = {
+    "a Condition and an Observation disagree, so both stay possible: {sayings}":
+        N_("the diagnosis and an observation disagree, so both stay possible: {sayings}"),
+    "value '{value}' is not a code of ValueSet {value_set}": N_("the value recorded, '{value}', is not one read here"),
+    "motor function value '{value}' is not a code of ValueSet motor-function, motor-function-not-walking or "
+    "paraplegia": N_("the motor function recorded, '{value}', is not one read here"),
+    "{what} is given in '{unit}', a unit not read here ({units}): not used":
+        N_("{what} is given in '{unit}', a unit not read here: not used"),
+    "its bodySite names several sites, so it may record several lesions":
+        N_("its recorded site names several places, so it may record several lesions"),
     "not linked to any lesion (no focus, evidence, hasMember, derivedFrom, or matching bodySite)":
         N_("not linked to any lesion"),
     "not linked to any lesion: its focus ({focus}) is no active long-bone lesion Condition of this record, and no "
