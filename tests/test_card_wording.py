@@ -94,9 +94,8 @@ def test_a_summary_says_the_old_record_a_score_rests_on_in_either_language_short
     observations = [observation("motor", "motor-function", **coded("ambulatory-without-aid")),
                     observation("visceral", "visceral-metastases", effective=old, **coded("2667000", SCT)),
                     observation("deficit", "days-developing-motor-deficits", **quantity(20, "d"))]
-    # French, longer, keeps the date when its words do not fit (the action is never cut for them).
     for language, said in (("en", f"(visceral status of {old})"),
-                           ("fr", f"(données du {date.fromisoformat(old).strftime('%d/%m/%Y')})")):
+                           ("fr", f"(statut viscéral du {date.fromisoformat(old).strftime('%d/%m/%Y')})")):
         (card,) = without_advice(cards_of(client, conditions, observations, language))
         assert card["summary"].endswith(said), card["summary"]
 
@@ -305,7 +304,7 @@ def test_a_score_whose_advice_may_be_what_was_given_says_radiotherapy_recorded_f
             "prefetch": {"patient": patient(), "conditions": searchset(*conditions),
                          "observations": searchset(*observations), "procedures": searchset(course)}}
     (card,) = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
-    assert "Rades score" in card["summary"] and ": radiotherapy recorded — emergency radiotherapy" in card["summary"], \
+    assert "Rades score" in card["summary"] and ": radiotherapy recorded — radiotherapy" in card["summary"], \
         card["summary"]
 
 
@@ -342,6 +341,8 @@ def test_a_patient_recorded_as_deceased_gets_one_card_saying_so_and_no_advice(cl
                                       "score ni avis n'est donné", "fr")
     (card,) = view({"deceasedBoolean": True})
     assert card["summary"] == "The record says this patient has died: no score or advice is given"
+    (card,) = view({"deceasedDateTime": "hier soir"})  # a death recorded, its day unreadable: a death all the same
+    assert card["summary"] == "The record says this patient has died: no score or advice is given"
     for alive in ({"deceasedBoolean": False}, {"deceasedDateTime": (date.today() + timedelta(days=3)).isoformat()}):
         assert any(c["source"]["topic"]["code"] == "mirels" for c in view(alive)), alive
     # $assess returns the scores (the record's), and says first that the Patient is recorded as deceased.
@@ -371,3 +372,12 @@ def test_a_lesion_refuted_in_another_record_of_its_bone_and_side_is_said_first_a
     other_side = lesion("old", bone=HUMERUS, side=RIGHT, verification="refuted")
     cards = cards_of(client, [other_side, confirmed], [])
     assert not any("refuted" in c["summary"] for c in cards)
+
+
+def test_a_possible_oligometastatic_card_with_an_open_count_keeps_the_visceral_status_whole(client):
+    """Regression diff 17: with a count open above ("at least 1"), "— visceral status…" was cut: the count's words
+    give way to it as an exact count's do."""
+    no_bone = lesion("vague", bone=None)
+    (card,) = advice_cards(cards_of(client, [lesion(), no_bone], []), "oligometastatic")
+    assert card["summary"] == ("Possible: discuss ablative radiotherapy in the oligometastatic tumour board (RCP-OOS) "
+                               "(at least 1 bone site) — visceral status not known")

@@ -71,8 +71,8 @@ def test_a_record_timed_after_now_or_dated_after_the_day_is_still_after_the_asse
     for later in ("2026-12-07T00:45:00+01:00", "2026-12-07"):
         with time_machine.travel(PARIS_HALF_PAST_MIDNIGHT, tick=False):
             card, everything = rades_card(app, hook(*paris_night(motor_at=later)))
-        assert card["summary"].endswith("Rades score 29–38: emergency radiotherapy (§1.3), category undetermined, "
-                                        "missing: motor status")
+        assert card["summary"].endswith("Rades score 29–38: radiotherapy (§1.3), category undetermined, missing: "
+                                        "motor status")
         assert "dated 2026-12-07, after the assessment date 2026-12-06" in everything
 
 

@@ -498,3 +498,16 @@ def test_a_vertebral_fracture_or_collapse_is_named_beside_a_missing_collapse_ite
     # Of another region or level, it is not this lesion's; said as a vertebra's, never in Mirels's words.
     assert "a fracture or collapse of a vertebra (S22.0)" in found.entry("Condition/fx3").reason
     assert not any("Mirels" in found.entry(f"Condition/fx{n}").reason for n in (2, 3, 4))
+
+
+def test_a_fracture_of_the_sacrum_is_at_a_sacral_lesions_level_the_sacrum_being_one_bone():
+    """Regression diff 17: on a sacrum's SINS card the collapse line said the fracture's "level cannot be compared",
+    while the same card said "a fracture of this bone": both coded sacrum, one bone."""
+    observations = [o for o in sins_observations() if o["id"] not in ("s-vertebral-body-collapse", "s-sins-pain")]
+    sacrum = spine_lesion(SACRUM)
+    fracture = condition("fx", "http://hl7.org/fhir/sid/icd-10-cm", "M84.58XA", body_site=[site(SACRUM)])
+    fracture["code"]["text"] = "Fracture pathologique du sacrum"
+    spine, _ = only_sins(sacrum, *observations, fracture)
+    assert [str(note) for note in spine.facts["vertebral_body_collapse"].notes] == [
+        "Condition/fx records a fracture at this level: the body may have collapsed, by how much of its height is "
+        "not recorded; not read"]

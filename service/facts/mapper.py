@@ -87,7 +87,8 @@ def _deceased(record: PatientRecord, patient: str) -> str | None:
     """The day the Patient is recorded as deceased ("" for deceasedBoolean true), None when it is not: a day after
     the assessment's is none yet (a typing error, or a record made ahead, as elsewhere)."""
     resource = record.by_ref[patient]
-    if resource.get("deceasedBoolean") is True:
-        return ""
-    day = parse_date(resource.get("deceasedDateTime"))
+    written = resource.get("deceasedDateTime")
+    day = parse_date(written)
+    if resource.get("deceasedBoolean") is True or (day is None and isinstance(written, str) and written.strip()):
+        return ""  # a death recorded whose day cannot be read is a death all the same
     return day.text if day is not None and not record.after_as_of(day) else None

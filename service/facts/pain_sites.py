@@ -248,7 +248,8 @@ def fractures_at_level(record: PatientRecord, lesion: str, place: Place | None) 
         if lesion in tied:
             at_level.append(ref)
         elif not tied:  # one whose record names another lesion is that lesion's
-            same = _same_level(place, where)
+            same = True if place is not None and where is not None and place.bone == where.bone == _SACRUM else \
+                _same_level(place, where)  # the sacrum is one bone, levels or not
             if same or same is None:
                 (at_level if same else unsure).append(ref)
     return at_level, unsure

@@ -46,6 +46,8 @@ WORDS = Words({
     "sites_open": N_("at least {low} bone metastatic sites"), "site_open": N_("at least 1 bone metastatic site"),
     "no_visceral": N_("no visceral metastasis"), "visceral_open": N_("visceral status not known"),
     "site_short": N_("1 bone site"), "sites_short": N_("{count} bone sites"),
+    "site_open_short": N_("at least 1 bone site"), "sites_open_short": N_("at least {low} bone sites"),
+    "sites_range_short": N_("{low} to {high} bone sites"),
     "one_site": N_("{site}: {count} lesions ({places})"), "one_site_alike": N_("{site}: {count} lesions"),
     "one_site_unnamed": N_("one site, {count} lesions ({places})"),
     # A site one of whose records is a spinal cord compression: no lesion, it stands for the vertebral site.
@@ -117,7 +119,9 @@ def summary(facts: SituationFacts, advice: Advice, locale: str) -> str:
             # (review 16: on half the answers, the open visceral status was said in the detail only); the count's
             # words give way to it ("1 bone site"), the detail says them whole.
             short = words["site_short"] if low == high == 1 else words["sites_short"].format(count=low) \
-                if low == high else count
+                if low == high else words["site_open_short"] if high is None and low == 1 else \
+                words["sites_open_short"].format(low=low) if high is None and low else \
+                words["sites_range_short"].format(low=low, high=high) if high is not None else count
             text = next((t for t in (f"{text} — {words['visceral_open']}", f"{words['possible']}{words['colon']} "
                                      f"{action} ({short}) — {words['visceral_open']}")
                          if len(typeset(t, locale)) <= SUMMARY_LIMIT), f"{text} — {words['visceral_open']}")

@@ -104,8 +104,8 @@ def outcome_issues(subject: str, facts: PatientFacts, assessments: list[Assessme
     colon = translate(N_(":"), locale)  # French: a plain space before it, as the catalogue writes it
     if facts.deceased is not None:  # the scores describe the record; no card advises on such a patient
         issues.append(_issue("warning", "informational", translate(said(
-            "{subject}: the Patient is recorded as deceased ({date}): the scores and advice below describe the record; "
-            "the CDS Hooks services give no card for such a patient", subject=subject,
+            "{subject}: the Patient is recorded as deceased ({date}): the scores and advice in this answer describe "
+            "the record; the CDS Hooks services give no card for such a patient", subject=subject,
             date=facts.deceased or said("no date")), locale)))
     for advised in advice:
         situation = advised.advice.situation

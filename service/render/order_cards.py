@@ -70,7 +70,7 @@ ORDER_WORDS = Words({
     "other_side": N_("Check the side: order for the {ordered}, bone metastasis recorded on the {recorded}"),
     "other_side_detail": N_("The order's site is the {ordered}, where no bone metastasis is recorded; one is recorded "
                             "on the other side of that bone. Check which side the order is for before signing it."),
-    "recorded_there": N_("Recorded"),
+    "recorded_there": N_("Bone metastases recorded"),
     "moot": N_("Prophylactic fixation ordered: {why}"),
     "moot_detail": N_("No Mirels score is given for this lesion, so the order was checked against none: Mirels "
                       "scores the risk of a fracture to come, to decide whether to fix the bone."),
