@@ -381,3 +381,28 @@ def test_a_possible_oligometastatic_card_with_an_open_count_keeps_the_visceral_s
     (card,) = advice_cards(cards_of(client, [lesion(), no_bone], []), "oligometastatic")
     assert card["summary"] == ("Possible: discuss ablative radiotherapy in the oligometastatic tumour board (RCP-OOS) "
                                "(at least 1 bone site) — visceral status not known")
+
+
+def test_a_missing_item_card_keeps_what_to_record_before_category_undetermined(client):
+    """Regression diff 17: « Rachis thoracique « D10 », score de Rades 33–42 : opération du rachis enregistrée, à
+    vérifier d'abord — radiothérapie (§1.3), catégorie… »: what to record was lost. "Category undetermined" (the
+    range says it) gives way first, then the shared action; what is missing stays."""
+    spine = {"coding": [{"system": SCT, "code": "122495006"}], "text": "D10"}
+    conditions = [condition("breast", SCT, "254837009", onset="2024-01-10"),
+                  condition("mscc", ICD10, "G95.2", onset=RECENT, body_site=[spine])]
+    observations = [observation("visceral", "visceral-metastases", **coded("2667000", SCT)),
+                    observation("deficit", "days-developing-motor-deficits", **quantity(20, "d"))]
+    laminectomy = {"resourceType": "Procedure", "id": "lami", "status": "completed",
+                   "subject": {"reference": "Patient/p1"}, "performedDateTime": RECENT,
+                   "code": {"coding": [{"system": "https://www.ameli.fr/ccam", "code": "LFFA004"}],
+                            "text": "Laminectomie décompressive D9-D11"},
+                   "reasonReference": [{"reference": "Condition/mscc"}]}
+    for language, ending in (("en", "radiotherapy (§1.3), missing: motor status"),
+                             ("fr", "à vérifier d'abord — manquant : statut moteur")):
+        body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+                "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+                "prefetch": {"patient": patient(), "conditions": searchset(*conditions),
+                             "observations": searchset(*observations), "procedures": searchset(laminectomy)}}
+        cards = client.post(SERVICE, json=body, headers={"Accept-Language": language}).get_json()["cards"]
+        (card,) = [c for c in cards if c["source"]["topic"]["code"] == "rades"]
+        assert card["summary"].replace("\u202f", " ").endswith(ending), card["summary"]

@@ -420,15 +420,21 @@ def test_a_prophylactic_fixation_of_a_bone_already_broken_or_fixed_is_said_befor
     assert not any("already broken" in card["summary"] for card in other_side)
 
 
-def test_an_order_whose_reason_and_body_site_name_different_sides_is_said_not_checked(client):
+def test_an_order_whose_reason_and_body_site_name_different_sides_says_check_the_side_first(client):
     """Its reasonReference names the left femur's lesion, its bodySite the right femur: which one the order is for
-    is not certain, so no advice is given on either; the clinician reads why."""
+    is not certain, so no advice is given on either. It was said on the data-review card only (probe 16): a side is
+    checked first, so the card is a warning of its own, the side first."""
     found = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1",
                                            body_site=site(FEMUR, RIGHT)))
     assert not any(card["summary"].startswith("Radiotherapy alone ordered") for card in found)
+    (card,) = found
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Check the side: order for the right femur, its reason the lesion of the left femur"
+    # Another bone than its reason's: not a side to check, said not checked as before.
+    found = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1",
+                                           body_site=site(HUMERUS, RIGHT)))
     (review,) = [card for card in found if card["summary"].startswith("Data not used")]
-    assert "but its own site is right femur: which it is for is not certain" in review["detail"]
-    assert "left femur" in review["detail"]
+    assert "but its own site is right humerus: which it is for is not certain" in review["detail"]
 
 
 def test_an_order_for_a_long_bone_with_no_scored_lesion_is_said_not_checked(client):

@@ -217,10 +217,22 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
              words["missing_title"] if missing else words["uncertain_title"])
     if score.common_action:  # every possible category gives it: the action first, as a score card's
         state = f"{score.common_action}, {state}"
-    rest = (f"{_short_title(assessment, True)} {score.total_range}{words['colon']} {first_words(assessment, words)}"
-            f"{state}{conflict_words(assessment, words)}")
-    summary = _summary(assessment, rest, f"{words['colon']} {names}")
+    head, conflict = (f"{_short_title(assessment, True)} {score.total_range}{words['colon']} "
+                      f"{first_words(assessment, words)}"), conflict_words(assessment, words)
+    rest = f"{head}{state}{conflict}"
+    # What to record matters more than "category undetermined", which the range says: those words give way first,
+    # then the list becomes its count, and last the action every category shares (the card's detail says it).
+    brief = [f"{head}{score.common_action}, {words['missing']}{conflict}"] if score.common_action else []
+    shortest = [f"{head}{words['missing']}{conflict}"]
+    listed = [names] + ([words["missing_count"].format(count=len(missing))] if len(missing) > 1 else [])
+    tries = [(rest, names)] if uncertain or score.category or not missing else [
+        (state, names_) for group in ([rest, *brief], shortest) for names_ in listed for state in group]
+    for rest, names_ in tries:
+        summary = _summary(assessment, rest, f"{words['colon']} {names_}")
+        if rest in summary:
+            break
     if rest not in summary:  # so many items missing that the state would be cut: the list's end gives way instead
+        rest = tries[0][0]
         summary = fit_summary(_summary(assessment, f"{rest}{words['colon']} {names}"))
     return {
         "uuid": random_uuid(),

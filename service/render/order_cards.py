@@ -18,7 +18,7 @@ from ..calculators.situations import situations
 from ..facts import LesionFacts, PatientFacts, ReportEntry
 from ..facts.model import Where
 from ..facts.orders import OTHER_PATIENT, DraftOrder
-from ..facts.place import Place
+from ..facts.place import LEFT, RIGHT, Place
 from ..facts.procedures import IRRADIATED
 from ..facts.terminology import own_coding
 from ..i18n import N_, Said, Words, typeset
@@ -71,6 +71,9 @@ ORDER_WORDS = Words({
     "other_side_detail": N_("The order's site is the {ordered}, where no bone metastasis is recorded; one is recorded "
                             "on the other side of that bone. Check which side the order is for before signing it."),
     "recorded_there": N_("Bone metastases recorded"),
+    "side_conflict": N_("Check the side: order for the {ordered}, its reason the lesion of the {recorded}"),
+    "side_conflict_detail": N_("The order's site is the {ordered}; the diagnosis it names as its reason is of the "
+                               "{recorded}. Check which side the order is for before signing it."),
     "moot": N_("Prophylactic fixation ordered: {why}"),
     "moot_detail": N_("No Mirels score is given for this lesion, so the order was checked against none: Mirels "
                       "scores the risk of a fracture to come, to decide whether to fix the bone."),
@@ -323,6 +326,37 @@ def other_side_card(draft: DraftOrder, recorded: tuple[Where, ...], locale: str,
             "overrideReasons": override_reasons(locale)}
 
 
+_REASON_ELSEWHERE = ("not checked: its reasonReference names {lesion} ({place}), but its bodySite says {site}: "
+                     "which it is for is not certain")
+
+
+def _sides_disagree(entry: ReportEntry) -> bool:
+    """An order whose reason is a lesion of one side of a bone and whose site is the other side of that bone."""
+    params = getattr(entry.reason, "params", {})
+    if getattr(entry.reason, "template", None) != _REASON_ELSEWHERE:
+        return False
+    lesion_place, site = params.get("place"), params.get("site")
+    return isinstance(lesion_place, Place) and isinstance(site, Place) and bool(lesion_place.bone) \
+        and lesion_place.bone == site.bone and {lesion_place.side, site.side} == {LEFT, RIGHT}
+
+
+def side_conflict_card(entry: ReportEntry, locale: str, name: Callable[[str], str]) -> Card:
+    """An order for the lesion of one side whose own site is the other side (probe 16: "RTE fémur" for the left
+    femur's lesion, its bodySite the right femur): on the data-review card only, it was not said where a side is
+    checked. Said first, as a warning: which side is meant decides the order."""
+    words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
+    params = entry.reason.params  # type: ignore[attr-defined]
+    ordered, recorded = _bone_and_side(params["site"], locale), _bone_and_side(params["place"], locale)
+    lines = [f"**{words['order']}**{colon} {plain(entry.description) or name(entry.resource)}", "",
+             words["side_conflict_detail"].format(ordered=ordered, recorded=recorded), "",
+             f"**{words['recorded_there']}**", f"- {name(str(params['lesion']))}"]
+    return {"uuid": random_uuid(),
+            "summary": fit_summary(words["side_conflict"].format(ordered=ordered, recorded=recorded)),
+            "detail": "\n".join(lines), "indicator": "warning",
+            "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)},
+            "overrideReasons": override_reasons(locale)}
+
+
 def _bone_and_side(place: Place, locale: str) -> str:
     """"left femur": a place's bone and side, without its region."""
     return plain(Place(place.bone, place.side).words(locale, False))
@@ -342,10 +376,12 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     cards += [scheme_card(draft, advice, review.ablative, locale, name, facts) for draft, advice in review.schemes]
     cards += [irradiated_card(draft, given, locale, name, facts) for draft in review.without_scheme
               if (given := _irradiated(draft, facts))]
+    sides = [entry for entry in review.report if _sides_disagree(entry)]
+    cards[:0] = [side_conflict_card(entry, locale, name) for entry in sides]
     other = [entry for entry in review.report if getattr(entry.reason, "template", None) == OTHER_PATIENT]
     if other:
         cards.append(_other_patient_card(other, locale, name))
-    not_checked: list[ReportEntry] = [entry for entry in review.report if entry not in other]
+    not_checked: list[ReportEntry] = [entry for entry in review.report if entry not in other and entry not in sides]
     review_said = review_card(not_checked, locale, facts.as_of, name)
     return [typeset_card(card, locale) for card in (cards + [review_said] if review_said else cards)]
 
