@@ -189,9 +189,10 @@ def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[Dra
     recorded += [Where(bone.lesion, bone.place, "") for bone in facts.broken]
     recorded += [Where(bone.lesion, bone.place, "") for bone in facts.fixed]
     found = []
+    sites = {where.ref for where in recorded}  # a reason naming the primary cancer says no side (probe 17)
     for draft in drafts:
         place = draft.place
-        if draft.reasons or place is None or not place.bone or place.side not in (LEFT, RIGHT):
+        if draft.reasons & sites or place is None or not place.bone or place.side not in (LEFT, RIGHT):
             continue
         same_bone = [where for where in recorded if where.place is not None and where.place.bone == place.bone]
         if same_bone and not any(where.place.side in (place.side, None, BOTH_SIDES) for where in same_bone

@@ -343,6 +343,12 @@ def test_a_patient_recorded_as_deceased_gets_one_card_saying_so_and_no_advice(cl
     assert card["summary"] == "The record says this patient has died: no score or advice is given"
     (card,) = view({"deceasedDateTime": "hier soir"})  # a death recorded, its day unreadable: a death all the same
     assert card["summary"] == "The record says this patient has died: no score or advice is given"
+    # No bone metastasis in the chart: nothing would be scored, no card (review 17: every deceased chart had one).
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": patient() | {"deceasedBoolean": True}, "conditions": searchset(),
+                         "observations": searchset(), "procedures": None}}
+    assert client.post(SERVICE, json=body).get_json()["cards"] == []
     for alive in ({"deceasedBoolean": False}, {"deceasedDateTime": (date.today() + timedelta(days=3)).isoformat()}):
         assert any(c["source"]["topic"]["code"] == "mirels" for c in view(alive)), alive
     # $assess returns the scores (the record's), and says first that the Patient is recorded as deceased.
@@ -371,6 +377,10 @@ def test_a_lesion_refuted_in_another_record_of_its_bone_and_side_is_said_first_a
     # Of the other side, it says nothing of this lesion.
     other_side = lesion("old", bone=HUMERUS, side=RIGHT, verification="refuted")
     cards = cards_of(client, [other_side, confirmed], [])
+    assert not any("refuted" in c["summary"] for c in cards)
+    # Refuted before this lesion began (a 2024 biopsy's answer, a lesion found in 2026): of another time (review 17).
+    old = refuted | {"recordedDate": "2024-03-01", "onsetDateTime": "2024-02-01"}
+    cards = cards_of(client, [old, lesion("new", bone=HUMERUS, onset=RECENT)], [])
     assert not any("refuted" in c["summary"] for c in cards)
 
 

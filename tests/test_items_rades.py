@@ -1254,8 +1254,8 @@ def test_two_motor_statuses_the_same_day_at_their_times_and_zones_the_latest_win
     mscc, _ = only_compression(primary, compression(), earlier, later, *others)
     motor = mscc.facts["motor_function"]
     assert motor.value == "not_ambulatory" and motor.sources == ("Observation/motor2",) and motor.recorded == day
-    assert any("conflicting values the same day, the latest by its time wins" in str(note) and "06:00+01:00" in
-               str(note) for note in motor.notes), motor.notes
+    assert any("conflicting values the same day, the latest by its time wins" in str(note) and f"{day} 05:00 UTC"
+               in str(note) for note in motor.notes), motor.notes
     # 06:00 in Paris is 05:00 UTC: before 05:30 UTC, which wins then.
     latest = earlier | {"effectiveDateTime": f"{day}T05:30:00Z"}
     mscc, _ = only_compression(primary, compression(), latest, later, *others)

@@ -195,6 +195,11 @@ def test_order_on_the_other_femur_does_not_target_the_lesion_and_its_side_is_sai
     assert "where no bone metastasis is recorded" in card["detail"] and "Condition/" not in card["detail"]
     (french,) = cards(client, *MIRELS_9, other, language="fr")
     assert french["summary"].startswith("Vérifier le côté")
+    # Its reason the primary cancer, which says no side: still the other side's order (probe 17).
+    breast = condition("breast", SCT, "254837009", onset="2024-01-10")
+    for_cancer = order("rt", RADIOTHERAPY, reason="Condition/breast", body_site=site(FEMUR, RIGHT))
+    assert any(c["summary"].startswith("Check the side") for c in cards(client, [lesion(), breast],
+                                                                         lesion_observations(), for_cancer))
     # A metastasis recorded on that side too (another lesion, unscored or scored): nothing to warn of the side.
     both = ([lesion(), lesion("lesion-2", side=RIGHT, onset=RECENT)], lesion_observations())
     assert not any(c["summary"].startswith("Check the side") for c in cards(client, *both, other))
@@ -498,7 +503,7 @@ def test_an_order_for_the_other_femur_says_its_side_and_no_fhir_names_on_the_car
 
     nailing = order("nail", FIXATION, body_site=site(FEMUR_SHAFT, RIGHT))
     for language, words in (("en", "The order's site is the right femur, where no bone metastasis is recorded"),
-                            ("fr", "Le site de la prescription est fémur droit, où aucune métastase osseuse")):
+                            ("fr", "Site prescrit\u202f: fémur droit, où aucune métastase osseuse")):
         (card,) = cards(client, *MIRELS_9, nailing, language=language)
         assert words in card["detail"] and "bodySite" not in card["detail"], card["detail"]
     # A bone with no metastasis recorded on either side: said not checked, with its side and site.

@@ -278,3 +278,14 @@ def test_old_pain_records_beside_a_current_one_are_not_on_the_data_review_card()
     assert not result.facts.entry("Observation/old-0").attention
     result, cards = assessed(rib(), *old)
     assert result.facts.entry("Observation/old-0").attention
+
+
+def test_a_fracture_of_the_level_before_the_lesion_began_is_no_complication_of_it():
+    """Review 17: a 2015 lumbar fracture (S32.0) withheld §1.1 for an L3 metastasis that began 40 days ago. Broken
+    before this metastasis began, it is no complication of it (long bones already read it so)."""
+    old_fracture = condition("fx", "http://hl7.org/fhir/sid/icd-10", "S32.0", onset="2015-06-01")
+    result, _ = assessed(l3(), nrs(8, "Condition/l3"), old_fracture)
+    assert [a for a in result.advice if a.advice.situation.name == "pain"]  # given: the fracture is of another time
+    recent = old_fracture | {"onsetDateTime": (AS_OF - timedelta(days=5)).isoformat()}
+    result, _ = assessed(l3(), nrs(8, "Condition/l3"), recent)
+    assert not [a for a in result.advice if a.advice.situation.name == "pain"]  # withheld: it may be a complication

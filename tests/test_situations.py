@@ -477,6 +477,47 @@ def test_surgery_coded_outside_the_lists_its_words_naming_it_opens_a_possible_po
         assert situations(facts_of(compression, other), "post_operative") == [], other
 
 
+def test_a_course_of_another_site_or_stopped_early_leaves_the_window_and_is_said():
+    """Probe 17: a breast radiotherapy (bodySite the breast, reason the cancer) ended a fixed femur's window with no
+    word, and a post-operative course stopped after one fraction counted as given. Neither surely is the femur's
+    whole course: the window stays, and the card says what to check."""
+    fixed_femur = procedure("nail", FIXATION, 17, reason="Condition/lesion-1")
+    breast = procedure("rt", RADIOTHERAPY, 5, body_site=[cc(SCT, "80248007")])
+    stopped = procedure("rt", RADIOTHERAPY, 5, status="stopped", reason="Condition/lesion-1")
+    for course, why in ((breast, "its site not read as this one's"), (stopped, "stopped or paused before its end")):
+        (operated,) = situations(facts_of(lesion(), fixed_femur, course), "post_operative")
+        assert rule("post_operative").evaluate(operated.inputs, None).phase == "open"
+        assert any(f"a radiotherapy is recorded since the operation (Procedure/rt), {why}" in str(note)
+                   for note in operated.notes), operated.notes
+    under_way = procedure("rt", RADIOTHERAPY, 5, status="in-progress", reason="Condition/lesion-1")
+    (operated,) = situations(facts_of(lesion(), fixed_femur, under_way), "post_operative")
+    assert rule("post_operative").evaluate(operated.inputs, None) is None  # under way: it is being given
+
+
+def test_surgery_in_words_needs_its_reason_and_a_course_in_words_is_no_operation():
+    """Review 17: "Radiothérapie du fémur droit après enclouage" got a §1.4 card of its own (read as surgery);
+    a hip arthroplasty for osteoarthritis (bodySite only) got a "Possible" window; the same laminectomy recorded in
+    SNOMED CT and in CCAM gave two cards. Probe 17: "clou gamma" and "nailing" opened none."""
+    compression = condition("mscc", CIM10, "G95.2")
+    ccam = {"system": "https://www.ameli.fr/ccam", "code": "XXXX000"}
+
+    def coded_otherwise(pid, words, **kwargs):
+        return procedure(pid, "x", 18, **kwargs) | {"code": {"coding": [ccam], "text": words}}
+
+    for words in ("Clou gamma long fémur G", "Intramedullary nailing, left femur"):
+        found = facts_of(lesion(), coded_otherwise("op", words, reason="Condition/lesion-1"))
+        assert len(situations(found, "post_operative")) == 1, words
+    course = coded_otherwise("rt", "Radiothérapie du fémur gauche après enclouage, 20 Gy en 5 fractions",
+                             reason="Condition/lesion-1")
+    assert situations(facts_of(lesion(), course), "post_operative") == []
+    hip = coded_otherwise("op", "Arthroplastie totale de hanche gauche (coxarthrose)",
+                          body_site=[site(FEMUR_SHAFT, LEFT)])
+    assert situations(facts_of(lesion(), hip), "post_operative") == []
+    twice = [procedure("lami", LAMINECTOMY, 18, reason="Condition/mscc"),
+             coded_otherwise("lami-ccam", "Laminectomie décompressive", reason="Condition/mscc")]
+    assert len(situations(facts_of(compression, *twice), "post_operative")) == 1
+
+
 def test_an_operation_whose_date_cannot_be_read_says_so_not_only_that_it_is_not_recorded():
     """The CDS Hooks door checks shapes only: a date like "yesterday" reaches the mapper, which cannot read it."""
     nail = procedure("nail", FIXATION, 18, reason="Condition/lesion-1") | {"performedDateTime": "yesterday"}

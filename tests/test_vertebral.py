@@ -511,3 +511,16 @@ def test_a_fracture_of_the_sacrum_is_at_a_sacral_lesions_level_the_sacrum_being_
     assert [str(note) for note in spine.facts["vertebral_body_collapse"].notes] == [
         "Condition/fx records a fracture at this level: the body may have collapsed, by how much of its height is "
         "not recorded; not read"]
+
+
+@pytest.mark.parametrize("words,read", [
+    ("Tassement vertébral L2", True), ("compression fx L2", True), ("Vertebral body fracture L2", True),
+    ("sans tassement vertébral L2", False), ("tassement discal L2-L3", False),
+    ("Tassement de la tête fémorale gauche (ostéonécrose)", False), ("Tassement", False)])
+def test_only_words_of_a_vertebras_collapse_are_read_as_a_fracture(words, read):
+    """Review 17, probe 17: any "tassement" was a fracture: a femoral head's (osteonecrosis) broke a femur's Mirels
+    card, a disc's and a negated one withheld §1.1. Its words must name a vertebra (a word or a level), unnegated."""
+    from service.facts.unrecognised import is_fracture
+
+    record = {"resourceType": "Condition", "id": "fx", "code": {"text": words}}
+    assert is_fracture(record) is read

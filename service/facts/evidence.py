@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 import msgspec
@@ -107,8 +107,9 @@ def _last_by_time(candidates: list[Candidate]) -> Candidate | None:
 
 
 def _said_timed(item: str, candidates: list[Candidate]) -> list[Said]:
-    return [said("{source} ({date} {time}) gives {value}", source=c.source, date=c.when.text if c.when else "",
-                 time=instant.timetz().isoformat(timespec="minutes"), value=show(c.value, item))
+    # Each at its instant in UTC: times in their own zones read out of order ("15:30+01:00" before "14:45+00:00").
+    return [said("{source} ({time} UTC) gives {value}", source=c.source,
+                 time=instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), value=show(c.value, item))
             for instant, c in _timed(candidates) or []]
 
 

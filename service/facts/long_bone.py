@@ -156,7 +156,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
             else:
                 lesions[target].linked[kind].append((observation, how))
     for lesion in lesions.values():
-        lesion.flags += _sides_of_records(record, lesion) + refuted_beside(record, lesion.reading)
+        lesion.flags += _sides_of_records(record, lesion) + refuted_beside(record, lesion.reading, lesion.condition)
     result = []
     for ref, lesion in lesions.items():
         onset = record.onset(lesion.condition)

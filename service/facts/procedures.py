@@ -45,7 +45,8 @@ _NOT_AN_OPERATION = re.compile(r"scanner|\btdm\b|\birm\b|\bmri\b|\bct\b|radiogra
 # The surgery §1.4 follows, in words (a fixation, a decompression, a resection of the bone or the spine); not a
 # cementoplasty nor a vertebroplasty, interventional radiology the guideline's "geste opératoire" may not cover.
 SURGERY_WORDS = re.compile(r"fixation|ost[ée]osynth|enclou|arthrod|arthroplast|proth[èe]s|prosthe|spondylod|"
-                           r"laminectom|d[ée]compress|corporectom|vert[ée]brectom|ost[ée]otom", re.IGNORECASE)
+                           r"laminectom|d[ée]compress|corporectom|vert[ée]brectom|ost[ée]otom|\bnail|\bclou\b|"
+                           r"intramedull|centrom[ée]dullaire|\bpinning|\bplating|\bORIF\b", re.IGNORECASE)
 # A radiotherapy named in words, its code in no list (CCAM, a local code): never read as given, said where a course
 # given since would change the advice (§1.4).
 RADIOTHERAPY_WORDS = re.compile(r"radioth[ée]rap|radiotherap|irradiat|\bRTE\b|\bRTH\b|\d\s*c?Gy\b|st[ée]r[ée]ota|"
@@ -84,6 +85,8 @@ def _may_be_operation(code: Any) -> bool:
         if isinstance(code, dict) else []
     worded = any(isinstance(text, str) and text.strip() for text in words)
     text = describe_concepts([code])
+    if RADIOTHERAPY_WORDS.search(text):  # "Radiothérapie du fémur après enclouage": a course, not an operation
+        return False
     return not worded or bool(OPERATION_WORDS.search(text)) or (
         bool(_GENERAL_WORDS.search(text)) and not _NOT_AN_OPERATION.search(text))
 

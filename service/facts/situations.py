@@ -313,8 +313,10 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
                 record.report.ignore(operation.ref, passed, relevant=False)
             continue
         about, notes = _treated(record, operation, scored)
-        if unread and not about:
-            continue  # of nothing scored here: the mapping report names it
+        if unread and (not set(operation.reasons) & sites or any(  # its reason names a lesion or compression, and
+                p.kind != "radiotherapy" and p.performed == when and set(p.reasons) & set(operation.reasons)
+                for p in done)):  # it is no second record of an operation read (the same day, for the same)
+            continue  # said on its lesion's card as an operation to check, or of nothing scored here (mapping report)
         written = record.get(operation.ref).get("performedDateTime")
         period = record.get(operation.ref).get("performedPeriod")
         if when is None and isinstance(written, str) and written.strip():  # the CDS Hooks door checks shapes only
@@ -330,7 +332,18 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
         # A radiotherapy of another site (the spine, after a femur was fixed) is another course: it does not end
         # this window. One whose site neither record says is taken as this one, and the mapping report says so.
         site = {p.ref: _same_site(p, operation, about, sites) for p in after + overlapping}
-        since = [p for p in after if site[p.ref] is not False]
+        # A course its records do not place (a bodySite that names no bone: the breast), or stopped or paused before
+        # its end: it may not be this site's post-operative radiotherapy, nor all of it: the window stays, said.
+        unsure = [p for p in after if (site[p.ref] is None and record.get(p.ref).get("bodySite"))
+                  or p.status in ("stopped", "on-hold")]
+        since = [p for p in after if site[p.ref] is not False and p not in unsure]
+        for course in unsure:
+            record.report.use(course.ref, said("radiotherapy that may follow the operation {operation}, said on its "
+                                               "card", operation=operation.ref))
+            notes.append(said("a radiotherapy is recorded since the operation ({radiotherapy}), {why}: whether the "
+                              "post-operative radiotherapy is given is to check", radiotherapy=course.ref,
+                              why=said("stopped or paused before its end") if course.status in ("stopped", "on-hold")
+                              else said("its site not read as this one's")))
         for radiotherapy in (p for p in overlapping if site[p.ref] is not False):
             record.report.use(radiotherapy.ref, said("radiotherapy that may follow the operation {operation}, said on "
                                                      "its card", operation=operation.ref))

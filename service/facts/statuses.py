@@ -207,20 +207,23 @@ REFUTED_BESIDE = N_("a record of the same bone and side is refuted ({record}): i
                     "check which holds first")
 
 
-def refuted_beside(record: Any, reading: Any) -> tuple[Said, ...]:
-    """The refuted bone-metastasis Conditions of this lesion's bone and side (both stated), said on its card."""
+def refuted_beside(record: Any, reading: Any, condition: dict[str, Any]) -> tuple[Said, ...]:
+    """The refuted bone-metastasis Conditions of this lesion's bone and side (both stated), said on its card; not one
+    recorded before this lesion began (a 2024 biopsy's answer says nothing of a lesion found in 2026: review 17)."""
     if not reading.bone or reading.side is None:
         return ()
+    began = record.onset(condition)
     found = []
-    for ref, place in record.once("refuted-lesions", lambda: _refuted_lesions(record)):
-        if place.bone == reading.bone and place.side == reading.side:
+    for ref, place, when in record.once("refuted-lesions", lambda: _refuted_lesions(record)):
+        if place.bone == reading.bone and place.side == reading.side and not (
+                began and when and when.latest < began.earliest):
             record.report.ignore(ref, said("verificationStatus is refuted: never counts; said on the card of the "
                                            "active lesion of the same bone and side"), again=True)
             found.append(Said(REFUTED_BESIDE, {"record": ref}))
     return tuple(found)
 
 
-def _refuted_lesions(record: Any) -> list[tuple[str, Any]]:
+def _refuted_lesions(record: Any) -> list[tuple[str, Any, Any]]:
     from .items.site import body_sites, read_site  # here: the items import this module
 
     found = []
@@ -229,5 +232,5 @@ def _refuted_lesions(record: Any) -> list[tuple[str, Any]]:
                 and "lesion" in record.condition_kinds(resource):
             reading = read_site(record.terms, body_sites(resource))
             if reading.bone and reading.side:
-                found.append((ref, reading))
+                found.append((ref, reading, record.onset(resource) or parse_date(resource.get("recordedDate"))))
     return found

@@ -43,10 +43,22 @@ _CANCER_WORDS = re.compile(r"m[eé]tasta|malign|cancer|carcino|sarcom|my[eé]lom
 # A national modification keeps WHO's categories (as CIM-10 does); ICD-10-CM, a clinical modification, has its own.
 _PATHOLOGICAL_FRACTURES = {ICD10_CM: ("M844", "M845")}
 _WHO_PATHOLOGICAL_FRACTURES = ("M844", "M907")
-# A vertebral collapse is a fracture (source 003: "le tassement vertébral qui est un type de fracture").
-_COLLAPSE_WORDS = re.compile(r"\btassement|\bcollapsed? (of )?(a )?vert[eé]br|\bvertebral (body )?collapse|"
-                             r"\bcompression fracture|\bfracture[- ]tassement|\bfractures? vert[eé]brale|"
-                             r"\bvertebral fracture", re.IGNORECASE)
+# A vertebral collapse is a fracture (source 003: "le tassement vertébral qui est un type de fracture"): its words,
+# of a vertebra (a word or a level), not negated, not a disc's nor another bone's ("tassement discal", "de la tête
+# fémorale": reviews 17).
+_COLLAPSE_WORDS = re.compile(r"\btassement|\bcollapsed? (of )?(a )?vert[eé]br|\bvertebral (body )?(collapse|fracture)|"
+                             r"\bcompression (fracture|fx)\b|\bfracture[- ]tassement|\bfractures? vert[eé]brale|"
+                             r"\bheight loss|perte de hauteur", re.IGNORECASE)
+_OF_A_VERTEBRA = re.compile(r"vert[eé]br|rachi|spin|\b[CTLD] ?\d{1,2}\b|\bS[1-5]\b", re.IGNORECASE)
+_NOT_A_COLLAPSE = re.compile(r"\b(sans|pas de|absence de|no|without|non)\s+(\w+\s+)?(tassement|collapse|compression|"
+                             r"fracture|height)|discal|\bdis[ck]s?\b|intervert[eé]bral|f[eé]mor|humér|tibia|t[eê]te",
+                             re.IGNORECASE)
+
+
+def _collapse_in_words(words: str) -> bool:
+    """Whether words record a vertebra's collapse (a fracture): its words, of a vertebra, not negated."""
+    return bool(_COLLAPSE_WORDS.search(words) and _OF_A_VERTEBRA.search(words) and not _NOT_A_COLLAPSE.search(words))
+
 _FRACTURE_WORDS = re.compile(r"patholog\w* fracture|fracture\w* patholog|fracture\w* (osseuse )?(au cours|sur) "
                              r"(de |d'une )?(maladie|m[eé]tastase|tumeur|l[eé]sion)", re.IGNORECASE)
 
@@ -203,7 +215,7 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
     words = describe_concepts([concept])
     if _FRACTURE_WORDS.search(words):
         return _pathological_fracture(words[:200])
-    if _COLLAPSE_WORDS.search(words):
+    if _collapse_in_words(words):
         return said("a fracture or collapse of a vertebra ({code}): not a score's input; checked against the "
                     "vertebral lesions of its region (SINS's vertebral body collapse, §1.1)", code=words[:200])
     if _CANCER_WORDS.search(words):  # a code of another system or edition, a local code: its words say what it is
@@ -233,7 +245,7 @@ def is_fracture(condition: dict[str, Any]) -> bool:
     vertebral collapse in words ("tassement": a collapse is a fracture, source 003)."""
     found = codings(condition.get("code"))
     return is_pathological_fracture(condition) or any(fracture_place(c) for c in found) or bool(
-        _COLLAPSE_WORDS.search(describe_concepts([condition.get("code")])))
+        _collapse_in_words(describe_concepts([condition.get("code")])))
 
 
 def is_pathological_fracture(condition: dict[str, Any]) -> bool:

@@ -388,8 +388,10 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
     a clinician reads them: the scores, the broken bones, the guideline's advice, then what was not used.
     Advice about a scored lesion (§1.1) is said on that lesion's card (Mirels, SINS): one lesion, one card; §1.1 of
     the other bones no score shows is one card for the patient (``advice.pain_card``)."""
-    if facts.deceased is not None:  # no advice for a patient recorded as deceased: one card says why (sources silent)
-        return [(None, typeset_card(deceased_card(facts, locale), locale))]
+    if facts.deceased is not None:  # no advice for a patient recorded as deceased: one card says why (sources silent),
+        # where there would have been any (a chart with no bone metastasis gets none: review 17, alert noise)
+        scores = facts.scored or facts.situations or facts.broken or facts.fixed
+        return [(None, typeset_card(deceased_card(facts, locale), locale))] if scores else []
     name = namer(facts, locale)
     on_score = {advised.facts.score_of: advised for advised in advice if advised.facts.score_of}
     not_given = pain_not_given(facts, locale, name)  # §1.1 withheld for a complication: said on the score card

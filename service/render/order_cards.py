@@ -366,8 +366,9 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     """Every card of an order-sign answer: the guideline's advice on each draft order (per score, then the
     post-operative window §1.4, then the scheme §2), then the orders (or records) that could not be checked,
     each with why (``cards.review_card``). ``subject``: the patient, as the proposed resources name it."""
-    if facts.deceased is not None:  # as patient-view: one card, no order checked
-        return [typeset_card(deceased_card(facts, locale), locale)]
+    if facts.deceased is not None:  # as patient-view: one card, no order checked, where any would have been given
+        checked = review.findings or review.moot or review.windows or review.schemes or review.other_side
+        return [typeset_card(deceased_card(facts, locale), locale)] if checked else []
     name = namer(facts, locale)
     cards = [other_side_card(draft, recorded, locale, name) for draft, recorded in review.other_side]
     cards += [order_card(assessment, finding, name, subject) for assessment, finding in review.findings]
