@@ -195,8 +195,10 @@ def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[Dra
         if draft.reasons & sites or place is None or not place.bone or place.side not in (LEFT, RIGHT):
             continue
         same_bone = [where for where in recorded if where.place is not None and where.place.bone == place.bone]
-        if same_bone and not any(where.place.side in (place.side, None, BOTH_SIDES) for where in same_bone
-                                 if where.place is not None):
+        may_be_there = facts.unplaced_sites or any(bone == place.bone and side in (place.side, None, BOTH_SIDES)
+                                                   for bone, side in facts.bone_sides)
+        if same_bone and not may_be_there and not any(where.place.side in (place.side, None, BOTH_SIDES)
+                                                      for where in same_bone if where.place is not None):
             found.append((draft, tuple({where.ref: where for where in same_bone}.values())))
     return found
 

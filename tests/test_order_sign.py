@@ -200,6 +200,14 @@ def test_order_on_the_other_femur_does_not_target_the_lesion_and_its_side_is_sai
     for_cancer = order("rt", RADIOTHERAPY, reason="Condition/breast", body_site=site(FEMUR, RIGHT))
     assert any(c["summary"].startswith("Check the side") for c in cards(client, [lesion(), breast],
                                                                          lesion_observations(), for_cancer))
+    # What the order may be for on its side, a pathological fracture, a metastasis in remission, a metastasis whose
+    # site is not read: no side to question (review 17: "where no bone metastasis is recorded" invited a switch).
+    fracture = condition("fx", "http://hl7.org/fhir/sid/icd-10-cm", "M84.551A", onset=RECENT)
+    in_remission = lesion("lesion-2", side=RIGHT, clinical="remission", onset=RECENT)
+    in_words = condition("words", SCT, "94222008", onset=RECENT) | {"bodySite": [{"text": "fémur droit"}]}
+    for there in (fracture, in_remission, in_words):
+        assert not any(c["summary"].startswith("Check the side") for c in cards(
+            client, [lesion(), there], lesion_observations(), other)), there["id"]
     # A metastasis recorded on that side too (another lesion, unscored or scored): nothing to warn of the side.
     both = ([lesion(), lesion("lesion-2", side=RIGHT, onset=RECENT)], lesion_observations())
     assert not any(c["summary"].startswith("Check the side") for c in cards(client, *both, other))

@@ -40,13 +40,15 @@ from ..calculators import AtLeast, Between, OneOf
 from .answers import apply_answers, read_answers
 from .cord_compression import cord_compressions
 from .dates import parse_date
+from .items.site import body_sites, read_site
 from .long_bone import long_bone_lesions
 from .model import PatientFacts, ScoredCondition
 from .options import MappingOptions
 from .pain_sites import painful_sites
+from .place import fracture_place
 from .record import PatientRecord
 from .situations import situation_facts
-from .terminology import Terminology, load_terminology
+from .terminology import Terminology, codings, load_terminology
 from .vertebral import vertebral_lesions
 from .vocabulary import SUPPLIED_BY
 
@@ -80,7 +82,26 @@ def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
     entries = record.entries()
     return PatientFacts(patients[0] if patients else None, scored, entries, options.as_of,
                         broken=record.broken, fixed=record.fixed_bones, labels=record.labels(entries),
-                        situations=situations, deceased=_deceased(record, patients[0]) if patients else None)
+                        situations=situations, deceased=_deceased(record, patients[0]) if patients else None,
+                        **_bone_sides(record))
+
+
+def _bone_sides(record: PatientRecord) -> dict[str, Any]:
+    """Where bone metastases (any clinical status: one in remission is still there) and fractures are recorded, by
+    bone and side, and whether a metastasis's site is not read (words only, a local code): for order-sign's side
+    check, which warns only where no record may be the order's site (review 17: a pathological fracture or a
+    metastasis in remission on the ordered side is what the order may be for)."""
+    sides: set[tuple[str, str | None]] = set()
+    unplaced = bool(record.unplaced_metastases)
+    for condition in record.conditions["lesion"] + record.fractures:
+        places = [p for p in (fracture_place(c) for c in codings(condition.get("code"))) if p is not None]
+        reading = read_site(record.terms, body_sites(condition))
+        bone, side = (places[0].bone, places[0].side) if places else (reading.bone, reading.side)
+        if bone:
+            sides.add((bone, side))
+        elif condition in record.conditions["lesion"]:
+            unplaced = True
+    return {"bone_sides": frozenset(sides), "unplaced_sites": unplaced}
 
 
 def _deceased(record: PatientRecord, patient: str) -> str | None:

@@ -211,6 +211,10 @@ class PatientFacts(msgspec.Struct):
     # The Patient is recorded as deceased: its day ("" when the record says no day), else None. No card advises on
     # such a patient (``render.cards``); ``$assess`` says it beside what it returns.
     deceased: str | None = None
+    # Every bone and side a bone metastasis (whatever its clinical status) or a fracture is recorded at, and whether a
+    # metastasis is recorded whose site is not read: an order's side is questioned only where none may be its site.
+    bone_sides: frozenset[tuple[str, str | None]] = frozenset()
+    unplaced_sites: bool = False
 
     def scored_by(self, calculator: str) -> list[ScoredCondition]:
         """The Conditions that ``calculator`` scores."""
