@@ -296,11 +296,13 @@ def test_an_injury_fracture_code_states_its_bone_and_an_icd_10_cm_title_its_side
     assert fracture_place({"system": cim, "code": "S723", "display": "Fracture du corps du fémur droit"}).side is None
     assert fracture_place({"system": who, "code": "S42.3"}).bone == HUMERUS
     assert fracture_place({"system": icd, "code": "S82.401A"}).bone == "87342007"  # fibula
-    for elsewhere in ("S42.0", "S52.5", "S82.0", "S82.5", "S32.1"):  # clavicle, forearm, patella, malleolus, sacrum
+    for elsewhere in ("S42.0", "S52.5", "S82.0", "S82.5", "S32.3"):  # clavicle, forearm, patella, malleolus, ilium
         assert fracture_place({"system": who, "code": elsewhere}) is None
     # A vertebra's fracture or collapse states the region of the spine (the 5th character of M48.5), never a side.
     assert fracture_place({"system": who, "code": "S32.0"}).bone == "122496007"  # lumbar
     assert fracture_place({"system": icd, "code": "S22.050A"}).bone == "122495006"  # thoracic
+    assert fracture_place({"system": icd, "code": "S12.500A"}).bone == "122494005"  # C6
+    assert fracture_place({"system": who, "code": "S32.1"}).bone == "54735007"  # the sacrum
     assert fracture_place({"system": icd, "code": "M48.56XA"}).bone == "122496007"
     assert fracture_place({"system": icd, "code": "M48.50XA"}).bone == "421060004"  # the spine: its region not stated
     assert fracture_place({"system": icd, "code": "M48.52XA", "display": "Collapsed vertebra, cervical region, left "
