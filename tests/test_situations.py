@@ -448,6 +448,10 @@ def test_a_fixation_naming_its_lesion_only_is_of_that_lesions_bone_a_course_unde
         "a radiotherapy is recorded (Procedure/rt), its code in none of the procedure lists read here: if it is this "
         "site's since the operation, the post-operative radiotherapy is given or under way; check it"]
     assert found.entry("Procedure/rt").outcome == "used"
+    from service.render.advice import summary  # "now" may be done: the summary says to check it first (probe 17)
+
+    advice = rule("post_operative").evaluate(operated.inputs, None)
+    assert summary(operated, advice, "en").startswith("Left femur: radiotherapy recorded since, check it first — ")
     before = in_words | {"performedDateTime": (AS_OF - timedelta(days=30)).isoformat()}  # before the operation
     (operated,) = situations(facts_of(lesion(), fixed_femur, before), "post_operative")
     assert not any("a radiotherapy is recorded" in str(note) for note in operated.notes)

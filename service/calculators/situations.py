@@ -114,6 +114,9 @@ class PostOperativeInputs(msgspec.Struct, frozen=True):
     # The operation's code is in no procedure list, its words naming surgery (a nailing in CCAM): the advice is
     # possible only, for what the operation was is not read.
     kind_unread: bool = False
+    # A radiotherapy recorded that may be the post-operative one (its site, its dates or its code not read, stopped
+    # early): the card says to check it first.
+    radiotherapy_maybe: bool = False
 
 
 def window_of(operated_from: date, operated_to: date) -> tuple[date, date]:
@@ -151,7 +154,7 @@ def post_operative(inputs: PostOperativeInputs) -> Advice | None:
     unsure = inputs.operated_from != inputs.operated_to  # a month, a period: the window's days are a range
     figures = {"opens": opens, "closes": closes, "operated_from": inputs.operated_from,
                "operated_to": inputs.operated_to, "days_since": (inputs.as_of - inputs.operated_to).days,
-               "kind_unread": inputs.kind_unread}
+               "kind_unread": inputs.kind_unread, "radiotherapy_maybe": inputs.radiotherapy_maybe}
     if today and phase == "maybe":
         figures.update(open_if_from=today[0], open_if_to=today[1])
     unread = (said("what the operation was is not read (its code is in none of the procedure lists read here): "

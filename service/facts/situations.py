@@ -356,8 +356,9 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
                                                      operation=operation.ref) if site[radiotherapy.ref] else
                               said("radiotherapy after the operation {operation}, taken as its post-operative course: "
                                    "neither says its site", operation=operation.ref))
-        for course in (p for p in in_words if when and p.performed and p.performed.latest >= when.earliest
-                       and _same_site(p, operation, about, sites) is not False):
+        given_in_words = [p for p in in_words if when and p.performed and p.performed.latest >= when.earliest
+                          and _same_site(p, operation, about, sites) is not False]
+        for course in given_in_words:
             record.report.use(course.ref, said("a radiotherapy in words that may follow the operation {operation}, "
                                                "said on its card", operation=operation.ref))
             notes.append(said("a radiotherapy is recorded ({radiotherapy}), its code in none of the procedure lists "
@@ -365,7 +366,8 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
                               "is given or under way; check it", radiotherapy=course.ref))
         record.report.use(operation.ref, said("operation that a post-operative radiotherapy follows (§1.4)"))
         inputs = PostOperativeInputs(when.earliest if when else None, when.latest if when else None, record.as_of,
-                                     bool(since), unread)
+                                     bool(since), unread, bool(unsure or given_in_words or any(
+                                         site[p.ref] is not False for p in overlapping)))
         found.append(SituationFacts("post_operative", inputs, (operation.ref, *(p.ref for p in since)),
                                     (Where(operation.ref, operation.place, operation.description,
                                            operation.own_words), *about),

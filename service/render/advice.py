@@ -45,6 +45,7 @@ WORDS = Words({
     "none_confirmed": N_("bone metastatic sites not known, none confirmed"),
     "sites_open": N_("at least {low} bone metastatic sites"), "site_open": N_("at least 1 bone metastatic site"),
     "no_visceral": N_("no visceral metastasis"), "visceral_open": N_("visceral status not known"),
+    "radiotherapy_to_check": N_("radiotherapy recorded since, check it first"),
     "site_short": N_("1 bone site"), "sites_short": N_("{count} bone sites"),
     "site_open_short": N_("at least 1 bone site"), "sites_open_short": N_("at least {low} bone sites"),
     "sites_range_short": N_("{low} to {high} bone sites"),
@@ -158,7 +159,11 @@ def _post_operative(facts: SituationFacts, advice: Advice, words: dict[str, str]
                              closes=advice.figures["closes"].isoformat(),
                              first=_iso(advice.figures.get("open_if_from")),
                              last=_iso(advice.figures.get("open_if_to")))
-    text += "" if advice.phase in ("passed", "maybe") else f", {words['healed']}"
+    maybe_given = advice.figures.get("radiotherapy_maybe")
+    text += "" if advice.phase in ("passed", "maybe") or maybe_given else f", {words['healed']}"
+    if maybe_given:  # "now" may be done already (probe 17): said first, the skin's words in the detail only
+        text = f"{where}{words['colon']} {words['radiotherapy_to_check']} — {text[len(where) + 2:]}" \
+            if text.startswith(f"{where}, ") else text
     # What the operation was is not read (coded otherwise): the card says it may apply, as §1.5's does.
     return f"{words['possible']}{words['colon']} {text}" if advice.figures.get("kind_unread") else text
 
