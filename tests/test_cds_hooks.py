@@ -223,6 +223,8 @@ def test_a_date_the_mapper_reads_that_is_no_fhir_date_is_400_as_at_every_door(cl
     response = client.post(SERVICE, json=hook_request([condition], [size]))
     assert response.status_code == 400, response.get_json()
     assert response.get_json()["field"] == f"prefetch.{where}" and date in response.get_json()["detail"]
+    # A local time with no zone is said so, not "not a date" (probe 17: it read as if the date itself were wrong).
+    assert ("time without its time zone" in response.get_json()["detail"]) is date.endswith("T10:00:00")
     lab = observation("glucose", "2345-7", system="http://loinc.org", valueQuantity={"value": 5.1},
                       effective=date)  # no calculator reads it: its date is not ours to judge
     assert client.post(SERVICE, json=hook_request([lesion()], [*lesion_observations(), lab])).status_code == 200

@@ -158,6 +158,9 @@ ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
 _DATED = ("Condition", "Observation", "Procedure", "ServiceRequest", "QuestionnaireResponse")
 
 
+_NO_ZONE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+
+
 def _date_problem(resource: dict) -> tuple[str, Said] | None:
     """The first date the mapper reads that is not a FHIR date of its type, or not a day of the calendar
     ('2026-13-45', '2026-02-30', '20261105', '05/11/2026'), as (its path, why), or None."""
@@ -177,7 +180,10 @@ def _date_problem(resource: dict) -> tuple[str, Said] | None:
         if not isinstance(text, str):
             return path, said("must be {kind}", kind=TEXT)
         if not pattern.fullmatch(text) or not _a_day(text):
-            return path, said("'{text}' is not a date", text=text[:40])
+            # A local time with no zone is the common case (a hospital's own clock): say what it lacks (probe 17).
+            return path, said("'{text}' is a time without its time zone: FHIR requires one (Z or +01:00)",
+                              text=text[:40]) if _NO_ZONE.fullmatch(text) else said("'{text}' is not a date",
+                                                                                       text=text[:40])
     return None
 
 
