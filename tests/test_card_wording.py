@@ -351,6 +351,10 @@ def test_a_patient_recorded_as_deceased_gets_one_card_saying_so_and_no_advice(cl
     assert client.post(SERVICE, json=body).get_json()["cards"] == []
     for alive in ({"deceasedBoolean": False}, {"deceasedDateTime": (date.today() + timedelta(days=3)).isoformat()}):
         assert any(c["source"]["topic"]["code"] == "mirels" for c in view(alive)), alive
+    # A date of death to come is not read, and said (probe 17: dropped without a word).
+    (review,) = [c for c in view({"deceasedDateTime": (date.today() + timedelta(days=3)).isoformat()})
+                 if c["source"]["topic"]["code"] == "data-review"]
+    assert "a date of death after the assessment date" in review["detail"]
     # $assess returns the scores (the record's), and says first that the Patient is recorded as deceased.
     bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": r} for r in (
         patient() | {"deceasedDateTime": yesterday.isoformat()}, lesion(), *lesion_observations())]}

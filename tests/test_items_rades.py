@@ -535,8 +535,8 @@ def test_an_active_condition_that_records_an_abatement_is_counted_and_flagged(ab
     counted, as its status says, and the contradiction is flagged, never settled by guess."""
     lesion_facts, _ = only_lesion({**lesion(), **abatement}, *lesion_observations())
     (flag,) = [f for f in lesion_facts.condition_flags if "abatement" in f]
-    # A date says itself; the element's name is no word for a clinician (review 16: "(abatementDateTime 2026-10-01)").
-    said = "2026-10-01" if "abatementDateTime" in abatement else "abatementString after fixation"
+    # A date says itself, words are quoted; the element's name is no word for a clinician (reviews 16, 17).
+    said = "2026-10-01" if "abatementDateTime" in abatement else "“after fixation”"
     assert flag.startswith(f"an abatement is recorded ({said})") and "its clinicalStatus says it is active" in flag
 
 
@@ -548,8 +548,9 @@ def test_an_abated_condition_without_clinical_status_is_not_active(abatement):
     unstated = {k: v for k, v in lesion().items() if k != "clinicalStatus"}
     found = facts_of({**unstated, **abatement}, *lesion_observations())
     assert found.scored_by("mirels") == []
-    assert ("ended (2026-10-01)" if "abatementDateTime" in abatement else "ended (abatement") in \
-        found.entry("Condition/lesion-1").reason
+    said = {"abatementDateTime": "ended (2026-10-01)", "abatementString": "ended (“after fixation”)",
+            "abatementBoolean": "ended (–)"}[next(iter(abatement))]
+    assert said in found.entry("Condition/lesion-1").reason
 
 
 def test_an_abatement_dated_after_the_assessment_has_not_happened_yet():

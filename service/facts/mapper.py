@@ -37,12 +37,13 @@ from typing import Any
 from msgspec.structs import replace
 
 from ..calculators import AtLeast, Between, OneOf
+from ..i18n import said
 from .answers import apply_answers, read_answers
 from .cord_compression import cord_compressions
 from .dates import parse_date
 from .items.site import body_sites, read_site
 from .long_bone import long_bone_lesions
-from .model import PatientFacts, ScoredCondition
+from .model import PatientFacts, ReportEntry, ScoredCondition
 from .options import MappingOptions
 from .pain_sites import painful_sites
 from .place import fracture_place
@@ -80,10 +81,19 @@ def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
     situations = [*situation_facts(record, options, scored), *painful_sites(record, options, scored)]
     patients = [ref for ref in record.by_ref if ref.startswith("Patient/")]
     entries = record.entries()
+    if patients and (later := _death_after(record, patients[0])):  # not read, and said (probe 17: dropped silently)
+        entries.append(ReportEntry(patients[0], "ignored", said(
+            "a date of death after the assessment date ({date}): not read; check the record", date=later),
+            relevant=True, attention=True))
     return PatientFacts(patients[0] if patients else None, scored, entries, options.as_of,
                         broken=record.broken, fixed=record.fixed_bones, labels=record.labels(entries),
                         situations=situations, deceased=_deceased(record, patients[0]) if patients else None,
                         **_bone_sides(record))
+
+
+def _death_after(record: PatientRecord, patient: str) -> str:
+    day = parse_date(record.by_ref[patient].get("deceasedDateTime"))
+    return day.text if record.after_as_of(day) else ""
 
 
 def _bone_sides(record: PatientRecord) -> dict[str, Any]:

@@ -174,7 +174,9 @@ class StatusReading:
                 continue  # surely to come: not abated at the assessment date
             shown = value if isinstance(value, str) else str(value.get("start") or value.get("value") or "") \
                 if isinstance(value, dict) else ""
-            written = (shown if dated and shown else f"{key} {shown}").strip()[:80]  # a date says itself
+            # As a clinician reads it: a date says itself, words are quoted, an end with no date is a dash.
+            written = (shown if (dated or key in ("abatementAge", "abatementRange")) and shown else
+                       f"“{shown}”" if key == "abatementString" and shown else "–").strip()[:80]
             past = key not in ("abatementAge", "abatementRange") and (not dated or (span is not None and (
                 span.latest <= self.as_of or timed_by(span, self.moment))))
             if past:

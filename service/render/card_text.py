@@ -71,6 +71,8 @@ def _closed(text: str) -> str:
 # "its own recorded site", not "its own bodySite". Keyed by the English template the facts layer writes (the report
 # keeps it, for the integrator); the card's template takes the same parameters, or fewer.
 FOR_CLINICIAN = {
+    "an abatement is recorded ({abatement}) although its clinicalStatus says it is active":
+        N_("an end is recorded ({abatement}) although its status says it is active"),
     "a Condition and an Observation disagree, so both stay possible: {sayings}":
         N_("the diagnosis and an observation disagree, so both stay possible: {sayings}"),
     "value '{value}' is not a code of ValueSet {value_set}": N_("the value recorded, '{value}', is not one read here"),
