@@ -450,6 +450,18 @@ def test_an_order_whose_reason_and_body_site_name_different_sides_says_check_the
     assert "but its own site is right humerus: which it is for is not certain" in review["detail"]
 
 
+def test_an_order_for_this_lesion_whose_words_write_the_other_side_is_never_proposed_for_withdrawal(client):
+    """Probe 17: "RTE fémur droit 8 Gy" whose reason is the left femur's lesion (Mirels ≥ 9), its site in words only:
+    a one-click "Withdraw the draft order" was offered. Words are not read as a side, but they may name the other
+    one: the card says so, and proposes no withdrawal."""
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1") | {"bodySite": [{"text": "fémur droit"}]}
+    rt["code"]["text"] = "RTE fémur droit 8 Gy"
+    (card,) = [c for c in cards(client, *MIRELS_9, rt) if c["source"]["topic"]["code"] == "mirels"]
+    assert "its words (“fémur droit”) write the other side: check which side it is for" in card["detail"]
+    assert not any(action["type"] == "delete" for suggestion in card.get("suggestions", [])
+                   for action in suggestion["actions"])
+
+
 def test_an_order_for_a_long_bone_with_no_scored_lesion_is_said_not_checked(client):
     found = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, body_site=site(HUMERUS, LEFT)))
     (review,) = [card for card in found if card["summary"].startswith("Data not used")]

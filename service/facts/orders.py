@@ -37,11 +37,11 @@ import msgspec
 from ..calculators.fractionation import Scheme
 from ..calculators.order_checks import Order
 from ..fhir.patients import PatientIdentity, local_reference, why_not_patient
-from ..i18n import said
+from ..i18n import Said, said
 from .dates import DateSpan, parse_date
 from .items.site import body_sites, read_place, read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
-from .place import Place, side_written
+from .place import LEFT, RIGHT, Place, side_written
 from .record import identifier_index
 from .terminology import Terminology, describe_concepts, load_terminology
 from .vocabulary import KIND_VALUE_SETS
@@ -292,7 +292,16 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
     for draft in drafts:
         if not draft.order.kinds & applies:
             continue
-        if draft.reasons:
+        written = side_written(draft.site_words or draft.order.description) if draft.reasons else None
+        other_side = bool(lesion and written in (LEFT, RIGHT) and scored.body_site[1] in (LEFT, RIGHT)
+                          and written != scored.body_site[1])
+        link: Said | None
+        if draft.reasons and other_side and scored.condition in draft.reasons:
+            # Its words write the other side ("RTE fémur droit" for the left femur's lesion: probe 17): checked,
+            # never proposed for withdrawal, and said; words are not read as a side, so which is meant is not known.
+            link = said("the order names this diagnosis as its reason, but its words (“{words}”) write the other side: "
+                        "check which side it is for", words=(draft.site_words or draft.order.description)[:60])
+        elif draft.reasons:
             link = said("the order names this diagnosis as its reason") if scored.condition in draft.reasons else None
         elif lesion and draft.bone:
             bone, side = scored.body_site
@@ -322,8 +331,8 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
             # Proposed for withdrawal on this score only when it surely names this Condition: by its reason, a long
             # bone and side both stated, or a cord compression's reasonCode. A femur with no side may be the other
             # femur's; a spinal bodySite may be another level's (a lumbar laminectomy beside a thoracic compression).
-            targeted = bool(draft.reasons) or (draft.side is not None and scored.body_site[1] is not None if lesion
-                                               else draft.compression_reason_code)
+            targeted = (bool(draft.reasons) and not other_side) or (
+                draft.side is not None and scored.body_site[1] is not None if lesion else draft.compression_reason_code)
             found.append(Order(draft.order.reference, draft.order.kinds & applies, draft.order.course,
                                draft.order.description, link, targeted=targeted,
                                start=draft.start.text[:10] if draft.start else ""))
