@@ -524,3 +524,31 @@ def test_only_words_of_a_vertebras_collapse_are_read_as_a_fracture(words, read):
 
     record = {"resourceType": "Condition", "id": "fx", "code": {"text": words}}
     assert is_fracture(record) is read
+
+
+def test_a_vertebral_lesion_refuted_at_its_level_in_another_record_is_said_first():
+    """Probe 17: a T8 metastasis refuted at biopsy (a haemangioma) beside an active T8 lesion still got a SINS "spine
+    surgical consultation" with no word of it. The level read on both: said first; another level, or one refuted
+    before this lesion began, says nothing of it."""
+    t8 = [{"coding": [{"system": SCT, "code": THORACIC_SPINE}], "text": "T8"}]
+    active = condition("spine-1", SCT, "94222008", body_site=t8, onset=(AS_OF - timedelta(days=20)).isoformat())
+    refuted = condition("old", SCT, "94222008", body_site=t8, verification="refuted",
+                        onset=(AS_OF - timedelta(days=10)).isoformat())
+    spine, _ = only_sins(active, refuted, *sins_observations())
+    assert any("a record at the same level is refuted (Condition/old)" in str(flag) for flag in spine.condition_flags)
+    elsewhere = refuted | {"bodySite": [{"coding": [{"system": SCT, "code": THORACIC_SPINE}], "text": "T11"}]}
+    before = refuted | {"onsetDateTime": (AS_OF - timedelta(days=400)).isoformat()}
+    for other in (elsewhere, before):
+        spine, _ = only_sins(active, other, *sins_observations())
+        assert not any("refuted" in str(flag) for flag in spine.condition_flags)
+    # The card says it first.
+    from datetime import UTC, datetime
+
+    from service.pipeline import assess_patient
+    from service.render.cards import cards_for_patient
+
+    result = assess_patient([patient(), active, refuted, *sins_observations()], "Patient/p1",
+                            when=datetime.now(UTC), as_of=AS_OF)
+    (card,) = [card for _, card in cards_for_patient(result.assessments, result.facts, "en", result.advice)
+               if card["source"]["topic"]["code"] == "sins"]
+    assert "refuted in another record, check it first" in card["summary"], card["summary"]

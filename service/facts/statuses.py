@@ -207,6 +207,8 @@ def recorded_as(condition: dict[str, Any]) -> str | None:
 # the two disagree on the diagnosis itself; the refuted one never counts, and the card says it first (probe 16).
 REFUTED_BESIDE = N_("a record of the same bone and side is refuted ({record}): it says there is no metastasis there; "
                     "check which holds first")
+REFUTED_AT_LEVEL = N_("a record at the same level is refuted ({record}): it says there is no metastasis there; check "
+                      "which holds first")  # a vertebra (``pain_sites.refuted_at_level``)
 
 
 def refuted_beside(record: Any, reading: Any, condition: dict[str, Any]) -> tuple[Said, ...]:

@@ -42,7 +42,7 @@ from .long_bone import site_concepts
 from .model import Fact, ScoredCondition
 from .moments import Event
 from .options import MappingOptions
-from .pain_sites import fractures_at_level
+from .pain_sites import fractures_at_level, refuted_at_level
 from .place import Place
 from .procedures import procedures_done, spinal_operations
 from .record import PatientRecord
@@ -171,6 +171,7 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
         facts: dict[str, Fact] = {"spinal_location": location}
         concepts = site_concepts(record, condition, ref)[0]  # its BodyStructure's site too, as the table reads it
         place = read_place(record.terms, concepts)
+        flags += refuted_at_level(record, place, onset)  # a biopsy's "not a metastasis" at this level: said first
         for item in CODED_ITEMS:
             fact = _coded_fact(record, ref, item, linked[ref])
             notes = untimely.get(item, []) + (untimely.get("lesion_type", []) if item == "bone_lesion" else [])

@@ -9,7 +9,7 @@ from datetime import date
 
 from ..facts.evidence import CONFLICT
 from ..facts.procedures import GIVEN_NOW
-from ..facts.statuses import REFUTED_BESIDE, UNCONFIRMED, status_to_check
+from ..facts.statuses import REFUTED_AT_LEVEL, REFUTED_BESIDE, UNCONFIRMED, status_to_check
 from .card_text import said_to_clinician
 from .card_words import SHORT_ITEMS
 from .fhir_resources import Assessment
@@ -38,7 +38,7 @@ def first_words(assessment: Assessment, words: dict[str, str]) -> str:
         f"{words['operation_to_check']} — " if facts.operations_to_check else \
         f"{words['operation_before']} — " if facts.operations_before else \
         f"{said_to_clinician(unconfirmed[0], assessment.score.locale)} — " if unconfirmed else \
-        f"{words['refuted_to_check']} — " if any(getattr(flag, "template", None) == REFUTED_BESIDE
+        f"{words['refuted_to_check']} — " if any(getattr(flag, "template", None) in (REFUTED_BESIDE, REFUTED_AT_LEVEL)
                                                  for flag in facts.condition_flags) else \
         f"{words['status_to_check']} — " if any(status_to_check(flag) for flag in facts.condition_flags) else \
         f"{words['radiotherapy_recorded']} — " if any(getattr(flag, "template", None) in GIVEN_NOW
