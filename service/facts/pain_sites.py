@@ -44,7 +44,7 @@ from .place import BOTH_SIDES, SEVERAL_BONES, SPINE_REGION_LETTER, SPINE_REGIONS
 from .procedures import radiotherapies_given
 from .record import PatientRecord
 from .situations import site_and_place, spinal_levels
-from .statuses import REFUTED_AT_LEVEL, status_code
+from .statuses import REFUTED_AT_LEVEL, refuted_lesions
 from .terminology import codings, describe_concepts, observation_value
 from .timely import kind_item
 from .vocabulary import ROW_SYSTEM
@@ -274,23 +274,14 @@ def refuted_at_level(record: PatientRecord, place: Place | None, onset: DateSpan
     recorded before the lesion began: said first on its card (probe 17: a T8 metastasis refuted at biopsy, a
     haemangioma, still got "spine surgical consultation" with no word of it). A level not compared says nothing."""
     found = []
-    for ref, where, when in record.once("refuted-spine", lambda: _refuted_spine(record)):
-        if _same_level(place, where) and not (onset and when and when.latest < onset.earliest):
+    for ref, refuted, when in refuted_lesions(record):
+        where = read_place(record.terms, body_sites(refuted))
+        if where is not None and spinal_levels(where) and _same_level(place, where) and not (
+                onset and when and when.latest < onset.earliest):
             record.report.ignore(ref, said("verificationStatus is refuted: never counts; said on the card of the "
                                            "active lesion at the same level"), again=True)
             found.append(Said(REFUTED_AT_LEVEL, {"record": ref}))
     return tuple(found)
-
-
-def _refuted_spine(record: PatientRecord) -> list[tuple[str, Place, DateSpan | None]]:
-    found: list[tuple[str, Place, DateSpan | None]] = []
-    for ref, resource in record.by_ref.items():
-        if resource.get("resourceType") == "Condition" and status_code(resource, "verificationStatus") == "refuted" \
-                and "lesion" in record.condition_kinds(resource):
-            where = read_place(record.terms, body_sites(resource))
-            if where is not None and _of_the_spine(where) and spinal_levels(where):
-                found.append((ref, where, record.onset(resource) or parse_date(resource.get("recordedDate"))))
-    return found
 
 
 def _by_level(fractures: list[Any]) -> dict[str, list[Any]]:

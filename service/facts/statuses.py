@@ -216,9 +216,12 @@ def refuted_beside(record: Any, reading: Any, condition: dict[str, Any]) -> tupl
     recorded before this lesion began (a 2024 biopsy's answer says nothing of a lesion found in 2026: review 17)."""
     if not reading.bone or reading.side is None:
         return ()
+    from .items.site import body_sites, read_site  # here: the items import this module
+
     began = record.onset(condition)
     found = []
-    for ref, place, when in record.once("refuted-lesions", lambda: _refuted_lesions(record)):
+    for ref, refuted, when in refuted_lesions(record):
+        place = read_site(record.terms, body_sites(refuted))
         if place.bone == reading.bone and place.side == reading.side and not (
                 began and when and when.latest < began.earliest):
             record.report.ignore(ref, said("verificationStatus is refuted: never counts; said on the card of the "
@@ -227,14 +230,11 @@ def refuted_beside(record: Any, reading: Any, condition: dict[str, Any]) -> tupl
     return tuple(found)
 
 
-def _refuted_lesions(record: Any) -> list[tuple[str, Any, Any]]:
-    from .items.site import body_sites, read_site  # here: the items import this module
-
-    found = []
-    for ref, resource in record.by_ref.items():
-        if resource.get("resourceType") == "Condition" and status_code(resource, "verificationStatus") == "refuted" \
-                and "lesion" in record.condition_kinds(resource):
-            reading = read_site(record.terms, body_sites(resource))
-            if reading.bone and reading.side:
-                found.append((ref, reading, record.onset(resource) or parse_date(resource.get("recordedDate"))))
-    return found
+def refuted_lesions(record: Any) -> list[tuple[str, dict[str, Any], Any]]:
+    """The refuted bone-metastasis Conditions, each with the day it was recorded: read once per record, for the long
+    bones' cards and the vertebrae's alike."""
+    return record.once("refuted-lesions", lambda: [
+        (ref, resource, record.onset(resource) or parse_date(resource.get("recordedDate")))
+        for ref, resource in record.by_ref.items()
+        if resource.get("resourceType") == "Condition" and status_code(resource, "verificationStatus") == "refuted"
+        and "lesion" in record.condition_kinds(resource)])
