@@ -37,7 +37,7 @@ import msgspec
 from ..calculators.fractionation import Scheme
 from ..calculators.order_checks import Order
 from ..fhir.patients import PatientIdentity, local_reference, why_not_patient
-from ..i18n import Said, said
+from ..i18n import N_, Said, said
 from .dates import DateSpan, parse_date
 from .items.site import body_sites, read_place, read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
@@ -79,6 +79,12 @@ class DraftOrder(msgspec.Struct, frozen=True):
     @property
     def names_a_target(self) -> bool:
         return bool(self.reasons) or self.compression_reason_code or self.has_body_site
+
+
+# Its reason and its site say different things (order-sign says it as a side to check when they are two sides of one
+# bone: ``render.order_cards``).
+REASON_ELSEWHERE = N_("not checked: its reasonReference names {lesion} ({place}), but its bodySite says {site}: which "
+                      "it is for is not certain")
 
 
 def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | None = None,
@@ -150,9 +156,8 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
             continue
         elsewhere = _reason_elsewhere(terms, reasons, site, conditions)
         if elsewhere:  # its two ways of saying what it is for disagree: which is meant is not certain
-            report.append(ReportEntry(ref, "ignored", said(
-                "not checked: its reasonReference names {lesion} ({place}), but its bodySite says {site}: which it is "
-                "for is not certain", lesion=elsewhere[0], place=elsewhere[1], site=read_place(terms, sites)),
+            report.append(ReportEntry(ref, "ignored", Said(REASON_ELSEWHERE, {
+                "lesion": elsewhere[0], "place": elsewhere[1], "site": read_place(terms, sites)}),
                 True, True, describe_concepts([code])))
             continue
         if site.several and not reasons and bone is None:  # which lesion or compression it is for is not said

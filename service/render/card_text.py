@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, cast
+from typing import cast
 
 from ..facts import PatientFacts
+from ..facts.model import ScoredCondition
 from ..facts.terminology import own_coding
 from ..i18n import N_, Said, translate
 from .card_model import Coding, OverrideReason
@@ -240,7 +241,7 @@ def after_check_first(detail: str, line: str, locale: str) -> str:
 
 
 
-def check_first_line(facts: Any, locale: str, words: dict[str, str], name: Callable[[str], str]) -> str:
+def check_first_line(facts: ScoredCondition, locale: str, words: dict[str, str], name: Callable[[str], str]) -> str:
     """A score's ``said_first`` as the card's "Check first" line ("" when there is none)."""
     return f"**{words['check_first']}**{words['colon']} " + "; ".join(
         name(said_to_clinician(flag, locale)) for flag in facts.said_first) if facts.said_first else ""

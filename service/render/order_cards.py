@@ -17,7 +17,7 @@ from ..calculators.order_checks import Finding
 from ..calculators.situations import situations
 from ..facts import LesionFacts, PatientFacts, ReportEntry
 from ..facts.model import Where
-from ..facts.orders import OTHER_PATIENT, DraftOrder
+from ..facts.orders import OTHER_PATIENT, REASON_ELSEWHERE, DraftOrder
 from ..facts.place import LEFT, RIGHT, Place
 from ..facts.procedures import IRRADIATED
 from ..facts.terminology import own_coding
@@ -326,14 +326,10 @@ def other_side_card(draft: DraftOrder, recorded: tuple[Where, ...], locale: str,
             "overrideReasons": override_reasons(locale)}
 
 
-_REASON_ELSEWHERE = ("not checked: its reasonReference names {lesion} ({place}), but its bodySite says {site}: "
-                     "which it is for is not certain")
-
-
 def _sides_disagree(entry: ReportEntry) -> bool:
     """An order whose reason is a lesion of one side of a bone and whose site is the other side of that bone."""
     params = getattr(entry.reason, "params", {})
-    if getattr(entry.reason, "template", None) != _REASON_ELSEWHERE:
+    if getattr(entry.reason, "template", None) != REASON_ELSEWHERE:
         return False
     lesion_place, site = params.get("place"), params.get("site")
     return isinstance(lesion_place, Place) and isinstance(site, Place) and bool(lesion_place.bone) \
