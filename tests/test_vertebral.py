@@ -500,6 +500,35 @@ def test_a_vertebral_fracture_or_collapse_is_named_beside_a_missing_collapse_ite
     assert not any("Mirels" in found.entry(f"Condition/fx{n}").reason for n in (2, 3, 4))
 
 
+def test_a_collapse_item_recorded_before_a_fracture_at_its_level_no_longer_counts():
+    """A fact counts only for the moment it describes: "no collapse" read on an MRI, then a pathological fracture of
+    that vertebra recorded after it. The item counted (SINS scored "no collapse") with the fracture nowhere on the
+    card (ninth session's note). It is now refused, named with the fracture, and the range widens; a fracture
+    before the item, or at another level, leaves it counted."""
+    l2_site = [{"coding": [{"system": SCT, "code": LUMBAR_SPINE}], "text": "L2"}]
+    l2 = condition("spine-1", SCT, "94222008", body_site=l2_site, onset=(AS_OF - timedelta(days=40)).isoformat())
+    observations = [o for o in sins_observations(**{"vertebral-body-collapse": "no_collapse_over_50_percent_involved"})]
+    for item in observations:
+        item["effectiveDateTime"] = (AS_OF - timedelta(days=20)).isoformat()
+
+    def fracture(days_ago, level="L2"):
+        found = condition("fx", "http://hl7.org/fhir/sid/icd-10-cm", "M84.58XA", onset=(
+            AS_OF - timedelta(days=days_ago)).isoformat(), body_site=[
+            {"coding": [{"system": SCT, "code": LUMBAR_SPINE}], "text": level}])
+        found["code"]["text"] = f"Fracture pathologique {level}"
+        return found
+
+    spine, found = only_sins(l2, *observations, fracture(5))
+    collapse = spine.facts["vertebral_body_collapse"]
+    assert collapse.missing, collapse
+    assert any("before a fracture at this level (20" in str(note) for note in collapse.notes), collapse.notes
+    assert any("Condition/fx records a fracture at this level" in str(note) for note in collapse.notes)
+    assert "before a fracture at this level (20" in found.entry("Observation/s-vertebral-body-collapse").reason
+    for earlier_or_elsewhere in (fracture(30), fracture(5, level="L4")):
+        spine, _ = only_sins(l2, *observations, earlier_or_elsewhere)
+        assert spine.facts["vertebral_body_collapse"].value == "no_collapse_over_50_percent_involved"
+
+
 def test_a_fracture_of_the_sacrum_is_at_a_sacral_lesions_level_the_sacrum_being_one_bone():
     """Regression diff 17: on a sacrum's SINS card the collapse line said the fracture's "level cannot be compared",
     while the same card said "a fracture of this bone": both coded sacrum, one bone."""

@@ -240,9 +240,13 @@ def _fractures(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
     return tuple(found)
 
 
-def fractures_at_level(record: PatientRecord, lesion: str, place: Place | None) -> tuple[list[str], list[str]]:
+Dated = tuple[str, DateSpan | None]  # a fracture's reference and its date (onset, else recorded)
+
+
+def fractures_at_level(record: PatientRecord, lesion: str, place: Place | None) -> tuple[list[Dated], list[Dated]]:
     """The fractures recorded at a vertebral lesion's level (or as due to it), and those of the spine whose level
-    cannot be compared with its (they may be at it): for SINS, whose collapse item a fracture there may answer. At
+    cannot be compared with its (they may be at it), each with its date: for SINS, whose collapse item a fracture
+    there may answer, or make out of date. At
     most ``_NAMED_AT_MOST`` of each; the spine's fractures are looked up by level and region, not each compared
     with each lesion (400 lesions and 400 fractures: review 17)."""
     by_bone = record.once("fractures-read", lambda: _fractures_read(record))
@@ -254,18 +258,18 @@ def fractures_at_level(record: PatientRecord, lesion: str, place: Place | None) 
         key for letter in sorted(region) for key in (f"region:{letter}", f"any level:{letter}")] if region else \
         list(by_level)  # no level: those of its region, any level; no region either: every one
     candidates = [*by_bone.get(f"tied:{lesion}", []), *(f for key in [*keys, "region:"] for f in by_level.get(key, []))]
-    at_level: list[str] = []
-    unsure: list[str] = []
-    for ref, tied, where, _ in {f[0]: f for f in candidates}.values():
+    at_level: list[Dated] = []
+    unsure: list[Dated] = []
+    for ref, tied, where, when in {f[0]: f for f in candidates}.values():
         if len(at_level) >= _NAMED_AT_MOST and len(unsure) >= _NAMED_AT_MOST:
             break
         if lesion in tied:
-            at_level.append(ref)
+            at_level.append((ref, when))
         elif not tied:  # one whose record names another lesion is that lesion's
             same = True if place is not None and where is not None and place.bone == where.bone == _SACRUM else \
                 _same_level(place, where)  # the sacrum is one bone, levels or not
             if same or same is None:
-                (at_level if same else unsure).append(ref)
+                (at_level if same else unsure).append((ref, when))
     return at_level[:_NAMED_AT_MOST], unsure[:_NAMED_AT_MOST]
 
 

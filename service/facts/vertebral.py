@@ -42,8 +42,7 @@ from .long_bone import site_concepts
 from .model import Fact, ScoredCondition
 from .moments import Event
 from .options import MappingOptions
-from .pain_sites import fractures_at_level, refuted_at_level
-from .place import Place
+from .pain_sites import Dated, fractures_at_level, refuted_at_level
 from .procedures import procedures_done, spinal_operations
 from .record import PatientRecord
 from .terminology import OWN_SYSTEM, canonical_system, codings, describe_concepts, objects, observation_value
@@ -161,16 +160,23 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
     for ref, (condition, flags, location, _structures) in lesions.items():
         onset = record.onset(condition)
         operated, at_some_level = _operations(record, ref, spinal, linked[ref])
-        untimely = keep_timely(record, linked[ref], options.windows,
-                               ((Event(onset, said("the lesion's onset")),) if onset else ()) + operated)
+        concepts = site_concepts(record, condition, ref)[0]  # its BodyStructure's site too, as the table reads it
+        place = read_place(record.terms, concepts)
+        at_level, unsure = fractures_at_level(record, ref, place)
+        events = ((Event(onset, said("the lesion's onset")),) if onset else ()) + operated
+        # A collapse item read before a fracture at this level describes the body before it broke: not counted.
+        fractured = tuple(Event(when, said("a fracture at this level")) for _, when in at_level if when)
+        collapse = {COLLAPSE: linked[ref].pop(COLLAPSE, [])}
+        untimely = keep_timely(record, linked[ref], options.windows, events)
+        for item, notes in keep_timely(record, collapse, options.windows, events + fractured).items():
+            untimely.setdefault(item, []).extend(notes)
+        linked[ref][COLLAPSE] = collapse[COLLAPSE]
         flags += at_some_level  # said first on the card (``operations_to_check``)
         # One done before, for this lesion or at its spine (an old instrumentation across its level): said first too.
         before = spinal_operations(record, ref, spinal_conditions(record), spine_regions, SINS_SILENT,
                                    skip={flag.params["operation"] for flag in at_some_level if isinstance(flag, Said)})
         flags += before
         facts: dict[str, Fact] = {"spinal_location": location}
-        concepts = site_concepts(record, condition, ref)[0]  # its BodyStructure's site too, as the table reads it
-        place = read_place(record.terms, concepts)
         flags += refuted_at_level(record, place, onset)  # a biopsy's "not a metastasis" at this level: said first
         for item in CODED_ITEMS:
             fact = _coded_fact(record, ref, item, linked[ref])
@@ -180,7 +186,7 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
             if item == "mechanical_pain" and fact.missing:
                 fact = _pain_scored(record, ref, fact)
             if item == "vertebral_body_collapse" and fact.missing:
-                fact = _fractures_named(record, ref, place, fact)
+                fact = _fractures_named(record, ref, at_level, unsure, fact)
             if fact.missing or isinstance(fact.value, OneOf):
                 fact = replace(fact, supplied_by=fact.supplied_by or supplied_by(item))
             facts[item] = fact
@@ -190,21 +196,22 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
     return result
 
 
+COLLAPSE = ITEM_CODES["vertebral_body_collapse"]
 _NAMED = 3  # fractures named beside one missing item (hundreds recorded: the work and the card stay short)
 
 
-def _fractures_named(record: PatientRecord, lesion: str, place: Place | None, fact: Fact) -> Fact:
+def _fractures_named(record: PatientRecord, lesion: str, at_level: list[Dated], unsure: list[Dated],
+                     fact: Fact) -> Fact:
     """A fracture recorded at this vertebra ("tassement": a collapse is a fracture, source 003) says the body may
     have collapsed, not by how much of its height, which SINS scores: named beside the missing item, not read
     (the card said "no record of it was found", the fracture on a data-review card in Mirels's words)."""
-    at_level, unsure = fractures_at_level(record, lesion, place)
     notes = []
-    for ref in at_level[:_NAMED]:
+    for ref, _ in at_level[:_NAMED]:
         record.report.ignore(ref, said("a fracture at the level of {lesion}: said beside its SINS collapse item, "
                                        "which it does not measure; not read", lesion=lesion), again=True)
         notes.append(said("{fracture} records a fracture at this level: the body may have collapsed, by how much of "
                           "its height is not recorded; not read", fracture=ref))
-    for ref in unsure[:_NAMED]:
+    for ref, _ in unsure[:_NAMED]:
         record.report.ignore(ref, said("a fracture of the spine that may be at the level of {lesion}: said beside its "
                                        "SINS collapse item; not read", lesion=lesion), again=True)
         notes.append(said("{fracture} records a fracture of the spine whose level cannot be compared with this "
