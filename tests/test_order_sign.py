@@ -119,12 +119,12 @@ def test_radiotherapy_of_a_lesion_with_a_fixation_recorded_says_check_it_first_a
         {"reference": "Condition/lesion-1"}]}
     in_ccam = under_way | {"status": "completed", "code": {"coding": [
         {"system": "https://www.ameli.fr/ccam", "code": "NBCA005"}], "text": "Enclouage centromédullaire fémur G"}}
-    for fixation in (under_way, in_ccam):
+    for fixation, first in ((under_way, "Fixation"), (in_ccam, "Operation")):  # a code not read: not "fixation"
         body = order_sign(*MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"))
         body["prefetch"]["procedures"] = searchset(fixation)
         (card,) = [c for c in client.post(SERVICE, json=body).get_json()["cards"]
                    if c["source"]["topic"]["code"] == "mirels"]
-        assert card["summary"].startswith("Fixation recorded, check it first — radiotherapy alone ordered, Mirels ≥ 9")
+        assert card["summary"].startswith(f"{first} recorded, check it first — radiotherapy alone ordered, Mirels ≥ 9")
         assert card["detail"].startswith("**Check first**: ") and card["detail"].count("**Check first**") == 1
         assert "suggestions" not in card
 

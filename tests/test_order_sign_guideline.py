@@ -615,3 +615,20 @@ def test_a_radiotherapy_order_of_no_scheme_for_a_site_already_irradiated_still_s
         card["summary"]
     assert "**Already irradiated: this order would irradiate it again" in card["detail"]
     assert by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt)), "fractionation") == []
+
+
+@pytest.mark.parametrize(("words", "summary"), [
+    ("Cimentoplastie du fémur gauche", "operation recorded, check it first"),
+    ("Enclouage centromédullaire du fémur gauche", "operation recorded, check it first")])
+def test_an_operation_coded_outside_the_lists_is_not_called_a_fixation_in_the_summary(client, words, summary):
+    """A CCAM-coded femoral cementoplasty naming the lesion read "fixation recorded, check it first" (the ninth
+    session's note): what it was is not read, so the summary says an operation, as its detail line does; a coded
+    fixation keeps its word."""
+    operation = fixation_done(10) | {"code": {"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-ccam",
+                                                          "code": "NBLB001"}], "text": words}}
+    body = request(*MIRELS_9, procedures=[operation])
+    body["hook"] = "patient-view"
+    del body["context"]["draftOrders"]
+    (card,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"], "mirels")
+    assert f": {summary} — " in card["summary"] and "fixation recorded" not in card["summary"], card["summary"]
+    assert "an operation of this lesion is recorded (“" in card["detail"]

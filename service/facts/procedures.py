@@ -16,7 +16,7 @@ from typing import Any, Literal
 import msgspec
 from msgspec.structs import replace
 
-from ..i18n import Said, said
+from ..i18n import N_, Said, said
 from .dates import DateSpan, parse_date, performed, reversed_period
 from .items.site import SiteReading, body_sites, read_place, read_site
 from .model import Fact
@@ -354,18 +354,21 @@ def unread_operations(record: PatientRecord, ref: str, reading: SiteReading,
         record.report.use(operation, said("an operation of this lesion whose code is not read, said first on its "
                                           "Mirels card") if named else
                           said("an operation of the same bone whose code is not read, said first on a Mirels card"))
-    return tuple(said("an operation of this lesion is recorded before it began ({operation}), its code in none of "
-                      "the procedure lists read here: check what it treated", operation=operation)
-                 if earlier and named else
-                 said("an operation of the same bone is recorded before this lesion began ({operation}), its code "
-                      "in none of the procedure lists read here: check what it treated", operation=operation)
-                 if earlier else
-                 said("an operation of this lesion is recorded ({operation}), its code in none of the procedure "
-                      "lists read here: if it fixed the bone, Mirels no longer applies; check it first",
-                      operation=operation) if named else
-                 said("an operation of the same bone is recorded ({operation}), its code in none of the procedure "
-                      "lists read here: if it fixed the bone, Mirels no longer applies; check it first",
-                      operation=operation) for operation, earlier, named in found)
+    return tuple(Said(UNREAD_OPERATION[(earlier, named)], {"operation": operation})
+                 for operation, earlier, named in found)
+
+
+# What a long bone's card says first of an operation whose code is not read, by (before the lesion began, naming
+# it): never that it was a fixation, which its code does not say (the summary too: "operation recorded").
+UNREAD_OPERATION = {
+    (True, True): N_("an operation of this lesion is recorded before it began ({operation}), its code in none of the "
+                     "procedure lists read here: check what it treated"),
+    (True, False): N_("an operation of the same bone is recorded before this lesion began ({operation}), its code in "
+                      "none of the procedure lists read here: check what it treated"),
+    (False, True): N_("an operation of this lesion is recorded ({operation}), its code in none of the procedure lists "
+                      "read here: if it fixed the bone, Mirels no longer applies; check it first"),
+    (False, False): N_("an operation of the same bone is recorded ({operation}), its code in none of the procedure "
+                       "lists read here: if it fixed the bone, Mirels no longer applies; check it first")}
 
 
 def spinal_operations(record: PatientRecord, condition: str, spinal: Mapping[str, frozenset[str]],

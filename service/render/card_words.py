@@ -15,6 +15,7 @@ WORDS = Words({
     "conflict_settled": N_("conflicting records, the latest used"), "context": N_("Context, not scored"),
     "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded, check it first"),
     "fixation_to_check": N_("fixation recorded, check it first"),
+    "operation_recorded": N_("operation recorded, check it first"),
     "refuted_to_check": N_("refuted in another record, check it first"),
     "operation_to_check": N_("operation since, check it first"),
     "operation_before": N_("spinal operation recorded, check it first"),

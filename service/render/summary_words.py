@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..facts.evidence import CONFLICT
-from ..facts.procedures import GIVEN_NOW
+from ..facts.procedures import GIVEN_NOW, UNREAD_OPERATION
 from ..facts.statuses import REFUTED_AT_LEVEL, REFUTED_BESIDE, UNCONFIRMED, status_to_check
 from .card_text import said_to_clinician
 from .card_words import SHORT_ITEMS
@@ -34,6 +34,8 @@ def first_words(assessment: Assessment, words: dict[str, str]) -> str:
     facts = assessment.facts
     unconfirmed = [flag for flag in facts.condition_flags if flag in _UNCONFIRMED]
     return f"{words['fracture_to_check']} — " if facts.fractures_to_check else \
+        f"{words['operation_recorded']} — " if facts.fixations_to_check and all(
+            getattr(flag, "template", None) in _UNREAD_OPERATION for flag in facts.fixations_to_check) else \
         f"{words['fixation_to_check']} — " if facts.fixations_to_check else \
         f"{words['operation_to_check']} — " if facts.operations_to_check else \
         f"{words['operation_before']} — " if facts.operations_before else \
@@ -45,6 +47,7 @@ def first_words(assessment: Assessment, words: dict[str, str]) -> str:
                                                      for flag in facts.condition_flags) else ""
 
 
+_UNREAD_OPERATION = frozenset(UNREAD_OPERATION.values())  # what it was is not read: "operation", not "fixation"
 _UNCONFIRMED = frozenset(UNCONFIRMED.values())  # the diagnosis may not hold: said before the action it drives
 
 
