@@ -948,8 +948,13 @@ def test_a_record_dated_by_its_year_only_may_be_old_and_an_undated_one_is_flagge
     assert "its date is not recorded" in mscc.facts["motor_function"].flags
 
 
-def _radiotherapy_of_the_compression(status, start_days_ago):
-    return {"resourceType": "Procedure", "id": "rt", "status": status, "code": cc(SCT, "108290001"),
+# A course coded in a national list the service does not read (CCAM), its words naming it: how French EHRs send it.
+IN_CCAM = {"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-ccam", "code": "ZZNL048"}],
+           "text": "Radiothérapie rachis T7-T9 20 Gy/5 (séance 3/5)"}
+
+
+def _radiotherapy_of_the_compression(status, start_days_ago, code=None):
+    return {"resourceType": "Procedure", "id": "rt", "status": status, "code": code or cc(SCT, "108290001"),
             "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/mscc"}],
             "performedPeriod": {"start": days_ago(start_days_ago)}}
 
@@ -966,20 +971,24 @@ def test_a_motor_status_later_the_same_day_than_its_radiotherapy_began_is_not_th
     assert "later that day than its radiotherapy began" in found.entry("Observation/motor").reason
 
 
+@pytest.mark.parametrize("code", [None, IN_CCAM])
 @pytest.mark.parametrize("status,said", [("in-progress", "is recorded in progress"), ("stopped", "stopped before"),
                                          ("completed", "may be what was given")])
-def test_a_motor_status_recorded_after_the_compressions_radiotherapy_began_is_not_the_one_before_it(status, said):
+def test_a_motor_status_recorded_after_the_compressions_radiotherapy_began_is_not_the_one_before_it(status, said,
+                                                                                                     code):
     """Tableau 4 scores the motor status *before radiotherapy*. A probe's card counted "ambulatory without aid"
     recorded two days into the radiotherapy (Rades 38, Group III) over "not ambulatory" of the day before it began
     (31, Group II), and said nothing of a radiotherapy under way. Now the later status is not counted and is said,
-    the radiotherapy is said, and the deficit's days are counted to its first day, not to the assessment date."""
+    the radiotherapy is said, and the deficit's days are counted to its first day, not to the assessment date.
+    So with the course coded in CCAM, its words naming a radiotherapy and its reason the compression (probe 18: the
+    status under it was scored, the course said nowhere)."""
     primary = condition("breast", SCT, "254837009", onset="2024-01-10")
     before = [observation("motor-before", "motor-function", effective=days_ago(4), **coded("not-ambulatory")),
               observation("visceral", "visceral-metastases", effective=days_ago(4), **coded("2667000", SCT)),
               observation("deficit", "days-developing-motor-deficits", effective=days_ago(4), **quantity(3, "d"))]
     under = observation("motor-since", "motor-function", effective=days_ago(1), **coded("ambulatory-without-aid"))
     mscc, found = only_compression(primary, compression(onset=days_ago(10)), *before, under,
-                                   _radiotherapy_of_the_compression(status, 3))
+                                   _radiotherapy_of_the_compression(status, 3, code))
     assert mscc.facts["motor_function"].value == "not_ambulatory"
     assert mscc.facts["motor_function"].sources == ("Observation/motor-before",)
     assert mscc.facts["days_developing_motor_deficits"].value == 4  # 3 days, one day before the radiotherapy began

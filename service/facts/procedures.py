@@ -279,10 +279,13 @@ def _before(course: Procedure, onset: DateSpan | None) -> bool:
 
 def radiotherapies_of(record: PatientRecord, condition: str, bone: str | None = None,
                       side: str | None = None) -> list[Procedure]:
-    """The radiotherapies of this lesion or compression given, in full or in part (under way, paused, stopped)."""
+    """The radiotherapies of this lesion or compression given, in full or in part (under way, paused, stopped). One
+    coded in no list whose words name a radiotherapy ("Radiothérapie rachis T7-T9 20 Gy/5", CCAM) counts where its
+    reason names this Condition: a motor status recorded under it is no status "before radiotherapy" (probe 18)."""
     procedures_done(record)  # reads them
     return [course for course in procedures_done(record) + record.once("radiotherapies-begun", list)
-            if course.kind == "radiotherapy" and treated(course, condition, bone, side)]
+            if course.kind == "radiotherapy" and treated(course, condition, bone, side)] + [
+        course for course in record.once("unread-radiotherapies", list) if condition in course.reasons]
 
 
 def operated_since(record: PatientRecord, condition: str, recorded: list[str]) -> tuple[Said, ...]:
