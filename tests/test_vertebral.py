@@ -581,3 +581,24 @@ def test_a_vertebral_lesion_refuted_at_its_level_in_another_record_is_said_first
     (card,) = [card for _, card in cards_for_patient(result.assessments, result.facts, "en", result.advice)
                if card["source"]["topic"]["code"] == "sins"]
     assert "refuted in another record, check it first" in card["summary"], card["summary"]
+
+
+def test_an_item_linked_to_the_lesion_whose_own_site_is_another_level_is_not_counted():
+    """Probe 18: an alignment "subluxation" whose focus is the L3 lesion but whose own bodySite says T12 counted 4
+    points and turned "stable" into "surgical consultation", T12 said nowhere. The link and the record's own words
+    disagree: not counted, named beside the item; its own site at the same level (or stating none) counts."""
+    lumbar = [{"coding": [{"system": SCT, "code": LUMBAR_SPINE}], "text": "L3"}]
+    l3 = condition("spine-1", SCT, "94222008", body_site=lumbar)
+    observations = sins_observations(**{"spinal-alignment": "subluxation_translation"})
+    alignment = next(o for o in observations if o["id"] == "s-spinal-alignment")
+    for own, counted in (([{"coding": [{"system": SCT, "code": THORACIC_SPINE}], "text": "T12"}], False),
+                         ([{"coding": [{"system": SCT, "code": LUMBAR_SPINE}], "text": "L1"}], False),
+                         (lumbar, True), ([{"coding": [{"system": SCT, "code": LUMBAR_SPINE}]}], True)):
+        alignment["bodySite"] = own
+        spine, found = only_sins(l3, *observations)
+        fact = spine.facts["spinal_alignment"]
+        assert (fact.value == "subluxation_translation") is counted, fact
+        if not counted:
+            assert any("but its own bodySite says" in str(note) for note in fact.notes), fact.notes
+            entry = found.entry("Observation/s-spinal-alignment")
+            assert entry.attention and "which lesion it describes is not certain" in entry.reason

@@ -392,6 +392,11 @@ def _compression_places(record: PatientRecord) -> dict[tuple[Any, ...], tuple[Pl
     return places
 
 
+def at_another_level(first: Place | None, second: Place | None) -> bool:
+    """Whether two places of the spine are surely at different levels (or regions): a level not stated is not."""
+    return _same_level(first, second) is False
+
+
 def _same_level(first: Place | None, second: Place | None) -> bool | None:
     """Whether two places of the spine share a level ("L3", "L2-L4"); False when their levels or regions (lumbar,
     thoracic...) differ; None when they cannot be compared (a level not stated)."""

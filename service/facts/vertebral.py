@@ -36,17 +36,18 @@ from .evidence import Candidate, choose
 from .items.candidates import read_codings, unread_value
 from .items.lesion_type import coded_candidates
 from .items.pain import pain_score_value
-from .items.site import read_place, read_site
+from .items.site import body_sites, read_place, read_site
 from .linking import cited_by
 from .long_bone import site_concepts
 from .model import Fact, ScoredCondition
 from .moments import Event
 from .options import MappingOptions
-from .pain_sites import Dated, fractures_at_level, refuted_at_level
+from .pain_sites import Dated, at_another_level, fractures_at_level, refuted_at_level
+from .place import Place
 from .procedures import procedures_done, spinal_operations
 from .record import PatientRecord
 from .terminology import OWN_SYSTEM, canonical_system, codings, describe_concepts, objects, observation_value
-from .timely import keep_timely, with_untimely
+from .timely import keep_timely, kind_item, with_untimely
 from .vocabulary import ITEM_CODES, PROFILE_BASE, QUESTIONNAIRES, ROW_SYSTEM
 
 CALCULATOR = "sins"
@@ -115,6 +116,7 @@ def supplied_by(item: str) -> Said:
 
 def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[VertebralFacts]:
     lesions: dict[str, tuple[dict[str, Any], tuple[str, ...], Fact, tuple[str, ...]]] = {}
+    places: dict[str, Place | None] = {}
     for condition in record.conditions["lesion"]:
         ref = record.ref(condition)
         concepts, structures, _ = site_concepts(record, condition, ref)
@@ -138,8 +140,10 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
             record.report.use(structure, said("site of the lesion {lesion}", lesion=ref))
         lesions[ref] = (condition, tuple(flags), _location(rows, (ref, *structures), concepts),
                         tuple(structures))
+        places[ref] = read_place(record.terms, concepts)  # its BodyStructure's site too, as the table reads it
     if not lesions:
         return []
+    set_aside: dict[str, dict[str, list[Said]]] = {ref: defaultdict(list) for ref in lesions}
     linked: dict[str, dict[str, list[tuple[dict[str, Any], str]]]] = {ref: defaultdict(list) for ref in lesions}
     cited = cited_by(record, lesions)
     for kind in (LESION_TYPE, *(ITEM_CODES[item] for item in CODED_ITEMS)):
@@ -148,7 +152,16 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
             focus = {record.resolve(reference) for reference in objects(observation.get("focus"))}
             targets = [target for target in focus if target in lesions] or (
                 [] if focus else [target for target in cited.get(me, []) if target in lesions])
-            if len(targets) == 1:
+            if len(targets) == 1 and (sites := body_sites(observation)) and at_another_level(
+                    own := read_place(record.terms, sites), places[targets[0]]):
+                # Its link and its own words disagree (an alignment read at T12 linked to the L3 lesion): which
+                # vertebra it describes is not certain (probe 18: it turned "stable" into "surgical consultation").
+                why = said("linked to {lesion} ({place}), but its own bodySite says {site}: which lesion it describes "
+                           "is not certain; not counted", lesion=targets[0], place=places[targets[0]], site=own)
+                record.report.ignore(me, why, attention=True)
+                item = "bone_lesion" if kind == LESION_TYPE else kind_item(kind)
+                set_aside[targets[0]][item].append(said("{resource}: {why}", resource=me, why=why))
+            elif len(targets) == 1:
                 how = said("focus -> {target}", target=targets[0]) if focus else said(
                     "evidence of {lesion}", lesion=targets[0])
                 linked[targets[0]][kind].append((observation, how))
@@ -160,8 +173,8 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
     for ref, (condition, flags, location, _structures) in lesions.items():
         onset = record.onset(condition)
         operated, at_some_level = _operations(record, ref, spinal, linked[ref])
-        concepts = site_concepts(record, condition, ref)[0]  # its BodyStructure's site too, as the table reads it
-        place = read_place(record.terms, concepts)
+        concepts = site_concepts(record, condition, ref)[0]
+        place = places[ref]
         at_level, unsure = fractures_at_level(record, ref, place)
         events = ((Event(onset, said("the lesion's onset")),) if onset else ()) + operated
         # A collapse item read before a fracture at this level describes the body before it broke: not counted.
@@ -180,7 +193,8 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
         flags += refuted_at_level(record, place, onset)  # a biopsy's "not a metastasis" at this level: said first
         for item in CODED_ITEMS:
             fact = _coded_fact(record, ref, item, linked[ref])
-            notes = untimely.get(item, []) + (untimely.get("lesion_type", []) if item == "bone_lesion" else [])
+            notes = untimely.get(item, []) + (untimely.get("lesion_type", []) if item == "bone_lesion" else []) + \
+                set_aside[ref].get(item, [])
             if notes:
                 fact = with_untimely(fact, notes)
             if item == "mechanical_pain" and fact.missing:
