@@ -18,7 +18,7 @@ from .calculators import InvalidInput, calculator, over_alternatives, rule
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .facts.dates import assessment_moment
 from .facts.model import Where
-from .facts.place import BOTH_SIDES, LEFT, RIGHT
+from .facts.place import BOTH_SIDES, LEFT, RIGHT, side_written
 from .facts.prefilter import scored_at_most
 from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
@@ -157,7 +157,7 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     for draft in drafts:  # an order for a long bone where no lesion is scored: checked against nothing, and said
         if (draft.bone and not draft.reasons and draft.place and draft.order.reference not in checked
                 and not any(_targets(draft, lesion, place) for lesion, place in settled)
-                and draft not in {found for found, _ in other_side}):
+                and draft.order.reference not in {found.order.reference for found, _ in other_side}):
             report.append(ReportEntry(draft.order.reference, "ignored", said(
                 "not checked: its bodySite names {site}, where no lesion with a score is recorded", site=draft.place),
                 relevant=True, attention=True, description=draft.order.description))
@@ -192,6 +192,12 @@ def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[Dra
     sites = {where.ref for where in recorded}  # a reason naming the primary cancer says no side (probe 17)
     for draft in drafts:
         place = draft.place
+        if place is not None and place.bone and place.side is None and not place.sides_disagree and \
+                (written := side_written(draft.order.description)) in (LEFT, RIGHT):
+            # A femur coded with no side, its side in the order's name ("RTE fémur droit 8 Gy", as order sets write
+            # it): that side is checked as one its bodySite's words give (probe 18).
+            place = replace(place, side=written, side_from_text=True)
+            draft = replace(draft, place=place)
         if draft.reasons & sites or place is None or not place.bone or place.side not in (LEFT, RIGHT):
             continue
         same_bone = [where for where in recorded if where.place is not None and where.place.bone == place.bone]

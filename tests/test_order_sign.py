@@ -176,6 +176,25 @@ def test_mirels_7_radiotherapy_is_in_line_and_gives_no_card_but_fixation_is_ques
     assert card["indicator"] == "info" and "observation and radiotherapy" in card["summary"]
 
 
+def test_an_order_whose_name_writes_the_other_side_of_a_femur_coded_with_no_side_is_a_side_to_check(client):
+    """Probe 18: "RTE fémur droit 8 Gy", its bodySite the femur with no side, beside a left femur's Mirels 11: read
+    "the order's side is not stated", no "Check the side" (the same words in its bodySite's text gave one). Order
+    sets put the side in the order's name: it is checked as that side, never proposed for withdrawal."""
+    in_its_name = order("rt", RADIOTHERAPY, body_site=site(FEMUR))
+    in_its_name["code"]["text"] = "RTE fémur droit 8 Gy"
+    found = cards(client, *MIRELS_9, in_its_name)
+    assert [c["summary"] for c in found if c["summary"].startswith("Check the side")] == [
+        "Check the side: order for the right femur, bone metastasis recorded on the left femur"]
+    (mirels,) = [c for c in found if c["source"]["topic"]["code"] == "mirels"]
+    assert "its side not coded, and its words write the other side: check which side it is for" in mirels["detail"]
+    assert not any(action["type"] == "delete" for suggestion in mirels.get("suggestions", [])
+                   for action in suggestion["actions"])
+    in_its_name["code"]["text"] = "RTE fémur gauche 8 Gy"  # the lesion's side: nothing to check
+    found = cards(client, *MIRELS_9, in_its_name)
+    assert not any(c["summary"].startswith("Check the side") for c in found)
+    assert "write the other side" not in " ".join(c["detail"] for c in found)
+
+
 def test_undetermined_category_gives_possible_findings_with_what_is_missing(client):
     found = cards(client, *MIRELS_8_TO_10, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"))
     assert [(c["indicator"], c["summary"].split(":")[0]) for c in found] == [("warning", "Possible"),

@@ -312,7 +312,11 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
             bone, side = scored.body_site
             # A side unstated on either may be the same side: the order is checked, and the link says which.
             same = draft.bone == bone and (draft.side is None or side is None or draft.side == side)
-            link = (said("the order's site is the same bone and side") if draft.side and side else
+            words = side_written(draft.order.description) if same and draft.side is None else None
+            link = (said("the order's site is the same bone, its side not coded, and its words write the other side: "
+                         "check which side it is for")
+                    if words in (LEFT, RIGHT) and side in (LEFT, RIGHT) and words != side else  # probe 18
+                    said("the order's site is the same bone and side") if draft.side and side else
                     said("the order's site is the same bone; the order's side is not stated") if side else
                     said("the order's site is the same bone") if not draft.side else
                     said("the order's site is the same bone; the lesion's side is not stated")) if same else None
