@@ -164,6 +164,25 @@ def test_vertebral_levels_written_apart_are_sites_apart_and_dorsal_is_thoracic()
     assert counted(spine("a"), spine("b")) == (1, 2)  # "vertebra" twice: one vertebra or two
 
 
+def test_levels_apart_in_one_record_are_sites_apart_and_the_sacrum_is_no_thoracic_vertebra():
+    """Probe 18: "Métastases rachidiennes D4, D7, L2" and a skull metastasis counted "2 to 4" and offered the ablative
+    board, one line per level saying the record "may be a site already counted". Levels apart are as many sites
+    (no lesion spans them): 4, so §1.5 does not apply; adjacent levels stay a range. And a sacrum beside T10 "may
+    be a site already counted": the sacrum is one bone, of no other region."""
+    thoracic, lumbar, sacrum = "122495006", "122496007", "54735007"
+    several = condition("rach", SCT, "94222008", body_site=[
+        {"coding": [{"system": SCT, "code": thoracic}], "text": "D4, D7"},
+        {"coding": [{"system": SCT, "code": lumbar}], "text": "L2"}])
+    several["bodySite"] = [{"text": "D4, D7, L2"}]
+    assert counted(several) == (3, 3)
+    assert counted(spine("a", "T4 à T6")) == (1, 3)  # adjacent: one lesion across them, or one a level
+    (found,) = situations(facts_of(spine("a", "T4 à T6")), "oligometastatic")
+    assert sum("may be a site already counted" in str(item) for item in found.inputs.missing) == 1  # not one a level
+    assert counted(spine("s", code=sacrum), spine("t", "T10", code=thoracic)) == (2, 2)
+    assert counted(spine("s", code=sacrum), spine("s2", code=sacrum)) == (1, 1)
+    assert counted(spine("s", code=sacrum), spine("v")) == (1, 2)  # a vertebra of no stated region may be it
+
+
 def test_a_cord_compression_stands_for_a_vertebral_site_at_its_level():
     compression = condition("mscc", CIM10, "G95.2", body_site=[{"text": "T7"}])
     assert counted(compression) == (1, 1)

@@ -40,7 +40,16 @@ from .long_bone import link_observation, recorded_elsewhere, site_concepts, with
 from .model import Fact, ScoredCondition, SituationFacts, Where
 from .moments import Event, out_of_time
 from .options import MappingOptions
-from .place import BOTH_SIDES, SEVERAL_BONES, SPINE_REGION_LETTER, SPINE_REGIONS, Place, fracture_place, on_the_midline
+from .place import (
+    BOTH_SIDES,
+    SACRUM,
+    SEVERAL_BONES,
+    SPINE_REGION_LETTER,
+    SPINE_REGIONS,
+    Place,
+    fracture_place,
+    on_the_midline,
+)
 from .procedures import radiotherapies_given
 from .record import PatientRecord
 from .situations import site_and_place, spinal_levels
@@ -52,7 +61,6 @@ from .vocabulary import ROW_SYSTEM
 PAIN_KINDS = ("mirels-pain", "pain-score", "sins-pain")
 _PAINFUL_SINS_ROWS = {"mechanical_pain": True, "occasional_non_mechanical_pain": True, "pain_free_lesion": False}
 # The region of the spine a code names, as the first letter of its levels ("L3": lumbar).
-_SACRUM = "54735007"
 
 
 class _Site(msgspec.Struct):
@@ -224,7 +232,7 @@ def _fractures(record: PatientRecord, site: _Site) -> tuple[Said, ...]:
             continue  # its record names another lesion, and nothing makes it this one's bone and side
         if same:
             record.report.use(ref, said("a fracture of {lesion}'s bone: §1.1 is not given for it", lesion=site.ref))
-            sacrum = site.place is not None and site.place.bone == _SACRUM  # one bone: no level to name
+            sacrum = site.place is not None and site.place.bone == SACRUM  # one bone: no level to name
             found.append(said("a fracture at this level is recorded ({fracture})", fracture=ref)
                          if site.spinal and not sacrum else
                          said("a fracture of this bone is recorded ({fracture})", fracture=ref)
@@ -266,7 +274,7 @@ def fractures_at_level(record: PatientRecord, lesion: str, place: Place | None) 
         if lesion in tied:
             at_level.append((ref, when))
         elif not tied:  # one whose record names another lesion is that lesion's
-            same = True if place is not None and where is not None and place.bone == where.bone == _SACRUM else \
+            same = True if place is not None and where is not None and place.bone == where.bone == SACRUM else \
                 _same_level(place, where)  # the sacrum is one bone, levels or not
             if same or same is None:
                 (at_level if same else unsure).append((ref, when))
@@ -329,7 +337,7 @@ def _same_bone(site: _Site, place: Place | None) -> bool | None:
     mine = site.place
     if place is None or not place.bone or mine is None or not mine.bone:
         return None
-    if place.bone == mine.bone == _SACRUM:  # one bone, levels or not
+    if place.bone == mine.bone == SACRUM:  # one bone, levels or not
         return True
     if site.spinal or str(place.bone).replace(".", "").upper() in SPINE_REGIONS:
         return _same_level(mine, place) if site.spinal and str(place.bone).replace(".", "").upper() in SPINE_REGIONS \

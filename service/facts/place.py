@@ -53,6 +53,7 @@ SEVERAL_BONES = frozenset({"113197003"})  # SNOMED CT rib
 # each region is written with ("L2"): shared by the summaries, §1.5's count, §1.1 and the twin compressions.
 SPINE_REGIONS = frozenset({"51282000", "421060004", "122494005", "122495006", "122496007", "54735007", "C41.2",
                            "C412"})
+SACRUM = "54735007"  # one bone: its levels are one bone's
 SPINE_REGION_LETTER = {"122494005": "C", "122495006": "T", "122496007": "L", "54735007": "S"}
 _A_LEVEL = re.compile(r"[CTLSD]\d{1,2}(\s*-\s*[CTLSD]?\d{1,2})?", re.IGNORECASE)  # "T12", "L2-L3": a summary keeps it
 _LONGEST_WRITTEN = 48  # the record's words beside a place, cut: a card's summary has 140 characters in all

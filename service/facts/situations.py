@@ -27,7 +27,7 @@ from .items.visceral import BRAIN_BESIDE_ABSENT, PAST_BESIDE_ABSENT, visceral_fa
 from .long_bone import site_concepts, with_side_words
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
-from .place import BOTH_SIDES, LEFT, RIGHT, SEVERAL_BONES, SPINE_REGIONS, Place, on_the_midline
+from .place import BOTH_SIDES, LEFT, RIGHT, SEVERAL_BONES, SPINE_REGION_LETTER, SPINE_REGIONS, Place, on_the_midline
 from .procedures import Procedure, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
 from .statuses import UNCONFIRMED, status_code, status_to_check
@@ -94,7 +94,7 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
             claims += _levels_claims(where, levels)
             continue
         key, vague = _key(place)
-        claims.append((where if vague else _at(where, key), key or ("spine", None), vague or key is None,
+        claims.append((where if vague else _at(where, key), key or ("spine:", None), vague or key is None,
                        False))  # surely a vertebra
     return claims
 
@@ -107,11 +107,16 @@ _VERTEBRAL_WORDS = re.compile(r"\b(corps|vert[ée]bral(e|es|aux)?|vert[èe]bres?
 
 
 def _levels_claims(where: Where, levels: list[str]) -> list[tuple[Where, tuple[str, str | None], bool, bool]]:
-    """A record naming several levels: its first a site, the others each a site or the same one (a lesion across
-    two vertebrae may be one site; the sources do not say): the count is a range."""
-    claims: list[tuple[Where, tuple[str, str | None], bool, bool]] = [
-        (_at(where, (levels[0], None)), (levels[0], None), False, False)]
-    return claims + [(where, (level, None), True, False) for level in levels[1:]]
+    """A record naming several levels: the first of each run of adjacent levels a site, the others of the run each
+    a site or the same one (a lesion across two adjacent vertebrae may be one site; the sources do not say): the
+    count is a range. Levels apart ("D4, D7, L2") are as many sites: no lesion spans them (probe 18 counted 2 to 4
+    and offered the ablative board)."""
+    claims: list[tuple[Where, tuple[str, str | None], bool, bool]] = []
+    for index, level in enumerate(levels):
+        adjacent = index > 0 and abs(_SPINE.index(level) - _SPINE.index(levels[index - 1])) == 1
+        claims.append((where, (level, None), True, False) if adjacent else
+                      (_at(where, (level, None)), (level, None), False, False))
+    return claims
 
 
 def spinal_levels(place: Place | None) -> list[str]:
@@ -147,8 +152,10 @@ def _key(place: Place | None, bone: str | None = None,
         return (levels[0], None), False
     if place.bone:
         several = str(place.bone) in SEVERAL_BONES or canonical_system(place.bone_system) == ICD_O_3
-        return (("spine" if spine_code else place.bone), place.side if place.side != BOTH_SIDES else None), \
-            spine_code or several or place.side is None
+        if SPINE_REGION_LETTER.get(str(place.bone)) == "S":  # the sacrum: one bone, never T10 (probe 18)
+            return ("spine:S", None), False
+        return ((f"spine:{SPINE_REGION_LETTER.get(str(place.bone), '')}" if spine_code else place.bone),
+                place.side if place.side != BOTH_SIDES else None), spine_code or several or place.side is None
     return None, False
 
 
@@ -197,7 +204,15 @@ def site_and_place(record: PatientRecord, condition: dict[str, Any]) -> tuple[Si
 
 
 def _spinal(key: tuple[str, str | None]) -> bool:
-    return key[0] == "spine" or bool(_LEVEL.match(key[0]))
+    return key[0].startswith("spine") or bool(_LEVEL.match(key[0]))
+
+
+def _region(key: tuple[str, str | None]) -> str:
+    """The region of the spine a spinal key names ("T" for "T10" or a thoracic spine coded), "" when not known."""
+    level = _LEVEL.match(key[0])
+    if level:
+        return "T" if level.group(1).upper() == "D" else level.group(1).upper()
+    return key[0].partition(":")[2]
 
 
 def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], list[Said]]:
@@ -238,8 +253,10 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
             continue  # the same bone and side: one site
         elif vague and any(_same_bone(key, other) for other in certain):
             uncertain += 1
-            open_.append(said("{record} ({place}) may be a site already counted", record=where.ref, place=where.place)
-                         if where.place else said("{record} may be a site already counted", record=where.ref))
+            why = said("{record} ({place}) may be a site already counted", record=where.ref, place=where.place) \
+                if where.place else said("{record} may be a site already counted", record=where.ref)
+            if why not in open_:  # "T4 à T6": one line for the record, not one per level
+                open_.append(why)
         else:
             certain[key] = where
     # A bone metastasis whose site is unread is a site all the same; one not confirmed may be none.
@@ -249,8 +266,9 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
 
 
 def _same_bone(key: tuple[str, str | None], other: tuple[str, str | None]) -> bool:
-    if _spinal(key):
-        return _spinal(other)
+    if _spinal(key):  # a region of the spine (the sacrum) may hold a level of it, not one of another region
+        return _spinal(other) and (bool(_LEVEL.match(key[0]) and _LEVEL.match(other[0])) or not (
+            _region(key) and _region(other) and _region(key) != _region(other)))
     return key[0] == other[0] and not (key[1] and other[1] and key[1] != other[1])  # a right rib is no left one
 
 
