@@ -603,3 +603,24 @@ def test_a_side_written_only_in_the_diagnosis_text_is_quoted_never_read():
     scored, _ = only_lesion(femur, *lesion_observations())
     assert scored.place.side is None
     assert scored.where("en") == "femur (side not stated) (“Metastasis L femur, lytic” in the record)", scored.where()
+
+
+@pytest.mark.parametrize("on_the_body_site", [False, True])
+def test_an_ehrs_own_laterality_extension_gives_the_side_as_mcodes_does(on_the_body_site):
+    """Probe 18: a left and a right femur, each side in Epic's laterality extension (SNOMED CT Left / Right), read
+    "side not stated" and were flagged as maybe one lesion, their words saying otherwise. An extension named
+    "laterality" whose value is a SNOMED CT laterality is read as mCODE's; one of another name is not."""
+    def femur(cid, side, url="http://open.epic.com/FHIR/StructureDefinition/extension/laterality"):
+        found = condition(cid, ICD10CM, "C79.51", body_site=[site(FEMUR)])
+        extension = [{"url": url, "valueCodeableConcept": {"coding": [{"system": SCT, "code": side}]}}]
+        if on_the_body_site:
+            found["bodySite"][0]["extension"] = extension
+        else:
+            found["extension"] = extension
+        return found
+
+    found = facts_of(femur("a", LEFT), femur("b", RIGHT))
+    assert sorted(scored.body_site[1] for scored in found.scored) == sorted([LEFT, RIGHT])
+    assert not any("may record one lesion" in str(flag) for scored in found.scored for flag in scored.condition_flags)
+    found = facts_of(femur("a", LEFT, url="http://example.org/extension/side-of-body"))
+    assert [scored.body_site[1] for scored in found.scored] == [None]

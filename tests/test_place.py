@@ -79,14 +79,17 @@ def test_a_laterality_written_on_the_resource_itself_is_the_side_of_its_body_sit
 
 
 def test_a_side_in_an_extension_no_standard_here_defines_is_quoted_never_read():
-    """A vendor's laterality extension on the Condition ("…/extension/laterality", "Right"): the card read "Femur
-    (side not stated)" and the extension was named nowhere (probe 14). Its words are quoted beside the place."""
+    """A vendor's extension on the Condition that no standard here defines ("…/lesion-laterality-v2", "Right"): the
+    card read "Femur (side not stated)" and the extension was named nowhere (probe 14). Its words are quoted beside the
+    place. (One named "laterality" whose value is a SNOMED CT laterality, Epic's, is read as mCODE's: probe 18.)"""
     femur = condition("lesion-1", SCT, "94222008", body_site=[site(FEMUR_SHAFT)], extension=[{
-        "url": "http://open.epic.com/FHIR/StructureDefinition/extension/laterality",
+        "url": "http://example.org/FHIR/StructureDefinition/lesion-laterality-v2",
         "valueCodeableConcept": {**cc(SCT, RIGHT), "text": "Right"}}])
     found = only_place(femur)
     assert found.place.side is None
     assert found.where("en") == "femur (side not stated), shaft of femur (“Right” in the record)"
+    femur["extension"][0]["url"] = "http://open.epic.com/FHIR/StructureDefinition/extension/laterality"
+    assert only_place(femur).where("en") == "right femur, shaft of femur"
 
 
 def test_what_the_record_writes_beyond_the_codes_read_is_said_beside_them():

@@ -83,10 +83,27 @@ def body_sites(resource: dict[str, Any]) -> list[dict[str, Any]]:
     Condition is the side of its bodySite, and a bodySite stating the other side disagrees with it."""
     value = resource.get("bodySite")
     concepts = [value] if isinstance(value, dict) else objects(value)
-    stated = [e for e in objects(resource.get("extension")) if e.get("url") == MCODE_LATERALITY]
+    stated = [_as_mcode(e) for e in objects(resource.get("extension")) if _laterality(e)]
+    if any(_laterality(e) and e.get("url") != MCODE_LATERALITY
+           for concept in concepts for e in objects(concept.get("extension"))):
+        concepts = [{**concept, "extension": [_as_mcode(e) if _laterality(e) else e
+                                              for e in objects(concept.get("extension"))]} for concept in concepts]
     if not stated:
         return concepts
     return [{**concept, "extension": objects(concept.get("extension")) + stated} for concept in concepts]
+
+
+def _laterality(extension: dict[str, Any]) -> bool:
+    """mCODE's laterality extension, or an EHR's own whose name is "laterality" (Epic's
+    ``.../extension/laterality``): its value, a SNOMED CT laterality, is read the same (probe 18: a left and a right
+    femur so recorded were "side not stated" and flagged as maybe one lesion)."""
+    url = extension.get("url")
+    return url == MCODE_LATERALITY or (
+        isinstance(url, str) and url.rstrip("/").rpartition("/")[2].lower() == "laterality")
+
+
+def _as_mcode(extension: dict[str, Any]) -> dict[str, Any]:
+    return extension if extension.get("url") == MCODE_LATERALITY else {**extension, "url": MCODE_LATERALITY}
 
 
 def _qualifier_concepts(concept: dict[str, Any], url: str) -> list[Any]:
