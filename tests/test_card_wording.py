@@ -100,6 +100,21 @@ def test_a_summary_says_the_old_record_a_score_rests_on_in_either_language_short
         assert card["summary"].endswith(said), card["summary"]
 
 
+def test_a_conflict_of_dated_records_is_not_said_undated(client):
+    """Probe 18: visceral "none" on an Observation and a liver metastasis Condition, both dated, disagree: the card
+    opened with "The score rests on: records undated". A conflict has no one date; each record's is in its note."""
+    spine = {"coding": [{"system": SCT, "code": "122495006"}], "text": "D10"}
+    conditions = [condition("breast", SCT, "254837009", onset="2024-01-10"),
+                  condition("mscc", ICD10, "G95.2", onset=RECENT, body_site=[spine]),
+                  condition("liver", SCT, "94381002", onset=RECENT)]
+    observations = [observation("motor", "motor-function", **coded("ambulatory-without-aid")),
+                    observation("visceral", "visceral-metastases", **coded("2667000", SCT)),
+                    observation("deficit", "days-developing-motor-deficits", **quantity(20, "d"))]
+    (card,) = without_advice(cards_of(client, conditions, observations, "en"))
+    assert "disagree" in card["detail"], card["detail"][:600]
+    assert "undated" not in card["summary"] and "records undated" not in card["detail"], card["summary"]
+
+
 def test_the_action_is_never_cut_for_the_old_records_date_which_then_opens_the_detail(client):
     """« Fémur gauche, score de Mirels 11 : fixation enregistrée, à vérifier d'abord — avis chirurgical de… (taille de
     la lésion du 12/11/2026) » (review 16): the date was kept and the action cut. The date's words give way, then

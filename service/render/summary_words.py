@@ -58,6 +58,7 @@ def oldest_words(assessment: Assessment, words: dict[str, str], short: bool = Fa
         return ""
     undated = any(item.status != "missing" and item.name in SHORT_ITEMS["en"]
                   and not assessment.facts.facts[item.name].recorded
+                  and CONFLICT not in assessment.facts.facts[item.name].flags  # no one date: each said in its note
                   and any(source.startswith("Observation/") for source in assessment.facts.facts[item.name].sources)
                   for item in assessment.score.items)
     if undated:  # a record with no date cannot be aged: it counts, and the summary says its moment is not known
