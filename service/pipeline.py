@@ -127,6 +127,8 @@ class OrderReview(msgspec.Struct):
     # Orders whose site is a bone and side where no bone metastasis is recorded, one being recorded on the other side
     # of that bone: the side is said first (brief §5), with the metastases recorded there.
     other_side: list[tuple[DraftOrder, tuple[Where, ...]]] = msgspec.field(default_factory=list)
+    # Several radiotherapy orders in one signing naming the same Condition: which one is meant is said first.
+    several_courses: list[tuple[str, tuple[DraftOrder, ...]]] = msgspec.field(default_factory=list)
 
 
 def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
@@ -176,8 +178,13 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                 "not checked: it is for {reasons}, whose scores do not apply to this kind of order; if it is for "
                 "another diagnosis, that one's advice was not given", reasons=", ".join(sorted(draft.reasons))),
                 relevant=True, attention=True, description=draft.order.description))
+    by_reason: dict[str, dict[str, DraftOrder]] = {}
+    for draft in radiotherapies:  # probe 18: three courses for one femur in one signing, no card said it
+        for reason in sorted(draft.reasons):
+            by_reason.setdefault(reason, {})[draft.order.reference] = draft
+    several = [(reason, tuple(found.values())) for reason, found in by_reason.items() if len(found) > 1]
     return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot,
-                       [draft for draft in radiotherapies if not draft.schemes], other_side)
+                       [draft for draft in radiotherapies if not draft.schemes], other_side, several)
 
 
 def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[DraftOrder, tuple[Where, ...]]]:

@@ -608,3 +608,21 @@ def test_an_order_whose_site_is_in_its_words_only_says_so_and_a_femur_order_of_n
     no_side = order("fix", FIXATION, body_site={"coding": [{"system": SCT, "code": FEMUR}]})
     (card,) = cards(client, *MIRELS_7, no_side)
     assert "the order's site is the same bone; the order's side is not stated" in card["detail"], card["detail"]
+
+
+def test_several_radiotherapy_orders_for_one_diagnosis_in_one_signing_are_said_first(client):
+    """Probe 18: "8 Gy en 1 fraction", "30 Gy/10 fr" and "20Gy in 5#" for one femur in one signing got no card
+    (Mirels 7: radiotherapy in line); each order is checked as if it were the course. Said first, as a warning,
+    with each order's words; one order, or orders for two diagnoses, say nothing of it."""
+    words = ("RTE fémur G 8 Gy en 1 fraction", "RTE fémur G 30 Gy/10 fr", "RTE fémur G 20Gy in 5#")
+    drafts = [order(f"rt{n}", RADIOTHERAPY, reason="Condition/lesion-1") for n in range(3)]
+    for draft, text in zip(drafts, words, strict=True):
+        draft["code"]["text"] = text
+    found = cards(client, *MIRELS_7, *drafts)
+    assert found[0]["summary"] == ("3 radiotherapy orders for one diagnosis in this signing: check which one is "
+                                   "meant") and found[0]["indicator"] == "warning"
+    assert all(text.replace("#", "\\#") in found[0]["detail"] for text in words), found[0]["detail"]
+    assert "Condition/" not in found[0]["detail"]
+    (french,) = cards(client, *MIRELS_7, *drafts[:2], language="fr")
+    assert french["summary"].startswith("2 prescriptions de radiothérapie pour un même diagnostic")
+    assert cards(client, *MIRELS_7, drafts[0]) == []

@@ -71,6 +71,9 @@ ORDER_WORDS = Words({
     "other_side_detail": N_("The order's site is the {ordered}, where no bone metastasis is recorded; one is recorded "
                             "on the other side of that bone. Check which side the order is for before signing it."),
     "recorded_there": N_("Bone metastases recorded"),
+    "several_courses": N_("{count} radiotherapy orders for one diagnosis in this signing: check which one is meant"),
+    "several_courses_detail": N_("These orders all name {reason} as their reason, and each is checked as if it were "
+                                 "the course. Check which is meant before signing."),
     "side_conflict": N_("Check the side: order for the {ordered}, its reason the lesion of the {recorded}"),
     "side_conflict_detail": N_("The order's site is the {ordered}; the diagnosis it names as its reason is of the "
                                "{recorded}. Check which side the order is for before signing it."),
@@ -326,6 +329,18 @@ def other_side_card(draft: DraftOrder, recorded: tuple[Where, ...], locale: str,
             "overrideReasons": override_reasons(locale)}
 
 
+def several_courses_card(reason: str, drafts: tuple[DraftOrder, ...], locale: str, name: Callable[[str], str]) -> Card:
+    """Several radiotherapy orders naming one diagnosis in one signing ("8 Gy en 1 fraction", "30 Gy/10 fr"...):
+    each is checked on its own, and the cards read as if each were the one course; said first, as a warning."""
+    words = ORDER_WORDS[locale]
+    lines = [words["several_courses_detail"].format(reason=name(reason)), "", f"**{words['orders']}**"]
+    lines += [f"- {plain(draft.order.description) or name(draft.order.reference)}" for draft in drafts]
+    return {"uuid": random_uuid(), "summary": fit_summary(words["several_courses"].format(count=len(drafts))),
+            "detail": "\n".join(lines), "indicator": "warning",
+            "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)},
+            "overrideReasons": override_reasons(locale)}
+
+
 def _sides_disagree(entry: ReportEntry) -> bool:
     """An order whose reason is a lesion of one side of a bone and whose site is the other side of that bone."""
     params = getattr(entry.reason, "params", {})
@@ -363,10 +378,12 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     post-operative window §1.4, then the scheme §2), then the orders (or records) that could not be checked,
     each with why (``cards.review_card``). ``subject``: the patient, as the proposed resources name it."""
     if facts.deceased is not None:  # as patient-view: one card, no order checked, where any would have been given
-        checked = review.findings or review.moot or review.windows or review.schemes or review.other_side
+        checked = review.findings or review.moot or review.windows or review.schemes or review.other_side or \
+            review.several_courses
         return [typeset_card(deceased_card(facts, locale), locale)] if checked else []
     name = namer(facts, locale)
     cards = [other_side_card(draft, recorded, locale, name) for draft, recorded in review.other_side]
+    cards += [several_courses_card(reason, drafts, locale, name) for reason, drafts in review.several_courses]
     cards += [order_card(assessment, finding, name, subject) for assessment, finding in review.findings]
     cards += [moot_card(draft, why, locale, name) for draft, why in review.moot]
     cards += [window_card(found, locale, name) for found in review.windows]
