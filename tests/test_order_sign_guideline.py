@@ -173,6 +173,22 @@ def test_a_scheme_the_guideline_does_not_name_gets_one_line(client):
                                         "recommandation")
 
 
+@pytest.mark.parametrize(("name", "differs"), [("RTE fémur G 30 Gy en 10 fractions", True),
+                                               ("RTE fémur G 3000 cGy", True), ("RTE fémur G 8 Gy", False),
+                                               ("RTE fémur G 1 x 8Gy", False), ("RTE fémur G", False)])
+def test_an_order_whose_name_writes_another_dose_than_it_prescribes_says_it_first(client, name, differs):
+    """Probe 18: the prescription 8 Gy in 1 fraction, the order's name "30 Gy en 10 fractions": the §2 card compared
+    8 Gy/1 with no word of the name. Which is meant comes first, as a warning; a name writing the prescribed total
+    or its dose per fraction, or no dose, says nothing. The name's dose is never read as the scheme."""
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(8, 1))
+    rt["code"]["text"] = name
+    (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt))
+    assert card["summary"].startswith("Another dose in its name, check it first — 8 Gy single fraction") is differs
+    assert (card["indicator"] == "warning") is differs
+    assert ("**Check first**: the order's name writes another dose" in card["detail"]) is differs
+    assert "Scheme ordered: 8 Gy in 1 fraction" in card["detail"]
+
+
 def test_half_a_scheme_names_what_is_missing_and_no_scheme_gives_no_card(client):
     only_fractions = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(fractions=5))
     (card,) = post(client, request(*mirels_7_not_oligometastatic(), only_fractions))

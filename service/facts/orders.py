@@ -29,6 +29,7 @@ Scheme and start (§2, §1.4)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, Literal, cast
 
@@ -75,6 +76,7 @@ class DraftOrder(msgspec.Struct, frozen=True):
     start: DateSpan | None = None
     place: Place | None = None  # its bodySite as a place (bone and side codes), to match an operation's
     site_words: str = ""  # a bodySite no code here reads ("fémur gauche"): it may be any lesion's or compression's
+    dose_words_differ: bool = False  # its name writes another dose than it prescribes (``dose_words_differ``)
 
     @property
     def names_a_target(self) -> bool:
@@ -182,7 +184,8 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
         orders.append(DraftOrder(Order(ref, kinds, course, description), reasons, compression_code, bone, side,
                                  has_site, reason_codes, schemes, starts_on(resource),
                                  read_place(terms, sites) if sites else None,
-                                 (site.description or said("not coded")) if unread_site else ""))
+                                 (site.description or said("not coded")) if unread_site else "",
+                                 dose_words_differ(description, schemes)))
         kinds_said = [ORDER_WORDS[kind] for kind in sorted(kinds)]
         report.append(ReportEntry(ref, "used", said("draft order: {kinds}, {course}", kinds=kinds_said,
                                                     course=ORDER_WORDS[course]) if course else
@@ -253,6 +256,19 @@ def prescribed_schemes(order: dict[str, Any]) -> tuple[tuple[Scheme, ...], list[
         if scheme not in schemes:
             schemes.append(scheme)
     return tuple(schemes), unread
+
+
+def dose_words_differ(words: str, schemes: tuple[Scheme, ...]) -> bool:
+    """Whether an order's name writes a dose ("30 Gy en 10 fractions") that is neither the total nor the dose per
+    fraction it prescribes (8 Gy in 1): which is meant is said first on its §2 card (probe 18); never read as one."""
+    written = {round(float(value.replace(",", ".")) * _GRAY[unit], 2) for value, unit in _DOSE_IN_WORDS.findall(words)}
+    read = {dose for scheme in schemes if scheme.total_gy for dose in (
+        scheme.total_gy, *([round(scheme.total_gy / scheme.fractions, 2)] if scheme.fractions else []))}
+    return bool(written and read and not written & read)
+
+
+# A dose its words write ("30 Gy", "800 cGy", "20Gy"): never read as the scheme, only compared with the prescribed one.
+_DOSE_IN_WORDS = re.compile(r"(?<![\d.,])(\d{1,4}(?:[.,]\d{1,2})?)\s?(cGy|Gy)\b")
 
 
 def starts_on(order: dict[str, Any]) -> DateSpan | None:

@@ -71,6 +71,9 @@ ORDER_WORDS = Words({
     "other_side_detail": N_("The order's site is the {ordered}, where no bone metastasis is recorded; one is recorded "
                             "on the other side of that bone. Check which side the order is for before signing it."),
     "recorded_there": N_("Bone metastases recorded"),
+    "dose_words_first": N_("another dose in its name, check it first"),
+    "dose_words_detail": N_("the order's name writes another dose than the one it prescribes (below): check which is "
+                            "meant before signing"),
     "several_courses": N_("{count} radiotherapy orders for one diagnosis in this signing: check which one is meant"),
     "several_courses_detail": N_("These orders all name {reason} as their reason, and each is checked as if it were "
                                  "the course. Check which is meant before signing."),
@@ -216,6 +219,10 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         lines.insert(2 if target else 1, f"- {words['scheme']}{colon} {advice.ordered.words(locale)}")
     if ablative and advice.kind == "listed":
         lines += ["", guide.ablative(locale)]
+    if draft.dose_words_differ:  # its name and its prescription disagree: which is meant comes first (probe 18)
+        lines[1:1] = [f"**{WORDS[locale]['check_first']}**{colon} {words['dose_words_detail']}", ""]
+        first = words["dose_words_first"]
+        summary = f"{first[:1].upper()}{first[1:]} — {summary[:1].lower()}{summary[1:]}"
     given = _irradiated(draft, facts)
     if given:  # said first, in the summary too (probe 16: at the foot of the card, after the trials)
         at = 3 if target else 2
@@ -233,7 +240,7 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         "summary": _with_place(summary, target, "", locale) if target and len(typeset(
             f"{summary} — {target.split(', ')[0]}", locale)) <= SUMMARY_LIMIT else fit_summary(summary),
         "detail": "\n".join(lines),
-        "indicator": "info",
+        "indicator": "warning" if draft.dose_words_differ else "info",
         "source": _source(locale, "fractionation", own_coding("fractionation", locale)["display"]),
         "overrideReasons": override_reasons(locale),
     }
@@ -260,7 +267,7 @@ def irradiated_card(draft: DraftOrder, given: list[str], locale: str, name: Call
         "uuid": random_uuid(),
         "summary": _with_place(summary, target, "", locale) if target else fit_summary(summary),
         "detail": "\n".join(lines),
-        "indicator": "info",
+        "indicator": "warning" if draft.dose_words_differ else "info",
         "source": _source(locale, "fractionation", own_coding("fractionation", locale)["display"]),
         "overrideReasons": override_reasons(locale),
     }
