@@ -1274,3 +1274,17 @@ def test_two_motor_statuses_the_same_day_at_their_times_and_zones_the_latest_win
     mscc, _ = only_compression(primary, compression(), *undated_times, *others)
     motor = mscc.facts["motor_function"]
     assert motor.value == OneOf("ambulatory_without_aid", "not_ambulatory") and motor.recorded == day
+
+
+@pytest.mark.parametrize(("row", "recorded_days_ago", "expected"), [
+    ("8_to_14_days", 0, Between(8, 14)), ("8_to_14_days", 20, Between(28, 34)),
+    ("1_to_7_days", 0, Between(0, 7)), ("over_14_days", 0, AtLeast(14, excluded=True))])
+def test_a_deficit_duration_given_as_the_tables_own_row_is_read_as_its_days(row, recorded_days_ago, expected):
+    """Probe 18: "8_to_14_days" of the project's own CodeSystem table-row read "has no numeric valueQuantity". The
+    row stands for its days when recorded, counted on to the assessment date as a number of days is."""
+    rows = "http://bonemet-cds.org/fhir/CodeSystem/table-row"
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=days_ago(recorded_days_ago),
+                          **coded(row, rows))
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(),
+                               *[o for o in rades_observations() if o["id"] != "deficit"], deficit)
+    assert mscc.facts["days_developing_motor_deficits"].value == expected

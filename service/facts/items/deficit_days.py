@@ -17,7 +17,7 @@ from typing import Any
 
 from msgspec.structs import replace
 
-from ...calculators import AtLeast, Between, OneOf
+from ...calculators import AtLeast, Between, OneOf, load_table
 from ...i18n import N_, Said, said
 from ..dates import DateSpan, day_range
 from ..evidence import CONFLICT, choose, one_of, show
@@ -25,7 +25,7 @@ from ..model import Fact
 from ..record import PatientRecord
 from ..terminology import codings
 from ..unrecognised import names_motor_deficit
-from ..vocabulary import SUPPLIED_BY
+from ..vocabulary import ROW_SYSTEM, SUPPLIED_BY
 from .candidates import observation_candidates
 from .quantities import DURATION_DAYS, ucum_or_bound
 
@@ -33,11 +33,33 @@ ITEM = "days_developing_motor_deficits"
 
 
 def _duration(record: PatientRecord, observation: dict[str, Any], end: DateSpan) -> tuple[Any, Said | None]:
+    row = _row(observation) if "valueQuantity" not in observation else None
+    if row is not None:  # the table's own row (CodeSystem table-row): its days as of the record, counted on
+        return until_assessment(row, record.effective(observation), end), None
     days, problem = ucum_or_bound(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
     if problem or days is None:
         return days, problem
     whole: Any = int(days) if isinstance(days, Fraction) and days.denominator == 1 else days
     return until_assessment(whole, record.effective(observation), end), None
+
+
+def _row(observation: dict[str, Any]) -> Between | AtLeast | None:
+    """The days a row of Tableau 4 stands for ("8_to_14_days": more than 7, at most 14), where the value is that row
+    as the project's CodeSystem ``table-row`` codes it (probe 18: "has no numeric valueQuantity")."""
+    concept = observation.get("valueCodeableConcept")
+    bands = {band.value: band for band in _bands()}
+    found = {coding.get("code") for coding in codings(concept) if coding.get("system") == ROW_SYSTEM} & bands.keys()
+    if len(found) != 1:
+        return None
+    band = bands[found.pop()]
+    low = band.above if band.above is not None else Fraction(0)
+    excluded = band.above is not None and not band.above_inclusive
+    return AtLeast(low, excluded=excluded) if band.up_to is None else Between(  # whole days: "> 7" is 8 or more
+        low + 1 if excluded else low, band.up_to, high_excluded=not band.up_to_inclusive)
+
+
+def _bands() -> tuple[Any, ...]:
+    return next(item.bands for item in load_table("rades").items if item.name == ITEM)
 
 
 def deficit_end(record: PatientRecord, radiotherapy: DateSpan | None) -> DateSpan:
@@ -97,7 +119,9 @@ def _counted_on(record: PatientRecord, fact: Fact, end: DateSpan) -> Fact:
     if fact.value is None or len(fact.sources) != 1 or not fact.sources[0].startswith("Observation/"):
         return fact
     observation = record.get(fact.sources[0])
-    days, _ = ucum_or_bound(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
+    days: Fraction | AtLeast | Between | None = _row(observation) if "valueQuantity" not in observation else None
+    if days is None:
+        days, _ = ucum_or_bound(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
     when = record.effective(observation)
     if days is None or when is None or until_assessment(days, when, end) == days:
         return fact
