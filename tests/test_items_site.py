@@ -184,6 +184,20 @@ def test_a_pathological_fracture_is_named_beside_the_mirels_score(system, code, 
     assert ("check whether it is at the site" in entry.reason) is (code != "M84.551A")
 
 
+@pytest.mark.parametrize(("status", "said"), [
+    ({"verification": "entered-in-error"}, "a fracture recorded entered-in-error: never counts"),
+    ({"verification": "refuted"}, "a fracture recorded refuted: never counts"),
+    ({"clinical": "resolved"}, "a fracture recorded as over (healed, resolved or abated)")])
+def test_a_fracture_that_does_not_count_says_why_in_the_mapping_report(status, said):
+    """Probe 18: an entered-in-error pathological fracture of the femur was reported "check whether it is at the
+    site of a scored lesion", as if it counted. It never counts, and its report line says why."""
+    fracture = condition("fracture", ICD10, "M90.7", onset="2026-10-20", **status)
+    lesion_facts, found = only_lesion(lesion(), fracture, *lesion_observations())
+    entry = found.entry("Condition/fracture")
+    assert entry.reason.startswith(said) and not entry.attention, entry.reason
+    assert not lesion_facts.fractures_to_check
+
+
 def test_an_injury_fracture_code_of_the_same_bone_is_named_and_flags_the_score_to_check_first():
     """A fracture coded as an injury (S72: femur) is a fracture of the bone whatever its cause (brief, section
     5): not called pathological, and, its side not stated, said first on the score. Named for the integrator

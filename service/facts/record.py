@@ -27,7 +27,7 @@ from ..fhir.shape import ASSERTED_DATE
 from ..i18n import N_, Said, joined, said
 from .dates import UNBOUNDED, DateSpan, after, effective_date, parse_date, performed
 from .model import BrokenBone, FixedBone, Label, ReportEntry
-from .statuses import COUNTED_OBSERVATION, INACTIVE, NEVER_COUNTS, StatusReading, status_code
+from .statuses import COUNTED_OBSERVATION, INACTIVE, NEVER_COUNTS, StatusReading, fracture_not_counted, status_code
 from .terminology import Terminology, codings, describe_concepts, load_terminology, objects, observation_value
 from .unrecognised import is_fracture, is_pathological_fracture, looks_like_cancer, names_secondary, not_a_bone
 from .vocabulary import (
@@ -49,8 +49,7 @@ _OBSERVATION_KINDS = {TUMOUR_SIZE_VS: "tumour-size", PAIN_SCORE_VS: "pain-score"
 
 
 def unread_reason(kind: str) -> Said:
-    """Why a resource of this type is not read, when it is not read whatever it holds (an Observation:
-    when its code is in none of the ValueSets)."""
+    """Why a resource of this type is never read (an Observation: when its code is in none of the ValueSets)."""
     return CODE_NOT_READ if kind == "Observation" else _not_read_kind(kind)
 
 
@@ -88,8 +87,7 @@ class Report(msgspec.Struct):
 
 
 def identifier_index(resources: Iterable[tuple[str, dict[str, Any]]]) -> dict[tuple[Any, str], list[str]]:
-    """(identifier system, value) -> the references of the resources (given as (reference, resource))
-    that carry it: how a logical reference, by identifier, is resolved."""
+    """(identifier system, value) -> the references of the resources carrying it: resolves a logical reference."""
     index: dict[tuple[Any, str], list[str]] = defaultdict(list)
     for ref, resource in resources:
         for identifier in objects(resource.get("identifier")):
@@ -298,10 +296,12 @@ class PatientRecord(StatusReading):
         if not kinds:
             why, attention = looks_like_cancer(condition, coded), True
             if why and is_fracture(condition):  # a resolved or healed one does not say the bone is broken now
-                counts = status_code(condition, "verificationStatus") not in NEVER_COUNTS and status_code(
+                status = status_code(condition, "verificationStatus")
+                counts = status not in NEVER_COUNTS and status_code(
                     condition, "clinicalStatus") not in INACTIVE and not self.abated(condition)
                 if counts and not self.after_as_of(self.onset(condition) or parse_date(condition.get("recordedDate"))):
                     self.fractures.append(condition)  # matched to the lesions by bone and side (mapper)
+                why = why if counts else fracture_not_counted(status if status in NEVER_COUNTS else None)
                 # Said on a scored lesion's card when it may be its bone; else, for the integrator only.
                 attention = counts and is_pathological_fracture(condition)
             if why:

@@ -238,3 +238,10 @@ def refuted_lesions(record: Any) -> list[tuple[str, dict[str, Any], Any]]:
         for ref, resource in record.by_ref.items()
         if resource.get("resourceType") == "Condition" and status_code(resource, "verificationStatus") == "refuted"
         and "lesion" in record.condition_kinds(resource)])
+
+
+def fracture_not_counted(status: str | None) -> Said:
+    """Why a fracture's record says nothing of the bone now: in error or refuted (``status``), else over (probe 18:
+    an entered-in-error one read "check whether it is at the site of a scored lesion")."""
+    return said("a fracture recorded {status}: never counts", status=status) if status else said(
+        "a fracture recorded as over (healed, resolved or abated): the bone is not taken as broken now")
