@@ -435,3 +435,14 @@ def test_a_missing_item_card_keeps_what_to_record_before_category_undetermined(c
         cards = client.post(SERVICE, json=body, headers={"Accept-Language": language}).get_json()["cards"]
         (card,) = [c for c in cards if c["source"]["topic"]["code"] == "rades"]
         assert card["summary"].replace("\u202f", " ").endswith(ending), card["summary"]
+
+
+def test_a_summary_with_items_missing_and_uncertain_counts_the_missing_rather_than_cut_the_list(client):
+    """Regression diff 18: "Lumbar spine “L3”, SINS 2–18: category undetermined, missing: mechanical pain, bone
+    lesion, alignment, collapse, posterolateral…", the uncertain level cut off. The missing items become their count
+    before anything is cut, in either language."""
+    l3 = condition("l3", SCT, "94222008", body_site=[{"coding": [{"system": SCT, "code": "122496007"}], "text": "L3"}])
+    for language, said in (("en", "missing: 5 items; uncertain: level"),
+                           ("fr", "manquant\u202f: 5 éléments\u202f; incertain\u202f: niveau")):
+        (card,) = [c for c in cards_of(client, [l3], [], language) if c["source"]["topic"]["code"] == "sins"]
+        assert card["summary"].endswith(said) and "…" not in card["summary"], card["summary"]

@@ -185,8 +185,8 @@ def test_a_pathological_fracture_is_named_beside_the_mirels_score(system, code, 
 
 
 @pytest.mark.parametrize(("status", "said"), [
-    ({"verification": "entered-in-error"}, "a fracture recorded entered-in-error: never counts"),
-    ({"verification": "refuted"}, "a fracture recorded refuted: never counts"),
+    ({"verification": "entered-in-error"}, "a fracture recorded in error: never counts"),
+    ({"verification": "refuted"}, "a fracture refuted: never counts"),
     ({"clinical": "resolved"}, "a fracture recorded as over (healed, resolved or abated)")])
 def test_a_fracture_that_does_not_count_says_why_in_the_mapping_report(status, said):
     """Probe 18: an entered-in-error pathological fracture of the femur was reported "check whether it is at the

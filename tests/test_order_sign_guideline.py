@@ -183,7 +183,8 @@ def test_an_order_whose_name_writes_another_dose_than_it_prescribes_says_it_firs
     rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(8, 1))
     rt["code"]["text"] = name
     (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt))
-    assert card["summary"].startswith("Another dose in its name, check it first — 8 Gy single fraction") is differs
+    assert card["summary"].startswith("Another dose in its name, check it first: 8 Gy in 1 fraction — left femur") \
+        is differs, card["summary"]
     assert (card["indicator"] == "warning") is differs
     assert ("**Check first**: the order's name writes another dose" in card["detail"]) is differs
     assert "Scheme ordered: 8 Gy in 1 fraction" in card["detail"]

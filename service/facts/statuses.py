@@ -243,5 +243,6 @@ def refuted_lesions(record: Any) -> list[tuple[str, dict[str, Any], Any]]:
 def fracture_not_counted(status: str | None) -> Said:
     """Why a fracture's record says nothing of the bone now: in error or refuted (``status``), else over (probe 18:
     an entered-in-error one read "check whether it is at the site of a scored lesion")."""
-    return said("a fracture recorded {status}: never counts", status=status) if status else said(
+    return said("a fracture recorded in error: never counts") if status == "entered-in-error" else said(
+        "a fracture refuted: never counts") if status else said(
         "a fracture recorded as over (healed, resolved or abated): the bone is not taken as broken now")

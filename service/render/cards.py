@@ -206,8 +206,8 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     # Missing and uncertain apart: a site known to be the femur or the lower limb is not "missing".
     missing, uncertain = ([short.get(item.name, item.label) for item in score.items if item.status == status]
                           for status in ("missing", "uncertain"))
-    names = ", ".join(missing) + (f"; {words['uncertain']}{words['colon']} " if missing and uncertain else "") \
-        + ", ".join(uncertain)
+    then = (f"; {words['uncertain']}{words['colon']} " if missing and uncertain else "") + ", ".join(uncertain)
+    names = ", ".join(missing) + then
     lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", "", *_unknown_lines(assessment, name)]
     lines += ["", f"{words['range']}{words['colon']} {score.total_range}; "
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"])
@@ -224,8 +224,8 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     # then the list becomes its count, and last the action every category shares (the card's detail says it).
     brief = [f"{head}{score.common_action}, {words['missing']}{conflict}"] if score.common_action else []
     shortest = [f"{head}{words['missing']}{conflict}"]
-    listed = [names] + ([words["missing_count"].format(count=len(missing))] if len(missing) > 1 else [])
-    tries = [(rest, names)] if uncertain or score.category or not missing else [
+    listed = [names] + ([words["missing_count"].format(count=len(missing)) + then] if len(missing) > 1 else [])
+    tries = [(rest, names_) for names_ in listed] if uncertain or score.category or not missing else [
         (state, names_) for group in ([rest, *brief], shortest) for names_ in listed for state in group]
     for rest, names_ in tries:
         summary = _summary(assessment, rest, f"{words['colon']} {names_}")

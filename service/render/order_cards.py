@@ -221,8 +221,9 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         lines += ["", guide.ablative(locale)]
     if draft.dose_words_differ:  # its name and its prescription disagree: which is meant comes first (probe 18)
         lines[1:1] = [f"**{WORDS[locale]['check_first']}**{colon} {words['dose_words_detail']}", ""]
-        first = words["dose_words_first"]
-        summary = f"{first[:1].upper()}{first[1:]} — {summary[:1].lower()}{summary[1:]}"
+        first = words["dose_words_first"]  # the scheme's figures stay, its comparison gives way (in the detail)
+        summary = f"{first[:1].upper()}{first[1:]}" + (
+            f"{colon} {advice.ordered.words(locale)}" if advice.kind != "missing" else f" — {summary}")
     given = _irradiated(draft, facts)
     if given:  # said first, in the summary too (probe 16: at the foot of the card, after the trials)
         at = 3 if target else 2
