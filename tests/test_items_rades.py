@@ -1001,6 +1001,30 @@ def test_a_motor_status_recorded_after_the_compressions_radiotherapy_began_is_no
     assert score_rades(mscc.inputs()).total_min == 31
 
 
+@pytest.mark.parametrize("words", ["Scanner de dosimétrie radiothérapie rachis", "Consultation d'annonce radiothérapie",
+                                   "Scanner de centrage pour radiothérapie"])
+def test_a_step_before_a_course_named_in_words_is_no_radiotherapy_begun(words):
+    """Review 18: a planning CT coded in CCAM, "Scanner de dosimétrie radiothérapie", its reason the compression,
+    bounded the statuses as a course begun: today's "not ambulatory" was set aside for an older "walks without aid"."""
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    planning = _radiotherapy_of_the_compression("completed", 3, {**IN_CCAM, "text": words})
+    now = observation("motor", "motor-function", effective=days_ago(1), **coded("not-ambulatory"))
+    mscc, _ = only_compression(primary, compression(onset=days_ago(10)), now, planning)
+    assert mscc.facts["motor_function"].value == "not_ambulatory"
+
+
+def test_a_course_named_in_words_over_a_period_bounds_from_its_first_day():
+    """Review 18: a course in CCAM over a period (7 to 2 days ago) bounded the statuses from its whole span, not its
+    first day, as a coded one does: a status taken mid-course counted."""
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    course = _radiotherapy_of_the_compression("completed", 7, IN_CCAM)
+    course["performedPeriod"]["end"] = days_ago(2)
+    before = observation("motor-before", "motor-function", effective=days_ago(9), **coded("not-ambulatory"))
+    during = observation("motor", "motor-function", effective=days_ago(4), **coded("ambulatory-without-aid"))
+    mscc, _ = only_compression(primary, compression(onset=days_ago(12)), before, during, course)
+    assert mscc.facts["motor_function"].value == "not_ambulatory"
+
+
 def test_a_radiotherapy_planned_or_begun_the_same_day_sets_no_status_aside():
     primary = condition("breast", SCT, "254837009", onset="2024-01-10")
     status = observation("motor", "motor-function", effective=days_ago(1), **coded("ambulatory-without-aid"))

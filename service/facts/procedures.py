@@ -8,7 +8,6 @@ bone and side (its ``bodySite``). Every Procedure of those codes is reported, us
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Mapping
 from datetime import date
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from .dates import DateSpan, parse_date, performed, reversed_period
 from .items.site import SiteReading, body_sites, read_place, read_site
 from .model import Fact
 from .place import Place
+from .procedure_words import NOT_A_COURSE, RADIOTHERAPY_WORDS, SURGERY_WORDS, may_be_operation
 from .record import PatientRecord
 from .terminology import describe_concepts, objects
 from .vocabulary import KIND_VALUE_SETS
@@ -28,29 +28,6 @@ from .vocabulary import KIND_VALUE_SETS
 # "operation": a bone's or the spine's surgery coded outside the lists, its words naming it (``SURGERY_WORDS``): what it
 # was is not read (a nailing, a laminectomy), only that its §1.4 window may apply.
 Kind = Literal["fixation", "decompression", "radiotherapy", "operation"]
-# The words of an operation that may have fixed, decompressed or filled a bone, in English and French: what makes a
-# procedure coded outside the lists (CCAM, a local code) worth saying first on a card. Names of such operations count
-# whatever else the words say ("vertébroplastie sous scanner"); general words (surgery, a plate, a resection) only
-# where no imaging, infusion or puncture word is there ("scanner du fémur, bilan préopératoire", "platelet
-# transfusion" are none). Imaging, a puncture, a biopsy: named in the mapping report only.
-OPERATION_WORDS = re.compile(
-    r"fixation|ost[ée]osynth|enclou|arthrod|arthroplast|proth[èe]s|prosthe|spondylod|laminectom|d[ée]compress|"
-    r"vert[ée]broplast|cimentoplast|cementoplast|cyphoplast|kyphoplast|corporectom|vert[ée]brectom|ost[ée]otom",
-    re.IGNORECASE)
-_GENERAL_WORDS = re.compile(r"\bclou|\bnail|\bplaques?\b|\bplates?\b|\bvis\b|\bscrews?\b|\bfusion|\binstrument|"
-                            r"r[ée]section|curet+age|chirurg|surg|\bop[ée]r", re.IGNORECASE)
-_NOT_AN_OPERATION = re.compile(r"scanner|\btdm\b|\birm\b|\bmri\b|\bct\b|radiograph|x-ray|scintig|\btep\b|\bpet\b|"
-                               r"[ée]chograph|ultraso|biops|ponction|puncture|infusion|perfusion|transfusion|injection|"
-                               r"consult", re.IGNORECASE)
-# The surgery §1.4 follows, in words (a fixation, a decompression, a resection of the bone or the spine); not a
-# cementoplasty nor a vertebroplasty, interventional radiology the guideline's "geste opératoire" may not cover.
-SURGERY_WORDS = re.compile(r"fixation|ost[ée]osynth|enclou|arthrod|arthroplast|proth[èe]s|prosthe|spondylod|"
-                           r"laminectom|d[ée]compress|corporectom|vert[ée]brectom|ost[ée]otom|\bnail|\bclou\b|"
-                           r"intramedull|centrom[ée]dullaire|\bpinning|\bplating|\bORIF\b", re.IGNORECASE)
-# A radiotherapy named in words, its code in no list (CCAM, a local code): never read as given, said where a course
-# given since would change the advice (§1.4).
-RADIOTHERAPY_WORDS = re.compile(r"radioth[ée]rap|radiotherap|irradiat|\bRTE\b|\bRTH\b|\d\s*c?Gy\b|st[ée]r[ée]ota|"
-                                r"stereota|\bSBRT\b|\bSABR\b", re.IGNORECASE)
 _KIND = {"prophylactic_fixation": "fixation", "decompressive_surgery": "decompression", "radiotherapy": "radiotherapy"}
 
 
@@ -78,17 +55,11 @@ class Unread(msgspec.Struct, frozen=True):
     reasons: tuple[str, ...]
 
 
-def _may_be_operation(code: Any) -> bool:
-    """Whether a procedure coded outside the lists may be an operation: its words say so; a bare code says nothing,
-    so it may be one (said, never read)."""
-    words = [code.get("text")] + [coding.get("display") for coding in objects(code.get("coding"))] \
-        if isinstance(code, dict) else []
-    worded = any(isinstance(text, str) and text.strip() for text in words)
-    text = describe_concepts([code])
-    if RADIOTHERAPY_WORDS.search(text):  # "Radiothérapie du fémur après enclouage": a course, not an operation
-        return False
-    return not worded or bool(OPERATION_WORDS.search(text)) or (
-        bool(_GENERAL_WORDS.search(text)) and not _NOT_AN_OPERATION.search(text))
+def _first_day(resource: dict[str, Any], when: DateSpan | None) -> DateSpan | None:
+    """A course's first day: its period's start (a course over days bounds what follows from it), else its date."""
+    period = resource.get("performedPeriod")
+    return (parse_date(period.get("start")) if isinstance(period, dict) and not reversed_period(period)
+            else None) or when  # reversed: either end may be its first day
 
 
 def procedures_done(record: PatientRecord) -> list[Procedure]:
@@ -106,17 +77,18 @@ def _read(record: PatientRecord) -> list[Procedure]:
         if len(kinds) != 1:
             lesions = [target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
                        if target in at_sites]
+            words = describe_concepts([code])
             if not kinds and resource.get("status") in ("completed", *RADIOTHERAPY_BEGUN) \
-                    and RADIOTHERAPY_WORDS.search(describe_concepts([code])) \
+                    and RADIOTHERAPY_WORDS.search(words) and not NOT_A_COURSE.search(words) \
                     and not record.after_as_of(when := performed(resource)):
                 written = body_sites(resource)
                 reading = read_site(record.terms, written)
                 record.once("unread-radiotherapies", list).append(Procedure(
                     ref, "radiotherapy", when, tuple(lesions), read_place(record.terms, written), reading.bone,
-                    reading.side, describe_concepts([code]), isinstance(code, dict) and bool(code.get("text")),
-                    str(resource.get("status")), when))
+                    reading.side, words, isinstance(code, dict) and bool(code.get("text")),
+                    str(resource.get("status")), _first_day(resource, when)))
             # Said on a card only where its words name an operation: an MRI or a lumbar puncture of the spine is none.
-            operation = not kinds and _may_be_operation(code)
+            operation = not kinds and may_be_operation(code)
             if operation and resource.get("status") == "completed" and not record.after_as_of(performed(resource)):
                 # Done, coded otherwise (an instrumented fusion in CCAM): a SINS or Rades card of its spine says it.
                 record.once("unread-procedures", list).append(Unread(ref, tuple(lesions)))
@@ -164,13 +136,10 @@ def _read(record: PatientRecord) -> list[Procedure]:
                         if target and target.startswith("Condition/"))
         sites = body_sites(resource)
         site = read_site(record.terms, sites) if sites else None
-        period = resource.get("performedPeriod")
-        began = (parse_date(period.get("start")) if isinstance(period, dict) and not reversed_period(period)
-                 else None) or when  # reversed: either end may be its first day
         procedure = Procedure(ref, kind, when, reasons, read_place(record.terms, sites),
                               site.bone if site else None, site.side if site else None,
                               describe_concepts([code]), isinstance(code, dict) and bool(code.get("text")), status,
-                              began)
+                              _first_day(resource, when))
         if status != "completed" and kind == "radiotherapy":  # begun: said on its card (``radiotherapies_given``)
             record.once("radiotherapies-begun", list).append(procedure)
             continue

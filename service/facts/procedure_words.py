@@ -1,0 +1,52 @@
+"""The words that name a procedure coded in no list the service reads (CCAM, a local code): an operation, the
+surgery §1.4 follows, a radiotherapy course, or a step beside one (a planning CT). What is said of it first on a card
+follows from them; and a course they name, given for the Condition its reason names, bounds what came "before
+radiotherapy" (Rades), as a coded one does. They never give a score's input."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .terminology import describe_concepts, objects
+
+# The words of an operation that may have fixed, decompressed or filled a bone, in English and French: what makes a
+# procedure coded outside the lists (CCAM, a local code) worth saying first on a card. Names of such operations count
+# whatever else the words say ("vertébroplastie sous scanner"); general words (surgery, a plate, a resection) only
+# where no imaging, infusion or puncture word is there ("scanner du fémur, bilan préopératoire", "platelet
+# transfusion" are none). Imaging, a puncture, a biopsy: named in the mapping report only.
+OPERATION_WORDS = re.compile(
+    r"fixation|ost[ée]osynth|enclou|arthrod|arthroplast|proth[èe]s|prosthe|spondylod|laminectom|d[ée]compress|"
+    r"vert[ée]broplast|cimentoplast|cementoplast|cyphoplast|kyphoplast|corporectom|vert[ée]brectom|ost[ée]otom",
+    re.IGNORECASE)
+_GENERAL_WORDS = re.compile(r"\bclou|\bnail|\bplaques?\b|\bplates?\b|\bvis\b|\bscrews?\b|\bfusion|\binstrument|"
+                            r"r[ée]section|curet+age|chirurg|surg|\bop[ée]r", re.IGNORECASE)
+_NOT_AN_OPERATION = re.compile(r"scanner|\btdm\b|\birm\b|\bmri\b|\bct\b|radiograph|x-ray|scintig|\btep\b|\bpet\b|"
+                               r"[ée]chograph|ultraso|biops|ponction|puncture|infusion|perfusion|transfusion|injection|"
+                               r"consult", re.IGNORECASE)
+# The surgery §1.4 follows, in words (a fixation, a decompression, a resection of the bone or the spine); not a
+# cementoplasty nor a vertebroplasty, interventional radiology the guideline's "geste opératoire" may not cover.
+SURGERY_WORDS = re.compile(r"fixation|ost[ée]osynth|enclou|arthrod|arthroplast|proth[èe]s|prosthe|spondylod|"
+                           r"laminectom|d[ée]compress|corporectom|vert[ée]brectom|ost[ée]otom|\bnail|\bclou\b|"
+                           r"intramedull|centrom[ée]dullaire|\bpinning|\bplating|\bORIF\b", re.IGNORECASE)
+# A radiotherapy named in words, its code in no list (CCAM, a local code): said where a course given since would
+# change the advice (§1.4), and a course of the Condition its reason names (``procedures.radiotherapies_of``).
+RADIOTHERAPY_WORDS = re.compile(r"radioth[ée]rap|radiotherap|irradiat|\bRTE\b|\bRTH\b|\d\s*c?Gy\b|st[ée]r[ée]ota|"
+                                r"stereota|\bSBRT\b|\bSABR\b", re.IGNORECASE)
+# Words of a step before or beside a course, not the course (review 18: a planning CT "Scanner de dosimétrie
+# radiothérapie", "Consultation d'annonce radiothérapie" bounded the Rades statuses as a course begun).
+NOT_A_COURSE = re.compile(r"scanner|\btdm\b|\bct\b|\birm\b|\bmri\b|dosim[ée]tr|dosimetr|centrage|simulat|consult|"
+                           r"annonce|planning|planification|contourage|contouring|imag", re.IGNORECASE)
+
+
+def may_be_operation(code: Any) -> bool:
+    """Whether a procedure coded outside the lists may be an operation: its words say so; a bare code says nothing,
+    so it may be one (said, never read)."""
+    words = [code.get("text")] + [coding.get("display") for coding in objects(code.get("coding"))] \
+        if isinstance(code, dict) else []
+    worded = any(isinstance(text, str) and text.strip() for text in words)
+    text = describe_concepts([code])
+    if RADIOTHERAPY_WORDS.search(text):  # "Radiothérapie du fémur après enclouage": a course, not an operation
+        return False
+    return not worded or bool(OPERATION_WORDS.search(text)) or (
+        bool(_GENERAL_WORDS.search(text)) and not _NOT_AN_OPERATION.search(text))
