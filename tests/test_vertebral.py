@@ -524,7 +524,9 @@ def test_a_collapse_item_recorded_before_a_fracture_at_its_level_no_longer_count
     assert any("before a fracture at this level (20" in str(note) for note in collapse.notes), collapse.notes
     assert any("Condition/fx records a fracture at this level" in str(note) for note in collapse.notes)
     assert "before a fracture at this level (20" in found.entry("Observation/s-vertebral-body-collapse").reason
-    for earlier_or_elsewhere in (fracture(30), fracture(5, level="L4")):
+    written_down = fracture(5)  # recorded 5 days ago, its onset not recorded: it may have broken before the item
+    written_down["recordedDate"] = written_down.pop("onsetDateTime")
+    for earlier_or_elsewhere in (fracture(30), fracture(5, level="L4"), written_down):
         spine, _ = only_sins(l2, *observations, earlier_or_elsewhere)
         assert spine.facts["vertebral_body_collapse"].value == "no_collapse_over_50_percent_involved"
 
@@ -593,6 +595,7 @@ def test_an_item_linked_to_the_lesion_whose_own_site_is_another_level_is_not_cou
     alignment = next(o for o in observations if o["id"] == "s-spinal-alignment")
     for own, counted in (([{"coding": [{"system": SCT, "code": THORACIC_SPINE}], "text": "T12"}], False),
                          ([{"coding": [{"system": SCT, "code": LUMBAR_SPINE}], "text": "L1"}], False),
+                         ([site("71341001", "7771000")], False),  # a femur's record: another bone (review 18)
                          (lumbar, True), ([{"coding": [{"system": SCT, "code": LUMBAR_SPINE}]}], True)):
         alignment["bodySite"] = own
         spine, found = only_sins(l3, *observations)
@@ -602,3 +605,8 @@ def test_an_item_linked_to_the_lesion_whose_own_site_is_another_level_is_not_cou
             assert any("but its own bodySite says" in str(note) for note in fact.notes), fact.notes
             entry = found.entry("Observation/s-spinal-alignment")
             assert entry.attention and "which lesion it describes is not certain" in entry.reason
+    # The sacrum is one bone: an item of "S2" counts for the lesion of "S1" (review 18).
+    s1 = condition("spine-1", SCT, "94222008", body_site=[{"coding": [{"system": SCT, "code": SACRUM}], "text": "S1"}])
+    alignment["bodySite"] = [{"coding": [{"system": SCT, "code": SACRUM}], "text": "S2"}]
+    spine, _ = only_sins(s1, *observations)
+    assert spine.facts["spinal_alignment"].value == "subluxation_translation"

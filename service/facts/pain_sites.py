@@ -400,8 +400,16 @@ def _compression_places(record: PatientRecord) -> dict[tuple[Any, ...], tuple[Pl
     return places
 
 
-def at_another_level(first: Place | None, second: Place | None) -> bool:
-    """Whether two places of the spine are surely at different levels (or regions): a level not stated is not."""
+def at_another_place(first: Place | None, second: Place | None) -> bool:
+    """Whether a record's place is surely not a vertebral lesion's: another bone than the spine (a femur), or another
+    level or region of it; the sacrum is one bone, its levels included; a level not stated is not another."""
+    if first is None or second is None:
+        return False
+    if first.bone and second.bone and _of_the_spine(first) != _of_the_spine(second):
+        return True
+    if all(p.bone == SACRUM or ((levels := spinal_levels(p)) and all(level[0] == "S" for level in levels))
+           for p in (first, second)):
+        return False
     return _same_level(first, second) is False
 
 

@@ -113,10 +113,14 @@ def _levels_claims(where: Where, levels: list[str]) -> list[tuple[Where, tuple[s
     and offered the ablative board)."""
     claims: list[tuple[Where, tuple[str, str | None], bool, bool]] = []
     for index, level in enumerate(levels):
-        adjacent = index > 0 and abs(_SPINE.index(level) - _SPINE.index(levels[index - 1])) == 1
-        claims.append((where, (level, None), True, False) if adjacent else
-                      (_at(where, (level, None)), (level, None), False, False))
+        sacral = level.startswith("S")  # S1-S5: one bone, the sacrum (review 18)
+        adjacent = index > 0 and not sacral and abs(_SPINE.index(level) - _SPINE.index(levels[index - 1])) == 1
+        key = (_SACRUM_KEY if sacral else level, None)
+        claims.append((where, key, True, False) if adjacent else (_at(where, key), key, False, False))
     return claims
+
+
+_SACRUM_KEY = "spine:S"  # the sacrum's site, by its code or a level of it
 
 
 def spinal_levels(place: Place | None) -> list[str]:
@@ -149,11 +153,11 @@ def _key(place: Place | None, bone: str | None = None,
     spine_code = bool(place.bone) and str(place.bone).upper() in SPINE_REGIONS
     levels = spinal_levels(place)
     if len(levels) == 1:  # the level as written, whatever code stands beside it ("vertebra", "thoracic spine")
-        return (levels[0], None), False
+        return (_SACRUM_KEY if levels[0].startswith("S") else levels[0], None), False
     if place.bone:
         several = str(place.bone) in SEVERAL_BONES or canonical_system(place.bone_system) == ICD_O_3
         if SPINE_REGION_LETTER.get(str(place.bone)) == "S":  # the sacrum: one bone, never T10 (probe 18)
-            return ("spine:S", None), False
+            return (_SACRUM_KEY, None), False
         return ((f"spine:{SPINE_REGION_LETTER.get(str(place.bone), '')}" if spine_code else place.bone),
                 place.side if place.side != BOTH_SIDES else None), spine_code or several or place.side is None
     return None, False

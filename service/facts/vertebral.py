@@ -42,7 +42,7 @@ from .long_bone import site_concepts
 from .model import Fact, ScoredCondition
 from .moments import Event
 from .options import MappingOptions
-from .pain_sites import Dated, at_another_level, fractures_at_level, refuted_at_level
+from .pain_sites import Dated, at_another_place, fractures_at_level, refuted_at_level
 from .place import Place
 from .procedures import procedures_done, spinal_operations
 from .record import PatientRecord
@@ -152,7 +152,7 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
             focus = {record.resolve(reference) for reference in objects(observation.get("focus"))}
             targets = [target for target in focus if target in lesions] or (
                 [] if focus else [target for target in cited.get(me, []) if target in lesions])
-            if len(targets) == 1 and (sites := body_sites(observation)) and at_another_level(
+            if len(targets) == 1 and (sites := body_sites(observation)) and at_another_place(
                     own := read_place(record.terms, sites), places[targets[0]]):
                 # Its link and its own words disagree (an alignment read at T12 linked to the L3 lesion): which
                 # vertebra it describes is not certain (probe 18: it turned "stable" into "surgical consultation").
@@ -178,7 +178,9 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
         at_level, unsure = fractures_at_level(record, ref, place)
         events = ((Event(onset, said("the lesion's onset")),) if onset else ()) + operated
         # A collapse item read before a fracture at this level describes the body before it broke: not counted.
-        fractured = tuple(Event(when, said("a fracture at this level")) for _, when in at_level if when)
+        # Its onset only: a recordedDate says when it was written down, not when it broke (review 18).
+        fractured = tuple(Event(when, said("a fracture at this level")) for fracture, _ in at_level
+                          if (when := record.onset(record.get(fracture))) is not None)
         collapse = {COLLAPSE: linked[ref].pop(COLLAPSE, [])}
         untimely = keep_timely(record, linked[ref], options.windows, events)
         for item, notes in keep_timely(record, collapse, options.windows, events + fractured).items():
