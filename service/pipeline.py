@@ -18,7 +18,7 @@ from .calculators import InvalidInput, calculator, over_alternatives, rule
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .facts.dates import assessment_moment
 from .facts.model import Where
-from .facts.place import BOTH_SIDES, LEFT, RIGHT, side_written
+from .facts.place import BOTH_SIDES, LEFT, RIGHT, side_beside_bone
 from .facts.prefilter import scored_at_most
 from .facts.record import may_be_read
 from .fhir.patients import PatientIdentity, group_by_patient
@@ -180,9 +180,10 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                 relevant=True, attention=True, description=draft.order.description))
     by_reason: dict[str, dict[str, DraftOrder]] = {}
     for draft in radiotherapies:  # probe 18: three courses for one femur in one signing, no card said it
-        for reason in sorted(draft.reasons):
+        for reason in sorted(draft.reasons & bone_sites):  # a site's, not the primary cancer's (two bones each)
             by_reason.setdefault(reason, {})[draft.order.reference] = draft
-    several = [(reason, tuple(found.values())) for reason, found in by_reason.items() if len(found) > 1]
+    several = list({tuple(found): (reason, tuple(found.values()))  # orders naming two sites: one card
+                    for reason, found in by_reason.items() if len(found) > 1}.values())
     return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot,
                        [draft for draft in radiotherapies if not draft.schemes], other_side, several)
 
@@ -200,7 +201,7 @@ def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[Dra
     for draft in drafts:
         place = draft.place
         if place is not None and place.bone and place.side is None and not place.sides_disagree and \
-                (written := side_written(draft.order.description)) in (LEFT, RIGHT):
+                (written := side_beside_bone(draft.order.description, str(place.bone))) in (LEFT, RIGHT):
             # A femur coded with no side, its side in the order's name ("RTE fémur droit 8 Gy", as order sets write
             # it): that side is checked as one its bodySite's words give (probe 18).
             place = replace(place, side=written, side_from_text=True)

@@ -189,10 +189,16 @@ def test_an_order_whose_name_writes_the_other_side_of_a_femur_coded_with_no_side
     assert "its side not coded, and its words write the other side: check which side it is for" in mirels["detail"]
     assert not any(action["type"] == "delete" for suggestion in mirels.get("suggestions", [])
                    for action in suggestion["actions"])
-    in_its_name["code"]["text"] = "RTE fémur gauche 8 Gy"  # the lesion's side: nothing to check
-    found = cards(client, *MIRELS_9, in_its_name)
-    assert not any(c["summary"].startswith("Check the side") for c in found)
-    assert "write the other side" not in " ".join(c["detail"] for c in found)
+    # The lesion's side, or a side not beside the femur's name (review 18: another bone's, a past course's, a
+    # stray capital): nothing to check.
+    for words in ("RTE fémur gauche 8 Gy", "RTE fémur + humérus D 8 Gy", "RTE fémur 8 Gy (côté droit irradié en 2023)",
+                  "RTE fémur 8 Gy, Dr D. Martin", "RTE fémur technique 3 D", "RTE fémur gauche et droit"):
+        in_its_name["code"]["text"] = words
+        found = cards(client, *MIRELS_9, in_its_name)
+        assert not any(c["summary"].startswith("Check the side") for c in found), words
+        assert "write the other side" not in " ".join(c["detail"] for c in found), words
+    in_its_name["code"]["text"] = "RTE fémur D 8 Gy"  # "D" right against the femur's name: its side
+    assert any(c["summary"].startswith("Check the side") for c in cards(client, *MIRELS_9, in_its_name))
 
 
 def test_undetermined_category_gives_possible_findings_with_what_is_missing(client):
@@ -620,9 +626,21 @@ def test_several_radiotherapy_orders_for_one_diagnosis_in_one_signing_are_said_f
         draft["code"]["text"] = text
     found = cards(client, *MIRELS_7, *drafts)
     assert found[0]["summary"] == ("3 radiotherapy orders for one diagnosis in this signing: check which one is "
-                                   "meant") and found[0]["indicator"] == "warning"
+                                   "meant — left femur, shaft of femur") and found[0]["indicator"] == "warning"
+    assert found[0]["detail"].startswith("These orders all name left femur, shaft of femur as their reason")
     assert all(text.replace("#", "\\#") in found[0]["detail"] for text in words), found[0]["detail"]
     assert "Condition/" not in found[0]["detail"]
     (french,) = cards(client, *MIRELS_7, *drafts[:2], language="fr")
     assert french["summary"].startswith("2 prescriptions de radiothérapie pour un même diagnostic")
     assert cards(client, *MIRELS_7, drafts[0]) == []
+    # Two bones' courses each naming the primary cancer as their reason (review 18), or one naming the lesion and
+    # the other the cancer: no such card; orders naming the lesion and the cancer alike: one card, not two.
+    conditions, observations = MIRELS_7
+    breast = condition("breast", SCT, "254837009", onset="2024-01-10")
+    for_cancer = [order(f"c{n}", RADIOTHERAPY, reason="Condition/breast") for n in range(2)]
+    assert not any("radiotherapy orders for one" in c["summary"]
+                   for c in cards(client, [*conditions, breast], observations, *for_cancer))
+    both = [order(f"b{n}", RADIOTHERAPY, reasonReference=[{"reference": "Condition/lesion-1"},
+                                                          {"reference": "Condition/breast"}]) for n in range(2)]
+    assert sum("radiotherapy orders for one" in c["summary"]
+               for c in cards(client, [*conditions, breast], observations, *both)) == 1

@@ -175,7 +175,8 @@ def test_a_scheme_the_guideline_does_not_name_gets_one_line(client):
 
 @pytest.mark.parametrize(("name", "differs"), [("RTE fémur G 30 Gy en 10 fractions", True),
                                                ("RTE fémur G 3000 cGy", True), ("RTE fémur G 8 Gy", False),
-                                               ("RTE fémur G 1 x 8Gy", False), ("RTE fémur G", False)])
+                                               ("RTE fémur G 1 x 8Gy", False), ("RTE fémur G", False),
+                                               ("RTE fémur G 8 GY", False), ("RTE fémur G 3000 CGY", True)])
 def test_an_order_whose_name_writes_another_dose_than_it_prescribes_says_it_first(client, name, differs):
     """Probe 18: the prescription 8 Gy in 1 fraction, the order's name "30 Gy en 10 fractions": the §2 card compared
     8 Gy/1 with no word of the name. Which is meant comes first, as a warning; a name writing the prescribed total
@@ -188,6 +189,11 @@ def test_an_order_whose_name_writes_another_dose_than_it_prescribes_says_it_firs
     assert (card["indicator"] == "warning") is differs
     assert ("**Check first**: the order's name writes another dose" in card["detail"]) is differs
     assert "Scheme ordered: 8 Gy in 1 fraction" in card["detail"]
+    # A dose per fraction written to two decimals is that dose (review 18: 20 Gy in 3, "6,66 Gy", was flagged).
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(20, 3))
+    rt["code"]["text"] = "RTE fémur G 3 x 6,66 Gy"
+    (card,) = post(client, request(*mirels_7_not_oligometastatic(), rt))
+    assert "Another dose" not in card["summary"], card["summary"]
 
 
 def test_half_a_scheme_names_what_is_missing_and_no_scheme_gives_no_card(client):
@@ -617,6 +623,14 @@ def test_an_order_for_a_lesion_already_irradiated_says_it_would_irradiate_it_aga
                          "fractionation")
     assert french["summary"].startswith("Site déjà irradié — 8 Gy en séance unique prescrits") and \
         french["summary"].endswith("— fémur gauche"), french["summary"]
+    # With another dose in its name too (review 18: that went unsaid, and the order's lines fell under the courses).
+    rt["code"]["text"] = "RTE fémur G 30 Gy en 10 fractions"
+    (card,) = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt, procedures=[given])),
+                       "fractionation")
+    assert card["summary"].startswith("Another dose in its name, check it first"), card["summary"]
+    detail = card["detail"]
+    assert detail.index("**Check first**") < detail.index("- For:") < detail.index("- Scheme ordered") < \
+        detail.index("**Already irradiated"), detail
     (card,) = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt)), "fractionation")
     assert "Already irradiated" not in card["detail"]
 

@@ -4,13 +4,12 @@ that cannot be settled."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from ..i18n import Said, said
 from .dates import DateSpan, parse_date
 from .items.site import body_sites, read_site
-from .place import BOTH_SIDES, fracture_place
+from .place import BONE_WORDS, BOTH_SIDES, fracture_place
 from .record import PatientRecord
 from .terminology import ICD10_CM, canonical_system, codings, objects
 
@@ -34,13 +33,8 @@ def _another_bone_in_words(reading: Any, bone: str) -> bool:
     """Whether a lesion placed in words only names a long bone ("Left femur"), and not the fracture's (a humerus): a
     2015 humerus fracture is then no fracture of it. Words naming no bone, or this one, leave it possible."""
     words = (reading.place.written if reading.place is not None else "") or reading.description or ""
-    named = {code for code, pattern in _BONE_WORDS.items() if pattern.search(words)}
+    named = {code for code, pattern in BONE_WORDS.items() if pattern.search(words)}
     return bool(named) and bone not in named
-
-
-_BONE_WORDS = {code: re.compile(pattern, re.IGNORECASE) for code, pattern in {
-    "71341001": r"\bf[eé]m(ur|oral)", "85050009": r"\bhum[eé]r", "12611008": r"\btibi",
-    "87342007": r"\b(fibula|p[eé]ron[eé])", "62413002": r"\bradius", "23416004": r"\b(ulna|cubitus)"}.items()}
 
 
 def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[tuple[dict[str, Any], FractureMatch]]:

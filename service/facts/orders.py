@@ -42,7 +42,7 @@ from ..i18n import N_, Said, said
 from .dates import DateSpan, parse_date
 from .items.site import body_sites, read_place, read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
-from .place import LEFT, RIGHT, Place, side_written
+from .place import LEFT, RIGHT, Place, side_beside_bone, side_written
 from .record import identifier_index
 from .terminology import Terminology, describe_concepts, load_terminology
 from .vocabulary import KIND_VALUE_SETS
@@ -261,14 +261,17 @@ def prescribed_schemes(order: dict[str, Any]) -> tuple[tuple[Scheme, ...], list[
 def dose_words_differ(words: str, schemes: tuple[Scheme, ...]) -> bool:
     """Whether an order's name writes a dose ("30 Gy en 10 fractions") that is neither the total nor the dose per
     fraction it prescribes (8 Gy in 1): which is meant is said first on its §2 card (probe 18); never read as one."""
-    written = {round(float(value.replace(",", ".")) * _GRAY[unit], 2) for value, unit in _DOSE_IN_WORDS.findall(words)}
-    read = {dose for scheme in schemes if scheme.total_gy for dose in (
-        scheme.total_gy, *([round(scheme.total_gy / scheme.fractions, 2)] if scheme.fractions else []))}
-    return bool(written and read and not written & read)
+    written = [float(value.replace(",", ".")) * (0.01 if unit.lower() == "cgy" else 1.0)
+               for value, unit in _DOSE_IN_WORDS.findall(words)]
+    read = [dose for scheme in schemes if scheme.total_gy for dose in (
+        scheme.total_gy, *([scheme.total_gy / scheme.fractions] if scheme.fractions else []))]
+    # Written to two decimals at most: 20 Gy in 3 is "6,66 Gy" or "6,67 Gy" a fraction (review 18).
+    return bool(written and read and not any(abs(dose - prescribed) < 0.01 + 1e-9 for dose in written
+                                             for prescribed in read))
 
 
 # A dose its words write ("30 Gy", "800 cGy", "20Gy"): never read as the scheme, only compared with the prescribed one.
-_DOSE_IN_WORDS = re.compile(r"(?<![\d.,])(\d{1,4}(?:[.,]\d{1,2})?)\s?(cGy|Gy)\b")
+_DOSE_IN_WORDS = re.compile(r"(?<![\d.,])(\d{1,4}(?:[.,]\d{1,2})?)\s?(cGy|Gy)\b", re.IGNORECASE)
 
 
 def starts_on(order: dict[str, Any]) -> DateSpan | None:
@@ -328,7 +331,7 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
             bone, side = scored.body_site
             # A side unstated on either may be the same side: the order is checked, and the link says which.
             same = draft.bone == bone and (draft.side is None or side is None or draft.side == side)
-            words = side_written(draft.order.description) if same and draft.side is None else None
+            words = side_beside_bone(draft.order.description, bone) if same and bone and draft.side is None else None
             link = (said("the order's site is the same bone, its side not coded, and its words write the other side: "
                          "check which side it is for")
                     if words in (LEFT, RIGHT) and side in (LEFT, RIGHT) and words != side else  # probe 18

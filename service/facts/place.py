@@ -162,6 +162,31 @@ _LEFT_ABBREVIATED = re.compile(r"(?<![\w.])(L|Lt|G)\.?(?![\w.])")
 _RIGHT_ABBREVIATED = re.compile(r"(?<![\w.])(R|Rt|D|Dt)\.?(?![\w.])")
 
 
+# A long bone's name in words, English and French (its adjective too: "fémorale"), by its SNOMED CT code.
+BONE_WORDS = {code: re.compile(pattern, re.IGNORECASE) for code, pattern in {
+    "71341001": r"\bf[eé]m(ur|oral)", "85050009": r"\bhum[eé]r", "12611008": r"\btibi",
+    "87342007": r"\b(fibula|p[eé]ron[eé])", "62413002": r"\bradius", "23416004": r"\b(ulna|cubitus)"}.items()}
+# "fémur (proximal) droit", "fémur G"; "left (proximal) femur", "R femur".
+_SIDE_AFTER = re.compile(r"^\w*\s+(?:(?:\w+\s+){0,2}(gauche|droite?)\b|(G|D)\b)", re.IGNORECASE)
+_SIDE_BEFORE = re.compile(r"\b(?:(left|right)\s+(?:\w+\s+)?|(L|R)\s+)$", re.IGNORECASE)
+
+
+def side_beside_bone(text: str, bone: str) -> str | None:
+    """The side an order's name writes beside this long bone's name ("RTE fémur droit 8 Gy", "left femur 8 Gy";
+    "G"/"D", "L"/"R" only right against it): another bone's side ("fémur + humérus D"), a side elsewhere in the words
+    ("côté droit déjà irradié") or a stray capital ("Dr D. Martin") is none of it (review 18)."""
+    pattern = BONE_WORDS.get(bone)
+    if side_written(text) == BOTH_SIDES:  # both sides in its words ("gauche et droit"): which is not said
+        return None
+    sides = set()
+    for found in pattern.finditer(text) if pattern else ():
+        after, before = _SIDE_AFTER.match(text[found.end():]), _SIDE_BEFORE.search(text[:found.start()])
+        for word in (after and (after.group(1) or after.group(2)), before and (before.group(1) or before.group(2))):
+            if word:
+                sides.add(LEFT if word.lower() in ("gauche", "left", "g", "l") else RIGHT)
+    return sides.pop() if len(sides) == 1 else None
+
+
 def side_written(text: str) -> str | None:
     """The side a bodySite's own text states, abbreviations included: to see that it disagrees with its code."""
     left = bool(_LEFT_WORDS.search(text) or _LEFT_ABBREVIATED.search(text))

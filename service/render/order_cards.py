@@ -219,11 +219,6 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         lines.insert(2 if target else 1, f"- {words['scheme']}{colon} {advice.ordered.words(locale)}")
     if ablative and advice.kind == "listed":
         lines += ["", guide.ablative(locale)]
-    if draft.dose_words_differ:  # its name and its prescription disagree: which is meant comes first (probe 18)
-        lines[1:1] = [f"**{WORDS[locale]['check_first']}**{colon} {words['dose_words_detail']}", ""]
-        first = words["dose_words_first"]  # the scheme's figures stay, its comparison gives way (in the detail)
-        summary = f"{first[:1].upper()}{first[1:]}" + (
-            f"{colon} {advice.ordered.words(locale)}" if advice.kind != "missing" else f" — {summary}")
     given = _irradiated(draft, facts)
     if given:  # said first, in the summary too (probe 16: at the foot of the card, after the trials)
         at = 3 if target else 2
@@ -233,6 +228,11 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         summary = first if not target or advice.kind == "missing" or len(typeset(
             f"{first} — {target.split(', ')[0]}", locale)) <= SUMMARY_LIMIT else \
             f"{words['irradiated_first']}{colon} {advice.ordered.words(locale)}"
+    if draft.dose_words_differ:  # its name and its prescription disagree: which is meant comes first (probe 18)
+        lines[1:1] = [f"**{WORDS[locale]['check_first']}**{colon} {words['dose_words_detail']}", ""]
+        first = words["dose_words_first"]  # the scheme's figures stay, its comparison gives way (in the detail)
+        summary = f"{first[:1].upper()}{first[1:]}" + (
+            f"{colon} {advice.ordered.words(locale)}" if advice.kind != "missing" else f" — {summary}")
     lines += ["", f"{words['guideline']}{colon} {guide.source(locale)}"]
     return {
         "uuid": random_uuid(),
@@ -268,7 +268,7 @@ def irradiated_card(draft: DraftOrder, given: list[str], locale: str, name: Call
         "uuid": random_uuid(),
         "summary": _with_place(summary, target, "", locale) if target else fit_summary(summary),
         "detail": "\n".join(lines),
-        "indicator": "warning" if draft.dose_words_differ else "info",
+        "indicator": "info",
         "source": _source(locale, "fractionation", own_coding("fractionation", locale)["display"]),
         "overrideReasons": override_reasons(locale),
     }
@@ -337,13 +337,18 @@ def other_side_card(draft: DraftOrder, recorded: tuple[Where, ...], locale: str,
             "overrideReasons": override_reasons(locale)}
 
 
-def several_courses_card(reason: str, drafts: tuple[DraftOrder, ...], locale: str, name: Callable[[str], str]) -> Card:
+def several_courses_card(reason: str, drafts: tuple[DraftOrder, ...], locale: str, name: Callable[[str], str],
+                         facts: PatientFacts) -> Card:
     """Several radiotherapy orders naming one diagnosis in one signing ("8 Gy en 1 fraction", "30 Gy/10 fr"...):
     each is checked on its own, and the cards read as if each were the one course; said first, as a warning."""
     words = ORDER_WORDS[locale]
-    lines = [words["several_courses_detail"].format(reason=name(reason)), "", f"**{words['orders']}**"]
+    where = next((plain(found.place.words(locale)) for found in facts.scored
+                  if found.condition == reason and found.place is not None), None)  # its site, as its card says it
+    lines = [words["several_courses_detail"].format(reason=where or name(reason)), "", f"**{words['orders']}**"]
     lines += [f"- {plain(draft.order.description) or name(draft.order.reference)}" for draft in drafts]
-    return {"uuid": random_uuid(), "summary": fit_summary(words["several_courses"].format(count=len(drafts))),
+    summary = words["several_courses"].format(count=len(drafts))
+    summary = _with_place(summary, where, "", locale) if where else fit_summary(summary)
+    return {"uuid": random_uuid(), "summary": summary,
             "detail": "\n".join(lines), "indicator": "warning",
             "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)},
             "overrideReasons": override_reasons(locale)}
@@ -391,7 +396,7 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
         return [typeset_card(deceased_card(facts, locale), locale)] if checked else []
     name = namer(facts, locale)
     cards = [other_side_card(draft, recorded, locale, name) for draft, recorded in review.other_side]
-    cards += [several_courses_card(reason, drafts, locale, name) for reason, drafts in review.several_courses]
+    cards += [several_courses_card(reason, drafts, locale, name, facts) for reason, drafts in review.several_courses]
     cards += [order_card(assessment, finding, name, subject) for assessment, finding in review.findings]
     cards += [moot_card(draft, why, locale, name) for draft, why in review.moot]
     cards += [window_card(found, locale, name) for found in review.windows]
