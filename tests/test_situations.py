@@ -177,6 +177,7 @@ def test_levels_apart_in_one_record_are_sites_apart_and_the_sacrum_is_no_thoraci
     several["bodySite"] = [{"text": "D4, D7, L2"}]
     assert counted(several) == (3, 3)
     assert counted(spine("a", "T4 à T6")) == (1, 3)  # adjacent: one lesion across them, or one a level
+    assert counted(spine("a", "T4, T6, T5")) == (1, 3)  # in any order written (review 18)
     (found,) = situations(facts_of(spine("a", "T4 à T6")), "oligometastatic")
     assert sum("may be a site already counted" in str(item) for item in found.inputs.missing) == 1  # not one a level
     assert counted(spine("s", code=sacrum), spine("t", "T10", code=thoracic)) == (2, 2)

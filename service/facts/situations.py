@@ -112,6 +112,7 @@ def _levels_claims(where: Where, levels: list[str]) -> list[tuple[Where, tuple[s
     count is a range. Levels apart ("D4, D7, L2") are as many sites: no lesion spans them (probe 18 counted 2 to 4
     and offered the ablative board)."""
     claims: list[tuple[Where, tuple[str, str | None], bool, bool]] = []
+    levels = sorted(levels, key=_SPINE.index)  # "T4, T6, T5": adjacent all the same
     for index, level in enumerate(levels):
         sacral = level.startswith("S")  # S1-S5: one bone, the sacrum (review 18)
         adjacent = index > 0 and not sacral and abs(_SPINE.index(level) - _SPINE.index(levels[index - 1])) == 1
