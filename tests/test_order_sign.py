@@ -644,3 +644,39 @@ def test_several_radiotherapy_orders_for_one_diagnosis_in_one_signing_are_said_f
                                                           {"reference": "Condition/breast"}]) for n in range(2)]
     assert sum("radiotherapy orders for one" in c["summary"]
                for c in cards(client, [*conditions, breast], observations, *both)) == 1
+
+
+def test_a_radiotherapy_ordered_with_the_orthopaedic_opinion_is_not_proposed_the_opinion_again(client):
+    """Probe 19: the opinion this service's own card proposes (bonemet#orthopaedic-surgical-opinion), signed with the
+    radiotherapy, still read "Radiotherapy alone ordered … surgical fixation opinion first", proposing the opinion
+    again, the opinion itself on the data-review card as not recognised. The pair is said as such, nothing proposed;
+    the opinion alone is no treatment ordered (no tumour-board card for a Mirels 8)."""
+    opinion = order("opinion", ("http://bonemet-cds.org/fhir/CodeSystem/bonemet", "orthopaedic-surgical-opinion"),
+                    reason="Condition/lesion-1")
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1")
+    (card,) = cards(client, *MIRELS_9, rt, opinion)
+    assert card["summary"].startswith("Radiotherapy ordered with the orthopaedic opinion, Mirels ≥ 9: fixation first "
+                                      "if retained"), card["summary"]
+    assert card["indicator"] == "warning" and "suggestions" not in card
+    (french,) = cards(client, *MIRELS_9, rt, opinion, language="fr")
+    assert french["summary"].startswith("Radiothérapie prescrite avec l'avis orthopédique")
+    mirels_8 = ([lesion()], lesion_observations(pain="mild"))  # 2 + 2 + 3 + 1: the tumour board
+    assert cards(client, *mirels_8, opinion) == []
+    assert any("tumour board" in c["summary"] for c in cards(client, *mirels_8, rt))
+
+
+@pytest.mark.parametrize("code", [{"coding": [{"system": "http://www.ama-assn.org/go/cpt", "code": "77427",
+                                               "display": "Radiation treatment management, 5 treatments"}],
+                                   "text": "XRT R femur"},
+                                  {"text": "Radiation Oncology - External Beam, right femur 8 Gy x 1"}])
+def test_a_radiotherapy_coded_in_no_list_read_here_is_said_not_checked(client, code):
+    """Probe 19: a radiotherapy coded in CPT or in words only, naming no reason, got no card at all beside a left
+    femur's Mirels 11 (one for the right femur too). It is said, with attention: not checked, its words naming a
+    radiotherapy; a planning CT so coded is not."""
+    rt = order("rt", ("http://www.ama-assn.org/go/cpt", "77427")) | {"code": code}
+    found = cards(client, *MIRELS_9, rt)
+    (review,) = [c for c in found if c["source"]["topic"]["code"] == "data-review"]
+    assert "its words name a radiotherapy: check its side, site and scheme" in review["detail"], review["detail"]
+    assert "ValueSet" not in review["detail"]
+    planning = order("ct", ("http://www.ama-assn.org/go/cpt", "77014")) | {"code": {"text": "CT simulation XRT"}}
+    assert cards(client, *MIRELS_9, planning) == []

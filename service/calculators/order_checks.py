@@ -92,7 +92,15 @@ def _of_kind(kind: str) -> Callable[[list[Order]], list[Order]]:
 
 
 def _radiotherapy_without_fixation(orders: list[Order]) -> list[Order]:
-    return [] if _of_kind("prophylactic_fixation")(orders) else _radiotherapy(orders)
+    asked = _of_kind("prophylactic_fixation")(orders) or _of_kind("orthopaedic_opinion")(orders)
+    return [] if asked else _radiotherapy(orders)
+
+
+def _radiotherapy_with_opinion(orders: list[Order]) -> list[Order]:
+    """A radiotherapy ordered with the surgical opinion "fixation first" asks for, and no fixation yet."""
+    opinions, radiotherapy = _of_kind("orthopaedic_opinion")(orders), _radiotherapy(orders)
+    fixed = _of_kind("prophylactic_fixation")(orders)
+    return opinions + [o for o in radiotherapy if o not in opinions] if opinions and radiotherapy and not fixed else []
 
 
 def _radiotherapy_with_fixation(orders: list[Order]) -> list[Order]:
@@ -102,15 +110,17 @@ def _radiotherapy_with_fixation(orders: list[Order]) -> list[Order]:
 
 
 # The kinds of order each pattern rests on: all of them must be this Condition's for the finding to hold.
-RESTS_ON: dict[str, tuple[str, ...]] = {"radiotherapy_with_fixation": ("prophylactic_fixation", "radiotherapy")}
+RESTS_ON: dict[str, tuple[str, ...]] = {"radiotherapy_with_fixation": ("prophylactic_fixation", "radiotherapy"),
+                                         "radiotherapy_with_opinion": ("orthopaedic_opinion", "radiotherapy")}
 
 # Order patterns the seeds name in "when": orders of one scored Condition -> those that trigger.
 PATTERNS: dict[str, Callable[[list[Order]], list[Order]]] = {
-    "any_order": lambda orders: list(orders),
+    "any_order": lambda orders: [o for o in orders if o.kinds - {"orthopaedic_opinion"}],  # a treatment ordered
     "fixation": _of_kind("prophylactic_fixation"),
     "decompressive_surgery": _of_kind("decompressive_surgery"),
     "radiotherapy_without_fixation": _radiotherapy_without_fixation,
     "radiotherapy_with_fixation": _radiotherapy_with_fixation,
+    "radiotherapy_with_opinion": _radiotherapy_with_opinion,
     "long_course_radiotherapy": lambda orders: [o for o in _radiotherapy(orders) if o.course == "long"],
     "course_not_stated": lambda orders: [o for o in _radiotherapy(orders) if o.course is None],
 }

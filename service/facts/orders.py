@@ -43,8 +43,9 @@ from .dates import DateSpan, parse_date
 from .items.site import body_sites, read_place, read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
 from .place import LEFT, RIGHT, Place, side_beside_bone, side_written
+from .procedure_words import names_a_course
 from .record import identifier_index
-from .terminology import Terminology, describe_concepts, load_terminology
+from .terminology import Terminology, codings, describe_concepts, load_terminology
 from .vocabulary import KIND_VALUE_SETS
 
 Course = Literal["long", "hypofractionated"]
@@ -54,11 +55,15 @@ VALUE_SETS_USED = frozenset(KIND_VALUE_SETS) | frozenset(COURSE_VALUE_SETS)
 # Kinds of order that each score's advice is about.
 ORDER_WORDS = {"radiotherapy": said("radiotherapy"), "prophylactic_fixation": said("prophylactic fixation"),
                "decompressive_surgery": said("decompressive surgery"), "long": said("long course"),
-               "hypofractionated": said("hypofractionated course")}
+               "hypofractionated": said("hypofractionated course"),
+               "orthopaedic_opinion": said("orthopaedic surgical opinion")}
+# The opinion an order-sign card proposes (CodeSystem bonemet): ordered with a radiotherapy, "fixation first" is
+# being asked for, and proposing it again would be noise (probe 19).
+OPINION = ("http://bonemet-cds.org/fhir/CodeSystem/bonemet", "orthopaedic-surgical-opinion")
 # A draft order whose subject is not the context patient: never checked, and said on a card of its own (a
 # wrong-patient order is the clinician's to catch before signing). The template of its report line, below.
 OTHER_PATIENT = "not checked, not this patient's order: {why}"
-APPLIES_TO = {LesionFacts: {"radiotherapy", "prophylactic_fixation"},
+APPLIES_TO = {LesionFacts: {"radiotherapy", "prophylactic_fixation", "orthopaedic_opinion"},
               CordCompressionFacts: {"radiotherapy", "decompressive_surgery"}}
 _TO_BE_DONE = {"ServiceRequest": {"draft", "active", "on-hold"},
                "Procedure": {"preparation", "in-progress", "on-hold"}}
@@ -131,16 +136,22 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
             report.append(ReportEntry(ref, "ignored", said("doNotPerform: an order not to do it")))
             continue
         code = resource.get("code")
-        kinds = frozenset(kind for vs_id, kind in KIND_VALUE_SETS.items() if terms.coding_in(code, vs_id))
+        kinds = frozenset(kind for vs_id, kind in KIND_VALUE_SETS.items() if terms.coding_in(code, vs_id)) or (
+            frozenset({"orthopaedic_opinion"}) if any((c.get("system"), c.get("code")) == OPINION
+                                                      for c in codings(code)) else frozenset())
         reasons, unresolved = _reasons(resource, aliases, identified)
         if not kinds:
             targets = sorted(scored & reasons)
+            words = describe_concepts([code])
             report.append(ReportEntry(ref, "ignored", said(
                 "not checked: its code '{code}' is in none of the order ValueSets (radiotherapy, prophylactic "
                 "fixation, decompressive surgery), though its reason, {targets}, has a score",
-                code=describe_concepts([code]), targets=", ".join(targets)), True, True, describe_concepts([code]))
-                if targets else ReportEntry(ref, "ignored", said("code '{code}' is in none of the order ValueSets",
-                                                                 code=describe_concepts([code]))))
+                code=words, targets=", ".join(targets)), True, True, words) if targets else ReportEntry(
+                ref, "ignored", said("not checked: its code '{code}' is in none of the order ValueSets, though its "
+                                     "words name a radiotherapy: check its site and scheme against this patient's "
+                                     "cards", code=words[:100]), True, True, words)
+                if scored and names_a_course(code) else  # a CPT-coded course (probe 19: no card at all)
+                ReportEntry(ref, "ignored", said("code '{code}' is in none of the order ValueSets", code=words)))
             continue
         courses = {course for vs_id, course in COURSE_VALUE_SETS.items() if terms.coding_in(code, vs_id)}
         course = cast(Course, courses.pop()) if len(courses) == 1 else None  # both at once says nothing

@@ -50,3 +50,16 @@ def may_be_operation(code: Any) -> bool:
         return False
     return not worded or bool(OPERATION_WORDS.search(text)) or (
         bool(_GENERAL_WORDS.search(text)) and not _NOT_AN_OPERATION.search(text))
+
+
+# An order's words for a course, the US way too ("Radiation Oncology - External Beam", "EBRT").
+_COURSE_WORDS = re.compile(r"radiation (therapy|oncology|treatment)|external beam|\b(EBRT|IMRT|VMAT|XRT)\b",
+                           re.IGNORECASE)
+
+
+def names_a_course(code: Any) -> bool:
+    """Whether a code's words (its text and its codings' displays) name a radiotherapy course, not a step beside one
+    (a planning CT, a consultation)."""
+    words = " ".join(text for text in [code.get("text"), *(c.get("display") for c in objects(code.get("coding")))]
+                     if isinstance(text, str)) if isinstance(code, dict) else ""
+    return bool(RADIOTHERAPY_WORDS.search(words) or _COURSE_WORDS.search(words)) and not NOT_A_COURSE.search(words)

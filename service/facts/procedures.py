@@ -20,7 +20,7 @@ from .dates import DateSpan, parse_date, performed, reversed_period
 from .items.site import SiteReading, body_sites, read_place, read_site
 from .model import Fact
 from .place import Place
-from .procedure_words import NOT_A_COURSE, RADIOTHERAPY_WORDS, SURGERY_WORDS, may_be_operation
+from .procedure_words import SURGERY_WORDS, may_be_operation, names_a_course
 from .record import PatientRecord
 from .terminology import describe_concepts, objects
 from .vocabulary import KIND_VALUE_SETS
@@ -79,7 +79,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
                        if target in at_sites]
             words = describe_concepts([code])
             if not kinds and resource.get("status") in ("completed", *RADIOTHERAPY_BEGUN) \
-                    and RADIOTHERAPY_WORDS.search(words) and not NOT_A_COURSE.search(words) \
+                    and names_a_course(code) \
                     and not record.after_as_of(when := performed(resource)):
                 written = body_sites(resource)
                 reading = read_site(record.terms, written)

@@ -121,6 +121,10 @@ FOR_CLINICIAN = {
     "decompressive surgery), though its reason, {targets}, has a score":
         N_("not checked: it is not recognised as a radiotherapy, a prophylactic fixation or a decompressive surgery, "
            "though it is for {targets}, which has a score"),
+    "not checked: its code '{code}' is in none of the order ValueSets, though its words name a radiotherapy: check its "
+    "site and scheme against this patient's cards":
+        N_("not checked: its code is not one read here, though its words name a radiotherapy: check its side, site "
+           "and scheme against this patient's cards"),
     "a pathological fracture ({code}): Mirels scores the risk of a fracture to come, and the sources do not say how "
     "to read it once the bone has broken; not used: check whether it is at the site of a scored lesion":
         N_("a pathological fracture: Mirels scores the risk of a fracture to come, and the sources do not say how to "
