@@ -651,6 +651,23 @@ def test_an_unconfirmed_bone_metastasis_may_be_a_site_and_is_named():
     assert counted(lesion("a"), lesion("b", verification="provisional")) == (1, 1)
 
 
+def test_a_us_core_health_concern_is_no_confirmed_diagnosis_unless_it_says_so():
+    """Probe 19: "Concern for metastasis R humerus - f/u MRI", US Core category health-concern, no verificationStatus:
+    scored with no hedge, and counted as a certain §1.5 site. A concern is a diagnosis only when confirmed: it counts,
+    said first as a concern, and widens the count only; one confirmed counts as any diagnosis."""
+    concern = lesion("b", bone=HUMERUS, side=RIGHT)
+    del concern["verificationStatus"]
+    concern["category"] = [{"coding": [{"system": "http://hl7.org/fhir/us/core/CodeSystem/condition-category",
+                                        "code": "health-concern"}]}]
+    found = facts_of(lesion("a"), concern, visceral(False))
+    (humerus,) = [f for f in found.scored if f.condition == "Condition/b"]
+    assert "a health concern, not a confirmed diagnosis" in [str(flag) for flag in humerus.condition_flags]
+    assert counted(lesion("a"), concern) == (1, 2)
+    concern["verificationStatus"] = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                                 "code": "confirmed"}]}
+    assert counted(lesion("a"), concern) == (2, 2)
+
+
 def test_a_provisional_bone_metastasis_alone_makes_the_ablative_intent_possible_never_certain():
     """An outside review's case: one provisional lesion, nothing else, read as 1 site for certain and "discuss
     ablative radiotherapy" with no caveat. It may be no metastasis at all: 0 to 1 sites, a possible card."""

@@ -30,7 +30,8 @@ from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, SEVERAL_BONES, SPINE_REGION_LETTER, SPINE_REGIONS, Place, on_the_midline
 from .procedures import Procedure, procedures_done, radiotherapies_given, treated
 from .record import PatientRecord
-from .statuses import UNCONFIRMED, status_code, status_to_check
+from .statuses import status_code, status_to_check
+from .statuses import unconfirmed as diagnosis_unconfirmed
 from .terminology import ICD_O_3, canonical_system, describe_concepts, objects
 from .timely import keep_timely
 
@@ -225,9 +226,9 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
     claims = _claims(record)
     certain: dict[tuple[str, str | None], Where] = {}
     open_: list[Said] = []
-    uncertain, unbounded, unconfirmed, unbounded_above = 0, False, 0, False
+    uncertain, unbounded, not_confirmed, unbounded_above = 0, False, 0, False
     unsure = {where.ref for where, *_ in claims
-              if status_code(record.get(where.ref), "verificationStatus") in UNCONFIRMED}
+              if diagnosis_unconfirmed(record.get(where.ref))}
     unclear = {where.ref for where, *_ in claims  # a status in words, an abatement beside "active": may be over
                if any(status_to_check(flag) for flag in record.active(record.get(where.ref))[1])} - unsure
     unsure |= unclear
@@ -237,7 +238,7 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
             if several:  # it may be none, or several sites: the count stays open above (one record, many sites)
                 unbounded_above = True
             uncertain += 1
-            unconfirmed += 1
+            not_confirmed += 1
             if where.ref in unclear:
                 open_.append(said("{record} ({place}): its status is not clear, so it may be a site", record=where.ref,
                                   place=where.place or said("site not recorded")))
@@ -265,7 +266,7 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
         else:
             certain[key] = where
     # A bone metastasis whose site is unread is a site all the same; one not confirmed may be none.
-    fewest = len(certain) or (1 if uncertain > unconfirmed or unbounded else 0)
+    fewest = len(certain) or (1 if uncertain > not_confirmed or unbounded else 0)
     most = None if unbounded or unbounded_above else len(certain) + uncertain
     return fewest, most, [w for w, *_ in claims], open_
 

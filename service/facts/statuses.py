@@ -50,7 +50,21 @@ def status_to_check(flag: object) -> bool:
 
 # A diagnosis not (yet) confirmed: it counts, flagged, and the card says so first (it may not hold).
 UNCONFIRMED = {"unconfirmed": N_("diagnosis not confirmed"), "provisional": N_("provisional diagnosis"),
-               "differential": N_("differential diagnosis")}
+               "differential": N_("differential diagnosis"),
+               "health-concern": N_("a health concern, not a confirmed diagnosis")}
+# US Core's category of a concern ("Concern for metastasis R humerus - f/u MRI"): a diagnosis only when confirmed.
+_HEALTH_CONCERN = ("http://hl7.org/fhir/us/core/CodeSystem/condition-category", "health-concern")
+
+
+def unconfirmed(condition: dict[str, Any]) -> str | None:
+    """Why a Condition's diagnosis may not hold (a key of ``UNCONFIRMED``): its verificationStatus, or, a US Core
+    health concern, no verificationStatus saying confirmed (probe 19: it was counted as a certain site)."""
+    verification = status_code(condition, "verificationStatus")
+    if verification in UNCONFIRMED:
+        return verification
+    concern = any((coding.get("system"), coding.get("code")) == _HEALTH_CONCERN
+                  for concept in objects(condition.get("category")) for coding in objects(concept.get("coding")))
+    return "health-concern" if concern and verification != "confirmed" else None
 
 
 def status_code(condition: dict[str, Any], element: str) -> str | None:
@@ -134,9 +148,8 @@ class StatusReading:
                      if unread_status(condition, "clinicalStatus") and isinstance(written, str) and written.strip()
                      else (N_("its clinicalStatus is not a code of FHIR's: read as not given"),)
                      if unread_status(condition, "clinicalStatus") else (N_("no clinicalStatus"),))
-        verification = status_code(condition, "verificationStatus")
-        if verification in UNCONFIRMED:
-            flags += (UNCONFIRMED[verification],)
+        if doubt := unconfirmed(condition):
+            flags += (UNCONFIRMED[doubt],)
         elif unread_status(condition, "verificationStatus"):
             # Its words or local code may say refuted: not read (never guessed), and the clinician is told to look.
             flags += (VERIFICATION_UNREAD,)

@@ -18,7 +18,7 @@ from ..dates import parse_date
 from ..evidence import Candidate, allowed_by_all
 from ..moments import Event, out_of_time
 from ..record import PatientRecord
-from ..statuses import UNCONFIRMED, status_code
+from ..statuses import unconfirmed as diagnosis_unconfirmed
 from ..terminology import codings, describe_concepts
 
 Reader = Callable[[PatientRecord, dict[str, Any]], tuple[Any, "Said | None"]]
@@ -114,7 +114,7 @@ def conditions_before(record: PatientRecord, kind: str, item: str, value: Any, r
                 late.append(said("{resource}: {why}", resource=ref, why=after))
                 continue
             record.report.use(ref, said("{item}", item=ItemName(item)))
-            unsure = unconfirmed is not None and status_code(condition, "verificationStatus") in UNCONFIRMED
+            unsure = unconfirmed is not None and diagnosis_unconfirmed(condition) is not None
             found.append(Candidate(unconfirmed if unsure else value, ref, onset, flags, rule, "condition"))
         return found, late
 
