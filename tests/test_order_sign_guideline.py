@@ -368,8 +368,11 @@ def test_an_order_for_another_lesion_is_not_held_to_the_window(client):
 
 
 def test_the_period_start_and_the_timing_event_are_read_as_the_start(client):
-    for start in ({"occurrencePeriod": {"start": (TODAY + timedelta(days=1)).isoformat()}},
-                  {"occurrenceTiming": {"event": [(TODAY + timedelta(days=1)).isoformat()]}}):
+    """And a repeat's bounds (probe 19: "5 fractions, daily, from …" read "without a start date")."""
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    for start in ({"occurrencePeriod": {"start": tomorrow}}, {"occurrenceTiming": {"event": [tomorrow]}},
+                  {"occurrenceTiming": {"repeat": {"boundsPeriod": {"start": tomorrow}, "count": 5,
+                                                   "frequency": 1, "period": 1, "periodUnit": "d"}}}):
         rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **start)
         (card,) = post(client, request(*MIRELS_9, rt, procedures=[fixation_done(10)]))
         assert card["indicator"] == "warning" and "outside the post-operative window" in card["summary"]

@@ -291,8 +291,11 @@ def starts_on(order: dict[str, Any]) -> DateSpan | None:
         order.get("performedPeriod")
     timing: dict[str, Any] = order["occurrenceTiming"] if isinstance(order.get("occurrenceTiming"), dict) else {}
     events: list[Any] = timing["event"] if isinstance(timing.get("event"), list) else []
+    repeat = timing.get("repeat") if isinstance(timing.get("repeat"), dict) else {}
+    bounds = repeat.get("boundsPeriod") if isinstance(repeat.get("boundsPeriod"), dict) else {}
     candidates = (order.get("occurrenceDateTime"), order.get("performedDateTime"),
-                  period.get("start") if isinstance(period, dict) else None, events[0] if events else None)
+                  period.get("start") if isinstance(period, dict) else None, events[0] if events else None,
+                  bounds.get("start"))  # a course's fractions as a repeat, from its first day (probe 19)
     for text in candidates:
         span = parse_date(text) if isinstance(text, str) else None
         if span:
