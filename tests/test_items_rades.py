@@ -969,6 +969,9 @@ def test_a_motor_status_later_the_same_day_than_its_radiotherapy_began_is_not_th
     mscc, found = only_compression(compression(onset=days_ago(10)), later, radiotherapy)
     assert mscc.facts["motor_function"].missing
     assert "later that day than its radiotherapy began" in found.entry("Observation/motor").reason
+    # And the card says a later status exists, as it does for one of the next day (probe 19: $assess only).
+    assert any("a motor status recorded since its radiotherapy began (Observation/motor)" in str(flag)
+               for flag in mscc.condition_flags), mscc.condition_flags
 
 
 @pytest.mark.parametrize("code", [None, IN_CCAM])

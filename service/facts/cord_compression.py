@@ -23,7 +23,7 @@ from .items.visceral import visceral_fact
 from .linking import cited_by, reference_text
 from .long_bone import site_concepts
 from .model import CordCompressionFacts, Fact
-from .moments import Event, started
+from .moments import Event, started, surely_before
 from .options import MappingOptions
 from .place import SPINE_REGION_LETTER
 from .procedures import operated_since, radiotherapies_given, radiotherapies_of, spinal_operations
@@ -228,9 +228,11 @@ def _since_radiotherapy(record: PatientRecord, irradiated: tuple[Event, ...], un
                         own: dict[str, list[Any]]) -> tuple[Said, ...]:
     """The motor statuses recorded after a radiotherapy of the compression began, said on its card: not counted (they
     may be its effect), yet a clinician reading "not ambulatory" should know a later status exists."""
-    first = min((event.when.latest for event in irradiated), default=None)
+    # By instants where both have a time and zone (a status at 23:00 after a first fraction at 22:00: probe 19), as
+    # the status was set aside (``moments.surely_before``), else by day.
     since = [record.ref(observation) for observation in unfocused["motor-function"] + own.get("motor-function", [])
-             if first is not None and (when := record.effective(observation)) is not None and when.earliest > first]
+             if (when := record.effective(observation)) is not None
+             and any(surely_before(event.when, when) for event in irradiated)]
     return (said("a motor status recorded since its radiotherapy began ({records}) is not counted: Rades scores "
                  "the status before radiotherapy", records=", ".join(since)),) if since else ()
 
