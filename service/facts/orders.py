@@ -291,8 +291,8 @@ def starts_on(order: dict[str, Any]) -> DateSpan | None:
         order.get("performedPeriod")
     timing: dict[str, Any] = order["occurrenceTiming"] if isinstance(order.get("occurrenceTiming"), dict) else {}
     events: list[Any] = timing["event"] if isinstance(timing.get("event"), list) else []
-    repeat = timing.get("repeat") if isinstance(timing.get("repeat"), dict) else {}
-    bounds = repeat.get("boundsPeriod") if isinstance(repeat.get("boundsPeriod"), dict) else {}
+    repeat: dict[str, Any] = timing["repeat"] if isinstance(timing.get("repeat"), dict) else {}
+    bounds: dict[str, Any] = repeat["boundsPeriod"] if isinstance(repeat.get("boundsPeriod"), dict) else {}
     candidates = (order.get("occurrenceDateTime"), order.get("performedDateTime"),
                   period.get("start") if isinstance(period, dict) else None, events[0] if events else None,
                   bounds.get("start"))  # a course's fractions as a repeat, from its first day (probe 19)
