@@ -446,3 +446,21 @@ def test_a_summary_with_items_missing_and_uncertain_counts_the_missing_rather_th
                            ("fr", "manquant\u202f: 5 éléments\u202f; incertain\u202f: niveau")):
         (card,) = [c for c in cards_of(client, [l3], [], language) if c["source"]["topic"]["code"] == "sins"]
         assert card["summary"].endswith(said) and "…" not in card["summary"], card["summary"]
+
+
+def test_the_most_urgent_score_comes_first(client):
+    """Probe 19: an "observation and radiotherapy alone" humerus card came before a cord compression's emergency. The
+    score cards are read critical, then warning, then info."""
+    spine = {"coding": [{"system": SCT, "code": "122495006"}], "text": "D10"}
+    humerus = condition("hum", SCT, "94222008", body_site=[site(HUMERUS, RIGHT)], onset=RECENT)
+    conditions = [humerus, condition("breast", SCT, "254837009", onset="2025-06-10"),
+                  condition("mscc", ICD10, "G95.2", onset=RECENT, body_site=[spine])]
+    observations = [*lesion_observations(focus="Condition/hum", size=(20, "%"), kind="blastic", pain="mild"),
+                    observation("motor", "motor-function", **coded("paraplegic")),
+                    observation("visceral", "visceral-metastases", **coded("52101004", SCT)),
+                    observation("deficit", "days-developing-motor-deficits", **quantity(1, "d"))]
+    scores = [c for c in cards_of(client, conditions, observations) if c["source"]["topic"]["code"] in ("mirels",
+                                                                                                       "rades")]
+    assert [c["source"]["topic"]["code"] for c in scores] == ["rades", "mirels"], [c["summary"] for c in scores]
+    urgency = {"critical": 0, "warning": 1, "info": 2}
+    assert [urgency[c["indicator"]] for c in scores] == sorted(urgency[c["indicator"]] for c in scores)

@@ -385,7 +385,8 @@ def typeset_card(card: Card, locale: str) -> Card:
 def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale: str,
                       advice: Sequence[Advised] = ()) -> list[tuple[Assessment | None, Card]]:
     """Every card of one patient, each with the assessment it is about (None for the others), in the order
-    a clinician reads them: the scores, the broken bones, the guideline's advice, then what was not used.
+    a clinician reads them: the scores (critical, warning, then info), the broken bones, the guideline's advice,
+    then what was not used.
     Advice about a scored lesion (§1.1) is said on that lesion's card (Mirels, SINS): one lesion, one card; §1.1 of
     the other bones no score shows is one card for the patient (``advice.pain_card``)."""
     if facts.deceased is not None:  # no advice for a patient recorded as deceased: one card says why (sources silent),
@@ -407,6 +408,8 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
             elif (why := not_given.get(assessment.facts.condition)) is not None:
                 card["detail"] = after_check_first(card["detail"], why, locale)
             cards.append((assessment, card))
+    # The most urgent score first (probe 19: a humerus's "observation" before a cord compression's emergency).
+    cards.sort(key=lambda pair: {"critical": 0, "warning": 1}.get(pair[1]["indicator"], 2))
     cards += [(None, broken_bone_card(broken, facts, locale)) for broken in facts.broken]
     cards += [(None, advice_card(advised, facts, locale, name)) for advised in advice
               if not advised.facts.score_of and not of_another_bone(advised.facts)]
