@@ -464,3 +464,22 @@ def test_the_most_urgent_score_comes_first(client):
     assert [c["source"]["topic"]["code"] for c in scores] == ["rades", "mirels"], [c["summary"] for c in scores]
     urgency = {"critical": 0, "warning": 1, "info": 2}
     assert [urgency[c["indicator"]] for c in scores] == sorted(urgency[c["indicator"]] for c in scores)
+
+
+def test_an_active_diagnosis_the_score_rests_on_is_not_said_old_for_its_date(client):
+    """Probe 19: "(visceral status of 2026-10-18)" for an active liver metastasis diagnosed then: a diagnosis holds
+    until it ends, its date is no age. An Observation of the same date is still said old."""
+    from datetime import date, timedelta
+
+    old = (date.today() - timedelta(days=50)).isoformat()
+    spine = {"coding": [{"system": SCT, "code": "122495006"}], "text": "D10"}
+    conditions = [condition("breast", SCT, "254837009", onset="2024-01-10"),
+                  condition("mscc", ICD10, "G95.2", onset=RECENT, body_site=[spine]),
+                  condition("liver", SCT, "94381002", onset=old)]
+    observations = [observation("motor", "motor-function", **coded("ambulatory-without-aid")),
+                    observation("deficit", "days-developing-motor-deficits", **quantity(20, "d"))]
+    (card,) = without_advice(cards_of(client, conditions, observations))
+    assert old not in card["summary"], card["summary"]
+    as_observation = observation("visceral", "visceral-metastases", effective=old, **coded("52101004", SCT))
+    (card,) = without_advice(cards_of(client, conditions[:2], [*observations, as_observation]))
+    assert card["summary"].endswith(f"(visceral status of {old})"), card["summary"]

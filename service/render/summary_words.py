@@ -65,7 +65,10 @@ def oldest_words(assessment: Assessment, words: dict[str, str], short: bool = Fa
         return f" ({words['undated']})"  # which ones: the table's dates
     dated = []
     for item in assessment.score.items:
-        recorded = assessment.facts.facts[item.name].recorded
+        read = assessment.facts.facts[item.name]
+        recorded = read.recorded
+        if read.sources and all(source.startswith("Condition/") for source in read.sources):
+            continue  # an active diagnosis holds until it ends: its date is no age (probe 19: a liver metastasis)
         if item.status != "missing" and len(recorded) >= 10 and item.name in SHORT_ITEMS["en"]:
             try:
                 dated.append((date.fromisoformat(recorded[:10]), item.name))
