@@ -297,7 +297,8 @@ def test_a_french_rades_summary_keeps_its_word_on_conflicting_records(client):
                     observation("v", "visceral-metastases", effective=day(3), **coded("2667000", SCT)),
                     observation("d", "days-developing-motor-deficits", effective=day(3), **quantity(20, "d"))]
     (card,) = [c for c in cards_of(client, conditions, observations, "fr") if c["source"]["topic"]["code"] == "rades"]
-    assert card["summary"].endswith("relevés contradictoires, le dernier retenu"), card["summary"]
+    assert card["summary"].endswith("relevés changeants, le dernier retenu"), card["summary"]
+    assert "…" not in card["summary"], card["summary"]  # the action whole
 
 
 def test_a_score_whose_advice_may_be_what_was_given_says_radiotherapy_recorded_first(client):
@@ -483,3 +484,23 @@ def test_an_active_diagnosis_the_score_rests_on_is_not_said_old_for_its_date(cli
     as_observation = observation("visceral", "visceral-metastases", effective=old, **coded("52101004", SCT))
     (card,) = without_advice(cards_of(client, conditions[:2], [*observations, as_observation]))
     assert card["summary"].endswith(f"(visceral status of {old})"), card["summary"]
+
+
+def test_a_status_that_changed_over_days_is_not_called_conflicting(client):
+    """Probe 19: "walks with aid", then "not ambulatory" the next day, a decline, was summarised "conflicting records,
+    the latest used", as if a data error. Records of different days changed over time: said so, the latest counting."""
+    from datetime import date, timedelta
+
+    spine = {"coding": [{"system": SCT, "code": "122495006"}], "text": "D10"}
+    conditions = [condition("breast", SCT, "254837009", onset="2024-01-10"),
+                  condition("mscc", ICD10, "G95.2", onset=RECENT, body_site=[spine])]
+    day_before = (date.today() - timedelta(days=3)).isoformat()
+    observations = [observation("motor-1", "motor-function", effective=day_before, **coded("ambulatory-with-aid")),
+                    observation("motor-2", "motor-function", **coded("not-ambulatory")),
+                    observation("visceral", "visceral-metastases", **coded("2667000", SCT)),
+                    observation("deficit", "days-developing-motor-deficits", **quantity(5, "d"))]
+    for language, words, note in (("en", "records differ over time, the latest used", "values changed over time"),
+                                  ("fr", "relevés changeants, le dernier retenu", "valeurs changeantes")):
+        (card,) = without_advice(cards_of(client, conditions, observations, language))
+        assert words in card["summary"] and "conflicting" not in card["summary"], card["summary"]
+        assert note in card["detail"], card["detail"][:800]

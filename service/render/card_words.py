@@ -12,7 +12,7 @@ WORDS = Words({
     "determined": N_("every completion gives"), "caveats": N_("Caveats"), "source": N_("Source"),
     "record": N_("Record the assessment and the proposed care plan"), "flags": N_("Flags"),
     "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
-    "conflict_settled": N_("conflicting records, the latest used"), "context": N_("Context, not scored"),
+    "conflict_settled": N_("records differ over time, the latest used"), "context": N_("Context, not scored"),
     "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded, check it first"),
     "fixation_to_check": N_("fixation recorded, check it first"),
     "operation_recorded": N_("operation recorded, check it first"),
