@@ -402,14 +402,14 @@ def test_next_pages_that_cannot_be_read_are_said_in_a_card_and_the_score_says_wh
     cards = without_advice(response.get_json()["cards"])
     review = data_review(cards)
     assert review is not None and review["indicator"] == "warning"
-    assert "prefetch.observations" in review["detail"] and "first page of Observation?patient=p1 only" in \
+    assert "prefetch.observations" in review["detail"] and "first page of the patient's observations only" in \
         review["detail"] and said in review["detail"] and "not in this assessment" in review["detail"]
     score = next(c for c in cards if "Mirels score" in c["summary"])
     assert "missing" in score["detail"].lower()  # the type and the pain are not guessed
 
 
 @pytest.mark.parametrize("total,included,said", [
-    (120, False, "holds 1 of its 120 results, with no next page: the other 119 are not in this assessment"),
+    (120, False, "the EHR sent 1 of the patient's 120 diagnoses: the other 119 are not in this assessment"),
     (1, True, None),  # an included Patient is not one of the matches
     (1, False, None),
 ])
@@ -423,8 +423,9 @@ def test_a_prefetch_capped_below_its_total_without_a_next_page_is_said_in_a_card
     if said is None:
         assert review is None
     else:
-        assert review["indicator"] == "warning" and "Condition?patient=p1" in review["detail"] and said in \
-            review["detail"]
+        # In a clinician's words (probe 19: "the EHR's answer to Condition?patient=p1 holds 1 of its 120 results").
+        assert review["indicator"] == "warning" and "Condition?patient" not in review["detail"] and said in \
+            review["detail"], review["detail"]
 
 
 @responses.activate

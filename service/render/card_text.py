@@ -72,6 +72,20 @@ def _closed(text: str) -> str:
 # "its own recorded site", not "its own bodySite". Keyed by the English template the facts layer writes (the report
 # keeps it, for the integrator); the card's template takes the same parameters, or fewer.
 FOR_CLINICIAN = {
+    "the EHR could not run {query} ({failed}): the assessment is made without those resources":
+        N_("the EHR could not send the patient's {records} ({failed}): the assessment is made without them"),
+    "the EHR's answer to {query} holds {held} of its {total} results, with no next page: the other {left} are not in "
+    "this assessment": N_("the EHR sent {held} of the patient's {total} {records}: the other {left} are not in this "
+                          "assessment"),
+    "the EHR's answer to {query} carries a warning: {warning}":
+        N_("the EHR's answer for the patient's {records} carries a warning: {warning}"),
+    "the EHR sent the first page of {query} only, and its next pages could not be read ({failed}): resources on them "
+    "are not in this assessment": N_("the EHR sent the first page of the patient's {records} only, and the next could "
+                                     "not be read ({failed}): those on them are not in this assessment"),
+    "{query} was not sent and fetching it failed ({error}): the post-operative window (§1.4) was not checked, nor "
+    "whether a lesion has been fixed": N_("the patient's {records} were not sent and could not be fetched ({error}): "
+                                          "the post-operative window (§1.4) was not checked, nor whether a lesion has "
+                                          "been fixed"),
     "an abatement is recorded ({abatement}) although its clinicalStatus says it is active":
         N_("an end is recorded ({abatement}) although its status says it is active"),
     "a Condition and an Observation disagree, so both stay possible: {sayings}":

@@ -132,7 +132,8 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                     if failed is None and key in OPTIONAL_PREFETCH:
                         gathered.not_read.append(ReportEntry(where, "ignored", said(
                             "{query} was not sent and fetching it failed ({error}): the post-operative window (§1.4) "
-                            "was not checked, nor whether a lesion has been fixed", query=query, error=str(error))))
+                            "was not checked, nor whether a lesion has been fixed", query=query, error=str(error),
+                            records=_RECORDS.get(key, key))))
                         continue
                     if failed is None:
                         raise precondition_failed(f"{where} was not sent and fetching it failed: {error}") from None
@@ -140,7 +141,8 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                                   error=str(error))
             gathered.not_read.append(ReportEntry(where, "ignored", said(
                 "the EHR could not run {query} ({failed}): the assessment is made without those resources",
-                query=query.split("&")[0], failed=failed), relevant=True, attention=True))
+                query=query.split("&")[0], failed=failed, records=_RECORDS.get(key, key)), relevant=True,
+                attention=True))
             continue
         read_any = True
         if value is None:
@@ -151,7 +153,8 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                     if resource.get("resourceType") == "OperationOutcome":  # the server's word on its search
                         gathered.not_read.append(ReportEntry(where, "ignored", said(
                             "the EHR's answer to {query} carries a warning: {warning}", query=query.split("&")[0],
-                            warning=outcome_text(resource)), relevant=True, attention=True))
+                            warning=outcome_text(resource), records=_RECORDS.get(key, key)), relevant=True,
+                            attention=True))
                     else:
                         found.append(resource)
             else:
@@ -164,7 +167,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
             gathered.not_read.append(ReportEntry(where, "ignored", said(
                 "the EHR's answer to {query} holds {held} of its {total} results, with no next page: the other "
                 "{left} are not in this assessment", query=query.split("&")[0], held=value["total"] - left_out,
-                total=value["total"], left=left_out), relevant=True, attention=True))
+                total=value["total"], left=left_out, records=_RECORDS.get(key, key)), relevant=True, attention=True))
         if following is not None:  # CDS Hooks 2.0: the EHR may send the first page only
             unread: Said | None = said("there is no allowed fhirServer to fetch them from")
             if _can_fetch(hook_request):
@@ -179,7 +182,8 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
             if unread is not None:
                 gathered.not_read.append(ReportEntry(where, "ignored", said(
                     "the EHR sent the first page of {query} only, and its next pages could not be read ({failed}): "
-                    "resources on them are not in this assessment", query=query.split("&")[0], failed=unread),
+                    "resources on them are not in this assessment", query=query.split("&")[0], failed=unread,
+                    records=_RECORDS.get(key, key)),
                     relevant=True, attention=True))
     if _can_fetch(hook_request):
         client = _fetch_body_structures(hook_request, found, patient, gathered, client)
@@ -265,6 +269,11 @@ def _fetch_body_structures(hook_request: dict, found: list[dict], patient: Patie
             found += outcome
             FETCHES.labels("read").inc()
     return client
+
+
+# What each prefetch holds, in a clinician's words (a card names no FHIR query: probe 19 read "Observation?patient=p1").
+_RECORDS = {"conditions": said("diagnoses"), "observations": said("observations"), "procedures": said("procedures"),
+            "patient": said("patient record")}
 
 
 def _can_fetch(hook_request: dict) -> bool:
