@@ -15,11 +15,9 @@ def fold_restated(record: PatientRecord, lesions: dict[str, Any], at_site: dict[
                   refs: list[str]) -> list[str]:
     """``refs`` (lesions of one bone and side) less those restating another of them, which leave ``lesions`` and
     ``at_site`` and are named on that one's card; a copy of another region, or one a record points to, stays."""
-    focused = record.once("focused-conditions", lambda: {  # an observation's focus, an operation's reason
+    focused = record.once("focused-conditions", lambda: {
         record.resolve(reference) for observations in record.observations.values() for observation in observations
-        for reference in objects(observation.get("focus"))} | {
-        record.resolve(reference) for procedure in record.procedures
-        for reference in objects(procedure.get("reasonReference"))})
+        for reference in objects(observation.get("focus"))})
     restated = {ref: entry for ref, entry in restatements({r: lesions[r].condition for r in refs}, focused).items()
                 if lesions[ref].reading.place.region == lesions[entry].reading.place.region}
     record.once("restated", dict).update(restated)  # for the orders that name a visit's copy (``PatientFacts``)
