@@ -142,11 +142,7 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     from .facts.orders import APPLIES_TO, orders_for, read_draft_orders
 
     scored = frozenset(assessment.facts.condition for assessment in result.assessments)
-    restated = result.facts.restated  # an order naming a visit's copy of a lesion is for the lesion
-    scored |= restated.keys()
     drafts, report = read_draft_orders(draft_orders, patient=patient, scored=scored, resources=resources)
-    drafts = [replace(draft, reasons=frozenset(restated.get(r, r) for r in draft.reasons)) if restated.keys() &
-              draft.reasons else draft for draft in drafts]
     targeting = [(assessment, orders_for(assessment.facts, drafts)) for assessment in result.assessments]
     findings = [(assessment, finding) for assessment, orders in targeting
                 for finding in check_orders(assessment.score, orders)]

@@ -680,15 +680,3 @@ def test_a_radiotherapy_coded_in_no_list_read_here_is_said_not_checked(client, c
     assert "ValueSet" not in review["detail"]
     planning = order("ct", ("http://www.ama-assn.org/go/cpt", "77014")) | {"code": {"text": "CT simulation XRT"}}
     assert cards(client, *MIRELS_9, planning) == []
-
-
-def test_an_order_naming_a_visits_copy_of_the_lesion_is_checked_against_the_lesion(client):
-    """An encounter diagnosis restating the problem-list entry is counted as that lesion (probe 19); EHRs often tie
-    an order to the visit's diagnosis: it is checked against the lesion's score, not left "not checked"."""
-    problem, visit = lesion("lesion-1"), lesion("visit")
-    category = "http://terminology.hl7.org/CodeSystem/condition-category"
-    problem["category"] = [{"coding": [{"system": category, "code": "problem-list-item"}]}]
-    visit["category"] = [{"coding": [{"system": category, "code": "encounter-diagnosis"}]}]
-    found = cards(client, [problem, visit], MIRELS_9[1], order("rt", RADIOTHERAPY, reason="Condition/visit"))
-    assert [c["summary"].split(" —")[0] for c in found] == [
-        "Radiotherapy alone ordered, Mirels ≥ 9: surgical fixation opinion first"], [c["summary"] for c in found]

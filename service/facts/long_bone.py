@@ -37,7 +37,6 @@ from .procedures import (
     unread_operations,
 )
 from .record import PatientRecord
-from .restated import fold_restated
 from .statuses import THIS_RECORDED_AS, recorded_as, refuted_beside
 from .terminology import describe_concepts, objects
 from .timely import keep_timely, kind_item, with_untimely
@@ -119,9 +118,10 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         if lesion.reading.bone:
             same_place[(lesion.reading.bone, lesion.reading.place.side)].append(ref)
     for refs in same_place.values():  # an encounter diagnosis beside the problem-list entry, say: never merged by guess
-        if len(refs := fold_restated(record, lesions, at_site, refs)) < 2:  # unless a visit's copy of the entry
+        if len(refs) < 2:
             continue
-        # Where the EHR put each (the problem list, an encounter), when they differ: words and dates alike, twice.
+        # Where the EHR put each (the problem list, an encounter), when they differ: their words and dates alike
+        # ("“Secondary malignant neoplasm of bone”, 2026-11-15" twice), the clinician could not tell them apart.
         places = {ref: recorded_as(lesions[ref].condition) for ref in refs}
         told = len(set(places.values())) > 1
         for ref in refs:

@@ -215,9 +215,6 @@ class PatientFacts(msgspec.Struct):
     # metastasis is recorded whose site is not read: an order's side is questioned only where none may be its site.
     bone_sides: frozenset[tuple[str, str | None]] = frozenset()
     unplaced_sites: bool = False
-    # An encounter diagnosis restating a lesion's problem-list entry -> that entry (``restated``): an order naming the
-    # visit's copy is for the lesion.
-    restated: dict[str, str] = msgspec.field(default_factory=dict)
 
     def scored_by(self, calculator: str) -> list[ScoredCondition]:
         """The Conditions that ``calculator`` scores."""

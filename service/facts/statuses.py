@@ -216,27 +216,6 @@ def recorded_as(condition: dict[str, Any]) -> str | None:
     return None
 
 
-def restatements(conditions: dict[str, dict[str, Any]], linked: set[str]) -> dict[str, str]:
-    """Among Conditions of one bone, side and region, the encounter diagnoses that restate the one problem-list entry
-    (a coding of its code, and nothing recorded of them alone: ``linked`` holds the Conditions records point to):
-    each -> that entry. The EHR's usual shape (one entry, a diagnosis per visit) gave a card per visit (probe 19)."""
-    kept = [ref for ref, condition in conditions.items() if recorded_as(condition) == _RECORDED_AS["problem-list-item"]]
-    if len(kept) != 1:
-        return {}
-    codes = _codes(conditions[kept[0]])
-    return {ref: kept[0] for ref, condition in conditions.items()
-            if recorded_as(condition) == _RECORDED_AS["encounter-diagnosis"] and ref not in linked
-            and codes & _codes(condition)}
-
-
-def _codes(condition: dict[str, Any]) -> set[tuple[Any, Any]]:
-    concept = condition["code"] if isinstance(condition.get("code"), dict) else {}
-    return {(coding.get("system"), coding.get("code")) for coding in objects(concept.get("coding"))}
-
-
-RESTATED = N_("also recorded as the diagnosis of an encounter ({records}): counted as this lesion")
-
-
 # A lesion of a bone and side another record of which says refuted ("Métastase humérus G (infirmée après biopsie)"):
 # the two disagree on the diagnosis itself; the refuted one never counts, and the card says it first (probe 16).
 REFUTED_BESIDE = N_("a record of the same bone and side is refuted ({record}): it says there is no metastasis there; "
