@@ -1005,7 +1005,8 @@ def test_a_motor_status_recorded_after_the_compressions_radiotherapy_began_is_no
 
 
 @pytest.mark.parametrize("words", ["Scanner de dosimétrie radiothérapie rachis", "Consultation d'annonce radiothérapie",
-                                   "Scanner de centrage pour radiothérapie"])
+                                   "Scanner de centrage pour radiothérapie", "Radiation oncology follow-up visit",
+                                   "XRT nurse visit"])
 def test_a_step_before_a_course_named_in_words_is_no_radiotherapy_begun(words):
     """Review 18: a planning CT coded in CCAM, "Scanner de dosimétrie radiothérapie", its reason the compression,
     bounded the statuses as a course begun: today's "not ambulatory" was set aside for an older "walks without aid"."""

@@ -150,7 +150,7 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
                 ref, "ignored", said("not checked: its code '{code}' is in none of the order ValueSets, though its "
                                      "words name a radiotherapy: check its site and scheme against this patient's "
                                      "cards", code=words[:100]), True, True, words)
-                if scored and names_a_course(code) else  # a CPT-coded course (probe 19: no card at all)
+                if scored and names_a_course(code, ordered=True) else  # a CPT-coded course (probe 19: no card at all)
                 ReportEntry(ref, "ignored", said("code '{code}' is in none of the order ValueSets", code=words)))
             continue
         courses = {course for vs_id, course in COURSE_VALUE_SETS.items() if terms.coding_in(code, vs_id)}

@@ -36,7 +36,8 @@ RADIOTHERAPY_WORDS = re.compile(r"radioth[ée]rap|radiotherap|irradiat|\bRTE\b|\
 # Words of a step before or beside a course, not the course (review 18: a planning CT "Scanner de dosimétrie
 # radiothérapie", "Consultation d'annonce radiothérapie" bounded the Rades statuses as a course begun).
 NOT_A_COURSE = re.compile(r"scanner|\btdm\b|\bct\b|\birm\b|\bmri\b|dosim[ée]tr|dosimetr|centrage|simulat|consult|"
-                           r"annonce|planning|planification|contourage|contouring|imag", re.IGNORECASE)
+                          r"annonce|planning|planification|contourage|contouring|imag|visit|follow|suivi|nurse|"
+                          r"infirmi|referral|safety|s[ée]curit", re.IGNORECASE)
 
 
 def may_be_operation(code: Any) -> bool:
@@ -57,9 +58,14 @@ _COURSE_WORDS = re.compile(r"radiation (therapy|oncology|treatment)|external bea
                            re.IGNORECASE)
 
 
-def names_a_course(code: Any) -> bool:
-    """Whether a code's words (its text and its codings' displays) name a radiotherapy course, not a step beside one
-    (a planning CT, a consultation)."""
+def names_a_course(code: Any, ordered: bool = False) -> bool:
+    """Whether a code's words name a radiotherapy course, not a step beside one (a planning CT, a consultation, a
+    visit). ``ordered``: a draft order's words, its codings' displays and the US words too ("XRT", "Radiation
+    treatment management"): read only to say the order was not checked. A recorded Procedure's words bound Rades's
+    statuses, so only the narrower words count there (review 19: "Radiation oncology follow-up visit")."""
+    if not isinstance(code, dict):
+        return False
     words = " ".join(text for text in [code.get("text"), *(c.get("display") for c in objects(code.get("coding")))]
-                     if isinstance(text, str)) if isinstance(code, dict) else ""
-    return bool(RADIOTHERAPY_WORDS.search(words) or _COURSE_WORDS.search(words)) and not NOT_A_COURSE.search(words)
+                     if isinstance(text, str)) if ordered else describe_concepts([code])
+    return bool(RADIOTHERAPY_WORDS.search(words) or (ordered and _COURSE_WORDS.search(words))) \
+        and not NOT_A_COURSE.search(words)
