@@ -499,8 +499,9 @@ def test_a_status_that_changed_over_days_is_not_called_conflicting(client):
                     observation("motor-2", "motor-function", **coded("not-ambulatory")),
                     observation("visceral", "visceral-metastases", **coded("2667000", SCT)),
                     observation("deficit", "days-developing-motor-deficits", **quantity(5, "d"))]
-    for language, words, note in (("en", "records differ over time, the latest used", "values changed over time"),
-                                  ("fr", "relevés changeants, le dernier retenu", "valeurs changeantes")):
+    for language, words, note in (
+            ("en", "records differ over time, the latest used", "records of different days differ"),
+            ("fr", "relevés changeants, le dernier retenu", "relevés de jours différents")):
         (card,) = without_advice(cards_of(client, conditions, observations, language))
         assert words in card["summary"] and "conflicting" not in card["summary"], card["summary"]
         assert note in card["detail"], card["detail"][:800]

@@ -681,3 +681,17 @@ def test_a_radiotherapy_coded_in_no_list_read_here_is_said_not_checked(client, c
     for words in ("CT simulation XRT", "Radiation oncology follow-up visit"):  # steps beside a course (review 19)
         beside = order("ct", ("http://www.ama-assn.org/go/cpt", "77014")) | {"code": {"text": words}}
         assert cards(client, *MIRELS_9, beside) == [], words
+
+
+def test_an_opinion_naming_no_lesion_does_not_silence_radiotherapy_alone(client):
+    """Review 19: two Mirels 9 lesions, a radiotherapy for the femur, the opinion naming nothing: the femur's card read
+    "fixation first if retained", though the opinion may be the humerus's. Only an opinion naming the lesion (its
+    reason, or its bone and side) answers "fixation first"."""
+    humerus = lesion("hum", bone=HUMERUS, side=LEFT)
+    observations = [*lesion_observations(), *lesion_observations("Condition/hum", prefix="h")]
+    opinion = order("opinion", ("http://bonemet-cds.org/fhir/CodeSystem/bonemet", "orthopaedic-surgical-opinion"))
+    found = cards(client, [lesion(), humerus], observations, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"),
+                  opinion)
+    femur = [c for c in found if "left femur" in c["summary"].lower()]
+    assert femur and all(c["summary"].startswith("Radiotherapy alone ordered") for c in femur), \
+        [c["summary"] for c in found]

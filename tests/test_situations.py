@@ -799,3 +799,16 @@ def test_an_operation_coded_outside_the_lists_under_way_or_before_the_lesion_is_
                          *lesion_observations())
         (scored,) = found.scored_by("mirels")
         assert any(said in flag for flag in scored.fixations_to_check), (status, scored.condition_flags)
+
+
+def test_a_health_concern_whose_verification_is_a_local_code_still_says_to_check_it():
+    """Review 19: a health concern whose verificationStatus is a local code ("ruled out") lost the "its verification
+    may say refuted, check it" flag, the concern's flag taking its place: both are said."""
+    concern = lesion("b", bone=HUMERUS, side=RIGHT)
+    concern["verificationStatus"] = {"coding": [{"system": "http://hopital.example/ver", "code": "RULED-OUT"}],
+                                     "text": "ruled out"}
+    concern["category"] = [{"coding": [{"system": "http://hl7.org/fhir/us/core/CodeSystem/condition-category",
+                                        "code": "health-concern"}]}]
+    (humerus,) = facts_of(concern).scored
+    flags = [str(flag) for flag in humerus.condition_flags]
+    assert "a health concern, not a confirmed diagnosis" in flags and len(flags) >= 2, flags

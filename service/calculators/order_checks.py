@@ -91,14 +91,19 @@ def _of_kind(kind: str) -> Callable[[list[Order]], list[Order]]:
     return lambda orders: [o for o in orders if kind in o.kinds]
 
 
+def _opinions(orders: list[Order]) -> list[Order]:
+    """The surgical opinions surely asked for this lesion (naming it): one naming none may be another lesion's, and
+    must not silence "radiotherapy alone" (review 19)."""
+    return [o for o in orders if "orthopaedic_opinion" in o.kinds and o.targeted]
+
+
 def _radiotherapy_without_fixation(orders: list[Order]) -> list[Order]:
-    asked = _of_kind("prophylactic_fixation")(orders) or _of_kind("orthopaedic_opinion")(orders)
-    return [] if asked else _radiotherapy(orders)
+    return [] if _of_kind("prophylactic_fixation")(orders) or _opinions(orders) else _radiotherapy(orders)
 
 
 def _radiotherapy_with_opinion(orders: list[Order]) -> list[Order]:
     """A radiotherapy ordered with the surgical opinion "fixation first" asks for, and no fixation yet."""
-    opinions, radiotherapy = _of_kind("orthopaedic_opinion")(orders), _radiotherapy(orders)
+    opinions, radiotherapy = _opinions(orders), _radiotherapy(orders)
     fixed = _of_kind("prophylactic_fixation")(orders)
     return opinions + [o for o in radiotherapy if o not in opinions] if opinions and radiotherapy and not fixed else []
 

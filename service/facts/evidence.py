@@ -138,7 +138,8 @@ def _latest(item: str, candidates: list[Candidate], notes: tuple[str, ...]) -> F
             return Fact(item, one_of([c.value for c in contenders]), tuple(s for c in contenders for s in c.sources),
                         "conflict, same date" if same_day else "conflict, latest unknown", flags, notes + (why,),
                         recorded=contenders[-1].when.text if same_day and contenders[-1].when else "")
-        # Records of different days: a change over time (a status that declined), not an error to settle.
-        notes = notes + (said("values changed over time, the latest counts: {sayings}", sayings=_said(item, ordered)),)
+        # Records of different days: a change over time (a status that declined) or not, the latest counts.
+        notes = notes + (said("records of different days differ, the latest counts: {sayings}",
+                              sayings=_said(item, ordered)),)
     return Fact(item, latest.value, latest.sources, latest.rule, flags, notes,
                 recorded=latest.when.text if latest.when and latest.when.earliest != date.min else "")

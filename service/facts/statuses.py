@@ -150,7 +150,7 @@ class StatusReading:
                      if unread_status(condition, "clinicalStatus") else (N_("no clinicalStatus"),))
         if doubt := unconfirmed(condition):
             flags += (UNCONFIRMED[doubt],)
-        elif unread_status(condition, "verificationStatus"):
+        if doubt in (None, "health-concern") and unread_status(condition, "verificationStatus"):
             # Its words or local code may say refuted: not read (never guessed), and the clinician is told to look.
             flags += (VERIFICATION_UNREAD,)
         if abated:  # FHIR con-4: abated is not active; which of the two is right is not guessed
