@@ -1017,6 +1017,16 @@ def test_a_step_before_a_course_named_in_words_is_no_radiotherapy_begun(words):
     assert mscc.facts["motor_function"].value == "not_ambulatory"
 
 
+@pytest.mark.parametrize(("words", "course"), [
+    ("Radiothérapie guidée par l'image (IGRT) rachis 30 Gy/10", True), ("Image-guided radiotherapy T8", True),
+    ("Imagerie de repositionnement radiothérapie", False), ("Radiotherapy planning imaging", False)])
+def test_image_guided_radiotherapy_is_a_course_and_imaging_for_it_is_not(words, course):
+    """A course guided by images is a course; the imaging beside one is not (review 18's planning words, narrowed)."""
+    from service.facts.procedure_words import names_a_course
+
+    assert names_a_course({"text": words}) is course
+
+
 def test_a_course_named_in_words_over_a_period_bounds_from_its_first_day():
     """Review 18: a course in CCAM over a period (7 to 2 days ago) bounded the statuses from its whole span, not its
     first day, as a coded one does: a status taken mid-course counted."""

@@ -36,7 +36,7 @@ RADIOTHERAPY_WORDS = re.compile(r"radioth[ée]rap|radiotherap|irradiat|\bRTE\b|\
 # Words of a step before or beside a course, not the course (review 18: a planning CT "Scanner de dosimétrie
 # radiothérapie", "Consultation d'annonce radiothérapie" bounded the Rades statuses as a course begun).
 NOT_A_COURSE = re.compile(r"scanner|\btdm\b|\bct\b|\birm\b|\bmri\b|dosim[ée]tr|dosimetr|centrage|simulat|consult|"
-                          r"annonce|planning|planification|contourage|contouring|imag|visit|follow|suivi|nurse|"
+                          r"annonce|planning|planification|contourage|contouring|\bimagerie\b|\bimaging\b|visit|follow|suivi|nurse|"
                           r"infirmi|referral|safety|s[ée]curit", re.IGNORECASE)
 
 
