@@ -505,3 +505,16 @@ def test_a_status_that_changed_over_days_is_not_called_conflicting(client):
         (card,) = without_advice(cards_of(client, conditions, observations, language))
         assert words in card["summary"] and "conflicting" not in card["summary"], card["summary"]
         assert note in card["detail"], card["detail"][:800]
+
+
+def test_a_french_sins_summary_keeps_its_uncertain_level_counting_the_missing_items(client):
+    """Review 20: « manquant : tassement, atteinte… », the uncertain level cut off, where the count of the missing
+    items would have kept the whole: the whole list is preferred, counted when it must be."""
+    rows = "http://bonemet-cds.org/fhir/CodeSystem/table-row"
+    l3 = condition("l3", SCT, "94222008", body_site=[{"coding": [{"system": SCT, "code": "122496007"}],
+                                                      "text": "Métastase L3"}])
+    items = [observation("p", "sins-pain", focus="Condition/l3", **coded("mechanical_pain", rows)),
+             observation("t", "lesion-type", focus="Condition/l3", **coded("lytic")),
+             observation("a", "spinal-alignment", focus="Condition/l3", **coded("subluxation_translation", rows))]
+    (card,) = [c for c in cards_of(client, [l3], items, "fr") if c["source"]["topic"]["code"] == "sins"]
+    assert card["summary"].endswith("incertain\u202f: niveau") and "…" not in card["summary"], card["summary"]

@@ -1019,7 +1019,9 @@ def test_a_step_before_a_course_named_in_words_is_no_radiotherapy_begun(words):
 
 @pytest.mark.parametrize(("words", "course"), [
     ("Radiothérapie guidée par l'image (IGRT) rachis 30 Gy/10", True), ("Image-guided radiotherapy T8", True),
-    ("Imagerie de repositionnement radiothérapie", False), ("Radiotherapy planning imaging", False)])
+    ("Imagerie de repositionnement radiothérapie", False), ("Radiotherapy planning imaging", False),
+    ("Séance d'irradiation externe, contrôle de la position de la cible par imagerie (IGRT)", True),
+    ("Radiothérapie fémur G 20 Gy/5, suivi", True)])
 def test_image_guided_radiotherapy_is_a_course_and_imaging_for_it_is_not(words, course):
     """A course guided by images is a course; the imaging beside one is not (review 18's planning words, narrowed)."""
     from service.facts.procedure_words import names_a_course

@@ -655,11 +655,12 @@ def test_a_radiotherapy_ordered_with_the_orthopaedic_opinion_is_not_proposed_the
                     reason="Condition/lesion-1")
     rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1")
     (card,) = cards(client, *MIRELS_9, rt, opinion)
-    assert card["summary"].startswith("Radiotherapy ordered with the orthopaedic opinion, Mirels ≥ 9: fixation first "
-                                      "if retained"), card["summary"]
+    assert card["summary"] == ("Radiotherapy with the orthopaedic opinion, Mirels ≥ 9: fixation first if retained — "
+                               "left femur, shaft of femur"), card["summary"]
     assert card["indicator"] == "warning" and "suggestions" not in card
     (french,) = cards(client, *MIRELS_9, rt, opinion, language="fr")
-    assert french["summary"].startswith("Radiothérapie prescrite avec l'avis orthopédique")
+    assert french["summary"].replace("\u202f", " ") == ("Radiothérapie avec l'avis orthopédique, Mirels ≥ 9 : fixation "
+                                                        "d'abord si retenue — fémur gauche, diaphyse fémorale")
     mirels_8 = ([lesion()], lesion_observations(pain="mild"))  # 2 + 2 + 3 + 1: the tumour board
     assert cards(client, *mirels_8, opinion) == []
     assert any("tumour board" in c["summary"] for c in cards(client, *mirels_8, rt))

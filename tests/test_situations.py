@@ -187,6 +187,7 @@ def test_levels_apart_in_one_record_are_sites_apart_and_the_sacrum_is_no_thoraci
     assert counted(spine("s", "S1", code=sacrum), spine("s2", code=sacrum)) == (1, 1)
     assert counted(spine("s", "S1"), spine("s2", "S2")) == (1, 1)
     assert counted(spine("s", "S1-S2")) == (1, 1)
+    assert counted(spine("ls", "L5-S1")) == (1, 2)  # the lumbosacral junction: one lesion or two (review 20)
 
 
 def test_a_cord_compression_stands_for_a_vertebral_site_at_its_level():
@@ -480,6 +481,11 @@ def test_a_fixation_naming_its_lesion_only_is_of_that_lesions_bone_a_course_unde
     before = in_words | {"performedDateTime": (AS_OF - timedelta(days=30)).isoformat()}  # before the operation
     (operated,) = situations(facts_of(lesion(), fixed_femur, before), "post_operative")
     assert not any("a radiotherapy is recorded" in str(note) for note in operated.notes)
+    # Whatever else its words say (imaging, a follow-up): said, for the clinician to check (review 20: silent).
+    for words in ("Séance d'irradiation externe, contrôle par imagerie (IGRT)", "Suivi radiothérapie fémur G"):
+        said_so = in_words | {"code": {**in_words["code"], "text": words}}
+        (operated,) = situations(facts_of(lesion(), fixed_femur, said_so), "post_operative")
+        assert any("a radiotherapy is recorded (Procedure/rt)" in str(note) for note in operated.notes), words
 
 
 def test_surgery_coded_outside_the_lists_its_words_naming_it_opens_a_possible_post_operative_window():

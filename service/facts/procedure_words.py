@@ -68,4 +68,9 @@ def names_a_course(code: Any, ordered: bool = False) -> bool:
     words = " ".join(text for text in [code.get("text"), *(c.get("display") for c in objects(code.get("coding")))]
                      if isinstance(text, str)) if ordered else describe_concepts([code])
     return bool(RADIOTHERAPY_WORDS.search(words) or (ordered and _COURSE_WORDS.search(words))) \
-        and not NOT_A_COURSE.search(words)
+        and (bool(_GIVEN.search(words)) or not NOT_A_COURSE.search(words))
+
+
+# Words of a course being given, whatever else they say ("Séance d'irradiation externe … contrôle par imagerie [IGRT]",
+# "20 Gy/5"): a dose or a session is the treatment itself (review 20).
+_GIVEN = re.compile(r"\d\s*c?Gy\b|s[ée]ance d.irradiation|irradiation externe|\bsession|\bfraction", re.IGNORECASE)

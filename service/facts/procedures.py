@@ -20,7 +20,7 @@ from .dates import DateSpan, parse_date, performed, reversed_period
 from .items.site import SiteReading, body_sites, read_place, read_site
 from .model import Fact
 from .place import Place
-from .procedure_words import SURGERY_WORDS, may_be_operation, names_a_course
+from .procedure_words import RADIOTHERAPY_WORDS, SURGERY_WORDS, may_be_operation, names_a_course
 from .record import PatientRecord
 from .terminology import describe_concepts, objects
 from .vocabulary import KIND_VALUE_SETS
@@ -79,7 +79,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
                        if target in at_sites]
             words = describe_concepts([code])
             if not kinds and resource.get("status") in ("completed", *RADIOTHERAPY_BEGUN) \
-                    and names_a_course(code) \
+                    and RADIOTHERAPY_WORDS.search(words) \
                     and not record.after_as_of(when := performed(resource)):
                 written = body_sites(resource)
                 reading = read_site(record.terms, written)
@@ -254,7 +254,8 @@ def radiotherapies_of(record: PatientRecord, condition: str, bone: str | None = 
     procedures_done(record)  # reads them
     return [course for course in procedures_done(record) + record.once("radiotherapies-begun", list)
             if course.kind == "radiotherapy" and treated(course, condition, bone, side)] + [
-        course for course in record.once("unread-radiotherapies", list) if condition in course.reasons]
+        course for course in record.once("unread-radiotherapies", list) if condition in course.reasons
+        and names_a_course(record.get(course.ref).get("code"))]  # a course, not a planning CT beside one
 
 
 def operated_since(record: PatientRecord, condition: str, recorded: list[str]) -> tuple[Said, ...]:

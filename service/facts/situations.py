@@ -108,17 +108,18 @@ _VERTEBRAL_WORDS = re.compile(r"\b(corps|vert[ée]bral(e|es|aux)?|vert[èe]bres?
 
 
 def _levels_claims(where: Where, levels: list[str]) -> list[tuple[Where, tuple[str, str | None], bool, bool]]:
-    """A record naming several levels: the first of each run of adjacent levels a site, the others of the run each
-    a site or the same one (a lesion across two adjacent vertebrae may be one site; the sources do not say): the
-    count is a range. Levels apart ("D4, D7, L2") are as many sites: no lesion spans them (probe 18 counted 2 to 4
-    and offered the ablative board)."""
+    """A record naming several levels: the first of each run of adjacent levels a site, the others each a site or
+    the same one (the sources do not say): a range. Levels apart ("D4, D7, L2") are as many sites (probe 18)."""
     claims: list[tuple[Where, tuple[str, str | None], bool, bool]] = []
     levels = sorted(levels, key=_SPINE.index)  # "T4, T6, T5": adjacent all the same
     for index, level in enumerate(levels):
-        sacral = level.startswith("S")  # S1-S5: one bone, the sacrum (review 18)
-        adjacent = index > 0 and not sacral and abs(_SPINE.index(level) - _SPINE.index(levels[index - 1])) == 1
-        key = (_SACRUM_KEY if sacral else level, None)
-        claims.append((where, key, True, False) if adjacent else (_at(where, key), key, False, False))
+        before = levels[index - 1] if index else ""
+        adjacent = bool(before) and abs(_SPINE.index(level) - _SPINE.index(before)) == 1
+        if level.startswith("S") and not (adjacent and before == "L5"):  # S1-S5: one bone, the sacrum (review 18)
+            claims.append((_at(where, (_SACRUM_KEY, None)), (_SACRUM_KEY, None), False, False))
+        else:  # "L5-S1": the sacrum may be the lumbar lesion's other end, as any two adjacent levels (review 20)
+            claims.append((where, (level, None), True, False) if adjacent else
+                          (_at(where, (level, None)), (level, None), False, False))
     return claims
 
 

@@ -225,12 +225,17 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     brief = [f"{head}{score.common_action}, {words['missing']}{conflict}"] if score.common_action else []
     shortest = [f"{head}{words['missing']}{conflict}"]
     listed = [names] + ([words["missing_count"].format(count=len(missing)) + then] if len(missing) > 1 else [])
-    tries = [(rest, names_) for names_ in listed] if uncertain or score.category or not missing else [
+    tries = [(rest, names_) for names_ in listed] if score.category or not missing else [
         (state, names_) for group in ([rest, *brief], shortest) for names_ in listed for state in group]
+    # The first whose list is whole ("manquant : 2 éléments ; incertain : niveau"), else whose head is (review 20).
+    head_kept: tuple[str, str] | None = None
     for rest, names_ in tries:
         summary = _summary(assessment, rest, f"{words['colon']} {names_}")
-        if rest in summary:
+        if rest in summary and names_ in summary:
             break
+        head_kept = head_kept or ((rest, summary) if rest in summary else None)
+    else:
+        rest, summary = head_kept or (rest, summary)
     if rest not in summary:  # so many items missing that the state would be cut: the list's end gives way instead
         rest = tries[0][0]
         summary = fit_summary(_summary(assessment, f"{rest}{words['colon']} {names}"))
