@@ -696,3 +696,20 @@ def test_an_opinion_naming_no_lesion_does_not_silence_radiotherapy_alone(client)
     femur = [c for c in found if "left femur" in c["summary"].lower()]
     assert femur and all(c["summary"].startswith("Radiotherapy alone ordered") for c in femur), \
         [c["summary"] for c in found]
+
+
+def test_several_courses_for_a_rib_say_its_site_and_each_orders_scheme(client):
+    """Review 20: two "Teleradiotherapy procedure" orders for a left rib (a site only §1.5 counts), 8 Gy/1 and
+    20 Gy/5: the card said neither the site nor the schemes that tell the orders apart."""
+    dose = "http://hl7.org/fhir/us/codex-radiation-therapy/StructureDefinition/codexrt-radiotherapy-dose-prescribed-to-volume"
+
+    def course(oid, total, fractions):
+        gray = {"value": total, "unit": "Gy", "system": "http://unitsofmeasure.org", "code": "Gy"}
+        return order(oid, RADIOTHERAPY, reason="Condition/rib") | {"extension": [{"url": dose, "extension": [
+            {"url": "totalDose", "valueQuantity": gray}, {"url": "fractions", "valuePositiveInt": fractions}]}]}
+
+    rib = lesion("rib", bone="113197003", side=LEFT)
+    found = cards(client, [rib], [], course("a", 8, 1), course("b", 20, 5))
+    (card,) = [c for c in found if "radiotherapy orders for one diagnosis" in c["summary"]]
+    assert card["summary"].endswith("— left rib"), card["summary"]
+    assert "(8 Gy in 1 fraction)" in card["detail"] and "(20 Gy in 5 fractions)" in card["detail"], card["detail"]

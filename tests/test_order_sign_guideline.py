@@ -630,7 +630,8 @@ def test_an_order_for_a_lesion_already_irradiated_says_it_would_irradiate_it_aga
     rt["code"]["text"] = "RTE fémur G 30 Gy en 10 fractions"
     (card,) = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt, procedures=[given])),
                        "fractionation")
-    assert card["summary"].startswith("Another dose in its name, check it first"), card["summary"]
+    assert card["summary"] == ("Another dose in its name, check it first; site already irradiated: 8 Gy in 1 fraction "
+                               "— left femur, shaft of femur"), card["summary"]
     detail = card["detail"]
     assert detail.index("**Check first**") < detail.index("- For:") < detail.index("- Scheme ordered") < \
         detail.index("**Already irradiated"), detail

@@ -231,8 +231,9 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
     if draft.dose_words_differ:  # its name and its prescription disagree: which is meant comes first (probe 18)
         lines[1:1] = [f"**{WORDS[locale]['check_first']}**{colon} {words['dose_words_detail']}", ""]
         first = words["dose_words_first"]  # the scheme's figures stay, its comparison gives way (in the detail)
-        summary = f"{first[:1].upper()}{first[1:]}" + (
-            f"{colon} {advice.ordered.words(locale)}" if advice.kind != "missing" else f" — {summary}")
+        also = f"; {words['irradiated_first'][:1].lower()}{words['irradiated_first'][1:]}" if given else ""
+        summary = f"{first[:1].upper()}{first[1:]}{also}" + (  # both said first (review 20); half a scheme: the detail
+            f"{colon} {advice.ordered.words(locale)}" if advice.kind != "missing" else "")
     lines += ["", f"{words['guideline']}{colon} {guide.source(locale)}"]
     return {
         "uuid": random_uuid(),
@@ -342,10 +343,14 @@ def several_courses_card(reason: str, drafts: tuple[DraftOrder, ...], locale: st
     """Several radiotherapy orders naming one diagnosis in one signing ("8 Gy en 1 fraction", "30 Gy/10 fr"...):
     each is checked on its own, and the cards read as if each were the one course; said first, as a warning."""
     words = ORDER_WORDS[locale]
-    where = next((plain(found.place.words(locale)) for found in facts.scored
-                  if found.condition == reason and found.place is not None), None)  # its site, as its card says it
+    where = next((plain(place.words(locale)) for ref, place in [  # its site, as its card (or §1.5's) says it
+        *((found.condition, found.place) for found in facts.scored),
+        *((about.ref, about.place) for situation in facts.situations for about in situation.about)]
+        if ref == reason and isinstance(place, Place)), None)
     lines = [words["several_courses_detail"].format(reason=where or name(reason)), "", f"**{words['orders']}**"]
-    lines += [f"- {plain(draft.order.description) or name(draft.order.reference)}" for draft in drafts]
+    lines += [f"- {plain(draft.order.description) or name(draft.order.reference)}" + (
+        f" ({', '.join(scheme.words(locale) for scheme in draft.schemes)})" if draft.schemes else "")
+        for draft in drafts]  # two orders of one name told apart by their schemes (review 20)
     summary = words["several_courses"].format(count=len(drafts))
     summary = _with_place(summary, where, "", locale) if where else fit_summary(summary)
     return {"uuid": random_uuid(), "summary": summary,
