@@ -45,7 +45,7 @@ from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredConditi
 from .place import LEFT, RIGHT, Place, side_beside_bone, side_written
 from .procedure_words import names_a_course
 from .record import identifier_index
-from .terminology import Terminology, codings, describe_concepts, load_terminology
+from .terminology import OWN_SYSTEM, Terminology, codings, describe_concepts, load_terminology
 from .vocabulary import KIND_VALUE_SETS
 
 Course = Literal["long", "hypofractionated"]
@@ -59,7 +59,7 @@ ORDER_WORDS = {"radiotherapy": said("radiotherapy"), "prophylactic_fixation": sa
                "orthopaedic_opinion": said("orthopaedic surgical opinion")}
 # The opinion an order-sign card proposes (CodeSystem bonemet): ordered with a radiotherapy, "fixation first" is
 # being asked for, and proposing it again would be noise (probe 19).
-OPINION = ("http://bonemet-cds.org/fhir/CodeSystem/bonemet", "orthopaedic-surgical-opinion")
+OPINION = (OWN_SYSTEM, "orthopaedic-surgical-opinion")
 # A draft order whose subject is not the context patient: never checked, and said on a card of its own (a
 # wrong-patient order is the clinician's to catch before signing). The template of its report line, below.
 OTHER_PATIENT = "not checked, not this patient's order: {why}"

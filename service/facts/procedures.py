@@ -83,10 +83,12 @@ def _read(record: PatientRecord) -> list[Procedure]:
                     and not record.after_as_of(when := performed(resource)):
                 written = body_sites(resource)
                 reading = read_site(record.terms, written)
-                record.once("unread-radiotherapies", list).append(Procedure(
-                    ref, "radiotherapy", when, tuple(lesions), read_place(record.terms, written), reading.bone,
-                    reading.side, words, isinstance(code, dict) and bool(code.get("text")),
-                    str(resource.get("status")), _first_day(resource, when)))
+                course = Procedure(ref, "radiotherapy", when, tuple(lesions), read_place(record.terms, written),
+                                   reading.bone, reading.side, words, isinstance(code, dict) and bool(code.get("text")),
+                                   str(resource.get("status")), _first_day(resource, when))
+                record.once("unread-radiotherapies", list).append(course)  # said for §1.4, whatever else they say
+                if names_a_course(code):  # a course, not a planning CT beside one: it bounds Rades's statuses
+                    record.once("unread-courses", list).append(course)
             # Said on a card only where its words name an operation: an MRI or a lumbar puncture of the spine is none.
             operation = not kinds and may_be_operation(code)
             if operation and resource.get("status") == "completed" and not record.after_as_of(performed(resource)):
@@ -254,8 +256,7 @@ def radiotherapies_of(record: PatientRecord, condition: str, bone: str | None = 
     procedures_done(record)  # reads them
     return [course for course in procedures_done(record) + record.once("radiotherapies-begun", list)
             if course.kind == "radiotherapy" and treated(course, condition, bone, side)] + [
-        course for course in record.once("unread-radiotherapies", list) if condition in course.reasons
-        and names_a_course(record.get(course.ref).get("code"))]  # a course, not a planning CT beside one
+        course for course in record.once("unread-courses", list) if condition in course.reasons]
 
 
 def operated_since(record: PatientRecord, condition: str, recorded: list[str]) -> tuple[Said, ...]:

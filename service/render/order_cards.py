@@ -332,8 +332,12 @@ def other_side_card(draft: DraftOrder, recorded: tuple[Where, ...], locale: str,
     lines = [f"**{words['order']}**{colon} {plain(draft.order.description) or name(draft.order.reference)}", "",
              words["other_side_detail"].format(ordered=ordered), "", f"**{words['recorded_there']}**"]
     lines += [f"- {name(where.ref)}" for where in recorded]
-    return {"uuid": random_uuid(), "summary": fit_summary(words["other_side"].format(ordered=ordered, recorded=there)),
-            "detail": "\n".join(lines), "indicator": "warning",
+    return _warning(fit_summary(words["other_side"].format(ordered=ordered, recorded=there)), lines, locale)
+
+
+def _warning(summary: str, lines: list[str], locale: str) -> Card:
+    """A warning about the orders themselves (their side, their number), said first: topic data-review."""
+    return {"uuid": random_uuid(), "summary": summary, "detail": "\n".join(lines), "indicator": "warning",
             "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)},
             "overrideReasons": override_reasons(locale)}
 
@@ -353,10 +357,7 @@ def several_courses_card(reason: str, drafts: tuple[DraftOrder, ...], locale: st
         for draft in drafts]  # two orders of one name told apart by their schemes (review 20)
     summary = words["several_courses"].format(count=len(drafts))
     summary = _with_place(summary, where, "", locale) if where else fit_summary(summary)
-    return {"uuid": random_uuid(), "summary": summary,
-            "detail": "\n".join(lines), "indicator": "warning",
-            "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)},
-            "overrideReasons": override_reasons(locale)}
+    return _warning(summary, lines, locale)
 
 
 def _sides_disagree(entry: ReportEntry) -> bool:
@@ -379,11 +380,7 @@ def side_conflict_card(entry: ReportEntry, locale: str, name: Callable[[str], st
     lines = [f"**{words['order']}**{colon} {plain(entry.description) or name(entry.resource)}", "",
              words["side_conflict_detail"].format(ordered=ordered, recorded=recorded), "",
              f"**{words['recorded_there']}**", f"- {name(str(params['lesion']))}"]
-    return {"uuid": random_uuid(),
-            "summary": fit_summary(words["side_conflict"].format(ordered=ordered, recorded=recorded)),
-            "detail": "\n".join(lines), "indicator": "warning",
-            "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)},
-            "overrideReasons": override_reasons(locale)}
+    return _warning(fit_summary(words["side_conflict"].format(ordered=ordered, recorded=recorded)), lines, locale)
 
 
 def _bone_and_side(place: Place, locale: str) -> str:
