@@ -60,17 +60,19 @@ class PatientAssessment(msgspec.Struct):
 def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: datetime, locale: str = "en",
                    pain_score_bands: tuple = (), fact_windows: tuple = (), aliases: dict[str, str] | None = None,
                    as_of: date | None = None, max_scored: int | None = None,
-                   cite: Callable[[str], str] | None = None, unread: Counter[str] | None = None) -> PatientAssessment:
+                   cite: Callable[[str], str] | None = None, unread: Counter[str] | None = None,
+                   partial: frozenset[str] = frozenset()) -> PatientAssessment:
     """Score every Condition of one patient that a calculator scores (``calculators.registry``).
     ``cite`` turns an input's "Type/id" into the reference the outputs write (``Grouped.cite``);
-    ``unread`` counts, by type, resources of the patient set aside unparsed (``facts.prefilter``).
+    ``unread`` counts, by type, resources of the patient set aside unparsed (``facts.prefilter``);
+    ``partial``: the resource types the EHR sent only in part (``MappingOptions.partial``).
     Raises ``LimitExceeded`` when there are more than ``max_scored`` of them."""
     as_of = as_of or when.date()
     if max_scored is not None:  # before any per-lesion work: a count never below the mapper's
         resources = list(resources)
         check_scored(subject, scored_at_most(resources), max_scored)
     options = MappingOptions(as_of=as_of, pain_score_bands=pain_score_bands, fact_windows=fact_windows,
-                             moment=assessment_moment(as_of, when))
+                             moment=assessment_moment(as_of, when), partial=partial)
     facts = extract_facts(resources, options, aliases=aliases)
     if unread:
         facts.unread.update(unread)
@@ -322,7 +324,8 @@ def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score
         check_bundle_scored(bundle, limits.max_scored_per_patient)
     return assess_entries(bundle_entries(bundle, where, read=may_be_read), when=when, locale=locale,
                           pain_score_bands=pain_score_bands, fact_windows=fact_windows, as_of=as_of, limits=limits,
-                          not_read=first_page_only(bundle, where) + search_warnings(bundle, where))
+                          not_read=first_page_only(bundle, where) + search_warnings(bundle, where),
+                          partial=cut_short(bundle))
 
 
 def search_warnings(bundle: Any, where: str) -> list[ReportEntry]:
@@ -336,6 +339,16 @@ def search_warnings(bundle: Any, where: str) -> list[ReportEntry]:
         for index, entry in enumerate(entries if isinstance(entries, list) else [])
         if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
         and entry["resource"].get("resourceType") == "OperationOutcome"]
+
+
+# What a search cut short may leave out of a patient's record: every type the mapper reads from it.
+SEARCHED = frozenset({"Condition", "Observation", "Procedure"})
+
+
+def cut_short(bundle: Any) -> frozenset[str]:
+    """The resource types ``bundle`` may hold only in part (``first_page_only`` says so to the reader)."""
+    return SEARCHED if isinstance(bundle, dict) and (next_link(bundle) is not None or matches_left_out(bundle)) \
+        else frozenset()
 
 
 def first_page_only(bundle: Any, where: str) -> list[ReportEntry]:
@@ -359,10 +372,12 @@ def first_page_only(bundle: Any, where: str) -> list[ReportEntry]:
 def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, when: datetime, locale: str = "en",
                    pain_score_bands: tuple = (), fact_windows: tuple = (), as_of: date | None = None,
                    limits: Any = None,
-                   not_read: list[ReportEntry] | None = None) -> BundleAssessment:
+                   not_read: list[ReportEntry] | None = None,
+                   partial: frozenset[str] = frozenset()) -> BundleAssessment:
     """``assess_bundle`` over validated (fullUrl, resource, where) entries of one or more Bundles.
     ``limits``: the ``Settings`` whose max_* apply (None: no limit, for the command line's own files);
-    ``not_read``: what is not in the input and every patient's answer says (``first_page_only``)."""
+    ``not_read``: what is not in the input and every patient's answer says (``first_page_only``);
+    ``partial``: the types the input holds only in part (``cut_short``)."""
     grouped = group_by_patient([entry for entry in entries if entry[1].get("resourceType") != "OperationOutcome"])
     if limits is not None:
         check_resources(len(entries), limits.max_resources)
@@ -375,7 +390,7 @@ def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, whe
                                 pain_score_bands=pain_score_bands, fact_windows=fact_windows,
                                 aliases=grouped.aliases, as_of=as_of,
                                 max_scored=limits.max_scored_per_patient if limits is not None else None,
-                                cite=grouped.cite)
+                                cite=grouped.cite, partial=partial)
         result.facts.report.extend(not_read or ())
         results.append(result)
         produced = result.resources

@@ -402,14 +402,15 @@ def test_next_pages_that_cannot_be_read_are_said_in_a_card_and_the_score_says_wh
     cards = without_advice(response.get_json()["cards"])
     review = data_review(cards)
     assert review is not None and review["indicator"] == "warning"
-    assert "prefetch.observations" in review["detail"] and "first page of the patient's observations only" in \
-        review["detail"] and said in review["detail"] and "not in this assessment" in review["detail"]
+    # The EHR's answer in its own sentence: no prefetch key, no FHIR query on a card (last note: "prefetch.conditions").
+    assert "prefetch." not in review["detail"] and "- The EHR sent the first page of the patient's observations only" \
+        in review["detail"] and said in review["detail"] and "not in this assessment" in review["detail"]
     score = next(c for c in cards if "Mirels score" in c["summary"])
     assert "missing" in score["detail"].lower()  # the type and the pain are not guessed
 
 
 @pytest.mark.parametrize("total,included,said", [
-    (120, False, "the EHR sent 1 of the patient's 120 diagnoses: the other 119 are not in this assessment"),
+    (120, False, "The EHR sent 1 of the patient's 120 diagnoses: the other 119 are not in this assessment"),
     (1, True, None),  # an included Patient is not one of the matches
     (1, False, None),
 ])
@@ -426,6 +427,22 @@ def test_a_prefetch_capped_below_its_total_without_a_next_page_is_said_in_a_card
         # In a clinician's words (probe 19: "the EHR's answer to Condition?patient=p1 holds 1 of its 120 results").
         assert review["indicator"] == "warning" and "Condition?patient" not in review["detail"] and said in \
             review["detail"], review["detail"]
+
+
+@pytest.mark.parametrize("cut", ["conditions", "observations", None])
+def test_a_score_resting_on_a_search_sent_in_part_says_so_first(client, cut):
+    """3 of 250 observations sent: the Mirels card read an exact score, the cut said only on the data card (probe 20,
+    i05). A later record, a fracture, may be among those not sent: each score card says so first."""
+    body = hook_request([lesion()], lesion_observations())
+    if cut:
+        body["prefetch"][cut]["total"] = 250
+    (score,) = [card for card in client.post(SERVICE, json=body).get_json()["cards"] if "Mirels" in card["summary"]]
+    first = score["detail"].split("\n\n")[0]
+    if cut:
+        assert first == ("**Check first**: the EHR sent only part of the patient's diagnoses or observations: a "
+                         "record it did not send may change this score")
+    else:
+        assert "the EHR sent only part" not in score["detail"]
 
 
 @responses.activate
@@ -671,7 +688,8 @@ def test_a_failed_prefetch_query_without_a_server_is_said_in_a_card(client):
     cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     review = next(c for c in cards if c["source"]["topic"]["code"] == "data-review")
     assert review["indicator"] == "warning"
-    assert "prefetch.observations" in review["detail"] and "search timed out" in review["detail"]
+    assert "prefetch." not in review["detail"] and "search timed out" in review["detail"]
+    assert "- The EHR could not send the patient's observations" in review["detail"]
 
 
 @responses.activate

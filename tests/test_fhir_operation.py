@@ -1,12 +1,13 @@
 """POST /fhir/$assess and GET /fhir/metadata: inputs, errors as OperationOutcomes, conformance."""
 
 import json
+from datetime import date
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
 from support.answer_checks import is_advice_resource
-from support.fhir_builders import bundle, lesion, lesion_observations, patient
+from support.fhir_builders import SCT, bundle, coded, lesion, lesion_observations, observation, patient
 from support.fhir_schema_check import schema_errors
 
 
@@ -376,3 +377,26 @@ def test_a_searchs_operation_outcome_is_said_as_its_warning_not_as_a_resource_of
     assert not any("names no patient" in text for text in said), said
     (score,) = resources_of(answer.get_json(), "Observation")
     assert score["valueInteger"] == 9
+
+
+@pytest.mark.parametrize("cut", ["total", "next"])
+def test_a_searchset_cut_short_leaves_the_site_count_of_the_ablative_advice_open(client, cut):
+    """One left femur and no visceral metastasis: the §1.5 CarePlan proposes the board. A searchset of 9 results
+    holding 3, or a first page, may leave out other sites: the proposal is possible only, and says why."""
+    absent = observation("visceral", "visceral-metastases", effective=date.today().isoformat(),
+                         **coded("2667000", SCT))
+    page = bundle(patient(), lesion(), absent, kind="searchset")
+
+    def ablative(answer):
+        (plan,) = [r for r in resources_of(answer, "CarePlan") if "§1.5" in r["title"]]
+        return plan["title"]
+
+    assert "1 bone metastatic site recorded, no visceral metastasis" in ablative(
+        client.post("/fhir/$assess", json=page).get_json())
+    if cut == "total":
+        page["total"] = 9
+    else:
+        page["link"] = [{"relation": "next", "url": "https://ehr.example.org/fhir/Condition?page=2"}]
+    answer = client.post("/fhir/$assess", json=page).get_json()
+    assert "Possible:" in ablative(answer) and "at least 1 bone metastatic site" in ablative(answer)
+    assert schema_errors(answer) == []

@@ -302,6 +302,42 @@ def test_unknowns_make_it_possible_and_say_what_is_missing():
     assert advice.possible and any("120 days" in text for text in advice.missing_words("en"))
 
 
+def _oligometastatic_card(client, body):
+    cards = client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"]
+    (card,) = [card for card in cards if card["source"]["topic"]["code"] == "oligometastatic"]
+    return card
+
+
+@pytest.mark.parametrize("cut", ["total", "next"])
+def test_diagnoses_sent_in_part_leave_the_count_open_above_and_say_so(client, cut):
+    """One femur site and no visceral metastasis proposes the ablative intent; but when the EHR sent 2 of the
+    patient's 9 diagnoses (or a first page it could not complete), the 7 others may record more sites: the count
+    is at least 1, the advice possible only, and the card says why (the last session's note: counted with no
+    hedge). The mapping options carry it, and a whole record is unchanged."""
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": patient(),
+                         "observations": {"resourceType": "Bundle", "type": "searchset",
+                                          "entry": [{"resource": visceral(False)}]},
+                         "conditions": {"resourceType": "Bundle", "type": "searchset", "total": 2, "entry": [
+                             {"resource": lesion("a")}, {"resource": condition("primary", CIM10, "C50.4")}]}}}
+    whole = _oligometastatic_card(client, body)
+    assert whole["summary"].startswith("1 bone metastatic site recorded"), whole["summary"]
+    if cut == "total":
+        body["prefetch"]["conditions"]["total"] = 9
+    else:
+        body["prefetch"]["conditions"]["link"] = [{"relation": "next", "url": "https://ehr.example.org/fhir/p2"}]
+    card = _oligometastatic_card(client, body)
+    assert card["summary"].startswith("Possible:") and "at least 1 bone metastatic site" in card["summary"]
+    assert "the EHR sent only part of the patient's diagnoses: the others may record more sites" in card["detail"]
+    (advice,) = advice_of(extract_facts([patient(), lesion("a"), visceral(False)], MappingOptions(
+        as_of=AS_OF, partial=frozenset({"Condition"}))), "oligometastatic")
+    assert advice.possible and advice.figures["sites_high"] is None
+    (advice,) = advice_of(extract_facts([patient(), lesion("a"), visceral(False)], MappingOptions(
+        as_of=AS_OF, partial=frozenset({"Observation"}))), "oligometastatic")  # no site is read from those
+    assert not advice.possible
+
+
 def test_no_bone_metastasis_nothing_to_say():
     assert situations(facts_of(condition("sein", CIM10, "C50.4")), "oligometastatic") == []
 

@@ -240,7 +240,7 @@ def run(args: argparse.Namespace) -> int:
     stdout, stdin = sys.stdout, sys.stdin
     with lean_start(args.whole_process):
         files, bad = read_files(args.files, stdin, settings.max_body_bytes, settings.max_scored_per_patient)
-        from ..pipeline import assess_entries, first_page_only, search_warnings
+        from ..pipeline import assess_entries, cut_short, first_page_only, search_warnings
     for error in bad:
         print(f"bonemet assess: {error}", file=sys.stderr)
     if bad and args.strict:  # all or nothing: no answer printed
@@ -255,7 +255,8 @@ def run(args: argparse.Namespace) -> int:
                                                   pain_score_bands=settings.pain_bands, fact_windows=settings.windows,
                                                   as_of=args.as_of or asked.as_of, limits=settings,
                                                   not_read=first_page_only(asked.bundle, f"{label}: {asked.where}")
-                                                  + search_warnings(asked.bundle, f"{label}: {asked.where}"))))
+                                                  + search_warnings(asked.bundle, f"{label}: {asked.where}"),
+                                                  partial=cut_short(asked.bundle))))
         except LimitExceeded as error:
             print(f"bonemet assess: {label}: not assessed: {error}", file=sys.stderr)
             bad.append(BadInput(str(error)))

@@ -88,7 +88,7 @@ def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
     return PatientFacts(patients[0] if patients else None, scored, entries, options.as_of,
                         broken=record.broken, fixed=record.fixed_bones, labels=record.labels(entries),
                         situations=situations, deceased=_deceased(record, patients[0]) if patients else None,
-                        **_bone_sides(record))
+                        partial=options.partial, **_bone_sides(record))
 
 
 def _death_after(record: PatientRecord, patient: str) -> str:

@@ -208,6 +208,8 @@ class PatientFacts(msgspec.Struct):
     # False when the door could not read the patient's Procedures (a CDS Hooks prefetch without them, and no
     # server to fetch them from): a lesion fixed since cannot be told, so each Mirels card says so.
     procedures_read: bool = True
+    # The types the EHR sent only in part (``MappingOptions.partial``): a record not sent may change any score.
+    partial: frozenset[str] = frozenset()
     # The Patient is recorded as deceased: its day ("" when the record says no day), else None. No card advises on
     # such a patient (``render.cards``); ``$assess`` says it beside what it returns.
     deceased: str | None = None

@@ -35,9 +35,7 @@ from .statuses import unconfirmed as diagnosis_unconfirmed
 from .terminology import ICD_O_3, canonical_system, describe_concepts, objects
 from .timely import keep_timely
 
-# Codes that name the spine or a region of it, not one vertebra (ValueSet bone-not-long-bone): two such records
-# may be one vertebra or two. The sacrum is a region as SINS reads it (S1 junctional, S2-S5 rigid): a level its words
-# write ("S1-S2") is counted as any vertebra's.
+# Records of a region of the spine may be one vertebra or two; the sacrum is one bone whatever levels it writes.
 COUNTED = said("a bone metastatic site counted for oligometastatic disease (§1.5)")
 # "T7", "L 2", "D7" (dorsal: French for thoracic): a vertebral level, as written.
 _LEVEL = re.compile(r"^\s*([CTDLS])\s?-?(\d{1,2})\s*$", re.IGNORECASE)
@@ -307,6 +305,9 @@ def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[Sit
     # A site not counted for its status may count (the guideline does not say): the count is a range up to it.
     left_out = not_counted(record)
     most = most + len(left_out) if most is not None else None
+    if "Condition" in options.partial:  # the diagnoses not sent may name other sites: no upper bound
+        most = None
+        left_out.append(said("the EHR sent only part of the patient's diagnoses: the others may record more sites"))
     inputs = OligometastaticInputs(fewest, most, present, tuple(missing + left_out))
     return [SituationFacts("oligometastatic", inputs, (*(w.ref for w in counted), *visceral.sources),
                            tuple(counted))]

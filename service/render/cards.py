@@ -323,6 +323,10 @@ def deceased_card(facts: PatientFacts, locale: str) -> Card:
             "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)}}
 
 
+_SCORED_FROM = frozenset({"Condition", "Observation"})  # what every score reads
+_THE_EHR = ("prefetch.", "fhirServer")  # what is said of these is the EHR's answer, not a record
+
+
 def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = None,
                 name: Callable[[str], str] = str, labelled: Collection[str] = (),
                 places: Mapping[str, str] | None = None) -> Card | None:
@@ -346,6 +350,10 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
         named.append((entry, what, described))
     alike = Counter(what for _, what, _ in named)
     for entry, what, described in named:
+        if entry.resource.startswith(_THE_EHR):  # a search the EHR answered in part: its own sentence, no query
+            reason = name(said_to_clinician(entry.reason, locale))
+            lines.append(f"- {reason[:1].upper()}{reason[1:]}")
+            continue
         place = (places or {}).get(entry.resource)
         if alike[what] > 1 and place:  # two records with the same words and date: where tells them apart
             what = f"{what} ({plain(place)})"
@@ -407,6 +415,9 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
             if not facts.procedures_read and assessment.score.calculator == "mirels":  # fixed since? not known
                 card["detail"] = (f"**{WORDS[locale]['check_first']}**{WORDS[locale]['colon']} "
                                   f"{WORDS[locale]['operations_unread']}\n\n{card['detail']}")
+            if facts.partial & _SCORED_FROM:  # a later status, a fracture, may be in what was not sent (probe 20)
+                card["detail"] = (f"**{WORDS[locale]['check_first']}**{WORDS[locale]['colon']} "
+                                  f"{WORDS[locale]['sent_in_part']}\n\n{card['detail']}")
             beside = on_score.get(assessment.facts.condition)
             if beside is not None:  # its §1.1 line, and its proposed CarePlan recorded with the score's
                 said_on_score_card(card, beside, locale, name)

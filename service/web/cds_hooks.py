@@ -88,6 +88,7 @@ class Gathered(msgspec.Struct):
 
     resources: list[dict] = msgspec.field(default_factory=list)
     not_read: list[ReportEntry] = msgspec.field(default_factory=list)
+    partial: set[str] = msgspec.field(default_factory=set)  # the types the EHR sent only in part
 
 
 def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
@@ -139,6 +140,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                         raise precondition_failed(f"{where} was not sent and fetching it failed: {error}") from None
                     failed = said("{failed}; fetching it from fhirServer failed too: {error}", failed=failed,
                                   error=str(error))
+            gathered.partial.add(_KINDS[key])
             gathered.not_read.append(ReportEntry(where, "ignored", said(
                 "the EHR could not run {query} ({failed}): the assessment is made without those resources",
                 query=query.split("&")[0], failed=failed, records=_RECORDS.get(key, key)), relevant=True,
@@ -164,6 +166,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
         following = next_link(value) if value.get("resourceType") == "Bundle" else None
         left_out = matches_left_out(value) if value.get("resourceType") == "Bundle" and following is None else 0
         if left_out:  # a server that caps its answer without a next page
+            gathered.partial.add(_KINDS[key])
             gathered.not_read.append(ReportEntry(where, "ignored", said(
                 "the EHR's answer to {query} holds {held} of its {total} results, with no next page: the other "
                 "{left} are not in this assessment", query=query.split("&")[0], held=value["total"] - left_out,
@@ -180,6 +183,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                     FETCHES.labels("failed").inc()
                     unread = said("fetching them from fhirServer failed: {error}", error=str(error))
             if unread is not None:
+                gathered.partial.add(_KINDS[key])
                 gathered.not_read.append(ReportEntry(where, "ignored", said(
                     "the EHR sent the first page of {query} only, and its next pages could not be read ({failed}): "
                     "resources on them are not in this assessment", query=query.split("&")[0], failed=unread,
@@ -187,7 +191,8 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                     relevant=True, attention=True))
     if _can_fetch(hook_request):
         client = _fetch_body_structures(hook_request, found, patient, gathered, client)
-    for cut in client.truncated if client else ():
+    for cut in client.truncated if client else ():  # a search cut short by the page cap: which one is not kept
+        gathered.partial.update(_KINDS.values())
         gathered.not_read.append(ReportEntry("fhirServer", "ignored", cut, relevant=True, attention=True))
     if not read_any:
         raise precondition_failed("no prefetch query could be read (each is an OperationOutcome) and there is no "
@@ -272,6 +277,7 @@ def _fetch_body_structures(hook_request: dict, found: list[dict], patient: Patie
 
 
 # What each prefetch holds, in a clinician's words (a card names no FHIR query: probe 19 read "Observation?patient=p1").
+_KINDS = {"patient": "Patient", "conditions": "Condition", "observations": "Observation", "procedures": "Procedure"}
 _RECORDS = {"conditions": said("diagnoses"), "observations": said("observations"), "procedures": said("procedures"),
             "patient": said("patient record")}
 
@@ -324,7 +330,7 @@ def call_service(service_id: str):
         check_resources(len(gathered.resources) + len(gathered.not_read), settings.max_resources)
         result = assess_patient(gathered.resources, patient.reference, when=settings.now(),
                                 locale=locale, pain_score_bands=settings.pain_bands, fact_windows=settings.windows,
-                                max_scored=settings.max_scored_per_patient)
+                                max_scored=settings.max_scored_per_patient, partial=frozenset(gathered.partial))
     except LimitExceeded as error:
         raise JsonError(error.status, "Too costly", str(error)) from None
     result.facts.report.extend(gathered.not_read)
