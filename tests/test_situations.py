@@ -783,6 +783,31 @@ def test_an_operation_of_the_lesions_bone_coded_outside_the_value_sets_is_said_f
     assert found.entry("Procedure/ccam").outcome == "used"
 
 
+HIP_REGION = {"system": SCT, "code": "29836001", "display": "Hip region structure"}
+
+
+@pytest.mark.parametrize("hip,said", [
+    ({"coding": [HIP_REGION, {"system": SCT, "code": LEFT}]}, True),
+    ({"text": "hanche gauche"}, True),
+    ({"text": "hanche droite"}, False),  # the other side's hip
+    ({"coding": [HIP_REGION, {"system": SCT, "code": RIGHT}]}, False),
+    ({"text": "épaule gauche"}, False),  # no hip: not the femur
+])
+def test_a_hip_replacement_naming_no_lesion_may_be_the_femurs_and_is_said_first(hip, said):
+    """A total hip replacement 8 days ago for a left femoral-neck metastasis, its site "Hip region structure" + Left,
+    naming no lesion: read as nothing ("Procedure is not read"), the card still said "fixation first" (probe 20). The
+    hip holds the femur's head and neck: said first on the left femur's card, never settled; not on the right's."""
+    replacement = {"resourceType": "Procedure", "id": "thr", "status": "completed",
+                   "subject": {"reference": "Patient/p1"},
+                   "code": {"coding": [{"system": SCT, "code": "52734007", "display": "Total replacement of hip"}],
+                            "text": "Prothèse totale de hanche (métastase col fémoral)"},
+                   "performedDateTime": (AS_OF - timedelta(days=8)).isoformat(), "bodySite": [hip]}
+    found = facts_of(lesion("left", side=LEFT), replacement, *lesion_observations("Condition/left"))
+    (flags,) = [scored.fixations_to_check for scored in found.scored_by("mirels")]
+    assert any("an operation of the same bone is recorded" in flag for flag in flags) is said, flags
+    assert (found.entry("Procedure/thr").outcome == "used") is said
+
+
 def test_a_brain_metastasis_beside_visceral_absent_leaves_the_ablative_intent_possible_and_says_why():
     """A brain metastasis beside a visceral status "absent" gave a firm §1.5 card ("no visceral metastasis") and the
     brain metastasis was on no card; without the Observation the card was "Possible" (probe 12): the guideline

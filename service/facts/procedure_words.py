@@ -24,6 +24,8 @@ _GENERAL_WORDS = re.compile(r"\bclou|\bnail|\bplaques?\b|\bplates?\b|\bvis\b|\bs
 _NOT_AN_OPERATION = re.compile(r"scanner|\btdm\b|\birm\b|\bmri\b|\bct\b|radiograph|x-ray|scintig|\btep\b|\bpet\b|"
                                r"[ée]chograph|ultraso|biops|ponction|puncture|infusion|perfusion|transfusion|injection|"
                                r"consult", re.IGNORECASE)
+# The hip in an operation's site words ("Hip region structure", "hanche gauche"): its replacement may be the femur's.
+HIP_WORDS = re.compile(r"\bhips?\b|\bhanches?\b|coxo-?f[ée]moral", re.IGNORECASE)
 # The surgery §1.4 follows, in words (a fixation, a decompression, a resection of the bone or the spine); not a
 # cementoplasty nor a vertebroplasty, interventional radiology the guideline's "geste opératoire" may not cover.
 SURGERY_WORDS = re.compile(r"fixation|ost[ée]osynth|enclou|arthrod|arthroplast|proth[èe]s|prosthe|spondylod|"

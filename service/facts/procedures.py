@@ -20,10 +20,10 @@ from .dates import DateSpan, parse_date, performed, reversed_period
 from .items.site import SiteReading, body_sites, read_place, read_site
 from .model import Fact
 from .place import Place
-from .procedure_words import RADIOTHERAPY_WORDS, SURGERY_WORDS, may_be_operation, names_a_course
+from .procedure_words import HIP_WORDS, RADIOTHERAPY_WORDS, SURGERY_WORDS, may_be_operation, names_a_course
 from .record import PatientRecord
 from .terminology import describe_concepts, objects
-from .vocabulary import KIND_VALUE_SETS
+from .vocabulary import FEMUR, KIND_VALUE_SETS
 
 # "operation": a bone's or the spine's surgery coded outside the lists, its words naming it (``SURGERY_WORDS``): what it
 # was is not read (a nailing, a laminectomy), only that its §1.4 window may apply.
@@ -120,6 +120,9 @@ def _read(record: PatientRecord) -> list[Procedure]:
                 resource.get("status") in ("completed", *NOT_KNOWN_DONE) and resource.get("bodySite") else None
             if site is not None and site.bone:  # a long bone's operation, coded otherwise (CCAM): its lesions say it
                 record.once("unread-operations", list).append((ref, site.bone, site.side, performed(resource), ()))
+            elif site is not None and site.place and HIP_WORDS.search(site.description or ""):  # the femur's head and
+                # neck are the hip's (probe 20: a femoral-neck lesion's arthroplasty read as nothing)
+                record.once("unread-operations", list).append((ref, FEMUR, site.place.side, performed(resource), ()))
             record.report.ignore(ref, said("Procedure is not read by the calculators") if not kinds else said(
                 "its code names several kinds of procedure: not read"), relevant=bool(kinds))
             continue
