@@ -166,6 +166,27 @@ def test_unable_to_walk_on_the_problem_list_is_read_as_the_observation_of_that_c
     assert "'unable to walk' is not active" in found.entry("Condition/uw").reason
 
 
+def test_a_paraplegia_recorded_as_an_observation_is_a_motor_status_as_unable_to_walk_is():
+    """SNOMED CT Paraplegia (60389000) recorded as an Observation (a finding, some EHRs' way), beside "ambulatory
+    without aid" the same day: left on the data card ("record it as a Condition"), the Rades card scored the
+    patient walking, group III (probe 20). It is a motor status, as "unable to walk" is: both stay possible. Its
+    words saying a paraparesis, or recorded false, it gives none, and says why."""
+    para = observation("para", "60389000", system=SCT, effective=days_ago(1))
+    walking = observation("walks", "motor-function", effective=days_ago(1), **coded("ambulatory-without-aid"))
+    mscc, found = only_compression(para, walking, compression())
+    assert set(mscc.inputs().motor_function.values) == {"ambulatory_without_aid", "paraplegic"}
+    assert found.entry("Observation/para").outcome == "used"
+    alone, _ = only_compression(para, compression())
+    assert alone.inputs().motor_function == "paraplegic"
+    false = {**para, "valueBoolean": False}
+    mscc, found = only_compression(false, compression())
+    assert mscc.facts["motor_function"].missing
+    assert "paraplegia recorded as false" in found.entry("Observation/para").reason
+    paresis = {**para, "code": {**para["code"], "text": "Paraparésie"}}
+    mscc, found = only_compression(paresis, compression())
+    assert mscc.facts["motor_function"].missing and "partial paralysis" in found.entry("Observation/para").reason
+
+
 @pytest.mark.parametrize("system,code,display", [(ICD10, "G82.4", None), (ICD10CM, "G82.54", None),
                                                  (SCT, "00000000", "Tétraplégie")])
 def test_a_tetraplegia_is_named_for_the_clinician_never_read_as_a_motor_function_row(system, code, display):

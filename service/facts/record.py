@@ -43,9 +43,9 @@ from .vocabulary import (
     condition_kinds_of,
 )
 
-# Observations recognised through a ValueSet rather than a code of the project's CodeSystem.
+# Observations recognised through a ValueSet, not the project's code: a paraplegia finding too, as "unable to walk".
 _OBSERVATION_KINDS = {TUMOUR_SIZE_VS: "tumour-size", PAIN_SCORE_VS: "pain-score", NOT_WALKING_VS: "motor-function",
-                      **{vs_id: "context:" + vs_id for vs_id in CONTEXT_VALUE_SETS}}
+                      "paraplegia": "motor-function", **{vs_id: "context:" + vs_id for vs_id in CONTEXT_VALUE_SETS}}
 
 
 def unread_reason(kind: str) -> Said:

@@ -3,7 +3,7 @@ not ambulatory (3), paraplegic (1).
 
 From an Observation ``motor-function`` whose value is a row's code, a paraplegia code
 (paraplegic), or SNOMED CT "unable to walk" (not ambulatory *or* paraplegic: the
-finding does not say which); from an Observation coded "unable to walk" itself; and
+finding does not say which); from an Observation coded "unable to walk" or paraplegia itself; and
 from an active paraplegia Condition, or an active "unable to walk" one (a problem list's
 way: read as the Observation of that code is). A Condition and an Observation that disagree
 leave both values possible (``evidence``).
@@ -41,6 +41,11 @@ def _motor(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, Sai
         if observation.get("valueBoolean") is False:
             return None, said("'unable to walk' recorded as false: says nothing of how the patient walks")
         return _NOT_WALKING, None  # the finding is the code itself
+    if concept is None and terms.coding_in(observation.get("code"), "paraplegia"):  # a paraplegia as a finding
+        if observation.get("valueBoolean") is False:
+            return None, said("paraplegia recorded as false: says nothing of how the patient walks")
+        partial = _paresis(observation)  # "paraparésie": not read as paraplegic, as a Condition's words are not
+        return (None, partial) if partial else ("paraplegic", None)
     value, why = read_codings(concept, lambda one: _motor_code(record, one))
     if value is not None or why is not None:
         return value, why
