@@ -524,6 +524,27 @@ def test_a_text_that_agrees_with_the_coded_side_or_says_none_changes_nothing(tex
     assert lesion_facts.body_site == (FEMUR, LEFT) and not lesion_facts.place.sides_disagree
 
 
+@pytest.mark.parametrize("text,disagree", [
+    ("Metastasis to left proximal humerus", True),
+    ("Métastase humérus gauche", True),
+    ("Metastasis to right humerus", False),  # the coded side
+    ("Métastase humérus", False),  # no side written
+    ("Cancer du sein gauche, métastase humérale", False),  # the breast's side, not the bone's
+])
+def test_a_diagnosis_whose_words_write_the_other_side_than_its_coded_site_has_no_side_picked(text, disagree):
+    """"Metastasis to left proximal humerus", its bodySite coded right humerus: the card said "Right humerus, Mirels
+    10: surgical fixation opinion", the words nowhere (probe 20). One lesion recorded with two sides: no side picked,
+    both said, the side to check; another organ's side in the words is not the bone's."""
+    resource = lesion(bone=HUMERUS, side=RIGHT)
+    resource["code"]["text"] = text
+    lesion_facts, _ = only_lesion(resource)
+    assert lesion_facts.place.sides_disagree is disagree
+    assert lesion_facts.body_site == (HUMERUS, None if disagree else RIGHT)
+    notes = [str(note) for note in lesion_facts.facts["lesion_site"].notes]
+    assert any(f"its words (“{text}”) write the other side than its recorded site (right humerus)" in note
+               and "check the side before any procedure" in note for note in notes) is disagree, notes
+
+
 def test_a_body_structure_giving_the_other_side_than_its_condition_is_a_disagreement_not_two_lesions():
     """A probe's lesion coded left whose BodyStructure says right read as "Femur, both sides" (two lesions at once,
     the several-sites reading): it is one lesion recorded with two sides."""

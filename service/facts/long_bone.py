@@ -18,7 +18,7 @@ from .fractures import fracture_date, fracture_flag, fractures_at
 from .items.lesion_type import lesion_type_fact
 from .items.osteolysis import osteolysis_facts
 from .items.pain import pain_fact
-from .items.site import body_sites, read_site, site_fact
+from .items.site import against_words, body_sites, read_site, site_fact
 from .items.size import size_fact
 from .linking import cited_by, reference_text
 from .model import BrokenBone, FixedBone, LesionFacts
@@ -80,7 +80,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                                  said("bone metastasis: {why}: no Mirels score", why=flags[0]), attention=bool(flags))
             continue
         concepts, structures, unread = site_concepts(record, condition, ref)
-        reading = read_site(record.terms, concepts, own=len(objects(condition.get("bodySite"))))
+        reading = against_words(read_site(record.terms, concepts, len(objects(condition.get("bodySite")))), condition)
         if unread:
             reading = replace(reading, notes=reading.notes + tuple(unread))
         if reading.not_long_bone:

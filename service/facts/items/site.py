@@ -36,7 +36,7 @@ from msgspec.structs import replace
 from ...calculators import OneOf
 from ...i18n import Said, said
 from ..model import Fact
-from ..place import BOTH_SIDES, Place, side_in_words, side_written
+from ..place import BOTH_SIDES, LEFT, RIGHT, Place, side_beside_bone, side_in_words, side_written
 from ..terminology import (
     ICD_O_3,
     SNOMED,
@@ -230,6 +230,21 @@ def _parts(terms: Terminology, concepts: list[dict[str, Any]], own: int | None) 
         if own_sides and recorded_apart and own_sides != recorded_apart:
             parts = [replace(part, side=None, sides_disagree=True) if part.side else part for part in parts]
     return parts
+
+
+def against_words(reading: SiteReading, condition: dict[str, Any]) -> SiteReading:
+    """A diagnosis whose own words write the other side beside its bone ("Metastasis to left proximal humerus", its
+    bodySite coded right humerus): both are recorded, as when its BodyStructure disagrees, and no side is picked
+    (probe 20: "Right humerus" said, the words never quoted). Words only withhold the coded side, never give one."""
+    code = condition.get("code")
+    text = code.get("text") if isinstance(code, dict) else None
+    if reading.bone is None or reading.side not in (LEFT, RIGHT) or not isinstance(text, str) \
+            or side_beside_bone(text, reading.bone) not in ({LEFT, RIGHT} - {reading.side}):
+        return reading
+    return replace(reading, side=None, place=replace(reading.place, side=None, sides_disagree=True), notes=(
+        *reading.notes, said("its words (“{text}”) write the other side than its recorded site ({place}): its side is "
+                             "taken as not stated, never one of them picked; check the side before any procedure",
+                             text=text.strip()[:80], place=reading.place)))
 
 
 def read_place(terms: Terminology, body_sites: Any) -> Place | None:
