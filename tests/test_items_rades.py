@@ -1349,3 +1349,24 @@ def test_a_deficit_duration_given_as_the_tables_own_row_is_read_as_its_days(row,
     mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"), compression(),
                                *[o for o in rades_observations() if o["id"] != "deficit"], deficit)
     assert mscc.facts["days_developing_motor_deficits"].value == expected
+
+
+@pytest.mark.parametrize("recorded,counted", [(17, True), (30, True), (31, False), (3, False)])
+def test_a_status_before_a_radiotherapy_begun_is_aged_on_its_first_day_not_today(recorded, counted):
+    """Tableau 4 asks the motor status before radiotherapy. A course of the compression began 16 days ago; a status
+    recorded the day before it, the course ended 12 days ago, was refused as "17 days before the assessment: older than
+    the 14-day window", while
+    the deficit of the same day was counted to the course's first day (probe 20): two clocks. The window is taken
+    on the day the moment it describes ended: 14 days before the first day still counts, 15 does not; one taken
+    since is not the status before it."""
+    course = _radiotherapy_of_the_compression("completed", 16)
+    course["performedPeriod"]["end"] = days_ago(12)  # ended within the window: it bounds the statuses
+    status = observation("motor", "motor-function", effective=days_ago(recorded), **coded("ambulatory-with-aid"))
+    mscc, _ = only_compression(status, compression(onset=days_ago(40)), course)
+    fact = mscc.facts["motor_function"]
+    assert (fact.value == "ambulatory_with_aid") is counted, fact.notes
+    if recorded == 31:
+        assert any(f"15 days before its radiotherapy began ({days_ago(16)}): older than the 14-day window" in str(note)
+                   for note in fact.notes), fact.notes
+    no_course, _ = only_compression(status, compression(onset=days_ago(40)))  # none begun: aged as of today
+    assert (no_course.facts["motor_function"].value == "ambulatory_with_aid") is (recorded <= 14)

@@ -93,6 +93,9 @@ def out_of_time(when: DateSpan | None, item: str, as_of: date, chosen: dict[str,
                         "describe the time before, so it cannot stand for {item}: not counted", start=since.text,
                         date=when.text, event=event.what, began=event.when.text, item=ItemName(item))
     window = chosen.get(item)
+    first = min(before, key=lambda event: event.when.earliest, default=None)
+    if window is not None and first is not None and first.when.latest < as_of:  # the moment it describes has passed:
+        return _older_than(when, first, window, item)  # its age is taken then (probe 20: refused as of today)
     # A partial date ("2026") may be as old as its first day: the record counts only if it is surely recent.
     if window is not None and (as_of - when.earliest).days > window.days and (as_of - when.latest).days <= window.days:
         return said("recorded {date}, {age} days before the assessment: it may be older than the {days}-day window "
@@ -106,6 +109,19 @@ def out_of_time(when: DateSpan | None, item: str, as_of: date, chosen: dict[str,
                     f"{(as_of - when.latest).days}–{(as_of - when.earliest).days}", days=window.days,
                     item=ItemName(item))
     return None
+
+
+def _older_than(when: DateSpan, first: Event, window: Window, item: str) -> Said | None:
+    """Why a record of an item "before radiotherapy" is too old for it, its age taken on the course's first day
+    (its latest possible one: a course known to the month may have begun at its end)."""
+    began = first.when.latest
+    if (began - when.earliest).days <= window.days:
+        return None
+    return said("recorded {date}, {age} days before {event} began ({began}): older than the {days}-day window for "
+                "{item} (a setting of this hospital): not counted", date=when.text, event=first.what,
+                began=first.when.text, age=(began - when.earliest).days if when.exact and first.when.exact else
+                f"{max(0, (first.when.earliest - when.latest).days)}–{(began - when.earliest).days}",
+                days=window.days, item=ItemName(item))
 
 
 def surely_before(first: DateSpan, then: DateSpan) -> bool:
