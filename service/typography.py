@@ -30,23 +30,38 @@ _KEPT_ENTITY = re.compile(r"\x00(\d+)\x00")
 
 def french_date(day: str) -> str:
     """``2026-12-06`` as French clinical records write a day, ``06/12/2026`` (JJ/MM/AAAA)."""
-    return _ISO_DAY.sub(lambda m: f"{m.group(3)}/{m.group(2)}/{m.group(1)}", day)
+    return _ISO_DAY.sub(lambda m: f"{m.group(3)}/{m.group(2)}/{m.group(1)}", day) if "-" in day else str.__str__(day)
 
 
 def french_text(text: str) -> str:
     """``text`` set in French typography. Idempotent."""
-    text = _QUOTES.sub(lambda m: f"«{m.group(1)}»", text)
-    text = _GUILLEMETS.sub(lambda m: f"«{THIN}{m.group(1).strip()}{THIN}»", text)
-    text = _HIGH_PUNCTUATION.sub(lambda m: THIN + m.group(1), text)
-    text = _PERCENT.sub(THIN + "%", text)
+    # Each pattern is tried only where the character it needs is in the text: most of a page's text nodes (a
+    # table's cells, a name) hold none, and five passes each cost more than the checks. A plain str comes out, as
+    # from the patterns (a ``Said`` may come in).
+    text = str.__str__(text)
+    if "“" in text:
+        text = _QUOTES.sub(lambda m: f"«{m.group(1)}»", text)
+    if "«" in text:
+        text = _GUILLEMETS.sub(lambda m: f"«{THIN}{m.group(1).strip()}{THIN}»", text)
+    if ":" in text or ";" in text or "?" in text or "!" in text:
+        text = _HIGH_PUNCTUATION.sub(lambda m: THIN + m.group(1), text)
+    if "%" in text:
+        text = _PERCENT.sub(THIN + "%", text)
     return french_date(text)
 
 
 def french_html(page: str) -> str:
     """An HTML page set in French typography, in its text nodes only."""
     pieces = _HTML_PARTS.split(page)  # text, markup, the markup's element name (or None), text, ...
-    return "".join(piece if index % 3 == 1 else _french_text_node(piece)
-                   for index, piece in enumerate(pieces) if index % 3 != 2)
+    # Every third piece is text (most of them empty, between two tags), each set on its own; sliced and put back
+    # in place rather than walked one piece at a time.
+    texts = pieces[0::3]
+    for index, text in enumerate(texts):
+        if text:
+            texts[index] = _french_text_node(text)
+    pieces[0::3] = texts
+    del pieces[2::3]
+    return "".join(pieces)
 
 
 def _french_text_node(text: str) -> str:
@@ -57,5 +72,5 @@ def _french_text_node(text: str) -> str:
         entities.append(match.group(0))
         return f"\x00{len(entities) - 1}\x00"
 
-    set_text = french_text(_ENTITY.sub(keep, text)) if text else text
-    return _KEPT_ENTITY.sub(lambda m: entities[int(m.group(1))], set_text)
+    set_text = french_text(_ENTITY.sub(keep, text) if "&" in text else text) if text else text
+    return _KEPT_ENTITY.sub(lambda m: entities[int(m.group(1))], set_text) if "\x00" in set_text else set_text
