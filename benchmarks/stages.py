@@ -1,6 +1,6 @@
 """Where a request's CPU goes: patient-view and ``$assess``, per stage, beside the bare Flask echo of the same body.
 
-    .venv/bin/python benchmarks/stages.py [--requests 2000] [--resources 100]
+    .venv/bin/python benchmarks/stages.py [--requests 2000] [--resources 100] [--language fr]
 
 The whole-request ratios (``patient_view.py``, ``assess.py``) say how far the service is from its floor, not
 where the rest sits. Here each stage the doors call is timed from the inside, in CPU of this process (the
@@ -123,6 +123,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--resources", type=int, default=100, help="the size of $assess's record (assess.py's)")
+    parser.add_argument("--language", default="en", help="the answers' language (Accept-Language): French costs more "
+                        "(its typography, its catalogue)")
     args = parser.parse_args(argv)
 
     from bare_echo import app as bare_app
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     probe(spent, "service.pipeline", PIPELINE, PIPELINE)
     hook = json.dumps(hook_body()).encode()
     bundle = record(args.resources)
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", "Accept-Language": args.language}
     with tempfile.TemporaryDirectory() as tmp:
         logging.getLogger("service.web.app").setLevel(logging.ERROR)
         app = create_app(Settings(feedback_db=os.path.join(tmp, "fb.sqlite3")))
@@ -156,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
         settle_collector()
         echo = {name: statistics.median(by_stage(call, spent, args.requests)[0])
                 for name, call in (("hook", echo_hook), ("bundle", echo_bundle))}
-        print(f"requests: patient-view {len(hook) / 1024:.0f} KB (100 resources), "
+        print(f"requests ({args.language}): patient-view {len(hook) / 1024:.0f} KB (100 resources), "
               f"$assess {len(bundle) / 1024:.0f} KB ({args.resources} resources, as benchmarks/assess.py)")
         show("patient-view", *by_stage(view, spent, args.requests), echo["hook"], 2)
         show("$assess", *by_stage(assess, spent, args.requests), echo["bundle"], 1.5)

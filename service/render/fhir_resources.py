@@ -308,18 +308,35 @@ def _relink_top(value: list[Any], targets: dict[str, Any]) -> list[Any]:
 
 def relink(node: Any, targets: dict[str, Any]) -> Any:
     """``node`` with every Reference whose ``reference`` is a key of ``targets`` replaced: by the
-    target itself when it is a Reference object, else its ``reference`` by the target string."""
+    target itself when it is a Reference object, else its ``reference`` by the target string. Copied on
+    write: a dict or list with nothing replaced inside is returned as it is (most of an answer: narratives,
+    codings, the inputs' references), one with a replacement is a new one; ``node`` is never changed."""
     if isinstance(node, dict):
         reference = node.get("reference")
         if isinstance(reference, str) and reference in targets:
             target = targets[reference]
             return dict(target) if isinstance(target, dict) else {**node, "reference": target}
-        # Leaves (most of a resource) are kept without a call each; strings, the most of them, without isinstance.
-        return {key: value if type(value) is str else relink(value, targets) if isinstance(value, _NESTED) else value
-                for key, value in node.items()}
+        copied = None
+        for key, value in node.items():
+            # Leaves (most of a resource) are passed over without a call each; strings, the most of them, without
+            # isinstance.
+            if type(value) is not str and isinstance(value, _NESTED):
+                replaced = relink(value, targets)
+                if replaced is not value:
+                    if copied is None:
+                        copied = dict(node)
+                    copied[key] = replaced
+        return node if copied is None else copied
     if isinstance(node, list):
-        return [value if type(value) is str else relink(value, targets) if isinstance(value, _NESTED) else value
-                for value in node]
+        listed = None
+        for index, value in enumerate(node):
+            if type(value) is not str and isinstance(value, _NESTED):
+                replaced = relink(value, targets)
+                if replaced is not value:
+                    if listed is None:
+                        listed = list(node)
+                    listed[index] = replaced
+        return node if listed is None else listed
     return node
 
 
