@@ -518,3 +518,18 @@ def test_a_french_sins_summary_keeps_its_uncertain_level_counting_the_missing_it
              observation("a", "spinal-alignment", focus="Condition/l3", **coded("subluxation_translation", rows))]
     (card,) = [c for c in cards_of(client, [l3], items, "fr") if c["source"]["topic"]["code"] == "sins"]
     assert card["summary"].endswith("incertain\u202f: niveau") and "…" not in card["summary"], card["summary"]
+
+
+@pytest.mark.parametrize("language,action", [
+    ("en", "surgical fixation opinion before radiotherapy (missing: site)"),
+    ("fr", "avis chirurgical de fixation avant la radiothérapie (manquant\u202f: localisation)")])
+def test_a_long_place_in_the_records_words_is_cut_before_the_action_is(client, language, action):
+    """A femur written as a code's whole postcoordinated text ("Bone structure of femur : Laterality = Left"): the
+    place, one clause of 58 characters, was kept whole and the action cut, "surgical fixation opinion before…
+    (missing: site)" (probe 20). The place gives way first, "(as written)" before its words; the detail says it."""
+    femur = condition("lesion-1", SCT, "94222008", body_site=[
+        {"text": "Bone structure of femur : Laterality = Left : Finding site = Proximal"}])
+    cards = without_advice(cards_of(client, [femur], lesion_observations(pain="functional"), language))
+    (card,) = [card for card in cards if "Mirels" in card["summary"]]
+    assert len(card["summary"]) <= 140 and card["summary"].endswith(action), card["summary"]
+    assert "Bone structure of femur" in card["summary"]

@@ -56,6 +56,9 @@ def shortened(text: str, room: int, longest: int = 60) -> str:
     if len(clauses[0]) <= longest:
         return _closed(clauses[0])
     cut = clauses[0][: longest - 1]
+    aside = cut.rfind(" (")  # "(as written)" goes whole before a word of the place does
+    if aside > longest // 2:
+        return _closed(cut[:aside])
     space = cut.rfind(" ")
     return _closed((cut[:space] if space > longest // 2 else cut).rstrip(" ,;:\u202f") + "…")
 

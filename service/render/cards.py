@@ -70,6 +70,9 @@ def _where(assessment: Assessment, as_written: bool = True) -> str:
     return where[:1].upper() + where[1:]
 
 
+_FEWEST = 24  # the shortest a place is cut to in a summary: a bone and side, in a few words
+
+
 def _summary(assessment: Assessment, rest: str, keep: str = "") -> str:
     """"{where}, {rest}{keep}" within the limit: the record's words beside the place only where the whole fits, then
     the place itself shortened (the detail says both); ``rest`` (the action) is cut only when no place leaves room,
@@ -84,8 +87,9 @@ def _summary(assessment: Assessment, rest: str, keep: str = "") -> str:
         return summary + keep
     where = _where(assessment, False)
     room = SUMMARY_LIMIT - length(f", {rest}{keep}") - (length(where) - len(where))
-    # No clause of the place fits: its first stays, and the action's end gives way (the detail says it).
-    summary = f"{shortened(where, room)}, {rest}"
+    # No clause of the place fits: its first is cut to the room left, down to a few words, before the action's end
+    # gives way (probe 20: "avis chirurgical de fixation…" beside a whole "« Bone structure of femur : … »").
+    summary = f"{shortened(where, room, max(room, _FEWEST))}, {rest}"
     return fit_summary(summary, keep, SUMMARY_LIMIT - (length(summary + keep) - len(summary + keep)))
 
 
