@@ -146,6 +146,24 @@ def test_an_order_for_a_bone_no_score_reads_names_its_side_and_site_as_the_other
     assert any(card["summary"].endswith(" — left rib") for card in by_topic(cards, "fractionation"))  # §2 checks it
 
 
+@pytest.mark.parametrize("status", ["resolved", "remission", "active"])
+def test_an_order_for_a_metastasis_recorded_as_over_says_so_beside_what_it_is_for(client, status):
+    """An 8 Gy order naming a left femur metastasis resolved 20 days ago: the §2 card read "For: “Métastase diaphyse
+    fémorale gauche”, 2026-10-08 — “Métastase diaphyse fémorale gauche”, 2026-10-08", the record twice and its status
+    nowhere (probe 20). Once, with the status; the sources are silent on what to do, so nothing more is said."""
+    femur = {"resourceType": "Condition", "id": "fg", "subject": {"reference": "Patient/p1"},
+             "code": {**cc(SCT, "94222008"), "text": "Métastase diaphyse fémorale gauche"},
+             "bodySite": [site("71341001", "7771000")],
+             "clinicalStatus": cc("http://terminology.hl7.org/CodeSystem/condition-clinical", status)}
+    visceral = observation("visceral", "visceral-metastases", **coded("52101004", SCT))
+    rt = order("rt", RADIOTHERAPY, reason="Condition/fg", **dose(8, 1))
+    cards = post(client, request([femur], [visceral], rt))
+    (card,) = by_topic(cards, "fractionation")
+    (line,) = [line for line in card["detail"].splitlines() if line.startswith("- For")]
+    assert line.count("Métastase diaphyse fémorale gauche") <= 1, line
+    assert line.endswith("(recorded as no longer active: check what the order is for)") is (status != "active"), line
+
+
 def test_20_gy_in_4_fractions_is_said_as_the_guideline_names_it_a_trial_arm_with_what_the_trials_found(client):
     """The guideline names 20 Gy/4 in its analysis of 29 trials (seed 004, §2): the card said it did not name it.
     It also says those trials found no difference in acute toxicity, beside "toxicity increased" after 8 Gy: both."""

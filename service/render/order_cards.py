@@ -50,6 +50,7 @@ ORDER_WORDS = Words({
                           "give"),
     "guideline": N_("Guideline"),
     "order": N_("Order"), "scheme": N_("Scheme ordered"), "for": N_("For"),
+    "not_active": N_("recorded as no longer active: check what the order is for"),
     "withdraw": N_("Withdraw the draft order ({order})"),
     "request": N_("Request: {what}"),
     "irradiated": N_("Already irradiated: this order would irradiate it again (the guideline gives re-irradiation "
@@ -176,12 +177,19 @@ def _source(locale: str, code: str, title: str) -> Source:
     return {"label": f"bonemet-cds {__version__} — {title}", "topic": topic(code, locale)}
 
 
+# What the mapper says of a bone metastasis whose status says it is over (resolved, in remission, inactive).
+_NOT_ACTIVE = frozenset({"bone metastasis is not active: no Mirels score", "bone metastasis: {why}: no Mirels score"})
+
+
 def _for_line(draft: DraftOrder, facts: PatientFacts, locale: str, name: Callable[[str], str], target: str) -> str:
     """The detail's "For:" line: the target, and where it is a bone no score reads (a rib), its record as well
     ("left rib — “Métastase 5e côte gauche”, 2026-11-07"): a side alone does not say which rib."""
     unscored = sorted(draft.reasons - {found.condition for found in facts.scored})
-    records = "; ".join(name(ref) for ref in unscored if not draft.place)
-    return f"- {ORDER_WORDS[locale]['for']}{WORDS[locale]['colon']} {target}" + (f" — {records}" if records else "")
+    records = "; ".join(name(ref) for ref in unscored if not draft.place and name(ref) != target)  # once, not twice
+    over = [ref for ref in unscored if any(entry.resource == ref and getattr(entry.reason, "template", None)
+                                           in _NOT_ACTIVE for entry in facts.report)]  # resolved, in remission
+    return f"- {ORDER_WORDS[locale]['for']}{WORDS[locale]['colon']} {target}" + (f" — {records}" if records else "") \
+        + (f" ({ORDER_WORDS[locale]['not_active']})" if over else "")  # probe 20: a resolved lesion's order
 
 
 def _target(draft: DraftOrder, facts: PatientFacts, locale: str, name: Callable[[str], str]) -> str:
