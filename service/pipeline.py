@@ -222,7 +222,10 @@ def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[Dra
 def _moot_fixations(facts: PatientFacts, fixations: list[DraftOrder]) -> list[tuple[DraftOrder, Said]]:
     """Prophylactic fixations ordered for a lesion with no Mirels score because its bone has already broken or
     been fixed: the order is checked against no score, so what the record says of that bone is said instead
-    (brief §5: a fracture of the same bone and side means Mirels, a fracture to come, no longer applies)."""
+    (brief §5: a fracture of the same bone and side means Mirels, a fracture to come, no longer applies); and for a
+    scored lesion beside a fracture that may be of its bone, said first as its card does."""
+    from .facts.orders import MAYBE_BROKEN
+
     found = []
     for draft in fixations:
         for broken in facts.broken:
@@ -231,6 +234,10 @@ def _moot_fixations(facts: PatientFacts, fixations: list[DraftOrder]) -> list[tu
                                           "is against a fracture to come, and the sources are silent on treating a "
                                           "bone that has broken", where=broken.place or broken.lesion,
                                           fracture=broken.fracture)))
+        for scored in facts.scored_by("mirels"):  # a fracture that may be of its bone (placed by words only)
+            for fracture in scored.fractures_to_check if _targets(draft, scored.condition, scored.place) else ():
+                found.append((draft, Said(MAYBE_BROKEN, {"where": scored.place or scored.condition,
+                                                         "fracture": fracture})))
         for fixed in facts.fixed:
             if _targets(draft, fixed.lesion, fixed.place):
                 found.append((draft, said("{where}: the bone has already been fixed ({operation}); post-operative "

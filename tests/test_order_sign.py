@@ -129,6 +129,23 @@ def test_radiotherapy_of_a_lesion_with_a_fixation_recorded_says_check_it_first_a
         assert "suggestions" not in card
 
 
+def test_a_prophylactic_fixation_beside_a_fracture_its_words_alone_place_says_it_first(client):
+    """A pathological fracture coded M84.4 with no bodySite, its words "diaphyse fémorale gauche", beside the left
+    femur's Mirels 9: patient-view said "fracture recorded, check it first", but "Enclouage prophylactique" got no card
+    at order-sign (probe 20; one with the fracture's site coded was warned). A prophylactic fixation is against a
+    fracture to come: said first, with no word that the lesion has no score (it has one)."""
+    fracture = condition("fx", ICD10, "M84.4", onset=RECENT)
+    fracture["code"]["text"] = "Fracture pathologique diaphyse fémorale gauche sur métastase"
+    conditions, observations = MIRELS_9
+    nailing = order("nail", FIXATION, reason="Condition/lesion-1")
+    (card,) = cards(client, [*conditions, fracture], observations, nailing)
+    assert card["indicator"] == "warning" and card["summary"].startswith("Prophylactic fixation ordered: ")
+    assert "a prophylactic fixation is against a fracture to come" in card["detail"]
+    assert "Fracture pathologique diaphyse fémorale gauche" in card["detail"]
+    assert "No Mirels score is given" not in card["detail"]
+    assert cards(client, conditions, observations, nailing) == []  # no fracture: in line, no card
+
+
 def test_fixation_with_radiotherapy_gives_the_post_operative_timing_instead(client):
     (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1"),
                     order("fix", FIXATION, reason="Condition/lesion-1"))

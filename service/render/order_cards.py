@@ -17,7 +17,7 @@ from ..calculators.order_checks import Finding
 from ..calculators.situations import situations
 from ..facts import LesionFacts, PatientFacts, ReportEntry
 from ..facts.model import Where
-from ..facts.orders import OTHER_PATIENT, REASON_ELSEWHERE, DraftOrder
+from ..facts.orders import MAYBE_BROKEN, OTHER_PATIENT, REASON_ELSEWHERE, DraftOrder
 from ..facts.place import LEFT, RIGHT, Place
 from ..facts.procedures import IRRADIATED
 from ..facts.terminology import own_coding
@@ -96,9 +96,8 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
     summary = check.summary(locale)
     if not finding.certain:
         summary = f"{order_words['possible']}: {summary}"
-    # The bone may be fixed or broken already, the site operated on: what the check advises may be moot (a nailing's
-    # post-operative radiotherapy read as "radiotherapy alone", its withdrawal proposed: probe 16). Said first, as
-    # the score's own card says it, and nothing is proposed.
+    # The bone may be fixed or broken already, the site operated on: the advice may be moot (probe 16: a nailing's
+    # post-operative radiotherapy read as "radiotherapy alone"). Said first, as on the score's card; nothing proposed.
     first = check_first_line(facts, locale, words, name)
     if first:
         prefix = first_words(assessment, words)
@@ -165,8 +164,7 @@ def _suggestion(assessment: Assessment, finding: Finding, subject: str, name: Ca
             if order.targeted and "/" in order.reference:
                 actions.append({"type": "delete", "resourceId": order.reference, "description": words[
                     "withdraw"].format(order=plain(order.description) or name(order.reference))})
-    # A label that promises a withdrawal only where the suggestion carries one (an order not surely this lesion's
-    # is not withdrawn: accepting must not leave the clinician believing it was).
+    # A withdrawal promised only where the suggestion carries one (accepting must not leave a false belief).
     withdraws = any(action["type"] == "delete" for action in actions)
     label = proposal.label if withdraws or proposal.label_without_withdrawal is None else \
         proposal.label_without_withdrawal
@@ -177,7 +175,6 @@ def _source(locale: str, code: str, title: str) -> Source:
     return {"label": f"bonemet-cds {__version__} — {title}", "topic": topic(code, locale)}
 
 
-# What the mapper says of a bone metastasis whose status says it is over (resolved, in remission, inactive).
 _NOT_ACTIVE = frozenset({"bone metastasis is not active: no Mirels score", "bone metastasis: {why}: no Mirels score"})
 
 
@@ -313,16 +310,16 @@ def window_card(found: WindowFinding, locale: str, name: Callable[[str], str]) -
 
 
 def moot_card(draft: DraftOrder, why: str, locale: str, name: Callable[[str], str]) -> Card:
-    """A prophylactic fixation ordered for a bone that has already broken or been fixed: said before it is
-    signed (a contradiction left to the reader otherwise: the lesion has no score to check the order against)."""
+    """A prophylactic fixation ordered for a bone that has already broken, may have (a fracture placed by words:
+    ``MAYBE_BROKEN``, its lesion scored), or been fixed: said before it is signed, a contradiction otherwise."""
     words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
     said_why = name(said_to_clinician(why, locale))
     what = plain(draft.order.description) or name(draft.order.reference)
     return {
         "uuid": random_uuid(),
         "summary": fit_summary(words["moot"].format(why=said_why)),
-        "detail": "\n".join([f"**{words['order']}**{colon} {what}", "", f"{said_why[:1].upper()}{said_why[1:]}.", "",
-                             words["moot_detail"]]),
+        "detail": "\n".join([f"**{words['order']}**{colon} {what}", "", f"{said_why[:1].upper()}{said_why[1:]}.",
+                             *(["", words["moot_detail"]] if getattr(why, "template", None) != MAYBE_BROKEN else [])]),
         "indicator": "warning",
         "source": _source(locale, "mirels", load_table("mirels").short_title(locale)),
         "overrideReasons": override_reasons(locale),
