@@ -946,3 +946,12 @@ def test_an_extension_that_is_no_list_on_a_procedure_or_an_order_is_a_400_naming
     response = client.post("/cds-services/bonemet-order-sign", json=body)
     assert response.status_code == 400 and "draftOrders.entry[0].resource.extension" in json.dumps(
         response.get_json()), response.get_json()
+
+
+def test_the_observations_prefetch_asks_for_every_finding_the_motor_status_reads():
+    """A paraplegia recorded as an Observation is read as a motor status; the prefetch and the fetch searched by a
+    list of codes without it, so an EHR never sent it (review 21)."""
+    from service.web.prefetch import PREFETCH
+
+    codes = PREFETCH["observations"].split("code=")[1].split(",")
+    assert "http://snomed.info/sct|60389000" in codes and "http://snomed.info/sct|282145008" in codes

@@ -1370,3 +1370,38 @@ def test_a_status_before_a_radiotherapy_begun_is_aged_on_its_first_day_not_today
                    for note in fact.notes), fact.notes
     no_course, _ = only_compression(status, compression(onset=days_ago(40)))  # none begun: aged as of today
     assert (no_course.facts["motor_function"].value == "ambulatory_with_aid") is (recorded <= 14)
+
+
+@pytest.mark.parametrize("code", [("60389000", SCT), ("282145008", SCT)])  # paraplegia, unable to walk
+@pytest.mark.parametrize("value,read", [
+    ({}, True),
+    ({"valueBoolean": True}, True),
+    ({"valueCodeableConcept": cc(SCT, "373066001")}, True),  # "Yes"
+    ({"valueCodeableConcept": cc(SCT, "373067005")}, False),  # "No"
+    ({"valueBoolean": False}, False),
+    ({"dataAbsentReason": cc("http://terminology.hl7.org/CodeSystem/data-absent-reason", "asked-unknown")}, False),
+    ({"valueString": "non"}, False),
+    ({"valueQuantity": {"value": 0}}, False),
+    ({"interpretation": [cc("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "NEG")]}, False),
+    ({"text": "Pas de paraplégie"}, False),
+    ({"text": "Paraplégie, sans précision"}, True),
+])
+def test_a_finding_coded_as_the_observation_counts_only_where_it_says_it_is_present(code, value, read):
+    """Review 21: a paraplegia Observation with "No", a dataAbsentReason, "non" or "Pas de paraplégie" was read as
+    paraplegic (the worst Rades row), and "Yes" was dropped; "unable to walk" read the same way. The code is the
+    finding only with no value, true, or a coded yes; anything else says nothing of how the patient walks, and says
+    why."""
+    finding = observation("f", code[0], system=code[1], effective=days_ago(1))
+    value = dict(value)  # the parameters are shared by both codes
+    words = value.pop("text", None)
+    finding.update(value)
+    if words:
+        finding["code"]["text"] = words
+    mscc, found = only_compression(finding, compression())
+    fact = mscc.facts["motor_function"]
+    if read:
+        assert not fact.missing and fact.sources == ("Observation/f",), fact
+    else:
+        reason = found.entry("Observation/f").reason  # a dataAbsentReason is said as for any Observation
+        assert fact.missing and any(words in reason for words in (
+            "says nothing of how the patient walks", "no value recorded", "not read")), reason

@@ -136,7 +136,7 @@ def observation_search_codes(terminology) -> list[str]:
     """``system|code`` tokens of every Observation code the mapper reads, for a FHIR search
     (``Observation?code=...``): the project's CodeSystem as a whole, and each other code."""
     tokens = [f"{OWN_SYSTEM}|"]
-    for vs_id in (TUMOUR_SIZE_VS, PAIN_SCORE_VS, NOT_WALKING_VS, *CONTEXT_VALUE_SETS):
+    for vs_id in (TUMOUR_SIZE_VS, PAIN_SCORE_VS, NOT_WALKING_VS, "paraplegia", *CONTEXT_VALUE_SETS):  # a finding too
         tokens += sorted(f"{system}|{code}" for system, code in terminology.value_set(vs_id).exact)
     return tokens
 

@@ -20,9 +20,9 @@ from ..evidence import choose
 from ..model import Fact
 from ..moments import Event
 from ..record import PatientRecord
-from ..terminology import canonical_system, codings, describe_concepts
+from ..terminology import canonical_system, codings, describe_concepts, objects
 from ..timely import with_untimely
-from ..vocabulary import MOTOR_FUNCTION_VS, NOT_WALKING_VS
+from ..vocabulary import MOTOR_FUNCTION_VS, NOT_WALKING_VS, PRESENCE_VS, PRESENT
 from .candidates import conditions_before, observation_candidates, read_codings
 
 ITEM = "motor_function"
@@ -37,20 +37,50 @@ _INCOMPLETE_CODES = frozenset({("http://hl7.org/fhir/sid/icd-10-cm", "G82.22")})
 def _motor(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, Said | None]:
     terms = record.terms
     concept = observation.get("valueCodeableConcept")
-    if concept is None and terms.coding_in(observation.get("code"), NOT_WALKING_VS):
-        if observation.get("valueBoolean") is False:
-            return None, said("'unable to walk' recorded as false: says nothing of how the patient walks")
-        return _NOT_WALKING, None  # the finding is the code itself
-    if concept is None and terms.coding_in(observation.get("code"), "paraplegia"):  # a paraplegia as a finding
-        if observation.get("valueBoolean") is False:
-            return None, said("paraplegia recorded as false: says nothing of how the patient walks")
-        partial = _paresis(observation)  # "paraparésie": not read as paraplegic, as a Condition's words are not
-        return (None, partial) if partial else ("paraplegic", None)
+    for vs_id, value, finding in ((NOT_WALKING_VS, _NOT_WALKING, said("'unable to walk'")),
+                                  ("paraplegia", "paraplegic", said("paraplegia"))):
+        if terms.coding_in(observation.get("code"), vs_id):  # the finding is the code itself
+            present, why = _finding(record, observation, finding)
+            if present is None and concept is not None and why is None:
+                break  # its value is a row's code: read as any motor status
+            partial = _paresis(observation) if value == "paraplegic" and present else None  # "paraparésie"
+            return (value if present and not partial else None), partial or why
     value, why = read_codings(concept, lambda one: _motor_code(record, one))
     if value is not None or why is not None:
         return value, why
     return None, said("motor function value '{value}' is not a code of ValueSet motor-function, "
                       "motor-function-not-walking or paraplegia", value=describe_concepts([concept]) or "–")
+
+
+# A finding's own words saying it is not there ("Pas de paraplégie", "No paraplegia"); not "sans précision".
+_NEGATED = re.compile(r"\b(pas d[e']|absence\b|absente?\b|aucune?\b|no\b|not\b|n[ée]gati)", re.IGNORECASE)
+
+
+def _finding(record: PatientRecord, observation: dict[str, Any], finding: Said) -> tuple[bool | None, Said | None]:
+    """Whether an Observation coded as a finding ("unable to walk", paraplegia) records it present: with no value, or
+    true, or a coded yes (review 21: "Paraplegia: No", a dataAbsentReason, "Pas de paraplégie" read as paraplegic).
+    None and no reason: a value to read as a motor status's; None and a reason: it says nothing of how one walks."""
+    if "dataAbsentReason" in observation:  # said as for any Observation, and no finding either
+        return False, said("{finding} recorded with no value: says nothing of how the patient walks", finding=finding)
+    if isinstance(observation.get("valueBoolean"), bool):
+        return observation["valueBoolean"], None if observation["valueBoolean"] else said(
+            "{finding} recorded as false: says nothing of how the patient walks", finding=finding)
+    concept = observation.get("valueCodeableConcept")
+    if concept is not None:
+        coding = record.terms.coding_in(concept, PRESENCE_VS)
+        if coding is None:
+            return None, None
+        return (True, None) if coding["code"] in PRESENT else (False, said(
+            "{finding} recorded as absent: says nothing of how the patient walks", finding=finding))
+    code = observation.get("code")
+    negated = _NEGATED.search(code.get("text") or "") if isinstance(code, dict) and \
+        isinstance(code.get("text"), str) else None
+    if any(key.startswith("value") for key in observation) or negated or any(
+            coding.get("code") in ("NEG", "N") for concept in objects(observation.get("interpretation"))
+            for coding in codings(concept)):
+        return False, said("{finding} recorded with a value or words that do not say it is present: says nothing "
+                           "of how the patient walks", finding=finding)
+    return True, None
 
 
 def _motor_code(record: PatientRecord, concept: Any) -> Any:
