@@ -792,16 +792,23 @@ HIP_REGION = {"system": SCT, "code": "29836001", "display": "Hip region structur
     ({"text": "hanche droite"}, False),  # the other side's hip
     ({"coding": [HIP_REGION, {"system": SCT, "code": RIGHT}]}, False),
     ({"text": "épaule gauche"}, False),  # no hip: not the femur
+    ({"text": "cotyle gauche (hanche)"}, False),  # the pelvis's side of the hip (review 21)
 ])
-def test_a_hip_replacement_naming_no_lesion_may_be_the_femurs_and_is_said_first(hip, said):
+@pytest.mark.parametrize("words", ["Prothèse totale de hanche (métastase col fémoral)", None,  # its display alone
+                                   "Cimentoplastie hanche"])  # no replacement: the pelvis's as much as the femur's
+def test_a_hip_replacement_naming_no_lesion_may_be_the_femurs_and_is_said_first(hip, said, words):
     """A total hip replacement 8 days ago for a left femoral-neck metastasis, its site "Hip region structure" + Left,
     naming no lesion: read as nothing ("Procedure is not read"), the card still said "fixation first" (probe 20). The
     hip holds the femur's head and neck: said first on the left femur's card, never settled; not on the right's."""
     replacement = {"resourceType": "Procedure", "id": "thr", "status": "completed",
                    "subject": {"reference": "Patient/p1"},
-                   "code": {"coding": [{"system": SCT, "code": "52734007", "display": "Total replacement of hip"}],
-                            "text": "Prothèse totale de hanche (métastase col fémoral)"},
+                   "code": {"coding": [{"system": SCT, "code": "52734007", "display": "Total replacement of hip"}]},
                    "performedDateTime": (AS_OF - timedelta(days=8)).isoformat(), "bodySite": [hip]}
+    if words:
+        replacement["code"]["text"] = words
+    if words and "Cimentoplastie" in words:
+        del replacement["code"]["coding"][0]["display"]
+        said = False
     found = facts_of(lesion("left", side=LEFT), replacement, *lesion_observations("Condition/left"))
     (flags,) = [scored.fixations_to_check for scored in found.scored_by("mirels")]
     assert any("an operation of the same bone is recorded" in flag for flag in flags) is said, flags

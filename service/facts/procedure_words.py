@@ -16,19 +16,24 @@ from .terminology import describe_concepts, objects
 # where no imaging, infusion or puncture word is there ("scanner du fémur, bilan préopératoire", "platelet
 # transfusion" are none). Imaging, a puncture, a biopsy: named in the mapping report only.
 OPERATION_WORDS = re.compile(
-    r"fixation|ost[ée]osynth|enclou|arthrod|arthroplast|proth[èe]s|prosthe|spondylod|laminectom|d[ée]compress|"
-    r"vert[ée]broplast|cimentoplast|cementoplast|cyphoplast|kyphoplast|corporectom|vert[ée]brectom|ost[ée]otom",
+    r"fixation|ost[ée]osynth|enclou|arthrod|arthroplast|proth[èe]s|prosthe|replacement|resurfac|spondylod|laminectom|"
+    r"d[ée]compress|vert[ée]broplast|cimentoplast|cementoplast|cyphoplast|kyphoplast|corporectom|vert[ée]brectom|ost[ée]otom",
     re.IGNORECASE)
 _GENERAL_WORDS = re.compile(r"\bclou|\bnail|\bplaques?\b|\bplates?\b|\bvis\b|\bscrews?\b|\bfusion|\binstrument|"
                             r"r[ée]section|curet+age|chirurg|surg|\bop[ée]r", re.IGNORECASE)
 _NOT_AN_OPERATION = re.compile(r"scanner|\btdm\b|\birm\b|\bmri\b|\bct\b|radiograph|x-ray|scintig|\btep\b|\bpet\b|"
                                r"[ée]chograph|ultraso|biops|ponction|puncture|infusion|perfusion|transfusion|injection|"
                                r"consult", re.IGNORECASE)
-# The hip in an operation's site words ("Hip region structure", "hanche gauche"): its replacement may be the femur's.
+# The hip in an operation's site words ("Hip region structure", "hanche gauche"): its replacement (the femur's head
+# and neck) may be the femur's; not an operation of the pelvis's side of it (review 21: an acetabular cementoplasty).
 HIP_WORDS = re.compile(r"\bhips?\b|\bhanches?\b|coxo-?f[ée]moral", re.IGNORECASE)
+REPLACEMENT_WORDS = re.compile(r"arthroplast|proth[èe]s|prosthe|replacement|resurfac", re.IGNORECASE)
+PELVIS_WORDS = re.compile(r"ac[ée]tabul|cotyl|iliaque|\biliac|ilium|\bpubi|ischi|coxal|bassin|pelvi|sacr",
+                          re.IGNORECASE)
 # The surgery §1.4 follows, in words (a fixation, a decompression, a resection of the bone or the spine); not a
 # cementoplasty nor a vertebroplasty, interventional radiology the guideline's "geste opératoire" may not cover.
-SURGERY_WORDS = re.compile(r"fixation|ost[ée]osynth|enclou|arthrod|arthroplast|proth[èe]s|prosthe|spondylod|"
+SURGERY_WORDS = re.compile(r"fixation|ost[ée]osynth|enclou|arthrod|arthroplast|proth[èe]s|prosthe|replacement|"
+                           r"resurfac|spondylod|"
                            r"laminectom|d[ée]compress|corporectom|vert[ée]brectom|ost[ée]otom|\bnail|\bclou\b|"
                            r"intramedull|centrom[ée]dullaire|\bpinning|\bplating|\bORIF\b", re.IGNORECASE)
 # A radiotherapy named in words, its code in no list (CCAM, a local code): said where a course given since would

@@ -20,7 +20,15 @@ from .dates import DateSpan, parse_date, performed, reversed_period
 from .items.site import SiteReading, body_sites, read_place, read_site
 from .model import Fact
 from .place import Place
-from .procedure_words import HIP_WORDS, RADIOTHERAPY_WORDS, SURGERY_WORDS, may_be_operation, names_a_course
+from .procedure_words import (
+    HIP_WORDS,
+    PELVIS_WORDS,
+    RADIOTHERAPY_WORDS,
+    REPLACEMENT_WORDS,
+    SURGERY_WORDS,
+    may_be_operation,
+    names_a_course,
+)
 from .record import PatientRecord
 from .terminology import describe_concepts, objects
 from .vocabulary import FEMUR, KIND_VALUE_SETS
@@ -120,8 +128,8 @@ def _read(record: PatientRecord) -> list[Procedure]:
                 resource.get("status") in ("completed", *NOT_KNOWN_DONE) and resource.get("bodySite") else None
             if site is not None and site.bone:  # a long bone's operation, coded otherwise (CCAM): its lesions say it
                 record.once("unread-operations", list).append((ref, site.bone, site.side, performed(resource), ()))
-            elif site is not None and site.place and HIP_WORDS.search(site.description or ""):  # the femur's head and
-                # neck are the hip's (probe 20: a femoral-neck lesion's arthroplasty read as nothing)
+            elif site is not None and site.place and HIP_WORDS.search(site.description or "") and _femoral(code, site):
+                # a hip replaced is the femur's head and neck (probe 20: a femoral-neck lesion's arthroplasty unread)
                 record.once("unread-operations", list).append((ref, FEMUR, site.place.side, performed(resource), ()))
             record.report.ignore(ref, said("Procedure is not read by the calculators") if not kinds else said(
                 "its code names several kinds of procedure: not read"), relevant=bool(kinds))
@@ -154,6 +162,11 @@ def _read(record: PatientRecord) -> list[Procedure]:
             continue
         found.append(procedure)
     return found
+
+
+def _femoral(code: Any, site: SiteReading) -> bool:
+    words = f"{describe_concepts([code])} {site.description}"
+    return bool(REPLACEMENT_WORDS.search(words)) and not PELVIS_WORDS.search(words)
 
 
 def treated(procedure: Procedure, condition: str, bone: str | None, side: str | None) -> bool:
