@@ -333,9 +333,14 @@ def test_diagnoses_sent_in_part_leave_the_count_open_above_and_say_so(client, cu
     (advice,) = advice_of(extract_facts([patient(), lesion("a"), visceral(False)], MappingOptions(
         as_of=AS_OF, partial=frozenset({"Condition"}))), "oligometastatic")
     assert advice.possible and advice.figures["sites_high"] is None
+    # Observations sent in part: the count stands, but "absent" may be followed by a "present" not sent (review 21).
     (advice,) = advice_of(extract_facts([patient(), lesion("a"), visceral(False)], MappingOptions(
-        as_of=AS_OF, partial=frozenset({"Observation"}))), "oligometastatic")  # no site is read from those
-    assert not advice.possible
+        as_of=AS_OF, partial=frozenset({"Observation"}))), "oligometastatic")
+    assert advice.possible and advice.figures == {"sites_low": 1, "sites_high": 1, "visceral_known": False}
+    assert any("sent only part of the patient's observations" in text for text in advice.missing_words("en"))
+    (advice,) = advice_of(extract_facts([patient(), lesion("a"), visceral(True)], MappingOptions(
+        as_of=AS_OF, partial=frozenset({"Observation"}))), "oligometastatic")
+    assert advice is None  # "present" stands, whatever was not sent
 
 
 def test_no_bone_metastasis_nothing_to_say():

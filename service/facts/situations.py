@@ -288,9 +288,10 @@ def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[Sit
     missing = list(open_)
     brain = [note for note in visceral.notes if isinstance(note, Said)
              and note.template in (BRAIN_BESIDE_ABSENT, PAST_BESIDE_ABSENT)]
-    if present is False and brain:  # "absent" beside a brain metastasis: the guideline does not class brain
-        present = None
-        missing += brain
+    if present is False and (brain or "Observation" in options.partial):  # beside a brain metastasis (unclassed),
+        present = None  # or with observations sent in part (a later "present" may be among those not sent)
+        missing += brain or [said("the EHR sent only part of the patient's observations: one not sent may record a "
+                                  "visceral metastasis")]
     elif present is None:
         missing.append(said("{item}: {why}", item=ItemName("visceral_metastases"),
                             why=visceral.notes[0] if visceral.notes else said("not recorded") if visceral.missing
@@ -302,12 +303,11 @@ def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[Sit
         if not attention:  # what it is not used for stays said beside (no Mirels score: not a long bone)
             record.report.use(where.ref, said("a bone metastatic site counted for oligometastatic disease (§1.5); "
                                               "{why}", why=why) if why else COUNTED)
-    # A site not counted for its status may count (the guideline does not say): the count is a range up to it.
-    left_out = not_counted(record)
-    most = most + len(left_out) if most is not None else None
-    if "Condition" in options.partial:  # the diagnoses not sent may name other sites: no upper bound
-        most = None
-        left_out.append(said("the EHR sent only part of the patient's diagnoses: the others may record more sites"))
+    # A site not counted for its status may count (the guideline does not say): the count is a range up to it; none
+    # is an upper bound where the diagnoses were sent in part (the others may record more sites).
+    left_out = not_counted(record) + [said("the EHR sent only part of the patient's diagnoses: the others may record "
+                                           "more sites")] * ("Condition" in options.partial)
+    most = None if most is None or "Condition" in options.partial else most + len(left_out)
     inputs = OligometastaticInputs(fewest, most, present, tuple(missing + left_out))
     return [SituationFacts("oligometastatic", inputs, (*(w.ref for w in counted), *visceral.sources),
                            tuple(counted))]
