@@ -530,6 +530,10 @@ def test_a_text_that_agrees_with_the_coded_side_or_says_none_changes_nothing(tex
     ("Metastasis to right humerus", False),  # the coded side
     ("Métastase humérus", False),  # no side written
     ("Cancer du sein gauche, métastase humérale", False),  # the breast's side, not the bone's
+    ("Métastase humérale sein gauche", False),  # review 21: the primary's side, after the bone
+    ("Métastase humérus primitif rein gauche", False),
+    ("Left RCC humerus metastasis", False),
+    ("Métastase humérus proximal G", True),
 ])
 def test_a_diagnosis_whose_words_write_the_other_side_than_its_coded_site_has_no_side_picked(text, disagree):
     """"Metastasis to left proximal humerus", its bodySite coded right humerus: the card said "Right humerus, Mirels
