@@ -316,28 +316,19 @@ def relink(node: Any, targets: dict[str, Any]) -> Any:
         if isinstance(reference, str) and reference in targets:
             target = targets[reference]
             return dict(target) if isinstance(target, dict) else {**node, "reference": target}
-        copied = None
-        for key, value in node.items():
-            # Leaves (most of a resource) are passed over without a call each; strings, the most of them, without
-            # isinstance.
-            if type(value) is not str and isinstance(value, _NESTED):
-                replaced = relink(value, targets)
-                if replaced is not value:
-                    if copied is None:
-                        copied = dict(node)
-                    copied[key] = replaced
-        return node if copied is None else copied
-    if isinstance(node, list):
-        listed = None
-        for index, value in enumerate(node):
-            if type(value) is not str and isinstance(value, _NESTED):
-                replaced = relink(value, targets)
-                if replaced is not value:
-                    if listed is None:
-                        listed = list(node)
-                    listed[index] = replaced
-        return node if listed is None else listed
-    return node
+    elif not isinstance(node, list):
+        return node
+    copied: Any = None
+    for key, value in node.items() if isinstance(node, dict) else enumerate(node):
+        # Leaves (most of a resource) are passed over without a call each; strings, the most of them, without
+        # isinstance.
+        if type(value) is not str and isinstance(value, _NESTED):
+            replaced = relink(value, targets)
+            if replaced is not value:
+                if copied is None:
+                    copied = dict(node) if isinstance(node, dict) else list(node)
+                copied[key] = replaced
+    return node if copied is None else copied
 
 
 _NESTED = (dict, list)
