@@ -37,7 +37,7 @@ from .procedures import (
     unread_operations,
 )
 from .record import PatientRecord
-from .statuses import THIS_RECORDED_AS, recorded_as, refuted_beside
+from .statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE, THIS_RECORDED_AS, recorded_as, refuted_beside
 from .terminology import describe_concepts, objects
 from .timely import keep_timely, kind_item, with_untimely
 from .unrecognised import is_pathological_fracture
@@ -76,8 +76,8 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         active, flags = record.active(condition)
         if not active:
             # Not active by its status: nothing to act on. Not active by its abatement alone: said on a card.
-            record.report.ignore(ref, said("bone metastasis is not active: no Mirels score") if not flags else
-                                 said("bone metastasis: {why}: no Mirels score", why=flags[0]), attention=bool(flags))
+            record.report.ignore(ref, Said(LESION_NOT_ACTIVE, {}) if not flags else
+                                 Said(LESION_MAY_BE_OVER, {"why": flags[0]}), attention=bool(flags))
             continue
         concepts, structures, unread = site_concepts(record, condition, ref)
         reading = against_words(read_site(record.terms, concepts, len(objects(condition.get("bodySite")))), condition)

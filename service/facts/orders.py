@@ -88,10 +88,10 @@ class DraftOrder(msgspec.Struct, frozen=True):
         return bool(self.reasons) or self.compression_reason_code or self.has_body_site
 
 
-# Its reason and its site say different things (order-sign says it as a side to check when they are two sides of one
-# bone: ``render.order_cards``).
 # A prophylactic fixation ordered for a scored lesion beside a fracture that may be of its bone (placed by words).
 MAYBE_BROKEN = N_("{where}: {fracture}; a prophylactic fixation is against a fracture to come")
+# Its reason and its site say different things (order-sign says it as a side to check when they are two sides of one
+# bone: ``render.order_cards``).
 REASON_ELSEWHERE = N_("not checked: its reasonReference names {lesion} ({place}), but its bodySite says {site}: which "
                       "it is for is not certain")
 

@@ -171,16 +171,25 @@ _SIDE_AFTER = re.compile(r"^\w*\s+(?:(?:\w+\s+){0,2}(gauche|droite?)\b|(G|D)\b)"
 _SIDE_BEFORE = re.compile(r"\b(?:(left|right)\s+(?:\w+\s+)?|(L|R)\s+)$", re.IGNORECASE)
 
 
-def side_beside_bone(text: str, bone: str) -> str | None:
+# A diagnosis's words: only a side right beside the bone's name, a word of where on it between at most ("humérus
+# proximal gauche", "left proximal humerus"); one further on may be the primary's ("Métastase humérale sein gauche").
+_WHERE_ON_IT = r"(?:(?:proximale?|distale?|sup[ée]rieure?|inf[ée]rieure?|shaft|diaphys\w*)\s+)?"
+_SIDE_NEXT_AFTER = re.compile(rf"^\w*[\s,]+{_WHERE_ON_IT}(?:((?i:gauche|droite?|left|right))\b|([GD])\b)")
+_SIDE_NEXT_BEFORE = re.compile(rf"(?:\b((?i:left|right))|\b([LR]))\s+{_WHERE_ON_IT}$")
+
+
+def side_beside_bone(text: str, bone: str, next_to: bool = False) -> str | None:
     """The side an order's name writes beside this long bone's name ("RTE fémur droit 8 Gy", "left femur 8 Gy";
     "G"/"D", "L"/"R" only right against it): another bone's side ("fémur + humérus D"), a side elsewhere in the words
-    ("côté droit déjà irradié") or a stray capital ("Dr D. Martin") is none of it (review 18)."""
+    ("côté droit déjà irradié") or a stray capital ("Dr D. Martin") is none of it (review 18). ``next_to``: a
+    diagnosis's words, read more strictly (``_SIDE_NEXT_AFTER``)."""
     pattern = BONE_WORDS.get(bone)
-    if side_written(text) == BOTH_SIDES:  # both sides in its words ("gauche et droit"): which is not said
+    if not next_to and side_written(text) == BOTH_SIDES:  # "gauche et droit": which is not said
         return None
+    after_it, before_it = (_SIDE_NEXT_AFTER, _SIDE_NEXT_BEFORE) if next_to else (_SIDE_AFTER, _SIDE_BEFORE)
     sides = set()
     for found in pattern.finditer(text) if pattern else ():
-        after, before = _SIDE_AFTER.match(text[found.end():]), _SIDE_BEFORE.search(text[:found.start()])
+        after, before = after_it.match(text[found.end():]), before_it.search(text[:found.start()])
         for word in (after and (after.group(1) or after.group(2)), before and (before.group(1) or before.group(2))):
             if word:
                 sides.add(LEFT if word.lower() in ("gauche", "left", "g", "l") else RIGHT)

@@ -259,3 +259,9 @@ def fracture_not_counted(status: str | None) -> Said:
     return said("a fracture recorded in error: never counts") if status == "entered-in-error" else said(
         "a fracture refuted: never counts") if status else said(
         "a fracture recorded as over (healed, resolved or abated): the bone is not taken as broken now")
+
+
+# What the mapper says of a long-bone metastasis whose status says it is over, or may be (an abatement beside
+# "active"): the order-sign cards name its orders' target as no longer active (``render.order_cards``).
+LESION_NOT_ACTIVE = N_("bone metastasis is not active: no Mirels score")
+LESION_MAY_BE_OVER = N_("bone metastasis: {why}: no Mirels score")

@@ -20,6 +20,7 @@ from ..facts.model import Where
 from ..facts.orders import MAYBE_BROKEN, OTHER_PATIENT, REASON_ELSEWHERE, DraftOrder
 from ..facts.place import LEFT, RIGHT, Place
 from ..facts.procedures import IRRADIATED
+from ..facts.statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE
 from ..facts.terminology import own_coding
 from ..i18n import N_, Said, Words, typeset
 from .card_model import Action, Card, Source, Suggestion
@@ -175,7 +176,7 @@ def _source(locale: str, code: str, title: str) -> Source:
     return {"label": f"bonemet-cds {__version__} — {title}", "topic": topic(code, locale)}
 
 
-_NOT_ACTIVE = frozenset({"bone metastasis is not active: no Mirels score", "bone metastasis: {why}: no Mirels score"})
+_NOT_ACTIVE = frozenset({LESION_NOT_ACTIVE, LESION_MAY_BE_OVER})
 
 
 def _for_line(draft: DraftOrder, facts: PatientFacts, locale: str, name: Callable[[str], str], target: str) -> str:

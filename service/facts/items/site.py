@@ -36,7 +36,7 @@ from msgspec.structs import replace
 from ...calculators import OneOf
 from ...i18n import Said, said
 from ..model import Fact
-from ..place import BONE_WORDS, BOTH_SIDES, LEFT, RIGHT, Place, side_in_words, side_written
+from ..place import BOTH_SIDES, LEFT, RIGHT, Place, side_beside_bone, side_in_words, side_written
 from ..terminology import (
     ICD_O_3,
     SNOMED,
@@ -239,30 +239,12 @@ def against_words(reading: SiteReading, condition: dict[str, Any]) -> SiteReadin
     code = condition.get("code")
     text = code.get("text") if isinstance(code, dict) else None
     if reading.bone is None or reading.side not in (LEFT, RIGHT) or not isinstance(text, str) \
-            or _side_next_to(text, reading.bone) not in ({LEFT, RIGHT} - {reading.side}):
+            or side_beside_bone(text, reading.bone, next_to=True) not in ({LEFT, RIGHT} - {reading.side}):
         return reading
     return replace(reading, side=None, place=replace(reading.place, side=None, sides_disagree=True), notes=(
         *reading.notes, said("its words (“{text}”) write the other side than its recorded site ({place}): its side is "
                              "taken as not stated, never one of them picked; check the side before any procedure",
                              text=text.strip()[:80], place=reading.place)))
-
-
-# A side right beside the bone's name, a word of where on it between at most ("humérus proximal gauche", "left
-# proximal humerus", "fémur G"): not a side further on, which may be the primary's ("Métastase humérale sein gauche").
-_WHERE_ON_IT = r"(?:(?:proximale?|distale?|sup[ée]rieure?|inf[ée]rieure?|shaft|diaphys\w*)\s+)?"
-_SIDE_AFTER_IT = re.compile(rf"^\w*[\s,]+{_WHERE_ON_IT}(?:((?i:gauche|droite?|left|right))\b|([GD])\b)")
-_SIDE_BEFORE_IT = re.compile(rf"(?:\b((?i:left|right))|\b([LR]))\s+{_WHERE_ON_IT}$")
-
-
-def _side_next_to(text: str, bone: str) -> str | None:
-    pattern = BONE_WORDS.get(bone)
-    sides = set()
-    for found in pattern.finditer(text) if pattern else ():
-        for match in (_SIDE_AFTER_IT.match(text[found.end():]), _SIDE_BEFORE_IT.search(text[:found.start()])):
-            word = match and (match.group(1) or match.group(2))
-            if word:
-                sides.add(LEFT if word.lower() in ("gauche", "left", "g", "l") else RIGHT)
-    return sides.pop() if len(sides) == 1 else None
 
 
 def read_place(terms: Terminology, body_sites: Any) -> Place | None:
