@@ -76,6 +76,29 @@ def test_a_record_timed_after_now_or_dated_after_the_day_is_still_after_the_asse
         assert "dated 2026-12-07, after the assessment date 2026-12-06" in everything
 
 
+@pytest.mark.parametrize(("motor_at", "counted"), [
+    ("2026-12-06T23:35:00+00:00", False),  # 11 hours later than now, the same day: a record made ahead
+    ("2026-12-06T12:33:00+00:00", True),  # 3 minutes ahead: two clocks, not a record made ahead
+    ("2026-12-06T12:00:00+00:00", True),
+])
+def test_a_record_timed_later_the_same_day_is_after_the_assessment_beyond_a_few_minutes(make_app, motor_at, counted):
+    """Probe 20 (t12): a motor status timed at 23:35, read at 12:30 the same day, was counted: only a record of a
+    later day was after the assessment. The missing item now names it with its time and the assessment's."""
+    with time_machine.travel(datetime(2026, 12, 6, 12, 30, tzinfo=UTC), tick=False):
+        conditions, observations = paris_night(motor_at=motor_at)
+        conditions[1]["onsetDateTime"] = "2026-12-05"
+        observations[1]["effectiveDateTime"] = observations[2]["effectiveDateTime"] = "2026-12-05"
+        card, everything = rades_card(make_app(), hook(conditions, observations))
+    if counted:
+        assert "| Motor function before radiotherapy | Not ambulatory | 3 | 2026-12-06 |" in card["detail"]
+        assert "after the assessment" not in everything
+    else:
+        assert card["summary"].endswith("category undetermined, missing: motor status")
+        assert ("- **Motor function before radiotherapy** (missing): “Motor function before radiotherapy”, "
+                "2026-12-06: timed 23:35 on 2026-12-06, after the assessment (12:30): a record made ahead of what it "
+                "describes") in card["detail"]
+
+
 def test_an_abatement_timed_before_now_is_past_whatever_its_local_day(make_app):
     """A compression abated at 00:10 in Paris, assessed at 00:30 there with the UTC day: it has abated (before, it
     was read as abating tomorrow, so still active and scored)."""

@@ -135,3 +135,35 @@ def test_a_zero_is_no_pain_row_even_where_a_site_sets_bands_and_a_later_time_tha
             found.facts["pain"].flags, options
         alone, _ = only_lesion(lesion(), zero, **options)
         assert alone.facts["pain"].missing, options  # no pain is no Mirels row, never "mild"
+
+
+@pytest.mark.parametrize(("status", "why"), [
+    ("registered", "status is registered: no result yet; not counted"),
+    ("unknown", "status is unknown: not counted; check whether it is final"),
+    (None, "no status: not counted; check whether it is final"),
+])
+def test_a_pain_with_no_result_yet_or_a_status_not_known_is_why_the_item_is_missing(status, why):
+    """Probe 20 (t07): a lesion's Mirels pain recorded with status registered or unknown. Not counted, as before;
+    the card's missing line said "no record of it was found", and the record was named nowhere a clinician reads."""
+    lesion_facts, found = only_lesion(lesion(), *lesion_observations())
+    assert lesion_facts.facts["pain"].value == "moderate"
+    observations = lesion_observations()
+    if status:
+        observations[2]["status"] = status
+    else:
+        del observations[2]["status"]
+    lesion_facts, found = only_lesion(lesion(), *observations)
+    assert lesion_facts.facts["pain"].missing
+    assert [str(note) for note in lesion_facts.facts["pain"].notes] == [f"Observation/o-pain: {why}"]
+    entry = found.entry("Observation/o-pain")
+    assert entry.outcome == "ignored" and entry.reason == why and entry.attention
+
+
+@pytest.mark.parametrize("status", ["entered-in-error", "cancelled"])
+def test_a_pain_entered_in_error_or_cancelled_never_counts_and_is_not_said_to_the_clinician(status):
+    observations = lesion_observations()
+    observations[2]["status"] = status
+    lesion_facts, found = only_lesion(lesion(), *observations)
+    assert lesion_facts.facts["pain"].missing and not lesion_facts.facts["pain"].notes
+    entry = found.entry("Observation/o-pain")
+    assert entry.reason == f"status is {status}: never counts" and not entry.attention

@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import functools
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -110,10 +110,22 @@ def timed_by(span: DateSpan, moment: datetime | None) -> bool:
     return span.instant is not None and moment is not None and span.instant <= moment
 
 
+# Two clocks (the EHR's, the service's) may differ by a few minutes: a record made "now" is not one made ahead.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
 def after(span: DateSpan, as_of: date, moment: datetime | None) -> bool:
-    """Whether a record dated ``span`` is after the assessment date: its day is, and it is not timed at or before
-    the assessment moment (records carry the clinic's local times; the assessment date may be another zone's day)."""
-    return span.earliest > as_of and not timed_by(span, moment)
+    """Whether a record dated ``span`` is after the assessment: timed with its zone, after the assessment moment
+    (records carry the clinic's local times; the assessment date may be another zone's day), a status timed at
+    23:50 read at 12:40 the same day included (probe 20, t12); else its day is after the assessment date."""
+    if span.instant is not None and moment is not None:
+        return span.instant > moment + CLOCK_SKEW and span.earliest >= as_of
+    return span.earliest > as_of
+
+
+def later_today(span: DateSpan, as_of: date) -> bool:
+    """A record ``after`` the assessment whose day is the assessment's own: only its time is ahead."""
+    return span.earliest <= as_of
 
 
 def _add_months(start: date, months: int) -> date:

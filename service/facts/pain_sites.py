@@ -157,8 +157,9 @@ def _pain(record: PatientRecord, options: MappingOptions, site: _Site,
     for kind, observations in site.linked.items():
         for observation, how in observations:
             ref = record.ref(observation)
-            why = out_of_time(record.effective(observation), kind_item(kind), record.as_of, options.windows, after,
-                              record.period_start(observation))
+            why = record.set_aside.get(ref) or out_of_time(record.effective(observation), kind_item(kind),
+                                                           record.as_of, options.windows, after,
+                                                           record.period_start(observation))
             if why is not None:
                 unread.append((ref, why))
                 continue

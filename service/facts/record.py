@@ -25,11 +25,20 @@ import msgspec
 from ..fhir.patients import local_reference
 from ..fhir.shape import ASSERTED_DATE
 from ..i18n import N_, Said, joined, said
-from .dates import UNBOUNDED, DateSpan, after, effective_date, parse_date, performed
+from .dates import UNBOUNDED, DateSpan, after, effective_date, later_today, parse_date, performed
 from .model import BrokenBone, FixedBone, Label, ReportEntry
-from .statuses import COUNTED_OBSERVATION, INACTIVE, NEVER_COUNTS, StatusReading, fracture_not_counted, status_code
+from .statuses import (
+    COUNTED_OBSERVATION,
+    INACTIVE,
+    NEVER_COUNTED_OBSERVATION,
+    NEVER_COUNTS,
+    StatusReading,
+    fracture_not_counted,
+    status_code,
+)
 from .terminology import Terminology, codings, describe_concepts, load_terminology, objects, observation_value
 from .unrecognised import is_fracture, is_pathological_fracture, looks_like_cancer, names_secondary, not_a_bone
+from .versions import newer_version, version_of
 from .vocabulary import (
     CONTEXT_VALUE_SETS,
     LESION_OBSERVATION_CODES,
@@ -122,15 +131,15 @@ class PatientRecord(StatusReading):
             ref = reference_of(resource, position)
             earlier = self.by_ref.get(ref)
             if earlier is not None and earlier != resource:
-                newer = _newer(earlier, resource)
+                newer = newer_version(earlier, resource)
                 if newer is None:
                     undecided.add(ref)
                     continue
                 self.by_ref[ref] = newer
                 older = resource if newer is earlier else earlier
-                self.versions.append(ReportEntry(f"{ref} ({_version_of(older)})", "ignored", said(
+                self.versions.append(ReportEntry(f"{ref} ({version_of(older)})", "ignored", said(
                     "an older version of {ref}, sent beside the newer one ({newer}), which is read",
-                    ref=ref, newer=_version_of(newer))))
+                    ref=ref, newer=version_of(newer))))
                 continue
             self.by_ref[ref] = resource
         self._ref_of = {id(resource): ref for ref, resource in self.by_ref.items()}
@@ -138,6 +147,9 @@ class PatientRecord(StatusReading):
         self.conditions: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.primary_sets: dict[str, tuple[str, ...]] = {}  # primary cancer ref -> the ValueSets of its codings
         self.observations: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        # Filed by kind but not counted: no result yet, a status not known, timed after the assessment. Where nothing
+        # current supplies the item, they are why it is missing (``timely.keep_timely``), not "no record".
+        self.set_aside: dict[str, Said] = {}
         self.panels_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # member -> panels listing it
         self.responses: list[dict[str, Any]] = []  # QuestionnaireResponses: answers.py reads and reports them
         self.body_structures: list[str] = []  # their references: the mapper reads sites and tumours from them
@@ -261,6 +273,10 @@ class PatientRecord(StatusReading):
         return span is not None and after(span, self.as_of, self.moment)
 
     def _after(self, span: DateSpan) -> Said:
+        if later_today(span, self.as_of) and span.instant and self.moment:
+            return said("timed {time} on {date}, after the assessment ({now}): a record made ahead of what it "
+                        "describes", time=span.instant.astimezone(self.moment.tzinfo).strftime("%H:%M"),
+                        date=span.text, now=self.moment.strftime("%H:%M"))
         return said("dated {date}, after the assessment date {as_of}", date=span.text, as_of=self.as_of.isoformat())
 
     # -- status (the Conditions': statuses.StatusReading) --------------------------------------
@@ -374,13 +390,19 @@ class PatientRecord(StatusReading):
                 self.report.ignore(ref, CODE_NOT_READ, relevant=False)
             return
         status = observation.get("status")
-        if status not in COUNTED_OBSERVATION:
-            self.report.ignore(ref, said("status is {status}: never counts", status=status) if status else
-                               said("no status: never counts"))
+        if status in NEVER_COUNTED_OBSERVATION:
+            self.report.ignore(ref, said("status is {status}: never counts", status=status))
             return
         when = self.effective(observation)
-        if self.after_as_of(when):
-            self.report.ignore(ref, self._after(when), attention=True)
+        why = (self._after(when) if self.after_as_of(when) else None) if status in COUNTED_OBSERVATION else \
+            said("status is {status}: no result yet; not counted", status=status) if status == "registered" else \
+            said("status is {status}: not counted; check whether it is final", status=status) if status else \
+            said("no status: not counted; check whether it is final")
+        if why is not None:
+            self.report.ignore(ref, why, attention=True)
+            if not kind.startswith("context:"):
+                self.set_aside[ref] = why
+                self.observations[kind].append(observation)
             return
         if kind.startswith("context:"):
             self.report.show(ref, said("{what}: {value}, shown as context: not an item of Mirels or Rades",
@@ -425,26 +447,3 @@ class PatientRecord(StatusReading):
             else:
                 result.append(ReportEntry(ref, "ignored", why, relevant, attention, description))
         return result + self.contained + self.versions
-
-
-def _newer(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any] | None:
-    """Of two versions of one resource, the one its ``meta`` says is newer (versionId, else lastUpdated), or
-    None when it does not say: which of two differing records holds is then not guessed."""
-    versions = [r["meta"] if isinstance(r.get("meta"), dict) else {} for r in (first, second)]
-    ids = [str(meta.get("versionId", "")) for meta in versions]
-    if all(version.isdigit() for version in ids) and ids[0] != ids[1]:
-        return first if int(ids[0]) > int(ids[1]) else second
-    try:
-        stamps = [datetime.fromisoformat(str(meta["lastUpdated"]).replace("Z", "+00:00")) for meta in versions]
-        if stamps[0] != stamps[1]:
-            return first if stamps[0] > stamps[1] else second
-    except (KeyError, ValueError, TypeError):  # absent, unreadable, or one with and one without a time zone
-        pass
-    return None
-
-
-def _version_of(resource: dict[str, Any]) -> str:
-    meta: dict[str, Any] = resource["meta"] if isinstance(resource.get("meta"), dict) else {}
-    if meta.get("versionId") is not None:
-        return f"versionId {str(meta['versionId'])[:40]}"
-    return f"lastUpdated {str(meta.get('lastUpdated'))[:40]}"

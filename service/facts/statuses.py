@@ -15,6 +15,7 @@ from .terminology import codings, objects
 
 VERIFICATION_UNREAD = N_("its verificationStatus is not a code of FHIR's: the calculators cannot read it")
 COUNTED_OBSERVATION = {"final", "amended", "corrected", "preliminary"}
+NEVER_COUNTED_OBSERVATION = {"entered-in-error", "cancelled"}  # no observation was made, or it was a mistake
 INACTIVE = {"inactive", "remission", "resolved"}
 
 

@@ -44,8 +44,9 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
     for kind, observations in linked.items():
         kept = []
         for observation, how in observations:
-            why = out_of_time(record.effective(observation), kind_item(kind), record.as_of, chosen, after,
-                              record.period_start(observation), before)
+            why = record.set_aside.get(record.ref(observation)) or out_of_time(
+                record.effective(observation), kind_item(kind), record.as_of, chosen, after,
+                record.period_start(observation), before)
             if why is None:
                 kept.append((observation, how))
                 # Text only, no value, or a kind not read here (a 0-10 pain score with no bands set): no current

@@ -253,6 +253,8 @@ def _by_focus(record: PatientRecord, kind: str) -> dict[str, list[dict[str, Any]
     """The Observations of a kind by the Conditions they focus on: read once, not once per lesion."""
     found: dict[str, list[dict[str, Any]]] = {}
     for observation in record.observations[kind]:
+        if record.ref(observation) in record.set_aside:
+            continue
         for target in dict.fromkeys(record.resolve(reference) for reference in objects(observation.get("focus"))):
             if target:
                 found.setdefault(target, []).append(observation)
