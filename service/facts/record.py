@@ -272,7 +272,7 @@ class PatientRecord(StatusReading):
     def after_as_of(self, span: DateSpan | None) -> TypeGuard[DateSpan]:
         return span is not None and after(span, self.as_of, self.moment)
 
-    def _after(self, span: DateSpan) -> Said:
+    def said_after(self, span: DateSpan) -> Said:
         if later_today(span, self.as_of) and span.instant and self.moment:
             return said("timed {time} on {date}, after the assessment ({now}): a record made ahead of what it "
                         "describes", time=span.instant.astimezone(self.moment.tzinfo).strftime("%H:%M"),
@@ -333,7 +333,7 @@ class PatientRecord(StatusReading):
             return
         began = self.onset(condition) or parse_date(condition.get("recordedDate"))
         if self.after_as_of(began):  # a typing error, or a record made ahead: either way it hides a score
-            self.report.ignore(ref, self._after(began), attention=True)
+            self.report.ignore(ref, self.said_after(began), attention=True)
             return
         if "primary" in kinds:  # every coding's group: codings that translate one meaning may still disagree
             self.primary_sets[ref] = tuple(vs_id for vs_id in PRIMARY_GROUPS
@@ -394,7 +394,7 @@ class PatientRecord(StatusReading):
             self.report.ignore(ref, said("status is {status}: never counts", status=status))
             return
         when = self.effective(observation)
-        why = (self._after(when) if self.after_as_of(when) else None) if status in COUNTED_OBSERVATION else \
+        why = (self.said_after(when) if self.after_as_of(when) else None) if status in COUNTED_OBSERVATION else \
             said("status is {status}: no result yet; not counted", status=status) if status == "registered" else \
             said("status is {status}: not counted; check whether it is final", status=status) if status else \
             said("no status: not counted; check whether it is final")
