@@ -443,9 +443,11 @@ def test_a_summary_with_items_missing_and_uncertain_counts_the_missing_rather_th
     lesion, alignment, collapse, posterolateral…", the uncertain level cut off. The missing items become their count
     before anything is cut, in either language."""
     l3 = condition("l3", SCT, "94222008", body_site=[{"coding": [{"system": SCT, "code": "122496007"}], "text": "L3"}])
+    too_old = observation("old", "sins-pain", focus="Condition/l3", effective="2025-01-01",  # said: its own card
+                          **coded("mechanical_pain", "http://bonemet-cds.org/fhir/CodeSystem/table-row"))
     for language, said in (("en", "missing: 5 items; uncertain: level"),
                            ("fr", "manquant\u202f: 5 éléments\u202f; incertain\u202f: niveau")):
-        (card,) = [c for c in cards_of(client, [l3], [], language) if c["source"]["topic"]["code"] == "sins"]
+        (card,) = [c for c in cards_of(client, [l3], [too_old], language) if c["source"]["topic"]["code"] == "sins"]
         assert card["summary"].endswith(said) and "…" not in card["summary"], card["summary"]
 
 
@@ -533,3 +535,47 @@ def test_a_long_place_in_the_records_words_is_cut_before_the_action_is(client, l
     (card,) = [card for card in cards if "Mirels" in card["summary"]]
     assert len(card["summary"]) <= 140 and card["summary"].endswith(action), card["summary"]
     assert "Bone structure of femur" in card["summary"]
+
+
+def _vertebra(cid, text, code="94222008", system=SCT):
+    return condition(cid, system, code, onset=RECENT,
+                     body_site=[{"coding": [{"system": SCT, "code": "122495006"}], "text": text}])
+
+
+def test_scores_with_no_item_recorded_are_one_card_per_calculator_and_one_with_anything_keeps_its_own(client):
+    """Probe 20 (n02): a vertebra written "T8" on one diagnosis and "D8" on another, and a third at "T4", no SINS
+    item recorded for any: three cards reading "SINS 1–18: category undetermined, missing: 5 items". They are one
+    card naming each lesion and what to record; a lesion with a record set aside (too old) keeps its own card."""
+    vertebrae = [_vertebra("t8", "T8"), _vertebra("d8", "D8", "C79.5", ICD10), _vertebra("t4", "T4")]
+    cards = [c for c in cards_of(client, vertebrae, []) if c["source"]["topic"]["code"] == "sins"]
+    assert [c["summary"] for c in cards] == ["SINS: no item recorded for 3 lesions; record them to have each scored"]
+    detail = cards[0]["detail"]
+    for place in ("T8", "D8", "T4"):
+        assert f"- Thoracic spine (“{place}” in the record) (possible totals 1–18): the recorded site's code names a " \
+               "region of the spine, not the level" in detail
+    assert "**Items no record gives**\n- Pain (relief with recumbency" in detail
+    assert "- Vertebral body collapse" in detail
+    assert "- Location" not in detail and cards[0]["indicator"] == "warning"
+    # Its link opens the assessment page, where each lesion's items can be completed; no picture of one scale.
+    assert [link["label"] for link in cards[0]["links"]] == ["Complete the missing items"]
+    assert "Scale with this total" not in detail
+    too_old = observation("old", "sins-pain", focus="Condition/t4", effective="2025-01-01",
+                          **coded("mechanical_pain", "http://bonemet-cds.org/fhir/CodeSystem/table-row"))
+    cards = [c for c in cards_of(client, vertebrae, [too_old]) if c["source"]["topic"]["code"] == "sins"]
+    assert [c["summary"] for c in cards] == [
+        "Thoracic spine (“T4” in the record), SINS 1–18: category undetermined, missing: 5 items; uncertain: level",
+        "SINS: no item recorded for 2 lesions; record them to have each scored"]
+
+
+def test_one_score_with_no_item_recorded_names_its_place_in_either_language(client):
+    """A bone metastasis written with no coded site, and a femur lesion: each the only one of its score with nothing
+    recorded. Each card names its lesion and says what to record, in French too."""
+    unsited = condition("m1", ICD10, "C79.5", onset=RECENT)
+    unsited["code"]["text"] = "Métastase osseuse vertèbre T8"
+    for language, said in (("en", ["Métastase osseuse vertèbre T8, site not recorded, Mirels score: no item recorded; "
+                                   "record them to have it scored"]),
+                           ("fr", ["Métastase osseuse vertèbre T8, site non enregistré, score de Mirels\u202f: aucun "
+                                   "élément enregistré\u202f; les enregistrer pour qu'il soit calculé"])):
+        cards = [c for c in cards_of(client, [unsited], [], language) if c["source"]["topic"]["code"] == "mirels"]
+        assert [c["summary"] for c in cards] == said
+        assert "4–12" in cards[0]["detail"]

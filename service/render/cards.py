@@ -48,6 +48,7 @@ from .card_text import (
 from .card_words import SHORT_ITEMS, WORDS
 from .fhir_resources import Assessment, by_identifier
 from .summary_words import conflict_words, first_words, oldest_words, unknown_words
+from .unrecorded import nothing_recorded, unrecorded_cards
 from .uuids import random_uuid
 from .words import item_label, item_value
 
@@ -414,7 +415,11 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
     on_score = {advised.facts.score_of: advised for advised in advice if advised.facts.score_of}
     not_given = pain_not_given(facts, locale, name)  # §1.1 withheld for a complication: said on the score card
     cards: list[tuple[Assessment | None, Card]] = []
+    unrecorded = [assessment for assessment in assessments if nothing_recorded(assessment)
+                  and assessment.facts.condition not in on_score and assessment.facts.condition not in not_given]
     for assessment in assessments:
+        if assessment in unrecorded:  # one card for them all, after the scores (probe 20: five SINS 1-18 cards)
+            continue
         for card in cards_for(assessment, name):
             if not facts.procedures_read and assessment.score.calculator == "mirels":  # fixed since? not known
                 card["detail"] = (f"**{WORDS[locale]['check_first']}**{WORDS[locale]['colon']} "
@@ -430,6 +435,7 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
             cards.append((assessment, card))
     # The most urgent score first (probe 19: a humerus's "observation" before a cord compression's emergency).
     cards.sort(key=lambda pair: {"critical": 0, "warning": 1}.get(pair[1]["indicator"], 2))
+    cards += unrecorded_cards(unrecorded, locale, name)
     cards += [(None, broken_bone_card(broken, facts, locale)) for broken in facts.broken]
     cards += [(None, advice_card(advised, facts, locale, name)) for advised in advice
               if not advised.facts.score_of and not of_another_bone(advised.facts)]

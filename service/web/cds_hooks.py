@@ -29,6 +29,7 @@ from ..limits import LimitExceeded, check_resources
 from ..pipeline import assess_patient, review_orders
 from ..render.cards import cards_for_patient
 from ..render.order_cards import order_sign_cards
+from ..render.unrecorded import nothing_recorded
 from ..store import StoreUnavailable
 from .body import json_body
 from .errors import JsonError, bad_request, precondition_failed
@@ -391,7 +392,7 @@ def _link_to_assessment_page(scored: list, result, hook_request: dict, resources
     if settings.smart_client_id:  # a SMART app: the EHR launches it, it reads and writes the EHR's own data
         for assessment, card in scored:
             card["links"] = [{"label": page(assessment), "url": launch_url(), "type": "smart", "autoLaunchable": False}]
-            _link_to_scale(card, assessment.score, settings, picture, locale)
+            _link_to_scale(card, assessment, settings, picture, locale)
         return
     keeper = current_app.extensions["bonemet_assessments"]
     try:
@@ -401,16 +402,19 @@ def _link_to_assessment_page(scored: list, result, hook_request: dict, resources
     except StoreUnavailable as error:  # no link that would not open: the cards go without it
         log.warning("assessment page link not kept: cannot keep the assessment (%s); the cards go without it", error)
         for assessment, card in scored:
-            _link_to_scale(card, assessment.score, settings, picture, locale)
+            _link_to_scale(card, assessment, settings, picture, locale)
         return
     for assessment, card in scored:
         # autoLaunchable (CDS Hooks 2.0, optional) said: strict clients (HealthChain's models) require it.
         card["links"] = [{"label": page(assessment), "url": f"{settings.base_url}/assessment/{token}?lang={locale}",
                           "type": "absolute", "autoLaunchable": False}]
-        _link_to_scale(card, assessment.score, settings, picture, locale)
+        _link_to_scale(card, assessment, settings, picture, locale)
 
 
-def _link_to_scale(card: dict, score, settings, picture: str, locale: str) -> None:
+def _link_to_scale(card: dict, assessment, settings, picture: str, locale: str) -> None:
+    if nothing_recorded(assessment):  # its card names the lesions with nothing recorded, each with its range
+        return
+    score = assessment.score
     card["detail"] += (f"\n\n[{picture}]({settings.base_url}/scale/{score.calculator}.svg?low={score.total_min}"
                        f"&high={score.total_max}&lang={locale})")
 

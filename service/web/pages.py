@@ -36,6 +36,7 @@ from ..pipeline import PatientAssessment, assess_bundle, assess_patient
 from ..render.cards import cards_for_patient
 from ..render.questionnaires import extracted_observations, questionnaire_response, questionnaire_url
 from ..render.scales import scale_svg
+from ..render.unrecorded import nothing_recorded
 from ..render.words import item_label, item_value
 from .page_words import WORDS
 from .screen_policy import page_locale, secure
@@ -371,7 +372,8 @@ def tester_run():
         cards = []
         for assessment, card in cards_for_patient(patient.assessments, patient.facts, locale, patient.advice):
             shown: dict[str, Any] = {**card, "detail_html": _markdown(card.get("detail", ""))}
-            scale = scales.pop(id(assessment), None) if assessment is not None else None
+            scale = scales.pop(id(assessment), None) if assessment is not None and not nothing_recorded(
+                assessment) else None  # a card of the lesions with nothing recorded says each range in words
             if scale is not None:
                 shown["scale"] = {"svg": scale.svg, "where": assessment.facts.where(locale),
                                   "title": assessment.score.title}
