@@ -579,3 +579,16 @@ def test_one_score_with_no_item_recorded_names_its_place_in_either_language(clie
         cards = [c for c in cards_of(client, [unsited], [], language) if c["source"]["topic"]["code"] == "mirels"]
         assert [c["summary"] for c in cards] == said
         assert "4–12" in cards[0]["detail"]
+
+
+def test_scores_with_no_item_recorded_are_not_grouped_when_the_observations_were_sent_in_part(client):
+    """The EHR sent 0 of the patient's 12 observations: "no item recorded" would not be known. Each lesion keeps its
+    card, which says first what was sent in part."""
+    vertebrae = [_vertebra("t8", "T8"), _vertebra("t4", "T4")]
+    body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
+            "context": {"userId": "Practitioner/doc", "patientId": "p1"},
+            "prefetch": {"patient": patient(), "conditions": searchset(*vertebrae),
+                         "observations": {**searchset(), "total": 12}, "procedures": None}}
+    cards = [c for c in client.post(SERVICE, json=body).get_json()["cards"] if c["source"]["topic"]["code"] == "sins"]
+    assert len(cards) == 2 and all("SINS 1–18: category undetermined" in c["summary"] for c in cards)
+    assert all(c["detail"].startswith("**Check first**: the EHR sent only part") for c in cards)

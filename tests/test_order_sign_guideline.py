@@ -502,6 +502,23 @@ def test_patient_view_without_the_procedures_says_on_each_mirels_card_that_a_fix
     assert not any("did not send the patient's operations" in card["detail"] for card in cards)
 
 
+def test_patient_view_with_the_first_page_of_procedures_only_says_they_were_sent_in_part(client):
+    """Review 21 (#7): the procedures' first page only, no server to read the next: the Mirels card said "the EHR did
+    not send the patient's operations". It says they were sent in part; the data card says which query."""
+    body = request(*MIRELS_9)
+    body["hook"] = "patient-view"
+    del body["context"]["draftOrders"]
+    body["prefetch"]["procedures"] = {"resourceType": "Bundle", "type": "searchset", "entry": [], "link": [
+        {"relation": "next", "url": "https://ehr.example.org/fhir/Procedure?patient=p1&page=2"}]}
+    cards = client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"]
+    (score,) = by_topic(cards, "mirels")
+    assert score["detail"].startswith("**Check first**: the EHR sent only part of the patient's operations: if this "
+                                      "bone has already been fixed, Mirels no longer applies.")
+    assert "did not send" not in score["detail"]
+    (review,) = by_topic(cards, "data-review")
+    assert "- The EHR sent the first page of the patient's procedures only" in review["detail"], review["detail"]
+
+
 def test_procedures_left_out_is_a_line_of_the_mapping_report_not_a_warning(app):
     """What _gather keeps for the report: the line says §1.4 was not checked, and asks no one's attention."""
     from service.fhir.patients import PatientIdentity

@@ -24,6 +24,8 @@ WORDS = Words({
     "every_category": N_("every possible category gives"),  # the action that follows may be what was given
     "sent_in_part": N_("the EHR sent only part of the patient's diagnoses or observations: a record it did not send "
                        "may change this score"),
+    "operations_in_part": N_("the EHR sent only part of the patient's operations: if this bone has already been "
+                             "fixed, Mirels no longer applies."),
     "operations_unread": N_("the EHR did not send the patient's operations: if this bone has already been fixed, "
                             "Mirels no longer applies."),
     "review_attention": N_("Data not used that could change a score"),

@@ -27,10 +27,9 @@ from typing import Literal
 
 from .. import __version__
 from ..facts import PatientFacts, ReportEntry
-from ..facts.model import BrokenBone
-from ..facts.terminology import listed_words
 from ..i18n import joined, typeset
 from .advice import Advised, advice_card, of_another_bone, pain_card, pain_not_given, said_on_score_card
+from .broken_cards import broken_bone_card
 from .card_model import Action, Card, Source, Suggestion
 from .card_text import (
     SUMMARY_LIMIT,
@@ -278,43 +277,6 @@ def cards_for(assessment: Assessment, name: Callable[[str], str] = str) -> list[
     return [score_card(assessment, name, _unknown_lines(assessment, name))]
 
 
-def broken_bone_card(broken: BrokenBone, facts: PatientFacts, locale: str) -> Card:
-    """A lesion whose bone has broken on its side: said where the clinician reads it, beside the scores."""
-    words = WORDS[locale]
-    where = broken.where(locale)
-    fracture, lesion = facts.labels.get(broken.fracture), facts.labels.get(broken.lesion)
-    return {
-        "uuid": random_uuid(),
-        "summary": _broken_summary(broken, where, words, locale),
-        "detail": words["broken_detail"].format(fracture=plain(fracture.said_in(locale)) if fracture else "",
-                                                lesion=plain(lesion.said_in(locale) if lesion else where))
-        + (f"\n\n**{words['broken_fixed'].format(fixation=plain(fixed.said_in(locale)))}**"
-           if (fixed := facts.labels.get(broken.fixation)) else "")
-        + (f"\n\n{words['as_of']} {facts.as_of.isoformat()}." if facts.as_of else ""),
-        "indicator": "warning",
-        "source": {"label": f"bonemet-cds {__version__}", "topic": topic("mirels", locale)},
-    }
-
-
-def _broken_summary(broken: BrokenBone, where: str, words: dict[str, str], locale: str) -> str:
-    """The broken bone's summary, its place giving way by clauses before its words are cut (French is longer)."""
-    fracture = _elsewhere(broken, locale) or words["pathological_fracture" if broken.pathological else "fracture"]
-    text, first = (words["broken_fixed_summary" if broken.fixation else "broken_summary"].format(
-        where=place[:1].upper() + place[1:], date=f", {broken.when[:10]}" if broken.when else "", fracture=fracture)
-        for place in (where, where.split(", ")[0]))
-    return fit_summary(text if len(typeset(text, locale)) <= SUMMARY_LIMIT else first)
-
-
-def _elsewhere(broken: BrokenBone, locale: str) -> str:
-    """Where the fracture is, when its record places it in another region of the bone than the lesion (a neck
-    fracture beside a shaft lesion), said in the summary in place of "fracture": it must not read as the lesion's
-    own site having broken."""
-    fracture, lesion = broken.fracture_place, broken.place
-    if fracture is None or fracture.region is None or (lesion is not None and lesion.region == fracture.region):
-        return ""
-    return plain(listed_words(*fracture.region, locale) or "")
-
-
 REVIEW_SHOWN = 30
 
 
@@ -415,15 +377,19 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
     on_score = {advised.facts.score_of: advised for advised in advice if advised.facts.score_of}
     not_given = pain_not_given(facts, locale, name)  # §1.1 withheld for a complication: said on the score card
     cards: list[tuple[Assessment | None, Card]] = []
+    # With a search sent in part, or no operations, each card says first what may be missing: none is grouped.
     unrecorded = [assessment for assessment in assessments if nothing_recorded(assessment)
-                  and assessment.facts.condition not in on_score and assessment.facts.condition not in not_given]
+                  and assessment.facts.condition not in on_score and assessment.facts.condition not in not_given
+                  ] if not facts.partial and facts.procedures_read else []
     for assessment in assessments:
         if assessment in unrecorded:  # one card for them all, after the scores (probe 20: five SINS 1-18 cards)
             continue
         for card in cards_for(assessment, name):
-            if not facts.procedures_read and assessment.score.calculator == "mirels":  # fixed since? not known
+            if assessment.score.calculator == "mirels" and (  # fixed since? not known (review 21: or only in part)
+                    unread := "operations_unread" if not facts.procedures_read else "operations_in_part"
+                    if "Procedure" in facts.partial else ""):
                 card["detail"] = (f"**{WORDS[locale]['check_first']}**{WORDS[locale]['colon']} "
-                                  f"{WORDS[locale]['operations_unread']}\n\n{card['detail']}")
+                                  f"{WORDS[locale][unread]}\n\n{card['detail']}")
             if facts.partial & _SCORED_FROM:  # a later status, a fracture, may be in what was not sent (probe 20)
                 card["detail"] = (f"**{WORDS[locale]['check_first']}**{WORDS[locale]['colon']} "
                                   f"{WORDS[locale]['sent_in_part']}\n\n{card['detail']}")

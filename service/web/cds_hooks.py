@@ -90,6 +90,7 @@ class Gathered(msgspec.Struct):
     resources: list[dict] = msgspec.field(default_factory=list)
     not_read: list[ReportEntry] = msgspec.field(default_factory=list)
     partial: set[str] = msgspec.field(default_factory=set)  # the types the EHR sent only in part
+    unsent: set[str] = msgspec.field(default_factory=set)  # the prefetch keys neither sent nor fetched at all
 
 
 def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
@@ -121,6 +122,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
             failed: str | Said | None = None if key not in prefetch else outcome_text(value or {})
             if failed is None and key in OPTIONAL_PREFETCH and not _can_fetch(hook_request):
                 gathered.not_read.append(ReportEntry(where, "ignored", OPTIONAL_PREFETCH[key]))
+                gathered.unsent.add(key)
                 continue
             if failed is None or _can_fetch(hook_request):
                 client = client or _client(hook_request, key)
@@ -136,12 +138,14 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
                             "{query} was not sent and fetching it failed ({error}): the post-operative window (§1.4) "
                             "was not checked, nor whether a lesion has been fixed", query=query, error=str(error),
                             records=_RECORDS.get(key, key))))
+                        gathered.unsent.add(key)
                         continue
                     if failed is None:
                         raise precondition_failed(f"{where} was not sent and fetching it failed: {error}") from None
                     failed = said("{failed}; fetching it from fhirServer failed too: {error}", failed=failed,
                                   error=str(error))
             gathered.partial.add(_KINDS[key])
+            gathered.unsent.add(key)
             gathered.not_read.append(ReportEntry(where, "ignored", said(
                 "the EHR could not run {query} ({failed}): the assessment is made without those resources",
                 query=query.split("&")[0], failed=failed, records=_RECORDS.get(key, key)), relevant=True,
@@ -335,7 +339,7 @@ def call_service(service_id: str):
     except LimitExceeded as error:
         raise JsonError(error.status, "Too costly", str(error)) from None
     result.facts.report.extend(gathered.not_read)
-    result.facts.procedures_read = not any(entry.resource == "prefetch.procedures" for entry in gathered.not_read)
+    result.facts.procedures_read = "procedures" not in gathered.unsent  # sent in part: ``partial`` says it
     try:
         if service["hook"] == "order-sign":
             # Only advice on what is being ordered: the scores themselves belong to patient-view.
