@@ -23,7 +23,7 @@ from support.fhir_builders import (
     quantity,
     site,
 )
-from support.mapping import AS_OF, PROBLEMS, by_identifier, facts_of, only_lesion
+from support.mapping import AS_OF, PROBLEMS, by_identifier, days_ago, facts_of, only_lesion
 
 
 def test_linked_through_a_panel_has_member():
@@ -217,3 +217,28 @@ def test_an_observation_whose_focus_is_not_among_the_resources_read_says_so():
     entry = found.entry("Observation/o-size")
     assert entry.attention and entry.reason == (
         "the lesion it describes (Condition/lost) is not among this patient's records received: not linked")
+
+
+def test_a_resolved_lesions_measurements_are_not_a_warning_unless_recorded_after_it_ended():
+    """Probe 20 (t04, n04): a femur lesion resolved on 2026-09-01 with a year of monthly measurements focused on it:
+    36 lines on the data card, each "is no active metastasis the service reads". They change no score: the mapping
+    report names them. A pain recorded after the lesion ended may mean it is active again: that one is a warning."""
+    resolved = lesion(clinical="resolved", onset="2025-06-01")
+    resolved["abatementDateTime"] = "2026-09-01"
+    monthly = []
+    for month in range(1, 13):
+        monthly += lesion_observations(prefix=f"m{month}")
+        for measurement in monthly[-3:]:
+            measurement["effectiveDateTime"] = f"2025-{month:02d}-15"
+    late = {**lesion_observations(prefix="late")[2], "effectiveDateTime": days_ago(3)}
+    found = facts_of(resolved, *monthly, late)
+    assert found.scored == []
+    entries = {entry.resource: entry for entry in found.report}
+    for month in range(1, 13):
+        entry = entries[f"Observation/m{month}-size"]
+        assert entry.reason == "of a lesion recorded as no longer active: no Mirels score; not used"
+        assert not entry.attention
+    assert entries["Observation/late-pain"].attention
+    assert entries["Observation/late-pain"].reason == (
+        f"recorded {days_ago(3)}, after Condition/lesion-1 was recorded as over (2026-09-01): if the lesion is active "
+        "again, its diagnosis does not say so; not used")

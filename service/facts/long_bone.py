@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -13,14 +13,14 @@ from msgspec.structs import replace
 
 from ..fhir.patients import ParsedReference, parse_reference
 from ..i18n import N_, Said, joined, said
-from .dates import DateSpan
+from .dates import DateSpan, parse_date
 from .fractures import fracture_date, fracture_flag, fractures_at
 from .items.lesion_type import lesion_type_fact
 from .items.osteolysis import osteolysis_facts
 from .items.pain import pain_fact
 from .items.site import against_words, body_sites, read_site, site_fact
 from .items.size import size_fact
-from .linking import cited_by, reference_text
+from .linking import link_observation, tumours
 from .model import BrokenBone, FixedBone, LesionFacts
 from .moments import Event
 from .options import MappingOptions
@@ -45,12 +45,10 @@ from .vocabulary import (
     BODY_SITE_REFERENCE,
     MCODE_LATERALITY,
     MCODE_LOCATION,
-    MCODE_RELATED_CONDITION,
 )
 
 LESION_KINDS = ("lesion-size", "tumour-size", "cortical-width", "lesion-type", "mirels-pain", "pain-score",
                 "cortical-osteolysis")
-_MAX_LINK_DEPTH = 3
 
 
 class _Lesion(msgspec.Struct):
@@ -69,6 +67,7 @@ class _Lesion(msgspec.Struct):
 
 def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts]:
     lesions: dict[str, _Lesion] = {}
+    over: dict[str, str] = {}  # lesions no longer active -> their abatement as written ("" when none)
     elsewhere_in_body: set[str] = set()  # lesions of a bone that is not a long one (a vertebra: SINS reads them)
     at_site: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)  # (bone, side) -> lesions
     for condition in record.conditions["lesion"]:
@@ -78,6 +77,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
             # Not active by its status: nothing to act on. Not active by its abatement alone: said on a card.
             record.report.ignore(ref, Said(LESION_NOT_ACTIVE, {}) if not flags else
                                  Said(LESION_MAY_BE_OVER, {"why": flags[0]}), attention=bool(flags))
+            over[ref] = record.abated(condition)
             continue
         concepts, structures, unread = site_concepts(record, condition, ref)
         reading = against_words(read_site(record.terms, concepts, len(objects(condition.get("bodySite")))), condition)
@@ -145,6 +145,8 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                 record.report.ignore(record.ref(observation), said(
                     "of a lesion already fixed ({operation}): no Mirels score; not used",
                     operation=fixed_lesions[fixed[0]]))
+            elif target is None and (ended := sorted(focus & over.keys())):
+                _of_a_lesion_over(record, observation, ended[0], over[ended[0]])
             elif target is None and focus and focus <= elsewhere_in_body:
                 continue  # of a lesion Mirels does not score: SINS says what became of it (or nothing reads it)
             elif target is None:
@@ -307,7 +309,7 @@ def site_concepts(record: PatientRecord, condition: dict[str, Any],
                                    "site is not known", target=str(
                                        reference.get("reference") or reference.get("display") or "a BodyStructure")
                                    if isinstance(reference, dict) else "a BodyStructure"))
-    structures += [tumour for tumour in record.once("tumours", lambda: _tumours(record)).get(ref, [])
+    structures += [tumour for tumour in record.once("tumours", lambda: tumours(record)).get(ref, [])
                    if tumour not in structures]
     for body in bodies + [record.get(structure) for structure in structures]:
         location = body.get("location")
@@ -354,91 +356,17 @@ def _contained(container: dict[str, Any], reference: Any, kind: str) -> dict[str
                  if inner.get("resourceType") == kind and inner.get("id") == text[1:]), None)
 
 
-def _tumours(record: PatientRecord) -> dict[str, list[str]]:
-    """Condition -> the mCODE tumour BodyStructures related to it."""
-    related: dict[str, list[str]] = defaultdict(list)
-    for ref in record.body_structures:
-        condition = _related_condition(record, ref)
-        if condition:
-            related[condition].append(ref)
-    return related
-
-
-def _related_condition(record: PatientRecord, target: str) -> str | None:
-    """The Condition an mCODE tumour BodyStructure is related to, if it is one we hold."""
-    body = record.get(target)
-    for extension in objects(body.get("extension")):  # a BodyStructure is not shape-checked
-        if extension.get("url") == MCODE_RELATED_CONDITION:
-            return record.resolve(extension.get("valueReference"))
-    return None
-
-
-
-def link_observation(record: PatientRecord, observation: dict[str, Any], lesions: Collection[str],
-                     at_site: dict[tuple[str | None, str | None], list[str]], depth: int,
-                     site_of: Callable[[list[Any]], tuple[str | None, str | None]] | None = None,
-                     evidence_key: str = "lesion-evidence") -> tuple[str | None, str]:
-    """The lesion an observation belongs to, and how it was linked (or why not). ``site_of``: the (bone, side) of an
-    observation's bodySite, as ``at_site`` keys lesions (a long bone and its coded side by default); ``evidence_key``:
-    a name for the lesions' evidence, worked out once per set of lesions."""
-    if depth > _MAX_LINK_DEPTH:
-        return None, said("link chain too deep")
-    focused: dict[str, Said] = {}  # lesion -> how the focus names it
-    # objects(): a chain of derivedFrom may reach an Observation no shape check covers (a lab's, an imaging
-    # report's code: ``may_be_read``), whose elements may be of any JSON type.
-    for reference in objects(observation.get("focus")):
-        target = record.resolve(reference)
-        if target and target in lesions:
-            focused.setdefault(target, said("focus -> {target}", target=target))
-        elif target and target.startswith("BodyStructure/"):
-            related = _related_condition(record, target)
-            if related and related in lesions:
-                focused.setdefault(related, said("focus -> {target}, a tumour related to {related}", target=target,
-                                                 related=related))
-    if len(focused) == 1:
-        return next(iter(focused.items()))
-    if focused:  # one measurement, pain or type for two lesions: which is not said
-        return None, said("its focus names several lesions ({lesions}): not linked", lesions=", ".join(focused))
-    me = record.ref(observation)
-    citing = record.once(evidence_key, lambda: cited_by(record, lesions)).get(me, [])
-    if len(citing) == 1:
-        return citing[0], said("evidence of {lesion}", lesion=citing[0])
-    if len(citing) > 1:
-        return None, said("cited as evidence by several lesions ({lesions}): not linked", lesions=", ".join(citing))
-    for panel in record.panels_of.get(me, ()):
-        linked, how = link_observation(record, panel, lesions, at_site, depth + 1, site_of, evidence_key)
-        if linked:
-            record.report.use(record.ref(panel), said("panel linking its members to {lesion}", lesion=linked))
-            return linked, said("hasMember of {panel} ({how})", panel=record.ref(panel), how=how)
-    for reference in objects(observation.get("derivedFrom")):
-        target = record.resolve(reference)
-        if target and record.get(target).get("resourceType") == "Observation":
-            linked, how = link_observation(record, record.get(target), lesions, at_site, depth + 1, site_of,
-                                           evidence_key)
-            if linked:
-                return linked, said("derivedFrom {target} ({how})", target=target, how=how)
-    sites = body_sites(observation)
-    if sites:
-        bone, side = site_of(sites) if site_of else ((reading := read_site(record.terms, sites)).bone, reading.side)
-        same = at_site.get((bone, side), []) if bone else []
-        if len(same) == 1:
-            return same[0], said("same bodySite and laterality as {lesion}", lesion=same[0])
-        if len(same) > 1:
-            return None, said("bodySite matches several lesions ({lesions}): not linked", lesions=", ".join(same))
-    unheld = [reference_text(r) for r in objects(observation.get("focus")) if record.resolve(r) not in record.by_ref]
-    if unheld:  # a line of the export that could not be read, a resource not sent: said, not "no lesion"
-        return None, said("the lesion it describes ({focus}) is not among this patient's records received: not "
-                          "linked", focus=", ".join(unheld))
-    focus = [reference_text(reference) for reference in objects(observation.get("focus"))]
-    if not lesions:  # its focus, if any, says which record it describes (a refuted rib is none to attach it to)
-        return None, said("the record it describes ({focus}) is no active metastasis the service reads: not linked",
-                          focus=", ".join(focus)) if focus else said("no active long-bone metastasis Condition to "
-                                                                     "attach it to")
-    if focus:
-        return None, said("not linked to any lesion: its focus ({focus}) is no active long-bone lesion Condition of "
-                          "this record, and no evidence, hasMember, derivedFrom or bodySite links it",
-                          focus=", ".join(focus))
-    return None, said("not linked to any lesion (no focus, evidence, hasMember, derivedFrom, or matching bodySite)")
+def _of_a_lesion_over(record: PatientRecord, observation: dict[str, Any], lesion: str, abated: str) -> None:
+    """A measurement of a lesion recorded as no longer active changes no score: named in the mapping report only (a
+    year of them made a 36-line data card, probe 20 n04). One recorded after the abatement may mean the lesion is
+    active again, which its diagnosis does not say: that one is said to the clinician."""
+    ref, when, end = record.ref(observation), record.effective(observation), parse_date(abated)
+    if end is not None and when is not None and end.latest < when.earliest:
+        record.report.ignore(ref, said("recorded {date}, after {lesion} was recorded as over ({abatement}): if the "
+                                       "lesion is active again, its diagnosis does not say so; not used",
+                                       date=when.text, lesion=lesion, abatement=abated), attention=True)
+    else:
+        record.report.ignore(ref, said("of a lesion recorded as no longer active: no Mirels score; not used"))
 
 
 def _unsited(condition: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ the pelvis, the sternum: the sites §1.5 counts), and what may make it not "unco
 aux traitements antalgiques médicamenteux." Read here:
 
 * "douloureuses": a pain record of this lesion, linked as the long bones' records are
-  (``long_bone.link_observation``: focus, evidence, panel, derivedFrom, else the same bodySite and coded side, a
+  (``linking.link_observation``: focus, evidence, panel, derivedFrom, else the same bodySite and coded side, a
   vertebra by its level): a Mirels pain (each of
   its values is a pain), a 0-10 pain score (ValueSet pain-score-0-10) above 0, a SINS pain item other than
   "pain-free" (a SINS-scored vertebra: its SINS item, answers included). The guideline names no threshold: any score
@@ -36,7 +36,8 @@ from .evidence import Candidate, choose
 from .fractures import fracture_date, lesions_named
 from .items.pain import pain_score_value
 from .items.site import SiteReading, body_sites, read_place
-from .long_bone import link_observation, recorded_elsewhere, site_concepts, with_side_words
+from .linking import link_observation
+from .long_bone import recorded_elsewhere, site_concepts, with_side_words
 from .model import Fact, ScoredCondition, SituationFacts, Where
 from .moments import Event, out_of_time
 from .options import MappingOptions
