@@ -548,7 +548,7 @@ def test_scores_with_no_item_recorded_are_one_card_per_calculator_and_one_with_a
     card naming each lesion and what to record; a lesion with a record set aside (too old) keeps its own card."""
     vertebrae = [_vertebra("t8", "T8"), _vertebra("d8", "D8", "C79.5", ICD10), _vertebra("t4", "T4")]
     cards = [c for c in cards_of(client, vertebrae, []) if c["source"]["topic"]["code"] == "sins"]
-    assert [c["summary"] for c in cards] == ["SINS: no item recorded for 3 lesions; record them to have each scored"]
+    assert [c["summary"] for c in cards] == ["SINS: no item recorded for 3 lesions; record their items to score each"]
     detail = cards[0]["detail"]
     for place in ("T8", "D8", "T4"):
         assert f"- Thoracic spine (“{place}” in the record) (possible totals 1–18): the recorded site's code names a " \
@@ -564,7 +564,7 @@ def test_scores_with_no_item_recorded_are_one_card_per_calculator_and_one_with_a
     cards = [c for c in cards_of(client, vertebrae, [too_old]) if c["source"]["topic"]["code"] == "sins"]
     assert [c["summary"] for c in cards] == [
         "Thoracic spine (“T4” in the record), SINS 1–18: category undetermined, missing: 5 items; uncertain: level",
-        "SINS: no item recorded for 2 lesions; record them to have each scored"]
+        "SINS: no item recorded for 2 lesions; record their items to score each"]
 
 
 def test_one_score_with_no_item_recorded_names_its_place_in_either_language(client):
@@ -573,9 +573,9 @@ def test_one_score_with_no_item_recorded_names_its_place_in_either_language(clie
     unsited = condition("m1", ICD10, "C79.5", onset=RECENT)
     unsited["code"]["text"] = "Métastase osseuse vertèbre T8"
     for language, said in (("en", ["Métastase osseuse vertèbre T8, site not recorded, Mirels score: no item recorded; "
-                                   "record them to have it scored"]),
-                           ("fr", ["Métastase osseuse vertèbre T8, site non enregistré, score de Mirels\u202f: aucun "
-                                   "élément enregistré\u202f; les enregistrer pour qu'il soit calculé"])):
+                                   "record its items to score it"]),
+                           ("fr", ["Métastase osseuse vertèbre T8, score de Mirels\u202f: aucun élément enregistré\u202f; "
+                                   "enregistrer ses éléments pour obtenir le score"])):
         cards = [c for c in cards_of(client, [unsited], [], language) if c["source"]["topic"]["code"] == "mirels"]
         assert [c["summary"] for c in cards] == said
         assert "4–12" in cards[0]["detail"]

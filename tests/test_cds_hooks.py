@@ -680,8 +680,8 @@ def test_null_observations_assess_with_what_there_is(client):
     cards = without_advice(client.post(SERVICE, json=body).get_json()["cards"])
     (card,) = cards
     assert card["indicator"] == "warning"
-    assert card["summary"] == ("Left femur, shaft of femur, Mirels score: no item recorded; record them to have it "
-                               "scored")
+    assert card["summary"] == ("Left femur, shaft of femur, Mirels score: no item recorded; record its items to score "
+                               "it")
 
 
 def test_a_failed_prefetch_query_without_a_server_is_said_in_a_card(client):

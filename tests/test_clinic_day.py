@@ -68,12 +68,13 @@ def test_a_record_timed_after_now_or_dated_after_the_day_is_still_after_the_asse
     """The instant only settles a record timed before now: one timed 15 minutes ahead (a record made ahead), or a
     date-only one of the next day, is set aside as before."""
     app = make_app()
-    for later in ("2026-12-07T00:45:00+01:00", "2026-12-07"):
+    for later, said in (("2026-12-07T00:45:00+01:00", "timed 23:45 on 2026-12-06, after the assessment (23:30)"),
+                        ("2026-12-07", "dated 2026-12-07, after the assessment date 2026-12-06")):
         with time_machine.travel(PARIS_HALF_PAST_MIDNIGHT, tick=False):
             card, everything = rades_card(app, hook(*paris_night(motor_at=later)))
         assert card["summary"].endswith("Rades score 29–38: radiotherapy (§1.3), category undetermined, missing: "
                                         "motor status")
-        assert "dated 2026-12-07, after the assessment date 2026-12-06" in everything
+        assert said in everything  # the time on the site's clock (UTC here), as "now" is
 
 
 @pytest.mark.parametrize(("motor_at", "counted"), [
@@ -166,3 +167,49 @@ def test_the_assessment_moment_is_now_on_its_day_else_the_end_of_the_day_asked()
     span = parse_date("2026-12-07T00:15:00+01:00")
     assert span is not None and span.instant == datetime(2026, 12, 6, 23, 15, tzinfo=UTC)
     assert parse_date("2026-12-07").instant is None and parse_date("2026-12-07T00:15:00").instant is None
+
+
+def test_a_record_of_the_next_day_is_after_a_past_as_of_however_few_minutes_past_midnight(make_app):
+    """Review 22 (#1): the 5 minutes allowed for two clocks are not allowed past the end of an earlier asOf: a pain at
+    00:03 on 2 December (Paris) counted for an assessment as of 1 December."""
+    from support.fhir_builders import lesion, lesion_observations
+
+    observations = lesion_observations()
+    for measurement in observations:
+        measurement["effectiveDateTime"] = "2026-11-30T10:00:00+01:00"
+    observations[2]["effectiveDateTime"] = "2026-12-02T00:03:00+01:00"
+    answer = make_app(time_zone="Europe/Paris").test_client().post(
+        "/fhir/$assess?asOf=2026-12-01", json=bundle(patient(), lesion(onset="2026-11-01"), *observations)).get_json()
+    (risk,) = [e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "RiskAssessment"]
+    outcome = next(e["resource"] for e in answer["entry"] if e["resource"]["resourceType"] == "OperationOutcome")
+    assert risk["status"] == "preliminary"  # the pain is missing: 8-10
+    assert any("Observation/o-pain" in issue["diagnostics"] and "dated 2026-12-02, after the assessment date "
+               "2026-12-01" in issue["diagnostics"] for issue in outcome["issue"])
+
+
+@pytest.mark.parametrize("written", ["2026-12-07T00:50:00+01:00", "2026-12-06T23:50:00Z", "2026-12-06T18:50:00-05:00"])
+def test_a_record_ahead_is_after_the_assessment_whatever_zone_it_is_written_in_and_said_on_the_sites_clock(
+        make_app, written):
+    """Review 22 (#4, #5): now is 00:30 on 7 December in Paris; one instant 20 minutes ahead, written in three zones.
+    Written in UTC it was counted (its own date, the 6th, is before the assessment date), and a time was said in the
+    site's zone beside a date in the record's. Each is set aside, said at 00:50 on the 7th, as the site's clock."""
+    with time_machine.travel(PARIS_HALF_PAST_MIDNIGHT, tick=False):
+        conditions, observations = paris_night(motor_at=written)
+        for record in (conditions[1], observations[1], observations[2]):
+            record["onsetDateTime" if "onsetDateTime" in record else "effectiveDateTime"] = "2026-12-06"
+        card, everything = rades_card(make_app(time_zone="Europe/Paris"), hook(conditions, observations))
+    assert card["summary"].endswith("category undetermined, missing: motor status"), card["summary"]
+    assert ("timed 00:50 on 2026-12-07, after the assessment (00:30): a record made ahead of what it describes"
+            in everything)
+
+
+def test_a_diagnosis_with_its_onset_timed_later_today_is_read_by_its_day(make_app):
+    """Review 22 (#7): a cord compression whose onset is timed 14:00 today, read at 12:30: a time typed wrong, or the
+    imaging's planned time. Read by its day, as before: its Rades card stands (never hidden for an hour's error)."""
+    with time_machine.travel(datetime(2026, 12, 6, 12, 30, tzinfo=UTC), tick=False):
+        conditions, observations = paris_night(motor_at="2026-12-06T09:00:00+00:00")
+        conditions[1]["onsetDateTime"] = "2026-12-06T14:00:00+00:00"
+        for record in observations[1:]:
+            record["effectiveDateTime"] = "2026-12-06T09:00:00+00:00"
+        card, _ = rades_card(make_app(), hook(conditions, observations))
+    assert card["summary"].startswith("Spinal cord compression, Rades score ")

@@ -167,3 +167,29 @@ def test_a_pain_entered_in_error_or_cancelled_never_counts_and_is_not_said_to_th
     assert lesion_facts.facts["pain"].missing and not lesion_facts.facts["pain"].notes
     entry = found.entry("Observation/o-pain")
     assert entry.reason == f"status is {status}: never counts" and not entry.attention
+
+
+def test_a_pain_with_no_result_yet_beside_a_final_one_is_history_not_a_warning():
+    """Review 22 (#3): a registered pain beside a final Mirels pain of the lesion raised "Data not used that could
+    change a score": the item is known, so the record not yet counted is named in the mapping report only."""
+    pending = {**lesion_observations(prefix="later")[2], "status": "registered"}
+    lesion_facts, found = only_lesion(lesion(), *lesion_observations(), pending)
+    assert lesion_facts.facts["pain"].value == "moderate"
+    entry = found.entry("Observation/later-pain")
+    assert entry.reason == "status is registered: no result yet; not counted" and not entry.attention
+
+
+def test_a_record_not_yet_counted_names_no_side_for_a_lesion_whose_side_is_not_stated():
+    """Review 22 (#6): a lesion of the femur, side not stated; a final size on the left, a registered pain on the
+    right. The pain is not counted, so the records counted for the lesion do not name both sides."""
+    from support.fhir_builders import FEMUR_SHAFT, LEFT, RIGHT, site
+
+    observations = lesion_observations()
+    observations[0]["bodySite"] = site(FEMUR_SHAFT, LEFT)
+    observations[2]["bodySite"] = site(FEMUR_SHAFT, RIGHT)
+    observations[2]["status"] = "registered"
+    lesion_facts, _ = only_lesion(lesion(side=None), *observations)
+    assert not any("name both sides" in str(flag) for flag in lesion_facts.condition_flags)
+    observations[2]["status"] = "final"
+    lesion_facts, _ = only_lesion(lesion(side=None), *observations)
+    assert any("name both sides" in str(flag) for flag in lesion_facts.condition_flags)

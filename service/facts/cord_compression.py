@@ -231,7 +231,7 @@ def _since_radiotherapy(record: PatientRecord, irradiated: tuple[Event, ...], un
     # By instants where both have a time and zone (a status at 23:00 after a first fraction at 22:00: probe 19), as
     # the status was set aside (``moments.surely_before``), else by day.
     since = [record.ref(observation) for observation in unfocused["motor-function"] + own.get("motor-function", [])
-             if (when := record.effective(observation)) is not None
+             if (when := record.effective(observation)) is not None and record.ref(observation) not in record.set_aside
              and any(surely_before(event.when, when) for event in irradiated)]
     return (said("a motor status recorded since its radiotherapy began ({records}) is not counted: Rades scores "
                  "the status before radiotherapy", records=", ".join(since)),) if since else ()

@@ -114,18 +114,23 @@ def timed_by(span: DateSpan, moment: datetime | None) -> bool:
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def after(span: DateSpan, as_of: date, moment: datetime | None) -> bool:
-    """Whether a record dated ``span`` is after the assessment: timed with its zone, after the assessment moment
-    (records carry the clinic's local times; the assessment date may be another zone's day), a status timed at
-    23:50 read at 12:40 the same day included (probe 20, t12); else its day is after the assessment date."""
+def after(span: DateSpan, as_of: date, moment: datetime | None, *, by_time: bool = True) -> bool:
+    """Whether a record dated ``span`` is after the assessment. Timed with its zone, by its instant against the
+    assessment moment (records carry the clinic's local times; the assessment date may be another zone's day): a
+    status timed 23:50 read at 12:40 the same day is after it (probe 20, t12), whatever zone it is written in, but
+    not one a few minutes ahead on the assessment's own day in the site's zone (``CLOCK_SKEW``; never past the end of
+    an earlier ``asOf``). Else, or with ``by_time`` False (a diagnosis's onset: its day only), by its day."""
     if span.instant is not None and moment is not None:
-        return span.instant > moment + CLOCK_SKEW and span.earliest >= as_of
+        if timed_by(span, moment):
+            return False
+        if by_time:
+            return span.instant > moment + (CLOCK_SKEW if site_day(span, moment) <= as_of else timedelta(0))
     return span.earliest > as_of
 
 
-def later_today(span: DateSpan, as_of: date) -> bool:
-    """A record ``after`` the assessment whose day is the assessment's own: only its time is ahead."""
-    return span.earliest <= as_of
+def site_day(span: DateSpan, moment: datetime) -> date:
+    """The day of a timed record in the site's zone (the assessment moment's)."""
+    return span.instant.astimezone(moment.tzinfo).date() if span.instant is not None else span.earliest
 
 
 def _add_months(start: date, months: int) -> date:

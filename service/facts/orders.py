@@ -40,11 +40,11 @@ from ..calculators.order_checks import Order
 from ..fhir.patients import PatientIdentity, local_reference, why_not_patient
 from ..i18n import N_, Said, said
 from .dates import DateSpan, parse_date
+from .identity import identifier_index
 from .items.site import body_sites, read_place, read_site
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
 from .place import LEFT, RIGHT, Place, side_beside_bone, side_written
 from .procedure_words import names_a_course
-from .record import identifier_index
 from .terminology import OWN_SYSTEM, Terminology, codings, describe_concepts, load_terminology
 from .vocabulary import KIND_VALUE_SETS
 

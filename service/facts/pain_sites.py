@@ -181,7 +181,7 @@ def _pain(record: PatientRecord, options: MappingOptions, site: _Site,
                                         else None, (), "SINS pain", also=fact.sources[1:]))
             said_as[fact.sources[0]] = Shown("mechanical_pain", fact.value)
     for ref, why in unread:  # could it change §1.1? only if nothing current says the pain
-        record.report.ignore(ref, why, attention=not candidates)
+        record.report.ignore(ref, why, attention=not candidates, again=not candidates and ref in record.set_aside)
     if not candidates:
         return None
     chosen = choose("painful", candidates)

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from ..fhir.patients import bulk_patient_key
-from .record import reference_of
+from .identity import reference_of
 from .statuses import INACTIVE, NEVER_COUNTS, status_code
 from .terminology import Terminology, codings, load_terminology
 from .vocabulary import CONDITION_KINDS, SITE_IN_BODY_SITE_VS

@@ -16,7 +16,7 @@ import msgspec
 from msgspec.structs import replace
 
 from ..i18n import N_, Said, said
-from .dates import DateSpan, later_today, parse_date, performed, reversed_period
+from .dates import DateSpan, parse_date, performed, reversed_period
 from .items.site import SiteReading, body_sites, read_place, read_site
 from .model import Fact
 from .place import Place
@@ -142,7 +142,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
             continue
         when = performed(resource)
         if (status == "completed" or kind == "radiotherapy") and record.after_as_of(when):
-            record.report.ignore(ref, record.said_after(when) if later_today(when, record.as_of) else said(
+            record.report.ignore(ref, record.said_after(when) if record.ahead_today(when) else said(
                 "performed {date}, after the assessment date {as_of}: not read", date=when.text,
                 as_of=record.as_of.isoformat()))
             continue

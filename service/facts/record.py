@@ -25,7 +25,8 @@ import msgspec
 from ..fhir.patients import local_reference
 from ..fhir.shape import ASSERTED_DATE
 from ..i18n import N_, Said, joined, said
-from .dates import UNBOUNDED, DateSpan, after, effective_date, later_today, parse_date, performed
+from .dates import UNBOUNDED, DateSpan, after, effective_date, parse_date, performed, site_day
+from .identity import identifier_index, newer_version, reference_of, version_of
 from .model import BrokenBone, FixedBone, Label, ReportEntry
 from .statuses import (
     COUNTED_OBSERVATION,
@@ -38,7 +39,6 @@ from .statuses import (
 )
 from .terminology import Terminology, codings, describe_concepts, load_terminology, objects, observation_value
 from .unrecognised import is_fracture, is_pathological_fracture, looks_like_cancer, names_secondary, not_a_bone
-from .versions import newer_version, version_of
 from .vocabulary import (
     CONTEXT_VALUE_SETS,
     LESION_OBSERVATION_CODES,
@@ -71,11 +71,6 @@ CODE_NOT_READ = said("code is in none of the ValueSets the calculators read")
 NOT_NEEDED = said("not needed by any score")
 
 
-def reference_of(resource: dict[str, Any], position: int) -> str:
-    rid = resource.get("id")
-    return f"{resource.get('resourceType')}/{rid}" if rid else f"{resource.get('resourceType')}[{position}]"
-
-
 class Report(msgspec.Struct):
     """Per resource: why it was used, or why not (first reason wins)."""
 
@@ -93,16 +88,6 @@ class Report(msgspec.Struct):
 
     def show(self, ref: str, what: str, about: str = "") -> None:
         self.context.setdefault(ref, (what, about))
-
-
-def identifier_index(resources: Iterable[tuple[str, dict[str, Any]]]) -> dict[tuple[Any, str], list[str]]:
-    """(identifier system, value) -> the references of the resources carrying it: resolves a logical reference."""
-    index: dict[tuple[Any, str], list[str]] = defaultdict(list)
-    for ref, resource in resources:
-        for identifier in objects(resource.get("identifier")):
-            if isinstance(identifier.get("value"), str):
-                index[(identifier.get("system"), identifier["value"])].append(ref)
-    return index
 
 
 def may_be_read(resource: dict[str, Any]) -> bool:
@@ -269,14 +254,19 @@ class PatientRecord(StatusReading):
             return DateSpan(UNBOUNDED, recorded.latest, recorded.text), "recordedDate"
         return None, ""
 
-    def after_as_of(self, span: DateSpan | None) -> TypeGuard[DateSpan]:
-        return span is not None and after(span, self.as_of, self.moment)
+    def after_as_of(self, span: DateSpan | None, *, by_time: bool = True) -> TypeGuard[DateSpan]:
+        return span is not None and after(span, self.as_of, self.moment, by_time=by_time)
+
+    def ahead_today(self, span: DateSpan) -> bool:
+        """A record after the assessment on the assessment's own day, in the site's zone: its time only is ahead."""
+        return span.instant is not None and self.moment is not None and site_day(span, self.moment) <= self.as_of
 
     def said_after(self, span: DateSpan) -> Said:
-        if later_today(span, self.as_of) and span.instant and self.moment:
+        if self.ahead_today(span) and span.instant and self.moment:
+            local = span.instant.astimezone(self.moment.tzinfo)  # said as the site's clock says it, as "now" is
             return said("timed {time} on {date}, after the assessment ({now}): a record made ahead of what it "
-                        "describes", time=span.instant.astimezone(self.moment.tzinfo).strftime("%H:%M"),
-                        date=span.text, now=self.moment.strftime("%H:%M"))
+                        "describes", time=local.strftime("%H:%M"), date=local.date().isoformat(),
+                        now=self.moment.strftime("%H:%M"))
         return said("dated {date}, after the assessment date {as_of}", date=span.text, as_of=self.as_of.isoformat())
 
     # -- status (the Conditions': statuses.StatusReading) --------------------------------------
@@ -315,7 +305,8 @@ class PatientRecord(StatusReading):
                 status = status_code(condition, "verificationStatus")
                 counts = status not in NEVER_COUNTS and status_code(
                     condition, "clinicalStatus") not in INACTIVE and not self.abated(condition)
-                if counts and not self.after_as_of(self.onset(condition) or parse_date(condition.get("recordedDate"))):
+                if counts and not self.after_as_of(self.onset(condition) or parse_date(condition.get("recordedDate")),
+                                                     by_time=False):
                     self.fractures.append(condition)  # matched to the lesions by bone and side (mapper)
                 why = why if counts else fracture_not_counted(status if status in NEVER_COUNTS else None)
                 # Said on a scored lesion's card when it may be its bone; else, for the integrator only.
@@ -332,7 +323,7 @@ class PatientRecord(StatusReading):
             self.report.ignore(ref, said("verificationStatus is {status}: never counts", status=verification))
             return
         began = self.onset(condition) or parse_date(condition.get("recordedDate"))
-        if self.after_as_of(began):  # a typing error, or a record made ahead: either way it hides a score
+        if self.after_as_of(began, by_time=False):  # a typing error, or made ahead: either way it hides a score
             self.report.ignore(ref, self.said_after(began), attention=True)
             return
         if "primary" in kinds:  # every coding's group: codings that translate one meaning may still disagree
@@ -398,8 +389,8 @@ class PatientRecord(StatusReading):
             said("status is {status}: no result yet; not counted", status=status) if status == "registered" else \
             said("status is {status}: not counted; check whether it is final", status=status) if status else \
             said("no status: not counted; check whether it is final")
-        if why is not None:
-            self.report.ignore(ref, why, attention=True)
+        if why is not None:  # one not yet counted is a warning only where its item is missing (``keep_timely``)
+            self.report.ignore(ref, why, attention=status in COUNTED_OBSERVATION)
             if not kind.startswith("context:"):
                 self.set_aside[ref] = why
                 self.observations[kind].append(observation)

@@ -59,7 +59,9 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
     untimely: dict[str, list[Said]] = defaultdict(list)
     for item, records in dropped.items():
         for ref, why in records:
-            record.report.ignore(ref, why, attention=item not in current)
+            # A record set aside by the record itself (no result yet) is said only where its item is missing.
+            record.report.ignore(ref, why, attention=item not in current,
+                                 again=item not in current and ref in record.set_aside)
             if item not in current:
                 untimely[item].append(said("{resource}: {why}", resource=ref, why=why))
     return untimely

@@ -269,7 +269,7 @@ def _operations(record: PatientRecord, ref: str, spinal: set[str],
     events: list[Event] = []
     flags: list[Said] = []
     dates = [when for records in linked.values() for observation, _ in records
-             if (when := record.effective(observation)) is not None]
+             if (when := record.effective(observation)) is not None and record.ref(observation) not in record.set_aside]
     for operation in procedures_done(record):
         if operation.kind == "radiotherapy" or operation.performed is None:
             continue

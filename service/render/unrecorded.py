@@ -22,8 +22,8 @@ from .uuids import random_uuid
 _GROUPED = ("mirels", "sins")  # Rades is an emergency's score: its card always stands alone
 
 WORDS = Words({
-    "summary": N_("{title}: no item recorded for {count} lesions; record them to have each scored"),
-    "summary_one": N_("{where}, {title}: no item recorded; record them to have it scored"),
+    "summary": N_("{title}: no item recorded for {count} lesions; record their items to score each"),
+    "summary_one": N_("{where}, {title}: no item recorded; record its items to score it"),
     "intro": N_("No record gives any of these items for the lesions below: the score cannot guide a decision yet. "
                 "Record them (imaging, pain) to have each lesion scored."),
     "items": N_("Items no record gives"), "lesions": N_("Lesions"), "range": N_("possible totals {range}"),
@@ -61,8 +61,8 @@ def unrecorded_cards(assessments: Sequence[Assessment], locale: str, name: Calla
     return cards
 
 
-def _where(assessment: Assessment) -> str:
-    where = without_urls(assessment.facts.where(assessment.score.locale, True))
+def _where(assessment: Assessment, as_written: bool = True) -> str:
+    where = without_urls(assessment.facts.where(assessment.score.locale, as_written))
     return where[:1].upper() + where[1:]
 
 
@@ -82,10 +82,15 @@ def _card(group: list[Assessment], locale: str, name: Callable[[str], str]) -> C
         lines += ["", f"{words['as_of']} {group[0].as_of.isoformat()}."]
     after_comma = first.short_title[:1].lower() + first.short_title[1:] if first.short_title.startswith("Score ") \
         else first.short_title  # "score de Mirels"; a proper name keeps its capital
-    summary = words["summary_one"].format(title=after_comma, where=_where(group[0])) if len(group) == 1 else \
-        words["summary"].format(title=first.short_title, count=len(group))
-    if len(typeset(summary, locale)) > SUMMARY_LIMIT:
+    if len(group) > 1:
         summary = words["summary"].format(title=first.short_title, count=len(group))
+    else:  # the place in the record's words, else as coded, else cut to the room left: the action stays whole
+        rest = words["summary_one"].format(title=after_comma, where="")
+        room = SUMMARY_LIMIT - len(typeset(rest, locale))
+        places = [_where(group[0]), _where(group[0], as_written=False), _where(group[0]).split(", ")[0]]
+        where = next((place for place in places if len(typeset(place, locale)) <= room), places[-1][:max(room - 1, 8)]
+                     .rstrip(" ,") + "…")
+        summary = words["summary_one"].format(title=after_comma, where=where)
     return {
         "uuid": random_uuid(),
         "summary": fit_summary(summary),

@@ -18,7 +18,8 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from ..calculators import NAMES
 from ..facts import PatientFacts, ReportEntry, referred_body_structures
-from ..facts.record import may_be_read, reference_of
+from ..facts.identity import reference_of
+from ..facts.record import may_be_read
 from ..facts.terminology import describe_concepts
 from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.ids import is_fhir_id, shown

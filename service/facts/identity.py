@@ -1,10 +1,30 @@
-"""Two versions of one resource sent together (a search page and an update, two exports): which is newer, by
-what its ``meta`` says; never guessed."""
+"""A resource's identity in a record: the reference it is named by, the identifiers that name it, and, of two
+versions of one resource sent together (a search page and an update, two exports), which is newer, by what its
+``meta`` says (never guessed)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+
+from .terminology import objects
+
+
+def reference_of(resource: dict[str, Any], position: int) -> str:
+    rid = resource.get("id")
+    return f"{resource.get('resourceType')}/{rid}" if rid else f"{resource.get('resourceType')}[{position}]"
+
+
+def identifier_index(resources: Iterable[tuple[str, dict[str, Any]]]) -> dict[tuple[Any, str], list[str]]:
+    """(identifier system, value) -> the references of the resources carrying it: resolves a logical reference."""
+    index: dict[tuple[Any, str], list[str]] = defaultdict(list)
+    for ref, resource in resources:
+        for identifier in objects(resource.get("identifier")):
+            if isinstance(identifier.get("value"), str):
+                index[(identifier.get("system"), identifier["value"])].append(ref)
+    return index
 
 
 def newer_version(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any] | None:
