@@ -572,8 +572,8 @@ def test_one_score_with_no_item_recorded_names_its_place_in_either_language(clie
     recorded. Each card names its lesion and says what to record, in French too."""
     unsited = condition("m1", ICD10, "C79.5", onset=RECENT)
     unsited["code"]["text"] = "Métastase osseuse vertèbre T8"
-    for language, said in (("en", ["Métastase osseuse vertèbre T8, site not recorded, Mirels score: no item recorded; "
-                                   "record its items to score it"]),
+    for language, said in (("en", ["Métastase osseuse vertèbre T8, site not recorded, Mirels score: no item "
+                                   "recorded; record its items to score it"]),
                            ("fr", ["Métastase osseuse vertèbre T8, score de Mirels\u202f: aucun élément enregistré\u202f; "
                                    "enregistrer ses éléments pour obtenir le score"])):
         cards = [c for c in cards_of(client, [unsited], [], language) if c["source"]["topic"]["code"] == "mirels"]
