@@ -574,8 +574,8 @@ def test_one_score_with_no_item_recorded_names_its_place_in_either_language(clie
     unsited["code"]["text"] = "Métastase osseuse vertèbre T8"
     for language, said in (("en", ["Métastase osseuse vertèbre T8, site not recorded, Mirels score: no item "
                                    "recorded; record its items to score it"]),
-                           ("fr", ["Métastase osseuse vertèbre T8, score de Mirels\u202f: aucun élément enregistré\u202f; "
-                                   "enregistrer ses éléments pour obtenir le score"])):
+                           ("fr", ["Métastase osseuse vertèbre T8, score de Mirels\u202f: aucun élément "
+                                   "enregistré\u202f; enregistrer ses éléments pour obtenir le score"])):
         cards = [c for c in cards_of(client, [unsited], [], language) if c["source"]["topic"]["code"] == "mirels"]
         assert [c["summary"] for c in cards] == said
         assert "4–12" in cards[0]["detail"]
