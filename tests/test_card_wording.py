@@ -592,3 +592,16 @@ def test_scores_with_no_item_recorded_are_not_grouped_when_the_observations_were
     cards = [c for c in client.post(SERVICE, json=body).get_json()["cards"] if c["source"]["topic"]["code"] == "sins"]
     assert len(cards) == 2 and all("SINS 1–18: category undetermined" in c["summary"] for c in cards)
     assert all(c["detail"].startswith("**Check first**: the EHR sent only part") for c in cards)
+
+
+def test_a_painful_site_summary_in_french_drops_the_places_aside_before_cutting_its_action(client):
+    """Probe 20 (s07): "Métastase douloureuse (§1.1) — ilium gauche (côté lu dans le texte) : la radiothérapie est le
+    premier traitement si les antalgiques ne…": the action cut for an aside the detail says."""
+    ilium = condition("pel", SCT, "94222008", onset=RECENT,
+                      body_site=[{"coding": [{"system": SCT, "code": "22356005"}], "text": "Aile iliaque gauche"}])
+    score = observation("eva", "72514-3", system=LOINC, focus="Condition/pel", valueInteger=8)
+    (card,) = [c for c in cards_of(client, [ilium], [score], "fr")
+               if c["source"]["topic"]["code"] == "painful-bone-metastasis"]
+    assert card["summary"] == ("Métastase douloureuse (§1.1) — ilium gauche\u202f: la radiothérapie est le premier "
+                               "traitement si les antalgiques ne contrôlent pas la douleur"), card["summary"]
+    assert "ilium gauche (côté lu dans le texte)" in card["detail"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from html import escape
@@ -315,6 +316,9 @@ def advice_card(advised: Advised, patient: PatientFacts, locale: str, name: Call
     }
 
 
+_ASIDE = re.compile(r" \([^()]*\)")  # "(side read from the text)", "(as written)"
+
+
 def pain_card(advice: Sequence[Advised], patient: PatientFacts, locale: str, name: Callable[[str], str]) -> list[Card]:
     """§1.1 for the painful bone metastases of bones no score card shows (a rib, the pelvis, the sternum): one card,
     never one per site, each site with its pain record, and those not given for a complication that is or may be
@@ -332,9 +336,12 @@ def pain_card(advice: Sequence[Advised], patient: PatientFacts, locale: str, nam
         action = words["pain_withheld_action"]
     about = [where for item in advised for where in item.facts.about] or [w for f in withheld for w in f.about]
     places = [plain(where.words(locale, as_written=False)) for where in about]
-    summaries = [words["pain_summary"].format(title=title, sites=", ".join(places), action=action),
-                 words["pain_summary"].format(title=situation.text("short_title")(locale), sites=", ".join(places),
-                                              action=action)]
+    # The action is never cut (probe 20, s07): the title, then an aside of the place ("(side read from the text)",
+    # said in the detail), then the places themselves give way to their count.
+    bare = ", ".join(_ASIDE.sub("", place) for place in places)
+    summaries = [words["pain_summary"].format(title=heading, sites=sites, action=action)
+                 for sites in dict.fromkeys((", ".join(places), bare))
+                 for heading in (title, situation.text("short_title")(locale))]
     if len(places) > 1:
         summaries.append(words["pain_summary"].format(title=situation.text("short_title")(locale), action=action,
                                                       sites=words["pain_sites"].format(count=len(places))))
