@@ -68,36 +68,30 @@ def test_a_record_timed_after_now_or_dated_after_the_day_is_still_after_the_asse
     """The instant only settles a record timed before now: one timed 15 minutes ahead (a record made ahead), or a
     date-only one of the next day, is set aside as before."""
     app = make_app()
-    for later, said in (("2026-12-07T00:45:00+01:00", "timed 23:45 on 2026-12-06, after the assessment (23:30)"),
-                        ("2026-12-07", "dated 2026-12-07, after the assessment date 2026-12-06")):
+    for later in ("2026-12-07T00:45:00+01:00", "2026-12-07"):
         with time_machine.travel(PARIS_HALF_PAST_MIDNIGHT, tick=False):
             card, everything = rades_card(app, hook(*paris_night(motor_at=later)))
         assert card["summary"].endswith("Rades score 29–38: radiotherapy (§1.3), category undetermined, missing: "
                                         "motor status")
-        assert said in everything  # the time on the site's clock (UTC here), as "now" is
+        assert "dated 2026-12-07, after the assessment date 2026-12-06" in everything
 
 
-@pytest.mark.parametrize(("motor_at", "counted"), [
-    ("2026-12-06T23:35:00+00:00", False),  # 11 hours later than now, the same day: a record made ahead
-    ("2026-12-06T12:33:00+00:00", True),  # 3 minutes ahead: two clocks, not a record made ahead
-    ("2026-12-06T12:00:00+00:00", True),
+@pytest.mark.parametrize(("motor_at", "flagged"), [
+    ("2026-12-06T23:35:00+00:00", "timed 23:35 on 2026-12-06 (UTC), later than the assessment (12:30): check its time"),
+    ("2026-12-06T12:33:00+00:00", None),  # 3 minutes ahead: two clocks, not a record made ahead
+    ("2026-12-06T12:00:00+00:00", None),
 ])
-def test_a_record_timed_later_the_same_day_is_after_the_assessment_beyond_a_few_minutes(make_app, motor_at, counted):
-    """Probe 20 (t12): a motor status timed at 23:35, read at 12:30 the same day, was counted: only a record of a
-    later day was after the assessment. The missing item now names it with its time and the assessment's."""
+def test_a_record_timed_later_the_same_day_counts_and_says_its_time_beyond_a_few_minutes(make_app, motor_at, flagged):
+    """Probe 20 (t12): a motor status timed at 23:35, read at 12:30 the same day, was counted with no word. It still
+    counts (probe 22: set aside, a later paraplegia left an older "ambulatory" to score "excellent result"), and the
+    card says its time is later than the assessment's."""
     with time_machine.travel(datetime(2026, 12, 6, 12, 30, tzinfo=UTC), tick=False):
         conditions, observations = paris_night(motor_at=motor_at)
         conditions[1]["onsetDateTime"] = "2026-12-05"
         observations[1]["effectiveDateTime"] = observations[2]["effectiveDateTime"] = "2026-12-05"
         card, everything = rades_card(make_app(), hook(conditions, observations))
-    if counted:
-        assert "| Motor function before radiotherapy | Not ambulatory | 3 | 2026-12-06 |" in card["detail"]
-        assert "after the assessment" not in everything
-    else:
-        assert card["summary"].endswith("category undetermined, missing: motor status")
-        assert ("- **Motor function before radiotherapy** (missing): “Motor function before radiotherapy”, "
-                "2026-12-06: timed 23:35 on 2026-12-06, after the assessment (12:30): a record made ahead of what it "
-                "describes") in card["detail"]
+    assert "| Motor function before radiotherapy | Not ambulatory | 3 | 2026-12-06 |" in card["detail"]
+    assert (flagged in card["detail"]) if flagged else "later than the assessment" not in everything
 
 
 def test_an_abatement_timed_before_now_is_past_whatever_its_local_day(make_app):
@@ -188,19 +182,17 @@ def test_a_record_of_the_next_day_is_after_a_past_as_of_however_few_minutes_past
 
 
 @pytest.mark.parametrize("written", ["2026-12-07T00:50:00+01:00", "2026-12-06T23:50:00Z", "2026-12-06T18:50:00-05:00"])
-def test_a_record_ahead_is_after_the_assessment_whatever_zone_it_is_written_in_and_said_on_the_sites_clock(
-        make_app, written):
+def test_a_record_ahead_is_said_on_the_sites_clock_whatever_zone_it_is_written_in(make_app, written):
     """Review 22 (#4, #5): now is 00:30 on 7 December in Paris; one instant 20 minutes ahead, written in three zones.
-    Written in UTC it was counted (its own date, the 6th, is before the assessment date), and a time was said in the
-    site's zone beside a date in the record's. Each is set aside, said at 00:50 on the 7th, as the site's clock."""
+    Each counts, and each is said at 00:50 on the 7th, as the site's clock says it, with its zone."""
     with time_machine.travel(PARIS_HALF_PAST_MIDNIGHT, tick=False):
         conditions, observations = paris_night(motor_at=written)
         for record in (conditions[1], observations[1], observations[2]):
             record["onsetDateTime" if "onsetDateTime" in record else "effectiveDateTime"] = "2026-12-06"
-        card, everything = rades_card(make_app(time_zone="Europe/Paris"), hook(conditions, observations))
-    assert card["summary"].endswith("category undetermined, missing: motor status"), card["summary"]
-    assert ("timed 00:50 on 2026-12-07, after the assessment (00:30): a record made ahead of what it describes"
-            in everything)
+        card, _ = rades_card(make_app(time_zone="Europe/Paris"), hook(conditions, observations))
+    assert "| Motor function before radiotherapy | Not ambulatory | 3 |" in card["detail"]
+    assert ("Motor function before radiotherapy: timed 00:50 on 2026-12-07 (CET), later than the assessment (00:30): "
+            "check its time") in card["detail"]
 
 
 def test_a_diagnosis_with_its_onset_timed_later_today_is_read_by_its_day(make_app):
@@ -213,3 +205,23 @@ def test_a_diagnosis_with_its_onset_timed_later_today_is_read_by_its_day(make_ap
             record["effectiveDateTime"] = "2026-12-06T09:00:00+00:00"
         card, _ = rades_card(make_app(), hook(conditions, observations))
     assert card["summary"].startswith("Spinal cord compression, Rades score ")
+
+
+def test_an_operation_timed_later_today_is_read_by_its_day(make_app):
+    """Probe 22 (t9): a decompressive laminectomy of the compression, completed and timed 16:00 today, read at 12:30.
+    Set aside as after the assessment, it was named on no card, and the Rades card advised against laminectomy with
+    no word of it. Read by its day, as before: the card says it first, and §1.4 gives its window."""
+    laminectomy = {"resourceType": "Procedure", "id": "lami", "status": "completed",
+                   "subject": {"reference": "Patient/p1"}, "performedDateTime": "2026-12-06T16:00:00+00:00",
+                   "code": {"coding": [{"system": "https://www.ameli.fr/ccam", "code": "LFFA004"}],
+                            "text": "Laminectomie décompressive D6-D8"},
+                   "reasonReference": [{"reference": "Condition/mscc"}]}
+    with time_machine.travel(datetime(2026, 12, 6, 12, 30, tzinfo=UTC), tick=False):
+        conditions, observations = paris_night(motor_at="2026-12-05")
+        conditions[1]["onsetDateTime"] = "2026-12-05"
+        observations[1]["effectiveDateTime"] = observations[2]["effectiveDateTime"] = "2026-12-05"
+        body = hook(conditions, observations)
+        body["prefetch"]["procedures"] = searchset(laminectomy)
+        card, everything = rades_card(make_app(), body)
+    assert "“Laminectomie décompressive D6-D8”, 2026-12-06" in card["detail"]
+    assert "post-operative radiotherapy" in everything

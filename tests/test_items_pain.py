@@ -193,3 +193,21 @@ def test_a_record_not_yet_counted_names_no_side_for_a_lesion_whose_side_is_not_s
     observations[2]["status"] = "final"
     lesion_facts, _ = only_lesion(lesion(side=None), *observations)
     assert any("name both sides" in str(flag) for flag in lesion_facts.condition_flags)
+
+
+def test_a_newer_pain_not_yet_counted_beside_an_older_final_one_is_said_beside_the_score():
+    """Probe 22 (b2): a "functional" pain of 2 days ago, registered, beside a final "mild" one of 6 days ago: Mirels 8
+    from the mild pain, and the newer record named nowhere a clinician reads (counted, it gives 10: fixation)."""
+    from support.mapping import days_ago
+
+    older = lesion_observations(pain="mild")
+    for measurement in older:
+        measurement["effectiveDateTime"] = days_ago(6)
+    newer = {**lesion_observations(pain="functional", prefix="new")[2], "status": "registered",
+             "effectiveDateTime": days_ago(2)}
+    lesion_facts, found = only_lesion(lesion(), *older, newer)
+    assert lesion_facts.facts["pain"].value == "mild"
+    assert [str(note) for note in lesion_facts.facts["pain"].notes] == [
+        "Observation/new-pain, later than the record counted, is not: status is registered: no result yet; not "
+        "counted; if it holds, it may change this score"]
+    assert found.entry("Observation/new-pain").attention

@@ -110,27 +110,21 @@ def timed_by(span: DateSpan, moment: datetime | None) -> bool:
     return span.instant is not None and moment is not None and span.instant <= moment
 
 
+def after(span: DateSpan, as_of: date, moment: datetime | None) -> bool:
+    """Whether a record dated ``span`` is after the assessment date: its day is, and it is not timed at or before
+    the assessment moment (records carry the clinic's local times; the assessment date may be another zone's day)."""
+    return span.earliest > as_of and not timed_by(span, moment)
+
+
 # Two clocks (the EHR's, the service's) may differ by a few minutes: a record made "now" is not one made ahead.
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def after(span: DateSpan, as_of: date, moment: datetime | None, *, by_time: bool = True) -> bool:
-    """Whether a record dated ``span`` is after the assessment. Timed with its zone, by its instant against the
-    assessment moment (records carry the clinic's local times; the assessment date may be another zone's day): a
-    status timed 23:50 read at 12:40 the same day is after it (probe 20, t12), whatever zone it is written in, but
-    not one a few minutes ahead on the assessment's own day in the site's zone (``CLOCK_SKEW``; never past the end of
-    an earlier ``asOf``). Else, or with ``by_time`` False (a diagnosis's onset: its day only), by its day."""
-    if span.instant is not None and moment is not None:
-        if timed_by(span, moment):
-            return False
-        if by_time:
-            return span.instant > moment + (CLOCK_SKEW if site_day(span, moment) <= as_of else timedelta(0))
-    return span.earliest > as_of
-
-
-def site_day(span: DateSpan, moment: datetime) -> date:
-    """The day of a timed record in the site's zone (the assessment moment's)."""
-    return span.instant.astimezone(moment.tzinfo).date() if span.instant is not None else span.earliest
+def ahead(span: DateSpan, moment: datetime | None) -> bool:
+    """Whether a record is timed, with its zone, later than the assessment moment by more than two clocks differ.
+    On the assessment's own day it still counts (probe 22: set aside, a paraplegia timed 10:00-05:00 left an older
+    "ambulatory" to score 38, "excellent result"; a laminectomy timed 16:00 vanished): it is flagged, its time said."""
+    return span.instant is not None and moment is not None and span.instant > moment + CLOCK_SKEW
 
 
 def _add_months(start: date, months: int) -> date:

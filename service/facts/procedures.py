@@ -142,9 +142,8 @@ def _read(record: PatientRecord) -> list[Procedure]:
             continue
         when = performed(resource)
         if (status == "completed" or kind == "radiotherapy") and record.after_as_of(when):
-            record.report.ignore(ref, record.said_after(when) if record.ahead_today(when) else said(
-                "performed {date}, after the assessment date {as_of}: not read", date=when.text,
-                as_of=record.as_of.isoformat()))
+            record.report.ignore(ref, said("performed {date}, after the assessment date {as_of}: not read",
+                                           date=when.text, as_of=record.as_of.isoformat()))
             continue
         reasons = tuple(target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
                         if target and target.startswith("Condition/"))

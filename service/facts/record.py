@@ -25,7 +25,7 @@ import msgspec
 from ..fhir.patients import local_reference
 from ..fhir.shape import ASSERTED_DATE
 from ..i18n import N_, Said, joined, said
-from .dates import UNBOUNDED, DateSpan, after, effective_date, parse_date, performed, site_day
+from .dates import UNBOUNDED, DateSpan, after, ahead, effective_date, parse_date, performed
 from .identity import identifier_index, newer_version, reference_of, version_of
 from .model import BrokenBone, FixedBone, Label, ReportEntry
 from .statuses import (
@@ -254,19 +254,10 @@ class PatientRecord(StatusReading):
             return DateSpan(UNBOUNDED, recorded.latest, recorded.text), "recordedDate"
         return None, ""
 
-    def after_as_of(self, span: DateSpan | None, *, by_time: bool = True) -> TypeGuard[DateSpan]:
-        return span is not None and after(span, self.as_of, self.moment, by_time=by_time)
-
-    def ahead_today(self, span: DateSpan) -> bool:
-        """A record after the assessment on the assessment's own day, in the site's zone: its time only is ahead."""
-        return span.instant is not None and self.moment is not None and site_day(span, self.moment) <= self.as_of
+    def after_as_of(self, span: DateSpan | None) -> TypeGuard[DateSpan]:
+        return span is not None and after(span, self.as_of, self.moment)
 
     def said_after(self, span: DateSpan) -> Said:
-        if self.ahead_today(span) and span.instant and self.moment:
-            local = span.instant.astimezone(self.moment.tzinfo)  # said as the site's clock says it, as "now" is
-            return said("timed {time} on {date}, after the assessment ({now}): a record made ahead of what it "
-                        "describes", time=local.strftime("%H:%M"), date=local.date().isoformat(),
-                        now=self.moment.strftime("%H:%M"))
         return said("dated {date}, after the assessment date {as_of}", date=span.text, as_of=self.as_of.isoformat())
 
     # -- status (the Conditions': statuses.StatusReading) --------------------------------------
@@ -274,8 +265,14 @@ class PatientRecord(StatusReading):
     def observation_flags(self, observation: dict[str, Any]) -> tuple[str, ...]:
         """What the clinician must know of the record itself: preliminary, or undated (how old it is, and so
         whether it still holds, cannot be told)."""
-        flags = (N_("preliminary"),) if observation.get("status") == "preliminary" else ()
-        return flags + ((N_("its date is not recorded"),) if self.effective(observation) is None else ())
+        flags: tuple[str, ...] = (N_("preliminary"),) if observation.get("status") == "preliminary" else ()
+        when = self.effective(observation)
+        if when is not None and self.moment is not None and ahead(when, self.moment) and when.instant:
+            local = when.instant.astimezone(self.moment.tzinfo)  # on the site's clock, as "now" is, with its zone
+            flags += (said("timed {time} on {date} ({zone}), later than the assessment ({now}): check its time",
+                           time=local.strftime("%H:%M"), date=local.date().isoformat(), zone=local.strftime("%Z"),
+                           now=self.moment.strftime("%H:%M")),)
+        return flags + ((N_("its date is not recorded"),) if when is None else ())
 
     # -- filing -----------------------------------------------------------------------------
 
@@ -305,8 +302,7 @@ class PatientRecord(StatusReading):
                 status = status_code(condition, "verificationStatus")
                 counts = status not in NEVER_COUNTS and status_code(
                     condition, "clinicalStatus") not in INACTIVE and not self.abated(condition)
-                if counts and not self.after_as_of(self.onset(condition) or parse_date(condition.get("recordedDate")),
-                                                     by_time=False):
+                if counts and not self.after_as_of(self.onset(condition) or parse_date(condition.get("recordedDate"))):
                     self.fractures.append(condition)  # matched to the lesions by bone and side (mapper)
                 why = why if counts else fracture_not_counted(status if status in NEVER_COUNTS else None)
                 # Said on a scored lesion's card when it may be its bone; else, for the integrator only.
@@ -323,7 +319,7 @@ class PatientRecord(StatusReading):
             self.report.ignore(ref, said("verificationStatus is {status}: never counts", status=verification))
             return
         began = self.onset(condition) or parse_date(condition.get("recordedDate"))
-        if self.after_as_of(began, by_time=False):  # a typing error, or made ahead: either way it hides a score
+        if self.after_as_of(began, ):  # a typing error, or a record made ahead: either way it hides a score
             self.report.ignore(ref, self.said_after(began), attention=True)
             return
         if "primary" in kinds:  # every coding's group: codings that translate one meaning may still disagree

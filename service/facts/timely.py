@@ -41,30 +41,43 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
     ``unread_kinds``: kinds whose records give no value here, so never make a record of their item current."""
     dropped: dict[str, list[tuple[str, Said]]] = defaultdict(list)
     current: set[str] = set()
+    newest: dict[str, Any] = {}  # item -> the latest day of its current records
     for kind, observations in linked.items():
         kept = []
         for observation, how in observations:
+            when = record.effective(observation)
             why = record.set_aside.get(record.ref(observation)) or out_of_time(
-                record.effective(observation), kind_item(kind), record.as_of, chosen, after,
-                record.period_start(observation), before)
+                when, kind_item(kind), record.as_of, chosen, after, record.period_start(observation), before)
             if why is None:
                 kept.append((observation, how))
                 # Text only, no value, or a kind not read here (a 0-10 pain score with no bands set): no current
                 # record of the item, so the records set aside are why it is missing.
                 if unread_value(observation) is None and kind not in unread_kinds:
                     current.add(kind_item(kind))
+                    if when is not None:
+                        newest[kind_item(kind)] = max(newest.get(kind_item(kind), when.latest), when.latest)
             else:
                 dropped[kind_item(kind)].append((record.ref(observation), why))
         linked[kind] = kept
     untimely: dict[str, list[Said]] = defaultdict(list)
     for item, records in dropped.items():
         for ref, why in records:
-            # A record set aside by the record itself (no result yet) is said only where its item is missing.
-            record.report.ignore(ref, why, attention=item not in current,
-                                 again=item not in current and ref in record.set_aside)
+            # Not counted by the record itself (no result yet, a later day), yet later than what is counted: it may
+            # say the item has changed (probe 22: a registered "functional" pain beside a final "mild" one).
+            later = ref in record.set_aside and item in current and _later(record, ref, newest.get(item))
+            record.report.ignore(ref, why, attention=item not in current or later,
+                                 again=ref in record.set_aside and (item not in current or later))
             if item not in current:
                 untimely[item].append(said("{resource}: {why}", resource=ref, why=why))
+            elif later:
+                untimely[item].append(said("{resource}, later than the record counted, is not: {why}; if it holds, it "
+                                           "may change this score", resource=ref, why=why))
     return untimely
+
+
+def _later(record: PatientRecord, ref: str, newest: Any) -> bool:
+    when = record.effective(record.get(ref))
+    return newest is None or when is None or when.earliest > newest
 
 
 def with_untimely(fact: Fact, notes: list[Said]) -> Fact:
