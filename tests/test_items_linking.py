@@ -242,3 +242,19 @@ def test_a_resolved_lesions_measurements_are_not_a_warning_unless_recorded_after
     assert entries["Observation/late-pain"].reason == (
         f"recorded {days_ago(3)}, after Condition/lesion-1 was recorded as over (2026-09-01): if the lesion is active "
         "again, its diagnosis does not say so; not used")
+
+
+def test_records_made_after_a_lesion_ended_are_said_on_a_new_lesion_of_the_same_bone_and_side():
+    """Probe 22 (d1): a left femoral shaft lesion resolved in June, and a new active one at the same place; this
+    week's size, type and pain focus on the old one. The new lesion's card read "no item recorded": it now says
+    they may be its own, to check (never counted for it)."""
+    from support.fhir_builders import FEMUR_SHAFT, LEFT, site
+
+    resolved = lesion("old", onset="2025-06-01", clinical="resolved")
+    resolved["abatementDateTime"] = "2026-06-01"
+    new = condition("new", SCT, "94222008", onset=days_ago(10), body_site=[site(FEMUR_SHAFT, LEFT)])
+    lesion_facts, _ = only_lesion(resolved, new, *lesion_observations(focus="Condition/old"))
+    assert lesion_facts.condition == "Condition/new" and lesion_facts.facts["pain"].missing
+    assert [str(flag) for flag in lesion_facts.condition_flags if "recorded as over" in str(flag)] == [
+        "records made after Condition/old was recorded as over (Observation/o-size, Observation/o-type, "
+        "Observation/o-pain) are not counted: they may be of this lesion; check them"]

@@ -68,6 +68,7 @@ class _Lesion(msgspec.Struct):
 def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts]:
     lesions: dict[str, _Lesion] = {}
     over: dict[str, str] = {}  # lesions no longer active -> their abatement as written ("" when none)
+    made_after: dict[str, list[str]] = defaultdict(list)  # such a lesion -> its records made after it ended
     elsewhere_in_body: set[str] = set()  # lesions of a bone that is not a long one (a vertebra: SINS reads them)
     at_site: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)  # (bone, side) -> lesions
     for condition in record.conditions["lesion"]:
@@ -146,7 +147,8 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                     "of a lesion already fixed ({operation}): no Mirels score; not used",
                     operation=fixed_lesions[fixed[0]]))
             elif target is None and (ended := sorted(focus & over.keys())):
-                _of_a_lesion_over(record, observation, ended[0], over[ended[0]])
+                if _of_a_lesion_over(record, observation, ended[0], over[ended[0]]):
+                    made_after[ended[0]].append(record.ref(observation))
             elif target is None and focus and focus <= elsewhere_in_body:
                 continue  # of a lesion Mirels does not score: SINS says what became of it (or nothing reads it)
             elif target is None:
@@ -157,6 +159,14 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                     observation), why=elsewhere))
             else:
                 lesions[target].linked[kind].append((observation, how))
+    for gone, refs in made_after.items():  # probe 22: a new lesion of that bone and side read "no item recorded"
+        condition = record.get(gone)
+        place = read_site(record.terms, site_concepts(record, condition, gone)[0],
+                          len(objects(condition.get("bodySite")))).place
+        for ref in at_site.get((place.bone, place.side), []) if place.bone else []:
+            lesions[ref].flags += (said("records made after {ended} was recorded as over ({records}) are not "
+                                        "counted: they may be of this lesion; check them", ended=gone,
+                                        records=", ".join(refs)),)
     for lesion in lesions.values():
         lesion.flags += _sides_of_records(record, lesion) + refuted_beside(record, lesion.reading, lesion.condition)
     result = []
@@ -358,7 +368,7 @@ def _contained(container: dict[str, Any], reference: Any, kind: str) -> dict[str
                  if inner.get("resourceType") == kind and inner.get("id") == text[1:]), None)
 
 
-def _of_a_lesion_over(record: PatientRecord, observation: dict[str, Any], lesion: str, abated: str) -> None:
+def _of_a_lesion_over(record: PatientRecord, observation: dict[str, Any], lesion: str, abated: str) -> bool:
     """A measurement of a lesion recorded as no longer active changes no score: named in the mapping report only (a
     year of them made a 36-line data card, probe 20 n04). One recorded after the abatement may mean the lesion is
     active again, which its diagnosis does not say: that one is said to the clinician."""
@@ -367,8 +377,9 @@ def _of_a_lesion_over(record: PatientRecord, observation: dict[str, Any], lesion
         record.report.ignore(ref, said("recorded {date}, after {lesion} was recorded as over ({abatement}): if the "
                                        "lesion is active again, its diagnosis does not say so; not used",
                                        date=when.text, lesion=lesion, abatement=abated), attention=True)
-    else:
-        record.report.ignore(ref, said("of a lesion recorded as no longer active: no Mirels score; not used"))
+        return True
+    record.report.ignore(ref, said("of a lesion recorded as no longer active: no Mirels score; not used"))
+    return False
 
 
 def _unsited(condition: dict[str, Any]) -> str:
