@@ -255,6 +255,16 @@ def test_records_made_after_a_lesion_ended_are_said_on_a_new_lesion_of_the_same_
     new = condition("new", SCT, "94222008", onset=days_ago(10), body_site=[site(FEMUR_SHAFT, LEFT)])
     lesion_facts, _ = only_lesion(resolved, new, *lesion_observations(focus="Condition/old"))
     assert lesion_facts.condition == "Condition/new" and lesion_facts.facts["pain"].missing
-    assert [str(flag) for flag in lesion_facts.condition_flags if "recorded as over" in str(flag)] == [
-        "records made after Condition/old was recorded as over (Observation/o-size, Observation/o-type, "
-        "Observation/o-pain) are not counted: they may be of this lesion; check them"]
+    said = [str(flag) for flag in lesion_facts.condition_flags if "end recorded" in str(flag)]
+    assert said == ["records made after the end recorded for Condition/old (2026-06-01) are not counted "
+                    "(Observation/o-size, Observation/o-type, Observation/o-pain): they may be of this lesion; check "
+                    "them"]
+    # Review 23: a new lesion whose side is not stated may be the same; records before it began are not its own.
+    unsided = condition("new", SCT, "94222008", onset=days_ago(10), body_site=[site(FEMUR_SHAFT)])
+    lesion_facts, _ = only_lesion(resolved, unsided, *lesion_observations(focus="Condition/old"))
+    assert any("end recorded" in str(flag) for flag in lesion_facts.condition_flags)
+    before_it = lesion_observations(focus="Condition/old")
+    for measurement in before_it:
+        measurement["effectiveDateTime"] = "2026-07-01"
+    lesion_facts, _ = only_lesion(resolved, new, *before_it)
+    assert not any("end recorded" in str(flag) for flag in lesion_facts.condition_flags)

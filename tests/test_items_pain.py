@@ -211,3 +211,21 @@ def test_a_newer_pain_not_yet_counted_beside_an_older_final_one_is_said_beside_t
         "Observation/new-pain, later than the record counted, is not: status is registered: no result yet; not "
         "counted; if it holds, it may change this score"]
     assert found.entry("Observation/new-pain").attention
+
+
+def test_a_record_not_counted_is_said_later_only_when_both_dates_say_so():
+    """Review 23: an undated registered pain was said "later than the record counted"; a final pain dated after a
+    past asOf was said beside the score as if it might change it."""
+    from support.mapping import days_ago
+
+    older = lesion_observations(pain="mild")
+    undated = {**lesion_observations(pain="functional", prefix="new")[2], "status": "registered"}
+    del undated["effectiveDateTime"]
+    lesion_facts, _ = only_lesion(lesion(), *older, undated)
+    assert not any("later than the record counted" in str(note) for note in lesion_facts.facts["pain"].notes)
+    same_day = lesion_observations(pain="mild")
+    for measurement in same_day:
+        measurement["effectiveDateTime"] = f"{days_ago(3)}T08:00:00+00:00"
+    timed = {**undated, "effectiveDateTime": f"{days_ago(3)}T11:00:00+00:00"}  # three hours later the same day
+    lesion_facts, _ = only_lesion(lesion(), *same_day, timed)
+    assert any("later than the record counted" in str(note) for note in lesion_facts.facts["pain"].notes)

@@ -163,10 +163,15 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         condition = record.get(gone)
         place = read_site(record.terms, site_concepts(record, condition, gone)[0],
                           len(objects(condition.get("bodySite")))).place
-        for ref in at_site.get((place.bone, place.side), []) if place.bone else []:
-            lesions[ref].flags += (said("records made after {ended} was recorded as over ({records}) are not "
-                                        "counted: they may be of this lesion; check them", ended=gone,
-                                        records=", ".join(refs)),)
+        for lesion in lesions.values():  # a side not stated on either may be the same (review 23)
+            onset = record.onset(lesion.condition)
+            since = [r for r in refs if not (onset and (when := record.effective(record.get(r))) is not None
+                                             and when.latest < onset.earliest)]  # before it began: not its own
+            if since and place.bone and lesion.reading.bone == place.bone and (
+                    None in (place.side, lesion.reading.place.side) or place.side == lesion.reading.place.side):
+                lesion.flags += (said("records made after the end recorded for {ended} ({abatement}) are not counted "
+                                      "({records}): they may be of this lesion; check them", ended=gone,
+                                      abatement=over[gone], records=", ".join(since)),)
     for lesion in lesions.values():
         lesion.flags += _sides_of_records(record, lesion) + refuted_beside(record, lesion.reading, lesion.condition)
     result = []
@@ -373,6 +378,8 @@ def _of_a_lesion_over(record: PatientRecord, observation: dict[str, Any], lesion
     year of them made a 36-line data card, probe 20 n04). One recorded after the abatement may mean the lesion is
     active again, which its diagnosis does not say: that one is said to the clinician."""
     ref, when, end = record.ref(observation), record.effective(observation), parse_date(abated)
+    if ref in record.set_aside:  # not counted for its own reason (no result yet, after the assessment): said so
+        return False
     if end is not None and when is not None and end.latest < when.earliest:
         record.report.ignore(ref, said("recorded {date}, after {lesion} was recorded as over ({abatement}): if the "
                                        "lesion is active again, its diagnosis does not say so; not used",

@@ -117,7 +117,8 @@ def painful_sites(record: PatientRecord, options: MappingOptions,
         found.append(SituationFacts(
             "pain", PainInputs(True, long_bone=False, complications=complications), pain.sources,
             (Where(ref, site.place, site.description),),
-            (recorded, *radiotherapies_given(record, ref, onset=site.onset)), score_of=ref if ref in sins else None))
+            (recorded, *(flag for flag in pain.flags if isinstance(flag, Said)),  # its time later than now, say
+             *radiotherapies_given(record, ref, onset=site.onset)), score_of=ref if ref in sins else None))
     return found
 
 
@@ -170,7 +171,8 @@ def _pain(record: PatientRecord, options: MappingOptions, site: _Site,
                                          "number from 0 to 10, a Mirels or SINS pain as its code",
                                          value=observation_value(observation)[:40], lesion=site.ref)))
                 continue
-            candidates.append(Candidate(painful, ref, record.effective(observation), (), how))
+            candidates.append(Candidate(painful, ref, record.effective(observation),
+                                        record.observation_flags(observation), how))
             said_as[ref] = _value(kind, observation)
     fact = sins.facts.get("mechanical_pain") if sins is not None else None
     if fact is not None and fact.sources and fact.value is not None:

@@ -135,6 +135,7 @@ class PatientRecord(StatusReading):
         # Filed by kind but not counted: no result yet, a status not known, timed after the assessment. Where nothing
         # current supplies the item, they are why it is missing (``timely.keep_timely``), not "no record".
         self.set_aside: dict[str, Said] = {}
+        self.not_yet: set[str] = set()  # of those, the ones not counted for their status (registered, none...)
         self.panels_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # member -> panels listing it
         self.responses: list[dict[str, Any]] = []  # QuestionnaireResponses: answers.py reads and reports them
         self.body_structures: list[str] = []  # their references: the mapper reads sites and tumours from them
@@ -267,7 +268,8 @@ class PatientRecord(StatusReading):
         whether it still holds, cannot be told)."""
         flags: tuple[str, ...] = (N_("preliminary"),) if observation.get("status") == "preliminary" else ()
         when = self.effective(observation)
-        if when is not None and self.moment is not None and ahead(when, self.moment) and when.instant:
+        timed = observation.get("effectiveDateTime") or observation.get("effectiveInstant")  # not a period's end
+        if timed and when is not None and self.moment is not None and ahead(when, self.moment) and when.instant:
             local = when.instant.astimezone(self.moment.tzinfo)  # on the site's clock, as "now" is, with its zone
             flags += (said("timed {time} on {date} ({zone}), later than the assessment ({now}): check its time",
                            time=local.strftime("%H:%M"), date=local.date().isoformat(), zone=local.strftime("%Z"),
@@ -389,6 +391,8 @@ class PatientRecord(StatusReading):
             self.report.ignore(ref, why, attention=status in COUNTED_OBSERVATION)
             if not kind.startswith("context:"):
                 self.set_aside[ref] = why
+                if status not in COUNTED_OBSERVATION:
+                    self.not_yet.add(ref)
                 self.observations[kind].append(observation)
             return
         if kind.startswith("context:"):

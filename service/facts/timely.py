@@ -12,7 +12,7 @@ from msgspec.structs import replace
 from ..i18n import Said, said
 from .items.candidates import unread_value
 from .model import Fact
-from .moments import Event, Window, out_of_time
+from .moments import Event, Window, out_of_time, surely_before
 from .record import PatientRecord
 from .vocabulary import (
     ITEM_OF_CODE,
@@ -54,17 +54,18 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
                 # record of the item, so the records set aside are why it is missing.
                 if unread_value(observation) is None and kind not in unread_kinds:
                     current.add(kind_item(kind))
-                    if when is not None:
-                        newest[kind_item(kind)] = max(newest.get(kind_item(kind), when.latest), when.latest)
+                    if when is not None and (kind_item(kind) not in newest or
+                                             when.latest >= newest[kind_item(kind)].latest):
+                        newest[kind_item(kind)] = when
             else:
                 dropped[kind_item(kind)].append((record.ref(observation), why))
         linked[kind] = kept
     untimely: dict[str, list[Said]] = defaultdict(list)
     for item, records in dropped.items():
         for ref, why in records:
-            # Not counted by the record itself (no result yet, a later day), yet later than what is counted: it may
-            # say the item has changed (probe 22: a registered "functional" pain beside a final "mild" one).
-            later = ref in record.set_aside and item in current and _later(record, ref, newest.get(item))
+            # Not counted for its status (no result yet), yet later than what is counted: it may say the item has
+            # changed (probe 22: a registered "functional" pain beside a final "mild" one). Not one after a past asOf.
+            later = ref in record.not_yet and item in current and _later(record, ref, newest.get(item))
             record.report.ignore(ref, why, attention=item not in current or later,
                                  again=ref in record.set_aside and (item not in current or later))
             if item not in current:
@@ -76,8 +77,10 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
 
 
 def _later(record: PatientRecord, ref: str, newest: Any) -> bool:
+    """Surely later than the newest record counted: by their times where both are timed, else by day; never said of
+    a record or beside a record with no date (review 23)."""
     when = record.effective(record.get(ref))
-    return newest is None or when is None or when.earliest > newest
+    return newest is not None and when is not None and surely_before(newest, when)
 
 
 def with_untimely(fact: Fact, notes: list[Said]) -> Fact:
