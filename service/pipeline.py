@@ -21,6 +21,7 @@ from .facts.model import Where
 from .facts.place import BOTH_SIDES, LEFT, RIGHT, side_beside_bone
 from .facts.prefilter import scored_at_most
 from .facts.record import may_be_read
+from .facts.statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE
 from .fhir.patients import PatientIdentity, group_by_patient
 from .fhir.shape import matches_left_out, next_link, outcome_text
 from .i18n import Said, said, translate
@@ -180,6 +181,16 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                 "not checked: it is for {reasons}, whose scores do not apply to this kind of order; if it is for "
                 "another diagnosis, that one's advice was not given", reasons=", ".join(sorted(draft.reasons))),
                 relevant=True, attention=True, description=draft.order.description))
+    # An order whose reasons are only lesions recorded as no longer active: nothing scores it, and it got no card
+    # (probe 22, h6b: a prophylactic fixation "for" a resolved femur metastasis). The sources are silent: said only.
+    ended = {entry.resource for entry in result.facts.report
+             if getattr(entry.reason, "template", None) in (LESION_NOT_ACTIVE, LESION_MAY_BE_OVER)}
+    for draft in drafts:
+        if draft.reasons and draft.reasons <= ended and draft.order.reference not in checked | moot_orders:
+            report.append(ReportEntry(draft.order.reference, "ignored", said(
+                "not checked: it is for {reasons}, recorded as no longer active; check what the order is for",
+                reasons=", ".join(sorted(draft.reasons))), relevant=True, attention=True,
+                description=draft.order.description))
     by_reason: dict[str, dict[str, DraftOrder]] = {}
     for draft in radiotherapies:  # probe 18: three courses for one femur in one signing, no card said it
         for reason in sorted(draft.reasons & bone_sites):  # a site's, not the primary cancer's (two bones each)

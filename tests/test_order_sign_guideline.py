@@ -702,3 +702,21 @@ def test_an_operation_coded_outside_the_lists_is_not_called_a_fixation_in_the_su
     (card,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"], "mirels")
     assert f": {summary} — " in card["summary"] and "fixation recorded" not in card["summary"], card["summary"]
     assert "an operation of this lesion is recorded (“" in card["detail"]
+
+
+@pytest.mark.parametrize("code, words", [("1653007", "Enclouage prophylactique fémur gauche"),
+                                         ("33195004", "Radiothérapie fémur gauche")])
+def test_an_order_for_a_metastasis_recorded_as_resolved_only_is_said(client, code, words):
+    """Probe 22 (h6b, h6c): a prophylactic fixation, or a radiotherapy, whose only reason is a femur metastasis
+    recorded as resolved: no card at all. Nothing scores it and the sources are silent on what to do: the order is
+    named, with why it was not checked."""
+    from support.fhir_builders import lesion
+
+    resolved = lesion("res", clinical="resolved", onset="2025-06-01")
+    resolved["code"]["text"] = "Métastase diaphyse fémorale gauche (traitée)"
+    order = {"resourceType": "ServiceRequest", "id": "ord", "status": "draft", "intent": "order",
+             "subject": {"reference": "Patient/p1"}, "code": {**cc(SCT, code), "text": words},
+             "reasonReference": [{"reference": "Condition/res"}]}
+    (review,) = by_topic(post(client, request([resolved], [], order)), "data-review")
+    assert (f"- **“{words}”**: not checked: it is for “Métastase diaphyse fémorale gauche (traitée)”, 2025-06-01, "
+            "recorded as no longer active; check what the order is for") in review["detail"], review["detail"]
