@@ -663,3 +663,19 @@ def test_an_ehrs_own_laterality_extension_gives_the_side_as_mcodes_does(on_the_b
     assert not any("may record one lesion" in str(flag) for scored in found.scored for flag in scored.condition_flags)
     found = facts_of(femur("a", LEFT, url="http://example.org/extension/side-of-body"))
     assert [scored.body_site[1] for scored in found.scored] == [None]
+
+
+@pytest.mark.parametrize("side, said", [
+    (LEFT, "its words give the other side: check the side before any fixation"),
+    (RIGHT, "its words give this side: if so, this bone has broken and Mirels no longer applies"),
+])
+def test_a_fracture_whose_side_only_its_words_give_is_said_with_that_side(side, said):
+    """Probe 22 (g11): "Fracture col fémoral droit sur métastase" (S72.0, no side coded) read on the left femur's card
+    as "the side of one of them is not stated". Its words are said, never counted: a coded side settles it."""
+    from support.fhir_builders import FEMUR_NECK, RECENT
+
+    fracture = condition("fx", ICD10, "S72.0", onset=RECENT)
+    fracture["code"]["text"] = "Fracture col fémoral droit sur métastase"
+    lesion_facts, _ = only_lesion(lesion(bone=FEMUR_NECK, side=side), fracture)
+    flags = [str(flag) for flag in lesion_facts.condition_flags if "Condition/fx" in str(flag)]
+    assert flags == [f"a fracture of the same bone is recorded (Condition/fx), its side not coded; {said}"]

@@ -9,9 +9,9 @@ from typing import Any, Literal
 from ..i18n import Said, said
 from .dates import DateSpan, parse_date
 from .items.site import body_sites, read_site
-from .place import BONE_WORDS, BOTH_SIDES, fracture_place
+from .place import BONE_WORDS, BOTH_SIDES, LEFT, RIGHT, fracture_place, side_beside_bone
 from .record import PatientRecord
-from .terminology import ICD10_CM, canonical_system, codings, objects
+from .terminology import ICD10_CM, canonical_system, codings, describe_concepts, objects
 
 FractureMatch = Literal["same", "side", "both", "sequela", "bone", "unplaced", "linked", "tied"]
 
@@ -107,9 +107,10 @@ def _sequela(coding: dict[str, Any]) -> bool:
     return canonical_system(str(coding.get("system") or "")) == ICD10_CM and len(code) >= 7 and code[6] == "S"
 
 
-def fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool, match: FractureMatch) -> Said:
+def fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool, match: FractureMatch,
+                  reading: Any = None) -> Said:
     """What a lesion's Mirels score says of a fracture that may be of its bone and side, for the clinician to
-    settle before any fixation."""
+    settle before any fixation. ``reading``: the lesion's site, to say a side only the fracture's words give."""
     ref = record.ref(fracture)
     if match == "bone":
         return said("a fracture is recorded whose bone is not coded ({fracture}): if it is this bone, it has broken "
@@ -134,6 +135,14 @@ def fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool
     if match == "both":
         return said("a fracture of the same bone is recorded ({fracture}), one of the two records saying both sides: "
                     "if it is this bone, it has broken and Mirels no longer applies", fracture=ref)
+    lesion_side = _side(reading) if reading is not None else None
+    words = describe_concepts([fracture.get("code")])  # a side its words give beside the bone ("col fémoral droit")
+    written = side_beside_bone(words, reading.bone, next_to=True) if reading is not None and reading.bone else None
+    if written in (LEFT, RIGHT) and lesion_side in (LEFT, RIGHT):  # read, never counted: a code would settle it
+        return said("a fracture of the same bone is recorded ({fracture}), its side not coded; its words give the "
+                    "other side: check the side before any fixation", fracture=ref) if written != lesion_side else \
+            said("a fracture of the same bone is recorded ({fracture}), its side not coded; its words give this "
+                 "side: if so, this bone has broken and Mirels no longer applies", fracture=ref)
     return said("a fracture of the same bone is recorded ({fracture}) and the side of one of them is not stated: if "
                 "it is this bone, it has broken and Mirels no longer applies", fracture=ref)
 

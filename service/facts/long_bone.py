@@ -101,7 +101,8 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         if fixation is not None:
             continue
         # Said, never settled: a bone or a side not stated, or a fracture before the lesion began.
-        to_check = tuple(fracture_flag(record, fracture, fracture in earlier, match) for fracture, match in fractures)
+        to_check = tuple(fracture_flag(record, fracture, fracture in earlier, match, reading)
+                         for fracture, match in fractures)
         under_way = fixations_under_way(record, ref, reading.bone, reading.side) + earlier_fixations(
             record, ref, reading, onset) + fixations_either_side(record, reading) + unread_operations(
             record, ref, reading, onset)
