@@ -610,3 +610,15 @@ def test_an_item_linked_to_the_lesion_whose_own_site_is_another_level_is_not_cou
     alignment["bodySite"] = [{"coding": [{"system": SCT, "code": SACRUM}], "text": "S2"}]
     spine, _ = only_sins(s1, *observations)
     assert spine.facts["spinal_alignment"].value == "subluxation_translation"
+
+
+def test_a_pathological_fracture_whose_words_only_name_the_spine_is_said_beside_the_collapse_item():
+    """Probe 22 (g4): "Fracture pathologique vertèbre D7 (tassement)", M84.48 (no bone in its code): the D7 lesion's
+    SINS asked for its collapse with no word of it, and the data card spoke of Mirels. Its level is not read from
+    its words: it may be at this level, said beside the collapse item."""
+    fracture = condition("fx", ICD10, "M84.48", onset="2026-12-01")
+    fracture["code"]["text"] = "Fracture pathologique vertèbre D7 (tassement)"
+    spine, found = only_sins(spine_lesion(), fracture)
+    assert any("Condition/fx records a fracture of the spine whose level cannot be compared with this lesion's"
+               in str(note) for note in spine.facts["vertebral_body_collapse"].notes)
+    assert "SINS collapse item" in found.entry("Condition/fx").reason

@@ -21,6 +21,7 @@ aux traitements antalgiques médicamenteux." Read here:
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -325,11 +326,17 @@ def _fractures_read(record: PatientRecord) -> dict[str | None, list[tuple[str, s
         if places and _of_the_spine(place) and _of_the_spine(body := read_place(record.terms, body_sites(fracture))):
             place = body  # a code states a region (S22.0: thoracic), its bodySite may state the level ("T8")
         bone = place.bone if place is not None and place.bone else None
-        key = "spine" if _of_the_spine(place) else bone
+        key = "spine" if _of_the_spine(place) or (not bone and _SPINE_WORDS.search(
+            describe_concepts([fracture.get("code")]))) else bone  # "Fracture pathologique vertèbre D7": no level read
         read = (record.ref(fracture), lesions_named(record, fracture), place, fracture_date(record, fracture))
         for group in (key, *(f"tied:{lesion}" for lesion in read[1])):  # by the lesions it names, whatever its bone
             found.setdefault(group, []).append(read)
     return found
+
+
+# A fracture whose code places no bone, its words naming the spine (probe 22, g4: M84.48 "Fracture pathologique
+# vertèbre D7 (tassement)" was said nowhere near the SINS of D7): its level is never read from them.
+_SPINE_WORDS = re.compile(r"\b(vert[eèé]br|rachi|spin|dorsal|lombaire|lumbar|thoraci|cervical)", re.IGNORECASE)
 
 
 def _of_the_spine(place: Place | None) -> bool:
