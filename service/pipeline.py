@@ -181,15 +181,16 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                 "not checked: it is for {reasons}, whose scores do not apply to this kind of order; if it is for "
                 "another diagnosis, that one's advice was not given", reasons=", ".join(sorted(draft.reasons))),
                 relevant=True, attention=True, description=draft.order.description))
-    # An order whose reasons are only lesions recorded as no longer active: nothing scores it, and it got no card
-    # (probe 22, h6b: a prophylactic fixation "for" a resolved femur metastasis). The sources are silent: said only.
-    ended = {entry.resource for entry in result.facts.report
-             if getattr(entry.reason, "template", None) in (LESION_NOT_ACTIVE, LESION_MAY_BE_OVER)}
+    # An order for a metastasis or a compression recorded as over or refuted, and for no active one: nothing scores
+    # it, and it got no card (probe 22, h6b: a fixation "for" a resolved femur metastasis; review 24: beside the
+    # primary cancer, or refuted). The sources are silent on what to do: it is said, no more.
+    over = {entry.resource for entry in result.facts.report if getattr(entry.reason, "template", None) in _OVER}
     for draft in drafts:
-        if draft.reasons and draft.reasons <= ended and draft.order.reference not in checked | moot_orders:
+        if (draft.reasons & over and not draft.reasons & (scored | bone_sites)
+                and draft.order.reference not in checked | moot_orders):
             report.append(ReportEntry(draft.order.reference, "ignored", said(
-                "not checked: it is for {reasons}, recorded as no longer active; check what the order is for",
-                reasons=", ".join(sorted(draft.reasons))), relevant=True, attention=True,
+                "not checked: the diagnosis it is for ({reasons}) is recorded as over or refuted; check what the order "
+                "is for", reasons="; ".join(sorted(draft.reasons & over))), relevant=True, attention=True,
                 description=draft.order.description))
     by_reason: dict[str, dict[str, DraftOrder]] = {}
     for draft in radiotherapies:  # probe 18: three courses for one femur in one signing, no card said it
@@ -199,6 +200,12 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                     for reason, found in by_reason.items() if len(found) > 1}.values())
     return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot,
                        [draft for draft in radiotherapies if not draft.schemes], other_side, several)
+
+
+# The mapping report's words for a diagnosis that does not count: a lesion or a compression no longer active, one
+# refuted or entered in error.
+_OVER = frozenset({LESION_NOT_ACTIVE, LESION_MAY_BE_OVER, "spinal cord compression is not active: no Rades score",
+                   "spinal cord compression: {why}: no Rades score", "verificationStatus is {status}: never counts"})
 
 
 def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[DraftOrder, tuple[Where, ...]]]:

@@ -710,13 +710,23 @@ def test_an_order_for_a_metastasis_recorded_as_resolved_only_is_said(client, cod
     """Probe 22 (h6b, h6c): a prophylactic fixation, or a radiotherapy, whose only reason is a femur metastasis
     recorded as resolved: no card at all. Nothing scores it and the sources are silent on what to do: the order is
     named, with why it was not checked."""
-    from support.fhir_builders import lesion
+    from support.fhir_builders import condition, lesion
 
     resolved = lesion("res", clinical="resolved", onset="2025-06-01")
     resolved["code"]["text"] = "Métastase diaphyse fémorale gauche (traitée)"
     order = {"resourceType": "ServiceRequest", "id": "ord", "status": "draft", "intent": "order",
              "subject": {"reference": "Patient/p1"}, "code": {**cc(SCT, code), "text": words},
              "reasonReference": [{"reference": "Condition/res"}]}
+    said = (f"- **“{words}”**: not checked: the diagnosis it is for (“Métastase diaphyse fémorale gauche (traitée)”, "
+            "2025-06-01) is recorded as over or refuted; check what the order is for")
     (review,) = by_topic(post(client, request([resolved], [], order)), "data-review")
-    assert (f"- **“{words}”**: not checked: it is for “Métastase diaphyse fémorale gauche (traitée)”, 2025-06-01, "
-            "recorded as no longer active; check what the order is for") in review["detail"], review["detail"]
+    assert said in review["detail"], review["detail"]
+    # Review 24: beside the primary cancer in its reasons too; and a metastasis refuted.
+    breast = condition("breast", SCT, "254837009", onset="2019-01-01")
+    both = {**order, "reasonReference": [{"reference": "Condition/res"}, {"reference": "Condition/breast"}]}
+    (review,) = by_topic(post(client, request([resolved, breast], [], both)), "data-review")
+    assert said in review["detail"], review["detail"]
+    refuted = lesion("res", verification="refuted", onset="2025-06-01")
+    refuted["code"]["text"] = "Métastase diaphyse fémorale gauche (traitée)"
+    (review,) = by_topic(post(client, request([refuted], [], order)), "data-review")
+    assert said in review["detail"], review["detail"]

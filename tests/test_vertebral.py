@@ -622,3 +622,13 @@ def test_a_pathological_fracture_whose_words_only_name_the_spine_is_said_beside_
     assert any("Condition/fx records a fracture of the spine whose level cannot be compared with this lesion's"
                in str(note) for note in spine.facts["vertebral_body_collapse"].notes)
     assert "SINS collapse item" in found.entry("Condition/fx").reason
+
+
+@pytest.mark.parametrize("words", ["Fracture cervicale vraie du fémur droit", "Fracture of the spine of the scapula",
+                                   "Fracture radius distal, déplacement dorsal"])
+def test_a_fracture_whose_words_name_another_bone_is_not_said_to_be_of_the_spine(words):
+    """Review 24: "cervical", "dorsal" and "spine" name a femoral neck, a displacement, a scapula's spine too."""
+    fracture = condition("fx", ICD10, "M84.48", onset="2026-12-01")
+    fracture["code"]["text"] = words
+    spine, _ = only_sins(spine_lesion(), fracture)
+    assert not any("Condition/fx" in str(note) for note in spine.facts["vertebral_body_collapse"].notes)
