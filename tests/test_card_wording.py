@@ -553,7 +553,7 @@ def test_scores_with_no_item_recorded_are_one_card_per_calculator_and_one_with_a
     for place in ("T8", "D8", "T4"):
         assert f"- Thoracic spine (“{place}” in the record) (possible totals 1–18): the recorded site's code names a " \
                "region of the spine, not the level" in detail
-    assert "**Items no record gives**\n- Pain (relief with recumbency" in detail
+    assert "**Items not recorded**\n- Pain (relief with recumbency" in detail
     assert "- Vertebral body collapse" in detail
     assert "- Location" not in detail and cards[0]["indicator"] == "warning"
     # Its link opens the assessment page, where each lesion's items can be completed; no picture of one scale.

@@ -24,9 +24,11 @@ _GROUPED = ("mirels", "sins")  # Rades is an emergency's score: its card always 
 WORDS = Words({
     "summary": N_("{title}: no item recorded for {count} lesions; record their items to score each"),
     "summary_one": N_("{where}, {title}: no item recorded; record its items to score it"),
-    "intro": N_("No record gives any of these items for the lesions below: the score cannot guide a decision yet. "
-                "Record them (imaging, pain) to have each lesion scored."),
-    "items": N_("Items no record gives"), "lesions": N_("Lesions"), "range": N_("possible totals {range}"),
+    # Words a diagnosis writes ("métastase lytique") are not read as an item: "no record gives" would be untrue.
+    "intro": N_("None of these items is recorded as an observation for the lesions below (a diagnosis's words are "
+                "not read as one): the score cannot guide a decision yet. Record them (imaging, pain) to have each "
+                "lesion scored."),
+    "items": N_("Items not recorded"), "lesions": N_("Lesions"), "range": N_("possible totals {range}"),
     "as_of": N_("Assessed as of"),
 })
 
