@@ -21,7 +21,13 @@ from .facts.model import Where
 from .facts.place import BOTH_SIDES, LEFT, RIGHT, side_beside_bone
 from .facts.prefilter import scored_at_most
 from .facts.record import may_be_read
-from .facts.statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE
+from .facts.statuses import (
+    COMPRESSION_MAY_BE_OVER,
+    COMPRESSION_NOT_ACTIVE,
+    LESION_MAY_BE_OVER,
+    LESION_NOT_ACTIVE,
+    NEVER_COUNTS_AS,
+)
 from .fhir.patients import PatientIdentity, group_by_patient
 from .fhir.shape import matches_left_out, next_link, outcome_text
 from .i18n import Said, said, translate
@@ -204,8 +210,8 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
 
 # The mapping report's words for a diagnosis that does not count: a lesion or a compression no longer active, one
 # refuted or entered in error.
-_OVER = frozenset({LESION_NOT_ACTIVE, LESION_MAY_BE_OVER, "spinal cord compression is not active: no Rades score",
-                   "spinal cord compression: {why}: no Rades score", "verificationStatus is {status}: never counts"})
+_OVER = frozenset({LESION_NOT_ACTIVE, LESION_MAY_BE_OVER, COMPRESSION_NOT_ACTIVE, COMPRESSION_MAY_BE_OVER,
+                   NEVER_COUNTS_AS})
 
 
 def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[DraftOrder, tuple[Where, ...]]]:

@@ -29,7 +29,7 @@ from .place import SPINE_REGION_LETTER
 from .procedures import operated_since, radiotherapies_given, radiotherapies_of, spinal_operations
 from .record import PatientRecord
 from .situations import spinal_levels
-from .statuses import THIS_RECORDED_AS, recorded_as
+from .statuses import COMPRESSION_MAY_BE_OVER, COMPRESSION_NOT_ACTIVE, THIS_RECORDED_AS, recorded_as
 from .terminology import objects
 from .timely import KIND_ITEM, keep_timely, with_untimely
 from .vertebral import spinal_conditions, spine_regions
@@ -56,9 +56,8 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         if is_active:
             active.append((compression, flags))
         else:
-            record.report.ignore(record.ref(compression), said(
-                "spinal cord compression is not active: no Rades score") if not flags else said(
-                "spinal cord compression: {why}: no Rades score", why=flags[0]))
+            record.report.ignore(record.ref(compression), Said(COMPRESSION_NOT_ACTIVE, {}) if not flags else Said(
+                COMPRESSION_MAY_BE_OVER, {"why": flags[0]}))
     if not active:
         for kind in ("primary", "visceral", "undetermined_site", "paraplegia", "not_walking"):
             for condition in record.conditions[kind]:
@@ -231,7 +230,7 @@ def _since_radiotherapy(record: PatientRecord, irradiated: tuple[Event, ...], un
     # By instants where both have a time and zone (a status at 23:00 after a first fraction at 22:00: probe 19), as
     # the status was set aside (``moments.surely_before``), else by day.
     since = [record.ref(observation) for observation in unfocused["motor-function"] + own.get("motor-function", [])
-             if (when := record.effective(observation)) is not None and record.ref(observation) not in record.set_aside
+             if (when := record.effective(observation)) is not None and record.counted(observation)
              and any(surely_before(event.when, when) for event in irradiated)]
     return (said("a motor status recorded since its radiotherapy began ({records}) is not counted: Rades scores "
                  "the status before radiotherapy", records=", ".join(since)),) if since else ()

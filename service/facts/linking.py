@@ -58,7 +58,6 @@ def related_condition(record: PatientRecord, target: str) -> str | None:
     return None
 
 
-
 def link_observation(record: PatientRecord, observation: dict[str, Any], lesions: Collection[str],
                      at_site: dict[tuple[str | None, str | None], list[str]], depth: int,
                      site_of: Callable[[list[Any]], tuple[str | None, str | None]] | None = None,

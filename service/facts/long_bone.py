@@ -244,7 +244,7 @@ def _sides_of_records(record: PatientRecord, lesion: _Lesion) -> tuple[Said, ...
     by_side: dict[str, list[str]] = defaultdict(list)
     for observations in lesion.linked.values():
         for observation, _ in observations:
-            if record.ref(observation) in record.set_aside:  # not counted: no result yet, made ahead
+            if not record.counted(observation):  # no result yet, after the assessment
                 continue
             sites = body_sites(observation)
             side = read_site(record.terms, sites).place.side if sites else None

@@ -33,6 +33,7 @@ from .statuses import (
     INACTIVE,
     NEVER_COUNTED_OBSERVATION,
     NEVER_COUNTS,
+    NEVER_COUNTS_AS,
     StatusReading,
     fracture_not_counted,
     status_code,
@@ -263,6 +264,10 @@ class PatientRecord(StatusReading):
 
     # -- status (the Conditions': statuses.StatusReading) --------------------------------------
 
+    def counted(self, observation: dict[str, Any]) -> bool:
+        """Whether an Observation filed by kind counts: not ``set_aside`` (no result yet, after the assessment)."""
+        return self.ref(observation) not in self.set_aside
+
     def observation_flags(self, observation: dict[str, Any]) -> tuple[str, ...]:
         """What the clinician must know of the record itself: preliminary, or undated (how old it is, and so
         whether it still holds, cannot be told)."""
@@ -318,10 +323,10 @@ class PatientRecord(StatusReading):
             return
         verification = status_code(condition, "verificationStatus")
         if verification in NEVER_COUNTS:
-            self.report.ignore(ref, said("verificationStatus is {status}: never counts", status=verification))
+            self.report.ignore(ref, Said(NEVER_COUNTS_AS, {"status": verification}))
             return
         began = self.onset(condition) or parse_date(condition.get("recordedDate"))
-        if self.after_as_of(began, ):  # a typing error, or a record made ahead: either way it hides a score
+        if self.after_as_of(began):  # a typing error, or a record made ahead: either way it hides a score
             self.report.ignore(ref, self.said_after(began), attention=True)
             return
         if "primary" in kinds:  # every coding's group: codings that translate one meaning may still disagree

@@ -264,5 +264,8 @@ def fracture_not_counted(status: str | None) -> Said:
 
 # What the mapper says of a long-bone metastasis whose status says it is over, or may be (an abatement beside
 # "active"): the order-sign cards name its orders' target as no longer active (``render.order_cards``).
+COMPRESSION_NOT_ACTIVE = N_("spinal cord compression is not active: no Rades score")
+COMPRESSION_MAY_BE_OVER = N_("spinal cord compression: {why}: no Rades score")
+NEVER_COUNTS_AS = N_("verificationStatus is {status}: never counts")
 LESION_NOT_ACTIVE = N_("bone metastasis is not active: no Mirels score")
 LESION_MAY_BE_OVER = N_("bone metastasis: {why}: no Mirels score")

@@ -41,7 +41,7 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
     ``unread_kinds``: kinds whose records give no value here, so never make a record of their item current."""
     dropped: dict[str, list[tuple[str, Said]]] = defaultdict(list)
     current: set[str] = set()
-    newest: dict[str, Any] = {}  # item -> the latest day of its current records
+    newest: dict[str, Any] = {}  # item -> the date of its latest current record
     for kind, observations in linked.items():
         kept = []
         for observation, how in observations:

@@ -253,7 +253,7 @@ def _by_focus(record: PatientRecord, kind: str) -> dict[str, list[dict[str, Any]
     """The Observations of a kind by the Conditions they focus on: read once, not once per lesion."""
     found: dict[str, list[dict[str, Any]]] = {}
     for observation in record.observations[kind]:
-        if record.ref(observation) in record.set_aside:
+        if not record.counted(observation):
             continue
         for target in dict.fromkeys(record.resolve(reference) for reference in objects(observation.get("focus"))):
             if target:
@@ -269,7 +269,7 @@ def _operations(record: PatientRecord, ref: str, spinal: set[str],
     events: list[Event] = []
     flags: list[Said] = []
     dates = [when for records in linked.values() for observation, _ in records
-             if (when := record.effective(observation)) is not None and record.ref(observation) not in record.set_aside]
+             if (when := record.effective(observation)) is not None and record.counted(observation)]
     for operation in procedures_done(record):
         if operation.kind == "radiotherapy" or operation.performed is None:
             continue

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from ..facts import PatientFacts
 from ..facts.model import ScoredCondition
@@ -43,6 +43,19 @@ def fit_summary(text: str, keep: str = "", limit: int = SUMMARY_LIMIT) -> str:
     if space >= limit - 30:
         cut = cut[:space]
     return _closed(cut.rstrip(" ,;:\u202f") + "…") + keep
+
+
+def short_title(assessment: Any, after_comma: bool = False) -> str:
+    """"Mirels score", "Score de Mirels"; after a comma, "score de Mirels" (a proper name keeps its capital)."""
+    title = assessment.score.short_title
+    return title[:1].lower() + title[1:] if after_comma and title.startswith("Score ") else title
+
+
+def where_of(assessment: Any, as_written: bool = True) -> str:
+    """An assessment's place, capitalised, as a card heads it. The record's words, when no code: a URL among them is
+    left out."""
+    where = without_urls(assessment.facts.where(assessment.score.locale, as_written))
+    return where[:1].upper() + where[1:]
 
 
 def shortened(text: str, room: int, longest: int = 60) -> str:

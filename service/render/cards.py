@@ -40,9 +40,10 @@ from .card_text import (
     override_reasons,
     plain,
     said_to_clinician,
+    short_title,
     shortened,
     topic,
-    without_urls,
+    where_of,
 )
 from .card_words import SHORT_ITEMS, WORDS
 from .fhir_resources import Assessment, by_identifier
@@ -58,18 +59,6 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _short_title(assessment: Assessment, after_comma: bool = False) -> str:
-    """"Mirels score", "Score de Mirels"; after a comma, "score de Mirels" (a proper name keeps its capital)."""
-    title = assessment.score.short_title
-    return title[:1].lower() + title[1:] if after_comma and title.startswith("Score ") else title
-
-
-def _where(assessment: Assessment, as_written: bool = True) -> str:
-    # The record's words, when no code: a URL among them is left out.
-    where = without_urls(assessment.facts.where(assessment.score.locale, as_written))
-    return where[:1].upper() + where[1:]
-
-
 _FEWEST = 24  # the shortest a place is cut to in a summary: a bone and side, in a few words
 
 
@@ -82,10 +71,10 @@ def _summary(assessment: Assessment, rest: str, keep: str = "") -> str:
     def length(text: str) -> int:
         return len(typeset(text, locale))
 
-    summary = f"{_where(assessment)}, {rest}"
+    summary = f"{where_of(assessment)}, {rest}"
     if length(summary + keep) <= SUMMARY_LIMIT:
         return summary + keep
-    where = _where(assessment, False)
+    where = where_of(assessment, False)
     room = SUMMARY_LIMIT - length(f", {rest}{keep}") - (length(where) - len(where))
     # No clause of the place fits: its first is cut to the room left, down to a few words, before the action's end
     # gives way (probe 20: "avis chirurgical de fixation…" beside a whole "« Bone structure of femur : … »").
@@ -99,7 +88,7 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
     first" line too, unless the card has said it already: ``check_first``)."""
     score, facts = assessment.score, assessment.facts
     locale = score.locale
-    lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", ""]
+    lines = [f"**{short_title(assessment)}** — {plain(where_of(assessment))}", ""]
     first = facts.said_first
     lines += [check_first_line(facts, locale, words, name), ""] if check_first and first else []  # before all else
     if unknown:
@@ -173,7 +162,7 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     oldest = oldest_words(assessment, words)
     # An old or undated record a score rests on is said as surely as what is missing: the place gives way first (the
     # French summary, longer, dropped "(visceral status of 2026-09-18)" where the English kept it).
-    rest = (f"{_short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
+    rest = (f"{short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
             f"{first_words(assessment, words)}{score.action}")
     # The action is never cut for the tail: the tail's words give way first, then its list becomes a count
     # (« avis chirurgical de… (taille de la lésion du 12/11/2026) »: review 16); a conflict is never cut, the
@@ -212,7 +201,7 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
                           for status in ("missing", "uncertain"))
     then = (f"; {words['uncertain']}{words['colon']} " if missing and uncertain else "") + ", ".join(uncertain)
     names = ", ".join(missing) + then
-    lines = [f"**{_short_title(assessment)}** — {plain(_where(assessment))}", "", *_unknown_lines(assessment, name)]
+    lines = [f"**{short_title(assessment)}** — {plain(where_of(assessment))}", "", *_unknown_lines(assessment, name)]
     lines += ["", f"{words['range']}{words['colon']} {score.total_range}; "
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"])
               + (f"; {words['every_category']}{words['colon']} {score.common_action}" if score.common_action else ""),
@@ -221,7 +210,7 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
              words["missing_title"] if missing else words["uncertain_title"])
     if score.common_action:  # every possible category gives it: the action first, as a score card's
         state = f"{score.common_action}, {state}"
-    head, conflict = (f"{_short_title(assessment, True)} {score.total_range}{words['colon']} "
+    head, conflict = (f"{short_title(assessment, True)} {score.total_range}{words['colon']} "
                       f"{first_words(assessment, words)}"), conflict_words(assessment, words)
     rest = f"{head}{state}{conflict}"
     # What to record matters more than "category undetermined", which the range says: those words give way first,

@@ -15,7 +15,8 @@ from .. import __version__
 from ..calculators.registry import calculator
 from ..i18n import N_, Words, typeset
 from .card_model import Card
-from .card_text import SUMMARY_LIMIT, fit_summary, plain, said_to_clinician, topic, without_urls
+from .card_text import SUMMARY_LIMIT, fit_summary, plain, said_to_clinician, short_title, shortened, topic, where_of
+from .card_words import WORDS as CARD_WORDS
 from .fhir_resources import Assessment
 from .uuids import random_uuid
 
@@ -29,7 +30,6 @@ WORDS = Words({
                 "not read as one): the score cannot guide a decision yet. Record them (imaging, pain) to have each "
                 "lesion scored."),
     "items": N_("Items not recorded"), "lesions": N_("Lesions"), "range": N_("possible totals {range}"),
-    "as_of": N_("Assessed as of"),
 })
 
 
@@ -63,11 +63,6 @@ def unrecorded_cards(assessments: Sequence[Assessment], locale: str, name: Calla
     return cards
 
 
-def _where(assessment: Assessment, as_written: bool = True) -> str:
-    where = without_urls(assessment.facts.where(assessment.score.locale, as_written))
-    return where[:1].upper() + where[1:]
-
-
 def _card(group: list[Assessment], locale: str, name: Callable[[str], str]) -> Card:
     words, first = WORDS[locale], group[0].score
     observed = _observed(first.calculator)
@@ -76,23 +71,20 @@ def _card(group: list[Assessment], locale: str, name: Callable[[str], str]) -> C
         # What the diagnosis itself leaves open (a level its code does not give), said beside its place.
         open_items = [note for item in assessment.score.items if item.name not in observed
                       for note in assessment.facts.facts[item.name].notes]
-        said = f"{_where(assessment)} ({words['range'].format(range=assessment.score.total_range)})"
+        said = f"{where_of(assessment)} ({words['range'].format(range=assessment.score.total_range)})"
         lines.append(f"- {plain(said)}" + (
             f": {plain(name(said_to_clinician(open_items[0], locale)))}" if open_items else ""))
     lines += ["", f"**{words['items']}**", *(f"- {item.label}" for item in first.items if item.name in observed)]
     if group[0].as_of:
-        lines += ["", f"{words['as_of']} {group[0].as_of.isoformat()}."]
-    after_comma = first.short_title[:1].lower() + first.short_title[1:] if first.short_title.startswith("Score ") \
-        else first.short_title  # "score de Mirels"; a proper name keeps its capital
+        lines += ["", f"{CARD_WORDS[locale]['as_of']} {group[0].as_of.isoformat()}."]
     if len(group) > 1:
         summary = words["summary"].format(title=first.short_title, count=len(group))
     else:  # the place in the record's words, else as coded, else cut to the room left: the action stays whole
-        rest = words["summary_one"].format(title=after_comma, where="")
+        rest = words["summary_one"].format(title=short_title(group[0], True), where="")
         room = SUMMARY_LIMIT - len(typeset(rest, locale))
-        places = [_where(group[0]), _where(group[0], as_written=False), _where(group[0]).split(", ")[0]]
-        where = next((place for place in places if len(typeset(place, locale)) <= room), places[-1][:max(room - 1, 8)]
-                     .rstrip(" ,") + "…")
-        summary = words["summary_one"].format(title=after_comma, where=where)
+        where = next((place for place in (where_of(group[0]), where_of(group[0], as_written=False))
+                      if len(typeset(place, locale)) <= room), None) or shortened(where_of(group[0]), room)
+        summary = words["summary_one"].format(title=short_title(group[0], True), where=where)
     return {
         "uuid": random_uuid(),
         "summary": fit_summary(summary),
