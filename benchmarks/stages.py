@@ -7,7 +7,7 @@ where the rest sits. Here each stage the doors call is timed from the inside, in
 worker), medians over the requests, each request read and closed as ``patient_view.py`` does:
 
 * reading the body (``json_body``: orjson, and for ``$assess`` the depth check);
-* for ``$assess``, validation (``bundle_entries``: the FHIR models for every resource the mapper may read, the
+* for ``$assess``, validation (``bundle_entries``: R4's JSON schema for every resource the mapper may read, the
   shape check for the others) and grouping by patient (``group_by_patient``);
 * the count of scored Conditions before any mapping (``scored_at_most``), the facts (``extract_facts``), the
   scores (what ``assess_patient`` spends outside the other stages: the calculators), the resources of each
@@ -47,8 +47,8 @@ from patient_view import closed, hook_body  # noqa: E402
 PROBES = [
     ("service.web.cds_hooks", "json_body", "read the body"),
     ("service.web.fhir_api", "json_body", "read the body"),
-    ("service.pipeline", "bundle_entries", "validate (FHIR models, shape)"),
-    ("service.fhir.validate", "bundle_entries", "validate (FHIR models, shape)"),
+    ("service.pipeline", "bundle_entries", "validate (R4 schema, shape)"),
+    ("service.fhir.validate", "bundle_entries", "validate (R4 schema, shape)"),
     ("service.pipeline", "group_by_patient", "group by patient"),
     ("service.pipeline", "scored_at_most", "count scored Conditions"),
     ("service.pipeline", "extract_facts", "facts (FHIR -> inputs)"),

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import gc
 import io
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -200,21 +199,18 @@ def bundle_of_answers(results: list[tuple[str, BundleAssessment]], when: datetim
 
 @contextmanager
 def lean_start(whole_process: bool) -> Iterator[None]:
-    """What a cold ``bonemet assess`` does first (import the modules, read and validate the files, building the
-    FHIR models of the types they hold), without what buys it nothing (issue 28; shares of the instructions of
-    ``bonemet assess`` on one example). Only when the command is the whole process (``whole_process``: run as
-    ``bonemet``, not called in another program's process, as the tests do): then pydantic's plugins are not
-    looked for unless ``PYDANTIC_DISABLE_PLUGINS`` says otherwise (the search reads the entry points of every
-    installed distribution, and validation uses no plugin: 2 %); the cyclic garbage collector is off meanwhile
-    (2 %), then what was built is frozen out of its reach, as ``serve.settle_collector`` does: some 46,000 objects
-    that live as long as the process, which every later collection, and the one at exit, would walk for nothing
-    (6 %). In another program's process nothing changes: a freeze there would keep its garbage for good."""
+    """What a cold ``bonemet assess`` does first (import the modules, read and validate the files, compiling R4's
+    schema for the types they hold), without what buys it nothing (issue 28). Only when the command is the whole
+    process (``whole_process``: run as ``bonemet``, not called in another program's process, as the tests do):
+    then the cyclic garbage collector is off meanwhile, then what was built is frozen out of its reach, as
+    ``serve.settle_collector`` does: the objects that live as long as the process, which every later
+    collection, and the one at exit, would walk for nothing. In another program's process nothing changes: a
+    freeze there would keep its garbage for good."""
     if not whole_process:
         yield
         return
     collecting = gc.isenabled()
     gc.disable()
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         yield
     finally:

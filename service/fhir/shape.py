@@ -158,7 +158,7 @@ ASSERTED_DATE = "http://hl7.org/fhir/StructureDefinition/condition-assertedDate"
 _DATED = ("Condition", "Observation", "Procedure", "ServiceRequest", "QuestionnaireResponse")
 
 
-_NO_ZONE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
+TIME_WITHOUT_ZONE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 
 
 def _date_problem(resource: dict) -> tuple[str, Said] | None:
@@ -182,7 +182,7 @@ def _date_problem(resource: dict) -> tuple[str, Said] | None:
         if not pattern.fullmatch(text) or not _a_day(text):
             # A local time with no zone is the common case (a hospital's own clock): say what it lacks (probe 17).
             return path, said("'{text}' is a time without its time zone: FHIR requires one (Z or +01:00)",
-                              text=text[:40]) if _NO_ZONE.fullmatch(text) else said("'{text}' is not a date",
+                              text=text[:40]) if TIME_WITHOUT_ZONE.fullmatch(text) else said("'{text}' is not a date",
                                                                                        text=text[:40])
     return None
 

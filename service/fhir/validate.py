@@ -1,35 +1,36 @@
-"""Full validation of the resources we read, with the fhir.resources models.
+"""Full validation of the resources we read, with the official FHIR R4 JSON schema.
 
-Used by the Bundle doors ($assess, ``bonemet assess``), where a tester wants to
-know exactly what is wrong with a resource and where. The CDS Hooks and bulk
-paths use the faster shape check (``shape.py``) instead.
+Used by the Bundle doors ($assess, ``bonemet assess``), where a tester wants to know exactly what is wrong
+with a resource and where. The CDS Hooks and bulk paths use the faster shape check (``shape.py``) instead.
 
-Only the types the mapper reads are validated in full; any other resource is
-reported as ignored by the mapper, and is not ours to judge (the models are R4B,
-whose other resources differ from R4).
+The schema is R4's own (``r4_schema.json``: the official JSON schema cut to the types below and what they
+use, with the rules of R4 it leaves out put back: required primitives, one form of a choice, objects;
+``tests/fhir_schema/trim.py`` makes it), run by jsonschema-rs, in Rust: about 2 µs a resource, where the
+``fhir.resources`` models (R4B, not R4) took 50 to 70 µs in Python, most of ``$assess``'s validation
+(issue 28). Then the calendar (2026-02-30 matches the schema's pattern) and the codes of R4's required
+bindings on CodeableConcepts, which no JSON schema says.
+
+Only the types the mapper reads are validated in full; any other resource is reported as ignored by the
+mapper, and is not ours to judge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import cache
+from importlib import resources
 from typing import Any
 
+import jsonschema_rs
 import msgspec
-from fhir.resources.R4B import get_fhir_model_class
-from fhir_core.fhirabstractmodel import FHIRAbstractModel
-from pydantic import ValidationError
+import orjson
 
 from ..i18n import LOCALES, spoken_language
-from .shape import InvalidResource, check_shape, well_formed
-
-# Each model's validator is built when it first validates, not when its module is imported: a module defines
-# classes never met (PatientContact, ObservationReferenceRange...), and a cold ``bonemet assess`` pays only
-# for the ones its file holds (issue 28). The same schema, so the same checks and messages. Models defined
-# before this line (none of ours: the resource modules load on first use) keep their eager build.
-FHIRAbstractModel.set_global_model_config(defer_build=True)
+from .shape import TIME_WITHOUT_ZONE, InvalidResource, check_shape, well_formed
 
 VALIDATED_TYPES = ("Patient", "Condition", "Observation", "ServiceRequest", "Procedure", "QuestionnaireResponse")
+CONTAINED_TYPES = (*VALIDATED_TYPES, "BodyStructure")  # a lesion's site, contained in its Condition
 
 
 class Problem(msgspec.Struct, frozen=True):
@@ -45,32 +46,103 @@ class InvalidFhir(ValueError):
         super().__init__("; ".join(f"{p.expression}: {p.message}" for p in problems))
 
 
-def _path(where: str, location: tuple[Any, ...]) -> str:
+def _path(where: str, location: tuple[Any, ...] | list[Any]) -> str:
     path = where
     for part in location:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
     return path
 
 
-# R4's required bindings on the elements the mapper reads, which the R4B models do not check.
-# Codes (element -> allowed codes), from the R4 ValueSets named beside each.
-REQUIRED_CODES: dict[str, dict[str, frozenset[str]]] = {
-    "Observation": {"status": frozenset({  # http://hl7.org/fhir/ValueSet/observation-status|4.0.1
-        "registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"})},
-    "ServiceRequest": {
-        "status": frozenset({  # http://hl7.org/fhir/ValueSet/request-status|4.0.1
-            "draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}),
-        "intent": frozenset({  # http://hl7.org/fhir/ValueSet/request-intent|4.0.1
-            "proposal", "plan", "directive", "order", "original-order", "reflex-order", "filler-order",
-            "instance-order", "option"})},
-    "Procedure": {"status": frozenset({  # http://hl7.org/fhir/ValueSet/event-status|4.0.1
-        "preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error", "unknown"})},
-    "Patient": {"gender": frozenset({"male", "female", "other", "unknown"})},  # administrative-gender
-    "QuestionnaireResponse": {"status": frozenset({  # questionnaire-answers-status|4.0.1
-        "in-progress", "completed", "amended", "entered-in-error", "stopped"})},
-}
-# CodeableConcepts with a required binding: a coding of the bound system must use one of its codes.
-# (A coding of another system is not ours to refuse; the mapper reports what it cannot read.)
+@cache
+def _definitions() -> dict[str, Any]:
+    return orjson.loads(resources.files(__package__).joinpath("r4_schema.json").read_bytes())["definitions"]
+
+
+@cache
+def _validator(kind: str) -> Any:
+    """The schema of one resource type, compiled on first use (a cold ``bonemet assess`` compiles the types its
+    file holds: a few milliseconds each)."""
+    return jsonschema_rs.Draft6Validator({"$ref": f"#/definitions/{kind}", "definitions": _definitions()})
+
+
+@cache
+def _primitive_of_pattern() -> dict[str, str]:
+    """A primitive type's pattern -> its name, to say "not a valid dateTime" rather than the pattern."""
+    return {definition["pattern"]: name for name, definition in _definitions().items()
+            if name[:1].islower() and "pattern" in definition}
+
+
+_TYPE_WORDS = {"object": "an object", "array": "a list", "string": "a string", "number": "a number",
+               "integer": "an integer", "boolean": "true or false", "null": "null"}
+_MAX_PROBLEMS = 20  # per resource: a tester reads the first ones
+
+
+def _element_name(schema_path: list[Any]) -> tuple[str, dict[str, Any]]:
+    """The FHIR name ("Observation.component") and the schema of the definition an error's rule is in."""
+    at = max(index for index, part in enumerate(schema_path) if part == "definitions")
+    name = schema_path[at + 1]
+    owner, _, part = name.partition("_")
+    return (f"{owner}.{part[:1].lower()}{part[1:]}" if part else owner), _definitions()[name]
+
+
+def _worded(error: Any, where: str) -> list[Problem]:
+    """A schema error as the problems a tester reads: where, and what in FHIR's words (not the schema's)."""
+    path, kind, schema_path = _path(where, list(error.instance_path)), error.kind, list(error.schema_path)
+    name = kind.name
+    if name == "additionalProperties":
+        owner = _element_name(schema_path)[0]
+        return [Problem(f"{path}.{element}", f"is not an element of R4's {owner}") for element in kind.unexpected]
+    if name == "required":
+        return [Problem(f"{path}.{kind.property}", f"is required ({_element_name(schema_path)[0]}.{kind.property})")]
+    if name in ("anyOf", "oneOf") and "allOf" in schema_path:
+        owner, definition = _element_name(schema_path)
+        rule = definition["allOf"][schema_path[schema_path.index("allOf") + 1]]
+        what, element = rule.get("$comment", " ").split(" ", 1)
+        if what == "required":
+            return [Problem(f"{path}.{element}", f"is required ({owner}.{element})")]
+        if what == "choice":
+            forms = [form["required"][0] for form in rule["oneOf"] if "required" in form]
+            given = [form for form in forms if isinstance(error.instance, dict) and form in error.instance]
+            if len(given) > 1:
+                return [Problem(f"{path}.{given[1]}", f"{owner}.{element} takes one form: {', '.join(given)} are "
+                                                      "given")]
+            return [Problem(f"{path}.{element}", f"is required ({owner}.{element}): give one of "
+                                                 f"{', '.join(forms)}")]
+    if name == "enum":
+        owner = _element_name(schema_path)[0]
+        element = schema_path[-2] if len(schema_path) > 1 else ""
+        return [Problem(path, f"{str(error.instance)[:40]!r} is not a code of R4's required ValueSet for "
+                              f"{owner}.{element} ({', '.join(sorted(map(str, kind.options)))})")]
+    if name == "type":
+        return [Problem(path, "must be " + " or ".join(_TYPE_WORDS.get(t, t) for t in kind.types))]
+    if name == "pattern":
+        primitive = _primitive_of_pattern().get(kind.pattern)
+        text = str(error.instance)[:40]
+        if primitive in ("dateTime", "instant") and TIME_WITHOUT_ZONE.fullmatch(text):
+            return [Problem(path, f"{text!r} is a time without its time zone: FHIR requires one (Z or +01:00)")]
+        return [Problem(path, f"{text!r} is not a valid {primitive}" if primitive else
+                              f"{text!r} is not of the form R4 requires")]
+    if name == "const":
+        return [Problem(path, f"must be {kind.expected_value!r}")]
+    return [Problem(path, str(error.message)[:200])]
+
+
+def schema_problems(resource: dict[str, Any], kind: str, where: str) -> list[Problem]:
+    """What R4's schema finds wrong in one resource of a type it holds, each problem with its location."""
+    validator = _validator(kind)
+    if validator.is_valid(resource):
+        return []
+    problems: list[Problem] = []
+    for error in validator.iter_errors(resource):
+        problems += _worded(error, where)
+        if len(problems) >= _MAX_PROBLEMS:
+            break
+    return problems[:_MAX_PROBLEMS]
+
+
+# R4's required bindings on the CodeableConcepts the mapper reads, which no JSON schema says (it binds codes,
+# not concepts): a coding of the bound system must use one of its codes. (A coding of another system is not ours
+# to refuse; the mapper reports what it cannot read.)
 REQUIRED_CONCEPTS: dict[str, dict[str, tuple[str, frozenset[str]]]] = {
     "Condition": {
         "clinicalStatus": ("http://terminology.hl7.org/CodeSystem/condition-clinical", frozenset({
@@ -82,15 +154,9 @@ REQUIRED_CONCEPTS: dict[str, dict[str, tuple[str, frozenset[str]]]] = {
 
 
 def binding_problems(resource: dict[str, Any], where: str) -> list[Problem]:
-    """Codes outside R4's required bindings, on the elements the mapper reads."""
-    kind = resource["resourceType"]
+    """Codes outside R4's required bindings, on the concepts the mapper reads."""
     problems = []
-    for element, allowed in REQUIRED_CODES.get(kind, {}).items():
-        value = resource.get(element)
-        if value is not None and value not in allowed:
-            problems.append(Problem(f"{where}.{element}", f"{str(value)[:40]!r} is not a code of R4's required "
-                                    f"ValueSet for {kind}.{element} ({', '.join(sorted(allowed))})"))
-    for element, (system, allowed) in REQUIRED_CONCEPTS.get(kind, {}).items():
+    for element, (system, allowed) in REQUIRED_CONCEPTS.get(resource["resourceType"], {}).items():
         concept = resource.get(element)
         for index, coding in enumerate(concept.get("coding") or [] if isinstance(concept, dict) else []):
             if isinstance(coding, dict) and coding.get("system") == system and coding.get("code") not in allowed:
@@ -104,12 +170,21 @@ def resource_problems(resource: Any, where: str) -> list[Problem]:
     """What is wrong with one resource, each problem with its location."""
     if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
         return [Problem(where, "must be a FHIR resource (a JSON object with a resourceType)")]
-    if resource["resourceType"] not in VALIDATED_TYPES:
+    kind = resource["resourceType"]
+    if kind not in VALIDATED_TYPES:
         return []
-    try:
-        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
-    except ValidationError as error:
-        return [Problem(_path(where, tuple(e["loc"])), e["msg"]) for e in error.errors()[:20]]
+    problems = schema_problems(resource, kind, where)
+    contained = resource.get("contained")
+    for index, inner in enumerate(contained if isinstance(contained, list) else []):
+        if isinstance(inner, dict) and inner.get("resourceType") in CONTAINED_TYPES:
+            problems += schema_problems(inner, inner["resourceType"], f"{where}.contained[{index}]")
+    if problems:
+        return problems[:_MAX_PROBLEMS]
+    if not well_formed(resource, kind):  # the calendar's days; the elements the mapper reads, as it reads them
+        try:
+            check_shape(resource, where)
+        except InvalidResource as error:
+            return [Problem(error.where, str(error).removeprefix(f"{error.where}: "))]
     return binding_problems(resource, where)
 
 
