@@ -230,7 +230,9 @@ def test_a_null_coding_in_a_body_site_is_refused_by_the_bundle_doors_naming_the_
     response = client.post("/fhir/$assess", json=load("m04-site-null-coding"))
     assert response.status_code == 400
     (issue,) = [i for i in response.get_json()["issue"] if "coding" in i["expression"][0]]
-    assert issue["expression"] == ["Bundle.entry[1].resource.bodySite[0].coding"]
+    # R4's schema names the null itself: the first coding, which must be an object.
+    assert issue["expression"] == ["Bundle.entry[1].resource.bodySite[0].coding[0]"]
+    assert issue["diagnostics"].endswith("must be an object")
 
 
 def test_the_conflict_is_in_the_summary_where_the_clinician_reads_it(client):
