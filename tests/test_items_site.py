@@ -679,3 +679,37 @@ def test_a_fracture_whose_side_only_its_words_give_is_said_with_that_side(side, 
     lesion_facts, _ = only_lesion(lesion(bone=FEMUR_NECK, side=side), fracture)
     flags = [str(flag) for flag in lesion_facts.condition_flags if "Condition/fx" in str(flag)]
     assert flags == [f"a fracture of the same bone is recorded (Condition/fx), its side not coded; {said}"]
+
+
+@pytest.mark.parametrize("side, said", [
+    (LEFT, "coded on this side, its words giving the other side"),
+    (RIGHT, "coded on the other side, its words giving this side"),
+])
+def test_a_fracture_coded_on_one_side_whose_words_give_the_other_is_said_on_both_sides(side, said):
+    """Review 24: "Fracture col fémoral droit sur métastase", its bodySite coded left, took the left femur as broken
+    (no Mirels) and was said nowhere on the right femur's card, which advised fixation. Which side is right is not
+    known: both femurs are scored, each says the fracture first."""
+    fracture = condition("fx", ICD10, "M84.45", onset="2026-11-20", body_site=[site(FEMUR, LEFT)])
+    fracture["code"]["text"] = "Fracture col fémoral droit sur métastase"
+    lesion_facts, _ = only_lesion(lesion(side=side, onset="2026-10-01"), *lesion_observations(), fracture)
+    flags = [str(flag) for flag in lesion_facts.condition_flags if "Condition/fx" in str(flag)]
+    assert flags == [f"a fracture of this bone is recorded (Condition/fx), {said}: which is right is not known; if it "
+                     "is this side, the bone has broken and Mirels no longer applies; check the side before any "
+                     "fixation"]
+
+
+def test_a_fracture_coded_and_written_on_the_same_side_still_breaks_the_bone():
+    fracture = condition("fx", ICD10, "M84.45", onset="2026-11-20", body_site=[site(FEMUR, LEFT)])
+    fracture["code"]["text"] = "Fracture pathologique fémur gauche"
+    found = facts_of(lesion(side=LEFT, onset="2026-10-01"), *lesion_observations(), fracture)
+    assert found.scored_by("mirels") == []
+
+
+def test_a_fracture_of_the_spine_in_words_only_is_no_femurs():
+    """Review 24: "Fracture pathologique vertèbre D7" (M84.48, no bone in its code) flagged the femur's Mirels card
+    "a fracture is recorded whose bone is not coded"; its words place it at the spine."""
+    fracture = condition("fx", ICD10, "M84.48", onset="2026-11-20")
+    fracture["code"]["text"] = "Fracture pathologique vertèbre D7 (tassement)"
+    lesion_facts, found = only_lesion(lesion(side=LEFT, onset="2026-10-01"), *lesion_observations(), fracture)
+    assert not [flag for flag in lesion_facts.condition_flags if "Condition/fx" in str(flag)]
+    assert "a fracture of the spine by its words" in str(found.entry("Condition/fx").reason)

@@ -9,11 +9,12 @@ from typing import Any, Literal
 from ..i18n import Said, said
 from .dates import DateSpan, parse_date
 from .items.site import body_sites, read_site
-from .place import BONE_WORDS, BOTH_SIDES, LEFT, RIGHT, fracture_place, side_beside_bone
+from .place import BONE_WORDS, BOTH_SIDES, LEFT, RIGHT, fracture_place, side_beside_bone, spine_in_words
 from .record import PatientRecord
 from .terminology import ICD10_CM, canonical_system, codings, describe_concepts, objects
 
-FractureMatch = Literal["same", "side", "both", "sequela", "bone", "unplaced", "linked", "tied"]
+FractureMatch = Literal["same", "side", "both", "sequela", "bone", "unplaced", "linked", "tied", "words_this",
+                        "words_other"]
 
 
 _DUE_TO = "http://hl7.org/fhir/StructureDefinition/condition-dueTo"
@@ -44,7 +45,9 @@ def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[
     of a fracture, not a bone broken now), ``bone`` (its bone not coded: a fracture recorded in words only),
     ``unplaced`` (the lesion's bone not coded: its site in words only, or several bones), ``linked`` (its bone not
     coded, its record naming this lesion: evidence, condition-dueTo), ``tied`` (its record names this lesion, its
-    code or bodySite another bone or side: they disagree). One whose record names another lesion is not
+    code or bodySite another bone or side: they disagree), ``words_this`` and ``words_other`` (its code or bodySite
+    gives one side, its words beside the bone the other: "Fracture col fémoral droit", coded left; this lesion is on
+    the side of its words, or of its code). One whose record names another lesion is not
     this one's, unless its coded bone and side are this lesion's (brief, section 5). A
     fracture's place: a code that states it (``place.fracture_place``), else its bodySite, whose side counts when
     the code states none. A fracture of another bone or of the other side is not this lesion's."""
@@ -54,7 +57,7 @@ def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[
     # Those of its bone, of no bone coded, or naming it; a lesion of no bone coded may be any's (linear in them).
     candidates = [read for group in by_bone.values() for read in group] if reading.bone is None else [
         *by_bone.get(reading.bone, []), *by_bone.get(None, []), *by_bone.get(f"named:{lesion}", [])]
-    for fracture, found_codes, bone, side, named in {id(read[0]): read for read in candidates}.values():
+    for fracture, found_codes, bone, side, named, written in {id(read[0]): read for read in candidates}.values():
         tied = named if lesion else set()
         if tied and lesion not in tied and not (bone and bone == reading.bone and side and side == lesion_side):
             continue  # the record ties it to another lesion, and nothing makes it this one's bone and side
@@ -67,21 +70,28 @@ def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[
                                       and side != lesion_side):
             if lesion in tied:  # recorded as due to this lesion, coded elsewhere: the two disagree, said first
                 found.append((fracture, "tied"))
+            elif bone == reading.bone and written is not None and written == lesion_side:  # coded the other side,
+                found.append((fracture, "words_this"))  # its words give this one: which is right is not known
             continue
         elif any(_sequela(coding) for coding in found_codes):
             found.append((fracture, "sequela"))
         elif BOTH_SIDES in (side, lesion_side):
             found.append((fracture, "both"))
+        elif side and lesion_side and written is not None and written != side:
+            found.append((fracture, "words_other"))  # coded on this side, its words give the other: not settled
         else:
             found.append((fracture, "same" if side and lesion_side else "side"))
     return found
 
 
-def _by_bone(record: PatientRecord) -> dict[str | None, list[tuple[dict[str, Any], list[dict[str, Any]], Any, Any,
-                                                                  set[str]]]]:
-    """Each fracture read once (its codes, bone, side, the lesions its record names), by its bone (None: not coded)
-    and by each lesion it names ("named:Condition/x")."""
-    groups: dict[str | None, list[tuple[dict[str, Any], list[dict[str, Any]], Any, Any, set[str]]]] = {}
+_Read = tuple[dict[str, Any], list[dict[str, Any]], Any, Any, set[str], str | None]
+
+
+def _by_bone(record: PatientRecord) -> dict[str | None, list[_Read]]:
+    """Each fracture read once (its codes, bone, side, the lesions its record names, and the side its words give
+    beside its bone where a code or bodySite gives the other one), by its bone (None: not coded) and by each lesion
+    it names ("named:Condition/x")."""
+    groups: dict[str | None, list[_Read]] = {}
     for fracture in record.fractures:
         found_codes = codings(fracture.get("code"))
         places = [p for p in (fracture_place(c) for c in found_codes) if p is not None]
@@ -89,8 +99,13 @@ def _by_bone(record: PatientRecord) -> dict[str | None, list[tuple[dict[str, Any
         # A bone that is not a long one (a rib) is coded all the same: never a long-bone lesion's, never "not coded".
         other = site.place.bone if site.not_long_bone and site.place is not None else None
         bone = places[0].bone if places else site.bone or other
+        if not bone and spine_in_words(describe_concepts([fracture.get("code")])):
+            bone = "spine"  # "Fracture pathologique vertèbre D7": no long bone's (SINS reads it, pain_sites.py)
         side = (places[0].side if places else None) or (_side(site) if site.bone in (None, bone) else None)
-        read = (fracture, found_codes, bone, side, lesions_named(record, fracture))
+        written = side_beside_bone(describe_concepts([fracture.get("code")]), bone, next_to=True) \
+            if bone and side in (LEFT, RIGHT) else None
+        read = (fracture, found_codes, bone, side, lesions_named(record, fracture),
+                written if written in (LEFT, RIGHT) and written != side else None)
         for key in (bone or None, *(f"named:{named}" for named in read[4])):
             groups.setdefault(key, []).append(read)
     return groups
@@ -129,9 +144,20 @@ def fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool
     if match == "sequela":
         return said("the sequela of a fracture of the same bone is recorded ({fracture}): a late effect, not a bone "
                     "broken now; if the bone is broken, Mirels no longer applies", fracture=ref)
-    if earlier:
+    if match == "words_this":
+        return said("a fracture of this bone is recorded ({fracture}), coded on the other side, its words giving this "
+                    "side: which is right is not known; if it is this side, the bone has broken and Mirels no longer "
+                    "applies; check the side before any fixation", fracture=ref)
+    if match == "words_other":
+        return said("a fracture of this bone is recorded ({fracture}), coded on this side, its words giving the other "
+                    "side: which is right is not known; if it is this side, the bone has broken and Mirels no longer "
+                    "applies; check the side before any fixation", fracture=ref)
+    if earlier and match == "same":
         return said("a fracture of the same bone and side is recorded before this lesion began ({fracture}): if the "
                     "bone has broken since, Mirels no longer applies", fracture=ref)
+    if earlier:  # a side not stated, or both: the same bone only
+        return said("a fracture of the same bone is recorded before this lesion began ({fracture}), the side of one "
+                    "of them not stated: if the bone has broken since, Mirels no longer applies", fracture=ref)
     if match == "both":
         return said("a fracture of the same bone is recorded ({fracture}), one of the two records saying both sides: "
                     "if it is this bone, it has broken and Mirels no longer applies", fracture=ref)

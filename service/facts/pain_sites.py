@@ -21,7 +21,6 @@ aux traitements antalgiques médicamenteux." Read here:
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -43,7 +42,6 @@ from .model import Fact, ScoredCondition, SituationFacts, Where
 from .moments import Event, out_of_time
 from .options import MappingOptions
 from .place import (
-    BONE_WORDS,
     BOTH_SIDES,
     SACRUM,
     SEVERAL_BONES,
@@ -52,6 +50,7 @@ from .place import (
     Place,
     fracture_place,
     on_the_midline,
+    spine_in_words,
 )
 from .procedures import radiotherapies_given
 from .record import PatientRecord
@@ -327,23 +326,12 @@ def _fractures_read(record: PatientRecord) -> dict[str | None, list[tuple[str, s
         if places and _of_the_spine(place) and _of_the_spine(body := read_place(record.terms, body_sites(fracture))):
             place = body  # a code states a region (S22.0: thoracic), its bodySite may state the level ("T8")
         bone = place.bone if place is not None and place.bone else None
-        key = "spine" if _of_the_spine(place) or (not bone and _spine_in_words(
+        key = "spine" if _of_the_spine(place) or (not bone and spine_in_words(
             describe_concepts([fracture.get("code")]))) else bone  # "Fracture pathologique vertèbre D7": no level read
         read = (record.ref(fracture), lesions_named(record, fracture), place, fracture_date(record, fracture))
         for group in (key, *(f"tied:{lesion}" for lesion in read[1])):  # by the lesions it names, whatever its bone
             found.setdefault(group, []).append(read)
     return found
-
-
-# A fracture whose code places no bone, its words naming the spine (probe 22, g4: M84.48 "Fracture pathologique
-# vertèbre D7 (tassement)" was said nowhere near the SINS of D7): its level is never read from them.
-# Only words that name the spine alone ("cervical", "dorsal", "spine" also name a femoral neck, a displacement, an
-# iliac or scapular spine: review 24), and no long bone named beside them.
-_SPINE_WORDS = re.compile(r"\b(vert[eèé]br|rachi)", re.IGNORECASE)
-
-
-def _spine_in_words(words: str) -> bool:
-    return bool(_SPINE_WORDS.search(words)) and not any(bone.search(words) for bone in BONE_WORDS.values())
 
 
 def _of_the_spine(place: Place | None) -> bool:

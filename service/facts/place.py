@@ -245,3 +245,15 @@ def fracture_place(coding: dict[str, Any]) -> Place | None:
     # An ICD-10-CM title names the side its characters state; WHO ICD-10 and CIM-10 have no side.
     side = side_in_words([{"text": display}]) if system == ICD10_CM and display and not on_the_midline(bone) else None
     return Place(bone, side if side in (LEFT, RIGHT) else None, record_words=display or code)
+
+
+# A fracture whose code places no bone, its words naming the spine (probe 22, g4: M84.48 "Fracture pathologique
+# vertèbre D7 (tassement)" was said nowhere near the SINS of D7): its level is never read from them.
+# Only words that name the spine alone ("cervical", "dorsal", "spine" also name a femoral neck, a displacement, an
+# iliac or scapular spine: review 24), and no long bone named beside them.
+_SPINE_WORDS = re.compile(r"\b(vert[eèé]br|rachi)", re.IGNORECASE)
+
+
+def spine_in_words(words: str) -> bool:
+    """Whether a record's words place it at the spine alone (a fracture's, read where its code places no bone)."""
+    return bool(_SPINE_WORDS.search(words)) and not any(bone.search(words) for bone in BONE_WORDS.values())

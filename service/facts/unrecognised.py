@@ -11,7 +11,7 @@ from typing import Any
 
 from ..i18n import Said, said
 from . import terminology
-from .place import fracture_place, on_the_midline
+from .place import fracture_place, on_the_midline, spine_in_words
 from .terminology import (
     ICD10_CM,
     ICD_O_3,
@@ -178,6 +178,8 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
         place = fracture_place(coding)
         if normal.replace(".", "").startswith(_fracture_codes(system)):
             # Its code states its bone and side (M84.551A): compared with the lesions, not "check whether" (probe 16).
+            if (place is None or not place.bone) and spine_in_words(describe_concepts([concept])):
+                return _vertebra_in_words(code)
             return _pathological_fracture(code) if place is None or not place.side else said(
                 "a pathological fracture of the {bone} ({code}): Mirels scores the risk of a fracture to come, and "
                 "the sources do not say how to read it once the bone has broken; not used: checked against the "
@@ -214,7 +216,7 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
                         "URIs or HL7 OIDs): not used", code=code[:40], system=system[:200])
     words = describe_concepts([concept])
     if _FRACTURE_WORDS.search(words):
-        return _pathological_fracture(words[:200])
+        return _vertebra_in_words(words[:200]) if spine_in_words(words) else _pathological_fracture(words[:200])
     if _collapse_in_words(words):
         return said("a fracture or collapse of a vertebra ({code}): not a score's input; checked against the "
                     "vertebral lesions of its region (SINS's vertebral body collapse, §1.1)", code=words[:200])
@@ -256,6 +258,11 @@ def is_pathological_fracture(condition: dict[str, Any]) -> bool:
         if code.strip().upper().replace(".", "").startswith(_fracture_codes(system)):
             return True
     return bool(_FRACTURE_WORDS.search(describe_concepts([condition.get("code")])))
+
+
+def _vertebra_in_words(code: str) -> Said:
+    return said("a fracture of the spine by its words ({code}), its level not coded: not a score's input, and no long "
+                "bone's; said beside the collapse item of each vertebral lesion's SINS", code=code)
 
 
 def _pathological_fracture(code: str) -> Said:

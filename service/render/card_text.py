@@ -155,6 +155,10 @@ FOR_CLINICIAN = {
     "site and scheme against this patient's cards":
         N_("not checked: its code is not one read here, though its words name a radiotherapy: check its side, site "
            "and scheme against this patient's cards"),
+    "a fracture of the spine by its words ({code}), its level not coded: not a score's input, and no long bone's; "
+    "said beside the collapse item of each vertebral lesion's SINS":
+        N_("a fracture of the spine, its level not coded: said beside the collapse item of each vertebral lesion's "
+           "SINS; check its level"),
     "a pathological fracture ({code}): Mirels scores the risk of a fracture to come, and the sources do not say how "
     "to read it once the bone has broken; not used: check whether it is at the site of a scored lesion":
         N_("a pathological fracture: Mirels scores the risk of a fracture to come, and the sources do not say how to "
