@@ -713,3 +713,12 @@ def test_a_fracture_of_the_spine_in_words_only_is_no_femurs():
     lesion_facts, found = only_lesion(lesion(side=LEFT, onset="2026-10-01"), *lesion_observations(), fracture)
     assert not [flag for flag in lesion_facts.condition_flags if "Condition/fx" in str(flag)]
     assert "a fracture of the spine by its words" in str(found.entry("Condition/fx").reason)
+
+
+def test_a_fracture_before_the_lesion_its_side_not_stated_is_not_said_of_the_same_side():
+    """Review 24: a fracture dated before the lesion began, its side not coded, read "of the same bone and side"."""
+    fracture = condition("fx", ICD10, "S72.3", onset="2024-03-01")
+    lesion_facts, _ = only_lesion(lesion(side=LEFT, onset="2026-10-01"), *lesion_observations(), fracture)
+    assert [str(flag) for flag in lesion_facts.condition_flags if "Condition/fx" in str(flag)] == [
+        "a fracture of the same bone is recorded before this lesion began (Condition/fx), the side of one of them "
+        "not stated: if the bone has broken since, Mirels no longer applies"]
