@@ -84,3 +84,44 @@ def test_what_r4_allows_passes(client):
                                      "Patient/p1"}, "location": {"text": "femur"}}]}
     response = client.post("/fhir/$assess", json=bundle(patient(), site, status_as_extension))
     assert response.status_code == 200, response.get_json()
+
+
+PROCEDURE = {"resourceType": "Procedure", "id": "op", "status": "completed", "subject": {"reference": "Patient/p1"},
+             "code": {"text": "Enclouage fémur gauche"}, "performedDateTime": "2026-11-01"}
+RESPONSE = {"resourceType": "QuestionnaireResponse", "id": "qr", "status": "completed",
+            "subject": {"reference": "Patient/p1"}, "item": [{"linkId": "pain", "answer": [{"valueString": "x"}]}]}
+SITE = {"resourceType": "BodyStructure", "id": "site", "patient": {"reference": "Patient/p1"},
+        "location": {"text": "femur"}}
+# Review 25: what the first version of the schema let through, each now refused where R4 refuses it.
+MORE = [
+    ({**PROCEDURE, "status": "complete"}, "status", "'complete' is not a code of R4's required ValueSet for "
+     "Procedure.status"),  # a required binding the JSON schema gives no enum: the fixed bone was scored
+    ({**patient(), "birthDate": "1950-02-30"}, "birthDate", "'1950-02-30' is not a date"),  # a date nothing reads
+    ({**OBSERVATION, "valueInteger": 50.5, "valueQuantity": None}, "valueInteger", "must be an integer"),
+    ({**OBSERVATION, "valueInteger": 10**12, "valueQuantity": None}, "valueInteger", "is out of the range of its R4 "
+     "type"),
+    ({**_without(OBSERVATION, "status"), "_status": {}}, "status", "is required (Observation.status)"),  # ele-1
+    ({**LESION, "extension": [{"_url": {"id": "x"}, "valueString": "x"}]}, "extension[0].url",
+     "is required (Extension.url)"),  # an attribute: no _url
+    ({**LESION, "contained": [_without(SITE, "resourceType")]}, "contained[0].resourceType",
+     "is required (Resource.resourceType)"),
+    ({**LESION, "contained": [{**SITE, "contained": [SITE]}]}, "contained[0].contained",
+     "a contained resource contains no resources (R4, dom-2)"),
+    ({**RESPONSE, "item": [{"linkId": "pain", "answer": [{"valueString": "x", "valueInteger": 3}]}]},
+     "item[0].answer[0].valueString", "QuestionnaireResponse.item.answer.value[x] takes one form"),
+    ({**OBSERVATION, "component": ["pain"]}, "component[0]", "must be an object"),  # no "value[x] is required" too
+    ({**OBSERVATION, "status": None}, "status", "must be a code, as a string"),
+]
+
+
+@pytest.mark.parametrize("resource,element,said", MORE, ids=[f"{r['resourceType']}-{e}" for r, e, _ in MORE])
+def test_what_r4_refuses_and_its_json_schema_does_not_say_is_refused(client, resource, element, said):
+    resource = {key: value for key, value in resource.items() if value is not None or key == "status"}
+    others = [r for r in (patient(), LESION, *lesion_observations()) if r["resourceType"] != resource["resourceType"]
+              or r.get("id") != resource.get("id")]
+    record = bundle(resource, *others)
+    response = client.post("/fhir/$assess", json=record)
+    assert response.status_code == 400, response.get_json()
+    issues = response.get_json()["issue"]
+    assert [issue["expression"] for issue in issues] == [[f"Bundle.entry[0].resource.{element}"]], issues
+    assert said in issues[0]["diagnostics"]

@@ -7,8 +7,9 @@ The schema is R4's own (``r4_schema.json``: the official JSON schema cut to the 
 use, with the rules of R4 it leaves out put back: required primitives, one form of a choice, objects;
 ``tests/fhir_schema/trim.py`` makes it), run by jsonschema-rs, in Rust: about 2 µs a resource, where the
 ``fhir.resources`` models (R4B, not R4) took 50 to 70 µs in Python, most of ``$assess``'s validation
-(issue 28). Then the calendar (2026-02-30 matches the schema's pattern) and the codes of R4's required
-bindings on CodeableConcepts, which no JSON schema says.
+(issue 28); it also checks that every date is a day of the calendar (2026-02-30 matches the schema's pattern;
+``_calendar_day``). Then the codes of R4's required bindings the schema gives no enum, and those on
+CodeableConcepts, which no JSON schema says (``binding_problems``).
 
 Only the types the mapper reads are validated in full; any other resource is reported as ignored by the
 mapper, and is not ours to judge.
@@ -58,18 +59,36 @@ def _definitions() -> dict[str, Any]:
     return orjson.loads(resources.files(__package__).joinpath("r4_schema.json").read_bytes())["definitions"]
 
 
+def _calendar_day(text: str) -> bool:
+    """Whether a date, dateTime or instant that matches its pattern names a day of the calendar (not 2026-02-30)."""
+    if len(text) < 10:  # a year or a month: the pattern says it all
+        return True
+    try:
+        date.fromisoformat(text[:10])
+    except ValueError:
+        return False
+    return True
+
+
 @cache
 def _validator(kind: str) -> Any:
     """The schema of one resource type, compiled on first use (a cold ``bonemet assess`` compiles the types its
     file holds: a few milliseconds each)."""
-    return jsonschema_rs.Draft6Validator({"$ref": f"#/definitions/{kind}", "definitions": _definitions()})
+    return jsonschema_rs.Draft6Validator({"$ref": f"#/definitions/{kind}", "definitions": _definitions()},
+                                         formats={"calendar-day": _calendar_day}, validate_formats=True)
+
+
+# Primitive types that share a pattern are named by the widest (a url is a uri, markdown a string).
+_WIDEST = ("uri", "string", "dateTime", "decimal")
 
 
 @cache
 def _primitive_of_pattern() -> dict[str, str]:
     """A primitive type's pattern -> its name, to say "not a valid dateTime" rather than the pattern."""
-    return {definition["pattern"]: name for name, definition in _definitions().items()
-            if name[:1].islower() and "pattern" in definition}
+    names = {definition["pattern"]: name for name, definition in _definitions().items()
+             if name[:1].islower() and "pattern" in definition}
+    names.update({_definitions()[name]["pattern"]: name for name in _WIDEST})
+    return names
 
 
 _TYPE_WORDS = {"object": "an object", "array": "a list", "string": "a string", "number": "a number",
@@ -78,17 +97,24 @@ _MAX_PROBLEMS = 20  # per resource: a tester reads the first ones
 
 
 def _element_name(schema_path: list[Any]) -> tuple[str, dict[str, Any]]:
-    """The FHIR name ("Observation.component") and the schema of the definition an error's rule is in."""
+    """The FHIR name ("QuestionnaireResponse.item.answer": a backbone's path is its ``$comment``) and the schema of
+    the definition an error's rule is in."""
     at = max(index for index, part in enumerate(schema_path) if part == "definitions")
-    name = schema_path[at + 1]
-    owner, _, part = name.partition("_")
-    return (f"{owner}.{part[:1].lower()}{part[1:]}" if part else owner), _definitions()[name]
+    definition = _definitions()[schema_path[at + 1]]
+    return definition.get("$comment", schema_path[at + 1]), definition
+
+
+def _quoted(value: Any) -> str:
+    text = str(value)
+    return repr(text) if len(text) <= 60 else f"{text[:60]!r}… ({len(text)} characters)"
 
 
 def _worded(error: Any, where: str) -> list[Problem]:
     """A schema error as the problems a tester reads: where, and what in FHIR's words (not the schema's)."""
     path, kind, schema_path = _path(where, list(error.instance_path)), error.kind, list(error.schema_path)
     name = kind.name
+    if name in ("anyOf", "oneOf") and not isinstance(error.instance, dict):
+        return []  # a rule about an object's elements, on what is no object: its type error says it
     if name == "additionalProperties":
         owner = _element_name(schema_path)[0]
         return [Problem(f"{path}.{element}", f"is not an element of R4's {owner}") for element in kind.unexpected]
@@ -110,18 +136,29 @@ def _worded(error: Any, where: str) -> list[Problem]:
                                                  f"{', '.join(forms)}")]
     if name == "enum":
         owner = _element_name(schema_path)[0]
-        element = schema_path[-2] if len(schema_path) > 1 else ""
-        return [Problem(path, f"{str(error.instance)[:40]!r} is not a code of R4's required ValueSet for "
-                              f"{owner}.{element} ({', '.join(sorted(map(str, kind.options)))})")]
+        element = schema_path[-3] if schema_path[-2:-1] == ["items"] else schema_path[-2]
+        codes = ", ".join(sorted(map(str, kind.options)))
+        if not isinstance(error.instance, str):
+            return [Problem(path, f"must be a code, as a string: one of R4's required ValueSet for {owner}.{element} "
+                                  f"({codes})")]
+        return [Problem(path, f"{error.instance[:40]!r} is not a code of R4's required ValueSet for {owner}.{element} "
+                              f"({codes})")]
     if name == "type":
         return [Problem(path, "must be " + " or ".join(_TYPE_WORDS.get(t, t) for t in kind.types))]
     if name == "pattern":
         primitive = _primitive_of_pattern().get(kind.pattern)
-        text = str(error.instance)[:40]
-        if primitive in ("dateTime", "instant") and TIME_WITHOUT_ZONE.fullmatch(text):
-            return [Problem(path, f"{text!r} is a time without its time zone: FHIR requires one (Z or +01:00)")]
-        return [Problem(path, f"{text!r} is not a valid {primitive}" if primitive else
-                              f"{text!r} is not of the form R4 requires")]
+        if primitive in ("dateTime", "instant") and TIME_WITHOUT_ZONE.fullmatch(str(error.instance)):
+            return [Problem(path, f"{_quoted(error.instance)} is a time without its time zone: FHIR requires one (Z "
+                                  "or +01:00)")]
+        return [Problem(path, f"{_quoted(error.instance)} is not a valid {primitive}" if primitive else
+                              f"{_quoted(error.instance)} is not of the form R4 requires")]
+    if name == "format":  # calendar-day
+        return [Problem(path, f"{_quoted(error.instance)} is not a date")]
+    if name in ("minimum", "maximum"):
+        return [Problem(path, f"{_quoted(error.instance)} is out of the range of its R4 type ({name} "
+                              f"{kind.limit})")]
+    if name == "falseSchema":  # a contained resource's own contained
+        return [Problem(path, "a contained resource contains no resources (R4, dom-2)")]
     if name == "const":
         return [Problem(path, f"must be {kind.expected_value!r}")]
     return [Problem(path, str(error.message)[:200])]
@@ -132,14 +169,28 @@ def schema_problems(resource: dict[str, Any], kind: str, where: str) -> list[Pro
     validator = _validator(kind)
     if validator.is_valid(resource):
         return []
-    problems: list[Problem] = []
+    problems: dict[str, Problem] = {}  # one per element: "NaN" for a decimal is not a number, said once
     for error in validator.iter_errors(resource):
-        problems += _worded(error, where)
+        for problem in _worded(error, where):
+            problems.setdefault(problem.expression, problem)
         if len(problems) >= _MAX_PROBLEMS:
             break
-    return problems[:_MAX_PROBLEMS]
+    return list(problems.values())[:_MAX_PROBLEMS]
 
 
+# R4's required bindings on the elements the mapper reads that the JSON schema gives no enum (it has one for
+# Observation.status, Patient.gender, QuestionnaireResponse.status; review 25: not for these). Codes, from the R4
+# ValueSets named beside each.
+REQUIRED_CODES: dict[str, dict[str, frozenset[str]]] = {
+    "ServiceRequest": {
+        "status": frozenset({  # http://hl7.org/fhir/ValueSet/request-status|4.0.1
+            "draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}),
+        "intent": frozenset({  # http://hl7.org/fhir/ValueSet/request-intent|4.0.1
+            "proposal", "plan", "directive", "order", "original-order", "reflex-order", "filler-order",
+            "instance-order", "option"})},
+    "Procedure": {"status": frozenset({  # http://hl7.org/fhir/ValueSet/event-status|4.0.1
+        "preparation", "in-progress", "not-done", "on-hold", "stopped", "completed", "entered-in-error", "unknown"})},
+}
 # R4's required bindings on the CodeableConcepts the mapper reads, which no JSON schema says (it binds codes,
 # not concepts): a coding of the bound system must use one of its codes. (A coding of another system is not ours
 # to refuse; the mapper reports what it cannot read.)
@@ -154,9 +205,15 @@ REQUIRED_CONCEPTS: dict[str, dict[str, tuple[str, frozenset[str]]]] = {
 
 
 def binding_problems(resource: dict[str, Any], where: str) -> list[Problem]:
-    """Codes outside R4's required bindings, on the concepts the mapper reads."""
+    """Codes outside R4's required bindings, on the elements the mapper reads."""
+    kind = resource["resourceType"]
     problems = []
-    for element, (system, allowed) in REQUIRED_CONCEPTS.get(resource["resourceType"], {}).items():
+    for element, allowed in REQUIRED_CODES.get(kind, {}).items():
+        value = resource.get(element)
+        if isinstance(value, str) and value not in allowed:  # another JSON type is the schema's to say
+            problems.append(Problem(f"{where}.{element}", f"{value[:40]!r} is not a code of R4's required ValueSet "
+                                    f"for {kind}.{element} ({', '.join(sorted(allowed))})"))
+    for element, (system, allowed) in REQUIRED_CONCEPTS.get(kind, {}).items():
         concept = resource.get(element)
         for index, coding in enumerate(concept.get("coding") or [] if isinstance(concept, dict) else []):
             if isinstance(coding, dict) and coding.get("system") == system and coding.get("code") not in allowed:
@@ -180,7 +237,7 @@ def resource_problems(resource: Any, where: str) -> list[Problem]:
             problems += schema_problems(inner, inner["resourceType"], f"{where}.contained[{index}]")
     if problems:
         return problems[:_MAX_PROBLEMS]
-    if not well_formed(resource, kind):  # the calendar's days; the elements the mapper reads, as it reads them
+    if not well_formed(resource, kind):  # the elements the mapper reads, as it reads them (a safety net)
         try:
             check_shape(resource, where)
         except InvalidResource as error:

@@ -13,9 +13,15 @@ before is lost (issue 28):
   type being validated on its own (``service/fhir/validate.py``);
 * a complex type is a JSON object (``"type": "object"``: FHIR's JSON format; the schema says only what its
   properties are, so a list or a string in place of a CodeableConcept passed);
-* an element of a primitive type with a minimum cardinality of 1 (``Observation.status``,
-  ``Extension.url``) is required, given as its value or as its ``_element``;
-* a choice element (``value[x]``) takes one of its forms at most (exactly one where it is required).
+* an element of a primitive type with a minimum cardinality of 1 (``Observation.status``) is required, given as its
+  value or as its ``_element`` with an extension (ele-1); an attribute (``Extension.url``) as its value;
+* a choice element (``value[x]``) takes one of its forms at most (exactly one where it is required);
+* an integer (``integer``, ``positiveInt``, ``unsignedInt``) is a JSON integer within its R4 bounds (a pattern
+  does not apply to numbers), and a date, dateTime or instant a day of the calendar (``"format": "calendar-day"``,
+  which the validator checks: 2026-02-30 matches the pattern);
+* a contained resource has a resourceType and contains no resource (dom-2);
+* a backbone element's definition says its FHIR path in ``$comment`` (QuestionnaireResponse_Answer is
+  QuestionnaireResponse.item.answer), for the validator's messages.
 
 Each added rule is an entry of the definition's ``allOf`` with a ``$comment`` saying what it is (the validator
 words its errors from it). ``tests/test_r4_schema.py`` checks that the file is what this script makes.
@@ -89,7 +95,33 @@ def _definition_paths(elements: dict[str, dict[str, Any]]) -> dict[str, str]:
 
 def _primitive(element: dict[str, Any]) -> bool:
     codes = [kind.get("code", "") for kind in element.get("type", [])]
-    return bool(codes) and all(code[:1].islower() or code.startswith("http://hl7.org/fhirpath/") for code in codes)
+    return bool(codes) and all(code[:1].islower() or _attribute(element) for code in codes)
+
+
+def _attribute(element: dict[str, Any]) -> bool:
+    """An element of FHIRPath's System types (an element's id, Extension.url): a JSON attribute, with no _element."""
+    return all(kind.get("code", "").startswith("http://hl7.org/fhirpath/") for kind in element.get("type", []))
+
+
+# R4's integer types (R4 datatypes: a 32-bit signed integer; positiveInt from 1, unsignedInt from 0).
+_INTEGERS = {"integer": -2_147_483_648, "positiveInt": 1, "unsignedInt": 0}
+_DAYS = ("date", "dateTime", "instant")
+
+
+def _typed(node: Any, integers: dict[str, int], days: set[str]) -> Any:
+    """``node`` with every integer typed as one within its bounds, and every date a calendar day (their patterns
+    say where, in a definition and where a property repeats it)."""
+    if isinstance(node, dict):
+        node = {key: _typed(value, integers, days) for key, value in node.items()}
+        pattern = node.get("pattern")
+        if pattern in integers:
+            node.update({"type": "integer", "minimum": integers[pattern], "maximum": 2_147_483_647})
+        elif pattern in days:
+            node["format"] = "calendar-day"
+        return node
+    if isinstance(node, list):
+        return [_typed(value, integers, days) for value in node]
+    return node
 
 
 def _rules(definition: dict[str, Any], path: str, elements: dict[str, dict[str, Any]]) -> list[dict]:
@@ -110,8 +142,9 @@ def _rules(definition: dict[str, Any], path: str, elements: dict[str, dict[str, 
             none = [] if element.get("min", 0) >= 1 else [{"not": {"anyOf": given}}]
             rules.append({"$comment": f"choice {child}", "oneOf": none + given})
         elif element.get("min", 0) >= 1 and _primitive(element) and child in properties and child not in required:
-            rules.append({"$comment": f"required {child}",
-                          "anyOf": [{"required": [child]}, {"required": [f"_{child}"]}]})
+            extended = {"required": [f"_{child}"], "properties": {f"_{child}": {"required": ["extension"]}}}
+            rules.append({"$comment": f"required {child}", "anyOf": [{"required": [child]}] + (
+                [] if _attribute(element) else [extended])})
     return rules
 
 
@@ -128,14 +161,20 @@ def trimmed(definitions: dict[str, Any], elements: dict[str, dict[str, Any]]) ->
         _refs(definitions[name], found)
         pending += sorted(found)
     paths = _definition_paths(elements)
-    schema: dict[str, Any] = {"ResourceList": {"type": "object"}}
+    integers = {definitions[name]["pattern"]: low for name, low in _INTEGERS.items()}
+    days = {definitions[name]["pattern"] for name in _DAYS}
+    schema: dict[str, Any] = {"ResourceList": {
+        "$comment": "Resource", "type": "object", "required": ["resourceType"],
+        "properties": {"resourceType": {"type": "string"}, "contained": False}}}
     for name in sorted(kept):
-        definition = _without_descriptions(definitions[name])
+        definition = _typed(_without_descriptions(definitions[name]), integers, days)
         if "properties" in definition:
             definition = {"type": "object", **definition}
             rules = _rules(definition, paths[name], elements) if name in paths else []
             if rules:
                 definition["allOf"] = rules
+            if name in paths and paths[name] != name:
+                definition["$comment"] = paths[name]
         schema[name] = definition
     return {"$schema": "http://json-schema.org/draft-06/schema#",
             "$comment": "The official FHIR R4 JSON schema (http://hl7.org/fhir/json-schema/4.0), cut to the "
