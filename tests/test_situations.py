@@ -190,6 +190,18 @@ def test_levels_apart_in_one_record_are_sites_apart_and_the_sacrum_is_no_thoraci
     assert counted(spine("ls", "L5-S1")) == (1, 2)  # the lumbosacral junction: one lesion or two (review 20)
 
 
+def test_levels_in_the_diagnosis_words_are_sites_where_its_site_names_no_level():
+    """Probe 23 (s13): "MTS rachis D4, D7, L2" (C79.5), its bodySite "vertebra", beside a humerus: counted as 2 sites,
+    the ablative board offered. Its words name three levels apart: 4 sites, §1.5 does not apply."""
+    diagnosis = spine("rach")
+    diagnosis["code"] = {"coding": [{"system": CIM10, "code": "C79.5"}], "text": "MTS rachis D4, D7, L2"}
+    assert counted(diagnosis, lesion("h", bone=HUMERUS)) == (4, 4)
+    diagnosis["code"]["text"] = "Métastase vertébrale D7"
+    assert counted(diagnosis, spine("b", "T7")) == (1, 1)  # one level: the same vertebra as the other record's
+    diagnosis["code"]["text"] = "Métastases osseuses dont D4, D7 et côtes"  # more than vertebrae: its site's count
+    assert counted(diagnosis) == (1, 1)
+
+
 def test_a_cord_compression_stands_for_a_vertebral_site_at_its_level():
     compression = condition("mscc", CIM10, "G95.2", body_site=[{"text": "T7"}])
     assert counted(compression) == (1, 1)

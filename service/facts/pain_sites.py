@@ -36,6 +36,7 @@ from .evidence import Candidate, choose
 from .fractures import fracture_date, lesions_named
 from .items.pain import pain_score_value
 from .items.site import SiteReading, body_sites, read_place
+from .levels import spinal_levels
 from .linking import link_observation
 from .long_bone import recorded_elsewhere, site_concepts, with_side_words
 from .model import Fact, ScoredCondition, SituationFacts, Where
@@ -54,7 +55,7 @@ from .place import (
 )
 from .procedures import radiotherapies_given
 from .record import PatientRecord
-from .situations import site_and_place, spinal_levels
+from .situations import site_and_place
 from .statuses import REFUTED_AT_LEVEL, refuted_lesions
 from .terminology import codings, describe_concepts, observation_value
 from .timely import kind_item

@@ -24,6 +24,7 @@ from .dates import reversed_period
 from .items.pain import EASED
 from .items.site import SiteReading, body_sites, read_place, read_site_and_place
 from .items.visceral import BRAIN_BESIDE_ABSENT, PAST_BESIDE_ABSENT, visceral_fact
+from .levels import SPINE, levels_in_diagnosis, spinal_levels
 from .long_bone import site_concepts, with_side_words
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
@@ -39,11 +40,6 @@ from .timely import keep_timely
 COUNTED = said("a bone metastatic site counted for oligometastatic disease (§1.5)")
 # "T7", "L 2", "D7" (dorsal: French for thoracic): a vertebral level, as written.
 _LEVEL = re.compile(r"^\s*([CTDLS])\s?-?(\d{1,2})\s*$", re.IGNORECASE)
-# A vertebral level within a text ("corps vertébral de T7", "Th10", "D12"), and a span of them ("L2-L3", "T4 à T6"):
-# checked against the levels each region has (C1-C7, T1-T12, L1-L5, S1-S5), so that "C79" is no level.
-_LEVELS_IN = re.compile(r"(?<![A-Za-z0-9])(C|Th|T|D|L|S)\s?(\d{1,2})(?![\d.])(?:\s?(?:-|–|à|to)\s?(C|Th|T|D|L|S)?\s?"
-                        r"(\d{1,2})(?![\d.]))?", re.IGNORECASE)
-_REGION_LEVELS = {"C": 7, "T": 12, "L": 5, "S": 5}
 
 
 def situation_facts(record: PatientRecord, options: MappingOptions,
@@ -77,6 +73,11 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
         if not reading.bone and len(levels := spinal_levels(place)) > 1:  # "L2-L3": one site, or one per level
             claims += _levels_claims(where, levels)
             continue
+        spine_or_none = place is None or not place.bone or str(place.bone).upper() in SPINE_REGIONS
+        if not reading.bone and spine_or_none and not spinal_levels(place) \
+                and (levels := levels_in_diagnosis(describe_concepts([condition.get("code")]))):
+            claims += _levels_claims(where, levels)  # "MTS rachis D4, D7, L2", its bodySite "vertebra" (probe 23)
+            continue
         if reading.several and not reading.bone:  # one record of two bones: each bodySite a site, the count open above
             for concept in site_concepts(record, condition, record.ref(condition))[0]:
                 key, vague = _key(read_place(record.terms, [concept]))
@@ -98,21 +99,16 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
     return claims
 
 
-# Words a site's text may hold beside its levels and still name vertebrae only ("corps vertébral de T7").
-_VERTEBRAL_WORDS = re.compile(r"\b(corps|vert[ée]bral(e|es|aux)?|vert[èe]bres?|vertebra[e]?|vertebral|body|bodies|"
-                              r"rachis|spine|de|du|des|the|of|en|et|and|niveaux?|levels?|[àa]|to|thoracique|dorsale?|"
-                              r"lombaire|cervicale?|sacr[ée]e?|sacrum|thoracic|lumbar|cervical|sacral)\b",
-                              re.IGNORECASE)
 
 
 def _levels_claims(where: Where, levels: list[str]) -> list[tuple[Where, tuple[str, str | None], bool, bool]]:
     """A record naming several levels: the first of each run of adjacent levels a site, the others each a site or
     the same one (the sources do not say): a range. Levels apart ("D4, D7, L2") are as many sites (probe 18)."""
     claims: list[tuple[Where, tuple[str, str | None], bool, bool]] = []
-    levels = sorted(levels, key=_SPINE.index)  # "T4, T6, T5": adjacent all the same
+    levels = sorted(levels, key=SPINE.index)  # "T4, T6, T5": adjacent all the same
     for index, level in enumerate(levels):
         before = levels[index - 1] if index else ""
-        adjacent = bool(before) and abs(_SPINE.index(level) - _SPINE.index(before)) == 1
+        adjacent = bool(before) and abs(SPINE.index(level) - SPINE.index(before)) == 1
         if level.startswith("S") and not (adjacent and before == "L5"):  # S1-S5: one bone, the sacrum (review 18)
             claims.append((_at(where, (_SACRUM_KEY, None)), (_SACRUM_KEY, None), False, False))
         else:  # "L5-S1": the sacrum may be the lumbar lesion's other end, as any two adjacent levels (review 20)
@@ -124,15 +120,6 @@ def _levels_claims(where: Where, levels: list[str]) -> list[tuple[Where, tuple[s
 _SACRUM_KEY = "spine:S"  # the sacrum's site, by its code or a level of it
 
 
-def spinal_levels(place: Place | None) -> list[str]:
-    """The vertebral levels a place's words name, where its code is a region of the spine or no bone, and its
-    words name nothing but vertebrae ("Métastases osseuses multiples dont T7", "T7 et côtes": not read, the count
-    stays open)."""
-    if place is None or (place.bone and str(place.bone).upper() not in SPINE_REGIONS):
-        return []
-    text = place.record_words or place.written
-    rest = _VERTEBRAL_WORDS.sub(" ", _LEVELS_IN.sub(" ", text or ""))
-    return [] if re.search(r"[^\W\d_]", rest) else _levels(text)
 
 
 def _at(where: Where, key: tuple[str, str | None] | None) -> Where:
@@ -164,21 +151,6 @@ def _key(place: Place | None, bone: str | None = None,
     return None, False
 
 
-_SPINE = [f"{region}{level}" for region, count in _REGION_LEVELS.items() for level in range(1, count + 1)]
-
-
-def _levels(text: str) -> list[str]:
-    """The vertebral levels a text names ("T7"; "L2-L3" is two, "T4 à T6" three, "T12-L1" two), each once; a
-    number no level has ("C79") is not one."""
-    found: list[str] = []
-    for first, number, last, end in _LEVELS_IN.findall(text or ""):
-        start = f"{'T' if first.upper() in ('TH', 'D') else first.upper()}{int(number)}"
-        stop = start if not end else f"{'T' if (last or first).upper() in ('TH', 'D') else (last or first).upper()}" \
-                                     f"{int(end)}"
-        if start not in _SPINE or stop not in _SPINE or _SPINE.index(stop) < _SPINE.index(start):
-            continue
-        found += [level for level in _SPINE[_SPINE.index(start):_SPINE.index(stop) + 1] if level not in found]
-    return found
 
 
 _NOT_ACTIVE = {"inactive": said("inactive"), "remission": said("in remission"), "resolved": said("resolved")}
