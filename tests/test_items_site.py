@@ -722,3 +722,26 @@ def test_a_fracture_before_the_lesion_its_side_not_stated_is_not_said_of_the_sam
     assert [str(flag) for flag in lesion_facts.condition_flags if "Condition/fx" in str(flag)] == [
         "a fracture of the same bone is recorded before this lesion began (Condition/fx), the side of one of them "
         "not stated: if the bone has broken since, Mirels no longer applies"]
+
+
+def test_a_long_bone_fracture_written_under_a_local_code_is_said_on_that_bones_cards_only():
+    """Probe 23 (c05): "Fract. humérus D" under a hospital's own code, no bodySite: said nowhere, the right humerus
+    offered fixation. It is a fracture of the humerus by its words: said on each humerus's card with the side its
+    words give, on no femur's."""
+    fracture = condition("fx", "http://hopital.example/codes", "FRAC-12", onset="2026-11-20")
+    fracture["code"]["text"] = "Fract. humérus D"
+    lesions = [lesion("right", bone=HUMERUS, side=RIGHT, onset="2026-10-01"),
+               lesion("left", bone=HUMERUS, side=LEFT, onset="2026-10-01"),
+               lesion("femur", bone=FEMUR_SHAFT, side=RIGHT, onset="2026-10-01")]
+    found = facts_of(*lesions, *[o for cid in ("right", "left", "femur")
+                                 for o in lesion_observations(f"Condition/{cid}", prefix=cid)], fracture)
+    flags = {scored.condition.split("/")[1]: [str(f) for f in scored.condition_flags if "Condition/fx" in str(f)]
+             for scored in found.scored_by("mirels")}
+    assert flags == {
+        "right": ["a fracture is recorded whose bone is not coded (Condition/fx); its words give this bone and side: "
+                  "if so, it has broken and Mirels no longer applies; check before any fixation"],
+        "left": ["a fracture is recorded whose bone is not coded (Condition/fx); its words give this bone on the "
+                 "other side: check the side before any fixation"],
+        "femur": []}
+    entry = found.entry("Condition/fx")  # for the integrator, as a fracture a code places: the cards say it
+    assert not entry.attention and "a fracture of a long bone by its words" in str(entry.reason)

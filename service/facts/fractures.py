@@ -12,6 +12,7 @@ from .items.site import body_sites, read_site
 from .place import BONE_WORDS, BOTH_SIDES, LEFT, RIGHT, fracture_place, side_beside_bone, spine_in_words
 from .record import PatientRecord
 from .terminology import ICD10_CM, canonical_system, codings, describe_concepts, objects
+from .unrecognised import long_bone_fracture_in_words
 
 FractureMatch = Literal["same", "side", "both", "sequela", "bone", "unplaced", "linked", "tied", "words_this",
                         "words_other"]
@@ -59,6 +60,9 @@ def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[
         *by_bone.get(reading.bone, []), *by_bone.get(None, []), *by_bone.get(f"named:{lesion}", [])]
     for fracture, found_codes, bone, side, named, written in {id(read[0]): read for read in candidates}.values():
         tied = named if lesion else set()
+        worded = long_bone_fracture_in_words(describe_concepts([fracture.get("code")])) if not bone else None
+        if worded and reading.bone and worded != reading.bone and lesion not in tied:
+            continue  # "Fract. humérus D", its bone not coded, is no femur's
         if tied and lesion not in tied and not (bone and bone == reading.bone and side and side == lesion_side):
             continue  # the record ties it to another lesion, and nothing makes it this one's bone and side
         if not bone:
@@ -127,6 +131,16 @@ def fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool
     """What a lesion's Mirels score says of a fracture that may be of its bone and side, for the clinician to
     settle before any fixation. ``reading``: the lesion's site, to say a side only the fracture's words give."""
     ref = record.ref(fracture)
+    if match == "bone" and reading is not None and reading.bone and _side(reading) in (LEFT, RIGHT):
+        words = describe_concepts([fracture.get("code")])  # "Fract. humérus D": this bone, a side beside it
+        written = side_beside_bone(words, reading.bone, next_to=True) \
+            if long_bone_fracture_in_words(words) == reading.bone else None
+        if written in (LEFT, RIGHT):
+            return said("a fracture is recorded whose bone is not coded ({fracture}); its words give this bone and "
+                        "side: if so, it has broken and Mirels no longer applies; check before any fixation",
+                        fracture=ref) if written == _side(reading) else said(
+                "a fracture is recorded whose bone is not coded ({fracture}); its words give this bone on the other "
+                "side: check the side before any fixation", fracture=ref)
     if match == "bone":
         return said("a fracture is recorded whose bone is not coded ({fracture}): if it is this bone, it has broken "
                     "and Mirels no longer applies; check before any fixation", fracture=ref)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..i18n import Said, said
 from . import terminology
-from .place import fracture_place, on_the_midline, spine_in_words
+from .place import BONE_WORDS, fracture_place, on_the_midline, spine_in_words
 from .terminology import (
     ICD10_CM,
     ICD_O_3,
@@ -61,6 +61,18 @@ def _collapse_in_words(words: str) -> bool:
 
 _FRACTURE_WORDS = re.compile(r"patholog\w* fracture|fracture\w* patholog|fracture\w* (osseuse )?(au cours|sur) "
                              r"(de |d'une )?(maladie|m[eé]tastase|tumeur|l[eé]sion)", re.IGNORECASE)
+
+
+# "Fract. humérus D", "Fracture fémur G" under a local code (probe 23 c05): a fracture, whatever its cause, of a long
+# bone its words name. Said where that bone is scored; its bone and side are never read from words.
+_FRACTURE_WORD = re.compile(r"\bfract(?:ures?\b|\.|\b)", re.IGNORECASE)
+
+
+def long_bone_fracture_in_words(words: str) -> str | None:
+    """The one long bone (SNOMED CT) a fracture's words name, or None."""
+    named = [code for code, pattern in BONE_WORDS.items() if pattern.search(words)] if _FRACTURE_WORD.search(
+        words) else []
+    return named[0] if len(named) == 1 else None
 
 
 def _fracture_codes(system: str) -> tuple[str, ...]:
@@ -217,6 +229,9 @@ def _code_verdict(concept: Any, found: list[dict[str, Any]]) -> Said | None:
     words = describe_concepts([concept])
     if _FRACTURE_WORDS.search(words):
         return _vertebra_in_words(words[:200]) if spine_in_words(words) else _pathological_fracture(words[:200])
+    if long_bone_fracture_in_words(words):
+        return said("a fracture of a long bone by its words ({code}), its bone not coded: Mirels scores the risk of a "
+                    "fracture to come; not used: said on the cards of that bone's lesions", code=words[:200])
     if _collapse_in_words(words):
         return said("a fracture or collapse of a vertebra ({code}): not a score's input; checked against the "
                     "vertebral lesions of its region (SINS's vertebral body collapse, §1.1)", code=words[:200])
@@ -246,8 +261,9 @@ def is_fracture(condition: dict[str, Any]) -> bool:
     fracture by a code that states the bone (``place.fracture_place``: a long bone, a vertebra's region), or a
     vertebral collapse in words ("tassement": a collapse is a fracture, source 003)."""
     found = codings(condition.get("code"))
+    words = describe_concepts([condition.get("code")])
     return is_pathological_fracture(condition) or any(fracture_place(c) for c in found) or bool(
-        _collapse_in_words(describe_concepts([condition.get("code")])))
+        _collapse_in_words(words)) or long_bone_fracture_in_words(words) is not None
 
 
 def is_pathological_fracture(condition: dict[str, Any]) -> bool:

@@ -155,6 +155,10 @@ FOR_CLINICIAN = {
     "site and scheme against this patient's cards":
         N_("not checked: its code is not one read here, though its words name a radiotherapy: check its side, site "
            "and scheme against this patient's cards"),
+    "a fracture of a long bone by its words ({code}), its bone not coded: Mirels scores the risk of a fracture to "
+    "come; not used: said on the cards of that bone's lesions":
+        N_("a fracture of a long bone, its bone not coded: Mirels scores the risk of a fracture to come; said on the "
+           "cards of that bone's lesions"),
     "a fracture of the spine by its words ({code}), its level not coded: not a score's input, and no long bone's; "
     "said beside the collapse item of each vertebral lesion's SINS":
         N_("a fracture of the spine, its level not coded: said beside the collapse item of each vertebral lesion's "
