@@ -800,6 +800,24 @@ def test_an_operation_of_the_lesions_bone_coded_outside_the_value_sets_is_said_f
     assert found.entry("Procedure/ccam").outcome == "used"
 
 
+def test_an_operation_coded_outside_the_value_sets_with_no_site_is_said_on_the_bone_its_words_name():
+    """Probe 23 (v02, s09): "Enclouage centromédullaire fémur G" in CCAM, no bodySite, no reason: said on no card,
+    the femur offered fixation. Its words name the femur: said on each femur's card (a side in words links nothing),
+    on no humerus's."""
+    nail = {"resourceType": "Procedure", "id": "ccam", "status": "completed", "subject": {"reference": "Patient/p1"},
+            "code": {"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-ccam", "code": "NBCA005"}],
+                     "text": "Enclouage centromédullaire fémur G"},
+            "performedDateTime": (AS_OF - timedelta(days=17)).isoformat()}
+    found = facts_of(lesion("right", side=RIGHT), lesion("left", side=LEFT), lesion("arm", bone=HUMERUS), nail,
+                     *lesion_observations("Condition/right"))
+    flagged = {scored.condition: scored.fixations_to_check for scored in found.scored_by("mirels")}
+    for femur in ("Condition/right", "Condition/left"):
+        assert [flag for flag in flagged[femur] if "(Procedure/ccam)" in flag] == [
+            "an operation of the same bone is recorded (Procedure/ccam), its code in none of the procedure lists read "
+            "here: if it fixed the bone, Mirels no longer applies; check it first"], femur
+    assert flagged["Condition/arm"] == ()
+
+
 HIP_REGION = {"system": SCT, "code": "29836001", "display": "Hip region structure"}
 
 

@@ -632,3 +632,21 @@ def test_a_fracture_whose_words_name_another_bone_is_not_said_to_be_of_the_spine
     fracture["code"]["text"] = words
     spine, _ = only_sins(spine_lesion(), fracture)
     assert not any("Condition/fx" in str(note) for note in spine.facts["vertebral_body_collapse"].notes)
+
+
+@pytest.mark.parametrize("words,said", [("Laminectomie D8 décompressive", True),
+                                        ("Enclouage centromédullaire fémur G", False),  # a long bone's
+                                        ("IRM rachis entier", False)])  # no operation
+def test_an_operation_coded_outside_the_lists_with_no_site_is_at_the_spine_by_its_words(words, said):
+    """Probe 23 (v19): "Laminectomie D8 décompressive" in CCAM, no bodySite, no reason, five days before: the D8
+    compression's card said "radiotherapy alone" and nothing of it. Its words name the spine: said, level not
+    compared."""
+    ccam = {"system": "https://smt.esante.gouv.fr/terminologie-ccam", "code": "LFFA003"}
+    operation = {"resourceType": "Procedure", "id": "lam", "status": "completed",
+                 "subject": {"reference": "Patient/p1"}, "code": {"coding": [ccam], "text": words},
+                 "performedDateTime": "2026-11-02"}
+    spine, _ = only_sins(spine_lesion(), *sins_observations(), operation)
+    assert [flag for flag in spine.operations_before if "(Procedure/lam)" in flag] == ([
+        "a procedure at the spine is recorded (Procedure/lam), level not compared, its code in none of the procedure "
+        "lists read here: SINS (Fisher 2010) scores the spine without saying what a prior operation or "
+        "instrumentation changes (the sources are silent); check what it was and its level first"] if said else [])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .place import BONE_WORDS
 from .terminology import describe_concepts, objects
 
 # The words of an operation that may have fixed, decompressed or filled a bone, in English and French: what makes a
@@ -26,6 +27,10 @@ _NOT_AN_OPERATION = re.compile(r"scanner|\btdm\b|\birm\b|\bmri\b|\bct\b|radiogra
                                r"consult", re.IGNORECASE)
 # The hip in an operation's site words ("Hip region structure", "hanche gauche"): its replacement (the femur's head
 # and neck) may be the femur's; not an operation of the pelvis's side of it (review 21: an acetabular cementoplasty).
+# An operation of the spine by its words (no bone of a limb beside them): "Laminectomie D8 décompressive" coded in
+# CCAM, no bodySite (probe 23 v19).
+_SPINE_OPERATION_WORDS = re.compile(r"laminectom|laminoplast|corporectom|vert[ée]brectom|vert[ée]bro|cyphopl|kyphopl|"
+                                   r"spondylod|rachi|vert[eèé]br|\bspinal", re.IGNORECASE)
 HIP_WORDS = re.compile(r"\bhips?\b|\bhanches?\b|coxo-?f[ée]moral", re.IGNORECASE)
 REPLACEMENT_WORDS = re.compile(r"arthroplast|proth[èe]s|prosthe|replacement|resurfac", re.IGNORECASE)
 PELVIS_WORDS = re.compile(r"ac[ée]tabul|cotyl|iliaque|\biliac|ilium|\bpubi|ischi|coxal|bassin|pelvi|sacr",
@@ -81,3 +86,16 @@ def names_a_course(code: Any, ordered: bool = False) -> bool:
 # Words of a course being given, whatever else they say ("Séance d'irradiation externe … contrôle par imagerie [IGRT]",
 # "20 Gy/5"): a dose or a session is the treatment itself (review 20).
 _GIVEN = re.compile(r"\d\s*c?Gy\b|s[ée]ance d.irradiation|irradiation externe|\bsession|\bfraction", re.IGNORECASE)
+
+
+def one_long_bone(words: str) -> str | None:
+    """The one long bone (SNOMED CT) an operation's words name (probe 23 v02: "Enclouage centromédullaire fémur
+    gauche", in CCAM, no bodySite, was said on no card), or None."""
+    named = [code for code, pattern in BONE_WORDS.items() if pattern.search(words)]
+    return named[0] if len(named) == 1 else None
+
+
+def spinal_operation(code: Any) -> bool:
+    """Whether an operation's words name the spine, and no long bone ("Laminectomie D8 décompressive")."""
+    words = describe_concepts([code])
+    return bool(_SPINE_OPERATION_WORDS.search(words)) and one_long_bone(words) is None

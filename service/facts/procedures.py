@@ -28,6 +28,8 @@ from .procedure_words import (
     SURGERY_WORDS,
     may_be_operation,
     names_a_course,
+    one_long_bone,
+    spinal_operation,
 )
 from .record import PatientRecord
 from .terminology import describe_concepts, objects
@@ -124,10 +126,13 @@ def _read(record: PatientRecord) -> list[Procedure]:
                     record.once("unread-operations", list).append((ref, None, None, performed(resource),
                                                                    tuple(lesions)))
                 continue
-            site = read_site(record.terms, body_sites(resource)) if operation and not lesions and \
-                resource.get("status") in ("completed", *NOT_KNOWN_DONE) and resource.get("bodySite") else None
+            done = operation and not lesions and resource.get("status") in ("completed", *NOT_KNOWN_DONE)
+            site = read_site(record.terms, body_sites(resource)) if done and resource.get("bodySite") else None
             if site is not None and site.bone:  # a long bone's operation, coded otherwise (CCAM): its lesions say it
                 record.once("unread-operations", list).append((ref, site.bone, site.side, performed(resource), ()))
+            elif done and not resource.get("bodySite") and (bone := one_long_bone(words)):  # "Enclouage fémur G",
+                # in CCAM, no bodySite: the bone its words name, said on either side's card (words link nothing)
+                record.once("unread-operations", list).append((ref, bone, None, performed(resource), ()))
             elif site is not None and site.place and HIP_WORDS.search(site.description or "") and _femoral(code, site):
                 # a hip replaced is the femur's head and neck (probe 20: a femoral-neck lesion's arthroplasty unread)
                 record.once("unread-operations", list).append((ref, FEMUR, site.place.side, performed(resource), ()))
@@ -427,9 +432,12 @@ def _spinal_index(record: PatientRecord, spinal: Mapping[str, frozenset[str]],
         others = [reason for reason in reasons if reason in spinal]
         if not others and set(reasons) & sites:  # for a lesion elsewhere (a femur); a primary cancer places nothing
             continue
-        regions = regions_of(list(body_sites(record.get(ref))))
+        written = list(body_sites(record.get(ref)))
+        regions = regions_of(written)
         if regions is None and others:  # no spinal bodySite: the spinal Condition it names places it
             regions = frozenset().union(*(spinal[reason] for reason in others))
+        elif regions is None and not written and not reasons and spinal_operation(record.get(ref).get("code")):
+            regions = frozenset()  # "Laminectomie D8" in CCAM, no bodySite, no reason: the spine, no region coded
         if regions is not None:
             at_spine.setdefault(regions, []).append((ref, coded, tuple(reasons)))
     return own, at_spine
