@@ -1304,6 +1304,23 @@ def test_times_in_two_zones_are_compared_as_instants_and_a_count_of_days_gives_n
     assert mscc.facts["days_developing_motor_deficits"].value is not None
 
 
+def test_two_motor_statuses_written_in_zones_that_reverse_their_days_the_later_in_time_wins():
+    """Probe 23 (v08): "not ambulatory" at 23:30-05:00 on the 5th (04:30 UTC on the 6th) and "ambulatory" at
+    01:00+01:00 on the 6th (00:00 UTC): the 6th's was used, as the later day written. In time it is the earlier:
+    the later in time counts, and the note says so, each at its time in UTC."""
+    day, before = (AS_OF - timedelta(days=1)), (AS_OF - timedelta(days=2))
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    late = observation("motor", "motor-function", effective=f"{before.isoformat()}T23:30:00-05:00",
+                       **coded("not-ambulatory"))
+    early = observation("motor2", "motor-function", effective=f"{day.isoformat()}T01:00:00+01:00",
+                        **coded("ambulatory-without-aid"))
+    mscc, _ = only_compression(primary, compression(), late, early, *rades_observations()[1:])
+    motor = mscc.facts["motor_function"]
+    assert motor.value == "not_ambulatory" and motor.sources == ("Observation/motor",)
+    assert any("written in different time zones: the latest in time counts" in str(note)
+               and f"{day.isoformat()} 04:30 UTC" in str(note) for note in motor.notes), motor.notes
+
+
 def test_a_visceral_status_valued_with_the_metastasis_itself_says_present():
     """A visceral-metastases Observation valued "Secondary malignant neoplasm of liver" (SNOMED CT 94381002), not
     present/absent: it was "not a code of ValueSet presence" and §1.5 said nothing recorded whether there are visceral

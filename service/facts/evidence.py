@@ -116,6 +116,14 @@ def _said_timed(item: str, candidates: list[Candidate]) -> list[Said]:
 def _latest(item: str, candidates: list[Candidate], notes: tuple[str, ...]) -> Fact:
     ordered = sorted(candidates, key=_when)
     latest = ordered[-1]
+    by_time = _last_by_time(candidates)
+    if by_time is not None and _when(by_time) < _when(latest) and len({repr(c.value) for c in candidates}) > 1:
+        # Each at its time and zone, in an order their written days do not give: "23:30-05:00" on the 6th is after
+        # "01:00+01:00" on the 7th (probe 23 v08). The latest in time counts, and the card says why.
+        return Fact(item, by_time.value, by_time.sources, by_time.rule, tuple(dict.fromkeys(by_time.flags + (
+            CONFLICT,))), notes + (said("records differ, written in different time zones: the latest in time counts, "
+                                        "not the latest day written: {sayings}", sayings=_said_timed(item, ordered)),),
+                    recorded=by_time.when.text if by_time.when else "")
     # Those that may be the latest: each whose date may be after the start of every other's, and each with
     # no date ("2026-10" may be later than "2026-10-15"; an undated one may be the newest of all).
     start = max((c.when.earliest for c in candidates if c.when), default=date.min)
