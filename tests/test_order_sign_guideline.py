@@ -488,6 +488,18 @@ def test_a_fixation_of_the_lesion_not_known_done_is_said_first_on_its_mirels_car
         assert f"Check first: a fixation of this lesion is recorded {said}" in action["resource"]["text"]["div"]
 
 
+def test_a_fixation_recorded_as_done_on_a_day_to_come_is_said_first_on_its_mirels_card(client):
+    """Probe 23 (t05, v14): a fixation "completed", performed in two days: said nowhere, the card offering fixation.
+    Its date or its status is wrong: said first, as one not known done."""
+    body = request(*MIRELS_9, procedures=[fixation_done(-2)])
+    body["hook"] = "patient-view"
+    del body["context"]["draftOrders"]
+    (card,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"], "mirels")
+    assert ": fixation recorded, check it first — surgical fixation" in card["summary"], card["summary"]
+    assert "**Check first**: a fixation of this lesion is recorded as done on a day after this assessment (“" in \
+        card["detail"]
+
+
 def test_patient_view_without_the_procedures_says_on_each_mirels_card_that_a_fixation_is_not_known(client):
     """No procedures prefetched and no server to fetch them from: the femur may have been fixed since, which would
     take Mirels away; the score card says so first (a probe's nailed femur got "fixation first" with no word)."""
