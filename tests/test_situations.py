@@ -772,6 +772,19 @@ def test_a_procedure_whose_period_ends_before_it_starts_may_be_of_either_day():
     assert operated.inputs.radiotherapy_since
 
 
+def test_a_fixation_coded_on_one_side_whose_words_give_the_other_is_said_on_both_and_fixes_neither():
+    """Probe 23 (s10): a fixation coded left femur, its words "Enclouage fémur D": the left femur read as operated
+    (§1.4 "Left femur"), the right offered fixation. Which side is right is not known: said on both, neither fixed."""
+    nail = procedure("nail", FIXATION, 10, body_site=[site(FEMUR, LEFT)])
+    nail["code"]["text"] = "Enclouage fémur D"
+    found = facts_of(lesion("left", side=LEFT), lesion("right", side=RIGHT), *lesion_observations("Condition/left"),
+                     nail)
+    assert len(found.scored_by("mirels")) == 2
+    for scored in found.scored_by("mirels"):
+        assert any("its code giving one side and its words the other: if it is this lesion's, Mirels no longer "
+                   "applies; check the side first" in flag for flag in scored.fixations_to_check), scored.condition
+
+
 def test_a_fixation_of_the_same_bone_whose_side_is_not_stated_is_said_first_on_each_lesion_of_that_bone():
     """A nail coded "femur" with its side in words only ("Enclouage fémur G": abbreviations are never read as a
     side) was linked to no lesion and dropped without a word: a left femur got "fixation first", both femurs got

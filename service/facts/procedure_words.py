@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..i18n import N_
 from .place import BONE_WORDS
 from .terminology import describe_concepts, objects
 
@@ -99,3 +100,16 @@ def spinal_operation(code: Any) -> bool:
     """Whether an operation's words name the spine, and no long bone ("Laminectomie D8 décompressive")."""
     words = describe_concepts([code])
     return bool(_SPINE_OPERATION_WORDS.search(words)) and one_long_bone(words) is None
+
+
+# What a long bone's card says first of an operation whose code is not read, by (before the lesion began, naming
+# it): never that it was a fixation, which its code does not say (the summary too: "operation recorded").
+UNREAD_OPERATION = {
+    (True, True): N_("an operation of this lesion is recorded before it began ({operation}), its code in none of the "
+                     "procedure lists read here: check what it treated"),
+    (True, False): N_("an operation of the same bone is recorded before this lesion began ({operation}), its code in "
+                      "none of the procedure lists read here: check what it treated"),
+    (False, True): N_("an operation of this lesion is recorded ({operation}), its code in none of the procedure lists "
+                      "read here: if it fixed the bone, Mirels no longer applies; check it first"),
+    (False, False): N_("an operation of the same bone is recorded ({operation}), its code in none of the procedure "
+                       "lists read here: if it fixed the bone, Mirels no longer applies; check it first")}

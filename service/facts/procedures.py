@@ -15,17 +15,18 @@ from typing import Any, Literal
 import msgspec
 from msgspec.structs import replace
 
-from ..i18n import N_, Said, said
+from ..i18n import Said, said
 from .dates import DateSpan, parse_date, performed, reversed_period
 from .items.site import SiteReading, body_sites, read_place, read_site
 from .model import Fact
-from .place import Place
+from .place import Place, side_beside_bone
 from .procedure_words import (
     HIP_WORDS,
     PELVIS_WORDS,
     RADIOTHERAPY_WORDS,
     REPLACEMENT_WORDS,
     SURGERY_WORDS,
+    UNREAD_OPERATION,
     may_be_operation,
     names_a_course,
     one_long_bone,
@@ -150,8 +151,16 @@ def _read(record: PatientRecord) -> list[Procedure]:
                         if target and target.startswith("Condition/"))
         sites = body_sites(resource)
         site = read_site(record.terms, sites) if sites else None
-        procedure = Procedure(ref, kind, when, reasons, read_place(record.terms, sites),
-                              site.bone if site else None, site.side if site else None,
+        side = site.side if site else None
+        if kind == "fixation" and site and site.bone and side and side_beside_bone(
+                describe_concepts([code]), site.bone) not in (None, side):  # coded left, "Enclouage fémur D" (probe 23
+            record.once("sides-disagree", set).add(ref)  # s10): which is right is not known, none is picked
+            side = None
+        place = read_place(record.terms, sites)
+        if place is not None and ref in record.once("sides-disagree", set):
+            place = replace(place, side=None)
+        procedure = Procedure(ref, kind, when, reasons, place,
+                              site.bone if site else None, side,
                               describe_concepts([code]), isinstance(code, dict) and bool(code.get("text")), status,
                               _first_day(resource, when))
         if (status == "completed" or kind == "radiotherapy") and record.after_as_of(when):
@@ -329,6 +338,9 @@ def fixations_either_side(record: PatientRecord, reading: SiteReading) -> tuple[
     return tuple(said("a fixation of the same bone is recorded ({operation}), and this lesion's side is recorded both "
                       "ways: if it is this lesion's, Mirels no longer applies; check it first", operation=operation.ref)
                  if both_ways else
+                 said("a fixation of the same bone is recorded ({operation}), its code giving one side and its words "
+                      "the other: if it is this lesion's, Mirels no longer applies; check the side first",
+                      operation=operation.ref) if operation.ref in record.once("sides-disagree", set) else
                  said("a fixation of the same bone is recorded ({operation}), its side not stated: if it is this "
                       "lesion's, Mirels no longer applies; check it first", operation=operation.ref)
                  if operation.side is None else
@@ -354,19 +366,6 @@ def unread_operations(record: PatientRecord, ref: str, reading: SiteReading,
                           said("an operation of the same bone whose code is not read, said first on a Mirels card"))
     return tuple(Said(UNREAD_OPERATION[(earlier, named)], {"operation": operation})
                  for operation, earlier, named in found)
-
-
-# What a long bone's card says first of an operation whose code is not read, by (before the lesion began, naming
-# it): never that it was a fixation, which its code does not say (the summary too: "operation recorded").
-UNREAD_OPERATION = {
-    (True, True): N_("an operation of this lesion is recorded before it began ({operation}), its code in none of the "
-                     "procedure lists read here: check what it treated"),
-    (True, False): N_("an operation of the same bone is recorded before this lesion began ({operation}), its code in "
-                      "none of the procedure lists read here: check what it treated"),
-    (False, True): N_("an operation of this lesion is recorded ({operation}), its code in none of the procedure lists "
-                      "read here: if it fixed the bone, Mirels no longer applies; check it first"),
-    (False, False): N_("an operation of the same bone is recorded ({operation}), its code in none of the procedure "
-                       "lists read here: if it fixed the bone, Mirels no longer applies; check it first")}
 
 
 def spinal_operations(record: PatientRecord, condition: str, spinal: Mapping[str, frozenset[str]],
