@@ -785,6 +785,22 @@ def test_a_fixation_coded_on_one_side_whose_words_give_the_other_is_said_on_both
                    "applies; check the side first" in flag for flag in scored.fixations_to_check), scored.condition
 
 
+@pytest.mark.parametrize("body_site", [None, [{"coding": [{"system": SCT, "code": FEMUR}]}]])
+def test_a_radiotherapy_whose_site_or_side_is_not_coded_is_said_on_each_lesion_of_the_bone_it_may_be_of(body_site):
+    """Probe 23 (v10, v11): "RTE fémur D 8 Gy", no bodySite, or the femur with no side, naming no Condition: said on
+    no card, the femur's read "observation and radiotherapy alone". Said on each femur's, never settled; not on a
+    humerus's."""
+    course = procedure("rt", RADIOTHERAPY, 20, body_site=body_site)
+    course["code"]["text"] = "RTE fémur D 8 Gy"
+    found = facts_of(lesion("left", side=LEFT), lesion("right", side=RIGHT), lesion("arm", bone=HUMERUS),
+                     *lesion_observations("Condition/left"), course)
+    said = {scored.condition: [str(f) for f in scored.condition_flags if "(Procedure/rt)" in str(f)]
+            for scored in found.scored_by("mirels")}
+    flag = ("a radiotherapy that may be of this lesion is recorded (Procedure/rt), its side or site not coded: if it "
+            "is, this card's advice may be what was given; check what it covered")
+    assert said == {"Condition/left": [flag], "Condition/right": [flag], "Condition/arm": []}
+
+
 def test_a_fixation_of_the_same_bone_whose_side_is_not_stated_is_said_first_on_each_lesion_of_that_bone():
     """A nail coded "femur" with its side in words only ("Enclouage fémur G": abbreviations are never read as a
     side) was linked to no lesion and dropped without a word: a left femur got "fixation first", both femurs got
