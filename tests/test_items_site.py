@@ -745,3 +745,14 @@ def test_a_long_bone_fracture_written_under_a_local_code_is_said_on_that_bones_c
         "femur": []}
     entry = found.entry("Condition/fx")  # for the integrator, as a fracture a code places: the cards say it
     assert not entry.attention and "a fracture of a long bone by its words" in str(entry.reason)
+
+
+def test_two_lesions_of_the_same_words_and_date_are_told_apart_by_their_site():
+    """Probe 23 (t12): three lesions each said "“Secondary malignant neoplasm of bone”, 2026-10-01" on one card: which
+    one a line is about could not be told. Where two Conditions' words and date are the same, each says its site."""
+    found = facts_of(lesion("left", side=LEFT, onset="2026-10-01"), lesion("right", side=RIGHT, onset="2026-10-01"),
+                     lesion("arm", bone=HUMERUS, onset="2026-09-01"))
+    assert found.labels["Condition/left"].said_in("en") == ("“Secondary malignant neoplasm of bone” (left femur, "
+                                                             "shaft of femur), 2026-10-01")
+    assert "(fémur droit" in found.labels["Condition/right"].said_in("fr")
+    assert found.labels["Condition/arm"].said_in("en") == "“Secondary malignant neoplasm of bone”, 2026-09-01"

@@ -31,6 +31,7 @@ when not using them may hide or change a score).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -41,9 +42,9 @@ from ..i18n import said
 from .answers import apply_answers, read_answers
 from .cord_compression import cord_compressions
 from .dates import parse_date
-from .items.site import body_sites, read_site
+from .items.site import body_sites, read_place, read_site
 from .long_bone import long_bone_lesions
-from .model import PatientFacts, ReportEntry, ScoredCondition
+from .model import Label, PatientFacts, ReportEntry, ScoredCondition
 from .options import MappingOptions
 from .pain_sites import painful_sites
 from .place import fracture_place
@@ -86,9 +87,21 @@ def extract_facts(resources: Iterable[dict[str, Any]], options: MappingOptions,
             "a date of death after the assessment date ({date}): not read; check the record", date=later),
             relevant=True, attention=True))
     return PatientFacts(patients[0] if patients else None, scored, entries, options.as_of,
-                        broken=record.broken, fixed=record.fixed_bones, labels=record.labels(entries),
+                        broken=record.broken, fixed=record.fixed_bones, labels=_told_apart(record, entries),
                         situations=situations, deceased=_deceased(record, patients[0]) if patients else None,
                         partial=options.partial, **_bone_sides(record))
+
+
+def _told_apart(record: PatientRecord, entries: list[ReportEntry]) -> dict[str, Label]:
+    """The resources' labels, a Condition's with its site where another's words and date are the same (probe 23 t12:
+    three lesions, each "“Secondary malignant neoplasm of bone”, 2026-10-01" on one card)."""
+    labels = record.labels(entries)
+    same = Counter(str(label) for ref, label in labels.items() if ref.startswith("Condition/"))
+    for ref, label in labels.items():
+        if ref.startswith("Condition/") and same[str(label)] > 1:
+            place = read_place(record.terms, body_sites(record.by_ref[ref]))
+            labels[ref] = replace(label, where=place) if place is not None and place.bone else label
+    return labels
 
 
 def _death_after(record: PatientRecord, patient: str) -> str:

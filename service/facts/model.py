@@ -121,10 +121,12 @@ class Label(msgspec.Struct, frozen=True):
 
     words: dict[str, str]
     when: str = ""
+    where: Place | None = None  # said where two Conditions' words and dates are the same (three lesions, one title)
 
     def said_in(self, locale: str) -> str:
         words = self.words.get(locale) or self.words["en"]
-        return f"“{words}”, {self.when}" if self.when else f"“{words}”"
+        where = f" ({place})" if self.where is not None and (place := self.where.words(locale)) else ""
+        return f"“{words}”{where}, {self.when}" if self.when else f"“{words}”{where}"
 
     def __str__(self) -> str:
         return self.said_in("en")
