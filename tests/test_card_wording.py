@@ -43,11 +43,12 @@ def searchset(*resources):
     return {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": r} for r in resources]}
 
 
-def cards_of(client, conditions, observations, language="en"):
+def cards_of(client, conditions, observations, language="en", procedures=None):
     body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
             "context": {"userId": "Practitioner/doc", "patientId": "p1"},
             "prefetch": {"patient": patient(), "conditions": searchset(*conditions),
-                         "observations": searchset(*observations), "procedures": None}}
+                         "observations": searchset(*observations),
+                         "procedures": searchset(*procedures) if procedures else None}}
     answer = client.post(SERVICE, json=body, headers={"Accept-Language": language})
     assert answer.status_code == 200, answer.get_data(as_text=True)
     return answer.get_json()["cards"]
@@ -507,6 +508,33 @@ def test_a_status_that_changed_over_days_is_not_called_conflicting(client):
         (card,) = without_advice(cards_of(client, conditions, observations, language))
         assert words in card["summary"] and "conflicting" not in card["summary"], card["summary"]
         assert note in card["detail"], card["detail"][:800]
+
+
+def test_a_conflict_gives_way_whole_where_the_action_would_not_fit_beside_it(client):
+    """Probe 23 (t15): "Compression médullaire…, Rades score 31: spinal operation recorded, check it first —… —
+    records differ over time, the latest used": the action was cut to nothing for the conflict. The action is never
+    cut for the tail: the conflict gives way whole (the detail says it)."""
+    from datetime import date, timedelta
+
+    def days_ago(days):
+        return (date.today() - timedelta(days=days)).isoformat()
+
+    compression = condition("mscc", ICD10, "G95.2", onset=days_ago(6))
+    compression["code"]["text"] = "Compression médullaire D8"
+    conditions = [condition("breast", SCT, "254837009", onset="2024-05-10"), compression]
+    laminectomy = {"resourceType": "Procedure", "id": "lam", "status": "completed",
+                   "subject": {"reference": "Patient/p1"},
+                   "code": {"coding": [{"system": SCT, "code": "387731002"}], "text": "Laminectomie D8"},
+                   "reasonReference": [{"reference": "Condition/mscc"}], "performedDateTime": days_ago(4)}
+    observations = [observation("motor-1", "motor-function", effective=days_ago(5), **coded("ambulatory-without-aid")),
+                    observation("motor-2", "motor-function", effective=days_ago(2), **coded("not-ambulatory")),
+                    observation("visceral", "visceral-metastases", effective=days_ago(2), **coded("373067005", SCT)),
+                    observation("deficit", "days-developing-motor-deficits", effective=days_ago(2),
+                                **quantity(5, "d"))]
+    (card,) = [c for c in cards_of(client, conditions, observations, procedures=[laminectomy])
+               if c["source"]["topic"]["code"] == "rades"]
+    assert "—…" not in card["summary"] and card["summary"].endswith("laminectomy"), card["summary"]
+    assert "records of different days differ" in card["detail"]
 
 
 def test_a_french_sins_summary_keeps_its_uncertain_level_counting_the_missing_items(client):

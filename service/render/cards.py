@@ -165,12 +165,13 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     rest = (f"{short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
             f"{first_words(assessment, words)}{score.action}")
     # The action is never cut for the tail: the tail's words give way first, then its list becomes a count
-    # (« avis chirurgical de… (taille de la lésion du 12/11/2026) »: review 16); a conflict is never cut, the
-    # action's last words giving way to it only when nothing else is left to give.
+    # (« avis chirurgical de… (taille de la lésion du 12/11/2026) »: review 16); a conflict is never cut, and gives way
+    # whole only where the action would not fit beside it (the detail says it).
     conflict, short = conflict_words(assessment, words), oldest_words(assessment, words, True)
     tails = tuple(conflict + tail for tail in (oldest + missing, short + missing,
                                                short + unknown_words(assessment, words, True),
-                                               unknown_words(assessment, words, True)))
+                                               unknown_words(assessment, words, True))) + (
+        unknown_words(assessment, words, True),)  # the action whole before a conflict the detail says (probe 23 t15)
     for tail in tails:
         summary = _summary(assessment, rest, tail)
         if rest in summary:
