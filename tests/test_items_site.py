@@ -756,3 +756,24 @@ def test_two_lesions_of_the_same_words_and_date_are_told_apart_by_their_site():
                                                              "shaft of femur), 2026-10-01")
     assert "(fémur droit" in found.labels["Condition/right"].said_in("fr")
     assert found.labels["Condition/arm"].said_in("en") == "“Secondary malignant neoplasm of bone”, 2026-09-01"
+
+
+@pytest.mark.parametrize("words", ["Pas de fracture du fémur G", "Fracture imminente fémur gauche",
+                                   "Métastase lytique fémur G, risque de fracture", "Fracture fémur G consolidée",
+                                   "Antécédent de fracture du fémur G (2015)"])
+def test_words_that_name_no_break_now_are_no_fracture(words):
+    """Review 26: any words holding "fract…" and a long bone became a fracture ("if so, it has broken"): a negation,
+    an impending fracture (what Mirels scores), a risk, a healed one, a history. Only words whose subject is a
+    fracture now are read as one."""
+    record = condition("fx", "http://hopital.example/codes", "X-1", onset="2026-11-20")
+    record["code"]["text"] = words
+    lesion_facts, _ = only_lesion(lesion(side=LEFT, onset="2026-10-01"), *lesion_observations(), record)
+    assert not [flag for flag in lesion_facts.condition_flags if "Condition/fx" in str(flag)]
+
+
+def test_a_doctors_initial_after_the_bone_is_no_side():
+    """Review 26: "Fracture pathologique du fémur D. Martin", coded left: "D." is an initial, not "droit"."""
+    fracture = condition("fx", ICD10, "M84.45", onset="2026-11-20", body_site=[site(FEMUR, LEFT)])
+    fracture["code"]["text"] = "Fracture pathologique du fémur D. Martin"
+    found = facts_of(lesion(side=LEFT, onset="2026-10-01"), *lesion_observations(), fracture)
+    assert found.scored_by("mirels") == []  # the coded side stands: the bone has broken

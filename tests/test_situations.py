@@ -200,6 +200,9 @@ def test_levels_in_the_diagnosis_words_are_sites_where_its_site_names_no_level()
     assert counted(diagnosis, spine("b", "T7")) == (1, 1)  # one level: the same vertebra as the other record's
     diagnosis["code"]["text"] = "Métastases osseuses dont D4, D7 et côtes"  # more than vertebrae: its site's count
     assert counted(diagnosis) == (1, 1)
+    del diagnosis["bodySite"]
+    diagnosis["code"]["text"] = "Métastases osseuses multiples L2"  # "multiple": the count stays open (review 26)
+    assert counted(diagnosis)[1] is None
 
 
 def test_a_cord_compression_stands_for_a_vertebral_site_at_its_level():
@@ -796,9 +799,28 @@ def test_a_radiotherapy_whose_site_or_side_is_not_coded_is_said_on_each_lesion_o
                      *lesion_observations("Condition/left"), course)
     said = {scored.condition: [str(f) for f in scored.condition_flags if "(Procedure/rt)" in str(f)]
             for scored in found.scored_by("mirels")}
-    flag = ("a radiotherapy that may be of this lesion is recorded (Procedure/rt), its side or site not coded: if it "
-            "is, this card's advice may be what was given; check what it covered")
+    flag = ("a radiotherapy that may be of this lesion is recorded (Procedure/rt), its site, or the side of one of "
+            "them, not coded: if it is, this card's advice may be what was given; check what it covered")
     assert said == {"Condition/left": [flag], "Condition/right": [flag], "Condition/arm": []}
+
+
+@pytest.mark.parametrize("words", ["Ostéosynthèse fémorale par clou droit verrouillé",
+                                   "Enclouage du fémur d'une fracture imminente"])
+def test_words_beside_a_coded_fixation_that_give_no_side_leave_it_fixed(words):
+    """Review 26: "clou droit" (a straight nail) and "fémur d'une" read as the right side, undoing a fixation coded on
+    the left femur. Only a side right beside the bone's name disagrees."""
+    nail = procedure("nail", FIXATION, 10, body_site=[site(FEMUR, LEFT)])
+    nail["code"]["text"] = words
+    found = facts_of(lesion("left", side=LEFT), *lesion_observations("Condition/left"), nail)
+    assert found.scored_by("mirels") == []  # fixed: no Mirels
+
+
+def test_a_radiotherapy_that_may_be_the_lesions_done_before_it_began_is_not_said():
+    course = procedure("rt", RADIOTHERAPY, 2000, body_site=[{"coding": [{"system": SCT, "code": FEMUR}]}])
+    found = facts_of(lesion("left", side=LEFT, onset=(AS_OF - timedelta(days=60)).isoformat()),
+                     *lesion_observations("Condition/left"), course)
+    (scored,) = found.scored_by("mirels")
+    assert not [flag for flag in scored.condition_flags if "(Procedure/rt)" in str(flag)]
 
 
 def test_a_fixation_of_the_same_bone_whose_side_is_not_stated_is_said_first_on_each_lesion_of_that_bone():

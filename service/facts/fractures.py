@@ -131,7 +131,7 @@ def fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool
     """What a lesion's Mirels score says of a fracture that may be of its bone and side, for the clinician to
     settle before any fixation. ``reading``: the lesion's site, to say a side only the fracture's words give."""
     ref = record.ref(fracture)
-    if match == "bone" and reading is not None and reading.bone and _side(reading) in (LEFT, RIGHT):
+    if match == "bone" and not earlier and reading is not None and reading.bone and _side(reading) in (LEFT, RIGHT):
         words = describe_concepts([fracture.get("code")])  # "Fract. humérus D": this bone, a side beside it
         written = side_beside_bone(words, reading.bone, next_to=True) \
             if long_bone_fracture_in_words(words) == reading.bone else None

@@ -51,7 +51,7 @@ def _levels(text: str) -> list[str]:
 # Words of a diagnosis beside the levels of its metastases ("MTS rachis D4, D7, L2", "Métastases vertébrales T7 et
 # L2", probe 23 s13): they name the disease, not another site.
 _DISEASE_WORDS = re.compile(r"\b(mts|m[ée]tastases?|metastas[ie]s|metastatic|secondaires?|l[ée]sions?|osseuses?|"
-                            r"osseux|bone|lytiques?|lytic|multiples?|multiple)\b", re.IGNORECASE)
+                            r"osseux|bone|lytiques?|lytic)\b", re.IGNORECASE)  # not "multiples": the count stays open
 
 
 def levels_in_diagnosis(words: str) -> list[str]:

@@ -108,7 +108,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
             record, ref, reading, onset) + fixations_either_side(record, reading) + unread_operations(
             record, ref, reading, onset)
         flags += to_check + under_way + radiotherapies_given(record, ref, reading.bone, reading.side, onset) + \
-            radiotherapies_maybe(record, ref, reading.bone, reading.side)
+            radiotherapies_maybe(record, ref, reading.bone, reading.side, onset)
         record.report.use(ref, said("lesion of a Mirels score"))
         for structure in structures:
             record.report.use(structure, said("site of the lesion {lesion}", lesion=ref))
@@ -402,19 +402,21 @@ def _unsited(condition: dict[str, Any]) -> str:
 
 
 def radiotherapies_maybe(record: PatientRecord, condition: str, bone: str | None, side: str | None,
-                         ) -> tuple[Said, ...]:
+                         onset: DateSpan | None) -> tuple[Said, ...]:
     """A radiotherapy naming no Condition that may be of this lesion, its side not stated on it or on the lesion, or
     its site not coded and its words naming this bone ("RTE fémur D 8 Gy", no bodySite: probe 23 v10, v11, said
-    nowhere beside "radiotherapy is the first treatment"): said, never settled (words link nothing)."""
+    nowhere beside "radiotherapy is the first treatment"): said, never settled. Its words give a bone only, to say it
+    on that bone's cards; a side in them links nothing. One done before the lesion began is none of its (review 26)."""
     if not bone:
         return ()
     found = [course for course in procedures_done(record) + record.once("radiotherapies-begun", list)
              if course.kind == "radiotherapy" and not course.reasons and not treated(course, condition, bone, side)
+             and not (onset and course.performed and course.performed.latest < onset.earliest)
              and ((course.bone == bone and (course.side is None or side is None))
                   or (course.bone is None and course.place is None and one_long_bone(course.description) == bone))]
     for course in found:
         record.report.use(course.ref, said("a radiotherapy that may be of {condition}, said on its card",
                                            condition=condition))
-    return tuple(said("a radiotherapy that may be of this lesion is recorded ({course}), its side or site not "
-                      "coded: if it is, this card's advice may be what was given; check what it covered",
+    return tuple(said("a radiotherapy that may be of this lesion is recorded ({course}), its site, or the side of one "
+                      "of them, not coded: if it is, this card's advice may be what was given; check what it covered",
                       course=course.ref) for course in found)

@@ -97,10 +97,12 @@ def _told_apart(record: PatientRecord, entries: list[ReportEntry]) -> dict[str, 
     three lesions, each "“Secondary malignant neoplasm of bone”, 2026-10-01" on one card)."""
     labels = record.labels(entries)
     same = Counter(str(label) for ref, label in labels.items() if ref.startswith("Condition/"))
-    for ref, label in labels.items():
-        if ref.startswith("Condition/") and same[str(label)] > 1:
-            place = read_place(record.terms, body_sites(record.by_ref[ref]))
-            labels[ref] = replace(label, where=place) if place is not None and place.bone else label
+    places = {ref: read_place(record.terms, body_sites(record.by_ref[ref])) for ref, label in labels.items()
+              if ref.startswith("Condition/") and same[str(label)] > 1}
+    told = Counter((str(labels[ref]), place.words() if place is not None else "") for ref, place in places.items())
+    for ref, place in places.items():  # a site the others alike do not share (two at one site say nothing more)
+        if place is not None and place.bone and told[(str(labels[ref]), place.words())] == 1:
+            labels[ref] = replace(labels[ref], where=place)
     return labels
 
 

@@ -174,7 +174,8 @@ _SIDE_BEFORE = re.compile(r"\b(?:(left|right)\s+(?:\w+\s+)?|(L|R)\s+)$", re.IGNO
 # A diagnosis's words: only a side right beside the bone's name, a word of where on it between at most ("humérus
 # proximal gauche", "left proximal humerus"); one further on may be the primary's ("Métastase humérale sein gauche").
 _WHERE_ON_IT = r"(?:(?:proximale?|distale?|sup[ée]rieure?|inf[ée]rieure?|shaft|diaphys\w*)\s+)?"
-_SIDE_NEXT_AFTER = re.compile(rf"^\w*[\s,]+{_WHERE_ON_IT}(?:((?i:gauche|droite?|left|right))\b|([GD])\b)")
+_SIDE_NEXT_AFTER = re.compile(rf"^\w*[\s,]+{_WHERE_ON_IT}(?:((?i:gauche|droite?|left|right))\b|([GD])\b"
+                              r"(?!\.\s?[A-Z][a-z]))")  # "fémur D. Martin": a doctor's initial (review 26)
 _SIDE_NEXT_BEFORE = re.compile(rf"(?:\b((?i:left|right))|\b([LR]))\s+{_WHERE_ON_IT}$")
 
 

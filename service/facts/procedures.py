@@ -132,7 +132,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
             if site is not None and site.bone:  # a long bone's operation, coded otherwise (CCAM): its lesions say it
                 record.once("unread-operations", list).append((ref, site.bone, site.side, performed(resource), ()))
             elif done and not resource.get("bodySite") and (bone := one_long_bone(words)):  # "Enclouage fémur G",
-                # in CCAM, no bodySite: the bone its words name, said on either side's card (words link nothing)
+                # in CCAM, no bodySite: the bone its words name (a bone only), said on either side's card
                 record.once("unread-operations", list).append((ref, bone, None, performed(resource), ()))
             elif site is not None and site.place and HIP_WORDS.search(site.description or "") and _femoral(code, site):
                 # a hip replaced is the femur's head and neck (probe 20: a femoral-neck lesion's arthroplasty unread)
@@ -153,8 +153,10 @@ def _read(record: PatientRecord) -> list[Procedure]:
         site = read_site(record.terms, sites) if sites else None
         side = site.side if site else None
         if kind == "fixation" and site and site.bone and side and side_beside_bone(
-                describe_concepts([code]), site.bone) not in (None, side):  # coded left, "Enclouage fémur D" (probe 23
-            record.once("sides-disagree", set).add(ref)  # s10): which is right is not known, none is picked
+                describe_concepts([code]), site.bone, next_to=True) not in (None, side):
+            # Coded left, "Enclouage fémur D" (probe 23 s10): which is right is not known, none is picked. Only a side
+            # right beside the bone's name (not "clou droit", "fémur d'une fracture": review 26).
+            record.once("sides-disagree", set).add(ref)
             side = None
         place = read_place(record.terms, sites)
         if place is not None and ref in record.once("sides-disagree", set):

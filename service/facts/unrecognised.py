@@ -63,15 +63,20 @@ _FRACTURE_WORDS = re.compile(r"patholog\w* fracture|fracture\w* patholog|fractur
                              r"(de |d'une )?(maladie|m[eé]tastase|tumeur|l[eé]sion)", re.IGNORECASE)
 
 
-# "Fract. humérus D", "Fracture fémur G" under a local code (probe 23 c05): a fracture, whatever its cause, of a long
-# bone its words name. Said where that bone is scored; its bone and side are never read from words.
-_FRACTURE_WORD = re.compile(r"\bfract(?:ures?\b|\.|\b)", re.IGNORECASE)
+# "Fract. humérus D", "Fracture fémur G" under a local code (probe 23 c05): a record whose subject is a fracture (its
+# words open with it), of the one long bone they name; said on that bone's lesions' cards only, with the side its
+# words give, never settled. Not a fracture to come, a healed one or a risk ("Fracture imminente", "consolidée",
+# "Métastase… risque de fracture", "Pas de fracture": review 26).
+_FRACTURE_FIRST = re.compile(r"^\W*fract(?:ures?\b|\.|\b)", re.IGNORECASE)
+_NOT_A_BREAK = re.compile(r"imminent|impending|risque|\brisk|menace|consolid|healed|guérie|s[ée]quell|ancienne|\bold\b|"
+                          r"ant[ée]c[ée]dent|history|\bpas\b|\bno\b|\bnot\b|\bsans\b|without", re.IGNORECASE)
 
 
 def long_bone_fracture_in_words(words: str) -> str | None:
     """The one long bone (SNOMED CT) a fracture's words name, or None."""
-    named = [code for code, pattern in BONE_WORDS.items() if pattern.search(words)] if _FRACTURE_WORD.search(
-        words) else []
+    if not _FRACTURE_FIRST.search(words) or _NOT_A_BREAK.search(words):
+        return None
+    named = [code for code, pattern in BONE_WORDS.items() if pattern.search(words)]
     return named[0] if len(named) == 1 else None
 
 
@@ -278,7 +283,7 @@ def is_pathological_fracture(condition: dict[str, Any]) -> bool:
 
 def _vertebra_in_words(code: str) -> Said:
     return said("a fracture of the spine by its words ({code}), its level not coded: not a score's input, and no long "
-                "bone's; said beside the collapse item of each vertebral lesion's SINS", code=code)
+                "bone's; said beside the collapse item of any vertebral lesion's SINS", code=code)
 
 
 def _pathological_fracture(code: str) -> Said:

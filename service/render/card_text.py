@@ -160,9 +160,9 @@ FOR_CLINICIAN = {
         N_("a fracture of a long bone, its bone not coded: Mirels scores the risk of a fracture to come; said on the "
            "cards of that bone's lesions"),
     "a fracture of the spine by its words ({code}), its level not coded: not a score's input, and no long bone's; "
-    "said beside the collapse item of each vertebral lesion's SINS":
-        N_("a fracture of the spine, its level not coded: said beside the collapse item of each vertebral lesion's "
-           "SINS; check its level"),
+    "said beside the collapse item of any vertebral lesion's SINS":
+        N_("a fracture of the spine, its level not coded: not a long bone's, nor a score's input; said beside the "
+           "collapse item of any vertebral lesion's SINS"),
     "a pathological fracture ({code}): Mirels scores the risk of a fracture to come, and the sources do not say how "
     "to read it once the bone has broken; not used: check whether it is at the site of a scored lesion":
         N_("a pathological fracture: Mirels scores the risk of a fracture to come, and the sources do not say how to "
