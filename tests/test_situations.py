@@ -196,6 +196,8 @@ def test_levels_in_the_diagnosis_words_are_sites_where_its_site_names_no_level()
     diagnosis = spine("rach")
     diagnosis["code"] = {"coding": [{"system": CIM10, "code": "C79.5"}], "text": "MTS rachis D4, D7, L2"}
     assert counted(diagnosis, lesion("h", bone=HUMERUS)) == (4, 4)
+    (found,) = situations(facts_of(diagnosis, lesion("h", bone=HUMERUS)), "oligometastatic")
+    assert any("MTS rachis D4, D7, L2" in where.place.words() for where in found.about if where.place)  # as written
     diagnosis["code"]["text"] = "Métastase vertébrale D7"
     assert counted(diagnosis, spine("b", "T7")) == (1, 1)  # one level: the same vertebra as the other record's
     diagnosis["code"]["text"] = "Métastases osseuses dont D4, D7 et côtes"  # more than vertebrae: its site's count

@@ -74,9 +74,11 @@ def _claims(record: PatientRecord) -> list[tuple[Where, tuple[str, str | None] |
             claims += _levels_claims(where, levels)
             continue
         spine_or_none = place is None or not place.bone or str(place.bone).upper() in SPINE_REGIONS
-        if not reading.bone and spine_or_none and not spinal_levels(place) \
-                and (levels := levels_in_diagnosis(describe_concepts([condition.get("code")]))):
-            claims += _levels_claims(where, levels)  # "MTS rachis D4, D7, L2", its bodySite "vertebra" (probe 23)
+        words = describe_concepts([condition.get("code")])
+        if not reading.bone and spine_or_none and not spinal_levels(place) and (levels := levels_in_diagnosis(words)):
+            # "MTS rachis D4, D7, L2", its bodySite "vertebra" (probe 23): the levels said as the record writes them
+            site = replace(place, written=words) if place is not None else Place(None, None, None, words)
+            claims += _levels_claims(msgspec.structs.replace(where, place=site), levels)
             continue
         if reading.several and not reading.bone:  # one record of two bones: each bodySite a site, the count open above
             for concept in site_concepts(record, condition, record.ref(condition))[0]:
