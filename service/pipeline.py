@@ -138,6 +138,8 @@ class OrderReview(msgspec.Struct):
     other_side: list[tuple[DraftOrder, tuple[Where, ...]]] = msgspec.field(default_factory=list)
     # Several radiotherapy orders in one signing naming the same Condition: which one is meant is said first.
     several_courses: list[tuple[str, tuple[DraftOrder, ...]]] = msgspec.field(default_factory=list)
+    # Each order not surely one lesion's -> the scored Conditions it was checked against (a femur with no side: both).
+    unsure: dict[str, list[Assessment]] = msgspec.field(default_factory=dict)
 
 
 def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
@@ -204,8 +206,11 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
             by_reason.setdefault(reason, {})[draft.order.reference] = draft
     several = list({tuple(found): (reason, tuple(found.values()))  # orders naming two sites: one card
                     for reason, found in by_reason.items() if len(found) > 1}.values())
+    unsure: dict[str, list[Assessment]] = {}
+    for assessment, order in ((a, o) for a, orders in targeting for o in orders if not o.targeted):
+        unsure.setdefault(order.reference, []).append(assessment)
     return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot,
-                       [draft for draft in radiotherapies if not draft.schemes], other_side, several)
+                       [draft for draft in radiotherapies if not draft.schemes], other_side, several, unsure)
 
 
 # The mapping report's words for a diagnosis that does not count: a lesion or a compression no longer active, one

@@ -742,3 +742,22 @@ def test_an_order_for_a_metastasis_recorded_as_resolved_only_is_said(client, cod
     refuted["code"]["text"] = "Métastase diaphyse fémorale gauche (traitée)"
     (review,) = by_topic(post(client, request([refuted], [], order)), "data-review")
     assert said in review["detail"], review["detail"]
+
+
+def test_a_fixation_of_a_femur_with_no_side_says_the_other_femur_it_may_be_for(client):
+    """Probe 24 (x13): a fixation ordered for "femur", no side, the left femur Mirels 10, the right Mirels 5: the only
+    card was the right femur's "Fixation ordered, Mirels ≤ 7: observation", the left femur's named nowhere. Its card
+    says first the other lesion it may be for, with that one's score and advice."""
+    from support.fhir_builders import FEMUR, FEMUR_SHAFT, LEFT, RIGHT, lesion, lesion_observations
+
+    left = lesion("left", FEMUR_SHAFT, LEFT)
+    right = lesion("right", FEMUR_SHAFT, RIGHT)
+    observations = [*lesion_observations("Condition/left", size=(70, "%"), prefix="l"),
+                    *lesion_observations("Condition/right", size=(20, "%"), kind="blastic", pain="mild", prefix="r")]
+    fixation = order("fix", FIXATION, body_site=site(FEMUR))
+    cards = post(client, request([left, right], observations, fixation))
+    (card,) = by_topic(cards, "mirels")
+    assert "Mirels ≤ 7" in card["summary"] and card["summary"].endswith("if the order is for it"), card["summary"]
+    assert card["detail"].startswith("**The order may be for another lesion**:\n- Left femur, shaft of femur, Mirels "
+                                     "score "), card["detail"][:300]
+    assert ": surgical fixation opinion before radiotherapy" in card["detail"].split("\n\n")[0]

@@ -403,3 +403,21 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
         cards.append((None, review))
     return [(assessment, typeset_card(card, locale)) for assessment, card in cards]
 
+
+def _why(entry: ReportEntry) -> object:
+    """Why an order is another patient's ("belongs to another patient, “p2”"), from its report line."""
+    params = getattr(entry.reason, "params", {})
+    return params.get("why", entry.reason)
+
+
+def other_patient_card(entries: list[ReportEntry], locale: str, name: Callable[[str], str],
+                       order_words: dict[str, str]) -> Card:
+    """Draft orders whose subject is another patient: said first for what they are, a possible wrong-patient order,
+    not among the data not used."""
+    words, colon = order_words, WORDS[locale]["colon"]
+    lines = [f"**{words['other_patient_detail']}**", ""] + [
+        f"- “{plain(entry.description)}”{colon} {name(said_to_clinician(_why(entry), locale))}"
+        if entry.description else f"- {name(said_to_clinician(_why(entry), locale))}" for entry in entries]
+    return {"uuid": random_uuid(), "summary": fit_summary(words["other_patient"].format(count=len(entries))),
+            "detail": "\n".join(lines), "indicator": "warning",
+            "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)}}

@@ -24,7 +24,7 @@ from ..facts.statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE
 from ..facts.terminology import own_coding
 from ..i18n import N_, Said, Words, typeset
 from .card_model import Action, Card, Source, Suggestion
-from .card_text import SUMMARY_LIMIT, check_first_line, said_to_clinician, shortened
+from .card_text import SUMMARY_LIMIT, check_first_line, said_to_clinician, short_title, shortened, where_of
 from .cards import (
     WORDS,
     card_source,
@@ -32,6 +32,7 @@ from .cards import (
     detail_markdown,
     fit_summary,
     namer,
+    other_patient_card,
     override_reasons,
     plain,
     review_card,
@@ -82,15 +83,18 @@ ORDER_WORDS = Words({
     "side_conflict": N_("Check the side: order for the {ordered}, its reason the lesion of the {recorded}"),
     "side_conflict_detail": N_("The order's site is the {ordered}; the diagnosis it names as its reason is of the "
                                "{recorded}. Check which side the order is for before signing it."),
+    "maybe_other": N_("The order may be for another lesion"),
     "moot": N_("Prophylactic fixation ordered: {why}"),
     "moot_detail": N_("No Mirels score is given for this lesion, so the order was checked against none: Mirels "
                       "scores the risk of a fracture to come, to decide whether to fix the bone."),
 })
 
 
-def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], str], subject: str) -> Card:
+def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], str], subject: str,
+               others: list[Assessment] = ()) -> Card:  # type: ignore[assignment]
     """``name``: resource references in words (``cards.namer``): a card names no FHIR id. ``subject``: the
-    patient, as a resource the card proposes names it."""
+    patient, as a resource the card proposes names it. ``others``: the other scored lesions its orders, not surely
+    this one's, were checked against (a femur with no side: the other femur's Mirels 10 beside this one's 5)."""
     score, facts, check = assessment.score, assessment.facts, finding.check
     locale = score.locale
     words, order_words = WORDS[locale], ORDER_WORDS[locale]
@@ -103,7 +107,10 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
     if first:
         prefix = first_words(assessment, words)
         summary = f"{prefix[:1].upper()}{prefix[1:]}{summary[:1].lower()}{summary[1:]}"
-    lines = [*([first, ""] if first else []), f"**{check.advice(locale)}**", "", f"**{order_words['orders']}**"]
+    lines = [*([first, ""] if first else []), *([f"**{order_words['maybe_other']}**{words['colon']}", *(
+        f"- {where_of(other)}, {short_title(other, True)} {other.score.total_text}{words['colon']} "
+        f"{other.score.action}" for other in others), ""] if others else []),
+        f"**{check.advice(locale)}**", "", f"**{order_words['orders']}**"]
     # Each order with its start when it gives one: "15 days to 3 weeks after surgery" is read against it.
     lines += [f"- {plain(order.description) or name(order.reference)}"
               + (f" ({order_words['start'].lower()}{WORDS[locale]['colon']} {order.start})" if order.start else "")
@@ -405,7 +412,10 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     name = namer(facts, locale)
     cards = [other_side_card(draft, recorded, locale, name) for draft, recorded in review.other_side]
     cards += [several_courses_card(reason, drafts, locale, name, facts) for reason, drafts in review.several_courses]
-    cards += [order_card(assessment, finding, name, subject) for assessment, finding in review.findings]
+    cards += [order_card(assessment, finding, name, subject, list({id(a): a for order in finding.orders for a in
+                                                                   review.unsure.get(order.reference, ())
+                                                                   if a is not assessment}.values()))
+              for assessment, finding in review.findings]
     cards += [moot_card(draft, why, locale, name) for draft, why in review.moot]
     cards += [window_card(found, locale, name) for found in review.windows]
     cards += [scheme_card(draft, advice, review.ablative, locale, name, facts) for draft, advice in review.schemes]
@@ -415,7 +425,7 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     cards[:0] = [side_conflict_card(entry, locale, name) for entry in sides]
     other = [entry for entry in review.report if getattr(entry.reason, "template", None) == OTHER_PATIENT]
     if other:
-        cards.append(_other_patient_card(other, locale, name))
+        cards.append(other_patient_card(other, locale, name, ORDER_WORDS[locale]))
     not_checked: list[ReportEntry] = [entry for entry in review.report if entry not in other and entry not in sides]
     review_said = review_card(not_checked, locale, facts.as_of, name)
     return [typeset_card(card, locale) for card in (cards + [review_said] if review_said else cards)]
@@ -428,21 +438,3 @@ def _with_place(summary: str, where: str, after: str, locale: str) -> str:
     room = SUMMARY_LIMIT - len(typeset(f"{summary} — {after}", locale))
     text = f"{summary} — {shortened(where, room)}"
     return fit_summary(text, after, SUMMARY_LIMIT - (len(typeset(text + after, locale)) - len(text + after)))
-
-
-def _why(entry: ReportEntry) -> object:
-    """Why an order is another patient's ("belongs to another patient, “p2”"), from its report line."""
-    params = getattr(entry.reason, "params", {})
-    return params.get("why", entry.reason)
-
-
-def _other_patient_card(entries: list[ReportEntry], locale: str, name: Callable[[str], str]) -> Card:
-    """Draft orders whose subject is another patient: said first for what they are, a possible wrong-patient order,
-    not among the data not used."""
-    words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
-    lines = [f"**{words['other_patient_detail']}**", ""] + [
-        f"- “{plain(entry.description)}”{colon} {name(said_to_clinician(_why(entry), locale))}"
-        if entry.description else f"- {name(said_to_clinician(_why(entry), locale))}" for entry in entries]
-    return {"uuid": random_uuid(), "summary": fit_summary(words["other_patient"].format(count=len(entries))),
-            "detail": "\n".join(lines), "indicator": "warning",
-            "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)}}
