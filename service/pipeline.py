@@ -150,11 +150,15 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     from .calculators.order_checks import (
         check_orders,  # order-sign only: the other doors do not pay for it
     )
-    from .facts.orders import APPLIES_TO, orders_for, read_draft_orders
+    from .facts.orders import APPLIES_TO, for_the_scores, orders_for, read_draft_orders
 
     scored = frozenset(assessment.facts.condition for assessment in result.assessments)
     drafts, report = read_draft_orders(draft_orders, patient=patient, scored=scored, resources=resources)
-    targeting = [(assessment, orders_for(assessment.facts, drafts)) for assessment in result.assessments]
+    over = {entry.resource for entry in result.facts.report if getattr(entry.reason, "template", None) in _OVER}
+    bone_sites = scored | {where.ref for situation in result.facts.situations  # the bone metastases (§1.5's sites)
+                           if situation.situation == "oligometastatic" for where in situation.about}
+    readable = for_the_scores(drafts, bone_sites | over, (entry.resource for entry in result.facts.report))
+    targeting = [(assessment, orders_for(assessment.facts, readable)) for assessment in result.assessments]
     findings = [(assessment, finding) for assessment, orders in targeting
                 for finding in check_orders(assessment.score, orders)]
     radiotherapies = [draft for draft in drafts if "radiotherapy" in draft.order.kinds]
@@ -178,8 +182,6 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     # metastasis, beside a scored cord compression): checked against nothing, so said, where a score of its kind is.
     applies = {kind for assessment in result.assessments for kind in APPLIES_TO.get(type(assessment.facts), ())}
     moot_orders = {draft.order.reference for draft, _ in moot}
-    bone_sites = scored | {where.ref for situation in result.facts.situations  # the bone metastases (§1.5's sites)
-                           if situation.situation == "oligometastatic" for where in situation.about}
     for draft in drafts:
         if (draft.reasons & bone_sites and draft.order.reference not in checked | moot_orders
                 and draft.order.kinds & applies and not (draft.reasons <= bone_sites - scored and draft.schemes)
@@ -192,7 +194,6 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     # An order for a metastasis or a compression recorded as over or refuted, and for no active one: nothing scores
     # it, and it got no card (probe 22, h6b: a fixation "for" a resolved femur metastasis; review 24: beside the
     # primary cancer, or refuted). The sources are silent on what to do: it is said, no more.
-    over = {entry.resource for entry in result.facts.report if getattr(entry.reason, "template", None) in _OVER}
     for draft in drafts:
         if (draft.reasons & over and not draft.reasons & (scored | bone_sites)
                 and draft.order.reference not in checked | moot_orders):

@@ -258,8 +258,18 @@ def test_order_on_the_other_femur_does_not_target_the_lesion_and_its_side_is_sai
     assert "the order's site is the same bone and side" in card["detail"]
 
 
-def test_reason_reference_to_another_condition_does_not_target_the_lesion(client):
-    assert cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/something-else")) == []
+def test_reason_reference_to_a_condition_that_is_no_lesion_is_checked_against_each_one(client):
+    """Probe 24 (o16, x01): a radiotherapy whose reason is the primary cancer, or a Condition not in the record,
+    escaped the Mirels >= 9 check (it was taken for another Condition's). It names no lesion: checked against each,
+    never proposed for withdrawal, the card saying what it names (as an order of a site no code places is: a hedged
+    card is less harm than a missed "fixation first")."""
+    for reason, named in (("Condition/something-else", "a diagnosis not in the record"),
+                          ("Condition/lesion-1", None)):
+        (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason=reason))
+        assert card["summary"].endswith("if the order is for it") == (named is not None), card["summary"]
+        if named:
+            assert f"the order's reason, {named}, is no lesion or compression the service scores" in card["detail"]
+            assert not any(a["type"] == "delete" for s in card["suggestions"] for a in s["actions"])
 
 
 def test_order_naming_no_target_is_checked_and_says_so(client):
@@ -579,14 +589,16 @@ def test_an_order_for_the_other_femur_says_its_side_and_no_fhir_names_on_the_car
 def test_an_order_for_a_bone_metastasis_with_no_score_of_its_kind_is_said_not_checked(client):
     """A laminectomy whose reason is the vertebral metastasis, beside a cord compression in Rades group I: no card
     at all, though group I gets no benefit from surgery (a probe's finding). It is said not checked, with why; an
-    order for a Condition that is no bone metastasis (another diagnosis) stays silent."""
+    order whose reason is no lesion nor compression (the primary cancer) is checked against each one, "if the order is
+    for it" (probe 24: it escaped the checks)."""
     vertebral = lesion("vert", bone=VERTEBRA, side=None)
     conditions = [*RADES_GROUP_I[0], vertebral]
     (review,) = cards(client, conditions, RADES_GROUP_I[1], order("lam", LAMINECTOMY, reason="Condition/vert"))
     assert review["source"]["topic"]["code"] == "data-review"
     assert "not checked: it is for “" in review["detail"] and "whose scores do not apply to this kind of order" in \
         review["detail"]
-    assert cards(client, conditions, RADES_GROUP_I[1], order("lam", LAMINECTOMY, reason="Condition/breast")) == []
+    (card,) = cards(client, conditions, RADES_GROUP_I[1], order("lam", LAMINECTOMY, reason="Condition/breast"))
+    assert card["source"]["topic"]["code"] == "rades" and card["summary"].endswith("if the order is for it")
 
 
 def test_a_proposed_request_is_described_in_words_not_by_its_resource_type(client):

@@ -82,6 +82,7 @@ class DraftOrder(msgspec.Struct, frozen=True):
     place: Place | None = None  # its bodySite as a place (bone and side codes), to match an operation's
     site_words: str = ""  # a bodySite no code here reads ("fémur gauche"): it may be any lesion's or compression's
     dose_words_differ: bool = False  # its name writes another dose than it prescribes (``dose_words_differ``)
+    reason_named: Any = ""  # a reason that is no lesion or compression (a primary cancer): checked against each one
 
     @property
     def names_a_target(self) -> bool:
@@ -358,6 +359,9 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
         elif not lesion and (draft.compression_reason_code or (draft.has_body_site and not draft.bone)):
             link = (said("the order's reason is a spinal cord compression") if draft.compression_reason_code
                     else said("the order's site is not a long bone"))
+        elif not draft.names_a_target and draft.reason_named:
+            link = said("the order's reason, {reason}, is no lesion or compression the service scores, so it is "
+                        "checked against each one", reason=draft.reason_named)
         elif not draft.names_a_target and draft.site_words:
             link = said("the order's site (“{site}”) is not one the codes place, so it is checked against each one",
                         site=draft.site_words)
@@ -381,3 +385,13 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
                                draft.order.description, link, targeted=targeted,
                                start=draft.start.text[:10] if draft.start else ""))
     return found
+
+
+def for_the_scores(drafts: list[DraftOrder], targets: Iterable[str], known: Iterable[str]) -> list[DraftOrder]:
+    """The orders as the scores read them: one whose reasons name no lesion or compression (``targets``: the primary
+    cancer, a Condition not in the record, ``known`` holding the record's: probe 24 o16, x01) is matched by its site,
+    else checked against each one, as if it named no reason (it escaped the Mirels check)."""
+    targets, known = frozenset(targets), frozenset(known)
+    return [msgspec.structs.replace(draft, reasons=frozenset(), reason_named=next(
+        (ref for ref in sorted(draft.reasons) if ref in known), said("a diagnosis not in the record")))
+        if draft.reasons and not draft.reasons & targets else draft for draft in drafts]

@@ -234,12 +234,13 @@ def namer(facts: PatientFacts, locale: str = "en") -> Callable[[str], str]:
     report does), and record text can neither run nor link anything where an EHR renders the card."""
     labels = {ref: label.said_in(locale) for ref, label in facts.labels.items()}
 
-    another = translate(N_("a resource ({kind})"), locale)
+    another, diagnosis = translate(N_("a resource ({kind})"), locale), translate(N_("a diagnosis not in the record"),
+                                                                                    locale)
 
     def unnamed(text: str) -> str:
         if "/" in text or "urn:uuid:" in text:  # what every reference the record does not hold has
-            text = _OTHER_REFERENCE.sub(lambda match: another.format(kind=match.group(1) or "urn:uuid"),
-                                        _QUOTED_OTHER.sub("", text))
+            text = _OTHER_REFERENCE.sub(lambda match: diagnosis if match.group(1) == "Condition" else another.format(
+                kind=match.group(1) or "urn:uuid"), _QUOTED_OTHER.sub("", text))
         return plain(text)
 
     if not labels:
