@@ -187,6 +187,15 @@ def test_mirels_8_suggests_the_tumour_board_for_any_order(client):
         assert card["indicator"] == "info" and "tumour board" in card["summary"]
 
 
+def test_an_order_whose_body_site_text_writes_the_other_side_of_a_femur_coded_with_no_side_is_a_side_to_check(client):
+    """Probe 24 (o13): the order's bodySite the femur with no side coded, its text "Fémur G", beside a right femur's
+    Mirels 9: read "the order's side is not stated". Its bodySite's text writes the other side: said to check."""
+    text_site = order("rt", RADIOTHERAPY, body_site={**site(FEMUR), "text": "Fémur G"})
+    right = ([lesion(side=RIGHT)], lesion_observations())
+    (mirels,) = [c for c in cards(client, *right, text_site) if c["source"]["topic"]["code"] == "mirels"]
+    assert "its side not coded, and its words write the other side: check which side it is for" in mirels["detail"]
+
+
 def test_mirels_7_radiotherapy_is_in_line_and_gives_no_card_but_fixation_is_questioned(client):
     assert cards(client, *MIRELS_7, order("rt", RADIOTHERAPY, reason="Condition/lesion-1")) == []
     (card,) = cards(client, *MIRELS_7, order("fix", FIXATION, reason="Condition/lesion-1"))

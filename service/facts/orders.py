@@ -348,7 +348,8 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
             bone, side = scored.body_site
             # A side unstated on either may be the same side: the order is checked, and the link says which.
             same = draft.bone == bone and (draft.side is None or side is None or draft.side == side)
-            words = side_beside_bone(draft.order.description, bone) if same and bone and draft.side is None else None
+            words = (side_beside_bone(draft.order.description, bone) or side_beside_bone(  # its bodySite's text too
+                draft.place.written if draft.place else "", bone)) if same and bone and draft.side is None else None
             link = (said("the order's site is the same bone, its side not coded, and its words write the other side: "
                          "check which side it is for")
                     if words in (LEFT, RIGHT) and side in (LEFT, RIGHT) and words != side else  # probe 18
