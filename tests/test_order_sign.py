@@ -751,3 +751,20 @@ def test_several_courses_for_a_rib_say_its_site_and_each_orders_scheme(client):
     (card,) = [c for c in found if "radiotherapy orders for one diagnosis" in c["summary"]]
     assert card["summary"].endswith("— left rib"), card["summary"]
     assert "(8 Gy in 1 fraction)" in card["detail"] and "(20 Gy in 5 fractions)" in card["detail"], card["detail"]
+
+
+def test_an_order_whose_words_name_other_levels_than_the_compressions_is_a_level_to_check(client):
+    """Probe 24 (o17): "Laminectomie T12-L1", its reasonCode a cord compression, beside a compression "D8" in Rades
+    group I: proposed for withdrawal, the levels never compared. Both named, apart: said to check, not withdrawn."""
+    conditions, observations = RADES_GROUP_I
+    d8 = {**conditions[1], "bodySite": [{"coding": [{"system": "http://snomed.info/sct", "code": "122495006"}],
+                                        "text": "D8"}]}
+    laminectomy = order("lam", LAMINECTOMY, reason_code=cc(ICD10, "G95.2"))
+    laminectomy["code"]["text"] = "Laminectomie T12-L1"
+    (card,) = cards(client, [conditions[0], d8], observations, laminectomy)
+    assert "its words name T12, L1, the compression's record T8: check the level" in card["detail"], card["detail"]
+    assert not any(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"])
+    laminectomy["code"]["text"] = "Laminectomie D8"  # the same level: surely this compression's, as before
+    (card,) = cards(client, [conditions[0], d8], observations, laminectomy)
+    assert "check the level" not in card["detail"]
+    assert any(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"])

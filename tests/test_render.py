@@ -294,3 +294,13 @@ def test_the_painful_metastasis_care_plan_and_its_outcome_name_the_situation_onc
     issues = outcome_issues("Patient/p1", result.facts, result.assessments, advice=result.advice)
     (said,) = [i["diagnostics"] for i in issues if "§1.1" in i["diagnostics"]]
     assert said.count("Painful bone metastasis (guideline §1.1)") == 1, said
+
+
+def test_a_summary_cut_inside_a_parenthesis_closes_it():
+    """Probe 24: "— thoracic spine (“Compression médullaire…”, if the order is for it": the quotation closed, the
+    parenthesis left open."""
+    from service.render.card_text import fit_summary
+
+    cut = fit_summary("Decompressive surgery ordered, Rades group I: no benefit from surgery — thoracic spine "
+                      "(“Compression médullaire D8 sur métastase vertébrale", ", if the order is for it")
+    assert cut.endswith("…”), if the order is for it"), cut

@@ -59,3 +59,8 @@ def levels_in_diagnosis(words: str) -> list[str]:
     "Métastases osseuses dont T7 et côtes" names more than vertebrae: none."""
     rest = _VERTEBRAL_WORDS.sub(" ", _DISEASE_WORDS.sub(" ", _LEVELS_IN.sub(" ", words or "")))
     return [] if re.search(r"[^\W\d_]", rest) else _levels(words)
+
+
+def levels_named(text: str) -> list[str]:
+    """Every vertebral level a text names, whatever else it says ("Laminectomie T12-L1 décompressive": T12, L1)."""
+    return _levels(text)

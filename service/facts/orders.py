@@ -42,6 +42,7 @@ from ..i18n import N_, Said, said
 from .dates import DateSpan, parse_date
 from .identity import identifier_index
 from .items.site import body_sites, read_place, read_site
+from .levels import levels_named
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
 from .place import LEFT, RIGHT, Place, side_beside_bone, side_written
 from .procedure_words import names_a_course
@@ -376,12 +377,17 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
             link = said("the order names no lesion, reason or site, so it is checked against each one")
         else:
             link = None
+        apart = _levels_apart(draft, scored) if link and not lesion else None  # "Laminectomie T12-L1" beside "D8"
+        if link and apart:
+            link = said("{link}; its words name {ordered}, the compression's record {recorded}: check the level",
+                        link=link, ordered=", ".join(apart[0]), recorded=", ".join(apart[1]))
         if link:
             # Proposed for withdrawal on this score only when it surely names this Condition: by its reason, a long
             # bone and side both stated, or a cord compression's reasonCode. A femur with no side may be the other
             # femur's; a spinal bodySite may be another level's (a lumbar laminectomy beside a thoracic compression).
             targeted = (bool(draft.reasons) and not other_side) or (
-                draft.side is not None and scored.body_site[1] is not None if lesion else draft.compression_reason_code)
+                draft.side is not None and scored.body_site[1] is not None if lesion else
+                draft.compression_reason_code and not apart)
             found.append(Order(draft.order.reference, draft.order.kinds & applies, draft.order.course,
                                draft.order.description, link, targeted=targeted,
                                start=draft.start.text[:10] if draft.start else ""))
@@ -396,3 +402,13 @@ def for_the_scores(drafts: list[DraftOrder], targets: Iterable[str], known: Iter
     return [msgspec.structs.replace(draft, reasons=frozenset(), reason_named=next(
         (ref for ref in sorted(draft.reasons) if ref in known), said("a diagnosis not in the record")))
         if draft.reasons and not draft.reasons & targets else draft for draft in drafts]
+
+
+def _levels_apart(draft: DraftOrder, scored: ScoredCondition) -> tuple[list[str], list[str]] | None:
+    """The vertebral levels an order's words name and those of the compression's record, where both name some and
+    none is shared (probe 24 o17, o18: a laminectomy "T12-L1", a radiotherapy "D7", beside a compression "D8")."""
+    ordered = levels_named(f"{draft.order.description} {draft.site_words} {draft.place.written if draft.place else ''}")
+    place = scored.place
+    recorded = levels_named(f"{scored.description} {place.record_words or ''} {place.written or ''}" if place else
+                            scored.description)
+    return (ordered, recorded) if ordered and recorded and not set(ordered) & set(recorded) else None

@@ -78,10 +78,12 @@ def shortened(text: str, room: int, longest: int = 60) -> str:
 
 def _closed(text: str) -> str:
     """A cut that opened a quotation (the record's words, “Bone structure of humerus, …”) closes it, in English or
-    French marks."""
+    French marks, and a parenthesis it opened ("thoracic spine (“Compression médullaire…”": probe 24)."""
     if text.count("“") > text.count("”"):
-        return text + "”"
-    return text + "\u202f»" if text.count("«") > text.count("»") else text
+        text += "”"
+    elif text.count("«") > text.count("»"):
+        text += "\u202f»"
+    return text + ")" * (text.count("(") - text.count(")")) if text.count("(") > text.count(")") else text
 
 
 # The mapping report's messages that name a FHIR element or show a code, as a card says them: a clinician reads
