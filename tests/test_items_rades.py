@@ -980,6 +980,19 @@ def _radiotherapy_of_the_compression(status, start_days_ago, code=None):
             "performedPeriod": {"start": days_ago(start_days_ago)}}
 
 
+def test_a_visceral_status_recorded_after_the_radiotherapy_began_is_counted_and_said():
+    """Probe 24 (p04): radiotherapy begun ten days before, the visceral status recorded since: counted as "at the time
+    of radiotherapy" with no word, where the motor status of that day was set aside. A metastasis does not come and
+    go in days; the status is counted as recorded, and the card says it describes a later day."""
+    radiotherapy = _radiotherapy_of_the_compression("completed", 12)
+    visceral = observation("visceral", "visceral-metastases", effective=days_ago(2), **coded("52101004", SCT))
+    mscc, _ = only_compression(compression(onset=days_ago(20)), visceral, radiotherapy)
+    fact = mscc.facts["visceral_metastases"]
+    assert fact.value == "yes"
+    assert any(f"after its radiotherapy began ({days_ago(12)}): Rades scores the visceral status when radiotherapy "
+               "began" in str(note) for note in fact.notes), fact.notes
+
+
 def test_a_motor_status_later_the_same_day_than_its_radiotherapy_began_is_not_the_one_before_it():
     """The first fraction at 08:00 Paris time, a status at 15:00 that day: compared by day, it may have been before
     the radiotherapy; with both times and zones, it is surely after it began, so not the status before it."""

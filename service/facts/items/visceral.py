@@ -16,6 +16,7 @@ from msgspec.structs import replace
 from ...calculators import OneOf
 from ...calculators.values import ItemName
 from ...i18n import N_, Said, said
+from ..dates import parse_date
 from ..evidence import choose
 from ..model import Fact
 from ..moments import Event
@@ -74,6 +75,12 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]], bef
     candidates = observation_candidates(record, observations, _presence, ITEM,
                                         lambda value: "Observation visceral-metastases")
     fact = choose(ITEM, candidates + conditions, tuple(superseded))
+    recorded = parse_date(fact.recorded) if fact.recorded and first_course is not None else None
+    if recorded is not None and first_course is not None and recorded.earliest > first_course:  # probe 24 p04
+        fact = replace(fact, notes=fact.notes + (said(
+            "recorded {date}, after its radiotherapy began ({began}): Rades scores the visceral status when "
+            "radiotherapy began, which this record does not describe; counted as recorded", date=fact.recorded[:10],
+            began=first_course.isoformat()),))
     undetermined = [c for c in record.conditions["undetermined_site"] if record.active(c)[0]]
     if not fact.missing:
         for condition in undetermined:  # it could change the answer only beside "absent"
