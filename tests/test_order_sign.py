@@ -764,7 +764,14 @@ def test_an_order_whose_words_name_other_levels_than_the_compressions_is_a_level
     (card,) = cards(client, [conditions[0], d8], observations, laminectomy)
     assert "its words name T12, L1, the compression's record T8: check the level" in card["detail"], card["detail"]
     assert not any(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"])
-    laminectomy["code"]["text"] = "Laminectomie D8"  # the same level: surely this compression's, as before
-    (card,) = cards(client, [conditions[0], d8], observations, laminectomy)
-    assert "check the level" not in card["detail"]
-    assert any(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"])
+    for words in ("Laminectomie D8", "Laminectomie décompressive (cf IRM T2)", "Laminectomie puis C1J1"):
+        laminectomy["code"]["text"] = words  # the same level, or no level (an MRI sequence, a cycle: review 27)
+        (card,) = cards(client, [conditions[0], d8], observations, laminectomy)
+        assert "check the level" not in card["detail"], words
+        assert any(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"]), words
+    # Named by its reasonReference, its words at another level: not surely this one's either (review 27).
+    by_reason = order("lam", LAMINECTOMY, reason="Condition/mscc")
+    by_reason["code"]["text"] = "Laminectomie L3"
+    (card,) = cards(client, [conditions[0], d8], observations, by_reason)
+    assert "check the level" in card["detail"]
+    assert not any(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"])

@@ -761,3 +761,7 @@ def test_a_fixation_of_a_femur_with_no_side_says_the_other_femur_it_may_be_for(c
     assert card["detail"].startswith("**The order may be for another lesion**:\n- Left femur, shaft of femur, Mirels "
                                      "score "), card["detail"][:300]
     assert ": surgical fixation opinion before radiotherapy" in card["detail"].split("\n\n")[0]
+    # An order surely the left femur's (its side coded) lists no other lesion (review 27).
+    left_only = order("rt", RADIOTHERAPY, body_site=site(FEMUR, LEFT))
+    for card in by_topic(post(client, request([left, right], observations, left_only)), "mirels"):
+        assert "may be for another lesion" not in card["detail"]

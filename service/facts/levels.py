@@ -61,6 +61,14 @@ def levels_in_diagnosis(words: str) -> list[str]:
     return [] if re.search(r"[^\W\d_]", rest) else _levels(words)
 
 
+# Not a level: an MRI sequence ("IRM T2", "T1-weighted") or a cycle and day ("C1J1"): review 27.
+_NOT_A_LEVEL_BEFORE = re.compile(r"(irm|mri|s[ée]quences?|pond[ée]r\w*|weighted)\W*$", re.IGNORECASE)
+
+
 def levels_named(text: str) -> list[str]:
-    """Every vertebral level a text names, whatever else it says ("Laminectomie T12-L1 décompressive": T12, L1)."""
-    return _levels(text)
+    """Every vertebral level a text names, whatever else it says ("Laminectomie T12-L1 décompressive": T12, L1), but
+    an MRI sequence's or a chemotherapy cycle's ("cf IRM T2", "C1J1", "T2-weighted")."""
+    kept = [found.group() for found in _LEVELS_IN.finditer(text or "")
+            if not _NOT_A_LEVEL_BEFORE.search(text[:found.start()])
+            and not re.match(r"[A-Za-z]|-?weighted|\s*pond", text[found.end():], re.IGNORECASE)]
+    return _levels(" ".join(kept))

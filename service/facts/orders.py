@@ -361,12 +361,12 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
         elif not lesion and (draft.compression_reason_code or (draft.has_body_site and not draft.bone)):
             link = (said("the order's reason is a spinal cord compression") if draft.compression_reason_code
                     else said("the order's site is not a long bone"))
-        elif not draft.names_a_target and draft.reason_named:
-            link = said("the order's reason, {reason}, is no lesion or compression the service scores, so it is "
-                        "checked against each one", reason=draft.reason_named)
         elif not draft.names_a_target and draft.site_words:
             link = said("the order's site (“{site}”) is not one the codes place, so it is checked against each one",
                         site=draft.site_words)
+        elif not draft.names_a_target and draft.reason_named:
+            link = said("the order's reason, {reason}, is no lesion or compression the service scores, so it is "
+                        "checked against each one", reason=draft.reason_named)
         elif not draft.names_a_target and draft.reason_codes:
             link = said("the order's reason ('{codes}') does not say which lesion it is for, and it names no lesion or "
                         "site, so it is checked against each one", codes=draft.reason_codes)
@@ -385,7 +385,7 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
             # Proposed for withdrawal on this score only when it surely names this Condition: by its reason, a long
             # bone and side both stated, or a cord compression's reasonCode. A femur with no side may be the other
             # femur's; a spinal bodySite may be another level's (a lumbar laminectomy beside a thoracic compression).
-            targeted = (bool(draft.reasons) and not other_side) or (
+            targeted = (bool(draft.reasons) and not other_side and not apart) or (
                 draft.side is not None and scored.body_site[1] is not None if lesion else
                 draft.compression_reason_code and not apart)
             found.append(Order(draft.order.reference, draft.order.kinds & applies, draft.order.course,

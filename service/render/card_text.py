@@ -42,7 +42,11 @@ def fit_summary(text: str, keep: str = "", limit: int = SUMMARY_LIMIT) -> str:
     space = cut.rfind(" ")
     if space >= limit - 30:
         cut = cut[:space]
-    return _closed(cut.rstrip(" ,;:\u202f") + "…") + keep
+    closed = _closed(cut.rstrip(" ,;:\u202f") + "…")
+    while len(closed) > limit and cut:  # what it closes takes room too (review 27)
+        cut = cut[: len(cut) - (len(closed) - limit)]
+        closed = _closed(cut.rstrip(" ,;:\u202f") + "…")
+    return closed + keep
 
 
 def short_title(assessment: Any, after_comma: bool = False) -> str:
@@ -236,13 +240,19 @@ def namer(facts: PatientFacts, locale: str = "en") -> Callable[[str], str]:
     report does), and record text can neither run nor link anything where an EHR renders the card."""
     labels = {ref: label.said_in(locale) for ref, label in facts.labels.items()}
 
-    another, diagnosis = translate(N_("a resource ({kind})"), locale), translate(N_("a diagnosis not in the record"),
-                                                                                    locale)
+    another, missing, unread = (translate(N_("a resource ({kind})"), locale),
+                                translate(N_("a diagnosis not in the record"), locale),
+                                translate(N_("another diagnosis of the record"), locale))
+    held = {entry.resource for entry in facts.report}
+
+    def other(match: re.Match) -> str:  # a diagnosis, in the record or not (review 27), in words
+        if match.group(1) == "Condition":
+            return unread if match.group(0) in held else missing
+        return another.format(kind=match.group(1) or "urn:uuid")
 
     def unnamed(text: str) -> str:
         if "/" in text or "urn:uuid:" in text:  # what every reference the record does not hold has
-            text = _OTHER_REFERENCE.sub(lambda match: diagnosis if match.group(1) == "Condition" else another.format(
-                kind=match.group(1) or "urn:uuid"), _QUOTED_OTHER.sub("", text))
+            text = _OTHER_REFERENCE.sub(other, _QUOTED_OTHER.sub("", text))
         return plain(text)
 
     if not labels:

@@ -412,7 +412,8 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     name = namer(facts, locale)
     cards = [other_side_card(draft, recorded, locale, name) for draft, recorded in review.other_side]
     cards += [several_courses_card(reason, drafts, locale, name, facts) for reason, drafts in review.several_courses]
-    cards += [order_card(assessment, finding, name, subject, list({id(a): a for order in finding.orders for a in
+    cards += [order_card(assessment, finding, name, subject, list({id(a): a for order in finding.orders
+                                                                   if not order.targeted for a in
                                                                    review.unsure.get(order.reference, ())
                                                                    if a is not assessment}.values()))
               for assessment, finding in review.findings]
