@@ -650,3 +650,15 @@ def test_an_operation_coded_outside_the_lists_with_no_site_is_at_the_spine_by_it
         "a procedure at the spine is recorded (Procedure/lam), level not compared, its code in none of the procedure "
         "lists read here: SINS (Fisher 2010) scores the spine without saying what a prior operation or "
         "instrumentation changes (the sources are silent); check what it was and its level first"] if said else [])
+
+
+def test_a_radiotherapy_of_the_vertebral_lesion_is_said_on_its_sins_card():
+    """Probe 24 (p06): "RTE D7 8 Gy" naming the vertebral metastasis, three weeks before: its SINS card named it
+    nowhere. Said, as on a long bone's card: the card's advice may be what was given."""
+    course = {"resourceType": "Procedure", "id": "rte", "status": "completed", "subject": {"reference": "Patient/p1"},
+              "code": {**cc(SCT, "33195004"), "text": "RTE D7 8 Gy"},
+              "performedDateTime": (AS_OF - timedelta(days=21)).isoformat(),
+              "reasonReference": [{"reference": "Condition/spine-1"}]}
+    spine, _ = only_sins(spine_lesion(), *sins_observations(), course)
+    assert any(str(flag).startswith("a radiotherapy of it is recorded (Procedure/rte)") for flag in
+               spine.condition_flags), spine.condition_flags

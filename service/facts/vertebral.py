@@ -44,7 +44,7 @@ from .moments import Event
 from .options import MappingOptions
 from .pain_sites import Dated, at_another_place, fractures_at_level, refuted_at_level
 from .place import Place
-from .procedures import procedures_done, spinal_operations
+from .procedures import procedures_done, radiotherapies_given, spinal_operations
 from .record import PatientRecord
 from .terminology import OWN_SYSTEM, canonical_system, codings, describe_concepts, objects, observation_value
 from .timely import keep_timely, kind_item, with_untimely
@@ -193,6 +193,7 @@ def vertebral_lesions(record: PatientRecord, options: MappingOptions) -> list[Ve
         flags += before
         facts: dict[str, Fact] = {"spinal_location": location}
         flags += refuted_at_level(record, place, onset)  # a biopsy's "not a metastasis" at this level: said first
+        flags += radiotherapies_given(record, ref, onset=onset)  # a course for it: SINS's advice may be what was given
         for item in CODED_ITEMS:
             fact = _coded_fact(record, ref, item, linked[ref])
             notes = untimely.get(item, []) + (untimely.get("lesion_type", []) if item == "bone_lesion" else []) + \
