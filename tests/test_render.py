@@ -304,3 +304,12 @@ def test_a_summary_cut_inside_a_parenthesis_closes_it():
     cut = fit_summary("Decompressive surgery ordered, Rades group I: no benefit from surgery — thoracic spine "
                       "(“Compression médullaire D8 sur métastase vertébrale", ", if the order is for it")
     assert cut.endswith("…”), if the order is for it") and len(cut) <= 140, cut  # the closers within the limit
+
+
+def test_a_summary_cut_leaves_out_an_aside_it_would_leave_empty():
+    """Probe 24 (o01): « … — rachis thoracique (« … ») »: the place's quotation cut to nothing. Left out whole."""
+    from service.render.card_text import fit_summary
+
+    cut = fit_summary("Radiothérapie prescrite, Rades groupe I : privilégier l'hypofractionnement (son code ne précise "
+                      "pas le schéma) — rachis thoracique (« Compression médullaire D8 » dans le dossier)")
+    assert cut.endswith("— rachis thoracique…") and len(cut) <= 140, cut

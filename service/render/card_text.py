@@ -42,6 +42,9 @@ def fit_summary(text: str, keep: str = "", limit: int = SUMMARY_LIMIT) -> str:
     space = cut.rfind(" ")
     if space >= limit - 30:
         cut = cut[:space]
+    aside = cut.rfind(" (")
+    if aside > 0 and ")" not in cut[aside:] and len(cut[aside:].strip(" (“”«»\u202f")) < 12:
+        cut = cut[:aside]  # an aside cut to a word or none ("rachis thoracique (« … »)": probe 24) is left out whole
     closed = _closed(cut.rstrip(" ,;:\u202f") + "…")
     while len(closed) > limit and cut:  # what it closes takes room too (review 27)
         cut = cut[: len(cut) - (len(closed) - limit)]
