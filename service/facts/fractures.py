@@ -58,9 +58,8 @@ def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[
     # Those of its bone, of no bone coded, or naming it; a lesion of no bone coded may be any's (linear in them).
     candidates = [read for group in by_bone.values() for read in group] if reading.bone is None else [
         *by_bone.get(reading.bone, []), *by_bone.get(None, []), *by_bone.get(f"named:{lesion}", [])]
-    for fracture, found_codes, bone, side, named, written in {id(read[0]): read for read in candidates}.values():
+    for fracture, found_codes, bone, side, named, written, worded in {id(r[0]): r for r in candidates}.values():
         tied = named if lesion else set()
-        worded = long_bone_fracture_in_words(describe_concepts([fracture.get("code")])) if not bone else None
         if worded and reading.bone and worded != reading.bone and lesion not in tied:
             continue  # "Fract. humérus D", its bone not coded, is no femur's
         if tied and lesion not in tied and not (bone and bone == reading.bone and side and side == lesion_side):
@@ -88,13 +87,13 @@ def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[
     return found
 
 
-_Read = tuple[dict[str, Any], list[dict[str, Any]], Any, Any, set[str], str | None]
+_Read = tuple[dict[str, Any], list[dict[str, Any]], Any, Any, set[str], str | None, str | None]
 
 
 def _by_bone(record: PatientRecord) -> dict[str | None, list[_Read]]:
-    """Each fracture read once (its codes, bone, side, the lesions its record names, and the side its words give
-    beside its bone where a code or bodySite gives the other one), by its bone (None: not coded) and by each lesion
-    it names ("named:Condition/x")."""
+    """Each fracture read once (its codes, bone, side, the lesions its record names, the side its words give beside its
+    bone where a code or bodySite gives the other one, and the one long bone its words name where none is coded), by
+    its bone (None: not coded) and by each lesion it names ("named:Condition/x")."""
     groups: dict[str | None, list[_Read]] = {}
     for fracture in record.fractures:
         found_codes = codings(fracture.get("code"))
@@ -108,8 +107,9 @@ def _by_bone(record: PatientRecord) -> dict[str | None, list[_Read]]:
         side = (places[0].side if places else None) or (_side(site) if site.bone in (None, bone) else None)
         written = side_beside_bone(describe_concepts([fracture.get("code")]), bone, next_to=True) \
             if bone and side in (LEFT, RIGHT) else None
+        worded = long_bone_fracture_in_words(describe_concepts([fracture.get("code")])) if not bone else None
         read = (fracture, found_codes, bone, side, lesions_named(record, fracture),
-                written if written in (LEFT, RIGHT) and written != side else None)
+                written if written in (LEFT, RIGHT) and written != side else None, worded)
         for key in (bone or None, *(f"named:{named}" for named in read[4])):
             groups.setdefault(key, []).append(read)
     return groups

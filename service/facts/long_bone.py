@@ -24,8 +24,7 @@ from .linking import link_observation, tumours
 from .model import BrokenBone, FixedBone, LesionFacts
 from .moments import Event
 from .options import MappingOptions
-from .place import BOTH_SIDES, LEFT, RIGHT, on_the_midline, side_written
-from .procedure_words import one_long_bone
+from .place import BOTH_SIDES, LEFT, RIGHT, on_the_midline, one_long_bone, side_written
 from .procedures import (
     Procedure,
     earlier_fixations,

@@ -166,6 +166,14 @@ _RIGHT_ABBREVIATED = re.compile(r"(?<![\w.])(R|Rt|D|Dt)\.?(?![\w.])")
 BONE_WORDS = {code: re.compile(pattern, re.IGNORECASE) for code, pattern in {
     "71341001": r"\bf[eé]m(ur|oral)", "85050009": r"\bhum[eé]r", "12611008": r"\btibi",
     "87342007": r"\b(fibula|p[eé]ron[eé])", "62413002": r"\bradius", "23416004": r"\b(ulna|cubitus)"}.items()}
+
+
+def one_long_bone(words: str) -> str | None:
+    """The one long bone (SNOMED CT) words name ("Enclouage centromédullaire fémur G"), or None (none, or two)."""
+    named = [code for code, pattern in BONE_WORDS.items() if pattern.search(words)]
+    return named[0] if len(named) == 1 else None
+
+
 # "fémur (proximal) droit", "fémur G"; "left (proximal) femur", "R femur".
 _SIDE_AFTER = re.compile(r"^\w*\s+(?:(?:\w+\s+){0,2}(gauche|droite?)\b|(G|D)\b)", re.IGNORECASE)
 _SIDE_BEFORE = re.compile(r"\b(?:(left|right)\s+(?:\w+\s+)?|(L|R)\s+)$", re.IGNORECASE)

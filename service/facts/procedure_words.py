@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from ..i18n import N_
-from .place import BONE_WORDS
+from .place import one_long_bone
 from .terminology import describe_concepts, objects
 
 # The words of an operation that may have fixed, decompressed or filled a bone, in English and French: what makes a
@@ -87,13 +87,6 @@ def names_a_course(code: Any, ordered: bool = False) -> bool:
 # Words of a course being given, whatever else they say ("Séance d'irradiation externe … contrôle par imagerie [IGRT]",
 # "20 Gy/5"): a dose or a session is the treatment itself (review 20).
 _GIVEN = re.compile(r"\d\s*c?Gy\b|s[ée]ance d.irradiation|irradiation externe|\bsession|\bfraction", re.IGNORECASE)
-
-
-def one_long_bone(words: str) -> str | None:
-    """The one long bone (SNOMED CT) an operation's words name (probe 23 v02: "Enclouage centromédullaire fémur
-    gauche", in CCAM, no bodySite, was said on no card), or None."""
-    named = [code for code, pattern in BONE_WORDS.items() if pattern.search(words)]
-    return named[0] if len(named) == 1 else None
 
 
 def spinal_operation(code: Any) -> bool:

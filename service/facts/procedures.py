@@ -19,7 +19,7 @@ from ..i18n import Said, said
 from .dates import DateSpan, parse_date, performed, reversed_period
 from .items.site import SiteReading, body_sites, read_place, read_site
 from .model import Fact
-from .place import Place, side_beside_bone
+from .place import Place, one_long_bone, side_beside_bone
 from .procedure_words import (
     HIP_WORDS,
     PELVIS_WORDS,
@@ -29,7 +29,6 @@ from .procedure_words import (
     UNREAD_OPERATION,
     may_be_operation,
     names_a_course,
-    one_long_bone,
     spinal_operation,
 )
 from .record import PatientRecord

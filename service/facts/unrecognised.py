@@ -11,7 +11,7 @@ from typing import Any
 
 from ..i18n import Said, said
 from . import terminology
-from .place import BONE_WORDS, fracture_place, on_the_midline, spine_in_words
+from .place import fracture_place, on_the_midline, one_long_bone, spine_in_words
 from .terminology import (
     ICD10_CM,
     ICD_O_3,
@@ -74,10 +74,7 @@ _NOT_A_BREAK = re.compile(r"imminent|impending|risque|\brisk|menace|consolid|hea
 
 def long_bone_fracture_in_words(words: str) -> str | None:
     """The one long bone (SNOMED CT) a fracture's words name, or None."""
-    if not _FRACTURE_FIRST.search(words) or _NOT_A_BREAK.search(words):
-        return None
-    named = [code for code, pattern in BONE_WORDS.items() if pattern.search(words)]
-    return named[0] if len(named) == 1 else None
+    return one_long_bone(words) if _FRACTURE_FIRST.search(words) and not _NOT_A_BREAK.search(words) else None
 
 
 def _fracture_codes(system: str) -> tuple[str, ...]:
