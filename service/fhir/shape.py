@@ -179,7 +179,7 @@ def _date_problem(resource: dict) -> tuple[str, Said] | None:
             continue
         if not isinstance(text, str):
             return path, said("must be {kind}", kind=TEXT)
-        if not pattern.fullmatch(text) or not _a_day(text):
+        if not pattern.fullmatch(text) or not a_calendar_day(text):
             # A local time with no zone is the common case (a hospital's own clock): say what it lacks (probe 17).
             return path, said("'{text}' is a time without its time zone: FHIR requires one (Z or +01:00)",
                               text=text[:40]) if TIME_WITHOUT_ZONE.fullmatch(text) else said("'{text}' is not a date",
@@ -219,10 +219,11 @@ def _listed(value: Any) -> list[Any]:
 
 
 def _a_date(text: Any, pattern: re.Pattern) -> bool:
-    return text is None or (isinstance(text, str) and bool(pattern.fullmatch(text)) and _a_day(text))
+    return text is None or (isinstance(text, str) and bool(pattern.fullmatch(text)) and a_calendar_day(text))
 
 
-def _a_day(text: str) -> bool:
+def a_calendar_day(text: str) -> bool:
+    """Whether a date, dateTime or instant names a day of the calendar (2026-02-30 matches the patterns)."""
     if len(text) < 10:  # a year or a month: the regex says it all
         return True
     try:

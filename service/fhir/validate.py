@@ -8,7 +8,7 @@ use, with the rules of R4 it leaves out put back: required primitives, one form 
 ``tests/fhir_schema/trim.py`` makes it), run by jsonschema-rs, in Rust: about 2 µs a resource, where the
 ``fhir.resources`` models (R4B, not R4) took 50 to 70 µs in Python, most of ``$assess``'s validation
 (issue 28); it also checks that every date is a day of the calendar (2026-02-30 matches the schema's pattern;
-``_calendar_day``). Then the codes of R4's required bindings the schema gives no enum, and those on
+``shape.a_calendar_day``). Then the codes of R4's required bindings the schema gives no enum, and those on
 CodeableConcepts, which no JSON schema says (``binding_problems``).
 
 Only the types the mapper reads are validated in full; any other resource is reported as ignored by the
@@ -28,7 +28,7 @@ import msgspec
 import orjson
 
 from ..i18n import LOCALES, spoken_language
-from .shape import TIME_WITHOUT_ZONE, InvalidResource, check_shape, well_formed
+from .shape import TIME_WITHOUT_ZONE, InvalidResource, a_calendar_day, check_shape, well_formed
 
 VALIDATED_TYPES = ("Patient", "Condition", "Observation", "ServiceRequest", "Procedure", "QuestionnaireResponse")
 CONTAINED_TYPES = (*VALIDATED_TYPES, "BodyStructure")  # a lesion's site, contained in its Condition
@@ -59,23 +59,12 @@ def _definitions() -> dict[str, Any]:
     return orjson.loads(resources.files(__package__).joinpath("r4_schema.json").read_bytes())["definitions"]
 
 
-def _calendar_day(text: str) -> bool:
-    """Whether a date, dateTime or instant that matches its pattern names a day of the calendar (not 2026-02-30)."""
-    if len(text) < 10:  # a year or a month: the pattern says it all
-        return True
-    try:
-        date.fromisoformat(text[:10])
-    except ValueError:
-        return False
-    return True
-
-
 @cache
 def _validator(kind: str) -> Any:
     """The schema of one resource type, compiled on first use (a cold ``bonemet assess`` compiles the types its
     file holds: a few milliseconds each)."""
     return jsonschema_rs.Draft6Validator({"$ref": f"#/definitions/{kind}", "definitions": _definitions()},
-                                         formats={"calendar-day": _calendar_day}, validate_formats=True)
+                                         formats={"calendar-day": a_calendar_day}, validate_formats=True)
 
 
 # Primitive types that share a pattern are named by the widest (a url is a uri, markdown a string).
