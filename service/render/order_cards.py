@@ -91,7 +91,7 @@ ORDER_WORDS = Words({
 
 
 def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], str], subject: str,
-               others: list[Assessment] = ()) -> Card:  # type: ignore[assignment]
+               others: tuple[Assessment, ...] = ()) -> Card:
     """``name``: resource references in words (``cards.namer``): a card names no FHIR id. ``subject``: the
     patient, as a resource the card proposes names it. ``others``: the other scored lesions its orders, not surely
     this one's, were checked against (a femur with no side: the other femur's Mirels 10 beside this one's 5)."""
@@ -412,7 +412,7 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     name = namer(facts, locale)
     cards = [other_side_card(draft, recorded, locale, name) for draft, recorded in review.other_side]
     cards += [several_courses_card(reason, drafts, locale, name, facts) for reason, drafts in review.several_courses]
-    cards += [order_card(assessment, finding, name, subject, list({id(a): a for order in finding.orders
+    cards += [order_card(assessment, finding, name, subject, tuple({id(a): a for order in finding.orders
                                                                    if not order.targeted for a in
                                                                    review.unsure.get(order.reference, ())
                                                                    if a is not assessment}.values()))
