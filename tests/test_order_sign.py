@@ -346,6 +346,18 @@ def test_group_i_with_a_course_not_stated_reminds_of_hypofractionation(client):
     assert "the order's reason is a spinal cord compression" in card["detail"]
 
 
+def test_an_order_naming_no_lesion_keeps_the_place_in_the_summary_before_the_advices_aside(client):
+    """Probe 24: "Radiothérapie prescrite, Rades groupe I : privilégier l'hypofractionnement (son code ne précise pas
+    le…), si la prescription la concerne" said no place at all, and the English "— spinal cord…" none either."""
+    rt = order("rt", RADIOTHERAPY)
+    for language, place, hedge in (("en", "spinal cord compression", "if the order is for it"),
+                                   ("fr", "compression médullaire", "si la prescription la concerne")):
+        (card,) = cards(client, *RADES_GROUP_I, rt, language=language)
+        assert card["summary"].endswith(f" — {place}, {hedge}"), card["summary"]
+        assert "hypofraction" in card["summary"]
+        assert "does not say whether the course is long" in card["detail"] or "ne précise pas" in card["detail"]
+
+
 def test_group_i_with_decompressive_surgery_says_no_benefit(client):
     (card,) = cards(client, *RADES_GROUP_I, order("lam", LAMINECTOMY, body_site=site(VERTEBRA)))
     assert card["indicator"] == "warning" and "no benefit from surgery" in card["summary"]

@@ -436,6 +436,13 @@ def _with_place(summary: str, where: str, after: str, locale: str) -> str:
     """The advice, then the place, then what follows it (never cut: a hedge): the place gives way by whole clauses
     where all would not fit ("fémur gauche" of "fémur gauche, diaphyse fémorale"); the detail says it whole. Measured
     as French typography sets it, which lengthens it."""
+    least = shortened(where, 0)  # its first clause: the side and the bone, or the level
     room = SUMMARY_LIMIT - len(typeset(f"{summary} — {after}", locale))
+    if room < len(least) and summary.endswith(")") and " (" in summary:
+        summary = summary[: summary.rfind(" (")]  # the advice's own aside goes before the place (the detail says it)
+        room = SUMMARY_LIMIT - len(typeset(f"{summary} — {after}", locale))
+    if room < len(least):  # the advice is cut, never the place away (probe 24: "— spinal cord…")
+        keep = f" — {least}{after}"
+        return fit_summary(summary, keep, SUMMARY_LIMIT - (len(typeset(summary + keep, locale)) - len(summary + keep)))
     text = f"{summary} — {shortened(where, room)}"
     return fit_summary(text, after, SUMMARY_LIMIT - (len(typeset(text + after, locale)) - len(text + after)))
