@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 from msgspec.structs import replace
@@ -17,20 +17,11 @@ from msgspec.structs import replace
 from .calculators import InvalidInput, calculator, over_alternatives, rule
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .facts.dates import assessment_moment
-from .facts.model import Where
-from .facts.place import BOTH_SIDES, LEFT, RIGHT, side_beside_bone
 from .facts.prefilter import scored_at_most
 from .facts.record import may_be_read
-from .facts.statuses import (
-    COMPRESSION_MAY_BE_OVER,
-    COMPRESSION_NOT_ACTIVE,
-    LESION_MAY_BE_OVER,
-    LESION_NOT_ACTIVE,
-    NEVER_COUNTS_AS,
-)
-from .fhir.patients import PatientIdentity, group_by_patient
+from .fhir.patients import group_by_patient
 from .fhir.shape import matches_left_out, next_link, outcome_text
-from .i18n import Said, said, translate
+from .i18n import said, translate
 from .limits import check_bundle_scored, check_patients, check_resources, check_scored
 from .render import Assessment, render
 from .render.advice import Advised, render_advice
@@ -41,13 +32,6 @@ from .render.bundle import (
     provenance,
     service_device,
 )
-
-if TYPE_CHECKING:
-    from .calculators.fractionation import SchemeAdvice
-    from .calculators.order_checks import Finding
-    from .facts.model import SituationFacts
-    from .facts.orders import DraftOrder
-    from .facts.place import Place
 
 
 class PatientAssessment(msgspec.Struct):
@@ -104,238 +88,6 @@ def assess_patient(resources: Iterable[dict[str, Any]], subject: str, *, when: d
             result.advice.append(render_advice(situation, advice, subject, when, as_of, locale,
                                                cite=cite or (lambda reference: reference)))
     return result
-
-
-class WindowFinding(msgspec.Struct, frozen=True):
-    """A radiotherapy draft order and the §1.4 window of an operation it follows: ``outside`` whether the
-    order's start falls outside the window (False when the order gives no start: the card then says the window)."""
-
-    order: DraftOrder
-    operation: SituationFacts
-    opens: date
-    closes: date
-    outside: bool
-    # The start falls in the window only if the operation, known to a month or a period, was done on these days.
-    operated_if: tuple[date, date] | None = None
-
-
-class OrderReview(msgspec.Struct):
-    """What the guideline says of the draft orders: per scored Condition (``findings``), of each radiotherapy's
-    scheme (§2, ``schemes``), and of its start after an operation (§1.4, ``windows``). ``ablative``: the
-    patient's §1.5 advice applies (an ablative intent may be discussed)."""
-
-    findings: list[tuple[Assessment, Finding]]
-    report: list[ReportEntry]
-    schemes: list[tuple[DraftOrder, SchemeAdvice]] = msgspec.field(default_factory=list)
-    windows: list[WindowFinding] = msgspec.field(default_factory=list)
-    ablative: bool = False
-    # A prophylactic fixation ordered for a bone that has already broken or been fixed, with what the record says.
-    moot: list[tuple[DraftOrder, Said]] = msgspec.field(default_factory=list)
-    # Radiotherapy orders stating no scheme (no §2 card): a site already irradiated is still said of them.
-    without_scheme: list[DraftOrder] = msgspec.field(default_factory=list)
-    # Orders whose site is a bone and side where no bone metastasis is recorded, one being recorded on the other side
-    # of that bone: the side is said first (brief §5), with the metastases recorded there.
-    other_side: list[tuple[DraftOrder, tuple[Where, ...]]] = msgspec.field(default_factory=list)
-    # Several radiotherapy orders in one signing naming the same Condition: which one is meant is said first.
-    several_courses: list[tuple[str, tuple[DraftOrder, ...]]] = msgspec.field(default_factory=list)
-    # Each order not surely one lesion's -> the scored Conditions it was checked against (a femur with no side: both).
-    unsure: dict[str, list[Assessment]] = msgspec.field(default_factory=dict)
-
-
-def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
-                  patient: PatientIdentity | None = None, resources: Iterable[dict[str, Any]] = ()) -> OrderReview:
-    """Cross-check the draft orders of an order-sign request with the patient's scores; orders
-    that name another patient are reported, never checked."""
-    from .calculators.fractionation import compare
-    from .calculators.order_checks import (
-        check_orders,  # order-sign only: the other doors do not pay for it
-    )
-    from .facts.orders import APPLIES_TO, for_the_scores, orders_for, read_draft_orders
-
-    scored = frozenset(assessment.facts.condition for assessment in result.assessments)
-    drafts, report = read_draft_orders(draft_orders, patient=patient, scored=scored, resources=resources)
-    over = {entry.resource for entry in result.facts.report if getattr(entry.reason, "template", None) in _OVER}
-    bone_sites = scored | {where.ref for situation in result.facts.situations  # the bone metastases (§1.5's sites)
-                           if situation.situation == "oligometastatic" for where in situation.about}
-    readable = for_the_scores(drafts, bone_sites | over, (entry.resource for entry in result.facts.report))
-    targeting = [(assessment, orders_for(assessment.facts, readable)) for assessment in result.assessments]
-    findings = [(assessment, finding) for assessment, orders in targeting
-                for finding in check_orders(assessment.score, orders)]
-    radiotherapies = [draft for draft in drafts if "radiotherapy" in draft.order.kinds]
-    schemes = [(draft, compare(scheme)) for draft in radiotherapies for scheme in draft.schemes]
-    ablative = any(advised.advice.situation.name == "oligometastatic" for advised in result.advice)
-    fixations = [draft for draft in drafts if "prophylactic_fixation" in draft.order.kinds]
-    moot = _moot_fixations(result.facts, fixations)
-    checked = {order.reference for _, orders in targeting for order in orders}
-    # Lesions said by their own cards (a radiotherapy after a fixation is §1.4's).
-    settled = [(bone.lesion, bone.place) for bone in result.facts.broken] + [
-        (bone.lesion, bone.place) for bone in result.facts.fixed]
-    other_side = _other_side(result.facts, drafts)
-    for draft in drafts:  # an order for a long bone where no lesion is scored: checked against nothing, and said
-        if (draft.bone and not draft.reasons and draft.place and draft.order.reference not in checked
-                and not any(_targets(draft, lesion, place) for lesion, place in settled)
-                and draft.order.reference not in {found.order.reference for found, _ in other_side}):
-            report.append(ReportEntry(draft.order.reference, "ignored", said(
-                "not checked: its bodySite names {site}, where no lesion with a score is recorded", site=draft.place),
-                relevant=True, attention=True, description=draft.order.description))
-    # An order whose reason names a Condition with no score it is checked against (a laminectomy "for" the vertebral
-    # metastasis, beside a scored cord compression): checked against nothing, so said, where a score of its kind is.
-    applies = {kind for assessment in result.assessments for kind in APPLIES_TO.get(type(assessment.facts), ())}
-    moot_orders = {draft.order.reference for draft, _ in moot}
-    for draft in drafts:
-        if (draft.reasons & bone_sites and draft.order.reference not in checked | moot_orders
-                and draft.order.kinds & applies and not (draft.reasons <= bone_sites - scored and draft.schemes)
-                and not any(_targets(draft, lesion, place) for lesion, place in settled)):
-            # (A radiotherapy with its scheme for a rib no score reads is checked by §2's card: nothing to warn of.)
-            report.append(ReportEntry(draft.order.reference, "ignored", said(
-                "not checked: it is for {reasons}, whose scores do not apply to this kind of order; if it is for "
-                "another diagnosis, that one's advice was not given", reasons=", ".join(sorted(draft.reasons))),
-                relevant=True, attention=True, description=draft.order.description))
-    # An order for a metastasis or a compression recorded as over or refuted, and for no active one: nothing scores
-    # it, and it got no card (probe 22, h6b: a fixation "for" a resolved femur metastasis; review 24: beside the
-    # primary cancer, or refuted). The sources are silent on what to do: it is said, no more.
-    for draft in drafts:
-        if (draft.reasons & over and not draft.reasons & (scored | bone_sites)
-                and draft.order.reference not in checked | moot_orders):
-            report.append(ReportEntry(draft.order.reference, "ignored", said(
-                "not checked: the diagnosis it is for ({reasons}) is recorded as over or refuted; check what the order "
-                "is for", reasons="; ".join(sorted(draft.reasons & over))), relevant=True, attention=True,
-                description=draft.order.description))
-    by_reason: dict[str, dict[str, DraftOrder]] = {}
-    for draft in radiotherapies:  # probe 18: three courses for one femur in one signing, no card said it
-        for reason in sorted(draft.reasons & bone_sites):  # a site's, not the primary cancer's (two bones each)
-            by_reason.setdefault(reason, {})[draft.order.reference] = draft
-    several = list({tuple(found): (reason, tuple(found.values()))  # orders naming two sites: one card
-                    for reason, found in by_reason.items() if len(found) > 1}.values())
-    unsure: dict[str, list[Assessment]] = {}
-    for assessment, order in ((a, o) for a, orders in targeting for o in orders if not o.targeted):
-        unsure.setdefault(order.reference, []).append(assessment)
-    return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot,
-                       [draft for draft in radiotherapies if not draft.schemes], other_side, several, unsure)
-
-
-# The mapping report's words for a diagnosis that does not count: a lesion or a compression no longer active, one
-# refuted or entered in error.
-_OVER = frozenset({LESION_NOT_ACTIVE, LESION_MAY_BE_OVER, COMPRESSION_NOT_ACTIVE, COMPRESSION_MAY_BE_OVER,
-                   NEVER_COUNTS_AS})
-
-
-def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[DraftOrder, tuple[Where, ...]]]:
-    """The orders naming no Condition whose site is a bone and a side where no bone metastasis is recorded, with the
-    metastases recorded on the other side of that bone (a radiotherapy of the left femur, the lesion on the right)."""
-    recorded = [Where(found.condition, found.place, found.description) for found in facts.scored] + [
-        where for situation in facts.situations if situation.situation == "oligometastatic"
-        for where in situation.about]
-    recorded += [Where(bone.lesion, bone.place, "") for bone in facts.broken]
-    recorded += [Where(bone.lesion, bone.place, "") for bone in facts.fixed]
-    found = []
-    sites = {where.ref for where in recorded}  # a reason naming the primary cancer says no side (probe 17)
-    for draft in drafts:
-        place = draft.place
-        if place is not None and place.bone and place.side is None and not place.sides_disagree and \
-                (written := side_beside_bone(draft.order.description, str(place.bone))) in (LEFT, RIGHT):
-            # A femur coded with no side, its side in the order's name ("RTE fémur droit 8 Gy", as order sets write
-            # it): that side is checked as one its bodySite's words give (probe 18).
-            place = replace(place, side=written, side_from_text=True)
-            draft = replace(draft, place=place)
-        if draft.reasons & sites or place is None or not place.bone or place.side not in (LEFT, RIGHT):
-            continue
-        same_bone = [where for where in recorded if where.place is not None and where.place.bone == place.bone]
-        may_be_there = facts.unplaced_sites or any(bone == place.bone and side in (place.side, None, BOTH_SIDES)
-                                                   for bone, side in facts.bone_sides)
-        if same_bone and not may_be_there and not any(where.place.side in (place.side, None, BOTH_SIDES)
-                                                      for where in same_bone if where.place is not None):
-            found.append((draft, tuple({where.ref: where for where in same_bone}.values())))
-    return found
-
-
-def _moot_fixations(facts: PatientFacts, fixations: list[DraftOrder]) -> list[tuple[DraftOrder, Said]]:
-    """Prophylactic fixations ordered for a lesion with no Mirels score because its bone has already broken or
-    been fixed: the order is checked against no score, so what the record says of that bone is said instead
-    (brief §5: a fracture of the same bone and side means Mirels, a fracture to come, no longer applies); and for a
-    scored lesion beside a fracture that may be of its bone, said first as its card does."""
-    from .facts.orders import MAYBE_BROKEN
-
-    found = []
-    for draft in fixations:
-        for broken in facts.broken:
-            if _targets(draft, broken.lesion, broken.place):
-                found.append((draft, said("{where}: the bone has already broken ({fracture}); a prophylactic fixation "
-                                          "is against a fracture to come, and the sources are silent on treating a "
-                                          "bone that has broken", where=broken.place or broken.lesion,
-                                          fracture=broken.fracture)))
-        for scored in facts.scored_by("mirels"):  # a fracture that may be of its bone (placed by words only)
-            for fracture in scored.fractures_to_check if _targets(draft, scored.condition, scored.place) else ():
-                found.append((draft, Said(MAYBE_BROKEN, {"where": scored.place or scored.condition,
-                                                         "fracture": fracture})))
-        for fixed in facts.fixed:
-            if _targets(draft, fixed.lesion, fixed.place):
-                found.append((draft, said("{where}: the bone has already been fixed ({operation}); post-operative "
-                                          "radiotherapy applies (§1.4)", where=fixed.place or fixed.lesion,
-                                          operation=fixed.operation)))
-    return found
-
-
-def _targets(draft: DraftOrder, lesion: str, place: Place | None) -> bool:
-    """Whether an order may name this lesion: by its reasonReference, else by a bodySite of the same bone, and of
-    the same side unless one of them does not say it."""
-    if draft.reasons:
-        return lesion in draft.reasons
-    return bool(place and draft.bone and draft.bone == place.bone
-                and (draft.side is None or place.side is None or draft.side == place.side))
-
-
-def _windows(result: PatientAssessment, radiotherapies: list[DraftOrder]) -> list[WindowFinding]:
-    """§1.4 for each radiotherapy draft order: the operations of the Conditions it names (of the patient when it
-    names none), each dated and with no radiotherapy since; a start outside the window, or no start, is found."""
-    from .calculators.fractionation import outside_window
-    from .calculators.situations import operated_days_in_window
-
-    operations = [s for s in result.facts.situations if s.situation == "post_operative"
-                  and s.inputs.operated_from is not None and not s.inputs.radiotherapy_since]
-    found = []
-    for draft in radiotherapies:
-        for operation in operations:
-            treated = {where.ref for where in operation.about[1:]}
-            if draft.reasons and not draft.reasons & treated:
-                continue  # the order is for another lesion or compression than the one operated on
-            if not draft.reasons and draft.place and _site_code(draft.place) and not any(
-                    _same_place(draft.place, where.place) for where in operation.about):
-                continue  # its bodySite names another site (or side) than the operation and its Conditions
-            if draft.start:
-                outside, opens, closes = outside_window(draft.start.earliest, operation.inputs.operated_from,
-                                                        operation.inputs.operated_to)
-            else:
-                outside, (opens, closes) = False, _open(operation)
-            if draft.start and outside and draft.start.latest >= opens and draft.start.earliest <= closes:
-                outside = False  # a start known to a month that may fall in the window: not said outside
-            operated_if = None
-            if draft.start and draft.start.exact and not outside:  # in the window of every day it may have been done?
-                inputs = operation.inputs
-                days = operated_days_in_window(draft.start.earliest, inputs.operated_from, inputs.operated_to)
-                operated_if = days if days != (inputs.operated_from, inputs.operated_to) else None
-            if draft.start is None or outside or operated_if:
-                found.append(WindowFinding(draft, operation, opens, closes, outside, operated_if))
-    return found
-
-
-def _site_code(place: Place) -> str | None:
-    """The code a place names: its bone, else its region (a femur shaft)."""
-    return place.bone or (place.region[1] if place.region else None)
-
-
-def _same_place(order: Place, other: Place | None) -> bool:
-    """The same coded site (bone, or region: a femur shaft and a femur are not matched), and the same side
-    unless one of them does not say it."""
-    if other is None or _site_code(other) != _site_code(order):
-        return False
-    return order.side is None or other.side is None or order.side == other.side
-
-
-def _open(operation: SituationFacts) -> tuple[date, date]:
-    from .calculators.situations import window_of
-
-    return window_of(operation.inputs.operated_from, operation.inputs.operated_to)
 
 
 class BundleAssessment(msgspec.Struct):

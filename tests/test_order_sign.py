@@ -432,6 +432,21 @@ def test_a_draft_order_for_another_patient_is_never_checked_and_is_said(client):
     assert "belongs to another patient, “p2”" in card["detail"] and "Data not used" not in card["detail"]
 
 
+def test_an_order_whose_reason_is_another_patients_diagnosis_is_never_checked_and_is_said(client):
+    """Review 27: a radiotherapy whose reasonReference is a Condition of patient p2 (sent in the same prefetch) was
+    checked against this patient's femur as "another diagnosis of the record", with no word of a wrong patient."""
+    others = condition("x", SCT, "254837009", pid="p2")  # a breast cancer
+    conditions, observations = MIRELS_9
+    rt = order("rt", RADIOTHERAPY, reason="Condition/x")
+    (card,) = cards(client, [*conditions, others], observations, rt)
+    assert card["summary"] == "Draft orders not known to be this patient's (1): check the patient before signing"
+    assert "its reason is a diagnosis that is not this patient's: belongs to another patient, “p2”" in card["detail"]
+    assert "Mirels" not in card["detail"]
+    # Its own patient's diagnosis of the same kind is checked, as before.
+    (checked,) = cards(client, [*conditions, condition("x", SCT, "254837009")], observations, rt)
+    assert "Mirels ≥ 9" in checked["summary"], checked["summary"]
+
+
 CCAM_RADIOTHERAPY = ("https://www.ameli.fr/ccam", "ZZNL045")  # a national procedure code no ValueSet holds
 
 

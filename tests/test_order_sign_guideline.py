@@ -730,7 +730,7 @@ def test_an_order_for_a_metastasis_recorded_as_resolved_only_is_said(client, cod
              "subject": {"reference": "Patient/p1"}, "code": {**cc(SCT, code), "text": words},
              "reasonReference": [{"reference": "Condition/res"}]}
     said = (f"- **“{words}”**: not checked: the diagnosis it is for (“Métastase diaphyse fémorale gauche (traitée)”, "
-            "2025-06-01) is recorded as over or refuted; check what the order is for")
+            "2025-06-01) is recorded as over; check what the order is for")
     (review,) = by_topic(post(client, request([resolved], [], order)), "data-review")
     assert said in review["detail"], review["detail"]
     # Review 24: beside the primary cancer in its reasons too; and a metastasis refuted.
@@ -738,10 +738,17 @@ def test_an_order_for_a_metastasis_recorded_as_resolved_only_is_said(client, cod
     both = {**order, "reasonReference": [{"reference": "Condition/res"}, {"reference": "Condition/breast"}]}
     (review,) = by_topic(post(client, request([resolved, breast], [], both)), "data-review")
     assert said in review["detail"], review["detail"]
+    # Review 27: a refuted one is said refuted ("over or refuted" left the clinician to guess which).
     refuted = lesion("res", verification="refuted", onset="2025-06-01")
     refuted["code"]["text"] = "Métastase diaphyse fémorale gauche (traitée)"
     (review,) = by_topic(post(client, request([refuted], [], order)), "data-review")
-    assert said in review["detail"], review["detail"]
+    assert said.replace("is recorded as over;", "is recorded as refuted, so there is no metastasis there to treat;") \
+        in review["detail"], review["detail"]
+    (review,) = by_topic(post(client, request([refuted, resolved | {"id": "res2"}], [], {
+        **order, "reasonReference": [{"reference": "Condition/res"}, {"reference": "Condition/res2"}]})), "data-review")
+    assert "are recorded as over, refuted or entered in error" in review["detail"], review["detail"]
+    (review,) = by_topic(post(client, request([refuted], [], order), language="fr"), "data-review")
+    assert "est enregistré comme réfuté\u202f: il n'y a donc pas de métastase à traiter là" in review["detail"]
 
 
 def test_a_fixation_of_a_femur_with_no_side_says_the_other_femur_it_may_be_for(client):

@@ -101,13 +101,16 @@ REASON_ELSEWHERE = N_("not checked: its reasonReference names {lesion} ({place})
 def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | None = None,
                       aliases: dict[str, str] | None = None, patient: PatientIdentity | None = None,
                       scored: frozenset[str] = frozenset(),
-                      resources: Iterable[dict[str, Any]] = ()) -> tuple[list[DraftOrder], list[ReportEntry]]:
+                      resources: Iterable[dict[str, Any]] = (),
+                      others: dict[str, Any] | None = None) -> tuple[list[DraftOrder], list[ReportEntry]]:
     """The recognised orders of a draftOrders Bundle, and a report line for every entry.
     With ``patient``, an order whose subject is not that patient is reported and never checked.
     An order of no recognised code whose reason is one of the ``scored`` Conditions is named with
     attention: it may be a radiotherapy or surgery coded otherwise (a national procedure code), and
     the check did not run on it. A reasonReference by identifier names the one Condition of the
-    patient's ``resources`` with that identifier; naming none, the order is named, not checked."""
+    patient's ``resources`` with that identifier; naming none, the order is named, not checked. ``others``: the
+    Conditions sent that are another patient's, with why; an order whose reason is one is not this patient's."""
+    others = others or {}
     terms = terminology or load_terminology()
     conditions = {f"Condition/{r['id']}": r for r in resources if r.get("resourceType") == "Condition" and r.get("id")}
     identified = identifier_index(conditions.items())
@@ -144,6 +147,14 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
             frozenset({"orthopaedic_opinion"}) if any((c.get("system"), c.get("code")) == OPINION
                                                       for c in codings(code)) else frozenset())
         reasons, unresolved = _reasons(resource, aliases, identified)
+        # Its reason is a diagnosis of another patient's (picked from the wrong chart?): a wrong-patient order to
+        # catch before signing, said with the orders whose subject is another (review 27: it was checked, unflagged).
+        elsewhere_patient = next((others[reason] for reason in sorted(reasons) if reason in others), None)
+        if elsewhere_patient:
+            report.append(ReportEntry(ref, "ignored", said("not checked, not this patient's order: {why}", why=said(
+                "its reason is a diagnosis that is not this patient's: {why}", why=elsewhere_patient)),
+                relevant=True, attention=True, description=describe_concepts([code])))
+            continue
         if not kinds:
             targets = sorted(scored & reasons)
             words = describe_concepts([code])

@@ -26,7 +26,7 @@ from typing import Any
 
 import msgspec
 
-from ..i18n import Said, said
+from ..i18n import N_, Said, said
 
 _ID = r"[A-Za-z0-9\-.]{1,64}"
 _RELATIVE = re.compile(rf"^(?P<type>[A-Z][A-Za-z]+)/(?P<id>{_ID})$")
@@ -114,6 +114,11 @@ class PatientIdentity(msgspec.Struct, frozen=True):
 
 
 _UNPARSED: Any = object()
+
+
+# How a resource of another patient (or whose subject cannot be read) is reported: not read at all. The template
+# lets a reader of the report (order-sign: an order whose reason is such a diagnosis) tell it from other lines.
+NOT_READ = N_("not read: {why}")
 
 
 def why_not_patient(resource: dict[str, Any], patient: PatientIdentity,

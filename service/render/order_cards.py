@@ -44,7 +44,7 @@ from .summary_words import first_words
 from .uuids import random_uuid
 
 if TYPE_CHECKING:
-    from ..pipeline import OrderReview, WindowFinding
+    from ..order_review import OrderReview, WindowFinding
 
 ORDER_WORDS = Words({
     "orders": N_("Draft orders concerned"), "possible": N_("Possible"),

@@ -27,7 +27,8 @@ from ..fhir.patients import PatientIdentity, normal_base, why_not_patient
 from ..fhir.shape import InvalidResource, bundle_resources, check_shape, matches_left_out, next_link, outcome_text
 from ..i18n import N_, Said, Words, negotiate, said
 from ..limits import LimitExceeded, check_resources
-from ..pipeline import assess_patient, review_orders
+from ..order_review import review_orders
+from ..pipeline import assess_patient
 from ..render.cards import cards_for_patient
 from ..render.order_cards import order_sign_cards
 from ..render.unrecorded import nothing_recorded
