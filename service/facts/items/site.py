@@ -376,12 +376,16 @@ def _several_sites(parts: list[_ConceptSite], bones: set[str], sides: set[str], 
     agrees); the bone and the side link observations and orders only where the sites agree on them."""
     rows = sorted({row for part in parts for row in part.rows()})
     value: Any = OneOf(*rows) if len(rows) > 1 else rows[0]
+    both = BOTH_SIDES in sides or {LEFT, RIGHT} <= sides
     side = sides.pop() if len(sides) == 1 else None
+    # One bone on both sides: the note says the sides, which the bone's name alone does not ("Shaft of femur").
+    note = said("the site names this bone on both sides, left and right ('{site}'): a Mirels score is per lesion, so "
+                "the items of this diagnosis may concern either side; each side recorded as its own lesion settles "
+                "it", site=description) if both and len(bones) == 1 else said(
+        "the site names several sites ('{site}'): a Mirels score is per lesion, so the site is any of them and the "
+        "items of this diagnosis may concern any; each lesion recorded on its own settles it", site=description)
     return SiteReading(value, bones.pop() if len(bones) == 1 else None, None if side == BOTH_SIDES else side,
-                       True, notes=(said("the site names several sites ('{site}'): a Mirels score is per lesion, so "
-                                         "the site is any of them and the items of this diagnosis may concern any; "
-                                         "each lesion recorded on its own settles it", site=description),),
-                       description=description, several=True)
+                       True, notes=(note,), description=description, several=True)
 
 
 def site_fact(reading: SiteReading, sources: tuple[str, ...], flags: tuple[str, ...]) -> Fact:
