@@ -947,6 +947,25 @@ def test_a_lesion_of_no_side_beside_a_fixation_of_its_bone_with_a_side_says_it_f
                for flag in scored.fixations_to_check), scored.condition_flags
 
 
+@pytest.mark.parametrize("status, words", [("in-progress", "in progress"), ("preparation", "in preparation")])
+def test_a_fixation_not_recorded_as_done_of_its_bone_beside_a_lesion_of_no_side_or_both_is_said_first(status, words):
+    """Probe 25 (r58, r54): a humerus lesion with no side, or both sides, Mirels 10, and "Enclouage centromédullaire
+    humérus D en cours" (in progress, bodySite right humerus): the card offered "fixation first" and said the nailing
+    nowhere; completed, it was said. Either way it is said first, with its status."""
+    nail = procedure("nail", FIXATION, 0, body_site=[site(FEMUR_SHAFT, RIGHT)]) | {"status": status}
+    for side, sides in ((None, "this lesion's side is not stated"), ("51440002", "this lesion is recorded on both sides")):
+        found = facts_of(lesion("femur", side=side), nail, *lesion_observations("Condition/femur"))
+        (scored,) = found.scored_by("mirels")
+        assert any(f"a fixation of the same bone is recorded {words} (Procedure/nail), and {sides}: if it is this "
+                   "lesion's and is being or has been done, Mirels no longer applies" in flag
+                   for flag in scored.fixations_to_check), scored.condition_flags
+    # Of the same side: said once, as the lesion's own fixation under way (as before).
+    found = facts_of(lesion("femur", side=RIGHT), nail, *lesion_observations("Condition/femur"))
+    (scored,) = found.scored_by("mirels")
+    assert [flag.split(" (")[0] for flag in scored.fixations_to_check] == [
+        f"a fixation of this lesion is recorded {words}"], scored.fixations_to_check
+
+
 def test_an_operation_coded_outside_the_lists_under_way_or_before_the_lesion_is_said_too():
     """Only completed ones after the lesion began were said: a CCAM nailing in progress, or one of years before,
     was dropped without a word (review)."""

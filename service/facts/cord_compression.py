@@ -26,7 +26,8 @@ from .model import CordCompressionFacts, Fact
 from .moments import Event, started, surely_before
 from .options import MappingOptions
 from .place import SPINE_REGION_LETTER
-from .procedures import operated_since, radiotherapies_given, radiotherapies_of, spinal_operations
+from .procedures import operated_since, spinal_operations
+from .radiotherapies import radiotherapies_given, radiotherapies_of
 from .record import PatientRecord
 from .situations import spinal_levels
 from .statuses import COMPRESSION_MAY_BE_OVER, COMPRESSION_NOT_ACTIVE, THIS_RECORDED_AS, recorded_as

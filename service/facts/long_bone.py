@@ -30,12 +30,11 @@ from .procedures import (
     earlier_fixations,
     fixations_either_side,
     fixations_under_way,
-    pain_under_radiotherapy,
     procedures_done,
-    radiotherapies_given,
     treated,
     unread_operations,
 )
+from .radiotherapies import pain_under_radiotherapy, radiotherapies_given
 from .record import PatientRecord
 from .statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE, THIS_RECORDED_AS, recorded_as, refuted_beside
 from .terminology import describe_concepts, objects

@@ -53,7 +53,7 @@ from .place import (
     on_the_midline,
     spine_in_words,
 )
-from .procedures import radiotherapies_given
+from .radiotherapies import radiotherapies_given
 from .record import PatientRecord
 from .situations import site_and_place
 from .statuses import REFUTED_AT_LEVEL, refuted_lesions

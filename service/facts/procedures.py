@@ -1,4 +1,5 @@
-"""Procedures done: the operations a post-operative radiotherapy follows (§1.4), and radiotherapies given.
+"""Procedures done: the operations a post-operative radiotherapy follows (§1.4), and the radiotherapies given
+(said on their cards by ``radiotherapies``).
 
 A Procedure counts when its code is in the order ValueSets (prophylactic fixation, decompressive surgery,
 radiotherapy: the same codes an order is read by), its status is ``completed`` and it was performed on or
@@ -9,7 +10,6 @@ bone and side (its ``bodySite``). Every Procedure of those codes is reported, us
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from datetime import date
 from typing import Any, Literal
 
 import msgspec
@@ -18,8 +18,7 @@ from msgspec.structs import replace
 from ..i18n import Said, said
 from .dates import DateSpan, parse_date, performed, reversed_period
 from .items.site import SiteReading, body_sites, read_place, read_site
-from .model import Fact
-from .place import Place, one_long_bone, side_beside_bone
+from .place import BOTH_SIDES, Place, one_long_bone, side_beside_bone
 from .procedure_words import (
     HIP_WORDS,
     PELVIS_WORDS,
@@ -212,85 +211,12 @@ def fixations_under_way(record: PatientRecord, condition: str, bone: str | None,
             "a fixation not recorded as done, said first on the Mirels card of {lesion}", lesion=condition))
     return tuple(said("a fixation of this lesion is recorded {status} ({operation}): if it is being or has been done, "
                       "Mirels no longer applies; check it before any other fixation",
-                      status=_STATUS_WORDS[operation.status], operation=operation.ref) for operation in found)
+                      status=STATUS_WORDS[operation.status], operation=operation.ref) for operation in found)
 
 
-_STATUS_WORDS = {"preparation": said("in preparation"), "in-progress": said("in progress"), "on-hold": said("on hold"),
+STATUS_WORDS = {"preparation": said("in preparation"), "in-progress": said("in progress"), "on-hold": said("on hold"),
                  "stopped": said("stopped before its end"), "unknown": said("with its status unknown"),
                  "completed": said("as done on a day after this assessment")}
-
-
-# The templates of ``radiotherapies_given``'s flags that say a course of this lesion or compression was given (in part
-# or in full): an order of radiotherapy for it re-irradiates it (said on its §2 card).
-GIVEN_NOW = frozenset({  # a course this card's advice may be: said before the action in the summary
-    "a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the guideline gives "
-    "re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule for irradiating again",
-    "a radiotherapy of it is recorded {status} ({course}): this card's advice may be what is being given"})
-IRRADIATED = GIVEN_NOW | {
-    "a radiotherapy of it is recorded before the records this score rests on ({course}): the advice is for a new "
-    "course; the guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule for "
-    "irradiating again"}
-
-
-def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None = None,
-                         side: str | None = None, onset: DateSpan | None = None,
-                         history: date | None = None) -> tuple[Said, ...]:
-    """A radiotherapy of this lesion or compression recorded as done: said on its card, whose advice may be what was
-    given already (the guideline gives re-irradiation rates, no rule for when to irradiate again). ``history``: a
-    course done and ended before this day is before every record the score rests on (Rades's motor window): the
-    advice is then for a new course."""
-    given = radiotherapies_of(record, condition, bone, side)
-    for course in given:  # named on the card by its words and date
-        record.report.use(course.ref, said("radiotherapy given for {condition}, said on its card", condition=condition))
-    return tuple(said("a radiotherapy of the same bone and side is recorded before this lesion began ({course}): not "
-                      "of this lesion; check what it covered", course=course.ref)
-                 if _before(course, onset) else
-                 said("a radiotherapy of it is recorded before the records this score rests on ({course}): the advice "
-                      "is for a new course; the guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the "
-                      "other schemes), no rule for irradiating again", course=course.ref)
-                 if history and course.status == "completed" and course.performed and course.performed.latest < history
-                 else
-                 said("a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the "
-                      "guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule "
-                      "for irradiating again", course=course.ref) if course.status == "completed" else
-                 said("a radiotherapy of it is recorded {status} ({course}): this card's advice may be what is being "
-                      "given", status=_STATUS_WORDS[course.status], course=course.ref) for course in given)
-
-
-def pain_under_radiotherapy(record: PatientRecord, condition: str, bone: str | None, side: str | None,
-                            onset: DateSpan | None, pain: Fact) -> Fact:
-    """A lesion's pain recorded after a radiotherapy of it began: counted as recorded, and said. Radiotherapy
-    relieves pain, and the sources do not say whether Mirels scores the pain before it (Rades's Tableau 4 says
-    "before radiotherapy"; the Mirels table does not)."""
-    when = parse_date(pain.recorded) if pain.recorded else None
-    if when is None:
-        return pain
-    first = min((course.began for course in radiotherapies_of(record, condition, bone, side)
-                 if course.began is not None and not _before(course, onset)),
-                key=lambda span: span.earliest, default=None)
-    if first is None or when.earliest <= first.latest:  # the same day may be before it
-        return pain
-    return replace(pain, notes=pain.notes + (said(
-        "the pain was recorded {date}, after a radiotherapy of this lesion began ({began}): radiotherapy relieves "
-        "pain, and the sources do not say whether Mirels scores the pain before it; counted as recorded",
-        date=when.text, began=first.text),))
-
-
-def _before(course: Procedure, onset: DateSpan | None) -> bool:
-    """Surely done before the lesion began, and linked to it by its bone and side only (a reason naming the
-    lesion makes it the lesion's, whatever its date)."""
-    return bool(onset and course.performed and not course.reasons and course.performed.latest < onset.earliest)
-
-
-def radiotherapies_of(record: PatientRecord, condition: str, bone: str | None = None,
-                      side: str | None = None) -> list[Procedure]:
-    """The radiotherapies of this lesion or compression given, in full or in part (under way, paused, stopped). One
-    coded in no list whose words name a radiotherapy ("Radiothérapie rachis T7-T9 20 Gy/5", CCAM) counts where its
-    reason names this Condition: a motor status recorded under it is no status "before radiotherapy" (probe 18)."""
-    procedures_done(record)  # reads them
-    return [course for course in procedures_done(record) + record.once("radiotherapies-begun", list)
-            if course.kind == "radiotherapy" and treated(course, condition, bone, side)] + [
-        course for course in record.once("unread-courses", list) if condition in course.reasons]
 
 
 def operated_since(record: PatientRecord, condition: str, recorded: list[str]) -> tuple[Said, ...]:
@@ -329,9 +255,28 @@ def fixations_either_side(record: PatientRecord, reading: SiteReading) -> tuple[
     if not reading.bone:
         return ()
     both_ways = reading.place is not None and reading.place.sides_disagree
-    found = [operation for operation in procedures_done(record)
+    found = [operation for operation in procedures_done(record) + record.once("fixations-under-way", list)
              if operation.kind == "fixation" and not operation.reasons and operation.bone == reading.bone
              and (both_ways or operation.side is None or reading.side is None)]
+    under_way = [operation for operation in found if operation.status != "completed"  # probe 25: said nowhere
+                 and not (operation.side and operation.side == reading.side)]  # that one is fixations_under_way's
+    found = [operation for operation in found if operation not in under_way]
+    for operation in under_way:
+        record.report.use(operation.ref, said("a fixation not recorded as done, of the same bone, its side or this "
+                                              "lesion's not settled, said first on a Mirels card"))
+    return tuple(said("a fixation of the same bone is recorded {status} ({operation}), and {sides}: if it is this "
+                      "lesion's and is being or has been done, Mirels no longer applies; check it first",
+                      status=STATUS_WORDS[operation.status], operation=operation.ref, sides=said(
+                          "this lesion's side is recorded both ways") if both_ways else said(
+                          "its code gives one side and its words the other") if operation.ref in record.once(
+                          "sides-disagree", set) else said("its side is not stated") if operation.side is None else
+                      said("this lesion is recorded on both sides") if reading.place is not None
+                      and reading.place.side == BOTH_SIDES else said("this lesion's side is not stated"))
+                 for operation in under_way) + _done_either_side(
+        record, found, both_ways)
+
+
+def _done_either_side(record: PatientRecord, found: list[Procedure], both_ways: bool) -> tuple[Said, ...]:
     for operation in found:
         record.report.use(operation.ref, said("a fixation of the same bone, said first on a Mirels card whose lesion's "
                                               "side is recorded both ways") if both_ways else

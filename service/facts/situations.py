@@ -29,7 +29,8 @@ from .long_bone import site_concepts, with_side_words
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, SEVERAL_BONES, SPINE_REGION_LETTER, SPINE_REGIONS, Place, on_the_midline
-from .procedures import Procedure, procedures_done, radiotherapies_given, treated
+from .procedures import Procedure, procedures_done, treated
+from .radiotherapies import radiotherapies_given
 from .record import PatientRecord
 from .statuses import status_code, status_to_check
 from .statuses import unconfirmed as diagnosis_unconfirmed

@@ -44,7 +44,8 @@ from .moments import Event
 from .options import MappingOptions
 from .pain_sites import Dated, at_another_place, fractures_at_level, refuted_at_level
 from .place import Place
-from .procedures import procedures_done, radiotherapies_given, spinal_operations
+from .procedures import procedures_done, spinal_operations
+from .radiotherapies import radiotherapies_given
 from .record import PatientRecord
 from .terminology import OWN_SYSTEM, canonical_system, codings, describe_concepts, objects, observation_value
 from .timely import keep_timely, kind_item, with_untimely

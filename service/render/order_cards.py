@@ -19,7 +19,7 @@ from ..facts import LesionFacts, PatientFacts, ReportEntry
 from ..facts.model import Where
 from ..facts.orders import MAYBE_BROKEN, OTHER_PATIENT, REASON_ELSEWHERE, DraftOrder
 from ..facts.place import LEFT, RIGHT, Place
-from ..facts.procedures import IRRADIATED
+from ..facts.radiotherapies import IRRADIATED
 from ..facts.statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE
 from ..facts.terminology import own_coding
 from ..i18n import N_, Said, Words, typeset

@@ -9,7 +9,7 @@ from datetime import date
 
 from ..facts.evidence import CONFLICT
 from ..facts.procedure_words import UNREAD_OPERATION
-from ..facts.procedures import GIVEN_NOW
+from ..facts.radiotherapies import GIVEN_NOW
 from ..facts.statuses import REFUTED_AT_LEVEL, REFUTED_BESIDE, UNCONFIRMED, status_to_check
 from .card_text import said_to_clinician
 from .card_words import SHORT_ITEMS

@@ -1,0 +1,86 @@
+"""Radiotherapies given: a course of this lesion or compression recorded as done or begun, said on its card, whose
+advice may be what was given; and a pain recorded since a course began. Read from ``procedures``' Procedures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from msgspec.structs import replace
+
+from ..i18n import Said, said
+from .dates import DateSpan, parse_date
+from .model import Fact
+from .procedures import STATUS_WORDS, Procedure, procedures_done, treated
+from .record import PatientRecord
+
+# The templates of ``radiotherapies_given``'s flags that say a course of this lesion or compression was given (in part
+# or in full): an order of radiotherapy for it re-irradiates it (said on its §2 card).
+GIVEN_NOW = frozenset({  # a course this card's advice may be: said before the action in the summary
+    "a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the guideline gives "
+    "re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule for irradiating again",
+    "a radiotherapy of it is recorded {status} ({course}): this card's advice may be what is being given"})
+IRRADIATED = GIVEN_NOW | {
+    "a radiotherapy of it is recorded before the records this score rests on ({course}): the advice is for a new "
+    "course; the guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule for "
+    "irradiating again"}
+
+
+def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None = None,
+                         side: str | None = None, onset: DateSpan | None = None,
+                         history: date | None = None) -> tuple[Said, ...]:
+    """A radiotherapy of this lesion or compression recorded as done: said on its card, whose advice may be what was
+    given already (the guideline gives re-irradiation rates, no rule for when to irradiate again). ``history``: a
+    course done and ended before this day is before every record the score rests on (Rades's motor window): the
+    advice is then for a new course."""
+    given = radiotherapies_of(record, condition, bone, side)
+    for course in given:  # named on the card by its words and date
+        record.report.use(course.ref, said("radiotherapy given for {condition}, said on its card", condition=condition))
+    return tuple(said("a radiotherapy of the same bone and side is recorded before this lesion began ({course}): not "
+                      "of this lesion; check what it covered", course=course.ref)
+                 if _before(course, onset) else
+                 said("a radiotherapy of it is recorded before the records this score rests on ({course}): the advice "
+                      "is for a new course; the guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the "
+                      "other schemes), no rule for irradiating again", course=course.ref)
+                 if history and course.status == "completed" and course.performed and course.performed.latest < history
+                 else
+                 said("a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the "
+                      "guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule "
+                      "for irradiating again", course=course.ref) if course.status == "completed" else
+                 said("a radiotherapy of it is recorded {status} ({course}): this card's advice may be what is being "
+                      "given", status=STATUS_WORDS[course.status], course=course.ref) for course in given)
+
+
+def pain_under_radiotherapy(record: PatientRecord, condition: str, bone: str | None, side: str | None,
+                            onset: DateSpan | None, pain: Fact) -> Fact:
+    """A lesion's pain recorded after a radiotherapy of it began: counted as recorded, and said. Radiotherapy
+    relieves pain, and the sources do not say whether Mirels scores the pain before it (Rades's Tableau 4 says
+    "before radiotherapy"; the Mirels table does not)."""
+    when = parse_date(pain.recorded) if pain.recorded else None
+    if when is None:
+        return pain
+    first = min((course.began for course in radiotherapies_of(record, condition, bone, side)
+                 if course.began is not None and not _before(course, onset)),
+                key=lambda span: span.earliest, default=None)
+    if first is None or when.earliest <= first.latest:  # the same day may be before it
+        return pain
+    return replace(pain, notes=pain.notes + (said(
+        "the pain was recorded {date}, after a radiotherapy of this lesion began ({began}): radiotherapy relieves "
+        "pain, and the sources do not say whether Mirels scores the pain before it; counted as recorded",
+        date=when.text, began=first.text),))
+
+
+def _before(course: Procedure, onset: DateSpan | None) -> bool:
+    """Surely done before the lesion began, and linked to it by its bone and side only (a reason naming the
+    lesion makes it the lesion's, whatever its date)."""
+    return bool(onset and course.performed and not course.reasons and course.performed.latest < onset.earliest)
+
+
+def radiotherapies_of(record: PatientRecord, condition: str, bone: str | None = None,
+                      side: str | None = None) -> list[Procedure]:
+    """The radiotherapies of this lesion or compression given, in full or in part (under way, paused, stopped). One
+    coded in no list whose words name a radiotherapy ("Radiothérapie rachis T7-T9 20 Gy/5", CCAM) counts where its
+    reason names this Condition: a motor status recorded under it is no status "before radiotherapy" (probe 18)."""
+    procedures_done(record)  # reads them
+    return [course for course in procedures_done(record) + record.once("radiotherapies-begun", list)
+            if course.kind == "radiotherapy" and treated(course, condition, bone, side)] + [
+        course for course in record.once("unread-courses", list) if condition in course.reasons]
