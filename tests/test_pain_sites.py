@@ -5,6 +5,8 @@ clinician could not tell "not painful" from "outside the service's §1.1"."""
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from service.facts import MappingOptions, extract_facts
 from service.pipeline import assess_patient
 from service.render.bundle import outcome_issues
@@ -140,6 +142,30 @@ def test_two_painful_sites_share_one_card_and_a_broken_rib_gets_no_advice_and_sa
     for other in (condition("fx", ICD10_CM, "M84.58XA", body_site=[site(RIB, RIGHT)]),
                   condition("fx", ICD10_CM, "M84.552A")):
         assert len(pain_cards(assessed(rib(), nrs(8, "Condition/rib"), other)[1])) == 1
+
+
+@pytest.mark.parametrize("code, bone, words", [
+    ("S22.3", RIB, "Fracture 7e côte G"),  # an injury code of a rib, its bodySite the rib
+    ("S22.4", RIB, "Fractures costales multiples G"),
+    ("S32.3", "22356005", "Fracture aile iliaque G"),
+    ("S32.8", "22356005", "Fracture aile iliaque G"),  # a code of two editions' meanings: its words and site say it
+])
+def test_a_fracture_of_a_rib_or_the_pelvis_coded_as_an_injury_withholds_the_first_treatment(code, bone, words):
+    """Probe 25 (r86, r82c): a painful left-rib metastasis beside "Fracture 7e côte G" (CIM-10 S22.3, bodySite left
+    rib) was called uncomplicated, the fracture said nowhere; only the pathological-fracture codes were read."""
+    metastasis = lesion("met", bone=bone, side=LEFT, onset=(AS_OF - timedelta(days=40)).isoformat())
+    fracture = condition("fx", "https://smt.esante.gouv.fr/terminologie-cim-10", code, body_site=[site(bone, LEFT)],
+                         onset=(AS_OF - timedelta(days=5)).isoformat())
+    fracture["code"]["text"] = words
+    result, cards = assessed(metastasis, nrs(8, "Condition/met"), fracture)
+    (card,) = pain_cards(cards)
+    assert card["summary"].endswith(": not given, a complication is or may be recorded (see below)"), card["summary"]
+    assert f"(“{words}”" in card["detail"] and "suggestions" not in card
+    assert result.facts.entry("Condition/fx").outcome == "used"
+    if code == "S32.8":  # read by its words only: words that say it healed are no fracture now
+        fracture["code"]["text"] = f"{words} consolidée"
+        (card,) = pain_cards(assessed(metastasis, nrs(8, "Condition/met"), fracture)[1])
+        assert ": not given" not in card["summary"], card["summary"]
 
 
 def _sins_card(cards):

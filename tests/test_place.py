@@ -299,8 +299,11 @@ def test_an_injury_fracture_code_states_its_bone_and_an_icd_10_cm_title_its_side
     assert fracture_place({"system": cim, "code": "S723", "display": "Fracture du corps du fémur droit"}).side is None
     assert fracture_place({"system": who, "code": "S42.3"}).bone == HUMERUS
     assert fracture_place({"system": icd, "code": "S82.401A"}).bone == "87342007"  # fibula
-    for elsewhere in ("S42.0", "S52.5", "S82.0", "S82.5", "S32.3"):  # clavicle, forearm, patella, malleolus, ilium
-        assert fracture_place({"system": who, "code": elsewhere}) is None
+    for elsewhere in ("S42.0", "S52.5", "S82.0", "S82.5", "S32.5", "S32.8"):  # clavicle, forearm, patella, malleolus,
+        assert fracture_place({"system": who, "code": elsewhere}) is None  # pubis, two editions' "other parts"
+    # The bones outside the limbs where a metastasis is counted (§1.1, §1.5): a rib, the ilium (probe 25).
+    assert fracture_place({"system": who, "code": "S22.3"}).bone == "113197003"
+    assert fracture_place({"system": who, "code": "S32.3"}).bone == "22356005"
     # A vertebra's fracture or collapse states the region of the spine (the 5th character of M48.5), never a side.
     assert fracture_place({"system": who, "code": "S32.0"}).bone == "122496007"  # lumbar
     assert fracture_place({"system": icd, "code": "S22.050A"}).bone == "122495006"  # thoracic

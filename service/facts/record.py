@@ -305,6 +305,9 @@ class PatientRecord(StatusReading):
         self._kinds[id(condition)] = kinds
         if not kinds:
             why, attention = looks_like_cancer(condition, coded), True
+            if not why and "bodySite" in condition and is_fracture(condition):  # its words and site (probe 25, S32.8)
+                why = said("a fracture by its words ('{words}'), of the bone its site records: not a score's input; "
+                           "checked against the lesions of that bone", words=describe_concepts([condition.get("code")]))
             if why and is_fracture(condition):  # a resolved or healed one does not say the bone is broken now
                 status = status_code(condition, "verificationStatus")
                 counts = status not in NEVER_COUNTS and status_code(

@@ -260,12 +260,15 @@ def names_motor_deficit(condition: dict[str, Any], found: list[dict[str, Any]]) 
 
 def is_fracture(condition: dict[str, Any]) -> bool:
     """Whether a Condition records a fracture of a bone: a pathological one (``is_pathological_fracture``), any
-    fracture by a code that states the bone (``place.fracture_place``: a long bone, a vertebra's region), or a
-    vertebral collapse in words ("tassement": a collapse is a fracture, source 003)."""
+    fracture by a code that states the bone (``place.fracture_place``: a long bone, a vertebra's region), a
+    vertebral collapse in words ("tassement": a collapse is a fracture, source 003), or words that open with a
+    fracture, of a long bone they name or of the bone its bodySite codes."""
     found = codings(condition.get("code"))
     words = describe_concepts([condition.get("code")])
     return is_pathological_fracture(condition) or any(fracture_place(c) for c in found) or bool(
-        _collapse_in_words(words)) or long_bone_fracture_in_words(words) is not None
+        _collapse_in_words(words)) or long_bone_fracture_in_words(words) is not None or bool(
+        # Its words a fracture and its bodySite the bone (S32.8 "Fracture aile iliaque G", site: left ilium; probe 25)
+        objects(condition.get("bodySite")) and _FRACTURE_FIRST.search(words) and not _NOT_A_BREAK.search(words))
 
 
 def is_pathological_fracture(condition: dict[str, Any]) -> bool:
