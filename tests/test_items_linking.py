@@ -37,6 +37,21 @@ def test_linked_through_a_panel_has_member():
     assert found.entry("Observation/panel").outcome == "used"
 
 
+@pytest.mark.parametrize("status, said", [("entered-in-error", "entered in error"), ("cancelled", "cancelled")])
+def test_a_panel_entered_in_error_or_cancelled_links_none_of_its_members(status, said):
+    """Probe 25 (r41): a CT panel "Scanner fémur G" entered in error, its focus the left femur, linked its size and type
+    to it (Mirels 12, "fixation first"); without the panel both are unlinked (8–12). A panel that was a mistake links
+    nothing, and its members say why."""
+    panel = observation("panel", "cortical-osteolysis", status=status, focus="Condition/lesion-1")
+    panel["code"] = {"coding": [{"system": LOINC, "code": "18748-4"}], "text": "Scanner fémur G"}
+    panel["hasMember"] = [{"reference": "Observation/o-type"}]
+    member = observation("o-type", "lesion-type", **coded("mixed"))
+    lesion_facts, found = only_lesion(lesion(), panel, member)
+    assert lesion_facts.facts["lesion_type"].missing
+    assert found.entry("Observation/o-type").reason.startswith(
+        f"not linked to any lesion: the panel that lists it (“Scanner fémur G”) is recorded as {said}")
+
+
 def test_linked_through_derived_from():
     imaging = observation("imaging", "lesion-size", focus="Condition/lesion-1", **quantity(40, "%"))
     derived = observation("o-type", "lesion-type", **coded("lytic"))

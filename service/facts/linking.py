@@ -10,7 +10,7 @@ from typing import Any
 from ..i18n import Said, said
 from .items.site import body_sites, read_site
 from .record import PatientRecord
-from .terminology import objects
+from .terminology import describe_concepts, objects
 from .vocabulary import MCODE_RELATED_CONDITION
 
 _MAX_LINK_DEPTH = 3
@@ -122,4 +122,12 @@ def link_observation(record: PatientRecord, observation: dict[str, Any], lesions
         return None, said("not linked to any lesion: its focus ({focus}) is no active long-bone lesion Condition of "
                           "this record, and no evidence, hasMember, derivedFrom or bodySite links it",
                           focus=", ".join(focus))
+    void = record.void_panels_of.get(me)
+    if void:  # probe 25: an entered-in-error imaging panel's members scored the lesion it named
+        words = describe_concepts([void[0].get("code")])[:100]  # a record never counted has no label on a card
+        return None, said("not linked to any lesion: the panel that lists it (“{panel}”) is recorded as entered in "
+                          "error, so it links nothing; no focus, evidence, derivedFrom or bodySite links it",
+                          panel=words) if void[0].get("status") == "entered-in-error" else said(
+            "not linked to any lesion: the panel that lists it (“{panel}”) is recorded as cancelled, so it links "
+            "nothing; no focus, evidence, derivedFrom or bodySite links it", panel=words)
     return None, said("not linked to any lesion (no focus, evidence, hasMember, derivedFrom, or matching bodySite)")

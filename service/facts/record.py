@@ -138,6 +138,7 @@ class PatientRecord(StatusReading):
         self.set_aside: dict[str, Said] = {}
         self.not_yet: set[str] = set()  # of those, the ones not counted for their status (registered, none...)
         self.panels_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # member -> panels listing it
+        self.void_panels_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # those entered in error, cancelled
         self.responses: list[dict[str, Any]] = []  # QuestionnaireResponses: answers.py reads and reports them
         self.body_structures: list[str] = []  # their references: the mapper reads sites and tumours from them
         self.procedures: list[dict[str, Any]] = []
@@ -363,10 +364,11 @@ class PatientRecord(StatusReading):
         return _OBSERVATION_KINDS[match[0]] if match else None
 
     def _file_observation(self, ref: str, observation: dict[str, Any]) -> None:
+        void = observation.get("status") in NEVER_COUNTED_OBSERVATION  # an entered-in-error panel links nothing
         for member in observation.get("hasMember") or []:
             target = local_reference(member, self.aliases)
             if target:
-                self.panels_of[target].append(observation)
+                (self.void_panels_of if void else self.panels_of)[target].append(observation)
         known = self.terms.in_any(observation.get("code"))  # a lab, a vital sign...: no lookup will find it
         kind = self.observation_kind(observation) if known else None
         if kind is None:

@@ -124,6 +124,12 @@ FOR_CLINICIAN = {
         N_("its recorded site names several places, so it may record several lesions"),
     "not linked to any lesion (no focus, evidence, hasMember, derivedFrom, or matching bodySite)":
         N_("not linked to any lesion"),
+    "not linked to any lesion: the panel that lists it (“{panel}”) is recorded as entered in error, so it links "
+    "nothing; no focus, evidence, derivedFrom or bodySite links it":
+        N_("not linked to any lesion: the examination that lists it (“{panel}”) is recorded as entered in error"),
+    "not linked to any lesion: the panel that lists it (“{panel}”) is recorded as cancelled, so it links nothing; no "
+    "focus, evidence, derivedFrom or bodySite links it":
+        N_("not linked to any lesion: the examination that lists it (“{panel}”) is recorded as cancelled"),
     "not linked to any lesion: its focus ({focus}) is no active long-bone lesion Condition of this record, and no "
     "evidence, hasMember, derivedFrom or bodySite links it":
         N_("not linked to any lesion: it describes {focus}, which is no active long-bone metastasis of this record"),
