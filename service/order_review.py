@@ -93,7 +93,13 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
             if getattr(entry.reason, "template", None) in _OVER}
     bone_sites = scored | {where.ref for situation in result.facts.situations  # the bone metastases (§1.5's sites)
                            if situation.situation == "oligometastatic" for where in situation.about}
-    readable = for_the_scores(drafts, bone_sites | over.keys(), (entry.resource for entry in result.facts.report))
+    # A reason recorded as refuted or entered in error names no lesion: the order is checked against each one, as one
+    # naming none, and says why (probe 25: a radiotherapy "for" an entered-in-error femur escaped the real one's check).
+    gone = {ref: state for ref, state in over.items() if state in ("refuted", "entered-in-error")}
+    readable = [replace(draft, reason_named=_gone_reason(draft.reason_named, gone[draft.reason_named]))
+                if isinstance(draft.reason_named, str) and draft.reason_named in gone else draft
+                for draft in for_the_scores(drafts, bone_sites | (over.keys() - gone.keys()),
+                                            (entry.resource for entry in result.facts.report))]
     targeting = [(assessment, orders_for(assessment.facts, readable)) for assessment in result.assessments]
     findings = [(assessment, finding) for assessment, orders in targeting
                 for finding in check_orders(assessment.score, orders)]
@@ -103,6 +109,14 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     fixations = [draft for draft in drafts if "prophylactic_fixation" in draft.order.kinds]
     moot = _moot_fixations(result.facts, fixations)
     checked = {order.reference for _, orders in targeting for order in orders}
+    flagged = {order.reference for _, finding in findings for order in finding.orders}
+    for draft in drafts:  # checked against each lesion, and in line with all: its reason is still said
+        if draft.reasons & gone.keys() and draft.order.reference in checked - flagged:
+            report.append(ReportEntry(draft.order.reference, "ignored", said(
+                "its reason ({reasons}) is recorded as refuted or entered in error: checked against each lesion as an "
+                "order naming none, with nothing to say; check what the order is for",
+                reasons="; ".join(sorted(draft.reasons & gone.keys()))), relevant=True, attention=True,
+                description=draft.order.description))
     # Lesions said by their own cards (a radiotherapy after a fixation is §1.4's).
     settled = [(bone.lesion, bone.place) for bone in result.facts.broken] + [
         (bone.lesion, bone.place) for bone in result.facts.fixed]
@@ -152,6 +166,11 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
 
 # The mapping report's words for a diagnosis that does not count: a lesion or a compression no longer active, one
 # refuted or entered in error.
+def _gone_reason(reason: str, state: str) -> Said:
+    return said("{reason}, recorded as refuted", reason=reason) if state == "refuted" else said(
+        "{reason}, recorded as entered in error", reason=reason)
+
+
 def _over_said(state: str, reasons: str) -> Said:
     """Why an order for diagnoses that never count was not checked, in the words of how they came to."""
     if state == "over":

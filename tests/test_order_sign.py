@@ -447,6 +447,25 @@ def test_an_order_whose_reason_is_another_patients_diagnosis_is_never_checked_an
     assert "Mirels ≥ 9" in checked["summary"], checked["summary"]
 
 
+@pytest.mark.parametrize("status, said", [("entered-in-error", "entered in error"), ("refuted", "refuted")])
+def test_an_order_whose_reason_never_counts_is_checked_against_each_lesion_and_says_so(client, status, said):
+    """Probe 25 (r35): an 8 Gy radiotherapy whose reason is a right-femur metastasis entered in error, the only real
+    lesion the left femur at Mirels 9: no "fixation first", its §2 card "For" the erroneous diagnosis as if real. The
+    reason names no lesion: the order is checked against each one, hedged, and the reason is said for what it is."""
+    conditions, observations = MIRELS_9
+    wrong = lesion("wrong", side=RIGHT, verification=status)
+    rt = order("rt", RADIOTHERAPY, reason="Condition/wrong")
+    (card,) = cards(client, [*conditions, wrong], observations, rt)
+    assert "Mirels ≥ 9: surgical fixation opinion first" in card["summary"], card["summary"]
+    assert card["summary"].endswith("if the order is for it")
+    assert f"(right femur, shaft of femur), recorded as {said}, is no lesion or compression the service scores, so it " \
+           "is checked against each one" in card["detail"], card["detail"]
+    # In line with the lesion (Mirels 7): nothing to warn of, and the reason is still said.
+    (review,) = cards(client, [*MIRELS_7[0], wrong], MIRELS_7[1], rt)
+    assert "is recorded as refuted or entered in error: checked against each lesion as an order naming none" in \
+        review["detail"], review["detail"]
+
+
 CCAM_RADIOTHERAPY = ("https://www.ameli.fr/ccam", "ZZNL045")  # a national procedure code no ValueSet holds
 
 

@@ -20,7 +20,7 @@ from ..facts.model import Where
 from ..facts.orders import MAYBE_BROKEN, OTHER_PATIENT, REASON_ELSEWHERE, DraftOrder
 from ..facts.place import LEFT, RIGHT, Place
 from ..facts.radiotherapies import IRRADIATED
-from ..facts.statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE
+from ..facts.statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE, NEVER_COUNTS_AS
 from ..facts.terminology import own_coding
 from ..i18n import N_, Said, Words, typeset
 from .card_model import Action, Card, Source, Suggestion
@@ -53,6 +53,7 @@ ORDER_WORDS = Words({
     "guideline": N_("Guideline"),
     "order": N_("Order"), "scheme": N_("Scheme ordered"), "for": N_("For"),
     "not_active": N_("recorded as no longer active: check what the order is for"),
+    "never_counts": N_("recorded as refuted or entered in error: check what the order is for"),
     "withdraw": N_("Withdraw the draft order ({order})"),
     "request": N_("Request: {what}"),
     "irradiated": N_("Already irradiated: this order would irradiate it again (the guideline gives re-irradiation "
@@ -191,10 +192,11 @@ def _for_line(draft: DraftOrder, facts: PatientFacts, locale: str, name: Callabl
     ("left rib — “Métastase 5e côte gauche”, 2026-11-07"): a side alone does not say which rib."""
     unscored = sorted(draft.reasons - {found.condition for found in facts.scored})
     records = "; ".join(name(ref) for ref in unscored if not draft.place and name(ref) != target)  # once, not twice
-    over = [ref for ref in unscored if any(entry.resource == ref and getattr(entry.reason, "template", None)
-                                           in _NOT_ACTIVE for entry in facts.report)]  # resolved, in remission
+    states = {getattr(entry.reason, "template", None) for ref in unscored for entry in facts.report
+              if entry.resource == ref}  # resolved, in remission (probe 20); refuted or entered in error (probe 25)
     return f"- {ORDER_WORDS[locale]['for']}{WORDS[locale]['colon']} {target}" + (f" — {records}" if records else "") \
-        + (f" ({ORDER_WORDS[locale]['not_active']})" if over else "")  # probe 20: a resolved lesion's order
+        + (f" ({ORDER_WORDS[locale]['never_counts']})" if NEVER_COUNTS_AS in states else
+           f" ({ORDER_WORDS[locale]['not_active']})" if states & _NOT_ACTIVE else "")
 
 
 def _target(draft: DraftOrder, facts: PatientFacts, locale: str, name: Callable[[str], str]) -> str:
