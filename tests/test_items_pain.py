@@ -10,6 +10,7 @@ from support.fhir_builders import (
     lesion,
     lesion_observations,
     observation,
+    quantity,
 )
 from support.mapping import days_ago, only_lesion, pain_score
 
@@ -59,6 +60,18 @@ def test_cortical_osteolysis_components():
     inputs = lesion_facts.inputs()
     assert (inputs.cortical_osteolysis_axial_percent, inputs.cortical_osteolysis_circumference_percent) == (35, 60)
     assert lesion_facts.facts["cortical_osteolysis_axial_percent"].sources == ("Observation/osteo",)
+
+
+def test_cortical_osteolysis_recorded_as_two_observations_of_their_own_is_read():
+    """Probe 25 (r99): the axial share and the circumference's, each an Observation of its own code (40 %, 60 %),
+    linked to a trochanter at Mirels 12: read nowhere, named nowhere, the consolidation prompt lost."""
+    axial = observation("ax", "cortical-osteolysis-axial", focus="Condition/lesion-1", **quantity(40, "%"))
+    around = observation("ci", "cortical-osteolysis-circumference", focus="Condition/lesion-1", **quantity(60, "%"))
+    lesion_facts, found = only_lesion(lesion(), axial, around)
+    inputs = lesion_facts.inputs()
+    assert (inputs.cortical_osteolysis_axial_percent, inputs.cortical_osteolysis_circumference_percent) == (40, 60)
+    assert lesion_facts.facts["cortical_osteolysis_circumference_percent"].sources == ("Observation/ci",)
+    assert found.entry("Observation/ax").outcome == "used"
 
 
 def test_a_lesions_pain_score_is_context_beside_its_own_score_only():

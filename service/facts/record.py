@@ -3,12 +3,11 @@
 Every lookup the extractors make (a reference, the observations of a kind, the panels that list an observation, the
 lesion at a body site) is a dictionary lookup built here in one pass: time in proportion to the number of resources.
 
-Status and date gates are applied here too (the statuses are read in ``statuses.py``), so that no extractor
-can forget them:
+Status and date gates are applied here too (statuses read in ``statuses.py``), so that no extractor forgets them:
 
 * Conditions refuted or entered-in-error never count;
-* Observations count when final, amended, corrected or preliminary (flagged);
-  entered-in-error, cancelled, registered and unknown ones never do;
+* Observations count when final, amended, corrected or preliminary (flagged); entered-in-error, cancelled (nor
+  the panels that list others), registered and unknown ones never do;
 * with an assessment date (``as_of``), a resource dated after it is not read (``dates.after``).
 """
 
@@ -45,6 +44,7 @@ from .vocabulary import (
     LESION_OBSERVATION_CODES,
     NOT_WALKING_VS,
     OBSERVED_ITEM_CODES,
+    OSTEOLYSIS_COMPONENTS,
     PAIN_SCORE_VS,
     PRIMARY_GROUPS,
     RADES_OBSERVATION_CODES,
@@ -182,9 +182,8 @@ class PatientRecord(StatusReading):
         return self._ref_of[id(resource)]
 
     def resolve(self, reference: Any) -> str | None:
-        """A Reference -> the "Type/id" of a resource of this record, or None. A logical reference (an
-        identifier and no literal reference, as record converters write them) names the one resource
-        of the record with that identifier (and type, when given); none or several: None."""
+        """A Reference -> the "Type/id" of a resource of this record, or None. A logical reference (an identifier and
+        no literal reference, as record converters write them) names the one resource with it (and its type)."""
         target = local_reference(reference, self.aliases)
         if target is None and isinstance(reference, dict) and "reference" not in reference:
             return self._by_identifier(reference.get("identifier"), reference.get("type"))
@@ -202,8 +201,7 @@ class PatientRecord(StatusReading):
         return self.by_ref[ref]
 
     def once(self, key: str, compute: Callable[[], Any]) -> Any:
-        """``compute()`` the first time, then its result: what is the same for every lesion or
-        compression of the patient is worked out once, keeping mapping linear."""
+        """``compute()`` the first time, then its result: the same for every lesion, worked out once (linear)."""
         if key not in self._once:
             self._once[key] = compute()
         return self._once[key]
@@ -360,6 +358,8 @@ class PatientRecord(StatusReading):
         own = self.terms.own_code(code)
         if own in LESION_OBSERVATION_CODES or own in RADES_OBSERVATION_CODES or own in OBSERVED_ITEM_CODES:
             return own
+        if own in OSTEOLYSIS_COMPONENTS:  # one component as an Observation of its own (probe 25: said nowhere)
+            return "cortical-osteolysis"
         match = self.terms.first_match(code, _OBSERVATION_KINDS)
         return _OBSERVATION_KINDS[match[0]] if match else None
 

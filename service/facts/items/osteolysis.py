@@ -1,6 +1,6 @@
 """Cortical osteolysis, axial and circumferential %, for the consolidation-surgery caveat
 (> 30 % axial and > 50 % of the circumference with Mirels >= 9). Components of an
-Observation ``cortical-osteolysis``, in UCUM ``%``."""
+Observation ``cortical-osteolysis``, or Observations of their own codes, in UCUM ``%``."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ def osteolysis_facts(record: PatientRecord, lesion: str, linked: dict[str, list[
     for observation, how in linked.get("cortical-osteolysis", ()):
         ref = record.ref(observation)
         read = False
-        for component in observation.get("component") or []:
+        alone = OSTEOLYSIS_COMPONENTS.get(record.terms.own_code(observation.get("code")) or "")
+        parts = [observation] if alone else observation.get("component") or []
+        for component in parts:  # a component, or an Observation that is one ("cortical-osteolysis-axial", 40 %)
             name = OSTEOLYSIS_COMPONENTS.get(record.terms.own_code(component.get("code")) or "")
             quantity: Any = component.get("valueQuantity") or {}
             if name is None or quantity.get("code") != "%" or quantity.get("system", UCUM) != UCUM:
