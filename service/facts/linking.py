@@ -7,13 +7,15 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
-from ..i18n import Said, said
+from ..i18n import N_, Said, said
 from .items.site import body_sites, read_site
 from .record import PatientRecord
 from .terminology import describe_concepts, objects
 from .vocabulary import MCODE_RELATED_CONDITION
 
 _MAX_LINK_DEPTH = 3
+# Why a record whose bodySite is that of several lesions is linked to none (its template, for a caller to tell it).
+SEVERAL_AT_SITE = N_("bodySite matches several lesions ({lesions}): not linked")
 
 
 def cited_by(record: PatientRecord, conditions: Iterable[str]) -> dict[str, list[str]]:

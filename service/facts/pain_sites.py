@@ -37,7 +37,7 @@ from .fractures import fracture_date, lesions_named
 from .items.pain import pain_score_value
 from .items.site import SiteReading, body_sites, read_place
 from .levels import spinal_levels
-from .linking import link_observation
+from .linking import SEVERAL_AT_SITE, link_observation
 from .long_bone import recorded_elsewhere, site_concepts, with_side_words
 from .model import Fact, ScoredCondition, SituationFacts, Where
 from .moments import Event, out_of_time
@@ -97,6 +97,8 @@ def painful_sites(record: PatientRecord, options: MappingOptions,
             target, how = link_observation(record, observation, sites.keys(), at_site, 0,
                                            lambda concepts: _key(read_place(record.terms, concepts)) or (None, None),
                                            "pain-site-evidence")
+            if target is None and getattr(how, "template", None) == SEVERAL_AT_SITE:  # two right ribs (probe 25): why
+                record.report.ignore(record.ref(observation), how, attention=True, again=True)
             if target is None or (kind == "sins-pain" and target in sins):  # SINS's item: read from its score's facts
                 continue
             elsewhere = recorded_elsewhere(record, observation, target,

@@ -124,7 +124,9 @@ class Place(msgspec.Struct, frozen=True):
                     "D", "T")) else text  # as written: "D10"
         # A femur with no region coded: its region decides its Mirels row, and the record's words may say it.
         unplaced = key == _FEMUR and self.region is None and _beyond_bone_and_side(self.written)
-        return self._as_written(text, side is None and key not in _MIDLINE, key in _MIDLINE or unplaced, locale)
+        # A rib is one of twelve a side: its words ("7e côte D") say which, as a vertebra's level does (probe 25).
+        return self._as_written(text, side is None and key not in _MIDLINE,
+                                key in _MIDLINE or key in SEVERAL_BONES or unplaced, locale)
 
     def _as_written(self, text: str, no_side: bool, coarse: bool, locale: str) -> str:
         """The place, with the record's own words where they may say more than the codes read: a level of the
