@@ -194,6 +194,23 @@ def test_a_card_names_no_fhir_element(client, language):
     assert [words for words in said[language] if words not in text] == [], text
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_rades_card_says_a_primary_dated_in_words_or_by_its_record_only_without_fhir_elements(client, language):
+    """Probe 25 (r93, r90): "the primary cancer Condition has no date of diagnosis (onset, assertedDate or
+    recordedDate; onsetString '2023' is not read as one)", "…has no onset date or assertedDate: its recordedDate…"."""
+    mscc = condition("mscc", ICD10, "G95.2", onset=RECENT)
+    in_words = condition("breast", SCT, "254837009") | {"onsetString": "2023"}
+    recorded_only = condition("breast", SCT, "254837009", recorded="2026-01-10")
+    said = {"en": ("the primary cancer has no date of diagnosis (“2023”, as written, is not read as a date)",
+                   "has no date of diagnosis: 2026-01-10 is the day it was recorded"),
+            "fr": ("le cancer primitif n'a pas de date de diagnostic (« 2023 », tel qu'écrit, n'est pas lu comme une "
+                   "date)", "n'a pas de date de diagnostic")}
+    for primary, words in zip((in_words, recorded_only), said[language]):
+        text = card_texts(cards_of(client, [primary, mscc], [], language))
+        assert not [word for word in FHIR_WORDS + ("onset", "assertedDate", "recordedDate") if word in text], text
+        assert typeset(words, language) in text, text
+
+
 def test_every_message_a_card_rewords_is_one_the_code_says_and_both_have_their_french():
     """A template reworded for the card that the facts layer no longer writes would silently stop applying."""
     from service.i18n import catalogue

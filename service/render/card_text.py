@@ -122,6 +122,21 @@ FOR_CLINICIAN = {
         N_("{what} is given in '{unit}', a unit not read here: not used"),
     "its bodySite names several sites, so it may record several lesions":
         N_("its recorded site names several places, so it may record several lesions"),
+    "no active long-bone metastasis Condition to attach it to": N_("no active long-bone metastasis to attach it to"),
+    "no primary cancer Condition, so no date of diagnosis":
+        N_("no primary cancer is recorded, so no date of diagnosis"),
+    "the primary cancer Condition has no date of diagnosis (onset, assertedDate or recordedDate; {given} is not read "
+    "as one)": N_("the primary cancer has no date of diagnosis (“{written}”, as written, is not read as a date)"),
+    "the primary cancer Condition has no date of diagnosis (onset, assertedDate or recordedDate)":
+        N_("the primary cancer has no recorded date of diagnosis"),
+    "{condition} has no onset date or assertedDate: its recordedDate {date} is the day it was recorded, so it was "
+    "diagnosed on or before that day, perhaps long before; the interval is at least the months since then":
+        N_("{condition} has no date of diagnosis: {date} is the day it was recorded, so it was diagnosed on or before "
+           "that day, perhaps long before; the interval is at least the months since then"),
+    "{condition}: {given} is not read as a date": N_("{condition}: “{written}”, as written, is not read as a date"),
+    "no primary cancer Condition the table can read; a cancer is named but not read: {conditions}":
+        N_("no primary cancer the table can read; a cancer is named but not read: {conditions}"),
+    "no primary cancer Condition": N_("no primary cancer recorded"),
     "not linked to any lesion (no focus, evidence, hasMember, derivedFrom, or matching bodySite)":
         N_("not linked to any lesion"),
     "not linked to any lesion: the panel that lists it (“{panel}”) is recorded as entered in error, so it links "
@@ -150,7 +165,7 @@ FOR_CLINICIAN = {
            "possible"),
     "the spinal cord compression Condition has no onset": N_("the spinal cord compression has no recorded onset"),
     "the spinal cord compression Condition has no onset date ({given} is not read as one)":
-        N_("the spinal cord compression has no recorded onset date ({given} is not read as one)"),
+        N_("the spinal cord compression has no recorded onset date (“{written}”, as written, is not read as one)"),
     "another lesion Condition names the same bone and side ({others}): they may record one lesion":
         N_("another bone metastasis names the same bone and side ({others}): they may record one lesion"),
     "a coded answer ({code})": N_("a coded answer"),

@@ -29,9 +29,10 @@ def months_fact(record: PatientRecord, compression: dict[str, Any],
     """``primaries``: the primary cancers to count from (one, to pair it with its own interval); all by default."""
     onset = record.onset(compression)
     if onset is None:
-        given = _undated_onset(compression)
-        return Fact(ITEM, notes=(said("the spinal cord compression Condition has no onset") if not given else said(
-            "the spinal cord compression Condition has no onset date ({given} is not read as one)", given=given),),
+        element, shown = _undated_onset(compression)
+        return Fact(ITEM, notes=(said("the spinal cord compression Condition has no onset") if not element else said(
+            "the spinal cord compression Condition has no onset date ({given} is not read as one)",
+            given=f"{element} '{shown}'", written=shown),),
                     supplied_by=SUPPLIED_BY[ITEM])
     diagnoses = (record.once("diagnoses", lambda: _diagnoses(record)) if primaries is None
                  else _diagnoses(record, primaries))
@@ -76,10 +77,12 @@ def _diagnoses(record: PatientRecord, chosen: list[dict[str, Any]] | None = None
         if span:
             dated.append((record.ref(condition), how, span))
     if not dated:
-        given = "; ".join(filter(None, (_undated_onset(condition) for condition in primaries)))
-        if given:
+        undated = [found for found in (_undated_onset(condition) for condition in primaries) if found[0]]
+        if undated:
             return said("the primary cancer Condition has no date of diagnosis (onset, assertedDate or recordedDate; "
-                        "{given} is not read as one)", given=given)
+                        "{given} is not read as one)", given="; ".join(f"{element} '{shown}'" for element, shown in
+                                                                      undated),
+                        written="; ".join(shown for _, shown in undated))
         return said("the primary cancer Condition has no date of diagnosis (onset, assertedDate or recordedDate)")
     return (tuple(ref for ref, _, _ in dated), "; ".join(f"{ref} {how} {span.text}" for ref, how, span in dated),
             max((span for _, _, span in dated), key=lambda span: span.latest),
@@ -92,28 +95,29 @@ def _recorded_only(record: PatientRecord) -> dict[str, tuple[Said, ...]]:
     for condition in record.conditions["primary"]:
         span, _ = record.diagnosis_date(condition)
         if span is not None and span.earliest == UNBOUNDED:
-            ref, given = record.ref(condition), _undated_onset(condition)
+            ref, (element, shown) = record.ref(condition), _undated_onset(condition)
             notes[ref] = (said(
                 "{condition} has no onset date or assertedDate: its recordedDate {date} is the day it was recorded, "
                 "so it was diagnosed on or before that day, perhaps long before; the interval is at least the months "
                 "since then", condition=ref, date=span.text),) + (
-                (said("{condition}: {given} is not read as a date", condition=ref, given=given),) if given else ())
+                (said("{condition}: {given} is not read as a date", condition=ref, given=f"{element} '{shown}'",
+                      written=shown),) if element else ())
     return notes
 
 
-def _undated_onset(condition: dict[str, Any]) -> str:
-    """An onset given otherwise than as a readable date (an age, a range, words), as written: it is named,
-    never turned into a date by guess."""
+def _undated_onset(condition: dict[str, Any]) -> tuple[str, str]:
+    """An onset given otherwise than as a readable date (an age, a range, words): its element and its value as
+    written (none: ""), named, never turned into a date by guess."""
     for element in ("onsetAge", "onsetRange", "onsetString", "onsetPeriod", "onsetDateTime"):
         value = condition.get(element)
         if isinstance(value, dict):
             low, high = value.get("low") or value.get("start"), value.get("high") or value.get("end")
             shown = (f"{_quantity(low)}–{_quantity(high)}" if "low" in value or "high" in value or "start" in value
                      or "end" in value else _quantity(value))
-            return f"{element} '{shown}'"[:160]
+            return element, shown[:140]
         if isinstance(value, str):
-            return f"{element} '{value}'"[:160]
-    return ""
+            return element, value[:140]
+    return "", ""
 
 
 def _quantity(value: Any) -> str:
