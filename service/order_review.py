@@ -232,7 +232,7 @@ def _moot_fixations(facts: PatientFacts, fixations: list[DraftOrder]) -> list[tu
     been fixed: the order is checked against no score, so what the record says of that bone is said instead
     (brief §5: a fracture of the same bone and side means Mirels, a fracture to come, no longer applies); and for a
     scored lesion beside a fracture that may be of its bone, said first as its card does."""
-    from .facts.orders import MAYBE_BROKEN
+    from .facts.orders import MAYBE_BROKEN, MAYBE_FIXED
 
     found = []
     for draft in fixations:
@@ -246,6 +246,10 @@ def _moot_fixations(facts: PatientFacts, fixations: list[DraftOrder]) -> list[tu
             for fracture in scored.fractures_to_check if _targets(draft, scored.condition, scored.place) else ():
                 found.append((draft, Said(MAYBE_BROKEN, {"where": scored.place or scored.condition,
                                                          "fracture": fracture})))
+            # A fixation of it planned or under way (probe 25: a second one ordered, no card): the same one, perhaps.
+            for fixation in scored.fixations_to_check if _targets(draft, scored.condition, scored.place) else ():
+                found.append((draft, Said(MAYBE_FIXED, {"where": scored.place or scored.condition,
+                                                        "fixation": fixation})))
         for fixed in facts.fixed:
             if _targets(draft, fixed.lesion, fixed.place):
                 found.append((draft, said("{where}: the bone has already been fixed ({operation}); post-operative "

@@ -540,6 +540,21 @@ def test_a_prophylactic_fixation_of_a_bone_already_broken_or_fixed_is_said_befor
     assert not any("already broken" in card["summary"] for card in other_side)
 
 
+@pytest.mark.parametrize("status", ["preparation", "in-progress"])
+def test_a_prophylactic_fixation_ordered_while_one_of_the_lesion_is_planned_or_under_way_is_said(client, status):
+    """Probe 25 (r70): "Ostéosynthèse préventive fémur G" ordered while "Enclouage fémur G programmé" (in preparation,
+    the same lesion) is recorded: no card, where the patient-view card said "fixation recorded, check it first"."""
+    planned = {"resourceType": "Procedure", "id": "nail", "status": status, "subject": {"reference": "Patient/p1"},
+               "code": {**cc(*FIXATION), "text": "Enclouage fémur G programmé"}, "performedDateTime": RECENT,
+               "reasonReference": [{"reference": "Condition/lesion-1"}]}
+    body = order_sign(*MIRELS_9, order("fix", FIXATION, reason="Condition/lesion-1"))
+    body["prefetch"]["procedures"] = searchset(planned)
+    (card,) = [card for card in client.post(SERVICE, json=body).get_json()["cards"]
+               if card["summary"].startswith("Prophylactic fixation ordered: left femur")]
+    assert card["indicator"] == "warning" and "“Enclouage fémur G" in card["summary"], card["summary"]
+    assert "check that it is not the fixation being ordered" in card["detail"], card["detail"]
+
+
 def test_an_order_whose_reason_and_body_site_name_different_sides_says_check_the_side_first(client):
     """Its reasonReference names the left femur's lesion, its bodySite the right femur: which one the order is for
     is not certain, so no advice is given on either. It was said on the data-review card only (probe 16): a side is

@@ -92,6 +92,7 @@ class DraftOrder(msgspec.Struct, frozen=True):
 
 # A prophylactic fixation ordered for a scored lesion beside a fracture that may be of its bone (placed by words).
 MAYBE_BROKEN = N_("{where}: {fracture}; a prophylactic fixation is against a fracture to come")
+MAYBE_FIXED = N_("{where}: {fixation}; check that it is not the fixation being ordered")
 # Its reason and its site say different things (order-sign says it as a side to check when they are two sides of one
 # bone: ``render.order_cards``).
 REASON_ELSEWHERE = N_("not checked: its reasonReference names {lesion} ({place}), but its bodySite says {site}: which "

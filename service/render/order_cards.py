@@ -17,7 +17,7 @@ from ..calculators.order_checks import Finding
 from ..calculators.situations import situations
 from ..facts import LesionFacts, PatientFacts, ReportEntry
 from ..facts.model import Where
-from ..facts.orders import MAYBE_BROKEN, OTHER_PATIENT, REASON_ELSEWHERE, DraftOrder
+from ..facts.orders import MAYBE_BROKEN, MAYBE_FIXED, OTHER_PATIENT, REASON_ELSEWHERE, DraftOrder
 from ..facts.place import LEFT, RIGHT, Place
 from ..facts.radiotherapies import IRRADIATED
 from ..facts.statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE, NEVER_COUNTS_AS
@@ -321,15 +321,15 @@ def window_card(found: WindowFinding, locale: str, name: Callable[[str], str]) -
 
 def moot_card(draft: DraftOrder, why: str, locale: str, name: Callable[[str], str]) -> Card:
     """A prophylactic fixation ordered for a bone that has already broken, may have (a fracture placed by words:
-    ``MAYBE_BROKEN``, its lesion scored), or been fixed: said before it is signed, a contradiction otherwise."""
-    words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
+    ``MAYBE_BROKEN``, its lesion scored), been fixed, or may be (``MAYBE_FIXED``): said before it is signed."""
+    words, colon, maybe = ORDER_WORDS[locale], WORDS[locale]["colon"], (MAYBE_BROKEN, MAYBE_FIXED)
     said_why = name(said_to_clinician(why, locale))
     what = plain(draft.order.description) or name(draft.order.reference)
     return {
         "uuid": random_uuid(),
         "summary": fit_summary(words["moot"].format(why=said_why)),
         "detail": "\n".join([f"**{words['order']}**{colon} {what}", "", f"{said_why[:1].upper()}{said_why[1:]}.",
-                             *(["", words["moot_detail"]] if getattr(why, "template", None) != MAYBE_BROKEN else [])]),
+                             *(["", words["moot_detail"]] if getattr(why, "template", None) not in maybe else [])]),
         "indicator": "warning",
         "source": _source(locale, "mirels", load_table("mirels").short_title(locale)),
         "overrideReasons": override_reasons(locale),
