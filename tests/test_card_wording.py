@@ -277,6 +277,9 @@ def test_a_place_gives_way_by_whole_clauses_and_keeps_its_first():
     assert shortened("left femur, neck of femur", 40) == "left femur, neck of femur"
     assert shortened("left femur, neck of femur", 12) == "left femur"
     assert shortened("Compression médullaire", 12) == "Compression médullaire"  # not "Compression…"
+    # Both sides are the side, never a clause to drop (probe 25: "Fémur, score de Mirels 11–12 : fracture…").
+    assert shortened("Fémur, des deux côtés, col du fémur", 10) == "Fémur, des deux côtés"
+    assert shortened("Femur, both sides, neck of femur", 10) == "Femur, both sides"
     assert shortened("a " * 50, 10).endswith("…") and len(shortened("a " * 50, 10)) <= 60
     kept = fit_summary("Left femur, Mirels score 9–11: " + "surgical fixation opinion " * 6, " (missing: pain)")
     assert len(kept) <= SUMMARY_LIMIT and kept.endswith("… (missing: pain)")

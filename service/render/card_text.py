@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from typing import Any, cast
 
 from ..facts import PatientFacts
 from ..facts.model import ScoredCondition
 from ..facts.terminology import own_coding
-from ..i18n import N_, Said, translate
+from ..i18n import LOCALES, N_, Said, translate
 from .card_model import Coding, OverrideReason
 from .card_words import WORDS
 
@@ -69,6 +70,8 @@ def shortened(text: str, room: int, longest: int = 60) -> str:
     """``text`` (a place) within ``room`` characters where whole clauses allow ("left femur" of "left femur, neck of
     femur"), else its first clause, cut after a whole word only past ``longest``: the card's detail says it whole."""
     clauses = text.split(", ")
+    if len(clauses) > 1 and clauses[1] in _both_sides():  # "femur, both sides" is one clause: the side (probe 25)
+        clauses[:2] = [", ".join(clauses[:2])]
     for count in range(len(clauses), 0, -1):
         head = ", ".join(clauses[:count])
         if len(head) <= room:
@@ -81,6 +84,11 @@ def shortened(text: str, room: int, longest: int = 60) -> str:
         return _closed(cut[:aside])
     space = cut.rfind(" ")
     return _closed((cut[:space] if space > longest // 2 else cut).rstrip(" ,;:\u202f") + "…")
+
+
+@cache
+def _both_sides() -> frozenset[str]:
+    return frozenset(translate(N_("{bone}, both sides"), locale).split(", ", 1)[1] for locale in LOCALES)
 
 
 def _closed(text: str) -> str:
