@@ -52,6 +52,23 @@ def test_a_panel_entered_in_error_or_cancelled_links_none_of_its_members(status,
         f"not linked to any lesion: the panel that lists it (“Scanner fémur G”) is recorded as {said}")
 
 
+def test_a_record_whose_focus_is_one_lesion_and_another_cites_as_evidence_is_linked_to_neither_and_said():
+    """Probe 25 (r43): the left femur's evidence cites the pain whose focus is the right femur: the left card read
+    "Pain (missing): no record of it was found", the right one counted it. The two disagree: neither, and each card
+    says a record of it is linked to no lesion."""
+    left = lesion("left", side=LEFT) | {"evidence": [{"detail": [{"reference": "Observation/pain"}]}]}
+    right = lesion("right", side=RIGHT)
+    pain = observation("pain", "mirels-pain", focus="Condition/right", **coded("moderate"))
+    found = facts_of(left, right, pain)
+    assert found.entry("Observation/pain").reason.startswith(
+        "its focus names Condition/right, but Condition/left cites it as evidence: which lesion it describes is not "
+        "certain")
+    for lesion_facts in found.scored_by("mirels"):
+        assert lesion_facts.facts["pain"].missing
+        assert any("a record of it is linked to no lesion (Observation/pain)" in note
+                   for note in lesion_facts.facts["pain"].notes), lesion_facts.facts["pain"].notes
+
+
 def test_linked_through_derived_from():
     imaging = observation("imaging", "lesion-size", focus="Condition/lesion-1", **quantity(40, "%"))
     derived = observation("o-type", "lesion-type", **coded("lytic"))

@@ -81,12 +81,17 @@ def link_observation(record: PatientRecord, observation: dict[str, Any], lesions
             if related and related in lesions:
                 focused.setdefault(related, said("focus -> {target}, a tumour related to {related}", target=target,
                                                  related=related))
+    me = record.ref(observation)
+    citing = record.once(evidence_key, lambda: cited_by(record, lesions)).get(me, [])
     if len(focused) == 1:
+        target = next(iter(focused))
+        others = [lesion for lesion in citing if lesion != target]
+        if others:  # probe 25: the left femur cites as its evidence the pain whose focus is the right femur
+            return None, said("its focus names {lesion}, but {others} cites it as evidence: which lesion it describes "
+                              "is not certain; not linked", lesion=target, others=", ".join(others))
         return next(iter(focused.items()))
     if focused:  # one measurement, pain or type for two lesions: which is not said
         return None, said("its focus names several lesions ({lesions}): not linked", lesions=", ".join(focused))
-    me = record.ref(observation)
-    citing = record.once(evidence_key, lambda: cited_by(record, lesions)).get(me, [])
     if len(citing) == 1:
         return citing[0], said("evidence of {lesion}", lesion=citing[0])
     if len(citing) > 1:

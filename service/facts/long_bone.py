@@ -134,6 +134,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                                         "record one lesion", others=others[0] if len(others) == 1 else joined(others)),)
     broken_lesions = {entry.lesion for entry in record.broken}
     fixed_lesions = {lesion: operation for operation, fixed in record.fixed.items() for lesion in fixed}
+    unlinked: dict[str, list[str]] = defaultdict(list)  # item -> its records linked to no lesion
     for kind in LESION_KINDS:
         for observation in record.observations[kind]:
             target, how = link_observation(record, observation, lesions, at_site, 0)
@@ -154,6 +155,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                 continue  # of a lesion Mirels does not score: SINS says what became of it (or nothing reads it)
             elif target is None:
                 record.report.ignore(record.ref(observation), how, attention=True)
+                unlinked[kind_item(kind)].append(record.ref(observation))
             elif (elsewhere := recorded_elsewhere(record, observation, target, lesions[target].reading)) is not None:
                 record.report.ignore(record.ref(observation), elsewhere, attention=True)
                 lesions[target].set_aside[kind_item(kind)].append(said("{resource}: {why}", resource=record.ref(
@@ -191,6 +193,10 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         for name, fact in facts.items():
             notes = [note for reasons in (untimely, lesion.set_aside) for item, said_ in reasons.items()
                      if name.startswith(item) for note in said_]
+            strays = [ref for item, refs in unlinked.items() if name.startswith(item) for ref in refs]
+            if strays and fact.missing:  # "no record of it was found" while one is, linked to none (probe 25)
+                notes.append(said("a record of it is linked to no lesion ({records}): see the data not used",
+                                  records=", ".join(strays)))
             if notes:
                 facts[name] = with_untimely(fact, notes)
         facts["pain"] = pain_under_radiotherapy(record, ref, lesion.reading.bone, lesion.reading.side, onset,

@@ -160,6 +160,9 @@ FOR_CLINICIAN = {
     "counted":
         N_("linked to {lesion} ({place}), but its own recorded site says {site}: which lesion it describes is not "
            "certain; not counted"),
+    "its focus names {lesion}, but {others} cites it as evidence: which lesion it describes is not certain; not "
+    "linked": N_("it describes {lesion}, but {others} lists it among its findings: which lesion it describes is not "
+                 "certain; not linked"),
     "bodySite matches several lesions ({lesions}): not linked":
         N_("its recorded site matches several lesions ({lesions}): not linked"),
     "the cortical width of the bone at the lesion (cortical-width)": N_("the cortical width of the bone at the lesion"),
