@@ -4,6 +4,7 @@ apart."""
 
 import re
 import uuid
+from datetime import date, timedelta
 
 import pytest
 
@@ -114,6 +115,26 @@ def test_a_conflict_of_dated_records_is_not_said_undated(client):
     (card,) = without_advice(cards_of(client, conditions, observations, "en"))
     assert "disagree" in card["detail"], card["detail"][:600]
     assert "undated" not in card["summary"] and "records undated" not in card["detail"], card["summary"]
+
+
+@pytest.mark.parametrize("language, said", [
+    ("en", "— records differ over time, the latest, preliminary, used (lesion size)"),
+    ("fr", "— relevés changeants, le dernier, provisoire, retenu")])
+def test_a_score_resting_on_a_preliminary_result_says_so_in_its_summary(client, language, said):
+    """Probe 25 (r40): a preliminary size of 80 % (a day later) over a final 20 % moved Mirels from 6 (observation) to
+    8 (tumour board); the summary said "records differ over time, the latest used", "preliminary" in the flags only."""
+    older = observation("size-final", "lesion-size", focus="Condition/lesion-1", effective=(date.today() - timedelta(days=10)).isoformat(),
+                        **quantity(20, "%"))
+    newer = observation("size-prelim", "lesion-size", focus="Condition/lesion-1", status="preliminary",
+                        **quantity(80, "%"))
+    kind = observation("kind", "lesion-type", focus="Condition/lesion-1", **coded("blastic"))
+    pain = observation("pain", "mirels-pain", focus="Condition/lesion-1", **coded("mild"))
+    (card,) = without_advice(cards_of(client, [lesion(bone=HUMERUS)], [older, newer, kind, pain], language))
+    assert typeset(said, language) in card["summary"], card["summary"]
+    # Alone (no older record), it is said too.
+    (card,) = without_advice(cards_of(client, [lesion(bone=HUMERUS)], [newer, kind, pain], "en"))
+    if language == "en":
+        assert card["summary"].endswith("— a preliminary result counted (lesion size)"), card["summary"]
 
 
 def test_the_action_is_never_cut_for_the_old_records_date_which_then_opens_the_detail(client):

@@ -13,6 +13,8 @@ WORDS = Words({
     "record": N_("Record the assessment and the proposed care plan"), "flags": N_("Flags"),
     "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
     "conflict_settled": N_("records differ over time, the latest used"), "context": N_("Context, not scored"),
+    "preliminary": N_("a preliminary result counted"),
+    "settled_preliminary": N_("records differ over time, the latest, preliminary, used"),
     "check_first": N_("Check first"), "fracture_to_check": N_("fracture recorded, check it first"),
     "fixation_to_check": N_("fixation recorded, check it first"),
     "operation_recorded": N_("operation recorded, check it first"),

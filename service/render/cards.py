@@ -167,10 +167,11 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     # The action is never cut for the tail: the tail's words give way first, then its list becomes a count
     # (« avis chirurgical de… (taille de la lésion du 12/11/2026) »: review 16); a conflict is never cut, and gives way
     # whole only where the action would not fit beside it (the detail says it).
-    conflict, short = conflict_words(assessment, words), oldest_words(assessment, words, True)
-    tails = tuple(conflict + tail for tail in (oldest + missing, short + missing,
-                                               short + unknown_words(assessment, words, True),
-                                               unknown_words(assessment, words, True))) + (
+    short = oldest_words(assessment, words, True)
+    conflicts = dict.fromkeys(conflict_words(assessment, words, said) for said in (2, 1, 0))
+    tails = tuple(conflict + tail for conflict in conflicts for tail in (
+        oldest + missing, short + missing, short + unknown_words(assessment, words, True),
+        unknown_words(assessment, words, True))) + (
         unknown_words(assessment, words, True),)  # the action whole before a conflict the detail says (probe 23 t15)
     for tail in tails:
         summary = _summary(assessment, rest, tail)
