@@ -1136,9 +1136,18 @@ def test_a_course_older_than_the_motor_status_window_is_history_and_todays_statu
     # during it is still its effect (a review caught a first version that counted it).
     for course in (_radiotherapy_of_the_compression("in-progress", 20),
                    _radiotherapy_of_the_compression("completed", 20) | {
+                       "performedPeriod": {"start": days_ago(20), "end": days_ago(6)}},
+                   _radiotherapy_of_the_compression("stopped", 20) | {
                        "performedPeriod": {"start": days_ago(20), "end": days_ago(6)}}):
         mscc, _ = only_compression(primary, compression(onset=days_ago(500)), status, course)
         assert mscc.facts["motor_function"].missing, course
+    # Stopped before its end a month ago, as over as a completed one (probe 26: Rades stayed on the status of the day
+    # before it, today's "not ambulatory" set aside, group III for group II).
+    stopped = _radiotherapy_of_the_compression("stopped", 29) | {
+        "performedPeriod": {"start": days_ago(29), "end": days_ago(27)}}
+    mscc, _ = only_compression(primary, compression(onset=days_ago(500)), status, stopped)
+    assert mscc.facts["motor_function"].value == "not_ambulatory"
+    assert any("the advice is for a new course" in flag for flag in mscc.condition_flags), mscc.condition_flags
 
 
 @pytest.mark.parametrize("code,system", [("282145008", SCT), ("G82.2", ICD10)])

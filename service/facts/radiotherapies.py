@@ -25,6 +25,10 @@ IRRADIATED = GIVEN_NOW | {
     "irradiating again"}
 
 
+# A course over: given in full, or stopped before its end (FHIR's "stopped": begun, then ended).
+ENDED = ("completed", "stopped")
+
+
 def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None = None,
                          side: str | None = None, onset: DateSpan | None = None,
                          history: date | None = None) -> tuple[Said, ...]:
@@ -41,7 +45,7 @@ def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None
                  said("a radiotherapy of it is recorded before the records this score rests on ({course}): the advice "
                       "is for a new course; the guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the "
                       "other schemes), no rule for irradiating again", course=course.ref)
-                 if history and course.status == "completed" and course.performed and course.performed.latest < history
+                 if history and course.status in ENDED and course.performed and course.performed.latest < history
                  else
                  said("a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the "
                       "guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule "
