@@ -16,7 +16,7 @@ from msgspec.structs import replace
 
 from .facts import PatientFacts, ReportEntry
 from .facts.model import Where
-from .facts.place import BOTH_SIDES, LEFT, RIGHT, side_beside_bone
+from .facts.place import BOTH_SIDES, LEFT, RIGHT, Place, one_long_bone, side_beside_bone
 from .facts.statuses import (
     COMPRESSION_MAY_BE_OVER,
     COMPRESSION_NOT_ACTIVE,
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from .calculators.order_checks import Finding
     from .facts.model import SituationFacts
     from .facts.orders import DraftOrder
-    from .facts.place import Place
     from .pipeline import PatientAssessment
 
 
@@ -215,6 +214,14 @@ def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[Dra
             # A femur coded with no side, its side in the order's name ("RTE fémur droit 8 Gy", as order sets write
             # it): that side is checked as one its bodySite's words give (probe 18).
             place = replace(place, side=written, side_from_text=True)
+            draft = replace(draft, place=place)
+        elif (place is None or not place.bone) and not draft.reasons & sites and (
+                bone := one_long_bone(words := f"{draft.site_words} {draft.order.description}")) and (
+                written := side_beside_bone(words, bone, next_to=True)) in (LEFT, RIGHT):
+            # A bone and side in words only ("RTE fémur D 8 Gy", bodySite text "Fémur D"): a side to check too (probe
+            # 26: the side was checked only where a code gave the bone); the order is still checked against each.
+            place = Place(bone, written, record_words=(draft.site_words or draft.order.description)[:60],
+                          side_from_text=True)
             draft = replace(draft, place=place)
         if draft.reasons & sites or place is None or not place.bone or place.side not in (LEFT, RIGHT):
             continue

@@ -656,6 +656,21 @@ def test_an_order_for_the_other_femur_says_its_side_and_no_fhir_names_on_the_car
         assert words in review["detail"] and "bodySite" not in review["detail"], review["detail"]
 
 
+@pytest.mark.parametrize("words, body_site", [("RTE fémur D 8 Gy", None), ("Radiothérapie", {"text": "Fémur D"})])
+def test_an_order_for_the_other_femur_in_words_only_says_check_the_side_and_is_still_checked(client, words, body_site):
+    """Probe 26 (O06, O06b): "RTE fémur D 8 Gy", the only lesion on the left femur (Mirels 9): the card read "…
+    surgical fixation opinion first — left femur, if the order is for it", no word of the side. Coded, the side was
+    checked ("Check the side"); written, it is too, and the hedged check stays (the words may be a slip)."""
+    rt = order("rt", RADIOTHERAPY, body_site=body_site) | {"code": {**cc(*RADIOTHERAPY), "text": words}}
+    found = cards(client, *MIRELS_9, rt)
+    assert found[0]["summary"] == "Check the side: order for the right femur, bone metastasis recorded on the left " \
+                                  "femur", [card["summary"] for card in found]
+    assert any(card["summary"].endswith("— left femur, shaft of femur, if the order is for it") for card in found)
+    # Its words on the lesion's side: no side to check.
+    same = order("rt", RADIOTHERAPY) | {"code": {**cc(*RADIOTHERAPY), "text": "RTE fémur G 8 Gy"}}
+    assert not any(card["summary"].startswith("Check the side") for card in cards(client, *MIRELS_9, same))
+
+
 def test_an_order_for_a_bone_metastasis_with_no_score_of_its_kind_is_said_not_checked(client):
     """A laminectomy whose reason is the vertebral metastasis, beside a cord compression in Rades group I: no card
     at all, though group I gets no benefit from surgery (a probe's finding). It is said not checked, with why; an
@@ -707,7 +722,8 @@ def test_an_order_whose_site_is_in_its_words_only_says_so_and_a_femur_order_of_n
     coded "femur" with no side read "the order's site is the same bone" on the right femur's card (probe 11)."""
     words_only = order("rt", RADIOTHERAPY)
     words_only["code"]["text"] = "Radiothérapie fémur droit 8 Gy"
-    (card,) = cards(client, *MIRELS_9, words_only)
+    side, card = cards(client, *MIRELS_9, words_only)  # the other side: said first (probe 26)
+    assert side["summary"].startswith("Check the side: order for the right femur")
     assert "the order names no lesion or reason, and a site only in its words, which are not read as one" in \
         card["detail"], card["detail"]
     no_side = order("fix", FIXATION, body_site={"coding": [{"system": SCT, "code": FEMUR}]})
