@@ -1008,6 +1008,20 @@ def test_a_motor_status_later_the_same_day_than_its_radiotherapy_began_is_not_th
                for flag in mscc.condition_flags), mscc.condition_flags
 
 
+def test_a_deficit_in_hours_that_began_the_evening_before_its_record_keeps_a_status_taken_after_it():
+    """Probe 26 (R06c): "12 h" recorded at 10:00 (+01:00) began at 22:00 the evening before; a "not ambulatory" status
+    of 23:00 that evening was set aside as "before the motor deficit began" (whole days, rounded down, put the start
+    on the day of the record). By their instants, it was taken an hour after; one of 21:00 is from before it."""
+    yesterday, today = days_ago(1), days_ago(0)
+    deficit = observation("deficit", "days-developing-motor-deficits", effective=f"{today}T10:00:00+01:00",
+                          **quantity(12, "h"))
+    for hour, counted in (("23:00", True), ("21:00", False)):
+        status = observation("motor", "motor-function", effective=f"{yesterday}T{hour}:00+01:00",
+                             **coded("not-ambulatory"))
+        mscc, _ = only_compression(compression(onset=days_ago(3)), deficit, status)
+        assert (mscc.facts["motor_function"].value == "not_ambulatory") is counted, (hour, mscc.facts["motor_function"])
+
+
 @pytest.mark.parametrize("code", [None, IN_CCAM])
 @pytest.mark.parametrize("status,said", [("in-progress", "is recorded in progress"), ("stopped", "stopped before"),
                                          ("completed", "may be what was given")])

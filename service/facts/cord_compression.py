@@ -266,8 +266,10 @@ def _deficit_event(deficit: Fact, today: DateSpan, instant: datetime | None = No
     longest = value.high if isinstance(value, Between) else value
     if isinstance(longest, int | Fraction) and not isinstance(longest, bool):  # a range: its earliest start is said
         day = started(today, longest)
-        if instant is not None and not isinstance(value, Between) and instant.date() == day.earliest:
-            day = replace(day, instant=instant)  # its hour too: the same day, a status before it is refused
+        if instant is not None and not isinstance(value, Between):  # its hour too: a status before it is refused
+            # The instant's own day (probe 26: "12 h" recorded at 10:00 began at 22:00 the day before, which whole
+            # days, rounded down, put on the day of the record, setting aside a status of 23:00 that evening).
+            day = DateSpan(instant.date(), instant.date(), instant.date().isoformat(), instant=instant)
         return Event(day, said("the earliest day the motor deficit may have begun") if isinstance(
             value, Between) else said("the motor deficit began"))
     return None
