@@ -123,8 +123,8 @@ def test_a_conflict_of_dated_records_is_not_said_undated(client):
 def test_a_score_resting_on_a_preliminary_result_says_so_in_its_summary(client, language, said):
     """Probe 25 (r40): a preliminary size of 80 % (a day later) over a final 20 % moved Mirels from 6 (observation) to
     8 (tumour board); the summary said "records differ over time, the latest used", "preliminary" in the flags only."""
-    older = observation("size-final", "lesion-size", focus="Condition/lesion-1", effective=(date.today() - timedelta(days=10)).isoformat(),
-                        **quantity(20, "%"))
+    older = observation("size-final", "lesion-size", focus="Condition/lesion-1",
+                        effective=(date.today() - timedelta(days=10)).isoformat(), **quantity(20, "%"))
     newer = observation("size-prelim", "lesion-size", focus="Condition/lesion-1", status="preliminary",
                         **quantity(80, "%"))
     kind = observation("kind", "lesion-type", focus="Condition/lesion-1", **coded("blastic"))
@@ -226,7 +226,7 @@ def test_a_rades_card_says_a_primary_dated_in_words_or_by_its_record_only_withou
                    "has no date of diagnosis: 2026-01-10 is the day it was recorded"),
             "fr": ("le cancer primitif n'a pas de date de diagnostic (« 2023 », tel qu'écrit, n'est pas lu comme une "
                    "date)", "n'a pas de date de diagnostic")}
-    for primary, words in zip((in_words, recorded_only), said[language]):
+    for primary, words in zip((in_words, recorded_only), said[language], strict=True):
         text = card_texts(cards_of(client, [primary, mscc], [], language))
         assert not [word for word in FHIR_WORDS + ("onset", "assertedDate", "recordedDate") if word in text], text
         assert typeset(words, language) in text, text

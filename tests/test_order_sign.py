@@ -458,8 +458,8 @@ def test_an_order_whose_reason_never_counts_is_checked_against_each_lesion_and_s
     (card,) = cards(client, [*conditions, wrong], observations, rt)
     assert "Mirels ≥ 9: surgical fixation opinion first" in card["summary"], card["summary"]
     assert card["summary"].endswith("if the order is for it")
-    assert f"(right femur, shaft of femur), recorded as {said}, is no lesion or compression the service scores, so it " \
-           "is checked against each one" in card["detail"], card["detail"]
+    assert f"(right femur, shaft of femur), recorded as {said}, is no lesion or compression the service scores, so " \
+           "it is checked against each one" in card["detail"], card["detail"]
     # In line with the lesion (Mirels 7): nothing to warn of, and the reason is still said.
     (review,) = cards(client, [*MIRELS_7[0], wrong], MIRELS_7[1], rt)
     assert "is recorded as refuted or entered in error: checked against each lesion as an order naming none" in \

@@ -170,11 +170,11 @@ def test_a_fracture_of_a_rib_or_the_pelvis_coded_as_an_injury_withholds_the_firs
 
 def test_two_ribs_of_one_side_are_told_apart_by_their_words_and_a_pain_at_that_side_names_both():
     """Probe 25 (r80): "7e côte D" and "9e côte D" listed once, "right rib", under §1.5's sites counted, and a right-rib
-    pain score said "no active long-bone metastasis Condition to attach it to" (neither true nor a clinician's words)."""
+    pain score said "no active long-bone metastasis Condition to attach it to" (not true, nor a clinician's words)."""
     seventh, ninth = rib("r7", side=RIGHT), rib("r9", side=RIGHT)
     seventh["bodySite"][0]["text"], ninth["bodySite"][0]["text"] = "7e côte D", "9e côte D"
     pain = nrs(6, None, body_site=site(RIB, RIGHT) | {"text": "9e côte D"})
-    result, cards = assessed(seventh, ninth, pain)
+    _, cards = assessed(seventh, ninth, pain)
     (oligo,) = [card for card in cards if "oligometastatic" in card["summary"]]
     assert "- right rib (“7e côte D” in the record)\n- right rib (“9e côte D” in the record)" in oligo["detail"]
     (review,) = [card for card in cards if card["summary"].startswith("Data not used")]

@@ -953,7 +953,8 @@ def test_a_fixation_not_recorded_as_done_of_its_bone_beside_a_lesion_of_no_side_
     humérus D en cours" (in progress, bodySite right humerus): the card offered "fixation first" and said the nailing
     nowhere; completed, it was said. Either way it is said first, with its status."""
     nail = procedure("nail", FIXATION, 0, body_site=[site(FEMUR_SHAFT, RIGHT)]) | {"status": status}
-    for side, sides in ((None, "this lesion's side is not stated"), ("51440002", "this lesion is recorded on both sides")):
+    for side, sides in ((None, "this lesion's side is not stated"),
+                        ("51440002", "this lesion is recorded on both sides")):
         found = facts_of(lesion("femur", side=side), nail, *lesion_observations("Condition/femur"))
         (scored,) = found.scored_by("mirels")
         assert any(f"a fixation of the same bone is recorded {words} (Procedure/nail), and {sides}: if it is this "

@@ -364,7 +364,7 @@ class PatientRecord(StatusReading):
         return _OBSERVATION_KINDS[match[0]] if match else None
 
     def _file_observation(self, ref: str, observation: dict[str, Any]) -> None:
-        void = observation.get("status") in NEVER_COUNTED_OBSERVATION  # an entered-in-error panel links nothing
+        void = str(observation.get("status")) in NEVER_COUNTED_OBSERVATION  # an entered-in-error panel links nothing
         for member in observation.get("hasMember") or []:
             target = local_reference(member, self.aliases)
             if target:
