@@ -24,7 +24,7 @@ from .facts.statuses import (
     LESION_NOT_ACTIVE,
     NEVER_COUNTS_AS,
 )
-from .fhir.patients import NOT_READ, PatientIdentity
+from .fhir.patients import ANOTHER_PATIENT, NOT_READ, PatientIdentity
 from .i18n import Said, said
 from .render import Assessment
 
@@ -83,9 +83,10 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     from .facts.orders import APPLIES_TO, for_the_scores, orders_for, read_draft_orders
 
     scored = frozenset(assessment.facts.condition for assessment in result.assessments)
-    others = {entry.resource: entry.reason.params["why"] for entry in result.facts.report  # another patient's
+    others = {entry.resource: why for entry in result.facts.report  # another patient's (not one naming none: review 28)
               if isinstance(entry.reason, Said) and entry.reason.template == NOT_READ
-              and entry.resource.startswith("Condition/")}
+              and entry.resource.startswith("Condition/") and getattr(
+                  why := entry.reason.params["why"], "template", None) in ANOTHER_PATIENT}
     drafts, report = read_draft_orders(draft_orders, patient=patient, scored=scored, resources=resources,
                                        others=others)
     over = {entry.resource: _state(entry.reason) for entry in result.facts.report

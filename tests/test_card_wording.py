@@ -131,10 +131,14 @@ def test_a_score_resting_on_a_preliminary_result_says_so_in_its_summary(client, 
     pain = observation("pain", "mirels-pain", focus="Condition/lesion-1", **coded("mild"))
     (card,) = without_advice(cards_of(client, [lesion(bone=HUMERUS)], [older, newer, kind, pain], language))
     assert typeset(said, language) in card["summary"], card["summary"]
-    # Alone (no older record), it is said too.
+    # Alone (no older record), it is said too; beside a conflict of another item, not as that conflict (review 28).
     (card,) = without_advice(cards_of(client, [lesion(bone=HUMERUS)], [newer, kind, pain], "en"))
     if language == "en":
         assert card["summary"].endswith("— a preliminary result counted (lesion size)"), card["summary"]
+        older_pain = observation("pain-old", "mirels-pain", focus="Condition/lesion-1", **coded("functional"),
+                                 effective=(date.today() - timedelta(days=10)).isoformat())
+        (card,) = without_advice(cards_of(client, [lesion(bone=HUMERUS)], [newer, kind, pain, older_pain], "en"))
+        assert "the latest used, a preliminary result counted" in card["summary"], card["summary"]
 
 
 def test_the_action_is_never_cut_for_the_old_records_date_which_then_opens_the_detail(client):
@@ -301,6 +305,8 @@ def test_a_place_gives_way_by_whole_clauses_and_keeps_its_first():
     # Both sides are the side, never a clause to drop (probe 25: "Fémur, score de Mirels 11–12 : fracture…").
     assert shortened("Fémur, des deux côtés, col du fémur", 10) == "Fémur, des deux côtés"
     assert shortened("Femur, both sides, neck of femur", 10) == "Femur, both sides"
+    # A group of bones (ICD-O-3 C40.2) cut to its fewest words keeps its side (review 28).
+    assert shortened("Long bones of the lower limb, left side", 10, 24) == "Long bones…, left side"
     assert shortened("a " * 50, 10).endswith("…") and len(shortened("a " * 50, 10)) <= 60
     kept = fit_summary("Left femur, Mirels score 9–11: " + "surgical fixation opinion " * 6, " (missing: pain)")
     assert len(kept) <= SUMMARY_LIMIT and kept.endswith("… (missing: pain)")

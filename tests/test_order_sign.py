@@ -442,9 +442,13 @@ def test_an_order_whose_reason_is_another_patients_diagnosis_is_never_checked_an
     assert card["summary"] == "Draft orders not known to be this patient's (1): check the patient before signing"
     assert "its reason is a diagnosis that is not this patient's: belongs to another patient, “p2”" in card["detail"]
     assert "Mirels" not in card["detail"]
-    # Its own patient's diagnosis of the same kind is checked, as before.
+    # Its own patient's diagnosis of the same kind is checked, as before; so is one naming no patient (review 28: it
+    # was called another patient's).
     (checked,) = cards(client, [*conditions, condition("x", SCT, "254837009")], observations, rt)
     assert "Mirels ≥ 9" in checked["summary"], checked["summary"]
+    no_subject = condition("x", SCT, "254837009")
+    del no_subject["subject"]
+    assert any("Mirels ≥ 9" in card["summary"] for card in cards(client, [*conditions, no_subject], observations, rt))
 
 
 @pytest.mark.parametrize("status, said", [("entered-in-error", "entered in error"), ("refuted", "refuted")])

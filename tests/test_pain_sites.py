@@ -168,6 +168,33 @@ def test_a_fracture_of_a_rib_or_the_pelvis_coded_as_an_injury_withholds_the_firs
         assert ": not given" not in card["summary"], card["summary"]
 
 
+@pytest.mark.parametrize("code, words", [
+    (None, "Fracture aile iliaque G"),  # words alone, under no code: no broken bone (review 28)
+    ("S32.8", "Fracture aile iliaque G à éliminer"),  # ruled out, suspected: not broken either
+    ("S32.8", "Fracture aile iliaque G ?"),
+])
+def test_a_fracture_in_words_only_or_not_yet_certain_does_not_withhold_the_first_treatment(code, words):
+    metastasis = lesion("met", bone="22356005", side=LEFT, onset=(AS_OF - timedelta(days=40)).isoformat())
+    fracture = condition("fx", "https://smt.esante.gouv.fr/terminologie-cim-10", code or "X",
+                         body_site=[site("22356005", LEFT)], onset=(AS_OF - timedelta(days=5)).isoformat())
+    if code is None:
+        fracture["code"] = {"text": words}
+    fracture["code"]["text"] = words
+    (card,) = pain_cards(assessed(metastasis, nrs(8, "Condition/met"), fracture)[1])
+    assert ": not given" not in card["summary"], card["summary"]
+
+
+def test_a_condition_opening_with_fracture_under_no_code_does_not_take_a_mirels_score_away():
+    """Review 28: "Fracture prevention: prophylactic nailing planned" (no code, bodySite left trochanter) read as the
+    femur broken; the Mirels 12 card, "fixation first", was replaced by "Mirels no longer applies"."""
+    from support.fhir_builders import TROCHANTER
+
+    words = condition("prev", SCT, "x", body_site=[site(TROCHANTER, LEFT)])
+    words["code"] = {"text": "Fracture prevention: prophylactic nailing planned"}
+    result, _ = assessed(lesion(bone=TROCHANTER), words, *lesion_observations())
+    assert [a.score.total_text for a in result.assessments] == ["10"]  # a scored lesion, not a broken bone
+
+
 def test_two_ribs_of_one_side_are_told_apart_by_their_words_and_a_pain_at_that_side_names_both():
     """Probe 25 (r80): "7e côte D" and "9e côte D" listed once, "right rib", under §1.5's sites counted, and a right-rib
     pain score said "no active long-bone metastasis Condition to attach it to" (not true, nor a clinician's words)."""

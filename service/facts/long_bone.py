@@ -194,7 +194,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
             notes = [note for reasons in (untimely, lesion.set_aside) for item, said_ in reasons.items()
                      if name.startswith(item) for note in said_]
             strays = [ref for item, refs in unlinked.items() if name.startswith(item) for ref in refs]
-            if strays and fact.missing:  # "no record of it was found" while one is, linked to none (probe 25)
+            if strays and fact.missing and name in ("lesion_size", "lesion_type", "pain"):  # a table row (probe 25)
                 notes.append(said("a record of it is linked to no lesion ({records}): see the data not used",
                                   records=", ".join(strays)))
             if notes:

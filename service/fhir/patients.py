@@ -119,6 +119,11 @@ _UNPARSED: Any = object()
 # How a resource of another patient (or whose subject cannot be read) is reported: not read at all. The template
 # lets a reader of the report (order-sign: an order whose reason is such a diagnosis) tell it from other lines.
 NOT_READ = N_("not read: {why}")
+# Of its reasons, those that name a patient, another one (not a subject that cannot be read).
+ANOTHER_PATIENT = frozenset({
+    N_("belongs to another patient, “{id}” ({subject})"),
+    N_("its subject {subject} is on a server not known to be this patient's ({base})"),
+    N_("its subject {subject} is on a server not known to be this patient's")})
 
 
 def why_not_patient(resource: dict[str, Any], patient: PatientIdentity,

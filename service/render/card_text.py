@@ -70,7 +70,9 @@ def shortened(text: str, room: int, longest: int = 60) -> str:
     """``text`` (a place) within ``room`` characters where whole clauses allow ("left femur" of "left femur, neck of
     femur"), else its first clause, cut after a whole word only past ``longest``: the card's detail says it whole."""
     clauses = text.split(", ")
-    if len(clauses) > 1 and clauses[1] in _both_sides():  # "femur, both sides" is one clause: the side (probe 25)
+    side = ""
+    if len(clauses) > 1 and clauses[1] in _sides():  # "femur, both sides" is one clause: the side (probe 25)
+        side = f", {clauses[1]}"
         clauses[:2] = [", ".join(clauses[:2])]
     for count in range(len(clauses), 0, -1):
         head = ", ".join(clauses[:count])
@@ -78,6 +80,8 @@ def shortened(text: str, room: int, longest: int = 60) -> str:
             return _closed(head)
     if len(clauses[0]) <= longest:
         return _closed(clauses[0])
+    if side:  # a bone's words cut before its side is ("Long bones of the…, left side": review 28)
+        return shortened(clauses[0][: -len(side)], 0, max(longest - len(side), 12)) + side
     cut = clauses[0][: longest - 1]
     aside = cut.rfind(" (")  # "(as written)" goes whole before a word of the place does
     if aside > longest // 2:
@@ -87,8 +91,14 @@ def shortened(text: str, room: int, longest: int = 60) -> str:
 
 
 @cache
-def _both_sides() -> frozenset[str]:
-    return frozenset(translate(N_("{bone}, both sides"), locale).split(", ", 1)[1] for locale in LOCALES)
+def _sides() -> frozenset[str]:
+    """The clauses of a place that are its side ("both sides"; "left side" of a group of bones, ICD-O-3's C40.2)."""
+    from ..facts.place import LEFT, RIGHT, SNOMED
+    from ..facts.terminology import listed_words
+
+    return frozenset(translate(N_("{bone}, both sides"), locale).split(", ", 1)[1] for locale in LOCALES) | frozenset(
+        translate(N_("{bone}, {side} side"), locale).format(bone="", side=listed_words(SNOMED, side, locale))[2:]
+        for locale in LOCALES for side in (LEFT, RIGHT))
 
 
 def _closed(text: str) -> str:
@@ -132,7 +142,7 @@ FOR_CLINICIAN = {
         N_("its recorded site names several places, so it may record several lesions"),
     "no active long-bone metastasis Condition to attach it to": N_("no active long-bone metastasis to attach it to"),
     "no primary cancer Condition, so no date of diagnosis":
-        N_("no primary cancer is recorded, so no date of diagnosis"),
+        N_("no primary cancer the table can read, so no date of diagnosis"),
     "the primary cancer Condition has no date of diagnosis (onset, assertedDate or recordedDate; {given} is not read "
     "as one)": N_("the primary cancer has no date of diagnosis (“{written}”, as written, is not read as a date)"),
     "the primary cancer Condition has no date of diagnosis (onset, assertedDate or recordedDate)":

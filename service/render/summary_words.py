@@ -33,8 +33,11 @@ def conflict_words(assessment: Assessment, words: dict[str, str], preliminary_sa
         return f" — {words['preliminary']}{items}" if said else ""
     uncertain = any(assessment.score.item(f.item).status == "uncertain" for f in conflicted
                     if f.item in {i.name for i in assessment.score.items})
+    # "the latest, preliminary, used" only where the preliminary results are the ones that differ (review 28).
+    alone = said and set(preliminary) <= {SHORT_ITEMS[assessment.score.locale].get(f.item) for f in conflicted}
     return f" — {words['conflicting']}" + (f", {words['preliminary']}{items}" if said else "") if uncertain else \
-        f" — {words['settled_preliminary']}{items}" if said else f" — {words['conflict_settled']}"
+        f" — {words['settled_preliminary']}{items}" if alone else f" — {words['conflict_settled']}" + (
+            f", {words['preliminary']}{items}" if said else "")
 
 
 def first_words(assessment: Assessment, words: dict[str, str]) -> str:
