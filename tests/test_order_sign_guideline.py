@@ -334,7 +334,7 @@ def test_a_start_outside_the_post_operative_window_is_a_warning(client):
     (card,) = post(client, request(*MIRELS_9, early, procedures=[fixation_done(10)]))
     assert card["indicator"] == "warning" and card["source"]["topic"]["code"] == "post-operative"
     assert card["summary"] == (f"Radiotherapy to start {(TODAY + timedelta(days=2)).isoformat()}, outside the "
-                               f"post-operative window {opens} to {closes} (§1.4)")
+                               f"post-operative window {opens} to {closes} (§1.4) — left femur, shaft of femur")
     assert "healed skin" in card["detail"] and "Procedure/" not in card["detail"]
     (french,) = post(client, request(*MIRELS_9, early, procedures=[fixation_done(10)]), "fr")
     assert french["summary"].startswith("Radiothérapie débutant le") and "hors de la fenêtre" in french["summary"]
@@ -347,7 +347,7 @@ def test_a_start_inside_the_window_says_nothing_and_no_start_says_the_window(cli
     opens, closes = (TODAY - timedelta(days=3)).isoformat(), (TODAY + timedelta(days=3)).isoformat()
     assert card["indicator"] == "info"
     assert card["summary"] == (f"Radiotherapy ordered without a start date: post-operative window {opens} to {closes} "
-                               "(§1.4)")
+                               "(§1.4) — left femur, shaft of femur")
 
 
 def test_a_start_in_the_window_of_some_days_of_an_operation_known_to_its_month_only_is_a_warning(client):
@@ -362,7 +362,7 @@ def test_a_start_in_the_window_of_some_days_of_an_operation_known_to_its_month_o
     first, last = (month + timedelta(days=4)).isoformat(), (month + timedelta(days=10)).isoformat()
     assert card["indicator"] == "warning" and card["summary"] == (
         f"Radiotherapy to start {start['occurrenceDateTime']}: in the post-operative window only if "
-        f"operated {first} to {last} (§1.4)")
+        f"operated {first} to {last} (§1.4) — left femur, shaft of femur")
 
 
 def test_an_orders_start_as_a_timing_event_that_is_no_date_is_refused_not_read_as_its_year(client):

@@ -1,8 +1,6 @@
-"""Order cross-check findings -> CDS Hooks cards for ``order-sign``.
-
-One card per finding: the guideline's advice on what is being ordered, the
-orders concerned and how each was tied to the lesion or compression, the score
-with its sources, and, when the category is not determined, what is missing.
+"""Order cross-check findings -> CDS Hooks cards for ``order-sign``. One card per finding: the guideline's advice on
+what is being ordered, the orders concerned and how each was tied to the lesion or compression, the score with its
+sources, and, when the category is not determined, what is missing.
 """
 
 from __future__ import annotations
@@ -291,8 +289,8 @@ def irradiated_card(draft: DraftOrder, given: list[str], locale: str, name: Call
 
 
 def window_card(found: WindowFinding, locale: str, name: Callable[[str], str]) -> Card:
-    """§1.4: a radiotherapy order whose start falls outside the post-operative window of the operation it
-    follows (a warning), or that gives no start (the window, for information)."""
+    """§1.4: a radiotherapy order starting outside the window of the operation it follows (a warning), or giving no
+    start (the window, for information); its summary ends with the operated site (probe 26: two femurs fixed)."""
     words, situation, colon = ORDER_WORDS[locale], situations()["post_operative"], WORDS[locale]["colon"]
     opens, closes = found.opens.isoformat(), found.closes.isoformat()
     start = found.order.start
@@ -311,7 +309,9 @@ def window_card(found: WindowFinding, locale: str, name: Callable[[str], str]) -
     lines += ["", f"{words['guideline']}{colon} {situation.source}"]
     return {
         "uuid": random_uuid(),
-        "summary": fit_summary(summary),
+        "summary": _with_place(summary, place, "", locale) if (place := next((
+            text for where in found.operation.about if where.place and (text := where.place.words(locale))), "")) \
+            else fit_summary(summary),
         "detail": "\n".join(lines),
         "indicator": "warning" if found.outside or found.operated_if else "info",
         "source": _source(locale, "post-operative", situation.title(locale)),
