@@ -1008,6 +1008,22 @@ def test_a_motor_status_later_the_same_day_than_its_radiotherapy_began_is_not_th
                for flag in mscc.condition_flags), mscc.condition_flags
 
 
+def test_a_visceral_status_present_older_than_a_metastasis_ended_since_leaves_both_open():
+    """Probe 26 (R16b): "present" of 2026-09-15 counted (Rades 35, group II), a liver metastasis recorded resolved on
+    2026-10-01 said nowhere. Whether one remains is not known: yes or no, the range, and both records named."""
+    present = observation("visceral", "visceral-metastases", effective=days_ago(80), **coded("52101004", SCT))
+    liver = condition("liver", SCT, "94381002", clinical="resolved", onset=days_ago(200)) | {
+        "abatementDateTime": days_ago(60)}
+    mscc, _ = only_compression(compression(onset=days_ago(10)), present, liver)
+    fact = mscc.facts["visceral_metastases"]
+    assert fact.value == OneOf("yes", "no") and "Condition/liver" in fact.sources
+    assert any("records one ended since" in note for note in fact.notes), fact.notes
+    # Present again since it ended: as recorded.
+    again = observation("visceral2", "visceral-metastases", effective=days_ago(5), **coded("52101004", SCT))
+    mscc, _ = only_compression(compression(onset=days_ago(10)), present, again, liver)
+    assert mscc.facts["visceral_metastases"].value == "yes"
+
+
 def test_a_deficit_in_hours_that_began_the_evening_before_its_record_keeps_a_status_taken_after_it():
     """Probe 26 (R06c): "12 h" recorded at 10:00 (+01:00) began at 22:00 the evening before; a "not ambulatory" status
     of 23:00 that evening was set aside as "before the motor deficit began" (whole days, rounded down, put the start

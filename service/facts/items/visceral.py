@@ -17,7 +17,7 @@ from ...calculators import OneOf
 from ...calculators.values import ItemName
 from ...i18n import N_, Said, said
 from ..dates import parse_date
-from ..evidence import choose
+from ..evidence import CONFLICT, choose
 from ..model import Fact
 from ..moments import Event
 from ..record import PatientRecord
@@ -74,7 +74,7 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]], bef
         observations = current
     candidates = observation_candidates(record, observations, _presence, ITEM,
                                         lambda value: "Observation visceral-metastases")
-    fact = choose(ITEM, candidates + conditions, tuple(superseded))
+    fact = _ended_since(record, choose(ITEM, candidates + conditions, tuple(superseded)))
     recorded = parse_date(fact.recorded) if fact.recorded and first_course is not None else None
     if recorded is not None and first_course is not None and recorded.earliest > first_course:  # probe 24 p04
         fact = replace(fact, notes=fact.notes + (said(
@@ -113,3 +113,25 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]], bef
                                       "{conditions}: a metastasis recorded as no longer active, not counted as present "
                                       "now; the guideline does not say whether a past one counts",
                                       conditions=", ".join(past)),) if past else ()), supplied_by=SUPPLIED_BY[ITEM])
+
+
+def _ended_since(record: PatientRecord, fact: Fact) -> Fact:
+    """"Present" by an Observation, a visceral metastasis recorded as ended after it (probe 26: "present" of
+    2026-09-15 counted, a liver metastasis resolved 2026-10-01 said nowhere): whether one remains is not known, so
+    both stay possible, and the card says why. One recorded present again since its end is as recorded."""
+    when = parse_date(fact.recorded) if fact.value == "yes" and fact.recorded else None
+    if when is None or not all(source.startswith("Observation/") for source in fact.sources):
+        return fact
+    ended = [(record.ref(condition), abated) for condition in record.conditions["visceral"]
+             if not record.active(condition)[0] and (abated := parse_date(record.abated(condition))) is not None
+             and abated.earliest > when.latest]
+    if not ended:
+        return fact
+    return Fact(ITEM, OneOf("yes", "no"), fact.sources + tuple(ref for ref, _ in ended),
+                "an Observation and a Condition disagree", tuple(dict.fromkeys(fact.flags + (CONFLICT,))),
+                fact.notes + (said("{observation} records a visceral metastasis on {date}; {conditions} records one "
+                                   "ended since ({ended}): whether one remains when radiotherapy begins is not known, "
+                                   "so both stay possible", observation=fact.sources[0], date=when.text,
+                                   conditions=", ".join(ref for ref, _ in ended),
+                                   ended=", ".join(span.text for _, span in ended)),),
+                SUPPLIED_BY[ITEM], fact.recorded)
