@@ -993,6 +993,19 @@ def test_a_visceral_status_recorded_after_the_radiotherapy_began_is_counted_and_
                "began" in str(note) for note in fact.notes), fact.notes
 
 
+def test_a_visceral_status_since_the_radiotherapy_began_that_differs_from_the_one_before_leaves_both_open():
+    """Probe 26 (R23): "absent" five days before the course, "present" eight days into it: counted "present" (group
+    II), where the same finding as a diagnosis gave a range. Which held when the course began is not known."""
+    radiotherapy = _radiotherapy_of_the_compression("in-progress", 12)
+    before = observation("v-before", "visceral-metastases", effective=days_ago(17), **coded("2667000", SCT))
+    since = observation("v-since", "visceral-metastases", effective=days_ago(4), **coded("52101004", SCT))
+    mscc, _ = only_compression(compression(onset=days_ago(20)), before, since, radiotherapy)
+    fact = mscc.facts["visceral_metastases"]
+    assert fact.value == OneOf("yes", "no") and set(fact.sources) == {"Observation/v-before", "Observation/v-since"}
+    assert any("gives absent before its radiotherapy began" in note for note in fact.notes), fact.notes
+    assert not any("the latest counts" in note for note in fact.notes)
+
+
 def test_a_motor_status_later_the_same_day_than_its_radiotherapy_began_is_not_the_one_before_it():
     """The first fraction at 08:00 Paris time, a status at 15:00 that day: compared by day, it may have been before
     the radiotherapy; with both times and zones, it is surely after it began, so not the status before it."""

@@ -24,6 +24,7 @@ from .model import Fact
 from .vocabulary import SUPPLIED_BY
 
 CONFLICT = N_("conflict")  # a flag, and a word for the reader
+LATEST_COUNTS = N_("records of different days differ, the latest counts: {sayings}")  # its note's template
 
 
 class Candidate(msgspec.Struct):

@@ -17,7 +17,7 @@ from ...calculators import OneOf
 from ...calculators.values import ItemName
 from ...i18n import N_, Said, said
 from ..dates import parse_date
-from ..evidence import CONFLICT, choose
+from ..evidence import CONFLICT, LATEST_COUNTS, choose
 from ..model import Fact
 from ..moments import Event
 from ..record import PatientRecord
@@ -32,6 +32,7 @@ BRAIN_BESIDE_ABSENT = N_("{conditions}: a brain, nervous system or unspecified m
 
 
 VISCERAL_METASTASIS_VS = "visceral-metastasis"
+_WORDS = {"yes": said("present"), "no": said("absent")}
 
 
 def _presence(record: PatientRecord, observation: dict[str, Any]) -> tuple[str | None, Said | None]:
@@ -76,7 +77,19 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]], bef
                                         lambda value: "Observation visceral-metastases")
     fact = _ended_since(record, choose(ITEM, candidates + conditions, tuple(superseded)))
     recorded = parse_date(fact.recorded) if fact.recorded and first_course is not None else None
-    if recorded is not None and first_course is not None and recorded.earliest > first_course:  # probe 24 p04
+    before_course = [c for c in candidates + conditions if first_course is not None and c.when is not None
+                     and c.when.latest < first_course and c.value != fact.value and isinstance(c.value, str)]
+    if recorded is not None and first_course is not None and recorded.earliest > first_course and before_course \
+            and isinstance(fact.value, str):  # probe 26: "absent" before the course, "present" since: which held then?
+        latest = max(before_course, key=lambda c: c.when.latest if c.when else date.min)
+        fact = Fact(ITEM, OneOf("yes", "no"), fact.sources + (latest.source,), "records before and since disagree",
+                    tuple(dict.fromkeys(fact.flags + (CONFLICT,))), tuple(  # not "the latest counts": it may not
+                        note for note in fact.notes if getattr(note, "template", "") != LATEST_COUNTS) + (said(
+                        "{before} gives {was} before its radiotherapy began ({began}), {since} {now} since: which held "
+                        "when it began is not known, so both stay possible", before=latest.source,
+                        was=_WORDS[latest.value], began=first_course.isoformat(), since=fact.sources[0],
+                        now=_WORDS[str(fact.value)]),), SUPPLIED_BY[ITEM], fact.recorded)
+    elif recorded is not None and first_course is not None and recorded.earliest > first_course:  # probe 24 p04
         fact = replace(fact, notes=fact.notes + (said(
             "recorded {date}, after its radiotherapy began ({began}): Rades scores the visceral status when "
             "radiotherapy began, which this record does not describe; counted as recorded", date=fact.recorded[:10],
