@@ -141,6 +141,28 @@ def test_a_score_resting_on_a_preliminary_result_says_so_in_its_summary(client, 
         assert "the latest used, a preliminary result counted" in card["summary"], card["summary"]
 
 
+@pytest.mark.parametrize("language, summary", [
+    ("en", "Thoracic spine (“D10” in the record), Rades score 33–36: radiotherapy recorded — radiotherapy (missing: "
+           "visceral status)"),
+    ("fr", "Rachis thoracique (« D10 » dans le dossier), score de Rades 33–36 : radiothérapie enregistrée — "
+           "radiothérapie (manquant : statut viscéral)")])
+def test_an_action_of_two_clauses_keeps_its_first_whole_before_what_is_missing_gives_way(client, language, summary):
+    """Probe 26 (R17): "…radiotherapy; no significant benefit of… (missing: visceral status)": the action was cut
+    inside its second clause. Its first is kept whole, and the detail says the whole advice."""
+    spine = {"coding": [{"system": SCT, "code": "122495006"}], "text": "D10"}
+    course = {"resourceType": "Procedure", "id": "rt", "status": "in-progress", "code": cc(SCT, "108290001"),
+              "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/mscc"}],
+              "performedPeriod": {"start": (date.today() - timedelta(days=2)).isoformat()}}
+    conditions = [condition("breast", SCT, "254837009", onset="2024-01-10"),
+                  condition("mscc", ICD10, "G95.2", onset=RECENT, body_site=[spine])]
+    observations = [observation("motor", "motor-function", **coded("not-ambulatory")),
+                    observation("deficit", "days-developing-motor-deficits", **quantity(20, "d"))]
+    (card,) = without_advice(cards_of(client, conditions, observations, language, procedures=[course]))
+    assert card["summary"] == typeset(summary, language), card["summary"]
+    assert ("no significant benefit of laminectomy" if language == "en" else "pas de bénéfice significatif de la "
+            "laminectomie") in card["detail"]
+
+
 def test_the_action_is_never_cut_for_the_old_records_date_which_then_opens_the_detail(client):
     """« Fémur gauche, score de Mirels 11 : fixation enregistrée, à vérifier d'abord — avis chirurgical de… (taille de
     la lésion du 12/11/2026) » (review 16): the date was kept and the action cut. The date's words give way, then

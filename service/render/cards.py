@@ -162,8 +162,11 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     oldest = oldest_words(assessment, words)
     # An old or undated record a score rests on is said as surely as what is missing: the place gives way first (the
     # French summary, longer, dropped "(visceral status of 2026-09-18)" where the English kept it).
-    rest = (f"{short_title(assessment, True)} {assessment.score.total_text}{words['colon']} "
-            f"{first_words(assessment, words)}{score.action}")
+    head = f"{short_title(assessment, True)} {assessment.score.total_text}{words['colon']} " + first_words(
+        assessment, words)
+    # An action of two clauses keeps its first where the whole would push out what is missing, old or conflicting
+    # ("radiotherapy; no significant benefit of…": probe 26); the detail says it whole.
+    actions = (score.action, score.action.split(";")[0].rstrip()) if "; " in score.action else (score.action,)
     # The action is never cut for the tail: the tail's words give way first, then its list becomes a count
     # (« avis chirurgical de… (taille de la lésion du 12/11/2026) »: review 16); a conflict is never cut, and gives way
     # whole only where the action would not fit beside it (the detail says it).
@@ -173,8 +176,8 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
         oldest + missing, short + missing, short + unknown_words(assessment, words, True),
         unknown_words(assessment, words, True))) + (
         unknown_words(assessment, words, True),)  # the action whole before a conflict the detail says (probe 23 t15)
-    for tail in tails:
-        summary = _summary(assessment, rest, tail)
+    for tail, action in ((tail, action) for tail in tails for action in actions):
+        summary = _summary(assessment, rest := f"{head}{action}", tail)
         if rest in summary:
             break
     detail = detail_markdown(assessment, words, name, unknown)
