@@ -74,6 +74,22 @@ def test_cortical_osteolysis_recorded_as_two_observations_of_their_own_is_read()
     assert found.entry("Observation/ax").outcome == "used"
 
 
+def test_a_pain_that_may_predate_a_lesion_known_to_its_month_is_counted_and_said():
+    """Probe 26 (M10): the lesion's onset "2026-11" (a month), its pain of the 10th counted with no word that it may be
+    from before the lesion existed. One of the same day as an onset known to the day is said nothing (no noise)."""
+    from datetime import date, timedelta
+
+    month = (date.today() - timedelta(days=20)).isoformat()[:7]
+    day = min(date.fromisoformat(f"{month}-28"), date.today() - timedelta(days=1)).isoformat()  # after the 1st
+    pain = observation("pain", "mirels-pain", focus="Condition/lesion-1", effective=day, **coded("moderate"))
+    lesion_facts, _ = only_lesion(lesion(onset=month), pain)
+    fact = lesion_facts.facts["pain"]
+    assert fact.value == "moderate"
+    assert any(f"perhaps before the lesion's onset ({month})" in note for note in fact.notes), fact.notes
+    lesion_facts, _ = only_lesion(lesion(onset=day), pain)
+    assert not any("perhaps before" in note for note in lesion_facts.facts["pain"].notes)
+
+
 def test_a_lesions_pain_score_is_context_beside_its_own_score_only():
     """A probe's 8/10 score linked to the right humerus showed under "Context, not scored" on the right femur's card
     too: a reader takes it as femur pain. A patient's context (ECOG) stays beside every score."""
