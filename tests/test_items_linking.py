@@ -50,6 +50,12 @@ def test_a_panel_entered_in_error_or_cancelled_links_none_of_its_members(status,
     assert lesion_facts.facts["lesion_type"].missing
     assert found.entry("Observation/o-type").reason.startswith(
         f"not linked to any lesion: the panel that lists it (“Scanner fémur G”) is recorded as {said}")
+    # Linked by its own focus, it counts, and says which panel listed it (review 28).
+    member["focus"] = [{"reference": "Condition/lesion-1"}]
+    lesion_facts, _ = only_lesion(lesion(), panel, member)
+    assert lesion_facts.facts["lesion_type"].value == "mixed"
+    assert "listed by an examination recorded as entered in error or cancelled" in lesion_facts.facts[
+        "lesion_type"].flags
 
 
 def test_a_record_whose_focus_is_one_lesion_and_another_cites_as_evidence_is_linked_to_neither_and_said():

@@ -133,9 +133,7 @@ class PatientRecord(StatusReading):
         self.conditions: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.primary_sets: dict[str, tuple[str, ...]] = {}  # primary cancer ref -> the ValueSets of its codings
         self.observations: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        # Filed by kind but not counted: no result yet, a status not known, timed after the assessment. Where nothing
-        # current supplies the item, they are why it is missing (``timely.keep_timely``), not "no record".
-        self.set_aside: dict[str, Said] = {}
+        self.set_aside: dict[str, Said] = {}  # filed, not counted (no result yet; after the assessment): keep_timely
         self.not_yet: set[str] = set()  # of those, the ones not counted for their status (registered, none...)
         self.panels_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # member -> panels listing it
         self.void_panels_of: dict[str, list[dict[str, Any]]] = defaultdict(list)  # those entered in error, cancelled
@@ -151,8 +149,7 @@ class PatientRecord(StatusReading):
         self.broken: list[BrokenBone] = []  # lesions whose bone has broken (mapper)
         self.fixed: dict[str, list[str]] = defaultdict(list)  # fixation Procedure -> the lesions it fixed (long_bone)
         self.fixed_bones: list[FixedBone] = []  # the same, each lesion with its place (for the draft orders)
-        # Metastases at a site no ValueSet places (an mCODE metastasis in the liver, a C78.x the sets do not hold):
-        # named, and the visceral item says so rather than "no resource says" (items/visceral.py).
+        # Metastases at a site no ValueSet places (a C78.x the sets do not hold): named by the visceral item.
         self.unplaced_metastases: list[str] = []
         for ref in undecided:
             self.report.ignore(ref, said("sent twice with different content, and neither says it is the newer "
@@ -268,9 +265,11 @@ class PatientRecord(StatusReading):
         return self.ref(observation) not in self.set_aside
 
     def observation_flags(self, observation: dict[str, Any]) -> tuple[str, ...]:
-        """What the clinician must know of the record itself: preliminary, or undated (how old it is, and so
-        whether it still holds, cannot be told)."""
-        flags: tuple[str, ...] = (N_("preliminary"),) if observation.get("status") == "preliminary" else ()
+        """What the clinician must know of the record itself: preliminary, undated (how old it is, and so whether it
+        still holds, cannot be told), listed by a panel that never counts (review 28: read by its own focus)."""
+        flags: tuple[str, ...] = ((N_("preliminary"),) if observation.get("status") == "preliminary" else ()) + ((
+            N_("listed by an examination recorded as entered in error or cancelled"),) if self.ref(
+            observation) in self.void_panels_of else ())
         when = self.effective(observation)
         timed = observation.get("effectiveDateTime") or observation.get("effectiveInstant")  # not a period's end
         if timed and when is not None and self.moment is not None and ahead(when, self.moment) and when.instant:
