@@ -166,7 +166,8 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
         assessment, words)
     # An action of two clauses keeps its first where the whole would push out what is missing, old or conflicting
     # ("radiotherapy; no significant benefit of…": probe 26); the detail says it whole.
-    actions = (score.action, score.action.split(";")[0].rstrip()) if "; " in score.action else (score.action,)
+    action = score.action or ""
+    actions = (action, action.split(";")[0].rstrip()) if "; " in action else (action,)
     # The action is never cut for the tail: the tail's words give way first, then its list becomes a count
     # (« avis chirurgical de… (taille de la lésion du 12/11/2026) »: review 16); a conflict is never cut, and gives way
     # whole only where the action would not fit beside it (the detail says it).
