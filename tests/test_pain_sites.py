@@ -168,12 +168,14 @@ def test_a_fracture_of_a_rib_or_the_pelvis_coded_as_an_injury_withholds_the_firs
         assert ": not given" not in card["summary"], card["summary"]
 
 
-@pytest.mark.parametrize("code, words", [
-    (None, "Fracture aile iliaque G"),  # words alone, under no code: no broken bone (review 28)
-    ("S32.8", "Fracture aile iliaque G à éliminer"),  # ruled out, suspected: not broken either
-    ("S32.8", "Fracture aile iliaque G ?"),
+@pytest.mark.parametrize("code, words, given", [
+    (None, "Fracture aile iliaque G", False),  # words alone, its bodySite the bone: a fracture that may be (review 29)
+    ("S32.8", "Fracture aile iliaque G à éliminer", False),  # ruled out, suspected: may be, never dropped
+    ("S32.8", "Fracture aile iliaque G ?", False),
+    (None, "Fracture prevention", True),  # no fracture at all (review 28)
+    ("S32.8", "Fracture aile iliaque G consolidée", True),  # healed: no complication now
 ])
-def test_a_fracture_in_words_only_or_not_yet_certain_does_not_withhold_the_first_treatment(code, words):
+def test_a_fracture_in_words_only_or_not_yet_certain_may_be_a_complication_a_prevention_none(code, words, given):
     metastasis = lesion("met", bone="22356005", side=LEFT, onset=(AS_OF - timedelta(days=40)).isoformat())
     fracture = condition("fx", "https://smt.esante.gouv.fr/terminologie-cim-10", code or "X",
                          body_site=[site("22356005", LEFT)], onset=(AS_OF - timedelta(days=5)).isoformat())
@@ -181,18 +183,26 @@ def test_a_fracture_in_words_only_or_not_yet_certain_does_not_withhold_the_first
         fracture["code"] = {"text": words}
     fracture["code"]["text"] = words
     (card,) = pain_cards(assessed(metastasis, nrs(8, "Condition/met"), fracture)[1])
-    assert ": not given" not in card["summary"], card["summary"]
+    assert (": not given" not in card["summary"]) is given, card["summary"]
 
 
 def test_a_condition_opening_with_fracture_under_no_code_does_not_take_a_mirels_score_away():
     """Review 28: "Fracture prevention: prophylactic nailing planned" (no code, bodySite left trochanter) read as the
-    femur broken; the Mirels 12 card, "fixation first", was replaced by "Mirels no longer applies"."""
+    femur broken; the Mirels 12 card, "fixation first", was replaced by "Mirels no longer applies". Review 29: one
+    recorded in words only, or as possible, is said first, the score kept."""
     from support.fhir_builders import TROCHANTER
 
     words = condition("prev", SCT, "x", body_site=[site(TROCHANTER, LEFT)])
     words["code"] = {"text": "Fracture prevention: prophylactic nailing planned"}
     result, _ = assessed(lesion(bone=TROCHANTER), words, *lesion_observations())
     assert [a.score.total_text for a in result.assessments] == ["10"]  # a scored lesion, not a broken bone
+    for text in ("Fracture diaphysaire", "Fracture fémur G probable"):
+        words["code"] = {"text": text}
+        result, _ = assessed(lesion(bone=TROCHANTER), words, *lesion_observations())
+        (scored,) = result.assessments
+        assert scored.score.total_text == "10" and any(
+            "a fracture of this bone and side may be recorded (Condition/prev)" in flag
+            for flag in scored.facts.fractures_to_check), scored.facts.fractures_to_check
 
 
 def test_two_ribs_of_one_side_are_told_apart_by_their_words_and_a_pain_at_that_side_names_both():

@@ -12,10 +12,10 @@ from .items.site import body_sites, read_site
 from .place import BONE_WORDS, BOTH_SIDES, LEFT, RIGHT, fracture_place, side_beside_bone, spine_in_words
 from .record import PatientRecord
 from .terminology import ICD10_CM, canonical_system, codings, describe_concepts, objects
-from .unrecognised import long_bone_fracture_in_words
+from .unrecognised import fracture_not_sure, long_bone_fracture_in_words
 
 FractureMatch = Literal["same", "side", "both", "sequela", "bone", "unplaced", "linked", "tied", "words_this",
-                        "words_other"]
+                        "words_other", "not_sure"]
 
 
 _DUE_TO = "http://hl7.org/fhir/StructureDefinition/condition-dueTo"
@@ -82,8 +82,9 @@ def fractures_at(record: PatientRecord, reading: Any, lesion: str = "") -> list[
             found.append((fracture, "both"))
         elif side and lesion_side and written is not None and written != side:
             found.append((fracture, "words_other"))  # coded on this side, its words give the other: not settled
-        else:
-            found.append((fracture, "same" if side and lesion_side else "side"))
+        else:  # recorded as possible only, or by its words alone: this bone's, not surely broken (review 29)
+            found.append((fracture, "not_sure" if side and lesion_side and fracture_not_sure(fracture) else
+                          "same" if side and lesion_side else "side"))
     return found
 
 
@@ -147,6 +148,9 @@ def fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool
     if match == "linked":
         return said("a fracture recorded as due to this lesion ({fracture}), its bone not coded: if so, the bone has "
                     "broken and Mirels no longer applies; check before any fixation", fracture=ref)
+    if match == "not_sure":
+        return said("a fracture of this bone and side may be recorded ({fracture}): its record does not make it "
+                    "certain; if it has broken, Mirels no longer applies; check before any fixation", fracture=ref)
     if match == "tied":
         return said("a fracture recorded as due to this lesion ({fracture}) is coded at another bone or side: which is "
                     "right is not known; if it is this lesion's, the bone has broken and Mirels no longer applies; "

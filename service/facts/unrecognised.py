@@ -69,8 +69,10 @@ _FRACTURE_WORDS = re.compile(r"patholog\w* fracture|fracture\w* patholog|fractur
 # "Métastase… risque de fracture", "Pas de fracture": review 26).
 _FRACTURE_FIRST = re.compile(r"^\W*fract(?:ures?\b|\.|\b)", re.IGNORECASE)
 _NOT_A_BREAK = re.compile(r"imminent|impending|risque|\brisk|menace|consolid|healed|guérie|s[ée]quell|ancienne|\bold\b|"
-                          r"ant[ée]c[ée]dent|history|\bpas\b|\bno\b|\bnot\b|\bsans\b|without|pr[ée]vention|"
-                          r"[ée]liminer|rule out|suspect|possible|probable|\?", re.IGNORECASE)
+                          r"ant[ée]c[ée]dent|history|\bpas\b|\bno\b|\bnot\b|\bsans\b|without|pr[ée]vention",
+                          re.IGNORECASE)
+# Words that leave a fracture possible, not recorded as sure: said first on the card, never taken as broken (review 29).
+_NOT_SURE = re.compile(r"[ée]liminer|rule out|suspect|possible|probable|\?", re.IGNORECASE)
 
 
 def long_bone_fracture_in_words(words: str) -> str | None:
@@ -268,15 +270,22 @@ def is_fracture(condition: dict[str, Any]) -> bool:
     words = describe_concepts([condition.get("code")])
     return is_pathological_fracture(condition) or any(fracture_place(c) for c in found) or bool(
         _collapse_in_words(words)) or long_bone_fracture_in_words(words) is not None or bool(
-        # An injury code that places no bone, its words a fracture and its bodySite the bone (S32.8 "Fracture aile
-        # iliaque G", site: left ilium; probe 25). Not words alone: "Fracture prevention", "Fracture à éliminer"
-        # under no code are no broken bone (review 28).
-        objects(condition.get("bodySite")) and any(_injury(c) for c in found) and _FRACTURE_FIRST.search(words)
-        and not _NOT_A_BREAK.search(words))
+        # Its words a fracture and its bodySite the bone (S32.8 "Fracture aile iliaque G", site: left ilium; probe
+        # 25); not a risk, a prevention, a past or healed one ("Fracture prevention" took a Mirels 12 away: review 28).
+        objects(condition.get("bodySite")) and _FRACTURE_FIRST.search(words) and not _NOT_A_BREAK.search(words))
+
+
+def fracture_not_sure(condition: dict[str, Any]) -> bool:
+    """A fracture recorded as possible only ("probable", "à éliminer", "?"), or by its words alone (no code of a
+    fracture, of an injury, or of a pathological one): said first, never taken as a bone broken (review 29)."""
+    words = describe_concepts([condition.get("code")])
+    found = codings(condition.get("code"))
+    return bool(_NOT_SURE.search(words)) or not (is_pathological_fracture(condition) or any(
+        fracture_place(c) or _injury(c) for c in found) or _collapse_in_words(words))
 
 
 def _injury(coding: dict[str, Any]) -> bool:
-    """An ICD-10 code of the injury chapter's fractures of the body (S02-S92: the fourth character .0-.9)."""
+    """An ICD-10 code of the injury chapter (S00-S99): its words say which injury (S32.8: a part of the pelvis)."""
     code = str(coding.get("code") or "").strip().upper()
     return is_icd10(canonical_system(str(coding.get("system") or ""))) and len(code) >= 3 and code[0] == "S" \
         and code[1:3].isdigit()
