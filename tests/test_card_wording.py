@@ -163,6 +163,20 @@ def test_an_action_of_two_clauses_keeps_its_first_whole_before_what_is_missing_g
             "laminectomie") in card["detail"]
 
 
+def test_an_action_of_two_clauses_stays_whole_where_the_old_records_shorter_form_makes_room(client):
+    """Review 29: "radiotherapy (visceral status of …) (missing: deficit duration)" where "radiotherapy; no significant
+    benefit of laminectomy (data of …) (missing: deficit duration)" fits: the old record's item gives way first."""
+    spine = {"coding": [{"system": SCT, "code": "122495006"}], "text": "D6"}
+    conditions = [condition("breast", SCT, "254837009", onset="2024-01-10"),
+                  condition("mscc", ICD10, "G95.2", onset=RECENT, body_site=[spine])]
+    observations = [observation("motor", "motor-function", **coded("not-ambulatory")),
+                    observation("visceral", "visceral-metastases", **coded("2667000", SCT),
+                                effective=(date.today() - timedelta(days=17)).isoformat())]
+    (card,) = without_advice(cards_of(client, conditions, observations, "en"))
+    assert "radiotherapy; no significant benefit of laminectomy (data of " in card["summary"], card["summary"]
+    assert card["summary"].endswith("(missing: deficit duration)")
+
+
 def test_the_action_is_never_cut_for_the_old_records_date_which_then_opens_the_detail(client):
     """« Fémur gauche, score de Mirels 11 : fixation enregistrée, à vérifier d'abord — avis chirurgical de… (taille de
     la lésion du 12/11/2026) » (review 16): the date was kept and the action cut. The date's words give way, then

@@ -27,7 +27,7 @@ from .moments import Event, started, surely_before
 from .options import MappingOptions
 from .place import SPINE_REGION_LETTER
 from .procedures import operated_since, spinal_operations
-from .radiotherapies import ENDED, radiotherapies_given, radiotherapies_of
+from .radiotherapies import ended, radiotherapies_given, radiotherapies_of
 from .record import PatientRecord
 from .situations import spinal_levels
 from .statuses import COMPRESSION_MAY_BE_OVER, COMPRESSION_NOT_ACTIVE, THIS_RECORDED_AS, recorded_as
@@ -110,7 +110,7 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         recent = record.as_of - timedelta(days=window.days) if window else None
         irradiated = tuple(Event(course.began, said("its radiotherapy"))  # its first day: a course over days
                            for course in radiotherapies_of(record, ref) if course.began is not None
-                           and (recent is None or course.status not in ENDED or course.performed is None
+                           and (recent is None or not ended(record, course) or course.performed is None
                                 or course.performed.latest >= recent))
         first_day = min((event.when for event in irradiated), key=lambda span: span.earliest, default=None)
         read: dict[str, Fact] = {}

@@ -25,8 +25,12 @@ IRRADIATED = GIVEN_NOW | {
     "irradiating again"}
 
 
-# A course over: given in full, or stopped before its end (FHIR's "stopped": begun, then ended).
-ENDED = ("completed", "stopped")
+def ended(record: PatientRecord, course: Procedure) -> bool:
+    """A course over: given in full, or stopped before its end (FHIR's "stopped") on a day its period records; one
+    stopped on no recorded day may have run until now (review 29: its start alone was read as its end)."""
+    period = record.get(course.ref).get("performedPeriod") if course.ref in record.by_ref else None
+    return course.status == "completed" or (course.status == "stopped" and isinstance(period, dict)
+                                            and isinstance(period.get("end"), str))
 
 
 def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None = None,
@@ -45,7 +49,7 @@ def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None
                  said("a radiotherapy of it is recorded before the records this score rests on ({course}): the advice "
                       "is for a new course; the guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the "
                       "other schemes), no rule for irradiating again", course=course.ref)
-                 if history and course.status in ENDED and course.performed and course.performed.latest < history
+                 if history and ended(record, course) and course.performed and course.performed.latest < history
                  else
                  said("a radiotherapy of it is recorded ({course}): this card's advice may be what was given; the "
                       "guideline gives re-irradiation rates (20 % after 8 Gy, 8 % after the other schemes), no rule "

@@ -20,6 +20,7 @@ the mapping report.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
@@ -167,17 +168,18 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     # An action of two clauses keeps its first where the whole would push out what is missing, old or conflicting
     # ("radiotherapy; no significant benefit of…": probe 26); the detail says it whole.
     action = score.action or ""
-    actions = (action, action.split(";")[0].rstrip()) if "; " in action else (action,)
+    actions = (action, re.split(r"\s*[;:]\s", action, maxsplit=1)[0]) if re.search(r"[;:]\s", action) else (action,)
     # The action is never cut for the tail: the tail's words give way first, then its list becomes a count
     # (« avis chirurgical de… (taille de la lésion du 12/11/2026) »: review 16); a conflict is never cut, and gives way
     # whole only where the action would not fit beside it (the detail says it).
     short = oldest_words(assessment, words, True)
     conflicts = dict.fromkeys(conflict_words(assessment, words, said) for said in (2, 1, 0))
-    tails = tuple(conflict + tail for conflict in conflicts for tail in (
-        oldest + missing, short + missing, short + unknown_words(assessment, words, True),
-        unknown_words(assessment, words, True))) + (
-        unknown_words(assessment, words, True),)  # the action whole before a conflict the detail says (probe 23 t15)
-    for tail, action in ((tail, action) for tail in tails for action in actions):
+    counted = unknown_words(assessment, words, True)
+    # What is missing named, the whole action (the old record's item before it), then its first clause; then counted.
+    tried = [(conflict + tail, action) for conflict in conflicts for group in (
+        (oldest + missing, short + missing), (short + counted, counted)) for action in actions for tail in group] + [
+        (counted, action) for action in actions]  # the action whole before a conflict the detail says (probe 23 t15)
+    for tail, action in tried:
         summary = _summary(assessment, rest := f"{head}{action}", tail)
         if rest in summary:
             break
