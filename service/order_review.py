@@ -16,7 +16,7 @@ from msgspec.structs import replace
 
 from .facts import PatientFacts, ReportEntry
 from .facts.model import Where
-from .facts.place import BOTH_SIDES, LEFT, RIGHT, Place, one_long_bone, side_beside_bone
+from .facts.place import BOTH_SIDES, LEFT, RIGHT, Place, one_long_bone, side_beside_bone, side_written
 from .facts.statuses import (
     COMPRESSION_MAY_BE_OVER,
     COMPRESSION_NOT_ACTIVE,
@@ -217,8 +217,9 @@ def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[Dra
             place = replace(place, side=written, side_from_text=True)
             draft = replace(draft, place=place)
         elif (place is None or not place.bone) and not draft.reasons & sites and (
-                bone := one_long_bone(words := f"{draft.site_words} {draft.order.description}")) and (
-                written := side_beside_bone(words, bone, next_to=True)) in (LEFT, RIGHT):
+                bone := one_long_bone(words := f"{draft.site_words} {draft.order.description}")) and side_written(
+                words) != BOTH_SIDES and (written := side_beside_bone(words, bone, next_to=True)) in (LEFT, RIGHT):
+            # ("fémur G et D", "gauche et droit", "G + D": both sides, no side to check: review 29)
             # A bone and side in words only ("RTE fémur D 8 Gy", bodySite text "Fémur D"): a side to check too (probe
             # 26: the side was checked only where a code gave the bone); the order is still checked against each.
             place = Place(bone, written, record_words=(draft.site_words or draft.order.description)[:60],
