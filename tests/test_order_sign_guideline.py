@@ -338,6 +338,13 @@ def test_a_start_outside_the_post_operative_window_is_a_warning(client):
     assert "healed skin" in card["detail"] and "Procedure/" not in card["detail"]
     (french,) = post(client, request(*MIRELS_9, early, procedures=[fixation_done(10)]), "fr")
     assert french["summary"].startswith("Radiothérapie débutant le") and "hors de la fenêtre" in french["summary"]
+    # The place is the treated lesion's, not the operation's own bodySite (review 29: "— right femur" for the left's).
+    from support.fhir_builders import FEMUR, RIGHT, site
+
+    elsewhere = fixation_done(10) | {"bodySite": [site(FEMUR, RIGHT)]}
+    (card,) = [c for c in post(client, request(*MIRELS_9, early, procedures=[elsewhere]))
+               if c["source"]["topic"]["code"] == "post-operative"]
+    assert card["summary"].endswith("(§1.4) — left femur, shaft of femur"), card["summary"]
 
 
 def test_a_start_inside_the_window_says_nothing_and_no_start_says_the_window(client):

@@ -100,8 +100,7 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
     summary = check.summary(locale)
     if not finding.certain:
         summary = f"{order_words['possible']}: {summary}"
-    # The bone may be fixed or broken already, the site operated on: the advice may be moot (probe 16: a nailing's
-    # post-operative radiotherapy read as "radiotherapy alone"). Said first, as on the score's card; nothing proposed.
+    # The bone may be fixed or broken already, the site operated on: the advice may be moot (probe 16). Said first.
     first = check_first_line(facts, locale, words, name)
     if first:
         prefix = first_words(assessment, words)
@@ -309,9 +308,10 @@ def window_card(found: WindowFinding, locale: str, name: Callable[[str], str]) -
     lines += ["", f"{words['guideline']}{colon} {situation.source}"]
     return {
         "uuid": random_uuid(),
-        "summary": _with_place(summary, place, "", locale) if (place := next((
-            text for where in found.operation.about if where.place and (text := where.place.words(locale))), "")) \
-            else fit_summary(summary),
+        "summary": fit_summary(f"{summary} — {place}" if (room := SUMMARY_LIMIT - len(typeset(f"{summary} — ", locale)))
+                               > 11 and (place := shortened(next((text for where in (  # the lesion's, its dates kept
+                                   *found.operation.about[1:], *found.operation.about[:1]) if where.place and (
+                                   text := where.place.words(locale))), ""), room, room)) else summary),
         "detail": "\n".join(lines),
         "indicator": "warning" if found.outside or found.operated_if else "info",
         "source": _source(locale, "post-operative", situation.title(locale)),
