@@ -1004,6 +1004,10 @@ def test_a_visceral_status_since_the_radiotherapy_began_that_differs_from_the_on
     assert fact.value == OneOf("yes", "no") and set(fact.sources) == {"Observation/v-before", "Observation/v-since"}
     assert any("gives absent before its radiotherapy began" in note for note in fact.notes), fact.notes
     assert not any("the latest counts" in note for note in fact.notes)
+    # The last status before the course agreeing with the one since: as recorded (review 29).
+    then = observation("v-then", "visceral-metastases", effective=days_ago(14), **coded("52101004", SCT))
+    mscc, _ = only_compression(compression(onset=days_ago(20)), before, then, since, radiotherapy)
+    assert mscc.facts["visceral_metastases"].value == "yes"
 
 
 def test_a_motor_status_later_the_same_day_than_its_radiotherapy_began_is_not_the_one_before_it():

@@ -77,11 +77,12 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]], bef
                                         lambda value: "Observation visceral-metastases")
     fact = _ended_since(record, choose(ITEM, candidates + conditions, tuple(superseded)))
     recorded = parse_date(fact.recorded) if fact.recorded and first_course is not None else None
-    before_course = [c for c in candidates + conditions if first_course is not None and c.when is not None
-                     and c.when.latest < first_course and c.value != fact.value and isinstance(c.value, str)]
-    if recorded is not None and first_course is not None and recorded.earliest > first_course and before_course \
-            and isinstance(fact.value, str):  # probe 26: "absent" before the course, "present" since: which held then?
-        latest = max(before_course, key=lambda c: c.when.latest if c.when else date.min)
+    # The last status before the course (review 29: not the last one that disagrees) against the one since.
+    latest = max((c for c in candidates + conditions if first_course is not None and c.when is not None
+                  and c.when.latest < first_course and isinstance(c.value, str)),
+                 key=lambda c: c.when.latest if c.when else date.min, default=None)
+    if recorded is not None and first_course is not None and recorded.earliest > first_course and latest is not None \
+            and latest.value != fact.value and isinstance(fact.value, str):  # probe 26
         fact = Fact(ITEM, OneOf("yes", "no"), fact.sources + (latest.source,), "records before and since disagree",
                     tuple(dict.fromkeys(fact.flags + (CONFLICT,))), tuple(  # not "the latest counts": it may not
                         note for note in fact.notes if getattr(note, "template", "") != LATEST_COUNTS) + (said(
