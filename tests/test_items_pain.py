@@ -86,6 +86,13 @@ def test_a_pain_that_may_predate_a_lesion_known_to_its_month_is_counted_and_said
     fact = lesion_facts.facts["pain"]
     assert fact.value == "moderate"
     assert any(f"perhaps before the lesion's onset ({month})" in note for note in fact.notes), fact.notes
+    # Said of the record counted only, not of an older one that is not (review 29).
+    older = observation("pain-old", "mirels-pain", focus="Condition/lesion-1", effective=f"{month}-02",
+                        **coded("mild"))
+    lesion_facts, _ = only_lesion(lesion(onset=month), older, pain)
+    assert [note for note in lesion_facts.facts["pain"].notes if "perhaps before" in note] == [
+        f"Observation/pain: recorded {day}, perhaps before the lesion's onset ({month}): their dates do not tell which "
+        "came first; counted"], lesion_facts.facts["pain"].notes
     lesion_facts, _ = only_lesion(lesion(onset=day), pain)
     assert not any("perhaps before" in note for note in lesion_facts.facts["pain"].notes)
 

@@ -40,7 +40,7 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
     as a warning (a card nobody can act on is noise); where none remains, they are why the item is missing.
     ``unread_kinds``: kinds whose records give no value here, so never make a record of their item current."""
     dropped: dict[str, list[tuple[str, Said]]] = defaultdict(list)
-    maybe_before: dict[str, list[Said | None]] = defaultdict(list)  # item -> may its records predate an event?
+    maybe_before: dict[str, list[tuple[Any, Said | None]]] = defaultdict(list)  # item -> (day, may it predate?)
     current: set[str] = set()
     newest: dict[str, Any] = {}  # item -> the date of its latest current record
     for kind, observations in linked.items():
@@ -57,10 +57,10 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
                     current.add(kind_item(kind))
                     event = next((e for e in after if when is not None and e.when.earliest < when.latest
                                   and not surely_before(e.when, when)), None)  # a partial date (not one same day)
-                    maybe_before[kind_item(kind)].append(said(
-                        "{resource}: recorded {date}, perhaps before {event} ({began}), whose day is not known more "
-                        "closely; counted", resource=record.ref(observation), date=when.text, event=event.what,
-                        began=event.when.text) if event is not None and when is not None else None)
+                    maybe_before[kind_item(kind)].append((when.latest if when else None, said(
+                        "{resource}: recorded {date}, perhaps before {event} ({began}): their dates do not tell which "
+                        "came first; counted", resource=record.ref(observation), date=when.text, event=event.what,
+                        began=event.when.text) if event is not None and when is not None else None))
                     if when is not None and (kind_item(kind) not in newest or
                                              when.latest >= newest[kind_item(kind)].latest):
                         newest[kind_item(kind)] = when
@@ -69,8 +69,9 @@ def keep_timely(record: PatientRecord, linked: dict[str, list[tuple[dict[str, An
         linked[kind] = kept
     untimely: dict[str, list[Said]] = defaultdict(list)
     for item, notes in maybe_before.items():  # probe 26: a pain of the 10th, the lesion begun "2026-11"
-        if all(notes):  # every current record of it may be from before: said, never dropped
-            untimely[item].extend(note for note in notes if note is not None)
+        if all(note for _, note in notes):  # every current record may be from before: said of the latest, counted
+            latest = max(notes, key=lambda found: found[0])[1]
+            untimely[item].extend([latest] if latest is not None else [])
     for item, records in dropped.items():
         for ref, why in records:
             # Not counted for its status (no result yet), yet later than what is counted: it may say the item has
