@@ -68,3 +68,18 @@ def test_cards_and_resources_cite_the_guideline_and_the_tables_primary_article(c
     # Where the sources are silent, the citation says so rather than make up a publisher or year.
     assert ("not stated in the source documents" if calculator == "mirels" else
             "non indiqués dans les documents sources") in score.citation
+
+
+def test_a_short_action_is_the_first_part_of_its_action_in_each_language():
+    """A summary short of room gives a category's short action instead of its action (seeds/README.md): it must be
+    what the action says first, never another advice, and a category without one keeps its whole action."""
+    shortened = []
+    for calculator in ("mirels", "rades", "sins"):
+        for category in load_table(calculator).categories:
+            if category.short_action is None:
+                continue
+            for locale in ("en", "fr"):
+                assert category.action is not None
+                assert category.action(locale).startswith(category.short_action(locale)), (calculator, locale)
+            shortened.append((calculator, category.value))
+    assert shortened == [("rades", "group_i"), ("rades", "group_ii"), ("rades", "group_iii")]

@@ -205,6 +205,12 @@ class Score(msgspec.Struct, frozen=True):
         return self.category.action(self.locale) if self.category.action else self.category.recommendation(self.locale)
 
     @property
+    def short_action(self) -> str | None:
+        """The action's first part, where the seed gives one (Rades: "radiotherapy"), else None."""
+        short = self.category.short_action if self.category else None
+        return short(self.locale) if short else None
+
+    @property
     def activities(self) -> tuple[str, ...]:
         """The care plan's activities for the category, in the score's locale."""
         return tuple(a(self.locale) for a in self.category.activities) if self.category else ()

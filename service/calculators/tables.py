@@ -119,6 +119,7 @@ class Category(msgspec.Struct, frozen=True):
     outcome: Text | None = None
     activity_codes: tuple[dict[str, str], ...] = ()  # one coding per activity (CarePlan.activity.detail.code)
     action: Text | None = None  # the recommendation in a few words, first in a card's summary
+    short_action: Text | None = None  # its first part, where a summary has no room for the whole (the detail says it)
 
 
 class Table(msgspec.Struct, frozen=True):
@@ -248,6 +249,7 @@ def load_table(calculator: str) -> Table:
                 activity_codes=tuple(dict(a["code"]) for a in c["activities"]),
                 outcome=parse_text(c["outcome"]) if "outcome" in c else None,
                 action=parse_text(c["action"]) if "action" in c else None,
+                short_action=parse_text(c["short_action"]) if "short_action" in c else None,
             )
             for c in raw["categories"]
         ),

@@ -20,7 +20,6 @@ the mapping report.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
@@ -167,8 +166,7 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
         assessment, words)
     # An action of two clauses keeps its first where the whole would push out what is missing, old or conflicting
     # ("radiotherapy; no significant benefit of…": probe 26); the detail says it whole.
-    action = score.action or ""
-    actions = (action, re.split(r"\s*[;:]\s", action, maxsplit=1)[0]) if re.search(r"[;:]\s", action) else (action,)
+    actions = (score.action or "", *([score.short_action] if score.short_action else []))
     # The action is never cut for the tail: the tail's words give way first, then its list becomes a count
     # (« avis chirurgical de… (taille de la lésion du 12/11/2026) »: review 16); a conflict is never cut, and gives way
     # whole only where the action would not fit beside it (the detail says it).
