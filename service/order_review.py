@@ -7,6 +7,7 @@ orders it cannot check are reported, with why. Rendering is ``render.order_cards
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ from msgspec.structs import replace
 
 from .facts import PatientFacts, ReportEntry
 from .facts.model import Where
-from .facts.place import BOTH_SIDES, LEFT, RIGHT, Place, one_long_bone, side_beside_bone, side_written
+from .facts.place import BONE_WORDS, BOTH_SIDES, LEFT, RIGHT, Place, one_long_bone, side_beside_bone
 from .facts.statuses import (
     COMPRESSION_MAY_BE_OVER,
     COMPRESSION_NOT_ACTIVE,
@@ -217,8 +218,8 @@ def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[Dra
             place = replace(place, side=written, side_from_text=True)
             draft = replace(draft, place=place)
         elif (place is None or not place.bone) and not draft.reasons & sites and (
-                bone := one_long_bone(words := f"{draft.site_words} {draft.order.description}")) and side_written(
-                words) != BOTH_SIDES and (written := side_beside_bone(words, bone, next_to=True)) in (LEFT, RIGHT):
+                bone := one_long_bone(words := f"{draft.site_words} {draft.order.description}")) and not _both_beside(
+                words, bone) and (written := side_beside_bone(words, bone, next_to=True)) in (LEFT, RIGHT):
             # ("fémur G et D", "gauche et droit", "G + D": both sides, no side to check: review 29)
             # A bone and side in words only ("RTE fémur D 8 Gy", bodySite text "Fémur D"): a side to check too (probe
             # 26: the side was checked only where a code gave the bone); the order is still checked against each.
@@ -234,6 +235,17 @@ def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[Dra
                                                       for where in same_bone if where.place is not None):
             found.append((draft, tuple({where.ref: where for where in same_bone}.values())))
     return found
+
+
+_SIDE = r"(?:droite?|gauche|left|right|bilat\w*|[dglr])\b\.?"
+_BOTH_AFTER = re.compile(rf"\s*(?:bilat|{_SIDE}\s*(?:et|and|\+|/|&|,)\s*{_SIDE})", re.IGNORECASE)
+
+
+def _both_beside(words: str, bone: str) -> bool:
+    """Both sides written right after the bone's name ("fémur D et G", "fémur gauche et droit", "fémur bilatéral"), not
+    a side elsewhere in the words ("RTE fémur D - néo sein G" is the right femur: review 30)."""
+    pattern = BONE_WORDS.get(bone)
+    return pattern is not None and any(_BOTH_AFTER.match(words, found.end()) for found in pattern.finditer(words))
 
 
 def _moot_fixations(facts: PatientFacts, fixations: list[DraftOrder]) -> list[tuple[DraftOrder, Said]]:

@@ -670,8 +670,11 @@ def test_an_order_for_the_other_femur_in_words_only_says_check_the_side_and_is_s
     assert found[0]["summary"] == "Check the side: order for the right femur, bone metastasis recorded on the left " \
                                   "femur", [card["summary"] for card in found]
     assert any(card["summary"].endswith("— left femur, shaft of femur, if the order is for it") for card in found)
+    # The other side written elsewhere in its words is not both sides (review 30: "néo sein G").
+    other = order("rt", RADIOTHERAPY) | {"code": {**cc(*RADIOTHERAPY), "text": "RTE fémur D 8 Gy - néo sein G"}}
+    assert cards(client, *MIRELS_9, other)[0]["summary"].startswith("Check the side: order for the right femur")
     # Its words on the lesion's side, or on both sides (review 29): no side to check.
-    for text in ("RTE fémur G 8 Gy", "RTE fémur D et G 8 Gy", "RTE fémur droit et gauche"):
+    for text in ("RTE fémur G 8 Gy", "RTE fémur D et G 8 Gy", "RTE fémur droit et gauche", "RTE fémur D + G"):
         same = order("rt", RADIOTHERAPY) | {"code": {**cc(*RADIOTHERAPY), "text": text}}
         assert not any(card["summary"].startswith("Check the side") for card in cards(client, *MIRELS_9, same)), text
 
