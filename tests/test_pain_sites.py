@@ -196,6 +196,14 @@ def test_a_condition_opening_with_fracture_under_no_code_does_not_take_a_mirels_
     words["code"] = {"text": "Fracture prevention: prophylactic nailing planned"}
     result, _ = assessed(lesion(bone=TROCHANTER), words, *lesion_observations())
     assert [a.score.total_text for a in result.assessments] == ["10"]  # a scored lesion, not a broken bone
+    # A code that says the fracture keeps it sure, whatever its words' doubts are about (review 30: "appui
+    # impossible", "origine métastatique probable" under S72.0 and M84.45 brought "fixation first" back).
+    for system, code, text in (("http://hl7.org/fhir/sid/icd-10", "S72.0", "Fracture col fémoral G, appui impossible"),
+                               ("http://hl7.org/fhir/sid/icd-10", "M84.45", "Fracture fémur G, origine probable"),
+                               (SCT, "71620000", "Fracture of femur")):
+        words["code"] = {"coding": [{"system": system, "code": code}], "text": text}
+        result, _ = assessed(lesion(bone=TROCHANTER), words, *lesion_observations())
+        assert result.assessments == [], (code, [a.score.total_text for a in result.assessments])
     for text in ("Fracture diaphysaire", "Fracture fémur G probable"):
         words["code"] = {"text": text}
         result, _ = assessed(lesion(bone=TROCHANTER), words, *lesion_observations())

@@ -148,7 +148,7 @@ def fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool
     if match == "linked":
         return said("a fracture recorded as due to this lesion ({fracture}), its bone not coded: if so, the bone has "
                     "broken and Mirels no longer applies; check before any fixation", fracture=ref)
-    if match == "not_sure":
+    if match == "not_sure" and not earlier:
         return said("a fracture of this bone and side may be recorded ({fracture}): its record does not make it "
                     "certain; if it has broken, Mirels no longer applies; check before any fixation", fracture=ref)
     if match == "tied":
@@ -170,7 +170,7 @@ def fracture_flag(record: PatientRecord, fracture: dict[str, Any], earlier: bool
         return said("a fracture of this bone is recorded ({fracture}), coded on this side, its words giving the other "
                     "side: which is right is not known; if it is this side, the bone has broken and Mirels no longer "
                     "applies; check the side before any fixation", fracture=ref)
-    if earlier and match == "same":
+    if earlier and match in ("same", "not_sure"):
         return said("a fracture of the same bone and side is recorded before this lesion began ({fracture}): if the "
                     "bone has broken since, Mirels no longer applies", fracture=ref)
     if earlier:  # a side not stated, or both: the same bone only

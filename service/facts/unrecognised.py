@@ -72,7 +72,8 @@ _NOT_A_BREAK = re.compile(r"imminent|impending|risque|\brisk|menace|consolid|hea
                           r"ant[ée]c[ée]dent|history|\bpas\b|\bno\b|\bnot\b|\bsans\b|without|pr[ée]vention",
                           re.IGNORECASE)
 # Words that leave a fracture possible, not recorded as sure: said first on the card, never taken as broken (review 29).
-_NOT_SURE = re.compile(r"[ée]liminer|rule out|suspect|possible|probable|\?", re.IGNORECASE)
+_NOT_SURE = re.compile(r"[àa] [ée]liminer|\brule out\b|\bsuspect(?:e|ée?s?|ed)?\b|\bpossible\b|\bprobable\b|"
+                       r"(?<!\w)\?", re.IGNORECASE)  # whole words ("impossible" is none; "f?mur", a lost accent)
 
 
 def long_bone_fracture_in_words(words: str) -> str | None:
@@ -280,8 +281,11 @@ def fracture_not_sure(condition: dict[str, Any]) -> bool:
     fracture, of an injury, or of a pathological one): said first, never taken as a bone broken (review 29)."""
     words = describe_concepts([condition.get("code")])
     found = codings(condition.get("code"))
-    return bool(_NOT_SURE.search(words)) or not (is_pathological_fracture(condition) or any(
-        fracture_place(c) or _injury(c) for c in found) or _collapse_in_words(words))
+    coded = any(fracture_place(c) or _injury(c) or canonical_system(str(c.get("system") or "")) == SNOMED or str(
+        c.get("code") or "").strip().upper().replace(".", "").startswith(_fracture_codes(canonical_system(str(
+            c.get("system") or "")))) for c in found)  # a code says it: its words' doubts are of something else
+    return not coded and (bool(_NOT_SURE.search(words)) or not (_FRACTURE_WORDS.search(words) or _collapse_in_words(
+        words)))  # "Fracture pathologique fémur G" under a local code says what it is; "Fracture diaphysaire" does not
 
 
 def _injury(coding: dict[str, Any]) -> bool:
