@@ -1008,6 +1008,11 @@ def test_a_visceral_status_since_the_radiotherapy_began_that_differs_from_the_on
     then = observation("v-then", "visceral-metastases", effective=days_ago(14), **coded("52101004", SCT))
     mscc, _ = only_compression(compression(onset=days_ago(20)), before, then, since, radiotherapy)
     assert mscc.facts["visceral_metastases"].value == "yes"
+    # Two of that last day that disagree: either order, both stay open (review 30).
+    same_day = observation("v-same", "visceral-metastases", effective=days_ago(14), **coded("2667000", SCT))
+    for records in ((then, same_day), (same_day, then)):
+        mscc, _ = only_compression(compression(onset=days_ago(20)), *records, since, radiotherapy)
+        assert mscc.facts["visceral_metastases"].value == OneOf("yes", "no"), records
 
 
 def test_a_motor_status_later_the_same_day_than_its_radiotherapy_began_is_not_the_one_before_it():
@@ -1199,6 +1204,11 @@ def test_a_course_older_than_the_motor_status_window_is_history_and_todays_statu
     del stopped["performedPeriod"]["end"]
     mscc, _ = only_compression(primary, compression(onset=days_ago(500)), status, stopped)
     assert mscc.facts["motor_function"].missing
+    # Stopped, dated by one day: that day is when it stopped (review 30).
+    dated = _radiotherapy_of_the_compression("stopped", 29) | {"performedDateTime": days_ago(29)}
+    del dated["performedPeriod"]
+    mscc, _ = only_compression(primary, compression(onset=days_ago(500)), status, dated)
+    assert mscc.facts["motor_function"].value == "not_ambulatory"
 
 
 @pytest.mark.parametrize("code,system", [("282145008", SCT), ("G82.2", ICD10)])

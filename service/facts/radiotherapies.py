@@ -26,11 +26,12 @@ IRRADIATED = GIVEN_NOW | {
 
 
 def ended(record: PatientRecord, course: Procedure) -> bool:
-    """A course over: given in full, or stopped before its end (FHIR's "stopped") on a day its period records; one
-    stopped on no recorded day may have run until now (review 29: its start alone was read as its end)."""
-    period = record.get(course.ref).get("performedPeriod") if course.ref in record.by_ref else None
-    return course.status == "completed" or (course.status == "stopped" and isinstance(period, dict)
-                                            and isinstance(period.get("end"), str))
+    """A course over: given in full, or stopped before its end (FHIR's "stopped") on a day it records (its date, its
+    period's end); one with a start only may have run until now (review 29: its start alone was read as its end)."""
+    resource = record.get(course.ref) if course.ref in record.by_ref else {}
+    period = resource.get("performedPeriod")
+    return course.status == "completed" or (course.status == "stopped" and (isinstance(
+        resource.get("performedDateTime"), str) or (isinstance(period, dict) and isinstance(period.get("end"), str))))
 
 
 def radiotherapies_given(record: PatientRecord, condition: str, bone: str | None = None,

@@ -78,9 +78,10 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]], bef
     fact = _ended_since(record, choose(ITEM, candidates + conditions, tuple(superseded)))
     recorded = parse_date(fact.recorded) if fact.recorded and first_course is not None else None
     # The last status before the course (review 29: not the last one that disagrees) against the one since.
-    latest = max((c for c in candidates + conditions if first_course is not None and c.when is not None
-                  and c.when.latest < first_course and isinstance(c.value, str)),
-                 key=lambda c: c.when.latest if c.when else date.min, default=None)
+    prior = [c for c in candidates + conditions if first_course is not None and c.when is not None
+             and c.when.latest < first_course and isinstance(c.value, str)]
+    last_day = max((c.when.latest for c in prior if c.when), default=None)  # any of that day disagreeing (review 30)
+    latest = next((c for c in prior if c.when and c.when.latest == last_day and c.value != fact.value), None)
     if recorded is not None and first_course is not None and recorded.earliest > first_course and latest is not None \
             and latest.value != fact.value and isinstance(fact.value, str):  # probe 26
         fact = Fact(ITEM, OneOf("yes", "no"), fact.sources + (latest.source,), "records before and since disagree",
