@@ -277,8 +277,9 @@ def is_fracture(condition: dict[str, Any]) -> bool:
 
 
 def fracture_not_sure(condition: dict[str, Any]) -> bool:
-    """A fracture recorded as possible only ("probable", "à éliminer", "?"), or by its words alone (no code of a
-    fracture, of an injury, or of a pathological one): said first, never taken as a bone broken (review 29)."""
+    """A fracture recorded by its words alone (no ICD-10 fracture or injury code, no SNOMED CT code, and words that
+    do not say pathological), or possible only ("probable", "à éliminer", "?"): said first, never taken as a bone
+    broken (reviews 29, 30)."""
     words = describe_concepts([condition.get("code")])
     found = codings(condition.get("code"))
     coded = any(fracture_place(c) or _injury(c) or canonical_system(str(c.get("system") or "")) == SNOMED or str(
