@@ -171,7 +171,7 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     # (« avis chirurgical de… (taille de la lésion du 12/11/2026) »: review 16); a conflict is never cut, and gives way
     # whole only where the action would not fit beside it (the detail says it).
     short = oldest_words(assessment, words, True)
-    conflicts = dict.fromkeys(conflict_words(assessment, words, said) for said in (2, 1, 0))
+    conflicts = dict.fromkeys(conflict_words(assessment, words, level) for level in (2, 1, 0))
     counted = unknown_words(assessment, words, True)
     # What is missing named, the whole action (the old record's item before it), then its first clause; then counted.
     tried = [(conflict + tail, action) for conflict in conflicts for group in (

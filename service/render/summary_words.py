@@ -27,17 +27,19 @@ def conflict_words(assessment: Assessment, words: dict[str, str], preliminary_sa
     preliminary = [SHORT_ITEMS[assessment.score.locale][item.name] for item in assessment.score.items
                    if item.status != "missing" and item.name in SHORT_ITEMS["en"]
                    and "preliminary" in assessment.facts.facts[item.name].flags]
-    said = preliminary_said if preliminary else 0
-    items = f" ({', '.join(preliminary)})" if said == 2 else ""
+    level = preliminary_said if preliminary else 0
+    counted = f"{words['preliminary']} ({', '.join(preliminary)})" if level == 2 else words['preliminary'] if level \
+        else ""
     if not conflicted:
-        return f" — {words['preliminary']}{items}" if said else ""
+        return f" — {counted}" if counted else ""
     uncertain = any(assessment.score.item(f.item).status == "uncertain" for f in conflicted
                     if f.item in {i.name for i in assessment.score.items})
+    if uncertain:
+        return f" — {words['conflicting']}" + (f", {counted}" if counted else "")
     # "the latest, preliminary, used" only where the preliminary results are the ones that differ (review 28).
-    alone = said and set(preliminary) <= {SHORT_ITEMS[assessment.score.locale].get(f.item) for f in conflicted}
-    return f" — {words['conflicting']}" + (f", {words['preliminary']}{items}" if said else "") if uncertain else \
-        f" — {words['settled_preliminary']}{items}" if alone else f" — {words['conflict_settled']}" + (
-            f", {words['preliminary']}{items}" if said else "")
+    if counted and set(preliminary) <= {SHORT_ITEMS[assessment.score.locale].get(f.item) for f in conflicted}:
+        return f" — {words['settled_preliminary']}" + (f" ({', '.join(preliminary)})" if level == 2 else "")
+    return f" — {words['conflict_settled']}" + (f", {counted}" if counted else "")
 
 
 def first_words(assessment: Assessment, words: dict[str, str]) -> str:
