@@ -27,10 +27,12 @@ from support.fhir_builders import (
     lesion,
     lesion_observations,
     observation,
+    operated_compression,
     patient,
     quantity,
     site,
 )
+from support.fhir_schema_check import schema_errors
 
 SERVICE = "/cds-services/bonemet-patient-view"
 
@@ -511,7 +513,7 @@ def test_a_missing_item_card_keeps_what_to_record_before_category_undetermined(c
                    "code": {"coding": [{"system": "https://www.ameli.fr/ccam", "code": "LFFA004"}],
                             "text": "Laminectomie décompressive D9-D11"},
                    "reasonReference": [{"reference": "Condition/mscc"}]}
-    for language, ending in (("en", "radiotherapy (§1.3), missing: motor status"),
+    for language, ending in (("en", "post-operative radiotherapy, missing: motor status"),
                              ("fr", "à vérifier d'abord — manquant : statut moteur")):
         body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
                 "context": {"userId": "Practitioner/doc", "patientId": "p1"},
@@ -616,8 +618,44 @@ def test_a_conflict_gives_way_whole_where_the_action_would_not_fit_beside_it(cli
                                 **quantity(5, "d"))]
     (card,) = [c for c in cards_of(client, conditions, observations, procedures=[laminectomy])
                if c["source"]["topic"]["code"] == "rades"]
-    assert "—…" not in card["summary"] and card["summary"].endswith("laminectomy"), card["summary"]
+    # The laminectomy names it: the action is the table's after an operation, not group II's word on laminectomy.
+    assert "—…" not in card["summary"] and card["summary"].endswith("post-operative radiotherapy"), card["summary"]
     assert "records of different days differ" in card["detail"]
+
+
+@pytest.mark.parametrize("language, action, detail", [
+    ("en", "post-operative radiotherapy", "the guideline's radiotherapy is then adjuvant to the neurosurgery (§1.3)"),
+    ("fr", "radiothérapie post-opératoire", "la radiothérapie est alors adjuvante au geste neurochirurgical (§1.3)")])
+def test_an_operated_compression_is_not_told_of_the_benefit_of_laminectomy(client, language, action, detail):
+    """The known contradiction (and the profile's own Rades CarePlan example): a compression operated by laminectomy
+    read "Rades score 31: … — radiotherapy; no significant benefit of laminectomy", and its CarePlan proposed
+    emergency radiotherapy beside the post-operative card's window (§1.4). Once a done operation names it, the card
+    says the table's words for then (seeds/rades.json ``after_operation``), proposes no CarePlan of its own, and
+    still says the group, whose prognosis holds."""
+    conditions, observations, procedures = operated_compression()
+    cards = cards_of(client, conditions, observations, language, procedures=procedures)
+    (card,) = [c for c in cards if c["source"]["topic"]["code"] == "rades"]
+    assert card["summary"].endswith(action) and "laminect" not in card["summary"].lower(), card["summary"]
+    assert detail in card["detail"] and ("Group II" in card["detail"] or "Groupe II" in card["detail"])
+    (suggestion,) = card["suggestions"]
+    assert [a["resource"]["resourceType"] for a in suggestion["actions"]] == ["Observation", "RiskAssessment"]
+    assert suggestion["label"] == ("Record the assessment" if language == "en" else "Enregistrer l'évaluation")
+    (risk,) = [a["resource"] for a in suggestion["actions"] if a["resource"]["resourceType"] == "RiskAssessment"]
+    assert detail in risk["mitigation"] and schema_errors(risk) == []
+    # The post-operative card, beside it, proposes the plan.
+    assert any(c["source"]["topic"]["code"] == "post-operative" and c.get("suggestions") for c in cards)
+
+
+@pytest.mark.parametrize("status, reason", [("completed", None), ("preparation", "Condition/mscc"),
+                                            ("entered-in-error", "Condition/mscc"), ("not-done", "Condition/mscc")])
+def test_an_operation_not_done_or_naming_nothing_leaves_the_group_s_action(client, status, reason):
+    """Only a done operation that names the compression changes its action: one planned, not done or entered in
+    error does not, nor one of the spine naming nothing, whose level is not compared (said first, as before)."""
+    conditions, observations, procedures = operated_compression(status, reason)
+    (card,) = [c for c in cards_of(client, conditions, observations, procedures=procedures)
+               if c["source"]["topic"]["code"] == "rades"]
+    assert card["summary"].endswith("radiotherapy; no significant benefit of laminectomy"), card["summary"]
+    assert "CarePlan" in [a["resource"]["resourceType"] for a in card["suggestions"][0]["actions"]]
 
 
 def test_a_french_sins_summary_keeps_its_uncertain_level_counting_the_missing_items(client):

@@ -15,7 +15,7 @@ from service.config import Settings
 from service.render.questionnaires import questionnaire, row_code_system, row_concept_map
 from service.web import create_app
 from support.answer_checks import is_advice_resource
-from support.fhir_builders import bundle, lesion, lesion_observations, patient
+from support.fhir_builders import bundle, lesion, lesion_observations, operated_compression, patient
 from support.fhir_schema_check import schema_errors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,6 +144,21 @@ def test_an_invalid_questionnaire_response_status_is_400(client):
 
 
 # -- the card's link and the page ------------------------------------------------------------------
+
+
+def test_the_page_of_an_operated_compression_says_what_its_card_says(client):
+    """After a laminectomy naming the compression, its card says the radiotherapy is adjuvant (seeds/rades.json
+    ``after_operation``) before group II's word on laminectomy: the page it links to says the same, not the group's
+    words alone (the calculator page, with no record, says the group's)."""
+    conditions, observations, procedures = operated_compression()
+    request = hook([patient(), *conditions, *observations])
+    request["prefetch"]["procedures"] = {"resourceType": "Bundle", "type": "searchset",
+                                         "entry": [{"resource": r} for r in procedures]}
+    (url,) = {link["url"] for card in cards_of(client, request) for link in card.get("links", [])}
+    html = client.get(url.removeprefix("http://127.0.0.1:8080")).get_data(as_text=True)
+    (advice,) = re.findall(r'<p class="recommendation">([^<]*)</p>', html)
+    assert advice.startswith("An operation of this compression is recorded: the guideline&#39;s radiotherapy is then "
+                             "adjuvant") and "no significant benefit of laminectomy" in advice, advice
 
 
 def test_score_and_missing_data_cards_link_to_the_page_and_to_their_scale(client):

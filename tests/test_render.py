@@ -128,9 +128,13 @@ def render_example_patient():
     examples = [json.loads(p.read_text("utf-8")) for p in sorted(EXAMPLES.glob("[!.]*.json"))]
     inputs = [resource for resource in examples if resource["id"] not in OUTPUT_EXAMPLES.values()]
     facts = extract_facts(inputs, MappingOptions(as_of=WHEN.date()))
+    # Rades's as for the same patient before the example's laminectomy: once an operation names the compression, its
+    # score proposes no CarePlan (the post-operative one below is the plan), and the profile needs an example of one.
+    before_operation = extract_facts([r for r in inputs if r["resourceType"] != "Procedure"],
+                                     MappingOptions(as_of=WHEN.date()))
     rendered = {}
     for found, calculator, name in [(facts.scored_by("mirels")[0], score_mirels, "mirels"),
-                                    (facts.scored_by("rades")[0], score_rades, "rades"),
+                                    (before_operation.scored_by("rades")[0], score_rades, "rades"),
                                     (facts.scored_by("sins")[0], score_sins, "sins")]:
         assessment = render(calculator(found.inputs()), found, "Patient/example", WHEN)
         # Stored under readable ids, as a server may store them; the identifiers stay the renderer's.

@@ -122,6 +122,14 @@ class Category(msgspec.Struct, frozen=True):
     short_action: Text | None = None  # its first part, where a summary has no room for the whole (the detail says it)
 
 
+class AfterOperation(msgspec.Struct, frozen=True):
+    """What the advice becomes once a done operation names the scored Condition (Rades: the radiotherapy is then
+    adjuvant, §1.3-§1.4): a few words for the summary, and a sentence said before the category's own."""
+
+    action: Text
+    recommendation: Text
+
+
 class Table(msgspec.Struct, frozen=True):
     """One calculator's table as its seed file gives it: items, categories and the source they come from."""
 
@@ -139,6 +147,7 @@ class Table(msgspec.Struct, frozen=True):
     scored: Text | None = None  # what one score is about, for a person ("The spinal cord compression")
     # What every category gives, said where the category is not determined (Rades: emergency radiotherapy, §1.3).
     every_category: Text | None = None
+    after_operation: AfterOperation | None = None
 
     def short_title(self, locale: str = DEFAULT_LOCALE) -> str:
         return short_title(self.title(locale))
@@ -235,6 +244,9 @@ def load_table(calculator: str) -> Table:
         outcome_coding=dict(raw.get("outcome_coding") or {}),
         scored=parse_text(raw["scored"]) if "scored" in raw else None,
         every_category=parse_text(raw["every_category"]) if "every_category" in raw else None,
+        after_operation=AfterOperation(parse_text(raw["after_operation"]["action"]),
+                                       parse_text(raw["after_operation"]["recommendation"]))
+        if "after_operation" in raw else None,
         items=tuple(_item(item) for item in raw["items"]),
         categories=tuple(
             Category(

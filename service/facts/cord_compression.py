@@ -26,7 +26,7 @@ from .model import CordCompressionFacts, Fact
 from .moments import Event, started, surely_before
 from .options import MappingOptions
 from .place import SPINE_REGION_LETTER
-from .procedures import operated_since, spinal_operations
+from .procedures import operated_since, operations_of, spinal_operations
 from .radiotherapies import ended, radiotherapies_given, radiotherapies_of
 from .record import PatientRecord
 from .situations import spinal_levels
@@ -161,7 +161,8 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
             + operated + before + twins.get(ref, ())  # by reasonReference or bodySite: a spine has no side here
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
                                            place=read_place(record.terms, body_sites(compression)),
-                                           operations_to_check=operated, operations_before=before))
+                                           operations_to_check=operated, operations_before=before,
+                                           operated=operations_of(record, ref)))
     return result
 
 

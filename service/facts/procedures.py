@@ -230,6 +230,13 @@ def operated_since(record: PatientRecord, condition: str, recorded: list[str]) -
                  and any(span.earliest < operation.performed.latest for span in dates))
 
 
+def operations_of(record: PatientRecord, condition: str) -> tuple[str, ...]:
+    """The operations done that name this Condition, whenever (a laminectomy "for" the compression), those coded
+    outside the lists whose words name surgery too: the choice a Rades group orients is made (§1.3)."""
+    return tuple(operation.ref for operation in [*procedures_done(record), *record.once("unread-surgery", list)]
+                 if operation.kind != "radiotherapy" and condition in operation.reasons)
+
+
 def earlier_fixations(record: PatientRecord, ref: str, reading: SiteReading,
                       onset: DateSpan | None) -> tuple[Said, ...]:
     """A fixation of the same bone and side done before this lesion began (a nail of years ago): not of this lesion,

@@ -11,6 +11,7 @@ WORDS = Words({
     "range": N_("Possible totals"), "undetermined": N_("category undetermined until the missing items are known"),
     "determined": N_("every completion gives"), "caveats": N_("Caveats"), "source": N_("Source"),
     "record": N_("Record the assessment and the proposed care plan"), "flags": N_("Flags"),
+    "record_score": N_("Record the assessment"),
     "uncertain": N_("uncertain"), "conflicting": N_("conflicting data"),
     "conflict_settled": N_("records differ over time, the latest used"), "context": N_("Context, not scored"),
     "preliminary": N_("a preliminary result counted"),

@@ -46,7 +46,7 @@ from .card_text import (
     where_of,
 )
 from .card_words import SHORT_ITEMS, WORDS
-from .fhir_resources import Assessment, by_identifier
+from .fhir_resources import Assessment, by_identifier, operated_action, recommendation
 from .summary_words import conflict_words, first_words, oldest_words, unknown_words
 from .unrecorded import nothing_recorded, unrecorded_cards
 from .uuids import random_uuid
@@ -107,8 +107,9 @@ def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callabl
         lines.append(f"| {_cell(item.label)} | {_cell(value)} | {points} | {_cell(fact.recorded[:10] or '–')} |")
     lines += ["", f"**{words['total']}{words['colon']} {assessment.score.total_text}**"
               + (f" — {score.category_label}" if score.category else ""), ""]
-    if score.recommendation:
-        lines += [score.recommendation, ""]
+    advice = recommendation(score, facts)
+    if advice:
+        lines += [advice, ""]
     above = {item.name for item in score.items if item.status != "known"} if unknown else set()  # said at the top
     notes = [name(said_to_clinician(note, locale)) for fact in facts.facts.values() if fact.item not in above
              for note in fact.notes]
@@ -150,7 +151,8 @@ def _suggestion(assessment: Assessment, words: dict[str, str]) -> Suggestion:
     title = assessment.score.title
     actions: list[Action] = [{"type": "create", "description": words[f"create_{r['resourceType']}"].format(title=title),
                               "resource": r} for r in by_identifier(assessment.resources)]
-    return {"label": words["record"], "uuid": random_uuid(), "isRecommended": False, "actions": actions}
+    label = words["record"] if assessment.care_plan else words["record_score"]  # none after an operation of it
+    return {"label": label, "uuid": random_uuid(), "isRecommended": False, "actions": actions}
 
 
 def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown: list[str] | None = None) -> Card:
@@ -166,7 +168,9 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
         assessment, words)
     # An action of two clauses keeps its first where the whole would push out what is missing, old or conflicting
     # ("radiotherapy; no significant benefit of…": probe 26); the detail says it whole.
-    actions = (score.action or "", *([score.short_action] if score.short_action else []))
+    # After an operation of it, the table's own words for then (Rades: radiotherapy after it), never the group's.
+    operated = operated_action(score, assessment.facts)
+    actions = (operated,) if operated else (score.action or "", *([score.short_action] if score.short_action else []))
     # The action is never cut for the tail: the tail's words give way first, then its list becomes a count
     # (« avis chirurgical de… (taille de la lésion du 12/11/2026) »: review 16); a conflict is never cut, and gives way
     # whole only where the action would not fit beside it (the detail says it).
@@ -202,6 +206,7 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     score = assessment.score
     words = WORDS[score.locale]
     short = SHORT_ITEMS[score.locale]  # the summary has 140 characters: "motor status", not the table's row
+    common_action = score.common_action and (operated_action(score, assessment.facts) or score.common_action)
     # Missing and uncertain apart: a site known to be the femur or the lower limb is not "missing".
     missing, uncertain = ([short.get(item.name, item.label) for item in score.items if item.status == status]
                           for status in ("missing", "uncertain"))
@@ -210,18 +215,18 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     lines = [f"**{short_title(assessment)}** — {plain(where_of(assessment))}", "", *_unknown_lines(assessment, name)]
     lines += ["", f"{words['range']}{words['colon']} {score.total_range}; "
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"])
-              + (f"; {words['every_category']}{words['colon']} {score.common_action}" if score.common_action else ""),
+              + (f"; {words['every_category']}{words['colon']} {common_action}" if common_action else ""),
               "", detail_markdown(assessment, words, name)]
     state = (f"{words['determined']} {score.category_label}" if score.category else
              words["missing_title"] if missing else words["uncertain_title"])
-    if score.common_action:  # every possible category gives it: the action first, as a score card's
-        state = f"{score.common_action}, {state}"
+    if common_action:  # every possible category gives it: the action first, as a score card's
+        state = f"{common_action}, {state}"
     head, conflict = (f"{short_title(assessment, True)} {score.total_range}{words['colon']} "
                       f"{first_words(assessment, words)}"), conflict_words(assessment, words)
     rest = f"{head}{state}{conflict}"
     # What to record matters more than "category undetermined", which the range says: those words give way first,
     # then the list becomes its count, and last the action every category shares (the card's detail says it).
-    brief = [f"{head}{score.common_action}, {words['missing']}{conflict}"] if score.common_action else []
+    brief = [f"{head}{common_action}, {words['missing']}{conflict}"] if common_action else []
     shortest = [f"{head}{words['missing']}{conflict}"]
     listed = [names] + ([words["missing_count"].format(count=len(missing)) + then] if len(missing) > 1 else [])
     tries = [(rest, names_) for names_ in listed] if score.category or not missing else [

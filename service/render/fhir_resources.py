@@ -155,6 +155,22 @@ def _items_table(score: Score, facts: ScoredCondition, words: dict[str, str]) ->
             f"</thead><tbody>{''.join(rows)}</tbody></table>")
 
 
+def operated_action(score: Score, facts: ScoredCondition) -> str | None:
+    """The table's action once a done operation names the scored Condition (Rades: radiotherapy after it, §1.4), in
+    place of the category's; None where none is recorded or the table gives none."""
+    after = load_table(score.calculator).after_operation if facts.operated else None
+    return after.action(score.locale) if after else None
+
+
+def recommendation(score: Score, facts: ScoredCondition) -> str | None:
+    """The category's recommendation, after what a done operation of the scored Condition makes of it: the group's
+    "no significant benefit of laminectomy" read alone, after a laminectomy, contradicted the card beside it."""
+    after = load_table(score.calculator).after_operation if facts.operated else None
+    if after is None or not score.recommendation:
+        return score.recommendation
+    return f"{after.recommendation(score.locale)} {score.recommendation}"
+
+
 def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, as_of: date | None = None,
            cite: Callable[[str], str] = lambda reference: reference) -> Assessment:
     """The three resources of one assessment. ``subject`` is "Patient/<id>"; ``cite`` turns the
@@ -221,7 +237,8 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
         observation["note"] = notes
     observation["component"] = [_component(item, facts.facts[item.name], locale) for item in score.items]
 
-    rationale = (f"{summary}. {score.recommendation}" if score.category else f"{summary}.")
+    advice = recommendation(score, facts)
+    rationale = (f"{summary}. {advice}" if score.category else f"{summary}.")
     outcome = load_table(score.calculator).outcome_coding  # as the profiles fix it (seeds/, checked in two sources)
     prediction: dict[str, Any] = {"outcome": {"coding": [outcome], "text": score.predicted_outcome}}
     if score.risk:
@@ -231,7 +248,7 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
     risk_assessment = common("RiskAssessment", f"bonemet-{score.calculator}-risk-assessment")
     outcome_words = [_p(f"{words['outcome']}{colon} {score.predicted_outcome}")]
     if score.risk:
-        outcome_words.append(_p(f"{words['risk']}{colon} {score.category_label}. {score.recommendation}"))
+        outcome_words.append(_p(f"{words['risk']}{colon} {score.category_label}. {advice}"))
     risk_assessment["text"] = narrative(_p(summary), *check_first, *outcome_words, _p(by), locale=locale)
     risk_assessment.update({
         "status": "final" if complete else "preliminary",
@@ -247,13 +264,15 @@ def render(score: Score, facts: ScoredCondition, subject: str, when: datetime, a
         + [{"display": score.citation[:1000]}],  # the guideline and the table's primary article
         "prediction": [prediction],
     })
-    if score.recommendation:
-        risk_assessment["mitigation"] = score.recommendation
+    if advice:
+        risk_assessment["mitigation"] = advice
     if notes:
         risk_assessment["note"] = notes
 
     care_plan = None
-    if score.category:  # no advice while the category is undetermined
+    # No advice while the category is undetermined; none either once an operation of it is recorded: the post-operative
+    # card proposes the plan (§1.4), and the category's (emergency radiotherapy) would contradict it.
+    if score.category and operated_action(score, facts) is None:
         care_plan = common("CarePlan", "bonemet-careplan")
         activities = list(zip(score.activities, score.activity_codes, strict=True))
         care_plan["text"] = narrative(

@@ -34,6 +34,7 @@ from ..i18n import said, translate, typeset_html
 from ..limits import LimitExceeded
 from ..pipeline import PatientAssessment, assess_bundle, assess_patient
 from ..render.cards import cards_for_patient
+from ..render.fhir_resources import recommendation
 from ..render.questionnaires import extracted_observations, questionnaire_response, questionnaire_url
 from ..render.scales import scale_svg
 from ..render.unrecorded import nothing_recorded
@@ -82,6 +83,7 @@ class PageScore(msgspec.Struct):
     calculator: str
     assessment: Any
     svg: str
+    recommendation: str | None = None  # the category's, after what an operation of the Condition makes of it
 
 
 def _keeper() -> AssessmentKeeper:
@@ -153,7 +155,8 @@ def _page_scores(result: PatientAssessment, locale: str) -> list[PageScore]:
         score = assessment.score
         low, high = score.total_min, score.total_max
         scores.append(PageScore(assessment.facts.condition, score.calculator, assessment,
-                                scale_svg(score.calculator, low, high, locale, str(index))))
+                                scale_svg(score.calculator, low, high, locale, str(index)),
+                                recommendation(score, assessment.facts)))
     return scores
 
 

@@ -108,3 +108,23 @@ def histology(code):
 def bundle(*resources, kind="collection"):
     return {"resourceType": "Bundle", "type": kind,
             "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources]}
+
+
+def operated_compression(laminectomy_status="completed", reason="Condition/mscc"):
+    """A compression of Rades group II (31), its records after a laminectomy of 6 days ago (``reason``: what the
+    laminectomy names): Conditions, Observations, Procedures."""
+
+    def days_ago(days):
+        return (date.today() - timedelta(days=days)).isoformat()
+
+    conditions = [condition("breast", SCT, "254837009", onset="2024-05-10"),
+                  condition("mscc", ICD10, "G95.2", onset=days_ago(9))]
+    laminectomy = {"resourceType": "Procedure", "id": "lam", "status": laminectomy_status,
+                   "subject": {"reference": "Patient/p1"},
+                   "code": {"coding": [{"system": SCT, "code": "387731002"}], "text": "Laminectomie D8"},
+                   "performedDateTime": days_ago(6), **({"reasonReference": [{"reference": reason}]} if reason else {})}
+    observations = [observation("motor", "motor-function", effective=days_ago(1), **coded("not-ambulatory")),
+                    observation("visceral", "visceral-metastases", effective=days_ago(1), **coded("373067005", SCT)),
+                    observation("deficit", "days-developing-motor-deficits", effective=days_ago(1),
+                                **quantity(10, "d"))]
+    return conditions, observations, [laminectomy]
