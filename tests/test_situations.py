@@ -790,6 +790,33 @@ def test_a_fixation_coded_on_one_side_whose_words_give_the_other_is_said_on_both
                    "applies; check the side first" in flag for flag in scored.fixations_to_check), scored.condition
 
 
+@pytest.mark.parametrize("status", ["completed", "in-progress"])
+def test_a_fixation_naming_a_lesion_coded_on_the_other_side_fixes_it_not_and_is_said_first(status):
+    """This session: a nail naming the left femur's lesion (reasonReference) coded on the right femur took the lesion
+    as fixed: its Mirels 10-12 gone, the post-operative card reading "Right femur, operated …" and nothing more.
+    Which side is right is not known: the lesion is scored, the fixation said first, the §1.4 card names the lesion
+    with the disagreement."""
+    nail = procedure("nail", FIXATION, 5, status=status, reason="Condition/left", body_site=[site(FEMUR, RIGHT)])
+    found = facts_of(lesion("left", side=LEFT), *lesion_observations("Condition/left"), nail)
+    (scored,) = found.scored_by("mirels")
+    assert [str(flag) for flag in scored.fixations_to_check] == [
+        "a fixation naming this lesion is recorded " + ("in progress " if status != "completed" else "")
+        + "on the other side (Procedure/nail: right femur): if it fixed this lesion, Mirels no longer applies; check "
+        "the side first"]
+    if status == "completed":
+        (operated,) = situations(found, "post_operative")
+        assert [str(note) for note in operated.notes] == [
+            "it names Condition/left (left femur, shaft of femur) as its reason, and its own record places it on the "
+            "other side: check the side"]
+        # Its window may be this lesion's: named for it, its own place saying both sides, neither asserted.
+        assert [where.ref for where in operated.about] == ["Procedure/nail", "Condition/left"]
+        assert operated.about[0].place.sides_disagree and operated.about[0].place.side is None
+    # Coded on the lesion's own side, it fixed it, as before.
+    found = facts_of(lesion("left", side=LEFT), *lesion_observations("Condition/left"),
+                     procedure("nail", FIXATION, 5, reason="Condition/left", body_site=[site(FEMUR, LEFT)]))
+    assert found.scored_by("mirels") == []
+
+
 @pytest.mark.parametrize("body_site", [None, [{"coding": [{"system": SCT, "code": FEMUR}]}]])
 def test_a_radiotherapy_whose_site_or_side_is_not_coded_is_said_on_each_lesion_of_the_bone_it_may_be_of(body_site):
     """Probe 23 (v10, v11): "RTE fémur D 8 Gy", no bodySite, or the femur with no side, naming no Condition: said on

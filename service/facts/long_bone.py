@@ -29,6 +29,7 @@ from .procedures import (
     Procedure,
     earlier_fixations,
     fixations_either_side,
+    fixations_other_side,
     fixations_under_way,
     procedures_done,
     treated,
@@ -103,8 +104,8 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         to_check = tuple(fracture_flag(record, fracture, fracture in earlier, match, reading)
                          for fracture, match in fractures)
         under_way = fixations_under_way(record, ref, reading.bone, reading.side) + earlier_fixations(
-            record, ref, reading, onset) + fixations_either_side(record, reading) + unread_operations(
-            record, ref, reading, onset)
+            record, ref, reading, onset) + fixations_either_side(record, reading) + fixations_other_side(
+            record, ref, reading) + unread_operations(record, ref, reading, onset)
         flags += to_check + under_way + radiotherapies_given(record, ref, reading.bone, reading.side, onset) + \
             radiotherapies_maybe(record, ref, reading.bone, reading.side, onset)
         record.report.use(ref, said("lesion of a Mirels score"))

@@ -189,8 +189,33 @@ def treated(procedure: Procedure, condition: str, bone: str | None, side: str | 
     """Whether ``procedure`` treated this Condition: its reasonReference names it, or, naming none, its
     bodySite names the same bone and side (a side unstated on either is not the same side)."""
     if procedure.reasons:
-        return condition in procedure.reasons
+        return condition in procedure.reasons and not other_side(procedure, bone, side)
     return bool(bone and procedure.bone == bone and side and procedure.side == side)
+
+
+def other_side(procedure: Procedure, bone: str | None, side: str | None) -> bool:
+    """A fixation whose own bodySite places it on the other side of the lesion's bone: naming the left femur's lesion,
+    coded on the right femur. Which is right is not known: it fixed neither surely (``fixations_other_side``)."""
+    return procedure.kind == "fixation" and bool(bone and side and procedure.bone == bone and procedure.side
+                                                 and procedure.side != side)
+
+
+def fixations_other_side(record: PatientRecord, condition: str, reading: SiteReading) -> tuple[Said, ...]:
+    """The fixations (done, under way or planned) naming this lesion whose bodySite gives the bone's other side: said
+    first on its Mirels card, never settled (the lesion was taken as fixed, its Mirels 11 gone, the post-operative card
+    reading "Right femur, operated …; For: left femur")."""
+    found = [operation for operation in procedures_done(record) + record.once("fixations-under-way", list)
+             if condition in operation.reasons and other_side(operation, reading.bone, reading.side)]
+    for operation in found:
+        record.report.use(operation.ref, said("a fixation naming {lesion}, its bodySite on the bone's other side: said "
+                                              "first on its Mirels card", lesion=condition))
+    return tuple(said("a fixation naming this lesion is recorded {status} on the other side ({operation}: {place}): "
+                      "if it fixed this lesion, Mirels no longer applies; check the side first",
+                      status=STATUS_WORDS[operation.status], operation=operation.ref, place=operation.place)
+                 if operation.status != "completed" else
+                 said("a fixation naming this lesion is recorded on the other side ({operation}: {place}): if it "
+                      "fixed this lesion, Mirels no longer applies; check the side first", operation=operation.ref,
+                      place=operation.place) for operation in found)
 
 
 # FHIR Procedure statuses of a fixation that may have fixed the bone, or soon will: begun or planned, stopped after

@@ -29,7 +29,7 @@ from .long_bone import site_concepts, with_side_words
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, SEVERAL_BONES, SPINE_REGION_LETTER, SPINE_REGIONS, Place, on_the_midline
-from .procedures import Procedure, procedures_done, treated
+from .procedures import Procedure, other_side, procedures_done, treated
 from .radiotherapies import radiotherapies_given
 from .record import PatientRecord
 from .statuses import status_code, status_to_check
@@ -369,8 +369,12 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
         inputs = PostOperativeInputs(when.earliest if when else None, when.latest if when else None, record.as_of,
                                      bool(since), unread, bool(unsure or given_in_words or any(
                                          site[p.ref] is not False for p in overlapping)))
+        place = operation.place
+        if place is not None and any(other_side(operation, *lesion.body_site) for lesion in scored
+                                     if lesion.condition in operation.reasons):
+            place = replace(place, side=None, sides_disagree=True)  # which side was operated is to check (its note)
         found.append(SituationFacts("post_operative", inputs, (operation.ref, *(p.ref for p in since)),
-                                    (Where(operation.ref, operation.place, operation.description,
+                                    (Where(operation.ref, place, operation.description,
                                            operation.own_words), *about),
                                     tuple(notes)))
     return found
@@ -398,6 +402,11 @@ def _treated(record: PatientRecord, operation: Procedure,
     for found in scored:
         if treated(operation, found.condition, *found.body_site):
             about.append(Where(found.condition, found.place, found.description))
+        elif found.condition in operation.reasons and other_side(operation, *found.body_site):
+            # Its window may be this lesion's (it names it), which its Mirels card says may be fixed: both said.
+            about.append(Where(found.condition, found.place, found.description))
+            notes.append(said("it names {lesion} ({place}) as its reason, and its own record places it on the other "
+                              "side: check the side", lesion=found.condition, place=found.place))
     for ref in record.fixed.get(operation.ref, ()):
         condition = record.get(ref)
         about.append(Where(ref, read_place(record.terms, body_sites(condition)),
