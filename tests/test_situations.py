@@ -833,6 +833,24 @@ def test_a_radiotherapy_whose_site_or_side_is_not_coded_is_said_on_each_lesion_o
     assert said == {"Condition/left": [flag], "Condition/right": [flag], "Condition/arm": []}
 
 
+@pytest.mark.parametrize("body_site, on", [(None, ["Condition/left", "Condition/right"]),
+                                            ([site(FEMUR, LEFT)], ["Condition/left"])])
+def test_a_radiotherapy_coded_in_no_list_naming_no_lesion_is_said_on_each_lesion_of_its_bone(body_site, on):
+    """Probe 27 (p50, p50d): "RTE fémur G 8 Gy" coded in CCAM ("Séance d'irradiation externe"), naming no Condition,
+    was said nowhere, where the same course coded in SNOMED CT was said on the femur's card. Said on the card of each
+    lesion of its bone (by its bodySite, else its words: a side in words links nothing), never settled."""
+    course = procedure("rt", RADIOTHERAPY, 40, body_site=body_site)
+    course["code"] = {"coding": [{"system": "https://smt.esante.gouv.fr/terminologie-ccam", "code": "ZZNL050",
+                                  "display": "Séance d'irradiation externe"}], "text": "RTE fémur G 8 Gy"}
+    found = facts_of(lesion("left", side=LEFT), lesion("right", side=RIGHT), lesion("arm", bone=HUMERUS),
+                     *lesion_observations("Condition/left"), course)
+    flag = ("a radiotherapy that may be of this lesion is recorded (Procedure/rt), its code in none of the procedure "
+            "lists read here: if it is, this card's advice may be what was given; check what it covered")
+    said = {scored.condition: [str(f) for f in scored.condition_flags if "(Procedure/rt)" in str(f)]
+            for scored in found.scored_by("mirels")}
+    assert said == {condition: [flag] if condition in on else [] for condition in said}
+
+
 @pytest.mark.parametrize("words", ["Ostéosynthèse fémorale par clou droit verrouillé",
                                    "Enclouage du fémur d'une fracture imminente"])
 def test_words_beside_a_coded_fixation_that_give_no_side_leave_it_fixed(words):

@@ -419,9 +419,19 @@ def radiotherapies_maybe(record: PatientRecord, condition: str, bone: str | None
              and not (onset and course.performed and course.performed.latest < onset.earliest)
              and ((course.bone == bone and (course.side is None or side is None))
                   or (course.bone is None and course.place is None and one_long_bone(course.description) == bone))]
-    for course in found:
+    # A course coded in no list ("Séance d'irradiation externe", CCAM), its words naming one, naming no Condition
+    # (probe 27: dropped without a word where the same course coded in SNOMED CT was said): its bone, by its bodySite
+    # or its words, is this lesion's, on no other side. It may be of this lesion; what it covered is not read.
+    unread = [course for course in record.once("unread-courses", list)
+              if not course.reasons and not (onset and course.performed and course.performed.latest < onset.earliest)
+              and ((course.bone == bone and not (course.side and side and course.side != side))
+                   or (course.bone is None and course.place is None and one_long_bone(course.description) == bone))]
+    for course in found + unread:
         record.report.use(course.ref, said("a radiotherapy that may be of {condition}, said on its card",
                                            condition=condition))
     return tuple(said("a radiotherapy that may be of this lesion is recorded ({course}), its site, or the side of one "
                       "of them, not coded: if it is, this card's advice may be what was given; check what it covered",
-                      course=course.ref) for course in found)
+                      course=course.ref) for course in found) + tuple(
+        said("a radiotherapy that may be of this lesion is recorded ({course}), its code in none of the procedure "
+             "lists read here: if it is, this card's advice may be what was given; check what it covered",
+             course=course.ref) for course in unread)
