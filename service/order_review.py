@@ -8,6 +8,7 @@ orders it cannot check are reported, with why. Rendering is ``render.order_cards
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,7 @@ from .render import Assessment
 
 if TYPE_CHECKING:
     from .calculators.fractionation import SchemeAdvice
-    from .calculators.order_checks import Finding
+    from .calculators.order_checks import Finding, Order
     from .facts.model import SituationFacts
     from .facts.orders import DraftOrder
     from .pipeline import PatientAssessment
@@ -101,7 +102,8 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                 if isinstance(draft.reason_named, str) and draft.reason_named in gone else draft
                 for draft in for_the_scores(drafts, bone_sites | (over.keys() - gone.keys()),
                                             (entry.resource for entry in result.facts.report))]
-    targeting = [(assessment, orders_for(assessment.facts, readable)) for assessment in result.assessments]
+    targeting = _shared_sites([(assessment, orders_for(assessment.facts, readable))
+                               for assessment in result.assessments], readable)
     findings = [(assessment, finding) for assessment, orders in targeting
                 for finding in check_orders(assessment.score, orders)]
     radiotherapies = [draft for draft in drafts if "radiotherapy" in draft.order.kinds]
@@ -163,6 +165,23 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
         unsure.setdefault(order.reference, []).append(assessment)
     return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot,
                        [draft for draft in radiotherapies if not draft.schemes], other_side, several, unsure)
+
+
+def _shared_sites(targeting: list[tuple[Assessment, list[Order]]],
+                  drafts: list[DraftOrder]) -> list[tuple[Assessment, list[Order]]]:
+    """An order placed by its site only (no reason) on a bone and side where two scored lesions are (a trochanter and
+    a shaft of one femur: probe 27) is surely neither's: checked against each, proposed for withdrawal on none, and
+    its link says the other lesion is there."""
+    placed_only = {draft.order.reference for draft in drafts if not draft.reasons}
+    counted = Counter(order.reference for _, orders in targeting for order in orders
+                      if order.targeted and order.reference in placed_only)
+    shared = {reference for reference, count in counted.items() if count > 1}
+    if not shared:
+        return targeting
+    return [(assessment, [replace(order, targeted=False, link=said(
+        "{link}, where another lesion is recorded too: check which it is for", link=order.link))
+        if order.reference in shared and order.targeted else order for order in orders])
+        for assessment, orders in targeting]
 
 
 # The mapping report's words for a diagnosis that does not count: a lesion or a compression no longer active, one

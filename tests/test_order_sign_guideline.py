@@ -779,3 +779,27 @@ def test_a_fixation_of_a_femur_with_no_side_says_the_other_femur_it_may_be_for(c
     left_only = order("rt", RADIOTHERAPY, body_site=site(FEMUR, LEFT))
     for card in by_topic(post(client, request([left, right], observations, left_only)), "mirels"):
         assert "may be for another lesion" not in card["detail"]
+
+
+def test_a_radiotherapy_of_a_bone_and_side_with_two_lesions_is_surely_neither_s(client):
+    """Probe 27 (p20): "RTE fémur G", its bodySite the left femur, no reason, beside a trochanter (Mirels 12) and a
+    shaft (Mirels 5) of the left femur: the trochanter's card said "Radiotherapy alone ordered…" as if the order were
+    surely its, and proposed withdrawing it. It may be the shaft's: hedged, the other lesion said first, nothing
+    withdrawn."""
+    from support.fhir_builders import FEMUR, FEMUR_SHAFT, LEFT, TROCHANTER, lesion, lesion_observations
+
+    trochanter = lesion("neck", TROCHANTER, LEFT)
+    shaft = lesion("shaft", FEMUR_SHAFT, LEFT)
+    observations = [*lesion_observations("Condition/neck", size=(70, "%"), pain="functional", prefix="n"),
+                    *lesion_observations("Condition/shaft", size=(20, "%"), kind="blastic", pain="mild", prefix="s")]
+    radiotherapy = order("rt", RADIOTHERAPY, body_site=site(FEMUR, LEFT))
+    (card,) = by_topic(post(client, request([trochanter, shaft], observations, radiotherapy)), "mirels")
+    assert card["summary"].endswith("if the order is for it"), card["summary"]
+    assert card["detail"].startswith("**The order may be for another lesion**:\n- Left femur, shaft of femur, Mirels "
+                                     "score "), card["detail"][:300]
+    assert "where another lesion is recorded too: check which it is for" in card["detail"]
+    assert not any(action["type"] == "delete" for suggestion in card["suggestions"]
+                   for action in suggestion["actions"]), card["suggestions"]
+    # One lesion on that bone and side: the order is surely its, withdrawal proposed, as before.
+    (card,) = by_topic(post(client, request([trochanter], observations[:3], radiotherapy)), "mirels")
+    assert any(action["type"] == "delete" for suggestion in card["suggestions"] for action in suggestion["actions"])
