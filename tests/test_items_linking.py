@@ -12,6 +12,7 @@ from support.fhir_builders import (
     ICD10,
     LEFT,
     LOINC,
+    RECENT,
     RIGHT,
     SCT,
     coded,
@@ -280,6 +281,28 @@ def test_a_resolved_lesions_measurements_are_not_a_warning_unless_recorded_after
     assert entries["Observation/late-pain"].reason == (
         f"recorded {days_ago(3)}, after Condition/lesion-1 was recorded as over (2026-09-01): if the lesion is active "
         "again, its diagnosis does not say so; not used")
+
+
+def test_recent_measurements_of_a_lesion_in_remission_with_no_end_date_are_said_old_ones_are_not():
+    """Probe 27 (p28): a humerus lesion "in remission" (no abatement), its size > 2/3, lytic, functional pain recorded
+    four days ago (Mirels 10 were it active): no card, no data review line. A measurement recent enough to count were
+    the lesion active is said to the clinician; one outside its window stays in the mapping report."""
+    in_remission = lesion(clinical="remission", onset="2025-06-01")
+    recent = lesion_observations(size=(70, "%"), pain="functional")
+    old = [{**measurement, "id": f"old-{measurement['id']}", "effectiveDateTime": "2025-09-15"}
+           for measurement in lesion_observations()]
+    found = facts_of(in_remission, *recent, *old)
+    assert found.scored == []
+    entries = {entry.resource: entry for entry in found.report}
+    for measurement in recent:
+        entry = entries[f"Observation/{measurement['id']}"]
+        assert entry.attention and entry.reason == (
+            f"recorded {RECENT}, recent, of Condition/lesion-1, recorded as no longer active: if the lesion is "
+            "active, its diagnosis does not say so; not used")
+    for measurement in old:
+        entry = entries[f"Observation/{measurement['id']}"]
+        assert not entry.attention
+        assert entry.reason == "of a lesion recorded as no longer active: no Mirels score; not used"
 
 
 def test_records_made_after_a_lesion_ended_are_said_on_a_new_lesion_of_the_same_bone_and_side():

@@ -22,7 +22,7 @@ from .items.site import against_words, body_sites, read_site, site_fact
 from .items.size import size_fact
 from .linking import link_observation, tumours
 from .model import BrokenBone, FixedBone, LesionFacts
-from .moments import Event
+from .moments import Event, out_of_time
 from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, on_the_midline, one_long_bone, side_written
 from .procedures import (
@@ -150,7 +150,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                     "of a lesion already fixed ({operation}): no Mirels score; not used",
                     operation=fixed_lesions[fixed[0]]))
             elif target is None and (ended := sorted(focus & over.keys())):
-                if _of_a_lesion_over(record, observation, ended[0], over[ended[0]]):
+                if _of_a_lesion_over(record, observation, ended[0], over[ended[0]], kind, options):
                     made_after[ended[0]].append(record.ref(observation))
             elif target is None and focus and focus <= elsewhere_in_body:
                 continue  # of a lesion Mirels does not score: SINS says what became of it (or nothing reads it)
@@ -381,10 +381,12 @@ def _contained(container: dict[str, Any], reference: Any, kind: str) -> dict[str
                  if inner.get("resourceType") == kind and inner.get("id") == text[1:]), None)
 
 
-def _of_a_lesion_over(record: PatientRecord, observation: dict[str, Any], lesion: str, abated: str) -> bool:
+def _of_a_lesion_over(record: PatientRecord, observation: dict[str, Any], lesion: str, abated: str, kind: str,
+                      options: MappingOptions) -> bool:
     """A measurement of a lesion recorded as no longer active changes no score: named in the mapping report only (a
     year of them made a 36-line data card, probe 20 n04). One recorded after the abatement may mean the lesion is
-    active again, which its diagnosis does not say: that one is said to the clinician."""
+    active again, which its diagnosis does not say: that one is said to the clinician; so is one recent enough to be
+    counted were the lesion active (probe 27: a humerus "in remission", lytic and > 2/3 four days ago, said nowhere)."""
     ref, when, end = record.ref(observation), record.effective(observation), parse_date(abated)
     if ref in record.set_aside:  # not counted for its own reason (no result yet, after the assessment): said so
         return False
@@ -393,6 +395,11 @@ def _of_a_lesion_over(record: PatientRecord, observation: dict[str, Any], lesion
                                        "lesion is active again, its diagnosis does not say so; not used",
                                        date=when.text, lesion=lesion, abatement=abated), attention=True)
         return True
+    if end is None and when is not None and out_of_time(when, kind_item(kind), record.as_of, options.windows) is None:
+        record.report.ignore(ref, said("recorded {date}, recent, of {lesion}, recorded as no longer active: if the "
+                                       "lesion is active, its diagnosis does not say so; not used", date=when.text,
+                                       lesion=lesion), attention=True)
+        return False
     record.report.ignore(ref, said("of a lesion recorded as no longer active: no Mirels score; not used"))
     return False
 
