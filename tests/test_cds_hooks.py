@@ -151,8 +151,10 @@ def test_another_patients_record_on_another_server_is_named_with_no_url_nor_empt
     body = hook_request([lesion()], [*lesion_observations(), theirs])
     review = next(c for c in client.post(SERVICE, json=body).get_json()["cards"]
                   if c["source"]["topic"]["code"] == "data-review")
-    line = next(line for line in review["detail"].splitlines() if "456" in line)
-    assert line.endswith(": not read: belongs to another patient, “456”") and "http" not in line, line
+    line = next(line for line in review["detail"].splitlines() if "another patient" in line)
+    # Probe 27: the other patient's id is the integrator's (the mapping report), not for this patient's chart.
+    assert line.endswith(": not read: belongs to another patient") and "http" not in line and "456" not in line, line
+    assert line.startswith("- **“Visceral metastases at the time of radiotherapy”"), line  # its words, not its code
 
 
 def test_rades_card_and_french(client):
@@ -519,7 +521,7 @@ def test_a_body_structure_holding_the_lesion_site_is_read_from_the_fhir_server(c
     ({"fhirServer": EHR}, dict(status=404, json={}), "reading it from fhirServer failed: the EHR's FHIR server "
                                                      "answered HTTP 404"),
     ({"fhirServer": EHR}, dict(json=femur_structure("p2")),
-     "not read: belongs to another patient, “p2”\n"),  # its id, never "a resource (Patient)"
+     "not read: belongs to another patient\n"),  # what it is, never "a resource (Patient)"
 ])
 def test_a_body_structure_that_cannot_be_read_leaves_the_site_missing_and_is_named(client, overrides, reply, said):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:

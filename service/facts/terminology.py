@@ -346,7 +346,10 @@ def listed_display(coding: dict[str, Any]) -> str | None:
     if not isinstance(system, str) or not isinstance(code, str):
         return None
     system = canonical_system(system)
-    return load_terminology().listed_displays.get((system, _normal(system, code)))
+    terms = load_terminology()
+    if system == OWN_SYSTEM:  # the project's own code ("mirels-pain"): its CodeSystem's display (probe 27)
+        return (terms.own_displays.get(code) or {}).get("en")
+    return terms.listed_displays.get((system, _normal(system, code)))
 
 
 def describe_concepts(concepts: Iterable[Any]) -> str:

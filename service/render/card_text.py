@@ -115,6 +115,9 @@ def _closed(text: str) -> str:
 # "its own recorded site", not "its own bodySite". Keyed by the English template the facts layer writes (the report
 # keeps it, for the integrator); the card's template takes the same parameters, or fewer.
 FOR_CLINICIAN = {
+    # Another patient's identifier is not for this patient's chart (probe 27: "belongs to another patient, “OTHER”"):
+    # the mapping report keeps it, for the integrator.
+    "belongs to another patient, “{id}” ({subject})": N_("belongs to another patient"),
     "the EHR could not run {query} ({failed}): the assessment is made without those resources":
         N_("the EHR could not send the patient's {records} ({failed}): the assessment is made without them"),
     "the EHR's answer to {query} holds {held} of its {total} results, with no next page: the other {left} are not in "
