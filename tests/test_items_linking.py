@@ -246,6 +246,11 @@ def test_records_of_both_sides_counted_for_a_lesion_of_no_stated_side_flag_it():
                for flag in lesion_facts.condition_flags)
     lesion_facts, _ = only_lesion(lesion(side=None), sides[0])
     assert not any("both sides" in flag for flag in lesion_facts.condition_flags)
+    # One side given by the records counted: said, for the surgeon to check (probe 27: "right" said nowhere).
+    assert ("the side of this lesion is not stated; the records counted for it give the left side "
+            "(Observation/o-size): check the side") in [str(flag) for flag in lesion_facts.condition_flags]
+    lesion_facts, _ = only_lesion(lesion(side=LEFT), sides[0])
+    assert not any("side of this lesion is not stated" in flag for flag in lesion_facts.condition_flags)
 
 
 def test_an_observation_whose_focus_is_not_among_the_resources_read_says_so():

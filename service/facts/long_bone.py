@@ -244,8 +244,8 @@ def recorded_elsewhere(record: PatientRecord, observation: dict[str, Any], lesio
 
 
 def _sides_of_records(record: PatientRecord, lesion: _Lesion) -> tuple[Said, ...]:
-    """For a lesion whose side is not stated, a flag when the records counted for it name both sides: they may
-    be of two lesions, one on each side."""
+    """For a lesion whose side is not stated, a flag when the records counted for it name a side (the surgeon checks
+    it), or both sides: they may be of two lesions, one on each side."""
     if lesion.reading.place.side is not None:
         return ()
     by_side: dict[str, list[str]] = defaultdict(list)
@@ -257,6 +257,12 @@ def _sides_of_records(record: PatientRecord, lesion: _Lesion) -> tuple[Said, ...
             side = read_site(record.terms, sites).place.side if sites else None
             if side in (LEFT, RIGHT):
                 by_side[side].append(record.ref(observation))
+    if len(by_side) == 1:  # probe 27: a pain coded on the right femur, the lesion's side said nowhere on its card
+        ((side, refs),) = by_side.items()
+        return (said("the side of this lesion is not stated; the records counted for it give the left side "
+                     "({records}): check the side", records=", ".join(refs)) if side == LEFT else
+                said("the side of this lesion is not stated; the records counted for it give the right side "
+                     "({records}): check the side", records=", ".join(refs)),)
     if len(by_side) < 2:
         return ()
     return (said("the side of this lesion is not stated, and the records counted for it name both sides (left: "
