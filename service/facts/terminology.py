@@ -346,10 +346,7 @@ def listed_display(coding: dict[str, Any]) -> str | None:
     if not isinstance(system, str) or not isinstance(code, str):
         return None
     system = canonical_system(system)
-    terms = load_terminology()
-    if system == OWN_SYSTEM:  # the project's own code ("mirels-pain"): its CodeSystem's display (probe 27)
-        return (terms.own_displays.get(code) or {}).get("en")
-    return terms.listed_displays.get((system, _normal(system, code)))
+    return load_terminology().listed_displays.get((system, _normal(system, code)))
 
 
 def describe_concepts(concepts: Iterable[Any]) -> str:
@@ -362,6 +359,13 @@ def describe_concepts(concepts: Iterable[Any]) -> str:
                 (_untagged(c.get("display") or listed_display(c)) or c.get("code") for c in codings(concept)
                  if c.get("display") or c.get("code")), ""))
     return ", ".join(str(w) for w in words if w)
+
+
+def described(code: Any) -> str:
+    """A code named for a clinician where no record's label is (a resource not read): its words, else the project's
+    own code's display (probe 27: "“mirels-pain”: not read"), else ``describe_concepts``'s."""
+    own = load_terminology().own_code(code) if isinstance(code, dict) and not code.get("text") else None
+    return (load_terminology().own_displays.get(own) or {}).get("en") or own if own else describe_concepts([code])
 
 
 # A SNOMED CT fully specified name's semantic tag ("Laminectomy (procedure)") says nothing to a clinician.

@@ -20,7 +20,7 @@ from ..calculators import NAMES
 from ..facts import PatientFacts, ReportEntry, referred_body_structures
 from ..facts.identity import reference_of
 from ..facts.record import may_be_read
-from ..facts.terminology import describe_concepts
+from ..facts.terminology import described
 from ..fhir.client import FetchError, FhirClient, host_of
 from ..fhir.ids import is_fhir_id, shown
 from ..fhir.patients import PatientIdentity, normal_base, why_not_patient
@@ -216,7 +216,7 @@ def _gather(hook_request: dict, patient: PatientIdentity) -> Gathered:
             gathered.not_read.append(ReportEntry(reference_of(resource, position), "ignored",
                                                  said("not read: {why}", why=why),
                                                  relevant=True, attention=True,
-                                                 description=describe_concepts([resource.get("code")])))
+                                                 description=described(resource.get("code"))))
     return gathered
 
 
