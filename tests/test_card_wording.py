@@ -754,3 +754,22 @@ def test_a_painful_site_summary_in_french_drops_the_places_aside_before_cutting_
     assert card["summary"] == ("Métastase douloureuse (§1.1) — ilium gauche\u202f: la radiothérapie est le premier "
                                "traitement si les antalgiques ne contrôlent pas la douleur"), card["summary"]
     assert "ilium gauche (côté lu dans le texte)" in card["detail"]
+
+
+def test_a_summary_short_of_room_keeps_the_spine_level_before_an_old_record_s_item(client):
+    """Probe 27 (p40): « Rachis thoracique « … », score de Rades 30 : radiothérapie ; … (statut viscéral du …) »: the
+    level T11 cut to an ellipsis so that the old record's item fit. The place's first clause as a short summary says
+    it ("Rachis thoracique « T11 »") is kept whole first; the old record's date stays, its item gives way."""
+    compression = condition("mscc", ICD10, "G95.2", onset=(date.today() - timedelta(days=9)).isoformat(),
+                            body_site=[{"coding": [{"system": SCT, "code": "122495006"}], "text": "T11"}])
+    observations = [
+        observation("motor", "motor-function", **coded("not-ambulatory")),
+        observation("deficit", "days-developing-motor-deficits", **quantity(6, "d")),
+        observation("visceral", "visceral-metastases", effective=(date.today() - timedelta(days=10)).isoformat(),
+                    **coded("2667000", SCT))]
+    conditions = [condition("prostate", SCT, "399068003", onset="2024-01-10"), compression]
+    (card,) = [c for c in cards_of(client, conditions, observations, "fr") if c["source"]["topic"]["code"] == "rades"]
+    summary = card["summary"].replace("\u202f", " ").replace("\u00a0", " ")
+    assert summary.startswith("Rachis thoracique « T11 », score de Rades") and "« … »" not in summary, summary
+    assert re.search(r"\(données du \d\d/\d\d/\d{4}\)$", summary), summary
+

@@ -13,7 +13,7 @@ from typing import Any, cast
 from ..facts import PatientFacts
 from ..facts.model import ScoredCondition
 from ..facts.terminology import own_coding
-from ..i18n import LOCALES, N_, Said, translate
+from ..i18n import LOCALES, N_, Said, translate, typeset
 from .card_model import Coding, OverrideReason
 from .card_words import WORDS
 
@@ -348,3 +348,47 @@ def check_first_line(facts: ScoredCondition, locale: str, words: dict[str, str],
     """A score's ``said_first`` as the card's "Check first" line ("" when there is none)."""
     return f"**{words['check_first']}**{words['colon']} " + "; ".join(
         name(said_to_clinician(flag, locale)) for flag in facts.said_first) if facts.said_first else ""
+
+
+_FEWEST = 24  # the shortest a place is cut to in a summary: a bone and side, in a few words
+
+
+def first_fit(assessment: Any, candidates: list[tuple[str, str]]) -> str:
+    """The summary of the first candidate (its text, kept whole; its tail) whose text and the place's first clause as
+    a summary short of room says it ("Left femur", "Thoracic spine “T11”") are whole; else of the first whose text is
+    (the place cut to make room); else of the last. Probe 27: « Rachis thoracique « … » » lost its level "T11" to
+    an old record's item, which gives way first."""
+    kept = place_clauses(assessment)
+    summary = ""
+    for required in ([kept] if kept else []) + [()]:
+        for rest, tail in candidates:
+            summary = place_summary(assessment, rest, tail)
+            if rest in summary and (not required or any(clause in summary for clause in required)):
+                return summary
+    return summary
+
+
+def place_clauses(assessment: Any) -> tuple[str, ...]:
+    """The place's first clause, with the record's words beside it and as a summary short of room says it."""
+    return tuple(clause for clause in {where_of(assessment).split(", ")[0], where_of(assessment, False).split(", ")[0]}
+                 if clause)
+
+
+def place_summary(assessment: Any, rest: str, keep: str = "") -> str:
+    """"{where}, {rest}{keep}" within the limit: the record's words beside the place only where the whole fits, then
+    the place itself shortened (the detail says both); ``rest`` (the action) is cut only when no place leaves room,
+    ``keep`` (what is missing) never. Measured as the reader's typography sets it (« » are longer than “ ”)."""
+    locale = assessment.score.locale
+
+    def length(text: str) -> int:
+        return len(typeset(text, locale))
+
+    summary = f"{where_of(assessment)}, {rest}"
+    if length(summary + keep) <= SUMMARY_LIMIT:
+        return summary + keep
+    where = where_of(assessment, False)
+    room = SUMMARY_LIMIT - length(f", {rest}{keep}") - (length(where) - len(where))
+    # No clause of the place fits: its first is cut to the room left, down to a few words, before the action's end
+    # gives way (probe 20: "avis chirurgical de fixation…" beside a whole "« Bone structure of femur : … »").
+    summary = f"{shortened(where, room, max(room, _FEWEST))}, {rest}"
+    return fit_summary(summary, keep, SUMMARY_LIMIT - (length(summary + keep) - len(summary + keep)))

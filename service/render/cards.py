@@ -32,16 +32,17 @@ from .advice import Advised, advice_card, of_another_bone, pain_card, pain_not_g
 from .broken_cards import broken_bone_card
 from .card_model import Action, Card, Source, Suggestion
 from .card_text import (
-    SUMMARY_LIMIT,
     after_check_first,
     check_first_line,
+    first_fit,
     fit_summary,
     namer,
     override_reasons,
+    place_clauses,
+    place_summary,
     plain,
     said_to_clinician,
     short_title,
-    shortened,
     topic,
     where_of,
 )
@@ -57,29 +58,6 @@ INDICATOR: dict[str, Indicator] = {"low": "info", "moderate": "warning", "high":
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-_FEWEST = 24  # the shortest a place is cut to in a summary: a bone and side, in a few words
-
-
-def _summary(assessment: Assessment, rest: str, keep: str = "") -> str:
-    """"{where}, {rest}{keep}" within the limit: the record's words beside the place only where the whole fits, then
-    the place itself shortened (the detail says both); ``rest`` (the action) is cut only when no place leaves room,
-    ``keep`` (what is missing) never. Measured as the reader's typography sets it (« » are longer than “ ”)."""
-    locale = assessment.score.locale
-
-    def length(text: str) -> int:
-        return len(typeset(text, locale))
-
-    summary = f"{where_of(assessment)}, {rest}"
-    if length(summary + keep) <= SUMMARY_LIMIT:
-        return summary + keep
-    where = where_of(assessment, False)
-    room = SUMMARY_LIMIT - length(f", {rest}{keep}") - (length(where) - len(where))
-    # No clause of the place fits: its first is cut to the room left, down to a few words, before the action's end
-    # gives way (probe 20: "avis chirurgical de fixation…" beside a whole "« Bone structure of femur : … »").
-    summary = f"{shortened(where, room, max(room, _FEWEST))}, {rest}"
-    return fit_summary(summary, keep, SUMMARY_LIMIT - (length(summary + keep) - len(summary + keep)))
 
 
 def detail_markdown(assessment: Assessment, words: dict[str, str], name: Callable[[str], str],
@@ -181,10 +159,7 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
     tried = [(conflict + tail, action) for conflict in conflicts for group in (
         (oldest + missing, short + missing), (short + counted, counted)) for action in actions for tail in group] + [
         (counted, action) for action in actions]  # the action whole before a conflict the detail says (probe 23 t15)
-    for tail, action in tried:
-        summary = _summary(assessment, rest := f"{head}{action}", tail)
-        if rest in summary:
-            break
+    summary = first_fit(assessment, [(f"{head}{action}", tail) for tail, action in tried])
     detail = detail_markdown(assessment, words, name, unknown)
     if oldest and oldest not in summary and short not in summary:  # no room for the old record's date: said first
         detail = f"**{words['rests_on']}{words['colon']}** {oldest.strip(' ()')}\n\n{detail}"
@@ -233,16 +208,22 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
         (state, names_) for group in ([rest, *brief], shortest) for names_ in listed for state in group]
     # The first whose list is whole ("manquant : 2 éléments ; incertain : niveau"), else whose head is (review 20).
     head_kept: tuple[str, str] | None = None
-    for rest, names_ in tries:
-        summary = _summary(assessment, rest, f"{words['colon']} {names_}")
-        if rest in summary and names_ in summary:
+    chosen: tuple[str, str] | None = None
+    kept = place_clauses(assessment)  # the place's first clause whole first, as ``first_fit``
+    for required in ([kept] if kept else []) + [()]:
+        for rest, names_ in tries:
+            summary = place_summary(assessment, rest, f"{words['colon']} {names_}")
+            whole = not required or any(clause in summary for clause in required)
+            if rest in summary and names_ in summary and whole:
+                chosen = rest, summary
+                break
+            head_kept = head_kept or ((rest, summary) if rest in summary and whole else None)
+        if chosen:
             break
-        head_kept = head_kept or ((rest, summary) if rest in summary else None)
-    else:
-        rest, summary = head_kept or (rest, summary)
+    rest, summary = chosen or head_kept or (rest, summary)
     if rest not in summary:  # so many items missing that the state would be cut: the list's end gives way instead
         rest = tries[0][0]
-        summary = fit_summary(_summary(assessment, f"{rest}{words['colon']} {names}"))
+        summary = fit_summary(place_summary(assessment, f"{rest}{words['colon']} {names}"))
     return {
         "uuid": random_uuid(),
         "summary": summary,
