@@ -270,6 +270,15 @@ def test_lung_cancer_without_histology_is_nsclc_or_sclc():
     mscc, _ = only_compression(condition("lung", ICD10, "C34.1", onset="2025-01-01"), compression())
     fact = mscc.facts["primary_tumour"]
     assert fact.value == OneOf("nsclc", "sclc") and "without a recorded histology" in fact.notes[0]
+    # Its histology in its words only (probe 27: "CBNPC épidermoïde" read "without a recorded histology"): quoted,
+    # never read as a code; the range stays.
+    lung = condition("lung", ICD10, "C34.1", onset="2025-01-01")
+    lung["code"]["text"] = "CBNPC épidermoïde"
+    mscc, _ = only_compression(lung, compression())
+    fact = mscc.facts["primary_tumour"]
+    assert fact.value == OneOf("nsclc", "sclc") and str(fact.notes[0]) == (
+        "lung cancer whose histology is not coded (its words: “CBNPC épidermoïde”): NSCLC 5 or SCLC 6; a coded "
+        "morphology settles it")
 
 
 @pytest.mark.parametrize("morphology,row", [("8041/3", "sclc"), ("8045", "sclc"), ("8140/3", "nsclc"),

@@ -75,7 +75,12 @@ def _group_row(record: PatientRecord, condition: dict[str, Any], vs_id: str) -> 
         return row, f"code in ValueSet {vs_id}", ()
     morphology = _histology(condition)
     if morphology is None:
+        # Its words may say it ("CBNPC épidermoïde", probe 27): quoted, never read as a code (the card said missing).
+        code = condition.get("code")
+        text = code.get("text") if isinstance(code, dict) else None
         return _LUNG, "lung cancer without histology: NSCLC or SCLC", (
+            said("lung cancer whose histology is not coded (its words: “{words}”): NSCLC 5 or SCLC 6; a coded "
+                 "morphology settles it", words=text.strip()[:80]) if isinstance(text, str) and text.strip() else
             said("lung cancer without a recorded histology: NSCLC 5 or SCLC 6"),)
     match = record.terms.first_match(morphology, MORPHOLOGIES)
     if match:
