@@ -23,6 +23,7 @@ from support.fhir_builders import (
     FEMUR,
     FEMUR_SHAFT,
     HUMERUS,
+    ICD10,
     LEFT,
     MCODE_LATERALITY,
     RIGHT,
@@ -317,6 +318,13 @@ def test_unknowns_make_it_possible_and_say_what_is_missing():
     old = visceral(False, days_ago=120)  # older than the 90-day window: not counted, named
     (advice,) = advice_of(facts_of(lesion("a"), old), "oligometastatic")
     assert advice.possible and any("120 days" in text for text in advice.missing_words("en"))
+    # Probe 27 (p22): a liver metastasis resected in 2023 was not named beside "nothing recorded" (the note was
+    # dropped): said, with the guideline's silence on a past one.
+    liver = condition("liver", ICD10, "C78.7", clinical="resolved", onset="2023-01-10")
+    (advice,) = advice_of(facts_of(lesion("a"), liver), "oligometastatic")
+    assert advice.possible
+    assert ("Condition/liver: a metastasis recorded as no longer active, not counted as present now; the guideline "
+            "does not say whether a past one counts") in advice.missing_words("en")
 
 
 def _oligometastatic_card(client, body):

@@ -272,6 +272,8 @@ def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[Sit
                             why=visceral.notes[0] if visceral.notes else said("not recorded") if visceral.missing
                             else said("uncertain, the record allows yes or no ({records})",
                                       records=", ".join(visceral.sources))))
+        if visceral.missing:  # what it says beside "nothing recorded" (probe 27: a liver metastasis resected in 2023)
+            missing += [note for note in visceral.notes[1:] if isinstance(note, Said)]
         missing += untimely.get("visceral_metastases", [])
     for where in counted:  # a site counted is used, unless not using it was said with attention (a broken bone)
         why, _, attention = record.report.ignored.get(where.ref, ("", False, False))
