@@ -8,7 +8,6 @@ orders it cannot check are reported, with why. Rendering is ``render.order_cards
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -102,8 +101,11 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                 if isinstance(draft.reason_named, str) and draft.reason_named in gone else draft
                 for draft in for_the_scores(drafts, bone_sites | (over.keys() - gone.keys()),
                                             (entry.resource for entry in result.facts.report))]
+    # Lesions said by their own cards (a radiotherapy after a fixation is §1.4's).
+    settled = [(bone.lesion, bone.place) for bone in result.facts.broken] + [
+        (bone.lesion, bone.place) for bone in result.facts.fixed]
     targeting = _shared_sites([(assessment, orders_for(assessment.facts, readable))
-                               for assessment in result.assessments], readable)
+                               for assessment in result.assessments], readable, settled)
     findings = [(assessment, finding) for assessment, orders in targeting
                 for finding in check_orders(assessment.score, orders)]
     radiotherapies = [draft for draft in drafts if "radiotherapy" in draft.order.kinds]
@@ -120,9 +122,6 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                 "order naming none, with nothing to say; check what the order is for",
                 reasons="; ".join(sorted(draft.reasons & gone.keys()))), relevant=True, attention=True,
                 description=draft.order.description))
-    # Lesions said by their own cards (a radiotherapy after a fixation is §1.4's).
-    settled = [(bone.lesion, bone.place) for bone in result.facts.broken] + [
-        (bone.lesion, bone.place) for bone in result.facts.fixed]
     other_side = _other_side(result.facts, drafts)
     for draft in drafts:  # an order for a long bone where no lesion is scored: checked against nothing, and said
         if (draft.bone and not draft.reasons and draft.place and draft.order.reference not in checked
@@ -167,15 +166,26 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
                        [draft for draft in radiotherapies if not draft.schemes], other_side, several, unsure)
 
 
-def _shared_sites(targeting: list[tuple[Assessment, list[Order]]],
-                  drafts: list[DraftOrder]) -> list[tuple[Assessment, list[Order]]]:
-    """An order placed by its site only (no reason) on a bone and side where two scored lesions are (a trochanter and
-    a shaft of one femur: probe 27) is surely neither's: checked against each, proposed for withdrawal on none, and
-    its link says the other lesion is there."""
-    placed_only = {draft.order.reference for draft in drafts if not draft.reasons}
-    counted = Counter(order.reference for _, orders in targeting for order in orders
-                      if order.targeted and order.reference in placed_only)
-    shared = {reference for reference, count in counted.items() if count > 1}
+def _shared_sites(targeting: list[tuple[Assessment, list[Order]]], drafts: list[DraftOrder],
+                  settled: list[tuple[str, Place | None]]) -> list[tuple[Assessment, list[Order]]]:
+    """An order placed by its site only (no reason) on a bone and side where two lesions are (a trochanter and a shaft
+    of one femur, probe 27; the other one fixed, whose post-operative course it may be: review 31) is surely neither's:
+    checked against each, proposed for withdrawal on none, its link saying the other lesion is there. Unless its
+    site's region is that of one of them only (a trochanter coded: review 31)."""
+    placed = {draft.order.reference: draft for draft in drafts if not draft.reasons}
+    lesions: dict[str, list[Place | None]] = {}
+    for assessment, orders in targeting:
+        for order in orders:
+            if order.targeted and order.reference in placed:
+                lesions.setdefault(order.reference, []).append(assessment.facts.place)
+    shared = set()
+    for reference, places in lesions.items():
+        draft = placed[reference]
+        others = [place for lesion, place in settled if _targets(draft, lesion, place)]
+        region = draft.place.region if draft.place else None
+        if len(places) + len(others) > 1 and not (
+                region and sum(1 for place in places + others if place and place.region == region) == 1):
+            shared.add(reference)
     if not shared:
         return targeting
     return [(assessment, [replace(order, targeted=False, link=said(

@@ -513,7 +513,7 @@ def test_a_missing_item_card_keeps_what_to_record_before_category_undetermined(c
                    "code": {"coding": [{"system": "https://www.ameli.fr/ccam", "code": "LFFA004"}],
                             "text": "Laminectomie décompressive D9-D11"},
                    "reasonReference": [{"reference": "Condition/mscc"}]}
-    for language, ending in (("en", "post-operative radiotherapy, missing: motor status"),
+    for language, ending in (("en", "radiotherapy (§1.3), missing: motor status"),
                              ("fr", "à vérifier d'abord — manquant : statut moteur")):
         body = {"hook": "patient-view", "hookInstance": str(uuid.uuid4()),
                 "context": {"userId": "Practitioner/doc", "patientId": "p1"},
@@ -646,12 +646,15 @@ def test_an_operated_compression_is_not_told_of_the_benefit_of_laminectomy(clien
     assert any(c["source"]["topic"]["code"] == "post-operative" and c.get("suggestions") for c in cards)
 
 
-@pytest.mark.parametrize("status, reason", [("completed", None), ("preparation", "Condition/mscc"),
-                                            ("entered-in-error", "Condition/mscc"), ("not-done", "Condition/mscc")])
-def test_an_operation_not_done_or_naming_nothing_leaves_the_group_s_action(client, status, reason):
-    """Only a done operation that names the compression changes its action: one planned, not done or entered in
-    error does not, nor one of the spine naming nothing, whose level is not compared (said first, as before)."""
-    conditions, observations, procedures = operated_compression(status, reason)
+@pytest.mark.parametrize("status, reason, days", [
+    ("completed", None, 6), ("preparation", "Condition/mscc", 6), ("entered-in-error", "Condition/mscc", 6),
+    ("not-done", "Condition/mscc", 6), ("completed", "Condition/mscc", 60), ("completed", "Condition/mscc", 400)])
+def test_an_operation_not_done_or_naming_nothing_leaves_the_group_s_action(client, status, reason, days):
+    """Only a done operation that names the compression, of its time, changes its action: one planned, not done or
+    entered in error does not, nor one of the spine naming nothing, whose level is not compared (said first, as
+    before); nor one past the operation's window (42 days), nor one before the compression began (review 31: a
+    laminectomy of 2025 hid the group's orientation and its plan on a relapse)."""
+    conditions, observations, procedures = operated_compression(status, reason, days)
     (card,) = [c for c in cards_of(client, conditions, observations, procedures=procedures)
                if c["source"]["topic"]["code"] == "rades"]
     assert card["summary"].endswith("radiotherapy; no significant benefit of laminectomy"), card["summary"]
@@ -772,4 +775,22 @@ def test_a_summary_short_of_room_keeps_the_spine_level_before_an_old_record_s_it
     summary = card["summary"].replace("\u202f", " ").replace("\u00a0", " ")
     assert summary.startswith("Rachis thoracique « T11 », score de Rades") and "« … »" not in summary, summary
     assert re.search(r"\(données du \d\d/\d\d/\d{4}\)$", summary), summary
+
+
+def test_an_uncertain_only_summary_gives_up_category_undetermined_before_the_spine_level(client):
+    """Review 31: « Rachis thoracique « … », score de Rades 31–38 : radiothérapie (§1.3), catégorie indéterminée,
+    incertain — données contradictoires… »: with nothing missing, only uncertain, "category undetermined" (the range
+    says it) gives way before the level and the conflicting items do."""
+    compression = condition("mscc", ICD10, "G95.2", onset=(date.today() - timedelta(days=9)).isoformat(),
+                            body_site=[{"coding": [{"system": SCT, "code": "122495006"}], "text": "T11"}])
+    observations = [
+        observation("motor-1", "motor-function", **coded("not-ambulatory")),
+        observation("motor-2", "motor-function", **coded("ambulatory-with-aid")),
+        observation("deficit", "days-developing-motor-deficits", **quantity(6, "d")),
+        observation("visceral", "visceral-metastases", **coded("2667000", SCT))]
+    conditions = [condition("lung", ICD10, "C34.1", onset="2024-01-10"), compression]
+    (card,) = [c for c in cards_of(client, conditions, observations, "fr") if c["source"]["topic"]["code"] == "rades"]
+    summary = card["summary"].replace("\u202f", " ").replace("\u00a0", " ")
+    assert summary.startswith("Rachis thoracique « T11 », score de Rades") and "…" not in summary, summary
+    assert "incertain" in summary and "radiothérapie (§1.3)" in summary, summary
 

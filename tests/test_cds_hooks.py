@@ -155,6 +155,9 @@ def test_another_patients_record_on_another_server_is_named_with_no_url_nor_empt
     # Probe 27: the other patient's id is the integrator's (the mapping report), not for this patient's chart.
     assert line.endswith(": not read: belongs to another patient") and "http" not in line and "456" not in line, line
     assert line.startswith("- **“Visceral metastases at the time of radiotherapy”"), line  # its words, not its code
+    review = next(c for c in client.post(SERVICE, json=body, headers={"Accept-Language": "fr"}).get_json()["cards"]
+                  if c["source"]["topic"]["code"] == "data-review")  # in the reader's language (review 31)
+    assert "Métastases viscérales lors de la radiothérapie" in review["detail"], review["detail"]
 
 
 def test_rades_card_and_french(client):

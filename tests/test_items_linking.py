@@ -251,6 +251,10 @@ def test_records_of_both_sides_counted_for_a_lesion_of_no_stated_side_flag_it():
             "(Observation/o-size): check the side") in [str(flag) for flag in lesion_facts.condition_flags]
     lesion_facts, _ = only_lesion(lesion(side=LEFT), sides[0])
     assert not any("side of this lesion is not stated" in flag for flag in lesion_facts.condition_flags)
+    # A record set aside (before the lesion began: review 31) gives no side.
+    before = {**sides[0], "effectiveDateTime": "2025-01-01"}
+    lesion_facts, _ = only_lesion(lesion(side=None, onset=days_ago(20)), before)
+    assert not any("side of this lesion is not stated" in flag for flag in lesion_facts.condition_flags)
 
 
 def test_an_observation_whose_focus_is_not_among_the_resources_read_says_so():

@@ -277,8 +277,11 @@ def test_lung_cancer_without_histology_is_nsclc_or_sclc():
     mscc, _ = only_compression(lung, compression())
     fact = mscc.facts["primary_tumour"]
     assert fact.value == OneOf("nsclc", "sclc") and str(fact.notes[0]) == (
-        "lung cancer whose histology is not coded (its words: “CBNPC épidermoïde”): NSCLC 5 or SCLC 6; a coded "
-        "morphology settles it")
+        "lung cancer without a coded histology (its words: “CBNPC épidermoïde”): NSCLC 5 or SCLC 6; a coded "
+        "morphology would settle it")
+    lung["code"]["text"] = "C34.1"  # its code as its words: no words of its own (review 31)
+    mscc, _ = only_compression(lung, compression())
+    assert "without a recorded histology" in str(mscc.facts["primary_tumour"].notes[0])
 
 
 @pytest.mark.parametrize("morphology,row", [("8041/3", "sclc"), ("8045", "sclc"), ("8140/3", "nsclc"),

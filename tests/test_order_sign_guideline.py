@@ -803,3 +803,13 @@ def test_a_radiotherapy_of_a_bone_and_side_with_two_lesions_is_surely_neither_s(
     # One lesion on that bone and side: the order is surely its, withdrawal proposed, as before.
     (card,) = by_topic(post(client, request([trochanter], observations[:3], radiotherapy)), "mirels")
     assert any(action["type"] == "delete" for suggestion in card["suggestions"] for action in suggestion["actions"])
+    # Review 31: its site coded at the trochanter picks that lesion: surely its, as before.
+    at_trochanter = order("rt", RADIOTHERAPY, body_site=site(TROCHANTER, LEFT))
+    (card,) = by_topic(post(client, request([trochanter, shaft], observations, at_trochanter)), "mirels")
+    assert not card["summary"].endswith("if the order is for it"), card["summary"]
+    # Review 31: the other lesion of that femur fixed (no score): the order may be its post-operative course.
+    (card,) = by_topic(post(client, request([trochanter, shaft], observations, radiotherapy,
+                                            procedures=[fixation_done(10, reason="Condition/shaft")])), "mirels")
+    assert card["summary"].endswith("if the order is for it"), card["summary"]
+    assert not any(action["type"] == "delete" for suggestion in card["suggestions"]
+                   for action in suggestion["actions"]), card["suggestions"]

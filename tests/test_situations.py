@@ -808,14 +808,17 @@ def test_a_fixation_naming_a_lesion_coded_on_the_other_side_fixes_it_not_and_is_
     found = facts_of(lesion("left", side=LEFT), *lesion_observations("Condition/left"), nail)
     (scored,) = found.scored_by("mirels")
     assert [str(flag) for flag in scored.fixations_to_check] == [
-        "a fixation naming this lesion is recorded " + ("in progress " if status != "completed" else "")
-        + "on the other side (Procedure/nail: right femur): if it fixed this lesion, Mirels no longer applies; check "
-        "the side first"]
+        "a fixation naming this lesion is recorded, its own record placing it elsewhere (Procedure/nail: right "
+        "femur): if it fixed this lesion, Mirels no longer applies; check its site and side first"
+        if status == "completed" else
+        "a fixation naming this lesion is recorded in progress, its own record placing it elsewhere (Procedure/nail: "
+        "right femur): if it is being or has been done on this lesion, Mirels no longer applies; check its site and "
+        "side before any other fixation"]
     if status == "completed":
         (operated,) = situations(found, "post_operative")
         assert [str(note) for note in operated.notes] == [
-            "it names Condition/left (left femur, shaft of femur) as its reason, and its own record places it on the "
-            "other side: check the side"]
+            "it names Condition/left (left femur, shaft of femur) as its reason, and its own record places it "
+            "elsewhere (right femur): check its site and side"]
         # Its window may be this lesion's: named for it, its own place saying both sides, neither asserted.
         assert [where.ref for where in operated.about] == ["Procedure/nail", "Condition/left"]
         assert operated.about[0].place.sides_disagree and operated.about[0].place.side is None
@@ -841,6 +844,17 @@ def test_a_radiotherapy_whose_site_or_side_is_not_coded_is_said_on_each_lesion_o
     assert said == {"Condition/left": [flag], "Condition/right": [flag], "Condition/arm": []}
 
 
+@pytest.mark.parametrize("body_site", [{"coding": [{"system": SCT, "code": FEMUR}], "text": "fémur droit"},
+                                       site(HUMERUS, LEFT)])
+def test_a_fixation_naming_a_lesion_placed_elsewhere_in_words_or_on_another_bone_fixes_it_not(body_site):
+    """Review 31: the other side written in the fixation's bodySite words ("fémur droit"), or another bone coded (the
+    left humerus for the left femur's lesion): the lesion was taken as fixed, its Mirels 12 hidden."""
+    nail = procedure("nail", FIXATION, 5, reason="Condition/left", body_site=[body_site])
+    found = facts_of(lesion("left", side=LEFT), *lesion_observations("Condition/left"), nail)
+    (scored,) = found.scored_by("mirels")
+    assert any("its own record placing it elsewhere" in str(flag) for flag in scored.fixations_to_check)
+
+
 @pytest.mark.parametrize("body_site, on", [(None, ["Condition/left", "Condition/right"]),
                                             ([site(FEMUR, LEFT)], ["Condition/left"])])
 def test_a_radiotherapy_coded_in_no_list_naming_no_lesion_is_said_on_each_lesion_of_its_bone(body_site, on):
@@ -854,9 +868,13 @@ def test_a_radiotherapy_coded_in_no_list_naming_no_lesion_is_said_on_each_lesion
                      *lesion_observations("Condition/left"), course)
     flag = ("a radiotherapy that may be of this lesion is recorded (Procedure/rt), its code in none of the procedure "
             "lists read here: if it is, this card's advice may be what was given; check what it covered")
+    # Its words naming the other side (review 31): said so on the right femur's card, not as one of its own.
+    other_side = ("a radiotherapy is recorded (Procedure/rt), its code in none of the procedure lists read here, its "
+                  "words naming this bone on the other side: check which side it covered")
     said = {scored.condition: [str(f) for f in scored.condition_flags if "(Procedure/rt)" in str(f)]
             for scored in found.scored_by("mirels")}
-    assert said == {condition: [flag] if condition in on else [] for condition in said}
+    assert said == {condition: [other_side if condition == "Condition/right" else flag] if condition in on else []
+                    for condition in said}
 
 
 @pytest.mark.parametrize("words", ["Ostéosynthèse fémorale par clou droit verrouillé",

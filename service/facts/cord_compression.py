@@ -162,7 +162,8 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
                                            place=read_place(record.terms, body_sites(compression)),
                                            operations_to_check=operated, operations_before=before,
-                                           operated=operations_of(record, ref)))
+                                           operated=operations_of(record, ref, record.onset(compression),
+                                                                  options.windows.get("operation"))))
     return result
 
 

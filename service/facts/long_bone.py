@@ -24,7 +24,7 @@ from .linking import link_observation, tumours
 from .model import BrokenBone, FixedBone, LesionFacts
 from .moments import Event, out_of_time
 from .options import MappingOptions
-from .place import BOTH_SIDES, LEFT, RIGHT, on_the_midline, one_long_bone, side_written
+from .place import BOTH_SIDES, LEFT, RIGHT, on_the_midline, side_written
 from .procedures import (
     Procedure,
     earlier_fixations,
@@ -35,7 +35,7 @@ from .procedures import (
     treated,
     unread_operations,
 )
-from .radiotherapies import pain_under_radiotherapy, radiotherapies_given
+from .radiotherapies import pain_under_radiotherapy, radiotherapies_given, radiotherapies_maybe
 from .record import PatientRecord
 from .statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE, THIS_RECORDED_AS, recorded_as, refuted_beside
 from .terminology import describe_concepts, objects
@@ -177,13 +177,14 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                                       "({records}): they may be of this lesion; check them", ended=gone,
                                       abatement=over[gone], records=", ".join(since)),)
     for lesion in lesions.values():
-        lesion.flags += _sides_of_records(record, lesion) + refuted_beside(record, lesion.reading, lesion.condition)
+        lesion.flags += refuted_beside(record, lesion.reading, lesion.condition)
     result = []
     for ref, lesion in lesions.items():
         onset = record.onset(lesion.condition)
         untimely = keep_timely(record, lesion.linked, options.windows,
                                 (Event(onset, said("the lesion's onset")),) if onset else (),
                                 frozenset() if options.pain_score_bands else frozenset({"pain-score"}))
+        lesion.flags += _sides_of_records(record, lesion)  # of the records counted (review 31: not one set aside)
         facts = {
             "lesion_site": site_fact(lesion.reading, (ref, *lesion.structures), lesion.flags),
             "lesion_size": size_fact(record, ref, lesion.linked),
@@ -417,34 +418,3 @@ def _unsited(condition: dict[str, Any]) -> str:
     text = code.get("text") if isinstance(code, dict) else None
     return said("{condition}, site not recorded", condition=text.strip()) if isinstance(text, str) and text.strip() \
         else said("bone metastasis, site not recorded")
-
-
-def radiotherapies_maybe(record: PatientRecord, condition: str, bone: str | None, side: str | None,
-                         onset: DateSpan | None) -> tuple[Said, ...]:
-    """A radiotherapy naming no Condition that may be of this lesion, its side not stated on it or on the lesion, or
-    its site not coded and its words naming this bone ("RTE fémur D 8 Gy", no bodySite: probe 23 v10, v11, said
-    nowhere beside "radiotherapy is the first treatment"): said, never settled. Its words give a bone only, to say it
-    on that bone's cards; a side in them links nothing. One done before the lesion began is none of its (review 26)."""
-    if not bone:
-        return ()
-    found = [course for course in procedures_done(record) + record.once("radiotherapies-begun", list)
-             if course.kind == "radiotherapy" and not course.reasons and not treated(course, condition, bone, side)
-             and not (onset and course.performed and course.performed.latest < onset.earliest)
-             and ((course.bone == bone and (course.side is None or side is None))
-                  or (course.bone is None and course.place is None and one_long_bone(course.description) == bone))]
-    # A course coded in no list ("Séance d'irradiation externe", CCAM), its words naming one, naming no Condition
-    # (probe 27: dropped without a word where the same course coded in SNOMED CT was said): its bone, by its bodySite
-    # or its words, is this lesion's, on no other side. It may be of this lesion; what it covered is not read.
-    unread = [course for course in record.once("unread-courses", list)
-              if not course.reasons and not (onset and course.performed and course.performed.latest < onset.earliest)
-              and ((course.bone == bone and not (course.side and side and course.side != side))
-                   or (course.bone is None and course.place is None and one_long_bone(course.description) == bone))]
-    for course in found + unread:
-        record.report.use(course.ref, said("a radiotherapy that may be of {condition}, said on its card",
-                                           condition=condition))
-    return tuple(said("a radiotherapy that may be of this lesion is recorded ({course}), its site, or the side of one "
-                      "of them, not coded: if it is, this card's advice may be what was given; check what it covered",
-                      course=course.ref) for course in found) + tuple(
-        said("a radiotherapy that may be of this lesion is recorded ({course}), its code in none of the procedure "
-             "lists read here: if it is, this card's advice may be what was given; check what it covered",
-             course=course.ref) for course in unread)

@@ -18,7 +18,7 @@ from msgspec.structs import replace
 from ..i18n import Said, said
 from .dates import DateSpan, parse_date, performed, reversed_period
 from .items.site import SiteReading, body_sites, read_place, read_site
-from .place import BOTH_SIDES, Place, one_long_bone, side_beside_bone
+from .place import BOTH_SIDES, LEFT, RIGHT, Place, one_long_bone, side_beside_bone
 from .procedure_words import (
     HIP_WORDS,
     PELVIS_WORDS,
@@ -194,10 +194,15 @@ def treated(procedure: Procedure, condition: str, bone: str | None, side: str | 
 
 
 def other_side(procedure: Procedure, bone: str | None, side: str | None) -> bool:
-    """A fixation whose own bodySite places it on the other side of the lesion's bone: naming the left femur's lesion,
-    coded on the right femur. Which is right is not known: it fixed neither surely (``fixations_other_side``)."""
-    return procedure.kind == "fixation" and bool(bone and side and procedure.bone == bone and procedure.side
-                                                 and procedure.side != side)
+    """A fixation whose own bodySite places it elsewhere than the lesion it names: the other side of its bone (coded,
+    or in the bodySite's words: "fémur droit"), or another bone (the left humerus for the left femur's lesion: review
+    31). Which is right is not known: it fixed neither surely (``fixations_other_side``)."""
+    if procedure.kind != "fixation" or not bone:
+        return False
+    place = procedure.place
+    own_bone = procedure.bone or (place.bone if place else None)
+    own_side = procedure.side or (place.side if place and place.side in (LEFT, RIGHT) else None)
+    return bool(own_bone and (own_bone != bone or (side and own_side and own_side != side)))
 
 
 def fixations_other_side(record: PatientRecord, condition: str, reading: SiteReading) -> tuple[Said, ...]:
@@ -207,15 +212,16 @@ def fixations_other_side(record: PatientRecord, condition: str, reading: SiteRea
     found = [operation for operation in procedures_done(record) + record.once("fixations-under-way", list)
              if condition in operation.reasons and other_side(operation, reading.bone, reading.side)]
     for operation in found:
-        record.report.use(operation.ref, said("a fixation naming {lesion}, its bodySite on the bone's other side: said "
-                                              "first on its Mirels card", lesion=condition))
-    return tuple(said("a fixation naming this lesion is recorded {status} on the other side ({operation}: {place}): "
-                      "if it fixed this lesion, Mirels no longer applies; check the side first",
+        record.report.use(operation.ref, said("a fixation naming {lesion}, its bodySite elsewhere: said first on its "
+                                              "Mirels card", lesion=condition))
+    return tuple(said("a fixation naming this lesion is recorded {status}, its own record placing it elsewhere "
+                      "({operation}: {place}): if it is being or has been done on this lesion, Mirels no longer "
+                      "applies; check its site and side before any other fixation",
                       status=STATUS_WORDS[operation.status], operation=operation.ref, place=operation.place)
                  if operation.status != "completed" else
-                 said("a fixation naming this lesion is recorded on the other side ({operation}: {place}): if it "
-                      "fixed this lesion, Mirels no longer applies; check the side first", operation=operation.ref,
-                      place=operation.place) for operation in found)
+                 said("a fixation naming this lesion is recorded, its own record placing it elsewhere ({operation}: "
+                      "{place}): if it fixed this lesion, Mirels no longer applies; check its site and side first",
+                      operation=operation.ref, place=operation.place) for operation in found)
 
 
 # FHIR Procedure statuses of a fixation that may have fixed the bone, or soon will: begun or planned, stopped after
@@ -255,11 +261,15 @@ def operated_since(record: PatientRecord, condition: str, recorded: list[str]) -
                  and any(span.earliest < operation.performed.latest for span in dates))
 
 
-def operations_of(record: PatientRecord, condition: str) -> tuple[str, ...]:
-    """The operations done that name this Condition, whenever (a laminectomy "for" the compression), those coded
-    outside the lists whose words name surgery too: the choice a Rades group orients is made (§1.3)."""
-    return tuple(operation.ref for operation in [*procedures_done(record), *record.once("unread-surgery", list)]
-                 if operation.kind != "radiotherapy" and condition in operation.reasons)
+def operations_of(record: PatientRecord, condition: str, onset: DateSpan | None, window: Any) -> tuple[str, ...]:
+    """The operations done that name this Condition (a laminectomy "for" the compression), of its time: dated, not
+    surely before it began, within the operation's window (``window``, the §1.4 card's six weeks). The choice a Rades
+    group orients is then made (§1.3). One coded in no list is not (what it was is not read: "check it first"); one
+    long ago, before a relapse, leaves the group's orientation whole (review 31: a laminectomy of 2025)."""
+    return tuple(operation.ref for operation in procedures_done(record)
+                 if operation.kind != "radiotherapy" and condition in operation.reasons and operation.performed
+                 and not (onset and operation.performed.latest < onset.earliest)
+                 and (window is None or (record.as_of - operation.performed.latest).days <= window.days))
 
 
 def earlier_fixations(record: PatientRecord, ref: str, reading: SiteReading,

@@ -10,6 +10,7 @@ from msgspec.structs import replace
 from ..i18n import Said, said
 from .dates import DateSpan, parse_date
 from .model import Fact
+from .place import LEFT, RIGHT, one_long_bone, side_beside_bone
 from .procedures import STATUS_WORDS, Procedure, procedures_done, treated
 from .record import PatientRecord
 
@@ -93,3 +94,39 @@ def radiotherapies_of(record: PatientRecord, condition: str, bone: str | None = 
     return [course for course in procedures_done(record) + record.once("radiotherapies-begun", list)
             if course.kind == "radiotherapy" and treated(course, condition, bone, side)] + [
         course for course in record.once("unread-courses", list) if condition in course.reasons]
+
+
+def radiotherapies_maybe(record: PatientRecord, condition: str, bone: str | None, side: str | None,
+                         onset: DateSpan | None) -> tuple[Said, ...]:
+    """A radiotherapy naming no Condition that may be of this lesion, its side not stated on it or on the lesion, or
+    its site not coded and its words naming this bone ("RTE fémur D 8 Gy", no bodySite: probe 23 v10, v11, said
+    nowhere beside "radiotherapy is the first treatment"): said, never settled. Its words give a bone only, to say it
+    on that bone's cards; a side in them links nothing. One done before the lesion began is none of its (review 26)."""
+    if not bone:
+        return ()
+    found = [course for course in procedures_done(record) + record.once("radiotherapies-begun", list)
+             if course.kind == "radiotherapy" and not course.reasons and not treated(course, condition, bone, side)
+             and not (onset and course.performed and course.performed.latest < onset.earliest)
+             and ((course.bone == bone and (course.side is None or side is None))
+                  or (course.bone is None and course.place is None and one_long_bone(course.description) == bone))]
+    # A course coded in no list ("Séance d'irradiation externe", CCAM), its words naming one, naming no Condition
+    # (probe 27: dropped without a word where the same course coded in SNOMED CT was said): its bone, by its bodySite
+    # or its words, is this lesion's, on no other side. It may be of this lesion; what it covered is not read.
+    unread = [course for course in record.once("unread-courses", list)
+              if not course.reasons and not (onset and course.performed and course.performed.latest < onset.earliest)
+              and ((course.bone == bone and not (course.side and side and course.side != side))
+                   or (course.bone is None and course.place is None and one_long_bone(course.description) == bone))]
+    for course in found + unread:
+        record.report.use(course.ref, said("a radiotherapy that may be of {condition}, said on its card",
+                                           condition=condition))
+    return tuple(said("a radiotherapy that may be of this lesion is recorded ({course}), its site, or the side of one "
+                      "of them, not coded: if it is, this card's advice may be what was given; check what it covered",
+                      course=course.ref) for course in found) + tuple(
+        # Its words beside the bone give the other side (review 31: "RTE fémur D" on the left femur's card): said.
+        said("a radiotherapy is recorded ({course}), its code in none of the procedure lists read here, its words "
+             "naming this bone on the other side: check which side it covered", course=course.ref)
+        if side in (LEFT, RIGHT) and course.side is None
+        and side_beside_bone(course.description, bone) in ({LEFT, RIGHT} - {side}) else
+        said("a radiotherapy that may be of this lesion is recorded ({course}), its code in none of the procedure "
+             "lists read here: if it is, this card's advice may be what was given; check what it covered",
+             course=course.ref) for course in unread)

@@ -372,9 +372,10 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
                                      bool(since), unread, bool(unsure or given_in_words or any(
                                          site[p.ref] is not False for p in overlapping)))
         place = operation.place
-        if place is not None and any(other_side(operation, *lesion.body_site) for lesion in scored
-                                     if lesion.condition in operation.reasons):
-            place = replace(place, side=None, sides_disagree=True)  # which side was operated is to check (its note)
+        disputed = [lesion for lesion in scored if lesion.condition in operation.reasons
+                    and other_side(operation, *lesion.body_site)]
+        if place is not None and disputed:  # which site or side was operated is to check (its note says both)
+            place = replace(place, side=None, sides_disagree=True) if place.bone == disputed[0].body_site[0] else None
         found.append(SituationFacts("post_operative", inputs, (operation.ref, *(p.ref for p in since)),
                                     (Where(operation.ref, place, operation.description,
                                            operation.own_words), *about),
@@ -407,8 +408,9 @@ def _treated(record: PatientRecord, operation: Procedure,
         elif found.condition in operation.reasons and other_side(operation, *found.body_site):
             # Its window may be this lesion's (it names it), which its Mirels card says may be fixed: both said.
             about.append(Where(found.condition, found.place, found.description))
-            notes.append(said("it names {lesion} ({place}) as its reason, and its own record places it on the other "
-                              "side: check the side", lesion=found.condition, place=found.place))
+            notes.append(said("it names {lesion} ({place}) as its reason, and its own record places it elsewhere "
+                              "({own}): check its site and side", lesion=found.condition, place=found.place,
+                              own=operation.place))
     for ref in record.fixed.get(operation.ref, ()):
         condition = record.get(ref)
         about.append(Where(ref, read_place(record.terms, body_sites(condition)),

@@ -363,9 +363,23 @@ def describe_concepts(concepts: Iterable[Any]) -> str:
 
 def described(code: Any) -> str:
     """A code named for a clinician where no record's label is (a resource not read): its words, else the project's
-    own code's display (probe 27: "“mirels-pain”: not read"), else ``describe_concepts``'s."""
-    own = load_terminology().own_code(code) if isinstance(code, dict) and not code.get("text") else None
-    return (load_terminology().own_displays.get(own) or {}).get("en") or own if own else describe_concepts([code])
+    own code's display where the record gives none (probe 27: "“mirels-pain”: not read"; in the reader's language:
+    ``in_reader_words``), else ``describe_concepts``'s."""
+    words = describe_concepts([code])
+    own = load_terminology().own_code(code) if isinstance(code, dict) and words == load_terminology().own_code(
+        code) else None
+    return (load_terminology().own_displays.get(own) or {}).get("en") or words if own else words
+
+
+def in_reader_words(words: str, locale: str) -> str:
+    """``described``'s English display of one of the project's own codes, in ``locale`` (review 31: « Size of the
+    lesion… : non lue » on a French card); any other words as they are."""
+    return _own_by_english().get(words, {}).get(locale) or words
+
+
+@cache
+def _own_by_english() -> dict[str, dict[str, str]]:
+    return {displays["en"]: displays for displays in load_terminology().own_displays.values() if displays.get("en")}
 
 
 # A SNOMED CT fully specified name's semantic tag ("Laminectomy (procedure)") says nothing to a clinician.

@@ -27,6 +27,7 @@ from typing import Literal
 
 from .. import __version__
 from ..facts import PatientFacts, ReportEntry
+from ..facts.terminology import in_reader_words
 from ..i18n import joined, typeset
 from .advice import Advised, advice_card, of_another_bone, pain_card, pain_not_given, said_on_score_card
 from .broken_cards import broken_bone_card
@@ -181,7 +182,8 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     score = assessment.score
     words = WORDS[score.locale]
     short = SHORT_ITEMS[score.locale]  # the summary has 140 characters: "motor status", not the table's row
-    common_action = score.common_action and (operated_action(score, assessment.facts) or score.common_action)
+    # "radiotherapy (§1.3)" whatever the operation: §1.3 is radiotherapy alone or adjuvant after neurosurgery.
+    common_action = score.common_action
     # Missing and uncertain apart: a site known to be the femur or the lower limb is not "missing".
     missing, uncertain = ([short.get(item.name, item.label) for item in score.items if item.status == status]
                           for status in ("missing", "uncertain"))
@@ -204,20 +206,30 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     brief = [f"{head}{common_action}, {words['missing']}{conflict}"] if common_action else []
     shortest = [f"{head}{words['missing']}{conflict}"]
     listed = [names] + ([words["missing_count"].format(count=len(missing)) + then] if len(missing) > 1 else [])
-    tries = [(rest, names_) for names_ in listed] if score.category or not missing else [
-        (state, names_) for group in ([rest, *brief], shortest) for names_ in listed for state in group]
-    # The first whose list is whole ("manquant : 2 éléments ; incertain : niveau"), else whose head is (review 20).
+    # Only uncertain: "category undetermined" gives way before the place does (review 31: « Rachis thoracique « … » »).
+    uncertain_only = [f"{head}{common_action}, {words['uncertain']}{conflict}"] if common_action and not (
+        score.category or missing) else []
+    groups = [[(state, names_) for names_ in listed for state in [rest, *uncertain_only]]] if score.category or \
+        not missing else [
+        [(state, names_) for names_ in listed for state in group] for group in ([rest, *brief], shortest)]
+    tries = [candidate for group in groups for candidate in group]
+    # The first whose list is whole ("manquant : 2 éléments ; incertain : niveau"), else whose head is (review 20);
+    # within those that keep the action, the place's first clause whole first, as ``first_fit`` (review 31: the
+    # action was lost for « (« T6 » dans le dossier) »).
     head_kept: tuple[str, str] | None = None
     chosen: tuple[str, str] | None = None
-    kept = place_clauses(assessment)  # the place's first clause whole first, as ``first_fit``
-    for required in ([kept] if kept else []) + [()]:
-        for rest, names_ in tries:
-            summary = place_summary(assessment, rest, f"{words['colon']} {names_}")
-            whole = not required or any(clause in summary for clause in required)
-            if rest in summary and names_ in summary and whole:
-                chosen = rest, summary
+    kept = place_clauses(assessment)
+    for group in groups:
+        for required in ([kept] if kept else []) + [()]:
+            for rest, names_ in group:
+                summary = place_summary(assessment, rest, f"{words['colon']} {names_}")
+                whole = not required or any(clause in summary for clause in required)
+                if rest in summary and names_ in summary and whole:
+                    chosen = rest, summary
+                    break
+                head_kept = head_kept or ((rest, summary) if rest in summary and whole else None)
+            if chosen:
                 break
-            head_kept = head_kept or ((rest, summary) if rest in summary and whole else None)
         if chosen:
             break
     rest, summary = chosen or head_kept or (rest, summary)
@@ -291,10 +303,11 @@ def review_card(entries: list[ReportEntry], locale: str, as_of: date | None = No
     for entry in shown[:REVIEW_SHOWN]:
         what, described = name(entry.resource), ""
         if entry.description and entry.resource not in labelled:  # no label of this record: its own words
+            words_of = plain(in_reader_words(entry.description, locale))
             if what == plain(entry.resource):  # not a reference at all (a prefetch key, say)
-                described = f" (“{plain(entry.description)}”)"
+                described = f" (“{words_of}”)"
             else:  # another patient's, another server's, a draft order: named by its words, never its id
-                what = f"“{plain(entry.description)}”"
+                what = f"“{words_of}”"
         named.append((entry, what, described))
     alike = Counter(what for _, what, _ in named)
     for entry, what, described in named:

@@ -110,9 +110,9 @@ def bundle(*resources, kind="collection"):
             "entry": [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources]}
 
 
-def operated_compression(laminectomy_status="completed", reason="Condition/mscc"):
-    """A compression of Rades group II (31), its records after a laminectomy of 6 days ago (``reason``: what the
-    laminectomy names): Conditions, Observations, Procedures."""
+def operated_compression(laminectomy_status="completed", reason="Condition/mscc", operated_days_ago=6):
+    """A compression of Rades group II (31) begun 9 days ago, its records after a laminectomy (``reason``: what it
+    names; ``operated_days_ago``: its day): Conditions, Observations, Procedures."""
 
     def days_ago(days):
         return (date.today() - timedelta(days=days)).isoformat()
@@ -122,7 +122,8 @@ def operated_compression(laminectomy_status="completed", reason="Condition/mscc"
     laminectomy = {"resourceType": "Procedure", "id": "lam", "status": laminectomy_status,
                    "subject": {"reference": "Patient/p1"},
                    "code": {"coding": [{"system": SCT, "code": "387731002"}], "text": "Laminectomie D8"},
-                   "performedDateTime": days_ago(6), **({"reasonReference": [{"reference": reason}]} if reason else {})}
+                   "performedDateTime": days_ago(operated_days_ago),
+                   **({"reasonReference": [{"reference": reason}]} if reason else {})}
     observations = [observation("motor", "motor-function", effective=days_ago(1), **coded("not-ambulatory")),
                     observation("visceral", "visceral-metastases", effective=days_ago(1), **coded("373067005", SCT)),
                     observation("deficit", "days-developing-motor-deficits", effective=days_ago(1),

@@ -76,11 +76,10 @@ def _group_row(record: PatientRecord, condition: dict[str, Any], vs_id: str) -> 
     morphology = _histology(condition)
     if morphology is None:
         # Its words may say it ("CBNPC épidermoïde", probe 27): quoted, never read as a code (the card said missing).
-        code = condition.get("code")
-        text = code.get("text") if isinstance(code, dict) else None
+        words = _words_of(condition)
         return _LUNG, "lung cancer without histology: NSCLC or SCLC", (
-            said("lung cancer whose histology is not coded (its words: “{words}”): NSCLC 5 or SCLC 6; a coded "
-                 "morphology settles it", words=text.strip()[:80]) if isinstance(text, str) and text.strip() else
+            said("lung cancer without a coded histology (its words: “{words}”): NSCLC 5 or SCLC 6; a coded "
+                 "morphology would settle it", words=words) if words else
             said("lung cancer without a recorded histology: NSCLC 5 or SCLC 6"),)
     match = record.terms.first_match(morphology, MORPHOLOGIES)
     if match:
@@ -88,6 +87,16 @@ def _group_row(record: PatientRecord, condition: dict[str, Any], vs_id: str) -> 
     return _LUNG, "lung cancer whose morphology is not recognised: NSCLC or SCLC", (
         said("lung cancer morphology '{morphology}' is in neither morphology ValueSet (small-cell, non-small-cell): "
              "NSCLC 5 or SCLC 6", morphology=describe_concepts([morphology])),)
+
+
+def _words_of(condition: dict[str, Any]) -> str:
+    """A diagnosis's own words, on one line and cut at a word (review 31): "" where they are only one of its codes
+    ("C34.9")."""
+    code = condition.get("code")
+    text = " ".join(code["text"].split()) if isinstance(code, dict) and isinstance(code.get("text"), str) else ""
+    if not text or text in {str(c.get("code")) for c in codings(code)}:
+        return ""
+    return text if len(text) <= 80 else text[:79].rsplit(" ", 1)[0] + "…"
 
 
 def primary_fact(record: PatientRecord) -> Fact:
