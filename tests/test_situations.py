@@ -327,6 +327,25 @@ def test_unknowns_make_it_possible_and_say_what_is_missing():
             "does not say whether a past one counts") in advice.missing_words("en")
 
 
+def test_a_compression_or_a_site_irradiated_is_said_beside_the_ablative_intent():
+    """Probe 27 (p11, p26): "1 bone metastatic site recorded, no visceral metastasis: discuss ablative radiotherapy"
+    beside a spinal cord compression (§1.3's emergency) or a site irradiated already, neither named. The guideline
+    is silent on both: each is said, the advice unchanged."""
+    compression = condition("mscc", CIM10, "G95.2", body_site=[{"coding": [{"system": SCT, "code": VERTEBRA}],
+                                                                 "text": "T7"}])
+    course = procedure("rt", RADIOTHERAPY, 10, reason="Condition/a")
+    (found,) = situations(facts_of(lesion("a"), course, visceral(False)), "oligometastatic")
+    assert [str(note) for note in found.notes] == [
+        "Condition/a: a radiotherapy of it is recorded (Procedure/rt); the guideline does not say whether a site "
+        "irradiated already counts for the ablative intent"]
+    (found,) = situations(facts_of(compression, visceral(False)), "oligometastatic")
+    assert [str(note) for note in found.notes] == [
+        "Condition/mscc: a spinal cord compression (§1.3); the guideline does not say whether the ablative intent "
+        "applies to it"]
+    (advice,) = advice_of(facts_of(compression, visceral(False)), "oligometastatic")
+    assert not advice.possible  # the advice stands: the guideline's silence is said beside it
+
+
 def _oligometastatic_card(client, body):
     cards = client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"]
     (card,) = [card for card in cards if card["source"]["topic"]["code"] == "oligometastatic"]

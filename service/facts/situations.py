@@ -30,7 +30,7 @@ from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, SEVERAL_BONES, SPINE_REGION_LETTER, SPINE_REGIONS, Place, on_the_midline
 from .procedures import Procedure, other_side, procedures_done, treated
-from .radiotherapies import radiotherapies_given
+from .radiotherapies import radiotherapies_given, radiotherapies_of
 from .record import PatientRecord
 from .statuses import status_code, status_to_check
 from .statuses import unconfirmed as diagnosis_unconfirmed
@@ -245,6 +245,17 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
     return fewest, most, [w for w, *_ in claims], open_
 
 
+def _treated_sites(record: PatientRecord, counted: list[Where]) -> list[Said]:
+    """What §1.5 does not say of a site it counts (probe 27: "discuss ablative radiotherapy" beside an emergency of
+    §1.3, or a course under way there, named nowhere): a spinal cord compression, a radiotherapy of it recorded."""
+    return [said("{record}: a spinal cord compression (§1.3); the guideline does not say whether the ablative intent "
+                 "applies to it", record=record.ref(compression))
+            for compression in record.conditions["compression"] if record.active(compression)[0]] + [
+        said("{record}: a radiotherapy of it is recorded ({courses}); the guideline does not say whether a site "
+             "irradiated already counts for the ablative intent", record=where.ref, courses=", ".join(courses))
+        for where in counted if (courses := [course.ref for course in radiotherapies_of(record, where.ref)])]
+
+
 def _same_bone(key: tuple[str, str | None], other: tuple[str, str | None]) -> bool:
     if _spinal(key):  # a region of the spine (the sacrum) may hold a level of it, not one of another region
         return _spinal(other) and (bool(_LEVEL.match(key[0]) and _LEVEL.match(other[0])) or not (
@@ -287,7 +298,7 @@ def _oligometastatic(record: PatientRecord, options: MappingOptions) -> list[Sit
     most = None if most is None or "Condition" in options.partial else most + len(left_out)
     inputs = OligometastaticInputs(fewest, most, present, tuple(missing + left_out))
     return [SituationFacts("oligometastatic", inputs, (*(w.ref for w in counted), *visceral.sources),
-                           tuple(counted))]
+                           tuple(counted), tuple(_treated_sites(record, counted)))]
 
 
 # -- §1.4 -------------------------------------------------------------------------------------
