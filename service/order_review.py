@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 from msgspec.structs import replace
 
 from .facts import PatientFacts, ReportEntry
+from .facts.dates import parse_date
 from .facts.model import Where
+from .facts.orders import EARLY_START
 from .facts.place import BONE_WORDS, BOTH_SIDES, LEFT, RIGHT, Place, one_long_bone, side_beside_bone
 from .facts.statuses import (
     COMPRESSION_MAY_BE_OVER,
@@ -106,7 +108,7 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
         (bone.lesion, bone.place) for bone in result.facts.fixed]
     targeting = _shared_sites([(assessment, orders_for(assessment.facts, readable))
                                for assessment in result.assessments], readable, settled)
-    findings = [(assessment, finding) for assessment, orders in targeting
+    findings = [(assessment, _early_start(finding, result.facts.as_of)) for assessment, orders in targeting
                 for finding in check_orders(assessment.score, orders)]
     radiotherapies = [draft for draft in drafts if "radiotherapy" in draft.order.kinds]
     schemes = [(draft, compare(scheme)) for draft in radiotherapies for scheme in draft.schemes]
@@ -164,6 +166,23 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
         unsure.setdefault(order.reference, []).append(assessment)
     return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot,
                        [draft for draft in radiotherapies if not draft.schemes], other_side, several, unsure)
+
+
+def _early_start(finding: Finding, as_of: date | None) -> Finding:
+    """A fixation and a radiotherapy ordered together: a radiotherapy whose start is surely before day 15 after the
+    fixation, at the earliest (its ordered day, else the assessment day: it is not done yet), says so on its line
+    (probe 27: "start ordered: 2026-12-12" five days ahead, without a word)."""
+    if finding.check.when != "radiotherapy_with_fixation" or as_of is None:
+        return finding
+    fixed_on = [parse_date(order.start) for order in finding.orders
+                if "prophylactic_fixation" in order.kinds]
+    earliest = max(as_of, min((day.earliest if day else as_of) for day in fixed_on)) if fixed_on else as_of
+    opens = earliest + timedelta(days=15)
+    orders = tuple(replace(order, link=Said(EARLY_START, {"link": order.link, "start": order.start,
+                                                          "opens": opens.isoformat()}))
+        if "radiotherapy" in order.kinds and (day := parse_date(order.start)) is not None and day.latest < opens
+        else order for order in finding.orders)
+    return replace(finding, orders=orders) if orders != finding.orders else finding
 
 
 def _shared_sites(targeting: list[tuple[Assessment, list[Order]]], drafts: list[DraftOrder],

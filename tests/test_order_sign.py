@@ -159,6 +159,21 @@ def test_fixation_with_radiotherapy_gives_the_post_operative_timing_instead(clie
     assert "(start ordered: 2026-12-08): the order names this diagnosis as its reason" in card["detail"]
 
 
+@pytest.mark.parametrize("starts_in, early", [(5, True), (20, False)])
+def test_a_radiotherapy_ordered_with_a_fixation_to_start_before_day_15_warns(client, starts_in, early):
+    """Probe 27 (p45): a fixation not yet done and a radiotherapy ordered to start in 5 days: "start ordered" said,
+    without a word that day 15 after the fixation is at the earliest 15 days from now. Said on its line, the card
+    warns; a start from day 15 says nothing more."""
+    from datetime import date, timedelta
+
+    start = (date.today() + timedelta(days=starts_in)).isoformat()
+    (card,) = cards(client, *MIRELS_9, order("rt", RADIOTHERAPY, reason="Condition/lesion-1", occurrenceDateTime=start),
+                    order("fix", FIXATION, reason="Condition/lesion-1"))
+    opens = (date.today() + timedelta(days=15)).isoformat()
+    said = f"its start ({start}) is before day 15 after the fixation, at the earliest {opens}: check the start"
+    assert (said in card["detail"]) is early and card["indicator"] == ("warning" if early else "info"), card["detail"]
+
+
 def test_a_fixation_naming_no_lesion_beside_this_lesions_radiotherapy_is_not_read_as_its_fixation(client):
     """A nailing whose reason names no lesion (two femurs), beside a radiotherapy naming this lesion: the card read
     "Fixation and radiotherapy ordered" as if the nailing were this lesion's; if it is the other femur's, this

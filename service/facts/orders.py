@@ -99,6 +99,12 @@ REASON_ELSEWHERE = N_("not checked: its reasonReference names {lesion} ({place})
                       "it is for is not certain")
 
 
+# A radiotherapy ordered with a fixation, to start surely before day 15 after it (§1.4): said on its line, the card
+# warns (``order_review``).
+EARLY_START = N_("{link}; its start ({start}) is before day 15 after the fixation, at the earliest {opens}: check the "
+                 "start")
+
+
 def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | None = None,
                       aliases: dict[str, str] | None = None, patient: PatientIdentity | None = None,
                       scored: frozenset[str] = frozenset(),

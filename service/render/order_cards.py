@@ -15,7 +15,7 @@ from ..calculators.order_checks import Finding
 from ..calculators.situations import situations
 from ..facts import LesionFacts, PatientFacts, ReportEntry
 from ..facts.model import Where
-from ..facts.orders import MAYBE_BROKEN, MAYBE_FIXED, OTHER_PATIENT, REASON_ELSEWHERE, DraftOrder
+from ..facts.orders import EARLY_START, MAYBE_BROKEN, MAYBE_FIXED, OTHER_PATIENT, REASON_ELSEWHERE, DraftOrder
 from ..facts.place import LEFT, RIGHT, Place
 from ..facts.radiotherapies import IRRADIATED
 from ..facts.statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE, NEVER_COUNTS_AS
@@ -127,16 +127,16 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
               f"{order_words['guideline']}: {check.source(locale)}"]
     card: Card = {
         "uuid": random_uuid(),
-        # An order not surely this lesion's (no reason naming it, no side on both): the summary must not read as if
-        # it were (a radiotherapy of the right humerus charged to the left femur's Mirels 9; a nailing naming no
-        # bone beside the left femur's radiotherapy read as this lesion's fixation).
+        # An order not surely this lesion's (no reason naming it, no side on both): the summary must not read as if it
+        # were (the right humerus's radiotherapy charged to the left femur's Mirels 9; a nailing naming no bone).
         "summary": _with_place(summary, facts.where(locale), "" if not finding.unsure else
                                f", {order_words['if_fixation_for_it']}" if finding.unsure == ("prophylactic_fixation",)
                                else f", {order_words['if_for_it']}", locale),
         "detail": "\n".join(lines),
-        # Where the other reading is what the check warns of (this lesion's radiotherapy alone, Mirels >= 9), the card
-        # warns: its detail says so, and an info card would hide it.
-        "indicator": "warning" if any(kind in check.if_not_for_it for kind in finding.unsure) else check.indicator,
+        # Where the other reading is what the check warns of (this lesion's radiotherapy alone, Mirels >= 9), or a
+        # start is before the post-operative window, the card warns: an info card would hide it.
+        "indicator": "warning" if any(kind in check.if_not_for_it for kind in finding.unsure) or any(
+            getattr(order.link, "template", None) == EARLY_START for order in finding.orders) else check.indicator,
         "source": card_source(assessment),
         "overrideReasons": override_reasons(locale),
     }
