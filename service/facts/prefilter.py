@@ -15,11 +15,13 @@ JSON string can hold a quote, so every ``"key":`` the patterns below find is a r
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from ..fhir.patients import bulk_patient_key
+from ..fhir.patients import bulk_patient_key, local_reference
 from .identity import reference_of
+from .record import may_be_read
 from .statuses import INACTIVE, NEVER_COUNTS, status_code
 from .terminology import Terminology, codings, load_terminology
 from .vocabulary import CONDITION_KINDS, SITE_IN_BODY_SITE_VS
@@ -194,3 +196,68 @@ def scored_by_subject(entries: list[Any]) -> dict[str, int]:
             "://" not in reference and not reference.startswith("urn:") else ""
         by_subject.setdefault((base, reference), []).append(resource)
     return {reference: scored_at_most(conditions) for (_, reference), conditions in by_subject.items()}
+
+
+def set_aside_unread(resources: list[dict[str, Any]], aliases: dict[str, str]) -> tuple[list[dict[str, Any]],
+                                                                                       Counter[str]]:
+    """One patient's resources, less those no calculator reads (labs, vitals, medications, encounters...), which are
+    counted by type instead, as ``bonemet bulk`` counts the lines it never parses: filed, each would only be "not
+    read" for its type's reason (``PatientRecord``), which an answer that counts them says the same way
+    (``outcome_issues``). Kept and filed as ever: every resource when one has no id (its place in the list names
+    it) or a read one refers to another by identifier only (``PatientRecord.resolve`` looks through them all);
+    else one sent twice, one that contains others, an Observation with components (they may be items), and any
+    resource a read one refers to."""
+    refs: set[str] = set()
+    twice: set[str] = set()
+    unread: dict[int, tuple[str, str]] = {}  # position -> (its "Type/id", its type)
+    for position, resource in enumerate(resources):
+        rid, kind = resource.get("id"), resource.get("resourceType")
+        if not isinstance(rid, str) or not rid:
+            return resources, Counter()
+        ref = f"{kind}/{rid}"
+        (twice if ref in refs else refs).add(ref)
+        if isinstance(kind, str) and kind.isascii() and kind.isalpha() and "contained" not in resource \
+                and _never_read(kind, resource):
+            unread[position] = (ref, kind)
+    if not unread:
+        return resources, Counter()
+    referred = _referred_to([resource for position, resource in enumerate(resources) if position not in unread],
+                            aliases)
+    if referred is None:
+        return resources, Counter()
+    kept: list[dict[str, Any]] = []
+    counted: Counter[str] = Counter()
+    for position, resource in enumerate(resources):
+        ref, kind = unread.get(position, ("", ""))
+        if kind and ref not in twice and ref not in referred:
+            counted[kind] += 1
+        else:
+            kept.append(resource)
+    return kept, counted
+
+
+def _never_read(kind: str, resource: dict[str, Any]) -> bool:
+    """A type the record never files, or an Observation of no ValueSet's code, with no members nor components."""
+    if kind == "Observation":
+        return "component" not in resource and not may_be_read(resource)
+    return kind not in READ_KINDS
+
+
+def _referred_to(resources: list[dict[str, Any]], aliases: dict[str, str]) -> set[str] | None:
+    """Every "Type/id" a Reference anywhere in ``resources`` names, or None when one names its target by
+    identifier only."""
+    named: set[str] = set()
+    pending: list[Any] = list(resources)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if "reference" in node:
+                local = local_reference(node, aliases)
+                if local:
+                    named.add(local)
+            elif isinstance(node.get("identifier"), dict):
+                return None
+            pending.extend(value for value in node.values() if isinstance(value, (dict, list)))
+        else:
+            pending.extend(value for value in node if isinstance(value, (dict, list)))
+    return named
