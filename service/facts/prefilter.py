@@ -21,9 +21,9 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from ..fhir.json_read import quoted_references
 from ..fhir.patients import bulk_patient_key, local_reference
 from .identity import reference_of
-from .record import may_be_read
 from .statuses import INACTIVE, NEVER_COUNTS, status_code
 from .terminology import Terminology, codings, load_terminology
 from .vocabulary import CONDITION_KINDS, SITE_IN_BODY_SITE_VS
@@ -209,6 +209,7 @@ def set_aside_unread(resources: list[dict[str, Any]], aliases: dict[str, str]) -
     it) or a read one refers to another by identifier only (``PatientRecord.resolve`` looks through them all);
     else one sent twice, one that contains others, an Observation with components (they may be items), and any
     resource a read one refers to."""
+    terms = load_terminology()  # may_be_read's, asked once here
     refs: set[str] = set()
     twice: set[str] = set()
     unread: dict[int, tuple[str, str]] = {}  # position -> (its "Type/id", its type)
@@ -218,8 +219,9 @@ def set_aside_unread(resources: list[dict[str, Any]], aliases: dict[str, str]) -
             return resources, Counter()
         ref = f"{kind}/{rid}"
         (twice if ref in refs else refs).add(ref)
-        if kind == "Observation":  # the commonest: a lab, a vital sign
-            never = "component" not in resource and not may_be_read(resource)
+        if kind == "Observation":  # the commonest: a lab, a vital sign (not may_be_read, and no components)
+            never = not resource.get("hasMember") and "component" not in resource and not terms.in_any(
+                resource.get("code"))
         else:  # a type the record never files (a "Type/id" is split at its first "/" when counted)
             never = isinstance(kind, str) and kind not in READ_KINDS and kind.isascii() and kind.isalpha()
         if never and "contained" not in resource:
@@ -230,35 +232,23 @@ def set_aside_unread(resources: list[dict[str, Any]], aliases: dict[str, str]) -
                             aliases)
     if referred is None:
         return resources, Counter()
-    kept: list[dict[str, Any]] = []
-    counted: Counter[str] = Counter()
-    for position, resource in enumerate(resources):
-        ref, kind = unread.get(position, ("", ""))
-        if kind and ref not in twice and ref not in referred:
-            counted[kind] += 1
-        else:
-            kept.append(resource)
-    return kept, counted
-
-
-# A Reference's literal reference in orjson's text of the read resources: found by one search in C rather than a walk
-# of every element in Python (a tenth of the time). A text with an escape, or an object under "identifier" (maybe a
-# logical reference), is walked instead.
-_REFERENCE = re.compile(rb'"reference":"([^"\\]*)"')
+    counted = {position for position, (ref, _) in unread.items() if ref not in twice and ref not in referred}
+    return ([resource for position, resource in enumerate(resources) if position not in counted],
+            Counter(unread[position][1] for position in counted))
 
 
 def _referred_to(resources: list[dict[str, Any]], aliases: dict[str, str]) -> set[str] | None:
     """Every "Type/id" a Reference anywhere in ``resources`` names, or None when one names its target by
-    identifier only."""
+    identifier only. Read from orjson's text (``quoted_references``); an object under "identifier", maybe a
+    logical reference, has them walked."""
     try:
         text = orjson.dumps(resources)
-    except TypeError:  # an integer beyond 64 bits, nesting deeper than orjson writes: walked
-        text = b"\\"
-    if b"\\" not in text and b'"identifier":{' not in text:
-        found = (local_reference({"reference": reference.decode()}, aliases) for reference in
-                 set(_REFERENCE.findall(text)))
-        return {local for local in found if local}
-    return _walked(resources, aliases)
+    except TypeError:  # an integer beyond 64 bits, nesting deeper than orjson writes
+        return _walked(resources, aliases)
+    if b'"identifier":{' in text:
+        return _walked(resources, aliases)
+    return {local for local in (local_reference({"reference": reference}, aliases)
+                                for reference in quoted_references(text)) if local}
 
 
 def _walked(resources: list[dict[str, Any]], aliases: dict[str, str]) -> set[str] | None:
