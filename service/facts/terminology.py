@@ -237,14 +237,6 @@ class Terminology:
     def in_any(self, concept: dict[str, Any] | None) -> bool:
         """Whether some coding of the concept is in some ValueSet or is a code of the project's
         CodeSystem: when not, no lookup can find it (most of a record: labs, vitals, other diagnoses)."""
-        coding = concept.get("coding") if isinstance(concept, dict) else None
-        if isinstance(coding, list) and len(coding) == 1 and isinstance(only := coding[0], dict):
-            # Most concepts: one coding, whose answer is known (asked for every resource; no list built).
-            key = (only.get("system"), only.get("code"))
-            if type(key[0]) is str and type(key[1]) is str:
-                known = self._relevant.get(key)
-                if known is not None:
-                    return known
         for coding in codings(concept):
             system, code = coding.get("system"), coding.get("code")
             relevant = self._relevant.get((system, code))
