@@ -17,7 +17,7 @@ from msgspec.structs import replace
 from .calculators import InvalidInput, calculator, over_alternatives, rule
 from .facts import MappingOptions, PatientFacts, ReportEntry, extract_facts
 from .facts.dates import assessment_moment
-from .facts.prefilter import scored_at_most
+from .facts.prefilter import scored_at_most, set_aside_unread
 from .facts.record import may_be_read
 from .fhir.patients import group_by_patient
 from .fhir.shape import matches_left_out, next_link, outcome_text
@@ -98,11 +98,12 @@ class BundleAssessment(msgspec.Struct):
 
 
 def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score_bands: tuple = (),
-                  fact_windows: tuple = (),
-                  where: str = "Bundle", as_of: date | None = None, limits: Any = None) -> BundleAssessment:
+                  fact_windows: tuple = (), where: str = "Bundle", as_of: date | None = None, limits: Any = None,
+                  count_unread: bool = False) -> BundleAssessment:
     """Validate a Bundle, assess each of its patients on their own, answer with a collection Bundle.
 
     Raises ``InvalidFhir`` (every problem, each with where it is) before assessing anything.
+    ``count_unread``: as ``assess_entries``.
     """
     from .fhir.validate import (
         bundle_entries,  # loads the FHIR models: only the Bundle doors pay for them
@@ -114,7 +115,7 @@ def assess_bundle(bundle: Any, *, when: datetime, locale: str = "en", pain_score
     return assess_entries(bundle_entries(bundle, where, read=may_be_read), when=when, locale=locale,
                           pain_score_bands=pain_score_bands, fact_windows=fact_windows, as_of=as_of, limits=limits,
                           not_read=first_page_only(bundle, where) + search_warnings(bundle, where),
-                          partial=cut_short(bundle))
+                          partial=cut_short(bundle), count_unread=count_unread)
 
 
 def search_warnings(bundle: Any, where: str) -> list[ReportEntry]:
@@ -162,11 +163,13 @@ def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, whe
                    pain_score_bands: tuple = (), fact_windows: tuple = (), as_of: date | None = None,
                    limits: Any = None,
                    not_read: list[ReportEntry] | None = None,
-                   partial: frozenset[str] = frozenset()) -> BundleAssessment:
+                   partial: frozenset[str] = frozenset(), count_unread: bool = False) -> BundleAssessment:
     """``assess_bundle`` over validated (fullUrl, resource, where) entries of one or more Bundles.
     ``limits``: the ``Settings`` whose max_* apply (None: no limit, for the command line's own files);
     ``not_read``: what is not in the input and every patient's answer says (``first_page_only``);
-    ``partial``: the types the input holds only in part (``cut_short``)."""
+    ``partial``: the types the input holds only in part (``cut_short``);
+    ``count_unread``: the resources no calculator reads are counted, not filed one by one (``set_aside_unread``):
+    for an answer that says them by count only (the FHIR door's; the tester page lists each)."""
     grouped = group_by_patient([entry for entry in entries if entry[1].get("resourceType") != "OperationOutcome"])
     if limits is not None:
         check_resources(len(entries), limits.max_resources)
@@ -175,11 +178,14 @@ def assess_entries(entries: list[tuple[str | None, dict[str, Any], str]], *, whe
     resources: list[dict[str, Any]] = [device]
     results = []
     for subject, patient_resources in grouped.patients.items():
+        unread: Counter[str] | None = None
+        if count_unread:
+            patient_resources, unread = set_aside_unread(patient_resources, grouped.aliases)
         result = assess_patient(patient_resources, subject, when=when, locale=locale,
                                 pain_score_bands=pain_score_bands, fact_windows=fact_windows,
                                 aliases=grouped.aliases, as_of=as_of,
                                 max_scored=limits.max_scored_per_patient if limits is not None else None,
-                                cite=grouped.cite, partial=partial)
+                                cite=grouped.cite, partial=partial, unread=unread)
         result.facts.report.extend(not_read or ())
         results.append(result)
         produced = result.resources

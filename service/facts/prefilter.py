@@ -15,10 +15,14 @@ JSON string can hold a quote, so every ``"key":`` the patterns below find is a r
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from ..fhir.patients import bulk_patient_key
+import orjson
+
+from ..fhir.json_read import quoted_references
+from ..fhir.patients import bulk_patient_key, local_reference
 from .identity import reference_of
 from .statuses import INACTIVE, NEVER_COUNTS, status_code
 from .terminology import Terminology, codings, load_terminology
@@ -194,3 +198,72 @@ def scored_by_subject(entries: list[Any]) -> dict[str, int]:
             "://" not in reference and not reference.startswith("urn:") else ""
         by_subject.setdefault((base, reference), []).append(resource)
     return {reference: scored_at_most(conditions) for (_, reference), conditions in by_subject.items()}
+
+
+def set_aside_unread(resources: list[dict[str, Any]], aliases: dict[str, str]) -> tuple[list[dict[str, Any]],
+                                                                                       Counter[str]]:
+    """One patient's resources, less those no calculator reads (labs, vitals, medications, encounters...), which are
+    counted by type instead, as ``bonemet bulk`` counts the lines it never parses: filed, each would only be "not
+    read" for its type's reason (``PatientRecord``), which an answer that counts them says the same way
+    (``outcome_issues``). Kept and filed as ever: every resource when one has no id (its place in the list names
+    it) or a read one refers to another by identifier only (``PatientRecord.resolve`` looks through them all);
+    else one sent twice, one that contains others, an Observation with components (they may be items), and any
+    resource a read one refers to."""
+    terms = load_terminology()  # may_be_read's, asked once here
+    refs: set[str] = set()
+    twice: set[str] = set()
+    unread: dict[int, tuple[str, str]] = {}  # position -> (its "Type/id", its type)
+    for position, resource in enumerate(resources):
+        rid, kind = resource.get("id"), resource.get("resourceType")
+        if not isinstance(rid, str) or not rid:
+            return resources, Counter()
+        ref = f"{kind}/{rid}"
+        (twice if ref in refs else refs).add(ref)
+        if kind == "Observation":  # the commonest: a lab, a vital sign (not may_be_read, and no components)
+            never = not resource.get("hasMember") and "component" not in resource and not terms.in_any(
+                resource.get("code"))
+        else:  # a type the record never files (a "Type/id" is split at its first "/" when counted)
+            never = isinstance(kind, str) and kind not in READ_KINDS and kind.isascii() and kind.isalpha()
+        if never and "contained" not in resource:
+            unread[position] = (ref, str(kind))
+    if not unread:
+        return resources, Counter()
+    referred = _referred_to([resource for position, resource in enumerate(resources) if position not in unread],
+                            aliases)
+    if referred is None:
+        return resources, Counter()
+    counted = {position for position, (ref, _) in unread.items() if ref not in twice and ref not in referred}
+    return ([resource for position, resource in enumerate(resources) if position not in counted],
+            Counter(unread[position][1] for position in counted))
+
+
+def _referred_to(resources: list[dict[str, Any]], aliases: dict[str, str]) -> set[str] | None:
+    """Every "Type/id" a Reference anywhere in ``resources`` names, or None when one names its target by
+    identifier only. Read from orjson's text (``quoted_references``); an object under "identifier", maybe a
+    logical reference, has them walked."""
+    try:
+        text = orjson.dumps(resources)
+    except TypeError:  # an integer beyond 64 bits, nesting deeper than orjson writes
+        return _walked(resources, aliases)
+    if b'"identifier":{' in text:
+        return _walked(resources, aliases)
+    return {local for local in (local_reference({"reference": reference}, aliases)
+                                for reference in quoted_references(text)) if local}
+
+
+def _walked(resources: list[dict[str, Any]], aliases: dict[str, str]) -> set[str] | None:
+    named: set[str] = set()
+    pending: list[Any] = list(resources)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if "reference" in node:
+                local = local_reference(node, aliases)
+                if local:
+                    named.add(local)
+            elif isinstance(node.get("identifier"), dict):
+                return None
+            pending.extend(value for value in node.values() if isinstance(value, (dict, list)))
+        else:
+            pending.extend(value for value in node if isinstance(value, (dict, list)))
+    return named

@@ -166,3 +166,16 @@ def loads(text: str | bytes, limit: int = MAX_DEPTH, place: bool = False) -> Any
         return json.loads(text)
     except RecursionError:
         raise TooDeep(limit) from None
+
+
+# A "reference" member's string in orjson's text (compact: no whitespace), escapes and all. Inside a string every
+# quote is escaped, so this finds every such member; it may also find the value of a key whose name ends in an escaped
+# quote and "reference", which only makes a caller more careful.
+_REFERENCE = re.compile(rb'"reference":"([^"\\]*(?:\\.[^"\\]*)*)"')
+
+
+def quoted_references(text: bytes) -> set[str]:
+    """The string of every "reference" member in orjson's text of a value: one search in C rather than a walk of
+    every element in Python."""
+    return {orjson.loads(b'"' + found + b'"') if b"\\" in found else found.decode()
+            for found in _REFERENCE.findall(text)}

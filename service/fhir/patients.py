@@ -247,23 +247,31 @@ def group_by_patient(entries: Iterable[tuple[str | None, dict[str, Any], str]]) 
             parsed_texts[text] = parse_reference(subject, grouped.aliases)
         return parsed_texts[text]
 
-    subjects = [(full_url, resource, where, parsed_subject(resource)) for full_url, resource, where in named]
-    for full_url, resource, _, _ in subjects:
+    # The patients, in one pass: the Bundle's Patient resources first, then (by first mention) those named by an
+    # absolute reference on the naming resource's own server, then those named by a relative one.
+    subjects = []
+    on_own_server: list[PatientIdentity] = []
+    relative: dict[int, ParsedReference] = {}  # each parsed subject once: the resources of a record share it
+    for full_url, resource, where in named:
+        parsed = parsed_subject(resource)
+        subjects.append((resource, where, parsed))
         if resource.get("resourceType") == "Patient" and isinstance(resource.get("id"), str):
             identity = PatientIdentity(resource["id"], _base_of(full_url, resource))
             grouped.identities.setdefault(identity.reference, identity)
-    # A patient the Bundle holds no Patient resource for: named by a relative reference, or by an absolute one on
-    # the naming resource's own server (its fullUrl's base), which means the same ("Patient/x" in an entry whose
-    # fullUrl is https://ehr/fhir/Condition/c is https://ehr/fhir/Patient/x). Another server's patient x is not x.
-    for full_url, resource, _, parsed in subjects:
-        if parsed and parsed.type == "Patient" and parsed.base is not None \
-                and parsed.base == _base_of(full_url, resource):
-            grouped.identities.setdefault(f"Patient/{parsed.id}", PatientIdentity(parsed.id, parsed.base))
-    for _, _, _, parsed in subjects:
-        if parsed and parsed.type == "Patient" and parsed.base is None:
-            grouped.identities.setdefault(f"Patient/{parsed.id}", PatientIdentity(parsed.id))
+        # A patient the Bundle holds no Patient resource for: named by a relative reference, or by an absolute one
+        # on the naming resource's own server (its fullUrl's base), which means the same ("Patient/x" in an entry
+        # whose fullUrl is https://ehr/fhir/Condition/c is https://ehr/fhir/Patient/x). Another server's x is not x.
+        if parsed and parsed.type == "Patient":
+            if parsed.base is None:
+                relative.setdefault(id(parsed), parsed)
+            elif parsed.base == _base_of(full_url, resource):
+                on_own_server.append(PatientIdentity(parsed.id, parsed.base))
+    for identity in on_own_server:
+        grouped.identities.setdefault(identity.reference, identity)
+    for parsed in relative.values():
+        grouped.identities.setdefault(f"Patient/{parsed.id}", PatientIdentity(parsed.id))
     locals_of: dict[int, str] = {}  # a parsed subject (shared by the resources naming it) -> its "Type/id", once
-    for _, resource, where, parsed in subjects:
+    for resource, where, parsed in subjects:
         kind = resource.get("resourceType")
         if kind == "Patient":
             key: str | None = f"Patient/{resource.get('id')}"

@@ -253,8 +253,9 @@ def bundle_entries(bundle: Any, where: str = "Bundle",
     found = []
     seen: dict[str, tuple[int, dict]] = {}  # "Type/id" -> first entry: one id must mean one resource
     for index, entry in enumerate(entries):
+        # Where it is, written out once per entry (a problem's words, and the entry's own place).
         at = f"{where}.entry[{index}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
+        if not isinstance(entry, dict) or not isinstance(resource := entry.get("resource"), dict):
             if isinstance(entry, dict) and isinstance(entry.get("request"), dict) and \
                     entry["request"].get("method") == "DELETE":  # a history's or a transaction's deletion
                 problems.append(Problem(f"{at}.request", "a deletion (request.method DELETE): the service reads the "
@@ -266,17 +267,16 @@ def bundle_entries(bundle: Any, where: str = "Bundle",
         full_url = entry.get("fullUrl")
         if full_url is not None and not isinstance(full_url, str):
             problems.append(Problem(f"{at}.fullUrl", "must be a string"))
-        if read is None or read(entry["resource"]):
-            problems += resource_problems(entry["resource"], f"{at}.resource")
-        elif not isinstance(kind := entry["resource"].get("resourceType"), str) or \
-                not well_formed(entry["resource"], kind, dates=False):
+        at_resource = f"{at}.resource"
+        if read is None or read(resource):
+            problems += resource_problems(resource, at_resource)
+        elif not isinstance(kind := resource.get("resourceType"), str) or not well_formed(resource, kind, dates=False):
             try:
-                check_shape(entry["resource"], f"{at}.resource", dates=False)  # nothing reads its dates
+                check_shape(resource, at_resource, dates=False)  # nothing reads its dates
             except InvalidResource as error:
                 problems.append(Problem(error.where, str(error).removeprefix(f"{error.where}: ")))
-        resource = entry["resource"]
-        if isinstance(resource.get("id"), str) and isinstance(resource.get("resourceType"), str):
-            key = f"{resource['resourceType']}/{resource['id']}"
+        if isinstance(rid := resource.get("id"), str) and isinstance(kind := resource.get("resourceType"), str):
+            key = f"{kind}/{rid}"
             if key in seen:
                 first, earlier = seen[key]
                 if earlier == resource:
@@ -289,7 +289,7 @@ def bundle_entries(bundle: Any, where: str = "Bundle",
                 # Two versions of one resource (a history Bundle, FHIR's bdl-7): the mapper reads the newer and
                 # names the older in its report.
             seen[key] = (index, resource)
-        found.append((full_url if isinstance(full_url, str) else None, entry["resource"], f"{at}.resource"))
+        found.append((full_url if isinstance(full_url, str) else None, resource, at_resource))
     if problems:
         raise InvalidFhir(problems)
     return found

@@ -78,7 +78,7 @@ def assess():
     try:
         result = assess_bundle(asked.bundle, when=settings.now(), locale=language,
                                pain_score_bands=settings.pain_bands, fact_windows=settings.windows, where=asked.where,
-                               as_of=as_of, limits=settings)
+                               as_of=as_of, limits=settings, count_unread=True)
     except InvalidFhir as error:
         raise _invalid(str(error), error.problems) from None
     except LimitExceeded as error:
