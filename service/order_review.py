@@ -189,27 +189,30 @@ def _shared_sites(targeting: list[tuple[Assessment, list[Order]]], drafts: list[
                   settled: list[tuple[str, Place | None]]) -> list[tuple[Assessment, list[Order]]]:
     """An order placed by its site only (no reason) on a bone and side where two lesions are (a trochanter and a shaft
     of one femur, probe 27; the other one fixed, whose post-operative course it may be: review 31) is surely neither's:
-    checked against each, proposed for withdrawal on none, its link saying the other lesion is there. Unless its
-    site's region is that of one of them only (a trochanter coded: review 31)."""
+    checked against each, proposed for withdrawal on none, its link saying the other lesion is there. Where its
+    site's region is that of one of them only (a trochanter coded), it is that one's: surely, if scored; and surely
+    not the others' (review 32: an order "RTE trochanter G post-op" charged to the shaft's Mirels 12)."""
     placed = {draft.order.reference: draft for draft in drafts if not draft.reasons}
-    lesions: dict[str, list[Place | None]] = {}
+    lesions: dict[str, list[Assessment]] = {}
     for assessment, orders in targeting:
         for order in orders:
             if order.targeted and order.reference in placed:
-                lesions.setdefault(order.reference, []).append(assessment.facts.place)
-    shared = set()
-    for reference, places in lesions.items():
+                lesions.setdefault(order.reference, []).append(assessment)
+    unsure: set[tuple[str, str]] = set()  # (order, lesion) no longer surely the lesion's
+    for reference, assessed in lesions.items():
         draft = placed[reference]
         others = [place for lesion, place in settled if _targets(draft, lesion, place)]
+        if len(assessed) + len(others) < 2:
+            continue
         region = draft.place.region if draft.place else None
-        if len(places) + len(others) > 1 and not (
-                region and sum(1 for place in places + others if place and place.region == region) == 1):
-            shared.add(reference)
-    if not shared:
+        matching = [a for a in assessed if a.facts.place and a.facts.place.region == region] if region else []
+        picked = region and len(matching) + sum(1 for place in others if place and place.region == region) == 1
+        unsure |= {(reference, a.facts.condition) for a in assessed if not (picked and a in matching)}
+    if not unsure:
         return targeting
     return [(assessment, [replace(order, targeted=False, link=said(
         "{link}, where another lesion is recorded too: check which it is for", link=order.link))
-        if order.reference in shared and order.targeted else order for order in orders])
+        if (order.reference, assessment.facts.condition) in unsure and order.targeted else order for order in orders])
         for assessment, orders in targeting]
 
 

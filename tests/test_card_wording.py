@@ -646,6 +646,24 @@ def test_an_operated_compression_is_not_told_of_the_benefit_of_laminectomy(clien
     assert any(c["source"]["topic"]["code"] == "post-operative" and c.get("suggestions") for c in cards)
 
 
+@pytest.mark.parametrize("how", ["coded in CCAM", "undated"])
+def test_an_operation_that_may_be_of_its_time_gives_what_every_category_gives(client, how):
+    """Review 32: a laminectomy naming the compression coded in CCAM three days ago (the §1.4 card: "Possible: …,
+    operated"), or one with no date, read "radiotherapy alone", with a CarePlan of emergency radiotherapy. What it
+    was, or when, is not read: the summary gives "radiotherapy (§1.3)" (alone or adjuvant), and no CarePlan."""
+    conditions, observations, (laminectomy,) = operated_compression(operated_days_ago=3)
+    if how == "undated":
+        del laminectomy["performedDateTime"]
+    else:
+        laminectomy["code"] = {"coding": [{"system": "https://www.ameli.fr/ccam", "code": "LFFA004"}],
+                               "text": "Laminectomie décompressive D8"}
+    (card,) = [c for c in cards_of(client, conditions, observations, procedures=[laminectomy])
+               if c["source"]["topic"]["code"] == "rades"]
+    assert card["summary"].endswith("radiotherapy (§1.3)"), card["summary"]
+    assert [a["resource"]["resourceType"] for a in card["suggestions"][0]["actions"]] == ["Observation",
+                                                                                         "RiskAssessment"]
+
+
 @pytest.mark.parametrize("status, reason, days", [
     ("completed", None, 6), ("preparation", "Condition/mscc", 6), ("entered-in-error", "Condition/mscc", 6),
     ("not-done", "Condition/mscc", 6), ("completed", "Condition/mscc", 60), ("completed", "Condition/mscc", 400)])

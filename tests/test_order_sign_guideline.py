@@ -813,3 +813,12 @@ def test_a_radiotherapy_of_a_bone_and_side_with_two_lesions_is_surely_neither_s(
     assert card["summary"].endswith("if the order is for it"), card["summary"]
     assert not any(action["type"] == "delete" for suggestion in card["suggestions"]
                    for action in suggestion["actions"]), card["suggestions"]
+    # Review 32: its region the fixed trochanter's (its post-operative course), the shaft's Mirels 12 is not its:
+    # never proposed for withdrawal there.
+    shaft_high = lesion_observations("Condition/shaft", size=(70, "%"), pain="functional", prefix="s")
+    cards = post(client, request([trochanter, shaft], shaft_high, at_trochanter,
+                                 procedures=[fixation_done(10, reason="Condition/neck")]))
+    assert by_topic(cards, "mirels"), cards
+    for card in by_topic(cards, "mirels"):
+        assert not any(action["type"] == "delete" for suggestion in card.get("suggestions", [])
+                       for action in suggestion["actions"]), card["summary"]

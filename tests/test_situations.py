@@ -339,9 +339,9 @@ def test_a_compression_or_a_site_irradiated_is_said_beside_the_ablative_intent()
         "Condition/a: a radiotherapy of it is recorded (Procedure/rt); the guideline does not say whether a site "
         "irradiated already counts for the ablative intent"]
     (found,) = situations(facts_of(compression, visceral(False)), "oligometastatic")
-    assert [str(note) for note in found.notes] == [
-        "Condition/mscc: a spinal cord compression (§1.3); the guideline does not say whether the ablative intent "
-        "applies to it"]
+    assert [str(note) for note in found.notes] == [  # its place, not its code (review 32: "“G95.2”")
+        "a spinal cord compression is recorded (vertebra (“T7” in the record)) (§1.3); the guideline does not say "
+        "whether the ablative intent applies to it"]
     (advice,) = advice_of(facts_of(compression, visceral(False)), "oligometastatic")
     assert not advice.possible  # the advice stands: the guideline's silence is said beside it
 

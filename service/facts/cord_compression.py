@@ -159,11 +159,11 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         flags = flags + radiotherapies_given(record, ref, history=recent) + _since_radiotherapy(
             record, irradiated, unfocused, own) \
             + operated + before + twins.get(ref, ())  # by reasonReference or bodySite: a spine has no side here
+        done_on_it = operations_of(record, ref, record.onset(compression), options.windows.get("operation"))
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
                                            place=read_place(record.terms, body_sites(compression)),
                                            operations_to_check=operated, operations_before=before,
-                                           operated=operations_of(record, ref, record.onset(compression),
-                                                                  options.windows.get("operation"))))
+                                           operated=done_on_it[0], operated_maybe=done_on_it[1]))
     return result
 
 

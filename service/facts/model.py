@@ -85,6 +85,7 @@ class ScoredCondition(msgspec.Struct):
     # The operations done of this Condition (naming it), whenever: the choice the score's category orients (surgery
     # or radiotherapy alone) is made; what follows is adjuvant (the table's ``after_operation``).
     operated: tuple[str, ...] = ()
+    operated_maybe: tuple[str, ...] = ()  # may be of its time (coded otherwise, undated, a date that straddles)
     calculator: ClassVar[str]  # the name of its calculator (``calculators.registry``)
     inputs_type: ClassVar[type]
 

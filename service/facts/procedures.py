@@ -261,15 +261,28 @@ def operated_since(record: PatientRecord, condition: str, recorded: list[str]) -
                  and any(span.earliest < operation.performed.latest for span in dates))
 
 
-def operations_of(record: PatientRecord, condition: str, onset: DateSpan | None, window: Any) -> tuple[str, ...]:
-    """The operations done that name this Condition (a laminectomy "for" the compression), of its time: dated, not
-    surely before it began, within the operation's window (``window``, the §1.4 card's six weeks). The choice a Rades
-    group orients is then made (§1.3). One coded in no list is not (what it was is not read: "check it first"); one
-    long ago, before a relapse, leaves the group's orientation whole (review 31: a laminectomy of 2025)."""
-    return tuple(operation.ref for operation in procedures_done(record)
-                 if operation.kind != "radiotherapy" and condition in operation.reasons and operation.performed
-                 and not (onset and operation.performed.latest < onset.earliest)
-                 and (window is None or (record.as_of - operation.performed.latest).days <= window.days))
+def operations_of(record: PatientRecord, condition: str, onset: DateSpan | None,
+                  window: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The operations done that name this Condition (a laminectomy "for" the compression): (those of its time, those
+    that may be). Of its time: of the procedure lists, every day its date allows within the operation's window
+    (``window``, the §1.4 card's six weeks) and none before it began; the choice a Rades group orients is then made
+    (§1.3). May be: one coded in no list whose words name surgery (what it was is not read), one undated, one whose
+    date may or may not fall in the window (review 32: a CCAM laminectomy of 3 days ago read "radiotherapy alone").
+    One surely long ago, or before it began, is neither: a relapse's group orients as before (review 31)."""
+    recent: list[str] = []
+    maybe: list[str] = []
+    for operation in [*procedures_done(record), *record.once("unread-surgery", list)]:
+        if operation.kind == "radiotherapy" or condition not in operation.reasons:
+            continue
+        when = operation.performed
+        if when is not None and ((onset and when.latest < onset.earliest)
+                                 or (window and (record.as_of - when.latest).days > window.days)):
+            continue  # surely before it began, or surely past the window
+        before = bool(onset and when and when.earliest < onset.earliest)  # it may be before it began
+        settled = when is not None and operation.kind != "operation" and not before \
+            and not (window and (record.as_of - when.earliest).days > window.days)
+        (recent if settled else maybe).append(operation.ref)
+    return tuple(recent), tuple(maybe)
 
 
 def earlier_fixations(record: PatientRecord, ref: str, reading: SiteReading,

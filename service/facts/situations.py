@@ -248,9 +248,10 @@ def count_sites(record: PatientRecord) -> tuple[int, int | None, list[Where], li
 def _treated_sites(record: PatientRecord, counted: list[Where]) -> list[Said]:
     """What §1.5 does not say of a site it counts (probe 27: "discuss ablative radiotherapy" beside an emergency of
     §1.3, or a course under way there, named nowhere): a spinal cord compression, a radiotherapy of it recorded."""
-    return [said("{record}: a spinal cord compression (§1.3); the guideline does not say whether the ablative intent "
-                 "applies to it", record=record.ref(compression))
-            for compression in record.conditions["compression"] if record.active(compression)[0]] + [
+    return [said("a spinal cord compression is recorded ({place}) (§1.3); the guideline does not say whether the "
+                 "ablative intent applies to it", place=read_place(record.terms, body_sites(compression)) or said(
+                     "site not recorded")) for compression in record.conditions["compression"]
+            if record.active(compression)[0]] + [
         said("{record}: a radiotherapy of it is recorded ({courses}); the guideline does not say whether a site "
              "irradiated already counts for the ablative intent", record=where.ref, courses=", ".join(courses))
         for where in counted if (courses := [course.ref for course in radiotherapies_of(record, where.ref)])]
@@ -385,8 +386,8 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
         place = operation.place
         disputed = [lesion for lesion in scored if lesion.condition in operation.reasons
                     and other_side(operation, *lesion.body_site)]
-        if place is not None and disputed:  # which site or side was operated is to check (its note says both)
-            place = replace(place, side=None, sides_disagree=True) if place.bone == disputed[0].body_site[0] else None
+        if place is not None and disputed:  # which side was operated is to check (its note says; another bone: its own)
+            place = replace(place, side=None, sides_disagree=True) if place.bone == disputed[0].body_site[0] else place
         found.append(SituationFacts("post_operative", inputs, (operation.ref, *(p.ref for p in since)),
                                     (Where(operation.ref, place, operation.description,
                                            operation.own_words), *about),

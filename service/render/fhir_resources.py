@@ -156,10 +156,14 @@ def _items_table(score: Score, facts: ScoredCondition, words: dict[str, str]) ->
 
 
 def operated_action(score: Score, facts: ScoredCondition) -> str | None:
-    """The table's action once a done operation names the scored Condition (Rades: radiotherapy after it, §1.4), in
-    place of the category's; None where none is recorded or the table gives none."""
-    after = load_table(score.calculator).after_operation if facts.operated else None
-    return after.action(score.locale) if after else None
+    """The table's action once a done operation of its time names the scored Condition (Rades: radiotherapy after it,
+    §1.4), in place of the category's; where one may be (coded otherwise, undated), what every category gives
+    ("radiotherapy (§1.3)": alone or adjuvant), never "radiotherapy alone" (review 32); None where none is recorded
+    or the table gives none."""
+    table = load_table(score.calculator)
+    if facts.operated and table.after_operation:
+        return table.after_operation.action(score.locale)
+    return table.every_category(score.locale) if facts.operated_maybe and table.every_category else None
 
 
 def recommendation(score: Score, facts: ScoredCondition) -> str | None:
