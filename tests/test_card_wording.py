@@ -646,7 +646,7 @@ def test_an_operated_compression_is_not_told_of_the_benefit_of_laminectomy(clien
     assert any(c["source"]["topic"]["code"] == "post-operative" and c.get("suggestions") for c in cards)
 
 
-@pytest.mark.parametrize("how", ["coded in CCAM", "undated"])
+@pytest.mark.parametrize("how", ["coded in CCAM", "undated", "in progress"])
 def test_an_operation_that_may_be_of_its_time_gives_what_every_category_gives(client, how):
     """Review 32: a laminectomy naming the compression coded in CCAM three days ago (the §1.4 card: "Possible: …,
     operated"), or one with no date, read "radiotherapy alone", with a CarePlan of emergency radiotherapy. What it
@@ -654,6 +654,8 @@ def test_an_operation_that_may_be_of_its_time_gives_what_every_category_gives(cl
     conditions, observations, (laminectomy,) = operated_compression(operated_days_ago=3)
     if how == "undated":
         del laminectomy["performedDateTime"]
+    elif how == "in progress":  # review 32: said nowhere, "radiotherapy alone: excellent result without surgery"
+        laminectomy["status"] = "in-progress"
     else:
         laminectomy["code"] = {"coding": [{"system": "https://www.ameli.fr/ccam", "code": "LFFA004"}],
                                "text": "Laminectomie décompressive D8"}
@@ -662,6 +664,8 @@ def test_an_operation_that_may_be_of_its_time_gives_what_every_category_gives(cl
     assert card["summary"].endswith("radiotherapy (§1.3)"), card["summary"]
     assert [a["resource"]["resourceType"] for a in card["suggestions"][0]["actions"]] == ["Observation",
                                                                                          "RiskAssessment"]
+    if how == "in progress":
+        assert "an operation of it is recorded in progress (“Laminectomie D8”" in card["detail"], card["detail"]
 
 
 @pytest.mark.parametrize("status, reason, days", [
@@ -677,6 +681,8 @@ def test_an_operation_not_done_or_naming_nothing_leaves_the_group_s_action(clien
                if c["source"]["topic"]["code"] == "rades"]
     assert card["summary"].endswith("radiotherapy; no significant benefit of laminectomy"), card["summary"]
     assert "CarePlan" in [a["resource"]["resourceType"] for a in card["suggestions"][0]["actions"]]
+    if status == "preparation":  # a choice still open, which the group orients: said first beside its action
+        assert "an operation of it is recorded in preparation (“Laminectomie D8”" in card["detail"], card["detail"]
 
 
 def test_a_french_sins_summary_keeps_its_uncertain_level_counting_the_missing_items(client):

@@ -279,7 +279,7 @@ def test_lung_cancer_without_histology_is_nsclc_or_sclc():
     assert fact.value == OneOf("nsclc", "sclc") and str(fact.notes[0]) == (
         "lung cancer without a coded histology (its words: “CBNPC épidermoïde”): NSCLC 5 or SCLC 6; a coded "
         "morphology would settle it")
-    lung["code"]["text"] = "C34.1"  # its code as its words: no words of its own (review 31)
+    lung["code"]["text"] = "c34.1"  # its code as its words, in any case: no words of its own (reviews 31, 32)
     mscc, _ = only_compression(lung, compression())
     assert "without a recorded histology" in str(mscc.facts["primary_tumour"].notes[0])
 

@@ -140,7 +140,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
             continue
         kind: Kind = kinds.pop()  # type: ignore[assignment]
         status = resource.get("status")
-        if status != "completed" and not (status in NOT_KNOWN_DONE and kind == "fixation") \
+        if status != "completed" and not (status in NOT_KNOWN_DONE and kind in ("fixation", "decompression")) \
                 and not (status in RADIOTHERAPY_BEGUN and kind == "radiotherapy"):
             record.report.ignore(ref, said("status '{status}': not a procedure done", status=status), relevant=False)
             continue
@@ -172,9 +172,10 @@ def _read(record: PatientRecord) -> list[Procedure]:
         if status != "completed" and kind == "radiotherapy":  # begun: said on its card (``radiotherapies_given``)
             record.once("radiotherapies-begun", list).append(procedure)
             continue
-        if status != "completed":  # begun, planned or unclear: said on its lesion's card (``fixations_under_way``)
+        if status != "completed":  # begun, planned or unclear: said on its lesion's card (``fixations_under_way``),
+            # a decompression on its compression's (``cord_compression``)
             record.report.ignore(ref, said("status '{status}': not a procedure done", status=status), relevant=False)
-            record.once("fixations-under-way", list).append(procedure)
+            record.once("fixations-under-way" if kind == "fixation" else "operations-under-way", list).append(procedure)
             continue
         found.append(procedure)
     return found

@@ -94,7 +94,7 @@ def _words_of(condition: dict[str, Any]) -> str:
     ("C34.9")."""
     code = condition.get("code")
     text = " ".join(code["text"].split()) if isinstance(code, dict) and isinstance(code.get("text"), str) else ""
-    if not text or text in {str(c.get("code")) for c in codings(code)}:
+    if not text or text.casefold() in {str(c.get("code")).casefold() for c in codings(code)}:
         return ""
     return text if len(text) <= 80 else text[:79].rsplit(" ", 1)[0] + "…"
 
