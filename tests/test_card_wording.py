@@ -818,3 +818,19 @@ def test_an_uncertain_only_summary_gives_up_category_undetermined_before_the_spi
     assert summary.startswith("Rachis thoracique « T11 », score de Rades") and "…" not in summary, summary
     assert "incertain" in summary and "radiothérapie (§1.3)" in summary, summary
 
+
+def test_a_post_operative_summary_of_two_sites_keeps_its_quote_closed(client):
+    """Review 32 (F10): one nailing of the left femur and the left humerus (two bodySites, each lesion its reason):
+    the §1.4 summary read "“Bone structure of femur, operated …", its quote never closed."""
+    femur = condition("m1", SCT, "94222008", body_site=[site(FEMUR, LEFT)])
+    humerus = condition("m2", SCT, "94222008", body_site=[site(HUMERUS, LEFT)])
+    nailing = {"resourceType": "Procedure", "id": "op", "status": "completed", "subject": {"reference": "Patient/p1"},
+               "code": {"coding": [{"system": SCT, "code": "1653007"}], "text": "Enclouage fémur G et humérus G"},
+               "performedDateTime": (date.today() - timedelta(days=5)).isoformat(),
+               "reasonReference": [{"reference": "Condition/m1"}, {"reference": "Condition/m2"}],
+               "bodySite": [site(FEMUR, LEFT), site(HUMERUS, LEFT)]}
+    for language in ("en", "fr"):
+        (card,) = advice_cards(cards_of(client, [femur, humerus], [], language, procedures=[nailing]), "post-operative")
+        summary = card["summary"]
+        assert summary.count("“") == summary.count("”") and summary.count("«") == summary.count("»"), summary
+

@@ -33,6 +33,7 @@ from .card_text import (
     override_reasons,
     plain,
     said_to_clinician,
+    shortened,
     topic,
 )
 from .fhir_resources import ASSESSMENT_SYSTEM, GENERATED_BY, PROFILE, narrative, stable_id
@@ -146,8 +147,8 @@ def _post_operative(facts: SituationFacts, advice: Advice, words: dict[str, str]
         operation = facts.about[0]
         where = facts.about[1].words(locale, full) + (f" ({operation.description})"
                                                       if operation.own_words and full else "")
-    if bone_only:  # the region gives way to the dates that decide "now" (the detail names it)
-        where = where.split(", ")[0]
+    if bone_only:  # the region gives way to the dates that decide "now" (the detail names it); a quote stays closed
+        where = shortened(where, 0)  # (review 32: "“Bone structure of femur, operated …" of two sites in words)
     where = where[:1].upper() + where[1:]
     if "opens" not in advice.figures:
         return words["undated"].format(where=where)
