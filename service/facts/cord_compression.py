@@ -160,31 +160,33 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
             record, irradiated, unfocused, own) \
             + operated + before + twins.get(ref, ())  # by reasonReference or bodySite: a spine has no side here
         done_on_it = operations_of(record, ref, record.onset(compression), options.windows.get("operation"))
-        under_way = _under_way(record, ref)
-        before += tuple(flag for flag, _ in under_way)
+        under_way, maybe_done = _under_way(record, ref)
+        before += under_way
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
                                            place=read_place(record.terms, body_sites(compression)),
                                            operations_to_check=operated, operations_before=before,
                                            operated=done_on_it[0],
-                                           operated_maybe=done_on_it[1] + tuple(ref for _, ref in under_way if ref)))
+                                           operated_maybe=done_on_it[1] + maybe_done))
     return result
 
 
-def _under_way(record: PatientRecord, condition: str) -> list[tuple[Said, str]]:
+def _under_way(record: PatientRecord, condition: str) -> tuple[tuple[Said, ...], tuple[str, ...]]:
     """A decompression of this compression recorded as begun, planned, stopped part-way or of unknown status (review
-    32: "radiotherapy alone: excellent result without surgery" beside a laminectomy in progress): said first; the
-    radiotherapy may be adjuvant to it (§1.3). Its flag, and its reference ("" for one planned: not begun)."""
+    32: "radiotherapy alone: excellent result without surgery" beside a laminectomy in progress): said first. Its
+    flags, and those that may be done: the radiotherapy may be adjuvant to them (§1.3). One planned is a choice still
+    open, which the group orients: its action stays, the flag beside it."""
     procedures_done(record)  # reads them
     found = [operation for operation in record.once("operations-under-way", list) if condition in operation.reasons]
     for operation in found:
         record.report.use(operation.ref, said("an operation of {condition} not recorded as done, said first on its "
                                               "card", condition=condition))
-    # One planned is a choice still open, which the group orients (§1.3): its action stays ("" below), said beside it.
-    return [(said("an operation of it is recorded in preparation ({operation}): what the group says of surgery bears "
-                  "on it (§1.3); check it first", operation=operation.ref), "") if operation.status == "preparation"
-            else (said("an operation of it is recorded {status} ({operation}): if it is being or has been done, the "
-                       "radiotherapy is adjuvant to it (§1.3); check it first", status=STATUS_WORDS[operation.status],
-                       operation=operation.ref), operation.ref) for operation in found]
+    return tuple(said("an operation of it is recorded in preparation ({operation}): what the group says of surgery "
+                      "bears on it (§1.3); check it first", operation=operation.ref)
+                 if operation.status == "preparation" else
+                 said("an operation of it is recorded {status} ({operation}): if it is being or has been done, the "
+                      "radiotherapy is adjuvant to it (§1.3); check it first", status=STATUS_WORDS[operation.status],
+                      operation=operation.ref) for operation in found), tuple(
+        operation.ref for operation in found if operation.status != "preparation")
 
 
 _NAMED_AT_MOST = 4  # compressions of one patient compared pair by pair, each naming the others

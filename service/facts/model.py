@@ -82,10 +82,11 @@ class ScoredCondition(msgspec.Struct):
     # And an operation of the spine done before, of this Condition or at its spine (an old instrumentation across a
     # vertebral lesion's level): said first (SINS's and Rades's sources are silent on what it changes).
     operations_before: tuple[str, ...] = ()
-    # The operations done of this Condition (naming it), whenever: the choice the score's category orients (surgery
-    # or radiotherapy alone) is made; what follows is adjuvant (the table's ``after_operation``).
+    # The operations done of this Condition (naming it), of its time: the choice the score's category orients
+    # (surgery or radiotherapy alone) is made; what follows is adjuvant (the table's ``after_operation``). And those
+    # that may be (coded otherwise, undated, a date that straddles, one begun and not recorded done).
     operated: tuple[str, ...] = ()
-    operated_maybe: tuple[str, ...] = ()  # may be of its time (coded otherwise, undated, a date that straddles)
+    operated_maybe: tuple[str, ...] = ()
     calculator: ClassVar[str]  # the name of its calculator (``calculators.registry``)
     inputs_type: ClassVar[type]
 

@@ -182,8 +182,6 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     score = assessment.score
     words = WORDS[score.locale]
     short = SHORT_ITEMS[score.locale]  # the summary has 140 characters: "motor status", not the table's row
-    # "radiotherapy (§1.3)" whatever the operation: §1.3 is radiotherapy alone or adjuvant after neurosurgery.
-    common_action = score.common_action
     # Missing and uncertain apart: a site known to be the femur or the lower limb is not "missing".
     missing, uncertain = ([short.get(item.name, item.label) for item in score.items if item.status == status]
                           for status in ("missing", "uncertain"))
@@ -192,22 +190,23 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     lines = [f"**{short_title(assessment)}** — {plain(where_of(assessment))}", "", *_unknown_lines(assessment, name)]
     lines += ["", f"{words['range']}{words['colon']} {score.total_range}; "
               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"])
-              + (f"; {words['every_category']}{words['colon']} {common_action}" if common_action else ""),
+              + (f"; {words['every_category']}{words['colon']} {score.common_action}" if score.common_action else ""),
               "", detail_markdown(assessment, words, name)]
     state = (f"{words['determined']} {score.category_label}" if score.category else
              words["missing_title"] if missing else words["uncertain_title"])
-    if common_action:  # every possible category gives it: the action first, as a score card's
-        state = f"{common_action}, {state}"
+    # (Rades's "radiotherapy (§1.3)" whatever an operation: §1.3 is radiotherapy alone or adjuvant after neurosurgery.)
+    if score.common_action:  # every possible category gives it: the action first, as a score card's
+        state = f"{score.common_action}, {state}"
     head, conflict = (f"{short_title(assessment, True)} {score.total_range}{words['colon']} "
                       f"{first_words(assessment, words)}"), conflict_words(assessment, words)
     rest = f"{head}{state}{conflict}"
     # What to record matters more than "category undetermined", which the range says: those words give way first,
     # then the list becomes its count, and last the action every category shares (the card's detail says it).
-    brief = [f"{head}{common_action}, {words['missing']}{conflict}"] if common_action else []
+    brief = [f"{head}{score.common_action}, {words['missing']}{conflict}"] if score.common_action else []
     shortest = [f"{head}{words['missing']}{conflict}"]
     listed = [names] + ([words["missing_count"].format(count=len(missing)) + then] if len(missing) > 1 else [])
     # Only uncertain: "category undetermined" gives way before the place does (review 31: « Rachis thoracique « … » »).
-    uncertain_only = [f"{head}{common_action}, {words['uncertain']}{conflict}"] if common_action and not (
+    uncertain_only = [f"{head}{score.common_action}, {words['uncertain']}{conflict}"] if score.common_action and not (
         score.category or missing) else []
     groups = [[(state, names_) for names_ in listed for state in [rest, *uncertain_only]]] if score.category or \
         not missing else [
