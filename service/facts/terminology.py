@@ -365,10 +365,9 @@ def described(code: Any) -> str:
     """A code named for a clinician where no record's label is (a resource not read): its words, else the project's
     own code's display where the record gives none (probe 27: "“mirels-pain”: not read"; in the reader's language:
     ``in_reader_words``), else ``describe_concepts``'s."""
-    words = describe_concepts([code])
-    own = load_terminology().own_code(code) if isinstance(code, dict) and words == load_terminology().own_code(
-        code) else None
-    return (load_terminology().own_displays.get(own) or {}).get("en") or words if own else words
+    words, terms = describe_concepts([code]), load_terminology()
+    own = terms.own_code(code) if isinstance(code, dict) else None
+    return (terms.own_displays.get(own) or {}).get("en") or words if own and words == own else words
 
 
 def in_reader_words(words: str, locale: str) -> str:
