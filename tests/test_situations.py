@@ -864,14 +864,39 @@ def test_a_radiotherapy_whose_site_or_side_is_not_coded_is_said_on_each_lesion_o
 
 
 @pytest.mark.parametrize("body_site", [{"coding": [{"system": SCT, "code": FEMUR}], "text": "fémur droit"},
-                                       site(HUMERUS, LEFT)])
+                                       site(HUMERUS, LEFT), {"text": "fémur droit"}, {"text": "Humérus G"}])
 def test_a_fixation_naming_a_lesion_placed_elsewhere_in_words_or_on_another_bone_fixes_it_not(body_site):
     """Review 31: the other side written in the fixation's bodySite words ("fémur droit"), or another bone coded (the
-    left humerus for the left femur's lesion): the lesion was taken as fixed, its Mirels 12 hidden."""
+    left humerus for the left femur's lesion): the lesion was taken as fixed, its Mirels 12 hidden. The same with a
+    bodySite in words only (no code: the bone and side its words write)."""
     nail = procedure("nail", FIXATION, 5, reason="Condition/left", body_site=[body_site])
     found = facts_of(lesion("left", side=LEFT), *lesion_observations("Condition/left"), nail)
     (scored,) = found.scored_by("mirels")
     assert any("its own record placing it elsewhere" in str(flag) for flag in scored.fixations_to_check)
+
+
+@pytest.mark.parametrize("words, fixed", [("Enclouage fémur D", False), ("Enclouage centromédullaire", True),
+                                          ("Enclouage fémur G", True)])
+def test_a_fixation_naming_a_lesion_with_no_body_site_is_placed_by_its_own_words(words, fixed):
+    """A nail naming the left femur's lesion, no bodySite, its name "Enclouage fémur D": it fixed the lesion it names
+    surely no more than one coded on the right (said first, the lesion scored, its words quoted). Words naming no side,
+    or this side, leave it fixed as before."""
+    nail = procedure("nail", FIXATION, 5, reason="Condition/left")
+    nail["code"]["text"] = words
+    found = facts_of(lesion("left", side=LEFT), *lesion_observations("Condition/left"), nail)
+    if fixed:
+        assert found.scored_by("mirels") == []
+        return
+    (scored,) = found.scored_by("mirels")
+    assert [str(flag) for flag in scored.fixations_to_check] == [
+        "a fixation naming this lesion is recorded, its own record placing it elsewhere (Procedure/nail: by its "
+        "name): if it fixed this lesion, Mirels no longer applies; check its site and side first"]
+    (operated,) = situations(found, "post_operative")
+    assert [str(note) for note in operated.notes] == [
+        "it names Condition/left (left femur, shaft of femur) as its reason, and its own record places it elsewhere "
+        "(by its name): check its site and side"]
+    # The §1.4 card's place is its name, never the lesion's ("Left femur, operated").
+    assert operated.about[0].place.words() == "“Enclouage fémur D” (as written)"
 
 
 @pytest.mark.parametrize("body_site, on", [(None, ["Condition/left", "Condition/right"]),

@@ -25,14 +25,13 @@ from .model import BrokenBone, FixedBone, LesionFacts
 from .moments import Event, out_of_time
 from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, on_the_midline, side_written
+from .procedure_model import Procedure, treated
 from .procedures import (
-    Procedure,
     earlier_fixations,
     fixations_either_side,
     fixations_other_side,
     fixations_under_way,
     procedures_done,
-    treated,
     unread_operations,
 )
 from .radiotherapies import pain_under_radiotherapy, radiotherapies_given, radiotherapies_maybe

@@ -10,15 +10,15 @@ bone and side (its ``bodySite``). Every Procedure of those codes is reported, us
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, Literal
+from typing import Any
 
-import msgspec
 from msgspec.structs import replace
 
 from ..i18n import Said, said
 from .dates import DateSpan, parse_date, performed, reversed_period
 from .items.site import SiteReading, body_sites, read_place, read_site
-from .place import BOTH_SIDES, LEFT, RIGHT, Place, one_long_bone, side_beside_bone
+from .place import BOTH_SIDES, one_long_bone, side_beside_bone
+from .procedure_model import KINDS, Kind, Procedure, Unread, other_side, placed_as, treated
 from .procedure_words import (
     HIP_WORDS,
     PELVIS_WORDS,
@@ -33,35 +33,6 @@ from .procedure_words import (
 from .record import PatientRecord
 from .terminology import describe_concepts, objects
 from .vocabulary import FEMUR, KIND_VALUE_SETS
-
-# "operation": a bone's or the spine's surgery coded outside the lists, its words naming it (``SURGERY_WORDS``): what it
-# was is not read (a nailing, a laminectomy), only that its §1.4 window may apply.
-Kind = Literal["fixation", "decompression", "radiotherapy", "operation"]
-_KIND = {"prophylactic_fixation": "fixation", "decompressive_surgery": "decompression", "radiotherapy": "radiotherapy"}
-
-
-class Procedure(msgspec.Struct, frozen=True):
-    """A procedure done: what, when (None: not recorded), for which Condition (None: not said), and where."""
-
-    ref: str
-    kind: Kind
-    performed: DateSpan | None
-    reasons: tuple[str, ...]
-    place: Place | None
-    bone: str | None
-    side: str | None
-    description: str
-    own_words: bool = False  # the description is the code's text (the clinician's words: "Laminectomy T7")
-    status: str = "completed"  # FHIR's; one of ``NOT_KNOWN_DONE`` for a fixation begun, planned or unclear
-    began: DateSpan | None = None  # its first day (a period's start): a course over days began on it
-
-
-class Unread(msgspec.Struct, frozen=True):
-    """A procedure done whose code is in none of the procedure ValueSets, and the Conditions with a site it names (a
-    lesion, a compression): its bodySite is read where it is said."""
-
-    ref: str
-    reasons: tuple[str, ...]
 
 
 def _first_day(resource: dict[str, Any], when: DateSpan | None) -> DateSpan | None:
@@ -82,7 +53,7 @@ def _read(record: PatientRecord) -> list[Procedure]:
     for resource in record.procedures:
         ref = record.ref(resource)
         code = resource.get("code")
-        kinds = {_KIND[kind] for vs_id, kind in KIND_VALUE_SETS.items() if record.terms.coding_in(code, vs_id)}
+        kinds = {KINDS[kind] for vs_id, kind in KIND_VALUE_SETS.items() if record.terms.coding_in(code, vs_id)}
         if len(kinds) != 1:
             lesions = [target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
                        if target in at_sites]
@@ -186,26 +157,6 @@ def _femoral(code: Any, site: SiteReading) -> bool:
     return bool(REPLACEMENT_WORDS.search(words)) and not PELVIS_WORDS.search(words)
 
 
-def treated(procedure: Procedure, condition: str, bone: str | None, side: str | None) -> bool:
-    """Whether ``procedure`` treated this Condition: its reasonReference names it, or, naming none, its
-    bodySite names the same bone and side (a side unstated on either is not the same side)."""
-    if procedure.reasons:
-        return condition in procedure.reasons and not other_side(procedure, bone, side)
-    return bool(bone and procedure.bone == bone and side and procedure.side == side)
-
-
-def other_side(procedure: Procedure, bone: str | None, side: str | None) -> bool:
-    """A fixation whose own bodySite places it elsewhere than the lesion it names: the other side of its bone (coded,
-    or in the bodySite's words: "fémur droit"), or another bone (the left humerus for the left femur's lesion: review
-    31). Which is right is not known: it fixed neither surely (``fixations_other_side``)."""
-    if procedure.kind != "fixation" or not bone:
-        return False
-    place = procedure.place
-    own_bone = procedure.bone or (place.bone if place else None)
-    own_side = procedure.side or (place.side if place and place.side in (LEFT, RIGHT) else None)
-    return bool(own_bone and (own_bone != bone or (side and own_side and own_side != side)))
-
-
 def fixations_other_side(record: PatientRecord, condition: str, reading: SiteReading) -> tuple[Said, ...]:
     """The fixations (done, under way or planned) naming this lesion whose bodySite gives the bone's other side: said
     first on its Mirels card, never settled (the lesion was taken as fixed, its Mirels 11 gone, the post-operative card
@@ -218,11 +169,11 @@ def fixations_other_side(record: PatientRecord, condition: str, reading: SiteRea
     return tuple(said("a fixation naming this lesion is recorded {status}, its own record placing it elsewhere "
                       "({operation}: {place}): if it is being or has been done on this lesion, Mirels no longer "
                       "applies; check its site and side before any other fixation",
-                      status=STATUS_WORDS[operation.status], operation=operation.ref, place=operation.place)
+                      status=STATUS_WORDS[operation.status], operation=operation.ref, place=placed_as(operation))
                  if operation.status != "completed" else
                  said("a fixation naming this lesion is recorded, its own record placing it elsewhere ({operation}: "
                       "{place}): if it fixed this lesion, Mirels no longer applies; check its site and side first",
-                      operation=operation.ref, place=operation.place) for operation in found)
+                      operation=operation.ref, place=placed_as(operation)) for operation in found)
 
 
 # FHIR Procedure statuses of a fixation that may have fixed the bone, or soon will: begun or planned, stopped after

@@ -11,7 +11,8 @@ from ..i18n import Said, said
 from .dates import DateSpan, parse_date
 from .model import Fact
 from .place import LEFT, RIGHT, one_long_bone, side_beside_bone
-from .procedures import STATUS_WORDS, Procedure, procedures_done, treated
+from .procedure_model import Procedure, treated
+from .procedures import STATUS_WORDS, procedures_done
 from .record import PatientRecord
 
 # The templates of ``radiotherapies_given``'s flags that say a course of this lesion or compression was given (in part

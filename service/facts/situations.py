@@ -3,9 +3,9 @@
 §1.5 counts the bone metastatic sites (every active bone metastasis Condition, long bone or not, and each
 active spinal cord compression, which stands for a vertebral site at its level) by bone and side, and reads
 whether there is a visceral metastasis as the Rades item does. Two records of the same bone and side are one
-site; a record whose site is not stated, a vertebral region or a paired bone without its side, which may be
-a site already counted, leaves the count a range, and the card names them.
-§1.4 reads the operations done (``procedures``); §1.1 a long-bone metastasis's pain, beside its Mirels score.
+site; a record whose site is not stated, a vertebral region or a paired bone without its side, which may be a site
+already counted, leaves the count a range, and the card names them. §1.4 reads the operations done (``procedures``);
+§1.1 a long-bone metastasis's pain, beside its Mirels score.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from .long_bone import site_concepts, with_side_words
 from .model import LesionFacts, ScoredCondition, SituationFacts, Where
 from .options import MappingOptions
 from .place import BOTH_SIDES, LEFT, RIGHT, SEVERAL_BONES, SPINE_REGION_LETTER, SPINE_REGIONS, Place, on_the_midline
-from .procedures import Procedure, other_side, procedures_done, treated
+from .procedure_model import Procedure, other_side, placed_as, treated
+from .procedures import procedures_done
 from .radiotherapies import radiotherapies_given, radiotherapies_of
 from .record import PatientRecord
 from .statuses import status_code, status_to_check
@@ -175,9 +176,8 @@ def _place_words(record: PatientRecord, condition: dict[str, Any]) -> Any:
 
 
 def site_and_place(record: PatientRecord, condition: dict[str, Any]) -> tuple[SiteReading, Place | None]:
-    """A metastasis's site as Mirels and SINS read it: its bodySite, and the BodyStructures it refers to or is
-    related to (a left femur recorded in a BodyStructure is a site the count names, not "no coded bone"). Read once
-    for §1.5 and §1.1 alike."""
+    """A metastasis's site as Mirels and SINS read it: its bodySite and BodyStructures (a left femur recorded in a
+    BodyStructure is a site the count names, not "no coded bone"). Read once for §1.5 and §1.1 alike."""
     ref = record.ref(condition)
     return record.once(f"site-and-place-{ref}", lambda: read_site_and_place(
         record.terms, site_concepts(record, condition, ref)[0], own=len(objects(condition.get("bodySite")))))
@@ -384,14 +384,14 @@ def _post_operative(record: PatientRecord, options: MappingOptions,
                                      bool(since), unread, bool(unsure or given_in_words or any(
                                          site[p.ref] is not False for p in overlapping)))
         place = operation.place
-        disputed = [lesion for lesion in scored if lesion.condition in operation.reasons
-                    and other_side(operation, *lesion.body_site)]
-        if place is not None and disputed:  # which side was operated is to check (its note says; another bone: its own)
-            place = replace(place, side=None, sides_disagree=True) if place.bone == disputed[0].body_site[0] else place
+        disputed = [lesion.body_site[0] for lesion in scored if lesion.condition in operation.reasons
+                    and other_side(operation, *lesion.body_site)]  # the bones of the lesions it names elsewhere
+        if disputed:  # which side was operated is to check (its note says); another bone: its own; none but its name
+            place = (Place(record_words=operation.description[:80]) if place is None else  # ("Enclouage fémur D")
+                     replace(place, side=None, sides_disagree=True) if place.bone == disputed[0] else place)
         found.append(SituationFacts("post_operative", inputs, (operation.ref, *(p.ref for p in since)),
-                                    (Where(operation.ref, place, operation.description,
-                                           operation.own_words), *about),
-                                    tuple(notes)))
+                                    (Where(operation.ref, place, operation.description, operation.own_words),
+                                     *about), tuple(notes)))
     return found
 
 
@@ -422,7 +422,7 @@ def _treated(record: PatientRecord, operation: Procedure,
             about.append(Where(found.condition, found.place, found.description))
             notes.append(said("it names {lesion} ({place}) as its reason, and its own record places it elsewhere "
                               "({own}): check its site and side", lesion=found.condition, place=found.place,
-                              own=operation.place))
+                              own=placed_as(operation)))
     for ref in record.fixed.get(operation.ref, ()):
         condition = record.get(ref)
         about.append(Where(ref, read_place(record.terms, body_sites(condition)),
