@@ -8,6 +8,7 @@ from fractions import Fraction
 import pytest
 
 from service.calculators import AtLeast, Between, OneOf, score_rades
+from service.i18n import translate
 from support.fhir_builders import (
     CIM10,
     FEMUR,
@@ -765,7 +766,12 @@ def test_a_motor_status_before_the_deficit_began_is_refused_even_when_the_compre
     mscc, found = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"),
                                    compression(onset=days_ago(30)), walks, deficit)
     assert mscc.facts["motor_function"].missing
-    assert "before the motor deficit began" in found.entry("Observation/motor").reason
+    reason = found.entry("Observation/motor").reason
+    assert "before the motor deficit began" in reason
+    # The item named mid-sentence as a sentence says it: not "cannot describe Motor function …", "décrire Fonction …".
+    assert str(reason).endswith("it cannot describe motor function before radiotherapy: not counted"), reason
+    assert translate(reason, "fr").endswith("elle ne peut pas renseigner l'item « fonction motrice avant la "
+                                            "radiothérapie » : non comptée"), translate(reason, "fr")
 
 
 @pytest.mark.parametrize(("status_time", "counted"), [("09:00:00Z", False), ("21:50:00Z", True), ("", True)])

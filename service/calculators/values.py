@@ -114,9 +114,11 @@ class ItemName(msgspec.Struct, frozen=True):
     not a table item, its name)."""
 
     item: str
+    in_sentence: bool = False  # named mid-sentence: "it cannot describe pain", not "… describe Pain"
 
     def said_in(self, locale: str) -> str:
-        return _item_label(self.item, locale)
+        label = _item_label(self.item, locale)
+        return label[:1].lower() + label[1:] if self.in_sentence else label
 
     def __str__(self) -> str:
         return self.said_in("en")

@@ -63,6 +63,10 @@ def windows(overrides: tuple[tuple[str, int], ...] = ()) -> dict[str, Window]:
     return chosen
 
 
+def _named(item: str) -> ItemName:
+    return ItemName(item, in_sentence=True)  # "it cannot describe motor function before radiotherapy"
+
+
 class Event(msgspec.Struct, frozen=True):
     """What a record must come after: ``when`` it began, and its name in a message."""
 
@@ -81,17 +85,17 @@ def out_of_time(when: DateSpan | None, item: str, as_of: date, chosen: dict[str,
     for event in before:
         if surely_before(event.when, when):  # surely after it began: the same day may be before it
             return said("recorded {date}, after {event} began ({began}): it cannot describe {item}: not counted",
-                        date=when.text, event=event.what, began=event.when.text, item=ItemName(item)) \
+                        date=when.text, event=event.what, began=event.when.text, item=_named(item)) \
                 if when.earliest > event.when.latest else _by_times(when, event, item, later=True)
     for event in after:
         if surely_before(when, event.when):  # surely before: a partial date that may be after is not refused
             return said("recorded {date}, before {event} ({began}): it cannot describe {item}: not counted",
-                        date=when.text, event=event.what, began=event.when.text, item=ItemName(item)) \
+                        date=when.text, event=event.what, began=event.when.text, item=_named(item)) \
                 if event.when.earliest > when.latest else _by_times(when, event, item, later=False)
         if since is not None and event.when.earliest > since.latest:  # a span that surely began before it
             return said("recorded over {start} to {date}, a period that began before {event} ({began}): it may "
                         "describe the time before, so it cannot stand for {item}: not counted", start=since.text,
-                        date=when.text, event=event.what, began=event.when.text, item=ItemName(item))
+                        date=when.text, event=event.what, began=event.when.text, item=_named(item))
     window = chosen.get(item)
     first = min(before, key=lambda event: event.when.earliest, default=None)
     if window is not None and first is not None and first.when.latest < as_of:  # the moment it describes has passed:
@@ -101,13 +105,13 @@ def out_of_time(when: DateSpan | None, item: str, as_of: date, chosen: dict[str,
         return said("recorded {date}, {age} days before the assessment: it may be older than the {days}-day window "
                     "for {item} (a setting of this hospital), so it is not counted", date=when.text,
                     age=f"{(as_of - when.latest).days}–{(as_of - when.earliest).days}", days=window.days,
-                    item=ItemName(item))
+                    item=_named(item))
     if window is not None and (as_of - when.earliest).days > window.days:
         return said("recorded {date}, {age} days before the assessment: older than the {days}-day window for "
                     "{item} (a setting of this hospital): not counted", date=when.text,
                     age=(as_of - when.earliest).days if when.exact else
                     f"{(as_of - when.latest).days}–{(as_of - when.earliest).days}", days=window.days,
-                    item=ItemName(item))
+                    item=_named(item))
     return None
 
 
@@ -121,7 +125,7 @@ def _older_than(when: DateSpan, first: Event, window: Window, item: str) -> Said
                 "{item} (a setting of this hospital): not counted", date=when.text, event=first.what,
                 began=first.when.text, age=(began - when.earliest).days if when.exact and first.when.exact else
                 f"{max(0, (first.when.earliest - when.latest).days)}–{(began - when.earliest).days}",
-                days=window.days, item=ItemName(item))
+                days=window.days, item=_named(item))
 
 
 def surely_before(first: DateSpan, then: DateSpan) -> bool:
@@ -137,14 +141,14 @@ def _by_times(when: DateSpan, event: Event, item: str, later: bool) -> Said:
     """Why a record its day alone would not place is before or after an event: their times say it."""
     if when.earliest == event.when.earliest:
         return said("recorded {date}, later that day than {event} began: it cannot describe {item}: not counted",
-                    date=when.text, event=event.what, item=ItemName(item)) if later else said(
+                    date=when.text, event=event.what, item=_named(item)) if later else said(
             "recorded {date}, earlier that day than {event}: it cannot describe {item}: not counted",
-            date=when.text, event=event.what, item=ItemName(item))
+            date=when.text, event=event.what, item=_named(item))
     return said("recorded {date}, after {event} began ({began}), by their times and time zones: it cannot describe "
                 "{item}: not counted", date=when.text, event=event.what, began=event.when.text,
-                item=ItemName(item)) if later else said(
+                item=_named(item)) if later else said(
         "recorded {date}, before {event} ({began}), by their times and time zones: it cannot describe {item}: not "
-        "counted", date=when.text, event=event.what, began=event.when.text, item=ItemName(item))
+        "counted", date=when.text, event=event.what, began=event.when.text, item=_named(item))
 
 
 def started(end: DateSpan, days_high: Any) -> DateSpan:
