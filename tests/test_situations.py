@@ -17,6 +17,7 @@ from service.calculators.situations import (
     post_operative,
 )
 from service.facts import MappingOptions, extract_facts
+from service.i18n import translate
 from service.pipeline import assess_patient
 from support.fhir_builders import (
     CIM10,
@@ -344,6 +345,15 @@ def test_a_compression_or_a_site_irradiated_is_said_beside_the_ablative_intent()
         "whether the ablative intent applies to it"]
     (advice,) = advice_of(facts_of(compression, visceral(False)), "oligometastatic")
     assert not advice.possible  # the advice stands: the guideline's silence is said beside it
+    # One not confirmed was said as a compression, with §1.3's emergency: its doubt is said with it.
+    provisional = condition("mscc", CIM10, "G95.2", verification="provisional",
+                            body_site=[{"coding": [{"system": SCT, "code": VERTEBRA}], "text": "T7"}])
+    (found,) = situations(facts_of(provisional, visceral(False)), "oligometastatic")
+    assert [str(note) for note in found.notes] == [
+        "a spinal cord compression is recorded (vertebra (“T7” in the record)), provisional diagnosis (§1.3): if it "
+        "is confirmed, the guideline does not say whether the ablative intent applies"]
+    assert translate(found.notes[0], "fr").startswith("une compression médullaire est enregistrée (vertèbre (« T7 » "
+                                                      "dans le dossier)), diagnostic provisoire (§1.3)")
 
 
 def _oligometastatic_card(client, body):

@@ -20,6 +20,7 @@ from .items.motor import motor_fact
 from .items.primary import primary_fact, primary_row
 from .items.site import body_sites, read_place
 from .items.visceral import visceral_fact
+from .levels import spinal_levels
 from .linking import cited_by, reference_text
 from .long_bone import site_concepts
 from .model import CordCompressionFacts, Fact
@@ -29,7 +30,6 @@ from .place import SPINE_REGION_LETTER
 from .procedures import STATUS_WORDS, operated_since, operations_of, procedures_done, spinal_operations
 from .radiotherapies import ended, radiotherapies_given, radiotherapies_of
 from .record import PatientRecord
-from .situations import spinal_levels
 from .statuses import COMPRESSION_MAY_BE_OVER, COMPRESSION_NOT_ACTIVE, THIS_RECORDED_AS, recorded_as
 from .terminology import objects
 from .timely import KIND_ITEM, keep_timely, with_untimely

@@ -41,6 +41,7 @@ from .linking import SEVERAL_AT_SITE, link_observation
 from .long_bone import recorded_elsewhere, site_concepts, with_side_words
 from .model import Fact, ScoredCondition, SituationFacts, Where
 from .moments import Event, out_of_time
+from .oligometastatic import site_and_place
 from .options import MappingOptions
 from .place import (
     BOTH_SIDES,
@@ -55,7 +56,6 @@ from .place import (
 )
 from .radiotherapies import radiotherapies_given
 from .record import PatientRecord
-from .situations import site_and_place
 from .statuses import REFUTED_AT_LEVEL, refuted_lesions
 from .terminology import codings, describe_concepts, observation_value
 from .timely import kind_item

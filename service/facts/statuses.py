@@ -50,9 +50,9 @@ def status_to_check(flag: object) -> bool:
 
 
 # A diagnosis not (yet) confirmed: it counts, flagged, and the card says so first (it may not hold).
-UNCONFIRMED = {"unconfirmed": N_("diagnosis not confirmed"), "provisional": N_("provisional diagnosis"),
-               "differential": N_("differential diagnosis"),
-               "health-concern": N_("a health concern, not a confirmed diagnosis")}
+UNCONFIRMED = {"unconfirmed": said("diagnosis not confirmed"), "provisional": said("provisional diagnosis"),
+               "differential": said("differential diagnosis"),
+               "health-concern": said("a health concern, not a confirmed diagnosis")}
 # US Core's category of a concern ("Concern for metastasis R humerus - f/u MRI"): a diagnosis only when confirmed.
 _HEALTH_CONCERN = ("http://hl7.org/fhir/us/core/CodeSystem/condition-category", "health-concern")
 
