@@ -339,3 +339,21 @@ def test_one_record_of_a_right_femur_and_a_left_humerus_is_never_one_bone_on_bot
              {**site(HUMERUS, LEFT), "text": "humérus gauche"}]
     _, place = read_site_and_place(load_terminology(), sites)
     assert place is not None and place.words("en") == "“diaphyse fémorale droite, humérus gauche” (as written)"
+
+
+def test_one_record_of_two_bones_coded_with_no_words_of_its_own_names_each_in_the_readers_words():
+    """Probe 28 (r48): a Condition, or an operation, coded left femur and right humerus with only the codes' displays
+    read "“Bone structure of femur, Bone structure of humerus” (as written)" on a French card ("« Bone structure of
+    femur »" in its summary), both sides lost. Each bone with its own side, in the reader's words; the record's own
+    words, where it has some, stay first (the test above)."""
+    from service.facts.items.site import read_site_and_place
+    from service.facts.terminology import load_terminology
+
+    sites = [{"coding": [{**site(FEMUR, LEFT)["coding"][0], "display": "Bone structure of femur"}],
+              "extension": site(FEMUR, LEFT).get("extension", [])},
+             {"coding": [{**site(HUMERUS, RIGHT)["coding"][0], "display": "Bone structure of humerus"}],
+              "extension": site(HUMERUS, RIGHT).get("extension", [])}]
+    reading, place = read_site_and_place(load_terminology(), sites)
+    for found in (reading.place, place):
+        assert found is not None
+        assert (found.words("en"), found.words("fr")) == ("left femur, right humerus", "fémur gauche, humérus droit")

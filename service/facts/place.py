@@ -78,6 +78,9 @@ class Place(msgspec.Struct, frozen=True):
     written: str = ""  # the bodySite's text, as the record writes it
     qualifiers: str = ""  # its location qualifiers no code here reads ("Proximal"), as the record words them
     sides_disagree: bool = False  # left and right both recorded for it (``side`` is then None)
+    # Several bones coded, no words of the record's own (``bone`` is then None): (system, code, side or ""), said in
+    # the reader's words ("left femur, right humerus"), not in the codes' displays.
+    bones: tuple[tuple[str, str, str], ...] = ()
 
     def words(self, locale: str = "en", as_written: bool = True) -> str:
         """The place in ``locale``: "left femur, peritrochanteric region", "humérus droit", "femur (side not
@@ -91,6 +94,9 @@ class Place(msgspec.Struct, frozen=True):
 
     def _words(self, locale: str, as_written: bool) -> str:
         bone = listed_words(self.bone_system, self.bone, locale)
+        named = [_with_side(system, code, side, locale) for system, code, side in self.bones]
+        if not self.bone and named and all(named):  # two bones coded (an operation's femur and humerus): both named
+            return ", ".join(named)
         if not bone or not self.bone:  # the record's words, quoted: no code here says the bone (nor that it is one)
             return translate(said("“{words}” (as written)", words=self.record_words), locale) if self.record_words \
                 else ""
@@ -102,9 +108,7 @@ class Place(msgspec.Struct, frozen=True):
         elif side and group:
             text = translate(said("{bone}, {side} side", bone=bone, side=side), locale)
         elif side:
-            if locale == "fr" and key in _FEMININE_IN_FRENCH and not side.endswith("e"):
-                side += "e"
-            text = translate(said("{side} {bone}", side=side, bone=bone), locale)
+            text = _with_side(self.bone_system, self.bone, self.side or "", locale)
         elif key in _MIDLINE:
             text = bone
         elif self.sides_disagree:
@@ -156,6 +160,17 @@ def _beyond_bone_and_side(text: str) -> bool:
     """Whether a femur's text says more than its bone and side ("fémur droit, diaphyse", not "Fémur droit")."""
     rest = _FEMUR_WORDS.sub("", _RIGHT_WORDS.sub("", _LEFT_WORDS.sub("", text)))
     return bool(re.sub(r"[\W_]+", "", rest))
+
+
+def _with_side(system: str, code: str, side: str, locale: str) -> str:
+    """A bone with its side in the reader's words ("left femur", "humérus droit", "côte gauche"); "" for a code the
+    ValueSets do not list."""
+    bone, side_words = listed_words(system, code, locale), listed_words(SNOMED, side, locale) if side else None
+    if not bone or not side_words:
+        return bone or ""
+    if locale == "fr" and code.replace(".", "").upper() in _FEMININE_IN_FRENCH and not side_words.endswith("e"):
+        side_words += "e"
+    return translate(said("{side} {bone}", side=side_words, bone=bone), locale)
 
 
 # Abbreviated sides ("R femur", "fémur G"), capitals standing alone ("L3", "D7" are levels): read only to see that a

@@ -295,15 +295,24 @@ def _place(concepts: list[dict[str, Any]], parts: list[_ConceptSite], reading: S
         bones = {bone for part in parts for bone in part.systems} if not reading.several else set()
     sides = {part.side for part in parts if part.side}
     regions = {region for part in parts for region in part.regions} if reading.bone == FEMUR else set()
-    return _placed(concepts, parts, bones, sides, regions, reading.description, femur=reading.bone == FEMUR)
+    return _placed(concepts, parts, bones, sides, regions, reading.description, femur=reading.bone == FEMUR,
+                   several_bones=reading.several and len(_each_bone(parts)) > 1)
+
+
+def _each_bone(parts: list[_ConceptSite]) -> tuple[tuple[str, str, str], ...]:
+    """Each bone coded, with the side its own concept gives ("" for none): a femoral region's code names the femur."""
+    return tuple(sorted({(system, code, part.side if part.side in (LEFT, RIGHT) else "") for part in parts
+                         for system, code in (part.systems or (((SNOMED, FEMUR),) if part.regions else ()))}))
 
 
 def _placed(concepts: list[dict[str, Any]], parts: list[_ConceptSite], bones: set[tuple[str, str]], sides: set[str],
-            regions: set[tuple[str, str]], words: str, femur: bool) -> Place:
+            regions: set[tuple[str, str]], words: str, femur: bool, several_bones: bool = False) -> Place:
     """One bone and one region, or the record's words; two coded sides (left and right) are both sides. The
     bodySite's own text and its location qualifiers no code here reads are kept, to be said beside the codes'
     words where they say more ("L1" beside "lumbar spine", "proximal" beside "left humerus")."""
     several = len(bones) > 1  # two bones: their sides are each one's, never "both sides" of one bone
+    own_words = any(isinstance(c.get("text"), str) and c["text"].strip() for c in concepts)  # said first, as written
+    coded = _each_bone(parts) if (several or several_bones) and not own_words else ()
     system, bone = bones.pop() if len(bones) == 1 else (SNOMED, None)
     region = femoral_region = regions.pop() if len(regions) == 1 else None
     texts = [c["text"].strip() for c in concepts if isinstance(c.get("text"), str) and c["text"].strip()]
@@ -314,12 +323,12 @@ def _placed(concepts: list[dict[str, Any]], parts: list[_ConceptSite], bones: se
                                          if not (femur and region and femoral_region is not None)))
     if any(part.sides_disagree for part in parts):  # no side picked: the card says both are recorded
         return Place(bone, None, region, words, bone_system=system, written=written, qualifiers=qualifiers,
-                     sides_disagree=True)
+                     sides_disagree=True, bones=coded)
     if sides and not (several and len(sides) > 1):
         return Place(bone, sides.pop() if len(sides) == 1 else BOTH_SIDES, region, words, bone_system=system,
-                     written=written, qualifiers=qualifiers)
+                     written=written, qualifiers=qualifiers, bones=coded)
     side = side_in_words(concepts)  # no code gives a side: the text may (flagged, never used to link)
-    return Place(bone, side, region, words, side is not None, system, written, qualifiers)
+    return Place(bone, side, region, words, side is not None, system, written, qualifiers, bones=coded)
 
 
 def _read_site(concepts: list[dict[str, Any]], parts: list[_ConceptSite], description: str) -> SiteReading:
