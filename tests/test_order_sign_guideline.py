@@ -15,6 +15,7 @@ from test_order_sign import (
     MIRELS_8_TO_10,
     MIRELS_9,
     RADES_GROUP_I,
+    RADES_GROUP_III,
     RADIOTHERAPY,
     SERVICE,
     order,
@@ -822,3 +823,36 @@ def test_a_radiotherapy_of_a_bone_and_side_with_two_lesions_is_surely_neither_s(
     for card in by_topic(cards, "mirels"):
         assert not any(action["type"] == "delete" for suggestion in card.get("suggestions", [])
                        for action in suggestion["actions"]), card["summary"]
+
+
+@pytest.mark.parametrize("later, first", [("paraplegic", True), ("ambulatory-without-aid", False)])
+def test_a_motor_status_worse_since_radiotherapy_is_said_first_and_no_order_is_proposed_for_withdrawal(
+        client, later, first):
+    """Probe 28 (r49, r49b): walking without aid before an 8 Gy course, paraplegic six days after it. The card read
+    "Rades score 43: radiotherapy recorded — radiotherapy alone: excellent result without surgery", info, the
+    paraplegia said only as "a motor status recorded since its radiotherapy began … is not counted"; an emergency
+    laminectomy ordered got "Rades group III: excellent result without surgery". The score is still of the time
+    before (Tableau 4), yet a status that may be worse since is said first, with its value, both cards warn, and
+    nothing is proposed; the guideline's silence on a change after radiotherapy is said. The same status as before
+    stays a flag."""
+    conditions, observations = RADES_GROUP_III
+    before = [{**o, "effectiveDateTime": (TODAY - timedelta(days=8)).isoformat()} for o in observations]
+    course = {**radiotherapy_done(7, reason="Condition/mscc"), "code": cc(SCT, "108290001")}
+    since = observation("since", "motor-function", effective=(TODAY - timedelta(days=1)).isoformat(), **coded(later))
+    laminectomy = order("lam", LAMINECTOMY, reason="Condition/mscc")
+    body = request(conditions, [*before, since], laminectomy, procedures=[course])
+    view = {**body, "hook": "patient-view", "context": {"userId": "Practitioner/doc", "patientId": "p1"}}
+    for language, words in (("en", ("motor status changed since radiotherapy, check the patient first",
+                                    "a motor status “Paraplegic” is recorded")),
+                            ("fr", ("statut moteur modifié depuis la radiothérapie, examiner d'abord le patient",
+                                    "un statut moteur « Paraplégique » est enregistré"))):
+        rades_card = by_topic(client.post("/cds-services/bonemet-patient-view", json=view,
+                                          headers={"Accept-Language": language}).get_json()["cards"], "rades")[0]
+        order_cards = by_topic(post(client, body, language), "rades")
+        for card in (rades_card, *order_cards):
+            assert (words[0] in card["summary"].lower()) is first, card["summary"]
+            assert (typeset(words[1], language) in card["detail"]) is first
+            assert card["indicator"] == ("warning" if first else "info"), card["summary"]
+        if first:
+            assert order_cards and all("suggestions" not in card for card in order_cards)
+            assert "does not say what a change after it calls for" in rades_card["detail"] or language == "fr"

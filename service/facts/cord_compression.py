@@ -12,11 +12,12 @@ from typing import Any
 from msgspec.structs import replace
 
 from ..calculators import AtLeast, Between
+from ..calculators.values import Shown
 from ..i18n import Said, joined, said
 from .dates import DateSpan
 from .items.deficit_days import began_at, deficit_days_fact, deficit_end
 from .items.interval import months_fact
-from .items.motor import motor_fact
+from .items.motor import may_be_worse, motor_fact, motor_value
 from .items.primary import primary_fact, primary_row
 from .items.site import body_sites, read_place
 from .items.visceral import visceral_fact
@@ -156,8 +157,8 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         before = spinal_operations(record, ref, spinal_conditions(record), spine_regions, RADES_SILENT,
                                    skip={flag.params["operation"] for flag in operated if isinstance(flag, Said)},
                                    silent_own=RADES_SILENT_OWN)
-        flags = flags + radiotherapies_given(record, ref, history=recent) + _since_radiotherapy(
-            record, irradiated, unfocused, own) \
+        status_since, later = _since_radiotherapy(record, irradiated, unfocused, own, facts["motor_function"].value)
+        flags = flags + radiotherapies_given(record, ref, history=recent) + status_since + later \
             + operated + before + twins.get(ref, ())  # by reasonReference or bodySite: a spine has no side here
         done_on_it = operations_of(record, ref, record.onset(compression), options.windows.get("operation"))
         under_way, maybe_done = _under_way(record, ref)
@@ -165,6 +166,7 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         result.append(CordCompressionFacts(ref, description, facts, condition_flags=flags, alternatives=tied,
                                            place=read_place(record.terms, body_sites(compression)),
                                            operations_to_check=operated, operations_before=before,
+                                           status_since=status_since,
                                            operated=done_on_it[0],
                                            operated_maybe=done_on_it[1] + maybe_done))
     return result
@@ -250,16 +252,28 @@ def _many_may_be_one(read: dict[str, tuple[set[str], frozenset[str], Any]]) -> d
 
 
 def _since_radiotherapy(record: PatientRecord, irradiated: tuple[Event, ...], unfocused: dict[str, list[Any]],
-                        own: dict[str, list[Any]]) -> tuple[Said, ...]:
-    """The motor statuses recorded after a radiotherapy of the compression began, said on its card: not counted (they
-    may be its effect), yet a clinician reading "not ambulatory" should know a later status exists."""
+                        own: dict[str, list[Any]], counted: Any) -> tuple[tuple[Said, ...], tuple[Said, ...]]:
+    """The motor statuses recorded after a radiotherapy of the compression began: not counted (they may be its
+    effect), yet said. One that may be worse than the status counted, or says none that is read (a paraplegia since an
+    8 Gy course, beside "walks without aid" before it: probe 28), is said first, the score being of the time before;
+    the others with the card's flags. (first, flags)"""
     # By instants where both have a time and zone (a status at 23:00 after a first fraction at 22:00: probe 19), as
     # the status was set aside (``moments.surely_before``), else by day.
-    since = [record.ref(observation) for observation in unfocused["motor-function"] + own.get("motor-function", [])
+    since = [observation for observation in unfocused["motor-function"] + own.get("motor-function", [])
              if (when := record.effective(observation)) is not None and record.counted(observation)
              and any(surely_before(event.when, when) for event in irradiated)]
-    return (said("a motor status recorded since its radiotherapy began ({records}) is not counted: Rades scores "
-                 "the status before radiotherapy", records=", ".join(since)),) if since else ()
+    changed = [(record.ref(observation), value) for observation in since
+               if may_be_worse(value := motor_value(record, observation)[0], counted)]
+    first = tuple(said("since its radiotherapy began, a motor status “{value}” is recorded ({record}): this score "
+                       "describes the time before it (Rades scores the status before radiotherapy), and the guideline "
+                       "does not say what a change after it calls for; check the patient first",
+                       value=Shown("motor_function", value), record=ref) if value is not None else
+                  said("since its radiotherapy began, a motor status is recorded that is not read ({record}): this "
+                       "score describes the time before it; check the patient first", record=ref)
+                  for ref, value in changed)
+    rest = [record.ref(observation) for observation in since if record.ref(observation) not in dict(changed)]
+    return first, (said("a motor status recorded since its radiotherapy began ({records}) is not counted: Rades "
+                        "scores the status before radiotherapy", records=", ".join(rest)),) if rest else ()
 
 
 def _each_primary(record: PatientRecord, compression: dict[str, Any]) -> tuple[dict[str, Fact], ...]:

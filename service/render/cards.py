@@ -168,7 +168,10 @@ def score_card(assessment: Assessment, name: Callable[[str], str] = str, unknown
         "uuid": random_uuid(),
         "summary": fit_summary(summary),
         "detail": detail,
-        "indicator": INDICATOR[score.risk or "low"],  # a score card has a category, hence a risk
+        # A score card has a category, hence a risk; a status changed since the moment it describes warns, whatever
+        # its category (probe 28: "excellent result without surgery", info, beside a paraplegia since radiotherapy).
+        "indicator": "warning" if assessment.facts.status_since and score.risk == "low" else INDICATOR[
+            score.risk or "low"],
         "source": card_source(assessment),
         "suggestions": [_suggestion(assessment, words)],
         "selectionBehavior": "at-most-one",

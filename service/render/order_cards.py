@@ -1,7 +1,6 @@
 """Order cross-check findings -> CDS Hooks cards for ``order-sign``. One card per finding: the guideline's advice on
-what is being ordered, the orders concerned and how each was tied to the lesion or compression, the score with its
-sources, and, when the category is not determined, what is missing.
-"""
+what is ordered, the orders and how each is tied to its lesion or compression, the score with its sources, and what
+is missing when the category is not determined."""
 
 from __future__ import annotations
 
@@ -127,16 +126,17 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
               f"{order_words['guideline']}: {check.source(locale)}"]
     card: Card = {
         "uuid": random_uuid(),
-        # An order not surely this lesion's (no reason naming it, no side on both): the summary must not read as if it
-        # were (the right humerus's radiotherapy charged to the left femur's Mirels 9; a nailing naming no bone).
+        # An order not surely this lesion's (no reason naming it, no side on both) must not read as if it were (the
+        # right humerus's radiotherapy charged to the left femur's Mirels 9; a nailing naming no bone).
         "summary": _with_place(summary, facts.where(locale), "" if not finding.unsure else
                                f", {order_words['if_fixation_for_it']}" if finding.unsure == ("prophylactic_fixation",)
                                else f", {order_words['if_for_it']}", locale),
         "detail": "\n".join(lines),
-        # Where the other reading is what the check warns of (this lesion's radiotherapy alone, Mirels >= 9), or a
-        # start is before the post-operative window, the card warns: an info card would hide it.
-        "indicator": "warning" if any(kind in check.if_not_for_it for kind in finding.unsure) or any(
-            getattr(order.link, "template", None) == EARLY_START for order in finding.orders) else check.indicator,
+        # Where the other reading is what the check warns of (this lesion's radiotherapy alone, Mirels >= 9), a start
+        # is before the post-operative window, or a status changed since the score's moment, the card warns.
+        "indicator": "warning" if any(kind in check.if_not_for_it for kind in finding.unsure) or any(getattr(
+            order.link, "template", None) == EARLY_START for order in finding.orders) or facts.status_since else
+        check.indicator,
         "source": card_source(assessment),
         "overrideReasons": override_reasons(locale),
     }

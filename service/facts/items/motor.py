@@ -26,6 +26,8 @@ from ..vocabulary import MOTOR_FUNCTION_VS, NOT_WALKING_VS, PRESENCE_VS, PRESENT
 from .candidates import conditions_before, observation_candidates, read_codings
 
 ITEM = "motor_function"
+# Its rows from walking unaided to paraplegic: a later status further down is a worsening.
+_FROM_BEST = ("ambulatory_without_aid", "ambulatory_with_aid", "not_ambulatory", "paraplegic")
 _NOT_WALKING = OneOf("not_ambulatory", "paraplegic")
 # ICD-10's G82 holds paraparesis too ("Paraparesis (lower) NOS" under G82.2; ICD-10-CM: "Paraplegia (paraparesis)",
 # G82.22 "incomplete"): a Condition whose own words say so is not read as paraplegic. Words only withhold, never give.
@@ -34,7 +36,8 @@ _PARESIS_WORDS = re.compile(r"\b(para)?par[eé]s(is|ie)\b|\bincompl|\bpartial\b|
 _INCOMPLETE_CODES = frozenset({("http://hl7.org/fhir/sid/icd-10-cm", "G82.22")})
 
 
-def _motor(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, Said | None]:
+def motor_value(record: PatientRecord, observation: dict[str, Any]) -> tuple[Any, Said | None]:
+    """One Observation's motor status (a row, or ``OneOf`` of them), or None and why it gives none."""
     terms = record.terms
     concept = observation.get("valueCodeableConcept")
     for vs_id, value, finding in ((NOT_WALKING_VS, _NOT_WALKING, said("'unable to walk'")),
@@ -116,7 +119,7 @@ def motor_fact(record: PatientRecord, observations: list[dict[str, Any]], before
     """``before``: the radiotherapies of the compression begun: a paraplegia that began since is not the status
     before radiotherapy (Tableau 4), as an Observation taken since is not."""
     candidates = observation_candidates(
-        record, observations, _motor, ITEM, lambda value: "Observation motor-function" + (
+        record, observations, motor_value, ITEM, lambda value: "Observation motor-function" + (
             ": unable to walk, paraplegia not stated" if value == _NOT_WALKING else ""))
     paraplegia, late = conditions_before(record, "paraplegia", ITEM, "paraplegic", "active paraplegia Condition",
                                          said("paraplegia is not active"), before, withheld=_paresis)
@@ -126,3 +129,11 @@ def motor_fact(record: PatientRecord, observations: list[dict[str, Any]], before
     fact = choose(ITEM, candidates + paraplegia + not_walking)
     return with_untimely(fact, late + late_too) if late or late_too else fact
 
+
+
+def may_be_worse(later: Any, before: Any) -> bool:
+    """Whether a status ``later`` may be worse than ``before`` (each a row, ``OneOf`` rows, or None). A later one not
+    read may be; none is a change from a status not known."""
+    ranks = [[_FROM_BEST.index(v) for v in (value.values if isinstance(value, OneOf) else (value,)) if v in _FROM_BEST]
+             for value in (later, before)]
+    return bool(ranks[1]) and (not ranks[0] or max(ranks[0]) > min(ranks[1]))
