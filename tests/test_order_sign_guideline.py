@@ -478,7 +478,8 @@ def test_patient_view_reads_the_procedures_prefetch_for_the_post_operative_windo
 def test_a_fixation_of_the_lesion_not_known_done_is_said_first_on_its_mirels_card(client, status, said):
     """A fixation in progress for the femur scored Mirels 9: the card said "fixation first" with no word of it (a
     probe's finding). It is said before the action, named by its words. So is one stopped part-way (FHIR: some of
-    it was done) or of unknown status, which were ignored; one not done, or in error, says nothing."""
+    it was done) or of unknown status, which were ignored; one in error says nothing, one not done is said as such
+    (probe 28: refused; the test below)."""
     under_way = fixation_done(0) | {"status": status}
     del under_way["performedDateTime"]
     body = request(*MIRELS_9, procedures=[under_way])
@@ -486,7 +487,7 @@ def test_a_fixation_of_the_lesion_not_known_done_is_said_first_on_its_mirels_car
     del body["context"]["draftOrders"]
     (card,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"], "mirels")
     if said is None:
-        assert "check it first" not in card["summary"] and "Check first" not in card["detail"]
+        assert "check it first" not in card["summary"] and ("Check first" in card["detail"]) is (status == "not-done")
         return
     assert ": fixation recorded, check it first — surgical fixation" in card["summary"], card["summary"]
     assert f"**Check first**: a fixation of this lesion is recorded {said} (“" in card["detail"]
@@ -856,3 +857,36 @@ def test_a_motor_status_worse_since_radiotherapy_is_said_first_and_no_order_is_p
         if first:
             assert order_cards and all("suggestions" not in card for card in order_cards)
             assert "does not say what a change after it calls for" in rades_card["detail"] or language == "fr"
+
+
+@pytest.mark.parametrize("status, reason, said_first", [("not-done", "Refus du patient", True),
+                                                        ("not-done", None, True),
+                                                        ("entered-in-error", None, False)])
+def test_a_fixation_recorded_as_not_done_is_said_first_and_its_radiotherapy_never_proposed_for_withdrawal(
+        client, status, reason, said_first):
+    """Probe 28 (r35, r50): a gamma nail of the lesion recorded not-done, "Refus du patient". It never counts as a
+    fixation, and the cards said nothing of it: "Mirels score 12: surgical fixation opinion before radiotherapy", and
+    at order-sign "Request an orthopaedic surgical opinion and withdraw the radiotherapy order", which could leave the
+    patient with neither. Said first, with its reason; the radiotherapy is not proposed for withdrawal. One entered in
+    error never counts and is not said."""
+    conditions, observations = MIRELS_9
+    nail = {**fixation_done(1), "status": status, "code": {**cc(SCT, "1653007"), "text": "Clou gamma fémur G"}}
+    if reason:
+        nail["statusReason"] = {"text": reason}
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1")
+    body = request(conditions, observations, rt, procedures=[nail])
+    view = {**body, "hook": "patient-view", "context": {"userId": "Practitioner/doc", "patientId": "p1"}}
+    for language, words in (("en", ("fixation recorded as not done, check why first",
+                                    "a fixation of this lesion is recorded as not done (“Clou gamma fémur G”")),
+                            ("fr", ("fixation enregistrée comme non faite, en vérifier d'abord la raison",
+                                    "une fixation de cette lésion est enregistrée comme non faite (« Clou gamma "
+                                    "fémur G »"))):
+        (score_card,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=view,
+                                             headers={"Accept-Language": language}).get_json()["cards"], "mirels")
+        (order_card,) = by_topic(post(client, body, language), "mirels")
+        for card in (score_card, order_card):
+            assert (words[0] in card["summary"].lower()) is said_first, card["summary"]
+            assert (typeset(words[1], language) in card["detail"]) is said_first, card["detail"]
+            assert (typeset(reason or "no reason given" if language == "en" else reason or "sans raison donnée",
+                            language) in card["detail"]) is said_first
+        assert ("suggestions" in order_card) is not said_first  # no withdrawal of the radiotherapy beside it

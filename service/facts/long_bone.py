@@ -29,6 +29,7 @@ from .procedure_model import Procedure, treated
 from .procedures import (
     earlier_fixations,
     fixations_either_side,
+    fixations_not_done,
     fixations_other_side,
     fixations_under_way,
     procedures_done,
@@ -60,6 +61,7 @@ class _Lesion(msgspec.Struct):
     structures: tuple[str, ...] = ()  # the BodyStructures its site was read from
     fractures_to_check: tuple[str, ...] = ()  # among its flags
     fixations_to_check: tuple[str, ...] = ()  # among its flags
+    not_done: tuple[str, ...] = ()  # among its flags
     # Item -> records and why.
     set_aside: dict[str, list[Said]] = msgspec.field(default_factory=lambda: defaultdict(list))
 
@@ -105,14 +107,17 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         under_way = fixations_under_way(record, ref, reading.bone, reading.side) + earlier_fixations(
             record, ref, reading, onset) + fixations_either_side(record, reading) + fixations_other_side(
             record, ref, reading) + unread_operations(record, ref, reading, onset)
-        flags += to_check + under_way + radiotherapies_given(record, ref, reading.bone, reading.side, onset) + \
+        not_done = fixations_not_done(record, ref, reading.bone, reading.side)
+        flags += to_check + not_done + under_way + radiotherapies_given(record, ref, reading.bone, reading.side,
+                                                                        onset) + \
             radiotherapies_maybe(record, ref, reading.bone, reading.side, onset)
         record.report.use(ref, said("lesion of a Mirels score"))
         for structure in structures:
             record.report.use(structure, said("site of the lesion {lesion}", lesion=ref))
         if reading.several:
             flags += (N_("its bodySite names several sites, so it may record several lesions"),)
-        lesions[ref] = _Lesion(condition, reading, flags, defaultdict(list), tuple(structures), to_check, under_way)
+        lesions[ref] = _Lesion(condition, reading, flags, defaultdict(list), tuple(structures), to_check, under_way,
+                               not_done)
         if reading.bone:
             at_site[(reading.bone, reading.side)].append(ref)
     same_place: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)  # the side read from text too:
@@ -206,7 +211,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
                                   lesion.flags, place=with_side_words(lesion.reading.place, lesion.condition),
                                   fractures_to_check=lesion.fractures_to_check,
-                                  fixations_to_check=lesion.fixations_to_check))
+                                  fixations_to_check=lesion.fixations_to_check, not_done=lesion.not_done))
     return result
 
 

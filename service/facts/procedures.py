@@ -114,6 +114,8 @@ def _read(record: PatientRecord) -> list[Procedure]:
         if status != "completed" and not (status in NOT_KNOWN_DONE and kind in ("fixation", "decompression")) \
                 and not (status in RADIOTHERAPY_BEGUN and kind == "radiotherapy"):
             record.report.ignore(ref, said("status '{status}': not a procedure done", status=status), relevant=False)
+            if status == "not-done" and kind == "fixation":  # refused, cancelled: said on its lesion's card (probe 28)
+                record.once("fixations-not-done", list).append((resource, kind))
             continue
         when = performed(resource)
         reasons = tuple(target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
@@ -195,6 +197,33 @@ def fixations_under_way(record: PatientRecord, condition: str, bone: str | None,
     return tuple(said("a fixation of this lesion is recorded {status} ({operation}): if it is being or has been done, "
                       "Mirels no longer applies; check it before any other fixation",
                       status=STATUS_WORDS[operation.status], operation=operation.ref) for operation in found)
+
+
+def fixations_not_done(record: PatientRecord, condition: str, bone: str | None, side: str | None) -> tuple[Said, ...]:
+    """A fixation of this lesion recorded as not done (refused, cancelled; FHIR's ``not-done``): it never counts as
+    one, yet a card advising a fixation, or withdrawing the radiotherapy for one, beside it would be advice nobody can
+    follow without knowing why (probe 28: "Clou gamma" refused, the card silent). Said first on the Mirels card."""
+    procedures_done(record)  # reads them
+    found = []
+    for resource, kind in record.once("fixations-not-done", list):
+        written = body_sites(resource)
+        reading = read_site(record.terms, written) if written else None
+        reasons = tuple(target for target in (record.resolve(r) for r in objects(resource.get("reasonReference")))
+                        if target)
+        operation = Procedure(record.ref(resource), kind, performed(resource), reasons, read_place(
+            record.terms, written), reading.bone if reading else None, reading.side if reading else None,
+            describe_concepts([resource.get("code")]))
+        if treated(operation, condition, bone, side):
+            found.append((operation.ref, describe_concepts([resource.get("statusReason")])))
+    for ref, _ in found:
+        record.report.use(ref, said("a fixation recorded as not done, said first on the Mirels card of {lesion}",
+                                    lesion=condition))
+    return tuple(said("a fixation of this lesion is recorded as not done ({operation}: {why}): check why before "
+                      "advising it again or withdrawing another treatment for it", operation=ref, why=why)
+                 if why else
+                 said("a fixation of this lesion is recorded as not done ({operation}), no reason given: check why "
+                      "before advising it again or withdrawing another treatment for it", operation=ref)
+                 for ref, why in found)
 
 
 STATUS_WORDS = {"preparation": said("in preparation"), "in-progress": said("in progress"), "on-hold": said("on hold"),

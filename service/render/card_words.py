@@ -22,6 +22,7 @@ WORDS = Words({
     "refuted_to_check": N_("refuted in another record, check it first"),
     "operation_to_check": N_("operation since, check it first"),
     "status_since": N_("motor status changed since radiotherapy, check the patient first"),
+    "not_done": N_("fixation recorded as not done, check why first"),
     "operation_before": N_("spinal operation recorded, check it first"),
     "status_to_check": N_("status to check"),
     "radiotherapy_recorded": N_("radiotherapy recorded"),
