@@ -283,3 +283,28 @@ def test_an_undated_value_derived_from_a_dated_one_is_as_old_as_its_source():
     derived["derivedFrom"] = [{"reference": "ImagingStudy/ct-study"}]
     lesion_facts, _ = only_lesion(lesion(), study, derived)
     assert lesion_facts.facts["lesion_size"].missing, lesion_facts.facts["lesion_size"]
+
+
+ROW = "http://bonemet-cds.org/fhir/CodeSystem/table-row"
+
+
+def test_the_answers_of_the_services_own_questionnaires_are_read_as_the_codes_they_are_equivalent_to():
+    """Probe 28 (r01, r53): Observations whose values are the answers of our own Questionnaires (CodeSystem table-row,
+    "over_two_thirds", "lytic", "functional", "not_ambulatory", "no") were not read: "'lytic' is not one read here",
+    a Mirels 11 left at 5-12, a Rades at 26-41, "no record of it was found". Read as the published ConceptMap says
+    they are equivalent; a row it does not map (the deficit's days) stays as before, and a code of no row is named."""
+    size = observation("size", "lesion-size", focus="Condition/lesion-1", valueCodeableConcept={
+        "coding": [{"system": ROW, "code": "over_two_thirds"}]})
+    kind = observation("type", "lesion-type", focus="Condition/lesion-1", **coded("lytic", ROW))
+    pain = observation("pain", "mirels-pain", focus="Condition/lesion-1", **coded("functional", ROW))
+    lesion_facts, _ = only_lesion(lesion(), size, kind, pain)
+    assert [lesion_facts.facts[item].value for item in ("lesion_size", "lesion_type", "pain")] == [
+        "over_two_thirds", "lytic", "functional"]
+    assert lesion_facts.facts["lesion_size"].sources == ("Observation/size",)
+    motor = observation("motor", "motor-function", **coded("not_ambulatory", ROW))
+    visceral = observation("visceral", "visceral-metastases", **coded("no", ROW))
+    mscc, _ = only_compression(compression(), motor, visceral)
+    assert (mscc.facts["motor_function"].value, mscc.facts["visceral_metastases"].value) == ("not_ambulatory", "no")
+    unknown = observation("type", "lesion-type", focus="Condition/lesion-1", **coded("osteolytic", ROW))
+    lesion_facts, found = only_lesion(lesion(), unknown)
+    assert lesion_facts.facts["lesion_type"].missing and "osteolytic" in str(found.entry("Observation/type").reason)

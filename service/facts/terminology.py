@@ -33,6 +33,7 @@ import orjson
 
 from ..data import data_dir, read_json
 from ..i18n import Said, said
+from .table_rows import equivalent
 
 BASE_URL = "http://bonemet-cds.org/fhir"
 OWN_SYSTEM = f"{BASE_URL}/CodeSystem/bonemet"
@@ -283,9 +284,9 @@ def codings(concept: Any) -> list[dict[str, Any]]:
         return []
     if len(coding) == 1:  # most concepts: the same test, without building a comprehension (asked ~300 times a request)
         only = coding[0]
-        return [only] if isinstance(only, dict) and isinstance(only.get("system", ""), str) \
+        return [equivalent(only)] if isinstance(only, dict) and isinstance(only.get("system", ""), str) \
             and isinstance(only.get("code", ""), str) else []
-    return [c for c in coding if isinstance(c, dict)
+    return [equivalent(c) for c in coding if isinstance(c, dict)  # (a Questionnaire's answer: its equivalent)
             and isinstance(c.get("system", ""), str) and isinstance(c.get("code", ""), str)]
 
 
