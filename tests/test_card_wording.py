@@ -834,3 +834,32 @@ def test_a_post_operative_summary_of_two_sites_keeps_its_quote_closed(client):
         summary = card["summary"]
         assert summary.count("“") == summary.count("”") and summary.count("«") == summary.count("»"), summary
 
+
+
+@pytest.mark.parametrize("side", [LEFT, RIGHT])
+def test_two_lesions_of_one_bone_whose_advice_differs_each_name_the_other(client, side):
+    """Probe 28 (r02): a left trochanter at Mirels 11 ("fixation first") and a left shaft at 7 ("radiotherapy alone"):
+    two cards of one femur gave opposite advice, the shaft's linked to the other only by "they may record one lesion".
+    The guideline irradiates the whole long bone (§2.1): each card names the other's score and advice first. A shaft
+    of the other femur is another bone: nothing said."""
+    shaft = lesion("shaft", bone=FEMUR_SHAFT, side=side)
+    shaft_observations = lesion_observations("Condition/shaft", size=(20, "%"), pain="mild", prefix="s")
+    cards = [card for card in cards_of(client, [peritrochanteric_lesion(), shaft],
+                                       [*lesion_observations(size=(80, "%")), *shaft_observations])
+             if card["source"]["topic"]["code"] == "mirels"]
+    assert len(cards) == 2
+    trochanter, shaft_card = sorted(cards, key=lambda card: "shaft" in card["summary"])
+    named = "**The same bone holds another lesion scored here**"
+    assert (named in trochanter["detail"]) is (side == LEFT)
+    assert (named in shaft_card["detail"]) is (side == LEFT)
+    if side == LEFT:
+        assert ("(left femur, shaft of femur, Mirels score 7: observation and radiotherapy alone)"
+                in trochanter["detail"]), trochanter["detail"]
+        assert ("(left femur, peritrochanteric region, Mirels score 11: surgical fixation opinion"
+                in shaft_card["detail"]), shaft_card["detail"]
+        assert "whole affected long bone" in shaft_card["detail"]
+        (french,) = [card for card in cards_of(client, [peritrochanteric_lesion(), shaft], [
+            *lesion_observations(size=(80, "%")), *shaft_observations], "fr")
+            if card["source"]["topic"]["code"] == "mirels" and "diaphyse" in card["summary"]]
+        assert typeset("**Le même os porte une autre lésion évaluée ici** (fémur gauche, région trochantérienne, "
+                       "score de Mirels 11 : avis chirurgical de fixation", "fr") in french["detail"], french["detail"]

@@ -49,6 +49,7 @@ from .card_text import (
 )
 from .card_words import SHORT_ITEMS, WORDS
 from .fhir_resources import Assessment, by_identifier, operated_action, recommendation
+from .same_bone import same_bone_lines
 from .summary_words import conflict_words, first_words, oldest_words, unknown_words
 from .unrecorded import nothing_recorded, unrecorded_cards
 from .uuids import random_uuid
@@ -372,6 +373,7 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
     name = namer(facts, locale)
     on_score = {advised.facts.score_of: advised for advised in advice if advised.facts.score_of}
     not_given = pain_not_given(facts, locale, name)  # §1.1 withheld for a complication: said on the score card
+    same_bone = same_bone_lines(assessments, locale)  # a lesion of the same bone whose advice differs: named
     cards: list[tuple[Assessment | None, Card]] = []
     # With a search sent in part, or no operations, each card says first what may be missing: none is grouped.
     unrecorded = [assessment for assessment in assessments if nothing_recorded(assessment)
@@ -394,6 +396,8 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
                 said_on_score_card(card, beside, locale, name)
             elif (why := not_given.get(assessment.facts.condition)) is not None:
                 card["detail"] = after_check_first(card["detail"], why, locale)
+            if (line := same_bone.get(assessment.facts.condition)) is not None:
+                card["detail"] = after_check_first(card["detail"], line, locale)
             cards.append((assessment, card))
     # The most urgent score first (probe 19: a humerus's "observation" before a cord compression's emergency).
     cards.sort(key=lambda pair: {"critical": 0, "warning": 1}.get(pair[1]["indicator"], 2))
