@@ -863,3 +863,23 @@ def test_two_lesions_of_one_bone_whose_advice_differs_each_name_the_other(client
             if card["source"]["topic"]["code"] == "mirels" and "diaphyse" in card["summary"]]
         assert typeset("**Le même os porte une autre lésion évaluée ici** (fémur gauche, région trochantérienne, "
                        "score de Mirels 11 : avis chirurgical de fixation", "fr") in french["detail"], french["detail"]
+
+
+def test_a_status_not_read_is_why_its_item_is_missing_and_an_observation_of_the_compression_in_words_is_named(
+        client):
+    """Probe 28 (r26): a motor status coded, its value "marche avec aide" in words only, and an Observation of the
+    compression coded in words only ("Fonction motrice avant RT": "Marche avec déambulateur"). The card read "Motor
+    function before radiotherapy (missing): no record of it was found" beside a data card naming the first; the
+    second was said nowhere. The first is now why the item is missing; the second is named on the data card."""
+    conditions = [condition("breast", SCT, "254837009", onset="2024-01-10"),
+                  condition("mscc", ICD10, "G95.2", onset=RECENT)]
+    words_only = observation("motor", "motor-function", valueCodeableConcept={"text": "marche avec aide"})
+    in_words = {"resourceType": "Observation", "id": "m1", "status": "final", "subject": {"reference": "Patient/p1"},
+                "code": {"text": "Fonction motrice avant RT"}, "effectiveDateTime": RECENT,
+                "focus": [{"reference": "Condition/mscc"}], "valueString": "Marche avec déambulateur"}
+    cards = cards_of(client, conditions, [words_only, in_words])
+    (rades,) = [card for card in cards if card["source"]["topic"]["code"] == "rades"]
+    assert "no record of it was found" not in rades["detail"]
+    assert "'marche avec aide', is not one read here" in rades["detail"].split("|")[0], rades["detail"]
+    review = next(card for card in cards if card["summary"].startswith("Data not used"))
+    assert "whose code is in none of the lists read here (“Fonction motrice avant RT”)" in review["detail"]

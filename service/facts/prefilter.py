@@ -26,6 +26,7 @@ from ..fhir.patients import bulk_patient_key, local_reference
 from .identity import reference_of
 from .statuses import INACTIVE, NEVER_COUNTS, status_code
 from .terminology import Terminology, codings, load_terminology
+from .unread_observations import of_a_condition
 from .vocabulary import CONDITION_KINDS, SITE_IN_BODY_SITE_VS
 
 # Resource types the mapper reads (PatientRecord files them; a Procedure: an operation or radiotherapy done, for
@@ -220,8 +221,8 @@ def set_aside_unread(resources: list[dict[str, Any]], aliases: dict[str, str]) -
         ref = f"{kind}/{rid}"
         (twice if ref in refs else refs).add(ref)
         if kind == "Observation":  # the commonest: a lab, a vital sign (not may_be_read, and no components)
-            never = not resource.get("hasMember") and "component" not in resource and not terms.in_any(
-                resource.get("code"))
+            never = not resource.get("hasMember") and "component" not in resource and not of_a_condition(resource) \
+                and not terms.in_any(resource.get("code"))
         else:  # a type the record never files (a "Type/id" is split at its first "/" when counted)
             never = isinstance(kind, str) and kind not in READ_KINDS and kind.isascii() and kind.isalpha()
         if never and "contained" not in resource:

@@ -38,6 +38,7 @@ from .statuses import (
     status_code,
 )
 from .terminology import Terminology, codings, describe_concepts, load_terminology, objects, observation_value
+from .unread_observations import of_a_condition, unread_observation
 from .unrecognised import is_fracture, is_pathological_fracture, looks_like_cancer, names_secondary, not_a_bone
 from .vocabulary import (
     CONTEXT_VALUE_SETS,
@@ -93,9 +94,10 @@ class Report(msgspec.Struct):
 
 def may_be_read(resource: dict[str, Any]) -> bool:
     """Whether the mapper may read this resource. Every one may, but an Observation whose code is in
-    none of the ValueSets and the CodeSystem, and which lists no members (a panel links its members):
-    the labs, vitals and the like of a real record, which it only names as not read."""
-    if resource.get("resourceType") != "Observation" or resource.get("hasMember"):
+    none of the ValueSets and the CodeSystem, which lists no members (a panel links its members) and is of no
+    Condition (a focus: it may be a lesion's item coded otherwise): the labs, vitals and the like of a real record,
+    which it only names as not read."""
+    if resource.get("resourceType") != "Observation" or resource.get("hasMember") or of_a_condition(resource):
         return True
     return load_terminology().in_any(resource.get("code"))
 
@@ -370,22 +372,9 @@ class PatientRecord(StatusReading):
                 (self.void_panels_of if void else self.panels_of)[target].append(observation)
         known = self.terms.in_any(observation.get("code"))  # a lab, a vital sign...: no lookup will find it
         kind = self.observation_kind(observation) if known else None
-        if kind is None:
-            if known and self.condition_kinds(observation):  # a diagnosis recorded as a finding (some IGs do so)
-                self.report.ignore(ref, said("records as an Observation what the calculators read from a Condition "
-                                             "(a metastasis, a cord compression, a cancer): not scored; record it "
-                                             "as a Condition to have it counted"), attention=True)
-            elif "component" in observation and (parts := [
-                    describe_concepts([part.get("code")]) for part in objects(observation["component"])
-                    if self.terms.in_any(part.get("code"))]):
-                # A form recorded as one Observation (a "Mirels assessment" with an item per component).
-                self.report.ignore(ref, said(
-                    "its components record items the calculators read ({items}), as parts of an Observation coded "
-                    "'{code}': each item is read from an Observation of its own (its code, its focus); not used",
-                    items=", ".join(parts)[:300], code=describe_concepts([observation.get("code")])[:100]),
-                    attention=True)
-            else:
-                self.report.ignore(ref, CODE_NOT_READ, relevant=False)
+        if kind is None:  # a lab, a vital sign; a diagnosis or a form recorded as one, an item coded otherwise
+            said_why, attention = unread_observation(self, observation, known, CODE_NOT_READ)
+            self.report.ignore(ref, said_why, relevant=attention, attention=attention)
             return
         status = observation.get("status")
         if status in NEVER_COUNTED_OBSERVATION:

@@ -59,8 +59,9 @@ def unread_value(observation: dict[str, Any]) -> Said | None:
 
 
 def observation_candidates(record: PatientRecord, observations: list[dict[str, Any]], read: Reader, item: str,
-                           rule: Callable[[Any], str]) -> list[Candidate]:
-    """A candidate per Observation ``read`` can read (value, None); the others named (None, why)."""
+                           rule: Callable[[Any], str], unread: list[Said] | None = None) -> list[Candidate]:
+    """A candidate per Observation ``read`` can read (value, None); the others named (None, why), and, in ``unread``,
+    said for the item's own notes (probe 28: "no record of it was found" beside a status written as text)."""
     candidates = []
     for observation in observations:
         ref = record.ref(observation)
@@ -68,6 +69,8 @@ def observation_candidates(record: PatientRecord, observations: list[dict[str, A
         if problem:
             problem = unread_value(observation) or problem
             record.report.ignore(ref, problem, attention=True)
+            if unread is not None:
+                unread.append(said("{resource}: {why}", resource=ref, why=problem))
             continue
         record.report.use(ref, said("{item}", item=ItemName(item)))
         candidates.append(Candidate(value, ref, record.effective(observation), record.observation_flags(observation),

@@ -92,12 +92,13 @@ def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]],
     """``radiotherapy``: the first day of a radiotherapy of the compression already begun, where the time before
     radiotherapy ends."""
     end = deficit_end(record, radiotherapy)
+    unread: list[Said] = []
     candidates = observation_candidates(record, observations, lambda r, o: _duration(r, o, end), ITEM,
-                                        lambda value: "Observation days-developing-motor-deficits")
+                                        lambda value: "Observation days-developing-motor-deficits", unread)
     bound = record.once(f"deficit-from-paraplegia-{end.text}", lambda: _from_paraplegia(record, end))
     if not candidates:  # missing: a motor deficit recorded as a diagnosis is named beside it (looked for only then)
-        return replace(bound, notes=bound.notes + record.once("motor-deficits-unread", lambda: _deficits_unread(
-            record))) if bound.missing else bound
+        return replace(bound, notes=bound.notes + tuple(unread) + record.once(
+            "motor-deficits-unread", lambda: _deficits_unread(record))) if bound.missing else bound
     recorded = _counted_on(record, choose(ITEM, candidates), end)
     if not isinstance(bound.value, AtLeast) or recorded.value is None or _may_reach(recorded.value, bound.value.low):
         return recorded

@@ -118,16 +118,18 @@ def _paresis(condition: dict[str, Any]) -> Said | None:
 def motor_fact(record: PatientRecord, observations: list[dict[str, Any]], before: tuple[Event, ...] = ()) -> Fact:
     """``before``: the radiotherapies of the compression begun: a paraplegia that began since is not the status
     before radiotherapy (Tableau 4), as an Observation taken since is not."""
+    unread: list[Said] = []
     candidates = observation_candidates(
         record, observations, motor_value, ITEM, lambda value: "Observation motor-function" + (
-            ": unable to walk, paraplegia not stated" if value == _NOT_WALKING else ""))
+            ": unable to walk, paraplegia not stated" if value == _NOT_WALKING else ""), unread)
     paraplegia, late = conditions_before(record, "paraplegia", ITEM, "paraplegic", "active paraplegia Condition",
                                          said("paraplegia is not active"), before, withheld=_paresis)
     not_walking, late_too = conditions_before(record, "not_walking", ITEM, _NOT_WALKING,
                                               "active 'unable to walk' Condition: paraplegia not stated",
                                               said("'unable to walk' is not active"), before)
     fact = choose(ITEM, candidates + paraplegia + not_walking)
-    return with_untimely(fact, late + late_too) if late or late_too else fact
+    late += late_too + (unread if fact.missing else [])  # none read: those that could not be, said with it
+    return with_untimely(fact, late) if late else fact
 
 
 

@@ -73,9 +73,12 @@ def visceral_fact(record: PatientRecord, observations: list[dict[str, Any]], bef
             else:
                 current.append(observation)
         observations = current
+    unread: list[Said] = []
     candidates = observation_candidates(record, observations, _presence, ITEM,
-                                        lambda value: "Observation visceral-metastases")
+                                        lambda value: "Observation visceral-metastases", unread)
     fact = _ended_since(record, choose(ITEM, candidates + conditions, tuple(superseded)))
+    if fact.missing and unread:  # none read: those that could not be, said with it
+        fact = replace(fact, notes=fact.notes + tuple(unread))
     recorded = parse_date(fact.recorded) if fact.recorded and first_course is not None else None
     # The last status before the course (review 29: not the last one that disagrees) against the one since.
     prior = [c for c in candidates + conditions if first_course is not None and c.when is not None
