@@ -745,12 +745,13 @@ def test_scores_with_no_item_recorded_are_one_card_per_calculator_and_one_with_a
 
 def test_one_score_with_no_item_recorded_names_its_place_in_either_language(client):
     """A bone metastasis written with no coded site, and a femur lesion: each the only one of its score with nothing
-    recorded. Each card names its lesion and says what to record, in French too."""
+    recorded. Each card names its lesion and says what to record, in French too. (One whose words place it at the
+    spine, "vertèbre T8", gets no Mirels card: test_pain_sites.)"""
     unsited = condition("m1", ICD10, "C79.5", onset=RECENT)
-    unsited["code"]["text"] = "Métastase osseuse vertèbre T8"
-    for language, said in (("en", ["Métastase osseuse vertèbre T8, site not recorded, Mirels score: no item "
+    unsited["code"]["text"] = "Métastase osseuse, bilan en cours"  # no words of the spine (those get no Mirels card)
+    for language, said in (("en", ["Métastase osseuse, bilan en cours, site not recorded, Mirels score: no item "
                                    "recorded; record its items to score it"]),
-                           ("fr", ["Métastase osseuse vertèbre T8, score de Mirels\u202f: aucun élément "
+                           ("fr", ["Métastase osseuse, bilan en cours, score de Mirels\u202f: aucun élément "
                                    "enregistré\u202f; enregistrer ses éléments pour obtenir le score"])):
         cards = [c for c in cards_of(client, [unsited], [], language) if c["source"]["topic"]["code"] == "mirels"]
         assert [c["summary"] for c in cards] == said

@@ -374,3 +374,24 @@ def test_a_fracture_of_the_level_before_the_lesion_began_is_no_complication_of_i
     recent = old_fracture | {"onsetDateTime": (AS_OF - timedelta(days=5)).isoformat()}
     result, _ = assessed(l3(), nrs(8, "Condition/l3"), recent)
     assert not [a for a in result.advice if a.advice.situation.name == "pain"]  # withheld: it may be a complication
+
+
+def test_a_metastasis_placed_at_the_spine_by_its_words_only_gets_no_mirels_card_and_its_pain_is_a_site_of_1_1():
+    """Probe 28 (r21): "MTS rachis D4, D7, L2" coded C79.5, no bodySite, an NRS 7 of it. It got a Mirels card, "site
+    not recorded, Mirels score 4-12" (no long bone), its pain "not mapped to a Mirels category", and the §1.1 card
+    listed the rib only. Its words place it at the spine: no Mirels card, the reason said on the data card, its pain
+    a site of §1.1 quoted as written; a compression recorded beside it, whose level cannot be compared, withholds
+    the advice as at a vertebra coded."""
+    spine = condition("vert", ICD10_CM, "C79.51", onset=(AS_OF - timedelta(days=30)).isoformat())
+    spine["code"]["text"] = "MTS rachis D4, D7, L2"
+    result, cards = assessed(spine, nrs(7, "Condition/vert"))
+    assert result.facts.scored_by("mirels") == []
+    (card,) = pain_cards(cards)
+    assert f"- “MTS rachis D4, D7, L2” (as written): “EVA / NRS”, {(AS_OF - timedelta(days=2)).isoformat()}: 7" \
+        in card["detail"], card["detail"]
+    review = next(card for card in cards if card["summary"].startswith("Data not used"))
+    assert "its words place it at the spine (“MTS rachis D4, D7, L2”) and no site is coded" in review["detail"]
+    compression = condition("mscc", ICD10_CM, "G95.20", onset=(AS_OF - timedelta(days=5)).isoformat())
+    result, cards = assessed(spine, nrs(7, "Condition/vert"), compression)
+    (pain,) = [situation for situation in result.facts.situations if situation.situation == "pain"]
+    assert pain.inputs.complications, pain.inputs

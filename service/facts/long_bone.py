@@ -24,7 +24,7 @@ from .linking import link_observation, tumours
 from .model import BrokenBone, FixedBone, LesionFacts
 from .moments import Event, out_of_time
 from .options import MappingOptions
-from .place import BOTH_SIDES, LEFT, RIGHT, on_the_midline, side_written
+from .place import BOTH_SIDES, LEFT, RIGHT, on_the_midline, side_written, spine_in_words
 from .procedure_model import Procedure, treated
 from .procedures import (
     earlier_fixations,
@@ -88,6 +88,13 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         if reading.not_long_bone:
             record.report.ignore(ref, said("bodySite '{site}' is not a long bone: Mirels applies to long bones only",
                                            site=reading.description))
+            elsewhere_in_body.add(ref)
+            continue
+        if not concepts and spine_in_words(words := describe_concepts([condition.get("code")])):
+            # "MTS rachis D4, D7, L2", no site coded: a Mirels card with its site missing (probe 28) is none to act on
+            record.report.ignore(ref, said("its words place it at the spine (“{words}”) and no site is coded: Mirels "
+                                           "applies to long bones only; SINS reads a vertebral metastasis whose site "
+                                           "is coded", words=words[:80]), attention=True)
             elsewhere_in_body.add(ref)
             continue
         fractures = fractures_at(record, reading, ref)

@@ -74,10 +74,12 @@ class _Site(msgspec.Struct):
     description: str
     onset: DateSpan | None
     linked: dict[str, list[tuple[dict[str, Any], str]]] = msgspec.field(default_factory=lambda: defaultdict(list))
+    spine_in_words: bool = False  # no site coded, its words placing it at the spine ("MTS rachis D4, D7")
 
     @property
     def spinal(self) -> bool:
-        return self.place is not None and str(self.place.bone or "").replace(".", "").upper() in SPINE_REGIONS
+        return self.spine_in_words or (self.place is not None and str(self.place.bone or "").replace(".", "").upper() \
+            in SPINE_REGIONS)
 
 
 def painful_sites(record: PatientRecord, options: MappingOptions,
@@ -127,7 +129,8 @@ def painful_sites(record: PatientRecord, options: MappingOptions,
 
 
 def _sites(record: PatientRecord) -> dict[str, _Site]:
-    """Each active bone metastasis whose bodySite is a bone that is not a long one (ValueSet bone-not-long-bone)."""
+    """Each active bone metastasis whose bodySite is a bone that is not a long one (ValueSet bone-not-long-bone), or
+    with no site coded whose words place it at the spine."""
     sites = {}
     for condition in record.conditions["lesion"]:
         if not record.active(condition)[0]:
@@ -137,6 +140,8 @@ def _sites(record: PatientRecord) -> dict[str, _Site]:
         if reading.not_long_bone:
             sites[ref] = _Site(ref, with_side_words(place, condition), describe_concepts([condition.get("code")]),
                                record.onset(condition))  # a side only its words give: quoted, never read
+        elif place is None and not reading.bone and spine_in_words(words := describe_concepts([condition.get("code")])):
+            sites[ref] = _Site(ref, Place(record_words=words), words, record.onset(condition), spine_in_words=True)
     return sites
 
 
