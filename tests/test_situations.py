@@ -1119,3 +1119,20 @@ def test_a_health_concern_whose_verification_is_a_local_code_still_says_to_check
     (humerus,) = facts_of(concern).scored
     flags = [str(flag) for flag in humerus.condition_flags]
     assert "a health concern, not a confirmed diagnosis" in flags and len(flags) >= 2, flags
+
+
+def test_a_record_named_by_a_codes_title_is_named_in_the_readers_words_where_a_value_set_gives_them():
+    """Probe 28 (r18): a lesion coded 94222008 with the code's display only was named « Secondary malignant neoplasm
+    of bone » on French cards; the ValueSet gives its French words. The record's own words (its text) stay as
+    written, in every language."""
+    from service.facts.record import PatientRecord
+    from service.facts.terminology import load_terminology
+
+    record = PatientRecord([], load_terminology(), {}, AS_OF)
+    titled = lesion("a")
+    titled["code"]["coding"][0]["display"] = "Secondary malignant neoplasm of bone"
+    label = record.label(titled)
+    assert (label.said_in("en").split(",")[0], label.said_in("fr").split(",")[0]) == (
+        "“Secondary malignant neoplasm of bone”", "“Tumeur maligne secondaire de l'os”")
+    titled["code"]["text"] = "MTS fémur G"
+    assert record.label(titled).said_in("fr").startswith("“MTS fémur G”")

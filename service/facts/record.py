@@ -2,7 +2,6 @@
 
 Every lookup the extractors make (a reference, the observations of a kind, the panels that list an observation, the
 lesion at a body site) is a dictionary lookup built here in one pass: time in proportion to the number of resources.
-
 Status and date gates are applied here too (statuses read in ``statuses.py``), so that no extractor forgets them:
 
 * Conditions refuted or entered-in-error never count;
@@ -23,7 +22,7 @@ import msgspec
 
 from ..fhir.patients import local_reference
 from ..fhir.shape import ASSERTED_DATE
-from ..i18n import N_, Said, joined, said
+from ..i18n import LOCALES, N_, Said, joined, said
 from .dates import UNBOUNDED, DateSpan, after, ahead, effective_date, parse_date, performed
 from .identity import identifier_index, newer_version, reference_of, version_of
 from .model import BrokenBone, FixedBone, Label, ReportEntry
@@ -37,7 +36,15 @@ from .statuses import (
     fracture_not_counted,
     status_code,
 )
-from .terminology import Terminology, codings, describe_concepts, load_terminology, objects, observation_value
+from .terminology import (
+    Terminology,
+    codings,
+    describe_concepts,
+    listed_words,
+    load_terminology,
+    objects,
+    observation_value,
+)
 from .unread_observations import of_a_condition, unread_observation
 from .unrecognised import is_fracture, is_pathological_fracture, looks_like_cancer, names_secondary, not_a_bone
 from .vocabulary import (
@@ -344,9 +351,8 @@ class PatientRecord(StatusReading):
             self.unplaced_metastases.append(ref)
 
     def _name_contained(self, ref: str, container: dict[str, Any]) -> None:
-        """A Condition or Observation the calculators would read, contained in another resource, has no
-        identity of its own for a score to cite: it is named, not used. (A BodyStructure contained in a
-        lesion's Condition is read as part of it: ``long_bone.site_concepts``.)"""
+        """A Condition or Observation the calculators would read, contained in another resource, has no identity of its
+        own for a score to cite: named, not used (a lesion's contained BodyStructure is read: ``site_concepts``)."""
         for inner in objects(container.get("contained")):
             if inner.get("resourceType") in ("Condition", "Observation") and self.terms.in_any(inner.get("code")):
                 self.contained.append(ReportEntry(f"{ref}#{inner.get('id')}", "ignored", said(
@@ -404,8 +410,14 @@ class PatientRecord(StatusReading):
         own = self.terms.own_code(resource.get("code"))  # the project's code: its CodeSystem's displays
         displays = dict(self.terms.own_displays.get(own or "") or {}) if own else {}
         if not displays.get("en"):
-            words = describe_concepts([resource.get("code")]) or str(resource.get("resourceType"))
+            code = resource.get("code")
+            words = describe_concepts([code]) or str(resource.get("resourceType"))
             displays = {"en": words if len(words) <= 120 else words[:120].rsplit(" ", 1)[0] + "…"}
+            if not (isinstance(code, dict) and code.get("text")):  # a code's title, no words of the record's own: in
+                # the reader's language where a ValueSet gives it (« Secondary malignant neoplasm of bone » in French)
+                displays |= {locale: said_words for locale in LOCALES if locale != "en" and (said_words := next((
+                    found for c in codings(code) if (found := listed_words(str(c.get("system")), c.get("code"),
+                                                                            locale))), None))}
         kind = resource.get("resourceType")
         when = (self.effective(resource) if kind == "Observation" else
                 self.onset(resource) or parse_date(resource.get("recordedDate")) if kind == "Condition" else
