@@ -884,3 +884,23 @@ def test_a_status_not_read_is_why_its_item_is_missing_and_an_observation_of_the_
     assert "'marche avec aide', is not one read here" in rades["detail"].split("|")[0], rades["detail"]
     review = next(card for card in cards if card["summary"].startswith("Data not used"))
     assert "whose code is in none of the lists read here (“Fonction motrice avant RT”)" in review["detail"]
+
+
+def test_a_level_quoted_beside_the_place_gives_way_whole_before_the_action_is_cut():
+    """Probe 28 (r51): « Rachis thoracique « … », score de Rades 22 : opération du rachis enregistrée, à vérifier
+    d'abord — radiothérapie, privilégier… »: the level cut to « … » and the action cut too, where the place without
+    its level leaves the action whole (the detail says the level)."""
+    from types import SimpleNamespace
+
+    from service.facts.place import Place
+    from service.render.card_text import SUMMARY_LIMIT, place_summary
+
+    place = Place("122495006", written="D11")  # thoracic spine, "D11" in the record
+    assessment = SimpleNamespace(score=SimpleNamespace(locale="fr"), facts=SimpleNamespace(
+        where=lambda locale, as_written=True: place.words(locale, as_written), description=""))
+    rest = ("score de Rades 22 : opération du rachis enregistrée, à vérifier d'abord — radiothérapie, privilégier "
+            "l'hypofractionnement")
+    summary = place_summary(assessment, rest)
+    assert summary == f"Rachis thoracique, {rest}" and len(typeset(summary, "fr")) <= SUMMARY_LIMIT
+    short = "score de Rades 22 : radiothérapie"  # room for the level: kept
+    assert place_summary(assessment, short) == f"Rachis thoracique (« D11 » dans le dossier), {short}"

@@ -351,6 +351,7 @@ def check_first_line(facts: ScoredCondition, locale: str, words: dict[str, str],
 
 
 _FEWEST = 24  # the shortest a place is cut to in a summary: a bone and side, in a few words
+_QUOTED_TAIL = re.compile(r" [“«][^”»]*[”»]$")  # the record's words after the place ("thoracic spine “T11”")
 
 
 def first_fit(assessment: Any, candidates: list[tuple[str, str]]) -> str:
@@ -387,6 +388,10 @@ def place_summary(assessment: Any, rest: str, keep: str = "") -> str:
     if length(summary + keep) <= SUMMARY_LIMIT:
         return summary + keep
     where = where_of(assessment, False)
+    bare = _QUOTED_TAIL.sub("", where)  # « Rachis thoracique « D11 » »: the level gives way whole before the action
+    if bare != where and length(f"{where}, {rest}{keep}") > SUMMARY_LIMIT >= length(f"{bare}, {rest}{keep}"):  # is
+        # cut (probe 28: « Rachis thoracique « … », … — radiothérapie, privilégier… »)
+        return f"{bare}, {rest}{keep}"
     room = SUMMARY_LIMIT - length(f", {rest}{keep}") - (length(where) - len(where))
     # No clause of the place fits: its first is cut to the room left, down to a few words, before the action's end
     # gives way (probe 20: "avis chirurgical de fixation…" beside a whole "« Bone structure of femur : … »").
