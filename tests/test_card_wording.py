@@ -904,3 +904,17 @@ def test_a_level_quoted_beside_the_place_gives_way_whole_before_the_action_is_cu
     assert summary == f"Rachis thoracique, {rest}" and len(typeset(summary, "fr")) <= SUMMARY_LIMIT
     short = "score de Rades 22 : radiothérapie"  # room for the level: kept
     assert place_summary(assessment, short) == f"Rachis thoracique (« D11 » dans le dossier), {short}"
+
+
+def test_the_records_of_a_lesion_entered_in_error_say_so_not_that_it_is_no_active_metastasis(client):
+    """Probe 28 (r06): the size, type and pain of a lesion recorded as entered in error were listed among the "data
+    not used that could change a score" with the reason "which is no active long-bone metastasis of this record".
+    Each says what its diagnosis is recorded as; none counts."""
+    void = lesion("void", bone=HUMERUS, side=RIGHT, verification="entered-in-error")
+    cards = cards_of(client, [void, lesion()], [*lesion_observations(), *lesion_observations("Condition/void",
+                                                                                             prefix="v")])
+    (review,) = [c for c in cards if c["source"]["topic"]["code"] == "data-review"]
+    assert review["detail"].count("recorded as entered in error: never counts") == 3, review["detail"]
+    assert "no active long-bone metastasis" not in review["detail"]
+    (mirels,) = [c for c in cards if c["source"]["topic"]["code"] == "mirels"]
+    assert "Mirels score 9" in mirels["summary"]  # the other lesion's own items only

@@ -339,7 +339,8 @@ def test_a_pain_of_a_refuted_lesion_is_said_as_such_not_as_nothing_to_attach_it_
     refuted = rib(verification="refuted")
     _, cards = assessed(refuted, nrs(8, "Condition/rib"))
     review = next(card for card in cards if "Data not used" in card["summary"])
-    assert "the record it describes (“" in review["detail"] and "attach it to" not in review["detail"]
+    assert "it describes “" in review["detail"] and "attach it to" not in review["detail"]
+    assert "whose diagnosis is recorded as refuted: never counts" in review["detail"]  # probe 28: not "no active …"
 
 
 def test_a_fracture_of_the_sacrum_is_the_sacrums_whatever_its_level():

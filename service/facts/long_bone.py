@@ -37,7 +37,15 @@ from .procedures import (
 )
 from .radiotherapies import pain_under_radiotherapy, radiotherapies_given, radiotherapies_maybe
 from .record import PatientRecord
-from .statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE, THIS_RECORDED_AS, recorded_as, refuted_beside
+from .statuses import (
+    LESION_MAY_BE_OVER,
+    LESION_NOT_ACTIVE,
+    NEVER_COUNTS,
+    THIS_RECORDED_AS,
+    recorded_as,
+    refuted_beside,
+    status_code,
+)
 from .terminology import describe_concepts, objects
 from .timely import keep_timely, kind_item, with_untimely
 from .unrecognised import is_pathological_fracture
@@ -165,6 +173,16 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                     made_after[ended[0]].append(record.ref(observation))
             elif target is None and focus and focus <= elsewhere_in_body:
                 continue  # of a lesion Mirels does not score: SINS says what became of it (or nothing reads it)
+            elif target is None and focus and (void := [ref for ref in sorted(focus) if ref.startswith("Condition/")
+                                                        and status_code(record.get(ref), "verificationStatus")
+                                                        in NEVER_COUNTS]) and len(void) == len(focus):
+                # Of a diagnosis refuted or entered in error: named with it, never counted (probe 28: its reason read
+                # "no active long-bone metastasis"); the clinician checks the diagnosis, not the record of its items.
+                refuted = status_code(record.get(void[0]), "verificationStatus") == "refuted"
+                record.report.ignore(record.ref(observation), said(
+                    "it describes {condition}, whose diagnosis is recorded as refuted: never counts", condition=void[0])
+                    if refuted else said("it describes {condition}, recorded as entered in error: never counts",
+                                         condition=void[0]), attention=True)
             elif target is None:
                 record.report.ignore(record.ref(observation), how, attention=True)
                 unlinked[kind_item(kind)].append(record.ref(observation))
