@@ -890,3 +890,27 @@ def test_a_fixation_recorded_as_not_done_is_said_first_and_its_radiotherapy_neve
             assert (typeset(reason or "no reason given" if language == "en" else reason or "sans raison donnée",
                             language) in card["detail"]) is said_first
         assert ("suggestions" in order_card) is not said_first  # no withdrawal of the radiotherapy beside it
+
+
+def test_a_scheme_ordered_after_an_operation_says_the_guideline_gives_none_for_it(client):
+    """Probe 28 (r16b): 20 Gy/5 ordered after a nailing. The §1.4 card says the guideline gives no fractionation for
+    post-operative radiotherapy (« pas de donnée sur le fractionnement »); the §2 card beside it read "20 Gy in 5
+    fractions ordered: pain relief as with 8 Gy single…", the palliative comparison as if it applied. It says first
+    that the order follows an operation and that the schemes it compares are those of a palliative aim."""
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(20, 5))
+    for language, summary, line in (
+            ("en", "20 Gy in 5 fractions ordered after an operation: the guideline gives no post-operative "
+                   "fractionation (§1.4) — left femur",
+             "This order follows an operation (§1.4): the guideline gives no fractionation for post-operative "
+             "radiotherapy; the schemes below are those it names for a palliative aim."),
+            ("fr", "20 Gy en 5 fractions prescrits après une opération : la recommandation ne donne pas de "
+                   "fractionnement post-opératoire (§1.4) — fémur gauche",
+             "Cette prescription suit une opération (§1.4)")):
+        cards = by_topic(post(client, request(*MIRELS_9, rt, procedures=[fixation_done(18)]), language),
+                         "fractionation")
+        (card,) = cards
+        assert card["summary"].startswith(typeset(summary, language)), card["summary"]
+        assert typeset(line, language) in card["detail"]
+    # No operation: the palliative comparison, as before.
+    (card,) = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt)), "fractionation")
+    assert "after an operation" not in card["summary"] and "follows an operation" not in card["detail"]

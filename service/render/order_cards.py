@@ -19,7 +19,7 @@ from ..facts.place import LEFT, RIGHT, Place
 from ..facts.radiotherapies import IRRADIATED
 from ..facts.statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE, NEVER_COUNTS_AS
 from ..facts.terminology import own_coding
-from ..i18n import N_, Said, Words, typeset
+from ..i18n import Said, typeset
 from .card_model import Action, Card, Source, Suggestion
 from .card_text import SUMMARY_LIMIT, check_first_line, said_to_clinician, short_title, shortened, where_of
 from .cards import (
@@ -37,55 +37,12 @@ from .cards import (
     typeset_card,
 )
 from .fhir_resources import Assessment, stable_id
+from .order_words import ORDER_WORDS
 from .summary_words import first_words
 from .uuids import random_uuid
 
 if TYPE_CHECKING:
     from ..order_review import OrderReview, WindowFinding
-
-ORDER_WORDS = Words({
-    "orders": N_("Draft orders concerned"), "possible": N_("Possible"),
-    "possible_detail": N_("The category is not determined: this advice applies if the missing or uncertain items "
-                          "give"),
-    "guideline": N_("Guideline"),
-    "order": N_("Order"), "scheme": N_("Scheme ordered"), "for": N_("For"),
-    "not_active": N_("recorded as no longer active: check what the order is for"),
-    "never_counts": N_("recorded as refuted or entered in error: check what the order is for"),
-    "withdraw": N_("Withdraw the draft order ({order})"),
-    "request": N_("Request: {what}"),
-    "irradiated": N_("Already irradiated: this order would irradiate it again (the guideline gives re-irradiation "
-                     "rates, no rule for irradiating again)"),
-    "irradiated_summary": N_("Radiotherapy ordered for a site already irradiated"),
-    "irradiated_first": N_("Site already irradiated"),
-    "if_for_it": N_("if the order is for it"), "if_fixation_for_it": N_("if the fixation is for it"),
-    "other_patient": N_("Draft orders not known to be this patient's ({count}): check the patient before signing"),
-    "other_patient_detail": N_("These draft orders name another patient than the one in the EHR's context, or a "
-                               "patient that cannot be read; they were not checked:"),
-    "outside": N_("Radiotherapy to start {start}, outside the post-operative window {opens} to {closes} (§1.4)"),
-    "no_start": N_("Radiotherapy ordered without a start date: post-operative window {opens} to {closes} (§1.4)"),
-    "operated_if": N_("Radiotherapy to start {start}: in the post-operative window only if operated {first} to "
-                      "{last} (§1.4)"),
-    "operated": N_("Operation"), "window": N_("Window (day 15 to day 21 after the operation)"),
-    "start": N_("Start ordered"), "not_stated": N_("not stated"),
-    "late": N_("The guideline says nothing of a start after its window: the decision is the team's."),
-    "other_side": N_("Check the side: order for the {ordered}, bone metastasis recorded on the {recorded}"),
-    "other_side_detail": N_("The order's site is the {ordered}, where no bone metastasis is recorded; one is recorded "
-                            "on the other side of that bone. Check which side the order is for before signing it."),
-    "recorded_there": N_("Bone metastases recorded"),
-    "dose_words_first": N_("another dose in its name, check it first"),
-    "dose_words_detail": N_("the order's name writes another dose than the one it prescribes (below): check which is "
-                            "meant before signing"),
-    "several_courses": N_("{count} radiotherapy orders for one diagnosis in this signing: check which one is meant"),
-    "several_courses_detail": N_("These orders all name {reason} as their reason, and each is checked as if it were "
-                                 "the course. Check which is meant before signing."),
-    "side_conflict": N_("Check the side: order for the {ordered}, its reason the lesion of the {recorded}"),
-    "side_conflict_detail": N_("The order's site is the {ordered}; the diagnosis it names as its reason is of the "
-                               "{recorded}. Check which side the order is for before signing it."),
-    "maybe_other": N_("The order may be for another lesion"),
-    "moot": N_("Prophylactic fixation ordered: {why}"),
-    "moot_detail": N_("No Mirels score is given for this lesion, so the order was checked against none: Mirels "
-                      "scores the risk of a fracture to come, to decide whether to fix the bone."),
-})
 
 
 def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], str], subject: str,
@@ -211,9 +168,10 @@ def _target(draft: DraftOrder, facts: PatientFacts, locale: str, name: Callable[
 
 
 def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale: str,
-                name: Callable[[str], str], facts: PatientFacts) -> Card:
+                name: Callable[[str], str], facts: PatientFacts, after_operation: bool = False) -> Card:
     """§2: the ordered scheme beside the guideline's palliative schemes, in its words; a scheme it does not name
-    gets one line saying so, an order that states only half its scheme the half that is missing."""
+    gets one line saying so, an order that states only half its scheme the half that is missing. ``after_operation``:
+    the order follows an operation (§1.4), for which the guideline gives no fractionation: said first."""
     guide, words, colon = fractionation(), ORDER_WORDS[locale], WORDS[locale]["colon"]
     what = plain(draft.order.description) or name(draft.order.reference)
     target = _target(draft, facts, locale, name)
@@ -231,6 +189,9 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         lines.insert(2 if target else 1, f"- {words['scheme']}{colon} {advice.ordered.words(locale)}")
     if ablative and advice.kind == "listed":
         lines += ["", guide.ablative(locale)]
+    if after_operation and advice.kind != "missing":  # §1.4 "pas de donnée sur le fractionnement" (probe 28)
+        lines[3 if target else 2:3 if target else 2] = ["", words["post_operative_scheme"]]
+        summary = words["post_operative_summary"].format(scheme=advice.ordered.words(locale))
     given = _irradiated(draft, facts)
     if given:  # said first, in the summary too (probe 16: at the foot of the card, after the trials)
         at = 3 if target else 2
@@ -421,7 +382,9 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
               for assessment, finding in review.findings]
     cards += [moot_card(draft, why, locale, name) for draft, why in review.moot]
     cards += [window_card(found, locale, name) for found in review.windows]
-    cards += [scheme_card(draft, advice, review.ablative, locale, name, facts) for draft, advice in review.schemes]
+    after = {found.order.order.reference for found in review.windows}  # orders a §1.4 window opens for
+    cards += [scheme_card(draft, advice, review.ablative, locale, name, facts, draft.order.reference in after)
+              for draft, advice in review.schemes]
     cards += [irradiated_card(draft, given, locale, name, facts) for draft in review.without_scheme
               if (given := _irradiated(draft, facts))]
     sides = [entry for entry in review.report if _sides_disagree(entry)]
