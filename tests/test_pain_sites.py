@@ -396,3 +396,19 @@ def test_a_metastasis_placed_at_the_spine_by_its_words_only_gets_no_mirels_card_
     result, cards = assessed(spine, nrs(7, "Condition/vert"), compression)
     (pain,) = [situation for situation in result.facts.situations if situation.situation == "pain"]
     assert pain.inputs.complications, pain.inputs
+
+
+@pytest.mark.parametrize("side, said", [(RIGHT, "a fracture of this bone and side is recorded (Condition/fx)"),
+                                        (LEFT, None)])
+def test_a_fracture_coded_by_its_bone_takes_the_side_its_body_site_codes(side, said):
+    """Probe 28 (r41): a painful right ilium beside "Fracture aile iliaque D", coded S32.3 (ilium, no side) with its
+    bodySite the right ilium: "a fracture … whose bone, side or level is not stated or cannot be compared … it may be
+    of this bone". Its bodySite gives the side, as a long bone's fracture takes it: this bone and side, or, the left
+    ilium, not this one's."""
+    ilium = condition("il", SCT, "94222008", body_site=[site("22356005", RIGHT)],
+                      onset=(AS_OF - timedelta(days=40)).isoformat())
+    fracture = condition("fx", "https://smt.esante.gouv.fr/terminologie-cim-10", "S32.3",
+                         body_site=[site("22356005", side)])
+    result, _ = assessed(ilium, nrs(7, "Condition/il"), fracture)
+    (pain,) = [found for found in result.facts.situations if found.situation == "pain"]
+    assert [str(reason) for reason in pain.inputs.complications] == ([said] if said else [])

@@ -45,6 +45,8 @@ from .oligometastatic import site_and_place
 from .options import MappingOptions
 from .place import (
     BOTH_SIDES,
+    LEFT,
+    RIGHT,
     SACRUM,
     SEVERAL_BONES,
     SPINE_REGION_LETTER,
@@ -330,9 +332,13 @@ def _fractures_read(record: PatientRecord) -> dict[str | None, list[tuple[str, s
     found: dict[str | None, list[tuple[str, set[str], Place | None, Any]]] = {}
     for fracture in record.fractures:
         places = [p for p in (fracture_place(c) for c in codings(fracture.get("code"))) if p is not None]
-        place = places[0] if places else read_place(record.terms, body_sites(fracture))
-        if places and _of_the_spine(place) and _of_the_spine(body := read_place(record.terms, body_sites(fracture))):
+        body = read_place(record.terms, body_sites(fracture))
+        place = places[0] if places else body
+        if places and _of_the_spine(place) and _of_the_spine(body):
             place = body  # a code states a region (S22.0: thoracic), its bodySite may state the level ("T8")
+        elif places and body is not None and place is not None and not place.side and body.bone == place.bone \
+                and body.side in (LEFT, RIGHT) and not body.side_from_text:  # S32.3 (ilium), its bodySite the right
+            place = body  # ilium: the side its bodySite codes, as a long bone's fracture takes it (probe 28)
         bone = place.bone if place is not None and place.bone else None
         key = "spine" if _of_the_spine(place) or (not bone and spine_in_words(
             describe_concepts([fracture.get("code")]))) else bone  # "Fracture pathologique vertèbre D7": no level read
