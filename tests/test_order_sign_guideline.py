@@ -249,6 +249,13 @@ def test_a_dose_given_as_a_bound_a_part_given_twice_or_no_fractions_are_not_read
     assert "its number of fractions is given more than once in one prescription" in cards[-1]["detail"]
     cards = post(client, request(*mirels_7_not_oligometastatic(), order("rt", RADIOTHERAPY, **dose(30, 0))))
     assert "number of fractions '0' is not a positive whole number" in cards[-1]["detail"]
+    # Probe 28 (r14): 10 fractions sent as an unsignedInt read "ordered without its number of fractions" beside its
+    # name "30 Gy/10": the same number, read; 0 so sent is no count, as above.
+    for value, said in ((10, "30 Gy in 10 fractions ordered"), (0, "number of fractions '0' is not a positive")):
+        unsigned = dose(30, 10)
+        unsigned["extension"][0]["extension"][1] = {"url": "fractions", "valueUnsignedInt": value}
+        cards = post(client, request(*mirels_7_not_oligometastatic(), order("rt", RADIOTHERAPY, **unsigned)))
+        assert said in cards[-1]["summary"] + cards[-1]["detail"], cards[-1]
 
 
 def test_rades_group_i_long_course_keeps_its_warning_and_the_scheme_is_compared_beside_it(client):

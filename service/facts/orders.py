@@ -22,9 +22,10 @@ Target
     card says so, quoting that reasonCode or those words.
 Scheme and start (§2, §1.4)
     A radiotherapy order's total dose and number of fractions are read from the CodeX Radiation Therapy
-    extension ``codexrt-radiotherapy-dose-prescribed-to-volume`` (``totalDose`` in Gy or cGy, ``fractions``),
-    one per volume; its start from ``occurrenceDateTime``, ``occurrencePeriod.start`` or
-    ``occurrenceTiming.event[0]`` (a Procedure: ``performedDateTime`` or ``performedPeriod.start``).
+    extension ``codexrt-radiotherapy-dose-prescribed-to-volume`` (``totalDose`` in Gy or cGy, ``fractions``: a
+    positiveInt, or the same number sent as an unsignedInt or integer), one per volume; its start from
+    ``occurrenceDateTime``, ``occurrencePeriod.start`` or ``occurrenceTiming.event[0]`` (a Procedure:
+    ``performedDateTime`` or ``performedPeriod.start``).
 """
 
 from __future__ import annotations
@@ -280,7 +281,9 @@ def prescribed_schemes(order: dict[str, Any]) -> tuple[tuple[Scheme, ...], list[
             else:
                 unread.append(said("its total dose '{value} {unit}' is not read (a dose in Gy or cGy is)",
                                    value=value, unit=unit))
-        fractions = (parts.get("fractions") or [{}])[0].get("valuePositiveInt")
+        part = (parts.get("fractions") or [{}])[0]  # CodeX's positiveInt; an unsignedInt or integer says the same
+        fractions = next((part[key] for key in ("valuePositiveInt", "valueUnsignedInt", "valueInteger") if key in part),
+                         None)  # number (probe 28: "without its number of fractions" beside "30 Gy/10" sent so)
         count = fractions if isinstance(fractions, int) and not isinstance(fractions, bool) and fractions > 0 else None
         if fractions is not None and count is None:
             unread.append(said("its number of fractions '{fractions}' is not a positive whole number: not read",
