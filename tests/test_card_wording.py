@@ -918,3 +918,18 @@ def test_the_records_of_a_lesion_entered_in_error_say_so_not_that_it_is_no_activ
     assert "no active long-bone metastasis" not in review["detail"]
     (mirels,) = [c for c in cards if c["source"]["topic"]["code"] == "mirels"]
     assert "Mirels score 9" in mirels["summary"]  # the other lesion's own items only
+
+
+def test_a_lesion_recorded_on_both_sides_of_a_bone_says_first_to_check_the_side(client):
+    """Probe 28 (r19): one Condition of the femur on both sides, its size, type and pain recorded: "Femur, both
+    sides, Mirels score 11–12: surgical fixation opinion before radiotherapy", critical, as if one lesion's (the
+    items may each be of either side). Said first: which side each item describes is not said."""
+    both = lesion("both", bone=None)
+    both["bodySite"] = [site(FEMUR_SHAFT, LEFT), site(FEMUR_SHAFT, RIGHT)]
+    for language, words in (("en", "several sites in one record, check the side first — "),
+                            ("fr", "plusieurs sites dans un même dossier, vérifier d'abord le côté — ")):
+        (card,) = [c for c in cards_of(client, [both], lesion_observations("Condition/both", size=(80, "%")),
+                                       language) if c["source"]["topic"]["code"] == "mirels"]
+        assert words in card["summary"], card["summary"]
+        assert card["detail"].split("\n\n")[1].startswith(typeset("**Check first**" if language == "en" else
+                                                                  "**À vérifier d'abord**", language))

@@ -10,7 +10,7 @@ The rules are in ``mapper``'s docstring; the accepted codes are the ValueSets of
 ``fhir_profiles/`` (``terminology``).
 """
 
-from .long_bone import referred_body_structures
+from .body_structures import referred_body_structures
 from .mapper import MappingOptions, extract_facts
 from .model import CordCompressionFacts, Fact, LesionFacts, PatientFacts, ReportEntry
 

@@ -5,14 +5,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 import msgspec
 from msgspec.structs import replace
 
-from ..fhir.patients import ParsedReference, parse_reference
-from ..i18n import N_, Said, joined, said
+from ..i18n import Said, joined, said
 from .dates import DateSpan, parse_date
 from .fractures import fracture_date, fracture_flag, fractures_at
 from .items.lesion_type import lesion_type_fact
@@ -60,18 +58,19 @@ LESION_KINDS = ("lesion-size", "tumour-size", "cortical-width", "lesion-type", "
 
 
 class _Lesion(msgspec.Struct):
-    """A long-bone lesion being read: its Condition, its site, its flags and the Observations linked to it."""
+    """A long-bone lesion being read: its Condition, its site, its flags and the Observations linked to it; the flags
+    said first (fractures, fixations, one not done, several sites) are among ``flags`` too."""
 
     condition: dict[str, Any]
     reading: Any
     flags: tuple[str, ...]
     linked: dict[str, list[tuple[dict[str, Any], str]]]
     structures: tuple[str, ...] = ()  # the BodyStructures its site was read from
-    fractures_to_check: tuple[str, ...] = ()  # among its flags
-    fixations_to_check: tuple[str, ...] = ()  # among its flags
-    not_done: tuple[str, ...] = ()  # among its flags
-    # Item -> records and why.
-    set_aside: dict[str, list[Said]] = msgspec.field(default_factory=lambda: defaultdict(list))
+    fractures_to_check: tuple[str, ...] = ()
+    fixations_to_check: tuple[str, ...] = ()
+    not_done: tuple[str, ...] = ()
+    several: tuple[str, ...] = ()
+    set_aside: dict[str, list[Said]] = msgspec.field(default_factory=lambda: defaultdict(list))  # item -> why
 
 
 def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[LesionFacts]:
@@ -129,10 +128,12 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         record.report.use(ref, said("lesion of a Mirels score"))
         for structure in structures:
             record.report.use(structure, said("site of the lesion {lesion}", lesion=ref))
-        if reading.several:
-            flags += (N_("its bodySite names several sites, so it may record several lesions"),)
+        several = (said("its recorded site names several places ({site}): which one each item describes is not "
+                        "said; check the side and site before any procedure", site=reading.place or reading.description
+                        ),) if reading.several else ()  # said first (probe 28: "Femur, both sides: fixation")
+        flags += several
         lesions[ref] = _Lesion(condition, reading, flags, defaultdict(list), tuple(structures), to_check, under_way,
-                               not_done)
+                               not_done, several)
         if reading.bone:
             at_site[(reading.bone, reading.side)].append(ref)
     same_place: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)  # the side read from text too:
@@ -236,7 +237,8 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
         result.append(LesionFacts(ref, description, facts, (lesion.reading.bone, lesion.reading.side),
                                   lesion.flags, place=with_side_words(lesion.reading.place, lesion.condition),
                                   fractures_to_check=lesion.fractures_to_check,
-                                  fixations_to_check=lesion.fixations_to_check, not_done=lesion.not_done))
+                                  fixations_to_check=lesion.fixations_to_check, not_done=lesion.not_done,
+                                  sites_to_check=lesion.several))
     return result
 
 
@@ -382,30 +384,6 @@ def site_concepts(record: PatientRecord, condition: dict[str, Any],
                 for qualifier in qualifiers for url in (MCODE_LATERALITY, MCODE_LOCATION)]
             concepts.append(concept)
     return concepts, structures, unread
-
-
-def referred_body_structures(resources: Iterable[dict[str, Any]]) -> list[ParsedReference]:
-    """The BodyStructures the mapper would read that ``resources`` refer to but do not hold: a lesion's
-    site (FHIR's ``bodySite`` extension), an Observation's ``focus``. For a door that can fetch them
-    (CDS Hooks: a search by patient does not bring them)."""
-    held = {f"{r.get('resourceType')}/{r.get('id')}" for r in resources}
-    wanted: dict[str, ParsedReference] = {}
-    for resource in resources:
-        kind = resource.get("resourceType")
-        references: list[Any]
-        if kind == "Condition":
-            holders = [resource, *objects(resource.get("bodySite"))]
-            references = [e.get("valueReference") for h in holders for e in objects(h.get("extension"))
-                          if e.get("url") == BODY_SITE_REFERENCE]
-        elif kind == "Observation":
-            references = objects(resource.get("focus"))
-        else:
-            continue
-        for reference in references:
-            parsed = parse_reference(reference)
-            if parsed and parsed.type == "BodyStructure" and parsed.local not in held:
-                wanted.setdefault(parsed.local, parsed)
-    return list(wanted.values())
 
 
 def _contained(container: dict[str, Any], reference: Any, kind: str) -> dict[str, Any] | None:

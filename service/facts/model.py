@@ -93,6 +93,8 @@ class ScoredCondition(msgspec.Struct):
     # A treatment the score's action orients recorded as not done (a fixation refused): said first, since the advice
     # repeats what was not done (why is to know).
     not_done: tuple[str, ...] = ()
+    # Its site names several places (a femur, both sides): which one each item describes is not said (said first).
+    sites_to_check: tuple[str, ...] = ()
     calculator: ClassVar[str]  # the name of its calculator (``calculators.registry``)
     inputs_type: ClassVar[type]
 
@@ -100,8 +102,8 @@ class ScoredCondition(msgspec.Struct):
     def said_first(self) -> tuple[str, ...]:
         """What every card and resource of this score says before anything else: the bone may already have broken,
         or be fixed, or the site operated on, or the patient's status changed since (its action may be moot)."""
-        return self.fractures_to_check + self.status_since + self.not_done + self.fixations_to_check \
-            + self.operations_to_check + self.operations_before
+        return self.fractures_to_check + self.status_since + self.not_done + self.sites_to_check \
+            + self.fixations_to_check + self.operations_to_check + self.operations_before
 
     def inputs(self, tied: dict[str, Fact] | None = None):
         """The calculator's inputs; ``tied``: one of the ``alternatives``, in place of those items."""

@@ -141,8 +141,6 @@ FOR_CLINICIAN = {
     "paraplegia": N_("the motor function recorded, '{value}', is not one read here"),
     "{what} is given in '{unit}', a unit not read here ({units}): not used":
         N_("{what} is given in '{unit}', a unit not read here: not used"),
-    "its bodySite names several sites, so it may record several lesions":
-        N_("its recorded site names several places, so it may record several lesions"),
     "no active long-bone metastasis Condition to attach it to": N_("no active long-bone metastasis to attach it to"),
     "no primary cancer Condition, so no date of diagnosis":
         N_("no primary cancer the table can read, so no date of diagnosis"),

@@ -23,6 +23,7 @@ WORDS = Words({
     "operation_to_check": N_("operation since, check it first"),
     "status_since": N_("motor status changed since radiotherapy, check the patient first"),
     "not_done": N_("fixation recorded as not done, check why first"),
+    "sites_to_check": N_("several sites in one record, check the side first"),
     "operation_before": N_("spinal operation recorded, check it first"),
     "status_to_check": N_("status to check"),
     "radiotherapy_recorded": N_("radiotherapy recorded"),

@@ -51,7 +51,7 @@ def unsited_metastasis(*body_sites):
     return condition("lesion-1", SCT, "128462008", body_site=list(body_sites) or None)
 
 
-SEVERAL_SITES = "its bodySite names several sites, so it may record several lesions"
+SEVERAL_SITES = "its recorded site names several places ("  # said first: which one each item describes
 
 
 BODY_SITE_REFERENCE = "http://hl7.org/fhir/StructureDefinition/bodySite"
