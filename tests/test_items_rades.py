@@ -1457,10 +1457,11 @@ def test_two_motor_statuses_the_same_day_at_their_times_and_zones_the_latest_win
 
 @pytest.mark.parametrize(("row", "recorded_days_ago", "expected"), [
     ("8_to_14_days", 0, Between(8, 14)), ("8_to_14_days", 20, Between(28, 34)),
-    ("1_to_7_days", 0, Between(0, 7)), ("over_14_days", 0, AtLeast(14, excluded=True))])
+    ("1_to_7_days", 0, Between(1, 7)), ("over_14_days", 0, AtLeast(14, excluded=True))])
 def test_a_deficit_duration_given_as_the_tables_own_row_is_read_as_its_days(row, recorded_days_ago, expected):
     """Probe 18: "8_to_14_days" of the project's own CodeSystem table-row read "has no numeric valueQuantity". The
-    row stands for its days when recorded, counted on to the assessment date as a number of days is."""
+    row stands for its days when recorded, counted on to the assessment date as a number of days is. The first row
+    is "1–7 days" as recorded, not "0 to 7 days" (its band holds a deficit of hours too: the same row either way)."""
     rows = "http://bonemet-cds.org/fhir/CodeSystem/table-row"
     deficit = observation("deficit", "days-developing-motor-deficits", effective=days_ago(recorded_days_ago),
                           **coded(row, rows))

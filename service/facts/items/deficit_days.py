@@ -52,7 +52,8 @@ def _row(observation: dict[str, Any]) -> Between | AtLeast | None:
     if len(found) != 1:
         return None
     band = bands[found.pop()]
-    low = band.above if band.above is not None else Fraction(0)
+    low = band.above if band.above is not None else Fraction(1)  # the first row is "1–7 days" as recorded (not "0 to
+    # 7", which its band also holds: a deficit of hours)
     excluded = band.above is not None and not band.above_inclusive
     return AtLeast(low, excluded=excluded) if band.up_to is None else Between(  # whole days: "> 7" is 8 or more
         low + 1 if excluded else low, band.up_to, high_excluded=not band.up_to_inclusive)
