@@ -884,6 +884,10 @@ def test_a_status_not_read_is_why_its_item_is_missing_and_an_observation_of_the_
     assert "'marche avec aide', is not one read here" in rades["detail"].split("|")[0], rades["detail"]
     review = next(card for card in cards if card["summary"].startswith("Data not used"))
     assert "whose code is in none of the lists read here (“Fonction motrice avant RT”)" in review["detail"]
+    # Of a compression entered in error (or refuted, or over): never counts, said nowhere as "could change a score"
+    # (review 33).
+    void = [*conditions[:1], condition("mscc", ICD10, "G95.2", onset=RECENT, verification="entered-in-error")]
+    assert not any("none of the lists read here" in card["detail"] for card in cards_of(client, void, [in_words]))
 
 
 def test_a_level_quoted_beside_the_place_gives_way_whole_before_the_action_is_cut():

@@ -1524,3 +1524,17 @@ def test_a_finding_coded_as_the_observation_counts_only_where_it_says_it_is_pres
         reason = found.entry("Observation/f").reason  # a dataAbsentReason is said as for any Observation
         assert fact.missing and any(words in reason for words in (
             "says nothing of how the patient walks", "no value recorded", "not read")), reason
+
+
+@pytest.mark.parametrize("later, first", [("paraplegic", True), ("ambulatory-without-aid", False)])
+def test_a_status_since_radiotherapy_with_none_before_is_said_first_unless_walking_unaided(later, first):
+    """Review 33 (n26): no status before an 8 Gy course, "Paraplegic" recorded since: the card said only "a motor
+    status recorded since its radiotherapy began … is not counted", the paraplegia nowhere. With none known before,
+    any status but walking unaided may be worse: said first, with its value."""
+    since = observation("since", "motor-function", effective=days_ago(1), **coded(later))
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"),
+                               compression(onset=days_ago(10)), since, _radiotherapy_of_the_compression("completed", 5))
+    assert mscc.facts["motor_function"].missing
+    assert bool(mscc.status_since) is first
+    if first:
+        assert "a motor status “Paraplegic” is recorded" in str(mscc.status_since[0])

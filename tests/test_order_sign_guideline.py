@@ -494,7 +494,7 @@ def test_a_fixation_of_the_lesion_not_known_done_is_said_first_on_its_mirels_car
     del body["context"]["draftOrders"]
     (card,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=body).get_json()["cards"], "mirels")
     if said is None:
-        assert "check it first" not in card["summary"] and ("Check first" in card["detail"]) is (status == "not-done")
+        assert ("check it first" in card["summary"]) is ("Check first" in card["detail"]) is (status == "not-done")
         return
     assert ": fixation recorded, check it first — surgical fixation" in card["summary"], card["summary"]
     assert f"**Check first**: a fixation of this lesion is recorded {said} (“" in card["detail"]
@@ -850,9 +850,9 @@ def test_a_motor_status_worse_since_radiotherapy_is_said_first_and_no_order_is_p
     laminectomy = order("lam", LAMINECTOMY, reason="Condition/mscc")
     body = request(conditions, [*before, since], laminectomy, procedures=[course])
     view = {**body, "hook": "patient-view", "context": {"userId": "Practitioner/doc", "patientId": "p1"}}
-    for language, words in (("en", ("motor status changed since radiotherapy, check the patient first",
+    for language, words in (("en", ("motor status may be worse since radiotherapy, check it first",
                                     "a motor status “Paraplegic” is recorded")),
-                            ("fr", ("statut moteur modifié depuis la radiothérapie, examiner d'abord le patient",
+                            ("fr", ("statut moteur peut-être aggravé depuis la rt, à vérifier",
                                     "un statut moteur « Paraplégique » est enregistré"))):
         rades_card = by_topic(client.post("/cds-services/bonemet-patient-view", json=view,
                                           headers={"Accept-Language": language}).get_json()["cards"], "rades")[0]
@@ -863,6 +863,8 @@ def test_a_motor_status_worse_since_radiotherapy_is_said_first_and_no_order_is_p
             assert card["indicator"] == ("warning" if first else "info"), card["summary"]
         if first:
             assert order_cards and all("suggestions" not in card for card in order_cards)
+            # Short of room, the check's advice gives way whole, never cut mid-word (review 33: « chirurgie de… »).
+            assert all("…" not in card["summary"] for card in order_cards), [c["summary"] for c in order_cards]
             assert "does not say what a change after it calls for" in rades_card["detail"] or language == "fr"
 
 
@@ -883,9 +885,9 @@ def test_a_fixation_recorded_as_not_done_is_said_first_and_its_radiotherapy_neve
     rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1")
     body = request(conditions, observations, rt, procedures=[nail])
     view = {**body, "hook": "patient-view", "context": {"userId": "Practitioner/doc", "patientId": "p1"}}
-    for language, words in (("en", ("fixation recorded as not done, check why first",
+    for language, words in (("en", ("fixation recorded as not done, check it first",
                                     "a fixation of this lesion is recorded as not done (“Clou gamma fémur G”")),
-                            ("fr", ("fixation enregistrée comme non faite, en vérifier d'abord la raison",
+                            ("fr", ("fixation non faite enregistrée, à vérifier d'abord",
                                     "une fixation de cette lésion est enregistrée comme non faite (« Clou gamma "
                                     "fémur G »"))):
         (score_card,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=view,
@@ -894,7 +896,7 @@ def test_a_fixation_recorded_as_not_done_is_said_first_and_its_radiotherapy_neve
         for card in (score_card, order_card):
             assert (words[0] in card["summary"].lower()) is said_first, card["summary"]
             assert (typeset(words[1], language) in card["detail"]) is said_first, card["detail"]
-            assert (typeset(reason or "no reason given" if language == "en" else reason or "sans raison donnée",
+            assert (typeset(reason or ("check why" if language == "en" else "en vérifier la raison"),
                             language) in card["detail"]) is said_first
         assert ("suggestions" in order_card) is not said_first  # no withdrawal of the radiotherapy beside it
 

@@ -218,11 +218,11 @@ def fixations_not_done(record: PatientRecord, condition: str, bone: str | None, 
     for ref, _ in found:
         record.report.use(ref, said("a fixation recorded as not done, said first on the Mirels card of {lesion}",
                                     lesion=condition))
-    return tuple(said("a fixation of this lesion is recorded as not done ({operation}: {why}): check why before "
+    return tuple(said("a fixation of this lesion is recorded as not done ({operation}: {why}): weigh it before "
                       "advising it again or withdrawing another treatment for it", operation=ref, why=why)
-                 if why else
-                 said("a fixation of this lesion is recorded as not done ({operation}), no reason given: check why "
-                      "before advising it again or withdrawing another treatment for it", operation=ref)
+                 if why else  # its name may say why ("Clou gamma - annulé (patient refuse)"): quoted with it
+                 said("a fixation of this lesion is recorded as not done ({operation}): check why before advising it "
+                      "again or withdrawing another treatment for it", operation=ref)
                  for ref, why in found)
 
 

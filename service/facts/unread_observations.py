@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..i18n import Said, said
+from .statuses import NEVER_COUNTS, status_code
 from .terminology import describe_concepts, objects
 
 # The Conditions an Observation of may hold one of their score's items.
@@ -27,12 +28,19 @@ def unread_observation(record: Any, observation: dict[str, Any], known: bool, no
                     "'{code}': each item is read from an Observation of its own (its code, its focus); not used",
                     items=", ".join(parts)[:300], code=describe_concepts([observation.get("code")])[:100]), True
     about = [ref for ref in (record.resolve(focus) for focus in objects(observation.get("focus")))
-             if ref and ref.startswith("Condition/") and _SCORED_KINDS & set(record.condition_kinds(record.get(ref)))]
+             if ref and ref.startswith("Condition/") and _counts(record, record.get(ref))]
     if about:
         return said("an Observation of {conditions} whose code is in none of the lists read here (“{code}”): not "
                     "read; if it records an item of its score, record it with the item's code",
                     conditions=", ".join(about), code=describe_concepts([observation.get("code")])[:100] or "–"), True
     return not_read, False
+
+
+def _counts(record: Any, condition: dict[str, Any]) -> bool:
+    """A lesion or compression that counts: active, neither refuted nor entered in error (review 33: an Observation
+    of one entered in error raised "could change a score")."""
+    return bool(_SCORED_KINDS & set(record.condition_kinds(condition))) and status_code(
+        condition, "verificationStatus") not in NEVER_COUNTS and record.active(condition)[0]
 
 
 def of_a_condition(observation: dict[str, Any]) -> bool:

@@ -4,6 +4,7 @@ is missing when the category is not determined."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -60,7 +61,13 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
     first = check_first_line(facts, locale, words, name)
     if first:
         prefix = first_words(assessment, words)
-        summary = f"{prefix[:1].upper()}{prefix[1:]}{summary[:1].lower()}{summary[1:]}"
+        own = summary.split(" ", 1)[0] in ("Mirels", "Rades", "SINS")  # a name keeps its capital ("Mirels 8: …")
+        said_first = f"{prefix[:1].upper()}{prefix[1:]}{summary if own else summary[:1].lower() + summary[1:]}"
+        # Short of room, the check's advice gives way whole (the detail says it), not cut mid-word (review 33:
+        # « … — chirurgie de… — rachis thoracique »): what is ordered and the score stay beside what to check.
+        summary = said_first if len(typeset(f"{said_first} — {shortened(facts.where(locale), 0)}", locale)) \
+            <= SUMMARY_LIMIT or ":" not in said_first[len(prefix):] else \
+            said_first[:len(prefix)] + said_first[len(prefix):].split(":")[0].rstrip(" \u202f")
     lines = [*([first, ""] if first else []), *([f"**{order_words['maybe_other']}**{words['colon']}", *(
         f"- {where_of(other)}, {short_title(other, True)} {other.score.total_text}{words['colon']} "
         f"{other.score.action}" for other in others), ""] if others else []),
@@ -397,6 +404,9 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     return [typeset_card(card, locale) for card in (cards + [review_said] if review_said else cards)]
 
 
+_RECORD_WORDS = re.compile(r" (\([“«][^)]*\)|[“«][^”»]*[”»])$")  # " (“D7” in the record)", " « D7 »"
+
+
 def _with_place(summary: str, where: str, after: str, locale: str) -> str:
     """The advice, then the place, then what follows it (never cut: a hedge): the place gives way by whole clauses
     where all would not fit ("fémur gauche" of "fémur gauche, diaphyse fémorale"); the detail says it whole. Measured
@@ -406,6 +416,8 @@ def _with_place(summary: str, where: str, after: str, locale: str) -> str:
     if room < len(least) and summary.endswith(")") and " (" in summary:
         summary = summary[: summary.rfind(" (")]  # the advice's own aside goes before the place (the detail says it)
         room = SUMMARY_LIMIT - len(typeset(f"{summary} — {after}", locale))
+    if room < len(least) and len(bare := _RECORD_WORDS.sub("", least)) <= room:  # the record's words ("(“D7” in the
+        least = where = bare  # record)") give way before the advice is cut: the detail says them (review 33)
     if room < len(least):  # the advice is cut, never the place away (probe 24: "— spinal cord…")
         keep = f" — {least}{after}"
         return fit_summary(summary, keep, SUMMARY_LIMIT - (len(typeset(summary + keep, locale)) - len(summary + keep)))
