@@ -73,6 +73,8 @@ class OrderReview(msgspec.Struct):
     several_courses: list[tuple[str, tuple[DraftOrder, ...]]] = msgspec.field(default_factory=list)
     # Each order not surely one lesion's -> the scored Conditions it was checked against (a femur with no side: both).
     unsure: dict[str, list[Assessment]] = msgspec.field(default_factory=dict)
+    # The radiotherapy orders an operation's §1.4 window opens for, whatever their start (their §2 card says so).
+    after_operation: frozenset[str] = frozenset()
 
 
 def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
@@ -164,8 +166,10 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     unsure: dict[str, list[Assessment]] = {}
     for assessment, order in ((a, o) for a, orders in targeting for o in orders if not o.targeted):
         unsure.setdefault(order.reference, []).append(assessment)
-    return OrderReview(findings, report, schemes, _windows(result, radiotherapies), ablative, moot,
-                       [draft for draft in radiotherapies if not draft.schemes], other_side, several, unsure)
+    windows, after_operation = _windows(result, radiotherapies)
+    return OrderReview(findings, report, schemes, windows, ablative, moot,
+                       [draft for draft in radiotherapies if not draft.schemes], other_side, several, unsure,
+                       after_operation)
 
 
 def _early_start(finding: Finding, as_of: date | None) -> Finding:
@@ -339,15 +343,17 @@ def _targets(draft: DraftOrder, lesion: str, place: Place | None) -> bool:
                 and (draft.side is None or place.side is None or draft.side == place.side))
 
 
-def _windows(result: PatientAssessment, radiotherapies: list[DraftOrder]) -> list[WindowFinding]:
+def _windows(result: PatientAssessment, radiotherapies: list[DraftOrder]) -> tuple[list[WindowFinding],
+                                                                                     frozenset[str]]:
     """§1.4 for each radiotherapy draft order: the operations of the Conditions it names (of the patient when it
-    names none), each dated and with no radiotherapy since; a start outside the window, or no start, is found."""
+    names none), each dated and with no radiotherapy since; a start outside the window, or no start, is found. And
+    the orders some operation's window opens for, whatever their start."""
     from .calculators.fractionation import outside_window
     from .calculators.situations import operated_days_in_window
 
     operations = [s for s in result.facts.situations if s.situation == "post_operative"
                   and s.inputs.operated_from is not None and not s.inputs.radiotherapy_since]
-    found = []
+    found, following = [], set()
     for draft in radiotherapies:
         for operation in operations:
             treated = {where.ref for where in operation.about[1:]}
@@ -356,6 +362,7 @@ def _windows(result: PatientAssessment, radiotherapies: list[DraftOrder]) -> lis
             if not draft.reasons and draft.place and _site_code(draft.place) and not any(
                     _same_place(draft.place, where.place) for where in operation.about):
                 continue  # its bodySite names another site (or side) than the operation and its Conditions
+            following.add(draft.order.reference)
             if draft.start:
                 outside, opens, closes = outside_window(draft.start.earliest, operation.inputs.operated_from,
                                                         operation.inputs.operated_to)
@@ -370,7 +377,7 @@ def _windows(result: PatientAssessment, radiotherapies: list[DraftOrder]) -> lis
                 operated_if = days if days != (inputs.operated_from, inputs.operated_to) else None
             if draft.start is None or outside or operated_if:
                 found.append(WindowFinding(draft, operation, opens, closes, outside, operated_if))
-    return found
+    return found, frozenset(following)
 
 
 def _site_code(place: Place) -> str | None:

@@ -920,6 +920,25 @@ def test_a_scheme_ordered_after_an_operation_says_the_guideline_gives_none_for_i
         (card,) = cards
         assert card["summary"].startswith(typeset(summary, language)), card["summary"]
         assert typeset(line, language) in card["detail"]
+    # Its start in the window (day 17, no §1.4 card): said all the same (review 33: only a start outside it said it).
+    inside = order("rt", RADIOTHERAPY, reason="Condition/lesion-1", **dose(20, 5), **starting(7))
+    (card,) = post(client, request(*MIRELS_9, inside, procedures=[fixation_done(10)]))
+    assert card["source"]["topic"]["code"] == "fractionation" and "after an operation" in card["summary"]
     # No operation: the palliative comparison, as before.
     (card,) = by_topic(post(client, request(*mirels_7_not_oligometastatic(), rt)), "fractionation")
     assert "after an operation" not in card["summary"] and "follows an operation" not in card["detail"]
+
+
+def test_a_course_ordered_again_after_a_status_that_may_be_worse_says_it_first(client):
+    """Review 33 (n04b): walking unaided before an 8 Gy course, "not ambulatory" since; a new 8 Gy ordered for the
+    compression read only "Site already irradiated: 8 Gy in 1 fraction", info. Its §2 card says the status first."""
+    conditions, observations = RADES_GROUP_III
+    before = [{**o, "effectiveDateTime": (TODAY - timedelta(days=8)).isoformat()} for o in observations]
+    course = radiotherapy_done(7, reason="Condition/mscc")
+    since = observation("since", "motor-function", effective=(TODAY - timedelta(days=1)).isoformat(),
+                        **coded("not-ambulatory"))
+    again = order("rt", RADIOTHERAPY, reason="Condition/mscc", **dose(8, 1))
+    (card,) = by_topic(post(client, request(conditions, [*before, since], again, procedures=[course])),
+                       "fractionation")
+    assert card["summary"].startswith("Motor status may be worse since radiotherapy, check it first — ")
+    assert card["indicator"] == "warning" and "a motor status “Not ambulatory” is recorded" in card["detail"]

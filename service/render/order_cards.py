@@ -214,6 +214,12 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         also = f"; {words['irradiated_first'][:1].lower()}{words['irradiated_first'][1:]}" if given else ""
         summary = f"{first[:1].upper()}{first[1:]}{also}" + (  # both said first (review 20); half a scheme: the detail
             f"{colon} {advice.ordered.words(locale)}" if advice.kind != "missing" else "")
+    worse = [flag for found in facts.scored if found.condition in draft.reasons for flag in found.status_since]
+    if worse:  # a motor status since the last course that may be worse: said first, as on its Rades card (review 33)
+        lines[1:1] = [f"**{WORDS[locale]['check_first']}**{colon} "
+                      + "; ".join(name(said_to_clinician(flag, locale)) for flag in worse), ""]
+        first = WORDS[locale]["status_since"]
+        summary = f"{first[:1].upper()}{first[1:]} — {summary[:1].lower()}{summary[1:]}"
     lines += ["", f"{words['guideline']}{colon} {guide.source(locale)}"]
     return {
         "uuid": random_uuid(),
@@ -222,7 +228,7 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         "summary": _with_place(summary, target, "", locale) if target and len(typeset(
             f"{summary} — {target.split(', ')[0]}", locale)) <= SUMMARY_LIMIT else fit_summary(summary),
         "detail": "\n".join(lines),
-        "indicator": "warning" if draft.dose_words_differ else "info",
+        "indicator": "warning" if draft.dose_words_differ or worse else "info",
         "source": _source(locale, "fractionation", own_coding("fractionation", locale)["display"]),
         "overrideReasons": override_reasons(locale),
     }
@@ -389,9 +395,8 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
               for assessment, finding in review.findings]
     cards += [moot_card(draft, why, locale, name) for draft, why in review.moot]
     cards += [window_card(found, locale, name) for found in review.windows]
-    after = {found.order.order.reference for found in review.windows}  # orders a §1.4 window opens for
-    cards += [scheme_card(draft, advice, review.ablative, locale, name, facts, draft.order.reference in after)
-              for draft, advice in review.schemes]
+    cards += [scheme_card(draft, advice, review.ablative, locale, name, facts,
+                          draft.order.reference in review.after_operation) for draft, advice in review.schemes]
     cards += [irradiated_card(draft, given, locale, name, facts) for draft in review.without_scheme
               if (given := _irradiated(draft, facts))]
     sides = [entry for entry in review.report if _sides_disagree(entry)]
