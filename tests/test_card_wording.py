@@ -858,7 +858,7 @@ def test_two_lesions_of_one_bone_whose_advice_differs_each_name_the_other(client
                 in trochanter["detail"]), trochanter["detail"]
         assert ("(left femur, peritrochanteric region, Mirels score 11: surgical fixation opinion"
                 in shaft_card["detail"]), shaft_card["detail"]
-        assert "whole affected long bone" in shaft_card["detail"]
+        assert "takes in the whole affected bone (§2.1)" in shaft_card["detail"]
         (french,) = [card for card in cards_of(client, [peritrochanteric_lesion(), shaft], [
             *lesion_observations(size=(80, "%")), *shaft_observations], "fr")
             if card["source"]["topic"]["code"] == "mirels" and "diaphyse" in card["summary"]]
@@ -930,8 +930,8 @@ def test_a_lesion_recorded_on_both_sides_of_a_bone_says_first_to_check_the_side(
     items may each be of either side). Said first: which side each item describes is not said."""
     both = lesion("both", bone=None)
     both["bodySite"] = [site(FEMUR_SHAFT, LEFT), site(FEMUR_SHAFT, RIGHT)]
-    for language, words in (("en", "several sites in one record, check the side first — "),
-                            ("fr", "plusieurs sites dans un même dossier, vérifier d'abord le côté — ")):
+    for language, words in (("en", "several sites, check the side first — "),
+                            ("fr", "plusieurs sites, vérifier d'abord le côté — ")):
         (card,) = [c for c in cards_of(client, [both], lesion_observations("Condition/both", size=(80, "%")),
                                        language) if c["source"]["topic"]["code"] == "mirels"]
         assert words in card["summary"], card["summary"]

@@ -356,4 +356,8 @@ def test_one_record_of_two_bones_coded_with_no_words_of_its_own_names_each_in_th
     reading, place = read_site_and_place(load_terminology(), sites)
     for found in (reading.place, place):
         assert found is not None
-        assert (found.words("en"), found.words("fr")) == ("left femur, right humerus", "fémur gauche, humérus droit")
+        assert (found.words("en"), found.words("fr")) == ("left femur + right humerus", "fémur gauche + humérus droit")
+    # A bone of the two with no side coded says so (review 33: "tibia, left femur" read as both left).
+    sites[1] = {"coding": [{"system": "http://snomed.info/sct", "code": "12611008"}]}  # tibia, no side
+    _, place = read_site_and_place(load_terminology(), sites)
+    assert place is not None and place.words("en") == "tibia (side not stated) + left femur"

@@ -94,9 +94,12 @@ class Place(msgspec.Struct, frozen=True):
 
     def _words(self, locale: str, as_written: bool) -> str:
         bone = listed_words(self.bone_system, self.bone, locale)
-        named = [_with_side(system, code, side, locale) for system, code, side in self.bones]
-        if not self.bone and named and all(named):  # two bones coded (an operation's femur and humerus): both named
-            return ", ".join(named)
+        named = [_with_side(system, code, side, locale) if side or code.replace(".", "").upper() in _MIDLINE else
+                 translate(said("{bone} (side not stated)", bone=words), locale) if (words := listed_words(
+                     system, code, locale)) else "" for system, code, side in self.bones]
+        if not self.bone and named and all(named):  # two bones coded (an operation's femur and humerus): both named,
+            return " + ".join(named)  # each with its side, or "side not stated" (review 33: "tibia, left femur"); one
+            # clause, which a summary short of room keeps whole (never the first bone alone)
         if not bone or not self.bone:  # the record's words, quoted: no code here says the bone (nor that it is one)
             return translate(said("“{words}” (as written)", words=self.record_words), locale) if self.record_words \
                 else ""

@@ -23,5 +23,9 @@ def _equivalents() -> dict[str, dict[str, Any]]:
 
 
 def equivalent(coding: dict[str, Any]) -> dict[str, Any]:
-    """A table-row coding's equivalent, else the coding itself."""
-    return _equivalents().get(str(coding.get("code")), coding) if coding.get("system") == TABLE_ROW else coding
+    """A table-row coding's equivalent, with the record's own display (never the map's, English: review 33), else the
+    coding itself."""
+    if coding.get("system") != TABLE_ROW or (found := _equivalents().get(str(coding.get("code")))) is None:
+        return coding
+    return {**found, "display": coding.get("display")} if coding.get("display") else \
+        {key: value for key, value in found.items() if key != "display"}

@@ -1,6 +1,6 @@
 """Two lesions scored on one long bone and side whose advice differs (a trochanter at Mirels 11, "fixation first",
-beside a shaft at 5, "radiotherapy alone": probe 28): each card names the other. The guideline irradiates the whole
-affected long bone and its surgical material (document 004, §2.1), so the two advices bear on one bone."""
+beside a shaft at 5, "radiotherapy alone": probe 28): each card names the other. For a long bone, the guideline's
+target volume takes in the whole affected bone (document 004, §2.1: « inclure l'ensemble de l'os atteint »)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from .card_text import short_title
 from .fhir_resources import Assessment
 
 WORDS = Words({
-    "same_bone": N_("**The same bone holds another lesion scored here** ({others}): the guideline irradiates the whole "
-                    "affected long bone and its surgical material (§2.1), so both advices bear on this bone; weigh "
-                    "them together."),
+    "same_bone": N_("**The same bone holds another lesion scored here** ({others}): for a long bone, the volume the "
+                    "guideline irradiates takes in the whole affected bone (§2.1); weigh both advices together."),
     "undetermined": N_("category undetermined"),
 })
 
