@@ -922,6 +922,11 @@ def test_the_records_of_a_lesion_entered_in_error_say_so_not_that_it_is_no_activ
     assert "no active long-bone metastasis" not in review["detail"]
     (mirels,) = [c for c in cards if c["source"]["topic"]["code"] == "mirels"]
     assert "Mirels score 9" in mirels["summary"]  # the other lesion's own items only
+    # Beside an active lesion missing an item, they are pointed to (review 33: "no record of it was found").
+    cards = cards_of(client, [void, lesion()], [*lesion_observations()[:2], *lesion_observations(
+        "Condition/void", prefix="v")])
+    (mirels,) = [c for c in cards if c["source"]["topic"]["code"] == "mirels"]
+    assert "a record of it is linked to no lesion" in mirels["detail"], mirels["detail"]
 
 
 def test_a_lesion_recorded_on_both_sides_of_a_bone_says_first_to_check_the_side(client):

@@ -392,6 +392,12 @@ def test_a_metastasis_placed_at_the_spine_by_its_words_only_gets_no_mirels_card_
         in card["detail"], card["detail"]
     review = next(card for card in cards if card["summary"].startswith("Data not used"))
     assert "its words place it at the spine (“MTS rachis D4, D7, L2”) and no site is coded" in review["detail"]
+    # Its other records (a lytic type: SINS reads a type, were its site coded) are named, not dropped (review 33).
+    kind = observation("type", "lesion-type", focus="Condition/vert", valueCodeableConcept={
+        "coding": [{"system": "http://bonemet-cds.org/fhir/CodeSystem/bonemet", "code": "lytic"}]})
+    _, cards = assessed(spine, nrs(7, "Condition/vert"), kind)
+    review = next(card for card in cards if card["summary"].startswith("Data not used"))
+    assert "whose site is not coded: not read" in review["detail"], review["detail"]
     compression = condition("mscc", ICD10_CM, "G95.20", onset=(AS_OF - timedelta(days=5)).isoformat())
     result, cards = assessed(spine, nrs(7, "Condition/vert"), compression)
     (pain,) = [situation for situation in result.facts.situations if situation.situation == "pain"]

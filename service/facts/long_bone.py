@@ -78,6 +78,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
     over: dict[str, str] = {}  # lesions no longer active -> their abatement as written ("" when none)
     made_after: dict[str, list[str]] = defaultdict(list)  # such a lesion -> its records made after it ended
     elsewhere_in_body: set[str] = set()  # lesions of a bone that is not a long one (a vertebra: SINS reads them)
+    spine_in_words_only: set[str] = set()  # of them, those placed at the spine by their words only (no one reads them)
     at_site: dict[tuple[str | None, str | None], list[str]] = defaultdict(list)  # (bone, side) -> lesions
     for condition in record.conditions["lesion"]:
         ref = record.ref(condition)
@@ -103,6 +104,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                                            "applies to long bones only; SINS reads a vertebral metastasis whose site "
                                            "is coded", words=words[:80]), attention=True)
             elsewhere_in_body.add(ref)
+            spine_in_words_only.add(ref)
             continue
         fractures = fractures_at(record, reading, ref)
         onset = record.onset(condition)
@@ -173,6 +175,9 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                 if _of_a_lesion_over(record, observation, ended[0], over[ended[0]], kind, options):
                     made_after[ended[0]].append(record.ref(observation))
             elif target is None and focus and focus <= elsewhere_in_body:
+                if focus & spine_in_words_only and kind not in ("mirels-pain", "pain-score"):  # §1.1 reads a pain
+                    record.report.ignore(record.ref(observation), said(  # SINS reads none of it (review 33)
+                        "of {lesion}, whose site is not coded: not read", lesion=sorted(focus)[0]), attention=True)
                 continue  # of a lesion Mirels does not score: SINS says what became of it (or nothing reads it)
             elif target is None and focus and (void := [ref for ref in sorted(focus) if ref.startswith("Condition/")
                                                         and status_code(record.get(ref), "verificationStatus")
@@ -184,6 +189,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                     "it describes {condition}, whose diagnosis is recorded as refuted: never counts", condition=void[0])
                     if refuted else said("it describes {condition}, recorded as entered in error: never counts",
                                          condition=void[0]), attention=True)
+                unlinked[kind_item(kind)].append(record.ref(observation))  # beside an active lesion's missing item
             elif target is None:
                 record.report.ignore(record.ref(observation), how, attention=True)
                 unlinked[kind_item(kind)].append(record.ref(observation))
