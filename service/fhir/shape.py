@@ -255,7 +255,11 @@ def check_shape(resource: Any, where: str, dates: bool = True) -> dict:
 def well_formed(resource: dict, kind: str, dates: bool = True) -> bool:
     """True when ``check_shape`` would return this resource (of type ``kind``), found without writing where
     it is: for the loops over a Bundle's entries, which ask ``check_shape`` only about a resource this doubts."""
-    return _fine(resource, _PLANS.get(kind, _ANY_PLAN)) and (not dates or kind not in _DATED or _dates_fine(resource))
+    plan = _PLANS.get(kind)
+    # A type of no shape of its own (the labs' neighbours: medications, encounters...) has its id checked, as
+    # ``_ANY`` says, without a walk of every element.
+    shaped = _fine(resource, plan) if plan is not None else isinstance(resource.get("id", ""), str)
+    return shaped and (not dates or kind not in _DATED or _dates_fine(resource))
 
 
 def bundle_resources(bundle: dict, where: str, read: Callable[[dict], bool] | None = None) -> list[dict]:
