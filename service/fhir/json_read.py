@@ -1,6 +1,6 @@
 """The one JSON reader of every door: HTTP bodies (``web.body``), ``bonemet assess`` files and stdin, and
-``bonemet bulk`` lines (both engines). Each text is parsed once, by orjson where it gives the standard
-library's answer (``fast_loads``), with a depth limit checked before it.
+``bonemet bulk`` lines (both engines). Each text is parsed once, by msgspec (or orjson) where it gives the
+standard library's answer (``fast_loads``), with a depth limit checked before it.
 
 FHIR resources nest a dozen levels at most; the FHIR models' validation recurses once per level and
 fails near 400, and the standard library's parser raises RecursionError near 1,000 (a traceback, and in

@@ -6,8 +6,8 @@
   finite (``NaN``, ``Infinity``, ``1e400``), or nested deeper than the parser can go -> 400;
 * nested deeper than ``max_depth`` (the FHIR door: the FHIR models' validation recurses once per
   level, and fails near 400) -> 400. FHIR resources nest a dozen levels at most. The check is
-  ``fhir.json_read``'s, the one reader the command line uses for files and NDJSON lines too (orjson, the
-  standard library only for what orjson refuses or cannot read exactly, to word the error). The CDS Hooks
+  ``fhir.json_read``'s, the one reader the command line uses for files and NDJSON lines too (msgspec or orjson,
+  the standard library only for what they refuse or cannot read exactly, to word the error). The CDS Hooks
   doors read nothing recursively and skip it; the application answers any RecursionError with a
   400 as a last resort.
 """
@@ -57,7 +57,7 @@ def json_body(what: str, max_depth: int | None = None) -> dict[str, Any]:
             too_deep = False
         if too_deep:
             raise bad_request(str(json_read.TooDeep(max_depth)))
-    body = json_read.fast_loads(raw)  # orjson refuses non-finite numbers itself; the standard library words every error
+    body = json_read.fast_loads(raw)  # non-finite numbers are refused there; the standard library words every error
     try:
         if body is None:
             body = json.loads(raw, parse_float=json_read.finite, parse_constant=json_read.no_constant)
