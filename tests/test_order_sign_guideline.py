@@ -899,6 +899,11 @@ def test_a_fixation_recorded_as_not_done_is_said_first_and_its_radiotherapy_neve
             assert (typeset(reason or ("check why" if language == "en" else "en vérifier la raison"),
                             language) in card["detail"]) is said_first
         assert ("suggestions" in order_card) is not said_first  # no withdrawal of the radiotherapy beside it
+    if said_first:  # beside "observation" (Mirels 7) it contradicts nothing: the detail says it first, not the summary
+        body = request(*MIRELS_7, procedures=[nail])
+        view = {**body, "hook": "patient-view", "context": {"userId": "Practitioner/doc", "patientId": "p1"}}
+        (card,) = by_topic(client.post("/cds-services/bonemet-patient-view", json=view).get_json()["cards"], "mirels")
+        assert "not done" not in card["summary"] and "recorded as not done" in card["detail"], card["summary"]
 
 
 def test_a_scheme_ordered_after_an_operation_says_the_guideline_gives_none_for_it(client):

@@ -59,8 +59,7 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
         summary = f"{order_words['possible']}: {summary}"
     # The bone may be fixed or broken already, the site operated on: the advice may be moot (probe 16). Said first.
     first = check_first_line(facts, locale, words, name)
-    if first:
-        prefix = first_words(assessment, words)
+    if first and (prefix := first_words(assessment, words)):
         own = summary.split(" ", 1)[0] in ("Mirels", "Rades", "SINS")  # a name keeps its capital ("Mirels 8: …")
         said_first = f"{prefix[:1].upper()}{prefix[1:]}{summary if own else summary[:1].lower() + summary[1:]}"
         # Short of room, the check's advice gives way whole (the detail says it), not cut mid-word (review 33:

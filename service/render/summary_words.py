@@ -44,12 +44,14 @@ def conflict_words(assessment: Assessment, words: dict[str, str], preliminary_sa
 
 def first_words(assessment: Assessment, words: dict[str, str]) -> str:
     """What the summary says first of a fracture, a fixation or an operation that may have made the action moot: the
-    action waits for it."""
+    action waits for it. A fixation not done beside "observation" (Mirels <= 7) is no contradiction: the detail says
+    it first, the summary keeps its room (review 33)."""
     facts = assessment.facts
     unconfirmed = [flag for flag in facts.condition_flags if flag in _UNCONFIRMED]
+    observed = getattr(assessment.score.category, "value", None) == "observation"  # Mirels <= 7
     return f"{words['fracture_to_check']} — " if facts.fractures_to_check else \
         f"{words['status_since']} — " if facts.status_since else \
-        f"{words['not_done']} — " if facts.not_done else \
+        f"{words['not_done']} — " if facts.not_done and not observed else \
         f"{words['sites_to_check']} — " if facts.sites_to_check else \
         f"{words['operation_recorded']} — " if facts.fixations_to_check and all(
             getattr(flag, "template", None) in _UNREAD_OPERATION for flag in facts.fixations_to_check) else \
