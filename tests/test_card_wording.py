@@ -858,7 +858,7 @@ def test_two_lesions_of_one_bone_whose_advice_differs_each_name_the_other(client
                 in trochanter["detail"]), trochanter["detail"]
         assert ("(left femur, peritrochanteric region, Mirels score 11: surgical fixation opinion"
                 in shaft_card["detail"]), shaft_card["detail"]
-        assert "takes in the whole affected bone (§2.1)" in shaft_card["detail"]
+        assert "takes in the whole affected bone and the surgical material (§2.1)" in shaft_card["detail"]
         (french,) = [card for card in cards_of(client, [peritrochanteric_lesion(), shaft], [
             *lesion_observations(size=(80, "%")), *shaft_observations], "fr")
             if card["source"]["topic"]["code"] == "mirels" and "diaphyse" in card["summary"]]
@@ -926,7 +926,7 @@ def test_the_records_of_a_lesion_entered_in_error_say_so_not_that_it_is_no_activ
     cards = cards_of(client, [void, lesion()], [*lesion_observations()[:2], *lesion_observations(
         "Condition/void", prefix="v")])
     (mirels,) = [c for c in cards if c["source"]["topic"]["code"] == "mirels"]
-    assert "a record of it is linked to no lesion" in mirels["detail"], mirels["detail"]
+    assert "a record of it describes a diagnosis recorded as refuted or entered in error" in mirels["detail"]
 
 
 def test_a_lesion_recorded_on_both_sides_of_a_bone_says_first_to_check_the_side(client):

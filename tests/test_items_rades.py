@@ -1538,3 +1538,9 @@ def test_a_status_since_radiotherapy_with_none_before_is_said_first_unless_walki
     assert bool(mscc.status_since) is first
     if first:
         assert "a motor status “Paraplegic” is recorded" in str(mscc.status_since[0])
+    # One not read ("Paraplégie complète" in words), none known before: it may be worse too (review 34).
+    words = observation("since", "motor-function", effective=days_ago(1),
+                        valueCodeableConcept={"text": "Paraplégie complète"})
+    mscc, _ = only_compression(condition("breast", SCT, "254837009", onset="2024-01-10"),
+                               compression(onset=days_ago(10)), words, _radiotherapy_of_the_compression("completed", 5))
+    assert mscc.status_since and "a motor status is recorded that is not read" in str(mscc.status_since[0])

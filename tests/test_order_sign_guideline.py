@@ -947,3 +947,25 @@ def test_a_course_ordered_again_after_a_status_that_may_be_worse_says_it_first(c
                        "fractionation")
     assert card["summary"].startswith("Motor status may be worse since radiotherapy, check it first — ")
     assert card["indicator"] == "warning" and "a motor status “Not ambulatory” is recorded" in card["detail"]
+
+
+def test_an_order_cards_advice_gives_way_past_possible_and_a_spines_place_stays_without_its_record_words(client):
+    """Review 34: short of room after a prefix, an undetermined check read "… check it first — possible — left
+    femur" (its advice gone, "possible" alone); a §2 card for a thoracic spine lost its place where only the
+    record's words ("(“D7” in the record)") did not fit."""
+    from service.render.order_cards import _before_advice
+
+    assert _before_advice("possible: Radiotherapy alone ordered, Mirels ≥ 9: surgical fixation opinion first",
+                          "Possible") == "possible: Radiotherapy alone ordered, Mirels ≥ 9"
+    assert _before_advice("radiothérapie seule prescrite, Mirels ≥ 9\u202f: avis", "Possible") == \
+        "radiothérapie seule prescrite, Mirels ≥ 9"
+    conditions, observations = RADES_GROUP_III
+    spine = {**conditions[1], "bodySite": [{"coding": [{"system": SCT, "code": "122495006"}], "text": "D7"}]}
+    before = [{**o, "effectiveDateTime": (TODAY - timedelta(days=8)).isoformat()} for o in observations]
+    since = observation("since", "motor-function", effective=(TODAY - timedelta(days=1)).isoformat(),
+                        **coded("not-ambulatory"))
+    again = order("rt", RADIOTHERAPY, reason="Condition/mscc", **dose(8, 1))
+    (card,) = by_topic(post(client, request([conditions[0], spine], [*before, since], again,
+                                            procedures=[radiotherapy_done(7, reason="Condition/mscc")])),
+                       "fractionation")
+    assert card["summary"].endswith(" — thoracic spine"), card["summary"]

@@ -361,3 +361,11 @@ def test_one_record_of_two_bones_coded_with_no_words_of_its_own_names_each_in_th
     sites[1] = {"coding": [{"system": "http://snomed.info/sct", "code": "12611008"}]}  # tibia, no side
     _, place = read_site_and_place(load_terminology(), sites)
     assert place is not None and place.words("en") == "tibia (side not stated) + left femur"
+
+
+def test_a_summary_short_of_room_keeps_both_bones_of_one_record_giving_up_their_asides_first():
+    """Review 34: « Tibia (côté non…), score de Mirels 8–9 : … » lost the femur and cut inside its parenthesis."""
+    from service.render.card_text import shortened
+
+    assert shortened("Tibia (côté non précisé) + fémur gauche", 20, 24) == "Tibia + fémur gauche"
+    assert shortened("Fémur gauche + humérus droit", 10, 24) == "Fémur gauche + humérus droit"

@@ -158,6 +158,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
     broken_lesions = {entry.lesion for entry in record.broken}
     fixed_lesions = {lesion: operation for operation, fixed in record.fixed.items() for lesion in fixed}
     unlinked: dict[str, list[str]] = defaultdict(list)  # item -> its records linked to no lesion
+    of_void: dict[str, list[str]] = defaultdict(list)  # item -> its records of a lesion refuted or entered in error
     for kind in LESION_KINDS:
         for observation in record.observations[kind]:
             target, how = link_observation(record, observation, lesions, at_site, 0)
@@ -189,7 +190,7 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
                     "it describes {condition}, whose diagnosis is recorded as refuted: never counts", condition=void[0])
                     if refuted else said("it describes {condition}, recorded as entered in error: never counts",
                                          condition=void[0]), attention=True)
-                unlinked[kind_item(kind)].append(record.ref(observation))  # beside an active lesion's missing item
+                of_void[kind_item(kind)].append(record.ref(observation))  # pointed to beside a missing item
             elif target is None:
                 record.report.ignore(record.ref(observation), how, attention=True)
                 unlinked[kind_item(kind)].append(record.ref(observation))
@@ -235,6 +236,10 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
             if strays and fact.missing and name in ("lesion_size", "lesion_type", "pain"):  # a table row (probe 25)
                 notes.append(said("a record of it is linked to no lesion ({records}): see the data not used",
                                   records=", ".join(strays)))
+            void = [ref for item, refs in of_void.items() if name.startswith(item) for ref in refs]
+            if void and fact.missing and name in ("lesion_size", "lesion_type", "pain"):  # not "linked to no lesion"
+                notes.append(said("a record of it describes a diagnosis recorded as refuted or entered in error "
+                                  "({records}): never counted", records=", ".join(void)))  # (review 34)
             if notes:
                 facts[name] = with_untimely(fact, notes)
         facts["pain"] = pain_under_radiotherapy(record, ref, lesion.reading.bone, lesion.reading.side, onset,

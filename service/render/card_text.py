@@ -80,6 +80,9 @@ def shortened(text: str, room: int, longest: int = 60) -> str:
             return _closed(head)
     if len(clauses[0]) <= longest:
         return _closed(clauses[0])
+    if " + " in clauses[0]:  # two bones ("tibia (side not stated) + left femur"): both, their asides first given up,
+        bare = re.sub(r" \([^)]*\)", "", clauses[0])  # never the second bone or a side cut (review 34)
+        return bare if len(bare) <= longest else clauses[0]
     if side:  # a bone's words cut before its side is ("Long bones of the…, left side": review 28)
         return shortened(clauses[0][: -len(side)], 0, max(longest - len(side), 12)) + side
     cut = clauses[0][: longest - 1]

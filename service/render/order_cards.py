@@ -65,8 +65,8 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
         # Short of room, the check's advice gives way whole (the detail says it), not cut mid-word (review 33:
         # « … — chirurgie de… — rachis thoracique »): what is ordered and the score stay beside what to check.
         summary = said_first if len(typeset(f"{said_first} — {shortened(facts.where(locale), 0)}", locale)) \
-            <= SUMMARY_LIMIT or ":" not in said_first[len(prefix):] else \
-            said_first[:len(prefix)] + said_first[len(prefix):].split(":")[0].rstrip(" \u202f")
+            <= SUMMARY_LIMIT or ":" not in said_first[len(prefix):] else said_first[:len(prefix)] + _before_advice(
+                said_first[len(prefix):], order_words["possible"])
     lines = [*([first, ""] if first else []), *([f"**{order_words['maybe_other']}**{words['colon']}", *(
         f"- {where_of(other)}, {short_title(other, True)} {other.score.total_text}{words['colon']} "
         f"{other.score.action}" for other in others), ""] if others else []),
@@ -225,7 +225,8 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         # Its site where the order or its reason gives one and its first words fit ("— left femur"): two orders'
         # cards read apart; the detail says it whole ("For: …").
         "summary": _with_place(summary, target, "", locale) if target and len(typeset(
-            f"{summary} — {target.split(', ')[0]}", locale)) <= SUMMARY_LIMIT else fit_summary(summary),
+            f"{summary} — {_RECORD_WORDS.sub('', target.split(', ')[0])}", locale)) <= SUMMARY_LIMIT
+        else fit_summary(summary),  # (the record's words give way first: review 34, "— thoracic spine" kept)
         "detail": "\n".join(lines),
         "indicator": "warning" if draft.dose_words_differ or worse else "info",
         "source": _source(locale, "fractionation", own_coding("fractionation", locale)["display"]),
@@ -406,6 +407,15 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     not_checked: list[ReportEntry] = [entry for entry in review.report if entry not in other and entry not in sides]
     review_said = review_card(not_checked, locale, facts.as_of, name)
     return [typeset_card(card, locale) for card in (cards + [review_said] if review_said else cards)]
+
+
+def _before_advice(check: str, possible: str) -> str:
+    """A check's summary up to its advice ("radiotherapy alone ordered, Mirels ≥ 9"), past a "possible:" that opens it
+    (review 34: "— possible —" alone)."""
+    head, _, rest = check.partition(":")
+    if head.strip().lower() == possible.lower() and ":" in rest:
+        return f"{head}:{rest.partition(':')[0]}".rstrip(" \u202f")
+    return head.rstrip(" \u202f")
 
 
 _RECORD_WORDS = re.compile(r" (\([“«][^)]*\)|[“«][^”»]*[”»])$")  # " (“D7” in the record)", " « D7 »"

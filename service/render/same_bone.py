@@ -13,7 +13,8 @@ from .fhir_resources import Assessment
 
 WORDS = Words({
     "same_bone": N_("**The same bone holds another lesion scored here** ({others}): for a long bone, the volume the "
-                    "guideline irradiates takes in the whole affected bone (§2.1); weigh both advices together."),
+                    "guideline irradiates takes in the whole affected bone and the surgical material (§2.1); weigh "
+                    "both advices together."),
     "undetermined": N_("category undetermined"),
 })
 

@@ -135,10 +135,10 @@ def motor_fact(record: PatientRecord, observations: list[dict[str, Any]], before
 
 def may_be_worse(later: Any, before: Any) -> bool:
     """Whether a status ``later`` may be worse than ``before`` (each a row, ``OneOf`` rows, or None). A later one not
-    read may be, beside one known; with none known before, any but walking unaided may be (review 33: a paraplegia
-    since radiotherapy, none recorded before it, said only as "not counted")."""
+    read may be; with none known before, any but walking unaided may be (review 33: a paraplegia since radiotherapy,
+    none recorded before it, said only as "not counted")."""
     ranks = [[_FROM_BEST.index(v) for v in (value.values if isinstance(value, OneOf) else (value,)) if v in _FROM_BEST]
              for value in (later, before)]
-    if not ranks[1]:
-        return bool(ranks[0]) and max(ranks[0]) > 0
+    if not ranks[1]:  # none known before: one not read may be worse too (review 34: "Paraplégie complète" in words)
+        return not ranks[0] or max(ranks[0]) > 0
     return not ranks[0] or max(ranks[0]) > min(ranks[1])
