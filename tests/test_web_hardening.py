@@ -218,6 +218,17 @@ def test_a_body_not_in_utf8_is_a_400_that_says_so(tmp_path, encoding):
     assert answer.status_code == 400 and "UTF-8" in answer.get_json()["issue"][0]["diagnostics"]
 
 
+def test_a_lone_surrogate_in_a_resource_is_a_400_that_says_so_not_a_500(tmp_path):
+    """Review 34: "\\ud800" (JSON may escape a lone surrogate; no FHIR string holds one) in a Patient's name made the
+    schema check raise, and `$assess` answered 500 "unexpected error"."""
+    client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"))).test_client()
+    bundle = (b'{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "Patient", '
+              b'"id": "p1", "name": [{"family": "A\\ud800"}]}}]}')
+    answer = client.post("/fhir/$assess", data=bundle, content_type="application/fhir+json")
+    assert answer.status_code == 400, answer.get_data(as_text=True)
+    assert "not valid Unicode" in answer.get_json()["issue"][0]["diagnostics"]
+
+
 def test_a_charset_other_than_utf8_is_a_415_and_utf8_said_or_not_is_read(tmp_path):
     client = create_app(Settings(feedback_db=str(tmp_path / "f.sqlite3"))).test_client()
     raw = json.dumps(hook_request()).encode()

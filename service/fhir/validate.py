@@ -156,8 +156,11 @@ def _worded(error: Any, where: str) -> list[Problem]:
 def schema_problems(resource: dict[str, Any], kind: str, where: str) -> list[Problem]:
     """What R4's schema finds wrong in one resource of a type it holds, each problem with its location."""
     validator = _validator(kind)
-    if validator.is_valid(resource):
-        return []
+    try:
+        if validator.is_valid(resource):
+            return []
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800"): JSON may escape one, no FHIR string holds one (review 34:
+        return [Problem(where, "holds text that is not valid Unicode (a lone surrogate such as \\ud800)")]  # a 500)
     problems: dict[str, Problem] = {}  # one per element: "NaN" for a decimal is not a number, said once
     for error in validator.iter_errors(resource):
         for problem in _worded(error, where):
