@@ -936,7 +936,7 @@ def test_a_lesion_recorded_on_both_sides_of_a_bone_says_first_to_check_the_side(
     both = lesion("both", bone=None)
     both["bodySite"] = [site(FEMUR_SHAFT, LEFT), site(FEMUR_SHAFT, RIGHT)]
     for language, words in (("en", "several sites, check the side first — "),
-                            ("fr", "plusieurs sites, vérifier d'abord le côté — ")):
+                            ("fr", "plusieurs sites, vérifier le côté — ")):
         (card,) = [c for c in cards_of(client, [both], lesion_observations("Condition/both", size=(80, "%")),
                                        language) if c["source"]["topic"]["code"] == "mirels"]
         assert words in card["summary"], card["summary"]
