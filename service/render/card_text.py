@@ -352,7 +352,9 @@ def check_first_line(facts: ScoredCondition, locale: str, words: dict[str, str],
 
 
 _FEWEST = 24  # the shortest a place is cut to in a summary: a bone and side, in a few words
-_QUOTED_TAIL = re.compile(r" [“«][^”»]*[”»]$")  # the record's words after the place ("thoracic spine “T11”")
+# The record's words after a place, as a card says them ("thoracic spine “T11”", "… (“D7” in the record)"): the
+# first thing a summary short of room gives up (here and in the order cards).
+RECORD_WORDS = re.compile(r" (\([“«][^)]*\)|[“«][^”»]*[”»])$")
 
 
 def first_fit(assessment: Any, candidates: list[tuple[str, str]]) -> str:
@@ -389,7 +391,7 @@ def place_summary(assessment: Any, rest: str, keep: str = "") -> str:
     if length(summary + keep) <= SUMMARY_LIMIT:
         return summary + keep
     where = where_of(assessment, False)
-    bare = _QUOTED_TAIL.sub("", where)  # « Rachis thoracique « D11 » »: the level gives way whole before the action
+    bare = RECORD_WORDS.sub("", where)  # « Rachis thoracique « D11 » »: the level gives way whole before the action
     if bare != where and length(f"{where}, {rest}{keep}") > SUMMARY_LIMIT >= length(f"{bare}, {rest}{keep}"):  # is
         # cut (probe 28: « Rachis thoracique « … », … — radiothérapie, privilégier… »)
         return f"{bare}, {rest}{keep}"

@@ -4,7 +4,6 @@ is missing when the category is not determined."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -22,7 +21,15 @@ from ..facts.statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE, NEVER_COUNTS
 from ..facts.terminology import own_coding
 from ..i18n import Said, typeset
 from .card_model import Action, Card, Source, Suggestion
-from .card_text import SUMMARY_LIMIT, check_first_line, said_to_clinician, short_title, shortened, where_of
+from .card_text import (
+    RECORD_WORDS,
+    SUMMARY_LIMIT,
+    check_first_line,
+    said_to_clinician,
+    short_title,
+    shortened,
+    where_of,
+)
 from .cards import (
     WORDS,
     card_source,
@@ -225,7 +232,7 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
         # Its site where the order or its reason gives one and its first words fit ("— left femur"): two orders'
         # cards read apart; the detail says it whole ("For: …").
         "summary": _with_place(summary, target, "", locale) if target and len(typeset(
-            f"{summary} — {_RECORD_WORDS.sub('', target.split(', ')[0])}", locale)) <= SUMMARY_LIMIT
+            f"{summary} — {RECORD_WORDS.sub('', target.split(', ')[0])}", locale)) <= SUMMARY_LIMIT
         else fit_summary(summary),  # (the record's words give way first: review 34, "— thoracic spine" kept)
         "detail": "\n".join(lines),
         "indicator": "warning" if draft.dose_words_differ or worse else "info",
@@ -418,9 +425,6 @@ def _before_advice(check: str, possible: str) -> str:
     return head.rstrip(" \u202f")
 
 
-_RECORD_WORDS = re.compile(r" (\([“«][^)]*\)|[“«][^”»]*[”»])$")  # " (“D7” in the record)", " « D7 »"
-
-
 def _with_place(summary: str, where: str, after: str, locale: str) -> str:
     """The advice, then the place, then what follows it (never cut: a hedge): the place gives way by whole clauses
     where all would not fit ("fémur gauche" of "fémur gauche, diaphyse fémorale"); the detail says it whole. Measured
@@ -430,7 +434,7 @@ def _with_place(summary: str, where: str, after: str, locale: str) -> str:
     if room < len(least) and summary.endswith(")") and " (" in summary:
         summary = summary[: summary.rfind(" (")]  # the advice's own aside goes before the place (the detail says it)
         room = SUMMARY_LIMIT - len(typeset(f"{summary} — {after}", locale))
-    if room < len(least) and len(bare := _RECORD_WORDS.sub("", least)) <= room:  # the record's words ("(“D7” in the
+    if room < len(least) and len(bare := RECORD_WORDS.sub("", least)) <= room:  # the record's words ("(“D7” in the
         least = where = bare  # record)") give way before the advice is cut: the detail says them (review 33)
     if room < len(least):  # the advice is cut, never the place away (probe 24: "— spinal cord…")
         keep = f" — {least}{after}"

@@ -132,7 +132,6 @@ def motor_fact(record: PatientRecord, observations: list[dict[str, Any]], before
     return with_untimely(fact, late) if late else fact
 
 
-
 def may_be_worse(later: Any, before: Any) -> bool:
     """Whether a status ``later`` may be worse than ``before`` (each a row, ``OneOf`` rows, or None). A later one not
     read may be; with none known before, any but walking unaided may be (review 33: a paraplegia since radiotherapy,
