@@ -876,3 +876,31 @@ def test_an_order_whose_words_name_other_levels_than_the_compressions_is_a_level
     (card,) = cards(client, [conditions[0], d8], observations, by_reason)
     assert "check the level" in card["detail"]
     assert not any(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"])
+
+
+def test_an_order_placed_by_its_codes_is_checked_against_a_lesion_placed_by_words_of_the_same_side(client):
+    """Review 34: a fixation coded for the left femur, beside two femur lesions whose sides are in words only
+    ("fémur droit" Mirels 8, "fémur gauche" Mirels 9): "not checked: its site is left femur, where no lesion with a
+    score is recorded", where one is. It is checked against the lesion its words place there (in line: no card), never
+    against the one they place on the other side; coded for the right femur, the right one's card says how it was
+    linked, and hedges."""
+    right = condition("les-r", SCT, "94222008", body_site=[{"text": "fémur droit"}])
+    left = condition("les-l", SCT, "94222008", body_site=[{"text": "fémur gauche"}])
+    observations = lesion_observations("Condition/les-r", prefix="r") + lesion_observations(
+        "Condition/les-l", size=(80, "%"), prefix="l")
+    assert cards(client, [right, left], observations, order("fix", FIXATION, body_site=site(FEMUR, LEFT))) == []
+    (card,) = cards(client, [right, left], observations, order("fix", FIXATION, body_site=site(FEMUR, RIGHT)))
+    assert card["summary"].startswith("Possible: Mirels 8") and "“fémur droit”" in card["summary"], card["summary"]
+    assert card["summary"].endswith("if the order is for it")
+    assert "the lesion's site is written only (“fémur droit”), the same bone and side as the order's: check the " \
+           "order is for it" in card["detail"]
+    # Only the other side's lesion: not checked, and said so, as before.
+    (card,) = cards(client, [left], lesion_observations("Condition/les-l", prefix="l"),
+                    order("fix", FIXATION, body_site=site(FEMUR, RIGHT)))
+    assert "not checked: its site is right femur, where no lesion with a score is recorded" in card["detail"]
+    # A lesion whose site is not recorded at all may be the order's: checked, hedged.
+    found = cards(client, [condition("les-x", SCT, "94222008")],
+                  lesion_observations("Condition/les-x", pain="mild", prefix="x"),
+                  order("fix", FIXATION, body_site=site(FEMUR, LEFT)))  # Mirels 7-9: a card for each category
+    assert found and all("the lesion's site is not recorded: check the order is for it" in card["detail"]
+                         and card["summary"].endswith("if the order is for it") for card in found), found
