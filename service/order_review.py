@@ -17,9 +17,18 @@ from msgspec.structs import replace
 
 from .facts import PatientFacts, ReportEntry
 from .facts.dates import parse_date
-from .facts.model import Where
+from .facts.model import LesionFacts, Where
 from .facts.orders import EARLY_START
-from .facts.place import BONE_WORDS, BOTH_SIDES, LEFT, RIGHT, Place, one_long_bone, side_beside_bone
+from .facts.place import (
+    BONE_WORDS,
+    BOTH_SIDES,
+    LEFT,
+    RIGHT,
+    Place,
+    bone_and_side,
+    one_long_bone,
+    side_beside_bone,
+)
 from .facts.statuses import (
     COMPRESSION_MAY_BE_OVER,
     COMPRESSION_NOT_ACTIVE,
@@ -85,7 +94,7 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     from .calculators.order_checks import (
         check_orders,  # order-sign only: the other doors do not pay for it
     )
-    from .facts.orders import APPLIES_TO, for_the_scores, orders_for, read_draft_orders
+    from .facts.orders import APPLIES_TO, for_the_scores, lesion_place, orders_for, read_draft_orders, words_place
 
     scored = frozenset(assessment.facts.condition for assessment in result.assessments)
     others = {entry.resource: why for entry in result.facts.report  # another patient's (not one naming none: review 28)
@@ -108,7 +117,10 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     # Lesions said by their own cards (a radiotherapy after a fixation is §1.4's).
     settled = [(bone.lesion, bone.place) for bone in result.facts.broken] + [
         (bone.lesion, bone.place) for bone in result.facts.fixed]
-    targeting = _shared_sites([(assessment, orders_for(assessment.facts, readable))
+    lesions = {lesion_place(assessment.facts) for assessment in result.assessments
+               if isinstance(assessment.facts, LesionFacts)}
+    placed = frozenset(draft.order.reference for draft in readable if words_place(draft) in lesions)
+    targeting = _shared_sites([(assessment, orders_for(assessment.facts, readable, placed))
                                for assessment in result.assessments], readable, settled)
     findings = [(assessment, _early_start(finding, result.facts.as_of)) for assessment, orders in targeting
                 for finding in check_orders(assessment.score, orders)]
@@ -283,11 +295,11 @@ def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[Dra
             draft = replace(draft, place=place)
         if draft.reasons & sites or place is None or not place.bone or place.side not in (LEFT, RIGHT):
             continue
-        same_bone = [where for where in recorded if where.place is not None and where.place.bone == place.bone]
+        same_bone = [where for where in recorded if bone_and_side(where.place)[0] == place.bone]
         may_be_there = facts.unplaced_sites or any(bone == place.bone and side in (place.side, None, BOTH_SIDES)
                                                    for bone, side in facts.bone_sides)
-        if same_bone and not may_be_there and not any(where.place.side in (place.side, None, BOTH_SIDES)
-                                                      for where in same_bone if where.place is not None):
+        if same_bone and not may_be_there and not any(bone_and_side(where.place)[1] in (place.side, None, BOTH_SIDES)
+                                                      for where in same_bone):
             found.append((draft, tuple({where.ref: where for where in same_bone}.values())))
     return found
 

@@ -894,13 +894,35 @@ def test_an_order_placed_by_its_codes_is_checked_against_a_lesion_placed_by_word
     assert card["summary"].endswith("if the order is for it")
     assert "the lesion's site is written only (“fémur droit”), the same bone and side as the order's: check the " \
            "order is for it" in card["detail"]
-    # Only the other side's lesion: not checked, and said so, as before.
+    # Only the other side's lesion: the side is said first (as with a lesion placed by its codes), with its words.
     (card,) = cards(client, [left], lesion_observations("Condition/les-l", prefix="l"),
                     order("fix", FIXATION, body_site=site(FEMUR, RIGHT)))
-    assert "not checked: its site is right femur, where no lesion with a score is recorded" in card["detail"]
+    assert card["summary"] == "Check the side: order for the right femur, bone metastasis recorded on the “fémur " \
+                              "gauche” (as written)", card["summary"]
     # A lesion whose site is not recorded at all may be the order's: checked, hedged.
     found = cards(client, [condition("les-x", SCT, "94222008")],
                   lesion_observations("Condition/les-x", pain="mild", prefix="x"),
                   order("fix", FIXATION, body_site=site(FEMUR, LEFT)))  # Mirels 7-9: a card for each category
     assert found and all("the lesion's site is not recorded: check the order is for it" in card["detail"]
                          and card["summary"].endswith("if the order is for it") for card in found), found
+
+
+@pytest.mark.parametrize("placed", ["bodySite", "name"])
+def test_an_order_placed_by_its_words_is_not_checked_against_the_other_sides_lesion(client, placed):
+    """Review 34: "Enclouage fémur gauche" (its words only), beside "fémur droit" Mirels 8 and "fémur gauche"
+    Mirels 9 (their words only): the card was the right femur's, "Mirels 8: tumour board, if the order is for it".
+    The words on both sides place it: checked against the left one (in line: no card). With only the right one, the
+    side is said first, the lesion by its words."""
+    right = condition("les-r", SCT, "94222008", body_site=[{"text": "fémur droit"}])
+    left = condition("les-l", SCT, "94222008", body_site=[{"text": "fémur gauche"}])
+    right_observations = lesion_observations("Condition/les-r", prefix="r")
+    left_observations = lesion_observations("Condition/les-l", size=(80, "%"), prefix="l")
+    nailing = order("fix", FIXATION, body_site={"text": "fémur gauche"})
+    if placed == "name":
+        nailing = order("fix", FIXATION) | {"code": {**cc(*FIXATION), "text": "Enclouage prophylactique fémur gauche"}}
+    assert cards(client, [right, left], right_observations + left_observations, nailing) == []
+    side, hedged = cards(client, [right], right_observations, nailing)  # the words may be a slip: still checked
+    assert side["indicator"] == "warning" and side["summary"].startswith(
+        "Check the side: order for the left femur, bone metastasis recorded on the “fémur droit”"), side["summary"]
+    assert "— “fémur droit” (as written)" in side["detail"]
+    assert hedged["summary"].endswith("— “fémur droit” (as written), if the order is for it"), hedged["summary"]

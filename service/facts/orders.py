@@ -45,7 +45,7 @@ from .items.site import body_sites, read_place, read_site
 from .levels import levels_named
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
 from .order_prescription import dose_words_differ, prescribed_schemes, starts_on
-from .place import LEFT, RIGHT, Place, one_long_bone, side_beside_bone, side_written
+from .place import LEFT, RIGHT, Place, bone_and_side, one_long_bone, side_beside_bone, side_written
 from .procedure_words import names_a_course
 from .terminology import OWN_SYSTEM, Terminology, codings, describe_concepts, load_terminology
 from .vocabulary import KIND_VALUE_SETS
@@ -261,13 +261,16 @@ def _reasons(order: dict[str, Any], aliases: dict[str, str],
     return frozenset(reasons), unresolved
 
 
-def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]:
-    """The draft orders that target this Condition, each with how it was linked."""
+def orders_for(scored: ScoredCondition, drafts: list[DraftOrder], placed: frozenset[str] = frozenset()) -> list[Order]:
+    """The draft orders that target this Condition, each with how it was linked. ``placed``: the orders whose words
+    place them on a lesion's bone and side (``words_place``), never checked against a lesion of that bone their words
+    place on its other side; another order's words may be a slip, and it is checked against each one."""
     applies = APPLIES_TO.get(type(scored), set())  # a score no order kind is about: none
     lesion = isinstance(scored, LesionFacts)
     found = []
     for draft in drafts:
-        if not draft.order.kinds & applies:
+        if not draft.order.kinds & applies or (draft.order.reference in placed and isinstance(scored, LesionFacts)
+                                                and _other_side_in_words(draft, scored)):
             continue
         written = side_written(draft.site_words or draft.order.description) if draft.reasons else None
         other_side = bool(lesion and written in (LEFT, RIGHT) and scored.body_site[1] in (LEFT, RIGHT)
@@ -329,6 +332,30 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder]) -> list[Order]
                                draft.order.description, link, targeted=targeted,
                                start=draft.start.text[:10] if draft.start else ""))
     return found
+
+
+def words_place(draft: DraftOrder) -> tuple[str, str] | None:
+    """The one long bone and the side an order naming no lesion, reason or coded site writes ("Enclouage fémur
+    gauche"), else None."""
+    if draft.names_a_target:
+        return None
+    text = draft.site_words or draft.order.description
+    bone = one_long_bone(text)
+    side = side_beside_bone(text, bone) if bone else None
+    return (bone, side) if bone and side in (LEFT, RIGHT) else None
+
+
+def _other_side_in_words(draft: DraftOrder, scored: LesionFacts) -> bool:
+    """Whether an order placed by its words only names this lesion's bone on the other side, as its code or its own
+    words place it (review 34: "Enclouage fémur gauche" headed by the right femur's card, "if the order is for it")."""
+    ordered = words_place(draft)
+    bone, side = lesion_place(scored)
+    return ordered is not None and bone == ordered[0] and side in (LEFT, RIGHT) and side != ordered[1]
+
+
+def lesion_place(scored: LesionFacts) -> tuple[str | None, str | None]:
+    """A lesion's long bone and side, by its codes, else by its bodySite's words."""
+    return scored.body_site if scored.body_site[0] else bone_and_side(scored.place)
 
 
 def _uncoded_lesion_link(draft: DraftOrder, scored: ScoredCondition) -> Said | None:

@@ -225,6 +225,17 @@ def side_beside_bone(text: str, bone: str, next_to: bool = False) -> str | None:
     return sides.pop() if len(sides) == 1 else None
 
 
+def bone_and_side(place: Place | None) -> tuple[str | None, str | None]:
+    """The long bone and side a place's codes give, else those its own words write, the side only right beside the
+    bone's name ("fémur gauche"; "Métastase humérale sein gauche" gives no side): to tell which of two femurs an order
+    is for, never to score."""
+    if place is None or place.bone:
+        return (place.bone, place.side) if place else (None, None)
+    words = place.written or place.record_words
+    bone = one_long_bone(words) if words else None
+    return bone, side_beside_bone(words, bone, next_to=True) if bone else None
+
+
 def side_written(text: str) -> str | None:
     """The side a bodySite's own text states, abbreviations included: to see that it disagrees with its code."""
     left = bool(_LEFT_WORDS.search(text) or _LEFT_ABBREVIATED.search(text))

@@ -327,7 +327,8 @@ def other_side_card(draft: DraftOrder, recorded: tuple[Where, ...], locale: str,
     there = ", ".join(dict.fromkeys(_bone_and_side(where.place, locale) for where in recorded if where.place))
     lines = [f"**{words['order']}**{colon} {plain(draft.order.description) or name(draft.order.reference)}", "",
              words["other_side_detail"].format(ordered=ordered), "", f"**{words['recorded_there']}**"]
-    lines += [f"- {name(where.ref)}" for where in recorded]
+    lines += [f"- {name(where.ref)}" + (f" — {_bone_and_side(where.place, locale)}" if where.place and not
+                                         where.place.bone and where.place.record_words else "") for where in recorded]
     return _warning(fit_summary(words["other_side"].format(ordered=ordered, recorded=there)), lines, locale)
 
 
@@ -381,6 +382,8 @@ def side_conflict_card(entry: ReportEntry, locale: str, name: Callable[[str], st
 
 def _bone_and_side(place: Place, locale: str) -> str:
     """"left femur": a place's bone and side, without its region."""
+    if not place.bone:  # its words only ("fémur droit"): quoted as written
+        return plain(place.words(locale))
     return plain(Place(place.bone, place.side).words(locale, False))
 
 
