@@ -926,3 +926,23 @@ def test_an_order_placed_by_its_words_is_not_checked_against_the_other_sides_les
         "Check the side: order for the left femur, bone metastasis recorded on the “fémur droit”"), side["summary"]
     assert "— “fémur droit” (as written)" in side["detail"]
     assert hedged["summary"].endswith("— “fémur droit” (as written), if the order is for it"), hedged["summary"]
+
+
+def test_a_lesion_whose_side_is_a_letter_beside_its_coded_bone_has_the_side_checked(client):
+    """Probe 29 (r43): "fémur D" (the femur coded, no side coded), Mirels 12, and a radiotherapy coded for the left
+    femur: "… — femur (side not stated), if the order is for it", "the lesion's side is not stated". The letter beside
+    the bone's name is read as the side (flagged as read from the text): the side is said first, the check hedged."""
+    femur_d = condition("lesion-1", SCT, "94222008", body_site=[{"coding": [{"system": SCT, "code": FEMUR}],
+                                                                 "text": "fémur D"}])
+    observations = lesion_observations(size=(80, "%"), pain="functional")
+    side, card = cards(client, [femur_d], observations, order("rt", RADIOTHERAPY, body_site=site(FEMUR, LEFT)))
+    assert side["summary"] == "Check the side: order for the left femur, bone metastasis recorded on the right femur"
+    assert card["summary"].endswith("— right femur (side read from the text), if the order is for it"), card["summary"]
+    assert "the lesion's side is not coded, and its words (“fémur D”) write the other side: check which side it is " \
+           "for" in card["detail"]
+    assert "Right femur (side read from the text)" in card["detail"]
+    # "D" away from the bone's name (a doctor's initial) is no side.
+    initial = condition("lesion-1", SCT, "94222008", body_site=[{"coding": [{"system": SCT, "code": FEMUR}],
+                                                                 "text": "fémur, vu par Dr D. Martin"}])
+    found = cards(client, [initial], observations, order("rt", RADIOTHERAPY, body_site=site(FEMUR, LEFT)))
+    assert not any(card["summary"].startswith("Check the side") for card in found), found

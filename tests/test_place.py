@@ -105,8 +105,10 @@ def test_what_the_record_writes_beyond_the_codes_read_is_said_beside_them():
                                                       "humérus gauche (« Proximal » dans le dossier)")
     unsided = {"coding": [{"system": SCT, "code": FEMUR}], "text": "L femur proximal third"}
     found = only_place(condition("lesion-1", SCT, "94222008", body_site=[unsided]))
-    assert found.where("en") == "femur (side not stated) (“L femur proximal third” in the record)"
-    assert found.place.side is None  # "L" is not read as a side: said as written, for the clinician to read
+    # "L" right beside the bone's name is read as its side, flagged (probe 29: "side not stated" beside "fémur G"
+    # read as a contradiction); never a side to score or link items by (the site reading's side stays the codes').
+    assert found.where("en") == "left femur (side read from the text) (“L femur proximal third” in the record)"
+    assert found.place.side == "7771000" and found.place.side_from_text and found.body_site == (FEMUR, None)
     shaft_in_words = {**site(FEMUR, RIGHT), "text": "fémur droit, diaphyse"}  # the region that decides its row
     assert only_place(condition("lesion-1", SCT, "94222008", body_site=[shaft_in_words])).where("fr") == \
         "fémur droit (« fémur droit, diaphyse » dans le dossier)"

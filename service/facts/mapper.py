@@ -121,7 +121,8 @@ def _bone_sides(record: PatientRecord) -> dict[str, Any]:
     for condition in record.conditions["lesion"] + record.fractures:
         places = [p for p in (fracture_place(c) for c in codings(condition.get("code"))) if p is not None]
         reading = read_site(record.terms, body_sites(condition))
-        bone, side = (places[0].bone, places[0].side) if places else (reading.bone, reading.side)
+        bone, side = (places[0].bone, places[0].side) if places else (reading.bone, reading.side or (
+            reading.place.side if reading.place.side_from_text else None))  # "fémur D": a side to check too
         if not bone:  # its bodySite's words ("fémur droit"): a side to check too
             bone, side = bone_and_side(reading.place)
         if bone:

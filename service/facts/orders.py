@@ -291,9 +291,14 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder], placed: frozen
             same = draft.bone == bone and (draft.side is None or side is None or draft.side == side)
             words = (side_beside_bone(draft.order.description, bone) or side_beside_bone(  # its bodySite's text too
                 draft.place.written if draft.place else "", bone)) if same and bone and draft.side is None else None
+            written = scored.place.side if scored.place and scored.place.side_from_text and not side else None
             link = (said("the order's site is the same bone, its side not coded, and its words write the other side: "
                          "check which side it is for")
                     if words in (LEFT, RIGHT) and side in (LEFT, RIGHT) and words != side else  # probe 18
+                    said("the order's site is the same bone; the lesion's side is not coded, and its words (“{words}”) "
+                         "write the other side: check which side it is for", words=scored.place.written[:60])
+                    if scored.place and written in (LEFT, RIGHT) and draft.side in (LEFT, RIGHT) and written !=
+                    draft.side else  # probe 29: "fémur D" beside a left femur's order
                     said("the order's site is the same bone and side") if draft.side and side else
                     said("the order's site is the same bone; the order's side is not stated") if side else
                     said("the order's site is the same bone") if not draft.side else

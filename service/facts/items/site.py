@@ -327,7 +327,9 @@ def _placed(concepts: list[dict[str, Any]], parts: list[_ConceptSite], bones: se
     if sides and not (several and len(sides) > 1):
         return Place(bone, sides.pop() if len(sides) == 1 else BOTH_SIDES, region, words, bone_system=system,
                      written=written, qualifiers=qualifiers, bones=coded)
-    side = side_in_words(concepts)  # no code gives a side: the text may (flagged, never used to link)
+    # No code gives a side: the text may (flagged, never used to score), "D" or "G" only right beside the bone's name
+    # ("fémur D": probe 29 read "femur (side not stated)" and checked a left femur's order against it, unflagged).
+    side = side_in_words(concepts) or (side_beside_bone(written, bone, next_to=True) if bone and written else None)
     return Place(bone, side, region, words, side is not None, system, written, qualifiers, bones=coded)
 
 
