@@ -256,9 +256,10 @@ def bundle_entries(bundle: Any, where: str = "Bundle",
     found = []
     seen: dict[str, tuple[int, dict]] = {}  # "Type/id" -> first entry: one id must mean one resource
     for index, entry in enumerate(entries):
-        # Where it is, written out once per entry (a problem's words, and the entry's own place).
-        at = f"{where}.entry[{index}]"
+        # Where it is, written out once per entry (the resource's place); the entry's only for a problem's words.
+        at_resource = f"{where}.entry[{index}].resource"
         if not isinstance(entry, dict) or not isinstance(resource := entry.get("resource"), dict):
+            at = f"{where}.entry[{index}]"
             if isinstance(entry, dict) and isinstance(entry.get("request"), dict) and \
                     entry["request"].get("method") == "DELETE":  # a history's or a transaction's deletion
                 problems.append(Problem(f"{at}.request", "a deletion (request.method DELETE): the service reads the "
@@ -269,23 +270,24 @@ def bundle_entries(bundle: Any, where: str = "Bundle",
             continue
         full_url = entry.get("fullUrl")
         if full_url is not None and not isinstance(full_url, str):
-            problems.append(Problem(f"{at}.fullUrl", "must be a string"))
-        at_resource = f"{at}.resource"
+            problems.append(Problem(f"{where}.entry[{index}].fullUrl", "must be a string"))
+        kind = resource.get("resourceType")
         if read is None or read(resource):
-            problems += resource_problems(resource, at_resource)
-        elif not isinstance(kind := resource.get("resourceType"), str) or not well_formed(resource, kind, dates=False):
+            if not isinstance(kind, str) or kind in VALIDATED_TYPES:  # resource_problems has nothing to say of others
+                problems += resource_problems(resource, at_resource)
+        elif not isinstance(kind, str) or not well_formed(resource, kind, dates=False):
             try:
                 check_shape(resource, at_resource, dates=False)  # nothing reads its dates
             except InvalidResource as error:
                 problems.append(Problem(error.where, str(error).removeprefix(f"{error.where}: ")))
-        if isinstance(rid := resource.get("id"), str) and isinstance(kind := resource.get("resourceType"), str):
+        if isinstance(rid := resource.get("id"), str) and isinstance(kind, str):
             key = f"{kind}/{rid}"
             if key in seen:
                 first, earlier = seen[key]
                 if earlier == resource:
                     continue  # the same resource twice counts once
                 if _version(earlier) == _version(resource):
-                    problems.append(Problem(f"{at}.resource.id", f"{key} is also entry[{first}], with other content "
+                    problems.append(Problem(f"{at_resource}.id", f"{key} is also entry[{first}], with other content "
                                             "and no other meta.versionId or meta.lastUpdated: which holds cannot "
                                             "be told"))
                     continue
