@@ -18,7 +18,7 @@ from msgspec.structs import replace
 from .facts import PatientFacts, ReportEntry
 from .facts.dates import parse_date
 from .facts.model import LesionFacts, Where
-from .facts.orders import EARLY_START
+from .facts.orders import EARLY_START, WHOLE_BONE
 from .facts.place import (
     BONE_WORDS,
     BOTH_SIDES,
@@ -122,6 +122,7 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     placed = frozenset(draft.order.reference for draft in readable if words_place(draft) in lesions)
     targeting = _shared_sites([(assessment, orders_for(assessment.facts, readable, placed))
                                for assessment in result.assessments], readable, settled)
+    targeting = _whole_bone(targeting)
     findings = [(assessment, _early_start(finding, result.facts.as_of)) for assessment, orders in targeting
                 for finding in check_orders(assessment.score, orders)]
     radiotherapies = [draft for draft in drafts if "radiotherapy" in draft.order.kinds]
@@ -230,6 +231,26 @@ def _shared_sites(targeting: list[tuple[Assessment, list[Order]]], drafts: list[
         "{link}, where another lesion is recorded too: check which it is for", link=order.link))
         if (order.reference, assessment.facts.condition) in unsure and order.targeted else order for order in orders])
         for assessment, orders in targeting]
+
+
+def _whole_bone(targeting: list[tuple[Assessment, list[Order]]]) -> list[tuple[Assessment, list[Order]]]:
+    """A radiotherapy ordered for one lesion of a long bone and side (both coded) where another is scored takes that
+    one in too (probe 29: a shaft at Mirels 5, its 30 Gy ordered, beside a trochanter at 12, "fixation first": an
+    info card on the scheme, no word of it). Checked against the other one, never proposed for withdrawal on it."""
+    placed = [(assessment, orders) for assessment, orders in targeting if assessment.score.calculator == "mirels"
+              and assessment.facts.body_site[0] and assessment.facts.body_site[1] in (LEFT, RIGHT)]
+    extra: dict[str, dict[str, Order]] = {}
+    for assessment, orders in placed:
+        for other, others in placed:
+            if other is assessment or other.facts.body_site != assessment.facts.body_site:
+                continue
+            checked = {order.reference for order in others}
+            for order in orders:
+                if "radiotherapy" in order.kinds and order.reference not in checked:
+                    extra.setdefault(other.facts.condition, {})[order.reference] = replace(
+                        order, targeted=False, link=Said(WHOLE_BONE, {"where": assessment.facts.place}))
+    return [(assessment, orders + list(extra.get(assessment.facts.condition, {}).values()))
+            for assessment, orders in targeting] if extra else targeting
 
 
 # The mapping report's words for a diagnosis that does not count: a lesion or a compression no longer active, one

@@ -946,3 +946,24 @@ def test_a_lesion_whose_side_is_a_letter_beside_its_coded_bone_has_the_side_chec
                                                                  "text": "fémur, vu par Dr D. Martin"}])
     found = cards(client, [initial], observations, order("rt", RADIOTHERAPY, body_site=site(FEMUR, LEFT)))
     assert not any(card["summary"].startswith("Check the side") for card in found), found
+
+
+def test_a_radiotherapy_for_one_lesion_of_a_femur_is_checked_against_the_other_lesion_of_that_femur(client):
+    """Probe 29 (r42): a left femur's trochanter at Mirels 12 ("fixation first") and its shaft at 5; 30 Gy ordered for
+    the shaft: one info card on the scheme. For a long bone the guideline irradiates the whole affected bone (§2.1):
+    the trochanter's check is said first, as a warning, never proposing to withdraw the shaft's course."""
+    trochanter = lesion("troch", bone="182047004")
+    shaft = lesion("shaft")
+    observations = lesion_observations("Condition/troch", size=(80, "%"), pain="functional", prefix="t") + \
+        lesion_observations("Condition/shaft", size=(20, "%"), kind="blastic", pain="mild", prefix="s")
+    found = cards(client, [trochanter, shaft], observations, order("rt", RADIOTHERAPY, reason="Condition/shaft"))
+    assert found[0]["indicator"] == "warning" and found[0]["summary"] == (
+        "Radiotherapy alone ordered, Mirels ≥ 9: surgical fixation opinion first — left femur, trochanter, its bone "
+        "irradiated by the order"), [card["summary"] for card in found]
+    assert "ordered for left femur, shaft of femur, on the same bone: for a long bone, the volume the guideline " \
+           "irradiates takes in the whole affected bone (§2.1)" in found[0]["detail"]
+    assert not any(s["label"].startswith("Withdraw") for card in found for s in card.get("suggestions", []))
+    # Another bone's lesion (the right femur): nothing to say of it.
+    right = lesion("troch", bone="182047004", side=RIGHT)
+    assert not any("Mirels ≥ 9" in card["summary"] for card in cards(
+        client, [right, shaft], observations, order("rt", RADIOTHERAPY, reason="Condition/shaft")))

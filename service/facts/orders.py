@@ -91,6 +91,10 @@ class DraftOrder(msgspec.Struct, frozen=True):
         return bool(self.reasons) or self.compression_reason_code or self.has_body_site
 
 
+# A radiotherapy ordered for another lesion of this long bone and side (``order_review._whole_bone``): for a long bone
+# the guideline's volume takes in the whole affected bone (document 004, §2.1).
+WHOLE_BONE = N_("ordered for {where}, on the same bone: for a long bone, the volume the guideline irradiates takes in "
+                "the whole affected bone (§2.1)")
 # A prophylactic fixation ordered for a scored lesion beside a fracture that may be of its bone (placed by words).
 MAYBE_BROKEN = N_("{where}: {fracture}; a prophylactic fixation is against a fracture to come")
 MAYBE_FIXED = N_("{where}: {fixation}; check that it is not the fixation being ordered")

@@ -13,9 +13,15 @@ from ..calculators.fractionation import SchemeAdvice, fractionation
 from ..calculators.order_checks import Finding
 from ..calculators.situations import situations
 from ..facts import LesionFacts, PatientFacts, ReportEntry
-from ..facts.model import Where
-from ..facts.orders import EARLY_START, MAYBE_BROKEN, MAYBE_FIXED, OTHER_PATIENT, REASON_ELSEWHERE, DraftOrder
-from ..facts.place import LEFT, RIGHT, Place
+from ..facts.orders import (
+    EARLY_START,
+    MAYBE_BROKEN,
+    MAYBE_FIXED,
+    OTHER_PATIENT,
+    WHOLE_BONE,
+    DraftOrder,
+)
+from ..facts.place import Place
 from ..facts.radiotherapies import IRRADIATED
 from ..facts.statuses import LESION_MAY_BE_OVER, LESION_NOT_ACTIVE, NEVER_COUNTS_AS
 from ..facts.terminology import own_coding
@@ -45,6 +51,7 @@ from .cards import (
     typeset_card,
 )
 from .fhir_resources import Assessment, stable_id
+from .order_sides import order_warning, other_side_card, side_conflict_card, sides_disagree
 from .order_words import ORDER_WORDS
 from .summary_words import first_words
 from .uuids import random_uuid
@@ -99,6 +106,8 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
         # An order not surely this lesion's (no reason naming it, no side on both) must not read as if it were (the
         # right humerus's radiotherapy charged to the left femur's Mirels 9; a nailing naming no bone).
         "summary": _with_place(summary, facts.where(locale), "" if not finding.unsure else
+                               f", {order_words['in_its_volume']}" if all(getattr(order.link, "template", None) ==
+                                                                         WHOLE_BONE for order in finding.orders) else
                                f", {order_words['if_fixation_for_it']}" if finding.unsure == ("prophylactic_fixation",)
                                else f", {order_words['if_for_it']}", locale),
         "detail": "\n".join(lines),
@@ -317,28 +326,6 @@ def moot_card(draft: DraftOrder, why: str, locale: str, name: Callable[[str], st
     }
 
 
-def other_side_card(draft: DraftOrder, recorded: tuple[Where, ...], locale: str, name: Callable[[str], str]) -> Card:
-    """An order for a bone and side where no bone metastasis is recorded, one being on the other side (a radiotherapy
-    "fémur gauche" for a right femur's lesion): read as normal on its §2 card, with a line on the data-review card
-    (probe 16). A lesion is a bone and a side: said first, as a warning."""
-    words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
-    assert draft.place is not None
-    ordered = _bone_and_side(draft.place, locale)
-    there = ", ".join(dict.fromkeys(_bone_and_side(where.place, locale) for where in recorded if where.place))
-    lines = [f"**{words['order']}**{colon} {plain(draft.order.description) or name(draft.order.reference)}", "",
-             words["other_side_detail"].format(ordered=ordered), "", f"**{words['recorded_there']}**"]
-    lines += [f"- {name(where.ref)}" + (f" — {_bone_and_side(where.place, locale)}" if where.place and not
-                                         where.place.bone and where.place.record_words else "") for where in recorded]
-    return _warning(fit_summary(words["other_side"].format(ordered=ordered, recorded=there)), lines, locale)
-
-
-def _warning(summary: str, lines: list[str], locale: str) -> Card:
-    """A warning about the orders themselves (their side, their number), said first: topic data-review."""
-    return {"uuid": random_uuid(), "summary": summary, "detail": "\n".join(lines), "indicator": "warning",
-            "source": {"label": f"bonemet-cds {__version__}", "topic": topic("data-review", locale)},
-            "overrideReasons": override_reasons(locale)}
-
-
 def several_courses_card(reason: str, drafts: tuple[DraftOrder, ...], locale: str, name: Callable[[str], str],
                          facts: PatientFacts) -> Card:
     """Several radiotherapy orders naming one diagnosis in one signing ("8 Gy en 1 fraction", "30 Gy/10 fr"...):
@@ -354,37 +341,7 @@ def several_courses_card(reason: str, drafts: tuple[DraftOrder, ...], locale: st
         for draft in drafts]  # two orders of one name told apart by their schemes (review 20)
     summary = words["several_courses"].format(count=len(drafts))
     summary = _with_place(summary, where, "", locale) if where else fit_summary(summary)
-    return _warning(summary, lines, locale)
-
-
-def _sides_disagree(entry: ReportEntry) -> bool:
-    """An order whose reason is a lesion of one side of a bone and whose site is the other side of that bone."""
-    params = getattr(entry.reason, "params", {})
-    if getattr(entry.reason, "template", None) != REASON_ELSEWHERE:
-        return False
-    lesion_place, site = params.get("place"), params.get("site")
-    return isinstance(lesion_place, Place) and isinstance(site, Place) and bool(lesion_place.bone) \
-        and lesion_place.bone == site.bone and {lesion_place.side, site.side} == {LEFT, RIGHT}
-
-
-def side_conflict_card(entry: ReportEntry, locale: str, name: Callable[[str], str]) -> Card:
-    """An order for the lesion of one side whose own site is the other side (probe 16: "RTE fémur" for the left
-    femur's lesion, its bodySite the right femur): on the data-review card only, it was not said where a side is
-    checked. Said first, as a warning: which side is meant decides the order."""
-    words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
-    params = entry.reason.params  # type: ignore[attr-defined]
-    ordered, recorded = _bone_and_side(params["site"], locale), _bone_and_side(params["place"], locale)
-    lines = [f"**{words['order']}**{colon} {plain(entry.description) or name(entry.resource)}", "",
-             words["side_conflict_detail"].format(ordered=ordered, recorded=recorded), "",
-             f"**{words['recorded_there']}**", f"- {name(str(params['lesion']))}"]
-    return _warning(fit_summary(words["side_conflict"].format(ordered=ordered, recorded=recorded)), lines, locale)
-
-
-def _bone_and_side(place: Place, locale: str) -> str:
-    """"left femur": a place's bone and side, without its region."""
-    if not place.bone:  # its words only ("fémur droit"): quoted as written
-        return plain(place.words(locale))
-    return plain(Place(place.bone, place.side).words(locale, False))
+    return order_warning(summary, lines, locale)
 
 
 def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subject: str) -> list[Card]:
@@ -409,7 +366,7 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
                           draft.order.reference in review.after_operation) for draft, advice in review.schemes]
     cards += [irradiated_card(draft, given, locale, name, facts) for draft in review.without_scheme
               if (given := _irradiated(draft, facts))]
-    sides = [entry for entry in review.report if _sides_disagree(entry)]
+    sides = [entry for entry in review.report if sides_disagree(entry)]
     cards[:0] = [side_conflict_card(entry, locale, name) for entry in sides]
     other = [entry for entry in review.report if getattr(entry.reason, "template", None) == OTHER_PATIENT]
     if other:

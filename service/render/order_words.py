@@ -19,6 +19,7 @@ ORDER_WORDS = Words({
     "irradiated_summary": N_("Radiotherapy ordered for a site already irradiated"),
     "irradiated_first": N_("Site already irradiated"),
     "if_for_it": N_("if the order is for it"), "if_fixation_for_it": N_("if the fixation is for it"),
+    "in_its_volume": N_("its bone irradiated by the order"),
     "other_patient": N_("Draft orders not known to be this patient's ({count}): check the patient before signing"),
     "other_patient_detail": N_("These draft orders name another patient than the one in the EHR's context, or a "
                                "patient that cannot be read; they were not checked:"),
