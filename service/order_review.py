@@ -18,7 +18,7 @@ from msgspec.structs import replace
 from .facts import PatientFacts, ReportEntry
 from .facts.dates import parse_date
 from .facts.model import LesionFacts, Where
-from .facts.orders import EARLY_START, WHOLE_BONE
+from .facts.orders import EARLY_START, LEVEL_APART, WHOLE_BONE
 from .facts.place import (
     BONE_WORDS,
     BOTH_SIDES,
@@ -84,6 +84,8 @@ class OrderReview(msgspec.Struct):
     unsure: dict[str, list[Assessment]] = msgspec.field(default_factory=dict)
     # The radiotherapy orders an operation's §1.4 window opens for, whatever their start (their §2 card says so).
     after_operation: frozenset[str] = frozenset()
+    # Orders whose words name other vertebral levels than the compression checked against (order, its assessment).
+    other_level: list[tuple[Order, Assessment]] = msgspec.field(default_factory=list)
 
 
 def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
@@ -180,9 +182,11 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     for assessment, order in ((a, o) for a, orders in targeting for o in orders if not o.targeted):
         unsure.setdefault(order.reference, []).append(assessment)
     windows, after_operation = _windows(result, radiotherapies)
+    other_level = [(order, assessment) for assessment, orders in targeting for order in orders
+                   if getattr(order.link, "template", None) == LEVEL_APART]
     return OrderReview(findings, report, schemes, windows, ablative, moot,
                        [draft for draft in radiotherapies if not draft.schemes], other_side, several, unsure,
-                       after_operation)
+                       after_operation, other_level)
 
 
 def _early_start(finding: Finding, as_of: date | None) -> Finding:

@@ -361,6 +361,24 @@ def test_group_i_with_a_course_not_stated_reminds_of_hypofractionation(client):
     assert "the order's reason is a spinal cord compression" in card["detail"]
 
 
+def test_group_i_with_a_single_fraction_ordered_is_not_asked_its_course(client):
+    """Probe 29 (r21): 8 Gy in 1 fraction for a group I compression got "prefer hypofractionation (its code does not
+    say the course)": a single fraction is the fewest there is, nothing to act on. Its §2 card stays; a 30 Gy in 10
+    still gets the reminder (the guideline gives no number of fractions that makes a course long)."""
+    def with_scheme(total, fractions):
+        return order("rt", RADIOTHERAPY, reason="Condition/mscc", extension=[{
+            "url": "http://hl7.org/fhir/us/codex-radiation-therapy/StructureDefinition/"
+                   "codexrt-radiotherapy-dose-prescribed-to-volume",
+            "extension": [{"url": "totalDose", "valueQuantity": {"value": total, "unit": "Gy", "code": "Gy",
+                                                                 "system": "http://unitsofmeasure.org"}},
+                          {"url": "fractions", "valuePositiveInt": fractions}]}])
+
+    found = cards(client, *RADES_GROUP_I, with_scheme(8, 1))
+    assert [card["summary"].split(":")[0] for card in found] == ["8 Gy single fraction ordered"], found
+    found = cards(client, *RADES_GROUP_I, with_scheme(30, 10))
+    assert any("its code does not say the course" in card["summary"] for card in found), found
+
+
 def test_an_order_naming_no_lesion_keeps_the_place_in_the_summary_before_the_advices_aside(client):
     """Probe 24: "Radiothérapie prescrite, Rades groupe I : privilégier l'hypofractionnement (son code ne précise pas
     le…), si la prescription la concerne" said no place at all, and the English "— spinal cord…" none either."""
@@ -862,7 +880,9 @@ def test_an_order_whose_words_name_other_levels_than_the_compressions_is_a_level
                                         "text": "D8"}]}
     laminectomy = order("lam", LAMINECTOMY, reason_code=cc(ICD10, "G95.2"))
     laminectomy["code"]["text"] = "Laminectomie T12-L1"
-    (card,) = cards(client, [conditions[0], d8], observations, laminectomy)
+    level, card = cards(client, [conditions[0], d8], observations, laminectomy)  # the level said first (probe 29)
+    assert level["indicator"] == "warning" and level["summary"] == "Check the level: order for T12, L1, spinal cord " \
+        "compression recorded at T8", level["summary"]
     assert "its words name T12, L1, the compression's record T8: check the level" in card["detail"], card["detail"]
     assert not any(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"])
     for words in ("Laminectomie D8", "Laminectomie décompressive (cf IRM T2)", "Laminectomie puis C1J1"):
@@ -873,8 +893,8 @@ def test_an_order_whose_words_name_other_levels_than_the_compressions_is_a_level
     # Named by its reasonReference, its words at another level: not surely this one's either (review 27).
     by_reason = order("lam", LAMINECTOMY, reason="Condition/mscc")
     by_reason["code"]["text"] = "Laminectomie L3"
-    (card,) = cards(client, [conditions[0], d8], observations, by_reason)
-    assert "check the level" in card["detail"]
+    level, card = cards(client, [conditions[0], d8], observations, by_reason)
+    assert level["summary"].startswith("Check the level: order for L3,") and "check the level" in card["detail"]
     assert not any(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"])
 
 

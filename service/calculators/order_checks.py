@@ -29,7 +29,8 @@ class Order(msgspec.Struct, frozen=True):
     """One draft order, as the checks see it.
 
     ``kinds`` is a set: a local order code may belong to more than one ValueSet.
-    ``course`` is set only when the order's code says it (radiotherapy).
+    ``course`` is set only when the order's code says it (radiotherapy); ``single_fraction``: the order prescribes
+    one fraction (8 Gy in 1), which no course has fewer of.
     ``link`` says how the order was tied to the scored Condition; ``targeted``: the order names it (a
     reason, a site), rather than naming none and being checked against each; ``start``: the day it is to
     start, as written ("" when it says none).
@@ -42,6 +43,7 @@ class Order(msgspec.Struct, frozen=True):
     link: str = ""
     targeted: bool = True
     start: str = ""
+    single_fraction: bool = False
 
 
 class OrderCheck(msgspec.Struct, frozen=True):
@@ -127,7 +129,10 @@ PATTERNS: dict[str, Callable[[list[Order]], list[Order]]] = {
     "radiotherapy_with_fixation": _radiotherapy_with_fixation,
     "radiotherapy_with_opinion": _radiotherapy_with_opinion,
     "long_course_radiotherapy": lambda orders: [o for o in _radiotherapy(orders) if o.course == "long"],
-    "course_not_stated": lambda orders: [o for o in _radiotherapy(orders) if o.course is None],
+    # A single fraction is the fewest there is: "prefer hypofractionation" asks nothing of it (probe 29: "its code does
+    # not say the course" beside 8 Gy in 1, which nobody could act on).
+    "course_not_stated": lambda orders: [o for o in _radiotherapy(orders)
+                                         if o.course is None and not o.single_fraction],
 }
 
 

@@ -95,6 +95,9 @@ class DraftOrder(msgspec.Struct, frozen=True):
 # the guideline's volume takes in the whole affected bone (document 004, §2.1).
 WHOLE_BONE = N_("ordered for {where}, on the same bone: for a long bone, the volume the guideline irradiates takes in "
                 "the whole affected bone (§2.1)")
+# An order checked against a compression whose record names other vertebral levels than its words
+# (``render.order_sides`` says it first).
+LEVEL_APART = N_("{link}; its words name {ordered}, the compression's record {recorded}: check the level")
 # A prophylactic fixation ordered for a scored lesion beside a fracture that may be of its bone (placed by words).
 MAYBE_BROKEN = N_("{where}: {fracture}; a prophylactic fixation is against a fracture to come")
 MAYBE_FIXED = N_("{where}: {fixation}; check that it is not the fixation being ordered")
@@ -328,8 +331,7 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder], placed: frozen
             link = None
         apart = _levels_apart(draft, scored) if link and not lesion else None  # "Laminectomie T12-L1" beside "D8"
         if link and apart:
-            link = said("{link}; its words name {ordered}, the compression's record {recorded}: check the level",
-                        link=link, ordered=", ".join(apart[0]), recorded=", ".join(apart[1]))
+            link = Said(LEVEL_APART, {"link": link, "ordered": ", ".join(apart[0]), "recorded": ", ".join(apart[1])})
         if link:
             # Proposed for withdrawal on this score only when it surely names this Condition: by its reason, a long
             # bone and side both stated, or a cord compression's reasonCode. A femur with no side may be the other
@@ -339,7 +341,8 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder], placed: frozen
                 draft.compression_reason_code and not apart)
             found.append(Order(draft.order.reference, draft.order.kinds & applies, draft.order.course,
                                draft.order.description, link, targeted=targeted,
-                               start=draft.start.text[:10] if draft.start else ""))
+                               start=draft.start.text[:10] if draft.start else "",
+                               single_fraction=bool(draft.schemes) and all(s.fractions == 1 for s in draft.schemes)))
     return found
 
 

@@ -51,7 +51,7 @@ from .cards import (
     typeset_card,
 )
 from .fhir_resources import Assessment, stable_id
-from .order_sides import order_warning, other_side_card, side_conflict_card, sides_disagree
+from .order_sides import level_card, order_warning, other_side_card, side_conflict_card, sides_disagree
 from .order_words import ORDER_WORDS
 from .summary_words import first_words
 from .uuids import random_uuid
@@ -350,10 +350,11 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
     each with why (``cards.review_card``). ``subject``: the patient, as the proposed resources name it."""
     if facts.deceased is not None:  # as patient-view: one card, no order checked, where any would have been given
         checked = review.findings or review.moot or review.windows or review.schemes or review.other_side or \
-            review.several_courses
+            review.several_courses or review.other_level
         return [typeset_card(deceased_card(facts, locale), locale)] if checked else []
     name = namer(facts, locale)
     cards = [other_side_card(draft, recorded, locale, name) for draft, recorded in review.other_side]
+    cards += [level_card(order, assessment, locale, name) for order, assessment in review.other_level]
     cards += [several_courses_card(reason, drafts, locale, name, facts) for reason, drafts in review.several_courses]
     cards += [order_card(assessment, finding, name, subject, tuple({id(a): a for order in finding.orders
                                                                    if not order.targeted for a in

@@ -1,18 +1,20 @@
 """The order-sign cards about the orders themselves, said first as warnings: an order for a bone and side where no
 bone metastasis is recorded, one being on the other side; an order whose reason is one side's lesion and whose site is
-the other side."""
+the other side; an order whose words name other vertebral levels than the compression it is checked against."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from .. import __version__
+from ..calculators.order_checks import Order
 from ..facts import ReportEntry
 from ..facts.model import Where
 from ..facts.orders import REASON_ELSEWHERE, DraftOrder
 from ..facts.place import LEFT, RIGHT, Place
 from .card_model import Card
 from .cards import WORDS, fit_summary, override_reasons, plain, topic
+from .fhir_resources import Assessment
 from .order_words import ORDER_WORDS
 from .uuids import random_uuid
 
@@ -67,3 +69,17 @@ def _bone_and_side(place: Place, locale: str) -> str:
     if not place.bone:  # its words only ("fémur droit"): quoted as written
         return plain(place.words(locale))
     return plain(Place(place.bone, place.side).words(locale, False))
+
+
+def level_card(order: Order, assessment: Assessment, locale: str, name: Callable[[str], str]) -> Card:
+    """An order whose words name other vertebral levels than the compression it is checked against ("RTE L3-L5 8 Gy"
+    for a compression at D8: probe 29, said only on the order's line, and an info card on its scheme). Said first,
+    as a warning: the level decides the order."""
+    words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
+    levels = order.link.params  # type: ignore[attr-defined]
+    facts = assessment.facts
+    lines = [f"**{words['order']}**{colon} {plain(order.description) or name(order.reference)}", "",
+             words["other_level_detail"].format(ordered=levels["ordered"], recorded=levels["recorded"]), "",
+             f"**{words['compression_recorded']}**", f"- {name(facts.condition)} — {plain(facts.where(locale))}"]
+    return order_warning(fit_summary(words["other_level"].format(ordered=levels["ordered"],
+                                                                 recorded=levels["recorded"])), lines, locale)
