@@ -942,3 +942,23 @@ def test_a_lesion_recorded_on_both_sides_of_a_bone_says_first_to_check_the_side(
         assert words in card["summary"], card["summary"]
         assert card["detail"].split("\n\n")[1].startswith(typeset("**Check first**" if language == "en" else
                                                                   "**À vérifier d'abord**", language))
+
+
+def test_a_deficit_recorded_before_a_decompression_is_not_counted_on_past_it_as_settled(client):
+    """Probe 29 (r37): "5 days" recorded the day before a laminectomy was counted on to the assessment date (24 days,
+    9 points), the group settled on it. Whether a deficit keeps developing after a decompression, and which time
+    Tableau 4 counts then, the sources do not say: from its count to the operation to its count to now, said."""
+    conditions, observations, procedures = operated_compression(operated_days_ago=6)
+    deficit = next(o for o in observations if o["id"] == "deficit")
+    deficit["effectiveDateTime"] = (date.today() - timedelta(days=8)).isoformat()
+    deficit["valueQuantity"] = {"value": 5, "unit": "d", "code": "d", "system": "http://unitsofmeasure.org"}
+    (card,) = [c for c in cards_of(client, conditions, observations, procedures=procedures)
+               if c["source"]["topic"]["code"] == "rades"]
+    # 5 days + 2 to the operation (1-7 days, 4 points), + 8 to today (8-14 days, 7 points)
+    assert "| Time developing motor deficits before radiotherapy | 7 to 13 days (uncertain) | 4–7 |" in card["detail"]
+    assert "whether the deficit's time counts on past it the guideline does not say, so 7 to 13 days" in card["detail"]
+    # Recorded after the operation: counted on as before.
+    deficit["effectiveDateTime"] = (date.today() - timedelta(days=1)).isoformat()
+    (card,) = [c for c in cards_of(client, conditions, observations, procedures=procedures)
+               if c["source"]["topic"]["code"] == "rades"]
+    assert "counts on past it" not in card["detail"] and "counted on to the assessment date: 6 days" in card["detail"]

@@ -114,6 +114,9 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                            and (recent is None or not ended(record, course) or course.performed is None
                                 or course.performed.latest >= recent))
         first_day = min((event.when for event in irradiated), key=lambda span: span.earliest, default=None)
+        decompressed = min((operation.performed for operation in procedures_done(record) if operation.performed
+                        and operation.kind != "radiotherapy" and ref in operation.reasons),
+                           key=lambda span: span.earliest, default=None)  # the deficit's count not sure past it
         read: dict[str, Fact] = {}
         for kind in kinds:
             after: tuple[Event, ...] = ()
@@ -129,9 +132,9 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                                    before=irradiated if kind != "visceral-metastases" else ())
             observations = [observation for observation, _ in linked[kind]]
             key = (kind, tuple(id(observation) for observation in observations),
-                   "|".join(event.when.text for event in irradiated))
+                   "|".join(event.when.text for event in irradiated), decompressed.text if decompressed else "")
             if key not in shared:
-                shared[key] = deficit_days_fact(record, observations, first_day) \
+                shared[key] = deficit_days_fact(record, observations, first_day, decompressed) \
                     if kind == "days-developing-motor-deficits" else motor_fact(record, observations, irradiated) \
                     if kind == "motor-function" else visceral_fact(record, observations, irradiated)
             read[kind] = with_untimely(shared[key], untimely[KIND_ITEM[kind]]) if untimely else shared[key]

@@ -32,15 +32,38 @@ from .quantities import DURATION_DAYS, ucum_or_bound
 ITEM = "days_developing_motor_deficits"
 
 
-def _duration(record: PatientRecord, observation: dict[str, Any], end: DateSpan) -> tuple[Any, Said | None]:
+def _duration(record: PatientRecord, observation: dict[str, Any], end: DateSpan,
+              operated: DateSpan | None = None) -> tuple[Any, Said | None]:
     row = _row(observation) if "valueQuantity" not in observation else None
     if row is not None:  # the table's own row (CodeSystem table-row): its days as of the record, counted on
-        return until_assessment(row, record.effective(observation), end), None
+        return _counted(row, record.effective(observation), end, operated), None
     days, problem = ucum_or_bound(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
     if problem or days is None:
         return days, problem
     whole: Any = int(days) if isinstance(days, Fraction) and days.denominator == 1 else days
-    return until_assessment(whole, record.effective(observation), end), None
+    return _counted(whole, record.effective(observation), end, operated), None
+
+
+def _operated_between(recorded: DateSpan | None, end: DateSpan, operated: DateSpan | None) -> bool:
+    """Whether an operation of the compression (a decompression) was done after the duration's record, before the
+    end of the count."""
+    return bool(recorded and operated and recorded.latest < operated.earliest and operated.latest <= end.latest)
+
+
+def _counted(days: Any, recorded: DateSpan | None, end: DateSpan, operated: DateSpan | None) -> Any:
+    """``until_assessment``; across an operation of the compression, from the days to the operation to those to the
+    end (probe 29: "5 days" the day before a laminectomy counted on to 24 days, 9 points, the group settled: whether
+    a deficit keeps developing after a decompression, and which time Tableau 4 counts then, the sources do not say)."""
+    to_end = until_assessment(days, recorded, end)
+    if not _operated_between(recorded, end, operated):
+        return to_end
+    assert operated is not None
+    fewest = until_assessment(days, recorded, operated)
+    low = fewest.low if isinstance(fewest, AtLeast | Between) else fewest
+    if isinstance(to_end, AtLeast):
+        return AtLeast(low, to_end.excluded)
+    high = to_end.high if isinstance(to_end, Between) else to_end
+    return Between(low, high) if high != low else to_end
 
 
 def _row(observation: dict[str, Any]) -> Between | AtLeast | None:
@@ -89,18 +112,19 @@ def until_assessment(days: Any, recorded: DateSpan | None, end: DateSpan) -> Any
 
 
 def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]],
-                      radiotherapy: DateSpan | None = None) -> Fact:
+                      radiotherapy: DateSpan | None = None, operated: DateSpan | None = None) -> Fact:
     """``radiotherapy``: the first day of a radiotherapy of the compression already begun, where the time before
-    radiotherapy ends."""
+    radiotherapy ends; ``operated``: the day of an operation of the compression (a decompression), past which the
+    count is not certain."""
     end = deficit_end(record, radiotherapy)
     unread: list[Said] = []
-    candidates = observation_candidates(record, observations, lambda r, o: _duration(r, o, end), ITEM,
+    candidates = observation_candidates(record, observations, lambda r, o: _duration(r, o, end, operated), ITEM,
                                         lambda value: "Observation days-developing-motor-deficits", unread)
     bound = record.once(f"deficit-from-paraplegia-{end.text}", lambda: _from_paraplegia(record, end))
     if not candidates:  # missing: a motor deficit recorded as a diagnosis is named beside it (looked for only then)
         return replace(bound, notes=bound.notes + tuple(unread) + record.once(
             "motor-deficits-unread", lambda: _deficits_unread(record))) if bound.missing else bound
-    recorded = _counted_on(record, choose(ITEM, candidates), end)
+    recorded = _counted_on(record, choose(ITEM, candidates), end, operated)
     if not isinstance(bound.value, AtLeast) or recorded.value is None or _may_reach(recorded.value, bound.value.low):
         return recorded
     # A paraplegia since a date says the deficit began on or before it; a duration that makes it begin later
@@ -115,7 +139,7 @@ def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]],
                 SUPPLIED_BY[ITEM])
 
 
-def _counted_on(record: PatientRecord, fact: Fact, end: DateSpan) -> Fact:
+def _counted_on(record: PatientRecord, fact: Fact, end: DateSpan, operated: DateSpan | None = None) -> Fact:
     """The fact, with a note showing the days added to a duration recorded before the assessment date (a number
     on a card is traceable: "3 days" on a record of last month reads "> 14 days" in the table)."""
     if fact.value is None or len(fact.sources) != 1 or not fact.sources[0].startswith("Observation/"):
@@ -127,6 +151,13 @@ def _counted_on(record: PatientRecord, fact: Fact, end: DateSpan) -> Fact:
     when = record.effective(observation)
     if days is None or when is None or until_assessment(days, when, end) == days:
         return fact
+    if _operated_between(when, end, operated):
+        assert operated is not None
+        return replace(fact, notes=fact.notes + (said(
+            "{resource}: {days} when recorded ({date}); an operation of the compression is recorded since "
+            "({operated}): whether the deficit's time counts on past it the guideline does not say, so {total}, from "
+            "its count to the operation to its count to now", resource=fact.sources[0], days=show(days, ITEM),
+            date=when.text, operated=operated.text, total=show(fact.value, ITEM)),))
     if end.earliest < record.as_of or end.latest < record.as_of:  # a radiotherapy already begun
         return replace(fact, notes=fact.notes + (said(
             "{resource}: {days} when recorded ({date}), counted on to the first day of its radiotherapy ({start}): "
