@@ -911,6 +911,39 @@ def test_a_deficit_duration_counted_on_to_the_assessment_date_shows_the_days_add
     assert not mscc.facts["days_developing_motor_deficits"].notes
 
 
+def test_a_deficit_duration_in_another_unit_is_said_as_written_beside_the_days_it_gives():
+    """"2 semaines" and "36 h" recorded the same day read "gives 15 days … gives 2.5 days": the value as written was
+    said nowhere, and could not be traced (probe 29, r31). Each is quoted, with the days it gives when recorded and
+    counted on; one alone too, recorded today or not; days written as days are not quoted."""
+    def deficit(oid, value, code, unit, effective):
+        resource = observation(oid, "days-developing-motor-deficits", effective=effective, **quantity(value, code))
+        resource["valueQuantity"]["unit"] = unit
+        return resource
+
+    primary = condition("breast", SCT, "254837009", onset="2024-01-10")
+    others = [o for o in rades_observations() if o["id"] != "deficit"]
+    yesterday = days_ago(1)
+    mscc, _ = only_compression(primary, compression(), *others, deficit("weeks", 2, "wk", "semaines", yesterday),
+                               deficit("hours", 36, "h", "h", yesterday))
+    fact = mscc.facts["days_developing_motor_deficits"]
+    assert fact.value == OneOf(15, Fraction(5, 2)) and "conflict" in fact.flags
+    (note,) = fact.notes
+    for words in (f"Observation/weeks ({yesterday}) gives “2 semaines” (14 days) when recorded, 15 days counted on to "
+                  f"{AS_OF.isoformat()}", f"Observation/hours ({yesterday}) gives “36 h” (1.5 days) when recorded, "
+                  f"2.5 days counted on to {AS_OF.isoformat()}"):
+        assert words in note, note
+    assert "« 2 semaines » (14 jours) à la date du relevé, 15 jours comptés jusqu'au" in translate(note, "fr")
+    mscc, _ = only_compression(primary, compression(), *others, deficit("weeks", 2, "wk", "semaines", yesterday))
+    (note,) = mscc.facts["days_developing_motor_deficits"].notes
+    assert note.startswith("Observation/weeks: “2 semaines” (14 days) when recorded"), note
+    mscc, _ = only_compression(primary, compression(), *others,
+                               deficit("weeks", 2, "wk", "semaines", AS_OF.isoformat()))
+    assert mscc.facts["days_developing_motor_deficits"].notes == (
+        f"Observation/weeks ({AS_OF.isoformat()}) gives “2 semaines” (14 days)",)
+    mscc, _ = only_compression(primary, compression(), *others, deficit("days", 5, "d", "jours", AS_OF.isoformat()))
+    assert not mscc.facts["days_developing_motor_deficits"].notes
+
+
 def test_a_status_before_a_deficit_known_as_a_range_is_said_before_its_earliest_start():
     """"< 7 days" recorded yesterday: it began 8 days ago at the earliest. A status of 12 days ago is surely before
     it, and the words say the earliest day, not that the deficit began then."""

@@ -92,6 +92,26 @@ def test_a_side_in_an_extension_no_standard_here_defines_is_quoted_never_read():
     assert only_place(femur).where("en") == "right femur, shaft of femur"
 
 
+def test_a_vendors_side_as_a_string_or_under_another_name_is_quoted_never_read():
+    """A vendor's side written as a string (Cerner's "…/laterality", ``valueString`` "D") or in an extension named
+    "body-side": the card read "Humerus (side not stated)" and "D" was said nowhere (probe 29, r14, r14b). Quoted
+    beside the place, as a coded one is; never the side, never one where the extension names none."""
+    def humerus(url, **value):
+        return condition("lesion-1", SCT, "94222008", body_site=[{**cc(SCT, HUMERUS), "extension": [
+            {"url": url, **value}]}])
+    cerner = "https://fhir.cerner.com/r4/StructureDefinition/"
+    for url in (f"{cerner}laterality", f"{cerner}body-side", f"{cerner}bodySide"):
+        found = only_place(humerus(url, valueString="D"))
+        assert (found.place.side, found.body_site) == (None, (HUMERUS, None))
+        assert (found.where("en"), found.where("fr")) == ("humerus (side not stated) (“D” in the record)",
+                                                          "humérus (côté non précisé) (« D » dans le dossier)")
+    assert only_place(humerus(f"{cerner}body-side", valueCoding={"code": "L", "display": "Left"})).where("en") == \
+        "humerus (side not stated) (“Left” in the record)"
+    # Not a side: an extension of another name, or a side-named one whose value is no side word, is not quoted.
+    for url, value in ((f"{cerner}inside-note", "D"), (f"{cerner}body-side", "unknown"), (f"{cerner}side", " ")):
+        assert only_place(humerus(url, valueString=value)).where("en") == "humerus (side not stated)"
+
+
 def test_what_the_record_writes_beyond_the_codes_read_is_said_beside_them():
     """Two left-humerus lesions, proximal and distal by mCODE location qualifier, read alike ("left humerus"); a
     femur whose text says "L femur" read "femur (side not stated)". The record's words that the codes here do not

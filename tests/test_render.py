@@ -253,6 +253,33 @@ def test_an_item_known_as_a_range_says_so_on_the_missing_data_card_never_no_reco
     assert "à 16 mois" in interval_line("fr")
 
 
+def test_a_missing_data_card_says_its_heading_and_what_is_missing_once():
+    """A card with items missing or uncertain said "**Mirels score** — Right femur" twice, the missing items' lines
+    above the table and the whole detail again under a second heading, with their notes again below it (probe 29:
+    r06, r15, r32, r40, example 05). Each lesion's card says its heading once and each missing item's reason once;
+    two lesions of one bone keep a card and a heading each."""
+    from service.render.cards import cards_for_patient
+    from support.fhir_builders import FEMUR, LEFT, RIGHT
+    from support.mapping import compression, rades_observations
+
+    unsited = [lesion("lesion-1", bone=FEMUR, side=LEFT), *lesion_observations(size=(20, "%")),  # no region: 8-9
+               lesion("lesion-2", side=RIGHT), *lesion_observations("Condition/lesion-2", prefix="q")[:2]]  # no pain
+    rades = [condition("breast", SCT, "254837009", onset="2024-01-10"), compression(),
+             *[o for o in rades_observations() if o["id"] != "motor"]]
+    for locale, mirels, rades_title, region in (("en", "Mirels score", "Rades score", "region is not stated"),
+                                                ("fr", "Score de Mirels", "Score de Rades", "région n'est pas")):
+        result = assess(*unsited, *rades, locale=locale)
+        details = [card["detail"] for _, card in cards_for_patient(result.assessments, result.facts, locale)
+                   if card["detail"].startswith(("**Mirels", "**Score de", "**Rades"))]
+        headings = [line for detail in details for line in detail.split("\n")
+                    if line.startswith((f"**{mirels}** — ", f"**{rades_title}** — "))]
+        assert sorted(headings) == sorted({*headings}) and len(headings) == 3, headings  # one each, none twice
+        assert sum(heading.startswith(f"**{mirels}**") for heading in headings) == 2
+        assert sum(heading.startswith(f"**{rades_title}**") for heading in headings) == 1
+        (femur,) = [detail for detail in details if region in detail]
+        assert femur.count(region) == 1, femur
+
+
 def test_a_share_of_the_cortex_is_said_as_the_percentage_records_write():
     """A size recorded "> 50 %" read "over 0.5" ("plus de 0,5"): the number no longer traced to the record."""
     from fractions import Fraction

@@ -37,6 +37,9 @@ class Candidate(msgspec.Struct):
     rule: str = ""
     kind: Literal["observation", "condition"] = "observation"
     also: tuple[str, ...] = ()  # further resources the value was derived from
+    # How a note says the value where its words alone would not trace it to the record (a duration as written:
+    # "“2 semaines” (14 days) when recorded, 15 days counted on to …"); None: the value in words.
+    shown: Any = None
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -66,9 +69,13 @@ def _when(candidate: Candidate) -> date:
     return candidate.when.latest if candidate.when else date.min
 
 
+def _shown(candidate: Candidate, item: str) -> Any:
+    return show(candidate.value, item) if candidate.shown is None else candidate.shown
+
+
 def _said(item: str, candidates: list[Candidate]) -> list[Said]:
-    return [said("{source} ({date}) gives {value}", source=c.source, date=c.when.text, value=show(c.value, item))
-            if c.when else said("{source} (no date) gives {value}", source=c.source, value=show(c.value, item))
+    return [said("{source} ({date}) gives {value}", source=c.source, date=c.when.text, value=_shown(c, item))
+            if c.when else said("{source} (no date) gives {value}", source=c.source, value=_shown(c, item))
             for c in candidates]
 
 
@@ -110,7 +117,7 @@ def _last_by_time(candidates: list[Candidate]) -> Candidate | None:
 def _said_timed(item: str, candidates: list[Candidate]) -> list[Said]:
     # Each at its instant in UTC: times in their own zones read out of order ("15:30+01:00" before "14:45+00:00").
     return [said("{source} ({time} UTC) gives {value}", source=c.source,
-                 time=instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), value=show(c.value, item))
+                 time=instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M"), value=_shown(c, item))
             for instant, c in _timed(candidates) or []]
 
 

@@ -22,7 +22,7 @@ from .linking import link_observation, tumours
 from .model import BrokenBone, FixedBone, LesionFacts
 from .moments import Event, out_of_time
 from .options import MappingOptions
-from .place import BOTH_SIDES, LEFT, RIGHT, on_the_midline, side_written, spine_in_words
+from .place import BOTH_SIDES, LEFT, RIGHT, on_the_midline, side_extension_words, side_written, spine_in_words
 from .procedure_model import Procedure, treated
 from .procedures import (
     earlier_fixations,
@@ -255,18 +255,17 @@ def long_bone_lesions(record: PatientRecord, options: MappingOptions) -> list[Le
 
 def with_side_words(place: Any, condition: dict[str, Any]) -> Any:
     """A place of no side whose bodySite has no words, beside a diagnosis whose own text writes a side ("Metastasis L
-    femur"), or a laterality extension no standard here defines (a vendor's): those words quoted with it ("femur
-    (side not stated) (“Metastasis L femur” in the record)"). Never read as the side (an abbreviation may be a
+    femur"), or an extension no standard here defines that names a side (a vendor's): those words quoted with it
+    ("femur (side not stated) (“Metastasis L femur” in the record)"). Never read as the side (an abbreviation may be a
     level, a letter of a code; an extension's meaning is its definer's)."""
     if place is None or place.side is not None or place.written or on_the_midline(place.bone):  # a vertebra: no side
         return place
     code = condition.get("code")
     text = code.get("text") if isinstance(code, dict) else None
-    if not isinstance(text, str) or not side_written(text):  # else a side in an extension not read (a vendor's)
-        text = next((words for holder in (condition, *objects(condition.get("bodySite")))
-                     for extension in objects(holder.get("extension"))
-                     if "laterality" in str(extension.get("url")).lower()
-                     and (words := describe_concepts([extension.get("valueCodeableConcept")]))), None)
+    if (not isinstance(text, str) or not side_written(text)) and place.bone:  # else a side in an extension not read
+        text = next((words for holder in (condition, *objects(condition.get("bodySite")))  # (a vendor's), where the
+                     for extension in objects(holder.get("extension"))  # place names a bone to say it beside
+                     if (words := side_extension_words(extension)) and side_written(words)), None)
     return replace(place, written=text.strip()[:80]) if isinstance(text, str) and side_written(text) else place
 
 

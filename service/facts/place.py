@@ -25,6 +25,7 @@ from .terminology import (
     SNOMED,
     Terminology,
     canonical_system,
+    describe_concepts,
     is_icd10,
     listed_words,
     load_terminology,
@@ -243,6 +244,26 @@ def side_written(text: str) -> str | None:
     if _BOTH_WORDS.search(text) or (left and right):
         return BOTH_SIDES
     return LEFT if left else RIGHT if right else None
+
+
+# An extension's name that says it holds a side: "…/laterality", "…/lesion-laterality-v2", "…/body-side", "…/bodySide"
+# (probe 29: Cerner's "D" as a valueString, and one named "body-side", were said nowhere: "humerus (side not stated)").
+_NAMES_A_SIDE = re.compile(r"laterality|(?<![A-Za-z])[Ss]ide(?![a-z])|(?<=[a-z])Side(?![a-z])")
+
+
+def side_extension_words(extension: dict[str, Any]) -> str:
+    """The words of an extension whose name says it holds a side, as the record writes them: its text or display, its
+    code, or its string ("D"); "" for another extension."""
+    url = extension.get("url")
+    if not isinstance(url, str) or not (
+            "laterality" in url.lower() or _NAMES_A_SIDE.search(url.rstrip("/").rpartition("/")[2])):
+        return ""
+    value = extension.get("valueString")
+    if isinstance(value, str):
+        return value.strip()
+    coding = extension.get("valueCoding")
+    return describe_concepts([extension.get("valueCodeableConcept"), {"coding": [coding]}
+                              if isinstance(coding, dict) else None])
 
 
 def side_in_words(concepts: list[Any]) -> str | None:

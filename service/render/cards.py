@@ -191,11 +191,11 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
                           for status in ("missing", "uncertain"))
     then = (f"; {words['uncertain']}{words['colon']} " if missing and uncertain else "") + ", ".join(uncertain)
     names = ", ".join(missing) + then
-    lines = [f"**{short_title(assessment)}** — {plain(where_of(assessment))}", "", *_unknown_lines(assessment, name)]
-    lines += ["", f"{words['range']}{words['colon']} {score.total_range}; "
-              + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"])
-              + (f"; {words['every_category']}{words['colon']} {score.common_action}" if score.common_action else ""),
-              "", detail_markdown(assessment, words, name)]
+    # Said above the table, under the score's one heading (it was said twice, the missing items' notes again below the
+    # table: probe 29); "Check first" before all else, as on a score card.
+    unknown = [*_unknown_lines(assessment, name), "", f"{words['range']}{words['colon']} {score.total_range}; "
+               + (f"{words['determined']} {score.category_label}" if score.category else words["undetermined"])
+               + (f"; {words['every_category']}{words['colon']} {score.common_action}" if score.common_action else "")]
     state = (f"{words['determined']} {score.category_label}" if score.category else
              words["missing_title"] if missing else words["uncertain_title"])
     # (Rades's "radiotherapy (§1.3)" whatever an operation: §1.3 is radiotherapy alone or adjuvant after neurosurgery.)
@@ -242,7 +242,7 @@ def missing_data_card(assessment: Assessment, name: Callable[[str], str] = str) 
     return {
         "uuid": random_uuid(),
         "summary": summary,
-        "detail": "\n".join(lines),
+        "detail": detail_markdown(assessment, words, name, unknown),
         "indicator": "warning" if score.category is None else "info",
         "source": card_source(assessment),
     }

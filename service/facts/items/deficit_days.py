@@ -124,6 +124,8 @@ def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]],
     if not candidates:  # missing: a motor deficit recorded as a diagnosis is named beside it (looked for only then)
         return replace(bound, notes=bound.notes + tuple(unread) + record.once(
             "motor-deficits-unread", lambda: _deficits_unread(record))) if bound.missing else bound
+    if len(candidates) > 1:  # each said in a note of their conflict, as the record writes it
+        candidates = [replace(c, shown=_as_recorded(record, c, end)) for c in candidates]
     recorded = _counted_on(record, choose(ITEM, candidates), end, operated)
     if not isinstance(bound.value, AtLeast) or recorded.value is None or _may_reach(recorded.value, bound.value.low):
         return recorded
@@ -145,28 +147,71 @@ def _counted_on(record: PatientRecord, fact: Fact, end: DateSpan, operated: Date
     if fact.value is None or len(fact.sources) != 1 or not fact.sources[0].startswith("Observation/"):
         return fact
     observation = record.get(fact.sources[0])
-    days: Fraction | AtLeast | Between | None = _row(observation) if "valueQuantity" not in observation else None
-    if days is None:
-        days, _ = ucum_or_bound(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
+    days = _recorded_days(observation)
     when = record.effective(observation)
-    if days is None or when is None or until_assessment(days, when, end) == days:
+    if days is None:
         return fact
+    written = _as_written(observation, days)
+    if when is None or until_assessment(days, when, end) == days:  # not counted on: a value converted is traced
+        return fact if written is None else replace(fact, notes=fact.notes + (said(
+            "{source} ({date}) gives {value}", source=fact.sources[0], date=when.text, value=written) if when else said(
+            "{source} (no date) gives {value}", source=fact.sources[0], value=written),))
     if _operated_between(when, end, operated):
         assert operated is not None
         return replace(fact, notes=fact.notes + (said(
             "{resource}: {days} when recorded ({date}); an operation of the compression is recorded since "
             "({operated}): whether the deficit's time counts on past it the guideline does not say, so {total}, from "
-            "its count to the operation to its count to now", resource=fact.sources[0], days=show(days, ITEM),
-            date=when.text, operated=operated.text, total=show(fact.value, ITEM)),))
+            "its count to the operation to its count to now", resource=fact.sources[0], days=written or show(
+                days, ITEM), date=when.text, operated=operated.text, total=show(fact.value, ITEM)),))
     if end.earliest < record.as_of or end.latest < record.as_of:  # a radiotherapy already begun
         return replace(fact, notes=fact.notes + (said(
             "{resource}: {days} when recorded ({date}), counted on to the first day of its radiotherapy ({start}): "
-            "{total}", resource=fact.sources[0], days=show(days, ITEM), date=when.text, start=end.text,
+            "{total}", resource=fact.sources[0], days=written or show(days, ITEM), date=when.text, start=end.text,
             total=show(fact.value, ITEM)),))
     return replace(fact, notes=fact.notes + (said(
         "{resource}: {days} when recorded ({date}), counted on to the assessment date: {total}, the time before "
         "radiotherapy if it begins now; if it began earlier, count to its first day", resource=fact.sources[0],
-        days=show(days, ITEM), date=when.text, total=show(fact.value, ITEM)),))
+        days=written or show(days, ITEM), date=when.text, total=show(fact.value, ITEM)),))
+
+
+def _recorded_days(observation: dict[str, Any]) -> Fraction | AtLeast | Between | None:
+    """The days an Observation gives as recorded, not counted on: its row of the table, else its quantity."""
+    days: Fraction | AtLeast | Between | None = _row(observation) if "valueQuantity" not in observation else None
+    if days is None:
+        days, _ = ucum_or_bound(observation.get("valueQuantity"), DURATION_DAYS, said("duration of motor deficit"))
+    return days
+
+
+_DAYS_WRITTEN = frozenset({"d", "day", "days", "jour", "jours", "j"})
+
+
+def _as_written(observation: dict[str, Any], days: Any) -> Said | None:
+    """A duration recorded in another unit than days, as the record writes it, beside the days it gives ("“2 semaines”
+    (14 days)", "“36 h” (1.5 days)"): a card said "gives 15 days" and "2 semaines" nowhere (probe 29). None for days
+    written as days, or a row of the table (its words are the table's)."""
+    quantity = observation.get("valueQuantity")
+    if not isinstance(quantity, dict):
+        return None
+    unit = quantity.get("unit") if isinstance(quantity.get("unit"), str) else quantity.get("code")
+    if quantity.get("code") == "d" and str(unit).strip().casefold() in _DAYS_WRITTEN:
+        return None
+    written = " ".join(str(part).strip() for part in (quantity.get("comparator"), quantity.get("value"), unit)
+                       if part is not None and str(part).strip())
+    return said("“{written}” ({days})", written=written[:40], days=show(days, ITEM))
+
+
+def _as_recorded(record: PatientRecord, candidate: Any, end: DateSpan) -> Said | None:
+    """A duration as a note of several says it: as written, and the days it gives counted on to where the time before
+    radiotherapy ends ("“2 semaines” (14 days) when recorded, 15 days counted on to 2026-12-08"); None: its days."""
+    observation = record.get(candidate.source)
+    days = _recorded_days(observation) if observation else None
+    if days is None:
+        return None
+    written, when = _as_written(observation, days), record.effective(observation)
+    if when is None or until_assessment(days, when, end) == days:
+        return written
+    return said("{recorded} when recorded, {total} counted on to {date}", recorded=written or show(days, ITEM),
+                total=show(candidate.value, ITEM), date=end.text)
 
 
 def began_at(record: PatientRecord, deficit: Fact) -> datetime | None:
