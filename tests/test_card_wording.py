@@ -962,3 +962,20 @@ def test_a_deficit_recorded_before_a_decompression_is_not_counted_on_past_it_as_
     (card,) = [c for c in cards_of(client, conditions, observations, procedures=procedures)
                if c["source"]["topic"]["code"] == "rades"]
     assert "counts on past it" not in card["detail"] and "counted on to the assessment date: 6 days" in card["detail"]
+
+
+@pytest.mark.parametrize("language, first", [("en", ": site already irradiated, check it first — radiotherapy"),
+                                             ("fr", "\u202f: site déjà irradié, à vérifier d'abord — radiothérapie")])
+def test_a_compression_irradiated_before_its_records_says_so_in_its_summary(client, language, first):
+    """Probe 29 (r41b): a compression irradiated in the autumn, not ambulatory now: "Rades score 34: radiotherapy; no
+    significant benefit of laminectomy", the course said in the flags under the table only. The advice is for a new
+    course, a re-irradiation (the guideline gives rates, no rule): said first in the summary."""
+    conditions, observations, _ = operated_compression()
+    conditions[1]["onsetDateTime"] = (date.today() - timedelta(days=90)).isoformat()
+    course = {"resourceType": "Procedure", "id": "rt", "status": "completed", "code": cc(SCT, "108290001"),
+              "subject": {"reference": "Patient/p1"}, "reasonReference": [{"reference": "Condition/mscc"}],
+              "performedPeriod": {"start": (date.today() - timedelta(days=80)).isoformat(),
+                                  "end": (date.today() - timedelta(days=70)).isoformat()}}
+    (card,) = [c for c in cards_of(client, conditions, observations, language, procedures=[course])
+               if c["source"]["topic"]["code"] == "rades"]
+    assert first in card["summary"], card["summary"]

@@ -27,6 +27,7 @@ WORDS = Words({
     "operation_before": N_("spinal operation recorded, check it first"),
     "status_to_check": N_("status to check"),
     "radiotherapy_recorded": N_("radiotherapy recorded"),
+    "irradiated_before": N_("site already irradiated, check it first"),
     "every_category": N_("every possible category gives"),  # the action that follows may be what was given
     "sent_in_part": N_("the EHR sent only part of the patient's diagnoses or observations: a record it did not send "
                        "may change this score"),

@@ -9,7 +9,7 @@ from datetime import date
 
 from ..facts.evidence import CONFLICT
 from ..facts.procedure_words import UNREAD_OPERATION
-from ..facts.radiotherapies import GIVEN_NOW
+from ..facts.radiotherapies import GIVEN_NOW, IRRADIATED
 from ..facts.statuses import REFUTED_AT_LEVEL, REFUTED_BESIDE, UNCONFIRMED, status_to_check
 from .card_text import said_to_clinician
 from .card_words import SHORT_ITEMS
@@ -63,9 +63,14 @@ def first_words(assessment: Assessment, words: dict[str, str]) -> str:
                                                  for flag in facts.condition_flags) else \
         f"{words['status_to_check']} — " if any(status_to_check(flag) for flag in facts.condition_flags) else \
         f"{words['radiotherapy_recorded']} — " if any(getattr(flag, "template", None) in GIVEN_NOW
-                                                     for flag in facts.condition_flags) else ""
+                                                     for flag in facts.condition_flags) else \
+        f"{words['irradiated_before']} — " if any(getattr(flag, "template", None) in _BEFORE_RECORDS
+                                                 for flag in facts.condition_flags) else ""
 
 
+# A course ended before the records a score rests on: the advice is for a new one, a re-irradiation (probe 29: said in
+# the flags under the table only, the summary reading as if the compression were new).
+_BEFORE_RECORDS = IRRADIATED - GIVEN_NOW
 _UNREAD_OPERATION = frozenset(UNREAD_OPERATION.values())  # what it was is not read: "operation", not "fixation"
 _UNCONFIRMED = frozenset(UNCONFIRMED.values())  # the diagnosis may not hold: said before the action it drives
 
