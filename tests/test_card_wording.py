@@ -979,3 +979,22 @@ def test_a_compression_irradiated_before_its_records_says_so_in_its_summary(clie
     (card,) = [c for c in cards_of(client, conditions, observations, language, procedures=[course])
                if c["source"]["topic"]["code"] == "rades"]
     assert first in card["summary"], card["summary"]
+
+
+def test_a_metastasis_refuted_at_a_compressions_level_is_said_first_on_its_rades_card(client):
+    """Probe 29 (r32): "MTS D5 ?" refuted beside a D5 compression was said nowhere, though a compression that is not
+    metastatic is not what Rades scores. Said first, as on a vertebral lesion's card; one at another level is not."""
+    conditions, observations, _ = operated_compression()
+    d5 = {"coding": [{"system": SCT, "code": "51282000"}], "text": "D5"}
+    conditions[1]["bodySite"] = [d5]
+    refuted = condition("met-d5", ICD10, "C79.5", verification="refuted", body_site=[d5],
+                        onset=(date.today() - timedelta(days=2)).isoformat())
+    refuted["code"]["text"] = "MTS D5 ?"
+    (card,) = [c for c in cards_of(client, [*conditions, refuted], observations)
+               if c["source"]["topic"]["code"] == "rades"]
+    assert "refuted in another record, check it first" in card["summary"], card["summary"]
+    assert "a record at the same level is refuted (“MTS D5 ?”" in card["detail"], card["detail"]
+    refuted["bodySite"] = [{**d5, "text": "L2"}]
+    (card,) = [c for c in cards_of(client, [*conditions, refuted], observations)
+               if c["source"]["topic"]["code"] == "rades"]
+    assert "refuted" not in card["summary"] and "MTS D5 ?" not in card["detail"]

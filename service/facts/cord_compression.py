@@ -27,6 +27,7 @@ from .long_bone import site_concepts
 from .model import CordCompressionFacts, Fact
 from .moments import Event, started, surely_before
 from .options import MappingOptions
+from .pain_sites import refuted_at_level
 from .place import SPINE_REGION_LETTER
 from .procedures import STATUS_WORDS, operated_since, operations_of, procedures_done, spinal_operations
 from .radiotherapies import ended, radiotherapies_given, radiotherapies_of
@@ -161,7 +162,10 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                                    skip={flag.params["operation"] for flag in operated if isinstance(flag, Said)},
                                    silent_own=RADES_SILENT_OWN)
         status_since, later = _since_radiotherapy(record, irradiated, unfocused, own, facts["motor_function"].value)
-        flags = flags + radiotherapies_given(record, ref, history=recent) + status_since + later \
+        # A metastasis refuted at its level (probe 29: "MTS D5 ?" refuted beside a provisional D5 compression, said
+        # nowhere): the compression may not be metastatic, which Rades scores.
+        refuted = refuted_at_level(record, read_place(record.terms, body_sites(compression)), onset)
+        flags = flags + refuted + radiotherapies_given(record, ref, history=recent) + status_since + later \
             + operated + before + twins.get(ref, ())  # by reasonReference or bodySite: a spine has no side here
         done_on_it = operations_of(record, ref, record.onset(compression), options.windows.get("operation"))
         under_way, maybe_done = _under_way(record, ref)
