@@ -998,3 +998,17 @@ def test_a_metastasis_refuted_at_a_compressions_level_is_said_first_on_its_rades
     (card,) = [c for c in cards_of(client, [*conditions, refuted], observations)
                if c["source"]["topic"]["code"] == "rades"]
     assert "refuted" not in card["summary"] and "MTS D5 ?" not in card["detail"]
+
+
+def test_a_score_recorded_by_hand_is_named_as_one_to_compare(client):
+    """Probe 29 (r28): an orthopaedist's "Score de Mirels (ortho)" of 7 (a local code) beside the service's 11 read
+    "if it records an item of its score, record it with the item's code", words for an integrator. Named as a score
+    recorded by hand, with its value, to compare."""
+    recorded = observation("mir", "SCORE-MIRELS", system="https://hopital.example/actes", focus="Condition/lesion-1",
+                           valueInteger=7)
+    recorded["code"]["text"] = "Score de Mirels (ortho)"
+    cards = cards_of(client, [lesion()], [*lesion_observations(), recorded])
+    (review,) = [c for c in cards if c["summary"].startswith("Data not used")]
+    assert "a score recorded for " in review["detail"] and "(“Score de Mirels (ortho)”, 7): not read, the service " \
+        "computes its own from the items; compare the two" in review["detail"], review["detail"]
+    assert "record it with the item's code" not in review["detail"]

@@ -5,6 +5,7 @@ lab or a vital sign is named in the mapping report only."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..i18n import Said, said
@@ -29,11 +30,26 @@ def unread_observation(record: Any, observation: dict[str, Any], known: bool, no
                     items=", ".join(parts)[:300], code=describe_concepts([observation.get("code")])[:100]), True
     about = [ref for ref in (record.resolve(focus) for focus in objects(observation.get("focus")))
              if ref and ref.startswith("Condition/") and _counts(record, record.get(ref))]
+    code = describe_concepts([observation.get("code")])[:100]
+    if about and _A_SCORE.search(code):  # a total recorded by hand (probe 29: "Score de Mirels (ortho)" 7 beside 11)
+        return said("a score recorded for {conditions} (“{code}”{value}): not read, the service computes its own from "
+                    "the items; compare the two, and the items where they differ", conditions=", ".join(about),
+                    code=code, value=_value(observation)), True
     if about:
         return said("an Observation of {conditions} whose code is in none of the lists read here (“{code}”): not "
                     "read; if it records an item of its score, record it with the item's code",
                     conditions=", ".join(about), code=describe_concepts([observation.get("code")])[:100] or "–"), True
     return not_read, False
+
+
+_A_SCORE = re.compile(r"\b(mirels|rades|sins)\b", re.IGNORECASE)
+
+
+def _value(observation: dict[str, Any]) -> str:
+    """", 7": a number the Observation records, as written ("" for none)."""
+    value = observation.get("valueInteger", observation.get("valueQuantity", {}).get("value") if isinstance(
+        observation.get("valueQuantity"), dict) else None)
+    return f", {value}" if isinstance(value, int | float) and not isinstance(value, bool) else ""
 
 
 def _counts(record: Any, condition: dict[str, Any]) -> bool:
