@@ -1012,3 +1012,19 @@ def test_a_score_recorded_by_hand_is_named_as_one_to_compare(client):
     assert "a score recorded for " in review["detail"] and "(“Score de Mirels (ortho)”, 7): not read, the service " \
         "computes its own from the items; compare the two" in review["detail"], review["detail"]
     assert "record it with the item's code" not in review["detail"]
+
+
+def test_a_status_of_a_compression_recorded_as_over_is_not_on_the_data_card(client):
+    """Probe 29 (r05): a 2025 motor status of a compression in remission since was listed as "could change a score"
+    beside today's compression: it describes that one, and is named in the mapping report only."""
+    conditions, observations, _ = operated_compression()
+    old = condition("old", ICD10, "G95.2", clinical="remission", onset="2025-04-02")
+    status = observation("old-motor", "motor-function", focus="Condition/old", effective="2025-04-03",
+                         **coded("not-ambulatory"))
+    cards = cards_of(client, [*conditions, old], [*observations, status])
+    assert not any("old-motor" in c["detail"] or "2025-04-03" in c["detail"] for c in cards
+                   if c["summary"].startswith("Data not used")), [c["summary"] for c in cards]
+    # Focused on a compression not in the record: still said.
+    status["focus"] = [{"reference": "Condition/unknown"}]
+    assert any(c["summary"].startswith("Data not used") for c in cards_of(client, [*conditions, old],
+                                                                         [*observations, status]))

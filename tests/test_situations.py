@@ -1136,3 +1136,16 @@ def test_a_record_named_by_a_codes_title_is_named_in_the_readers_words_where_a_v
         "“Secondary malignant neoplasm of bone”", "“Tumeur maligne secondaire de l'os”")
     titled["code"]["text"] = "MTS fémur G"
     assert record.label(titled).said_in("fr").startswith("“MTS fémur G”")
+
+
+def test_a_compression_recorded_as_over_is_a_site_that_may_count_and_said_so():
+    """Probe 29 (r05): a D6 compression in remission since 2025 beside an L2 one: "1 bone metastatic site", the D6
+    vertebra left out with no word (a compression has a metastasis of its vertebra behind it). It may count, as a
+    metastasis in remission does: 1 to 2 sites, and said on the card even where the advice holds either way."""
+    old = condition("old", CIM10, "G95.2", clinical="remission", body_site=[{"text": "D6"}])
+    found = facts_of(condition("mscc", CIM10, "G95.2", body_site=[{"text": "L2"}]), old, visceral(False))
+    (oligo,) = situations(found, "oligometastatic")
+    assert (oligo.inputs.sites_low, oligo.inputs.sites_high) == (1, 2)
+    (advice,) = advice_of(found, "oligometastatic")
+    assert not advice.possible and any("Condition/old" in text and "is not counted (in remission)" in text
+                                       for text in advice.missing_words("en")), advice.missing_words("en")

@@ -95,7 +95,7 @@ def oligometastatic(inputs: OligometastaticInputs) -> Advice | None:
         return None
     certain = (inputs.visceral is False and inputs.sites_low >= 1 and inputs.sites_high is not None
                and inputs.sites_high <= most)
-    return Advice(situation, possible=not certain, missing=() if certain else inputs.missing,
+    return Advice(situation, possible=not certain, missing=inputs.missing,  # said even where the advice holds
                   figures={"sites_low": inputs.sites_low, "sites_high": inputs.sites_high,
                            "visceral_known": inputs.visceral is not None})
 
