@@ -853,7 +853,13 @@ def test_two_lesions_of_one_bone_whose_advice_differs_each_name_the_other(client
     named = "**The same bone holds another lesion scored here**"
     assert (named in trochanter["detail"]) is (side == LEFT)
     assert (named in shaft_card["detail"]) is (side == LEFT)
+    # Said first in the summaries too, each with its region (probe 29: the shaft's summary gave no hint of it).
+    first = ": another lesion here, weigh both — "
+    assert all((first in card["summary"]) is (side == LEFT) for card in cards), [card["summary"] for card in cards]
     if side == LEFT:
+        assert trochanter["summary"].startswith("Left femur, peritrochanteric region, Mirels score 11: another "), \
+            trochanter["summary"]
+        assert shaft_card["summary"].startswith("Left femur, shaft of femur, Mirels score 7: another lesion here")
         assert ("(left femur, shaft of femur, Mirels score 7: observation and radiotherapy alone)"
                 in trochanter["detail"]), trochanter["detail"]
         assert ("(left femur, peritrochanteric region, Mirels score 11: surgical fixation opinion"

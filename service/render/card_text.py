@@ -374,6 +374,8 @@ def first_fit(assessment: Any, candidates: list[tuple[str, str]]) -> str:
 
 def place_clauses(assessment: Any) -> tuple[str, ...]:
     """The place's first clause, with the record's words beside it and as a summary short of room says it."""
+    if getattr(assessment, "same_bone", False):  # two lesions of one bone: the region tells them apart (probe 29)
+        return tuple(place for place in {where_of(assessment), where_of(assessment, False)} if place)
     return tuple(clause for clause in {where_of(assessment).split(", ")[0], where_of(assessment, False).split(", ")[0]}
                  if clause)
 

@@ -24,6 +24,7 @@ WORDS = Words({
     "status_since": N_("motor status may be worse since radiotherapy, check it first"),
     "not_done": N_("fixation recorded as not done, check it first"),
     "sites_to_check": N_("several sites, check the side first"),
+    "same_bone_first": N_("another lesion here, weigh both"),
     "operation_before": N_("spinal operation recorded, check it first"),
     "status_to_check": N_("status to check"),
     "radiotherapy_recorded": N_("radiotherapy recorded"),

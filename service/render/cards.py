@@ -25,6 +25,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date
 from typing import Literal
 
+from msgspec.structs import replace
+
 from .. import __version__
 from ..facts import PatientFacts, ReportEntry
 from ..facts.terminology import in_reader_words
@@ -382,7 +384,8 @@ def cards_for_patient(assessments: list[Assessment], facts: PatientFacts, locale
     for assessment in assessments:
         if assessment in unrecorded:  # one card for them all, after the scores (probe 20: five SINS 1-18 cards)
             continue
-        for card in cards_for(assessment, name):
+        same = assessment.facts.condition in same_bone  # said first in its summary too (probe 29)
+        for card in cards_for(replace(assessment, same_bone=True) if same else assessment, name):
             if assessment.score.calculator == "mirels" and (  # fixed since? not known (review 21: or only in part)
                     unread := "operations_unread" if not facts.procedures_read else "operations_in_part"
                     if "Procedure" in facts.partial else ""):

@@ -73,6 +73,8 @@ class Assessment(msgspec.Struct, frozen=True):
     care_plan: dict[str, Any] | None
     as_of: date | None = None
     context: tuple[ReportEntry, ...] = ()  # scores shown beside this one, never mapped (ECOG...)
+    # Another lesion scored on its bone and side is advised otherwise (``same_bone``): its summary says so first.
+    same_bone: bool = False
 
     @property
     def resources(self) -> list[dict[str, Any]]:

@@ -53,6 +53,7 @@ def first_words(assessment: Assessment, words: dict[str, str]) -> str:
         f"{words['status_since']} — " if facts.status_since else \
         f"{words['not_done']} — " if facts.not_done and not observed else \
         f"{words['sites_to_check']} — " if facts.sites_to_check else \
+        f"{words['same_bone_first']} — " if assessment.same_bone else \
         f"{words['operation_recorded']} — " if facts.fixations_to_check and all(
             getattr(flag, "template", None) in _UNREAD_OPERATION for flag in facts.fixations_to_check) else \
         f"{words['fixation_to_check']} — " if facts.fixations_to_check else \
