@@ -7,7 +7,6 @@ orders it cannot check are reported, with why. Rendering is ``render.order_cards
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,15 +16,15 @@ from msgspec.structs import replace
 
 from .facts import PatientFacts, ReportEntry
 from .facts.dates import parse_date
-from .facts.model import LesionFacts, Where
+from .facts.model import CordCompressionFacts, LesionFacts, Where
 from .facts.orders import EARLY_START, LEVEL_APART, WHOLE_BONE
 from .facts.place import (
-    BONE_WORDS,
     BOTH_SIDES,
     LEFT,
     RIGHT,
     Place,
     bone_and_side,
+    both_beside,
     one_long_bone,
     side_beside_bone,
 )
@@ -84,8 +83,8 @@ class OrderReview(msgspec.Struct):
     unsure: dict[str, list[Assessment]] = msgspec.field(default_factory=dict)
     # The radiotherapy orders an operation's §1.4 window opens for, whatever their start (their §2 card says so).
     after_operation: frozenset[str] = frozenset()
-    # Orders whose words name other vertebral levels than the compression checked against (order, its assessment).
-    other_level: list[tuple[Order, Assessment]] = msgspec.field(default_factory=list)
+    # Orders whose words name other vertebral levels than every compression checked against (order, those).
+    other_level: list[tuple[Order, tuple[Assessment, ...]]] = msgspec.field(default_factory=list)
 
 
 def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
@@ -182,8 +181,17 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     for assessment, order in ((a, o) for a, orders in targeting for o in orders if not o.targeted):
         unsure.setdefault(order.reference, []).append(assessment)
     windows, after_operation = _windows(result, radiotherapies)
-    other_level = [(order, assessment) for assessment, orders in targeting for order in orders
-                   if getattr(order.link, "template", None) == LEVEL_APART]
+    # One card an order, and none where a compression it is checked against shares its levels, or names none (review
+    # 35: "RTE L3" beside compressions at D8 and L3 read "Check the level … recorded at T8").
+    apart: dict[str, tuple[Order, list[Assessment]]] = {}
+    near = set()
+    for assessment, orders in targeting:
+        for order in orders:
+            if getattr(order.link, "template", None) == LEVEL_APART:
+                apart.setdefault(order.reference, (order, []))[1].append(assessment)
+            elif isinstance(assessment.facts, CordCompressionFacts):
+                near.add(order.reference)
+    other_level = [(order, tuple(found)) for reference, (order, found) in apart.items() if reference not in near]
     return OrderReview(findings, report, schemes, windows, ablative, moot,
                        [draft for draft in radiotherapies if not draft.schemes], other_side, several, unsure,
                        after_operation, other_level)
@@ -310,7 +318,7 @@ def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[Dra
             place = replace(place, side=written, side_from_text=True)
             draft = replace(draft, place=place)
         elif (place is None or not place.bone) and not draft.reasons & sites and (
-                bone := one_long_bone(words := f"{draft.site_words} {draft.order.description}")) and not _both_beside(
+                bone := one_long_bone(words := f"{draft.site_words} {draft.order.description}")) and not both_beside(
                 words, bone) and (written := side_beside_bone(words, bone, next_to=True)) in (LEFT, RIGHT):
             # ("fémur G et D", "gauche et droit", "G + D": both sides, no side to check: review 29)
             # A bone and side in words only ("RTE fémur D 8 Gy", bodySite text "Fémur D"): a side to check too (probe
@@ -327,17 +335,6 @@ def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[Dra
                                                       for where in same_bone):
             found.append((draft, tuple({where.ref: where for where in same_bone}.values())))
     return found
-
-
-_SIDE = r"(?:droite?|gauche|left|right|bilat\w*|[dglr])\b\.?"
-_BOTH_AFTER = re.compile(rf"\s*(?:bilat|{_SIDE}\s*(?:et|and|\+|/|&|,)\s*{_SIDE})", re.IGNORECASE)
-
-
-def _both_beside(words: str, bone: str) -> bool:
-    """Both sides written right after the bone's name ("fémur D et G", "fémur gauche et droit", "fémur bilatéral"), not
-    a side elsewhere in the words ("RTE fémur D - néo sein G" is the right femur: review 30)."""
-    pattern = BONE_WORDS.get(bone)
-    return pattern is not None and any(_BOTH_AFTER.match(words, found.end()) for found in pattern.finditer(words))
 
 
 def _moot_fixations(facts: PatientFacts, fixations: list[DraftOrder]) -> list[tuple[DraftOrder, Said]]:

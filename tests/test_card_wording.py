@@ -1034,3 +1034,24 @@ def test_a_status_of_a_compression_recorded_as_over_is_not_on_the_data_card(clie
     status["focus"] = [{"reference": "Condition/unknown"}]
     assert any(c["summary"].startswith("Data not used") for c in cards_of(client, [*conditions, old],
                                                                          [*observations, status]))
+
+
+def test_a_status_taken_with_an_at_least_duration_before_a_decompression_still_counts(client):
+    """Review 35 (n44): "> 3 days" and "not ambulatory" recorded the day before a laminectomy: the status was set
+    aside as "before the last day the motor deficit may have begun", a day counted back from the range's low end,
+    which counts only to the operation. When it began is counted from its days as recorded."""
+    conditions, observations, procedures = operated_compression(operated_days_ago=7)
+    eight = (date.today() - timedelta(days=8)).isoformat()
+    for item in observations:
+        item["effectiveDateTime"] = eight
+        if item["id"] == "deficit":
+            item["valueQuantity"] = {"comparator": ">", "value": 3, "unit": "d", "code": "d",
+                                     "system": "http://unitsofmeasure.org"}
+    (card,) = [c for c in cards_of(client, conditions, observations, procedures=procedures)
+               if c["source"]["topic"]["code"] == "rades"]
+    assert f"| Motor function before radiotherapy | Not ambulatory | 3 | {eight} |" in card["detail"], card["detail"]
+    # An earlier operation of it, before the record, is not the one counted to (review 35, n35): the later one is.
+    earlier = {**procedures[0], "id": "lam0", "performedDateTime": (date.today() - timedelta(days=20)).isoformat()}
+    (card,) = [c for c in cards_of(client, conditions, observations, procedures=[earlier, *procedures])
+               if c["source"]["topic"]["code"] == "rades"]
+    assert "whether the deficit's time counts on past it the guideline does not say" in card["detail"], card["detail"]

@@ -882,7 +882,7 @@ def test_an_order_whose_words_name_other_levels_than_the_compressions_is_a_level
     laminectomy["code"]["text"] = "Laminectomie T12-L1"
     level, card = cards(client, [conditions[0], d8], observations, laminectomy)  # the level said first (probe 29)
     assert level["indicator"] == "warning" and level["summary"] == "Check the level: order for T12, L1, spinal cord " \
-        "compression recorded at T8", level["summary"]
+        "compression recorded: thoracic spine “D8”", level["summary"]
     assert "its words name T12, L1, the compression's record T8: check the level" in card["detail"], card["detail"]
     assert not any(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"])
     for words in ("Laminectomie D8", "Laminectomie décompressive (cf IRM T2)", "Laminectomie puis C1J1"):
@@ -980,10 +980,49 @@ def test_a_radiotherapy_for_one_lesion_of_a_femur_is_checked_against_the_other_l
     assert found[0]["indicator"] == "warning" and found[0]["summary"] == (
         "Radiotherapy alone ordered, Mirels ≥ 9: surgical fixation opinion first — left femur, trochanter, its bone "
         "irradiated by the order"), [card["summary"] for card in found]
-    assert "ordered for left femur, shaft of femur, on the same bone: for a long bone, the volume the guideline " \
-           "irradiates takes in the whole affected bone (§2.1)" in found[0]["detail"]
+    assert "ordered for another lesion of this bone (left femur, shaft of femur): for a long bone, the volume the " \
+           "guideline irradiates takes in the whole affected bone (§2.1)" in found[0]["detail"]
     assert not any(s["label"].startswith("Withdraw") for card in found for s in card.get("suggestions", []))
     # Another bone's lesion (the right femur): nothing to say of it.
     right = lesion("troch", bone="182047004", side=RIGHT)
     assert not any("Mirels ≥ 9" in card["summary"] for card in cards(
         client, [right, shaft], observations, order("rt", RADIOTHERAPY, reason="Condition/shaft")))
+
+
+def test_review_35_sides_and_levels_read_no_further_than_the_words_say(client):
+    """Review 35: "fémur G et D" read as the left femur ("Check the side: … recorded on the left femur"); "Métastase
+    humérale sein gauche" drove a side check on the primary's side; "RTE L3" beside compressions at D8 and L3 read
+    "Check the level … at T8"; a single fraction whose name writes "30 Gy en 10 fractions" hid group I's advice."""
+    both = condition("lesion-1", SCT, "94222008", body_site=[{"coding": [{"system": SCT, "code": FEMUR}],
+                                                              "text": "fémur G et D"}])
+    found = cards(client, [both], lesion_observations(size=(80, "%")),
+                  order("rt", RADIOTHERAPY, body_site=site(FEMUR, RIGHT)))
+    assert not any(card["summary"].startswith("Check the side") for card in found), found
+    breast = condition("lesion-1", SCT, "94222008", body_site=[{"coding": [{"system": SCT, "code": HUMERUS}],
+                                                                "text": "Métastase humérale sein gauche"}])
+    found = cards(client, [breast], lesion_observations(size=(80, "%")),
+                  order("rt", RADIOTHERAPY, body_site=site(HUMERUS, RIGHT)))
+    assert not any(card["summary"].startswith("Check the side") for card in found), found
+    conditions, observations = RADES_GROUP_I
+    d8 = {**conditions[1], "bodySite": [{"coding": [{"system": SCT, "code": "122495006"}], "text": "D8"}]}
+    l3 = {**conditions[1], "id": "mscc-l3", "bodySite": [{"coding": [{"system": SCT, "code": "122496007"}],
+                                                          "text": "L3"}]}
+    rt_l3 = order("rt", RADIOTHERAPY, body_site={"coding": [{"system": SCT, "code": "122496007"}], "text": "L3"})
+    rt_l3["code"]["text"] = "RTE L3 20 Gy/5"
+    found = cards(client, [conditions[0], d8, l3], observations, rt_l3)
+    assert not any(card["summary"].startswith("Check the level") for card in found), [c["summary"] for c in found]
+    named_otherwise = order("rt", RADIOTHERAPY, reason="Condition/mscc", extension=[{
+        "url": "http://hl7.org/fhir/us/codex-radiation-therapy/StructureDefinition/"
+               "codexrt-radiotherapy-dose-prescribed-to-volume",
+        "extension": [{"url": "totalDose", "valueQuantity": {"value": 8, "unit": "Gy", "code": "Gy",
+                                                             "system": "http://unitsofmeasure.org"}},
+                      {"url": "fractions", "valuePositiveInt": 1}]}])
+    named_otherwise["code"]["text"] = "RTE D9 30 Gy en 10 fractions"
+    found = cards(client, *RADES_GROUP_I, named_otherwise)
+    assert any("prefer hypofractionation" in card["summary"] for card in found), [c["summary"] for c in found]
+
+
+def test_a_chemotherapy_cycle_is_no_vertebral_level():
+    from service.facts.levels import levels_named
+
+    assert levels_named("Laminectomie puis C1 J1") == [] and levels_named("RTE D8, cycle C3") == ["T8"]

@@ -118,9 +118,8 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                            and (recent is None or not ended(record, course) or course.performed is None
                                 or course.performed.latest >= recent))
         first_day = min((event.when for event in irradiated), key=lambda span: span.earliest, default=None)
-        decompressed = min((operation.performed for operation in procedures_done(record) if operation.performed
-                        and operation.kind != "radiotherapy" and ref in operation.reasons),
-                           key=lambda span: span.earliest, default=None)  # the deficit's count not sure past it
+        decompressed = tuple(operation.performed for operation in procedures_done(record) if operation.performed
+                             and operation.kind != "radiotherapy" and ref in operation.reasons)  # counts not sure past
         read: dict[str, Fact] = {}
         for kind in kinds:
             after: tuple[Event, ...] = ()
@@ -128,20 +127,23 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                 # The deficit's own start when known (a compression found after the deficit began does not make a
                 # status taken during the deficit stale); else the compression's onset.
                 # Counted back from where the deficit's days were counted to (a radiotherapy's first day).
-                deficit = _deficit_event(read["days-developing-motor-deficits"], deficit_end(record, first_day),
-                                         began_at(record, read["days-developing-motor-deficits"]))
+                counted = read.get("deficit-start", read["days-developing-motor-deficits"])
+                deficit = _deficit_event(counted, deficit_end(record, first_day), began_at(record, counted))
                 after = (deficit,) if deficit else began
             linked = {kind: [(observation, "") for observation in unfocused[kind] + own.get(kind, [])]}
             untimely = keep_timely(record, linked, options.windows, after,
                                    before=irradiated if kind != "visceral-metastases" else ())
             observations = [observation for observation, _ in linked[kind]]
             key = (kind, tuple(id(observation) for observation in observations),
-                   "|".join(event.when.text for event in irradiated), decompressed.text if decompressed else "")
+                   "|".join(event.when.text for event in irradiated), "|".join(day.text for day in decompressed))
             if key not in shared:
                 shared[key] = deficit_days_fact(record, observations, first_day, decompressed) \
                     if kind == "days-developing-motor-deficits" else motor_fact(record, observations, irradiated) \
                     if kind == "motor-function" else visceral_fact(record, observations, irradiated)
             read[kind] = with_untimely(shared[key], untimely[KIND_ITEM[kind]]) if untimely else shared[key]
+            if kind == "days-developing-motor-deficits" and decompressed:  # when it began, from its days as recorded
+                # (review 35: "> 3 days" counted to the operation only dated its start days too late)
+                read["deficit-start"] = deficit_days_fact(record, observations, first_day)
         facts = {
             "primary_tumour": primary,
             "months_to_cord_compression": months_fact(record, compression),

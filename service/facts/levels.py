@@ -62,7 +62,7 @@ def levels_in_diagnosis(words: str) -> list[str]:
 
 
 # Not a level: an MRI sequence ("IRM T2", "T1-weighted") or a cycle and day ("C1J1"): review 27.
-_NOT_A_LEVEL_BEFORE = re.compile(r"(irm|mri|s[ée]quences?|pond[ée]r\w*|weighted)\W*$", re.IGNORECASE)
+_NOT_A_LEVEL_BEFORE = re.compile(r"(irm|mri|s[ée]quences?|pond[ée]r\w*|weighted|cycles?|cures?)\W*$", re.IGNORECASE)
 
 
 def levels_named(text: str) -> list[str]:
@@ -70,5 +70,5 @@ def levels_named(text: str) -> list[str]:
     an MRI sequence's or a chemotherapy cycle's ("cf IRM T2", "C1J1", "T2-weighted")."""
     kept = [found.group() for found in _LEVELS_IN.finditer(text or "")
             if not _NOT_A_LEVEL_BEFORE.search(text[:found.start()])
-            and not re.match(r"[A-Za-z]|-?weighted|\s*pond", text[found.end():], re.IGNORECASE)]
+            and not re.match(r"[A-Za-z]|-?weighted|\s*pond|\s?J\s?\d", text[found.end():], re.IGNORECASE)]  # "C1 J1"
     return _levels(" ".join(kept))

@@ -47,7 +47,7 @@ from .long_bone import long_bone_lesions
 from .model import Label, PatientFacts, ReportEntry, ScoredCondition
 from .options import MappingOptions
 from .pain_sites import painful_sites
-from .place import bone_and_side, fracture_place
+from .place import bone_and_side, checked_side, fracture_place
 from .record import PatientRecord
 from .situations import situation_facts
 from .terminology import Terminology, codings, load_terminology
@@ -121,8 +121,8 @@ def _bone_sides(record: PatientRecord) -> dict[str, Any]:
     for condition in record.conditions["lesion"] + record.fractures:
         places = [p for p in (fracture_place(c) for c in codings(condition.get("code"))) if p is not None]
         reading = read_site(record.terms, body_sites(condition))
-        bone, side = (places[0].bone, places[0].side) if places else (reading.bone, reading.side or (
-            reading.place.side if reading.place.side_from_text else None))  # "fémur D": a side to check too
+        bone, side = (places[0].bone, places[0].side) if places else (reading.bone, reading.side or checked_side(
+            reading.place))  # "fémur D": a side to check too
         if not bone:  # its bodySite's words ("fémur droit"): a side to check too
             bone, side = bone_and_side(reading.place)
         if bone:

@@ -45,7 +45,16 @@ from .items.site import body_sites, read_place, read_site
 from .levels import levels_named
 from .model import CordCompressionFacts, LesionFacts, ReportEntry, ScoredCondition
 from .order_prescription import dose_words_differ, prescribed_schemes, starts_on
-from .place import LEFT, RIGHT, Place, bone_and_side, one_long_bone, side_beside_bone, side_written
+from .place import (
+    LEFT,
+    RIGHT,
+    Place,
+    bone_and_side,
+    checked_side,
+    one_long_bone,
+    side_beside_bone,
+    side_written,
+)
 from .procedure_words import names_a_course
 from .terminology import OWN_SYSTEM, Terminology, codings, describe_concepts, load_terminology
 from .vocabulary import KIND_VALUE_SETS
@@ -93,8 +102,8 @@ class DraftOrder(msgspec.Struct, frozen=True):
 
 # A radiotherapy ordered for another lesion of this long bone and side (``order_review._whole_bone``): for a long bone
 # the guideline's volume takes in the whole affected bone (document 004, §2.1).
-WHOLE_BONE = N_("ordered for {where}, on the same bone: for a long bone, the volume the guideline irradiates takes in "
-                "the whole affected bone (§2.1)")
+WHOLE_BONE = N_("ordered for another lesion of this bone ({where}): for a long bone, the volume the guideline "
+                "irradiates takes in the whole affected bone (§2.1)")
 # An order checked against a compression whose record names other vertebral levels than its words
 # (``render.order_sides`` says it first).
 LEVEL_APART = N_("{link}; its words name {ordered}, the compression's record {recorded}: check the level")
@@ -298,7 +307,7 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder], placed: frozen
             same = draft.bone == bone and (draft.side is None or side is None or draft.side == side)
             words = (side_beside_bone(draft.order.description, bone) or side_beside_bone(  # its bodySite's text too
                 draft.place.written if draft.place else "", bone)) if same and bone and draft.side is None else None
-            written = scored.place.side if scored.place and scored.place.side_from_text and not side else None
+            written = checked_side(scored.place) if scored.place and scored.place.side_from_text and not side else None
             link = (said("the order's site is the same bone, its side not coded, and its words write the other side: "
                          "check which side it is for")
                     if words in (LEFT, RIGHT) and side in (LEFT, RIGHT) and words != side else  # probe 18
@@ -342,7 +351,9 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder], placed: frozen
             found.append(Order(draft.order.reference, draft.order.kinds & applies, draft.order.course,
                                draft.order.description, link, targeted=targeted,
                                start=draft.start.text[:10] if draft.start else "",
-                               single_fraction=bool(draft.schemes) and all(s.fractions == 1 for s in draft.schemes)))
+                               # (its name writing another dose, which is meant is not known: review 35)
+                               single_fraction=bool(draft.schemes) and not draft.dose_words_differ and all(
+                                   scheme.fractions == 1 for scheme in draft.schemes)))
     return found
 
 

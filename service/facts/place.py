@@ -208,14 +208,25 @@ _SIDE_NEXT_AFTER = re.compile(rf"^\w*[\s,]+{_WHERE_ON_IT}(?:((?i:gauche|droite?|
 _SIDE_NEXT_BEFORE = re.compile(rf"(?:\b((?i:left|right))|\b([LR]))\s+{_WHERE_ON_IT}$")
 
 
+_SIDE = r"(?:droite?|gauche|left|right|bilat\w*|[dglr])\b\.?"
+_BOTH_AFTER = re.compile(rf"\w*\s*(?:bilat|{_SIDE}\s*(?:et|and|\+|/|&|,)\s*{_SIDE})", re.IGNORECASE)
+
+
+def both_beside(words: str, bone: str) -> bool:
+    """Both sides written right after the bone's name ("fémur D et G", "fémurs gauche et droit", "fémur bilatéral"),
+    not a side elsewhere in the words ("RTE fémur D - néo sein G" is the right femur: review 30)."""
+    pattern = BONE_WORDS.get(bone)
+    return pattern is not None and any(_BOTH_AFTER.match(words, found.end()) for found in pattern.finditer(words))
+
+
 def side_beside_bone(text: str, bone: str, next_to: bool = False) -> str | None:
     """The side an order's name writes beside this long bone's name ("RTE fémur droit 8 Gy", "left femur 8 Gy";
     "G"/"D", "L"/"R" only right against it): another bone's side ("fémur + humérus D"), a side elsewhere in the words
     ("côté droit déjà irradié") or a stray capital ("Dr D. Martin") is none of it (review 18). ``next_to``: a
     diagnosis's words, read more strictly (``_SIDE_NEXT_AFTER``)."""
     pattern = BONE_WORDS.get(bone)
-    if not next_to and side_written(text) == BOTH_SIDES:  # "gauche et droit": which is not said
-        return None
+    if (not next_to and side_written(text) == BOTH_SIDES) or both_beside(text, bone):  # "gauche et droit": which is
+        return None  # not said ("fémur G et D" read as the left femur: review 35)
     after_it, before_it = (_SIDE_NEXT_AFTER, _SIDE_NEXT_BEFORE) if next_to else (_SIDE_AFTER, _SIDE_BEFORE)
     sides = set()
     for found in pattern.finditer(text) if pattern else ():
@@ -226,12 +237,21 @@ def side_beside_bone(text: str, bone: str, next_to: bool = False) -> str | None:
     return sides.pop() if len(sides) == 1 else None
 
 
+def checked_side(place: Place | None) -> str | None:
+    """The side an order's side check takes of a place: its code's, else its words' only right beside the bone's name
+    ("Métastase humérale sein gauche", read as a left humerus for the card, gives none: review 35)."""
+    if place is None or not place.side_from_text:
+        return place.side if place else None
+    words = place.written or place.record_words
+    return side_beside_bone(words, place.bone, next_to=True) if place.bone and words else None
+
+
 def bone_and_side(place: Place | None) -> tuple[str | None, str | None]:
     """The long bone and side a place's codes give, else those its own words write, the side only right beside the
     bone's name ("fémur gauche"; "Métastase humérale sein gauche" gives no side): to tell which of two femurs an order
     is for, never to score."""
     if place is None or place.bone:
-        return (place.bone, place.side) if place else (None, None)
+        return (place.bone, checked_side(place)) if place else (None, None)
     words = place.written or place.record_words
     bone = one_long_bone(words) if words else None
     return bone, side_beside_bone(words, bone, next_to=True) if bone else None
@@ -248,7 +268,8 @@ def side_written(text: str) -> str | None:
 
 # An extension's name that says it holds a side: "…/laterality", "…/lesion-laterality-v2", "…/body-side", "…/bodySide"
 # (probe 29: Cerner's "D" as a valueString, and one named "body-side", were said nowhere: "humerus (side not stated)").
-_NAMES_A_SIDE = re.compile(r"laterality|(?<![A-Za-z])[Ss]ide(?![a-z])|(?<=[a-z])Side(?![a-z])")
+_NOT_AN_EFFECT = r"(?![a-z]|[-_]?[Ee]ffect)"  # "…/side-effect" holds no side (review 35)
+_NAMES_A_SIDE = re.compile(rf"laterality|(?<![A-Za-z])[Ss]ide{_NOT_AN_EFFECT}|(?<=[a-z])Side{_NOT_AN_EFFECT}")
 
 
 def side_extension_words(extension: dict[str, Any]) -> str:

@@ -71,15 +71,16 @@ def _bone_and_side(place: Place, locale: str) -> str:
     return plain(Place(place.bone, place.side).words(locale, False))
 
 
-def level_card(order: Order, assessment: Assessment, locale: str, name: Callable[[str], str]) -> Card:
-    """An order whose words name other vertebral levels than the compression it is checked against ("RTE L3-L5 8 Gy"
-    for a compression at D8: probe 29, said only on the order's line, and an info card on its scheme). Said first,
-    as a warning: the level decides the order."""
+def level_card(order: Order, compressions: tuple[Assessment, ...], locale: str, name: Callable[[str], str]) -> Card:
+    """An order whose words name other vertebral levels than every compression it is checked against ("RTE L3-L5
+    8 Gy" for a compression at D8: probe 29, said only on the order's line, and an info card on its scheme). Said
+    first, as a warning: the level decides the order."""
     words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
-    levels = order.link.params  # type: ignore[attr-defined]
-    facts = assessment.facts
+    ordered = order.link.params["ordered"]  # type: ignore[attr-defined]
+    recorded = ", ".join(dict.fromkeys(assessment.facts.where(locale, False) for assessment in compressions))
     lines = [f"**{words['order']}**{colon} {plain(order.description) or name(order.reference)}", "",
-             words["other_level_detail"].format(ordered=levels["ordered"], recorded=levels["recorded"]), "",
-             f"**{words['compression_recorded']}**", f"- {name(facts.condition)} — {plain(facts.where(locale))}"]
-    return order_warning(fit_summary(words["other_level"].format(ordered=levels["ordered"],
-                                                                 recorded=levels["recorded"])), lines, locale)
+             words["other_level_detail"].format(ordered=ordered, recorded=recorded), "",
+             f"**{words['compression_recorded']}**"]
+    lines += [f"- {name(assessment.facts.condition)} — {plain(assessment.facts.where(locale))}"
+              for assessment in compressions]
+    return order_warning(fit_summary(words["other_level"].format(ordered=ordered, recorded=recorded)), lines, locale)

@@ -33,7 +33,7 @@ ITEM = "days_developing_motor_deficits"
 
 
 def _duration(record: PatientRecord, observation: dict[str, Any], end: DateSpan,
-              operated: DateSpan | None = None) -> tuple[Any, Said | None]:
+              operated: tuple[DateSpan, ...] = ()) -> tuple[Any, Said | None]:
     row = _row(observation) if "valueQuantity" not in observation else None
     if row is not None:  # the table's own row (CodeSystem table-row): its days as of the record, counted on
         return _counted(row, record.effective(observation), end, operated), None
@@ -44,21 +44,22 @@ def _duration(record: PatientRecord, observation: dict[str, Any], end: DateSpan,
     return _counted(whole, record.effective(observation), end, operated), None
 
 
-def _operated_between(recorded: DateSpan | None, end: DateSpan, operated: DateSpan | None) -> bool:
-    """Whether an operation of the compression (a decompression) was done after the duration's record, before the
-    end of the count."""
-    return bool(recorded and operated and recorded.latest < operated.earliest and operated.latest <= end.latest)
+def _operated_between(recorded: DateSpan | None, end: DateSpan, operated: tuple[DateSpan, ...]) -> DateSpan | None:
+    """The first operation of the compression (a decompression) done after the duration's record, before the end of
+    the count (review 35: not an earlier one, a re-operation after the record being the one to count to)."""
+    return next((day for day in sorted(operated, key=lambda span: span.earliest)
+                 if recorded and recorded.latest < day.earliest and day.latest <= end.latest), None)
 
 
-def _counted(days: Any, recorded: DateSpan | None, end: DateSpan, operated: DateSpan | None) -> Any:
+def _counted(days: Any, recorded: DateSpan | None, end: DateSpan, operated: tuple[DateSpan, ...]) -> Any:
     """``until_assessment``; across an operation of the compression, from the days to the operation to those to the
     end (probe 29: "5 days" the day before a laminectomy counted on to 24 days, 9 points, the group settled: whether
     a deficit keeps developing after a decompression, and which time Tableau 4 counts then, the sources do not say)."""
     to_end = until_assessment(days, recorded, end)
-    if not _operated_between(recorded, end, operated):
+    operation = _operated_between(recorded, end, operated)
+    if operation is None:
         return to_end
-    assert operated is not None
-    fewest = until_assessment(days, recorded, operated)
+    fewest = until_assessment(days, recorded, operation)
     low = fewest.low if isinstance(fewest, AtLeast | Between) else fewest
     if isinstance(to_end, AtLeast):
         return AtLeast(low, to_end.excluded)
@@ -112,9 +113,9 @@ def until_assessment(days: Any, recorded: DateSpan | None, end: DateSpan) -> Any
 
 
 def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]],
-                      radiotherapy: DateSpan | None = None, operated: DateSpan | None = None) -> Fact:
+                      radiotherapy: DateSpan | None = None, operated: tuple[DateSpan, ...] = ()) -> Fact:
     """``radiotherapy``: the first day of a radiotherapy of the compression already begun, where the time before
-    radiotherapy ends; ``operated``: the day of an operation of the compression (a decompression), past which the
+    radiotherapy ends; ``operated``: the days of the operations of the compression (a decompression), past which the
     count is not certain."""
     end = deficit_end(record, radiotherapy)
     unread: list[Said] = []
@@ -141,7 +142,7 @@ def deficit_days_fact(record: PatientRecord, observations: list[dict[str, Any]],
                 SUPPLIED_BY[ITEM])
 
 
-def _counted_on(record: PatientRecord, fact: Fact, end: DateSpan, operated: DateSpan | None = None) -> Fact:
+def _counted_on(record: PatientRecord, fact: Fact, end: DateSpan, operated: tuple[DateSpan, ...] = ()) -> Fact:
     """The fact, with a note showing the days added to a duration recorded before the assessment date (a number
     on a card is traceable: "3 days" on a record of last month reads "> 14 days" in the table)."""
     if fact.value is None or len(fact.sources) != 1 or not fact.sources[0].startswith("Observation/"):
@@ -156,13 +157,12 @@ def _counted_on(record: PatientRecord, fact: Fact, end: DateSpan, operated: Date
         return fact if written is None else replace(fact, notes=fact.notes + (said(
             "{source} ({date}) gives {value}", source=fact.sources[0], date=when.text, value=written) if when else said(
             "{source} (no date) gives {value}", source=fact.sources[0], value=written),))
-    if _operated_between(when, end, operated):
-        assert operated is not None
+    if (operation := _operated_between(when, end, operated)) is not None:
         return replace(fact, notes=fact.notes + (said(
             "{resource}: {days} when recorded ({date}); an operation of the compression is recorded since "
             "({operated}): whether the deficit's time counts on past it the guideline does not say, so {total}, from "
             "its count to the operation to its count to now", resource=fact.sources[0], days=written or show(
-                days, ITEM), date=when.text, operated=operated.text, total=show(fact.value, ITEM)),))
+                days, ITEM), date=when.text, operated=operation.text, total=show(fact.value, ITEM)),))
     if end.earliest < record.as_of or end.latest < record.as_of:  # a radiotherapy already begun
         return replace(fact, notes=fact.notes + (said(
             "{resource}: {days} when recorded ({date}), counted on to the first day of its radiotherapy ({start}): "
