@@ -1026,3 +1026,17 @@ def test_a_chemotherapy_cycle_is_no_vertebral_level():
     from service.facts.levels import levels_named
 
     assert levels_named("Laminectomie puis C1 J1") == [] and levels_named("RTE D8, cycle C3") == ["T8"]
+
+
+def test_an_order_coded_without_words_is_named_in_the_readers_language(client):
+    """Probe 29: French cards named orders "Teleradiotherapy procedure" (the code's English title) where the ValueSet
+    gives « Radiothérapie externe »; its own words, when it has some, are said as written."""
+    rt = order("rt", RADIOTHERAPY, reason="Condition/lesion-1")
+    rt["code"]["coding"][0]["display"] = "Teleradiotherapy procedure"
+    (card,) = cards(client, *MIRELS_9, rt, language="fr")
+    assert "- Radiothérapie externe" in card["detail"] and "Teleradiotherapy" not in card["detail"], card["detail"]
+    (card,) = cards(client, *MIRELS_9, rt)
+    assert "- Teleradiotherapy procedure" in card["detail"]
+    rt["code"]["text"] = "RTE fémur G"
+    (card,) = cards(client, *MIRELS_9, rt, language="fr")
+    assert "- RTE fémur G" in card["detail"]

@@ -44,6 +44,12 @@ class Order(msgspec.Struct, frozen=True):
     targeted: bool = True
     start: str = ""
     single_fraction: bool = False
+    # Its code's title in another language than English, where a ValueSet gives it and the order has no words of its
+    # own (locale, words): a French card said "Teleradiotherapy procedure" (probe 29).
+    titles: tuple[tuple[str, str], ...] = ()
+
+    def title(self, locale: str) -> str:
+        return dict(self.titles).get(locale, self.description)
 
 
 class OrderCheck(msgspec.Struct, frozen=True):

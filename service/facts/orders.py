@@ -38,7 +38,7 @@ import msgspec
 from ..calculators.fractionation import Scheme
 from ..calculators.order_checks import Order
 from ..fhir.patients import PatientIdentity, local_reference, why_not_patient
-from ..i18n import N_, Said, said
+from ..i18n import LOCALES, N_, Said, said
 from .dates import DateSpan
 from .identity import identifier_index
 from .items.site import body_sites, read_place, read_site
@@ -56,7 +56,7 @@ from .place import (
     side_written,
 )
 from .procedure_words import names_a_course
-from .terminology import OWN_SYSTEM, Terminology, codings, describe_concepts, load_terminology
+from .terminology import OWN_SYSTEM, Terminology, codings, describe_concepts, listed_words, load_terminology
 from .vocabulary import KIND_VALUE_SETS
 
 Course = Literal["long", "hypofractionated"]
@@ -231,7 +231,11 @@ def read_draft_orders(draft_orders: dict[str, Any], terminology: Terminology | N
                 report.append(ReportEntry(ref, "ignored", said(
                     "no total dose nor number of fractions (extension codexrt-radiotherapy-dose-prescribed-to-volume):"
                     " its scheme is not compared with the guideline's (§2)")))
-        orders.append(DraftOrder(Order(ref, kinds, course, description), reasons, compression_code, bone, side,
+        titles = () if isinstance(code, dict) and code.get("text") else tuple(
+            (locale, title) for locale in LOCALES[1:] if (title := next((listed for c in codings(code) if (
+                listed := listed_words(str(c.get("system")), c.get("code"), locale))), None)))
+        orders.append(DraftOrder(Order(ref, kinds, course, description, titles=titles), reasons, compression_code,
+                                 bone, side,
                                  has_site, reason_codes, schemes, starts_on(resource),
                                  read_place(terms, sites) if sites else None,
                                  (site.description or said("not coded")) if unread_site else "",
@@ -349,7 +353,7 @@ def orders_for(scored: ScoredCondition, drafts: list[DraftOrder], placed: frozen
                 draft.side is not None and scored.body_site[1] is not None if lesion else
                 draft.compression_reason_code and not apart)
             found.append(Order(draft.order.reference, draft.order.kinds & applies, draft.order.course,
-                               draft.order.description, link, targeted=targeted,
+                               draft.order.description, link, targeted=targeted, titles=draft.order.titles,
                                start=draft.start.text[:10] if draft.start else "",
                                # (its name writing another dose, which is meant is not known: review 35)
                                single_fraction=bool(draft.schemes) and not draft.dose_words_differ and all(

@@ -86,7 +86,7 @@ def order_card(assessment: Assessment, finding: Finding, name: Callable[[str], s
         f"{other.score.action}" for other in others), ""] if others else []),
         f"**{check.advice(locale)}**", "", f"**{order_words['orders']}**"]
     # Each order with its start when it gives one: "15 days to 3 weeks after surgery" is read against it.
-    lines += [f"- {plain(order.description) or name(order.reference)}"
+    lines += [f"- {plain(order.title(locale)) or name(order.reference)}"
               + (f" ({order_words['start'].lower()}{WORDS[locale]['colon']} {order.start})" if order.start else "")
               + f": {name(said_to_clinician(order.link, locale))}" for order in finding.orders]
     lines.append("")
@@ -148,7 +148,7 @@ def _suggestion(assessment: Assessment, finding: Finding, subject: str, name: Ca
             # withdrawal on this lesion's score. An order with no id (named by its place in draftOrders) cannot be.
             if order.targeted and "/" in order.reference:
                 actions.append({"type": "delete", "resourceId": order.reference, "description": words[
-                    "withdraw"].format(order=plain(order.description) or name(order.reference))})
+                    "withdraw"].format(order=plain(order.title(locale)) or name(order.reference))})
     # A withdrawal promised only where the suggestion carries one (accepting must not leave a false belief).
     withdraws = any(action["type"] == "delete" for action in actions)
     label = proposal.label if withdraws or proposal.label_without_withdrawal is None else \
@@ -195,7 +195,7 @@ def scheme_card(draft: DraftOrder, advice: SchemeAdvice, ablative: bool, locale:
     gets one line saying so, an order that states only half its scheme the half that is missing. ``after_operation``:
     the order follows an operation (§1.4), for which the guideline gives no fractionation: said first."""
     guide, words, colon = fractionation(), ORDER_WORDS[locale], WORDS[locale]["colon"]
-    what = plain(draft.order.description) or name(draft.order.reference)
+    what = plain(draft.order.title(locale)) or name(draft.order.reference)
     target = _target(draft, facts, locale, name)
     lines = [f"**{words['order']}**{colon} {what}", *([_for_line(draft, facts, locale, name, target)] * bool(target))]
     if advice.kind == "missing":
@@ -263,7 +263,7 @@ def irradiated_card(draft: DraftOrder, given: list[str], locale: str, name: Call
     """A radiotherapy order stating no scheme (so no §2 card) for a site already irradiated: said all the same."""
     words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
     target = _target(draft, facts, locale, name)
-    lines = [f"**{words['order']}**{colon} {plain(draft.order.description) or name(draft.order.reference)}"]
+    lines = [f"**{words['order']}**{colon} {plain(draft.order.title(locale)) or name(draft.order.reference)}"]
     lines += ([_for_line(draft, facts, locale, name, target)] if target else []) + [
         "", f"**{words['irradiated']}**"] + [f"- {name(course)}" for course in given]
     summary = words["irradiated_summary"]
@@ -289,7 +289,7 @@ def window_card(found: WindowFinding, locale: str, name: Callable[[str], str]) -
                if start and found.operated_if else words["no_start"].format(opens=opens, closes=closes))
     operation = found.operation.about[0] if found.operation.about else None
     lines = [f"**{situation.title(locale)}**", "", situation.statement(locale), "",
-             f"- {words['order']}{colon} {plain(found.order.order.description) or name(found.order.order.reference)}",
+             f"- {words['order']}{colon} {plain(found.order.order.title(locale)) or name(found.order.order.reference)}",
              f"- {words['start']}{colon} {start.text[:10] if start else words['not_stated']}",
              f"- {words['operated']}{colon} {name(operation.ref) if operation else ''}",
              f"- {words['window']}{colon} {opens} – {closes}"]
@@ -314,7 +314,7 @@ def moot_card(draft: DraftOrder, why: str, locale: str, name: Callable[[str], st
     ``MAYBE_BROKEN``, its lesion scored), been fixed, or may be (``MAYBE_FIXED``): said before it is signed."""
     words, colon, maybe = ORDER_WORDS[locale], WORDS[locale]["colon"], (MAYBE_BROKEN, MAYBE_FIXED)
     said_why = name(said_to_clinician(why, locale))
-    what = plain(draft.order.description) or name(draft.order.reference)
+    what = plain(draft.order.title(locale)) or name(draft.order.reference)
     return {
         "uuid": random_uuid(),
         "summary": fit_summary(words["moot"].format(why=said_why)),
@@ -336,7 +336,7 @@ def several_courses_card(reason: str, drafts: tuple[DraftOrder, ...], locale: st
         *((about.ref, about.place) for situation in facts.situations for about in situation.about)]
         if ref == reason and isinstance(place, Place)), None)
     lines = [words["several_courses_detail"].format(reason=where or name(reason)), "", f"**{words['orders']}**"]
-    lines += [f"- {plain(draft.order.description) or name(draft.order.reference)}" + (
+    lines += [f"- {plain(draft.order.title(locale)) or name(draft.order.reference)}" + (
         f" ({', '.join(scheme.words(locale) for scheme in draft.schemes)})" if draft.schemes else "")
         for draft in drafts]  # two orders of one name told apart by their schemes (review 20)
     summary = words["several_courses"].format(count=len(drafts))

@@ -27,7 +27,7 @@ def other_side_card(draft: DraftOrder, recorded: tuple[Where, ...], locale: str,
     assert draft.place is not None
     ordered = _bone_and_side(draft.place, locale)
     there = ", ".join(dict.fromkeys(_bone_and_side(where.place, locale) for where in recorded if where.place))
-    lines = [f"**{words['order']}**{colon} {plain(draft.order.description) or name(draft.order.reference)}", "",
+    lines = [f"**{words['order']}**{colon} {plain(draft.order.title(locale)) or name(draft.order.reference)}", "",
              words["other_side_detail"].format(ordered=ordered), "", f"**{words['recorded_there']}**"]
     lines += [f"- {name(where.ref)}" + (f" — {_bone_and_side(where.place, locale)}" if where.place and not
                                          where.place.bone and where.place.record_words else "") for where in recorded]
@@ -78,7 +78,7 @@ def level_card(order: Order, compressions: tuple[Assessment, ...], locale: str, 
     words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
     ordered = order.link.params["ordered"]  # type: ignore[attr-defined]
     recorded = ", ".join(dict.fromkeys(assessment.facts.where(locale, False) for assessment in compressions))
-    lines = [f"**{words['order']}**{colon} {plain(order.description) or name(order.reference)}", "",
+    lines = [f"**{words['order']}**{colon} {plain(order.title(locale)) or name(order.reference)}", "",
              words["other_level_detail"].format(ordered=ordered, recorded=recorded), "",
              f"**{words['compression_recorded']}**"]
     lines += [f"- {name(assessment.facts.condition)} — {plain(assessment.facts.where(locale))}"
