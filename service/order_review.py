@@ -83,8 +83,9 @@ class OrderReview(msgspec.Struct):
     unsure: dict[str, list[Assessment]] = msgspec.field(default_factory=dict)
     # The radiotherapy orders an operation's §1.4 window opens for, whatever their start (their §2 card says so).
     after_operation: frozenset[str] = frozenset()
-    # Orders whose words name other vertebral levels than every compression checked against (order, those).
-    other_level: list[tuple[Order, tuple[Assessment, ...]]] = msgspec.field(default_factory=list)
+    # Orders whose words name other vertebral levels than every compression checked against: (the order as linked to
+    # each, that compression), one tuple an order.
+    other_level: list[tuple[tuple[Order, Assessment], ...]] = msgspec.field(default_factory=list)
 
 
 def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
@@ -183,15 +184,15 @@ def review_orders(result: PatientAssessment, draft_orders: dict[str, Any],
     windows, after_operation = _windows(result, radiotherapies)
     # One card an order, and none where a compression it is checked against shares its levels, or names none (review
     # 35: "RTE L3" beside compressions at D8 and L3 read "Check the level … recorded at T8").
-    apart: dict[str, tuple[Order, list[Assessment]]] = {}
+    apart: dict[str, list[tuple[Order, Assessment]]] = {}
     near = set()
     for assessment, orders in targeting:
         for order in orders:
             if getattr(order.link, "template", None) == LEVEL_APART:
-                apart.setdefault(order.reference, (order, []))[1].append(assessment)
+                apart.setdefault(order.reference, []).append((order, assessment))
             elif isinstance(assessment.facts, CordCompressionFacts):
                 near.add(order.reference)
-    other_level = [(order, tuple(found)) for reference, (order, found) in apart.items() if reference not in near]
+    other_level = [tuple(found) for reference, found in apart.items() if reference not in near]
     return OrderReview(findings, report, schemes, windows, ablative, moot,
                        [draft for draft in radiotherapies if not draft.schemes], other_side, several, unsure,
                        after_operation, other_level)

@@ -1000,6 +1000,11 @@ def test_a_metastasis_refuted_at_a_compressions_level_is_said_first_on_its_rades
                if c["source"]["topic"]["code"] == "rades"]
     assert "refuted in another record, check it first" in card["summary"], card["summary"]
     assert "a record at the same level is refuted (“MTS D5 ?”" in card["detail"], card["detail"]
+    # Refuted before the compression began (a negative biopsy days before): said too (review 36).
+    refuted["onsetDateTime"] = (date.today() - timedelta(days=15)).isoformat()
+    (card,) = [c for c in cards_of(client, [*conditions, refuted], observations)
+               if c["source"]["topic"]["code"] == "rades"]
+    assert "refuted in another record, check it first" in card["summary"], card["summary"]
     refuted["bodySite"] = [{**d5, "text": "L2"}]
     (card,) = [c for c in cards_of(client, [*conditions, refuted], observations)
                if c["source"]["topic"]["code"] == "rades"]
@@ -1018,6 +1023,10 @@ def test_a_score_recorded_by_hand_is_named_as_one_to_compare(client):
     assert "a score recorded for " in review["detail"] and "(“Score de Mirels (ortho)”, 7): not read, the service " \
         "computes its own from the items; compare the two" in review["detail"], review["detail"]
     assert "record it with the item's code" not in review["detail"]
+    # Entered in error, it never counts, nor is it weighed (review 36).
+    recorded["status"] = "entered-in-error"
+    assert not any("Score de Mirels (ortho)" in c["detail"] for c in cards_of(client, [lesion()],
+                                                                      [*lesion_observations(), recorded]))
 
 
 def test_a_status_of_a_compression_recorded_as_over_is_not_on_the_data_card(client):
@@ -1030,6 +1039,10 @@ def test_a_status_of_a_compression_recorded_as_over_is_not_on_the_data_card(clie
     cards = cards_of(client, [*conditions, old], [*observations, status])
     assert not any("old-motor" in c["detail"] or "2025-04-03" in c["detail"] for c in cards
                    if c["summary"].startswith("Data not used")), [c["summary"] for c in cards]
+    # Recorded within the motor status's window, it may be this compression's, mis-focused: said (review 36).
+    status["effectiveDateTime"] = (date.today() - timedelta(days=1)).isoformat()
+    assert any("old-motor" in c["detail"] or "Motor function" in c["detail"] for c in cards_of(
+        client, [*conditions, old], [*observations, status]) if c["summary"].startswith("Data not used"))
     # Focused on a compression not in the record: still said.
     status["focus"] = [{"reference": "Condition/unknown"}]
     assert any(c["summary"].startswith("Data not used") for c in cards_of(client, [*conditions, old],

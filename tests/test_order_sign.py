@@ -882,7 +882,8 @@ def test_an_order_whose_words_name_other_levels_than_the_compressions_is_a_level
     laminectomy["code"]["text"] = "Laminectomie T12-L1"
     level, card = cards(client, [conditions[0], d8], observations, laminectomy)  # the level said first (probe 29)
     assert level["indicator"] == "warning" and level["summary"] == "Check the level: order for T12, L1, spinal cord " \
-        "compression recorded: thoracic spine “D8”", level["summary"]
+        "compression recorded at T8", level["summary"]
+    assert "**Spinal cord compression recorded**" in level["detail"] and "thoracic spine (“D8”" in level["detail"]
     assert "its words name T12, L1, the compression's record T8: check the level" in card["detail"], card["detail"]
     assert not any(a["type"] == "delete" for s in card.get("suggestions", []) for a in s["actions"])
     for words in ("Laminectomie D8", "Laminectomie décompressive (cf IRM T2)", "Laminectomie puis C1J1"):

@@ -1149,3 +1149,5 @@ def test_a_compression_recorded_as_over_is_a_site_that_may_count_and_said_so():
     (advice,) = advice_of(found, "oligometastatic")
     assert not advice.possible and any("Condition/old" in text and "is not counted (in remission)" in text
                                        for text in advice.missing_words("en")), advice.missing_words("en")
+    # At the level of an active metastasis counted: one vertebra, not a site more (review 36).
+    assert counted(condition("mscc", CIM10, "G95.2", body_site=[{"text": "L2"}]), old, spine("d6", "D6")) == (2, 2)

@@ -88,10 +88,12 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                 named = [t or reference_text(f) for t, f in zip(
                     targets, objects(observation.get("focus")) or [{}] * len(targets), strict=False)]
                 # Of a compression recorded as over (in remission, resolved: probe 29, a 2025 status on the data card
-                # as "could change a score"), it describes that one: said in the mapping report only.
+                # as "could change a score"), an old one describes that one: said in the mapping report only; one
+                # recorded within the motor status's window may be this one's, mis-focused (review 36): said.
                 record.report.ignore(record.ref(observation), said(
                     "its focus names no active spinal cord compression ({targets}): not used",
-                    targets=", ".join(str(t) for t in named)), attention=not all(t in over for t in targets))
+                    targets=", ".join(str(t) for t in named)), attention=not all(t in over for t in targets)
+                    or _recent(record, observation, options))
     primary = primary_fact(record)
     twins = _may_be_one(record, [compression for compression, _ in active])
     # Facts from the same observations are the same for every compression: computed once.
@@ -169,7 +171,8 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
         status_since, later = _since_radiotherapy(record, irradiated, unfocused, own, facts["motor_function"].value)
         # A metastasis refuted at its level (probe 29: "MTS D5 ?" refuted beside a provisional D5 compression, said
         # nowhere): the compression may not be metastatic, which Rades scores.
-        refuted = refuted_at_level(record, read_place(record.terms, body_sites(compression)), onset)
+        # (A refutation before the compression began says it too: a negative biopsy days before, review 36.)
+        refuted = refuted_at_level(record, read_place(record.terms, body_sites(compression)), None)
         flags = flags + refuted + radiotherapies_given(record, ref, history=recent) + status_since + later \
             + operated + before + twins.get(ref, ())  # by reasonReference or bodySite: a spine has no side here
         done_on_it = operations_of(record, ref, record.onset(compression), options.windows.get("operation"))
@@ -182,6 +185,12 @@ def cord_compressions(record: PatientRecord, options: MappingOptions) -> list[Co
                                            operated=done_on_it[0],
                                            operated_maybe=done_on_it[1] + maybe_done))
     return result
+
+
+def _recent(record: PatientRecord, observation: dict[str, Any], options: MappingOptions) -> bool:
+    """Whether an Observation is dated within the motor status's window (the site's setting), or not dated."""
+    window, when = options.windows.get("motor_function"), record.effective(observation)
+    return window is None or when is None or when.latest >= record.as_of - timedelta(days=window.days)
 
 
 def _under_way(record: PatientRecord, condition: str) -> tuple[tuple[Said, ...], tuple[str, ...]]:

@@ -10,6 +10,7 @@ already counted, leaves the count a range, and the card names them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -147,7 +148,7 @@ _NOT_ACTIVE = {"inactive": said("inactive"), "remission": said("in remission"), 
 _ABATED = said("abated, with no clinical status")  # FHIR con-4: an abated Condition is not active
 
 
-def not_counted(record: PatientRecord) -> list[Said]:
+def not_counted(record: PatientRecord, counted: Sequence[Where] = ()) -> list[Said]:
     """The bone metastases not counted as sites because their status says they are not active: named, since the
     guideline (§1.5) does not say whether a treated, resolved or remitting site counts."""
     # A compression recorded as over has a metastasis of its vertebra behind it (probe 29: a D6 compression in
@@ -156,7 +157,18 @@ def not_counted(record: PatientRecord) -> list[Said]:
                  "such a site counts", record=record.ref(condition), place=_place_words(record, condition),
                  status=_NOT_ACTIVE.get(str(status_code(condition, "clinicalStatus")), _ABATED))
             for condition in record.conditions["lesion"] + record.conditions["compression"]
-            if not record.active(condition)[0]]
+            if not record.active(condition)[0] and not _level_counted(record, condition, counted)]
+
+
+def _level_counted(record: PatientRecord, compression: dict[str, Any], counted: Sequence[Where]) -> bool:
+    """A compression recorded as over whose levels are all a counted site's (an active "MTS D6" beside a D6 compression
+    in remission: one vertebra, not a site more: review 36)."""
+    if "compression" not in record.condition_kinds(compression):
+        return False
+    concepts = site_concepts(record, compression, record.ref(compression))[0]
+    levels = set(spinal_levels(read_place(record.terms, concepts)))
+    sites = {level for where in counted if where.place is not None for level in spinal_levels(where.place)}
+    return bool(levels) and levels <= sites
 
 
 def _place_words(record: PatientRecord, condition: dict[str, Any]) -> Any:
@@ -287,8 +299,9 @@ def oligometastatic_facts(record: PatientRecord, options: MappingOptions) -> lis
                                               "{why}", why=why) if why else COUNTED)
     # A site not counted for its status may count (the guideline does not say): the count is a range up to it; none
     # is an upper bound where the diagnoses were sent in part (the others may record more sites).
-    left_out = not_counted(record) + [said("the EHR sent only part of the patient's diagnoses: the others may record "
-                                           "more sites")] * ("Condition" in options.partial)
+    left_out = not_counted(record, counted) + [said(
+        "the EHR sent only part of the patient's diagnoses: the others may record more sites")] * (
+        "Condition" in options.partial)
     most = None if most is None or "Condition" in options.partial else most + len(left_out)
     inputs = OligometastaticInputs(fewest, most, present, tuple(missing + left_out))
     return [SituationFacts("oligometastatic", inputs, (*(w.ref for w in counted), *visceral.sources),

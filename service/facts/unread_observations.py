@@ -31,7 +31,10 @@ def unread_observation(record: Any, observation: dict[str, Any], known: bool, no
     about = [ref for ref in (record.resolve(focus) for focus in objects(observation.get("focus")))
              if ref and ref.startswith("Condition/") and _counts(record, record.get(ref))]
     code = describe_concepts([observation.get("code")])[:100]
-    if about and _A_SCORE.search(code):  # a total recorded by hand (probe 29: "Score de Mirels (ortho)" 7 beside 11)
+    if observation.get("status") in ("entered-in-error", "cancelled"):  # never counts, never weighed (review 36)
+        return not_read, False
+    # A total recorded by hand (probe 29: "Score de Mirels (ortho)" 7 beside 11).
+    if about and _A_SCORE.search(code) and not _NOT_A_TOTAL.search(code):
         return said("a score recorded for {conditions} (“{code}”{value}): not read, the service computes its own from "
                     "the items; compare the two, and the items where they differ", conditions=", ".join(about),
                     code=code, value=_value(observation)), True
@@ -43,6 +46,8 @@ def unread_observation(record: Any, observation: dict[str, Any], known: bool, no
 
 
 _A_SCORE = re.compile(r"\b(mirels|rades|sins)\b", re.IGNORECASE)
+# An item's words beside the score's name ("Pré-Mirels douleur EVA": a pain scale, review 36): no total.
+_NOT_A_TOTAL = re.compile(r"\b(douleur|pain|eva|taille|size|type|site|localisation)\b", re.IGNORECASE)
 
 
 def _value(observation: dict[str, Any]) -> str:

@@ -354,7 +354,7 @@ def order_sign_cards(review: OrderReview, facts: PatientFacts, locale: str, subj
         return [typeset_card(deceased_card(facts, locale), locale)] if checked else []
     name = namer(facts, locale)
     cards = [other_side_card(draft, recorded, locale, name) for draft, recorded in review.other_side]
-    cards += [level_card(order, compressions, locale, name) for order, compressions in review.other_level]
+    cards += [level_card(linked, locale, name) for linked in review.other_level]
     cards += [several_courses_card(reason, drafts, locale, name, facts) for reason, drafts in review.several_courses]
     cards += [order_card(assessment, finding, name, subject, tuple({id(a): a for order in finding.orders
                                                                    if not order.targeted for a in

@@ -71,16 +71,17 @@ def _bone_and_side(place: Place, locale: str) -> str:
     return plain(Place(place.bone, place.side).words(locale, False))
 
 
-def level_card(order: Order, compressions: tuple[Assessment, ...], locale: str, name: Callable[[str], str]) -> Card:
+def level_card(linked: tuple[tuple[Order, Assessment], ...], locale: str, name: Callable[[str], str]) -> Card:
     """An order whose words name other vertebral levels than every compression it is checked against ("RTE L3-L5
     8 Gy" for a compression at D8: probe 29, said only on the order's line, and an info card on its scheme). Said
-    first, as a warning: the level decides the order."""
+    first, as a warning: the level decides the order. The levels each record names, as read (review 36)."""
     words, colon = ORDER_WORDS[locale], WORDS[locale]["colon"]
+    order = linked[0][0]
     ordered = order.link.params["ordered"]  # type: ignore[attr-defined]
-    recorded = ", ".join(dict.fromkeys(assessment.facts.where(locale, False) for assessment in compressions))
-    lines = [f"**{words['order']}**{colon} {plain(order.title(locale)) or name(order.reference)}", "",
-             words["other_level_detail"].format(ordered=ordered, recorded=recorded), "",
-             f"**{words['compression_recorded']}**"]
+    recorded = ", ".join(dict.fromkeys(each.link.params["recorded"] for each, _ in linked))  # type: ignore[attr-defined]
+    lines = [f"**{words['order']}**{colon} {plain(order.title(locale)) or name(order.reference)}",
+             "", words["other_level_detail"].format(ordered=ordered, recorded=recorded), "",
+             f"**{words['compressions_recorded' if len(linked) > 1 else 'compression_recorded']}**"]
     lines += [f"- {name(assessment.facts.condition)} — {plain(assessment.facts.where(locale))}"
-              for assessment in compressions]
+              for _, assessment in linked]
     return order_warning(fit_summary(words["other_level"].format(ordered=ordered, recorded=recorded)), lines, locale)

@@ -34,10 +34,11 @@ ORDER_WORDS = Words({
     "other_side_detail": N_("The order's site is the {ordered}, where no bone metastasis is recorded; one is recorded "
                             "on the other side of that bone. Check which side the order is for before signing it."),
     "recorded_there": N_("Bone metastases recorded"),
-    "other_level": N_("Check the level: order for {ordered}, spinal cord compression recorded: {recorded}"),
-    "other_level_detail": N_("The order's words name {ordered}; no spinal cord compression is recorded there "
-                             "({recorded}). Check the level the order is for before signing it."),
-    "compression_recorded": N_("Spinal cord compressions recorded"),
+    "other_level": N_("Check the level: order for {ordered}, spinal cord compression recorded at {recorded}"),
+    "other_level_detail": N_("The order's words name {ordered}; the spinal cord compression it is checked against is "
+                             "recorded at {recorded}. Check the level the order is for before signing it."),
+    "compression_recorded": N_("Spinal cord compression recorded"),
+    "compressions_recorded": N_("Spinal cord compressions recorded"),
     "dose_words_first": N_("another dose in its name, check it first"),
     "dose_words_detail": N_("the order's name writes another dose than the one it prescribes (below): check which is "
                             "meant before signing"),
