@@ -24,7 +24,6 @@ from .facts.place import (
     RIGHT,
     Place,
     bone_and_side,
-    both_beside,
     one_long_bone,
     side_beside_bone,
 )
@@ -250,11 +249,11 @@ def _whole_bone(targeting: list[tuple[Assessment, list[Order]]]) -> list[tuple[A
     """A radiotherapy ordered for one lesion of a long bone and side (both coded) where another is scored takes that
     one in too (probe 29: a shaft at Mirels 5, its 30 Gy ordered, beside a trochanter at 12, "fixation first": an
     info card on the scheme, no word of it). Checked against the other one, never proposed for withdrawal on it."""
-    placed = [(assessment, orders) for assessment, orders in targeting if assessment.score.calculator == "mirels"
-              and assessment.facts.body_site[0] and assessment.facts.body_site[1] in (LEFT, RIGHT)]
+    sided = [(assessment, orders) for assessment, orders in targeting if assessment.score.calculator == "mirels"
+             and assessment.facts.body_site[0] and assessment.facts.body_site[1] in (LEFT, RIGHT)]
     extra: dict[str, dict[str, Order]] = {}
-    for assessment, orders in placed:
-        for other, others in placed:
+    for assessment, orders in sided:
+        for other, others in sided:
             if other is assessment or other.facts.body_site != assessment.facts.body_site:
                 continue
             checked = {order.reference for order in others}
@@ -319,9 +318,9 @@ def _other_side(facts: PatientFacts, drafts: list[DraftOrder]) -> list[tuple[Dra
             place = replace(place, side=written, side_from_text=True)
             draft = replace(draft, place=place)
         elif (place is None or not place.bone) and not draft.reasons & sites and (
-                bone := one_long_bone(words := f"{draft.site_words} {draft.order.description}")) and not both_beside(
-                words, bone) and (written := side_beside_bone(words, bone, next_to=True)) in (LEFT, RIGHT):
-            # ("fémur G et D", "gauche et droit", "G + D": both sides, no side to check: review 29)
+                bone := one_long_bone(words := f"{draft.site_words} {draft.order.description}")) and (
+                written := side_beside_bone(words, bone, next_to=True)) in (LEFT, RIGHT):
+            # ("fémur G et D", "gauche et droit", "G + D": both sides, no side, ``side_beside_bone``: review 29)
             # A bone and side in words only ("RTE fémur D 8 Gy", bodySite text "Fémur D"): a side to check too (probe
             # 26: the side was checked only where a code gave the bone); the order is still checked against each.
             place = Place(bone, written, record_words=(draft.site_words or draft.order.description)[:60],
